@@ -1,0 +1,106 @@
+//! libonebit: the native kernels behind onebit's runtime.
+//!
+//!   zig build                                   host library, ReleaseFast
+//!   zig build -Dtarget=aarch64-linux-gnu        Linux ARM64 (glibc, threads)
+//!   zig build -Dtarget=aarch64-linux-android    Android ARM64 (no libc: one thread)
+//!   zig build test [-Dtarget=... -fqemu]        Zig unit tests (ReleaseSafe)
+//!   zig build abi                               prints runtime/_abi_generated.ts
+//!
+//! The library lands in zig-out/lib/<arch>-<os>-<abi>/libonebit.so. Each
+//! micro-kernel ISA is compiled as its own object with that ISA's CPU
+//! features and linked into the one library; root.zig picks kernels at run
+//! time from the CPU's features, so one x86_64 library serves any x86-64-v2 CPU.
+const std = @import("std");
+const uk = @import("kernels_zig/ukernels.zig");
+
+pub fn build(b: *std.Build) void {
+    var query = b.standardTargetOptionsQueryOnly(.{});
+    // A portable baseline unless -Dcpu says otherwise: faster ISAs come from
+    // the per-ISA objects, chosen at run time.
+    if (query.cpu_model == .determined_by_arch_os or query.cpu_model == .native) {
+        const arch = query.cpu_arch orelse @import("builtin").cpu.arch;
+        query.cpu_model = if (arch == .x86_64) .{ .explicit = &std.Target.x86.cpu.x86_64_v2 } else .baseline;
+    }
+    const target = b.resolveTargetQuery(query);
+    const optimize_option = b.option(std.builtin.OptimizeMode, "optimize", "Optimization mode (library: ReleaseFast, tests: ReleaseSafe)");
+    const optimize = optimize_option orelse .ReleaseFast;
+    const test_optimize = optimize_option orelse .ReleaseSafe;
+
+    const t = target.result;
+    // Android has no glibc and Zig ships no bionic: that build links no libc
+    // and so runs single-threaded (kernels_zig/pool.zig).
+    const link_libc = t.abi != .android;
+    const triple = b.fmt("{s}-{s}-{s}", .{ @tagName(t.cpu.arch), @tagName(t.os.tag), @tagName(t.abi) });
+
+    const lib = b.addLibrary(.{
+        .linkage = .dynamic,
+        .name = "onebit",
+        .root_module = rootModule(b, target, optimize, link_libc),
+    });
+    addIsaObjects(b, lib, query, optimize, link_libc);
+    if (t.abi == .android) {
+        // Android 15+ devices may use 16 KiB pages.
+        lib.link_z_max_page_size = 16384;
+        lib.link_z_common_page_size = 16384;
+    }
+    const install = b.addInstallArtifact(lib, .{ .dest_dir = .{ .override = .{ .custom = b.fmt("lib/{s}", .{triple}) } } });
+    b.getInstallStep().dependOn(&install.step);
+
+    const tests = b.addTest(.{ .root_module = rootModule(b, target, test_optimize, link_libc) });
+    addIsaObjects(b, tests, query, test_optimize, link_libc);
+    const run_tests = b.addRunArtifact(tests);
+    b.step("test", "Run the Zig unit tests").dependOn(&run_tests.step);
+
+    const gen = b.addExecutable(.{
+        .name = "gen_abi",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("kernels_zig/gen_abi.zig"),
+            .target = b.graph.host,
+            .optimize = .Debug,
+        }),
+    });
+    const run_gen = b.addRunArtifact(gen);
+    b.step("abi", "Print the generated TypeScript ABI bindings").dependOn(&run_gen.step);
+}
+
+fn rootModule(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode, link_libc: bool) *std.Build.Module {
+    return b.createModule(.{
+        .root_source_file = b.path("kernels_zig/root.zig"),
+        .target = target,
+        .optimize = optimize,
+        .link_libc = link_libc,
+        .pic = true,
+    });
+}
+
+fn isaFeatures(isa: uk.Isa) std.Target.Cpu.Feature.Set {
+    const x86 = std.Target.x86;
+    return switch (isa) {
+        .scalar, .neon => .empty,
+        .avx2 => x86.featureSet(&.{ .avx2, .fma, .bmi2, .popcnt }),
+        .avx512vpopcnt => x86.featureSet(&.{ .avx2, .fma, .bmi2, .popcnt, .avx512f, .avx512dq, .avx512bw, .avx512vl, .avx512vpopcntdq, .evex512 }),
+    };
+}
+
+fn addIsaObjects(b: *std.Build, compile: *std.Build.Step.Compile, base: std.Target.Query, optimize: std.builtin.OptimizeMode, link_libc: bool) void {
+    const arch = base.cpu_arch orelse @import("builtin").cpu.arch;
+    inline for (@typeInfo(uk.Isa).@"enum".fields) |field| {
+        const isa: uk.Isa = @enumFromInt(field.value);
+        if (uk.isaOnArch(isa, arch)) {
+            var q = base;
+            q.cpu_features_add = isaFeatures(isa);
+            const options = b.addOptions();
+            options.addOption([]const u8, "isa", field.name);
+            const module = b.createModule(.{
+                .root_source_file = b.path("kernels_zig/isa_object.zig"),
+                .target = b.resolveTargetQuery(q),
+                .optimize = optimize,
+                .link_libc = link_libc,
+                .pic = true,
+            });
+            module.addOptions("isa_options", options);
+            const obj = b.addObject(.{ .name = "onebit_" ++ field.name, .root_module = module });
+            compile.addObject(obj);
+        }
+    }
+}

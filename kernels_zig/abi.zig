@@ -1,0 +1,233 @@
+//! The C-ABI surface of libonebit, declared once.
+//!
+//! `api` lists every exported function with named parameters; `root.zig`
+//! exports exactly these (checked at comptime) and `gen_abi.zig` turns this
+//! file into `runtime/_abi_generated.ts`. Change a struct or a signature here,
+//! bump `version`, and regenerate (`deno task gen:abi`); the drift test fails
+//! until the two agree.
+const std = @import("std");
+
+/// Bumped on every incompatible change of a struct or a signature.
+pub const version: i32 = 1;
+
+/// Every export returns one of these. Arguments are validated in TypeScript
+/// first; these codes are the second line of defence and are never expected.
+pub const Status = enum(i32) {
+    ok = 0,
+    invalid_argument = 1,
+    unsupported_ukernel = 2,
+    out_of_memory = 3,
+};
+
+/// f32 [rows, channels] -> u32 [rows, ceil(channels/32)], LCE layout:
+/// bit = 1 for x < 0 (so +0.0 and -0.0 both pack as +1), LSB first, padding bits 0.
+pub const BitpackParams = extern struct {
+    rows: i32,
+    channels: i32,
+};
+
+/// Bitpacked NHWC input u32 [batch, in_h, in_w, in_words] ->
+/// u32 [batch*out_h*out_w, kernel_h*kernel_w*in_words]. Out-of-bounds taps are
+/// zero words, which read as +1 ("same-one" padding).
+pub const Im2colParams = extern struct {
+    batch: i32,
+    in_h: i32,
+    in_w: i32,
+    in_words: i32,
+    kernel_h: i32,
+    kernel_w: i32,
+    stride_h: i32,
+    stride_w: i32,
+    dilation_h: i32,
+    dilation_w: i32,
+    pad_top: i32,
+    pad_left: i32,
+    out_h: i32,
+    out_w: i32,
+};
+
+/// Weights u32 [channels_out, depth_words] -> packed u32
+/// [ceil(channels_out/32), depth_words, 32]: blocks of 32 output channels,
+/// depth-major inside a block, zero rows for channels past channels_out.
+pub const PackRhsParams = extern struct {
+    channels_out: i32,
+    depth_words: i32,
+};
+
+/// acc[r, c] = sum_k popcount(lhs[r, k] XOR rhs[c, k]).
+/// Float output:     out[r, c] = clamp(depth_bits - 2 acc, clamp_min, clamp_max) * multiplier[c] + bias[c]
+/// Bitpacked output: bit c of out[r, c/32] = acc[r, c] > threshold[c]
+/// Per-channel arrays hold ceil(channels_out/32)*32 entries (padded).
+pub const BgemmParams = extern struct {
+    rows: i32,
+    channels_out: i32,
+    depth_words: i32,
+    depth_bits: i32,
+    clamp_min: i32,
+    clamp_max: i32,
+    /// -1 picks the fastest micro-kernel this CPU supports; else an index
+    /// into the micro-kernel list (onebit_ukernel_info).
+    ukernel: i32,
+    threads: i32,
+};
+
+/// A binary 2-D convolution: im2col (when the filter is not 1x1/stride 1/
+/// unpadded) followed by the binary GEMM. Filter packed by
+/// onebit_bgemm_pack_rhs_b32 from OHWI words [channels_out, kernel_h*kernel_w*in_words].
+pub const Bconv2dParams = extern struct {
+    batch: i32,
+    in_h: i32,
+    in_w: i32,
+    channels_in: i32,
+    channels_out: i32,
+    kernel_h: i32,
+    kernel_w: i32,
+    stride_h: i32,
+    stride_w: i32,
+    dilation_h: i32,
+    dilation_w: i32,
+    pad_top: i32,
+    pad_left: i32,
+    out_h: i32,
+    out_w: i32,
+    clamp_min: i32,
+    clamp_max: i32,
+    ukernel: i32,
+    threads: i32,
+};
+
+/// Describes one micro-kernel of the list (onebit_ukernel_info).
+pub const UkernelInfo = extern struct {
+    /// NUL-terminated, e.g. "bgemm_8x32__avx512vpopcnt".
+    name: [40]u8,
+    mr: i32,
+    nr: i32,
+    /// 1 when this CPU can run it.
+    supported: i32,
+    /// Binary MACs one call of the peak loop performs per iteration.
+    peak_macs_per_iteration: i32,
+};
+
+/// Register-only XOR+popcount+accumulate loop, the throughput limit a
+/// micro-kernel's instruction mix can reach on this CPU.
+pub const PeakParams = extern struct {
+    ukernel: i32,
+    iterations: i32,
+};
+
+/// A parameter of an exported function, for the TS generator.
+pub const Param = struct { name: []const u8, type: type };
+pub const Function = struct { name: []const u8, params: []const Param };
+
+/// Every export of libonebit. Each returns i32 (a Status, or a count).
+pub const api = [_]Function{
+    .{ .name = "onebit_abi_version", .params = &.{} },
+    .{ .name = "onebit_abi_hash", .params = &.{} },
+    .{ .name = "onebit_ukernel_count", .params = &.{} },
+    .{ .name = "onebit_ukernel_info", .params = &.{
+        .{ .name = "index", .type = i32 },
+        .{ .name = "info", .type = *UkernelInfo },
+    } },
+    .{ .name = "onebit_peak_loop", .params = &.{
+        .{ .name = "params", .type = *const PeakParams },
+        .{ .name = "sink", .type = [*]u32 },
+    } },
+    .{ .name = "onebit_bitpack_f32_b32", .params = &.{
+        .{ .name = "params", .type = *const BitpackParams },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]u32 },
+    } },
+    .{ .name = "onebit_im2col_b32", .params = &.{
+        .{ .name = "params", .type = *const Im2colParams },
+        .{ .name = "input", .type = [*]const u32 },
+        .{ .name = "output", .type = [*]u32 },
+    } },
+    .{ .name = "onebit_bgemm_pack_rhs_b32", .params = &.{
+        .{ .name = "params", .type = *const PackRhsParams },
+        .{ .name = "rhs", .type = [*]const u32 },
+        .{ .name = "packed_rhs", .type = [*]u32 },
+    } },
+    .{ .name = "onebit_bgemm_b32_f32", .params = &.{
+        .{ .name = "params", .type = *const BgemmParams },
+        .{ .name = "lhs", .type = [*]const u32 },
+        .{ .name = "packed_rhs", .type = [*]const u32 },
+        .{ .name = "multiplier", .type = [*]const f32 },
+        .{ .name = "bias", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_bgemm_b32_b32", .params = &.{
+        .{ .name = "params", .type = *const BgemmParams },
+        .{ .name = "lhs", .type = [*]const u32 },
+        .{ .name = "packed_rhs", .type = [*]const u32 },
+        .{ .name = "threshold", .type = [*]const i32 },
+        .{ .name = "output", .type = [*]u32 },
+    } },
+    .{ .name = "onebit_bconv2d_b32_f32", .params = &.{
+        .{ .name = "params", .type = *const Bconv2dParams },
+        .{ .name = "input", .type = [*]const u32 },
+        .{ .name = "packed_filter", .type = [*]const u32 },
+        .{ .name = "multiplier", .type = [*]const f32 },
+        .{ .name = "bias", .type = [*]const f32 },
+        .{ .name = "workspace", .type = [*]u32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_bconv2d_b32_b32", .params = &.{
+        .{ .name = "params", .type = *const Bconv2dParams },
+        .{ .name = "input", .type = [*]const u32 },
+        .{ .name = "packed_filter", .type = [*]const u32 },
+        .{ .name = "threshold", .type = [*]const i32 },
+        .{ .name = "workspace", .type = [*]u32 },
+        .{ .name = "output", .type = [*]u32 },
+    } },
+};
+
+/// The extern structs the TS side encodes, in a fixed order.
+pub const structs = .{ BitpackParams, Im2colParams, PackRhsParams, BgemmParams, Bconv2dParams, UkernelInfo, PeakParams };
+
+/// FNV-1a over every struct's field names, offsets and sizes and every
+/// function's name and parameter types: the library and the generated TS
+/// must agree on it.
+pub const hash: u32 = blk: {
+    @setEvalBranchQuota(200_000);
+    var h: u32 = 0x811c9dc5;
+    for (structs) |S| {
+        h = fnv(h, @typeName(S));
+        h = fnvInt(h, @sizeOf(S));
+        for (@typeInfo(S).@"struct".fields) |f| {
+            h = fnv(h, f.name);
+            h = fnvInt(h, @offsetOf(S, f.name));
+            h = fnvInt(h, @sizeOf(f.type));
+        }
+    }
+    for (api) |f| {
+        h = fnv(h, f.name);
+        for (f.params) |p| {
+            h = fnv(h, p.name);
+            h = fnv(h, @typeName(p.type));
+        }
+    }
+    h = fnvInt(h, @intCast(version));
+    break :blk h;
+};
+
+fn fnv(h0: u32, s: []const u8) u32 {
+    var h = h0;
+    for (s) |c| h = (h ^ c) *% 0x01000193;
+    return h;
+}
+
+fn fnvInt(h: u32, v: usize) u32 {
+    var buf: [8]u8 = undefined;
+    std.mem.writeInt(u64, &buf, v, .little);
+    return fnv(h, &buf);
+}
+
+comptime {
+    // Layouts the TS encoder relies on: all fields are 4 bytes, no padding.
+    std.debug.assert(@sizeOf(BitpackParams) == 8);
+    std.debug.assert(@sizeOf(Im2colParams) == 14 * 4);
+    std.debug.assert(@sizeOf(BgemmParams) == 8 * 4);
+    std.debug.assert(@sizeOf(Bconv2dParams) == 19 * 4);
+    std.debug.assert(@offsetOf(UkernelInfo, "mr") == 40);
+    std.debug.assert(@sizeOf(UkernelInfo) == 56);
+}

@@ -1,0 +1,251 @@
+//! Binary GEMM driver: rhs packing, micro-kernel selection, tiling and
+//! threading. The arithmetic lives in the micro-kernels (bgemm_ukernel.zig).
+const std = @import("std");
+const builtin = @import("builtin");
+const abi = @import("abi.zig");
+const uk = @import("ukernels.zig");
+const template = @import("bgemm_ukernel.zig");
+const cpu = @import("cpu.zig");
+const pool = @import("pool.zig");
+
+const TileArgs = template.TileArgs;
+const block = uk.channel_block;
+
+pub const kernels = uk.forArch(builtin.cpu.arch);
+
+const Entry = struct {
+    f32: *const template.TileFn,
+    b32: *const template.TileFn,
+    peak: *const template.PeakFn,
+};
+
+/// Pointers to the micro-kernels of the per-ISA objects, in list order.
+pub const table: [kernels.len]Entry = blk: {
+    var t: [kernels.len]Entry = undefined;
+    for (kernels, 0..) |e, i| {
+        const prefix = "onebit_uk_" ++ e.name;
+        t[i] = .{
+            .f32 = @extern(*const template.TileFn, .{ .name = prefix ++ "_f32" }),
+            .b32 = @extern(*const template.TileFn, .{ .name = prefix ++ "_b32" }),
+            .peak = @extern(*const template.PeakFn, .{ .name = prefix ++ "_peak" }),
+        };
+    }
+    break :blk t;
+};
+
+pub fn supported(index: usize) bool {
+    return index < kernels.len and cpu.supports(kernels[index].isa);
+}
+
+/// -1: the last supported kernel of the list (the list is ordered from the
+/// most portable to the fastest). Else the index, if this CPU can run it.
+pub fn select(requested: i32) ?usize {
+    if (requested < 0) {
+        var i = kernels.len;
+        while (i > 0) {
+            i -= 1;
+            if (supported(i)) return i;
+        }
+        return null;
+    }
+    const index: usize = @intCast(requested);
+    return if (supported(index)) index else null;
+}
+
+pub fn blocks(channels_out: usize) usize {
+    return (channels_out + block - 1) / block;
+}
+
+pub fn packedRhsWords(channels_out: usize, depth_words: usize) usize {
+    return blocks(channels_out) * depth_words * block;
+}
+
+/// [channels_out, depth] -> [blocks, depth, 32], zero for missing channels.
+pub fn packRhs(channels_out: usize, depth_words: usize, rhs: [*]const u32, out: [*]u32) void {
+    for (0..blocks(channels_out)) |b| {
+        const dst = out + b * depth_words * block;
+        for (0..depth_words) |k| {
+            for (0..block) |j| {
+                const c = b * block + j;
+                dst[k * block + j] = if (c < channels_out) rhs[c * depth_words + k] else 0;
+            }
+        }
+    }
+}
+
+pub const Output = union(enum) {
+    f32: struct { multiplier: [*]const f32, bias: [*]const f32, out: [*]f32 },
+    b32: struct { threshold: [*]const i32, out: [*]u32 },
+};
+
+const Job = struct {
+    p: abi.BgemmParams,
+    kernel: usize,
+    lhs: [*]const u32,
+    rhs: [*]const u32,
+    output: Output,
+    rows_per_task: usize,
+    row_tasks: usize,
+};
+
+/// Rows per task: enough tiles to amortise a task, few enough to balance.
+const target_rows_per_task = 192;
+
+fn runTask(ctx: *const anyopaque, task: usize) void {
+    const job: *const Job = @ptrCast(@alignCast(ctx));
+    const e = kernels[job.kernel];
+    const mr = e.mr;
+    const nr = e.nr();
+    const p = job.p;
+    const rows: usize = @intCast(p.rows);
+    const n: usize = @intCast(p.channels_out);
+    const depth: usize = @intCast(p.depth_words);
+    // Consecutive tasks share a block of packed weights.
+    const b = task / job.row_tasks;
+    const row_begin = (task % job.row_tasks) * job.rows_per_task;
+    const row_end = @min(rows, row_begin + job.rows_per_task);
+    const out_words = blocks(n);
+
+    var args: TileArgs = .{
+        .lhs = undefined,
+        .lhs_stride_words = depth,
+        .rows = undefined,
+        .rhs = undefined,
+        .depth_words = depth,
+        .depth_bits = p.depth_bits,
+        .clamp_min = p.clamp_min,
+        .clamp_max = p.clamp_max,
+        .multiplier = undefined,
+        .bias = undefined,
+        .threshold = undefined,
+        .cols = undefined,
+        .out_f32 = undefined,
+        .out_f32_stride = n,
+        .out_b32 = undefined,
+        .out_b32_stride = out_words,
+        .bit_shift = 0,
+    };
+    var r = row_begin;
+    while (r < row_end) : (r += mr) {
+        args.lhs = job.lhs + r * depth;
+        args.rows = @min(mr, row_end - r);
+        var sub: usize = 0;
+        while (sub < block) : (sub += nr) {
+            const c0 = b * block + sub;
+            if (c0 >= n) break;
+            args.rhs = job.rhs + b * depth * block + sub;
+            args.cols = @min(nr, n - c0);
+            switch (job.output) {
+                .f32 => |o| {
+                    args.multiplier = o.multiplier + c0;
+                    args.bias = o.bias + c0;
+                    args.out_f32 = o.out + r * n + c0;
+                    table[job.kernel].f32(&args);
+                },
+                .b32 => |o| {
+                    args.threshold = o.threshold + c0;
+                    args.out_b32 = o.out + r * out_words + b;
+                    args.bit_shift = @intCast(sub);
+                    table[job.kernel].b32(&args);
+                },
+            }
+        }
+    }
+}
+
+pub fn run(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, output: Output) abi.Status {
+    if (p.rows < 0 or p.channels_out <= 0 or p.depth_words <= 0 or p.depth_bits <= 0 or
+        p.depth_bits > p.depth_words * 32 or p.clamp_min > p.clamp_max or p.threads < 1)
+        return .invalid_argument;
+    const kernel = select(p.ukernel) orelse return .unsupported_ukernel;
+    if (p.rows == 0) return .ok;
+    const rows: usize = @intCast(p.rows);
+    const mr = kernels[kernel].mr;
+    const threads: usize = @intCast(p.threads);
+    const n_blocks = blocks(@intCast(p.channels_out));
+    // Round to whole tiles; split finer when there are too few tasks to share.
+    var rows_per_task = @max(mr, (target_rows_per_task / mr) * mr);
+    const min_tasks = 4 * threads;
+    if (threads > 1 and n_blocks * ((rows + rows_per_task - 1) / rows_per_task) < min_tasks) {
+        const per = (rows * n_blocks + min_tasks - 1) / min_tasks;
+        rows_per_task = @max(mr, ((per + mr - 1) / mr) * mr);
+    }
+    const row_tasks = (rows + rows_per_task - 1) / rows_per_task;
+    const job: Job = .{
+        .p = p.*,
+        .kernel = kernel,
+        .lhs = lhs,
+        .rhs = rhs,
+        .output = output,
+        .rows_per_task = rows_per_task,
+        .row_tasks = row_tasks,
+    };
+    pool.run(threads, row_tasks * n_blocks, &job, runTask);
+    return .ok;
+}
+
+// ---- tests: every supported micro-kernel against a scalar oracle ----
+
+fn oracle(rows: usize, n: usize, depth: usize, lhs: []const u32, rhs: []const u32, r: usize, c: usize) i32 {
+    _ = rows;
+    _ = n;
+    var acc: i32 = 0;
+    for (0..depth) |k| acc += @popCount(lhs[r * depth + k] ^ rhs[c * depth + k]);
+    return acc;
+}
+
+test "every supported micro-kernel matches the oracle on tile edges" {
+    const gpa = std.testing.allocator;
+    var prng = std.Random.DefaultPrng.init(42);
+    const rnd = prng.random();
+    const shapes = [_][3]usize{ .{ 1, 1, 1 }, .{ 7, 33, 3 }, .{ 9, 64, 31 }, .{ 13, 65, 32 }, .{ 25, 8, 70 }, .{ 3, 127, 300 } };
+    for (0..kernels.len) |ki| {
+        if (!supported(ki)) continue;
+        for (shapes) |s| {
+            const rows, const n, const depth = s;
+            const lhs = try gpa.alloc(u32, rows * depth);
+            defer gpa.free(lhs);
+            const rhs = try gpa.alloc(u32, n * depth);
+            defer gpa.free(rhs);
+            for (lhs) |*x| x.* = rnd.int(u32);
+            for (rhs) |*x| x.* = rnd.int(u32);
+            const packed_rhs = try gpa.alloc(u32, packedRhsWords(n, depth));
+            defer gpa.free(packed_rhs);
+            packRhs(n, depth, rhs.ptr, packed_rhs.ptr);
+            const np = blocks(n) * block;
+            const mult = try gpa.alloc(f32, np);
+            defer gpa.free(mult);
+            const bias = try gpa.alloc(f32, np);
+            defer gpa.free(bias);
+            const thr = try gpa.alloc(i32, np);
+            defer gpa.free(thr);
+            for (mult, bias, thr, 0..) |*m, *b, *t, i| {
+                m.* = 0.5 + @as(f32, @floatFromInt(i % 3));
+                b.* = @floatFromInt(@as(i32, @intCast(i % 5)) - 2);
+                t.* = @intCast((depth * 32 / 2) + i % 7);
+            }
+            const out = try gpa.alloc(f32, rows * n);
+            defer gpa.free(out);
+            const outb = try gpa.alloc(u32, rows * blocks(n));
+            defer gpa.free(outb);
+            @memset(outb, 0xdead_beef);
+            for ([_]i32{ 1, 2 }) |threads| {
+                const p: abi.BgemmParams = .{ .rows = @intCast(rows), .channels_out = @intCast(n), .depth_words = @intCast(depth), .depth_bits = @intCast(depth * 32), .clamp_min = -1000, .clamp_max = 1000, .ukernel = @intCast(ki), .threads = threads };
+                try std.testing.expectEqual(abi.Status.ok, run(&p, lhs.ptr, packed_rhs.ptr, .{ .f32 = .{ .multiplier = mult.ptr, .bias = bias.ptr, .out = out.ptr } }));
+                try std.testing.expectEqual(abi.Status.ok, run(&p, lhs.ptr, packed_rhs.ptr, .{ .b32 = .{ .threshold = thr.ptr, .out = outb.ptr } }));
+                for (0..rows) |r| {
+                    for (0..n) |c| {
+                        const acc = oracle(rows, n, depth, lhs, rhs, r, c);
+                        const dot = std.math.clamp(@as(i32, @intCast(depth * 32)) - 2 * acc, -1000, 1000);
+                        const want = @as(f32, @floatFromInt(dot)) * mult[c] + bias[c];
+                        try std.testing.expectEqual(want, out[r * n + c]);
+                        const bit = (outb[r * blocks(n) + c / 32] >> @intCast(c % 32)) & 1;
+                        try std.testing.expectEqual(@intFromBool(acc > thr[c]), bit);
+                    }
+                    // Padding bits of the last word are zero.
+                    if (n % 32 != 0) try std.testing.expectEqual(@as(u32, 0), outb[r * blocks(n) + n / 32] >> @intCast(n % 32));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! Binary-GEMM micro-kernel template, instantiated once per entry of
+//! ukernels.zig inside an object compiled for that entry's ISA.
+//!
+//! Formulation: an outer product over depth words. For each depth word k,
+//! `nv` vectors hold word k of `nr` output channels (packed rhs, 32 channels
+//! per block, depth-major) and each of the `mr` pixels' word k is broadcast:
+//! acc[i][j] += popcount(splat(lhs[i][k]) ^ rhs[k][j]). No horizontal sums,
+//! no depth padding, and the accumulators are already per output channel for
+//! the output transform.
+const std = @import("std");
+const uk = @import("ukernels.zig");
+
+/// Internal ABI between the driver (root object) and a micro-kernel (ISA
+/// object). Not exported from the library.
+pub const TileArgs = extern struct {
+    /// Word 0 of the tile's first pixel row.
+    lhs: [*]const u32,
+    lhs_stride_words: usize,
+    /// Valid pixel rows (1..mr). Rows past it are computed from row 0 and
+    /// not stored, so the kernel never reads past the last row.
+    rows: usize,
+    /// Word k of channel j is at rhs[k * channel_block + j].
+    rhs: [*]const u32,
+    depth_words: usize,
+    depth_bits: i32,
+    clamp_min: i32,
+    clamp_max: i32,
+    /// Per-channel parameters, offset to the tile's first channel; always
+    /// nr readable entries (the arrays are padded to the channel block).
+    multiplier: [*]const f32,
+    bias: [*]const f32,
+    threshold: [*]const i32,
+    /// Valid channels (1..nr); float output stores only these.
+    cols: usize,
+    out_f32: [*]f32,
+    out_f32_stride: usize,
+    /// Bitpacked output: the word holding the tile's first channel of row 0.
+    out_b32: [*]u32,
+    out_b32_stride: usize,
+    /// Bit of the tile's first channel within that word.
+    bit_shift: u32,
+};
+
+pub const TileFn = fn (args: *const TileArgs) callconv(.c) void;
+pub const PeakFn = fn (iterations: usize, sink: *u32) callconv(.c) void;
+
+/// Keeps `v` opaque to the optimizer at no instruction cost.
+inline fn opaqueValue(comptime T: type, v: *T) void {
+    const builtin = @import("builtin");
+    const arch = builtin.cpu.arch;
+    const info = @typeInfo(T);
+    if (info == .vector and info.vector.len == 1) {
+        var s: u32 = v[0];
+        opaqueValue(u32, &s);
+        v.* = @splat(s);
+    } else if (info == .vector and arch == .x86_64) {
+        const avx512 = std.Target.x86.featureSetHas(builtin.cpu.features, .avx512f);
+        v.* = if (avx512) asm volatile (""
+            : [ret] "=v" (-> T),
+            : [in] "0" (v.*),
+        ) else asm volatile (""
+            : [ret] "=x" (-> T),
+            : [in] "0" (v.*),
+        );
+    } else if (info == .vector and arch == .aarch64) {
+        v.* = asm volatile (""
+            : [ret] "=w" (-> T),
+            : [in] "0" (v.*),
+        );
+    } else {
+        v.* = asm volatile (""
+            : [ret] "=r" (-> T),
+            : [in] "0" (v.*),
+        );
+    }
+}
+
+pub fn Kernel(comptime e: uk.Entry) type {
+    return struct {
+        const mr = e.mr;
+        const nv = e.nv;
+        const lanes = e.lanes;
+        const nr = e.nr();
+        const V = @Vector(lanes, u32);
+        const VI = @Vector(lanes, i32);
+        const VF = @Vector(lanes, f32);
+        const VB = @Vector(lanes * 4, u8);
+        /// Depth words a u8 lane can take before it could wrap (31 * 8 = 248).
+        const byte_chunk = 31;
+
+        inline fn foldBytes(b: VB) V {
+            var x: V = @bitCast(b);
+            x = (x & @as(V, @splat(0x00ff00ff))) + ((x >> @splat(8)) & @as(V, @splat(0x00ff00ff)));
+            return (x & @as(V, @splat(0xffff))) + (x >> @splat(16));
+        }
+
+        inline fn loadRhs(p: [*]const u32) [nv]V {
+            var b: [nv]V = undefined;
+            inline for (0..nv) |j| b[j] = p[j * lanes ..][0..lanes].*;
+            return b;
+        }
+
+        /// acc[i][j] over the whole depth.
+        inline fn accumulate(args: *const TileArgs) [mr][nv]V {
+            var rows: [mr][*]const u32 = undefined;
+            inline for (0..mr) |i| {
+                const r = if (i < args.rows) i else 0;
+                rows[i] = args.lhs + r * args.lhs_stride_words;
+            }
+            var acc: [mr][nv]V = @splat(@splat(@splat(0)));
+            const depth = args.depth_words;
+            switch (e.mode) {
+                .scalar, .u32 => {
+                    for (0..depth) |k| {
+                        const b = loadRhs(args.rhs + k * uk.channel_block);
+                        inline for (0..mr) |i| {
+                            const a: V = @splat(rows[i][k]);
+                            inline for (0..nv) |j| acc[i][j] +%= @popCount(a ^ b[j]);
+                        }
+                    }
+                },
+                .bytes => {
+                    var k: usize = 0;
+                    while (k < depth) {
+                        const end = @min(depth, k + byte_chunk);
+                        var acc8: [mr][nv]VB = @splat(@splat(@splat(0)));
+                        while (k < end) : (k += 1) {
+                            const b = loadRhs(args.rhs + k * uk.channel_block);
+                            inline for (0..mr) |i| {
+                                const a: V = @splat(rows[i][k]);
+                                inline for (0..nv) |j| {
+                                    const x: VB = @bitCast(a ^ b[j]);
+                                    acc8[i][j] +%= @popCount(x);
+                                }
+                            }
+                        }
+                        inline for (0..mr) |i| {
+                            inline for (0..nv) |j| acc[i][j] +%= foldBytes(acc8[i][j]);
+                        }
+                    }
+                },
+            }
+            return acc;
+        }
+
+        pub fn tileF32(args: *const TileArgs) callconv(.c) void {
+            const acc = accumulate(args);
+            const depth: VI = @splat(args.depth_bits);
+            const lo: VI = @splat(args.clamp_min);
+            const hi: VI = @splat(args.clamp_max);
+            var mul: [nv]VF = undefined;
+            var add: [nv]VF = undefined;
+            inline for (0..nv) |j| {
+                mul[j] = args.multiplier[j * lanes ..][0..lanes].*;
+                add[j] = args.bias[j * lanes ..][0..lanes].*;
+            }
+            inline for (0..mr) |i| {
+                if (i < args.rows) {
+                    const out = args.out_f32 + i * args.out_f32_stride;
+                    inline for (0..nv) |j| {
+                        const a: VI = @bitCast(acc[i][j]);
+                        const dot = @min(@max(depth - a - a, lo), hi);
+                        const y = @as(VF, @floatFromInt(dot)) * mul[j] + add[j];
+                        const first = j * lanes;
+                        if (first + lanes <= args.cols) {
+                            out[first..][0..lanes].* = y;
+                        } else if (first < args.cols) {
+                            const arr: [lanes]f32 = y;
+                            for (first..args.cols) |c| out[c] = arr[c - first];
+                        }
+                    }
+                }
+            }
+        }
+
+        pub fn tileB32(args: *const TileArgs) callconv(.c) void {
+            const acc = accumulate(args);
+            const Bits = std.meta.Int(.unsigned, lanes);
+            const Mask = std.meta.Int(.unsigned, nr);
+            var bits_valid: u32 = if (args.cols >= 32) 0xffff_ffff else (@as(u32, 1) << @intCast(args.cols)) - 1;
+            bits_valid &= @as(u32, std.math.maxInt(Mask));
+            var thr: [nv]VI = undefined;
+            inline for (0..nv) |j| thr[j] = args.threshold[j * lanes ..][0..lanes].*;
+            inline for (0..mr) |i| {
+                if (i < args.rows) {
+                    var mask: u32 = 0;
+                    inline for (0..nv) |j| {
+                        const a: VI = @bitCast(acc[i][j]);
+                        const gt: Bits = @bitCast(a > thr[j]);
+                        mask |= @as(u32, gt) << (j * lanes);
+                    }
+                    mask &= bits_valid;
+                    const word = &(args.out_b32 + i * args.out_b32_stride)[0];
+                    // The block's first sub-tile writes the whole word (so
+                    // padding bits end up 0); later ones fill in their bits.
+                    if (nr == 32 or args.bit_shift == 0) {
+                        word.* = mask;
+                    } else {
+                        const keep = ~(@as(u32, std.math.maxInt(Mask)) << @intCast(args.bit_shift));
+                        word.* = (word.* & keep) | (mask << @intCast(args.bit_shift));
+                    }
+                }
+            }
+        }
+
+        /// The kernel's inner-loop instruction mix on registers only: the
+        /// same XORs, popcounts and adds (and byte folds), no loads.
+        pub fn peak(iterations: usize, sink: *u32) callconv(.c) void {
+            var a: [mr]V = undefined;
+            var b: [nv]V = undefined;
+            inline for (0..mr) |i| a[i] = @splat(@as(u32, 0x9e3779b9) *% @as(u32, i + 1));
+            inline for (0..nv) |j| b[j] = @splat(@as(u32, 0x85ebca6b) *% @as(u32, j + 1));
+            var acc: [mr][nv]V = @splat(@splat(@splat(0)));
+            switch (e.mode) {
+                .scalar, .u32 => {
+                    for (0..iterations) |_| {
+                        inline for (0..mr) |i| {
+                            opaqueValue(V, &a[i]);
+                            inline for (0..nv) |j| acc[i][j] +%= @popCount(a[i] ^ b[j]);
+                        }
+                    }
+                },
+                .bytes => {
+                    var k: usize = 0;
+                    while (k < iterations) {
+                        const end = @min(iterations, k + byte_chunk);
+                        var acc8: [mr][nv]VB = @splat(@splat(@splat(0)));
+                        while (k < end) : (k += 1) {
+                            inline for (0..mr) |i| {
+                                opaqueValue(V, &a[i]);
+                                inline for (0..nv) |j| {
+                                    const x: VB = @bitCast(a[i] ^ b[j]);
+                                    acc8[i][j] +%= @popCount(x);
+                                }
+                            }
+                        }
+                        inline for (0..mr) |i| {
+                            inline for (0..nv) |j| acc[i][j] +%= foldBytes(acc8[i][j]);
+                        }
+                    }
+                },
+            }
+            var total: u32 = 0;
+            inline for (0..mr) |i| {
+                inline for (0..nv) |j| total +%= @reduce(.Add, acc[i][j]);
+            }
+            sink.* = total;
+        }
+
+        pub const macs_per_iteration = mr * nr * 32;
+    };
+}

@@ -1,0 +1,22 @@
+//! Root of one per-ISA object. build.zig compiles this file once per ISA
+//! with that ISA's CPU features (option `isa`) and links every object into
+//! the one library; root.zig calls a kernel only after checking that the CPU
+//! has its features. Symbols are hidden: they are not part of the C ABI.
+const std = @import("std");
+const builtin = @import("builtin");
+const options = @import("isa_options");
+const uk = @import("ukernels.zig");
+const template = @import("bgemm_ukernel.zig");
+
+pub const isa: uk.Isa = @field(uk.Isa, options.isa);
+
+comptime {
+    for (uk.forArch(builtin.cpu.arch)) |e| {
+        if (e.isa != isa) continue;
+        const K = template.Kernel(e);
+        const hidden: std.builtin.SymbolVisibility = .hidden;
+        @export(&K.tileF32, .{ .name = "onebit_uk_" ++ e.name ++ "_f32", .visibility = hidden });
+        @export(&K.tileB32, .{ .name = "onebit_uk_" ++ e.name ++ "_b32", .visibility = hidden });
+        @export(&K.peak, .{ .name = "onebit_uk_" ++ e.name ++ "_peak", .visibility = hidden });
+    }
+}

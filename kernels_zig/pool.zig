@@ -1,0 +1,123 @@
+//! A small thread pool: `run(threads, tasks, ctx, func)` calls func(ctx, t)
+//! for every t in 0..tasks on up to `threads` threads (the caller is one of
+//! them) and returns when all are done.
+//!
+//! Workers are created on first use and live for the rest of the process
+//! (the one long-lived resource the library owns). They spin briefly before
+//! sleeping on a futex, so back-to-back layer calls do not pay a wake-up.
+//! Needs libc threads: without libc (the Android build) everything runs on
+//! the calling thread. One job runs at a time; a caller that finds the pool
+//! busy (another Deno worker calling in) runs its job on its own thread.
+const std = @import("std");
+const builtin = @import("builtin");
+
+pub const threading = builtin.link_libc and !builtin.single_threaded;
+pub const max_threads = 64;
+
+pub const TaskFn = *const fn (ctx: *const anyopaque, task: usize) void;
+
+const Job = struct {
+    func: TaskFn,
+    ctx: *const anyopaque,
+    tasks: usize,
+    /// Workers with index below this take tasks; the others only acknowledge.
+    active_workers: usize,
+};
+
+var submit_mutex: std.Thread.Mutex = .{};
+var grow_mutex: std.Thread.Mutex = .{};
+var workers: usize = 0;
+var job: Job = undefined;
+var generation = std.atomic.Value(u32).init(0);
+var pending = std.atomic.Value(u32).init(0);
+var next_task = std.atomic.Value(usize).init(0);
+
+const spin_limit = 50_000;
+
+fn drain() void {
+    while (true) {
+        const t = next_task.fetchAdd(1, .monotonic);
+        if (t >= job.tasks) return;
+        job.func(job.ctx, t);
+    }
+}
+
+fn workerMain(index: usize, start_generation: u32) void {
+    var seen = start_generation;
+    while (true) {
+        var spins: usize = 0;
+        while (generation.load(.acquire) == seen and spins < spin_limit) : (spins += 1) {
+            std.atomic.spinLoopHint();
+        }
+        while (generation.load(.acquire) == seen) std.Thread.Futex.wait(&generation, seen);
+        seen = generation.load(.acquire);
+        if (index < job.active_workers) drain();
+        if (pending.fetchSub(1, .acq_rel) == 1) std.Thread.Futex.wake(&pending, 1);
+    }
+}
+
+/// Makes sure `wanted` workers exist. Returns how many do (fewer when the
+/// OS refuses a thread: the job then runs on fewer threads, never fails).
+fn ensureWorkers(wanted: usize) usize {
+    grow_mutex.lock();
+    defer grow_mutex.unlock();
+    while (workers < wanted) {
+        // The generation is handed over at spawn (no job runs while the caller
+        // holds submit_mutex), so a worker that starts late still sees the
+        // next job as new.
+        const t = std.Thread.spawn(.{ .stack_size = 256 * 1024 }, workerMain, .{ workers, generation.load(.acquire) }) catch break;
+        t.detach();
+        workers += 1;
+    }
+    return workers;
+}
+
+pub fn run(threads: usize, tasks: usize, ctx: *const anyopaque, func: TaskFn) void {
+    const want = @min(@min(threads, max_threads), tasks);
+    if (!threading or want <= 1 or !submit_mutex.tryLock()) {
+        for (0..tasks) |t| func(ctx, t);
+        return;
+    }
+    defer submit_mutex.unlock();
+    const have = ensureWorkers(want - 1);
+    if (have == 0) {
+        for (0..tasks) |t| func(ctx, t);
+        return;
+    }
+    job = .{ .func = func, .ctx = ctx, .tasks = tasks, .active_workers = want - 1 };
+    next_task.store(0, .monotonic);
+    pending.store(@intCast(have), .release);
+    _ = generation.fetchAdd(1, .release);
+    std.Thread.Futex.wake(&generation, std.math.maxInt(u32));
+    drain();
+    var spins: usize = 0;
+    while (true) {
+        const left = pending.load(.acquire);
+        if (left == 0) break;
+        if (spins < spin_limit) {
+            spins += 1;
+            std.atomic.spinLoopHint();
+        } else {
+            std.Thread.Futex.wait(&pending, left);
+        }
+    }
+}
+
+test "every task runs exactly once, on any thread count" {
+    const Ctx = struct {
+        hits: [1000]std.atomic.Value(u32),
+        fn call(p: *const anyopaque, t: usize) void {
+            const self: *const @This() = @ptrCast(@alignCast(p));
+            _ = @constCast(&self.hits[t]).fetchAdd(1, .monotonic);
+        }
+    };
+    for ([_]usize{ 1, 2, 3, 8 }) |threads| {
+        for ([_]usize{ 0, 1, 7, 1000 }) |tasks| {
+            var ctx: Ctx = .{ .hits = undefined };
+            for (&ctx.hits) |*h| h.* = .init(0);
+            run(threads, tasks, &ctx, Ctx.call);
+            for (ctx.hits[0..tasks]) |h| try std.testing.expectEqual(@as(u32, 1), h.load(.monotonic));
+            for (ctx.hits[tasks..]) |h| try std.testing.expectEqual(@as(u32, 0), h.load(.monotonic));
+        }
+    }
+}

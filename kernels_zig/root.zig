@@ -1,0 +1,159 @@
+//! The only file with exported symbols: the C ABI of libonebit, exactly the
+//! list in abi.zig (checked below). Arguments are validated in TypeScript
+//! before a call; the checks here return Status.invalid_argument and exist
+//! so that a caller other than ours gets an error, not a crash.
+const std = @import("std");
+const abi = @import("abi.zig");
+const bitpack = @import("bitpack.zig");
+const im2col = @import("im2col.zig");
+const bgemm = @import("bgemm.zig");
+
+const Status = abi.Status;
+
+fn status(s: Status) i32 {
+    return @intFromEnum(s);
+}
+
+pub export fn onebit_abi_version() callconv(.c) i32 {
+    return abi.version;
+}
+
+pub export fn onebit_abi_hash() callconv(.c) i32 {
+    return @bitCast(abi.hash);
+}
+
+pub export fn onebit_ukernel_count() callconv(.c) i32 {
+    return bgemm.kernels.len;
+}
+
+pub export fn onebit_ukernel_info(index: i32, info: *abi.UkernelInfo) callconv(.c) i32 {
+    if (index < 0 or index >= bgemm.kernels.len) return status(.invalid_argument);
+    const i: usize = @intCast(index);
+    const e = bgemm.kernels[i];
+    info.* = .{
+        .name = @splat(0),
+        .mr = @intCast(e.mr),
+        .nr = @intCast(e.nr()),
+        .supported = @intFromBool(bgemm.supported(i)),
+        .peak_macs_per_iteration = @intCast(e.mr * e.nr() * 32),
+    };
+    @memcpy(info.name[0..e.name.len], e.name);
+    return status(.ok);
+}
+
+pub export fn onebit_peak_loop(params: *const abi.PeakParams, sink: [*]u32) callconv(.c) i32 {
+    if (params.iterations < 0) return status(.invalid_argument);
+    if (params.ukernel < 0) return status(.invalid_argument);
+    const i = bgemm.select(params.ukernel) orelse return status(.unsupported_ukernel);
+    bgemm.table[i].peak(@intCast(params.iterations), &sink[0]);
+    return status(.ok);
+}
+
+pub export fn onebit_bitpack_f32_b32(params: *const abi.BitpackParams, input: [*]const f32, output: [*]u32) callconv(.c) i32 {
+    if (params.rows < 0 or params.channels <= 0) return status(.invalid_argument);
+    bitpack.pack(@intCast(params.rows), @intCast(params.channels), input, output);
+    return status(.ok);
+}
+
+fn validIm2col(p: *const abi.Im2colParams) bool {
+    return p.batch >= 0 and p.in_h > 0 and p.in_w > 0 and p.in_words > 0 and
+        p.kernel_h > 0 and p.kernel_w > 0 and p.stride_h > 0 and p.stride_w > 0 and
+        p.dilation_h > 0 and p.dilation_w > 0 and p.pad_top >= 0 and p.pad_left >= 0 and
+        p.out_h > 0 and p.out_w > 0;
+}
+
+pub export fn onebit_im2col_b32(params: *const abi.Im2colParams, input: [*]const u32, output: [*]u32) callconv(.c) i32 {
+    if (!validIm2col(params)) return status(.invalid_argument);
+    im2col.run(params, input, output);
+    return status(.ok);
+}
+
+pub export fn onebit_bgemm_pack_rhs_b32(params: *const abi.PackRhsParams, rhs: [*]const u32, packed_rhs: [*]u32) callconv(.c) i32 {
+    if (params.channels_out <= 0 or params.depth_words <= 0) return status(.invalid_argument);
+    bgemm.packRhs(@intCast(params.channels_out), @intCast(params.depth_words), rhs, packed_rhs);
+    return status(.ok);
+}
+
+pub export fn onebit_bgemm_b32_f32(params: *const abi.BgemmParams, lhs: [*]const u32, packed_rhs: [*]const u32, multiplier: [*]const f32, bias: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return status(bgemm.run(params, lhs, packed_rhs, .{ .f32 = .{ .multiplier = multiplier, .bias = bias, .out = output } }));
+}
+
+pub export fn onebit_bgemm_b32_b32(params: *const abi.BgemmParams, lhs: [*]const u32, packed_rhs: [*]const u32, threshold: [*]const i32, output: [*]u32) callconv(.c) i32 {
+    return status(bgemm.run(params, lhs, packed_rhs, .{ .b32 = .{ .threshold = threshold, .out = output } }));
+}
+
+/// The convolution as im2col + GEMM. A 1x1, stride-1, unpadded filter reads
+/// the input directly (an NHWC image is already one row per pixel).
+fn bconv2d(p: *const abi.Bconv2dParams, input: [*]const u32, filter: [*]const u32, workspace: [*]u32, output: bgemm.Output) Status {
+    if (p.channels_in <= 0 or p.channels_out <= 0) return .invalid_argument;
+    const in_words = (p.channels_in + 31) >> 5;
+    const i2c: abi.Im2colParams = .{
+        .batch = p.batch,
+        .in_h = p.in_h,
+        .in_w = p.in_w,
+        .in_words = in_words,
+        .kernel_h = p.kernel_h,
+        .kernel_w = p.kernel_w,
+        .stride_h = p.stride_h,
+        .stride_w = p.stride_w,
+        .dilation_h = p.dilation_h,
+        .dilation_w = p.dilation_w,
+        .pad_top = p.pad_top,
+        .pad_left = p.pad_left,
+        .out_h = p.out_h,
+        .out_w = p.out_w,
+    };
+    if (!validIm2col(&i2c)) return .invalid_argument;
+    const direct = p.kernel_h == 1 and p.kernel_w == 1 and p.stride_h == 1 and p.stride_w == 1 and
+        p.pad_top == 0 and p.pad_left == 0 and p.out_h == p.in_h and p.out_w == p.in_w;
+    const lhs: [*]const u32 = if (direct) input else blk: {
+        im2col.run(&i2c, input, workspace);
+        break :blk workspace;
+    };
+    const g: abi.BgemmParams = .{
+        .rows = p.batch * p.out_h * p.out_w,
+        .channels_out = p.channels_out,
+        .depth_words = p.kernel_h * p.kernel_w * in_words,
+        .depth_bits = p.kernel_h * p.kernel_w * p.channels_in,
+        .clamp_min = p.clamp_min,
+        .clamp_max = p.clamp_max,
+        .ukernel = p.ukernel,
+        .threads = p.threads,
+    };
+    return bgemm.run(&g, lhs, filter, output);
+}
+
+pub export fn onebit_bconv2d_b32_f32(params: *const abi.Bconv2dParams, input: [*]const u32, packed_filter: [*]const u32, multiplier: [*]const f32, bias: [*]const f32, workspace: [*]u32, output: [*]f32) callconv(.c) i32 {
+    return status(bconv2d(params, input, packed_filter, workspace, .{ .f32 = .{ .multiplier = multiplier, .bias = bias, .out = output } }));
+}
+
+pub export fn onebit_bconv2d_b32_b32(params: *const abi.Bconv2dParams, input: [*]const u32, packed_filter: [*]const u32, threshold: [*]const i32, workspace: [*]u32, output: [*]u32) callconv(.c) i32 {
+    return status(bconv2d(params, input, packed_filter, workspace, .{ .b32 = .{ .threshold = threshold, .out = output } }));
+}
+
+// Every function of abi.api is exported here with exactly the declared
+// parameter types, and nothing else is exported.
+comptime {
+    const here = @This();
+    for (abi.api) |f| {
+        const T = @TypeOf(@field(here, f.name));
+        const info = @typeInfo(T).@"fn";
+        std.debug.assert(info.return_type.? == i32);
+        std.debug.assert(info.params.len == f.params.len);
+        for (info.params, f.params) |a, b| {
+            if (a.type.? != b.type) @compileError(f.name ++ ": parameter " ++ b.name ++ " differs from abi.zig");
+        }
+    }
+    var exported = 0;
+    for (@typeInfo(here).@"struct".decls) |d| {
+        if (std.mem.startsWith(u8, d.name, "onebit_")) exported += 1;
+    }
+    if (exported != abi.api.len) @compileError("root.zig exports differ from abi.api");
+}
+
+test {
+    _ = bitpack;
+    _ = im2col;
+    _ = bgemm;
+    _ = @import("pool.zig");
+}

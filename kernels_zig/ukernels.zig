@@ -1,0 +1,73 @@
+//! The one list of binary-GEMM micro-kernels. It feeds the per-ISA objects
+//! (isa_object.zig instantiates what it names), run-time selection
+//! (root.zig), the tests and the benchmarks (through onebit_ukernel_info).
+//!
+//! Naming: `bgemm_{mr}x{nr}__{isa}`, mr output pixels by nr output channels.
+const std = @import("std");
+
+pub const Isa = enum { scalar, avx2, avx512vpopcnt, neon };
+
+/// How a kernel counts bits.
+pub const Mode = enum {
+    /// Scalar u32 popcount per (pixel, channel, word).
+    scalar,
+    /// Byte popcount (`cnt.16b`, AVX2 nibble table) added into u8 lanes for
+    /// at most 31 depth words, then folded into u32 lanes.
+    bytes,
+    /// u32 lane popcount (AVX-512 VPOPCNTDQ `vpopcntd`) added into u32 lanes.
+    u32,
+};
+
+pub const Entry = struct {
+    name: []const u8,
+    isa: Isa,
+    /// Output pixels per tile.
+    mr: usize,
+    /// u32 lanes per vector register (1 for scalar).
+    lanes: usize,
+    /// Vectors of output channels per tile: nr = lanes * nv.
+    nv: usize,
+    mode: Mode,
+
+    pub fn nr(e: Entry) usize {
+        return e.lanes * e.nv;
+    }
+};
+
+/// Output channels are packed in blocks of this many (one bitpacked word).
+pub const channel_block = 32;
+
+pub const all = [_]Entry{
+    .{ .name = "bgemm_4x8__scalar", .isa = .scalar, .mr = 4, .lanes = 1, .nv = 8, .mode = .scalar },
+    .{ .name = "bgemm_4x16__avx2", .isa = .avx2, .mr = 4, .lanes = 8, .nv = 2, .mode = .bytes },
+    .{ .name = "bgemm_8x32__avx512vpopcnt", .isa = .avx512vpopcnt, .mr = 8, .lanes = 16, .nv = 2, .mode = .u32 },
+    .{ .name = "bgemm_6x8__neon", .isa = .neon, .mr = 6, .lanes = 4, .nv = 2, .mode = .bytes },
+};
+
+/// Whether objects for `isa` are built for `arch` at all.
+pub fn isaOnArch(isa: Isa, arch: std.Target.Cpu.Arch) bool {
+    return switch (isa) {
+        .scalar => true,
+        .avx2, .avx512vpopcnt => arch == .x86_64,
+        .neon => arch == .aarch64,
+    };
+}
+
+/// The kernels built for `arch`, in list order: indices into this are the
+/// `ukernel` numbers of the ABI.
+pub fn forArch(comptime arch: std.Target.Cpu.Arch) []const Entry {
+    comptime {
+        var list: []const Entry = &.{};
+        for (all) |e| {
+            if (isaOnArch(e.isa, arch)) list = list ++ [_]Entry{e};
+        }
+        return list;
+    }
+}
+
+comptime {
+    for (all) |e| {
+        std.debug.assert(channel_block % e.nr() == 0);
+        std.debug.assert(e.name.len < 40);
+    }
+}

@@ -1,0 +1,65 @@
+/**
+ * Encoding of the extern structs of libonebit's C ABI, driven by the layout
+ * generated from `kernels_zig/abi.zig` (`_abi_generated.ts`), so that the
+ * Zig declarations are the only hand-written copy of the ABI.
+ * @module
+ */
+import { structs } from "./_abi_generated.ts";
+
+export { ABI_HASH, ABI_VERSION, parameters, symbols } from "./_abi_generated.ts";
+
+/** Names of the extern structs of the ABI. */
+export type StructName = keyof typeof structs;
+
+/** Field values of an extern struct: every scalar field, by name. */
+export type StructValues<S extends StructName> = {
+  [F in keyof (typeof structs)[S]["fields"]]: number;
+};
+
+/** Encodes `values` as the bytes of extern struct `name` (little-endian). */
+export function encodeStruct<S extends StructName>(
+  name: S,
+  values: StructValues<S>,
+): Uint8Array<ArrayBuffer> {
+  const layout = structs[name];
+  const bytes = new Uint8Array(layout.size);
+  const view = new DataView(bytes.buffer);
+  for (const [field, spec] of Object.entries(layout.fields)) {
+    const value = (values as Record<string, number>)[field];
+    if (spec.count !== 1) continue;
+    if (!Number.isInteger(value)) {
+      throw new TypeError(`${name}.${field} must be an integer, got ${value}`);
+    }
+    if (spec.type === "i32") view.setInt32(spec.offset, value, true);
+    else if (spec.type === "u32") view.setUint32(spec.offset, value, true);
+    else throw new TypeError(`${name}.${field}: cannot encode ${spec.type}`);
+  }
+  return bytes;
+}
+
+/** Allocates zeroed storage for extern struct `name` (an output parameter). */
+export function allocStruct(name: StructName): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(structs[name].size);
+}
+
+/** Reads an i32 field of a struct previously filled by the library. */
+export function readI32<S extends StructName>(
+  name: S,
+  bytes: Uint8Array,
+  field: keyof (typeof structs)[S]["fields"] & string,
+): number {
+  const spec = (structs[name].fields as Record<string, { offset: number }>)[field];
+  return new DataView(bytes.buffer, bytes.byteOffset).getInt32(spec.offset, true);
+}
+
+/** Reads a NUL-terminated u8-array field as text. */
+export function readString<S extends StructName>(
+  name: S,
+  bytes: Uint8Array,
+  field: keyof (typeof structs)[S]["fields"] & string,
+): string {
+  const spec = (structs[name].fields as Record<string, { offset: number; count: number }>)[field];
+  const raw = bytes.subarray(spec.offset, spec.offset + spec.count);
+  const end = raw.indexOf(0);
+  return new TextDecoder().decode(raw.subarray(0, end < 0 ? raw.length : end));
+}

@@ -1,0 +1,504 @@
+/**
+ * Binary kernels: bitpacking, im2col, binary GEMM and binary convolution,
+ * on the native Zig library (Deno FFI) or the pure-TS reference, with the
+ * same answers. Every argument is validated here, before any pointer
+ * reaches native code.
+ * @module
+ */
+import { allocStruct, encodeStruct, readI32, readString, type StructValues } from "./abi.ts";
+import { type NativeSymbols, openNative, type OpenNativeOptions } from "./native.ts";
+import * as ref from "./reference_kernels.ts";
+
+const { CHANNEL_BLOCK, wordsFor } = ref;
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+/** Threads a call may use at most (kernels_zig/pool.zig). */
+export const MAX_THREADS = 64;
+
+/** Weights in the blocked layout the GEMM reads: [ceil(Cout/32), depthWords, 32] words. */
+export interface PackedRhs {
+  readonly data: Uint32Array;
+  readonly channelsOut: number;
+  readonly depthWords: number;
+}
+
+/** A micro-kernel of the native library. */
+export interface UkernelDescription {
+  index: number;
+  /** e.g. `bgemm_8x32__avx512vpopcnt`: mr pixels x nr channels, then the ISA. */
+  name: string;
+  mr: number;
+  nr: number;
+  /** Whether this CPU can run it. */
+  supported: boolean;
+  /** Binary MACs of one iteration of its register-only peak loop. */
+  peakMacsPerIteration: number;
+}
+
+/** How a call runs. */
+export interface CallOptions {
+  /** Threads, 1..64 (default: the kernels' default, 1). */
+  threads?: number;
+  /** Micro-kernel by name or index (native only); default: the fastest this CPU supports. */
+  ukernel?: number | string;
+}
+
+/** The float output transform: `clamp(K - 2 acc, clampMin, clampMax) * multiplier + bias`. */
+export interface FloatTransform {
+  /** Per output channel; default 1. */
+  multiplier?: Float32Array;
+  /** Per output channel; default 0. */
+  bias?: Float32Array;
+  /** Clamp of the integer ±1 dot product (a fused activation); default: none. */
+  clampMin?: number;
+  clampMax?: number;
+}
+
+/** Options of {@link BinaryKernels.bgemmF32}. */
+export interface BgemmF32Options extends FloatTransform, CallOptions {
+  /** Real depth K in bits (≤ 32·depthWords); default 32·depthWords. */
+  depthBits?: number;
+  /** Output storage, rows × channelsOut; default: a new array. */
+  out?: Float32Array;
+}
+
+/** Options of {@link BinaryKernels.bgemmB32}. */
+export interface BgemmB32Options extends CallOptions {
+  /** Per output channel: output bit is acc > threshold. */
+  threshold: Int32Array;
+  depthBits?: number;
+  /** Output storage, rows × ceil(channelsOut/32); default: a new array. */
+  out?: Uint32Array;
+}
+
+/** Geometry of a binary convolution over a bitpacked NHWC input. */
+export interface ConvGeometry {
+  /** [batch, height, width, channels] of the unpacked input. */
+  inputShape: readonly [number, number, number, number];
+  /** [kernelH, kernelW]. */
+  kernelSize: readonly [number, number];
+  strides?: readonly [number, number];
+  dilations?: readonly [number, number];
+  /** TensorFlow rules; SAME pads with +1 ("same-one"), extra padding at the end. */
+  padding?: "valid" | "same";
+}
+
+/** Options of {@link BinaryKernels.bconv2dF32}. */
+export interface Bconv2dF32Options extends ConvGeometry, FloatTransform, CallOptions {
+  out?: Float32Array;
+}
+
+/** Options of {@link BinaryKernels.bconv2dB32}. */
+export interface Bconv2dB32Options extends ConvGeometry, CallOptions {
+  threshold: Int32Array;
+  out?: Uint32Array;
+}
+
+/** Output size and padding of a convolution (TensorFlow SAME/VALID). */
+export interface ConvPlan {
+  outH: number;
+  outW: number;
+  padTop: number;
+  padLeft: number;
+  params: StructValues<"Im2colParams">;
+}
+
+function checkInt(name: string, v: unknown, min: number, max = INT32_MAX): number {
+  if (typeof v !== "number" || !Number.isInteger(v)) {
+    throw new TypeError(`${name} must be an integer, got ${String(v)}`);
+  }
+  if (v < min || v > max) throw new RangeError(`${name} must be in [${min}, ${max}], got ${v}`);
+  return v;
+}
+
+function checkArray<T>(name: string, v: unknown, ctor: { new (n: number): T; name: string }, length: number): T {
+  if (!(v instanceof ctor)) {
+    throw new TypeError(`${name} must be a ${ctor.name}, got ${v === null ? "null" : typeof v === "object" ? v.constructor.name : typeof v}`);
+  }
+  const len = (v as unknown as { length: number }).length;
+  if (len !== length) throw new RangeError(`${name} must have ${length} elements, got ${len}`);
+  return v;
+}
+
+function outputSize(name: string, input: number, kernel: number, stride: number, dilation: number, same: boolean) {
+  const effective = (kernel - 1) * dilation + 1;
+  if (same) {
+    const out = Math.ceil(input / stride);
+    const total = Math.max((out - 1) * stride + effective - input, 0);
+    return { out, pad: Math.floor(total / 2) };
+  }
+  if (effective > input) {
+    throw new RangeError(`${name}: the dilated kernel (${effective}) is larger than the input (${input}) with VALID padding; use padding "same" or a smaller kernel`);
+  }
+  return { out: Math.floor((input - effective) / stride) + 1, pad: 0 };
+}
+
+/** Validates a convolution's geometry and computes its output size and padding. */
+export function planConv(g: ConvGeometry): ConvPlan {
+  if (!Array.isArray(g.inputShape) || g.inputShape.length !== 4) {
+    throw new TypeError(`inputShape must be [batch, height, width, channels], got ${JSON.stringify(g.inputShape)}`);
+  }
+  const [batch, inH, inW, channels] = g.inputShape;
+  checkInt("inputShape[0] (batch)", batch, 1);
+  checkInt("inputShape[1] (height)", inH, 1);
+  checkInt("inputShape[2] (width)", inW, 1);
+  checkInt("inputShape[3] (channels)", channels, 1);
+  const [kh, kw] = g.kernelSize ?? [];
+  checkInt("kernelSize[0]", kh, 1, 4096);
+  checkInt("kernelSize[1]", kw, 1, 4096);
+  const [sh, sw] = g.strides ?? [1, 1];
+  checkInt("strides[0]", sh, 1, 4096);
+  checkInt("strides[1]", sw, 1, 4096);
+  const [dh, dw] = g.dilations ?? [1, 1];
+  checkInt("dilations[0]", dh, 1, 4096);
+  checkInt("dilations[1]", dw, 1, 4096);
+  const padding = g.padding ?? "valid";
+  if (padding !== "valid" && padding !== "same") {
+    throw new TypeError(`padding must be "valid" or "same", got ${JSON.stringify(padding)}`);
+  }
+  const y = outputSize("height", inH, kh, sh, dh, padding === "same");
+  const x = outputSize("width", inW, kw, sw, dw, padding === "same");
+  const params: StructValues<"Im2colParams"> = {
+    batch,
+    in_h: inH,
+    in_w: inW,
+    in_words: wordsFor(channels),
+    kernel_h: kh,
+    kernel_w: kw,
+    stride_h: sh,
+    stride_w: sw,
+    dilation_h: dh,
+    dilation_w: dw,
+    pad_top: y.pad,
+    pad_left: x.pad,
+    out_h: y.out,
+    out_w: x.out,
+  };
+  const words = batch * y.out * x.out * kh * kw * params.in_words;
+  if (words > INT32_MAX) throw new RangeError(`the convolution's im2col buffer (${words} words) exceeds 2^31 words; split the batch`);
+  return { outH: y.out, outW: x.out, padTop: y.pad, padLeft: x.pad, params };
+}
+
+function padChannels(name: string, v: Float32Array | undefined, n: number, fill: number): Float32Array {
+  const out = new Float32Array(Math.ceil(n / CHANNEL_BLOCK) * CHANNEL_BLOCK).fill(fill);
+  if (v !== undefined) out.set(checkArray(name, v, Float32Array, n));
+  return out;
+}
+
+function padThreshold(v: unknown, n: number): Int32Array {
+  const out = new Int32Array(Math.ceil(n / CHANNEL_BLOCK) * CHANNEL_BLOCK);
+  out.set(checkArray("threshold", v, Int32Array, n));
+  return out;
+}
+
+interface Backend {
+  bitpack(p: StructValues<"BitpackParams">, input: Float32Array, out: Uint32Array): void;
+  im2col(p: StructValues<"Im2colParams">, input: Uint32Array, out: Uint32Array): void;
+  packRhs(p: StructValues<"PackRhsParams">, rhs: Uint32Array, out: Uint32Array): void;
+  bgemmF32(p: StructValues<"BgemmParams">, lhs: Uint32Array, rhs: Uint32Array, m: Float32Array, b: Float32Array, out: Float32Array): void;
+  bgemmB32(p: StructValues<"BgemmParams">, lhs: Uint32Array, rhs: Uint32Array, t: Int32Array, out: Uint32Array): void;
+  bconv2dF32(p: StructValues<"Bconv2dParams">, input: Uint32Array, filter: Uint32Array, m: Float32Array, b: Float32Array, workspace: Uint32Array, out: Float32Array): void;
+  bconv2dB32(p: StructValues<"Bconv2dParams">, input: Uint32Array, filter: Uint32Array, t: Int32Array, workspace: Uint32Array, out: Uint32Array): void;
+}
+
+const STATUS = ["ok", "invalid argument", "unsupported micro-kernel", "out of memory"];
+
+function nativeBackend(lib: NativeSymbols): Backend {
+  const check = (fn: string, status: number) => {
+    if (status !== 0) {
+      // Unreachable after validation: a bug in this module or the library.
+      throw new Error(`libonebit ${fn} returned ${STATUS[status] ?? status} after validation passed`);
+    }
+  };
+  return {
+    bitpack: (p, i, o) => check("bitpack", lib.onebit_bitpack_f32_b32(encodeStruct("BitpackParams", p), i, o)),
+    im2col: (p, i, o) => check("im2col", lib.onebit_im2col_b32(encodeStruct("Im2colParams", p), i, o)),
+    packRhs: (p, i, o) => check("pack_rhs", lib.onebit_bgemm_pack_rhs_b32(encodeStruct("PackRhsParams", p), i, o)),
+    bgemmF32: (p, l, r, m, b, o) => check("bgemm_f32", lib.onebit_bgemm_b32_f32(encodeStruct("BgemmParams", p), l, r, m, b, o)),
+    bgemmB32: (p, l, r, t, o) => check("bgemm_b32", lib.onebit_bgemm_b32_b32(encodeStruct("BgemmParams", p), l, r, t, o)),
+    bconv2dF32: (p, i, f, m, b, w, o) => check("bconv2d_f32", lib.onebit_bconv2d_b32_f32(encodeStruct("Bconv2dParams", p), i, f, m, b, w, o)),
+    bconv2dB32: (p, i, f, t, w, o) => check("bconv2d_b32", lib.onebit_bconv2d_b32_b32(encodeStruct("Bconv2dParams", p), i, f, t, w, o)),
+  };
+}
+
+const referenceBackend: Backend = {
+  bitpack: ref.bitpack,
+  im2col: ref.im2col,
+  packRhs: ref.packRhs,
+  bgemmF32: ref.bgemmF32,
+  bgemmB32: ref.bgemmB32,
+  bconv2dF32: ref.bconv2dF32,
+  bconv2dB32: ref.bconv2dB32,
+};
+
+/**
+ * Words of im2col workspace a convolution needs: 0 when a 1x1, stride-1,
+ * unpadded filter reads the input directly (kernels_zig/root.zig).
+ */
+export function bconv2dWorkspaceWords(p: StructValues<"Bconv2dParams">): number {
+  return ref.bconv2dDirect(p) ? 0 : p.batch * p.out_h * p.out_w * p.kernel_h * p.kernel_w * wordsFor(p.channels_in);
+}
+
+/** Options of {@link BinaryKernels.native} and {@link BinaryKernels.auto}. */
+export interface KernelsOptions extends OpenNativeOptions, CallOptions {}
+
+/**
+ * The binary kernels on one backend. Create with {@link BinaryKernels.auto}
+ * (native when the library loads, else reference), `.native()` or `.reference()`.
+ *
+ * @example
+ * ```ts
+ * import { BinaryKernels } from "./binary_kernels.ts";
+ * const k = BinaryKernels.reference();
+ * const a = k.bitpack(new Float32Array([1, -1, 0, -2]), 4); // 1 row of 4 channels
+ * const w = k.packRhs(k.bitpack(new Float32Array([1, -1, 1, 1]), 4), 1); // 1 output channel
+ * const y = k.bgemmF32(a, w, { depthBits: 4 });
+ * console.log(y[0]); // 2 = (1)(1) + (-1)(-1) + (1)(1) + (-1)(1); 0 packs as +1
+ * ```
+ */
+export class BinaryKernels {
+  /** Which implementation runs the kernels. */
+  readonly backend: "native" | "reference";
+  readonly #impl: Backend;
+  readonly #lib: NativeSymbols | undefined;
+  readonly #threads: number;
+  readonly #ukernel: number;
+
+  private constructor(lib: NativeSymbols | undefined, options: CallOptions) {
+    this.#lib = lib;
+    this.backend = lib ? "native" : "reference";
+    this.#impl = lib ? nativeBackend(lib) : referenceBackend;
+    this.#threads = checkInt("threads", options.threads ?? 1, 1, MAX_THREADS);
+    this.#ukernel = this.#resolveUkernel(options.ukernel);
+  }
+
+  /** The pure-TypeScript kernels. */
+  static reference(options: CallOptions = {}): BinaryKernels {
+    return new BinaryKernels(undefined, options);
+  }
+
+  /** The native kernels; throws NativeLibraryError when the library is missing or stale. */
+  static native(options: KernelsOptions = {}): BinaryKernels {
+    return new BinaryKernels(openNative(options), options);
+  }
+
+  /** Native kernels when the library loads, else the reference (same results). */
+  static auto(options: KernelsOptions = {}): BinaryKernels {
+    let lib: NativeSymbols | undefined;
+    try {
+      lib = openNative(options);
+    } catch {
+      lib = undefined;
+    }
+    return new BinaryKernels(lib, lib ? options : { threads: options.threads });
+  }
+
+  /** The same backend with other call options. */
+  with(options: CallOptions): BinaryKernels {
+    return new BinaryKernels(this.#lib, { threads: options.threads ?? this.#threads, ukernel: options.ukernel ?? this.#ukernel });
+  }
+
+  /** The micro-kernels of the native library ([] for the reference backend). */
+  ukernels(): UkernelDescription[] {
+    const lib = this.#lib;
+    if (!lib) return [];
+    const list: UkernelDescription[] = [];
+    for (let i = 0; i < lib.onebit_ukernel_count(); i++) {
+      const info = allocStruct("UkernelInfo");
+      if (lib.onebit_ukernel_info(i, info) !== 0) throw new Error(`libonebit: no micro-kernel ${i}`);
+      list.push({
+        index: i,
+        name: readString("UkernelInfo", info, "name"),
+        mr: readI32("UkernelInfo", info, "mr"),
+        nr: readI32("UkernelInfo", info, "nr"),
+        supported: readI32("UkernelInfo", info, "supported") === 1,
+        peakMacsPerIteration: readI32("UkernelInfo", info, "peak_macs_per_iteration"),
+      });
+    }
+    return list;
+  }
+
+  /**
+   * Runs micro-kernel `ukernel`'s register-only XOR+popcount+accumulate loop
+   * for `iterations` and returns the binary MACs it performed (time it to
+   * get this CPU's limit for that instruction mix).
+   */
+  peakLoop(ukernel: number | string, iterations: number): number {
+    const lib = this.#lib;
+    if (!lib) throw new TypeError("peakLoop needs the native backend: create the kernels with BinaryKernels.native()");
+    const index = this.#resolveUkernel(ukernel);
+    checkInt("iterations", iterations, 0);
+    const status = lib.onebit_peak_loop(encodeStruct("PeakParams", { ukernel: index, iterations }), new Uint32Array(1));
+    if (status !== 0) throw new Error(`libonebit peak_loop returned ${STATUS[status] ?? status}`);
+    return iterations * this.ukernels()[index].peakMacsPerIteration;
+  }
+
+  #resolveUkernel(u: number | string | undefined): number {
+    if (u === undefined || u === -1 || u === "auto") return -1;
+    if (!this.#lib) throw new RangeError(`ukernel ${JSON.stringify(u)} needs the native backend; the reference backend has none`);
+    const list = this.ukernels();
+    const found = typeof u === "string" ? list.find((k) => k.name === u) : list[checkInt("ukernel", u, 0, list.length - 1)];
+    if (!found) throw new RangeError(`unknown micro-kernel ${JSON.stringify(u)}; known: ${list.map((k) => k.name).join(", ")}`);
+    if (!found.supported) throw new RangeError(`micro-kernel ${found.name} needs CPU features this machine lacks`);
+    return found.index;
+  }
+
+  #call(options: CallOptions) {
+    return {
+      threads: options.threads === undefined ? this.#threads : checkInt("threads", options.threads, 1, MAX_THREADS),
+      ukernel: options.ukernel === undefined ? this.#ukernel : this.#resolveUkernel(options.ukernel),
+    };
+  }
+
+  /**
+   * Packs float32 rows of `channels` values into 32-bit words along the
+   * channel axis: bit 1 for x < 0 (+0, -0 and NaN give +1), LSB first,
+   * padding bits 0. Returns rows × ceil(channels/32) words.
+   */
+  bitpack(input: Float32Array, channels: number): Uint32Array {
+    checkInt("channels", channels, 1);
+    if (!(input instanceof Float32Array)) throw new TypeError("input must be a Float32Array");
+    if (input.length % channels !== 0) {
+      throw new RangeError(`input length ${input.length} is not a multiple of channels (${channels})`);
+    }
+    const rows = input.length / channels;
+    const out = new Uint32Array(rows * wordsFor(channels));
+    if (rows > 0) this.#impl.bitpack({ rows, channels }, input, out);
+    return out;
+  }
+
+  /** im2col of a bitpacked NHWC input: one row of kH·kW·ceil(C/32) words per output pixel. */
+  im2col(input: Uint32Array, geometry: ConvGeometry): Uint32Array {
+    const plan = planConv(geometry);
+    const p = plan.params;
+    checkArray("input", input, Uint32Array, p.batch * p.in_h * p.in_w * p.in_words);
+    const out = new Uint32Array(p.batch * p.out_h * p.out_w * p.kernel_h * p.kernel_w * p.in_words);
+    this.#impl.im2col(p, input, out);
+    return out;
+  }
+
+  /** Packs weights [channelsOut, depthWords] (bitpacked rows, e.g. OHWI) for the GEMM. */
+  packRhs(rhs: Uint32Array, channelsOut: number): PackedRhs {
+    checkInt("channelsOut", channelsOut, 1);
+    if (!(rhs instanceof Uint32Array)) throw new TypeError("rhs must be a Uint32Array");
+    if (rhs.length === 0 || rhs.length % channelsOut !== 0) {
+      throw new RangeError(`rhs length ${rhs.length} is not a positive multiple of channelsOut (${channelsOut})`);
+    }
+    const depthWords = rhs.length / channelsOut;
+    const data = new Uint32Array(ref.packedRhsWords(channelsOut, depthWords));
+    this.#impl.packRhs({ channels_out: channelsOut, depth_words: depthWords }, rhs, data);
+    return { data, channelsOut, depthWords };
+  }
+
+  #gemmParams(lhs: Uint32Array, rhs: PackedRhs, depthBits: number | undefined, clampMin: number, clampMax: number, options: CallOptions): StructValues<"BgemmParams"> {
+    if (!rhs || !(rhs.data instanceof Uint32Array)) throw new TypeError("rhs must be a PackedRhs from packRhs()");
+    checkInt("rhs.channelsOut", rhs.channelsOut, 1);
+    checkInt("rhs.depthWords", rhs.depthWords, 1);
+    checkArray("rhs.data", rhs.data, Uint32Array, ref.packedRhsWords(rhs.channelsOut, rhs.depthWords));
+    if (!(lhs instanceof Uint32Array)) throw new TypeError("lhs must be a Uint32Array");
+    if (lhs.length % rhs.depthWords !== 0) {
+      throw new RangeError(`lhs length ${lhs.length} is not a multiple of the depth (${rhs.depthWords} words)`);
+    }
+    const bits = checkInt("depthBits", depthBits ?? rhs.depthWords * 32, 1, rhs.depthWords * 32);
+    checkInt("clampMin", clampMin, INT32_MIN);
+    checkInt("clampMax", clampMax, clampMin);
+    const call = this.#call(options);
+    return {
+      rows: checkInt("rows", lhs.length / rhs.depthWords, 0),
+      channels_out: rhs.channelsOut,
+      depth_words: rhs.depthWords,
+      depth_bits: bits,
+      clamp_min: clampMin,
+      clamp_max: clampMax,
+      ukernel: call.ukernel,
+      threads: call.threads,
+    };
+  }
+
+  /**
+   * Binary GEMM with float output:
+   * `out[r, c] = clamp(K - 2·Σ popcount(lhs[r] ^ rhs[c]), clampMin, clampMax) · multiplier[c] + bias[c]`.
+   */
+  bgemmF32(lhs: Uint32Array, rhs: PackedRhs, options: BgemmF32Options = {}): Float32Array {
+    const p = this.#gemmParams(lhs, rhs, options.depthBits, options.clampMin ?? INT32_MIN, options.clampMax ?? INT32_MAX, options);
+    const n = p.channels_out;
+    const m = padChannels("multiplier", options.multiplier, n, 1);
+    const b = padChannels("bias", options.bias, n, 0);
+    const out = options.out === undefined ? new Float32Array(p.rows * n) : checkArray("out", options.out, Float32Array, p.rows * n);
+    if (p.rows > 0) this.#impl.bgemmF32(p, lhs, rhs.data, m, b, out);
+    return out;
+  }
+
+  /** Binary GEMM with bitpacked output: bit c of row r is `acc[r, c] > threshold[c]`. */
+  bgemmB32(lhs: Uint32Array, rhs: PackedRhs, options: BgemmB32Options): Uint32Array {
+    const p = this.#gemmParams(lhs, rhs, options?.depthBits, INT32_MIN, INT32_MAX, options ?? {});
+    const t = padThreshold(options.threshold, p.channels_out);
+    const words = wordsFor(p.channels_out);
+    const out = options.out === undefined ? new Uint32Array(p.rows * words) : checkArray("out", options.out, Uint32Array, p.rows * words);
+    if (p.rows > 0) this.#impl.bgemmB32(p, lhs, rhs.data, t, out);
+    return out;
+  }
+
+  #convParams(input: Uint32Array, filter: PackedRhs, g: ConvGeometry, clampMin: number, clampMax: number, options: CallOptions) {
+    const plan = planConv(g);
+    const p = plan.params;
+    checkArray("input", input, Uint32Array, p.batch * p.in_h * p.in_w * p.in_words);
+    if (!filter || !(filter.data instanceof Uint32Array)) throw new TypeError("filter must be a PackedRhs from packRhs()");
+    const depthWords = p.kernel_h * p.kernel_w * p.in_words;
+    if (filter.depthWords !== depthWords) {
+      throw new RangeError(`filter depth (${filter.depthWords} words) must be kernelH·kernelW·ceil(channels/32) = ${depthWords}`);
+    }
+    checkArray("filter.data", filter.data, Uint32Array, ref.packedRhsWords(filter.channelsOut, depthWords));
+    checkInt("clampMin", clampMin, INT32_MIN);
+    checkInt("clampMax", clampMax, clampMin);
+    const call = this.#call(options);
+    const params: StructValues<"Bconv2dParams"> = {
+      batch: p.batch,
+      in_h: p.in_h,
+      in_w: p.in_w,
+      channels_in: g.inputShape[3],
+      channels_out: filter.channelsOut,
+      kernel_h: p.kernel_h,
+      kernel_w: p.kernel_w,
+      stride_h: p.stride_h,
+      stride_w: p.stride_w,
+      dilation_h: p.dilation_h,
+      dilation_w: p.dilation_w,
+      pad_top: p.pad_top,
+      pad_left: p.pad_left,
+      out_h: p.out_h,
+      out_w: p.out_w,
+      clamp_min: clampMin,
+      clamp_max: clampMax,
+      ukernel: call.ukernel,
+      threads: call.threads,
+    };
+    const pixels = p.batch * p.out_h * p.out_w;
+    // At least one word: the library never reads it when direct, but takes no null pointer.
+    return { params, pixels, workspace: new Uint32Array(Math.max(1, bconv2dWorkspaceWords(params))) };
+  }
+
+  /**
+   * Binary 2-D convolution (NHWC, bitpacked input and OHWI filter packed by
+   * packRhs) with float output [batch, outH, outW, channelsOut].
+   */
+  bconv2dF32(input: Uint32Array, filter: PackedRhs, options: Bconv2dF32Options): Float32Array {
+    const { params, pixels, workspace } = this.#convParams(input, filter, options, options.clampMin ?? INT32_MIN, options.clampMax ?? INT32_MAX, options);
+    const n = filter.channelsOut;
+    const m = padChannels("multiplier", options.multiplier, n, 1);
+    const b = padChannels("bias", options.bias, n, 0);
+    const out = options.out === undefined ? new Float32Array(pixels * n) : checkArray("out", options.out, Float32Array, pixels * n);
+    this.#impl.bconv2dF32(params, input, filter.data, m, b, workspace, out);
+    return out;
+  }
+
+  /** Binary 2-D convolution with bitpacked output [batch, outH, outW, ceil(channelsOut/32)]. */
+  bconv2dB32(input: Uint32Array, filter: PackedRhs, options: Bconv2dB32Options): Uint32Array {
+    const { params, pixels, workspace } = this.#convParams(input, filter, options, INT32_MIN, INT32_MAX, options);
+    const t = padThreshold(options.threshold, filter.channelsOut);
+    const words = pixels * wordsFor(filter.channelsOut);
+    const out = options.out === undefined ? new Uint32Array(words) : checkArray("out", options.out, Uint32Array, words);
+    this.#impl.bconv2dB32(params, input, filter.data, t, workspace, out);
+    return out;
+  }
+}
