@@ -3,7 +3,7 @@
 //!   zig build                                   host library, ReleaseFast
 //!   zig build -Dtarget=aarch64-linux-gnu        Linux ARM64 (glibc, threads)
 //!   zig build -Dtarget=aarch64-linux-android    Android ARM64 (no libc: one thread)
-//!   zig build test [-Dtarget=... -fqemu]        Zig unit tests (ReleaseSafe)
+//!   zig build test [-Dtarget=aarch64-linux-musl -fqemu]   Zig unit tests (ReleaseSafe)
 //!   zig build abi                               prints runtime/_abi_generated.ts
 //!
 //! The library lands in zig-out/lib/<arch>-<os>-<abi>/libonebit.so. Each

@@ -86,12 +86,15 @@ export interface ConvGeometry {
 /** Options of {@link BinaryKernels.bconv2dF32}. */
 export interface Bconv2dF32Options extends ConvGeometry, FloatTransform, CallOptions {
   out?: Float32Array;
+  /** im2col scratch to reuse across calls, at least {@link bconv2dWorkspaceWords} words. */
+  workspace?: Uint32Array;
 }
 
 /** Options of {@link BinaryKernels.bconv2dB32}. */
 export interface Bconv2dB32Options extends ConvGeometry, CallOptions {
   threshold: Int32Array;
   out?: Uint32Array;
+  workspace?: Uint32Array;
 }
 
 /** Output size and padding of a convolution (TensorFlow SAME/VALID). */
@@ -113,7 +116,11 @@ function checkInt(name: string, v: unknown, min: number, max = INT32_MAX): numbe
 
 function checkArray<T>(name: string, v: unknown, ctor: { new (n: number): T; name: string }, length: number): T {
   if (!(v instanceof ctor)) {
-    throw new TypeError(`${name} must be a ${ctor.name}, got ${v === null ? "null" : typeof v === "object" ? v.constructor.name : typeof v}`);
+    throw new TypeError(
+      `${name} must be a ${ctor.name}, got ${
+        v === null ? "null" : typeof v === "object" ? v.constructor.name : typeof v
+      }`,
+    );
   }
   const len = (v as unknown as { length: number }).length;
   if (len !== length) throw new RangeError(`${name} must have ${length} elements, got ${len}`);
@@ -128,7 +135,9 @@ function outputSize(name: string, input: number, kernel: number, stride: number,
     return { out, pad: Math.floor(total / 2) };
   }
   if (effective > input) {
-    throw new RangeError(`${name}: the dilated kernel (${effective}) is larger than the input (${input}) with VALID padding; use padding "same" or a smaller kernel`);
+    throw new RangeError(
+      `${name}: the dilated kernel (${effective}) is larger than the input (${input}) with VALID padding; use padding "same" or a smaller kernel`,
+    );
   }
   return { out: Math.floor((input - effective) / stride) + 1, pad: 0 };
 }
@@ -175,7 +184,9 @@ export function planConv(g: ConvGeometry): ConvPlan {
     out_w: x.out,
   };
   const words = batch * y.out * x.out * kh * kw * params.in_words;
-  if (words > INT32_MAX) throw new RangeError(`the convolution's im2col buffer (${words} words) exceeds 2^31 words; split the batch`);
+  if (words > INT32_MAX) {
+    throw new RangeError(`the convolution's im2col buffer (${words} words) exceeds 2^31 words; split the batch`);
+  }
   return { outH: y.out, outW: x.out, padTop: y.pad, padLeft: x.pad, params };
 }
 
@@ -195,10 +206,32 @@ interface Backend {
   bitpack(p: StructValues<"BitpackParams">, input: Float32Array, out: Uint32Array): void;
   im2col(p: StructValues<"Im2colParams">, input: Uint32Array, out: Uint32Array): void;
   packRhs(p: StructValues<"PackRhsParams">, rhs: Uint32Array, out: Uint32Array): void;
-  bgemmF32(p: StructValues<"BgemmParams">, lhs: Uint32Array, rhs: Uint32Array, m: Float32Array, b: Float32Array, out: Float32Array): void;
+  bgemmF32(
+    p: StructValues<"BgemmParams">,
+    lhs: Uint32Array,
+    rhs: Uint32Array,
+    m: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+  ): void;
   bgemmB32(p: StructValues<"BgemmParams">, lhs: Uint32Array, rhs: Uint32Array, t: Int32Array, out: Uint32Array): void;
-  bconv2dF32(p: StructValues<"Bconv2dParams">, input: Uint32Array, filter: Uint32Array, m: Float32Array, b: Float32Array, workspace: Uint32Array, out: Float32Array): void;
-  bconv2dB32(p: StructValues<"Bconv2dParams">, input: Uint32Array, filter: Uint32Array, t: Int32Array, workspace: Uint32Array, out: Uint32Array): void;
+  bconv2dF32(
+    p: StructValues<"Bconv2dParams">,
+    input: Uint32Array,
+    filter: Uint32Array,
+    m: Float32Array,
+    b: Float32Array,
+    workspace: Uint32Array,
+    out: Float32Array,
+  ): void;
+  bconv2dB32(
+    p: StructValues<"Bconv2dParams">,
+    input: Uint32Array,
+    filter: Uint32Array,
+    t: Int32Array,
+    workspace: Uint32Array,
+    out: Uint32Array,
+  ): void;
 }
 
 const STATUS = ["ok", "invalid argument", "unsupported micro-kernel", "out of memory"];
@@ -214,10 +247,14 @@ function nativeBackend(lib: NativeSymbols): Backend {
     bitpack: (p, i, o) => check("bitpack", lib.onebit_bitpack_f32_b32(encodeStruct("BitpackParams", p), i, o)),
     im2col: (p, i, o) => check("im2col", lib.onebit_im2col_b32(encodeStruct("Im2colParams", p), i, o)),
     packRhs: (p, i, o) => check("pack_rhs", lib.onebit_bgemm_pack_rhs_b32(encodeStruct("PackRhsParams", p), i, o)),
-    bgemmF32: (p, l, r, m, b, o) => check("bgemm_f32", lib.onebit_bgemm_b32_f32(encodeStruct("BgemmParams", p), l, r, m, b, o)),
-    bgemmB32: (p, l, r, t, o) => check("bgemm_b32", lib.onebit_bgemm_b32_b32(encodeStruct("BgemmParams", p), l, r, t, o)),
-    bconv2dF32: (p, i, f, m, b, w, o) => check("bconv2d_f32", lib.onebit_bconv2d_b32_f32(encodeStruct("Bconv2dParams", p), i, f, m, b, w, o)),
-    bconv2dB32: (p, i, f, t, w, o) => check("bconv2d_b32", lib.onebit_bconv2d_b32_b32(encodeStruct("Bconv2dParams", p), i, f, t, w, o)),
+    bgemmF32: (p, l, r, m, b, o) =>
+      check("bgemm_f32", lib.onebit_bgemm_b32_f32(encodeStruct("BgemmParams", p), l, r, m, b, o)),
+    bgemmB32: (p, l, r, t, o) =>
+      check("bgemm_b32", lib.onebit_bgemm_b32_b32(encodeStruct("BgemmParams", p), l, r, t, o)),
+    bconv2dF32: (p, i, f, m, b, w, o) =>
+      check("bconv2d_f32", lib.onebit_bconv2d_b32_f32(encodeStruct("Bconv2dParams", p), i, f, m, b, w, o)),
+    bconv2dB32: (p, i, f, t, w, o) =>
+      check("bconv2d_b32", lib.onebit_bconv2d_b32_b32(encodeStruct("Bconv2dParams", p), i, f, t, w, o)),
   };
 }
 
@@ -295,7 +332,10 @@ export class BinaryKernels {
 
   /** The same backend with other call options. */
   with(options: CallOptions): BinaryKernels {
-    return new BinaryKernels(this.#lib, { threads: options.threads ?? this.#threads, ukernel: options.ukernel ?? this.#ukernel });
+    return new BinaryKernels(this.#lib, {
+      threads: options.threads ?? this.#threads,
+      ukernel: options.ukernel ?? this.#ukernel,
+    });
   }
 
   /** The micro-kernels of the native library ([] for the reference backend). */
@@ -335,10 +375,16 @@ export class BinaryKernels {
 
   #resolveUkernel(u: number | string | undefined): number {
     if (u === undefined || u === -1 || u === "auto") return -1;
-    if (!this.#lib) throw new RangeError(`ukernel ${JSON.stringify(u)} needs the native backend; the reference backend has none`);
+    if (!this.#lib) {
+      throw new RangeError(`ukernel ${JSON.stringify(u)} needs the native backend; the reference backend has none`);
+    }
     const list = this.ukernels();
-    const found = typeof u === "string" ? list.find((k) => k.name === u) : list[checkInt("ukernel", u, 0, list.length - 1)];
-    if (!found) throw new RangeError(`unknown micro-kernel ${JSON.stringify(u)}; known: ${list.map((k) => k.name).join(", ")}`);
+    const found = typeof u === "string"
+      ? list.find((k) => k.name === u)
+      : list[checkInt("ukernel", u, 0, list.length - 1)];
+    if (!found) {
+      throw new RangeError(`unknown micro-kernel ${JSON.stringify(u)}; known: ${list.map((k) => k.name).join(", ")}`);
+    }
     if (!found.supported) throw new RangeError(`micro-kernel ${found.name} needs CPU features this machine lacks`);
     return found.index;
   }
@@ -390,7 +436,14 @@ export class BinaryKernels {
     return { data, channelsOut, depthWords };
   }
 
-  #gemmParams(lhs: Uint32Array, rhs: PackedRhs, depthBits: number | undefined, clampMin: number, clampMax: number, options: CallOptions): StructValues<"BgemmParams"> {
+  #gemmParams(
+    lhs: Uint32Array,
+    rhs: PackedRhs,
+    depthBits: number | undefined,
+    clampMin: number,
+    clampMax: number,
+    options: CallOptions,
+  ): StructValues<"BgemmParams"> {
     if (!rhs || !(rhs.data instanceof Uint32Array)) throw new TypeError("rhs must be a PackedRhs from packRhs()");
     checkInt("rhs.channelsOut", rhs.channelsOut, 1);
     checkInt("rhs.depthWords", rhs.depthWords, 1);
@@ -420,11 +473,20 @@ export class BinaryKernels {
    * `out[r, c] = clamp(K - 2·Σ popcount(lhs[r] ^ rhs[c]), clampMin, clampMax) · multiplier[c] + bias[c]`.
    */
   bgemmF32(lhs: Uint32Array, rhs: PackedRhs, options: BgemmF32Options = {}): Float32Array {
-    const p = this.#gemmParams(lhs, rhs, options.depthBits, options.clampMin ?? INT32_MIN, options.clampMax ?? INT32_MAX, options);
+    const p = this.#gemmParams(
+      lhs,
+      rhs,
+      options.depthBits,
+      options.clampMin ?? INT32_MIN,
+      options.clampMax ?? INT32_MAX,
+      options,
+    );
     const n = p.channels_out;
     const m = padChannels("multiplier", options.multiplier, n, 1);
     const b = padChannels("bias", options.bias, n, 0);
-    const out = options.out === undefined ? new Float32Array(p.rows * n) : checkArray("out", options.out, Float32Array, p.rows * n);
+    const out = options.out === undefined
+      ? new Float32Array(p.rows * n)
+      : checkArray("out", options.out, Float32Array, p.rows * n);
     if (p.rows > 0) this.#impl.bgemmF32(p, lhs, rhs.data, m, b, out);
     return out;
   }
@@ -434,19 +496,32 @@ export class BinaryKernels {
     const p = this.#gemmParams(lhs, rhs, options?.depthBits, INT32_MIN, INT32_MAX, options ?? {});
     const t = padThreshold(options.threshold, p.channels_out);
     const words = wordsFor(p.channels_out);
-    const out = options.out === undefined ? new Uint32Array(p.rows * words) : checkArray("out", options.out, Uint32Array, p.rows * words);
+    const out = options.out === undefined
+      ? new Uint32Array(p.rows * words)
+      : checkArray("out", options.out, Uint32Array, p.rows * words);
     if (p.rows > 0) this.#impl.bgemmB32(p, lhs, rhs.data, t, out);
     return out;
   }
 
-  #convParams(input: Uint32Array, filter: PackedRhs, g: ConvGeometry, clampMin: number, clampMax: number, options: CallOptions) {
+  #convParams(
+    input: Uint32Array,
+    filter: PackedRhs,
+    g: ConvGeometry,
+    clampMin: number,
+    clampMax: number,
+    options: CallOptions & { workspace?: Uint32Array },
+  ) {
     const plan = planConv(g);
     const p = plan.params;
     checkArray("input", input, Uint32Array, p.batch * p.in_h * p.in_w * p.in_words);
-    if (!filter || !(filter.data instanceof Uint32Array)) throw new TypeError("filter must be a PackedRhs from packRhs()");
+    if (!filter || !(filter.data instanceof Uint32Array)) {
+      throw new TypeError("filter must be a PackedRhs from packRhs()");
+    }
     const depthWords = p.kernel_h * p.kernel_w * p.in_words;
     if (filter.depthWords !== depthWords) {
-      throw new RangeError(`filter depth (${filter.depthWords} words) must be kernelH·kernelW·ceil(channels/32) = ${depthWords}`);
+      throw new RangeError(
+        `filter depth (${filter.depthWords} words) must be kernelH·kernelW·ceil(channels/32) = ${depthWords}`,
+      );
     }
     checkArray("filter.data", filter.data, Uint32Array, ref.packedRhsWords(filter.channelsOut, depthWords));
     checkInt("clampMin", clampMin, INT32_MIN);
@@ -475,7 +550,13 @@ export class BinaryKernels {
     };
     const pixels = p.batch * p.out_h * p.out_w;
     // At least one word: the library never reads it when direct, but takes no null pointer.
-    return { params, pixels, workspace: new Uint32Array(Math.max(1, bconv2dWorkspaceWords(params))) };
+    const need = Math.max(1, bconv2dWorkspaceWords(params));
+    if (options.workspace === undefined) return { params, pixels, workspace: new Uint32Array(need) };
+    if (!(options.workspace instanceof Uint32Array)) throw new TypeError("workspace must be a Uint32Array");
+    if (options.workspace.length < need) {
+      throw new RangeError(`workspace must have at least ${need} words, got ${options.workspace.length}`);
+    }
+    return { params, pixels, workspace: options.workspace };
   }
 
   /**
@@ -483,11 +564,20 @@ export class BinaryKernels {
    * packRhs) with float output [batch, outH, outW, channelsOut].
    */
   bconv2dF32(input: Uint32Array, filter: PackedRhs, options: Bconv2dF32Options): Float32Array {
-    const { params, pixels, workspace } = this.#convParams(input, filter, options, options.clampMin ?? INT32_MIN, options.clampMax ?? INT32_MAX, options);
+    const { params, pixels, workspace } = this.#convParams(
+      input,
+      filter,
+      options,
+      options.clampMin ?? INT32_MIN,
+      options.clampMax ?? INT32_MAX,
+      options,
+    );
     const n = filter.channelsOut;
     const m = padChannels("multiplier", options.multiplier, n, 1);
     const b = padChannels("bias", options.bias, n, 0);
-    const out = options.out === undefined ? new Float32Array(pixels * n) : checkArray("out", options.out, Float32Array, pixels * n);
+    const out = options.out === undefined
+      ? new Float32Array(pixels * n)
+      : checkArray("out", options.out, Float32Array, pixels * n);
     this.#impl.bconv2dF32(params, input, filter.data, m, b, workspace, out);
     return out;
   }

@@ -1,0 +1,37 @@
+/**
+ * onebit: binarized neural networks in TypeScript, with native Zig kernels.
+ *
+ * This release provides the binary compute core: bitpacking, im2col, binary
+ * GEMM and binary convolution (XOR + popcount) on a native library built
+ * from `kernels_zig/` (AVX2, AVX-512 VPOPCNTDQ, NEON micro-kernels chosen at
+ * run time) or on pure-TypeScript reference kernels with the same results.
+ *
+ * @example
+ * ```ts
+ * import { BinaryKernels } from "./mod.ts";
+ * const k = BinaryKernels.auto({ threads: 2 }); // native if built, else reference
+ * const x = k.bitpack(new Float32Array([0.3, -1.2, 2, -0.1]), 4);
+ * const w = k.packRhs(k.bitpack(new Float32Array([1, -1, 1, 1]), 4), 1);
+ * console.log(k.bgemmF32(x, w, { depthBits: 4 })[0]); // 2
+ * ```
+ * @module
+ */
+export {
+  type Bconv2dB32Options,
+  type Bconv2dF32Options,
+  bconv2dWorkspaceWords,
+  type BgemmB32Options,
+  type BgemmF32Options,
+  BinaryKernels,
+  type CallOptions,
+  type ConvGeometry,
+  type ConvPlan,
+  type FloatTransform,
+  type KernelsOptions,
+  MAX_THREADS,
+  type PackedRhs,
+  planConv,
+  type UkernelDescription,
+} from "./runtime/binary_kernels.ts";
+export { CHANNEL_BLOCK, wordsFor } from "./runtime/reference_kernels.ts";
+export { defaultLibraryUrl, NativeLibraryError, openNative, type OpenNativeOptions } from "./runtime/native.ts";

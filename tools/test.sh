@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The whole test run (what `deno task test` and CI run):
+#   1. Zig unit tests on this machine
+#   2. Zig unit tests for aarch64 (static musl) under qemu
+#   3. Deno test suites on this machine, against the native library
+#   4. The Deno conformance suites on Deno's arm64 build under qemu, against
+#      the aarch64 library (a reduced sweep: ONEBIT_QUICK=1)
+# Prints each suite's result and ends with one line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh --arm || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+ZIG=.tools/zig/ziglang/zig
+DENO=$(command -v deno || true)
+[ -n "$DENO" ] || { echo "deno is not on PATH: run this through 'npx -y deno@2.9.5 task test'"; echo "0 passed, 1 failed"; exit 1; }
+ARM_DENO=.tools/deno-arm64/package/deno
+# Zig's -fqemu looks for qemu-aarch64; Debian ships qemu-aarch64-static.
+mkdir -p .tools/bin && ln -sf "$(command -v qemu-aarch64-static)" .tools/bin/qemu-aarch64
+export PATH="$PWD/.tools/bin:$PATH"
+
+passed=0
+failed=0
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+count_zig() { # suite name, log file, exit code
+  local p f
+  p=$(grep -oE '[0-9]+/[0-9]+ tests passed' "$2" | tail -1 | cut -d/ -f1)
+  f=$(grep -oE '[0-9]+ failed' "$2" | grep -v steps | tail -1 | cut -d' ' -f1)
+  if [ -z "$p" ] && [ "$3" -eq 0 ]; then p=$(grep -oE '[0-9]+ passed' "$2" | tail -1 | cut -d' ' -f1); fi
+  p=${p:-0}; f=${f:-0}
+  if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; cat "$2"; fi
+  echo "$1: $p passed, $f failed"
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
+count_deno() { # suite name, log file, exit code
+  local line p f
+  line=$(sed 's/\x1b\[[0-9;]*m//g' "$2" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -1)
+  p=$(echo "$line" | grep -oE '[0-9]+ passed' | cut -d' ' -f1)
+  f=$(echo "$line" | grep -oE '[0-9]+ failed' | cut -d' ' -f1)
+  p=${p:-0}; f=${f:-0}
+  if [ "$3" -ne 0 ]; then
+    [ "$f" -eq 0 ] && f=1
+    sed 's/\x1b\[[0-9;]*m//g' "$2" | grep -vE '^(running|.* \.\.\. ok)' | tail -60
+  fi
+  echo "$1: $p passed, $f failed"
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
+$ZIG build test --summary all >"$log/zig" 2>&1
+count_zig "zig (host $(uname -m))" "$log/zig" $?
+
+# Zig's test runner refuses to exec foreign glibc binaries, so the aarch64
+# unit tests link Zig's static musl; the same code, threads included.
+$ZIG build test -Dtarget=aarch64-linux-musl -fqemu --summary all >"$log/zig-arm" 2>&1
+count_zig "zig (aarch64, qemu)" "$log/zig-arm" $?
+
+ONEBIT_REQUIRE_NATIVE=1 "$DENO" test -A --parallel --doc tests/ runtime/ mod.ts >"$log/deno" 2>&1
+count_deno "deno (host $(uname -m))" "$log/deno" $?
+
+ONEBIT_REQUIRE_NATIVE=1 ONEBIT_QUICK=1 DENO_NO_UPDATE_CHECK=1 qemu-aarch64-static "$ARM_DENO" test -A --no-check \
+  tests/binary_kernels_conformance_test.ts tests/reference_oracle_test.ts tests/validation_test.ts >"$log/deno-arm" 2>&1
+count_deno "deno (aarch64, qemu)" "$log/deno-arm" $?
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
