@@ -8,7 +8,7 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct or a signature.
-pub const version: i32 = 1;
+pub const version: i32 = 2;
 
 /// Every export returns one of these. Arguments are validated in TypeScript
 /// first; these codes are the second line of defence and are never expected.
@@ -110,9 +110,12 @@ pub const UkernelInfo = extern struct {
 
 /// Register-only XOR+popcount+accumulate loop, the throughput limit a
 /// micro-kernel's instruction mix can reach on this CPU.
+/// Runs on `threads` threads at once (each `iterations`): on machines whose
+/// vCPUs share a core's vector units, 2 threads' limit is not 2x one.
 pub const PeakParams = extern struct {
     ukernel: i32,
     iterations: i32,
+    threads: i32,
 };
 
 /// A parameter of an exported function, for the TS generator.

@@ -7,6 +7,7 @@ const abi = @import("abi.zig");
 const bitpack = @import("bitpack.zig");
 const im2col = @import("im2col.zig");
 const bgemm = @import("bgemm.zig");
+const pool = @import("pool.zig");
 
 const Status = abi.Status;
 
@@ -41,11 +42,23 @@ pub export fn onebit_ukernel_info(index: i32, info: *abi.UkernelInfo) callconv(.
     return status(.ok);
 }
 
+/// `sink` holds one word per thread (the loops' results, so none is dead code).
 pub export fn onebit_peak_loop(params: *const abi.PeakParams, sink: [*]u32) callconv(.c) i32 {
-    if (params.iterations < 0) return status(.invalid_argument);
-    if (params.ukernel < 0) return status(.invalid_argument);
+    if (params.iterations < 0 or params.ukernel < 0 or params.threads < 1 or params.threads > pool.max_threads)
+        return status(.invalid_argument);
     const i = bgemm.select(params.ukernel) orelse return status(.unsupported_ukernel);
-    bgemm.table[i].peak(@intCast(params.iterations), &sink[0]);
+    const Ctx = struct {
+        peak: *const @import("bgemm_ukernel.zig").PeakFn,
+        iterations: usize,
+        sink: [*]u32,
+        fn task(ctx: *const anyopaque, t: usize) void {
+            const c: *const @This() = @ptrCast(@alignCast(ctx));
+            c.peak(c.iterations, &c.sink[t]);
+        }
+    };
+    const threads: usize = @intCast(params.threads);
+    const ctx: Ctx = .{ .peak = bgemm.table[i].peak, .iterations = @intCast(params.iterations), .sink = sink };
+    pool.run(threads, threads, &ctx, Ctx.task);
     return status(.ok);
 }
 
@@ -103,11 +116,27 @@ fn bconv2d(p: *const abi.Bconv2dParams, input: [*]const u32, filter: [*]const u3
         .out_h = p.out_h,
         .out_w = p.out_w,
     };
-    if (!validIm2col(&i2c)) return .invalid_argument;
+    if (!validIm2col(&i2c) or p.threads < 1) return .invalid_argument;
     const direct = p.kernel_h == 1 and p.kernel_w == 1 and p.stride_h == 1 and p.stride_w == 1 and
         p.pad_top == 0 and p.pad_left == 0 and p.out_h == p.in_h and p.out_w == p.in_w;
     const lhs: [*]const u32 = if (direct) input else blk: {
-        im2col.run(&i2c, input, workspace);
+        const Ctx = struct {
+            p: *const abi.Im2colParams,
+            input: [*]const u32,
+            output: [*]u32,
+            lines_per_task: usize,
+            lines: usize,
+            fn task(ctx: *const anyopaque, t: usize) void {
+                const c: *const @This() = @ptrCast(@alignCast(ctx));
+                const begin = t * c.lines_per_task;
+                im2col.runLines(c.p, c.input, c.output, begin, @min(c.lines, begin + c.lines_per_task));
+            }
+        };
+        const lines: usize = @intCast(p.batch * p.out_h);
+        const threads: usize = @intCast(@max(1, p.threads));
+        const per = (lines + 4 * threads - 1) / (4 * threads);
+        const ctx: Ctx = .{ .p = &i2c, .input = input, .output = workspace, .lines_per_task = per, .lines = lines };
+        pool.run(threads, (lines + per - 1) / per, &ctx, Ctx.task);
         break :blk workspace;
     };
     const g: abi.BgemmParams = .{

@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
-export const ABI_VERSION = 1;
-export const ABI_HASH = 0x4d23ff89;
+export const ABI_VERSION = 2;
+export const ABI_HASH = 0xb0802739;
 
 /** Deno.dlopen symbol table of libonebit. */
 export const symbols = {
@@ -118,10 +118,11 @@ export const structs = {
     },
   },
   PeakParams: {
-    size: 8,
+    size: 12,
     fields: {
       ukernel: { offset: 0, type: "i32", count: 1 },
       iterations: { offset: 4, type: "i32", count: 1 },
+      threads: { offset: 8, type: "i32", count: 1 },
     },
   },
 } as const;

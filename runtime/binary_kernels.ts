@@ -360,17 +360,20 @@ export class BinaryKernels {
 
   /**
    * Runs micro-kernel `ukernel`'s register-only XOR+popcount+accumulate loop
-   * for `iterations` and returns the binary MACs it performed (time it to
-   * get this CPU's limit for that instruction mix).
+   * for `iterations` on each of `threads` threads at once and returns the
+   * binary MACs performed (time it to get this CPU's limit for that
+   * instruction mix; vCPUs that share a core's vector units do not add up).
    */
-  peakLoop(ukernel: number | string, iterations: number): number {
+  peakLoop(ukernel: number | string, iterations: number, threads = 1): number {
     const lib = this.#lib;
     if (!lib) throw new TypeError("peakLoop needs the native backend: create the kernels with BinaryKernels.native()");
     const index = this.#resolveUkernel(ukernel);
     checkInt("iterations", iterations, 0);
-    const status = lib.onebit_peak_loop(encodeStruct("PeakParams", { ukernel: index, iterations }), new Uint32Array(1));
+    checkInt("threads", threads, 1, MAX_THREADS);
+    const params = encodeStruct("PeakParams", { ukernel: index, iterations, threads });
+    const status = lib.onebit_peak_loop(params, new Uint32Array(threads));
     if (status !== 0) throw new Error(`libonebit peak_loop returned ${STATUS[status] ?? status}`);
-    return iterations * this.ukernels()[index].peakMacsPerIteration;
+    return threads * iterations * this.ukernels()[index].peakMacsPerIteration;
   }
 
   #resolveUkernel(u: number | string | undefined): number {
