@@ -42,6 +42,7 @@ pub const all = [_]Entry{
     .{ .name = "bgemm_4x16__avx2", .isa = .avx2, .mr = 4, .lanes = 8, .nv = 2, .mode = .bytes },
     .{ .name = "bgemm_8x32__avx512vpopcnt", .isa = .avx512vpopcnt, .mr = 8, .lanes = 16, .nv = 2, .mode = .u32 },
     .{ .name = "bgemm_6x8__neon", .isa = .neon, .mr = 6, .lanes = 4, .nv = 2, .mode = .bytes },
+    .{ .name = "bgemm_4x16__neon", .isa = .neon, .mr = 4, .lanes = 4, .nv = 4, .mode = .bytes },
 };
 
 /// Whether objects for `isa` are built for `arch` at all.
