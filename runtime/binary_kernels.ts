@@ -530,22 +530,11 @@ export class BinaryKernels {
     checkInt("clampMin", clampMin, INT32_MIN);
     checkInt("clampMax", clampMax, clampMin);
     const call = this.#call(options);
+    const { in_words: _inWords, ...geometry } = p;
     const params: StructValues<"Bconv2dParams"> = {
-      batch: p.batch,
-      in_h: p.in_h,
-      in_w: p.in_w,
+      ...geometry,
       channels_in: g.inputShape[3],
       channels_out: filter.channelsOut,
-      kernel_h: p.kernel_h,
-      kernel_w: p.kernel_w,
-      stride_h: p.stride_h,
-      stride_w: p.stride_w,
-      dilation_h: p.dilation_h,
-      dilation_w: p.dilation_w,
-      pad_top: p.pad_top,
-      pad_left: p.pad_left,
-      out_h: p.out_h,
-      out_w: p.out_w,
       clamp_min: clampMin,
       clamp_max: clampMax,
       ukernel: call.ukernel,

@@ -156,26 +156,8 @@ function convGemm(p: StructValues<"Bconv2dParams">, input: Uint32Array, workspac
   const inWords = wordsFor(p.channels_in);
   let lhs = input;
   if (!bconv2dDirect(p)) {
-    im2col(
-      {
-        batch: p.batch,
-        in_h: p.in_h,
-        in_w: p.in_w,
-        in_words: inWords,
-        kernel_h: p.kernel_h,
-        kernel_w: p.kernel_w,
-        stride_h: p.stride_h,
-        stride_w: p.stride_w,
-        dilation_h: p.dilation_h,
-        dilation_w: p.dilation_w,
-        pad_top: p.pad_top,
-        pad_left: p.pad_left,
-        out_h: p.out_h,
-        out_w: p.out_w,
-      },
-      input,
-      workspace,
-    );
+    // Bconv2dParams carries every Im2colParams field but the packed width.
+    im2col({ ...p, in_words: inWords }, input, workspace);
     lhs = workspace;
   }
   const gemm: StructValues<"BgemmParams"> = {
