@@ -38,6 +38,8 @@ pub fn build(b: *std.Build) void {
         .root_module = rootModule(b, target, optimize, link_libc),
     });
     addIsaObjects(b, lib, query, optimize, link_libc);
+    // dladdr/dlopen (kernels_zig/pool.zig) live in libdl before glibc 2.34.
+    if (link_libc and t.abi.isGnu()) lib.root_module.linkSystemLibrary("dl", .{});
     if (t.abi == .android) {
         // Android 15+ devices may use 16 KiB pages.
         lib.link_z_max_page_size = 16384;

@@ -56,11 +56,43 @@ fn workerMain(index: usize, start_generation: u32) void {
     }
 }
 
+const Dl_info = extern struct {
+    dli_fname: ?[*:0]const u8,
+    dli_fbase: ?*anyopaque,
+    dli_sname: ?[*:0]const u8,
+    dli_saddr: ?*anyopaque,
+};
+extern "c" fn dladdr(addr: *const anyopaque, info: *Dl_info) c_int;
+extern "c" fn dlopen(path: ?[*:0]const u8, flags: c_int) ?*anyopaque;
+const RTLD_NOW = 2;
+const RTLD_NODELETE = 0x1000;
+
+var pinned = false;
+
+/// Workers run this library's code for the rest of the process, so the
+/// library must never be unmapped under them (Deno closes dynamic libraries
+/// at exit, which crashed a spinning worker). Opening ourselves once more
+/// with RTLD_NODELETE keeps the mapping. Without it, no worker is started.
+fn pinLibrary() bool {
+    if (pinned) return true;
+    const is_shared_library = builtin.output_mode == .Lib and builtin.link_mode == .dynamic;
+    if (!is_shared_library) {
+        pinned = true;
+        return true;
+    }
+    var info: Dl_info = undefined;
+    if (dladdr(@ptrCast(&pinLibrary), &info) == 0) return false;
+    const path = info.dli_fname orelse return false;
+    pinned = dlopen(path, RTLD_NOW | RTLD_NODELETE) != null;
+    return pinned;
+}
+
 /// Makes sure `wanted` workers exist. Returns how many do (fewer when the
 /// OS refuses a thread: the job then runs on fewer threads, never fails).
 fn ensureWorkers(wanted: usize) usize {
     grow_mutex.lock();
     defer grow_mutex.unlock();
+    if (workers < wanted and !pinLibrary()) return workers;
     while (workers < wanted) {
         // The generation is handed over at spawn (no job runs while the caller
         // holds submit_mutex), so a worker that starts late still sees the
