@@ -52,6 +52,10 @@ pub fn select(requested: i32) ?usize {
     return if (supported(index)) index else null;
 }
 
+fn roundUp(x: usize, m: usize) usize {
+    return (x + m - 1) / m * m;
+}
+
 pub fn blocks(channels_out: usize) usize {
     return (channels_out + block - 1) / block;
 }
@@ -86,6 +90,16 @@ const Job = struct {
     output: Output,
     rows_per_task: usize,
     row_tasks: usize,
+    /// When set, a task first writes its own lhs rows (im2col) and then runs
+    /// every block over them: no barrier between the two, and the rows are
+    /// still in cache when the micro-kernels read them.
+    producer: ?Producer,
+};
+
+/// Writes lhs rows [row_begin, row_end) into the lhs buffer.
+pub const Producer = struct {
+    ctx: *const anyopaque,
+    func: *const fn (ctx: *const anyopaque, row_begin: usize, row_end: usize) void,
 };
 
 /// Rows per task: enough tiles to amortise a task, few enough to balance.
@@ -93,17 +107,27 @@ const target_rows_per_task = 192;
 
 fn runTask(ctx: *const anyopaque, task: usize) void {
     const job: *const Job = @ptrCast(@alignCast(ctx));
+    const rows: usize = @intCast(job.p.rows);
+    if (job.producer) |producer| {
+        const row_begin = task * job.rows_per_task;
+        const row_end = @min(rows, row_begin + job.rows_per_task);
+        producer.func(producer.ctx, row_begin, row_end);
+        for (0..blocks(@intCast(job.p.channels_out))) |b| runBlock(job, b, row_begin, row_end);
+    } else {
+        // Consecutive tasks share a block of packed weights.
+        const row_begin = (task % job.row_tasks) * job.rows_per_task;
+        runBlock(job, task / job.row_tasks, row_begin, @min(rows, row_begin + job.rows_per_task));
+    }
+}
+
+/// Output channels [32 b, 32 b + 32) of rows [row_begin, row_end).
+fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
     const e = kernels[job.kernel];
     const mr = e.mr;
     const nr = e.nr();
     const p = job.p;
-    const rows: usize = @intCast(p.rows);
     const n: usize = @intCast(p.channels_out);
     const depth: usize = @intCast(p.depth_words);
-    // Consecutive tasks share a block of packed weights.
-    const b = task / job.row_tasks;
-    const row_begin = (task % job.row_tasks) * job.rows_per_task;
-    const row_end = @min(rows, row_begin + job.rows_per_task);
     const out_words = blocks(n);
 
     var args: TileArgs = .{
@@ -154,6 +178,13 @@ fn runTask(ctx: *const anyopaque, task: usize) void {
 }
 
 pub fn run(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, output: Output) abi.Status {
+    return runWith(p, lhs, rhs, output, null);
+}
+
+/// `run`, with the lhs rows written by `producer` inside the tasks, when
+/// there are enough row chunks to share (else the producer runs first, on
+/// all threads, and the GEMM splits along output channels too).
+pub fn runWith(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, output: Output, producer: ?Producer) abi.Status {
     if (p.rows < 0 or p.channels_out <= 0 or p.depth_words <= 0 or p.depth_bits <= 0 or
         p.depth_bits > p.depth_words * 32 or p.clamp_min > p.clamp_max or p.threads < 1)
         return .invalid_argument;
@@ -170,7 +201,28 @@ pub fn run(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, outp
         const per = (rows * n_blocks + min_tasks - 1) / min_tasks;
         rows_per_task = @max(mr, ((per + mr - 1) / mr) * mr);
     }
-    const row_tasks = (rows + rows_per_task - 1) / rows_per_task;
+    var row_tasks = (rows + rows_per_task - 1) / rows_per_task;
+    var fused = producer;
+    if (producer) |prod| {
+        const fused_rows = std.math.clamp(roundUp((rows + 8 * threads - 1) / (8 * threads), mr), mr, @max(mr, (target_rows_per_task / mr) * mr));
+        const fused_tasks = (rows + fused_rows - 1) / fused_rows;
+        if (threads == 1 or fused_tasks >= 4 * threads) {
+            rows_per_task = fused_rows;
+            row_tasks = fused_tasks;
+        } else {
+            fused = null;
+            const Whole = struct {
+                fn task(ctx: *const anyopaque, t: usize) void {
+                    const w: *const struct { prod: Producer, per: usize, rows: usize } = @ptrCast(@alignCast(ctx));
+                    const begin = t * w.per;
+                    w.prod.func(w.prod.ctx, begin, @min(w.rows, begin + w.per));
+                }
+            };
+            const per = roundUp((rows + 4 * threads - 1) / (4 * threads), 1);
+            const whole: struct { prod: Producer, per: usize, rows: usize } = .{ .prod = prod, .per = per, .rows = rows };
+            pool.run(threads, (rows + per - 1) / per, &whole, Whole.task);
+        }
+    }
     const job: Job = .{
         .p = p.*,
         .kernel = kernel,
@@ -179,8 +231,9 @@ pub fn run(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, outp
         .output = output,
         .rows_per_task = rows_per_task,
         .row_tasks = row_tasks,
+        .producer = fused,
     };
-    pool.run(threads, row_tasks * n_blocks, &job, runTask);
+    pool.run(threads, if (fused != null) row_tasks else row_tasks * n_blocks, &job, runTask);
     return .ok;
 }
 

@@ -11,48 +11,49 @@ pub fn outputWords(p: *const abi.Im2colParams) usize {
 }
 
 pub fn run(p: *const abi.Im2colParams, input: [*]const u32, output: [*]u32) void {
-    runLines(p, input, output, 0, @intCast(p.batch * p.out_h));
+    runPixels(p, input, output, 0, @intCast(p.batch * p.out_h * p.out_w));
 }
 
-/// Output pixels of lines [line_begin, line_end), a line being one (image, output row).
-pub fn runLines(p: *const abi.Im2colParams, input: [*]const u32, output: [*]u32, line_begin: usize, line_end: usize) void {
+/// Rows [pixel_begin, pixel_end) of the output, a row being one output pixel
+/// (image, y, x) in NHWC order.
+pub fn runPixels(p: *const abi.Im2colParams, input: [*]const u32, output: [*]u32, pixel_begin: usize, pixel_end: usize) void {
     const words: usize = @intCast(p.in_words);
     const kw: usize = @intCast(p.kernel_w);
     const in_w: usize = @intCast(p.in_w);
     const out_w: usize = @intCast(p.out_w);
     const out_h: usize = @intCast(p.out_h);
     const row_words = @as(usize, @intCast(p.kernel_h)) * kw * words;
-    for (line_begin..line_end) |line| {
+    for (pixel_begin..pixel_end) |pixel| {
+        const line = pixel / out_w;
+        const ox = pixel % out_w;
         const n = line / out_h;
         const oy = line % out_h;
         const image = input + n * @as(usize, @intCast(p.in_h)) * in_w * words;
-        for (0..out_w) |ox| {
-            const dst = output + (line * out_w + ox) * row_words;
-            const x0 = @as(i64, @intCast(ox)) * p.stride_w - p.pad_left;
-            const x_last = x0 + @as(i64, @intCast(kw - 1)) * p.dilation_w;
-            const row_inside = x0 >= 0 and x_last < p.in_w;
-            for (0..@intCast(p.kernel_h)) |ky| {
-                const iy = @as(i64, @intCast(oy)) * p.stride_h + @as(i64, @intCast(ky)) * p.dilation_h - p.pad_top;
-                const d = dst + ky * kw * words;
-                if (iy < 0 or iy >= p.in_h) {
-                    @memset(d[0 .. kw * words], 0);
-                    continue;
-                }
-                const src_row = image + @as(usize, @intCast(iy)) * in_w * words;
-                if (row_inside and p.dilation_w == 1) {
-                    // The kernel row is one contiguous run of the input row.
-                    const src = src_row + @as(usize, @intCast(x0)) * words;
-                    @memcpy(d[0 .. kw * words], src[0 .. kw * words]);
-                    continue;
-                }
-                for (0..kw) |kx| {
-                    const ix = x0 + @as(i64, @intCast(kx)) * p.dilation_w;
-                    const t = d[kx * words ..][0..words];
-                    if (ix < 0 or ix >= p.in_w) {
-                        @memset(t, 0);
-                    } else {
-                        @memcpy(t, (src_row + @as(usize, @intCast(ix)) * words)[0..words]);
-                    }
+        const dst = output + pixel * row_words;
+        const x0 = @as(i64, @intCast(ox)) * p.stride_w - p.pad_left;
+        const x_last = x0 + @as(i64, @intCast(kw - 1)) * p.dilation_w;
+        const row_inside = x0 >= 0 and x_last < p.in_w;
+        for (0..@intCast(p.kernel_h)) |ky| {
+            const iy = @as(i64, @intCast(oy)) * p.stride_h + @as(i64, @intCast(ky)) * p.dilation_h - p.pad_top;
+            const d = dst + ky * kw * words;
+            if (iy < 0 or iy >= p.in_h) {
+                @memset(d[0 .. kw * words], 0);
+                continue;
+            }
+            const src_row = image + @as(usize, @intCast(iy)) * in_w * words;
+            if (row_inside and p.dilation_w == 1) {
+                // The kernel row is one contiguous run of the input row.
+                const src = src_row + @as(usize, @intCast(x0)) * words;
+                @memcpy(d[0 .. kw * words], src[0 .. kw * words]);
+                continue;
+            }
+            for (0..kw) |kx| {
+                const ix = x0 + @as(i64, @intCast(kx)) * p.dilation_w;
+                const t = d[kx * words ..][0..words];
+                if (ix < 0 or ix >= p.in_w) {
+                    @memset(t, 0);
+                } else {
+                    @memcpy(t, (src_row + @as(usize, @intCast(ix)) * words)[0..words]);
                 }
             }
         }

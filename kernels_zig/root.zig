@@ -119,26 +119,6 @@ fn bconv2d(p: *const abi.Bconv2dParams, input: [*]const u32, filter: [*]const u3
     if (!validIm2col(&i2c) or p.threads < 1) return .invalid_argument;
     const direct = p.kernel_h == 1 and p.kernel_w == 1 and p.stride_h == 1 and p.stride_w == 1 and
         p.pad_top == 0 and p.pad_left == 0 and p.out_h == p.in_h and p.out_w == p.in_w;
-    const lhs: [*]const u32 = if (direct) input else blk: {
-        const Ctx = struct {
-            p: *const abi.Im2colParams,
-            input: [*]const u32,
-            output: [*]u32,
-            lines_per_task: usize,
-            lines: usize,
-            fn task(ctx: *const anyopaque, t: usize) void {
-                const c: *const @This() = @ptrCast(@alignCast(ctx));
-                const begin = t * c.lines_per_task;
-                im2col.runLines(c.p, c.input, c.output, begin, @min(c.lines, begin + c.lines_per_task));
-            }
-        };
-        const lines: usize = @intCast(p.batch * p.out_h);
-        const threads: usize = @intCast(@max(1, p.threads));
-        const per = (lines + 4 * threads - 1) / (4 * threads);
-        const ctx: Ctx = .{ .p = &i2c, .input = input, .output = workspace, .lines_per_task = per, .lines = lines };
-        pool.run(threads, (lines + per - 1) / per, &ctx, Ctx.task);
-        break :blk workspace;
-    };
     const g: abi.BgemmParams = .{
         .rows = p.batch * p.out_h * p.out_w,
         .channels_out = p.channels_out,
@@ -149,7 +129,18 @@ fn bconv2d(p: *const abi.Bconv2dParams, input: [*]const u32, filter: [*]const u3
         .ukernel = p.ukernel,
         .threads = p.threads,
     };
-    return bgemm.run(&g, lhs, filter, output);
+    if (direct) return bgemm.run(&g, input, filter, output);
+    const Im2col = struct {
+        p: *const abi.Im2colParams,
+        input: [*]const u32,
+        output: [*]u32,
+        fn rows(ctx: *const anyopaque, begin: usize, end: usize) void {
+            const c: *const @This() = @ptrCast(@alignCast(ctx));
+            im2col.runPixels(c.p, c.input, c.output, begin, end);
+        }
+    };
+    const producer: Im2col = .{ .p = &i2c, .input = input, .output = workspace };
+    return bgemm.runWith(&g, workspace, filter, output, .{ .ctx = &producer, .func = Im2col.rows });
 }
 
 pub export fn onebit_bconv2d_b32_f32(params: *const abi.Bconv2dParams, input: [*]const u32, packed_filter: [*]const u32, multiplier: [*]const f32, bias: [*]const f32, workspace: [*]u32, output: [*]f32) callconv(.c) i32 {
@@ -184,5 +175,5 @@ test {
     _ = bitpack;
     _ = im2col;
     _ = bgemm;
-    _ = @import("pool.zig");
+    _ = pool;
 }
