@@ -186,7 +186,7 @@ pub fn run(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, outp
 /// all threads, and the GEMM splits along output channels too).
 pub fn runWith(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, output: Output, producer: ?Producer) abi.Status {
     if (p.rows < 0 or p.channels_out <= 0 or p.depth_words <= 0 or p.depth_bits <= 0 or
-        p.depth_bits > p.depth_words * 32 or p.clamp_min > p.clamp_max or p.threads < 1)
+        @as(i64, p.depth_bits) > @as(i64, p.depth_words) * 32 or p.clamp_min > p.clamp_max or p.threads < 1)
         return .invalid_argument;
     const kernel = select(p.ukernel) orelse return .unsupported_ukernel;
     if (p.rows == 0) return .ok;

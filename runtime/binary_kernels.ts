@@ -183,6 +183,11 @@ export function planConv(g: ConvGeometry): ConvPlan {
     out_h: y.out,
     out_w: x.out,
   };
+  if (kh * kw * channels > INT32_MAX) {
+    throw new RangeError(
+      `kernelH·kernelW·channels (${kh * kw * channels}) exceeds 2^31 - 1 bits of depth; use a smaller kernel`,
+    );
+  }
   const words = batch * y.out * x.out * kh * kw * params.in_words;
   if (words > INT32_MAX) {
     throw new RangeError(`the convolution's im2col buffer (${words} words) exceeds 2^31 words; split the batch`);

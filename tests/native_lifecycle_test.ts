@@ -21,7 +21,11 @@ Deno.test("a process that used worker threads exits cleanly, every time", async 
   await Deno.writeTextFile(file, script);
   try {
     for (let i = 0; i < 8; i++) {
-      const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", "--no-check", file], stdout: "piped", stderr: "piped" })
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--no-check", file],
+        stdout: "piped",
+        stderr: "piped",
+      })
         .output();
       assert.equal(out.signal, null, `run ${i} died with ${out.signal}: ${new TextDecoder().decode(out.stderr)}`);
       assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
