@@ -102,6 +102,19 @@ pub const Producer = struct {
     func: *const fn (ctx: *const anyopaque, row_begin: usize, row_end: usize) void,
 };
 
+/// Runs a producer over all rows on the pool, before an unfused GEMM.
+const Prefill = struct {
+    producer: Producer,
+    rows_per_task: usize,
+    rows: usize,
+
+    fn task(ctx: *const anyopaque, t: usize) void {
+        const self: *const Prefill = @ptrCast(@alignCast(ctx));
+        const begin = t * self.rows_per_task;
+        self.producer.func(self.producer.ctx, begin, @min(self.rows, begin + self.rows_per_task));
+    }
+};
+
 /// Rows per task: enough tiles to amortise a task, few enough to balance.
 const target_rows_per_task = 192;
 
@@ -211,16 +224,9 @@ pub fn runWith(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, 
             row_tasks = fused_tasks;
         } else {
             fused = null;
-            const Whole = struct {
-                fn task(ctx: *const anyopaque, t: usize) void {
-                    const w: *const struct { prod: Producer, per: usize, rows: usize } = @ptrCast(@alignCast(ctx));
-                    const begin = t * w.per;
-                    w.prod.func(w.prod.ctx, begin, @min(w.rows, begin + w.per));
-                }
-            };
-            const per = roundUp((rows + 4 * threads - 1) / (4 * threads), 1);
-            const whole: struct { prod: Producer, per: usize, rows: usize } = .{ .prod = prod, .per = per, .rows = rows };
-            pool.run(threads, (rows + per - 1) / per, &whole, Whole.task);
+            const per = (rows + 4 * threads - 1) / (4 * threads);
+            const all_rows: Prefill = .{ .producer = prod, .rows_per_task = per, .rows = rows };
+            pool.run(threads, (rows + per - 1) / per, &all_rows, Prefill.task);
         }
     }
     const job: Job = .{
