@@ -208,16 +208,17 @@ pub fn runWith(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, 
     const threads: usize = @intCast(p.threads);
     const n_blocks = blocks(@intCast(p.channels_out));
     // Round to whole tiles; split finer when there are too few tasks to share.
-    var rows_per_task = @max(mr, (target_rows_per_task / mr) * mr);
+    const max_rows_per_task = @max(mr, (target_rows_per_task / mr) * mr);
+    var rows_per_task = max_rows_per_task;
     const min_tasks = 4 * threads;
     if (threads > 1 and n_blocks * ((rows + rows_per_task - 1) / rows_per_task) < min_tasks) {
         const per = (rows * n_blocks + min_tasks - 1) / min_tasks;
-        rows_per_task = @max(mr, ((per + mr - 1) / mr) * mr);
+        rows_per_task = @max(mr, roundUp(per, mr));
     }
     var row_tasks = (rows + rows_per_task - 1) / rows_per_task;
     var fused = producer;
     if (producer) |prod| {
-        const fused_rows = std.math.clamp(roundUp((rows + 8 * threads - 1) / (8 * threads), mr), mr, @max(mr, (target_rows_per_task / mr) * mr));
+        const fused_rows = std.math.clamp(roundUp((rows + 8 * threads - 1) / (8 * threads), mr), mr, max_rows_per_task);
         const fused_tasks = (rows + fused_rows - 1) / fused_rows;
         if (threads == 1 or fused_tasks >= 4 * threads) {
             rows_per_task = fused_rows;

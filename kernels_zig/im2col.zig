@@ -4,12 +4,6 @@
 const std = @import("std");
 const abi = @import("abi.zig");
 
-pub fn outputWords(p: *const abi.Im2colParams) usize {
-    const rows: usize = @intCast(p.batch * p.out_h * p.out_w);
-    const cols: usize = @intCast(p.kernel_h * p.kernel_w * p.in_words);
-    return rows * cols;
-}
-
 pub fn run(p: *const abi.Im2colParams, input: [*]const u32, output: [*]u32) void {
     runPixels(p, input, output, 0, @intCast(p.batch * p.out_h * p.out_w));
 }

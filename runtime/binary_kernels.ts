@@ -281,6 +281,33 @@ export function bconv2dWorkspaceWords(p: StructValues<"Bconv2dParams">): number 
   return ref.bconv2dDirect(p) ? 0 : p.batch * p.out_h * p.out_w * p.kernel_h * p.kernel_w * wordsFor(p.channels_in);
 }
 
+const ukernelLists = new WeakMap<NativeSymbols, readonly UkernelDescription[]>();
+
+/**
+ * The micro-kernel list of a library, read through FFI once: it cannot
+ * change, and peakLoop must not time these calls.
+ */
+function describeUkernels(lib: NativeSymbols): readonly UkernelDescription[] {
+  const cached = ukernelLists.get(lib);
+  if (cached) return cached;
+  const list: UkernelDescription[] = [];
+  for (let i = 0; i < lib.onebit_ukernel_count(); i++) {
+    const info = allocStruct("UkernelInfo");
+    if (lib.onebit_ukernel_info(i, info) !== 0) throw new Error(`libonebit: no micro-kernel ${i}`);
+    list.push(Object.freeze({
+      index: i,
+      name: readString("UkernelInfo", info, "name"),
+      mr: readI32("UkernelInfo", info, "mr"),
+      nr: readI32("UkernelInfo", info, "nr"),
+      supported: readI32("UkernelInfo", info, "supported") === 1,
+      peakMacsPerIteration: readI32("UkernelInfo", info, "peak_macs_per_iteration"),
+    }));
+  }
+  const frozen = Object.freeze(list);
+  ukernelLists.set(lib, frozen);
+  return frozen;
+}
+
 /** Options of {@link BinaryKernels.native} and {@link BinaryKernels.auto}. */
 export interface KernelsOptions extends OpenNativeOptions, CallOptions {}
 
@@ -346,21 +373,7 @@ export class BinaryKernels {
   /** The micro-kernels of the native library ([] for the reference backend). */
   ukernels(): UkernelDescription[] {
     const lib = this.#lib;
-    if (!lib) return [];
-    const list: UkernelDescription[] = [];
-    for (let i = 0; i < lib.onebit_ukernel_count(); i++) {
-      const info = allocStruct("UkernelInfo");
-      if (lib.onebit_ukernel_info(i, info) !== 0) throw new Error(`libonebit: no micro-kernel ${i}`);
-      list.push({
-        index: i,
-        name: readString("UkernelInfo", info, "name"),
-        mr: readI32("UkernelInfo", info, "mr"),
-        nr: readI32("UkernelInfo", info, "nr"),
-        supported: readI32("UkernelInfo", info, "supported") === 1,
-        peakMacsPerIteration: readI32("UkernelInfo", info, "peak_macs_per_iteration"),
-      });
-    }
-    return list;
+    return lib ? [...describeUkernels(lib)] : [];
   }
 
   /**
@@ -378,7 +391,7 @@ export class BinaryKernels {
     const params = encodeStruct("PeakParams", { ukernel: index, iterations, threads });
     const status = lib.onebit_peak_loop(params, new Uint32Array(threads));
     if (status !== 0) throw new Error(`libonebit peak_loop returned ${STATUS[status] ?? status}`);
-    return threads * iterations * this.ukernels()[index].peakMacsPerIteration;
+    return threads * iterations * describeUkernels(lib)[index].peakMacsPerIteration;
   }
 
   #resolveUkernel(u: number | string | undefined): number {
@@ -386,7 +399,7 @@ export class BinaryKernels {
     if (!this.#lib) {
       throw new RangeError(`ukernel ${JSON.stringify(u)} needs the native backend; the reference backend has none`);
     }
-    const list = this.ukernels();
+    const list = describeUkernels(this.#lib);
     const found = typeof u === "string"
       ? list.find((k) => k.name === u)
       : list[checkInt("ukernel", u, 0, list.length - 1)];
