@@ -1,0 +1,458 @@
+/**
+ * A TFLite interpreter for onebit and LCE files. Loading verifies the
+ * whole file (flatbuffer bounds, indices, buffer sizes, types, shapes, op
+ * options, execution order) and prepares every op once: packed weights,
+ * one arena planned from tensor lifetimes, one scratch buffer. `invoke`
+ * then only copies inputs in, runs the ops and copies outputs out.
+ * @module
+ */
+import * as flexbuffers from "flatbuffers/flexbuffers";
+import { ModelValidationError, UnsupportedModelError } from "../tflite/errors.ts";
+import type { Operator, Tensor, TfliteModel } from "../tflite/model.ts";
+import { readModel } from "../tflite/reader.ts";
+import { Builtin, builtinName, TensorType, tensorTypeName, tensorTypeSize } from "../tflite/schema.ts";
+import { BinaryKernels, type KernelsOptions, MAX_THREADS } from "./binary_kernels.ts";
+import { BUILTIN_KERNELS } from "./ops/builtin.ts";
+import { lceBconv2d, lceBmaxpool2d, lceDequantize, lceQuantize } from "./ops/lce.ts";
+import type { OpContext, OpKernel, PreparedOp, TensorData, TensorInfo } from "./ops/_types.ts";
+import { ARENA_ALIGNMENT, planArena } from "./planner.ts";
+
+/** Custom ops by `custom_code`. */
+const CUSTOM_KERNELS: ReadonlyMap<string, OpKernel> = new Map([
+  ["LceQuantize", lceQuantize],
+  ["LceDequantize", lceDequantize],
+  ["LceBconv2d", lceBconv2d],
+  ["LceBMaxPool2d", lceBmaxpool2d],
+]);
+
+/** Largest tensor, and largest arena, the interpreter allocates (bytes). */
+const MAX_TENSOR_BYTES = 2 ** 31 - 1;
+const MAX_ARENA_BYTES = 2 ** 32;
+
+export interface InterpreterOptions extends KernelsOptions {
+  /** `native` (fail if the library is missing), `reference` (pure TS) or `auto` (default: native if it loads). */
+  backend?: "auto" | "native" | "reference";
+  /** Threads for the binary kernels, 1..64 (default 1). */
+  numThreads?: number;
+  /** Kernels to run on (e.g. a forced micro-kernel from `BinaryKernels.with`); overrides `backend`. */
+  kernels?: BinaryKernels;
+  /** Record the time of every op on each invoke (see {@link Interpreter.profile}). */
+  profile?: boolean;
+}
+
+/** A model input or output. */
+export interface TensorSpec {
+  name: string;
+  shape: number[];
+  /** e.g. `FLOAT32`. */
+  type: string;
+  /** Tensor index in the subgraph. */
+  index: number;
+}
+
+/** Time spent in one op over the invokes since the last reset. */
+export interface OpProfile {
+  index: number;
+  /** `LceBconv2d`, `CONV_2D`, ... */
+  op: string;
+  /** Name of its first output tensor. */
+  output: string;
+  total_ms: number;
+  invocations: number;
+}
+
+type DataCtor = {
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): TensorData;
+  BYTES_PER_ELEMENT: number;
+};
+
+function dataCtor(type: number): DataCtor | undefined {
+  switch (type) {
+    case TensorType.FLOAT32:
+      return Float32Array;
+    case TensorType.INT32:
+      return Int32Array;
+    case TensorType.INT8:
+      return Int8Array;
+    case TensorType.UINT8:
+    case TensorType.BOOL:
+      return Uint8Array;
+    case TensorType.INT16:
+    case TensorType.FLOAT16:
+      return Int16Array;
+    case TensorType.INT64:
+      return BigInt64Array as unknown as DataCtor;
+    default:
+      return undefined;
+  }
+}
+
+function product(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function opLabel(model: TfliteModel, op: Operator, i: number): string {
+  const code = model.operatorCodes[op.opcodeIndex];
+  const name = code === undefined
+    ? `opcode ${op.opcodeIndex}`
+    : code.builtinCode === Builtin.CUSTOM
+    ? code.customCode ?? "CUSTOM"
+    : builtinName(code.builtinCode);
+  return `operator ${i} (${name})`;
+}
+
+function tensorLabel(t: Tensor, i: number): string {
+  return `tensor ${i} "${t.name}"`;
+}
+
+function decodeCustomOptions(where: string, bytes: Uint8Array | null): Record<string, unknown> | null {
+  if (bytes === null || bytes.length === 0) return null;
+  if (bytes.length > 65536) {
+    throw new ModelValidationError(where, `custom options of ${bytes.length} bytes are too large`);
+  }
+  let value: unknown;
+  try {
+    value = flexbuffers.toObject(bytes.slice().buffer);
+  } catch (e) {
+    // The flexbuffers package throws strings as well as Errors.
+    const why = e instanceof Error ? e.message : String(e);
+    throw new ModelValidationError(where, `custom options are not a valid FlexBuffer (${why})`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new ModelValidationError(where, "custom options are not a FlexBuffer map");
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Checks indices, types, buffer sizes and execution order of subgraph 0. */
+function validateGraph(model: TfliteModel): void {
+  if (model.subgraphs.length === 0) throw new ModelValidationError("model", "has no subgraph");
+  const g = model.subgraphs[0];
+  const n = g.tensors.length;
+  g.tensors.forEach((t, i) => {
+    const where = tensorLabel(t, i);
+    if (t.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      throw new ModelValidationError(
+        where,
+        `shape [${t.shape}] has a negative dimension; fix the batch size when converting`,
+      );
+    }
+    const size = tensorTypeSize(t.type);
+    if (size === undefined) throw new UnsupportedModelError(where, `type ${tensorTypeName(t.type)} is not supported`);
+    if (product(t.shape) * size > MAX_TENSOR_BYTES) {
+      throw new ModelValidationError(
+        where,
+        `shape [${t.shape}] is ${product(t.shape) * size} bytes, past the 2 GiB limit`,
+      );
+    }
+    if (t.buffer >= model.buffers.length) {
+      throw new ModelValidationError(where, `buffer ${t.buffer} does not exist (the file has ${model.buffers.length})`);
+    }
+    const data = model.buffers[t.buffer];
+    if (data.length > 0 && data.length !== product(t.shape) * size) {
+      throw new ModelValidationError(
+        where,
+        `constant data has ${data.length} bytes, shape [${t.shape}] of ${tensorTypeName(t.type)} needs ${
+          product(t.shape) * size
+        }`,
+      );
+    }
+    if (t.isVariable) throw new UnsupportedModelError(where, "variable tensors are not supported");
+  });
+  const checkIndex = (where: string, what: string, idx: number, optional: boolean) => {
+    if (!Number.isInteger(idx) || idx >= n || idx < (optional ? -1 : 0)) {
+      throw new ModelValidationError(where, `${what} refers to tensor ${idx}; the subgraph has ${n} tensors`);
+    }
+  };
+  g.inputs.forEach((i, k) => checkIndex("subgraph 0", `input ${k}`, i, false));
+  g.outputs.forEach((i, k) => checkIndex("subgraph 0", `output ${k}`, i, false));
+  const available = new Uint8Array(n);
+  g.tensors.forEach((t, i) => {
+    if (model.buffers[t.buffer].length > 0) available[i] = 1;
+  });
+  for (const i of g.inputs) available[i] = 1;
+  g.operators.forEach((op, k) => {
+    const where = opLabel(model, op, k);
+    if (op.opcodeIndex >= model.operatorCodes.length) {
+      throw new ModelValidationError(where, `opcode index ${op.opcodeIndex} does not exist`);
+    }
+    op.inputs.forEach((i, j) => {
+      checkIndex(where, `input ${j}`, i, true);
+      if (i >= 0 && !available[i]) {
+        throw new ModelValidationError(
+          where,
+          `input ${j} reads ${
+            tensorLabel(g.tensors[i], i)
+          } before any earlier operator produces it (a cycle or an out-of-order graph)`,
+        );
+      }
+    });
+    op.outputs.forEach((i, j) => {
+      checkIndex(where, `output ${j}`, i, false);
+      if (available[i]) {
+        throw new ModelValidationError(
+          where,
+          `output ${j} writes ${
+            tensorLabel(g.tensors[i], i)
+          }, which is a constant, a model input or another operator's output`,
+        );
+      }
+      available[i] = 1;
+    });
+  });
+  g.outputs.forEach((i, k) => {
+    if (!available[i]) throw new ModelValidationError("subgraph 0", `output ${k} (tensor ${i}) is never computed`);
+  });
+}
+
+/**
+ * Runs a `.tflite` model (onebit's or LCE's converter output).
+ *
+ * @example
+ * ```ts
+ * import { Interpreter } from "./interpreter.ts";
+ * import { writeModel } from "../tflite/writer.ts";
+ * // A one-op model: y = relu(x)
+ * const f32 = (name: string) => ({ name, shape: [1, 4], shapeSignature: null, type: 0, buffer: 0, quantization: null, isVariable: false });
+ * const bytes = writeModel({
+ *   version: 3, description: "", buffers: [new Uint8Array(0)], signatureDefs: [], metadata: [],
+ *   operatorCodes: [{ builtinCode: 19, customCode: null, version: 1 }],
+ *   subgraphs: [{ name: "main", tensors: [f32("x"), f32("y")], inputs: [0], outputs: [1],
+ *     operators: [{ opcodeIndex: 0, inputs: [0], outputs: [1], builtinOptionsType: 0, builtinOptions: null, customOptions: null }] }],
+ * });
+ * const it = Interpreter.fromBytes(bytes, { backend: "reference" });
+ * console.log(it.invoke([new Float32Array([-1, 2, -3, 4])])[0]); // Float32Array [0, 2, 0, 4]
+ * ```
+ */
+export class Interpreter {
+  /** Model inputs, in the subgraph's order. */
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+  /** Bytes of the activation arena and of the shared scratch buffer. */
+  readonly arenaBytes: number;
+  readonly scratchBytes: number;
+  /** Bytes of constant data kept (weights, packed for the kernels where they run binary). */
+  readonly constantBytes: number;
+  readonly kernels: BinaryKernels;
+  readonly #ops: {
+    label: string;
+    output: string;
+    prepared: PreparedOp;
+    inputs: (TensorData | null)[];
+    outputs: TensorData[];
+  }[];
+  readonly #views: (TensorData | null)[];
+  readonly #scratch: ArrayBuffer;
+  readonly #times: Float64Array | null;
+  #invocations = 0;
+
+  private constructor(model: TfliteModel, options: InterpreterOptions) {
+    const threads = options.numThreads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+      throw new RangeError(`numThreads must be an integer in [1, ${MAX_THREADS}], got ${threads}`);
+    }
+    const backend = options.backend ?? "auto";
+    if (backend !== "auto" && backend !== "native" && backend !== "reference") {
+      throw new TypeError(`backend must be "auto", "native" or "reference", got ${JSON.stringify(backend)}`);
+    }
+    this.kernels = options.kernels !== undefined
+      ? options.kernels
+      : backend === "reference"
+      ? BinaryKernels.reference({ threads })
+      : backend === "native"
+      ? BinaryKernels.native({ ...options, threads })
+      : BinaryKernels.auto({ ...options, threads });
+
+    validateGraph(model);
+    const g = model.subgraphs[0];
+    const constantViews = new Map<number, TensorData>();
+    let constantBytes = 0;
+    const info: TensorInfo[] = g.tensors.map((t, i) => {
+      const data = model.buffers[t.buffer];
+      let constant: TensorData | null = null;
+      if (data.length > 0) {
+        const ctor = dataCtor(t.type)!;
+        const copy = new ArrayBuffer(data.length);
+        new Uint8Array(copy).set(data); // aligned copy: file offsets need not be
+        constant = new ctor(copy, 0, data.length / ctor.BYTES_PER_ELEMENT);
+        constantViews.set(i, constant);
+        constantBytes += data.length;
+      }
+      return {
+        index: i,
+        name: t.name,
+        type: t.type,
+        shape: [...t.shape],
+        constant,
+        scale: t.quantization?.scale ?? [],
+        zeroPoint: t.quantization?.zeroPoint ?? [],
+      };
+    });
+
+    // Prepare every op; collect lifetimes of the tensors that live in the arena.
+    const prepared: PreparedOp[] = [];
+    const first = new Int32Array(g.tensors.length).fill(-1);
+    const last = new Int32Array(g.tensors.length).fill(-1);
+    for (const i of g.inputs) first[i] = last[i] = 0;
+    let scratchBytes = 0;
+    g.operators.forEach((op, k) => {
+      const where = opLabel(model, op, k);
+      const code = model.operatorCodes[op.opcodeIndex];
+      const kernel = code.builtinCode === Builtin.CUSTOM
+        ? CUSTOM_KERNELS.get(code.customCode ?? "")
+        : BUILTIN_KERNELS.get(code.builtinCode);
+      if (kernel === undefined) {
+        throw new UnsupportedModelError(
+          where,
+          `this runtime has no kernel for ${
+            code.builtinCode === Builtin.CUSTOM ? `custom op "${code.customCode}"` : builtinName(code.builtinCode)
+          }`,
+        );
+      }
+      const ctx: OpContext = {
+        where,
+        inputs: op.inputs.map((i) => i < 0 ? null : info[i]),
+        outputs: op.outputs.map((i) => info[i]),
+        options: op.builtinOptions,
+        custom: code.builtinCode === Builtin.CUSTOM ? decodeCustomOptions(where, op.customOptions) : null,
+        kernels: this.kernels,
+        threads,
+        invalid: (m) => {
+          throw new ModelValidationError(where, m);
+        },
+        unsupported: (m) => {
+          throw new UnsupportedModelError(where, m);
+        },
+      };
+      let p: PreparedOp;
+      try {
+        p = kernel.prepare(ctx);
+      } catch (e) {
+        if (e instanceof ModelValidationError || e instanceof UnsupportedModelError) throw e;
+        // A kernel API rejecting the op's geometry (RangeError/TypeError from BinaryKernels).
+        throw new ModelValidationError(where, (e as Error).message);
+      }
+      op.outputs.forEach((t, j) => {
+        const declared = g.tensors[t].shape;
+        const computed = p.outputShapes[j];
+        if (computed.length !== declared.length || computed.some((d, q) => d !== declared[q])) {
+          throw new ModelValidationError(
+            where,
+            `output ${j} "${g.tensors[t].name}" is declared [${declared}] but the op computes [${computed}]`,
+          );
+        }
+        first[t] = k;
+        last[t] = k;
+      });
+      for (const t of op.inputs) if (t >= 0 && !constantViews.has(t)) last[t] = k;
+      scratchBytes = Math.max(scratchBytes, p.scratchBytes ?? 0);
+      prepared.push(p);
+    });
+    const end = g.operators.length;
+    for (const t of g.outputs) last[t] = end;
+
+    const arenaTensors = g.tensors.map((_, i) => i).filter((i) => !constantViews.has(i) && first[i] >= 0);
+    const plan = planArena(arenaTensors.map((i) => ({
+      bytes: product(g.tensors[i].shape) * tensorTypeSize(g.tensors[i].type)!,
+      first: first[i],
+      last: last[i],
+    })));
+    if (plan.size > MAX_ARENA_BYTES) {
+      throw new ModelValidationError("model", `needs a ${plan.size}-byte arena, past the 4 GiB limit`);
+    }
+    const arena = new ArrayBuffer(Math.max(plan.size, ARENA_ALIGNMENT));
+    const views: (TensorData | null)[] = g.tensors.map((_, i) => constantViews.get(i) ?? null);
+    arenaTensors.forEach((i, k) => {
+      const ctor = dataCtor(g.tensors[i].type)!;
+      views[i] = new ctor(arena, plan.offsets[k], product(g.tensors[i].shape));
+    });
+    this.#views = views;
+    this.#scratch = new ArrayBuffer(Math.max(scratchBytes, ARENA_ALIGNMENT));
+    this.#ops = g.operators.map((op, k) => ({
+      label: opLabel(model, op, k).replace(/^operator \d+ \((.*)\)$/, "$1"),
+      output: g.tensors[op.outputs[0]]?.name ?? "",
+      prepared: prepared[k],
+      inputs: op.inputs.map((i) => i < 0 ? null : views[i]),
+      outputs: op.outputs.map((i) => views[i]!),
+    }));
+    const spec = (i: number): TensorSpec => ({
+      name: g.tensors[i].name,
+      shape: [...g.tensors[i].shape],
+      type: tensorTypeName(g.tensors[i].type),
+      index: i,
+    });
+    this.inputs = g.inputs.map(spec);
+    this.outputs = g.outputs.map(spec);
+    this.arenaBytes = plan.size;
+    this.scratchBytes = scratchBytes;
+    this.constantBytes = constantBytes;
+    this.#times = options.profile ? new Float64Array(g.operators.length) : null;
+  }
+
+  /** Loads a model from the bytes of a `.tflite` file (verified; see the module doc). */
+  static fromBytes(bytes: Uint8Array, options: InterpreterOptions = {}): Interpreter {
+    return new Interpreter(readModel(bytes), options);
+  }
+
+  /** Loads a model from a path or URL. */
+  static async fromFile(path: string | URL, options: InterpreterOptions = {}): Promise<Interpreter> {
+    return Interpreter.fromBytes(await Deno.readFile(path), options);
+  }
+
+  /**
+   * Runs the model. `inputs` in the order of {@link Interpreter.inputs}, or
+   * by input name; each a typed array of the input's type and element count.
+   * Returns copies of the outputs.
+   */
+  invoke(inputs: readonly TensorData[] | Record<string, TensorData>): TensorData[] {
+    const list = Array.isArray(inputs) ? inputs : this.inputs.map((s) => {
+      const v = (inputs as Record<string, TensorData>)[s.name];
+      if (v === undefined) {
+        throw new TypeError(`missing input "${s.name}"; inputs are ${this.inputs.map((i) => i.name)}`);
+      }
+      return v;
+    });
+    if (list.length !== this.inputs.length) {
+      throw new RangeError(`the model takes ${this.inputs.length} inputs, got ${list.length}`);
+    }
+    this.inputs.forEach((s, k) => {
+      const view = this.#views[s.index]!;
+      const v: TensorData = list[k];
+      if (!(v instanceof view.constructor)) {
+        throw new TypeError(`input ${k} "${s.name}" must be a ${view.constructor.name} (${s.type})`);
+      }
+      if (v.length !== view.length) {
+        throw new RangeError(
+          `input ${k} "${s.name}" must have ${view.length} elements (shape [${s.shape}]), got ${v.length}`,
+        );
+      }
+      (view as Float32Array).set(v as Float32Array);
+    });
+    const times = this.#times;
+    for (let k = 0; k < this.#ops.length; k++) {
+      const op = this.#ops[k];
+      const t0 = times ? performance.now() : 0;
+      op.prepared.run({ inputs: op.inputs, outputs: op.outputs, scratch: this.#scratch });
+      if (times) times[k] += performance.now() - t0;
+    }
+    this.#invocations++;
+    return this.outputs.map((s) => this.#views[s.index]!.slice());
+  }
+
+  /** Per-op times since creation or the last {@link resetProfile} (needs `profile: true`). */
+  profile(): OpProfile[] {
+    if (this.#times === null) throw new Error("create the interpreter with { profile: true } to profile it");
+    return this.#ops.map((op, k) => ({
+      index: k,
+      op: op.label,
+      output: op.output,
+      total_ms: this.#times![k],
+      invocations: this.#invocations,
+    }));
+  }
+
+  resetProfile(): void {
+    this.#times?.fill(0);
+    this.#invocations = 0;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * What an op kernel sees: its tensors' static facts at prepare time, and
+ * typed-array views of their storage at run time.
+ * @module
+ */
+import type { BinaryKernels } from "../binary_kernels.ts";
+import type { OptionValue } from "../../tflite/model.ts";
+
+/** Storage of one tensor: a view of the arena or of a constant buffer. */
+export type TensorData = Float32Array | Int32Array | Uint8Array | Int8Array | Int16Array | BigInt64Array;
+
+/** A tensor as an op sees it while preparing. */
+export interface TensorInfo {
+  index: number;
+  name: string;
+  /** TensorType code. */
+  type: number;
+  shape: readonly number[];
+  /** Data of a constant tensor (buffer-backed), null for activations. */
+  constant: TensorData | null;
+  /** Quantization parameters (int8/uint8 tensors). */
+  scale: number[];
+  zeroPoint: number[];
+}
+
+/** Everything `prepare` gets about one operator. */
+export interface OpContext {
+  /** e.g. `operator 12 (LceBconv2d)`, for messages. */
+  readonly where: string;
+  /** Inputs; null for an absent optional input (index -1). */
+  readonly inputs: readonly (TensorInfo | null)[];
+  readonly outputs: readonly TensorInfo[];
+  /** Decoded builtin options, or null. */
+  readonly options: Record<string, OptionValue> | null;
+  /** Decoded custom options (FlexBuffer map), or null. */
+  readonly custom: Record<string, unknown> | null;
+  readonly kernels: BinaryKernels;
+  readonly threads: number;
+  /** Throws a ModelValidationError naming this op. */
+  invalid(message: string): never;
+  /** Throws an UnsupportedModelError naming this op. */
+  unsupported(message: string): never;
+}
+
+/** Views an op reads and writes when it runs. */
+export interface OpIO {
+  inputs: readonly (TensorData | null)[];
+  outputs: readonly TensorData[];
+  /** Shared scratch of at least the bytes the op asked for, 64-byte aligned; its contents do not persist. */
+  scratch: ArrayBuffer;
+}
+
+/** A prepared op: its run function and the facts the planner needs. */
+export interface PreparedOp {
+  /** Output shapes it will produce (checked against the file's declared shapes). */
+  outputShapes: number[][];
+  /** Scratch bytes needed while running. */
+  scratchBytes?: number;
+  run(io: OpIO): void;
+}
+
+/** One op implementation. */
+export interface OpKernel {
+  /** Validates the op (types, shapes, options) and precomputes what it can (packed weights). */
+  prepare(ctx: OpContext): PreparedOp;
+}

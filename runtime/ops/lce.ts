@@ -1,0 +1,347 @@
+/**
+ * Larq Compute Engine's custom ops: LceQuantize, LceDequantize, LceBconv2d,
+ * LceBMaxPool2d (semantics: ../shared/docs/lce-compat.md). Binary
+ * convolutions run on {@link BinaryKernels} (native or reference); grouped
+ * convolutions and same-zero padding add a TS epilogue around them.
+ * @module
+ */
+import { TensorType } from "../../tflite/schema.ts";
+import { bconv2dWorkspaceWords, type ConvGeometry, type PackedRhs, planConv } from "../binary_kernels.ts";
+import { wordsFor } from "../reference_kernels.ts";
+import type { OpContext, OpKernel, PreparedOp, TensorData } from "./_types.ts";
+import { arity, constant, convAxis, input, output, paddingOf, shapeText } from "./_util.ts";
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+const u32Views = new WeakMap<TensorData, Uint32Array>();
+
+/** The same memory as 32-bit words (bitpacked tensors are INT32 in the file). */
+export function asWords(t: TensorData): Uint32Array {
+  let v = u32Views.get(t);
+  if (v === undefined) {
+    v = new Uint32Array(t.buffer, t.byteOffset, t.byteLength >>> 2);
+    u32Views.set(t, v);
+  }
+  return v;
+}
+
+function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+/** An integer option of a custom op's FlexBuffer map. */
+function intOption(ctx: OpContext, name: string, min: number, max: number): number {
+  const v = ctx.custom?.[name];
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    ctx.invalid(
+      `custom option ${name} is ${v === undefined ? "missing" : String(v)}, expected an integer in [${min}, ${max}]`,
+    );
+  }
+  return v;
+}
+
+export const lceQuantize: OpKernel = {
+  prepare(ctx) {
+    arity(ctx, 1, 1);
+    const x = input(ctx, 0, "input", [TensorType.FLOAT32, TensorType.INT8]);
+    output(ctx, 0, [TensorType.INT32], x.shape.length);
+    if (x.shape.length === 0) ctx.invalid("input must have at least one dimension (the channels)");
+    const channels = x.shape[x.shape.length - 1];
+    if (channels < 1) ctx.invalid(`input "${x.name}" has ${channels} channels`);
+    const outShape = [...x.shape.slice(0, -1), wordsFor(channels)];
+    if (x.type === TensorType.FLOAT32) {
+      return {
+        outputShapes: [outShape],
+        run: ({ inputs, outputs }) => {
+          ctx.kernels.bitpack(inputs[0] as Float32Array, channels, { out: asWords(outputs[0]) });
+        },
+      };
+    }
+    const zeroPoint = x.zeroPoint[0] ?? 0;
+    return {
+      outputShapes: [outShape],
+      run: ({ inputs, outputs }) => packInt8(inputs[0] as Int8Array, channels, zeroPoint, asWords(outputs[0])),
+    };
+  },
+};
+
+function packInt8(x: Int8Array, channels: number, zeroPoint: number, out: Uint32Array): void {
+  const words = wordsFor(channels);
+  const rows = x.length / channels;
+  for (let r = 0; r < rows; r++) {
+    for (let w = 0; w < words; w++) {
+      let word = 0;
+      const end = Math.min(32, channels - 32 * w);
+      for (let b = 0; b < end; b++) if (x[r * channels + 32 * w + b] < zeroPoint) word |= 1 << b;
+      out[r * words + w] = word >>> 0;
+    }
+  }
+}
+
+export const lceDequantize: OpKernel = {
+  prepare(ctx) {
+    arity(ctx, 1, 1);
+    const x = input(ctx, 0, "input", [TensorType.INT32]);
+    const y = output(ctx, 0, [TensorType.FLOAT32], x.shape.length);
+    if (x.shape.length === 0) ctx.invalid("input must have at least one dimension");
+    const channels = y.shape[y.shape.length - 1];
+    const outShape = [...x.shape.slice(0, -1), channels];
+    if (channels < 1 || wordsFor(channels) !== x.shape[x.shape.length - 1]) {
+      ctx.invalid(`output "${y.name}" ${shapeText(y.shape)} does not unpack input ${shapeText(x.shape)}`);
+    }
+    const words = wordsFor(channels);
+    return {
+      outputShapes: [outShape],
+      run: ({ inputs, outputs }) => {
+        const src = asWords(inputs[0]!);
+        const dst = outputs[0] as Float32Array;
+        const rows = dst.length / channels;
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < channels; c++) {
+            dst[r * channels + c] = (src[r * words + (c >>> 5)] >>> (c & 31)) & 1 ? -1 : 1;
+          }
+        }
+      },
+    };
+  },
+};
+
+export const lceBmaxpool2d: OpKernel = {
+  prepare(ctx) {
+    arity(ctx, 1, 1);
+    const x = input(ctx, 0, "input", [TensorType.INT32], 4);
+    output(ctx, 0, [TensorType.INT32], 4);
+    const padding = paddingOf(ctx, ctx.custom?.padding);
+    const sh = intOption(ctx, "stride_height", 1, 1 << 16);
+    const sw = intOption(ctx, "stride_width", 1, 1 << 16);
+    const fh = intOption(ctx, "filter_height", 1, 1 << 16);
+    const fw = intOption(ctx, "filter_width", 1, 1 << 16);
+    const [n, h, w, words] = x.shape;
+    const ay = convAxis(ctx, "height", h, fh, sh, 1, padding);
+    const ax = convAxis(ctx, "width", w, fw, sw, 1, padding);
+    return {
+      outputShapes: [[n, ay.out, ax.out, words]],
+      run: ({ inputs, outputs }) => {
+        const src = asWords(inputs[0]!);
+        const dst = asWords(outputs[0]);
+        let o = 0;
+        for (let b = 0; b < n; b++) {
+          for (let oy = 0; oy < ay.out; oy++) {
+            const y0 = Math.max(oy * sh - ay.pad, 0), y1 = Math.min(oy * sh - ay.pad + fh, h);
+            for (let ox = 0; ox < ax.out; ox++) {
+              const x0 = Math.max(ox * sw - ax.pad, 0), x1 = Math.min(ox * sw - ax.pad + fw, w);
+              for (let c = 0; c < words; c++) {
+                // max of ±1 = +1 unless every tap is -1: AND of the sign bits.
+                let acc = 0xffffffff;
+                for (let iy = y0; iy < y1; iy++) {
+                  for (let ix = x0; ix < x1; ix++) acc &= src[((b * h + iy) * w + ix) * words + c];
+                }
+                dst[o++] = acc >>> 0;
+              }
+            }
+          }
+        }
+      },
+    };
+  },
+};
+
+/**
+ * LceBconv2d. Fast path: one kernel call writing the output directly
+ * (groups = 1, padding VALID or same-one). Otherwise per group: the raw ±1
+ * dot product into scratch, the same-zero border correction (each
+ * out-of-bounds tap read +1 words, but should contribute 0), then the
+ * output transform in TS.
+ */
+export const lceBconv2d: OpKernel = {
+  prepare(ctx) {
+    arity(ctx, 5, 5);
+    const x = input(ctx, 0, "input", [TensorType.INT32], 4);
+    const f = input(ctx, 1, "filter", [TensorType.INT32], 4);
+    const filterData = asWords(constant(ctx, f, "filter"));
+    const [batch, inH, inW, inWords] = x.shape;
+    const [cout, kh, kw, groupWords] = f.shape;
+    const channelsIn = intOption(ctx, "channels_in", 1, INT32_MAX);
+    if (wordsFor(channelsIn) !== inWords) {
+      ctx.invalid(`channels_in ${channelsIn} needs ${wordsFor(channelsIn)} packed words, the input has ${inWords}`);
+    }
+    if (cout < 1 || kh < 1 || kw < 1 || groupWords < 1 || inWords % groupWords !== 0) {
+      ctx.invalid(`filter ${shapeText(f.shape)} does not fit input ${shapeText(x.shape)}`);
+    }
+    const groups = inWords / groupWords;
+    const groupChannels = groups === 1 ? channelsIn : channelsIn / groups;
+    if (groups > 1 && (channelsIn % groups !== 0 || groupChannels % 32 !== 0 || cout % groups !== 0)) {
+      ctx.invalid(
+        `${groups} groups need channels_in/groups to be a multiple of 32 and channels_out divisible by groups (channels_in ${channelsIn}, channels_out ${cout})`,
+      );
+    }
+    const sh = intOption(ctx, "stride_height", 1, 4096);
+    const sw = intOption(ctx, "stride_width", 1, 4096);
+    const dh = intOption(ctx, "dilation_height_factor", 1, 4096);
+    const dw = intOption(ctx, "dilation_width_factor", 1, 4096);
+    const padding = paddingOf(ctx, ctx.custom?.padding);
+    const padValues = intOption(ctx, "pad_values", 0, 1);
+    const act = intOption(ctx, "fused_activation_function", 0, 3);
+    const [clampMin, clampMax] = [[INT32_MIN, INT32_MAX], [0, INT32_MAX], [-1, 1], [0, 6]][act];
+
+    const m = ctx.inputs[2], b = ctx.inputs[3], t = ctx.inputs[4];
+    const bitpackedOut = t !== null;
+    if (bitpackedOut && (m !== null || b !== null)) {
+      ctx.invalid("has an output threshold and a multiplier/bias; bitpacked output takes only the threshold");
+    }
+    if (!bitpackedOut && (m === null || b === null)) {
+      ctx.invalid("needs post_activation_multiplier and post_activation_bias for float output, or output_threshold");
+    }
+    const vec = (i: number, what: string, type: number) => {
+      const v = input(ctx, i, what, [type], 1);
+      if (v.shape[0] !== cout) ctx.invalid(`${what} has ${v.shape[0]} values, the filter has ${cout} output channels`);
+      return constant(ctx, v, what);
+    };
+    const multiplier = bitpackedOut ? null : vec(2, "post_activation_multiplier", TensorType.FLOAT32) as Float32Array;
+    const bias = bitpackedOut ? null : vec(3, "post_activation_bias", TensorType.FLOAT32) as Float32Array;
+    const threshold = bitpackedOut ? vec(4, "output_threshold", TensorType.INT32) as Int32Array : null;
+    output(ctx, 0, [bitpackedOut ? TensorType.INT32 : TensorType.FLOAT32], 4);
+
+    const ay = convAxis(ctx, "height", inH, kh, sh, dh, padding);
+    const ax = convAxis(ctx, "width", inW, kw, sw, dw, padding);
+    const outShape = [batch, ay.out, ax.out, bitpackedOut ? wordsFor(cout) : cout];
+    const geometry: ConvGeometry = {
+      inputShape: [batch, inH, inW, groupChannels],
+      kernelSize: [kh, kw],
+      strides: [sh, sw],
+      dilations: [dh, dw],
+      padding,
+    };
+    const plan = planConv(geometry);
+    const coutG = cout / groups;
+    const depth = kh * kw * groupWords;
+    const packed: PackedRhs[] = [];
+    for (let g = 0; g < groups; g++) {
+      packed.push(ctx.kernels.packRhs(filterData.subarray(g * coutG * depth, (g + 1) * coutG * depth), coutG));
+    }
+    const { in_words: _w, ...geo } = plan.params;
+    const workspaceWords = bconv2dWorkspaceWords({
+      ...geo,
+      channels_in: groupChannels,
+      channels_out: coutG,
+      clamp_min: clampMin,
+      clamp_max: clampMax,
+      ukernel: 0,
+      threads: 1,
+    });
+    const pixels = batch * ay.out * ax.out;
+    const sameZero = padValues === 0 && padding === "same" && (ay.pad > 0 || ax.pad > 0 ||
+      (ay.out - 1) * sh + (kh - 1) * dh + 1 > inH || (ax.out - 1) * sw + (kw - 1) * dw + 1 > inW);
+    const call = { threads: ctx.threads };
+
+    if (groups === 1 && !sameZero) {
+      const prepared: PreparedOp = {
+        outputShapes: [outShape],
+        scratchBytes: 4 * Math.max(1, workspaceWords),
+        run: ({ inputs, outputs, scratch }) => {
+          const workspace = new Uint32Array(scratch, 0, Math.max(1, workspaceWords));
+          if (threshold !== null) {
+            ctx.kernels.bconv2dB32(asWords(inputs[0]!), packed[0], {
+              ...geometry,
+              ...call,
+              threshold,
+              out: asWords(outputs[0]),
+              workspace,
+            });
+          } else {
+            ctx.kernels.bconv2dF32(asWords(inputs[0]!), packed[0], {
+              ...geometry,
+              ...call,
+              multiplier: multiplier!,
+              bias: bias!,
+              clampMin,
+              clampMax,
+              out: outputs[0] as Float32Array,
+              workspace,
+            });
+          }
+        },
+      };
+      return prepared;
+    }
+
+    // General path. Per output channel and tap: the ±1 dot product of the
+    // filter tap with an all-(+1) input, which an out-of-bounds tap added
+    // and same-zero padding must take back.
+    const taps = kh * kw;
+    const tapSums = new Int32Array(cout * taps);
+    for (let c = 0; c < cout; c++) {
+      for (let k = 0; k < taps; k++) {
+        let ones = 0;
+        for (let wi = 0; wi < groupWords; wi++) ones += popcount32(filterData[(c * taps + k) * groupWords + wi]);
+        tapSums[c * taps + k] = groupChannels - 2 * ones;
+      }
+    }
+    const depthBits = taps * groupChannels;
+    const inPixels = batch * inH * inW;
+    const groupInputWords = groups === 1 ? 0 : inPixels * groupWords;
+    const rawOffset = 4 * (Math.max(1, workspaceWords) + groupInputWords);
+    return {
+      outputShapes: [outShape],
+      scratchBytes: rawOffset + 4 * pixels * coutG,
+      run: ({ inputs, outputs, scratch }) => {
+        const src = asWords(inputs[0]!);
+        const workspace = new Uint32Array(scratch, 0, Math.max(1, workspaceWords));
+        const groupInput = new Uint32Array(scratch, 4 * Math.max(1, workspaceWords), groupInputWords);
+        const raw = new Float32Array(scratch, rawOffset, pixels * coutG);
+        const outWords = bitpackedOut ? asWords(outputs[0]) : null;
+        const outFloat = bitpackedOut ? null : outputs[0] as Float32Array;
+        if (outWords !== null) outWords.fill(0);
+        for (let g = 0; g < groups; g++) {
+          let lhs = src;
+          if (groups > 1) {
+            for (let p = 0; p < inPixels; p++) {
+              groupInput.set(
+                src.subarray(p * inWords + g * groupWords, p * inWords + (g + 1) * groupWords),
+                p * groupWords,
+              );
+            }
+            lhs = groupInput;
+          }
+          ctx.kernels.bconv2dF32(lhs, packed[g], { ...geometry, ...call, out: raw, workspace });
+          let p = 0;
+          for (let n = 0; n < batch; n++) {
+            for (let oy = 0; oy < ay.out; oy++) {
+              for (let ox = 0; ox < ax.out; ox++, p++) {
+                for (let cg = 0; cg < coutG; cg++) {
+                  const c = g * coutG + cg;
+                  let dot = raw[p * coutG + cg];
+                  if (sameZero) dot -= borderCorrection(oy, ox, c);
+                  if (outFloat !== null) {
+                    const clamped = Math.min(Math.max(dot, clampMin), clampMax);
+                    outFloat[p * cout + c] = Math.fround(Math.fround(clamped * multiplier![c]) + bias![c]);
+                  } else if (depthBits - dot > 2 * threshold![c]) {
+                    // acc = (K - dot) / 2 > threshold, without halving an odd corrected sum
+                    outWords![p * wordsFor(cout) + (c >>> 5)] |= 1 << (c & 31);
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+    };
+
+    function borderCorrection(oy: number, ox: number, c: number): number {
+      let sum = 0;
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * sh + ky * dh - ay.pad;
+        const rowOut = iy < 0 || iy >= inH;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * sw + kx * dw - ax.pad;
+          if (rowOut || ix < 0 || ix >= inW) sum += tapSums[c * taps + ky * kw + kx];
+        }
+      }
+      return sum;
+    }
+  },
+};
