@@ -89,6 +89,31 @@ def quicknet_block(input_shape):
     return keras.Model(inp, x)
 
 
+def builtins_model():
+    """Float builtins the LCE files above do not use, converted by TF's own converter."""
+    inp = keras.Input((9, 9, 6), batch_size=1)
+    a = keras.layers.ZeroPadding2D(((1, 2), (0, 1)))(inp)
+    b = keras.layers.AveragePooling2D(3, strides=2, padding="same")(a)
+    c = keras.layers.Conv2DTranspose(4, 3, strides=2, padding="same")(b)
+    d = keras.layers.Activation("tanh")(c)
+    e = keras.layers.Activation("sigmoid")(c)
+    f = keras.layers.ReLU(6.0)(c)
+    g = keras.layers.LeakyReLU(0.3)(c)
+    h = keras.layers.Concatenate()([d, e, f, g])
+    i = keras.layers.Subtract()([d, e])
+    j = keras.layers.Multiply()([f, g])
+    k = keras.layers.Add()([i, j])
+    k = keras.layers.Lambda(lambda t: t * tf.constant([0.5, -1.0, 2.0, 0.25]))(k)
+    k = keras.layers.Lambda(lambda t: tf.pad(t, [[0, 0], [1, 0], [0, 1], [0, 0]], constant_values=1.5))(k)
+    k = keras.layers.Lambda(lambda t: t * tf.nn.relu6(t + 3.0) / 6.0)(k)
+    m = keras.layers.Reshape((-1, 4))(k)
+    m = keras.layers.Dense(3)(m)
+    out1 = keras.layers.Softmax()(m)
+    out2 = keras.layers.GlobalAveragePooling2D()(h)
+    out3 = keras.layers.AveragePooling2D(2, strides=2, padding="valid")(keras.layers.DepthwiseConv2D(3, depth_multiplier=2, strides=2, padding="valid")(inp))
+    return keras.Model(inp, [out1, out2, out3])
+
+
 def models():
     q = lq.layers.QuantConv2D
     return {
@@ -134,6 +159,17 @@ def models():
     }
 
 
+def litert_run(flatbuffer, xs):
+    from ai_edge_litert.interpreter import Interpreter
+
+    interp = Interpreter(model_content=flatbuffer)
+    interp.allocate_tensors()
+    for d, x in zip(interp.get_input_details(), xs):
+        interp.set_tensor(d["index"], x)
+    interp.invoke()
+    return [interp.get_tensor(d["index"]) for d in interp.get_output_details()]
+
+
 def b64(a):
     return base64.b64encode(np.ascontiguousarray(a, dtype="<f4").tobytes()).decode()
 
@@ -143,29 +179,32 @@ def main(out_dir):
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(SEED)
     manifest = {"generator": "tools/py/lce_fixtures.py", "lce": lce.__version__, "tensorflow": tf.__version__, "models": {}}
-    for name, model in models().items():
+    entries = [(name, model, "lce") for name, model in models().items()] + [("builtins", builtins_model(), "litert")]
+    for name, model, runner in entries:
         randomize(model, rng)
-        flatbuffer = lce.convert_keras_model(model)
+        if runner == "lce":
+            flatbuffer = lce.convert_keras_model(model)
+        else:
+            flatbuffer = tf.lite.TFLiteConverter.from_keras_model(model).convert()
         (out / f"{name}.tflite").write_bytes(flatbuffer)
         x = rng.normal(0.0, 1.0, model.input_shape).astype(np.float32)
         x[x == 0] = 0.5  # no exact zeros: sign(0) ties are tested elsewhere
-        try:
-            interp = lce.testing.Interpreter(flatbuffer, num_threads=1)
-        except RuntimeError:
-            # LCE's default (im2col + ruy) kernel rejects groups; its indirect BGEMM runs them.
-            interp = lce.testing.Interpreter(flatbuffer, num_threads=1, use_indirect_bgemm=True)
-        y = interp.predict(x)
-        if isinstance(y, list):
-            y = y[0]
-        keras_y = model.predict(x, verbose=0)
+        if runner == "lce":
+            try:
+                interp = lce.testing.Interpreter(flatbuffer, num_threads=1)
+            except RuntimeError:
+                # LCE's default (im2col + ruy) kernel rejects groups; its indirect BGEMM runs them.
+                interp = lce.testing.Interpreter(flatbuffer, num_threads=1, use_indirect_bgemm=True)
+            ys = interp.predict(x)
+            ys = ys if isinstance(ys, list) else [ys]
+        else:
+            ys = litert_run(flatbuffer, [x])
         manifest["models"][name] = {
-            "input_shape": list(x.shape),
-            "input": b64(x),
-            "output_shape": list(y.shape),
-            "output": b64(y),
-            "keras_max_abs_diff": float(np.max(np.abs(keras_y - y))),
+            "runner": "LCE Interpreter" if runner == "lce" else "LiteRT Interpreter",
+            "inputs": [{"shape": list(x.shape), "data": b64(x)}],
+            "outputs": [{"shape": list(y.shape), "data": b64(y)} for y in ys],
         }
-        print(f"{name}: {len(flatbuffer)} bytes, LCE vs Keras max |diff| {manifest['models'][name]['keras_max_abs_diff']:.2e}")
+        print(f"{name}: {len(flatbuffer)} bytes, {len(ys)} output(s) from {manifest['models'][name]['runner']}")
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
 
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Live interop check with LCE 0.16 / TF 2.16 / LiteRT (needs PyPI; CI uses
+# the committed fixtures instead):
+#  1. larq models converted by LCE's converter, run by LCE's interpreter,
+#     regenerated now, then run by onebit on every backend;
+#  2. the committed fixtures must equal the regenerated ones (determinism);
+#  3. files written by onebit's writer load and run in LCE's interpreter and
+#     LiteRT with the same outputs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh
+bash tools/setup_py.sh
+PY=.tools/venv/bin/python
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+quiet() { grep -v -E "^[0-9]{4}-|WARNING|^W0000|^I0000|TF-TRT|rebuild TensorFlow|starved|^ERROR: (Node|larq)|XNNPACK" || true; }
+PYTHONPATH=tools/py "$PY" tools/py/lce_fixtures.py "$TMP/lce" 2>&1 | quiet
+ONEBIT_FIXTURES="$TMP/lce" ONEBIT_REQUIRE_NATIVE=1 deno test -A tests/lce_interop_test.ts
+if diff -rq "$TMP/lce" tests/fixtures/lce >/dev/null; then
+  echo "interop: regenerated fixtures equal the committed ones"
+else
+  echo "interop: regenerated fixtures differ from tests/fixtures/lce (commit them if the generator changed)"
+fi
+deno run -A tools/rewrite_fixtures.ts tests/fixtures/lce "$TMP/ours"
+PYTHONPATH=tools/py "$PY" tools/py/run_lce.py "$TMP/ours" 2>&1 | quiet
