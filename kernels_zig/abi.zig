@@ -8,7 +8,7 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct or a signature.
-pub const version: i32 = 2;
+pub const version: i32 = 3;
 
 /// Every export returns one of these. Arguments are validated in TypeScript
 /// first; these codes are the second line of defence and are never expected.
@@ -118,6 +118,102 @@ pub const PeakParams = extern struct {
     threads: i32,
 };
 
+/// Float weights [channels_out, depth] -> packed [ceil(channels_out/32), depth, 32].
+pub const SpackParams = extern struct {
+    channels_out: i32,
+    depth: i32,
+};
+
+/// out[r, c] = clamp(sum_k lhs[r, k] * w[c, k] + bias[c], clamp_min, clamp_max),
+/// w packed by onebit_sgemm_pack_rhs_f32; bias padded to ceil(channels_out/32)*32.
+pub const SgemmParams = extern struct {
+    rows: i32,
+    channels_out: i32,
+    depth: i32,
+    clamp_min: f32,
+    clamp_max: f32,
+    /// -1: the fastest supported float micro-kernel; else an index into
+    /// the float list (onebit_sgemm_ukernel_info).
+    ukernel: i32,
+    threads: i32,
+};
+
+/// A float 2-D convolution, NHWC input, OHWI filter packed as SpackParams
+/// with depth kernel_h*kernel_w*channels_in; im2col into `workspace` unless
+/// the filter is 1x1/stride 1/unpadded. Zero padding.
+pub const Conv2dF32Params = extern struct {
+    batch: i32,
+    in_h: i32,
+    in_w: i32,
+    channels_in: i32,
+    channels_out: i32,
+    kernel_h: i32,
+    kernel_w: i32,
+    stride_h: i32,
+    stride_w: i32,
+    dilation_h: i32,
+    dilation_w: i32,
+    pad_top: i32,
+    pad_left: i32,
+    out_h: i32,
+    out_w: i32,
+    clamp_min: f32,
+    clamp_max: f32,
+    ukernel: i32,
+    threads: i32,
+};
+
+/// Depthwise convolution, filter [1, kernel_h, kernel_w, channels_in*multiplier]
+/// (TFLite layout), bias [channels_in*multiplier], zero padding.
+pub const DepthwiseF32Params = extern struct {
+    batch: i32,
+    in_h: i32,
+    in_w: i32,
+    channels_in: i32,
+    multiplier: i32,
+    kernel_h: i32,
+    kernel_w: i32,
+    stride_h: i32,
+    stride_w: i32,
+    dilation_h: i32,
+    dilation_w: i32,
+    pad_top: i32,
+    pad_left: i32,
+    out_h: i32,
+    out_w: i32,
+    clamp_min: f32,
+    clamp_max: f32,
+    threads: i32,
+};
+
+/// Max (kind 0) or average (kind 1: over in-bounds taps) pooling, NHWC.
+pub const Pool2dF32Params = extern struct {
+    batch: i32,
+    in_h: i32,
+    in_w: i32,
+    channels: i32,
+    filter_h: i32,
+    filter_w: i32,
+    stride_h: i32,
+    stride_w: i32,
+    pad_top: i32,
+    pad_left: i32,
+    out_h: i32,
+    out_w: i32,
+    kind: i32,
+    clamp_min: f32,
+    clamp_max: f32,
+    threads: i32,
+};
+
+/// out[i] = clamp(a[i] op b[i]); op 0 add, 1 sub, 2 mul.
+pub const ElementwiseF32Params = extern struct {
+    count: i32,
+    op: i32,
+    clamp_min: f32,
+    clamp_max: f32,
+};
+
 /// A parameter of an exported function, for the TS generator.
 pub const Param = struct { name: []const u8, type: type };
 pub const Function = struct { name: []const u8, params: []const Param };
@@ -182,10 +278,53 @@ pub const api = [_]Function{
         .{ .name = "workspace", .type = [*]u32 },
         .{ .name = "output", .type = [*]u32 },
     } },
+    .{ .name = "onebit_sgemm_ukernel_count", .params = &.{} },
+    .{ .name = "onebit_sgemm_ukernel_info", .params = &.{
+        .{ .name = "index", .type = i32 },
+        .{ .name = "info", .type = *UkernelInfo },
+    } },
+    .{ .name = "onebit_sgemm_pack_rhs_f32", .params = &.{
+        .{ .name = "params", .type = *const SpackParams },
+        .{ .name = "rhs", .type = [*]const f32 },
+        .{ .name = "packed_rhs", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_sgemm_f32", .params = &.{
+        .{ .name = "params", .type = *const SgemmParams },
+        .{ .name = "lhs", .type = [*]const f32 },
+        .{ .name = "packed_rhs", .type = [*]const f32 },
+        .{ .name = "bias", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_conv2d_f32", .params = &.{
+        .{ .name = "params", .type = *const Conv2dF32Params },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "packed_filter", .type = [*]const f32 },
+        .{ .name = "bias", .type = [*]const f32 },
+        .{ .name = "workspace", .type = [*]f32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_depthwise_conv2d_f32", .params = &.{
+        .{ .name = "params", .type = *const DepthwiseF32Params },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "filter", .type = [*]const f32 },
+        .{ .name = "bias", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_pool2d_f32", .params = &.{
+        .{ .name = "params", .type = *const Pool2dF32Params },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_elementwise_f32", .params = &.{
+        .{ .name = "params", .type = *const ElementwiseF32Params },
+        .{ .name = "a", .type = [*]const f32 },
+        .{ .name = "b", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
 };
 
 /// The extern structs the TS side encodes, in a fixed order.
-pub const structs = .{ BitpackParams, Im2colParams, PackRhsParams, BgemmParams, Bconv2dParams, UkernelInfo, PeakParams };
+pub const structs = .{ BitpackParams, Im2colParams, PackRhsParams, BgemmParams, Bconv2dParams, UkernelInfo, PeakParams, SpackParams, SgemmParams, Conv2dF32Params, DepthwiseF32Params, Pool2dF32Params, ElementwiseF32Params };
 
 /// FNV-1a over every struct's field names, offsets and sizes and every
 /// function's name and parameter types: the library and the generated TS

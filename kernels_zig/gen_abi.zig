@@ -22,6 +22,7 @@ fn structName(comptime T: type) []const u8 {
 }
 
 pub fn main() !void {
+    @setEvalBranchQuota(100_000);
     var buf = std.ArrayList(u8).init(std.heap.page_allocator);
     defer buf.deinit();
     const w = buf.writer();

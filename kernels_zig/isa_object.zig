@@ -7,6 +7,7 @@ const builtin = @import("builtin");
 const options = @import("isa_options");
 const uk = @import("ukernels.zig");
 const template = @import("bgemm_ukernel.zig");
+const sgemm_template = @import("sgemm_ukernel.zig");
 
 pub const isa: uk.Isa = @field(uk.Isa, options.isa);
 
@@ -18,5 +19,11 @@ comptime {
         @export(&K.tileF32, .{ .name = "onebit_uk_" ++ e.name ++ "_f32", .visibility = hidden });
         @export(&K.tileB32, .{ .name = "onebit_uk_" ++ e.name ++ "_b32", .visibility = hidden });
         @export(&K.peak, .{ .name = "onebit_uk_" ++ e.name ++ "_peak", .visibility = hidden });
+    }
+    for (uk.sgemmForArch(builtin.cpu.arch)) |e| {
+        if (e.isa != isa) continue;
+        const K = sgemm_template.Kernel(e);
+        const hidden: std.builtin.SymbolVisibility = .hidden;
+        @export(&K.tile, .{ .name = "onebit_uk_" ++ e.name, .visibility = hidden });
     }
 }

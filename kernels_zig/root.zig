@@ -8,6 +8,8 @@ const bitpack = @import("bitpack.zig");
 const im2col = @import("im2col.zig");
 const bgemm = @import("bgemm.zig");
 const pool = @import("pool.zig");
+const sgemm = @import("sgemm.zig");
+const fops = @import("fops.zig");
 
 const Status = abi.Status;
 
@@ -154,6 +156,51 @@ pub export fn onebit_bconv2d_b32_b32(params: *const abi.Bconv2dParams, input: [*
     return status(bconv2d(params, input, packed_filter, workspace, .{ .b32 = .{ .threshold = threshold, .out = output } }));
 }
 
+pub export fn onebit_sgemm_ukernel_count() callconv(.c) i32 {
+    return sgemm.kernels.len;
+}
+
+pub export fn onebit_sgemm_ukernel_info(index: i32, info: *abi.UkernelInfo) callconv(.c) i32 {
+    if (index < 0 or index >= sgemm.kernels.len) return status(.invalid_argument);
+    const i: usize = @intCast(index);
+    const e = sgemm.kernels[i];
+    info.* = .{
+        .name = @splat(0),
+        .mr = @intCast(e.mr),
+        .nr = @intCast(e.nr()),
+        .supported = @intFromBool(sgemm.supported(i)),
+        .peak_macs_per_iteration = 0,
+    };
+    @memcpy(info.name[0..e.name.len], e.name);
+    return status(.ok);
+}
+
+pub export fn onebit_sgemm_pack_rhs_f32(params: *const abi.SpackParams, rhs: [*]const f32, packed_rhs: [*]f32) callconv(.c) i32 {
+    if (params.channels_out <= 0 or params.depth <= 0) return status(.invalid_argument);
+    sgemm.packRhs(@intCast(params.channels_out), @intCast(params.depth), rhs, packed_rhs);
+    return status(.ok);
+}
+
+pub export fn onebit_sgemm_f32(params: *const abi.SgemmParams, lhs: [*]const f32, packed_rhs: [*]const f32, bias: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return status(sgemm.run(params, lhs, packed_rhs, bias, output));
+}
+
+pub export fn onebit_conv2d_f32(params: *const abi.Conv2dF32Params, input: [*]const f32, packed_filter: [*]const f32, bias: [*]const f32, workspace: [*]f32, output: [*]f32) callconv(.c) i32 {
+    return status(sgemm.conv2d(params, input, packed_filter, bias, workspace, output));
+}
+
+pub export fn onebit_depthwise_conv2d_f32(params: *const abi.DepthwiseF32Params, input: [*]const f32, filter: [*]const f32, bias: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return status(fops.depthwise(params, input, filter, bias, output));
+}
+
+pub export fn onebit_pool2d_f32(params: *const abi.Pool2dF32Params, input: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return status(fops.pool2d(params, input, output));
+}
+
+pub export fn onebit_elementwise_f32(params: *const abi.ElementwiseF32Params, a: [*]const f32, b: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return status(fops.elementwise(params, a, b, output));
+}
+
 // Every function of abi.api is exported here with exactly the declared
 // parameter types, and nothing else is exported.
 comptime {
@@ -175,6 +222,8 @@ comptime {
 }
 
 test {
+    _ = sgemm;
+    _ = fops;
     _ = bitpack;
     _ = im2col;
     _ = bgemm;

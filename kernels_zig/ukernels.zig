@@ -45,6 +45,42 @@ pub const all = [_]Entry{
     .{ .name = "bgemm_4x16__neon", .isa = .neon, .mr = 4, .lanes = 4, .nv = 4, .mode = .bytes },
 };
 
+/// A float GEMM micro-kernel (sgemm_ukernel.zig): mr rows by nr = lanes*nv channels.
+pub const SgemmEntry = struct {
+    name: []const u8,
+    isa: Isa,
+    mr: usize,
+    /// f32 lanes per vector register.
+    lanes: usize,
+    nv: usize,
+    /// Fused multiply-add (the baseline x86-64-v2 object has none).
+    fma: bool,
+
+    pub fn nr(e: SgemmEntry) usize {
+        return e.lanes * e.nv;
+    }
+};
+
+/// Float micro-kernels, most portable first. The AVX-512 one lives in the
+/// avx512vpopcnt object, so it needs that object's features (VPOPCNTDQ
+/// included); AVX-512 CPUs without VPOPCNTDQ run the AVX2 kernel.
+pub const sgemm_all = [_]SgemmEntry{
+    .{ .name = "sgemm_4x8__scalar", .isa = .scalar, .mr = 4, .lanes = 4, .nv = 2, .fma = false },
+    .{ .name = "sgemm_6x16__avx2", .isa = .avx2, .mr = 6, .lanes = 8, .nv = 2, .fma = true },
+    .{ .name = "sgemm_8x32__avx512", .isa = .avx512vpopcnt, .mr = 8, .lanes = 16, .nv = 2, .fma = true },
+    .{ .name = "sgemm_8x8__neon", .isa = .neon, .mr = 8, .lanes = 4, .nv = 2, .fma = true },
+};
+
+pub fn sgemmForArch(comptime arch: std.Target.Cpu.Arch) []const SgemmEntry {
+    comptime {
+        var list: []const SgemmEntry = &.{};
+        for (sgemm_all) |e| {
+            if (isaOnArch(e.isa, arch)) list = list ++ [_]SgemmEntry{e};
+        }
+        return list;
+    }
+}
+
 /// Whether objects for `isa` are built for `arch` at all.
 pub fn isaOnArch(isa: Isa, arch: std.Target.Cpu.Arch) bool {
     return switch (isa) {
@@ -68,6 +104,10 @@ pub fn forArch(comptime arch: std.Target.Cpu.Arch) []const Entry {
 
 comptime {
     for (all) |e| {
+        std.debug.assert(channel_block % e.nr() == 0);
+        std.debug.assert(e.name.len < 40);
+    }
+    for (sgemm_all) |e| {
         std.debug.assert(channel_block % e.nr() == 0);
         std.debug.assert(e.name.len < 40);
     }

@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
-export const ABI_VERSION = 2;
-export const ABI_HASH = 0xb0802739;
+export const ABI_VERSION = 3;
+export const ABI_HASH = 0xa847b022;
 
 /** Deno.dlopen symbol table of libonebit. */
 export const symbols = {
@@ -17,6 +17,14 @@ export const symbols = {
   onebit_bgemm_b32_b32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_bconv2d_b32_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_bconv2d_b32_b32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_sgemm_ukernel_count: { parameters: [], result: "i32" },
+  onebit_sgemm_ukernel_info: { parameters: ["i32", "buffer"], result: "i32" },
+  onebit_sgemm_pack_rhs_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  onebit_sgemm_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_conv2d_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_depthwise_conv2d_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_pool2d_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  onebit_elementwise_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
 } as const;
 
 /** Each parameter's name and role: a scalar, an extern struct, or a buffer read (in) or written (out). */
@@ -33,6 +41,14 @@ export const parameters = {
   onebit_bgemm_b32_b32: [{ name: "params", kind: "struct", struct: "BgemmParams", dir: "in" }, { name: "lhs", kind: "u32", dir: "in" }, { name: "packed_rhs", kind: "u32", dir: "in" }, { name: "threshold", kind: "i32", dir: "in" }, { name: "output", kind: "u32", dir: "out" }],
   onebit_bconv2d_b32_f32: [{ name: "params", kind: "struct", struct: "Bconv2dParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "packed_filter", kind: "u32", dir: "in" }, { name: "multiplier", kind: "f32", dir: "in" }, { name: "bias", kind: "f32", dir: "in" }, { name: "workspace", kind: "u32", dir: "out" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_bconv2d_b32_b32: [{ name: "params", kind: "struct", struct: "Bconv2dParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "packed_filter", kind: "u32", dir: "in" }, { name: "threshold", kind: "i32", dir: "in" }, { name: "workspace", kind: "u32", dir: "out" }, { name: "output", kind: "u32", dir: "out" }],
+  onebit_sgemm_ukernel_count: [],
+  onebit_sgemm_ukernel_info: [{ name: "index", kind: "i32" }, { name: "info", kind: "struct", struct: "UkernelInfo", dir: "out" }],
+  onebit_sgemm_pack_rhs_f32: [{ name: "params", kind: "struct", struct: "SpackParams", dir: "in" }, { name: "rhs", kind: "f32", dir: "in" }, { name: "packed_rhs", kind: "f32", dir: "out" }],
+  onebit_sgemm_f32: [{ name: "params", kind: "struct", struct: "SgemmParams", dir: "in" }, { name: "lhs", kind: "f32", dir: "in" }, { name: "packed_rhs", kind: "f32", dir: "in" }, { name: "bias", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_conv2d_f32: [{ name: "params", kind: "struct", struct: "Conv2dF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "packed_filter", kind: "f32", dir: "in" }, { name: "bias", kind: "f32", dir: "in" }, { name: "workspace", kind: "f32", dir: "out" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_depthwise_conv2d_f32: [{ name: "params", kind: "struct", struct: "DepthwiseF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "filter", kind: "f32", dir: "in" }, { name: "bias", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_pool2d_f32: [{ name: "params", kind: "struct", struct: "Pool2dF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_elementwise_f32: [{ name: "params", kind: "struct", struct: "ElementwiseF32Params", dir: "in" }, { name: "a", kind: "f32", dir: "in" }, { name: "b", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
 } as const;
 
 /** Byte layout of every extern struct. */
@@ -123,6 +139,102 @@ export const structs = {
       ukernel: { offset: 0, type: "i32", count: 1 },
       iterations: { offset: 4, type: "i32", count: 1 },
       threads: { offset: 8, type: "i32", count: 1 },
+    },
+  },
+  SpackParams: {
+    size: 8,
+    fields: {
+      channels_out: { offset: 0, type: "i32", count: 1 },
+      depth: { offset: 4, type: "i32", count: 1 },
+    },
+  },
+  SgemmParams: {
+    size: 28,
+    fields: {
+      rows: { offset: 0, type: "i32", count: 1 },
+      channels_out: { offset: 4, type: "i32", count: 1 },
+      depth: { offset: 8, type: "i32", count: 1 },
+      clamp_min: { offset: 12, type: "f32", count: 1 },
+      clamp_max: { offset: 16, type: "f32", count: 1 },
+      ukernel: { offset: 20, type: "i32", count: 1 },
+      threads: { offset: 24, type: "i32", count: 1 },
+    },
+  },
+  Conv2dF32Params: {
+    size: 76,
+    fields: {
+      batch: { offset: 0, type: "i32", count: 1 },
+      in_h: { offset: 4, type: "i32", count: 1 },
+      in_w: { offset: 8, type: "i32", count: 1 },
+      channels_in: { offset: 12, type: "i32", count: 1 },
+      channels_out: { offset: 16, type: "i32", count: 1 },
+      kernel_h: { offset: 20, type: "i32", count: 1 },
+      kernel_w: { offset: 24, type: "i32", count: 1 },
+      stride_h: { offset: 28, type: "i32", count: 1 },
+      stride_w: { offset: 32, type: "i32", count: 1 },
+      dilation_h: { offset: 36, type: "i32", count: 1 },
+      dilation_w: { offset: 40, type: "i32", count: 1 },
+      pad_top: { offset: 44, type: "i32", count: 1 },
+      pad_left: { offset: 48, type: "i32", count: 1 },
+      out_h: { offset: 52, type: "i32", count: 1 },
+      out_w: { offset: 56, type: "i32", count: 1 },
+      clamp_min: { offset: 60, type: "f32", count: 1 },
+      clamp_max: { offset: 64, type: "f32", count: 1 },
+      ukernel: { offset: 68, type: "i32", count: 1 },
+      threads: { offset: 72, type: "i32", count: 1 },
+    },
+  },
+  DepthwiseF32Params: {
+    size: 72,
+    fields: {
+      batch: { offset: 0, type: "i32", count: 1 },
+      in_h: { offset: 4, type: "i32", count: 1 },
+      in_w: { offset: 8, type: "i32", count: 1 },
+      channels_in: { offset: 12, type: "i32", count: 1 },
+      multiplier: { offset: 16, type: "i32", count: 1 },
+      kernel_h: { offset: 20, type: "i32", count: 1 },
+      kernel_w: { offset: 24, type: "i32", count: 1 },
+      stride_h: { offset: 28, type: "i32", count: 1 },
+      stride_w: { offset: 32, type: "i32", count: 1 },
+      dilation_h: { offset: 36, type: "i32", count: 1 },
+      dilation_w: { offset: 40, type: "i32", count: 1 },
+      pad_top: { offset: 44, type: "i32", count: 1 },
+      pad_left: { offset: 48, type: "i32", count: 1 },
+      out_h: { offset: 52, type: "i32", count: 1 },
+      out_w: { offset: 56, type: "i32", count: 1 },
+      clamp_min: { offset: 60, type: "f32", count: 1 },
+      clamp_max: { offset: 64, type: "f32", count: 1 },
+      threads: { offset: 68, type: "i32", count: 1 },
+    },
+  },
+  Pool2dF32Params: {
+    size: 64,
+    fields: {
+      batch: { offset: 0, type: "i32", count: 1 },
+      in_h: { offset: 4, type: "i32", count: 1 },
+      in_w: { offset: 8, type: "i32", count: 1 },
+      channels: { offset: 12, type: "i32", count: 1 },
+      filter_h: { offset: 16, type: "i32", count: 1 },
+      filter_w: { offset: 20, type: "i32", count: 1 },
+      stride_h: { offset: 24, type: "i32", count: 1 },
+      stride_w: { offset: 28, type: "i32", count: 1 },
+      pad_top: { offset: 32, type: "i32", count: 1 },
+      pad_left: { offset: 36, type: "i32", count: 1 },
+      out_h: { offset: 40, type: "i32", count: 1 },
+      out_w: { offset: 44, type: "i32", count: 1 },
+      kind: { offset: 48, type: "i32", count: 1 },
+      clamp_min: { offset: 52, type: "f32", count: 1 },
+      clamp_max: { offset: 56, type: "f32", count: 1 },
+      threads: { offset: 60, type: "i32", count: 1 },
+    },
+  },
+  ElementwiseF32Params: {
+    size: 16,
+    fields: {
+      count: { offset: 0, type: "i32", count: 1 },
+      op: { offset: 4, type: "i32", count: 1 },
+      clamp_min: { offset: 8, type: "f32", count: 1 },
+      clamp_max: { offset: 12, type: "f32", count: 1 },
     },
   },
 } as const;

@@ -27,6 +27,13 @@ export function encodeStruct<S extends StructName>(
   for (const [field, spec] of Object.entries(layout.fields)) {
     const value = (values as Record<string, number>)[field];
     if (spec.count !== 1) continue;
+    if (spec.type === "f32") {
+      if (typeof value !== "number" || Number.isNaN(value)) {
+        throw new TypeError(`${name}.${field} must be a number, got ${value}`);
+      }
+      view.setFloat32(spec.offset, value, true);
+      continue;
+    }
     if (!Number.isInteger(value)) {
       throw new TypeError(`${name}.${field} must be an integer, got ${value}`);
     }

@@ -106,7 +106,7 @@ export interface ConvPlan {
   params: StructValues<"Im2colParams">;
 }
 
-function checkInt(name: string, v: unknown, min: number, max = INT32_MAX): number {
+export function checkInt(name: string, v: unknown, min: number, max = INT32_MAX): number {
   if (typeof v !== "number" || !Number.isInteger(v)) {
     throw new TypeError(`${name} must be an integer, got ${String(v)}`);
   }
@@ -114,7 +114,7 @@ function checkInt(name: string, v: unknown, min: number, max = INT32_MAX): numbe
   return v;
 }
 
-function checkArray<T>(name: string, v: unknown, ctor: { new (n: number): T; name: string }, length: number): T {
+export function checkArray<T>(name: string, v: unknown, ctor: { new (n: number): T; name: string }, length: number): T {
   if (!(v instanceof ctor)) {
     throw new TypeError(
       `${name} must be a ${ctor.name}, got ${
@@ -127,7 +127,15 @@ function checkArray<T>(name: string, v: unknown, ctor: { new (n: number): T; nam
   return v;
 }
 
-function outputSize(name: string, input: number, kernel: number, stride: number, dilation: number, same: boolean) {
+/** TensorFlow SAME/VALID output size and leading padding of one spatial axis (RangeError if VALID does not fit). */
+export function outputSize(
+  name: string,
+  input: number,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  same: boolean,
+) {
   const effective = (kernel - 1) * dilation + 1;
   if (same) {
     const out = Math.ceil(input / stride);

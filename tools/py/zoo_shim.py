@@ -13,3 +13,18 @@ _tfds = _types.ModuleType("tensorflow_datasets")
 _tfds.decode = _types.SimpleNamespace(Decoder=object)
 _tfds.core = _types.SimpleNamespace(splits=_types.SimpleNamespace(_SplitMerged=tuple))
 sys.modules.setdefault("tensorflow_datasets", _tfds)
+
+# larq 0.13.1 under tf-keras 2.16: a quantizer alias such as "approx_sign"
+# deserializes to the quantizer *class*, which layers then call on a tensor
+# (constructing an object instead of quantizing). Instantiate classes.
+import larq.quantizers as _lqq
+
+_deserialize = _lqq.deserialize
+
+
+def _deserialize_instance(name, custom_objects=None):
+    q = _deserialize(name, custom_objects)
+    return q() if isinstance(q, type) else q
+
+
+_lqq.deserialize = _deserialize_instance

@@ -1,0 +1,157 @@
+/**
+ * Latency of one `.tflite` model on onebit's interpreter, like LCE's
+ * benchmark tool: a distribution over runs and, with --profile, the time
+ * share by op type and the slowest ops.
+ *
+ *     deno task bench <model.tflite> [--threads N] [--runs R] [--warmup W]
+ *                     [--backend auto|native|reference] [--profile] [--json]
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { Interpreter } from "../runtime/interpreter.ts";
+import type { TensorData } from "../runtime/ops/_types.ts";
+
+export interface LatencyStats {
+  runs: number;
+  min_ms: number;
+  median_ms: number;
+  p90_ms: number;
+  max_ms: number;
+  mean_ms: number;
+}
+
+export function stats(times: number[]): LatencyStats {
+  const s = [...times].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return {
+    runs: s.length,
+    min_ms: s[0],
+    median_ms: s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2,
+    p90_ms: at(0.9),
+    max_ms: s[s.length - 1],
+    mean_ms: s.reduce((a, b) => a + b, 0) / s.length,
+  };
+}
+
+/** Deterministic inputs in [-1, 1) for every model input. */
+export function randomInputs(it: Interpreter, seed = 1): TensorData[] {
+  let s = seed >>> 0 || 1;
+  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31) - 1;
+  return it.inputs.map((spec) => {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    if (spec.type !== "FLOAT32") throw new TypeError(`input "${spec.name}" is ${spec.type}; bench feeds FLOAT32 only`);
+    return Float32Array.from({ length: n }, next);
+  });
+}
+
+export interface BenchOptions {
+  threads?: number;
+  runs?: number;
+  warmup?: number;
+  backend?: "auto" | "native" | "reference";
+  profile?: boolean;
+}
+
+export interface BenchResult {
+  model: string;
+  threads: number;
+  backend: string;
+  latency: LatencyStats;
+  arena_bytes: number;
+  constant_bytes: number;
+  /** By op type: total ms per invoke and share of the op time. */
+  by_type?: { op: string; count: number; ms: number; share: number }[];
+  /** The slowest ops, ms per invoke. */
+  top_ops?: { index: number; op: string; output: string; ms: number }[];
+}
+
+export async function bench(path: string, options: BenchOptions = {}): Promise<BenchResult> {
+  const threads = options.threads ?? 1;
+  const it = await Interpreter.fromFile(path, {
+    numThreads: threads,
+    backend: options.backend ?? "auto",
+    profile: options.profile,
+  });
+  const inputs = randomInputs(it);
+  for (let i = 0; i < (options.warmup ?? 3); i++) it.invoke(inputs);
+  if (options.profile) it.resetProfile();
+  const times: number[] = [];
+  for (let i = 0; i < (options.runs ?? 20); i++) {
+    const t0 = performance.now();
+    it.invoke(inputs);
+    times.push(performance.now() - t0);
+  }
+  const result: BenchResult = {
+    model: path,
+    threads,
+    backend: options.backend ?? "auto",
+    latency: stats(times),
+    arena_bytes: it.arenaBytes,
+    constant_bytes: it.constantBytes,
+  };
+  if (options.profile) {
+    const ops = it.profile();
+    const n = Math.max(1, ops[0]?.invocations ?? 1);
+    const total = ops.reduce((a, o) => a + o.total_ms, 0) / n;
+    const byType = new Map<string, { count: number; ms: number }>();
+    for (const o of ops) {
+      const e = byType.get(o.op) ?? { count: 0, ms: 0 };
+      e.count++;
+      e.ms += o.total_ms / n;
+      byType.set(o.op, e);
+    }
+    result.by_type = [...byType].map(([op, e]) => ({ op, ...e, share: e.ms / total })).sort((a, b) => b.ms - a.ms);
+    result.top_ops = ops.map((o) => ({ index: o.index, op: o.op, output: o.output, ms: o.total_ms / n }))
+      .sort((a, b) => b.ms - a.ms).slice(0, 10);
+  }
+  return result;
+}
+
+function fmt(ms: number): string {
+  return ms.toFixed(ms < 10 ? 3 : 2);
+}
+
+if (import.meta.main) {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      threads: { type: "string", default: "1" },
+      runs: { type: "string", default: "20" },
+      warmup: { type: "string", default: "3" },
+      backend: { type: "string", default: "auto" },
+      profile: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+    },
+  });
+  if (positionals.length !== 1) {
+    console.error("usage: deno task bench <model.tflite> [--threads N] [--runs R] [--warmup W] [--profile] [--json]");
+    Deno.exit(2);
+  }
+  const r = await bench(positionals[0], {
+    threads: Number(values.threads),
+    runs: Number(values.runs),
+    warmup: Number(values.warmup),
+    backend: values.backend as BenchOptions["backend"],
+    profile: values.profile,
+  });
+  if (values.json) {
+    console.log(JSON.stringify(r, null, 1));
+  } else {
+    const l = r.latency;
+    console.log(`${r.model}: ${r.threads} thread(s), backend ${r.backend}`);
+    console.log(
+      `latency over ${l.runs} runs: median ${fmt(l.median_ms)} ms, min ${fmt(l.min_ms)}, p90 ${fmt(l.p90_ms)}, max ${
+        fmt(l.max_ms)
+      }, mean ${fmt(l.mean_ms)}`,
+    );
+    console.log(`memory: arena ${(r.arena_bytes / 2 ** 20).toFixed(2)} MiB, constants ${(r.constant_bytes / 2 ** 20).toFixed(2)} MiB`);
+    if (r.by_type) {
+      console.log("\nby op type:            count      ms   share");
+      for (const t of r.by_type) {
+        console.log(`  ${t.op.padEnd(20)} ${String(t.count).padStart(5)} ${fmt(t.ms).padStart(8)} ${(100 * t.share).toFixed(1).padStart(6)}%`);
+      }
+      console.log("\nslowest ops:");
+      for (const o of r.top_ops!) console.log(`  #${String(o.index).padEnd(4)} ${o.op.padEnd(20)} ${fmt(o.ms).padStart(8)} ms  ${o.output}`);
+    }
+  }
+}

@@ -1,0 +1,134 @@
+//! Float NHWC ops around the convolutions: depthwise convolution, max and
+//! average pooling, same-shape elementwise arithmetic. Channel-innermost
+//! loops over contiguous memory, which the compiler vectorizes; threads
+//! split output rows.
+const std = @import("std");
+const abi = @import("abi.zig");
+const pool = @import("pool.zig");
+
+fn u(x: i32) usize {
+    return @intCast(x);
+}
+
+const Depthwise = struct {
+    p: *const abi.DepthwiseF32Params,
+    input: [*]const f32,
+    filter: [*]const f32,
+    bias: [*]const f32,
+    out: [*]f32,
+
+    /// One output row (batch n, row oy).
+    fn task(ctx: *const anyopaque, t: usize) void {
+        const s: *const Depthwise = @ptrCast(@alignCast(ctx));
+        const p = s.p;
+        const cin = u(p.channels_in);
+        const mult = u(p.multiplier);
+        const cout = cin * mult;
+        const oh = u(p.out_h);
+        const n = t / oh;
+        const oy = t % oh;
+        for (0..u(p.out_w)) |ox| {
+            const o = s.out + ((n * oh + oy) * u(p.out_w) + ox) * cout;
+            @memcpy(o[0..cout], s.bias[0..cout]);
+            for (0..u(p.kernel_h)) |ky| {
+                const iy = @as(isize, @intCast(oy * u(p.stride_h) + ky * u(p.dilation_h))) - p.pad_top;
+                if (iy < 0 or iy >= p.in_h) continue;
+                for (0..u(p.kernel_w)) |kx| {
+                    const ix = @as(isize, @intCast(ox * u(p.stride_w) + kx * u(p.dilation_w))) - p.pad_left;
+                    if (ix < 0 or ix >= p.in_w) continue;
+                    const x = s.input + ((n * u(p.in_h) + @as(usize, @intCast(iy))) * u(p.in_w) + @as(usize, @intCast(ix))) * cin;
+                    const w = s.filter + (ky * u(p.kernel_w) + kx) * cout;
+                    if (mult == 1) {
+                        for (0..cout) |c| o[c] += x[c] * w[c];
+                    } else {
+                        for (0..cout) |c| o[c] += x[c / mult] * w[c];
+                    }
+                }
+            }
+            for (0..cout) |c| o[c] = @min(@max(o[c], p.clamp_min), p.clamp_max);
+        }
+    }
+};
+
+pub fn depthwise(p: *const abi.DepthwiseF32Params, input: [*]const f32, filter: [*]const f32, bias: [*]const f32, out: [*]f32) abi.Status {
+    if (p.batch < 0 or p.in_h <= 0 or p.in_w <= 0 or p.channels_in <= 0 or p.multiplier <= 0 or
+        p.kernel_h <= 0 or p.kernel_w <= 0 or p.stride_h <= 0 or p.stride_w <= 0 or p.dilation_h <= 0 or
+        p.dilation_w <= 0 or p.pad_top < 0 or p.pad_left < 0 or p.out_h <= 0 or p.out_w <= 0 or
+        p.threads < 1 or p.threads > pool.max_threads) return .invalid_argument;
+    const s: Depthwise = .{ .p = p, .input = input, .filter = filter, .bias = bias, .out = out };
+    pool.run(u(p.threads), u(p.batch) * u(p.out_h), &s, Depthwise.task);
+    return .ok;
+}
+
+const Pool = struct {
+    p: *const abi.Pool2dF32Params,
+    input: [*]const f32,
+    out: [*]f32,
+
+    fn task(ctx: *const anyopaque, t: usize) void {
+        const s: *const Pool = @ptrCast(@alignCast(ctx));
+        const p = s.p;
+        const c = u(p.channels);
+        const oh = u(p.out_h);
+        const n = t / oh;
+        const oy = t % oh;
+        const y0: usize = @intCast(@max(0, @as(isize, @intCast(oy * u(p.stride_h))) - p.pad_top));
+        const y1: usize = @intCast(@min(p.in_h, @as(isize, @intCast(oy * u(p.stride_h))) - p.pad_top + p.filter_h));
+        for (0..u(p.out_w)) |ox| {
+            const x0: usize = @intCast(@max(0, @as(isize, @intCast(ox * u(p.stride_w))) - p.pad_left));
+            const x1: usize = @intCast(@min(p.in_w, @as(isize, @intCast(ox * u(p.stride_w))) - p.pad_left + p.filter_w));
+            const o = s.out + ((n * oh + oy) * u(p.out_w) + ox) * c;
+            @memset(o[0..c], if (p.kind == 0) -std.math.inf(f32) else 0);
+            for (y0..y1) |iy| {
+                for (x0..x1) |ix| {
+                    const x = s.input + ((n * u(p.in_h) + iy) * u(p.in_w) + ix) * c;
+                    if (p.kind == 0) {
+                        for (0..c) |ch| o[ch] = @max(o[ch], x[ch]);
+                    } else {
+                        for (0..c) |ch| o[ch] += x[ch];
+                    }
+                }
+            }
+            const scale: f32 = if (p.kind == 0) 1 else 1 / @as(f32, @floatFromInt((y1 - y0) * (x1 - x0)));
+            for (0..c) |ch| o[ch] = @min(@max(o[ch] * scale, p.clamp_min), p.clamp_max);
+        }
+    }
+};
+
+/// Max (kind 0) or average (kind 1, over the in-bounds taps only, as TFLite) pooling.
+pub fn pool2d(p: *const abi.Pool2dF32Params, input: [*]const f32, out: [*]f32) abi.Status {
+    if (p.batch < 0 or p.in_h <= 0 or p.in_w <= 0 or p.channels <= 0 or p.filter_h <= 0 or p.filter_w <= 0 or
+        p.stride_h <= 0 or p.stride_w <= 0 or p.pad_top < 0 or p.pad_left < 0 or p.out_h <= 0 or p.out_w <= 0 or
+        (p.kind != 0 and p.kind != 1) or p.threads < 1 or p.threads > pool.max_threads) return .invalid_argument;
+    // Every window must hold at least one in-bounds tap (TS checks the geometry; this keeps the divide safe).
+    if (p.pad_top >= p.filter_h or p.pad_left >= p.filter_w) return .invalid_argument;
+    const s: Pool = .{ .p = p, .input = input, .out = out };
+    pool.run(u(p.threads), u(p.batch) * u(p.out_h), &s, Pool.task);
+    return .ok;
+}
+
+/// out = clamp(a op b) over `count` values; op 0 add, 1 sub, 2 mul.
+pub fn elementwise(p: *const abi.ElementwiseF32Params, a: [*]const f32, b: [*]const f32, out: [*]f32) abi.Status {
+    if (p.count < 0 or p.op < 0 or p.op > 2) return .invalid_argument;
+    const n = u(p.count);
+    switch (p.op) {
+        0 => for (0..n) |i| {
+            out[i] = @min(@max(a[i] + b[i], p.clamp_min), p.clamp_max);
+        },
+        1 => for (0..n) |i| {
+            out[i] = @min(@max(a[i] - b[i], p.clamp_min), p.clamp_max);
+        },
+        else => for (0..n) |i| {
+            out[i] = @min(@max(a[i] * b[i], p.clamp_min), p.clamp_max);
+        },
+    }
+    return .ok;
+}
+
+test "pool2d: average counts only in-bounds taps" {
+    const input = [_]f32{ 1, 2, 3, 4 }; // 2x2x1
+    var out: [4]f32 = undefined;
+    const p: abi.Pool2dF32Params = .{ .batch = 1, .in_h = 2, .in_w = 2, .channels = 1, .filter_h = 2, .filter_w = 2, .stride_h = 1, .stride_w = 1, .pad_top = 0, .pad_left = 0, .out_h = 2, .out_w = 2, .kind = 1, .clamp_min = -std.math.inf(f32), .clamp_max = std.math.inf(f32), .threads = 1 };
+    try std.testing.expectEqual(abi.Status.ok, pool2d(&p, &input, &out));
+    try std.testing.expectEqualSlices(f32, &.{ 2.5, 3, 3.5, 4 }, &out);
+}

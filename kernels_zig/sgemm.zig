@@ -1,0 +1,248 @@
+//! Float GEMM driver (rhs packing, micro-kernel selection, tiling,
+//! threading) and the float convolution built on it: im2col when the
+//! filter is not 1x1/stride 1/unpadded, then the GEMM with bias and clamp.
+const std = @import("std");
+const builtin = @import("builtin");
+const abi = @import("abi.zig");
+const uk = @import("ukernels.zig");
+const template = @import("sgemm_ukernel.zig");
+const cpu = @import("cpu.zig");
+const pool = @import("pool.zig");
+
+const block = uk.channel_block;
+
+pub const kernels = uk.sgemmForArch(builtin.cpu.arch);
+
+pub const table: [kernels.len]*const template.SgemmFn = blk: {
+    var t: [kernels.len]*const template.SgemmFn = undefined;
+    for (kernels, 0..) |e, i| t[i] = @extern(*const template.SgemmFn, .{ .name = "onebit_uk_" ++ e.name });
+    break :blk t;
+};
+
+pub fn supported(index: usize) bool {
+    return index < kernels.len and cpu.supports(kernels[index].isa);
+}
+
+/// -1: the last supported kernel (the list runs from portable to fastest).
+pub fn select(requested: i32) ?usize {
+    if (requested < 0) {
+        var i = kernels.len;
+        while (i > 0) {
+            i -= 1;
+            if (supported(i)) return i;
+        }
+        return null;
+    }
+    const index: usize = @intCast(requested);
+    return if (supported(index)) index else null;
+}
+
+pub fn blocks(channels_out: usize) usize {
+    return (channels_out + block - 1) / block;
+}
+
+/// Weights [channels_out, depth] (e.g. OHWI) -> [blocks, depth, 32], zero for missing channels.
+pub fn packRhs(channels_out: usize, depth: usize, rhs: [*]const f32, out: [*]f32) void {
+    for (0..blocks(channels_out)) |b| {
+        const dst = out + b * depth * block;
+        for (0..depth) |k| {
+            for (0..block) |j| {
+                const c = b * block + j;
+                dst[k * block + j] = if (c < channels_out) rhs[c * depth + k] else 0;
+            }
+        }
+    }
+}
+
+const Job = struct {
+    p: abi.SgemmParams,
+    kernel: usize,
+    lhs: [*]const f32,
+    rhs: [*]const f32,
+    bias: [*]const f32,
+    out: [*]f32,
+    rows_per_task: usize,
+    row_tasks: usize,
+
+    fn task(ctx: *const anyopaque, t: usize) void {
+        const job: *const Job = @ptrCast(@alignCast(ctx));
+        const rows: usize = @intCast(job.p.rows);
+        const row_begin = (t % job.row_tasks) * job.rows_per_task;
+        job.runBlock(t / job.row_tasks, row_begin, @min(rows, row_begin + job.rows_per_task));
+    }
+
+    /// Channels [32 b, 32 b + 32) of rows [row_begin, row_end).
+    fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
+        const e = kernels[job.kernel];
+        const n: usize = @intCast(job.p.channels_out);
+        const depth: usize = @intCast(job.p.depth);
+        var args: template.SgemmArgs = .{
+            .lhs = undefined,
+            .lhs_stride = depth,
+            .rows = undefined,
+            .rhs = undefined,
+            .depth = depth,
+            .bias = undefined,
+            .clamp_min = job.p.clamp_min,
+            .clamp_max = job.p.clamp_max,
+            .cols = undefined,
+            .out = undefined,
+            .out_stride = n,
+        };
+        var sub: usize = 0;
+        while (sub < block) : (sub += e.nr()) {
+            const c0 = b * block + sub;
+            if (c0 >= n) break;
+            args.rhs = job.rhs + b * depth * block + sub;
+            args.bias = job.bias + c0;
+            args.cols = @min(e.nr(), n - c0);
+            var r = row_begin;
+            while (r < row_end) : (r += e.mr) {
+                args.lhs = job.lhs + r * depth;
+                args.rows = @min(e.mr, row_end - r);
+                args.out = job.out + r * n + c0;
+                table[job.kernel](&args);
+            }
+        }
+    }
+};
+
+/// Rows per task: a few tasks per thread, whole tiles, at most this many rows.
+const max_rows_per_task = 128;
+
+/// out[r, c] = clamp(sum_k lhs[r, k] * w[c, k] + bias[c], clamp_min, clamp_max).
+/// `bias` holds ceil(channels_out/32)*32 entries.
+pub fn run(p: *const abi.SgemmParams, lhs: [*]const f32, rhs: [*]const f32, bias: [*]const f32, out: [*]f32) abi.Status {
+    if (p.rows < 0 or p.channels_out <= 0 or p.depth <= 0 or p.threads < 1 or p.threads > pool.max_threads)
+        return .invalid_argument;
+    if (p.rows == 0) return .ok;
+    const kernel = select(p.ukernel) orelse return .unsupported_ukernel;
+    const mr = kernels[kernel].mr;
+    const rows: usize = @intCast(p.rows);
+    const threads: usize = @intCast(p.threads);
+    const per_thread = (rows + 4 * threads - 1) / (4 * threads);
+    const rows_per_task = @min(max_rows_per_task, (per_thread + mr - 1) / mr * mr);
+    const row_tasks = (rows + rows_per_task - 1) / rows_per_task;
+    const job: Job = .{
+        .p = p.*,
+        .kernel = kernel,
+        .lhs = lhs,
+        .rhs = rhs,
+        .bias = bias,
+        .out = out,
+        .rows_per_task = rows_per_task,
+        .row_tasks = row_tasks,
+    };
+    pool.run(threads, row_tasks * blocks(@intCast(p.channels_out)), &job, Job.task);
+    return .ok;
+}
+
+/// Float im2col: one row of kernel_h*kernel_w*channels_in values per output
+/// pixel, taps in (ky, kx) order, zeros for out-of-bounds taps.
+fn im2colPixels(p: *const abi.Conv2dF32Params, input: [*]const f32, out: [*]f32, begin: usize, end: usize) void {
+    const c: usize = @intCast(p.channels_in);
+    const kh: usize = @intCast(p.kernel_h);
+    const kw: usize = @intCast(p.kernel_w);
+    const oh: usize = @intCast(p.out_h);
+    const ow: usize = @intCast(p.out_w);
+    const ih: usize = @intCast(p.in_h);
+    const iw: usize = @intCast(p.in_w);
+    const row = kh * kw * c;
+    for (begin..end) |pix| {
+        const n = pix / (oh * ow);
+        const oy = (pix / ow) % oh;
+        const ox = pix % ow;
+        var dst = out + pix * row;
+        for (0..kh) |ky| {
+            const iy = @as(isize, @intCast(oy * @as(usize, @intCast(p.stride_h)) + ky * @as(usize, @intCast(p.dilation_h)))) - p.pad_top;
+            for (0..kw) |kx| {
+                const ix = @as(isize, @intCast(ox * @as(usize, @intCast(p.stride_w)) + kx * @as(usize, @intCast(p.dilation_w)))) - p.pad_left;
+                if (iy < 0 or iy >= ih or ix < 0 or ix >= iw) {
+                    @memset(dst[0..c], 0);
+                } else {
+                    const src = input + ((n * ih + @as(usize, @intCast(iy))) * iw + @as(usize, @intCast(ix))) * c;
+                    @memcpy(dst[0..c], src[0..c]);
+                }
+                dst += c;
+            }
+        }
+    }
+}
+
+const Im2col = struct {
+    p: *const abi.Conv2dF32Params,
+    input: [*]const f32,
+    out: [*]f32,
+    pixels: usize,
+    per_task: usize,
+
+    fn task(ctx: *const anyopaque, t: usize) void {
+        const self: *const Im2col = @ptrCast(@alignCast(ctx));
+        const begin = t * self.per_task;
+        im2colPixels(self.p, self.input, self.out, begin, @min(self.pixels, begin + self.per_task));
+    }
+};
+
+pub fn im2colWords(p: *const abi.Conv2dF32Params) usize {
+    if (direct(p)) return 0;
+    return @as(usize, @intCast(p.batch)) * @as(usize, @intCast(p.out_h)) * @as(usize, @intCast(p.out_w)) *
+        @as(usize, @intCast(p.kernel_h)) * @as(usize, @intCast(p.kernel_w)) * @as(usize, @intCast(p.channels_in));
+}
+
+fn direct(p: *const abi.Conv2dF32Params) bool {
+    return p.kernel_h == 1 and p.kernel_w == 1 and p.stride_h == 1 and p.stride_w == 1 and
+        p.pad_top == 0 and p.pad_left == 0 and p.out_h == p.in_h and p.out_w == p.in_w;
+}
+
+pub fn conv2d(p: *const abi.Conv2dF32Params, input: [*]const f32, filter: [*]const f32, bias: [*]const f32, workspace: [*]f32, output: [*]f32) abi.Status {
+    if (p.batch < 0 or p.in_h <= 0 or p.in_w <= 0 or p.channels_in <= 0 or p.channels_out <= 0 or
+        p.kernel_h <= 0 or p.kernel_w <= 0 or p.stride_h <= 0 or p.stride_w <= 0 or p.dilation_h <= 0 or
+        p.dilation_w <= 0 or p.pad_top < 0 or p.pad_left < 0 or p.out_h <= 0 or p.out_w <= 0 or
+        p.threads < 1 or p.threads > pool.max_threads) return .invalid_argument;
+    const pixels = @as(i64, p.batch) * p.out_h * p.out_w;
+    const depth = @as(i64, p.kernel_h) * p.kernel_w * p.channels_in;
+    if (pixels > std.math.maxInt(i32) or depth > std.math.maxInt(i32)) return .invalid_argument;
+    const g: abi.SgemmParams = .{
+        .rows = @intCast(pixels),
+        .channels_out = p.channels_out,
+        .depth = @intCast(depth),
+        .clamp_min = p.clamp_min,
+        .clamp_max = p.clamp_max,
+        .ukernel = p.ukernel,
+        .threads = p.threads,
+    };
+    if (direct(p)) return run(&g, input, filter, bias, output);
+    const threads: usize = @intCast(p.threads);
+    const n: usize = @intCast(pixels);
+    const per_task = @max(1, (n + 4 * threads - 1) / (4 * threads));
+    const fill: Im2col = .{ .p = p, .input = input, .out = workspace, .pixels = n, .per_task = per_task };
+    pool.run(threads, (n + per_task - 1) / per_task, &fill, Im2col.task);
+    return run(&g, workspace, filter, bias, output);
+}
+
+test "sgemm: every supported kernel matches a scalar loop, edges included" {
+    const m = 13;
+    const n = 37;
+    const k = 19;
+    var lhs: [m * k]f32 = undefined;
+    var w: [n * k]f32 = undefined;
+    var bias: [64]f32 = @splat(0);
+    for (&lhs, 0..) |*v, i| v.* = @floatFromInt(@as(i32, @intCast(i % 7)) - 3);
+    for (&w, 0..) |*v, i| v.* = @floatFromInt(@as(i32, @intCast(i % 5)) - 2);
+    for (0..n) |c| bias[c] = @floatFromInt(c);
+    var packed_rhs: [2 * k * block]f32 = undefined;
+    packRhs(n, k, &w, &packed_rhs);
+    for (0..kernels.len) |ki| {
+        if (!supported(ki)) continue;
+        var out: [m * n]f32 = undefined;
+        const p: abi.SgemmParams = .{ .rows = m, .channels_out = n, .depth = k, .clamp_min = -20, .clamp_max = 30, .ukernel = @intCast(ki), .threads = 2 };
+        try std.testing.expectEqual(abi.Status.ok, run(&p, &lhs, &packed_rhs, &bias, &out));
+        for (0..m) |r| {
+            for (0..n) |c| {
+                var s: f32 = bias[c];
+                for (0..k) |q| s += lhs[r * k + q] * w[c * k + q];
+                try std.testing.expectEqual(@min(@max(s, -20), 30), out[r * n + c]);
+            }
+        }
+    }
+}

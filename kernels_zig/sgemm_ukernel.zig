@@ -1,0 +1,76 @@
+//! Float GEMM micro-kernel template (the float convolutions and dense
+//! layers around the binary ones), instantiated per entry of
+//! ukernels.sgemm_all inside an object compiled for that entry's ISA.
+//!
+//! Same outer-product formulation as the binary kernels: for each depth
+//! index k, `nv` vectors hold k's weights for `nr` output channels (packed
+//! 32 channels per block, depth-major) and each of the `mr` rows' value at
+//! k is broadcast. FMA where the ISA has it.
+const std = @import("std");
+const uk = @import("ukernels.zig");
+
+/// Internal ABI between the driver and a micro-kernel; not exported.
+pub const SgemmArgs = extern struct {
+    /// Element 0 of the tile's first row.
+    lhs: [*]const f32,
+    lhs_stride: usize,
+    /// Valid rows (1..mr); rows past it repeat the last valid row and are not stored.
+    rows: usize,
+    /// Weight k of channel j is at rhs[k * channel_block + j].
+    rhs: [*]const f32,
+    depth: usize,
+    /// Offset to the tile's first channel; nr readable entries (padded to the block).
+    bias: [*]const f32,
+    clamp_min: f32,
+    clamp_max: f32,
+    /// Valid channels (1..nr).
+    cols: usize,
+    out: [*]f32,
+    out_stride: usize,
+};
+
+pub const SgemmFn = fn (args: *const SgemmArgs) callconv(.c) void;
+
+pub fn Kernel(comptime e: uk.SgemmEntry) type {
+    const lanes = e.lanes;
+    const nv = e.nv;
+    const mr = e.mr;
+    const V = @Vector(lanes, f32);
+    return struct {
+        pub fn tile(a: *const SgemmArgs) callconv(.c) void {
+            var rows: [mr][*]const f32 = undefined;
+            inline for (0..mr) |i| rows[i] = a.lhs + @min(i, a.rows - 1) * a.lhs_stride;
+            var acc: [mr][nv]V = @splat(@splat(@splat(0)));
+            var rhs = a.rhs;
+            for (0..a.depth) |k| {
+                var w: [nv]V = undefined;
+                inline for (0..nv) |j| w[j] = rhs[j * lanes ..][0..lanes].*;
+                inline for (0..mr) |i| {
+                    const x: V = @splat(rows[i][k]);
+                    inline for (0..nv) |j| {
+                        acc[i][j] = if (e.fma) @mulAdd(V, x, w[j], acc[i][j]) else acc[i][j] + x * w[j];
+                    }
+                }
+                rhs += uk.channel_block;
+            }
+            const lo: V = @splat(a.clamp_min);
+            const hi: V = @splat(a.clamp_max);
+            var bias: [nv]V = undefined;
+            inline for (0..nv) |j| bias[j] = a.bias[j * lanes ..][0..lanes].*;
+            inline for (0..mr) |i| {
+                if (i < a.rows) {
+                    const out = a.out + i * a.out_stride;
+                    inline for (0..nv) |j| {
+                        const v = @min(@max(acc[i][j] + bias[j], lo), hi);
+                        if (a.cols >= (j + 1) * lanes) {
+                            out[j * lanes ..][0..lanes].* = v;
+                        } else if (a.cols > j * lanes) {
+                            const arr: [lanes]f32 = v;
+                            for (0..a.cols - j * lanes) |c| out[j * lanes + c] = arr[c];
+                        }
+                    }
+                }
+            }
+        }
+    };
+}

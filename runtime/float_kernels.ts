@@ -1,0 +1,442 @@
+/**
+ * Float kernels around the binary ones (float convolution via im2col +
+ * SGEMM, depthwise convolution, pooling, elementwise arithmetic), on the
+ * native library (FMA/NEON micro-kernels picked at run time) or the
+ * pure-TS reference. Every argument is validated here before FFI.
+ * @module
+ */
+import { allocStruct, encodeStruct, readI32, readString, type StructValues } from "./abi.ts";
+import { checkArray, checkInt, MAX_THREADS, outputSize, type UkernelDescription } from "./binary_kernels.ts";
+import { type NativeSymbols, openNative, type OpenNativeOptions } from "./native.ts";
+import * as ref from "./reference_float.ts";
+import { CHANNEL_BLOCK } from "./reference_kernels.ts";
+
+/** Float weights in the blocked layout the SGEMM reads: [ceil(Cout/32), depth, 32]. */
+export interface PackedF32 {
+  readonly data: Float32Array;
+  readonly channelsOut: number;
+  readonly depth: number;
+}
+
+export interface FloatCallOptions {
+  threads?: number;
+  /** Float micro-kernel by name or index (native only); default: the fastest supported. */
+  ukernel?: number | string;
+}
+
+/** Clamp of a fused activation; default none. */
+export interface Clamp {
+  clampMin?: number;
+  clampMax?: number;
+}
+
+/** Spatial geometry of a convolution or pooling window over an NHWC input. */
+export interface WindowGeometry {
+  inputShape: readonly [number, number, number, number];
+  kernelSize: readonly [number, number];
+  strides?: readonly [number, number];
+  dilations?: readonly [number, number];
+  padding?: "valid" | "same";
+}
+
+function checkFloat(name: string, v: unknown): number {
+  if (typeof v !== "number" || Number.isNaN(v)) throw new TypeError(`${name} must be a number, got ${String(v)}`);
+  return v;
+}
+
+function clampOf(o: Clamp): { clamp_min: number; clamp_max: number } {
+  const lo = checkFloat("clampMin", o.clampMin ?? -Infinity), hi = checkFloat("clampMax", o.clampMax ?? Infinity);
+  if (lo > hi) throw new RangeError(`clampMin (${lo}) exceeds clampMax (${hi})`);
+  return { clamp_min: lo, clamp_max: hi };
+}
+
+/** Output size and leading padding under TF SAME/VALID; validates the geometry. */
+export function planWindow(g: WindowGeometry) {
+  if (!Array.isArray(g.inputShape) || g.inputShape.length !== 4) {
+    throw new TypeError(`inputShape must be [batch, height, width, channels], got ${JSON.stringify(g.inputShape)}`);
+  }
+  const [batch, inH, inW, channels] = g.inputShape;
+  checkInt("inputShape[0] (batch)", batch, 0);
+  checkInt("inputShape[1] (height)", inH, 1);
+  checkInt("inputShape[2] (width)", inW, 1);
+  checkInt("inputShape[3] (channels)", channels, 1);
+  const [kh, kw] = g.kernelSize ?? [];
+  checkInt("kernelSize[0]", kh, 1, 4096);
+  checkInt("kernelSize[1]", kw, 1, 4096);
+  const [sh, sw] = g.strides ?? [1, 1];
+  checkInt("strides[0]", sh, 1, 4096);
+  checkInt("strides[1]", sw, 1, 4096);
+  const [dh, dw] = g.dilations ?? [1, 1];
+  checkInt("dilations[0]", dh, 1, 4096);
+  checkInt("dilations[1]", dw, 1, 4096);
+  const padding = g.padding ?? "valid";
+  if (padding !== "valid" && padding !== "same") {
+    throw new TypeError(`padding must be "valid" or "same", got ${JSON.stringify(padding)}`);
+  }
+  const y = outputSize("height", inH, kh, sh, dh, padding === "same");
+  const x = outputSize("width", inW, kw, sw, dw, padding === "same");
+  return {
+    batch,
+    in_h: inH,
+    in_w: inW,
+    channels,
+    kernel_h: kh,
+    kernel_w: kw,
+    stride_h: sh,
+    stride_w: sw,
+    dilation_h: dh,
+    dilation_w: dw,
+    pad_top: y.pad,
+    pad_left: x.pad,
+    out_h: y.out,
+    out_w: x.out,
+  };
+}
+
+interface Backend {
+  packRhs(p: StructValues<"SpackParams">, rhs: Float32Array, out: Float32Array): void;
+  sgemm(p: StructValues<"SgemmParams">, lhs: Float32Array, rhs: Float32Array, b: Float32Array, out: Float32Array): void;
+  conv2d(
+    p: StructValues<"Conv2dF32Params">,
+    input: Float32Array,
+    filter: Float32Array,
+    b: Float32Array,
+    workspace: Float32Array,
+    out: Float32Array,
+  ): void;
+  depthwise(
+    p: StructValues<"DepthwiseF32Params">,
+    input: Float32Array,
+    filter: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+  ): void;
+  pool2d(p: StructValues<"Pool2dF32Params">, input: Float32Array, out: Float32Array): void;
+  elementwise(p: StructValues<"ElementwiseF32Params">, a: Float32Array, b: Float32Array, out: Float32Array): void;
+}
+
+function nativeBackend(lib: NativeSymbols): Backend {
+  const check = (fn: string, status: number) => {
+    if (status !== 0) throw new Error(`libonebit ${fn} returned status ${status} after validation passed`);
+  };
+  return {
+    packRhs: (p, r, o) => check("sgemm_pack_rhs", lib.onebit_sgemm_pack_rhs_f32(encodeStruct("SpackParams", p), r, o)),
+    sgemm: (p, l, r, b, o) => check("sgemm", lib.onebit_sgemm_f32(encodeStruct("SgemmParams", p), l, r, b, o)),
+    conv2d: (p, i, f, b, w, o) =>
+      check("conv2d", lib.onebit_conv2d_f32(encodeStruct("Conv2dF32Params", p), i, f, b, w, o)),
+    depthwise: (p, i, f, b, o) =>
+      check("depthwise", lib.onebit_depthwise_conv2d_f32(encodeStruct("DepthwiseF32Params", p), i, f, b, o)),
+    pool2d: (p, i, o) => check("pool2d", lib.onebit_pool2d_f32(encodeStruct("Pool2dF32Params", p), i, o)),
+    elementwise: (p, a, b, o) =>
+      check("elementwise", lib.onebit_elementwise_f32(encodeStruct("ElementwiseF32Params", p), a, b, o)),
+  };
+}
+
+const referenceBackend: Backend = {
+  packRhs: ref.packRhs,
+  sgemm: ref.sgemm,
+  conv2d: ref.conv2d,
+  depthwise: ref.depthwise,
+  pool2d: ref.pool2d,
+  elementwise: ref.elementwise,
+};
+
+const lists = new WeakMap<NativeSymbols, readonly UkernelDescription[]>();
+
+function describe(lib: NativeSymbols): readonly UkernelDescription[] {
+  const cached = lists.get(lib);
+  if (cached) return cached;
+  const list: UkernelDescription[] = [];
+  for (let i = 0; i < lib.onebit_sgemm_ukernel_count(); i++) {
+    const info = allocStruct("UkernelInfo");
+    if (lib.onebit_sgemm_ukernel_info(i, info) !== 0) throw new Error(`libonebit: no float micro-kernel ${i}`);
+    list.push(Object.freeze({
+      index: i,
+      name: readString("UkernelInfo", info, "name"),
+      mr: readI32("UkernelInfo", info, "mr"),
+      nr: readI32("UkernelInfo", info, "nr"),
+      supported: readI32("UkernelInfo", info, "supported") === 1,
+      peakMacsPerIteration: 0,
+    }));
+  }
+  lists.set(lib, Object.freeze(list));
+  return lists.get(lib)!;
+}
+
+/** Bias padded to whole channel blocks (the micro-kernels read nr entries). */
+function padBias(v: Float32Array | undefined, n: number): Float32Array {
+  const out = new Float32Array(Math.ceil(n / CHANNEL_BLOCK) * CHANNEL_BLOCK);
+  if (v !== undefined) out.set(checkArray("bias", v, Float32Array, n));
+  return out;
+}
+
+export interface FloatKernelsOptions extends OpenNativeOptions, FloatCallOptions {}
+
+/**
+ * Float kernels on one backend.
+ *
+ * @example
+ * ```ts
+ * import { FloatKernels } from "./float_kernels.ts";
+ * const k = FloatKernels.reference();
+ * const w = k.packRhs(new Float32Array([1, 2, 3, 4, 5, 6]), 2); // 2 channels x depth 3
+ * console.log(k.sgemm(new Float32Array([1, 1, 1]), w)); // Float32Array [6, 15]
+ * ```
+ */
+export class FloatKernels {
+  readonly backend: "native" | "reference";
+  readonly #impl: Backend;
+  readonly #lib: NativeSymbols | undefined;
+  readonly #threads: number;
+  readonly #ukernel: number;
+
+  private constructor(lib: NativeSymbols | undefined, options: FloatCallOptions) {
+    this.#lib = lib;
+    this.backend = lib ? "native" : "reference";
+    this.#impl = lib ? nativeBackend(lib) : referenceBackend;
+    this.#threads = checkInt("threads", options.threads ?? 1, 1, MAX_THREADS);
+    this.#ukernel = this.#resolve(options.ukernel);
+  }
+
+  static reference(options: FloatCallOptions = {}): FloatKernels {
+    return new FloatKernels(undefined, options);
+  }
+
+  static native(options: FloatKernelsOptions = {}): FloatKernels {
+    return new FloatKernels(openNative(options), options);
+  }
+
+  static auto(options: FloatKernelsOptions = {}): FloatKernels {
+    let lib: NativeSymbols | undefined;
+    try {
+      lib = openNative(options);
+    } catch {
+      lib = undefined;
+    }
+    return new FloatKernels(lib, lib ? options : { threads: options.threads });
+  }
+
+  with(options: FloatCallOptions): FloatKernels {
+    return new FloatKernels(this.#lib, {
+      threads: options.threads ?? this.#threads,
+      ukernel: options.ukernel ?? this.#ukernel,
+    });
+  }
+
+  /** The float micro-kernels of the native library (empty for the reference). */
+  ukernels(): readonly UkernelDescription[] {
+    return this.#lib ? describe(this.#lib) : [];
+  }
+
+  #resolve(u: number | string | undefined): number {
+    if (u === undefined || u === -1) return -1;
+    if (!this.#lib) throw new RangeError(`ukernel ${JSON.stringify(u)} needs the native backend`);
+    const list = describe(this.#lib);
+    const found = typeof u === "string"
+      ? list.find((k) => k.name === u)
+      : list[checkInt("ukernel", u, 0, list.length - 1)];
+    if (!found) {
+      throw new RangeError(`unknown float micro-kernel ${JSON.stringify(u)}; known: ${list.map((k) => k.name)}`);
+    }
+    if (!found.supported) {
+      throw new RangeError(`float micro-kernel ${found.name} needs CPU features this machine lacks`);
+    }
+    return found.index;
+  }
+
+  #call(o: FloatCallOptions) {
+    return {
+      threads: o.threads === undefined ? this.#threads : checkInt("threads", o.threads, 1, MAX_THREADS),
+      ukernel: o.ukernel === undefined ? this.#ukernel : this.#resolve(o.ukernel),
+    };
+  }
+
+  /** Packs weights [channelsOut, depth] (row-major, e.g. OHWI) for the SGEMM. */
+  packRhs(rhs: Float32Array, channelsOut: number): PackedF32 {
+    checkInt("channelsOut", channelsOut, 1);
+    if (!(rhs instanceof Float32Array)) throw new TypeError("rhs must be a Float32Array");
+    if (rhs.length === 0 || rhs.length % channelsOut !== 0) {
+      throw new RangeError(`rhs length ${rhs.length} is not a positive multiple of channelsOut (${channelsOut})`);
+    }
+    const depth = checkInt("depth", rhs.length / channelsOut, 1);
+    const data = new Float32Array(ref.packedRhsFloats(channelsOut, depth));
+    this.#impl.packRhs({ channels_out: channelsOut, depth }, rhs, data);
+    return { data, channelsOut, depth };
+  }
+
+  #checkPacked(w: PackedF32, name: string): void {
+    if (!w || !(w.data instanceof Float32Array)) throw new TypeError(`${name} must be a PackedF32 from packRhs()`);
+    checkInt(`${name}.channelsOut`, w.channelsOut, 1);
+    checkInt(`${name}.depth`, w.depth, 1);
+    checkArray(`${name}.data`, w.data, Float32Array, ref.packedRhsFloats(w.channelsOut, w.depth));
+  }
+
+  /** `out[r, c] = clamp(Σ_k lhs[r, k]·w[c, k] + bias[c])` for lhs rows of `w.depth` values. */
+  sgemm(
+    lhs: Float32Array,
+    w: PackedF32,
+    options: Clamp & FloatCallOptions & { bias?: Float32Array; out?: Float32Array } = {},
+  ): Float32Array {
+    this.#checkPacked(w, "w");
+    if (!(lhs instanceof Float32Array)) throw new TypeError("lhs must be a Float32Array");
+    if (lhs.length % w.depth !== 0) throw new RangeError(`lhs length ${lhs.length} is not a multiple of ${w.depth}`);
+    const rows = checkInt("rows", lhs.length / w.depth, 0);
+    const n = w.channelsOut;
+    const out = options.out === undefined
+      ? new Float32Array(rows * n)
+      : checkArray("out", options.out, Float32Array, rows * n);
+    const bias = padBias(options.bias, n);
+    if (rows > 0) {
+      this.#impl.sgemm(
+        { rows, channels_out: n, depth: w.depth, ...clampOf(options), ...this.#call(options) },
+        lhs,
+        w.data,
+        bias,
+        out,
+      );
+    }
+    return out;
+  }
+
+  /** Floats of im2col workspace a convolution needs (0 for 1x1, stride 1, unpadded). */
+  conv2dWorkspaceFloats(geometry: WindowGeometry): number {
+    const g = planWindow(geometry);
+    const p = { ...g, channels_in: g.channels, channels_out: 1, clamp_min: 0, clamp_max: 0, ukernel: -1, threads: 1 };
+    return ref.isDirect(p) ? 0 : g.batch * g.out_h * g.out_w * g.kernel_h * g.kernel_w * g.channels;
+  }
+
+  /** Float 2-D convolution, NHWC input, filter packed from OHWI [Cout, KH·KW·Cin], zero padding. */
+  conv2d(
+    input: Float32Array,
+    filter: PackedF32,
+    options: WindowGeometry & Clamp & FloatCallOptions & {
+      bias?: Float32Array;
+      out?: Float32Array;
+      workspace?: Float32Array;
+    },
+  ): Float32Array {
+    const g = planWindow(options);
+    this.#checkPacked(filter, "filter");
+    const depth = g.kernel_h * g.kernel_w * g.channels;
+    if (filter.depth !== depth) {
+      throw new RangeError(`filter depth ${filter.depth} must be kernelH·kernelW·channels = ${depth}`);
+    }
+    checkArray("input", input, Float32Array, g.batch * g.in_h * g.in_w * g.channels);
+    const pixels = g.batch * g.out_h * g.out_w;
+    if (pixels * depth > 2 ** 31 - 1) {
+      throw new RangeError(`im2col of ${pixels}×${depth} floats is too large; split the batch`);
+    }
+    const n = filter.channelsOut;
+    const out = options.out === undefined
+      ? new Float32Array(pixels * n)
+      : checkArray("out", options.out, Float32Array, pixels * n);
+    const need = Math.max(1, this.conv2dWorkspaceFloats(options));
+    const workspace = options.workspace ?? new Float32Array(need);
+    if (!(workspace instanceof Float32Array) || workspace.length < need) {
+      throw new RangeError(`workspace must be a Float32Array of at least ${need} floats`);
+    }
+    const { channels, ...geo } = g;
+    if (pixels > 0) {
+      this.#impl.conv2d(
+        { ...geo, channels_in: channels, channels_out: n, ...clampOf(options), ...this.#call(options) },
+        input,
+        filter.data,
+        padBias(options.bias, n),
+        workspace,
+        out,
+      );
+    }
+    return out;
+  }
+
+  /** Depthwise convolution; filter [KH, KW, Cin·multiplier] (TFLite [1, KH, KW, C]), zero padding. */
+  depthwise(
+    input: Float32Array,
+    filter: Float32Array,
+    options: WindowGeometry & Clamp & {
+      multiplier?: number;
+      bias?: Float32Array;
+      out?: Float32Array;
+      threads?: number;
+    },
+  ): Float32Array {
+    const g = planWindow(options);
+    const mult = checkInt("multiplier", options.multiplier ?? 1, 1, 4096);
+    const cout = g.channels * mult;
+    checkArray("input", input, Float32Array, g.batch * g.in_h * g.in_w * g.channels);
+    checkArray("filter", filter, Float32Array, g.kernel_h * g.kernel_w * cout);
+    const bias = options.bias === undefined
+      ? new Float32Array(cout)
+      : checkArray("bias", options.bias, Float32Array, cout);
+    const size = g.batch * g.out_h * g.out_w * cout;
+    const out = options.out === undefined ? new Float32Array(size) : checkArray("out", options.out, Float32Array, size);
+    const { channels, ...geo } = g;
+    if (size > 0) {
+      this.#impl.depthwise(
+        { ...geo, channels_in: channels, multiplier: mult, ...clampOf(options), threads: this.#call(options).threads },
+        input,
+        filter,
+        bias,
+        out,
+      );
+    }
+    return out;
+  }
+
+  /** Max or average pooling (average over in-bounds taps, as TFLite). */
+  pool2d(
+    input: Float32Array,
+    options: WindowGeometry & Clamp & { kind: "max" | "avg"; out?: Float32Array; threads?: number },
+  ): Float32Array {
+    if (options.kind !== "max" && options.kind !== "avg") throw new TypeError(`kind must be "max" or "avg"`);
+    if (options.dilations !== undefined && (options.dilations[0] !== 1 || options.dilations[1] !== 1)) {
+      throw new RangeError("pooling takes no dilation");
+    }
+    const g = planWindow(options);
+    checkArray("input", input, Float32Array, g.batch * g.in_h * g.in_w * g.channels);
+    const size = g.batch * g.out_h * g.out_w * g.channels;
+    const out = options.out === undefined ? new Float32Array(size) : checkArray("out", options.out, Float32Array, size);
+    if (size > 0) {
+      this.#impl.pool2d(
+        {
+          batch: g.batch,
+          in_h: g.in_h,
+          in_w: g.in_w,
+          channels: g.channels,
+          filter_h: g.kernel_h,
+          filter_w: g.kernel_w,
+          stride_h: g.stride_h,
+          stride_w: g.stride_w,
+          pad_top: g.pad_top,
+          pad_left: g.pad_left,
+          out_h: g.out_h,
+          out_w: g.out_w,
+          kind: options.kind === "max" ? 0 : 1,
+          ...clampOf(options),
+          threads: this.#call(options).threads,
+        },
+        input,
+        out,
+      );
+    }
+    return out;
+  }
+
+  /** `out = clamp(a op b)` elementwise over arrays of equal length. */
+  elementwise(
+    a: Float32Array,
+    b: Float32Array,
+    op: "add" | "sub" | "mul",
+    options: Clamp & { out?: Float32Array } = {},
+  ) {
+    const code = ["add", "sub", "mul"].indexOf(op);
+    if (code < 0) throw new TypeError(`op must be "add", "sub" or "mul", got ${JSON.stringify(op)}`);
+    if (!(a instanceof Float32Array)) throw new TypeError("a must be a Float32Array");
+    checkArray("b", b, Float32Array, a.length);
+    const out = options.out === undefined
+      ? new Float32Array(a.length)
+      : checkArray("out", options.out, Float32Array, a.length);
+    if (a.length > 0) this.#impl.elementwise({ count: a.length, op: code, ...clampOf(options) }, a, b, out);
+    return out;
+  }
+}

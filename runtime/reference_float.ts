@@ -1,0 +1,183 @@
+/**
+ * Pure-TS float kernels with the semantics of kernels_zig/sgemm.zig and
+ * fops.zig (the same loops; results differ from the native ones only by
+ * float rounding: FMA and summation order). Arguments are validated by
+ * float_kernels.ts.
+ * @module
+ */
+import type { StructValues } from "./abi.ts";
+import { CHANNEL_BLOCK } from "./reference_kernels.ts";
+
+export function packedRhsFloats(channelsOut: number, depth: number): number {
+  return Math.ceil(channelsOut / CHANNEL_BLOCK) * depth * CHANNEL_BLOCK;
+}
+
+/** [channels_out, depth] -> [blocks, depth, 32], zero for missing channels. */
+export function packRhs(p: StructValues<"SpackParams">, rhs: Float32Array, out: Float32Array): void {
+  const blocks = Math.ceil(p.channels_out / CHANNEL_BLOCK);
+  for (let b = 0; b < blocks; b++) {
+    for (let k = 0; k < p.depth; k++) {
+      for (let j = 0; j < CHANNEL_BLOCK; j++) {
+        const c = b * CHANNEL_BLOCK + j;
+        out[(b * p.depth + k) * CHANNEL_BLOCK + j] = c < p.channels_out ? rhs[c * p.depth + k] : 0;
+      }
+    }
+  }
+}
+
+export function sgemm(
+  p: StructValues<"SgemmParams">,
+  lhs: Float32Array,
+  rhs: Float32Array,
+  bias: Float32Array,
+  out: Float32Array,
+): void {
+  const n = p.channels_out, depth = p.depth;
+  const acc = new Float32Array(CHANNEL_BLOCK);
+  for (let r = 0; r < p.rows; r++) {
+    for (let b = 0; b * CHANNEL_BLOCK < n; b++) {
+      acc.fill(0);
+      const panel = b * depth * CHANNEL_BLOCK;
+      for (let k = 0; k < depth; k++) {
+        const x = lhs[r * depth + k];
+        const w = panel + k * CHANNEL_BLOCK;
+        for (let j = 0; j < CHANNEL_BLOCK; j++) acc[j] += x * rhs[w + j];
+      }
+      for (let j = 0; j < CHANNEL_BLOCK && b * CHANNEL_BLOCK + j < n; j++) {
+        const c = b * CHANNEL_BLOCK + j;
+        out[r * n + c] = Math.min(Math.max(Math.fround(acc[j] + bias[c]), p.clamp_min), p.clamp_max);
+      }
+    }
+  }
+}
+
+export function isDirect(p: StructValues<"Conv2dF32Params">): boolean {
+  return p.kernel_h === 1 && p.kernel_w === 1 && p.stride_h === 1 && p.stride_w === 1 &&
+    p.pad_top === 0 && p.pad_left === 0 && p.out_h === p.in_h && p.out_w === p.in_w;
+}
+
+export function im2col(p: StructValues<"Conv2dF32Params">, input: Float32Array, out: Float32Array): void {
+  const c = p.channels_in;
+  let o = 0;
+  for (let n = 0; n < p.batch; n++) {
+    for (let oy = 0; oy < p.out_h; oy++) {
+      for (let ox = 0; ox < p.out_w; ox++) {
+        for (let ky = 0; ky < p.kernel_h; ky++) {
+          const iy = oy * p.stride_h + ky * p.dilation_h - p.pad_top;
+          for (let kx = 0; kx < p.kernel_w; kx++) {
+            const ix = ox * p.stride_w + kx * p.dilation_w - p.pad_left;
+            if (iy < 0 || iy >= p.in_h || ix < 0 || ix >= p.in_w) {
+              out.fill(0, o, o + c);
+            } else {
+              const at = ((n * p.in_h + iy) * p.in_w + ix) * c;
+              out.set(input.subarray(at, at + c), o);
+            }
+            o += c;
+          }
+        }
+      }
+    }
+  }
+}
+
+export function conv2d(
+  p: StructValues<"Conv2dF32Params">,
+  input: Float32Array,
+  filter: Float32Array,
+  bias: Float32Array,
+  workspace: Float32Array,
+  out: Float32Array,
+): void {
+  let lhs = input;
+  if (!isDirect(p)) {
+    im2col(p, input, workspace);
+    lhs = workspace;
+  }
+  sgemm(
+    {
+      rows: p.batch * p.out_h * p.out_w,
+      channels_out: p.channels_out,
+      depth: p.kernel_h * p.kernel_w * p.channels_in,
+      clamp_min: p.clamp_min,
+      clamp_max: p.clamp_max,
+      ukernel: p.ukernel,
+      threads: p.threads,
+    },
+    lhs,
+    filter,
+    bias,
+    out,
+  );
+}
+
+export function depthwise(
+  p: StructValues<"DepthwiseF32Params">,
+  input: Float32Array,
+  filter: Float32Array,
+  bias: Float32Array,
+  out: Float32Array,
+): void {
+  const cin = p.channels_in, mult = p.multiplier, cout = cin * mult;
+  for (let n = 0; n < p.batch; n++) {
+    for (let oy = 0; oy < p.out_h; oy++) {
+      for (let ox = 0; ox < p.out_w; ox++) {
+        const o = ((n * p.out_h + oy) * p.out_w + ox) * cout;
+        out.set(bias.subarray(0, cout), o);
+        for (let ky = 0; ky < p.kernel_h; ky++) {
+          const iy = oy * p.stride_h + ky * p.dilation_h - p.pad_top;
+          if (iy < 0 || iy >= p.in_h) continue;
+          for (let kx = 0; kx < p.kernel_w; kx++) {
+            const ix = ox * p.stride_w + kx * p.dilation_w - p.pad_left;
+            if (ix < 0 || ix >= p.in_w) continue;
+            const x = ((n * p.in_h + iy) * p.in_w + ix) * cin;
+            const w = (ky * p.kernel_w + kx) * cout;
+            for (let c = 0; c < cout; c++) out[o + c] += input[x + ((c / mult) | 0)] * filter[w + c];
+          }
+        }
+        for (let c = 0; c < cout; c++) out[o + c] = Math.min(Math.max(out[o + c], p.clamp_min), p.clamp_max);
+      }
+    }
+  }
+}
+
+export function pool2d(p: StructValues<"Pool2dF32Params">, input: Float32Array, out: Float32Array): void {
+  const c = p.channels, max = p.kind === 0;
+  for (let n = 0; n < p.batch; n++) {
+    for (let oy = 0; oy < p.out_h; oy++) {
+      const y0 = Math.max(0, oy * p.stride_h - p.pad_top),
+        y1 = Math.min(p.in_h, oy * p.stride_h - p.pad_top + p.filter_h);
+      for (let ox = 0; ox < p.out_w; ox++) {
+        const x0 = Math.max(0, ox * p.stride_w - p.pad_left);
+        const x1 = Math.min(p.in_w, ox * p.stride_w - p.pad_left + p.filter_w);
+        const o = ((n * p.out_h + oy) * p.out_w + ox) * c;
+        out.fill(max ? -Infinity : 0, o, o + c);
+        for (let iy = y0; iy < y1; iy++) {
+          for (let ix = x0; ix < x1; ix++) {
+            const x = ((n * p.in_h + iy) * p.in_w + ix) * c;
+            if (max) {
+              for (let ch = 0; ch < c; ch++) if (input[x + ch] > out[o + ch]) out[o + ch] = input[x + ch];
+            } else {
+              for (let ch = 0; ch < c; ch++) out[o + ch] += input[x + ch];
+            }
+          }
+        }
+        const scale = max ? 1 : Math.fround(1 / ((y1 - y0) * (x1 - x0)));
+        for (let ch = 0; ch < c; ch++) {
+          out[o + ch] = Math.min(Math.max(Math.fround(out[o + ch] * scale), p.clamp_min), p.clamp_max);
+        }
+      }
+    }
+  }
+}
+
+export function elementwise(
+  p: StructValues<"ElementwiseF32Params">,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+): void {
+  const lo = p.clamp_min, hi = p.clamp_max;
+  if (p.op === 0) { for (let i = 0; i < p.count; i++) out[i] = Math.min(Math.max(a[i] + b[i], lo), hi); }
+  else if (p.op === 1) { for (let i = 0; i < p.count; i++) out[i] = Math.min(Math.max(a[i] - b[i], lo), hi); }
+  else for (let i = 0; i < p.count; i++) out[i] = Math.min(Math.max(a[i] * b[i], lo), hi);
+}

@@ -1,0 +1,211 @@
+/**
+ * Float kernels: one sweep of cases, run on the TS reference and on every
+ * native float micro-kernel (forced) × threads {1, 2}, each compared with
+ * an independent float64 oracle (direct loops, no im2col, no packing).
+ * Tolerance: float32 rounding of a depth-K sum, 1e-5·(1 + Σ|terms|).
+ */
+import assert from "node:assert/strict";
+import { FloatKernels, planWindow, type WindowGeometry } from "../runtime/float_kernels.ts";
+
+const quick = Deno.env.get("ONEBIT_QUICK") === "1";
+const reference = FloatKernels.reference();
+let native: FloatKernels | undefined;
+try {
+  native = FloatKernels.native();
+} catch (e) {
+  if (Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1") throw e;
+}
+
+const backends: { label: string; k: FloatKernels }[] = [{ label: "reference", k: reference }];
+for (const u of native?.ukernels() ?? []) {
+  if (!u.supported) continue;
+  for (const threads of [1, 2]) {
+    backends.push({ label: `${u.name}/t${threads}`, k: native!.with({ ukernel: u.index, threads }) });
+  }
+}
+
+function rand(n: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31) - 1);
+}
+
+function close(label: string, got: Float32Array, want: Float64Array, scale: Float64Array): void {
+  assert.equal(got.length, want.length, label);
+  for (let i = 0; i < got.length; i++) {
+    const tol = 1e-5 * (1 + scale[i]);
+    if (!(Math.abs(got[i] - want[i]) <= tol)) {
+      assert.fail(`${label}: [${i}] = ${got[i]}, oracle ${want[i]} (tol ${tol})`);
+    }
+  }
+}
+
+/** float64 direct convolution; `groups` channels of the input per filter (depthwise: groups = Cin). */
+function oracleConv(
+  x: Float32Array,
+  w: Float32Array, // OHWI [cout, kh, kw, cin/groups]
+  bias: Float32Array,
+  g: WindowGeometry,
+  cout: number,
+  groups: number,
+  lo: number,
+  hi: number,
+) {
+  const p = planWindow(g);
+  const cinG = p.channels / groups, coutG = cout / groups;
+  const out = new Float64Array(p.batch * p.out_h * p.out_w * cout), scale = new Float64Array(out.length);
+  let o = 0;
+  for (let n = 0; n < p.batch; n++) {
+    for (let oy = 0; oy < p.out_h; oy++) {
+      for (let ox = 0; ox < p.out_w; ox++, o++) {
+        for (let c = 0; c < cout; c++) {
+          const grp = Math.floor(c / coutG);
+          let s = bias[c], a = Math.abs(bias[c]);
+          for (let ky = 0; ky < p.kernel_h; ky++) {
+            const iy = oy * p.stride_h + ky * p.dilation_h - p.pad_top;
+            for (let kx = 0; kx < p.kernel_w; kx++) {
+              const ix = ox * p.stride_w + kx * p.dilation_w - p.pad_left;
+              if (iy < 0 || iy >= p.in_h || ix < 0 || ix >= p.in_w) continue;
+              for (let ci = 0; ci < cinG; ci++) {
+                const t = x[((n * p.in_h + iy) * p.in_w + ix) * p.channels + grp * cinG + ci] *
+                  w[((c * p.kernel_h + ky) * p.kernel_w + kx) * cinG + ci];
+                s += t;
+                a += Math.abs(t);
+              }
+            }
+          }
+          out[o * cout + c] = Math.min(Math.max(s, lo), hi);
+          scale[o * cout + c] = a;
+        }
+      }
+    }
+  }
+  return { out, scale };
+}
+
+Deno.test("float sgemm: rows × channels × depth sweep, tile edges, bias and clamp", () => {
+  const rows = quick ? [1, 9] : [1, 5, 6, 7, 8, 9, 13, 17, 64];
+  const chans = quick ? [1, 33] : [1, 7, 8, 9, 16, 31, 32, 33, 65];
+  const depths = quick ? [3] : [1, 3, 27, 64];
+  for (const m of rows) {
+    for (const n of chans) {
+      for (const k of depths) {
+        const x = rand(m * k, m * 31 + k), w = rand(n * k, n * 7 + k), bias = rand(n, n);
+        const g: WindowGeometry = { inputShape: [1, 1, m, k], kernelSize: [1, 1] };
+        const { out, scale } = oracleConv(x, w, bias, g, n, 1, -0.5, 0.75);
+        for (const { label, k: fk } of backends) {
+          const y = fk.sgemm(x, fk.packRhs(w, n), { bias, clampMin: -0.5, clampMax: 0.75 });
+          close(`sgemm ${m}x${n}x${k} on ${label}`, y, out, scale);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("float conv2d, depthwise, pooling: geometry sweep", () => {
+  const geos: WindowGeometry[] = [
+    { inputShape: [1, 7, 6, 3], kernelSize: [3, 3], strides: [2, 2], padding: "same" },
+    { inputShape: [2, 5, 5, 16], kernelSize: [1, 1] },
+    { inputShape: [1, 9, 8, 5], kernelSize: [3, 2], dilations: [2, 1], padding: "same" },
+    { inputShape: [1, 6, 7, 33], kernelSize: [2, 3], strides: [1, 2], padding: "valid" },
+  ];
+  for (const g of quick ? geos.slice(0, 2) : geos) {
+    const [, , , cin] = g.inputShape;
+    for (const cout of [1, 17, 40]) {
+      const kh = g.kernelSize[0], kw = g.kernelSize[1];
+      const x = rand(g.inputShape.reduce((a, b) => a * b, 1), cin + cout), w = rand(cout * kh * kw * cin, cout);
+      const bias = rand(cout, 5);
+      const { out, scale } = oracleConv(x, w, bias, g, cout, 1, -Infinity, 1);
+      for (const { label, k } of backends) {
+        close(
+          `conv2d ${JSON.stringify(g)}→${cout} on ${label}`,
+          k.conv2d(x, k.packRhs(w, cout), { ...g, bias, clampMax: 1 }),
+          out,
+          scale,
+        );
+      }
+    }
+    for (const mult of [1, 2]) {
+      const cout = cin * mult, kh = g.kernelSize[0], kw = g.kernelSize[1];
+      const x = rand(g.inputShape.reduce((a, b) => a * b, 1), 9), w = rand(kh * kw * cout, 4), bias = rand(cout, 3);
+      // The oracle takes OHWI with one input channel per group: transpose [kh, kw, cout] to [cout, kh, kw, 1].
+      const ohwi = new Float32Array(w.length);
+      for (let t = 0; t < kh * kw; t++) for (let c = 0; c < cout; c++) ohwi[c * kh * kw + t] = w[t * cout + c];
+      const { out, scale } = oracleConv(x, ohwi, bias, g, cout, cin, 0, 6);
+      for (const { label, k } of backends) {
+        const y = k.depthwise(x, w, { ...g, multiplier: mult, bias, clampMin: 0, clampMax: 6 });
+        close(`depthwise ${JSON.stringify(g)} ×${mult} on ${label}`, y, out, scale);
+      }
+    }
+    if (g.dilations === undefined) {
+      for (const kind of ["max", "avg"] as const) {
+        const p = planWindow(g);
+        const x = rand(g.inputShape.reduce((a, b) => a * b, 1), 77);
+        const want = new Float64Array(p.batch * p.out_h * p.out_w * cin);
+        let o = 0;
+        for (let n = 0; n < p.batch; n++) {
+          for (let oy = 0; oy < p.out_h; oy++) {
+            for (let ox = 0; ox < p.out_w; ox++) {
+              for (let c = 0; c < cin; c++, o++) {
+                let acc = kind === "max" ? -Infinity : 0, count = 0;
+                for (let ky = 0; ky < p.kernel_h; ky++) {
+                  for (let kx = 0; kx < p.kernel_w; kx++) {
+                    const iy = oy * p.stride_h + ky - p.pad_top, ix = ox * p.stride_w + kx - p.pad_left;
+                    if (iy < 0 || iy >= p.in_h || ix < 0 || ix >= p.in_w) continue;
+                    const v = x[((n * p.in_h + iy) * p.in_w + ix) * cin + c];
+                    acc = kind === "max" ? Math.max(acc, v) : acc + v;
+                    count++;
+                  }
+                }
+                want[o] = kind === "max" ? acc : acc / count;
+              }
+            }
+          }
+        }
+        for (const { label, k } of backends) {
+          close(
+            `${kind}pool ${JSON.stringify(g)} on ${label}`,
+            k.pool2d(x, { ...g, kind }),
+            want,
+            new Float64Array(want.length).fill(1),
+          );
+        }
+      }
+    }
+  }
+});
+
+Deno.test("float elementwise: add, sub, mul with clamp", () => {
+  const a = rand(1001, 1), b = rand(1001, 2);
+  for (const op of ["add", "sub", "mul"] as const) {
+    const want = Float64Array.from(a, (v, i) => {
+      const r = op === "add" ? v + b[i] : op === "sub" ? v - b[i] : v * b[i];
+      return Math.min(Math.max(Math.fround(r), -0.25), 0.5);
+    });
+    for (const { label, k } of backends) {
+      close(
+        `${op} on ${label}`,
+        k.elementwise(a, b, op, { clampMin: -0.25, clampMax: 0.5 }),
+        want,
+        new Float64Array(want.length),
+      );
+    }
+  }
+});
+
+Deno.test("float kernels validate before FFI", () => {
+  const k = native ?? reference;
+  const w = k.packRhs(new Float32Array(6), 2);
+  assert.throws(() => k.sgemm(new Float32Array(4), w), RangeError);
+  assert.throws(() => k.sgemm(new Float32Array(3), w, { clampMin: 1, clampMax: 0 }), RangeError);
+  assert.throws(() => k.conv2d(new Float32Array(10), w, { inputShape: [1, 2, 2, 3], kernelSize: [1, 1] }), RangeError);
+  assert.throws(
+    () => k.depthwise(new Float32Array(12), new Float32Array(5), { inputShape: [1, 2, 2, 3], kernelSize: [1, 1] }),
+    RangeError,
+  );
+  assert.throws(
+    () => k.pool2d(new Float32Array(12), { inputShape: [1, 2, 2, 3], kernelSize: [3, 3], kind: "max" }),
+    RangeError,
+  );
+  assert.throws(() => k.elementwise(new Float32Array(3), new Float32Array(4), "add"), RangeError);
+  assert.throws(() => k.elementwise(new Float32Array(3), new Float32Array(3), "div" as "add"), TypeError);
+});

@@ -1,0 +1,56 @@
+"""Latency of the reference runtimes, for bench/compare.ts (which runs onebit
+in the same session): LCE's interpreter on the LCE file, LiteRT (XNNPACK,
+its default CPU delegate) on the float-equivalent file.
+
+    .tools/venv/bin/python tools/py/bench_ref.py MODEL.tflite MODEL_float.tflite \
+        --threads 1 2 --runs 20 --warmup 3
+
+Prints one JSON object: {"lce": {threads: [ms...]}, "litert": {threads: [ms...]}}.
+"""
+
+import argparse
+import json
+import time
+
+import zoo_shim  # noqa: F401
+import larq_compute_engine as lce
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter
+
+
+def timed(fn, runs, warmup):
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("lce_file")
+    p.add_argument("float_file")
+    p.add_argument("--threads", type=int, nargs="+", default=[1])
+    p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--warmup", type=int, default=3)
+    a = p.parse_args()
+    result = {"lce": {}, "litert": {}}
+    lce_bytes = open(a.lce_file, "rb").read()
+    float_bytes = open(a.float_file, "rb").read()
+    for t in a.threads:
+        it = lce.testing.Interpreter(lce_bytes, num_threads=t)
+        x = np.random.default_rng(1).uniform(-1, 1, it.input_shapes[0]).astype(np.float32)
+        result["lce"][t] = timed(lambda: it.predict(x), a.runs, a.warmup)
+        lt = Interpreter(model_content=float_bytes, num_threads=t)
+        lt.allocate_tensors()
+        d = lt.get_input_details()[0]
+        lt.set_tensor(d["index"], x)
+        result["litert"][t] = timed(lt.invoke, a.runs, a.warmup)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Benchmark models: larq-zoo architectures with random weights (as LCE
+benchmarks them), converted by LCE's converter, plus float-equivalent files
+(quantizers removed, converted by TF) for LiteRT and tfjs.
+
+    .tools/venv/bin/python tools/py/zoo_models.py bench/models [NAME ...]
+
+Writes NAME.tflite (LCE ops) and NAME_float.tflite for each of
+quicknet_small, quicknet, quicknet_large, birealnet.
+"""
+
+import sys
+from pathlib import Path
+
+import zoo_shim  # noqa: F401
+import larq as lq
+import larq_compute_engine as lce
+import larq_zoo as lqz
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
+
+ZOO = {
+    "quicknet_small": lambda: lqz.sota.QuickNetSmall(weights=None),
+    "quicknet": lambda: lqz.sota.QuickNet(weights=None),
+    "quicknet_large": lambda: lqz.sota.QuickNetLarge(weights=None),
+    "birealnet": lambda: lqz.literature.BiRealNet(weights=None),
+}
+
+
+def randomize(model, rng):
+    for layer in model.layers:
+        weights = []
+        for w in layer.weights:
+            name = w.name.split("/")[-1]
+            if "moving_variance" in name:
+                v = rng.uniform(0.5, 2.0, w.shape)
+            elif "gamma" in name:
+                v = rng.uniform(0.5, 1.5, w.shape)
+            else:
+                v = rng.normal(0.0, 0.1, w.shape)
+            weights.append(v.astype(np.float32))
+        if weights:
+            layer.set_weights(weights)
+
+
+def float_equivalent(model):
+    """The same graph with every quantizer removed: what a float runtime would run."""
+
+    def strip(layer):
+        config = layer.get_config()
+        for key in ("input_quantizer", "kernel_quantizer", "depthwise_quantizer", "pointwise_quantizer"):
+            if key in config:
+                config[key] = None
+        for key in ("kernel_constraint", "depthwise_constraint", "pointwise_constraint"):
+            if key in config:
+                config[key] = None
+        return layer.__class__.from_config(config)
+
+    clone = keras.models.clone_model(model, clone_function=strip)
+    clone.set_weights(model.get_weights())
+    return clone
+
+
+def main(out_dir, names):
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(1)
+    for name in names or ZOO:
+        model = ZOO[name]()
+        randomize(model, rng)
+        (out / f"{name}.tflite").write_bytes(lce.convert_keras_model(model))
+        converter = tf.lite.TFLiteConverter.from_keras_model(float_equivalent(model))
+        (out / f"{name}_float.tflite").write_bytes(converter.convert())
+        print(f"{name}: {model.count_params()} parameters")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "bench/models", sys.argv[2:])
