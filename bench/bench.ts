@@ -144,14 +144,24 @@ if (import.meta.main) {
         fmt(l.max_ms)
       }, mean ${fmt(l.mean_ms)}`,
     );
-    console.log(`memory: arena ${(r.arena_bytes / 2 ** 20).toFixed(2)} MiB, constants ${(r.constant_bytes / 2 ** 20).toFixed(2)} MiB`);
+    console.log(
+      `memory: arena ${(r.arena_bytes / 2 ** 20).toFixed(2)} MiB, constants ${
+        (r.constant_bytes / 2 ** 20).toFixed(2)
+      } MiB`,
+    );
     if (r.by_type) {
       console.log("\nby op type:            count      ms   share");
       for (const t of r.by_type) {
-        console.log(`  ${t.op.padEnd(20)} ${String(t.count).padStart(5)} ${fmt(t.ms).padStart(8)} ${(100 * t.share).toFixed(1).padStart(6)}%`);
+        console.log(
+          `  ${t.op.padEnd(20)} ${String(t.count).padStart(5)} ${fmt(t.ms).padStart(8)} ${
+            (100 * t.share).toFixed(1).padStart(6)
+          }%`,
+        );
       }
       console.log("\nslowest ops:");
-      for (const o of r.top_ops!) console.log(`  #${String(o.index).padEnd(4)} ${o.op.padEnd(20)} ${fmt(o.ms).padStart(8)} ms  ${o.output}`);
+      for (const o of r.top_ops!) {
+        console.log(`  #${String(o.index).padEnd(4)} ${o.op.padEnd(20)} ${fmt(o.ms).padStart(8)} ms  ${o.output}`);
+      }
     }
   }
 }

@@ -163,9 +163,15 @@ function describe(lib: NativeSymbols): readonly UkernelDescription[] {
   return lists.get(lib)!;
 }
 
-/** Bias padded to whole channel blocks (the micro-kernels read nr entries). */
-function padBias(v: Float32Array | undefined, n: number): Float32Array {
-  const out = new Float32Array(Math.ceil(n / CHANNEL_BLOCK) * CHANNEL_BLOCK);
+/**
+ * Bias padded to whole channel blocks (the micro-kernels read nr entries).
+ * A bias already of the padded length is used as is (prepare it once with
+ * {@link padBias} to save a copy per call).
+ */
+export function padBias(v: Float32Array | undefined, n: number): Float32Array {
+  const padded = Math.ceil(n / CHANNEL_BLOCK) * CHANNEL_BLOCK;
+  if (v instanceof Float32Array && v.length === padded) return v;
+  const out = new Float32Array(padded);
   if (v !== undefined) out.set(checkArray("bias", v, Float32Array, n));
   return out;
 }

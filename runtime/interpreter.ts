@@ -12,6 +12,7 @@ import type { Operator, Tensor, TfliteModel } from "../tflite/model.ts";
 import { readModel } from "../tflite/reader.ts";
 import { Builtin, builtinName, TensorType, tensorTypeName, tensorTypeSize } from "../tflite/schema.ts";
 import { BinaryKernels, type KernelsOptions, MAX_THREADS } from "./binary_kernels.ts";
+import { FloatKernels } from "./float_kernels.ts";
 import { BUILTIN_KERNELS } from "./ops/builtin.ts";
 import { lceBconv2d, lceBmaxpool2d, lceDequantize, lceQuantize } from "./ops/lce.ts";
 import type { OpContext, OpKernel, PreparedOp, TensorData, TensorInfo } from "./ops/_types.ts";
@@ -34,8 +35,10 @@ export interface InterpreterOptions extends KernelsOptions {
   backend?: "auto" | "native" | "reference";
   /** Threads for the binary kernels, 1..64 (default 1). */
   numThreads?: number;
-  /** Kernels to run on (e.g. a forced micro-kernel from `BinaryKernels.with`); overrides `backend`. */
+  /** Binary kernels to run on (e.g. a forced micro-kernel from `BinaryKernels.with`); overrides `backend`. */
   kernels?: BinaryKernels;
+  /** Float kernels to run on; overrides `backend` for the float ops. */
+  floatKernels?: FloatKernels;
   /** Record the time of every op on each invoke (see {@link Interpreter.profile}). */
   profile?: boolean;
 }
@@ -234,6 +237,7 @@ export class Interpreter {
   /** Bytes of constant data kept (weights, packed for the kernels where they run binary). */
   readonly constantBytes: number;
   readonly kernels: BinaryKernels;
+  readonly floatKernels: FloatKernels;
   readonly #ops: {
     label: string;
     output: string;
@@ -255,13 +259,19 @@ export class Interpreter {
     if (backend !== "auto" && backend !== "native" && backend !== "reference") {
       throw new TypeError(`backend must be "auto", "native" or "reference", got ${JSON.stringify(backend)}`);
     }
-    this.kernels = options.kernels !== undefined
-      ? options.kernels
-      : backend === "reference"
-      ? BinaryKernels.reference({ threads })
-      : backend === "native"
-      ? BinaryKernels.native({ ...options, threads })
-      : BinaryKernels.auto({ ...options, threads });
+    const pick = <K>(
+      given: K | undefined,
+      make: { reference(o: object): K; native(o: object): K; auto(o: object): K },
+    ) =>
+      given !== undefined
+        ? given
+        : backend === "reference"
+        ? make.reference({ threads })
+        : backend === "native"
+        ? make.native({ path: options.path, threads })
+        : make.auto({ path: options.path, threads });
+    this.kernels = pick(options.kernels, BinaryKernels);
+    this.floatKernels = pick(options.floatKernels, FloatKernels);
 
     validateGraph(model);
     const g = model.subgraphs[0];
@@ -316,6 +326,7 @@ export class Interpreter {
         options: op.builtinOptions,
         custom: code.builtinCode === Builtin.CUSTOM ? decodeCustomOptions(where, op.customOptions) : null,
         kernels: this.kernels,
+        float: this.floatKernels,
         threads,
         invalid: (m) => {
           throw new ModelValidationError(where, m);

@@ -6,6 +6,7 @@
  * @module
  */
 import { BinaryKernels } from "../runtime/binary_kernels.ts";
+import { FloatKernels } from "../runtime/float_kernels.ts";
 
 export interface NamedKernels {
   label: string;
@@ -59,4 +60,16 @@ export function randomSigns(n: number, next: () => number): Float32Array {
     out[i] = r < 0.05 ? 0 : r < 0.1 ? -0 : r < 0.55 ? 1 : -1;
   }
   return out;
+}
+
+/** Float kernels: the TS reference, and the native library with each float micro-kernel this CPU supports. */
+export const floatReference = FloatKernels.reference();
+export const floatNative = native ? FloatKernels.native() : undefined;
+
+export function floatVariants(): { label: string; float: FloatKernels }[] {
+  if (!floatNative) return [];
+  return floatNative.ukernels().filter((u) => u.supported).map((u) => ({
+    label: u.name,
+    float: floatNative!.with({ ukernel: u.index }),
+  }));
 }

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { Interpreter } from "../runtime/interpreter.ts";
-import { nativeVariants, reference } from "./_backends.ts";
+import { floatNative, floatReference, floatVariants, nativeVariants, reference } from "./_backends.ts";
 
 // ONEBIT_FIXTURES (tools/interop.sh) points at freshly regenerated fixtures.
 const fixtures = Deno.env.get("ONEBIT_FIXTURES");
@@ -22,7 +22,13 @@ function f32(b64: string): Float32Array {
   return new Float32Array(bytes.buffer);
 }
 
-const backends = [{ label: "reference", kernels: reference }, ...nativeVariants()];
+// Every binary micro-kernel with the default float one, and every float
+// micro-kernel with the default binary one; the reference for both.
+const backends = [
+  { label: "reference", kernels: reference, float: floatReference },
+  ...nativeVariants().map((b) => ({ ...b, float: floatNative })),
+  ...floatVariants().map((f) => ({ ...f, kernels: undefined })),
+];
 
 interface Data {
   shape: number[];
@@ -34,9 +40,9 @@ for (const [name, entry] of Object.entries<{ runner: string; inputs: Data[]; out
     const bytes = Deno.readFileSync(new URL(`${name}.tflite`, dir));
     const xs = entry.inputs.map((d) => f32(d.data));
     const list = quick ? backends.slice(0, 2) : backends;
-    for (const { label, kernels } of list) {
+    for (const { label, kernels, float } of list) {
       for (const numThreads of quick ? [1] : [1, 2]) {
-        const it = Interpreter.fromBytes(bytes, { kernels, numThreads });
+        const it = Interpreter.fromBytes(bytes, { kernels, floatKernels: float, numThreads });
         assert.deepEqual(it.inputs.map((s) => s.shape), entry.inputs.map((d) => d.shape));
         assert.deepEqual(it.outputs.map((s) => s.shape), entry.outputs.map((d) => d.shape));
         const ys = it.invoke(xs);

@@ -4,6 +4,7 @@
  * @module
  */
 import type { BinaryKernels } from "../binary_kernels.ts";
+import type { FloatKernels } from "../float_kernels.ts";
 import type { OptionValue } from "../../tflite/model.ts";
 
 /** Storage of one tensor: a view of the arena or of a constant buffer. */
@@ -35,6 +36,7 @@ export interface OpContext {
   /** Decoded custom options (FlexBuffer map), or null. */
   readonly custom: Record<string, unknown> | null;
   readonly kernels: BinaryKernels;
+  readonly float: FloatKernels;
   readonly threads: number;
   /** Throws a ModelValidationError naming this op. */
   invalid(message: string): never;

@@ -5,6 +5,7 @@
  * @module
  */
 import { Builtin, TensorType } from "../../tflite/schema.ts";
+import { padBias } from "../float_kernels.ts";
 import type { OpContext, OpKernel, PreparedOp, TensorData, TensorInfo } from "./_types.ts";
 import {
   activationRange,
@@ -59,7 +60,34 @@ const conv2d: OpKernel = {
     const ax = convAxis(ctx, "width", wd, kw, sw, dw, padding);
     const bias = optionalBias(ctx, 2, cout);
     const [lo, hi] = activationRange(ctx, o.fused_activation_function);
-    // HWIO per group, so the innermost loop walks output channels contiguously.
+    if (groups === 1) {
+      const packed = ctx.float.packRhs(w, cout);
+      const geometry = {
+        inputShape: [n, h, wd, cin] as const,
+        kernelSize: [kh, kw] as const,
+        strides: [sh, sw] as const,
+        dilations: [dh, dw] as const,
+        padding,
+      };
+      const workspace = ctx.float.conv2dWorkspaceFloats(geometry);
+      const b = padBias(bias ?? undefined, cout);
+      return {
+        outputShapes: [[n, ay.out, ax.out, cout]],
+        scratchBytes: 4 * Math.max(1, workspace),
+        run: ({ inputs, outputs, scratch }) => {
+          ctx.float.conv2d(inputs[0] as Float32Array, packed, {
+            ...geometry,
+            bias: b,
+            clampMin: lo,
+            clampMax: hi,
+            out: outputs[0] as Float32Array,
+            workspace: new Float32Array(scratch, 0, Math.max(1, workspace)),
+            threads: ctx.threads,
+          });
+        },
+      };
+    }
+    // Grouped: direct loops, HWIO per group so the innermost loop walks output channels contiguously.
     const hwio = new Float32Array(w.length);
     for (let g = 0; g < groups; g++) {
       for (let co = 0; co < coutG; co++) {
@@ -131,35 +159,27 @@ const depthwiseConv2d: OpKernel = {
     const padding = paddingOf(ctx, o.padding);
     const ay = convAxis(ctx, "height", h, kh, sh, dh, padding);
     const ax = convAxis(ctx, "width", wd, kw, sw, dw, padding);
-    const bias = optionalBias(ctx, 2, cout);
+    const bias = optionalBias(ctx, 2, cout) ?? new Float32Array(cout);
     const [lo, hi] = activationRange(ctx, o.fused_activation_function);
+    const geometry = {
+      inputShape: [n, h, wd, cin] as const,
+      kernelSize: [kh, kw] as const,
+      strides: [sh, sw] as const,
+      dilations: [dh, dw] as const,
+      padding,
+    };
     return {
       outputShapes: [[n, ay.out, ax.out, cout]],
       run: ({ inputs, outputs }) => {
-        const src = inputs[0] as Float32Array, dst = outputs[0] as Float32Array;
-        const acc = new Float64Array(cout);
-        let p = 0;
-        for (let b = 0; b < n; b++) {
-          for (let oy = 0; oy < ay.out; oy++) {
-            for (let ox = 0; ox < ax.out; ox++, p++) {
-              acc.fill(0);
-              for (let ky = 0; ky < kh; ky++) {
-                const iy = oy * sh + ky * dh - ay.pad;
-                if (iy < 0 || iy >= h) continue;
-                for (let kx = 0; kx < kw; kx++) {
-                  const ix = ox * sw + kx * dw - ax.pad;
-                  if (ix < 0 || ix >= wd) continue;
-                  const xBase = ((b * h + iy) * wd + ix) * cin;
-                  const wBase = (ky * kw + kx) * cout;
-                  for (let c = 0; c < cout; c++) acc[c] += src[xBase + ((c / mult) | 0)] * w[wBase + c];
-                }
-              }
-              for (let c = 0; c < cout; c++) {
-                dst[p * cout + c] = Math.min(Math.max(acc[c] + (bias ? bias[c] : 0), lo), hi);
-              }
-            }
-          }
-        }
+        ctx.float.depthwise(inputs[0] as Float32Array, w, {
+          ...geometry,
+          multiplier: mult,
+          bias,
+          clampMin: lo,
+          clampMax: hi,
+          out: outputs[0] as Float32Array,
+          threads: ctx.threads,
+        });
       },
     };
   },
@@ -247,17 +267,18 @@ const fullyConnected: OpKernel = {
     const bias = optionalBias(ctx, 2, cout);
     const [lo, hi] = activationRange(ctx, o.fused_activation_function);
     const outShape = o.keep_num_dims ? [...x.shape.slice(0, -1), cout] : [rows, cout];
+    const packed = ctx.float.packRhs(w, cout);
+    const b = padBias(bias ?? undefined, cout);
     return {
       outputShapes: [outShape],
       run: ({ inputs, outputs }) => {
-        const src = inputs[0] as Float32Array, dst = outputs[0] as Float32Array;
-        for (let r = 0; r < rows; r++) {
-          for (let c = 0; c < cout; c++) {
-            let s = bias ? bias[c] : 0;
-            for (let k = 0; k < depth; k++) s += src[r * depth + k] * w[c * depth + k];
-            dst[r * cout + c] = Math.min(Math.max(s, lo), hi);
-          }
-        }
+        ctx.float.sgemm(inputs[0] as Float32Array, packed, {
+          bias: b,
+          clampMin: lo,
+          clampMax: hi,
+          out: outputs[0] as Float32Array,
+          threads: ctx.threads,
+        });
       },
     };
   },
@@ -279,30 +300,23 @@ function pool(kind: "max" | "avg"): OpKernel {
       const ay = convAxis(ctx, "height", h, fh, sh, 1, padding);
       const ax = convAxis(ctx, "width", w, fw, sw, 1, padding);
       const [lo, hi] = activationRange(ctx, o.fused_activation_function);
+      const geometry = {
+        inputShape: [n, h, w, c] as const,
+        kernelSize: [fh, fw] as const,
+        strides: [sh, sw] as const,
+        padding,
+      };
       return {
         outputShapes: [[n, ay.out, ax.out, c]],
         run: ({ inputs, outputs }) => {
-          const src = inputs[0] as Float32Array, dst = outputs[0] as Float32Array;
-          let o = 0;
-          for (let b = 0; b < n; b++) {
-            for (let oy = 0; oy < ay.out; oy++) {
-              const y0 = Math.max(oy * sh - ay.pad, 0), y1 = Math.min(oy * sh - ay.pad + fh, h);
-              for (let ox = 0; ox < ax.out; ox++) {
-                const x0 = Math.max(ox * sw - ax.pad, 0), x1 = Math.min(ox * sw - ax.pad + fw, w);
-                const count = (y1 - y0) * (x1 - x0);
-                for (let ch = 0; ch < c; ch++) {
-                  let acc = kind === "max" ? -Infinity : 0;
-                  for (let iy = y0; iy < y1; iy++) {
-                    for (let ix = x0; ix < x1; ix++) {
-                      const v = src[((b * h + iy) * w + ix) * c + ch];
-                      acc = kind === "max" ? Math.max(acc, v) : acc + v;
-                    }
-                  }
-                  dst[o++] = Math.min(Math.max(kind === "max" ? acc : acc / count, lo), hi);
-                }
-              }
-            }
-          }
+          ctx.float.pool2d(inputs[0] as Float32Array, {
+            ...geometry,
+            kind,
+            clampMin: lo,
+            clampMax: hi,
+            out: outputs[0] as Float32Array,
+            threads: ctx.threads,
+          });
         },
       };
     },
@@ -385,7 +399,7 @@ function broadcastStrides(ctx: OpContext, shape: readonly number[], out: readonl
   return strides;
 }
 
-function binary(fn: (a: number, b: number) => number): OpKernel {
+function binary(op: "add" | "sub" | "mul", fn: (a: number, b: number) => number): OpKernel {
   return {
     prepare(ctx) {
       arity(ctx, 2, 2);
@@ -408,7 +422,7 @@ function binary(fn: (a: number, b: number) => number): OpKernel {
         run: ({ inputs, outputs }) => {
           const x = inputs[0] as Float32Array, y = inputs[1] as Float32Array, dst = outputs[0] as Float32Array;
           if (same) {
-            for (let i = 0; i < dst.length; i++) dst[i] = Math.min(Math.max(fn(x[i], y[i]), lo), hi);
+            ctx.float.elementwise(x, y, op, { clampMin: lo, clampMax: hi, out: dst });
             return;
           }
           const idx = new Array<number>(rank).fill(0);
@@ -611,9 +625,9 @@ export const BUILTIN_KERNELS: ReadonlyMap<number, OpKernel> = new Map<number, Op
   [Builtin.AVERAGE_POOL_2D, pool("avg")],
   [Builtin.MEAN, mean],
   [Builtin.SOFTMAX, softmax],
-  [Builtin.ADD, binary((a, b) => a + b)],
-  [Builtin.SUB, binary((a, b) => a - b)],
-  [Builtin.MUL, binary((a, b) => a * b)],
+  [Builtin.ADD, binary("add", (a, b) => a + b)],
+  [Builtin.SUB, binary("sub", (a, b) => a - b)],
+  [Builtin.MUL, binary("mul", (a, b) => a * b)],
   [Builtin.RELU, unary((x) => Math.max(x, 0))],
   [Builtin.RELU6, unary((x) => Math.min(Math.max(x, 0), 6))],
   [Builtin.RELU_N1_TO_1, unary((x) => Math.min(Math.max(x, -1), 1))],
