@@ -36,13 +36,22 @@ def main():
     p.add_argument("--threads", type=int, nargs="+", default=[1])
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--input", help="raw little-endian f32 input (else uniform [-1, 1) from seed 1)")
+    p.add_argument("--output", help="write LCE's output for that input here (raw f32)")
+    p.add_argument("--check", help="LCE file to produce --output with (default: lce_file)")
     a = p.parse_args()
     result = {"lce": {}, "litert": {}}
     lce_bytes = open(a.lce_file, "rb").read()
     float_bytes = open(a.float_file, "rb").read()
     for t in a.threads:
         it = lce.testing.Interpreter(lce_bytes, num_threads=t)
-        x = np.random.default_rng(1).uniform(-1, 1, it.input_shapes[0]).astype(np.float32)
+        if a.input:
+            x = np.fromfile(a.input, dtype="<f4").reshape(it.input_shapes[0])
+        else:
+            x = np.random.default_rng(1).uniform(-1, 1, it.input_shapes[0]).astype(np.float32)
+        if a.output and t == a.threads[0]:
+            check = lce.testing.Interpreter(open(a.check, "rb").read(), num_threads=1) if a.check else it
+            np.asarray(check.predict(x), dtype="<f4").tofile(a.output)
         result["lce"][t] = timed(lambda: it.predict(x), a.runs, a.warmup)
         lt = Interpreter(model_content=float_bytes, num_threads=t)
         lt.allocate_tensors()

@@ -1,0 +1,161 @@
+/**
+ * Side by side on this machine, in one run: onebit on LCE-converted zoo
+ * models (1 and 2 threads), LCE's own interpreter on the same files, LiteRT
+ * (XNNPACK) and TensorFlow.js (wasm, 1 thread) on the float-equivalent
+ * files. Prints median latencies, ratios, and onebit's max |difference|
+ * from LCE's output on the same input.
+ *
+ *     deno task bench:compare [--models quicknet,birealnet] [--runs 20] [--json]
+ *
+ * Models come from tools/py/zoo_models.py (larq-zoo + LCE's converter, so
+ * the benchmark does not depend on onebit's converter) into bench/models/.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { Interpreter } from "../runtime/interpreter.ts";
+import { readModel } from "../tflite/reader.ts";
+import { writeModel } from "../tflite/writer.ts";
+import { Builtin } from "../tflite/schema.ts";
+import { randomInputs, stats } from "./bench.ts";
+import { initTfjsWasm, tfjsModel } from "./_tfjs_tflite.ts";
+
+const { values } = parseArgs({
+  options: {
+    models: { type: "string", default: "quicknet_small,quicknet,quicknet_large,birealnet" },
+    runs: { type: "string", default: "20" },
+    warmup: { type: "string", default: "3" },
+    json: { type: "boolean", default: false },
+  },
+});
+const runs = Number(values.runs), warmup = Number(values.warmup);
+const root = new URL("../", import.meta.url).pathname;
+const dir = `${root}bench/models`;
+const python = `${root}.tools/venv/bin/python`;
+
+async function sh(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped", cwd: root }).output();
+  if (!out.success) {
+    throw new Error(`${cmd} ${args.join(" ")} failed:\n${new TextDecoder().decode(out.stderr).slice(-3000)}`);
+  }
+  return new TextDecoder().decode(out.stdout);
+}
+
+async function exists(p: string) {
+  try {
+    await Deno.stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function timeAsync(fn: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    t.push(performance.now() - t0);
+  }
+  return t;
+}
+
+const median = (xs: number[]) => stats(xs).median_ms;
+
+/**
+ * The model without its final SOFTMAX: random-weight zoo models saturate
+ * it (one-hot outputs agree trivially), so correctness is checked on logits.
+ */
+function logitsModel(bytes: Uint8Array): Uint8Array {
+  const m = readModel(bytes);
+  const g = m.subgraphs[0];
+  const last = g.operators[g.operators.length - 1];
+  if (m.operatorCodes[last.opcodeIndex].builtinCode !== Builtin.SOFTMAX) return bytes;
+  g.operators.pop();
+  g.outputs = [last.inputs[0]];
+  m.signatureDefs = [];
+  return writeModel(m);
+}
+
+await sh("bash", ["tools/setup_py.sh"]);
+await initTfjsWasm(1);
+const rows: Record<string, number | string>[] = [];
+for (const name of values.models.split(",")) {
+  const lceFile = `${dir}/${name}.tflite`, floatFile = `${dir}/${name}_float.tflite`;
+  if (!(await exists(lceFile)) || !(await exists(floatFile))) {
+    console.error(`compare: generating ${name} with tools/py/zoo_models.py`);
+    await sh(python, ["tools/py/zoo_models.py", dir, name], { PYTHONPATH: `${root}tools/py` });
+  }
+  const row: Record<string, number | string> = { model: name };
+  const bytes = await Deno.readFile(lceFile);
+  let input: Float32Array | undefined;
+  for (const threads of [1, 2]) {
+    const it = Interpreter.fromBytes(bytes, { numThreads: threads });
+    input ??= randomInputs(it)[0] as Float32Array;
+    row[`onebit_t${threads}_ms`] = median(await timeAsync(() => Promise.resolve(it.invoke([input!]))));
+  }
+  const logits = logitsModel(bytes);
+  const ours = Interpreter.fromBytes(logits).invoke([input!])[0] as Float32Array;
+  const floatIt = Interpreter.fromBytes(await Deno.readFile(floatFile));
+  row.onebit_float_file_t1_ms = median(await timeAsync(() => Promise.resolve(floatIt.invoke([input!]))));
+
+  const tmp = await Deno.makeTempDir();
+  await Deno.writeFile(`${tmp}/x.f32`, new Uint8Array(input!.buffer));
+  await Deno.writeFile(`${tmp}/logits.tflite`, logits);
+  const ref = JSON.parse(
+    await sh(python, [
+      "tools/py/bench_ref.py",
+      lceFile,
+      floatFile,
+      "--threads",
+      "1",
+      "2",
+      "--runs",
+      String(runs),
+      "--warmup",
+      String(warmup),
+      "--input",
+      `${tmp}/x.f32`,
+      "--output",
+      `${tmp}/y.f32`,
+      "--check",
+      `${tmp}/logits.tflite`,
+    ], { PYTHONPATH: `${root}tools/py` }).then((s) => s.trim().split("\n").pop()!),
+  );
+  const lceOut = new Float32Array((await Deno.readFile(`${tmp}/y.f32`)).buffer);
+  await Deno.remove(tmp, { recursive: true });
+  // Logits: max |ours - LCE| relative to the largest |logit|.
+  const scale = lceOut.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  row.logits_max_rel_diff_vs_lce = ours.reduce((m, v, i) => Math.max(m, Math.abs(v - lceOut[i])), 0) / scale;
+  row.lce_t1_ms = median(ref.lce["1"]);
+  row.lce_t2_ms = median(ref.lce["2"]);
+  row.litert_t1_ms = median(ref.litert["1"]);
+  row.litert_t2_ms = median(ref.litert["2"]);
+  const tfm = tfjsModel(await Deno.readFile(floatFile));
+  row.tfjs_wasm_t1_ms = median(await timeAsync(() => tfm.run(input!)));
+  tfm.dispose();
+  const o1 = row.onebit_t1_ms as number;
+  row.vs_lce_t1 = (row.lce_t1_ms as number) / o1;
+  row.vs_lce_t2 = (row.lce_t2_ms as number) / (row.onebit_t2_ms as number);
+  row.vs_litert_t1 = (row.litert_t1_ms as number) / o1;
+  row.vs_tfjs_wasm_t1 = (row.tfjs_wasm_t1_ms as number) / o1;
+  row.onebit_2t_speedup = o1 / (row.onebit_t2_ms as number);
+  rows.push(row);
+  if (!values.json) {
+    const f = (k: string) =>
+      typeof row[k] === "number"
+        ? (row[k] as number).toFixed(k.startsWith("vs") || k.endsWith("speedup") ? 1 : 2)
+        : row[k];
+    console.log(
+      `${name}: onebit ${f("onebit_t1_ms")} ms (2T ${f("onebit_t2_ms")}, ${f("onebit_2t_speedup")}x) | ` +
+        `LCE ${f("lce_t1_ms")} (2T ${f("lce_t2_ms")}) -> ${f("vs_lce_t1")}x / ${f("vs_lce_t2")}x | ` +
+        `LiteRT ${f("litert_t1_ms")} -> ${f("vs_litert_t1")}x | tfjs-wasm ${f("tfjs_wasm_t1_ms")} -> ${
+          f("vs_tfjs_wasm_t1")
+        }x | ` +
+        `onebit on the float file ${f("onebit_float_file_t1_ms")} | logits max |diff| / max |logit| vs LCE ${
+          (row.logits_max_rel_diff_vs_lce as number).toExponential(1)
+        }`,
+    );
+  }
+}
+if (values.json) console.log(JSON.stringify(rows, null, 1));
