@@ -238,6 +238,71 @@ export const lceBconv2d: OpKernel = {
       (ay.out - 1) * sh + (kh - 1) * dh + 1 > inH || (ax.out - 1) * sw + (kw - 1) * dw + 1 > inW);
     const call = { threads: ctx.threads };
 
+    // Out-of-bounds taps would have contributed 0 under same-zero padding, but
+    // the kernels read +1 (zero words): per output channel and tap, the ±1 dot
+    // product of the filter tap with an all-(+1) input, to take back.
+    const taps = kh * kw;
+    const tapSums = new Int32Array(cout * taps);
+    for (let c = 0; c < cout; c++) {
+      for (let k = 0; k < taps; k++) {
+        let ones = 0;
+        for (let wi = 0; wi < groupWords; wi++) ones += popcount32(filterData[(c * taps + k) * groupWords + wi]);
+        tapSums[c * taps + k] = groupChannels - 2 * ones;
+      }
+    }
+    const borderCorrection = (oy: number, ox: number, c: number): number => {
+      let sum = 0;
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * sh + ky * dh - ay.pad;
+        const rowOut = iy < 0 || iy >= inH;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * sw + kx * dw - ax.pad;
+          if (rowOut || ix < 0 || ix >= inW) sum += tapSums[c * taps + ky * kw + kx];
+        }
+      }
+      return sum;
+    };
+
+    if (groups === 1 && sameZero && !bitpackedOut && act === 0) {
+      // Same-zero, float output, no activation (what LCE's converter emits):
+      // the fast kernel with the real transform, then y -= multiplier·correction
+      // on the border pixels only.
+      const rowOut = Array.from(
+        { length: ay.out },
+        (_, oy) => oy * sh - ay.pad < 0 || oy * sh - ay.pad + (kh - 1) * dh >= inH,
+      );
+      const colOut = Array.from(
+        { length: ax.out },
+        (_, ox) => ox * sw - ax.pad < 0 || ox * sw - ax.pad + (kw - 1) * dw >= inW,
+      );
+      return {
+        outputShapes: [outShape],
+        scratchBytes: 4 * Math.max(1, workspaceWords),
+        run: ({ inputs, outputs, scratch }) => {
+          const out = outputs[0] as Float32Array;
+          ctx.kernels.bconv2dF32(asWords(inputs[0]!), packed[0], {
+            ...geometry,
+            ...call,
+            multiplier: multiplier!,
+            bias: bias!,
+            out,
+            workspace: new Uint32Array(scratch, 0, Math.max(1, workspaceWords)),
+          });
+          for (let n = 0; n < batch; n++) {
+            for (let oy = 0; oy < ay.out; oy++) {
+              for (let ox = 0; ox < ax.out; ox++) {
+                if (!rowOut[oy] && !colOut[ox]) continue;
+                const at = ((n * ay.out + oy) * ax.out + ox) * cout;
+                for (let c = 0; c < cout; c++) {
+                  out[at + c] = Math.fround(out[at + c] - Math.fround(multiplier![c] * borderCorrection(oy, ox, c)));
+                }
+              }
+            }
+          }
+        },
+      };
+    }
+
     if (groups === 1 && !sameZero) {
       const prepared: PreparedOp = {
         outputShapes: [outShape],
@@ -269,18 +334,7 @@ export const lceBconv2d: OpKernel = {
       return prepared;
     }
 
-    // General path. Per output channel and tap: the ±1 dot product of the
-    // filter tap with an all-(+1) input, which an out-of-bounds tap added
-    // and same-zero padding must take back.
-    const taps = kh * kw;
-    const tapSums = new Int32Array(cout * taps);
-    for (let c = 0; c < cout; c++) {
-      for (let k = 0; k < taps; k++) {
-        let ones = 0;
-        for (let wi = 0; wi < groupWords; wi++) ones += popcount32(filterData[(c * taps + k) * groupWords + wi]);
-        tapSums[c * taps + k] = groupChannels - 2 * ones;
-      }
-    }
+    // General path (groups, or same-zero with bitpacked output or an activation).
     const depthBits = taps * groupChannels;
     const inPixels = batch * inH * inW;
     const groupInputWords = groups === 1 ? 0 : inPixels * groupWords;
@@ -330,18 +384,5 @@ export const lceBconv2d: OpKernel = {
         }
       },
     };
-
-    function borderCorrection(oy: number, ox: number, c: number): number {
-      let sum = 0;
-      for (let ky = 0; ky < kh; ky++) {
-        const iy = oy * sh + ky * dh - ay.pad;
-        const rowOut = iy < 0 || iy >= inH;
-        for (let kx = 0; kx < kw; kx++) {
-          const ix = ox * sw + kx * dw - ax.pad;
-          if (rowOut || ix < 0 || ix >= inW) sum += tapSums[c * taps + ky * kw + kx];
-        }
-      }
-      return sum;
-    }
   },
 };
