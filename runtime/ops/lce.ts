@@ -267,14 +267,22 @@ export const lceBconv2d: OpKernel = {
       // Same-zero, float output, no activation (what LCE's converter emits):
       // the fast kernel with the real transform, then y -= multiplier·correction
       // on the border pixels only.
-      const rowOut = Array.from(
-        { length: ay.out },
-        (_, oy) => oy * sh - ay.pad < 0 || oy * sh - ay.pad + (kh - 1) * dh >= inH,
-      );
-      const colOut = Array.from(
-        { length: ax.out },
-        (_, ox) => ox * sw - ax.pad < 0 || ox * sw - ax.pad + (kw - 1) * dw >= inW,
-      );
+      // Per border pixel of one image: its index and multiplier·correction per channel.
+      const border: number[] = [];
+      for (let oy = 0; oy < ay.out; oy++) {
+        for (let ox = 0; ox < ax.out; ox++) {
+          const rowIn = oy * sh - ay.pad >= 0 && oy * sh - ay.pad + (kh - 1) * dh < inH;
+          const colIn = ox * sw - ax.pad >= 0 && ox * sw - ax.pad + (kw - 1) * dw < inW;
+          if (!rowIn || !colIn) border.push(oy * ax.out + ox);
+        }
+      }
+      const fix = new Float32Array(border.length * cout);
+      border.forEach((pix, j) => {
+        for (let c = 0; c < cout; c++) {
+          fix[j * cout + c] = multiplier![c] * borderCorrection(Math.floor(pix / ax.out), pix % ax.out, c);
+        }
+      });
+      const imagePixels = ay.out * ax.out;
       return {
         outputShapes: [outShape],
         scratchBytes: 4 * Math.max(1, workspaceWords),
@@ -289,14 +297,9 @@ export const lceBconv2d: OpKernel = {
             workspace: new Uint32Array(scratch, 0, Math.max(1, workspaceWords)),
           });
           for (let n = 0; n < batch; n++) {
-            for (let oy = 0; oy < ay.out; oy++) {
-              for (let ox = 0; ox < ax.out; ox++) {
-                if (!rowOut[oy] && !colOut[ox]) continue;
-                const at = ((n * ay.out + oy) * ax.out + ox) * cout;
-                for (let c = 0; c < cout; c++) {
-                  out[at + c] = Math.fround(out[at + c] - Math.fround(multiplier![c] * borderCorrection(oy, ox, c)));
-                }
-              }
+            for (let j = 0; j < border.length; j++) {
+              const at = (n * imagePixels + border[j]) * cout;
+              for (let c = 0; c < cout; c++) out[at + c] -= fix[j * cout + c];
             }
           }
         },
