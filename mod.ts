@@ -1,10 +1,12 @@
 /**
  * onebit: binarized neural networks in TypeScript, with native Zig kernels.
  *
- * This release provides the binary compute core: bitpacking, im2col, binary
- * GEMM and binary convolution (XOR + popcount) on a native library built
- * from `kernels_zig/` (AVX2, AVX-512 VPOPCNTDQ, NEON micro-kernels chosen at
- * run time) or on pure-TypeScript reference kernels with the same results.
+ * This release provides the runtime and the compute core: a TFLite
+ * interpreter for files made by Larq Compute Engine's converter (and
+ * onebit's writer), a verifying TFLite reader, and the binary and float
+ * kernels (XOR + popcount GEMM, convolutions, pooling) on a native library
+ * built from `kernels_zig/` (AVX2, AVX-512 VPOPCNTDQ, NEON micro-kernels
+ * chosen at run time) or on pure-TypeScript reference kernels.
  *
  * @example
  * ```ts
@@ -35,3 +37,16 @@ export {
 } from "./runtime/binary_kernels.ts";
 export { CHANNEL_BLOCK, wordsFor } from "./runtime/reference_kernels.ts";
 export { defaultLibraryUrl, NativeLibraryError, openNative, type OpenNativeOptions } from "./runtime/native.ts";
+export { Interpreter, type InterpreterOptions, type OpProfile, type TensorSpec } from "./runtime/interpreter.ts";
+export {
+  type Clamp,
+  type FloatCallOptions,
+  FloatKernels,
+  type FloatKernelsOptions,
+  type PackedF32,
+  type WindowGeometry,
+} from "./runtime/float_kernels.ts";
+export { readModel } from "./tflite/reader.ts";
+export { writeModel } from "./tflite/writer.ts";
+export { ModelFormatError, ModelValidationError, UnsupportedModelError } from "./tflite/errors.ts";
+export type { Operator, OperatorCode, Subgraph, Tensor, TfliteModel } from "./tflite/model.ts";
