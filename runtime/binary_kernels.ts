@@ -97,6 +97,24 @@ export interface Bconv2dB32Options extends ConvGeometry, CallOptions {
   workspace?: Uint32Array;
 }
 
+interface ConvCallPlan {
+  params: StructValues<"Bconv2dParams">;
+  filterData: Uint32Array;
+  inputWords: number;
+  pixels: number;
+  workspaceWords: number;
+}
+
+/** A validated convolution (see {@link BinaryKernels.bindBconv2dF32}). */
+export interface BoundConv<O> {
+  /** Elements of the output. */
+  readonly outputLength: number;
+  /** Words of im2col workspace `run` needs. */
+  readonly workspaceWords: number;
+  /** Runs on these buffers (lengths checked; geometry and weights fixed at bind time). */
+  run(input: Uint32Array, out: O, workspace: Uint32Array): void;
+}
+
 /** Output size and padding of a convolution (TensorFlow SAME/VALID). */
 export interface ConvPlan {
   outH: number;
@@ -215,6 +233,12 @@ function padThreshold(v: unknown, n: number): Int32Array {
   return out;
 }
 
+/** Parameters of a call, with their encoding cached (a bound call encodes once). */
+interface Encoded<S extends "Bconv2dParams"> {
+  readonly values: StructValues<S>;
+  bytes?: Uint8Array<ArrayBuffer>;
+}
+
 interface Backend {
   bitpack(p: StructValues<"BitpackParams">, input: Float32Array, out: Uint32Array): void;
   im2col(p: StructValues<"Im2colParams">, input: Uint32Array, out: Uint32Array): void;
@@ -229,7 +253,7 @@ interface Backend {
   ): void;
   bgemmB32(p: StructValues<"BgemmParams">, lhs: Uint32Array, rhs: Uint32Array, t: Int32Array, out: Uint32Array): void;
   bconv2dF32(
-    p: StructValues<"Bconv2dParams">,
+    p: Encoded<"Bconv2dParams">,
     input: Uint32Array,
     filter: Uint32Array,
     m: Float32Array,
@@ -238,7 +262,7 @@ interface Backend {
     out: Float32Array,
   ): void;
   bconv2dB32(
-    p: StructValues<"Bconv2dParams">,
+    p: Encoded<"Bconv2dParams">,
     input: Uint32Array,
     filter: Uint32Array,
     t: Int32Array,
@@ -265,9 +289,15 @@ function nativeBackend(lib: NativeSymbols): Backend {
     bgemmB32: (p, l, r, t, o) =>
       check("bgemm_b32", lib.onebit_bgemm_b32_b32(encodeStruct("BgemmParams", p), l, r, t, o)),
     bconv2dF32: (p, i, f, m, b, w, o) =>
-      check("bconv2d_f32", lib.onebit_bconv2d_b32_f32(encodeStruct("Bconv2dParams", p), i, f, m, b, w, o)),
+      check(
+        "bconv2d_f32",
+        lib.onebit_bconv2d_b32_f32(p.bytes ??= encodeStruct("Bconv2dParams", p.values), i, f, m, b, w, o),
+      ),
     bconv2dB32: (p, i, f, t, w, o) =>
-      check("bconv2d_b32", lib.onebit_bconv2d_b32_b32(encodeStruct("Bconv2dParams", p), i, f, t, w, o)),
+      check(
+        "bconv2d_b32",
+        lib.onebit_bconv2d_b32_b32(p.bytes ??= encodeStruct("Bconv2dParams", p.values), i, f, t, w, o),
+      ),
   };
 }
 
@@ -277,8 +307,8 @@ const referenceBackend: Backend = {
   packRhs: ref.packRhs,
   bgemmF32: ref.bgemmF32,
   bgemmB32: ref.bgemmB32,
-  bconv2dF32: ref.bconv2dF32,
-  bconv2dB32: ref.bconv2dB32,
+  bconv2dF32: (p, i, f, m, b, w, o) => ref.bconv2dF32(p.values, i, f, m, b, w, o),
+  bconv2dB32: (p, i, f, t, w, o) => ref.bconv2dB32(p.values, i, f, t, w, o),
 };
 
 /**
@@ -533,17 +563,15 @@ export class BinaryKernels {
     return out;
   }
 
-  #convParams(
-    input: Uint32Array,
+  #convPlan(
     filter: PackedRhs,
     g: ConvGeometry,
     clampMin: number,
     clampMax: number,
-    options: CallOptions & { workspace?: Uint32Array },
-  ) {
+    options: CallOptions,
+  ): ConvCallPlan {
     const plan = planConv(g);
     const p = plan.params;
-    checkArray("input", input, Uint32Array, p.batch * p.in_h * p.in_w * p.in_words);
     if (!filter || !(filter.data instanceof Uint32Array)) {
       throw new TypeError("filter must be a PackedRhs from packRhs()");
     }
@@ -567,15 +595,62 @@ export class BinaryKernels {
       ukernel: call.ukernel,
       threads: call.threads,
     };
-    const pixels = p.batch * p.out_h * p.out_w;
-    // At least one word: the library never reads it when direct, but takes no null pointer.
-    const need = Math.max(1, bconv2dWorkspaceWords(params));
-    if (options.workspace === undefined) return { params, pixels, workspace: new Uint32Array(need) };
-    if (!(options.workspace instanceof Uint32Array)) throw new TypeError("workspace must be a Uint32Array");
-    if (options.workspace.length < need) {
-      throw new RangeError(`workspace must have at least ${need} words, got ${options.workspace.length}`);
-    }
-    return { params, pixels, workspace: options.workspace };
+    return {
+      params,
+      filterData: filter.data,
+      inputWords: p.batch * p.in_h * p.in_w * p.in_words,
+      pixels: p.batch * p.out_h * p.out_w,
+      // At least one word: the library never reads it when direct, but takes no null pointer.
+      workspaceWords: Math.max(1, bconv2dWorkspaceWords(params)),
+    };
+  }
+
+  #bindConv<O extends Float32Array | Uint32Array>(
+    plan: ConvCallPlan,
+    outCtor: { new (n: number): O; name: string },
+    outLength: number,
+    call: (p: Encoded<"Bconv2dParams">, input: Uint32Array, workspace: Uint32Array, out: O) => void,
+  ): BoundConv<O> {
+    const encoded: Encoded<"Bconv2dParams"> = { values: plan.params };
+    const { inputWords, workspaceWords } = plan;
+    return {
+      outputLength: outLength,
+      workspaceWords,
+      run(input, out, workspace) {
+        checkArray("input", input, Uint32Array, inputWords);
+        checkArray("out", out, outCtor, outLength);
+        if (!(workspace instanceof Uint32Array) || workspace.length < workspaceWords) {
+          throw new RangeError(`workspace must be a Uint32Array of at least ${workspaceWords} words`);
+        }
+        call(encoded, input, workspace, out);
+      },
+    };
+  }
+
+  /**
+   * Validates a float-output binary convolution once (geometry, filter,
+   * transform) and returns a call that only checks buffer lengths: for
+   * running the same layer many times (the interpreter does).
+   */
+  bindBconv2dF32(filter: PackedRhs, options: Omit<Bconv2dF32Options, "out" | "workspace">): BoundConv<Float32Array> {
+    const plan = this.#convPlan(filter, options, options.clampMin ?? INT32_MIN, options.clampMax ?? INT32_MAX, options);
+    const n = filter.channelsOut;
+    const m = padChannels("multiplier", options.multiplier, n, 1);
+    const b = padChannels("bias", options.bias, n, 0);
+    const { filterData } = plan;
+    return this.#bindConv(plan, Float32Array, plan.pixels * n, (p, input, workspace, out) => {
+      this.#impl.bconv2dF32(p, input, filterData, m, b, workspace, out);
+    });
+  }
+
+  /** {@link bindBconv2dF32} for bitpacked output. */
+  bindBconv2dB32(filter: PackedRhs, options: Omit<Bconv2dB32Options, "out" | "workspace">): BoundConv<Uint32Array> {
+    const plan = this.#convPlan(filter, options, INT32_MIN, INT32_MAX, options);
+    const t = padThreshold(options.threshold, filter.channelsOut);
+    const { filterData } = plan;
+    return this.#bindConv(plan, Uint32Array, plan.pixels * wordsFor(filter.channelsOut), (p, input, workspace, out) => {
+      this.#impl.bconv2dB32(p, input, filterData, t, workspace, out);
+    });
   }
 
   /**
@@ -583,31 +658,17 @@ export class BinaryKernels {
    * packRhs) with float output [batch, outH, outW, channelsOut].
    */
   bconv2dF32(input: Uint32Array, filter: PackedRhs, options: Bconv2dF32Options): Float32Array {
-    const { params, pixels, workspace } = this.#convParams(
-      input,
-      filter,
-      options,
-      options.clampMin ?? INT32_MIN,
-      options.clampMax ?? INT32_MAX,
-      options,
-    );
-    const n = filter.channelsOut;
-    const m = padChannels("multiplier", options.multiplier, n, 1);
-    const b = padChannels("bias", options.bias, n, 0);
-    const out = options.out === undefined
-      ? new Float32Array(pixels * n)
-      : checkArray("out", options.out, Float32Array, pixels * n);
-    this.#impl.bconv2dF32(params, input, filter.data, m, b, workspace, out);
+    const bound = this.bindBconv2dF32(filter, options);
+    const out = options.out ?? new Float32Array(bound.outputLength);
+    bound.run(input, out, options.workspace ?? new Uint32Array(bound.workspaceWords));
     return out;
   }
 
   /** Binary 2-D convolution with bitpacked output [batch, outH, outW, ceil(channelsOut/32)]. */
   bconv2dB32(input: Uint32Array, filter: PackedRhs, options: Bconv2dB32Options): Uint32Array {
-    const { params, pixels, workspace } = this.#convParams(input, filter, options, INT32_MIN, INT32_MAX, options);
-    const t = padThreshold(options.threshold, filter.channelsOut);
-    const words = pixels * wordsFor(filter.channelsOut);
-    const out = options.out === undefined ? new Uint32Array(words) : checkArray("out", options.out, Uint32Array, words);
-    this.#impl.bconv2dB32(params, input, filter.data, t, workspace, out);
+    const bound = this.bindBconv2dB32(filter, options);
+    const out = options.out ?? new Uint32Array(bound.outputLength);
+    bound.run(input, out, options.workspace ?? new Uint32Array(bound.workspaceWords));
     return out;
   }
 }

@@ -93,11 +93,19 @@ export function planWindow(g: WindowGeometry) {
   };
 }
 
+type StructName = "SgemmParams" | "Conv2dF32Params" | "DepthwiseF32Params" | "Pool2dF32Params" | "ElementwiseF32Params";
+
+/** Parameters of a call, with their encoding cached (a bound call encodes once). */
+interface Encoded<S extends StructName> {
+  readonly values: StructValues<S>;
+  bytes?: Uint8Array<ArrayBuffer>;
+}
+
 interface Backend {
   packRhs(p: StructValues<"SpackParams">, rhs: Float32Array, out: Float32Array): void;
-  sgemm(p: StructValues<"SgemmParams">, lhs: Float32Array, rhs: Float32Array, b: Float32Array, out: Float32Array): void;
+  sgemm(p: Encoded<"SgemmParams">, lhs: Float32Array, rhs: Float32Array, b: Float32Array, out: Float32Array): void;
   conv2d(
-    p: StructValues<"Conv2dF32Params">,
+    p: Encoded<"Conv2dF32Params">,
     input: Float32Array,
     filter: Float32Array,
     b: Float32Array,
@@ -105,41 +113,50 @@ interface Backend {
     out: Float32Array,
   ): void;
   depthwise(
-    p: StructValues<"DepthwiseF32Params">,
+    p: Encoded<"DepthwiseF32Params">,
     input: Float32Array,
     filter: Float32Array,
     b: Float32Array,
     out: Float32Array,
   ): void;
-  pool2d(p: StructValues<"Pool2dF32Params">, input: Float32Array, out: Float32Array): void;
-  elementwise(p: StructValues<"ElementwiseF32Params">, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  pool2d(p: Encoded<"Pool2dF32Params">, input: Float32Array, out: Float32Array): void;
+  elementwise(p: Encoded<"ElementwiseF32Params">, a: Float32Array, b: Float32Array, out: Float32Array): void;
 }
 
 function nativeBackend(lib: NativeSymbols): Backend {
   const check = (fn: string, status: number) => {
     if (status !== 0) throw new Error(`libonebit ${fn} returned status ${status} after validation passed`);
   };
+  const enc = <S extends StructName>(name: S, p: Encoded<S>) => p.bytes ??= encodeStruct(name, p.values);
   return {
     packRhs: (p, r, o) => check("sgemm_pack_rhs", lib.onebit_sgemm_pack_rhs_f32(encodeStruct("SpackParams", p), r, o)),
-    sgemm: (p, l, r, b, o) => check("sgemm", lib.onebit_sgemm_f32(encodeStruct("SgemmParams", p), l, r, b, o)),
-    conv2d: (p, i, f, b, w, o) =>
-      check("conv2d", lib.onebit_conv2d_f32(encodeStruct("Conv2dF32Params", p), i, f, b, w, o)),
+    sgemm: (p, l, r, b, o) => check("sgemm", lib.onebit_sgemm_f32(enc("SgemmParams", p), l, r, b, o)),
+    conv2d: (p, i, f, b, w, o) => check("conv2d", lib.onebit_conv2d_f32(enc("Conv2dF32Params", p), i, f, b, w, o)),
     depthwise: (p, i, f, b, o) =>
-      check("depthwise", lib.onebit_depthwise_conv2d_f32(encodeStruct("DepthwiseF32Params", p), i, f, b, o)),
-    pool2d: (p, i, o) => check("pool2d", lib.onebit_pool2d_f32(encodeStruct("Pool2dF32Params", p), i, o)),
+      check("depthwise", lib.onebit_depthwise_conv2d_f32(enc("DepthwiseF32Params", p), i, f, b, o)),
+    pool2d: (p, i, o) => check("pool2d", lib.onebit_pool2d_f32(enc("Pool2dF32Params", p), i, o)),
     elementwise: (p, a, b, o) =>
-      check("elementwise", lib.onebit_elementwise_f32(encodeStruct("ElementwiseF32Params", p), a, b, o)),
+      check("elementwise", lib.onebit_elementwise_f32(enc("ElementwiseF32Params", p), a, b, o)),
   };
 }
 
 const referenceBackend: Backend = {
   packRhs: ref.packRhs,
-  sgemm: ref.sgemm,
-  conv2d: ref.conv2d,
-  depthwise: ref.depthwise,
-  pool2d: ref.pool2d,
-  elementwise: ref.elementwise,
+  sgemm: (p, l, r, b, o) => ref.sgemm(p.values, l, r, b, o),
+  conv2d: (p, i, f, b, w, o) => ref.conv2d(p.values, i, f, b, w, o),
+  depthwise: (p, i, f, b, o) => ref.depthwise(p.values, i, f, b, o),
+  pool2d: (p, i, o) => ref.pool2d(p.values, i, o),
+  elementwise: (p, a, b, o) => ref.elementwise(p.values, a, b, o),
 };
+
+/** A validated float op (see the `bind*` methods): buffers are checked by length only. */
+export interface BoundFloatOp {
+  /** Elements of the output. */
+  readonly outputLength: number;
+  /** Floats of workspace `run` needs (0: pass any array). */
+  readonly workspaceFloats: number;
+  run(input: Float32Array, out: Float32Array, workspace?: Float32Array): void;
+}
 
 const lists = new WeakMap<NativeSymbols, readonly UkernelDescription[]>();
 
@@ -277,6 +294,30 @@ export class FloatKernels {
     checkArray(`${name}.data`, w.data, Float32Array, ref.packedRhsFloats(w.channelsOut, w.depth));
   }
 
+  /** Validates an SGEMM once; `run(lhs, out)` then checks lengths only. */
+  bindSgemm(
+    w: PackedF32,
+    options: Clamp & FloatCallOptions & { rows: number; bias?: Float32Array },
+  ): BoundFloatOp {
+    this.#checkPacked(w, "w");
+    const rows = checkInt("rows", options.rows, 0);
+    const n = w.channelsOut, data = w.data;
+    const bias = padBias(options.bias, n);
+    const p: Encoded<"SgemmParams"> = {
+      values: { rows, channels_out: n, depth: w.depth, ...clampOf(options), ...this.#call(options) },
+    };
+    const impl = this.#impl;
+    return {
+      outputLength: rows * n,
+      workspaceFloats: 0,
+      run(lhs, out) {
+        checkArray("lhs", lhs, Float32Array, rows * w.depth);
+        checkArray("out", out, Float32Array, rows * n);
+        if (rows > 0) impl.sgemm(p, lhs, data, bias, out);
+      },
+    };
+  }
+
   /** `out[r, c] = clamp(Σ_k lhs[r, k]·w[c, k] + bias[c])` for lhs rows of `w.depth` values. */
   sgemm(
     lhs: Float32Array,
@@ -286,21 +327,9 @@ export class FloatKernels {
     this.#checkPacked(w, "w");
     if (!(lhs instanceof Float32Array)) throw new TypeError("lhs must be a Float32Array");
     if (lhs.length % w.depth !== 0) throw new RangeError(`lhs length ${lhs.length} is not a multiple of ${w.depth}`);
-    const rows = checkInt("rows", lhs.length / w.depth, 0);
-    const n = w.channelsOut;
-    const out = options.out === undefined
-      ? new Float32Array(rows * n)
-      : checkArray("out", options.out, Float32Array, rows * n);
-    const bias = padBias(options.bias, n);
-    if (rows > 0) {
-      this.#impl.sgemm(
-        { rows, channels_out: n, depth: w.depth, ...clampOf(options), ...this.#call(options) },
-        lhs,
-        w.data,
-        bias,
-        out,
-      );
-    }
+    const bound = this.bindSgemm(w, { ...options, rows: lhs.length / w.depth });
+    const out = options.out ?? new Float32Array(bound.outputLength);
+    bound.run(lhs, out);
     return out;
   }
 
@@ -309,6 +338,44 @@ export class FloatKernels {
     const g = planWindow(geometry);
     const p = { ...g, channels_in: g.channels, channels_out: 1, clamp_min: 0, clamp_max: 0, ukernel: -1, threads: 1 };
     return ref.isDirect(p) ? 0 : g.batch * g.out_h * g.out_w * g.kernel_h * g.kernel_w * g.channels;
+  }
+
+  /** Validates a float convolution once (see {@link conv2d}). */
+  bindConv2d(
+    filter: PackedF32,
+    options: WindowGeometry & Clamp & FloatCallOptions & { bias?: Float32Array },
+  ): BoundFloatOp {
+    const g = planWindow(options);
+    this.#checkPacked(filter, "filter");
+    const depth = g.kernel_h * g.kernel_w * g.channels;
+    if (filter.depth !== depth) {
+      throw new RangeError(`filter depth ${filter.depth} must be kernelH·kernelW·channels = ${depth}`);
+    }
+    const pixels = g.batch * g.out_h * g.out_w;
+    if (pixels * depth > 2 ** 31 - 1) {
+      throw new RangeError(`im2col of ${pixels}×${depth} floats is too large; split the batch`);
+    }
+    const n = filter.channelsOut, data = filter.data;
+    const inputLength = g.batch * g.in_h * g.in_w * g.channels;
+    const workspaceFloats = this.conv2dWorkspaceFloats(options);
+    const bias = padBias(options.bias, n);
+    const { channels, ...geo } = g;
+    const p: Encoded<"Conv2dF32Params"> = {
+      values: { ...geo, channels_in: channels, channels_out: n, ...clampOf(options), ...this.#call(options) },
+    };
+    const impl = this.#impl;
+    return {
+      outputLength: pixels * n,
+      workspaceFloats,
+      run(input, out, workspace) {
+        checkArray("input", input, Float32Array, inputLength);
+        checkArray("out", out, Float32Array, pixels * n);
+        if (!(workspace instanceof Float32Array) || workspace.length < Math.max(1, workspaceFloats)) {
+          throw new RangeError(`workspace must be a Float32Array of at least ${Math.max(1, workspaceFloats)} floats`);
+        }
+        if (pixels > 0) impl.conv2d(p, input, data, bias, workspace, out);
+      },
+    };
   }
 
   /** Float 2-D convolution, NHWC input, filter packed from OHWI [Cout, KH·KW·Cin], zero padding. */
@@ -321,38 +388,45 @@ export class FloatKernels {
       workspace?: Float32Array;
     },
   ): Float32Array {
-    const g = planWindow(options);
-    this.#checkPacked(filter, "filter");
-    const depth = g.kernel_h * g.kernel_w * g.channels;
-    if (filter.depth !== depth) {
-      throw new RangeError(`filter depth ${filter.depth} must be kernelH·kernelW·channels = ${depth}`);
-    }
-    checkArray("input", input, Float32Array, g.batch * g.in_h * g.in_w * g.channels);
-    const pixels = g.batch * g.out_h * g.out_w;
-    if (pixels * depth > 2 ** 31 - 1) {
-      throw new RangeError(`im2col of ${pixels}×${depth} floats is too large; split the batch`);
-    }
-    const n = filter.channelsOut;
-    const out = options.out === undefined
-      ? new Float32Array(pixels * n)
-      : checkArray("out", options.out, Float32Array, pixels * n);
-    const need = Math.max(1, this.conv2dWorkspaceFloats(options));
-    const workspace = options.workspace ?? new Float32Array(need);
-    if (!(workspace instanceof Float32Array) || workspace.length < need) {
-      throw new RangeError(`workspace must be a Float32Array of at least ${need} floats`);
-    }
-    const { channels, ...geo } = g;
-    if (pixels > 0) {
-      this.#impl.conv2d(
-        { ...geo, channels_in: channels, channels_out: n, ...clampOf(options), ...this.#call(options) },
-        input,
-        filter.data,
-        padBias(options.bias, n),
-        workspace,
-        out,
-      );
-    }
+    const bound = this.bindConv2d(filter, options);
+    const out = options.out ?? new Float32Array(bound.outputLength);
+    bound.run(input, out, options.workspace ?? new Float32Array(Math.max(1, bound.workspaceFloats)));
     return out;
+  }
+
+  /** Validates a depthwise convolution once (see {@link depthwise}). */
+  bindDepthwise(
+    filter: Float32Array,
+    options: WindowGeometry & Clamp & { multiplier?: number; bias?: Float32Array; threads?: number },
+  ): BoundFloatOp {
+    const g = planWindow(options);
+    const mult = checkInt("multiplier", options.multiplier ?? 1, 1, 4096);
+    const cout = g.channels * mult;
+    checkArray("filter", filter, Float32Array, g.kernel_h * g.kernel_w * cout);
+    const bias = options.bias === undefined
+      ? new Float32Array(cout)
+      : checkArray("bias", options.bias, Float32Array, cout);
+    const size = g.batch * g.out_h * g.out_w * cout, inputLength = g.batch * g.in_h * g.in_w * g.channels;
+    const { channels, ...geo } = g;
+    const p: Encoded<"DepthwiseF32Params"> = {
+      values: {
+        ...geo,
+        channels_in: channels,
+        multiplier: mult,
+        ...clampOf(options),
+        threads: this.#call(options).threads,
+      },
+    };
+    const impl = this.#impl;
+    return {
+      outputLength: size,
+      workspaceFloats: 0,
+      run(input, out) {
+        checkArray("input", input, Float32Array, inputLength);
+        checkArray("out", out, Float32Array, size);
+        if (size > 0) impl.depthwise(p, input, filter, bias, out);
+      },
+    };
   }
 
   /** Depthwise convolution; filter [KH, KW, Cin·multiplier] (TFLite [1, KH, KW, C]), zero padding. */
@@ -366,27 +440,49 @@ export class FloatKernels {
       threads?: number;
     },
   ): Float32Array {
-    const g = planWindow(options);
-    const mult = checkInt("multiplier", options.multiplier ?? 1, 1, 4096);
-    const cout = g.channels * mult;
-    checkArray("input", input, Float32Array, g.batch * g.in_h * g.in_w * g.channels);
-    checkArray("filter", filter, Float32Array, g.kernel_h * g.kernel_w * cout);
-    const bias = options.bias === undefined
-      ? new Float32Array(cout)
-      : checkArray("bias", options.bias, Float32Array, cout);
-    const size = g.batch * g.out_h * g.out_w * cout;
-    const out = options.out === undefined ? new Float32Array(size) : checkArray("out", options.out, Float32Array, size);
-    const { channels, ...geo } = g;
-    if (size > 0) {
-      this.#impl.depthwise(
-        { ...geo, channels_in: channels, multiplier: mult, ...clampOf(options), threads: this.#call(options).threads },
-        input,
-        filter,
-        bias,
-        out,
-      );
-    }
+    const bound = this.bindDepthwise(filter, options);
+    const out = options.out ?? new Float32Array(bound.outputLength);
+    bound.run(input, out);
     return out;
+  }
+
+  /** Validates a pooling once (see {@link pool2d}). */
+  bindPool2d(options: WindowGeometry & Clamp & { kind: "max" | "avg"; threads?: number }): BoundFloatOp {
+    if (options.kind !== "max" && options.kind !== "avg") throw new TypeError(`kind must be "max" or "avg"`);
+    if (options.dilations !== undefined && (options.dilations[0] !== 1 || options.dilations[1] !== 1)) {
+      throw new RangeError("pooling takes no dilation");
+    }
+    const g = planWindow(options);
+    const size = g.batch * g.out_h * g.out_w * g.channels, inputLength = g.batch * g.in_h * g.in_w * g.channels;
+    const p: Encoded<"Pool2dF32Params"> = {
+      values: {
+        batch: g.batch,
+        in_h: g.in_h,
+        in_w: g.in_w,
+        channels: g.channels,
+        filter_h: g.kernel_h,
+        filter_w: g.kernel_w,
+        stride_h: g.stride_h,
+        stride_w: g.stride_w,
+        pad_top: g.pad_top,
+        pad_left: g.pad_left,
+        out_h: g.out_h,
+        out_w: g.out_w,
+        kind: options.kind === "max" ? 0 : 1,
+        ...clampOf(options),
+        threads: this.#call(options).threads,
+      },
+    };
+    const impl = this.#impl;
+    return {
+      outputLength: size,
+      workspaceFloats: 0,
+      run(input, out) {
+        checkArray("input", input, Float32Array, inputLength);
+        checkArray("out", out, Float32Array, size);
+        if (size > 0) impl.pool2d(p, input, out);
+      },
+    };
   }
 
   /** Max or average pooling (average over in-bounds taps, as TFLite). */
@@ -394,38 +490,29 @@ export class FloatKernels {
     input: Float32Array,
     options: WindowGeometry & Clamp & { kind: "max" | "avg"; out?: Float32Array; threads?: number },
   ): Float32Array {
-    if (options.kind !== "max" && options.kind !== "avg") throw new TypeError(`kind must be "max" or "avg"`);
-    if (options.dilations !== undefined && (options.dilations[0] !== 1 || options.dilations[1] !== 1)) {
-      throw new RangeError("pooling takes no dilation");
-    }
-    const g = planWindow(options);
-    checkArray("input", input, Float32Array, g.batch * g.in_h * g.in_w * g.channels);
-    const size = g.batch * g.out_h * g.out_w * g.channels;
-    const out = options.out === undefined ? new Float32Array(size) : checkArray("out", options.out, Float32Array, size);
-    if (size > 0) {
-      this.#impl.pool2d(
-        {
-          batch: g.batch,
-          in_h: g.in_h,
-          in_w: g.in_w,
-          channels: g.channels,
-          filter_h: g.kernel_h,
-          filter_w: g.kernel_w,
-          stride_h: g.stride_h,
-          stride_w: g.stride_w,
-          pad_top: g.pad_top,
-          pad_left: g.pad_left,
-          out_h: g.out_h,
-          out_w: g.out_w,
-          kind: options.kind === "max" ? 0 : 1,
-          ...clampOf(options),
-          threads: this.#call(options).threads,
-        },
-        input,
-        out,
-      );
-    }
+    const bound = this.bindPool2d(options);
+    const out = options.out ?? new Float32Array(bound.outputLength);
+    bound.run(input, out);
     return out;
+  }
+
+  /** Validates an elementwise op over `count` values once: `run(a, out, b)` computes `out = clamp(a op b)`. */
+  bindElementwise(count: number, op: "add" | "sub" | "mul", options: Clamp = {}): {
+    run(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  } {
+    const code = ["add", "sub", "mul"].indexOf(op);
+    if (code < 0) throw new TypeError(`op must be "add", "sub" or "mul", got ${JSON.stringify(op)}`);
+    checkInt("count", count, 0);
+    const p: Encoded<"ElementwiseF32Params"> = { values: { count, op: code, ...clampOf(options) } };
+    const impl = this.#impl;
+    return {
+      run(a, b, out) {
+        checkArray("a", a, Float32Array, count);
+        checkArray("b", b, Float32Array, count);
+        checkArray("out", out, Float32Array, count);
+        if (count > 0) impl.elementwise(p, a, b, out);
+      },
+    };
   }
 
   /** `out = clamp(a op b)` elementwise over arrays of equal length. */
@@ -435,14 +522,10 @@ export class FloatKernels {
     op: "add" | "sub" | "mul",
     options: Clamp & { out?: Float32Array } = {},
   ) {
-    const code = ["add", "sub", "mul"].indexOf(op);
-    if (code < 0) throw new TypeError(`op must be "add", "sub" or "mul", got ${JSON.stringify(op)}`);
     if (!(a instanceof Float32Array)) throw new TypeError("a must be a Float32Array");
-    checkArray("b", b, Float32Array, a.length);
-    const out = options.out === undefined
-      ? new Float32Array(a.length)
-      : checkArray("out", options.out, Float32Array, a.length);
-    if (a.length > 0) this.#impl.elementwise({ count: a.length, op: code, ...clampOf(options) }, a, b, out);
+    const bound = this.bindElementwise(a.length, op, options);
+    const out = options.out ?? new Float32Array(a.length);
+    bound.run(a, b, out);
     return out;
   }
 }

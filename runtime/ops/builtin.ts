@@ -69,21 +69,19 @@ const conv2d: OpKernel = {
         dilations: [dh, dw] as const,
         padding,
       };
-      const workspace = ctx.float.conv2dWorkspaceFloats(geometry);
-      const b = padBias(bias ?? undefined, cout);
+      const bound = ctx.float.bindConv2d(packed, {
+        ...geometry,
+        bias: padBias(bias ?? undefined, cout),
+        clampMin: lo,
+        clampMax: hi,
+        threads: ctx.threads,
+      });
+      const workspace = Math.max(1, bound.workspaceFloats);
       return {
         outputShapes: [[n, ay.out, ax.out, cout]],
-        scratchBytes: 4 * Math.max(1, workspace),
+        scratchBytes: 4 * workspace,
         run: ({ inputs, outputs, scratch }) => {
-          ctx.float.conv2d(inputs[0] as Float32Array, packed, {
-            ...geometry,
-            bias: b,
-            clampMin: lo,
-            clampMax: hi,
-            out: outputs[0] as Float32Array,
-            workspace: new Float32Array(scratch, 0, Math.max(1, workspace)),
-            threads: ctx.threads,
-          });
+          bound.run(inputs[0] as Float32Array, outputs[0] as Float32Array, new Float32Array(scratch, 0, workspace));
         },
       };
     }
@@ -168,19 +166,17 @@ const depthwiseConv2d: OpKernel = {
       dilations: [dh, dw] as const,
       padding,
     };
+    const bound = ctx.float.bindDepthwise(w, {
+      ...geometry,
+      multiplier: mult,
+      bias,
+      clampMin: lo,
+      clampMax: hi,
+      threads: ctx.threads,
+    });
     return {
       outputShapes: [[n, ay.out, ax.out, cout]],
-      run: ({ inputs, outputs }) => {
-        ctx.float.depthwise(inputs[0] as Float32Array, w, {
-          ...geometry,
-          multiplier: mult,
-          bias,
-          clampMin: lo,
-          clampMax: hi,
-          out: outputs[0] as Float32Array,
-          threads: ctx.threads,
-        });
-      },
+      run: ({ inputs, outputs }) => bound.run(inputs[0] as Float32Array, outputs[0] as Float32Array),
     };
   },
 };
@@ -267,19 +263,16 @@ const fullyConnected: OpKernel = {
     const bias = optionalBias(ctx, 2, cout);
     const [lo, hi] = activationRange(ctx, o.fused_activation_function);
     const outShape = o.keep_num_dims ? [...x.shape.slice(0, -1), cout] : [rows, cout];
-    const packed = ctx.float.packRhs(w, cout);
-    const b = padBias(bias ?? undefined, cout);
+    const bound = ctx.float.bindSgemm(ctx.float.packRhs(w, cout), {
+      rows,
+      bias: padBias(bias ?? undefined, cout),
+      clampMin: lo,
+      clampMax: hi,
+      threads: ctx.threads,
+    });
     return {
       outputShapes: [outShape],
-      run: ({ inputs, outputs }) => {
-        ctx.float.sgemm(inputs[0] as Float32Array, packed, {
-          bias: b,
-          clampMin: lo,
-          clampMax: hi,
-          out: outputs[0] as Float32Array,
-          threads: ctx.threads,
-        });
-      },
+      run: ({ inputs, outputs }) => bound.run(inputs[0] as Float32Array, outputs[0] as Float32Array),
     };
   },
 };
@@ -306,18 +299,10 @@ function pool(kind: "max" | "avg"): OpKernel {
         strides: [sh, sw] as const,
         padding,
       };
+      const bound = ctx.float.bindPool2d({ ...geometry, kind, clampMin: lo, clampMax: hi, threads: ctx.threads });
       return {
         outputShapes: [[n, ay.out, ax.out, c]],
-        run: ({ inputs, outputs }) => {
-          ctx.float.pool2d(inputs[0] as Float32Array, {
-            ...geometry,
-            kind,
-            clampMin: lo,
-            clampMax: hi,
-            out: outputs[0] as Float32Array,
-            threads: ctx.threads,
-          });
-        },
+        run: ({ inputs, outputs }) => bound.run(inputs[0] as Float32Array, outputs[0] as Float32Array),
       };
     },
   };
@@ -417,12 +402,13 @@ function binary(op: "add" | "sub" | "mul", fn: (a: number, b: number) => number)
       const sa = broadcastStrides(ctx, a.shape, outShape), sb = broadcastStrides(ctx, b.shape, outShape);
       const [lo, hi] = activationRange(ctx, ctx.options?.fused_activation_function);
       const same = product(a.shape) === product(outShape) && product(b.shape) === product(outShape);
+      const bound = same ? ctx.float.bindElementwise(product(outShape), op, { clampMin: lo, clampMax: hi }) : null;
       return {
         outputShapes: [outShape],
         run: ({ inputs, outputs }) => {
           const x = inputs[0] as Float32Array, y = inputs[1] as Float32Array, dst = outputs[0] as Float32Array;
-          if (same) {
-            ctx.float.elementwise(x, y, op, { clampMin: lo, clampMax: hi, out: dst });
+          if (bound !== null) {
+            bound.run(x, y, dst);
             return;
           }
           const idx = new Array<number>(rank).fill(0);

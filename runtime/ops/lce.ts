@@ -8,7 +8,7 @@
 import { TensorType } from "../../tflite/schema.ts";
 import { bconv2dWorkspaceWords, type ConvGeometry, type PackedRhs, planConv } from "../binary_kernels.ts";
 import { wordsFor } from "../reference_kernels.ts";
-import type { OpContext, OpKernel, PreparedOp, TensorData } from "./_types.ts";
+import type { OpContext, OpKernel, TensorData } from "./_types.ts";
 import { arity, constant, convAxis, input, output, paddingOf, shapeText } from "./_util.ts";
 
 const INT32_MIN = -2147483648;
@@ -283,19 +283,18 @@ export const lceBconv2d: OpKernel = {
         }
       });
       const imagePixels = ay.out * ax.out;
+      const fastSameZero = ctx.kernels.bindBconv2dF32(packed[0], {
+        ...geometry,
+        ...call,
+        multiplier: multiplier!,
+        bias: bias!,
+      });
       return {
         outputShapes: [outShape],
         scratchBytes: 4 * Math.max(1, workspaceWords),
         run: ({ inputs, outputs, scratch }) => {
           const out = outputs[0] as Float32Array;
-          ctx.kernels.bconv2dF32(asWords(inputs[0]!), packed[0], {
-            ...geometry,
-            ...call,
-            multiplier: multiplier!,
-            bias: bias!,
-            out,
-            workspace: new Uint32Array(scratch, 0, Math.max(1, workspaceWords)),
-          });
+          fastSameZero.run(asWords(inputs[0]!), out, new Uint32Array(scratch, 0, Math.max(1, workspaceWords)));
           for (let n = 0; n < batch; n++) {
             for (let j = 0; j < border.length; j++) {
               const at = (n * imagePixels + border[j]) * cout;
@@ -307,37 +306,34 @@ export const lceBconv2d: OpKernel = {
     }
 
     if (groups === 1 && !sameZero) {
-      const prepared: PreparedOp = {
+      const words = Math.max(1, workspaceWords);
+      if (threshold !== null) {
+        const bound = ctx.kernels.bindBconv2dB32(packed[0], { ...geometry, ...call, threshold });
+        return {
+          outputShapes: [outShape],
+          scratchBytes: 4 * words,
+          run: ({ inputs, outputs, scratch }) =>
+            bound.run(asWords(inputs[0]!), asWords(outputs[0]), new Uint32Array(scratch, 0, words)),
+        };
+      }
+      const bound = ctx.kernels.bindBconv2dF32(packed[0], {
+        ...geometry,
+        ...call,
+        multiplier: multiplier!,
+        bias: bias!,
+        clampMin,
+        clampMax,
+      });
+      return {
         outputShapes: [outShape],
-        scratchBytes: 4 * Math.max(1, workspaceWords),
-        run: ({ inputs, outputs, scratch }) => {
-          const workspace = new Uint32Array(scratch, 0, Math.max(1, workspaceWords));
-          if (threshold !== null) {
-            ctx.kernels.bconv2dB32(asWords(inputs[0]!), packed[0], {
-              ...geometry,
-              ...call,
-              threshold,
-              out: asWords(outputs[0]),
-              workspace,
-            });
-          } else {
-            ctx.kernels.bconv2dF32(asWords(inputs[0]!), packed[0], {
-              ...geometry,
-              ...call,
-              multiplier: multiplier!,
-              bias: bias!,
-              clampMin,
-              clampMax,
-              out: outputs[0] as Float32Array,
-              workspace,
-            });
-          }
-        },
+        scratchBytes: 4 * words,
+        run: ({ inputs, outputs, scratch }) =>
+          bound.run(asWords(inputs[0]!), outputs[0] as Float32Array, new Uint32Array(scratch, 0, words)),
       };
-      return prepared;
     }
 
     // General path (groups, or same-zero with bitpacked output or an activation).
+    const rawConv = packed.map((f) => ctx.kernels.bindBconv2dF32(f, { ...geometry, ...call }));
     const depthBits = taps * groupChannels;
     const inPixels = batch * inH * inW;
     const groupInputWords = groups === 1 ? 0 : inPixels * groupWords;
@@ -364,7 +360,7 @@ export const lceBconv2d: OpKernel = {
             }
             lhs = groupInput;
           }
-          ctx.kernels.bconv2dF32(lhs, packed[g], { ...geometry, ...call, out: raw, workspace });
+          rawConv[g].run(lhs, raw, workspace);
           let p = 0;
           for (let n = 0; n < batch; n++) {
             for (let oy = 0; oy < ay.out; oy++) {
