@@ -8,7 +8,7 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct or a signature.
-pub const version: i32 = 3;
+pub const version: i32 = 4;
 
 /// Every export returns one of these. Arguments are validated in TypeScript
 /// first; these codes are the second line of defence and are never expected.
@@ -24,6 +24,8 @@ pub const Status = enum(i32) {
 pub const BitpackParams = extern struct {
     rows: i32,
     channels: i32,
+    /// Row chunks run on this many threads (1..64).
+    threads: i32,
 };
 
 /// Bitpacked NHWC input u32 [batch, in_h, in_w, in_words] ->
@@ -212,6 +214,7 @@ pub const ElementwiseF32Params = extern struct {
     op: i32,
     clamp_min: f32,
     clamp_max: f32,
+    threads: i32,
 };
 
 /// A parameter of an exported function, for the TS generator.
@@ -366,7 +369,7 @@ fn fnvInt(h: u32, v: usize) u32 {
 
 comptime {
     // Layouts the TS encoder relies on: all fields are 4 bytes, no padding.
-    std.debug.assert(@sizeOf(BitpackParams) == 8);
+    std.debug.assert(@sizeOf(BitpackParams) == 12);
     std.debug.assert(@sizeOf(Im2colParams) == 14 * 4);
     std.debug.assert(@sizeOf(BgemmParams) == 8 * 4);
     std.debug.assert(@sizeOf(Bconv2dParams) == 19 * 4);

@@ -65,8 +65,9 @@ pub export fn onebit_peak_loop(params: *const abi.PeakParams, sink: [*]u32) call
 }
 
 pub export fn onebit_bitpack_f32_b32(params: *const abi.BitpackParams, input: [*]const f32, output: [*]u32) callconv(.c) i32 {
-    if (params.rows < 0 or params.channels <= 0) return status(.invalid_argument);
-    bitpack.pack(@intCast(params.rows), @intCast(params.channels), input, output);
+    if (params.rows < 0 or params.channels <= 0 or params.threads < 1 or params.threads > pool.max_threads)
+        return status(.invalid_argument);
+    bitpack.packThreaded(@intCast(params.rows), @intCast(params.channels), input, output, @intCast(params.threads));
     return status(.ok);
 }
 

@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
-export const ABI_VERSION = 3;
-export const ABI_HASH = 0xa847b022;
+export const ABI_VERSION = 4;
+export const ABI_HASH = 0xe52cc89f;
 
 /** Deno.dlopen symbol table of libonebit. */
 export const symbols = {
@@ -54,10 +54,11 @@ export const parameters = {
 /** Byte layout of every extern struct. */
 export const structs = {
   BitpackParams: {
-    size: 8,
+    size: 12,
     fields: {
       rows: { offset: 0, type: "i32", count: 1 },
       channels: { offset: 4, type: "i32", count: 1 },
+      threads: { offset: 8, type: "i32", count: 1 },
     },
   },
   Im2colParams: {
@@ -229,12 +230,13 @@ export const structs = {
     },
   },
   ElementwiseF32Params: {
-    size: 16,
+    size: 20,
     fields: {
       count: { offset: 0, type: "i32", count: 1 },
       op: { offset: 4, type: "i32", count: 1 },
       clamp_min: { offset: 8, type: "f32", count: 1 },
       clamp_max: { offset: 12, type: "f32", count: 1 },
+      threads: { offset: 16, type: "i32", count: 1 },
     },
   },
 } as const;

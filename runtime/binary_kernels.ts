@@ -460,7 +460,7 @@ export class BinaryKernels {
    * channel axis: bit 1 for x < 0 (+0, -0 and NaN give +1), LSB first,
    * padding bits 0. Returns rows × ceil(channels/32) words.
    */
-  bitpack(input: Float32Array, channels: number, options: { out?: Uint32Array } = {}): Uint32Array {
+  bitpack(input: Float32Array, channels: number, options: { out?: Uint32Array; threads?: number } = {}): Uint32Array {
     checkInt("channels", channels, 1);
     if (!(input instanceof Float32Array)) throw new TypeError("input must be a Float32Array");
     if (input.length % channels !== 0) {
@@ -469,7 +469,7 @@ export class BinaryKernels {
     const rows = input.length / channels;
     const words = rows * wordsFor(channels);
     const out = options.out === undefined ? new Uint32Array(words) : checkArray("out", options.out, Uint32Array, words);
-    if (rows > 0) this.#impl.bitpack({ rows, channels }, input, out);
+    if (rows > 0) this.#impl.bitpack({ rows, channels, threads: this.#call(options).threads }, input, out);
     return out;
   }
 

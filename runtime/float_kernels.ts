@@ -497,13 +497,15 @@ export class FloatKernels {
   }
 
   /** Validates an elementwise op over `count` values once: `run(a, out, b)` computes `out = clamp(a op b)`. */
-  bindElementwise(count: number, op: "add" | "sub" | "mul", options: Clamp = {}): {
+  bindElementwise(count: number, op: "add" | "sub" | "mul", options: Clamp & { threads?: number } = {}): {
     run(a: Float32Array, b: Float32Array, out: Float32Array): void;
   } {
     const code = ["add", "sub", "mul"].indexOf(op);
     if (code < 0) throw new TypeError(`op must be "add", "sub" or "mul", got ${JSON.stringify(op)}`);
     checkInt("count", count, 0);
-    const p: Encoded<"ElementwiseF32Params"> = { values: { count, op: code, ...clampOf(options) } };
+    const p: Encoded<"ElementwiseF32Params"> = {
+      values: { count, op: code, ...clampOf(options), threads: this.#call(options).threads },
+    };
     const impl = this.#impl;
     return {
       run(a, b, out) {
@@ -520,7 +522,7 @@ export class FloatKernels {
     a: Float32Array,
     b: Float32Array,
     op: "add" | "sub" | "mul",
-    options: Clamp & { out?: Float32Array } = {},
+    options: Clamp & { out?: Float32Array; threads?: number } = {},
   ) {
     if (!(a instanceof Float32Array)) throw new TypeError("a must be a Float32Array");
     const bound = this.bindElementwise(a.length, op, options);

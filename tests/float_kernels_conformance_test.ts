@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { FloatKernels, planWindow, type WindowGeometry } from "../runtime/float_kernels.ts";
+import { BinaryKernels } from "../runtime/binary_kernels.ts";
 
 const quick = Deno.env.get("ONEBIT_QUICK") === "1";
 const reference = FloatKernels.reference();
@@ -208,4 +209,20 @@ Deno.test("float kernels validate before FFI", () => {
   );
   assert.throws(() => k.elementwise(new Float32Array(3), new Float32Array(4), "add"), RangeError);
   assert.throws(() => k.elementwise(new Float32Array(3), new Float32Array(3), "div" as "add"), TypeError);
+});
+
+Deno.test("threaded elementwise and bitpack (past their one-thread cut-offs) equal the reference", () => {
+  const n = 200_003;
+  const a = rand(n, 11), b = rand(n, 12);
+  for (const op of ["add", "mul"] as const) {
+    const want = reference.elementwise(a, b, op, { clampMin: -0.5 });
+    for (const { label, k } of backends) {
+      assert.deepEqual(k.elementwise(a, b, op, { clampMin: -0.5, threads: 2 }), want, `${op} on ${label}`);
+    }
+  }
+  const x = rand(8192 * 65, 13);
+  x[7] = 0;
+  x[8] = -0;
+  const packedRef = BinaryKernels.reference().bitpack(x, 65);
+  if (native) assert.deepEqual(BinaryKernels.native().bitpack(x, 65, { threads: 2 }), packedRef);
 });

@@ -402,7 +402,9 @@ function binary(op: "add" | "sub" | "mul", fn: (a: number, b: number) => number)
       const sa = broadcastStrides(ctx, a.shape, outShape), sb = broadcastStrides(ctx, b.shape, outShape);
       const [lo, hi] = activationRange(ctx, ctx.options?.fused_activation_function);
       const same = product(a.shape) === product(outShape) && product(b.shape) === product(outShape);
-      const bound = same ? ctx.float.bindElementwise(product(outShape), op, { clampMin: lo, clampMax: hi }) : null;
+      const bound = same
+        ? ctx.float.bindElementwise(product(outShape), op, { clampMin: lo, clampMax: hi, threads: ctx.threads })
+        : null;
       return {
         outputShapes: [outShape],
         run: ({ inputs, outputs }) => {

@@ -57,7 +57,7 @@ export const lceQuantize: OpKernel = {
       return {
         outputShapes: [outShape],
         run: ({ inputs, outputs }) => {
-          ctx.kernels.bitpack(inputs[0] as Float32Array, channels, { out: asWords(outputs[0]) });
+          ctx.kernels.bitpack(inputs[0] as Float32Array, channels, { out: asWords(outputs[0]), threads: ctx.threads });
         },
       };
     }
