@@ -234,7 +234,11 @@ export class Interpreter {
   /** Bytes of the activation arena and of the shared scratch buffer. */
   readonly arenaBytes: number;
   readonly scratchBytes: number;
-  /** Bytes of constant data kept (weights, packed for the kernels where they run binary). */
+  /**
+   * Bytes of constant data kept: packed weights and padded per-channel arrays
+   * the ops own, plus the file's constants some op still reads at run time
+   * (constants that every consumer packed are dropped after loading).
+   */
   readonly constantBytes: number;
   readonly kernels: BinaryKernels;
   readonly floatKernels: FloatKernels;
@@ -276,6 +280,7 @@ export class Interpreter {
     validateGraph(model);
     const g = model.subgraphs[0];
     const constantViews = new Map<number, TensorData>();
+    const freed = new Set<number>();
     let constantBytes = 0;
     const info: TensorInfo[] = g.tensors.map((t, i) => {
       const data = model.buffers[t.buffer];
@@ -359,10 +364,30 @@ export class Interpreter {
       scratchBytes = Math.max(scratchBytes, p.scratchBytes ?? 0);
       prepared.push(p);
     });
+    // Constants every consumer packed at prepare are not kept (the packed copies are).
+    const stillNeeded = new Set<number>();
+    let ownedBytes = 0;
+    g.operators.forEach((op, k) => {
+      const packed = new Set(prepared[k].packedInputs ?? []);
+      op.inputs.forEach((t, j) => {
+        if (t >= 0 && constantViews.has(t) && !packed.has(j)) stillNeeded.add(t);
+      });
+      ownedBytes += prepared[k].ownedBytes ?? 0;
+    });
+    for (const t of g.outputs) stillNeeded.add(t);
+    for (const [t, v] of [...constantViews]) {
+      if (!stillNeeded.has(t)) {
+        constantViews.delete(t);
+        constantBytes -= v.byteLength;
+        freed.add(t);
+      }
+    }
     const end = g.operators.length;
     for (const t of g.outputs) last[t] = end;
 
-    const arenaTensors = g.tensors.map((_, i) => i).filter((i) => !constantViews.has(i) && first[i] >= 0);
+    const arenaTensors = g.tensors.map((_, i) => i).filter((i) =>
+      !constantViews.has(i) && !freed.has(i) && first[i] >= 0
+    );
     const plan = planArena(arenaTensors.map((i) => ({
       bytes: product(g.tensors[i].shape) * tensorTypeSize(g.tensors[i].type)!,
       first: first[i],
@@ -396,7 +421,7 @@ export class Interpreter {
     this.outputs = g.outputs.map(spec);
     this.arenaBytes = plan.size;
     this.scratchBytes = scratchBytes;
-    this.constantBytes = constantBytes;
+    this.constantBytes = constantBytes + ownedBytes;
     this.#times = options.profile ? new Float64Array(g.operators.length) : null;
   }
 

@@ -161,3 +161,12 @@ Deno.test("profile: one entry per op, times accumulate", () => {
   assert(p.every((o) => o.total_ms >= 0 && o.invocations === 1));
   assert.throws(() => Interpreter.fromBytes(writeModel(chain())).profile(), /profile: true/);
 });
+
+Deno.test("constants that every consumer packed are not kept twice", () => {
+  const bytes = Deno.readFileSync(new URL("bconv_chain.tflite", fixtures));
+  const fileConstants = readModel(bytes).buffers.reduce((n, b) => n + b.length, 0);
+  const it = Interpreter.fromBytes(bytes);
+  // Packed filters equal the file's words; per-channel arrays are padded to blocks of 32.
+  assert(it.constantBytes < 1.5 * fileConstants, `kept ${it.constantBytes} bytes of ${fileConstants}`);
+  assert(it.constantBytes >= fileConstants * 0.9, `kept ${it.constantBytes} bytes of ${fileConstants}`);
+});

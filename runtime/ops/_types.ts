@@ -58,6 +58,14 @@ export interface PreparedOp {
   outputShapes: number[][];
   /** Scratch bytes needed while running. */
   scratchBytes?: number;
+  /**
+   * Inputs (by position) whose constant data the op copied or packed at
+   * prepare and never reads at run time: the interpreter frees them when no
+   * other op needs them.
+   */
+  packedInputs?: number[];
+  /** Bytes the op keeps of its own (packed weights, padded per-channel arrays). */
+  ownedBytes?: number;
   run(io: OpIO): void;
 }
 

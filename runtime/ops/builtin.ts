@@ -80,6 +80,8 @@ const conv2d: OpKernel = {
       return {
         outputShapes: [[n, ay.out, ax.out, cout]],
         scratchBytes: 4 * workspace,
+        packedInputs: [1, 2],
+        ownedBytes: packed.data.byteLength + 4 * Math.ceil(cout / 32) * 32,
         run: ({ inputs, outputs, scratch }) => {
           bound.run(inputs[0] as Float32Array, outputs[0] as Float32Array, new Float32Array(scratch, 0, workspace));
         },
@@ -263,7 +265,8 @@ const fullyConnected: OpKernel = {
     const bias = optionalBias(ctx, 2, cout);
     const [lo, hi] = activationRange(ctx, o.fused_activation_function);
     const outShape = o.keep_num_dims ? [...x.shape.slice(0, -1), cout] : [rows, cout];
-    const bound = ctx.float.bindSgemm(ctx.float.packRhs(w, cout), {
+    const packed = ctx.float.packRhs(w, cout);
+    const bound = ctx.float.bindSgemm(packed, {
       rows,
       bias: padBias(bias ?? undefined, cout),
       clampMin: lo,
@@ -272,6 +275,8 @@ const fullyConnected: OpKernel = {
     });
     return {
       outputShapes: [outShape],
+      packedInputs: [1, 2],
+      ownedBytes: packed.data.byteLength + 4 * Math.ceil(cout / 32) * 32,
       run: ({ inputs, outputs }) => bound.run(inputs[0] as Float32Array, outputs[0] as Float32Array),
     };
   },

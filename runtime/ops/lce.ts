@@ -223,6 +223,7 @@ export const lceBconv2d: OpKernel = {
     for (let g = 0; g < groups; g++) {
       packed.push(ctx.kernels.packRhs(filterData.subarray(g * coutG * depth, (g + 1) * coutG * depth), coutG));
     }
+    const packedBytes = packed.reduce((n, f) => n + f.data.byteLength, 0) + 3 * 4 * Math.ceil(cout / 32) * 32;
     const { in_words: _w, ...geo } = plan.params;
     const workspaceWords = bconv2dWorkspaceWords({
       ...geo,
@@ -292,6 +293,8 @@ export const lceBconv2d: OpKernel = {
       return {
         outputShapes: [outShape],
         scratchBytes: 4 * Math.max(1, workspaceWords),
+        packedInputs: [1, 2, 3, 4],
+        ownedBytes: packedBytes + fix.byteLength,
         run: ({ inputs, outputs, scratch }) => {
           const out = outputs[0] as Float32Array;
           fastSameZero.run(asWords(inputs[0]!), out, new Uint32Array(scratch, 0, Math.max(1, workspaceWords)));
@@ -312,6 +315,8 @@ export const lceBconv2d: OpKernel = {
         return {
           outputShapes: [outShape],
           scratchBytes: 4 * words,
+          packedInputs: [1, 2, 3, 4],
+          ownedBytes: packedBytes,
           run: ({ inputs, outputs, scratch }) =>
             bound.run(asWords(inputs[0]!), asWords(outputs[0]), new Uint32Array(scratch, 0, words)),
         };
@@ -327,6 +332,8 @@ export const lceBconv2d: OpKernel = {
       return {
         outputShapes: [outShape],
         scratchBytes: 4 * words,
+        packedInputs: [1, 2, 3, 4],
+        ownedBytes: packedBytes,
         run: ({ inputs, outputs, scratch }) =>
           bound.run(asWords(inputs[0]!), outputs[0] as Float32Array, new Uint32Array(scratch, 0, words)),
       };
