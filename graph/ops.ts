@@ -1,0 +1,294 @@
+/**
+ * Differentiable ops on {@link Tensor}s (forward here, backward in
+ * gradients.ts). Elementwise ops broadcast like NumPy/TF. Results take the
+ * dtype of the inputs (float64 only if every tensor input is float64).
+ * `sign` is larq's: sign(0) = +1.
+ * @module
+ */
+import { isRecording, record } from "./tape.ts";
+import { type Data, type DType, sizeOf, Tensor } from "./tensor.ts";
+import "./gradients.ts";
+
+function alloc(n: number, dtype: DType): Data {
+  return dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+}
+
+function dtypeOf(...ts: Tensor[]): DType {
+  return ts.every((t) => t.dtype === "float64") ? "float64" : "float32";
+}
+
+function out(op: string, inputs: Tensor[], data: Data, shape: readonly number[], attrs?: unknown): Tensor {
+  const t = new Tensor(data, shape);
+  if (isRecording(inputs)) record(op, inputs, t, attrs);
+  return t;
+}
+
+/**
+ * A tensor, or a number as a float64 scalar: a scalar only keeps float64
+ * results float64 and never widens float32 ones (dtypeOf needs every input
+ * float64).
+ */
+export function tensor(x: Tensor | number): Tensor {
+  return x instanceof Tensor ? x : Tensor.from(x, "float64");
+}
+
+// ---- broadcasting -------------------------------------------------------
+
+export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  const rank = Math.max(a.length, b.length);
+  const shape: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1, db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new RangeError(`shapes [${a}] and [${b}] do not broadcast`);
+    }
+    shape.push(da === 1 ? db : da);
+  }
+  return shape;
+}
+
+/** Strides of `shape` read at the positions of `target` (0 on broadcast axes). */
+function broadcastStrides(shape: readonly number[], target: readonly number[]): number[] {
+  const strides = new Array<number>(target.length).fill(0);
+  let s = 1;
+  for (let i = 1; i <= shape.length; i++) {
+    const d = shape[shape.length - i];
+    strides[target.length - i] = d === 1 ? 0 : s;
+    s *= d;
+  }
+  return strides;
+}
+
+function binary(op: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+  const shape = broadcastShape(a.shape, b.shape);
+  const n = sizeOf(shape);
+  const y = alloc(n, dtypeOf(a, b));
+  const A = a.data, B = b.data;
+  if (a.size === n && b.size === n) {
+    for (let i = 0; i < n; i++) y[i] = f(A[i], B[i]);
+  } else if (b.size === 1 && a.size === n) {
+    const v = B[0];
+    for (let i = 0; i < n; i++) y[i] = f(A[i], v);
+  } else {
+    const sa = broadcastStrides(a.shape, shape), sb = broadcastStrides(b.shape, shape);
+    const idx = new Array<number>(shape.length).fill(0);
+    let ia = 0, ib = 0;
+    for (let i = 0; i < n; i++) {
+      y[i] = f(A[ia], B[ib]);
+      for (let d = shape.length - 1; d >= 0; d--) {
+        ia += sa[d];
+        ib += sb[d];
+        if (++idx[d] < shape[d]) break;
+        ia -= sa[d] * shape[d];
+        ib -= sb[d] * shape[d];
+        idx[d] = 0;
+      }
+    }
+  }
+  return out(op, [a, b], y, shape);
+}
+
+/** Sums `x` down to `shape` (the inverse of broadcasting it), for gradients. */
+export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
+  if (x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i])) return x;
+  const y = alloc(sizeOf(shape), x.dtype);
+  const s = broadcastStrides(shape, x.shape);
+  const idx = new Array<number>(x.shape.length).fill(0);
+  let iy = 0;
+  for (let i = 0; i < x.size; i++) {
+    y[iy] += x.data[i];
+    for (let d = x.shape.length - 1; d >= 0; d--) {
+      iy += s[d];
+      if (++idx[d] < x.shape[d]) break;
+      iy -= s[d] * x.shape[d];
+      idx[d] = 0;
+    }
+  }
+  return new Tensor(y, shape);
+}
+
+export const add = (a: Tensor | number, b: Tensor | number) => binary("add", tensor(a), tensor(b), (x, y) => x + y);
+export const sub = (a: Tensor | number, b: Tensor | number) => binary("sub", tensor(a), tensor(b), (x, y) => x - y);
+export const mul = (a: Tensor | number, b: Tensor | number) => binary("mul", tensor(a), tensor(b), (x, y) => x * y);
+export const div = (a: Tensor | number, b: Tensor | number) => binary("div", tensor(a), tensor(b), (x, y) => x / y);
+export const maximum = (a: Tensor | number, b: Tensor | number) =>
+  binary("maximum", tensor(a), tensor(b), (x, y) => (x >= y ? x : y));
+export const minimum = (a: Tensor | number, b: Tensor | number) =>
+  binary("minimum", tensor(a), tensor(b), (x, y) => (x <= y ? x : y));
+/** 1 where a > b, else 0 (not differentiable). */
+export const greater = (a: Tensor | number, b: Tensor | number) =>
+  binary("greater", tensor(a), tensor(b), (x, y) => (x > y ? 1 : 0));
+/** 1 where a ≥ b, else 0 (not differentiable). */
+export const greaterEqual = (a: Tensor | number, b: Tensor | number) =>
+  binary("greaterEqual", tensor(a), tensor(b), (x, y) => (x >= y ? 1 : 0));
+
+// ---- elementwise unary ---------------------------------------------------
+
+function unary(op: string, x: Tensor, f: (v: number) => number, attrs?: unknown): Tensor {
+  const y = alloc(x.size, x.dtype);
+  for (let i = 0; i < x.size; i++) y[i] = f(x.data[i]);
+  return out(op, [x], y, x.shape, attrs);
+}
+
+export const neg = (x: Tensor) => unary("neg", x, (v) => -v);
+export const abs = (x: Tensor) => unary("abs", x, Math.abs);
+export const exp = (x: Tensor) => unary("exp", x, Math.exp);
+export const log = (x: Tensor) => unary("log", x, Math.log);
+export const sqrt = (x: Tensor) => unary("sqrt", x, Math.sqrt);
+export const square = (x: Tensor) => unary("square", x, (v) => v * v);
+export const tanh = (x: Tensor) => unary("tanh", x, Math.tanh);
+export const cosh = (x: Tensor) => unary("cosh", x, Math.cosh);
+export const sigmoid = (x: Tensor) => unary("sigmoid", x, (v) => 1 / (1 + Math.exp(-v)));
+export const relu = (x: Tensor) => unary("relu", x, (v) => (v > 0 ? v : 0));
+/** larq's sign: -1 for x < 0, +1 otherwise (also for ±0). Gradient 0. */
+export const sign = (x: Tensor) => unary("sign", x, (v) => (v < 0 ? -1 : 1));
+/** TF's sign: -1, 0 or +1. Gradient 0. */
+export const signZero = (x: Tensor) => unary("signZero", x, (v) => (v < 0 ? -1 : v > 0 ? 1 : 0));
+/** 1 for x > 0, 0 for x ≤ 0. Gradient 0. */
+export const heaviside = (x: Tensor) => unary("heaviside", x, (v) => (v > 0 ? 1 : 0));
+/** Round half to even (as TF and larq's DoReFa). Gradient 0. */
+export const roundHalfEven = (x: Tensor) =>
+  unary("roundHalfEven", x, (v) => {
+    const r = Math.round(v);
+    return Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  });
+
+/** Clip to [lo, hi]; gradient 1 on the closed interval, as tf.clip_by_value. */
+export function clipByValue(x: Tensor, lo: number, hi: number): Tensor {
+  if (!(lo <= hi)) throw new RangeError(`clipByValue: lo (${lo}) must not exceed hi (${hi})`);
+  return unary("clipByValue", x, (v) => Math.min(Math.max(v, lo), hi), { lo, hi });
+}
+
+/** cond ? a : b, elementwise (cond: non-zero = true, not differentiated). */
+export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
+  const A = tensor(a), B = tensor(b);
+  const shape = broadcastShape(broadcastShape(cond.shape, A.shape), B.shape);
+  const c = broadcastTo(cond, shape), aa = broadcastTo(A, shape), bb = broadcastTo(B, shape);
+  const y = alloc(sizeOf(shape), dtypeOf(A, B));
+  for (let i = 0; i < y.length; i++) y[i] = c.data[i] !== 0 ? aa.data[i] : bb.data[i];
+  return out("where", [cond, A, B], y, shape);
+}
+
+/** `x` repeated along broadcast axes to `shape` (not recorded: for where() and backward passes). */
+export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  if (x.size === sizeOf(shape)) return x;
+  const y = alloc(sizeOf(shape), x.dtype);
+  const s = broadcastStrides(x.shape, shape);
+  const idx = new Array<number>(shape.length).fill(0);
+  let ix = 0;
+  for (let i = 0; i < y.length; i++) {
+    y[i] = x.data[ix];
+    for (let d = shape.length - 1; d >= 0; d--) {
+      ix += s[d];
+      if (++idx[d] < shape[d]) break;
+      ix -= s[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  return new Tensor(y, shape);
+}
+
+// ---- reductions and shapes -------------------------------------------------
+
+function normAxes(x: Tensor, axes?: number | number[]): number[] {
+  const list = axes === undefined ? x.shape.map((_, i) => i) : Array.isArray(axes) ? axes : [axes];
+  return [
+    ...new Set(list.map((a) => {
+      if (!Number.isInteger(a) || a < -x.rank || a >= x.rank) {
+        throw new RangeError(`axis ${a} is out of range for rank ${x.rank}`);
+      }
+      return a < 0 ? a + x.rank : a;
+    })),
+  ];
+}
+
+/** Sum over `axes` (default: all). */
+export function sum(x: Tensor, axes?: number | number[], keepDims = false): Tensor {
+  const ax = normAxes(x, axes);
+  const kept = x.shape.map((d, i) => (ax.includes(i) ? 1 : d));
+  const reduced = sumTo(x, kept);
+  const shape = keepDims ? kept : x.shape.filter((_, i) => !ax.includes(i));
+  return out("sum", [x], reduced.data, shape, { kept });
+}
+
+/** Mean over `axes` (default: all). */
+export function mean(x: Tensor, axes?: number | number[], keepDims = false): Tensor {
+  const ax = normAxes(x, axes);
+  const count = ax.reduce((n, a) => n * x.shape[a], 1);
+  // sum / count, rounded once, as tf.reduce_mean.
+  return div(sum(x, ax, keepDims), count);
+}
+
+/** Max over `axes` (default: all); the gradient goes to every maximal element. */
+export function max(x: Tensor, axes?: number | number[], keepDims = false): Tensor {
+  const ax = normAxes(x, axes);
+  const kept = x.shape.map((d, i) => (ax.includes(i) ? 1 : d));
+  const y = alloc(sizeOf(kept), x.dtype).fill(-Infinity);
+  const s = broadcastStrides(kept, x.shape);
+  const idx = new Array<number>(x.rank).fill(0);
+  let iy = 0;
+  for (let i = 0; i < x.size; i++) {
+    if (x.data[i] > y[iy]) y[iy] = x.data[i];
+    for (let d = x.rank - 1; d >= 0; d--) {
+      iy += s[d];
+      if (++idx[d] < x.shape[d]) break;
+      iy -= s[d] * x.shape[d];
+      idx[d] = 0;
+    }
+  }
+  return out("max", [x], y, keepDims ? kept : x.shape.filter((_, i) => !ax.includes(i)), { kept });
+}
+
+/** Same data, new shape (one -1 entry is inferred). */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const known = shape.filter((d) => d !== -1);
+  if (shape.filter((d) => d === -1).length > 1) throw new RangeError("reshape: at most one -1");
+  const inferred = shape.map((d) => (d === -1 ? x.size / Math.max(1, sizeOf(known)) : d));
+  if (sizeOf(inferred) !== x.size || inferred.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new RangeError(`cannot reshape [${x.shape}] (${x.size} values) to [${shape}]`);
+  }
+  return out("reshape", [x], x.data, inferred);
+}
+
+/** 2-D matrix product, optionally transposing either side. */
+export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
+  if (a.rank !== 2 || b.rank !== 2) throw new RangeError(`matmul takes 2-D tensors, got [${a.shape}] and [${b.shape}]`);
+  const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const [k2, n] = transposeB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  if (k !== k2) throw new RangeError(`matmul: inner dimensions differ ([${a.shape}] × [${b.shape}])`);
+  const y = alloc(m * n, dtypeOf(a, b));
+  const A = a.data, B = b.data;
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      const av = transposeA ? A[p * m + i] : A[i * k + p];
+      if (av === 0) continue;
+      for (let j = 0; j < n; j++) y[i * n + j] += av * (transposeB ? B[j * k + p] : B[p * n + j]);
+    }
+  }
+  return out("matmul", [a, b], y, [m, n], { transposeA, transposeB });
+}
+
+/** Softmax over the last axis. */
+export function softmax(x: Tensor): Tensor {
+  return exp(logSoftmax(x));
+}
+
+/** log(softmax(x)) over the last axis, computed stably. */
+export function logSoftmax(x: Tensor): Tensor {
+  const depth = x.shape[x.rank - 1] ?? 1;
+  const y = alloc(x.size, x.dtype);
+  for (let r = 0; r < x.size / depth; r++) {
+    let m = -Infinity;
+    for (let i = 0; i < depth; i++) m = Math.max(m, x.data[r * depth + i]);
+    let s = 0;
+    for (let i = 0; i < depth; i++) s += Math.exp(x.data[r * depth + i] - m);
+    const lse = m + Math.log(s);
+    for (let i = 0; i < depth; i++) y[r * depth + i] = x.data[r * depth + i] - lse;
+  }
+  return out("logSoftmax", [x], y, x.shape);
+}
+
+/** Float64 copy (for gradient checks); not differentiated. */
+export function toFloat64(x: Tensor): Tensor {
+  return new Tensor(Float64Array.from(x.data), x.shape);
+}

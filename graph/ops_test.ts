@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { checkGradients } from "./grad_check.ts";
+import * as ops from "./ops.ts";
+import { customGradient, noGrad, stopGradient, valueAndGrads } from "./tape.ts";
+import { Tensor, Variable } from "./tensor.ts";
+
+function rand(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
+  let s = seed >>> 0 || 1;
+  const n = shape.reduce((a, b) => a * b, 1);
+  return new Tensor(
+    Float64Array.from(
+      { length: n },
+      () => lo + (hi - lo) * ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32),
+    ),
+    shape,
+  );
+}
+
+function passes(name: string, f: (...xs: Tensor[]) => Tensor, xs: Tensor[]) {
+  const r = checkGradients(f, xs);
+  assert(r.worst <= 1, `${name}: ${r.where} (${r.worst.toFixed(2)}× tolerance)`);
+}
+
+Deno.test("gradients of elementwise binary ops with broadcasting match finite differences", () => {
+  const pairs: [number[], number[]][] = [[[2, 3], [2, 3]], [[2, 3], [3]], [[4, 1, 3], [2, 1]], [[3], []]];
+  for (const [sa, sb] of pairs) {
+    const a = rand(sa, 1), b = rand(sb, 2, 0.5, 2);
+    passes(`add ${sa} ${sb}`, ops.add, [a, b]);
+    passes(`sub ${sa} ${sb}`, ops.sub, [a, b]);
+    passes(`mul ${sa} ${sb}`, ops.mul, [a, b]);
+    passes(`div ${sa} ${sb}`, ops.div, [a, b]);
+    passes(`maximum ${sa} ${sb}`, ops.maximum, [a, ops.add(b, 0.013)]);
+    passes(`minimum ${sa} ${sb}`, ops.minimum, [a, ops.add(b, 0.013)]);
+  }
+});
+
+Deno.test("gradients of unary ops match finite differences (away from kinks)", () => {
+  const x = rand([3, 4], 3).data.map((v) => (Math.abs(v) < 0.05 ? 0.3 : v));
+  const t = new Tensor(x, [3, 4]);
+  const pos = rand([3, 4], 4, 0.2, 3);
+  for (
+    const [name, f] of Object.entries({
+      neg: ops.neg,
+      abs: ops.abs,
+      exp: ops.exp,
+      square: ops.square,
+      tanh: ops.tanh,
+      cosh: ops.cosh,
+      sigmoid: ops.sigmoid,
+      relu: ops.relu,
+    })
+  ) {
+    passes(name, f, [t]);
+  }
+  passes("log", ops.log, [pos]);
+  passes("sqrt", ops.sqrt, [pos]);
+  passes("clipByValue", (v) => ops.clipByValue(v, -0.5, 0.5), [t]);
+  passes("where", (a, b) => ops.where(ops.greater(t, 0), a, b), [rand([3, 4], 5), rand([4], 6)]);
+});
+
+Deno.test("gradients of reductions, reshape, matmul and log-softmax match finite differences", () => {
+  const x = rand([2, 3, 4], 7);
+  passes("sum all", (v) => ops.sum(v), [x]);
+  passes("sum axis 1", (v) => ops.mul(ops.sum(v, 1), rand([2, 4], 8)), [x]);
+  passes("sum axes keepDims", (v) => ops.mul(ops.sum(v, [0, 2], true), rand([1, 3, 1], 9)), [x]);
+  passes("mean", (v) => ops.mul(ops.mean(v, -1), rand([2, 3], 10)), [x]);
+  passes("max", (v) => ops.mul(ops.max(v, 1), rand([2, 4], 11)), [x]);
+  passes("reshape", (v) => ops.mul(ops.reshape(v, [6, -1]), rand([6, 4], 12)), [x]);
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+    const a = rand(ta ? [4, 3] : [3, 4], 13), b = rand(tb ? [5, 4] : [4, 5], 14);
+    passes(`matmul ${ta} ${tb}`, (p, q) => ops.mul(ops.matmul(p, q, ta, tb), rand([3, 5], 15)), [a, b]);
+  }
+  passes("logSoftmax", (v) => ops.mul(ops.logSoftmax(v), rand([2, 3, 4], 16)), [x]);
+  passes("softmax", (v) => ops.mul(ops.softmax(v), rand([2, 3, 4], 17)), [x]);
+});
+
+Deno.test("exact kinks: sign(0) = +1, relu'(0) = 0, clip gradient inclusive, max ties share", () => {
+  const x = Tensor.from([-1, -0, 0, 1e-30, 2]);
+  assert.deepEqual(ops.sign(x).toArray(), [-1, 1, 1, 1, 1]);
+  assert.deepEqual(ops.heaviside(x).toArray(), [0, 0, 0, 1, 1]);
+  const g = (f: (t: Tensor) => Tensor, v: Tensor) => valueAndGrads(() => ops.sum(f(v)), [v]).grads[0].toArray();
+  assert.deepEqual(g(ops.relu, Tensor.from([-1, 0, 1])), [0, 0, 1]);
+  assert.deepEqual(g((v) => ops.clipByValue(v, -1, 1), Tensor.from([-1.5, -1, 0, 1, 1.5])), [0, 1, 1, 1, 0]);
+  assert.deepEqual(g((v) => ops.max(v), Tensor.from([3, 1, 3])), [1, 0, 1]);
+  assert.deepEqual(ops.roundHalfEven(Tensor.from([0.5, 1.5, 2.5, -0.5, -1.5, 2.4999])).toArray(), [0, 2, 2, -0, -2, 2]);
+});
+
+Deno.test("customGradient, stopGradient, noGrad and variables", () => {
+  const w = new Variable(Tensor.from([0.5, -2]));
+  const twice = customGradient((x: Tensor) => ({ value: ops.mul(x, 3), grad: (dy) => ops.mul(dy, 2) }));
+  const { value, grads } = valueAndGrads(() => ops.sum(twice(w)), [w]);
+  assert.equal(value.item(), -4.5);
+  assert.deepEqual(grads[0].toArray(), [2, 2]);
+  const stopped = valueAndGrads(() => ops.sum(ops.mul(stopGradient(w), w)), [w]).grads[0];
+  assert.deepEqual(stopped.toArray(), [0.5, -2]);
+  const none = valueAndGrads(() => noGrad(() => ops.sum(ops.mul(w, w))), [w]).grads[0];
+  assert.deepEqual(none.toArray(), [0, 0]);
+  // Two inputs, a custom gradient for each; and a branch used twice accumulates.
+  const f = customGradient((a: Tensor, b: Tensor) => ({ value: ops.mul(a, b), grad: (dy) => [dy, ops.neg(dy)] }));
+  const a = Tensor.from([1, 2]), b = Tensor.from([3, 4]);
+  const r = valueAndGrads(() => ops.add(ops.sum(f(a, b)), ops.sum(f(a, b))), [a, b]);
+  assert.deepEqual(r.grads.map((t) => t.toArray()), [[2, 2], [-2, -2]]);
+  w.assign(Tensor.from([1, 1]));
+  assert.deepEqual(w.toArray(), [1, 1]);
+  assert.throws(() => w.assign(Tensor.from([1])), RangeError);
+});
+
+Deno.test("bad input: shapes that do not broadcast, bad axes, bad reshape, bad matmul", () => {
+  assert.throws(() => ops.add(Tensor.zeros([2, 3]), Tensor.zeros([4])), /do not broadcast/);
+  assert.throws(() => ops.sum(Tensor.zeros([2]), 3), /axis 3/);
+  assert.throws(() => ops.reshape(Tensor.zeros([6]), [4, -1]), /cannot reshape/);
+  assert.throws(() => ops.matmul(Tensor.zeros([2, 3]), Tensor.zeros([2, 3])), /inner dimensions/);
+  assert.throws(() => new Tensor(new Float32Array(3), [2, 2]), RangeError);
+  assert.throws(() => Tensor.zeros([-1]), TypeError);
+});

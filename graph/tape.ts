@@ -1,0 +1,180 @@
+/**
+ * Reverse-mode autodiff. Ops record themselves on the active tape when an
+ * input is tracked (watched, or computed from a watched tensor); the one
+ * gradient table maps op names to backward functions
+ * (`registerGradient`, filled by gradients.ts). `customGradient` attaches
+ * a user backward to one call, like `tf.custom_gradient`.
+ * @module
+ */
+import { Tensor } from "./tensor.ts";
+
+/** What a backward function gets: the op's inputs, output and attributes. */
+export interface GradContext<A = unknown> {
+  inputs: readonly Tensor[];
+  output: Tensor;
+  attrs: A;
+}
+
+/** dy (same shape as the output) → one gradient per input (null: none). */
+// deno-lint-ignore no-explicit-any
+export type GradFn<A = any> = (dy: Tensor, ctx: GradContext<A>) => (Tensor | null)[];
+
+const GRADIENTS = new Map<string, GradFn>();
+
+/** Adds an op's backward function to the gradient table (once per op name). */
+export function registerGradient<A>(op: string, fn: GradFn<A>): void {
+  if (GRADIENTS.has(op)) throw new Error(`gradient of "${op}" is already registered`);
+  GRADIENTS.set(op, fn as GradFn);
+}
+
+export function hasGradient(op: string): boolean {
+  return GRADIENTS.has(op);
+}
+
+interface Node {
+  op: string;
+  inputs: readonly Tensor[];
+  output: Tensor;
+  attrs: unknown;
+  /** A customGradient's own backward. */
+  custom?: (dy: Tensor) => (Tensor | null)[];
+}
+
+class Tape {
+  readonly nodes: Node[] = [];
+  readonly tracked = new Set<number>();
+}
+
+let active: Tape | null = null;
+let paused = 0;
+
+/** Whether an op on these inputs must be recorded. */
+export function isRecording(inputs: readonly Tensor[]): boolean {
+  return active !== null && paused === 0 && inputs.some((t) => active!.tracked.has(t.id));
+}
+
+/** Records an op (ops call this after computing `output`, when isRecording). */
+export function record(op: string, inputs: readonly Tensor[], output: Tensor, attrs?: unknown): void {
+  if (!isRecording(inputs)) return;
+  if (!GRADIENTS.has(op)) throw new Error(`op "${op}" has no registered gradient`);
+  active!.nodes.push({ op, inputs, output, attrs });
+  active!.tracked.add(output.id);
+}
+
+/** Runs `f` without recording (inference, optimizer updates, backward passes). */
+export function noGrad<T>(f: () => T): T {
+  paused++;
+  try {
+    return f();
+  } finally {
+    paused--;
+  }
+}
+
+/** The same values, never differentiated through. */
+export function stopGradient(x: Tensor): Tensor {
+  return new Tensor(x.data, x.shape);
+}
+
+/**
+ * Wraps `f` so that its gradient is the one it returns, as `tf.custom_gradient`:
+ * `f(...xs)` returns `{ value, grad }` with `grad(dy)` giving one gradient per
+ * input (or one tensor for a single input). `f`'s own ops are not recorded.
+ *
+ * @example
+ * ```ts
+ * import { customGradient, valueAndGrads } from "./tape.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import * as ops from "./ops.ts";
+ * // sign with a straight-through gradient
+ * const steSign = customGradient((x: Tensor) => ({ value: ops.sign(x), grad: (dy) => dy }));
+ * const x = Tensor.from([-0.5, 0, 2]);
+ * const { grads } = valueAndGrads(() => ops.sum(steSign(x)), [x]);
+ * console.log(grads[0].toArray()); // [1, 1, 1]
+ * ```
+ */
+export function customGradient<X extends Tensor[]>(
+  f: (...xs: X) => { value: Tensor; grad: (dy: Tensor) => Tensor | (Tensor | null)[] },
+): (...xs: X) => Tensor {
+  return (...xs: X) => {
+    const { value, grad } = noGrad(() => f(...xs));
+    const output = new Tensor(value.data, value.shape);
+    if (isRecording(xs)) {
+      active!.nodes.push({
+        op: "customGradient",
+        inputs: xs,
+        output,
+        attrs: undefined,
+        custom: (dy) => {
+          const g = grad(dy);
+          return Array.isArray(g) ? g : [g];
+        },
+      });
+      active!.tracked.add(output.id);
+    }
+    return output;
+  };
+}
+
+/**
+ * Evaluates `f` and the gradient of its output (summed over its elements,
+ * i.e. seeded with ones) with respect to each of `xs`. Inputs `f` does not
+ * depend on get zero gradients.
+ *
+ * @example
+ * ```ts
+ * import { valueAndGrads } from "./tape.ts";
+ * import { Tensor } from "./tensor.ts";
+ * import * as ops from "./ops.ts";
+ * const x = Tensor.from([1, 2, 3]);
+ * const { value, grads } = valueAndGrads(() => ops.sum(ops.mul(x, x)), [x]);
+ * console.log(value.item(), grads[0].toArray()); // 14 [2, 4, 6]
+ * ```
+ */
+export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[]): { value: Tensor; grads: Tensor[] } {
+  const outer = active, outerPaused = paused;
+  const tape = new Tape();
+  for (const x of xs) tape.tracked.add(x.id);
+  active = tape;
+  paused = 0;
+  let value: Tensor;
+  try {
+    value = f();
+  } finally {
+    active = outer;
+    paused = outerPaused;
+  }
+  if (!(value instanceof Tensor)) throw new TypeError("the function passed to valueAndGrads must return a Tensor");
+  const grads = new Map<number, Tensor>();
+  const seed = Tensor.fill(value.shape, 1, value.dtype);
+  grads.set(value.id, seed);
+  noGrad(() => {
+    for (let i = tape.nodes.length - 1; i >= 0; i--) {
+      const node = tape.nodes[i];
+      const dy = grads.get(node.output.id);
+      if (dy === undefined) continue;
+      const dxs = node.custom ? node.custom(dy) : GRADIENTS.get(node.op)!(dy, node);
+      node.inputs.forEach((x, j) => {
+        const dx = dxs[j];
+        if (dx === null || dx === undefined || !tape.tracked.has(x.id)) return;
+        if (dx.size !== x.size) {
+          throw new Error(`gradient of "${node.op}" for input ${j} has shape [${dx.shape}], the input [${x.shape}]`);
+        }
+        const prev = grads.get(x.id);
+        if (prev === undefined) {
+          grads.set(x.id, new Tensor(x.dtype === dx.dtype ? dx.data.slice() : convert(dx.data, x.dtype), x.shape));
+        } else {
+          for (let k = 0; k < prev.size; k++) prev.data[k] += dx.data[k];
+        }
+      });
+    }
+  });
+  return {
+    value,
+    grads: xs.map((x) => grads.get(x.id) ?? Tensor.zeros(x.shape, x.dtype)),
+  };
+}
+
+function convert(data: Float32Array | Float64Array, dtype: "float32" | "float64") {
+  return dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
+}

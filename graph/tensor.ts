@@ -1,0 +1,130 @@
+/**
+ * Dense tensors (row-major, NHWC for images) of float32, or float64 for
+ * gradient checks. Tensors are values: ops return new tensors. A
+ * {@link Variable} is the one mutable kind (trainable weights).
+ * @module
+ */
+
+export type DType = "float32" | "float64";
+export type Data = Float32Array | Float64Array;
+
+let nextId = 0;
+
+function checkShape(shape: readonly number[]): void {
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new TypeError(`shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * An n-dimensional array.
+ *
+ * @example
+ * ```ts
+ * import { Tensor } from "./tensor.ts";
+ * const t = Tensor.from([[1, 2], [3, 4]]);
+ * console.log(t.shape, t.toArray()); // [2, 2] [[1, 2], [3, 4]]
+ * ```
+ */
+export class Tensor {
+  readonly id = nextId++;
+  readonly shape: readonly number[];
+  readonly data: Data;
+
+  constructor(data: Data, shape: readonly number[]) {
+    checkShape(shape);
+    if (!(data instanceof Float32Array || data instanceof Float64Array)) {
+      throw new TypeError("data must be a Float32Array or Float64Array");
+    }
+    if (data.length !== sizeOf(shape)) {
+      throw new RangeError(`data has ${data.length} values, shape [${shape}] needs ${sizeOf(shape)}`);
+    }
+    this.shape = Object.freeze([...shape]);
+    this.data = data;
+  }
+
+  get dtype(): DType {
+    return this.data instanceof Float64Array ? "float64" : "float32";
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** From nested arrays or a number (a scalar); float32 unless `dtype` says float64. */
+  static from(values: number | NestedArray, dtype: DType = "float32"): Tensor {
+    const shape: number[] = [];
+    let v: unknown = values;
+    while (Array.isArray(v)) {
+      shape.push(v.length);
+      v = v[0];
+    }
+    const flat = (Array.isArray(values) ? (values as unknown[]).flat(Infinity) : [values]) as number[];
+    const data = dtype === "float64" ? Float64Array.from(flat) : Float32Array.from(flat);
+    return new Tensor(data, shape);
+  }
+
+  static zeros(shape: readonly number[], dtype: DType = "float32"): Tensor {
+    checkShape(shape);
+    return new Tensor(dtype === "float64" ? new Float64Array(sizeOf(shape)) : new Float32Array(sizeOf(shape)), shape);
+  }
+
+  static fill(shape: readonly number[], value: number, dtype: DType = "float32"): Tensor {
+    const t = Tensor.zeros(shape, dtype);
+    t.data.fill(value);
+    return t;
+  }
+
+  /** Nested arrays (a number for a scalar). */
+  toArray(): number | NestedArray {
+    if (this.shape.length === 0) return this.data[0];
+    const build = (dim: number, offset: number): NestedArray => {
+      const n = this.shape[dim];
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      return Array.from(
+        { length: n },
+        (_, i) => dim === this.shape.length - 1 ? this.data[offset + i] : build(dim + 1, offset + i * stride),
+      );
+    };
+    return build(0, 0);
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new RangeError(`item() needs one value, the tensor has shape [${this.shape}]`);
+    return this.data[0];
+  }
+}
+
+export type NestedArray = (number | NestedArray)[];
+
+/**
+ * A trainable (or not) tensor whose value changes in place: `assign` writes
+ * new values (optimizers, constraints), never a new shape.
+ */
+export class Variable extends Tensor {
+  readonly name: string;
+  trainable: boolean;
+
+  constructor(initial: Tensor, options: { name?: string; trainable?: boolean } = {}) {
+    super(initial.data.slice(), initial.shape);
+    this.name = options.name ?? `variable_${this.id}`;
+    this.trainable = options.trainable ?? true;
+  }
+
+  assign(value: Tensor | Data): void {
+    const data = value instanceof Tensor ? value.data : value;
+    if (data.length !== this.size) {
+      throw new RangeError(`cannot assign ${data.length} values to variable "${this.name}" of shape [${this.shape}]`);
+    }
+    this.data.set(data);
+  }
+}
