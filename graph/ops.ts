@@ -23,13 +23,15 @@ function out(op: string, inputs: Tensor[], data: Data, shape: readonly number[],
   return t;
 }
 
-/**
- * A tensor, or a number as a float64 scalar: a scalar only keeps float64
- * results float64 and never widens float32 ones (dtypeOf needs every input
- * float64).
- */
-export function tensor(x: Tensor | number): Tensor {
-  return x instanceof Tensor ? x : Tensor.from(x, "float64");
+/** A tensor, or a number as a scalar of `dtype` (float32 scalars round the number, as TF converts constants). */
+export function tensor(x: Tensor | number, dtype: DType = "float32"): Tensor {
+  return x instanceof Tensor ? x : Tensor.from(dtype === "float32" ? Math.fround(x) : x, dtype);
+}
+
+/** Two operands as tensors; a number takes the other operand's dtype. */
+function operands(a: Tensor | number, b: Tensor | number): [Tensor, Tensor] {
+  const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : "float32";
+  return [tensor(a, dtype), tensor(b, dtype)];
 }
 
 // ---- broadcasting -------------------------------------------------------
@@ -59,7 +61,8 @@ function broadcastStrides(shape: readonly number[], target: readonly number[]): 
   return strides;
 }
 
-function binary(op: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+function binary(op: string, x: Tensor | number, z: Tensor | number, f: (x: number, y: number) => number): Tensor {
+  const [a, b] = operands(x, z);
   const shape = broadcastShape(a.shape, b.shape);
   const n = sizeOf(shape);
   const y = alloc(n, dtypeOf(a, b));
@@ -107,20 +110,20 @@ export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
   return new Tensor(y, shape);
 }
 
-export const add = (a: Tensor | number, b: Tensor | number) => binary("add", tensor(a), tensor(b), (x, y) => x + y);
-export const sub = (a: Tensor | number, b: Tensor | number) => binary("sub", tensor(a), tensor(b), (x, y) => x - y);
-export const mul = (a: Tensor | number, b: Tensor | number) => binary("mul", tensor(a), tensor(b), (x, y) => x * y);
-export const div = (a: Tensor | number, b: Tensor | number) => binary("div", tensor(a), tensor(b), (x, y) => x / y);
-export const maximum = (a: Tensor | number, b: Tensor | number) =>
-  binary("maximum", tensor(a), tensor(b), (x, y) => (x >= y ? x : y));
-export const minimum = (a: Tensor | number, b: Tensor | number) =>
-  binary("minimum", tensor(a), tensor(b), (x, y) => (x <= y ? x : y));
+export const add = (a: Tensor | number, b: Tensor | number): Tensor => binary("add", a, b, (x, y) => x + y);
+export const sub = (a: Tensor | number, b: Tensor | number): Tensor => binary("sub", a, b, (x, y) => x - y);
+export const mul = (a: Tensor | number, b: Tensor | number): Tensor => binary("mul", a, b, (x, y) => x * y);
+export const div = (a: Tensor | number, b: Tensor | number): Tensor => binary("div", a, b, (x, y) => x / y);
+export const maximum = (a: Tensor | number, b: Tensor | number): Tensor =>
+  binary("maximum", a, b, (x, y) => (x >= y ? x : y));
+export const minimum = (a: Tensor | number, b: Tensor | number): Tensor =>
+  binary("minimum", a, b, (x, y) => (x <= y ? x : y));
 /** 1 where a > b, else 0 (not differentiable). */
-export const greater = (a: Tensor | number, b: Tensor | number) =>
-  binary("greater", tensor(a), tensor(b), (x, y) => (x > y ? 1 : 0));
+export const greater = (a: Tensor | number, b: Tensor | number): Tensor =>
+  binary("greater", a, b, (x, y) => (x > y ? 1 : 0));
 /** 1 where a ≥ b, else 0 (not differentiable). */
-export const greaterEqual = (a: Tensor | number, b: Tensor | number) =>
-  binary("greaterEqual", tensor(a), tensor(b), (x, y) => (x >= y ? 1 : 0));
+export const greaterEqual = (a: Tensor | number, b: Tensor | number): Tensor =>
+  binary("greaterEqual", a, b, (x, y) => (x >= y ? 1 : 0));
 
 // ---- elementwise unary ---------------------------------------------------
 
@@ -130,24 +133,24 @@ function unary(op: string, x: Tensor, f: (v: number) => number, attrs?: unknown)
   return out(op, [x], y, x.shape, attrs);
 }
 
-export const neg = (x: Tensor) => unary("neg", x, (v) => -v);
-export const abs = (x: Tensor) => unary("abs", x, Math.abs);
-export const exp = (x: Tensor) => unary("exp", x, Math.exp);
-export const log = (x: Tensor) => unary("log", x, Math.log);
-export const sqrt = (x: Tensor) => unary("sqrt", x, Math.sqrt);
-export const square = (x: Tensor) => unary("square", x, (v) => v * v);
-export const tanh = (x: Tensor) => unary("tanh", x, Math.tanh);
-export const cosh = (x: Tensor) => unary("cosh", x, Math.cosh);
-export const sigmoid = (x: Tensor) => unary("sigmoid", x, (v) => 1 / (1 + Math.exp(-v)));
-export const relu = (x: Tensor) => unary("relu", x, (v) => (v > 0 ? v : 0));
+export const neg = (x: Tensor): Tensor => unary("neg", x, (v) => -v);
+export const abs = (x: Tensor): Tensor => unary("abs", x, Math.abs);
+export const exp = (x: Tensor): Tensor => unary("exp", x, Math.exp);
+export const log = (x: Tensor): Tensor => unary("log", x, Math.log);
+export const sqrt = (x: Tensor): Tensor => unary("sqrt", x, Math.sqrt);
+export const square = (x: Tensor): Tensor => unary("square", x, (v) => v * v);
+export const tanh = (x: Tensor): Tensor => unary("tanh", x, Math.tanh);
+export const cosh = (x: Tensor): Tensor => unary("cosh", x, Math.cosh);
+export const sigmoid = (x: Tensor): Tensor => unary("sigmoid", x, (v) => 1 / (1 + Math.exp(-v)));
+export const relu = (x: Tensor): Tensor => unary("relu", x, (v) => (v > 0 ? v : 0));
 /** larq's sign: -1 for x < 0, +1 otherwise (also for ±0). Gradient 0. */
-export const sign = (x: Tensor) => unary("sign", x, (v) => (v < 0 ? -1 : 1));
+export const sign = (x: Tensor): Tensor => unary("sign", x, (v) => (v < 0 ? -1 : 1));
 /** TF's sign: -1, 0 or +1. Gradient 0. */
-export const signZero = (x: Tensor) => unary("signZero", x, (v) => (v < 0 ? -1 : v > 0 ? 1 : 0));
+export const signZero = (x: Tensor): Tensor => unary("signZero", x, (v) => (v < 0 ? -1 : v > 0 ? 1 : 0));
 /** 1 for x > 0, 0 for x ≤ 0. Gradient 0. */
-export const heaviside = (x: Tensor) => unary("heaviside", x, (v) => (v > 0 ? 1 : 0));
+export const heaviside = (x: Tensor): Tensor => unary("heaviside", x, (v) => (v > 0 ? 1 : 0));
 /** Round half to even (as TF and larq's DoReFa). Gradient 0. */
-export const roundHalfEven = (x: Tensor) =>
+export const roundHalfEven = (x: Tensor): Tensor =>
   unary("roundHalfEven", x, (v) => {
     const r = Math.round(v);
     return Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
@@ -161,7 +164,7 @@ export function clipByValue(x: Tensor, lo: number, hi: number): Tensor {
 
 /** cond ? a : b, elementwise (cond: non-zero = true, not differentiated). */
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
-  const A = tensor(a), B = tensor(b);
+  const [A, B] = operands(a, b);
   const shape = broadcastShape(broadcastShape(cond.shape, A.shape), B.shape);
   const c = broadcastTo(cond, shape), aa = broadcastTo(A, shape), bb = broadcastTo(B, shape);
   const y = alloc(sizeOf(shape), dtypeOf(A, B));

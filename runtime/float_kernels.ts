@@ -523,7 +523,7 @@ export class FloatKernels {
     b: Float32Array,
     op: "add" | "sub" | "mul",
     options: Clamp & { out?: Float32Array; threads?: number } = {},
-  ) {
+  ): Float32Array {
     if (!(a instanceof Float32Array)) throw new TypeError("a must be a Float32Array");
     const bound = this.bindElementwise(a.length, op, options);
     const out = options.out ?? new Float32Array(a.length);
