@@ -1,0 +1,268 @@
+/**
+ * Convolutions for training, NHWC with Keras kernel layouts: conv2d
+ * (HWIO, groups), depthwiseConv2d ([kh, kw, C, multiplier]),
+ * conv2dTranspose ([kh, kw, out, in]) and conv1d. One forward kernel and
+ * its two backward kernels (to the input and to the filter) serve all of
+ * them: depthwise is a grouped convolution, transposed convolution is the
+ * input-gradient of a convolution.
+ * @module
+ */
+import { isRecording, record, registerGradient } from "./tape.ts";
+import { type Data, Tensor } from "./tensor.ts";
+import * as ops from "./ops.ts";
+
+export type Padding = "same" | "valid";
+
+/** Geometry of one 2-D convolution: input [N, H, W, C] → output [N, OH, OW, F] with an HWIO filter [KH, KW, C/groups, F]. */
+interface Geometry {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  f: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  padTop: number;
+  padLeft: number;
+  oh: number;
+  ow: number;
+  groups: number;
+}
+
+function alloc(n: number, like: Tensor): Data {
+  return like.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+}
+
+function axis(size: number, k: number, s: number, d: number, padding: Padding, name: string) {
+  const eff = (k - 1) * d + 1;
+  if (padding === "same") {
+    const out = Math.ceil(size / s);
+    return { out, pad: Math.floor(Math.max((out - 1) * s + eff - size, 0) / 2) };
+  }
+  if (eff > size) {
+    throw new RangeError(
+      `${name}: the dilated kernel (${eff}) is larger than the input (${size}) with "valid" padding`,
+    );
+  }
+  return { out: Math.floor((size - eff) / s) + 1, pad: 0 };
+}
+
+export interface Conv2dOptions {
+  strides?: number | [number, number];
+  dilations?: number | [number, number];
+  padding?: Padding;
+  groups?: number;
+}
+
+function pair(v: number | [number, number] | undefined, name: string): [number, number] {
+  const p: [number, number] = v === undefined ? [1, 1] : typeof v === "number" ? [v, v] : v;
+  if (!p.every((x) => Number.isInteger(x) && x >= 1)) {
+    throw new RangeError(`${name} must be positive integers, got ${JSON.stringify(v)}`);
+  }
+  return p;
+}
+
+function geometry(x: readonly number[], w: readonly number[], o: Conv2dOptions): Geometry {
+  if (x.length !== 4) throw new RangeError(`conv2d input must be [batch, height, width, channels], got [${x}]`);
+  if (w.length !== 4) throw new RangeError(`conv2d kernel must be [kh, kw, in/groups, out], got [${w}]`);
+  const [n, h, wd, c] = x;
+  const [kh, kw, cg, f] = w;
+  const groups = o.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0 || f % groups !== 0 || cg !== c / groups) {
+    throw new RangeError(
+      `conv2d: input channels ${c}, kernel [${w}] and groups ${groups} disagree (kernel in = channels/groups, out divisible by groups)`,
+    );
+  }
+  const [sh, sw] = pair(o.strides, "strides"), [dh, dw] = pair(o.dilations, "dilations");
+  const padding = o.padding ?? "valid";
+  if (padding !== "same" && padding !== "valid") {
+    throw new TypeError(`padding must be "same" or "valid", got ${JSON.stringify(padding)}`);
+  }
+  const ay = axis(h, kh, sh, dh, padding, "height"), ax = axis(wd, kw, sw, dw, padding, "width");
+  return { n, h, w: wd, c, f, kh, kw, sh, sw, dh, dw, padTop: ay.pad, padLeft: ax.pad, oh: ay.out, ow: ax.out, groups };
+}
+
+/** Visits every (output pixel, tap) pair with an in-bounds input pixel. */
+function forEachTap(g: Geometry, fn: (o: number, i: number, tap: number) => void): void {
+  let o = 0;
+  for (let b = 0; b < g.n; b++) {
+    for (let oy = 0; oy < g.oh; oy++) {
+      for (let ox = 0; ox < g.ow; ox++, o++) {
+        for (let ky = 0; ky < g.kh; ky++) {
+          const iy = oy * g.sh + ky * g.dh - g.padTop;
+          if (iy < 0 || iy >= g.h) continue;
+          for (let kx = 0; kx < g.kw; kx++) {
+            const ix = ox * g.sw + kx * g.dw - g.padLeft;
+            if (ix < 0 || ix >= g.w) continue;
+            fn(o, (b * g.h + iy) * g.w + ix, ky * g.kw + kx);
+          }
+        }
+      }
+    }
+  }
+}
+
+function forward(x: Data, w: Data, g: Geometry, y: Data): void {
+  const cg = g.c / g.groups, fg = g.f / g.groups;
+  const acc = new Float64Array(g.f);
+  let o = 0;
+  for (let b = 0; b < g.n; b++) {
+    for (let oy = 0; oy < g.oh; oy++) {
+      for (let ox = 0; ox < g.ow; ox++, o++) {
+        acc.fill(0);
+        for (let ky = 0; ky < g.kh; ky++) {
+          const iy = oy * g.sh + ky * g.dh - g.padTop;
+          if (iy < 0 || iy >= g.h) continue;
+          for (let kx = 0; kx < g.kw; kx++) {
+            const ix = ox * g.sw + kx * g.dw - g.padLeft;
+            if (ix < 0 || ix >= g.w) continue;
+            const i = (b * g.h + iy) * g.w + ix, tap = ky * g.kw + kx;
+            for (let grp = 0; grp < g.groups; grp++) {
+              for (let ci = 0; ci < cg; ci++) {
+                const v = x[i * g.c + grp * cg + ci];
+                if (v === 0) continue;
+                const wRow = (tap * cg + ci) * g.f + grp * fg;
+                for (let k = 0; k < fg; k++) acc[grp * fg + k] += v * w[wRow + k];
+              }
+            }
+          }
+        }
+        for (let k = 0; k < g.f; k++) y[o * g.f + k] = acc[k];
+      }
+    }
+  }
+}
+
+function backInput(dy: Data, w: Data, g: Geometry, dx: Data): void {
+  const cg = g.c / g.groups, fg = g.f / g.groups;
+  forEachTap(g, (o, i, tap) => {
+    for (let grp = 0; grp < g.groups; grp++) {
+      for (let ci = 0; ci < cg; ci++) {
+        const wRow = (tap * cg + ci) * g.f + grp * fg;
+        let s = 0;
+        for (let k = 0; k < fg; k++) s += dy[o * g.f + grp * fg + k] * w[wRow + k];
+        dx[i * g.c + grp * cg + ci] += s;
+      }
+    }
+  });
+}
+
+function backFilter(x: Data, dy: Data, g: Geometry, dw: Data): void {
+  const cg = g.c / g.groups, fg = g.f / g.groups;
+  forEachTap(g, (o, i, tap) => {
+    for (let grp = 0; grp < g.groups; grp++) {
+      for (let ci = 0; ci < cg; ci++) {
+        const v = x[i * g.c + grp * cg + ci];
+        if (v === 0) continue;
+        const wRow = (tap * cg + ci) * g.f + grp * fg;
+        for (let k = 0; k < fg; k++) dw[wRow + k] += v * dy[o * g.f + grp * fg + k];
+      }
+    }
+  });
+}
+
+/**
+ * 2-D convolution, NHWC input, HWIO kernel [kh, kw, C/groups, F] (Keras),
+ * TF SAME/VALID padding (zeros).
+ *
+ * @example
+ * ```ts
+ * import { conv2d } from "./conv.ts";
+ * import { Tensor } from "./tensor.ts";
+ * const x = Tensor.fill([1, 3, 3, 1], 1), w = Tensor.fill([2, 2, 1, 1], 1);
+ * console.log(conv2d(x, w).toArray()); // [[[[4], [4]], [[4], [4]]]]
+ * ```
+ */
+export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
+  const g = geometry(x.shape, w.shape, options);
+  const y = alloc(g.n * g.oh * g.ow * g.f, x);
+  forward(x.data, w.data, g, y);
+  const out = new Tensor(y, [g.n, g.oh, g.ow, g.f]);
+  if (isRecording([x, w])) record("conv2d", [x, w], out, options);
+  return out;
+}
+
+registerGradient("conv2d", (dy, { inputs: [x, w], attrs }: { inputs: readonly Tensor[]; attrs: Conv2dOptions }) => {
+  const g = geometry(x.shape, w.shape, attrs);
+  const dx = alloc(x.size, x), dw = alloc(w.size, w);
+  backInput(dy.data, w.data, g, dx);
+  backFilter(x.data, dy.data, g, dw);
+  return [new Tensor(dx, x.shape), new Tensor(dw, w.shape)];
+});
+
+/** Depthwise 2-D convolution, kernel [kh, kw, C, multiplier] (Keras), output channel c·multiplier + j. */
+export function depthwiseConv2d(x: Tensor, w: Tensor, options: Omit<Conv2dOptions, "groups"> = {}): Tensor {
+  if (w.rank !== 4 || x.rank !== 4 || w.shape[2] !== x.shape[3]) {
+    throw new RangeError(`depthwiseConv2d: kernel [${w.shape}] must be [kh, kw, ${x.shape[3]}, multiplier]`);
+  }
+  // [kh, kw, C, m] has the memory order of a grouped HWIO kernel [kh, kw, 1, C·m] with C groups.
+  const grouped = ops.reshape(w, [w.shape[0], w.shape[1], 1, w.shape[2] * w.shape[3]]);
+  return conv2d(x, grouped, { ...options, groups: x.shape[3] });
+}
+
+export interface Conv2dTransposeOptions {
+  strides?: number | [number, number];
+  padding?: Padding;
+  /** Output height and width; default Keras's: in·stride (same) or (in-1)·stride + k (valid). */
+  outputSize?: [number, number];
+}
+
+function transposeGeometry(x: readonly number[], w: readonly number[], o: Conv2dTransposeOptions) {
+  if (x.length !== 4 || w.length !== 4 || w[3] !== x[3]) {
+    throw new RangeError(`conv2dTranspose: kernel [${w}] must be [kh, kw, filters, ${x[3]}] for input [${x}]`);
+  }
+  const [sh, sw] = pair(o.strides, "strides");
+  const padding = o.padding ?? "valid";
+  const [kh, kw, f] = w;
+  const size = o.outputSize ??
+    (padding === "same" ? [x[1] * sh, x[2] * sw] : [(x[1] - 1) * sh + kh, (x[2] - 1) * sw + kw]);
+  // The forward convolution this transposes: output-size input, f channels → x's shape.
+  const g = geometry([x[0], size[0], size[1], f], [kh, kw, f, x[3]], { strides: [sh, sw], padding });
+  if (g.oh !== x[1] || g.ow !== x[2]) {
+    throw new RangeError(`conv2dTranspose: output size [${size}] does not map back to input [${x.slice(1, 3)}]`);
+  }
+  return g;
+}
+
+/** Transposed 2-D convolution, kernel [kh, kw, filters, C] (Keras Conv2DTranspose). */
+export function conv2dTranspose(x: Tensor, w: Tensor, options: Conv2dTransposeOptions = {}): Tensor {
+  const g = transposeGeometry(x.shape, w.shape, options);
+  const y = alloc(g.n * g.h * g.w * g.c, x);
+  backInput(x.data, w.data, g, y);
+  const out = new Tensor(y, [g.n, g.h, g.w, g.c]);
+  if (isRecording([x, w])) record("conv2dTranspose", [x, w], out, options);
+  return out;
+}
+
+registerGradient(
+  "conv2dTranspose",
+  (dy, { inputs: [x, w], attrs }: { inputs: readonly Tensor[]; attrs: Conv2dTransposeOptions }) => {
+    const g = transposeGeometry(x.shape, w.shape, attrs);
+    const dx = alloc(x.size, x), dw = alloc(w.size, w);
+    forward(dy.data, w.data, g, dx);
+    backFilter(dy.data, x.data, g, dw);
+    return [new Tensor(dx, x.shape), new Tensor(dw, w.shape)];
+  },
+);
+
+/** 1-D convolution, input [N, L, C], kernel [k, C/groups, F]. */
+export function conv1d(
+  x: Tensor,
+  w: Tensor,
+  options: { stride?: number; dilation?: number; padding?: Padding; groups?: number } = {},
+): Tensor {
+  if (x.rank !== 3 || w.rank !== 3) {
+    throw new RangeError(`conv1d takes [batch, length, channels] and [k, in, out], got [${x.shape}], [${w.shape}]`);
+  }
+  const y = conv2d(ops.reshape(x, [x.shape[0], 1, x.shape[1], x.shape[2]]), ops.reshape(w, [1, ...w.shape]), {
+    strides: [1, options.stride ?? 1],
+    dilations: [1, options.dilation ?? 1],
+    padding: options.padding,
+    groups: options.groups,
+  });
+  return ops.reshape(y, [y.shape[0], y.shape[2], y.shape[3]]);
+}
