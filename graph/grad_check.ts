@@ -1,7 +1,9 @@
 /**
  * Central finite differences for checking gradients, in float64:
  * `checkGradients(f, xs)` compares valueAndGrads on float64 copies of `xs`
- * with (f(x + h) - f(x - h)) / 2h per element, f summed to a scalar.
+ * with (L(x + h) - L(x - h)) / 2h per element, where L = Σ f(x)·r for a
+ * fixed pseudo-random r: a plain sum would seed every output with the same
+ * gradient and hide mixed-up output indices.
  * @module
  */
 import { valueAndGrads } from "./tape.ts";
@@ -20,7 +22,16 @@ export function checkGradients(
   { h = 1e-6, rtol = 1e-6, atol = 1e-7 } = {},
 ): GradCheckResult {
   const x64 = xs.map(ops.toFloat64);
-  const total = (...a: Tensor[]) => ops.sum(f(...a));
+  const shape = f(...x64).shape;
+  let seed = 12345;
+  const r = new Tensor(
+    Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return 0.5 + seed / 2 ** 32; // in [0.5, 1.5): no cancellation, every output weighted differently
+    }),
+    shape,
+  );
+  const total = (...a: Tensor[]) => ops.sum(ops.mul(f(...a), r));
   const { grads } = valueAndGrads(() => total(...x64), x64);
   let worst = 0, where = "";
   x64.forEach((x, i) => {
