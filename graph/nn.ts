@@ -1,0 +1,404 @@
+/**
+ * Neural-network ops for training: pooling, padding, slicing,
+ * concatenation, transposition, activations with Keras's exact gradients at
+ * their kinks, batch normalization, dropout, and the losses. NHWC.
+ * @module
+ */
+import { isRecording, record, registerGradient } from "./tape.ts";
+import { type Data, sizeOf, Tensor } from "./tensor.ts";
+import * as ops from "./ops.ts";
+import type { Padding } from "./conv.ts";
+
+function alloc(n: number, like: Tensor): Data {
+  return like.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+}
+
+function emit(op: string, inputs: Tensor[], data: Data, shape: readonly number[], attrs?: unknown): Tensor {
+  const t = new Tensor(data, shape);
+  if (isRecording(inputs)) record(op, inputs, t, attrs);
+  return t;
+}
+
+function strides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1] * shape[i + 1];
+  return s;
+}
+
+// ---- pooling ---------------------------------------------------------------
+
+export interface PoolOptions {
+  poolSize?: number | [number, number];
+  /** Default: the pool size (Keras). */
+  strides?: number | [number, number];
+  padding?: Padding;
+}
+
+interface PoolGeometry {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  ph: number;
+  pw: number;
+  sh: number;
+  sw: number;
+  oh: number;
+  ow: number;
+  top: number;
+  left: number;
+}
+
+function poolGeometry(x: Tensor, o: PoolOptions): PoolGeometry {
+  if (x.rank !== 4) throw new RangeError(`pooling takes [batch, height, width, channels], got [${x.shape}]`);
+  const p = o.poolSize ?? 2;
+  const [ph, pw] = typeof p === "number" ? [p, p] : p;
+  const s = o.strides ?? [ph, pw];
+  const [sh, sw] = typeof s === "number" ? [s, s] : s;
+  if (![ph, pw, sh, sw].every((v) => Number.isInteger(v) && v >= 1)) {
+    throw new RangeError(`pool size and strides must be positive integers, got ${JSON.stringify([p, s])}`);
+  }
+  const [n, h, w, c] = x.shape;
+  const same = (o.padding ?? "valid") === "same";
+  const size = (len: number, k: number, st: number) => {
+    if (same) {
+      const out = Math.ceil(len / st);
+      return { out, pad: Math.floor(Math.max((out - 1) * st + k - len, 0) / 2) };
+    }
+    if (k > len) throw new RangeError(`pool size ${k} exceeds the input (${len}) with "valid" padding`);
+    return { out: Math.floor((len - k) / st) + 1, pad: 0 };
+  };
+  const y = size(h, ph, sh), xx = size(w, pw, sw);
+  return { n, h, w, c, ph, pw, sh, sw, oh: y.out, ow: xx.out, top: y.pad, left: xx.pad };
+}
+
+/** Max pooling; the gradient goes to the first maximum of each window (as TF). */
+export function maxPool2d(x: Tensor, options: PoolOptions = {}): Tensor {
+  const g = poolGeometry(x, options);
+  const y = alloc(g.n * g.oh * g.ow * g.c, x);
+  const arg = new Int32Array(y.length);
+  let o = 0;
+  for (let b = 0; b < g.n; b++) {
+    for (let oy = 0; oy < g.oh; oy++) {
+      for (let ox = 0; ox < g.ow; ox++) {
+        for (let ch = 0; ch < g.c; ch++, o++) {
+          let best = -Infinity, at = -1;
+          for (let ky = 0; ky < g.ph; ky++) {
+            const iy = oy * g.sh + ky - g.top;
+            if (iy < 0 || iy >= g.h) continue;
+            for (let kx = 0; kx < g.pw; kx++) {
+              const ix = ox * g.sw + kx - g.left;
+              if (ix < 0 || ix >= g.w) continue;
+              const i = ((b * g.h + iy) * g.w + ix) * g.c + ch;
+              if (x.data[i] > best || at < 0) {
+                best = x.data[i];
+                at = i;
+              }
+            }
+          }
+          y[o] = best;
+          arg[o] = at;
+        }
+      }
+    }
+  }
+  return emit("maxPool2d", [x], y, [g.n, g.oh, g.ow, g.c], { arg });
+}
+
+registerGradient(
+  "maxPool2d",
+  (dy, { inputs: [x], attrs }: { inputs: readonly Tensor[]; attrs: { arg: Int32Array } }) => {
+    const dx = alloc(x.size, x);
+    for (let o = 0; o < dy.size; o++) dx[attrs.arg[o]] += dy.data[o];
+    return [new Tensor(dx, x.shape)];
+  },
+);
+
+/** Average pooling over the in-bounds taps of each window (TF excludes SAME padding). */
+export function avgPool2d(x: Tensor, options: PoolOptions = {}): Tensor {
+  const g = poolGeometry(x, options);
+  const y = alloc(g.n * g.oh * g.ow * g.c, x);
+  forEachWindow(g, (o, i, count) => {
+    for (let ch = 0; ch < g.c; ch++) y[o * g.c + ch] += x.data[i * g.c + ch] / count;
+  });
+  return emit("avgPool2d", [x], y, [g.n, g.oh, g.ow, g.c], options);
+}
+
+registerGradient("avgPool2d", (dy, { inputs: [x], attrs }: { inputs: readonly Tensor[]; attrs: PoolOptions }) => {
+  const g = poolGeometry(x, attrs);
+  const dx = alloc(x.size, x);
+  forEachWindow(g, (o, i, count) => {
+    for (let ch = 0; ch < g.c; ch++) dx[i * g.c + ch] += dy.data[o * g.c + ch] / count;
+  });
+  return [new Tensor(dx, x.shape)];
+});
+
+function forEachWindow(g: PoolGeometry, fn: (o: number, i: number, count: number) => void): void {
+  let o = 0;
+  for (let b = 0; b < g.n; b++) {
+    for (let oy = 0; oy < g.oh; oy++) {
+      const y0 = Math.max(0, oy * g.sh - g.top), y1 = Math.min(g.h, oy * g.sh - g.top + g.ph);
+      for (let ox = 0; ox < g.ow; ox++, o++) {
+        const x0 = Math.max(0, ox * g.sw - g.left), x1 = Math.min(g.w, ox * g.sw - g.left + g.pw);
+        const count = (y1 - y0) * (x1 - x0);
+        for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) fn(o, (b * g.h + iy) * g.w + ix, count);
+      }
+    }
+  }
+}
+
+/** Mean over height and width: [N, H, W, C] → [N, C] (or [N, 1, 1, C] with keepDims). */
+export function globalAvgPool2d(x: Tensor, keepDims = false): Tensor {
+  if (x.rank !== 4) throw new RangeError(`globalAvgPool2d takes [batch, height, width, channels], got [${x.shape}]`);
+  return ops.mean(x, [1, 2], keepDims);
+}
+
+// ---- shapes ------------------------------------------------------------------
+
+/** Constant padding: `paddings[d] = [before, after]` per axis. */
+export function pad(x: Tensor, paddings: readonly (readonly [number, number])[], value = 0): Tensor {
+  if (
+    paddings.length !== x.rank || paddings.some((p) => p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 0))
+  ) {
+    throw new RangeError(
+      `pad: paddings must be ${x.rank} pairs of non-negative integers, got ${JSON.stringify(paddings)}`,
+    );
+  }
+  const shape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
+  const y = alloc(sizeOf(shape), x).fill(value);
+  const st = strides(shape), idx = new Array<number>(x.rank).fill(0);
+  for (let i = 0; i < x.size; i++) {
+    let o = 0;
+    for (let d = 0; d < x.rank; d++) o += (idx[d] + paddings[d][0]) * st[d];
+    y[o] = x.data[i];
+    for (let d = x.rank - 1; d >= 0; d--) {
+      if (++idx[d] < x.shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return emit("pad", [x], y, shape, { paddings });
+}
+
+registerGradient(
+  "pad",
+  (dy, { inputs: [x], attrs }: { inputs: readonly Tensor[]; attrs: { paddings: [number, number][] } }) => [
+    slice(dy, attrs.paddings.map((p) => p[0]), x.shape),
+  ],
+);
+
+/** The block starting at `begin` of extent `size` (-1: to the end). */
+export function slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
+  if (begin.length !== x.rank || size.length !== x.rank) {
+    throw new RangeError(`slice: begin and size need ${x.rank} entries`);
+  }
+  const ext = size.map((s, d) => (s === -1 ? x.shape[d] - begin[d] : s));
+  if (ext.some((s, d) => !Number.isInteger(s) || s < 0 || begin[d] < 0 || begin[d] + s > x.shape[d])) {
+    throw new RangeError(`slice [${begin}] + [${size}] is outside [${x.shape}]`);
+  }
+  const y = alloc(sizeOf(ext), x);
+  const st = strides(x.shape), idx = new Array<number>(x.rank).fill(0);
+  for (let o = 0; o < y.length; o++) {
+    let i = 0;
+    for (let d = 0; d < x.rank; d++) i += (idx[d] + begin[d]) * st[d];
+    y[o] = x.data[i];
+    for (let d = x.rank - 1; d >= 0; d--) {
+      if (++idx[d] < ext[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return emit("slice", [x], y, ext, { begin });
+}
+
+registerGradient("slice", (dy, { inputs: [x], attrs }: { inputs: readonly Tensor[]; attrs: { begin: number[] } }) => [
+  pad(dy, x.shape.map((d, i) => [attrs.begin[i], d - attrs.begin[i] - dy.shape[i]] as [number, number])),
+]);
+
+/** Joins tensors along `axis` (their other dimensions must agree). */
+export function concat(xs: readonly Tensor[], axis = -1): Tensor {
+  if (xs.length === 0) throw new RangeError("concat needs at least one tensor");
+  const rank = xs[0].rank;
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) throw new RangeError(`concat: axis ${axis} is out of range for rank ${rank}`);
+  for (const t of xs) {
+    if (t.rank !== rank || t.shape.some((d, i) => i !== a && d !== xs[0].shape[i])) {
+      throw new RangeError(`concat: [${t.shape}] does not match [${xs[0].shape}] off axis ${a}`);
+    }
+  }
+  const shape = [...xs[0].shape];
+  shape[a] = xs.reduce((s, t) => s + t.shape[a], 0);
+  const outer = sizeOf(shape.slice(0, a)), inner = sizeOf(shape.slice(a + 1));
+  const y = alloc(sizeOf(shape), xs[0]);
+  let o = 0;
+  for (let r = 0; r < outer; r++) {
+    for (const t of xs) {
+      const len = t.shape[a] * inner;
+      y.set(t.data.subarray(r * len, (r + 1) * len), o);
+      o += len;
+    }
+  }
+  return emit("concat", [...xs], y, shape, { axis: a });
+}
+
+registerGradient("concat", (dy, { inputs, attrs }: { inputs: readonly Tensor[]; attrs: { axis: number } }) => {
+  let at = 0;
+  return inputs.map((t) => {
+    const begin = t.shape.map((_, i) => (i === attrs.axis ? at : 0));
+    at += t.shape[attrs.axis];
+    return slice(dy, begin, t.shape);
+  });
+});
+
+/** Permutes axes. */
+export function transpose(x: Tensor, perm: readonly number[]): Tensor {
+  if (perm.length !== x.rank || [...perm].sort().some((p, i) => p !== i)) {
+    throw new RangeError(`transpose: perm ${JSON.stringify(perm)} is not a permutation of 0..${x.rank - 1}`);
+  }
+  const shape = perm.map((p) => x.shape[p]);
+  const sx = strides(x.shape), y = alloc(x.size, x), idx = new Array<number>(x.rank).fill(0);
+  for (let o = 0; o < y.length; o++) {
+    let i = 0;
+    for (let d = 0; d < x.rank; d++) i += idx[d] * sx[perm[d]];
+    y[o] = x.data[i];
+    for (let d = x.rank - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return emit("transpose", [x], y, shape, { perm });
+}
+
+registerGradient("transpose", (dy, { attrs }: { attrs: { perm: number[] } }) => {
+  const inverse = new Array<number>(attrs.perm.length);
+  attrs.perm.forEach((p, i) => (inverse[p] = i));
+  return [transpose(dy, inverse)];
+});
+
+/** [N, ...] → [N, product(...)]. */
+export function flatten(x: Tensor): Tensor {
+  return ops.reshape(x, [x.shape[0], -1]);
+}
+
+// ---- activations ---------------------------------------------------------------
+
+/** min(max(x, 0), 6); gradient 1 strictly inside (0, 6), as TF's Relu6Grad. */
+export function relu6(x: Tensor): Tensor {
+  const y = alloc(x.size, x);
+  for (let i = 0; i < x.size; i++) y[i] = Math.min(Math.max(x.data[i], 0), 6);
+  return emit("relu6", [x], y, x.shape);
+}
+
+registerGradient("relu6", (dy, { inputs: [x] }) => [ops.mul(dy, ops.mul(ops.greater(x, 0), ops.greater(6, x)))]);
+
+/** x for x > 0, alpha·x otherwise (gradient alpha at 0, as TF; Keras default alpha 0.3). */
+export function leakyRelu(x: Tensor, alpha = 0.3): Tensor {
+  return ops.where(ops.greater(x, 0), x, ops.mul(x, alpha));
+}
+
+/** larq's hard_tanh: clip(x, -1, 1) (gradient 1 on the closed interval). */
+export function hardTanh(x: Tensor): Tensor {
+  return ops.clipByValue(x, -1, 1);
+}
+
+/** larq's leaky_tanh: hard_tanh(x) + alpha·(x - 1) above 1 and alpha·(x + 1) below -1. */
+export function leakyTanh(x: Tensor, alpha = 0.2): Tensor {
+  return ops.add(
+    ops.add(hardTanh(x), ops.mul(ops.sub(ops.maximum(x, 1), 1), alpha)),
+    ops.mul(ops.add(ops.minimum(x, -1), 1), alpha),
+  );
+}
+
+// ---- normalization and regularization ------------------------------------------
+
+export interface BatchNormOptions {
+  epsilon?: number;
+  /** Axis of the features (default: last). */
+  axis?: number;
+}
+
+/** (x - mean)/sqrt(variance + ε)·γ + β with per-feature tensors (inference, or training with batch moments). */
+export function batchNorm(
+  x: Tensor,
+  mean: Tensor,
+  variance: Tensor,
+  gamma: Tensor | null,
+  beta: Tensor | null,
+  epsilon = 1e-3,
+): Tensor {
+  let y = ops.div(ops.sub(x, mean), ops.sqrt(ops.add(variance, epsilon)));
+  if (gamma) y = ops.mul(y, gamma);
+  if (beta) y = ops.add(y, beta);
+  return y;
+}
+
+/** Mean and (biased, as tf.nn.moments) variance over every axis but the last. */
+export function moments(x: Tensor): { mean: Tensor; variance: Tensor } {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const mean = ops.mean(x, axes);
+  const variance = ops.mean(ops.square(ops.sub(x, mean)), axes);
+  return { mean, variance };
+}
+
+/** Inverted dropout: zeroes a `rate` fraction, scales the rest by 1/(1 - rate). `random()` in [0, 1). */
+export function dropout(x: Tensor, rate: number, random: () => number): Tensor {
+  if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout rate must be in [0, 1), got ${rate}`);
+  if (rate === 0) return x;
+  const mask = alloc(x.size, x);
+  for (let i = 0; i < mask.length; i++) mask[i] = random() >= rate ? 1 / (1 - rate) : 0;
+  return ops.mul(x, new Tensor(mask, x.shape));
+}
+
+// ---- losses ----------------------------------------------------------------------
+
+const EPSILON = 1e-7; // Keras backend epsilon
+
+function batchMean(perSample: Tensor): Tensor {
+  return ops.mean(perSample);
+}
+
+/**
+ * Keras sparse categorical cross-entropy, averaged over samples. `labels`
+ * holds class indices (shape = prediction shape without its last axis).
+ * From probabilities they are clipped to [ε, 1 - ε] (ε = 1e-7), as Keras.
+ */
+export function sparseCategoricalCrossentropy(
+  labels: ArrayLike<number>,
+  predictions: Tensor,
+  { fromLogits = false } = {},
+): Tensor {
+  const classes = predictions.shape[predictions.rank - 1];
+  const rows = predictions.size / classes;
+  if (labels.length !== rows) throw new RangeError(`${labels.length} labels for ${rows} predictions`);
+  const oneHot = alloc(predictions.size, predictions);
+  for (let r = 0; r < rows; r++) {
+    const l = labels[r];
+    if (!Number.isInteger(l) || l < 0 || l >= classes) {
+      throw new RangeError(`label ${l} at ${r} is not a class in [0, ${classes})`);
+    }
+    oneHot[r * classes + l] = 1;
+  }
+  return categoricalCrossentropy(new Tensor(oneHot, predictions.shape), predictions, { fromLogits });
+}
+
+/** Keras categorical cross-entropy with one-hot (or soft) targets, averaged over samples. */
+export function categoricalCrossentropy(targets: Tensor, predictions: Tensor, { fromLogits = false } = {}): Tensor {
+  if (targets.size !== predictions.size) {
+    throw new RangeError(`targets [${targets.shape}] and predictions [${predictions.shape}] differ`);
+  }
+  let logp: Tensor;
+  if (fromLogits) {
+    logp = ops.logSoftmax(predictions);
+  } else {
+    // Keras: normalise to sum 1, clip to [ε, 1 - ε], log.
+    const p = ops.div(predictions, ops.sum(predictions, -1, true));
+    logp = ops.log(ops.clipByValue(p, EPSILON, 1 - EPSILON));
+  }
+  return batchMean(ops.neg(ops.sum(ops.mul(targets, logp), -1)));
+}
+
+/** Mean squared error, averaged over every element. */
+export function meanSquaredError(targets: Tensor, predictions: Tensor): Tensor {
+  if (targets.size !== predictions.size) {
+    throw new RangeError(`targets [${targets.shape}] and predictions [${predictions.shape}] differ`);
+  }
+  return ops.mean(ops.square(ops.sub(predictions, ops.reshape(targets, predictions.shape))));
+}

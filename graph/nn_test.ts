@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { checkGradients } from "./grad_check.ts";
+import * as nn from "./nn.ts";
+import * as ops from "./ops.ts";
+import { valueAndGrads } from "./tape.ts";
+import { Tensor } from "./tensor.ts";
+
+function rand(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
+  let s = seed >>> 0 || 1;
+  const n = shape.reduce((a, b) => a * b, 1);
+  return new Tensor(
+    Float64Array.from(
+      { length: n },
+      () => lo + (hi - lo) * ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32),
+    ),
+    shape,
+  );
+}
+
+function passes(name: string, f: (...xs: Tensor[]) => Tensor, xs: Tensor[]) {
+  const r = checkGradients(f, xs);
+  assert(r.worst <= 1, `${name}: ${r.where} (${r.worst.toFixed(2)}× tolerance)`);
+}
+
+Deno.test("pooling, pad, slice, concat, transpose: gradients match finite differences", () => {
+  const x = rand([2, 5, 4, 3], 1);
+  passes("maxPool valid", (v) => nn.maxPool2d(v, { poolSize: 2 }), [x]);
+  passes("maxPool same strided", (v) => nn.maxPool2d(v, { poolSize: 3, strides: 2, padding: "same" }), [x]);
+  passes("avgPool same", (v) => nn.avgPool2d(v, { poolSize: 3, strides: [2, 1], padding: "same" }), [x]);
+  passes("global avg", (v) => nn.globalAvgPool2d(v), [x]);
+  passes("pad", (v) => nn.pad(v, [[0, 0], [1, 2], [0, 1], [0, 0]], 1.5), [x]);
+  passes("slice", (v) => nn.slice(v, [1, 1, 0, 1], [1, 3, -1, 2]), [x]);
+  passes("concat", (a, b) => nn.concat([a, b], 2), [x, rand([2, 5, 2, 3], 2)]);
+  passes("transpose", (v) => nn.transpose(v, [3, 0, 2, 1]), [x]);
+  passes("flatten", (v) => nn.flatten(v), [x]);
+});
+
+Deno.test("activations, batch norm and losses: gradients match finite differences", () => {
+  const raw = rand([3, 8], 3, -8, 8).data.map((v) => ([0, 6, 1, -1].some((k) => Math.abs(v - k) < 0.05) ? v + 0.2 : v));
+  const x = new Tensor(raw, [3, 8]);
+  passes("relu6", nn.relu6, [x]);
+  passes("leakyRelu", (v) => nn.leakyRelu(v, 0.2), [x]);
+  passes("leakyTanh", (v) => nn.leakyTanh(v), [x]);
+  const f = rand([4, 3], 4, -2, 2);
+  passes("batchNorm training", (v, g, b) => {
+    const { mean, variance } = nn.moments(v);
+    return nn.batchNorm(v, mean, variance, g, b, 1e-3);
+  }, [f, rand([3], 5, 0.5, 1.5), rand([3], 6)]);
+  const logits = rand([4, 5], 7, -3, 3);
+  passes("sparse CE from logits", (v) => nn.sparseCategoricalCrossentropy([0, 4, 2, 2], v, { fromLogits: true }), [
+    logits,
+  ]);
+  passes("CE from probabilities", (v) => nn.categoricalCrossentropy(rand([4, 5], 8, 0, 1), v), [
+    rand([4, 5], 9, 0.1, 1),
+  ]);
+  passes("MSE", (v) => nn.meanSquaredError(rand([4, 5], 10), v), [logits]);
+});
+
+Deno.test("exact behaviours: relu6 kinks, max-pool ties to the first, SAME avg excludes padding, CE clipping", () => {
+  const g = (f: (t: Tensor) => Tensor, v: Tensor) => valueAndGrads(() => ops.sum(f(v)), [v]).grads[0].toArray();
+  assert.deepEqual(g(nn.relu6, Tensor.from([-1, 0, 3, 6, 7])), [0, 0, 1, 0, 0]);
+  assert.deepEqual(g((v) => nn.maxPool2d(v, { poolSize: [1, 3] }), Tensor.from([[[[2], [5], [5]]]])), [[[[0], [1], [
+    0,
+  ]]]]);
+  assert.deepEqual(
+    nn.avgPool2d(Tensor.from([[[[1], [2]], [[3], [4]]]]), { poolSize: 2, strides: 1, padding: "same" }).toArray(),
+    [[[[2.5], [3]], [[3.5], [4]]]],
+  );
+  // A zero probability is clipped to 1e-7: -log(1e-7), as Keras.
+  const ce = nn.sparseCategoricalCrossentropy([1], Tensor.from([[1, 0]], "float64"));
+  assert(Math.abs(ce.item() + Math.log(1e-7)) < 1e-9, String(ce.item()));
+  assert.throws(() => nn.sparseCategoricalCrossentropy([2], Tensor.from([[1, 0]])), /label 2/);
+  assert.throws(() => nn.pad(Tensor.zeros([2]), [[1, -1]]), /paddings/);
+  assert.throws(() => nn.transpose(Tensor.zeros([2, 3]), [0, 0]), /permutation/);
+  assert.throws(() => nn.dropout(Tensor.zeros([2]), 1, Math.random), /rate/);
+});
+
+Deno.test("dropout keeps the expected value and drops about `rate` of the values", () => {
+  let s = 1;
+  const random = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const y = nn.dropout(Tensor.fill([10000], 1), 0.3, random);
+  const dropped = y.data.filter((v) => v === 0).length;
+  assert(Math.abs(dropped / 10000 - 0.3) < 0.02, String(dropped));
+  assert(Math.abs(ops.mean(y).item() - 1) < 0.03);
+});
