@@ -1,22 +1,8 @@
 import assert from "node:assert/strict";
-import { checkGradients } from "./grad_check.ts";
+import { passes, rand } from "./_test_util.ts";
 import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d } from "./conv.ts";
 import * as ops from "./ops.ts";
 import { Tensor } from "./tensor.ts";
-
-function rand(shape: number[], seed: number): Tensor {
-  let s = seed >>> 0 || 1;
-  const n = shape.reduce((a, b) => a * b, 1);
-  return new Tensor(
-    Float64Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1),
-    shape,
-  );
-}
-
-function passes(name: string, f: (...xs: Tensor[]) => Tensor, xs: Tensor[]) {
-  const r = checkGradients(f, xs);
-  assert(r.worst <= 1, `${name}: ${r.where} (${r.worst.toFixed(2)}× tolerance)`);
-}
 
 /** Direct definition of a grouped NHWC/HWIO convolution with explicit padding, for the forward check. */
 function naive(

@@ -1,26 +1,9 @@
 import assert from "node:assert/strict";
-import { checkGradients } from "./grad_check.ts";
+import { passes, rand } from "./_test_util.ts";
 import * as nn from "./nn.ts";
 import * as ops from "./ops.ts";
 import { valueAndGrads } from "./tape.ts";
 import { Tensor } from "./tensor.ts";
-
-function rand(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
-  let s = seed >>> 0 || 1;
-  const n = shape.reduce((a, b) => a * b, 1);
-  return new Tensor(
-    Float64Array.from(
-      { length: n },
-      () => lo + (hi - lo) * ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32),
-    ),
-    shape,
-  );
-}
-
-function passes(name: string, f: (...xs: Tensor[]) => Tensor, xs: Tensor[]) {
-  const r = checkGradients(f, xs);
-  assert(r.worst <= 1, `${name}: ${r.where} (${r.worst.toFixed(2)}× tolerance)`);
-}
 
 Deno.test("pooling, pad, slice, concat, transpose: gradients match finite differences", () => {
   const x = rand([2, 5, 4, 3], 1);

@@ -5,7 +5,6 @@ const builtin = @import("builtin");
 const abi = @import("abi.zig");
 const uk = @import("ukernels.zig");
 const template = @import("bgemm_ukernel.zig");
-const cpu = @import("cpu.zig");
 const pool = @import("pool.zig");
 
 const TileArgs = template.TileArgs;
@@ -33,24 +32,9 @@ pub const table: [kernels.len]Entry = blk: {
     break :blk t;
 };
 
-pub fn supported(index: usize) bool {
-    return index < kernels.len and cpu.supports(kernels[index].isa);
-}
-
-/// -1: the last supported kernel of the list (the list is ordered from the
-/// most portable to the fastest). Else the index, if this CPU can run it.
-pub fn select(requested: i32) ?usize {
-    if (requested < 0) {
-        var i = kernels.len;
-        while (i > 0) {
-            i -= 1;
-            if (supported(i)) return i;
-        }
-        return null;
-    }
-    const index: usize = @intCast(requested);
-    return if (supported(index)) index else null;
-}
+const selection = @import("select.zig").Selection(kernels);
+pub const supported = selection.supported;
+pub const select = selection.select;
 
 fn roundUp(x: usize, m: usize) usize {
     return (x + m - 1) / m * m;

@@ -6,7 +6,6 @@ const builtin = @import("builtin");
 const abi = @import("abi.zig");
 const uk = @import("ukernels.zig");
 const template = @import("sgemm_ukernel.zig");
-const cpu = @import("cpu.zig");
 const pool = @import("pool.zig");
 
 const block = uk.channel_block;
@@ -19,23 +18,9 @@ pub const table: [kernels.len]*const template.SgemmFn = blk: {
     break :blk t;
 };
 
-pub fn supported(index: usize) bool {
-    return index < kernels.len and cpu.supports(kernels[index].isa);
-}
-
-/// -1: the last supported kernel (the list runs from portable to fastest).
-pub fn select(requested: i32) ?usize {
-    if (requested < 0) {
-        var i = kernels.len;
-        while (i > 0) {
-            i -= 1;
-            if (supported(i)) return i;
-        }
-        return null;
-    }
-    const index: usize = @intCast(requested);
-    return if (supported(index)) index else null;
-}
+const selection = @import("select.zig").Selection(kernels);
+pub const supported = selection.supported;
+pub const select = selection.select;
 
 pub fn blocks(channels_out: usize) usize {
     return (channels_out + block - 1) / block;

@@ -5,9 +5,12 @@
  * reaches native code.
  * @module
  */
-import { allocStruct, encodeStruct, readI32, readString, type StructValues } from "./abi.ts";
+import { encodeStruct, type StructValues } from "./abi.ts";
 import { type NativeSymbols, openNative, type OpenNativeOptions } from "./native.ts";
 import * as ref from "./reference_kernels.ts";
+import { describeUkernels, resolveUkernel, type UkernelDescription } from "./_ukernels.ts";
+
+export type { UkernelDescription };
 
 const { CHANNEL_BLOCK, wordsFor } = ref;
 const INT32_MIN = -2147483648;
@@ -20,19 +23,6 @@ export interface PackedRhs {
   readonly data: Uint32Array;
   readonly channelsOut: number;
   readonly depthWords: number;
-}
-
-/** A micro-kernel of the native library. */
-export interface UkernelDescription {
-  index: number;
-  /** e.g. `bgemm_8x32__avx512vpopcnt`: mr pixels x nr channels, then the ISA. */
-  name: string;
-  mr: number;
-  nr: number;
-  /** Whether this CPU can run it. */
-  supported: boolean;
-  /** Binary MACs of one iteration of its register-only peak loop. */
-  peakMacsPerIteration: number;
 }
 
 /** How a call runs. */
@@ -319,33 +309,6 @@ export function bconv2dWorkspaceWords(p: StructValues<"Bconv2dParams">): number 
   return ref.bconv2dDirect(p) ? 0 : p.batch * p.out_h * p.out_w * p.kernel_h * p.kernel_w * wordsFor(p.channels_in);
 }
 
-const ukernelLists = new WeakMap<NativeSymbols, readonly UkernelDescription[]>();
-
-/**
- * The micro-kernel list of a library, read through FFI once: it cannot
- * change, and peakLoop must not time these calls.
- */
-function describeUkernels(lib: NativeSymbols): readonly UkernelDescription[] {
-  const cached = ukernelLists.get(lib);
-  if (cached) return cached;
-  const list: UkernelDescription[] = [];
-  for (let i = 0; i < lib.onebit_ukernel_count(); i++) {
-    const info = allocStruct("UkernelInfo");
-    if (lib.onebit_ukernel_info(i, info) !== 0) throw new Error(`libonebit: no micro-kernel ${i}`);
-    list.push(Object.freeze({
-      index: i,
-      name: readString("UkernelInfo", info, "name"),
-      mr: readI32("UkernelInfo", info, "mr"),
-      nr: readI32("UkernelInfo", info, "nr"),
-      supported: readI32("UkernelInfo", info, "supported") === 1,
-      peakMacsPerIteration: readI32("UkernelInfo", info, "peak_macs_per_iteration"),
-    }));
-  }
-  const frozen = Object.freeze(list);
-  ukernelLists.set(lib, frozen);
-  return frozen;
-}
-
 /** Options of {@link BinaryKernels.native} and {@link BinaryKernels.auto}. */
 export interface KernelsOptions extends OpenNativeOptions, CallOptions {}
 
@@ -411,7 +374,7 @@ export class BinaryKernels {
   /** The micro-kernels of the native library ([] for the reference backend). */
   ukernels(): UkernelDescription[] {
     const lib = this.#lib;
-    return lib ? [...describeUkernels(lib)] : [];
+    return lib ? [...describeUkernels(lib, "binary")] : [];
   }
 
   /**
@@ -429,23 +392,11 @@ export class BinaryKernels {
     const params = encodeStruct("PeakParams", { ukernel: index, iterations, threads });
     const status = lib.onebit_peak_loop(params, new Uint32Array(threads));
     if (status !== 0) throw new Error(`libonebit peak_loop returned ${STATUS[status] ?? status}`);
-    return threads * iterations * describeUkernels(lib)[index].peakMacsPerIteration;
+    return threads * iterations * describeUkernels(lib, "binary")[index].peakMacsPerIteration;
   }
 
   #resolveUkernel(u: number | string | undefined): number {
-    if (u === undefined || u === -1 || u === "auto") return -1;
-    if (!this.#lib) {
-      throw new RangeError(`ukernel ${JSON.stringify(u)} needs the native backend; the reference backend has none`);
-    }
-    const list = describeUkernels(this.#lib);
-    const found = typeof u === "string"
-      ? list.find((k) => k.name === u)
-      : list[checkInt("ukernel", u, 0, list.length - 1)];
-    if (!found) {
-      throw new RangeError(`unknown micro-kernel ${JSON.stringify(u)}; known: ${list.map((k) => k.name).join(", ")}`);
-    }
-    if (!found.supported) throw new RangeError(`micro-kernel ${found.name} needs CPU features this machine lacks`);
-    return found.index;
+    return resolveUkernel(this.#lib, "binary", u);
   }
 
   #call(options: CallOptions) {

@@ -5,8 +5,9 @@
  * pure-TS reference. Every argument is validated here before FFI.
  * @module
  */
-import { allocStruct, encodeStruct, readI32, readString, type StructValues } from "./abi.ts";
-import { checkArray, checkInt, MAX_THREADS, outputSize, type UkernelDescription } from "./binary_kernels.ts";
+import { encodeStruct, type StructValues } from "./abi.ts";
+import { checkArray, checkInt, MAX_THREADS, outputSize } from "./binary_kernels.ts";
+import { describeUkernels, resolveUkernel, type UkernelDescription } from "./_ukernels.ts";
 import { type NativeSymbols, openNative, type OpenNativeOptions } from "./native.ts";
 import * as ref from "./reference_float.ts";
 import { CHANNEL_BLOCK } from "./reference_kernels.ts";
@@ -158,28 +159,6 @@ export interface BoundFloatOp {
   run(input: Float32Array, out: Float32Array, workspace?: Float32Array): void;
 }
 
-const lists = new WeakMap<NativeSymbols, readonly UkernelDescription[]>();
-
-function describe(lib: NativeSymbols): readonly UkernelDescription[] {
-  const cached = lists.get(lib);
-  if (cached) return cached;
-  const list: UkernelDescription[] = [];
-  for (let i = 0; i < lib.onebit_sgemm_ukernel_count(); i++) {
-    const info = allocStruct("UkernelInfo");
-    if (lib.onebit_sgemm_ukernel_info(i, info) !== 0) throw new Error(`libonebit: no float micro-kernel ${i}`);
-    list.push(Object.freeze({
-      index: i,
-      name: readString("UkernelInfo", info, "name"),
-      mr: readI32("UkernelInfo", info, "mr"),
-      nr: readI32("UkernelInfo", info, "nr"),
-      supported: readI32("UkernelInfo", info, "supported") === 1,
-      peakMacsPerIteration: 0,
-    }));
-  }
-  lists.set(lib, Object.freeze(list));
-  return lists.get(lib)!;
-}
-
 /**
  * Bias padded to whole channel blocks (the micro-kernels read nr entries).
  * A bias already of the padded length is used as is (prepare it once with
@@ -248,23 +227,11 @@ export class FloatKernels {
 
   /** The float micro-kernels of the native library (empty for the reference). */
   ukernels(): readonly UkernelDescription[] {
-    return this.#lib ? describe(this.#lib) : [];
+    return this.#lib ? describeUkernels(this.#lib, "float") : [];
   }
 
   #resolve(u: number | string | undefined): number {
-    if (u === undefined || u === -1) return -1;
-    if (!this.#lib) throw new RangeError(`ukernel ${JSON.stringify(u)} needs the native backend`);
-    const list = describe(this.#lib);
-    const found = typeof u === "string"
-      ? list.find((k) => k.name === u)
-      : list[checkInt("ukernel", u, 0, list.length - 1)];
-    if (!found) {
-      throw new RangeError(`unknown float micro-kernel ${JSON.stringify(u)}; known: ${list.map((k) => k.name)}`);
-    }
-    if (!found.supported) {
-      throw new RangeError(`float micro-kernel ${found.name} needs CPU features this machine lacks`);
-    }
-    return found.index;
+    return resolveUkernel(this.#lib, "float", u);
   }
 
   #call(o: FloatCallOptions) {

@@ -1,0 +1,77 @@
+/**
+ * Reading a native micro-kernel list (binary or float) once per library,
+ * and resolving a requested micro-kernel by name or index: shared by
+ * binary_kernels.ts and float_kernels.ts.
+ * @module
+ */
+import { allocStruct, readI32, readString } from "./abi.ts";
+import type { NativeSymbols } from "./native.ts";
+
+/** A micro-kernel of the native library. */
+export interface UkernelDescription {
+  index: number;
+  /** e.g. `bgemm_8x32__avx512vpopcnt`: mr pixels x nr channels, then the ISA. */
+  name: string;
+  mr: number;
+  nr: number;
+  /** Whether this CPU can run it. */
+  supported: boolean;
+  /** Binary MACs of one iteration of its register-only peak loop (0 for float kernels). */
+  peakMacsPerIteration: number;
+}
+
+export type UkernelKind = "binary" | "float";
+
+const cache = { binary: new WeakMap(), float: new WeakMap() } as Record<
+  UkernelKind,
+  WeakMap<NativeSymbols, readonly UkernelDescription[]>
+>;
+
+/** The list, read through FFI once per library (it cannot change, and peakLoop must not time these calls). */
+export function describeUkernels(lib: NativeSymbols, kind: UkernelKind): readonly UkernelDescription[] {
+  const cached = cache[kind].get(lib);
+  if (cached) return cached;
+  const count = kind === "binary" ? lib.onebit_ukernel_count() : lib.onebit_sgemm_ukernel_count();
+  const list: UkernelDescription[] = [];
+  for (let i = 0; i < count; i++) {
+    const info = allocStruct("UkernelInfo");
+    const status = kind === "binary" ? lib.onebit_ukernel_info(i, info) : lib.onebit_sgemm_ukernel_info(i, info);
+    if (status !== 0) throw new Error(`libonebit: no ${kind} micro-kernel ${i}`);
+    list.push(Object.freeze({
+      index: i,
+      name: readString("UkernelInfo", info, "name"),
+      mr: readI32("UkernelInfo", info, "mr"),
+      nr: readI32("UkernelInfo", info, "nr"),
+      supported: readI32("UkernelInfo", info, "supported") === 1,
+      peakMacsPerIteration: readI32("UkernelInfo", info, "peak_macs_per_iteration"),
+    }));
+  }
+  const frozen = Object.freeze(list);
+  cache[kind].set(lib, frozen);
+  return frozen;
+}
+
+/** -1 (the fastest supported) for undefined, -1 or "auto"; else the index of a supported kernel, or a RangeError. */
+export function resolveUkernel(
+  lib: NativeSymbols | undefined,
+  kind: UkernelKind,
+  u: number | string | undefined,
+): number {
+  if (u === undefined || u === -1 || u === "auto") return -1;
+  if (!lib) {
+    throw new RangeError(`ukernel ${JSON.stringify(u)} needs the native backend; the reference backend has none`);
+  }
+  const list = describeUkernels(lib, kind);
+  const found = typeof u === "string"
+    ? list.find((k) => k.name === u)
+    : Number.isInteger(u) && u >= 0 && u < list.length
+    ? list[u]
+    : undefined;
+  if (!found) {
+    throw new RangeError(
+      `unknown ${kind} micro-kernel ${JSON.stringify(u)}; known: ${list.map((k) => k.name).join(", ")}`,
+    );
+  }
+  if (!found.supported) throw new RangeError(`micro-kernel ${found.name} needs CPU features this machine lacks`);
+  return found.index;
+}
