@@ -73,7 +73,7 @@ Deno.test("micro-kernel choice: unknown names and the reference backend are refu
   assert.throws(() => reference.peakLoop(0, 10), /native backend/);
   const n = native;
   if (n) {
-    assert.throws(() => n.with({ ukernel: "bgemm_1x1__nope" }), /unknown micro-kernel.*known: bgemm_/);
+    assert.throws(() => n.with({ ukernel: "bgemm_1x1__nope" }), /unknown binary micro-kernel.*known: bgemm_/);
     assert.throws(() => n.with({ ukernel: 99 }), RangeError);
     for (const u of n.ukernels().filter((u) => !u.supported)) {
       assert.throws(() => n.with({ ukernel: u.name }), /CPU features/);
