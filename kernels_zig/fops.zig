@@ -10,6 +10,12 @@ fn u(x: i32) usize {
     return @intCast(x);
 }
 
+/// Clamp that keeps NaN (Zig's @min/@max would return the bound), as the TS reference.
+inline fn clamp(v: f32, lo: f32, hi: f32) f32 {
+    const low = if (v < lo) lo else v;
+    return if (low > hi) hi else low;
+}
+
 const Depthwise = struct {
     p: *const abi.DepthwiseF32Params,
     input: [*]const f32,
@@ -24,6 +30,8 @@ const Depthwise = struct {
         const cin = u(p.channels_in);
         const mult = u(p.multiplier);
         const cout = cin * mult;
+        const lo = p.clamp_min;
+        const hi = p.clamp_max;
         const oh = u(p.out_h);
         const n = t / oh;
         const oy = t % oh;
@@ -41,11 +49,14 @@ const Depthwise = struct {
                     if (mult == 1) {
                         for (0..cout) |c| o[c] += x[c] * w[c];
                     } else {
-                        for (0..cout) |c| o[c] += x[c / mult] * w[c];
+                        for (0..cin) |ci| {
+                            const xv = x[ci];
+                            for (ci * mult..(ci + 1) * mult) |c| o[c] += xv * w[c];
+                        }
                     }
                 }
             }
-            for (0..cout) |c| o[c] = @min(@max(o[c], p.clamp_min), p.clamp_max);
+            for (0..cout) |c| o[c] = clamp(o[c], lo, hi);
         }
     }
 };
@@ -72,6 +83,8 @@ const Pool = struct {
         const oh = u(p.out_h);
         const n = t / oh;
         const oy = t % oh;
+        const lo = p.clamp_min;
+        const hi = p.clamp_max;
         const y0: usize = @intCast(@max(0, @as(isize, @intCast(oy * u(p.stride_h))) - p.pad_top));
         const y1: usize = @intCast(@min(p.in_h, @as(isize, @intCast(oy * u(p.stride_h))) - p.pad_top + p.filter_h));
         for (0..u(p.out_w)) |ox| {
@@ -90,7 +103,7 @@ const Pool = struct {
                 }
             }
             const scale: f32 = if (p.kind == 0) 1 else 1 / @as(f32, @floatFromInt((y1 - y0) * (x1 - x0)));
-            for (0..c) |ch| o[ch] = @min(@max(o[ch] * scale, p.clamp_min), p.clamp_max);
+            for (0..c) |ch| o[ch] = clamp(o[ch] * scale, lo, hi);
         }
     }
 };
@@ -100,23 +113,28 @@ pub fn pool2d(p: *const abi.Pool2dF32Params, input: [*]const f32, out: [*]f32) a
     if (p.batch < 0 or p.in_h <= 0 or p.in_w <= 0 or p.channels <= 0 or p.filter_h <= 0 or p.filter_w <= 0 or
         p.stride_h <= 0 or p.stride_w <= 0 or p.pad_top < 0 or p.pad_left < 0 or p.out_h <= 0 or p.out_w <= 0 or
         (p.kind != 0 and p.kind != 1) or p.threads < 1 or p.threads > pool.max_threads) return .invalid_argument;
-    // Every window must hold at least one in-bounds tap (TS checks the geometry; this keeps the divide safe).
+    // Every window must hold at least one in-bounds tap (TS's SAME/VALID geometry guarantees it; this
+    // guards other callers): the first starts before the padding ends, the last inside the input.
     if (p.pad_top >= p.filter_h or p.pad_left >= p.filter_w) return .invalid_argument;
+    if (@as(i64, p.out_h - 1) * p.stride_h - p.pad_top >= p.in_h or
+        @as(i64, p.out_w - 1) * p.stride_w - p.pad_left >= p.in_w) return .invalid_argument;
     const s: Pool = .{ .p = p, .input = input, .out = out };
     pool.run(u(p.threads), u(p.batch) * u(p.out_h), &s, Pool.task);
     return .ok;
 }
 
 fn elementwiseRange(p: *const abi.ElementwiseF32Params, a: [*]const f32, b: [*]const f32, out: [*]f32, begin: usize, end: usize) void {
+    const lo = p.clamp_min;
+    const hi = p.clamp_max;
     switch (p.op) {
         0 => for (begin..end) |i| {
-            out[i] = @min(@max(a[i] + b[i], p.clamp_min), p.clamp_max);
+            out[i] = clamp(a[i] + b[i], lo, hi);
         },
         1 => for (begin..end) |i| {
-            out[i] = @min(@max(a[i] - b[i], p.clamp_min), p.clamp_max);
+            out[i] = clamp(a[i] - b[i], lo, hi);
         },
         else => for (begin..end) |i| {
-            out[i] = @min(@max(a[i] * b[i], p.clamp_min), p.clamp_max);
+            out[i] = clamp(a[i] * b[i], lo, hi);
         },
     }
 }
@@ -157,4 +175,19 @@ test "pool2d: average counts only in-bounds taps" {
     const p: abi.Pool2dF32Params = .{ .batch = 1, .in_h = 2, .in_w = 2, .channels = 1, .filter_h = 2, .filter_w = 2, .stride_h = 1, .stride_w = 1, .pad_top = 0, .pad_left = 0, .out_h = 2, .out_w = 2, .kind = 1, .clamp_min = -std.math.inf(f32), .clamp_max = std.math.inf(f32), .threads = 1 };
     try std.testing.expectEqual(abi.Status.ok, pool2d(&p, &input, &out));
     try std.testing.expectEqualSlices(f32, &.{ 2.5, 3, 3.5, 4 }, &out);
+}
+
+test "pool2d: output sizes past the input are refused, not read out of bounds" {
+    const input = [_]f32{ 1, 2, 3, 4 };
+    var out: [16]f32 = undefined;
+    var p: abi.Pool2dF32Params = .{ .batch = 1, .in_h = 2, .in_w = 2, .channels = 1, .filter_h = 2, .filter_w = 2, .stride_h = 1, .stride_w = 1, .pad_top = 0, .pad_left = 0, .out_h = 4, .out_w = 1, .kind = 1, .clamp_min = -std.math.inf(f32), .clamp_max = std.math.inf(f32), .threads = 1 };
+    try std.testing.expectEqual(abi.Status.invalid_argument, pool2d(&p, &input, &out));
+    p.out_h = 3;
+    try std.testing.expectEqual(abi.Status.invalid_argument, pool2d(&p, &input, &out));
+}
+
+test "clamps keep NaN" {
+    try std.testing.expect(std.math.isNan(clamp(std.math.nan(f32), 0, 6)));
+    try std.testing.expectEqual(@as(f32, 6), clamp(7, 0, 6));
+    try std.testing.expectEqual(@as(f32, 0), clamp(-1, 0, 6));
 }

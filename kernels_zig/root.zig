@@ -120,8 +120,8 @@ fn bconv2d(p: *const abi.Bconv2dParams, input: [*]const u32, filter: [*]const u3
         .out_w = p.out_w,
     };
     if (!validIm2col(&i2c) or p.threads < 1) return .invalid_argument;
-    const depth_bits = @as(i64, p.kernel_h) * p.kernel_w * p.channels_in;
-    const pixels = @as(i64, p.batch) * p.out_h * p.out_w;
+    const depth_bits = @as(i128, p.kernel_h) * p.kernel_w * p.channels_in;
+    const pixels = @as(i128, p.batch) * p.out_h * p.out_w;
     if (depth_bits > std.math.maxInt(i32) or pixels > std.math.maxInt(i32)) return .invalid_argument;
     const direct = p.kernel_h == 1 and p.kernel_w == 1 and p.stride_h == 1 and p.stride_w == 1 and
         p.pad_top == 0 and p.pad_left == 0 and p.out_h == p.in_h and p.out_w == p.in_w;

@@ -74,17 +74,18 @@ const Job = struct {
             .out = undefined,
             .out_stride = n,
         };
-        var sub: usize = 0;
-        while (sub < block) : (sub += e.nr()) {
-            const c0 = b * block + sub;
-            if (c0 >= n) break;
-            args.rhs = job.rhs + b * depth * block + sub;
-            args.bias = job.bias + c0;
-            args.cols = @min(e.nr(), n - c0);
-            var r = row_begin;
-            while (r < row_end) : (r += e.mr) {
-                args.lhs = job.lhs + r * depth;
-                args.rows = @min(e.mr, row_end - r);
+        // Row tiles outside, channel sub-tiles inside: a tile's lhs rows stay in cache across the block.
+        var r = row_begin;
+        while (r < row_end) : (r += e.mr) {
+            args.lhs = job.lhs + r * depth;
+            args.rows = @min(e.mr, row_end - r);
+            var sub: usize = 0;
+            while (sub < block) : (sub += e.nr()) {
+                const c0 = b * block + sub;
+                if (c0 >= n) break;
+                args.rhs = job.rhs + b * depth * block + sub;
+                args.bias = job.bias + c0;
+                args.cols = @min(e.nr(), n - c0);
                 args.out = job.out + r * n + c0;
                 table[job.kernel](&args);
             }
@@ -106,7 +107,7 @@ pub fn run(p: *const abi.SgemmParams, lhs: [*]const f32, rhs: [*]const f32, bias
     const rows: usize = @intCast(p.rows);
     const threads: usize = @intCast(p.threads);
     const per_thread = (rows + 4 * threads - 1) / (4 * threads);
-    const rows_per_task = @min(max_rows_per_task, (per_thread + mr - 1) / mr * mr);
+    const rows_per_task = @min(@max(mr, max_rows_per_task / mr * mr), (per_thread + mr - 1) / mr * mr);
     const row_tasks = (rows + rows_per_task - 1) / rows_per_task;
     const job: Job = .{
         .p = p.*,
@@ -184,8 +185,8 @@ pub fn conv2d(p: *const abi.Conv2dF32Params, input: [*]const f32, filter: [*]con
         p.kernel_h <= 0 or p.kernel_w <= 0 or p.stride_h <= 0 or p.stride_w <= 0 or p.dilation_h <= 0 or
         p.dilation_w <= 0 or p.pad_top < 0 or p.pad_left < 0 or p.out_h <= 0 or p.out_w <= 0 or
         p.threads < 1 or p.threads > pool.max_threads) return .invalid_argument;
-    const pixels = @as(i64, p.batch) * p.out_h * p.out_w;
-    const depth = @as(i64, p.kernel_h) * p.kernel_w * p.channels_in;
+    const pixels = @as(i128, p.batch) * p.out_h * p.out_w;
+    const depth = @as(i128, p.kernel_h) * p.kernel_w * p.channels_in;
     if (pixels > std.math.maxInt(i32) or depth > std.math.maxInt(i32)) return .invalid_argument;
     const g: abi.SgemmParams = .{
         .rows = @intCast(pixels),

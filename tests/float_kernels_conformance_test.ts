@@ -226,3 +226,22 @@ Deno.test("threaded elementwise and bitpack (past their one-thread cut-offs) equ
   const packedRef = BinaryKernels.reference().bitpack(x, 65);
   if (native) assert.deepEqual(BinaryKernels.native().bitpack(x, 65, { threads: 2 }), packedRef);
 });
+
+Deno.test("NaN propagates through the clamps as in the reference (sgemm, pooling, depthwise, elementwise)", () => {
+  const x = new Float32Array([NaN, 1, -2, 3]);
+  for (const { label, k } of backends) {
+    const y = k.sgemm(x.subarray(0, 2), k.packRhs(new Float32Array([1, 1]), 1), { clampMin: 0, clampMax: 6 });
+    assert(Number.isNaN(y[0]), `sgemm on ${label}: ${y[0]}`);
+    const p = k.pool2d(x, { inputShape: [1, 2, 2, 1], kernelSize: [2, 2], kind: "avg", clampMin: 0 });
+    assert(Number.isNaN(p[0]), `avg pool on ${label}: ${p[0]}`);
+    const d = k.depthwise(x, new Float32Array([1]), {
+      inputShape: [1, 2, 2, 1],
+      kernelSize: [1, 1],
+      clampMin: 0,
+      clampMax: 6,
+    });
+    assert(Number.isNaN(d[0]) && d[2] === 0 && d[3] === 3, `depthwise on ${label}: ${d}`);
+    const e = k.elementwise(x, x, "add", { clampMin: -1, clampMax: 1 });
+    assert(Number.isNaN(e[0]) && e[1] === 1 && e[2] === -1, `elementwise on ${label}: ${e}`);
+  }
+});
