@@ -6,17 +6,18 @@
  * then only copies inputs in, runs the ops and copies outputs out.
  * @module
  */
-import * as flexbuffers from "flatbuffers/flexbuffers";
-import { ModelValidationError, UnsupportedModelError } from "../tflite/errors.ts";
+import { ModelFormatError, ModelValidationError, UnsupportedModelError } from "../tflite/errors.ts";
+import { readFlexMap } from "../tflite/flexbuffer.ts";
 import type { Operator, Tensor, TfliteModel } from "../tflite/model.ts";
 import { readModel } from "../tflite/reader.ts";
-import { Builtin, builtinName, TensorType, tensorTypeName, tensorTypeSize } from "../tflite/schema.ts";
+import { Builtin, BUILTIN_OPTIONS, builtinName, TensorType, tensorTypeName } from "../tflite/schema.ts";
 import { BinaryKernels, type KernelsOptions, MAX_THREADS } from "./binary_kernels.ts";
 import { FloatKernels } from "./float_kernels.ts";
 import { BUILTIN_KERNELS } from "./ops/builtin.ts";
 import { lceBconv2d, lceBmaxpool2d, lceDequantize, lceQuantize } from "./ops/lce.ts";
 import type { OpContext, OpKernel, PreparedOp, TensorData, TensorInfo } from "./ops/_types.ts";
 import { ARENA_ALIGNMENT, planArena } from "./planner.ts";
+import { product } from "./ops/_util.ts";
 
 /** Custom ops by `custom_code`. */
 const CUSTOM_KERNELS: ReadonlyMap<string, OpKernel> = new Map([
@@ -29,6 +30,8 @@ const CUSTOM_KERNELS: ReadonlyMap<string, OpKernel> = new Map([
 /** Largest tensor, and largest arena, the interpreter allocates (bytes). */
 const MAX_TENSOR_BYTES = 2 ** 31 - 1;
 const MAX_ARENA_BYTES = 2 ** 32;
+/** Tensors per subgraph (the arena planner is quadratic in them). */
+const MAX_TENSORS = 65536;
 
 export interface InterpreterOptions extends KernelsOptions {
   /** `native` (fail if the library is missing), `reference` (pure TS) or `auto` (default: native if it loads). */
@@ -85,13 +88,11 @@ function dataCtor(type: number): DataCtor | undefined {
       return Int16Array;
     case TensorType.INT64:
       return BigInt64Array as unknown as DataCtor;
+    case TensorType.FLOAT64:
+      return Float64Array as unknown as DataCtor;
     default:
       return undefined;
   }
-}
-
-function product(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 function opLabel(model: TfliteModel, op: Operator, i: number): string {
@@ -111,24 +112,16 @@ function tensorLabel(t: Tensor, i: number): string {
 function decodeCustomOptions(where: string, bytes: Uint8Array | null): Record<string, unknown> | null {
   if (bytes === null || bytes.length === 0) return null;
   if (bytes.length > 65536) {
-    throw new ModelValidationError(where, `custom options of ${bytes.length} bytes are too large`);
+    throw new ModelFormatError(`${where}.custom_options`, `${bytes.length} bytes are too large`);
   }
-  let value: unknown;
-  try {
-    value = flexbuffers.toObject(bytes.slice().buffer);
-  } catch (e) {
-    // The flexbuffers package throws strings as well as Errors.
-    const why = e instanceof Error ? e.message : String(e);
-    throw new ModelValidationError(where, `custom options are not a valid FlexBuffer (${why})`);
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new ModelValidationError(where, "custom options are not a FlexBuffer map");
-  }
-  return value as Record<string, unknown>;
+  return readFlexMap(bytes, where);
 }
 
 /** Checks indices, types, buffer sizes and execution order of subgraph 0. */
 function validateGraph(model: TfliteModel): void {
+  if (model.version !== 3) {
+    throw new UnsupportedModelError("model", `schema version ${model.version}; this runtime reads version 3 files`);
+  }
   if (model.subgraphs.length === 0) throw new ModelValidationError("model", "has no subgraph");
   const g = model.subgraphs[0];
   const n = g.tensors.length;
@@ -140,9 +133,11 @@ function validateGraph(model: TfliteModel): void {
         `shape [${t.shape}] has a negative dimension; fix the batch size when converting`,
       );
     }
-    const size = tensorTypeSize(t.type);
-    if (size === undefined) throw new UnsupportedModelError(where, `type ${tensorTypeName(t.type)} is not supported`);
-    if (product(t.shape) * size > MAX_TENSOR_BYTES) {
+    const ctor = dataCtor(t.type);
+    if (ctor === undefined) throw new UnsupportedModelError(where, `type ${tensorTypeName(t.type)} is not supported`);
+    const size = ctor.BYTES_PER_ELEMENT;
+    // !(<=) also catches NaN (e.g. a huge dimension times 0).
+    if (!(product(t.shape) * size <= MAX_TENSOR_BYTES)) {
       throw new ModelValidationError(
         where,
         `shape [${t.shape}] is ${product(t.shape) * size} bytes, past the 2 GiB limit`,
@@ -161,7 +156,14 @@ function validateGraph(model: TfliteModel): void {
       );
     }
     if (t.isVariable) throw new UnsupportedModelError(where, "variable tensors are not supported");
+    if (t.sparse) throw new UnsupportedModelError(where, "sparse tensors are not supported; convert without sparsity");
   });
+  if (g.tensors.length > MAX_TENSORS) {
+    throw new UnsupportedModelError(
+      "subgraph 0",
+      `${g.tensors.length} tensors are more than the ${MAX_TENSORS} supported`,
+    );
+  }
   const checkIndex = (where: string, what: string, idx: number, optional: boolean) => {
     if (!Number.isInteger(idx) || idx >= n || idx < (optional ? -1 : 0)) {
       throw new ModelValidationError(where, `${what} refers to tensor ${idx}; the subgraph has ${n} tensors`);
@@ -173,11 +175,27 @@ function validateGraph(model: TfliteModel): void {
   g.tensors.forEach((t, i) => {
     if (model.buffers[t.buffer].length > 0) available[i] = 1;
   });
-  for (const i of g.inputs) available[i] = 1;
+  for (const i of g.inputs) {
+    if (available[i]) {
+      throw new ModelValidationError(
+        tensorLabel(g.tensors[i], i),
+        "is a model input but has constant data in the file",
+      );
+    }
+    available[i] = 1;
+  }
   g.operators.forEach((op, k) => {
     const where = opLabel(model, op, k);
     if (op.opcodeIndex >= model.operatorCodes.length) {
       throw new ModelValidationError(where, `opcode index ${op.opcodeIndex} does not exist`);
+    }
+    const code = model.operatorCodes[op.opcodeIndex].builtinCode;
+    const expected = BUILTIN_OPTIONS.get(code) ?? 0;
+    if (code !== Builtin.CUSTOM && op.builtinOptionsType !== 0 && op.builtinOptionsType !== expected) {
+      throw new ModelValidationError(
+        where,
+        `carries builtin options of union type ${op.builtinOptionsType}, ${builtinName(code)} takes type ${expected}`,
+      );
     }
     op.inputs.forEach((i, j) => {
       checkIndex(where, `input ${j}`, i, true);
@@ -282,16 +300,21 @@ export class Interpreter {
     const constantViews = new Map<number, TensorData>();
     const freed = new Set<number>();
     let constantBytes = 0;
+    // One aligned copy per buffer (file offsets need not be aligned; tensors may share a buffer).
+    const copies = new Map<number, ArrayBuffer>();
     const info: TensorInfo[] = g.tensors.map((t, i) => {
       const data = model.buffers[t.buffer];
       let constant: TensorData | null = null;
       if (data.length > 0) {
         const ctor = dataCtor(t.type)!;
-        const copy = new ArrayBuffer(data.length);
-        new Uint8Array(copy).set(data); // aligned copy: file offsets need not be
+        let copy = copies.get(t.buffer);
+        if (copy === undefined) {
+          copy = new ArrayBuffer(data.length);
+          new Uint8Array(copy).set(data);
+          copies.set(t.buffer, copy);
+        }
         constant = new ctor(copy, 0, data.length / ctor.BYTES_PER_ELEMENT);
         constantViews.set(i, constant);
-        constantBytes += data.length;
       }
       return {
         index: i,
@@ -344,9 +367,15 @@ export class Interpreter {
       try {
         p = kernel.prepare(ctx);
       } catch (e) {
-        if (e instanceof ModelValidationError || e instanceof UnsupportedModelError) throw e;
-        // A kernel API rejecting the op's geometry (RangeError/TypeError from BinaryKernels).
-        throw new ModelValidationError(where, (e as Error).message);
+        // A kernel API rejecting the op's geometry or weights; anything else is a bug and propagates.
+        if (e instanceof RangeError || e instanceof TypeError) throw new ModelValidationError(where, e.message);
+        throw e;
+      }
+      if (p.outputShapes.length !== op.outputs.length) {
+        throw new ModelValidationError(
+          where,
+          `has ${op.outputs.length} outputs, the op computes ${p.outputShapes.length}`,
+        );
       }
       op.outputs.forEach((t, j) => {
         const declared = g.tensors[t].shape;
@@ -375,13 +404,13 @@ export class Interpreter {
       ownedBytes += prepared[k].ownedBytes ?? 0;
     });
     for (const t of g.outputs) stillNeeded.add(t);
-    for (const [t, v] of [...constantViews]) {
+    for (const t of [...constantViews.keys()]) {
       if (!stillNeeded.has(t)) {
         constantViews.delete(t);
-        constantBytes -= v.byteLength;
         freed.add(t);
       }
     }
+    for (const buffer of new Set([...constantViews.values()].map((v) => v.buffer))) constantBytes += buffer.byteLength;
     const end = g.operators.length;
     for (const t of g.outputs) last[t] = end;
 
@@ -389,21 +418,33 @@ export class Interpreter {
       !constantViews.has(i) && !freed.has(i) && first[i] >= 0
     );
     const plan = planArena(arenaTensors.map((i) => ({
-      bytes: product(g.tensors[i].shape) * tensorTypeSize(g.tensors[i].type)!,
+      bytes: product(g.tensors[i].shape) * dataCtor(g.tensors[i].type)!.BYTES_PER_ELEMENT,
       first: first[i],
       last: last[i],
     })));
-    if (plan.size > MAX_ARENA_BYTES) {
-      throw new ModelValidationError("model", `needs a ${plan.size}-byte arena, past the 4 GiB limit`);
+    if (!(plan.size + scratchBytes <= MAX_ARENA_BYTES)) {
+      throw new ModelValidationError(
+        "model",
+        `needs a ${plan.size}-byte arena and ${scratchBytes} bytes of scratch, past the 4 GiB limit`,
+      );
     }
-    const arena = new ArrayBuffer(Math.max(plan.size, ARENA_ALIGNMENT));
+    let arena: ArrayBuffer;
+    try {
+      arena = new ArrayBuffer(Math.max(plan.size, ARENA_ALIGNMENT));
+    } catch {
+      throw new ModelValidationError("model", `cannot allocate its ${plan.size}-byte activation arena`);
+    }
     const views: (TensorData | null)[] = g.tensors.map((_, i) => constantViews.get(i) ?? null);
     arenaTensors.forEach((i, k) => {
       const ctor = dataCtor(g.tensors[i].type)!;
       views[i] = new ctor(arena, plan.offsets[k], product(g.tensors[i].shape));
     });
     this.#views = views;
-    this.#scratch = new ArrayBuffer(Math.max(scratchBytes, ARENA_ALIGNMENT));
+    try {
+      this.#scratch = new ArrayBuffer(Math.max(scratchBytes, ARENA_ALIGNMENT));
+    } catch {
+      throw new ModelValidationError("model", `cannot allocate ${scratchBytes} bytes of scratch`);
+    }
     this.#ops = g.operators.map((op, k) => ({
       label: opLabel(model, op, k).replace(/^operator \d+ \((.*)\)$/, "$1"),
       output: g.tensors[op.outputs[0]]?.name ?? "",
@@ -441,8 +482,11 @@ export class Interpreter {
    * Returns copies of the outputs.
    */
   invoke(inputs: readonly TensorData[] | Record<string, TensorData>): TensorData[] {
+    if (ArrayBuffer.isView(inputs)) {
+      throw new TypeError("invoke takes an array of inputs (or a map of input names to arrays), not one typed array");
+    }
     const list = Array.isArray(inputs) ? inputs : this.inputs.map((s) => {
-      const v = (inputs as Record<string, TensorData>)[s.name];
+      const v = Object.hasOwn(inputs, s.name) ? (inputs as Record<string, TensorData>)[s.name] : undefined;
       if (v === undefined) {
         throw new TypeError(`missing input "${s.name}"; inputs are ${this.inputs.map((i) => i.name)}`);
       }

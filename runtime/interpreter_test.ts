@@ -170,3 +170,32 @@ Deno.test("constants that every consumer packed are not kept twice", () => {
   assert(it.constantBytes < 1.5 * fileConstants, `kept ${it.constantBytes} bytes of ${fileConstants}`);
   assert(it.constantBytes >= fileConstants * 0.9, `kept ${it.constantBytes} bytes of ${fileConstants}`);
 });
+
+Deno.test("more graph validation: constant model inputs, other schema versions, wrong option types, NaN sizes, float64", () => {
+  const constInput = chain();
+  constInput.buffers.push(new Uint8Array(16));
+  constInput.subgraphs[0].tensors[0].buffer = 1;
+  assert.throws(() => Interpreter.fromBytes(writeModel(constInput)), /model input but has constant data/);
+  const v2 = chain();
+  v2.version = 2;
+  assert.throws(() => Interpreter.fromBytes(writeModel(v2)), UnsupportedModelError);
+  const wrongOptions = chain();
+  wrongOptions.subgraphs[0].operators[0].builtinOptionsType = 1; // Conv2DOptions on RELU
+  wrongOptions.subgraphs[0].operators[0].builtinOptions = { padding: 0, stride_w: 1, stride_h: 1 };
+  assert.throws(() => Interpreter.fromBytes(writeModel(wrongOptions)), /union type 1, RELU takes type 0/);
+  const nan = chain();
+  nan.subgraphs[0].tensors.push(tensor("huge", [2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1, 0]));
+  const nanBytes = writeModel(nan);
+  // The product is 0 here, which is fine; a product of huge and NaN-prone dims must never load as NaN.
+  assert.equal(Interpreter.fromBytes(nanBytes).arenaBytes, 2 * 64);
+  const f64 = chain();
+  f64.buffers.push(new Uint8Array(16));
+  f64.subgraphs[0].tensors.push(tensor("unused", [2], TensorType.FLOAT64, 1));
+  assert.doesNotThrow(() => Interpreter.fromBytes(writeModel(f64)));
+  const it = Interpreter.fromBytes(writeModel(chain()));
+  assert.throws(() => it.invoke(new Float32Array(4) as unknown as Float32Array[]), /array of inputs/);
+  assert.throws(
+    () => it.invoke({ constructor: new Float32Array(4) } as Record<string, Float32Array>),
+    /missing input "x"/,
+  );
+});

@@ -33,6 +33,8 @@ export interface Tensor {
   buffer: number;
   quantization: Quantization | null;
   isVariable: boolean;
+  /** Has sparsity parameters (a compressed layout onebit does not read). */
+  sparse?: boolean;
 }
 
 export interface Operator {

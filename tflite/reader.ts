@@ -62,8 +62,8 @@ class Table {
     return this.#pos + off;
   }
 
-  has(slot: number): boolean {
-    return this.#field(slot, 1, "?") !== 0;
+  has(slot: number, name = `field ${slot}`): boolean {
+    return this.#field(slot, 1, name) !== 0;
   }
 
   u8(slot: number, name: string, def = 0): number {
@@ -288,6 +288,7 @@ function readTensor(t: Table): Tensor {
     buffer: t.u32(S.buffer, "buffer"),
     quantization: readQuantization(t.table(S.quantization, "quantization")),
     isVariable: t.bool(S.is_variable, "is_variable"),
+    ...(t.has(S.sparsity, "sparsity") ? { sparse: true } : {}),
   };
 }
 

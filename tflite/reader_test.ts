@@ -3,6 +3,7 @@ import * as flexbuffers from "flatbuffers/flexbuffers";
 import { ModelFormatError } from "./errors.ts";
 import { readModel } from "./reader.ts";
 import { writeModel } from "./writer.ts";
+import { readFlexMap } from "./flexbuffer.ts";
 import { Builtin, builtinName } from "./schema.ts";
 
 const fixtures = new URL("../tests/fixtures/lce/", import.meta.url);
@@ -108,4 +109,41 @@ Deno.test("reader: malformed bytes raise ModelFormatError naming the field", () 
     });
   }
   assert.throws(() => readModel("model.tflite" as unknown as Uint8Array), TypeError);
+});
+
+Deno.test("readFlexMap: LCE's goldens and every fixture's options decode as the npm decoder does", () => {
+  const bconvHex =
+    "6368616E6E656C735F696E0064696C6174696F6E5F6865696768745F666163746F720064696C6174696F6E5F77696474685F666163746F720066757365645F61637469766174696F6E5F66756E6374696F6E007061645F76616C7565730070616464696E67007374726964655F686569676874007374726964655F776964746800088277614C3329221508010803010100000101010404040404040404102401";
+  assert.deepEqual(readFlexMap(unhex(bconvHex), "op"), flexbuffers.toObject(unhex(bconvHex).buffer));
+  const poolHex =
+    "70616464696E67007374726964655F7769647468007374726964655F6865696768740066696C7465725F77696474680066696C7465725F68656967687400050F1D412D3B050105020200020204040404040A2401";
+  assert.deepEqual(readFlexMap(unhex(poolHex), "op"), flexbuffers.toObject(unhex(poolHex).buffer));
+  for (const name of names) {
+    for (const op of readModel(Deno.readFileSync(new URL(`${name}.tflite`, fixtures))).subgraphs[0].operators) {
+      if (op.customOptions && op.customOptions.length > 0) {
+        assert.deepEqual(readFlexMap(op.customOptions, name), flexbuffers.toObject(op.customOptions.slice().buffer));
+      }
+    }
+  }
+  // Large values, negative values, booleans.
+  const m = { a: -5, b: 70000, c: -2147483648, d: 2 ** 40 };
+  assert.deepEqual(readFlexMap(flexbuffers.encode(m), "op"), m);
+});
+
+Deno.test("readFlexMap refuses non-maps, nested values, strings and bad offsets with ModelFormatError, fast", () => {
+  const bad = [
+    new Uint8Array([1, 2]),
+    flexbuffers.encode([1, 2, 3]),
+    flexbuffers.encode({ a: [1, 2] }),
+    flexbuffers.encode({ a: "x" }),
+    flexbuffers.encode({ a: 1.5 }),
+    Uint8Array.from([...flexbuffers.encode({ a: 1 })].map((b, i, all) => (i === all.length - 3 ? 0xff : b))),
+  ];
+  for (const bytes of bad) assert.throws(() => readFlexMap(bytes, "op 1"), ModelFormatError);
+  // A deeply nested shared structure (exponential for a naive decoder) is refused at once.
+  let v: unknown = [1];
+  for (let i = 0; i < 10; i++) v = [v, v]; // shared when deduplicated: 2^10 paths through 10 vectors
+  const t0 = performance.now();
+  assert.throws(() => readFlexMap(flexbuffers.encode({ a: v }, undefined, true, true, true), "op"), ModelFormatError);
+  assert(performance.now() - t0 < 100);
 });
