@@ -532,6 +532,7 @@ export class BinaryKernels {
         `filter depth (${filter.depthWords} words) must be kernelH·kernelW·ceil(channels/32) = ${depthWords}`,
       );
     }
+    checkInt("filter.channelsOut", filter.channelsOut, 1);
     checkArray("filter.data", filter.data, Uint32Array, ref.packedRhsWords(filter.channelsOut, depthWords));
     checkInt("clampMin", clampMin, INT32_MIN);
     checkInt("clampMax", clampMax, clampMin);
@@ -563,11 +564,16 @@ export class BinaryKernels {
     call: (p: Encoded<"Bconv2dParams">, input: Uint32Array, workspace: Uint32Array, out: O) => void,
   ): BoundConv<O> {
     const encoded: Encoded<"Bconv2dParams"> = { values: plan.params };
-    const { inputWords, workspaceWords } = plan;
+    const { inputWords, workspaceWords, filterData } = plan;
+    const filterWords = filterData.length;
     return {
       outputLength: outLength,
       workspaceWords,
       run(input, out, workspace) {
+        // The filter is the caller's array: it must not have been detached or shrunk since bind.
+        if (filterData.length !== filterWords) {
+          throw new RangeError("the bound filter's buffer changed size after bind");
+        }
         checkArray("input", input, Uint32Array, inputWords);
         checkArray("out", out, outCtor, outLength);
         if (!(workspace instanceof Uint32Array) || workspace.length < workspaceWords) {

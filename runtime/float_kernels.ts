@@ -160,13 +160,12 @@ export interface BoundFloatOp {
 }
 
 /**
- * Bias padded to whole channel blocks (the micro-kernels read nr entries).
- * A bias already of the padded length is used as is (prepare it once with
- * {@link padBias} to save a copy per call).
+ * A copy of the bias padded to whole channel blocks (the micro-kernels read
+ * nr entries). Accepts the unpadded (n) or an already padded length.
  */
 export function padBias(v: Float32Array | undefined, n: number): Float32Array {
   const padded = Math.ceil(n / CHANNEL_BLOCK) * CHANNEL_BLOCK;
-  if (v instanceof Float32Array && v.length === padded) return v;
+  if (v instanceof Float32Array && v.length === padded) return v.slice();
   const out = new Float32Array(padded);
   if (v !== undefined) out.set(checkArray("bias", v, Float32Array, n));
   return out;
@@ -268,17 +267,19 @@ export class FloatKernels {
   ): BoundFloatOp {
     this.#checkPacked(w, "w");
     const rows = checkInt("rows", options.rows, 0);
-    const n = w.channelsOut, data = w.data;
+    // Snapshot: w is the caller's object; its fields and array must not change what run() trusts.
+    const n = w.channelsOut, depth = w.depth, data = w.data, words = data.length;
     const bias = padBias(options.bias, n);
     const p: Encoded<"SgemmParams"> = {
-      values: { rows, channels_out: n, depth: w.depth, ...clampOf(options), ...this.#call(options) },
+      values: { rows, channels_out: n, depth, ...clampOf(options), ...this.#call(options) },
     };
     const impl = this.#impl;
     return {
       outputLength: rows * n,
       workspaceFloats: 0,
       run(lhs, out) {
-        checkArray("lhs", lhs, Float32Array, rows * w.depth);
+        if (data.length !== words) throw new RangeError("the bound weights' buffer changed size after bind");
+        checkArray("lhs", lhs, Float32Array, rows * depth);
         checkArray("out", out, Float32Array, rows * n);
         if (rows > 0) impl.sgemm(p, lhs, data, bias, out);
       },
@@ -322,7 +323,7 @@ export class FloatKernels {
     if (pixels * depth > 2 ** 31 - 1) {
       throw new RangeError(`im2col of ${pixels}×${depth} floats is too large; split the batch`);
     }
-    const n = filter.channelsOut, data = filter.data;
+    const n = filter.channelsOut, data = filter.data, words = data.length;
     const inputLength = g.batch * g.in_h * g.in_w * g.channels;
     const workspaceFloats = this.conv2dWorkspaceFloats(options);
     const bias = padBias(options.bias, n);
@@ -335,6 +336,7 @@ export class FloatKernels {
       outputLength: pixels * n,
       workspaceFloats,
       run(input, out, workspace) {
+        if (data.length !== words) throw new RangeError("the bound filter's buffer changed size after bind");
         checkArray("input", input, Float32Array, inputLength);
         checkArray("out", out, Float32Array, pixels * n);
         if (!(workspace instanceof Float32Array) || workspace.length < Math.max(1, workspaceFloats)) {
@@ -369,10 +371,11 @@ export class FloatKernels {
     const g = planWindow(options);
     const mult = checkInt("multiplier", options.multiplier ?? 1, 1, 4096);
     const cout = g.channels * mult;
-    checkArray("filter", filter, Float32Array, g.kernel_h * g.kernel_w * cout);
+    // Copies: run() must not depend on arrays the caller can still change or detach.
+    const w = checkArray("filter", filter, Float32Array, g.kernel_h * g.kernel_w * cout).slice();
     const bias = options.bias === undefined
       ? new Float32Array(cout)
-      : checkArray("bias", options.bias, Float32Array, cout);
+      : checkArray("bias", options.bias, Float32Array, cout).slice();
     const size = g.batch * g.out_h * g.out_w * cout, inputLength = g.batch * g.in_h * g.in_w * g.channels;
     const { channels, ...geo } = g;
     const p: Encoded<"DepthwiseF32Params"> = {
@@ -391,7 +394,7 @@ export class FloatKernels {
       run(input, out) {
         checkArray("input", input, Float32Array, inputLength);
         checkArray("out", out, Float32Array, size);
-        if (size > 0) impl.depthwise(p, input, filter, bias, out);
+        if (size > 0) impl.depthwise(p, input, w, bias, out);
       },
     };
   }
@@ -463,7 +466,7 @@ export class FloatKernels {
     return out;
   }
 
-  /** Validates an elementwise op over `count` values once: `run(a, out, b)` computes `out = clamp(a op b)`. */
+  /** Validates an elementwise op over `count` values once: `run(a, b, out)` computes `out = clamp(a op b)`. */
   bindElementwise(count: number, op: "add" | "sub" | "mul", options: Clamp & { threads?: number } = {}): {
     run(a: Float32Array, b: Float32Array, out: Float32Array): void;
   } {

@@ -245,3 +245,20 @@ Deno.test("NaN propagates through the clamps as in the reference (sgemm, pooling
     assert(Number.isNaN(e[0]) && e[1] === 1 && e[2] === -1, `elementwise on ${label}: ${e}`);
   }
 });
+
+Deno.test("bound calls snapshot what they were bound with: later changes to the caller's objects cannot reach native code", () => {
+  const k = native ?? reference;
+  const w = k.packRhs(new Float32Array(6), 2); // depth 3
+  const bound = k.bindSgemm(w, { rows: 1 });
+  (w as { depth: number }).depth = 1000; // a lying caller
+  assert.throws(() => bound.run(new Float32Array(1), new Float32Array(2)), RangeError);
+  bound.run(new Float32Array(3), new Float32Array(2)); // the bound depth still holds
+  const buffer = new ArrayBuffer(4 * 6 * 32 / 2, { maxByteLength: 4 * 6 * 32 });
+  const data = new Float32Array(buffer);
+  const conv = k.bindConv2d({ data, channelsOut: 1, depth: 3 }, { inputShape: [1, 1, 1, 3], kernelSize: [1, 1] });
+  buffer.resize(8);
+  assert.throws(
+    () => conv.run(new Float32Array(3), new Float32Array(1), new Float32Array(1)),
+    /changed size after bind/,
+  );
+});

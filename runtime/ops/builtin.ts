@@ -190,7 +190,7 @@ const transposeConv: OpKernel = {
     const shapeT = input(ctx, 0, "output_shape", [TensorType.INT32], 1);
     const f = input(ctx, 1, "filter", F32, 4);
     const x = input(ctx, 2, "input", F32, 4);
-    const y = output(ctx, 0, F32, 4);
+    output(ctx, 0, F32, 4);
     const outShape = Array.from(constant(ctx, shapeT, "output_shape") as Int32Array);
     const w = constant(ctx, f, "filter") as Float32Array;
     const o = ctx.options ?? {};
@@ -212,7 +212,6 @@ const transposeConv: OpKernel = {
     }
     const bias = optionalBias(ctx, 3, cout);
     const [lo, hi] = activationRange(ctx, o.fused_activation_function);
-    void y;
     return {
       outputShapes: [outShape],
       run: ({ inputs, outputs }) => {
@@ -264,6 +263,13 @@ const fullyConnected: OpKernel = {
     const rows = total / depth;
     const bias = optionalBias(ctx, 2, cout);
     const [lo, hi] = activationRange(ctx, o.fused_activation_function);
+    if (o.keep_num_dims && x.shape[x.shape.length - 1] !== depth) {
+      ctx.invalid(
+        `keep_num_dims needs the input's last dimension (${
+          x.shape[x.shape.length - 1]
+        }) to equal the weights' ${depth}`,
+      );
+    }
     const outShape = o.keep_num_dims ? [...x.shape.slice(0, -1), cout] : [rows, cout];
     const packed = ctx.float.packRhs(w, cout);
     const bound = ctx.float.bindSgemm(packed, {
@@ -437,7 +443,7 @@ function binary(op: "add" | "sub" | "mul", fn: (a: number, b: number) => number)
   };
 }
 
-function unary(fn: (x: number, ctx: OpContext) => number): OpKernel {
+function unary(fn: (x: number) => number): OpKernel {
   return {
     prepare(ctx) {
       arity(ctx, 1, 1);
@@ -447,7 +453,7 @@ function unary(fn: (x: number, ctx: OpContext) => number): OpKernel {
         outputShapes: [[...x.shape]],
         run: ({ inputs, outputs }) => {
           const src = inputs[0] as Float32Array, dst = outputs[0] as Float32Array;
-          for (let i = 0; i < src.length; i++) dst[i] = fn(src[i], ctx);
+          for (let i = 0; i < src.length; i++) dst[i] = fn(src[i]);
         },
       };
     },
@@ -522,7 +528,7 @@ const pad: OpKernel = {
     const rank = x.shape.length;
     const pads = constant(ctx, p, "paddings") as Int32Array;
     if (p.shape[0] !== rank || p.shape[1] !== 2) ctx.invalid(`paddings ${shapeText(p.shape)} must be [${rank}, 2]`);
-    if (pads.some((v) => v < 0 || v > 1 << 20)) ctx.invalid("paddings must be non-negative");
+    if (pads.some((v) => v < 0 || v > 1 << 20)) ctx.invalid("paddings must be in [0, 2^20]");
     let value = 0;
     if (ctx.inputs.length === 3 && ctx.inputs[2] !== null) {
       const v = input(ctx, 2, "constant_values", F32);
@@ -590,15 +596,15 @@ const quantize: OpKernel = {
       outputShapes: [[...x.shape]],
       run: ({ inputs, outputs }) => {
         const src = inputs[0] as Float32Array, dst = outputs[0] as Int8Array;
-        for (let i = 0; i < src.length; i++) dst[i] = Math.min(Math.max(roundHalfEven(src[i] / scale) + zp, lo), hi);
+        for (let i = 0; i < src.length; i++) dst[i] = Math.min(Math.max(roundHalfAway(src[i] / scale) + zp, lo), hi);
       },
     };
   },
 };
 
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+/** std::round, as TFLite's quantize kernel: halves away from zero. */
+function roundHalfAway(v: number): number {
+  return Math.sign(v) * Math.round(Math.abs(v));
 }
 
 function halfToFloat(h: number): number {
@@ -627,7 +633,12 @@ export const BUILTIN_KERNELS: ReadonlyMap<number, OpKernel> = new Map<number, Op
   [Builtin.LOGISTIC, unary((x) => 1 / (1 + Math.exp(-x)))],
   [Builtin.TANH, unary((x) => Math.tanh(x))],
   [Builtin.HARD_SWISH, unary((x) => x * Math.min(Math.max(x + 3, 0), 6) / 6)],
-  [Builtin.LEAKY_RELU, unary((x, ctx) => x >= 0 ? x : x * Number(ctx.options?.alpha ?? 0.2))],
+  [Builtin.LEAKY_RELU, {
+    prepare(ctx) {
+      const alpha = Number(ctx.options?.alpha ?? 0.2);
+      return unary((x) => (x >= 0 ? x : x * alpha)).prepare(ctx);
+    },
+  }],
   [Builtin.RESHAPE, reshape],
   [Builtin.SQUEEZE, reshape],
   [Builtin.CONCATENATION, concatenation],

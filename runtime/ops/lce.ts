@@ -1,6 +1,6 @@
 /**
  * Larq Compute Engine's custom ops: LceQuantize, LceDequantize, LceBconv2d,
- * LceBMaxPool2d (semantics: ../shared/docs/lce-compat.md). Binary
+ * LceBMaxPool2d (semantics: lce-compat.md in the project's shared docs). Binary
  * convolutions run on {@link BinaryKernels} (native or reference); grouped
  * convolutions and same-zero padding add a TS epilogue around them.
  * @module
