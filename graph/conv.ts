@@ -182,7 +182,7 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   const y = alloc(g.n * g.oh * g.ow * g.f, x);
   forward(x.data, w.data, g, y);
   const out = new Tensor(y, [g.n, g.oh, g.ow, g.f]);
-  if (isRecording([x, w])) record("conv2d", [x, w], out, options);
+  if (isRecording([x, w])) record("conv2d", [x, w], out, { ...options });
   return out;
 }
 
@@ -207,7 +207,7 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, options: Omit<Conv2dOption
 export interface Conv2dTransposeOptions {
   strides?: number | [number, number];
   padding?: Padding;
-  /** Output height and width; default Keras's: in·stride (same) or (in-1)·stride + k (valid). */
+  /** Output height and width; default Keras's: in·stride (same) or in·stride + max(k - stride, 0) (valid). */
   outputSize?: [number, number];
 }
 
@@ -219,7 +219,9 @@ function transposeGeometry(x: readonly number[], w: readonly number[], o: Conv2d
   const padding = o.padding ?? "valid";
   const [kh, kw, f] = w;
   const size = o.outputSize ??
-    (padding === "same" ? [x[1] * sh, x[2] * sw] : [(x[1] - 1) * sh + kh, (x[2] - 1) * sw + kw]);
+    (padding === "same"
+      ? [x[1] * sh, x[2] * sw]
+      : [x[1] * sh + Math.max(kh - sh, 0), x[2] * sw + Math.max(kw - sw, 0)]);
   // The forward convolution this transposes: output-size input, f channels → x's shape.
   const g = geometry([x[0], size[0], size[1], f], [kh, kw, f, x[3]], { strides: [sh, sw], padding });
   if (g.oh !== x[1] || g.ow !== x[2]) {
@@ -234,7 +236,7 @@ export function conv2dTranspose(x: Tensor, w: Tensor, options: Conv2dTransposeOp
   const y = alloc(g.n * g.h * g.w * g.c, x);
   backInput(x.data, w.data, g, y);
   const out = new Tensor(y, [g.n, g.h, g.w, g.c]);
-  if (isRecording([x, w])) record("conv2dTranspose", [x, w], out, options);
+  if (isRecording([x, w])) record("conv2dTranspose", [x, w], out, { ...options });
   return out;
 }
 

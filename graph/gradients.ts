@@ -61,11 +61,12 @@ registerGradient("where", (dy, { inputs: [c, a, b] }) => [
 registerGradient("sum", (dy, { inputs: [x], attrs }: { inputs: readonly Tensor[]; attrs: { kept: number[] } }) => [
   ops.broadcastTo(ops.reshape(dy, attrs.kept), x.shape),
 ]);
+// Ties share dy equally, as TF's _MinOrMaxGrad (±1 tensors tie all the time).
 registerGradient(
   "max",
   (dy, { inputs: [x], output, attrs }: { inputs: readonly Tensor[]; output: Tensor; attrs: { kept: number[] } }) => {
     const hit = ops.greaterEqual(x, ops.reshape(output, attrs.kept));
-    return [ops.mul(hit, ops.reshape(dy, attrs.kept))];
+    return [ops.mul(ops.div(hit, ops.sumTo(hit, attrs.kept)), ops.reshape(dy, attrs.kept))];
   },
 );
 registerGradient("reshape", (dy, { inputs: [x] }) => [ops.reshape(dy, x.shape)]);

@@ -118,10 +118,14 @@ registerGradient(
 export function avgPool2d(x: Tensor, options: PoolOptions = {}): Tensor {
   const g = poolGeometry(x, options);
   const y = alloc(g.n * g.oh * g.ow * g.c, x);
+  const counts = new Float64Array(g.n * g.oh * g.ow);
   forEachWindow(g, (o, i, count) => {
-    for (let ch = 0; ch < g.c; ch++) y[o * g.c + ch] += x.data[i * g.c + ch] / count;
+    counts[o] = count;
+    for (let ch = 0; ch < g.c; ch++) y[o * g.c + ch] += x.data[i * g.c + ch];
   });
-  return emit("avgPool2d", [x], y, [g.n, g.oh, g.ow, g.c], options);
+  // The sum, then one division, as TF.
+  for (let o = 0; o < counts.length; o++) for (let ch = 0; ch < g.c; ch++) y[o * g.c + ch] /= counts[o];
+  return emit("avgPool2d", [x], y, [g.n, g.oh, g.ow, g.c], { ...options });
 }
 
 registerGradient("avgPool2d", (dy, { inputs: [x], attrs }: { inputs: readonly Tensor[]; attrs: PoolOptions }) => {
@@ -250,7 +254,7 @@ registerGradient("concat", (dy, { inputs, attrs }: { inputs: readonly Tensor[]; 
 
 /** Permutes axes. */
 export function transpose(x: Tensor, perm: readonly number[]): Tensor {
-  if (perm.length !== x.rank || [...perm].sort().some((p, i) => p !== i)) {
+  if (perm.length !== x.rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) {
     throw new RangeError(`transpose: perm ${JSON.stringify(perm)} is not a permutation of 0..${x.rank - 1}`);
   }
   const shape = perm.map((p) => x.shape[p]);
@@ -309,13 +313,10 @@ export function leakyTanh(x: Tensor, alpha = 0.2): Tensor {
 
 // ---- normalization and regularization ------------------------------------------
 
-export interface BatchNormOptions {
-  epsilon?: number;
-  /** Axis of the features (default: last). */
-  axis?: number;
-}
-
-/** (x - mean)/sqrt(variance + ε)·γ + β with per-feature tensors (inference, or training with batch moments). */
+/**
+ * Batch normalization with per-feature tensors, in TF's arithmetic order
+ * (tf.nn.batch_normalization): inv = γ/sqrt(variance + ε); x·inv + (β - mean·inv).
+ */
 export function batchNorm(
   x: Tensor,
   mean: Tensor,
@@ -324,10 +325,10 @@ export function batchNorm(
   beta: Tensor | null,
   epsilon = 1e-3,
 ): Tensor {
-  let y = ops.div(ops.sub(x, mean), ops.sqrt(ops.add(variance, epsilon)));
-  if (gamma) y = ops.mul(y, gamma);
-  if (beta) y = ops.add(y, beta);
-  return y;
+  let inv = ops.div(1, ops.sqrt(ops.add(variance, epsilon)));
+  if (gamma) inv = ops.mul(inv, gamma);
+  const shift = beta ? ops.sub(beta, ops.mul(mean, inv)) : ops.neg(ops.mul(mean, inv));
+  return ops.add(ops.mul(x, inv), shift);
 }
 
 /** Mean and (biased, as tf.nn.moments) variance over every axis but the last. */
@@ -376,7 +377,11 @@ export function sparseCategoricalCrossentropy(
     }
     oneHot[r * classes + l] = 1;
   }
-  return categoricalCrossentropy(new Tensor(oneHot, predictions.shape), predictions, { fromLogits });
+  const targets = new Tensor(oneHot, predictions.shape);
+  // Keras: from probabilities, clip to [ε, 1 - ε] first, then log_softmax(log p): renormalised after clipping
+  // (the one-hot categorical loss renormalises first, then clips).
+  const logits = fromLogits ? predictions : ops.log(ops.clipByValue(predictions, EPSILON, 1 - EPSILON));
+  return batchMean(ops.neg(ops.sum(ops.mul(targets, ops.logSoftmax(logits)), -1)));
 }
 
 /** Keras categorical cross-entropy with one-hot (or soft) targets, averaged over samples. */

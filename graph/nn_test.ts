@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { passes, rand } from "./_test_util.ts";
 import * as nn from "./nn.ts";
+import { conv2dTranspose } from "./conv.ts";
 import * as ops from "./ops.ts";
 import { valueAndGrads } from "./tape.ts";
 import { Tensor } from "./tensor.ts";
@@ -65,4 +66,17 @@ Deno.test("dropout keeps the expected value and drops about `rate` of the values
   const dropped = y.data.filter((v) => v === 0).length;
   assert(Math.abs(dropped / 10000 - 0.3) < 0.02, String(dropped));
   assert(Math.abs(ops.mean(y).item() - 1) < 0.03);
+});
+
+Deno.test("Keras details: sparse CE clips before renormalising; transposed conv default size with kernel < stride", () => {
+  const p = Tensor.from([[1, 0, 0, 0, 0, 0, 0, 0, 0, 0]], "float64");
+  const loss = nn.sparseCategoricalCrossentropy([0], p).item();
+  // -log((1 - 1e-7) / (1 - 1e-7 + 9e-7)), Keras's value, not -log(1 - 1e-7).
+  assert(Math.abs(loss - -Math.log((1 - 1e-7) / (1 + 8e-7))) < 1e-12, String(loss));
+  assert.deepEqual(conv2dTranspose(Tensor.zeros([1, 2, 2, 1]), Tensor.zeros([1, 1, 3, 1]), { strides: 2 }).shape, [
+    1,
+    4,
+    4,
+    3,
+  ]);
 });

@@ -174,7 +174,10 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
 
 /** `x` repeated along broadcast axes to `shape` (not recorded: for where() and backward passes). */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
-  if (x.size === sizeOf(shape)) return x;
+  if (x.rank > shape.length || broadcastShape(x.shape, shape).some((d, i) => d !== shape[i])) {
+    throw new RangeError(`[${x.shape}] does not broadcast to [${shape}]`);
+  }
+  if (x.size === sizeOf(shape)) return new Tensor(x.data, shape);
   const y = alloc(sizeOf(shape), x.dtype);
   const s = broadcastStrides(x.shape, shape);
   const idx = new Array<number>(shape.length).fill(0);

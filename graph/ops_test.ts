@@ -57,14 +57,14 @@ Deno.test("gradients of reductions, reshape, matmul and log-softmax match finite
   passes("softmax", (v) => ops.mul(ops.softmax(v), rand([2, 3, 4], 17)), [x]);
 });
 
-Deno.test("exact kinks: sign(0) = +1, relu'(0) = 0, clip gradient inclusive, max ties share", () => {
+Deno.test("exact kinks: sign(0) = +1, relu'(0) = 0, clip gradient inclusive, max ties split the gradient", () => {
   const x = Tensor.from([-1, -0, 0, 1e-30, 2]);
   assert.deepEqual(ops.sign(x).toArray(), [-1, 1, 1, 1, 1]);
   assert.deepEqual(ops.heaviside(x).toArray(), [0, 0, 0, 1, 1]);
   const g = (f: (t: Tensor) => Tensor, v: Tensor) => valueAndGrads(() => ops.sum(f(v)), [v]).grads[0].toArray();
   assert.deepEqual(g(ops.relu, Tensor.from([-1, 0, 1])), [0, 0, 1]);
   assert.deepEqual(g((v) => ops.clipByValue(v, -1, 1), Tensor.from([-1.5, -1, 0, 1, 1.5])), [0, 1, 1, 1, 0]);
-  assert.deepEqual(g((v) => ops.max(v), Tensor.from([3, 1, 3])), [1, 0, 1]);
+  assert.deepEqual(g((v) => ops.max(v), Tensor.from([3, 1, 3])), [0.5, 0, 0.5]);
   assert.deepEqual(ops.roundHalfEven(Tensor.from([0.5, 1.5, 2.5, -0.5, -1.5, 2.4999])).toArray(), [0, 2, 2, -0, -2, 2]);
 });
 
@@ -95,4 +95,18 @@ Deno.test("bad input: shapes that do not broadcast, bad axes, bad reshape, bad m
   assert.throws(() => ops.matmul(Tensor.zeros([2, 3]), Tensor.zeros([2, 3])), /inner dimensions/);
   assert.throws(() => new Tensor(new Float32Array(3), [2, 2]), RangeError);
   assert.throws(() => Tensor.zeros([-1]), TypeError);
+});
+
+Deno.test("the tape refuses nested valueAndGrads and variables assigned after use", () => {
+  const x = Tensor.from([1, 2]);
+  assert.throws(() => valueAndGrads(() => valueAndGrads(() => ops.sum(x), [x]).value, [x]), /cannot be nested/);
+  // The tape is usable again afterwards.
+  assert.deepEqual(valueAndGrads(() => ops.sum(ops.mul(x, x)), [x]).grads[0].toArray(), [2, 4]);
+  const v = new Variable(Tensor.from([2]));
+  assert.throws(() =>
+    valueAndGrads(() => {
+      const y = ops.mul(v, v);
+      v.assign(Tensor.from([10]));
+      return ops.sum(y);
+    }, [v]), /assigned after "mul" used it/);
 });

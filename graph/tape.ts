@@ -6,7 +6,7 @@
  * a user backward to one call, like `tf.custom_gradient`.
  * @module
  */
-import { Tensor } from "./tensor.ts";
+import { Tensor, Variable } from "./tensor.ts";
 
 /** What a backward function gets: the op's inputs, output and attributes. */
 export interface GradContext<A = unknown> {
@@ -34,6 +34,8 @@ export function hasGradient(op: string): boolean {
 interface Node {
   op: string;
   inputs: readonly Tensor[];
+  /** Versions of Variable inputs when recorded. */
+  versions: (number | null)[];
   output: Tensor;
   attrs: unknown;
   /** A customGradient's own backward. */
@@ -48,6 +50,10 @@ class Tape {
 let active: Tape | null = null;
 let paused = 0;
 
+function versionsOf(inputs: readonly Tensor[]): (number | null)[] {
+  return inputs.map((t) => (t instanceof Variable ? t.version : null));
+}
+
 /** Whether an op on these inputs must be recorded. */
 export function isRecording(inputs: readonly Tensor[]): boolean {
   return active !== null && paused === 0 && inputs.some((t) => active!.tracked.has(t.id));
@@ -57,7 +63,7 @@ export function isRecording(inputs: readonly Tensor[]): boolean {
 export function record(op: string, inputs: readonly Tensor[], output: Tensor, attrs?: unknown): void {
   if (!isRecording(inputs)) return;
   if (!GRADIENTS.has(op)) throw new Error(`op "${op}" has no registered gradient`);
-  active!.nodes.push({ op, inputs, output, attrs });
+  active!.nodes.push({ op, inputs, versions: versionsOf(inputs), output, attrs });
   active!.tracked.add(output.id);
 }
 
@@ -71,9 +77,9 @@ export function noGrad<T>(f: () => T): T {
   }
 }
 
-/** The same values, never differentiated through. */
+/** A copy of the values, never differentiated through (a copy: a Variable may change later). */
 export function stopGradient(x: Tensor): Tensor {
-  return new Tensor(x.data, x.shape);
+  return new Tensor(x.data.slice(), x.shape);
 }
 
 /**
@@ -98,16 +104,22 @@ export function customGradient<X extends Tensor[]>(
 ): (...xs: X) => Tensor {
   return (...xs: X) => {
     const { value, grad } = noGrad(() => f(...xs));
-    const output = new Tensor(value.data, value.shape);
+    const shared = xs.some((x) => x.data === value.data);
+    const output = new Tensor(shared ? value.data.slice() : value.data, value.shape);
     if (isRecording(xs)) {
       active!.nodes.push({
         op: "customGradient",
         inputs: xs,
+        versions: versionsOf(xs),
         output,
         attrs: undefined,
         custom: (dy) => {
           const g = grad(dy);
-          return Array.isArray(g) ? g : [g];
+          const list = Array.isArray(g) ? g : [g];
+          if (list.length !== xs.length) {
+            throw new Error(`a customGradient's grad returned ${list.length} gradients for ${xs.length} inputs`);
+          }
+          return list;
         },
       });
       active!.tracked.add(output.id);
@@ -132,6 +144,10 @@ export function customGradient<X extends Tensor[]>(
  * ```
  */
 export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[]): { value: Tensor; grads: Tensor[] } {
+  if (active !== null) {
+    // Higher-order gradients are not supported: an inner tape would hide ops from the outer one.
+    throw new Error("valueAndGrads cannot be nested (higher-order gradients are not supported)");
+  }
   const outer = active, outerPaused = paused;
   const tape = new Tape();
   for (const x of xs) tape.tracked.add(x.id);
@@ -153,6 +169,13 @@ export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[]): { value: 
       const node = tape.nodes[i];
       const dy = grads.get(node.output.id);
       if (dy === undefined) continue;
+      node.inputs.forEach((x, j) => {
+        if (x instanceof Variable && node.versions[j] !== x.version) {
+          throw new Error(
+            `variable "${x.name}" was assigned after "${node.op}" used it; compute gradients before updating`,
+          );
+        }
+      });
       const dxs = node.custom ? node.custom(dy) : GRADIENTS.get(node.op)!(dy, node);
       node.inputs.forEach((x, j) => {
         const dx = dxs[j];

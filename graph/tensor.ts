@@ -113,6 +113,8 @@ export type NestedArray = (number | NestedArray)[];
 export class Variable extends Tensor {
   readonly name: string;
   trainable: boolean;
+  /** Bumped by every assign: a tape refuses to differentiate through values that changed after recording. */
+  version = 0;
 
   constructor(initial: Tensor, options: { name?: string; trainable?: boolean } = {}) {
     super(initial.data.slice(), initial.shape);
@@ -126,5 +128,6 @@ export class Variable extends Tensor {
       throw new RangeError(`cannot assign ${data.length} values to variable "${this.name}" of shape [${this.shape}]`);
     }
     this.data.set(data);
+    this.version++;
   }
 }

@@ -31,6 +31,6 @@ export class NoOp extends Quantizer {
   }
 
   options(): Record<string, unknown> {
-    return {};
+    return { precision: this.precision };
   }
 }

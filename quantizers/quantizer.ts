@@ -23,8 +23,9 @@ export abstract class Quantizer {
   /** Constructor arguments, snake_case as larq's get_config. */
   abstract options(): Record<string, unknown>;
 
+  /** larq's form: the constructor options (NoOp's and DoReFa's carry the precision as their own option). */
   getConfig(): QuantizerConfig {
-    return { class_name: this.className, config: { ...this.options(), precision: this.precision } };
+    return { class_name: this.className, config: { ...this.options() } };
   }
 }
 

@@ -104,6 +104,8 @@ export function getQuantizer(id: string | QuantizerConfig | Quantizer | null | u
     config.k_bit = config.precision;
   }
   if (className === "DoReFa") delete config.precision;
+  // Keras layer keys larq's get_config adds; they do not change the quantizer.
+  for (const key of ["name", "trainable", "dtype", "metrics"]) delete config[key];
   for (const key of Object.keys(config)) {
     if (!allowed.includes(key)) {
       throw new RangeError(

@@ -43,7 +43,7 @@ export class SteTern extends Quantizer {
       // TWN: (0.7 · Σ|x|) / size, in the tensor's precision and in larq's order.
       const delta = this.ternaryWeightNetworks
         ? ops.div(ops.mul(0.7, ops.sum(ops.abs(x))), x.size)
-        : ops.tensor(this.thresholdValue);
+        : this.thresholdValue; // a number takes x's dtype
       // sign(sign(x + Δ) + sign(x - Δ)) with TF's sign (0 at 0): ±1 at ±Δ, 0 inside.
       const value = ops.signZero(ops.add(ops.signZero(ops.add(x, delta)), ops.signZero(ops.sub(x, delta))));
       return { value, grad: (dy) => clippedGradient(x, dy, clip) };
