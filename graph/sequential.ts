@@ -1,0 +1,50 @@
+/**
+ * A Sequential model: layers applied in order, with the weights they own.
+ * @module
+ */
+import type { Tensor, Variable } from "./tensor.ts";
+import type { Layer, Weight } from "../layers/layer.ts";
+import { seededRandom } from "../layers/initializers.ts";
+
+/**
+ * @example
+ * ```ts
+ * import { Sequential } from "./sequential.ts";
+ * import { Dense } from "../layers/dense.ts";
+ * import { Tensor } from "./tensor.ts";
+ * const m = new Sequential([new Dense(4, { activation: "relu" }), new Dense(2)], { seed: 1 });
+ * console.log(m.apply(Tensor.fill([3, 5], 1)).shape); // [3, 2]
+ * ```
+ */
+export class Sequential {
+  readonly layers: readonly Layer[];
+
+  constructor(layers: Layer[], options: { seed?: number } = {}) {
+    if (layers.length === 0) throw new RangeError("a Sequential model needs at least one layer");
+    const names = new Set<string>();
+    for (const l of layers) {
+      if (names.has(l.name)) throw new RangeError(`two layers are named "${l.name}"; layer names must be unique`);
+      names.add(l.name);
+    }
+    this.layers = layers;
+    if (options.seed !== undefined) {
+      const random = seededRandom(options.seed);
+      for (const l of layers) l.seed(random);
+    }
+  }
+
+  apply(x: Tensor, { training = false } = {}): Tensor {
+    let y = x;
+    for (const l of this.layers) y = l.apply(y, { training });
+    return y;
+  }
+
+  /** Every weight of every layer (built layers only: call the model once first). */
+  get weights(): Weight[] {
+    return this.layers.flatMap((l) => [...l.weights]);
+  }
+
+  get trainableVariables(): Variable[] {
+    return this.layers.flatMap((l) => l.trainableVariables);
+  }
+}

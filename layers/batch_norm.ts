@@ -1,0 +1,68 @@
+/**
+ * Keras BatchNormalization over the last axis. Training: batch moments
+ * normalise, and the moving statistics follow moving·momentum +
+ * batch·(1 - momentum); for 4-D inputs Keras uses its fused kernel, whose
+ * variance for the moving average is Bessel-corrected (n/(n-1)).
+ * Inference: the moving statistics. @module
+ */
+import * as nn from "../graph/nn.ts";
+import * as ops from "../graph/ops.ts";
+import { noGrad } from "../graph/tape.ts";
+import type { Tensor, Variable } from "../graph/tensor.ts";
+import { Layer } from "./layer.ts";
+
+export interface BatchNormalizationOptions {
+  momentum?: number;
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  name?: string;
+}
+
+export class BatchNormalization extends Layer {
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  gamma: Variable | null = null;
+  beta: Variable | null = null;
+  movingMean!: Variable;
+  movingVariance!: Variable;
+
+  constructor(options: BatchNormalizationOptions = {}) {
+    super(options.name);
+    this.momentum = options.momentum ?? 0.99;
+    this.epsilon = options.epsilon ?? 1e-3;
+    this.center = options.center ?? true;
+    this.scale = options.scale ?? true;
+    if (!(this.momentum >= 0 && this.momentum <= 1)) {
+      throw new RangeError(`momentum must be in [0, 1], got ${this.momentum}`);
+    }
+    if (!(this.epsilon > 0)) throw new RangeError(`epsilon must be positive, got ${this.epsilon}`);
+  }
+
+  protected build(inputShape: readonly number[]): void {
+    const c = inputShape[inputShape.length - 1];
+    if (this.scale) this.gamma = this.addWeight("gamma", [c], "ones");
+    if (this.center) this.beta = this.addWeight("beta", [c], "zeros");
+    this.movingMean = this.addWeight("moving_mean", [c], "zeros", { trainable: false });
+    this.movingVariance = this.addWeight("moving_variance", [c], "ones", { trainable: false });
+  }
+
+  protected call(x: Tensor, training: boolean): Tensor {
+    if (!training) return nn.batchNorm(x, this.movingMean, this.movingVariance, this.gamma, this.beta, this.epsilon);
+    const { mean, variance } = nn.moments(x);
+    noGrad(() => {
+      const n = x.size / x.shape[x.rank - 1];
+      const unbiased = x.rank === 4 && n > 1 ? ops.mul(variance, n / (n - 1)) : variance;
+      const m = this.momentum;
+      this.movingMean.assign(ops.add(ops.mul(this.movingMean, m), ops.mul(mean, 1 - m)));
+      this.movingVariance.assign(ops.add(ops.mul(this.movingVariance, m), ops.mul(unbiased, 1 - m)));
+    });
+    return nn.batchNorm(x, mean, variance, this.gamma, this.beta, this.epsilon);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
+  }
+}

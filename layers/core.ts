@@ -1,0 +1,98 @@
+/** Activations by name, and the shape-only layers: Flatten, Reshape, Activation, Dropout. @module */
+import * as nn from "../graph/nn.ts";
+import * as ops from "../graph/ops.ts";
+import type { Tensor } from "../graph/tensor.ts";
+import { Layer } from "./layer.ts";
+
+export type ActivationName =
+  | "linear"
+  | "relu"
+  | "relu6"
+  | "sigmoid"
+  | "tanh"
+  | "softmax"
+  | "hard_tanh"
+  | "leaky_tanh";
+
+const ACTIVATIONS: Record<ActivationName, (x: Tensor) => Tensor> = {
+  linear: (x) => x,
+  relu: ops.relu,
+  relu6: nn.relu6,
+  sigmoid: ops.sigmoid,
+  tanh: ops.tanh,
+  softmax: ops.softmax,
+  hard_tanh: nn.hardTanh,
+  leaky_tanh: (x) => nn.leakyTanh(x),
+};
+
+/** The activation function of a Keras/larq name (null: identity). */
+export function activation(name: ActivationName | null | undefined): (x: Tensor) => Tensor {
+  if (name === null || name === undefined) return ACTIVATIONS.linear;
+  const f = ACTIVATIONS[name];
+  if (!f) {
+    throw new RangeError(
+      `unknown activation ${JSON.stringify(name)}; use one of ${Object.keys(ACTIVATIONS).join(", ")}`,
+    );
+  }
+  return f;
+}
+
+export class Activation extends Layer {
+  readonly activation: ActivationName;
+  readonly #f: (x: Tensor) => Tensor;
+  constructor(name: ActivationName, options: { name?: string } = {}) {
+    super(options.name);
+    this.#f = activation(name);
+    this.activation = name;
+  }
+  protected build(): void {}
+  protected call(x: Tensor): Tensor {
+    return this.#f(x);
+  }
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, activation: this.activation };
+  }
+}
+
+export class Flatten extends Layer {
+  protected build(): void {}
+  protected call(x: Tensor): Tensor {
+    return nn.flatten(x);
+  }
+  getConfig(): Record<string, unknown> {
+    return { name: this.name };
+  }
+}
+
+/** Reshapes every sample to `targetShape` (batch axis kept). */
+export class Reshape extends Layer {
+  readonly targetShape: number[];
+  constructor(targetShape: number[], options: { name?: string } = {}) {
+    super(options.name);
+    this.targetShape = targetShape;
+  }
+  protected build(): void {}
+  protected call(x: Tensor): Tensor {
+    return ops.reshape(x, [x.shape[0], ...this.targetShape]);
+  }
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, target_shape: this.targetShape };
+  }
+}
+
+/** Inverted dropout while training; identity at inference. */
+export class Dropout extends Layer {
+  readonly rate: number;
+  constructor(rate: number, options: { name?: string } = {}) {
+    super(options.name);
+    if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout rate must be in [0, 1), got ${rate}`);
+    this.rate = rate;
+  }
+  protected build(): void {}
+  protected call(x: Tensor, training: boolean): Tensor {
+    return training ? nn.dropout(x, this.rate, this.random) : x;
+  }
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, rate: this.rate };
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The layer base: weights as Variables (latent values for quantized
+ * layers), lazy build from the first input shape, Keras-style configs,
+ * and per-variable constraints applied after each optimizer step.
+ * @module
+ */
+import type { Tensor } from "../graph/tensor.ts";
+import { Variable } from "../graph/tensor.ts";
+import * as ops from "../graph/ops.ts";
+import type { Quantizer } from "../quantizers/quantizer.ts";
+import { initialize, type Initializer } from "./initializers.ts";
+
+/** A function applied to a variable's values after each update (larq's weight_clip). */
+export interface Constraint {
+  readonly name: string;
+  apply(v: Tensor): Tensor;
+}
+
+/** larq's weight_clip: clip to [-c, c]. */
+export function weightClip(clipValue = 1): Constraint {
+  if (!(clipValue > 0)) throw new RangeError(`weight_clip needs a positive clip_value, got ${clipValue}`);
+  return { name: "weight_clip", apply: (v) => ops.clipByValue(v, -clipValue, clipValue) };
+}
+
+/** A layer weight and what governs it. */
+export interface Weight {
+  variable: Variable;
+  constraint: Constraint | null;
+  /** The quantizer the forward pass applies to it (Bop trains precision-1 weights). */
+  quantizer: Quantizer | null;
+}
+
+export abstract class Layer {
+  readonly name: string;
+  built = false;
+  /** Non-trainable layers keep their weights fixed (BatchNorm's moving statistics are never trainable). */
+  trainable = true;
+  protected readonly weightList: Weight[] = [];
+  protected random: () => number = Math.random;
+  static #count = new Map<string, number>();
+
+  constructor(name?: string) {
+    const base = this.constructor.name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+    const n = Layer.#count.get(base) ?? 0;
+    Layer.#count.set(base, n + 1);
+    this.name = name ?? (n === 0 ? base : `${base}_${n}`);
+  }
+
+  /** Creates the weights for this input shape (batch axis first). */
+  protected abstract build(inputShape: readonly number[]): void;
+  protected abstract call(x: Tensor, training: boolean): Tensor;
+  /** Keras-style constructor arguments. */
+  abstract getConfig(): Record<string, unknown>;
+
+  /** Runs the layer, building it on first use; errors name the layer. */
+  apply(x: Tensor, { training = false } = {}): Tensor {
+    try {
+      if (!this.built) {
+        this.build(x.shape);
+        this.built = true;
+      }
+      return this.call(x, training);
+    } catch (e) {
+      if (e instanceof RangeError || e instanceof TypeError) {
+        const wrapped = new (e.constructor as typeof RangeError)(`layer "${this.name}": ${e.message}`);
+        throw wrapped;
+      }
+      throw e;
+    }
+  }
+
+  /** Seeds this layer's initializers (and dropout). */
+  seed(random: () => number): this {
+    this.random = random;
+    return this;
+  }
+
+  protected addWeight(
+    name: string,
+    shape: readonly number[],
+    init: Initializer,
+    options: { trainable?: boolean; constraint?: Constraint | null; quantizer?: Quantizer | null } = {},
+  ): Variable {
+    const variable = new Variable(initialize(init, shape, this.random), {
+      name: `${this.name}/${name}`,
+      trainable: options.trainable ?? true,
+    });
+    this.weightList.push({ variable, constraint: options.constraint ?? null, quantizer: options.quantizer ?? null });
+    return variable;
+  }
+
+  /** Every weight with its constraint and quantizer. */
+  get weights(): readonly Weight[] {
+    return this.weightList;
+  }
+
+  /** Trainable variables (latent values, never quantized). */
+  get trainableVariables(): Variable[] {
+    return this.trainable ? this.weightList.filter((w) => w.variable.trainable).map((w) => w.variable) : [];
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The training loop: mini-batches (shuffled from a seed), a loss, one
+ * optimizer step per batch, constraints after each step, accuracy.
+ * @module
+ */
+import * as nn from "../graph/nn.ts";
+import { noGrad, valueAndGrads } from "../graph/tape.ts";
+import { Tensor } from "../graph/tensor.ts";
+import type { Sequential } from "../graph/sequential.ts";
+import { seededRandom } from "../layers/initializers.ts";
+import { Activation } from "../layers/core.ts";
+import { QuantDense } from "../layers/dense.ts";
+import type { Optimizer } from "./optimizers.ts";
+
+export interface FitOptions {
+  optimizer: Optimizer;
+  epochs?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  seed?: number;
+  /** Called after each epoch with its mean loss and accuracy. */
+  onEpoch?: (epoch: number, logs: { loss: number; accuracy: number }) => void;
+}
+
+function rows(x: Tensor, index: ArrayLike<number>): Tensor {
+  const per = x.size / x.shape[0];
+  const out = x.dtype === "float64" ? new Float64Array(index.length * per) : new Float32Array(index.length * per);
+  for (let i = 0; i < index.length; i++) out.set(x.data.subarray(index[i] * per, (index[i] + 1) * per), i * per);
+  return new Tensor(out, [index.length, ...x.shape.slice(1)]);
+}
+
+/**
+ * Sparse cross-entropy of the model's output. A model ending in softmax (an
+ * Activation layer, or a dense layer with softmax) is scored from the
+ * logits the softmax consumes, as Keras does (no ε-clipping of the
+ * probabilities, so confident mistakes still get a gradient).
+ */
+function forwardLoss(model: Sequential, x: Tensor, labels: ArrayLike<number>): { loss: Tensor; logits: Tensor } {
+  const last = model.layers[model.layers.length - 1];
+  const softmaxActivation = last instanceof Activation && last.activation === "softmax";
+  const softmaxDense = last instanceof QuantDense && last.options.activation === "softmax";
+  if (!softmaxActivation && !softmaxDense) {
+    const p = model.apply(x, { training: true });
+    return { loss: nn.sparseCategoricalCrossentropy(labels, p), logits: p };
+  }
+  let y = x;
+  for (const l of model.layers.slice(0, -1)) y = l.apply(y, { training: true });
+  const logits = softmaxDense ? (last as QuantDense).linear(y) : y;
+  return { loss: nn.sparseCategoricalCrossentropy(labels, logits, { fromLogits: true }), logits };
+}
+
+/** Fraction of rows whose arg-max is the label. */
+export function accuracy(predictions: Tensor, labels: ArrayLike<number>): number {
+  const classes = predictions.shape[predictions.rank - 1];
+  let hits = 0;
+  for (let r = 0; r < labels.length; r++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) {
+      if (predictions.data[r * classes + c] > predictions.data[r * classes + best]) best = c;
+    }
+    if (best === labels[r]) hits++;
+  }
+  return hits / labels.length;
+}
+
+/** Trains with sparse categorical cross-entropy on integer labels. */
+export function fit(
+  model: Sequential,
+  x: Tensor,
+  labels: ArrayLike<number>,
+  options: FitOptions,
+): { loss: number[]; accuracy: number[] } {
+  const n = x.shape[0];
+  if (labels.length !== n) throw new RangeError(`${labels.length} labels for ${n} samples`);
+  const batchSize = options.batchSize ?? 32, epochs = options.epochs ?? 1;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  }
+  const random = seededRandom(options.seed ?? 0);
+  const history = { loss: [] as number[], accuracy: [] as number[] };
+  model.apply(rows(x, [0])); // build
+  const weights = model.weights.filter((w) => w.variable.trainable);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    if (options.shuffle ?? true) {
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+    }
+    let lossSum = 0, hitSum = 0;
+    for (let start = 0; start < n; start += batchSize) {
+      const idx = order.slice(start, start + batchSize);
+      const xb = rows(x, idx), yb = idx.map((i) => labels[i]);
+      let logits!: Tensor;
+      const { value, grads } = valueAndGrads(() => {
+        const r = forwardLoss(model, xb, yb);
+        logits = r.logits;
+        return r.loss;
+      }, weights.map((w) => w.variable));
+      options.optimizer.apply(weights.map((weight, i) => ({ weight, grad: grads[i] })));
+      noGrad(() => {
+        for (const w of weights) if (w.constraint) w.variable.assign(w.constraint.apply(w.variable));
+      });
+      lossSum += value.item() * idx.length;
+      hitSum += accuracy(logits, yb) * idx.length;
+    }
+    history.loss.push(lossSum / n);
+    history.accuracy.push(hitSum / n);
+    options.onEpoch?.(epoch, { loss: lossSum / n, accuracy: hitSum / n });
+  }
+  return history;
+}
+
+/** Accuracy at inference (training = false: moving statistics, no dropout). */
+export function evaluate(model: Sequential, x: Tensor, labels: ArrayLike<number>, batchSize = 256): number {
+  let hits = 0;
+  for (let start = 0; start < x.shape[0]; start += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, x.shape[0] - start) }, (_, i) => start + i);
+    const p = noGrad(() => model.apply(rows(x, idx)));
+    hits += accuracy(p, idx.map((i) => labels[i])) * idx.length;
+  }
+  return hits / x.shape[0];
+}

@@ -1,0 +1,142 @@
+/**
+ * Optimizers with Keras's update rules (SGD with momentum, Adam as Keras's
+ * OptimizerV2), larq's Bop for binary weights, and CaseOptimizer to route
+ * each variable to exactly one optimizer. Updates run outside the tape.
+ * @module
+ */
+import * as ops from "../graph/ops.ts";
+import { noGrad } from "../graph/tape.ts";
+import { Tensor, type Variable } from "../graph/tensor.ts";
+import type { Weight } from "../layers/layer.ts";
+
+export interface Optimizer {
+  readonly name: string;
+  /** Applies one update to each (variable, gradient) pair. */
+  apply(pairs: readonly { weight: Weight; grad: Tensor }[]): void;
+}
+
+/** Plain or momentum SGD: v = momentum·v - lr·g; w += v (Keras). */
+export class SGD implements Optimizer {
+  readonly name = "SGD";
+  readonly #velocity = new Map<Variable, Tensor>();
+  constructor(readonly learningRate = 0.01, readonly momentum = 0) {
+    if (!(learningRate > 0)) throw new RangeError(`learning rate must be positive, got ${learningRate}`);
+  }
+  apply(pairs: readonly { weight: Weight; grad: Tensor }[]): void {
+    noGrad(() => {
+      for (const { weight: { variable: w }, grad: g } of pairs) {
+        if (this.momentum === 0) {
+          w.assign(ops.sub(w, ops.mul(g, this.learningRate)));
+          continue;
+        }
+        const v = ops.sub(
+          ops.mul(this.#velocity.get(w) ?? Tensor.zeros(w.shape), this.momentum),
+          ops.mul(g, this.learningRate),
+        );
+        this.#velocity.set(w, v);
+        w.assign(ops.add(w, v));
+      }
+    });
+  }
+}
+
+/** Adam as Keras: lr_t = lr·sqrt(1 - β2^t)/(1 - β1^t); w -= lr_t·m/(sqrt(v) + ε), ε = 1e-7. */
+export class Adam implements Optimizer {
+  readonly name = "Adam";
+  readonly #m = new Map<Variable, Tensor>();
+  readonly #v = new Map<Variable, Tensor>();
+  #t = 0;
+  constructor(readonly learningRate = 0.001, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-7) {
+    if (!(learningRate > 0)) throw new RangeError(`learning rate must be positive, got ${learningRate}`);
+  }
+  apply(pairs: readonly { weight: Weight; grad: Tensor }[]): void {
+    if (pairs.length === 0) return;
+    this.#t++;
+    const lr = this.learningRate * Math.sqrt(1 - this.beta2 ** this.#t) / (1 - this.beta1 ** this.#t);
+    noGrad(() => {
+      for (const { weight: { variable: w }, grad: g } of pairs) {
+        const m = ops.add(ops.mul(this.#m.get(w) ?? Tensor.zeros(w.shape), this.beta1), ops.mul(g, 1 - this.beta1));
+        const v = ops.add(
+          ops.mul(this.#v.get(w) ?? Tensor.zeros(w.shape), this.beta2),
+          ops.mul(ops.square(g), 1 - this.beta2),
+        );
+        this.#m.set(w, m);
+        this.#v.set(w, v);
+        w.assign(ops.sub(w, ops.div(ops.mul(m, lr), ops.add(ops.sqrt(v), this.epsilon))));
+      }
+    });
+  }
+}
+
+/**
+ * Bop (Helwegen et al. 2019, https://arxiv.org/abs/1906.02107), larq's
+ * rule: m ← m + γ(g - m); w ← -sign(w) where w·m > τ, else sign(w)
+ * (sign(0) = +1). For binary (precision-1) weights only.
+ */
+export class Bop implements Optimizer {
+  readonly name = "Bop";
+  readonly #m = new Map<Variable, Tensor>();
+  constructor(readonly threshold = 1e-8, readonly gamma = 1e-4) {
+    if (!(threshold >= 0) || !(gamma > 0 && gamma <= 1)) {
+      throw new RangeError(`Bop needs threshold ≥ 0 and gamma in (0, 1]`);
+    }
+  }
+  apply(pairs: readonly { weight: Weight; grad: Tensor }[]): void {
+    noGrad(() => {
+      for (const { weight, grad: g } of pairs) {
+        if (weight.quantizer?.precision !== 1) {
+          throw new RangeError(
+            `Bop trains binary weights only; "${weight.variable.name}" is not binary (use CaseOptimizer)`,
+          );
+        }
+        const w = weight.variable;
+        const m0 = this.#m.get(w) ?? Tensor.zeros(w.shape);
+        const m = ops.add(m0, ops.mul(ops.sub(g, m0), this.gamma));
+        this.#m.set(w, m);
+        const s = ops.sign(w);
+        const flip = ops.greater(ops.mul(w, m), this.threshold);
+        w.assign(ops.where(flip, ops.neg(s), s));
+      }
+    });
+  }
+}
+
+/** larq's CaseOptimizer: each variable to the first optimizer whose predicate accepts it (exactly one), else the default. */
+export class CaseOptimizer implements Optimizer {
+  readonly name = "CaseOptimizer";
+  readonly #cases: [(w: Weight) => boolean, Optimizer][];
+  readonly #default: Optimizer | null;
+  readonly #warned = new Set<string>();
+  constructor(cases: [(w: Weight) => boolean, Optimizer][], defaultOptimizer: Optimizer | null = null) {
+    this.#cases = cases;
+    this.#default = defaultOptimizer;
+  }
+  apply(pairs: readonly { weight: Weight; grad: Tensor }[]): void {
+    const groups = new Map<Optimizer, { weight: Weight; grad: Tensor }[]>();
+    for (const pair of pairs) {
+      const matches = this.#cases.filter(([p]) => p(pair.weight)).map(([, o]) => o);
+      if (matches.length > 1) {
+        throw new RangeError(
+          `variable "${pair.weight.variable.name}" matches ${matches.length} optimizers; it must match one`,
+        );
+      }
+      const opt = matches[0] ?? this.#default;
+      if (!opt) {
+        if (!this.#warned.has(pair.weight.variable.name)) {
+          console.warn(
+            `variable "${pair.weight.variable.name}" matches no optimizer and there is no default: it is not trained`,
+          );
+          this.#warned.add(pair.weight.variable.name);
+        }
+        continue;
+      }
+      groups.set(opt, [...(groups.get(opt) ?? []), pair]);
+    }
+    for (const [opt, group] of groups) opt.apply(group);
+  }
+}
+
+/** larq's Bop predicate: weights whose quantizer has precision 1. */
+export function isBinaryWeight(w: Weight): boolean {
+  return w.quantizer?.precision === 1;
+}
