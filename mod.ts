@@ -78,3 +78,4 @@ export { Activation, type ActivationName, Dropout, Flatten, Reshape } from "./la
 export { initialize, type Initializer, seededRandom } from "./layers/initializers.ts";
 export { Adam, Bop, CaseOptimizer, isBinaryWeight, type Optimizer, SGD } from "./train/optimizers.ts";
 export { accuracy, evaluate, fit, type FitOptions } from "./train/fit.ts";
+export { summary } from "./train/summary.ts";

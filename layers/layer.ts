@@ -39,8 +39,17 @@ export abstract class Layer {
   protected random: () => number = Math.random;
   static #count = new Map<string, number>();
 
+  /** Keras's default name stem when it differs from the class name in snake case (MaxPool2D → max_pooling2d). */
+  static kerasName?: string;
+
   constructor(name?: string) {
-    const base = this.constructor.name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+    if (name !== undefined && (typeof name !== "string" || name === "")) {
+      throw new TypeError(`a layer name must be a non-empty string, got ${JSON.stringify(name)}`);
+    }
+    const ctor = this.constructor as typeof Layer;
+    // Keras's to_snake_case: QuantConv2D → quant_conv2d, BatchNormalization → batch_normalization.
+    const base = ctor.kerasName ??
+      ctor.name.replace(/(.)([A-Z][a-z]+)/g, "$1_$2").replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
     const n = Layer.#count.get(base) ?? 0;
     Layer.#count.set(base, n + 1);
     this.name = name ?? (n === 0 ? base : `${base}_${n}`);

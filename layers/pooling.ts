@@ -30,18 +30,21 @@ abstract class Pool2D extends Layer {
 }
 
 export class MaxPool2D extends Pool2D {
+  static override kerasName = "max_pooling2d";
   protected call(x: Tensor): Tensor {
     return nn.maxPool2d(x, { poolSize: this.poolSize, strides: this.options.strides, padding: this.options.padding });
   }
 }
 
 export class AveragePooling2D extends Pool2D {
+  static override kerasName = "average_pooling2d";
   protected call(x: Tensor): Tensor {
     return nn.avgPool2d(x, { poolSize: this.poolSize, strides: this.options.strides, padding: this.options.padding });
   }
 }
 
 export class GlobalAveragePooling2D extends Layer {
+  static override kerasName = "global_average_pooling2d";
   protected build(): void {}
   protected call(x: Tensor): Tensor {
     return nn.globalAvgPool2d(x);

@@ -120,7 +120,7 @@ Deno.test("layers name themselves in errors", () => {
   assert.throws(
     () =>
       new Sequential([
-        new Flatten({ name: "f" } as never),
+        new Flatten("f"),
         new Dense(2, { name: "head" }),
         new Dense(2, { name: "head" }),
       ]),

@@ -1,0 +1,226 @@
+/**
+ * larq's `models.summary`: per layer the input precision, output shape,
+ * parameters per bit width, memory and MACs per precision; then model
+ * totals. Same rules and the same text as larq 0.13 (checked against its
+ * output): BatchNorm counts 2 parameters per channel (beta folded into the
+ * moving mean, gamma into the moving variance); MACs per non-bias weight =
+ * count × output pixels at precision max(input precision, weight bits).
+ * @module
+ */
+import { noGrad } from "../graph/tape.ts";
+import { Tensor } from "../graph/tensor.ts";
+import type { Sequential } from "../graph/sequential.ts";
+import { BatchNormalization } from "../layers/batch_norm.ts";
+import { QuantConv2D } from "../layers/conv.ts";
+import { Flatten } from "../layers/core.ts";
+import { QuantDense } from "../layers/dense.ts";
+import type { Layer, Weight } from "../layers/layer.ts";
+import { AveragePooling2D, MaxPool2D } from "../layers/pooling.ts";
+
+interface WeightProfile {
+  count: number;
+  bits: number;
+  trainable: boolean;
+  bias: boolean;
+}
+
+interface LayerProfile {
+  name: string;
+  inputPrecision: number | null;
+  shape: number[];
+  weights: WeightProfile[];
+  /** MACs by precision; null where larq cannot count (unknown layer types). */
+  macs: Map<number, number> | null;
+}
+
+/** Python's `f"{x:.{d}f}"`: round half to even on exact ties (JS toFixed rounds them up). */
+function fixed(x: number, digits: number): string {
+  const scaled = x * 10 ** digits;
+  if (Number.isFinite(scaled) && Math.abs(scaled % 1) === 0.5) {
+    const down = Math.trunc(scaled), even = down % 2 === 0 ? down : down + Math.sign(scaled);
+    return (even / 10 ** digits).toFixed(digits);
+  }
+  return x.toFixed(digits);
+}
+
+/** larq's _number_as_readable_str: 3 significant figures with k/M/B/T. */
+export function readableNumber(n: number): string {
+  let num = Number(n.toPrecision(3));
+  if (num < 1000) return String(num);
+  if (num >= 1e15) return num.toExponential(2).toUpperCase().replace(/E\+?(-?)(\d)$/, "E+$10$2");
+  let magnitude = 0;
+  while (Math.abs(num) >= 1000 && magnitude < 4) {
+    magnitude++;
+    num /= 1000;
+  }
+  let s = num.toPrecision(3);
+  if (s.includes(".")) s = s.replace(/0+$/, "").replace(/\.$/, "");
+  return s + ["", " k", " M", " B", " T"][magnitude];
+}
+
+/** larq's memory_as_readable_str: bytes with binary prefixes, "{:,.2f}". */
+export function readableMemory(bits: number): string {
+  const suffixes = ["B", "KiB", "MiB", "GiB"];
+  let value = bits / 8, i = 0;
+  while (i < suffixes.length - 1 && value / 1024 ** i >= 1024) i++;
+  value /= 1024 ** i;
+  const [int, frac] = fixed(value, 2).split(".");
+  return `${int.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${frac} ${suffixes[i]}`;
+}
+
+function weightProfiles(layer: Layer): WeightProfile[] {
+  let weights: readonly Weight[] = layer.weights;
+  if (layer instanceof BatchNormalization) {
+    const has = (v: unknown) => weights.some((w) => w.variable === v);
+    const drop = new Set<unknown>();
+    if (layer.beta && has(layer.movingMean)) drop.add(layer.beta);
+    if (layer.gamma && has(layer.movingVariance)) drop.add(layer.gamma);
+    weights = weights.filter((w) => !drop.has(w.variable));
+  }
+  return weights.map((w) => ({
+    count: w.variable.size,
+    bits: w.quantizer?.precision ?? 32,
+    trainable: w.variable.trainable && layer.trainable,
+    bias: w.variable.name.includes("bias"),
+  }));
+}
+
+function profile(layer: Layer, shape: number[]): LayerProfile {
+  const weights = weightProfiles(layer);
+  const macLayer = layer instanceof QuantDense || layer instanceof QuantConv2D;
+  const inputPrecision = macLayer ? (layer as QuantDense | QuantConv2D).inputQuantizer?.precision ?? null : null;
+  const countable = macLayer || layer instanceof Flatten || layer instanceof BatchNormalization ||
+    layer instanceof MaxPool2D || layer instanceof AveragePooling2D;
+  const pixels = shape.length === 4 ? shape[1] * shape[2] : shape.length === 3 ? shape[1] : shape.length === 2 ? 1 : 0;
+  let macs: Map<number, number> | null = null;
+  if (countable && pixels) {
+    macs = new Map();
+    if (macLayer) {
+      for (const w of weights) {
+        if (w.bias) continue;
+        const p = Math.max(inputPrecision ?? 32, w.bits);
+        macs.set(p, (macs.get(p) ?? 0) + w.count * pixels);
+      }
+    }
+  }
+  return { name: layer.name, inputPrecision, shape, weights, macs };
+}
+
+function memoryBits(ws: WeightProfile[]): number {
+  return ws.reduce((s, w) => s + w.bits * w.count, 0);
+}
+
+type Cell = string;
+
+/** terminaltables' AsciiTable without inner column borders. */
+function asciiTable(
+  rows: Cell[][],
+  title: string,
+  opts: { rightFrom: number; heading: boolean; footing: boolean },
+): string {
+  const cols = rows[0].length;
+  const widths = Array.from(
+    { length: cols },
+    (_, c) => Math.max(...rows.map((r) => Math.max(...r[c].split("\n").map((l) => l.length)))),
+  );
+  const inner = widths.reduce((s, w) => s + w + 2, 0);
+  const line = (fill: string) => `+${fill}+`;
+  const render = (r: Cell[]) => {
+    const lines = Math.max(...r.map((c) => c.split("\n").length));
+    const out: string[] = [];
+    for (let i = 0; i < lines; i++) {
+      out.push(
+        "|" + r.map((c, j) => {
+          const text = c.split("\n")[i] ?? "";
+          return " " + (j >= opts.rightFrom ? text.padStart(widths[j]) : text.padEnd(widths[j])) + " ";
+        }).join("") + "|",
+      );
+    }
+    return out;
+  };
+  const out = [line(title + "-".repeat(Math.max(0, inner - title.length)))];
+  rows.forEach((r, i) => {
+    if (opts.footing && i === rows.length - 1) out.push(line("-".repeat(inner)));
+    out.push(...render(r));
+    if (opts.heading && i === 0) out.push(line("-".repeat(inner)));
+  });
+  out.push(line("-".repeat(inner)));
+  return out.join("\n");
+}
+
+/**
+ * larq's two summary tables for a model on inputs of `inputShape` (without
+ * the batch axis). Builds the model if needed (one zero sample).
+ *
+ * @example
+ * ```ts
+ * import { summary } from "./summary.ts";
+ * import { Sequential } from "../graph/sequential.ts";
+ * import { QuantDense } from "../layers/dense.ts";
+ * import { weightClip } from "../layers/layer.ts";
+ * const m = new Sequential([new QuantDense(4, { kernelQuantizer: "ste_sign", kernelConstraint: weightClip() })]);
+ * console.log(summary(m, [8]).includes("Ratio of MACs that are binarized")); // false: 32-bit inputs
+ * ```
+ */
+export function summary(model: Sequential, inputShape: number[], { name = "sequential" } = {}): string {
+  const profiles: LayerProfile[] = [];
+  noGrad(() => {
+    let x = Tensor.zeros([1, ...inputShape]);
+    for (const l of model.layers) {
+      x = l.apply(x);
+      profiles.push(profile(l, [-1, ...x.shape.slice(1)]));
+    }
+  });
+  const all = profiles.flatMap((p) => p.weights);
+  const bitwidths = [...new Set(all.map((w) => w.bits))].sort((a, b) => a - b);
+  const precisions = [...new Set(profiles.flatMap((p) => [...(p.macs?.keys() ?? [])]))].sort((a, b) => a - b);
+  const count = (ws: WeightProfile[], bits: number) =>
+    ws.filter((w) => w.bits === bits).reduce((s, w) => s + w.count, 0);
+  const memoryCell = (bits: number) => (bits === 0 ? "0" : fixed(bits / 8192, 2));
+  const macsOf = (p: LayerProfile, precision: number) => (p.macs === null ? "?" : String(p.macs.get(precision) ?? 0));
+  const rows: Cell[][] = [[
+    "Layer",
+    "Input prec.\n(bit)",
+    "Outputs",
+    ...bitwidths.map((b) => `# ${b}-bit\nx 1`),
+    "Memory\n(kB)",
+    ...precisions.map((p) => `${p}-bit MACs`),
+  ]];
+  for (const p of profiles) {
+    rows.push([
+      p.name,
+      p.inputPrecision ? String(p.inputPrecision) : "-",
+      `(${p.shape.join(", ")}${p.shape.length === 1 ? "," : ""})`,
+      ...bitwidths.map((b) => String(count(p.weights, b))),
+      memoryCell(memoryBits(p.weights)),
+      ...precisions.map((q) => macsOf(p, q)),
+    ]);
+  }
+  const totalMacs = (q: number) => profiles.reduce((s, p) => s + (p.macs?.get(q) ?? 0), 0);
+  rows.push([
+    "Total",
+    "",
+    "",
+    ...bitwidths.map((b) => String(count(all, b))),
+    memoryCell(memoryBits(all)),
+    ...precisions.map((q) => String(totalMacs(q))),
+  ]);
+  const memory = memoryBits(all), fp32 = 32 * all.reduce((s, w) => s + w.count, 0);
+  const int8 = all.reduce((s, w) => s + (w.bits > 8 ? 8 : w.bits) * w.count, 0);
+  const macs = precisions.reduce((s, q) => s + totalMacs(q), 0);
+  const stats: Cell[][] = [
+    ["Total params", readableNumber(all.reduce((s, w) => s + w.count, 0))],
+    ["Trainable params", readableNumber(all.filter((w) => w.trainable).reduce((s, w) => s + w.count, 0))],
+    ["Non-trainable params", readableNumber(all.filter((w) => !w.trainable).reduce((s, w) => s + w.count, 0))],
+    ["Model size", readableMemory(memory)],
+    ["Model size (8-bit FP weights)", readableMemory(int8)],
+    ["Float-32 Equivalent", readableMemory(fp32)],
+    ["Compression Ratio of Memory", fixed(memory / Math.max(1e-8, fp32), 2)],
+    ["Number of MACs", readableNumber(macs)],
+  ];
+  const binarized = totalMacs(1) / Math.max(1, macs), ternarized = totalMacs(2) / Math.max(1, macs);
+  if (binarized > 0) stats.push(["Ratio of MACs that are binarized", fixed(binarized, 4)]);
+  if (ternarized > 0) stats.push(["Ratio of MACs that are ternarized", fixed(ternarized, 4)]);
+  return asciiTable(rows, `${name} stats`, { rightFrom: 1, heading: true, footing: true }) + "\n" +
+    asciiTable(stats, `${name} summary`, { rightFrom: Infinity, heading: false, footing: false });
+}
