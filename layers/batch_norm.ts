@@ -50,7 +50,10 @@ export class BatchNormalization extends Layer {
   }
 
   protected call(x: Tensor, training: boolean): Tensor {
-    if (!training) return nn.batchNorm(x, this.movingMean, this.movingVariance, this.gamma, this.beta, this.epsilon);
+    // A frozen BatchNormalization runs in inference mode, as Keras 2.
+    if (!training || !this.trainable) {
+      return nn.batchNorm(x, this.movingMean, this.movingVariance, this.gamma, this.beta, this.epsilon);
+    }
     const { mean, variance } = nn.moments(x);
     noGrad(() => {
       const n = x.size / x.shape[x.rank - 1];

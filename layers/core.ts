@@ -55,6 +55,9 @@ export class Activation extends Layer {
 }
 
 export class Flatten extends Layer {
+  constructor(options: { name?: string } = {}) {
+    super(options.name);
+  }
   protected build(): void {}
   protected call(x: Tensor): Tensor {
     return nn.flatten(x);

@@ -31,7 +31,7 @@ export interface Weight {
 }
 
 export abstract class Layer {
-  readonly name: string;
+  readonly name!: string;
   built = false;
   /** Non-trainable layers keep their weights fixed (BatchNorm's moving statistics are never trainable). */
   trainable = true;
@@ -50,9 +50,14 @@ export abstract class Layer {
     // Keras's to_snake_case: QuantConv2D → quant_conv2d, BatchNormalization → batch_normalization.
     const base = ctor.kerasName ??
       ctor.name.replace(/(.)([A-Z][a-z]+)/g, "$1_$2").replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
-    const n = Layer.#count.get(base) ?? 0;
-    Layer.#count.set(base, n + 1);
-    this.name = name ?? (n === 0 ? base : `${base}_${n}`);
+    if (name !== undefined) {
+      this.name = name;
+    } else {
+      // Keras numbers only default names: dense, dense_1, ...
+      const n = Layer.#count.get(base) ?? 0;
+      Layer.#count.set(base, n + 1);
+      this.name = n === 0 ? base : `${base}_${n}`;
+    }
   }
 
   /** Creates the weights for this input shape (batch axis first). */
@@ -71,8 +76,7 @@ export abstract class Layer {
       return this.call(x, training);
     } catch (e) {
       if (e instanceof RangeError || e instanceof TypeError) {
-        const wrapped = new (e.constructor as typeof RangeError)(`layer "${this.name}": ${e.message}`);
-        throw wrapped;
+        throw new (e.constructor as typeof RangeError)(`layer "${this.name}": ${e.message}`, { cause: e });
       }
       throw e;
     }

@@ -45,6 +45,9 @@ export class AveragePooling2D extends Pool2D {
 
 export class GlobalAveragePooling2D extends Layer {
   static override kerasName = "global_average_pooling2d";
+  constructor(options: { name?: string } = {}) {
+    super(options.name);
+  }
   protected build(): void {}
   protected call(x: Tensor): Tensor {
     return nn.globalAvgPool2d(x);

@@ -79,7 +79,8 @@ export function fit(
   const random = seededRandom(options.seed ?? 0);
   const history = { loss: [] as number[], accuracy: [] as number[] };
   model.apply(rows(x, [0])); // build
-  const weights = model.weights.filter((w) => w.variable.trainable);
+  // Frozen layers (layer.trainable = false) and non-trainable variables keep their values.
+  const weights = model.layers.flatMap((l) => (l.trainable ? l.weights.filter((w) => w.variable.trainable) : []));
   const order = Array.from({ length: n }, (_, i) => i);
   for (let epoch = 0; epoch < epochs; epoch++) {
     if (options.shuffle ?? true) {
@@ -98,10 +99,8 @@ export function fit(
         logits = r.logits;
         return r.loss;
       }, weights.map((w) => w.variable));
+      // The optimizers apply each variable's constraint (weight_clip) after its update, as Keras.
       options.optimizer.apply(weights.map((weight, i) => ({ weight, grad: grads[i] })));
-      noGrad(() => {
-        for (const w of weights) if (w.constraint) w.variable.assign(w.constraint.apply(w.variable));
-      });
       lossSum += value.item() * idx.length;
       hitSum += accuracy(logits, yb) * idx.length;
     }

@@ -9,6 +9,11 @@ import { noGrad } from "../graph/tape.ts";
 import { Tensor, type Variable } from "../graph/tensor.ts";
 import type { Weight } from "../layers/layer.ts";
 
+/** Keras applies a variable's constraint right after its update (weight_clip). */
+function constrain(weight: Weight): void {
+  if (weight.constraint) weight.variable.assign(weight.constraint.apply(weight.variable));
+}
+
 export interface Optimizer {
   readonly name: string;
   /** Applies one update to each (variable, gradient) pair. */
@@ -21,20 +26,21 @@ export class SGD implements Optimizer {
   readonly #velocity = new Map<Variable, Tensor>();
   constructor(readonly learningRate = 0.01, readonly momentum = 0) {
     if (!(learningRate > 0)) throw new RangeError(`learning rate must be positive, got ${learningRate}`);
+    if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`momentum must be in [0, 1), got ${momentum}`);
   }
   apply(pairs: readonly { weight: Weight; grad: Tensor }[]): void {
     noGrad(() => {
-      for (const { weight: { variable: w }, grad: g } of pairs) {
+      for (const { weight, grad: g } of pairs) {
+        const w = weight.variable;
         if (this.momentum === 0) {
           w.assign(ops.sub(w, ops.mul(g, this.learningRate)));
-          continue;
+        } else {
+          const v0 = this.#velocity.get(w) ?? Tensor.zeros(w.shape);
+          const v = ops.sub(ops.mul(v0, this.momentum), ops.mul(g, this.learningRate));
+          this.#velocity.set(w, v);
+          w.assign(ops.add(w, v));
         }
-        const v = ops.sub(
-          ops.mul(this.#velocity.get(w) ?? Tensor.zeros(w.shape), this.momentum),
-          ops.mul(g, this.learningRate),
-        );
-        this.#velocity.set(w, v);
-        w.assign(ops.add(w, v));
+        constrain(weight);
       }
     });
   }
@@ -54,7 +60,8 @@ export class Adam implements Optimizer {
     this.#t++;
     const lr = this.learningRate * Math.sqrt(1 - this.beta2 ** this.#t) / (1 - this.beta1 ** this.#t);
     noGrad(() => {
-      for (const { weight: { variable: w }, grad: g } of pairs) {
+      for (const { weight, grad: g } of pairs) {
+        const w = weight.variable;
         const m = ops.add(ops.mul(this.#m.get(w) ?? Tensor.zeros(w.shape), this.beta1), ops.mul(g, 1 - this.beta1));
         const v = ops.add(
           ops.mul(this.#v.get(w) ?? Tensor.zeros(w.shape), this.beta2),
@@ -63,6 +70,7 @@ export class Adam implements Optimizer {
         this.#m.set(w, m);
         this.#v.set(w, v);
         w.assign(ops.sub(w, ops.div(ops.mul(m, lr), ops.add(ops.sqrt(v), this.epsilon))));
+        constrain(weight);
       }
     });
   }
@@ -93,20 +101,28 @@ export class Bop implements Optimizer {
         const m0 = this.#m.get(w) ?? Tensor.zeros(w.shape);
         const m = ops.add(m0, ops.mul(ops.sub(g, m0), this.gamma));
         this.#m.set(w, m);
-        const s = ops.sign(w);
-        const flip = ops.greater(ops.mul(w, m), this.threshold);
-        w.assign(ops.where(flip, ops.neg(s), s));
+        // larq: sign(-sign(w·m - τ)·w): flip above τ, keep sign(w) below, +1 at exactly τ (and for w = 0).
+        const s = ops.sign(w), wm = ops.mul(w, m);
+        const tie = ops.sub(ops.greaterEqual(wm, this.threshold), ops.greater(wm, this.threshold));
+        w.assign(ops.where(ops.greater(wm, this.threshold), ops.neg(s), ops.where(tie, 1, s)));
+        constrain(weight);
       }
     });
   }
 }
 
-/** larq's CaseOptimizer: each variable to the first optimizer whose predicate accepts it (exactly one), else the default. */
+/**
+ * larq's CaseOptimizer: each variable to the one optimizer whose predicate
+ * accepts it, else the default. Decided on the first step and kept; an
+ * optimizer that claims no variable is an error, a variable nobody claims a
+ * warning (it is not trained).
+ */
 export class CaseOptimizer implements Optimizer {
   readonly name = "CaseOptimizer";
   readonly #cases: [(w: Weight) => boolean, Optimizer][];
   readonly #default: Optimizer | null;
   readonly #warned = new Set<string>();
+  #checked = false;
   constructor(cases: [(w: Weight) => boolean, Optimizer][], defaultOptimizer: Optimizer | null = null) {
     this.#cases = cases;
     this.#default = defaultOptimizer;
@@ -131,6 +147,14 @@ export class CaseOptimizer implements Optimizer {
         continue;
       }
       groups.set(opt, [...(groups.get(opt) ?? []), pair]);
+    }
+    if (!this.#checked) {
+      this.#checked = true;
+      this.#cases.forEach(([, opt], i) => {
+        if (!groups.has(opt)) {
+          throw new RangeError(`CaseOptimizer: optimizer ${i} (${opt.name}) did not claim any variables`);
+        }
+      });
     }
     for (const [opt, group] of groups) opt.apply(group);
   }

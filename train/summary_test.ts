@@ -23,7 +23,7 @@ Deno.test("summary reproduces larq's text for the same model (tests/fixtures/lar
     new BatchNormalization({ scale: false, name: "batch_normalization" }),
     new QuantConv2D(64, 3, { ...q(), name: "quant_conv2d_1" }),
     new BatchNormalization({ scale: false, name: "batch_normalization_1" }),
-    new Flatten("flatten"),
+    new Flatten({ name: "flatten" }),
     new QuantDense(64, { ...q(), name: "quant_dense" }),
     new BatchNormalization({ scale: false, name: "batch_normalization_2" }),
     new QuantDense(10, { ...q(true), name: "quant_dense_1" }),

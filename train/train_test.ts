@@ -120,11 +120,36 @@ Deno.test("layers name themselves in errors", () => {
   assert.throws(
     () =>
       new Sequential([
-        new Flatten("f"),
+        new Flatten({ name: "f" }),
         new Dense(2, { name: "head" }),
         new Dense(2, { name: "head" }),
       ]),
     /unique/,
   );
   assert.throws(() => new QuantDense(2, { kernelQuantizer: "ste_sgn" }), /unknown quantizer "ste_sgn"/);
+});
+
+Deno.test("review: Bop ties give +1, CaseOptimizer needs every optimizer to claim a variable, frozen layers keep their values", () => {
+  const w = weight([-1, -1]);
+  new Bop(0, 1).apply([{ weight: w, grad: Tensor.from([0, 1]) }]); // w·m = 0 = τ → +1; -1·1 < 0 → keep -1
+  assert.deepEqual(w.variable.toArray(), [1, -1]);
+  const unclaimed = new CaseOptimizer([[isBinaryWeight, new Bop()]], new SGD());
+  assert.throws(
+    () => unclaimed.apply([{ weight: weight([1], false), grad: Tensor.from([1]) }]),
+    /did not claim any variables/,
+  );
+  const train = blobs(64, 7);
+  const model = bnn(8);
+  model.apply(train.x);
+  const frozen = model.layers[0], bn = model.layers[1] as BatchNormalization;
+  frozen.trainable = false;
+  bn.trainable = false;
+  const kernel = Float32Array.from(frozen.weights[0].variable.data), mean = Float32Array.from(bn.movingMean.data);
+  fit(model, train.x, train.y, { optimizer: new Adam(0.01), epochs: 1, batchSize: 16 });
+  assert.deepEqual(frozen.weights[0].variable.data, kernel);
+  assert.deepEqual(bn.movingMean.data, mean);
+  // Constraints are the optimizer's job: a bare optimizer step clips too.
+  const clipped: Weight = { variable: new Variable(Tensor.from([0.9])), constraint: weightClip(), quantizer: null };
+  new SGD(1).apply([{ weight: clipped, grad: Tensor.from([-5]) }]);
+  assert.deepEqual(clipped.variable.toArray(), [1]);
 });
