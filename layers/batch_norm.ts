@@ -58,9 +58,16 @@ export class BatchNormalization extends Layer {
     noGrad(() => {
       const n = x.size / x.shape[x.rank - 1];
       const unbiased = x.rank === 4 && n > 1 ? ops.mul(variance, n / (n - 1)) : variance;
-      const m = this.momentum;
-      this.movingMean.assign(ops.add(ops.mul(this.movingMean, m), ops.mul(mean, 1 - m)));
-      this.movingVariance.assign(ops.add(ops.mul(this.movingVariance, m), ops.mul(unbiased, 1 - m)));
+      const f = 1 - this.momentum;
+      if (x.rank === 4) {
+        // Keras's fused kernel: (1 - f)·old + f·new.
+        this.movingMean.assign(ops.add(ops.mul(this.movingMean, 1 - f), ops.mul(mean, f)));
+        this.movingVariance.assign(ops.add(ops.mul(this.movingVariance, 1 - f), ops.mul(unbiased, f)));
+      } else {
+        // Keras's assign_moving_average: old - (old - new)·f.
+        this.movingMean.assign(ops.sub(this.movingMean, ops.mul(ops.sub(this.movingMean, mean), f)));
+        this.movingVariance.assign(ops.sub(this.movingVariance, ops.mul(ops.sub(this.movingVariance, unbiased), f)));
+      }
     });
     return nn.batchNorm(x, mean, variance, this.gamma, this.beta, this.epsilon);
   }

@@ -58,15 +58,18 @@ export class Adam implements Optimizer {
   apply(pairs: readonly { weight: Weight; grad: Tensor }[]): void {
     if (pairs.length === 0) return;
     this.#t++;
-    const lr = this.learningRate * Math.sqrt(1 - this.beta2 ** this.#t) / (1 - this.beta1 ** this.#t);
+    // The step size in float32, as TF computes it.
+    const f = Math.fround;
+    const lr = f(
+      f(this.learningRate) * f(Math.sqrt(f(1 - f(this.beta2 ** this.#t)))) / f(1 - f(this.beta1 ** this.#t)),
+    );
     noGrad(() => {
       for (const { weight, grad: g } of pairs) {
         const w = weight.variable;
-        const m = ops.add(ops.mul(this.#m.get(w) ?? Tensor.zeros(w.shape), this.beta1), ops.mul(g, 1 - this.beta1));
-        const v = ops.add(
-          ops.mul(this.#v.get(w) ?? Tensor.zeros(w.shape), this.beta2),
-          ops.mul(ops.square(g), 1 - this.beta2),
-        );
+        // TF's ApplyAdam: m += (g - m)(1 - β1); v += (g² - v)(1 - β2).
+        const m0 = this.#m.get(w) ?? Tensor.zeros(w.shape), v0 = this.#v.get(w) ?? Tensor.zeros(w.shape);
+        const m = ops.add(m0, ops.mul(ops.sub(g, m0), 1 - this.beta1));
+        const v = ops.add(v0, ops.mul(ops.sub(ops.square(g), v0), 1 - this.beta2));
         this.#m.set(w, m);
         this.#v.set(w, v);
         w.assign(ops.sub(w, ops.div(ops.mul(m, lr), ops.add(ops.sqrt(v), this.epsilon))));
