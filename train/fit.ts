@@ -7,6 +7,11 @@ import * as nn from "../graph/nn.ts";
 import { noGrad, valueAndGrads } from "../graph/tape.ts";
 import { Tensor } from "../graph/tensor.ts";
 import type { Sequential } from "../graph/sequential.ts";
+import { Model } from "../graph/functional.ts";
+import type { Layer } from "../layers/layer.ts";
+
+/** A Sequential or functional model. */
+export type Network = Sequential | Model;
 import { seededRandom } from "../layers/initializers.ts";
 import { Activation } from "../layers/core.ts";
 import { QuantDense } from "../layers/dense.ts";
@@ -35,19 +40,33 @@ function rows(x: Tensor, index: ArrayLike<number>): Tensor {
  * logits the softmax consumes, as Keras does (no ε-clipping of the
  * probabilities, so confident mistakes still get a gradient).
  */
-function forwardLoss(model: Sequential, x: Tensor, labels: ArrayLike<number>): { loss: Tensor; logits: Tensor } {
-  const last = model.layers[model.layers.length - 1];
+function forwardLoss(model: Network, x: Tensor, labels: ArrayLike<number>): { loss: Tensor; logits: Tensor } {
+  const { last, input } = lastLayerInput(model, x);
   const softmaxActivation = last instanceof Activation && last.activation === "softmax";
   const softmaxDense = last instanceof QuantDense && last.options.activation === "softmax";
   if (!softmaxActivation && !softmaxDense) {
-    const p = model.apply(x, { training: true });
+    const p = last.apply(input, { training: true });
     return { loss: nn.sparseCategoricalCrossentropy(labels, p), logits: p };
+  }
+  const logits = softmaxDense ? (last as QuantDense).linear(input) : input;
+  return { loss: nn.sparseCategoricalCrossentropy(labels, logits, { fromLogits: true }), logits };
+}
+
+/** The model's last layer and its input for `x` (training mode). */
+function lastLayerInput(model: Network, x: Tensor): { last: Layer; input: Tensor } {
+  if (model instanceof Model) {
+    const node = model.output.node;
+    if (node === null || node.inputs.length !== 1) {
+      return { last: identity, input: model.apply(x, { training: true }) };
+    }
+    return { last: node.layer, input: model.run(x, true).get(node.inputs[0])! };
   }
   let y = x;
   for (const l of model.layers.slice(0, -1)) y = l.apply(y, { training: true });
-  const logits = softmaxDense ? (last as QuantDense).linear(y) : y;
-  return { loss: nn.sparseCategoricalCrossentropy(labels, logits, { fromLogits: true }), logits };
+  return { last: model.layers[model.layers.length - 1], input: y };
 }
+
+const identity = new Activation("linear", { name: "identity" });
 
 /** Fraction of rows whose arg-max is the label. */
 export function accuracy(predictions: Tensor, labels: ArrayLike<number>): number {
@@ -112,7 +131,7 @@ export function fit(
 }
 
 /** Accuracy at inference (training = false: moving statistics, no dropout). */
-export function evaluate(model: Sequential, x: Tensor, labels: ArrayLike<number>, batchSize = 256): number {
+export function evaluate(model: Network, x: Tensor, labels: ArrayLike<number>, batchSize = 256): number {
   let hits = 0;
   for (let start = 0; start < x.shape[0]; start += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, x.shape[0] - start) }, (_, i) => start + i);

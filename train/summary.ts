@@ -10,11 +10,13 @@
 import { noGrad } from "../graph/tape.ts";
 import { Tensor } from "../graph/tensor.ts";
 import type { Sequential } from "../graph/sequential.ts";
+import { Model } from "../graph/functional.ts";
 import { BatchNormalization } from "../layers/batch_norm.ts";
 import { QuantConv2D } from "../layers/conv.ts";
 import { Flatten } from "../layers/core.ts";
 import { QuantDense } from "../layers/dense.ts";
 import type { Layer, Weight } from "../layers/layer.ts";
+import { QuantDepthwiseConv2D } from "../layers/depthwise.ts";
 import { AveragePooling2D, MaxPool2D } from "../layers/pooling.ts";
 
 interface WeightProfile {
@@ -87,8 +89,10 @@ function weightProfiles(layer: Layer): WeightProfile[] {
 
 function profile(layer: Layer, shape: number[]): LayerProfile {
   const weights = weightProfiles(layer);
-  const macLayer = layer instanceof QuantDense || layer instanceof QuantConv2D;
-  const inputPrecision = macLayer ? (layer as QuantDense | QuantConv2D).inputQuantizer?.precision ?? null : null;
+  const macLayer = layer instanceof QuantDense || layer instanceof QuantConv2D || layer instanceof QuantDepthwiseConv2D;
+  const inputPrecision = macLayer
+    ? (layer as QuantDense | QuantConv2D | QuantDepthwiseConv2D).inputQuantizer?.precision ?? null
+    : null;
   const countable = macLayer || layer instanceof Flatten || layer instanceof BatchNormalization ||
     layer instanceof MaxPool2D || layer instanceof AveragePooling2D;
   const pixels = shape.length === 4 ? shape[1] * shape[2] : shape.length === 3 ? shape[1] : shape.length === 2 ? 1 : 0;
@@ -162,15 +166,36 @@ function asciiTable(
  * console.log(summary(m, [8]).includes("Ratio of MACs that are binarized")); // false: 32-bit inputs
  * ```
  */
-export function summary(model: Sequential, inputShape: number[], { name = "sequential" } = {}): string {
+export function summary(model: Sequential | Model, inputShape?: number[], options: { name?: string } = {}): string {
+  const name = options.name ?? (model instanceof Model ? model.name : "sequential");
   const profiles: LayerProfile[] = [];
-  noGrad(() => {
-    let x = Tensor.zeros([1, ...inputShape]);
-    for (const l of model.layers) {
-      x = l.apply(x);
-      profiles.push(profile(l, [-1, ...x.shape.slice(1)]));
+  if (model instanceof Model) {
+    // Keras lists the input layer of a functional model as a row of its own.
+    profiles.push({
+      name: model.input.name,
+      inputPrecision: null,
+      shape: [-1, ...model.input.shape],
+      weights: [],
+      macs: null,
+    });
+    const seen = new Set<Layer>();
+    for (const n of model.nodes) {
+      if (seen.has(n.layer)) continue;
+      seen.add(n.layer);
+      profiles.push(profile(n.layer, [-1, ...n.output.shape]));
     }
-  });
+  } else {
+    if (!inputShape) {
+      throw new TypeError("summary of a Sequential model needs the input shape (without the batch axis)");
+    }
+    noGrad(() => {
+      let x = Tensor.zeros([1, ...inputShape]);
+      for (const l of model.layers) {
+        x = l.apply(x);
+        profiles.push(profile(l, [-1, ...x.shape.slice(1)]));
+      }
+    });
+  }
   const all = profiles.flatMap((p) => p.weights);
   const bitwidths = [...new Set(all.map((w) => w.bits))].sort((a, b) => a - b);
   const precisions = [...new Set(profiles.flatMap((p) => [...(p.macs?.keys() ?? [])]))].sort((a, b) => a - b);

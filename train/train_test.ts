@@ -9,6 +9,9 @@ import { seededRandom } from "../layers/initializers.ts";
 import { type Weight, weightClip } from "../layers/layer.ts";
 import { SteSign } from "../quantizers/ste_sign.ts";
 import { evaluate, fit } from "./fit.ts";
+import { summary } from "./summary.ts";
+import { input, link, Model } from "../graph/functional.ts";
+import { Add } from "../layers/merge.ts";
 import { Adam, Bop, CaseOptimizer, isBinaryWeight, SGD } from "./optimizers.ts";
 
 function weight(values: number[], binary = true): Weight {
@@ -152,4 +155,19 @@ Deno.test("review: Bop ties give +1, CaseOptimizer needs every optimizer to clai
   const clipped: Weight = { variable: new Variable(Tensor.from([0.9])), constraint: weightClip(), quantizer: null };
   new SGD(1).apply([{ weight: clipped, grad: Tensor.from([-5]) }]);
   assert.deepEqual(clipped.variable.toArray(), [1]);
+});
+
+Deno.test("a functional model with a residual Add trains with fit, and summary lists its input row", () => {
+  const x0 = input([8]);
+  let h = link(new QuantDense(8, { kernelQuantizer: "ste_sign", kernelConstraint: weightClip(), useBias: false }), x0);
+  h = link(new BatchNormalization(), h);
+  const r = link(new Add(), x0, h);
+  const out = link(new Dense(2, { activation: "softmax" }), r);
+  const model = new Model(x0, out, { name: "residual" });
+  const train = blobs(256, 11), test = blobs(128, 12);
+  fit(model, train.x, train.y, { optimizer: new Adam(0.01), epochs: 6, batchSize: 32, seed: 1 });
+  assert(evaluate(model, test.x, test.y) > 0.85);
+  const text = summary(model);
+  assert.match(text, /^\+residual stats/);
+  assert.match(text, /\| input_\d+ +- +\(-1, 8\) /);
 });
