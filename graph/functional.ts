@@ -28,6 +28,11 @@ export interface ModelNode {
 
 let inputCount = 0;
 
+/** Restarts default input names (input_1, ...), with Layer.resetNames() the analogue of Keras's clear_session. */
+export function resetInputNames(): void {
+  inputCount = 0;
+}
+
 /** A model input of `shape` (without the batch axis). */
 export function input(shape: readonly number[], options: { name?: string } = {}): SymbolicTensor {
   inputCount++;
@@ -97,8 +102,31 @@ export class Model {
     this.nodes = order;
   }
 
+  /**
+   * Layers in Keras's order: by depth from the output, deepest first (the
+   * input side), ties in the order a depth-first walk from the output first
+   * meets them (keras.Model.layers, as larq's summary lists them).
+   */
   get layers(): Layer[] {
-    return [...new Set(this.nodes.map((n) => n.layer))];
+    const index = new Map<Layer, number>(), finished = new Set<ModelNode>(), postOrder: ModelNode[] = [];
+    const visit = (node: ModelNode) => {
+      if (finished.has(node)) return;
+      if (!index.has(node.layer)) index.set(node.layer, index.size);
+      for (const t of node.inputs) if (t.node) visit(t.node);
+      finished.add(node);
+      postOrder.push(node);
+    };
+    if (this.output.node) visit(this.output.node);
+    const nodeDepth = new Map<ModelNode, number>(), layerDepth = new Map<Layer, number>();
+    for (const node of [...postOrder].reverse()) {
+      const depth = Math.max(nodeDepth.get(node) ?? 0, layerDepth.get(node.layer) ?? 0);
+      layerDepth.set(node.layer, depth);
+      nodeDepth.set(node, depth);
+      for (const t of node.inputs) if (t.node) nodeDepth.set(t.node, Math.max(depth + 1, nodeDepth.get(t.node) ?? 0));
+    }
+    return [...layerDepth.keys()].sort((a, b) =>
+      layerDepth.get(b)! - layerDepth.get(a)! || index.get(a)! - index.get(b)!
+    );
   }
 
   /** Runs the graph; with `until`, returns that node's inputs instead of the output (for logits). */

@@ -66,6 +66,11 @@ export abstract class Layer {
   /** Keras-style constructor arguments. */
   abstract getConfig(): Record<string, unknown>;
 
+  /** Restarts default layer names (dense, dense_1, ...), as keras.backend.clear_session(). */
+  static resetNames(): void {
+    Layer.#count.clear();
+  }
+
   /** Runs the layer, building it on first use; errors name the layer. */
   apply(x: Tensor, { training = false } = {}): Tensor {
     try {

@@ -178,12 +178,8 @@ export function summary(model: Sequential | Model, inputShape?: number[], option
       weights: [],
       macs: null,
     });
-    const seen = new Set<Layer>();
-    for (const n of model.nodes) {
-      if (seen.has(n.layer)) continue;
-      seen.add(n.layer);
-      profiles.push(profile(n.layer, [-1, ...n.output.shape]));
-    }
+    const shapes = new Map(model.nodes.map((n) => [n.layer, n.output.shape]));
+    for (const layer of model.layers) profiles.push(profile(layer, [-1, ...shapes.get(layer)!]));
   } else {
     if (!inputShape) {
       throw new TypeError("summary of a Sequential model needs the input shape (without the batch axis)");

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { summary } from "../train/summary.ts";
 import { quickNet } from "./quicknet.ts";
+import { biRealNet } from "./birealnet.ts";
+import { Layer } from "../layers/layer.ts";
+import { resetInputNames } from "../graph/functional.ts";
 
 /** Totals of larq's summary table ("Total" row) and model stats, from a fixture written by larq. */
 function larqTotals(text: string) {
@@ -33,4 +36,12 @@ Deno.test("QuickNet and QuickNetSmall rebuilt in TS have larq-zoo's parameter co
   const q = larqTotals(summary(quickNet("quicknet", { inputShape: [32, 32, 3] })));
   assert.equal(Number(q.oneBit) + Number(q.floats), 13234088);
   assert.equal(q.size, "4.17 MiB");
+});
+
+Deno.test("Bi-Real Net rebuilt in TS: larq's summary of larq-zoo's BiRealNet, byte for byte (names, shapes, parameters, MACs)", () => {
+  Layer.resetNames();
+  resetInputNames();
+  const golden = Deno.readTextFileSync(new URL("../tests/fixtures/larq/birealnet_summary.txt", import.meta.url))
+    .trimEnd();
+  assert.equal(summary(biRealNet()), golden);
 });
