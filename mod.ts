@@ -81,6 +81,6 @@ export { accuracy, evaluate, fit, type FitOptions } from "./train/fit.ts";
 export { summary } from "./train/summary.ts";
 export { input, link, Model, type ModelNode, resetInputNames, SymbolicTensor } from "./graph/functional.ts";
 export { DepthwiseConv2D, QuantDepthwiseConv2D, type QuantDepthwiseConv2DOptions } from "./layers/depthwise.ts";
-export { Add, Concatenate } from "./layers/merge.ts";
+export { Add, Concatenate, OperatorAdd } from "./layers/merge.ts";
 export { quickNet, type QuickNetVariant } from "./zoo/quicknet.ts";
 export { biRealNet } from "./zoo/birealnet.ts";

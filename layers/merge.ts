@@ -28,6 +28,14 @@ export class Add extends Layer {
   }
 }
 
+/**
+ * `x + y` written as an operator in a Keras functional model: the same as
+ * Add, named as Keras names such layers (tf.__operators__.add, _1, ...).
+ */
+export class OperatorAdd extends Add {
+  static override kerasName = "tf.__operators__.add";
+}
+
 /** Joins its inputs along `axis` (default: the channels). */
 export class Concatenate extends Layer {
   readonly axis: number;

@@ -14,7 +14,7 @@ import { QuantDense } from "../layers/dense.ts";
 import { DepthwiseConv2D, QuantDepthwiseConv2D } from "../layers/depthwise.ts";
 import type { Layer } from "../layers/layer.ts";
 import { weightClip } from "../layers/layer.ts";
-import { Add } from "../layers/merge.ts";
+import { OperatorAdd } from "../layers/merge.ts";
 import { AveragePooling2D, MaxPool2D } from "../layers/pooling.ts";
 import { SteSign } from "../quantizers/ste_sign.ts";
 
@@ -113,7 +113,7 @@ export function quickNet(
         x,
       );
       x = link(L(new BatchNormalization({ momentum: 0.9, epsilon: 1e-5 })), x);
-      x = link(new Add(), x, residual);
+      x = link(new OperatorAdd(), x, residual); // larq-zoo writes x + residual
     }
   });
   x = link(new Activation("relu"), x);

@@ -38,6 +38,14 @@ Deno.test("QuickNet and QuickNetSmall rebuilt in TS have larq-zoo's parameter co
   assert.equal(q.size, "4.17 MiB");
 });
 
+Deno.test("QuickNet rebuilt in TS: larq's summary of larq-zoo's QuickNet, byte for byte", () => {
+  Layer.resetNames();
+  resetInputNames();
+  const golden = Deno.readTextFileSync(new URL("../tests/fixtures/larq/quicknet_summary.txt", import.meta.url))
+    .trimEnd();
+  assert.equal(summary(quickNet("quicknet")), golden);
+});
+
 Deno.test("Bi-Real Net rebuilt in TS: larq's summary of larq-zoo's BiRealNet, byte for byte (names, shapes, parameters, MACs)", () => {
   Layer.resetNames();
   resetInputNames();
