@@ -79,6 +79,7 @@ export { initialize, type Initializer, seededRandom } from "./layers/initializer
 export { Adam, Bop, CaseOptimizer, isBinaryWeight, type Optimizer, SGD } from "./train/optimizers.ts";
 export { accuracy, evaluate, fit, type FitOptions } from "./train/fit.ts";
 export { summary } from "./train/summary.ts";
+export { FlipRatio } from "./train/metrics.ts";
 export { input, link, Model, type ModelNode, resetInputNames, SymbolicTensor } from "./graph/functional.ts";
 export { DepthwiseConv2D, QuantDepthwiseConv2D, type QuantDepthwiseConv2DOptions } from "./layers/depthwise.ts";
 export { Add, Concatenate, OperatorAdd } from "./layers/merge.ts";

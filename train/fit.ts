@@ -16,6 +16,7 @@ import { seededRandom } from "../layers/initializers.ts";
 import { Activation } from "../layers/core.ts";
 import { QuantDense } from "../layers/dense.ts";
 import type { Optimizer } from "./optimizers.ts";
+import { FlipRatio } from "./metrics.ts";
 
 export interface FitOptions {
   optimizer: Optimizer;
@@ -23,8 +24,10 @@ export interface FitOptions {
   batchSize?: number;
   shuffle?: boolean;
   seed?: number;
-  /** Called after each epoch with its mean loss and accuracy. */
-  onEpoch?: (epoch: number, logs: { loss: number; accuracy: number }) => void;
+  /** Called after each epoch with its mean loss and accuracy (and flip ratios, if asked for). */
+  onEpoch?: (epoch: number, logs: { loss: number; accuracy: number; flipRatio?: Record<string, number> }) => void;
+  /** Track larq's flip_ratio of every binary (precision-1) weight, per epoch. */
+  flipRatio?: boolean;
 }
 
 function rows(x: Tensor, index: ArrayLike<number>): Tensor {
@@ -101,7 +104,11 @@ export function fit(
   // Frozen layers (layer.trainable = false) and non-trainable variables keep their values.
   const weights = model.layers.flatMap((l) => (l.trainable ? l.weights.filter((w) => w.variable.trainable) : []));
   const order = Array.from({ length: n }, (_, i) => i);
+  const flips = options.flipRatio
+    ? new Map(weights.filter((w) => w.quantizer?.precision === 1).map((w) => [w, new FlipRatio()]))
+    : null;
   for (let epoch = 0; epoch < epochs; epoch++) {
+    for (const m of flips?.values() ?? []) m.reset();
     if (options.shuffle ?? true) {
       for (let i = n - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
@@ -120,12 +127,14 @@ export function fit(
       }, weights.map((w) => w.variable));
       // The optimizers apply each variable's constraint (weight_clip) after its update, as Keras.
       options.optimizer.apply(weights.map((weight, i) => ({ weight, grad: grads[i] })));
+      for (const [w, m] of flips ?? []) m.update(noGrad(() => w.quantizer!.call(w.variable)));
       lossSum += value.item() * idx.length;
       hitSum += accuracy(logits, yb) * idx.length;
     }
     history.loss.push(lossSum / n);
     history.accuracy.push(hitSum / n);
-    options.onEpoch?.(epoch, { loss: lossSum / n, accuracy: hitSum / n });
+    const flipRatio = flips ? Object.fromEntries([...flips].map(([w, m]) => [w.variable.name, m.result()])) : undefined;
+    options.onEpoch?.(epoch, { loss: lossSum / n, accuracy: hitSum / n, ...(flipRatio ? { flipRatio } : {}) });
   }
   return history;
 }

@@ -80,13 +80,18 @@ Deno.test("fit trains a small BNN with Adam (weights clipped) and with Bop + Ada
   assert(evaluate(m1, test.x, test.y) > 0.9);
   for (const w of m1.weights.filter((w) => w.constraint)) assert(Math.max(...w.variable.data.map(Math.abs)) <= 1);
   const m2 = bnn(5);
+  const ratios: number[] = [];
   fit(m2, train.x, train.y, {
+    flipRatio: true,
+    onEpoch: (_, logs) => ratios.push(...Object.values(logs.flipRatio ?? {})),
     optimizer: new CaseOptimizer([[isBinaryWeight, new Bop(1e-8, 1e-2)]], new Adam(0.01)),
     epochs: 8,
     batchSize: 32,
     seed: 6,
   });
   for (const w of m2.weights.filter(isBinaryWeight)) assert(w.variable.data.every((v) => v === 1 || v === -1));
+  // Bop flips some signs, and never most of them.
+  assert(ratios.length === 16 && ratios.some((r) => r > 0) && ratios.every((r) => r < 0.5), JSON.stringify(ratios));
   assert(evaluate(m2, test.x, test.y) > 0.8);
 });
 
