@@ -129,7 +129,7 @@ export class Model {
     );
   }
 
-  /** Runs the graph; with `until`, returns that node's inputs instead of the output (for logits). */
+  /** Runs the graph on `x` and returns the output. */
   apply(x: Tensor, { training = false } = {}): Tensor {
     return this.run(x, training).get(this.output)!;
   }
