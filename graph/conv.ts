@@ -10,6 +10,7 @@
 import { isRecording, record, registerGradient } from "./tape.ts";
 import { type Data, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
+import { tfAxis } from "../runtime/padding.ts";
 
 export type Padding = "same" | "valid";
 
@@ -38,17 +39,13 @@ function alloc(n: number, like: Tensor): Data {
 }
 
 function axis(size: number, k: number, s: number, d: number, padding: Padding, name: string) {
-  const eff = (k - 1) * d + 1;
-  if (padding === "same") {
-    const out = Math.ceil(size / s);
-    return { out, pad: Math.floor(Math.max((out - 1) * s + eff - size, 0) / 2) };
-  }
-  if (eff > size) {
+  const a = tfAxis(size, k, s, d, padding);
+  if (!a.fits) {
     throw new RangeError(
-      `${name}: the dilated kernel (${eff}) is larger than the input (${size}) with "valid" padding`,
+      `${name}: the dilated kernel (${a.effective}) is larger than the input (${size}) with "valid" padding`,
     );
   }
-  return { out: Math.floor((size - eff) / s) + 1, pad: 0 };
+  return { out: a.out, pad: a.before };
 }
 
 export interface Conv2dOptions {

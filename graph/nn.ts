@@ -7,6 +7,7 @@
 import { isRecording, record, registerGradient } from "./tape.ts";
 import { type Data, sizeOf, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
+import { tfAxis } from "../runtime/padding.ts";
 import type { Padding } from "./conv.ts";
 
 function alloc(n: number, like: Tensor): Data {
@@ -59,14 +60,10 @@ function poolGeometry(x: Tensor, o: PoolOptions): PoolGeometry {
     throw new RangeError(`pool size and strides must be positive integers, got ${JSON.stringify([p, s])}`);
   }
   const [n, h, w, c] = x.shape;
-  const same = (o.padding ?? "valid") === "same";
   const size = (len: number, k: number, st: number) => {
-    if (same) {
-      const out = Math.ceil(len / st);
-      return { out, pad: Math.floor(Math.max((out - 1) * st + k - len, 0) / 2) };
-    }
-    if (k > len) throw new RangeError(`pool size ${k} exceeds the input (${len}) with "valid" padding`);
-    return { out: Math.floor((len - k) / st) + 1, pad: 0 };
+    const a = tfAxis(len, k, st, 1, o.padding ?? "valid");
+    if (!a.fits) throw new RangeError(`pool size ${k} exceeds the input (${len}) with "valid" padding`);
+    return { out: a.out, pad: a.before };
   };
   const y = size(h, ph, sh), xx = size(w, pw, sw);
   return { n, h, w, c, ph, pw, sh, sw, oh: y.out, ow: xx.out, top: y.pad, left: xx.pad };

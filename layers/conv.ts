@@ -9,6 +9,7 @@ import * as ops from "../graph/ops.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
 import type { Quantizer, QuantizerConfig } from "../quantizers/quantizer.ts";
 import { getQuantizer } from "../quantizers/registry.ts";
+import { tfAxis } from "../runtime/padding.ts";
 import { activation, type ActivationName } from "./core.ts";
 import type { Initializer } from "./initializers.ts";
 import { type Constraint, Layer } from "./layer.ts";
@@ -31,6 +32,24 @@ export interface QuantConv2DOptions extends Conv2DOptions {
   kernelQuantizer?: string | QuantizerConfig | Quantizer | null;
   /** Value of "same" padding (larq): 0, or 1.0 for the "same-one" padding binary kernels do for free. */
   padValues?: number;
+}
+
+/**
+ * larq's pad_values: pad an (already quantized) NHWC input with `value` by
+ * TF SAME amounts, for a VALID convolution after it.
+ */
+export function padSame(
+  x: Tensor,
+  kernel: readonly [number, number],
+  strides: readonly [number, number],
+  dilations: readonly [number, number],
+  value: number,
+): Tensor {
+  const [h, w] = [1, 2].map((axis, i) => {
+    const a = tfAxis(x.shape[axis], kernel[i], strides[i], dilations[i], "same");
+    return [a.before, a.after] as [number, number];
+  });
+  return nn.pad(x, [[0, 0], h, w, [0, 0]], value);
 }
 
 function pair(v: number | [number, number] | undefined): [number, number] {
@@ -109,14 +128,7 @@ export class QuantConv2D extends Layer {
     const k = this.kernelQuantizer ? this.kernelQuantizer.call(this.kernel) : this.kernel;
     let padding = this.padding;
     if (padding === "same" && this.padValues !== 0) {
-      // larq: pad the quantized input with pad_values by TF SAME amounts, then a VALID convolution.
-      const amounts = [1, 2].map((a, i) => {
-        const size = x.shape[a], eff = (this.kernelSize[i] - 1) * this.dilations[i] + 1;
-        const out = Math.ceil(size / this.strides[i]);
-        const total = Math.max((out - 1) * this.strides[i] + eff - size, 0);
-        return [Math.floor(total / 2), total - Math.floor(total / 2)] as [number, number];
-      });
-      xi = nn.pad(xi, [[0, 0], amounts[0], amounts[1], [0, 0]], this.padValues);
+      xi = padSame(xi, this.kernelSize, this.strides, this.dilations, this.padValues);
       padding = "valid";
     }
     let y = conv2d(xi, k, { strides: this.strides, dilations: this.dilations, padding, groups: this.groups });

@@ -1,11 +1,11 @@
 /** DepthwiseConv2D and larq's QuantDepthwiseConv2D: kernel [kh, kw, C, multiplier]. @module */
 import { depthwiseConv2d, type Padding } from "../graph/conv.ts";
-import * as nn from "../graph/nn.ts";
 import * as ops from "../graph/ops.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
 import type { Quantizer, QuantizerConfig } from "../quantizers/quantizer.ts";
 import { getQuantizer } from "../quantizers/registry.ts";
 import { activation, type ActivationName } from "./core.ts";
+import { padSame } from "./conv.ts";
 import type { Initializer } from "./initializers.ts";
 import { type Constraint, Layer } from "./layer.ts";
 
@@ -67,12 +67,7 @@ export class QuantDepthwiseConv2D extends Layer {
     let padding = this.padding;
     const padValues = this.#o.padValues ?? 0;
     if (padding === "same" && padValues !== 0) {
-      const amounts = [1, 2].map((a, i) => {
-        const size = x.shape[a], out = Math.ceil(size / this.strides[i]);
-        const total = Math.max((out - 1) * this.strides[i] + this.kernelSize[i] - size, 0);
-        return [Math.floor(total / 2), total - Math.floor(total / 2)] as [number, number];
-      });
-      xi = nn.pad(xi, [[0, 0], amounts[0], amounts[1], [0, 0]], padValues);
+      xi = padSame(xi, this.kernelSize, this.strides, [1, 1], padValues);
       padding = "valid";
     }
     let y = depthwiseConv2d(xi, k, { strides: this.strides, padding });

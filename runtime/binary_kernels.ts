@@ -8,6 +8,7 @@
 import { encodeStruct, type StructValues } from "./abi.ts";
 import { type NativeSymbols, openNative, type OpenNativeOptions } from "./native.ts";
 import * as ref from "./reference_kernels.ts";
+import { tfAxis } from "./padding.ts";
 import { describeUkernels, resolveUkernel, type UkernelDescription } from "./_ukernels.ts";
 
 export type { UkernelDescription };
@@ -144,18 +145,13 @@ export function outputSize(
   dilation: number,
   same: boolean,
 ) {
-  const effective = (kernel - 1) * dilation + 1;
-  if (same) {
-    const out = Math.ceil(input / stride);
-    const total = Math.max((out - 1) * stride + effective - input, 0);
-    return { out, pad: Math.floor(total / 2) };
-  }
-  if (effective > input) {
+  const a = tfAxis(input, kernel, stride, dilation, same ? "same" : "valid");
+  if (!a.fits) {
     throw new RangeError(
-      `${name}: the dilated kernel (${effective}) is larger than the input (${input}) with VALID padding; use padding "same" or a smaller kernel`,
+      `${name}: the dilated kernel (${a.effective}) is larger than the input (${input}) with VALID padding; use padding "same" or a smaller kernel`,
     );
   }
-  return { out: Math.floor((input - effective) / stride) + 1, pad: 0 };
+  return { out: a.out, pad: a.before };
 }
 
 /** Validates a convolution's geometry and computes its output size and padding. */

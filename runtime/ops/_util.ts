@@ -1,6 +1,7 @@
 /** Checks and arithmetic shared by the op kernels. @module */
 import { Activation, Padding, tensorTypeName } from "../../tflite/schema.ts";
 import type { OpContext, TensorInfo } from "./_types.ts";
+import { tfAxis } from "../padding.ts";
 
 export function product(shape: readonly number[]): number {
   let n = 1;
@@ -96,13 +97,9 @@ export function convAxis(
   dilation: number,
   padding: "same" | "valid",
 ): { out: number; pad: number } {
-  const effective = (kernel - 1) * dilation + 1;
-  if (padding === "same") {
-    const out = Math.ceil(size / stride);
-    return { out, pad: Math.floor(Math.max((out - 1) * stride + effective - size, 0) / 2) };
+  const a = tfAxis(size, kernel, stride, dilation, padding);
+  if (!a.fits) {
+    ctx.invalid(`${axis}: the dilated kernel (${a.effective}) is larger than the input (${size}) with VALID padding`);
   }
-  if (effective > size) {
-    ctx.invalid(`${axis}: the dilated kernel (${effective}) is larger than the input (${size}) with VALID padding`);
-  }
-  return { out: Math.floor((size - effective) / stride) + 1, pad: 0 };
+  return { out: a.out, pad: a.before };
 }
