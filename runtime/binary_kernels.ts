@@ -62,17 +62,11 @@ export interface BgemmB32Options extends CallOptions {
   out?: Uint32Array;
 }
 
-/** Geometry of a binary convolution over a bitpacked NHWC input. */
-export interface ConvGeometry {
-  /** [batch, height, width, channels] of the unpacked input. */
-  inputShape: readonly [number, number, number, number];
-  /** [kernelH, kernelW]. */
-  kernelSize: readonly [number, number];
-  strides?: readonly [number, number];
-  dilations?: readonly [number, number];
-  /** TensorFlow rules; SAME pads with +1 ("same-one"), extra padding at the end. */
-  padding?: "valid" | "same";
-}
+/**
+ * Geometry of a binary convolution over a bitpacked NHWC input; TensorFlow
+ * SAME padding here pads with +1 ("same-one"), extra padding at the end.
+ */
+export type ConvGeometry = WindowGeometry;
 
 /** Options of {@link BinaryKernels.bconv2dF32}. */
 export interface Bconv2dF32Options extends ConvGeometry, FloatTransform, CallOptions {
@@ -154,13 +148,42 @@ export function outputSize(
   return { out: a.out, pad: a.before };
 }
 
-/** Validates a convolution's geometry and computes its output size and padding. */
-export function planConv(g: ConvGeometry): ConvPlan {
+/** Spatial geometry of a convolution or pooling window over an NHWC input. */
+export interface WindowGeometry {
+  /** [batch, height, width, channels] of the (unpacked) input. */
+  inputShape: readonly [number, number, number, number];
+  /** [kernelH, kernelW]. */
+  kernelSize: readonly [number, number];
+  strides?: readonly [number, number];
+  dilations?: readonly [number, number];
+  padding?: "valid" | "same";
+}
+
+/** Validated window geometry in the ABI's field names. */
+export interface WindowPlan {
+  batch: number;
+  in_h: number;
+  in_w: number;
+  channels: number;
+  kernel_h: number;
+  kernel_w: number;
+  stride_h: number;
+  stride_w: number;
+  dilation_h: number;
+  dilation_w: number;
+  pad_top: number;
+  pad_left: number;
+  out_h: number;
+  out_w: number;
+}
+
+/** Output size and leading padding under TF SAME/VALID; validates the geometry (batch ≥ minBatch). */
+export function planWindow(g: WindowGeometry, minBatch = 0): WindowPlan {
   if (!Array.isArray(g.inputShape) || g.inputShape.length !== 4) {
     throw new TypeError(`inputShape must be [batch, height, width, channels], got ${JSON.stringify(g.inputShape)}`);
   }
   const [batch, inH, inW, channels] = g.inputShape;
-  checkInt("inputShape[0] (batch)", batch, 1);
+  checkInt("inputShape[0] (batch)", batch, minBatch);
   checkInt("inputShape[1] (height)", inH, 1);
   checkInt("inputShape[2] (width)", inW, 1);
   checkInt("inputShape[3] (channels)", channels, 1);
@@ -179,17 +202,40 @@ export function planConv(g: ConvGeometry): ConvPlan {
   }
   const y = outputSize("height", inH, kh, sh, dh, padding === "same");
   const x = outputSize("width", inW, kw, sw, dw, padding === "same");
-  const params: StructValues<"Im2colParams"> = {
+  return {
     batch,
     in_h: inH,
     in_w: inW,
-    in_words: wordsFor(channels),
+    channels,
     kernel_h: kh,
     kernel_w: kw,
     stride_h: sh,
     stride_w: sw,
     dilation_h: dh,
     dilation_w: dw,
+    pad_top: y.pad,
+    pad_left: x.pad,
+    out_h: y.out,
+    out_w: x.out,
+  };
+}
+
+/** Validates a convolution's geometry and computes its output size and padding. */
+export function planConv(g: ConvGeometry): ConvPlan {
+  const w = planWindow(g, 1);
+  const { batch, channels, kernel_h: kh, kernel_w: kw } = w;
+  const y = { out: w.out_h, pad: w.pad_top }, x = { out: w.out_w, pad: w.pad_left };
+  const params: StructValues<"Im2colParams"> = {
+    batch,
+    in_h: w.in_h,
+    in_w: w.in_w,
+    in_words: wordsFor(channels),
+    kernel_h: kh,
+    kernel_w: kw,
+    stride_h: w.stride_h,
+    stride_w: w.stride_w,
+    dilation_h: w.dilation_h,
+    dilation_w: w.dilation_w,
     pad_top: y.pad,
     pad_left: x.pad,
     out_h: y.out,

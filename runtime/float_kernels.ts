@@ -6,7 +6,7 @@
  * @module
  */
 import { encodeStruct, type StructValues } from "./abi.ts";
-import { checkArray, checkInt, MAX_THREADS, outputSize } from "./binary_kernels.ts";
+import { checkArray, checkInt, MAX_THREADS, planWindow, type WindowGeometry } from "./binary_kernels.ts";
 import { describeUkernels, resolveUkernel, type UkernelDescription } from "./_ukernels.ts";
 import { type NativeSymbols, openNative, type OpenNativeOptions } from "./native.ts";
 import * as ref from "./reference_float.ts";
@@ -31,15 +31,6 @@ export interface Clamp {
   clampMax?: number;
 }
 
-/** Spatial geometry of a convolution or pooling window over an NHWC input. */
-export interface WindowGeometry {
-  inputShape: readonly [number, number, number, number];
-  kernelSize: readonly [number, number];
-  strides?: readonly [number, number];
-  dilations?: readonly [number, number];
-  padding?: "valid" | "same";
-}
-
 function checkFloat(name: string, v: unknown): number {
   if (typeof v !== "number" || Number.isNaN(v)) throw new TypeError(`${name} must be a number, got ${String(v)}`);
   return v;
@@ -51,48 +42,7 @@ function clampOf(o: Clamp): { clamp_min: number; clamp_max: number } {
   return { clamp_min: lo, clamp_max: hi };
 }
 
-/** Output size and leading padding under TF SAME/VALID; validates the geometry. */
-export function planWindow(g: WindowGeometry) {
-  if (!Array.isArray(g.inputShape) || g.inputShape.length !== 4) {
-    throw new TypeError(`inputShape must be [batch, height, width, channels], got ${JSON.stringify(g.inputShape)}`);
-  }
-  const [batch, inH, inW, channels] = g.inputShape;
-  checkInt("inputShape[0] (batch)", batch, 0);
-  checkInt("inputShape[1] (height)", inH, 1);
-  checkInt("inputShape[2] (width)", inW, 1);
-  checkInt("inputShape[3] (channels)", channels, 1);
-  const [kh, kw] = g.kernelSize ?? [];
-  checkInt("kernelSize[0]", kh, 1, 4096);
-  checkInt("kernelSize[1]", kw, 1, 4096);
-  const [sh, sw] = g.strides ?? [1, 1];
-  checkInt("strides[0]", sh, 1, 4096);
-  checkInt("strides[1]", sw, 1, 4096);
-  const [dh, dw] = g.dilations ?? [1, 1];
-  checkInt("dilations[0]", dh, 1, 4096);
-  checkInt("dilations[1]", dw, 1, 4096);
-  const padding = g.padding ?? "valid";
-  if (padding !== "valid" && padding !== "same") {
-    throw new TypeError(`padding must be "valid" or "same", got ${JSON.stringify(padding)}`);
-  }
-  const y = outputSize("height", inH, kh, sh, dh, padding === "same");
-  const x = outputSize("width", inW, kw, sw, dw, padding === "same");
-  return {
-    batch,
-    in_h: inH,
-    in_w: inW,
-    channels,
-    kernel_h: kh,
-    kernel_w: kw,
-    stride_h: sh,
-    stride_w: sw,
-    dilation_h: dh,
-    dilation_w: dw,
-    pad_top: y.pad,
-    pad_left: x.pad,
-    out_h: y.out,
-    out_w: x.out,
-  };
-}
+export { planWindow, type WindowGeometry, type WindowPlan } from "./binary_kernels.ts";
 
 type StructName = "SgemmParams" | "Conv2dF32Params" | "DepthwiseF32Params" | "Pool2dF32Params" | "ElementwiseF32Params";
 
