@@ -5,7 +5,8 @@
  * @module
  */
 import { allocStruct, readI32, readString } from "./abi.ts";
-import type { NativeSymbols } from "./native.ts";
+import { type NativeSymbols, openNative, type OpenNativeOptions } from "./native.ts";
+import { checkInt } from "./_check.ts";
 
 /** A micro-kernel of the native library. */
 export interface UkernelDescription {
@@ -75,3 +76,56 @@ export function resolveUkernel(
   if (!found.supported) throw new RangeError(`micro-kernel ${found.name} needs CPU features this machine lacks`);
   return found.index;
 }
+
+/** The native library, or undefined when it cannot be opened (for the `auto` constructors). */
+export function tryOpenNative(options: OpenNativeOptions): NativeSymbols | undefined {
+  try {
+    return openNative(options);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What BinaryKernels and FloatKernels share: the backend (native library or
+ * pure-TS reference), the default threads and micro-kernel, and the
+ * per-call resolution of both.
+ */
+export abstract class KernelSet<B> {
+  /** Which implementation runs the kernels. */
+  readonly backend: "native" | "reference";
+  protected readonly impl: B;
+  protected readonly lib: NativeSymbols | undefined;
+  protected readonly threads: number;
+  protected readonly ukernel: number;
+  readonly #kind: UkernelKind;
+
+  protected constructor(
+    lib: NativeSymbols | undefined,
+    options: { threads?: number; ukernel?: number | string },
+    kind: UkernelKind,
+    backends: { native: (lib: NativeSymbols) => B; reference: B },
+  ) {
+    this.lib = lib;
+    this.#kind = kind;
+    this.backend = lib ? "native" : "reference";
+    this.impl = lib ? backends.native(lib) : backends.reference;
+    this.threads = checkInt("threads", options.threads ?? 1, 1, MAX_THREADS);
+    this.ukernel = this.resolveUkernel(options.ukernel);
+  }
+
+  protected resolveUkernel(u: number | string | undefined): number {
+    return resolveUkernel(this.lib, this.#kind, u);
+  }
+
+  /** Threads and micro-kernel of one call: the options', else this set's defaults. */
+  protected call(options: { threads?: number; ukernel?: number | string }): { threads: number; ukernel: number } {
+    return {
+      threads: options.threads === undefined ? this.threads : checkInt("threads", options.threads, 1, MAX_THREADS),
+      ukernel: options.ukernel === undefined ? this.ukernel : this.resolveUkernel(options.ukernel),
+    };
+  }
+}
+
+/** Threads a call may use at most (kernels_zig/pool.zig). */
+export const MAX_THREADS = 64;

@@ -8,16 +8,16 @@
 import { encodeStruct, type StructValues } from "./abi.ts";
 import { type NativeSymbols, openNative, type OpenNativeOptions } from "./native.ts";
 import * as ref from "./reference_kernels.ts";
+import { checkArray, checkInt } from "./_check.ts";
 import { tfAxis } from "./padding.ts";
-import { describeUkernels, resolveUkernel, type UkernelDescription } from "./_ukernels.ts";
+import { describeUkernels, KernelSet, MAX_THREADS, tryOpenNative, type UkernelDescription } from "./_ukernels.ts";
 
+export { checkArray, checkInt, MAX_THREADS };
 export type { UkernelDescription };
 
 const { CHANNEL_BLOCK, wordsFor } = ref;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
-/** Threads a call may use at most (kernels_zig/pool.zig). */
-export const MAX_THREADS = 64;
 
 /** Weights in the blocked layout the GEMM reads: [ceil(Cout/32), depthWords, 32] words. */
 export interface PackedRhs {
@@ -109,29 +109,8 @@ export interface ConvPlan {
   params: StructValues<"Im2colParams">;
 }
 
-export function checkInt(name: string, v: unknown, min: number, max = INT32_MAX): number {
-  if (typeof v !== "number" || !Number.isInteger(v)) {
-    throw new TypeError(`${name} must be an integer, got ${String(v)}`);
-  }
-  if (v < min || v > max) throw new RangeError(`${name} must be in [${min}, ${max}], got ${v}`);
-  return v;
-}
-
-export function checkArray<T>(name: string, v: unknown, ctor: { new (n: number): T; name: string }, length: number): T {
-  if (!(v instanceof ctor)) {
-    throw new TypeError(
-      `${name} must be a ${ctor.name}, got ${
-        v === null ? "null" : typeof v === "object" ? v.constructor.name : typeof v
-      }`,
-    );
-  }
-  const len = (v as unknown as { length: number }).length;
-  if (len !== length) throw new RangeError(`${name} must have ${length} elements, got ${len}`);
-  return v;
-}
-
 /** TensorFlow SAME/VALID output size and leading padding of one spatial axis (RangeError if VALID does not fit). */
-export function outputSize(
+function outputSize(
   name: string,
   input: number,
   kernel: number,
@@ -368,20 +347,9 @@ export interface KernelsOptions extends OpenNativeOptions, CallOptions {}
  * console.log(y[0]); // 2 = (1)(1) + (-1)(-1) + (1)(1) + (-1)(1); 0 packs as +1
  * ```
  */
-export class BinaryKernels {
-  /** Which implementation runs the kernels. */
-  readonly backend: "native" | "reference";
-  readonly #impl: Backend;
-  readonly #lib: NativeSymbols | undefined;
-  readonly #threads: number;
-  readonly #ukernel: number;
-
+export class BinaryKernels extends KernelSet<Backend> {
   private constructor(lib: NativeSymbols | undefined, options: CallOptions) {
-    this.#lib = lib;
-    this.backend = lib ? "native" : "reference";
-    this.#impl = lib ? nativeBackend(lib) : referenceBackend;
-    this.#threads = checkInt("threads", options.threads ?? 1, 1, MAX_THREADS);
-    this.#ukernel = this.#resolveUkernel(options.ukernel);
+    super(lib, options, "binary", { native: nativeBackend, reference: referenceBackend });
   }
 
   /** The pure-TypeScript kernels. */
@@ -396,26 +364,21 @@ export class BinaryKernels {
 
   /** Native kernels when the library loads, else the reference (same results). */
   static auto(options: KernelsOptions = {}): BinaryKernels {
-    let lib: NativeSymbols | undefined;
-    try {
-      lib = openNative(options);
-    } catch {
-      lib = undefined;
-    }
+    const lib = tryOpenNative(options);
     return new BinaryKernels(lib, lib ? options : { threads: options.threads });
   }
 
   /** The same backend with other call options. */
   with(options: CallOptions): BinaryKernels {
-    return new BinaryKernels(this.#lib, {
-      threads: options.threads ?? this.#threads,
-      ukernel: options.ukernel ?? this.#ukernel,
+    return new BinaryKernels(this.lib, {
+      threads: options.threads ?? this.threads,
+      ukernel: options.ukernel ?? this.ukernel,
     });
   }
 
   /** The micro-kernels of the native library ([] for the reference backend). */
   ukernels(): UkernelDescription[] {
-    const lib = this.#lib;
+    const lib = this.lib;
     return lib ? [...describeUkernels(lib, "binary")] : [];
   }
 
@@ -426,26 +389,15 @@ export class BinaryKernels {
    * instruction mix; vCPUs that share a core's vector units do not add up).
    */
   peakLoop(ukernel: number | string, iterations: number, threads = 1): number {
-    const lib = this.#lib;
+    const lib = this.lib;
     if (!lib) throw new TypeError("peakLoop needs the native backend: create the kernels with BinaryKernels.native()");
-    const index = this.#resolveUkernel(ukernel);
+    const index = this.resolveUkernel(ukernel);
     checkInt("iterations", iterations, 0);
     checkInt("threads", threads, 1, MAX_THREADS);
     const params = encodeStruct("PeakParams", { ukernel: index, iterations, threads });
     const status = lib.onebit_peak_loop(params, new Uint32Array(threads));
     if (status !== 0) throw new Error(`libonebit peak_loop returned ${STATUS[status] ?? status}`);
     return threads * iterations * describeUkernels(lib, "binary")[index].peakMacsPerIteration;
-  }
-
-  #resolveUkernel(u: number | string | undefined): number {
-    return resolveUkernel(this.#lib, "binary", u);
-  }
-
-  #call(options: CallOptions) {
-    return {
-      threads: options.threads === undefined ? this.#threads : checkInt("threads", options.threads, 1, MAX_THREADS),
-      ukernel: options.ukernel === undefined ? this.#ukernel : this.#resolveUkernel(options.ukernel),
-    };
   }
 
   /**
@@ -462,7 +414,7 @@ export class BinaryKernels {
     const rows = input.length / channels;
     const words = rows * wordsFor(channels);
     const out = options.out === undefined ? new Uint32Array(words) : checkArray("out", options.out, Uint32Array, words);
-    if (rows > 0) this.#impl.bitpack({ rows, channels, threads: this.#call(options).threads }, input, out);
+    if (rows > 0) this.impl.bitpack({ rows, channels, threads: this.call(options).threads }, input, out);
     return out;
   }
 
@@ -472,7 +424,7 @@ export class BinaryKernels {
     const p = plan.params;
     checkArray("input", input, Uint32Array, p.batch * p.in_h * p.in_w * p.in_words);
     const out = new Uint32Array(p.batch * p.out_h * p.out_w * p.kernel_h * p.kernel_w * p.in_words);
-    this.#impl.im2col(p, input, out);
+    this.impl.im2col(p, input, out);
     return out;
   }
 
@@ -485,7 +437,7 @@ export class BinaryKernels {
     }
     const depthWords = rhs.length / channelsOut;
     const data = new Uint32Array(ref.packedRhsWords(channelsOut, depthWords));
-    this.#impl.packRhs({ channels_out: channelsOut, depth_words: depthWords }, rhs, data);
+    this.impl.packRhs({ channels_out: channelsOut, depth_words: depthWords }, rhs, data);
     return { data, channelsOut, depthWords };
   }
 
@@ -508,7 +460,7 @@ export class BinaryKernels {
     const bits = checkInt("depthBits", depthBits ?? rhs.depthWords * 32, 1, rhs.depthWords * 32);
     checkInt("clampMin", clampMin, INT32_MIN);
     checkInt("clampMax", clampMax, clampMin);
-    const call = this.#call(options);
+    const call = this.call(options);
     return {
       rows: checkInt("rows", lhs.length / rhs.depthWords, 0),
       channels_out: rhs.channelsOut,
@@ -540,7 +492,7 @@ export class BinaryKernels {
     const out = options.out === undefined
       ? new Float32Array(p.rows * n)
       : checkArray("out", options.out, Float32Array, p.rows * n);
-    if (p.rows > 0) this.#impl.bgemmF32(p, lhs, rhs.data, m, b, out);
+    if (p.rows > 0) this.impl.bgemmF32(p, lhs, rhs.data, m, b, out);
     return out;
   }
 
@@ -552,7 +504,7 @@ export class BinaryKernels {
     const out = options.out === undefined
       ? new Uint32Array(p.rows * words)
       : checkArray("out", options.out, Uint32Array, p.rows * words);
-    if (p.rows > 0) this.#impl.bgemmB32(p, lhs, rhs.data, t, out);
+    if (p.rows > 0) this.impl.bgemmB32(p, lhs, rhs.data, t, out);
     return out;
   }
 
@@ -578,7 +530,7 @@ export class BinaryKernels {
     checkArray("filter.data", filter.data, Uint32Array, ref.packedRhsWords(filter.channelsOut, depthWords));
     checkInt("clampMin", clampMin, INT32_MIN);
     checkInt("clampMax", clampMax, clampMin);
-    const call = this.#call(options);
+    const call = this.call(options);
     const { in_words: _inWords, ...geometry } = p;
     const params: StructValues<"Bconv2dParams"> = {
       ...geometry,
@@ -638,7 +590,7 @@ export class BinaryKernels {
     const b = padChannels("bias", options.bias, n, 0);
     const { filterData } = plan;
     return this.#bindConv(plan, Float32Array, plan.pixels * n, (p, input, workspace, out) => {
-      this.#impl.bconv2dF32(p, input, filterData, m, b, workspace, out);
+      this.impl.bconv2dF32(p, input, filterData, m, b, workspace, out);
     });
   }
 
@@ -648,7 +600,7 @@ export class BinaryKernels {
     const t = padThreshold(options.threshold, filter.channelsOut);
     const { filterData } = plan;
     return this.#bindConv(plan, Uint32Array, plan.pixels * wordsFor(filter.channelsOut), (p, input, workspace, out) => {
-      this.#impl.bconv2dB32(p, input, filterData, t, workspace, out);
+      this.impl.bconv2dB32(p, input, filterData, t, workspace, out);
     });
   }
 

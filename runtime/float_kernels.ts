@@ -6,8 +6,8 @@
  * @module
  */
 import { encodeStruct, type StructValues } from "./abi.ts";
-import { checkArray, checkInt, MAX_THREADS, planWindow, type WindowGeometry } from "./binary_kernels.ts";
-import { describeUkernels, resolveUkernel, type UkernelDescription } from "./_ukernels.ts";
+import { checkArray, checkInt, planWindow, type WindowGeometry } from "./binary_kernels.ts";
+import { describeUkernels, KernelSet, tryOpenNative, type UkernelDescription } from "./_ukernels.ts";
 import { type NativeSymbols, openNative, type OpenNativeOptions } from "./native.ts";
 import * as ref from "./reference_float.ts";
 import { CHANNEL_BLOCK } from "./reference_kernels.ts";
@@ -134,19 +134,9 @@ export interface FloatKernelsOptions extends OpenNativeOptions, FloatCallOptions
  * console.log(k.sgemm(new Float32Array([1, 1, 1]), w)); // Float32Array [6, 15]
  * ```
  */
-export class FloatKernels {
-  readonly backend: "native" | "reference";
-  readonly #impl: Backend;
-  readonly #lib: NativeSymbols | undefined;
-  readonly #threads: number;
-  readonly #ukernel: number;
-
+export class FloatKernels extends KernelSet<Backend> {
   private constructor(lib: NativeSymbols | undefined, options: FloatCallOptions) {
-    this.#lib = lib;
-    this.backend = lib ? "native" : "reference";
-    this.#impl = lib ? nativeBackend(lib) : referenceBackend;
-    this.#threads = checkInt("threads", options.threads ?? 1, 1, MAX_THREADS);
-    this.#ukernel = this.#resolve(options.ukernel);
+    super(lib, options, "float", { native: nativeBackend, reference: referenceBackend });
   }
 
   static reference(options: FloatCallOptions = {}): FloatKernels {
@@ -158,36 +148,20 @@ export class FloatKernels {
   }
 
   static auto(options: FloatKernelsOptions = {}): FloatKernels {
-    let lib: NativeSymbols | undefined;
-    try {
-      lib = openNative(options);
-    } catch {
-      lib = undefined;
-    }
+    const lib = tryOpenNative(options);
     return new FloatKernels(lib, lib ? options : { threads: options.threads });
   }
 
   with(options: FloatCallOptions): FloatKernels {
-    return new FloatKernels(this.#lib, {
-      threads: options.threads ?? this.#threads,
-      ukernel: options.ukernel ?? this.#ukernel,
+    return new FloatKernels(this.lib, {
+      threads: options.threads ?? this.threads,
+      ukernel: options.ukernel ?? this.ukernel,
     });
   }
 
   /** The float micro-kernels of the native library (empty for the reference). */
   ukernels(): readonly UkernelDescription[] {
-    return this.#lib ? describeUkernels(this.#lib, "float") : [];
-  }
-
-  #resolve(u: number | string | undefined): number {
-    return resolveUkernel(this.#lib, "float", u);
-  }
-
-  #call(o: FloatCallOptions) {
-    return {
-      threads: o.threads === undefined ? this.#threads : checkInt("threads", o.threads, 1, MAX_THREADS),
-      ukernel: o.ukernel === undefined ? this.#ukernel : this.#resolve(o.ukernel),
-    };
+    return this.lib ? describeUkernels(this.lib, "float") : [];
   }
 
   /** Packs weights [channelsOut, depth] (row-major, e.g. OHWI) for the SGEMM. */
@@ -199,7 +173,7 @@ export class FloatKernels {
     }
     const depth = checkInt("depth", rhs.length / channelsOut, 1);
     const data = new Float32Array(ref.packedRhsFloats(channelsOut, depth));
-    this.#impl.packRhs({ channels_out: channelsOut, depth }, rhs, data);
+    this.impl.packRhs({ channels_out: channelsOut, depth }, rhs, data);
     return { data, channelsOut, depth };
   }
 
@@ -221,9 +195,9 @@ export class FloatKernels {
     const n = w.channelsOut, depth = w.depth, data = w.data, words = data.length;
     const bias = padBias(options.bias, n);
     const p: Encoded<"SgemmParams"> = {
-      values: { rows, channels_out: n, depth, ...clampOf(options), ...this.#call(options) },
+      values: { rows, channels_out: n, depth, ...clampOf(options), ...this.call(options) },
     };
-    const impl = this.#impl;
+    const impl = this.impl;
     return {
       outputLength: rows * n,
       workspaceFloats: 0,
@@ -279,9 +253,9 @@ export class FloatKernels {
     const bias = padBias(options.bias, n);
     const { channels, ...geo } = g;
     const p: Encoded<"Conv2dF32Params"> = {
-      values: { ...geo, channels_in: channels, channels_out: n, ...clampOf(options), ...this.#call(options) },
+      values: { ...geo, channels_in: channels, channels_out: n, ...clampOf(options), ...this.call(options) },
     };
-    const impl = this.#impl;
+    const impl = this.impl;
     return {
       outputLength: pixels * n,
       workspaceFloats,
@@ -334,10 +308,10 @@ export class FloatKernels {
         channels_in: channels,
         multiplier: mult,
         ...clampOf(options),
-        threads: this.#call(options).threads,
+        threads: this.call(options).threads,
       },
     };
-    const impl = this.#impl;
+    const impl = this.impl;
     return {
       outputLength: size,
       workspaceFloats: 0,
@@ -390,10 +364,10 @@ export class FloatKernels {
         out_w: g.out_w,
         kind: options.kind === "max" ? 0 : 1,
         ...clampOf(options),
-        threads: this.#call(options).threads,
+        threads: this.call(options).threads,
       },
     };
-    const impl = this.#impl;
+    const impl = this.impl;
     return {
       outputLength: size,
       workspaceFloats: 0,
@@ -424,9 +398,9 @@ export class FloatKernels {
     if (code < 0) throw new TypeError(`op must be "add", "sub" or "mul", got ${JSON.stringify(op)}`);
     checkInt("count", count, 0);
     const p: Encoded<"ElementwiseF32Params"> = {
-      values: { count, op: code, ...clampOf(options), threads: this.#call(options).threads },
+      values: { count, op: code, ...clampOf(options), threads: this.call(options).threads },
     };
-    const impl = this.#impl;
+    const impl = this.impl;
     return {
       run(a, b, out) {
         checkArray("a", a, Float32Array, count);
