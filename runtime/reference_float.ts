@@ -6,7 +6,7 @@
  * @module
  */
 import type { StructValues } from "./abi.ts";
-import { CHANNEL_BLOCK } from "./reference_kernels.ts";
+import { CHANNEL_BLOCK, im2colRows } from "./reference_kernels.ts";
 
 export function packedRhsFloats(channelsOut: number, depth: number): number {
   return Math.ceil(channelsOut / CHANNEL_BLOCK) * depth * CHANNEL_BLOCK;
@@ -57,27 +57,7 @@ export function isDirect(p: StructValues<"Conv2dF32Params">): boolean {
 }
 
 export function im2col(p: StructValues<"Conv2dF32Params">, input: Float32Array, out: Float32Array): void {
-  const c = p.channels_in;
-  let o = 0;
-  for (let n = 0; n < p.batch; n++) {
-    for (let oy = 0; oy < p.out_h; oy++) {
-      for (let ox = 0; ox < p.out_w; ox++) {
-        for (let ky = 0; ky < p.kernel_h; ky++) {
-          const iy = oy * p.stride_h + ky * p.dilation_h - p.pad_top;
-          for (let kx = 0; kx < p.kernel_w; kx++) {
-            const ix = ox * p.stride_w + kx * p.dilation_w - p.pad_left;
-            if (iy < 0 || iy >= p.in_h || ix < 0 || ix >= p.in_w) {
-              out.fill(0, o, o + c);
-            } else {
-              const at = ((n * p.in_h + iy) * p.in_w + ix) * c;
-              out.set(input.subarray(at, at + c), o);
-            }
-            o += c;
-          }
-        }
-      }
-    }
-  }
+  im2colRows(p, p.channels_in, input, out);
 }
 
 export function conv2d(

@@ -43,13 +43,20 @@ export function bitpack(
   }
 }
 
-/** One row per output pixel, taps in (kh, kw) order; out-of-bounds taps are 0 words (+1). */
-export function im2col(
-  p: StructValues<"Im2colParams">,
-  input: Uint32Array,
-  output: Uint32Array,
+/** The im2col geometry fields shared by the binary (Im2colParams) and float (Conv2dF32Params) structs. */
+export type Im2colGeometry = Omit<StructValues<"Im2colParams">, "in_words">;
+
+/**
+ * One row per output pixel, taps in (ky, kx) order, `perPixel` values per
+ * tap; out-of-bounds taps are zeros (+1 words for bitpacked input, 0.0 for
+ * floats). Serves the binary and the float reference convolutions.
+ */
+export function im2colRows<T extends Uint32Array | Float32Array>(
+  p: Im2colGeometry,
+  perPixel: number,
+  input: T,
+  output: T,
 ): void {
-  const words = p.in_words;
   let o = 0;
   for (let n = 0; n < p.batch; n++) {
     for (let oy = 0; oy < p.out_h; oy++) {
@@ -58,14 +65,23 @@ export function im2col(
           const iy = oy * p.stride_h + ky * p.dilation_h - p.pad_top;
           for (let kx = 0; kx < p.kernel_w; kx++) {
             const ix = ox * p.stride_w + kx * p.dilation_w - p.pad_left;
-            const inside = iy >= 0 && iy < p.in_h && ix >= 0 && ix < p.in_w;
-            const src = ((n * p.in_h + iy) * p.in_w + ix) * words;
-            for (let w = 0; w < words; w++) output[o++] = inside ? input[src + w] : 0;
+            if (iy < 0 || iy >= p.in_h || ix < 0 || ix >= p.in_w) {
+              output.fill(0, o, o + perPixel);
+            } else {
+              const at = ((n * p.in_h + iy) * p.in_w + ix) * perPixel;
+              output.set(input.subarray(at, at + perPixel), o);
+            }
+            o += perPixel;
           }
         }
       }
     }
   }
+}
+
+/** One row per output pixel, taps in (kh, kw) order; out-of-bounds taps are 0 words (+1). */
+export function im2col(p: StructValues<"Im2colParams">, input: Uint32Array, output: Uint32Array): void {
+  im2colRows(p, p.in_words, input, output);
 }
 
 /** Words of packed weights for `channels_out` x `depth_words`. */
