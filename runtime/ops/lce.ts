@@ -6,7 +6,7 @@
  * @module
  */
 import { TensorType } from "../../tflite/schema.ts";
-import { bconv2dWorkspaceWords, type ConvGeometry, type PackedRhs, planConv } from "../binary_kernels.ts";
+import type { ConvGeometry, PackedRhs } from "../binary_kernels.ts";
 import { wordsFor } from "../reference_kernels.ts";
 import type { OpContext, OpKernel, TensorData } from "./_types.ts";
 import { arity, constant, convAxis, input, output, paddingOf, shapeText } from "./_util.ts";
@@ -216,7 +216,6 @@ export const lceBconv2d: OpKernel = {
       dilations: [dh, dw],
       padding,
     };
-    const plan = planConv(geometry);
     const coutG = cout / groups;
     const depth = kh * kw * groupWords;
     const packed: PackedRhs[] = [];
@@ -224,52 +223,10 @@ export const lceBconv2d: OpKernel = {
       packed.push(ctx.kernels.packRhs(filterData.subarray(g * coutG * depth, (g + 1) * coutG * depth), coutG));
     }
     const packedBytes = packed.reduce((n, f) => n + f.data.byteLength, 0) + 3 * 4 * Math.ceil(cout / 32) * 32;
-    const { in_words: _w, ...geo } = plan.params;
-    const workspaceWords = bconv2dWorkspaceWords({
-      ...geo,
-      channels_in: groupChannels,
-      channels_out: coutG,
-      clamp_min: clampMin,
-      clamp_max: clampMax,
-      ukernel: 0,
-      threads: 1,
-    });
     const pixels = batch * ay.out * ax.out;
-    const sameZero = padValues === 0 && padding === "same" && (ay.pad > 0 || ax.pad > 0 ||
-      (ay.out - 1) * sh + (kh - 1) * dh + 1 > inH || (ax.out - 1) * sw + (kw - 1) * dw + 1 > inW);
-    const call = { threads: ctx.threads };
-
-    // Out-of-bounds taps would have contributed 0 under same-zero padding, but
-    // the kernels read +1 (zero words): per output channel and tap, the ±1 dot
-    // product of the filter tap with an all-(+1) input, to take back.
-    const taps = kh * kw;
-    const tapSums = new Int32Array(cout * taps);
-    for (let c = 0; c < cout; c++) {
-      for (let k = 0; k < taps; k++) {
-        let ones = 0;
-        for (let wi = 0; wi < groupWords; wi++) ones += popcount32(filterData[(c * taps + k) * groupWords + wi]);
-        tapSums[c * taps + k] = groupChannels - 2 * ones;
-      }
-    }
-    const borderCorrection = (oy: number, ox: number, c: number): number => {
-      let sum = 0;
-      for (let ky = 0; ky < kh; ky++) {
-        const iy = oy * sh + ky * dh - ay.pad;
-        const rowOut = iy < 0 || iy >= inH;
-        for (let kx = 0; kx < kw; kx++) {
-          const ix = ox * sw + kx * dw - ax.pad;
-          if (rowOut || ix < 0 || ix >= inW) sum += tapSums[c * taps + ky * kw + kx];
-        }
-      }
-      return sum;
-    };
-
-    if (groups === 1 && sameZero && !bitpackedOut && act === 0) {
-      // Same-zero, float output, no activation (what LCE's converter emits):
-      // the fast kernel with the real transform, then y -= multiplier·correction
-      // on the border pixels only.
-      // Per border pixel of one image: its index and multiplier·correction per channel.
-      const border: number[] = [];
+    // Output pixels (of one image) with a tap outside the input: same-zero padding must correct them.
+    const border: number[] = [];
+    if (padValues === 0 && padding === "same") {
       for (let oy = 0; oy < ay.out; oy++) {
         for (let ox = 0; ox < ax.out; ox++) {
           const rowIn = oy * sh - ay.pad >= 0 && oy * sh - ay.pad + (kh - 1) * dh < inH;
@@ -277,13 +234,45 @@ export const lceBconv2d: OpKernel = {
           if (!rowIn || !colIn) border.push(oy * ax.out + ox);
         }
       }
-      const fix = new Float32Array(border.length * cout);
+    }
+    const sameZero = border.length > 0;
+    const call = { threads: ctx.threads };
+
+    // Out-of-bounds taps would have contributed 0 under same-zero padding, but
+    // the kernels read +1 (zero words): per border pixel and output channel,
+    // the ±1 dot product of its out-of-bounds filter taps with +1s, to take back.
+    const taps = kh * kw;
+    const imagePixels = ay.out * ax.out;
+    const corrections = new Int32Array(border.length * cout);
+    const borderSlot = new Int32Array(sameZero ? imagePixels : 0).fill(-1);
+    if (sameZero) {
+      const tapSums = new Int32Array(cout * taps);
+      for (let c = 0; c < cout; c++) {
+        for (let k = 0; k < taps; k++) {
+          let ones = 0;
+          for (let wi = 0; wi < groupWords; wi++) ones += popcount32(filterData[(c * taps + k) * groupWords + wi]);
+          tapSums[c * taps + k] = groupChannels - 2 * ones;
+        }
+      }
       border.forEach((pix, j) => {
-        for (let c = 0; c < cout; c++) {
-          fix[j * cout + c] = multiplier![c] * borderCorrection(Math.floor(pix / ax.out), pix % ax.out, c);
+        borderSlot[pix] = j;
+        const oy = Math.floor(pix / ax.out), ox = pix % ax.out;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh + ky * dh - ay.pad;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw + kx * dw - ax.pad;
+            if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) continue;
+            for (let c = 0; c < cout; c++) corrections[j * cout + c] += tapSums[c * taps + ky * kw + kx];
+          }
         }
       });
-      const imagePixels = ay.out * ax.out;
+    }
+
+    if (groups === 1 && sameZero && !bitpackedOut && act === 0) {
+      // Same-zero, float output, no activation (what LCE's converter emits):
+      // the fast kernel with the real transform, then y -= multiplier·correction
+      // on the border pixels only.
+      const fix = Float32Array.from(corrections, (v, i) => multiplier![i % cout] * v);
       const fastSameZero = ctx.kernels.bindBconv2dF32(packed[0], {
         ...geometry,
         ...call,
@@ -292,12 +281,12 @@ export const lceBconv2d: OpKernel = {
       });
       return {
         outputShapes: [outShape],
-        scratchBytes: 4 * Math.max(1, workspaceWords),
+        scratchBytes: 4 * fastSameZero.workspaceWords,
         packedInputs: [1, 2, 3, 4],
         ownedBytes: packedBytes + fix.byteLength,
         run: ({ inputs, outputs, scratch }) => {
           const out = outputs[0] as Float32Array;
-          fastSameZero.run(asWords(inputs[0]!), out, new Uint32Array(scratch, 0, Math.max(1, workspaceWords)));
+          fastSameZero.run(asWords(inputs[0]!), out, new Uint32Array(scratch, 0, fastSameZero.workspaceWords));
           for (let n = 0; n < batch; n++) {
             for (let j = 0; j < border.length; j++) {
               const at = (n * imagePixels + border[j]) * cout;
@@ -309,9 +298,9 @@ export const lceBconv2d: OpKernel = {
     }
 
     if (groups === 1 && !sameZero) {
-      const words = Math.max(1, workspaceWords);
       if (threshold !== null) {
         const bound = ctx.kernels.bindBconv2dB32(packed[0], { ...geometry, ...call, threshold });
+        const words = bound.workspaceWords;
         return {
           outputShapes: [outShape],
           scratchBytes: 4 * words,
@@ -329,6 +318,7 @@ export const lceBconv2d: OpKernel = {
         clampMin,
         clampMax,
       });
+      const words = bound.workspaceWords;
       return {
         outputShapes: [outShape],
         scratchBytes: 4 * words,
@@ -341,17 +331,18 @@ export const lceBconv2d: OpKernel = {
 
     // General path (groups, or same-zero with bitpacked output or an activation).
     const rawConv = packed.map((f) => ctx.kernels.bindBconv2dF32(f, { ...geometry, ...call }));
+    const workspaceWords = rawConv[0].workspaceWords; // the groups share one geometry
     const depthBits = taps * groupChannels;
     const inPixels = batch * inH * inW;
     const groupInputWords = groups === 1 ? 0 : inPixels * groupWords;
-    const rawOffset = 4 * (Math.max(1, workspaceWords) + groupInputWords);
+    const rawOffset = 4 * (workspaceWords + groupInputWords);
     return {
       outputShapes: [outShape],
       scratchBytes: rawOffset + 4 * pixels * coutG,
       run: ({ inputs, outputs, scratch }) => {
         const src = asWords(inputs[0]!);
-        const workspace = new Uint32Array(scratch, 0, Math.max(1, workspaceWords));
-        const groupInput = new Uint32Array(scratch, 4 * Math.max(1, workspaceWords), groupInputWords);
+        const workspace = new Uint32Array(scratch, 0, workspaceWords);
+        const groupInput = new Uint32Array(scratch, 4 * workspaceWords, groupInputWords);
         const raw = new Float32Array(scratch, rawOffset, pixels * coutG);
         const outWords = bitpackedOut ? asWords(outputs[0]) : null;
         const outFloat = bitpackedOut ? null : outputs[0] as Float32Array;
@@ -368,22 +359,18 @@ export const lceBconv2d: OpKernel = {
             lhs = groupInput;
           }
           rawConv[g].run(lhs, raw, workspace);
-          let p = 0;
-          for (let n = 0; n < batch; n++) {
-            for (let oy = 0; oy < ay.out; oy++) {
-              for (let ox = 0; ox < ax.out; ox++, p++) {
-                for (let cg = 0; cg < coutG; cg++) {
-                  const c = g * coutG + cg;
-                  let dot = raw[p * coutG + cg];
-                  if (sameZero) dot -= borderCorrection(oy, ox, c);
-                  if (outFloat !== null) {
-                    const clamped = Math.min(Math.max(dot, clampMin), clampMax);
-                    outFloat[p * cout + c] = Math.fround(Math.fround(clamped * multiplier![c]) + bias![c]);
-                  } else if (depthBits - dot > 2 * threshold![c]) {
-                    // acc = (K - dot) / 2 > threshold, without halving an odd corrected sum
-                    outWords![p * wordsFor(cout) + (c >>> 5)] |= 1 << (c & 31);
-                  }
-                }
+          for (let p = 0; p < pixels; p++) {
+            const j = sameZero ? borderSlot[p % imagePixels] : -1;
+            for (let cg = 0; cg < coutG; cg++) {
+              const c = g * coutG + cg;
+              let dot = raw[p * coutG + cg];
+              if (j >= 0) dot -= corrections[j * cout + c];
+              if (outFloat !== null) {
+                const clamped = Math.min(Math.max(dot, clampMin), clampMax);
+                outFloat[p * cout + c] = Math.fround(Math.fround(clamped * multiplier![c]) + bias![c]);
+              } else if (depthBits - dot > 2 * threshold![c]) {
+                // acc = (K - dot) / 2 > threshold, without halving an odd corrected sum
+                outWords![p * wordsFor(cout) + (c >>> 5)] |= 1 << (c & 31);
               }
             }
           }
