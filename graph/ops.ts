@@ -8,6 +8,9 @@
 import { isRecording, record } from "./tape.ts";
 import { type Data, type DType, sizeOf, Tensor } from "./tensor.ts";
 import "./gradients.ts";
+import { broadcastShape, broadcastStrides } from "../runtime/_shape.ts";
+
+export { broadcastShape };
 
 function alloc(n: number, dtype: DType): Data {
   return dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
@@ -35,31 +38,6 @@ function operands(a: Tensor | number, b: Tensor | number): [Tensor, Tensor] {
 }
 
 // ---- broadcasting -------------------------------------------------------
-
-export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
-  const rank = Math.max(a.length, b.length);
-  const shape: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    const da = a[a.length - rank + i] ?? 1, db = b[b.length - rank + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) {
-      throw new RangeError(`shapes [${a}] and [${b}] do not broadcast`);
-    }
-    shape.push(da === 1 ? db : da);
-  }
-  return shape;
-}
-
-/** Strides of `shape` read at the positions of `target` (0 on broadcast axes). */
-function broadcastStrides(shape: readonly number[], target: readonly number[]): number[] {
-  const strides = new Array<number>(target.length).fill(0);
-  let s = 1;
-  for (let i = 1; i <= shape.length; i++) {
-    const d = shape[shape.length - i];
-    strides[target.length - i] = d === 1 ? 0 : s;
-    s *= d;
-  }
-  return strides;
-}
 
 function binary(op: string, x: Tensor | number, z: Tensor | number, f: (x: number, y: number) => number): Tensor {
   const [a, b] = operands(x, z);

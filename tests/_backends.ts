@@ -41,16 +41,7 @@ export function nativeVariants(): NamedKernels[] {
 }
 
 /** A small deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as rng } from "../layers/initializers.ts";
 
 /** Random ±1 floats (with some exact zeros and -0, which pack as +1). */
 export function randomSigns(n: number, next: () => number): Float32Array {

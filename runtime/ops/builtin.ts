@@ -6,6 +6,7 @@
  */
 import { Builtin, TensorType } from "../../tflite/schema.ts";
 import { padBias } from "../float_kernels.ts";
+import { broadcastShape, broadcastStrides } from "../_shape.ts";
 import type { OpContext, OpKernel, PreparedOp, TensorData, TensorInfo } from "./_types.ts";
 import {
   activationRange,
@@ -382,35 +383,20 @@ const softmax: OpKernel = {
 
 // ---- elementwise ---------------------------------------------------------
 
-/** Broadcast strides of `shape` against `out` (right-aligned, size-1 dims repeat). */
-function broadcastStrides(ctx: OpContext, shape: readonly number[], out: readonly number[]): number[] {
-  const strides = new Array<number>(out.length).fill(0);
-  let s = 1;
-  for (let i = 1; i <= shape.length; i++) {
-    const d = shape[shape.length - i], od = out[out.length - i];
-    if (d !== od && d !== 1) ctx.invalid(`shape ${shapeText(shape)} does not broadcast to ${shapeText(out)}`);
-    strides[out.length - i] = d === 1 ? 0 : s;
-    s *= d;
-  }
-  return strides;
-}
-
 function binary(op: "add" | "sub" | "mul", fn: (a: number, b: number) => number): OpKernel {
   return {
     prepare(ctx) {
       arity(ctx, 2, 2);
       const a = input(ctx, 0, "x", F32), b = input(ctx, 1, "y", F32);
       output(ctx, 0, F32);
-      const rank = Math.max(a.shape.length, b.shape.length);
-      const pad = (s: readonly number[]) => [...new Array(rank - s.length).fill(1), ...s];
-      const pa = pad(a.shape), pb = pad(b.shape);
-      const outShape = pa.map((d, i) => {
-        if (d !== pb[i] && d !== 1 && pb[i] !== 1) {
-          ctx.invalid(`shapes ${shapeText(a.shape)} and ${shapeText(b.shape)} do not broadcast`);
-        }
-        return d === 1 ? pb[i] : d;
-      });
-      const sa = broadcastStrides(ctx, a.shape, outShape), sb = broadcastStrides(ctx, b.shape, outShape);
+      let outShape: number[];
+      try {
+        outShape = broadcastShape(a.shape, b.shape);
+      } catch (e) {
+        return ctx.invalid((e as Error).message);
+      }
+      const rank = outShape.length;
+      const sa = broadcastStrides(a.shape, outShape), sb = broadcastStrides(b.shape, outShape);
       const [lo, hi] = activationRange(ctx, ctx.options?.fused_activation_function);
       const same = product(a.shape) === product(outShape) && product(b.shape) === product(outShape);
       const bound = same
