@@ -95,14 +95,15 @@ function dataCtor(type: number): DataCtor | undefined {
   }
 }
 
-function opLabel(model: TfliteModel, op: Operator, i: number): string {
+/** `LceBconv2d`, `CONV_2D`, ... (`opcode 7` for an opcode index past the table). */
+function opName(model: TfliteModel, op: Operator): string {
   const code = model.operatorCodes[op.opcodeIndex];
-  const name = code === undefined
-    ? `opcode ${op.opcodeIndex}`
-    : code.builtinCode === Builtin.CUSTOM
-    ? code.customCode ?? "CUSTOM"
-    : builtinName(code.builtinCode);
-  return `operator ${i} (${name})`;
+  if (code === undefined) return `opcode ${op.opcodeIndex}`;
+  return code.builtinCode === Builtin.CUSTOM ? code.customCode ?? "CUSTOM" : builtinName(code.builtinCode);
+}
+
+function opLabel(model: TfliteModel, op: Operator, i: number): string {
+  return `operator ${i} (${opName(model, op)})`;
 }
 
 function tensorLabel(t: Tensor, i: number): string {
@@ -446,7 +447,7 @@ export class Interpreter {
       throw new ModelValidationError("model", `cannot allocate ${scratchBytes} bytes of scratch`);
     }
     this.#ops = g.operators.map((op, k) => ({
-      label: opLabel(model, op, k).replace(/^operator \d+ \((.*)\)$/, "$1"),
+      label: opName(model, op),
       output: g.tensors[op.outputs[0]]?.name ?? "",
       prepared: prepared[k],
       inputs: op.inputs.map((i) => i < 0 ? null : views[i]),
