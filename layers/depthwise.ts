@@ -32,6 +32,9 @@ export class QuantDepthwiseConv2D extends Layer {
   readonly multiplier: number;
   readonly inputQuantizer: Quantizer | null;
   readonly depthwiseQuantizer: Quantizer | null;
+  /** Value of "same" padding (larq pad_values). */
+  readonly padValues: number;
+  readonly activation: ActivationName | null;
   readonly #o: QuantDepthwiseConv2DOptions;
   kernel!: Variable;
   bias: Variable | null = null;
@@ -46,6 +49,8 @@ export class QuantDepthwiseConv2D extends Layer {
     this.inputQuantizer = getQuantizer(options.inputQuantizer ?? null);
     this.depthwiseQuantizer = getQuantizer(options.depthwiseQuantizer ?? null);
     this.trainable = options.trainable ?? true;
+    this.padValues = options.padValues ?? 0;
+    this.activation = options.activation ?? null;
     this.#o = options;
   }
 
@@ -65,14 +70,13 @@ export class QuantDepthwiseConv2D extends Layer {
     let xi = this.inputQuantizer ? this.inputQuantizer.call(x) : x;
     const k = this.depthwiseQuantizer ? this.depthwiseQuantizer.call(this.kernel) : this.kernel;
     let padding = this.padding;
-    const padValues = this.#o.padValues ?? 0;
-    if (padding === "same" && padValues !== 0) {
-      xi = padSame(xi, this.kernelSize, this.strides, [1, 1], padValues);
+    if (padding === "same" && this.padValues !== 0) {
+      xi = padSame(xi, this.kernelSize, this.strides, [1, 1], this.padValues);
       padding = "valid";
     }
     let y = depthwiseConv2d(xi, k, { strides: this.strides, padding });
     if (this.bias) y = ops.add(y, this.bias);
-    return activation(this.#o.activation)(y);
+    return activation(this.activation)(y);
   }
 
   getConfig(): Record<string, unknown> {
