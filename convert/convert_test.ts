@@ -246,7 +246,7 @@ const CASES: Case[] = [
       return new Model(x, z);
     },
     inputShape: [8, 8, 3],
-    expect: ["CONV_2D", "DEPTHWISE_CONV_2D", "CONCATENATION", "MAX_POOL_2D", "MEAN", "RESHAPE", "FULLY_CONNECTED"],
+    expect: ["CONV_2D", "DEPTHWISE_CONV_2D", "CONCATENATION", "MAX_POOL_2D", "MEAN", "FULLY_CONNECTED", "TANH"],
     absent: ["MUL", "RELU6"],
   },
   {

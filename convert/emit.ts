@@ -146,7 +146,7 @@ export function emit(g: Graph, description: string): { model: TfliteModel; ops: 
   };
   /** A float intermediate tensor between two ops of one node. */
   const scratch = (node: Node, suffix: string, shape: number[]) =>
-    addTensor(`${g.values[node.output].name}/${suffix}`, shape, TensorType.FLOAT32);
+    addTensor(`${node.layers[0]}/${suffix}`, shape, TensorType.FLOAT32);
   /** PADV2 by TF SAME amounts with a constant, for convs whose "same" padding is not zero. */
   const padSame = (node: Node, x: number, kernel: number[], strides: number[], dilations: number[], value: number) => {
     const shape = g.values[node.inputs[0]].shape;
@@ -169,11 +169,11 @@ export function emit(g: Graph, description: string): { model: TfliteModel; ops: 
     return out;
   };
   const constVec = (node: Node, suffix: string, data: Float32Array) =>
-    f32(`${g.values[node.output].name}/${suffix}`, [data.length], data);
+    f32(`${node.layers[0]}/${suffix}`, [data.length], data);
 
   const input = valueTensor(g.input);
   for (const node of g.nodes) {
-    const op = node.op, name = g.values[node.output].name;
+    const op = node.op, name = node.layers[0];
     const x = valueTensor(node.inputs[0]), y = valueTensor(node.output);
     const outShape = g.values[node.output].shape;
     const pixels = outShape.slice(0, -1).reduce((a, b) => a * b, 1);

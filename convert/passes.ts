@@ -159,9 +159,10 @@ function fuseBinary(g: Graph): boolean {
   for (const node of g.nodes) {
     const src = g.producer(node.inputs[0]);
     const op = node.op;
-    const absorb = (into: Node) => {
+    // A fused op computes its layers too; a bitpacked output only packs for the next layer (not fused into it).
+    const absorb = (into: Node, merge = true) => {
       into.output = node.output;
-      into.layers.push(...node.layers.filter((l) => !into.layers.includes(l)));
+      if (merge) into.layers.push(...node.layers.filter((l) => !into.layers.includes(l)));
       g.remove(node);
       return true;
     };
@@ -201,7 +202,7 @@ function fuseBinary(g: Graph): boolean {
         }
         b.threshold = threshold;
         g.values[node.output].name = g.values[src.output].name + "/packed";
-        return absorb(src);
+        return absorb(src, false);
       }
     }
     // MaxPool commutes with sign (monotone): pack first, then AND the words.
@@ -270,6 +271,11 @@ function fuseFloat(g: Graph): boolean {
       g.remove(node);
       return true;
     };
+    // FULLY_CONNECTED reads any input as [size / depth, depth]: a flattening reshape before it is free.
+    if (op.kind === "dense" && s.kind === "reshape" && !g.values[src.inputs[0]].packed) {
+      node.inputs = [src.inputs[0]];
+      return true;
+    }
     const weighted = s.kind === "conv2d" || s.kind === "depthwise" || s.kind === "dense";
     if (op.kind === "affine" && weighted && s.act === "none") {
       const cout = op.scale.length;

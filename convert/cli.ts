@@ -1,0 +1,99 @@
+/**
+ * `deno task convert MODEL -o OUT.tflite [--report] [--batch N] [--input-shape H,W,C]`
+ *
+ * MODEL is a zoo name (quicknet, quicknet_small, quicknet_large,
+ * birealnet; random weights, seed 0) or the path of a module whose default
+ * export (or `model` export) is a onebit Model or Sequential, or a function
+ * (possibly async) returning one. The file is written atomically: nothing
+ * is left behind when conversion fails.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Model } from "../graph/functional.ts";
+import type { Sequential } from "../graph/sequential.ts";
+import { biRealNet } from "../zoo/birealnet.ts";
+import { quickNet } from "../zoo/quicknet.ts";
+import { convert, formatReport, writeFileAtomic } from "./convert.ts";
+import { ConversionError } from "./errors.ts";
+
+const ZOO: Record<string, (inputShape?: number[]) => Model> = {
+  quicknet: (s) => quickNet("quicknet", { inputShape: s }),
+  quicknet_small: (s) => quickNet("quicknet_small", { inputShape: s }),
+  quicknet_large: (s) => quickNet("quicknet_large", { inputShape: s }),
+  birealnet: (s) => biRealNet({ inputShape: s }),
+};
+
+const USAGE = `usage: deno task convert MODEL [-o OUT.tflite] [--report] [--batch N] [--input-shape H,W,C]
+  MODEL: ${Object.keys(ZOO).join(" | ")} | path/to/module.ts (default export: a Model, a Sequential,
+         or a function returning one)`;
+
+async function loadModel(spec: string, inputShape?: number[]): Promise<Model | Sequential> {
+  const zoo = ZOO[spec.replace(/^zoo:/, "")];
+  if (zoo) return zoo(inputShape);
+  if (!/\.(ts|js|mjs|tsx)$/.test(spec)) {
+    throw new ConversionError(
+      "",
+      `unknown model "${spec}": give a zoo name (${Object.keys(ZOO).join(", ")}) or a .ts/.js module`,
+    );
+  }
+  const mod = await import(pathToFileURL(resolve(spec)).href);
+  let m = mod.default ?? mod.model;
+  if (typeof m === "function" && !("layers" in m)) m = await m();
+  if (!m || typeof m !== "object" || !("layers" in m) || !("apply" in m)) {
+    throw new ConversionError(
+      "",
+      `${spec} must export (default or "model") a Model, a Sequential, or a function returning one`,
+    );
+  }
+  return m;
+}
+
+if (import.meta.main) {
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    allowPositionals: true,
+    options: {
+      output: { type: "string", short: "o" },
+      report: { type: "boolean" },
+      batch: { type: "string" },
+      "input-shape": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help || positionals.length !== 1) {
+    console.log(USAGE);
+    Deno.exit(values.help ? 0 : 2);
+  }
+  const spec = positionals[0];
+  try {
+    const inputShape = values["input-shape"]?.split(",").map(Number);
+    if (inputShape && inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw new ConversionError(
+        "",
+        `--input-shape must be positive integers like 224,224,3, got ${values["input-shape"]}`,
+      );
+    }
+    const batch = values.batch === undefined ? 1 : Number(values.batch);
+    const model = await loadModel(spec, inputShape);
+    const out = values.output ??
+      `${spec.replace(/^zoo:/, "").replace(/\.(ts|js|mjs|tsx)$/, "").split("/").pop()}.tflite`;
+    const t0 = performance.now();
+    const { bytes, report } = convert(model, { batch, inputShape, description: `onebit: ${spec}` });
+    await writeFileAtomic(out, bytes);
+    const total = report.binaryMacs + report.floatMacs;
+    console.log(
+      `wrote ${out}: ${bytes.length} bytes in ${(performance.now() - t0).toFixed(0)} ms; ` +
+        `${report.layers.filter((l) => l.binary).length} of ${report.layers.length} layers binary, ` +
+        `${(100 * report.binaryMacs / Math.max(total, 1)).toFixed(1)}% of MACs`,
+    );
+    if (values.report) console.log("\n" + formatReport(report));
+  } catch (e) {
+    if (e instanceof ConversionError || e instanceof RangeError || e instanceof TypeError) {
+      console.error(`convert: ${e.message}`);
+      Deno.exit(1);
+    }
+    throw e;
+  }
+}
