@@ -2,11 +2,13 @@
 # Live interop check with LCE 0.16 / TF 2.16 / LiteRT (needs PyPI; CI uses
 # the committed fixtures instead):
 #  1. larq models converted by LCE's converter, run by LCE's interpreter,
-#     regenerated now, then run by onebit on every backend;
+#     regenerated now, then run by onebit on every backend, and rebuilt
+#     with the same weights and converted by onebit into the same graph;
 #  2. reports whether the committed fixtures equal the regenerated ones
 #     (TF's converter output may differ across machines, so this warns);
 #  3. files written by onebit's writer load and run in LCE's interpreter and
-#     LiteRT with the same outputs.
+#     LiteRT with the same outputs;
+#  4. models converted by onebit run there with onebit's outputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
@@ -16,7 +18,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 quiet() { grep -v -E "^[0-9]{4}-|WARNING|^W0000|^I0000|TF-TRT|rebuild TensorFlow|starved|^ERROR: (Node|larq)|XNNPACK" || true; }
 PYTHONPATH=tools/py "$PY" tools/py/lce_fixtures.py "$TMP/lce" 2>&1 | quiet
-ONEBIT_FIXTURES="$TMP/lce" ONEBIT_REQUIRE_NATIVE=1 deno test -A tests/lce_interop_test.ts
+ONEBIT_FIXTURES="$TMP/lce" ONEBIT_REQUIRE_NATIVE=1 deno test -A tests/lce_interop_test.ts tests/convert_interop_test.ts
 if diff -rq "$TMP/lce" tests/fixtures/lce >/dev/null; then
   echo "interop: regenerated fixtures equal the committed ones"
 else
@@ -24,3 +26,7 @@ else
 fi
 deno run -A tools/rewrite_fixtures.ts tests/fixtures/lce "$TMP/ours"
 PYTHONPATH=tools/py "$PY" tools/py/run_lce.py "$TMP/ours" 2>&1 | quiet
+# 4. onebit's converter: the round-trip sweep, converted here, runs in LCE's
+#    interpreter (LCE ops) or LiteRT (builtins only) with onebit's outputs.
+deno run -A tools/convert_sweep.ts "$TMP/converted"
+PYTHONPATH=tools/py "$PY" tools/py/run_lce.py "$TMP/converted" 2>&1 | quiet

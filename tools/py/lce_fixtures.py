@@ -180,8 +180,15 @@ def main(out_dir):
     rng = np.random.default_rng(SEED)
     manifest = {"generator": "tools/py/lce_fixtures.py", "lce": lce.__version__, "tensorflow": tf.__version__, "models": {}}
     entries = [(name, model, "lce") for name, model in models().items()] + [("builtins", builtins_model(), "litert")]
+    weights = {}
     for name, model, runner in entries:
         randomize(model, rng)
+        # Every layer's weights in Keras order, so onebit can rebuild the model and convert it itself.
+        weights[name] = [
+            {"layer": layer.__class__.__name__, "weights": [{"shape": list(w.shape), "data": b64(w)} for w in layer.get_weights()]}
+            for layer in model.layers
+            if layer.get_weights()
+        ]
         if runner == "lce":
             flatbuffer = lce.convert_keras_model(model)
         else:
@@ -206,6 +213,7 @@ def main(out_dir):
         }
         print(f"{name}: {len(flatbuffer)} bytes, {len(ys)} output(s) from {manifest['models'][name]['runner']}")
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    (out / "weights.json").write_text(json.dumps(weights, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,9 @@ def main(directory, manifest_path=None):
                 interp = lce.testing.Interpreter(flatbuffer, num_threads=1)
             except RuntimeError:
                 interp = lce.testing.Interpreter(flatbuffer, num_threads=1, use_indirect_bgemm=True)
-            ys = interp.predict(xs[0])
+            x = xs[0]
+            # predict() feeds the first axis one sample at a time; a model with batch > 1 takes it whole.
+            ys = interp.interpreter.predict([x]) if x.shape[0] > 1 else interp.predict(x)
             ys = ys if isinstance(ys, list) else [ys]
         else:
             ys = litert_run(flatbuffer, xs)
