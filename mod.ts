@@ -1,12 +1,25 @@
 /**
  * onebit: binarized neural networks in TypeScript, with native Zig kernels.
  *
- * This release provides the runtime and the compute core: a TFLite
- * interpreter for files made by Larq Compute Engine's converter (and
- * onebit's writer), a verifying TFLite reader, and the binary and float
- * kernels (XOR + popcount GEMM, convolutions, pooling) on a native library
- * built from `kernels_zig/` (AVX2, AVX-512 VPOPCNTDQ, NEON micro-kernels
- * chosen at run time) or on pure-TypeScript reference kernels.
+ * Train (autograd, every larq quantizer, Keras-like quantized layers, Bop/
+ * Adam/SGD, larq-style summary), convert (`convert`: a onebit model to a
+ * `.tflite` with LCE's binary ops and fusions, plus a report of what became
+ * binary and why not) and run (`Interpreter`: files made by onebit or by
+ * Larq Compute Engine's converter, on a native library built from
+ * `kernels_zig/` with AVX2, AVX-512 VPOPCNTDQ and NEON micro-kernels chosen
+ * at run time, or on pure-TypeScript reference kernels).
+ *
+ * @example
+ * ```ts
+ * import { convert, Interpreter, QuantConv2D, Sequential, weightClip } from "./mod.ts";
+ * const model = new Sequential([
+ *   new QuantConv2D(32, 3, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: weightClip() }),
+ * ], { seed: 1 });
+ * const { bytes, report } = convert(model, { inputShape: [6, 6, 32] });
+ * console.log(report.layers[0].binary); // true
+ * const [y] = Interpreter.fromBytes(bytes).invoke([new Float32Array(6 * 6 * 32).fill(1)]);
+ * console.log(y.length); // 512
+ * ```
  *
  * @example
  * ```ts
@@ -85,3 +98,13 @@ export { DepthwiseConv2D, QuantDepthwiseConv2D, type QuantDepthwiseConv2DOptions
 export { Add, Concatenate, OperatorAdd } from "./layers/merge.ts";
 export { quickNet, type QuickNetVariant } from "./zoo/quicknet.ts";
 export { biRealNet } from "./zoo/birealnet.ts";
+export {
+  type ConversionReport,
+  convert,
+  type ConvertOptions,
+  formatReport,
+  type LayerReport,
+  writeFileAtomic,
+} from "./convert/convert.ts";
+export { ConversionError } from "./convert/errors.ts";
+export { formatSummary, type ModelSummary, type OpSummary, summarize } from "./tflite/inspect.ts";

@@ -5,7 +5,7 @@
  * every fusion it makes, with the ops each file must (not) contain.
  * @module
  */
-import { input, link, Model } from "../graph/functional.ts";
+import { input, link, Model, type SymbolicTensor } from "../graph/functional.ts";
 import * as ops from "../graph/ops.ts";
 import { Sequential } from "../graph/sequential.ts";
 import { Tensor } from "../graph/tensor.ts";
@@ -15,7 +15,7 @@ import { Activation, Dropout, Flatten, Reshape } from "../layers/core.ts";
 import { Dense, QuantDense } from "../layers/dense.ts";
 import { DepthwiseConv2D, QuantDepthwiseConv2D } from "../layers/depthwise.ts";
 import { seededRandom } from "../layers/initializers.ts";
-import { weightClip } from "../layers/layer.ts";
+import { type Layer, weightClip } from "../layers/layer.ts";
 import { Add, Concatenate } from "../layers/merge.ts";
 import { AveragePooling2D, GlobalAveragePooling2D, MaxPool2D } from "../layers/pooling.ts";
 import { customQuantizer } from "../quantizers/registry.ts";
@@ -35,6 +35,14 @@ export function randomize(model: Model | Sequential, seed: number): void {
     l.gamma?.assign(vals(() => (r() < 0.3 ? -1 : 1) * (0.2 + r())));
     l.beta?.assign(vals(() => r() * 2 - 1));
   }
+}
+
+/** Layer initialisation of the case being built (reset by runCase, so every run has the same weights). */
+let init = seededRandom(13);
+
+/** link() with a seeded layer: functional layers build (and initialise) when linked. */
+function sl(layer: Layer, ...inputs: SymbolicTensor[]): SymbolicTensor {
+  return link(layer.seed(init), ...inputs);
 }
 
 /** The op names of a file, in order. */
@@ -110,12 +118,12 @@ export const CASES: Case[] = [
     name: "QuickNet block: same-one conv with fused ReLU, BN folded after it, residual add",
     model: () => {
       const x = input([8, 8, 32]);
-      const h = link(
+      const h = sl(
         new QuantConv2D(32, 3, bin({ padding: "same", padValues: 1, activation: "relu", useBias: false })),
         x,
       );
-      const b = link(new BatchNormalization(), h);
-      return new Model(x, link(new Add(), b, x));
+      const b = sl(new BatchNormalization(), h);
+      return new Model(x, sl(new Add(), b, x));
     },
     inputShape: [8, 8, 32],
     expect: ["LceQuantize", "LceBconv2d", "ADD"],
@@ -221,20 +229,20 @@ export const CASES: Case[] = [
     name: "float layers: conv+BN+relu6, depthwise, pools, concat, reshape, dense, activations",
     model: () => {
       const x = input([8, 8, 3]);
-      let a = link(new Conv2D(8, 3, { padding: "same" }), x);
-      a = link(new BatchNormalization(), a);
-      a = link(new Activation("relu6"), a);
-      let b = link(new DepthwiseConv2D(3, { padding: "same", depthMultiplier: 2, activation: "relu" }), x);
-      b = link(new AveragePooling2D(1, { strides: 1 }), b);
-      let y = link(new Concatenate(), a, b);
-      y = link(new MaxPool2D(2, { padding: "same" }), y);
-      y = link(new Activation("hard_tanh"), y);
-      const g = link(new GlobalAveragePooling2D(), y);
-      let z = link(new Reshape([2, 7]), g);
-      z = link(new Dropout(0.5), z);
-      z = link(new Dense(3, { activation: "tanh" }), z);
-      z = link(new Flatten(), z);
-      z = link(new Dense(4, { activation: "sigmoid" }), z);
+      let a = sl(new Conv2D(8, 3, { padding: "same" }), x);
+      a = sl(new BatchNormalization(), a);
+      a = sl(new Activation("relu6"), a);
+      let b = sl(new DepthwiseConv2D(3, { padding: "same", depthMultiplier: 2, activation: "relu" }), x);
+      b = sl(new AveragePooling2D(1, { strides: 1 }), b);
+      let y = sl(new Concatenate(), a, b);
+      y = sl(new MaxPool2D(2, { padding: "same" }), y);
+      y = sl(new Activation("hard_tanh"), y);
+      const g = sl(new GlobalAveragePooling2D(), y);
+      let z = sl(new Reshape([2, 7]), g);
+      z = sl(new Dropout(0.5), z);
+      z = sl(new Dense(3, { activation: "tanh" }), z);
+      z = sl(new Flatten(), z);
+      z = sl(new Dense(4, { activation: "sigmoid" }), z);
       return new Model(x, z);
     },
     inputShape: [8, 8, 3],
@@ -275,7 +283,9 @@ export const CASES: Case[] = [
 
 /** Builds a case's model with random BatchNorm statistics, its input, the TS forward output and the converted file. */
 export function runCase(c: Case): { x: Tensor; want: Float32Array; bytes: Uint8Array; report: ConversionReport } {
+  init = seededRandom(13);
   const model = c.model();
+  for (const l of model.layers) if (!l.built) l.seed(init); // the same weights on every run (lce_outputs.json needs them)
   const batch = c.batch ?? 1;
   const r = seededRandom(7);
   const x = new Tensor(

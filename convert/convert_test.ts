@@ -20,6 +20,15 @@ import { bconvOptions, bmaxpoolOptions } from "./emit.ts";
 import { ConversionError } from "./errors.ts";
 import { type Case, CASES, opNames, runCase } from "./_test_cases.ts";
 
+/** LCE's and LiteRT's outputs on our converted sweep (tools/convert_sweep.ts + tools/py/run_lce.py --save). */
+const lceOutputs = JSON.parse(
+  Deno.readTextFileSync(new URL("../tests/fixtures/convert/lce_outputs.json", import.meta.url)),
+).models;
+
+function f32(b64: string): Float32Array {
+  return new Float32Array(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer);
+}
+
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0").toUpperCase()).join("");
 const native = Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1" ? "native" : "auto";
 
@@ -41,6 +50,15 @@ function check(c: Case) {
     );
   }
   assert.ok(formatReport(report).includes("Binary MACs"));
+  const lce = lceOutputs[c.name];
+  assert.ok(lce, `no LCE/LiteRT outputs recorded for this case: run tools/interop.sh`);
+  const theirs = f32(lce.outputs[0].data);
+  for (let i = 0; i < want.length; i++) {
+    assert.ok(
+      Math.abs(theirs[i] - want[i]) <= 1e-3 + 1e-3 * Math.abs(want[i]),
+      `${lce.runner} output ${i}: ${theirs[i]} vs ${want[i]}`,
+    );
+  }
   for (const backend of ["reference", native] as const) {
     const got = Interpreter.fromBytes(bytes, { backend }).invoke([x.data as Float32Array])[0] as Float32Array;
     assert.equal(got.length, want.length);

@@ -29,4 +29,6 @@ PYTHONPATH=tools/py "$PY" tools/py/run_lce.py "$TMP/ours" 2>&1 | quiet
 # 4. onebit's converter: the round-trip sweep, converted here, runs in LCE's
 #    interpreter (LCE ops) or LiteRT (builtins only) with onebit's outputs.
 deno run -A tools/convert_sweep.ts "$TMP/converted"
-PYTHONPATH=tools/py "$PY" tools/py/run_lce.py "$TMP/converted" 2>&1 | quiet
+PYTHONPATH=tools/py "$PY" tools/py/run_lce.py "$TMP/converted" --save "$TMP/lce_outputs.json" 2>&1 | quiet
+cmp -s "$TMP/lce_outputs.json" tests/fixtures/convert/lce_outputs.json ||
+  echo "interop: LCE's outputs on the converted sweep differ from tests/fixtures/convert/lce_outputs.json (commit them if the sweep changed)"

@@ -6,6 +6,8 @@ etc.) or LiteRT (builtins only) and compares with the manifest's outputs.
 DIR holds NAME.tflite files, e.g. the fixtures re-encoded by onebit's
 writer; MANIFEST (default DIR/manifest.json) holds inputs and expected
 outputs. Exits 1 if any output differs by more than 1e-3 (relative+absolute).
+With --save OUT.json it also writes the interpreters' outputs there, keyed
+by each model's description (or name), for CI checks without Python.
 """
 
 import base64
@@ -23,8 +25,9 @@ def arr(d):
     return np.frombuffer(base64.b64decode(d["data"]), dtype="<f4").reshape(d["shape"])
 
 
-def main(directory, manifest_path=None):
+def main(directory, manifest_path=None, save=None):
     directory = Path(directory)
+    saved = {}
     manifest = json.loads(Path(manifest_path or directory / "manifest.json").read_text())
     failures = 0
     for name, entry in manifest["models"].items():
@@ -44,11 +47,23 @@ def main(directory, manifest_path=None):
         worst = max(
             float(np.max(np.abs(y - arr(d)) / (1e-3 + 1e-3 * np.abs(arr(d))))) for y, d in zip(ys, entry["outputs"])
         )
+        saved[entry.get("description", name)] = {
+            "runner": entry["runner"],
+            "outputs": [{"shape": list(y.shape), "data": base64.b64encode(np.ascontiguousarray(y, dtype="<f4").tobytes()).decode()} for y in ys],
+        }
         ok = worst <= 1.0
         failures += not ok
         print(f"{'ok  ' if ok else 'FAIL'} {name}: {entry['runner']}, worst error {worst:.3f}x tolerance")
+    if save:
+        Path(save).write_text(json.dumps({"generator": "tools/py/run_lce.py", "lce": lce.__version__, "models": saved}, indent=1) + "\n")
     sys.exit(1 if failures else 0)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    args = sys.argv[1:]
+    save = None
+    if "--save" in args:
+        i = args.index("--save")
+        save = args[i + 1]
+        del args[i : i + 2]
+    main(*args, save=save)
