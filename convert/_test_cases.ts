@@ -160,6 +160,17 @@ export const CASES: Case[] = [
     bitpacked: true,
   },
   {
+    name: "binary dense on a rank-3 input (rows reshaped around a 1×1 binary conv)",
+    model: () =>
+      new Sequential([
+        new Reshape([4, 12]),
+        new QuantDense(9, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: weightClip() }),
+      ]),
+    inputShape: [6, 8],
+    expect: ["LceQuantize", "LceBconv2d", "RESHAPE"],
+    absent: ["FULLY_CONNECTED"],
+  },
+  {
     name: "ste_heaviside {0,1} activations: valid and zero-padded same (same-one in packed form)",
     model: () =>
       new Sequential([

@@ -115,12 +115,12 @@ function lowerLayer(g: Graph, layer: Layer, inputs: number[], outShape: number[]
   const value = (suffix = "") => ({ name: name + suffix, shape: outShape });
   const withActivation = (v: number, after: "sigmoid" | "tanh" | "softmax" | null) =>
     after === null ? v : g.add({ kind: "activation", fn: after }, [v], [name], value());
-  const binarize = (q: Quantizer | null): number => {
+  const binarize = (q: Quantizer | null, from = x): number => {
     const mode = binarizeMode(q, name);
-    if (mode === null) return x;
-    return g.add({ kind: "binarize", mode, quantizer: q!.name }, [x], [name], {
+    if (mode === null) return from;
+    return g.add({ kind: "binarize", mode, quantizer: q!.name }, [from], [name], {
       name: `${name}/input_quantizer`,
-      shape: g.values[x].shape,
+      shape: g.values[from].shape,
     });
   };
   const kernelOf = (kernel: Tensor, q: Quantizer | null) => f32(q ? noGrad(() => q.call(kernel)) : kernel);
@@ -181,12 +181,13 @@ function lowerLayer(g: Graph, layer: Layer, inputs: number[], outShape: number[]
     const act = activationOf(name, layer.options.activation);
     const inShape = g.values[x].shape;
     const [depth, units] = layer.kernel.shape;
-    let xi = binarize(layer.inputQuantizer);
     const rows = inShape.slice(0, -1).reduce((a, b) => a * b, 1);
-    // FULLY_CONNECTED takes [rows, depth]; other ranks go through reshapes.
-    if (inShape.length !== 2) {
-      xi = g.add({ kind: "reshape" }, [xi], [name], { name: `${name}/rows`, shape: [rows, depth] });
-    }
+    // FULLY_CONNECTED takes [rows, depth]; other ranks go through reshapes (before the quantizer, which the
+    // binary matching expects right before the layer).
+    const flat = inShape.length === 2
+      ? x
+      : g.add({ kind: "reshape" }, [x], [name], { name: `${name}/rows`, shape: [rows, depth] });
+    const xi = binarize(layer.inputQuantizer, flat);
     let v = g.add(
       {
         kind: "dense",
