@@ -178,38 +178,7 @@ export function emit(g: Graph, description: string): { model: TfliteModel; ops: 
     const outShape = g.values[node.output].shape;
     const pixels = outShape.slice(0, -1).reduce((a, b) => a * b, 1);
     switch (op.kind) {
-      case "conv2d": {
-        const [kh, kw, cinG, cout] = op.filterShape;
-        const ohwi = new Float32Array(op.filter.length);
-        for (let t = 0; t < kh * kw * cinG; t++) {
-          for (let c = 0; c < cout; c++) ohwi[c * kh * kw * cinG + t] = op.filter[t * cout + c];
-        }
-        let xin = x, padding = op.padding;
-        if (op.padding === "same" && op.padValues !== 0) {
-          xin = padSame(node, x, [kh, kw], op.strides, op.dilations, op.padValues);
-          padding = "valid";
-        }
-        push(
-          node,
-          "CONV_2D",
-          [
-            xin,
-            f32(`${name}/filter`, [cout, kh, kw, cinG], ohwi),
-            constVec(node, "bias", op.bias ?? new Float32Array(cout)),
-          ],
-          [y],
-          {
-            padding: PAD(padding),
-            stride_w: op.strides[1],
-            stride_h: op.strides[0],
-            fused_activation_function: ACT[op.act],
-            dilation_w_factor: op.dilations[1],
-            dilation_h_factor: op.dilations[0],
-          },
-          pixels * cout * kh * kw * cinG,
-        );
-        break;
-      }
+      case "conv2d":
       case "depthwise": {
         const [kh, kw, c, m] = op.filterShape;
         let xin = x, padding = op.padding;
@@ -217,25 +186,35 @@ export function emit(g: Graph, description: string): { model: TfliteModel; ops: 
           xin = padSame(node, x, [kh, kw], op.strides, op.dilations, op.padValues);
           padding = "valid";
         }
+        const conv = op.kind === "conv2d";
+        // CONV_2D takes OHWI [cout, kh, kw, cin / groups]; DEPTHWISE_CONV_2D [1, kh, kw, c·m] (Keras's order).
+        let filter = op.filter;
+        if (conv) {
+          filter = new Float32Array(op.filter.length);
+          for (let t = 0; t < kh * kw * c; t++) {
+            for (let o = 0; o < m; o++) filter[o * kh * kw * c + t] = op.filter[t * m + o];
+          }
+        }
+        const cout = conv ? m : c * m;
         push(
           node,
-          "DEPTHWISE_CONV_2D",
+          conv ? "CONV_2D" : "DEPTHWISE_CONV_2D",
           [
             xin,
-            f32(`${name}/filter`, [1, kh, kw, c * m], op.filter),
-            constVec(node, "bias", op.bias ?? new Float32Array(c * m)),
+            f32(`${name}/filter`, conv ? [m, kh, kw, c] : [1, kh, kw, c * m], filter),
+            constVec(node, "bias", op.bias ?? new Float32Array(cout)),
           ],
           [y],
           {
             padding: PAD(padding),
             stride_w: op.strides[1],
             stride_h: op.strides[0],
-            depth_multiplier: m,
+            ...(conv ? {} : { depth_multiplier: m }),
             fused_activation_function: ACT[op.act],
             dilation_w_factor: op.dilations[1],
             dilation_h_factor: op.dilations[0],
           },
-          pixels * c * m * kh * kw,
+          pixels * cout * kh * kw * (conv ? c : 1),
         );
         break;
       }

@@ -29,9 +29,9 @@ export type BinarizeMode =
   /** 1 if x > 0.5 else 0: 1-bit DoReFa (round half to even of clip(x, 0, 1)). */
   | "dorefa";
 
-export interface Conv2dOp {
-  kind: "conv2d";
-  /** HWIO [kh, kw, cin / groups, cout]. */
+/** What a float convolution and a depthwise convolution share. */
+interface WindowOp {
+  /** Conv2D: HWIO [kh, kw, cin / groups, cout]; depthwise: [kh, kw, c, multiplier]. */
   filter: Float32Array;
   filterShape: [number, number, number, number];
   bias: Float32Array | null;
@@ -40,21 +40,16 @@ export interface Conv2dOp {
   padding: PaddingMode;
   /** Value of "same" padding (larq pad_values). */
   padValues: number;
-  groups: number;
   act: FusedActivation;
 }
 
-export interface DepthwiseOp {
+export interface Conv2dOp extends WindowOp {
+  kind: "conv2d";
+  groups: number;
+}
+
+export interface DepthwiseOp extends WindowOp {
   kind: "depthwise";
-  /** [kh, kw, c, multiplier]. */
-  filter: Float32Array;
-  filterShape: [number, number, number, number];
-  bias: Float32Array | null;
-  strides: [number, number];
-  dilations: [number, number];
-  padding: PaddingMode;
-  padValues: number;
-  act: FusedActivation;
 }
 
 export interface DenseOp {

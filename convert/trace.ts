@@ -28,7 +28,7 @@ import { SteHeaviside } from "../quantizers/ste_heaviside.ts";
 import { SteSign } from "../quantizers/ste_sign.ts";
 import { SwishSign } from "../quantizers/swish_sign.ts";
 import { ConversionError } from "./errors.ts";
-import { type BinarizeMode, type FusedActivation, Graph, type PaddingMode } from "./graph.ts";
+import { type BinarizeMode, type FusedActivation, Graph, type Op, type PaddingMode } from "./graph.ts";
 
 /** The layer classes the converter lowers (for messages). */
 export const SUPPORTED_LAYERS = [
@@ -132,49 +132,23 @@ function lowerLayer(g: Graph, layer: Layer, inputs: number[], outShape: number[]
   if (layer instanceof QuantDepthwiseConv2D && (layer.inputQuantizer || layer.depthwiseQuantizer)) {
     g.note(name).quantized = true;
   }
-  if (layer instanceof QuantConv2D) {
-    const act = activationOf(name, layer.getConfig().activation as ActivationName | null);
-    const xi = binarize(layer.inputQuantizer);
-    const [kh, kw, cinG, cout] = layer.kernel.shape;
-    const v = g.add(
-      {
-        kind: "conv2d",
-        filter: kernelOf(layer.kernel, layer.kernelQuantizer),
-        filterShape: [kh, kw, cinG, cout],
-        bias: layer.bias ? f32(layer.bias) : null,
-        strides: layer.strides,
-        dilations: layer.dilations,
-        padding: padding(layer.padding),
-        padValues: layer.padValues,
-        groups: layer.groups,
-        act: act.fused,
-      },
-      [xi],
-      [name],
-      value(act.after ? "/linear" : ""),
-    );
-    return withActivation(v, act.after);
-  }
-  if (layer instanceof QuantDepthwiseConv2D) {
-    const act = activationOf(name, layer.activation);
+  if (layer instanceof QuantConv2D || layer instanceof QuantDepthwiseConv2D) {
+    const conv = layer instanceof QuantConv2D;
+    const act = activationOf(name, conv ? layer.getConfig().activation as ActivationName | null : layer.activation);
     const xi = binarize(layer.inputQuantizer);
     const [kh, kw, c, m] = layer.kernel.shape;
-    const v = g.add(
-      {
-        kind: "depthwise",
-        filter: kernelOf(layer.kernel, layer.depthwiseQuantizer),
-        filterShape: [kh, kw, c, m],
-        bias: layer.bias ? f32(layer.bias) : null,
-        strides: layer.strides,
-        dilations: [1, 1],
-        padding: padding(layer.padding),
-        padValues: layer.padValues,
-        act: act.fused,
-      },
-      [xi],
-      [name],
-      value(act.after ? "/linear" : ""),
-    );
+    const window = {
+      filter: kernelOf(layer.kernel, conv ? layer.kernelQuantizer : layer.depthwiseQuantizer),
+      filterShape: [kh, kw, c, m] as [number, number, number, number],
+      bias: layer.bias ? f32(layer.bias) : null,
+      strides: layer.strides,
+      dilations: conv ? layer.dilations : [1, 1] as [number, number],
+      padding: padding(layer.padding),
+      padValues: layer.padValues,
+      act: act.fused,
+    };
+    const op: Op = conv ? { kind: "conv2d", ...window, groups: layer.groups } : { kind: "depthwise", ...window };
+    const v = g.add(op, [xi], [name], value(act.after ? "/linear" : ""));
     return withActivation(v, act.after);
   }
   if (layer instanceof QuantDense) {

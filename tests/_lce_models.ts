@@ -9,6 +9,7 @@ import * as flexbuffers from "flatbuffers/flexbuffers";
 import type { Operator, Tensor, TfliteModel } from "../tflite/model.ts";
 import { Builtin, Padding, TensorType } from "../tflite/schema.ts";
 import { writeModel } from "../tflite/writer.ts";
+import { packSigns } from "../convert/binary.ts";
 
 export interface BconvSpec {
   batch: number;
@@ -38,7 +39,7 @@ function t(name: string, shape: number[], type: number, buffer = 0): Tensor {
   return { name, shape, shapeSignature: null, type, buffer, quantization: null, isVariable: false };
 }
 
-function bytesOf(a: Float32Array | Int32Array | Uint32Array): Uint8Array {
+function bytesOf(a: Float32Array | Int32Array): Uint8Array {
   return new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
 }
 
@@ -59,21 +60,11 @@ const CODES = ["LceQuantize", "LceBconv2d", "LceDequantize", "LceBMaxPool2d"].ma
   version: 1,
 }));
 
-/** Packs ±1 rows along the last axis: bit 1 for -1. */
-export function packRows(values: Float32Array, channels: number): Uint32Array {
-  const words = Math.ceil(channels / 32), rows = values.length / channels;
-  const out = new Uint32Array(rows * words);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < channels; c++) if (values[r * channels + c] < 0) out[r * words + (c >>> 5)] |= 1 << (c & 31);
-  }
-  return out;
-}
-
 export function bconvModel(s: BconvSpec): Uint8Array {
   const cinG = s.channelsIn / s.groups;
   const wordsIn = Math.ceil(s.channelsIn / 32), wordsG = Math.ceil(cinG / 32);
   const bitpacked = s.threshold !== undefined;
-  const filter = packRows(s.weights, cinG);
+  const filter = packSigns(s.weights, cinG);
   const buffers = [new Uint8Array(0), bytesOf(filter)];
   const tensors = [
     t("x", [s.batch, s.height, s.width, s.channelsIn], TensorType.FLOAT32),
