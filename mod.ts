@@ -81,6 +81,7 @@ export { XnorWeightScale } from "./quantizers/xnor_weight_scale.ts";
 export { MagnitudeAwareSignUnclipped } from "./quantizers/magnitude_aware_sign_unclipped.ts";
 export * as nn from "./graph/nn.ts";
 export { conv1d, conv2d, conv2dTranspose, depthwiseConv2d } from "./graph/conv.ts";
+export { setTrainingKernels, trainingKernels } from "./graph/native.ts";
 export { Sequential } from "./graph/sequential.ts";
 export { type Constraint, Layer, type Weight, weightClip } from "./layers/layer.ts";
 export { Dense, type DenseOptions, QuantDense, type QuantDenseOptions } from "./layers/dense.ts";

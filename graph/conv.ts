@@ -11,6 +11,8 @@ import { isRecording, record, registerGradient } from "./tape.ts";
 import { type Data, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
 import { tfAxis } from "../runtime/padding.ts";
+import type { FloatKernels } from "../runtime/float_kernels.ts";
+import { gemmNT, nativeFor, transpose2d } from "./native.ts";
 
 export type Padding = "same" | "valid";
 
@@ -162,6 +164,37 @@ function backFilter(x: Data, dy: Data, g: Geometry, dw: Data): void {
   });
 }
 
+function macsOf(g: Geometry): number {
+  return g.n * g.oh * g.ow * g.kh * g.kw * (g.c / g.groups) * g.f;
+}
+
+/**
+ * Both conv2d gradients on the native SGEMM (groups = 1). With M output
+ * pixels and K = kh·kw·c: dcols[M, K] = dy[M, f]·Wᵀ (the HWIO kernel is
+ * already [K, f] rows) scattered back to dx (col2im); dW[K, f] = colsᵀ·dy,
+ * as colsᵀ[K, M]·(dyᵀ[f, M])ᵀ.
+ */
+function nativeGradients(
+  k: FloatKernels,
+  x: Tensor,
+  w: Tensor,
+  dy: Float32Array,
+  g: Geometry,
+  dx: Float32Array,
+): Tensor[] {
+  const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
+  const dcols = gemmNT(k, dy, w.data as Float32Array, depth);
+  const colsT = new Float32Array(depth * pixels), xd = x.data;
+  forEachTap(g, (o, i, tap) => {
+    for (let ci = 0; ci < g.c; ci++) {
+      dx[i * g.c + ci] += dcols[o * depth + tap * g.c + ci];
+      colsT[(tap * g.c + ci) * pixels + o] = xd[i * g.c + ci];
+    }
+  });
+  const dw = gemmNT(k, colsT, transpose2d(dy, pixels, g.f), g.f);
+  return [new Tensor(dx, x.shape), new Tensor(dw, w.shape)];
+}
+
 /**
  * 2-D convolution, NHWC input, HWIO kernel [kh, kw, C/groups, F] (Keras),
  * TF SAME/VALID padding (zeros).
@@ -176,8 +209,22 @@ function backFilter(x: Data, dy: Data, g: Geometry, dw: Data): void {
  */
 export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
   const g = geometry(x.shape, w.shape, options);
-  const y = alloc(g.n * g.oh * g.ow * g.f, x);
-  forward(x.data, w.data, g, y);
+  const native = g.groups === 1 ? nativeFor(macsOf(g), x.data, w.data) : null;
+  let y: Data;
+  if (native) {
+    // Zig's im2col + SGEMM, with the HWIO kernel as OHWI rows.
+    const ohwi = native.packRhs(transpose2d(w.data as Float32Array, g.kh * g.kw * g.c, g.f), g.f);
+    y = native.conv2d(x.data as Float32Array, ohwi, {
+      inputShape: [g.n, g.h, g.w, g.c],
+      kernelSize: [g.kh, g.kw],
+      strides: [g.sh, g.sw],
+      dilations: [g.dh, g.dw],
+      padding: options.padding ?? "valid",
+    });
+  } else {
+    y = alloc(g.n * g.oh * g.ow * g.f, x);
+    forward(x.data, w.data, g, y);
+  }
   const out = new Tensor(y, [g.n, g.oh, g.ow, g.f]);
   if (isRecording([x, w])) record("conv2d", [x, w], out, { ...options });
   return out;
@@ -185,7 +232,10 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
 
 registerGradient("conv2d", (dy, { inputs: [x, w], attrs }: { inputs: readonly Tensor[]; attrs: Conv2dOptions }) => {
   const g = geometry(x.shape, w.shape, attrs);
-  const dx = alloc(x.size, x), dw = alloc(w.size, w);
+  const dx = alloc(x.size, x);
+  const native = g.groups === 1 ? nativeFor(macsOf(g), x.data, w.data, dy.data) : null;
+  if (native) return nativeGradients(native, x, w, dy.data as Float32Array, g, dx as Float32Array);
+  const dw = alloc(w.size, w);
   backInput(dy.data, w.data, g, dx);
   backFilter(x.data, dy.data, g, dw);
   return [new Tensor(dx, x.shape), new Tensor(dw, w.shape)];

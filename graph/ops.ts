@@ -8,6 +8,7 @@
 import { isRecording, record } from "./tape.ts";
 import { type Data, type DType, sizeOf, Tensor } from "./tensor.ts";
 import "./gradients.ts";
+import { gemmNT, nativeFor, transpose2d } from "./native.ts";
 import { broadcastShape, broadcastStrides } from "../runtime/_shape.ts";
 
 export { broadcastShape };
@@ -240,8 +241,15 @@ export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
   const [k2, n] = transposeB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
   if (k !== k2) throw new RangeError(`matmul: inner dimensions differ ([${a.shape}] × [${b.shape}])`);
-  const y = alloc(m * n, dtypeOf(a, b));
   const A = a.data, B = b.data;
+  const native = nativeFor(m * k * n, A, B);
+  if (native) {
+    // The SGEMM computes A·Bᵀ with both operands row-major: transpose what is not in that form.
+    const lhs = transposeA ? transpose2d(A as Float32Array, k, m) : A as Float32Array;
+    const rhs = transposeB ? B as Float32Array : transpose2d(B as Float32Array, k, n);
+    return out("matmul", [a, b], gemmNT(native, lhs, rhs, n), [m, n], { transposeA, transposeB });
+  }
+  const y = alloc(m * n, dtypeOf(a, b));
   for (let i = 0; i < m; i++) {
     for (let p = 0; p < k; p++) {
       const av = transposeA ? A[p * m + i] : A[i * k + p];

@@ -1,0 +1,65 @@
+/**
+ * Where training's heavy float ops run: matmul and conv2d (forward and both
+ * gradients) go to the native SGEMM (kernels_zig, FMA on x86, NEON on
+ * aarch64, optionally multi-threaded) when the library loads and the
+ * product is large enough to pay for the call; otherwise, and for float64
+ * tensors (gradient checks), the TypeScript loops. The two agree to float32
+ * rounding (the native kernels accumulate in float32 with FMA, the TS loops
+ * in float64): `graph/native_test.ts` checks a sweep of shapes at 1e-4.
+ * @module
+ */
+import { FloatKernels, type PackedF32 } from "../runtime/float_kernels.ts";
+
+/** Multiply-accumulates below which the TS loop is cheaper than an FFI call and packing. */
+const MIN_MACS = 1 << 14;
+
+let chosen: FloatKernels | null | undefined;
+
+/**
+ * Chooses the kernels of training's matmul and conv2d: `"auto"` (default:
+ * the native library on 1 thread if it loads, else TypeScript),
+ * `"reference"` (always TypeScript), or a `FloatKernels` (e.g.
+ * `FloatKernels.native({ threads: 2 })`).
+ *
+ * @example
+ * ```ts
+ * import { setTrainingKernels, trainingKernels } from "./native.ts";
+ * setTrainingKernels("reference");
+ * console.log(trainingKernels()); // null
+ * setTrainingKernels("auto");
+ * ```
+ */
+export function setTrainingKernels(k: FloatKernels | "auto" | "reference"): void {
+  if (k === "auto") chosen = undefined;
+  else if (k === "reference") chosen = null;
+  else if (k instanceof FloatKernels) chosen = k.backend === "native" ? k : null;
+  else throw new TypeError(`setTrainingKernels takes "auto", "reference" or a FloatKernels, got ${String(k)}`);
+}
+
+/** The native kernels training uses, or null when it runs in TypeScript. */
+export function trainingKernels(): FloatKernels | null {
+  if (chosen === undefined) {
+    const k = FloatKernels.auto();
+    chosen = k.backend === "native" ? k : null;
+  }
+  return chosen;
+}
+
+/** The native kernels if they should run a product of `macs` multiply-accumulates on float32 data. */
+export function nativeFor(macs: number, ...data: ArrayLike<number>[]): FloatKernels | null {
+  if (macs < MIN_MACS || !data.every((d) => d instanceof Float32Array)) return null;
+  return trainingKernels();
+}
+
+/** [rows, cols] row-major → [cols, rows]. */
+export function transpose2d(a: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
+  return t;
+}
+
+/** `C[m, n] = A[m, k] · Bᵀ` with B given as [n, k] rows, on the native SGEMM. */
+export function gemmNT(k: FloatKernels, a: Float32Array, b: Float32Array, n: number): Float32Array {
+  const packed: PackedF32 = k.packRhs(b, n);
+  return k.sgemm(a, packed);
+}

@@ -1,0 +1,112 @@
+/**
+ * Training's matmul and conv2d on the native SGEMM against the TypeScript
+ * loops, forward and gradients, on a sweep of shapes (transposes, strides,
+ * dilations, both paddings, 1×1 and non-square kernels). Tolerance: 1e-4
+ * relative to the largest magnitude, because the native kernels accumulate
+ * in float32 (FMA) and the loops in float64.
+ */
+import assert from "node:assert/strict";
+import { conv2d } from "./conv.ts";
+import { setTrainingKernels, trainingKernels } from "./native.ts";
+import * as ops from "./ops.ts";
+import { valueAndGrads } from "./tape.ts";
+import { Tensor } from "./tensor.ts";
+import { seededRandom } from "../layers/initializers.ts";
+import { FloatKernels } from "../runtime/float_kernels.ts";
+
+const requireNative = Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1";
+const native = (() => {
+  try {
+    return FloatKernels.native();
+  } catch (e) {
+    if (requireNative) throw e;
+    return null;
+  }
+})();
+
+function random(shape: number[], r: () => number): Tensor {
+  return new Tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1), shape);
+}
+
+function close(a: Tensor, b: Tensor, what: string): void {
+  assert.deepEqual(a.shape, b.shape, what);
+  let scale = 0;
+  for (const v of b.data) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < a.size; i++) {
+    if (!(Math.abs(a.data[i] - b.data[i]) <= 1e-4 * Math.max(1, scale))) {
+      assert.fail(`${what}[${i}]: native ${a.data[i]} vs TS ${b.data[i]}`);
+    }
+  }
+}
+
+/** Value and gradients of sum(f(inputs)·probe) with the given kernels. */
+function run(kernels: FloatKernels | "reference", f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], probe: Tensor) {
+  setTrainingKernels(kernels);
+  try {
+    return valueAndGrads(() => ops.sum(ops.mul(f(...inputs), probe)), inputs);
+  } finally {
+    setTrainingKernels("auto");
+  }
+}
+
+Deno.test({
+  name: "training kernels: native matmul (every transpose) equals the TS loop, value and gradients",
+  ignore: native === null,
+  fn() {
+    const r = seededRandom(1);
+    for (const [m, k, n] of [[64, 96, 40], [33, 65, 17], [128, 9, 300]]) {
+      for (const ta of [false, true]) {
+        for (const tb of [false, true]) {
+          const a = random(ta ? [k, m] : [m, k], r), b = random(tb ? [n, k] : [k, n], r), probe = random([m, n], r);
+          const f = (x: Tensor, y: Tensor) => ops.matmul(x, y, ta, tb);
+          const want = run("reference", f, [a, b], probe), got = run(native!, f, [a, b], probe);
+          const what = `matmul ${m}×${k}×${n} ta=${ta} tb=${tb}`;
+          close(got.value, want.value, `${what} value`);
+          got.grads.forEach((g, i) => close(g, want.grads[i], `${what} grad ${i}`));
+        }
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "training kernels: native conv2d equals the TS loops, forward and both gradients",
+  ignore: native === null,
+  fn() {
+    const r = seededRandom(2);
+    const cases = [
+      { x: [2, 12, 12, 3], w: [3, 3, 3, 16], strides: 1, dilations: 1, padding: "valid" },
+      { x: [2, 11, 9, 8], w: [3, 3, 8, 12], strides: 2, dilations: 1, padding: "same" },
+      { x: [1, 13, 13, 5], w: [3, 2, 5, 7], strides: 1, dilations: 2, padding: "same" },
+      { x: [3, 8, 8, 32], w: [1, 1, 32, 24], strides: 1, dilations: 1, padding: "valid" },
+      { x: [1, 10, 10, 16], w: [5, 5, 16, 8], strides: [2, 1], dilations: 1, padding: "same" },
+    ] as const;
+    for (const c of cases) {
+      const x = random([...c.x], r), w = random([...c.w], r);
+      const f = (a: Tensor, b: Tensor) =>
+        conv2d(a, b, { strides: c.strides as number, dilations: c.dilations, padding: c.padding });
+      const y = f(x, w);
+      const probe = random(y.shape as number[], r);
+      const want = run("reference", f, [x, w], probe), got = run(native!, f, [x, w], probe);
+      const what = `conv2d x[${c.x}] w[${c.w}] ${c.padding} s${c.strides} d${c.dilations}`;
+      close(got.value, want.value, `${what} value`);
+      close(got.grads[0], want.grads[0], `${what} dx`);
+      close(got.grads[1], want.grads[1], `${what} dw`);
+    }
+  },
+});
+
+Deno.test("training kernels: 'reference' forces TypeScript; float64 tensors never go native", () => {
+  setTrainingKernels("reference");
+  assert.equal(trainingKernels(), null);
+  setTrainingKernels("auto");
+  if (native) assert.equal(trainingKernels()?.backend, "native");
+  // float64 (gradient checks) stays exact: a product the native path would take if it were float32.
+  const a = new Tensor(new Float64Array(64 * 64).fill(1 / 3), [64, 64]);
+  const y = ops.matmul(a, a);
+  assert.equal(y.dtype, "float64");
+  let want = 0;
+  for (let i = 0; i < 64; i++) want += (1 / 3) * (1 / 3);
+  assert.equal(y.data[0], want);
+  assert.throws(() => setTrainingKernels("fast" as never), /setTrainingKernels takes/);
+});
