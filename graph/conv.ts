@@ -184,13 +184,28 @@ function nativeGradients(
 ): Tensor[] {
   const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
   const dcols = gemmNT(k, dy, w.data as Float32Array, depth);
-  const colsT = new Float32Array(depth * pixels), xd = x.data;
-  forEachTap(g, (o, i, tap) => {
-    for (let ci = 0; ci < g.c; ci++) {
-      dx[i * g.c + ci] += dcols[o * depth + tap * g.c + ci];
-      colsT[(tap * g.c + ci) * pixels + o] = xd[i * g.c + ci];
+  const colsT = new Float32Array(depth * pixels), xd = x.data, c = g.c;
+  // col2im of dcols into dx and the transposed im2col of x, in one walk (loops, not forEachTap's callback: hot).
+  let o = 0;
+  for (let b = 0; b < g.n; b++) {
+    for (let oy = 0; oy < g.oh; oy++) {
+      for (let ox = 0; ox < g.ow; ox++, o++) {
+        for (let ky = 0; ky < g.kh; ky++) {
+          const iy = oy * g.sh + ky * g.dh - g.padTop;
+          if (iy < 0 || iy >= g.h) continue;
+          for (let kx = 0; kx < g.kw; kx++) {
+            const ix = ox * g.sw + kx * g.dw - g.padLeft;
+            if (ix < 0 || ix >= g.w) continue;
+            const base = ((b * g.h + iy) * g.w + ix) * c, tap = (ky * g.kw + kx) * c, row = o * depth + tap;
+            for (let ci = 0; ci < c; ci++) {
+              dx[base + ci] += dcols[row + ci];
+              colsT[(tap + ci) * pixels + o] = xd[base + ci];
+            }
+          }
+        }
+      }
     }
-  });
+  }
   const dw = gemmNT(k, colsT, transpose2d(dy, pixels, g.f), g.f);
   return [new Tensor(dx, x.shape), new Tensor(dw, w.shape)];
 }

@@ -74,27 +74,29 @@ export function maxPool2d(x: Tensor, options: PoolOptions = {}): Tensor {
   const g = poolGeometry(x, options);
   const y = alloc(g.n * g.oh * g.ow * g.c, x);
   const arg = new Int32Array(y.length);
+  // Locals, not g.* and x.data, in the loops: this runs on every training batch.
+  const X = x.data, { h, w, c, ph, pw, sh, sw, top, left } = g;
   let o = 0;
   for (let b = 0; b < g.n; b++) {
     for (let oy = 0; oy < g.oh; oy++) {
-      for (let ox = 0; ox < g.ow; ox++) {
-        for (let ch = 0; ch < g.c; ch++, o++) {
-          let best = -Infinity, at = -1;
-          for (let ky = 0; ky < g.ph; ky++) {
-            const iy = oy * g.sh + ky - g.top;
-            if (iy < 0 || iy >= g.h) continue;
-            for (let kx = 0; kx < g.pw; kx++) {
-              const ix = ox * g.sw + kx - g.left;
-              if (ix < 0 || ix >= g.w) continue;
-              const i = ((b * g.h + iy) * g.w + ix) * g.c + ch;
-              if (x.data[i] > best || at < 0) {
-                best = x.data[i];
-                at = i;
+      for (let ox = 0; ox < g.ow; ox++, o += c) {
+        arg.fill(-1, o, o + c);
+        for (let ky = 0; ky < ph; ky++) {
+          const iy = oy * sh + ky - top;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < pw; kx++) {
+            const ix = ox * sw + kx - left;
+            if (ix < 0 || ix >= w) continue;
+            const base = ((b * h + iy) * w + ix) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const v = X[base + ch];
+              // The first maximum wins; the first tap always sets (also for NaN and -Infinity).
+              if (v > y[o + ch] || arg[o + ch] < 0) {
+                y[o + ch] = v;
+                arg[o + ch] = base + ch;
               }
             }
           }
-          y[o] = best;
-          arg[o] = at;
         }
       }
     }

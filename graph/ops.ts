@@ -51,6 +51,13 @@ function binary(op: string, x: Tensor | number, z: Tensor | number, f: (x: numbe
   } else if (b.size === 1 && a.size === n) {
     const v = B[0];
     for (let i = 0; i < n; i++) y[i] = f(A[i], v);
+  } else if (a.size === n && isChannelVector(b.shape, shape)) {
+    // The common case in training: a per-channel vector (bias, BatchNorm) against a full tensor.
+    const c = shape[shape.length - 1];
+    for (let i = 0; i < n; i += c) for (let j = 0; j < c; j++) y[i + j] = f(A[i + j], B[j]);
+  } else if (b.size === n && isChannelVector(a.shape, shape)) {
+    const c = shape[shape.length - 1];
+    for (let i = 0; i < n; i += c) for (let j = 0; j < c; j++) y[i + j] = f(A[j], B[i + j]);
   } else {
     const sa = broadcastStrides(a.shape, shape), sb = broadcastStrides(b.shape, shape);
     const idx = new Array<number>(shape.length).fill(0);
@@ -70,10 +77,21 @@ function binary(op: string, x: Tensor | number, z: Tensor | number, f: (x: numbe
   return out(op, [a, b], y, shape);
 }
 
+/** True when `shape` is [C] or [1, ..., 1, C] with C the last axis of `full` (and `full` has more elements). */
+function isChannelVector(shape: readonly number[], full: readonly number[]): boolean {
+  const c = full[full.length - 1];
+  return shape.length >= 1 && shape[shape.length - 1] === c && sizeOf(shape) === c && sizeOf(full) > c;
+}
+
 /** Sums `x` down to `shape` (the inverse of broadcasting it), for gradients. */
 export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
   if (x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i])) return x;
   const y = alloc(sizeOf(shape), x.dtype);
+  if (isChannelVector(shape, x.shape) && shape.length <= x.shape.length) {
+    const c = y.length, X = x.data;
+    for (let i = 0; i < x.size; i += c) for (let j = 0; j < c; j++) y[j] += X[i + j];
+    return new Tensor(y, shape);
+  }
   const s = broadcastStrides(shape, x.shape);
   const idx = new Array<number>(x.shape.length).fill(0);
   let iy = 0;
@@ -158,6 +176,10 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   }
   if (x.size === sizeOf(shape)) return new Tensor(x.data, shape);
   const y = alloc(sizeOf(shape), x.dtype);
+  if (isChannelVector(x.shape, shape)) {
+    for (let i = 0; i < y.length; i += x.size) y.set(x.data, i);
+    return new Tensor(y, shape);
+  }
   const s = broadcastStrides(x.shape, shape);
   const idx = new Array<number>(shape.length).fill(0);
   let ix = 0;
