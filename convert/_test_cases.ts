@@ -104,6 +104,23 @@ export const CASES: Case[] = [
     bitpacked: true,
   },
   {
+    name: "conv → MaxPool → BatchNorm(scale=False) → binary conv: BN moves before the pool (larq's MNIST BNN)",
+    model: () =>
+      new Sequential([
+        new QuantConv2D(32, 3, { kernelQuantizer: "ste_sign", kernelConstraint: weightClip(), useBias: false }),
+        new MaxPool2D(2),
+        new BatchNormalization({ scale: false }),
+        new QuantConv2D(40, 3, bin({ useBias: false })),
+        new MaxPool2D(2),
+        new BatchNormalization({ scale: false }),
+        new QuantConv2D(8, 3, bin({ useBias: false })),
+      ]),
+    inputShape: [20, 20, 1],
+    expect: ["CONV_2D", "LceQuantize", "LceBMaxPool2d", "LceBconv2d", "LceBMaxPool2d", "LceBconv2d"],
+    absent: ["MUL", "ADD", "MAX_POOL_2D"],
+    bitpacked: true,
+  },
+  {
     name: "same-zero padding (float output, correction), stride 2, dilation 2",
     model: () =>
       new Sequential([

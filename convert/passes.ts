@@ -6,7 +6,9 @@
  *    affine correction folded into multiplier and bias);
  * 2. LCE's fusions to a fixed point: activation, BatchNorm and negation into
  *    the binary conv's multiplier and bias, MaxPool before LceQuantize as
- *    LceBMaxPool2d, LceQuantize of a binary conv as a bitpacked output;
+ *    LceBMaxPool2d, LceQuantize of a binary conv as a bitpacked output; and
+ *    BatchNorm with positive scales moved before a MaxPool (monotone), so
+ *    conv → MaxPool → BN → binary conv packs too;
  * 3. float fusions: BatchNorm into the preceding conv/dense, ReLU-family
  *    activations into TFLite's fused_activation_function;
  * 4. what stays of the binarizing activations becomes LceQuantize →
@@ -225,6 +227,19 @@ function fuseBinary(g: Graph): boolean {
       return true;
     }
     if (op.kind === "reshape" && sinkReshape(g, node)) return true;
+    // Beyond LCE: an affine map with positive scales is monotone, so it commutes with max pooling (exactly:
+    // rounding is monotone too). Moving it before the pool lets it fold into the conv before, and the pool
+    // become LceBMaxPool2d after the next LceQuantize (conv → MaxPool → BatchNorm → binary conv).
+    if (op.kind === "affine" && op.scale.every((s) => s > 0) && ofKind(src, "pool") && src.op.type === "max" &&
+      src.op.act === "none" && g.onlyFeeds(src.output, node)) {
+      const poolOut = node.output;
+      const moved = g.addValue(`${g.values[poolOut].name}/before_pool`, g.values[src.inputs[0]].shape);
+      node.inputs = [src.inputs[0]];
+      node.output = moved;
+      src.inputs = [moved];
+      src.output = poolOut;
+      return true;
+    }
   }
   return false;
 }
