@@ -230,8 +230,10 @@ function fuseBinary(g: Graph): boolean {
     // Beyond LCE: an affine map with positive scales is monotone, so it commutes with max pooling (exactly:
     // rounding is monotone too). Moving it before the pool lets it fold into the conv before, and the pool
     // become LceBMaxPool2d after the next LceQuantize (conv → MaxPool → BatchNorm → binary conv).
-    if (op.kind === "affine" && op.scale.every((s) => s > 0) && ofKind(src, "pool") && src.op.type === "max" &&
-      src.op.act === "none" && g.onlyFeeds(src.output, node)) {
+    if (
+      op.kind === "affine" && op.scale.every((s) => s > 0) && ofKind(src, "pool") && src.op.type === "max" &&
+      src.op.act === "none" && g.onlyFeeds(src.output, node)
+    ) {
       const poolOut = node.output;
       const moved = g.addValue(`${g.values[poolOut].name}/before_pool`, g.values[src.inputs[0]].shape);
       node.inputs = [src.inputs[0]];
