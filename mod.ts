@@ -99,6 +99,7 @@ export { DepthwiseConv2D, QuantDepthwiseConv2D, type QuantDepthwiseConv2DOptions
 export { Add, Concatenate, OperatorAdd } from "./layers/merge.ts";
 export { quickNet, type QuickNetVariant } from "./zoo/quicknet.ts";
 export { biRealNet } from "./zoo/birealnet.ts";
+export { larqMnistCnn } from "./zoo/larq_mnist.ts";
 export {
   type ConversionReport,
   convert,

@@ -121,6 +121,20 @@ export const CASES: Case[] = [
     bitpacked: true,
   },
   {
+    name: "binary conv → Flatten → binary dense: packed bits go through the reshape (64 channels, whole words)",
+    model: () =>
+      new Sequential([
+        new QuantConv2D(64, 3, bin({ useBias: false })),
+        new BatchNormalization(),
+        new Flatten(),
+        new QuantDense(10, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: weightClip() }),
+      ]),
+    inputShape: [5, 5, 16],
+    expect: ["LceQuantize", "LceBconv2d", "RESHAPE", "LceBconv2d"],
+    absent: ["FULLY_CONNECTED"],
+    bitpacked: true,
+  },
+  {
     name: "same-zero padding (float output, correction), stride 2, dilation 2",
     model: () =>
       new Sequential([

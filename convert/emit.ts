@@ -279,9 +279,12 @@ export function emit(g: Graph, description: string): { model: TfliteModel; ops: 
       case "mean":
         push(node, "MEAN", [x, i32(`${name}/axes`, [op.axes.length], op.axes)], [y], { keep_dims: false });
         break;
-      case "reshape":
-        push(node, "RESHAPE", [x, i32(`${name}/shape`, [outShape.length], outShape)], [y], { new_shape: outShape });
+      case "reshape": {
+        // A packed reshape moves words: its shape is in words along the last axis.
+        const stored = tensors[y].shape;
+        push(node, "RESHAPE", [x, i32(`${name}/shape`, [stored.length], stored)], [y], { new_shape: stored });
         break;
+      }
       case "add":
         push(node, "ADD", [x, valueTensor(node.inputs[1])], [y], { fused_activation_function: ACT[op.act] });
         break;

@@ -226,6 +226,22 @@ function fuseBinary(g: Graph): boolean {
       g.remove(node);
       return true;
     }
+    // Packing commutes with a reshape when both last axes are whole words: element i lands in word i/32 either
+    // way. Packing first lets a binary conv before the reshape (conv → Flatten → binary dense) emit packed bits.
+    if (op.kind === "quantize" && ofKind(src, "reshape") && g.onlyFeeds(src.output, node)) {
+      const from = g.values[src.inputs[0]];
+      if (!from.packed && from.shape.at(-1)! % 32 === 0 && g.values[node.output].shape.at(-1)! % 32 === 0) {
+        const packed = g.add({ kind: "quantize" }, [src.inputs[0]], node.layers, {
+          name: `${from.name}/packed`,
+          shape: from.shape,
+          packed: true,
+        });
+        src.inputs = [packed];
+        src.output = node.output;
+        g.remove(node);
+        return true;
+      }
+    }
     if (op.kind === "reshape" && sinkReshape(g, node)) return true;
     // Beyond LCE: an affine map with positive scales is monotone, so it commutes with max pooling (exactly:
     // rounding is monotone too). Moving it before the pool lets it fold into the conv before, and the pool

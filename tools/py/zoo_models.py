@@ -5,7 +5,7 @@ benchmarks them), converted by LCE's converter, plus float-equivalent files
     .tools/venv/bin/python tools/py/zoo_models.py bench/models [NAME ...]
 
 Writes NAME.tflite (LCE ops) and NAME_float.tflite for each of
-quicknet_small, quicknet, quicknet_large, birealnet.
+quicknet_small, quicknet, quicknet_large, birealnet, larq_mnist.
 """
 
 import sys
@@ -24,7 +24,23 @@ ZOO = {
     "quicknet": lambda: lqz.sota.QuickNet(weights=None),
     "quicknet_large": lambda: lqz.sota.QuickNetLarge(weights=None),
     "birealnet": lambda: lqz.literature.BiRealNet(weights=None),
+    "larq_mnist": lambda: larq_mnist(),
 }
+
+
+def larq_mnist():
+    """larq's introductory MNIST CNN (docs.larq.dev), as zoo/larq_mnist.ts builds it."""
+    clip = lq.constraints.WeightClip(1.0)
+    kw = dict(input_quantizer=lq.quantizers.SteSign(), kernel_quantizer=lq.quantizers.SteSign(), kernel_constraint=clip, use_bias=False)
+    bn = lambda: keras.layers.BatchNormalization(scale=False)  # noqa: E731
+    return keras.Sequential([
+        lq.layers.QuantConv2D(32, 3, kernel_quantizer=lq.quantizers.SteSign(), kernel_constraint=clip, use_bias=False, input_shape=(28, 28, 1)),
+        keras.layers.MaxPooling2D(2), bn(),
+        lq.layers.QuantConv2D(64, 3, **kw), keras.layers.MaxPooling2D(2), bn(),
+        lq.layers.QuantConv2D(64, 3, **kw), bn(), keras.layers.Flatten(),
+        lq.layers.QuantDense(64, **kw), bn(),
+        lq.layers.QuantDense(10, **kw), bn(), keras.layers.Activation("softmax"),
+    ])
 
 
 def randomize(model, rng):

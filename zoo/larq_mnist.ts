@@ -1,0 +1,50 @@
+/**
+ * larq's introductory binarized CNN for MNIST ("Introduction to BNNs with
+ * Larq", docs.larq.dev): three QuantConv2D and two QuantDense layers, each
+ * followed by BatchNormalization without scale; the first layer keeps real
+ * inputs, every other one binarizes inputs and kernels with ste_sign and
+ * weight_clip.
+ * @module
+ */
+import { Sequential } from "../graph/sequential.ts";
+import { BatchNormalization } from "../layers/batch_norm.ts";
+import { QuantConv2D } from "../layers/conv.ts";
+import { Activation, Flatten } from "../layers/core.ts";
+import { QuantDense } from "../layers/dense.ts";
+import { weightClip } from "../layers/layer.ts";
+import { MaxPool2D } from "../layers/pooling.ts";
+
+/**
+ * The model for [28, 28, 1] inputs and 10 classes.
+ *
+ * @example
+ * ```ts
+ * import { larqMnistCnn } from "./larq_mnist.ts";
+ * import { Tensor } from "../graph/tensor.ts";
+ * console.log(larqMnistCnn({ seed: 1 }).apply(Tensor.zeros([1, 28, 28, 1])).shape); // [1, 10]
+ * ```
+ */
+export function larqMnistCnn(options: { seed?: number } = {}): Sequential {
+  const binary = {
+    inputQuantizer: "ste_sign",
+    kernelQuantizer: "ste_sign",
+    kernelConstraint: weightClip(),
+    useBias: false,
+  } as const;
+  return new Sequential([
+    new QuantConv2D(32, 3, { kernelQuantizer: "ste_sign", kernelConstraint: weightClip(), useBias: false }),
+    new MaxPool2D(2),
+    new BatchNormalization({ scale: false }),
+    new QuantConv2D(64, 3, binary),
+    new MaxPool2D(2),
+    new BatchNormalization({ scale: false }),
+    new QuantConv2D(64, 3, binary),
+    new BatchNormalization({ scale: false }),
+    new Flatten(),
+    new QuantDense(64, binary),
+    new BatchNormalization({ scale: false }),
+    new QuantDense(10, binary),
+    new BatchNormalization({ scale: false }),
+    new Activation("softmax"),
+  ], { seed: options.seed ?? 0 });
+}
