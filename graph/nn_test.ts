@@ -30,6 +30,14 @@ Deno.test("activations, batch norm and losses: gradients match finite difference
     const { mean, variance } = nn.moments(v);
     return nn.batchNorm(v, mean, variance, g, b, 1e-3);
   }, [f, rand([3], 5, 0.5, 1.5), rand([3], 6)]);
+  passes("batchNormTraining (fused)", (v, g, b) => nn.batchNormTraining(v, g, b, 1e-3).y, [
+    rand([2, 3, 2, 3], 11, -2, 2),
+    rand([3], 12, 0.5, 1.5),
+    rand([3], 13),
+  ]);
+  passes("batchNormTraining without γ, β", (v) => nn.batchNormTraining(v, null, null, 1e-3).y, [
+    rand([5, 4], 14, -2, 2),
+  ]);
   const logits = rand([4, 5], 7, -3, 3);
   passes("sparse CE from logits", (v) => nn.sparseCategoricalCrossentropy([0, 4, 2, 2], v, { fromLogits: true }), [
     logits,
@@ -79,4 +87,17 @@ Deno.test("Keras details: sparse CE clips before renormalising; transposed conv 
     4,
     3,
   ]);
+});
+
+Deno.test("batchNormTraining equals moments + batchNorm bit for bit (float32)", () => {
+  const x = rand([4, 5, 5, 7], 21, -3, 3), g = rand([7], 22, 0.5, 1.5), b = rand([7], 23);
+  const [x32, g32, b32] = [x, g, b].map((t) => new Tensor(Float32Array.from(t.data), t.shape));
+  const { mean, variance } = nn.moments(x32);
+  const want = nn.batchNorm(x32, mean, variance, g32, b32, 1e-3);
+  const got = nn.batchNormTraining(x32, g32, b32, 1e-3);
+  assert.deepEqual([...got.y.data], [...want.data]);
+  assert.deepEqual([...got.mean.data], [...mean.data]);
+  assert.deepEqual([...got.variance.data], [...variance.data]);
+  const noAffine = nn.batchNormTraining(x32, null, null, 1e-3).y;
+  assert.deepEqual([...noAffine.data], [...nn.batchNorm(x32, mean, variance, null, null, 1e-3).data]);
 });

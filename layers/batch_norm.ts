@@ -54,7 +54,7 @@ export class BatchNormalization extends Layer {
     if (!training || !this.trainable) {
       return nn.batchNorm(x, this.movingMean, this.movingVariance, this.gamma, this.beta, this.epsilon);
     }
-    const { mean, variance } = nn.moments(x);
+    const { y, mean, variance } = nn.batchNormTraining(x, this.gamma, this.beta, this.epsilon);
     noGrad(() => {
       const n = x.size / x.shape[x.rank - 1];
       const unbiased = x.rank === 4 && n > 1 ? ops.mul(variance, n / (n - 1)) : variance;
@@ -69,7 +69,7 @@ export class BatchNormalization extends Layer {
         this.movingVariance.assign(ops.sub(this.movingVariance, ops.mul(ops.sub(this.movingVariance, unbiased), f)));
       }
     });
-    return nn.batchNorm(x, mean, variance, this.gamma, this.beta, this.epsilon);
+    return y;
   }
 
   getConfig(): Record<string, unknown> {
