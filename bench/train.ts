@@ -44,7 +44,7 @@ function onebit(batches: number, kernels: "auto" | "reference"): number[] {
 
 const results: Record<string, number> = {};
 results.onebit_native = median(onebit(Number(values.batches), "auto"));
-results.onebit_ts = median(onebit(Number(values["ts-batches"]), "reference"));
+if (Number(values["ts-batches"]) > 0) results.onebit_ts = median(onebit(Number(values["ts-batches"]), "reference"));
 if (!values["no-python"]) {
   const out = await new Deno.Command(`${root}.tools/venv/bin/python`, {
     args: ["tools/py/larq_train_bench.py", "--threads", "1", "--batches", values.batches!],
@@ -69,5 +69,7 @@ if (values.json) {
   if (results.tfjs_cpu) {
     console.log(`  tfjs-cpu / onebit (native): ${(results.tfjs_cpu / results.onebit_native).toFixed(0)}×`);
   }
-  console.log(`  onebit TS-only / native: ${(results.onebit_ts / results.onebit_native).toFixed(1)}×`);
+  if (results.onebit_ts) {
+    console.log(`  onebit TS-only / native: ${(results.onebit_ts / results.onebit_native).toFixed(1)}×`);
+  }
 }

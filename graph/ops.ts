@@ -141,7 +141,12 @@ export const cosh = (x: Tensor): Tensor => unary("cosh", x, Math.cosh);
 export const sigmoid = (x: Tensor): Tensor => unary("sigmoid", x, (v) => 1 / (1 + Math.exp(-v)));
 export const relu = (x: Tensor): Tensor => unary("relu", x, (v) => (v > 0 ? v : 0));
 /** larq's sign: -1 for x < 0, +1 otherwise (also for ±0). Gradient 0. */
-export const sign = (x: Tensor): Tensor => unary("sign", x, (v) => (v < 0 ? -1 : 1));
+export const sign = (x: Tensor): Tensor => {
+  // A plain loop: this runs on every binarized activation and kernel of every step.
+  const y = alloc(x.size, x.dtype), X = x.data;
+  for (let i = 0; i < y.length; i++) y[i] = X[i] < 0 ? -1 : 1;
+  return out("sign", [x], y, x.shape);
+};
 /** TF's sign: -1, 0 or +1. Gradient 0. */
 export const signZero = (x: Tensor): Tensor => unary("signZero", x, (v) => (v < 0 ? -1 : v > 0 ? 1 : 0));
 /** 1 for x > 0, 0 for x ≤ 0. Gradient 0. */

@@ -176,3 +176,21 @@ Deno.test("a functional model with a residual Add trains with fit, and summary l
   assert.match(text, /^\+residual stats/);
   assert.match(text, /\| input_\d+ +- +\(-1, 8\) /);
 });
+
+Deno.test("Adam's one-pass float32 update equals TF's op-by-op float32 arithmetic bit for bit", () => {
+  const r = seededRandom(3);
+  const w = weight(Array.from({ length: 50 }, () => r() * 2 - 1), false);
+  const adam = new Adam(0.01);
+  let x = Float32Array.from(w.variable.data), m = new Float32Array(50), v = new Float32Array(50);
+  const f = Math.fround;
+  for (let t = 1; t <= 4; t++) {
+    const g = Float32Array.from({ length: 50 }, () => r() * 4 - 2);
+    adam.apply([{ weight: w, grad: new Tensor(g, [50]) }]);
+    const lr = f(f(0.01) * f(Math.sqrt(f(1 - f(0.999 ** t)))) / f(1 - f(0.9 ** t)));
+    // ops.add(m, ops.mul(ops.sub(g, m), 1 - β1)), etc., each op rounding to float32.
+    m = m.map((mi, i) => f(mi + f(f(g[i] - mi) * f(0.1))));
+    v = v.map((vi, i) => f(vi + f(f(f(g[i] * g[i]) - vi) * f(0.001))));
+    x = x.map((xi, i) => f(xi - f(f(m[i] * lr) / f(f(Math.sqrt(v[i])) + f(1e-7)))));
+    assert.deepEqual([...w.variable.data], [...x], `step ${t}`);
+  }
+});
