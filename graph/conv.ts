@@ -184,8 +184,8 @@ function nativeGradients(
 ): Tensor[] {
   const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
   const dcols = gemmNT(k, dy, w.data as Float32Array, depth);
-  const colsT = new Float32Array(depth * pixels), xd = x.data, c = g.c;
-  // col2im of dcols into dx and the transposed im2col of x, in one walk (loops, not forEachTap's callback: hot).
+  const cols = new Float32Array(pixels * depth), xd = x.data, c = g.c;
+  // col2im of dcols into dx and the im2col of x, in one walk (loops, not forEachTap's callback: hot).
   let o = 0;
   for (let b = 0; b < g.n; b++) {
     for (let oy = 0; oy < g.oh; oy++) {
@@ -199,14 +199,14 @@ function nativeGradients(
             const base = ((b * g.h + iy) * g.w + ix) * c, tap = (ky * g.kw + kx) * c, row = o * depth + tap;
             for (let ci = 0; ci < c; ci++) {
               dx[base + ci] += dcols[row + ci];
-              colsT[(tap + ci) * pixels + o] = xd[base + ci];
+              cols[row + ci] = xd[base + ci];
             }
           }
         }
       }
     }
   }
-  const dw = gemmNT(k, colsT, transpose2d(dy, pixels, g.f), g.f);
+  const dw = gemmNT(k, transpose2d(cols, pixels, depth), transpose2d(dy, pixels, g.f), g.f);
   return [new Tensor(dx, x.shape), new Tensor(dw, w.shape)];
 }
 

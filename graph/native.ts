@@ -51,10 +51,16 @@ export function nativeFor(macs: number, ...data: ArrayLike<number>[]): FloatKern
   return trainingKernels();
 }
 
-/** [rows, cols] row-major → [cols, rows]. */
+/** [rows, cols] row-major → [cols, rows], in 32×32 tiles (a naive loop misses the cache on every write). */
 export function transpose2d(a: Float32Array, rows: number, cols: number): Float32Array {
-  const t = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
+  const t = new Float32Array(rows * cols), B = 32;
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    const r1 = Math.min(rows, r0 + B);
+    for (let c0 = 0; c0 < cols; c0 += B) {
+      const c1 = Math.min(cols, c0 + B);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) t[c * rows + r] = a[r * cols + c];
+    }
+  }
   return t;
 }
 

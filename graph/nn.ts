@@ -353,10 +353,15 @@ export function batchNormTraining(
   const count = r(n);
   for (let j = 0; j < c; j++) mean[j] = sums[j] / count;
   sums.fill(0);
-  for (let i = 0; i < x.size; i += c) {
-    for (let j = 0; j < c; j++) {
-      const d = r(X[i + j] - mean[j]);
-      sums[j] += r(d * d);
+  // Math.fround inline in the float32 loops (a rounding function in a variable is a call per element).
+  if (f64) {
+    for (let i = 0; i < x.size; i += c) for (let j = 0; j < c; j++) sums[j] += (X[i + j] - mean[j]) ** 2;
+  } else {
+    for (let i = 0; i < x.size; i += c) {
+      for (let j = 0; j < c; j++) {
+        const d = Math.fround(X[i + j] - mean[j]);
+        sums[j] += Math.fround(d * d);
+      }
     }
   }
   for (let j = 0; j < c; j++) variance[j] = sums[j] / count;
@@ -368,7 +373,12 @@ export function batchNormTraining(
     shift[j] = beta ? beta.data[j] - m : -m;
   }
   const y = alloc(x.size, x);
-  for (let i = 0; i < x.size; i += c) for (let j = 0; j < c; j++) y[i + j] = r(X[i + j] * inv[j]) + shift[j];
+  if (f64) { for (let i = 0; i < x.size; i += c) for (let j = 0; j < c; j++) y[i + j] = X[i + j] * inv[j] + shift[j]; }
+  else {
+    for (let i = 0; i < x.size; i += c) {
+      for (let j = 0; j < c; j++) y[i + j] = Math.fround(X[i + j] * inv[j]) + shift[j];
+    }
+  }
   const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
   const out = emit("batchNormTraining", inputs, y, x.shape, {
     mean,
