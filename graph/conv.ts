@@ -180,10 +180,11 @@ function nativeGradients(
   w: Tensor,
   dy: Float32Array,
   g: Geometry,
-  dx: Float32Array,
-): Tensor[] {
+  dx: Float32Array | null,
+): (Tensor | null)[] {
   const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
-  const dcols = gemmNT(k, dy, w.data as Float32Array, depth);
+  // No input gradient for data (the first layer): skip its GEMM and col2im.
+  const dcols = dx ? gemmNT(k, dy, w.data as Float32Array, depth) : null;
   const cols = new Float32Array(pixels * depth), xd = x.data, c = g.c;
   // col2im of dcols into dx and the im2col of x, in one walk (loops, not forEachTap's callback: hot).
   let o = 0;
@@ -197,17 +198,15 @@ function nativeGradients(
             const ix = ox * g.sw + kx * g.dw - g.padLeft;
             if (ix < 0 || ix >= g.w) continue;
             const base = ((b * g.h + iy) * g.w + ix) * c, tap = (ky * g.kw + kx) * c, row = o * depth + tap;
-            for (let ci = 0; ci < c; ci++) {
-              dx[base + ci] += dcols[row + ci];
-              cols[row + ci] = xd[base + ci];
-            }
+            if (dx && dcols) { for (let ci = 0; ci < c; ci++) dx[base + ci] += dcols[row + ci]; }
+            for (let ci = 0; ci < c; ci++) cols[row + ci] = xd[base + ci];
           }
         }
       }
     }
   }
   const dw = gemmNT(k, transpose2d(cols, pixels, depth), transpose2d(dy, pixels, g.f), g.f);
-  return [new Tensor(dx, x.shape), new Tensor(dw, w.shape)];
+  return [dx ? new Tensor(dx, x.shape) : null, new Tensor(dw, w.shape)];
 }
 
 /**
@@ -245,11 +244,17 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   return out;
 }
 
-registerGradient("conv2d", (dy, { inputs: [x, w], attrs }: { inputs: readonly Tensor[]; attrs: Conv2dOptions }) => {
+registerGradient("conv2d", (dy, { inputs: [x, w], attrs, needs }: {
+  inputs: readonly Tensor[];
+  attrs: Conv2dOptions;
+  needs?: readonly boolean[];
+}) => {
   const g = geometry(x.shape, w.shape, attrs);
   const dx = alloc(x.size, x);
   const native = g.groups === 1 ? nativeFor(macsOf(g), x.data, w.data, dy.data) : null;
-  if (native) return nativeGradients(native, x, w, dy.data as Float32Array, g, dx as Float32Array);
+  if (native) {
+    return nativeGradients(native, x, w, dy.data as Float32Array, g, needs?.[0] === false ? null : dx as Float32Array);
+  }
   const dw = alloc(w.size, w);
   backInput(dy.data, w.data, g, dx);
   backFilter(x.data, dy.data, g, dw);

@@ -13,6 +13,8 @@ export interface GradContext<A = unknown> {
   inputs: readonly Tensor[];
   output: Tensor;
   attrs: A;
+  /** Per input: whether its gradient is used (false for data, constants): a gradient may skip those. */
+  needs?: readonly boolean[];
 }
 
 /** dy (same shape as the output) → one gradient per input (null: none). */
@@ -176,7 +178,9 @@ export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[]): { value: 
           );
         }
       });
-      const dxs = node.custom ? node.custom(dy) : GRADIENTS.get(node.op)!(dy, node);
+      const dxs = node.custom
+        ? node.custom(dy)
+        : GRADIENTS.get(node.op)!(dy, { ...node, needs: node.inputs.map((x) => tape.tracked.has(x.id)) });
       node.inputs.forEach((x, j) => {
         const dx = dxs[j];
         if (dx === null || dx === undefined || !tape.tracked.has(x.id)) return;
