@@ -12,7 +12,7 @@ import { type Data, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
 import { tfAxis } from "../runtime/padding.ts";
 import type { FloatKernels } from "../runtime/float_kernels.ts";
-import { gemmNT, nativeFor, transpose2d } from "./native.ts";
+import { gemmNN, gemmNT, nativeFor, transpose2d } from "./native.ts";
 
 export type Padding = "same" | "valid";
 
@@ -205,7 +205,10 @@ function nativeGradients(
       }
     }
   }
-  const dw = gemmNT(k, transpose2d(cols, pixels, depth), transpose2d(dy, pixels, g.f), g.f);
+  // dW = colsᵀ·dy: transpose the narrower of cols [M, K] and dy [M, f]; the other packs as is.
+  const dw = depth <= g.f
+    ? gemmNN(k, transpose2d(cols, pixels, depth), dy, g.f)
+    : transpose2d(gemmNN(k, transpose2d(dy, pixels, g.f), cols, depth), g.f, depth);
   return [dx ? new Tensor(dx, x.shape) : null, new Tensor(dw, w.shape)];
 }
 
@@ -227,7 +230,7 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   let y: Data;
   if (native) {
     // Zig's im2col + SGEMM, with the HWIO kernel as OHWI rows.
-    const ohwi = native.packRhs(transpose2d(w.data as Float32Array, g.kh * g.kw * g.c, g.f), g.f);
+    const ohwi = native.packRhsKN(w.data as Float32Array, g.f); // HWIO is [K, f]: packs without a transpose
     y = native.conv2d(x.data as Float32Array, ohwi, {
       inputShape: [g.n, g.h, g.w, g.c],
       kernelSize: [g.kh, g.kw],

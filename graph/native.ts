@@ -69,3 +69,8 @@ export function gemmNT(k: FloatKernels, a: Float32Array, b: Float32Array, n: num
   const packed: PackedF32 = k.packRhs(b, n);
   return k.sgemm(a, packed);
 }
+
+/** `C[m, n] = A[m, k] · B` with B given as [k, n] rows (packed without a transpose). */
+export function gemmNN(k: FloatKernels, a: Float32Array, b: Float32Array, n: number): Float32Array {
+  return k.sgemm(a, k.packRhsKN(b, n));
+}

@@ -8,7 +8,7 @@
 import { isRecording, record } from "./tape.ts";
 import { type Data, type DType, sizeOf, Tensor } from "./tensor.ts";
 import "./gradients.ts";
-import { gemmNT, nativeFor, transpose2d } from "./native.ts";
+import { gemmNN, gemmNT, nativeFor, transpose2d } from "./native.ts";
 import { broadcastShape, broadcastStrides } from "../runtime/_shape.ts";
 
 export { broadcastShape };
@@ -273,8 +273,8 @@ export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   if (native) {
     // The SGEMM computes A·Bᵀ with both operands row-major: transpose what is not in that form.
     const lhs = transposeA ? transpose2d(A as Float32Array, k, m) : A as Float32Array;
-    const rhs = transposeB ? B as Float32Array : transpose2d(B as Float32Array, k, n);
-    return out("matmul", [a, b], gemmNT(native, lhs, rhs, n), [m, n], { transposeA, transposeB });
+    const y = transposeB ? gemmNT(native, lhs, B as Float32Array, n) : gemmNN(native, lhs, B as Float32Array, n);
+    return out("matmul", [a, b], y, [m, n], { transposeA, transposeB });
   }
   const y = alloc(m * n, dtypeOf(a, b));
   for (let i = 0; i < m; i++) {

@@ -177,6 +177,29 @@ export class FloatKernels extends KernelSet<Backend> {
     return { data, channelsOut, depth };
   }
 
+  /**
+   * Packs weights given as [depth, channelsOut] (row-major: an HWIO kernel, a Keras Dense kernel, a matrix
+   * B of A·B), the layout the SGEMM's panels already have, so it is a copy of 32-float runs (no transpose).
+   */
+  packRhsKN(rhs: Float32Array, channelsOut: number): PackedF32 {
+    checkInt("channelsOut", channelsOut, 1);
+    if (!(rhs instanceof Float32Array)) throw new TypeError("rhs must be a Float32Array");
+    if (rhs.length === 0 || rhs.length % channelsOut !== 0) {
+      throw new RangeError(`rhs length ${rhs.length} is not a positive multiple of channelsOut (${channelsOut})`);
+    }
+    const depth = checkInt("depth", rhs.length / channelsOut, 1), block = CHANNEL_BLOCK;
+    const data = new Float32Array(ref.packedRhsFloats(channelsOut, depth));
+    for (let b = 0; b * block < channelsOut; b++) {
+      const c0 = b * block, width = Math.min(block, channelsOut - c0);
+      for (let k = 0; k < depth; k++) {
+        // A plain loop: subarray() per 32 floats would allocate a view each time.
+        const from = k * channelsOut + c0, to = (b * depth + k) * block;
+        for (let j = 0; j < width; j++) data[to + j] = rhs[from + j];
+      }
+    }
+    return { data, channelsOut, depth };
+  }
+
   #checkPacked(w: PackedF32, name: string): void {
     if (!w || !(w.data instanceof Float32Array)) throw new TypeError(`${name} must be a PackedF32 from packRhs()`);
     checkInt(`${name}.channelsOut`, w.channelsOut, 1);
