@@ -181,11 +181,16 @@ function nativeGradients(
   dy: Float32Array,
   g: Geometry,
   dx: Float32Array | null,
+  forwardCols: Float32Array | undefined,
 ): (Tensor | null)[] {
   const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
   // No input gradient for data (the first layer): skip its GEMM and col2im.
   const dcols = dx ? gemmNT(k, dy, w.data as Float32Array, depth) : null;
-  const cols = new Float32Array(pixels * depth), xd = x.data, c = g.c;
+  // The forward pass's im2col when it kept one; a direct 1×1 conv's cols are x itself.
+  const direct = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 &&
+    g.oh === g.h && g.ow === g.w;
+  const reuse = forwardCols ?? (direct ? x.data as Float32Array : undefined);
+  const cols = reuse ?? new Float32Array(pixels * depth), xd = x.data, c = g.c;
   // col2im of dcols into dx and the im2col of x, in one walk (loops, not forEachTap's callback: hot).
   let o = 0;
   for (let b = 0; b < g.n; b++) {
@@ -199,7 +204,7 @@ function nativeGradients(
             if (ix < 0 || ix >= g.w) continue;
             const base = ((b * g.h + iy) * g.w + ix) * c, tap = (ky * g.kw + kx) * c, row = o * depth + tap;
             if (dx && dcols) { for (let ci = 0; ci < c; ci++) dx[base + ci] += dcols[row + ci]; }
-            for (let ci = 0; ci < c; ci++) cols[row + ci] = xd[base + ci];
+            if (!reuse) { for (let ci = 0; ci < c; ci++) cols[row + ci] = xd[base + ci]; }
           }
         }
       }
@@ -228,35 +233,41 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   const g = geometry(x.shape, w.shape, options);
   const native = g.groups === 1 ? nativeFor(macsOf(g), x.data, w.data) : null;
   let y: Data;
+  let cols: Float32Array | undefined;
   if (native) {
     // Zig's im2col + SGEMM, with the HWIO kernel as OHWI rows.
     const ohwi = native.packRhsKN(w.data as Float32Array, g.f); // HWIO is [K, f]: packs without a transpose
-    y = native.conv2d(x.data as Float32Array, ohwi, {
-      inputShape: [g.n, g.h, g.w, g.c],
-      kernelSize: [g.kh, g.kw],
-      strides: [g.sh, g.sw],
-      dilations: [g.dh, g.dw],
+    const geometry = {
+      inputShape: [g.n, g.h, g.w, g.c] as [number, number, number, number],
+      kernelSize: [g.kh, g.kw] as [number, number],
+      strides: [g.sh, g.sw] as [number, number],
+      dilations: [g.dh, g.dw] as [number, number],
       padding: options.padding ?? "valid",
-    });
+    };
+    // The im2col workspace is the filter gradient's input: keep it for the backward pass (0: a direct 1×1).
+    const floats = native.conv2dWorkspaceFloats(geometry);
+    if (floats > 0 && isRecording([x, w])) cols = new Float32Array(floats);
+    y = native.conv2d(x.data as Float32Array, ohwi, { ...geometry, workspace: cols });
   } else {
     y = alloc(g.n * g.oh * g.ow * g.f, x);
     forward(x.data, w.data, g, y);
   }
   const out = new Tensor(y, [g.n, g.oh, g.ow, g.f]);
-  if (isRecording([x, w])) record("conv2d", [x, w], out, { ...options });
+  if (isRecording([x, w])) record("conv2d", [x, w], out, { ...options, cols });
   return out;
 }
 
 registerGradient("conv2d", (dy, { inputs: [x, w], attrs, needs }: {
   inputs: readonly Tensor[];
-  attrs: Conv2dOptions;
+  attrs: Conv2dOptions & { cols?: Float32Array };
   needs?: readonly boolean[];
 }) => {
   const g = geometry(x.shape, w.shape, attrs);
   const dx = alloc(x.size, x);
   const native = g.groups === 1 ? nativeFor(macsOf(g), x.data, w.data, dy.data) : null;
   if (native) {
-    return nativeGradients(native, x, w, dy.data as Float32Array, g, needs?.[0] === false ? null : dx as Float32Array);
+    const keep = needs?.[0] === false ? null : dx as Float32Array;
+    return nativeGradients(native, x, w, dy.data as Float32Array, g, keep, attrs.cols);
   }
   const dw = alloc(w.size, w);
   backInput(dy.data, w.data, g, dx);

@@ -189,6 +189,10 @@ export class FloatKernels extends KernelSet<Backend> {
     }
     const depth = checkInt("depth", rhs.length / channelsOut, 1), block = CHANNEL_BLOCK;
     const data = new Float32Array(ref.packedRhsFloats(channelsOut, depth));
+    if (channelsOut === block) {
+      data.set(rhs); // one panel, already in panel order
+      return { data, channelsOut, depth };
+    }
     for (let b = 0; b * block < channelsOut; b++) {
       const c0 = b * block, width = Math.min(block, channelsOut - c0);
       for (let k = 0; k < depth; k++) {
