@@ -111,14 +111,15 @@ Deno.test("training kernels: 'reference' forces TypeScript; float64 tensors neve
   assert.throws(() => setTrainingKernels("fast" as never), /setTrainingKernels takes/);
 });
 
-Deno.test("packRhsKN packs [depth, n] exactly as packRhs packs its transpose", () => {
+Deno.test("packRhsKN packs [depth, n] exactly as packRhs packs its transpose (reference and native)", () => {
   const r = seededRandom(4);
   for (const [depth, n] of [[1, 1], [7, 33], [64, 32], [5, 70]]) {
     const b = Float32Array.from({ length: depth * n }, () => r());
     const t = new Float32Array(depth * n);
     for (let k = 0; k < depth; k++) for (let c = 0; c < n; c++) t[c * depth + k] = b[k * n + c];
-    const k = FloatKernels.reference();
-    assert.deepEqual(k.packRhsKN(b, n), k.packRhs(t, n));
+    for (const k of [FloatKernels.reference(), ...(native ? [native] : [])]) {
+      assert.deepEqual(k.packRhsKN(b, n), k.packRhs(t, n), `${k.backend} depth ${depth} n ${n}`);
+    }
   }
   assert.throws(() => FloatKernels.reference().packRhsKN(new Float32Array(5), 2), /not a positive multiple/);
 });

@@ -8,7 +8,7 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct or a signature.
-pub const version: i32 = 4;
+pub const version: i32 = 5;
 
 /// Every export returns one of these. Arguments are validated in TypeScript
 /// first; these codes are the second line of defence and are never expected.
@@ -120,10 +120,13 @@ pub const PeakParams = extern struct {
     threads: i32,
 };
 
-/// Float weights [channels_out, depth] -> packed [ceil(channels_out/32), depth, 32].
+/// Float weights -> packed [ceil(channels_out/32), depth, 32]. `rhs_layout` 0:
+/// the weights are [channels_out, depth] rows (OHWI); 1: [depth, channels_out]
+/// rows (HWIO, a Keras Dense kernel, B of A·B), copied in 32-float runs.
 pub const SpackParams = extern struct {
     channels_out: i32,
     depth: i32,
+    rhs_layout: i32,
 };
 
 /// out[r, c] = clamp(sum_k lhs[r, k] * w[c, k] + bias[c], clamp_min, clamp_max),

@@ -178,7 +178,11 @@ pub export fn onebit_sgemm_ukernel_info(index: i32, info: *abi.UkernelInfo) call
 
 pub export fn onebit_sgemm_pack_rhs_f32(params: *const abi.SpackParams, rhs: [*]const f32, packed_rhs: [*]f32) callconv(.c) i32 {
     if (params.channels_out <= 0 or params.depth <= 0) return status(.invalid_argument);
-    sgemm.packRhs(@intCast(params.channels_out), @intCast(params.depth), rhs, packed_rhs);
+    switch (params.rhs_layout) {
+        0 => sgemm.packRhs(@intCast(params.channels_out), @intCast(params.depth), rhs, packed_rhs),
+        1 => sgemm.packRhsKn(@intCast(params.channels_out), @intCast(params.depth), rhs, packed_rhs),
+        else => return status(.invalid_argument),
+    }
     return status(.ok);
 }
 

@@ -39,6 +39,20 @@ pub fn packRhs(channels_out: usize, depth: usize, rhs: [*]const f32, out: [*]f32
     }
 }
 
+/// packRhs for weights given as [depth, channels_out] rows: each row's 32-channel runs are already panel rows.
+pub fn packRhsKn(channels_out: usize, depth: usize, rhs: [*]const f32, out: [*]f32) void {
+    const n_blocks = blocks(channels_out);
+    for (0..depth) |k| {
+        const row = rhs + k * channels_out;
+        for (0..n_blocks) |b| {
+            const dst = out + (b * depth + k) * block;
+            const width = @min(block, channels_out - b * block);
+            @memcpy(dst[0..width], row[b * block ..][0..width]);
+            @memset(dst[width..block], 0);
+        }
+    }
+}
+
 const Job = struct {
     p: abi.SgemmParams,
     kernel: usize,

@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
-export const ABI_VERSION = 4;
-export const ABI_HASH = 0xe52cc89f;
+export const ABI_VERSION = 5;
+export const ABI_HASH = 0x417a1e84;
 
 /** Deno.dlopen symbol table of libonebit. */
 export const symbols = {
@@ -143,10 +143,11 @@ export const structs = {
     },
   },
   SpackParams: {
-    size: 8,
+    size: 12,
     fields: {
       channels_out: { offset: 0, type: "i32", count: 1 },
       depth: { offset: 4, type: "i32", count: 1 },
+      rhs_layout: { offset: 8, type: "i32", count: 1 },
     },
   },
   SgemmParams: {

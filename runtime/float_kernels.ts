@@ -173,13 +173,13 @@ export class FloatKernels extends KernelSet<Backend> {
     }
     const depth = checkInt("depth", rhs.length / channelsOut, 1);
     const data = new Float32Array(ref.packedRhsFloats(channelsOut, depth));
-    this.impl.packRhs({ channels_out: channelsOut, depth }, rhs, data);
+    this.impl.packRhs({ channels_out: channelsOut, depth, rhs_layout: 0 }, rhs, data);
     return { data, channelsOut, depth };
   }
 
   /**
    * Packs weights given as [depth, channelsOut] (row-major: an HWIO kernel, a Keras Dense kernel, a matrix
-   * B of A·B), the layout the SGEMM's panels already have, so it is a copy of 32-float runs (no transpose).
+   * B of A·B): the panels' own row order, so the native library copies 32-float runs (no transpose).
    */
   packRhsKN(rhs: Float32Array, channelsOut: number): PackedF32 {
     checkInt("channelsOut", channelsOut, 1);
@@ -187,20 +187,9 @@ export class FloatKernels extends KernelSet<Backend> {
     if (rhs.length === 0 || rhs.length % channelsOut !== 0) {
       throw new RangeError(`rhs length ${rhs.length} is not a positive multiple of channelsOut (${channelsOut})`);
     }
-    const depth = checkInt("depth", rhs.length / channelsOut, 1), block = CHANNEL_BLOCK;
+    const depth = checkInt("depth", rhs.length / channelsOut, 1);
     const data = new Float32Array(ref.packedRhsFloats(channelsOut, depth));
-    if (channelsOut === block) {
-      data.set(rhs); // one panel, already in panel order
-      return { data, channelsOut, depth };
-    }
-    for (let b = 0; b * block < channelsOut; b++) {
-      const c0 = b * block, width = Math.min(block, channelsOut - c0);
-      for (let k = 0; k < depth; k++) {
-        // A plain loop: subarray() per 32 floats would allocate a view each time.
-        const from = k * channelsOut + c0, to = (b * depth + k) * block;
-        for (let j = 0; j < width; j++) data[to + j] = rhs[from + j];
-      }
-    }
+    this.impl.packRhs({ channels_out: channelsOut, depth, rhs_layout: 1 }, rhs, data);
     return { data, channelsOut, depth };
   }
 

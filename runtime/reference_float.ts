@@ -19,7 +19,8 @@ export function packRhs(p: StructValues<"SpackParams">, rhs: Float32Array, out: 
     for (let k = 0; k < p.depth; k++) {
       for (let j = 0; j < CHANNEL_BLOCK; j++) {
         const c = b * CHANNEL_BLOCK + j;
-        out[(b * p.depth + k) * CHANNEL_BLOCK + j] = c < p.channels_out ? rhs[c * p.depth + k] : 0;
+        const at = p.rhs_layout === 1 ? k * p.channels_out + c : c * p.depth + k;
+        out[(b * p.depth + k) * CHANNEL_BLOCK + j] = c < p.channels_out ? rhs[at] : 0;
       }
     }
   }
