@@ -83,16 +83,36 @@ export * as nn from "./graph/nn.ts";
 export { conv1d, conv2d, conv2dTranspose, depthwiseConv2d } from "./graph/conv.ts";
 export { setTrainingKernels, trainingKernels } from "./graph/native.ts";
 export { Sequential } from "./graph/sequential.ts";
-export { type Constraint, Layer, type Weight, weightClip } from "./layers/layer.ts";
+export { type Constraint, getConstraint, Layer, type Weight, weightClip } from "./layers/layer.ts";
 export { Dense, type DenseOptions, QuantDense, type QuantDenseOptions } from "./layers/dense.ts";
 export { Conv2D, type Conv2DOptions, QuantConv2D, type QuantConv2DOptions } from "./layers/conv.ts";
 export { BatchNormalization, type BatchNormalizationOptions } from "./layers/batch_norm.ts";
 export { AveragePooling2D, GlobalAveragePooling2D, MaxPool2D, type Pool2DOptions } from "./layers/pooling.ts";
 export { Activation, type ActivationName, Dropout, Flatten, Reshape } from "./layers/core.ts";
 export { initialize, type Initializer, seededRandom } from "./layers/initializers.ts";
-export { Adam, Bop, CaseOptimizer, isBinaryWeight, type Optimizer, SGD } from "./train/optimizers.ts";
+export {
+  Adam,
+  Bop,
+  CaseOptimizer,
+  isBinaryWeight,
+  type Optimizer,
+  type OptimizerConfig,
+  optimizerFromConfig,
+  type OptimizerState,
+  SGD,
+} from "./train/optimizers.ts";
 export { accuracy, evaluate, fit, type FitOptions } from "./train/fit.ts";
 export { summary } from "./train/summary.ts";
+export { loadCheckpoint, loadWeights, saveCheckpoint } from "./train/checkpoint.ts";
+export { decodeSafetensors, encodeSafetensors } from "./train/safetensors.ts";
+export {
+  deserializeLayer,
+  type LayerConfig,
+  type ModelConfig,
+  modelFromConfig,
+  modelToConfig,
+  serializeLayer,
+} from "./layers/serialize.ts";
 export { FlipRatio } from "./train/metrics.ts";
 export { input, link, Model, type ModelNode, resetInputNames, SymbolicTensor } from "./graph/functional.ts";
 export { DepthwiseConv2D, QuantDepthwiseConv2D, type QuantDepthwiseConv2DOptions } from "./layers/depthwise.ts";

@@ -2,9 +2,10 @@
  * `deno task convert MODEL -o OUT.tflite [--report] [--batch N] [--input-shape H,W,C]`
  *
  * MODEL is a zoo name (quicknet, quicknet_small, quicknet_large,
- * birealnet; random weights, seed 0) or the path of a module whose default
- * export (or `model` export) is a onebit Model or Sequential, or a function
- * (possibly async) returning one. The file is written atomically: nothing
+ * birealnet; random weights, seed 0), a checkpoint (`.safetensors`, from
+ * saveCheckpoint or tools/py/export_larq.py for larq/Keras models), or the
+ * path of a module whose default export (or `model` export) is a onebit
+ * Model or Sequential, or a function (possibly async) returning one. The file is written atomically: nothing
  * is left behind when conversion fails.
  * @module
  */
@@ -13,6 +14,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Model } from "../graph/functional.ts";
 import type { Sequential } from "../graph/sequential.ts";
+import { loadCheckpoint } from "../train/checkpoint.ts";
 import { biRealNet } from "../zoo/birealnet.ts";
 import { quickNet } from "../zoo/quicknet.ts";
 import { convert, formatReport, writeFileAtomic } from "./convert.ts";
@@ -26,16 +28,19 @@ const ZOO: Record<string, (inputShape?: number[]) => Model> = {
 };
 
 const USAGE = `usage: deno task convert MODEL [-o OUT.tflite] [--report] [--batch N] [--input-shape H,W,C]
-  MODEL: ${Object.keys(ZOO).join(" | ")} | path/to/module.ts (default export: a Model, a Sequential,
-         or a function returning one)`;
+  MODEL: ${Object.keys(ZOO).join(" | ")} | checkpoint.safetensors | path/to/module.ts (default export:
+         a Model, a Sequential, or a function returning one)`;
 
 async function loadModel(spec: string, inputShape?: number[]): Promise<Model | Sequential> {
   const zoo = ZOO[spec.replace(/^zoo:/, "")];
   if (zoo) return zoo(inputShape);
+  if (spec.endsWith(".safetensors")) return (await loadCheckpoint(spec)).model;
   if (!/\.(ts|js|mjs|tsx)$/.test(spec)) {
     throw new ConversionError(
       "",
-      `unknown model "${spec}": give a zoo name (${Object.keys(ZOO).join(", ")}) or a .ts/.js module`,
+      `unknown model "${spec}": give a zoo name (${
+        Object.keys(ZOO).join(", ")
+      }), a .safetensors checkpoint or a .ts/.js module`,
     );
   }
   const mod = await import(pathToFileURL(resolve(spec)).href);

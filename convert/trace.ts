@@ -263,11 +263,12 @@ export function trace(model: Model | Sequential, options: TraceOptions = {}): Gr
     }
     g.output = ids.get(model.output)!;
   } else {
-    if (!options.inputShape) {
+    const inputShape = options.inputShape ?? model.inputShape;
+    if (!inputShape) {
       throw new ConversionError("", "a Sequential model has no input shape; pass inputShape (without the batch axis)");
     }
-    g.input = g.addValue("input_1", [batch, ...options.inputShape]);
-    let sample = Tensor.zeros([1, ...options.inputShape]);
+    g.input = g.addValue("input_1", [batch, ...inputShape]);
+    let sample = Tensor.zeros([1, ...inputShape]);
     let v = g.input;
     for (const layer of model.layers) {
       sample = noGrad(() => layer.apply(sample));

@@ -19,7 +19,10 @@ import { seededRandom } from "../layers/initializers.ts";
 export class Sequential {
   readonly layers: readonly Layer[];
 
-  constructor(layers: Layer[], options: { seed?: number } = {}) {
+  /** The input shape without the batch axis, when given (Keras's `input_shape`); convert() and summaries use it. */
+  readonly inputShape: readonly number[] | null;
+
+  constructor(layers: Layer[], options: { seed?: number; inputShape?: readonly number[] } = {}) {
     if (layers.length === 0) throw new RangeError("a Sequential model needs at least one layer");
     const names = new Set<string>();
     for (const l of layers) {
@@ -27,6 +30,10 @@ export class Sequential {
       names.add(l.name);
     }
     this.layers = layers;
+    if (options.inputShape && !options.inputShape.every((d) => Number.isInteger(d) && d >= 1)) {
+      throw new RangeError(`inputShape must be positive integers (no batch axis), got [${options.inputShape}]`);
+    }
+    this.inputShape = options.inputShape ? [...options.inputShape] : null;
     if (options.seed !== undefined) {
       const random = seededRandom(options.seed);
       for (const l of layers) l.seed(random);

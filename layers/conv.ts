@@ -150,7 +150,7 @@ export class QuantConv2D extends Layer {
       use_bias: this.#o.useBias ?? true,
       input_quantizer: this.inputQuantizer?.getConfig() ?? null,
       kernel_quantizer: this.kernelQuantizer?.getConfig() ?? null,
-      kernel_constraint: this.#o.kernelConstraint?.name ?? null,
+      kernel_constraint: this.#o.kernelConstraint?.getConfig() ?? null,
     };
   }
 }

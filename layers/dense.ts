@@ -104,7 +104,7 @@ export class QuantDense extends Layer {
       use_bias: this.options.useBias,
       input_quantizer: this.inputQuantizer?.getConfig() ?? null,
       kernel_quantizer: this.kernelQuantizer?.getConfig() ?? null,
-      kernel_constraint: this.options.kernelConstraint?.name ?? null,
+      kernel_constraint: this.options.kernelConstraint?.getConfig() ?? null,
     };
   }
 }

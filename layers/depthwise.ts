@@ -90,6 +90,9 @@ export class QuantDepthwiseConv2D extends Layer {
       trainable: this.trainable,
       input_quantizer: this.inputQuantizer?.getConfig() ?? null,
       depthwise_quantizer: this.depthwiseQuantizer?.getConfig() ?? null,
+      depthwise_constraint: this.#o.depthwiseConstraint?.getConfig() ?? null,
+      pad_values: this.padValues,
+      activation: this.activation,
     };
   }
 }

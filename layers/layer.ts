@@ -14,12 +14,27 @@ import { initialize, type Initializer } from "./initializers.ts";
 export interface Constraint {
   readonly name: string;
   apply(v: Tensor): Tensor;
+  /** Keras-style serialised form, e.g. `{ class_name: "WeightClip", config: { clip_value: 1 } }`. */
+  getConfig(): { class_name: string; config: Record<string, unknown> };
 }
 
 /** larq's weight_clip: clip to [-c, c]. */
 export function weightClip(clipValue = 1): Constraint {
   if (!(clipValue > 0)) throw new RangeError(`weight_clip needs a positive clip_value, got ${clipValue}`);
-  return { name: "weight_clip", apply: (v) => ops.clipByValue(v, -clipValue, clipValue) };
+  return {
+    name: "weight_clip",
+    apply: (v) => ops.clipByValue(v, -clipValue, clipValue),
+    getConfig: () => ({ class_name: "WeightClip", config: { clip_value: clipValue } }),
+  };
+}
+
+/** A constraint from its config (`"weight_clip"`, `{ class_name: "WeightClip", config: { clip_value } }`) or null. */
+export function getConstraint(c: unknown): Constraint | null {
+  if (c === null || c === undefined) return null;
+  if (c === "weight_clip" || c === "WeightClip") return weightClip();
+  const cfg = c as { class_name?: string; config?: { clip_value?: number } };
+  if (cfg.class_name === "WeightClip") return weightClip(cfg.config?.clip_value ?? 1);
+  throw new RangeError(`unknown constraint ${JSON.stringify(c)}; onebit knows weight_clip`);
 }
 
 /** A layer weight and what governs it. */

@@ -87,7 +87,7 @@ export function accuracy(predictions: Tensor, labels: ArrayLike<number>): number
 
 /** Trains with sparse categorical cross-entropy on integer labels. */
 export function fit(
-  model: Sequential,
+  model: Network,
   x: Tensor,
   labels: ArrayLike<number>,
   options: FitOptions,

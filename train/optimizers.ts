@@ -14,16 +14,48 @@ function constrain(weight: Weight): void {
   if (weight.constraint) weight.variable.assign(weight.constraint.apply(weight.variable));
 }
 
+/** Keras-style serialised optimizer: `{ class_name: "Adam", config: { learning_rate: 0.001, ... } }`. */
+export interface OptimizerConfig {
+  class_name: string;
+  config: Record<string, unknown>;
+}
+
+/** What an optimizer carries between steps: its step count and per-variable slots (Adam's m and v, ...). */
+export interface OptimizerState {
+  step: number;
+  slots: Record<string, Map<Variable, Tensor>>;
+  /** CaseOptimizer: the states of its cases, then of its default optimizer. */
+  children?: OptimizerState[];
+}
+
 export interface Optimizer {
   readonly name: string;
   /** Applies one update to each (variable, gradient) pair. */
   apply(pairs: readonly { weight: Weight; grad: Tensor }[]): void;
+  getConfig(): OptimizerConfig;
+  /** The live state (checkpoints save it; training continues exactly from a restored one). */
+  getState(): OptimizerState;
+  setState(state: OptimizerState): void;
+}
+
+function copySlots(into: Map<Variable, Tensor>, from: Map<Variable, Tensor> | undefined): void {
+  into.clear();
+  for (const [v, t] of from ?? []) into.set(v, t);
 }
 
 /** Plain or momentum SGD: v = momentum·v - lr·g; w += v (Keras). */
 export class SGD implements Optimizer {
   readonly name = "SGD";
   readonly #velocity = new Map<Variable, Tensor>();
+  getConfig(): OptimizerConfig {
+    return { class_name: "SGD", config: { learning_rate: this.learningRate, momentum: this.momentum } };
+  }
+  getState(): OptimizerState {
+    return { step: 0, slots: { velocity: this.#velocity } };
+  }
+  setState(state: OptimizerState): void {
+    copySlots(this.#velocity, state.slots.velocity);
+  }
   constructor(readonly learningRate = 0.01, readonly momentum = 0) {
     if (!(learningRate > 0)) throw new RangeError(`learning rate must be positive, got ${learningRate}`);
     if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`momentum must be in [0, 1), got ${momentum}`);
@@ -52,6 +84,20 @@ export class Adam implements Optimizer {
   readonly #m = new Map<Variable, Tensor>();
   readonly #v = new Map<Variable, Tensor>();
   #t = 0;
+  getConfig(): OptimizerConfig {
+    return {
+      class_name: "Adam",
+      config: { learning_rate: this.learningRate, beta_1: this.beta1, beta_2: this.beta2, epsilon: this.epsilon },
+    };
+  }
+  getState(): OptimizerState {
+    return { step: this.#t, slots: { m: this.#m, v: this.#v } };
+  }
+  setState(state: OptimizerState): void {
+    this.#t = state.step;
+    copySlots(this.#m, state.slots.m);
+    copySlots(this.#v, state.slots.v);
+  }
   constructor(readonly learningRate = 0.001, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-7) {
     if (!(learningRate > 0)) throw new RangeError(`learning rate must be positive, got ${learningRate}`);
   }
@@ -103,6 +149,15 @@ export class Adam implements Optimizer {
 export class Bop implements Optimizer {
   readonly name = "Bop";
   readonly #m = new Map<Variable, Tensor>();
+  getConfig(): OptimizerConfig {
+    return { class_name: "Bop", config: { threshold: this.threshold, gamma: this.gamma } };
+  }
+  getState(): OptimizerState {
+    return { step: 0, slots: { m: this.#m } };
+  }
+  setState(state: OptimizerState): void {
+    copySlots(this.#m, state.slots.m);
+  }
   constructor(readonly threshold = 1e-8, readonly gamma = 1e-4) {
     if (!(threshold >= 0) || !(gamma > 0 && gamma <= 1)) {
       throw new RangeError(`Bop needs threshold ≥ 0 and gamma in (0, 1]`);
@@ -146,6 +201,33 @@ export class CaseOptimizer implements Optimizer {
     this.#cases = cases;
     this.#default = defaultOptimizer;
   }
+  #children(): Optimizer[] {
+    return [...this.#cases.map(([, o]) => o), ...(this.#default ? [this.#default] : [])];
+  }
+  /** Serialisable when every predicate is isBinaryWeight (larq's Bop.is_binary_variable). */
+  getConfig(): OptimizerConfig {
+    const cases = this.#cases.map(([p, o], i) => {
+      if (p !== isBinaryWeight) {
+        throw new RangeError(
+          `CaseOptimizer case ${i} has a custom predicate, which cannot be saved; use isBinaryWeight or save the weights only`,
+        );
+      }
+      return { predicate: "is_binary_weight", optimizer: o.getConfig() };
+    });
+    return { class_name: "CaseOptimizer", config: { cases, default_optimizer: this.#default?.getConfig() ?? null } };
+  }
+  getState(): OptimizerState {
+    return { step: 0, slots: {}, children: this.#children().map((o) => o.getState()) };
+  }
+  setState(state: OptimizerState): void {
+    const children = this.#children();
+    if (state.children?.length !== children.length) {
+      throw new RangeError(
+        `CaseOptimizer state has ${state.children?.length ?? 0} optimizers, this one ${children.length}`,
+      );
+    }
+    children.forEach((o, i) => o.setState(state.children![i]));
+  }
   apply(pairs: readonly { weight: Weight; grad: Tensor }[]): void {
     const groups = new Map<Optimizer, { weight: Weight; grad: Tensor }[]>();
     for (const pair of pairs) {
@@ -182,4 +264,28 @@ export class CaseOptimizer implements Optimizer {
 /** larq's Bop predicate: weights whose quantizer has precision 1. */
 export function isBinaryWeight(w: Weight): boolean {
   return w.quantizer?.precision === 1;
+}
+
+/** An optimizer from its config (as getConfig writes it; Keras's key names). */
+export function optimizerFromConfig(c: OptimizerConfig): Optimizer {
+  const o = c.config ?? {};
+  const num = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
+  switch (c.class_name) {
+    case "SGD":
+      return new SGD(num("learning_rate", 0.01), num("momentum", 0));
+    case "Adam":
+      return new Adam(num("learning_rate", 0.001), num("beta_1", 0.9), num("beta_2", 0.999), num("epsilon", 1e-7));
+    case "Bop":
+      return new Bop(num("threshold", 1e-8), num("gamma", 1e-4));
+    case "CaseOptimizer": {
+      const cases = (o.cases as { predicate: string; optimizer: OptimizerConfig }[]).map(({ predicate, optimizer }) => {
+        if (predicate !== "is_binary_weight") throw new RangeError(`unknown CaseOptimizer predicate ${predicate}`);
+        return [isBinaryWeight, optimizerFromConfig(optimizer)] as [(w: Weight) => boolean, Optimizer];
+      });
+      const d = o.default_optimizer as OptimizerConfig | null;
+      return new CaseOptimizer(cases, d ? optimizerFromConfig(d) : null);
+    }
+    default:
+      throw new RangeError(`unknown optimizer ${c.class_name}; onebit has SGD, Adam, Bop and CaseOptimizer`);
+  }
 }

@@ -181,11 +181,12 @@ export function summary(model: Sequential | Model, inputShape?: number[], option
     const shapes = new Map(model.nodes.map((n) => [n.layer, n.output.shape]));
     for (const layer of model.layers) profiles.push(profile(layer, [-1, ...shapes.get(layer)!]));
   } else {
-    if (!inputShape) {
+    const shape = inputShape ?? (model.inputShape ? [...model.inputShape] : undefined);
+    if (!shape) {
       throw new TypeError("summary of a Sequential model needs the input shape (without the batch axis)");
     }
     noGrad(() => {
-      let x = Tensor.zeros([1, ...inputShape]);
+      let x = Tensor.zeros([1, ...shape]);
       for (const l of model.layers) {
         x = l.apply(x);
         profiles.push(profile(l, [-1, ...x.shape.slice(1)]));

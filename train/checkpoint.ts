@@ -1,0 +1,168 @@
+/**
+ * Checkpoints: one safetensors file with the model's Keras JSON config and
+ * the optimizer's config and step counts in its metadata, and as tensors
+ * every weight (by variable name, e.g. `quant_conv2d/kernel`) and every
+ * optimizer slot (`optimizer/<path>/<slot>/<variable>`). Written atomically;
+ * loading rebuilds the model and the optimizer so training continues
+ * exactly where it stopped.
+ *
+ * The same reader takes weights exported from larq/Keras (names such as
+ * `quant_conv2d/kernel:0`): {@link loadWeights}.
+ * @module
+ */
+import type { Model } from "../graph/functional.ts";
+import type { Sequential } from "../graph/sequential.ts";
+import type { Tensor, Variable } from "../graph/tensor.ts";
+import { type ModelConfig, modelFromConfig, modelToConfig } from "../layers/serialize.ts";
+import { writeFileAtomic } from "../convert/convert.ts";
+import { type Optimizer, type OptimizerConfig, optimizerFromConfig, type OptimizerState } from "./optimizers.ts";
+import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
+
+const FORMAT = "onebit-checkpoint-1";
+
+/** Keras names weights `layer/kernel:0`; onebit `layer/kernel`. */
+function baseName(name: string): string {
+  return name.replace(/:\d+$/, "");
+}
+
+/**
+ * Assigns weights by variable name (Keras's `:0` suffixes accepted). Every
+ * model weight must be present with its shape; extra tensors are an error
+ * unless `allowExtra` (an optimizer's slots, say).
+ */
+export function loadWeights(
+  model: Model | Sequential,
+  tensors: ReadonlyMap<string, Tensor>,
+  options: { allowExtra?: boolean } = {},
+): void {
+  const byName = new Map<string, Tensor>();
+  for (const [name, t] of tensors) byName.set(baseName(name), t);
+  const used = new Set<string>();
+  for (const { variable } of model.weights) {
+    const t = byName.get(variable.name);
+    if (!t) {
+      throw new RangeError(
+        `no weight "${variable.name}" in the file; it has ${[...byName.keys()].slice(0, 8).join(", ")}…`,
+      );
+    }
+    if (t.shape.join() !== variable.shape.join()) {
+      throw new RangeError(`weight "${variable.name}" is [${t.shape}] in the file, the model's is [${variable.shape}]`);
+    }
+    variable.assign(Float32Array.from(t.data));
+    used.add(variable.name);
+  }
+  if (!options.allowExtra) {
+    const extra = [...byName.keys()].filter((n) => !used.has(n));
+    if (extra.length) throw new RangeError(`the file has weights the model does not: ${extra.slice(0, 8).join(", ")}`);
+  }
+}
+
+function flattenState(
+  state: OptimizerState,
+  path: string,
+  tensors: Record<string, Tensor>,
+  steps: Record<string, number>,
+) {
+  steps[path] = state.step;
+  for (const [slot, map] of Object.entries(state.slots)) {
+    for (const [v, t] of map) tensors[`optimizer/${path}/${slot}/${v.name}`] = t;
+  }
+  state.children?.forEach((c, i) => flattenState(c, `${path}.${i}`, tensors, steps));
+}
+
+function restoreState(
+  live: OptimizerState,
+  path: string,
+  tensors: ReadonlyMap<string, Tensor>,
+  steps: Record<string, number>,
+  variables: ReadonlyMap<string, Variable>,
+): OptimizerState {
+  const slots: OptimizerState["slots"] = {};
+  for (const slot of Object.keys(live.slots)) {
+    const map = new Map<Variable, Tensor>();
+    const prefix = `optimizer/${path}/${slot}/`;
+    for (const [name, t] of tensors) {
+      if (!name.startsWith(prefix)) continue;
+      const v = variables.get(name.slice(prefix.length));
+      if (!v) throw new RangeError(`optimizer slot ${name} names no variable of the model`);
+      map.set(v, t);
+    }
+    slots[slot] = map;
+  }
+  return {
+    step: steps[path] ?? 0,
+    slots,
+    children: live.children?.map((c, i) => restoreState(c, `${path}.${i}`, tensors, steps, variables)),
+  };
+}
+
+/**
+ * Writes a checkpoint of `model` (and `optimizer`) to `path`, atomically.
+ *
+ * @example
+ * ```ts
+ * import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+ * import { Sequential } from "../graph/sequential.ts";
+ * import { Dense } from "../layers/dense.ts";
+ * import { Adam } from "./optimizers.ts";
+ * import { Tensor } from "../graph/tensor.ts";
+ * const model = new Sequential([new Dense(2, { name: "d" })], { inputShape: [3], seed: 1 });
+ * model.apply(Tensor.zeros([1, 3]));
+ * const path = await Deno.makeTempFile({ suffix: ".safetensors" });
+ * await saveCheckpoint(path, model, { optimizer: new Adam() });
+ * const { model: again, optimizer } = await loadCheckpoint(path);
+ * console.log(again.weights.length, optimizer?.name); // 2 Adam
+ * await Deno.remove(path);
+ * ```
+ */
+export async function saveCheckpoint(
+  path: string,
+  model: Model | Sequential,
+  options: { optimizer?: Optimizer; metadata?: Record<string, string> } = {},
+): Promise<void> {
+  const tensors: Record<string, Tensor> = {};
+  for (const { variable } of model.weights) {
+    if (tensors[variable.name]) {
+      throw new RangeError(`two weights are named "${variable.name}"; layer names must be unique`);
+    }
+    tensors[variable.name] = variable;
+  }
+  const metadata: Record<string, string> = {
+    ...options.metadata,
+    format: FORMAT,
+    model: JSON.stringify(modelToConfig(model)),
+  };
+  if (options.optimizer) {
+    const steps: Record<string, number> = {};
+    flattenState(options.optimizer.getState(), "0", tensors, steps);
+    metadata.optimizer = JSON.stringify({ config: options.optimizer.getConfig(), steps });
+  }
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+}
+
+/** Reads a checkpoint written by {@link saveCheckpoint}: the model (weights loaded) and the optimizer (state restored). */
+export async function loadCheckpoint(path: string): Promise<{
+  model: Model | Sequential;
+  optimizer: Optimizer | null;
+  metadata: Record<string, string>;
+}> {
+  const { tensors, metadata } = decodeSafetensors(await Deno.readFile(path));
+  if (metadata.format !== FORMAT) {
+    throw new RangeError(
+      `${path} is not a onebit checkpoint (format ${metadata.format ?? "missing"}); use loadWeights for weights only`,
+    );
+  }
+  const model = modelFromConfig(JSON.parse(metadata.model) as ModelConfig);
+  loadWeights(model, tensors, { allowExtra: true });
+  let optimizer: Optimizer | null = null;
+  if (metadata.optimizer) {
+    const { config, steps } = JSON.parse(metadata.optimizer) as {
+      config: OptimizerConfig;
+      steps: Record<string, number>;
+    };
+    optimizer = optimizerFromConfig(config);
+    const variables = new Map(model.weights.map((w) => [w.variable.name, w.variable]));
+    optimizer.setState(restoreState(optimizer.getState(), "0", tensors, steps, variables));
+  }
+  return { model, optimizer, metadata };
+}
