@@ -101,7 +101,27 @@ export {
   type OptimizerState,
   SGD,
 } from "./train/optimizers.ts";
-export { accuracy, evaluate, fit, type FitOptions } from "./train/fit.ts";
+export {
+  accuracy,
+  type Callback,
+  type EpochLogs,
+  evaluate,
+  evaluateLogs,
+  fit,
+  type FitOptions,
+  type History,
+  predict,
+  topKAccuracy,
+  type TrainingContext,
+} from "./train/fit.ts";
+export { earlyStopping, hyperparameterScheduler, modelCheckpoint } from "./train/callbacks.ts";
+export {
+  cosineDecay,
+  exponentialDecay,
+  type LearningRate,
+  type LearningRateSchedule,
+  piecewiseConstantDecay,
+} from "./train/schedules.ts";
 export { summary } from "./train/summary.ts";
 export { loadCheckpoint, loadWeights, saveCheckpoint } from "./train/checkpoint.ts";
 export { decodeSafetensors, encodeSafetensors } from "./train/safetensors.ts";

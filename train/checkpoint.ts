@@ -120,6 +120,15 @@ export async function saveCheckpoint(
   model: Model | Sequential,
   options: { optimizer?: Optimizer; metadata?: Record<string, string> } = {},
 ): Promise<void> {
+  const { tensors, metadata } = checkpointTensors(model, options);
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+}
+
+/** What a checkpoint file holds: tensors by name and the metadata strings (for writers other than saveCheckpoint). */
+export function checkpointTensors(
+  model: Model | Sequential,
+  options: { optimizer?: Optimizer; metadata?: Record<string, string> } = {},
+): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
   const tensors: Record<string, Tensor> = {};
   for (const { variable } of model.weights) {
     if (tensors[variable.name]) {
@@ -137,7 +146,7 @@ export async function saveCheckpoint(
     flattenState(options.optimizer.getState(), "0", tensors, steps);
     metadata.optimizer = JSON.stringify({ config: options.optimizer.getConfig(), steps });
   }
-  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+  return { tensors, metadata };
 }
 
 /** Reads a checkpoint written by {@link saveCheckpoint}: the model (weights loaded) and the optimizer (state restored). */

@@ -18,16 +18,56 @@ import { QuantDense } from "../layers/dense.ts";
 import type { Optimizer } from "./optimizers.ts";
 import { FlipRatio } from "./metrics.ts";
 
+/** What an epoch reports: mean training loss and accuracy, validation ones when validation data is given. */
+export interface EpochLogs {
+  loss: number;
+  accuracy: number;
+  val_loss?: number;
+  val_accuracy?: number;
+  /** Per binary weight, the fraction of signs that flipped during the epoch (larq's flip_ratio). */
+  flipRatio?: Record<string, number>;
+}
+
+/** Per-epoch history of fit, as Keras's History. */
+export interface History {
+  loss: number[];
+  accuracy: number[];
+  val_loss?: number[];
+  val_accuracy?: number[];
+}
+
+/** What callbacks see and may change (set `stopTraining` to end after this epoch). */
+export interface TrainingContext {
+  model: Network;
+  optimizer: Optimizer;
+  epochs: number;
+  stopTraining: boolean;
+}
+
+/** Hooks into fit (Keras callbacks); see train/callbacks.ts for early stopping, checkpoints and schedulers. */
+export interface Callback {
+  onTrainBegin?(ctx: TrainingContext): void;
+  onEpochBegin?(epoch: number, ctx: TrainingContext): void;
+  onBatchEnd?(batch: number, logs: { loss: number; accuracy: number }, ctx: TrainingContext): void;
+  onEpochEnd?(epoch: number, logs: EpochLogs, ctx: TrainingContext): void;
+  onTrainEnd?(ctx: TrainingContext): void;
+}
+
 export interface FitOptions {
   optimizer: Optimizer;
   epochs?: number;
   batchSize?: number;
   shuffle?: boolean;
   seed?: number;
-  /** Called after each epoch with its mean loss and accuracy (and flip ratios, if asked for). */
-  onEpoch?: (epoch: number, logs: { loss: number; accuracy: number; flipRatio?: Record<string, number> }) => void;
+  /** Called after each epoch with its logs (the same as a callback's onEpochEnd). */
+  onEpoch?: (epoch: number, logs: EpochLogs) => void;
   /** Track larq's flip_ratio of every binary (precision-1) weight, per epoch. */
   flipRatio?: boolean;
+  /** Scored after every epoch at inference (moving statistics): val_loss and val_accuracy. */
+  validationData?: { x: Tensor; labels: ArrayLike<number> };
+  callbacks?: Callback[];
+  /** "auto" (default): a progress bar when stdout is a terminal, nothing otherwise; 0: nothing; 1: the bar. */
+  verbose?: "auto" | 0 | 1;
 }
 
 function rows(x: Tensor, index: ArrayLike<number>): Tensor {
@@ -85,13 +125,39 @@ export function accuracy(predictions: Tensor, labels: ArrayLike<number>): number
   return hits / labels.length;
 }
 
-/** Trains with sparse categorical cross-entropy on integer labels. */
+/**
+ * A one-line progress bar on a terminal (carriage return, no newline until
+ * the epoch ends): `epoch 2/6 [=====>    ] 412/938 loss 0.4521 accuracy 96.1%`.
+ */
+function progressBar(enabled: boolean) {
+  const encoder = new TextEncoder();
+  const write = (text: string) => enabled && Deno.stdout.writeSync(encoder.encode(text));
+  return {
+    batch(epoch: number, epochs: number, done: number, total: number, loss: number, acc: number) {
+      const width = 24, filled = Math.round((width * done) / total);
+      const bar = "=".repeat(Math.max(0, filled - 1)) + (filled > 0 ? ">" : "") + " ".repeat(width - filled);
+      write(
+        `\repoch ${epoch + 1}/${epochs} [${bar}] ${done}/${total} loss ${loss.toFixed(4)} accuracy ${
+          (100 * acc).toFixed(1)
+        }%`,
+      );
+    },
+    end(logs: EpochLogs) {
+      const val = logs.val_loss === undefined
+        ? ""
+        : ` val_loss ${logs.val_loss.toFixed(4)} val_accuracy ${(100 * logs.val_accuracy!).toFixed(2)}%`;
+      write(`${val}\n`);
+    },
+  };
+}
+
+/** Trains with sparse categorical cross-entropy on integer labels; returns the per-epoch history. */
 export function fit(
   model: Network,
   x: Tensor,
   labels: ArrayLike<number>,
   options: FitOptions,
-): { loss: number[]; accuracy: number[] } {
+): History {
   const n = x.shape[0];
   if (labels.length !== n) throw new RangeError(`${labels.length} labels for ${n} samples`);
   const batchSize = options.batchSize ?? 32, epochs = options.epochs ?? 1;
@@ -99,7 +165,12 @@ export function fit(
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   }
   const random = seededRandom(options.seed ?? 0);
-  const history = { loss: [] as number[], accuracy: [] as number[] };
+  const history: History = { loss: [], accuracy: [] };
+  const callbacks = options.callbacks ?? [];
+  const ctx: TrainingContext = { model, optimizer: options.optimizer, epochs, stopTraining: false };
+  const verbose = options.verbose ?? "auto";
+  const bar = progressBar(verbose === 1 || (verbose === "auto" && Deno.stdout.isTerminal()));
+  const batches = Math.ceil(n / batchSize);
   model.apply(rows(x, [0])); // build
   // Frozen layers (layer.trainable = false) and non-trainable variables keep their values.
   const weights = model.layers.flatMap((l) => (l.trainable ? l.weights.filter((w) => w.variable.trainable) : []));
@@ -107,7 +178,9 @@ export function fit(
   const flips = options.flipRatio
     ? new Map(weights.filter((w) => w.quantizer?.precision === 1).map((w) => [w, new FlipRatio()]))
     : null;
-  for (let epoch = 0; epoch < epochs; epoch++) {
+  for (const c of callbacks) c.onTrainBegin?.(ctx);
+  for (let epoch = 0; epoch < epochs && !ctx.stopTraining; epoch++) {
+    for (const c of callbacks) c.onEpochBegin?.(epoch, ctx);
     for (const m of flips?.values() ?? []) m.reset();
     if (options.shuffle ?? true) {
       for (let i = n - 1; i > 0; i--) {
@@ -128,15 +201,82 @@ export function fit(
       // The optimizers apply each variable's constraint (weight_clip) after its update, as Keras.
       options.optimizer.apply(weights.map((weight, i) => ({ weight, grad: grads[i] })));
       for (const [w, m] of flips ?? []) m.update(noGrad(() => w.quantizer!.call(w.variable)));
-      lossSum += value.item() * idx.length;
-      hitSum += accuracy(logits, yb) * idx.length;
+      const batchLoss = value.item(), batchAccuracy = accuracy(logits, yb);
+      lossSum += batchLoss * idx.length;
+      hitSum += batchAccuracy * idx.length;
+      const seen = Math.min(start + batchSize, n);
+      for (const c of callbacks) c.onBatchEnd?.(start / batchSize, { loss: batchLoss, accuracy: batchAccuracy }, ctx);
+      bar.batch(epoch, epochs, start / batchSize + 1, batches, lossSum / seen, hitSum / seen);
     }
-    history.loss.push(lossSum / n);
-    history.accuracy.push(hitSum / n);
-    const flipRatio = flips ? Object.fromEntries([...flips].map(([w, m]) => [w.variable.name, m.result()])) : undefined;
-    options.onEpoch?.(epoch, { loss: lossSum / n, accuracy: hitSum / n, ...(flipRatio ? { flipRatio } : {}) });
+    const logs: EpochLogs = { loss: lossSum / n, accuracy: hitSum / n };
+    if (options.validationData) {
+      const v = evaluateLogs(model, options.validationData.x, options.validationData.labels);
+      logs.val_loss = v.loss;
+      logs.val_accuracy = v.accuracy;
+      (history.val_loss ??= []).push(v.loss);
+      (history.val_accuracy ??= []).push(v.accuracy);
+    }
+    history.loss.push(logs.loss);
+    history.accuracy.push(logs.accuracy);
+    if (flips) logs.flipRatio = Object.fromEntries([...flips].map(([w, m]) => [w.variable.name, m.result()]));
+    bar.end(logs);
+    options.onEpoch?.(epoch, logs);
+    for (const c of callbacks) c.onEpochEnd?.(epoch, logs, ctx);
   }
+  for (const c of callbacks) c.onTrainEnd?.(ctx);
   return history;
+}
+
+/** The model's outputs at inference, in batches. */
+export function predict(model: Network, x: Tensor, batchSize = 256): Tensor {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer`);
+  const parts: Tensor[] = [];
+  for (let start = 0; start < x.shape[0]; start += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, x.shape[0] - start) }, (_, i) => start + i);
+    parts.push(noGrad(() => model.apply(rows(x, idx))));
+  }
+  const per = parts[0].size / parts[0].shape[0];
+  const out = new Float32Array(x.shape[0] * per);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p.data, at);
+    at += p.size;
+  }
+  return new Tensor(out, [x.shape[0], ...parts[0].shape.slice(1)]);
+}
+
+/**
+ * Loss and accuracy at inference (Keras's evaluate): sparse cross-entropy of
+ * the model's output probabilities.
+ */
+export function evaluateLogs(
+  model: Network,
+  x: Tensor,
+  labels: ArrayLike<number>,
+  batchSize = 256,
+): { loss: number; accuracy: number } {
+  let lossSum = 0, hits = 0;
+  for (let start = 0; start < x.shape[0]; start += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, x.shape[0] - start) }, (_, i) => start + i);
+    const p = noGrad(() => model.apply(rows(x, idx)));
+    const yb = idx.map((i) => labels[i]);
+    lossSum += noGrad(() => nn.sparseCategoricalCrossentropy(yb, p)).item() * idx.length;
+    hits += accuracy(p, yb) * idx.length;
+  }
+  return { loss: lossSum / x.shape[0], accuracy: hits / x.shape[0] };
+}
+
+/** Fraction of rows whose label is among the `k` highest scores (Keras's top_k_categorical_accuracy). */
+export function topKAccuracy(predictions: Tensor, labels: ArrayLike<number>, k = 5): number {
+  const classes = predictions.shape[predictions.rank - 1];
+  let hits = 0;
+  for (let r = 0; r < labels.length; r++) {
+    const own = predictions.data[r * classes + labels[r]];
+    let above = 0;
+    for (let c = 0; c < classes; c++) if (predictions.data[r * classes + c] > own) above++;
+    if (above < k) hits++;
+  }
+  return hits / labels.length;
 }
 
 /** Accuracy at inference (training = false: moving statistics, no dropout). */

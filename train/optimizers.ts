@@ -8,6 +8,13 @@ import * as ops from "../graph/ops.ts";
 import { noGrad } from "../graph/tape.ts";
 import { Tensor, type Variable } from "../graph/tensor.ts";
 import type { Weight } from "../layers/layer.ts";
+import { type LearningRate, learningRateAt, learningRateConfig, learningRateFromConfig } from "./schedules.ts";
+
+function checkLearningRate(lr: LearningRate): void {
+  if (typeof lr === "number" ? !(lr > 0) : typeof lr?.at !== "function") {
+    throw new RangeError(`learning rate must be a positive number or a schedule, got ${String(lr)}`);
+  }
+}
 
 /** Keras applies a variable's constraint right after its update (weight_clip). */
 function constrain(weight: Weight): void {
@@ -47,28 +54,34 @@ function copySlots(into: Map<Variable, Tensor>, from: Map<Variable, Tensor> | un
 export class SGD implements Optimizer {
   readonly name = "SGD";
   readonly #velocity = new Map<Variable, Tensor>();
+  #iterations = 0;
   getConfig(): OptimizerConfig {
-    return { class_name: "SGD", config: { learning_rate: this.learningRate, momentum: this.momentum } };
+    return {
+      class_name: "SGD",
+      config: { learning_rate: learningRateConfig(this.learningRate), momentum: this.momentum },
+    };
   }
   getState(): OptimizerState {
-    return { step: 0, slots: { velocity: this.#velocity } };
+    return { step: this.#iterations, slots: { velocity: this.#velocity } };
   }
   setState(state: OptimizerState): void {
+    this.#iterations = state.step;
     copySlots(this.#velocity, state.slots.velocity);
   }
-  constructor(readonly learningRate = 0.01, readonly momentum = 0) {
-    if (!(learningRate > 0)) throw new RangeError(`learning rate must be positive, got ${learningRate}`);
+  constructor(readonly learningRate: LearningRate = 0.01, readonly momentum = 0) {
+    checkLearningRate(learningRate);
     if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`momentum must be in [0, 1), got ${momentum}`);
   }
   apply(pairs: readonly { weight: Weight; grad: Tensor }[]): void {
+    const lr = learningRateAt(this.learningRate, this.#iterations++);
     noGrad(() => {
       for (const { weight, grad: g } of pairs) {
         const w = weight.variable;
         if (this.momentum === 0) {
-          w.assign(ops.sub(w, ops.mul(g, this.learningRate)));
+          w.assign(ops.sub(w, ops.mul(g, lr)));
         } else {
           const v0 = this.#velocity.get(w) ?? Tensor.zeros(w.shape);
-          const v = ops.sub(ops.mul(v0, this.momentum), ops.mul(g, this.learningRate));
+          const v = ops.sub(ops.mul(v0, this.momentum), ops.mul(g, lr));
           this.#velocity.set(w, v);
           w.assign(ops.add(w, v));
         }
@@ -87,7 +100,12 @@ export class Adam implements Optimizer {
   getConfig(): OptimizerConfig {
     return {
       class_name: "Adam",
-      config: { learning_rate: this.learningRate, beta_1: this.beta1, beta_2: this.beta2, epsilon: this.epsilon },
+      config: {
+        learning_rate: learningRateConfig(this.learningRate),
+        beta_1: this.beta1,
+        beta_2: this.beta2,
+        epsilon: this.epsilon,
+      },
     };
   }
   getState(): OptimizerState {
@@ -98,8 +116,13 @@ export class Adam implements Optimizer {
     copySlots(this.#m, state.slots.m);
     copySlots(this.#v, state.slots.v);
   }
-  constructor(readonly learningRate = 0.001, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-7) {
-    if (!(learningRate > 0)) throw new RangeError(`learning rate must be positive, got ${learningRate}`);
+  constructor(
+    readonly learningRate: LearningRate = 0.001,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly epsilon = 1e-7,
+  ) {
+    checkLearningRate(learningRate);
   }
   apply(pairs: readonly { weight: Weight; grad: Tensor }[]): void {
     if (pairs.length === 0) return;
@@ -107,7 +130,8 @@ export class Adam implements Optimizer {
     // The step size in float32, as TF computes it.
     const f = Math.fround;
     const lr = f(
-      f(this.learningRate) * f(Math.sqrt(f(1 - f(this.beta2 ** this.#t)))) / f(1 - f(this.beta1 ** this.#t)),
+      f(learningRateAt(this.learningRate, this.#t - 1)) * f(Math.sqrt(f(1 - f(this.beta2 ** this.#t)))) /
+        f(1 - f(this.beta1 ** this.#t)),
     );
     noGrad(() => {
       for (const { weight, grad: g } of pairs) {
@@ -158,7 +182,8 @@ export class Bop implements Optimizer {
   setState(state: OptimizerState): void {
     copySlots(this.#m, state.slots.m);
   }
-  constructor(readonly threshold = 1e-8, readonly gamma = 1e-4) {
+  /** threshold and gamma may change between steps (larq's HyperparameterScheduler). */
+  constructor(public threshold = 1e-8, public gamma = 1e-4) {
     if (!(threshold >= 0) || !(gamma > 0 && gamma <= 1)) {
       throw new RangeError(`Bop needs threshold ≥ 0 and gamma in (0, 1]`);
     }
@@ -272,9 +297,14 @@ export function optimizerFromConfig(c: OptimizerConfig): Optimizer {
   const num = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
   switch (c.class_name) {
     case "SGD":
-      return new SGD(num("learning_rate", 0.01), num("momentum", 0));
+      return new SGD(learningRateFromConfig(o.learning_rate ?? 0.01), num("momentum", 0));
     case "Adam":
-      return new Adam(num("learning_rate", 0.001), num("beta_1", 0.9), num("beta_2", 0.999), num("epsilon", 1e-7));
+      return new Adam(
+        learningRateFromConfig(o.learning_rate ?? 0.001),
+        num("beta_1", 0.9),
+        num("beta_2", 0.999),
+        num("epsilon", 1e-7),
+      );
     case "Bop":
       return new Bop(num("threshold", 1e-8), num("gamma", 1e-4));
     case "CaseOptimizer": {
