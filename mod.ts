@@ -88,7 +88,18 @@ export { Dense, type DenseOptions, QuantDense, type QuantDenseOptions } from "./
 export { Conv2D, type Conv2DOptions, QuantConv2D, type QuantConv2DOptions } from "./layers/conv.ts";
 export { BatchNormalization, type BatchNormalizationOptions } from "./layers/batch_norm.ts";
 export { AveragePooling2D, GlobalAveragePooling2D, MaxPool2D, type Pool2DOptions } from "./layers/pooling.ts";
-export { Activation, type ActivationName, Dropout, Flatten, Reshape } from "./layers/core.ts";
+export { Activation, type ActivationName, Dropout, Flatten, ReLU, Reshape, ZeroPadding2D } from "./layers/core.ts";
+export {
+  Conv1D,
+  Conv2DTranspose,
+  QuantConv1D,
+  type QuantConv1DOptions,
+  QuantConv2DTranspose,
+  type QuantConv2DTransposeOptions,
+  QuantSeparableConv2D,
+  type QuantSeparableConv2DOptions,
+  SeparableConv2D,
+} from "./layers/conv_variants.ts";
 export { initialize, type Initializer, seededRandom } from "./layers/initializers.ts";
 export {
   Adam,

@@ -11,7 +11,8 @@ import { Sequential } from "../graph/sequential.ts";
 import { Tensor } from "../graph/tensor.ts";
 import { BatchNormalization } from "../layers/batch_norm.ts";
 import { Conv2D, QuantConv2D, type QuantConv2DOptions } from "../layers/conv.ts";
-import { Activation, Dropout, Flatten, Reshape } from "../layers/core.ts";
+import { Activation, Dropout, Flatten, ReLU, Reshape, ZeroPadding2D } from "../layers/core.ts";
+import { Conv2DTranspose, QuantConv1D, QuantSeparableConv2D, SeparableConv2D } from "../layers/conv_variants.ts";
 import { Dense, QuantDense } from "../layers/dense.ts";
 import { DepthwiseConv2D, QuantDepthwiseConv2D } from "../layers/depthwise.ts";
 import { seededRandom } from "../layers/initializers.ts";
@@ -73,6 +74,8 @@ const bin = (o: QuantConv2DOptions = {}): QuantConv2DOptions => ({
   kernelConstraint: weightClip(),
   ...o,
 });
+
+const bin1d = { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: weightClip() } as const;
 
 export const CASES: Case[] = [
   {
@@ -290,6 +293,49 @@ export const CASES: Case[] = [
     inputShape: [8, 8, 3],
     expect: ["CONV_2D", "DEPTHWISE_CONV_2D", "CONCATENATION", "MAX_POOL_2D", "MEAN", "FULLY_CONNECTED", "TANH"],
     absent: ["MUL", "RELU6"],
+  },
+  {
+    name: "Conv1D: binary 1×k convs (valid and same-one), then a dense head",
+    model: () =>
+      new Sequential([
+        new QuantConv1D(32, 3, { ...bin1d, useBias: false }),
+        new BatchNormalization(),
+        new QuantConv1D(8, 3, { ...bin1d, padding: "same", padValues: 1 }),
+        new Flatten(),
+        new Dense(3),
+      ]),
+    inputShape: [12, 5],
+    expect: ["RESHAPE", "LceQuantize", "LceBconv2d", "LceBconv2d", "FULLY_CONNECTED"],
+    bitpacked: true,
+  },
+  {
+    name: "ZeroPadding2D, SeparableConv2D, Conv2DTranspose, ReLU layers (leaky, capped)",
+    model: () =>
+      new Sequential([
+        new ZeroPadding2D([[1, 2], [0, 1]]),
+        new SeparableConv2D(8, 3, { activation: "relu", depthMultiplier: 2 }),
+        new Conv2DTranspose(4, 3, { strides: 2, padding: "same" }),
+        new ReLU({ negativeSlope: 0.1 }),
+        new Conv2DTranspose(3, 2, { strides: 2 }),
+        new ReLU({ maxValue: 6 }),
+      ]),
+    inputShape: [6, 5, 3],
+    expect: ["PADV2", "DEPTHWISE_CONV_2D", "CONV_2D", "TRANSPOSE_CONV", "LEAKY_RELU", "TRANSPOSE_CONV", "RELU6"],
+  },
+  {
+    name: "binary SeparableConv2D: float depthwise on ±1 inputs, pointwise stays float",
+    model: () =>
+      new Sequential([
+        new QuantSeparableConv2D(16, 3, {
+          inputQuantizer: "ste_sign",
+          depthwiseQuantizer: "ste_sign",
+          pointwiseQuantizer: "ste_sign",
+          padding: "same",
+          padValues: 1,
+        }),
+      ]),
+    inputShape: [5, 5, 8],
+    expect: ["LceQuantize", "LceDequantize", "PADV2", "DEPTHWISE_CONV_2D", "CONV_2D"],
   },
   {
     name: "pad_values=1 on a float conv (no input quantizer) pads with PADV2",

@@ -266,6 +266,38 @@ export function emit(g: Graph, description: string): { model: TfliteModel; ops: 
         push(node, names[op.fn], [x], [y], op.fn === "softmax" ? { beta: 1 } : null);
         break;
       }
+      case "leaky_relu":
+        push(node, "LEAKY_RELU", [x], [y], { alpha: op.alpha });
+        break;
+      case "transpose_conv": {
+        // TFLite: inputs (output shape, weights [filters, kh, kw, channels], input, bias).
+        const [kh, kw, f, c] = op.filterShape;
+        const w = new Float32Array(op.filter.length);
+        for (let i = 0; i < kh * kw; i++) {
+          for (let o = 0; o < f; o++) {
+            for (let ci = 0; ci < c; ci++) w[(o * kh * kw + i) * c + ci] = op.filter[(i * f + o) * c + ci];
+          }
+        }
+        push(
+          node,
+          "TRANSPOSE_CONV",
+          [
+            i32(`${name}/output_shape`, [4], outShape),
+            f32(`${name}/filter`, [f, kh, kw, c], w),
+            x,
+            constVec(node, "bias", op.bias ?? new Float32Array(f)),
+          ],
+          [y],
+          {
+            padding: PAD(op.padding),
+            stride_w: op.strides[1],
+            stride_h: op.strides[0],
+            fused_activation_function: 0,
+          },
+          g.values[node.inputs[0]].shape.slice(0, -1).reduce((a, b) => a * b, 1) * f * kh * kw * c,
+        );
+        break;
+      }
       case "pool":
         push(node, op.type === "max" ? "MAX_POOL_2D" : "AVERAGE_POOL_2D", [x], [y], {
           padding: PAD(op.padding),

@@ -91,6 +91,16 @@ export type Op =
   /** y = x·scale + offset per channel (BatchNormalization in inference form). */
   | { kind: "affine"; scale: Float32Array; offset: Float32Array }
   | { kind: "activation"; fn: "relu" | "relu6" | "relu_n1_to_1" | "sigmoid" | "tanh" | "softmax" }
+  | { kind: "leaky_relu"; alpha: number }
+  /** Keras Conv2DTranspose: filter [kh, kw, filters, channels]. */
+  | {
+    kind: "transpose_conv";
+    filter: Float32Array;
+    filterShape: [number, number, number, number];
+    bias: Float32Array | null;
+    strides: [number, number];
+    padding: PaddingMode;
+  }
   | {
     kind: "pool";
     type: "max" | "avg";

@@ -14,7 +14,8 @@ import { Tensor } from "../graph/tensor.ts";
 import type { Sequential } from "../graph/sequential.ts";
 import { BatchNormalization } from "../layers/batch_norm.ts";
 import { QuantConv2D } from "../layers/conv.ts";
-import { Activation, type ActivationName, Dropout, Flatten, Reshape } from "../layers/core.ts";
+import { Activation, type ActivationName, Dropout, Flatten, ReLU, Reshape, ZeroPadding2D } from "../layers/core.ts";
+import { QuantConv1D, QuantConv2DTranspose, QuantSeparableConv2D } from "../layers/conv_variants.ts";
 import { QuantDense } from "../layers/dense.ts";
 import { QuantDepthwiseConv2D } from "../layers/depthwise.ts";
 import type { Layer } from "../layers/layer.ts";
@@ -38,6 +39,14 @@ export const SUPPORTED_LAYERS = [
   "Dense",
   "QuantDepthwiseConv2D",
   "DepthwiseConv2D",
+  "QuantConv1D",
+  "Conv1D",
+  "QuantSeparableConv2D",
+  "SeparableConv2D",
+  "QuantConv2DTranspose",
+  "Conv2DTranspose",
+  "ZeroPadding2D",
+  "ReLU",
   "BatchNormalization",
   "MaxPool2D",
   "AveragePooling2D",
@@ -126,8 +135,14 @@ function lowerLayer(g: Graph, layer: Layer, inputs: number[], outShape: number[]
   const kernelOf = (kernel: Tensor, q: Quantizer | null) => f32(q ? noGrad(() => q.call(kernel)) : kernel);
   const padding = (p: string): PaddingMode => (p === "same" ? "same" : "valid");
 
-  if (layer instanceof QuantConv2D || layer instanceof QuantDense) {
+  if (
+    layer instanceof QuantConv2D || layer instanceof QuantDense || layer instanceof QuantConv1D ||
+    layer instanceof QuantConv2DTranspose
+  ) {
     if (layer.inputQuantizer || layer.kernelQuantizer) g.note(name).quantized = true;
+  }
+  if (layer instanceof QuantSeparableConv2D && (layer.inputQuantizer || layer.depthwiseQuantizer)) {
+    g.note(name).quantized = true;
   }
   if (layer instanceof QuantDepthwiseConv2D && (layer.inputQuantizer || layer.depthwiseQuantizer)) {
     g.note(name).quantized = true;
@@ -150,6 +165,114 @@ function lowerLayer(g: Graph, layer: Layer, inputs: number[], outShape: number[]
     const op: Op = conv ? { kind: "conv2d", ...window, groups: layer.groups } : { kind: "depthwise", ...window };
     const v = g.add(op, [xi], [name], value(act.after ? "/linear" : ""));
     return withActivation(v, act.after);
+  }
+  if (layer instanceof QuantConv1D) {
+    // [N, T, C] as [N, 1, T, C]: a 1×k conv2d (binary when its input is), then back.
+    const act = activationOf(name, layer.activationName);
+    const [n, t, c] = g.values[x].shape;
+    const x4 = g.add({ kind: "reshape" }, [x], [name], { name: `${name}/as2d`, shape: [n, 1, t, c] });
+    const xi = binarize(layer.inputQuantizer, x4);
+    const [k, cinG, f] = layer.kernel.shape;
+    const v = g.add(
+      {
+        kind: "conv2d",
+        filter: kernelOf(layer.kernel, layer.kernelQuantizer),
+        filterShape: [1, k, cinG, f],
+        bias: layer.bias ? f32(layer.bias) : null,
+        strides: [1, layer.strides],
+        dilations: [1, layer.dilationRate],
+        padding: padding(layer.padding),
+        padValues: layer.padValues,
+        groups: layer.groups,
+        act: act.fused,
+      },
+      [xi],
+      [name],
+      { name: `${name}/conv2d`, shape: [n, 1, outShape[1], outShape[2]] },
+    );
+    return withActivation(g.add({ kind: "reshape" }, [v], [name], value(act.after ? "/linear" : "")), act.after);
+  }
+  if (layer instanceof QuantSeparableConv2D) {
+    const act = activationOf(name, layer.activationName);
+    const xi = binarize(layer.inputQuantizer);
+    const [kh, kw, c, m] = layer.depthwiseKernel.shape;
+    const inShape = g.values[x].shape;
+    const dOut = g.add(
+      {
+        kind: "depthwise",
+        filter: kernelOf(layer.depthwiseKernel, layer.depthwiseQuantizer),
+        filterShape: [kh, kw, c, m],
+        bias: null,
+        strides: layer.strides,
+        dilations: layer.dilations,
+        padding: padding(layer.padding),
+        padValues: layer.padValues,
+        act: "none",
+      },
+      [xi],
+      [name],
+      { name: `${name}/depthwise`, shape: [inShape[0], outShape[1], outShape[2], c * m] },
+    );
+    const v = g.add(
+      {
+        kind: "conv2d",
+        filter: kernelOf(layer.pointwiseKernel, layer.pointwiseQuantizer),
+        filterShape: [1, 1, c * m, layer.filters],
+        bias: layer.bias ? f32(layer.bias) : null,
+        strides: [1, 1],
+        dilations: [1, 1],
+        padding: "valid",
+        padValues: 0,
+        groups: 1,
+        act: act.fused,
+      },
+      [dOut],
+      [name],
+      value(act.after ? "/linear" : ""),
+    );
+    return withActivation(v, act.after);
+  }
+  if (layer instanceof QuantConv2DTranspose) {
+    const act = activationOf(name, layer.activationName);
+    const xi = binarize(layer.inputQuantizer);
+    const [kh, kw, f, c] = layer.kernel.shape;
+    let v = g.add(
+      {
+        kind: "transpose_conv",
+        filter: kernelOf(layer.kernel, layer.kernelQuantizer),
+        filterShape: [kh, kw, f, c],
+        bias: layer.bias ? f32(layer.bias) : null,
+        strides: layer.strides,
+        padding: padding(layer.padding),
+      },
+      [xi],
+      [name],
+      value(act.fused !== "none" || act.after ? "/linear" : ""),
+    );
+    if (act.fused !== "none") {
+      v = g.add({ kind: "activation", fn: act.fused }, [v], [name], value(act.after ? "/act" : ""));
+    }
+    return withActivation(v, act.after);
+  }
+  if (layer instanceof ZeroPadding2D) {
+    const [[t, b], [l, r]] = layer.padding;
+    return g.add({ kind: "pad", paddings: [[0, 0], [t, b], [l, r], [0, 0]], value: 0 }, [x], [name], value());
+  }
+  if (layer instanceof ReLU) {
+    if (layer.negativeSlope > 0) {
+      if (layer.maxValue !== null) {
+        throw new ConversionError(name, "ReLU with both max_value and negative_slope has no TFLite builtin; use one");
+      }
+      return g.add({ kind: "leaky_relu", alpha: layer.negativeSlope }, [x], [name], value());
+    }
+    const fn = layer.maxValue === null ? "relu" : layer.maxValue === 6 ? "relu6" : null;
+    if (fn === null) {
+      throw new ConversionError(
+        name,
+        `ReLU(max_value=${layer.maxValue}) has no TFLite builtin; use max_value 6 or none`,
+      );
+    }
+    return g.add({ kind: "activation", fn }, [x], [name], value());
   }
   if (layer instanceof QuantDense) {
     const act = activationOf(name, layer.options.activation);

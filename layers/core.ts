@@ -99,3 +99,59 @@ export class Dropout extends Layer {
     return { name: this.name, rate: this.rate };
   }
 }
+
+/**
+ * Keras's ReLU layer: max(x, 0), capped at `maxValue` when given (ReLU6 for
+ * 6), with `negativeSlope`·x below zero (leaky).
+ */
+export class ReLU extends Layer {
+  readonly maxValue: number | null;
+  readonly negativeSlope: number;
+  constructor(options: { maxValue?: number | null; negativeSlope?: number; name?: string } = {}) {
+    super(options.name);
+    this.maxValue = options.maxValue ?? null;
+    this.negativeSlope = options.negativeSlope ?? 0;
+    if (this.maxValue !== null && !(this.maxValue > 0)) {
+      throw new RangeError(`ReLU max_value must be positive, got ${this.maxValue}`);
+    }
+    if (!(this.negativeSlope >= 0)) throw new RangeError(`ReLU negative_slope must be ≥ 0, got ${this.negativeSlope}`);
+  }
+  protected build(): void {}
+  protected call(x: Tensor): Tensor {
+    let y = this.negativeSlope === 0 ? ops.relu(x) : nn.leakyRelu(x, this.negativeSlope);
+    if (this.maxValue !== null) y = ops.minimum(y, this.maxValue);
+    return y;
+  }
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, max_value: this.maxValue, negative_slope: this.negativeSlope, threshold: 0 };
+  }
+}
+
+/** Keras's ZeroPadding2D: zeros around height and width ([[top, bottom], [left, right]], or symmetric). */
+export class ZeroPadding2D extends Layer {
+  static override kerasName = "zero_padding2d";
+  readonly padding: [[number, number], [number, number]];
+  constructor(
+    padding: number | [number, number] | [[number, number], [number, number]] = 1,
+    options: { name?: string } = {},
+  ) {
+    super(options.name);
+    const p: [[number, number], [number, number]] = typeof padding === "number"
+      ? [[padding, padding], [padding, padding]]
+      : typeof padding[0] === "number"
+      ? [[padding[0] as number, padding[0] as number], [padding[1] as number, padding[1] as number]]
+      : padding as [[number, number], [number, number]];
+    if (p.flat().some((v) => !Number.isInteger(v) || v < 0)) {
+      throw new RangeError(`ZeroPadding2D padding must be non-negative integers, got ${JSON.stringify(padding)}`);
+    }
+    this.padding = p;
+  }
+  protected build(): void {}
+  protected call(x: Tensor): Tensor {
+    if (x.rank !== 4) throw new RangeError(`expects [batch, height, width, channels], got [${x.shape}]`);
+    return nn.pad(x, [[0, 0], this.padding[0], this.padding[1], [0, 0]], 0);
+  }
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, padding: this.padding };
+  }
+}

@@ -11,7 +11,8 @@ import { Sequential } from "../graph/sequential.ts";
 import { Tensor } from "../graph/tensor.ts";
 import { BatchNormalization } from "./batch_norm.ts";
 import { QuantConv2D } from "./conv.ts";
-import { Activation, type ActivationName, Dropout, Flatten, Reshape } from "./core.ts";
+import { Activation, type ActivationName, Dropout, Flatten, ReLU, Reshape, ZeroPadding2D } from "./core.ts";
+import { QuantConv1D, QuantConv2DTranspose, QuantSeparableConv2D } from "./conv_variants.ts";
 import { QuantDense } from "./dense.ts";
 import { QuantDepthwiseConv2D } from "./depthwise.ts";
 import { getConstraint, type Layer } from "./layer.ts";
@@ -41,6 +42,11 @@ export interface ModelConfig {
 
 type Cfg = Record<string, unknown>;
 const pair = (v: unknown) => (Array.isArray(v) ? [Number(v[0]), Number(v[1])] as [number, number] : Number(v));
+/** Keras writes 1-D sizes as one-element lists. */
+const first = (
+  v: unknown,
+  d: number,
+) => (Array.isArray(v) ? Number(v[0]) : v === undefined || v === null ? d : Number(v));
 const quantizer = (v: unknown) => (v ?? null) as string | QuantizerConfig | null;
 const activation = (v: unknown) => (v === "linear" || v === undefined ? null : v) as ActivationName | null;
 
@@ -131,7 +137,69 @@ const FACTORIES: Record<string, (c: Cfg) => Layer> = {
     return new OperatorAdd({ name: c.name as string });
   },
 };
+Object.assign(FACTORIES, {
+  QuantConv1D: (c: Cfg) =>
+    new QuantConv1D(Number(c.filters), first(c.kernel_size, 1), {
+      name: c.name as string,
+      strides: first(c.strides, 1),
+      padding: (c.padding ?? "valid") as "same" | "valid",
+      padValues: Number(c.pad_values ?? 0),
+      dilationRate: first(c.dilation_rate, 1),
+      groups: Number(c.groups ?? 1),
+      activation: activation(c.activation),
+      useBias: c.use_bias !== false,
+      inputQuantizer: quantizer(c.input_quantizer),
+      kernelQuantizer: quantizer(c.kernel_quantizer),
+      kernelConstraint: getConstraint(c.kernel_constraint),
+    }),
+  QuantConv2DTranspose: (c: Cfg) => {
+    if (c.output_padding != null) {
+      throw new RangeError(`Conv2DTranspose "${c.name}": output_padding is not supported; leave it None`);
+    }
+    return new QuantConv2DTranspose(Number(c.filters), pair(c.kernel_size), {
+      name: c.name as string,
+      strides: pair(c.strides ?? 1),
+      padding: (c.padding ?? "valid") as "same" | "valid",
+      activation: activation(c.activation),
+      useBias: c.use_bias !== false,
+      inputQuantizer: quantizer(c.input_quantizer),
+      kernelQuantizer: quantizer(c.kernel_quantizer),
+      kernelConstraint: getConstraint(c.kernel_constraint),
+    });
+  },
+  QuantSeparableConv2D: (c: Cfg) =>
+    new QuantSeparableConv2D(Number(c.filters), pair(c.kernel_size), {
+      name: c.name as string,
+      strides: pair(c.strides ?? 1),
+      padding: (c.padding ?? "valid") as "same" | "valid",
+      padValues: Number(c.pad_values ?? 0),
+      dilationRate: pair(c.dilation_rate ?? 1),
+      depthMultiplier: Number(c.depth_multiplier ?? 1),
+      activation: activation(c.activation),
+      useBias: c.use_bias !== false,
+      inputQuantizer: quantizer(c.input_quantizer),
+      depthwiseQuantizer: quantizer(c.depthwise_quantizer),
+      pointwiseQuantizer: quantizer(c.pointwise_quantizer),
+      depthwiseConstraint: getConstraint(c.depthwise_constraint),
+      pointwiseConstraint: getConstraint(c.pointwise_constraint),
+    }),
+  ZeroPadding2D: (c: Cfg) =>
+    new ZeroPadding2D(c.padding as number | [number, number] | [[number, number], [number, number]], {
+      name: c.name as string,
+    }),
+  ReLU: (c: Cfg) => {
+    if (Number(c.threshold ?? 0) !== 0) throw new RangeError(`ReLU "${c.name}": threshold must be 0`);
+    return new ReLU({
+      name: c.name as string,
+      maxValue: c.max_value == null ? null : Number(c.max_value),
+      negativeSlope: Number(c.negative_slope ?? 0),
+    });
+  },
+});
 // Keras's plain layers are the quantized ones without quantizers.
+FACTORIES.Conv1D = FACTORIES.QuantConv1D;
+FACTORIES.Conv2DTranspose = FACTORIES.QuantConv2DTranspose;
+FACTORIES.SeparableConv2D = FACTORIES.QuantSeparableConv2D;
 FACTORIES.Conv2D = FACTORIES.QuantConv2D;
 FACTORIES.Dense = FACTORIES.QuantDense;
 FACTORIES.DepthwiseConv2D = FACTORIES.QuantDepthwiseConv2D;

@@ -54,6 +54,11 @@ function macsOf(name: string, op: Operator, g: Subgraph, options: Record<string,
       const [, kh, kw] = shape(1);
       return prod(out) * kh * kw;
     }
+    case "TRANSPOSE_CONV": {
+      // Every input pixel scatters a kh×kw×filters patch: inputs (output shape, weights [F, kh, kw, C], input).
+      const [f, kh, kw, c] = shape(1);
+      return prod(shape(2).slice(0, -1)) * f * kh * kw * c;
+    }
     case "FULLY_CONNECTED":
       return (prod(out) * shape(1)[1]) || 0;
     case "LceBconv2d": {

@@ -29,13 +29,33 @@ def residual_operator():
     return keras.Model(inp, x)
 
 
+def more_layers():
+    """Keras/larq layers beyond the zoo's: padding, separable, transposed, ReLU variants, 1-D convolutions."""
+    inp = keras.Input((8, 7, 4), batch_size=1)
+    x = keras.layers.ZeroPadding2D(((1, 2), (0, 1)))(inp)
+    x = lq.layers.QuantSeparableConv2D(8, 3, depth_multiplier=2, input_quantizer=lq.quantizers.SteSign(), depthwise_quantizer=lq.quantizers.SteSign(), pointwise_quantizer=lq.quantizers.SteSign(), padding="same", pad_values=1.0)(x)
+    x = keras.layers.Conv2DTranspose(4, 3, strides=2, padding="same")(x)
+    x = keras.layers.ReLU(negative_slope=0.1)(x)
+    x = lq.layers.QuantConv2DTranspose(3, 2, strides=2, kernel_quantizer=lq.quantizers.SteSign(), kernel_constraint=lq.constraints.WeightClip(1.0))(x)
+    x = keras.layers.ReLU(max_value=6.0)(x)
+    x = keras.layers.Reshape((-1, 3))(x)
+    x = lq.layers.QuantConv1D(6, 3, padding="same", pad_values=1.0, input_quantizer=lq.quantizers.SteSign(), kernel_quantizer=lq.quantizers.SteSign(), kernel_constraint=lq.constraints.WeightClip(1.0))(x)
+    x = keras.layers.Conv1D(2, 5, strides=2, dilation_rate=1)(x)
+    return keras.Model(inp, x)
+
+
 def b64(a):
     return base64.b64encode(np.ascontiguousarray(a, dtype="<f4").tobytes()).decode()
 
 
 def main(out):
     rng = np.random.default_rng(7)
-    models = {"larq_mnist": larq_mnist(), "quicknet_block": quicknet_block((16, 16, 3)), "residual_operator": residual_operator()}
+    models = {
+        "larq_mnist": larq_mnist(),
+        "quicknet_block": quicknet_block((16, 16, 3)),
+        "residual_operator": residual_operator(),
+        "more_layers": more_layers(),
+    }
     entries = {}
     for name, model in models.items():
         randomize(model, rng)
