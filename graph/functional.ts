@@ -150,6 +150,11 @@ export class Model {
     return this.layers.flatMap((l) => [...l.weights]);
   }
 
+  /** Every weight by variable name: latent values, or with `quantized: true` what the forward pass uses. */
+  getWeights(options: { quantized?: boolean } = {}): Map<string, Tensor> {
+    return new Map(this.layers.flatMap((l) => [...l.getWeights(options)]));
+  }
+
   get trainableVariables(): Variable[] {
     return this.layers.flatMap((l) => l.trainableVariables);
   }

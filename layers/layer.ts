@@ -4,8 +4,8 @@
  * and per-variable constraints applied after each optimizer step.
  * @module
  */
-import type { Tensor } from "../graph/tensor.ts";
-import { Variable } from "../graph/tensor.ts";
+import { type Tensor, Tensor as TensorClass, Variable } from "../graph/tensor.ts";
+import { noGrad } from "../graph/tape.ts";
 import * as ops from "../graph/ops.ts";
 import type { Quantizer } from "../quantizers/quantizer.ts";
 import { initialize, type Initializer } from "./initializers.ts";
@@ -125,6 +125,31 @@ export abstract class Layer {
   /** Every weight with its constraint and quantizer. */
   get weights(): readonly Weight[] {
     return this.weightList;
+  }
+
+  /**
+   * Weight values by variable name: the latent (trained) values, or with
+   * `quantized: true` the values the forward pass uses, q(w) (larq's
+   * `quantized_scope`). Copies: changing them changes nothing.
+   *
+   * @example
+   * ```ts
+   * import { QuantDense } from "./dense.ts";
+   * import { weightClip } from "./layer.ts";
+   * import { Tensor } from "../graph/tensor.ts";
+   * const d = new QuantDense(2, { name: "qd", kernelQuantizer: "ste_sign", kernelConstraint: weightClip(), useBias: false });
+   * d.apply(Tensor.zeros([1, 3]));
+   * d.kernel.assign(Float32Array.from([0.3, -0.2, 0, 0.7, -0.9, 0.1]));
+   * console.log([...d.getWeights({ quantized: true }).get("qd/kernel")!.data]); // [1, -1, 1, 1, -1, 1]
+   * ```
+   */
+  getWeights(options: { quantized?: boolean } = {}): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
+    for (const { variable, quantizer } of this.weightList) {
+      const value = options.quantized && quantizer ? noGrad(() => quantizer.call(variable)) : variable;
+      out.set(variable.name, new TensorClass(Float32Array.from(value.data), value.shape));
+    }
+    return out;
   }
 
   /** Trainable variables (latent values, never quantized). */

@@ -134,3 +134,19 @@ Deno.test("configs and files: clear errors for unknown layers, missing weights a
   bytes[8] = 0x20; // break the JSON header
   assert.throws(() => decodeSafetensors(bytes.slice(0, 12)), /not a valid safetensors file/);
 });
+
+Deno.test("latent and quantized weights: getWeights({ quantized }) on layers and models", () => {
+  const m = new Sequential([
+    new QuantDense(3, {
+      name: "q",
+      kernelQuantizer: "magnitude_aware_sign",
+      kernelConstraint: weightClip(),
+      useBias: false,
+    }),
+  ], { inputShape: [2] });
+  m.apply(Tensor.zeros([1, 2]));
+  (m.layers[0] as QuantDense).kernel.assign(Float32Array.from([0.5, -1, 0.25, -0.5, 0.5, 0.75]));
+  assert.deepEqual([...m.getWeights().get("q/kernel")!.data], [0.5, -1, 0.25, -0.5, 0.5, 0.75]);
+  // magnitude_aware_sign: per output column, mean |w| times sign(w).
+  assert.deepEqual([...m.getWeights({ quantized: true }).get("q/kernel")!.data], [0.5, -0.75, 0.5, -0.5, 0.75, 0.5]);
+});
