@@ -80,7 +80,7 @@ export function maxPool2d(x: Tensor, options: PoolOptions = {}): Tensor {
   for (let b = 0; b < g.n; b++) {
     for (let oy = 0; oy < g.oh; oy++) {
       for (let ox = 0; ox < g.ow; ox++, o += c) {
-        arg.fill(-1, o, o + c);
+        let first = true;
         for (let ky = 0; ky < ph; ky++) {
           const iy = oy * sh + ky - top;
           if (iy < 0 || iy >= h) continue;
@@ -88,10 +88,19 @@ export function maxPool2d(x: Tensor, options: PoolOptions = {}): Tensor {
             const ix = ox * sw + kx - left;
             if (ix < 0 || ix >= w) continue;
             const base = ((b * h + iy) * w + ix) * c;
+            if (first) {
+              // The first in-bounds tap sets every channel (also NaN and -Infinity); later ones replace only a
+              // strictly larger value, so the first maximum wins (TF's argmax).
+              for (let ch = 0; ch < c; ch++) {
+                y[o + ch] = X[base + ch];
+                arg[o + ch] = base + ch;
+              }
+              first = false;
+              continue;
+            }
             for (let ch = 0; ch < c; ch++) {
               const v = X[base + ch];
-              // The first maximum wins; the first tap always sets (also for NaN and -Infinity).
-              if (v > y[o + ch] || arg[o + ch] < 0) {
+              if (v > y[o + ch]) {
                 y[o + ch] = v;
                 arg[o + ch] = base + ch;
               }
