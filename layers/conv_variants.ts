@@ -39,6 +39,16 @@ function pair(v: number | [number, number] | undefined, d = 1): [number, number]
   return v === undefined ? [d, d] : typeof v === "number" ? [v, v] : [v[0], v[1]];
 }
 
+/** q(t), or t without a quantizer. */
+function quantize(q: Quantizer | null, t: Tensor): Tensor {
+  return q ? q.call(t) : t;
+}
+
+/** act(y + bias). */
+function finish(y: Tensor, bias: Variable | null, act: ActivationName | null): Tensor {
+  return activation(act)(bias ? ops.add(y, bias) : y);
+}
+
 function common(o: CommonOptions) {
   return {
     activation: o.activation ?? null,
@@ -132,17 +142,16 @@ export class QuantConv1D extends Layer {
   }
 
   protected call(x: Tensor): Tensor {
-    let xi = this.inputQuantizer ? this.inputQuantizer.call(x) : x;
-    const k = this.kernelQuantizer ? this.kernelQuantizer.call(this.kernel) : this.kernel;
+    let xi = quantize(this.inputQuantizer, x);
+    const k = quantize(this.kernelQuantizer, this.kernel);
     let padding = this.padding;
     if (padding === "same" && this.padValues !== 0) {
       const a = tfAxis(xi.shape[1], this.kernelSize, this.strides, this.dilationRate, "same");
       xi = nn.pad(xi, [[0, 0], [a.before, a.after], [0, 0]], this.padValues);
       padding = "valid";
     }
-    let y = conv1d(xi, k, { stride: this.strides, dilation: this.dilationRate, padding, groups: this.groups });
-    if (this.bias) y = ops.add(y, this.bias);
-    return activation(this.activationName)(y);
+    const y = conv1d(xi, k, { stride: this.strides, dilation: this.dilationRate, padding, groups: this.groups });
+    return finish(y, this.bias, this.activationName);
   }
 
   getConfig(): Record<string, unknown> {
@@ -218,11 +227,9 @@ export class QuantConv2DTranspose extends Layer {
   }
 
   protected call(x: Tensor): Tensor {
-    const xi = this.inputQuantizer ? this.inputQuantizer.call(x) : x;
-    const k = this.kernelQuantizer ? this.kernelQuantizer.call(this.kernel) : this.kernel;
-    let y = conv2dTranspose(xi, k, { strides: this.strides, padding: this.padding });
-    if (this.bias) y = ops.add(y, this.bias);
-    return activation(this.activationName)(y);
+    const xi = quantize(this.inputQuantizer, x), k = quantize(this.kernelQuantizer, this.kernel);
+    const y = conv2dTranspose(xi, k, { strides: this.strides, padding: this.padding });
+    return finish(y, this.bias, this.activationName);
   }
 
   getConfig(): Record<string, unknown> {
@@ -313,18 +320,16 @@ export class QuantSeparableConv2D extends Layer {
   }
 
   protected call(x: Tensor): Tensor {
-    let xi = this.inputQuantizer ? this.inputQuantizer.call(x) : x;
-    const dk = this.depthwiseQuantizer ? this.depthwiseQuantizer.call(this.depthwiseKernel) : this.depthwiseKernel;
-    const pk = this.pointwiseQuantizer ? this.pointwiseQuantizer.call(this.pointwiseKernel) : this.pointwiseKernel;
+    let xi = quantize(this.inputQuantizer, x);
+    const dk = quantize(this.depthwiseQuantizer, this.depthwiseKernel);
+    const pk = quantize(this.pointwiseQuantizer, this.pointwiseKernel);
     let padding = this.padding;
     if (padding === "same" && this.padValues !== 0) {
       xi = padSame(xi, this.kernelSize, this.strides, this.dilations, this.padValues);
       padding = "valid";
     }
     const d = depthwiseConv2d(xi, dk, { strides: this.strides, dilations: this.dilations, padding });
-    let y = conv2d(d, pk);
-    if (this.bias) y = ops.add(y, this.bias);
-    return activation(this.activationName)(y);
+    return finish(conv2d(d, pk), this.bias, this.activationName);
   }
 
   getConfig(): Record<string, unknown> {

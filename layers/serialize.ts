@@ -62,29 +62,31 @@ function check(cls: string, c: Cfg): void {
   }
 }
 
+/** The options every (quantized) conv and dense layer shares, from Keras's keys. */
+function weighted(c: Cfg) {
+  return {
+    name: c.name as string,
+    activation: activation(c.activation),
+    useBias: c.use_bias !== false,
+    inputQuantizer: quantizer(c.input_quantizer),
+    kernelQuantizer: quantizer(c.kernel_quantizer),
+    kernelConstraint: getConstraint(c.kernel_constraint),
+  };
+}
+
 const FACTORIES: Record<string, (c: Cfg) => Layer> = {
   QuantConv2D: (c) =>
     new QuantConv2D(Number(c.filters), pair(c.kernel_size), {
-      name: c.name as string,
       strides: pair(c.strides ?? 1),
       padding: (c.padding ?? "valid") as "same" | "valid",
       padValues: Number(c.pad_values ?? 0),
       dilationRate: pair(c.dilation_rate ?? 1),
       groups: Number(c.groups ?? 1),
-      activation: activation(c.activation),
-      useBias: c.use_bias !== false,
-      inputQuantizer: quantizer(c.input_quantizer),
-      kernelQuantizer: quantizer(c.kernel_quantizer),
-      kernelConstraint: getConstraint(c.kernel_constraint),
+      ...weighted(c),
     }),
   QuantDense: (c) =>
     new QuantDense(Number(c.units), {
-      name: c.name as string,
-      activation: activation(c.activation),
-      useBias: c.use_bias !== false,
-      inputQuantizer: quantizer(c.input_quantizer),
-      kernelQuantizer: quantizer(c.kernel_quantizer),
-      kernelConstraint: getConstraint(c.kernel_constraint),
+      ...weighted(c),
     }),
   QuantDepthwiseConv2D: (c) =>
     new QuantDepthwiseConv2D(pair(c.kernel_size), {
@@ -140,31 +142,21 @@ const FACTORIES: Record<string, (c: Cfg) => Layer> = {
 Object.assign(FACTORIES, {
   QuantConv1D: (c: Cfg) =>
     new QuantConv1D(Number(c.filters), first(c.kernel_size, 1), {
-      name: c.name as string,
       strides: first(c.strides, 1),
       padding: (c.padding ?? "valid") as "same" | "valid",
       padValues: Number(c.pad_values ?? 0),
       dilationRate: first(c.dilation_rate, 1),
       groups: Number(c.groups ?? 1),
-      activation: activation(c.activation),
-      useBias: c.use_bias !== false,
-      inputQuantizer: quantizer(c.input_quantizer),
-      kernelQuantizer: quantizer(c.kernel_quantizer),
-      kernelConstraint: getConstraint(c.kernel_constraint),
+      ...weighted(c),
     }),
   QuantConv2DTranspose: (c: Cfg) => {
     if (c.output_padding != null) {
       throw new RangeError(`Conv2DTranspose "${c.name}": output_padding is not supported; leave it None`);
     }
     return new QuantConv2DTranspose(Number(c.filters), pair(c.kernel_size), {
-      name: c.name as string,
       strides: pair(c.strides ?? 1),
       padding: (c.padding ?? "valid") as "same" | "valid",
-      activation: activation(c.activation),
-      useBias: c.use_bias !== false,
-      inputQuantizer: quantizer(c.input_quantizer),
-      kernelQuantizer: quantizer(c.kernel_quantizer),
-      kernelConstraint: getConstraint(c.kernel_constraint),
+      ...weighted(c),
     });
   },
   QuantSeparableConv2D: (c: Cfg) =>

@@ -166,15 +166,7 @@ export class FloatKernels extends KernelSet<Backend> {
 
   /** Packs weights [channelsOut, depth] (row-major, e.g. OHWI) for the SGEMM. */
   packRhs(rhs: Float32Array, channelsOut: number): PackedF32 {
-    checkInt("channelsOut", channelsOut, 1);
-    if (!(rhs instanceof Float32Array)) throw new TypeError("rhs must be a Float32Array");
-    if (rhs.length === 0 || rhs.length % channelsOut !== 0) {
-      throw new RangeError(`rhs length ${rhs.length} is not a positive multiple of channelsOut (${channelsOut})`);
-    }
-    const depth = checkInt("depth", rhs.length / channelsOut, 1);
-    const data = new Float32Array(ref.packedRhsFloats(channelsOut, depth));
-    this.impl.packRhs({ channels_out: channelsOut, depth, rhs_layout: 0 }, rhs, data);
-    return { data, channelsOut, depth };
+    return this.#pack(rhs, channelsOut, 0);
   }
 
   /**
@@ -182,6 +174,10 @@ export class FloatKernels extends KernelSet<Backend> {
    * B of A·B): the panels' own row order, so the native library copies 32-float runs (no transpose).
    */
   packRhsKN(rhs: Float32Array, channelsOut: number): PackedF32 {
+    return this.#pack(rhs, channelsOut, 1);
+  }
+
+  #pack(rhs: Float32Array, channelsOut: number, layout: 0 | 1): PackedF32 {
     checkInt("channelsOut", channelsOut, 1);
     if (!(rhs instanceof Float32Array)) throw new TypeError("rhs must be a Float32Array");
     if (rhs.length === 0 || rhs.length % channelsOut !== 0) {
@@ -189,7 +185,7 @@ export class FloatKernels extends KernelSet<Backend> {
     }
     const depth = checkInt("depth", rhs.length / channelsOut, 1);
     const data = new Float32Array(ref.packedRhsFloats(channelsOut, depth));
-    this.impl.packRhs({ channels_out: channelsOut, depth, rhs_layout: 1 }, rhs, data);
+    this.impl.packRhs({ channels_out: channelsOut, depth, rhs_layout: layout }, rhs, data);
     return { data, channelsOut, depth };
   }
 
