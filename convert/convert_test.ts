@@ -170,3 +170,39 @@ Deno.test("convert: writeFileAtomic leaves no file behind on error", async () =>
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("convert: a two-input, two-output functional model keeps its inputs and outputs in order", async () => {
+  const { input, link, Model } = await import("../graph/functional.ts");
+  const { QuantConv2D } = await import("../layers/conv.ts");
+  const { Dense, QuantDense } = await import("../layers/dense.ts");
+  const { GlobalAveragePooling2D } = await import("../layers/pooling.ts");
+  const { Concatenate } = await import("../layers/merge.ts");
+  const { weightClip } = await import("../layers/layer.ts");
+  const { Tensor } = await import("../graph/tensor.ts");
+  const img = input([6, 6, 32], { name: "image" }), vec = input([5], { name: "vector" });
+  const bin = { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: weightClip() } as const;
+  let x = link(new QuantConv2D(8, 3, bin).seed(seededRandom(1)), img);
+  x = link(new GlobalAveragePooling2D(), x);
+  const v = link(new Dense(8, { activation: "relu" }).seed(seededRandom(2)), vec);
+  const h = link(new Concatenate(), x, v);
+  const out1 = link(new Dense(4, { activation: "softmax" }).seed(seededRandom(3)), h);
+  const out2 = link(new QuantDense(2, bin).seed(seededRandom(4)), h);
+  const model = new Model([img, vec], [out1, out2]);
+  const r = seededRandom(5);
+  const xs = [
+    new Tensor(Float32Array.from({ length: 6 * 6 * 32 }, () => r() * 2 - 1), [1, 6, 6, 32]),
+    new Tensor(Float32Array.from({ length: 5 }, () => r() * 2 - 1), [1, 5]),
+  ];
+  const want = model.applyAll(xs);
+  const { bytes } = convert(model);
+  const it = Interpreter.fromBytes(bytes, { backend: "reference" });
+  assert.deepEqual(it.inputs.map((t) => t.name), ["image", "vector"]);
+  const got = it.invoke(xs.map((t) => t.data as Float32Array)) as Float32Array[];
+  assert.equal(got.length, 2);
+  got.forEach((y, k) => {
+    for (let i = 0; i < y.length; i++) {
+      assert.ok(Math.abs(y[i] - want[k].data[i]) <= 1e-3 * (1 + Math.abs(want[k].data[i])), `output ${k}[${i}]`);
+    }
+  });
+  assert.ok(opNames(bytes).includes("LceBconv2d"));
+});

@@ -171,7 +171,7 @@ export function emit(g: Graph, description: string): { model: TfliteModel; ops: 
   const constVec = (node: Node, suffix: string, data: Float32Array) =>
     f32(`${node.layers[0]}/${suffix}`, [data.length], data);
 
-  const input = valueTensor(g.input);
+  const inputs = g.inputs.map(valueTensor);
   for (const node of g.nodes) {
     const op = node.op, name = node.layers[0];
     const x = valueTensor(node.inputs[0]), y = valueTensor(node.output);
@@ -344,19 +344,15 @@ export function emit(g: Graph, description: string): { model: TfliteModel; ops: 
         throw new Error(`internal: binarize node ${name} survived the passes`);
     }
   }
-  const output = valueTensor(g.output);
+  const outputs = g.outputs.map(valueTensor);
+  const map = (list: number[]) => list.map((i) => ({ name: tensors[i].name, tensorIndex: i }));
   const model: TfliteModel = {
     version: 3,
     description,
     operatorCodes: codes,
-    subgraphs: [{ name: "main", tensors, inputs: [input], outputs: [output], operators }],
+    subgraphs: [{ name: "main", tensors, inputs, outputs, operators }],
     buffers,
-    signatureDefs: [{
-      signatureKey: "serving_default",
-      subgraphIndex: 0,
-      inputs: [{ name: tensors[input].name, tensorIndex: input }],
-      outputs: [{ name: tensors[output].name, tensorIndex: output }],
-    }],
+    signatureDefs: [{ signatureKey: "serving_default", subgraphIndex: 0, inputs: map(inputs), outputs: map(outputs) }],
     metadata: [],
   };
   return { model, ops };

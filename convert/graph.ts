@@ -139,8 +139,9 @@ export interface LayerNote {
 export class Graph {
   readonly values: Value[] = [];
   nodes: Node[] = [];
-  input = -1;
-  output = -1;
+  /** The model's input values and output values, in the model's order. */
+  inputs: number[] = [];
+  outputs: number[] = [];
   /** Per layer name: the reason it stayed float, and efficiency guidance. */
   readonly notes = new Map<string, LayerNote>();
 
@@ -170,16 +171,16 @@ export class Graph {
     return this.nodes.filter((n) => n.inputs.includes(v));
   }
 
-  /** True when `v` is read by exactly `node` and is not the model output. */
+  /** True when `v` is read by exactly `node` and is not a model output. */
   onlyFeeds(v: number, node: Node): boolean {
     const c = this.consumers(v);
-    return v !== this.output && c.length === 1 && c[0] === node;
+    return !this.outputs.includes(v) && c.length === 1 && c[0] === node;
   }
 
-  /** Makes every reader of `from` (and the model output) read `to` instead. */
+  /** Makes every reader of `from` (and the model outputs) read `to` instead. */
   replaceUses(from: number, to: number): void {
     for (const n of this.nodes) n.inputs = n.inputs.map((i) => (i === from ? to : i));
-    if (this.output === from) this.output = to;
+    this.outputs = this.outputs.map((o) => (o === from ? to : o));
   }
 
   remove(node: Node): void {
@@ -203,7 +204,7 @@ export class Graph {
       for (const i of n.inputs) visit(i);
       order.push(n);
     };
-    visit(this.output);
+    for (const o of this.outputs) visit(o);
     this.nodes = order;
   }
 }

@@ -277,7 +277,7 @@ function sinkReshape(g: Graph, node: Node): boolean {
   }
   const readers = g.consumers(node.output);
   const next = readers[0];
-  const channelwise = next !== undefined && readers.length === 1 && node.output !== g.output &&
+  const channelwise = next !== undefined && readers.length === 1 && !g.outputs.includes(node.output) &&
     (next.op.kind === "affine" || next.op.kind === "sub_from" || next.op.kind === "binarize" ||
       (next.op.kind === "activation" && next.op.fn !== "softmax"));
   if (!channelwise || input.shape.at(-1) !== output.shape.at(-1) || input.packed) return false;
@@ -329,7 +329,9 @@ function fuseFloat(g: Graph): boolean {
 /** Pass 4: binarized values read by float layers become exact ±1 (or {0,1}) floats. */
 function materializeBinarize(g: Graph): void {
   for (const node of [...g.nodes]) {
-    if (!ofKind(node, "binarize") || g.consumers(node.output).length === 0 && node.output !== g.output) continue;
+    if (!ofKind(node, "binarize") || g.consumers(node.output).length === 0 && !g.outputs.includes(node.output)) {
+      continue;
+    }
     const { mode } = node.op, shape = g.values[node.output].shape, name = g.values[node.output].name;
     const packed = packedInput(g, new Map(), node.inputs[0], mode, node.layers);
     let v = g.add({ kind: "dequantize" }, [packed], node.layers, { name: `${name}/pm1`, shape });

@@ -371,34 +371,42 @@ export function trace(model: Model | Sequential, options: TraceOptions = {}): Gr
   }
   const g = new Graph();
   if (isModel(model)) {
-    if (options.inputShape && options.inputShape.join() !== model.input.shape.join()) {
+    if (options.inputShape && (model.inputs.length !== 1 || options.inputShape.join() !== model.input.shape.join())) {
       throw new ConversionError(
         "",
-        `inputShape [${options.inputShape}] differs from the model's input [${model.input.shape}]; leave it out`,
+        `inputShape [${options.inputShape}] differs from the model's input [${model.inputs[0].shape}]; leave it out`,
       );
     }
     const ids = new Map<SymbolicTensor, number>();
-    g.input = g.addValue(model.input.name, [batch, ...model.input.shape]);
-    ids.set(model.input, g.input);
+    for (const t of model.inputs) {
+      const v = g.addValue(t.name, [batch, ...t.shape]);
+      g.inputs.push(v);
+      ids.set(t, v);
+    }
     for (const node of model.nodes) {
       const out = lowerLayer(g, node.layer, node.inputs.map((t) => ids.get(t)!), [batch, ...node.output.shape]);
       ids.set(node.output, out);
     }
-    g.output = ids.get(model.output)!;
+    g.outputs = model.outputs.map((t) => ids.get(t)!);
   } else {
     const inputShape = options.inputShape ?? model.inputShape;
     if (!inputShape) {
       throw new ConversionError("", "a Sequential model has no input shape; pass inputShape (without the batch axis)");
     }
-    g.input = g.addValue("input_1", [batch, ...inputShape]);
+    let v = g.addValue("input_1", [batch, ...inputShape]);
+    g.inputs.push(v);
     let sample = Tensor.zeros([1, ...inputShape]);
-    let v = g.input;
     for (const layer of model.layers) {
       sample = noGrad(() => layer.apply(sample));
       v = lowerLayer(g, layer, [v], [batch, ...sample.shape.slice(1)]);
     }
-    g.output = v;
+    g.outputs = [v];
   }
-  if (g.output === g.input) throw new ConversionError("", "the model computes nothing (its output is its input)");
+  if (g.outputs.some((o) => g.inputs.includes(o))) {
+    throw new ConversionError("", "a model output is one of its inputs; TFLite needs an op between them");
+  }
+  if (new Set(g.outputs).size !== g.outputs.length) {
+    throw new ConversionError("", "two model outputs are the same tensor; TFLite needs distinct outputs");
+  }
   return g;
 }

@@ -75,21 +75,31 @@ function applyLayer(layer: Layer, xs: Tensor[], training: boolean): Tensor {
  */
 export class Model {
   readonly name: string;
-  readonly input: SymbolicTensor;
-  readonly output: SymbolicTensor;
+  readonly inputs: readonly SymbolicTensor[];
+  readonly outputs: readonly SymbolicTensor[];
   /** Nodes in execution order. */
   readonly nodes: readonly ModelNode[];
 
-  constructor(inputTensor: SymbolicTensor, output: SymbolicTensor, options: { name?: string } = {}) {
+  /** One input and output, or lists of them (Keras's multi-input / multi-output models). */
+  constructor(
+    inputs: SymbolicTensor | readonly SymbolicTensor[],
+    outputs: SymbolicTensor | readonly SymbolicTensor[],
+    options: { name?: string } = {},
+  ) {
     this.name = options.name ?? "model";
-    this.input = inputTensor;
-    this.output = output;
+    this.inputs = Array.isArray(inputs) ? [...inputs] : [inputs as SymbolicTensor];
+    this.outputs = Array.isArray(outputs) ? [...outputs] : [outputs as SymbolicTensor];
+    if (this.inputs.length === 0 || this.outputs.length === 0) throw new RangeError("a Model needs inputs and outputs");
+    if (new Set(this.inputs).size !== this.inputs.length) throw new RangeError("a Model's inputs must be distinct");
+    for (const t of this.inputs) {
+      if (t.node !== null) throw new RangeError(`model input "${t.name}" is a layer's output; pass input() tensors`);
+    }
     const order: ModelNode[] = [];
     const seen = new Set<ModelNode>();
     const visit = (t: SymbolicTensor) => {
       if (t.node === null) {
-        if (t !== inputTensor) {
-          throw new RangeError(`the graph reaches input "${t.name}", which is not the model's input`);
+        if (!this.inputs.includes(t)) {
+          throw new RangeError(`the graph reaches input "${t.name}", which is not one of the model's inputs`);
         }
         return;
       }
@@ -98,13 +108,29 @@ export class Model {
       seen.add(t.node);
       order.push(t.node);
     };
-    visit(output);
+    for (const o of this.outputs) visit(o);
     this.nodes = order;
   }
 
+  /** The model's only input (a RangeError for multi-input models: use `inputs`). */
+  get input(): SymbolicTensor {
+    if (this.inputs.length !== 1) {
+      throw new RangeError(`model "${this.name}" has ${this.inputs.length} inputs; use inputs`);
+    }
+    return this.inputs[0];
+  }
+
+  /** The model's only output (a RangeError for multi-output models: use `outputs`). */
+  get output(): SymbolicTensor {
+    if (this.outputs.length !== 1) {
+      throw new RangeError(`model "${this.name}" has ${this.outputs.length} outputs; use outputs and applyAll`);
+    }
+    return this.outputs[0];
+  }
+
   /**
-   * Layers in Keras's order: by depth from the output, deepest first (the
-   * input side), ties in the order a depth-first walk from the output first
+   * Layers in Keras's order: by depth from the outputs, deepest first (the
+   * input side), ties in the order a depth-first walk from the outputs first
    * meets them (keras.Model.layers, as larq's summary lists them).
    */
   get layers(): Layer[] {
@@ -116,7 +142,7 @@ export class Model {
       finished.add(node);
       postOrder.push(node);
     };
-    if (this.output.node) visit(this.output.node);
+    for (const o of this.outputs) if (o.node) visit(o.node);
     const nodeDepth = new Map<ModelNode, number>(), layerDepth = new Map<Layer, number>();
     for (const node of [...postOrder].reverse()) {
       const depth = Math.max(nodeDepth.get(node) ?? 0, layerDepth.get(node.layer) ?? 0);
@@ -129,14 +155,24 @@ export class Model {
     );
   }
 
-  /** Runs the graph on `x` and returns the output. */
+  /** Runs a single-input, single-output model on `x`. */
   apply(x: Tensor, { training = false } = {}): Tensor {
-    return this.run(x, training).get(this.output)!;
+    return this.run([x], training).get(this.output)!;
   }
 
-  /** Every node's value for input `x`. */
-  run(x: Tensor, training: boolean): Map<SymbolicTensor, Tensor> {
-    const values = new Map<SymbolicTensor, Tensor>([[this.input, x]]);
+  /** Runs the model on one tensor per input; returns one tensor per output. */
+  applyAll(xs: readonly Tensor[], { training = false } = {}): Tensor[] {
+    const values = this.run(xs, training);
+    return this.outputs.map((o) => values.get(o)!);
+  }
+
+  /** Every node's value for inputs `xs` (one per model input, or a single tensor). */
+  run(xs: Tensor | readonly Tensor[], training: boolean): Map<SymbolicTensor, Tensor> {
+    const list = Array.isArray(xs) ? xs : [xs as Tensor];
+    if (list.length !== this.inputs.length) {
+      throw new RangeError(`model "${this.name}" takes ${this.inputs.length} inputs, got ${list.length}`);
+    }
+    const values = new Map<SymbolicTensor, Tensor>(this.inputs.map((t, i) => [t, list[i]]));
     for (const n of this.nodes) {
       values.set(
         n.output,

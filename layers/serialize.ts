@@ -260,7 +260,7 @@ export function modelToConfig(
   }
   // Functional: every call of a layer is a node; tensors are named by (layer, node index, 0).
   const calls = new Map<Layer, number>(), where = new Map<SymbolicTensor, [string, number, number]>();
-  where.set(model.input, [model.input.name, 0, 0]);
+  for (const t of model.inputs) where.set(t, [t.name, 0, 0]);
   const entries = new Map<Layer, LayerConfig>();
   for (const node of model.nodes) {
     const k = calls.get(node.layer) ?? 0;
@@ -273,19 +273,19 @@ export function modelToConfig(
     entry.inbound_nodes!.push(node.inputs.map((t) => [...where.get(t)!, {}]));
     where.set(node.output, [node.layer.name, k, 0]);
   }
-  const inputLayer: LayerConfig = {
+  const inputLayers: LayerConfig[] = model.inputs.map((t) => ({
     class_name: "InputLayer",
-    name: model.input.name,
-    config: { batch_input_shape: [null, ...model.input.shape], dtype: "float32", name: model.input.name },
+    name: t.name,
+    config: { batch_input_shape: [null, ...t.shape], dtype: "float32", name: t.name },
     inbound_nodes: [],
-  };
+  }));
   return {
     class_name: "Functional",
     config: {
       name: model.name,
-      layers: [inputLayer, ...entries.values()],
-      input_layers: [[model.input.name, 0, 0]],
-      output_layers: [where.get(model.output)!],
+      layers: [...inputLayers, ...entries.values()],
+      input_layers: model.inputs.map((t) => [t.name, 0, 0]),
+      output_layers: model.outputs.map((t) => where.get(t)!),
     },
   };
 }
@@ -323,22 +323,16 @@ export function modelFromConfig(json: string | ModelConfig): Model | Sequential 
     throw new RangeError(`model class ${cfg.class_name} is not supported; onebit reads Sequential and Functional`);
   }
   const ins = cfg.config.input_layers ?? [], outs = cfg.config.output_layers ?? [];
-  if (ins.length !== 1 || outs.length !== 1) {
-    throw new RangeError(
-      `onebit models have one input and one output; this config has ${ins.length} and ${outs.length}`,
-    );
-  }
+  if (ins.length === 0 || outs.length === 0) throw new RangeError("the config lists no input_layers or output_layers");
   const tensors = new Map<string, SymbolicTensor>();
   const key = (ref: unknown) => {
     const [layer, node, tensor] = ref as [string, number, number];
     return `${layer}:${node}:${tensor}`;
   };
-  let modelInput: SymbolicTensor | null = null;
   for (const c of layers) {
     const name = (c.name ?? c.config.name) as string;
     if (c.class_name === "InputLayer") {
-      modelInput = input(inputShapeOf(c), { name });
-      tensors.set(`${name}:0:0`, modelInput);
+      tensors.set(`${name}:0:0`, input(inputShapeOf(c), { name }));
       continue;
     }
     const layer = deserializeLayer(c);
@@ -366,7 +360,10 @@ export function modelFromConfig(json: string | ModelConfig): Model | Sequential 
       tensors.set(`${name}:${k}:0`, link(layer, ...args));
     });
   }
-  const inputTensor = tensors.get(key(ins[0])), output = tensors.get(key(outs[0]));
-  if (!modelInput || !inputTensor || !output) throw new RangeError("the config's input or output layer is missing");
-  return new Model(inputTensor, output, { name: cfg.config.name });
+  const find = (ref: unknown) => {
+    const t = tensors.get(key(ref));
+    if (!t) throw new RangeError(`the config's input or output ${JSON.stringify(ref)} is not defined by its layers`);
+    return t;
+  };
+  return new Model(ins.map(find), outs.map(find), { name: cfg.config.name });
 }

@@ -123,3 +123,23 @@ Deno.test("larq's HyperparameterScheduler sets Bop's gamma each epoch; predict a
   assert.equal(topKAccuracy(scores, [2, 2], 2), 0.5);
   assert.equal(topKAccuracy(scores, [2, 2], 3), 1);
 });
+
+Deno.test("fit trains a two-input model (one tensor per input) and refuses two outputs", async () => {
+  const { input, link, Model } = await import("../graph/functional.ts");
+  const { Concatenate } = await import("../layers/merge.ts");
+  const a = input([4]), b = input([3]);
+  const h = link(new Concatenate(), link(new Dense(6, { activation: "relu" }).seed(seededRandom(1)), a), b);
+  const out = link(new Dense(3, { activation: "softmax" }).seed(seededRandom(2)), h);
+  const m = new Model([a, b], out);
+  const { x, y } = data(64, 6);
+  const xb = new Tensor(Float32Array.from({ length: 64 * 3 }, (_, i) => Math.sin(i)), [64, 3]);
+  const hist = fit(m, [x, xb], y, { optimizer: new Adam(0.05), epochs: 8, batchSize: 16, verbose: 0 });
+  assert.ok(hist.loss[7] < hist.loss[0], `loss ${hist.loss[0]} → ${hist.loss[7]}`);
+  assert.deepEqual(predict(m, [x, xb]).shape, [64, 3]);
+  const two = new Model([a, b], [out, h]);
+  assert.throws(() => fit(two, [x, xb], y, { optimizer: new Adam(), verbose: 0 }), /fit trains single-output models/);
+  assert.throws(
+    () => fit(m, [x, Tensor.zeros([10, 3])], y, { optimizer: new Adam(), verbose: 0 }),
+    /different sample counts/,
+  );
+});

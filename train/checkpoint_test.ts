@@ -83,29 +83,32 @@ for (
   });
 }
 
+interface Data {
+  shape: number[];
+  data: string;
+}
 for (
   const [name, entry] of Object.entries<
-    {
-      json: string;
-      params: number;
-      weights: Record<string, { shape: number[]; data: string }>;
-      input: { shape: number[]; data: string };
-      output: { data: string };
-    }
+    { json: string; params: number; weights: Record<string, Data>; inputs: Data[]; outputs: Data[] }
   >(fixtures.models)
 ) {
-  Deno.test(`Keras config import: larq's ${name} rebuilds with larq's parameter count and, with its weights, its output`, () => {
+  Deno.test(`Keras config import: larq's ${name} rebuilds with larq's parameter count and, with its weights, its outputs`, () => {
     const model = modelFromConfig(entry.json);
     const params = model.weights.reduce((n, w) => n + w.variable.size, 0);
     assert.equal(params, entry.params);
     loadWeights(model, new Map(Object.entries(entry.weights).map(([k, v]) => [k, new Tensor(f32(v.data), v.shape)])));
-    const y = model.apply(new Tensor(f32(entry.input.data), entry.input.shape)).data, want = f32(entry.output.data);
-    for (let i = 0; i < want.length; i++) {
-      assert.ok(
-        Math.abs(y[i] - want[i]) <= 1e-4 * (1 + Math.abs(want[i])),
-        `output ${i}: ${y[i]} vs larq's ${want[i]}`,
-      );
-    }
+    const xs = entry.inputs.map((d) => new Tensor(f32(d.data), d.shape));
+    const ys = model instanceof Model ? model.applyAll(xs) : [model.apply(xs[0])];
+    assert.equal(ys.length, entry.outputs.length);
+    ys.forEach((y, k) => {
+      const want = f32(entry.outputs[k].data);
+      for (let i = 0; i < want.length; i++) {
+        assert.ok(
+          Math.abs(y.data[i] - want[i]) <= 1e-4 * (1 + Math.abs(want[i])),
+          `output ${k}[${i}]: ${y.data[i]} vs larq's ${want[i]}`,
+        );
+      }
+    });
     // And our own config of it reads back into the same summary.
     const again = modelFromConfig(JSON.stringify(modelToConfig(model)));
     assert.equal(summary(again), summary(model));

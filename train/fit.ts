@@ -64,17 +64,42 @@ export interface FitOptions {
   /** Track larq's flip_ratio of every binary (precision-1) weight, per epoch. */
   flipRatio?: boolean;
   /** Scored after every epoch at inference (moving statistics): val_loss and val_accuracy. */
-  validationData?: { x: Tensor; labels: ArrayLike<number> };
+  validationData?: { x: Inputs; labels: ArrayLike<number> };
   callbacks?: Callback[];
   /** "auto" (default): a progress bar when stdout is a terminal, nothing otherwise; 0: nothing; 1: the bar. */
   verbose?: "auto" | 0 | 1;
 }
 
-function rows(x: Tensor, index: ArrayLike<number>): Tensor {
+/** A model's input data: one tensor, or one per input of a multi-input model (rows aligned). */
+export type Inputs = Tensor | readonly Tensor[];
+
+function rowsOf(x: Tensor, index: ArrayLike<number>): Tensor {
   const per = x.size / x.shape[0];
   const out = x.dtype === "float64" ? new Float64Array(index.length * per) : new Float32Array(index.length * per);
   for (let i = 0; i < index.length; i++) out.set(x.data.subarray(index[i] * per, (index[i] + 1) * per), i * per);
   return new Tensor(out, [index.length, ...x.shape.slice(1)]);
+}
+
+function rows(x: Inputs, index: ArrayLike<number>): Inputs {
+  return x instanceof Tensor ? rowsOf(x, index) : x.map((t) => rowsOf(t, index));
+}
+
+/** Samples in `x` (every input must have as many). */
+function samples(x: Inputs): number {
+  const list = x instanceof Tensor ? [x] : x;
+  if (list.length === 0) throw new RangeError("no input data");
+  const n = list[0].shape[0];
+  if (list.some((t) => t.shape[0] !== n)) {
+    throw new RangeError(`inputs have different sample counts: ${list.map((t) => t.shape[0])}`);
+  }
+  return n;
+}
+
+/** The model's single output for `x`. */
+function forwardAll(model: Network, x: Inputs, training: boolean): Tensor {
+  if (model instanceof Model) return model.run(x instanceof Tensor ? [x] : x, training).get(model.output)!;
+  if (!(x instanceof Tensor)) throw new RangeError("a Sequential model takes one input tensor");
+  return model.apply(x, { training });
 }
 
 /**
@@ -83,7 +108,7 @@ function rows(x: Tensor, index: ArrayLike<number>): Tensor {
  * logits the softmax consumes, as Keras does (no ε-clipping of the
  * probabilities, so confident mistakes still get a gradient).
  */
-function forwardLoss(model: Network, x: Tensor, labels: ArrayLike<number>): { loss: Tensor; logits: Tensor } {
+function forwardLoss(model: Network, x: Inputs, labels: ArrayLike<number>): { loss: Tensor; logits: Tensor } {
   const { last, input } = lastLayerInput(model, x);
   const softmaxActivation = last instanceof Activation && last.activation === "softmax";
   const softmaxDense = last instanceof QuantDense && last.options.activation === "softmax";
@@ -96,14 +121,13 @@ function forwardLoss(model: Network, x: Tensor, labels: ArrayLike<number>): { lo
 }
 
 /** The model's last layer and its input for `x` (training mode). */
-function lastLayerInput(model: Network, x: Tensor): { last: Layer; input: Tensor } {
+function lastLayerInput(model: Network, x: Inputs): { last: Layer; input: Tensor } {
   if (model instanceof Model) {
     const node = model.output.node;
-    if (node === null || node.inputs.length !== 1) {
-      return { last: identity, input: model.apply(x, { training: true }) };
-    }
-    return { last: node.layer, input: model.run(x, true).get(node.inputs[0])! };
+    if (node === null || node.inputs.length !== 1) return { last: identity, input: forwardAll(model, x, true) };
+    return { last: node.layer, input: model.run(x instanceof Tensor ? [x] : x, true).get(node.inputs[0])! };
   }
+  if (!(x instanceof Tensor)) throw new RangeError("a Sequential model takes one input tensor");
   let y = x;
   for (const l of model.layers.slice(0, -1)) y = l.apply(y, { training: true });
   return { last: model.layers[model.layers.length - 1], input: y };
@@ -154,11 +178,14 @@ function progressBar(enabled: boolean) {
 /** Trains with sparse categorical cross-entropy on integer labels; returns the per-epoch history. */
 export function fit(
   model: Network,
-  x: Tensor,
+  x: Inputs,
   labels: ArrayLike<number>,
   options: FitOptions,
 ): History {
-  const n = x.shape[0];
+  if (model instanceof Model && model.outputs.length !== 1) {
+    throw new RangeError(`fit trains single-output models; "${model.name}" has ${model.outputs.length} outputs`);
+  }
+  const n = samples(x);
   if (labels.length !== n) throw new RangeError(`${labels.length} labels for ${n} samples`);
   const batchSize = options.batchSize ?? 32, epochs = options.epochs ?? 1;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
@@ -171,7 +198,7 @@ export function fit(
   const verbose = options.verbose ?? "auto";
   const bar = progressBar(verbose === 1 || (verbose === "auto" && Deno.stdout.isTerminal()));
   const batches = Math.ceil(n / batchSize);
-  model.apply(rows(x, [0])); // build
+  forwardAll(model, rows(x, [0]), false); // build
   // Frozen layers (layer.trainable = false) and non-trainable variables keep their values.
   const weights = model.layers.flatMap((l) => (l.trainable ? l.weights.filter((w) => w.variable.trainable) : []));
   const order = Array.from({ length: n }, (_, i) => i);
@@ -228,21 +255,22 @@ export function fit(
 }
 
 /** The model's outputs at inference, in batches. */
-export function predict(model: Network, x: Tensor, batchSize = 256): Tensor {
+export function predict(model: Network, x: Inputs, batchSize = 256): Tensor {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer`);
   const parts: Tensor[] = [];
-  for (let start = 0; start < x.shape[0]; start += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, x.shape[0] - start) }, (_, i) => start + i);
-    parts.push(noGrad(() => model.apply(rows(x, idx))));
+  const count = samples(x);
+  for (let start = 0; start < count; start += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+    parts.push(noGrad(() => forwardAll(model, rows(x, idx), false)));
   }
   const per = parts[0].size / parts[0].shape[0];
-  const out = new Float32Array(x.shape[0] * per);
+  const out = new Float32Array(count * per);
   let at = 0;
   for (const p of parts) {
     out.set(p.data, at);
     at += p.size;
   }
-  return new Tensor(out, [x.shape[0], ...parts[0].shape.slice(1)]);
+  return new Tensor(out, [count, ...parts[0].shape.slice(1)]);
 }
 
 /**
@@ -251,19 +279,20 @@ export function predict(model: Network, x: Tensor, batchSize = 256): Tensor {
  */
 export function evaluateLogs(
   model: Network,
-  x: Tensor,
+  x: Inputs,
   labels: ArrayLike<number>,
   batchSize = 256,
 ): { loss: number; accuracy: number } {
   let lossSum = 0, hits = 0;
-  for (let start = 0; start < x.shape[0]; start += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, x.shape[0] - start) }, (_, i) => start + i);
-    const p = noGrad(() => model.apply(rows(x, idx)));
+  const count = samples(x);
+  for (let start = 0; start < count; start += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+    const p = noGrad(() => forwardAll(model, rows(x, idx), false));
     const yb = idx.map((i) => labels[i]);
     lossSum += noGrad(() => nn.sparseCategoricalCrossentropy(yb, p)).item() * idx.length;
     hits += accuracy(p, yb) * idx.length;
   }
-  return { loss: lossSum / x.shape[0], accuracy: hits / x.shape[0] };
+  return { loss: lossSum / count, accuracy: hits / count };
 }
 
 /** Fraction of rows whose label is among the `k` highest scores (Keras's top_k_categorical_accuracy). */
@@ -280,12 +309,13 @@ export function topKAccuracy(predictions: Tensor, labels: ArrayLike<number>, k =
 }
 
 /** Accuracy at inference (training = false: moving statistics, no dropout). */
-export function evaluate(model: Network, x: Tensor, labels: ArrayLike<number>, batchSize = 256): number {
+export function evaluate(model: Network, x: Inputs, labels: ArrayLike<number>, batchSize = 256): number {
   let hits = 0;
-  for (let start = 0; start < x.shape[0]; start += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, x.shape[0] - start) }, (_, i) => start + i);
-    const p = noGrad(() => model.apply(rows(x, idx)));
+  const count = samples(x);
+  for (let start = 0; start < count; start += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+    const p = noGrad(() => forwardAll(model, rows(x, idx), false));
     hits += accuracy(p, idx.map((i) => labels[i])) * idx.length;
   }
-  return hits / x.shape[0];
+  return hits / count;
 }

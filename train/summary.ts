@@ -170,14 +170,10 @@ export function summary(model: Sequential | Model, inputShape?: number[], option
   const name = options.name ?? (model instanceof Model ? model.name : "sequential");
   const profiles: LayerProfile[] = [];
   if (model instanceof Model) {
-    // Keras lists the input layer of a functional model as a row of its own.
-    profiles.push({
-      name: model.input.name,
-      inputPrecision: null,
-      shape: [-1, ...model.input.shape],
-      weights: [],
-      macs: null,
-    });
+    // Keras lists the input layers of a functional model as rows of their own.
+    for (const t of model.inputs) {
+      profiles.push({ name: t.name, inputPrecision: null, shape: [-1, ...t.shape], weights: [], macs: null });
+    }
     const shapes = new Map(model.nodes.map((n) => [n.layer, n.output.shape]));
     for (const layer of model.layers) profiles.push(profile(layer, [-1, ...shapes.get(layer)!]));
   } else {

@@ -44,6 +44,19 @@ def more_layers():
     return keras.Model(inp, x)
 
 
+def two_inputs_two_outputs():
+    """A functional model with two inputs (image, vector) and two outputs."""
+    img = keras.Input((6, 6, 3), batch_size=1, name="image")
+    vec = keras.Input((5,), batch_size=1, name="vector")
+    x = lq.layers.QuantConv2D(8, 3, kernel_quantizer=lq.quantizers.SteSign(), kernel_constraint=lq.constraints.WeightClip(1.0))(img)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    v = keras.layers.Dense(8, activation="relu")(vec)
+    h = keras.layers.Concatenate()([x, v])
+    out1 = keras.layers.Dense(4, activation="softmax", name="classes")(h)
+    out2 = lq.layers.QuantDense(2, input_quantizer=lq.quantizers.SteSign(), kernel_quantizer=lq.quantizers.SteSign(), kernel_constraint=lq.constraints.WeightClip(1.0), name="aux")(h)
+    return keras.Model([img, vec], [out1, out2])
+
+
 def b64(a):
     return base64.b64encode(np.ascontiguousarray(a, dtype="<f4").tobytes()).decode()
 
@@ -55,18 +68,20 @@ def main(out):
         "quicknet_block": quicknet_block((16, 16, 3)),
         "residual_operator": residual_operator(),
         "more_layers": more_layers(),
+        "two_inputs_two_outputs": two_inputs_two_outputs(),
     }
     entries = {}
     for name, model in models.items():
         randomize(model, rng)
-        x = rng.normal(0, 1, (1, *model.input_shape[1:])).astype(np.float32)
-        y = model(x, training=False).numpy()
+        xs = [rng.normal(0, 1, (1, *t.shape[1:])).astype(np.float32) for t in model.inputs]
+        ys = model(xs if len(xs) > 1 else xs[0], training=False)
+        ys = [y.numpy() for y in (ys if isinstance(ys, list) else [ys])]
         entries[name] = {
             "json": model.to_json(),
             "params": int(model.count_params()),
             "weights": {w.name: {"shape": list(w.shape), "data": b64(w.numpy())} for w in model.weights},
-            "input": {"shape": list(x.shape), "data": b64(x)},
-            "output": {"shape": list(y.shape), "data": b64(y)},
+            "inputs": [{"shape": list(x.shape), "data": b64(x)} for x in xs],
+            "outputs": [{"shape": list(y.shape), "data": b64(y)} for y in ys],
         }
         print(f"{name}: {model.count_params()} parameters")
     with open(out, "w") as f:
