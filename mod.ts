@@ -121,11 +121,14 @@ export {
   fit,
   type FitOptions,
   type History,
+  type Inputs,
+  type Network,
   predict,
   topKAccuracy,
   type TrainingContext,
 } from "./train/fit.ts";
 export { earlyStopping, hyperparameterScheduler, modelCheckpoint } from "./train/callbacks.ts";
+export { compile, type CompiledModel, type CompileOptions, type Metric } from "./train/compile.ts";
 export {
   cosineDecay,
   exponentialDecay,

@@ -330,6 +330,8 @@ export const CASES: Case[] = [
           inputQuantizer: "ste_sign",
           depthwiseQuantizer: "ste_sign",
           pointwiseQuantizer: "ste_sign",
+          depthwiseConstraint: weightClip(),
+          pointwiseConstraint: weightClip(),
           padding: "same",
           padValues: 1,
         }),

@@ -49,6 +49,16 @@ function finish(y: Tensor, bias: Variable | null, act: ActivationName | null): T
   return activation(act)(bias ? ops.add(y, bias) : y);
 }
 
+/** larq's warning: a binary kernel quantizer without a constraint lets latent weights grow past the clip. */
+function warnStarved(layer: string, q: Quantizer | null, c: Constraint | null | undefined, what = "kernel"): void {
+  if (q?.precision === 1 && !c) {
+    console.warn(
+      `layer "${layer}": a binary ${what} quantizer without a ${what} constraint may give starved weights; ` +
+        `add ${what}Constraint: weightClip()`,
+    );
+  }
+}
+
 function common(o: CommonOptions) {
   return {
     activation: o.activation ?? null,
@@ -127,6 +137,7 @@ export class QuantConv1D extends Layer {
     this.kernelConstraint = options.kernelConstraint ?? null;
     this.#init = options.kernelInitializer ?? "glorot_uniform";
     this.#useBias = c.useBias;
+    warnStarved(this.name, this.kernelQuantizer, this.kernelConstraint);
   }
 
   protected build(inputShape: readonly number[]): void {
@@ -215,6 +226,7 @@ export class QuantConv2DTranspose extends Layer {
     this.kernelConstraint = options.kernelConstraint ?? null;
     this.#init = options.kernelInitializer ?? "glorot_uniform";
     this.#useBias = c.useBias;
+    warnStarved(this.name, this.kernelQuantizer, this.kernelConstraint);
   }
 
   protected build(inputShape: readonly number[]): void {
@@ -303,6 +315,8 @@ export class QuantSeparableConv2D extends Layer {
     this.depthwiseQuantizer = getQuantizer(options.depthwiseQuantizer ?? null);
     this.pointwiseQuantizer = getQuantizer(options.pointwiseQuantizer ?? null);
     this.#o = options;
+    warnStarved(this.name, this.depthwiseQuantizer, options.depthwiseConstraint, "depthwise");
+    warnStarved(this.name, this.pointwiseQuantizer, options.pointwiseConstraint, "pointwise");
   }
 
   protected build(inputShape: readonly number[]): void {

@@ -153,3 +153,28 @@ Deno.test("latent and quantized weights: getWeights({ quantized }) on layers and
   // magnitude_aware_sign: per output column, mean |w| times sign(w).
   assert.deepEqual([...m.getWeights({ quantized: true }).get("q/kernel")!.data], [0.5, -0.75, 0.5, -0.5, 0.75, 0.5]);
 });
+
+Deno.test("a shared layer (one Dense on two inputs) round-trips through the config, checkpoints and the converter", async () => {
+  const a = input([4], { name: "a" }), b = input([4], { name: "b" });
+  const shared = new QuantDense(3, { name: "shared", kernelQuantizer: "ste_sign", kernelConstraint: weightClip() });
+  shared.seed(seededRandom(3));
+  const sum = link(new OperatorAdd({ name: "sum" }), link(shared, a), link(shared, b));
+  const model = new Model([a, b], sum, { name: "siamese" });
+  const xs = [Tensor.from([[0.5, -1, 2, 0.1]]), Tensor.from([[-0.3, 0.2, 0.9, -2]])];
+  const want = model.applyAll(xs)[0];
+  assert.equal(model.weights.length, 2, "the shared layer's weights appear once");
+  const path = await Deno.makeTempFile({ suffix: ".safetensors" });
+  try {
+    await saveCheckpoint(path, model);
+    const { model: again } = await loadCheckpoint(path);
+    assert.deepEqual([...(again as Model).applyAll(xs)[0].data], [...want.data]);
+  } finally {
+    await Deno.remove(path);
+  }
+  const { convert } = await import("../convert/convert.ts");
+  const { Interpreter } = await import("../runtime/interpreter.ts");
+  const y = Interpreter.fromBytes(convert(model).bytes, { backend: "reference" }).invoke(
+    xs.map((t) => t.data as Float32Array),
+  )[0] as Float32Array;
+  for (let i = 0; i < y.length; i++) assert.ok(Math.abs(y[i] - want.data[i]) < 1e-5);
+});

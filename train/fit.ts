@@ -24,6 +24,9 @@ export interface EpochLogs {
   accuracy: number;
   val_loss?: number;
   val_accuracy?: number;
+  /** With `topK`: Keras's top_k_categorical_accuracy on the training batches and on the validation data. */
+  top_k_accuracy?: number;
+  val_top_k_accuracy?: number;
   /** Per binary weight, the fraction of signs that flipped during the epoch (larq's flip_ratio). */
   flipRatio?: Record<string, number>;
 }
@@ -66,6 +69,8 @@ export interface FitOptions {
   /** Scored after every epoch at inference (moving statistics): val_loss and val_accuracy. */
   validationData?: { x: Inputs; labels: ArrayLike<number> };
   callbacks?: Callback[];
+  /** Also report top-k accuracy (`top_k_accuracy`, `val_top_k_accuracy`) for this k. */
+  topK?: number;
   /** "auto" (default): a progress bar when stdout is a terminal, nothing otherwise; 0: nothing; 1: the bar. */
   verbose?: "auto" | 0 | 1;
 }
@@ -215,7 +220,7 @@ export function fit(
         [order[i], order[j]] = [order[j], order[i]];
       }
     }
-    let lossSum = 0, hitSum = 0;
+    let lossSum = 0, hitSum = 0, topSum = 0;
     for (let start = 0; start < n; start += batchSize) {
       const idx = order.slice(start, start + batchSize);
       const xb = rows(x, idx), yb = idx.map((i) => labels[i]);
@@ -229,6 +234,7 @@ export function fit(
       options.optimizer.apply(weights.map((weight, i) => ({ weight, grad: grads[i] })));
       for (const [w, m] of flips ?? []) m.update(noGrad(() => w.quantizer!.call(w.variable)));
       const batchLoss = value.item(), batchAccuracy = accuracy(logits, yb);
+      if (options.topK) topSum += topKAccuracy(logits, yb, options.topK) * idx.length;
       lossSum += batchLoss * idx.length;
       hitSum += batchAccuracy * idx.length;
       const seen = Math.min(start + batchSize, n);
@@ -236,10 +242,12 @@ export function fit(
       bar.batch(epoch, epochs, start / batchSize + 1, batches, lossSum / seen, hitSum / seen);
     }
     const logs: EpochLogs = { loss: lossSum / n, accuracy: hitSum / n };
+    if (options.topK) logs.top_k_accuracy = topSum / n;
     if (options.validationData) {
-      const v = evaluateLogs(model, options.validationData.x, options.validationData.labels);
+      const v = evaluateLogs(model, options.validationData.x, options.validationData.labels, 256, options.topK);
       logs.val_loss = v.loss;
       logs.val_accuracy = v.accuracy;
+      if (options.topK) logs.val_top_k_accuracy = v.topKAccuracy;
       (history.val_loss ??= []).push(v.loss);
       (history.val_accuracy ??= []).push(v.accuracy);
     }
@@ -282,8 +290,9 @@ export function evaluateLogs(
   x: Inputs,
   labels: ArrayLike<number>,
   batchSize = 256,
-): { loss: number; accuracy: number } {
-  let lossSum = 0, hits = 0;
+  topK?: number,
+): { loss: number; accuracy: number; topKAccuracy?: number } {
+  let lossSum = 0, hits = 0, top = 0;
   const count = samples(x);
   for (let start = 0; start < count; start += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
@@ -291,8 +300,9 @@ export function evaluateLogs(
     const yb = idx.map((i) => labels[i]);
     lossSum += noGrad(() => nn.sparseCategoricalCrossentropy(yb, p)).item() * idx.length;
     hits += accuracy(p, yb) * idx.length;
+    if (topK) top += topKAccuracy(p, yb, topK) * idx.length;
   }
-  return { loss: lossSum / count, accuracy: hits / count };
+  return { loss: lossSum / count, accuracy: hits / count, ...(topK ? { topKAccuracy: top / count } : {}) };
 }
 
 /** Fraction of rows whose label is among the `k` highest scores (Keras's top_k_categorical_accuracy). */
