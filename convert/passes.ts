@@ -248,7 +248,7 @@ function fuseBinary(g: Graph): boolean {
     // become LceBMaxPool2d after the next LceQuantize (conv → MaxPool → BatchNorm → binary conv).
     if (
       op.kind === "affine" && op.scale.every((s) => s > 0) && ofKind(src, "pool") && src.op.type === "max" &&
-      src.op.act === "none" && g.onlyFeeds(src.output, node)
+      src.op.act === "none" && g.onlyFeeds(src.output, node) && foldsAffine(g, src.inputs[0], src)
     ) {
       const poolOut = node.output;
       const moved = g.addValue(`${g.values[poolOut].name}/before_pool`, g.values[src.inputs[0]].shape);
@@ -260,6 +260,15 @@ function fuseBinary(g: Graph): boolean {
     }
   }
   return false;
+}
+
+/** Whether `v`'s producer can absorb an affine map (so moving one onto `v` costs nothing). */
+function foldsAffine(g: Graph, v: number, reader: Node): boolean {
+  const p = g.producer(v);
+  if (!p || !g.onlyFeeds(v, reader)) return false;
+  const op = p.op;
+  if (op.kind === "bconv") return op.threshold === null;
+  return (op.kind === "conv2d" || op.kind === "depthwise" || op.kind === "dense") && op.act === "none";
 }
 
 /** Per-channel maps commute with a reshape that keeps the last axis; reshapes of reshapes collapse. */
