@@ -17,6 +17,8 @@ export class SymbolicTensor {
     readonly name: string,
     /** A zero sample (batch 1) carried for shape inference. */
     readonly sample: Tensor,
+    /** A fixed batch size declared on the input (Keras's `batch_size`), for summaries; null: any. */
+    readonly batchSize: number | null = null,
   ) {}
 }
 
@@ -34,9 +36,13 @@ export function resetInputNames(): void {
 }
 
 /** A model input of `shape` (without the batch axis). */
-export function input(shape: readonly number[], options: { name?: string } = {}): SymbolicTensor {
+export function input(
+  shape: readonly number[],
+  options: { name?: string; batchSize?: number | null } = {},
+): SymbolicTensor {
   inputCount++;
-  return new SymbolicTensor(shape, null, options.name ?? `input_${inputCount}`, Tensor.zeros([1, ...shape]));
+  const name = options.name ?? `input_${inputCount}`;
+  return new SymbolicTensor(shape, null, name, Tensor.zeros([1, ...shape]), options.batchSize ?? null);
 }
 
 /** Calls `layer` on symbolic inputs, recording the graph (`layer(x)` in Keras). */
@@ -134,25 +140,35 @@ export class Model {
    * meets them (keras.Model.layers, as larq's summary lists them).
    */
   get layers(): Layer[] {
-    const index = new Map<Layer, number>(), finished = new Set<ModelNode>(), postOrder: ModelNode[] = [];
+    return this.ordered().filter((l): l is Layer => !(l instanceof SymbolicTensor));
+  }
+
+  /** Keras's layer order with the input layers in their place (for summaries of multi-input models). */
+  ordered(): (Layer | SymbolicTensor)[] {
+    type Item = Layer | SymbolicTensor;
+    const index = new Map<Item, number>(), finished = new Set<ModelNode>(), postOrder: ModelNode[] = [];
     const visit = (node: ModelNode) => {
       if (finished.has(node)) return;
       if (!index.has(node.layer)) index.set(node.layer, index.size);
-      for (const t of node.inputs) if (t.node) visit(t.node);
+      for (const t of node.inputs) {
+        if (t.node) visit(t.node);
+        else if (!index.has(t)) index.set(t, index.size);
+      }
       finished.add(node);
       postOrder.push(node);
     };
     for (const o of this.outputs) if (o.node) visit(o.node);
-    const nodeDepth = new Map<ModelNode, number>(), layerDepth = new Map<Layer, number>();
+    const nodeDepth = new Map<ModelNode, number>(), depth = new Map<Item, number>();
     for (const node of [...postOrder].reverse()) {
-      const depth = Math.max(nodeDepth.get(node) ?? 0, layerDepth.get(node.layer) ?? 0);
-      layerDepth.set(node.layer, depth);
-      nodeDepth.set(node, depth);
-      for (const t of node.inputs) if (t.node) nodeDepth.set(t.node, Math.max(depth + 1, nodeDepth.get(t.node) ?? 0));
+      const d = Math.max(nodeDepth.get(node) ?? 0, depth.get(node.layer) ?? 0);
+      depth.set(node.layer, d);
+      nodeDepth.set(node, d);
+      for (const t of node.inputs) {
+        if (t.node) nodeDepth.set(t.node, Math.max(d + 1, nodeDepth.get(t.node) ?? 0));
+        else depth.set(t, Math.max(d + 1, depth.get(t) ?? 0));
+      }
     }
-    return [...layerDepth.keys()].sort((a, b) =>
-      layerDepth.get(b)! - layerDepth.get(a)! || index.get(a)! - index.get(b)!
-    );
+    return [...depth.keys()].sort((a, b) => depth.get(b)! - depth.get(a)! || index.get(a)! - index.get(b)!);
   }
 
   /** Runs a single-input, single-output model on `x`. */

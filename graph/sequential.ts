@@ -22,7 +22,13 @@ export class Sequential {
   /** The input shape without the batch axis, when given (Keras's `input_shape`); convert() and summaries use it. */
   readonly inputShape: readonly number[] | null;
 
-  constructor(layers: Layer[], options: { seed?: number; inputShape?: readonly number[] } = {}) {
+  /** A fixed batch size (Keras's `batch_size` on the input), for summaries; null: any. */
+  readonly batchSize: number | null;
+
+  constructor(
+    layers: Layer[],
+    options: { seed?: number; inputShape?: readonly number[]; batchSize?: number | null } = {},
+  ) {
     if (layers.length === 0) throw new RangeError("a Sequential model needs at least one layer");
     const names = new Set<string>();
     for (const l of layers) {
@@ -34,6 +40,7 @@ export class Sequential {
       throw new RangeError(`inputShape must be positive integers (no batch axis), got [${options.inputShape}]`);
     }
     this.inputShape = options.inputShape ? [...options.inputShape] : null;
+    this.batchSize = options.batchSize ?? null;
     if (options.seed !== undefined) {
       const random = seededRandom(options.seed);
       for (const l of layers) l.seed(random);

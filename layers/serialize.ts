@@ -251,7 +251,7 @@ export function modelToConfig(
     if (!shape) throw new RangeError("a Sequential model needs an input shape to be saved; pass inputShape");
     const inputLayer: LayerConfig = {
       class_name: "InputLayer",
-      config: { batch_input_shape: [null, ...shape], dtype: "float32", name: "input_1" },
+      config: { batch_input_shape: [model.batchSize, ...shape], dtype: "float32", name: "input_1" },
     };
     return {
       class_name: "Sequential",
@@ -276,7 +276,7 @@ export function modelToConfig(
   const inputLayers: LayerConfig[] = model.inputs.map((t) => ({
     class_name: "InputLayer",
     name: t.name,
-    config: { batch_input_shape: [null, ...t.shape], dtype: "float32", name: t.name },
+    config: { batch_input_shape: [t.batchSize, ...t.shape], dtype: "float32", name: t.name },
     inbound_nodes: [],
   }));
   return {
@@ -288,6 +288,12 @@ export function modelToConfig(
       output_layers: model.outputs.map((t) => where.get(t)!),
     },
   };
+}
+
+/** The InputLayer's fixed batch size, or null. */
+function batchOf(c: LayerConfig): number | null {
+  const shape = (c.config.batch_input_shape ?? c.config.batch_shape) as (number | null)[] | undefined;
+  return typeof shape?.[0] === "number" ? shape[0] : null;
 }
 
 function inputShapeOf(c: LayerConfig): number[] {
@@ -315,7 +321,8 @@ export function modelFromConfig(json: string | ModelConfig): Model | Sequential 
     const first = layers[0]?.class_name === "InputLayer" ? layers[0] : null;
     const rest = first ? layers.slice(1) : layers;
     const shape = first ? inputShapeOf(first) : (rest[0]?.config.batch_input_shape as number[] | undefined)?.slice(1);
-    const model = new Sequential(rest.map(deserializeLayer), shape ? { inputShape: shape } : {});
+    const batchSize = first ? batchOf(first) : null;
+    const model = new Sequential(rest.map(deserializeLayer), shape ? { inputShape: shape, batchSize } : { batchSize });
     if (shape) model.apply(Tensor.zeros([1, ...shape])); // builds the layers
     return model;
   }
@@ -332,7 +339,7 @@ export function modelFromConfig(json: string | ModelConfig): Model | Sequential 
   for (const c of layers) {
     const name = (c.name ?? c.config.name) as string;
     if (c.class_name === "InputLayer") {
-      tensors.set(`${name}:0:0`, input(inputShapeOf(c), { name }));
+      tensors.set(`${name}:0:0`, input(inputShapeOf(c), { name, batchSize: batchOf(c) }));
       continue;
     }
     const layer = deserializeLayer(c);

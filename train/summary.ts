@@ -10,11 +10,13 @@
 import { noGrad } from "../graph/tape.ts";
 import { Tensor } from "../graph/tensor.ts";
 import type { Sequential } from "../graph/sequential.ts";
-import { Model } from "../graph/functional.ts";
+import { Model, SymbolicTensor } from "../graph/functional.ts";
 import { BatchNormalization } from "../layers/batch_norm.ts";
 import { QuantConv2D } from "../layers/conv.ts";
 import { Flatten } from "../layers/core.ts";
 import { QuantDense } from "../layers/dense.ts";
+import { QuantConv1D, QuantConv2DTranspose, QuantSeparableConv2D } from "../layers/conv_variants.ts";
+import type { Quantizer } from "../quantizers/quantizer.ts";
 import type { Layer, Weight } from "../layers/layer.ts";
 import { QuantDepthwiseConv2D } from "../layers/depthwise.ts";
 import { AveragePooling2D, MaxPool2D } from "../layers/pooling.ts";
@@ -89,9 +91,12 @@ function weightProfiles(layer: Layer): WeightProfile[] {
 
 function profile(layer: Layer, shape: number[]): LayerProfile {
   const weights = weightProfiles(layer);
-  const macLayer = layer instanceof QuantDense || layer instanceof QuantConv2D || layer instanceof QuantDepthwiseConv2D;
+  // larq's mac_containing_layers (Keras's Conv2DTranspose is a Conv2D): MACs = weight count × output pixels.
+  const macLayer = layer instanceof QuantDense || layer instanceof QuantConv2D ||
+    layer instanceof QuantDepthwiseConv2D || layer instanceof QuantConv1D || layer instanceof QuantConv2DTranspose ||
+    layer instanceof QuantSeparableConv2D;
   const inputPrecision = macLayer
-    ? (layer as QuantDense | QuantConv2D | QuantDepthwiseConv2D).inputQuantizer?.precision ?? null
+    ? (layer as { inputQuantizer: Quantizer | null }).inputQuantizer?.precision ?? null
     : null;
   const countable = macLayer || layer instanceof Flatten || layer instanceof BatchNormalization ||
     layer instanceof MaxPool2D || layer instanceof AveragePooling2D;
@@ -161,6 +166,8 @@ function asciiTable(
  * import { summary } from "./summary.ts";
  * import { Sequential } from "../graph/sequential.ts";
  * import { QuantDense } from "../layers/dense.ts";
+import { QuantConv1D, QuantConv2DTranspose, QuantSeparableConv2D } from "../layers/conv_variants.ts";
+import type { Quantizer } from "../quantizers/quantizer.ts";
  * import { weightClip } from "../layers/layer.ts";
  * const m = new Sequential([new QuantDense(4, { kernelQuantizer: "ste_sign", kernelConstraint: weightClip() })]);
  * console.log(summary(m, [8]).includes("Ratio of MACs that are binarized")); // false: 32-bit inputs
@@ -170,12 +177,22 @@ export function summary(model: Sequential | Model, inputShape?: number[], option
   const name = options.name ?? (model instanceof Model ? model.name : "sequential");
   const profiles: LayerProfile[] = [];
   if (model instanceof Model) {
-    // Keras lists the input layers of a functional model as rows of their own.
-    for (const t of model.inputs) {
-      profiles.push({ name: t.name, inputPrecision: null, shape: [-1, ...t.shape], weights: [], macs: null });
-    }
+    // Keras lists the input layers of a functional model as rows of their own, in its depth order.
+    const batch = model.inputs[0].batchSize ?? -1;
     const shapes = new Map(model.nodes.map((n) => [n.layer, n.output.shape]));
-    for (const layer of model.layers) profiles.push(profile(layer, [-1, ...shapes.get(layer)!]));
+    for (const item of model.ordered()) {
+      if (item instanceof SymbolicTensor) {
+        profiles.push({
+          name: item.name,
+          inputPrecision: null,
+          shape: [item.batchSize ?? -1, ...item.shape],
+          weights: [],
+          macs: null,
+        });
+      } else {
+        profiles.push(profile(item, [batch, ...shapes.get(item)!]));
+      }
+    }
   } else {
     const shape = inputShape ?? (model.inputShape ? [...model.inputShape] : undefined);
     if (!shape) {
@@ -185,7 +202,7 @@ export function summary(model: Sequential | Model, inputShape?: number[], option
       let x = Tensor.zeros([1, ...shape]);
       for (const l of model.layers) {
         x = l.apply(x);
-        profiles.push(profile(l, [-1, ...x.shape.slice(1)]));
+        profiles.push(profile(l, [model.batchSize ?? -1, ...x.shape.slice(1)]));
       }
     });
   }

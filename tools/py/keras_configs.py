@@ -76,8 +76,11 @@ def main(out):
         xs = [rng.normal(0, 1, (1, *t.shape[1:])).astype(np.float32) for t in model.inputs]
         ys = model(xs if len(xs) > 1 else xs[0], training=False)
         ys = [y.numpy() for y in (ys if isinstance(ys, list) else [ys])]
+        lines = []
+        lq.models.summary(model, print_fn=lines.append)
         entries[name] = {
             "json": model.to_json(),
+            "summary": "\n".join(lines),
             "params": int(model.count_params()),
             "weights": {w.name: {"shape": list(w.shape), "data": b64(w.numpy())} for w in model.weights},
             "inputs": [{"shape": list(x.shape), "data": b64(x)} for x in xs],
