@@ -8,7 +8,7 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct or a signature.
-pub const version: i32 = 5;
+pub const version: i32 = 6;
 
 /// Every export returns one of these. Arguments are validated in TypeScript
 /// first; these codes are the second line of defence and are never expected.
@@ -320,6 +320,11 @@ pub const api = [_]Function{
         .{ .name = "params", .type = *const Pool2dF32Params },
         .{ .name = "input", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_bmaxpool2d_b32", .params = &.{
+        .{ .name = "params", .type = *const Pool2dF32Params },
+        .{ .name = "input", .type = [*]const u32 },
+        .{ .name = "output", .type = [*]u32 },
     } },
     .{ .name = "onebit_elementwise_f32", .params = &.{
         .{ .name = "params", .type = *const ElementwiseF32Params },

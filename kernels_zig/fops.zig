@@ -123,6 +123,60 @@ pub fn pool2d(p: *const abi.Pool2dF32Params, input: [*]const f32, out: [*]f32) a
     return .ok;
 }
 
+/// Binary max pooling on bitpacked words (LceBMaxPool2d): the max of ±1 values is +1 unless every tap is -1,
+/// so a window's word is the AND of its taps' words (bit 1 = -1). Windows are clamped at the border.
+const BPool = struct {
+    p: *const abi.Pool2dF32Params,
+    input: [*]const u32,
+    out: [*]u32,
+
+    fn task(ctx: *const anyopaque, t: usize) void {
+        const s: *const BPool = @ptrCast(@alignCast(ctx));
+        const p = s.p;
+        const c = u(p.channels);
+        const oh = u(p.out_h);
+        const n = t / oh;
+        const oy = t % oh;
+        const y0: usize = @intCast(@max(0, @as(isize, @intCast(oy * u(p.stride_h))) - p.pad_top));
+        const y1: usize = @intCast(@min(p.in_h, @as(isize, @intCast(oy * u(p.stride_h))) - p.pad_top + p.filter_h));
+        for (0..u(p.out_w)) |ox| {
+            const x0: usize = @intCast(@max(0, @as(isize, @intCast(ox * u(p.stride_w))) - p.pad_left));
+            const x1: usize = @intCast(@min(p.in_w, @as(isize, @intCast(ox * u(p.stride_w))) - p.pad_left + p.filter_w));
+            const o = s.out + ((n * oh + oy) * u(p.out_w) + ox) * c;
+            @memset(o[0..c], 0xffff_ffff);
+            for (y0..y1) |iy| {
+                for (x0..x1) |ix| {
+                    const x = s.input + ((n * u(p.in_h) + iy) * u(p.in_w) + ix) * c;
+                    for (0..c) |ch| o[ch] &= x[ch];
+                }
+            }
+        }
+    }
+};
+
+/// LceBMaxPool2d on words: `channels` counts packed words; `kind` must be 0 (max), clamps are unused.
+pub fn bmaxpool2d(p: *const abi.Pool2dF32Params, input: [*]const u32, out: [*]u32) abi.Status {
+    if (p.kind != 0) return .invalid_argument;
+    if (p.batch < 0 or p.in_h <= 0 or p.in_w <= 0 or p.channels <= 0 or p.filter_h <= 0 or p.filter_w <= 0 or
+        p.stride_h <= 0 or p.stride_w <= 0 or p.pad_top < 0 or p.pad_left < 0 or p.out_h <= 0 or p.out_w <= 0 or
+        p.threads < 1 or p.threads > pool.max_threads) return .invalid_argument;
+    if (p.pad_top >= p.filter_h or p.pad_left >= p.filter_w) return .invalid_argument;
+    if (@as(i64, p.out_h - 1) * p.stride_h - p.pad_top >= p.in_h or
+        @as(i64, p.out_w - 1) * p.stride_w - p.pad_left >= p.in_w) return .invalid_argument;
+    const s: BPool = .{ .p = p, .input = input, .out = out };
+    pool.run(u(p.threads), u(p.batch) * u(p.out_h), &s, BPool.task);
+    return .ok;
+}
+
+test "bmaxpool2d: a window's word is the AND of its taps, clamped at the border" {
+    // 2x2 input, 1 word per pixel, 2x2 filter stride 1 with SAME padding (pad 0 top/left): 2x2 output.
+    const input = [_]u32{ 0b1100, 0b1010, 0b1001, 0b1111 };
+    var out: [4]u32 = undefined;
+    const p: abi.Pool2dF32Params = .{ .batch = 1, .in_h = 2, .in_w = 2, .channels = 1, .filter_h = 2, .filter_w = 2, .stride_h = 1, .stride_w = 1, .pad_top = 0, .pad_left = 0, .out_h = 2, .out_w = 2, .kind = 0, .clamp_min = 0, .clamp_max = 0, .threads = 1 };
+    try std.testing.expectEqual(abi.Status.ok, bmaxpool2d(&p, &input, &out));
+    try std.testing.expectEqualSlices(u32, &.{ 0b1000, 0b1010, 0b1001, 0b1111 }, &out);
+}
+
 fn elementwiseRange(p: *const abi.ElementwiseF32Params, a: [*]const f32, b: [*]const f32, out: [*]f32, begin: usize, end: usize) void {
     const lo = p.clamp_min;
     const hi = p.clamp_max;

@@ -245,7 +245,7 @@ function padThreshold(v: unknown, n: number): Int32Array {
 }
 
 /** Parameters of a call, with their encoding cached (a bound call encodes once). */
-interface Encoded<S extends "Bconv2dParams"> {
+interface Encoded<S extends "Bconv2dParams" | "Pool2dF32Params"> {
   readonly values: StructValues<S>;
   bytes?: Uint8Array<ArrayBuffer>;
 }
@@ -280,6 +280,7 @@ interface Backend {
     workspace: Uint32Array,
     out: Uint32Array,
   ): void;
+  bmaxpool2d(p: Encoded<"Pool2dF32Params">, input: Uint32Array, out: Uint32Array): void;
 }
 
 const STATUS = ["ok", "invalid argument", "unsupported micro-kernel", "out of memory"];
@@ -309,6 +310,8 @@ function nativeBackend(lib: NativeSymbols): Backend {
         "bconv2d_b32",
         lib.onebit_bconv2d_b32_b32(p.bytes ??= encodeStruct("Bconv2dParams", p.values), i, f, t, w, o),
       ),
+    bmaxpool2d: (p, i, o) =>
+      check("bmaxpool2d", lib.onebit_bmaxpool2d_b32(p.bytes ??= encodeStruct("Pool2dF32Params", p.values), i, o)),
   };
 }
 
@@ -320,6 +323,7 @@ const referenceBackend: Backend = {
   bgemmB32: ref.bgemmB32,
   bconv2dF32: (p, i, f, m, b, w, o) => ref.bconv2dF32(p.values, i, f, m, b, w, o),
   bconv2dB32: (p, i, f, t, w, o) => ref.bconv2dB32(p.values, i, f, t, w, o),
+  bmaxpool2d: (p, i, o) => ref.bmaxpool2d(p.values, i, o),
 };
 
 /**
@@ -429,6 +433,51 @@ export class BinaryKernels extends KernelSet<Backend> {
   }
 
   /** Packs weights [channelsOut, depthWords] (bitpacked rows, e.g. OHWI) for the GEMM. */
+  /**
+   * Validates an LceBMaxPool2d once: windows over bitpacked NHWC words
+   * (`inputShape[3]` counts words), clamped at the border; `run(input, out)`
+   * ANDs each window's words (the max of ±1 values).
+   */
+  bindBMaxPool2d(options: WindowGeometry & { threads?: number }): {
+    outputLength: number;
+    run(input: Uint32Array, out: Uint32Array): void;
+  } {
+    if (options.dilations !== undefined && (options.dilations[0] !== 1 || options.dilations[1] !== 1)) {
+      throw new RangeError("pooling takes no dilation");
+    }
+    const g = planWindow(options);
+    const size = g.batch * g.out_h * g.out_w * g.channels, inputLength = g.batch * g.in_h * g.in_w * g.channels;
+    const p: Encoded<"Pool2dF32Params"> = {
+      values: {
+        batch: g.batch,
+        in_h: g.in_h,
+        in_w: g.in_w,
+        channels: g.channels,
+        filter_h: g.kernel_h,
+        filter_w: g.kernel_w,
+        stride_h: g.stride_h,
+        stride_w: g.stride_w,
+        pad_top: g.pad_top,
+        pad_left: g.pad_left,
+        out_h: g.out_h,
+        out_w: g.out_w,
+        kind: 0,
+        clamp_min: 0,
+        clamp_max: 0,
+        threads: this.call({ threads: options.threads }).threads,
+      },
+    };
+    const impl = this.impl;
+    return {
+      outputLength: size,
+      run(input, out) {
+        checkArray("input", input, Uint32Array, inputLength);
+        checkArray("out", out, Uint32Array, size);
+        if (size > 0) impl.bmaxpool2d(p, input, out);
+      },
+    };
+  }
+
   packRhs(rhs: Uint32Array, channelsOut: number): PackedRhs {
     checkInt("channelsOut", channelsOut, 1);
     if (!(rhs instanceof Uint32Array)) throw new TypeError("rhs must be a Uint32Array");

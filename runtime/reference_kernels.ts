@@ -215,3 +215,26 @@ export function bconv2dB32(
   const { lhs, gemm } = convGemm(p, input, workspace);
   bgemmB32(gemm, lhs, filter, threshold, output);
 }
+
+/** LceBMaxPool2d on words: each output word is the AND of its window's words, windows clamped at the border. */
+export function bmaxpool2d(p: StructValues<"Pool2dF32Params">, input: Uint32Array, out: Uint32Array): void {
+  const c = p.channels;
+  let o = 0;
+  for (let b = 0; b < p.batch; b++) {
+    for (let oy = 0; oy < p.out_h; oy++) {
+      const y0 = Math.max(oy * p.stride_h - p.pad_top, 0),
+        y1 = Math.min(oy * p.stride_h - p.pad_top + p.filter_h, p.in_h);
+      for (let ox = 0; ox < p.out_w; ox++) {
+        const x0 = Math.max(ox * p.stride_w - p.pad_left, 0);
+        const x1 = Math.min(ox * p.stride_w - p.pad_left + p.filter_w, p.in_w);
+        for (let ch = 0; ch < c; ch++) {
+          let acc = 0xffffffff;
+          for (let iy = y0; iy < y1; iy++) {
+            for (let ix = x0; ix < x1; ix++) acc &= input[((b * p.in_h + iy) * p.in_w + ix) * c + ch];
+          }
+          out[o++] = acc >>> 0;
+        }
+      }
+    }
+  }
+}

@@ -123,29 +123,17 @@ export const lceBmaxpool2d: OpKernel = {
     const [n, h, w, words] = x.shape;
     const ay = convAxis(ctx, "height", h, fh, sh, 1, padding);
     const ax = convAxis(ctx, "width", w, fw, sw, 1, padding);
+    const bound = ctx.kernels.bindBMaxPool2d({
+      inputShape: [n, h, w, words],
+      kernelSize: [fh, fw],
+      strides: [sh, sw],
+      padding,
+      threads: ctx.threads,
+    });
     return {
       outputShapes: [[n, ay.out, ax.out, words]],
-      run: ({ inputs, outputs }) => {
-        const src = asWords(inputs[0]!);
-        const dst = asWords(outputs[0]);
-        let o = 0;
-        for (let b = 0; b < n; b++) {
-          for (let oy = 0; oy < ay.out; oy++) {
-            const y0 = Math.max(oy * sh - ay.pad, 0), y1 = Math.min(oy * sh - ay.pad + fh, h);
-            for (let ox = 0; ox < ax.out; ox++) {
-              const x0 = Math.max(ox * sw - ax.pad, 0), x1 = Math.min(ox * sw - ax.pad + fw, w);
-              for (let c = 0; c < words; c++) {
-                // max of ±1 = +1 unless every tap is -1: AND of the sign bits.
-                let acc = 0xffffffff;
-                for (let iy = y0; iy < y1; iy++) {
-                  for (let ix = x0; ix < x1; ix++) acc &= src[((b * h + iy) * w + ix) * words + c];
-                }
-                dst[o++] = acc >>> 0;
-              }
-            }
-          }
-        }
-      },
+      // max of ±1 = +1 unless every tap is -1: the AND of the sign bits (native or reference kernel).
+      run: ({ inputs, outputs }) => bound.run(asWords(inputs[0]!), asWords(outputs[0])),
     };
   },
 };
