@@ -196,6 +196,12 @@ export function fit(
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   }
+  if (options.validationData) {
+    const m = samples(options.validationData.x);
+    if (options.validationData.labels.length !== m) {
+      throw new RangeError(`validationData has ${options.validationData.labels.length} labels for ${m} samples`);
+    }
+  }
   const random = seededRandom(options.seed ?? 0);
   const history: History = { loss: [], accuracy: [] };
   const callbacks = options.callbacks ?? [];
