@@ -118,7 +118,7 @@ function restoreState(
 export async function saveCheckpoint(
   path: string,
   model: Model | Sequential,
-  options: { optimizer?: Optimizer; metadata?: Record<string, string> } = {},
+  options: { optimizer?: Optimizer; metadata?: Record<string, string>; inputShape?: readonly number[] } = {},
 ): Promise<void> {
   const { tensors, metadata } = checkpointTensors(model, options);
   await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
@@ -127,7 +127,7 @@ export async function saveCheckpoint(
 /** What a checkpoint file holds: tensors by name and the metadata strings (for writers other than saveCheckpoint). */
 export function checkpointTensors(
   model: Model | Sequential,
-  options: { optimizer?: Optimizer; metadata?: Record<string, string> } = {},
+  options: { optimizer?: Optimizer; metadata?: Record<string, string>; inputShape?: readonly number[] } = {},
 ): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
   const tensors: Record<string, Tensor> = {};
   for (const { variable } of model.weights) {
@@ -139,7 +139,7 @@ export function checkpointTensors(
   const metadata: Record<string, string> = {
     ...options.metadata,
     format: FORMAT,
-    model: JSON.stringify(modelToConfig(model)),
+    model: JSON.stringify(modelToConfig(model, { inputShape: options.inputShape })),
   };
   if (options.optimizer) {
     const steps: Record<string, number> = {};

@@ -46,5 +46,5 @@ export function larqMnistCnn(options: { seed?: number } = {}): Sequential {
     new QuantDense(10, binary),
     new BatchNormalization({ scale: false }),
     new Activation("softmax"),
-  ], { seed: options.seed ?? 0 });
+  ], { seed: options.seed ?? 0, inputShape: [28, 28, 1] });
 }
