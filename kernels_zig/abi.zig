@@ -8,7 +8,7 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct or a signature.
-pub const version: i32 = 6;
+pub const version: i32 = 7;
 
 /// Every export returns one of these. Arguments are validated in TypeScript
 /// first; these codes are the second line of defence and are never expected.
@@ -220,6 +220,15 @@ pub const ElementwiseF32Params = extern struct {
     threads: i32,
 };
 
+/// out[i] = f(in[i]) for the activation `op`: 0 RELU, 1 RELU6, 2 RELU_N1_TO_1,
+/// 3 LOGISTIC, 4 TANH, 5 HARD_SWISH, 6 LEAKY_RELU (slope `alpha` below 0).
+pub const UnaryF32Params = extern struct {
+    count: i32,
+    op: i32,
+    alpha: f32,
+    threads: i32,
+};
+
 /// A parameter of an exported function, for the TS generator.
 pub const Param = struct { name: []const u8, type: type };
 pub const Function = struct { name: []const u8, params: []const Param };
@@ -326,6 +335,11 @@ pub const api = [_]Function{
         .{ .name = "input", .type = [*]const u32 },
         .{ .name = "output", .type = [*]u32 },
     } },
+    .{ .name = "onebit_unary_f32", .params = &.{
+        .{ .name = "params", .type = *const UnaryF32Params },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
     .{ .name = "onebit_elementwise_f32", .params = &.{
         .{ .name = "params", .type = *const ElementwiseF32Params },
         .{ .name = "a", .type = [*]const f32 },
@@ -335,7 +349,7 @@ pub const api = [_]Function{
 };
 
 /// The extern structs the TS side encodes, in a fixed order.
-pub const structs = .{ BitpackParams, Im2colParams, PackRhsParams, BgemmParams, Bconv2dParams, UkernelInfo, PeakParams, SpackParams, SgemmParams, Conv2dF32Params, DepthwiseF32Params, Pool2dF32Params, ElementwiseF32Params };
+pub const structs = .{ BitpackParams, Im2colParams, PackRhsParams, BgemmParams, Bconv2dParams, UkernelInfo, PeakParams, SpackParams, SgemmParams, Conv2dF32Params, DepthwiseF32Params, Pool2dF32Params, ElementwiseF32Params, UnaryF32Params };
 
 /// FNV-1a over every struct's field names, offsets and sizes and every
 /// function's name and parameter types: the library and the generated TS

@@ -177,6 +177,76 @@ test "bmaxpool2d: a window's word is the AND of its taps, clamped at the border"
     try std.testing.expectEqualSlices(u32, &.{ 0b1000, 0b1010, 0b1001, 0b1111 }, &out);
 }
 
+fn unaryRange(p: *const abi.UnaryF32Params, x: [*]const f32, out: [*]f32, begin: usize, end: usize) void {
+    switch (p.op) {
+        0 => for (begin..end) |i| {
+            out[i] = @max(x[i], 0);
+        },
+        1 => for (begin..end) |i| {
+            out[i] = @min(@max(x[i], 0), 6);
+        },
+        2 => for (begin..end) |i| {
+            out[i] = @min(@max(x[i], -1), 1);
+        },
+        // In f64, rounded once: f32 exp/tanh lose a few ulps (TFLite's reference also computes these in float).
+        3 => for (begin..end) |i| {
+            const v: f64 = x[i];
+            out[i] = @floatCast(1 / (1 + @exp(-v)));
+        },
+        4 => for (begin..end) |i| {
+            out[i] = @floatCast(std.math.tanh(@as(f64, x[i])));
+        },
+        5 => for (begin..end) |i| {
+            const v: f64 = x[i];
+            out[i] = @floatCast(v * @min(@max(v + 3, 0), 6) / 6);
+        },
+        else => for (begin..end) |i| {
+            out[i] = if (x[i] >= 0) x[i] else x[i] * p.alpha;
+        },
+    }
+}
+
+const Unary = struct {
+    p: *const abi.UnaryF32Params,
+    x: [*]const f32,
+    out: [*]f32,
+    per_task: usize,
+
+    fn task(ctx: *const anyopaque, t: usize) void {
+        const s: *const Unary = @ptrCast(@alignCast(ctx));
+        const n = u(s.p.count);
+        unaryRange(s.p, s.x, s.out, t * s.per_task, @min(n, (t + 1) * s.per_task));
+    }
+};
+
+/// Activations as their own ops (RELU, RELU6, RELU_N1_TO_1, LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU).
+pub fn unary(p: *const abi.UnaryF32Params, x: [*]const f32, out: [*]f32) abi.Status {
+    if (p.count < 0 or p.op < 0 or p.op > 6 or p.threads < 1 or p.threads > pool.max_threads) return .invalid_argument;
+    const n = u(p.count);
+    const threads = u(p.threads);
+    if (threads == 1 or n < 1 << 16) {
+        unaryRange(p, x, out, 0, n);
+        return .ok;
+    }
+    const per_task = (n + 2 * threads - 1) / (2 * threads);
+    const s: Unary = .{ .p = p, .x = x, .out = out, .per_task = per_task };
+    pool.run(threads, (n + per_task - 1) / per_task, &s, Unary.task);
+    return .ok;
+}
+
+test "unary: each activation at its edges" {
+    const x = [_]f32{ -7, -1, 0, 0.5, 7 };
+    var out: [5]f32 = undefined;
+    var p: abi.UnaryF32Params = .{ .count = 5, .op = 1, .alpha = 0.1, .threads = 1 };
+    try std.testing.expectEqual(abi.Status.ok, unary(&p, &x, &out));
+    try std.testing.expectEqualSlices(f32, &.{ 0, 0, 0, 0.5, 6 }, &out);
+    p.op = 6;
+    try std.testing.expectEqual(abi.Status.ok, unary(&p, &x, &out));
+    try std.testing.expectApproxEqAbs(@as(f32, -0.7), out[0], 1e-6);
+    p.op = 7;
+    try std.testing.expectEqual(abi.Status.invalid_argument, unary(&p, &x, &out));
+}
+
 fn elementwiseRange(p: *const abi.ElementwiseF32Params, a: [*]const f32, b: [*]const f32, out: [*]f32, begin: usize, end: usize) void {
     const lo = p.clamp_min;
     const hi = p.clamp_max;

@@ -202,6 +202,10 @@ pub export fn onebit_pool2d_f32(params: *const abi.Pool2dF32Params, input: [*]co
     return status(fops.pool2d(params, input, output));
 }
 
+pub export fn onebit_unary_f32(params: *const abi.UnaryF32Params, input: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return status(fops.unary(params, input, output));
+}
+
 pub export fn onebit_bmaxpool2d_b32(params: *const abi.Pool2dF32Params, input: [*]const u32, output: [*]u32) callconv(.c) i32 {
     return status(fops.bmaxpool2d(params, input, output));
 }

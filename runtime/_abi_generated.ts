@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
-export const ABI_VERSION = 6;
-export const ABI_HASH = 0xd53317ff;
+export const ABI_VERSION = 7;
+export const ABI_HASH = 0xb68eb583;
 
 /** Deno.dlopen symbol table of libonebit. */
 export const symbols = {
@@ -25,6 +25,7 @@ export const symbols = {
   onebit_depthwise_conv2d_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_pool2d_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_bmaxpool2d_b32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  onebit_unary_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_elementwise_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
 } as const;
 
@@ -50,6 +51,7 @@ export const parameters = {
   onebit_depthwise_conv2d_f32: [{ name: "params", kind: "struct", struct: "DepthwiseF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "filter", kind: "f32", dir: "in" }, { name: "bias", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_pool2d_f32: [{ name: "params", kind: "struct", struct: "Pool2dF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_bmaxpool2d_b32: [{ name: "params", kind: "struct", struct: "Pool2dF32Params", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "output", kind: "u32", dir: "out" }],
+  onebit_unary_f32: [{ name: "params", kind: "struct", struct: "UnaryF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_elementwise_f32: [{ name: "params", kind: "struct", struct: "ElementwiseF32Params", dir: "in" }, { name: "a", kind: "f32", dir: "in" }, { name: "b", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
 } as const;
 
@@ -240,6 +242,15 @@ export const structs = {
       clamp_min: { offset: 8, type: "f32", count: 1 },
       clamp_max: { offset: 12, type: "f32", count: 1 },
       threads: { offset: 16, type: "i32", count: 1 },
+    },
+  },
+  UnaryF32Params: {
+    size: 16,
+    fields: {
+      count: { offset: 0, type: "i32", count: 1 },
+      op: { offset: 4, type: "i32", count: 1 },
+      alpha: { offset: 8, type: "f32", count: 1 },
+      threads: { offset: 12, type: "i32", count: 1 },
     },
   },
 } as const;

@@ -44,7 +44,13 @@ function clampOf(o: Clamp): { clamp_min: number; clamp_max: number } {
 
 export { planWindow, type WindowGeometry, type WindowPlan } from "./binary_kernels.ts";
 
-type StructName = "SgemmParams" | "Conv2dF32Params" | "DepthwiseF32Params" | "Pool2dF32Params" | "ElementwiseF32Params";
+type StructName =
+  | "SgemmParams"
+  | "Conv2dF32Params"
+  | "DepthwiseF32Params"
+  | "Pool2dF32Params"
+  | "ElementwiseF32Params"
+  | "UnaryF32Params";
 
 /** Parameters of a call, with their encoding cached (a bound call encodes once). */
 interface Encoded<S extends StructName> {
@@ -72,6 +78,7 @@ interface Backend {
   ): void;
   pool2d(p: Encoded<"Pool2dF32Params">, input: Float32Array, out: Float32Array): void;
   elementwise(p: Encoded<"ElementwiseF32Params">, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  unary(p: Encoded<"UnaryF32Params">, input: Float32Array, out: Float32Array): void;
 }
 
 function nativeBackend(lib: NativeSymbols): Backend {
@@ -88,6 +95,7 @@ function nativeBackend(lib: NativeSymbols): Backend {
     pool2d: (p, i, o) => check("pool2d", lib.onebit_pool2d_f32(enc("Pool2dF32Params", p), i, o)),
     elementwise: (p, a, b, o) =>
       check("elementwise", lib.onebit_elementwise_f32(enc("ElementwiseF32Params", p), a, b, o)),
+    unary: (p, i, o) => check("unary", lib.onebit_unary_f32(enc("UnaryF32Params", p), i, o)),
   };
 }
 
@@ -98,7 +106,12 @@ const referenceBackend: Backend = {
   depthwise: (p, i, f, b, o) => ref.depthwise(p.values, i, f, b, o),
   pool2d: (p, i, o) => ref.pool2d(p.values, i, o),
   elementwise: (p, a, b, o) => ref.elementwise(p.values, a, b, o),
+  unary: (p, i, o) => ref.unary(p.values, i, o),
 };
+
+/** The activations of {@link FloatKernels.bindUnary}, in the ABI's op order. */
+export const UNARY_OPS = ["relu", "relu6", "relu_n1_to_1", "logistic", "tanh", "hard_swish", "leaky_relu"] as const;
+export type UnaryOp = typeof UNARY_OPS[number];
 
 /** A validated float op (see the `bind*` methods): buffers are checked by length only. */
 export interface BoundFloatOp {
@@ -419,6 +432,28 @@ export class FloatKernels extends KernelSet<Backend> {
         checkArray("b", b, Float32Array, count);
         checkArray("out", out, Float32Array, count);
         if (count > 0) impl.elementwise(p, a, b, out);
+      },
+    };
+  }
+
+  /** Validates an activation over `count` values once (`alpha`: LEAKY_RELU's slope below zero). */
+  bindUnary(count: number, op: UnaryOp, options: { alpha?: number; threads?: number } = {}): {
+    run(input: Float32Array, out: Float32Array): void;
+  } {
+    const code = UNARY_OPS.indexOf(op);
+    if (code < 0) throw new TypeError(`op must be one of ${UNARY_OPS.join(", ")}, got ${JSON.stringify(op)}`);
+    checkInt("count", count, 0);
+    const alpha = options.alpha ?? 0.2;
+    if (!Number.isFinite(alpha)) throw new RangeError(`alpha must be a finite number, got ${alpha}`);
+    const p: Encoded<"UnaryF32Params"> = {
+      values: { count, op: code, alpha, threads: this.call(options).threads },
+    };
+    const impl = this.impl;
+    return {
+      run(input, out) {
+        checkArray("input", input, Float32Array, count);
+        checkArray("out", out, Float32Array, count);
+        if (count > 0) impl.unary(p, input, out);
       },
     };
   }

@@ -162,3 +162,19 @@ export function elementwise(
   else if (p.op === 1) { for (let i = 0; i < p.count; i++) out[i] = Math.min(Math.max(a[i] - b[i], lo), hi); }
   else for (let i = 0; i < p.count; i++) out[i] = Math.min(Math.max(a[i] * b[i], lo), hi);
 }
+
+/** The activations of onebit_unary_f32 (op order of UNARY_OPS in float_kernels.ts). */
+export function unary(p: StructValues<"UnaryF32Params">, x: Float32Array, out: Float32Array): void {
+  const a = Math.fround(p.alpha);
+  const f: ((v: number) => number)[] = [
+    (v) => Math.max(v, 0),
+    (v) => Math.min(Math.max(v, 0), 6),
+    (v) => Math.min(Math.max(v, -1), 1),
+    (v) => 1 / (1 + Math.exp(-v)),
+    (v) => Math.tanh(v),
+    (v) => v * Math.min(Math.max(v + 3, 0), 6) / 6,
+    (v) => (v >= 0 ? v : v * a),
+  ];
+  const fn = f[p.op];
+  for (let i = 0; i < p.count; i++) out[i] = fn(x[i]);
+}

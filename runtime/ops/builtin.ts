@@ -5,7 +5,7 @@
  * @module
  */
 import { Builtin, TensorType } from "../../tflite/schema.ts";
-import { padBias } from "../float_kernels.ts";
+import { padBias, type UnaryOp } from "../float_kernels.ts";
 import { broadcastShape, broadcastStrides } from "../_shape.ts";
 import type { OpContext, OpKernel, PreparedOp, TensorData, TensorInfo } from "./_types.ts";
 import {
@@ -460,18 +460,18 @@ function binary(op: "add" | "sub" | "mul", fn: (a: number, b: number) => number)
   };
 }
 
-function unary(fn: (x: number) => number): OpKernel {
+/** An activation op on the float kernels (native or reference), bound once at prepare. */
+function unary(op: UnaryOp): OpKernel {
   return {
     prepare(ctx) {
       arity(ctx, 1, 1);
       const x = input(ctx, 0, "input", F32);
       output(ctx, 0, F32);
+      const alpha = op === "leaky_relu" ? Number(ctx.options?.alpha ?? 0.2) : undefined;
+      const bound = ctx.float.bindUnary(product(x.shape), op, { alpha, threads: ctx.threads });
       return {
         outputShapes: [[...x.shape]],
-        run: ({ inputs, outputs }) => {
-          const src = inputs[0] as Float32Array, dst = outputs[0] as Float32Array;
-          for (let i = 0; i < src.length; i++) dst[i] = fn(src[i]);
-        },
+        run: ({ inputs, outputs }) => bound.run(inputs[0] as Float32Array, outputs[0] as Float32Array),
       };
     },
   };
@@ -644,18 +644,13 @@ export const BUILTIN_KERNELS: ReadonlyMap<number, OpKernel> = new Map<number, Op
   [Builtin.ADD, binary("add", (a, b) => a + b)],
   [Builtin.SUB, binary("sub", (a, b) => a - b)],
   [Builtin.MUL, binary("mul", (a, b) => a * b)],
-  [Builtin.RELU, unary((x) => Math.max(x, 0))],
-  [Builtin.RELU6, unary((x) => Math.min(Math.max(x, 0), 6))],
-  [Builtin.RELU_N1_TO_1, unary((x) => Math.min(Math.max(x, -1), 1))],
-  [Builtin.LOGISTIC, unary((x) => 1 / (1 + Math.exp(-x)))],
-  [Builtin.TANH, unary((x) => Math.tanh(x))],
-  [Builtin.HARD_SWISH, unary((x) => x * Math.min(Math.max(x + 3, 0), 6) / 6)],
-  [Builtin.LEAKY_RELU, {
-    prepare(ctx) {
-      const alpha = Number(ctx.options?.alpha ?? 0.2);
-      return unary((x) => (x >= 0 ? x : x * alpha)).prepare(ctx);
-    },
-  }],
+  [Builtin.RELU, unary("relu")],
+  [Builtin.RELU6, unary("relu6")],
+  [Builtin.RELU_N1_TO_1, unary("relu_n1_to_1")],
+  [Builtin.LOGISTIC, unary("logistic")],
+  [Builtin.TANH, unary("tanh")],
+  [Builtin.HARD_SWISH, unary("hard_swish")],
+  [Builtin.LEAKY_RELU, unary("leaky_relu")],
   [Builtin.RESHAPE, reshape],
   [Builtin.SQUEEZE, reshape],
   [Builtin.CONCATENATION, concatenation],

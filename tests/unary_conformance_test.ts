@@ -1,0 +1,38 @@
+/**
+ * The activation kernel (RELU, RELU6, RELU_N1_TO_1, LOGISTIC, TANH,
+ * HARD_SWISH, LEAKY_RELU): native (1 and 2 threads, large enough to split)
+ * against the TS reference. Clamps are exact; LOGISTIC and TANH within
+ * 2 ulps-ish (1e-6 relative + 1e-7 absolute: Zig's exp/tanh and V8's differ
+ * in the last bits).
+ */
+import assert from "node:assert/strict";
+import { FloatKernels, UNARY_OPS } from "../runtime/float_kernels.ts";
+import { floatNative } from "./_backends.ts";
+
+Deno.test("unary activations: native equals the reference (exact clamps, transcendental within 1e-6)", () => {
+  const reference = FloatKernels.reference();
+  const natives = floatNative ? [floatNative, floatNative.with({ threads: 2 })] : [];
+  const n = 70_000; // above the kernel's threading threshold (65,536)
+  const x = Float32Array.from(
+    { length: n },
+    (_, i) => (i % 2 ? -1 : 1) * ((i * 0.0137) % 9) + (i % 7 === 0 ? 0 : 0.001),
+  );
+  x[0] = 0, x[1] = -0, x[2] = -3, x[3] = 3, x[4] = 6, x[5] = -1, x[6] = 1;
+  for (const op of UNARY_OPS) {
+    const want = new Float32Array(n);
+    reference.bindUnary(n, op, { alpha: 0.3 }).run(x, want);
+    for (const k of natives) {
+      const got = new Float32Array(n);
+      k.bindUnary(n, op, { alpha: 0.3 }).run(x, got);
+      const exact = op !== "logistic" && op !== "tanh";
+      for (let i = 0; i < n; i++) {
+        const ok = exact
+          ? Object.is(got[i], want[i]) || got[i] === want[i]
+          : Math.abs(got[i] - want[i]) <= 1e-6 * Math.abs(want[i]) + 1e-7;
+        if (!ok) assert.fail(`${op} at x=${x[i]}: native ${got[i]}, reference ${want[i]}`);
+      }
+    }
+  }
+  assert.throws(() => reference.bindUnary(4, "gelu" as never), /op must be one of/);
+  assert.throws(() => reference.bindUnary(4, "relu").run(new Float32Array(3), new Float32Array(4)), /input/);
+});
