@@ -61,7 +61,8 @@ export function earlyStopping(o: {
         if (o.restoreBestWeights) bestWeights = ctx.model.weights.map((x) => Float32Array.from(x.variable.data));
         return;
       }
-      if (++wait > (o.patience ?? 0)) {
+      // Keras: a non-improving epoch counts; stop once `patience` of them are in a row (never on epoch 0).
+      if (++wait >= (o.patience ?? 0) && epoch > 0) {
         ctx.stopTraining = true;
         cb.stoppedEpoch = epoch;
       }

@@ -143,3 +143,15 @@ Deno.test("fit trains a two-input model (one tensor per input) and refuses two o
     /different sample counts/,
   );
 });
+
+Deno.test("earlyStopping counts patience as Keras does (patience 2: stops on the second epoch without improvement)", () => {
+  const stop = earlyStopping({ monitor: "loss", patience: 2 });
+  const ctx = { model: model(), optimizer: new SGD(), epochs: 10, stopTraining: false };
+  const losses = [1.0, 0.9, 0.95, 0.97, 0.5];
+  let epoch = 0;
+  for (; epoch < losses.length && !ctx.stopTraining; epoch++) {
+    stop.onEpochEnd!(epoch, { loss: losses[epoch], accuracy: 0 }, ctx);
+  }
+  assert.equal(stop.stoppedEpoch, 3);
+  assert.equal(epoch, 4);
+});
