@@ -8,7 +8,7 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct or a signature.
-pub const version: i32 = 7;
+pub const version: i32 = 8;
 
 /// Every export returns one of these. Arguments are validated in TypeScript
 /// first; these codes are the second line of defence and are never expected.
@@ -229,6 +229,14 @@ pub const UnaryF32Params = extern struct {
     threads: i32,
 };
 
+/// Softmax over the last axis of [rows, depth]: exp(beta·(x - max)) / sum.
+pub const SoftmaxF32Params = extern struct {
+    rows: i32,
+    depth: i32,
+    beta: f32,
+    threads: i32,
+};
+
 /// A parameter of an exported function, for the TS generator.
 pub const Param = struct { name: []const u8, type: type };
 pub const Function = struct { name: []const u8, params: []const Param };
@@ -340,6 +348,16 @@ pub const api = [_]Function{
         .{ .name = "input", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
+    .{ .name = "onebit_softmax_f32", .params = &.{
+        .{ .name = "params", .type = *const SoftmaxF32Params },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_unpack_b32_f32", .params = &.{
+        .{ .name = "params", .type = *const BitpackParams },
+        .{ .name = "input", .type = [*]const u32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
     .{ .name = "onebit_elementwise_f32", .params = &.{
         .{ .name = "params", .type = *const ElementwiseF32Params },
         .{ .name = "a", .type = [*]const f32 },
@@ -349,7 +367,7 @@ pub const api = [_]Function{
 };
 
 /// The extern structs the TS side encodes, in a fixed order.
-pub const structs = .{ BitpackParams, Im2colParams, PackRhsParams, BgemmParams, Bconv2dParams, UkernelInfo, PeakParams, SpackParams, SgemmParams, Conv2dF32Params, DepthwiseF32Params, Pool2dF32Params, ElementwiseF32Params, UnaryF32Params };
+pub const structs = .{ BitpackParams, Im2colParams, PackRhsParams, BgemmParams, Bconv2dParams, UkernelInfo, PeakParams, SpackParams, SgemmParams, Conv2dF32Params, DepthwiseF32Params, Pool2dF32Params, ElementwiseF32Params, UnaryF32Params, SoftmaxF32Params };
 
 /// FNV-1a over every struct's field names, offsets and sizes and every
 /// function's name and parameter types: the library and the generated TS

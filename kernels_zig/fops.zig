@@ -177,6 +177,54 @@ test "bmaxpool2d: a window's word is the AND of its taps, clamped at the border"
     try std.testing.expectEqualSlices(u32, &.{ 0b1000, 0b1010, 0b1001, 0b1111 }, &out);
 }
 
+/// Softmax per row, in the arithmetic of the TS reference: exp in f64 rounded to f32, the f32 values summed in
+/// f64, each divided by the sum and rounded once.
+pub fn softmax(p: *const abi.SoftmaxF32Params, x: [*]const f32, out: [*]f32) abi.Status {
+    if (p.rows < 0 or p.depth <= 0 or p.threads < 1 or p.threads > pool.max_threads) return .invalid_argument;
+    const depth = u(p.depth);
+    const beta: f64 = p.beta;
+    for (0..u(p.rows)) |r| {
+        const row = x + r * depth;
+        const o = out + r * depth;
+        var max: f64 = -std.math.inf(f64);
+        for (0..depth) |i| max = @max(max, @as(f64, row[i]));
+        var sum: f64 = 0;
+        for (0..depth) |i| {
+            const e: f32 = @floatCast(@exp((@as(f64, row[i]) - max) * beta));
+            o[i] = e;
+            sum += e;
+        }
+        for (0..depth) |i| o[i] = @floatCast(@as(f64, o[i]) / sum);
+    }
+    return .ok;
+}
+
+/// LceDequantize: bit c of a row's words → -1 (set) or +1, for `channels` values per row.
+pub fn unpack(p: *const abi.BitpackParams, words_in: [*]const u32, out: [*]f32) abi.Status {
+    if (p.rows < 0 or p.channels <= 0 or p.threads < 1 or p.threads > pool.max_threads) return .invalid_argument;
+    const c = u(p.channels);
+    const words = (c + 31) / 32;
+    for (0..u(p.rows)) |r| {
+        const w = words_in + r * words;
+        const o = out + r * c;
+        for (0..c) |i| o[i] = if ((w[i / 32] >> @intCast(i % 32)) & 1 == 1) -1 else 1;
+    }
+    return .ok;
+}
+
+test "unpack and softmax" {
+    const words = [_]u32{ 0b101, 0 };
+    var out: [6]f32 = undefined;
+    const p: abi.BitpackParams = .{ .rows = 2, .channels = 3, .threads = 1 };
+    try std.testing.expectEqual(abi.Status.ok, unpack(&p, &words, &out));
+    try std.testing.expectEqualSlices(f32, &.{ -1, 1, -1, 1, 1, 1 }, &out);
+    const x = [_]f32{ 0, 0, 1000, 1000 };
+    var y: [4]f32 = undefined;
+    const s: abi.SoftmaxF32Params = .{ .rows = 2, .depth = 2, .beta = 1, .threads = 1 };
+    try std.testing.expectEqual(abi.Status.ok, softmax(&s, &x, &y));
+    try std.testing.expectEqualSlices(f32, &.{ 0.5, 0.5, 0.5, 0.5 }, &y);
+}
+
 fn unaryRange(p: *const abi.UnaryF32Params, x: [*]const f32, out: [*]f32, begin: usize, end: usize) void {
     switch (p.op) {
         0 => for (begin..end) |i| {

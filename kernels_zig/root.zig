@@ -202,6 +202,14 @@ pub export fn onebit_pool2d_f32(params: *const abi.Pool2dF32Params, input: [*]co
     return status(fops.pool2d(params, input, output));
 }
 
+pub export fn onebit_softmax_f32(params: *const abi.SoftmaxF32Params, input: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return status(fops.softmax(params, input, output));
+}
+
+pub export fn onebit_unpack_b32_f32(params: *const abi.BitpackParams, input: [*]const u32, output: [*]f32) callconv(.c) i32 {
+    return status(fops.unpack(params, input, output));
+}
+
 pub export fn onebit_unary_f32(params: *const abi.UnaryF32Params, input: [*]const f32, output: [*]f32) callconv(.c) i32 {
     return status(fops.unary(params, input, output));
 }

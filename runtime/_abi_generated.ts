@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
-export const ABI_VERSION = 7;
-export const ABI_HASH = 0xb68eb583;
+export const ABI_VERSION = 8;
+export const ABI_HASH = 0x50410514;
 
 /** Deno.dlopen symbol table of libonebit. */
 export const symbols = {
@@ -26,6 +26,8 @@ export const symbols = {
   onebit_pool2d_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_bmaxpool2d_b32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_unary_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  onebit_softmax_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  onebit_unpack_b32_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_elementwise_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
 } as const;
 
@@ -52,6 +54,8 @@ export const parameters = {
   onebit_pool2d_f32: [{ name: "params", kind: "struct", struct: "Pool2dF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_bmaxpool2d_b32: [{ name: "params", kind: "struct", struct: "Pool2dF32Params", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "output", kind: "u32", dir: "out" }],
   onebit_unary_f32: [{ name: "params", kind: "struct", struct: "UnaryF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_softmax_f32: [{ name: "params", kind: "struct", struct: "SoftmaxF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_unpack_b32_f32: [{ name: "params", kind: "struct", struct: "BitpackParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_elementwise_f32: [{ name: "params", kind: "struct", struct: "ElementwiseF32Params", dir: "in" }, { name: "a", kind: "f32", dir: "in" }, { name: "b", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
 } as const;
 
@@ -250,6 +254,15 @@ export const structs = {
       count: { offset: 0, type: "i32", count: 1 },
       op: { offset: 4, type: "i32", count: 1 },
       alpha: { offset: 8, type: "f32", count: 1 },
+      threads: { offset: 12, type: "i32", count: 1 },
+    },
+  },
+  SoftmaxF32Params: {
+    size: 16,
+    fields: {
+      rows: { offset: 0, type: "i32", count: 1 },
+      depth: { offset: 4, type: "i32", count: 1 },
+      beta: { offset: 8, type: "f32", count: 1 },
       threads: { offset: 12, type: "i32", count: 1 },
     },
   },

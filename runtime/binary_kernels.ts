@@ -281,6 +281,7 @@ interface Backend {
     out: Uint32Array,
   ): void;
   bmaxpool2d(p: Encoded<"Pool2dF32Params">, input: Uint32Array, out: Uint32Array): void;
+  unpack(p: StructValues<"BitpackParams">, input: Uint32Array, out: Float32Array): void;
 }
 
 const STATUS = ["ok", "invalid argument", "unsupported micro-kernel", "out of memory"];
@@ -312,6 +313,7 @@ function nativeBackend(lib: NativeSymbols): Backend {
       ),
     bmaxpool2d: (p, i, o) =>
       check("bmaxpool2d", lib.onebit_bmaxpool2d_b32(p.bytes ??= encodeStruct("Pool2dF32Params", p.values), i, o)),
+    unpack: (p, i, o) => check("unpack", lib.onebit_unpack_b32_f32(encodeStruct("BitpackParams", p), i, o)),
   };
 }
 
@@ -324,6 +326,7 @@ const referenceBackend: Backend = {
   bconv2dF32: (p, i, f, m, b, w, o) => ref.bconv2dF32(p.values, i, f, m, b, w, o),
   bconv2dB32: (p, i, f, t, w, o) => ref.bconv2dB32(p.values, i, f, t, w, o),
   bmaxpool2d: (p, i, o) => ref.bmaxpool2d(p.values, i, o),
+  unpack: ref.unpack,
 };
 
 /**
@@ -433,6 +436,22 @@ export class BinaryKernels extends KernelSet<Backend> {
   }
 
   /** Packs weights [channelsOut, depthWords] (bitpacked rows, e.g. OHWI) for the GEMM. */
+  /** Validates an LceDequantize once: rows of `channels` packed values → ±1 floats (bit 1 = -1). */
+  bindUnpack(rows: number, channels: number): { run(input: Uint32Array, out: Float32Array): void } {
+    checkInt("rows", rows, 0);
+    checkInt("channels", channels, 1);
+    const words = rows * Math.ceil(channels / 32), values = rows * channels;
+    const p: StructValues<"BitpackParams"> = { rows, channels, threads: 1 };
+    const impl = this.impl;
+    return {
+      run(input, out) {
+        checkArray("input", input, Uint32Array, words);
+        checkArray("out", out, Float32Array, values);
+        if (rows > 0) impl.unpack(p, input, out);
+      },
+    };
+  }
+
   /**
    * Validates an LceBMaxPool2d once: windows over bitpacked NHWC words
    * (`inputShape[3]` counts words), clamped at the border; `run(input, out)`

@@ -50,7 +50,8 @@ type StructName =
   | "DepthwiseF32Params"
   | "Pool2dF32Params"
   | "ElementwiseF32Params"
-  | "UnaryF32Params";
+  | "UnaryF32Params"
+  | "SoftmaxF32Params";
 
 /** Parameters of a call, with their encoding cached (a bound call encodes once). */
 interface Encoded<S extends StructName> {
@@ -79,6 +80,7 @@ interface Backend {
   pool2d(p: Encoded<"Pool2dF32Params">, input: Float32Array, out: Float32Array): void;
   elementwise(p: Encoded<"ElementwiseF32Params">, a: Float32Array, b: Float32Array, out: Float32Array): void;
   unary(p: Encoded<"UnaryF32Params">, input: Float32Array, out: Float32Array): void;
+  softmax(p: Encoded<"SoftmaxF32Params">, input: Float32Array, out: Float32Array): void;
 }
 
 function nativeBackend(lib: NativeSymbols): Backend {
@@ -96,6 +98,7 @@ function nativeBackend(lib: NativeSymbols): Backend {
     elementwise: (p, a, b, o) =>
       check("elementwise", lib.onebit_elementwise_f32(enc("ElementwiseF32Params", p), a, b, o)),
     unary: (p, i, o) => check("unary", lib.onebit_unary_f32(enc("UnaryF32Params", p), i, o)),
+    softmax: (p, i, o) => check("softmax", lib.onebit_softmax_f32(enc("SoftmaxF32Params", p), i, o)),
   };
 }
 
@@ -107,6 +110,7 @@ const referenceBackend: Backend = {
   pool2d: (p, i, o) => ref.pool2d(p.values, i, o),
   elementwise: (p, a, b, o) => ref.elementwise(p.values, a, b, o),
   unary: (p, i, o) => ref.unary(p.values, i, o),
+  softmax: (p, i, o) => ref.softmax(p.values, i, o),
 };
 
 /** The activations of {@link FloatKernels.bindUnary}, in the ABI's op order. */
@@ -454,6 +458,25 @@ export class FloatKernels extends KernelSet<Backend> {
         checkArray("input", input, Float32Array, count);
         checkArray("out", out, Float32Array, count);
         if (count > 0) impl.unary(p, input, out);
+      },
+    };
+  }
+
+  /** Validates a softmax over the last axis of [rows, depth] once. */
+  bindSoftmax(rows: number, depth: number, options: { beta?: number; threads?: number } = {}): {
+    run(input: Float32Array, out: Float32Array): void;
+  } {
+    checkInt("rows", rows, 0);
+    checkInt("depth", depth, 1);
+    const beta = options.beta ?? 1;
+    if (!Number.isFinite(beta)) throw new RangeError(`beta must be a finite number, got ${beta}`);
+    const p: Encoded<"SoftmaxF32Params"> = { values: { rows, depth, beta, threads: this.call(options).threads } };
+    const impl = this.impl;
+    return {
+      run(input, out) {
+        checkArray("input", input, Float32Array, rows * depth);
+        checkArray("out", out, Float32Array, rows * depth);
+        if (rows > 0) impl.softmax(p, input, out);
       },
     };
   }

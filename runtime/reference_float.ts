@@ -178,3 +178,15 @@ export function unary(p: StructValues<"UnaryF32Params">, x: Float32Array, out: F
   const fn = f[p.op];
   for (let i = 0; i < p.count; i++) out[i] = fn(x[i]);
 }
+
+/** Softmax per row: exp in f64 rounded to f32, summed in f64, each value divided and rounded once. */
+export function softmax(p: StructValues<"SoftmaxF32Params">, x: Float32Array, out: Float32Array): void {
+  const depth = p.depth, beta = Math.fround(p.beta);
+  for (let r = 0; r < p.rows; r++) {
+    let max = -Infinity;
+    for (let i = 0; i < depth; i++) max = Math.max(max, x[r * depth + i]);
+    let sum = 0;
+    for (let i = 0; i < depth; i++) sum += out[r * depth + i] = Math.exp((x[r * depth + i] - max) * beta);
+    for (let i = 0; i < depth; i++) out[r * depth + i] /= sum;
+  }
+}

@@ -238,3 +238,11 @@ export function bmaxpool2d(p: StructValues<"Pool2dF32Params">, input: Uint32Arra
     }
   }
 }
+
+/** LceDequantize: bit c of each row → -1 if set, else +1. */
+export function unpack(p: StructValues<"BitpackParams">, input: Uint32Array, out: Float32Array): void {
+  const c = p.channels, words = Math.ceil(c / 32);
+  for (let r = 0; r < p.rows; r++) {
+    for (let i = 0; i < c; i++) out[r * c + i] = (input[r * words + (i >>> 5)] >>> (i & 31)) & 1 ? -1 : 1;
+  }
+}

@@ -36,3 +36,42 @@ Deno.test("unary activations: native equals the reference (exact clamps, transce
   assert.throws(() => reference.bindUnary(4, "gelu" as never), /op must be one of/);
   assert.throws(() => reference.bindUnary(4, "relu").run(new Float32Array(3), new Float32Array(4)), /input/);
 });
+
+Deno.test("softmax and LceDequantize's unpack: native equals the reference", async () => {
+  const { native, reference } = await import("./_backends.ts");
+  const r = (await import("../layers/initializers.ts")).seededRandom(4);
+  const fref = FloatKernels.reference();
+  for (const [rows, depth] of [[1, 1], [3, 10], [7, 1000]]) {
+    const x = Float32Array.from({ length: rows * depth }, () => (r() - 0.5) * 40);
+    const want = new Float32Array(rows * depth);
+    fref.bindSoftmax(rows, depth, { beta: 0.5 }).run(x, want);
+    for (const k of floatNative ? [floatNative] : []) {
+      const got = new Float32Array(rows * depth);
+      k.bindSoftmax(rows, depth, { beta: 0.5 }).run(x, got);
+      for (let i = 0; i < got.length; i++) {
+        assert.ok(
+          Math.abs(got[i] - want[i]) <= 1e-6 * want[i] + 1e-9,
+          `softmax ${rows}x${depth}[${i}]: ${got[i]} vs ${want[i]}`,
+        );
+      }
+    }
+    let rowSum = 0;
+    for (let i = 0; i < depth; i++) rowSum += want[i];
+    assert.ok(Math.abs(rowSum - 1) < 1e-5);
+  }
+  for (const channels of [1, 31, 32, 33, 65]) {
+    const rows = 5, words = Math.ceil(channels / 32);
+    const input = Uint32Array.from({ length: rows * words }, () => (r() * 2 ** 32) >>> 0);
+    const want = new Float32Array(rows * channels);
+    reference.bindUnpack(rows, channels).run(input, want);
+    for (let i = 0; i < rows * channels; i++) {
+      const row = Math.floor(i / channels), c = i % channels;
+      assert.equal(want[i], (input[row * words + (c >>> 5)] >>> (c & 31)) & 1 ? -1 : 1);
+    }
+    if (native) {
+      const got = new Float32Array(rows * channels);
+      native.bindUnpack(rows, channels).run(input, got);
+      assert.deepEqual(got, want, `unpack ${channels} channels`);
+    }
+  }
+});

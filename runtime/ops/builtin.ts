@@ -365,18 +365,11 @@ const softmax: OpKernel = {
     output(ctx, 0, F32);
     const beta = Number(ctx.options?.beta ?? 1);
     const depth = x.shape[x.shape.length - 1] ?? 1;
+    if (depth < 1) return ctx.invalid("softmax needs a non-empty last axis");
+    const bound = ctx.float.bindSoftmax(product(x.shape) / depth, depth, { beta, threads: ctx.threads });
     return {
       outputShapes: [[...x.shape]],
-      run: ({ inputs, outputs }) => {
-        const src = inputs[0] as Float32Array, dst = outputs[0] as Float32Array;
-        for (let r = 0; r < src.length / depth; r++) {
-          let max = -Infinity;
-          for (let i = 0; i < depth; i++) max = Math.max(max, src[r * depth + i]);
-          let sum = 0;
-          for (let i = 0; i < depth; i++) sum += dst[r * depth + i] = Math.exp((src[r * depth + i] - max) * beta);
-          for (let i = 0; i < depth; i++) dst[r * depth + i] /= sum;
-        }
-      },
+      run: ({ inputs, outputs }) => bound.run(inputs[0] as Float32Array, outputs[0] as Float32Array),
     };
   },
 };

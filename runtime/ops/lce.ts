@@ -93,19 +93,11 @@ export const lceDequantize: OpKernel = {
     if (channels < 1 || wordsFor(channels) !== x.shape[x.shape.length - 1]) {
       ctx.invalid(`output "${y.name}" ${shapeText(y.shape)} does not unpack input ${shapeText(x.shape)}`);
     }
-    const words = wordsFor(channels);
+    const rows = outShape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const bound = ctx.kernels.bindUnpack(rows, channels);
     return {
       outputShapes: [outShape],
-      run: ({ inputs, outputs }) => {
-        const src = asWords(inputs[0]!);
-        const dst = outputs[0] as Float32Array;
-        const rows = dst.length / channels;
-        for (let r = 0; r < rows; r++) {
-          for (let c = 0; c < channels; c++) {
-            dst[r * channels + c] = (src[r * words + (c >>> 5)] >>> (c & 31)) & 1 ? -1 : 1;
-          }
-        }
-      },
+      run: ({ inputs, outputs }) => bound.run(asWords(inputs[0]!), outputs[0] as Float32Array),
     };
   },
 };
