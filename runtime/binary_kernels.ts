@@ -199,6 +199,43 @@ export function planWindow(g: WindowGeometry, minBatch = 0): WindowPlan {
   };
 }
 
+/**
+ * A pooling window's Pool2dF32Params (float pools and LceBMaxPool2d share
+ * the struct), with the element counts of its input and output.
+ */
+export function poolPlan(
+  options: WindowGeometry,
+  kind: 0 | 1,
+  clamp: { clamp_min: number; clamp_max: number },
+  threads: number,
+): { params: StructValues<"Pool2dF32Params">; size: number; inputLength: number } {
+  if (options.dilations !== undefined && (options.dilations[0] !== 1 || options.dilations[1] !== 1)) {
+    throw new RangeError("pooling takes no dilation");
+  }
+  const g = planWindow(options);
+  return {
+    params: {
+      batch: g.batch,
+      in_h: g.in_h,
+      in_w: g.in_w,
+      channels: g.channels,
+      filter_h: g.kernel_h,
+      filter_w: g.kernel_w,
+      stride_h: g.stride_h,
+      stride_w: g.stride_w,
+      pad_top: g.pad_top,
+      pad_left: g.pad_left,
+      out_h: g.out_h,
+      out_w: g.out_w,
+      kind,
+      ...clamp,
+      threads,
+    },
+    size: g.batch * g.out_h * g.out_w * g.channels,
+    inputLength: g.batch * g.in_h * g.in_w * g.channels,
+  };
+}
+
 /** Validates a convolution's geometry and computes its output size and padding. */
 export function planConv(g: ConvGeometry): ConvPlan {
   const w = planWindow(g, 1);
@@ -461,31 +498,13 @@ export class BinaryKernels extends KernelSet<Backend> {
     outputLength: number;
     run(input: Uint32Array, out: Uint32Array): void;
   } {
-    if (options.dilations !== undefined && (options.dilations[0] !== 1 || options.dilations[1] !== 1)) {
-      throw new RangeError("pooling takes no dilation");
-    }
-    const g = planWindow(options);
-    const size = g.batch * g.out_h * g.out_w * g.channels, inputLength = g.batch * g.in_h * g.in_w * g.channels;
-    const p: Encoded<"Pool2dF32Params"> = {
-      values: {
-        batch: g.batch,
-        in_h: g.in_h,
-        in_w: g.in_w,
-        channels: g.channels,
-        filter_h: g.kernel_h,
-        filter_w: g.kernel_w,
-        stride_h: g.stride_h,
-        stride_w: g.stride_w,
-        pad_top: g.pad_top,
-        pad_left: g.pad_left,
-        out_h: g.out_h,
-        out_w: g.out_w,
-        kind: 0,
-        clamp_min: 0,
-        clamp_max: 0,
-        threads: this.call({ threads: options.threads }).threads,
-      },
-    };
+    const { params, size, inputLength } = poolPlan(
+      options,
+      0,
+      { clamp_min: 0, clamp_max: 0 },
+      this.call(options).threads,
+    );
+    const p: Encoded<"Pool2dF32Params"> = { values: params };
     const impl = this.impl;
     return {
       outputLength: size,

@@ -43,6 +43,7 @@ function clampOf(o: Clamp): { clamp_min: number; clamp_max: number } {
 }
 
 export { planWindow, type WindowGeometry, type WindowPlan } from "./binary_kernels.ts";
+import { poolPlan } from "./binary_kernels.ts";
 
 type StructName =
   | "SgemmParams"
@@ -372,30 +373,13 @@ export class FloatKernels extends KernelSet<Backend> {
   /** Validates a pooling once (see {@link pool2d}). */
   bindPool2d(options: WindowGeometry & Clamp & { kind: "max" | "avg"; threads?: number }): BoundFloatOp {
     if (options.kind !== "max" && options.kind !== "avg") throw new TypeError(`kind must be "max" or "avg"`);
-    if (options.dilations !== undefined && (options.dilations[0] !== 1 || options.dilations[1] !== 1)) {
-      throw new RangeError("pooling takes no dilation");
-    }
-    const g = planWindow(options);
-    const size = g.batch * g.out_h * g.out_w * g.channels, inputLength = g.batch * g.in_h * g.in_w * g.channels;
-    const p: Encoded<"Pool2dF32Params"> = {
-      values: {
-        batch: g.batch,
-        in_h: g.in_h,
-        in_w: g.in_w,
-        channels: g.channels,
-        filter_h: g.kernel_h,
-        filter_w: g.kernel_w,
-        stride_h: g.stride_h,
-        stride_w: g.stride_w,
-        pad_top: g.pad_top,
-        pad_left: g.pad_left,
-        out_h: g.out_h,
-        out_w: g.out_w,
-        kind: options.kind === "max" ? 0 : 1,
-        ...clampOf(options),
-        threads: this.call(options).threads,
-      },
-    };
+    const { params, size, inputLength } = poolPlan(
+      options,
+      options.kind === "max" ? 0 : 1,
+      clampOf(options),
+      this.call(options).threads,
+    );
+    const p: Encoded<"Pool2dF32Params"> = { values: params };
     const impl = this.impl;
     return {
       outputLength: size,
