@@ -71,6 +71,23 @@ pub fn depthwise(p: *const abi.DepthwiseF32Params, input: [*]const f32, filter: 
     return .ok;
 }
 
+/// The in-bounds input rows (or columns) of output position `o`: the window clamped at the border.
+fn span(o: usize, stride: i32, pad: i32, filter: i32, size: i32) struct { usize, usize } {
+    const start = @as(isize, @intCast(o * u(stride))) - pad;
+    return .{ @intCast(@max(0, start)), @intCast(@min(size, start + filter)) };
+}
+
+/// Pool2dF32Params a pooling kernel can run: positive sizes, threads in range, and every window holding at
+/// least one in-bounds tap (TS's SAME/VALID geometry guarantees it; this guards other callers).
+fn poolGeometryOk(p: *const abi.Pool2dF32Params) bool {
+    if (p.batch < 0 or p.in_h <= 0 or p.in_w <= 0 or p.channels <= 0 or p.filter_h <= 0 or p.filter_w <= 0 or
+        p.stride_h <= 0 or p.stride_w <= 0 or p.pad_top < 0 or p.pad_left < 0 or p.out_h <= 0 or p.out_w <= 0 or
+        p.threads < 1 or p.threads > pool.max_threads) return false;
+    if (p.pad_top >= p.filter_h or p.pad_left >= p.filter_w) return false;
+    return @as(i64, p.out_h - 1) * p.stride_h - p.pad_top < p.in_h and
+        @as(i64, p.out_w - 1) * p.stride_w - p.pad_left < p.in_w;
+}
+
 const Pool = struct {
     p: *const abi.Pool2dF32Params,
     input: [*]const f32,
@@ -85,11 +102,9 @@ const Pool = struct {
         const oy = t % oh;
         const lo = p.clamp_min;
         const hi = p.clamp_max;
-        const y0: usize = @intCast(@max(0, @as(isize, @intCast(oy * u(p.stride_h))) - p.pad_top));
-        const y1: usize = @intCast(@min(p.in_h, @as(isize, @intCast(oy * u(p.stride_h))) - p.pad_top + p.filter_h));
+        const y0, const y1 = span(oy, p.stride_h, p.pad_top, p.filter_h, p.in_h);
         for (0..u(p.out_w)) |ox| {
-            const x0: usize = @intCast(@max(0, @as(isize, @intCast(ox * u(p.stride_w))) - p.pad_left));
-            const x1: usize = @intCast(@min(p.in_w, @as(isize, @intCast(ox * u(p.stride_w))) - p.pad_left + p.filter_w));
+            const x0, const x1 = span(ox, p.stride_w, p.pad_left, p.filter_w, p.in_w);
             const o = s.out + ((n * oh + oy) * u(p.out_w) + ox) * c;
             @memset(o[0..c], if (p.kind == 0) -std.math.inf(f32) else 0);
             for (y0..y1) |iy| {
@@ -110,14 +125,7 @@ const Pool = struct {
 
 /// Max (kind 0) or average (kind 1, over the in-bounds taps only, as TFLite) pooling.
 pub fn pool2d(p: *const abi.Pool2dF32Params, input: [*]const f32, out: [*]f32) abi.Status {
-    if (p.batch < 0 or p.in_h <= 0 or p.in_w <= 0 or p.channels <= 0 or p.filter_h <= 0 or p.filter_w <= 0 or
-        p.stride_h <= 0 or p.stride_w <= 0 or p.pad_top < 0 or p.pad_left < 0 or p.out_h <= 0 or p.out_w <= 0 or
-        (p.kind != 0 and p.kind != 1) or p.threads < 1 or p.threads > pool.max_threads) return .invalid_argument;
-    // Every window must hold at least one in-bounds tap (TS's SAME/VALID geometry guarantees it; this
-    // guards other callers): the first starts before the padding ends, the last inside the input.
-    if (p.pad_top >= p.filter_h or p.pad_left >= p.filter_w) return .invalid_argument;
-    if (@as(i64, p.out_h - 1) * p.stride_h - p.pad_top >= p.in_h or
-        @as(i64, p.out_w - 1) * p.stride_w - p.pad_left >= p.in_w) return .invalid_argument;
+    if ((p.kind != 0 and p.kind != 1) or !poolGeometryOk(p)) return .invalid_argument;
     const s: Pool = .{ .p = p, .input = input, .out = out };
     pool.run(u(p.threads), u(p.batch) * u(p.out_h), &s, Pool.task);
     return .ok;
@@ -137,11 +145,9 @@ const BPool = struct {
         const oh = u(p.out_h);
         const n = t / oh;
         const oy = t % oh;
-        const y0: usize = @intCast(@max(0, @as(isize, @intCast(oy * u(p.stride_h))) - p.pad_top));
-        const y1: usize = @intCast(@min(p.in_h, @as(isize, @intCast(oy * u(p.stride_h))) - p.pad_top + p.filter_h));
+        const y0, const y1 = span(oy, p.stride_h, p.pad_top, p.filter_h, p.in_h);
         for (0..u(p.out_w)) |ox| {
-            const x0: usize = @intCast(@max(0, @as(isize, @intCast(ox * u(p.stride_w))) - p.pad_left));
-            const x1: usize = @intCast(@min(p.in_w, @as(isize, @intCast(ox * u(p.stride_w))) - p.pad_left + p.filter_w));
+            const x0, const x1 = span(ox, p.stride_w, p.pad_left, p.filter_w, p.in_w);
             const o = s.out + ((n * oh + oy) * u(p.out_w) + ox) * c;
             @memset(o[0..c], 0xffff_ffff);
             for (y0..y1) |iy| {
@@ -156,13 +162,7 @@ const BPool = struct {
 
 /// LceBMaxPool2d on words: `channels` counts packed words; `kind` must be 0 (max), clamps are unused.
 pub fn bmaxpool2d(p: *const abi.Pool2dF32Params, input: [*]const u32, out: [*]u32) abi.Status {
-    if (p.kind != 0) return .invalid_argument;
-    if (p.batch < 0 or p.in_h <= 0 or p.in_w <= 0 or p.channels <= 0 or p.filter_h <= 0 or p.filter_w <= 0 or
-        p.stride_h <= 0 or p.stride_w <= 0 or p.pad_top < 0 or p.pad_left < 0 or p.out_h <= 0 or p.out_w <= 0 or
-        p.threads < 1 or p.threads > pool.max_threads) return .invalid_argument;
-    if (p.pad_top >= p.filter_h or p.pad_left >= p.filter_w) return .invalid_argument;
-    if (@as(i64, p.out_h - 1) * p.stride_h - p.pad_top >= p.in_h or
-        @as(i64, p.out_w - 1) * p.stride_w - p.pad_left >= p.in_w) return .invalid_argument;
+    if (p.kind != 0 or !poolGeometryOk(p)) return .invalid_argument;
     const s: BPool = .{ .p = p, .input = input, .out = out };
     pool.run(u(p.threads), u(p.batch) * u(p.out_h), &s, BPool.task);
     return .ok;
