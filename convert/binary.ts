@@ -4,6 +4,7 @@
  * filters (lce-compat.md).
  * @module
  */
+import { bitpack, wordsFor } from "../runtime/reference_kernels.ts";
 import type { FusedActivation } from "./graph.ts";
 
 export const INT32_MIN = -2147483648;
@@ -38,14 +39,16 @@ export function splitSigns(
   return { signs, scales };
 }
 
-/** Packs ±1 rows of `channels` values along the last axis: bit 1 for -1, LSB first, padding bits 0. */
+/**
+ * Packs ±1 rows of `channels` values along the last axis with the runtime's
+ * own bitpacking rule (bit 1 for x < 0, LSB first, padding bits 0), as the
+ * int32 words a TFLite tensor stores.
+ */
 export function packSigns(values: Float32Array, channels: number): Int32Array {
-  const words = Math.ceil(channels / 32), rows = values.length / channels;
-  const out = new Int32Array(rows * words);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < channels; c++) if (values[r * channels + c] < 0) out[r * words + (c >>> 5)] |= 1 << (c & 31);
-  }
-  return out;
+  const rows = values.length / channels;
+  const out = new Uint32Array(rows * wordsFor(channels));
+  bitpack({ rows, channels, threads: 1 }, values, out);
+  return new Int32Array(out.buffer);
 }
 
 /** The clamp range a fused activation applies to the raw ±1 dot product. */

@@ -151,14 +151,33 @@ export function convert(
   return { bytes: writeModel(tflite), report: buildReport(model.layers, ops, g.notes) };
 }
 
+/** The temporary file an atomic write goes through before its rename. */
+function tmpPath(path: string): string {
+  return `${path}.tmp-${Deno.pid}-${Date.now()}`;
+}
+
 /** Writes `bytes` to `path` through a temporary file and a rename: no partial file on error. */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}-${Date.now()}`;
+  const tmp = tmpPath(path);
   try {
     await Deno.writeFile(tmp, bytes);
     await Deno.rename(tmp, path);
   } catch (e) {
     await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/** {@link writeFileAtomic} for synchronous callers (fit callbacks). */
+export function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
+  const tmp = tmpPath(path);
+  try {
+    Deno.writeFileSync(tmp, bytes);
+    Deno.renameSync(tmp, path);
+  } catch (e) {
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* nothing was written */ }
     throw e;
   }
 }

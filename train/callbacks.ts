@@ -7,6 +7,7 @@
  */
 import { encodeSafetensors } from "./safetensors.ts";
 import { checkpointTensors } from "./checkpoint.ts";
+import { writeFileAtomicSync } from "../convert/convert.ts";
 import type { Callback, EpochLogs, TrainingContext } from "./fit.ts";
 
 type Monitor = "loss" | "accuracy" | "val_loss" | "val_accuracy";
@@ -98,19 +99,6 @@ export function modelCheckpoint(
     },
   };
   return cb;
-}
-
-function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp-${Deno.pid}-${Date.now()}`;
-  try {
-    Deno.writeFileSync(tmp, bytes);
-    Deno.renameSync(tmp, path);
-  } catch (e) {
-    try {
-      Deno.removeSync(tmp);
-    } catch { /* nothing was written */ }
-    throw e;
-  }
 }
 
 /**
