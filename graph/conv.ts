@@ -191,9 +191,22 @@ function nativeGradients(
     g.oh === g.h && g.ow === g.w;
   const reuse = forwardCols ?? (direct ? x.data as Float32Array : undefined);
   const cols = reuse ?? new Float32Array(pixels * depth), xd = x.data, c = g.c;
-  // col2im of dcols into dx and the im2col of x, in one walk (loops, not forEachTap's callback: hot).
+  if (reuse && dx && dcols) {
+    // col2im on the native kernels (the same sums in the same order as the loop below).
+    k.bindCol2im({
+      imageShape: [g.n, g.h, g.w, c],
+      colsSize: [g.oh, g.ow],
+      kernelSize: [g.kh, g.kw],
+      strides: [g.sh, g.sw],
+      dilations: [g.dh, g.dw],
+      pads: [g.padTop, g.padLeft],
+    }).run(dcols, dx);
+  }
+  // col2im of dcols into dx (unless done above) and the im2col of x, in one walk (loops, not forEachTap's
+  // callback: hot).
+  const scatter = !(reuse && dx && dcols);
   let o = 0;
-  for (let b = 0; b < g.n; b++) {
+  for (let b = 0; b < (!reuse || (scatter && dx) ? g.n : 0); b++) {
     for (let oy = 0; oy < g.oh; oy++) {
       for (let ox = 0; ox < g.ow; ox++, o++) {
         for (let ky = 0; ky < g.kh; ky++) {
@@ -203,7 +216,7 @@ function nativeGradients(
             const ix = ox * g.sw + kx * g.dw - g.padLeft;
             if (ix < 0 || ix >= g.w) continue;
             const base = ((b * g.h + iy) * g.w + ix) * c, tap = (ky * g.kw + kx) * c, row = o * depth + tap;
-            if (dx && dcols) { for (let ci = 0; ci < c; ci++) dx[base + ci] += dcols[row + ci]; }
+            if (scatter && dx && dcols) { for (let ci = 0; ci < c; ci++) dx[base + ci] += dcols[row + ci]; }
             if (!reuse) { for (let ci = 0; ci < c; ci++) cols[row + ci] = xd[base + ci]; }
           }
         }

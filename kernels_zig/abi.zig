@@ -8,7 +8,10 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct or a signature.
-pub const version: i32 = 8;
+pub const version: i32 = 9;
+
+/// Highest tensor rank of the strided and reduction ops.
+pub const max_rank = 6;
 
 /// Every export returns one of these. Arguments are validated in TypeScript
 /// first; these codes are the second line of defence and are never expected.
@@ -237,6 +240,70 @@ pub const SoftmaxF32Params = extern struct {
     threads: i32,
 };
 
+/// out[i] = clamp(a[i] op b[i]) over the index space `shape` (first `rank`
+/// entries), each operand addressed by its element offset and strides (0 =
+/// broadcast along that dim); op 0 add, 1 sub, 2 mul, 3 copy a (b unread).
+/// The caller checks every operand's reach against its length.
+pub const StridedF32Params = extern struct {
+    rank: i32,
+    op: i32,
+    shape: [max_rank]i32,
+    a_strides: [max_rank]i32,
+    b_strides: [max_rank]i32,
+    out_strides: [max_rank]i32,
+    a_offset: i32,
+    b_offset: i32,
+    out_offset: i32,
+    clamp_min: f32,
+    clamp_max: f32,
+    threads: i32,
+};
+
+/// MEAN of a contiguous tensor `shape` over the dims whose bit is set in
+/// `reduce_mask` (bit d = dim d); the output keeps the other dims in order.
+pub const MeanF32Params = extern struct {
+    rank: i32,
+    reduce_mask: i32,
+    shape: [max_rank]i32,
+    threads: i32,
+};
+
+/// The adjoint of a float im2col: cols [batch, cols_h, cols_w, kernel_h,
+/// kernel_w, channels] summed into image [batch, image_h, image_w, channels],
+/// where tap (ky, kx) of cols pixel (cy, cx) lands on image pixel
+/// (cy·stride_h + ky·dilation_h - pad_top, cx·stride_w + kx·dilation_w - pad_left);
+/// then + bias[channels] and clamp. TRANSPOSE_CONV's second half.
+pub const Col2imF32Params = extern struct {
+    batch: i32,
+    image_h: i32,
+    image_w: i32,
+    channels: i32,
+    kernel_h: i32,
+    kernel_w: i32,
+    stride_h: i32,
+    stride_w: i32,
+    dilation_h: i32,
+    dilation_w: i32,
+    pad_top: i32,
+    pad_left: i32,
+    cols_h: i32,
+    cols_w: i32,
+    clamp_min: f32,
+    clamp_max: f32,
+    threads: i32,
+};
+
+/// QUANTIZE / DEQUANTIZE over `count` values. kind 0: f32 -> int8, 1: f32 ->
+/// uint8 (clamp(round(x / scale) + zero_point), halves away from zero, NaN -> 0);
+/// 2: int8 -> f32, 3: uint8 -> f32 ((q - zero_point)·scale); 4: float16 -> f32.
+pub const QuantizeParams = extern struct {
+    count: i32,
+    kind: i32,
+    scale: f32,
+    zero_point: i32,
+    threads: i32,
+};
+
 /// A parameter of an exported function, for the TS generator.
 pub const Param = struct { name: []const u8, type: type };
 pub const Function = struct { name: []const u8, params: []const Param };
@@ -364,10 +431,32 @@ pub const api = [_]Function{
         .{ .name = "b", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
+    .{ .name = "onebit_strided_f32", .params = &.{
+        .{ .name = "params", .type = *const StridedF32Params },
+        .{ .name = "a", .type = [*]const f32 },
+        .{ .name = "b", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_mean_f32", .params = &.{
+        .{ .name = "params", .type = *const MeanF32Params },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_col2im_f32", .params = &.{
+        .{ .name = "params", .type = *const Col2imF32Params },
+        .{ .name = "cols", .type = [*]const f32 },
+        .{ .name = "bias", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_quantize", .params = &.{
+        .{ .name = "params", .type = *const QuantizeParams },
+        .{ .name = "input", .type = [*]const u8 },
+        .{ .name = "output", .type = [*]u8 },
+    } },
 };
 
 /// The extern structs the TS side encodes, in a fixed order.
-pub const structs = .{ BitpackParams, Im2colParams, PackRhsParams, BgemmParams, Bconv2dParams, UkernelInfo, PeakParams, SpackParams, SgemmParams, Conv2dF32Params, DepthwiseF32Params, Pool2dF32Params, ElementwiseF32Params, UnaryF32Params, SoftmaxF32Params };
+pub const structs = .{ BitpackParams, Im2colParams, PackRhsParams, BgemmParams, Bconv2dParams, UkernelInfo, PeakParams, SpackParams, SgemmParams, Conv2dF32Params, DepthwiseF32Params, Pool2dF32Params, ElementwiseF32Params, UnaryF32Params, SoftmaxF32Params, StridedF32Params, MeanF32Params, Col2imF32Params, QuantizeParams };
 
 /// FNV-1a over every struct's field names, offsets and sizes and every
 /// function's name and parameter types: the library and the generated TS

@@ -11,7 +11,7 @@ fn u(x: i32) usize {
 }
 
 /// Clamp that keeps NaN (Zig's @min/@max would return the bound), as the TS reference.
-inline fn clamp(v: f32, lo: f32, hi: f32) f32 {
+pub inline fn clamp(v: f32, lo: f32, hi: f32) f32 {
     const low = if (v < lo) lo else v;
     return if (low > hi) hi else low;
 }

@@ -10,6 +10,7 @@ const bgemm = @import("bgemm.zig");
 const pool = @import("pool.zig");
 const sgemm = @import("sgemm.zig");
 const fops = @import("fops.zig");
+const nd = @import("nd.zig");
 
 const Status = abi.Status;
 
@@ -222,6 +223,22 @@ pub export fn onebit_elementwise_f32(params: *const abi.ElementwiseF32Params, a:
     return status(fops.elementwise(params, a, b, output));
 }
 
+pub export fn onebit_strided_f32(params: *const abi.StridedF32Params, a: [*]const f32, b: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return status(nd.strided(params, a, b, output));
+}
+
+pub export fn onebit_mean_f32(params: *const abi.MeanF32Params, input: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return status(nd.mean(params, input, output));
+}
+
+pub export fn onebit_col2im_f32(params: *const abi.Col2imF32Params, cols: [*]const f32, bias: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return status(nd.col2im(params, cols, bias, output));
+}
+
+pub export fn onebit_quantize(params: *const abi.QuantizeParams, input: [*]const u8, output: [*]u8) callconv(.c) i32 {
+    return status(nd.quantize(params, input, output));
+}
+
 // Every function of abi.api is exported here with exactly the declared
 // parameter types, and nothing else is exported.
 comptime {
@@ -245,6 +262,7 @@ comptime {
 test {
     _ = sgemm;
     _ = fops;
+    _ = nd;
     _ = bitpack;
     _ = im2col;
     _ = bgemm;

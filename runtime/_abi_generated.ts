@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
-export const ABI_VERSION = 8;
-export const ABI_HASH = 0x50410514;
+export const ABI_VERSION = 9;
+export const ABI_HASH = 0x73b3b027;
 
 /** Deno.dlopen symbol table of libonebit. */
 export const symbols = {
@@ -29,6 +29,10 @@ export const symbols = {
   onebit_softmax_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_unpack_b32_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_elementwise_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_strided_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_mean_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  onebit_col2im_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_quantize: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
 } as const;
 
 /** Each parameter's name and role: a scalar, an extern struct, or a buffer read (in) or written (out). */
@@ -57,6 +61,10 @@ export const parameters = {
   onebit_softmax_f32: [{ name: "params", kind: "struct", struct: "SoftmaxF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_unpack_b32_f32: [{ name: "params", kind: "struct", struct: "BitpackParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_elementwise_f32: [{ name: "params", kind: "struct", struct: "ElementwiseF32Params", dir: "in" }, { name: "a", kind: "f32", dir: "in" }, { name: "b", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_strided_f32: [{ name: "params", kind: "struct", struct: "StridedF32Params", dir: "in" }, { name: "a", kind: "f32", dir: "in" }, { name: "b", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_mean_f32: [{ name: "params", kind: "struct", struct: "MeanF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_col2im_f32: [{ name: "params", kind: "struct", struct: "Col2imF32Params", dir: "in" }, { name: "cols", kind: "f32", dir: "in" }, { name: "bias", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_quantize: [{ name: "params", kind: "struct", struct: "QuantizeParams", dir: "in" }, { name: "input", kind: "u8", dir: "in" }, { name: "output", kind: "u8", dir: "out" }],
 } as const;
 
 /** Byte layout of every extern struct. */
@@ -264,6 +272,64 @@ export const structs = {
       depth: { offset: 4, type: "i32", count: 1 },
       beta: { offset: 8, type: "f32", count: 1 },
       threads: { offset: 12, type: "i32", count: 1 },
+    },
+  },
+  StridedF32Params: {
+    size: 128,
+    fields: {
+      rank: { offset: 0, type: "i32", count: 1 },
+      op: { offset: 4, type: "i32", count: 1 },
+      shape: { offset: 8, type: "i32", count: 6 },
+      a_strides: { offset: 32, type: "i32", count: 6 },
+      b_strides: { offset: 56, type: "i32", count: 6 },
+      out_strides: { offset: 80, type: "i32", count: 6 },
+      a_offset: { offset: 104, type: "i32", count: 1 },
+      b_offset: { offset: 108, type: "i32", count: 1 },
+      out_offset: { offset: 112, type: "i32", count: 1 },
+      clamp_min: { offset: 116, type: "f32", count: 1 },
+      clamp_max: { offset: 120, type: "f32", count: 1 },
+      threads: { offset: 124, type: "i32", count: 1 },
+    },
+  },
+  MeanF32Params: {
+    size: 36,
+    fields: {
+      rank: { offset: 0, type: "i32", count: 1 },
+      reduce_mask: { offset: 4, type: "i32", count: 1 },
+      shape: { offset: 8, type: "i32", count: 6 },
+      threads: { offset: 32, type: "i32", count: 1 },
+    },
+  },
+  Col2imF32Params: {
+    size: 68,
+    fields: {
+      batch: { offset: 0, type: "i32", count: 1 },
+      image_h: { offset: 4, type: "i32", count: 1 },
+      image_w: { offset: 8, type: "i32", count: 1 },
+      channels: { offset: 12, type: "i32", count: 1 },
+      kernel_h: { offset: 16, type: "i32", count: 1 },
+      kernel_w: { offset: 20, type: "i32", count: 1 },
+      stride_h: { offset: 24, type: "i32", count: 1 },
+      stride_w: { offset: 28, type: "i32", count: 1 },
+      dilation_h: { offset: 32, type: "i32", count: 1 },
+      dilation_w: { offset: 36, type: "i32", count: 1 },
+      pad_top: { offset: 40, type: "i32", count: 1 },
+      pad_left: { offset: 44, type: "i32", count: 1 },
+      cols_h: { offset: 48, type: "i32", count: 1 },
+      cols_w: { offset: 52, type: "i32", count: 1 },
+      clamp_min: { offset: 56, type: "f32", count: 1 },
+      clamp_max: { offset: 60, type: "f32", count: 1 },
+      threads: { offset: 64, type: "i32", count: 1 },
+    },
+  },
+  QuantizeParams: {
+    size: 20,
+    fields: {
+      count: { offset: 0, type: "i32", count: 1 },
+      kind: { offset: 4, type: "i32", count: 1 },
+      scale: { offset: 8, type: "f32", count: 1 },
+      zero_point: { offset: 12, type: "i32", count: 1 },
+      threads: { offset: 16, type: "i32", count: 1 },
     },
   },
 } as const;

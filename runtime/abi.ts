@@ -11,9 +11,11 @@ export { ABI_HASH, ABI_VERSION, parameters, symbols } from "./_abi_generated.ts"
 /** Names of the extern structs of the ABI. */
 export type StructName = keyof typeof structs;
 
-/** Field values of an extern struct: every scalar field, by name. */
+type Fields<S extends StructName> = (typeof structs)[S]["fields"];
+
+/** Field values of an extern struct, by name: a number, or numbers for an array field (missing entries are 0). */
 export type StructValues<S extends StructName> = {
-  [F in keyof (typeof structs)[S]["fields"]]: number;
+  [F in keyof Fields<S>]: Fields<S>[F] extends { count: 1 } ? number : readonly number[];
 };
 
 /** Encodes `values` as the bytes of extern struct `name` (little-endian). */
@@ -25,23 +27,32 @@ export function encodeStruct<S extends StructName>(
   const bytes = new Uint8Array(layout.size);
   const view = new DataView(bytes.buffer);
   for (const [field, spec] of Object.entries(layout.fields)) {
-    const value = (values as Record<string, number>)[field];
-    if (spec.count !== 1) continue;
-    if (spec.type === "f32") {
-      if (typeof value !== "number" || Number.isNaN(value)) {
-        throw new TypeError(`${name}.${field} must be a number, got ${value}`);
-      }
-      view.setFloat32(spec.offset, value, true);
+    const value = (values as Record<string, number | readonly number[]>)[field];
+    if (spec.count === 1) {
+      encodeScalar(view, spec.offset, spec.type, value, `${name}.${field}`);
       continue;
     }
-    if (!Number.isInteger(value)) {
-      throw new TypeError(`${name}.${field} must be an integer, got ${value}`);
+    if (spec.type === "u8") continue; // text fields are written by the library, never encoded
+    if (!Array.isArray(value) || value.length > spec.count) {
+      throw new TypeError(`${name}.${field} must be an array of at most ${spec.count} numbers`);
     }
-    if (spec.type === "i32") view.setInt32(spec.offset, value, true);
-    else if (spec.type === "u32") view.setUint32(spec.offset, value, true);
-    else throw new TypeError(`${name}.${field}: cannot encode ${spec.type}`);
+    for (let i = 0; i < value.length; i++) {
+      encodeScalar(view, spec.offset + 4 * i, spec.type, value[i], `${name}.${field}[${i}]`);
+    }
   }
   return bytes;
+}
+
+function encodeScalar(view: DataView, offset: number, type: string, value: unknown, what: string): void {
+  if (type === "f32") {
+    if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`${what} must be a number, got ${value}`);
+    view.setFloat32(offset, value, true);
+    return;
+  }
+  if (!Number.isInteger(value)) throw new TypeError(`${what} must be an integer, got ${value}`);
+  if (type === "i32") view.setInt32(offset, value as number, true);
+  else if (type === "u32") view.setUint32(offset, value as number, true);
+  else throw new TypeError(`${what}: cannot encode ${type}`);
 }
 
 /** Allocates zeroed storage for extern struct `name` (an output parameter). */

@@ -52,7 +52,11 @@ type StructName =
   | "Pool2dF32Params"
   | "ElementwiseF32Params"
   | "UnaryF32Params"
-  | "SoftmaxF32Params";
+  | "SoftmaxF32Params"
+  | "StridedF32Params"
+  | "MeanF32Params"
+  | "Col2imF32Params"
+  | "QuantizeParams";
 
 /** Parameters of a call, with their encoding cached (a bound call encodes once). */
 interface Encoded<S extends StructName> {
@@ -82,6 +86,10 @@ interface Backend {
   elementwise(p: Encoded<"ElementwiseF32Params">, a: Float32Array, b: Float32Array, out: Float32Array): void;
   unary(p: Encoded<"UnaryF32Params">, input: Float32Array, out: Float32Array): void;
   softmax(p: Encoded<"SoftmaxF32Params">, input: Float32Array, out: Float32Array): void;
+  strided(p: Encoded<"StridedF32Params">, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  mean(p: Encoded<"MeanF32Params">, input: Float32Array, out: Float32Array): void;
+  col2im(p: Encoded<"Col2imF32Params">, cols: Float32Array, bias: Float32Array, out: Float32Array): void;
+  quantize(p: Encoded<"QuantizeParams">, input: ref.QuantArray, out: ref.QuantArray): void;
 }
 
 function nativeBackend(lib: NativeSymbols): Backend {
@@ -100,6 +108,10 @@ function nativeBackend(lib: NativeSymbols): Backend {
       check("elementwise", lib.onebit_elementwise_f32(enc("ElementwiseF32Params", p), a, b, o)),
     unary: (p, i, o) => check("unary", lib.onebit_unary_f32(enc("UnaryF32Params", p), i, o)),
     softmax: (p, i, o) => check("softmax", lib.onebit_softmax_f32(enc("SoftmaxF32Params", p), i, o)),
+    strided: (p, a, b, o) => check("strided", lib.onebit_strided_f32(enc("StridedF32Params", p), a, b, o)),
+    mean: (p, i, o) => check("mean", lib.onebit_mean_f32(enc("MeanF32Params", p), i, o)),
+    col2im: (p, c, b, o) => check("col2im", lib.onebit_col2im_f32(enc("Col2imF32Params", p), c, b, o)),
+    quantize: (p, i, o) => check("quantize", lib.onebit_quantize(enc("QuantizeParams", p), i, o)),
   };
 }
 
@@ -112,11 +124,60 @@ const referenceBackend: Backend = {
   elementwise: (p, a, b, o) => ref.elementwise(p.values, a, b, o),
   unary: (p, i, o) => ref.unary(p.values, i, o),
   softmax: (p, i, o) => ref.softmax(p.values, i, o),
+  strided: (p, a, b, o) => ref.strided(p.values, a, b, o),
+  mean: (p, i, o) => ref.mean(p.values, i, o),
+  col2im: (p, c, b, o) => ref.col2im(p.values, c, b, o),
+  quantize: (p, i, o) => ref.quantize(p.values, i, o),
 };
 
 /** The activations of {@link FloatKernels.bindUnary}, in the ABI's op order. */
 export const UNARY_OPS = ["relu", "relu6", "relu_n1_to_1", "logistic", "tanh", "hard_swish", "leaky_relu"] as const;
 export type UnaryOp = typeof UNARY_OPS[number];
+
+/** Highest rank the strided and reduction kernels take (after merging dims). */
+export const MAX_RANK = 6;
+
+/** One operand of {@link FloatKernels.bindStrided}: a Float32Array of `length` values, element
+ * `offset + Σ index[d]·strides[d]` at each index of the op's shape (stride 0: broadcast along d). */
+export interface StridedView {
+  length: number;
+  offset?: number;
+  strides: readonly number[];
+}
+
+/** Row-major strides of a contiguous `shape`. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let d = shape.length - 1, s = 1; d >= 0; d--) {
+    out[d] = s;
+    s *= shape[d];
+  }
+  return out;
+}
+
+/**
+ * Drops dims of size 1 and merges neighbours that every operand walks as one (stride[d] = stride[d+1]·shape[d+1]):
+ * the same elements in the same order, with fewer, longer rows.
+ */
+export function mergeDims(shape: readonly number[], strides: readonly (readonly number[])[]): {
+  shape: number[];
+  strides: number[][];
+} {
+  const keep = shape.map((_, d) => d).filter((d) => shape[d] !== 1);
+  const outShape: number[] = [], out: number[][] = strides.map(() => []);
+  for (const d of keep) {
+    const last = outShape.length - 1;
+    if (last >= 0 && strides.every((s, i) => out[i][last] === s[d] * shape[d])) {
+      outShape[last] *= shape[d];
+      strides.forEach((s, i) => out[i][last] = s[d]);
+    } else {
+      outShape.push(shape[d]);
+      strides.forEach((s, i) => out[i].push(s[d]));
+    }
+  }
+  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
+  return { shape: outShape, strides: out };
+}
 
 /** A validated float op (see the `bind*` methods): buffers are checked by length only. */
 export interface BoundFloatOp {
@@ -462,6 +523,249 @@ export class FloatKernels extends KernelSet<Backend> {
         checkArray("out", out, Float32Array, rows * depth);
         if (rows > 0) impl.softmax(p, input, out);
       },
+    };
+  }
+
+  /**
+   * Validates a strided op once: `out[v] = clamp(a[v] op b[v])` at every index v of `shape`, each operand read or
+   * written through its {@link StridedView}; op "copy" reads a only (PAD's interior, CONCATENATION, channel
+   * slices), "add"/"sub"/"mul" broadcast through zero strides. Dims are merged first; at most {@link MAX_RANK}
+   * may remain.
+   */
+  bindStrided(
+    shape: readonly number[],
+    op: "add" | "sub" | "mul" | "copy",
+    views: { a: StridedView; b?: StridedView; out: StridedView },
+    options: Clamp & { threads?: number } = {},
+  ): { run(a: Float32Array, b: Float32Array | undefined, out: Float32Array): void } {
+    const code = ["add", "sub", "mul", "copy"].indexOf(op);
+    if (code < 0) throw new TypeError(`op must be "add", "sub", "mul" or "copy", got ${JSON.stringify(op)}`);
+    if (!Array.isArray(shape)) throw new TypeError("shape must be an array");
+    let total = 1;
+    shape.forEach((d, i) => total *= checkInt(`shape[${i}]`, d, 0));
+    checkInt("element count", total, 0);
+    if (code < 3 && views.b === undefined) throw new TypeError(`op "${op}" needs views.b`);
+    const named = [["a", views.a], ["b", views.b ?? views.a], ["out", views.out]] as const;
+    for (const [name, v] of named) {
+      if (!v || !Array.isArray(v.strides) || v.strides.length !== shape.length) {
+        throw new TypeError(`views.${name}.strides must be an array of ${shape.length} strides`);
+      }
+      checkInt(`views.${name}.length`, v.length, 0);
+      const offset = checkInt(`views.${name}.offset`, v.offset ?? 0, 0);
+      let reach = offset;
+      v.strides.forEach((st, d) => reach += checkInt(`views.${name}.strides[${d}]`, st, 0) * Math.max(0, shape[d] - 1));
+      if (total > 0 && reach >= v.length) {
+        throw new RangeError(`views.${name} reaches element ${reach}, past its ${v.length} values`);
+      }
+    }
+    const merged = mergeDims(shape, named.map(([, v]) => v.strides));
+    if (merged.shape.length > MAX_RANK) {
+      throw new RangeError(`shape [${shape}] needs ${merged.shape.length} dims after merging; at most ${MAX_RANK}`);
+    }
+    const [sa, sb, so] = merged.strides;
+    const p: Encoded<"StridedF32Params"> = {
+      values: {
+        rank: merged.shape.length,
+        op: code,
+        shape: merged.shape,
+        a_strides: sa,
+        b_strides: sb,
+        out_strides: so,
+        a_offset: views.a.offset ?? 0,
+        b_offset: (views.b ?? views.a).offset ?? 0,
+        out_offset: views.out.offset ?? 0,
+        ...clampOf(options),
+        threads: this.call(options).threads,
+      },
+    };
+    const impl = this.impl;
+    const [la, lb, lo] = named.map(([, v]) => v.length);
+    return {
+      run(a, b, out) {
+        checkArray("a", a, Float32Array, la);
+        const bb = code === 3 ? a : checkArray("b", b, Float32Array, lb);
+        checkArray("out", out, Float32Array, lo);
+        if (total > 0) impl.strided(p, a, bb, out);
+      },
+    };
+  }
+
+  /** Validates a MEAN of a contiguous tensor `shape` over `axes` once (f64 sums, as the reference). */
+  bindMean(shape: readonly number[], axes: readonly number[], options: { threads?: number } = {}): {
+    readonly outputLength: number;
+    run(input: Float32Array, out: Float32Array): void;
+  } {
+    if (!Array.isArray(shape)) throw new TypeError("shape must be an array");
+    const rank = shape.length;
+    let total = 1, outputs = 1;
+    const reduce = new Set<number>();
+    for (const a of axes) {
+      checkInt("axis", a, -rank, rank - 1);
+      reduce.add(a < 0 ? a + rank : a);
+    }
+    shape.forEach((d, i) => {
+      total *= checkInt(`shape[${i}]`, d, 0);
+      if (!reduce.has(i)) outputs *= d;
+    });
+    checkInt("element count", total, 0);
+    // Merge neighbours of the same kind (size-1 dims go either way).
+    const dims: number[] = [], kinds: boolean[] = [];
+    shape.forEach((d, i) => {
+      if (d === 1) return;
+      const r = reduce.has(i), last = dims.length - 1;
+      if (last >= 0 && kinds[last] === r) dims[last] *= d;
+      else (dims.push(d), kinds.push(r));
+    });
+    if (dims.length === 0) (dims.push(1), kinds.push(false));
+    if (dims.length > MAX_RANK) {
+      throw new RangeError(`MEAN over [${axes}] of [${shape}] alternates more than ${MAX_RANK} times`);
+    }
+    const p: Encoded<"MeanF32Params"> = {
+      values: {
+        rank: dims.length,
+        reduce_mask: kinds.reduce((m, r, d) => r ? m | (1 << d) : m, 0),
+        shape: dims,
+        threads: this.call(options).threads,
+      },
+    };
+    const impl = this.impl;
+    return {
+      outputLength: outputs,
+      run(input, out) {
+        checkArray("input", input, Float32Array, total);
+        checkArray("out", out, Float32Array, outputs);
+        if (total > 0) impl.mean(p, input, out);
+      },
+    };
+  }
+
+  /**
+   * Validates a col2im once: cols [batch, colsH, colsW, KH, KW, C] summed into image [batch, H, W, C] where tap
+   * (ky, kx) of cols pixel (cy, cx) lands on (cy·strideH + ky·dilationH - padTop, …), then bias and clamp. With a
+   * SGEMM in front it is TRANSPOSE_CONV; it is also a convolution's input gradient.
+   */
+  bindCol2im(
+    options: Clamp & {
+      imageShape: readonly [number, number, number, number];
+      colsSize: readonly [number, number];
+      kernelSize: readonly [number, number];
+      strides: readonly [number, number];
+      dilations?: readonly [number, number];
+      pads: readonly [number, number];
+      bias?: Float32Array;
+      threads?: number;
+    },
+  ): { readonly colsLength: number; readonly outputLength: number; run(cols: Float32Array, out: Float32Array): void } {
+    const [n, h, w, c] = options.imageShape.map((d, i) => checkInt(`imageShape[${i}]`, d, i === 0 ? 0 : 1));
+    const [ch, cw] = options.colsSize.map((d, i) => checkInt(`colsSize[${i}]`, d, 1));
+    const [kh, kw] = options.kernelSize.map((d, i) => checkInt(`kernelSize[${i}]`, d, 1));
+    const [sh, sw] = options.strides.map((d, i) => checkInt(`strides[${i}]`, d, 1));
+    const [dh, dw] = (options.dilations ?? [1, 1]).map((d, i) => checkInt(`dilations[${i}]`, d, 1));
+    const [pt, pl] = options.pads.map((d, i) => checkInt(`pads[${i}]`, d, 0));
+    const colsLength = checkInt("cols length", n * ch * cw * kh * kw * c, 0);
+    const outputLength = checkInt("image length", n * h * w * c, 0);
+    const bias = options.bias === undefined
+      ? new Float32Array(c)
+      : checkArray("bias", options.bias, Float32Array, c).slice();
+    const p: Encoded<"Col2imF32Params"> = {
+      values: {
+        batch: n,
+        image_h: h,
+        image_w: w,
+        channels: c,
+        kernel_h: kh,
+        kernel_w: kw,
+        stride_h: sh,
+        stride_w: sw,
+        dilation_h: dh,
+        dilation_w: dw,
+        pad_top: pt,
+        pad_left: pl,
+        cols_h: ch,
+        cols_w: cw,
+        ...clampOf(options),
+        threads: this.call(options).threads,
+      },
+    };
+    const impl = this.impl;
+    return {
+      colsLength,
+      outputLength,
+      run(cols, out) {
+        checkArray("cols", cols, Float32Array, colsLength);
+        checkArray("out", out, Float32Array, outputLength);
+        if (outputLength > 0) impl.col2im(p, cols, bias, out);
+      },
+    };
+  }
+
+  /** Validates a QUANTIZE of `count` float32 values to int8/uint8 once: clamp(round(x / scale) + zeroPoint). */
+  bindQuantize(
+    count: number,
+    to: "int8" | "uint8",
+    scale: number,
+    zeroPoint: number,
+    options: { threads?: number } = {},
+  ): {
+    run(input: Float32Array, out: Int8Array | Uint8Array): void;
+  } {
+    if (to !== "int8" && to !== "uint8") throw new TypeError(`to must be "int8" or "uint8", got ${JSON.stringify(to)}`);
+    if (!(typeof scale === "number" && scale > 0 && Number.isFinite(scale) && Math.fround(scale) > 0)) {
+      throw new RangeError(`scale must be a positive finite number, got ${scale}`);
+    }
+    const [lo, hi] = to === "int8" ? [-128, 127] : [0, 255];
+    const bind = this.#bindQuant(
+      count,
+      to === "int8" ? 0 : 1,
+      scale,
+      checkInt("zeroPoint", zeroPoint, lo, hi),
+      options,
+    );
+    const Out = to === "int8" ? Int8Array : Uint8Array;
+    return {
+      run(input, out) {
+        checkArray("input", input, Float32Array, count);
+        checkArray("out", out, Out as Int8ArrayConstructor, count);
+        bind(input, out);
+      },
+    };
+  }
+
+  /**
+   * Validates a DEQUANTIZE of `count` int8/uint8 values ((q - zeroPoint)·scale, zeroPoint in the type's range)
+   * or float16 bits once.
+   */
+  bindDequantize(
+    count: number,
+    from: "int8" | "uint8" | "float16",
+    scale = 1,
+    zeroPoint = 0,
+    options: { threads?: number } = {},
+  ): { run(input: Int8Array | Uint8Array | Uint16Array, out: Float32Array): void } {
+    const kind = ["int8", "uint8", "float16"].indexOf(from);
+    if (kind < 0) throw new TypeError(`from must be "int8", "uint8" or "float16", got ${JSON.stringify(from)}`);
+    if (!Number.isFinite(scale)) throw new RangeError(`scale must be finite, got ${scale}`);
+    const [lo, hi] = from === "int8" ? [-128, 127] : [0, 255];
+    const zp = from === "float16" ? 0 : checkInt("zeroPoint", zeroPoint, lo, hi);
+    const bind = this.#bindQuant(count, 2 + kind, scale, zp, options);
+    const In = [Int8Array, Uint8Array, Uint16Array][kind] as Int8ArrayConstructor;
+    return {
+      run(input, out) {
+        checkArray("input", input, In, count);
+        checkArray("out", out, Float32Array, count);
+        bind(input, out);
+      },
+    };
+  }
+
+  #bindQuant(count: number, kind: number, scale: number, zeroPoint: number, options: { threads?: number }) {
+    checkInt("count", count, 0);
+    const p: Encoded<"QuantizeParams"> = {
+      values: { count, kind, scale, zero_point: zeroPoint, threads: this.call(options).threads },
+    };
+    const impl = this.impl;
+    return (input: ref.QuantArray, out: ref.QuantArray) => {
+      if (count > 0) impl.quantize(p, input, out);
     };
   }
 

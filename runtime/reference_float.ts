@@ -190,3 +190,114 @@ export function softmax(p: StructValues<"SoftmaxF32Params">, x: Float32Array, ou
     for (let i = 0; i < depth; i++) out[r * depth + i] /= sum;
   }
 }
+
+/** out[i] = clamp(a[i] op b[i]) over a strided index space (kernels_zig/nd.zig `strided`). */
+export function strided(
+  p: StructValues<"StridedF32Params">,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+): void {
+  const r = p.rank, shape = p.shape.slice(0, r);
+  if (shape.some((d) => d === 0)) return;
+  const idx = new Array<number>(r).fill(0);
+  let ia = p.a_offset, ib = p.b_offset, io = p.out_offset;
+  const lo = p.clamp_min, hi = p.clamp_max;
+  for (;;) {
+    const x = a[ia], y = b[ib];
+    const v = p.op === 0 ? x + y : p.op === 1 ? x - y : p.op === 2 ? x * y : x;
+    out[io] = Math.min(Math.max(Math.fround(v), lo), hi);
+    let d = r - 1;
+    for (; d >= 0; d--) {
+      ia += p.a_strides[d];
+      ib += p.b_strides[d];
+      io += p.out_strides[d];
+      if (++idx[d] < shape[d]) break;
+      ia -= p.a_strides[d] * shape[d];
+      ib -= p.b_strides[d] * shape[d];
+      io -= p.out_strides[d] * shape[d];
+      idx[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}
+
+/** MEAN over the dims of `reduce_mask`: f64 sums in the input's order, one division, one rounding. */
+export function mean(p: StructValues<"MeanF32Params">, x: Float32Array, out: Float32Array): void {
+  const r = p.rank, shape = p.shape.slice(0, r);
+  const reduced = (d: number) => ((p.reduce_mask >> d) & 1) === 1;
+  let count = 1;
+  for (let d = 0; d < r; d++) if (reduced(d)) count *= shape[d];
+  const acc = new Float64Array(out.length);
+  const idx = new Array<number>(r).fill(0);
+  for (let i = 0; i < x.length; i++) {
+    let o = 0;
+    for (let d = 0; d < r; d++) if (!reduced(d)) o = o * shape[d] + idx[d];
+    acc[o] += x[i];
+    for (let d = r - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  for (let i = 0; i < out.length; i++) out[i] = acc[i] / count;
+}
+
+/** The adjoint of im2col (kernels_zig/nd.zig `col2im`): scatter each cols pixel's taps, then bias and clamp. */
+export function col2im(
+  p: StructValues<"Col2imF32Params">,
+  cols: Float32Array,
+  bias: Float32Array,
+  image: Float32Array,
+): void {
+  const c = p.channels, taps = p.kernel_h * p.kernel_w;
+  image.fill(0, 0, p.batch * p.image_h * p.image_w * c);
+  let src = 0;
+  for (let n = 0; n < p.batch; n++) {
+    for (let cy = 0; cy < p.cols_h; cy++) {
+      for (let cx = 0; cx < p.cols_w; cx++, src += taps * c) {
+        for (let ky = 0; ky < p.kernel_h; ky++) {
+          const y = cy * p.stride_h + ky * p.dilation_h - p.pad_top;
+          if (y < 0 || y >= p.image_h) continue;
+          for (let kx = 0; kx < p.kernel_w; kx++) {
+            const x = cx * p.stride_w + kx * p.dilation_w - p.pad_left;
+            if (x < 0 || x >= p.image_w) continue;
+            const o = ((n * p.image_h + y) * p.image_w + x) * c, s = src + (ky * p.kernel_w + kx) * c;
+            for (let ch = 0; ch < c; ch++) image[o + ch] += cols[s + ch];
+          }
+        }
+      }
+    }
+  }
+  const total = p.batch * p.image_h * p.image_w * c;
+  for (let i = 0; i < total; i++) {
+    image[i] = Math.min(Math.max(Math.fround(image[i] + bias[i % c]), p.clamp_min), p.clamp_max);
+  }
+}
+
+/** Typed arrays of QUANTIZE / DEQUANTIZE: float32, int8, uint8 or float16 bits. */
+export type QuantArray = Float32Array | Int8Array | Uint8Array | Uint16Array;
+
+/** QUANTIZE / DEQUANTIZE (kernels_zig/nd.zig `quantize`): kind 0/1 float32 -> int8/uint8, 2/3 back, 4 float16. */
+export function quantize(p: StructValues<"QuantizeParams">, x: QuantArray, y: QuantArray): void {
+  const n = p.count, zp = p.zero_point, scale = Math.fround(p.scale);
+  if (p.kind <= 1) {
+    const [lo, hi] = p.kind === 0 ? [-128, 127] : [0, 255];
+    for (let i = 0; i < n; i++) {
+      // TFLite: round(x / scale) in float, halves away from zero, plus the zero point, clamped; NaN -> 0.
+      const q = Math.fround(x[i] / scale);
+      const v = Math.sign(q) * Math.round(Math.abs(q)) + zp;
+      y[i] = Number.isNaN(v) ? 0 : Math.min(Math.max(v, lo), hi);
+    }
+  } else if (p.kind <= 3) {
+    for (let i = 0; i < n; i++) y[i] = (x[i] - zp) * scale;
+  } else {
+    for (let i = 0; i < n; i++) y[i] = halfToFloat(x[i]);
+  }
+}
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}

@@ -5,7 +5,7 @@
  * @module
  */
 import { Builtin, TensorType } from "../../tflite/schema.ts";
-import { padBias, type UnaryOp } from "../float_kernels.ts";
+import { contiguousStrides, padBias, type UnaryOp } from "../float_kernels.ts";
 import { broadcastShape, broadcastStrides } from "../_shape.ts";
 import type { OpContext, OpKernel, PreparedOp, TensorData, TensorInfo } from "./_types.ts";
 import {
@@ -22,11 +22,6 @@ import {
 } from "./_util.ts";
 
 const F32 = [TensorType.FLOAT32];
-
-function clampAll(y: Float32Array, lo: number, hi: number): void {
-  if (lo === -Infinity && hi === Infinity) return;
-  for (let i = 0; i < y.length; i++) y[i] = Math.min(Math.max(y[i], lo), hi);
-}
 
 function optionalBias(ctx: OpContext, i: number, channels: number): Float32Array | null {
   const b = ctx.inputs[i];
@@ -88,51 +83,48 @@ const conv2d: OpKernel = {
         },
       };
     }
-    // Grouped: direct loops, HWIO per group so the innermost loop walks output channels contiguously.
-    const hwio = new Float32Array(w.length);
-    for (let g = 0; g < groups; g++) {
-      for (let co = 0; co < coutG; co++) {
-        for (let k = 0; k < kh * kw; k++) {
-          for (let ci = 0; ci < cinG; ci++) {
-            hwio[((g * kh * kw + k) * cinG + ci) * coutG + co] = w[((g * coutG + co) * kh * kw + k) * cinG + ci];
-          }
-        }
-      }
-    }
+    // Grouped: per group, the group's input channels are gathered (strided copy), convolved, and scattered into
+    // the output's channel slice, all on the float kernels.
+    const pixels = n * ay.out * ax.out;
+    const sliceIn = [n, h, wd, cinG], sliceOut = [n, ay.out, ax.out, coutG];
+    const groupsBound = Array.from({ length: groups }, (_, g) => {
+      const packed = ctx.float.packRhs(w.subarray(g * coutG * kh * kw * cinG, (g + 1) * coutG * kh * kw * cinG), coutG);
+      const conv = ctx.float.bindConv2d(packed, {
+        inputShape: [n, h, wd, cinG],
+        kernelSize: [kh, kw],
+        strides: [sh, sw],
+        dilations: [dh, dw],
+        padding,
+        bias: padBias(bias?.subarray(g * coutG, (g + 1) * coutG), coutG),
+        clampMin: lo,
+        clampMax: hi,
+        threads: ctx.threads,
+      });
+      const gather = ctx.float.bindStrided(sliceIn, "copy", {
+        a: { length: n * h * wd * cin, offset: g * cinG, strides: [h * wd * cin, wd * cin, cin, 1] },
+        out: { length: product(sliceIn), strides: contiguousStrides(sliceIn) },
+      }, { threads: ctx.threads });
+      const scatter = ctx.float.bindStrided(sliceOut, "copy", {
+        a: { length: pixels * coutG, strides: contiguousStrides(sliceOut) },
+        out: { length: pixels * cout, offset: g * coutG, strides: [ay.out * ax.out * cout, ax.out * cout, cout, 1] },
+      }, { threads: ctx.threads });
+      return { conv, gather, scatter, bytes: packed.data.byteLength };
+    });
+    const xFloats = product(sliceIn), yFloats = pixels * coutG;
+    const wsFloats = Math.max(1, groupsBound[0].conv.workspaceFloats);
     return {
       outputShapes: [[n, ay.out, ax.out, cout]],
-      run: ({ inputs, outputs }) => {
+      scratchBytes: 4 * (xFloats + yFloats + wsFloats),
+      packedInputs: [1, 2],
+      ownedBytes: groupsBound.reduce((s, b) => s + b.bytes + 4 * Math.ceil(coutG / 32) * 32, 0),
+      run: ({ inputs, outputs, scratch }) => {
+        const xs = new Float32Array(scratch, 0, xFloats), ys = new Float32Array(scratch, 4 * xFloats, yFloats);
+        const ws = new Float32Array(scratch, 4 * (xFloats + yFloats), wsFloats);
         const src = inputs[0] as Float32Array, dst = outputs[0] as Float32Array;
-        const acc = new Float64Array(coutG);
-        let p = 0;
-        for (let b = 0; b < n; b++) {
-          for (let oy = 0; oy < ay.out; oy++) {
-            for (let ox = 0; ox < ax.out; ox++, p++) {
-              for (let g = 0; g < groups; g++) {
-                acc.fill(0);
-                for (let ky = 0; ky < kh; ky++) {
-                  const iy = oy * sh + ky * dh - ay.pad;
-                  if (iy < 0 || iy >= h) continue;
-                  for (let kx = 0; kx < kw; kx++) {
-                    const ix = ox * sw + kx * dw - ax.pad;
-                    if (ix < 0 || ix >= wd) continue;
-                    const xBase = ((b * h + iy) * wd + ix) * cin + g * cinG;
-                    const wBase = (g * kh * kw + ky * kw + kx) * cinG * coutG;
-                    for (let ci = 0; ci < cinG; ci++) {
-                      const v = src[xBase + ci];
-                      if (v === 0) continue;
-                      const wRow = wBase + ci * coutG;
-                      for (let co = 0; co < coutG; co++) acc[co] += v * hwio[wRow + co];
-                    }
-                  }
-                }
-                for (let co = 0; co < coutG; co++) {
-                  const c = g * coutG + co;
-                  dst[p * cout + c] = Math.min(Math.max(acc[co] + (bias ? bias[c] : 0), lo), hi);
-                }
-              }
-            }
-          }
+        for (const b of groupsBound) {
+          b.gather.run(src, undefined, xs);
+          b.conv.run(xs, ys, ws);
+          b.scatter.run(ys, undefined, dst);
         }
       },
     };
@@ -213,36 +205,37 @@ const transposeConv: OpKernel = {
     }
     const bias = optionalBias(ctx, 3, cout);
     const [lo, hi] = activationRange(ctx, o.fused_activation_function);
+    // SGEMM: every input pixel times the filter gives its KH·KW·Cout taps (rows (ky, kx, co) of Cin weights);
+    // col2im then sums the taps into the output, adds the bias and clamps.
+    const taps = new Float32Array(w.length);
+    for (let co = 0; co < cout; co++) {
+      for (let k = 0; k < kh * kw; k++) {
+        taps.set(w.subarray((co * kh * kw + k) * cin, (co * kh * kw + k + 1) * cin), (k * cout + co) * cin);
+      }
+    }
+    const packed = ctx.float.packRhs(taps, kh * kw * cout);
+    const rows = n * h * wd;
+    const gemm = ctx.float.bindSgemm(packed, { rows, threads: ctx.threads });
+    const col2im = ctx.float.bindCol2im({
+      imageShape: [n, oh, ow, cout],
+      colsSize: [h, wd],
+      kernelSize: [kh, kw],
+      strides: [sh, sw],
+      pads: [ay.pad, ax.pad],
+      bias: bias ?? undefined,
+      clampMin: lo,
+      clampMax: hi,
+      threads: ctx.threads,
+    });
     return {
       outputShapes: [outShape],
-      run: ({ inputs, outputs }) => {
-        const src = inputs[2] as Float32Array, dst = outputs[0] as Float32Array;
-        dst.fill(0);
-        for (let b = 0; b < n; b++) {
-          for (let iy = 0; iy < h; iy++) {
-            for (let ix = 0; ix < wd; ix++) {
-              const xBase = ((b * h + iy) * wd + ix) * cin;
-              for (let ky = 0; ky < kh; ky++) {
-                const oy = iy * sh + ky - ay.pad;
-                if (oy < 0 || oy >= oh) continue;
-                for (let kx = 0; kx < kw; kx++) {
-                  const ox = ix * sw + kx - ax.pad;
-                  if (ox < 0 || ox >= ow) continue;
-                  const oBase = ((b * oh + oy) * ow + ox) * cout;
-                  for (let co = 0; co < cout; co++) {
-                    let s = 0;
-                    const wBase = ((co * kh + ky) * kw + kx) * cin;
-                    for (let ci = 0; ci < cin; ci++) s += src[xBase + ci] * w[wBase + ci];
-                    dst[oBase + co] += s;
-                  }
-                }
-              }
-            }
-          }
-        }
-        for (let i = 0; i < dst.length; i++) {
-          dst[i] = Math.min(Math.max(dst[i] + (bias ? bias[i % cout] : 0), lo), hi);
-        }
+      scratchBytes: 4 * col2im.colsLength,
+      packedInputs: [1, 3],
+      ownedBytes: packed.data.byteLength + 4 * cout,
+      run: ({ inputs, outputs, scratch }) => {
+        const cols = new Float32Array(scratch, 0, col2im.colsLength);
+        gemm.run(inputs[2] as Float32Array, cols);
+        col2im.run(cols, outputs[0] as Float32Array);
       },
     };
   },
@@ -335,25 +328,15 @@ const mean: OpKernel = {
     }
     const keep = ctx.options?.keep_dims === true;
     const outShape = keep ? x.shape.map((d, i) => axes.has(i) ? 1 : d) : x.shape.filter((_, i) => !axes.has(i));
-    const reduced = x.shape.map((d, i) => axes.has(i) ? 1 : d);
-    const count = product(x.shape) / Math.max(1, product(reduced));
+    let bound;
+    try {
+      bound = ctx.float.bindMean(x.shape, [...axes], { threads: ctx.threads });
+    } catch (e) {
+      return ctx.unsupported((e as Error).message);
+    }
     return {
       outputShapes: [outShape],
-      run: ({ inputs, outputs }) => {
-        const src = inputs[0] as Float32Array, dst = outputs[0] as Float32Array;
-        const acc = new Float64Array(dst.length);
-        const idx = new Array<number>(rank).fill(0);
-        for (let i = 0; i < src.length; i++) {
-          let o = 0;
-          for (let d = 0; d < rank; d++) o = o * reduced[d] + (axes.has(d) ? 0 : idx[d]);
-          acc[o] += src[i];
-          for (let d = rank - 1; d >= 0; d--) {
-            if (++idx[d] < x.shape[d]) break;
-            idx[d] = 0;
-          }
-        }
-        for (let i = 0; i < dst.length; i++) dst[i] = acc[i] / count;
-      },
+      run: ({ inputs, outputs }) => bound.run(inputs[0] as Float32Array, outputs[0] as Float32Array),
     };
   },
 };
@@ -376,22 +359,7 @@ const softmax: OpKernel = {
 
 // ---- elementwise ---------------------------------------------------------
 
-/** dst[i, j] = clamp(f(full[i, j], vec[j])) over rows of c channels. */
-function rowLoop(
-  full: Float32Array,
-  vec: Float32Array,
-  dst: Float32Array,
-  c: number,
-  lo: number,
-  hi: number,
-  f: (u: number, v: number) => number,
-): void {
-  for (let i = 0; i < dst.length; i += c) {
-    for (let j = 0; j < c; j++) dst[i + j] = Math.min(Math.max(f(full[i + j], vec[j]), lo), hi);
-  }
-}
-
-function binary(op: "add" | "sub" | "mul", fn: (a: number, b: number) => number): OpKernel {
+function binary(op: "add" | "sub" | "mul"): OpKernel {
   return {
     prepare(ctx) {
       arity(ctx, 2, 2);
@@ -403,51 +371,31 @@ function binary(op: "add" | "sub" | "mul", fn: (a: number, b: number) => number)
       } catch (e) {
         return ctx.invalid((e as Error).message);
       }
-      const rank = outShape.length;
-      const sa = broadcastStrides(a.shape, outShape), sb = broadcastStrides(b.shape, outShape);
       const [lo, hi] = activationRange(ctx, ctx.options?.fused_activation_function);
-      const same = product(a.shape) === product(outShape) && product(b.shape) === product(outShape);
-      const bound = same
-        ? ctx.float.bindElementwise(product(outShape), op, { clampMin: lo, clampMax: hi, threads: ctx.threads })
-        : null;
-      // A per-channel vector against a full tensor (BatchNorm as MUL + ADD): a row loop without index bookkeeping.
-      const c = outShape[rank - 1] ?? 1, n = product(outShape);
-      const isVector = (s: readonly number[]) => n > c && product(s) === c && s[s.length - 1] === c;
-      const vectorSide = product(a.shape) === n && isVector(b.shape)
-        ? 1
-        : product(b.shape) === n && isVector(a.shape)
-        ? 0
-        : -1;
+      const n = product(outShape), clamp = { clampMin: lo, clampMax: hi, threads: ctx.threads };
+      if (product(a.shape) === n && product(b.shape) === n) {
+        const same = ctx.float.bindElementwise(n, op, clamp);
+        return {
+          outputShapes: [outShape],
+          run: ({ inputs, outputs }) =>
+            same.run(inputs[0] as Float32Array, inputs[1] as Float32Array, outputs[0] as Float32Array),
+        };
+      }
+      // Broadcasting (a per-channel vector: BatchNorm as MUL + ADD; any other pattern): zero strides.
+      let bound;
+      try {
+        bound = ctx.float.bindStrided(outShape, op, {
+          a: { length: product(a.shape), strides: broadcastStrides(a.shape, outShape) },
+          b: { length: product(b.shape), strides: broadcastStrides(b.shape, outShape) },
+          out: { length: n, strides: contiguousStrides(outShape) },
+        }, clamp);
+      } catch (e) {
+        return ctx.unsupported((e as Error).message);
+      }
       return {
         outputShapes: [outShape],
-        run: ({ inputs, outputs }) => {
-          const x = inputs[0] as Float32Array, y = inputs[1] as Float32Array, dst = outputs[0] as Float32Array;
-          if (bound !== null) {
-            bound.run(x, y, dst);
-            return;
-          }
-          if (vectorSide >= 0) {
-            const full = vectorSide === 1 ? x : y, vec = vectorSide === 1 ? y : x;
-            if (op === "mul") rowLoop(full, vec, dst, c, lo, hi, (u, v) => u * v);
-            else if (op === "add") rowLoop(full, vec, dst, c, lo, hi, (u, v) => u + v);
-            else if (vectorSide === 1) rowLoop(full, vec, dst, c, lo, hi, (u, v) => u - v);
-            else rowLoop(full, vec, dst, c, lo, hi, (u, v) => v - u);
-            return;
-          }
-          const idx = new Array<number>(rank).fill(0);
-          let ia = 0, ib = 0;
-          for (let i = 0; i < dst.length; i++) {
-            dst[i] = Math.min(Math.max(fn(x[ia], y[ib]), lo), hi);
-            for (let d = rank - 1; d >= 0; d--) {
-              ia += sa[d];
-              ib += sb[d];
-              if (++idx[d] < outShape[d]) break;
-              ia -= sa[d] * outShape[d];
-              ib -= sb[d] * outShape[d];
-              idx[d] = 0;
-            }
-          }
-        },
+        run: ({ inputs, outputs }) =>
+          bound.run(inputs[0] as Float32Array, inputs[1] as Float32Array, outputs[0] as Float32Array),
       };
     },
   };
@@ -510,19 +458,23 @@ const concatenation: OpKernel = {
     const outer = product(outShape.slice(0, axis));
     const inner = product(outShape.slice(axis + 1));
     const [lo, hi] = activationRange(ctx, ctx.options?.fused_activation_function);
+    // Each input is [outer, its axis·inner], copied into its column range of the output's [outer, axis·inner].
+    const row = outShape[axis] * inner;
+    let start = 0;
+    const copies = xs.map((t) => {
+      const len = t.shape[axis] * inner;
+      const copy = ctx.float.bindStrided([outer, len], "copy", {
+        a: { length: outer * len, strides: [len, 1] },
+        out: { length: outer * row, offset: start, strides: [row, 1] },
+      }, { clampMin: lo, clampMax: hi, threads: ctx.threads });
+      start += len;
+      return copy;
+    });
     return {
       outputShapes: [outShape],
       run: ({ inputs, outputs }) => {
         const dst = outputs[0] as Float32Array;
-        let o = 0;
-        for (let r = 0; r < outer; r++) {
-          for (let i = 0; i < xs.length; i++) {
-            const len = xs[i].shape[axis] * inner;
-            dst.set((inputs[i] as Float32Array).subarray(r * len, (r + 1) * len), o);
-            o += len;
-          }
-        }
-        clampAll(dst, lo, hi);
+        copies.forEach((c, i) => c.run(inputs[i] as Float32Array, undefined, dst));
       },
     };
   },
@@ -545,21 +497,22 @@ const pad: OpKernel = {
       value = (constant(ctx, v, "constant_values") as Float32Array)[0] ?? 0;
     }
     const outShape = x.shape.map((d, i) => d + pads[2 * i] + pads[2 * i + 1]);
+    const os = contiguousStrides(outShape);
+    let copy;
+    try {
+      copy = ctx.float.bindStrided(x.shape, "copy", {
+        a: { length: product(x.shape), strides: contiguousStrides(x.shape) },
+        out: { length: product(outShape), offset: os.reduce((s, st, d) => s + st * pads[2 * d], 0), strides: os },
+      }, { threads: ctx.threads });
+    } catch (e) {
+      return ctx.unsupported((e as Error).message);
+    }
     return {
       outputShapes: [outShape],
       run: ({ inputs, outputs }) => {
-        const src = inputs[0] as Float32Array, dst = outputs[0] as Float32Array;
+        const dst = outputs[0] as Float32Array;
         dst.fill(value);
-        const idx = new Array<number>(rank).fill(0);
-        for (let i = 0; i < src.length; i++) {
-          let o = 0;
-          for (let d = 0; d < rank; d++) o = o * outShape[d] + idx[d] + pads[2 * d];
-          dst[o] = src[i];
-          for (let d = rank - 1; d >= 0; d--) {
-            if (++idx[d] < x.shape[d]) break;
-            idx[d] = 0;
-          }
-        }
+        copy.run(inputs[0] as Float32Array, undefined, dst);
       },
     };
   },
@@ -571,23 +524,28 @@ const dequantize: OpKernel = {
     arity(ctx, 1, 1);
     const x = input(ctx, 0, "input", [TensorType.INT8, TensorType.UINT8, TensorType.FLOAT16]);
     output(ctx, 0, F32);
+    const count = product(x.shape);
     if (x.type === TensorType.FLOAT16) {
+      const bound = ctx.float.bindDequantize(count, "float16", 1, 0, { threads: ctx.threads });
       return {
         outputShapes: [[...x.shape]],
         run: ({ inputs, outputs }) => {
-          const src = inputs[0] as Int16Array, dst = outputs[0] as Float32Array;
-          for (let i = 0; i < dst.length; i++) dst[i] = halfToFloat(src[i] & 0xffff);
+          const h = inputs[0] as Int16Array;
+          bound.run(new Uint16Array(h.buffer, h.byteOffset, h.length), outputs[0] as Float32Array);
         },
       };
     }
     if (x.scale.length !== 1) ctx.unsupported("only per-tensor quantization parameters");
-    const scale = x.scale[0], zp = x.zeroPoint[0] ?? 0;
+    const from = x.type === TensorType.INT8 ? "int8" : "uint8";
+    let bound;
+    try {
+      bound = ctx.float.bindDequantize(count, from, x.scale[0], x.zeroPoint[0] ?? 0, { threads: ctx.threads });
+    } catch (e) {
+      return ctx.invalid((e as Error).message);
+    }
     return {
       outputShapes: [[...x.shape]],
-      run: ({ inputs, outputs }) => {
-        const src = inputs[0] as Int8Array, dst = outputs[0] as Float32Array;
-        for (let i = 0; i < dst.length; i++) dst[i] = (src[i] - zp) * scale;
-      },
+      run: ({ inputs, outputs }) => bound.run(inputs[0] as Int8Array | Uint8Array, outputs[0] as Float32Array),
     };
   },
 };
@@ -600,29 +558,19 @@ const quantize: OpKernel = {
     if (y.scale.length !== 1 || !(y.scale[0] > 0)) {
       ctx.unsupported("only per-tensor quantization with a positive scale");
     }
-    const scale = y.scale[0], zp = y.zeroPoint[0] ?? 0;
-    const [lo, hi] = y.type === TensorType.INT8 ? [-128, 127] : [0, 255];
+    const to = y.type === TensorType.INT8 ? "int8" : "uint8";
+    let bound;
+    try {
+      bound = ctx.float.bindQuantize(product(x.shape), to, y.scale[0], y.zeroPoint[0] ?? 0, { threads: ctx.threads });
+    } catch (e) {
+      return ctx.invalid((e as Error).message);
+    }
     return {
       outputShapes: [[...x.shape]],
-      run: ({ inputs, outputs }) => {
-        const src = inputs[0] as Float32Array, dst = outputs[0] as Int8Array;
-        for (let i = 0; i < src.length; i++) dst[i] = Math.min(Math.max(roundHalfAway(src[i] / scale) + zp, lo), hi);
-      },
+      run: ({ inputs, outputs }) => bound.run(inputs[0] as Float32Array, outputs[0] as Int8Array | Uint8Array),
     };
   },
 };
-
-/** std::round, as TFLite's quantize kernel: halves away from zero. */
-function roundHalfAway(v: number): number {
-  return Math.sign(v) * Math.round(Math.abs(v));
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
 
 /** Builtin kernels by BuiltinOperator code. */
 export const BUILTIN_KERNELS: ReadonlyMap<number, OpKernel> = new Map<number, OpKernel>([
@@ -634,9 +582,9 @@ export const BUILTIN_KERNELS: ReadonlyMap<number, OpKernel> = new Map<number, Op
   [Builtin.AVERAGE_POOL_2D, pool("avg")],
   [Builtin.MEAN, mean],
   [Builtin.SOFTMAX, softmax],
-  [Builtin.ADD, binary("add", (a, b) => a + b)],
-  [Builtin.SUB, binary("sub", (a, b) => a - b)],
-  [Builtin.MUL, binary("mul", (a, b) => a * b)],
+  [Builtin.ADD, binary("add")],
+  [Builtin.SUB, binary("sub")],
+  [Builtin.MUL, binary("mul")],
   [Builtin.RELU, unary("relu")],
   [Builtin.RELU6, unary("relu6")],
   [Builtin.RELU_N1_TO_1, unary("relu_n1_to_1")],
