@@ -8,7 +8,7 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct or a signature.
-pub const version: i32 = 9;
+pub const version: i32 = 10;
 
 /// Highest tensor rank of the strided and reduction ops.
 pub const max_rank = 6;
@@ -304,6 +304,16 @@ pub const QuantizeParams = extern struct {
     threads: i32,
 };
 
+/// What onebit_bconv2d_b32_f32_add does after the convolution's float
+/// output transform: out = clamp(out + residual, clamp_min, clamp_max) (an
+/// ADD fused into the convolution), and with `pack` = 1 also writes the
+/// bitpacked sum (the LceQuantize that reads it) to `packed_output`.
+pub const EpilogueParams = extern struct {
+    clamp_min: f32,
+    clamp_max: f32,
+    pack: i32,
+};
+
 /// A parameter of an exported function, for the TS generator.
 pub const Param = struct { name: []const u8, type: type };
 pub const Function = struct { name: []const u8, params: []const Param };
@@ -367,6 +377,18 @@ pub const api = [_]Function{
         .{ .name = "threshold", .type = [*]const i32 },
         .{ .name = "workspace", .type = [*]u32 },
         .{ .name = "output", .type = [*]u32 },
+    } },
+    .{ .name = "onebit_bconv2d_b32_f32_add", .params = &.{
+        .{ .name = "params", .type = *const Bconv2dParams },
+        .{ .name = "epilogue", .type = *const EpilogueParams },
+        .{ .name = "input", .type = [*]const u32 },
+        .{ .name = "packed_filter", .type = [*]const u32 },
+        .{ .name = "multiplier", .type = [*]const f32 },
+        .{ .name = "bias", .type = [*]const f32 },
+        .{ .name = "residual", .type = [*]const f32 },
+        .{ .name = "workspace", .type = [*]u32 },
+        .{ .name = "output", .type = [*]f32 },
+        .{ .name = "packed_output", .type = [*]u32 },
     } },
     .{ .name = "onebit_sgemm_ukernel_count", .params = &.{} },
     .{ .name = "onebit_sgemm_ukernel_info", .params = &.{
@@ -456,7 +478,7 @@ pub const api = [_]Function{
 };
 
 /// The extern structs the TS side encodes, in a fixed order.
-pub const structs = .{ BitpackParams, Im2colParams, PackRhsParams, BgemmParams, Bconv2dParams, UkernelInfo, PeakParams, SpackParams, SgemmParams, Conv2dF32Params, DepthwiseF32Params, Pool2dF32Params, ElementwiseF32Params, UnaryF32Params, SoftmaxF32Params, StridedF32Params, MeanF32Params, Col2imF32Params, QuantizeParams };
+pub const structs = .{ BitpackParams, Im2colParams, PackRhsParams, BgemmParams, Bconv2dParams, UkernelInfo, PeakParams, SpackParams, SgemmParams, Conv2dF32Params, DepthwiseF32Params, Pool2dF32Params, ElementwiseF32Params, UnaryF32Params, SoftmaxF32Params, StridedF32Params, MeanF32Params, Col2imF32Params, QuantizeParams, EpilogueParams };
 
 /// FNV-1a over every struct's field names, offsets and sizes and every
 /// function's name and parameter types: the library and the generated TS

@@ -62,8 +62,51 @@ pub fn packRhs(channels_out: usize, depth_words: usize, rhs: [*]const u32, out: 
 }
 
 pub const Output = union(enum) {
-    f32: struct { multiplier: [*]const f32, bias: [*]const f32, out: [*]f32 },
+    f32: struct { multiplier: [*]const f32, bias: [*]const f32, out: [*]f32, epilogue: ?Epilogue = null },
     b32: struct { threshold: [*]const i32, out: [*]u32 },
+};
+
+/// Applied to float output rows right after a task writes them (still in cache): out = clamp(out + residual)
+/// (a fused ADD), then, when `packed_out` is set, the LceQuantize of the sum (bit = 1 iff value < 0).
+pub const Epilogue = struct {
+    residual: [*]const f32,
+    clamp_min: f32,
+    clamp_max: f32,
+    packed_out: ?[*]u32,
+
+    /// Channels [32 b, 32 b + 32) of rows [row_begin, row_end), `n` channels a row.
+    fn apply(e: Epilogue, out: [*]f32, n: usize, b: usize, row_begin: usize, row_end: usize) void {
+        const c0 = b * block;
+        const width = @min(block, n - c0);
+        if (width == block) {
+            // Whole blocks (the common case): one 32-lane vector a row.
+            const V = @Vector(block, f32);
+            const lo: V = @splat(e.clamp_min);
+            const hi: V = @splat(e.clamp_max);
+            for (row_begin..row_end) |r| {
+                const o = out + r * n + c0;
+                const v = @as(V, o[0..block].*) + @as(V, (e.residual + r * n + c0)[0..block].*);
+                const low = @select(f32, v < lo, lo, v);
+                const y = @select(f32, low > hi, hi, low);
+                o[0..block].* = y;
+                if (e.packed_out) |q| q[r * blocks(n) + b] = @bitCast(y < @as(V, @splat(0)));
+            }
+            return;
+        }
+        for (row_begin..row_end) |r| {
+            const o = out + r * n + c0;
+            const x = e.residual + r * n + c0;
+            var word: u32 = 0;
+            for (0..width) |j| {
+                const v = o[j] + x[j];
+                const low = if (v < e.clamp_min) e.clamp_min else v;
+                const y = if (low > e.clamp_max) e.clamp_max else low;
+                o[j] = y;
+                word |= @as(u32, @intFromBool(y < 0)) << @intCast(j);
+            }
+            if (e.packed_out) |q| q[r * blocks(n) + b] = word;
+        }
+    }
 };
 
 const Job = struct {
@@ -171,6 +214,10 @@ fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
                 },
             }
         }
+    }
+    switch (job.output) {
+        .f32 => |o| if (o.epilogue) |epi| epi.apply(o.out, n, b, row_begin, row_end),
+        .b32 => {},
     }
 }
 

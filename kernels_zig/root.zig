@@ -158,6 +158,17 @@ pub export fn onebit_bconv2d_b32_b32(params: *const abi.Bconv2dParams, input: [*
     return status(bconv2d(params, input, packed_filter, workspace, .{ .b32 = .{ .threshold = threshold, .out = output } }));
 }
 
+pub export fn onebit_bconv2d_b32_f32_add(params: *const abi.Bconv2dParams, epilogue: *const abi.EpilogueParams, input: [*]const u32, packed_filter: [*]const u32, multiplier: [*]const f32, bias: [*]const f32, residual: [*]const f32, workspace: [*]u32, output: [*]f32, packed_output: [*]u32) callconv(.c) i32 {
+    if (epilogue.pack != 0 and epilogue.pack != 1) return status(.invalid_argument);
+    const e: bgemm.Epilogue = .{
+        .residual = residual,
+        .clamp_min = epilogue.clamp_min,
+        .clamp_max = epilogue.clamp_max,
+        .packed_out = if (epilogue.pack == 1) packed_output else null,
+    };
+    return status(bconv2d(params, input, packed_filter, workspace, .{ .f32 = .{ .multiplier = multiplier, .bias = bias, .out = output, .epilogue = e } }));
+}
+
 pub export fn onebit_sgemm_ukernel_count() callconv(.c) i32 {
     return sgemm.kernels.len;
 }

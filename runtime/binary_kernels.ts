@@ -282,7 +282,7 @@ function padThreshold(v: unknown, n: number): Int32Array {
 }
 
 /** Parameters of a call, with their encoding cached (a bound call encodes once). */
-interface Encoded<S extends "Bconv2dParams" | "Pool2dF32Params"> {
+interface Encoded<S extends "Bconv2dParams" | "Pool2dF32Params" | "EpilogueParams"> {
   readonly values: StructValues<S>;
   bytes?: Uint8Array<ArrayBuffer>;
 }
@@ -317,6 +317,18 @@ interface Backend {
     workspace: Uint32Array,
     out: Uint32Array,
   ): void;
+  bconv2dF32Add(
+    p: Encoded<"Bconv2dParams">,
+    e: Encoded<"EpilogueParams">,
+    input: Uint32Array,
+    filter: Uint32Array,
+    m: Float32Array,
+    b: Float32Array,
+    residual: Float32Array,
+    workspace: Uint32Array,
+    out: Float32Array,
+    packed: Uint32Array,
+  ): void;
   bmaxpool2d(p: Encoded<"Pool2dF32Params">, input: Uint32Array, out: Uint32Array): void;
   unpack(p: StructValues<"BitpackParams">, input: Uint32Array, out: Float32Array): void;
 }
@@ -348,6 +360,22 @@ function nativeBackend(lib: NativeSymbols): Backend {
         "bconv2d_b32",
         lib.onebit_bconv2d_b32_b32(p.bytes ??= encodeStruct("Bconv2dParams", p.values), i, f, t, w, o),
       ),
+    bconv2dF32Add: (p, e, i, f, m, b, r, w, o, q) =>
+      check(
+        "bconv2d_f32_add",
+        lib.onebit_bconv2d_b32_f32_add(
+          p.bytes ??= encodeStruct("Bconv2dParams", p.values),
+          e.bytes ??= encodeStruct("EpilogueParams", e.values),
+          i,
+          f,
+          m,
+          b,
+          r,
+          w,
+          o,
+          q,
+        ),
+      ),
     bmaxpool2d: (p, i, o) =>
       check("bmaxpool2d", lib.onebit_bmaxpool2d_b32(p.bytes ??= encodeStruct("Pool2dF32Params", p.values), i, o)),
     unpack: (p, i, o) => check("unpack", lib.onebit_unpack_b32_f32(encodeStruct("BitpackParams", p), i, o)),
@@ -362,6 +390,13 @@ const referenceBackend: Backend = {
   bgemmB32: ref.bgemmB32,
   bconv2dF32: (p, i, f, m, b, w, o) => ref.bconv2dF32(p.values, i, f, m, b, w, o),
   bconv2dB32: (p, i, f, t, w, o) => ref.bconv2dB32(p.values, i, f, t, w, o),
+  bconv2dF32Add: (p, e, i, f, m, b, r, w, o, q) => {
+    ref.bconv2dF32(p.values, i, f, m, b, w, o);
+    const { clamp_min: lo, clamp_max: hi, pack } = e.values;
+    for (let j = 0; j < o.length; j++) o[j] = Math.min(Math.max(Math.fround(o[j] + r[j]), lo), hi);
+    const rows = p.values.batch * p.values.out_h * p.values.out_w;
+    if (pack === 1) ref.bitpack({ rows, channels: p.values.channels_out, threads: 1 }, o, q);
+  },
   bmaxpool2d: (p, i, o) => ref.bmaxpool2d(p.values, i, o),
   unpack: ref.unpack,
 };
@@ -679,6 +714,59 @@ export class BinaryKernels extends KernelSet<Backend> {
     return this.#bindConv(plan, Float32Array, plan.pixels * n, (p, input, workspace, out) => {
       this.impl.bconv2dF32(p, input, filterData, m, b, workspace, out);
     });
+  }
+
+  /**
+   * {@link bindBconv2dF32} with an ADD fused after the output transform: `out = clamp(conv + residual)`
+   * (`addClampMin`/`addClampMax`: the ADD's activation), and with `pack` the bitpacked sum too (the LceQuantize
+   * of the next binary layer), all written while each task's rows are in cache.
+   */
+  bindBconv2dF32Add(
+    filter: PackedRhs,
+    options: Omit<Bconv2dF32Options, "out" | "workspace"> & {
+      addClampMin?: number;
+      addClampMax?: number;
+      pack?: boolean;
+    },
+  ): {
+    readonly outputLength: number;
+    readonly packedLength: number;
+    readonly workspaceWords: number;
+    run(
+      input: Uint32Array,
+      residual: Float32Array,
+      out: Float32Array,
+      workspace: Uint32Array,
+      packed?: Uint32Array,
+    ): void;
+  } {
+    const plan = this.#convPlan(filter, options, options.clampMin ?? INT32_MIN, options.clampMax ?? INT32_MAX, options);
+    const n = filter.channelsOut;
+    const m = padChannels("multiplier", options.multiplier, n, 1);
+    const b = padChannels("bias", options.bias, n, 0);
+    const lo = options.addClampMin ?? -Infinity, hi = options.addClampMax ?? Infinity;
+    if (typeof lo !== "number" || typeof hi !== "number" || Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) {
+      throw new RangeError(`addClampMin (${lo}) and addClampMax (${hi}) must be numbers with min <= max`);
+    }
+    const pack = options.pack === true;
+    const e: Encoded<"EpilogueParams"> = { values: { clamp_min: lo, clamp_max: hi, pack: pack ? 1 : 0 } };
+    const outputLength = plan.pixels * n, packedLength = pack ? plan.pixels * wordsFor(n) : 0;
+    const conv: BoundConv<Float32Array> = this.#bindConv(plan, Float32Array, outputLength, () => {});
+    const encoded: Encoded<"Bconv2dParams"> = { values: plan.params };
+    const { filterData } = plan;
+    const impl = this.impl;
+    return {
+      outputLength,
+      packedLength,
+      workspaceWords: plan.workspaceWords,
+      run(input, residual, out, workspace, packed) {
+        conv.run(input, out, workspace); // checks input, out, workspace and the filter (its call does nothing)
+        checkArray("residual", residual, Float32Array, outputLength);
+        // The library writes no packed words without `pack`, but takes no null pointer: any word array will do.
+        const q = pack ? checkArray("packed", packed, Uint32Array, packedLength) : input;
+        impl.bconv2dF32Add(encoded, e, input, filterData, m, b, residual, workspace, out, q);
+      },
+    };
   }
 
   /** {@link bindBconv2dF32} for bitpacked output. */

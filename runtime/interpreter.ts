@@ -2,8 +2,11 @@
  * A TFLite interpreter for onebit and LCE files. Loading verifies the
  * whole file (flatbuffer bounds, indices, buffer sizes, types, shapes, op
  * options, execution order) and prepares every op once: packed weights,
- * one arena planned from tensor lifetimes, one scratch buffer. `invoke`
- * then only copies inputs in, runs the ops and copies outputs out.
+ * one arena planned from tensor lifetimes, one scratch buffer. Residual
+ * blocks (a float-output LceBconv2d, the ADD reading it, the LceQuantize of
+ * the sum) run as one kernel call, the add and pack in its epilogue (option
+ * `fuse`). `invoke` then only copies inputs in, runs the ops and copies
+ * outputs out.
  * @module
  */
 import { ModelFormatError, ModelValidationError, UnsupportedModelError } from "../tflite/errors.ts";
@@ -14,7 +17,7 @@ import { Builtin, BUILTIN_OPTIONS, builtinName, TensorType, tensorTypeName } fro
 import { BinaryKernels, type KernelsOptions, MAX_THREADS } from "./binary_kernels.ts";
 import { FloatKernels } from "./float_kernels.ts";
 import { BUILTIN_KERNELS } from "./ops/builtin.ts";
-import { lceBconv2d, lceBmaxpool2d, lceDequantize, lceQuantize } from "./ops/lce.ts";
+import { lceBconv2d, lceBconv2dAdd, lceBmaxpool2d, lceDequantize, lceQuantize } from "./ops/lce.ts";
 import type { OpContext, OpKernel, PreparedOp, TensorData, TensorInfo } from "./ops/_types.ts";
 import { ARENA_ALIGNMENT, planArena } from "./planner.ts";
 import { product } from "./ops/_util.ts";
@@ -44,6 +47,12 @@ export interface InterpreterOptions extends KernelsOptions {
   floatKernels?: FloatKernels;
   /** Record the time of every op on each invoke (see {@link Interpreter.profile}). */
   profile?: boolean;
+  /**
+   * Fuse each float-output LceBconv2d with the ADD that is its output's only reader (and with the LceQuantize
+   * of the sum, when there is one) into one kernel call (default true): the residual blocks of QuickNet-style
+   * models. The results are the same bits either way.
+   */
+  fuse?: boolean;
 }
 
 /** A model input or output. */
@@ -58,8 +67,9 @@ export interface TensorSpec {
 
 /** Time spent in one op over the invokes since the last reset. */
 export interface OpProfile {
+  /** Index of the operator in the file (of the first, for fused ones). */
   index: number;
-  /** `LceBconv2d`, `CONV_2D`, ... */
+  /** `LceBconv2d`, `CONV_2D`, ... or a fusion such as `LceBconv2d+ADD+LceQuantize`. */
   op: string;
   /** Name of its first output tensor. */
   output: string;
@@ -104,6 +114,69 @@ function opName(model: TfliteModel, op: Operator): string {
 
 function opLabel(model: TfliteModel, op: Operator, i: number): string {
   return `operator ${i} (${opName(model, op)})`;
+}
+
+/** An operator as the interpreter runs it: one of the file's, or a fusion of several (`fused` names them). */
+interface PlannedOp {
+  op: Operator;
+  /** Index of the (first) file operator. */
+  index: number;
+  fused: string | null;
+}
+
+/**
+ * The run order, with each float-output LceBconv2d whose output only an ADD reads (same shapes, no broadcast,
+ * the other operand computed before the convolution) merged with that ADD, and with an LceQuantize of the
+ * sum when there is one: the convolution's epilogue then adds and packs while its rows are in cache.
+ */
+function fuseResiduals(model: TfliteModel): PlannedOp[] {
+  const g = model.subgraphs[0];
+  const producer = new Int32Array(g.tensors.length).fill(-1);
+  const readers = new Map<number, number[]>();
+  g.operators.forEach((op, k) => {
+    op.outputs.forEach((t) => producer[t] = k);
+    for (const t of op.inputs) if (t >= 0) readers.set(t, [...readers.get(t) ?? [], k]);
+  });
+  const outputs = new Set(g.outputs);
+  const sameShape = (a: number, b: number) =>
+    g.tensors[a].shape.length === g.tensors[b].shape.length &&
+    g.tensors[a].shape.every((d, i) => d === g.tensors[b].shape[i]);
+  const isFloat = (t: number) => g.tensors[t].type === TensorType.FLOAT32;
+  const removed = new Set<number>();
+  const planned: PlannedOp[] = [];
+  g.operators.forEach((op, k) => {
+    if (removed.has(k)) return;
+    planned.push(fuseAt(op, k) ?? { op, index: k, fused: null });
+  });
+  return planned;
+
+  function fuseAt(op: Operator, k: number): PlannedOp | null {
+    if (opName(model, op) !== "LceBconv2d" || op.inputs.length !== 5 || op.inputs[4] >= 0) return null;
+    const y = op.outputs[0];
+    const r = readers.get(y) ?? [];
+    if (op.outputs.length !== 1 || outputs.has(y) || !isFloat(y) || r.length !== 1) return null;
+    const add = g.operators[r[0]];
+    if (opName(model, add) !== "ADD" || add.inputs.length !== 2 || add.outputs.length !== 1) return null;
+    const x = add.inputs[0] === y ? add.inputs[1] : add.inputs[0], z = add.outputs[0];
+    if (x === y || x < 0 || !isFloat(x) || !isFloat(z) || !sameShape(x, y) || !sameShape(z, y)) return null;
+    if (producer[x] >= k) return null; // the other operand must exist when the convolution runs
+    const q = (readers.get(z) ?? []).find((j) => {
+      const o = g.operators[j];
+      return opName(model, o) === "LceQuantize" && o.inputs.length === 1 && o.outputs.length === 1;
+    });
+    removed.add(r[0]);
+    if (q !== undefined) removed.add(q);
+    return {
+      op: {
+        ...op,
+        inputs: [...op.inputs, x],
+        outputs: q === undefined ? [z] : [z, g.operators[q].outputs[0]],
+        builtinOptions: add.builtinOptions,
+      },
+      index: k,
+      fused: q === undefined ? "LceBconv2d+ADD" : "LceBconv2d+ADD+LceQuantize",
+    };
+  }
 }
 
 function tensorLabel(t: Tensor, i: number): string {
@@ -262,6 +335,7 @@ export class Interpreter {
   readonly kernels: BinaryKernels;
   readonly floatKernels: FloatKernels;
   readonly #ops: {
+    index: number;
     label: string;
     output: string;
     prepared: PreparedOp;
@@ -298,6 +372,12 @@ export class Interpreter {
 
     validateGraph(model);
     const g = model.subgraphs[0];
+    if (options.fuse !== undefined && typeof options.fuse !== "boolean") {
+      throw new TypeError(`fuse must be a boolean, got ${String(options.fuse)}`);
+    }
+    const operators: PlannedOp[] = options.fuse === false
+      ? g.operators.map((op, index) => ({ op, index, fused: null }))
+      : fuseResiduals(model);
     const constantViews = new Map<number, TensorData>();
     const freed = new Set<number>();
     let constantBytes = 0;
@@ -334,10 +414,12 @@ export class Interpreter {
     const last = new Int32Array(g.tensors.length).fill(-1);
     for (const i of g.inputs) first[i] = last[i] = 0;
     let scratchBytes = 0;
-    g.operators.forEach((op, k) => {
-      const where = opLabel(model, op, k);
+    operators.forEach(({ op, index, fused }, k) => {
+      const where = fused ? `operator ${index} (${fused})` : opLabel(model, op, index);
       const code = model.operatorCodes[op.opcodeIndex];
-      const kernel = code.builtinCode === Builtin.CUSTOM
+      const kernel = fused
+        ? lceBconv2dAdd
+        : code.builtinCode === Builtin.CUSTOM
         ? CUSTOM_KERNELS.get(code.customCode ?? "")
         : BUILTIN_KERNELS.get(code.builtinCode);
       if (kernel === undefined) {
@@ -397,7 +479,7 @@ export class Interpreter {
     // Constants every consumer packed at prepare are not kept (the packed copies are).
     const stillNeeded = new Set<number>();
     let ownedBytes = 0;
-    g.operators.forEach((op, k) => {
+    operators.forEach(({ op }, k) => {
       const packed = new Set(prepared[k].packedInputs ?? []);
       op.inputs.forEach((t, j) => {
         if (t >= 0 && constantViews.has(t) && !packed.has(j)) stillNeeded.add(t);
@@ -412,7 +494,7 @@ export class Interpreter {
       }
     }
     for (const buffer of new Set([...constantViews.values()].map((v) => v.buffer))) constantBytes += buffer.byteLength;
-    const end = g.operators.length;
+    const end = operators.length;
     for (const t of g.outputs) last[t] = end;
 
     const arenaTensors = g.tensors.map((_, i) => i).filter((i) =>
@@ -446,8 +528,9 @@ export class Interpreter {
     } catch {
       throw new ModelValidationError("model", `cannot allocate ${scratchBytes} bytes of scratch`);
     }
-    this.#ops = g.operators.map((op, k) => ({
-      label: opName(model, op),
+    this.#ops = operators.map(({ op, index, fused }, k) => ({
+      index,
+      label: fused ?? opName(model, op),
       output: g.tensors[op.outputs[0]]?.name ?? "",
       prepared: prepared[k],
       inputs: op.inputs.map((i) => i < 0 ? null : views[i]),
@@ -464,7 +547,7 @@ export class Interpreter {
     this.arenaBytes = plan.size;
     this.scratchBytes = scratchBytes;
     this.constantBytes = constantBytes + ownedBytes;
-    this.#times = options.profile ? new Float64Array(g.operators.length) : null;
+    this.#times = options.profile ? new Float64Array(operators.length) : null;
   }
 
   /** Loads a model from the bytes of a `.tflite` file (verified; see the module doc). */
@@ -524,7 +607,7 @@ export class Interpreter {
   profile(): OpProfile[] {
     if (this.#times === null) throw new Error("create the interpreter with { profile: true } to profile it");
     return this.#ops.map((op, k) => ({
-      index: k,
+      index: op.index,
       op: op.label,
       output: op.output,
       total_ms: this.#times![k],

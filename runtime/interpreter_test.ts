@@ -152,13 +152,23 @@ Deno.test("interpreters are independent: interleaved invokes give each its own r
   assert.notDeepEqual(y1, y2);
 });
 
-Deno.test("profile: one entry per op, times accumulate", () => {
+Deno.test("profile: one entry per op (fused ones named by their parts), times accumulate", () => {
   const it = Interpreter.fromBytes(Deno.readFileSync(new URL("quicknet_block.tflite", fixtures)), { profile: true });
   it.invoke([new Float32Array(16 * 16 * 3).fill(0.5)]);
   const p = it.profile();
-  assert.equal(p.length, 12);
-  assert.equal(p[0].op, "CONV_2D");
+  // LCE's 12 operators; its two residual blocks run fused (index: the file operator each entry starts at).
+  assert.deepEqual(
+    p.map((o) => `${o.index}:${o.op}`).join(" "),
+    "0:CONV_2D 1:LceQuantize 2:LceBconv2d+ADD+LceQuantize 5:LceBconv2d+ADD 7:MAX_POOL_2D 8:DEPTHWISE_CONV_2D " +
+      "9:CONV_2D 10:MEAN 11:FULLY_CONNECTED",
+  );
   assert(p.every((o) => o.total_ms >= 0 && o.invocations === 1));
+  const unfused = Interpreter.fromBytes(Deno.readFileSync(new URL("quicknet_block.tflite", fixtures)), {
+    profile: true,
+    fuse: false,
+  });
+  unfused.invoke([new Float32Array(16 * 16 * 3).fill(0.5)]);
+  assert.equal(unfused.profile().length, 12);
   assert.throws(() => Interpreter.fromBytes(writeModel(chain())).profile(), /profile: true/);
 });
 

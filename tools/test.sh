@@ -63,7 +63,7 @@ ONEBIT_REQUIRE_NATIVE=1 ONEBIT_QUICK=1 DENO_NO_UPDATE_CHECK=1 qemu-aarch64-stati
   tests/binary_kernels_conformance_test.ts tests/reference_oracle_test.ts tests/validation_test.ts \
   tests/float_kernels_conformance_test.ts tests/lce_interop_test.ts tests/lce_ops_sweep_test.ts tests/fuzz_test.ts \
   tests/convert_interop_test.ts convert/convert_test.ts tests/bmaxpool_conformance_test.ts tests/unary_conformance_test.ts \
-  tests/layout_ops_conformance_test.ts >"$log/deno-arm" 2>&1
+  tests/layout_ops_conformance_test.ts tests/fusion_test.ts >"$log/deno-arm" 2>&1
 count_deno "deno (aarch64, qemu)" "$log/deno-arm" $?
 
 echo "$passed passed, $failed failed"

@@ -8,8 +8,8 @@
 import { TensorType } from "../../tflite/schema.ts";
 import type { ConvGeometry, PackedRhs } from "../binary_kernels.ts";
 import { wordsFor } from "../reference_kernels.ts";
-import type { OpContext, OpKernel, TensorData } from "./_types.ts";
-import { arity, constant, convAxis, input, output, paddingOf, shapeText } from "./_util.ts";
+import type { OpContext, OpKernel, PreparedOp, TensorData } from "./_types.ts";
+import { activationRange, arity, constant, convAxis, input, output, paddingOf, shapeText } from "./_util.ts";
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -137,167 +137,224 @@ export const lceBmaxpool2d: OpKernel = {
  * out-of-bounds tap read +1 words, but should contribute 0), then the
  * output transform in TS.
  */
-export const lceBconv2d: OpKernel = {
-  prepare(ctx) {
-    arity(ctx, 5, 5);
-    const x = input(ctx, 0, "input", [TensorType.INT32], 4);
-    const f = input(ctx, 1, "filter", [TensorType.INT32], 4);
-    const filterData = asWords(constant(ctx, f, "filter"));
-    const [batch, inH, inW, inWords] = x.shape;
-    const [cout, kh, kw, groupWords] = f.shape;
-    const channelsIn = intOption(ctx, "channels_in", 1, INT32_MAX);
-    if (wordsFor(channelsIn) !== inWords) {
-      ctx.invalid(`channels_in ${channelsIn} needs ${wordsFor(channelsIn)} packed words, the input has ${inWords}`);
+export const lceBconv2d: OpKernel = { prepare: (ctx) => prepareBconv(ctx, false) };
+
+/**
+ * LceBconv2d (float output) with the ADD that is its output's only reader, and optionally the LceQuantize of
+ * the sum, fused by the interpreter (see `fuseResiduals` in interpreter.ts): inputs are LceBconv2d's five and
+ * the ADD's other operand; outputs the sum and, when fused, its bitpacked form. `options` are the ADD's.
+ * On the fast path (one group, no same-zero border) the kernel adds and packs in its epilogue; otherwise the
+ * convolution runs unfused into scratch and the add and pack follow it.
+ */
+export const lceBconv2dAdd: OpKernel = { prepare: (ctx) => prepareBconv(ctx, true) };
+
+function prepareBconv(ctx: OpContext, fusedAdd: boolean): PreparedOp {
+  arity(ctx, fusedAdd ? 6 : 5, fusedAdd ? 6 : 5, fusedAdd ? ctx.outputs.length : 1);
+  if (ctx.outputs.length < 1 || ctx.outputs.length > (fusedAdd ? 2 : 1)) {
+    ctx.invalid(`has ${ctx.outputs.length} outputs`);
+  }
+  const x = input(ctx, 0, "input", [TensorType.INT32], 4);
+  const f = input(ctx, 1, "filter", [TensorType.INT32], 4);
+  const filterData = asWords(constant(ctx, f, "filter"));
+  const [batch, inH, inW, inWords] = x.shape;
+  const [cout, kh, kw, groupWords] = f.shape;
+  const channelsIn = intOption(ctx, "channels_in", 1, INT32_MAX);
+  if (wordsFor(channelsIn) !== inWords) {
+    ctx.invalid(`channels_in ${channelsIn} needs ${wordsFor(channelsIn)} packed words, the input has ${inWords}`);
+  }
+  if (cout < 1 || kh < 1 || kw < 1 || groupWords < 1 || inWords % groupWords !== 0) {
+    ctx.invalid(`filter ${shapeText(f.shape)} does not fit input ${shapeText(x.shape)}`);
+  }
+  const groups = inWords / groupWords;
+  const groupChannels = groups === 1 ? channelsIn : channelsIn / groups;
+  if (groups > 1 && (channelsIn % groups !== 0 || groupChannels % 32 !== 0 || cout % groups !== 0)) {
+    ctx.invalid(
+      `${groups} groups need channels_in/groups to be a multiple of 32 and channels_out divisible by groups (channels_in ${channelsIn}, channels_out ${cout})`,
+    );
+  }
+  const sh = intOption(ctx, "stride_height", 1, 4096);
+  const sw = intOption(ctx, "stride_width", 1, 4096);
+  const dh = intOption(ctx, "dilation_height_factor", 1, 4096);
+  const dw = intOption(ctx, "dilation_width_factor", 1, 4096);
+  const padding = paddingOf(ctx, ctx.custom?.padding);
+  const padValues = intOption(ctx, "pad_values", 0, 1);
+  const act = intOption(ctx, "fused_activation_function", 0, 3);
+  const [clampMin, clampMax] = [[INT32_MIN, INT32_MAX], [0, INT32_MAX], [-1, 1], [0, 6]][act];
+
+  const m = ctx.inputs[2], b = ctx.inputs[3], t = ctx.inputs[4];
+  const bitpackedOut = t !== null;
+  if (bitpackedOut && (m !== null || b !== null)) {
+    ctx.invalid("has an output threshold and a multiplier/bias; bitpacked output takes only the threshold");
+  }
+  if (!bitpackedOut && (m === null || b === null)) {
+    ctx.invalid("needs post_activation_multiplier and post_activation_bias for float output, or output_threshold");
+  }
+  const vec = (i: number, what: string, type: number) => {
+    const v = input(ctx, i, what, [type], 1);
+    if (v.shape[0] !== cout) ctx.invalid(`${what} has ${v.shape[0]} values, the filter has ${cout} output channels`);
+    return constant(ctx, v, what);
+  };
+  const multiplier = bitpackedOut ? null : vec(2, "post_activation_multiplier", TensorType.FLOAT32) as Float32Array;
+  const bias = bitpackedOut ? null : vec(3, "post_activation_bias", TensorType.FLOAT32) as Float32Array;
+  const threshold = bitpackedOut ? vec(4, "output_threshold", TensorType.INT32) as Int32Array : null;
+  output(ctx, 0, [bitpackedOut ? TensorType.INT32 : TensorType.FLOAT32], 4);
+
+  const ay = convAxis(ctx, "height", inH, kh, sh, dh, padding);
+  const ax = convAxis(ctx, "width", inW, kw, sw, dw, padding);
+  const outShape = [batch, ay.out, ax.out, bitpackedOut ? wordsFor(cout) : cout];
+  const geometry: ConvGeometry = {
+    inputShape: [batch, inH, inW, groupChannels],
+    kernelSize: [kh, kw],
+    strides: [sh, sw],
+    dilations: [dh, dw],
+    padding,
+  };
+  const coutG = cout / groups;
+  const depth = kh * kw * groupWords;
+  const packed: PackedRhs[] = [];
+  for (let g = 0; g < groups; g++) {
+    packed.push(ctx.kernels.packRhs(filterData.subarray(g * coutG * depth, (g + 1) * coutG * depth), coutG));
+  }
+  const packedBytes = packed.reduce((n, f) => n + f.data.byteLength, 0) + 3 * 4 * Math.ceil(cout / 32) * 32;
+  const pixels = batch * ay.out * ax.out;
+  // Output pixels (of one image) with a tap outside the input: same-zero padding must correct them.
+  const border: number[] = [];
+  if (padValues === 0 && padding === "same") {
+    for (let oy = 0; oy < ay.out; oy++) {
+      for (let ox = 0; ox < ax.out; ox++) {
+        const rowIn = oy * sh - ay.pad >= 0 && oy * sh - ay.pad + (kh - 1) * dh < inH;
+        const colIn = ox * sw - ax.pad >= 0 && ox * sw - ax.pad + (kw - 1) * dw < inW;
+        if (!rowIn || !colIn) border.push(oy * ax.out + ox);
+      }
     }
-    if (cout < 1 || kh < 1 || kw < 1 || groupWords < 1 || inWords % groupWords !== 0) {
-      ctx.invalid(`filter ${shapeText(f.shape)} does not fit input ${shapeText(x.shape)}`);
+  }
+  const sameZero = border.length > 0;
+  const call = { threads: ctx.threads };
+
+  // Out-of-bounds taps would have contributed 0 under same-zero padding, but
+  // the kernels read +1 (zero words): per border pixel and output channel,
+  // the ±1 dot product of its out-of-bounds filter taps with +1s, to take back.
+  const taps = kh * kw;
+  const imagePixels = ay.out * ax.out;
+  const corrections = new Int32Array(border.length * cout);
+  const borderSlot = new Int32Array(sameZero ? imagePixels : 0).fill(-1);
+  if (sameZero) {
+    const tapSums = new Int32Array(cout * taps);
+    for (let c = 0; c < cout; c++) {
+      for (let k = 0; k < taps; k++) {
+        let ones = 0;
+        for (let wi = 0; wi < groupWords; wi++) ones += popcount32(filterData[(c * taps + k) * groupWords + wi]);
+        tapSums[c * taps + k] = groupChannels - 2 * ones;
+      }
     }
-    const groups = inWords / groupWords;
-    const groupChannels = groups === 1 ? channelsIn : channelsIn / groups;
-    if (groups > 1 && (channelsIn % groups !== 0 || groupChannels % 32 !== 0 || cout % groups !== 0)) {
+    border.forEach((pix, j) => {
+      borderSlot[pix] = j;
+      const oy = Math.floor(pix / ax.out), ox = pix % ax.out;
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * sh + ky * dh - ay.pad;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * sw + kx * dw - ax.pad;
+          if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) continue;
+          for (let c = 0; c < cout; c++) corrections[j * cout + c] += tapSums[c * taps + ky * kw + kx];
+        }
+      }
+    });
+  }
+
+  if (fusedAdd) {
+    if (bitpackedOut) ctx.invalid("a fused ADD needs the convolution's float output");
+    const residual = input(ctx, 5, "residual", [TensorType.FLOAT32], 4);
+    if (residual.shape.some((d, i) => d !== outShape[i])) {
       ctx.invalid(
-        `${groups} groups need channels_in/groups to be a multiple of 32 and channels_out divisible by groups (channels_in ${channelsIn}, channels_out ${cout})`,
+        `the ADD's other operand ${shapeText(residual.shape)} is not the output shape ${shapeText(outShape)}`,
       );
     }
-    const sh = intOption(ctx, "stride_height", 1, 4096);
-    const sw = intOption(ctx, "stride_width", 1, 4096);
-    const dh = intOption(ctx, "dilation_height_factor", 1, 4096);
-    const dw = intOption(ctx, "dilation_width_factor", 1, 4096);
-    const padding = paddingOf(ctx, ctx.custom?.padding);
-    const padValues = intOption(ctx, "pad_values", 0, 1);
-    const act = intOption(ctx, "fused_activation_function", 0, 3);
-    const [clampMin, clampMax] = [[INT32_MIN, INT32_MAX], [0, INT32_MAX], [-1, 1], [0, 6]][act];
-
-    const m = ctx.inputs[2], b = ctx.inputs[3], t = ctx.inputs[4];
-    const bitpackedOut = t !== null;
-    if (bitpackedOut && (m !== null || b !== null)) {
-      ctx.invalid("has an output threshold and a multiplier/bias; bitpacked output takes only the threshold");
-    }
-    if (!bitpackedOut && (m === null || b === null)) {
-      ctx.invalid("needs post_activation_multiplier and post_activation_bias for float output, or output_threshold");
-    }
-    const vec = (i: number, what: string, type: number) => {
-      const v = input(ctx, i, what, [type], 1);
-      if (v.shape[0] !== cout) ctx.invalid(`${what} has ${v.shape[0]} values, the filter has ${cout} output channels`);
-      return constant(ctx, v, what);
-    };
-    const multiplier = bitpackedOut ? null : vec(2, "post_activation_multiplier", TensorType.FLOAT32) as Float32Array;
-    const bias = bitpackedOut ? null : vec(3, "post_activation_bias", TensorType.FLOAT32) as Float32Array;
-    const threshold = bitpackedOut ? vec(4, "output_threshold", TensorType.INT32) as Int32Array : null;
-    output(ctx, 0, [bitpackedOut ? TensorType.INT32 : TensorType.FLOAT32], 4);
-
-    const ay = convAxis(ctx, "height", inH, kh, sh, dh, padding);
-    const ax = convAxis(ctx, "width", inW, kw, sw, dw, padding);
-    const outShape = [batch, ay.out, ax.out, bitpackedOut ? wordsFor(cout) : cout];
-    const geometry: ConvGeometry = {
-      inputShape: [batch, inH, inW, groupChannels],
-      kernelSize: [kh, kw],
-      strides: [sh, sw],
-      dilations: [dh, dw],
-      padding,
-    };
-    const coutG = cout / groups;
-    const depth = kh * kw * groupWords;
-    const packed: PackedRhs[] = [];
-    for (let g = 0; g < groups; g++) {
-      packed.push(ctx.kernels.packRhs(filterData.subarray(g * coutG * depth, (g + 1) * coutG * depth), coutG));
-    }
-    const packedBytes = packed.reduce((n, f) => n + f.data.byteLength, 0) + 3 * 4 * Math.ceil(cout / 32) * 32;
-    const pixels = batch * ay.out * ax.out;
-    // Output pixels (of one image) with a tap outside the input: same-zero padding must correct them.
-    const border: number[] = [];
-    if (padValues === 0 && padding === "same") {
-      for (let oy = 0; oy < ay.out; oy++) {
-        for (let ox = 0; ox < ax.out; ox++) {
-          const rowIn = oy * sh - ay.pad >= 0 && oy * sh - ay.pad + (kh - 1) * dh < inH;
-          const colIn = ox * sw - ax.pad >= 0 && ox * sw - ax.pad + (kw - 1) * dw < inW;
-          if (!rowIn || !colIn) border.push(oy * ax.out + ox);
-        }
-      }
-    }
-    const sameZero = border.length > 0;
-    const call = { threads: ctx.threads };
-
-    // Out-of-bounds taps would have contributed 0 under same-zero padding, but
-    // the kernels read +1 (zero words): per border pixel and output channel,
-    // the ±1 dot product of its out-of-bounds filter taps with +1s, to take back.
-    const taps = kh * kw;
-    const imagePixels = ay.out * ax.out;
-    const corrections = new Int32Array(border.length * cout);
-    const borderSlot = new Int32Array(sameZero ? imagePixels : 0).fill(-1);
-    if (sameZero) {
-      const tapSums = new Int32Array(cout * taps);
-      for (let c = 0; c < cout; c++) {
-        for (let k = 0; k < taps; k++) {
-          let ones = 0;
-          for (let wi = 0; wi < groupWords; wi++) ones += popcount32(filterData[(c * taps + k) * groupWords + wi]);
-          tapSums[c * taps + k] = groupChannels - 2 * ones;
-        }
-      }
-      border.forEach((pix, j) => {
-        borderSlot[pix] = j;
-        const oy = Math.floor(pix / ax.out), ox = pix % ax.out;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh + ky * dh - ay.pad;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * sw + kx * dw - ax.pad;
-            if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) continue;
-            for (let c = 0; c < cout; c++) corrections[j * cout + c] += tapSums[c * taps + ky * kw + kx];
-          }
-        }
-      });
-    }
-
-    if (groups === 1 && sameZero && !bitpackedOut && act === 0) {
-      // Same-zero, float output, no activation (what LCE's converter emits):
-      // the fast kernel with the real transform, then y -= multiplier·correction
-      // on the border pixels only.
-      const fix = Float32Array.from(corrections, (v, i) => multiplier![i % cout] * v);
-      const fastSameZero = ctx.kernels.bindBconv2dF32(packed[0], {
-        ...geometry,
-        ...call,
-        multiplier: multiplier!,
-        bias: bias!,
-      });
-      return {
-        outputShapes: [outShape],
-        scratchBytes: 4 * fastSameZero.workspaceWords,
-        packedInputs: [1, 2, 3, 4],
-        ownedBytes: packedBytes + fix.byteLength,
-        run: ({ inputs, outputs, scratch }) => {
-          const out = outputs[0] as Float32Array;
-          fastSameZero.run(asWords(inputs[0]!), out, new Uint32Array(scratch, 0, fastSameZero.workspaceWords));
-          for (let n = 0; n < batch; n++) {
-            for (let j = 0; j < border.length; j++) {
-              const at = (n * imagePixels + border[j]) * cout;
-              for (let c = 0; c < cout; c++) out[at + c] -= fix[j * cout + c];
-            }
-          }
-        },
-      };
-    }
-
+    const [addMin, addMax] = activationRange(ctx, ctx.options?.fused_activation_function);
+    const pack = ctx.outputs.length === 2;
+    output(ctx, 0, [TensorType.FLOAT32], 4);
+    if (pack) output(ctx, 1, [TensorType.INT32], 4);
+    const packedShape = [...outShape.slice(0, 3), wordsFor(cout)];
+    const outputShapes = pack ? [outShape, packedShape] : [outShape];
     if (groups === 1 && !sameZero) {
-      if (threshold !== null) {
-        const bound = ctx.kernels.bindBconv2dB32(packed[0], { ...geometry, ...call, threshold });
-        const words = bound.workspaceWords;
-        return {
-          outputShapes: [outShape],
-          scratchBytes: 4 * words,
-          packedInputs: [1, 2, 3, 4],
-          ownedBytes: packedBytes,
-          run: ({ inputs, outputs, scratch }) =>
-            bound.run(asWords(inputs[0]!), asWords(outputs[0]), new Uint32Array(scratch, 0, words)),
-        };
-      }
-      const bound = ctx.kernels.bindBconv2dF32(packed[0], {
+      const bound = ctx.kernels.bindBconv2dF32Add(packed[0], {
         ...geometry,
         ...call,
         multiplier: multiplier!,
         bias: bias!,
         clampMin,
         clampMax,
+        addClampMin: addMin,
+        addClampMax: addMax,
+        pack,
       });
+      const words = bound.workspaceWords;
+      return {
+        outputShapes,
+        scratchBytes: 4 * words,
+        packedInputs: [1, 2, 3, 4],
+        ownedBytes: packedBytes,
+        run: ({ inputs, outputs, scratch }) =>
+          bound.run(
+            asWords(inputs[0]!),
+            inputs[5] as Float32Array,
+            outputs[0] as Float32Array,
+            new Uint32Array(scratch, 0, words),
+            pack ? asWords(outputs[1]) : undefined,
+          ),
+      };
+    }
+    // Other geometries: the convolution unfused into scratch, then the add and the pack.
+    const inner = prepareBconv({ ...ctx, inputs: ctx.inputs.slice(0, 5), outputs: ctx.outputs.slice(0, 1) }, false);
+    const convBytes = inner.scratchBytes ?? 0, n = pixels * cout;
+    const add = ctx.float.bindElementwise(n, "add", { clampMin: addMin, clampMax: addMax, threads: ctx.threads });
+    return {
+      outputShapes,
+      scratchBytes: convBytes + 4 * n,
+      packedInputs: inner.packedInputs,
+      ownedBytes: inner.ownedBytes,
+      run: ({ inputs, outputs, scratch }) => {
+        const y = new Float32Array(scratch, convBytes, n);
+        inner.run({ inputs: inputs.slice(0, 5), outputs: [y], scratch });
+        add.run(y, inputs[5] as Float32Array, outputs[0] as Float32Array);
+        if (pack) {
+          ctx.kernels.bitpack(outputs[0] as Float32Array, cout, { out: asWords(outputs[1]), threads: ctx.threads });
+        }
+      },
+    };
+  }
+
+  if (groups === 1 && sameZero && !bitpackedOut && act === 0) {
+    // Same-zero, float output, no activation (what LCE's converter emits):
+    // the fast kernel with the real transform, then y -= multiplier·correction
+    // on the border pixels only.
+    const fix = Float32Array.from(corrections, (v, i) => multiplier![i % cout] * v);
+    const fastSameZero = ctx.kernels.bindBconv2dF32(packed[0], {
+      ...geometry,
+      ...call,
+      multiplier: multiplier!,
+      bias: bias!,
+    });
+    return {
+      outputShapes: [outShape],
+      scratchBytes: 4 * fastSameZero.workspaceWords,
+      packedInputs: [1, 2, 3, 4],
+      ownedBytes: packedBytes + fix.byteLength,
+      run: ({ inputs, outputs, scratch }) => {
+        const out = outputs[0] as Float32Array;
+        fastSameZero.run(asWords(inputs[0]!), out, new Uint32Array(scratch, 0, fastSameZero.workspaceWords));
+        for (let n = 0; n < batch; n++) {
+          for (let j = 0; j < border.length; j++) {
+            const at = (n * imagePixels + border[j]) * cout;
+            for (let c = 0; c < cout; c++) out[at + c] -= fix[j * cout + c];
+          }
+        }
+      },
+    };
+  }
+
+  if (groups === 1 && !sameZero) {
+    if (threshold !== null) {
+      const bound = ctx.kernels.bindBconv2dB32(packed[0], { ...geometry, ...call, threshold });
       const words = bound.workspaceWords;
       return {
         outputShapes: [outShape],
@@ -305,57 +362,74 @@ export const lceBconv2d: OpKernel = {
         packedInputs: [1, 2, 3, 4],
         ownedBytes: packedBytes,
         run: ({ inputs, outputs, scratch }) =>
-          bound.run(asWords(inputs[0]!), outputs[0] as Float32Array, new Uint32Array(scratch, 0, words)),
+          bound.run(asWords(inputs[0]!), asWords(outputs[0]), new Uint32Array(scratch, 0, words)),
       };
     }
-
-    // General path (groups, or same-zero with bitpacked output or an activation).
-    const rawConv = packed.map((f) => ctx.kernels.bindBconv2dF32(f, { ...geometry, ...call }));
-    const workspaceWords = rawConv[0].workspaceWords; // the groups share one geometry
-    const depthBits = taps * groupChannels;
-    const inPixels = batch * inH * inW;
-    const groupInputWords = groups === 1 ? 0 : inPixels * groupWords;
-    const rawOffset = 4 * (workspaceWords + groupInputWords);
+    const bound = ctx.kernels.bindBconv2dF32(packed[0], {
+      ...geometry,
+      ...call,
+      multiplier: multiplier!,
+      bias: bias!,
+      clampMin,
+      clampMax,
+    });
+    const words = bound.workspaceWords;
     return {
       outputShapes: [outShape],
-      scratchBytes: rawOffset + 4 * pixels * coutG,
-      run: ({ inputs, outputs, scratch }) => {
-        const src = asWords(inputs[0]!);
-        const workspace = new Uint32Array(scratch, 0, workspaceWords);
-        const groupInput = new Uint32Array(scratch, 4 * workspaceWords, groupInputWords);
-        const raw = new Float32Array(scratch, rawOffset, pixels * coutG);
-        const outWords = bitpackedOut ? asWords(outputs[0]) : null;
-        const outFloat = bitpackedOut ? null : outputs[0] as Float32Array;
-        if (outWords !== null) outWords.fill(0);
-        for (let g = 0; g < groups; g++) {
-          let lhs = src;
-          if (groups > 1) {
-            for (let p = 0; p < inPixels; p++) {
-              groupInput.set(
-                src.subarray(p * inWords + g * groupWords, p * inWords + (g + 1) * groupWords),
-                p * groupWords,
-              );
-            }
-            lhs = groupInput;
+      scratchBytes: 4 * words,
+      packedInputs: [1, 2, 3, 4],
+      ownedBytes: packedBytes,
+      run: ({ inputs, outputs, scratch }) =>
+        bound.run(asWords(inputs[0]!), outputs[0] as Float32Array, new Uint32Array(scratch, 0, words)),
+    };
+  }
+
+  // General path (groups, or same-zero with bitpacked output or an activation).
+  const rawConv = packed.map((f) => ctx.kernels.bindBconv2dF32(f, { ...geometry, ...call }));
+  const workspaceWords = rawConv[0].workspaceWords; // the groups share one geometry
+  const depthBits = taps * groupChannels;
+  const inPixels = batch * inH * inW;
+  const groupInputWords = groups === 1 ? 0 : inPixels * groupWords;
+  const rawOffset = 4 * (workspaceWords + groupInputWords);
+  return {
+    outputShapes: [outShape],
+    scratchBytes: rawOffset + 4 * pixels * coutG,
+    run: ({ inputs, outputs, scratch }) => {
+      const src = asWords(inputs[0]!);
+      const workspace = new Uint32Array(scratch, 0, workspaceWords);
+      const groupInput = new Uint32Array(scratch, 4 * workspaceWords, groupInputWords);
+      const raw = new Float32Array(scratch, rawOffset, pixels * coutG);
+      const outWords = bitpackedOut ? asWords(outputs[0]) : null;
+      const outFloat = bitpackedOut ? null : outputs[0] as Float32Array;
+      if (outWords !== null) outWords.fill(0);
+      for (let g = 0; g < groups; g++) {
+        let lhs = src;
+        if (groups > 1) {
+          for (let p = 0; p < inPixels; p++) {
+            groupInput.set(
+              src.subarray(p * inWords + g * groupWords, p * inWords + (g + 1) * groupWords),
+              p * groupWords,
+            );
           }
-          rawConv[g].run(lhs, raw, workspace);
-          for (let p = 0; p < pixels; p++) {
-            const j = sameZero ? borderSlot[p % imagePixels] : -1;
-            for (let cg = 0; cg < coutG; cg++) {
-              const c = g * coutG + cg;
-              let dot = raw[p * coutG + cg];
-              if (j >= 0) dot -= corrections[j * cout + c];
-              if (outFloat !== null) {
-                const clamped = Math.min(Math.max(dot, clampMin), clampMax);
-                outFloat[p * cout + c] = Math.fround(Math.fround(clamped * multiplier![c]) + bias![c]);
-              } else if (depthBits - dot > 2 * threshold![c]) {
-                // acc = (K - dot) / 2 > threshold, without halving an odd corrected sum
-                outWords![p * wordsFor(cout) + (c >>> 5)] |= 1 << (c & 31);
-              }
+          lhs = groupInput;
+        }
+        rawConv[g].run(lhs, raw, workspace);
+        for (let p = 0; p < pixels; p++) {
+          const j = sameZero ? borderSlot[p % imagePixels] : -1;
+          for (let cg = 0; cg < coutG; cg++) {
+            const c = g * coutG + cg;
+            let dot = raw[p * coutG + cg];
+            if (j >= 0) dot -= corrections[j * cout + c];
+            if (outFloat !== null) {
+              const clamped = Math.min(Math.max(dot, clampMin), clampMax);
+              outFloat[p * cout + c] = Math.fround(Math.fround(clamped * multiplier![c]) + bias![c]);
+            } else if (depthBits - dot > 2 * threshold![c]) {
+              // acc = (K - dot) / 2 > threshold, without halving an odd corrected sum
+              outWords![p * wordsFor(cout) + (c >>> 5)] |= 1 << (c & 31);
             }
           }
         }
-      },
-    };
-  },
-};
+      }
+    },
+  };
+}
