@@ -58,6 +58,7 @@ export interface BenchResult {
   backend: string;
   latency: LatencyStats;
   arena_bytes: number;
+  scratch_bytes: number;
   constant_bytes: number;
   /** By op type: total ms per invoke and share of the op time. */
   by_type?: { op: string; count: number; ms: number; share: number }[];
@@ -87,6 +88,7 @@ export async function bench(path: string, options: BenchOptions = {}): Promise<B
     backend: options.backend ?? "auto",
     latency: stats(times),
     arena_bytes: it.arenaBytes,
+    scratch_bytes: it.scratchBytes,
     constant_bytes: it.constantBytes,
   };
   if (options.profile) {
@@ -145,9 +147,9 @@ if (import.meta.main) {
       }, mean ${fmt(l.mean_ms)}`,
     );
     console.log(
-      `memory: arena ${(r.arena_bytes / 2 ** 20).toFixed(2)} MiB, constants ${
-        (r.constant_bytes / 2 ** 20).toFixed(2)
-      } MiB`,
+      `memory: arena ${(r.arena_bytes / 2 ** 20).toFixed(2)} MiB, scratch ${
+        (r.scratch_bytes / 2 ** 20).toFixed(2)
+      } MiB, constants ${(r.constant_bytes / 2 ** 20).toFixed(2)} MiB`,
     );
     if (r.by_type) {
       console.log("\nby op type:            count      ms   share");

@@ -258,9 +258,10 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
       padding: options.padding ?? "valid",
     };
     // The im2col workspace is the filter gradient's input: keep it for the backward pass (0: a direct 1×1).
-    const floats = native.conv2dWorkspaceFloats(geometry);
-    if (floats > 0 && isRecording([x, w])) cols = new Float32Array(floats);
-    y = native.conv2d(x.data as Float32Array, ohwi, { ...geometry, workspace: cols });
+    const keepCols = isRecording([x, w]);
+    const floats = native.conv2dWorkspaceFloats(geometry, { keepCols });
+    if (floats > 0 && keepCols) cols = new Float32Array(floats);
+    y = native.conv2d(x.data as Float32Array, ohwi, { ...geometry, workspace: cols, keepCols });
   } else {
     y = alloc(g.n * g.oh * g.ow * g.f, x);
     forward(x.data, w.data, g, y);

@@ -8,7 +8,7 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct or a signature.
-pub const version: i32 = 10;
+pub const version: i32 = 11;
 
 /// Highest tensor rank of the strided and reduction ops.
 pub const max_rank = 6;
@@ -148,7 +148,11 @@ pub const SgemmParams = extern struct {
 
 /// A float 2-D convolution, NHWC input, OHWI filter packed as SpackParams
 /// with depth kernel_h*kernel_w*channels_in; im2col into `workspace` unless
-/// the filter is 1x1/stride 1/unpadded. Zero padding.
+/// the filter is 1x1/stride 1/unpadded. Zero padding. `keep_cols` 1: the
+/// workspace holds the whole im2col [pixels, depth] afterwards (training
+/// reads it again); 0: it holds one tile of at most 128 rows per thread
+/// (threads · min(pixels, 128) · depth floats), filled and consumed inside
+/// the GEMM's tasks.
 pub const Conv2dF32Params = extern struct {
     batch: i32,
     in_h: i32,
@@ -169,6 +173,7 @@ pub const Conv2dF32Params = extern struct {
     clamp_max: f32,
     ukernel: i32,
     threads: i32,
+    keep_cols: i32,
 };
 
 /// Depthwise convolution, filter [1, kernel_h, kernel_w, channels_in*multiplier]

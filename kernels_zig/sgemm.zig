@@ -72,6 +72,11 @@ const Job = struct {
 
     /// Channels [32 b, 32 b + 32) of rows [row_begin, row_end).
     fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
+        job.runBlockFrom(job.lhs + row_begin * @as(usize, @intCast(job.p.depth)), b, row_begin, row_end);
+    }
+
+    /// runBlock with the lhs rows read from `lhs` (row `row_begin` first): a tile of im2col rows.
+    fn runBlockFrom(job: *const Job, lhs: [*]const f32, b: usize, row_begin: usize, row_end: usize) void {
         const e = kernels[job.kernel];
         const n: usize = @intCast(job.p.channels_out);
         const depth: usize = @intCast(job.p.depth);
@@ -91,7 +96,7 @@ const Job = struct {
         // Row tiles outside, channel sub-tiles inside: a tile's lhs rows stay in cache across the block.
         var r = row_begin;
         while (r < row_end) : (r += e.mr) {
-            args.lhs = job.lhs + r * depth;
+            args.lhs = lhs + (r - row_begin) * depth;
             args.rows = @min(e.mr, row_end - r);
             var sub: usize = 0;
             while (sub < block) : (sub += e.nr()) {
@@ -139,7 +144,8 @@ pub fn run(p: *const abi.SgemmParams, lhs: [*]const f32, rhs: [*]const f32, bias
 
 /// Float im2col: one row of kernel_h*kernel_w*channels_in values per output
 /// pixel, taps in (ky, kx) order, zeros for out-of-bounds taps.
-fn im2colPixels(p: *const abi.Conv2dF32Params, input: [*]const f32, out: [*]f32, begin: usize, end: usize) void {
+/// Rows [begin, end) are written to `out` from row `first` on (0: `out` is the whole im2col).
+fn im2colPixels(p: *const abi.Conv2dF32Params, input: [*]const f32, out: [*]f32, first: usize, begin: usize, end: usize) void {
     const c: usize = @intCast(p.channels_in);
     const kh: usize = @intCast(p.kernel_h);
     const kw: usize = @intCast(p.kernel_w);
@@ -152,7 +158,7 @@ fn im2colPixels(p: *const abi.Conv2dF32Params, input: [*]const f32, out: [*]f32,
         const n = pix / (oh * ow);
         const oy = (pix / ow) % oh;
         const ox = pix % ow;
-        var dst = out + pix * row;
+        var dst = out + (pix - first) * row;
         for (0..kh) |ky| {
             const iy = @as(isize, @intCast(oy * @as(usize, @intCast(p.stride_h)) + ky * @as(usize, @intCast(p.dilation_h)))) - p.pad_top;
             for (0..kw) |kx| {
@@ -179,15 +185,59 @@ const Im2col = struct {
     fn task(ctx: *const anyopaque, t: usize) void {
         const self: *const Im2col = @ptrCast(@alignCast(ctx));
         const begin = t * self.per_task;
-        im2colPixels(self.p, self.input, self.out, begin, @min(self.pixels, begin + self.per_task));
+        im2colPixels(self.p, self.input, self.out, 0, begin, @min(self.pixels, begin + self.per_task));
     }
 };
 
-pub fn im2colWords(p: *const abi.Conv2dF32Params) usize {
+/// Floats of workspace a convolution needs: none for a direct 1x1; the whole im2col with keep_cols; else one
+/// tile of im2col rows per thread (runtime/float_kernels.ts computes the same).
+pub fn workspaceFloats(p: *const abi.Conv2dF32Params) usize {
     if (direct(p)) return 0;
-    return @as(usize, @intCast(p.batch)) * @as(usize, @intCast(p.out_h)) * @as(usize, @intCast(p.out_w)) *
-        @as(usize, @intCast(p.kernel_h)) * @as(usize, @intCast(p.kernel_w)) * @as(usize, @intCast(p.channels_in));
+    const pixels = @as(usize, @intCast(p.batch)) * @as(usize, @intCast(p.out_h)) * @as(usize, @intCast(p.out_w));
+    const depth = @as(usize, @intCast(p.kernel_h)) * @as(usize, @intCast(p.kernel_w)) * @as(usize, @intCast(p.channels_in));
+    if (p.keep_cols == 1) return pixels * depth;
+    return @as(usize, @intCast(p.threads)) * @min(pixels, tile_rows) * depth;
 }
+
+/// Rows of a per-thread im2col tile: the GEMM's largest row task.
+const tile_rows = max_rows_per_task;
+
+/// A convolution over per-thread tiles: each task writes the im2col rows of one row chunk into a free tile,
+/// runs every channel block over them while they are in cache, and frees the tile. At most `threads` tasks run
+/// at once, so `threads` tiles always leave one free.
+const Tiled = struct {
+    job: Job,
+    conv: *const abi.Conv2dF32Params,
+    input: [*]const f32,
+    workspace: [*]f32,
+    tile_floats: usize,
+    free: std.atomic.Value(u64),
+
+    fn task(ctx: *const anyopaque, t: usize) void {
+        const self: *Tiled = @constCast(@ptrCast(@alignCast(ctx)));
+        const job = &self.job;
+        const rows: usize = @intCast(job.p.rows);
+        const row_begin = t * job.rows_per_task;
+        const row_end = @min(rows, row_begin + job.rows_per_task);
+        const slot = self.acquire();
+        defer _ = self.free.fetchOr(@as(u64, 1) << @intCast(slot), .release);
+        const tile = self.workspace + slot * self.tile_floats;
+        im2colPixels(self.conv, self.input, tile, row_begin, row_begin, row_end);
+        for (0..blocks(@intCast(job.p.channels_out))) |b| job.runBlockFrom(tile, b, row_begin, row_end);
+    }
+
+    fn acquire(self: *Tiled) usize {
+        while (true) {
+            const bits = self.free.load(.acquire);
+            if (bits == 0) {
+                std.atomic.spinLoopHint();
+                continue;
+            }
+            const slot: u6 = @intCast(@ctz(bits));
+            if (self.free.cmpxchgWeak(bits, bits & ~(@as(u64, 1) << slot), .acquire, .monotonic) == null) return slot;
+        }
+    }
+};
 
 fn direct(p: *const abi.Conv2dF32Params) bool {
     return p.kernel_h == 1 and p.kernel_w == 1 and p.stride_h == 1 and p.stride_w == 1 and
@@ -212,8 +262,34 @@ pub fn conv2d(p: *const abi.Conv2dF32Params, input: [*]const f32, filter: [*]con
         .threads = p.threads,
     };
     if (direct(p)) return run(&g, input, filter, bias, output);
+    if (p.keep_cols != 0 and p.keep_cols != 1) return .invalid_argument;
     const threads: usize = @intCast(p.threads);
     const n: usize = @intCast(pixels);
+    if (p.keep_cols == 0) {
+        const kernel = select(p.ukernel) orelse return .unsupported_ukernel;
+        const mr = kernels[kernel].mr;
+        const per_thread = (n + 4 * threads - 1) / (4 * threads);
+        const rows_per_task = @min(@max(mr, tile_rows / mr * mr), (per_thread + mr - 1) / mr * mr);
+        var tiled: Tiled = .{
+            .job = .{
+                .p = g,
+                .kernel = kernel,
+                .lhs = workspace,
+                .rhs = filter,
+                .bias = bias,
+                .out = output,
+                .rows_per_task = rows_per_task,
+                .row_tasks = (n + rows_per_task - 1) / rows_per_task,
+            },
+            .conv = p,
+            .input = input,
+            .workspace = workspace,
+            .tile_floats = @min(n, tile_rows) * @as(usize, @intCast(depth)),
+            .free = .init(if (threads >= 64) std.math.maxInt(u64) else (@as(u64, 1) << @intCast(threads)) - 1),
+        };
+        pool.run(threads, tiled.job.row_tasks, &tiled, Tiled.task);
+        return .ok;
+    }
     const per_task = @max(1, (n + 4 * threads - 1) / (4 * threads));
     const fill: Im2col = .{ .p = p, .input = input, .out = workspace, .pixels = n, .per_task = per_task };
     pool.run(threads, (n + per_task - 1) / per_task, &fill, Im2col.task);

@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
-export const ABI_VERSION = 10;
-export const ABI_HASH = 0xeb0db6ac;
+export const ABI_VERSION = 11;
+export const ABI_HASH = 0xbb702006;
 
 /** Deno.dlopen symbol table of libonebit. */
 export const symbols = {
@@ -181,7 +181,7 @@ export const structs = {
     },
   },
   Conv2dF32Params: {
-    size: 76,
+    size: 80,
     fields: {
       batch: { offset: 0, type: "i32", count: 1 },
       in_h: { offset: 4, type: "i32", count: 1 },
@@ -202,6 +202,7 @@ export const structs = {
       clamp_max: { offset: 64, type: "f32", count: 1 },
       ukernel: { offset: 68, type: "i32", count: 1 },
       threads: { offset: 72, type: "i32", count: 1 },
+      keep_cols: { offset: 76, type: "i32", count: 1 },
     },
   },
   DepthwiseF32Params: {

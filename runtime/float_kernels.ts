@@ -134,6 +134,9 @@ const referenceBackend: Backend = {
 export const UNARY_OPS = ["relu", "relu6", "relu_n1_to_1", "logistic", "tanh", "hard_swish", "leaky_relu"] as const;
 export type UnaryOp = typeof UNARY_OPS[number];
 
+/** Rows of the per-thread im2col tile of a float convolution (kernels_zig/sgemm.zig `tile_rows`). */
+const CONV_TILE_ROWS = 128;
+
 /** Highest rank the strided and reduction kernels take (after merging dims). */
 export const MAX_RANK = 6;
 
@@ -316,17 +319,32 @@ export class FloatKernels extends KernelSet<Backend> {
     return out;
   }
 
-  /** Floats of im2col workspace a convolution needs (0 for 1x1, stride 1, unpadded). */
-  conv2dWorkspaceFloats(geometry: WindowGeometry): number {
+  /**
+   * Floats of im2col workspace a convolution needs: 0 for 1x1, stride 1, unpadded; with `keepCols` the whole
+   * im2col (left in the workspace for a filter gradient); else one tile of at most 128 rows per thread.
+   */
+  conv2dWorkspaceFloats(geometry: WindowGeometry, options: FloatCallOptions & { keepCols?: boolean } = {}): number {
     const g = planWindow(geometry);
-    const p = { ...g, channels_in: g.channels, channels_out: 1, clamp_min: 0, clamp_max: 0, ukernel: -1, threads: 1 };
-    return ref.isDirect(p) ? 0 : g.batch * g.out_h * g.out_w * g.kernel_h * g.kernel_w * g.channels;
+    const threads = this.call(options).threads;
+    const p = {
+      ...g,
+      channels_in: g.channels,
+      channels_out: 1,
+      clamp_min: 0,
+      clamp_max: 0,
+      ukernel: -1,
+      threads,
+      keep_cols: options.keepCols ? 1 : 0,
+    };
+    if (ref.isDirect(p)) return 0;
+    const pixels = g.batch * g.out_h * g.out_w, depth = g.kernel_h * g.kernel_w * g.channels;
+    return options.keepCols ? pixels * depth : threads * Math.min(pixels, CONV_TILE_ROWS) * depth;
   }
 
   /** Validates a float convolution once (see {@link conv2d}). */
   bindConv2d(
     filter: PackedF32,
-    options: WindowGeometry & Clamp & FloatCallOptions & { bias?: Float32Array },
+    options: WindowGeometry & Clamp & FloatCallOptions & { bias?: Float32Array; keepCols?: boolean },
   ): BoundFloatOp {
     const g = planWindow(options);
     this.#checkPacked(filter, "filter");
@@ -340,11 +358,18 @@ export class FloatKernels extends KernelSet<Backend> {
     }
     const n = filter.channelsOut, data = filter.data, words = data.length;
     const inputLength = g.batch * g.in_h * g.in_w * g.channels;
-    const workspaceFloats = this.conv2dWorkspaceFloats(options);
+    const workspaceFloats = this.conv2dWorkspaceFloats(options, options);
     const bias = padBias(options.bias, n);
     const { channels, ...geo } = g;
     const p: Encoded<"Conv2dF32Params"> = {
-      values: { ...geo, channels_in: channels, channels_out: n, ...clampOf(options), ...this.call(options) },
+      values: {
+        ...geo,
+        channels_in: channels,
+        channels_out: n,
+        ...clampOf(options),
+        ...this.call(options),
+        keep_cols: options.keepCols ? 1 : 0,
+      },
     };
     const impl = this.impl;
     return {
@@ -362,12 +387,16 @@ export class FloatKernels extends KernelSet<Backend> {
     };
   }
 
-  /** Float 2-D convolution, NHWC input, filter packed from OHWI [Cout, KH·KW·Cin], zero padding. */
+  /**
+   * Float 2-D convolution, NHWC input, filter packed from OHWI [Cout, KH·KW·Cin], zero padding. With
+   * `keepCols`, `workspace` holds the whole im2col afterwards.
+   */
   conv2d(
     input: Float32Array,
     filter: PackedF32,
     options: WindowGeometry & Clamp & FloatCallOptions & {
       bias?: Float32Array;
+      keepCols?: boolean;
       out?: Float32Array;
       workspace?: Float32Array;
     },

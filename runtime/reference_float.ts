@@ -71,8 +71,11 @@ export function conv2d(
 ): void {
   let lhs = input;
   if (!isDirect(p)) {
-    im2col(p, input, workspace);
-    lhs = workspace;
+    // The native kernel works tile by tile unless keep_cols; the reference builds the whole im2col either way.
+    lhs = p.keep_cols === 1
+      ? workspace
+      : new Float32Array(p.batch * p.out_h * p.out_w * p.kernel_h * p.kernel_w * p.channels_in);
+    im2col(p, input, lhs);
   }
   sgemm(
     {

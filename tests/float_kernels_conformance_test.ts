@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { FloatKernels, planWindow, type WindowGeometry } from "../runtime/float_kernels.ts";
 import { BinaryKernels } from "../runtime/binary_kernels.ts";
+import { im2colRows } from "../runtime/reference_kernels.ts";
 
 const quick = Deno.env.get("ONEBIT_QUICK") === "1";
 const reference = FloatKernels.reference();
@@ -108,8 +109,10 @@ Deno.test("float conv2d, depthwise, pooling: geometry sweep", () => {
     { inputShape: [2, 5, 5, 16], kernelSize: [1, 1] },
     { inputShape: [1, 9, 8, 5], kernelSize: [3, 2], dilations: [2, 1], padding: "same" },
     { inputShape: [1, 6, 7, 33], kernelSize: [2, 3], strides: [1, 2], padding: "valid" },
+    // 966 output pixels: many 128-row tiles, each thread's tile reused (and with keepCols, the whole im2col).
+    { inputShape: [2, 23, 21, 3], kernelSize: [3, 3], padding: "same" },
   ];
-  for (const g of quick ? geos.slice(0, 2) : geos) {
+  for (const g of quick ? [...geos.slice(0, 2), geos[4]] : geos) {
     const [, , , cin] = g.inputShape;
     for (const cout of [1, 17, 40]) {
       const kh = g.kernelSize[0], kw = g.kernelSize[1];
@@ -117,12 +120,22 @@ Deno.test("float conv2d, depthwise, pooling: geometry sweep", () => {
       const bias = rand(cout, 5);
       const { out, scale } = oracleConv(x, w, bias, g, cout, 1, -Infinity, 1);
       for (const { label, k } of backends) {
-        close(
-          `conv2d ${JSON.stringify(g)}→${cout} on ${label}`,
-          k.conv2d(x, k.packRhs(w, cout), { ...g, bias, clampMax: 1 }),
-          out,
-          scale,
-        );
+        for (const keepCols of [false, true]) {
+          const workspace = new Float32Array(Math.max(1, k.conv2dWorkspaceFloats(g, { keepCols })));
+          close(
+            `conv2d ${JSON.stringify(g)}→${cout} keepCols=${keepCols} on ${label}`,
+            k.conv2d(x, k.packRhs(w, cout), { ...g, bias, clampMax: 1, keepCols, workspace }),
+            out,
+            scale,
+          );
+          if (keepCols && workspace.length > 1) {
+            // The whole im2col stays in the workspace (a filter gradient reads it): the reference's im2col.
+            const p = planWindow(g);
+            const want = new Float32Array(workspace.length);
+            im2colRows(p, p.channels, x, want);
+            assert.deepEqual(workspace, want, `im2col kept by ${label}`);
+          }
+        }
       }
     }
     for (const mult of [1, 2]) {
