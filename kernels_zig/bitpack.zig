@@ -30,27 +30,16 @@ pub fn pack(rows: usize, channels: usize, input: [*]const f32, output: [*]u32) v
     for (0..rows) |r| packRow(input[r * channels ..][0..channels], output[r * words ..][0..words]);
 }
 
-const Chunks = struct {
-    rows: usize,
-    channels: usize,
-    per_task: usize,
-    input: [*]const f32,
-    output: [*]u32,
+const PackArgs = struct { channels: usize, input: [*]const f32, output: [*]u32 };
 
-    fn task(ctx: *const anyopaque, t: usize) void {
-        const c: *const Chunks = @ptrCast(@alignCast(ctx));
-        const begin = t * c.per_task;
-        const end = @min(c.rows, begin + c.per_task);
-        pack(end - begin, c.channels, c.input + begin * c.channels, c.output + begin * wordsFor(c.channels));
-    }
-};
+fn packRows(a: PackArgs, begin: usize, end: usize) void {
+    pack(end - begin, a.channels, a.input + begin * a.channels, a.output + begin * wordsFor(a.channels));
+}
 
 /// `pack` with rows split over `threads` threads (one thread below 256K values: packing is memory-bound and a wake-up costs more).
 pub fn packThreaded(rows: usize, channels: usize, input: [*]const f32, output: [*]u32, threads: usize) void {
-    if (threads <= 1 or rows * channels < 1 << 18) return pack(rows, channels, input, output);
-    const per_task = (rows + 2 * threads - 1) / (2 * threads);
-    const c: Chunks = .{ .rows = rows, .channels = channels, .per_task = per_task, .input = input, .output = output };
-    pool.run(threads, (rows + per_task - 1) / per_task, &c, Chunks.task);
+    const min_rows = ((1 << 18) + channels - 1) / @max(1, channels);
+    pool.runRanges(threads, rows, min_rows, PackArgs{ .channels = channels, .input = input, .output = output }, packRows);
 }
 
 test "packs sign bits LSB first, zeros as +1, padding bits zero" {

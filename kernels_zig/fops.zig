@@ -225,7 +225,12 @@ test "unpack and softmax" {
     try std.testing.expectEqualSlices(f32, &.{ 0.5, 0.5, 0.5, 0.5 }, &y);
 }
 
-fn unaryRange(p: *const abi.UnaryF32Params, x: [*]const f32, out: [*]f32, begin: usize, end: usize) void {
+const UnaryArgs = struct { p: *const abi.UnaryF32Params, x: [*]const f32, out: [*]f32 };
+
+fn unaryRange(args: UnaryArgs, begin: usize, end: usize) void {
+    const p = args.p;
+    const x = args.x;
+    const out = args.out;
     switch (p.op) {
         0 => for (begin..end) |i| {
             out[i] = @max(x[i], 0);
@@ -254,31 +259,10 @@ fn unaryRange(p: *const abi.UnaryF32Params, x: [*]const f32, out: [*]f32, begin:
     }
 }
 
-const Unary = struct {
-    p: *const abi.UnaryF32Params,
-    x: [*]const f32,
-    out: [*]f32,
-    per_task: usize,
-
-    fn task(ctx: *const anyopaque, t: usize) void {
-        const s: *const Unary = @ptrCast(@alignCast(ctx));
-        const n = u(s.p.count);
-        unaryRange(s.p, s.x, s.out, t * s.per_task, @min(n, (t + 1) * s.per_task));
-    }
-};
-
 /// Activations as their own ops (RELU, RELU6, RELU_N1_TO_1, LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU).
 pub fn unary(p: *const abi.UnaryF32Params, x: [*]const f32, out: [*]f32) abi.Status {
     if (p.count < 0 or p.op < 0 or p.op > 6 or p.threads < 1 or p.threads > pool.max_threads) return .invalid_argument;
-    const n = u(p.count);
-    const threads = u(p.threads);
-    if (threads == 1 or n < 1 << 16) {
-        unaryRange(p, x, out, 0, n);
-        return .ok;
-    }
-    const per_task = (n + 2 * threads - 1) / (2 * threads);
-    const s: Unary = .{ .p = p, .x = x, .out = out, .per_task = per_task };
-    pool.run(threads, (n + per_task - 1) / per_task, &s, Unary.task);
+    pool.runRanges(u(p.threads), u(p.count), 1 << 16, UnaryArgs{ .p = p, .x = x, .out = out }, unaryRange);
     return .ok;
 }
 
@@ -295,7 +279,13 @@ test "unary: each activation at its edges" {
     try std.testing.expectEqual(abi.Status.invalid_argument, unary(&p, &x, &out));
 }
 
-fn elementwiseRange(p: *const abi.ElementwiseF32Params, a: [*]const f32, b: [*]const f32, out: [*]f32, begin: usize, end: usize) void {
+const ElementwiseArgs = struct { p: *const abi.ElementwiseF32Params, a: [*]const f32, b: [*]const f32, out: [*]f32 };
+
+fn elementwiseRange(args: ElementwiseArgs, begin: usize, end: usize) void {
+    const p = args.p;
+    const a = args.a;
+    const b = args.b;
+    const out = args.out;
     const lo = p.clamp_min;
     const hi = p.clamp_max;
     switch (p.op) {
@@ -311,33 +301,11 @@ fn elementwiseRange(p: *const abi.ElementwiseF32Params, a: [*]const f32, b: [*]c
     }
 }
 
-const Elementwise = struct {
-    p: *const abi.ElementwiseF32Params,
-    a: [*]const f32,
-    b: [*]const f32,
-    out: [*]f32,
-    per_task: usize,
-
-    fn task(ctx: *const anyopaque, t: usize) void {
-        const s: *const Elementwise = @ptrCast(@alignCast(ctx));
-        const begin = t * s.per_task;
-        elementwiseRange(s.p, s.a, s.b, s.out, begin, @min(u(s.p.count), begin + s.per_task));
-    }
-};
-
 /// out = clamp(a op b) over `count` values; op 0 add, 1 sub, 2 mul. Split over
 /// threads from 64K values (below, a wake-up costs more than it saves).
 pub fn elementwise(p: *const abi.ElementwiseF32Params, a: [*]const f32, b: [*]const f32, out: [*]f32) abi.Status {
     if (p.count < 0 or p.op < 0 or p.op > 2 or p.threads < 1 or p.threads > pool.max_threads) return .invalid_argument;
-    const n = u(p.count);
-    const threads = u(p.threads);
-    if (threads == 1 or n < 1 << 16) {
-        elementwiseRange(p, a, b, out, 0, n);
-        return .ok;
-    }
-    const per_task = (n + 2 * threads - 1) / (2 * threads);
-    const s: Elementwise = .{ .p = p, .a = a, .b = b, .out = out, .per_task = per_task };
-    pool.run(threads, (n + per_task - 1) / per_task, &s, Elementwise.task);
+    pool.runRanges(u(p.threads), u(p.count), 1 << 16, ElementwiseArgs{ .p = p, .a = a, .b = b, .out = out }, elementwiseRange);
     return .ok;
 }
 

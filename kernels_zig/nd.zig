@@ -423,7 +423,12 @@ fn dequantizeFrom(comptime T: type, p: *const abi.QuantizeParams, in: [*]const u
     for (begin..end) |i| y[i] = @as(f32, @floatFromInt(@as(i32, q[i]) - zp)) * scale;
 }
 
-fn quantizeRange(p: *const abi.QuantizeParams, in: [*]const u8, out: [*]u8, begin: usize, end: usize) void {
+const QuantizeArgs = struct { p: *const abi.QuantizeParams, in: [*]const u8, out: [*]u8 };
+
+fn quantizeRange(args: QuantizeArgs, begin: usize, end: usize) void {
+    const p = args.p;
+    const in = args.in;
+    const out = args.out;
     switch (p.kind) {
         0 => quantizeTo(i8, p, in, out, begin, end),
         1 => quantizeTo(u8, p, in, out, begin, end),
@@ -437,19 +442,6 @@ fn quantizeRange(p: *const abi.QuantizeParams, in: [*]const u8, out: [*]u8, begi
     }
 }
 
-const Quantize = struct {
-    p: *const abi.QuantizeParams,
-    in: [*]const u8,
-    out: [*]u8,
-    per_task: usize,
-
-    fn task(ctx: *const anyopaque, t: usize) void {
-        const s: *const Quantize = @ptrCast(@alignCast(ctx));
-        const begin = t * s.per_task;
-        quantizeRange(s.p, s.in, s.out, begin, @min(u(s.p.count), begin + s.per_task));
-    }
-};
-
 /// kind 0: f32 -> int8, 1: f32 -> uint8 (q = clamp(round(x / scale) + zero_point)); 2: int8 -> f32,
 /// 3: uint8 -> f32 ((q - zero_point) · scale in f64, rounded once); 4: float16 -> f32.
 pub fn quantize(p: *const abi.QuantizeParams, in: [*]const u8, out: [*]u8) abi.Status {
@@ -461,15 +453,7 @@ pub fn quantize(p: *const abi.QuantizeParams, in: [*]const u8, out: [*]u8) abi.S
         else => true,
     };
     if (!zp_ok) return .invalid_argument;
-    const n = u(p.count);
-    const threads = u(p.threads);
-    if (threads == 1 or n < 1 << 16) {
-        quantizeRange(p, in, out, 0, n);
-        return .ok;
-    }
-    const per_task = (n + 2 * threads - 1) / (2 * threads);
-    const s: Quantize = .{ .p = p, .in = in, .out = out, .per_task = per_task };
-    pool.run(threads, (n + per_task - 1) / per_task, &s, Quantize.task);
+    pool.runRanges(u(p.threads), u(p.count), 1 << 16, QuantizeArgs{ .p = p, .in = in, .out = out }, quantizeRange);
     return .ok;
 }
 

@@ -135,6 +135,24 @@ pub fn run(threads: usize, tasks: usize, ctx: *const anyopaque, func: TaskFn) vo
     }
 }
 
+/// Calls `func(args, begin, end)` over [0, n): once, on the calling thread, when `threads` is 1 or n is below
+/// `min_split` (a wake-up costs more than it saves), else in about two chunks per thread.
+pub fn runRanges(threads: usize, n: usize, min_split: usize, args: anytype, comptime func: fn (@TypeOf(args), usize, usize) void) void {
+    if (threads <= 1 or n < min_split) return func(args, 0, n);
+    const per = (n + 2 * threads - 1) / (2 * threads);
+    const Ranges = struct {
+        args: @TypeOf(args),
+        n: usize,
+        per: usize,
+        fn task(ctx: *const anyopaque, t: usize) void {
+            const r: *const @This() = @ptrCast(@alignCast(ctx));
+            func(r.args, t * r.per, @min(r.n, (t + 1) * r.per));
+        }
+    };
+    const r: Ranges = .{ .args = args, .n = n, .per = per };
+    run(threads, (n + per - 1) / per, &r, Ranges.task);
+}
+
 test "every task runs exactly once, on any thread count" {
     const Ctx = struct {
         hits: [1000]std.atomic.Value(u32),
