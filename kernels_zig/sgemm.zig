@@ -154,10 +154,22 @@ fn im2colPixels(p: *const abi.Conv2dF32Params, input: [*]const f32, out: [*]f32,
     const ih: usize = @intCast(p.in_h);
     const iw: usize = @intCast(p.in_w);
     const row = kh * kw * c;
+    // Output coordinates advance with the pixel (divisions only once: they cost more than a row of copies).
+    var n = begin / (oh * ow);
+    var oy = (begin / ow) % oh;
+    var ox = begin % ow;
     for (begin..end) |pix| {
-        const n = pix / (oh * ow);
-        const oy = (pix / ow) % oh;
-        const ox = pix % ow;
+        defer {
+            ox += 1;
+            if (ox == ow) {
+                ox = 0;
+                oy += 1;
+                if (oy == oh) {
+                    oy = 0;
+                    n += 1;
+                }
+            }
+        }
         var dst = out + (pix - first) * row;
         const ix0 = @as(isize, @intCast(ox * @as(usize, @intCast(p.stride_w)))) - p.pad_left;
         // With dilation_w 1 and the whole window row inside the input, a row of taps is one contiguous run.
@@ -186,9 +198,15 @@ fn im2colPixels(p: *const abi.Conv2dF32Params, input: [*]const f32, out: [*]f32,
 
 /// Short runs (a 3-channel image's taps) in a loop: a memcpy call per 12 bytes cost more than the GEMM.
 inline fn copyRun(dst: [*]f32, src: [*]const f32, n: usize) void {
-    if (n <= 32) {
+    if (n > 32) return @memcpy(dst[0..n], src[0..n]);
+    // 4-float moves, the last one overlapping (LLVM turns a plain copy loop back into a memcpy call).
+    if (n >= 4) {
+        var i: usize = 0;
+        while (i + 4 < n) : (i += 4) dst[i..][0..4].* = @as(@Vector(4, f32), src[i..][0..4].*);
+        dst[n - 4 ..][0..4].* = @as(@Vector(4, f32), src[n - 4 ..][0..4].*);
+    } else {
         for (0..n) |i| dst[i] = src[i];
-    } else @memcpy(dst[0..n], src[0..n]);
+    }
 }
 
 inline fn zeroRun(dst: [*]f32, n: usize) void {
