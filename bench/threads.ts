@@ -7,7 +7,7 @@
  * round, its median, and its median over the rounds whose probe saw ≥ 1.9
  * cores.
  *
- *   deno run -A bench/threads.ts [bench/models/quicknet.tflite ...] [--rounds 20] [--runs 15] [--json]
+ *   deno run -A bench/threads.ts [bench/models/quicknet.tflite ...] [--rounds 20] [--runs 15] [--lib libonebit.so] [--json]
  */
 import { parseArgs } from "node:util";
 import { BinaryKernels } from "../runtime/binary_kernels.ts";
@@ -15,11 +15,11 @@ import { Interpreter } from "../runtime/interpreter.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: "string" }, runs: { type: "string" }, json: { type: "boolean" } },
+  options: { rounds: { type: "string" }, runs: { type: "string" }, lib: { type: "string" }, json: { type: "boolean" } },
 });
 const rounds = Number(values.rounds ?? 20), runs = Number(values.runs ?? 15);
 const models = positionals.length > 0 ? positionals : ["bench/models/quicknet.tflite"];
-const native = BinaryKernels.native();
+const native = BinaryKernels.native({ path: values.lib });
 const peakKernel = native.ukernels().filter((u) => u.supported).at(-1)!;
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
@@ -38,7 +38,7 @@ function cores(): number {
 const results = [];
 for (const path of models) {
   const bytes = await Deno.readFile(path);
-  const its = [1, 2].map((numThreads) => Interpreter.fromBytes(bytes, { numThreads }));
+  const its = [1, 2].map((numThreads) => Interpreter.fromBytes(bytes, { numThreads, path: values.lib }));
   const n = its[0].inputs[0].shape.reduce((a, b) => a * b, 1);
   const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.1));
   for (const it of its) for (let i = 0; i < 5; i++) it.invoke([x]);

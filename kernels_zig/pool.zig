@@ -22,6 +22,8 @@ const Job = struct {
     tasks: usize,
     /// Workers with index below this take tasks; the others only acknowledge.
     active_workers: usize,
+    /// The caller and the active workers.
+    participants: usize,
 };
 
 var submit_mutex: std.Thread.Mutex = .{};
@@ -30,15 +32,27 @@ var workers: usize = 0;
 var job: Job = undefined;
 var generation = std.atomic.Value(u32).init(0);
 var pending = std.atomic.Value(u32).init(0);
-var next_task = std.atomic.Value(usize).init(0);
-
 const spin_limit = 50_000;
 
-fn drain() void {
-    while (true) {
-        const t = next_task.fetchAdd(1, .monotonic);
-        if (t >= job.tasks) return;
-        job.func(job.ctx, t);
+/// Participant i of a job (0: the caller, i > 0: worker i - 1) owns the contiguous tasks [i·tasks/n,
+/// (i+1)·tasks/n) and takes them in order; when its own run out it takes the others' (the same counters, so
+/// each task still runs once). Consecutive ops thus give each thread the same rows, whose data stays in its
+/// own cache, and a thread the host slows down still gets helped.
+const Cursor = struct {
+    next: std.atomic.Value(usize) align(std.atomic.cache_line),
+    end: usize,
+};
+var cursors: [max_threads]Cursor = undefined;
+
+fn drain(self: usize) void {
+    const n = job.participants;
+    for (0..n) |k| {
+        const c = &cursors[(self + k) % n];
+        while (true) {
+            const t = c.next.fetchAdd(1, .monotonic);
+            if (t >= c.end) break;
+            job.func(job.ctx, t);
+        }
     }
 }
 
@@ -51,7 +65,7 @@ fn workerMain(index: usize, start_generation: u32) void {
         }
         while (generation.load(.acquire) == seen) std.Thread.Futex.wait(&generation, seen);
         seen = generation.load(.acquire);
-        if (index < job.active_workers) drain();
+        if (index < job.active_workers) drain(index + 1);
         if (pending.fetchSub(1, .acq_rel) == 1) std.Thread.Futex.wake(&pending, 1);
     }
 }
@@ -116,12 +130,15 @@ pub fn run(threads: usize, tasks: usize, ctx: *const anyopaque, func: TaskFn) vo
         for (0..tasks) |t| func(ctx, t);
         return;
     }
-    job = .{ .func = func, .ctx = ctx, .tasks = tasks, .active_workers = want - 1 };
-    next_task.store(0, .monotonic);
+    job = .{ .func = func, .ctx = ctx, .tasks = tasks, .active_workers = want - 1, .participants = want };
+    for (0..want) |i| {
+        cursors[i].next.store(i * tasks / want, .monotonic);
+        cursors[i].end = (i + 1) * tasks / want;
+    }
     pending.store(@intCast(have), .release);
     _ = generation.fetchAdd(1, .release);
     std.Thread.Futex.wake(&generation, std.math.maxInt(u32));
-    drain();
+    drain(0);
     var spins: usize = 0;
     while (true) {
         const left = pending.load(.acquire);
