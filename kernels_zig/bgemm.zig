@@ -121,6 +121,10 @@ const Job = struct {
     /// every block over them: no barrier between the two, and the rows are
     /// still in cache when the micro-kernels read them.
     producer: ?Producer,
+    /// Tasks are row chunks with every channel block (else one block of one
+    /// row chunk): on several threads, each thread then owns whole output
+    /// rows, as the ops before and after it do.
+    whole_rows: bool,
 };
 
 /// Writes lhs rows [row_begin, row_end) into the lhs buffer.
@@ -148,10 +152,10 @@ const target_rows_per_task = 192;
 fn runTask(ctx: *const anyopaque, task: usize) void {
     const job: *const Job = @ptrCast(@alignCast(ctx));
     const rows: usize = @intCast(job.p.rows);
-    if (job.producer) |producer| {
+    if (job.whole_rows) {
         const row_begin = task * job.rows_per_task;
         const row_end = @min(rows, row_begin + job.rows_per_task);
-        producer.func(producer.ctx, row_begin, row_end);
+        if (job.producer) |producer| producer.func(producer.ctx, row_begin, row_end);
         for (0..blocks(@intCast(job.p.channels_out))) |b| runBlock(job, b, row_begin, row_end);
     } else {
         // Consecutive tasks share a block of packed weights.
@@ -248,12 +252,19 @@ pub fn runWith(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, 
     }
     var row_tasks = (rows + rows_per_task - 1) / rows_per_task;
     var fused = producer;
+    const whole_rows_each = std.math.clamp(roundUp((rows + 8 * threads - 1) / (8 * threads), mr), mr, max_rows_per_task);
+    const whole_row_tasks = (rows + whole_rows_each - 1) / whole_rows_each;
+    var whole_rows = false;
+    if (producer == null and threads > 1 and whole_row_tasks >= 4 * threads) {
+        rows_per_task = whole_rows_each;
+        row_tasks = whole_row_tasks;
+        whole_rows = true;
+    }
     if (producer) |prod| {
-        const fused_rows = std.math.clamp(roundUp((rows + 8 * threads - 1) / (8 * threads), mr), mr, max_rows_per_task);
-        const fused_tasks = (rows + fused_rows - 1) / fused_rows;
-        if (threads == 1 or fused_tasks >= 4 * threads) {
-            rows_per_task = fused_rows;
-            row_tasks = fused_tasks;
+        if (threads == 1 or whole_row_tasks >= 4 * threads) {
+            rows_per_task = whole_rows_each;
+            row_tasks = whole_row_tasks;
+            whole_rows = true;
         } else {
             fused = null;
             const per = (rows + 4 * threads - 1) / (4 * threads);
@@ -270,8 +281,9 @@ pub fn runWith(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, 
         .rows_per_task = rows_per_task,
         .row_tasks = row_tasks,
         .producer = fused,
+        .whole_rows = whole_rows,
     };
-    pool.run(threads, if (fused != null) row_tasks else row_tasks * n_blocks, &job, runTask);
+    pool.run(threads, if (whole_rows) row_tasks else row_tasks * n_blocks, &job, runTask);
     return .ok;
 }
 
