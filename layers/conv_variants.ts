@@ -186,6 +186,8 @@ export class Conv1D extends QuantConv1D {}
 export interface QuantConv2DTransposeOptions extends CommonOptions {
   strides?: number | [number, number];
   padding?: Padding;
+  /** Keras `output_padding`: extra output rows and columns (below each stride); default none. */
+  outputPadding?: number | [number, number] | null;
 }
 
 /**
@@ -204,6 +206,7 @@ export class QuantConv2DTranspose extends Layer {
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
+  readonly outputPadding: [number, number] | null;
   readonly activationName: ActivationName | null;
   readonly inputQuantizer: Quantizer | null;
   readonly kernelQuantizer: Quantizer | null;
@@ -219,6 +222,14 @@ export class QuantConv2DTranspose extends Layer {
     this.kernelSize = pair(kernelSize);
     this.strides = pair(options.strides);
     this.padding = options.padding ?? "valid";
+    this.outputPadding = options.outputPadding == null ? null : pair(options.outputPadding);
+    this.outputPadding?.forEach((p, i) => {
+      if (!Number.isInteger(p) || p < 0 || p >= this.strides[i]) {
+        throw new RangeError(
+          `output_padding ${p} must be an integer in [0, stride ${this.strides[i]}) (Keras: stride > output padding)`,
+        );
+      }
+    });
     const c = common(options);
     this.activationName = c.activation;
     this.inputQuantizer = c.inputQuantizer;
@@ -240,7 +251,13 @@ export class QuantConv2DTranspose extends Layer {
 
   protected call(x: Tensor): Tensor {
     const xi = quantize(this.inputQuantizer, x), k = quantize(this.kernelQuantizer, this.kernel);
-    const y = conv2dTranspose(xi, k, { strides: this.strides, padding: this.padding });
+    // Keras's deconv_output_length with output_padding: (in - 1)·stride + k - 2·pad + output_padding.
+    const op = this.outputPadding;
+    const outputSize = op === null ? undefined : [0, 1].map((i) => {
+      const k = this.kernelSize[i], pad = this.padding === "same" ? Math.floor(k / 2) : 0;
+      return (x.shape[1 + i] - 1) * this.strides[i] + k - 2 * pad + op[i];
+    }) as [number, number];
+    const y = conv2dTranspose(xi, k, { strides: this.strides, padding: this.padding, outputSize });
     return finish(y, this.bias, this.activationName);
   }
 
@@ -251,6 +268,7 @@ export class QuantConv2DTranspose extends Layer {
       kernel_size: this.kernelSize,
       strides: this.strides,
       padding: this.padding,
+      output_padding: this.outputPadding,
       ...commonConfig(this),
     };
   }

@@ -149,16 +149,13 @@ Object.assign(FACTORIES, {
       groups: Number(c.groups ?? 1),
       ...weighted(c),
     }),
-  QuantConv2DTranspose: (c: Cfg) => {
-    if (c.output_padding != null) {
-      throw new RangeError(`Conv2DTranspose "${c.name}": output_padding is not supported; leave it None`);
-    }
-    return new QuantConv2DTranspose(Number(c.filters), pair(c.kernel_size), {
+  QuantConv2DTranspose: (c: Cfg) =>
+    new QuantConv2DTranspose(Number(c.filters), pair(c.kernel_size), {
       strides: pair(c.strides ?? 1),
       padding: (c.padding ?? "valid") as "same" | "valid",
+      outputPadding: c.output_padding == null ? null : pair(c.output_padding),
       ...weighted(c),
-    });
-  },
+    }),
   QuantSeparableConv2D: (c: Cfg) =>
     new QuantSeparableConv2D(Number(c.filters), pair(c.kernel_size), {
       name: c.name as string,
