@@ -8,6 +8,9 @@ import { isRecording, record, registerGradient } from "./tape.ts";
 import { type Data, sizeOf, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
 import { tfAxis } from "../runtime/padding.ts";
+import { poolPlan } from "../runtime/binary_kernels.ts";
+import { maxPoolArgmax } from "../runtime/reference_float.ts";
+import { nativeFor } from "./native.ts";
 import type { Padding } from "./conv.ts";
 
 function alloc(n: number, like: Tensor): Data {
@@ -74,41 +77,19 @@ export function maxPool2d(x: Tensor, options: PoolOptions = {}): Tensor {
   const g = poolGeometry(x, options);
   const y = alloc(g.n * g.oh * g.ow * g.c, x);
   const arg = new Int32Array(y.length);
-  // Locals, not g.* and x.data, in the loops: this runs on every training batch.
-  const X = x.data, { h, w, c, ph, pw, sh, sw, top, left } = g;
-  let o = 0;
-  for (let b = 0; b < g.n; b++) {
-    for (let oy = 0; oy < g.oh; oy++) {
-      for (let ox = 0; ox < g.ow; ox++, o += c) {
-        let first = true;
-        for (let ky = 0; ky < ph; ky++) {
-          const iy = oy * sh + ky - top;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < pw; kx++) {
-            const ix = ox * sw + kx - left;
-            if (ix < 0 || ix >= w) continue;
-            const base = ((b * h + iy) * w + ix) * c;
-            if (first) {
-              // The first in-bounds tap sets every channel (also NaN and -Infinity); later ones replace only a
-              // strictly larger value, so the first maximum wins (TF's argmax).
-              for (let ch = 0; ch < c; ch++) {
-                y[o + ch] = X[base + ch];
-                arg[o + ch] = base + ch;
-              }
-              first = false;
-              continue;
-            }
-            for (let ch = 0; ch < c; ch++) {
-              const v = X[base + ch];
-              if (v > y[o + ch]) {
-                y[o + ch] = v;
-                arg[o + ch] = base + ch;
-              }
-            }
-          }
-        }
-      }
-    }
+  const geometry = {
+    inputShape: [g.n, g.h, g.w, g.c] as [number, number, number, number],
+    kernelSize: [g.ph, g.pw] as [number, number],
+    strides: [g.sh, g.sw] as [number, number],
+    padding: options.padding ?? "valid",
+  };
+  const native = nativeFor(y.length * g.ph * g.pw, x.data);
+  if (native) {
+    native.bindMaxPoolArgmax(geometry).run(x.data as Float32Array, y as Float32Array, arg);
+  } else {
+    // The reference kernel's loop, on float32 or float64 data (gradient checks).
+    const { params } = poolPlan(geometry, 0, { clamp_min: -Infinity, clamp_max: Infinity }, 1);
+    maxPoolArgmax(params, x.data as Float32Array, y as Float32Array, arg);
   }
   return emit("maxPool2d", [x], y, [g.n, g.oh, g.ow, g.c], { arg });
 }

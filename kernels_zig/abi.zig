@@ -8,7 +8,7 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct or a signature.
-pub const version: i32 = 11;
+pub const version: i32 = 12;
 
 /// Highest tensor rank of the strided and reduction ops.
 pub const max_rank = 6;
@@ -431,6 +431,12 @@ pub const api = [_]Function{
         .{ .name = "params", .type = *const Pool2dF32Params },
         .{ .name = "input", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_maxpool2d_argmax_f32", .params = &.{
+        .{ .name = "params", .type = *const Pool2dF32Params },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+        .{ .name = "argmax", .type = [*]i32 },
     } },
     .{ .name = "onebit_bmaxpool2d_b32", .params = &.{
         .{ .name = "params", .type = *const Pool2dF32Params },

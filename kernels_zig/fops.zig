@@ -131,6 +131,75 @@ pub fn pool2d(p: *const abi.Pool2dF32Params, input: [*]const f32, out: [*]f32) a
     return .ok;
 }
 
+const ArgPool = struct {
+    p: *const abi.Pool2dF32Params,
+    input: [*]const f32,
+    out: [*]f32,
+    arg: [*]i32,
+
+    /// One output row; taps in row-major order, the first maximum kept (a later tap replaces it only when
+    /// strictly larger: TF's argmax, and NaN in the first tap stays), its input index recorded.
+    fn task(ctx: *const anyopaque, t: usize) void {
+        const s: *const ArgPool = @ptrCast(@alignCast(ctx));
+        const p = s.p;
+        const c = u(p.channels);
+        const oh = u(p.out_h);
+        const n = t / oh;
+        const oy = t % oh;
+        const y0, const y1 = span(oy, p.stride_h, p.pad_top, p.filter_h, p.in_h);
+        for (0..u(p.out_w)) |ox| {
+            const x0, const x1 = span(ox, p.stride_w, p.pad_left, p.filter_w, p.in_w);
+            const at = ((n * oh + oy) * u(p.out_w) + ox) * c;
+            const o = s.out + at;
+            const a = s.arg + at;
+            var first = true;
+            for (y0..y1) |iy| {
+                for (x0..x1) |ix| {
+                    const base = ((n * u(p.in_h) + iy) * u(p.in_w) + ix) * c;
+                    const x = s.input + base;
+                    if (first) {
+                        for (0..c) |ch| {
+                            o[ch] = x[ch];
+                            a[ch] = @intCast(base + ch);
+                        }
+                        first = false;
+                        continue;
+                    }
+                    // Branch-free (selects), so the channel loop vectorizes.
+                    const b: i32 = @intCast(base);
+                    for (0..c) |ch| {
+                        const v = x[ch];
+                        const larger = v > o[ch];
+                        o[ch] = if (larger) v else o[ch];
+                        a[ch] = if (larger) b + @as(i32, @intCast(ch)) else a[ch];
+                    }
+                }
+            }
+        }
+    }
+};
+
+/// Max pooling for training: the values, and for each the input index of the window's first maximum (where
+/// the gradient goes).
+pub fn maxpool2dArgmax(p: *const abi.Pool2dF32Params, input: [*]const f32, out: [*]f32, arg: [*]i32) abi.Status {
+    if (!poolGeometryOk(p)) return .invalid_argument;
+    const total = @as(i64, p.batch) * p.in_h * p.in_w * p.channels;
+    if (total > std.math.maxInt(i32)) return .invalid_argument;
+    const s: ArgPool = .{ .p = p, .input = input, .out = out, .arg = arg };
+    pool.run(u(p.threads), u(p.batch) * u(p.out_h), &s, ArgPool.task);
+    return .ok;
+}
+
+test "maxpool2dArgmax: the first maximum wins, its index recorded" {
+    const input = [_]f32{ 1, 3, 3, 2 }; // 2x2x1
+    var out: [1]f32 = undefined;
+    var arg: [1]i32 = undefined;
+    const p: abi.Pool2dF32Params = .{ .batch = 1, .in_h = 2, .in_w = 2, .channels = 1, .filter_h = 2, .filter_w = 2, .stride_h = 2, .stride_w = 2, .pad_top = 0, .pad_left = 0, .out_h = 1, .out_w = 1, .kind = 0, .clamp_min = 0, .clamp_max = 0, .threads = 1 };
+    try std.testing.expectEqual(abi.Status.ok, maxpool2dArgmax(&p, &input, &out, &arg));
+    try std.testing.expectEqual(@as(f32, 3), out[0]);
+    try std.testing.expectEqual(@as(i32, 1), arg[0]);
+}
+
 /// Binary max pooling on bitpacked words (LceBMaxPool2d): the max of ±1 values is +1 unless every tap is -1,
 /// so a window's word is the AND of its taps' words (bit 1 = -1). Windows are clamped at the border.
 const BPool = struct {

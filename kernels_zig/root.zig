@@ -226,6 +226,10 @@ pub export fn onebit_unary_f32(params: *const abi.UnaryF32Params, input: [*]cons
     return status(fops.unary(params, input, output));
 }
 
+pub export fn onebit_maxpool2d_argmax_f32(params: *const abi.Pool2dF32Params, input: [*]const f32, output: [*]f32, argmax: [*]i32) callconv(.c) i32 {
+    return status(fops.maxpool2dArgmax(params, input, output, argmax));
+}
+
 pub export fn onebit_bmaxpool2d_b32(params: *const abi.Pool2dF32Params, input: [*]const u32, output: [*]u32) callconv(.c) i32 {
     return status(fops.bmaxpool2d(params, input, output));
 }

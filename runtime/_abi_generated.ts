@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
-export const ABI_VERSION = 11;
-export const ABI_HASH = 0xbb702006;
+export const ABI_VERSION = 12;
+export const ABI_HASH = 0x3d6d3892;
 
 /** Deno.dlopen symbol table of libonebit. */
 export const symbols = {
@@ -25,6 +25,7 @@ export const symbols = {
   onebit_conv2d_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_depthwise_conv2d_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_pool2d_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  onebit_maxpool2d_argmax_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_bmaxpool2d_b32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_unary_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_softmax_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
@@ -58,6 +59,7 @@ export const parameters = {
   onebit_conv2d_f32: [{ name: "params", kind: "struct", struct: "Conv2dF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "packed_filter", kind: "f32", dir: "in" }, { name: "bias", kind: "f32", dir: "in" }, { name: "workspace", kind: "f32", dir: "out" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_depthwise_conv2d_f32: [{ name: "params", kind: "struct", struct: "DepthwiseF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "filter", kind: "f32", dir: "in" }, { name: "bias", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_pool2d_f32: [{ name: "params", kind: "struct", struct: "Pool2dF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_maxpool2d_argmax_f32: [{ name: "params", kind: "struct", struct: "Pool2dF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }, { name: "argmax", kind: "i32", dir: "out" }],
   onebit_bmaxpool2d_b32: [{ name: "params", kind: "struct", struct: "Pool2dF32Params", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "output", kind: "u32", dir: "out" }],
   onebit_unary_f32: [{ name: "params", kind: "struct", struct: "UnaryF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_softmax_f32: [{ name: "params", kind: "struct", struct: "SoftmaxF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],

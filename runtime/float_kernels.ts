@@ -83,6 +83,7 @@ interface Backend {
     out: Float32Array,
   ): void;
   pool2d(p: Encoded<"Pool2dF32Params">, input: Float32Array, out: Float32Array): void;
+  maxPoolArgmax(p: Encoded<"Pool2dF32Params">, input: Float32Array, out: Float32Array, arg: Int32Array): void;
   elementwise(p: Encoded<"ElementwiseF32Params">, a: Float32Array, b: Float32Array, out: Float32Array): void;
   unary(p: Encoded<"UnaryF32Params">, input: Float32Array, out: Float32Array): void;
   softmax(p: Encoded<"SoftmaxF32Params">, input: Float32Array, out: Float32Array): void;
@@ -104,6 +105,8 @@ function nativeBackend(lib: NativeSymbols): Backend {
     depthwise: (p, i, f, b, o) =>
       check("depthwise", lib.onebit_depthwise_conv2d_f32(enc("DepthwiseF32Params", p), i, f, b, o)),
     pool2d: (p, i, o) => check("pool2d", lib.onebit_pool2d_f32(enc("Pool2dF32Params", p), i, o)),
+    maxPoolArgmax: (p, i, o, a) =>
+      check("maxpool2d_argmax", lib.onebit_maxpool2d_argmax_f32(enc("Pool2dF32Params", p), i, o, a)),
     elementwise: (p, a, b, o) =>
       check("elementwise", lib.onebit_elementwise_f32(enc("ElementwiseF32Params", p), a, b, o)),
     unary: (p, i, o) => check("unary", lib.onebit_unary_f32(enc("UnaryF32Params", p), i, o)),
@@ -121,6 +124,7 @@ const referenceBackend: Backend = {
   conv2d: (p, i, f, b, w, o) => ref.conv2d(p.values, i, f, b, w, o),
   depthwise: (p, i, f, b, o) => ref.depthwise(p.values, i, f, b, o),
   pool2d: (p, i, o) => ref.pool2d(p.values, i, o),
+  maxPoolArgmax: (p, i, o, a) => ref.maxPoolArgmax(p.values, i, o, a),
   elementwise: (p, a, b, o) => ref.elementwise(p.values, a, b, o),
   unary: (p, i, o) => ref.unary(p.values, i, o),
   softmax: (p, i, o) => ref.softmax(p.values, i, o),
@@ -478,6 +482,34 @@ export class FloatKernels extends KernelSet<Backend> {
         checkArray("input", input, Float32Array, inputLength);
         checkArray("out", out, Float32Array, size);
         if (size > 0) impl.pool2d(p, input, out);
+      },
+    };
+  }
+
+  /**
+   * Validates a max pooling for training once: `run(input, out, argmax)` writes each window's maximum and the
+   * input index of its first maximum (where the gradient goes, as TF's argmax; NaN in a window's first tap stays).
+   */
+  bindMaxPoolArgmax(options: WindowGeometry & { threads?: number }): {
+    readonly outputLength: number;
+    run(input: Float32Array, out: Float32Array, argmax: Int32Array): void;
+  } {
+    const { params, size, inputLength } = poolPlan(
+      options,
+      0,
+      { clamp_min: -Infinity, clamp_max: Infinity },
+      this.call(options).threads,
+    );
+    checkInt("input length", inputLength, 0);
+    const p: Encoded<"Pool2dF32Params"> = { values: params };
+    const impl = this.impl;
+    return {
+      outputLength: size,
+      run(input, out, argmax) {
+        checkArray("input", input, Float32Array, inputLength);
+        checkArray("out", out, Float32Array, size);
+        checkArray("argmax", argmax, Int32Array, size);
+        if (size > 0) impl.maxPoolArgmax(p, input, out, argmax);
       },
     };
   }

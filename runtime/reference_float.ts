@@ -194,6 +194,42 @@ export function softmax(p: StructValues<"SoftmaxF32Params">, x: Float32Array, ou
   }
 }
 
+/** Max pooling with each window's first-maximum input index (kernels_zig/fops.zig `maxpool2dArgmax`). */
+export function maxPoolArgmax(
+  p: StructValues<"Pool2dF32Params">,
+  x: Float32Array,
+  y: Float32Array,
+  arg: Int32Array,
+): void {
+  const c = p.channels;
+  let o = 0;
+  for (let b = 0; b < p.batch; b++) {
+    for (let oy = 0; oy < p.out_h; oy++) {
+      for (let ox = 0; ox < p.out_w; ox++, o += c) {
+        let first = true;
+        for (let ky = 0; ky < p.filter_h; ky++) {
+          const iy = oy * p.stride_h + ky - p.pad_top;
+          if (iy < 0 || iy >= p.in_h) continue;
+          for (let kx = 0; kx < p.filter_w; kx++) {
+            const ix = ox * p.stride_w + kx - p.pad_left;
+            if (ix < 0 || ix >= p.in_w) continue;
+            const base = ((b * p.in_h + iy) * p.in_w + ix) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const v = x[base + ch];
+              // The first in-bounds tap sets every channel (NaN too); later ones replace only a larger value.
+              if (first || v > y[o + ch]) {
+                y[o + ch] = v;
+                arg[o + ch] = base + ch;
+              }
+            }
+            first = false;
+          }
+        }
+      }
+    }
+  }
+}
+
 /** out[i] = clamp(a[i] op b[i]) over a strided index space (kernels_zig/nd.zig `strided`). */
 export function strided(
   p: StructValues<"StridedF32Params">,

@@ -275,3 +275,29 @@ Deno.test("bound calls snapshot what they were bound with: later changes to the 
     /changed size after bind/,
   );
 });
+
+Deno.test("max pooling with argmax (training): native = reference, first maximum on ties, NaN kept", () => {
+  const geos: WindowGeometry[] = [
+    { inputShape: [2, 7, 6, 5], kernelSize: [2, 2], strides: [2, 2] },
+    { inputShape: [1, 9, 9, 33], kernelSize: [3, 3], strides: [2, 2], padding: "same" },
+    { inputShape: [64, 26, 26, 32], kernelSize: [2, 2], strides: [2, 2] }, // larq's MNIST CNN, threaded
+  ];
+  for (const g of geos) {
+    const n = g.inputShape.reduce((a, b) => a * b, 1);
+    // Few distinct values: ties in most windows.
+    const x = Float32Array.from(rand(n, 31), (v) => Math.round(v * 3));
+    x[0] = NaN, x[1] = -Infinity;
+    const want = reference.bindMaxPoolArgmax(g);
+    const y = new Float32Array(want.outputLength), arg = new Int32Array(want.outputLength);
+    want.run(x, y, arg);
+    // Every index points at an input equal to its maximum (the tie rule is graph/nn_test.ts's, on this reference).
+    for (let i = 0; i < y.length; i++) assert.ok(Object.is(x[arg[i]], y[i]), `${JSON.stringify(g)} at ${i}`);
+    assert.ok(Number.isNaN(y[0]) && arg[0] === 0, "a NaN first tap stays");
+    for (const { label, k } of backends.slice(1)) {
+      const got = new Float32Array(y.length), gotArg = new Int32Array(y.length);
+      k.bindMaxPoolArgmax(g).run(x, got, gotArg);
+      assert.deepEqual(gotArg, arg, `argmax ${JSON.stringify(g)} on ${label}`);
+      for (let i = 0; i < y.length; i++) assert.ok(Object.is(got[i], y[i]), `max ${JSON.stringify(g)} on ${label}`);
+    }
+  }
+});
