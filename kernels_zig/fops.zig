@@ -88,96 +88,102 @@ fn poolGeometryOk(p: *const abi.Pool2dF32Params) bool {
         @as(i64, p.out_w - 1) * p.stride_w - p.pad_left < p.in_w;
 }
 
-const Pool = struct {
-    p: *const abi.Pool2dF32Params,
-    input: [*]const f32,
-    out: [*]f32,
+/// One output pixel of a pooling: its element offset in the output and its in-bounds taps.
+const Window = struct {
+    out: usize,
+    n: usize,
+    y0: usize,
+    y1: usize,
+    x0: usize,
+    x1: usize,
 
-    fn task(ctx: *const anyopaque, t: usize) void {
-        const s: *const Pool = @ptrCast(@alignCast(ctx));
-        const p = s.p;
-        const c = u(p.channels);
-        const oh = u(p.out_h);
-        const n = t / oh;
-        const oy = t % oh;
-        const lo = p.clamp_min;
-        const hi = p.clamp_max;
-        const y0, const y1 = span(oy, p.stride_h, p.pad_top, p.filter_h, p.in_h);
-        for (0..u(p.out_w)) |ox| {
-            const x0, const x1 = span(ox, p.stride_w, p.pad_left, p.filter_w, p.in_w);
-            const o = s.out + ((n * oh + oy) * u(p.out_w) + ox) * c;
-            @memset(o[0..c], if (p.kind == 0) -std.math.inf(f32) else 0);
-            for (y0..y1) |iy| {
-                for (x0..x1) |ix| {
-                    const x = s.input + ((n * u(p.in_h) + iy) * u(p.in_w) + ix) * c;
-                    if (p.kind == 0) {
-                        for (0..c) |ch| o[ch] = @max(o[ch], x[ch]);
-                    } else {
-                        for (0..c) |ch| o[ch] += x[ch];
-                    }
-                }
-            }
-            const scale: f32 = if (p.kind == 0) 1 else 1 / @as(f32, @floatFromInt((y1 - y0) * (x1 - x0)));
-            for (0..c) |ch| o[ch] = clamp(o[ch] * scale, lo, hi);
-        }
+    /// Element offset of tap (iy, ix) in the input.
+    fn tap(w: Window, p: *const abi.Pool2dF32Params, iy: usize, ix: usize) usize {
+        return ((w.n * u(p.in_h) + iy) * u(p.in_w) + ix) * u(p.channels);
     }
 };
+
+/// Calls `visit(args, p, window)` for every output pixel, rows of output pixels split over the threads.
+fn runWindows(p: *const abi.Pool2dF32Params, args: anytype, comptime visit: fn (@TypeOf(args), *const abi.Pool2dF32Params, Window) void) void {
+    const Rows = struct {
+        p: *const abi.Pool2dF32Params,
+        args: @TypeOf(args),
+
+        fn task(ctx: *const anyopaque, t: usize) void {
+            const r: *const @This() = @ptrCast(@alignCast(ctx));
+            const q = r.p;
+            const oh = u(q.out_h);
+            const y0, const y1 = span(t % oh, q.stride_h, q.pad_top, q.filter_h, q.in_h);
+            for (0..u(q.out_w)) |ox| {
+                const x0, const x1 = span(ox, q.stride_w, q.pad_left, q.filter_w, q.in_w);
+                const out = (t * u(q.out_w) + ox) * u(q.channels);
+                visit(r.args, q, .{ .out = out, .n = t / oh, .y0 = y0, .y1 = y1, .x0 = x0, .x1 = x1 });
+            }
+        }
+    };
+    const r: Rows = .{ .p = p, .args = args };
+    pool.run(u(p.threads), u(p.batch) * u(p.out_h), &r, Rows.task);
+}
+
+const PoolArgs = struct { input: [*]const f32, out: [*]f32 };
+
+fn poolWindow(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Window) void {
+    const c = u(p.channels);
+    const o = a.out + w.out;
+    @memset(o[0..c], if (p.kind == 0) -std.math.inf(f32) else 0);
+    for (w.y0..w.y1) |iy| {
+        for (w.x0..w.x1) |ix| {
+            const x = a.input + w.tap(p, iy, ix);
+            if (p.kind == 0) {
+                for (0..c) |ch| o[ch] = @max(o[ch], x[ch]);
+            } else {
+                for (0..c) |ch| o[ch] += x[ch];
+            }
+        }
+    }
+    const scale: f32 = if (p.kind == 0) 1 else 1 / @as(f32, @floatFromInt((w.y1 - w.y0) * (w.x1 - w.x0)));
+    for (0..c) |ch| o[ch] = clamp(o[ch] * scale, p.clamp_min, p.clamp_max);
+}
 
 /// Max (kind 0) or average (kind 1, over the in-bounds taps only, as TFLite) pooling.
 pub fn pool2d(p: *const abi.Pool2dF32Params, input: [*]const f32, out: [*]f32) abi.Status {
     if ((p.kind != 0 and p.kind != 1) or !poolGeometryOk(p)) return .invalid_argument;
-    const s: Pool = .{ .p = p, .input = input, .out = out };
-    pool.run(u(p.threads), u(p.batch) * u(p.out_h), &s, Pool.task);
+    runWindows(p, PoolArgs{ .input = input, .out = out }, poolWindow);
     return .ok;
 }
 
-const ArgPool = struct {
-    p: *const abi.Pool2dF32Params,
-    input: [*]const f32,
-    out: [*]f32,
-    arg: [*]i32,
+const ArgPoolArgs = struct { input: [*]const f32, out: [*]f32, arg: [*]i32 };
 
-    /// One output row; taps in row-major order, the first maximum kept (a later tap replaces it only when
-    /// strictly larger: TF's argmax, and NaN in the first tap stays), its input index recorded.
-    fn task(ctx: *const anyopaque, t: usize) void {
-        const s: *const ArgPool = @ptrCast(@alignCast(ctx));
-        const p = s.p;
-        const c = u(p.channels);
-        const oh = u(p.out_h);
-        const n = t / oh;
-        const oy = t % oh;
-        const y0, const y1 = span(oy, p.stride_h, p.pad_top, p.filter_h, p.in_h);
-        for (0..u(p.out_w)) |ox| {
-            const x0, const x1 = span(ox, p.stride_w, p.pad_left, p.filter_w, p.in_w);
-            const at = ((n * oh + oy) * u(p.out_w) + ox) * c;
-            const o = s.out + at;
-            const a = s.arg + at;
-            var first = true;
-            for (y0..y1) |iy| {
-                for (x0..x1) |ix| {
-                    const base = ((n * u(p.in_h) + iy) * u(p.in_w) + ix) * c;
-                    const x = s.input + base;
-                    if (first) {
-                        for (0..c) |ch| {
-                            o[ch] = x[ch];
-                            a[ch] = @intCast(base + ch);
-                        }
-                        first = false;
-                        continue;
-                    }
-                    // Branch-free (selects), so the channel loop vectorizes.
-                    const b: i32 = @intCast(base);
-                    for (0..c) |ch| {
-                        const v = x[ch];
-                        const larger = v > o[ch];
-                        o[ch] = if (larger) v else o[ch];
-                        a[ch] = if (larger) b + @as(i32, @intCast(ch)) else a[ch];
-                    }
+/// Taps in row-major order, the first maximum kept (a later tap replaces it only when strictly larger: TF's
+/// argmax, and NaN in the first tap stays), its input index recorded.
+fn argPoolWindow(a: ArgPoolArgs, p: *const abi.Pool2dF32Params, w: Window) void {
+    const c = u(p.channels);
+    const o = a.out + w.out;
+    const arg = a.arg + w.out;
+    var first = true;
+    for (w.y0..w.y1) |iy| {
+        for (w.x0..w.x1) |ix| {
+            const base = w.tap(p, iy, ix);
+            const x = a.input + base;
+            if (first) {
+                for (0..c) |ch| {
+                    o[ch] = x[ch];
+                    arg[ch] = @intCast(base + ch);
                 }
+                first = false;
+                continue;
+            }
+            // Branch-free (selects), so the channel loop vectorizes.
+            const b: i32 = @intCast(base);
+            for (0..c) |ch| {
+                const v = x[ch];
+                const larger = v > o[ch];
+                o[ch] = if (larger) v else o[ch];
+                arg[ch] = if (larger) b + @as(i32, @intCast(ch)) else arg[ch];
             }
         }
     }
-};
+}
 
 /// Max pooling for training: the values, and for each the input index of the window's first maximum (where
 /// the gradient goes).
@@ -185,8 +191,7 @@ pub fn maxpool2dArgmax(p: *const abi.Pool2dF32Params, input: [*]const f32, out: 
     if (!poolGeometryOk(p)) return .invalid_argument;
     const total = @as(i64, p.batch) * p.in_h * p.in_w * p.channels;
     if (total > std.math.maxInt(i32)) return .invalid_argument;
-    const s: ArgPool = .{ .p = p, .input = input, .out = out, .arg = arg };
-    pool.run(u(p.threads), u(p.batch) * u(p.out_h), &s, ArgPool.task);
+    runWindows(p, ArgPoolArgs{ .input = input, .out = out, .arg = arg }, argPoolWindow);
     return .ok;
 }
 
@@ -202,38 +207,24 @@ test "maxpool2dArgmax: the first maximum wins, its index recorded" {
 
 /// Binary max pooling on bitpacked words (LceBMaxPool2d): the max of ±1 values is +1 unless every tap is -1,
 /// so a window's word is the AND of its taps' words (bit 1 = -1). Windows are clamped at the border.
-const BPool = struct {
-    p: *const abi.Pool2dF32Params,
-    input: [*]const u32,
-    out: [*]u32,
+const BPoolArgs = struct { input: [*]const u32, out: [*]u32 };
 
-    fn task(ctx: *const anyopaque, t: usize) void {
-        const s: *const BPool = @ptrCast(@alignCast(ctx));
-        const p = s.p;
-        const c = u(p.channels);
-        const oh = u(p.out_h);
-        const n = t / oh;
-        const oy = t % oh;
-        const y0, const y1 = span(oy, p.stride_h, p.pad_top, p.filter_h, p.in_h);
-        for (0..u(p.out_w)) |ox| {
-            const x0, const x1 = span(ox, p.stride_w, p.pad_left, p.filter_w, p.in_w);
-            const o = s.out + ((n * oh + oy) * u(p.out_w) + ox) * c;
-            @memset(o[0..c], 0xffff_ffff);
-            for (y0..y1) |iy| {
-                for (x0..x1) |ix| {
-                    const x = s.input + ((n * u(p.in_h) + iy) * u(p.in_w) + ix) * c;
-                    for (0..c) |ch| o[ch] &= x[ch];
-                }
-            }
+fn bpoolWindow(a: BPoolArgs, p: *const abi.Pool2dF32Params, w: Window) void {
+    const c = u(p.channels);
+    const o = a.out + w.out;
+    @memset(o[0..c], 0xffff_ffff);
+    for (w.y0..w.y1) |iy| {
+        for (w.x0..w.x1) |ix| {
+            const x = a.input + w.tap(p, iy, ix);
+            for (0..c) |ch| o[ch] &= x[ch];
         }
     }
-};
+}
 
 /// LceBMaxPool2d on words: `channels` counts packed words; `kind` must be 0 (max), clamps are unused.
 pub fn bmaxpool2d(p: *const abi.Pool2dF32Params, input: [*]const u32, out: [*]u32) abi.Status {
     if (p.kind != 0 or !poolGeometryOk(p)) return .invalid_argument;
-    const s: BPool = .{ .p = p, .input = input, .out = out };
-    pool.run(u(p.threads), u(p.batch) * u(p.out_h), &s, BPool.task);
+    runWindows(p, BPoolArgs{ .input = input, .out = out }, bpoolWindow);
     return .ok;
 }
 
