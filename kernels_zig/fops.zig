@@ -35,8 +35,26 @@ const Depthwise = struct {
         const oh = u(p.out_h);
         const n = t / oh;
         const oy = t % oh;
-        for (0..u(p.out_w)) |ox| {
-            const o = s.out + ((n * oh + oy) * u(p.out_w) + ox) * cout;
+        // Output columns whose every tap lies inside the input: blocks of them take the register-blocked path.
+        const ow = u(p.out_w);
+        var fast_begin: usize = ow;
+        var fast_end: usize = ow;
+        if (mult == 1) {
+            const reach = @as(isize, @intCast((u(p.kernel_w) - 1) * u(p.dilation_w)));
+            var first: usize = 0;
+            while (first < ow and @as(isize, @intCast(first * u(p.stride_w))) < p.pad_left) first += 1;
+            var last = first;
+            while (last < ow and @as(isize, @intCast(last * u(p.stride_w))) - p.pad_left + reach < p.in_w) last += 1;
+            fast_begin = first;
+            fast_end = first + (last - first) / block_pixels * block_pixels;
+        }
+        var ox: usize = 0;
+        while (ox < ow) : (ox += 1) {
+            if (ox == fast_begin and fast_begin < fast_end) {
+                while (ox < fast_end) : (ox += block_pixels) s.interiorBlock(n, oy, ox);
+                if (ox >= ow) break;
+            }
+            const o = s.out + ((n * oh + oy) * ow + ox) * cout;
             @memcpy(o[0..cout], s.bias[0..cout]);
             for (0..u(p.kernel_h)) |ky| {
                 const iy = @as(isize, @intCast(oy * u(p.stride_h) + ky * u(p.dilation_h))) - p.pad_top;
@@ -57,6 +75,61 @@ const Depthwise = struct {
                 }
             }
             for (0..cout) |c| o[c] = clamp(o[c], lo, hi);
+        }
+    }
+
+    const block_pixels = 4;
+    const lanes = 8;
+    const V = @Vector(lanes, f32);
+
+    /// `block_pixels` output pixels from column `ox0` on, multiplier 1, every tap in bounds: per 8 channels, the
+    /// pixels' sums stay in registers across the taps (bias, then the taps in order: the loop above's sums),
+    /// and each tap's weights are loaded once for all of them.
+    fn interiorBlock(s: *const Depthwise, n: usize, oy: usize, ox0: usize) void {
+        const p = s.p;
+        const c = u(p.channels_in);
+        const lo: V = @splat(p.clamp_min);
+        const hi: V = @splat(p.clamp_max);
+        const o = s.out + ((n * u(p.out_h) + oy) * u(p.out_w) + ox0) * c;
+        var c0: usize = 0;
+        while (c0 + lanes <= c) : (c0 += lanes) {
+            const b: V = s.bias[c0..][0..lanes].*;
+            var acc: [block_pixels]V = @splat(b);
+            for (0..u(p.kernel_h)) |ky| {
+                const iy = @as(isize, @intCast(oy * u(p.stride_h) + ky * u(p.dilation_h))) - p.pad_top;
+                if (iy < 0 or iy >= p.in_h) continue;
+                const row = s.input + (n * u(p.in_h) + @as(usize, @intCast(iy))) * u(p.in_w) * c + c0;
+                for (0..u(p.kernel_w)) |kx| {
+                    const w: V = (s.filter + (ky * u(p.kernel_w) + kx) * c + c0)[0..lanes].*;
+                    const ix0: usize = @intCast(@as(isize, @intCast(ox0 * u(p.stride_w) + kx * u(p.dilation_w))) - p.pad_left);
+                    inline for (0..block_pixels) |j| {
+                        const x: V = (row + (ix0 + j * u(p.stride_w)) * c)[0..lanes].*;
+                        acc[j] += x * w;
+                    }
+                }
+            }
+            inline for (0..block_pixels) |j| {
+                const low = @select(f32, acc[j] < lo, lo, acc[j]);
+                o[j * c + c0 ..][0..lanes].* = @select(f32, low > hi, hi, low);
+            }
+        }
+        // Channels past the last group of 8: the per-pixel loop's arithmetic.
+        if (c0 < c) {
+            for (0..block_pixels) |j| {
+                const oj = o + j * c;
+                for (c0..c) |ch| oj[ch] = s.bias[ch];
+                for (0..u(p.kernel_h)) |ky| {
+                    const iy = @as(isize, @intCast(oy * u(p.stride_h) + ky * u(p.dilation_h))) - p.pad_top;
+                    if (iy < 0 or iy >= p.in_h) continue;
+                    for (0..u(p.kernel_w)) |kx| {
+                        const ix: usize = @intCast(@as(isize, @intCast((ox0 + j) * u(p.stride_w) + kx * u(p.dilation_w))) - p.pad_left);
+                        const x = s.input + ((n * u(p.in_h) + @as(usize, @intCast(iy))) * u(p.in_w) + ix) * c;
+                        const w = s.filter + (ky * u(p.kernel_w) + kx) * c;
+                        for (c0..c) |ch| oj[ch] += x[ch] * w[ch];
+                    }
+                }
+                for (c0..c) |ch| oj[ch] = clamp(oj[ch], p.clamp_min, p.clamp_max);
+            }
         }
     }
 };

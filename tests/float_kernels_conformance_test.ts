@@ -111,8 +111,10 @@ Deno.test("float conv2d, depthwise, pooling: geometry sweep", () => {
     { inputShape: [1, 6, 7, 33], kernelSize: [2, 3], strides: [1, 2], padding: "valid" },
     // 966 output pixels: many 128-row tiles, each thread's tile reused (and with keepCols, the whole im2col).
     { inputShape: [2, 23, 21, 3], kernelSize: [3, 3], padding: "same" },
+    // Depthwise: interior blocks of 4 pixels × 8 channels with a stride, a dilation and a channel tail (27 = 3·8 + 3).
+    { inputShape: [1, 12, 23, 27], kernelSize: [3, 3], strides: [2, 2], dilations: [1, 2], padding: "same" },
   ];
-  for (const g of quick ? [...geos.slice(0, 2), geos[4]] : geos) {
+  for (const g of quick ? [...geos.slice(0, 2), geos[4], geos[5]] : geos) {
     const [, , , cin] = g.inputShape;
     for (const cout of [1, 17, 40]) {
       const kh = g.kernelSize[0], kw = g.kernelSize[1];
