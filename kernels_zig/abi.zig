@@ -8,7 +8,7 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct or a signature.
-pub const version: i32 = 12;
+pub const version: i32 = 13;
 
 /// Highest tensor rank of the strided and reduction ops.
 pub const max_rank = 6;
@@ -339,6 +339,12 @@ pub const api = [_]Function{
     .{ .name = "onebit_bitpack_f32_b32", .params = &.{
         .{ .name = "params", .type = *const BitpackParams },
         .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]u32 },
+    } },
+    .{ .name = "onebit_bitpack_i8_b32", .params = &.{
+        .{ .name = "params", .type = *const BitpackParams },
+        .{ .name = "zero_point", .type = i32 },
+        .{ .name = "input", .type = [*]const u8 },
         .{ .name = "output", .type = [*]u32 },
     } },
     .{ .name = "onebit_im2col_b32", .params = &.{

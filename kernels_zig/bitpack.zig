@@ -1,4 +1,4 @@
-//! float32 -> bitpacked 32-bit words along the channel axis (LCE layout).
+//! float32 (or int8) -> bitpacked 32-bit words along the channel axis (LCE layout).
 //! bit = 1 iff x < 0: +0.0, -0.0 and NaN all pack as +1 (bit 0). LCE's scalar
 //! packer uses the same comparison; its aarch64 packer reads the sign bit
 //! instead (-0.0 -> -1), so this rule is the one we document and test.
@@ -10,16 +10,22 @@ pub fn wordsFor(channels: usize) usize {
 }
 
 pub fn packRow(input: []const f32, output: []u32) void {
+    packRowBelow(f32, input, 0, output);
+}
+
+/// Bit = 1 iff x < threshold: 0 for floats; an int8 tensor's zero point (LCE's LceQuantize on int8 input).
+fn packRowBelow(comptime T: type, input: []const T, threshold: T, output: []u32) void {
     std.debug.assert(output.len == wordsFor(input.len));
     const full = input.len / 32;
+    const limit: @Vector(32, T) = @splat(threshold);
     for (0..full) |w| {
-        const v: @Vector(32, f32) = input[w * 32 ..][0..32].*;
-        output[w] = @bitCast(v < @as(@Vector(32, f32), @splat(0)));
+        const v: @Vector(32, T) = input[w * 32 ..][0..32].*;
+        output[w] = @bitCast(v < limit);
     }
     if (full < output.len) {
         var word: u32 = 0;
         for (input[full * 32 ..], 0..) |x, bit| {
-            if (x < 0) word |= @as(u32, 1) << @intCast(bit);
+            if (x < threshold) word |= @as(u32, 1) << @intCast(bit);
         }
         output[full] = word;
     }
@@ -30,16 +36,42 @@ pub fn pack(rows: usize, channels: usize, input: [*]const f32, output: [*]u32) v
     for (0..rows) |r| packRow(input[r * channels ..][0..channels], output[r * words ..][0..words]);
 }
 
-const PackArgs = struct { channels: usize, input: [*]const f32, output: [*]u32 };
-
-fn packRows(a: PackArgs, begin: usize, end: usize) void {
-    pack(end - begin, a.channels, a.input + begin * a.channels, a.output + begin * wordsFor(a.channels));
+fn PackArgs(comptime T: type) type {
+    return struct { channels: usize, threshold: T, input: [*]const T, output: [*]u32 };
 }
 
-/// `pack` with rows split over `threads` threads (one thread below 256K values: packing is memory-bound and a wake-up costs more).
-pub fn packThreaded(rows: usize, channels: usize, input: [*]const f32, output: [*]u32, threads: usize) void {
+fn packRows(comptime T: type) fn (PackArgs(T), usize, usize) void {
+    return struct {
+        fn rows(a: PackArgs(T), begin: usize, end: usize) void {
+            const words = wordsFor(a.channels);
+            for (begin..end) |r| packRowBelow(T, a.input[r * a.channels ..][0..a.channels], a.threshold, a.output[r * words ..][0..words]);
+        }
+    }.rows;
+}
+
+/// Packs rows of `T` values (bit = value < threshold), split over `threads` threads (one thread below 256K
+/// values: packing is memory-bound and a wake-up costs more).
+pub fn packThreadedBelow(comptime T: type, rows: usize, channels: usize, threshold: T, input: [*]const T, output: [*]u32, threads: usize) void {
     const min_rows = ((1 << 18) + channels - 1) / @max(1, channels);
-    pool.runRanges(threads, rows, min_rows, PackArgs{ .channels = channels, .input = input, .output = output }, packRows);
+    const args: PackArgs(T) = .{ .channels = channels, .threshold = threshold, .input = input, .output = output };
+    pool.runRanges(threads, rows, min_rows, args, packRows(T));
+}
+
+/// `pack` with rows split over `threads` threads.
+pub fn packThreaded(rows: usize, channels: usize, input: [*]const f32, output: [*]u32, threads: usize) void {
+    packThreadedBelow(f32, rows, channels, 0, input, output, threads);
+}
+
+test "int8 rows pack below the zero point" {
+    var in: [33]i8 = @splat(5);
+    in[0] = -128;
+    in[1] = 4;
+    in[2] = 5;
+    in[32] = 3;
+    var out: [2]u32 = undefined;
+    packThreadedBelow(i8, 1, 33, 5, &in, &out, 1);
+    try std.testing.expectEqual(@as(u32, 0b11), out[0]);
+    try std.testing.expectEqual(@as(u32, 1), out[1]);
 }
 
 test "packs sign bits LSB first, zeros as +1, padding bits zero" {

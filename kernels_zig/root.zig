@@ -72,6 +72,15 @@ pub export fn onebit_bitpack_f32_b32(params: *const abi.BitpackParams, input: [*
     return status(.ok);
 }
 
+/// LceQuantize of an int8 tensor: bit = 1 iff the value is below its zero point.
+pub export fn onebit_bitpack_i8_b32(params: *const abi.BitpackParams, zero_point: i32, input: [*]const u8, output: [*]u32) callconv(.c) i32 {
+    if (params.rows < 0 or params.channels <= 0 or params.threads < 1 or params.threads > pool.max_threads or
+        zero_point < -128 or zero_point > 127) return status(.invalid_argument);
+    const x: [*]const i8 = @ptrCast(input);
+    bitpack.packThreadedBelow(i8, @intCast(params.rows), @intCast(params.channels), @intCast(zero_point), x, output, @intCast(params.threads));
+    return status(.ok);
+}
+
 fn validIm2col(p: *const abi.Im2colParams) bool {
     return p.batch >= 0 and p.in_h > 0 and p.in_w > 0 and p.in_words > 0 and
         p.kernel_h > 0 and p.kernel_w > 0 and p.stride_h > 0 and p.stride_w > 0 and

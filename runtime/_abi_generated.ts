@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
-export const ABI_VERSION = 12;
-export const ABI_HASH = 0x3d6d3892;
+export const ABI_VERSION = 13;
+export const ABI_HASH = 0xf9981a0e;
 
 /** Deno.dlopen symbol table of libonebit. */
 export const symbols = {
@@ -11,6 +11,7 @@ export const symbols = {
   onebit_ukernel_info: { parameters: ["i32", "buffer"], result: "i32" },
   onebit_peak_loop: { parameters: ["buffer", "buffer"], result: "i32" },
   onebit_bitpack_f32_b32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  onebit_bitpack_i8_b32: { parameters: ["buffer", "i32", "buffer", "buffer"], result: "i32" },
   onebit_im2col_b32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_bgemm_pack_rhs_b32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_bgemm_b32_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
@@ -45,6 +46,7 @@ export const parameters = {
   onebit_ukernel_info: [{ name: "index", kind: "i32" }, { name: "info", kind: "struct", struct: "UkernelInfo", dir: "out" }],
   onebit_peak_loop: [{ name: "params", kind: "struct", struct: "PeakParams", dir: "in" }, { name: "sink", kind: "u32", dir: "out" }],
   onebit_bitpack_f32_b32: [{ name: "params", kind: "struct", struct: "BitpackParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "u32", dir: "out" }],
+  onebit_bitpack_i8_b32: [{ name: "params", kind: "struct", struct: "BitpackParams", dir: "in" }, { name: "zero_point", kind: "i32" }, { name: "input", kind: "u8", dir: "in" }, { name: "output", kind: "u32", dir: "out" }],
   onebit_im2col_b32: [{ name: "params", kind: "struct", struct: "Im2colParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "output", kind: "u32", dir: "out" }],
   onebit_bgemm_pack_rhs_b32: [{ name: "params", kind: "struct", struct: "PackRhsParams", dir: "in" }, { name: "rhs", kind: "u32", dir: "in" }, { name: "packed_rhs", kind: "u32", dir: "out" }],
   onebit_bgemm_b32_f32: [{ name: "params", kind: "struct", struct: "BgemmParams", dir: "in" }, { name: "lhs", kind: "u32", dir: "in" }, { name: "packed_rhs", kind: "u32", dir: "in" }, { name: "multiplier", kind: "f32", dir: "in" }, { name: "bias", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],

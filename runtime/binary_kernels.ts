@@ -289,6 +289,7 @@ interface Encoded<S extends "Bconv2dParams" | "Pool2dF32Params" | "EpilogueParam
 
 interface Backend {
   bitpack(p: StructValues<"BitpackParams">, input: Float32Array, out: Uint32Array): void;
+  bitpackInt8(p: StructValues<"BitpackParams">, zeroPoint: number, input: Int8Array, out: Uint32Array): void;
   im2col(p: StructValues<"Im2colParams">, input: Uint32Array, out: Uint32Array): void;
   packRhs(p: StructValues<"PackRhsParams">, rhs: Uint32Array, out: Uint32Array): void;
   bgemmF32(
@@ -344,6 +345,8 @@ function nativeBackend(lib: NativeSymbols): Backend {
   };
   return {
     bitpack: (p, i, o) => check("bitpack", lib.onebit_bitpack_f32_b32(encodeStruct("BitpackParams", p), i, o)),
+    bitpackInt8: (p, z, i, o) =>
+      check("bitpack_i8", lib.onebit_bitpack_i8_b32(encodeStruct("BitpackParams", p), z, i, o)),
     im2col: (p, i, o) => check("im2col", lib.onebit_im2col_b32(encodeStruct("Im2colParams", p), i, o)),
     packRhs: (p, i, o) => check("pack_rhs", lib.onebit_bgemm_pack_rhs_b32(encodeStruct("PackRhsParams", p), i, o)),
     bgemmF32: (p, l, r, m, b, o) =>
@@ -384,6 +387,7 @@ function nativeBackend(lib: NativeSymbols): Backend {
 
 const referenceBackend: Backend = {
   bitpack: ref.bitpack,
+  bitpackInt8: (p, z, i, o) => ref.bitpack(p, i, o, z),
   im2col: ref.im2col,
   packRhs: ref.packRhs,
   bgemmF32: ref.bgemmF32,
@@ -494,6 +498,28 @@ export class BinaryKernels extends KernelSet<Backend> {
     const words = rows * wordsFor(channels);
     const out = options.out === undefined ? new Uint32Array(words) : checkArray("out", options.out, Uint32Array, words);
     if (rows > 0) this.impl.bitpack({ rows, channels, threads: this.call(options).threads }, input, out);
+    return out;
+  }
+
+  /**
+   * {@link bitpack} for int8 rows (LceQuantize of an int8 tensor): bit 1 for a value below the tensor's zero point.
+   */
+  bitpackInt8(
+    input: Int8Array,
+    channels: number,
+    zeroPoint: number,
+    options: { out?: Uint32Array; threads?: number } = {},
+  ): Uint32Array {
+    checkInt("channels", channels, 1);
+    checkInt("zeroPoint", zeroPoint, -128, 127);
+    if (!(input instanceof Int8Array)) throw new TypeError("input must be an Int8Array");
+    if (input.length % channels !== 0) {
+      throw new RangeError(`input length ${input.length} is not a multiple of channels (${channels})`);
+    }
+    const rows = input.length / channels;
+    const words = rows * wordsFor(channels);
+    const out = options.out === undefined ? new Uint32Array(words) : checkArray("out", options.out, Uint32Array, words);
+    if (rows > 0) this.impl.bitpackInt8({ rows, channels, threads: this.call(options).threads }, zeroPoint, input, out);
     return out;
   }
 

@@ -26,8 +26,9 @@ function popcount32(x: number): number {
 /** bit = 1 iff x < 0: +0, -0 and NaN pack as +1. */
 export function bitpack(
   p: StructValues<"BitpackParams">,
-  input: Float32Array,
+  input: Float32Array | Int8Array,
   output: Uint32Array,
+  threshold = 0,
 ): void {
   const words = wordsFor(p.channels);
   for (let r = 0; r < p.rows; r++) {
@@ -36,7 +37,7 @@ export function bitpack(
       let word = 0;
       const end = Math.min(32, p.channels - w * 32);
       for (let b = 0; b < end; b++) {
-        if (input[base + w * 32 + b] < 0) word |= 1 << b;
+        if (input[base + w * 32 + b] < threshold) word |= 1 << b;
       }
       output[r * words + w] = word >>> 0;
     }

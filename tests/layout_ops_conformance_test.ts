@@ -323,3 +323,26 @@ Deno.test("QUANTIZE / DEQUANTIZE: TFLite's rounding and clamping, float16 bits; 
   assert.throws(() => reference.bindQuantize(4, "uint8", 1, 300), /zeroPoint must be in \[0, 255\]/);
   assert.throws(() => reference.bindQuantize(4, "int8", 1, 0).run(new Float32Array(4), new Uint8Array(4)), /Int8Array/);
 });
+
+Deno.test("LceQuantize of int8 (bit = value below the zero point): reference = oracle, native = reference", async () => {
+  const { BinaryKernels } = await import("../runtime/binary_kernels.ts");
+  const ref = BinaryKernels.reference();
+  const nat = floatNative ? [BinaryKernels.native(), BinaryKernels.native({ threads: 2 })] : [];
+  const next = rng(16);
+  for (const channels of [1, 31, 32, 33, 65, 100]) {
+    const rows = channels === 65 ? 4100 : 7; // 266,500 values: split across threads
+    const x = Int8Array.from({ length: rows * channels }, () => Math.floor(next() * 256) - 128);
+    for (const zp of [-128, -3, 0, 127]) {
+      const want = ref.bitpackInt8(x, channels, zp);
+      const words = Math.ceil(channels / 32);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < channels; c++) {
+          const bit = (want[r * words + (c >> 5)] >>> (c & 31)) & 1;
+          if (bit !== (x[r * channels + c] < zp ? 1 : 0)) assert.fail(`int8 ${channels}/${zp} at ${r},${c}`);
+        }
+      }
+      for (const k of nat) assert.deepEqual(k.bitpackInt8(x, channels, zp), want, `native ${channels}/${zp}`);
+    }
+  }
+  assert.throws(() => ref.bitpackInt8(new Int8Array(4), 4, 128), /zeroPoint must be in \[-128, 127\]/);
+});

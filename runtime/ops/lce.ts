@@ -62,25 +62,19 @@ export const lceQuantize: OpKernel = {
       };
     }
     const zeroPoint = x.zeroPoint[0] ?? 0;
+    if (!Number.isInteger(zeroPoint) || zeroPoint < -128 || zeroPoint > 127) {
+      ctx.invalid(`input "${x.name}" has zero point ${zeroPoint}, outside int8`);
+    }
     return {
       outputShapes: [outShape],
-      run: ({ inputs, outputs }) => packInt8(inputs[0] as Int8Array, channels, zeroPoint, asWords(outputs[0])),
+      run: ({ inputs, outputs }) =>
+        ctx.kernels.bitpackInt8(inputs[0] as Int8Array, channels, zeroPoint, {
+          out: asWords(outputs[0]),
+          threads: ctx.threads,
+        }),
     };
   },
 };
-
-function packInt8(x: Int8Array, channels: number, zeroPoint: number, out: Uint32Array): void {
-  const words = wordsFor(channels);
-  const rows = x.length / channels;
-  for (let r = 0; r < rows; r++) {
-    for (let w = 0; w < words; w++) {
-      let word = 0;
-      const end = Math.min(32, channels - 32 * w);
-      for (let b = 0; b < end; b++) if (x[r * channels + 32 * w + b] < zeroPoint) word |= 1 << b;
-      out[r * words + w] = word >>> 0;
-    }
-  }
-}
 
 export const lceDequantize: OpKernel = {
   prepare(ctx) {
