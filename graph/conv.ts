@@ -190,9 +190,9 @@ function nativeGradients(
   const direct = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 &&
     g.oh === g.h && g.ow === g.w;
   const reuse = forwardCols ?? (direct ? x.data as Float32Array : undefined);
-  const cols = reuse ?? new Float32Array(pixels * depth), xd = x.data, c = g.c;
-  if (reuse && dx && dcols) {
-    // col2im on the native kernels (the same sums in the same order as the loop below).
+  const c = g.c;
+  if (dx && dcols) {
+    // col2im on the native kernels (dx is its output: every element written).
     k.bindCol2im({
       imageShape: [g.n, g.h, g.w, c],
       colsSize: [g.oh, g.ow],
@@ -202,26 +202,12 @@ function nativeGradients(
       pads: [g.padTop, g.padLeft],
     }).run(dcols, dx);
   }
-  // col2im of dcols into dx (unless done above) and the im2col of x, in one walk (loops, not forEachTap's
-  // callback: hot).
-  const scatter = !(reuse && dx && dcols);
-  let o = 0;
-  for (let b = 0; b < (!reuse || (scatter && dx) ? g.n : 0); b++) {
-    for (let oy = 0; oy < g.oh; oy++) {
-      for (let ox = 0; ox < g.ow; ox++, o++) {
-        for (let ky = 0; ky < g.kh; ky++) {
-          const iy = oy * g.sh + ky * g.dh - g.padTop;
-          if (iy < 0 || iy >= g.h) continue;
-          for (let kx = 0; kx < g.kw; kx++) {
-            const ix = ox * g.sw + kx * g.dw - g.padLeft;
-            if (ix < 0 || ix >= g.w) continue;
-            const base = ((b * g.h + iy) * g.w + ix) * c, tap = (ky * g.kw + kx) * c, row = o * depth + tap;
-            if (scatter && dx && dcols) { for (let ci = 0; ci < c; ci++) dx[base + ci] += dcols[row + ci]; }
-            if (!reuse) { for (let ci = 0; ci < c; ci++) cols[row + ci] = xd[base + ci]; }
-          }
-        }
-      }
-    }
+  let cols = reuse;
+  if (cols === undefined) {
+    // No im2col kept by the forward pass (it ran without recording cols): build it here.
+    const built = new Float32Array(pixels * depth), xd = x.data as Float32Array;
+    forEachTap(g, (o, i, tap) => built.set(xd.subarray(i * c, (i + 1) * c), o * depth + tap * c));
+    cols = built;
   }
   // dW = colsᵀ·dy: transpose the narrower of cols [M, K] and dy [M, f]; the other packs as is.
   const dw = depth <= g.f

@@ -489,15 +489,26 @@ export class BinaryKernels extends KernelSet<Backend> {
    * padding bits 0. Returns rows × ceil(channels/32) words.
    */
   bitpack(input: Float32Array, channels: number, options: { out?: Uint32Array; threads?: number } = {}): Uint32Array {
+    return this.#packRows(input, Float32Array, channels, options, (p, out) => this.impl.bitpack(p, input, out));
+  }
+
+  /** Validates rows of `channels` values and their output words, then packs them with `pack`. */
+  #packRows<T extends Float32Array | Int8Array>(
+    input: T,
+    ctor: { new (n: number): T; name: string },
+    channels: number,
+    options: { out?: Uint32Array; threads?: number },
+    pack: (p: StructValues<"BitpackParams">, out: Uint32Array) => void,
+  ): Uint32Array {
     checkInt("channels", channels, 1);
-    if (!(input instanceof Float32Array)) throw new TypeError("input must be a Float32Array");
+    if (!(input instanceof ctor)) throw new TypeError(`input must be a ${ctor.name}`);
     if (input.length % channels !== 0) {
       throw new RangeError(`input length ${input.length} is not a multiple of channels (${channels})`);
     }
     const rows = input.length / channels;
     const words = rows * wordsFor(channels);
     const out = options.out === undefined ? new Uint32Array(words) : checkArray("out", options.out, Uint32Array, words);
-    if (rows > 0) this.impl.bitpack({ rows, channels, threads: this.call(options).threads }, input, out);
+    if (rows > 0) pack({ rows, channels, threads: this.call(options).threads }, out);
     return out;
   }
 
@@ -510,17 +521,14 @@ export class BinaryKernels extends KernelSet<Backend> {
     zeroPoint: number,
     options: { out?: Uint32Array; threads?: number } = {},
   ): Uint32Array {
-    checkInt("channels", channels, 1);
     checkInt("zeroPoint", zeroPoint, -128, 127);
-    if (!(input instanceof Int8Array)) throw new TypeError("input must be an Int8Array");
-    if (input.length % channels !== 0) {
-      throw new RangeError(`input length ${input.length} is not a multiple of channels (${channels})`);
-    }
-    const rows = input.length / channels;
-    const words = rows * wordsFor(channels);
-    const out = options.out === undefined ? new Uint32Array(words) : checkArray("out", options.out, Uint32Array, words);
-    if (rows > 0) this.impl.bitpackInt8({ rows, channels, threads: this.call(options).threads }, zeroPoint, input, out);
-    return out;
+    return this.#packRows(
+      input,
+      Int8Array,
+      channels,
+      options,
+      (p, out) => this.impl.bitpackInt8(p, zeroPoint, input, out),
+    );
   }
 
   /** im2col of a bitpacked NHWC input: one row of kH·kW·ceil(C/32) words per output pixel. */
