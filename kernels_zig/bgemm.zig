@@ -16,6 +16,10 @@ const Entry = struct {
     f32: *const template.TileFn,
     b32: *const template.TileFn,
     peak: *const template.PeakFn,
+    /// One row tall (mr = 1): a last partial tile runs row by row on these
+    /// rather than computing mr rows and storing a few.
+    f32_r1: *const template.TileFn,
+    b32_r1: *const template.TileFn,
 };
 
 /// Pointers to the micro-kernels of the per-ISA objects, in list order.
@@ -27,6 +31,8 @@ pub const table: [kernels.len]Entry = blk: {
             .f32 = @extern(*const template.TileFn, .{ .name = prefix ++ "_f32" }),
             .b32 = @extern(*const template.TileFn, .{ .name = prefix ++ "_b32" }),
             .peak = @extern(*const template.PeakFn, .{ .name = prefix ++ "_peak" }),
+            .f32_r1 = @extern(*const template.TileFn, .{ .name = prefix ++ "_f32_r1" }),
+            .b32_r1 = @extern(*const template.TileFn, .{ .name = prefix ++ "_b32_r1" }),
         };
     }
     break :blk t;
@@ -109,22 +115,34 @@ pub const Epilogue = struct {
     }
 };
 
+/// The work of one GEMM is a grid of units, one micro-kernel tile of rows
+/// by one 32-channel block, numbered tile-major (all blocks of tile 0, then
+/// of tile 1, ...). Task t of n takes about units [t·U/n, (t+1)·U/n)
+/// (`firstUnit`): a partly done tile's later blocks, then whole tiles with
+/// every block (block by block over the run of tiles), then a tile's first
+/// blocks. So n tasks, a multiple of the thread count, give every thread the
+/// same work however the tiles and blocks divide, and each thread owns whole
+/// output rows but for one tile at each end, as the ops before and after it
+/// do.
 const Job = struct {
     p: abi.BgemmParams,
     kernel: usize,
     lhs: [*]const u32,
     rhs: [*]const u32,
     output: Output,
-    rows_per_task: usize,
-    row_tasks: usize,
-    /// When set, a task first writes its own lhs rows (im2col) and then runs
-    /// every block over them: no barrier between the two, and the rows are
-    /// still in cache when the micro-kernels read them.
+    tiles: usize,
+    n_blocks: usize,
+    tasks: usize,
+    /// When set, lhs rows are written (im2col) inside the tasks, just before
+    /// the micro-kernels read them, while they are in cache.
     producer: ?Producer,
-    /// Tasks are row chunks with every channel block (else one block of one
-    /// row chunk): on several threads, each thread then owns whole output
-    /// rows, as the ops before and after it do.
-    whole_rows: bool,
+    /// Tiles per producer chunk, and each chunk's state (unwritten, being
+    /// written, written): the first task to need a chunk writes it; a task
+    /// that needs it meanwhile waits (a few µs at most: writing never
+    /// waits), so no barrier separates im2col from the GEMM when two
+    /// threads share a tile.
+    chunk_tiles: usize,
+    chunk_state: []std.atomic.Value(u32),
 };
 
 /// Writes lhs rows [row_begin, row_end) into the lhs buffer.
@@ -133,35 +151,78 @@ pub const Producer = struct {
     func: *const fn (ctx: *const anyopaque, row_begin: usize, row_end: usize) void,
 };
 
-/// Runs a producer over all rows on the pool, before an unfused GEMM.
-const Prefill = struct {
-    producer: Producer,
-    rows_per_task: usize,
-    rows: usize,
+const unwritten = 0;
+const being_written = 1;
+const written = 2;
 
-    fn task(ctx: *const anyopaque, t: usize) void {
-        const self: *const Prefill = @ptrCast(@alignCast(ctx));
-        const begin = t * self.rows_per_task;
-        self.producer.func(self.producer.ctx, begin, @min(self.rows, begin + self.rows_per_task));
+/// Makes sure the lhs rows of tiles [tile_begin, tile_end) are written, writing each chunk no one has started.
+fn ensureRows(job: *const Job, tile_begin: usize, tile_end: usize) void {
+    const producer = job.producer orelse return;
+    const mr = kernels[job.kernel].mr;
+    const rows: usize = @intCast(job.p.rows);
+    for (tile_begin / job.chunk_tiles..(tile_end + job.chunk_tiles - 1) / job.chunk_tiles) |c| {
+        const state = &job.chunk_state[c];
+        if (state.load(.acquire) == written) continue;
+        if (state.cmpxchgStrong(unwritten, being_written, .acquire, .acquire) == null) {
+            const begin = c * job.chunk_tiles * mr;
+            producer.func(producer.ctx, begin, @min(rows, begin + job.chunk_tiles * mr));
+            state.store(written, .release);
+            continue;
+        }
+        while (state.load(.acquire) != written) std.atomic.spinLoopHint();
     }
-};
+}
 
-/// Rows per task: enough tiles to amortise a task, few enough to balance.
+/// Rows per task at most: enough tiles to amortise a task, few enough to stay in cache.
 const target_rows_per_task = 192;
+/// Tasks per thread at least, so that a thread the host slows down can be helped.
+const tasks_per_thread = 8;
+/// Producer chunks a job tracks (the state array lives on the stack).
+const max_chunks = 512;
 
 fn runTask(ctx: *const anyopaque, task: usize) void {
     const job: *const Job = @ptrCast(@alignCast(ctx));
-    const rows: usize = @intCast(job.p.rows);
-    if (job.whole_rows) {
-        const row_begin = task * job.rows_per_task;
-        const row_end = @min(rows, row_begin + job.rows_per_task);
-        if (job.producer) |producer| producer.func(producer.ctx, row_begin, row_end);
-        for (0..blocks(@intCast(job.p.channels_out))) |b| runBlock(job, b, row_begin, row_end);
-    } else {
-        // Consecutive tasks share a block of packed weights.
-        const row_begin = (task % job.row_tasks) * job.rows_per_task;
-        runBlock(job, task / job.row_tasks, row_begin, @min(rows, row_begin + job.rows_per_task));
+    const nb = job.n_blocks;
+    const u_begin = firstUnit(job, task);
+    const u_end = firstUnit(job, task + 1);
+    if (u_begin == u_end) return;
+    var tile = u_begin / nb;
+    // A partial first tile: blocks from mid-tile to its end (or to u_end).
+    if (u_begin % nb != 0) {
+        ensureRows(job, tile, tile + 1);
+        for (u_begin % nb..@min(nb, u_begin % nb + (u_end - u_begin))) |b| runTiles(job, b, tile, tile + 1);
+        tile += 1;
     }
+    // Whole tiles, block by block over the run.
+    const whole_end = u_end / nb;
+    if (whole_end > tile) {
+        ensureRows(job, tile, whole_end);
+        for (0..nb) |b| runTiles(job, b, tile, whole_end);
+        tile = whole_end;
+    }
+    // A partial last tile: its first blocks.
+    if (tile * nb < u_end) {
+        ensureRows(job, tile, tile + 1);
+        for (0..u_end - tile * nb) |b| runTiles(job, b, tile, tile + 1);
+    }
+}
+
+/// The first unit of task t (t = tasks: the end). Tasks get equal shares of rows × blocks: the units of a last
+/// partial tile weigh its rows, not a tile's (its rows run one by one).
+fn firstUnit(job: *const Job, t: usize) usize {
+    const mr = kernels[job.kernel].mr;
+    const rows: usize = @intCast(job.p.rows);
+    const nb = job.n_blocks;
+    const share: usize = @intCast(@as(u128, t) * (rows * nb) / job.tasks);
+    const full_tiles = rows / mr;
+    const full_share = full_tiles * mr * nb;
+    if (share <= full_share) return share / mr;
+    return full_tiles * nb + (share - full_share) / (rows % mr);
+}
+
+fn runTiles(job: *const Job, b: usize, tile_begin: usize, tile_end: usize) void {
+    const mr = kernels[job.kernel].mr;
+    runBlock(job, b, tile_begin * mr, @min(@as(usize, @intCast(job.p.rows)), tile_end * mr));
 }
 
 /// Output channels [32 b, 32 b + 32) of rows [row_begin, row_end).
@@ -193,10 +254,15 @@ fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
         .out_b32_stride = out_words,
         .bit_shift = 0,
     };
+    const t = table[job.kernel];
     var r = row_begin;
-    while (r < row_end) : (r += mr) {
+    while (r < row_end) {
+        // The last, partial tile of a GEMM runs row by row on the one-row kernel.
+        const full = row_end - r >= mr;
+        const height: usize = if (full) mr else 1;
+        defer r += height;
         args.lhs = job.lhs + r * depth;
-        args.rows = @min(mr, row_end - r);
+        args.rows = height;
         var sub: usize = 0;
         while (sub < block) : (sub += nr) {
             const c0 = b * block + sub;
@@ -208,13 +274,13 @@ fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
                     args.multiplier = o.multiplier + c0;
                     args.bias = o.bias + c0;
                     args.out_f32 = o.out + r * n + c0;
-                    table[job.kernel].f32(&args);
+                    (if (full) t.f32 else t.f32_r1)(&args);
                 },
                 .b32 => |o| {
                     args.threshold = o.threshold + c0;
                     args.out_b32 = o.out + r * out_words + b;
                     args.bit_shift = @intCast(sub);
-                    table[job.kernel].b32(&args);
+                    (if (full) t.b32 else t.b32_r1)(&args);
                 },
             }
         }
@@ -229,9 +295,7 @@ pub fn run(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, outp
     return runWith(p, lhs, rhs, output, null);
 }
 
-/// `run`, with the lhs rows written by `producer` inside the tasks, when
-/// there are enough row chunks to share (else the producer runs first, on
-/// all threads, and the GEMM splits along output channels too).
+/// `run`, with the lhs rows written by `producer` inside the tasks.
 pub fn runWith(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, output: Output, producer: ?Producer) abi.Status {
     if (p.rows < 0 or p.channels_out <= 0 or p.depth_words <= 0 or p.depth_bits <= 0 or
         @as(i64, p.depth_bits) > @as(i64, p.depth_words) * 32 or p.clamp_min > p.clamp_max or p.threads < 1)
@@ -240,37 +304,18 @@ pub fn runWith(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, 
     if (p.rows == 0) return .ok;
     const rows: usize = @intCast(p.rows);
     const mr = kernels[kernel].mr;
-    const threads: usize = @intCast(p.threads);
+    const threads: usize = @min(@as(usize, @intCast(p.threads)), pool.max_threads);
     const n_blocks = blocks(@intCast(p.channels_out));
-    // Round to whole tiles; split finer when there are too few tasks to share.
-    const max_rows_per_task = @max(mr, (target_rows_per_task / mr) * mr);
-    var rows_per_task = max_rows_per_task;
-    const min_tasks = 4 * threads;
-    if (threads > 1 and n_blocks * ((rows + rows_per_task - 1) / rows_per_task) < min_tasks) {
-        const per = (rows * n_blocks + min_tasks - 1) / min_tasks;
-        rows_per_task = @max(mr, roundUp(per, mr));
-    }
-    var row_tasks = (rows + rows_per_task - 1) / rows_per_task;
-    var fused = producer;
-    const whole_rows_each = std.math.clamp(roundUp((rows + 8 * threads - 1) / (8 * threads), mr), mr, max_rows_per_task);
-    const whole_row_tasks = (rows + whole_rows_each - 1) / whole_rows_each;
-    var whole_rows = false;
-    if (producer == null and threads > 1 and whole_row_tasks >= 4 * threads) {
-        rows_per_task = whole_rows_each;
-        row_tasks = whole_row_tasks;
-        whole_rows = true;
-    }
-    if (producer) |prod| {
-        if (threads == 1 or whole_row_tasks >= 4 * threads) {
-            rows_per_task = whole_rows_each;
-            row_tasks = whole_row_tasks;
-            whole_rows = true;
-        } else {
-            fused = null;
-            const per = (rows + 4 * threads - 1) / (4 * threads);
-            const all_rows: Prefill = .{ .producer = prod, .rows_per_task = per, .rows = rows };
-            pool.run(threads, (rows + per - 1) / per, &all_rows, Prefill.task);
-        }
+    const tiles = (rows + mr - 1) / mr;
+    // Tasks of at most ~192 rows' worth of units, at least 8 per thread, a multiple of the thread count.
+    const tiles_per_task = @max(1, target_rows_per_task / mr);
+    var tasks = @max((tiles + tiles_per_task - 1) / tiles_per_task, if (threads > 1) tasks_per_thread * threads else 1);
+    tasks = @min(roundUp(tasks, threads), tiles * n_blocks);
+    const chunk_tiles = (tiles + max_chunks - 1) / max_chunks;
+    var chunk_state: [max_chunks]std.atomic.Value(u32) = undefined;
+    const chunks = (tiles + chunk_tiles - 1) / chunk_tiles;
+    if (producer != null) {
+        for (chunk_state[0..chunks]) |*c| c.* = .init(unwritten);
     }
     const job: Job = .{
         .p = p.*,
@@ -278,12 +323,14 @@ pub fn runWith(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, 
         .lhs = lhs,
         .rhs = rhs,
         .output = output,
-        .rows_per_task = rows_per_task,
-        .row_tasks = row_tasks,
-        .producer = fused,
-        .whole_rows = whole_rows,
+        .tiles = tiles,
+        .n_blocks = n_blocks,
+        .tasks = tasks,
+        .producer = producer,
+        .chunk_tiles = chunk_tiles,
+        .chunk_state = chunk_state[0..chunks],
     };
-    pool.run(threads, if (whole_rows) row_tasks else row_tasks * n_blocks, &job, runTask);
+    pool.run(threads, tasks, &job, runTask);
     return .ok;
 }
 
@@ -299,7 +346,7 @@ test "every supported micro-kernel matches the oracle on tile edges" {
     const gpa = std.testing.allocator;
     var prng = std.Random.DefaultPrng.init(42);
     const rnd = prng.random();
-    const shapes = [_][3]usize{ .{ 1, 1, 1 }, .{ 7, 33, 3 }, .{ 9, 64, 31 }, .{ 13, 65, 32 }, .{ 25, 8, 70 }, .{ 3, 127, 300 } };
+    const shapes = [_][3]usize{ .{ 1, 1, 1 }, .{ 7, 33, 3 }, .{ 9, 64, 31 }, .{ 13, 65, 32 }, .{ 25, 8, 70 }, .{ 3, 127, 300 }, .{ 203, 161, 18 } };
     for (0..kernels.len) |ki| {
         if (!supported(ki)) continue;
         for (shapes) |s| {
@@ -330,7 +377,8 @@ test "every supported micro-kernel matches the oracle on tile edges" {
             const outb = try gpa.alloc(u32, rows * blocks(n));
             defer gpa.free(outb);
             @memset(outb, 0xdead_beef);
-            for ([_]i32{ 1, 2 }) |threads| {
+            // 2 and 3 threads: tasks start and end mid-tile (203 rows, 6 blocks).
+            for ([_]i32{ 1, 2, 3 }) |threads| {
                 const p: abi.BgemmParams = .{ .rows = @intCast(rows), .channels_out = @intCast(n), .depth_words = @intCast(depth), .depth_bits = @intCast(depth * 32), .clamp_min = -1000, .clamp_max = 1000, .ukernel = @intCast(ki), .threads = threads };
                 try std.testing.expectEqual(abi.Status.ok, run(&p, lhs.ptr, packed_rhs.ptr, .{ .f32 = .{ .multiplier = mult.ptr, .bias = bias.ptr, .out = out.ptr } }));
                 try std.testing.expectEqual(abi.Status.ok, run(&p, lhs.ptr, packed_rhs.ptr, .{ .b32 = .{ .threshold = thr.ptr, .out = outb.ptr } }));

@@ -19,6 +19,12 @@ comptime {
         @export(&K.tileF32, .{ .name = "onebit_uk_" ++ e.name ++ "_f32", .visibility = hidden });
         @export(&K.tileB32, .{ .name = "onebit_uk_" ++ e.name ++ "_b32", .visibility = hidden });
         @export(&K.peak, .{ .name = "onebit_uk_" ++ e.name ++ "_peak", .visibility = hidden });
+        // The same kernel one pixel row tall, for the rows of a last partial tile.
+        var one = e;
+        one.mr = 1;
+        const K1 = template.Kernel(one);
+        @export(&K1.tileF32, .{ .name = "onebit_uk_" ++ e.name ++ "_f32_r1", .visibility = hidden });
+        @export(&K1.tileB32, .{ .name = "onebit_uk_" ++ e.name ++ "_b32_r1", .visibility = hidden });
     }
     for (uk.sgemmForArch(builtin.cpu.arch)) |e| {
         if (e.isa != isa) continue;

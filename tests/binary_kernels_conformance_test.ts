@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { type BinaryKernels, type ConvGeometry, planConv } from "../runtime/binary_kernels.ts";
-import { nativeVariants, randomSigns, reference, rng } from "./_backends.ts";
+import { native, nativeVariants, randomSigns, reference, rng } from "./_backends.ts";
 
 const quick = Deno.env.get("ONEBIT_QUICK") === "1";
 const pick = <T>(cases: T[]): T[] => quick ? cases.filter((_, i) => i % 3 === 0) : cases;
@@ -125,6 +125,40 @@ Deno.test(`bconv2d: ${pick(convCases).length} geometries, every native micro-ker
     const want = runConv(reference, c);
     for (const v of variants) {
       assert.deepEqual(runConv(v.kernels, c), want, `${v.label} ${JSON.stringify(c)}`);
+    }
+  }
+});
+
+// Task scheduling: a GEMM is split into (tile × 32-channel block) units, each task taking a contiguous run that may
+// start and end mid-tile, with the convolution's im2col rows written by whichever task needs a tile first. Shapes
+// with many tiles and blocks, on 2-5 threads (tasks share tiles), and one past 512 tiles (tiles written in pairs).
+const schedulingCases: ConvCase[] = [
+  { inputShape: [1, 7, 7, 64], kernelSize: [3, 3], padding: "same", channelsOut: 96, bitpacked: false },
+  { inputShape: [1, 14, 14, 32], kernelSize: [3, 3], padding: "same", channelsOut: 65, bitpacked: true },
+  { inputShape: [2, 15, 15, 33], kernelSize: [3, 3], padding: "valid", channelsOut: 161, bitpacked: false },
+  { inputShape: [1, 70, 70, 32], kernelSize: [3, 3], padding: "same", channelsOut: 33, bitpacked: false },
+];
+
+Deno.test("bgemm and bconv2d: tasks splitting tiles and blocks across 2-5 threads equal the reference", () => {
+  if (!native) return;
+  for (const c of pick(schedulingCases)) {
+    const want = runConv(reference, c);
+    for (const u of native.ukernels().filter((u) => u.supported)) {
+      for (const threads of [2, 3, 5]) {
+        const k = native.with({ ukernel: u.index, threads });
+        assert.deepEqual(runConv(k, c), want, `${u.name}/t${threads} ${JSON.stringify(c)}`);
+      }
+    }
+  }
+  for (const rows of [49, 196, 1001]) {
+    const c: GemmCase = { rows, channelsOut: 161, depthBits: 576, clamp: rows % 2 === 0 };
+    const want = runGemm(reference, c);
+    for (const u of native.ukernels().filter((u) => u.supported)) {
+      for (const threads of [2, 4]) {
+        const got = runGemm(native.with({ ukernel: u.index, threads }), c);
+        assert.deepEqual(got.b, want.b, `bitpacked ${u.name}/t${threads} rows=${rows}`);
+        assert.deepEqual(got.f, want.f, `float ${u.name}/t${threads} rows=${rows}`);
+      }
     }
   }
 });
