@@ -11,6 +11,11 @@ const TileArgs = template.TileArgs;
 const block = uk.channel_block;
 
 pub const kernels = uk.forArch(builtin.cpu.arch);
+const max_mr = blk: {
+    var m = 1;
+    for (kernels) |e| m = @max(m, e.mr);
+    break :blk m;
+};
 
 const Entry = struct {
     f32: *const template.TileFn,
@@ -66,6 +71,63 @@ pub fn packRhs(channels_out: usize, depth_words: usize, rhs: [*]const u32, out: 
         }
     }
 }
+
+/// Where the GEMM's lhs rows are: row r is pixel (n, y, x) of an out_h × out_w grid (r = (n·out_h + y)·out_w + x),
+/// whose first word is base + n·image_words + y·y_words + x·x_words, and whose depth words lie in `segments` runs of
+/// `segment_words`, `segment_stride` apart. A plain matrix (or im2col buffer) is one image of one line of `rows`
+/// pixels, depth words apart, in one run; a convolution reading its (padded) input in place has a pixel per output
+/// position, stride_w pixels and stride_h input rows apart, with kernel_h runs of kernel_w pixels.
+pub const Lhs = struct {
+    base: [*]const u32,
+    out_h: usize,
+    out_w: usize,
+    image_words: usize,
+    y_words: usize,
+    x_words: usize,
+    segments: usize,
+    segment_words: usize,
+    segment_stride: usize,
+
+    pub fn dense(words: [*]const u32, rows: usize, depth_words: usize) Lhs {
+        return .{ .base = words, .out_h = 1, .out_w = rows, .image_words = 0, .y_words = 0, .x_words = depth_words, .segments = 1, .segment_words = depth_words, .segment_stride = 0 };
+    }
+};
+
+/// Steps through the first words of consecutive lhs rows (no division per row).
+const RowCursor = struct {
+    lhs: *const Lhs,
+    x: usize,
+    y: usize,
+    line: [*]const u32,
+    ptr: [*]const u32,
+
+    fn init(lhs: *const Lhs, row: usize) RowCursor {
+        const per_image = lhs.out_h * lhs.out_w;
+        const n = row / per_image;
+        const y = (row % per_image) / lhs.out_w;
+        const x = row % lhs.out_w;
+        const line = lhs.base + n * lhs.image_words + y * lhs.y_words;
+        return .{ .lhs = lhs, .x = x, .y = y, .line = line, .ptr = line + x * lhs.x_words };
+    }
+
+    inline fn next(c: *RowCursor) void {
+        c.x += 1;
+        if (c.x < c.lhs.out_w) {
+            c.ptr += c.lhs.x_words;
+            return;
+        }
+        c.x = 0;
+        c.y += 1;
+        if (c.y < c.lhs.out_h) {
+            c.line += c.lhs.y_words;
+        } else {
+            // Next image: back from the last line's start to the image's, then one image on.
+            c.y = 0;
+            c.line = c.line - (c.lhs.out_h - 1) * c.lhs.y_words + c.lhs.image_words;
+        }
+        c.ptr = c.line;
+    }
+};
 
 pub const Output = union(enum) {
     f32: struct { multiplier: [*]const f32, bias: [*]const f32, out: [*]f32, epilogue: ?Epilogue = null },
@@ -127,7 +189,7 @@ pub const Epilogue = struct {
 const Job = struct {
     p: abi.BgemmParams,
     kernel: usize,
-    lhs: [*]const u32,
+    lhs: Lhs,
     rhs: [*]const u32,
     output: Output,
     tiles: usize,
@@ -234,13 +296,14 @@ fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
     const n: usize = @intCast(p.channels_out);
     const depth: usize = @intCast(p.depth_words);
     const out_words = blocks(n);
-
+    var row_ptrs: [max_mr][*]const u32 = undefined;
     var args: TileArgs = .{
-        .lhs = undefined,
-        .lhs_stride_words = depth,
+        .lhs_rows = &row_ptrs,
+        .segments = job.lhs.segments,
+        .segment_words = job.lhs.segment_words,
+        .segment_stride = job.lhs.segment_stride,
         .rows = undefined,
         .rhs = undefined,
-        .depth_words = depth,
         .depth_bits = p.depth_bits,
         .clamp_min = p.clamp_min,
         .clamp_max = p.clamp_max,
@@ -255,13 +318,17 @@ fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
         .bit_shift = 0,
     };
     const t = table[job.kernel];
+    var cursor = RowCursor.init(&job.lhs, row_begin);
     var r = row_begin;
     while (r < row_end) {
         // The last, partial tile of a GEMM runs row by row on the one-row kernel.
         const full = row_end - r >= mr;
         const height: usize = if (full) mr else 1;
         defer r += height;
-        args.lhs = job.lhs + r * depth;
+        for (row_ptrs[0..height]) |*ptr| {
+            ptr.* = cursor.ptr;
+            cursor.next();
+        }
         args.rows = height;
         var sub: usize = 0;
         while (sub < block) : (sub += nr) {
@@ -292,15 +359,18 @@ fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
 }
 
 pub fn run(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, output: Output) abi.Status {
-    return runWith(p, lhs, rhs, output, null);
+    if (p.rows < 0 or p.depth_words <= 0) return .invalid_argument;
+    return runWith(p, .dense(lhs, @intCast(p.rows), @intCast(p.depth_words)), rhs, output, null);
 }
 
-/// `run`, with the lhs rows written by `producer` inside the tasks.
-pub fn runWith(p: *const abi.BgemmParams, lhs: [*]const u32, rhs: [*]const u32, output: Output, producer: ?Producer) abi.Status {
+/// `run` on any `Lhs` (its segments must hold depth_words words), with the lhs rows written by `producer`
+/// inside the tasks when set.
+pub fn runWith(p: *const abi.BgemmParams, lhs: Lhs, rhs: [*]const u32, output: Output, producer: ?Producer) abi.Status {
     if (p.rows < 0 or p.channels_out <= 0 or p.depth_words <= 0 or p.depth_bits <= 0 or
         @as(i64, p.depth_bits) > @as(i64, p.depth_words) * 32 or p.clamp_min > p.clamp_max or p.threads < 1)
         return .invalid_argument;
     const kernel = select(p.ukernel) orelse return .unsupported_ukernel;
+    if (lhs.segments * lhs.segment_words != p.depth_words) return .invalid_argument;
     if (p.rows == 0) return .ok;
     const rows: usize = @intCast(p.rows);
     const mr = kernels[kernel].mr;

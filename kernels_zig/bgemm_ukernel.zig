@@ -13,15 +13,20 @@ const uk = @import("ukernels.zig");
 /// Internal ABI between the driver (root object) and a micro-kernel (ISA
 /// object). Not exported from the library.
 pub const TileArgs = extern struct {
-    /// Word 0 of the tile's first pixel row.
-    lhs: [*]const u32,
-    lhs_stride_words: usize,
+    /// Word 0 of each of the tile's pixel rows (mr entries, the first `rows` read).
+    lhs_rows: [*]const [*]const u32,
+    /// A row's depth words lie in `segments` runs of `segment_words` words,
+    /// `segment_stride` words apart: one run for an im2col row; kernel_h runs
+    /// of kernel_w pixels for a convolution reading its (padded) input in
+    /// place. depth_words = segments * segment_words.
+    segments: usize,
+    segment_words: usize,
+    segment_stride: usize,
     /// Valid pixel rows (1..mr). Rows past it are computed from row 0 and
     /// not stored, so the kernel never reads past the last row.
     rows: usize,
     /// Word k of channel j is at rhs[k * channel_block + j].
     rhs: [*]const u32,
-    depth_words: usize,
     depth_bits: i32,
     clamp_min: i32,
     clamp_max: i32,
@@ -103,35 +108,50 @@ pub fn Kernel(comptime e: uk.Entry) type {
         /// acc[i][j] over the whole depth.
         inline fn accumulate(args: *const TileArgs) [mr][nv]V {
             var rows: [mr][*]const u32 = undefined;
-            inline for (0..mr) |i| {
-                const r = if (i < args.rows) i else 0;
-                rows[i] = args.lhs + r * args.lhs_stride_words;
-            }
+            inline for (0..mr) |i| rows[i] = args.lhs_rows[if (i < args.rows) i else 0];
             var acc: [mr][nv]V = @splat(@splat(@splat(0)));
-            const depth = args.depth_words;
+            const seg_words = args.segment_words;
             switch (e.mode) {
                 .scalar, .u32 => {
-                    for (0..depth) |k| {
-                        const b = loadRhs(args.rhs + k * uk.channel_block);
-                        inline for (0..mr) |i| {
-                            const a: V = @splat(rows[i][k]);
-                            inline for (0..nv) |j| acc[i][j] +%= @popCount(a ^ b[j]);
+                    var rhs = args.rhs;
+                    for (0..args.segments) |_| {
+                        for (0..seg_words) |k| {
+                            const b = loadRhs(rhs + k * uk.channel_block);
+                            inline for (0..mr) |i| {
+                                const a: V = @splat(rows[i][k]);
+                                inline for (0..nv) |j| acc[i][j] +%= @popCount(a ^ b[j]);
+                            }
                         }
+                        rhs += seg_words * uk.channel_block;
+                        inline for (0..mr) |i| rows[i] += args.segment_stride;
                     }
                 },
                 .bytes => {
-                    var k: usize = 0;
-                    while (k < depth) {
-                        const end = @min(depth, k + byte_chunk);
+                    // Chunks of at most byte_chunk words (byte counters fold into acc after each), a chunk's words
+                    // taken in pieces that end where it or a segment does.
+                    const depth = args.segments * seg_words;
+                    var k: usize = 0; // word within the current segment
+                    var d: usize = 0;
+                    while (d < depth) {
+                        const chunk_end = @min(depth, d + byte_chunk);
                         var acc8: [mr][nv]VB = @splat(@splat(@splat(0)));
-                        while (k < end) : (k += 1) {
-                            const b = loadRhs(args.rhs + k * uk.channel_block);
-                            inline for (0..mr) |i| {
-                                const a: V = @splat(rows[i][k]);
-                                inline for (0..nv) |j| {
-                                    const x: VB = @bitCast(a ^ b[j]);
-                                    acc8[i][j] +%= @popCount(x);
+                        while (d < chunk_end) {
+                            const piece_end = k + @min(chunk_end - d, seg_words - k);
+                            const rhs_k = args.rhs + (d - k) * uk.channel_block;
+                            d += piece_end - k;
+                            while (k < piece_end) : (k += 1) {
+                                const b = loadRhs(rhs_k + k * uk.channel_block);
+                                inline for (0..mr) |i| {
+                                    const a: V = @splat(rows[i][k]);
+                                    inline for (0..nv) |j| {
+                                        const x: VB = @bitCast(a ^ b[j]);
+                                        acc8[i][j] +%= @popCount(x);
+                                    }
                                 }
+                            }
+                            if (k == seg_words) {
+                                k = 0;
+                                inline for (0..mr) |i| rows[i] += args.segment_stride;
                             }
                         }
                         inline for (0..mr) |i| {

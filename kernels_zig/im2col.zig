@@ -54,6 +54,31 @@ pub fn runPixels(p: *const abi.Im2colParams, input: [*]const u32, output: [*]u32
     }
 }
 
+/// Rows [row_begin, row_end) of the zero-padded input a convolution reads in place: `padded_h` rows of `padded_w`
+/// pixels an image, padded row y and pixel x holding input row y - pad_top and pixel x - pad_left, zero words
+/// ("same-one" padding: +1) outside the input; input rows and pixels past the padded size are not read.
+pub fn padRows(p: *const abi.Im2colParams, padded_h: usize, padded_w: usize, input: [*]const u32, output: [*]u32, row_begin: usize, row_end: usize) void {
+    const words: usize = @intCast(p.in_words);
+    const in_h: usize = @intCast(p.in_h);
+    const in_w: usize = @intCast(p.in_w);
+    const top: usize = @intCast(p.pad_top);
+    const left = @min(padded_w, @as(usize, @intCast(p.pad_left)));
+    const inside = @min(in_w, padded_w - left);
+    for (row_begin..row_end) |row| {
+        const dst = output + row * padded_w * words;
+        const n = row / padded_h;
+        const y = row % padded_h;
+        if (y < top or y - top >= in_h) {
+            @memset(dst[0 .. padded_w * words], 0);
+            continue;
+        }
+        const src = input + (n * in_h + (y - top)) * in_w * words;
+        @memset(dst[0 .. left * words], 0);
+        @memcpy(dst[left * words ..][0 .. inside * words], src[0 .. inside * words]);
+        @memset(dst[(left + inside) * words .. padded_w * words], 0);
+    }
+}
+
 test "3x3 same padding: border taps read zero words" {
     // 1x2x2 image, one word per pixel, values 1..4.
     const input = [_]u32{ 1, 2, 3, 4 };
@@ -62,4 +87,18 @@ test "3x3 same padding: border taps read zero words" {
     run(&p, &input, &out);
     try std.testing.expectEqualSlices(u32, &.{ 0, 0, 0, 0, 1, 2, 0, 3, 4 }, out[0..9]);
     try std.testing.expectEqualSlices(u32, &.{ 1, 2, 0, 3, 4, 0, 0, 0, 0 }, out[27..36]);
+}
+
+test "padRows: zero words around the input, rows and pixels past the padded size dropped" {
+    // 1x2x3 image, one word per pixel; pad 1 top/left, padded 4x4 (one input pixel a row dropped: none here).
+    const input = [_]u32{ 1, 2, 3, 4, 5, 6 };
+    const p: abi.Im2colParams = .{ .batch = 1, .in_h = 2, .in_w = 3, .in_words = 1, .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_top = 1, .pad_left = 1, .out_h = 2, .out_w = 2 };
+    var out: [16]u32 = undefined;
+    @memset(&out, 0xdead);
+    padRows(&p, 4, 4, &input, &out, 0, 4);
+    try std.testing.expectEqualSlices(u32, &.{ 0, 0, 0, 0, 0, 1, 2, 3, 0, 4, 5, 6, 0, 0, 0, 0 }, &out);
+    // Padded width 3: the last input pixel of each row is not read.
+    var narrow: [12]u32 = undefined;
+    padRows(&p, 4, 3, &input, &narrow, 0, 4);
+    try std.testing.expectEqualSlices(u32, &.{ 0, 0, 0, 0, 1, 2, 0, 4, 5, 0, 0, 0 }, &narrow);
 }

@@ -108,8 +108,10 @@ pub export fn onebit_bgemm_b32_b32(params: *const abi.BgemmParams, lhs: [*]const
     return status(bgemm.run(params, lhs, packed_rhs, .{ .b32 = .{ .threshold = threshold, .out = output } }));
 }
 
-/// The convolution as im2col + GEMM. A 1x1, stride-1, unpadded filter reads
-/// the input directly (an NHWC image is already one row per pixel).
+/// The convolution as a GEMM whose lhs rows are the input pixels' windows. A filter with dilation_w = 1 reads its
+/// input in place, each window row being kernel_w consecutive pixels: straight from the input when it pads nothing,
+/// else from a zero-padded copy in the workspace. Other filters (or a padded copy bigger than the workspace) write
+/// the windows out (im2col) inside the GEMM's tasks. A 1x1, stride-1, unpadded filter is a plain GEMM on the input.
 fn bconv2d(p: *const abi.Bconv2dParams, input: [*]const u32, filter: [*]const u32, workspace: [*]u32, output: bgemm.Output) Status {
     if (p.channels_in <= 0 or p.channels_out <= 0) return .invalid_argument;
     const in_words = (p.channels_in + 31) >> 5;
@@ -146,6 +148,50 @@ fn bconv2d(p: *const abi.Bconv2dParams, input: [*]const u32, filter: [*]const u3
         .threads = p.threads,
     };
     if (direct) return bgemm.run(&g, input, filter, output);
+    const words: usize = @intCast(in_words);
+    const batch: usize = @intCast(p.batch);
+    const out_h: usize = @intCast(p.out_h);
+    const out_w: usize = @intCast(p.out_w);
+    const kh: usize = @intCast(p.kernel_h);
+    const kw: usize = @intCast(p.kernel_w);
+    // The input rows and pixels the windows span; a padded copy holds zero words wherever that lies outside the
+    // input, as im2col writes them.
+    const span_h = (out_h - 1) * @as(usize, @intCast(p.stride_h)) + (kh - 1) * @as(usize, @intCast(p.dilation_h)) + 1;
+    const span_w = (out_w - 1) * @as(usize, @intCast(p.stride_w)) + kw;
+    if (p.dilation_w == 1) {
+        const unpadded = p.pad_top == 0 and p.pad_left == 0 and span_h <= p.in_h and span_w <= p.in_w;
+        const workspace_words = batch * out_h * out_w * kh * kw * words;
+        if (unpadded or batch * span_h * span_w * words <= workspace_words) {
+            const row_w: usize = if (unpadded) @intCast(p.in_w) else span_w;
+            const image_h: usize = if (unpadded) @intCast(p.in_h) else span_h;
+            if (!unpadded) {
+                const Pad = struct {
+                    p: *const abi.Im2colParams,
+                    h: usize,
+                    w: usize,
+                    input: [*]const u32,
+                    out: [*]u32,
+                    fn rows(c: *const @This(), begin: usize, end: usize) void {
+                        im2col.padRows(c.p, c.h, c.w, c.input, c.out, begin, end);
+                    }
+                };
+                const pad: Pad = .{ .p = &i2c, .h = span_h, .w = span_w, .input = input, .out = workspace };
+                pool.runRanges(@intCast(p.threads), batch * span_h, 16, &pad, Pad.rows);
+            }
+            const lhs: bgemm.Lhs = .{
+                .base = if (unpadded) input else workspace,
+                .out_h = out_h,
+                .out_w = out_w,
+                .image_words = image_h * row_w * words,
+                .y_words = @as(usize, @intCast(p.stride_h)) * row_w * words,
+                .x_words = @as(usize, @intCast(p.stride_w)) * words,
+                .segments = kh,
+                .segment_words = kw * words,
+                .segment_stride = @as(usize, @intCast(p.dilation_h)) * row_w * words,
+            };
+            return bgemm.runWith(&g, lhs, filter, output, null);
+        }
+    }
     const Im2col = struct {
         p: *const abi.Im2colParams,
         input: [*]const u32,
@@ -156,7 +202,8 @@ fn bconv2d(p: *const abi.Bconv2dParams, input: [*]const u32, filter: [*]const u3
         }
     };
     const producer: Im2col = .{ .p = &i2c, .input = input, .output = workspace };
-    return bgemm.runWith(&g, workspace, filter, output, .{ .ctx = &producer, .func = Im2col.rows });
+    const lhs: bgemm.Lhs = .dense(workspace, @intCast(pixels), kh * kw * words);
+    return bgemm.runWith(&g, lhs, filter, output, .{ .ctx = &producer, .func = Im2col.rows });
 }
 
 pub export fn onebit_bconv2d_b32_f32(params: *const abi.Bconv2dParams, input: [*]const u32, packed_filter: [*]const u32, multiplier: [*]const f32, bias: [*]const f32, workspace: [*]u32, output: [*]f32) callconv(.c) i32 {

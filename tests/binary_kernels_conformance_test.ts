@@ -111,13 +111,21 @@ function runConv(k: BinaryKernels, c: ConvCase) {
   const next = rng(cin * 7919 + kh * 31 + kw + c.channelsOut * 131 + (c.padding === "same" ? 1 : 0));
   const input = k.bitpack(randomSigns(n * h * w * cin, next), cin);
   const filter = k.packRhs(k.bitpack(randomSigns(c.channelsOut * kh * kw * cin, next), cin), c.channelsOut);
+  // The workspace (im2col rows or the zero-padded input) is reused across layers: start it dirty.
+  const dirty = (words: number) => new Uint32Array(words).fill(0xa5a5_a5a5);
   if (c.bitpacked) {
     const threshold = new Int32Array(c.channelsOut).map(() => Math.floor((kh * kw * cin) / 2 + (next() - 0.5) * 6));
-    return k.bconv2dB32(input, filter, { ...c, threshold });
+    const conv = k.bindBconv2dB32(filter, { ...c, threshold });
+    const out = new Uint32Array(conv.outputLength);
+    conv.run(input, out, dirty(conv.workspaceWords));
+    return out;
   }
   const multiplier = new Float32Array(c.channelsOut).map(() => next() * 2 - 0.5);
   const bias = new Float32Array(c.channelsOut).map(() => next() * 4 - 2);
-  return k.bconv2dF32(input, filter, { ...c, multiplier, bias, clampMin: 0, clampMax: kh * kw * cin });
+  const conv = k.bindBconv2dF32(filter, { ...c, multiplier, bias, clampMin: 0, clampMax: kh * kw * cin });
+  const out = new Float32Array(conv.outputLength);
+  conv.run(input, out, dirty(conv.workspaceWords));
+  return out;
 }
 
 Deno.test(`bconv2d: ${pick(convCases).length} geometries, every native micro-kernel equals the reference`, () => {
