@@ -8,7 +8,7 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct or a signature.
-pub const version: i32 = 13;
+pub const version: i32 = 14;
 
 /// Highest tensor rank of the strided and reduction ops.
 pub const max_rank = 6;
@@ -76,8 +76,8 @@ pub const BgemmParams = extern struct {
     threads: i32,
 };
 
-/// A binary 2-D convolution: im2col (when the filter is not 1x1/stride 1/
-/// unpadded) followed by the binary GEMM. Filter packed by
+/// A binary 2-D convolution: the binary GEMM over the input pixels' windows,
+/// read in place or from the workspace (root.zig `ConvLhs`). Filter packed by
 /// onebit_bgemm_pack_rhs_b32 from OHWI words [channels_out, kernel_h*kernel_w*in_words].
 pub const Bconv2dParams = extern struct {
     batch: i32,
@@ -99,6 +99,8 @@ pub const Bconv2dParams = extern struct {
     clamp_max: i32,
     ukernel: i32,
     threads: i32,
+    /// Words of the workspace buffer: at least what `ConvLhs` needs (checked).
+    workspace_words: i32,
 };
 
 /// Describes one micro-kernel of the list (onebit_ukernel_info).
@@ -540,7 +542,7 @@ comptime {
     std.debug.assert(@sizeOf(BitpackParams) == 12);
     std.debug.assert(@sizeOf(Im2colParams) == 14 * 4);
     std.debug.assert(@sizeOf(BgemmParams) == 8 * 4);
-    std.debug.assert(@sizeOf(Bconv2dParams) == 19 * 4);
+    std.debug.assert(@sizeOf(Bconv2dParams) == 20 * 4);
     std.debug.assert(@offsetOf(UkernelInfo, "mr") == 40);
     std.debug.assert(@sizeOf(UkernelInfo) == 56);
 }

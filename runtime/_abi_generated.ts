@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
-export const ABI_VERSION = 13;
-export const ABI_HASH = 0xf9981a0e;
+export const ABI_VERSION = 14;
+export const ABI_HASH = 0x4b813222;
 
 /** Deno.dlopen symbol table of libonebit. */
 export const symbols = {
@@ -123,7 +123,7 @@ export const structs = {
     },
   },
   Bconv2dParams: {
-    size: 76,
+    size: 80,
     fields: {
       batch: { offset: 0, type: "i32", count: 1 },
       in_h: { offset: 4, type: "i32", count: 1 },
@@ -144,6 +144,7 @@ export const structs = {
       clamp_max: { offset: 64, type: "i32", count: 1 },
       ukernel: { offset: 68, type: "i32", count: 1 },
       threads: { offset: 72, type: "i32", count: 1 },
+      workspace_words: { offset: 76, type: "i32", count: 1 },
     },
   },
   UkernelInfo: {

@@ -71,7 +71,7 @@ export type ConvGeometry = WindowGeometry;
 /** Options of {@link BinaryKernels.bconv2dF32}. */
 export interface Bconv2dF32Options extends ConvGeometry, FloatTransform, CallOptions {
   out?: Float32Array;
-  /** im2col scratch to reuse across calls, at least {@link bconv2dWorkspaceWords} words. */
+  /** Scratch to reuse across calls, at least {@link bconv2dWorkspaceWords} words. */
   workspace?: Uint32Array;
 }
 
@@ -406,11 +406,20 @@ const referenceBackend: Backend = {
 };
 
 /**
- * Words of im2col workspace a convolution needs: 0 when a 1x1, stride-1,
- * unpadded filter reads the input directly (kernels_zig/root.zig).
+ * Words of workspace a convolution needs, decided as kernels_zig/root.zig (`ConvLhs`) does: none when it reads its
+ * input in place (a 1x1, stride-1, unpadded filter; or dilation_w = 1 with the windows inside the input), the
+ * zero-padded rows and pixels its windows span when they leave the input (dilation_w = 1), else its im2col rows
+ * (or when those are fewer). The library checks the buffer it gets against the same rule.
  */
-export function bconv2dWorkspaceWords(p: StructValues<"Bconv2dParams">): number {
-  return ref.bconv2dDirect(p) ? 0 : p.batch * p.out_h * p.out_w * p.kernel_h * p.kernel_w * wordsFor(p.channels_in);
+export function bconv2dWorkspaceWords(p: Omit<StructValues<"Bconv2dParams">, "workspace_words">): number {
+  if (ref.bconv2dDirect(p)) return 0;
+  const words = wordsFor(p.channels_in);
+  const im2col = p.batch * p.out_h * p.out_w * p.kernel_h * p.kernel_w * words;
+  if (p.dilation_w !== 1) return im2col;
+  const spanH = (p.out_h - 1) * p.stride_h + (p.kernel_h - 1) * p.dilation_h + 1;
+  const spanW = (p.out_w - 1) * p.stride_w + p.kernel_w;
+  if (p.pad_top === 0 && p.pad_left === 0 && spanH <= p.in_h && spanW <= p.in_w) return 0;
+  return Math.min(p.batch * spanH * spanW * words, im2col);
 }
 
 /** Options of {@link BinaryKernels.native} and {@link BinaryKernels.auto}. */
@@ -688,7 +697,7 @@ export class BinaryKernels extends KernelSet<Backend> {
     checkInt("clampMax", clampMax, clampMin);
     const call = this.call(options);
     const { in_words: _inWords, ...geometry } = p;
-    const params: StructValues<"Bconv2dParams"> = {
+    const conv = {
       ...geometry,
       channels_in: g.inputShape[3],
       channels_out: filter.channelsOut,
@@ -697,13 +706,14 @@ export class BinaryKernels extends KernelSet<Backend> {
       ukernel: call.ukernel,
       threads: call.threads,
     };
+    // At least one word: the library never reads it when reading the input in place, but takes no null pointer.
+    const workspaceWords = Math.max(1, bconv2dWorkspaceWords(conv));
     return {
-      params,
+      params: { ...conv, workspace_words: workspaceWords },
       filterData: filter.data,
       inputWords: p.batch * p.in_h * p.in_w * p.in_words,
       pixels: p.batch * p.out_h * p.out_w,
-      // At least one word: the library never reads it when direct, but takes no null pointer.
-      workspaceWords: Math.max(1, bconv2dWorkspaceWords(params)),
+      workspaceWords,
     };
   }
 

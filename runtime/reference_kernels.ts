@@ -164,7 +164,7 @@ export function bgemmB32(
 }
 
 /** A 1x1, stride-1, unpadded convolution reads the NHWC input as its GEMM lhs. */
-export function bconv2dDirect(p: StructValues<"Bconv2dParams">): boolean {
+export function bconv2dDirect(p: Omit<StructValues<"Bconv2dParams">, "workspace_words">): boolean {
   return p.kernel_h === 1 && p.kernel_w === 1 && p.stride_h === 1 && p.stride_w === 1 &&
     p.pad_top === 0 && p.pad_left === 0 && p.out_h === p.in_h && p.out_w === p.in_w;
 }
@@ -173,9 +173,12 @@ function convGemm(p: StructValues<"Bconv2dParams">, input: Uint32Array, workspac
   const inWords = wordsFor(p.channels_in);
   let lhs = input;
   if (!bconv2dDirect(p)) {
-    // Bconv2dParams carries every Im2colParams field but the packed width.
-    im2col({ ...p, in_words: inWords }, input, workspace);
-    lhs = workspace;
+    // The library may need less workspace than the im2col rows (it reads the input in place): use the caller's
+    // when it is big enough, else a buffer of our own. Bconv2dParams carries every Im2colParams field but the
+    // packed width.
+    const words = p.batch * p.out_h * p.out_w * p.kernel_h * p.kernel_w * inWords;
+    lhs = workspace.length >= words ? workspace : new Uint32Array(words);
+    im2col({ ...p, in_words: inWords }, input, lhs);
   }
   const gemm: StructValues<"BgemmParams"> = {
     rows: p.batch * p.out_h * p.out_w,
@@ -190,7 +193,7 @@ function convGemm(p: StructValues<"Bconv2dParams">, input: Uint32Array, workspac
   return { lhs, gemm };
 }
 
-/** im2col (unless direct) + bgemmF32, as kernels_zig/root.zig. */
+/** im2col (unless direct) + bgemmF32: what kernels_zig/root.zig computes, reading its input in place or not. */
 export function bconv2dF32(
   p: StructValues<"Bconv2dParams">,
   input: Uint32Array,
@@ -204,7 +207,7 @@ export function bconv2dF32(
   bgemmF32(gemm, lhs, filter, multiplier, bias, output);
 }
 
-/** im2col (unless direct) + bgemmB32, as kernels_zig/root.zig. */
+/** im2col (unless direct) + bgemmB32: what kernels_zig/root.zig computes, reading its input in place or not. */
 export function bconv2dB32(
   p: StructValues<"Bconv2dParams">,
   input: Uint32Array,
