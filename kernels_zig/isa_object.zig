@@ -31,5 +31,9 @@ comptime {
         const K = sgemm_template.Kernel(e);
         const hidden: std.builtin.SymbolVisibility = .hidden;
         @export(&K.tile, .{ .name = "onebit_uk_" ++ e.name, .visibility = hidden });
+        // Half as wide (nv / 2 vectors, at least one): for channel counts that leave a sub-tile half empty.
+        var half = e;
+        half.nv = @max(1, e.nv / 2);
+        @export(&sgemm_template.Kernel(half).tile, .{ .name = "onebit_uk_" ++ e.name ++ "_half", .visibility = hidden });
     }
 }

@@ -12,11 +12,24 @@ const block = uk.channel_block;
 
 pub const kernels = uk.sgemmForArch(builtin.cpu.arch);
 
-pub const table: [kernels.len]*const template.SgemmFn = blk: {
-    var t: [kernels.len]*const template.SgemmFn = undefined;
-    for (kernels, 0..) |e, i| t[i] = @extern(*const template.SgemmFn, .{ .name = "onebit_uk_" ++ e.name });
+const Entry = struct {
+    full: *const template.SgemmFn,
+    /// nv / 2 vectors wide: a sub-tile with at most that many channels left runs on it.
+    half: *const template.SgemmFn,
+};
+
+pub const table: [kernels.len]Entry = blk: {
+    var t: [kernels.len]Entry = undefined;
+    for (kernels, 0..) |e, i| t[i] = .{
+        .full = @extern(*const template.SgemmFn, .{ .name = "onebit_uk_" ++ e.name }),
+        .half = @extern(*const template.SgemmFn, .{ .name = "onebit_uk_" ++ e.name ++ "_half" }),
+    };
     break :blk t;
 };
+
+fn halfWidth(e: uk.SgemmEntry) usize {
+    return e.lanes * @max(1, e.nv / 2);
+}
 
 const selection = @import("select.zig").Selection(kernels);
 pub const supported = selection.supported;
@@ -53,6 +66,18 @@ pub fn packRhsKn(channels_out: usize, depth: usize, rhs: [*]const f32, out: [*]f
     }
 }
 
+/// Rows per task: a few tasks per thread, whole tiles, at most this many rows.
+const max_rows_per_task = 128;
+
+/// Where one task's lhs rows are: contiguous rows from `dense` on (a matrix, or im2col rows), else a pointer per
+/// row and per tile whether it reads a convolution's input in place (the job's `in_place` segments) or is
+/// contiguous.
+const TaskRows = struct {
+    dense: ?[*]const f32,
+    ptrs: [max_rows_per_task][*]const f32,
+    in_place: [max_rows_per_task]bool,
+};
+
 const Job = struct {
     p: abi.SgemmParams,
     kernel: usize,
@@ -62,30 +87,33 @@ const Job = struct {
     out: [*]f32,
     rows_per_task: usize,
     row_tasks: usize,
+    /// Segments of a row read in place (kernel_h runs of kernel_w pixels), for tiles whose TaskRows say so.
+    in_place: struct { segments: usize, segment_len: usize, segment_stride: usize } = .{ .segments = 0, .segment_len = 0, .segment_stride = 0 },
 
     fn task(ctx: *const anyopaque, t: usize) void {
         const job: *const Job = @ptrCast(@alignCast(ctx));
         const rows: usize = @intCast(job.p.rows);
         const row_begin = (t % job.row_tasks) * job.rows_per_task;
-        job.runBlock(t / job.row_tasks, row_begin, @min(rows, row_begin + job.rows_per_task));
+        const row_end = @min(rows, row_begin + job.rows_per_task);
+        var task_rows: TaskRows = undefined;
+        task_rows.dense = job.lhs + row_begin * @as(usize, @intCast(job.p.depth));
+        job.runBlock(&task_rows, t / job.row_tasks, row_begin, row_end);
     }
 
-    /// Channels [32 b, 32 b + 32) of rows [row_begin, row_end).
-    fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
-        job.runBlockFrom(job.lhs + row_begin * @as(usize, @intCast(job.p.depth)), b, row_begin, row_end);
-    }
-
-    /// runBlock with the lhs rows read from `lhs` (row `row_begin` first): a tile of im2col rows.
-    fn runBlockFrom(job: *const Job, lhs: [*]const f32, b: usize, row_begin: usize, row_end: usize) void {
+    /// Channels [32 b, 32 b + 32) of rows [row_begin, row_end), whose lhs rows `task_rows` locates.
+    fn runBlock(job: *const Job, task_rows: *const TaskRows, b: usize, row_begin: usize, row_end: usize) void {
         const e = kernels[job.kernel];
         const n: usize = @intCast(job.p.channels_out);
         const depth: usize = @intCast(job.p.depth);
         var args: template.SgemmArgs = .{
+            .lhs_rows = undefined,
             .lhs = undefined,
             .lhs_stride = depth,
+            .segments = undefined,
+            .segment_len = undefined,
+            .segment_stride = undefined,
             .rows = undefined,
             .rhs = undefined,
-            .depth = depth,
             .bias = undefined,
             .clamp_min = job.p.clamp_min,
             .clamp_max = job.p.clamp_max,
@@ -96,24 +124,40 @@ const Job = struct {
         // Row tiles outside, channel sub-tiles inside: a tile's lhs rows stay in cache across the block.
         var r = row_begin;
         while (r < row_end) : (r += e.mr) {
-            args.lhs = lhs + (r - row_begin) * depth;
+            const i = r - row_begin;
             args.rows = @min(e.mr, row_end - r);
+            if (task_rows.dense) |lhs| {
+                args.lhs_rows = null;
+                args.lhs = lhs + i * depth;
+            } else {
+                args.lhs_rows = task_rows.ptrs[i..].ptr;
+            }
+            if (task_rows.dense == null and task_rows.in_place[i / e.mr]) {
+                args.segments = job.in_place.segments;
+                args.segment_len = job.in_place.segment_len;
+                args.segment_stride = job.in_place.segment_stride;
+            } else {
+                args.segments = 1;
+                args.segment_len = depth;
+                args.segment_stride = 0;
+            }
             var sub: usize = 0;
-            while (sub < block) : (sub += e.nr()) {
+            while (sub < block) {
                 const c0 = b * block + sub;
                 if (c0 >= n) break;
+                // The last channels of a layer narrower than the tile run on the half-width kernel.
+                const half = n - c0 <= halfWidth(e) and halfWidth(e) < e.nr();
+                const width = if (half) halfWidth(e) else e.nr();
+                defer sub += width;
                 args.rhs = job.rhs + b * depth * block + sub;
                 args.bias = job.bias + c0;
-                args.cols = @min(e.nr(), n - c0);
+                args.cols = @min(width, n - c0);
                 args.out = job.out + r * n + c0;
-                table[job.kernel](&args);
+                (if (half) table[job.kernel].half else table[job.kernel].full)(&args);
             }
         }
     }
 };
-
-/// Rows per task: a few tasks per thread, whole tiles, at most this many rows.
-const max_rows_per_task = 128;
 
 /// out[r, c] = clamp(sum_k lhs[r, k] * w[c, k] + bias[c], clamp_min, clamp_max).
 /// `bias` holds ceil(channels_out/32)*32 entries.
@@ -262,8 +306,52 @@ const Tiled = struct {
         const slot = self.acquire();
         defer _ = self.free.fetchOr(@as(u64, 1) << @intCast(slot), .release);
         const tile = self.workspace + slot * self.tile_floats;
-        im2colPixels(self.conv, self.input, tile, row_begin, row_begin, row_end);
-        for (0..blocks(@intCast(job.p.channels_out))) |b| job.runBlockFrom(tile, b, row_begin, row_end);
+        var task_rows: TaskRows = undefined;
+        if (job.in_place.segments == 0) {
+            im2colPixels(self.conv, self.input, tile, row_begin, row_begin, row_end);
+            task_rows.dense = tile;
+        } else {
+            task_rows.dense = null;
+            self.inPlaceRows(&task_rows, tile, row_begin, row_end);
+        }
+        for (0..blocks(@intCast(job.p.channels_out))) |b| job.runBlock(&task_rows, b, row_begin, row_end);
+    }
+
+    /// Rows [row_begin, row_end) read from the input in place, but for tiles with a window leaving the input (at
+    /// the padded borders): those are written as im2col rows into `tile`.
+    fn inPlaceRows(self: *const Tiled, task_rows: *TaskRows, tile: [*]f32, row_begin: usize, row_end: usize) void {
+        const p = self.conv;
+        const mr = kernels[self.job.kernel].mr;
+        const depth: usize = @intCast(self.job.p.depth);
+        const c: usize = @intCast(p.channels_in);
+        const oh: usize = @intCast(p.out_h);
+        const ow: usize = @intCast(p.out_w);
+        const ih: isize = p.in_h;
+        const iw: isize = p.in_w;
+        const y_span: isize = (p.kernel_h - 1) * p.dilation_h;
+        var r = row_begin;
+        while (r < row_end) : (r += mr) {
+            const end = @min(row_end, r + mr);
+            const i = r - row_begin;
+            var inside = true;
+            for (r..end, i..) |pix, k| {
+                const n = pix / (oh * ow);
+                const oy: isize = @intCast((pix / ow) % oh);
+                const ox: isize = @intCast(pix % ow);
+                const iy = oy * p.stride_h - p.pad_top;
+                const ix = ox * p.stride_w - p.pad_left;
+                if (iy < 0 or iy + y_span >= ih or ix < 0 or ix + p.kernel_w > iw) {
+                    inside = false;
+                    break;
+                }
+                task_rows.ptrs[k] = self.input + ((n * @as(usize, @intCast(ih)) + @as(usize, @intCast(iy))) * @as(usize, @intCast(iw)) + @as(usize, @intCast(ix))) * c;
+            }
+            task_rows.in_place[i / mr] = inside;
+            if (!inside) {
+                im2colPixels(p, self.input, tile, row_begin, r, end);
+                for (r..end, i..) |_, k| task_rows.ptrs[k] = tile + k * depth;
+            }
+        }
     }
 
     fn acquire(self: *Tiled) usize {
@@ -310,6 +398,7 @@ pub fn conv2d(p: *const abi.Conv2dF32Params, input: [*]const f32, filter: [*]con
         const mr = kernels[kernel].mr;
         const per_thread = (n + 4 * threads - 1) / (4 * threads);
         const rows_per_task = @min(@max(mr, tile_rows / mr * mr), (per_thread + mr - 1) / mr * mr);
+        const c: usize = @intCast(p.channels_in);
         var tiled: Tiled = .{
             .job = .{
                 .p = g,
@@ -320,6 +409,12 @@ pub fn conv2d(p: *const abi.Conv2dF32Params, input: [*]const f32, filter: [*]con
                 .out = output,
                 .rows_per_task = rows_per_task,
                 .row_tasks = (n + rows_per_task - 1) / rows_per_task,
+                // With dilation_w 1 a window row is kernel_w consecutive pixels: read the input in place.
+                .in_place = if (p.dilation_w == 1) .{
+                    .segments = @intCast(p.kernel_h),
+                    .segment_len = @as(usize, @intCast(p.kernel_w)) * c,
+                    .segment_stride = @as(usize, @intCast(p.dilation_h)) * @as(usize, @intCast(p.in_w)) * c,
+                } else .{ .segments = 0, .segment_len = 0, .segment_stride = 0 },
             },
             .conv = p,
             .input = input,

@@ -11,14 +11,20 @@ const uk = @import("ukernels.zig");
 
 /// Internal ABI between the driver and a micro-kernel; not exported.
 pub const SgemmArgs = extern struct {
-    /// Element 0 of the tile's first row.
+    /// Element 0 of each of the tile's rows (the first `rows` entries are read); when null, row i starts at
+    /// lhs + i · lhs_stride.
+    lhs_rows: ?[*]const [*]const f32,
     lhs: [*]const f32,
     lhs_stride: usize,
+    /// A row's depth values lie in `segments` runs of `segment_len`, `segment_stride` apart: one run for a
+    /// matrix or im2col row; kernel_h runs of kernel_w pixels for a convolution reading its input in place.
+    segments: usize,
+    segment_len: usize,
+    segment_stride: usize,
     /// Valid rows (1..mr); rows past it repeat the last valid row and are not stored.
     rows: usize,
-    /// Weight k of channel j is at rhs[k * channel_block + j].
+    /// Weight k of channel j is at rhs[k * channel_block + j], k = segment · segment_len + offset.
     rhs: [*]const f32,
-    depth: usize,
     /// Offset to the tile's first channel; nr readable entries (padded to the block).
     bias: [*]const f32,
     clamp_min: f32,
@@ -46,19 +52,26 @@ pub fn Kernel(comptime e: uk.SgemmEntry) type {
     return struct {
         pub fn tile(a: *const SgemmArgs) callconv(.c) void {
             var rows: [mr][*]const f32 = undefined;
-            inline for (0..mr) |i| rows[i] = a.lhs + @min(i, a.rows - 1) * a.lhs_stride;
+            if (a.lhs_rows) |ptrs| {
+                inline for (0..mr) |i| rows[i] = ptrs[@min(i, a.rows - 1)];
+            } else {
+                inline for (0..mr) |i| rows[i] = a.lhs + @min(i, a.rows - 1) * a.lhs_stride;
+            }
             var acc: [mr][nv]V = @splat(@splat(@splat(0)));
             var rhs = a.rhs;
-            for (0..a.depth) |k| {
-                var w: [nv]V = undefined;
-                inline for (0..nv) |j| w[j] = rhs[j * lanes ..][0..lanes].*;
-                inline for (0..mr) |i| {
-                    const x: V = @splat(rows[i][k]);
-                    inline for (0..nv) |j| {
-                        acc[i][j] = if (e.fma) @mulAdd(V, x, w[j], acc[i][j]) else acc[i][j] + x * w[j];
+            for (0..a.segments) |_| {
+                for (0..a.segment_len) |k| {
+                    var w: [nv]V = undefined;
+                    inline for (0..nv) |j| w[j] = rhs[j * lanes ..][0..lanes].*;
+                    inline for (0..mr) |i| {
+                        const x: V = @splat(rows[i][k]);
+                        inline for (0..nv) |j| {
+                            acc[i][j] = if (e.fma) @mulAdd(V, x, w[j], acc[i][j]) else acc[i][j] + x * w[j];
+                        }
                     }
+                    rhs += uk.channel_block;
                 }
-                rhs += uk.channel_block;
+                inline for (0..mr) |i| rows[i] += a.segment_stride;
             }
             const lo: V = @splat(a.clamp_min);
             const hi: V = @splat(a.clamp_max);
