@@ -59,29 +59,61 @@ function warnStarved(layer: string, q: Quantizer | null, c: Constraint | null | 
   }
 }
 
-function common(o: CommonOptions) {
-  return {
-    activation: o.activation ?? null,
-    useBias: o.useBias ?? true,
-    inputQuantizer: getQuantizer(o.inputQuantizer ?? null),
-    kernelQuantizer: getQuantizer(o.kernelQuantizer ?? null),
-  };
-}
+/**
+ * What QuantConv1D and QuantConv2DTranspose share: one quantized kernel (latent variable, constraint, quantizer),
+ * an input quantizer, an optional bias and an activation, and their part of the Keras config.
+ */
+abstract class QuantKernelLayer extends Layer {
+  readonly filters: number;
+  readonly activationName: ActivationName | null;
+  readonly inputQuantizer: Quantizer | null;
+  readonly kernelQuantizer: Quantizer | null;
+  readonly kernelConstraint: Constraint | null;
+  readonly #init: Initializer;
+  readonly #useBias: boolean;
+  kernel!: Variable;
+  bias: Variable | null = null;
 
-function commonConfig(l: {
-  activationName: ActivationName | null;
-  bias: Variable | null;
-  inputQuantizer: Quantizer | null;
-  kernelQuantizer: Quantizer | null;
-  kernelConstraint: Constraint | null;
-}) {
-  return {
-    activation: l.activationName,
-    use_bias: l.bias !== null,
-    input_quantizer: l.inputQuantizer?.getConfig() ?? null,
-    kernel_quantizer: l.kernelQuantizer?.getConfig() ?? null,
-    kernel_constraint: l.kernelConstraint?.getConfig() ?? null,
-  };
+  constructor(filters: number, o: CommonOptions) {
+    super(o.name);
+    this.filters = positive("filters", filters);
+    this.activationName = o.activation ?? null;
+    this.inputQuantizer = getQuantizer(o.inputQuantizer ?? null);
+    this.kernelQuantizer = getQuantizer(o.kernelQuantizer ?? null);
+    this.kernelConstraint = o.kernelConstraint ?? null;
+    this.#init = o.kernelInitializer ?? "glorot_uniform";
+    this.#useBias = o.useBias ?? true;
+    warnStarved(this.name, this.kernelQuantizer, this.kernelConstraint);
+  }
+
+  /** Adds the kernel of this shape and the bias (with use_bias). */
+  protected addKernel(shape: number[]): void {
+    this.kernel = this.addWeight("kernel", shape, this.#init, {
+      constraint: this.kernelConstraint,
+      quantizer: this.kernelQuantizer,
+    });
+    if (this.#useBias) this.bias = this.addWeight("bias", [this.filters], "zeros");
+  }
+
+  /** The quantized input and kernel of a call. */
+  protected quantized(x: Tensor): { x: Tensor; kernel: Tensor } {
+    return { x: quantize(this.inputQuantizer, x), kernel: quantize(this.kernelQuantizer, this.kernel) };
+  }
+
+  /** act(y + bias). */
+  protected finish(y: Tensor): Tensor {
+    return finish(y, this.bias, this.activationName);
+  }
+
+  protected commonConfig(): Record<string, unknown> {
+    return {
+      activation: this.activationName,
+      use_bias: this.bias !== null,
+      input_quantizer: this.inputQuantizer?.getConfig() ?? null,
+      kernel_quantizer: this.kernelQuantizer?.getConfig() ?? null,
+      kernel_constraint: this.kernelConstraint?.getConfig() ?? null,
+    };
+  }
 }
 
 export interface QuantConv1DOptions extends CommonOptions {
@@ -104,40 +136,22 @@ export interface QuantConv1DOptions extends CommonOptions {
  * console.log(new QuantConv1D(4, 3, { padding: "same" }).apply(Tensor.fill([2, 10, 3], 1)).shape); // [2, 10, 4]
  * ```
  */
-export class QuantConv1D extends Layer {
-  readonly filters: number;
+export class QuantConv1D extends QuantKernelLayer {
   readonly kernelSize: number;
   readonly strides: number;
   readonly dilationRate: number;
   readonly padding: Padding;
   readonly padValues: number;
   readonly groups: number;
-  readonly activationName: ActivationName | null;
-  readonly inputQuantizer: Quantizer | null;
-  readonly kernelQuantizer: Quantizer | null;
-  readonly kernelConstraint: Constraint | null;
-  readonly #init: Initializer;
-  readonly #useBias: boolean;
-  kernel!: Variable;
-  bias: Variable | null = null;
 
   constructor(filters: number, kernelSize: number, options: QuantConv1DOptions = {}) {
-    super(options.name);
-    this.filters = positive("filters", filters);
+    super(filters, options);
     this.kernelSize = positive("kernel_size", kernelSize);
     this.strides = positive("strides", options.strides ?? 1);
     this.dilationRate = positive("dilation_rate", options.dilationRate ?? 1);
     this.padding = options.padding ?? "valid";
     this.padValues = options.padValues ?? 0;
     this.groups = positive("groups", options.groups ?? 1);
-    const c = common(options);
-    this.activationName = c.activation;
-    this.inputQuantizer = c.inputQuantizer;
-    this.kernelQuantizer = c.kernelQuantizer;
-    this.kernelConstraint = options.kernelConstraint ?? null;
-    this.#init = options.kernelInitializer ?? "glorot_uniform";
-    this.#useBias = c.useBias;
-    warnStarved(this.name, this.kernelQuantizer, this.kernelConstraint);
   }
 
   protected build(inputShape: readonly number[]): void {
@@ -145,24 +159,21 @@ export class QuantConv1D extends Layer {
     if (inputShape[2] % this.groups !== 0 || this.filters % this.groups !== 0) {
       throw new RangeError(`groups ${this.groups} must divide the channels (${inputShape[2]}) and filters`);
     }
-    this.kernel = this.addWeight("kernel", [this.kernelSize, inputShape[2] / this.groups, this.filters], this.#init, {
-      constraint: this.kernelConstraint,
-      quantizer: this.kernelQuantizer,
-    });
-    if (this.#useBias) this.bias = this.addWeight("bias", [this.filters], "zeros");
+    this.addKernel([this.kernelSize, inputShape[2] / this.groups, this.filters]);
   }
 
   protected call(x: Tensor): Tensor {
-    let xi = quantize(this.inputQuantizer, x);
-    const k = quantize(this.kernelQuantizer, this.kernel);
+    const q = this.quantized(x), k = q.kernel;
+    let xi = q.x;
     let padding = this.padding;
     if (padding === "same" && this.padValues !== 0) {
       const a = tfAxis(xi.shape[1], this.kernelSize, this.strides, this.dilationRate, "same");
       xi = nn.pad(xi, [[0, 0], [a.before, a.after], [0, 0]], this.padValues);
       padding = "valid";
     }
-    const y = conv1d(xi, k, { stride: this.strides, dilation: this.dilationRate, padding, groups: this.groups });
-    return finish(y, this.bias, this.activationName);
+    return this.finish(
+      conv1d(xi, k, { stride: this.strides, dilation: this.dilationRate, padding, groups: this.groups }),
+    );
   }
 
   getConfig(): Record<string, unknown> {
@@ -175,7 +186,7 @@ export class QuantConv1D extends Layer {
       pad_values: this.padValues,
       dilation_rate: [this.dilationRate],
       groups: this.groups,
-      ...commonConfig(this),
+      ...this.commonConfig(),
     };
   }
 }
@@ -201,24 +212,14 @@ export interface QuantConv2DTransposeOptions extends CommonOptions {
  * console.log(new Conv2DTranspose(2, 3, { strides: 2, padding: "same" }).apply(Tensor.fill([1, 4, 4, 3], 1)).shape); // [1, 8, 8, 2]
  * ```
  */
-export class QuantConv2DTranspose extends Layer {
-  readonly filters: number;
+export class QuantConv2DTranspose extends QuantKernelLayer {
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
   readonly outputPadding: [number, number] | null;
-  readonly activationName: ActivationName | null;
-  readonly inputQuantizer: Quantizer | null;
-  readonly kernelQuantizer: Quantizer | null;
-  readonly kernelConstraint: Constraint | null;
-  readonly #init: Initializer;
-  readonly #useBias: boolean;
-  kernel!: Variable;
-  bias: Variable | null = null;
 
   constructor(filters: number, kernelSize: number | [number, number], options: QuantConv2DTransposeOptions = {}) {
-    super(options.name);
-    this.filters = positive("filters", filters);
+    super(filters, options);
     this.kernelSize = pair(kernelSize);
     this.strides = pair(options.strides);
     this.padding = options.padding ?? "valid";
@@ -230,35 +231,22 @@ export class QuantConv2DTranspose extends Layer {
         );
       }
     });
-    const c = common(options);
-    this.activationName = c.activation;
-    this.inputQuantizer = c.inputQuantizer;
-    this.kernelQuantizer = c.kernelQuantizer;
-    this.kernelConstraint = options.kernelConstraint ?? null;
-    this.#init = options.kernelInitializer ?? "glorot_uniform";
-    this.#useBias = c.useBias;
-    warnStarved(this.name, this.kernelQuantizer, this.kernelConstraint);
   }
 
   protected build(inputShape: readonly number[]): void {
     if (inputShape.length !== 4) throw new RangeError(`expects [batch, height, width, channels], got [${inputShape}]`);
-    this.kernel = this.addWeight("kernel", [...this.kernelSize, this.filters, inputShape[3]], this.#init, {
-      constraint: this.kernelConstraint,
-      quantizer: this.kernelQuantizer,
-    });
-    if (this.#useBias) this.bias = this.addWeight("bias", [this.filters], "zeros");
+    this.addKernel([...this.kernelSize, this.filters, inputShape[3]]);
   }
 
   protected call(x: Tensor): Tensor {
-    const xi = quantize(this.inputQuantizer, x), k = quantize(this.kernelQuantizer, this.kernel);
+    const { x: xi, kernel: k } = this.quantized(x);
     // Keras's deconv_output_length with output_padding: (in - 1)·stride + k - 2·pad + output_padding.
     const op = this.outputPadding;
     const outputSize = op === null ? undefined : [0, 1].map((i) => {
       const k = this.kernelSize[i], pad = this.padding === "same" ? Math.floor(k / 2) : 0;
       return (x.shape[1 + i] - 1) * this.strides[i] + k - 2 * pad + op[i];
     }) as [number, number];
-    const y = conv2dTranspose(xi, k, { strides: this.strides, padding: this.padding, outputSize });
-    return finish(y, this.bias, this.activationName);
+    return this.finish(conv2dTranspose(xi, k, { strides: this.strides, padding: this.padding, outputSize }));
   }
 
   getConfig(): Record<string, unknown> {
@@ -269,7 +257,7 @@ export class QuantConv2DTranspose extends Layer {
       strides: this.strides,
       padding: this.padding,
       output_padding: this.outputPadding,
-      ...commonConfig(this),
+      ...this.commonConfig(),
     };
   }
 }
