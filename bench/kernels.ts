@@ -1,7 +1,7 @@
 /**
  * Binary GEMM / binary convolution throughput against this CPU's limit.
  *
- *   deno task bench:kernels [--quick] [--json] [--runs N]
+ *   deno task bench:kernels [--quick] [--json] [--runs N] [--lib libonebit.so ...] [--processes P]
  *
  * The limit of each micro-kernel is measured in the same run: its own
  * register-only XOR + popcount + accumulate loop (onebit_peak_loop), the
@@ -16,6 +16,10 @@
  * two short peak-loop probes of how many cores the VM gives us right then.
  * Times are medians over rounds; 2T/1T is the median of the rounds' ratios,
  * over all rounds and over the calm ones (both probes at >= 1.9 cores).
+ *
+ * Whole processes differ too (the host places the vCPUs anew), so `--processes P` runs this benchmark P times in
+ * child processes (per `--lib`, alternating libraries: the way to compare the 2-thread speed of two builds, each with
+ * its own thread pool) and prints, for the fastest micro-kernel, medians over the processes.
  */
 import { parseArgs } from "node:util";
 import { BinaryKernels, planConv } from "../runtime/binary_kernels.ts";
@@ -25,6 +29,8 @@ const args = parseArgs({
     quick: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     runs: { type: "string" },
+    lib: { type: "string", multiple: true },
+    processes: { type: "string" },
   },
 });
 const quick = args.values.quick;
@@ -47,19 +53,6 @@ function time(fn: () => void, n: number): number {
   return median(ts);
 }
 
-const native = BinaryKernels.native();
-const ukernels = native.ukernels().filter((u) => u.supported);
-
-// 1. The limit of every micro-kernel's instruction mix, on 1 and 2 threads.
-const limits = new Map<string, number>(); // key: `${name}/t${threads}`, G bMAC/s
-for (const u of ukernels) {
-  for (const threads of [1, 2]) {
-    const iterations = Math.ceil(2e9 / u.peakMacsPerIteration / (quick ? 4 : 1));
-    const ms = time(() => native.peakLoop(u.index, iterations, threads), quick ? 3 : 7);
-    limits.set(`${u.name}/t${threads}`, (threads * iterations * u.peakMacsPerIteration) / ms / 1e6);
-  }
-}
-
 interface Shape {
   name: string;
   hw: number;
@@ -72,6 +65,24 @@ const shapes: Shape[] = [
   { name: "14x14x256->256", hw: 14, cin: 256, cout: 256 },
   { name: "7x7x512->512", hw: 7, cin: 512, cout: 512 },
 ];
+
+if (args.values.processes !== undefined) {
+  await runProcesses(Number(args.values.processes));
+  Deno.exit(0);
+}
+
+const native = BinaryKernels.native({ path: args.values.lib?.[0] });
+const ukernels = native.ukernels().filter((u) => u.supported);
+
+// 1. The limit of every micro-kernel's instruction mix, on 1 and 2 threads.
+const limits = new Map<string, number>(); // key: `${name}/t${threads}`, G bMAC/s
+for (const u of ukernels) {
+  for (const threads of [1, 2]) {
+    const iterations = Math.ceil(2e9 / u.peakMacsPerIteration / (quick ? 4 : 1));
+    const ms = time(() => native.peakLoop(u.index, iterations, threads), quick ? 3 : 7);
+    limits.set(`${u.name}/t${threads}`, (threads * iterations * u.peakMacsPerIteration) / ms / 1e6);
+  }
+}
 
 interface Row {
   op: string;
@@ -194,5 +205,62 @@ if (args.values.json) {
         r.ms.toFixed(3).padStart(7)
       } ${r.gmacs.toFixed(1).padStart(10)} ${(100 * r.fractionOfLimit).toFixed(1).padStart(7)}%  ${two}`,
     );
+  }
+}
+
+/** The benchmark in child processes, `processes` per library, aggregated. */
+async function runProcesses(processes: number): Promise<void> {
+  if (!Number.isInteger(processes) || processes < 1) throw new RangeError("--processes must be a positive integer");
+  const libs: (string | undefined)[] = args.values.lib?.length ? args.values.lib : [undefined];
+  const results = libs.map(() => [] as { limitsGmacs: Record<string, number>; rows: Row[] }[]);
+  for (let i = 0; i < processes; i++) {
+    for (const [l, lib] of libs.entries()) {
+      const argv = ["run", "-A", new URL(import.meta.url).pathname, "--json", "--runs", String(runs)];
+      if (quick) argv.push("--quick");
+      if (lib) argv.push("--lib", lib);
+      const out = await new Deno.Command(Deno.execPath(), { args: argv, stdout: "piped", stderr: "inherit" }).output();
+      if (!out.success) throw new Error(`bench/kernels.ts child process failed (exit ${out.code})`);
+      results[l].push(JSON.parse(new TextDecoder().decode(out.stdout)));
+    }
+  }
+  const fmt = (v: number, d: number) => v.toFixed(d);
+  for (const [l, lib] of libs.entries()) {
+    const procs = results[l];
+    const ukernel = procs[0].rows.at(-1)!.ukernel; // the fastest supported micro-kernel is listed last
+    const limit = (t: number) => procs.map((p) => p.limitsGmacs[`${ukernel}/t${t}`]);
+    console.log(`\n${lib ?? "default library"}: ${processes} processes of ${runs} rounds, ${ukernel}`);
+    console.log(
+      `limit G bMAC/s: 1 thread ${fmt(median(limit(1)), 0)} (${fmt(Math.min(...limit(1)), 0)}-${
+        fmt(Math.max(...limit(1)), 0)
+      }), 2 threads ${fmt(median(limit(2)), 0)} (${fmt(Math.min(...limit(2)), 0)}-${fmt(Math.max(...limit(2)), 0)})`,
+    );
+    console.log(
+      "op       shape            1T µs  G bMAC/s  % limit   2T µs  G bMAC/s  % limit  2T/1T all  calm (range)        calm rounds",
+    );
+    for (const s of shapes) {
+      for (const op of ["bgemm", "bconv2d"]) {
+        const pick = (t: number) =>
+          procs.map((p) =>
+            p.rows.find((r) => r.ukernel === ukernel && r.op === op && r.shape === s.name && r.threads === t)!
+          );
+        const one = pick(1), two = pick(2);
+        const m = (rs: Row[], f: (r: Row) => number) => median(rs.map(f));
+        const calm = two.map((r) => r.calmSpeedup!).filter((v) => v !== null && Number.isFinite(v));
+        const calmText = calm.length
+          ? `${fmt(median(calm), 2)}x (${fmt(Math.min(...calm), 2)}-${fmt(Math.max(...calm), 2)})`
+          : "-";
+        console.log(
+          `${op.padEnd(8)} ${s.name.padEnd(16)} ${fmt(m(one, (r) => r.ms * 1000), 1).padStart(6)} ${
+            fmt(m(one, (r) => r.gmacs), 0).padStart(9)
+          } ${fmt(m(one, (r) => 100 * r.fractionOfLimit), 0).padStart(7)}% ${
+            fmt(m(two, (r) => r.ms * 1000), 1).padStart(7)
+          } ${fmt(m(two, (r) => r.gmacs), 0).padStart(9)} ${
+            fmt(m(two, (r) => 100 * r.fractionOfLimit), 0).padStart(7)
+          }%  ${fmt(m(two, (r) => r.speedup!), 2).padStart(8)}x  ${calmText.padEnd(18)} ${
+            String(two.reduce((a, r) => a + r.calmRounds!, 0)).padStart(6)
+          }/${runs * processes}`,
+        );
+      }
+    }
   }
 }
