@@ -54,7 +54,7 @@ Deno.test({
   ignore: native === null,
   fn() {
     const r = seededRandom(1);
-    for (const [m, k, n] of [[64, 96, 40], [33, 65, 17], [128, 9, 300]]) {
+    for (const [m, k, n] of [[64, 96, 40], [33, 65, 17], [128, 9, 300], [50, 30, 64]]) {
       for (const ta of [false, true]) {
         for (const tb of [false, true]) {
           const a = random(ta ? [k, m] : [m, k], r), b = random(tb ? [n, k] : [k, n], r), probe = random([m, n], r);
@@ -80,6 +80,9 @@ Deno.test({
       { x: [1, 13, 13, 5], w: [3, 2, 5, 7], strides: 1, dilations: 2, padding: "same" },
       { x: [3, 8, 8, 32], w: [1, 1, 32, 24], strides: 1, dilations: 1, padding: "valid" },
       { x: [1, 10, 10, 16], w: [5, 5, 16, 8], strides: [2, 1], dilations: 1, padding: "same" },
+      // Whole 32-channel blocks of filters (larq's MNIST CNN has 32 and 64).
+      { x: [2, 9, 9, 4], w: [3, 3, 4, 32], strides: 1, dilations: 1, padding: "same" },
+      { x: [1, 7, 7, 6], w: [2, 2, 6, 64], strides: 2, dilations: 1, padding: "valid" },
     ] as const;
     for (const c of cases) {
       const x = random([...c.x], r), w = random([...c.w], r);
