@@ -329,20 +329,33 @@ const Tiled = struct {
         const ih: isize = p.in_h;
         const iw: isize = p.in_w;
         const y_span: isize = (p.kernel_h - 1) * p.dilation_h;
+        // Output coordinates advance with the pixel (a division per pixel cost as much as its GEMM row).
+        var n = row_begin / (oh * ow);
+        var oy = (row_begin / ow) % oh;
+        var ox = row_begin % ow;
         var r = row_begin;
         while (r < row_end) : (r += mr) {
             const end = @min(row_end, r + mr);
             const i = r - row_begin;
             var inside = true;
-            for (r..end, i..) |pix, k| {
-                const n = pix / (oh * ow);
-                const oy: isize = @intCast((pix / ow) % oh);
-                const ox: isize = @intCast(pix % ow);
-                const iy = oy * p.stride_h - p.pad_top;
-                const ix = ox * p.stride_w - p.pad_left;
-                if (iy < 0 or iy + y_span >= ih or ix < 0 or ix + p.kernel_w > iw) {
+            for (r..end, i..) |_, k| {
+                defer {
+                    ox += 1;
+                    if (ox == ow) {
+                        ox = 0;
+                        oy += 1;
+                        if (oy == oh) {
+                            oy = 0;
+                            n += 1;
+                        }
+                    }
+                }
+                const iy = @as(isize, @intCast(oy)) * p.stride_h - p.pad_top;
+                const ix = @as(isize, @intCast(ox)) * p.stride_w - p.pad_left;
+                // Keep stepping the coordinates to the tile's end even once it is known to be a border tile.
+                if (!inside or iy < 0 or iy + y_span >= ih or ix < 0 or ix + p.kernel_w > iw) {
                     inside = false;
-                    break;
+                    continue;
                 }
                 task_rows.ptrs[k] = self.input + ((n * @as(usize, @intCast(ih)) + @as(usize, @intCast(iy))) * @as(usize, @intCast(iw)) + @as(usize, @intCast(ix))) * c;
             }
