@@ -186,6 +186,30 @@ pub fn run(p: *const abi.SgemmParams, lhs: [*]const f32, rhs: [*]const f32, bias
     return .ok;
 }
 
+/// Output coordinates (image n, row oy, column ox) of consecutive output pixels: divisions once, at the start
+/// (they cost more than a row of copies, or than the GEMM row of a 3-channel stem).
+const Pixel = struct {
+    n: usize,
+    oy: usize,
+    ox: usize,
+    oh: usize,
+    ow: usize,
+
+    fn at(pixel: usize, oh: usize, ow: usize) Pixel {
+        return .{ .n = pixel / (oh * ow), .oy = (pixel / ow) % oh, .ox = pixel % ow, .oh = oh, .ow = ow };
+    }
+
+    fn next(q: *Pixel) void {
+        q.ox += 1;
+        if (q.ox < q.ow) return;
+        q.ox = 0;
+        q.oy += 1;
+        if (q.oy < q.oh) return;
+        q.oy = 0;
+        q.n += 1;
+    }
+};
+
 /// Float im2col: one row of kernel_h*kernel_w*channels_in values per output
 /// pixel, taps in (ky, kx) order, zeros for out-of-bounds taps.
 /// Rows [begin, end) are written to `out` from row `first` on (0: `out` is the whole im2col).
@@ -198,22 +222,12 @@ fn im2colPixels(p: *const abi.Conv2dF32Params, input: [*]const f32, out: [*]f32,
     const ih: usize = @intCast(p.in_h);
     const iw: usize = @intCast(p.in_w);
     const row = kh * kw * c;
-    // Output coordinates advance with the pixel (divisions only once: they cost more than a row of copies).
-    var n = begin / (oh * ow);
-    var oy = (begin / ow) % oh;
-    var ox = begin % ow;
+    var q = Pixel.at(begin, oh, ow);
     for (begin..end) |pix| {
-        defer {
-            ox += 1;
-            if (ox == ow) {
-                ox = 0;
-                oy += 1;
-                if (oy == oh) {
-                    oy = 0;
-                    n += 1;
-                }
-            }
-        }
+        defer q.next();
+        const n = q.n;
+        const oy = q.oy;
+        const ox = q.ox;
         var dst = out + (pix - first) * row;
         const ix0 = @as(isize, @intCast(ox * @as(usize, @intCast(p.stride_w)))) - p.pad_left;
         // With dilation_w 1 and the whole window row inside the input, a row of taps is one contiguous run.
@@ -329,35 +343,22 @@ const Tiled = struct {
         const ih: isize = p.in_h;
         const iw: isize = p.in_w;
         const y_span: isize = (p.kernel_h - 1) * p.dilation_h;
-        // Output coordinates advance with the pixel (a division per pixel cost as much as its GEMM row).
-        var n = row_begin / (oh * ow);
-        var oy = (row_begin / ow) % oh;
-        var ox = row_begin % ow;
+        var q = Pixel.at(row_begin, oh, ow);
         var r = row_begin;
         while (r < row_end) : (r += mr) {
             const end = @min(row_end, r + mr);
             const i = r - row_begin;
             var inside = true;
             for (r..end, i..) |_, k| {
-                defer {
-                    ox += 1;
-                    if (ox == ow) {
-                        ox = 0;
-                        oy += 1;
-                        if (oy == oh) {
-                            oy = 0;
-                            n += 1;
-                        }
-                    }
-                }
-                const iy = @as(isize, @intCast(oy)) * p.stride_h - p.pad_top;
-                const ix = @as(isize, @intCast(ox)) * p.stride_w - p.pad_left;
+                defer q.next();
+                const iy = @as(isize, @intCast(q.oy)) * p.stride_h - p.pad_top;
+                const ix = @as(isize, @intCast(q.ox)) * p.stride_w - p.pad_left;
                 // Keep stepping the coordinates to the tile's end even once it is known to be a border tile.
                 if (!inside or iy < 0 or iy + y_span >= ih or ix < 0 or ix + p.kernel_w > iw) {
                     inside = false;
                     continue;
                 }
-                task_rows.ptrs[k] = self.input + ((n * @as(usize, @intCast(ih)) + @as(usize, @intCast(iy))) * @as(usize, @intCast(iw)) + @as(usize, @intCast(ix))) * c;
+                task_rows.ptrs[k] = self.input + ((q.n * @as(usize, @intCast(ih)) + @as(usize, @intCast(iy))) * @as(usize, @intCast(iw)) + @as(usize, @intCast(ix))) * c;
             }
             task_rows.in_place[i / mr] = inside;
             if (!inside) {
