@@ -138,13 +138,31 @@ Deno.test(`bconv2d: ${pick(convCases).length} geometries, every native micro-ker
 });
 
 // Task scheduling: a GEMM is split into (tile × 32-channel block) units, each task taking a contiguous run that may
-// start and end mid-tile, with the convolution's im2col rows written by whichever task needs a tile first. Shapes
-// with many tiles and blocks, on 2-5 threads (tasks share tiles), and one past 512 tiles (tiles written in pairs).
+// start and end mid-tile. Shapes with many tiles and blocks on 2-5 threads (tasks share tiles): read in place from a
+// zero-padded copy (SAME) or from the input (VALID), and, dilated along the width, from im2col rows written by
+// whichever task needs a chunk of tiles first (past 512 tiles the chunks are tile pairs). ONEBIT_QUICK (qemu) runs the
+// first and fourth.
 const schedulingCases: ConvCase[] = [
   { inputShape: [1, 7, 7, 64], kernelSize: [3, 3], padding: "same", channelsOut: 96, bitpacked: false },
   { inputShape: [1, 14, 14, 32], kernelSize: [3, 3], padding: "same", channelsOut: 65, bitpacked: true },
   { inputShape: [2, 15, 15, 33], kernelSize: [3, 3], padding: "valid", channelsOut: 161, bitpacked: false },
+  {
+    inputShape: [1, 72, 72, 32],
+    kernelSize: [3, 3],
+    dilations: [1, 2],
+    padding: "same",
+    channelsOut: 33,
+    bitpacked: false,
+  },
   { inputShape: [1, 70, 70, 32], kernelSize: [3, 3], padding: "same", channelsOut: 33, bitpacked: false },
+  {
+    inputShape: [1, 9, 11, 40],
+    kernelSize: [3, 3],
+    dilations: [1, 2],
+    padding: "same",
+    channelsOut: 65,
+    bitpacked: true,
+  },
 ];
 
 Deno.test("bgemm and bconv2d: tasks splitting tiles and blocks across 2-5 threads equal the reference", () => {
