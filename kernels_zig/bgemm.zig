@@ -6,6 +6,7 @@ const abi = @import("abi.zig");
 const uk = @import("ukernels.zig");
 const template = @import("bgemm_ukernel.zig");
 const pool = @import("pool.zig");
+const Pixel = @import("pixel.zig").Pixel;
 
 const TileArgs = template.TileArgs;
 const block = uk.channel_block;
@@ -91,41 +92,10 @@ pub const Lhs = struct {
     pub fn dense(words: [*]const u32, rows: usize, depth_words: usize) Lhs {
         return .{ .base = words, .out_h = 1, .out_w = rows, .image_words = 0, .y_words = 0, .x_words = depth_words, .segments = 1, .segment_words = depth_words, .segment_stride = 0 };
     }
-};
 
-/// Steps through the first words of consecutive lhs rows (no division per row).
-const RowCursor = struct {
-    lhs: *const Lhs,
-    x: usize,
-    y: usize,
-    line: [*]const u32,
-    ptr: [*]const u32,
-
-    fn init(lhs: *const Lhs, row: usize) RowCursor {
-        const per_image = lhs.out_h * lhs.out_w;
-        const n = row / per_image;
-        const y = (row % per_image) / lhs.out_w;
-        const x = row % lhs.out_w;
-        const line = lhs.base + n * lhs.image_words + y * lhs.y_words;
-        return .{ .lhs = lhs, .x = x, .y = y, .line = line, .ptr = line + x * lhs.x_words };
-    }
-
-    inline fn next(c: *RowCursor) void {
-        c.x += 1;
-        if (c.x < c.lhs.out_w) {
-            c.ptr += c.lhs.x_words;
-            return;
-        }
-        c.x = 0;
-        c.y += 1;
-        if (c.y < c.lhs.out_h) {
-            c.line += c.lhs.y_words;
-        } else {
-            // Next image: back from the last line's start to the image's, then one image on.
-            c.y = 0;
-            c.line = c.line - (c.lhs.out_h - 1) * c.lhs.y_words + c.lhs.image_words;
-        }
-        c.ptr = c.line;
+    /// First word of the row of pixel q.
+    fn row(lhs: *const Lhs, q: Pixel) [*]const u32 {
+        return lhs.base + q.n * lhs.image_words + q.oy * lhs.y_words + q.ox * lhs.x_words;
     }
 };
 
@@ -318,7 +288,8 @@ fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
         .bit_shift = 0,
     };
     const t = table[job.kernel];
-    var cursor = RowCursor.init(&job.lhs, row_begin);
+    var q = Pixel.at(row_begin, job.lhs.out_h, job.lhs.out_w);
+    var row_ptr = job.lhs.row(q);
     var r = row_begin;
     while (r < row_end) {
         // The last, partial tile of a GEMM runs row by row on the one-row kernel.
@@ -326,8 +297,10 @@ fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
         const height: usize = if (full) mr else 1;
         defer r += height;
         for (row_ptrs[0..height]) |*ptr| {
-            ptr.* = cursor.ptr;
-            cursor.next();
+            ptr.* = row_ptr;
+            q.next();
+            // Along a line of output pixels the rows are x_words apart; a new line or image starts anew.
+            row_ptr = if (q.ox != 0) row_ptr + job.lhs.x_words else job.lhs.row(q);
         }
         args.rows = height;
         var sub: usize = 0;

@@ -3,6 +3,7 @@
 //! Out-of-bounds taps are zero words (+1, "same-one" padding).
 const std = @import("std");
 const abi = @import("abi.zig");
+const Pixel = @import("pixel.zig").Pixel;
 
 pub fn run(p: *const abi.Im2colParams, input: [*]const u32, output: [*]u32) void {
     runPixels(p, input, output, 0, @intCast(p.batch * p.out_h * p.out_w));
@@ -17,11 +18,12 @@ pub fn runPixels(p: *const abi.Im2colParams, input: [*]const u32, output: [*]u32
     const out_w: usize = @intCast(p.out_w);
     const out_h: usize = @intCast(p.out_h);
     const row_words = @as(usize, @intCast(p.kernel_h)) * kw * words;
+    var q = Pixel.at(pixel_begin, out_h, out_w);
     for (pixel_begin..pixel_end) |pixel| {
-        const line = pixel / out_w;
-        const ox = pixel % out_w;
-        const n = line / out_h;
-        const oy = line % out_h;
+        defer q.next();
+        const n = q.n;
+        const oy = q.oy;
+        const ox = q.ox;
         const image = input + n * @as(usize, @intCast(p.in_h)) * in_w * words;
         const dst = output + pixel * row_words;
         const x0 = @as(i64, @intCast(ox)) * p.stride_w - p.pad_left;

@@ -410,4 +410,5 @@ test {
     _ = im2col;
     _ = bgemm;
     _ = pool;
+    _ = @import("pixel.zig");
 }

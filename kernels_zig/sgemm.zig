@@ -7,6 +7,7 @@ const abi = @import("abi.zig");
 const uk = @import("ukernels.zig");
 const template = @import("sgemm_ukernel.zig");
 const pool = @import("pool.zig");
+const Pixel = @import("pixel.zig").Pixel;
 
 const block = uk.channel_block;
 
@@ -68,6 +69,12 @@ pub fn packRhsKn(channels_out: usize, depth: usize, rhs: [*]const f32, out: [*]f
 
 /// Rows per task: a few tasks per thread, whole tiles, at most this many rows.
 const max_rows_per_task = 128;
+
+/// About four tasks per thread, in whole tiles of `mr` rows, at most max_rows_per_task rows each.
+fn rowsPerTask(rows: usize, threads: usize, mr: usize) usize {
+    const per_thread = (rows + 4 * threads - 1) / (4 * threads);
+    return @min(@max(mr, max_rows_per_task / mr * mr), (per_thread + mr - 1) / mr * mr);
+}
 
 /// Where one task's lhs rows are: contiguous rows from `dense` on (a matrix, or im2col rows), else a pointer per
 /// row and per tile whether it reads a convolution's input in place (the job's `in_place` segments) or is
@@ -169,8 +176,7 @@ pub fn run(p: *const abi.SgemmParams, lhs: [*]const f32, rhs: [*]const f32, bias
     const mr = kernels[kernel].mr;
     const rows: usize = @intCast(p.rows);
     const threads: usize = @intCast(p.threads);
-    const per_thread = (rows + 4 * threads - 1) / (4 * threads);
-    const rows_per_task = @min(@max(mr, max_rows_per_task / mr * mr), (per_thread + mr - 1) / mr * mr);
+    const rows_per_task = rowsPerTask(rows, threads, mr);
     const row_tasks = (rows + rows_per_task - 1) / rows_per_task;
     const job: Job = .{
         .p = p.*,
@@ -185,30 +191,6 @@ pub fn run(p: *const abi.SgemmParams, lhs: [*]const f32, rhs: [*]const f32, bias
     pool.run(threads, row_tasks * blocks(@intCast(p.channels_out)), &job, Job.task);
     return .ok;
 }
-
-/// Output coordinates (image n, row oy, column ox) of consecutive output pixels: divisions once, at the start
-/// (they cost more than a row of copies, or than the GEMM row of a 3-channel stem).
-const Pixel = struct {
-    n: usize,
-    oy: usize,
-    ox: usize,
-    oh: usize,
-    ow: usize,
-
-    fn at(pixel: usize, oh: usize, ow: usize) Pixel {
-        return .{ .n = pixel / (oh * ow), .oy = (pixel / ow) % oh, .ox = pixel % ow, .oh = oh, .ow = ow };
-    }
-
-    fn next(q: *Pixel) void {
-        q.ox += 1;
-        if (q.ox < q.ow) return;
-        q.ox = 0;
-        q.oy += 1;
-        if (q.oy < q.oh) return;
-        q.oy = 0;
-        q.n += 1;
-    }
-};
 
 /// Float im2col: one row of kernel_h*kernel_w*channels_in values per output
 /// pixel, taps in (ky, kx) order, zeros for out-of-bounds taps.
@@ -410,8 +392,7 @@ pub fn conv2d(p: *const abi.Conv2dF32Params, input: [*]const f32, filter: [*]con
     if (p.keep_cols == 0) {
         const kernel = select(p.ukernel) orelse return .unsupported_ukernel;
         const mr = kernels[kernel].mr;
-        const per_thread = (n + 4 * threads - 1) / (4 * threads);
-        const rows_per_task = @min(@max(mr, tile_rows / mr * mr), (per_thread + mr - 1) / mr * mr);
+        const rows_per_task = rowsPerTask(n, threads, mr);
         const c: usize = @intCast(p.channels_in);
         var tiled: Tiled = .{
             .job = .{
