@@ -6,7 +6,7 @@
  * @module
  */
 import { TensorType } from "../../tflite/schema.ts";
-import type { ConvGeometry, PackedRhs } from "../binary_kernels.ts";
+import type { BoundConv, ConvGeometry, PackedRhs } from "../binary_kernels.ts";
 import { wordsFor } from "../reference_kernels.ts";
 import type { OpContext, OpKernel, PreparedOp, TensorData } from "./_types.ts";
 import { activationRange, arity, constant, convAxis, input, output, paddingOf, shapeText } from "./_util.ts";
@@ -347,17 +347,20 @@ function prepareBconv(ctx: OpContext, fusedAdd: boolean): PreparedOp {
   }
 
   if (groups === 1 && !sameZero) {
-    if (threshold !== null) {
-      const bound = ctx.kernels.bindBconv2dB32(packed[0], { ...geometry, ...call, threshold });
+    // One bound call with its workspace at the start of the scratch, writing bitpacked words or floats.
+    const plan = <O extends Float32Array | Uint32Array>(bound: BoundConv<O>, view: (t: TensorData) => O) => {
       const words = bound.workspaceWords;
       return {
         outputShapes: [outShape],
         scratchBytes: 4 * words,
         packedInputs: [1, 2, 3, 4],
         ownedBytes: packedBytes,
-        run: ({ inputs, outputs, scratch }) =>
-          bound.run(asWords(inputs[0]!), asWords(outputs[0]), new Uint32Array(scratch, 0, words)),
+        run: ({ inputs, outputs, scratch }: Parameters<PreparedOp["run"]>[0]) =>
+          bound.run(asWords(inputs[0]!), view(outputs[0]), new Uint32Array(scratch, 0, words)),
       };
+    };
+    if (threshold !== null) {
+      return plan(ctx.kernels.bindBconv2dB32(packed[0], { ...geometry, ...call, threshold }), asWords);
     }
     const bound = ctx.kernels.bindBconv2dF32(packed[0], {
       ...geometry,
@@ -367,15 +370,7 @@ function prepareBconv(ctx: OpContext, fusedAdd: boolean): PreparedOp {
       clampMin,
       clampMax,
     });
-    const words = bound.workspaceWords;
-    return {
-      outputShapes: [outShape],
-      scratchBytes: 4 * words,
-      packedInputs: [1, 2, 3, 4],
-      ownedBytes: packedBytes,
-      run: ({ inputs, outputs, scratch }) =>
-        bound.run(asWords(inputs[0]!), outputs[0] as Float32Array, new Uint32Array(scratch, 0, words)),
-    };
+    return plan(bound, (t) => t as Float32Array);
   }
 
   // General path (groups, or same-zero with bitpacked output or an activation).
