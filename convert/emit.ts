@@ -6,7 +6,7 @@
  * both match LCE's bytes).
  * @module
  */
-import * as flexbuffers from "flatbuffers/flexbuffers";
+import { flexbuffers } from "../_deps.ts";
 import { tfAxis } from "../runtime/padding.ts";
 import type { OperatorCode, OptionValue, Tensor, TfliteModel } from "../tflite/model.ts";
 import { Builtin, BUILTIN_OPTIONS, Padding, TensorType } from "../tflite/schema.ts";

@@ -5,7 +5,7 @@
  * them (every value an INT).
  * @module
  */
-import * as flexbuffers from "flatbuffers/flexbuffers";
+import { flexbuffers } from "../_deps.ts";
 import type { Operator, Tensor, TfliteModel } from "../tflite/model.ts";
 import { Builtin, Padding, TensorType } from "../tflite/schema.ts";
 import { writeModel } from "../tflite/writer.ts";

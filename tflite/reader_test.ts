@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as flexbuffers from "flatbuffers/flexbuffers";
+import { flexbuffers } from "../_deps.ts";
 import { ModelFormatError } from "./errors.ts";
 import { readModel } from "./reader.ts";
 import { writeModel } from "./writer.ts";

@@ -4,7 +4,7 @@
  * 16-byte aligned as the schema asks (`force_align: 16`).
  * @module
  */
-import { Builder } from "flatbuffers";
+import { Builder } from "../_deps.ts";
 import type { Operator, Subgraph, Tensor, TfliteModel } from "./model.ts";
 import { FILE_IDENTIFIER, OPTION_TABLE_BY_ID, Slot } from "./schema.ts";
 

@@ -1,0 +1,11 @@
+/**
+ * The third-party packages the library uses, pinned in one place.
+ *
+ * Library code imports them from here rather than through `deno.json`'s
+ * import map, so `mod.ts` also works when imported by URL from a folder
+ * that has no onebit configuration. They are `npm:` packages because JSR is
+ * not reachable from where onebit is built and tested (see the README).
+ * @module
+ */
+export { Builder } from "npm:flatbuffers@25.2.10";
+export * as flexbuffers from "npm:flatbuffers@25.2.10/mjs/flexbuffers.js";
