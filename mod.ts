@@ -49,7 +49,17 @@ export {
   type UkernelDescription,
 } from "./runtime/binary_kernels.ts";
 export { CHANNEL_BLOCK, wordsFor } from "./runtime/reference_kernels.ts";
-export { defaultLibraryUrl, NativeLibraryError, openNative, type OpenNativeOptions } from "./runtime/native.ts";
+export {
+  defaultLibraryUrl,
+  libraryFileName,
+  type LibrarySource,
+  loadNative,
+  type NativeLibrary,
+  NativeLibraryError,
+  openNative,
+  type OpenNativeOptions,
+  platformTriple,
+} from "./runtime/native.ts";
 export { Interpreter, type InterpreterOptions, type OpProfile, type TensorSpec } from "./runtime/interpreter.ts";
 export {
   type Clamp,
@@ -81,7 +91,7 @@ export { XnorWeightScale } from "./quantizers/xnor_weight_scale.ts";
 export { MagnitudeAwareSignUnclipped } from "./quantizers/magnitude_aware_sign_unclipped.ts";
 export * as nn from "./graph/nn.ts";
 export { conv1d, conv2d, conv2dTranspose, depthwiseConv2d } from "./graph/conv.ts";
-export { setTrainingKernels, trainingKernels } from "./graph/native.ts";
+export { setTrainingKernels, trainingBackend, trainingKernels } from "./graph/native.ts";
 export { Sequential } from "./graph/sequential.ts";
 export { type Constraint, getConstraint, Layer, type Weight, weightClip } from "./layers/layer.ts";
 export { Dense, type DenseOptions, QuantDense, type QuantDenseOptions } from "./layers/dense.ts";
@@ -160,7 +170,7 @@ export {
   type ConvertOptions,
   formatReport,
   type LayerReport,
-  writeFileAtomic,
 } from "./convert/convert.ts";
+export { removeStaleTemporaries, writeFileAtomic, writeFileAtomicSync } from "./_fs.ts";
 export { ConversionError } from "./convert/errors.ts";
 export { formatSummary, type ModelSummary, type OpSummary, summarize } from "./tflite/inspect.ts";

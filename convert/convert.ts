@@ -8,6 +8,7 @@ import type { Model } from "../graph/functional.ts";
 import type { Sequential } from "../graph/sequential.ts";
 import type { Layer } from "../layers/layer.ts";
 import { writeModel } from "../tflite/writer.ts";
+export { writeFileAtomic, writeFileAtomicSync } from "../_fs.ts";
 import { emit, type EmittedOp } from "./emit.ts";
 import type { BconvOp } from "./graph.ts";
 import { optimize } from "./passes.ts";
@@ -149,35 +150,4 @@ export function convert(
   optimize(g);
   const { model: tflite, ops } = emit(g, options.description ?? "onebit");
   return { bytes: writeModel(tflite), report: buildReport(model.layers, ops, g.notes) };
-}
-
-/** The temporary file an atomic write goes through before its rename. */
-function tmpPath(path: string): string {
-  return `${path}.tmp-${Deno.pid}-${Date.now()}`;
-}
-
-/** Writes `bytes` to `path` through a temporary file and a rename: no partial file on error. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = tmpPath(path);
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
-}
-
-/** {@link writeFileAtomic} for synchronous callers (fit callbacks). */
-export function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
-  const tmp = tmpPath(path);
-  try {
-    Deno.writeFileSync(tmp, bytes);
-    Deno.renameSync(tmp, path);
-  } catch (e) {
-    try {
-      Deno.removeSync(tmp);
-    } catch { /* nothing was written */ }
-    throw e;
-  }
 }

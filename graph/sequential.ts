@@ -5,6 +5,7 @@
 import type { Tensor, Variable } from "./tensor.ts";
 import type { Layer, Weight } from "../layers/layer.ts";
 import { seededRandom } from "../layers/initializers.ts";
+import { trainingBackend } from "./native.ts";
 
 /**
  * @example
@@ -18,6 +19,11 @@ import { seededRandom } from "../layers/initializers.ts";
  */
 export class Sequential {
   readonly layers: readonly Layer[];
+
+  /** Where training this model runs its matmuls and convolutions: `native` or `reference` (see setTrainingKernels). */
+  get backend(): "native" | "reference" {
+    return trainingBackend();
+  }
 
   /** The input shape without the batch axis, when given (Keras's `input_shape`); convert() and summaries use it. */
   readonly inputShape: readonly number[] | null;

@@ -5,7 +5,7 @@
  * @module
  */
 import { allocStruct, readI32, readString } from "./abi.ts";
-import { type NativeSymbols, openNative, type OpenNativeOptions } from "./native.ts";
+import type { NativeLibrary, NativeSymbols } from "./native.ts";
 import { checkInt } from "./_check.ts";
 
 /** A micro-kernel of the native library. */
@@ -77,15 +77,6 @@ export function resolveUkernel(
   return found.index;
 }
 
-/** The native library, or undefined when it cannot be opened (for the `auto` constructors). */
-export function tryOpenNative(options: OpenNativeOptions): NativeSymbols | undefined {
-  try {
-    return openNative(options);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * What BinaryKernels and FloatKernels share: the backend (native library or
  * pure-TS reference), the default threads and micro-kernel, and the
@@ -94,19 +85,25 @@ export function tryOpenNative(options: OpenNativeOptions): NativeSymbols | undef
 export abstract class KernelSet<B> {
   /** Which implementation runs the kernels. */
   readonly backend: "native" | "reference";
+  /** The native library's file (undefined on the reference backend). */
+  readonly library: string | undefined;
   protected readonly impl: B;
+  protected readonly native: NativeLibrary | undefined;
   protected readonly lib: NativeSymbols | undefined;
   protected readonly threads: number;
   protected readonly ukernel: number;
   readonly #kind: UkernelKind;
 
   protected constructor(
-    lib: NativeSymbols | undefined,
+    native: NativeLibrary | undefined,
     options: { threads?: number; ukernel?: number | string },
     kind: UkernelKind,
     backends: { native: (lib: NativeSymbols) => B; reference: B },
   ) {
+    const lib = native?.symbols;
+    this.native = native;
     this.lib = lib;
+    this.library = native?.path;
     this.#kind = kind;
     this.backend = lib ? "native" : "reference";
     this.impl = lib ? backends.native(lib) : backends.reference;

@@ -6,11 +6,11 @@
  * @module
  */
 import { encodeStruct, type StructValues } from "./abi.ts";
-import { type NativeSymbols, openNative, type OpenNativeOptions } from "./native.ts";
+import { autoNative, loadNative, type NativeLibrary, type NativeSymbols, type OpenNativeOptions } from "./native.ts";
 import * as ref from "./reference_kernels.ts";
 import { checkArray, checkInt } from "./_check.ts";
 import { tfAxis } from "./padding.ts";
-import { describeUkernels, KernelSet, MAX_THREADS, tryOpenNative, type UkernelDescription } from "./_ukernels.ts";
+import { describeUkernels, KernelSet, MAX_THREADS, type UkernelDescription } from "./_ukernels.ts";
 
 export { checkArray, checkInt, MAX_THREADS };
 export type { UkernelDescription };
@@ -440,8 +440,8 @@ export interface KernelsOptions extends OpenNativeOptions, CallOptions {}
  * ```
  */
 export class BinaryKernels extends KernelSet<Backend> {
-  private constructor(lib: NativeSymbols | undefined, options: CallOptions) {
-    super(lib, options, "binary", { native: nativeBackend, reference: referenceBackend });
+  private constructor(native: NativeLibrary | undefined, options: CallOptions) {
+    super(native, options, "binary", { native: nativeBackend, reference: referenceBackend });
   }
 
   /** The pure-TypeScript kernels. */
@@ -451,18 +451,18 @@ export class BinaryKernels extends KernelSet<Backend> {
 
   /** The native kernels; throws NativeLibraryError when the library is missing or stale. */
   static native(options: KernelsOptions = {}): BinaryKernels {
-    return new BinaryKernels(openNative(options), options);
+    return new BinaryKernels(loadNative(options), options);
   }
 
   /** Native kernels when the library loads, else the reference (same results). */
   static auto(options: KernelsOptions = {}): BinaryKernels {
-    const lib = tryOpenNative(options);
-    return new BinaryKernels(lib, lib ? options : { threads: options.threads });
+    const native = autoNative(options);
+    return new BinaryKernels(native, native ? options : { threads: options.threads });
   }
 
   /** The same backend with other call options. */
   with(options: CallOptions): BinaryKernels {
-    return new BinaryKernels(this.lib, {
+    return new BinaryKernels(this.native, {
       threads: options.threads ?? this.threads,
       ukernel: options.ukernel ?? this.ukernel,
     });

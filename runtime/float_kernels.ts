@@ -7,8 +7,8 @@
  */
 import { encodeStruct, type StructValues } from "./abi.ts";
 import { checkArray, checkInt, planWindow, type WindowGeometry } from "./binary_kernels.ts";
-import { describeUkernels, KernelSet, tryOpenNative, type UkernelDescription } from "./_ukernels.ts";
-import { type NativeSymbols, openNative, type OpenNativeOptions } from "./native.ts";
+import { describeUkernels, KernelSet, type UkernelDescription } from "./_ukernels.ts";
+import { autoNative, loadNative, type NativeLibrary, type NativeSymbols, type OpenNativeOptions } from "./native.ts";
 import * as ref from "./reference_float.ts";
 import { CHANNEL_BLOCK } from "./reference_kernels.ts";
 
@@ -221,8 +221,8 @@ export interface FloatKernelsOptions extends OpenNativeOptions, FloatCallOptions
  * ```
  */
 export class FloatKernels extends KernelSet<Backend> {
-  private constructor(lib: NativeSymbols | undefined, options: FloatCallOptions) {
-    super(lib, options, "float", { native: nativeBackend, reference: referenceBackend });
+  private constructor(native: NativeLibrary | undefined, options: FloatCallOptions) {
+    super(native, options, "float", { native: nativeBackend, reference: referenceBackend });
   }
 
   static reference(options: FloatCallOptions = {}): FloatKernels {
@@ -230,16 +230,16 @@ export class FloatKernels extends KernelSet<Backend> {
   }
 
   static native(options: FloatKernelsOptions = {}): FloatKernels {
-    return new FloatKernels(openNative(options), options);
+    return new FloatKernels(loadNative(options), options);
   }
 
   static auto(options: FloatKernelsOptions = {}): FloatKernels {
-    const lib = tryOpenNative(options);
-    return new FloatKernels(lib, lib ? options : { threads: options.threads });
+    const native = autoNative(options);
+    return new FloatKernels(native, native ? options : { threads: options.threads });
   }
 
   with(options: FloatCallOptions): FloatKernels {
-    return new FloatKernels(this.lib, {
+    return new FloatKernels(this.native, {
       threads: options.threads ?? this.threads,
       ukernel: options.ukernel ?? this.ukernel,
     });

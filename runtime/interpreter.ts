@@ -334,6 +334,20 @@ export class Interpreter {
   readonly constantBytes: number;
   readonly kernels: BinaryKernels;
   readonly floatKernels: FloatKernels;
+
+  /**
+   * Which kernels run this model: `native` (libonebit, see {@link Interpreter.library}) or `reference` (pure
+   * TypeScript); `mixed` when binary and float kernels on different backends were passed in.
+   */
+  get backend(): "native" | "reference" | "mixed" {
+    const b = this.kernels.backend;
+    return b === this.floatKernels.backend ? b : "mixed";
+  }
+
+  /** The native library's file, when the binary kernels run natively. */
+  get library(): string | undefined {
+    return this.kernels.library;
+  }
   readonly #ops: {
     index: number;
     label: string;

@@ -1,13 +1,30 @@
 /**
- * Loading libonebit (the Zig kernels) through Deno FFI.
+ * Loading libonebit (the Zig kernels) through Deno FFI, and choosing the
+ * backend the kernels run on.
+ *
+ * The order, first match wins:
+ * 1. a library path given as an option (`path`),
+ * 2. the `ONEBIT_LIB` environment variable (a path to a native library),
+ * 3. this checkout's own build (`zig-out/lib/<triple>/<file>` next to this module),
+ * 4. the pure-TypeScript reference kernels (same results, 20-60× slower).
+ *
+ * A library named by 1 or 2 must load: a missing, stale (other ABI) or
+ * foreign (other OS or CPU) file is a {@link NativeLibraryError} naming the
+ * file and the fix, never a silent fallback. Only when no library was named
+ * and the checkout's build cannot be used does onebit fall back to the
+ * reference, and then it says so once on stderr, with why and how to get
+ * the native kernels.
  * @module
  */
 import { ABI_HASH, ABI_VERSION, symbols } from "./abi.ts";
 
 /** Why the native library could not be used. */
 export class NativeLibraryError extends Error {
-  /** `missing`: no file; `abi`: built from other ABI declarations; `load`: dlopen failed; `permission`: --allow-ffi missing. */
-  readonly reason: "missing" | "abi" | "load" | "permission";
+  /**
+   * `missing`: no file; `abi`: built from other ABI declarations; `platform`: built for another OS or CPU;
+   * `load`: dlopen failed; `permission`: --allow-ffi or --allow-read missing; `remote`: onebit was imported by URL.
+   */
+  readonly reason: "missing" | "abi" | "platform" | "load" | "permission" | "remote";
   constructor(reason: NativeLibraryError["reason"], message: string) {
     super(message);
     this.name = "NativeLibraryError";
@@ -20,27 +37,46 @@ export type NativeSymbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
 /** Options for {@link openNative}. */
 export interface OpenNativeOptions {
-  /** File path or file: URL of libonebit; default: the build output next to this module. */
+  /** File path or file: URL of libonebit; default: `ONEBIT_LIB`, else the build output next to this module. */
   path?: string | URL;
 }
 
-/** The `zig-out/lib/<triple>` folder name of this process's platform. */
+/** Where a native library was named: the `path` option, `ONEBIT_LIB`, or this checkout's build. */
+export type LibrarySource = "option" | "ONEBIT_LIB" | "checkout";
+
+/** A loaded libonebit: its symbols, its file, and how it was found. */
+export interface NativeLibrary {
+  symbols: NativeSymbols;
+  path: string;
+  source: LibrarySource;
+}
+
+/** The `zig-out/lib/<triple>` folder name of this process's platform (Zig's target triple). */
 export function platformTriple(): string {
   const { arch, os } = Deno.build;
-  const abi = os === "android" ? "android" : "gnu";
-  return `${arch}-${os}-${abi}`;
+  if (os === "darwin") return `${arch}-macos-none`;
+  if (os === "windows") return `${arch}-windows-gnu`;
+  return `${arch}-linux-${os === "android" ? "android" : "gnu"}`;
+}
+
+/** The library's file name on this platform: `libonebit.so`, `libonebit.dylib` or `onebit.dll`. */
+export function libraryFileName(): string {
+  const os = Deno.build.os;
+  return os === "windows" ? "onebit.dll" : os === "darwin" ? "libonebit.dylib" : "libonebit.so";
 }
 
 /** Where `zig build` puts the library for this platform, relative to this module. */
 export function defaultLibraryUrl(): URL {
-  return new URL(`../zig-out/lib/${platformTriple()}/libonebit.so`, import.meta.url);
+  return new URL(`../zig-out/lib/${platformTriple()}/${libraryFileName()}`, import.meta.url);
 }
 
-const cache = new Map<string, NativeSymbols>();
+const cache = new Map<string, NativeLibrary>();
 
 /**
- * Opens libonebit and checks that it was built from the same ABI
- * declarations as this module. Throws {@link NativeLibraryError} with the fix.
+ * Opens libonebit (the `path` option, else `ONEBIT_LIB`, else this
+ * checkout's build) and checks that it was built for this platform from the
+ * same ABI declarations as this module. Throws {@link NativeLibraryError}
+ * with the fix.
  *
  * @example
  * ```ts
@@ -54,54 +90,181 @@ const cache = new Map<string, NativeSymbols>();
  * ```
  */
 export function openNative(options: OpenNativeOptions = {}): NativeSymbols {
-  const url = options.path === undefined
-    ? defaultLibraryUrl()
-    : options.path instanceof URL
-    ? options.path
-    : new URL(options.path, `file://${Deno.cwd()}/`);
+  return loadNative(options).symbols;
+}
+
+/** {@link openNative}, also telling which file was opened and how it was named. */
+export function loadNative(options: OpenNativeOptions = {}): NativeLibrary {
+  const { url, source } = requestedLibrary(options);
+  const cached = cache.get(url.href);
+  if (cached) return { ...cached, source };
+  const where = source === "ONEBIT_LIB" ? " (named by ONEBIT_LIB)" : "";
   if (url.protocol !== "file:") {
     throw new NativeLibraryError(
-      "missing",
-      `libonebit must be a local file, not ${url.href}: build it with 'zig build' in a checkout and pass options.path`,
+      "remote",
+      `onebit was imported from ${url.origin}, and a native library cannot be opened from a URL: ` +
+        `set ONEBIT_LIB to a local libonebit built for ${platformTriple()}`,
     );
   }
-  const cached = cache.get(url.href);
-  if (cached) return cached;
+  const path = fileUrlToPath(url);
+  checkPermissions(path);
+  const header = readHeader(path, where);
+  checkPlatform(path, header, where);
+  const lib = dlopen(path);
+  checkAbi(lib, path);
+  const loaded = { symbols: lib.symbols, path, source };
+  cache.set(url.href, loaded);
+  return loaded;
+}
+
+/**
+ * The native library for an `auto` backend, or undefined for the reference:
+ * a library named by `path` or `ONEBIT_LIB` must load (else this throws);
+ * when the checkout's build cannot be used, the fallback is announced once
+ * on stderr with the reason and the fix.
+ */
+export function autoNative(options: OpenNativeOptions = {}): NativeLibrary | undefined {
+  if (options.path !== undefined || libraryFromEnv() !== undefined) return loadNative(options);
+  try {
+    return loadNative(options);
+  } catch (e) {
+    if (!(e instanceof NativeLibraryError)) throw e;
+    announceFallback(e);
+    return undefined;
+  }
+}
+
+let announced = false;
+
+/** Says once per process that the slower backend runs, why, and how to get the native one. */
+function announceFallback(e: NativeLibraryError): void {
+  if (announced) return;
+  announced = true;
+  console.error(
+    `onebit: running on the TypeScript reference kernels, 20-60x slower than native. ${e.message}. ` +
+      `(backend: "reference" chooses them without this note.)`,
+  );
+}
+
+function requestedLibrary(options: OpenNativeOptions): { url: URL; source: LibrarySource } {
+  if (options.path !== undefined) return { url: toUrl(options.path), source: "option" };
+  const env = libraryFromEnv();
+  if (env !== undefined) return { url: toUrl(env), source: "ONEBIT_LIB" };
+  return { url: defaultLibraryUrl(), source: "checkout" };
+}
+
+/** `ONEBIT_LIB`, when set and readable without a permission prompt. */
+function libraryFromEnv(): string | undefined {
+  if (Deno.permissions.querySync({ name: "env", variable: "ONEBIT_LIB" }).state !== "granted") return undefined;
+  const value = Deno.env.get("ONEBIT_LIB");
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function toUrl(path: string | URL): URL {
+  if (path instanceof URL) return path;
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(path)) return new URL(path);
+  const cwd = Deno.cwd().replaceAll("\\", "/");
+  return new URL(encodeURI(path.replaceAll("\\", "/")), `file://${cwd.startsWith("/") ? "" : "/"}${cwd}/`);
+}
+
+function fileUrlToPath(url: URL): string {
   const path = decodeURIComponent(url.pathname);
-  try {
-    Deno.statSync(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-      throw new NativeLibraryError("permission", `cannot read ${path}: run deno with --allow-read and --allow-ffi`);
-    }
+  return Deno.build.os === "windows" ? path.replace(/^\/([a-zA-Z]:)/, "$1") : path;
+}
+
+function checkPermissions(path: string): void {
+  const read = Deno.permissions.querySync({ name: "read", path }).state;
+  const ffi = Deno.permissions.querySync({ name: "ffi", path }).state;
+  if (read !== "granted" || ffi !== "granted") {
     throw new NativeLibraryError(
-      "missing",
-      `libonebit not found at ${path}: run 'deno task build' (or tools/setup.sh) to build it`,
+      "permission",
+      `no permission to open ${path}: run deno with --allow-read and --allow-ffi (or -A)`,
     );
   }
-  let lib: Deno.DynamicLibrary<typeof symbols>;
+}
+
+function readHeader(path: string, where: string): Uint8Array {
   try {
-    lib = Deno.dlopen(path, symbols);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-      throw new NativeLibraryError("permission", `cannot open ${path}: run deno with --allow-ffi`);
+    const file = Deno.openSync(path);
+    try {
+      const header = new Uint8Array(4096);
+      const n = file.readSync(header) ?? 0;
+      return header.subarray(0, n);
+    } finally {
+      file.close();
     }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new NativeLibraryError(
+        "missing",
+        `libonebit not found at ${path}${where}: ${
+          where
+            ? "set ONEBIT_LIB to an existing libonebit file, or unset it"
+            : "run 'deno task build' (or tools/setup.sh) to build it"
+        }`,
+      );
+    }
+    throw new NativeLibraryError("load", `cannot read ${path}${where}: ${(e as Error).message}`);
+  }
+}
+
+/** The object format and CPU of a shared library, from its header (undefined when not one of the three). */
+export function libraryPlatform(header: Uint8Array): { format: "ELF" | "Mach-O" | "PE"; arch: string } | undefined {
+  if (header.length < 64) return undefined;
+  const v = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  const name = (table: Record<number, string>, key: number) => table[key] ?? `machine 0x${key.toString(16)}`;
+  if (v.getUint32(0, false) === 0x7f454c46) {
+    return {
+      format: "ELF",
+      arch: name({ 62: "x86_64", 183: "aarch64", 40: "arm", 3: "x86" }, v.getUint16(0x12, true)),
+    };
+  }
+  if (v.getUint32(0, true) === 0xfeedfacf) {
+    return { format: "Mach-O", arch: name({ 0x01000007: "x86_64", 0x0100000c: "aarch64" }, v.getUint32(4, true)) };
+  }
+  if (v.getUint16(0, true) === 0x5a4d) {
+    const pe = v.getUint32(0x3c, true);
+    if (pe + 6 <= header.length && v.getUint32(pe, true) === 0x4550) {
+      return { format: "PE", arch: name({ 0x8664: "x86_64", 0xaa64: "aarch64" }, v.getUint16(pe + 4, true)) };
+    }
+  }
+  return undefined;
+}
+
+function checkPlatform(path: string, header: Uint8Array, where: string): void {
+  const os = Deno.build.os;
+  const format = os === "windows" ? "PE" : os === "darwin" ? "Mach-O" : "ELF";
+  const wanted = `${format} ${Deno.build.arch}`;
+  const found = libraryPlatform(header);
+  if (found && `${found.format} ${found.arch}` === wanted) return;
+  throw new NativeLibraryError(
+    "platform",
+    `${path}${where} is ${found ? `an ${found.format} ${found.arch} library` : "not a shared library"}, ` +
+      `this process needs an ${wanted} one: use zig-out/lib/${platformTriple()}/${libraryFileName()} ` +
+      `('deno task build', or 'zig build -Dtarget=${platformTriple()}')`,
+  );
+}
+
+function dlopen(path: string): Deno.DynamicLibrary<typeof symbols> {
+  try {
+    return Deno.dlopen(path, symbols);
+  } catch (e) {
     throw new NativeLibraryError(
       "load",
       `cannot open ${path} (${(e as Error).message}): rebuild it for ${platformTriple()} with 'deno task build'`,
     );
   }
+}
+
+function checkAbi(lib: Deno.DynamicLibrary<typeof symbols>, path: string): void {
   const version = lib.symbols.onebit_abi_version();
   const hash = lib.symbols.onebit_abi_hash() >>> 0;
-  if (version !== ABI_VERSION || hash !== ABI_HASH) {
-    lib.close();
-    throw new NativeLibraryError(
-      "abi",
-      `${path} was built for ABI ${version}/0x${hash.toString(16)}, this module expects ${ABI_VERSION}/0x${
-        ABI_HASH.toString(16)
-      }: rebuild with 'deno task build'`,
-    );
-  }
-  cache.set(url.href, lib.symbols);
-  return lib.symbols;
+  if (version === ABI_VERSION && hash === ABI_HASH) return;
+  lib.close();
+  throw new NativeLibraryError(
+    "abi",
+    `${path} is stale: built for ABI ${version}/0x${hash.toString(16)}, this module expects ${ABI_VERSION}/0x${
+      ABI_HASH.toString(16)
+    }: rebuild it with 'deno task build' from the same onebit version`,
+  );
 }

@@ -7,7 +7,7 @@
  */
 import { encodeSafetensors } from "./safetensors.ts";
 import { checkpointTensors } from "./checkpoint.ts";
-import { writeFileAtomicSync } from "../convert/convert.ts";
+import { writeFileAtomicSync } from "../_fs.ts";
 import type { Callback, EpochLogs, TrainingContext } from "./fit.ts";
 
 type Monitor = "loss" | "accuracy" | "val_loss" | "val_accuracy";

@@ -14,7 +14,7 @@ import type { Model } from "../graph/functional.ts";
 import type { Sequential } from "../graph/sequential.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
 import { type ModelConfig, modelFromConfig, modelToConfig } from "../layers/serialize.ts";
-import { writeFileAtomic } from "../convert/convert.ts";
+import { writeFileAtomic } from "../_fs.ts";
 import { type Optimizer, type OptimizerConfig, optimizerFromConfig, type OptimizerState } from "./optimizers.ts";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
 
