@@ -44,7 +44,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     await Deno.rename(tmp, path);
   } catch (e) {
     await Deno.remove(tmp).catch(() => {});
-    throw e;
+    throw explain(e, path);
   } finally {
     inFlight.delete(tmp);
   }
@@ -68,10 +68,16 @@ export function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
     try {
       Deno.removeSync(tmp);
     } catch { /* nothing was written */ }
-    throw e;
+    throw explain(e, path);
   } finally {
     inFlight.delete(tmp);
   }
+}
+
+/** A missing folder reported as the target's, not as the temporary file's. */
+function explain(e: unknown, path: string): unknown {
+  if (!(e instanceof Deno.errors.NotFound)) return e;
+  return new Deno.errors.NotFound(`cannot write ${path}: its folder does not exist`, { cause: e });
 }
 
 /** The temporary file an atomic write goes through before its rename. */

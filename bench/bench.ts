@@ -7,7 +7,7 @@
  *                     [--backend auto|native|reference] [--profile] [--json]
  * @module
  */
-import { parseArgs } from "node:util";
+import { intOption, parseCli, runCli, UsageError } from "../_cli.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import type { TensorData } from "../runtime/ops/_types.ts";
 
@@ -85,7 +85,7 @@ export async function bench(path: string, options: BenchOptions = {}): Promise<B
   const result: BenchResult = {
     model: path,
     threads,
-    backend: options.backend ?? "auto",
+    backend: it.backend,
     latency: stats(times),
     arena_bytes: it.arenaBytes,
     scratch_bytes: it.scratchBytes,
@@ -113,27 +113,30 @@ function fmt(ms: number): string {
   return ms.toFixed(ms < 10 ? 3 : 2);
 }
 
-if (import.meta.main) {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      threads: { type: "string", default: "1" },
-      runs: { type: "string", default: "20" },
-      warmup: { type: "string", default: "3" },
-      backend: { type: "string", default: "auto" },
-      profile: { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-    },
+const USAGE =
+  "usage: deno task bench <model.tflite> [--threads N] [--runs R] [--warmup W] [--backend auto|native|reference] [--profile] [--json]";
+
+async function main(args: string[]): Promise<void> {
+  const { values, positionals } = parseCli(args, {
+    threads: { type: "string" },
+    runs: { type: "string" },
+    warmup: { type: "string" },
+    backend: { type: "string", default: "auto" },
+    profile: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h" },
   });
-  if (positionals.length !== 1) {
-    console.error("usage: deno task bench <model.tflite> [--threads N] [--runs R] [--warmup W] [--profile] [--json]");
-    Deno.exit(2);
+  if (values.help) return console.log(USAGE);
+  if (positionals.length !== 1) throw new UsageError(`expected one model.tflite, got ${positionals.length}`);
+  const backend = values.backend;
+  if (backend !== "auto" && backend !== "native" && backend !== "reference") {
+    throw new UsageError(`--backend must be auto, native or reference, got "${backend}"`);
   }
   const r = await bench(positionals[0], {
-    threads: Number(values.threads),
-    runs: Number(values.runs),
-    warmup: Number(values.warmup),
-    backend: values.backend as BenchOptions["backend"],
+    threads: intOption("threads", values.threads, 1, 1, 64),
+    runs: intOption("runs", values.runs, 20),
+    warmup: intOption("warmup", values.warmup, 3, 0),
+    backend,
     profile: values.profile,
   });
   if (values.json) {
@@ -167,3 +170,5 @@ if (import.meta.main) {
     }
   }
 }
+
+if (import.meta.main) await runCli("bench", USAGE, () => main(Deno.args));

@@ -9,7 +9,6 @@
  * is left behind when conversion fails.
  * @module
  */
-import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Model } from "../graph/functional.ts";
@@ -17,7 +16,9 @@ import type { Sequential } from "../graph/sequential.ts";
 import { loadCheckpoint } from "../train/checkpoint.ts";
 import { biRealNet } from "../zoo/birealnet.ts";
 import { quickNet } from "../zoo/quicknet.ts";
-import { convert, formatReport, writeFileAtomic } from "./convert.ts";
+import { intOption, parseCli, runCli, UsageError } from "../_cli.ts";
+import { writeFileAtomic } from "../_fs.ts";
+import { convert, formatReport } from "./convert.ts";
 import { ConversionError } from "./errors.ts";
 
 const ZOO: Record<string, (inputShape?: number[]) => Model> = {
@@ -34,6 +35,9 @@ const USAGE = `usage: deno task convert MODEL [-o OUT.tflite] [--report] [--batc
 async function loadModel(spec: string, inputShape?: number[]): Promise<Model | Sequential> {
   const zoo = ZOO[spec.replace(/^zoo:/, "")];
   if (zoo) return zoo(inputShape);
+  if (/\.(safetensors|ts|js|mjs|tsx)$/.test(spec) && !(await exists(spec))) {
+    throw new UsageError(`${spec} not found: give an existing checkpoint or module, or a zoo name`);
+  }
   if (spec.endsWith(".safetensors")) return (await loadCheckpoint(spec)).model;
   if (!/\.(ts|js|mjs|tsx)$/.test(spec)) {
     throw new ConversionError(
@@ -55,50 +59,39 @@ async function loadModel(spec: string, inputShape?: number[]): Promise<Model | S
   return m;
 }
 
-if (import.meta.main) {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: {
-      output: { type: "string", short: "o" },
-      report: { type: "boolean" },
-      batch: { type: "string" },
-      "input-shape": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help || positionals.length !== 1) {
-    console.log(USAGE);
-    Deno.exit(values.help ? 0 : 2);
-  }
-  const spec = positionals[0];
-  try {
-    const inputShape = values["input-shape"]?.split(",").map(Number);
-    if (inputShape && inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
-      throw new ConversionError(
-        "",
-        `--input-shape must be positive integers like 224,224,3, got ${values["input-shape"]}`,
-      );
-    }
-    const batch = values.batch === undefined ? 1 : Number(values.batch);
-    const model = await loadModel(spec, inputShape);
-    const out = values.output ??
-      `${spec.replace(/^zoo:/, "").replace(/\.(ts|js|mjs|tsx)$/, "").split("/").pop()}.tflite`;
-    const t0 = performance.now();
-    const { bytes, report } = convert(model, { batch, inputShape, description: `onebit: ${spec}` });
-    await writeFileAtomic(out, bytes);
-    const total = report.binaryMacs + report.floatMacs;
-    console.log(
-      `wrote ${out}: ${bytes.length} bytes in ${(performance.now() - t0).toFixed(0)} ms; ` +
-        `${report.layers.filter((l) => l.binary).length} of ${report.layers.length} layers binary, ` +
-        `${(100 * report.binaryMacs / Math.max(total, 1)).toFixed(1)}% of MACs`,
-    );
-    if (values.report) console.log("\n" + formatReport(report));
-  } catch (e) {
-    if (e instanceof ConversionError || e instanceof RangeError || e instanceof TypeError) {
-      console.error(`convert: ${e.message}`);
-      Deno.exit(1);
-    }
-    throw e;
-  }
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
 }
+
+async function main(args: string[]): Promise<void> {
+  const { values, positionals } = parseCli(args, {
+    output: { type: "string", short: "o" },
+    report: { type: "boolean" },
+    batch: { type: "string" },
+    "input-shape": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) return console.log(USAGE);
+  if (positionals.length !== 1) throw new UsageError(`expected one MODEL, got ${positionals.length}`);
+  const spec = positionals[0];
+  const inputShape = values["input-shape"]?.split(",").map(Number);
+  if (inputShape && inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new UsageError(`--input-shape must be positive integers like 224,224,3, got ${values["input-shape"]}`);
+  }
+  const batch = intOption("batch", values.batch, 1);
+  const model = await loadModel(spec, inputShape);
+  const out = values.output ??
+    `${spec.replace(/^zoo:/, "").replace(/\.(ts|js|mjs|tsx)$/, "").split("/").pop()}.tflite`;
+  const t0 = performance.now();
+  const { bytes, report } = convert(model, { batch, inputShape, description: `onebit: ${spec}` });
+  await writeFileAtomic(out, bytes);
+  const total = report.binaryMacs + report.floatMacs;
+  console.log(
+    `wrote ${out}: ${bytes.length} bytes in ${(performance.now() - t0).toFixed(0)} ms; ` +
+      `${report.layers.filter((l) => l.binary).length} of ${report.layers.length} layers binary, ` +
+      `${(100 * report.binaryMacs / Math.max(total, 1)).toFixed(1)}% of MACs`,
+  );
+  if (values.report) console.log("\n" + formatReport(report));
+}
+
+if (import.meta.main) await runCli("convert", USAGE, () => main(Deno.args));

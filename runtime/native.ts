@@ -98,7 +98,7 @@ export function loadNative(options: OpenNativeOptions = {}): NativeLibrary {
   const { url, source } = requestedLibrary(options);
   const cached = cache.get(url.href);
   if (cached) return { ...cached, source };
-  const where = source === "ONEBIT_LIB" ? " (named by ONEBIT_LIB)" : "";
+  const where = source === "ONEBIT_LIB" ? " (named by ONEBIT_LIB)" : source === "option" ? " (the path option)" : "";
   if (url.protocol !== "file:") {
     throw new NativeLibraryError(
       "remote",
@@ -108,7 +108,7 @@ export function loadNative(options: OpenNativeOptions = {}): NativeLibrary {
   }
   const path = fileUrlToPath(url);
   checkPermissions(path);
-  const header = readHeader(path, where);
+  const header = readHeader(path, source);
   checkPlatform(path, header, where);
   const lib = dlopen(path);
   checkAbi(lib, path);
@@ -183,7 +183,13 @@ function checkPermissions(path: string): void {
   }
 }
 
-function readHeader(path: string, where: string): Uint8Array {
+const MISSING_FIX: Record<LibrarySource, string> = {
+  option: "(the path option): pass the path of an existing libonebit",
+  ONEBIT_LIB: "(named by ONEBIT_LIB): set ONEBIT_LIB to an existing libonebit file, or unset it",
+  checkout: ": run 'deno task build' (or tools/setup.sh) in the onebit checkout to build it",
+};
+
+function readHeader(path: string, source: LibrarySource): Uint8Array {
   try {
     const file = Deno.openSync(path);
     try {
@@ -195,16 +201,9 @@ function readHeader(path: string, where: string): Uint8Array {
     }
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
-      throw new NativeLibraryError(
-        "missing",
-        `libonebit not found at ${path}${where}: ${
-          where
-            ? "set ONEBIT_LIB to an existing libonebit file, or unset it"
-            : "run 'deno task build' (or tools/setup.sh) to build it"
-        }`,
-      );
+      throw new NativeLibraryError("missing", `libonebit not found at ${path} ${MISSING_FIX[source]}`);
     }
-    throw new NativeLibraryError("load", `cannot read ${path}${where}: ${(e as Error).message}`);
+    throw new NativeLibraryError("load", `cannot read ${path}: ${(e as Error).message}`);
   }
 }
 

@@ -3,6 +3,7 @@
  * every backend, before any pointer reaches native code.
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { BinaryKernels } from "../runtime/binary_kernels.ts";
 import { NativeLibraryError, openNative } from "../runtime/native.ts";
 import { native, reference } from "./_backends.ts";
@@ -81,24 +82,32 @@ Deno.test("micro-kernel choice: unknown names and the reference backend are refu
   }
 });
 
-Deno.test("a missing or foreign library is a NativeLibraryError with the fix", () => {
-  assert.throws(() => openNative({ path: "/nonexistent/libonebit.so" }), (e: unknown) => {
-    assert.ok(e instanceof NativeLibraryError);
-    assert.equal(e.reason, "missing");
-    assert.match(e.message, /deno task build/);
-    return true;
-  });
+Deno.test("a missing, foreign or remote library named by the caller is a NativeLibraryError with the fix", () => {
+  const fails = (path: string | URL, reason: string, message: RegExp) =>
+    assert.throws(() => openNative({ path }), (e: unknown) => {
+      assert.ok(e instanceof NativeLibraryError, String(e));
+      assert.equal(e.reason, reason);
+      assert.match(e.message, message);
+      return true;
+    });
+  fails("/nonexistent/libonebit.so", "missing", /not found at \/nonexistent\/libonebit\.so \(the path option\)/);
   const notALibrary = Deno.makeTempFileSync({ suffix: ".so" });
-  Deno.writeTextFileSync(notALibrary, "not an ELF file");
+  Deno.writeTextFileSync(notALibrary, "not an ELF file".repeat(10));
   try {
-    assert.throws(
-      () => openNative({ path: notALibrary }),
-      (e: unknown) => e instanceof NativeLibraryError && e.reason === "load",
-    );
+    fails(notALibrary, "platform", /is not a shared library, this process needs an ELF|Mach-O|PE/);
   } finally {
     Deno.removeSync(notALibrary);
   }
-  assert.throws(() => openNative({ path: new URL("https://example.com/libonebit.so") }), /local file/);
-  // auto() falls back to the reference with the same answers.
-  assert.equal(BinaryKernels.auto({ path: "/nonexistent/libonebit.so" }).backend, "reference");
+  const foreign = Deno.build.arch === "x86_64" ? "aarch64-linux-gnu" : "x86_64-linux-gnu";
+  const foreignLib = new URL(`../zig-out/lib/${foreign}/libonebit.so`, import.meta.url);
+  if (Deno.build.os === "linux" && existsSync(foreignLib)) {
+    fails(
+      foreignLib,
+      "platform",
+      new RegExp(`an ELF ${foreign.split("-")[0]} library, this process needs an ELF ${Deno.build.arch}`),
+    );
+  }
+  fails(new URL("https://example.com/libonebit.so"), "remote", /cannot be opened from a URL: set ONEBIT_LIB/);
+  // A library the caller named never falls back silently.
+  assert.throws(() => BinaryKernels.auto({ path: "/nonexistent/libonebit.so" }), NativeLibraryError);
 });

@@ -19,7 +19,7 @@ const MAX_ENTRIES = 256;
  * @example
  * ```ts
  * import { readFlexMap } from "./flexbuffer.ts";
- * import * as flexbuffers from "flatbuffers/flexbuffers";
+ * import { flexbuffers } from "../_deps.ts";
  * console.log(readFlexMap(flexbuffers.encode({ padding: 1, stride_width: 2 }), "op")); // { padding: 1, stride_width: 2 }
  * ```
  */

@@ -6,7 +6,7 @@
  *     deno task inspect model.tflite [--json]
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCli, runCli, UsageError } from "../_cli.ts";
 import { readFlexMap } from "./flexbuffer.ts";
 import type { Operator, Subgraph, TfliteModel } from "./model.ts";
 import { readModel } from "./reader.ts";
@@ -142,28 +142,20 @@ export function formatSummary(s: ModelSummary): string {
   return lines.join("\n");
 }
 
-if (import.meta.main) {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-  });
-  if (values.help || positionals.length !== 1) {
-    console.log("usage: deno task inspect MODEL.tflite [--json]");
-    Deno.exit(values.help ? 0 : 2);
-  }
-  let bytes: Uint8Array;
-  try {
-    bytes = Deno.readFileSync(positionals[0]);
-  } catch (e) {
-    console.error(`inspect: cannot read ${positionals[0]}: ${(e as Error).message}`);
-    Deno.exit(1);
-  }
+const USAGE = "usage: deno task inspect MODEL.tflite [--json]";
+
+async function main(args: string[]): Promise<void> {
+  const { values, positionals } = parseCli(args, { json: { type: "boolean" }, help: { type: "boolean", short: "h" } });
+  if (values.help) return console.log(USAGE);
+  if (positionals.length !== 1) throw new UsageError(`expected one MODEL.tflite, got ${positionals.length}`);
+  const path = positionals[0];
+  const bytes = await Deno.readFile(path);
   try {
     const s = summarize(bytes);
     console.log(values.json ? JSON.stringify(s, null, 2) : formatSummary(s));
   } catch (e) {
-    console.error(`inspect: ${positionals[0]}: ${(e as Error).message}`);
-    Deno.exit(1);
+    throw new Error(`${path}: ${(e as Error).message}`);
   }
 }
+
+if (import.meta.main) await runCli("inspect", USAGE, () => main(Deno.args));
