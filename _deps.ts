@@ -9,3 +9,5 @@
  */
 export { Builder } from "npm:flatbuffers@25.2.10";
 export * as flexbuffers from "npm:flatbuffers@25.2.10/mjs/flexbuffers.js";
+export { convertIndexedToRgb, decode as decodePng } from "npm:fast-png@8.0.0";
+export { decode as decodeJpeg } from "npm:jpeg-js@0.4.4";

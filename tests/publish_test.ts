@@ -1,0 +1,43 @@
+/**
+ * The package as a registry would get it: `deno publish --dry-run` passes
+ * (types, no slow types, a license) and ships the library, the Zig sources
+ * and the CLIs, but no tests, fixtures, benchmarks, examples or Python tools.
+ */
+import assert from "node:assert/strict";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+Deno.test("deno publish --dry-run ships the library, Zig sources and CLIs, and nothing else", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["publish", "--dry-run", "--allow-dirty"],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, text);
+  assert.match(text, /Success Dry run complete/);
+  const shipped = new Set([...text.matchAll(/file:\/\/(\S+) \(/g)].map((m) => m[1].slice(ROOT.length)));
+  assert.ok(shipped.size > 50, `only ${shipped.size} files listed:\n${text}`);
+  for (
+    const f of [
+      "mod.ts",
+      "LICENSE",
+      "README.md",
+      "deno.json",
+      "build.zig",
+      "kernels_zig/root.zig",
+      "kernels_zig/abi.zig",
+      "runtime/_abi_generated.ts",
+      "convert/cli.ts",
+      "runtime/run_cli.ts",
+      "tflite/inspect.ts",
+    ]
+  ) assert.ok(shipped.has(f), `${f} is not shipped`);
+  for (const f of shipped) {
+    assert.doesNotMatch(
+      f,
+      /(_test\.ts$|^tests\/|^bench\/|^tools\/|^examples\/|fixtures|\.py$|\.tflite$)/,
+      `${f} is shipped`,
+    );
+  }
+});
