@@ -3,10 +3,15 @@
 //!   zig build                                   host library, ReleaseFast
 //!   zig build -Dtarget=aarch64-linux-gnu        Linux ARM64 (glibc, threads)
 //!   zig build -Dtarget=aarch64-linux-android    Android ARM64 (no libc: one thread)
+//!   zig build -Dtarget=x86_64-macos             macOS Intel (libSystem, threads)
+//!   zig build -Dtarget=aarch64-macos            macOS Apple silicon (libSystem, threads)
+//!   zig build -Dtarget=x86_64-windows-gnu       Windows x64 (kernel32 only, threads)
 //!   zig build test [-Dtarget=aarch64-linux-musl -fqemu]   Zig unit tests (ReleaseSafe)
 //!   zig build abi                               prints runtime/_abi_generated.ts
 //!
-//! The library lands in zig-out/lib/<arch>-<os>-<abi>/libonebit.so. Each
+//! The library lands in zig-out/lib/<arch>-<os>-<abi>/: libonebit.so on
+//! Linux and Android, libonebit.dylib on macOS (<abi> is "none"), onebit.dll
+//! on Windows. Each
 //! micro-kernel ISA is compiled as its own object with that ISA's CPU
 //! features and linked into the one library; root.zig picks kernels at run
 //! time from the CPU's features, so one x86_64 library serves any x86-64-v2 CPU.
@@ -28,8 +33,10 @@ pub fn build(b: *std.Build) void {
 
     const t = target.result;
     // Android has no glibc and Zig ships no bionic: that build links no libc
-    // and so runs single-threaded (kernels_zig/pool.zig).
-    const link_libc = t.abi != .android;
+    // and so runs single-threaded (kernels_zig/pool.zig). Windows links no
+    // libc either: its threads and futex are kernel32/ntdll, which Zig's std
+    // calls directly, so the DLL needs no C runtime.
+    const link_libc = t.abi != .android and t.os.tag != .windows;
     const triple = b.fmt("{s}-{s}-{s}", .{ @tagName(t.cpu.arch), @tagName(t.os.tag), @tagName(t.abi) });
 
     const lib = b.addLibrary(.{
@@ -39,13 +46,17 @@ pub fn build(b: *std.Build) void {
     });
     addIsaObjects(b, lib, query, optimize, link_libc);
     // dladdr/dlopen (kernels_zig/pool.zig) live in libdl before glibc 2.34.
-    if (link_libc and t.abi.isGnu()) lib.root_module.linkSystemLibrary("dl", .{});
+    if (link_libc and t.os.tag == .linux and t.abi.isGnu()) lib.root_module.linkSystemLibrary("dl", .{});
     if (t.abi == .android) {
         // Android 15+ devices may use 16 KiB pages.
         lib.link_z_max_page_size = 16384;
         lib.link_z_common_page_size = 16384;
     }
-    const install = b.addInstallArtifact(lib, .{ .dest_dir = .{ .override = .{ .custom = b.fmt("lib/{s}", .{triple}) } } });
+    // Windows: the DLL (and its .pdb) go beside the others; no import library.
+    const install = b.addInstallArtifact(lib, .{
+        .dest_dir = .{ .override = .{ .custom = b.fmt("lib/{s}", .{triple}) } },
+        .implib_dir = .disabled,
+    });
     b.getInstallStep().dependOn(&install.step);
 
     const tests = b.addTest(.{ .root_module = rootModule(b, target, test_optimize, link_libc) });

@@ -5,13 +5,14 @@
 //! Workers are created on first use and live for the rest of the process
 //! (the one long-lived resource the library owns). They spin briefly before
 //! sleeping on a futex, so back-to-back layer calls do not pay a wake-up.
-//! Needs libc threads: without libc (the Android build) everything runs on
-//! the calling thread. One job runs at a time; a caller that finds the pool
-//! busy (another Deno worker calling in) runs its job on its own thread.
+//! Needs the OS's threads: libc's, or kernel32's on Windows; without libc
+//! elsewhere (the Android build) everything runs on the calling thread. One
+//! job runs at a time; a caller that finds the pool busy (another Deno worker
+//! calling in) runs its job on its own thread.
 const std = @import("std");
 const builtin = @import("builtin");
 
-pub const threading = builtin.link_libc and !builtin.single_threaded;
+pub const threading = (builtin.link_libc or builtin.os.tag == .windows) and !builtin.single_threaded;
 pub const max_threads = 64;
 
 pub const TaskFn = *const fn (ctx: *const anyopaque, task: usize) void;
@@ -79,20 +80,30 @@ const Dl_info = extern struct {
 extern "c" fn dladdr(addr: *const anyopaque, info: *Dl_info) c_int;
 extern "c" fn dlopen(path: ?[*:0]const u8, flags: c_int) ?*anyopaque;
 const RTLD_NOW = 2;
-const RTLD_NODELETE = 0x1000;
+const RTLD_NODELETE = if (builtin.os.tag.isDarwin()) 0x80 else 0x1000;
+extern "kernel32" fn GetModuleHandleExW(flags: u32, name: ?*const anyopaque, module: *?*anyopaque) callconv(.winapi) c_int;
+const GET_MODULE_HANDLE_EX_FLAG_PIN = 0x1;
+const GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS = 0x4;
 
 var pinned = false;
 
 /// Workers run this library's code for the rest of the process, so the
 /// library must never be unmapped under them (Deno closes dynamic libraries
 /// at exit, which crashed a spinning worker). Opening ourselves once more
-/// with RTLD_NODELETE keeps the mapping. Without it, no worker is started.
+/// with RTLD_NODELETE keeps the mapping (on Windows: GetModuleHandleExW
+/// with the PIN flag). Without it, no worker is started.
 fn pinLibrary() bool {
     if (pinned) return true;
     const is_shared_library = builtin.output_mode == .Lib and builtin.link_mode == .dynamic;
     if (!is_shared_library) {
         pinned = true;
         return true;
+    }
+    if (builtin.os.tag == .windows) {
+        var module: ?*anyopaque = null;
+        const flags = GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN;
+        pinned = GetModuleHandleExW(flags, @ptrCast(&pinLibrary), &module) != 0;
+        return pinned;
     }
     var info: Dl_info = undefined;
     if (dladdr(@ptrCast(&pinLibrary), &info) == 0) return false;

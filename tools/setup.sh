@@ -3,6 +3,8 @@
 #   tools/setup.sh          Zig (pinned, project-local) + the host library
 #   tools/setup.sh --arm    also qemu-user-static, libc6:arm64, Deno's arm64 build
 #                           and the aarch64/Android libraries
+#   tools/setup.sh --cross  --arm, and the macOS (x86_64, arm64) and Windows x64
+#                           libraries, which the tests only inspect
 # Everything lands in .tools/ (git-ignored) except the apt packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +31,7 @@ build() { # build <target> : zig build for one target, only prints on failure
 }
 build
 
-if [ "${1:-}" = "--arm" ]; then
+if [ "${1:-}" = "--arm" ] || [ "${1:-}" = "--cross" ]; then
   if ! command -v qemu-aarch64-static >/dev/null || [ ! -e /lib/ld-linux-aarch64.so.1 ]; then
     say "installing qemu-user-static and libc6:arm64 from apt"
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -45,4 +47,10 @@ if [ "${1:-}" = "--arm" ]; then
   fi
   build -Dtarget=aarch64-linux-gnu
   build -Dtarget=aarch64-linux-android
+fi
+
+if [ "${1:-}" = "--cross" ]; then
+  build -Dtarget=x86_64-macos
+  build -Dtarget=aarch64-macos
+  build -Dtarget=x86_64-windows-gnu
 fi
