@@ -6,15 +6,16 @@
 //!   zig build -Dtarget=x86_64-macos             macOS Intel (libSystem, threads)
 //!   zig build -Dtarget=aarch64-macos            macOS Apple silicon (libSystem, threads)
 //!   zig build -Dtarget=x86_64-windows-gnu       Windows x64 (kernel32 only, threads)
+//!   zig build -Dtarget=aarch64-windows-gnu      Windows ARM64 (kernel32 only, threads)
 //!   zig build test [-Dtarget=aarch64-linux-musl -fqemu]   Zig unit tests (ReleaseSafe)
 //!   zig build abi                               prints runtime/_abi_generated.ts
 //!
 //! The library lands in zig-out/lib/<arch>-<os>-<abi>/: libonebit.so on
 //! Linux and Android, libonebit.dylib on macOS (<abi> is "none"), onebit.dll
-//! on Windows. Each
-//! micro-kernel ISA is compiled as its own object with that ISA's CPU
-//! features and linked into the one library; root.zig picks kernels at run
-//! time from the CPU's features, so one x86_64 library serves any x86-64-v2 CPU.
+//! on Windows. Each micro-kernel ISA is compiled as its own object with that
+//! ISA's CPU features and linked into the one library; root.zig picks kernels
+//! at run time from the CPU's features, so one x86_64 library serves any
+//! x86-64-v2 CPU.
 const std = @import("std");
 const uk = @import("kernels_zig/ukernels.zig");
 
@@ -25,6 +26,10 @@ pub fn build(b: *std.Build) void {
     if (query.cpu_model == .determined_by_arch_os or query.cpu_model == .native) {
         const arch = query.cpu_arch orelse @import("builtin").cpu.arch;
         query.cpu_model = if (arch == .x86_64) .{ .explicit = &std.Target.x86.cpu.x86_64_v2 } else .baseline;
+    }
+    // macOS: as old as Deno itself runs on (Deno 2.9's binaries say 12.0), not Zig's default (13.0).
+    if (query.os_tag == .macos and query.os_version_min == null) {
+        query.os_version_min = .{ .semver = .{ .major = 12, .minor = 0, .patch = 0 } };
     }
     const target = b.resolveTargetQuery(query);
     const optimize_option = b.option(std.builtin.OptimizeMode, "optimize", "Optimization mode (library: ReleaseFast, tests: ReleaseSafe)");

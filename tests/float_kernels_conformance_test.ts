@@ -282,7 +282,8 @@ Deno.test("max pooling with argmax (training): native = reference, first maximum
   const geos: WindowGeometry[] = [
     { inputShape: [2, 7, 6, 5], kernelSize: [2, 2], strides: [2, 2] },
     { inputShape: [1, 9, 9, 33], kernelSize: [3, 3], strides: [2, 2], padding: "same" },
-    { inputShape: [64, 26, 26, 32], kernelSize: [2, 2], strides: [2, 2] }, // larq's MNIST CNN, threaded
+    // larq's MNIST CNN, threaded (a smaller batch under qemu)
+    { inputShape: [quick ? 8 : 64, 26, 26, 32], kernelSize: [2, 2], strides: [2, 2] },
   ];
   for (const g of geos) {
     const n = g.inputShape.reduce((a, b) => a * b, 1);
@@ -298,8 +299,8 @@ Deno.test("max pooling with argmax (training): native = reference, first maximum
     for (const { label, k } of backends.slice(1)) {
       const got = new Float32Array(y.length), gotArg = new Int32Array(y.length);
       k.bindMaxPoolArgmax(g).run(x, got, gotArg);
-      assert.deepEqual(gotArg, arg, `argmax ${JSON.stringify(g)} on ${label}`);
-      for (let i = 0; i < y.length; i++) assert.ok(Object.is(got[i], y[i]), `max ${JSON.stringify(g)} on ${label}`);
+      const bad = y.findIndex((v, i) => !Object.is(got[i], v) || gotArg[i] !== arg[i]);
+      assert.equal(bad, -1, `max/argmax ${JSON.stringify(g)} on ${label} at ${bad}`);
     }
   }
 });

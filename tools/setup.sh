@@ -3,8 +3,8 @@
 #   tools/setup.sh          Zig (pinned, project-local) + the host library
 #   tools/setup.sh --arm    also qemu-user-static, libc6:arm64, Deno's arm64 build
 #                           and the aarch64/Android libraries
-#   tools/setup.sh --cross  --arm, and the macOS (x86_64, arm64) and Windows x64
-#                           libraries, which the tests only inspect
+#   tools/setup.sh --cross  --arm, and the macOS and Windows libraries (x86_64 and
+#                           arm64 each), which the tests only inspect
 # Everything lands in .tools/ (git-ignored) except the apt packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,4 +53,5 @@ if [ "${1:-}" = "--cross" ]; then
   build -Dtarget=x86_64-macos
   build -Dtarget=aarch64-macos
   build -Dtarget=x86_64-windows-gnu
+  build -Dtarget=aarch64-windows-gnu
 fi

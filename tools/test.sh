@@ -5,10 +5,13 @@
 #   3. Deno test suites on this machine, against the native library
 #   4. The Deno conformance suites on Deno's arm64 build under qemu, against
 #      the aarch64 library (a reduced sweep: ONEBIT_QUICK=1)
+#   5. The kernel conformance suites on Deno's arm64 build under qemu, against
+#      the Android library (ONEBIT_LIB)
+# The macOS and Windows libraries are built too and only inspected (tests/platform_libraries_test.ts).
 # Prints each suite's result and ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash tools/setup.sh --arm || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+bash tools/setup.sh --cross || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 
 ZIG=.tools/zig/ziglang/zig
 DENO=$(command -v deno || true)
@@ -65,6 +68,14 @@ ONEBIT_REQUIRE_NATIVE=1 ONEBIT_QUICK=1 DENO_NO_UPDATE_CHECK=1 qemu-aarch64-stati
   tests/convert_interop_test.ts convert/convert_test.ts tests/bmaxpool_conformance_test.ts tests/unary_conformance_test.ts \
   tests/layout_ops_conformance_test.ts tests/fusion_test.ts >"$log/deno-arm" 2>&1
 count_deno "deno (aarch64, qemu)" "$log/deno-arm" $?
+
+# The Android library links no libc and runs single-threaded; Deno has no Android build, so its arm64 glibc build
+# loads it (glibc's loader, not bionic's: the library needs nothing from either).
+ONEBIT_LIB="$PWD/zig-out/lib/aarch64-linux-android/libonebit.so" ONEBIT_REQUIRE_NATIVE=1 ONEBIT_QUICK=1 DENO_NO_UPDATE_CHECK=1 \
+  qemu-aarch64-static "$ARM_DENO" test -A --no-check \
+  tests/binary_kernels_conformance_test.ts tests/float_kernels_conformance_test.ts tests/layout_ops_conformance_test.ts \
+  tests/unary_conformance_test.ts tests/bmaxpool_conformance_test.ts >"$log/deno-android" 2>&1
+count_deno "deno (android aarch64, qemu)" "$log/deno-android" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
