@@ -8,7 +8,7 @@
 //!   zig build -Dtarget=x86_64-windows-gnu       Windows x64 (kernel32 only, threads)
 //!   zig build -Dtarget=aarch64-windows-gnu      Windows ARM64 (kernel32 only, threads)
 //!   zig build test [-Dtarget=aarch64-linux-musl -fqemu]   Zig unit tests (ReleaseSafe)
-//!   zig build abi                               prints runtime/_abi_generated.ts
+//!   zig build abi                               prints kernels/_abi_generated.ts
 //!
 //! The library lands in zig-out/lib/<arch>-<os>-<abi>/: libonebit.so on
 //! Linux and Android, libonebit.dylib on macOS (<abi> is "none"), onebit.dll

@@ -47,8 +47,8 @@ export {
   type PackedRhs,
   planConv,
   type UkernelDescription,
-} from "./runtime/binary_kernels.ts";
-export { CHANNEL_BLOCK, wordsFor } from "./runtime/reference_kernels.ts";
+} from "./kernels/binary_kernels.ts";
+export { CHANNEL_BLOCK, wordsFor } from "./kernels/reference_kernels.ts";
 export {
   defaultLibraryUrl,
   libraryFileName,
@@ -59,7 +59,7 @@ export {
   openNative,
   type OpenNativeOptions,
   platformTriple,
-} from "./runtime/native.ts";
+} from "./kernels/native.ts";
 export { Interpreter, type InterpreterOptions, type OpProfile, type TensorSpec } from "./runtime/interpreter.ts";
 export {
   type Clamp,
@@ -68,7 +68,7 @@ export {
   type FloatKernelsOptions,
   type PackedF32,
   type WindowGeometry,
-} from "./runtime/float_kernels.ts";
+} from "./kernels/float_kernels.ts";
 export { readModel } from "./tflite/reader.ts";
 export { writeModel } from "./tflite/writer.ts";
 export { ModelFormatError, ModelValidationError, UnsupportedModelError } from "./tflite/errors.ts";

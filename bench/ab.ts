@@ -12,8 +12,8 @@
  * (`bench:kernels --lib A --lib B --processes N`, `bench:threads --lib`).
  */
 import { parseArgs } from "node:util";
-import { BinaryKernels } from "../runtime/binary_kernels.ts";
-import { FloatKernels } from "../runtime/float_kernels.ts";
+import { BinaryKernels } from "../kernels/binary_kernels.ts";
+import { FloatKernels } from "../kernels/float_kernels.ts";
 
 const { values } = parseArgs({
   options: {

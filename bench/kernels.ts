@@ -22,7 +22,7 @@
  * its own thread pool) and prints, for the fastest micro-kernel, medians over the processes.
  */
 import { parseArgs } from "node:util";
-import { BinaryKernels, planConv } from "../runtime/binary_kernels.ts";
+import { BinaryKernels, planConv } from "../kernels/binary_kernels.ts";
 
 const args = parseArgs({
   options: {

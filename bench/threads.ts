@@ -10,7 +10,7 @@
  *   deno run -A bench/threads.ts [bench/models/quicknet.tflite ...] [--rounds 20] [--runs 15] [--lib libonebit.so] [--json]
  */
 import { parseArgs } from "node:util";
-import { BinaryKernels } from "../runtime/binary_kernels.ts";
+import { BinaryKernels } from "../kernels/binary_kernels.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 
 const { values, positionals } = parseArgs({

@@ -4,7 +4,7 @@
  * filters (lce-compat.md).
  * @module
  */
-import { bitpack, wordsFor } from "../runtime/reference_kernels.ts";
+import { bitpack, wordsFor } from "../kernels/reference_kernels.ts";
 import type { FusedActivation } from "./graph.ts";
 
 export const INT32_MIN = -2147483648;

@@ -7,7 +7,7 @@
  * @module
  */
 import { flexbuffers } from "../_deps.ts";
-import { tfAxis } from "../runtime/padding.ts";
+import { tfAxis } from "../kernels/geometry.ts";
 import type { OperatorCode, OptionValue, Tensor, TfliteModel } from "../tflite/model.ts";
 import { Builtin, BUILTIN_OPTIONS, Padding, TensorType } from "../tflite/schema.ts";
 import { packSigns } from "./binary.ts";

@@ -10,8 +10,8 @@
 import { isRecording, record, registerGradient } from "./tape.ts";
 import { type Data, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
-import { tfAxis } from "../runtime/padding.ts";
-import type { FloatKernels } from "../runtime/float_kernels.ts";
+import { tfAxis } from "../kernels/geometry.ts";
+import type { FloatKernels } from "../kernels/float_kernels.ts";
 import { gemmNN, gemmNT, nativeFor, transpose2d } from "./native.ts";
 
 export type Padding = "same" | "valid";

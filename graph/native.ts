@@ -8,7 +8,7 @@
  * in float64): `graph/native_test.ts` checks a sweep of shapes at 1e-4.
  * @module
  */
-import { FloatKernels, type PackedF32 } from "../runtime/float_kernels.ts";
+import { FloatKernels, type PackedF32 } from "../kernels/float_kernels.ts";
 
 /** Multiply-accumulates below which the TS loop is cheaper than an FFI call and packing. */
 const MIN_MACS = 1 << 14;

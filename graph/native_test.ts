@@ -12,7 +12,7 @@ import * as ops from "./ops.ts";
 import { valueAndGrads } from "./tape.ts";
 import { Tensor } from "./tensor.ts";
 import { seededRandom } from "../layers/initializers.ts";
-import { FloatKernels } from "../runtime/float_kernels.ts";
+import { FloatKernels } from "../kernels/float_kernels.ts";
 
 const requireNative = Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1";
 const native = (() => {

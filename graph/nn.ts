@@ -7,9 +7,8 @@
 import { isRecording, record, registerGradient } from "./tape.ts";
 import { type Data, sizeOf, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
-import { tfAxis } from "../runtime/padding.ts";
-import { poolPlan } from "../runtime/binary_kernels.ts";
-import { maxPoolArgmax } from "../runtime/reference_float.ts";
+import { poolPlan, tfAxis } from "../kernels/geometry.ts";
+import { maxPoolArgmax } from "../kernels/reference_float.ts";
 import { nativeFor } from "./native.ts";
 import type { Padding } from "./conv.ts";
 

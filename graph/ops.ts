@@ -9,7 +9,7 @@ import { isRecording, record } from "./tape.ts";
 import { type Data, type DType, sizeOf, Tensor } from "./tensor.ts";
 import "./gradients.ts";
 import { gemmNN, gemmNT, nativeFor, transpose2d } from "./native.ts";
-import { broadcastShape, broadcastStrides } from "../runtime/_shape.ts";
+import { broadcastShape, broadcastStrides } from "../kernels/_shape.ts";
 
 export { broadcastShape };
 

@@ -2,7 +2,7 @@
 //!
 //! `api` lists every exported function with named parameters; `root.zig`
 //! exports exactly these (checked at comptime) and `gen_abi.zig` turns this
-//! file into `runtime/_abi_generated.ts`. Change a struct or a signature here,
+//! file into `kernels/_abi_generated.ts`. Change a struct or a signature here,
 //! bump `version`, and regenerate (`deno task gen:abi`); the drift test fails
 //! until the two agree.
 const std = @import("std");

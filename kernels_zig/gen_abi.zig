@@ -1,4 +1,4 @@
-//! Writes runtime/_abi_generated.ts from abi.zig to stdout: the Deno FFI
+//! Writes kernels/_abi_generated.ts from abi.zig to stdout: the Deno FFI
 //! symbol table, each parameter's role, and every extern struct's layout.
 //! Run through `deno task gen:abi`; tests/abi_drift_test.ts fails when the
 //! committed file differs from this output.

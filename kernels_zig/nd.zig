@@ -3,7 +3,7 @@
 //! slices, ADD/SUB/MUL with any broadcast), MEAN over any set of axes,
 //! col2im (TRANSPOSE_CONV, and a convolution's input gradient) and the
 //! int8/uint8/float16 (de)quantization of QUANTIZE and DEQUANTIZE.
-//! Each keeps the arithmetic of the TS reference (runtime/reference_float.ts)
+//! Each keeps the arithmetic of the TS reference (kernels/reference_float.ts)
 //! so that both give the same bits.
 const std = @import("std");
 const abi = @import("abi.zig");

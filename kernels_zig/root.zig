@@ -109,7 +109,7 @@ pub export fn onebit_bgemm_b32_b32(params: *const abi.BgemmParams, lhs: [*]const
 }
 
 /// How a binary convolution reads its lhs rows (the input pixels' windows), and the workspace words that takes;
-/// runtime/binary_kernels.ts (`bconv2dWorkspaceWords`) decides the same way. A 1x1, stride-1, unpadded filter is a
+/// kernels/binary_kernels.ts (`bconv2dWorkspaceWords`) decides the same way. A 1x1, stride-1, unpadded filter is a
 /// plain GEMM on the input. A filter with dilation_w = 1 reads its input in place, each window row being kernel_w
 /// consecutive pixels: straight from the input when the windows stay inside it, else from a zero-padded copy of the
 /// rows and pixels they span. Other filters (or a padded copy bigger than its im2col) write the windows out (im2col)

@@ -270,7 +270,7 @@ const Im2col = struct {
 };
 
 /// Floats of workspace a convolution needs: none for a direct 1x1; the whole im2col with keep_cols; else one
-/// tile of im2col rows per thread (runtime/float_kernels.ts computes the same).
+/// tile of im2col rows per thread (kernels/float_kernels.ts computes the same).
 pub fn workspaceFloats(p: *const abi.Conv2dF32Params) usize {
     if (direct(p)) return 0;
     const pixels = @as(usize, @intCast(p.batch)) * @as(usize, @intCast(p.out_h)) * @as(usize, @intCast(p.out_w));

@@ -12,7 +12,7 @@ import * as ops from "../graph/ops.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
 import type { Quantizer, QuantizerConfig } from "../quantizers/quantizer.ts";
 import { getQuantizer } from "../quantizers/registry.ts";
-import { tfAxis } from "../runtime/padding.ts";
+import { tfAxis } from "../kernels/geometry.ts";
 import { padSame } from "./conv.ts";
 import { activation, type ActivationName } from "./core.ts";
 import type { Initializer } from "./initializers.ts";

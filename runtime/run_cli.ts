@@ -26,7 +26,7 @@ import { writeFileAtomic } from "../_fs.ts";
 import { ModelFormatError, ModelValidationError, UnsupportedModelError } from "../tflite/errors.ts";
 import type { Quantization } from "../tflite/model.ts";
 import { readModel } from "../tflite/reader.ts";
-import { MAX_THREADS } from "./binary_kernels.ts";
+import { MAX_THREADS } from "../kernels/binary_kernels.ts";
 import { type DecodedImage, decodeImage, type Normalization, normalize, resizeBilinear, toChannels } from "./image.ts";
 import { Interpreter, type TensorSpec } from "./interpreter.ts";
 import { encodeNpy, type NpyArray, readNpy } from "./npy.ts";

@@ -5,8 +5,8 @@
  * missing native library into a failure instead of a reference-only run.
  * @module
  */
-import { BinaryKernels } from "../runtime/binary_kernels.ts";
-import { FloatKernels } from "../runtime/float_kernels.ts";
+import { BinaryKernels } from "../kernels/binary_kernels.ts";
+import { FloatKernels } from "../kernels/float_kernels.ts";
 
 export interface NamedKernels {
   label: string;

@@ -6,6 +6,7 @@
  * fallback is in url_import_test.ts.)
  */
 import assert from "node:assert/strict";
+import { defaultLibraryUrl } from "../kernels/native.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const MODEL = `${ROOT}tests/fixtures/lce/quicknet_block.tflite`;
@@ -64,10 +65,7 @@ Deno.test("ONEBIT_LIB naming a missing or foreign file: one line naming the file
   assert.equal(wrong.stderr.trim().split("\n").length, 1, wrong.stderr);
   assert.match(wrong.stderr, /named by ONEBIT_LIB\) is an ELF .* library, this process needs an ELF/);
   const good = await deno(["-A", "bench/bench.ts", MODEL, "--runs", "1", "--json"], {
-    ONEBIT_LIB: new URL("../runtime/native.ts", import.meta.url).pathname.replace(
-      /runtime\/native\.ts$/,
-      `zig-out/lib/${Deno.build.arch}-linux-gnu/libonebit.so`,
-    ),
+    ONEBIT_LIB: defaultLibraryUrl().pathname,
   });
   assert.equal(good.code, 0, good.stderr);
   assert.equal(JSON.parse(good.stdout).backend, "native");

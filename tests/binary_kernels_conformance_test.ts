@@ -7,7 +7,7 @@
  * ONEBIT_QUICK=1 (the aarch64 run under qemu) takes every third case.
  */
 import assert from "node:assert/strict";
-import { type BinaryKernels, type ConvGeometry, planConv } from "../runtime/binary_kernels.ts";
+import { type BinaryKernels, type ConvGeometry, planConv } from "../kernels/binary_kernels.ts";
 import { native, nativeVariants, randomSigns, reference, rng } from "./_backends.ts";
 
 const quick = Deno.env.get("ONEBIT_QUICK") === "1";

@@ -5,9 +5,9 @@
  * Tolerance: float32 rounding of a depth-K sum, 1e-5·(1 + Σ|terms|).
  */
 import assert from "node:assert/strict";
-import { FloatKernels, planWindow, type WindowGeometry } from "../runtime/float_kernels.ts";
-import { BinaryKernels } from "../runtime/binary_kernels.ts";
-import { im2colRows } from "../runtime/reference_kernels.ts";
+import { FloatKernels, planWindow, type WindowGeometry } from "../kernels/float_kernels.ts";
+import { BinaryKernels } from "../kernels/binary_kernels.ts";
+import { im2colRows } from "../kernels/reference_kernels.ts";
 
 const quick = Deno.env.get("ONEBIT_QUICK") === "1";
 const reference = FloatKernels.reference();

@@ -15,8 +15,8 @@ import { type Layer, weightClip } from "../layers/layer.ts";
 import { Add } from "../layers/merge.ts";
 import { convert } from "../convert/convert.ts";
 import { randomize } from "../convert/_test_cases.ts";
-import { BinaryKernels } from "../runtime/binary_kernels.ts";
-import { FloatKernels } from "../runtime/float_kernels.ts";
+import { BinaryKernels } from "../kernels/binary_kernels.ts";
+import { FloatKernels } from "../kernels/float_kernels.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import { native, randomSigns, rng } from "./_backends.ts";
 

@@ -6,8 +6,8 @@
  * threading thresholds) bit for bit against the reference.
  */
 import assert from "node:assert/strict";
-import { contiguousStrides, FloatKernels, mergeDims } from "../runtime/float_kernels.ts";
-import { broadcastShape, broadcastStrides } from "../runtime/_shape.ts";
+import { contiguousStrides, FloatKernels, mergeDims } from "../kernels/float_kernels.ts";
+import { broadcastShape, broadcastStrides } from "../kernels/_shape.ts";
 import { floatNative, rng } from "./_backends.ts";
 
 const reference = FloatKernels.reference();
@@ -325,7 +325,7 @@ Deno.test("QUANTIZE / DEQUANTIZE: TFLite's rounding and clamping, float16 bits; 
 });
 
 Deno.test("LceQuantize of int8 (bit = value below the zero point): reference = oracle, native = reference", async () => {
-  const { BinaryKernels } = await import("../runtime/binary_kernels.ts");
+  const { BinaryKernels } = await import("../kernels/binary_kernels.ts");
   const ref = BinaryKernels.reference();
   const nat = floatNative ? [BinaryKernels.native(), BinaryKernels.native({ threads: 2 })] : [];
   const next = rng(16);

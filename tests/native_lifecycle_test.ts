@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { native } from "./_backends.ts";
 
 const script = `
-import { BinaryKernels } from ${JSON.stringify(new URL("../runtime/binary_kernels.ts", import.meta.url).href)};
+import { BinaryKernels } from ${JSON.stringify(new URL("../kernels/binary_kernels.ts", import.meta.url).href)};
 const k = BinaryKernels.native({ threads: 2 });
 const rhs = k.packRhs(new Uint32Array(64 * 18), 64);
 const lhs = new Uint32Array(3136 * 18);

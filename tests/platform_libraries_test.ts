@@ -1,13 +1,13 @@
 /**
  * Every library `tools/setup.sh --cross` builds, checked as a file: its
  * format, CPU and kind, that it links only the OS's own libraries, and
- * that it exports every symbol of the C ABI (runtime/_abi_generated.ts)
+ * that it exports every symbol of the C ABI (kernels/_abi_generated.ts)
  * and no other `onebit_` name (the micro-kernels stay hidden). macOS and
  * Windows libraries are only inspected here; the Linux and Android ones
  * also run the test suites (tools/test.sh).
  */
 import assert from "node:assert/strict";
-import { symbols } from "../runtime/abi.ts";
+import { symbols } from "../kernels/abi.ts";
 import {
   CPU_TYPE_ARM64,
   CPU_TYPE_X86_64,

@@ -27,7 +27,7 @@ Deno.test("deno publish --dry-run ships the library, Zig sources and CLIs, and n
       "build.zig",
       "kernels_zig/root.zig",
       "kernels_zig/abi.zig",
-      "runtime/_abi_generated.ts",
+      "kernels/_abi_generated.ts",
       "convert/cli.ts",
       "runtime/run_cli.ts",
       "tflite/inspect.ts",

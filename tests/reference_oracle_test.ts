@@ -4,7 +4,7 @@
  * with out-of-bounds taps padded with +1 like the kernels ("same-one").
  */
 import assert from "node:assert/strict";
-import { planConv } from "../runtime/binary_kernels.ts";
+import { planConv } from "../kernels/binary_kernels.ts";
 import { randomSigns, reference, rng } from "./_backends.ts";
 
 const sign = (x: number) => (x < 0 ? -1 : 1);

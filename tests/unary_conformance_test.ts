@@ -6,7 +6,7 @@
  * in the last bits).
  */
 import assert from "node:assert/strict";
-import { FloatKernels, UNARY_OPS } from "../runtime/float_kernels.ts";
+import { FloatKernels, UNARY_OPS } from "../kernels/float_kernels.ts";
 import { floatNative } from "./_backends.ts";
 
 Deno.test("unary activations: native equals the reference (exact clamps, transcendental within 1e-6)", () => {

@@ -13,7 +13,7 @@
  * once on stderr; the local run forces the reference to compare with.
  */
 import assert from "node:assert/strict";
-import { defaultLibraryUrl } from "../runtime/native.ts";
+import { defaultLibraryUrl } from "../kernels/native.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { BinaryKernels } from "../runtime/binary_kernels.ts";
-import { NativeLibraryError, openNative } from "../runtime/native.ts";
+import { BinaryKernels } from "../kernels/binary_kernels.ts";
+import { NativeLibraryError, openNative } from "../kernels/native.ts";
 import { native, reference } from "./_backends.ts";
 
 const backends = native ? [reference, native] : [reference];

@@ -3,8 +3,8 @@
  * typed-array views of their storage at run time.
  * @module
  */
-import type { BinaryKernels } from "../binary_kernels.ts";
-import type { FloatKernels } from "../float_kernels.ts";
+import type { BinaryKernels } from "../../kernels/binary_kernels.ts";
+import type { FloatKernels } from "../../kernels/float_kernels.ts";
 import type { OptionValue } from "../../tflite/model.ts";
 
 /** Storage of one tensor: a view of the arena or of a constant buffer. */

@@ -1,7 +1,7 @@
 /** Checks and arithmetic shared by the op kernels. @module */
 import { Activation, Padding, tensorTypeName } from "../../tflite/schema.ts";
 import type { OpContext, TensorInfo } from "./_types.ts";
-import { tfAxis } from "../padding.ts";
+import { tfAxis } from "../../kernels/geometry.ts";
 
 export function product(shape: readonly number[]): number {
   let n = 1;

@@ -5,8 +5,8 @@
  * @module
  */
 import { Builtin, TensorType } from "../../tflite/schema.ts";
-import { contiguousStrides, padBias, type UnaryOp } from "../float_kernels.ts";
-import { broadcastShape, broadcastStrides } from "../_shape.ts";
+import { contiguousStrides, padBias, type UnaryOp } from "../../kernels/float_kernels.ts";
+import { broadcastShape, broadcastStrides } from "../../kernels/_shape.ts";
 import type { OpContext, OpKernel, PreparedOp, TensorData, TensorInfo } from "./_types.ts";
 import {
   activationRange,

@@ -6,8 +6,8 @@
  * @module
  */
 import { TensorType } from "../../tflite/schema.ts";
-import type { BoundConv, ConvGeometry, PackedRhs } from "../binary_kernels.ts";
-import { wordsFor } from "../reference_kernels.ts";
+import type { BoundConv, ConvGeometry, PackedRhs } from "../../kernels/binary_kernels.ts";
+import { wordsFor } from "../../kernels/reference_kernels.ts";
 import type { OpContext, OpKernel, PreparedOp, TensorData } from "./_types.ts";
 import { activationRange, arity, constant, convAxis, input, output, paddingOf, shapeText } from "./_util.ts";
 

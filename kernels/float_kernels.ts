@@ -6,7 +6,8 @@
  * @module
  */
 import { encodeStruct, type StructValues } from "./abi.ts";
-import { checkArray, checkInt, planWindow, type WindowGeometry } from "./binary_kernels.ts";
+import { checkArray, checkInt } from "./_check.ts";
+import { planWindow, poolPlan, type WindowGeometry } from "./geometry.ts";
 import { describeUkernels, KernelSet, type UkernelDescription } from "./_ukernels.ts";
 import { autoNative, loadNative, type NativeLibrary, type NativeSymbols, type OpenNativeOptions } from "./native.ts";
 import * as ref from "./reference_float.ts";
@@ -42,8 +43,7 @@ function clampOf(o: Clamp): { clamp_min: number; clamp_max: number } {
   return { clamp_min: lo, clamp_max: hi };
 }
 
-export { planWindow, type WindowGeometry, type WindowPlan } from "./binary_kernels.ts";
-import { poolPlan } from "./binary_kernels.ts";
+export { planWindow, type WindowGeometry, type WindowPlan } from "./geometry.ts";
 
 type StructName =
   | "SgemmParams"

@@ -9,7 +9,7 @@ import { encodeStruct, type StructValues } from "./abi.ts";
 import { autoNative, loadNative, type NativeLibrary, type NativeSymbols, type OpenNativeOptions } from "./native.ts";
 import * as ref from "./reference_kernels.ts";
 import { checkArray, checkInt } from "./_check.ts";
-import { tfAxis } from "./padding.ts";
+import { planWindow, poolPlan, type WindowGeometry } from "./geometry.ts";
 import { describeUkernels, KernelSet, MAX_THREADS, type UkernelDescription } from "./_ukernels.ts";
 
 export { checkArray, checkInt, MAX_THREADS };
@@ -107,133 +107,6 @@ export interface ConvPlan {
   padTop: number;
   padLeft: number;
   params: StructValues<"Im2colParams">;
-}
-
-/** TensorFlow SAME/VALID output size and leading padding of one spatial axis (RangeError if VALID does not fit). */
-function outputSize(
-  name: string,
-  input: number,
-  kernel: number,
-  stride: number,
-  dilation: number,
-  same: boolean,
-) {
-  const a = tfAxis(input, kernel, stride, dilation, same ? "same" : "valid");
-  if (!a.fits) {
-    throw new RangeError(
-      `${name}: the dilated kernel (${a.effective}) is larger than the input (${input}) with VALID padding; use padding "same" or a smaller kernel`,
-    );
-  }
-  return { out: a.out, pad: a.before };
-}
-
-/** Spatial geometry of a convolution or pooling window over an NHWC input. */
-export interface WindowGeometry {
-  /** [batch, height, width, channels] of the (unpacked) input. */
-  inputShape: readonly [number, number, number, number];
-  /** [kernelH, kernelW]. */
-  kernelSize: readonly [number, number];
-  strides?: readonly [number, number];
-  dilations?: readonly [number, number];
-  padding?: "valid" | "same";
-}
-
-/** Validated window geometry in the ABI's field names. */
-export interface WindowPlan {
-  batch: number;
-  in_h: number;
-  in_w: number;
-  channels: number;
-  kernel_h: number;
-  kernel_w: number;
-  stride_h: number;
-  stride_w: number;
-  dilation_h: number;
-  dilation_w: number;
-  pad_top: number;
-  pad_left: number;
-  out_h: number;
-  out_w: number;
-}
-
-/** Output size and leading padding under TF SAME/VALID; validates the geometry (batch ≥ minBatch). */
-export function planWindow(g: WindowGeometry, minBatch = 0): WindowPlan {
-  if (!Array.isArray(g.inputShape) || g.inputShape.length !== 4) {
-    throw new TypeError(`inputShape must be [batch, height, width, channels], got ${JSON.stringify(g.inputShape)}`);
-  }
-  const [batch, inH, inW, channels] = g.inputShape;
-  checkInt("inputShape[0] (batch)", batch, minBatch);
-  checkInt("inputShape[1] (height)", inH, 1);
-  checkInt("inputShape[2] (width)", inW, 1);
-  checkInt("inputShape[3] (channels)", channels, 1);
-  const [kh, kw] = g.kernelSize ?? [];
-  checkInt("kernelSize[0]", kh, 1, 4096);
-  checkInt("kernelSize[1]", kw, 1, 4096);
-  const [sh, sw] = g.strides ?? [1, 1];
-  checkInt("strides[0]", sh, 1, 4096);
-  checkInt("strides[1]", sw, 1, 4096);
-  const [dh, dw] = g.dilations ?? [1, 1];
-  checkInt("dilations[0]", dh, 1, 4096);
-  checkInt("dilations[1]", dw, 1, 4096);
-  const padding = g.padding ?? "valid";
-  if (padding !== "valid" && padding !== "same") {
-    throw new TypeError(`padding must be "valid" or "same", got ${JSON.stringify(padding)}`);
-  }
-  const y = outputSize("height", inH, kh, sh, dh, padding === "same");
-  const x = outputSize("width", inW, kw, sw, dw, padding === "same");
-  return {
-    batch,
-    in_h: inH,
-    in_w: inW,
-    channels,
-    kernel_h: kh,
-    kernel_w: kw,
-    stride_h: sh,
-    stride_w: sw,
-    dilation_h: dh,
-    dilation_w: dw,
-    pad_top: y.pad,
-    pad_left: x.pad,
-    out_h: y.out,
-    out_w: x.out,
-  };
-}
-
-/**
- * A pooling window's Pool2dF32Params (float pools and LceBMaxPool2d share
- * the struct), with the element counts of its input and output.
- */
-export function poolPlan(
-  options: WindowGeometry,
-  kind: 0 | 1,
-  clamp: { clamp_min: number; clamp_max: number },
-  threads: number,
-): { params: StructValues<"Pool2dF32Params">; size: number; inputLength: number } {
-  if (options.dilations !== undefined && (options.dilations[0] !== 1 || options.dilations[1] !== 1)) {
-    throw new RangeError("pooling takes no dilation");
-  }
-  const g = planWindow(options);
-  return {
-    params: {
-      batch: g.batch,
-      in_h: g.in_h,
-      in_w: g.in_w,
-      channels: g.channels,
-      filter_h: g.kernel_h,
-      filter_w: g.kernel_w,
-      stride_h: g.stride_h,
-      stride_w: g.stride_w,
-      pad_top: g.pad_top,
-      pad_left: g.pad_left,
-      out_h: g.out_h,
-      out_w: g.out_w,
-      kind,
-      ...clamp,
-      threads,
-    },
-    size: g.batch * g.out_h * g.out_w * g.channels,
-    inputLength: g.batch * g.in_h * g.in_w * g.channels,
-  };
 }
 
 /** Validates a convolution's geometry and computes its output size and padding. */
