@@ -62,9 +62,12 @@ interface Result {
   backends: { model: string; interpreter: string; kernels: string };
 }
 
-/** Copies the files git tracks (as they are in the work tree) into a new folder. */
+/** Copies the files git tracks or would track (as they are in the work tree) into a new folder. */
 async function cleanCopy(): Promise<string> {
-  const ls = await new Deno.Command("git", { args: ["ls-files", "-z"], cwd: ROOT }).output();
+  const ls = await new Deno.Command("git", {
+    args: ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    cwd: ROOT,
+  }).output();
   assert.equal(ls.code, 0, "git ls-files failed");
   const dir = await Deno.makeTempDir({ prefix: "onebit-served-" });
   for (const file of new TextDecoder().decode(ls.stdout).split("\0").filter(Boolean)) {

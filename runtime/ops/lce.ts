@@ -135,7 +135,7 @@ export const lceBconv2d: OpKernel = { prepare: (ctx) => prepareBconv(ctx, false)
 
 /**
  * LceBconv2d (float output) with the ADD that is its output's only reader, and optionally the LceQuantize of
- * the sum, fused by the interpreter (see `fuseResiduals` in interpreter.ts): inputs are LceBconv2d's five and
+ * the sum, fused by the interpreter (see `residualFusion` in fuse.ts): inputs are LceBconv2d's five and
  * the ADD's other operand; outputs the sum and, when fused, its bitpacked form. `options` are the ADD's.
  * On the fast path (one group, no same-zero border) the kernel adds and packs in its epilogue; otherwise the
  * convolution runs unfused into scratch and the add and pack follow it.

@@ -1,0 +1,119 @@
+/**
+ * The fusion step: the run order of a subgraph, with the operators a
+ * registered {@link Fusion} merges replaced by one planned operator that
+ * its own kernel runs, and the residual-block fusion onebit registers by
+ * default.
+ * @module
+ */
+import type { Operator, TfliteModel } from "../tflite/model.ts";
+import { TensorType } from "../tflite/schema.ts";
+import type { OpKernel } from "./ops/_types.ts";
+import { opName } from "./validate.ts";
+
+/** What a fusion looks at: the subgraph with each tensor's producer and readers. */
+export interface GraphIndex {
+  model: TfliteModel;
+  /** The operator writing each tensor (-1: none). */
+  producer: Int32Array;
+  /** The operators reading each tensor, in order. */
+  readers: ReadonlyMap<number, readonly number[]>;
+  /** The subgraph's outputs. */
+  outputs: ReadonlySet<number>;
+}
+
+/** A merge of several operators into one kernel call. */
+export interface Fusion {
+  /** e.g. `LceBconv2d+ADD`. */
+  readonly name: string;
+  readonly kernel: OpKernel;
+  /**
+   * The merged operator starting at operator `k`, its label, and the later
+   * operators it absorbs; null when the pattern does not start there.
+   */
+  match(g: GraphIndex, k: number): { op: Operator; label: string; absorbed: number[] } | null;
+}
+
+/** An operator as the interpreter runs it: one of the file's, or a fusion of several. */
+export interface PlannedOp {
+  op: Operator;
+  /** Index of the (first) file operator. */
+  index: number;
+  /** The fusion's label (`LceBconv2d+ADD+LceQuantize`), or null for a file operator. */
+  fused: string | null;
+  /** The fusion's kernel; file operators are looked up in the registry when prepared. */
+  kernel: OpKernel | null;
+}
+
+/** Indexes subgraph 0 for the fusions. */
+export function indexGraph(model: TfliteModel): GraphIndex {
+  const g = model.subgraphs[0];
+  const producer = new Int32Array(g.tensors.length).fill(-1);
+  const readers = new Map<number, number[]>();
+  g.operators.forEach((op, k) => {
+    op.outputs.forEach((t) => producer[t] = k);
+    for (const t of op.inputs) if (t >= 0) readers.set(t, [...readers.get(t) ?? [], k]);
+  });
+  return { model, producer, readers, outputs: new Set(g.outputs) };
+}
+
+/** The run order: each operator where no fusion starts, else the first fusion that matches there. */
+export function fuseOperators(model: TfliteModel, fusions: readonly Fusion[]): PlannedOp[] {
+  const index = indexGraph(model);
+  const removed = new Set<number>();
+  const planned: PlannedOp[] = [];
+  model.subgraphs[0].operators.forEach((op, k) => {
+    if (removed.has(k)) return;
+    for (const f of fusions) {
+      const m = f.match(index, k);
+      if (m === null) continue;
+      for (const a of m.absorbed) removed.add(a);
+      planned.push({ op: m.op, index: k, fused: m.label, kernel: f.kernel });
+      return;
+    }
+    planned.push({ op, index: k, fused: null, kernel: null });
+  });
+  return planned;
+}
+
+/**
+ * A float-output LceBconv2d whose output only an ADD reads (same shapes, no broadcast, the other operand computed
+ * before the convolution), merged with that ADD, and with an LceQuantize of the sum when there is one: the
+ * convolution's epilogue then adds and packs while its rows are in cache.
+ */
+export function residualFusion(kernel: OpKernel): Fusion {
+  return {
+    name: "LceBconv2d+ADD",
+    kernel,
+    match({ model, producer, readers, outputs }, k) {
+      const g = model.subgraphs[0];
+      const op = g.operators[k];
+      const sameShape = (a: number, b: number) =>
+        g.tensors[a].shape.length === g.tensors[b].shape.length &&
+        g.tensors[a].shape.every((d, i) => d === g.tensors[b].shape[i]);
+      const isFloat = (t: number) => g.tensors[t].type === TensorType.FLOAT32;
+      if (opName(model, op) !== "LceBconv2d" || op.inputs.length !== 5 || op.inputs[4] >= 0) return null;
+      const y = op.outputs[0];
+      const r = readers.get(y) ?? [];
+      if (op.outputs.length !== 1 || outputs.has(y) || !isFloat(y) || r.length !== 1) return null;
+      const add = g.operators[r[0]];
+      if (opName(model, add) !== "ADD" || add.inputs.length !== 2 || add.outputs.length !== 1) return null;
+      const x = add.inputs[0] === y ? add.inputs[1] : add.inputs[0], z = add.outputs[0];
+      if (x === y || x < 0 || !isFloat(x) || !isFloat(z) || !sameShape(x, y) || !sameShape(z, y)) return null;
+      if (producer[x] >= k) return null; // the other operand must exist when the convolution runs
+      const q = (readers.get(z) ?? []).find((j) => {
+        const o = g.operators[j];
+        return opName(model, o) === "LceQuantize" && o.inputs.length === 1 && o.outputs.length === 1;
+      });
+      return {
+        op: {
+          ...op,
+          inputs: [...op.inputs, x],
+          outputs: q === undefined ? [z] : [z, g.operators[q].outputs[0]],
+          builtinOptions: add.builtinOptions,
+        },
+        label: q === undefined ? "LceBconv2d+ADD" : "LceBconv2d+ADD+LceQuantize",
+        absorbed: q === undefined ? [r[0]] : [r[0], q],
+      };
+    },
+  };
+}
