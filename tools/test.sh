@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The whole test run (what `deno task test` and CI run):
+#   0. deno fmt --check, deno lint, deno check ., zig fmt --check
 #   1. Zig unit tests on this machine
 #   2. Zig unit tests for aarch64 (static musl) under qemu
 #   3. Deno test suites on this machine, against the native library
@@ -50,6 +51,17 @@ count_deno() { # suite name, log file, exit code
   echo "$1: $p passed, $f failed"
   passed=$((passed + p)); failed=$((failed + f))
 }
+
+# Static checks, one count each: formatting (TS and Zig), lint, types of every module.
+check() { # name, command...
+  local name=$1; shift
+  if "$@" >"$log/check" 2>&1; then passed=$((passed + 1)); echo "check ($name): 1 passed, 0 failed"
+  else failed=$((failed + 1)); sed 's/\x1b\[[0-9;]*m//g' "$log/check" | tail -30; echo "check ($name): 0 passed, 1 failed"; fi
+}
+check "deno fmt" "$DENO" fmt --check
+check "deno lint" "$DENO" lint
+check "deno check" "$DENO" check .
+check "zig fmt" "$ZIG" fmt --check build.zig kernels_zig
 
 $ZIG build test --summary all >"$log/zig" 2>&1
 count_zig "zig (host $(uname -m))" "$log/zig" $?
