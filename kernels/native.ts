@@ -184,8 +184,8 @@ function checkPermissions(path: string): void {
 }
 
 const MISSING_FIX: Record<LibrarySource, string> = {
-  option: "(the path option): pass the path of an existing libonebit",
-  ONEBIT_LIB: "(named by ONEBIT_LIB): set ONEBIT_LIB to an existing libonebit file, or unset it",
+  option: " (the path option): pass the path of an existing libonebit",
+  ONEBIT_LIB: " (named by ONEBIT_LIB): set ONEBIT_LIB to an existing libonebit file, or unset it",
   checkout: ": run 'deno task build' (or tools/setup.sh) in the onebit checkout to build it",
 };
 
@@ -201,7 +201,7 @@ function readHeader(path: string, source: LibrarySource): Uint8Array {
     }
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
-      throw new NativeLibraryError("missing", `libonebit not found at ${path} ${MISSING_FIX[source]}`);
+      throw new NativeLibraryError("missing", `libonebit not found at ${path}${MISSING_FIX[source]}`);
     }
     throw new NativeLibraryError("load", `cannot read ${path}: ${(e as Error).message}`);
   }
