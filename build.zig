@@ -13,7 +13,7 @@
 //! The library lands in zig-out/lib/<arch>-<os>-<abi>/: libonebit.so on
 //! Linux and Android, libonebit.dylib on macOS (<abi> is "none"), onebit.dll
 //! on Windows. Each micro-kernel ISA is compiled as its own object with that
-//! ISA's CPU features and linked into the one library; root.zig picks kernels
+//! ISA's CPU features and linked into the one library; select.zig picks kernels
 //! at run time from the CPU's features, so one x86_64 library serves any
 //! x86-64-v2 CPU.
 const std = @import("std");
@@ -38,7 +38,7 @@ pub fn build(b: *std.Build) void {
 
     const t = target.result;
     // Android has no glibc and Zig ships no bionic: that build links no libc
-    // and so runs single-threaded (kernels_zig/pool.zig). Windows links no
+    // and so runs single-threaded (kernels_zig/thread_pool.zig). Windows links no
     // libc either: its threads and futex are kernel32/ntdll, which Zig's std
     // calls directly, so the DLL needs no C runtime.
     const link_libc = t.abi != .android and t.os.tag != .windows;
@@ -50,7 +50,7 @@ pub fn build(b: *std.Build) void {
         .root_module = rootModule(b, target, optimize, link_libc),
     });
     addIsaObjects(b, lib, query, optimize, link_libc);
-    // dladdr/dlopen (kernels_zig/pool.zig) live in libdl before glibc 2.34.
+    // dladdr/dlopen (kernels_zig/thread_pool.zig) live in libdl before glibc 2.34.
     if (link_libc and t.os.tag == .linux and t.abi.isGnu()) lib.root_module.linkSystemLibrary("dl", .{});
     if (t.abi == .android) {
         // Android 15+ devices may use 16 KiB pages.

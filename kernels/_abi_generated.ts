@@ -1,7 +1,19 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
-export const ABI_VERSION = 14;
-export const ABI_HASH = 0x4b813222;
+export const ABI_VERSION = 15;
+export const ABI_HASH = 0xbf8d4d6b;
+
+/** Threads one call may use at most. */
+export const MAX_THREADS = 64;
+/** Highest rank the strided and reduction kernels take (after merging dims). */
+export const MAX_RANK = 6;
+/** Output channels per block of packed weights (one bitpacked word). */
+export const CHANNEL_BLOCK = 32;
+/** Rows of the per-thread im2col tile of a float convolution. */
+export const CONV_TILE_ROWS = 128;
+
+/** Names of the status codes every export returns, by code. */
+export const STATUS = ["ok", "invalid_argument", "unsupported_ukernel", "out_of_memory"] as const;
 
 /** Deno.dlopen symbol table of libonebit. */
 export const symbols = {
@@ -240,8 +252,8 @@ export const structs = {
       in_h: { offset: 4, type: "i32", count: 1 },
       in_w: { offset: 8, type: "i32", count: 1 },
       channels: { offset: 12, type: "i32", count: 1 },
-      filter_h: { offset: 16, type: "i32", count: 1 },
-      filter_w: { offset: 20, type: "i32", count: 1 },
+      kernel_h: { offset: 16, type: "i32", count: 1 },
+      kernel_w: { offset: 20, type: "i32", count: 1 },
       stride_h: { offset: 24, type: "i32", count: 1 },
       stride_w: { offset: 28, type: "i32", count: 1 },
       pad_top: { offset: 32, type: "i32", count: 1 },

@@ -5,6 +5,7 @@
  * @module
  */
 import { allocStruct, readI32, readString } from "./abi.ts";
+import { MAX_THREADS } from "./_abi_generated.ts";
 import type { NativeLibrary, NativeSymbols } from "./native.ts";
 import { checkInt } from "./_check.ts";
 
@@ -124,5 +125,4 @@ export abstract class KernelSet<B> {
   }
 }
 
-/** Threads a call may use at most (kernels_zig/pool.zig). */
-export const MAX_THREADS = 64;
+export { MAX_THREADS };

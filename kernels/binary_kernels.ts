@@ -11,6 +11,7 @@ import * as ref from "./reference_kernels.ts";
 import { checkArray, checkInt } from "./_check.ts";
 import { planWindow, poolPlan, type WindowGeometry } from "./geometry.ts";
 import { describeUkernels, KernelSet, MAX_THREADS, type UkernelDescription } from "./_ukernels.ts";
+import { STATUS } from "./_abi_generated.ts";
 
 export { checkArray, checkInt, MAX_THREADS };
 export type { UkernelDescription };
@@ -207,8 +208,6 @@ interface Backend {
   unpack(p: StructValues<"BitpackParams">, input: Uint32Array, out: Float32Array): void;
 }
 
-const STATUS = ["ok", "invalid argument", "unsupported micro-kernel", "out of memory"];
-
 function nativeBackend(lib: NativeSymbols): Backend {
   const check = (fn: string, status: number) => {
     if (status !== 0) {
@@ -279,7 +278,7 @@ const referenceBackend: Backend = {
 };
 
 /**
- * Words of workspace a convolution needs, decided as kernels_zig/root.zig (`ConvLhs`) does: none when it reads its
+ * Words of workspace a convolution needs, decided as kernels_zig/bconv2d.zig (`ConvLhs`) does: none when it reads its
  * input in place (a 1x1, stride-1, unpadded filter; or dilation_w = 1 with the windows inside the input), the
  * zero-padded rows and pixels its windows span when they leave the input (dilation_w = 1), else its im2col rows
  * (or when those are fewer). The library checks the buffer it gets against the same rule.

@@ -12,6 +12,7 @@ import { describeUkernels, KernelSet, type UkernelDescription } from "./_ukernel
 import { autoNative, loadNative, type NativeLibrary, type NativeSymbols, type OpenNativeOptions } from "./native.ts";
 import * as ref from "./reference_float.ts";
 import { CHANNEL_BLOCK } from "./reference_kernels.ts";
+import { CONV_TILE_ROWS, MAX_RANK } from "./_abi_generated.ts";
 
 /** Float weights in the blocked layout the SGEMM reads: [ceil(Cout/32), depth, 32]. */
 export interface PackedF32 {
@@ -138,11 +139,7 @@ const referenceBackend: Backend = {
 export const UNARY_OPS = ["relu", "relu6", "relu_n1_to_1", "logistic", "tanh", "hard_swish", "leaky_relu"] as const;
 export type UnaryOp = typeof UNARY_OPS[number];
 
-/** Rows of the per-thread im2col tile of a float convolution (kernels_zig/sgemm.zig `tile_rows`). */
-const CONV_TILE_ROWS = 128;
-
-/** Highest rank the strided and reduction kernels take (after merging dims). */
-export const MAX_RANK = 6;
+export { MAX_RANK };
 
 /** One operand of {@link FloatKernels.bindStrided}: a Float32Array of `length` values, element
  * `offset + Σ index[d]·strides[d]` at each index of the op's shape (stride 0: broadcast along d). */
@@ -325,7 +322,7 @@ export class FloatKernels extends KernelSet<Backend> {
 
   /**
    * Floats of im2col workspace a convolution needs: 0 for 1x1, stride 1, unpadded; with `keepCols` the whole
-   * im2col (left in the workspace for a filter gradient); else one tile of at most 128 rows per thread.
+   * im2col (left in the workspace for a filter gradient); else one tile of at most CONV_TILE_ROWS rows per thread.
    */
   conv2dWorkspaceFloats(geometry: WindowGeometry, options: FloatCallOptions & { keepCols?: boolean } = {}): number {
     const g = planWindow(geometry);

@@ -1,8 +1,8 @@
 /**
- * Pure-TS float kernels with the semantics of kernels_zig/sgemm.zig and
- * fops.zig (the same loops; results differ from the native ones only by
- * float rounding: FMA and summation order). Arguments are validated by
- * float_kernels.ts.
+ * Pure-TS float kernels with the semantics of the Zig ones (kernels_zig/
+ * sgemm.zig, conv2d_f32.zig, depthwise_f32.zig, pool2d.zig, …: the same
+ * loops; results differ from the native ones only by float rounding: FMA and
+ * summation order). Arguments are validated by float_kernels.ts.
  * @module
  */
 import type { StructValues } from "./abi.ts";
@@ -129,10 +129,10 @@ export function pool2d(p: StructValues<"Pool2dF32Params">, input: Float32Array, 
   for (let n = 0; n < p.batch; n++) {
     for (let oy = 0; oy < p.out_h; oy++) {
       const y0 = Math.max(0, oy * p.stride_h - p.pad_top),
-        y1 = Math.min(p.in_h, oy * p.stride_h - p.pad_top + p.filter_h);
+        y1 = Math.min(p.in_h, oy * p.stride_h - p.pad_top + p.kernel_h);
       for (let ox = 0; ox < p.out_w; ox++) {
         const x0 = Math.max(0, ox * p.stride_w - p.pad_left);
-        const x1 = Math.min(p.in_w, ox * p.stride_w - p.pad_left + p.filter_w);
+        const x1 = Math.min(p.in_w, ox * p.stride_w - p.pad_left + p.kernel_w);
         const o = ((n * p.out_h + oy) * p.out_w + ox) * c;
         out.fill(max ? -Infinity : 0, o, o + c);
         for (let iy = y0; iy < y1; iy++) {
@@ -194,7 +194,7 @@ export function softmax(p: StructValues<"SoftmaxF32Params">, x: Float32Array, ou
   }
 }
 
-/** Max pooling with each window's first-maximum input index (kernels_zig/fops.zig `maxpool2dArgmax`). */
+/** Max pooling with each window's first-maximum input index (kernels_zig/pool2d.zig `maxpool2dArgmax`). */
 export function maxPoolArgmax(
   p: StructValues<"Pool2dF32Params">,
   x: Float32Array,
@@ -207,10 +207,10 @@ export function maxPoolArgmax(
     for (let oy = 0; oy < p.out_h; oy++) {
       for (let ox = 0; ox < p.out_w; ox++, o += c) {
         let first = true;
-        for (let ky = 0; ky < p.filter_h; ky++) {
+        for (let ky = 0; ky < p.kernel_h; ky++) {
           const iy = oy * p.stride_h + ky - p.pad_top;
           if (iy < 0 || iy >= p.in_h) continue;
-          for (let kx = 0; kx < p.filter_w; kx++) {
+          for (let kx = 0; kx < p.kernel_w; kx++) {
             const ix = ox * p.stride_w + kx - p.pad_left;
             if (ix < 0 || ix >= p.in_w) continue;
             const base = ((b * p.in_h + iy) * p.in_w + ix) * c;
@@ -230,7 +230,7 @@ export function maxPoolArgmax(
   }
 }
 
-/** out[i] = clamp(a[i] op b[i]) over a strided index space (kernels_zig/nd.zig `strided`). */
+/** out[i] = clamp(a[i] op b[i]) over a strided index space (kernels_zig/strided.zig). */
 export function strided(
   p: StructValues<"StridedF32Params">,
   a: Float32Array,
@@ -281,7 +281,7 @@ export function mean(p: StructValues<"MeanF32Params">, x: Float32Array, out: Flo
   for (let i = 0; i < out.length; i++) out[i] = acc[i] / count;
 }
 
-/** The adjoint of im2col (kernels_zig/nd.zig `col2im`): scatter each cols pixel's taps, then bias and clamp. */
+/** The adjoint of im2col (kernels_zig/col2im.zig): scatter each cols pixel's taps, then bias and clamp. */
 export function col2im(
   p: StructValues<"Col2imF32Params">,
   cols: Float32Array,
@@ -316,7 +316,7 @@ export function col2im(
 /** Typed arrays of QUANTIZE / DEQUANTIZE: float32, int8, uint8 or float16 bits. */
 export type QuantArray = Float32Array | Int8Array | Uint8Array | Uint16Array;
 
-/** QUANTIZE / DEQUANTIZE (kernels_zig/nd.zig `quantize`): kind 0/1 float32 -> int8/uint8, 2/3 back, 4 float16. */
+/** QUANTIZE / DEQUANTIZE (kernels_zig/quantize.zig): kind 0/1 float32 -> int8/uint8, 2/3 back, 4 float16. */
 export function quantize(p: StructValues<"QuantizeParams">, x: QuantArray, y: QuantArray): void {
   const n = p.count, zp = p.zero_point, scale = Math.fround(p.scale);
   if (p.kind <= 1) {

@@ -7,9 +7,9 @@
  * @module
  */
 import type { StructValues } from "./abi.ts";
+import { CHANNEL_BLOCK } from "./_abi_generated.ts";
 
-/** Output channels per block of packed weights (one bitpacked word). */
-export const CHANNEL_BLOCK = 32;
+export { CHANNEL_BLOCK };
 
 /** 32-bit words that hold `channels` packed bits. */
 export function wordsFor(channels: number): number {
@@ -193,7 +193,7 @@ function convGemm(p: StructValues<"Bconv2dParams">, input: Uint32Array, workspac
   return { lhs, gemm };
 }
 
-/** im2col (unless direct) + bgemmF32: what kernels_zig/root.zig computes, reading its input in place or not. */
+/** im2col (unless direct) + bgemmF32: what kernels_zig/bconv2d.zig computes, reading its input in place or not. */
 export function bconv2dF32(
   p: StructValues<"Bconv2dParams">,
   input: Uint32Array,
@@ -207,7 +207,7 @@ export function bconv2dF32(
   bgemmF32(gemm, lhs, filter, multiplier, bias, output);
 }
 
-/** im2col (unless direct) + bgemmB32: what kernels_zig/root.zig computes, reading its input in place or not. */
+/** im2col (unless direct) + bgemmB32: what kernels_zig/bconv2d.zig computes, reading its input in place or not. */
 export function bconv2dB32(
   p: StructValues<"Bconv2dParams">,
   input: Uint32Array,
@@ -227,10 +227,10 @@ export function bmaxpool2d(p: StructValues<"Pool2dF32Params">, input: Uint32Arra
   for (let b = 0; b < p.batch; b++) {
     for (let oy = 0; oy < p.out_h; oy++) {
       const y0 = Math.max(oy * p.stride_h - p.pad_top, 0),
-        y1 = Math.min(oy * p.stride_h - p.pad_top + p.filter_h, p.in_h);
+        y1 = Math.min(oy * p.stride_h - p.pad_top + p.kernel_h, p.in_h);
       for (let ox = 0; ox < p.out_w; ox++) {
         const x0 = Math.max(ox * p.stride_w - p.pad_left, 0);
-        const x1 = Math.min(ox * p.stride_w - p.pad_left + p.filter_w, p.in_w);
+        const x1 = Math.min(ox * p.stride_w - p.pad_left + p.kernel_w, p.in_w);
         for (let ch = 0; ch < c; ch++) {
           let acc = 0xffffffff;
           for (let iy = y0; iy < y1; iy++) {

@@ -2,16 +2,36 @@
 //!
 //! `api` lists every exported function with named parameters; `root.zig`
 //! exports exactly these (checked at comptime) and `gen_abi.zig` turns this
-//! file into `kernels/_abi_generated.ts`. Change a struct or a signature here,
-//! bump `version`, and regenerate (`deno task gen:abi`); the drift test fails
+//! file into `kernels/_abi_generated.ts`, with the `constants` the TS side
+//! checks against. Change a struct, a signature or a constant here, bump
+//! `version`, and regenerate (`deno task gen:abi`); the drift test fails
 //! until the two agree.
 const std = @import("std");
 
-/// Bumped on every incompatible change of a struct or a signature.
-pub const version: i32 = 14;
+/// Bumped on every incompatible change of a struct, a signature or a constant.
+pub const version: i32 = 15;
 
+/// Threads one call may use at most (the thread pool's limit).
+pub const max_threads = 64;
 /// Highest tensor rank of the strided and reduction ops.
 pub const max_rank = 6;
+/// Output channels per block of packed weights: the GEMMs' packed-rhs layout
+/// and the padding of their per-channel arrays (one bitpacked output word).
+pub const channel_block = 32;
+/// Rows of a float convolution's per-thread im2col tile (`keep_cols` 0), and
+/// the float GEMM's largest row task.
+pub const conv_tile_rows = 128;
+
+/// A limit both sides use: gen_abi.zig writes each to kernels/_abi_generated.ts
+/// as `export const <name>`, and it is part of the hash.
+pub const Constant = struct { name: []const u8, value: i32, doc: []const u8 };
+
+pub const constants = [_]Constant{
+    .{ .name = "MAX_THREADS", .value = max_threads, .doc = "Threads one call may use at most." },
+    .{ .name = "MAX_RANK", .value = max_rank, .doc = "Highest rank the strided and reduction kernels take (after merging dims)." },
+    .{ .name = "CHANNEL_BLOCK", .value = channel_block, .doc = "Output channels per block of packed weights (one bitpacked word)." },
+    .{ .name = "CONV_TILE_ROWS", .value = conv_tile_rows, .doc = "Rows of the per-thread im2col tile of a float convolution." },
+};
 
 /// Every export returns one of these. Arguments are validated in TypeScript
 /// first; these codes are the second line of defence and are never expected.
@@ -27,7 +47,7 @@ pub const Status = enum(i32) {
 pub const BitpackParams = extern struct {
     rows: i32,
     channels: i32,
-    /// Row chunks run on this many threads (1..64).
+    /// Row chunks run on this many threads (1..max_threads).
     threads: i32,
 };
 
@@ -77,7 +97,7 @@ pub const BgemmParams = extern struct {
 };
 
 /// A binary 2-D convolution: the binary GEMM over the input pixels' windows,
-/// read in place or from the workspace (root.zig `ConvLhs`). Filter packed by
+/// read in place or from the workspace (bconv2d.zig `ConvLhs`). Filter packed by
 /// onebit_bgemm_pack_rhs_b32 from OHWI words [channels_out, kernel_h*kernel_w*in_words].
 pub const Bconv2dParams = extern struct {
     batch: i32,
@@ -152,9 +172,9 @@ pub const SgemmParams = extern struct {
 /// with depth kernel_h*kernel_w*channels_in; im2col into `workspace` unless
 /// the filter is 1x1/stride 1/unpadded. Zero padding. `keep_cols` 1: the
 /// workspace holds the whole im2col [pixels, depth] afterwards (training
-/// reads it again); 0: it holds one tile of at most 128 rows per thread
-/// (threads · min(pixels, 128) · depth floats), filled and consumed inside
-/// the GEMM's tasks.
+/// reads it again); 0: it holds one tile of at most conv_tile_rows rows per
+/// thread (threads · min(pixels, conv_tile_rows) · depth floats), filled and
+/// consumed inside the GEMM's tasks.
 pub const Conv2dF32Params = extern struct {
     batch: i32,
     in_h: i32,
@@ -207,8 +227,8 @@ pub const Pool2dF32Params = extern struct {
     in_h: i32,
     in_w: i32,
     channels: i32,
-    filter_h: i32,
-    filter_w: i32,
+    kernel_h: i32,
+    kernel_w: i32,
     stride_h: i32,
     stride_w: i32,
     pad_top: i32,
@@ -499,9 +519,9 @@ pub const api = [_]Function{
 /// The extern structs the TS side encodes, in a fixed order.
 pub const structs = .{ BitpackParams, Im2colParams, PackRhsParams, BgemmParams, Bconv2dParams, UkernelInfo, PeakParams, SpackParams, SgemmParams, Conv2dF32Params, DepthwiseF32Params, Pool2dF32Params, ElementwiseF32Params, UnaryF32Params, SoftmaxF32Params, StridedF32Params, MeanF32Params, Col2imF32Params, QuantizeParams, EpilogueParams };
 
-/// FNV-1a over every struct's field names, offsets and sizes and every
-/// function's name and parameter types: the library and the generated TS
-/// must agree on it.
+/// FNV-1a over every struct's field names, offsets and sizes, every
+/// function's name and parameter types, every constant and status code: the
+/// library and the generated TS must agree on it.
 pub const hash: u32 = blk: {
     @setEvalBranchQuota(200_000);
     var h: u32 = 0x811c9dc5;
@@ -520,6 +540,14 @@ pub const hash: u32 = blk: {
             h = fnv(h, p.name);
             h = fnv(h, @typeName(p.type));
         }
+    }
+    for (constants) |c| {
+        h = fnv(h, c.name);
+        h = fnvInt(h, @intCast(c.value));
+    }
+    for (@typeInfo(Status).@"enum".fields) |f| {
+        h = fnv(h, f.name);
+        h = fnvInt(h, f.value);
     }
     h = fnvInt(h, @intCast(version));
     break :blk h;

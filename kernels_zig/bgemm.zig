@@ -2,11 +2,15 @@
 //! threading. The arithmetic lives in the micro-kernels (bgemm_ukernel.zig).
 const std = @import("std");
 const builtin = @import("builtin");
+const assert = std.debug.assert;
 const abi = @import("abi.zig");
 const uk = @import("ukernels.zig");
 const template = @import("bgemm_ukernel.zig");
-const pool = @import("pool.zig");
+const thread_pool = @import("thread_pool.zig");
 const Pixel = @import("pixel.zig").Pixel;
+const num = @import("num.zig");
+const clamp = num.clamp;
+const clampVector = num.clampVector;
 
 const TileArgs = template.TileArgs;
 const block = uk.channel_block;
@@ -47,6 +51,32 @@ pub const table: [kernels.len]Entry = blk: {
 const selection = @import("select.zig").Selection(kernels);
 pub const supported = selection.supported;
 pub const select = selection.select;
+
+/// Fills `info` for micro-kernel `index` (< kernels.len), with the MACs of one iteration of its peak loop.
+pub fn describe(index: usize, info: *abi.UkernelInfo) void {
+    const e = kernels[index];
+    selection.describe(index, e.mr * e.nr() * 32, info);
+}
+
+/// Runs micro-kernel `ukernel`'s register-only peak loop `iterations` times on `threads` threads at once, thread
+/// t's result in sink[t] (so that no loop is dead code).
+pub fn peak(p: *const abi.PeakParams, sink: [*]u32) abi.Status {
+    if (p.iterations < 0 or p.ukernel < 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
+    const i = select(p.ukernel) orelse return .unsupported_ukernel;
+    const Ctx = struct {
+        peak: *const template.PeakFn,
+        iterations: usize,
+        sink: [*]u32,
+        fn task(ctx: *const anyopaque, t: usize) void {
+            const c: *const @This() = @ptrCast(@alignCast(ctx));
+            c.peak(c.iterations, &c.sink[t]);
+        }
+    };
+    const threads: usize = @intCast(p.threads);
+    const ctx: Ctx = .{ .peak = table[i].peak, .iterations = @intCast(p.iterations), .sink = sink };
+    thread_pool.run(threads, threads, &ctx, Ctx.task);
+    return .ok;
+}
 
 fn roundUp(x: usize, m: usize) usize {
     return (x + m - 1) / m * m;
@@ -123,9 +153,7 @@ pub const Epilogue = struct {
             const hi: V = @splat(e.clamp_max);
             for (row_begin..row_end) |r| {
                 const o = out + r * n + c0;
-                const v = @as(V, o[0..block].*) + @as(V, (e.residual + r * n + c0)[0..block].*);
-                const low = @select(f32, v < lo, lo, v);
-                const y = @select(f32, low > hi, hi, low);
+                const y = clampVector(V, @as(V, o[0..block].*) + @as(V, (e.residual + r * n + c0)[0..block].*), lo, hi);
                 o[0..block].* = y;
                 if (e.packed_out) |q| q[r * blocks(n) + b] = @bitCast(y < @as(V, @splat(0)));
             }
@@ -136,9 +164,7 @@ pub const Epilogue = struct {
             const x = e.residual + r * n + c0;
             var word: u32 = 0;
             for (0..width) |j| {
-                const v = o[j] + x[j];
-                const low = if (v < e.clamp_min) e.clamp_min else v;
-                const y = if (low > e.clamp_max) e.clamp_max else low;
+                const y = clamp(o[j] + x[j], e.clamp_min, e.clamp_max);
                 o[j] = y;
                 word |= @as(u32, @intFromBool(y < 0)) << @intCast(j);
             }
@@ -152,19 +178,106 @@ pub const Epilogue = struct {
 /// of tile 1, ...). Task t of n takes about units [t·U/n, (t+1)·U/n)
 /// (`firstUnit`): a partly done tile's later blocks, then whole tiles with
 /// every block (block by block over the run of tiles), then a tile's first
-/// blocks. So n tasks, a multiple of the thread count, give every thread the
-/// same work however the tiles and blocks divide, and each thread owns whole
-/// output rows but for one tile at each end, as the ops before and after it
-/// do.
+/// blocks (`runs`). So n tasks, a multiple of the thread count, give every
+/// thread the same work however the tiles and blocks divide, and each thread
+/// owns whole output rows but for one tile at each end, as the ops before and
+/// after it do.
+pub const Split = struct {
+    rows: usize,
+    mr: usize,
+    n_blocks: usize,
+    tiles: usize,
+    tasks: usize,
+
+    /// Tasks of at most ~192 rows' worth of units, at least 8 per thread, a multiple of the thread count.
+    pub fn init(rows: usize, mr: usize, n_blocks: usize, threads: usize) Split {
+        assert(rows >= 1 and mr >= 1 and n_blocks >= 1 and threads >= 1 and threads <= thread_pool.max_threads);
+        const tiles = (rows + mr - 1) / mr;
+        const tiles_per_task = @max(1, target_rows_per_task / mr);
+        var tasks = @max((tiles + tiles_per_task - 1) / tiles_per_task, if (threads > 1) tasks_per_thread * threads else 1);
+        tasks = @min(roundUp(tasks, threads), tiles * n_blocks);
+        // No more tasks than units, and a multiple of the thread count unless the units are fewer.
+        assert(tasks >= 1 and tasks <= tiles * n_blocks);
+        assert(tasks % threads == 0 or tasks == tiles * n_blocks);
+        return .{ .rows = rows, .mr = mr, .n_blocks = n_blocks, .tiles = tiles, .tasks = tasks };
+    }
+
+    /// Rows × blocks before unit `unit`: a unit of the last, partial tile weighs its rows, not a tile's (its rows
+    /// run one by one).
+    fn weight(s: Split, unit: usize) usize {
+        const full_units = s.rows / s.mr * s.n_blocks;
+        if (unit <= full_units) return unit * s.mr;
+        return full_units * s.mr + (unit - full_units) * (s.rows % s.mr);
+    }
+
+    /// The first unit of task t (t = tasks: the end): the last whose weight is within task t's equal share.
+    pub fn firstUnit(s: Split, t: usize) usize {
+        assert(t <= s.tasks);
+        const share: usize = @intCast(@as(u128, t) * (s.rows * s.n_blocks) / s.tasks);
+        const full_tiles = s.rows / s.mr;
+        const full_share = full_tiles * s.mr * s.n_blocks;
+        if (share <= full_share) return share / s.mr;
+        // Past the full tiles' share only when a partial tile follows them.
+        assert(s.rows % s.mr != 0);
+        return full_tiles * s.n_blocks + (share - full_share) / (s.rows % s.mr);
+    }
+
+    /// Blocks [block_begin, block_end) of tiles [tile_begin, tile_end), run block by block over the tiles.
+    pub const Run = struct { tile_begin: usize, tile_end: usize, block_begin: usize, block_end: usize };
+
+    /// Task t's units [firstUnit(t), firstUnit(t + 1)) as at most three runs, in unit order: a partly done
+    /// tile's later blocks, whole tiles with every block, a tile's first blocks.
+    pub fn runs(s: Split, t: usize) std.BoundedArray(Run, 3) {
+        const nb = s.n_blocks;
+        const u_begin = s.firstUnit(t);
+        const u_end = s.firstUnit(t + 1);
+        assert(u_begin <= u_end and u_end <= s.tiles * nb);
+        var list: std.BoundedArray(Run, 3) = .{};
+        if (u_begin == u_end) return list;
+        var tile = u_begin / nb;
+        if (u_begin % nb != 0) {
+            list.appendAssumeCapacity(.{ .tile_begin = tile, .tile_end = tile + 1, .block_begin = u_begin % nb, .block_end = @min(nb, u_begin % nb + (u_end - u_begin)) });
+            tile += 1;
+        }
+        const whole_end = u_end / nb;
+        if (whole_end > tile) {
+            list.appendAssumeCapacity(.{ .tile_begin = tile, .tile_end = whole_end, .block_begin = 0, .block_end = nb });
+            tile = whole_end;
+        }
+        if (tile * nb < u_end) {
+            list.appendAssumeCapacity(.{ .tile_begin = tile, .tile_end = tile + 1, .block_begin = 0, .block_end = u_end - tile * nb });
+        }
+        if (std.debug.runtime_safety) s.checkRuns(t, list.slice());
+        return list;
+    }
+
+    /// The runs of task t are non-empty, inside the grid, and cover its units exactly, in order; its work is
+    /// within a tile's weight of an equal share.
+    fn checkRuns(s: Split, t: usize, list: []const Run) void {
+        const nb = s.n_blocks;
+        var next = s.firstUnit(t);
+        for (list) |r| {
+            assert(r.tile_begin < r.tile_end and r.tile_end <= s.tiles and r.block_begin < r.block_end and r.block_end <= nb);
+            // Several tiles only with every block, so that the run is consecutive units.
+            assert(r.tile_end - r.tile_begin == 1 or (r.block_begin == 0 and r.block_end == nb));
+            assert(r.tile_begin * nb + r.block_begin == next);
+            next = (r.tile_end - 1) * nb + r.block_end;
+        }
+        assert(next == s.firstUnit(t + 1));
+        const total = s.rows * nb;
+        const work = s.weight(s.firstUnit(t + 1)) - s.weight(s.firstUnit(t));
+        assert(work + s.mr > total / s.tasks and work < (total + s.tasks - 1) / s.tasks + s.mr);
+    }
+};
+
+/// One GEMM call: its parameters and operands, the micro-kernel, and its units' tasks.
 const Job = struct {
     p: abi.BgemmParams,
     kernel: usize,
     lhs: Lhs,
     rhs: [*]const u32,
     output: Output,
-    tiles: usize,
-    n_blocks: usize,
-    tasks: usize,
+    split: Split,
     /// When set, lhs rows are written (im2col) inside the tasks, just before
     /// the micro-kernels read them, while they are in cache.
     producer: ?Producer,
@@ -189,6 +302,7 @@ const written = 2;
 
 /// Makes sure the lhs rows of tiles [tile_begin, tile_end) are written, writing each chunk no one has started.
 fn ensureRows(job: *const Job, tile_begin: usize, tile_end: usize) void {
+    assert(tile_begin < tile_end and tile_end <= job.split.tiles);
     const producer = job.producer orelse return;
     const mr = kernels[job.kernel].mr;
     const rows: usize = @intCast(job.p.rows);
@@ -214,42 +328,11 @@ const max_chunks = 512;
 
 fn runTask(ctx: *const anyopaque, task: usize) void {
     const job: *const Job = @ptrCast(@alignCast(ctx));
-    const nb = job.n_blocks;
-    const u_begin = firstUnit(job, task);
-    const u_end = firstUnit(job, task + 1);
-    if (u_begin == u_end) return;
-    var tile = u_begin / nb;
-    // A partial first tile: blocks from mid-tile to its end (or to u_end).
-    if (u_begin % nb != 0) {
-        ensureRows(job, tile, tile + 1);
-        for (u_begin % nb..@min(nb, u_begin % nb + (u_end - u_begin))) |b| runTiles(job, b, tile, tile + 1);
-        tile += 1;
+    const runs = job.split.runs(task);
+    for (runs.constSlice()) |r| {
+        ensureRows(job, r.tile_begin, r.tile_end);
+        for (r.block_begin..r.block_end) |b| runTiles(job, b, r.tile_begin, r.tile_end);
     }
-    // Whole tiles, block by block over the run.
-    const whole_end = u_end / nb;
-    if (whole_end > tile) {
-        ensureRows(job, tile, whole_end);
-        for (0..nb) |b| runTiles(job, b, tile, whole_end);
-        tile = whole_end;
-    }
-    // A partial last tile: its first blocks.
-    if (tile * nb < u_end) {
-        ensureRows(job, tile, tile + 1);
-        for (0..u_end - tile * nb) |b| runTiles(job, b, tile, tile + 1);
-    }
-}
-
-/// The first unit of task t (t = tasks: the end). Tasks get equal shares of rows × blocks: the units of a last
-/// partial tile weigh its rows, not a tile's (its rows run one by one).
-fn firstUnit(job: *const Job, t: usize) usize {
-    const mr = kernels[job.kernel].mr;
-    const rows: usize = @intCast(job.p.rows);
-    const nb = job.n_blocks;
-    const share: usize = @intCast(@as(u128, t) * (rows * nb) / job.tasks);
-    const full_tiles = rows / mr;
-    const full_share = full_tiles * mr * nb;
-    if (share <= full_share) return share / mr;
-    return full_tiles * nb + (share - full_share) / (rows % mr);
 }
 
 fn runTiles(job: *const Job, b: usize, tile_begin: usize, tile_end: usize) void {
@@ -263,6 +346,10 @@ fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
     const mr = e.mr;
     const nr = e.nr();
     const p = job.p;
+    // Whole tiles but for the GEMM's last one (the only rows the one-row kernel runs), of a block with channels.
+    assert(row_begin < row_end and row_end <= job.split.rows and row_begin % mr == 0);
+    assert(row_end % mr == 0 or row_end == job.split.rows);
+    assert(b < job.split.n_blocks);
     const n: usize = @intCast(p.channels_out);
     const depth: usize = @intCast(p.depth_words);
     const out_words = blocks(n);
@@ -345,18 +432,13 @@ pub fn runWith(p: *const abi.BgemmParams, lhs: Lhs, rhs: [*]const u32, output: O
     const kernel = select(p.ukernel) orelse return .unsupported_ukernel;
     if (lhs.segments * lhs.segment_words != p.depth_words) return .invalid_argument;
     if (p.rows == 0) return .ok;
-    const rows: usize = @intCast(p.rows);
-    const mr = kernels[kernel].mr;
-    const threads: usize = @min(@as(usize, @intCast(p.threads)), pool.max_threads);
-    const n_blocks = blocks(@intCast(p.channels_out));
-    const tiles = (rows + mr - 1) / mr;
-    // Tasks of at most ~192 rows' worth of units, at least 8 per thread, a multiple of the thread count.
-    const tiles_per_task = @max(1, target_rows_per_task / mr);
-    var tasks = @max((tiles + tiles_per_task - 1) / tiles_per_task, if (threads > 1) tasks_per_thread * threads else 1);
-    tasks = @min(roundUp(tasks, threads), tiles * n_blocks);
+    const threads: usize = @min(@as(usize, @intCast(p.threads)), thread_pool.max_threads);
+    const split: Split = .init(@intCast(p.rows), kernels[kernel].mr, blocks(@intCast(p.channels_out)), threads);
+    const tiles = split.tiles;
     const chunk_tiles = (tiles + max_chunks - 1) / max_chunks;
     var chunk_state: [max_chunks]std.atomic.Value(u32) = undefined;
     const chunks = (tiles + chunk_tiles - 1) / chunk_tiles;
+    assert(chunks <= max_chunks and chunks * chunk_tiles >= tiles);
     if (producer != null) {
         for (chunk_state[0..chunks]) |*c| c.* = .init(unwritten);
     }
@@ -366,15 +448,40 @@ pub fn runWith(p: *const abi.BgemmParams, lhs: Lhs, rhs: [*]const u32, output: O
         .lhs = lhs,
         .rhs = rhs,
         .output = output,
-        .tiles = tiles,
-        .n_blocks = n_blocks,
-        .tasks = tasks,
+        .split = split,
         .producer = producer,
         .chunk_tiles = chunk_tiles,
         .chunk_state = chunk_state[0..chunks],
     };
-    pool.run(threads, tasks, &job, runTask);
+    thread_pool.run(threads, split.tasks, &job, runTask);
     return .ok;
+}
+
+test "Split: every unit of a GEMM in exactly one task, in equal shares, on any size and thread count" {
+    const gpa = std.testing.allocator;
+    for ([_]usize{ 1, 4, 6, 8 }) |mr| {
+        for ([_]usize{ 1, 2, 3, 5, 8, 64 }) |threads| {
+            for ([_]usize{ 1, 2, 7, 8, 9, 49, 196, 203, 784, 3136, 12544 }) |rows| {
+                for ([_]usize{ 1, 2, 6, 16 }) |n_blocks| {
+                    const s: Split = .init(rows, mr, n_blocks, threads);
+                    const hits = try gpa.alloc(u8, s.tiles * n_blocks);
+                    defer gpa.free(hits);
+                    @memset(hits, 0);
+                    for (0..s.tasks) |t| {
+                        // runs() checks each task's runs in ReleaseSafe (checkRuns); here, the whole grid.
+                        for (s.runs(t).constSlice()) |r| {
+                            for (r.tile_begin..r.tile_end) |tile| {
+                                for (r.block_begin..r.block_end) |b| hits[tile * n_blocks + b] += 1;
+                            }
+                        }
+                    }
+                    for (hits) |h| try std.testing.expectEqual(@as(u8, 1), h);
+                    try std.testing.expectEqual(@as(usize, 0), s.firstUnit(0));
+                    try std.testing.expectEqual(s.tiles * n_blocks, s.firstUnit(s.tasks));
+                }
+            }
+        }
+    }
 }
 
 // ---- tests: every supported micro-kernel against a scalar oracle ----

@@ -1,9 +1,11 @@
-//! float32 (or int8) -> bitpacked 32-bit words along the channel axis (LCE layout).
+//! float32 (or int8) -> bitpacked 32-bit words along the channel axis (LCE layout),
+//! and back (LceDequantize).
 //! bit = 1 iff x < 0: +0.0, -0.0 and NaN all pack as +1 (bit 0). LCE's scalar
 //! packer uses the same comparison; its aarch64 packer reads the sign bit
 //! instead (-0.0 -> -1), so this rule is the one we document and test.
 const std = @import("std");
-const pool = @import("pool.zig");
+const abi = @import("abi.zig");
+const thread_pool = @import("thread_pool.zig");
 
 pub fn wordsFor(channels: usize) usize {
     return (channels + 31) / 32;
@@ -54,12 +56,33 @@ fn packRows(comptime T: type) fn (PackArgs(T), usize, usize) void {
 pub fn packThreadedBelow(comptime T: type, rows: usize, channels: usize, threshold: T, input: [*]const T, output: [*]u32, threads: usize) void {
     const min_rows = ((1 << 18) + channels - 1) / @max(1, channels);
     const args: PackArgs(T) = .{ .channels = channels, .threshold = threshold, .input = input, .output = output };
-    pool.runRanges(threads, rows, min_rows, args, packRows(T));
+    thread_pool.runRanges(threads, rows, min_rows, args, packRows(T));
 }
 
 /// `pack` with rows split over `threads` threads.
 pub fn packThreaded(rows: usize, channels: usize, input: [*]const f32, output: [*]u32, threads: usize) void {
     packThreadedBelow(f32, rows, channels, 0, input, output, threads);
+}
+
+/// LceDequantize: bit c of a row's words → -1 (set) or +1, for `channels` values per row.
+pub fn unpack(p: *const abi.BitpackParams, words_in: [*]const u32, out: [*]f32) abi.Status {
+    if (p.rows < 0 or p.channels <= 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
+    const c: usize = @intCast(p.channels);
+    const words = wordsFor(c);
+    for (0..@as(usize, @intCast(p.rows))) |r| {
+        const w = words_in + r * words;
+        const o = out + r * c;
+        for (0..c) |i| o[i] = if ((w[i / 32] >> @intCast(i % 32)) & 1 == 1) -1 else 1;
+    }
+    return .ok;
+}
+
+test "unpack: set bits are -1" {
+    const words = [_]u32{ 0b101, 0 };
+    var out: [6]f32 = undefined;
+    const p: abi.BitpackParams = .{ .rows = 2, .channels = 3, .threads = 1 };
+    try std.testing.expectEqual(abi.Status.ok, unpack(&p, &words, &out));
+    try std.testing.expectEqualSlices(f32, &.{ -1, 1, -1, 1, 1, 1 }, &out);
 }
 
 test "int8 rows pack below the zero point" {

@@ -1,5 +1,6 @@
-//! Writes kernels/_abi_generated.ts from abi.zig to stdout: the Deno FFI
-//! symbol table, each parameter's role, and every extern struct's layout.
+//! Writes kernels/_abi_generated.ts from abi.zig to stdout: the shared
+//! constants, the status names, the Deno FFI symbol table, each parameter's
+//! role, and every extern struct's layout.
 //! Run through `deno task gen:abi`; tests/abi_drift_test.ts fails when the
 //! committed file differs from this output.
 const std = @import("std");
@@ -30,6 +31,15 @@ pub fn main() !void {
     try w.writeAll("// deno-fmt-ignore-file\n");
     try w.print("export const ABI_VERSION = {d};\n", .{abi.version});
     try w.print("export const ABI_HASH = 0x{x:0>8};\n\n", .{abi.hash});
+
+    inline for (abi.constants) |c| try w.print("/** {s} */\nexport const {s} = {d};\n", .{ c.doc, c.name, c.value });
+    try w.writeAll("\n/** Names of the status codes every export returns, by code. */\nexport const STATUS = [");
+    inline for (@typeInfo(abi.Status).@"enum".fields, 0..) |f, i| {
+        if (f.value != i) @compileError("status codes must be 0, 1, 2, ...");
+        if (i > 0) try w.writeAll(", ");
+        try w.print("\"{s}\"", .{f.name});
+    }
+    try w.writeAll("] as const;\n\n");
 
     try w.writeAll("/** Deno.dlopen symbol table of libonebit. */\nexport const symbols = {\n");
     inline for (abi.api) |f| {

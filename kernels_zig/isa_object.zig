@@ -1,7 +1,7 @@
 //! Root of one per-ISA object. build.zig compiles this file once per ISA
 //! with that ISA's CPU features (option `isa`) and links every object into
-//! the one library; root.zig calls a kernel only after checking that the CPU
-//! has its features. Symbols are hidden: they are not part of the C ABI.
+//! the one library; the GEMM drivers call a kernel only after checking that
+//! the CPU has its features (select.zig). Symbols are hidden: they are not part of the C ABI.
 const std = @import("std");
 const builtin = @import("builtin");
 const options = @import("isa_options");

@@ -8,6 +8,7 @@
 //! k is broadcast. FMA where the ISA has it.
 const std = @import("std");
 const uk = @import("ukernels.zig");
+const clampVector = @import("num.zig").clampVector;
 
 /// Internal ABI between the driver and a micro-kernel; not exported.
 pub const SgemmArgs = extern struct {
@@ -36,13 +37,6 @@ pub const SgemmArgs = extern struct {
 };
 
 pub const SgemmFn = fn (args: *const SgemmArgs) callconv(.c) void;
-
-/// Clamp by compare-and-select: a NaN stays NaN (Zig's @min/@max would drop
-/// it for the bound), as the TS reference's Math.min(Math.max()).
-pub inline fn clamp(comptime T: type, v: T, lo: T, hi: T) T {
-    const low = @select(f32, v < lo, lo, v);
-    return @select(f32, low > hi, hi, low);
-}
 
 pub fn Kernel(comptime e: uk.SgemmEntry) type {
     const lanes = e.lanes;
@@ -81,7 +75,7 @@ pub fn Kernel(comptime e: uk.SgemmEntry) type {
                 if (i < a.rows) {
                     const out = a.out + i * a.out_stride;
                     inline for (0..nv) |j| {
-                        const v = clamp(V, acc[i][j] + bias[j], lo, hi);
+                        const v = clampVector(V, acc[i][j] + bias[j], lo, hi);
                         if (a.cols >= (j + 1) * lanes) {
                             out[j * lanes ..][0..lanes].* = v;
                         } else if (a.cols > j * lanes) {

@@ -1,9 +1,10 @@
 //! The one list of binary-GEMM micro-kernels. It feeds the per-ISA objects
 //! (isa_object.zig instantiates what it names), run-time selection
-//! (root.zig), the tests and the benchmarks (through onebit_ukernel_info).
+//! (select.zig), the tests and the benchmarks (through onebit_ukernel_info).
 //!
 //! Naming: `bgemm_{mr}x{nr}__{isa}`, mr output pixels by nr output channels.
 const std = @import("std");
+const abi = @import("abi.zig");
 
 pub const Isa = enum { scalar, avx2, avx512vpopcnt, neon };
 
@@ -35,7 +36,7 @@ pub const Entry = struct {
 };
 
 /// Output channels are packed in blocks of this many (one bitpacked word).
-pub const channel_block = 32;
+pub const channel_block = abi.channel_block;
 
 pub const all = [_]Entry{
     .{ .name = "bgemm_4x8__scalar", .isa = .scalar, .mr = 4, .lanes = 1, .nv = 8, .mode = .scalar },

@@ -94,7 +94,7 @@ for (const { triple, machine, name } of peTargets) {
     );
     assert.ok(pe.characteristics & IMAGE_FILE_DLL, "IMAGE_FILE_DLL is not set");
     assert.equal(pe.dllName, "onebit.dll");
-    // No C runtime: threads, futex and module pinning come from kernel32/ntdll (kernels_zig/pool.zig).
+    // No C runtime: threads, futex and module pinning come from kernel32/ntdll (kernels_zig/thread_pool.zig).
     const system = new Set(["kernel32.dll", "ntdll.dll"]);
     for (const d of pe.imports) assert.ok(system.has(d.toLowerCase()), `imports ${d}, not a core Windows DLL`);
     assertAbiExports(pe.exports, `${triple}/onebit.dll (export directory)`);

@@ -11,9 +11,15 @@
 //! calling in) runs its job on its own thread.
 const std = @import("std");
 const builtin = @import("builtin");
+const abi = @import("abi.zig");
 
 pub const threading = (builtin.link_libc or builtin.os.tag == .windows) and !builtin.single_threaded;
-pub const max_threads = 64;
+pub const max_threads = abi.max_threads;
+
+/// A `threads` parameter of the ABI a call can run with.
+pub fn validThreads(threads: i32) bool {
+    return threads >= 1 and threads <= max_threads;
+}
 
 pub const TaskFn = *const fn (ctx: *const anyopaque, task: usize) void;
 
@@ -145,7 +151,10 @@ pub fn run(threads: usize, tasks: usize, ctx: *const anyopaque, func: TaskFn) vo
     for (0..want) |i| {
         cursors[i].next.store(i * tasks / want, .monotonic);
         cursors[i].end = (i + 1) * tasks / want;
+        // Consecutive, non-empty (want <= tasks) and together [0, tasks): every task is owned once.
+        std.debug.assert(cursors[i].end > i * tasks / want);
     }
+    std.debug.assert(cursors[want - 1].end == tasks);
     pending.store(@intCast(have), .release);
     _ = generation.fetchAdd(1, .release);
     std.Thread.Futex.wake(&generation, std.math.maxInt(u32));
@@ -168,6 +177,7 @@ pub fn run(threads: usize, tasks: usize, ctx: *const anyopaque, func: TaskFn) vo
 pub fn runRanges(threads: usize, n: usize, min_split: usize, args: anytype, comptime func: fn (@TypeOf(args), usize, usize) void) void {
     if (threads <= 1 or n < min_split) return func(args, 0, n);
     const per = (n + 2 * threads - 1) / (2 * threads);
+    std.debug.assert(per >= 1 and (n + per - 1) / per <= 2 * threads);
     const Ranges = struct {
         args: @TypeOf(args),
         n: usize,
@@ -179,6 +189,14 @@ pub fn runRanges(threads: usize, n: usize, min_split: usize, args: anytype, comp
     };
     const r: Ranges = .{ .args = args, .n = n, .per = per };
     run(threads, (n + per - 1) / per, &r, Ranges.task);
+}
+
+/// Items per task when `items` items of `each` values split over `threads`: two tasks per thread, but never
+/// under 16K values a task (a task's claim and its cache lines cost more than that much work saves).
+pub fn itemsPerTask(items: usize, each: usize, threads: usize) usize {
+    if (threads <= 1) return @max(1, items);
+    const even = (items + 2 * threads - 1) / (2 * threads);
+    return @max(1, @max(even, (16384 + each - 1) / @max(1, each)));
 }
 
 test "every task runs exactly once, on any thread count" {

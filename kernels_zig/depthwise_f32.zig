@@ -1,0 +1,140 @@
+//! Depthwise convolution, NHWC, filter [1, kernel_h, kernel_w, channels_in·multiplier] (TFLite layout), zero
+//! padding. Channel-innermost loops over contiguous memory, which the compiler vectorizes; interior pixels of
+//! multiplier-1 layers in register blocks; threads split output rows.
+const std = @import("std");
+const abi = @import("abi.zig");
+const thread_pool = @import("thread_pool.zig");
+const Window = @import("window.zig").Window;
+const num = @import("num.zig");
+const clamp = num.clamp;
+const clampVector = num.clampVector;
+const u = num.u;
+
+const Depthwise = struct {
+    p: *const abi.DepthwiseF32Params,
+    g: Window,
+    input: [*]const f32,
+    filter: [*]const f32,
+    bias: [*]const f32,
+    out: [*]f32,
+
+    /// One output row (batch n, row oy).
+    fn task(ctx: *const anyopaque, t: usize) void {
+        const s: *const Depthwise = @ptrCast(@alignCast(ctx));
+        const p = s.p;
+        const g = &s.g;
+        const cin = u(p.channels_in);
+        const mult = u(p.multiplier);
+        const cout = cin * mult;
+        const lo = p.clamp_min;
+        const hi = p.clamp_max;
+        const oh = u(g.out_h);
+        const n = t / oh;
+        const oy = t % oh;
+        // Output columns whose every tap lies inside the input: blocks of them take the register-blocked path.
+        const ow = u(g.out_w);
+        var fast_begin: usize = ow;
+        var fast_end: usize = ow;
+        if (mult == 1) {
+            const reach = @as(isize, @intCast((u(g.kernel_w) - 1) * u(g.dilation_w)));
+            var first: usize = 0;
+            while (first < ow and @as(isize, @intCast(first * u(g.stride_w))) < g.pad_left) first += 1;
+            var last = first;
+            while (last < ow and @as(isize, @intCast(last * u(g.stride_w))) - g.pad_left + reach < g.in_w) last += 1;
+            fast_begin = first;
+            fast_end = first + (last - first) / block_pixels * block_pixels;
+        }
+        var ox: usize = 0;
+        while (ox < ow) : (ox += 1) {
+            if (ox == fast_begin and fast_begin < fast_end) {
+                while (ox < fast_end) : (ox += block_pixels) s.interiorBlock(n, oy, ox);
+                if (ox >= ow) break;
+            }
+            const o = s.out + ((n * oh + oy) * ow + ox) * cout;
+            @memcpy(o[0..cout], s.bias[0..cout]);
+            for (0..u(g.kernel_h)) |ky| {
+                const iy = @as(isize, @intCast(oy * u(g.stride_h) + ky * u(g.dilation_h))) - g.pad_top;
+                if (iy < 0 or iy >= g.in_h) continue;
+                for (0..u(g.kernel_w)) |kx| {
+                    const ix = @as(isize, @intCast(ox * u(g.stride_w) + kx * u(g.dilation_w))) - g.pad_left;
+                    if (ix < 0 or ix >= g.in_w) continue;
+                    const x = s.input + ((n * u(g.in_h) + @as(usize, @intCast(iy))) * u(g.in_w) + @as(usize, @intCast(ix))) * cin;
+                    const w = s.filter + (ky * u(g.kernel_w) + kx) * cout;
+                    if (mult == 1) {
+                        for (0..cout) |c| o[c] += x[c] * w[c];
+                    } else {
+                        for (0..cin) |ci| {
+                            const xv = x[ci];
+                            for (ci * mult..(ci + 1) * mult) |c| o[c] += xv * w[c];
+                        }
+                    }
+                }
+            }
+            for (0..cout) |c| o[c] = clamp(o[c], lo, hi);
+        }
+    }
+
+    const block_pixels = 4;
+    const lanes = 8;
+    const V = @Vector(lanes, f32);
+
+    /// `block_pixels` output pixels from column `ox0` on, multiplier 1, every tap in bounds: per 8 channels, the
+    /// pixels' sums stay in registers across the taps (bias, then the taps in order: the loop above's sums),
+    /// and each tap's weights are loaded once for all of them.
+    fn interiorBlock(s: *const Depthwise, n: usize, oy: usize, ox0: usize) void {
+        const p = s.p;
+        const g = &s.g;
+        const c = u(p.channels_in);
+        const lo: V = @splat(p.clamp_min);
+        const hi: V = @splat(p.clamp_max);
+        const o = s.out + ((n * u(g.out_h) + oy) * u(g.out_w) + ox0) * c;
+        var c0: usize = 0;
+        while (c0 + lanes <= c) : (c0 += lanes) {
+            const b: V = s.bias[c0..][0..lanes].*;
+            var acc: [block_pixels]V = @splat(b);
+            for (0..u(g.kernel_h)) |ky| {
+                const iy = @as(isize, @intCast(oy * u(g.stride_h) + ky * u(g.dilation_h))) - g.pad_top;
+                if (iy < 0 or iy >= g.in_h) continue;
+                const row = s.input + (n * u(g.in_h) + @as(usize, @intCast(iy))) * u(g.in_w) * c + c0;
+                for (0..u(g.kernel_w)) |kx| {
+                    const w: V = (s.filter + (ky * u(g.kernel_w) + kx) * c + c0)[0..lanes].*;
+                    const ix0: usize = @intCast(@as(isize, @intCast(ox0 * u(g.stride_w) + kx * u(g.dilation_w))) - g.pad_left);
+                    inline for (0..block_pixels) |j| {
+                        const x: V = (row + (ix0 + j * u(g.stride_w)) * c)[0..lanes].*;
+                        acc[j] += x * w;
+                    }
+                }
+            }
+            inline for (0..block_pixels) |j| {
+                o[j * c + c0 ..][0..lanes].* = clampVector(V, acc[j], lo, hi);
+            }
+        }
+        // Channels past the last group of 8: the per-pixel loop's arithmetic.
+        if (c0 < c) {
+            for (0..block_pixels) |j| {
+                const oj = o + j * c;
+                for (c0..c) |ch| oj[ch] = s.bias[ch];
+                for (0..u(g.kernel_h)) |ky| {
+                    const iy = @as(isize, @intCast(oy * u(g.stride_h) + ky * u(g.dilation_h))) - g.pad_top;
+                    if (iy < 0 or iy >= g.in_h) continue;
+                    for (0..u(g.kernel_w)) |kx| {
+                        const ix: usize = @intCast(@as(isize, @intCast((ox0 + j) * u(g.stride_w) + kx * u(g.dilation_w))) - g.pad_left);
+                        const x = s.input + ((n * u(g.in_h) + @as(usize, @intCast(iy))) * u(g.in_w) + ix) * c;
+                        const w = s.filter + (ky * u(g.kernel_w) + kx) * c;
+                        for (c0..c) |ch| oj[ch] += x[ch] * w[ch];
+                    }
+                }
+                for (c0..c) |ch| oj[ch] = clamp(oj[ch], p.clamp_min, p.clamp_max);
+            }
+        }
+    }
+};
+
+/// Depthwise convolution (abi.DepthwiseF32Params): threads split output rows.
+pub fn depthwise(p: *const abi.DepthwiseF32Params, input: [*]const f32, filter: [*]const f32, bias: [*]const f32, out: [*]f32) abi.Status {
+    const g = Window.of(p);
+    if (!g.valid() or p.channels_in <= 0 or p.multiplier <= 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
+    const s: Depthwise = .{ .p = p, .g = g, .input = input, .filter = filter, .bias = bias, .out = out };
+    thread_pool.run(u(p.threads), u(g.batch) * u(g.out_h), &s, Depthwise.task);
+    return .ok;
+}

@@ -1,0 +1,227 @@
+//! Pooling over NHWC windows clamped at the border: float max and average pooling, max pooling with the
+//! argmax for training, and binary max pooling on bitpacked words (LceBMaxPool2d). All three visit the same
+//! windows (`runWindows`); threads split output rows.
+const std = @import("std");
+const abi = @import("abi.zig");
+const thread_pool = @import("thread_pool.zig");
+const Window = @import("window.zig").Window;
+const num = @import("num.zig");
+const clamp = num.clamp;
+const clampVector = num.clampVector;
+const u = num.u;
+
+/// The in-bounds input rows (or columns) of output position `o`: the window clamped at the border.
+fn span(o: usize, stride: i32, pad: i32, kernel: i32, size: i32) struct { usize, usize } {
+    const start = @as(isize, @intCast(o * u(stride))) - pad;
+    return .{ @intCast(@max(0, start)), @intCast(@min(size, start + kernel)) };
+}
+
+/// Pool2dF32Params a pooling kernel can run: positive sizes, threads in range, and every window holding at
+/// least one in-bounds tap (TS's SAME/VALID geometry guarantees it; this guards other callers).
+fn poolGeometryOk(p: *const abi.Pool2dF32Params) bool {
+    const g = Window.of(p);
+    if (!g.valid() or p.channels <= 0 or !thread_pool.validThreads(p.threads)) return false;
+    if (g.pad_top >= g.kernel_h or g.pad_left >= g.kernel_w) return false;
+    return @as(i64, g.out_h - 1) * g.stride_h - g.pad_top < g.in_h and
+        @as(i64, g.out_w - 1) * g.stride_w - g.pad_left < g.in_w;
+}
+
+/// One output pixel of a pooling: its element offset in the output and its in-bounds taps.
+const Taps = struct {
+    out: usize,
+    n: usize,
+    y0: usize,
+    y1: usize,
+    x0: usize,
+    x1: usize,
+
+    /// Element offset of tap (iy, ix) in the input.
+    fn tap(w: Taps, p: *const abi.Pool2dF32Params, iy: usize, ix: usize) usize {
+        return ((w.n * u(p.in_h) + iy) * u(p.in_w) + ix) * u(p.channels);
+    }
+};
+
+/// Calls `visit(args, p, taps)` for every output pixel, rows of output pixels split over the threads.
+fn runWindows(p: *const abi.Pool2dF32Params, args: anytype, comptime visit: fn (@TypeOf(args), *const abi.Pool2dF32Params, Taps) void) void {
+    const Rows = struct {
+        p: *const abi.Pool2dF32Params,
+        g: Window,
+        args: @TypeOf(args),
+
+        fn task(ctx: *const anyopaque, t: usize) void {
+            const r: *const @This() = @ptrCast(@alignCast(ctx));
+            const g = &r.g;
+            const oh = u(g.out_h);
+            const y0, const y1 = span(t % oh, g.stride_h, g.pad_top, g.kernel_h, g.in_h);
+            for (0..u(g.out_w)) |ox| {
+                const x0, const x1 = span(ox, g.stride_w, g.pad_left, g.kernel_w, g.in_w);
+                const out = (t * u(g.out_w) + ox) * u(r.p.channels);
+                visit(r.args, r.p, .{ .out = out, .n = t / oh, .y0 = y0, .y1 = y1, .x0 = x0, .x1 = x1 });
+            }
+        }
+    };
+    const r: Rows = .{ .p = p, .g = .of(p), .args = args };
+    thread_pool.run(u(p.threads), u(r.g.batch) * u(r.g.out_h), &r, Rows.task);
+}
+
+const PoolArgs = struct { input: [*]const f32, out: [*]f32 };
+
+/// Channels a small window pools in registers at once (eight 4-float SSE registers on the baseline build).
+const pool_chunk = 32;
+
+fn poolWindow(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
+    const c = u(p.channels);
+    // Small windows (QuickNet's 2x2 and 3x3 max pools): 32 channels at a time held in registers across the taps,
+    // one store each. Big windows (a 7x7 average over 1024 channels) keep the loop below, whose every tap streams
+    // one contiguous run of channels.
+    if ((w.y1 - w.y0) * (w.x1 - w.x0) <= 16 and c >= pool_chunk) return poolWindowChunks(a, p, w);
+    const o = a.out + w.out;
+    @memset(o[0..c], if (p.kind == 0) -std.math.inf(f32) else 0);
+    for (w.y0..w.y1) |iy| {
+        for (w.x0..w.x1) |ix| {
+            const x = a.input + w.tap(p, iy, ix);
+            if (p.kind == 0) {
+                for (0..c) |ch| o[ch] = @max(o[ch], x[ch]);
+            } else {
+                for (0..c) |ch| o[ch] += x[ch];
+            }
+        }
+    }
+    const scale: f32 = if (p.kind == 0) 1 else 1 / @as(f32, @floatFromInt((w.y1 - w.y0) * (w.x1 - w.x0)));
+    for (0..c) |ch| o[ch] = clamp(o[ch] * scale, p.clamp_min, p.clamp_max);
+}
+
+/// poolWindow with the channels in chunks of `pool_chunk` accumulated in registers: the same maxima and the same
+/// sums in the same tap order, so the same bits.
+fn poolWindowChunks(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
+    const V = @Vector(pool_chunk, f32);
+    const c = u(p.channels);
+    const o = a.out + w.out;
+    const max = p.kind == 0;
+    const scale: f32 = if (max) 1 else 1 / @as(f32, @floatFromInt((w.y1 - w.y0) * (w.x1 - w.x0)));
+    const lo: V = @splat(p.clamp_min);
+    const hi: V = @splat(p.clamp_max);
+    var ch: usize = 0;
+    while (ch < c) {
+        // The last chunk overlaps the one before it rather than running a scalar tail.
+        const at = @min(ch, c - pool_chunk);
+        var acc: V = @splat(if (max) -std.math.inf(f32) else 0);
+        for (w.y0..w.y1) |iy| {
+            for (w.x0..w.x1) |ix| {
+                const x: V = (a.input + w.tap(p, iy, ix) + at)[0..pool_chunk].*;
+                acc = if (max) @max(acc, x) else acc + x;
+            }
+        }
+        o[at..][0..pool_chunk].* = clampVector(V, acc * @as(V, @splat(scale)), lo, hi);
+        ch = at + pool_chunk;
+    }
+}
+
+/// Max (kind 0) or average (kind 1, over the in-bounds taps only, as TFLite) pooling.
+pub fn pool2d(p: *const abi.Pool2dF32Params, input: [*]const f32, out: [*]f32) abi.Status {
+    if ((p.kind != 0 and p.kind != 1) or !poolGeometryOk(p)) return .invalid_argument;
+    runWindows(p, PoolArgs{ .input = input, .out = out }, poolWindow);
+    return .ok;
+}
+
+const ArgPoolArgs = struct { input: [*]const f32, out: [*]f32, arg: [*]i32 };
+
+/// Taps in row-major order, the first maximum kept (a later tap replaces it only when strictly larger: TF's
+/// argmax, and NaN in the first tap stays), its input index recorded.
+fn argPoolWindow(a: ArgPoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
+    const c = u(p.channels);
+    const o = a.out + w.out;
+    const arg = a.arg + w.out;
+    var first = true;
+    for (w.y0..w.y1) |iy| {
+        for (w.x0..w.x1) |ix| {
+            const base = w.tap(p, iy, ix);
+            const x = a.input + base;
+            if (first) {
+                for (0..c) |ch| {
+                    o[ch] = x[ch];
+                    arg[ch] = @intCast(base + ch);
+                }
+                first = false;
+                continue;
+            }
+            // Branch-free (selects), so the channel loop vectorizes.
+            const b: i32 = @intCast(base);
+            for (0..c) |ch| {
+                const v = x[ch];
+                const larger = v > o[ch];
+                o[ch] = if (larger) v else o[ch];
+                arg[ch] = if (larger) b + @as(i32, @intCast(ch)) else arg[ch];
+            }
+        }
+    }
+}
+
+/// Max pooling for training: the values, and for each the input index of the window's first maximum (where
+/// the gradient goes).
+pub fn maxpool2dArgmax(p: *const abi.Pool2dF32Params, input: [*]const f32, out: [*]f32, arg: [*]i32) abi.Status {
+    if (!poolGeometryOk(p)) return .invalid_argument;
+    const total = @as(i64, p.batch) * p.in_h * p.in_w * p.channels;
+    if (total > std.math.maxInt(i32)) return .invalid_argument;
+    runWindows(p, ArgPoolArgs{ .input = input, .out = out, .arg = arg }, argPoolWindow);
+    return .ok;
+}
+
+test "maxpool2dArgmax: the first maximum wins, its index recorded" {
+    const input = [_]f32{ 1, 3, 3, 2 }; // 2x2x1
+    var out: [1]f32 = undefined;
+    var arg: [1]i32 = undefined;
+    const p: abi.Pool2dF32Params = .{ .batch = 1, .in_h = 2, .in_w = 2, .channels = 1, .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2, .pad_top = 0, .pad_left = 0, .out_h = 1, .out_w = 1, .kind = 0, .clamp_min = 0, .clamp_max = 0, .threads = 1 };
+    try std.testing.expectEqual(abi.Status.ok, maxpool2dArgmax(&p, &input, &out, &arg));
+    try std.testing.expectEqual(@as(f32, 3), out[0]);
+    try std.testing.expectEqual(@as(i32, 1), arg[0]);
+}
+
+/// Binary max pooling on bitpacked words (LceBMaxPool2d): the max of ±1 values is +1 unless every tap is -1,
+/// so a window's word is the AND of its taps' words (bit 1 = -1). Windows are clamped at the border.
+const BPoolArgs = struct { input: [*]const u32, out: [*]u32 };
+
+fn bpoolWindow(a: BPoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
+    const c = u(p.channels);
+    const o = a.out + w.out;
+    @memset(o[0..c], 0xffff_ffff);
+    for (w.y0..w.y1) |iy| {
+        for (w.x0..w.x1) |ix| {
+            const x = a.input + w.tap(p, iy, ix);
+            for (0..c) |ch| o[ch] &= x[ch];
+        }
+    }
+}
+
+/// LceBMaxPool2d on words: `channels` counts packed words; `kind` must be 0 (max), clamps are unused.
+pub fn bmaxpool2d(p: *const abi.Pool2dF32Params, input: [*]const u32, out: [*]u32) abi.Status {
+    if (p.kind != 0 or !poolGeometryOk(p)) return .invalid_argument;
+    runWindows(p, BPoolArgs{ .input = input, .out = out }, bpoolWindow);
+    return .ok;
+}
+
+test "bmaxpool2d: a window's word is the AND of its taps, clamped at the border" {
+    // 2x2 input, 1 word per pixel, 2x2 filter stride 1 with SAME padding (pad 0 top/left): 2x2 output.
+    const input = [_]u32{ 0b1100, 0b1010, 0b1001, 0b1111 };
+    var out: [4]u32 = undefined;
+    const p: abi.Pool2dF32Params = .{ .batch = 1, .in_h = 2, .in_w = 2, .channels = 1, .kernel_h = 2, .kernel_w = 2, .stride_h = 1, .stride_w = 1, .pad_top = 0, .pad_left = 0, .out_h = 2, .out_w = 2, .kind = 0, .clamp_min = 0, .clamp_max = 0, .threads = 1 };
+    try std.testing.expectEqual(abi.Status.ok, bmaxpool2d(&p, &input, &out));
+    try std.testing.expectEqualSlices(u32, &.{ 0b1000, 0b1010, 0b1001, 0b1111 }, &out);
+}
+
+test "pool2d: average counts only in-bounds taps" {
+    const input = [_]f32{ 1, 2, 3, 4 }; // 2x2x1
+    var out: [4]f32 = undefined;
+    const p: abi.Pool2dF32Params = .{ .batch = 1, .in_h = 2, .in_w = 2, .channels = 1, .kernel_h = 2, .kernel_w = 2, .stride_h = 1, .stride_w = 1, .pad_top = 0, .pad_left = 0, .out_h = 2, .out_w = 2, .kind = 1, .clamp_min = -std.math.inf(f32), .clamp_max = std.math.inf(f32), .threads = 1 };
+    try std.testing.expectEqual(abi.Status.ok, pool2d(&p, &input, &out));
+    try std.testing.expectEqualSlices(f32, &.{ 2.5, 3, 3.5, 4 }, &out);
+}
+
+test "pool2d: output sizes past the input are refused, not read out of bounds" {
+    const input = [_]f32{ 1, 2, 3, 4 };
+    var out: [16]f32 = undefined;
+    var p: abi.Pool2dF32Params = .{ .batch = 1, .in_h = 2, .in_w = 2, .channels = 1, .kernel_h = 2, .kernel_w = 2, .stride_h = 1, .stride_w = 1, .pad_top = 0, .pad_left = 0, .out_h = 4, .out_w = 1, .kind = 1, .clamp_min = -std.math.inf(f32), .clamp_max = std.math.inf(f32), .threads = 1 };
+    try std.testing.expectEqual(abi.Status.invalid_argument, pool2d(&p, &input, &out));
+    p.out_h = 3;
+    try std.testing.expectEqual(abi.Status.invalid_argument, pool2d(&p, &input, &out));
+}

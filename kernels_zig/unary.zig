@@ -1,0 +1,60 @@
+//! Activations as their own ops (RELU, RELU6, RELU_N1_TO_1, LOGISTIC, TANH,
+//! HARD_SWISH, LEAKY_RELU), element by element.
+const std = @import("std");
+const abi = @import("abi.zig");
+const thread_pool = @import("thread_pool.zig");
+const u = @import("num.zig").u;
+
+const UnaryArgs = struct { p: *const abi.UnaryF32Params, x: [*]const f32, out: [*]f32 };
+
+fn unaryRange(args: UnaryArgs, begin: usize, end: usize) void {
+    const p = args.p;
+    const x = args.x;
+    const out = args.out;
+    switch (p.op) {
+        0 => for (begin..end) |i| {
+            out[i] = @max(x[i], 0);
+        },
+        1 => for (begin..end) |i| {
+            out[i] = @min(@max(x[i], 0), 6);
+        },
+        2 => for (begin..end) |i| {
+            out[i] = @min(@max(x[i], -1), 1);
+        },
+        // In f64, rounded once: f32 exp/tanh lose a few ulps (TFLite's reference also computes these in float).
+        3 => for (begin..end) |i| {
+            const v: f64 = x[i];
+            out[i] = @floatCast(1 / (1 + @exp(-v)));
+        },
+        4 => for (begin..end) |i| {
+            out[i] = @floatCast(std.math.tanh(@as(f64, x[i])));
+        },
+        5 => for (begin..end) |i| {
+            const v: f64 = x[i];
+            out[i] = @floatCast(v * @min(@max(v + 3, 0), 6) / 6);
+        },
+        else => for (begin..end) |i| {
+            out[i] = if (x[i] >= 0) x[i] else x[i] * p.alpha;
+        },
+    }
+}
+
+/// out[i] = f(x[i]) for activation `op` (abi.UnaryF32Params); split over threads from 64K values.
+pub fn unary(p: *const abi.UnaryF32Params, x: [*]const f32, out: [*]f32) abi.Status {
+    if (p.count < 0 or p.op < 0 or p.op > 6 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
+    thread_pool.runRanges(u(p.threads), u(p.count), 1 << 16, UnaryArgs{ .p = p, .x = x, .out = out }, unaryRange);
+    return .ok;
+}
+
+test "unary: each activation at its edges" {
+    const x = [_]f32{ -7, -1, 0, 0.5, 7 };
+    var out: [5]f32 = undefined;
+    var p: abi.UnaryF32Params = .{ .count = 5, .op = 1, .alpha = 0.1, .threads = 1 };
+    try std.testing.expectEqual(abi.Status.ok, unary(&p, &x, &out));
+    try std.testing.expectEqualSlices(f32, &.{ 0, 0, 0, 0.5, 6 }, &out);
+    p.op = 6;
+    try std.testing.expectEqual(abi.Status.ok, unary(&p, &x, &out));
+    try std.testing.expectApproxEqAbs(@as(f32, -0.7), out[0], 1e-6);
+    p.op = 7;
+    try std.testing.expectEqual(abi.Status.invalid_argument, unary(&p, &x, &out));
+}
