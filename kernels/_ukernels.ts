@@ -4,7 +4,8 @@
  * binary_kernels.ts and float_kernels.ts.
  * @module
  */
-import { allocStruct, readI32, readString } from "./abi.ts";
+import { allocStruct, type KernelBackend, nativeKernels, readI32, readString } from "./abi.ts";
+import { REFERENCE } from "./reference_float.ts";
 import { MAX_THREADS } from "./_abi_generated.ts";
 import type { NativeLibrary, NativeSymbols } from "./native.ts";
 import { checkInt } from "./_check.ts";
@@ -78,17 +79,27 @@ export function resolveUkernel(
   return found.index;
 }
 
+const nativeBackends = new WeakMap<NativeSymbols, KernelBackend>();
+
+/** The library's kernels as a {@link KernelBackend}, made once per library. */
+function nativeBackend(lib: NativeSymbols): KernelBackend {
+  let b = nativeBackends.get(lib);
+  if (b === undefined) nativeBackends.set(lib, b = nativeKernels(lib));
+  return b;
+}
+
 /**
  * What BinaryKernels and FloatKernels share: the backend (native library or
  * pure-TS reference), the default threads and micro-kernel, and the
  * per-call resolution of both.
  */
-export abstract class KernelSet<B> {
+export abstract class KernelSet {
   /** Which implementation runs the kernels. */
   readonly backend: "native" | "reference";
   /** The native library's file (undefined on the reference backend). */
   readonly library: string | undefined;
-  protected readonly impl: B;
+  /** Every kernel of the ABI on this set's backend. */
+  protected readonly impl: KernelBackend;
   protected readonly native: NativeLibrary | undefined;
   protected readonly lib: NativeSymbols | undefined;
   protected readonly threads: number;
@@ -99,7 +110,6 @@ export abstract class KernelSet<B> {
     native: NativeLibrary | undefined,
     options: { threads?: number; ukernel?: number | string },
     kind: UkernelKind,
-    backends: { native: (lib: NativeSymbols) => B; reference: B },
   ) {
     const lib = native?.symbols;
     this.native = native;
@@ -107,7 +117,7 @@ export abstract class KernelSet<B> {
     this.library = native?.path;
     this.#kind = kind;
     this.backend = lib ? "native" : "reference";
-    this.impl = lib ? backends.native(lib) : backends.reference;
+    this.impl = lib ? nativeBackend(lib) : REFERENCE;
     this.threads = checkInt("threads", options.threads ?? 1, 1, MAX_THREADS);
     this.ukernel = this.resolveUkernel(options.ukernel);
   }

@@ -4,7 +4,7 @@
  * Zig declarations are the only hand-written copy of the ABI.
  * @module
  */
-import { structs } from "./_abi_generated.ts";
+import { parameters, STATUS, structs } from "./_abi_generated.ts";
 
 export { ABI_HASH, ABI_VERSION, parameters, symbols } from "./_abi_generated.ts";
 
@@ -80,4 +80,72 @@ export function readString<S extends StructName>(
   const raw = bytes.subarray(spec.offset, spec.offset + spec.count);
   const end = raw.indexOf(0);
   return new TextDecoder().decode(raw.subarray(0, end < 0 ? raw.length : end));
+}
+
+/** Parameters of a kernel call with their encoding cached: a bound call encodes its struct once. */
+export interface Encoded<S extends StructName> {
+  readonly values: StructValues<S>;
+  bytes?: Uint8Array<ArrayBuffer>;
+}
+
+type Specs = typeof parameters;
+
+/** The ABI's kernels: every function taking an input struct first, except the native-only peak loop. */
+export type KernelName = Exclude<
+  {
+    [F in keyof Specs]: Specs[F] extends readonly [{ kind: "struct"; dir: "in" }, ...unknown[]] ? F : never;
+  }[keyof Specs],
+  "onebit_peak_loop"
+>;
+
+/** The TS value of one ABI parameter: an encoded struct, an i32 scalar, or a typed array of the element type. */
+type Arg<P> = P extends { kind: "struct"; struct: infer S extends StructName } ? Encoded<S>
+  : P extends { kind: "i32"; dir: string } ? Int32Array
+  : P extends { kind: "i32" } ? number
+  : P extends { kind: "f32" } ? Float32Array
+  : P extends { kind: "u32" } ? Uint32Array
+  : P extends { kind: "u8" } ? Uint8Array | Int8Array | Uint16Array | Float32Array
+  : never;
+
+/** The arguments of kernel `F`, in the ABI's order. */
+export type KernelArgs<F extends KernelName> = ArgList<Specs[F]>;
+
+type ArgList<T extends readonly unknown[]> = { -readonly [K in keyof T]: Arg<T[K]> };
+
+/**
+ * One implementation of every kernel of the ABI, by its C name: the native
+ * library through {@link nativeKernels}, or the TypeScript reference. A
+ * kernel added to `kernels_zig/abi.zig` appears here when the bindings are
+ * regenerated, and the reference must then implement it to compile.
+ */
+export type KernelBackend = { [F in KernelName]: (...args: KernelArgs<F>) => void };
+
+const KERNEL_NAMES = (Object.keys(parameters) as (keyof Specs)[]).filter((f): f is KernelName => {
+  const first = (parameters[f] as readonly { kind: string; dir?: string }[])[0];
+  return first?.kind === "struct" && first.dir === "in" && f !== "onebit_peak_loop";
+});
+
+/**
+ * The native library as a {@link KernelBackend}: each call encodes its
+ * struct arguments (once per {@link Encoded}) and checks the status, which
+ * can only be non-zero if TypeScript validation let a bad call through.
+ */
+export function nativeKernels(lib: Record<string, unknown>): KernelBackend {
+  const backend: Record<string, (...args: unknown[]) => void> = {};
+  for (const name of KERNEL_NAMES) {
+    const fn = lib[name] as (...args: unknown[]) => number;
+    const structAt = (parameters[name] as readonly { kind: string; struct?: StructName }[])
+      .flatMap((p, i) => p.kind === "struct" ? [[i, p.struct!] as const] : []);
+    backend[name] = (...args) => {
+      for (const [i, s] of structAt) {
+        const e = args[i] as Encoded<StructName>;
+        args[i] = e.bytes ??= encodeStruct(s, e.values);
+      }
+      const status = fn(...args);
+      if (status !== 0) {
+        throw new Error(`libonebit ${name} returned ${STATUS[status] ?? status} after validation passed`);
+      }
+    };
+  }
+  return backend as unknown as KernelBackend;
 }

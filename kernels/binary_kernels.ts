@@ -5,8 +5,8 @@
  * reaches native code.
  * @module
  */
-import { encodeStruct, type StructValues } from "./abi.ts";
-import { autoNative, loadNative, type NativeLibrary, type NativeSymbols, type OpenNativeOptions } from "./native.ts";
+import { type Encoded, encodeStruct, type StructValues } from "./abi.ts";
+import { autoNative, loadNative, type NativeLibrary, type OpenNativeOptions } from "./native.ts";
 import * as ref from "./reference_kernels.ts";
 import { checkArray, checkInt } from "./_check.ts";
 import { planWindow, poolPlan, type WindowGeometry } from "./geometry.ts";
@@ -156,127 +156,6 @@ function padThreshold(v: unknown, n: number): Int32Array {
 }
 
 /** Parameters of a call, with their encoding cached (a bound call encodes once). */
-interface Encoded<S extends "Bconv2dParams" | "Pool2dF32Params" | "EpilogueParams"> {
-  readonly values: StructValues<S>;
-  bytes?: Uint8Array<ArrayBuffer>;
-}
-
-interface Backend {
-  bitpack(p: StructValues<"BitpackParams">, input: Float32Array, out: Uint32Array): void;
-  bitpackInt8(p: StructValues<"BitpackParams">, zeroPoint: number, input: Int8Array, out: Uint32Array): void;
-  im2col(p: StructValues<"Im2colParams">, input: Uint32Array, out: Uint32Array): void;
-  packRhs(p: StructValues<"PackRhsParams">, rhs: Uint32Array, out: Uint32Array): void;
-  bgemmF32(
-    p: StructValues<"BgemmParams">,
-    lhs: Uint32Array,
-    rhs: Uint32Array,
-    m: Float32Array,
-    b: Float32Array,
-    out: Float32Array,
-  ): void;
-  bgemmB32(p: StructValues<"BgemmParams">, lhs: Uint32Array, rhs: Uint32Array, t: Int32Array, out: Uint32Array): void;
-  bconv2dF32(
-    p: Encoded<"Bconv2dParams">,
-    input: Uint32Array,
-    filter: Uint32Array,
-    m: Float32Array,
-    b: Float32Array,
-    workspace: Uint32Array,
-    out: Float32Array,
-  ): void;
-  bconv2dB32(
-    p: Encoded<"Bconv2dParams">,
-    input: Uint32Array,
-    filter: Uint32Array,
-    t: Int32Array,
-    workspace: Uint32Array,
-    out: Uint32Array,
-  ): void;
-  bconv2dF32Add(
-    p: Encoded<"Bconv2dParams">,
-    e: Encoded<"EpilogueParams">,
-    input: Uint32Array,
-    filter: Uint32Array,
-    m: Float32Array,
-    b: Float32Array,
-    residual: Float32Array,
-    workspace: Uint32Array,
-    out: Float32Array,
-    packed: Uint32Array,
-  ): void;
-  bmaxpool2d(p: Encoded<"Pool2dF32Params">, input: Uint32Array, out: Uint32Array): void;
-  unpack(p: StructValues<"BitpackParams">, input: Uint32Array, out: Float32Array): void;
-}
-
-function nativeBackend(lib: NativeSymbols): Backend {
-  const check = (fn: string, status: number) => {
-    if (status !== 0) {
-      // Unreachable after validation: a bug in this module or the library.
-      throw new Error(`libonebit ${fn} returned ${STATUS[status] ?? status} after validation passed`);
-    }
-  };
-  return {
-    bitpack: (p, i, o) => check("bitpack", lib.onebit_bitpack_f32_b32(encodeStruct("BitpackParams", p), i, o)),
-    bitpackInt8: (p, z, i, o) =>
-      check("bitpack_i8", lib.onebit_bitpack_i8_b32(encodeStruct("BitpackParams", p), z, i, o)),
-    im2col: (p, i, o) => check("im2col", lib.onebit_im2col_b32(encodeStruct("Im2colParams", p), i, o)),
-    packRhs: (p, i, o) => check("pack_rhs", lib.onebit_bgemm_pack_rhs_b32(encodeStruct("PackRhsParams", p), i, o)),
-    bgemmF32: (p, l, r, m, b, o) =>
-      check("bgemm_f32", lib.onebit_bgemm_b32_f32(encodeStruct("BgemmParams", p), l, r, m, b, o)),
-    bgemmB32: (p, l, r, t, o) =>
-      check("bgemm_b32", lib.onebit_bgemm_b32_b32(encodeStruct("BgemmParams", p), l, r, t, o)),
-    bconv2dF32: (p, i, f, m, b, w, o) =>
-      check(
-        "bconv2d_f32",
-        lib.onebit_bconv2d_b32_f32(p.bytes ??= encodeStruct("Bconv2dParams", p.values), i, f, m, b, w, o),
-      ),
-    bconv2dB32: (p, i, f, t, w, o) =>
-      check(
-        "bconv2d_b32",
-        lib.onebit_bconv2d_b32_b32(p.bytes ??= encodeStruct("Bconv2dParams", p.values), i, f, t, w, o),
-      ),
-    bconv2dF32Add: (p, e, i, f, m, b, r, w, o, q) =>
-      check(
-        "bconv2d_f32_add",
-        lib.onebit_bconv2d_b32_f32_add(
-          p.bytes ??= encodeStruct("Bconv2dParams", p.values),
-          e.bytes ??= encodeStruct("EpilogueParams", e.values),
-          i,
-          f,
-          m,
-          b,
-          r,
-          w,
-          o,
-          q,
-        ),
-      ),
-    bmaxpool2d: (p, i, o) =>
-      check("bmaxpool2d", lib.onebit_bmaxpool2d_b32(p.bytes ??= encodeStruct("Pool2dF32Params", p.values), i, o)),
-    unpack: (p, i, o) => check("unpack", lib.onebit_unpack_b32_f32(encodeStruct("BitpackParams", p), i, o)),
-  };
-}
-
-const referenceBackend: Backend = {
-  bitpack: ref.bitpack,
-  bitpackInt8: (p, z, i, o) => ref.bitpack(p, i, o, z),
-  im2col: ref.im2col,
-  packRhs: ref.packRhs,
-  bgemmF32: ref.bgemmF32,
-  bgemmB32: ref.bgemmB32,
-  bconv2dF32: (p, i, f, m, b, w, o) => ref.bconv2dF32(p.values, i, f, m, b, w, o),
-  bconv2dB32: (p, i, f, t, w, o) => ref.bconv2dB32(p.values, i, f, t, w, o),
-  bconv2dF32Add: (p, e, i, f, m, b, r, w, o, q) => {
-    ref.bconv2dF32(p.values, i, f, m, b, w, o);
-    const { clamp_min: lo, clamp_max: hi, pack } = e.values;
-    for (let j = 0; j < o.length; j++) o[j] = Math.min(Math.max(Math.fround(o[j] + r[j]), lo), hi);
-    const rows = p.values.batch * p.values.out_h * p.values.out_w;
-    if (pack === 1) ref.bitpack({ rows, channels: p.values.channels_out, threads: 1 }, o, q);
-  },
-  bmaxpool2d: (p, i, o) => ref.bmaxpool2d(p.values, i, o),
-  unpack: ref.unpack,
-};
-
 /**
  * Words of workspace a convolution needs, decided as kernels_zig/bconv2d.zig (`ConvLhs`) does: none when it reads its
  * input in place (a 1x1, stride-1, unpadded filter; or dilation_w = 1 with the windows inside the input), the
@@ -311,9 +190,9 @@ export interface KernelsOptions extends OpenNativeOptions, CallOptions {}
  * console.log(y[0]); // 2 = (1)(1) + (-1)(-1) + (1)(1) + (-1)(1); 0 packs as +1
  * ```
  */
-export class BinaryKernels extends KernelSet<Backend> {
+export class BinaryKernels extends KernelSet {
   private constructor(native: NativeLibrary | undefined, options: CallOptions) {
-    super(native, options, "binary", { native: nativeBackend, reference: referenceBackend });
+    super(native, options, "binary");
   }
 
   /** The pure-TypeScript kernels. */
@@ -370,7 +249,13 @@ export class BinaryKernels extends KernelSet<Backend> {
    * padding bits 0. Returns rows × ceil(channels/32) words.
    */
   bitpack(input: Float32Array, channels: number, options: { out?: Uint32Array; threads?: number } = {}): Uint32Array {
-    return this.#packRows(input, Float32Array, channels, options, (p, out) => this.impl.bitpack(p, input, out));
+    return this.#packRows(
+      input,
+      Float32Array,
+      channels,
+      options,
+      (p, out) => this.impl.onebit_bitpack_f32_b32({ values: p }, input, out),
+    );
   }
 
   /** Validates rows of `channels` values and their output words, then packs them with `pack`. */
@@ -408,7 +293,7 @@ export class BinaryKernels extends KernelSet<Backend> {
       Int8Array,
       channels,
       options,
-      (p, out) => this.impl.bitpackInt8(p, zeroPoint, input, out),
+      (p, out) => this.impl.onebit_bitpack_i8_b32({ values: p }, zeroPoint, input, out),
     );
   }
 
@@ -418,7 +303,7 @@ export class BinaryKernels extends KernelSet<Backend> {
     const p = plan.params;
     checkArray("input", input, Uint32Array, p.batch * p.in_h * p.in_w * p.in_words);
     const out = new Uint32Array(p.batch * p.out_h * p.out_w * p.kernel_h * p.kernel_w * p.in_words);
-    this.impl.im2col(p, input, out);
+    this.impl.onebit_im2col_b32({ values: p }, input, out);
     return out;
   }
 
@@ -428,13 +313,13 @@ export class BinaryKernels extends KernelSet<Backend> {
     checkInt("rows", rows, 0);
     checkInt("channels", channels, 1);
     const words = rows * Math.ceil(channels / 32), values = rows * channels;
-    const p: StructValues<"BitpackParams"> = { rows, channels, threads: 1 };
+    const p: Encoded<"BitpackParams"> = { values: { rows, channels, threads: 1 } };
     const impl = this.impl;
     return {
       run(input, out) {
         checkArray("input", input, Uint32Array, words);
         checkArray("out", out, Float32Array, values);
-        if (rows > 0) impl.unpack(p, input, out);
+        if (rows > 0) impl.onebit_unpack_b32_f32(p, input, out);
       },
     };
   }
@@ -461,7 +346,7 @@ export class BinaryKernels extends KernelSet<Backend> {
       run(input, out) {
         checkArray("input", input, Uint32Array, inputLength);
         checkArray("out", out, Uint32Array, size);
-        if (size > 0) impl.bmaxpool2d(p, input, out);
+        if (size > 0) impl.onebit_bmaxpool2d_b32(p, input, out);
       },
     };
   }
@@ -474,7 +359,7 @@ export class BinaryKernels extends KernelSet<Backend> {
     }
     const depthWords = rhs.length / channelsOut;
     const data = new Uint32Array(ref.packedRhsWords(channelsOut, depthWords));
-    this.impl.packRhs({ channels_out: channelsOut, depth_words: depthWords }, rhs, data);
+    this.impl.onebit_bgemm_pack_rhs_b32({ values: { channels_out: channelsOut, depth_words: depthWords } }, rhs, data);
     return { data, channelsOut, depthWords };
   }
 
@@ -529,7 +414,7 @@ export class BinaryKernels extends KernelSet<Backend> {
     const out = options.out === undefined
       ? new Float32Array(p.rows * n)
       : checkArray("out", options.out, Float32Array, p.rows * n);
-    if (p.rows > 0) this.impl.bgemmF32(p, lhs, rhs.data, m, b, out);
+    if (p.rows > 0) this.impl.onebit_bgemm_b32_f32({ values: p }, lhs, rhs.data, m, b, out);
     return out;
   }
 
@@ -541,7 +426,7 @@ export class BinaryKernels extends KernelSet<Backend> {
     const out = options.out === undefined
       ? new Uint32Array(p.rows * words)
       : checkArray("out", options.out, Uint32Array, p.rows * words);
-    if (p.rows > 0) this.impl.bgemmB32(p, lhs, rhs.data, t, out);
+    if (p.rows > 0) this.impl.onebit_bgemm_b32_b32({ values: p }, lhs, rhs.data, t, out);
     return out;
   }
 
@@ -628,7 +513,7 @@ export class BinaryKernels extends KernelSet<Backend> {
     const b = padChannels("bias", options.bias, n, 0);
     const { filterData } = plan;
     return this.#bindConv(plan, Float32Array, plan.pixels * n, (p, input, workspace, out) => {
-      this.impl.bconv2dF32(p, input, filterData, m, b, workspace, out);
+      this.impl.onebit_bconv2d_b32_f32(p, input, filterData, m, b, workspace, out);
     });
   }
 
@@ -680,7 +565,7 @@ export class BinaryKernels extends KernelSet<Backend> {
         checkArray("residual", residual, Float32Array, outputLength);
         // The library writes no packed words without `pack`, but takes no null pointer: any word array will do.
         const q = pack ? checkArray("packed", packed, Uint32Array, packedLength) : input;
-        impl.bconv2dF32Add(encoded, e, input, filterData, m, b, residual, workspace, out, q);
+        impl.onebit_bconv2d_b32_f32_add(encoded, e, input, filterData, m, b, residual, workspace, out, q);
       },
     };
   }
@@ -691,7 +576,7 @@ export class BinaryKernels extends KernelSet<Backend> {
     const t = padThreshold(options.threshold, filter.channelsOut);
     const { filterData } = plan;
     return this.#bindConv(plan, Uint32Array, plan.pixels * wordsFor(filter.channelsOut), (p, input, workspace, out) => {
-      this.impl.bconv2dB32(p, input, filterData, t, workspace, out);
+      this.impl.onebit_bconv2d_b32_b32(p, input, filterData, t, workspace, out);
     });
   }
 

@@ -5,11 +5,11 @@
  * pure-TS reference. Every argument is validated here before FFI.
  * @module
  */
-import { encodeStruct, type StructValues } from "./abi.ts";
+import type { Encoded } from "./abi.ts";
 import { checkArray, checkInt } from "./_check.ts";
 import { planWindow, poolPlan, type WindowGeometry } from "./geometry.ts";
 import { describeUkernels, KernelSet, type UkernelDescription } from "./_ukernels.ts";
-import { autoNative, loadNative, type NativeLibrary, type NativeSymbols, type OpenNativeOptions } from "./native.ts";
+import { autoNative, loadNative, type NativeLibrary, type OpenNativeOptions } from "./native.ts";
 import * as ref from "./reference_float.ts";
 import { CHANNEL_BLOCK } from "./reference_kernels.ts";
 import { CONV_TILE_ROWS, MAX_RANK } from "./_abi_generated.ts";
@@ -45,95 +45,6 @@ function clampOf(o: Clamp): { clamp_min: number; clamp_max: number } {
 }
 
 export { planWindow, type WindowGeometry, type WindowPlan } from "./geometry.ts";
-
-type StructName =
-  | "SgemmParams"
-  | "Conv2dF32Params"
-  | "DepthwiseF32Params"
-  | "Pool2dF32Params"
-  | "ElementwiseF32Params"
-  | "UnaryF32Params"
-  | "SoftmaxF32Params"
-  | "StridedF32Params"
-  | "MeanF32Params"
-  | "Col2imF32Params"
-  | "QuantizeParams";
-
-/** Parameters of a call, with their encoding cached (a bound call encodes once). */
-interface Encoded<S extends StructName> {
-  readonly values: StructValues<S>;
-  bytes?: Uint8Array<ArrayBuffer>;
-}
-
-interface Backend {
-  packRhs(p: StructValues<"SpackParams">, rhs: Float32Array, out: Float32Array): void;
-  sgemm(p: Encoded<"SgemmParams">, lhs: Float32Array, rhs: Float32Array, b: Float32Array, out: Float32Array): void;
-  conv2d(
-    p: Encoded<"Conv2dF32Params">,
-    input: Float32Array,
-    filter: Float32Array,
-    b: Float32Array,
-    workspace: Float32Array,
-    out: Float32Array,
-  ): void;
-  depthwise(
-    p: Encoded<"DepthwiseF32Params">,
-    input: Float32Array,
-    filter: Float32Array,
-    b: Float32Array,
-    out: Float32Array,
-  ): void;
-  pool2d(p: Encoded<"Pool2dF32Params">, input: Float32Array, out: Float32Array): void;
-  maxPoolArgmax(p: Encoded<"Pool2dF32Params">, input: Float32Array, out: Float32Array, arg: Int32Array): void;
-  elementwise(p: Encoded<"ElementwiseF32Params">, a: Float32Array, b: Float32Array, out: Float32Array): void;
-  unary(p: Encoded<"UnaryF32Params">, input: Float32Array, out: Float32Array): void;
-  softmax(p: Encoded<"SoftmaxF32Params">, input: Float32Array, out: Float32Array): void;
-  strided(p: Encoded<"StridedF32Params">, a: Float32Array, b: Float32Array, out: Float32Array): void;
-  mean(p: Encoded<"MeanF32Params">, input: Float32Array, out: Float32Array): void;
-  col2im(p: Encoded<"Col2imF32Params">, cols: Float32Array, bias: Float32Array, out: Float32Array): void;
-  quantize(p: Encoded<"QuantizeParams">, input: ref.QuantArray, out: ref.QuantArray): void;
-}
-
-function nativeBackend(lib: NativeSymbols): Backend {
-  const check = (fn: string, status: number) => {
-    if (status !== 0) throw new Error(`libonebit ${fn} returned status ${status} after validation passed`);
-  };
-  const enc = <S extends StructName>(name: S, p: Encoded<S>) => p.bytes ??= encodeStruct(name, p.values);
-  return {
-    packRhs: (p, r, o) => check("sgemm_pack_rhs", lib.onebit_sgemm_pack_rhs_f32(encodeStruct("SpackParams", p), r, o)),
-    sgemm: (p, l, r, b, o) => check("sgemm", lib.onebit_sgemm_f32(enc("SgemmParams", p), l, r, b, o)),
-    conv2d: (p, i, f, b, w, o) => check("conv2d", lib.onebit_conv2d_f32(enc("Conv2dF32Params", p), i, f, b, w, o)),
-    depthwise: (p, i, f, b, o) =>
-      check("depthwise", lib.onebit_depthwise_conv2d_f32(enc("DepthwiseF32Params", p), i, f, b, o)),
-    pool2d: (p, i, o) => check("pool2d", lib.onebit_pool2d_f32(enc("Pool2dF32Params", p), i, o)),
-    maxPoolArgmax: (p, i, o, a) =>
-      check("maxpool2d_argmax", lib.onebit_maxpool2d_argmax_f32(enc("Pool2dF32Params", p), i, o, a)),
-    elementwise: (p, a, b, o) =>
-      check("elementwise", lib.onebit_elementwise_f32(enc("ElementwiseF32Params", p), a, b, o)),
-    unary: (p, i, o) => check("unary", lib.onebit_unary_f32(enc("UnaryF32Params", p), i, o)),
-    softmax: (p, i, o) => check("softmax", lib.onebit_softmax_f32(enc("SoftmaxF32Params", p), i, o)),
-    strided: (p, a, b, o) => check("strided", lib.onebit_strided_f32(enc("StridedF32Params", p), a, b, o)),
-    mean: (p, i, o) => check("mean", lib.onebit_mean_f32(enc("MeanF32Params", p), i, o)),
-    col2im: (p, c, b, o) => check("col2im", lib.onebit_col2im_f32(enc("Col2imF32Params", p), c, b, o)),
-    quantize: (p, i, o) => check("quantize", lib.onebit_quantize(enc("QuantizeParams", p), i, o)),
-  };
-}
-
-const referenceBackend: Backend = {
-  packRhs: ref.packRhs,
-  sgemm: (p, l, r, b, o) => ref.sgemm(p.values, l, r, b, o),
-  conv2d: (p, i, f, b, w, o) => ref.conv2d(p.values, i, f, b, w, o),
-  depthwise: (p, i, f, b, o) => ref.depthwise(p.values, i, f, b, o),
-  pool2d: (p, i, o) => ref.pool2d(p.values, i, o),
-  maxPoolArgmax: (p, i, o, a) => ref.maxPoolArgmax(p.values, i, o, a),
-  elementwise: (p, a, b, o) => ref.elementwise(p.values, a, b, o),
-  unary: (p, i, o) => ref.unary(p.values, i, o),
-  softmax: (p, i, o) => ref.softmax(p.values, i, o),
-  strided: (p, a, b, o) => ref.strided(p.values, a, b, o),
-  mean: (p, i, o) => ref.mean(p.values, i, o),
-  col2im: (p, c, b, o) => ref.col2im(p.values, c, b, o),
-  quantize: (p, i, o) => ref.quantize(p.values, i, o),
-};
 
 /** The activations of {@link FloatKernels.bindUnary}, in the ABI's op order. */
 export const UNARY_OPS = ["relu", "relu6", "relu_n1_to_1", "logistic", "tanh", "hard_swish", "leaky_relu"] as const;
@@ -217,9 +128,9 @@ export interface FloatKernelsOptions extends OpenNativeOptions, FloatCallOptions
  * console.log(k.sgemm(new Float32Array([1, 1, 1]), w)); // Float32Array [6, 15]
  * ```
  */
-export class FloatKernels extends KernelSet<Backend> {
+export class FloatKernels extends KernelSet {
   private constructor(native: NativeLibrary | undefined, options: FloatCallOptions) {
-    super(native, options, "float", { native: nativeBackend, reference: referenceBackend });
+    super(native, options, "float");
   }
 
   static reference(options: FloatCallOptions = {}): FloatKernels {
@@ -268,7 +179,11 @@ export class FloatKernels extends KernelSet<Backend> {
     }
     const depth = checkInt("depth", rhs.length / channelsOut, 1);
     const data = new Float32Array(ref.packedRhsFloats(channelsOut, depth));
-    this.impl.packRhs({ channels_out: channelsOut, depth, rhs_layout: layout }, rhs, data);
+    this.impl.onebit_sgemm_pack_rhs_f32(
+      { values: { channels_out: channelsOut, depth, rhs_layout: layout } },
+      rhs,
+      data,
+    );
     return { data, channelsOut, depth };
   }
 
@@ -300,7 +215,7 @@ export class FloatKernels extends KernelSet<Backend> {
         if (data.length !== words) throw new RangeError("the bound weights' buffer changed size after bind");
         checkArray("lhs", lhs, Float32Array, rows * depth);
         checkArray("out", out, Float32Array, rows * n);
-        if (rows > 0) impl.sgemm(p, lhs, data, bias, out);
+        if (rows > 0) impl.onebit_sgemm_f32(p, lhs, data, bias, out);
       },
     };
   }
@@ -383,7 +298,7 @@ export class FloatKernels extends KernelSet<Backend> {
         if (!(workspace instanceof Float32Array) || workspace.length < Math.max(1, workspaceFloats)) {
           throw new RangeError(`workspace must be a Float32Array of at least ${Math.max(1, workspaceFloats)} floats`);
         }
-        if (pixels > 0) impl.conv2d(p, input, data, bias, workspace, out);
+        if (pixels > 0) impl.onebit_conv2d_f32(p, input, data, bias, workspace, out);
       },
     };
   }
@@ -439,7 +354,7 @@ export class FloatKernels extends KernelSet<Backend> {
       run(input, out) {
         checkArray("input", input, Float32Array, inputLength);
         checkArray("out", out, Float32Array, size);
-        if (size > 0) impl.depthwise(p, input, w, bias, out);
+        if (size > 0) impl.onebit_depthwise_conv2d_f32(p, input, w, bias, out);
       },
     };
   }
@@ -478,7 +393,7 @@ export class FloatKernels extends KernelSet<Backend> {
       run(input, out) {
         checkArray("input", input, Float32Array, inputLength);
         checkArray("out", out, Float32Array, size);
-        if (size > 0) impl.pool2d(p, input, out);
+        if (size > 0) impl.onebit_pool2d_f32(p, input, out);
       },
     };
   }
@@ -506,7 +421,7 @@ export class FloatKernels extends KernelSet<Backend> {
         checkArray("input", input, Float32Array, inputLength);
         checkArray("out", out, Float32Array, size);
         checkArray("argmax", argmax, Int32Array, size);
-        if (size > 0) impl.maxPoolArgmax(p, input, out, argmax);
+        if (size > 0) impl.onebit_maxpool2d_argmax_f32(p, input, out, argmax);
       },
     };
   }
@@ -538,7 +453,7 @@ export class FloatKernels extends KernelSet<Backend> {
         checkArray("a", a, Float32Array, count);
         checkArray("b", b, Float32Array, count);
         checkArray("out", out, Float32Array, count);
-        if (count > 0) impl.elementwise(p, a, b, out);
+        if (count > 0) impl.onebit_elementwise_f32(p, a, b, out);
       },
     };
   }
@@ -560,7 +475,7 @@ export class FloatKernels extends KernelSet<Backend> {
       run(input, out) {
         checkArray("input", input, Float32Array, count);
         checkArray("out", out, Float32Array, count);
-        if (count > 0) impl.unary(p, input, out);
+        if (count > 0) impl.onebit_unary_f32(p, input, out);
       },
     };
   }
@@ -579,7 +494,7 @@ export class FloatKernels extends KernelSet<Backend> {
       run(input, out) {
         checkArray("input", input, Float32Array, rows * depth);
         checkArray("out", out, Float32Array, rows * depth);
-        if (rows > 0) impl.softmax(p, input, out);
+        if (rows > 0) impl.onebit_softmax_f32(p, input, out);
       },
     };
   }
@@ -643,7 +558,7 @@ export class FloatKernels extends KernelSet<Backend> {
         checkArray("a", a, Float32Array, la);
         const bb = code === 3 ? a : checkArray("b", b, Float32Array, lb);
         checkArray("out", out, Float32Array, lo);
-        if (total > 0) impl.strided(p, a, bb, out);
+        if (total > 0) impl.onebit_strided_f32(p, a, bb, out);
       },
     };
   }
@@ -692,7 +607,7 @@ export class FloatKernels extends KernelSet<Backend> {
       run(input, out) {
         checkArray("input", input, Float32Array, total);
         checkArray("out", out, Float32Array, outputs);
-        if (total > 0) impl.mean(p, input, out);
+        if (total > 0) impl.onebit_mean_f32(p, input, out);
       },
     };
   }
@@ -752,7 +667,7 @@ export class FloatKernels extends KernelSet<Backend> {
       run(cols, out) {
         checkArray("cols", cols, Float32Array, colsLength);
         checkArray("out", out, Float32Array, outputLength);
-        if (outputLength > 0) impl.col2im(p, cols, bias, out);
+        if (outputLength > 0) impl.onebit_col2im_f32(p, cols, bias, out);
       },
     };
   }
@@ -823,7 +738,7 @@ export class FloatKernels extends KernelSet<Backend> {
     };
     const impl = this.impl;
     return (input: ref.QuantArray, out: ref.QuantArray) => {
-      if (count > 0) impl.quantize(p, input, out);
+      if (count > 0) impl.onebit_quantize(p, input, out);
     };
   }
 

@@ -5,7 +5,8 @@
  * summation order). Arguments are validated by float_kernels.ts.
  * @module
  */
-import type { StructValues } from "./abi.ts";
+import type { KernelBackend, StructValues } from "./abi.ts";
+import * as bin from "./reference_kernels.ts";
 import { CHANNEL_BLOCK, im2colRows } from "./reference_kernels.ts";
 
 export function packedRhsFloats(channelsOut: number, depth: number): number {
@@ -340,3 +341,42 @@ function halfToFloat(h: number): number {
   if (e === 31) return m ? NaN : s * Infinity;
   return s * (1 + m / 1024) * 2 ** (e - 15);
 }
+
+/**
+ * The reference backend: every kernel of the ABI in TypeScript, by its C
+ * name (the binary ones from reference_kernels.ts). The native library is
+ * checked against it; a kernel added to the ABI must be added here to
+ * compile.
+ */
+export const REFERENCE: KernelBackend = {
+  onebit_bitpack_f32_b32: (p, i, o) => bin.bitpack(p.values, i, o),
+  onebit_bitpack_i8_b32: (p, z, i, o) => bin.bitpack(p.values, i as Int8Array, o, z),
+  onebit_im2col_b32: (p, i, o) => bin.im2col(p.values, i, o),
+  onebit_bgemm_pack_rhs_b32: (p, r, o) => bin.packRhs(p.values, r, o),
+  onebit_bgemm_b32_f32: (p, l, r, m, b, o) => bin.bgemmF32(p.values, l, r, m, b, o),
+  onebit_bgemm_b32_b32: (p, l, r, t, o) => bin.bgemmB32(p.values, l, r, t, o),
+  onebit_bconv2d_b32_f32: (p, i, f, m, b, w, o) => bin.bconv2dF32(p.values, i, f, m, b, w, o),
+  onebit_bconv2d_b32_b32: (p, i, f, t, w, o) => bin.bconv2dB32(p.values, i, f, t, w, o),
+  onebit_bconv2d_b32_f32_add: (p, e, i, f, m, b, r, w, o, q) => {
+    bin.bconv2dF32(p.values, i, f, m, b, w, o);
+    const { clamp_min: lo, clamp_max: hi, pack } = e.values;
+    for (let j = 0; j < o.length; j++) o[j] = Math.min(Math.max(Math.fround(o[j] + r[j]), lo), hi);
+    const rows = p.values.batch * p.values.out_h * p.values.out_w;
+    if (pack === 1) bin.bitpack({ rows, channels: p.values.channels_out, threads: 1 }, o, q);
+  },
+  onebit_bmaxpool2d_b32: (p, i, o) => bin.bmaxpool2d(p.values, i, o),
+  onebit_unpack_b32_f32: (p, i, o) => bin.unpack(p.values, i, o),
+  onebit_sgemm_pack_rhs_f32: (p, r, o) => packRhs(p.values, r, o),
+  onebit_sgemm_f32: (p, l, r, b, o) => sgemm(p.values, l, r, b, o),
+  onebit_conv2d_f32: (p, i, f, b, w, o) => conv2d(p.values, i, f, b, w, o),
+  onebit_depthwise_conv2d_f32: (p, i, f, b, o) => depthwise(p.values, i, f, b, o),
+  onebit_pool2d_f32: (p, i, o) => pool2d(p.values, i, o),
+  onebit_maxpool2d_argmax_f32: (p, i, o, a) => maxPoolArgmax(p.values, i, o, a),
+  onebit_elementwise_f32: (p, a, b, o) => elementwise(p.values, a, b, o),
+  onebit_unary_f32: (p, i, o) => unary(p.values, i, o),
+  onebit_softmax_f32: (p, i, o) => softmax(p.values, i, o),
+  onebit_strided_f32: (p, a, b, o) => strided(p.values, a, b, o),
+  onebit_mean_f32: (p, i, o) => mean(p.values, i, o),
+  onebit_col2im_f32: (p, c, b, o) => col2im(p.values, c, b, o),
+  onebit_quantize: (p, i, o) => quantize(p.values, i, o),
+};

@@ -1,7 +1,9 @@
 /**
  * The op registry: every kernel the interpreter can run, in one place, as
  * TFLite's and LCE's op resolvers do — builtins by operator code, custom ops
- * by name, fusions of several operators into one call. Each kernel's
+ * by name, fusions of several operators into one call. The default one is
+ * built from the op files' tables (`BUILTIN_KERNELS` in ops/builtin.ts,
+ * `LCE_KERNELS` in ops/lce.ts) and the residual fusion (fuse.ts). Each kernel's
  * `prepare` binds to the interpreter's kernel objects, so the same entry
  * runs its optimized variant on the native backend and its reference
  * variant on the TypeScript one.
@@ -10,23 +12,8 @@
 import type { OperatorCode } from "../tflite/model.ts";
 import { Builtin, builtinName } from "../tflite/schema.ts";
 import { type Fusion, residualFusion } from "./fuse.ts";
-import {
-  binary,
-  concatenation,
-  conv2d,
-  depthwiseConv2d,
-  dequantize,
-  fullyConnected,
-  mean,
-  pad,
-  pool,
-  quantize,
-  reshape,
-  softmax,
-  transposeConv,
-  unary,
-} from "./ops/builtin.ts";
-import { lceBconv2d, lceBconv2dAdd, lceBmaxpool2d, lceDequantize, lceQuantize } from "./ops/lce.ts";
+import { BUILTIN_KERNELS } from "./ops/builtin.ts";
+import { LCE_KERNELS, lceBconv2dAdd } from "./ops/lce.ts";
 import type { OpKernel } from "./ops/_types.ts";
 
 /**
@@ -98,35 +85,8 @@ export class OpRegistry {
 
 /** Every op onebit runs: the float builtins of converted models, LCE's custom ops, the residual-block fusion. */
 export function defaultRegistry(): OpRegistry {
-  return new OpRegistry()
-    .builtin(Builtin.CONV_2D, conv2d)
-    .builtin(Builtin.DEPTHWISE_CONV_2D, depthwiseConv2d)
-    .builtin(Builtin.TRANSPOSE_CONV, transposeConv)
-    .builtin(Builtin.FULLY_CONNECTED, fullyConnected)
-    .builtin(Builtin.MAX_POOL_2D, pool("max"))
-    .builtin(Builtin.AVERAGE_POOL_2D, pool("avg"))
-    .builtin(Builtin.MEAN, mean)
-    .builtin(Builtin.SOFTMAX, softmax)
-    .builtin(Builtin.ADD, binary("add"))
-    .builtin(Builtin.SUB, binary("sub"))
-    .builtin(Builtin.MUL, binary("mul"))
-    .builtin(Builtin.RELU, unary("relu"))
-    .builtin(Builtin.RELU6, unary("relu6"))
-    .builtin(Builtin.RELU_N1_TO_1, unary("relu_n1_to_1"))
-    .builtin(Builtin.LOGISTIC, unary("logistic"))
-    .builtin(Builtin.TANH, unary("tanh"))
-    .builtin(Builtin.HARD_SWISH, unary("hard_swish"))
-    .builtin(Builtin.LEAKY_RELU, unary("leaky_relu"))
-    .builtin(Builtin.RESHAPE, reshape)
-    .builtin(Builtin.SQUEEZE, reshape)
-    .builtin(Builtin.CONCATENATION, concatenation)
-    .builtin(Builtin.PAD, pad)
-    .builtin(Builtin.PADV2, pad)
-    .builtin(Builtin.DEQUANTIZE, dequantize)
-    .builtin(Builtin.QUANTIZE, quantize)
-    .custom("LceQuantize", lceQuantize)
-    .custom("LceDequantize", lceDequantize)
-    .custom("LceBconv2d", lceBconv2d)
-    .custom("LceBMaxPool2d", lceBmaxpool2d)
-    .fusion(residualFusion(lceBconv2dAdd));
+  const r = new OpRegistry();
+  for (const [code, kernel] of BUILTIN_KERNELS) r.builtin(code, kernel);
+  for (const [name, kernel] of LCE_KERNELS) r.custom(name, kernel);
+  return r.fusion(residualFusion(lceBconv2dAdd));
 }

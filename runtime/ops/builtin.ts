@@ -4,7 +4,7 @@
  * pooling over the valid taps only, fused activations after the bias).
  * @module
  */
-import { TensorType } from "../../tflite/schema.ts";
+import { Builtin, TensorType } from "../../tflite/schema.ts";
 import { contiguousStrides, padBias, type UnaryOp } from "../../kernels/float_kernels.ts";
 import { broadcastShape, broadcastStrides } from "../../kernels/_shape.ts";
 import type { OpContext, OpKernel, PreparedOp, TensorData, TensorInfo } from "./_types.ts";
@@ -34,7 +34,7 @@ function optionalBias(ctx: OpContext, i: number, channels: number): Float32Array
 // ---- convolutions --------------------------------------------------------
 
 /** CONV_2D: filter OHWI [Cout, KH, KW, Cin/groups], optional bias. */
-export const conv2d: OpKernel = {
+const conv2d: OpKernel = {
   prepare(ctx) {
     arity(ctx, 2, 3);
     const x = input(ctx, 0, "input", F32, 4);
@@ -132,7 +132,7 @@ export const conv2d: OpKernel = {
 };
 
 /** DEPTHWISE_CONV_2D: filter [1, KH, KW, Cin·multiplier]. */
-export const depthwiseConv2d: OpKernel = {
+const depthwiseConv2d: OpKernel = {
   prepare(ctx) {
     arity(ctx, 2, 3);
     const x = input(ctx, 0, "input", F32, 4);
@@ -177,7 +177,7 @@ export const depthwiseConv2d: OpKernel = {
 };
 
 /** TRANSPOSE_CONV: inputs (output_shape, filter OHWI, input[, bias]). */
-export const transposeConv: OpKernel = {
+const transposeConv: OpKernel = {
   prepare(ctx) {
     arity(ctx, 3, 4);
     const shapeT = input(ctx, 0, "output_shape", [TensorType.INT32], 1);
@@ -242,7 +242,7 @@ export const transposeConv: OpKernel = {
 };
 
 /** FULLY_CONNECTED: weights [Cout, K], input flattened to rows of K. */
-export const fullyConnected: OpKernel = {
+const fullyConnected: OpKernel = {
   prepare(ctx) {
     arity(ctx, 2, 3);
     const x = input(ctx, 0, "input", F32);
@@ -284,7 +284,7 @@ export const fullyConnected: OpKernel = {
 
 // ---- pooling and reductions ---------------------------------------------
 
-export function pool(kind: "max" | "avg"): OpKernel {
+function pool(kind: "max" | "avg"): OpKernel {
   return {
     prepare(ctx) {
       arity(ctx, 1, 1);
@@ -314,7 +314,7 @@ export function pool(kind: "max" | "avg"): OpKernel {
 }
 
 /** MEAN over constant axes (keep_dims as the options say). */
-export const mean: OpKernel = {
+const mean: OpKernel = {
   prepare(ctx) {
     arity(ctx, 2, 2);
     const x = input(ctx, 0, "input", F32);
@@ -341,7 +341,7 @@ export const mean: OpKernel = {
   },
 };
 
-export const softmax: OpKernel = {
+const softmax: OpKernel = {
   prepare(ctx) {
     arity(ctx, 1, 1);
     const x = input(ctx, 0, "input", F32);
@@ -359,7 +359,7 @@ export const softmax: OpKernel = {
 
 // ---- elementwise ---------------------------------------------------------
 
-export function binary(op: "add" | "sub" | "mul"): OpKernel {
+function binary(op: "add" | "sub" | "mul"): OpKernel {
   return {
     prepare(ctx) {
       arity(ctx, 2, 2);
@@ -402,7 +402,7 @@ export function binary(op: "add" | "sub" | "mul"): OpKernel {
 }
 
 /** An activation op on the float kernels (native or reference), bound once at prepare. */
-export function unary(op: UnaryOp): OpKernel {
+function unary(op: UnaryOp): OpKernel {
   return {
     prepare(ctx) {
       arity(ctx, 1, 1);
@@ -421,7 +421,7 @@ export function unary(op: UnaryOp): OpKernel {
 // ---- shape and data movement --------------------------------------------
 
 /** RESHAPE / SQUEEZE: the file's declared output shape, same element count; data copied. */
-export const reshape: OpKernel = {
+const reshape: OpKernel = {
   prepare(ctx) {
     arity(ctx, 1, 2);
     const x = input(ctx, 0, "input", [TensorType.FLOAT32, TensorType.INT32, TensorType.INT8]);
@@ -436,7 +436,7 @@ export const reshape: OpKernel = {
   },
 };
 
-export const concatenation: OpKernel = {
+const concatenation: OpKernel = {
   prepare(ctx) {
     if (ctx.inputs.length < 1) ctx.invalid("needs at least one input");
     arity(ctx, 1, ctx.inputs.length);
@@ -481,7 +481,7 @@ export const concatenation: OpKernel = {
 };
 
 /** PAD / PADV2: constant padding (value 0, or PADV2's scalar). */
-export const pad: OpKernel = {
+const pad: OpKernel = {
   prepare(ctx) {
     arity(ctx, 2, 3);
     const x = input(ctx, 0, "input", F32);
@@ -519,7 +519,7 @@ export const pad: OpKernel = {
 };
 
 /** DEQUANTIZE (int8/uint8 with scale and zero point, or float16) and QUANTIZE (float to int8/uint8). */
-export const dequantize: OpKernel = {
+const dequantize: OpKernel = {
   prepare(ctx) {
     arity(ctx, 1, 1);
     const x = input(ctx, 0, "input", [TensorType.INT8, TensorType.UINT8, TensorType.FLOAT16]);
@@ -550,7 +550,7 @@ export const dequantize: OpKernel = {
   },
 };
 
-export const quantize: OpKernel = {
+const quantize: OpKernel = {
   prepare(ctx) {
     arity(ctx, 1, 1);
     const x = input(ctx, 0, "input", F32);
@@ -571,5 +571,34 @@ export const quantize: OpKernel = {
     };
   },
 };
+
+/** The builtin kernels by BuiltinOperator code (the registry's builtins; a new builtin adds its line here). */
+export const BUILTIN_KERNELS: ReadonlyMap<number, OpKernel> = new Map<number, OpKernel>([
+  [Builtin.CONV_2D, conv2d],
+  [Builtin.DEPTHWISE_CONV_2D, depthwiseConv2d],
+  [Builtin.TRANSPOSE_CONV, transposeConv],
+  [Builtin.FULLY_CONNECTED, fullyConnected],
+  [Builtin.MAX_POOL_2D, pool("max")],
+  [Builtin.AVERAGE_POOL_2D, pool("avg")],
+  [Builtin.MEAN, mean],
+  [Builtin.SOFTMAX, softmax],
+  [Builtin.ADD, binary("add")],
+  [Builtin.SUB, binary("sub")],
+  [Builtin.MUL, binary("mul")],
+  [Builtin.RELU, unary("relu")],
+  [Builtin.RELU6, unary("relu6")],
+  [Builtin.RELU_N1_TO_1, unary("relu_n1_to_1")],
+  [Builtin.LOGISTIC, unary("logistic")],
+  [Builtin.TANH, unary("tanh")],
+  [Builtin.HARD_SWISH, unary("hard_swish")],
+  [Builtin.LEAKY_RELU, unary("leaky_relu")],
+  [Builtin.RESHAPE, reshape],
+  [Builtin.SQUEEZE, reshape],
+  [Builtin.CONCATENATION, concatenation],
+  [Builtin.PAD, pad],
+  [Builtin.PADV2, pad],
+  [Builtin.DEQUANTIZE, dequantize],
+  [Builtin.QUANTIZE, quantize],
+]);
 
 export type { PreparedOp, TensorData, TensorInfo };

@@ -422,3 +422,11 @@ function prepareBconv(ctx: OpContext, fusedAdd: boolean): PreparedOp {
     },
   };
 }
+
+/** LCE's custom ops by `custom_code` (the registry's custom ops). */
+export const LCE_KERNELS: ReadonlyMap<string, OpKernel> = new Map([
+  ["LceQuantize", lceQuantize],
+  ["LceDequantize", lceDequantize],
+  ["LceBconv2d", lceBconv2d],
+  ["LceBMaxPool2d", lceBmaxpool2d],
+]);
