@@ -1,7 +1,7 @@
 //! Writes kernels/_abi_generated.ts from abi.zig to stdout: the shared
 //! constants, the status names, the Deno FFI symbol table, each parameter's
 //! role, and every extern struct's layout.
-//! Run through `deno task gen:abi`; tests/abi_drift_test.ts fails when the
+//! Run through `deno task gen:abi`; tests/kernels_abi_drift_test.ts fails when the
 //! committed file differs from this output.
 const std = @import("std");
 const abi = @import("abi.zig");

@@ -11,7 +11,7 @@
  * grayscale JPEGs have 1 channel). PNG pixels are the same as TF's; JPEG
  * pixels can differ by a few levels, because jpeg-js uses another IDCT and
  * nearest-neighbour chroma upsampling where TF's libjpeg-turbo uses its fast
- * integer IDCT and "fancy" upsampling (see tests/run_cli_test.ts for the
+ * integer IDCT and "fancy" upsampling (see tests/runtime_run_cli_test.ts for the
  * measured bounds).
  *
  * @example

@@ -18,7 +18,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 quiet() { grep -v -E "^[0-9]{4}-|WARNING|^W0000|^I0000|TF-TRT|rebuild TensorFlow|starved|^ERROR: (Node|larq)|XNNPACK" || true; }
 PYTHONPATH=tools/py "$PY" tools/py/lce_fixtures.py "$TMP/lce" 2>&1 | quiet
-ONEBIT_FIXTURES="$TMP/lce" ONEBIT_REQUIRE_NATIVE=1 deno test -A tests/lce_interop_test.ts tests/convert_interop_test.ts
+ONEBIT_FIXTURES="$TMP/lce" ONEBIT_REQUIRE_NATIVE=1 deno test -A tests/runtime_lce_interop_test.ts tests/convert_interop_test.ts
 if diff -rq "$TMP/lce" tests/fixtures/lce >/dev/null; then
   echo "interop: regenerated fixtures equal the committed ones"
 else

@@ -4,7 +4,7 @@ preprocessing of a model input), as .npy files.
 
     .tools/venv/bin/python tools/py/image_resize_fixtures.py tests/fixtures/images
 
-tests/run_cli_test.ts reads manifest.json and checks runtime/image.ts against
+tests/runtime_run_cli_test.ts reads manifest.json and checks runtime/image.ts against
 every entry: PNG decoding exactly, resizes to 1e-5, JPEG decoding (jpeg-js vs
 TF's libjpeg-turbo) within the tolerance measured here and recorded below.
 PNGs TF cannot write (palette with tRNS, 2-bit grayscale) are written by hand

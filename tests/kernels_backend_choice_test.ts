@@ -3,7 +3,7 @@
  * (a CLI says why in one line, exit 1), and an automatic fallback to the
  * TypeScript reference is announced once on stderr with the reason and the
  * fix, while an explicit `backend: "reference"` is quiet. (The URL-import
- * fallback is in url_import_test.ts.)
+ * fallback is in package_url_import_test.ts.)
  */
 import assert from "node:assert/strict";
 import { defaultLibraryUrl } from "../kernels/native.ts";
