@@ -136,16 +136,48 @@ export function nativeKernels(lib: Record<string, unknown>): KernelBackend {
     const fn = lib[name] as (...args: unknown[]) => number;
     const structAt = (parameters[name] as readonly { kind: string; struct?: StructName }[])
       .flatMap((p, i) => p.kind === "struct" ? [[i, p.struct!] as const] : []);
-    backend[name] = (...args) => {
-      for (const [i, s] of structAt) {
-        const e = args[i] as Encoded<StructName>;
-        args[i] = e.bytes ??= encodeStruct(s, e.values);
-      }
-      const status = fn(...args);
+    const check = (status: number) => {
       if (status !== 0) {
         throw new Error(`libonebit ${name} returned ${STATUS[status] ?? status} after validation passed`);
       }
     };
+    backend[name] = structAt.length === 1 ? direct(fn, parameters[name].length, structAt[0][1], check) : (...args) => {
+      for (const [i, s] of structAt) {
+        const e = args[i] as Encoded<StructName>;
+        args[i] = e.bytes ??= encodeStruct(s, e.values);
+      }
+      check(fn(...args));
+    };
   }
   return backend as unknown as KernelBackend;
+}
+
+/**
+ * A kernel whose only struct is its first argument, called with its arguments listed rather than spread (a
+ * bound call then costs about what a hand-written wrapper does).
+ */
+function direct(
+  fn: (...args: unknown[]) => number,
+  arity: number,
+  struct: StructName,
+  check: (status: number) => void,
+): (...args: unknown[]) => void {
+  const enc = (e: unknown) => {
+    const p = e as Encoded<StructName>;
+    return p.bytes ??= encodeStruct(struct, p.values);
+  };
+  switch (arity) {
+    case 3:
+      return (a, b, c) => check(fn(enc(a), b, c));
+    case 4:
+      return (a, b, c, d) => check(fn(enc(a), b, c, d));
+    case 5:
+      return (a, b, c, d, e) => check(fn(enc(a), b, c, d, e));
+    case 6:
+      return (a, b, c, d, e, f) => check(fn(enc(a), b, c, d, e, f));
+    case 7:
+      return (a, b, c, d, e, f, g) => check(fn(enc(a), b, c, d, e, f, g));
+    default:
+      return (...args) => check(fn(enc(args[0]), ...args.slice(1)));
+  }
 }
