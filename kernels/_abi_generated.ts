@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
-export const ABI_VERSION = 15;
-export const ABI_HASH = 0xbf8d4d6b;
+export const ABI_VERSION = 16;
+export const ABI_HASH = 0xdc4f01fc;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -48,6 +48,7 @@ export const symbols = {
   onebit_mean_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_col2im_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_quantize: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  onebit_resize_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
 } as const;
 
 /** Each parameter's name and role: a scalar, an extern struct, or a buffer read (in) or written (out). */
@@ -83,6 +84,7 @@ export const parameters = {
   onebit_mean_f32: [{ name: "params", kind: "struct", struct: "MeanF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_col2im_f32: [{ name: "params", kind: "struct", struct: "Col2imF32Params", dir: "in" }, { name: "cols", kind: "f32", dir: "in" }, { name: "bias", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_quantize: [{ name: "params", kind: "struct", struct: "QuantizeParams", dir: "in" }, { name: "input", kind: "u8", dir: "in" }, { name: "output", kind: "u8", dir: "out" }],
+  onebit_resize_f32: [{ name: "params", kind: "struct", struct: "ResizeF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
 } as const;
 
 /** Byte layout of every extern struct. */
@@ -358,6 +360,21 @@ export const structs = {
       clamp_min: { offset: 0, type: "f32", count: 1 },
       clamp_max: { offset: 4, type: "f32", count: 1 },
       pack: { offset: 8, type: "i32", count: 1 },
+    },
+  },
+  ResizeF32Params: {
+    size: 40,
+    fields: {
+      batch: { offset: 0, type: "i32", count: 1 },
+      in_h: { offset: 4, type: "i32", count: 1 },
+      in_w: { offset: 8, type: "i32", count: 1 },
+      channels: { offset: 12, type: "i32", count: 1 },
+      out_h: { offset: 16, type: "i32", count: 1 },
+      out_w: { offset: 20, type: "i32", count: 1 },
+      method: { offset: 24, type: "i32", count: 1 },
+      align_corners: { offset: 28, type: "i32", count: 1 },
+      half_pixel_centers: { offset: 32, type: "i32", count: 1 },
+      threads: { offset: 36, type: "i32", count: 1 },
     },
   },
 } as const;

@@ -52,8 +52,13 @@ export type UnaryOp = typeof UNARY_OPS[number];
 
 export { MAX_RANK };
 
+/** The ops of {@link FloatKernels.bindStrided}, in the ABI's op order. */
+export const STRIDED_OPS = ["add", "sub", "mul", "copy", "max", "min", "prelu"] as const;
+export type StridedOp = typeof STRIDED_OPS[number];
+
 /** One operand of {@link FloatKernels.bindStrided}: a Float32Array of `length` values, element
- * `offset + Σ index[d]·strides[d]` at each index of the op's shape (stride 0: broadcast along d). */
+ * `offset + Σ index[d]·strides[d]` at each index of the op's shape (stride 0: broadcast along d; negative:
+ * backwards along d, as STRIDED_SLICE's negative strides). */
 export interface StridedView {
   length: number;
   offset?: number;
@@ -501,23 +506,23 @@ export class FloatKernels extends KernelSet {
 
   /**
    * Validates a strided op once: `out[v] = clamp(a[v] op b[v])` at every index v of `shape`, each operand read or
-   * written through its {@link StridedView}; op "copy" reads a only (PAD's interior, CONCATENATION, channel
-   * slices), "add"/"sub"/"mul" broadcast through zero strides. Dims are merged first; at most {@link MAX_RANK}
-   * may remain.
+   * written through its {@link StridedView}; op "copy" reads a only (PAD's interior, CONCATENATION, TRANSPOSE,
+   * channel slices), the others broadcast through zero strides ("max"/"min": TFLite's `a > b ? a : b` and
+   * `a < b ? a : b`; "prelu": `a >= 0 ? a : a·b`). Dims are merged first; at most {@link MAX_RANK} may remain.
    */
   bindStrided(
     shape: readonly number[],
-    op: "add" | "sub" | "mul" | "copy",
+    op: StridedOp,
     views: { a: StridedView; b?: StridedView; out: StridedView },
     options: Clamp & { threads?: number } = {},
   ): { run(a: Float32Array, b: Float32Array | undefined, out: Float32Array): void } {
-    const code = ["add", "sub", "mul", "copy"].indexOf(op);
-    if (code < 0) throw new TypeError(`op must be "add", "sub", "mul" or "copy", got ${JSON.stringify(op)}`);
+    const code = STRIDED_OPS.indexOf(op);
+    if (code < 0) throw new TypeError(`op must be one of ${STRIDED_OPS.join(", ")}, got ${JSON.stringify(op)}`);
     if (!Array.isArray(shape)) throw new TypeError("shape must be an array");
     let total = 1;
     shape.forEach((d, i) => total *= checkInt(`shape[${i}]`, d, 0));
     checkInt("element count", total, 0);
-    if (code < 3 && views.b === undefined) throw new TypeError(`op "${op}" needs views.b`);
+    if (code !== 3 && views.b === undefined) throw new TypeError(`op "${op}" needs views.b`);
     const named = [["a", views.a], ["b", views.b ?? views.a], ["out", views.out]] as const;
     for (const [name, v] of named) {
       if (!v || !Array.isArray(v.strides) || v.strides.length !== shape.length) {
@@ -525,11 +530,16 @@ export class FloatKernels extends KernelSet {
       }
       checkInt(`views.${name}.length`, v.length, 0);
       const offset = checkInt(`views.${name}.offset`, v.offset ?? 0, 0);
-      let reach = offset;
-      v.strides.forEach((st, d) => reach += checkInt(`views.${name}.strides[${d}]`, st, 0) * Math.max(0, shape[d] - 1));
+      let reach = offset, low = offset;
+      v.strides.forEach((st, d) => {
+        const span = checkInt(`views.${name}.strides[${d}]`, st, 1 - 2 ** 31) * Math.max(0, shape[d] - 1);
+        if (span > 0) reach += span;
+        else low += span;
+      });
       if (total > 0 && reach >= v.length) {
         throw new RangeError(`views.${name} reaches element ${reach}, past its ${v.length} values`);
       }
+      if (total > 0 && low < 0) throw new RangeError(`views.${name} reaches element ${low}, below its first`);
     }
     const merged = mergeDims(shape, named.map(([, v]) => v.strides));
     if (merged.shape.length > MAX_RANK) {
@@ -559,6 +569,53 @@ export class FloatKernels extends KernelSet {
         const bb = code === 3 ? a : checkArray("b", b, Float32Array, lb);
         checkArray("out", out, Float32Array, lo);
         if (total > 0) impl.onebit_strided_f32(p, a, bb, out);
+      },
+    };
+  }
+
+  /**
+   * Validates a resize of NHWC `inputShape` to `size` ([outH, outW]) once, in TFLite's f32 arithmetic:
+   * RESIZE_BILINEAR ("bilinear") or RESIZE_NEAREST_NEIGHBOR ("nearest"), with TFLite's `alignCorners` and
+   * `halfPixelCenters` (not both).
+   */
+  bindResize(
+    inputShape: readonly number[],
+    size: readonly number[],
+    options: { method: "bilinear" | "nearest"; alignCorners?: boolean; halfPixelCenters?: boolean; threads?: number },
+  ): { readonly outputLength: number; run(input: Float32Array, out: Float32Array): void } {
+    if (!Array.isArray(inputShape) || inputShape.length !== 4) throw new TypeError("inputShape must be [n, h, w, c]");
+    if (!Array.isArray(size) || size.length !== 2) throw new TypeError("size must be [height, width]");
+    const method = ["bilinear", "nearest"].indexOf(options.method);
+    if (method < 0) {
+      throw new TypeError(`method must be "bilinear" or "nearest", got ${JSON.stringify(options.method)}`);
+    }
+    const align = options.alignCorners === true, half = options.halfPixelCenters === true;
+    if (align && half) throw new RangeError("alignCorners and halfPixelCenters cannot both be set");
+    const [n, h, w, c] = inputShape.map((d, i) => checkInt(`inputShape[${i}]`, d, i === 1 || i === 2 ? 1 : 0));
+    const [oh, ow] = size.map((d, i) => checkInt(`size[${i}]`, d, 1));
+    const inputLength = checkInt("input element count", n * h * w * c, 0);
+    const outputLength = checkInt("output element count", n * oh * ow * c, 0);
+    const p: Encoded<"ResizeF32Params"> = {
+      values: {
+        batch: n,
+        in_h: h,
+        in_w: w,
+        channels: c,
+        out_h: oh,
+        out_w: ow,
+        method,
+        align_corners: align ? 1 : 0,
+        half_pixel_centers: half ? 1 : 0,
+        threads: this.call(options).threads,
+      },
+    };
+    const impl = this.impl;
+    return {
+      outputLength,
+      run(input, out) {
+        checkArray("input", input, Float32Array, inputLength);
+        checkArray("out", out, Float32Array, outputLength);
+        if (outputLength > 0) impl.onebit_resize_f32(p, input, out);
       },
     };
   }

@@ -231,6 +231,26 @@ export function maxPoolArgmax(
   }
 }
 
+/** One value of a strided op (MAXIMUM / MINIMUM as TFLite's reference: a NaN on the left loses, on the right wins). */
+function stridedValue(op: number, x: number, y: number): number {
+  switch (op) {
+    case 0:
+      return x + y;
+    case 1:
+      return x - y;
+    case 2:
+      return x * y;
+    case 4:
+      return x > y ? x : y;
+    case 5:
+      return x < y ? x : y;
+    case 6:
+      return x >= 0 ? x : x * y;
+    default:
+      return x;
+  }
+}
+
 /** out[i] = clamp(a[i] op b[i]) over a strided index space (kernels_zig/strided.zig). */
 export function strided(
   p: StructValues<"StridedF32Params">,
@@ -245,7 +265,7 @@ export function strided(
   const lo = p.clamp_min, hi = p.clamp_max;
   for (;;) {
     const x = a[ia], y = b[ib];
-    const v = p.op === 0 ? x + y : p.op === 1 ? x - y : p.op === 2 ? x * y : x;
+    const v = stridedValue(p.op, x, y);
     out[io] = Math.min(Math.max(Math.fround(v), lo), hi);
     let d = r - 1;
     for (; d >= 0; d--) {
@@ -259,6 +279,49 @@ export function strided(
       idx[d] = 0;
     }
     if (d < 0) return;
+  }
+}
+
+/** Input pixels per output pixel along one axis (TFLite's f32 arithmetic, as kernels_zig/resize.zig). */
+function resizeScale(input: number, output: number, alignCorners: boolean): number {
+  return alignCorners && output > 1 ? Math.fround(input - 1) / Math.fround(output - 1) : input / output;
+}
+
+/** RESIZE_BILINEAR (method 0) / RESIZE_NEAREST_NEIGHBOR (method 1), NHWC, in TFLite's reference f32 arithmetic. */
+export function resize(p: StructValues<"ResizeF32Params">, x: Float32Array, out: Float32Array): void {
+  const { batch, in_h: ih, in_w: iw, channels: c, out_h: oh, out_w: ow } = p;
+  const align = p.align_corners === 1, half = p.half_pixel_centers === 1, f = Math.fround;
+  const sy = f(resizeScale(ih, oh, align)), sx = f(resizeScale(iw, ow, align));
+  const nearest = (o: number, s: number, size: number) => {
+    const v = f(f(o + (half ? 0.5 : 0)) * s);
+    const i = Math.min(align ? Math.round(v) : Math.floor(v), size - 1);
+    return half ? Math.max(i, 0) : i;
+  };
+  const lerp = (o: number, s: number, size: number) => {
+    const v = half ? f(f(f(o + 0.5) * s) - 0.5) : f(o * s);
+    const lo = Math.max(Math.floor(v), 0);
+    return { lo, hi: Math.min(Math.ceil(v), size - 1), w: f(v - lo) };
+  };
+  for (let b = 0; b < batch; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const y = p.method === 1 ? { lo: nearest(oy, sy, ih), hi: 0, w: 0 } : lerp(oy, sy, ih);
+      const r0 = (b * ih + y.lo) * iw * c, r1 = (b * ih + y.hi) * iw * c, wy = f(1 - y.w);
+      for (let ox = 0; ox < ow; ox++) {
+        const o = ((b * oh + oy) * ow + ox) * c;
+        if (p.method === 1) {
+          const src = r0 + nearest(ox, sx, iw) * c;
+          for (let ch = 0; ch < c; ch++) out[o + ch] = x[src + ch];
+          continue;
+        }
+        const xs = lerp(ox, sx, iw), wx = f(1 - xs.w);
+        // TFLite's reference expression and order: a·(1-wy)·(1-wx) + b·wy·(1-wx) + c·(1-wy)·wx + d·wy·wx.
+        for (let ch = 0; ch < c; ch++) {
+          const v00 = f(f(x[r0 + xs.lo * c + ch] * wy) * wx), v10 = f(f(x[r1 + xs.lo * c + ch] * y.w) * wx);
+          const v01 = f(f(x[r0 + xs.hi * c + ch] * wy) * xs.w), v11 = f(f(x[r1 + xs.hi * c + ch] * y.w) * xs.w);
+          out[o + ch] = f(f(f(v00 + v10) + v01) + v11);
+        }
+      }
+    }
   }
 }
 
@@ -379,4 +442,5 @@ export const REFERENCE: KernelBackend = {
   onebit_mean_f32: (p, i, o) => mean(p.values, i, o),
   onebit_col2im_f32: (p, c, b, o) => col2im(p.values, c, b, o),
   onebit_quantize: (p, i, o) => quantize(p.values, i, o),
+  onebit_resize_f32: (p, i, o) => resize(p.values, i, o),
 };

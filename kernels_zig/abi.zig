@@ -9,7 +9,7 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct, a signature or a constant.
-pub const version: i32 = 15;
+pub const version: i32 = 16;
 
 /// Threads one call may use at most (the thread pool's limit).
 pub const max_threads = 64;
@@ -269,8 +269,10 @@ pub const SoftmaxF32Params = extern struct {
 
 /// out[i] = clamp(a[i] op b[i]) over the index space `shape` (first `rank`
 /// entries), each operand addressed by its element offset and strides (0 =
-/// broadcast along that dim); op 0 add, 1 sub, 2 mul, 3 copy a (b unread).
-/// The caller checks every operand's reach against its length.
+/// broadcast along that dim, negative = backwards along it); op 0 add, 1 sub,
+/// 2 mul, 3 copy a (b unread), 4 max, 5 min (TFLite's `a > b ? a : b`,
+/// `a < b ? a : b`), 6 prelu (a >= 0 ? a : a·b). The caller checks every
+/// operand's reach against its length (the native side: no element below 0).
 pub const StridedF32Params = extern struct {
     rank: i32,
     op: i32,
@@ -339,6 +341,23 @@ pub const EpilogueParams = extern struct {
     clamp_min: f32,
     clamp_max: f32,
     pack: i32,
+};
+
+/// RESIZE_BILINEAR (method 0) and RESIZE_NEAREST_NEIGHBOR (method 1) of NHWC
+/// [batch, in_h, in_w, channels] to [batch, out_h, out_w, channels], in TFLite's
+/// f32 arithmetic: scale in/out, or (in-1)/(out-1) with `align_corners` (1) and
+/// out > 1; `half_pixel_centers` (1) samples at (o + 0.5)·scale (- 0.5 bilinear).
+pub const ResizeF32Params = extern struct {
+    batch: i32,
+    in_h: i32,
+    in_w: i32,
+    channels: i32,
+    out_h: i32,
+    out_w: i32,
+    method: i32,
+    align_corners: i32,
+    half_pixel_centers: i32,
+    threads: i32,
 };
 
 /// A parameter of an exported function, for the TS generator.
@@ -514,10 +533,15 @@ pub const api = [_]Function{
         .{ .name = "input", .type = [*]const u8 },
         .{ .name = "output", .type = [*]u8 },
     } },
+    .{ .name = "onebit_resize_f32", .params = &.{
+        .{ .name = "params", .type = *const ResizeF32Params },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
 };
 
 /// The extern structs the TS side encodes, in a fixed order.
-pub const structs = .{ BitpackParams, Im2colParams, PackRhsParams, BgemmParams, Bconv2dParams, UkernelInfo, PeakParams, SpackParams, SgemmParams, Conv2dF32Params, DepthwiseF32Params, Pool2dF32Params, ElementwiseF32Params, UnaryF32Params, SoftmaxF32Params, StridedF32Params, MeanF32Params, Col2imF32Params, QuantizeParams, EpilogueParams };
+pub const structs = .{ BitpackParams, Im2colParams, PackRhsParams, BgemmParams, Bconv2dParams, UkernelInfo, PeakParams, SpackParams, SgemmParams, Conv2dF32Params, DepthwiseF32Params, Pool2dF32Params, ElementwiseF32Params, UnaryF32Params, SoftmaxF32Params, StridedF32Params, MeanF32Params, Col2imF32Params, QuantizeParams, EpilogueParams, ResizeF32Params };
 
 /// FNV-1a over every struct's field names, offsets and sizes, every
 /// function's name and parameter types, every constant and status code: the

@@ -17,6 +17,7 @@ const softmax = @import("softmax.zig");
 const unary = @import("unary.zig");
 const elementwise = @import("elementwise.zig");
 const strided = @import("strided.zig");
+const resize = @import("resize.zig");
 const mean = @import("mean.zig");
 const col2im = @import("col2im.zig");
 const quantize = @import("quantize.zig");
@@ -184,6 +185,10 @@ pub export fn onebit_quantize(params: *const abi.QuantizeParams, input: [*]const
     return status(quantize.quantize(params, input, output));
 }
 
+pub export fn onebit_resize_f32(params: *const abi.ResizeF32Params, input: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return status(resize.resize(params, input, output));
+}
+
 // Every function of abi.api is exported here with exactly the declared
 // parameter types, and nothing else is exported.
 comptime {
@@ -206,5 +211,5 @@ comptime {
 
 test {
     // zig build test runs the tests of the files named here.
-    inline for (.{ bitpack, im2col, bgemm, bconv2d, sgemm, conv2d_f32, depthwise_f32, pool2d, softmax, unary, elementwise, strided, mean, col2im, quantize, thread_pool, @import("num.zig"), @import("window.zig"), @import("pixel.zig") }) |file| _ = file;
+    inline for (.{ bitpack, im2col, bgemm, bconv2d, sgemm, conv2d_f32, depthwise_f32, pool2d, softmax, unary, elementwise, strided, mean, col2im, quantize, resize, thread_pool, @import("num.zig"), @import("window.zig"), @import("pixel.zig") }) |file| _ = file;
 }

@@ -1,5 +1,7 @@
 /**
- * The strided/broadcast, MEAN, col2im and (de)quantize kernels: on a sweep
+ * The strided kernel (broadcast ADD/SUB/MUL/MAXIMUM/MINIMUM/PRELU with NaN and
+ * ±0, TRANSPOSE's permuted copies of rank 1..6, STRIDED_SLICE's gathers with
+ * negative strides), MEAN, col2im and (de)quantize kernels: on a sweep
  * of shapes, the TS reference against independent oracles (direct index
  * arithmetic in float64, im2col's adjoint identity, TFLite's quantize
  * rules), and the native library (1 and 2 threads, sizes past the
@@ -64,8 +66,13 @@ Deno.test("strided broadcast arithmetic: reference = direct float64 indexing, na
   for (const [sa, sb] of cases) {
     const shape = broadcastShape(sa, sb);
     const a = randoms(product(sa), next), b = randoms(product(sb), next);
+    // NaN, +0 and -0 on either side (MAXIMUM / MINIMUM keep TFLite's order: a NaN on the left loses).
+    for (const [v, at] of [[NaN, 0], [-0, 1], [0, 2]]) {
+      if (a.length > 3) a[(at * 7) % a.length] = v;
+      if (b.length > 3) b[(at * 5 + 1) % b.length] = v;
+    }
     const stA = broadcastStrides(sa, shape), stB = broadcastStrides(sb, shape);
-    for (const op of ["add", "sub", "mul"] as const) {
+    for (const op of ["add", "sub", "mul", "max", "min", "prelu"] as const) {
       for (const clamp of [{}, { clampMin: -1, clampMax: 2.5 }]) {
         const views = {
           a: { length: a.length, strides: stA },
@@ -77,7 +84,19 @@ Deno.test("strided broadcast arithmetic: reference = direct float64 indexing, na
         let i = 0;
         for (const idx of indices(shape)) {
           const x = a[idx.reduce((s, v, d) => s + v * stA[d], 0)], y = b[idx.reduce((s, v, d) => s + v * stB[d], 0)];
-          const v = Math.fround(op === "add" ? x + y : op === "sub" ? x - y : x * y);
+          const v = Math.fround(
+            op === "add"
+              ? x + y
+              : op === "sub"
+              ? x - y
+              : op === "mul"
+              ? x * y
+              : op === "max"
+              ? (x > y ? x : y)
+              : op === "min"
+              ? (x < y ? x : y)
+              : (x >= 0 ? x : x * y),
+          );
           const c = Math.min(Math.max(v, clamp.clampMin ?? -Infinity), clamp.clampMax ?? Infinity);
           if (!Object.is(want[i], c)) assert.fail(`${op} [${sa}]·[${sb}] at ${idx}: ${want[i]} vs ${c}`);
           i++;
@@ -88,6 +107,83 @@ Deno.test("strided broadcast arithmetic: reference = direct float64 indexing, na
           sameBits(`${op} [${sa}]·[${sb}] threads ${threads}`, got, want);
         }
       }
+    }
+  }
+});
+
+Deno.test("strided copy through permuted strides (TRANSPOSE, rank 1..6): reference = direct indexing, native = reference", () => {
+  const next = rng(13);
+  const cases: [number[], number[]][] = [
+    [[7], [0]],
+    [[3, 5], [1, 0]],
+    [[1, 4, 1], [2, 0, 1]],
+    [[2, 3, 4, 5], [0, 3, 1, 2]],
+    [[2, 3, 4, 5], [3, 2, 1, 0]],
+    [[3, 1, 2, 5, 3], [4, 2, 0, 3, 1]],
+    [[2, 3, 2, 1, 3, 2], [5, 3, 1, 4, 0, 2]],
+    [[2, 3, 5, 2, 3, 2], [1, 0, 3, 2, 5, 4]],
+    [[1, 300, 250], [0, 2, 1]], // 75,000 values: split across threads
+  ];
+  for (const [shape, perm] of cases) {
+    const x = randoms(product(shape), next);
+    const xs = contiguousStrides(shape), outShape = perm.map((d) => shape[d]);
+    const views = {
+      a: { length: x.length, strides: perm.map((d) => xs[d]) },
+      out: { length: x.length, strides: contiguousStrides(outShape) },
+    };
+    const want = new Float32Array(x.length);
+    reference.bindStrided(outShape, "copy", views).run(x, undefined, want);
+    let i = 0;
+    for (const idx of indices(outShape)) {
+      const src = new Array<number>(shape.length);
+      perm.forEach((d, j) => src[d] = idx[j]);
+      if (!Object.is(want[i++], x[src.reduce((s, v, d) => s + v * xs[d], 0)])) {
+        assert.fail(`transpose [${shape}] by [${perm}] at ${idx}`);
+      }
+    }
+    for (const { k, threads } of natives) {
+      const got = new Float32Array(x.length);
+      k.bindStrided(outShape, "copy", views).run(x, undefined, got);
+      sameBits(`transpose [${shape}] by [${perm}] threads ${threads}`, got, want);
+    }
+  }
+});
+
+Deno.test("strided gathers with negative and skipping strides (STRIDED_SLICE): reference = direct indexing, native = reference", () => {
+  const next = rng(14);
+  // [input shape, per dim [start, count, step]]
+  const cases: [number[], [number, number, number][]][] = [
+    [[9], [[8, 9, -1]]],
+    [[9], [[7, 3, -3]]],
+    [[5, 7], [[4, 5, -1], [0, 4, 2]]],
+    [[4, 1, 6], [[1, 2, 2], [0, 1, 1], [5, 3, -2]]],
+    [[2, 3, 4, 5], [[1, 1, 1], [2, 3, -1], [0, 4, 1], [4, 2, -3]]],
+    [[3, 2, 3, 2, 3, 2], [[2, 2, -2], [0, 2, 1], [2, 3, -1], [1, 1, 1], [0, 2, 2], [1, 2, -1]]],
+    [[2, 200, 300], [[0, 2, 1], [199, 200, -1], [0, 150, 2]]], // 60,000 values: split across threads
+    [[1, 300, 250], [[0, 1, 1], [299, 300, -1], [249, 250, -1]]], // 75,000 values
+  ];
+  for (const [shape, dims] of cases) {
+    const x = randoms(product(shape), next);
+    const xs = contiguousStrides(shape), outShape = dims.map(([, n]) => n);
+    const views = {
+      a: {
+        length: x.length,
+        offset: dims.reduce((s, [start], d) => s + start * xs[d], 0),
+        strides: dims.map(([, , step], d) => step * xs[d]),
+      },
+      out: { length: product(outShape), strides: contiguousStrides(outShape) },
+    };
+    const want = new Float32Array(product(outShape));
+    reference.bindStrided(outShape, "copy", views).run(x, undefined, want);
+    let i = 0;
+    for (const idx of indices(outShape)) {
+      const src = idx.reduce((s, v, d) => s + (dims[d][0] + v * dims[d][2]) * xs[d], 0);
+      if (!Object.is(want[i++], x[src])) assert.fail(`gather [${shape}] by ${JSON.stringify(dims)} at ${idx}`);
+    }
+    for (const { k, threads } of natives) {
+      const got = new Float32Array(want.length);
+      k.bindStrided(outShape, "copy", views).run(x, undefined, got);
+      sameBits(`gather [${shape}] by ${JSON.stringify(dims)} threads ${threads}`, got, want);
     }
   }
 });
@@ -140,9 +236,10 @@ Deno.test("strided ops refuse views that reach past their arrays, and wrong arra
   assert.throws(() => reference.bindStrided([2, 3], "add", { a: v(6, [3, 1]), out: v(6, [3, 1]) }), /needs views.b/);
   assert.throws(() => reference.bindStrided([2, -3], "copy", { a: v(6, [3, 1]), out: v(6, [3, 1]) }), /shape\[1\]/);
   assert.throws(
-    () => reference.bindStrided([2, 3], "copy", { a: v(6, [3, -1], 2), out: v(6, [3, 1]) }),
-    /strides\[1\]/,
+    () => reference.bindStrided([2, 3], "copy", { a: v(6, [3, -1], 1), out: v(6, [3, 1]) }),
+    /views.a reaches element -1, below its first/,
   );
+  assert.throws(() => reference.bindStrided([2, 3], "copy", { a: v(6, [3, 1.5]), out: v(6, [3, 1]) }), /strides\[1\]/);
   // Seven dims that cannot merge: a skips every other one.
   const seven = { a: v(86, [64, 0, 16, 0, 4, 0, 1]), out: v(128, [64, 32, 16, 8, 4, 2, 1]) };
   assert.throws(() => reference.bindStrided([2, 2, 2, 2, 2, 2, 2], "copy", seven), /7 dims after merging; at most 6/);

@@ -77,9 +77,10 @@ count_deno "deno (host $(uname -m))" "$log/deno" $?
 ONEBIT_REQUIRE_NATIVE=1 ONEBIT_QUICK=1 DENO_NO_UPDATE_CHECK=1 qemu-aarch64-static "$ARM_DENO" test -A --no-check \
   tests/kernels_binary_conformance_test.ts tests/kernels_reference_oracle_test.ts tests/kernels_validation_test.ts \
   tests/kernels_float_conformance_test.ts tests/kernels_bmaxpool_conformance_test.ts \
-  tests/kernels_unary_conformance_test.ts tests/kernels_layout_conformance_test.ts \
+  tests/kernels_unary_conformance_test.ts tests/kernels_layout_conformance_test.ts tests/kernels_resize_conformance_test.ts \
   tests/runtime_lce_interop_test.ts tests/runtime_lce_ops_sweep_test.ts tests/runtime_fuzz_test.ts \
-  tests/runtime_fusion_test.ts tests/convert_interop_test.ts convert/convert_test.ts >"$log/deno-arm" 2>&1
+  tests/runtime_fusion_test.ts tests/runtime_builtins_test.ts tests/convert_interop_test.ts convert/convert_test.ts \
+  >"$log/deno-arm" 2>&1
 count_deno "deno (aarch64, qemu)" "$log/deno-arm" $?
 
 # The Android library links no libc and runs single-threaded; Deno has no Android build, so its arm64 glibc build

@@ -359,7 +359,8 @@ const softmax: OpKernel = {
 
 // ---- elementwise ---------------------------------------------------------
 
-function binary(op: "add" | "sub" | "mul"): OpKernel {
+/** ADD, SUB, MUL, MAXIMUM, MINIMUM and PRELU (alpha as y), broadcasting as TFLite. */
+function binary(op: "add" | "sub" | "mul" | "max" | "min" | "prelu"): OpKernel {
   return {
     prepare(ctx) {
       arity(ctx, 2, 2);
@@ -373,7 +374,7 @@ function binary(op: "add" | "sub" | "mul"): OpKernel {
       }
       const [lo, hi] = activationRange(ctx, ctx.options?.fused_activation_function);
       const n = product(outShape), clamp = { clampMin: lo, clampMax: hi, threads: ctx.threads };
-      if (product(a.shape) === n && product(b.shape) === n) {
+      if ((op === "add" || op === "sub" || op === "mul") && product(a.shape) === n && product(b.shape) === n) {
         const same = ctx.float.bindElementwise(n, op, clamp);
         return {
           outputShapes: [outShape],
@@ -381,7 +382,8 @@ function binary(op: "add" | "sub" | "mul"): OpKernel {
             same.run(inputs[0] as Float32Array, inputs[1] as Float32Array, outputs[0] as Float32Array),
         };
       }
-      // Broadcasting (a per-channel vector: BatchNorm as MUL + ADD; any other pattern): zero strides.
+      // Broadcasting (a per-channel vector: BatchNorm as MUL + ADD; any other pattern) and MAXIMUM / MINIMUM /
+      // PRELU: zero strides.
       let bound;
       try {
         bound = ctx.float.bindStrided(outShape, op, {
@@ -518,6 +520,128 @@ const pad: OpKernel = {
   },
 };
 
+/** TRANSPOSE with a constant perm: a strided copy that reads the input through permuted strides. */
+const transpose: OpKernel = {
+  prepare(ctx) {
+    arity(ctx, 2, 2);
+    const x = input(ctx, 0, "input", F32);
+    const p = input(ctx, 1, "perm", [TensorType.INT32], 1);
+    output(ctx, 0, F32);
+    const rank = x.shape.length;
+    const perm = Array.from(constant(ctx, p, "perm") as Int32Array);
+    if (perm.length !== rank || perm.some((d, i) => d < 0 || d >= rank || perm.indexOf(d) !== i)) {
+      ctx.invalid(`perm [${perm}] is not a permutation of the input's ${rank} dims`);
+    }
+    const xs = contiguousStrides(x.shape), outShape = perm.map((d) => x.shape[d]);
+    let copy;
+    try {
+      copy = ctx.float.bindStrided(outShape, "copy", {
+        a: { length: product(x.shape), strides: perm.map((d) => xs[d]) },
+        out: { length: product(outShape), strides: contiguousStrides(outShape) },
+      }, { threads: ctx.threads });
+    } catch (e) {
+      return ctx.unsupported((e as Error).message);
+    }
+    return {
+      outputShapes: [outShape],
+      run: ({ inputs, outputs }) => copy.run(inputs[0] as Float32Array, undefined, outputs[0] as Float32Array),
+    };
+  },
+};
+
+/** Where STRIDED_SLICE starts or stops on one dim: TFLite's StartForAxis / StopForAxis (mask, negative index, clamp). */
+function sliceBound(index: number, masked: boolean, step: number, size: number, isStart: boolean): number {
+  let v = masked ? (step > 0) === isStart ? -Infinity : Infinity : index;
+  if (v < 0) v += size;
+  return step > 0 ? Math.min(Math.max(v, 0), size) : Math.min(Math.max(v, -1), size - 1);
+}
+
+/** STRIDED_SLICE with constant begin / end / strides: a strided gather (negative strides read backwards). */
+const stridedSlice: OpKernel = {
+  prepare(ctx) {
+    arity(ctx, 4, 4);
+    const x = input(ctx, 0, "input", F32);
+    output(ctx, 0, F32);
+    const rank = x.shape.length;
+    const [begin, end, strides] = (["begin", "end", "strides"] as const).map((what, i) => {
+      const v = Array.from(constant(ctx, input(ctx, i + 1, what, [TensorType.INT32], 1), what) as Int32Array);
+      if (v.length !== rank) ctx.invalid(`${what} has ${v.length} values for an input of rank ${rank}`);
+      return v;
+    });
+    const o = ctx.options ?? {};
+    for (const name of ["ellipsis_mask", "new_axis_mask"]) {
+      if (Number(o[name] ?? 0) !== 0) {
+        ctx.unsupported(`${name} is not supported (begin_mask, end_mask, shrink_axis_mask are)`);
+      }
+    }
+    if (o.offset === true) ctx.unsupported("offset is not supported (begin_mask, end_mask, shrink_axis_mask are)");
+    const bit = (mask: unknown, d: number) => ((Number(mask ?? 0) >> d) & 1) === 1;
+    const xs = contiguousStrides(x.shape), shape: number[] = [], outShape: number[] = [], starts: number[] = [];
+    for (let d = 0; d < rank; d++) {
+      const size = x.shape[d], step = strides[d], shrink = bit(o.shrink_axis_mask, d);
+      if (step === 0) ctx.invalid(`strides[${d}] is 0`);
+      const start = size === 0 ? 0 : sliceBound(begin[d], bit(o.begin_mask, d), step, size, true);
+      const stop = size === 0 ? 0 : shrink ? start + 1 : sliceBound(end[d], bit(o.end_mask, d), step, size, false);
+      const n = Math.max(0, Math.ceil((stop - start) / step));
+      if (shrink && (n !== 1 || start < 0 || start >= size)) {
+        ctx.invalid(`shrink_axis_mask: begin[${d}] = ${begin[d]} selects no element of dim ${d} (size ${size})`);
+      }
+      shape.push(n);
+      starts.push(start);
+      if (!shrink) outShape.push(n);
+    }
+    const empty = shape.includes(0);
+    let gather;
+    try {
+      gather = ctx.float.bindStrided(shape, "copy", {
+        a: {
+          length: product(x.shape),
+          offset: empty ? 0 : starts.reduce((s, v, d) => s + v * xs[d], 0),
+          strides: strides.map((st, d) => st * xs[d]),
+        },
+        out: { length: product(shape), strides: contiguousStrides(shape) },
+      }, { threads: ctx.threads });
+    } catch (e) {
+      return ctx.unsupported((e as Error).message);
+    }
+    return {
+      outputShapes: [outShape],
+      run: ({ inputs, outputs }) => gather.run(inputs[0] as Float32Array, undefined, outputs[0] as Float32Array),
+    };
+  },
+};
+
+/** RESIZE_BILINEAR / RESIZE_NEAREST_NEIGHBOR to a constant size, with align_corners / half_pixel_centers. */
+function resize(method: "bilinear" | "nearest"): OpKernel {
+  return {
+    prepare(ctx) {
+      arity(ctx, 2, 2);
+      const x = input(ctx, 0, "input", F32, 4);
+      const s = input(ctx, 1, "size", [TensorType.INT32], 1);
+      output(ctx, 0, F32, 4);
+      const size = Array.from(constant(ctx, s, "size") as Int32Array);
+      if (size.length !== 2 || size.some((v) => v < 1 || v > 1 << 20)) {
+        ctx.invalid(`size [${size}] must be 2 values in [1, 2^20]`);
+      }
+      const alignCorners = ctx.options?.align_corners === true;
+      const halfPixelCenters = ctx.options?.half_pixel_centers === true;
+      if (alignCorners && halfPixelCenters) ctx.invalid("align_corners and half_pixel_centers cannot both be set");
+      const [n, h, w, c] = x.shape;
+      if (h < 1 || w < 1) ctx.invalid(`input ${shapeText(x.shape)} has no pixels to resize`);
+      let bound;
+      try {
+        bound = ctx.float.bindResize(x.shape, size, { method, alignCorners, halfPixelCenters, threads: ctx.threads });
+      } catch (e) {
+        return ctx.invalid((e as Error).message);
+      }
+      return {
+        outputShapes: [[n, size[0], size[1], c]],
+        run: ({ inputs, outputs }) => bound.run(inputs[0] as Float32Array, outputs[0] as Float32Array),
+      };
+    },
+  };
+}
+
 /** DEQUANTIZE (int8/uint8 with scale and zero point, or float16) and QUANTIZE (float to int8/uint8). */
 const dequantize: OpKernel = {
   prepare(ctx) {
@@ -585,6 +709,9 @@ export const BUILTIN_KERNELS: ReadonlyMap<number, OpKernel> = new Map<number, Op
   [Builtin.ADD, binary("add")],
   [Builtin.SUB, binary("sub")],
   [Builtin.MUL, binary("mul")],
+  [Builtin.MAXIMUM, binary("max")],
+  [Builtin.MINIMUM, binary("min")],
+  [Builtin.PRELU, binary("prelu")],
   [Builtin.RELU, unary("relu")],
   [Builtin.RELU6, unary("relu6")],
   [Builtin.RELU_N1_TO_1, unary("relu_n1_to_1")],
@@ -597,6 +724,10 @@ export const BUILTIN_KERNELS: ReadonlyMap<number, OpKernel> = new Map<number, Op
   [Builtin.CONCATENATION, concatenation],
   [Builtin.PAD, pad],
   [Builtin.PADV2, pad],
+  [Builtin.TRANSPOSE, transpose],
+  [Builtin.STRIDED_SLICE, stridedSlice],
+  [Builtin.RESIZE_BILINEAR, resize("bilinear")],
+  [Builtin.RESIZE_NEAREST_NEIGHBOR, resize("nearest")],
   [Builtin.DEQUANTIZE, dequantize],
   [Builtin.QUANTIZE, quantize],
 ]);
