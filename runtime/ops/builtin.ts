@@ -5,7 +5,7 @@
  * @module
  */
 import { Builtin, TensorType } from "../../tflite/schema.ts";
-import { contiguousStrides, padBias, type UnaryOp } from "../../kernels/float_kernels.ts";
+import { contiguousStrides, padBias, type StridedView, type UnaryOp } from "../../kernels/float_kernels.ts";
 import { broadcastShape, broadcastStrides } from "../../kernels/_shape.ts";
 import type { OpContext, OpKernel, PreparedOp, TensorData, TensorInfo } from "./_types.ts";
 import {
@@ -532,22 +532,26 @@ const transpose: OpKernel = {
     if (perm.length !== rank || perm.some((d, i) => d < 0 || d >= rank || perm.indexOf(d) !== i)) {
       ctx.invalid(`perm [${perm}] is not a permutation of the input's ${rank} dims`);
     }
-    const xs = contiguousStrides(x.shape), outShape = perm.map((d) => x.shape[d]);
-    let copy;
-    try {
-      copy = ctx.float.bindStrided(outShape, "copy", {
-        a: { length: product(x.shape), strides: perm.map((d) => xs[d]) },
-        out: { length: product(outShape), strides: contiguousStrides(outShape) },
-      }, { threads: ctx.threads });
-    } catch (e) {
-      return ctx.unsupported((e as Error).message);
-    }
-    return {
-      outputShapes: [outShape],
-      run: ({ inputs, outputs }) => copy.run(inputs[0] as Float32Array, undefined, outputs[0] as Float32Array),
-    };
+    const xs = contiguousStrides(x.shape);
+    const outShape = perm.map((d) => x.shape[d]);
+    return copyOp(ctx, outShape, { length: product(x.shape), strides: perm.map((d) => xs[d]) }, outShape);
   },
 };
+
+/** An op that is one strided copy of its input into a contiguous output: `shape` walked, `a` read (see bindStrided). */
+function copyOp(ctx: OpContext, shape: number[], a: StridedView, outShape: number[]): PreparedOp {
+  let copy;
+  try {
+    const out = { length: product(shape), strides: contiguousStrides(shape) };
+    copy = ctx.float.bindStrided(shape, "copy", { a, out }, { threads: ctx.threads });
+  } catch (e) {
+    return ctx.unsupported((e as Error).message);
+  }
+  return {
+    outputShapes: [outShape],
+    run: ({ inputs, outputs }) => copy.run(inputs[0] as Float32Array, undefined, outputs[0] as Float32Array),
+  };
+}
 
 /** Where STRIDED_SLICE starts or stops on one dim: TFLite's StartForAxis / StopForAxis (mask, negative index, clamp). */
 function sliceBound(index: number, masked: boolean, step: number, size: number, isStart: boolean): number {
@@ -591,23 +595,13 @@ const stridedSlice: OpKernel = {
       if (!shrink) outShape.push(n);
     }
     const empty = shape.includes(0);
-    let gather;
-    try {
-      gather = ctx.float.bindStrided(shape, "copy", {
-        a: {
-          length: product(x.shape),
-          offset: empty ? 0 : starts.reduce((s, v, d) => s + v * xs[d], 0),
-          strides: strides.map((st, d) => st * xs[d]),
-        },
-        out: { length: product(shape), strides: contiguousStrides(shape) },
-      }, { threads: ctx.threads });
-    } catch (e) {
-      return ctx.unsupported((e as Error).message);
-    }
-    return {
-      outputShapes: [outShape],
-      run: ({ inputs, outputs }) => gather.run(inputs[0] as Float32Array, undefined, outputs[0] as Float32Array),
-    };
+    const offset = empty ? 0 : starts.reduce((sum, v, d) => sum + v * xs[d], 0);
+    return copyOp(
+      ctx,
+      shape,
+      { length: product(x.shape), offset, strides: strides.map((st, d) => st * xs[d]) },
+      outShape,
+    );
   },
 };
 
