@@ -98,7 +98,7 @@ export function loadNative(options: OpenNativeOptions = {}): NativeLibrary {
   const { url, source } = requestedLibrary(options);
   const cached = cache.get(url.href);
   if (cached) return { ...cached, source };
-  const where = source === "ONEBIT_LIB" ? " (named by ONEBIT_LIB)" : source === "option" ? " (the path option)" : "";
+  const where = NAMED_BY[source];
   if (url.protocol !== "file:") {
     throw new NativeLibraryError(
       "remote",
@@ -183,10 +183,17 @@ function checkPermissions(path: string): void {
   }
 }
 
+/** How a library was named, for messages (the checkout's own build needs no note). */
+const NAMED_BY: Record<LibrarySource, string> = {
+  option: " (the path option)",
+  ONEBIT_LIB: " (named by ONEBIT_LIB)",
+  checkout: "",
+};
+
 const MISSING_FIX: Record<LibrarySource, string> = {
-  option: " (the path option): pass the path of an existing libonebit",
-  ONEBIT_LIB: " (named by ONEBIT_LIB): set ONEBIT_LIB to an existing libonebit file, or unset it",
-  checkout: ": run 'deno task build' (or tools/setup.sh) in the onebit checkout to build it",
+  option: "pass the path of an existing libonebit",
+  ONEBIT_LIB: "set ONEBIT_LIB to an existing libonebit file, or unset it",
+  checkout: "run 'deno task build' (or tools/setup.sh) in the onebit checkout to build it",
 };
 
 function readHeader(path: string, source: LibrarySource): Uint8Array {
@@ -201,7 +208,10 @@ function readHeader(path: string, source: LibrarySource): Uint8Array {
     }
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
-      throw new NativeLibraryError("missing", `libonebit not found at ${path}${MISSING_FIX[source]}`);
+      throw new NativeLibraryError(
+        "missing",
+        `libonebit not found at ${path}${NAMED_BY[source]}: ${MISSING_FIX[source]}`,
+      );
     }
     throw new NativeLibraryError("load", `cannot read ${path}: ${(e as Error).message}`);
   }

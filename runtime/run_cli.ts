@@ -20,8 +20,7 @@
  * usage mistakes print the usage and exit 2.
  * @module
  */
-import { parseArgs } from "node:util";
-import { runCli, UsageError } from "../_cli.ts";
+import { parseCli, runCli, UsageError } from "../_cli.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { ModelFormatError, ModelValidationError, UnsupportedModelError } from "../tflite/errors.ts";
 import type { Quantization } from "../tflite/model.ts";
@@ -141,7 +140,7 @@ function joinNegativeValues(args: readonly string[]): string[] {
   return out;
 }
 
-/** The command-line options, for node:util's parseArgs. */
+/** The command-line options (node:util parseArgs syntax). */
 const OPTIONS = {
   input: { type: "string", short: "i", multiple: true },
   output: { type: "string", short: "o", multiple: true },
@@ -157,17 +156,7 @@ const OPTIONS = {
 
 /** Parses the command line (`--help` is handled by the caller). Bad values throw; usage mistakes throw UsageError. */
 export function parseRunArgs(args: string[]): RunArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: joinNegativeValues(args),
-      allowPositionals: true,
-      options: OPTIONS,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = parseCli(joinNegativeValues(args), OPTIONS);
   if (positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? "give the model file" : `one model only, got ${positionals}`);
   }

@@ -500,23 +500,9 @@ const pad: OpKernel = {
     }
     const outShape = x.shape.map((d, i) => d + pads[2 * i] + pads[2 * i + 1]);
     const os = contiguousStrides(outShape);
-    let copy;
-    try {
-      copy = ctx.float.bindStrided(x.shape, "copy", {
-        a: { length: product(x.shape), strides: contiguousStrides(x.shape) },
-        out: { length: product(outShape), offset: os.reduce((s, st, d) => s + st * pads[2 * d], 0), strides: os },
-      }, { threads: ctx.threads });
-    } catch (e) {
-      return ctx.unsupported((e as Error).message);
-    }
-    return {
-      outputShapes: [outShape],
-      run: ({ inputs, outputs }) => {
-        const dst = outputs[0] as Float32Array;
-        dst.fill(value);
-        copy.run(inputs[0] as Float32Array, undefined, dst);
-      },
-    };
+    const a = { length: product(x.shape), strides: contiguousStrides(x.shape) };
+    const out = { length: product(outShape), offset: os.reduce((s, st, d) => s + st * pads[2 * d], 0), strides: os };
+    return copyOp(ctx, [...x.shape], a, outShape, { out, fill: value });
   },
 };
 
@@ -538,18 +524,32 @@ const transpose: OpKernel = {
   },
 };
 
-/** An op that is one strided copy of its input into a contiguous output: `shape` walked, `a` read (see bindStrided). */
-function copyOp(ctx: OpContext, shape: number[], a: StridedView, outShape: number[]): PreparedOp {
+/**
+ * An op that is one strided copy of its input: `shape` walked, `a` read, written contiguously or through `out`
+ * (PAD's interior, after filling the output with `fill`). See FloatKernels.bindStrided.
+ */
+function copyOp(
+  ctx: OpContext,
+  shape: number[],
+  a: StridedView,
+  outShape: number[],
+  options: { out?: StridedView; fill?: number } = {},
+): PreparedOp {
   let copy;
   try {
-    const out = { length: product(shape), strides: contiguousStrides(shape) };
+    const out = options.out ?? { length: product(shape), strides: contiguousStrides(shape) };
     copy = ctx.float.bindStrided(shape, "copy", { a, out }, { threads: ctx.threads });
   } catch (e) {
     return ctx.unsupported((e as Error).message);
   }
+  const fill = options.fill;
   return {
     outputShapes: [outShape],
-    run: ({ inputs, outputs }) => copy.run(inputs[0] as Float32Array, undefined, outputs[0] as Float32Array),
+    run: ({ inputs, outputs }) => {
+      const dst = outputs[0] as Float32Array;
+      if (fill !== undefined) dst.fill(fill);
+      copy.run(inputs[0] as Float32Array, undefined, dst);
+    },
   };
 }
 
