@@ -87,7 +87,7 @@ export function maxPool2d(x: Tensor, options: PoolOptions = {}): Tensor {
     native.bindMaxPoolArgmax(geometry).run(x.data as Float32Array, y as Float32Array, arg);
   } else {
     // The reference kernel's loop, on float32 or float64 data (gradient checks).
-    const { params } = poolPlan(geometry, 0, { clamp_min: -Infinity, clamp_max: Infinity }, 1);
+    const { params } = poolPlan(geometry, "max", { clamp_min: -Infinity, clamp_max: Infinity }, 1);
     maxPoolArgmax(params, x.data as Float32Array, y as Float32Array, arg);
   }
   return emit("maxPool2d", [x], y, [g.n, g.oh, g.ow, g.c], { arg });

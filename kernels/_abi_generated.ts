@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
-export const ABI_VERSION = 16;
-export const ABI_HASH = 0xdc4f01fc;
+export const ABI_VERSION = 17;
+export const ABI_HASH = 0x8adc865d;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -14,6 +14,21 @@ export const CONV_TILE_ROWS = 128;
 
 /** Names of the status codes every export returns, by code. */
 export const STATUS = ["ok", "invalid_argument", "unsupported_ukernel", "out_of_memory"] as const;
+
+/** The codes of abi.zig's ElementwiseOp, by value. */
+export const ELEMENTWISE_OPS = ["add", "sub", "mul"] as const;
+/** The codes of abi.zig's UnaryOp, by value. */
+export const UNARY_OPS = ["relu", "relu6", "relu_n1_to_1", "logistic", "tanh", "hard_swish", "leaky_relu"] as const;
+/** The codes of abi.zig's StridedOp, by value. */
+export const STRIDED_OPS = ["add", "sub", "mul", "copy", "max", "min", "prelu"] as const;
+/** The codes of abi.zig's PoolKind, by value. */
+export const POOL_KINDS = ["max", "avg"] as const;
+/** The codes of abi.zig's ResizeMethod, by value. */
+export const RESIZE_METHODS = ["bilinear", "nearest"] as const;
+/** The codes of abi.zig's QuantizeKind, by value. */
+export const QUANTIZE_KINDS = ["f32_to_i8", "f32_to_u8", "i8_to_f32", "u8_to_f32", "f16_to_f32"] as const;
+/** The codes of abi.zig's RhsLayout, by value. */
+export const RHS_LAYOUTS = ["oi", "io"] as const;
 
 /** Deno.dlopen symbol table of libonebit. */
 export const symbols = {
@@ -89,6 +104,24 @@ export const parameters = {
 
 /** Byte layout of every extern struct. */
 export const structs = {
+  UkernelInfo: {
+    size: 56,
+    fields: {
+      name: { offset: 0, type: "u8", count: 40 },
+      mr: { offset: 40, type: "i32", count: 1 },
+      nr: { offset: 44, type: "i32", count: 1 },
+      supported: { offset: 48, type: "i32", count: 1 },
+      peak_macs_per_iteration: { offset: 52, type: "i32", count: 1 },
+    },
+  },
+  PeakParams: {
+    size: 12,
+    fields: {
+      ukernel: { offset: 0, type: "i32", count: 1 },
+      iterations: { offset: 4, type: "i32", count: 1 },
+      threads: { offset: 8, type: "i32", count: 1 },
+    },
+  },
   BitpackParams: {
     size: 12,
     fields: {
@@ -161,22 +194,12 @@ export const structs = {
       workspace_words: { offset: 76, type: "i32", count: 1 },
     },
   },
-  UkernelInfo: {
-    size: 56,
-    fields: {
-      name: { offset: 0, type: "u8", count: 40 },
-      mr: { offset: 40, type: "i32", count: 1 },
-      nr: { offset: 44, type: "i32", count: 1 },
-      supported: { offset: 48, type: "i32", count: 1 },
-      peak_macs_per_iteration: { offset: 52, type: "i32", count: 1 },
-    },
-  },
-  PeakParams: {
+  EpilogueParams: {
     size: 12,
     fields: {
-      ukernel: { offset: 0, type: "i32", count: 1 },
-      iterations: { offset: 4, type: "i32", count: 1 },
-      threads: { offset: 8, type: "i32", count: 1 },
+      clamp_min: { offset: 0, type: "f32", count: 1 },
+      clamp_max: { offset: 4, type: "f32", count: 1 },
+      pack: { offset: 8, type: "i32", count: 1 },
     },
   },
   SpackParams: {
@@ -268,16 +291,6 @@ export const structs = {
       threads: { offset: 60, type: "i32", count: 1 },
     },
   },
-  ElementwiseF32Params: {
-    size: 20,
-    fields: {
-      count: { offset: 0, type: "i32", count: 1 },
-      op: { offset: 4, type: "i32", count: 1 },
-      clamp_min: { offset: 8, type: "f32", count: 1 },
-      clamp_max: { offset: 12, type: "f32", count: 1 },
-      threads: { offset: 16, type: "i32", count: 1 },
-    },
-  },
   UnaryF32Params: {
     size: 16,
     fields: {
@@ -294,6 +307,16 @@ export const structs = {
       depth: { offset: 4, type: "i32", count: 1 },
       beta: { offset: 8, type: "f32", count: 1 },
       threads: { offset: 12, type: "i32", count: 1 },
+    },
+  },
+  ElementwiseF32Params: {
+    size: 20,
+    fields: {
+      count: { offset: 0, type: "i32", count: 1 },
+      op: { offset: 4, type: "i32", count: 1 },
+      clamp_min: { offset: 8, type: "f32", count: 1 },
+      clamp_max: { offset: 12, type: "f32", count: 1 },
+      threads: { offset: 16, type: "i32", count: 1 },
     },
   },
   StridedF32Params: {
@@ -352,14 +375,6 @@ export const structs = {
       scale: { offset: 8, type: "f32", count: 1 },
       zero_point: { offset: 12, type: "i32", count: 1 },
       threads: { offset: 16, type: "i32", count: 1 },
-    },
-  },
-  EpilogueParams: {
-    size: 12,
-    fields: {
-      clamp_min: { offset: 0, type: "f32", count: 1 },
-      clamp_max: { offset: 4, type: "f32", count: 1 },
-      pack: { offset: 8, type: "i32", count: 1 },
     },
   },
   ResizeF32Params: {

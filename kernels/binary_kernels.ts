@@ -335,7 +335,7 @@ export class BinaryKernels extends KernelSet {
   } {
     const { params, size, inputLength } = poolPlan(
       options,
-      0,
+      "max",
       { clamp_min: 0, clamp_max: 0 },
       this.call(options).threads,
     );

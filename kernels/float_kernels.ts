@@ -12,7 +12,17 @@ import { describeUkernels, KernelSet, type UkernelDescription } from "./_ukernel
 import { autoNative, loadNative, type NativeLibrary, type OpenNativeOptions } from "./native.ts";
 import * as ref from "./reference_float.ts";
 import { CHANNEL_BLOCK } from "./reference_kernels.ts";
-import { CONV_TILE_ROWS, MAX_RANK } from "./_abi_generated.ts";
+import {
+  CONV_TILE_ROWS,
+  ELEMENTWISE_OPS,
+  MAX_RANK,
+  POOL_KINDS,
+  QUANTIZE_KINDS,
+  RESIZE_METHODS,
+  RHS_LAYOUTS,
+  STRIDED_OPS,
+  UNARY_OPS,
+} from "./_abi_generated.ts";
 
 /** Float weights in the blocked layout the SGEMM reads: [ceil(Cout/32), depth, 32]. */
 export interface PackedF32 {
@@ -46,15 +56,24 @@ function clampOf(o: Clamp): { clamp_min: number; clamp_max: number } {
 
 export { planWindow, type WindowGeometry, type WindowPlan } from "./geometry.ts";
 
-/** The activations of {@link FloatKernels.bindUnary}, in the ABI's op order. */
-export const UNARY_OPS = ["relu", "relu6", "relu_n1_to_1", "logistic", "tanh", "hard_swish", "leaky_relu"] as const;
+export { ELEMENTWISE_OPS, MAX_RANK, POOL_KINDS, RESIZE_METHODS, STRIDED_OPS, UNARY_OPS };
+/** The activations of {@link FloatKernels.bindUnary} (abi.zig's UnaryOp). */
 export type UnaryOp = typeof UNARY_OPS[number];
-
-export { MAX_RANK };
-
-/** The ops of {@link FloatKernels.bindStrided}, in the ABI's op order. */
-export const STRIDED_OPS = ["add", "sub", "mul", "copy", "max", "min", "prelu"] as const;
+/** The ops of {@link FloatKernels.bindStrided} (abi.zig's StridedOp). */
 export type StridedOp = typeof STRIDED_OPS[number];
+/** The ops of {@link FloatKernels.bindElementwise} (abi.zig's ElementwiseOp). */
+export type ElementwiseOp = typeof ELEMENTWISE_OPS[number];
+/** The kinds of {@link FloatKernels.bindPool2d} (abi.zig's PoolKind). */
+export type PoolKind = typeof POOL_KINDS[number];
+/** The methods of {@link FloatKernels.bindResize} (abi.zig's ResizeMethod). */
+export type ResizeMethod = typeof RESIZE_METHODS[number];
+
+/** The ABI code of `name` in the generated list `names`, or a TypeError naming the choices. */
+function codeOf<T extends string>(what: string, names: readonly T[], name: T): number {
+  const code = names.indexOf(name);
+  if (code < 0) throw new TypeError(`${what} must be one of ${names.join(", ")}, got ${JSON.stringify(name)}`);
+  return code;
+}
 
 /** One operand of {@link FloatKernels.bindStrided}: a Float32Array of `length` values, element
  * `offset + Σ index[d]·strides[d]` at each index of the op's shape (stride 0: broadcast along d; negative:
@@ -165,7 +184,7 @@ export class FloatKernels extends KernelSet {
 
   /** Packs weights [channelsOut, depth] (row-major, e.g. OHWI) for the SGEMM. */
   packRhs(rhs: Float32Array, channelsOut: number): PackedF32 {
-    return this.#pack(rhs, channelsOut, 0);
+    return this.#pack(rhs, channelsOut, "oi");
   }
 
   /**
@@ -173,10 +192,10 @@ export class FloatKernels extends KernelSet {
    * B of A·B): the panels' own row order, so the native library copies 32-float runs (no transpose).
    */
   packRhsKN(rhs: Float32Array, channelsOut: number): PackedF32 {
-    return this.#pack(rhs, channelsOut, 1);
+    return this.#pack(rhs, channelsOut, "io");
   }
 
-  #pack(rhs: Float32Array, channelsOut: number, layout: 0 | 1): PackedF32 {
+  #pack(rhs: Float32Array, channelsOut: number, layout: typeof RHS_LAYOUTS[number]): PackedF32 {
     checkInt("channelsOut", channelsOut, 1);
     if (!(rhs instanceof Float32Array)) throw new TypeError("rhs must be a Float32Array");
     if (rhs.length === 0 || rhs.length % channelsOut !== 0) {
@@ -185,7 +204,7 @@ export class FloatKernels extends KernelSet {
     const depth = checkInt("depth", rhs.length / channelsOut, 1);
     const data = new Float32Array(ref.packedRhsFloats(channelsOut, depth));
     this.impl.onebit_sgemm_pack_rhs_f32(
-      { values: { channels_out: channelsOut, depth, rhs_layout: layout } },
+      { values: { channels_out: channelsOut, depth, rhs_layout: RHS_LAYOUTS.indexOf(layout) } },
       rhs,
       data,
     );
@@ -382,11 +401,10 @@ export class FloatKernels extends KernelSet {
   }
 
   /** Validates a pooling once (see {@link pool2d}). */
-  bindPool2d(options: WindowGeometry & Clamp & { kind: "max" | "avg"; threads?: number }): BoundFloatOp {
-    if (options.kind !== "max" && options.kind !== "avg") throw new TypeError(`kind must be "max" or "avg"`);
+  bindPool2d(options: WindowGeometry & Clamp & { kind: PoolKind; threads?: number }): BoundFloatOp {
     const { params, size, inputLength } = poolPlan(
       options,
-      options.kind === "max" ? 0 : 1,
+      POOL_KINDS[codeOf("kind", POOL_KINDS, options.kind)],
       clampOf(options),
       this.call(options).threads,
     );
@@ -413,7 +431,7 @@ export class FloatKernels extends KernelSet {
   } {
     const { params, size, inputLength } = poolPlan(
       options,
-      0,
+      "max",
       { clamp_min: -Infinity, clamp_max: Infinity },
       this.call(options).threads,
     );
@@ -434,7 +452,7 @@ export class FloatKernels extends KernelSet {
   /** Max or average pooling (average over in-bounds taps, as TFLite). */
   pool2d(
     input: Float32Array,
-    options: WindowGeometry & Clamp & { kind: "max" | "avg"; out?: Float32Array; threads?: number },
+    options: WindowGeometry & Clamp & { kind: PoolKind; out?: Float32Array; threads?: number },
   ): Float32Array {
     const bound = this.bindPool2d(options);
     const out = options.out ?? new Float32Array(bound.outputLength);
@@ -443,11 +461,10 @@ export class FloatKernels extends KernelSet {
   }
 
   /** Validates an elementwise op over `count` values once: `run(a, b, out)` computes `out = clamp(a op b)`. */
-  bindElementwise(count: number, op: "add" | "sub" | "mul", options: Clamp & { threads?: number } = {}): {
+  bindElementwise(count: number, op: ElementwiseOp, options: Clamp & { threads?: number } = {}): {
     run(a: Float32Array, b: Float32Array, out: Float32Array): void;
   } {
-    const code = ["add", "sub", "mul"].indexOf(op);
-    if (code < 0) throw new TypeError(`op must be "add", "sub" or "mul", got ${JSON.stringify(op)}`);
+    const code = codeOf("op", ELEMENTWISE_OPS, op);
     checkInt("count", count, 0);
     const p: Encoded<"ElementwiseF32Params"> = {
       values: { count, op: code, ...clampOf(options), threads: this.call(options).threads },
@@ -467,8 +484,7 @@ export class FloatKernels extends KernelSet {
   bindUnary(count: number, op: UnaryOp, options: { alpha?: number; threads?: number } = {}): {
     run(input: Float32Array, out: Float32Array): void;
   } {
-    const code = UNARY_OPS.indexOf(op);
-    if (code < 0) throw new TypeError(`op must be one of ${UNARY_OPS.join(", ")}, got ${JSON.stringify(op)}`);
+    const code = codeOf("op", UNARY_OPS, op);
     checkInt("count", count, 0);
     const alpha = options.alpha ?? 0.2;
     if (!Number.isFinite(alpha)) throw new RangeError(`alpha must be a finite number, got ${alpha}`);
@@ -516,8 +532,7 @@ export class FloatKernels extends KernelSet {
     views: { a: StridedView; b?: StridedView; out: StridedView },
     options: Clamp & { threads?: number } = {},
   ): { run(a: Float32Array, b: Float32Array | undefined, out: Float32Array): void } {
-    const code = STRIDED_OPS.indexOf(op);
-    if (code < 0) throw new TypeError(`op must be one of ${STRIDED_OPS.join(", ")}, got ${JSON.stringify(op)}`);
+    const code = codeOf("op", STRIDED_OPS, op);
     if (!Array.isArray(shape)) throw new TypeError("shape must be an array");
     let total = 1;
     shape.forEach((d, i) => total *= checkInt(`shape[${i}]`, d, 0));
@@ -581,14 +596,11 @@ export class FloatKernels extends KernelSet {
   bindResize(
     inputShape: readonly number[],
     size: readonly number[],
-    options: { method: "bilinear" | "nearest"; alignCorners?: boolean; halfPixelCenters?: boolean; threads?: number },
+    options: { method: ResizeMethod; alignCorners?: boolean; halfPixelCenters?: boolean; threads?: number },
   ): { readonly outputLength: number; run(input: Float32Array, out: Float32Array): void } {
     if (!Array.isArray(inputShape) || inputShape.length !== 4) throw new TypeError("inputShape must be [n, h, w, c]");
     if (!Array.isArray(size) || size.length !== 2) throw new TypeError("size must be [height, width]");
-    const method = ["bilinear", "nearest"].indexOf(options.method);
-    if (method < 0) {
-      throw new TypeError(`method must be "bilinear" or "nearest", got ${JSON.stringify(options.method)}`);
-    }
+    const method = codeOf("method", RESIZE_METHODS, options.method);
     const align = options.alignCorners === true, half = options.halfPixelCenters === true;
     if (align && half) throw new RangeError("alignCorners and halfPixelCenters cannot both be set");
     const [n, h, w, c] = inputShape.map((d, i) => checkInt(`inputShape[${i}]`, d, i === 1 || i === 2 ? 1 : 0));
@@ -746,7 +758,7 @@ export class FloatKernels extends KernelSet {
     const [lo, hi] = to === "int8" ? [-128, 127] : [0, 255];
     const bind = this.#bindQuant(
       count,
-      to === "int8" ? 0 : 1,
+      to === "int8" ? "f32_to_i8" : "f32_to_u8",
       scale,
       checkInt("zeroPoint", zeroPoint, lo, hi),
       options,
@@ -777,7 +789,7 @@ export class FloatKernels extends KernelSet {
     if (!Number.isFinite(scale)) throw new RangeError(`scale must be finite, got ${scale}`);
     const [lo, hi] = from === "int8" ? [-128, 127] : [0, 255];
     const zp = from === "float16" ? 0 : checkInt("zeroPoint", zeroPoint, lo, hi);
-    const bind = this.#bindQuant(count, 2 + kind, scale, zp, options);
+    const bind = this.#bindQuant(count, (["i8_to_f32", "u8_to_f32", "f16_to_f32"] as const)[kind], scale, zp, options);
     const In = [Int8Array, Uint8Array, Uint16Array][kind] as Int8ArrayConstructor;
     return {
       run(input, out) {
@@ -788,10 +800,22 @@ export class FloatKernels extends KernelSet {
     };
   }
 
-  #bindQuant(count: number, kind: number, scale: number, zeroPoint: number, options: { threads?: number }) {
+  #bindQuant(
+    count: number,
+    kind: typeof QUANTIZE_KINDS[number],
+    scale: number,
+    zeroPoint: number,
+    options: { threads?: number },
+  ) {
     checkInt("count", count, 0);
     const p: Encoded<"QuantizeParams"> = {
-      values: { count, kind, scale, zero_point: zeroPoint, threads: this.call(options).threads },
+      values: {
+        count,
+        kind: QUANTIZE_KINDS.indexOf(kind),
+        scale,
+        zero_point: zeroPoint,
+        threads: this.call(options).threads,
+      },
     };
     const impl = this.impl;
     return (input: ref.QuantArray, out: ref.QuantArray) => {
@@ -803,7 +827,7 @@ export class FloatKernels extends KernelSet {
   elementwise(
     a: Float32Array,
     b: Float32Array,
-    op: "add" | "sub" | "mul",
+    op: ElementwiseOp,
     options: Clamp & { out?: Float32Array; threads?: number } = {},
   ): Float32Array {
     if (!(a instanceof Float32Array)) throw new TypeError("a must be a Float32Array");

@@ -7,6 +7,7 @@
  */
 import type { StructValues } from "./abi.ts";
 import { checkInt } from "./_check.ts";
+import { POOL_KINDS } from "./_abi_generated.ts";
 
 export interface AxisPlan {
   /** Output size (0 when VALID does not fit). */
@@ -141,7 +142,7 @@ export function planWindow(g: WindowGeometry, minBatch = 0): WindowPlan {
  */
 export function poolPlan(
   options: WindowGeometry,
-  kind: 0 | 1,
+  kind: typeof POOL_KINDS[number],
   clamp: { clamp_min: number; clamp_max: number },
   threads: number,
 ): { params: StructValues<"Pool2dF32Params">; size: number; inputLength: number } {
@@ -163,7 +164,7 @@ export function poolPlan(
       pad_left: g.pad_left,
       out_h: g.out_h,
       out_w: g.out_w,
-      kind,
+      kind: POOL_KINDS.indexOf(kind),
       ...clamp,
       threads,
     },

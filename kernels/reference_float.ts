@@ -8,6 +8,7 @@
 import type { KernelBackend, StructValues } from "./abi.ts";
 import * as bin from "./reference_kernels.ts";
 import { CHANNEL_BLOCK, im2colRows } from "./reference_kernels.ts";
+import { POOL_KINDS, RESIZE_METHODS, RHS_LAYOUTS, STRIDED_OPS, UNARY_OPS } from "./_abi_generated.ts";
 
 export function packedRhsFloats(channelsOut: number, depth: number): number {
   return Math.ceil(channelsOut / CHANNEL_BLOCK) * depth * CHANNEL_BLOCK;
@@ -20,7 +21,7 @@ export function packRhs(p: StructValues<"SpackParams">, rhs: Float32Array, out: 
     for (let k = 0; k < p.depth; k++) {
       for (let j = 0; j < CHANNEL_BLOCK; j++) {
         const c = b * CHANNEL_BLOCK + j;
-        const at = p.rhs_layout === 1 ? k * p.channels_out + c : c * p.depth + k;
+        const at = RHS_LAYOUTS[p.rhs_layout] === "io" ? k * p.channels_out + c : c * p.depth + k;
         out[(b * p.depth + k) * CHANNEL_BLOCK + j] = c < p.channels_out ? rhs[at] : 0;
       }
     }
@@ -126,7 +127,7 @@ export function depthwise(
 }
 
 export function pool2d(p: StructValues<"Pool2dF32Params">, input: Float32Array, out: Float32Array): void {
-  const c = p.channels, max = p.kind === 0;
+  const c = p.channels, max = POOL_KINDS[p.kind] === "max";
   for (let n = 0; n < p.batch; n++) {
     for (let oy = 0; oy < p.out_h; oy++) {
       const y0 = Math.max(0, oy * p.stride_h - p.pad_top),
@@ -167,20 +168,20 @@ export function elementwise(
   else for (let i = 0; i < p.count; i++) out[i] = Math.min(Math.max(a[i] * b[i], lo), hi);
 }
 
-/** The activations of onebit_unary_f32 (op order of UNARY_OPS in float_kernels.ts). */
+/** Each activation of onebit_unary_f32 by its abi.zig UnaryOp name (`a`: LEAKY_RELU's slope). */
+const UNARY: Record<typeof UNARY_OPS[number], (v: number, a: number) => number> = {
+  relu: (v) => Math.max(v, 0),
+  relu6: (v) => Math.min(Math.max(v, 0), 6),
+  relu_n1_to_1: (v) => Math.min(Math.max(v, -1), 1),
+  logistic: (v) => 1 / (1 + Math.exp(-v)),
+  tanh: (v) => Math.tanh(v),
+  hard_swish: (v) => v * Math.min(Math.max(v + 3, 0), 6) / 6,
+  leaky_relu: (v, a) => (v >= 0 ? v : v * a),
+};
+
 export function unary(p: StructValues<"UnaryF32Params">, x: Float32Array, out: Float32Array): void {
-  const a = Math.fround(p.alpha);
-  const f: ((v: number) => number)[] = [
-    (v) => Math.max(v, 0),
-    (v) => Math.min(Math.max(v, 0), 6),
-    (v) => Math.min(Math.max(v, -1), 1),
-    (v) => 1 / (1 + Math.exp(-v)),
-    (v) => Math.tanh(v),
-    (v) => v * Math.min(Math.max(v + 3, 0), 6) / 6,
-    (v) => (v >= 0 ? v : v * a),
-  ];
-  const fn = f[p.op];
-  for (let i = 0; i < p.count; i++) out[i] = fn(x[i]);
+  const a = Math.fround(p.alpha), fn = UNARY[UNARY_OPS[p.op]];
+  for (let i = 0; i < p.count; i++) out[i] = fn(x[i], a);
 }
 
 /** Softmax per row: exp in f64 rounded to f32, summed in f64, each value divided and rounded once. */
@@ -231,25 +232,17 @@ export function maxPoolArgmax(
   }
 }
 
-/** One value of a strided op (MAXIMUM / MINIMUM as TFLite's reference: a NaN on the left loses, on the right wins). */
-function stridedValue(op: number, x: number, y: number): number {
-  switch (op) {
-    case 0:
-      return x + y;
-    case 1:
-      return x - y;
-    case 2:
-      return x * y;
-    case 4:
-      return x > y ? x : y;
-    case 5:
-      return x < y ? x : y;
-    case 6:
-      return x >= 0 ? x : x * y;
-    default:
-      return x;
-  }
-}
+/** One value of each strided op by its abi.zig StridedOp name (MAXIMUM / MINIMUM as TFLite's reference: a NaN on
+ * the left loses, on the right wins). */
+const STRIDED: Record<typeof STRIDED_OPS[number], (x: number, y: number) => number> = {
+  add: (x, y) => x + y,
+  sub: (x, y) => x - y,
+  mul: (x, y) => x * y,
+  copy: (x) => x,
+  max: (x, y) => x > y ? x : y,
+  min: (x, y) => x < y ? x : y,
+  prelu: (x, y) => x >= 0 ? x : x * y,
+};
 
 /** out[i] = clamp(a[i] op b[i]) over a strided index space (kernels_zig/strided.zig). */
 export function strided(
@@ -262,10 +255,9 @@ export function strided(
   if (shape.some((d) => d === 0)) return;
   const idx = new Array<number>(r).fill(0);
   let ia = p.a_offset, ib = p.b_offset, io = p.out_offset;
-  const lo = p.clamp_min, hi = p.clamp_max;
+  const lo = p.clamp_min, hi = p.clamp_max, op = STRIDED[STRIDED_OPS[p.op]];
   for (;;) {
-    const x = a[ia], y = b[ib];
-    const v = stridedValue(p.op, x, y);
+    const v = op(a[ia], b[ib]);
     out[io] = Math.min(Math.max(Math.fround(v), lo), hi);
     let d = r - 1;
     for (; d >= 0; d--) {
@@ -287,10 +279,11 @@ function resizeScale(input: number, output: number, alignCorners: boolean): numb
   return alignCorners && output > 1 ? Math.fround(input - 1) / Math.fround(output - 1) : input / output;
 }
 
-/** RESIZE_BILINEAR (method 0) / RESIZE_NEAREST_NEIGHBOR (method 1), NHWC, in TFLite's reference f32 arithmetic. */
+/** RESIZE_BILINEAR / RESIZE_NEAREST_NEIGHBOR (`method`, abi.zig's ResizeMethod), NHWC, in TFLite's reference f32 arithmetic. */
 export function resize(p: StructValues<"ResizeF32Params">, x: Float32Array, out: Float32Array): void {
   const { batch, in_h: ih, in_w: iw, channels: c, out_h: oh, out_w: ow } = p;
   const align = p.align_corners === 1, half = p.half_pixel_centers === 1, f = Math.fround;
+  const nearestMethod = RESIZE_METHODS[p.method] === "nearest";
   const sy = f(resizeScale(ih, oh, align)), sx = f(resizeScale(iw, ow, align));
   const nearest = (o: number, s: number, size: number) => {
     const v = f(f(o + (half ? 0.5 : 0)) * s);
@@ -304,11 +297,11 @@ export function resize(p: StructValues<"ResizeF32Params">, x: Float32Array, out:
   };
   for (let b = 0; b < batch; b++) {
     for (let oy = 0; oy < oh; oy++) {
-      const y = p.method === 1 ? { lo: nearest(oy, sy, ih), hi: 0, w: 0 } : lerp(oy, sy, ih);
+      const y = nearestMethod ? { lo: nearest(oy, sy, ih), hi: 0, w: 0 } : lerp(oy, sy, ih);
       const r0 = (b * ih + y.lo) * iw * c, r1 = (b * ih + y.hi) * iw * c, wy = f(1 - y.w);
       for (let ox = 0; ox < ow; ox++) {
         const o = ((b * oh + oy) * ow + ox) * c;
-        if (p.method === 1) {
+        if (nearestMethod) {
           const src = r0 + nearest(ox, sx, iw) * c;
           for (let ch = 0; ch < c; ch++) out[o + ch] = x[src + ch];
           continue;
@@ -380,7 +373,7 @@ export function col2im(
 /** Typed arrays of QUANTIZE / DEQUANTIZE: float32, int8, uint8 or float16 bits. */
 export type QuantArray = Float32Array | Int8Array | Uint8Array | Uint16Array;
 
-/** QUANTIZE / DEQUANTIZE (kernels_zig/quantize.zig): kind 0/1 float32 -> int8/uint8, 2/3 back, 4 float16. */
+/** QUANTIZE / DEQUANTIZE (kernels_zig/quantize.zig), by QuantizeKind code: 0/1 float32 -> int8/uint8, 2/3 back, 4 float16. */
 export function quantize(p: StructValues<"QuantizeParams">, x: QuantArray, y: QuantArray): void {
   const n = p.count, zp = p.zero_point, scale = Math.fround(p.scale);
   if (p.kind <= 1) {

@@ -9,7 +9,7 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct, a signature or a constant.
-pub const version: i32 = 16;
+pub const version: i32 = 17;
 
 /// Threads one call may use at most (the thread pool's limit).
 pub const max_threads = 64;
@@ -41,6 +41,11 @@ pub const Status = enum(i32) {
     unsupported_ukernel = 2,
     out_of_memory = 3,
 };
+
+/// A status as the i32 the exports return.
+pub fn code(s: Status) i32 {
+    return @intFromEnum(s);
+}
 
 /// f32 [rows, channels] -> u32 [rows, ceil(channels/32)], LCE layout:
 /// bit = 1 for x < 0 (so +0.0 and -0.0 both pack as +1), LSB first, padding bits 0.
@@ -145,9 +150,10 @@ pub const PeakParams = extern struct {
     threads: i32,
 };
 
-/// Float weights -> packed [ceil(channels_out/32), depth, 32]. `rhs_layout` 0:
-/// the weights are [channels_out, depth] rows (OHWI); 1: [depth, channels_out]
-/// rows (HWIO, a Keras Dense kernel, B of A·B), copied in 32-float runs.
+/// Float weights -> packed [ceil(channels_out/32), depth, 32]. `rhs_layout`
+/// (RhsLayout) `oi`: the weights are [channels_out, depth] rows (OHWI); `io`:
+/// [depth, channels_out] rows (HWIO, a Keras Dense kernel, B of A·B), copied
+/// in 32-float runs.
 pub const SpackParams = extern struct {
     channels_out: i32,
     depth: i32,
@@ -221,7 +227,7 @@ pub const DepthwiseF32Params = extern struct {
     threads: i32,
 };
 
-/// Max (kind 0) or average (kind 1: over in-bounds taps) pooling, NHWC.
+/// Max or average (over in-bounds taps) pooling, NHWC; `kind` a PoolKind.
 pub const Pool2dF32Params = extern struct {
     batch: i32,
     in_h: i32,
@@ -241,7 +247,7 @@ pub const Pool2dF32Params = extern struct {
     threads: i32,
 };
 
-/// out[i] = clamp(a[i] op b[i]); op 0 add, 1 sub, 2 mul.
+/// out[i] = clamp(a[i] op b[i]); `op` an ElementwiseOp.
 pub const ElementwiseF32Params = extern struct {
     count: i32,
     op: i32,
@@ -250,8 +256,8 @@ pub const ElementwiseF32Params = extern struct {
     threads: i32,
 };
 
-/// out[i] = f(in[i]) for the activation `op`: 0 RELU, 1 RELU6, 2 RELU_N1_TO_1,
-/// 3 LOGISTIC, 4 TANH, 5 HARD_SWISH, 6 LEAKY_RELU (slope `alpha` below 0).
+/// out[i] = f(in[i]) for the activation `op`, a UnaryOp (LEAKY_RELU's slope
+/// below 0 is `alpha`).
 pub const UnaryF32Params = extern struct {
     count: i32,
     op: i32,
@@ -269,9 +275,9 @@ pub const SoftmaxF32Params = extern struct {
 
 /// out[i] = clamp(a[i] op b[i]) over the index space `shape` (first `rank`
 /// entries), each operand addressed by its element offset and strides (0 =
-/// broadcast along that dim, negative = backwards along it); op 0 add, 1 sub,
-/// 2 mul, 3 copy a (b unread), 4 max, 5 min (TFLite's `a > b ? a : b`,
-/// `a < b ? a : b`), 6 prelu (a >= 0 ? a : a·b). The caller checks every
+/// broadcast along that dim, negative = backwards along it); `op` a StridedOp:
+/// add, sub, mul, copy a (b unread), max, min (TFLite's `a > b ? a : b`,
+/// `a < b ? a : b`), prelu (a >= 0 ? a : a·b). The caller checks every
 /// operand's reach against its length (the native side: no element below 0).
 pub const StridedF32Params = extern struct {
     rank: i32,
@@ -322,9 +328,9 @@ pub const Col2imF32Params = extern struct {
     threads: i32,
 };
 
-/// QUANTIZE / DEQUANTIZE over `count` values. kind 0: f32 -> int8, 1: f32 ->
-/// uint8 (clamp(round(x / scale) + zero_point), halves away from zero, NaN -> 0);
-/// 2: int8 -> f32, 3: uint8 -> f32 ((q - zero_point)·scale); 4: float16 -> f32.
+/// QUANTIZE / DEQUANTIZE over `count` values, `kind` a QuantizeKind: f32 to
+/// int8/uint8 (clamp(round(x / scale) + zero_point), halves away from zero,
+/// NaN -> 0); int8/uint8 to f32 ((q - zero_point)·scale); float16 to f32.
 pub const QuantizeParams = extern struct {
     count: i32,
     kind: i32,
@@ -343,7 +349,7 @@ pub const EpilogueParams = extern struct {
     pack: i32,
 };
 
-/// RESIZE_BILINEAR (method 0) and RESIZE_NEAREST_NEIGHBOR (method 1) of NHWC
+/// RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR (`method`, a ResizeMethod) of NHWC
 /// [batch, in_h, in_w, channels] to [batch, out_h, out_w, channels], in TFLite's
 /// f32 arithmetic: scale in/out, or (in-1)/(out-1) with `align_corners` (1) and
 /// out > 1; `half_pixel_centers` (1) samples at (o + 0.5)·scale (- 0.5 bilinear).
@@ -360,45 +366,84 @@ pub const ResizeF32Params = extern struct {
     threads: i32,
 };
 
+/// The op codes of the params structs' `op` / `kind` / `method` fields. A
+/// kernel reads its field with `opCode`, so a code past the list is an
+/// invalid argument; gen_abi.zig writes each list's names to the TS side
+/// (`export const <name> = [...]`), so the two never disagree on a number.
+pub const ElementwiseOp = enum(i32) { add, sub, mul };
+/// UnaryF32Params.op (`alpha`: LEAKY_RELU's slope below 0).
+pub const UnaryOp = enum(i32) { relu, relu6, relu_n1_to_1, logistic, tanh, hard_swish, leaky_relu };
+/// StridedF32Params.op: `copy` reads a only; max/min/prelu as TFLite's MAXIMUM, MINIMUM, PRELU.
+pub const StridedOp = enum(i32) { add, sub, mul, copy, max, min, prelu };
+/// Pool2dF32Params.kind.
+pub const PoolKind = enum(i32) { max, avg };
+/// ResizeF32Params.method.
+pub const ResizeMethod = enum(i32) { bilinear, nearest };
+/// QuantizeParams.kind: float32 to int8/uint8, back, and float16 to float32.
+pub const QuantizeKind = enum(i32) { f32_to_i8, f32_to_u8, i8_to_f32, u8_to_f32, f16_to_f32 };
+/// SpackParams.rhs_layout: [channels_out, depth] rows (OHWI) or [depth, channels_out] (HWIO).
+pub const RhsLayout = enum(i32) { oi, io };
+
+/// An op-code list the TS side gets by name.
+pub const Enum = struct { name: []const u8, type: type };
+pub const enums = [_]Enum{
+    .{ .name = "ELEMENTWISE_OPS", .type = ElementwiseOp },
+    .{ .name = "UNARY_OPS", .type = UnaryOp },
+    .{ .name = "STRIDED_OPS", .type = StridedOp },
+    .{ .name = "POOL_KINDS", .type = PoolKind },
+    .{ .name = "RESIZE_METHODS", .type = ResizeMethod },
+    .{ .name = "QUANTIZE_KINDS", .type = QuantizeKind },
+    .{ .name = "RHS_LAYOUTS", .type = RhsLayout },
+};
+
+/// The op code `v` as `E`, or null when it names none (the caller returns
+/// Status.invalid_argument).
+pub fn opCode(comptime E: type, v: i32) ?E {
+    return std.meta.intToEnum(E, v) catch null;
+}
+
 /// A parameter of an exported function, for the TS generator.
 pub const Param = struct { name: []const u8, type: type };
-pub const Function = struct { name: []const u8, params: []const Param };
+/// An exported function: its C name, the Zig file that defines it (`pub fn
+/// <name>(...) callconv(.c) i32` there; root.zig exports it from that file),
+/// and its parameters.
+pub const Function = struct { name: []const u8, in: type, params: []const Param };
 
 /// Every export of libonebit. Each returns i32 (a Status, or a count).
 pub const api = [_]Function{
-    .{ .name = "onebit_abi_version", .params = &.{} },
-    .{ .name = "onebit_abi_hash", .params = &.{} },
-    .{ .name = "onebit_ukernel_count", .params = &.{} },
-    .{ .name = "onebit_ukernel_info", .params = &.{
+    .{ .name = "onebit_abi_version", .in = @This(), .params = &.{} },
+    .{ .name = "onebit_abi_hash", .in = @This(), .params = &.{} },
+    .{ .name = "onebit_ukernel_count", .in = @import("bgemm.zig"), .params = &.{} },
+    .{ .name = "onebit_ukernel_info", .in = @import("bgemm.zig"), .params = &.{
         .{ .name = "index", .type = i32 },
         .{ .name = "info", .type = *UkernelInfo },
     } },
-    .{ .name = "onebit_peak_loop", .params = &.{
+    .{ .name = "onebit_peak_loop", .in = @import("bgemm.zig"), .params = &.{
         .{ .name = "params", .type = *const PeakParams },
         .{ .name = "sink", .type = [*]u32 },
     } },
-    .{ .name = "onebit_bitpack_f32_b32", .params = &.{
+    .{ .name = "onebit_bitpack_f32_b32", .in = @import("bitpack.zig"), .params = &.{
         .{ .name = "params", .type = *const BitpackParams },
         .{ .name = "input", .type = [*]const f32 },
         .{ .name = "output", .type = [*]u32 },
     } },
-    .{ .name = "onebit_bitpack_i8_b32", .params = &.{
+    .{ .name = "onebit_bitpack_i8_b32", .in = @import("bitpack.zig"), .params = &.{
         .{ .name = "params", .type = *const BitpackParams },
         .{ .name = "zero_point", .type = i32 },
         .{ .name = "input", .type = [*]const u8 },
         .{ .name = "output", .type = [*]u32 },
     } },
-    .{ .name = "onebit_im2col_b32", .params = &.{
+    .{ .name = "onebit_im2col_b32", .in = @import("im2col.zig"), .params = &.{
         .{ .name = "params", .type = *const Im2colParams },
         .{ .name = "input", .type = [*]const u32 },
         .{ .name = "output", .type = [*]u32 },
     } },
-    .{ .name = "onebit_bgemm_pack_rhs_b32", .params = &.{
+    .{ .name = "onebit_bgemm_pack_rhs_b32", .in = @import("bgemm.zig"), .params = &.{
         .{ .name = "params", .type = *const PackRhsParams },
         .{ .name = "rhs", .type = [*]const u32 },
         .{ .name = "packed_rhs", .type = [*]u32 },
     } },
-    .{ .name = "onebit_bgemm_b32_f32", .params = &.{
+    .{ .name = "onebit_bgemm_b32_f32", .in = @import("bgemm.zig"), .params = &.{
         .{ .name = "params", .type = *const BgemmParams },
         .{ .name = "lhs", .type = [*]const u32 },
         .{ .name = "packed_rhs", .type = [*]const u32 },
@@ -406,14 +451,14 @@ pub const api = [_]Function{
         .{ .name = "bias", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
-    .{ .name = "onebit_bgemm_b32_b32", .params = &.{
+    .{ .name = "onebit_bgemm_b32_b32", .in = @import("bgemm.zig"), .params = &.{
         .{ .name = "params", .type = *const BgemmParams },
         .{ .name = "lhs", .type = [*]const u32 },
         .{ .name = "packed_rhs", .type = [*]const u32 },
         .{ .name = "threshold", .type = [*]const i32 },
         .{ .name = "output", .type = [*]u32 },
     } },
-    .{ .name = "onebit_bconv2d_b32_f32", .params = &.{
+    .{ .name = "onebit_bconv2d_b32_f32", .in = @import("bconv2d.zig"), .params = &.{
         .{ .name = "params", .type = *const Bconv2dParams },
         .{ .name = "input", .type = [*]const u32 },
         .{ .name = "packed_filter", .type = [*]const u32 },
@@ -422,7 +467,7 @@ pub const api = [_]Function{
         .{ .name = "workspace", .type = [*]u32 },
         .{ .name = "output", .type = [*]f32 },
     } },
-    .{ .name = "onebit_bconv2d_b32_b32", .params = &.{
+    .{ .name = "onebit_bconv2d_b32_b32", .in = @import("bconv2d.zig"), .params = &.{
         .{ .name = "params", .type = *const Bconv2dParams },
         .{ .name = "input", .type = [*]const u32 },
         .{ .name = "packed_filter", .type = [*]const u32 },
@@ -430,7 +475,7 @@ pub const api = [_]Function{
         .{ .name = "workspace", .type = [*]u32 },
         .{ .name = "output", .type = [*]u32 },
     } },
-    .{ .name = "onebit_bconv2d_b32_f32_add", .params = &.{
+    .{ .name = "onebit_bconv2d_b32_f32_add", .in = @import("bconv2d.zig"), .params = &.{
         .{ .name = "params", .type = *const Bconv2dParams },
         .{ .name = "epilogue", .type = *const EpilogueParams },
         .{ .name = "input", .type = [*]const u32 },
@@ -442,24 +487,24 @@ pub const api = [_]Function{
         .{ .name = "output", .type = [*]f32 },
         .{ .name = "packed_output", .type = [*]u32 },
     } },
-    .{ .name = "onebit_sgemm_ukernel_count", .params = &.{} },
-    .{ .name = "onebit_sgemm_ukernel_info", .params = &.{
+    .{ .name = "onebit_sgemm_ukernel_count", .in = @import("sgemm.zig"), .params = &.{} },
+    .{ .name = "onebit_sgemm_ukernel_info", .in = @import("sgemm.zig"), .params = &.{
         .{ .name = "index", .type = i32 },
         .{ .name = "info", .type = *UkernelInfo },
     } },
-    .{ .name = "onebit_sgemm_pack_rhs_f32", .params = &.{
+    .{ .name = "onebit_sgemm_pack_rhs_f32", .in = @import("sgemm.zig"), .params = &.{
         .{ .name = "params", .type = *const SpackParams },
         .{ .name = "rhs", .type = [*]const f32 },
         .{ .name = "packed_rhs", .type = [*]f32 },
     } },
-    .{ .name = "onebit_sgemm_f32", .params = &.{
+    .{ .name = "onebit_sgemm_f32", .in = @import("sgemm.zig"), .params = &.{
         .{ .name = "params", .type = *const SgemmParams },
         .{ .name = "lhs", .type = [*]const f32 },
         .{ .name = "packed_rhs", .type = [*]const f32 },
         .{ .name = "bias", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
-    .{ .name = "onebit_conv2d_f32", .params = &.{
+    .{ .name = "onebit_conv2d_f32", .in = @import("conv2d_f32.zig"), .params = &.{
         .{ .name = "params", .type = *const Conv2dF32Params },
         .{ .name = "input", .type = [*]const f32 },
         .{ .name = "packed_filter", .type = [*]const f32 },
@@ -467,81 +512,93 @@ pub const api = [_]Function{
         .{ .name = "workspace", .type = [*]f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
-    .{ .name = "onebit_depthwise_conv2d_f32", .params = &.{
+    .{ .name = "onebit_depthwise_conv2d_f32", .in = @import("depthwise_f32.zig"), .params = &.{
         .{ .name = "params", .type = *const DepthwiseF32Params },
         .{ .name = "input", .type = [*]const f32 },
         .{ .name = "filter", .type = [*]const f32 },
         .{ .name = "bias", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
-    .{ .name = "onebit_pool2d_f32", .params = &.{
+    .{ .name = "onebit_pool2d_f32", .in = @import("pool2d.zig"), .params = &.{
         .{ .name = "params", .type = *const Pool2dF32Params },
         .{ .name = "input", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
-    .{ .name = "onebit_maxpool2d_argmax_f32", .params = &.{
+    .{ .name = "onebit_maxpool2d_argmax_f32", .in = @import("pool2d.zig"), .params = &.{
         .{ .name = "params", .type = *const Pool2dF32Params },
         .{ .name = "input", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
         .{ .name = "argmax", .type = [*]i32 },
     } },
-    .{ .name = "onebit_bmaxpool2d_b32", .params = &.{
+    .{ .name = "onebit_bmaxpool2d_b32", .in = @import("pool2d.zig"), .params = &.{
         .{ .name = "params", .type = *const Pool2dF32Params },
         .{ .name = "input", .type = [*]const u32 },
         .{ .name = "output", .type = [*]u32 },
     } },
-    .{ .name = "onebit_unary_f32", .params = &.{
+    .{ .name = "onebit_unary_f32", .in = @import("unary.zig"), .params = &.{
         .{ .name = "params", .type = *const UnaryF32Params },
         .{ .name = "input", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
-    .{ .name = "onebit_softmax_f32", .params = &.{
+    .{ .name = "onebit_softmax_f32", .in = @import("softmax.zig"), .params = &.{
         .{ .name = "params", .type = *const SoftmaxF32Params },
         .{ .name = "input", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
-    .{ .name = "onebit_unpack_b32_f32", .params = &.{
+    .{ .name = "onebit_unpack_b32_f32", .in = @import("bitpack.zig"), .params = &.{
         .{ .name = "params", .type = *const BitpackParams },
         .{ .name = "input", .type = [*]const u32 },
         .{ .name = "output", .type = [*]f32 },
     } },
-    .{ .name = "onebit_elementwise_f32", .params = &.{
+    .{ .name = "onebit_elementwise_f32", .in = @import("elementwise.zig"), .params = &.{
         .{ .name = "params", .type = *const ElementwiseF32Params },
         .{ .name = "a", .type = [*]const f32 },
         .{ .name = "b", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
-    .{ .name = "onebit_strided_f32", .params = &.{
+    .{ .name = "onebit_strided_f32", .in = @import("strided.zig"), .params = &.{
         .{ .name = "params", .type = *const StridedF32Params },
         .{ .name = "a", .type = [*]const f32 },
         .{ .name = "b", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
-    .{ .name = "onebit_mean_f32", .params = &.{
+    .{ .name = "onebit_mean_f32", .in = @import("mean.zig"), .params = &.{
         .{ .name = "params", .type = *const MeanF32Params },
         .{ .name = "input", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
-    .{ .name = "onebit_col2im_f32", .params = &.{
+    .{ .name = "onebit_col2im_f32", .in = @import("col2im.zig"), .params = &.{
         .{ .name = "params", .type = *const Col2imF32Params },
         .{ .name = "cols", .type = [*]const f32 },
         .{ .name = "bias", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
-    .{ .name = "onebit_quantize", .params = &.{
+    .{ .name = "onebit_quantize", .in = @import("quantize.zig"), .params = &.{
         .{ .name = "params", .type = *const QuantizeParams },
         .{ .name = "input", .type = [*]const u8 },
         .{ .name = "output", .type = [*]u8 },
     } },
-    .{ .name = "onebit_resize_f32", .params = &.{
+    .{ .name = "onebit_resize_f32", .in = @import("resize.zig"), .params = &.{
         .{ .name = "params", .type = *const ResizeF32Params },
         .{ .name = "input", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
 };
 
-/// The extern structs the TS side encodes, in a fixed order.
-pub const structs = .{ BitpackParams, Im2colParams, PackRhsParams, BgemmParams, Bconv2dParams, UkernelInfo, PeakParams, SpackParams, SgemmParams, Conv2dF32Params, DepthwiseF32Params, Pool2dF32Params, ElementwiseF32Params, UnaryF32Params, SoftmaxF32Params, StridedF32Params, MeanF32Params, Col2imF32Params, QuantizeParams, EpilogueParams, ResizeF32Params };
+/// The extern structs the TS side encodes: every struct a parameter of `api`
+/// points to, in order of first use.
+pub const structs = blk: {
+    var list: []const type = &.{};
+    for (api) |f| for (f.params) |p| {
+        const info = @typeInfo(p.type);
+        if (info != .pointer or info.pointer.size != .one) continue;
+        const S = info.pointer.child;
+        for (list) |seen| {
+            if (seen == S) break;
+        } else list = list ++ .{S};
+    };
+    break :blk list;
+};
 
 /// FNV-1a over every struct's field names, offsets and sizes, every
 /// function's name and parameter types, every constant and status code: the
@@ -573,6 +630,13 @@ pub const hash: u32 = blk: {
         h = fnv(h, f.name);
         h = fnvInt(h, f.value);
     }
+    for (enums) |e| {
+        h = fnv(h, e.name);
+        for (@typeInfo(e.type).@"enum".fields) |f| {
+            h = fnv(h, f.name);
+            h = fnvInt(h, f.value);
+        }
+    }
     h = fnvInt(h, @intCast(version));
     break :blk h;
 };
@@ -583,10 +647,14 @@ fn fnv(h0: u32, s: []const u8) u32 {
     return h;
 }
 
-fn fnvInt(h: u32, v: usize) u32 {
-    var buf: [8]u8 = undefined;
-    std.mem.writeInt(u64, &buf, v, .little);
-    return fnv(h, &buf);
+/// The 8 little-endian bytes of `v`, byte by byte: no pointer to comptime-mutable
+/// memory reaches `fnv` (a memoized comptime call keyed by such a pointer once
+/// returned another call's result, and the library's hash differed from gen_abi's).
+fn fnvInt(h0: u32, v: usize) u32 {
+    var h = h0;
+    const x: u64 = v;
+    for (0..8) |i| h = (h ^ @as(u8, @truncate(x >> @intCast(8 * i)))) *% 0x01000193;
+    return h;
 }
 
 comptime {
@@ -597,4 +665,14 @@ comptime {
     std.debug.assert(@sizeOf(Bconv2dParams) == 20 * 4);
     std.debug.assert(@offsetOf(UkernelInfo, "mr") == 40);
     std.debug.assert(@sizeOf(UkernelInfo) == 56);
+}
+
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_abi_version() callconv(.c) i32 {
+    return version;
+}
+
+pub fn onebit_abi_hash() callconv(.c) i32 {
+    return @bitCast(hash);
 }

@@ -126,6 +126,27 @@ pub fn run(p: *const abi.Bconv2dParams, input: [*]const u32, filter: [*]const u3
     }
 }
 
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_bconv2d_b32_f32(params: *const abi.Bconv2dParams, input: [*]const u32, packed_filter: [*]const u32, multiplier: [*]const f32, bias: [*]const f32, workspace: [*]u32, output: [*]f32) callconv(.c) i32 {
+    return abi.code(run(params, input, packed_filter, workspace, .{ .f32 = .{ .multiplier = multiplier, .bias = bias, .out = output } }));
+}
+
+pub fn onebit_bconv2d_b32_b32(params: *const abi.Bconv2dParams, input: [*]const u32, packed_filter: [*]const u32, threshold: [*]const i32, workspace: [*]u32, output: [*]u32) callconv(.c) i32 {
+    return abi.code(run(params, input, packed_filter, workspace, .{ .b32 = .{ .threshold = threshold, .out = output } }));
+}
+
+pub fn onebit_bconv2d_b32_f32_add(params: *const abi.Bconv2dParams, epilogue: *const abi.EpilogueParams, input: [*]const u32, packed_filter: [*]const u32, multiplier: [*]const f32, bias: [*]const f32, residual: [*]const f32, workspace: [*]u32, output: [*]f32, packed_output: [*]u32) callconv(.c) i32 {
+    if (epilogue.pack != 0 and epilogue.pack != 1) return abi.code(.invalid_argument);
+    const e: bgemm.Epilogue = .{
+        .residual = residual,
+        .clamp_min = epilogue.clamp_min,
+        .clamp_max = epilogue.clamp_max,
+        .packed_out = if (epilogue.pack == 1) packed_output else null,
+    };
+    return abi.code(run(params, input, packed_filter, workspace, .{ .f32 = .{ .multiplier = multiplier, .bias = bias, .out = output, .epilogue = e } }));
+}
+
 test "ConvLhs: how each convolution reads its windows, and the workspace it needs" {
     var p: abi.Bconv2dParams = .{ .batch = 1, .in_h = 56, .in_w = 56, .channels_in = 64, .channels_out = 64, .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_top = 1, .pad_left = 1, .out_h = 56, .out_w = 56, .clamp_min = 0, .clamp_max = 0, .ukernel = -1, .threads = 1, .workspace_words = 0 };
     // SAME: a zero-padded copy of the 58x58 pixels the windows span, 2 words each.

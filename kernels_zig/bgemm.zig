@@ -457,6 +457,37 @@ pub fn runWith(p: *const abi.BgemmParams, lhs: Lhs, rhs: [*]const u32, output: O
     return .ok;
 }
 
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_ukernel_count() callconv(.c) i32 {
+    return kernels.len;
+}
+
+pub fn onebit_ukernel_info(index: i32, info: *abi.UkernelInfo) callconv(.c) i32 {
+    if (index < 0 or index >= kernels.len) return abi.code(.invalid_argument);
+    describe(@intCast(index), info);
+    return abi.code(.ok);
+}
+
+/// `sink` holds one word per thread (the loops' results, so none is dead code).
+pub fn onebit_peak_loop(params: *const abi.PeakParams, sink: [*]u32) callconv(.c) i32 {
+    return abi.code(peak(params, sink));
+}
+
+pub fn onebit_bgemm_pack_rhs_b32(params: *const abi.PackRhsParams, rhs: [*]const u32, packed_rhs: [*]u32) callconv(.c) i32 {
+    if (params.channels_out <= 0 or params.depth_words <= 0) return abi.code(.invalid_argument);
+    packRhs(@intCast(params.channels_out), @intCast(params.depth_words), rhs, packed_rhs);
+    return abi.code(.ok);
+}
+
+pub fn onebit_bgemm_b32_f32(params: *const abi.BgemmParams, lhs: [*]const u32, packed_rhs: [*]const u32, multiplier: [*]const f32, bias: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return abi.code(run(params, lhs, packed_rhs, .{ .f32 = .{ .multiplier = multiplier, .bias = bias, .out = output } }));
+}
+
+pub fn onebit_bgemm_b32_b32(params: *const abi.BgemmParams, lhs: [*]const u32, packed_rhs: [*]const u32, threshold: [*]const i32, output: [*]u32) callconv(.c) i32 {
+    return abi.code(run(params, lhs, packed_rhs, .{ .b32 = .{ .threshold = threshold, .out = output } }));
+}
+
 test "Split: every unit of a GEMM in exactly one task, in equal shares, on any size and thread count" {
     const gpa = std.testing.allocator;
     for ([_]usize{ 1, 4, 6, 8 }) |mr| {

@@ -77,6 +77,28 @@ pub fn unpack(p: *const abi.BitpackParams, words_in: [*]const u32, out: [*]f32) 
     return .ok;
 }
 
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_bitpack_f32_b32(params: *const abi.BitpackParams, input: [*]const f32, output: [*]u32) callconv(.c) i32 {
+    if (params.rows < 0 or params.channels <= 0 or !thread_pool.validThreads(params.threads))
+        return abi.code(.invalid_argument);
+    packThreaded(@intCast(params.rows), @intCast(params.channels), input, output, @intCast(params.threads));
+    return abi.code(.ok);
+}
+
+/// LceQuantize of an int8 tensor: bit = 1 iff the value is below its zero point.
+pub fn onebit_bitpack_i8_b32(params: *const abi.BitpackParams, zero_point: i32, input: [*]const u8, output: [*]u32) callconv(.c) i32 {
+    if (params.rows < 0 or params.channels <= 0 or !thread_pool.validThreads(params.threads) or
+        zero_point < -128 or zero_point > 127) return abi.code(.invalid_argument);
+    const x: [*]const i8 = @ptrCast(input);
+    packThreadedBelow(i8, @intCast(params.rows), @intCast(params.channels), @intCast(zero_point), x, output, @intCast(params.threads));
+    return abi.code(.ok);
+}
+
+pub fn onebit_unpack_b32_f32(params: *const abi.BitpackParams, input: [*]const u32, output: [*]f32) callconv(.c) i32 {
+    return abi.code(unpack(params, input, output));
+}
+
 test "unpack: set bits are -1" {
     const words = [_]u32{ 0b101, 0 };
     var out: [6]f32 = undefined;

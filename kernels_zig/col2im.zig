@@ -64,6 +64,12 @@ pub fn col2im(p: *const abi.Col2imF32Params, cols: [*]const f32, bias: [*]const 
     return .ok;
 }
 
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_col2im_f32(params: *const abi.Col2imF32Params, cols: [*]const f32, bias: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return abi.code(col2im(params, cols, bias, output));
+}
+
 test "col2im: a 2x2 stride-2 transposed tap layout lands each value once; overlaps add" {
     // cols grid 1x2, 1 channel, 2x2 kernel, stride 1: image 2x3
     const cols = [_]f32{ 1, 2, 3, 4, 10, 20, 30, 40 };

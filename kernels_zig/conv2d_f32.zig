@@ -250,3 +250,9 @@ pub fn conv2d(p: *const abi.Conv2dF32Params, input: [*]const f32, filter: [*]con
     thread_pool.run(threads, (n + per_task - 1) / per_task, &fill, Im2col.task);
     return sgemm.run(&gemm, workspace, filter, bias, output);
 }
+
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_conv2d_f32(params: *const abi.Conv2dF32Params, input: [*]const f32, packed_filter: [*]const f32, bias: [*]const f32, workspace: [*]f32, output: [*]f32) callconv(.c) i32 {
+    return abi.code(conv2d(params, input, packed_filter, bias, workspace, output));
+}

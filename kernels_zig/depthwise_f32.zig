@@ -138,3 +138,9 @@ pub fn depthwise(p: *const abi.DepthwiseF32Params, input: [*]const f32, filter: 
     thread_pool.run(u(p.threads), u(g.batch) * u(g.out_h), &s, Depthwise.task);
     return .ok;
 }
+
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_depthwise_conv2d_f32(params: *const abi.DepthwiseF32Params, input: [*]const f32, filter: [*]const f32, bias: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return abi.code(depthwise(params, input, filter, bias, output));
+}

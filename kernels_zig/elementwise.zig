@@ -7,7 +7,7 @@ const num = @import("num.zig");
 const clamp = num.clamp;
 const u = num.u;
 
-const ElementwiseArgs = struct { p: *const abi.ElementwiseF32Params, a: [*]const f32, b: [*]const f32, out: [*]f32 };
+const ElementwiseArgs = struct { p: *const abi.ElementwiseF32Params, op: abi.ElementwiseOp, a: [*]const f32, b: [*]const f32, out: [*]f32 };
 
 fn elementwiseRange(args: ElementwiseArgs, begin: usize, end: usize) void {
     const p = args.p;
@@ -16,25 +16,32 @@ fn elementwiseRange(args: ElementwiseArgs, begin: usize, end: usize) void {
     const out = args.out;
     const lo = p.clamp_min;
     const hi = p.clamp_max;
-    switch (p.op) {
-        0 => for (begin..end) |i| {
+    switch (args.op) {
+        .add => for (begin..end) |i| {
             out[i] = clamp(a[i] + b[i], lo, hi);
         },
-        1 => for (begin..end) |i| {
+        .sub => for (begin..end) |i| {
             out[i] = clamp(a[i] - b[i], lo, hi);
         },
-        else => for (begin..end) |i| {
+        .mul => for (begin..end) |i| {
             out[i] = clamp(a[i] * b[i], lo, hi);
         },
     }
 }
 
-/// out = clamp(a op b) over `count` values; op 0 add, 1 sub, 2 mul. Split over
+/// out = clamp(a op b) over `count` values, `op` an abi.ElementwiseOp. Split over
 /// threads from 64K values (below, a wake-up costs more than it saves).
 pub fn elementwise(p: *const abi.ElementwiseF32Params, a: [*]const f32, b: [*]const f32, out: [*]f32) abi.Status {
-    if (p.count < 0 or p.op < 0 or p.op > 2 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
-    thread_pool.runRanges(u(p.threads), u(p.count), 1 << 16, ElementwiseArgs{ .p = p, .a = a, .b = b, .out = out }, elementwiseRange);
+    const op = abi.opCode(abi.ElementwiseOp, p.op) orelse return .invalid_argument;
+    if (p.count < 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
+    thread_pool.runRanges(u(p.threads), u(p.count), 1 << 16, ElementwiseArgs{ .p = p, .op = op, .a = a, .b = b, .out = out }, elementwiseRange);
     return .ok;
+}
+
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_elementwise_f32(params: *const abi.ElementwiseF32Params, a: [*]const f32, b: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return abi.code(elementwise(params, a, b, output));
 }
 
 test "elementwise: each op, clamped, NaN kept" {

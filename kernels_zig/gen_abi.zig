@@ -41,6 +41,17 @@ pub fn main() !void {
     }
     try w.writeAll("] as const;\n\n");
 
+    inline for (abi.enums) |e| {
+        try w.print("/** The codes of abi.zig's {s}, by value. */\nexport const {s} = [", .{ structName(e.type), e.name });
+        inline for (@typeInfo(e.type).@"enum".fields, 0..) |f, i| {
+            if (f.value != i) @compileError(e.name ++ ": codes must be 0, 1, 2, ...");
+            if (i > 0) try w.writeAll(", ");
+            try w.print("\"{s}\"", .{f.name});
+        }
+        try w.writeAll("] as const;\n");
+    }
+    try w.writeAll("\n");
+
     try w.writeAll("/** Deno.dlopen symbol table of libonebit. */\nexport const symbols = {\n");
     inline for (abi.api) |f| {
         try w.print("  {s}: {{ parameters: [", .{f.name});

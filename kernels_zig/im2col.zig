@@ -2,6 +2,7 @@
 //! words per output pixel, taps in (kh, kw) order to match OHWI filters.
 //! Out-of-bounds taps are zero words (+1, "same-one" padding).
 const std = @import("std");
+const abi = @import("abi.zig");
 const Pixel = @import("pixel.zig").Pixel;
 const Window = @import("window.zig").Window;
 
@@ -78,6 +79,15 @@ pub fn padRows(g: *const Window, words: usize, padded_h: usize, padded_w: usize,
         @memcpy(dst[left * words ..][0 .. inside * words], src[0 .. inside * words]);
         @memset(dst[(left + inside) * words .. padded_w * words], 0);
     }
+}
+
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_im2col_b32(params: *const abi.Im2colParams, input: [*]const u32, output: [*]u32) callconv(.c) i32 {
+    const g = Window.of(params);
+    if (!g.valid() or params.in_words <= 0) return abi.code(.invalid_argument);
+    run(&g, @intCast(params.in_words), input, output);
+    return abi.code(.ok);
 }
 
 test "3x3 same padding: border taps read zero words" {

@@ -135,6 +135,12 @@ pub fn mean(p: *const abi.MeanF32Params, x: [*]const f32, out: [*]f32) abi.Statu
     return .ok;
 }
 
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_mean_f32(params: *const abi.MeanF32Params, input: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return abi.code(mean(params, input, output));
+}
+
 test "mean over H and W of NHWC, over the last axis, and over non-adjacent axes" {
     // [1, 2, 2, 3]
     const x = [_]f32{ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };

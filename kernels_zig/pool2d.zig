@@ -18,6 +18,8 @@ fn span(o: usize, stride: i32, pad: i32, kernel: i32, size: i32) struct { usize,
 
 /// Pool2dF32Params a pooling kernel can run: positive sizes, threads in range, and every window holding at
 /// least one in-bounds tap (TS's SAME/VALID geometry guarantees it; this guards other callers).
+const max_kind = @intFromEnum(abi.PoolKind.max);
+
 fn poolGeometryOk(p: *const abi.Pool2dF32Params) bool {
     const g = Window.of(p);
     if (!g.valid() or p.channels <= 0 or !thread_pool.validThreads(p.threads)) return false;
@@ -76,18 +78,18 @@ fn poolWindow(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
     // one contiguous run of channels.
     if ((w.y1 - w.y0) * (w.x1 - w.x0) <= 16 and c >= pool_chunk) return poolWindowChunks(a, p, w);
     const o = a.out + w.out;
-    @memset(o[0..c], if (p.kind == 0) -std.math.inf(f32) else 0);
+    @memset(o[0..c], if (p.kind == max_kind) -std.math.inf(f32) else 0);
     for (w.y0..w.y1) |iy| {
         for (w.x0..w.x1) |ix| {
             const x = a.input + w.tap(p, iy, ix);
-            if (p.kind == 0) {
+            if (p.kind == max_kind) {
                 for (0..c) |ch| o[ch] = @max(o[ch], x[ch]);
             } else {
                 for (0..c) |ch| o[ch] += x[ch];
             }
         }
     }
-    const scale: f32 = if (p.kind == 0) 1 else 1 / @as(f32, @floatFromInt((w.y1 - w.y0) * (w.x1 - w.x0)));
+    const scale: f32 = if (p.kind == max_kind) 1 else 1 / @as(f32, @floatFromInt((w.y1 - w.y0) * (w.x1 - w.x0)));
     for (0..c) |ch| o[ch] = clamp(o[ch] * scale, p.clamp_min, p.clamp_max);
 }
 
@@ -97,7 +99,7 @@ fn poolWindowChunks(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
     const V = @Vector(pool_chunk, f32);
     const c = u(p.channels);
     const o = a.out + w.out;
-    const max = p.kind == 0;
+    const max = p.kind == max_kind;
     const scale: f32 = if (max) 1 else 1 / @as(f32, @floatFromInt((w.y1 - w.y0) * (w.x1 - w.x0)));
     const lo: V = @splat(p.clamp_min);
     const hi: V = @splat(p.clamp_max);
@@ -117,9 +119,9 @@ fn poolWindowChunks(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
     }
 }
 
-/// Max (kind 0) or average (kind 1, over the in-bounds taps only, as TFLite) pooling.
+/// Max or average (over the in-bounds taps only, as TFLite) pooling, `kind` an abi.PoolKind.
 pub fn pool2d(p: *const abi.Pool2dF32Params, input: [*]const f32, out: [*]f32) abi.Status {
-    if ((p.kind != 0 and p.kind != 1) or !poolGeometryOk(p)) return .invalid_argument;
+    if (abi.opCode(abi.PoolKind, p.kind) == null or !poolGeometryOk(p)) return .invalid_argument;
     runWindows(p, PoolArgs{ .input = input, .out = out }, poolWindow);
     return .ok;
 }
@@ -167,6 +169,20 @@ pub fn maxpool2dArgmax(p: *const abi.Pool2dF32Params, input: [*]const f32, out: 
     return .ok;
 }
 
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_pool2d_f32(params: *const abi.Pool2dF32Params, input: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return abi.code(pool2d(params, input, output));
+}
+
+pub fn onebit_maxpool2d_argmax_f32(params: *const abi.Pool2dF32Params, input: [*]const f32, output: [*]f32, argmax: [*]i32) callconv(.c) i32 {
+    return abi.code(maxpool2dArgmax(params, input, output, argmax));
+}
+
+pub fn onebit_bmaxpool2d_b32(params: *const abi.Pool2dF32Params, input: [*]const u32, output: [*]u32) callconv(.c) i32 {
+    return abi.code(bmaxpool2d(params, input, output));
+}
+
 test "maxpool2dArgmax: the first maximum wins, its index recorded" {
     const input = [_]f32{ 1, 3, 3, 2 }; // 2x2x1
     var out: [1]f32 = undefined;
@@ -195,7 +211,7 @@ fn bpoolWindow(a: BPoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
 
 /// LceBMaxPool2d on words: `channels` counts packed words; `kind` must be 0 (max), clamps are unused.
 pub fn bmaxpool2d(p: *const abi.Pool2dF32Params, input: [*]const u32, out: [*]u32) abi.Status {
-    if (p.kind != 0 or !poolGeometryOk(p)) return .invalid_argument;
+    if (p.kind != max_kind or !poolGeometryOk(p)) return .invalid_argument;
     runWindows(p, BPoolArgs{ .input = input, .out = out }, bpoolWindow);
     return .ok;
 }

@@ -43,12 +43,12 @@ fn quantizeRange(args: QuantizeArgs, begin: usize, end: usize) void {
     const p = args.p;
     const in = args.in;
     const out = args.out;
-    switch (p.kind) {
-        0 => quantizeTo(i8, p, in, out, begin, end),
-        1 => quantizeTo(u8, p, in, out, begin, end),
-        2 => dequantizeFrom(i8, p, in, out, begin, end),
-        3 => dequantizeFrom(u8, p, in, out, begin, end),
-        else => {
+    switch (abi.opCode(abi.QuantizeKind, p.kind).?) {
+        .f32_to_i8 => quantizeTo(i8, p, in, out, begin, end),
+        .f32_to_u8 => quantizeTo(u8, p, in, out, begin, end),
+        .i8_to_f32 => dequantizeFrom(i8, p, in, out, begin, end),
+        .u8_to_f32 => dequantizeFrom(u8, p, in, out, begin, end),
+        .f16_to_f32 => {
             const h: [*]align(1) const f16 = @ptrCast(in);
             const y: [*]align(1) f32 = @ptrCast(out);
             for (begin..end) |i| y[i] = h[i];
@@ -56,19 +56,26 @@ fn quantizeRange(args: QuantizeArgs, begin: usize, end: usize) void {
     }
 }
 
-/// kind 0: f32 -> int8, 1: f32 -> uint8 (q = clamp(round(x / scale) + zero_point)); 2: int8 -> f32,
-/// 3: uint8 -> f32 ((q - zero_point) · scale in f64, rounded once); 4: float16 -> f32.
+/// `kind` an abi.QuantizeKind: f32 to int8/uint8 (q = clamp(round(x / scale) + zero_point)); int8/uint8
+/// to f32 ((q - zero_point) · scale in f64, rounded once); float16 to f32.
 pub fn quantize(p: *const abi.QuantizeParams, in: [*]const u8, out: [*]u8) abi.Status {
-    if (p.count < 0 or p.kind < 0 or p.kind > 4 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
-    if (p.kind <= 1 and !(p.scale > 0)) return .invalid_argument;
-    const zp_ok = switch (p.kind) {
-        0, 2 => p.zero_point >= -128 and p.zero_point <= 127,
-        1, 3 => p.zero_point >= 0 and p.zero_point <= 255,
-        else => true,
+    const kind = abi.opCode(abi.QuantizeKind, p.kind) orelse return .invalid_argument;
+    if (p.count < 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
+    if ((kind == .f32_to_i8 or kind == .f32_to_u8) and !(p.scale > 0)) return .invalid_argument;
+    const zp_ok = switch (kind) {
+        .f32_to_i8, .i8_to_f32 => p.zero_point >= -128 and p.zero_point <= 127,
+        .f32_to_u8, .u8_to_f32 => p.zero_point >= 0 and p.zero_point <= 255,
+        .f16_to_f32 => true,
     };
     if (!zp_ok) return .invalid_argument;
     thread_pool.runRanges(u(p.threads), u(p.count), 1 << 16, QuantizeArgs{ .p = p, .in = in, .out = out }, quantizeRange);
     return .ok;
+}
+
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_quantize(params: *const abi.QuantizeParams, input: [*]const u8, output: [*]u8) callconv(.c) i32 {
+    return abi.code(quantize(params, input, output));
 }
 
 test "quantize rounds halves away from zero and clamps; dequantize undoes it" {

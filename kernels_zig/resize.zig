@@ -51,7 +51,7 @@ fn rows(args: Args, begin: usize, end: usize) void {
         const oy = r % u(p.out_h);
         const image = args.x + b * u(p.in_h) * in_w * c;
         const o = args.out + r * out_w * c;
-        if (p.method == 1) {
+        if (p.method == @intFromEnum(abi.ResizeMethod.nearest)) {
             const row = image + nearest(oy, sy, align_corners, half, p.in_h) * in_w * c;
             for (0..out_w) |ox| {
                 const src = row + nearest(ox, sx, align_corners, half, p.in_w) * c;
@@ -76,16 +76,22 @@ fn rows(args: Args, begin: usize, end: usize) void {
     }
 }
 
-/// Resizes [batch, in_h, in_w, channels] to [batch, out_h, out_w, channels]: method 0 bilinear, 1 nearest.
+/// Resizes [batch, in_h, in_w, channels] to [batch, out_h, out_w, channels] by `method`, an abi.ResizeMethod.
 /// Output rows split across threads from 64K values.
 pub fn resize(p: *const abi.ResizeF32Params, x: [*]const f32, out: [*]f32) abi.Status {
     if (p.batch < 0 or p.channels < 0 or p.in_h < 1 or p.in_w < 1 or p.out_h < 1 or p.out_w < 1) return .invalid_argument;
-    if (p.method < 0 or p.method > 1 or p.align_corners < 0 or p.align_corners > 1) return .invalid_argument;
+    if (abi.opCode(abi.ResizeMethod, p.method) == null or p.align_corners < 0 or p.align_corners > 1) return .invalid_argument;
     if (p.half_pixel_centers < 0 or p.half_pixel_centers > 1 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
     const row_values = @max(1, u(p.out_w) * u(p.channels));
     const n = u(p.batch) * u(p.out_h);
     thread_pool.runRanges(u(p.threads), n, @max(1, (1 << 16) / row_values), Args{ .p = p, .x = x, .out = out }, rows);
     return .ok;
+}
+
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_resize_f32(params: *const abi.ResizeF32Params, input: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return abi.code(resize(params, input, output));
 }
 
 test "resize: a 2x2 image to 3x3 bilinear with align_corners, and nearest doubling with half-pixel centers" {

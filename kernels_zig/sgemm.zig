@@ -223,6 +223,31 @@ pub fn run(p: *const abi.SgemmParams, lhs: [*]const f32, rhs: [*]const f32, bias
     return .ok;
 }
 
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_sgemm_ukernel_count() callconv(.c) i32 {
+    return kernels.len;
+}
+
+pub fn onebit_sgemm_ukernel_info(index: i32, info: *abi.UkernelInfo) callconv(.c) i32 {
+    if (index < 0 or index >= kernels.len) return abi.code(.invalid_argument);
+    describe(@intCast(index), info);
+    return abi.code(.ok);
+}
+
+pub fn onebit_sgemm_pack_rhs_f32(params: *const abi.SpackParams, rhs: [*]const f32, packed_rhs: [*]f32) callconv(.c) i32 {
+    if (params.channels_out <= 0 or params.depth <= 0) return abi.code(.invalid_argument);
+    switch (abi.opCode(abi.RhsLayout, params.rhs_layout) orelse return abi.code(.invalid_argument)) {
+        .oi => packRhs(@intCast(params.channels_out), @intCast(params.depth), rhs, packed_rhs),
+        .io => packRhsKn(@intCast(params.channels_out), @intCast(params.depth), rhs, packed_rhs),
+    }
+    return abi.code(.ok);
+}
+
+pub fn onebit_sgemm_f32(params: *const abi.SgemmParams, lhs: [*]const f32, packed_rhs: [*]const f32, bias: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return abi.code(run(params, lhs, packed_rhs, bias, output));
+}
+
 test "sgemm: every supported kernel matches a scalar loop, edges included" {
     const m = 13;
     const n = 37;

@@ -27,6 +27,12 @@ pub fn softmax(p: *const abi.SoftmaxF32Params, x: [*]const f32, out: [*]f32) abi
     return .ok;
 }
 
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_softmax_f32(params: *const abi.SoftmaxF32Params, input: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return abi.code(softmax(params, input, output));
+}
+
 test "softmax: equal logits share equally, however large" {
     const x = [_]f32{ 0, 0, 1000, 1000 };
     var y: [4]f32 = undefined;

@@ -11,16 +11,18 @@ const u = num.u;
 
 const max_rank = abi.max_rank;
 
-inline fn apply(comptime op: i32, x: f32, y: f32) f32 {
+const Op = abi.StridedOp;
+
+inline fn apply(comptime op: Op, x: f32, y: f32) f32 {
     return switch (op) {
-        0 => x + y,
-        1 => x - y,
-        2 => x * y,
+        .add => x + y,
+        .sub => x - y,
+        .mul => x * y,
+        .copy => x,
         // MAXIMUM / MINIMUM / PRELU as TFLite's reference kernels: a NaN on the left loses, on the right wins.
-        4 => if (x > y) x else y,
-        5 => if (x < y) x else y,
-        6 => if (x >= 0) x else x * y,
-        else => x,
+        .max => if (x > y) x else y,
+        .min => if (x < y) x else y,
+        .prelu => if (x >= 0) x else x * y,
     };
 }
 
@@ -30,9 +32,9 @@ inline fn at(comptime P: type, p: P, i: usize, st: isize) P {
 }
 
 /// One innermost row: the contiguous and scalar-broadcast cases get their own loops (vectorized).
-fn rowOp(comptime op: i32, a: [*]const f32, sa: isize, b: [*]const f32, sb: isize, o: [*]f32, so: isize, n: usize, lo: f32, hi: f32) void {
-    if (so == 1 and sa == 1 and (op == 3 or sb == 1)) {
-        for (0..n) |i| o[i] = clamp(apply(op, a[i], if (op == 3) 0 else b[i]), lo, hi);
+fn rowOp(comptime op: Op, a: [*]const f32, sa: isize, b: [*]const f32, sb: isize, o: [*]f32, so: isize, n: usize, lo: f32, hi: f32) void {
+    if (so == 1 and sa == 1 and (op == .copy or sb == 1)) {
+        for (0..n) |i| o[i] = clamp(apply(op, a[i], if (op == .copy) 0 else b[i]), lo, hi);
     } else if (so == 1 and sa == 1 and sb == 0) {
         const y = b[0];
         for (0..n) |i| o[i] = clamp(apply(op, a[i], y), lo, hi);
@@ -43,10 +45,10 @@ fn rowOp(comptime op: i32, a: [*]const f32, sa: isize, b: [*]const f32, sb: isiz
         const ua: usize = @intCast(sa);
         const ub: usize = @intCast(sb);
         const uo: usize = @intCast(so);
-        for (0..n) |i| o[i * uo] = clamp(apply(op, a[i * ua], if (op == 3) 0 else b[i * ub]), lo, hi);
+        for (0..n) |i| o[i * uo] = clamp(apply(op, a[i * ua], if (op == .copy) 0 else b[i * ub]), lo, hi);
     } else {
         for (0..n) |i| {
-            const y = if (op == 3) 0 else at([*]const f32, b, i, sb)[0];
+            const y = if (op == .copy) 0 else at([*]const f32, b, i, sb)[0];
             at([*]f32, o, i, so)[0] = clamp(apply(op, at([*]const f32, a, i, sa)[0], y), lo, hi);
         }
     }
@@ -54,6 +56,7 @@ fn rowOp(comptime op: i32, a: [*]const f32, sa: isize, b: [*]const f32, sb: isiz
 
 const Strided = struct {
     p: *const abi.StridedF32Params,
+    op: Op,
     a: [*]const f32,
     b: [*]const f32,
     out: [*]f32,
@@ -71,20 +74,14 @@ const Strided = struct {
     fn taskRows(s: *const Strided, comptime backwards: bool, t: usize) void {
         const end = if (s.p.rank > 1) @min(u(s.p.shape[0]), (t + 1) * s.per_task) else 1;
         for (t * s.per_task..end) |i| {
-            switch (s.p.op) {
-                0 => s.rows(0, backwards, i),
-                1 => s.rows(1, backwards, i),
-                2 => s.rows(2, backwards, i),
-                4 => s.rows(4, backwards, i),
-                5 => s.rows(5, backwards, i),
-                6 => s.rows(6, backwards, i),
-                else => s.rows(3, backwards, i),
+            switch (s.op) {
+                inline else => |op| s.rows(op, backwards, i),
             }
         }
     }
 
     /// `backwards`: some stride is negative (STRIDED_SLICE), so offsets are signed; else the unsigned walk.
-    fn rows(s: *const Strided, comptime op: i32, comptime backwards: bool, t: usize) void {
+    fn rows(s: *const Strided, comptime op: Op, comptime backwards: bool, t: usize) void {
         const Off = if (backwards) isize else usize;
         const p = s.p;
         const r = u(p.rank);
@@ -131,10 +128,11 @@ const Strided = struct {
 };
 
 /// out[i] = clamp(a[i] op b[i]) over the index space `shape`, each operand at
-/// its offset and strides (0 = broadcast, negative = backwards); op 0 add, 1 sub,
-/// 2 mul, 3 copy a, 4 max, 5 min, 6 prelu. Dim 0 splits across threads from 64K values.
+/// its offset and strides (0 = broadcast, negative = backwards); `op` an
+/// abi.StridedOp. Dim 0 splits across threads from 64K values.
 pub fn strided(p: *const abi.StridedF32Params, a: [*]const f32, b: [*]const f32, out: [*]f32) abi.Status {
-    if (p.rank < 1 or p.rank > max_rank or p.op < 0 or p.op > 6 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
+    const op = abi.opCode(Op, p.op) orelse return .invalid_argument;
+    if (p.rank < 1 or p.rank > max_rank or !thread_pool.validThreads(p.threads)) return .invalid_argument;
     var total: usize = 1;
     // The lowest element each operand reaches must be >= 0 (the highest is the caller's to check).
     var low = [3]i64{ p.a_offset, p.b_offset, p.out_offset };
@@ -152,9 +150,15 @@ pub fn strided(p: *const abi.StridedF32Params, a: [*]const f32, b: [*]const f32,
     const per_task = thread_pool.itemsPerTask(outer, total / outer, threads);
     var backwards = false;
     for (0..u(p.rank)) |d| backwards = backwards or p.a_strides[d] < 0 or p.b_strides[d] < 0 or p.out_strides[d] < 0;
-    const s: Strided = .{ .p = p, .a = a, .b = b, .out = out, .per_task = per_task, .backwards = backwards };
+    const s: Strided = .{ .p = p, .op = op, .a = a, .b = b, .out = out, .per_task = per_task, .backwards = backwards };
     thread_pool.run(threads, (outer + per_task - 1) / per_task, &s, Strided.task);
     return .ok;
+}
+
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_strided_f32(params: *const abi.StridedF32Params, a: [*]const f32, b: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return abi.code(strided(params, a, b, output));
 }
 
 test "strided: broadcast add of a column and a row, and a copy into a padded interior" {

@@ -5,35 +5,35 @@ const abi = @import("abi.zig");
 const thread_pool = @import("thread_pool.zig");
 const u = @import("num.zig").u;
 
-const UnaryArgs = struct { p: *const abi.UnaryF32Params, x: [*]const f32, out: [*]f32 };
+const UnaryArgs = struct { p: *const abi.UnaryF32Params, op: abi.UnaryOp, x: [*]const f32, out: [*]f32 };
 
 fn unaryRange(args: UnaryArgs, begin: usize, end: usize) void {
     const p = args.p;
     const x = args.x;
     const out = args.out;
-    switch (p.op) {
-        0 => for (begin..end) |i| {
+    switch (args.op) {
+        .relu => for (begin..end) |i| {
             out[i] = @max(x[i], 0);
         },
-        1 => for (begin..end) |i| {
+        .relu6 => for (begin..end) |i| {
             out[i] = @min(@max(x[i], 0), 6);
         },
-        2 => for (begin..end) |i| {
+        .relu_n1_to_1 => for (begin..end) |i| {
             out[i] = @min(@max(x[i], -1), 1);
         },
         // In f64, rounded once: f32 exp/tanh lose a few ulps (TFLite's reference also computes these in float).
-        3 => for (begin..end) |i| {
+        .logistic => for (begin..end) |i| {
             const v: f64 = x[i];
             out[i] = @floatCast(1 / (1 + @exp(-v)));
         },
-        4 => for (begin..end) |i| {
+        .tanh => for (begin..end) |i| {
             out[i] = @floatCast(std.math.tanh(@as(f64, x[i])));
         },
-        5 => for (begin..end) |i| {
+        .hard_swish => for (begin..end) |i| {
             const v: f64 = x[i];
             out[i] = @floatCast(v * @min(@max(v + 3, 0), 6) / 6);
         },
-        else => for (begin..end) |i| {
+        .leaky_relu => for (begin..end) |i| {
             out[i] = if (x[i] >= 0) x[i] else x[i] * p.alpha;
         },
     }
@@ -41,9 +41,16 @@ fn unaryRange(args: UnaryArgs, begin: usize, end: usize) void {
 
 /// out[i] = f(x[i]) for activation `op` (abi.UnaryF32Params); split over threads from 64K values.
 pub fn unary(p: *const abi.UnaryF32Params, x: [*]const f32, out: [*]f32) abi.Status {
-    if (p.count < 0 or p.op < 0 or p.op > 6 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
-    thread_pool.runRanges(u(p.threads), u(p.count), 1 << 16, UnaryArgs{ .p = p, .x = x, .out = out }, unaryRange);
+    const op = abi.opCode(abi.UnaryOp, p.op) orelse return .invalid_argument;
+    if (p.count < 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
+    thread_pool.runRanges(u(p.threads), u(p.count), 1 << 16, UnaryArgs{ .p = p, .op = op, .x = x, .out = out }, unaryRange);
     return .ok;
+}
+
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_unary_f32(params: *const abi.UnaryF32Params, input: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return abi.code(unary(params, input, output));
 }
 
 test "unary: each activation at its edges" {

@@ -5,7 +5,17 @@
  * @module
  */
 import { Builtin, TensorType } from "../../tflite/schema.ts";
-import { contiguousStrides, padBias, type StridedView, type UnaryOp } from "../../kernels/float_kernels.ts";
+import {
+  contiguousStrides,
+  ELEMENTWISE_OPS,
+  type ElementwiseOp,
+  padBias,
+  type PoolKind,
+  type ResizeMethod,
+  type StridedOp,
+  type StridedView,
+  type UnaryOp,
+} from "../../kernels/float_kernels.ts";
 import { broadcastShape, broadcastStrides } from "../../kernels/_shape.ts";
 import type { OpContext, OpKernel, PreparedOp, TensorData, TensorInfo } from "./_types.ts";
 import {
@@ -284,7 +294,7 @@ const fullyConnected: OpKernel = {
 
 // ---- pooling and reductions ---------------------------------------------
 
-function pool(kind: "max" | "avg"): OpKernel {
+function pool(kind: PoolKind): OpKernel {
   return {
     prepare(ctx) {
       arity(ctx, 1, 1);
@@ -359,8 +369,8 @@ const softmax: OpKernel = {
 
 // ---- elementwise ---------------------------------------------------------
 
-/** ADD, SUB, MUL, MAXIMUM, MINIMUM and PRELU (alpha as y), broadcasting as TFLite. */
-function binary(op: "add" | "sub" | "mul" | "max" | "min" | "prelu"): OpKernel {
+/** ADD, SUB, MUL, MAXIMUM, MINIMUM, PRELU (alpha as y), ...: a two-operand strided op, broadcasting as TFLite. */
+function binary(op: Exclude<StridedOp, "copy">): OpKernel {
   return {
     prepare(ctx) {
       arity(ctx, 2, 2);
@@ -374,7 +384,7 @@ function binary(op: "add" | "sub" | "mul" | "max" | "min" | "prelu"): OpKernel {
       }
       const [lo, hi] = activationRange(ctx, ctx.options?.fused_activation_function);
       const n = product(outShape), clamp = { clampMin: lo, clampMax: hi, threads: ctx.threads };
-      if ((op === "add" || op === "sub" || op === "mul") && product(a.shape) === n && product(b.shape) === n) {
+      if (isElementwise(op) && product(a.shape) === n && product(b.shape) === n) {
         const same = ctx.float.bindElementwise(n, op, clamp);
         return {
           outputShapes: [outShape],
@@ -401,6 +411,10 @@ function binary(op: "add" | "sub" | "mul" | "max" | "min" | "prelu"): OpKernel {
       };
     },
   };
+}
+
+function isElementwise(op: string): op is ElementwiseOp {
+  return (ELEMENTWISE_OPS as readonly string[]).includes(op);
 }
 
 /** An activation op on the float kernels (native or reference), bound once at prepare. */
@@ -606,7 +620,7 @@ const stridedSlice: OpKernel = {
 };
 
 /** RESIZE_BILINEAR / RESIZE_NEAREST_NEIGHBOR to a constant size, with align_corners / half_pixel_centers. */
-function resize(method: "bilinear" | "nearest"): OpKernel {
+function resize(method: ResizeMethod): OpKernel {
   return {
     prepare(ctx) {
       arity(ctx, 2, 2);
