@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 17;
-export const ABI_HASH = 0x8adc865d;
+export const ABI_HASH = 0x67a2d0d4;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -15,20 +15,20 @@ export const CONV_TILE_ROWS = 128;
 /** Names of the status codes every export returns, by code. */
 export const STATUS = ["ok", "invalid_argument", "unsupported_ukernel", "out_of_memory"] as const;
 
+/** The codes of abi.zig's RhsLayout, by value. */
+export const RHS_LAYOUTS = ["oi", "io"] as const;
+/** The codes of abi.zig's PoolKind, by value. */
+export const POOL_KINDS = ["max", "avg"] as const;
 /** The codes of abi.zig's ElementwiseOp, by value. */
 export const ELEMENTWISE_OPS = ["add", "sub", "mul"] as const;
 /** The codes of abi.zig's UnaryOp, by value. */
-export const UNARY_OPS = ["relu", "relu6", "relu_n1_to_1", "logistic", "tanh", "hard_swish", "leaky_relu"] as const;
+export const UNARY_OPS = ["relu", "relu6", "relu_n1_to_1", "logistic", "tanh", "hard_swish", "leaky_relu", "abs", "neg", "square", "sqrt", "rsqrt", "exp", "log"] as const;
 /** The codes of abi.zig's StridedOp, by value. */
-export const STRIDED_OPS = ["add", "sub", "mul", "copy", "max", "min", "prelu"] as const;
-/** The codes of abi.zig's PoolKind, by value. */
-export const POOL_KINDS = ["max", "avg"] as const;
-/** The codes of abi.zig's ResizeMethod, by value. */
-export const RESIZE_METHODS = ["bilinear", "nearest"] as const;
+export const STRIDED_OPS = ["add", "sub", "mul", "copy", "max", "min", "prelu", "div", "squared_difference"] as const;
 /** The codes of abi.zig's QuantizeKind, by value. */
 export const QUANTIZE_KINDS = ["f32_to_i8", "f32_to_u8", "i8_to_f32", "u8_to_f32", "f16_to_f32"] as const;
-/** The codes of abi.zig's RhsLayout, by value. */
-export const RHS_LAYOUTS = ["oi", "io"] as const;
+/** The codes of abi.zig's ResizeMethod, by value. */
+export const RESIZE_METHODS = ["bilinear", "nearest"] as const;
 
 /** Deno.dlopen symbol table of libonebit. */
 export const symbols = {

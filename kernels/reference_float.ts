@@ -177,6 +177,13 @@ const UNARY: Record<typeof UNARY_OPS[number], (v: number, a: number) => number> 
   tanh: (v) => Math.tanh(v),
   hard_swish: (v) => v * Math.min(Math.max(v + 3, 0), 6) / 6,
   leaky_relu: (v, a) => (v >= 0 ? v : v * a),
+  abs: (v) => Math.abs(v),
+  neg: (v) => -v,
+  square: (v) => v * v,
+  sqrt: (v) => Math.sqrt(v),
+  rsqrt: (v) => 1 / Math.fround(Math.sqrt(v)),
+  exp: (v) => Math.exp(v),
+  log: (v) => Math.log(v),
 };
 
 export function unary(p: StructValues<"UnaryF32Params">, x: Float32Array, out: Float32Array): void {
@@ -242,6 +249,8 @@ const STRIDED: Record<typeof STRIDED_OPS[number], (x: number, y: number) => numb
   max: (x, y) => x > y ? x : y,
   min: (x, y) => x < y ? x : y,
   prelu: (x, y) => x >= 0 ? x : x * y,
+  div: (x, y) => x / y,
+  squared_difference: (x, y) => Math.fround(x - y) * Math.fround(x - y),
 };
 
 /** out[i] = clamp(a[i] op b[i]) over a strided index space (kernels_zig/strided.zig). */

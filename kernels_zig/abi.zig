@@ -150,6 +150,9 @@ pub const PeakParams = extern struct {
     threads: i32,
 };
 
+/// SpackParams.rhs_layout: [channels_out, depth] rows (OHWI) or [depth, channels_out] (HWIO).
+pub const RhsLayout = enum(i32) { oi, io };
+
 /// Float weights -> packed [ceil(channels_out/32), depth, 32]. `rhs_layout`
 /// (RhsLayout) `oi`: the weights are [channels_out, depth] rows (OHWI); `io`:
 /// [depth, channels_out] rows (HWIO, a Keras Dense kernel, B of A·B), copied
@@ -227,6 +230,9 @@ pub const DepthwiseF32Params = extern struct {
     threads: i32,
 };
 
+/// Pool2dF32Params.kind.
+pub const PoolKind = enum(i32) { max, avg };
+
 /// Max or average (over in-bounds taps) pooling, NHWC; `kind` a PoolKind.
 pub const Pool2dF32Params = extern struct {
     batch: i32,
@@ -247,6 +253,9 @@ pub const Pool2dF32Params = extern struct {
     threads: i32,
 };
 
+/// ElementwiseF32Params.op.
+pub const ElementwiseOp = enum(i32) { add, sub, mul };
+
 /// out[i] = clamp(a[i] op b[i]); `op` an ElementwiseOp.
 pub const ElementwiseF32Params = extern struct {
     count: i32,
@@ -255,6 +264,9 @@ pub const ElementwiseF32Params = extern struct {
     clamp_max: f32,
     threads: i32,
 };
+
+/// UnaryF32Params.op (`alpha`: LEAKY_RELU's slope below 0).
+pub const UnaryOp = enum(i32) { relu, relu6, relu_n1_to_1, logistic, tanh, hard_swish, leaky_relu, abs, neg, square, sqrt, rsqrt, exp, log };
 
 /// out[i] = f(in[i]) for the activation `op`, a UnaryOp (LEAKY_RELU's slope
 /// below 0 is `alpha`).
@@ -272,6 +284,9 @@ pub const SoftmaxF32Params = extern struct {
     beta: f32,
     threads: i32,
 };
+
+/// StridedF32Params.op: `copy` reads a only; max/min/prelu as TFLite's MAXIMUM, MINIMUM, PRELU.
+pub const StridedOp = enum(i32) { add, sub, mul, copy, max, min, prelu, div, squared_difference };
 
 /// out[i] = clamp(a[i] op b[i]) over the index space `shape` (first `rank`
 /// entries), each operand addressed by its element offset and strides (0 =
@@ -328,6 +343,9 @@ pub const Col2imF32Params = extern struct {
     threads: i32,
 };
 
+/// QuantizeParams.kind: float32 to int8/uint8, back, and float16 to float32.
+pub const QuantizeKind = enum(i32) { f32_to_i8, f32_to_u8, i8_to_f32, u8_to_f32, f16_to_f32 };
+
 /// QUANTIZE / DEQUANTIZE over `count` values, `kind` a QuantizeKind: f32 to
 /// int8/uint8 (clamp(round(x / scale) + zero_point), halves away from zero,
 /// NaN -> 0); int8/uint8 to f32 ((q - zero_point)·scale); float16 to f32.
@@ -349,6 +367,9 @@ pub const EpilogueParams = extern struct {
     pack: i32,
 };
 
+/// ResizeF32Params.method.
+pub const ResizeMethod = enum(i32) { bilinear, nearest };
+
 /// RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR (`method`, a ResizeMethod) of NHWC
 /// [batch, in_h, in_w, channels] to [batch, out_h, out_w, channels], in TFLite's
 /// f32 arithmetic: scale in/out, or (in-1)/(out-1) with `align_corners` (1) and
@@ -366,35 +387,35 @@ pub const ResizeF32Params = extern struct {
     threads: i32,
 };
 
-/// The op codes of the params structs' `op` / `kind` / `method` fields. A
-/// kernel reads its field with `opCode`, so a code past the list is an
-/// invalid argument; gen_abi.zig writes each list's names to the TS side
-/// (`export const <name> = [...]`), so the two never disagree on a number.
-pub const ElementwiseOp = enum(i32) { add, sub, mul };
-/// UnaryF32Params.op (`alpha`: LEAKY_RELU's slope below 0).
-pub const UnaryOp = enum(i32) { relu, relu6, relu_n1_to_1, logistic, tanh, hard_swish, leaky_relu };
-/// StridedF32Params.op: `copy` reads a only; max/min/prelu as TFLite's MAXIMUM, MINIMUM, PRELU.
-pub const StridedOp = enum(i32) { add, sub, mul, copy, max, min, prelu };
-/// Pool2dF32Params.kind.
-pub const PoolKind = enum(i32) { max, avg };
-/// ResizeF32Params.method.
-pub const ResizeMethod = enum(i32) { bilinear, nearest };
-/// QuantizeParams.kind: float32 to int8/uint8, back, and float16 to float32.
-pub const QuantizeKind = enum(i32) { f32_to_i8, f32_to_u8, i8_to_f32, u8_to_f32, f16_to_f32 };
-/// SpackParams.rhs_layout: [channels_out, depth] rows (OHWI) or [depth, channels_out] (HWIO).
-pub const RhsLayout = enum(i32) { oi, io };
-
+/// The op codes of the params structs' `op` / `kind` / `method` fields are the
+/// pub enums above, each beside its struct. A kernel reads its field with
+/// `opCode`, so a code past the list is an invalid argument; gen_abi.zig writes
+/// each list's names to the TS side (`enums`), so the two never disagree on a
+/// number.
 /// An op-code list the TS side gets by name.
 pub const Enum = struct { name: []const u8, type: type };
-pub const enums = [_]Enum{
-    .{ .name = "ELEMENTWISE_OPS", .type = ElementwiseOp },
-    .{ .name = "UNARY_OPS", .type = UnaryOp },
-    .{ .name = "STRIDED_OPS", .type = StridedOp },
-    .{ .name = "POOL_KINDS", .type = PoolKind },
-    .{ .name = "RESIZE_METHODS", .type = ResizeMethod },
-    .{ .name = "QUANTIZE_KINDS", .type = QuantizeKind },
-    .{ .name = "RHS_LAYOUTS", .type = RhsLayout },
+
+/// Every pub enum of this file but Status, as `SCREAMING_NAMES` (UnaryOp ->
+/// UNARY_OPS): a new op-code enum is declared once, beside its struct.
+pub const enums = blk: {
+    var list: []const Enum = &.{};
+    for (@typeInfo(@This()).@"struct".decls) |d| {
+        if (std.mem.eql(u8, d.name, "enums") or std.mem.eql(u8, d.name, "hash")) continue;
+        const v = @field(@This(), d.name);
+        if (@TypeOf(v) != type or v == Status or @typeInfo(v) != .@"enum") continue;
+        list = list ++ .{Enum{ .name = screaming(d.name) ++ "S", .type = v }};
+    }
+    break :blk list;
 };
+
+fn screaming(comptime name: []const u8) []const u8 {
+    var out: []const u8 = "";
+    for (name, 0..) |c, i| {
+        if (i > 0 and std.ascii.isUpper(c)) out = out ++ "_";
+        out = out ++ .{std.ascii.toUpper(c)};
+    }
+    return out;
+}
 
 /// The op code `v` as `E`, or null when it names none (the caller returns
 /// Status.invalid_argument).

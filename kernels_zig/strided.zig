@@ -1,6 +1,7 @@
 //! Strided copy and broadcast arithmetic on tensors described by shapes and
-//! strides (rank <= max_rank): PAD, CONCATENATION, TRANSPOSE, channel slices,
-//! ADD/SUB/MUL/MAXIMUM/MINIMUM/PRELU with any broadcast. The arithmetic of the TS reference
+//! strides (rank <= max_rank): PAD, CONCATENATION, TRANSPOSE, slices and the
+//! other layout ops as copies; the two-operand ops of abi.StridedOp with any
+//! broadcast. The arithmetic of the TS reference
 //! (kernels/reference_float.ts), so that both give the same bits.
 const std = @import("std");
 const abi = @import("abi.zig");
@@ -23,6 +24,8 @@ inline fn apply(comptime op: Op, x: f32, y: f32) f32 {
         .max => if (x > y) x else y,
         .min => if (x < y) x else y,
         .prelu => if (x >= 0) x else x * y,
+        .div => x / y,
+        .squared_difference => (x - y) * (x - y),
     };
 }
 
@@ -230,7 +233,7 @@ test "strided: maximum, minimum and prelu broadcast a row, NaN as TFLite" {
     try std.testing.expectEqual(abi.Status.ok, strided(&p, &a, &b, &out));
     try std.testing.expectEqual(@as(f32, 1), out[0]);
     try std.testing.expect(std.math.isNan(out[1]) and std.math.isNan(out[2]) and std.math.isNan(out[3]));
-    p.op = 7;
+    p.op = @typeInfo(abi.StridedOp).@"enum".fields.len; // past the list
     try std.testing.expectEqual(abi.Status.invalid_argument, strided(&p, &a, &b, &out));
 }
 

@@ -1,5 +1,6 @@
-//! Activations as their own ops (RELU, RELU6, RELU_N1_TO_1, LOGISTIC, TANH,
-//! HARD_SWISH, LEAKY_RELU), element by element.
+//! One-operand float ops element by element: the activations as their own
+//! ops and the math functions (abi.UnaryOp). Transcendentals in f64, rounded
+//! once, as the TS reference.
 const std = @import("std");
 const abi = @import("abi.zig");
 const thread_pool = @import("thread_pool.zig");
@@ -36,6 +37,28 @@ fn unaryRange(args: UnaryArgs, begin: usize, end: usize) void {
         .leaky_relu => for (begin..end) |i| {
             out[i] = if (x[i] >= 0) x[i] else x[i] * p.alpha;
         },
+        .abs => for (begin..end) |i| {
+            out[i] = @abs(x[i]);
+        },
+        .neg => for (begin..end) |i| {
+            out[i] = -x[i];
+        },
+        .square => for (begin..end) |i| {
+            out[i] = x[i] * x[i];
+        },
+        .sqrt => for (begin..end) |i| {
+            out[i] = @sqrt(x[i]);
+        },
+        // TFLite's reference: 1 / sqrt(x), each rounded to f32.
+        .rsqrt => for (begin..end) |i| {
+            out[i] = 1 / @sqrt(x[i]);
+        },
+        .exp => for (begin..end) |i| {
+            out[i] = @floatCast(@exp(@as(f64, x[i])));
+        },
+        .log => for (begin..end) |i| {
+            out[i] = @floatCast(@log(@as(f64, x[i])));
+        },
     }
 }
 
@@ -62,6 +85,6 @@ test "unary: each activation at its edges" {
     p.op = 6;
     try std.testing.expectEqual(abi.Status.ok, unary(&p, &x, &out));
     try std.testing.expectApproxEqAbs(@as(f32, -0.7), out[0], 1e-6);
-    p.op = 7;
+    p.op = @typeInfo(abi.UnaryOp).@"enum".fields.len; // past the list
     try std.testing.expectEqual(abi.Status.invalid_argument, unary(&p, &x, &out));
 }

@@ -8,7 +8,7 @@
  * threading thresholds) bit for bit against the reference.
  */
 import assert from "node:assert/strict";
-import { contiguousStrides, FloatKernels, mergeDims } from "../kernels/float_kernels.ts";
+import { contiguousStrides, FloatKernels, mergeDims, STRIDED_OPS, type StridedOp } from "../kernels/float_kernels.ts";
 import { broadcastShape, broadcastStrides } from "../kernels/_shape.ts";
 import { floatNative, rng } from "./_backends.ts";
 
@@ -72,7 +72,7 @@ Deno.test("strided broadcast arithmetic: reference = direct float64 indexing, na
       if (b.length > 3) b[(at * 5 + 1) % b.length] = v;
     }
     const stA = broadcastStrides(sa, shape), stB = broadcastStrides(sb, shape);
-    for (const op of ["add", "sub", "mul", "max", "min", "prelu"] as const) {
+    for (const op of STRIDED_OPS.filter((o) => o !== "copy")) {
       for (const clamp of [{}, { clampMin: -1, clampMax: 2.5 }]) {
         const views = {
           a: { length: a.length, strides: stA },
@@ -84,19 +84,7 @@ Deno.test("strided broadcast arithmetic: reference = direct float64 indexing, na
         let i = 0;
         for (const idx of indices(shape)) {
           const x = a[idx.reduce((s, v, d) => s + v * stA[d], 0)], y = b[idx.reduce((s, v, d) => s + v * stB[d], 0)];
-          const v = Math.fround(
-            op === "add"
-              ? x + y
-              : op === "sub"
-              ? x - y
-              : op === "mul"
-              ? x * y
-              : op === "max"
-              ? (x > y ? x : y)
-              : op === "min"
-              ? (x < y ? x : y)
-              : (x >= 0 ? x : x * y),
-          );
+          const v = Math.fround(ORACLE[op](x, y));
           const c = Math.min(Math.max(v, clamp.clampMin ?? -Infinity), clamp.clampMax ?? Infinity);
           if (!Object.is(want[i], c)) assert.fail(`${op} [${sa}]·[${sb}] at ${idx}: ${want[i]} vs ${c}`);
           i++;
@@ -110,6 +98,18 @@ Deno.test("strided broadcast arithmetic: reference = direct float64 indexing, na
     }
   }
 });
+
+/** Each two-operand strided op on f32 operands, in f64 then rounded once by the caller (TFLite's definitions). */
+const ORACLE: Record<Exclude<StridedOp, "copy">, (x: number, y: number) => number> = {
+  add: (x, y) => x + y,
+  sub: (x, y) => x - y,
+  mul: (x, y) => x * y,
+  max: (x, y) => x > y ? x : y,
+  min: (x, y) => x < y ? x : y,
+  prelu: (x, y) => x >= 0 ? x : x * y,
+  div: (x, y) => x / y,
+  squared_difference: (x, y) => Math.fround(x - y) ** 2,
+};
 
 Deno.test("strided copy through permuted strides (TRANSPOSE, rank 1..6): reference = direct indexing, native = reference", () => {
   const next = rng(13);

@@ -1,9 +1,9 @@
 /**
- * The activation kernel (RELU, RELU6, RELU_N1_TO_1, LOGISTIC, TANH,
- * HARD_SWISH, LEAKY_RELU): native (1 and 2 threads, large enough to split)
- * against the TS reference. Clamps are exact; LOGISTIC and TANH within
- * 2 ulps-ish (1e-6 relative + 1e-7 absolute: Zig's exp/tanh and V8's differ
- * in the last bits).
+ * The one-operand kernel (every abi.zig UnaryOp: activations and math):
+ * native (1 and 2 threads, large enough to split) against the TS reference.
+ * Clamps and the algebraic ops are exact; LOGISTIC, TANH, EXP and LOG within
+ * 2 ulps-ish (1e-6 relative + 1e-7 absolute: Zig's f64 exp/tanh/log and
+ * V8's differ in the last bits).
  */
 import assert from "node:assert/strict";
 import { FloatKernels, UNARY_OPS } from "../kernels/float_kernels.ts";
@@ -24,11 +24,10 @@ Deno.test("unary activations: native equals the reference (exact clamps, transce
     for (const k of natives) {
       const got = new Float32Array(n);
       k.bindUnary(n, op, { alpha: 0.3 }).run(x, got);
-      const exact = op !== "logistic" && op !== "tanh";
+      const exact = !["logistic", "tanh", "exp", "log"].includes(op);
       for (let i = 0; i < n; i++) {
-        const ok = exact
-          ? Object.is(got[i], want[i]) || got[i] === want[i]
-          : Math.abs(got[i] - want[i]) <= 1e-6 * Math.abs(want[i]) + 1e-7;
+        const ok = Object.is(got[i], want[i]) || got[i] === want[i] ||
+          !exact && Math.abs(got[i] - want[i]) <= 1e-6 * Math.abs(want[i]) + 1e-7;
         if (!ok) assert.fail(`${op} at x=${x[i]}: native ${got[i]}, reference ${want[i]}`);
       }
     }

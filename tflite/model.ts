@@ -5,8 +5,8 @@
  * @module
  */
 
-/** Value of one option field of a builtin options table. */
-export type OptionValue = number | boolean | number[] | null;
+/** Value of one option field of a builtin options table (null: an absent string or vector). */
+export type OptionValue = number | boolean | string | number[] | null;
 
 export interface OperatorCode {
   /** BuiltinOperator code (the larger of the deprecated and the extended field). */

@@ -18,9 +18,18 @@ import type {
   TensorMap,
   TfliteModel,
 } from "./model.ts";
-import { FILE_IDENTIFIER, OPTION_TABLE_BY_ID, type OptionTable, Slot } from "./schema.ts";
+import {
+  elementKind,
+  FILE_IDENTIFIER,
+  NUMERIC_KIND_SIZE,
+  type NumericKind,
+  OPTION_TABLE_BY_ID,
+  type OptionTable,
+  Slot,
+} from "./schema.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: false });
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** A verified table: its position and vtable, with bounds-checked field access. */
 class Table {
@@ -97,11 +106,13 @@ class Table {
   }
 
   u64(slot: number, name: string): number {
-    const p = this.#field(slot, 8, name);
-    if (p === 0) return 0;
-    const v = this.#r.view.getBigUint64(p, true);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.#r.fail(`${this.path}.${name}`, `value ${v} is too large`);
-    return Number(v);
+    return this.number(slot, name, "u64");
+  }
+
+  /** A scalar of any numeric kind; 64-bit integers must be safe JS integers. */
+  number(slot: number, name: string, kind: NumericKind, def = 0): number {
+    const p = this.#field(slot, NUMERIC_KIND_SIZE[kind], name);
+    return p === 0 ? def : this.#r.number(kind, p, `${this.path}.${name}`);
   }
 
   /** Position of what an offset field points to, or 0 when absent. */
@@ -157,10 +168,17 @@ class Table {
   }
 
   i64s(slot: number, name: string): number[] | null {
-    const v = this.#vector(slot, name, 8);
+    return this.numbers(slot, name, "i64");
+  }
+
+  /** A vector of any numeric kind; 64-bit integers must be safe JS integers. */
+  numbers(slot: number, name: string, kind: NumericKind): number[] | null {
+    const size = NUMERIC_KIND_SIZE[kind];
+    const v = this.#vector(slot, name, size);
     if (v === null) return null;
+    const path = `${this.path}.${name}`;
     const out = new Array<number>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = Number(this.#r.view.getBigInt64(v.at + 8 * i, true));
+    for (let i = 0; i < v.length; i++) out[i] = this.#r.number(kind, v.at + size * i, path);
     return out;
   }
 
@@ -211,6 +229,37 @@ class Reader {
     if (this.#budget < 0) this.fail(path, "the file references the same data too many times to be a real model");
   }
 
+  /** The number of `kind` at `at` (bounds already checked); 64-bit integers past 2^53 fail. */
+  number(kind: NumericKind, at: number, path: string): number {
+    const v = this.view;
+    switch (kind) {
+      case "i8":
+        return v.getInt8(at);
+      case "u8":
+        return v.getUint8(at);
+      case "i16":
+        return v.getInt16(at, true);
+      case "u16":
+        return v.getUint16(at, true);
+      case "i32":
+        return v.getInt32(at, true);
+      case "u32":
+        return v.getUint32(at, true);
+      case "f32":
+        return v.getFloat32(at, true);
+      case "f64":
+        return v.getFloat64(at, true);
+      case "i64":
+      case "u64": {
+        const big = kind === "i64" ? v.getBigInt64(at, true) : v.getBigUint64(at, true);
+        if (big > MAX_SAFE || big < -MAX_SAFE) {
+          this.fail(path, `${kind} value ${big} is outside JavaScript's safe integer range (±2^53 - 1)`);
+        }
+        return Number(big);
+      }
+    }
+  }
+
   string(at: number, path: string): string {
     const length = this.view.getUint32(at, true);
     this.need(path, at + 4, length + 1);
@@ -220,27 +269,16 @@ class Reader {
   }
 }
 
+/** Decodes an options table by its spec; every field comes out, absent ones as their default. */
 function readOptions(t: Table | null, spec: OptionTable | undefined): Record<string, OptionValue> | null {
   if (t === null || spec === undefined) return null;
   const out: Record<string, OptionValue> = {};
   for (const f of spec.fields) {
-    switch (f.kind) {
-      case "i8":
-        out[f.name] = t.i8(f.slot, f.name, f.default as number);
-        break;
-      case "bool":
-        out[f.name] = t.bool(f.slot, f.name, f.default as boolean);
-        break;
-      case "i32":
-        out[f.name] = t.i32(f.slot, f.name, f.default as number);
-        break;
-      case "f32":
-        out[f.name] = t.f32(f.slot, f.name, f.default as number);
-        break;
-      case "i32[]":
-        out[f.name] = t.i32s(f.slot, f.name);
-        break;
-    }
+    const element = elementKind(f.kind);
+    if (element !== null) out[f.name] = t.numbers(f.slot, f.name, element);
+    else if (f.kind === "bool") out[f.name] = t.bool(f.slot, f.name, f.default === true);
+    else if (f.kind === "string") out[f.name] = t.string(f.slot, f.name);
+    else out[f.name] = t.number(f.slot, f.name, f.kind as NumericKind, typeof f.default === "number" ? f.default : 0);
   }
   return out;
 }

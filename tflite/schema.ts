@@ -1,9 +1,17 @@
 /**
- * The part of the TFLite schema (version 3) that onebit reads and writes:
- * enum values and the field ids of the tables, stated once. Field ids are
- * vtable slots: a union field takes two (its type, then its value).
+ * The TFLite schema (version 3) as onebit reads and writes it: enum values
+ * and the field ids of the tables, stated once. Field ids are vtable slots:
+ * a union field takes two (its type, then its value). The operator codes and
+ * the `BuiltinOptions` tables come from `_schema_generated.ts`, which
+ * `deno task gen:schema` writes from LiteRT's copy of the schema: a new
+ * builtin needs no edit here.
  * @module
  */
+import {
+  BUILTIN_NAMES,
+  BUILTIN_OPTIONS as GENERATED_BUILTIN_OPTIONS,
+  OPTION_TABLES as GENERATED_TABLES,
+} from "./_schema_generated.ts";
 
 /** TFLite `TensorType` values onebit knows, with their element size in bytes. */
 export const TensorType = {
@@ -53,135 +61,19 @@ export function tensorTypeSize(code: number): number | undefined {
   }
 }
 
-/** TFLite `BuiltinOperator` codes (the full list up to HARD_SWISH, for names in messages). */
-const BUILTIN_NAMES = [
-  "ADD",
-  "AVERAGE_POOL_2D",
-  "CONCATENATION",
-  "CONV_2D",
-  "DEPTHWISE_CONV_2D",
-  "DEPTH_TO_SPACE",
-  "DEQUANTIZE",
-  "EMBEDDING_LOOKUP",
-  "FLOOR",
-  "FULLY_CONNECTED",
-  "HASHTABLE_LOOKUP",
-  "L2_NORMALIZATION",
-  "L2_POOL_2D",
-  "LOCAL_RESPONSE_NORMALIZATION",
-  "LOGISTIC",
-  "LSH_PROJECTION",
-  "LSTM",
-  "MAX_POOL_2D",
-  "MUL",
-  "RELU",
-  "RELU_N1_TO_1",
-  "RELU6",
-  "RESHAPE",
-  "RESIZE_BILINEAR",
-  "RNN",
-  "SOFTMAX",
-  "SPACE_TO_DEPTH",
-  "SVDF",
-  "TANH",
-  "CONCAT_EMBEDDINGS",
-  "SKIP_GRAM",
-  "CALL",
-  "CUSTOM",
-  "EMBEDDING_LOOKUP_SPARSE",
-  "PAD",
-  "UNIDIRECTIONAL_SEQUENCE_RNN",
-  "GATHER",
-  "BATCH_TO_SPACE_ND",
-  "SPACE_TO_BATCH_ND",
-  "TRANSPOSE",
-  "MEAN",
-  "SUB",
-  "DIV",
-  "SQUEEZE",
-  "UNIDIRECTIONAL_SEQUENCE_LSTM",
-  "STRIDED_SLICE",
-  "BIDIRECTIONAL_SEQUENCE_RNN",
-  "EXP",
-  "TOPK_V2",
-  "SPLIT",
-  "LOG_SOFTMAX",
-  "DELEGATE",
-  "BIDIRECTIONAL_SEQUENCE_LSTM",
-  "CAST",
-  "PRELU",
-  "MAXIMUM",
-  "ARG_MAX",
-  "MINIMUM",
-  "LESS",
-  "NEG",
-  "PADV2",
-  "GREATER",
-  "GREATER_EQUAL",
-  "LESS_EQUAL",
-  "SELECT",
-  "SLICE",
-  "SIN",
-  "TRANSPOSE_CONV",
-  "SPARSE_TO_DENSE",
-  "TILE",
-  "EXPAND_DIMS",
-  "EQUAL",
-  "NOT_EQUAL",
-  "LOG",
-  "SUM",
-  "SQRT",
-  "RSQRT",
-  "SHAPE",
-  "POW",
-  "ARG_MIN",
-  "FAKE_QUANT",
-  "REDUCE_PROD",
-  "REDUCE_MAX",
-  "PACK",
-  "LOGICAL_OR",
-  "ONE_HOT",
-  "LOGICAL_AND",
-  "LOGICAL_NOT",
-  "UNPACK",
-  "REDUCE_MIN",
-  "FLOOR_DIV",
-  "REDUCE_ANY",
-  "SQUARE",
-  "ZEROS_LIKE",
-  "FILL",
-  "FLOOR_MOD",
-  "RANGE",
-  "RESIZE_NEAREST_NEIGHBOR",
-  "LEAKY_RELU",
-  "SQUARED_DIFFERENCE",
-  "MIRROR_PAD",
-  "ABS",
-  "SPLIT_V",
-  "UNIQUE",
-  "CEIL",
-  "REVERSE_V2",
-  "ADD_N",
-  "GATHER_ND",
-  "COS",
-  "WHERE",
-  "RANK",
-  "ELU",
-  "REVERSE_SEQUENCE",
-  "MATRIX_DIAG",
-  "QUANTIZE",
-  "MATRIX_SET_DIAG",
-  "ROUND",
-  "HARD_SWISH",
-] as const;
-export type BuiltinName = typeof BUILTIN_NAMES[number];
+/** TFLite `BuiltinOperator` names, as `_schema_generated.ts` lists them. */
+export type BuiltinName = Exclude<typeof BUILTIN_NAMES[number], null>;
 
-/** Builtin operator codes by name. */
-export const Builtin = Object.fromEntries(BUILTIN_NAMES.map((n, i) => [n, i])) as { [K in BuiltinName]: number };
+const NAMES: readonly (BuiltinName | null)[] = BUILTIN_NAMES;
 
-/** The name of a builtin operator code, e.g. `CONV_2D`, or `BUILTIN_130` for codes past this table. */
+/** Builtin operator codes by name (every `BuiltinOperator` of the schema). */
+export const Builtin = Object.fromEntries(
+  NAMES.flatMap((n, code) => n === null ? [] : [[n, code]]),
+) as { [K in BuiltinName]: number };
+
+/** The name of a builtin operator code, e.g. `CONV_2D`, or `BUILTIN_250` for codes the schema does not name. */
 export function builtinName(code: number): string {
-  return BUILTIN_NAMES[code] ?? `BUILTIN_${code}`;
+  return NAMES[code] ?? `BUILTIN_${code}`;
 }
 
 /** TFLite `Padding`. */
@@ -191,19 +83,39 @@ export const Activation = { NONE: 0, RELU: 1, RELU_N1_TO_1: 2, RELU6: 3, TANH: 4
 /** `CustomOptionsFormat`. */
 export const CUSTOM_OPTIONS_FLEXBUFFERS = 0;
 
-/** Scalar field kinds of option tables. */
-export type FieldKind = "i8" | "bool" | "i32" | "f32" | "i32[]";
+/** Numeric field kinds of option tables and their size in bytes. */
+export const NUMERIC_KIND_SIZE = {
+  i8: 1,
+  u8: 1,
+  i16: 2,
+  u16: 2,
+  i32: 4,
+  u32: 4,
+  i64: 8,
+  u64: 8,
+  f32: 4,
+  f64: 8,
+} as const;
+/** A numeric field kind: an integer of a size and sign, or a float. */
+export type NumericKind = keyof typeof NUMERIC_KIND_SIZE;
 
-/** One option field: its name (TFLite's snake_case), vtable slot, kind and default. */
+/**
+ * Field kinds of option tables: numbers (enums are their integer kind), booleans, strings and
+ * vectors of numbers. 64-bit integers are read as JS numbers, and refused past `Number.MAX_SAFE_INTEGER`.
+ */
+export type FieldKind = NumericKind | "bool" | "string" | `${NumericKind}[]`;
+
+/** The element kind of a vector field kind (`"i32[]"` gives `"i32"`), or null for scalars and strings. */
+export function elementKind(kind: FieldKind): NumericKind | null {
+  return kind.endsWith("[]") ? kind.slice(0, -2) as NumericKind : null;
+}
+
+/** One option field: its name (TFLite's snake_case), vtable slot, kind and default (null: strings and vectors). */
 export interface OptionField {
   readonly name: string;
   readonly slot: number;
   readonly kind: FieldKind;
   readonly default: number | boolean | null;
-}
-
-function f(name: string, slot: number, kind: FieldKind, def: number | boolean | null = 0): OptionField {
-  return { name, slot, kind, default: kind === "bool" && def === 0 ? false : kind === "i32[]" ? null : def };
 }
 
 /** An option table of the `BuiltinOptions` union: its union type id and its fields. */
@@ -213,123 +125,17 @@ export interface OptionTable {
   readonly fields: readonly OptionField[];
 }
 
-const conv = [f("padding", 0, "i8"), f("stride_w", 1, "i32"), f("stride_h", 2, "i32")];
-
-/** The `BuiltinOptions` tables onebit reads and writes, by union type id. */
-export const OPTION_TABLES: readonly OptionTable[] = [
-  {
-    typeId: 1,
-    name: "Conv2DOptions",
-    fields: [
-      ...conv,
-      f("fused_activation_function", 3, "i8"),
-      f("dilation_w_factor", 4, "i32", 1),
-      f("dilation_h_factor", 5, "i32", 1),
-    ],
-  },
-  {
-    typeId: 2,
-    name: "DepthwiseConv2DOptions",
-    fields: [
-      ...conv,
-      f("depth_multiplier", 3, "i32"),
-      f("fused_activation_function", 4, "i8"),
-      f("dilation_w_factor", 5, "i32", 1),
-      f("dilation_h_factor", 6, "i32", 1),
-    ],
-  },
-  {
-    typeId: 5,
-    name: "Pool2DOptions",
-    fields: [
-      ...conv,
-      f("filter_width", 3, "i32"),
-      f("filter_height", 4, "i32"),
-      f("fused_activation_function", 5, "i8"),
-    ],
-  },
-  {
-    typeId: 8,
-    name: "FullyConnectedOptions",
-    fields: [f("fused_activation_function", 0, "i8"), f("weights_format", 1, "i8"), f("keep_num_dims", 2, "bool")],
-  },
-  { typeId: 9, name: "SoftmaxOptions", fields: [f("beta", 0, "f32")] },
-  {
-    typeId: 10,
-    name: "ConcatenationOptions",
-    fields: [f("axis", 0, "i32"), f("fused_activation_function", 1, "i8")],
-  },
-  { typeId: 11, name: "AddOptions", fields: [f("fused_activation_function", 0, "i8")] },
-  {
-    typeId: 15,
-    name: "ResizeBilinearOptions",
-    fields: [f("align_corners", 2, "bool"), f("half_pixel_centers", 3, "bool")],
-  },
-  { typeId: 17, name: "ReshapeOptions", fields: [f("new_shape", 0, "i32[]")] },
-  { typeId: 21, name: "MulOptions", fields: [f("fused_activation_function", 0, "i8")] },
-  { typeId: 22, name: "PadOptions", fields: [] },
-  { typeId: 26, name: "TransposeOptions", fields: [] },
-  { typeId: 27, name: "ReducerOptions", fields: [f("keep_dims", 0, "bool")] },
-  { typeId: 28, name: "SubOptions", fields: [f("fused_activation_function", 0, "i8")] },
-  { typeId: 30, name: "SqueezeOptions", fields: [f("squeeze_dims", 0, "i32[]")] },
-  {
-    typeId: 32,
-    name: "StridedSliceOptions",
-    fields: [
-      f("begin_mask", 0, "i32"),
-      f("end_mask", 1, "i32"),
-      f("ellipsis_mask", 2, "i32"),
-      f("new_axis_mask", 3, "i32"),
-      f("shrink_axis_mask", 4, "i32"),
-      f("offset", 5, "bool"),
-    ],
-  },
-  { typeId: 38, name: "DequantizeOptions", fields: [] },
-  { typeId: 39, name: "MaximumMinimumOptions", fields: [] },
-  { typeId: 43, name: "PadV2Options", fields: [] },
-  { typeId: 49, name: "TransposeConvOptions", fields: [...conv, f("fused_activation_function", 3, "i8")] },
-  {
-    typeId: 74,
-    name: "ResizeNearestNeighborOptions",
-    fields: [f("align_corners", 0, "bool"), f("half_pixel_centers", 1, "bool")],
-  },
-  { typeId: 75, name: "LeakyReluOptions", fields: [f("alpha", 0, "f32")] },
-  { typeId: 89, name: "QuantizeOptions", fields: [] },
-  { typeId: 91, name: "HardSwishOptions", fields: [] },
-];
+/**
+ * Every table of the `BuiltinOptions` union, generated from the schema (`deno task gen:schema`).
+ * Fields onebit cannot represent (tables, unions) are absent, so the reader skips them.
+ */
+export const OPTION_TABLES: readonly OptionTable[] = GENERATED_TABLES;
 
 /** Option table by union type id. */
 export const OPTION_TABLE_BY_ID: ReadonlyMap<number, OptionTable> = new Map(OPTION_TABLES.map((t) => [t.typeId, t]));
 
-/** The option table each builtin carries (ops absent here carry none). */
-export const BUILTIN_OPTIONS: ReadonlyMap<number, number> = new Map([
-  [Builtin.CONV_2D, 1],
-  [Builtin.DEPTHWISE_CONV_2D, 2],
-  [Builtin.AVERAGE_POOL_2D, 5],
-  [Builtin.MAX_POOL_2D, 5],
-  [Builtin.FULLY_CONNECTED, 8],
-  [Builtin.SOFTMAX, 9],
-  [Builtin.CONCATENATION, 10],
-  [Builtin.ADD, 11],
-  [Builtin.RESIZE_BILINEAR, 15],
-  [Builtin.RESHAPE, 17],
-  [Builtin.MUL, 21],
-  [Builtin.PAD, 22],
-  [Builtin.TRANSPOSE, 26],
-  [Builtin.MEAN, 27],
-  [Builtin.SUB, 28],
-  [Builtin.SQUEEZE, 30],
-  [Builtin.STRIDED_SLICE, 32],
-  [Builtin.DEQUANTIZE, 38],
-  [Builtin.MAXIMUM, 39],
-  [Builtin.MINIMUM, 39],
-  [Builtin.PADV2, 43],
-  [Builtin.TRANSPOSE_CONV, 49],
-  [Builtin.RESIZE_NEAREST_NEIGHBOR, 74],
-  [Builtin.LEAKY_RELU, 75],
-  [Builtin.QUANTIZE, 89],
-  [Builtin.HARD_SWISH, 91],
-]);
+/** The option table (union type id) each builtin carries, by builtin code; ops absent here carry none. */
+export const BUILTIN_OPTIONS: ReadonlyMap<number, number> = new Map(GENERATED_BUILTIN_OPTIONS);
 
 /** vtable slots of the schema's tables. */
 export const Slot = {

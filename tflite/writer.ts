@@ -6,7 +6,15 @@
  */
 import { Builder } from "../_deps.ts";
 import type { Operator, Subgraph, Tensor, TfliteModel } from "./model.ts";
-import { FILE_IDENTIFIER, OPTION_TABLE_BY_ID, Slot } from "./schema.ts";
+import {
+  elementKind,
+  FILE_IDENTIFIER,
+  NUMERIC_KIND_SIZE,
+  type NumericKind,
+  OPTION_TABLE_BY_ID,
+  type OptionField,
+  Slot,
+} from "./schema.ts";
 
 /** The Builder's internals that an aligned byte vector needs (the public createByteVector aligns to 1). */
 interface BuilderInternals {
@@ -47,38 +55,87 @@ function offsetVector(b: Builder, offsets: readonly number[]): number {
   return b.endVector();
 }
 
+/** A 64-bit integer field's value as a bigint; throws a RangeError naming the field for non-integers. */
+function int64(value: number, where: string, f: OptionField): bigint {
+  if (!Number.isSafeInteger(value)) {
+    throw new RangeError(`${where}: option ${f.name} = ${value} is not a safe integer (${f.kind})`);
+  }
+  return BigInt(value);
+}
+
+/** Appends one number of `kind` (inside a vector being built). */
+function addNumber(b: Builder, kind: NumericKind, value: number, where: string, f: OptionField): void {
+  switch (kind) {
+    case "i8":
+    case "u8":
+      return b.addInt8(value);
+    case "i16":
+    case "u16":
+      return b.addInt16(value);
+    case "i32":
+    case "u32":
+      return b.addInt32(value);
+    case "i64":
+    case "u64":
+      return b.addInt64(int64(value, where, f));
+    case "f32":
+      return b.addFloat32(value);
+    case "f64":
+      return b.addFloat64(value);
+  }
+}
+
+/** Adds one numeric field, left out when it equals its default. */
+function addNumberField(b: Builder, f: OptionField, kind: NumericKind, value: number, where: string): void {
+  const def = typeof f.default === "number" ? f.default : 0;
+  switch (kind) {
+    case "i8":
+    case "u8":
+      return b.addFieldInt8(f.slot, value, def);
+    case "i16":
+    case "u16":
+      return b.addFieldInt16(f.slot, value, def);
+    case "i32":
+    case "u32":
+      return b.addFieldInt32(f.slot, value, def);
+    case "i64":
+    case "u64":
+      return b.addFieldInt64(f.slot, int64(value, where, f), BigInt(def));
+    case "f32":
+      return b.addFieldFloat32(f.slot, value, def);
+    case "f64":
+      return b.addFieldFloat64(f.slot, value, def);
+  }
+}
+
 function writeOptions(b: Builder, op: Operator, where: string): number {
   const spec = OPTION_TABLE_BY_ID.get(op.builtinOptionsType);
   if (spec === undefined) {
     throw new RangeError(`${where}: builtin options type ${op.builtinOptionsType} is not writable`);
   }
   const values = op.builtinOptions ?? {};
-  // Vectors first: the Builder cannot nest them inside an open table.
-  const vectors = new Map<string, number>();
+  // Strings and vectors first: the Builder cannot nest them inside an open table.
+  const offsets = new Map<string, number>();
   for (const f of spec.fields) {
     const v = values[f.name];
-    if (f.kind === "i32[]" && Array.isArray(v)) vectors.set(f.name, i32Vector(b, v));
+    const element = elementKind(f.kind);
+    if (element !== null && Array.isArray(v)) {
+      const size = NUMERIC_KIND_SIZE[element];
+      b.startVector(size, v.length, size);
+      for (let i = v.length - 1; i >= 0; i--) addNumber(b, element, Number(v[i]), where, f);
+      offsets.set(f.name, b.endVector());
+    } else if (f.kind === "string" && typeof v === "string") {
+      offsets.set(f.name, b.createString(v));
+    }
   }
   b.startObject(spec.fields.length === 0 ? 0 : Math.max(...spec.fields.map((f) => f.slot)) + 1);
   for (const f of spec.fields) {
     const v = values[f.name] ?? f.default;
-    switch (f.kind) {
-      case "i8":
-        b.addFieldInt8(f.slot, Number(v), Number(f.default));
-        break;
-      case "bool":
-        b.addFieldInt8(f.slot, v ? 1 : 0, f.default ? 1 : 0);
-        break;
-      case "i32":
-        b.addFieldInt32(f.slot, Number(v), Number(f.default));
-        break;
-      case "f32":
-        b.addFieldFloat32(f.slot, Number(v), Number(f.default));
-        break;
-      case "i32[]":
-        if (vectors.has(f.name)) b.addFieldOffset(f.slot, vectors.get(f.name)!, 0);
-        break;
-    }
+    if (f.kind === "bool") b.addFieldInt8(f.slot, v ? 1 : 0, f.default ? 1 : 0);
+    else if (f.kind === "string" || elementKind(f.kind) !== null) {
+      const offset = offsets.get(f.name);
+      if (offset !== undefined) b.addFieldOffset(f.slot, offset, 0);
+    } else addNumberField(b, f, f.kind as NumericKind, Number(v), where);
   }
   return b.endObject();
 }

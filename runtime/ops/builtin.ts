@@ -619,6 +619,62 @@ const stridedSlice: OpKernel = {
   },
 };
 
+/** SLICE with constant begin and size (size -1: to the end of the dim): a strided copy. */
+const slice: OpKernel = {
+  prepare(ctx) {
+    arity(ctx, 3, 3);
+    const x = input(ctx, 0, "input", F32);
+    output(ctx, 0, F32);
+    const rank = x.shape.length;
+    const [begin, size] = (["begin", "size"] as const).map((what, i) => {
+      const t = input(ctx, i + 1, what, [TensorType.INT32, TensorType.INT64], 1);
+      const v = Array.from(constant(ctx, t, what) as Int32Array | BigInt64Array, Number);
+      if (v.length !== rank) ctx.invalid(`${what} has ${v.length} values for an input of rank ${rank}`);
+      return v;
+    });
+    const shape = x.shape.map((dim, d) => {
+      const n = size[d] === -1 ? dim - begin[d] : size[d];
+      if (begin[d] < 0 || n < 0 || begin[d] + n > dim) {
+        ctx.invalid(`begin[${d}] = ${begin[d]}, size[${d}] = ${size[d]} is outside dim ${d} (size ${dim})`);
+      }
+      return n;
+    });
+    const xs = contiguousStrides(x.shape);
+    const offset = shape.includes(0) ? 0 : begin.reduce((sum, b, d) => sum + b * xs[d], 0);
+    return copyOp(ctx, shape, { length: product(x.shape), offset, strides: xs }, shape);
+  },
+};
+
+/**
+ * DEPTH_TO_SPACE (TFLite's DCR order: channel (i·block + j)·C + c goes to pixel offset (i, j)) and SPACE_TO_DEPTH,
+ * its inverse, NHWC: a strided copy over [N, H, block, W, block, C] of the spatial side.
+ */
+function blockShuffle(toSpace: boolean): OpKernel {
+  return {
+    prepare(ctx) {
+      arity(ctx, 1, 1);
+      const x = input(ctx, 0, "input", F32, 4);
+      output(ctx, 0, F32, 4);
+      const bs = Number(ctx.options?.block_size ?? 0);
+      if (!Number.isInteger(bs) || bs < 1) ctx.invalid(`block_size must be a positive integer, got ${bs}`);
+      const [n, h, w, c] = x.shape;
+      if (toSpace ? c % (bs * bs) !== 0 : h % bs !== 0 || w % bs !== 0) {
+        ctx.invalid(`input ${shapeText(x.shape)} does not divide into blocks of ${bs}×${bs}`);
+      }
+      // The spatial side [n, H, bs, W, bs, C] (contiguous) and the depth side [n, H, W, bs, bs, C] in its order.
+      const [sh, sw, sc] = toSpace ? [h, w, c / (bs * bs)] : [h / bs, w / bs, c];
+      const shape = [n, sh, bs, sw, bs, sc];
+      const space = contiguousStrides(shape);
+      const depth = [sh * sw * bs * bs * sc, sw * bs * bs * sc, bs * sc, bs * bs * sc, sc, 1];
+      const [src, dst] = toSpace ? [depth, space] : [space, depth];
+      const outShape = toSpace ? [n, h * bs, w * bs, sc] : [n, sh, sw, bs * bs * c];
+      return copyOp(ctx, shape, { length: product(x.shape), strides: src }, outShape, {
+        out: { length: product(x.shape), strides: dst },
+      });
+    },
+  };
+}
+
 /** RESIZE_BILINEAR / RESIZE_NEAREST_NEIGHBOR to a constant size, with align_corners / half_pixel_centers. */
 function resize(method: ResizeMethod): OpKernel {
   return {
@@ -720,6 +776,8 @@ export const BUILTIN_KERNELS: ReadonlyMap<number, OpKernel> = new Map<number, Op
   [Builtin.MAXIMUM, binary("max")],
   [Builtin.MINIMUM, binary("min")],
   [Builtin.PRELU, binary("prelu")],
+  [Builtin.DIV, binary("div")],
+  [Builtin.SQUARED_DIFFERENCE, binary("squared_difference")],
   [Builtin.RELU, unary("relu")],
   [Builtin.RELU6, unary("relu6")],
   [Builtin.RELU_N1_TO_1, unary("relu_n1_to_1")],
@@ -727,6 +785,13 @@ export const BUILTIN_KERNELS: ReadonlyMap<number, OpKernel> = new Map<number, Op
   [Builtin.TANH, unary("tanh")],
   [Builtin.HARD_SWISH, unary("hard_swish")],
   [Builtin.LEAKY_RELU, unary("leaky_relu")],
+  [Builtin.ABS, unary("abs")],
+  [Builtin.NEG, unary("neg")],
+  [Builtin.SQUARE, unary("square")],
+  [Builtin.SQRT, unary("sqrt")],
+  [Builtin.RSQRT, unary("rsqrt")],
+  [Builtin.EXP, unary("exp")],
+  [Builtin.LOG, unary("log")],
   [Builtin.RESHAPE, reshape],
   [Builtin.SQUEEZE, reshape],
   [Builtin.CONCATENATION, concatenation],
@@ -734,6 +799,9 @@ export const BUILTIN_KERNELS: ReadonlyMap<number, OpKernel> = new Map<number, Op
   [Builtin.PADV2, pad],
   [Builtin.TRANSPOSE, transpose],
   [Builtin.STRIDED_SLICE, stridedSlice],
+  [Builtin.SLICE, slice],
+  [Builtin.DEPTH_TO_SPACE, blockShuffle(true)],
+  [Builtin.SPACE_TO_DEPTH, blockShuffle(false)],
   [Builtin.RESIZE_BILINEAR, resize("bilinear")],
   [Builtin.RESIZE_NEAREST_NEIGHBOR, resize("nearest")],
   [Builtin.DEQUANTIZE, dequantize],

@@ -122,6 +122,39 @@ def cases(rng):
     ):
         yield name, "STRIDED_SLICE", fn, [r(*shape)]
 
+    # DIV and SQUARED_DIFFERENCE: same shape and broadcast; a zero divisor (inf, nan) too.
+    yield "div_same", "DIV", lambda a, b: tf.math.divide(a, b), [r(2, 3, 4), r(2, 3, 4)]
+    # x / 0: TF and LiteRT's default kernels give +-inf, its reference kernels clamp to +-FLT_MAX (the NONE
+    # activation's range): onebit follows TF, so this case records the default kernels' outputs.
+    a, b = r(2, 3), r(2, 3)
+    b[0, :2] = 0
+    yield "div_by_zero", "DIV", lambda a, b: tf.math.divide(a, b), [a, b]
+    yield "div_channel", "DIV", lambda a, b: tf.math.divide(a, b), [r(1, 3, 4, 5), r(5)]
+    yield "squared_difference_same", "SQUARED_DIFFERENCE", tf.math.squared_difference, [r(3, 7), r(3, 7)]
+    yield "squared_difference_outer", "SQUARED_DIFFERENCE", tf.math.squared_difference, [r(4, 1, 3), r(1, 5, 1)]
+
+    # One-operand math: ABS, NEG, SQUARE, SQRT, RSQRT, EXP, LOG (positive inputs where the domain needs them).
+    for name, op, fn, positive in (
+        ("abs", "ABS", tf.abs, False),
+        ("neg", "NEG", tf.negative, False),
+        ("square", "SQUARE", tf.square, False),
+        ("sqrt", "SQRT", tf.sqrt, True),
+        ("rsqrt", "RSQRT", tf.math.rsqrt, True),
+        ("exp", "EXP", tf.exp, False),
+        ("log", "LOG", tf.math.log, True),
+    ):
+        x = r(3, 5, 7)
+        if positive:
+            x = np.abs(x) + np.float32(1e-3)
+        yield f"{name}_math", op, lambda a, fn=fn: fn(a), [x]
+
+    # DEPTH_TO_SPACE / SPACE_TO_DEPTH (NHWC, TF's DCR order), SLICE.
+    yield "depth_to_space_2", "DEPTH_TO_SPACE", lambda a: tf.nn.depth_to_space(a, 2), [r(2, 3, 4, 12)]
+    yield "depth_to_space_3", "DEPTH_TO_SPACE", lambda a: tf.nn.depth_to_space(a, 3), [r(1, 2, 2, 9)]
+    yield "space_to_depth_2", "SPACE_TO_DEPTH", lambda a: tf.nn.space_to_depth(a, 2), [r(2, 4, 6, 3)]
+    yield "slice_sizes", "SLICE", lambda a: tf.slice(a, [0, 1, 2], [-1, 2, 3]), [r(2, 4, 6)]
+    yield "slice_4d", "SLICE", lambda a: tf.slice(a, [1, 0, 2, 1], [1, 3, -1, 2]), [r(2, 3, 5, 4)]
+
 
 def main(out_dir):
     out = Path(out_dir)
@@ -135,8 +168,10 @@ def main(out_dir):
         else:
             flat = convert_fn(fn, [x.shape for x in inputs])
         try:
+            if name == "div_by_zero":
+                raise ValueError("recorded from the default kernels")
             outputs, runner = run(flat, inputs), "reference"
-        except ValueError:  # the reference resolver lacks TRANSPOSE version 6 (rank 6)
+        except ValueError:  # the reference resolver lacks TRANSPOSE version 6 (rank 6); div_by_zero
             outputs, runner = run(flat, inputs, OpResolverType.AUTO), "default"
         # How far LiteRT's default kernels (XNNPACK / optimized) are from its reference ones, for the record.
         default = run(flat, inputs, OpResolverType.AUTO)
