@@ -35,6 +35,9 @@ pub fn build(b: *std.Build) void {
     const optimize_option = b.option(std.builtin.OptimizeMode, "optimize", "Optimization mode (library: ReleaseFast, tests: ReleaseSafe)");
     const optimize = optimize_option orelse .ReleaseFast;
     const test_optimize = optimize_option orelse .ReleaseSafe;
+    // Without debug info the library's bytes do not depend on the checkout's path: the same sources and Zig give
+    // the same file anywhere, which the release manifest's digests rely on (tools/release.ts).
+    const strip = b.option(bool, "strip", "Strip debug info from the library (default true: reproducible bytes)") orelse true;
 
     const t = target.result;
     // Android has no glibc and Zig ships no bionic: that build links no libc
@@ -47,9 +50,9 @@ pub fn build(b: *std.Build) void {
     const lib = b.addLibrary(.{
         .linkage = .dynamic,
         .name = "onebit",
-        .root_module = rootModule(b, target, optimize, link_libc),
+        .root_module = rootModule(b, target, optimize, link_libc, strip),
     });
-    addIsaObjects(b, lib, query, optimize, link_libc);
+    addIsaObjects(b, lib, query, optimize, link_libc, strip);
     // dladdr/dlopen (kernels_zig/thread_pool.zig) live in libdl before glibc 2.34.
     if (link_libc and t.os.tag == .linux and t.abi.isGnu()) lib.root_module.linkSystemLibrary("dl", .{});
     if (t.abi == .android) {
@@ -64,8 +67,8 @@ pub fn build(b: *std.Build) void {
     });
     b.getInstallStep().dependOn(&install.step);
 
-    const tests = b.addTest(.{ .root_module = rootModule(b, target, test_optimize, link_libc) });
-    addIsaObjects(b, tests, query, test_optimize, link_libc);
+    const tests = b.addTest(.{ .root_module = rootModule(b, target, test_optimize, link_libc, false) });
+    addIsaObjects(b, tests, query, test_optimize, link_libc, false);
     const run_tests = b.addRunArtifact(tests);
     b.step("test", "Run the Zig unit tests").dependOn(&run_tests.step);
 
@@ -81,13 +84,14 @@ pub fn build(b: *std.Build) void {
     b.step("abi", "Print the generated TypeScript ABI bindings").dependOn(&run_gen.step);
 }
 
-fn rootModule(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode, link_libc: bool) *std.Build.Module {
+fn rootModule(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode, link_libc: bool, strip: bool) *std.Build.Module {
     return b.createModule(.{
         .root_source_file = b.path("kernels_zig/root.zig"),
         .target = target,
         .optimize = optimize,
         .link_libc = link_libc,
         .pic = true,
+        .strip = strip,
     });
 }
 
@@ -100,7 +104,7 @@ fn isaFeatures(isa: uk.Isa) std.Target.Cpu.Feature.Set {
     };
 }
 
-fn addIsaObjects(b: *std.Build, compile: *std.Build.Step.Compile, base: std.Target.Query, optimize: std.builtin.OptimizeMode, link_libc: bool) void {
+fn addIsaObjects(b: *std.Build, compile: *std.Build.Step.Compile, base: std.Target.Query, optimize: std.builtin.OptimizeMode, link_libc: bool, strip: bool) void {
     const arch = base.cpu_arch orelse @import("builtin").cpu.arch;
     inline for (@typeInfo(uk.Isa).@"enum".fields) |field| {
         const isa: uk.Isa = @enumFromInt(field.value);
@@ -115,6 +119,7 @@ fn addIsaObjects(b: *std.Build, compile: *std.Build.Step.Compile, base: std.Targ
                 .optimize = optimize,
                 .link_libc = link_libc,
                 .pic = true,
+                .strip = strip,
             });
             module.addOptions("isa_options", options);
             const obj = b.addObject(.{ .name = "onebit_" ++ field.name, .root_module = module });

@@ -59,7 +59,9 @@ export {
   openNative,
   type OpenNativeOptions,
   platformTriple,
+  prepareNative,
 } from "./kernels/native.ts";
+export { releaseCacheDir, type ReleaseOptions } from "./kernels/native_release.ts";
 export { Interpreter, type InterpreterOptions, type OpProfile, type TensorSpec } from "./runtime/interpreter.ts";
 export {
   type Clamp,

@@ -5,7 +5,9 @@
  * The order, first match wins:
  * 1. a library path given as an option (`path`),
  * 2. the `ONEBIT_LIB` environment variable (a path to a native library),
- * 3. this checkout's own build (`zig-out/lib/<triple>/<file>` next to this module),
+ * 3. this checkout's own build (`zig-out/lib/<triple>/<file>` next to this module); when this module was
+ *    imported by URL, that file is downloaded once, checked against the SHA-256 digests pinned in
+ *    `_native_manifest.ts` and cached (`native_release.ts`: at import, or with {@link prepareNative}),
  * 4. the pure-TypeScript reference kernels (same results, 20-60× slower).
  *
  * A library named by 1 or 2 must load: a missing, stale (other ABI) or
@@ -17,14 +19,16 @@
  * @module
  */
 import { ABI_HASH, ABI_VERSION, symbols } from "./abi.ts";
+import { fetchReleaseLibrary, ReleaseError, type ReleaseOptions } from "./native_release.ts";
 
 /** Why the native library could not be used. */
 export class NativeLibraryError extends Error {
   /**
    * `missing`: no file; `abi`: built from other ABI declarations; `platform`: built for another OS or CPU;
-   * `load`: dlopen failed; `permission`: --allow-ffi or --allow-read missing; `remote`: onebit was imported by URL.
+   * `load`: dlopen failed; `permission`: --allow-ffi or --allow-read missing; `remote`: onebit was imported by URL
+   * and its released library could not be fetched (`download`) or did not match its pinned digest (`digest`).
    */
-  readonly reason: "missing" | "abi" | "platform" | "load" | "permission" | "remote";
+  readonly reason: "missing" | "abi" | "platform" | "load" | "permission" | "remote" | "download" | "digest";
   constructor(reason: NativeLibraryError["reason"], message: string) {
     super(message);
     this.name = "NativeLibraryError";
@@ -72,6 +76,52 @@ export function defaultLibraryUrl(): URL {
 
 const cache = new Map<string, NativeLibrary>();
 
+/** The released library of a module imported by URL: its cached path, or why there is none. */
+const release: { path?: string; error?: NativeLibraryError } = {};
+
+/**
+ * Fetches this platform's released library when onebit was imported by URL (see `native_release.ts`): from the
+ * cache, else downloaded from beside the module and checked against the pinned digest. Runs once at import when the
+ * module URL is remote and `--allow-ffi` is granted; call it to use another cache directory or to retry. Resolves to
+ * the library's path, or rejects with a {@link NativeLibraryError} naming the file and the fix.
+ */
+export async function prepareNative(options: ReleaseOptions = {}): Promise<string> {
+  const url = defaultLibraryUrl();
+  if (url.protocol === "file:") return fileUrlToPath(url);
+  try {
+    release.path = await fetchReleaseLibrary(url, platformTriple(), options);
+    release.error = undefined;
+    return release.path;
+  } catch (e) {
+    if (!(e instanceof ReleaseError)) throw e;
+    const reason = e.reason === "digest" || e.reason === "download" ? e.reason : "remote";
+    release.error = new NativeLibraryError(reason, e.message);
+    throw release.error;
+  }
+}
+
+function remoteError(url: URL, source: LibrarySource): NativeLibraryError {
+  if (source !== "checkout") {
+    return new NativeLibraryError(
+      "remote",
+      `${url.href}${NAMED_BY[source]} is not a file: name a local libonebit built for ${platformTriple()}`,
+    );
+  }
+  return release.error ?? new NativeLibraryError(
+    "remote",
+    `onebit was imported from ${url.origin}, and its native library is fetched only with --allow-ffi ` +
+      `(and --allow-net, --allow-read, --allow-write for its cache): grant them, or set ONEBIT_LIB to a local libonebit`,
+  );
+}
+
+// A module imported by URL fetches its native library now, so that choosing the backend stays synchronous.
+if (
+  defaultLibraryUrl().protocol !== "file:" && Deno.permissions.querySync({ name: "ffi" }).state === "granted" &&
+  libraryFromEnv() === undefined
+) {
+  await prepareNative().catch(() => {});
+}
+
 /**
  * Opens libonebit (the `path` option, else `ONEBIT_LIB`, else this
  * checkout's build) and checks that it was built for this platform from the
@@ -99,14 +149,10 @@ export function loadNative(options: OpenNativeOptions = {}): NativeLibrary {
   const cached = cache.get(url.href);
   if (cached) return { ...cached, source };
   const where = NAMED_BY[source];
-  if (url.protocol !== "file:") {
-    throw new NativeLibraryError(
-      "remote",
-      `onebit was imported from ${url.origin}, and a native library cannot be opened from a URL: ` +
-        `set ONEBIT_LIB to a local libonebit built for ${platformTriple()}`,
-    );
-  }
-  const path = fileUrlToPath(url);
+  let path: string;
+  if (url.protocol === "file:") path = fileUrlToPath(url);
+  else if (source === "checkout" && release.path !== undefined) path = release.path;
+  else throw remoteError(url, source);
   checkPermissions(path);
   const header = readHeader(path, source);
   checkPlatform(path, header, where);

@@ -107,7 +107,11 @@ Deno.test("a missing, foreign or remote library named by the caller is a NativeL
       new RegExp(`an ELF ${foreign.split("-")[0]} library, this process needs an ELF ${Deno.build.arch}`),
     );
   }
-  fails(new URL("https://example.com/libonebit.so"), "remote", /cannot be opened from a URL: set ONEBIT_LIB/);
+  fails(
+    new URL("https://example.com/libonebit.so"),
+    "remote",
+    /example\.com\/libonebit\.so \(the path option\) is not a file: name a local libonebit/,
+  );
   // A library the caller named never falls back silently.
   assert.throws(() => BinaryKernels.auto({ path: "/nonexistent/libonebit.so" }), NativeLibraryError);
 });

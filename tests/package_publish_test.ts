@@ -1,9 +1,12 @@
 /**
  * The package as a registry would get it: `deno publish --dry-run` passes
- * (types, no slow types, a license) and ships the library, the Zig sources
- * and the CLIs, but no tests, fixtures, benchmarks, examples or Python tools.
+ * (types, no slow types, a license) and ships the library, the Zig sources,
+ * the CLIs and the built native libraries (where a URL import fetches them
+ * from), but no tests, fixtures, benchmarks, examples or Python tools.
  */
 import assert from "node:assert/strict";
+import { platformTriple } from "../kernels/native.ts";
+import { RELEASE_PLATFORMS } from "../kernels/native_release.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -33,10 +36,20 @@ Deno.test("deno publish --dry-run ships the library, Zig sources and CLIs, and n
       "tflite/inspect.ts",
     ]
   ) assert.ok(shipped.has(f), `${f} is not shipped`);
+  // The released native libraries, beside the modules as in a checkout (kernels/native_release.ts fetches them).
+  for (const [triple, file] of Object.entries(RELEASE_PLATFORMS)) {
+    const path = `zig-out/lib/${triple}/${file}`;
+    if (Deno.env.get("CI") === "true" || shipped.has(path)) assert.ok(shipped.has(path), `${path} is not shipped`);
+  }
+  assert.ok(
+    shipped.has(
+      `zig-out/lib/${platformTriple()}/${RELEASE_PLATFORMS[platformTriple() as keyof typeof RELEASE_PLATFORMS]}`,
+    ),
+  );
   for (const f of shipped) {
     assert.doesNotMatch(
       f,
-      /(_test\.ts$|^tests\/|^bench\/|^tools\/|^examples\/|fixtures|\.py$|\.tflite$)/,
+      /(_test\.ts$|^tests\/|^bench\/|^tools\/|^examples\/|fixtures|\.py$|\.tflite$|\.pdb$)/,
       `${f} is shipped`,
     );
   }
