@@ -175,4 +175,4 @@ export {
 } from "./convert/convert.ts";
 export { removeStaleTemporaries, writeFileAtomic, writeFileAtomicSync } from "./_fs.ts";
 export { ConversionError } from "./convert/errors.ts";
-export { formatSummary, type ModelSummary, type OpSummary, summarize } from "./tflite/inspect.ts";
+export { formatSummary, type ModelSummary, type OpSummary, summarize } from "./tflite/summary.ts";

@@ -115,9 +115,10 @@ function remoteError(url: URL, source: LibrarySource): NativeLibraryError {
 }
 
 // A module imported by URL fetches its native library now, so that choosing the backend stays synchronous.
+// (Not in a browser, where there is no Deno and no FFI.)
 if (
-  defaultLibraryUrl().protocol !== "file:" && Deno.permissions.querySync({ name: "ffi" }).state === "granted" &&
-  libraryFromEnv() === undefined
+  "Deno" in globalThis && defaultLibraryUrl().protocol !== "file:" &&
+  Deno.permissions.querySync({ name: "ffi" }).state === "granted" && libraryFromEnv() === undefined
 ) {
   await prepareNative().catch(() => {});
 }

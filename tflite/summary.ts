@@ -1,0 +1,141 @@
+/**
+ * A readable account of a `.tflite` file: every op with its tensors and
+ * options, tensor memory, and how much of the model runs binary — the
+ * quick answer to "did my layer become a binary op?". The CLI around it is
+ * `tflite/inspect.ts` (`deno task inspect model.tflite [--json]`).
+ * @module
+ */
+import { readFlexMap } from "./flexbuffer.ts";
+import type { Operator, Subgraph, TfliteModel } from "./model.ts";
+import { readModel } from "./reader.ts";
+import { builtinName, tensorTypeName, tensorTypeSize } from "./schema.ts";
+
+/** One operator of the file. */
+export interface OpSummary {
+  index: number;
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  options: Record<string, unknown>;
+  /** Multiply-accumulates (binary ones for LceBconv2d), 0 for ops without a weight. */
+  macs: number;
+  binary: boolean;
+}
+
+export interface ModelSummary {
+  bytes: number;
+  description: string;
+  ops: OpSummary[];
+  /** Bytes of constant data, and of the largest set of non-constant tensors (an upper bound of the arena). */
+  constantBytes: number;
+  activationBytes: number;
+  binaryMacs: number;
+  floatMacs: number;
+}
+
+const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+function opName(m: TfliteModel, op: Operator): string {
+  const code = m.operatorCodes[op.opcodeIndex];
+  return code.customCode ?? builtinName(code.builtinCode);
+}
+
+function macsOf(name: string, op: Operator, g: Subgraph, options: Record<string, unknown>): number {
+  const shape = (i: number) => (op.inputs[i] >= 0 ? g.tensors[op.inputs[i]].shape : []);
+  const out = g.tensors[op.outputs[0]].shape;
+  switch (name) {
+    case "CONV_2D": {
+      const [, kh, kw, cinG] = shape(1);
+      return prod(out) * kh * kw * cinG;
+    }
+    case "DEPTHWISE_CONV_2D": {
+      const [, kh, kw] = shape(1);
+      return prod(out) * kh * kw;
+    }
+    case "TRANSPOSE_CONV": {
+      // Every input pixel scatters a kh×kw×filters patch: inputs (output shape, weights [F, kh, kw, C], input).
+      const [f, kh, kw, c] = shape(1);
+      return prod(shape(2).slice(0, -1)) * f * kh * kw * c;
+    }
+    case "FULLY_CONNECTED":
+      return (prod(out) * shape(1)[1]) || 0;
+    case "LceBconv2d": {
+      const [cout, kh, kw, wordsG] = shape(1);
+      const wordsIn = shape(0).at(-1) ?? wordsG;
+      const cinG = Number(options.channels_in) * wordsG / wordsIn;
+      return prod(out.slice(0, -1)) * cout * kh * kw * cinG;
+    }
+    default:
+      return 0;
+  }
+}
+
+/** Summarises a model's ops, memory and binary share. */
+export function summarize(bytes: Uint8Array): ModelSummary {
+  const m = readModel(bytes);
+  const g = m.subgraphs[0];
+  const label = (i: number) => {
+    if (i < 0) return "-";
+    const t = g.tensors[i];
+    return `${t.name} [${t.shape}] ${tensorTypeName(t.type).toLowerCase()}${
+      m.buffers[t.buffer]?.length ? " const" : ""
+    }`;
+  };
+  let binaryMacs = 0, floatMacs = 0;
+  const ops = g.operators.map((op, index): OpSummary => {
+    const name = opName(m, op);
+    const options: Record<string, unknown> = op.customOptions?.length
+      ? readFlexMap(op.customOptions, `operator ${index}`)
+      : { ...(op.builtinOptions ?? {}) };
+    const macs = macsOf(name, op, g, options);
+    const binary = name === "LceBconv2d" || name === "LceBMaxPool2d";
+    if (binary) binaryMacs += macs;
+    else floatMacs += macs;
+    return { index, op: name, inputs: op.inputs.map(label), outputs: op.outputs.map(label), options, macs, binary };
+  });
+  let constantBytes = 0, activationBytes = 0;
+  for (const t of g.tensors) {
+    const size = prod(t.shape) * (tensorTypeSize(t.type) ?? 0);
+    if (m.buffers[t.buffer]?.length) constantBytes += m.buffers[t.buffer].length;
+    else activationBytes += size;
+  }
+  return {
+    bytes: bytes.length,
+    description: m.description,
+    ops,
+    constantBytes,
+    activationBytes,
+    binaryMacs,
+    floatMacs,
+  };
+}
+
+/** The summary as text: an op table, then memory and the binary share. */
+export function formatSummary(s: ModelSummary): string {
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
+  const fmt = (o: Record<string, unknown>) =>
+    Object.entries(o).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v}]` : v}`).join(
+      " ",
+    );
+  const lines = [`${s.bytes} bytes, "${s.description}", ${s.ops.length} ops`, ""];
+  const width = Math.max(2, ...s.ops.map((o) => o.op.length));
+  for (const o of s.ops) {
+    lines.push(
+      `${String(o.index).padStart(4)}  ${o.op.padEnd(width)}  ${o.binary ? "binary" : "      "}  ${fmt(o.options)}`,
+    );
+    for (const i of o.inputs) lines.push(`${" ".repeat(width + 16)}in   ${i}`);
+    for (const i of o.outputs) lines.push(`${" ".repeat(width + 16)}out  ${i}`);
+  }
+  const counts = new Map<string, number>();
+  for (const o of s.ops) counts.set(o.op, (counts.get(o.op) ?? 0) + 1);
+  const total = s.binaryMacs + s.floatMacs;
+  lines.push(
+    "",
+    `Ops: ${[...counts].map(([k, v]) => `${k}×${v}`).join(", ")}`,
+    `Constants ${mib(s.constantBytes)}; non-constant tensors ${mib(s.activationBytes)} (before arena sharing)`,
+    `Binary: ${s.ops.filter((o) => o.binary).length} of ${s.ops.length} ops, ${s.binaryMacs} of ${total} MACs (${
+      total === 0 ? "0.0" : (100 * s.binaryMacs / total).toFixed(1)
+    }%)`,
+  );
+  return lines.join("\n");
+}
