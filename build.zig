@@ -9,6 +9,10 @@
 //!   zig build -Dtarget=aarch64-windows-gnu      Windows ARM64 (kernel32 only, threads)
 //!   zig build test [-Dtarget=aarch64-linux-musl -fqemu]   Zig unit tests (ReleaseSafe)
 //!   zig build abi                               prints kernels/_abi_generated.ts
+//!   zig build wasm                              zig-out/wasm/onebit.wasm (SIMD128) and onebit_relaxed.wasm
+//!                                               (+ relaxed SIMD): wasm32-freestanding, one thread, no imports
+//!                                               (-Dtarget=wasm32-freestanding builds the same)
+//!   zig build update-wasm                       the same two modules into kernels/wasm/ (`deno task build:wasm`)
 //!
 //! The library lands in zig-out/lib/<arch>-<os>-<abi>/: libonebit.so on
 //! Linux and Android, libonebit.dylib on macOS (<abi> is "none"), onebit.dll
@@ -16,6 +20,12 @@
 //! ISA's CPU features and linked into the one library; select.zig picks kernels
 //! at run time from the CPU's features, so one x86_64 library serves any
 //! x86-64-v2 CPU.
+//!
+//! The WebAssembly modules are committed in kernels/wasm/ so that a user who
+//! imports onebit by URL needs no Zig: `zig build update-wasm` rewrites them
+//! there (a step of their own, so that `zig build wasm --prefix <dir>` can
+//! rebuild them elsewhere, which tests/kernels_wasm_build_test.ts does and
+//! compares byte for byte with the committed ones).
 const std = @import("std");
 const uk = @import("kernels_zig/ukernels.zig");
 
@@ -40,6 +50,20 @@ pub fn build(b: *std.Build) void {
     const strip = b.option(bool, "strip", "Strip debug info from the library (default true: reproducible bytes)") orelse true;
 
     const t = target.result;
+    const wasm_step = b.step("wasm", "Build the WebAssembly modules zig-out/wasm/onebit{,_relaxed}.wasm");
+    const update_wasm = b.addUpdateSourceFiles();
+    b.step("update-wasm", "Rewrite the committed modules kernels/wasm/onebit{,_relaxed}.wasm").dependOn(&update_wasm.step);
+    for (wasm_modules) |m| {
+        const exe = addWasm(b, optimize, m.name, m.features);
+        const install = b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "wasm" } } });
+        wasm_step.dependOn(&install.step);
+        update_wasm.addCopyFileToSource(exe.getEmittedBin(), b.fmt("kernels/wasm/{s}.wasm", .{m.name}));
+    }
+    if (t.cpu.arch.isWasm()) {
+        // -Dtarget=wasm32-...: the install step is the wasm module (no native library, no tests).
+        b.getInstallStep().dependOn(wasm_step);
+        return;
+    }
     // Android has no glibc and Zig ships no bionic: that build links no libc
     // and so runs single-threaded (kernels_zig/thread_pool.zig). Windows links no
     // libc either: its threads and futex are kernel32/ntdll, which Zig's std
@@ -84,6 +108,41 @@ pub fn build(b: *std.Build) void {
     b.step("abi", "Print the generated TypeScript ABI bindings").dependOn(&run_gen.step);
 }
 
+/// The WebAssembly modules: an engine refuses a whole module that uses a feature it lacks, hence one module per
+/// feature set (kernels/wasm.ts loads the relaxed one where the engine has relaxed SIMD). Beyond SIMD128: bulk
+/// memory (memory.copy/fill for memcpy/memset) and non-trapping float-to-int conversions, which every engine with
+/// SIMD128 has (V8 since Chrome 75, Firefox 64, Safari 15).
+const wasm_modules = [_]struct { name: []const u8, features: []const std.Target.wasm.Feature }{
+    .{ .name = "onebit", .features = &.{ .simd128, .bulk_memory, .nontrapping_fptoint } },
+    .{ .name = "onebit_relaxed", .features = &.{ .simd128, .bulk_memory, .nontrapping_fptoint, .relaxed_simd } },
+};
+
+/// A module: root.zig's exports plus an allocator (kernels_zig/wasm.zig), with the wasm micro-kernels its
+/// `features` allow linked in as ISA objects like the native ones. wasm32-freestanding: no WASI imports to
+/// provide.
+fn addWasm(b: *std.Build, optimize: std.builtin.OptimizeMode, name: []const u8, features: []const std.Target.wasm.Feature) *std.Build.Step.Compile {
+    const query: std.Target.Query = .{
+        .cpu_arch = .wasm32,
+        .os_tag = .freestanding,
+        .cpu_model = .{ .explicit = &std.Target.wasm.cpu.generic },
+        .cpu_features_add = std.Target.wasm.featureSet(features),
+    };
+    const exe = b.addExecutable(.{
+        .name = name,
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("kernels_zig/wasm.zig"),
+            .target = b.resolveTargetQuery(query),
+            .optimize = optimize,
+            .single_threaded = true,
+            .strip = optimize != .Debug, // DWARF would be 85% of the file
+        }),
+    });
+    exe.entry = .disabled; // a library: no _start
+    exe.rdynamic = true; // export every `export fn` (the ISA objects' symbols are hidden)
+    addIsaObjects(b, exe, query, optimize, false, optimize != .Debug);
+    return exe;
+}
+
 fn rootModule(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode, link_libc: bool, strip: bool) *std.Build.Module {
     return b.createModule(.{
         .root_source_file = b.path("kernels_zig/root.zig"),
@@ -101,16 +160,18 @@ fn isaFeatures(isa: uk.Isa) std.Target.Cpu.Feature.Set {
         .scalar, .neon => .empty,
         .avx2 => x86.featureSet(&.{ .avx2, .fma, .bmi2, .popcnt }),
         .avx512vpopcnt => x86.featureSet(&.{ .avx2, .fma, .bmi2, .popcnt, .avx512f, .avx512dq, .avx512bw, .avx512vl, .avx512vpopcntdq, .evex512 }),
+        .wasmsimd, .wasmrelaxed => .empty, // the module's own features
     };
 }
 
 fn addIsaObjects(b: *std.Build, compile: *std.Build.Step.Compile, base: std.Target.Query, optimize: std.builtin.OptimizeMode, link_libc: bool, strip: bool) void {
-    const arch = base.cpu_arch orelse @import("builtin").cpu.arch;
+    const cpu = b.resolveTargetQuery(base).result.cpu;
+    const arch = cpu.arch;
     inline for (@typeInfo(uk.Isa).@"enum".fields) |field| {
         const isa: uk.Isa = @enumFromInt(field.value);
-        if (uk.isaOnArch(isa, arch)) {
+        if (uk.isaOnCpu(isa, cpu)) {
             var q = base;
-            q.cpu_features_add = isaFeatures(isa);
+            q.cpu_features_add.addFeatureSet(isaFeatures(isa)); // on top of the base's (wasm: the module's)
             const options = b.addOptions();
             options.addOption([]const u8, "isa", field.name);
             const module = b.createModule(.{
@@ -118,7 +179,9 @@ fn addIsaObjects(b: *std.Build, compile: *std.Build.Step.Compile, base: std.Targ
                 .target = b.resolveTargetQuery(q),
                 .optimize = optimize,
                 .link_libc = link_libc,
-                .pic = true,
+                // Position-independent wasm would import its memory base and GOT entries.
+                .pic = !arch.isWasm(),
+                .single_threaded = if (arch.isWasm()) true else null,
                 .strip = strip,
             });
             module.addOptions("isa_options", options);

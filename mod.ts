@@ -7,7 +7,9 @@
  * binary and why not) and run (`Interpreter`: files made by onebit or by
  * Larq Compute Engine's converter, on a native library built from
  * `kernels_zig/` with AVX2, AVX-512 VPOPCNTDQ and NEON micro-kernels chosen
- * at run time, or on pure-TypeScript reference kernels).
+ * at run time, on its WebAssembly build (SIMD128, shipped in the package:
+ * no build step for a URL import or a browser), or on pure-TypeScript
+ * reference kernels).
  *
  * @example
  * ```ts
@@ -24,7 +26,7 @@
  * @example
  * ```ts
  * import { BinaryKernels } from "./mod.ts";
- * const k = BinaryKernels.auto({ threads: 2 }); // native if built, else reference
+ * const k = BinaryKernels.auto({ threads: 2 }); // native if built, else wasm, else reference
  * const x = k.bitpack(new Float32Array([0.3, -1.2, 2, -0.1]), 4);
  * const w = k.packRhs(k.bitpack(new Float32Array([1, -1, 1, 1]), 4), 1);
  * console.log(k.bgemmF32(x, w, { depthBits: 4 })[0]); // 2
@@ -62,6 +64,18 @@ export {
   prepareNative,
 } from "./kernels/native.ts";
 export { releaseCacheDir, type ReleaseOptions } from "./kernels/native_release.ts";
+export {
+  defaultWasm,
+  defaultWasmUrl,
+  instantiateWasm,
+  relaxedSimdSupported,
+  type WasmLibrary,
+  WasmMemoryError,
+  WasmModuleError,
+  type WasmSource,
+} from "./kernels/wasm.ts";
+export { type Backend, BACKENDS, type LibraryOptions } from "./kernels/backend.ts";
+export type { KernelLibrary } from "./kernels/abi.ts";
 export { Interpreter, type InterpreterOptions, type OpProfile, type TensorSpec } from "./runtime/interpreter.ts";
 export {
   type Clamp,

@@ -4,10 +4,11 @@
  * share by op type and the slowest ops.
  *
  *     deno task bench <model.tflite> [--threads N] [--runs R] [--warmup W]
- *                     [--backend auto|native|reference] [--profile] [--json]
+ *                     [--backend auto|native|wasm|reference] [--profile] [--json]
  * @module
  */
 import { intOption, parseCli, runCli, UsageError } from "../_cli.ts";
+import { type Backend, badBackend, isBackend } from "../kernels/backend.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import type { TensorData } from "../runtime/ops/_types.ts";
 
@@ -48,7 +49,7 @@ export interface BenchOptions {
   threads?: number;
   runs?: number;
   warmup?: number;
-  backend?: "auto" | "native" | "reference";
+  backend?: Backend;
   profile?: boolean;
 }
 
@@ -114,7 +115,7 @@ function fmt(ms: number): string {
 }
 
 const USAGE =
-  "usage: deno task bench <model.tflite> [--threads N] [--runs R] [--warmup W] [--backend auto|native|reference] [--profile] [--json]";
+  "usage: deno task bench <model.tflite> [--threads N] [--runs R] [--warmup W] [--backend auto|native|wasm|reference] [--profile] [--json]";
 
 async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCli(args, {
@@ -129,9 +130,7 @@ async function main(args: string[]): Promise<void> {
   if (values.help) return console.log(USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one model.tflite, got ${positionals.length}`);
   const backend = values.backend;
-  if (backend !== "auto" && backend !== "native" && backend !== "reference") {
-    throw new UsageError(`--backend must be auto, native or reference, got "${backend}"`);
-  }
+  if (!isBackend(backend)) throw new UsageError(badBackend("--backend", backend));
   const r = await bench(positionals[0], {
     threads: intOption("threads", values.threads, 1, 1, 64),
     runs: intOption("runs", values.runs, 20),

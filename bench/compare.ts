@@ -1,9 +1,10 @@
 /**
  * Side by side on this machine, in one run: onebit on LCE-converted zoo
- * models (1 and 2 threads), LCE's own interpreter on the same files, LiteRT
- * (XNNPACK) and TensorFlow.js (wasm, 1 thread) on the float-equivalent
- * files. Prints median latencies, ratios, and onebit's max |difference|
- * from LCE's output on the same input.
+ * models (native, 1 and 2 threads; and its WebAssembly backend, 1 thread),
+ * LCE's own interpreter on the same files, LiteRT (XNNPACK) and
+ * TensorFlow.js (wasm, 1 thread) on the float-equivalent files. Prints
+ * median latencies, ratios, and onebit's max |difference| from LCE's output
+ * on the same input (and the wasm backend's from native's).
  *
  *     deno task bench:compare [--models quicknet,birealnet] [--runs 20] [--json]
  *
@@ -94,8 +95,12 @@ for (const name of values.models.split(",")) {
     input ??= randomInputs(it)[0] as Float32Array;
     row[`onebit_t${threads}_ms`] = median(await timeAsync(() => Promise.resolve(it.invoke([input!]))));
   }
+  const wasmIt = Interpreter.fromBytes(bytes, { backend: "wasm" });
+  row.onebit_wasm_t1_ms = median(await timeAsync(() => Promise.resolve(wasmIt.invoke([input!]))));
   const logits = logitsModel(bytes);
   const ours = Interpreter.fromBytes(logits).invoke([input!])[0] as Float32Array;
+  const oursWasm = Interpreter.fromBytes(logits, { backend: "wasm" }).invoke([input!])[0] as Float32Array;
+  row.wasm_logits_max_abs_diff_vs_native = oursWasm.reduce((m, v, i) => Math.max(m, Math.abs(v - ours[i])), 0);
   const floatIt = Interpreter.fromBytes(await Deno.readFile(floatFile));
   row.onebit_float_file_t1_ms = median(await timeAsync(() => Promise.resolve(floatIt.invoke([input!]))));
 
@@ -140,11 +145,15 @@ for (const name of values.models.split(",")) {
   row.vs_litert_t1 = (row.litert_t1_ms as number) / o1;
   row.vs_tfjs_wasm_t1 = (row.tfjs_wasm_t1_ms as number) / o1;
   row.onebit_2t_speedup = o1 / (row.onebit_t2_ms as number);
+  const w1 = row.onebit_wasm_t1_ms as number;
+  row.wasm_vs_native_t1 = w1 / o1;
+  row.wasm_vs_litert_t1 = (row.litert_t1_ms as number) / w1;
+  row.wasm_vs_tfjs_wasm_t1 = (row.tfjs_wasm_t1_ms as number) / w1;
   rows.push(row);
   if (!values.json) {
     const f = (k: string) =>
       typeof row[k] === "number"
-        ? (row[k] as number).toFixed(k.startsWith("vs") || k.endsWith("speedup") ? 1 : 2)
+        ? (row[k] as number).toFixed(k.includes("vs_") || k.endsWith("speedup") ? 1 : 2)
         : row[k];
     console.log(
       `${name}: onebit ${f("onebit_t1_ms")} ms (2T ${f("onebit_t2_ms")}, ${f("onebit_2t_speedup")}x) | ` +
@@ -154,7 +163,9 @@ for (const name of values.models.split(",")) {
         }x | ` +
         `onebit on the float file ${f("onebit_float_file_t1_ms")} | logits max |diff| / max |logit| vs LCE ${
           (row.logits_max_rel_diff_vs_lce as number).toExponential(1)
-        }`,
+        }\n  onebit-wasm ${f("onebit_wasm_t1_ms")} ms (${f("wasm_vs_native_t1")}x native's time) -> ` +
+        `${f("wasm_vs_litert_t1")}x LiteRT's speed, ${f("wasm_vs_tfjs_wasm_t1")}x tfjs-wasm's | ` +
+        `logits max |diff| vs native ${(row.wasm_logits_max_abs_diff_vs_native as number).toExponential(1)}`,
     );
   }
 }

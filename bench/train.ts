@@ -1,19 +1,20 @@
 /**
  * Training speed of larq's introductory MNIST CNN, side by side in one run:
- * onebit (native SGEMM, 1 thread; and pure TypeScript), larq on TensorFlow
+ * onebit (native SGEMM, 1 thread; its wasm build; and pure TypeScript), larq on TensorFlow
  * CPU (tools/py/larq_train_bench.py, 1 thread), and TensorFlow.js (cpu
  * backend). Prints the median time per batch of 64 and the ratios.
  *
- *     deno task bench:train [--batches 30] [--tfjs-batches 2] [--no-python] [--json]
+ *     deno task bench:train [--batches 30] [--wasm-batches 10] [--ts-batches 5] [--tfjs-batches 2] [--no-python] [--json]
  * @module
  */
 import { parseArgs } from "node:util";
-import { Adam, fit, larqMnistCnn, setTrainingKernels, Tensor } from "../mod.ts";
+import { Adam, fit, FloatKernels, larqMnistCnn, setTrainingKernels, Tensor } from "../mod.ts";
 import { tfjsTrainSteps } from "./_tfjs_train.ts";
 
 const { values } = parseArgs({
   options: {
     batches: { type: "string", default: "30" },
+    "wasm-batches": { type: "string", default: "10" },
     "ts-batches": { type: "string", default: "5" },
     "tfjs-batches": { type: "string", default: "2" },
     "no-python": { type: "boolean", default: false },
@@ -24,7 +25,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const root = new URL("../", import.meta.url).pathname;
 
 /** ms per batch of onebit's fit on `batches` batches of 64 (after one warm-up batch). */
-function onebit(batches: number, kernels: "auto" | "reference"): number[] {
+function onebit(batches: number, kernels: "auto" | "reference" | FloatKernels): number[] {
   setTrainingKernels(kernels);
   const model = larqMnistCnn({ seed: 1 });
   const n = 64;
@@ -44,6 +45,9 @@ function onebit(batches: number, kernels: "auto" | "reference"): number[] {
 
 const results: Record<string, number> = {};
 results.onebit_native = median(onebit(Number(values.batches), "auto"));
+if (Number(values["wasm-batches"]) > 0) {
+  results.onebit_wasm = median(onebit(Number(values["wasm-batches"]), FloatKernels.wasm()));
+}
 if (Number(values["ts-batches"]) > 0) results.onebit_ts = median(onebit(Number(values["ts-batches"]), "reference"));
 if (!values["no-python"]) {
   const out = await new Deno.Command(`${root}.tools/venv/bin/python`, {
@@ -68,6 +72,9 @@ if (values.json) {
   }
   if (results.tfjs_cpu) {
     console.log(`  tfjs-cpu / onebit (native): ${(results.tfjs_cpu / results.onebit_native).toFixed(0)}×`);
+  }
+  if (results.onebit_wasm) {
+    console.log(`  onebit wasm / native: ${(results.onebit_wasm / results.onebit_native).toFixed(1)}×`);
   }
   if (results.onebit_ts) {
     console.log(`  onebit TS-only / native: ${(results.onebit_ts / results.onebit_native).toFixed(1)}×`);

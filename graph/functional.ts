@@ -87,8 +87,11 @@ export class Model {
   /** Nodes in execution order. */
   readonly nodes: readonly ModelNode[];
 
-  /** Where training this model runs its matmuls and convolutions: `native` or `reference` (see setTrainingKernels). */
-  get backend(): "native" | "reference" {
+  /**
+   * Where training this model runs its matmuls and convolutions: `native`, `wasm` or `reference` (see
+   * setTrainingKernels).
+   */
+  get backend(): "native" | "wasm" | "reference" {
     return trainingBackend();
   }
 

@@ -1,25 +1,26 @@
 /**
  * Where training's heavy float ops run: matmul and conv2d (forward and both
- * gradients) go to the native SGEMM (kernels_zig, FMA on x86, NEON on
- * aarch64, optionally multi-threaded) when the library loads and the
- * product is large enough to pay for the call; otherwise, and for float64
- * tensors (gradient checks), the TypeScript loops. The two agree to float32
- * rounding (the native kernels accumulate in float32 with FMA, the TS loops
- * in float64): `graph/native_test.ts` checks a sweep of shapes at 1e-4.
+ * gradients) go to the compiled SGEMM (kernels_zig: natively FMA on x86,
+ * NEON on aarch64, optionally multi-threaded; else its WebAssembly build)
+ * when one loads and the product is large enough to pay for the call;
+ * otherwise, and for float64 tensors (gradient checks), the TypeScript
+ * loops. The two agree to float32 rounding (the compiled kernels accumulate
+ * in float32, the TS loops in float64): `graph/native_test.ts` checks a
+ * sweep of shapes at 1e-4.
  * @module
  */
 import { FloatKernels, type PackedF32 } from "../kernels/float_kernels.ts";
 
-/** Multiply-accumulates below which the TS loop is cheaper than an FFI call and packing. */
+/** Multiply-accumulates below which the TS loop is cheaper than a kernel call and packing. */
 const MIN_MACS = 1 << 14;
 
 let chosen: FloatKernels | null | undefined;
 
 /**
  * Chooses the kernels of training's matmul and conv2d: `"auto"` (default:
- * the native library on 1 thread if it loads, else TypeScript),
+ * `FloatKernels.auto()` on 1 thread: native, else wasm, else TypeScript),
  * `"reference"` (always TypeScript), or a `FloatKernels` (e.g.
- * `FloatKernels.native({ threads: 2 })`).
+ * `FloatKernels.native({ threads: 2 })`, `FloatKernels.wasm()`).
  *
  * @example
  * ```ts
@@ -32,25 +33,25 @@ let chosen: FloatKernels | null | undefined;
 export function setTrainingKernels(k: FloatKernels | "auto" | "reference"): void {
   if (k === "auto") chosen = undefined;
   else if (k === "reference") chosen = null;
-  else if (k instanceof FloatKernels) chosen = k.backend === "native" ? k : null;
+  else if (k instanceof FloatKernels) chosen = k.backend === "reference" ? null : k;
   else throw new TypeError(`setTrainingKernels takes "auto", "reference" or a FloatKernels, got ${String(k)}`);
 }
 
-/** The native kernels training uses, or null when it runs in TypeScript. */
+/** The compiled kernels training uses, or null when it runs in TypeScript. */
 export function trainingKernels(): FloatKernels | null {
   if (chosen === undefined) {
     const k = FloatKernels.auto();
-    chosen = k.backend === "native" ? k : null;
+    chosen = k.backend === "reference" ? null : k;
   }
   return chosen;
 }
 
-/** Where training's matmul and conv2d run: `native` (libonebit) or `reference` (TypeScript loops). */
-export function trainingBackend(): "native" | "reference" {
-  return trainingKernels() ? "native" : "reference";
+/** Where training's matmul and conv2d run: `native` (libonebit), `wasm` (its wasm build) or `reference` (TS loops). */
+export function trainingBackend(): "native" | "wasm" | "reference" {
+  return trainingKernels()?.backend ?? "reference";
 }
 
-/** The native kernels if they should run a product of `macs` multiply-accumulates on float32 data. */
+/** The compiled kernels if they should run a product of `macs` multiply-accumulates on float32 data. */
 export function nativeFor(macs: number, ...data: ArrayLike<number>[]): FloatKernels | null {
   if (macs < MIN_MACS || !data.every((d) => d instanceof Float32Array)) return null;
   return trainingKernels();
@@ -69,7 +70,7 @@ export function transpose2d(a: Float32Array, rows: number, cols: number): Float3
   return t;
 }
 
-/** `C[m, n] = A[m, k] · Bᵀ` with B given as [n, k] rows, on the native SGEMM. */
+/** `C[m, n] = A[m, k] · Bᵀ` with B given as [n, k] rows, on the compiled SGEMM. */
 export function gemmNT(k: FloatKernels, a: Float32Array, b: Float32Array, n: number): Float32Array {
   const packed: PackedF32 = k.packRhs(b, n);
   return k.sgemm(a, packed);

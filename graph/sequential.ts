@@ -20,8 +20,11 @@ import { trainingBackend } from "./native.ts";
 export class Sequential {
   readonly layers: readonly Layer[];
 
-  /** Where training this model runs its matmuls and convolutions: `native` or `reference` (see setTrainingKernels). */
-  get backend(): "native" | "reference" {
+  /**
+   * Where training this model runs its matmuls and convolutions: `native`, `wasm` or `reference` (see
+   * setTrainingKernels).
+   */
+  get backend(): "native" | "wasm" | "reference" {
     return trainingBackend();
   }
 

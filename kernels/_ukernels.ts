@@ -1,16 +1,22 @@
 /**
- * Reading a native micro-kernel list (binary or float) once per library,
+ * Reading a compiled library's micro-kernel list (binary or float) once,
  * and resolving a requested micro-kernel by name or index: shared by
  * binary_kernels.ts and float_kernels.ts.
  * @module
  */
-import { allocStruct, type KernelBackend, nativeKernels, readI32, readString } from "./abi.ts";
+import {
+  allocStruct,
+  type KernelBackend,
+  type KernelLibrary,
+  type LibrarySymbols,
+  readI32,
+  readString,
+} from "./abi.ts";
 import { REFERENCE } from "./reference_float.ts";
 import { MAX_THREADS } from "./_abi_generated.ts";
-import type { NativeLibrary, NativeSymbols } from "./native.ts";
 import { checkInt } from "./_check.ts";
 
-/** A micro-kernel of the native library. */
+/** A micro-kernel of a compiled library (native or wasm). */
 export interface UkernelDescription {
   index: number;
   /** e.g. `bgemm_8x32__avx512vpopcnt`: mr pixels x nr channels, then the ISA. */
@@ -27,11 +33,11 @@ export type UkernelKind = "binary" | "float";
 
 const cache = { binary: new WeakMap(), float: new WeakMap() } as Record<
   UkernelKind,
-  WeakMap<NativeSymbols, readonly UkernelDescription[]>
+  WeakMap<LibrarySymbols, readonly UkernelDescription[]>
 >;
 
-/** The list, read through FFI once per library (it cannot change, and peakLoop must not time these calls). */
-export function describeUkernels(lib: NativeSymbols, kind: UkernelKind): readonly UkernelDescription[] {
+/** The list, read once per library (it cannot change, and peakLoop must not time these calls). */
+export function describeUkernels(lib: LibrarySymbols, kind: UkernelKind): readonly UkernelDescription[] {
   const cached = cache[kind].get(lib);
   if (cached) return cached;
   const count = kind === "binary" ? lib.onebit_ukernel_count() : lib.onebit_sgemm_ukernel_count();
@@ -56,13 +62,15 @@ export function describeUkernels(lib: NativeSymbols, kind: UkernelKind): readonl
 
 /** -1 (the fastest supported) for undefined, -1 or "auto"; else the index of a supported kernel, or a RangeError. */
 export function resolveUkernel(
-  lib: NativeSymbols | undefined,
+  lib: LibrarySymbols | undefined,
   kind: UkernelKind,
   u: number | string | undefined,
 ): number {
   if (u === undefined || u === -1 || u === "auto") return -1;
   if (!lib) {
-    throw new RangeError(`ukernel ${JSON.stringify(u)} needs the native backend; the reference backend has none`);
+    throw new RangeError(
+      `ukernel ${JSON.stringify(u)} needs the native backend or the wasm one; the reference backend has none`,
+    );
   }
   const list = describeUkernels(lib, kind);
   const found = typeof u === "string"
@@ -79,47 +87,45 @@ export function resolveUkernel(
   return found.index;
 }
 
-const nativeBackends = new WeakMap<NativeSymbols, KernelBackend>();
-
-/** The library's kernels as a {@link KernelBackend}, made once per library. */
-function nativeBackend(lib: NativeSymbols): KernelBackend {
-  let b = nativeBackends.get(lib);
-  if (b === undefined) nativeBackends.set(lib, b = nativeKernels(lib));
-  return b;
-}
-
 /**
- * What BinaryKernels and FloatKernels share: the backend (native library or
- * pure-TS reference), the default threads and micro-kernel, and the
- * per-call resolution of both.
+ * What BinaryKernels and FloatKernels share: the backend (a compiled
+ * library, native or wasm, or the pure-TS reference), the default threads
+ * and micro-kernel, and the per-call resolution of both.
  */
 export abstract class KernelSet {
   /** Which implementation runs the kernels. */
-  readonly backend: "native" | "reference";
-  /** The native library's file (undefined on the reference backend). */
+  readonly backend: "native" | "wasm" | "reference";
+  /** The native library's file or the wasm module's URL (undefined on the reference backend). */
   readonly library: string | undefined;
   /** Every kernel of the ABI on this set's backend. */
   protected readonly impl: KernelBackend;
-  protected readonly native: NativeLibrary | undefined;
-  protected readonly lib: NativeSymbols | undefined;
+  protected readonly compiled: KernelLibrary | undefined;
+  protected readonly lib: LibrarySymbols | undefined;
   protected readonly threads: number;
   protected readonly ukernel: number;
   readonly #kind: UkernelKind;
 
   protected constructor(
-    native: NativeLibrary | undefined,
+    compiled: KernelLibrary | undefined,
     options: { threads?: number; ukernel?: number | string },
     kind: UkernelKind,
   ) {
-    const lib = native?.symbols;
-    this.native = native;
-    this.lib = lib;
-    this.library = native?.path;
+    this.compiled = compiled;
+    this.lib = compiled?.symbols;
+    this.library = compiled?.path;
     this.#kind = kind;
-    this.backend = lib ? "native" : "reference";
-    this.impl = lib ? nativeBackend(lib) : REFERENCE;
+    this.backend = compiled?.backend ?? "reference";
+    this.impl = compiled?.kernels ?? REFERENCE;
     this.threads = checkInt("threads", options.threads ?? 1, 1, MAX_THREADS);
     this.ukernel = this.resolveUkernel(options.ukernel);
+  }
+
+  /**
+   * A bound op's constant (weights, per-channel arrays) as its calls should pass it: on wasm, copied into the
+   * module's memory once instead of on every call. Only for arrays no other call will be passed.
+   */
+  protected resident<T extends Float32Array | Int32Array | Uint32Array>(a: T): T {
+    return this.compiled ? this.compiled.resident(a) : a;
   }
 
   protected resolveUkernel(u: number | string | undefined): number {

@@ -114,16 +114,45 @@ type ArgList<T extends readonly unknown[]> = { -readonly [K in keyof T]: Arg<T[K
 
 /**
  * One implementation of every kernel of the ABI, by its C name: the native
- * library through {@link nativeKernels}, or the TypeScript reference. A
+ * library through {@link nativeKernels}, the wasm module (wasm.ts), or the TypeScript reference. A
  * kernel added to `kernels_zig/abi.zig` appears here when the bindings are
  * regenerated, and the reference must then implement it to compile.
  */
 export type KernelBackend = { [F in KernelName]: (...args: KernelArgs<F>) => void };
 
-const KERNEL_NAMES = (Object.keys(parameters) as (keyof Specs)[]).filter((f): f is KernelName => {
-  const first = (parameters[f] as readonly { kind: string; dir?: string }[])[0];
-  return first?.kind === "struct" && first.dir === "in" && f !== "onebit_peak_loop";
-});
+/** The names of {@link KernelBackend}'s functions. */
+export const KERNEL_NAMES: readonly KernelName[] = (Object.keys(parameters) as (keyof Specs)[]).filter(
+  (f): f is KernelName => {
+    const first = (parameters[f] as readonly { kind: string; dir?: string }[])[0];
+    return first?.kind === "struct" && first.dir === "in" && f !== "onebit_peak_loop";
+  },
+);
+
+/**
+ * The library functions besides the kernels, with the native library's (FFI) signatures: the micro-kernel lists
+ * and the peak loop. Struct and array arguments are byte buffers.
+ */
+export interface LibrarySymbols {
+  onebit_ukernel_count(): number;
+  onebit_ukernel_info(index: number, info: Uint8Array): number;
+  onebit_sgemm_ukernel_count(): number;
+  onebit_sgemm_ukernel_info(index: number, info: Uint8Array): number;
+  onebit_peak_loop(params: Uint8Array, sink: Uint32Array): number;
+}
+
+/** A compiled build of the kernels the kernel sets run on: libonebit through FFI (native.ts) or its wasm build. */
+export interface KernelLibrary {
+  readonly backend: "native" | "wasm";
+  /** The file (native) or URL (wasm) it was loaded from. */
+  readonly path: string;
+  readonly symbols: LibrarySymbols;
+  readonly kernels: KernelBackend;
+  /**
+   * A bound op's constant input as the kernels should be passed it from now on: the array itself (native), or a
+   * view whose contents were copied into the module's memory once (wasm).
+   */
+  resident<T extends Float32Array | Int32Array | Uint32Array>(a: T): T;
+}
 
 /**
  * The native library as a {@link KernelBackend}: each call encodes its

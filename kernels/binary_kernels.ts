@@ -1,12 +1,12 @@
 /**
  * Binary kernels: bitpacking, im2col, binary GEMM and binary convolution,
- * on the native Zig library (Deno FFI) or the pure-TS reference, with the
- * same answers. Every argument is validated here, before any pointer
- * reaches native code.
+ * on the native Zig library (Deno FFI), its WebAssembly build, or the
+ * pure-TS reference, with the same answers. Every argument is validated
+ * here, before any pointer reaches compiled code.
  * @module
  */
-import { type Encoded, encodeStruct, type StructValues } from "./abi.ts";
-import { autoNative, loadNative, type NativeLibrary, type OpenNativeOptions } from "./native.ts";
+import { type Encoded, encodeStruct, type KernelLibrary, type StructValues } from "./abi.ts";
+import { chooseLibrary, type LibraryOptions } from "./backend.ts";
 import * as ref from "./reference_kernels.ts";
 import { checkArray, checkInt } from "./_check.ts";
 import { planWindow, poolPlan, type WindowGeometry } from "./geometry.ts";
@@ -31,7 +31,7 @@ export interface PackedRhs {
 export interface CallOptions {
   /** Threads, 1..64 (default: the kernels' default, 1). */
   threads?: number;
-  /** Micro-kernel by name or index (native only); default: the fastest this CPU supports. */
+  /** Micro-kernel by name or index (native and wasm); default: the fastest this CPU supports. */
   ukernel?: number | string;
 }
 
@@ -173,12 +173,17 @@ export function bconv2dWorkspaceWords(p: Omit<StructValues<"Bconv2dParams">, "wo
   return Math.min(p.batch * spanH * spanW * words, im2col);
 }
 
-/** Options of {@link BinaryKernels.native} and {@link BinaryKernels.auto}. */
-export interface KernelsOptions extends OpenNativeOptions, CallOptions {}
+/** Options of {@link BinaryKernels.native}, {@link BinaryKernels.wasm} and {@link BinaryKernels.auto}. */
+export interface KernelsOptions extends LibraryOptions, CallOptions {}
+
+/** Which copy of a bound op's constants its calls pass: a resident one (bind), or the array itself (one call). */
+type Keep = <T extends Float32Array | Int32Array | Uint32Array>(a: T) => T;
+const once: Keep = (a) => a;
 
 /**
  * The binary kernels on one backend. Create with {@link BinaryKernels.auto}
- * (native when the library loads, else reference), `.native()` or `.reference()`.
+ * (native when the library loads, else wasm, else reference; see backend.ts), `.native()`, `.wasm()` or
+ * `.reference()`.
  *
  * @example
  * ```ts
@@ -191,8 +196,8 @@ export interface KernelsOptions extends OpenNativeOptions, CallOptions {}
  * ```
  */
 export class BinaryKernels extends KernelSet {
-  private constructor(native: NativeLibrary | undefined, options: CallOptions) {
-    super(native, options, "binary");
+  private constructor(compiled: KernelLibrary | undefined, options: CallOptions) {
+    super(compiled, options, "binary");
   }
 
   /** The pure-TypeScript kernels. */
@@ -202,24 +207,29 @@ export class BinaryKernels extends KernelSet {
 
   /** The native kernels; throws NativeLibraryError when the library is missing or stale. */
   static native(options: KernelsOptions = {}): BinaryKernels {
-    return new BinaryKernels(loadNative(options), options);
+    return new BinaryKernels(chooseLibrary("native", options), options);
   }
 
-  /** Native kernels when the library loads, else the reference (same results). */
+  /** The WebAssembly kernels (one thread); throws WasmModuleError when the module did not load. */
+  static wasm(options: KernelsOptions = {}): BinaryKernels {
+    return new BinaryKernels(chooseLibrary("wasm", options), options);
+  }
+
+  /** Native kernels when the library loads, else wasm, else the reference (same results); see backend.ts. */
   static auto(options: KernelsOptions = {}): BinaryKernels {
-    const native = autoNative(options);
-    return new BinaryKernels(native, native ? options : { threads: options.threads });
+    const lib = chooseLibrary("auto", options);
+    return new BinaryKernels(lib, lib?.backend === "native" ? options : { threads: options.threads });
   }
 
   /** The same backend with other call options. */
   with(options: CallOptions): BinaryKernels {
-    return new BinaryKernels(this.native, {
+    return new BinaryKernels(this.compiled, {
       threads: options.threads ?? this.threads,
       ukernel: options.ukernel ?? this.ukernel,
     });
   }
 
-  /** The micro-kernels of the native library ([] for the reference backend). */
+  /** The micro-kernels of the native library or wasm module ([] for the reference backend). */
   ukernels(): UkernelDescription[] {
     const lib = this.lib;
     return lib ? [...describeUkernels(lib, "binary")] : [];
@@ -233,7 +243,11 @@ export class BinaryKernels extends KernelSet {
    */
   peakLoop(ukernel: number | string, iterations: number, threads = 1): number {
     const lib = this.lib;
-    if (!lib) throw new TypeError("peakLoop needs the native backend: create the kernels with BinaryKernels.native()");
+    if (!lib) {
+      throw new TypeError(
+        "peakLoop needs the native backend or the wasm one: create the kernels with BinaryKernels.native() or .wasm()",
+      );
+    }
     const index = this.resolveUkernel(ukernel);
     checkInt("iterations", iterations, 0);
     checkInt("threads", threads, 1, MAX_THREADS);
@@ -507,11 +521,19 @@ export class BinaryKernels extends KernelSet {
    * running the same layer many times (the interpreter does).
    */
   bindBconv2dF32(filter: PackedRhs, options: Omit<Bconv2dF32Options, "out" | "workspace">): BoundConv<Float32Array> {
+    return this.#bindF32(filter, options, (a) => this.resident(a));
+  }
+
+  #bindF32(
+    filter: PackedRhs,
+    options: Omit<Bconv2dF32Options, "out" | "workspace">,
+    keep: Keep,
+  ): BoundConv<Float32Array> {
     const plan = this.#convPlan(filter, options, options.clampMin ?? INT32_MIN, options.clampMax ?? INT32_MAX, options);
     const n = filter.channelsOut;
-    const m = padChannels("multiplier", options.multiplier, n, 1);
-    const b = padChannels("bias", options.bias, n, 0);
-    const { filterData } = plan;
+    const m = keep(padChannels("multiplier", options.multiplier, n, 1));
+    const b = keep(padChannels("bias", options.bias, n, 0));
+    const filterData = keep(plan.filterData);
     return this.#bindConv(plan, Float32Array, plan.pixels * n, (p, input, workspace, out) => {
       this.impl.onebit_bconv2d_b32_f32(p, input, filterData, m, b, workspace, out);
     });
@@ -543,8 +565,8 @@ export class BinaryKernels extends KernelSet {
   } {
     const plan = this.#convPlan(filter, options, options.clampMin ?? INT32_MIN, options.clampMax ?? INT32_MAX, options);
     const n = filter.channelsOut;
-    const m = padChannels("multiplier", options.multiplier, n, 1);
-    const b = padChannels("bias", options.bias, n, 0);
+    const m = this.resident(padChannels("multiplier", options.multiplier, n, 1));
+    const b = this.resident(padChannels("bias", options.bias, n, 0));
     const lo = options.addClampMin ?? -Infinity, hi = options.addClampMax ?? Infinity;
     if (typeof lo !== "number" || typeof hi !== "number" || Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) {
       throw new RangeError(`addClampMin (${lo}) and addClampMax (${hi}) must be numbers with min <= max`);
@@ -554,7 +576,7 @@ export class BinaryKernels extends KernelSet {
     const outputLength = plan.pixels * n, packedLength = pack ? plan.pixels * wordsFor(n) : 0;
     const conv: BoundConv<Float32Array> = this.#bindConv(plan, Float32Array, outputLength, () => {});
     const encoded: Encoded<"Bconv2dParams"> = { values: plan.params };
-    const { filterData } = plan;
+    const filterData = this.resident(plan.filterData);
     const impl = this.impl;
     return {
       outputLength,
@@ -572,9 +594,17 @@ export class BinaryKernels extends KernelSet {
 
   /** {@link bindBconv2dF32} for bitpacked output. */
   bindBconv2dB32(filter: PackedRhs, options: Omit<Bconv2dB32Options, "out" | "workspace">): BoundConv<Uint32Array> {
+    return this.#bindB32(filter, options, (a) => this.resident(a));
+  }
+
+  #bindB32(
+    filter: PackedRhs,
+    options: Omit<Bconv2dB32Options, "out" | "workspace">,
+    keep: Keep,
+  ): BoundConv<Uint32Array> {
     const plan = this.#convPlan(filter, options, INT32_MIN, INT32_MAX, options);
-    const t = padThreshold(options.threshold, filter.channelsOut);
-    const { filterData } = plan;
+    const t = keep(padThreshold(options.threshold, filter.channelsOut));
+    const filterData = keep(plan.filterData);
     return this.#bindConv(plan, Uint32Array, plan.pixels * wordsFor(filter.channelsOut), (p, input, workspace, out) => {
       this.impl.onebit_bconv2d_b32_b32(p, input, filterData, t, workspace, out);
     });
@@ -585,7 +615,7 @@ export class BinaryKernels extends KernelSet {
    * packRhs) with float output [batch, outH, outW, channelsOut].
    */
   bconv2dF32(input: Uint32Array, filter: PackedRhs, options: Bconv2dF32Options): Float32Array {
-    const bound = this.bindBconv2dF32(filter, options);
+    const bound = this.#bindF32(filter, options, once);
     const out = options.out ?? new Float32Array(bound.outputLength);
     bound.run(input, out, options.workspace ?? new Uint32Array(bound.workspaceWords));
     return out;
@@ -593,7 +623,7 @@ export class BinaryKernels extends KernelSet {
 
   /** Binary 2-D convolution with bitpacked output [batch, outH, outW, ceil(channelsOut/32)]. */
   bconv2dB32(input: Uint32Array, filter: PackedRhs, options: Bconv2dB32Options): Uint32Array {
-    const bound = this.bindBconv2dB32(filter, options);
+    const bound = this.#bindB32(filter, options, once);
     const out = options.out ?? new Uint32Array(bound.outputLength);
     bound.run(input, out, options.workspace ?? new Uint32Array(bound.workspaceWords));
     return out;

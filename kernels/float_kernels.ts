@@ -1,15 +1,16 @@
 /**
  * Float kernels around the binary ones (float convolution via im2col +
  * SGEMM, depthwise convolution, pooling, elementwise arithmetic), on the
- * native library (FMA/NEON micro-kernels picked at run time) or the
- * pure-TS reference. Every argument is validated here before FFI.
+ * native library (FMA/NEON micro-kernels picked at run time), its
+ * WebAssembly build, or the pure-TS reference. Every argument is validated
+ * here before it reaches compiled code.
  * @module
  */
-import type { Encoded } from "./abi.ts";
+import type { Encoded, KernelLibrary } from "./abi.ts";
 import { checkArray, checkInt } from "./_check.ts";
 import { planWindow, poolPlan, type WindowGeometry } from "./geometry.ts";
 import { describeUkernels, KernelSet, type UkernelDescription } from "./_ukernels.ts";
-import { autoNative, loadNative, type NativeLibrary, type OpenNativeOptions } from "./native.ts";
+import { chooseLibrary, type LibraryOptions } from "./backend.ts";
 import * as ref from "./reference_float.ts";
 import { CHANNEL_BLOCK } from "./reference_kernels.ts";
 import {
@@ -33,7 +34,7 @@ export interface PackedF32 {
 
 export interface FloatCallOptions {
   threads?: number;
-  /** Float micro-kernel by name or index (native only); default: the fastest supported. */
+  /** Float micro-kernel by name or index (native and wasm); default: the fastest supported. */
   ukernel?: number | string;
 }
 
@@ -139,7 +140,11 @@ export function padBias(v: Float32Array | undefined, n: number): Float32Array {
   return out;
 }
 
-export interface FloatKernelsOptions extends OpenNativeOptions, FloatCallOptions {}
+export interface FloatKernelsOptions extends LibraryOptions, FloatCallOptions {}
+
+/** Which copy of a bound op's constants its calls pass: a resident one (bind), or the array itself (one call). */
+type Keep = <T extends Float32Array>(a: T) => T;
+const once: Keep = (a) => a;
 
 /**
  * Float kernels on one backend.
@@ -153,31 +158,40 @@ export interface FloatKernelsOptions extends OpenNativeOptions, FloatCallOptions
  * ```
  */
 export class FloatKernels extends KernelSet {
-  private constructor(native: NativeLibrary | undefined, options: FloatCallOptions) {
-    super(native, options, "float");
+  private constructor(compiled: KernelLibrary | undefined, options: FloatCallOptions) {
+    super(compiled, options, "float");
   }
 
+  /** The pure-TypeScript kernels. */
   static reference(options: FloatCallOptions = {}): FloatKernels {
     return new FloatKernels(undefined, options);
   }
 
+  /** The native kernels; throws NativeLibraryError when the library is missing or stale. */
   static native(options: FloatKernelsOptions = {}): FloatKernels {
-    return new FloatKernels(loadNative(options), options);
+    return new FloatKernels(chooseLibrary("native", options), options);
   }
 
+  /** The WebAssembly kernels (one thread); throws WasmModuleError when the module did not load. */
+  static wasm(options: FloatKernelsOptions = {}): FloatKernels {
+    return new FloatKernels(chooseLibrary("wasm", options), options);
+  }
+
+  /** Native kernels when the library loads, else wasm, else the reference; see backend.ts. */
   static auto(options: FloatKernelsOptions = {}): FloatKernels {
-    const native = autoNative(options);
-    return new FloatKernels(native, native ? options : { threads: options.threads });
+    const lib = chooseLibrary("auto", options);
+    return new FloatKernels(lib, lib?.backend === "native" ? options : { threads: options.threads });
   }
 
+  /** The same backend with other call options. */
   with(options: FloatCallOptions): FloatKernels {
-    return new FloatKernels(this.native, {
+    return new FloatKernels(this.compiled, {
       threads: options.threads ?? this.threads,
       ukernel: options.ukernel ?? this.ukernel,
     });
   }
 
-  /** The float micro-kernels of the native library (empty for the reference). */
+  /** The float micro-kernels of the native library or wasm module (empty for the reference). */
   ukernels(): readonly UkernelDescription[] {
     return this.lib ? describeUkernels(this.lib, "float") : [];
   }
@@ -223,11 +237,19 @@ export class FloatKernels extends KernelSet {
     w: PackedF32,
     options: Clamp & FloatCallOptions & { rows: number; bias?: Float32Array },
   ): BoundFloatOp {
+    return this.#bindSgemm(w, options, (a) => this.resident(a));
+  }
+
+  #bindSgemm(
+    w: PackedF32,
+    options: Clamp & FloatCallOptions & { rows: number; bias?: Float32Array },
+    keep: Keep,
+  ): BoundFloatOp {
     this.#checkPacked(w, "w");
     const rows = checkInt("rows", options.rows, 0);
     // Snapshot: w is the caller's object; its fields and array must not change what run() trusts.
-    const n = w.channelsOut, depth = w.depth, data = w.data, words = data.length;
-    const bias = padBias(options.bias, n);
+    const n = w.channelsOut, depth = w.depth, data = keep(w.data), words = data.length;
+    const bias = keep(padBias(options.bias, n));
     const p: Encoded<"SgemmParams"> = {
       values: { rows, channels_out: n, depth, ...clampOf(options), ...this.call(options) },
     };
@@ -253,7 +275,7 @@ export class FloatKernels extends KernelSet {
     this.#checkPacked(w, "w");
     if (!(lhs instanceof Float32Array)) throw new TypeError("lhs must be a Float32Array");
     if (lhs.length % w.depth !== 0) throw new RangeError(`lhs length ${lhs.length} is not a multiple of ${w.depth}`);
-    const bound = this.bindSgemm(w, { ...options, rows: lhs.length / w.depth });
+    const bound = this.#bindSgemm(w, { ...options, rows: lhs.length / w.depth }, once);
     const out = options.out ?? new Float32Array(bound.outputLength);
     bound.run(lhs, out);
     return out;
@@ -286,6 +308,14 @@ export class FloatKernels extends KernelSet {
     filter: PackedF32,
     options: WindowGeometry & Clamp & FloatCallOptions & { bias?: Float32Array; keepCols?: boolean },
   ): BoundFloatOp {
+    return this.#bindConv2d(filter, options, (a) => this.resident(a));
+  }
+
+  #bindConv2d(
+    filter: PackedF32,
+    options: WindowGeometry & Clamp & FloatCallOptions & { bias?: Float32Array; keepCols?: boolean },
+    keep: Keep,
+  ): BoundFloatOp {
     const g = planWindow(options);
     this.#checkPacked(filter, "filter");
     const depth = g.kernel_h * g.kernel_w * g.channels;
@@ -296,10 +326,10 @@ export class FloatKernels extends KernelSet {
     if (pixels * depth > 2 ** 31 - 1) {
       throw new RangeError(`im2col of ${pixels}×${depth} floats is too large; split the batch`);
     }
-    const n = filter.channelsOut, data = filter.data, words = data.length;
+    const n = filter.channelsOut, data = keep(filter.data), words = data.length;
     const inputLength = g.batch * g.in_h * g.in_w * g.channels;
     const workspaceFloats = this.conv2dWorkspaceFloats(options, options);
-    const bias = padBias(options.bias, n);
+    const bias = keep(padBias(options.bias, n));
     const { channels, ...geo } = g;
     const p: Encoded<"Conv2dF32Params"> = {
       values: {
@@ -341,7 +371,7 @@ export class FloatKernels extends KernelSet {
       workspace?: Float32Array;
     },
   ): Float32Array {
-    const bound = this.bindConv2d(filter, options);
+    const bound = this.#bindConv2d(filter, options, once);
     const out = options.out ?? new Float32Array(bound.outputLength);
     bound.run(input, out, options.workspace ?? new Float32Array(Math.max(1, bound.workspaceFloats)));
     return out;

@@ -1,24 +1,21 @@
 /**
- * Loading libonebit (the Zig kernels) through Deno FFI, and choosing the
- * backend the kernels run on.
+ * Loading libonebit (the Zig kernels) through Deno FFI.
  *
- * The order, first match wins:
+ * The library, first match wins:
  * 1. a library path given as an option (`path`),
  * 2. the `ONEBIT_LIB` environment variable (a path to a native library),
  * 3. this checkout's own build (`zig-out/lib/<triple>/<file>` next to this module); when this module was
  *    imported by URL, that file is downloaded once, checked against the SHA-256 digests pinned in
- *    `_native_manifest.ts` and cached (`native_release.ts`: at import, or with {@link prepareNative}),
- * 4. the pure-TypeScript reference kernels (same results, 20-60× slower).
+ *    `_native_manifest.ts` and cached (`native_release.ts`: at import, or with {@link prepareNative}).
  *
  * A library named by 1 or 2 must load: a missing, stale (other ABI) or
  * foreign (other OS or CPU) file is a {@link NativeLibraryError} naming the
- * file and the fix, never a silent fallback. Only when no library was named
- * and the checkout's build cannot be used does onebit fall back to the
- * reference, and then it says so once on stderr, with why and how to get
- * the native kernels.
+ * file and the fix, never a silent fallback. When the checkout's build cannot
+ * be used, backend.ts falls back to the WebAssembly kernels, then to the
+ * TypeScript reference, and says so once.
  * @module
  */
-import { ABI_HASH, ABI_VERSION, symbols } from "./abi.ts";
+import { ABI_HASH, ABI_VERSION, type KernelLibrary, nativeKernels, symbols } from "./abi.ts";
 import { fetchReleaseLibrary, ReleaseError, type ReleaseOptions } from "./native_release.ts";
 
 /** Why the native library could not be used. */
@@ -48,11 +45,11 @@ export interface OpenNativeOptions {
 /** Where a native library was named: the `path` option, `ONEBIT_LIB`, or this checkout's build. */
 export type LibrarySource = "option" | "ONEBIT_LIB" | "checkout";
 
-/** A loaded libonebit: its symbols, its file, and how it was found. */
-export interface NativeLibrary {
-  symbols: NativeSymbols;
-  path: string;
-  source: LibrarySource;
+/** A loaded libonebit: its symbols and kernels, its file, and how it was found. */
+export interface NativeLibrary extends KernelLibrary {
+  readonly backend: "native";
+  readonly symbols: NativeSymbols;
+  readonly source: LibrarySource;
 }
 
 /** The `zig-out/lib/<triple>` folder name of this process's platform (Zig's target triple). */
@@ -146,6 +143,12 @@ export function openNative(options: OpenNativeOptions = {}): NativeSymbols {
 
 /** {@link openNative}, also telling which file was opened and how it was named. */
 export function loadNative(options: OpenNativeOptions = {}): NativeLibrary {
+  if (!("Deno" in globalThis)) {
+    throw new NativeLibraryError(
+      "platform",
+      'native libraries load through Deno FFI only: in a browser use backend "wasm"',
+    );
+  }
   const { url, source } = requestedLibrary(options);
   const cached = cache.get(url.href);
   if (cached) return { ...cached, source };
@@ -159,38 +162,16 @@ export function loadNative(options: OpenNativeOptions = {}): NativeLibrary {
   checkPlatform(path, header, where);
   const lib = dlopen(path);
   checkAbi(lib, path);
-  const loaded = { symbols: lib.symbols, path, source };
+  const loaded: NativeLibrary = {
+    backend: "native",
+    symbols: lib.symbols,
+    kernels: nativeKernels(lib.symbols),
+    resident: (a) => a, // the kernels read the caller's memory: nothing to copy
+    path,
+    source,
+  };
   cache.set(url.href, loaded);
   return loaded;
-}
-
-/**
- * The native library for an `auto` backend, or undefined for the reference:
- * a library named by `path` or `ONEBIT_LIB` must load (else this throws);
- * when the checkout's build cannot be used, the fallback is announced once
- * on stderr with the reason and the fix.
- */
-export function autoNative(options: OpenNativeOptions = {}): NativeLibrary | undefined {
-  if (options.path !== undefined || libraryFromEnv() !== undefined) return loadNative(options);
-  try {
-    return loadNative(options);
-  } catch (e) {
-    if (!(e instanceof NativeLibraryError)) throw e;
-    announceFallback(e);
-    return undefined;
-  }
-}
-
-let announced = false;
-
-/** Says once per process that the slower backend runs, why, and how to get the native one. */
-function announceFallback(e: NativeLibraryError): void {
-  if (announced) return;
-  announced = true;
-  console.error(
-    `onebit: running on the TypeScript reference kernels, 20-60x slower than native. ${e.message}. ` +
-      `(backend: "reference" chooses them without this note.)`,
-  );
 }
 
 function requestedLibrary(options: OpenNativeOptions): { url: URL; source: LibrarySource } {
@@ -201,7 +182,7 @@ function requestedLibrary(options: OpenNativeOptions): { url: URL; source: Libra
 }
 
 /** `ONEBIT_LIB`, when set and readable without a permission prompt. */
-function libraryFromEnv(): string | undefined {
+export function libraryFromEnv(): string | undefined {
   if (Deno.permissions.querySync({ name: "env", variable: "ONEBIT_LIB" }).state !== "granted") return undefined;
   const value = Deno.env.get("ONEBIT_LIB");
   return value === undefined || value === "" ? undefined : value;

@@ -15,7 +15,7 @@ const clampVector = num.clampVector;
 const TileArgs = template.TileArgs;
 const block = uk.channel_block;
 
-pub const kernels = uk.forArch(builtin.cpu.arch);
+pub const kernels = uk.forCpu(builtin.cpu);
 const max_mr = blk: {
     var m = 1;
     for (kernels) |e| m = @max(m, e.mr);

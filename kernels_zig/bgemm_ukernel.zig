@@ -67,6 +67,11 @@ inline fn opaqueValue(comptime T: type, v: *T) void {
             : [ret] "=x" (-> T),
             : [in] "0" (v.*),
         );
+    } else if (info == .vector and arch.isWasm()) {
+        // No inline-asm constraint takes a v128 (LLVM cannot split it): hide lane 0 (extract, replace).
+        var s: info.vector.child = v[0];
+        opaqueValue(info.vector.child, &s);
+        v.*[0] = s;
     } else if (info == .vector and arch == .aarch64) {
         v.* = asm volatile (""
             : [ret] "=w" (-> T),

@@ -114,7 +114,9 @@ const Tiled = struct {
     input: [*]const f32,
     workspace: [*]f32,
     tile_floats: usize,
-    free: std.atomic.Value(u64),
+    /// Bit i: tile i is free. Without threads (Android, wasm32, which has no 64-bit atomics) tasks run one
+    /// after another and only ever take tile 0.
+    free: if (thread_pool.threading) std.atomic.Value(u64) else void,
 
     fn task(ctx: *const anyopaque, t: usize) void {
         const self: *Tiled = @constCast(@ptrCast(@alignCast(ctx)));
@@ -123,7 +125,9 @@ const Tiled = struct {
         // The chunk's im2col rows fit the tile.
         std.debug.assert((row_end - row_begin) * @as(usize, @intCast(job.p.depth)) <= self.tile_floats);
         const slot = self.acquire();
-        defer _ = self.free.fetchOr(@as(u64, 1) << @intCast(slot), .release);
+        defer if (thread_pool.threading) {
+            _ = self.free.fetchOr(@as(u64, 1) << @intCast(slot), .release);
+        };
         const tile = self.workspace + slot * self.tile_floats;
         var task_rows: sgemm.TaskRows = undefined;
         if (job.in_place.segments == 0) {
@@ -174,6 +178,7 @@ const Tiled = struct {
     }
 
     fn acquire(self: *Tiled) usize {
+        if (!thread_pool.threading) return 0;
         while (true) {
             const bits = self.free.load(.acquire);
             if (bits == 0) {
@@ -240,7 +245,7 @@ pub fn conv2d(p: *const abi.Conv2dF32Params, input: [*]const f32, filter: [*]con
             .input = input,
             .workspace = workspace,
             .tile_floats = @min(n, tile_rows) * @as(usize, @intCast(depth)),
-            .free = .init(if (threads >= 64) std.math.maxInt(u64) else (@as(u64, 1) << @intCast(threads)) - 1),
+            .free = if (!thread_pool.threading) {} else .init(if (threads >= 64) std.math.maxInt(u64) else (@as(u64, 1) << @intCast(threads)) - 1),
         };
         thread_pool.run(threads, tiled.job.split.row_tasks, &tiled, Tiled.task);
         return .ok;

@@ -62,6 +62,8 @@ pub fn supports(isa: uk.Isa) bool {
     return switch (isa) {
         .scalar => true,
         .neon => builtin.cpu.arch == .aarch64,
+        // Compiled in only where the module has the features (ukernels.isaOnCpu).
+        .wasmsimd, .wasmrelaxed => builtin.cpu.arch.isWasm(),
         .avx2, .avx512vpopcnt => blk: {
             if (builtin.cpu.arch != .x86_64) break :blk false;
             // Benign race: every thread computes the same value.

@@ -12,7 +12,7 @@ const sgemm_template = @import("sgemm_ukernel.zig");
 pub const isa: uk.Isa = @field(uk.Isa, options.isa);
 
 comptime {
-    for (uk.forArch(builtin.cpu.arch)) |e| {
+    for (uk.forCpu(builtin.cpu)) |e| {
         if (e.isa != isa) continue;
         const K = template.Kernel(e);
         const hidden: std.builtin.SymbolVisibility = .hidden;
@@ -26,7 +26,7 @@ comptime {
         @export(&K1.tileF32, .{ .name = "onebit_uk_" ++ e.name ++ "_f32_r1", .visibility = hidden });
         @export(&K1.tileB32, .{ .name = "onebit_uk_" ++ e.name ++ "_b32_r1", .visibility = hidden });
     }
-    for (uk.sgemmForArch(builtin.cpu.arch)) |e| {
+    for (uk.sgemmForCpu(builtin.cpu)) |e| {
         if (e.isa != isa) continue;
         const K = sgemm_template.Kernel(e);
         const hidden: std.builtin.SymbolVisibility = .hidden;

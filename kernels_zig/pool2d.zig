@@ -83,7 +83,7 @@ fn poolWindow(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
         for (w.x0..w.x1) |ix| {
             const x = a.input + w.tap(p, iy, ix);
             if (p.kind == max_kind) {
-                for (0..c) |ch| o[ch] = @max(o[ch], x[ch]);
+                for (0..c) |ch| o[ch] = if (x[ch] > o[ch]) x[ch] else o[ch];
             } else {
                 for (0..c) |ch| o[ch] += x[ch];
             }
@@ -94,7 +94,8 @@ fn poolWindow(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
 }
 
 /// poolWindow with the channels in chunks of `pool_chunk` accumulated in registers: the same maxima and the same
-/// sums in the same tap order, so the same bits.
+/// sums in the same tap order, so the same bits. A maximum is `x > acc ? x : acc`, as the TS reference takes it
+/// (one maxps on x86, one f32x4.pmax in wasm; @max's NaN rule would cost a libcall per lane there).
 fn poolWindowChunks(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
     const V = @Vector(pool_chunk, f32);
     const c = u(p.channels);
@@ -111,7 +112,7 @@ fn poolWindowChunks(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
         for (w.y0..w.y1) |iy| {
             for (w.x0..w.x1) |ix| {
                 const x: V = (a.input + w.tap(p, iy, ix) + at)[0..pool_chunk].*;
-                acc = if (max) @max(acc, x) else acc + x;
+                acc = if (max) @select(f32, x > acc, x, acc) else acc + x;
             }
         }
         o[at..][0..pool_chunk].* = clampVector(V, acc * @as(V, @splat(scale)), lo, hi);
@@ -223,6 +224,22 @@ test "bmaxpool2d: a window's word is the AND of its taps, clamped at the border"
     const p: abi.Pool2dF32Params = .{ .batch = 1, .in_h = 2, .in_w = 2, .channels = 1, .kernel_h = 2, .kernel_w = 2, .stride_h = 1, .stride_w = 1, .pad_top = 0, .pad_left = 0, .out_h = 2, .out_w = 2, .kind = 0, .clamp_min = 0, .clamp_max = 0, .threads = 1 };
     try std.testing.expectEqual(abi.Status.ok, bmaxpool2d(&p, &input, &out));
     try std.testing.expectEqualSlices(u32, &.{ 0b1000, 0b1010, 0b1001, 0b1111 }, &out);
+}
+
+test "pool2d: a max keeps the first of equal taps (+0 before -0 and -0 before +0) and skips NaN, as the TS reference" {
+    // Both paths: channels < 32 (one at a time) and 32 (a chunk in registers).
+    inline for (.{ 1, 32 }) |c| {
+        var input: [2 * c]f32 = undefined; // 1x1x2xc: two taps
+        for (0..c) |ch| {
+            input[ch] = if (ch % 2 == 0) 0.0 else -0.0;
+            input[c + ch] = if (ch % 2 == 0) -0.0 else 0.0;
+        }
+        if (c > 2) input[c + 2] = std.math.nan(f32);
+        var out: [c]f32 = undefined;
+        const p: abi.Pool2dF32Params = .{ .batch = 1, .in_h = 1, .in_w = 2, .channels = c, .kernel_h = 1, .kernel_w = 2, .stride_h = 1, .stride_w = 1, .pad_top = 0, .pad_left = 0, .out_h = 1, .out_w = 1, .kind = 0, .clamp_min = -std.math.inf(f32), .clamp_max = std.math.inf(f32), .threads = 1 };
+        try std.testing.expectEqual(abi.Status.ok, pool2d(&p, &input, &out));
+        for (0..c) |ch| try std.testing.expectEqual(@as(u32, @bitCast(input[ch])), @as(u32, @bitCast(out[ch])));
+    }
 }
 
 test "pool2d: average counts only in-bounds taps" {

@@ -10,7 +10,7 @@ const thread_pool = @import("thread_pool.zig");
 
 const block = uk.channel_block;
 
-pub const kernels = uk.sgemmForArch(builtin.cpu.arch);
+pub const kernels = uk.sgemmForCpu(builtin.cpu);
 
 const Entry = struct {
     full: *const template.SgemmFn,

@@ -7,6 +7,7 @@
 //! 32 channels per block, depth-major) and each of the `mr` rows' value at
 //! k is broadcast. FMA where the ISA has it.
 const std = @import("std");
+const builtin = @import("builtin");
 const uk = @import("ukernels.zig");
 const clampVector = @import("num.zig").clampVector;
 
@@ -38,6 +39,17 @@ pub const SgemmArgs = extern struct {
 
 pub const SgemmFn = fn (args: *const SgemmArgs) callconv(.c) void;
 
+/// a·b + c, fused. Wasm has no FMA (@mulAdd would call fmaf per lane): relaxed SIMD's madd, which the engine
+/// fuses where the CPU has FMA.
+inline fn mulAdd(comptime V: type, a: V, b: V, c: V) V {
+    if (comptime !builtin.cpu.arch.isWasm()) return @mulAdd(V, a, b, c);
+    comptime std.debug.assert(V == @Vector(4, f32) and std.Target.wasm.featureSetHas(builtin.cpu.features, .relaxed_simd));
+    return @"llvm.wasm.relaxed.madd.v4f32"(a, b, c);
+}
+
+/// LLVM's intrinsic, reached by its name (Zig has no builtin for it).
+extern fn @"llvm.wasm.relaxed.madd.v4f32"(a: @Vector(4, f32), b: @Vector(4, f32), c: @Vector(4, f32)) @Vector(4, f32);
+
 pub fn Kernel(comptime e: uk.SgemmEntry) type {
     const lanes = e.lanes;
     const nv = e.nv;
@@ -60,7 +72,7 @@ pub fn Kernel(comptime e: uk.SgemmEntry) type {
                     inline for (0..mr) |i| {
                         const x: V = @splat(rows[i][k]);
                         inline for (0..nv) |j| {
-                            acc[i][j] = if (e.fma) @mulAdd(V, x, w[j], acc[i][j]) else acc[i][j] + x * w[j];
+                            acc[i][j] = if (e.fma) mulAdd(V, x, w[j], acc[i][j]) else acc[i][j] + x * w[j];
                         }
                     }
                     rhs += uk.channel_block;

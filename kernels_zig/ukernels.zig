@@ -6,7 +6,10 @@
 const std = @import("std");
 const abi = @import("abi.zig");
 
-pub const Isa = enum { scalar, avx2, avx512vpopcnt, neon };
+/// `wasmsimd`: WebAssembly SIMD128; `wasmrelaxed`: plus relaxed SIMD. A wasm module
+/// is validated as a whole, so there is no run-time choice: each wasm build is
+/// compiled with its features throughout and lists only the kernels they allow.
+pub const Isa = enum { scalar, avx2, avx512vpopcnt, neon, wasmsimd, wasmrelaxed };
 
 /// How a kernel counts bits.
 pub const Mode = enum {
@@ -44,6 +47,10 @@ pub const all = [_]Entry{
     .{ .name = "bgemm_8x32__avx512vpopcnt", .isa = .avx512vpopcnt, .mr = 8, .lanes = 16, .nv = 2, .mode = .u32 },
     .{ .name = "bgemm_6x8__neon", .isa = .neon, .mr = 6, .lanes = 4, .nv = 2, .mode = .bytes },
     .{ .name = "bgemm_4x16__neon", .isa = .neon, .mr = 4, .lanes = 4, .nv = 4, .mode = .bytes },
+    // i8x16.popcnt into u8 lanes (one `cnt` on arm64 engines; on x86 ones a pshufb sequence, as AVX2's). A
+    // v128 is an xmm register there: 16, one of them the engine's scratch.
+    .{ .name = "bgemm_4x8__wasmsimd", .isa = .wasmsimd, .mr = 4, .lanes = 4, .nv = 2, .mode = .bytes },
+    .{ .name = "bgemm_3x16__wasmsimd", .isa = .wasmsimd, .mr = 3, .lanes = 4, .nv = 4, .mode = .bytes },
 };
 
 /// A float GEMM micro-kernel (sgemm_ukernel.zig): mr rows by nr = lanes*nv channels.
@@ -70,34 +77,43 @@ pub const sgemm_all = [_]SgemmEntry{
     .{ .name = "sgemm_6x16__avx2", .isa = .avx2, .mr = 6, .lanes = 8, .nv = 2, .fma = true },
     .{ .name = "sgemm_8x32__avx512", .isa = .avx512vpopcnt, .mr = 8, .lanes = 16, .nv = 2, .fma = true },
     .{ .name = "sgemm_8x8__neon", .isa = .neon, .mr = 8, .lanes = 4, .nv = 2, .fma = true },
+    // SIMD128 has no FMA: mul then add. Relaxed SIMD's madd fuses where the CPU has FMA (then bit-equal to the
+    // TS reference, as the native FMA kernels are).
+    .{ .name = "sgemm_4x16__wasmsimd", .isa = .wasmsimd, .mr = 4, .lanes = 4, .nv = 4, .fma = false },
+    .{ .name = "sgemm_6x8__wasmrelaxed", .isa = .wasmrelaxed, .mr = 6, .lanes = 4, .nv = 2, .fma = true },
 };
 
-pub fn sgemmForArch(comptime arch: std.Target.Cpu.Arch) []const SgemmEntry {
+pub fn sgemmForCpu(comptime cpu: std.Target.Cpu) []const SgemmEntry {
     comptime {
         var list: []const SgemmEntry = &.{};
         for (sgemm_all) |e| {
-            if (isaOnArch(e.isa, arch)) list = list ++ [_]SgemmEntry{e};
+            if (isaOnCpu(e.isa, cpu)) list = list ++ [_]SgemmEntry{e};
         }
         return list;
     }
 }
 
-/// Whether objects for `isa` are built for `arch` at all.
-pub fn isaOnArch(isa: Isa, arch: std.Target.Cpu.Arch) bool {
+/// Whether objects for `isa` are built for a library of base CPU `cpu` at all: by its
+/// architecture (the native ISAs are chosen at run time), and for wasm by the
+/// module's features too.
+pub fn isaOnCpu(isa: Isa, cpu: std.Target.Cpu) bool {
+    const arch = cpu.arch;
     return switch (isa) {
         .scalar => true,
         .avx2, .avx512vpopcnt => arch == .x86_64,
         .neon => arch == .aarch64,
+        .wasmsimd => arch.isWasm(),
+        .wasmrelaxed => arch.isWasm() and std.Target.wasm.featureSetHas(cpu.features, .relaxed_simd),
     };
 }
 
-/// The kernels built for `arch`, in list order: indices into this are the
+/// The kernels built for `cpu`, in list order: indices into this are the
 /// `ukernel` numbers of the ABI.
-pub fn forArch(comptime arch: std.Target.Cpu.Arch) []const Entry {
+pub fn forCpu(comptime cpu: std.Target.Cpu) []const Entry {
     comptime {
         var list: []const Entry = &.{};
         for (all) |e| {
-            if (isaOnArch(e.isa, arch)) list = list ++ [_]Entry{e};
+            if (isaOnCpu(e.isa, cpu)) list = list ++ [_]Entry{e};
         }
         return list;
     }

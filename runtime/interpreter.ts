@@ -9,6 +9,7 @@
  * outputs out.
  * @module
  */
+import { type Backend, checkBackend } from "../kernels/backend.ts";
 import { BinaryKernels, type KernelsOptions, MAX_THREADS } from "../kernels/binary_kernels.ts";
 import { FloatKernels } from "../kernels/float_kernels.ts";
 import { ModelFormatError, ModelValidationError, UnsupportedModelError } from "../tflite/errors.ts";
@@ -24,8 +25,11 @@ import { defaultRegistry, OpRegistry } from "./registry.ts";
 import { dataCtor, MAX_ARENA_BYTES, opLabel, opName, validateGraph } from "./validate.ts";
 
 export interface InterpreterOptions extends KernelsOptions {
-  /** `native` (fail if the library is missing), `reference` (pure TS) or `auto` (default: native if it loads). */
-  backend?: "auto" | "native" | "reference";
+  /**
+   * `native` (fail if the library is missing), `wasm` (fail if the module did not load), `reference` (pure TS)
+   * or `auto` (default: native if it loads, else wasm, else reference; see kernels/backend.ts).
+   */
+  backend?: Backend;
   /** Threads for the binary kernels, 1..64 (default 1). */
   numThreads?: number;
   /** Binary kernels to run on (e.g. a forced micro-kernel from `BinaryKernels.with`); overrides `backend`. */
@@ -114,15 +118,16 @@ export class Interpreter {
   readonly floatKernels: FloatKernels;
 
   /**
-   * Which kernels run this model: `native` (libonebit, see {@link Interpreter.library}) or `reference` (pure
-   * TypeScript); `mixed` when binary and float kernels on different backends were passed in.
+   * Which kernels run this model: `native` (libonebit, see {@link Interpreter.library}), `wasm` (its
+   * WebAssembly build) or `reference` (pure TypeScript); `mixed` when binary and float kernels on different
+   * backends were passed in.
    */
-  get backend(): "native" | "reference" | "mixed" {
+  get backend(): "native" | "wasm" | "reference" | "mixed" {
     const b = this.kernels.backend;
     return b === this.floatKernels.backend ? b : "mixed";
   }
 
-  /** The native library's file, when the binary kernels run natively. */
+  /** The native library's file or the wasm module's URL, when the binary kernels run compiled. */
   get library(): string | undefined {
     return this.kernels.library;
   }
@@ -267,18 +272,9 @@ function chooseKernels(
   options: InterpreterOptions,
   threads: number,
 ): { kernels: BinaryKernels; floatKernels: FloatKernels } {
-  const backend = options.backend ?? "auto";
-  if (backend !== "auto" && backend !== "native" && backend !== "reference") {
-    throw new TypeError(`backend must be "auto", "native" or "reference", got ${JSON.stringify(backend)}`);
-  }
-  const pick = <K>(given: K | undefined, make: { reference(o: object): K; native(o: object): K; auto(o: object): K }) =>
-    given !== undefined
-      ? given
-      : backend === "reference"
-      ? make.reference({ threads })
-      : backend === "native"
-      ? make.native({ path: options.path, threads })
-      : make.auto({ path: options.path, threads });
+  const backend = checkBackend(options.backend ?? "auto");
+  const pick = <K>(given: K | undefined, make: Record<Backend, (o: KernelsOptions) => K>) =>
+    given !== undefined ? given : make[backend]({ path: options.path, wasm: options.wasm, threads });
   return { kernels: pick(options.kernels, BinaryKernels), floatKernels: pick(options.floatKernels, FloatKernels) };
 }
 

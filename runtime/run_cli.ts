@@ -25,6 +25,7 @@ import { writeFileAtomic } from "../_fs.ts";
 import { ModelFormatError, ModelValidationError, UnsupportedModelError } from "../tflite/errors.ts";
 import type { Quantization } from "../tflite/model.ts";
 import { readModel } from "../tflite/reader.ts";
+import { type Backend, badBackend, isBackend } from "../kernels/backend.ts";
 import { MAX_THREADS } from "../kernels/binary_kernels.ts";
 import { type DecodedImage, decodeImage, type Normalization, normalize, resizeBilinear, toChannels } from "./image.ts";
 import { Interpreter, type TensorSpec } from "./interpreter.ts";
@@ -42,7 +43,7 @@ export const USAGE = `usage: deno task run MODEL.tflite --input FILE [--input FI
   --scale S                 image pixels (0..255) become (pixel * S - MEAN) / STD; default S = 1/255,
   --mean MEAN --std STD     MEAN = 0, STD = 1 (values in [0, 1]); MEAN, STD: one value or one per channel
   --threads N               threads for the binary kernels (default 1)
-  --backend auto|native|reference   kernels to run on (default auto: native if the library loads)
+  --backend auto|native|wasm|reference   kernels to run on (default auto: native if the library loads, else wasm)
   --json                    print a JSON report instead of text`;
 
 /** The parsed command line. */
@@ -54,7 +55,7 @@ export interface RunArgs {
   labels?: string;
   outputs: string[];
   threads: number;
-  backend: "auto" | "native" | "reference";
+  backend: Backend;
   json: boolean;
   normalization: Normalization;
 }
@@ -101,7 +102,7 @@ export interface OutputReport {
 export interface RunReport {
   model: string;
   /** `interpreter.kernels.backend`: where the binary kernels ran. */
-  backend: "native" | "reference";
+  backend: "native" | "wasm" | "reference";
   threads: number;
   inputs: InputReport[];
   outputs: OutputReport[];
@@ -162,9 +163,7 @@ export function parseRunArgs(args: string[]): RunArgs {
   }
   if (!v.input?.length) throw new UsageError("give --input FILE, once per model input");
   const backend = v.backend ?? "auto";
-  if (backend !== "auto" && backend !== "native" && backend !== "reference") {
-    throw new Error(`--backend must be auto, native or reference, got "${backend}"`);
-  }
+  if (!isBackend(backend)) throw new Error(badBackend("--backend", backend));
   const int = (x: number) => Number.isInteger(x);
   return {
     model: positionals[0],

@@ -1,12 +1,18 @@
 /**
- * The backends every conformance case runs on: the TS reference, and the
+ * The backends every conformance case runs on: the TS reference; the
  * native library with each micro-kernel this CPU supports (forced), on 1
- * and 2 threads. ONEBIT_REQUIRE_NATIVE=1 (set by tools/test.sh) turns a
- * missing native library into a failure instead of a reference-only run.
+ * and 2 threads; and both wasm modules (onebit_relaxed.wasm, the default
+ * where the engine has relaxed SIMD, and the SIMD128 onebit.wasm) with
+ * each of their micro-kernels forced (one thread: the module has no
+ * threads). ONEBIT_REQUIRE_NATIVE=1 (set by tools/test.sh) turns a missing
+ * native library into a failure instead of a run without it; the wasm
+ * modules are committed and must always load. ONEBIT_QUICK=1 (the aarch64
+ * runs under qemu) tests the default wasm module only.
  * @module
  */
 import { BinaryKernels } from "../kernels/binary_kernels.ts";
 import { FloatKernels } from "../kernels/float_kernels.ts";
+import { defaultWasm, defaultWasmUrl, instantiateWasm, type WasmLibrary } from "../kernels/wasm.ts";
 
 export interface NamedKernels {
   label: string;
@@ -40,6 +46,31 @@ export function nativeVariants(): NamedKernels[] {
   return out;
 }
 
+/** The wasm modules: the default one (loaded on import) and, unless it is the same, the SIMD128 build. */
+export const wasmModules: { label: string; wasm: WasmLibrary }[] = [
+  { label: defaultWasm().relaxed ? "onebit_relaxed.wasm" : "onebit.wasm", wasm: defaultWasm() },
+];
+if (defaultWasm().relaxed && Deno.env.get("ONEBIT_QUICK") !== "1") {
+  const bytes = await Deno.readFile(defaultWasmUrl(false));
+  wasmModules.push({ label: "onebit.wasm", wasm: await instantiateWasm({ bytes }) });
+}
+
+/** The default wasm module's binary kernels. */
+export const wasm = BinaryKernels.wasm();
+
+/** Wasm backends: every micro-kernel of each module, forced. */
+export function wasmVariants(): NamedKernels[] {
+  return wasmModules.flatMap(({ label, wasm }) => {
+    const k = BinaryKernels.wasm({ wasm });
+    return k.ukernels().map((u) => ({ label: `${u.name}@${label}/t1`, kernels: k.with({ ukernel: u.index }) }));
+  });
+}
+
+/** Every compiled backend: {@link nativeVariants} then {@link wasmVariants}. */
+export function compiledVariants(): NamedKernels[] {
+  return [...nativeVariants(), ...wasmVariants()];
+}
+
 /** A small deterministic PRNG (mulberry32) so failures reproduce. */
 export { seededRandom as rng } from "../layers/initializers.ts";
 
@@ -56,6 +87,8 @@ export function randomSigns(n: number, next: () => number): Float32Array {
 /** Float kernels: the TS reference, and the native library with each float micro-kernel this CPU supports. */
 export const floatReference = FloatKernels.reference();
 export const floatNative = native ? FloatKernels.native() : undefined;
+/** The default wasm module's float kernels. */
+export const floatWasm = FloatKernels.wasm();
 
 export function floatVariants(): { label: string; float: FloatKernels }[] {
   if (!floatNative) return [];
@@ -63,4 +96,25 @@ export function floatVariants(): { label: string; float: FloatKernels }[] {
     label: u.name,
     float: floatNative!.with({ ukernel: u.index }),
   }));
+}
+
+/** Every float micro-kernel of each wasm module, forced. */
+export function floatWasmVariants(): { label: string; float: FloatKernels }[] {
+  return wasmModules.flatMap(({ label, wasm }) => {
+    const k = FloatKernels.wasm({ wasm });
+    return k.ukernels().map((u) => ({ label: `${u.name}@${label}`, float: k.with({ ukernel: u.index }) }));
+  });
+}
+
+/**
+ * The whole-float-kernel backends of the op-level suites (layout, unary, resize, pooling): native on 1 and 2
+ * threads, and each wasm module with its default micro-kernels.
+ */
+export function floatBackends(): { label: string; float: FloatKernels; threads: number }[] {
+  return [
+    ...(floatNative
+      ? [1, 2].map((threads) => ({ label: `native/t${threads}`, float: floatNative!.with({ threads }), threads }))
+      : []),
+    ...wasmModules.map(({ label, wasm }) => ({ label, float: FloatKernels.wasm({ wasm }), threads: 1 })),
+  ];
 }

@@ -1,9 +1,11 @@
 /**
  * The backend is never a surprise: a library named by ONEBIT_LIB must load
- * (a CLI says why in one line, exit 1), and an automatic fallback to the
- * TypeScript reference is announced once on stderr with the reason and the
- * fix, while an explicit `backend: "reference"` is quiet. (The URL-import
- * fallback is in package_url_import_test.ts.)
+ * (a CLI says why in one line, exit 1), and an automatic fallback (native →
+ * wasm → reference) is announced once on stderr with the backend, the reason
+ * and the fix, while an explicit `backend: "wasm"` or `"reference"` is
+ * quiet. A broken wasm module is a typed error naming the file when asked
+ * for, and the reference still runs. (The URL-import fallback is in
+ * package_url_import_test.ts.)
  */
 import assert from "node:assert/strict";
 import { defaultLibraryUrl } from "../kernels/native.ts";
@@ -21,33 +23,84 @@ async function deno(args: string[], env: Record<string, string> = {}) {
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
 
-const SCRIPT = `
-import { BinaryKernels, FloatKernels, Interpreter } from "${ROOT}mod.ts";
-const explicit = Deno.args[0] === "reference";
-const it = await Interpreter.fromFile(${JSON.stringify(MODEL)}, explicit ? { backend: "reference" } : {});
-const k = explicit ? BinaryKernels.reference() : BinaryKernels.auto();
-const f = explicit ? FloatKernels.reference() : FloatKernels.auto();
+/** Runs the model and makes kernel sets on the backend Deno.args[0] names (default auto); prints the choices. */
+const SCRIPT = (root: string) => `
+import { BinaryKernels, FloatKernels, Interpreter } from "${root}mod.ts";
+const backend = Deno.args[0] ?? "auto";
+let it;
+try {
+  it = await Interpreter.fromFile(${JSON.stringify(MODEL)}, { backend });
+} catch (e) {
+  console.log(JSON.stringify({ error: e.name, reason: e.reason, message: e.message }));
+  Deno.exit(0);
+}
+const k = BinaryKernels[backend](), f = FloatKernels[backend]();
+it.invoke(it.inputs.map((s) => new Float32Array(s.shape.reduce((a, b) => a * b, 1))));
 console.log(JSON.stringify([it.backend, k.backend, f.backend, it.library ?? null]));
 `;
 
-Deno.test("without --allow-ffi, auto falls back to the reference and says so once, naming the permission", async () => {
+Deno.test("without --allow-ffi, auto falls back to wasm and says so once, naming the permission; explicit choices are quiet", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.writeTextFile(`${dir}/s.ts`, SCRIPT);
+    await Deno.writeTextFile(`${dir}/s.ts`, SCRIPT(ROOT));
     const r = await deno(["--allow-read", "--allow-env", `${dir}/s.ts`]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), ["reference", "reference", "reference", null]);
-    assert.equal(r.stderr.match(/onebit: running on the TypeScript reference kernels/g)?.length, 1, r.stderr);
+    const wasmUrl = new URL("kernels/wasm/onebit_relaxed.wasm", `file://${ROOT}`).href;
+    assert.deepEqual(JSON.parse(r.stdout), ["wasm", "wasm", "wasm", wasmUrl]);
+    assert.equal(r.stderr.match(/onebit: running on the WebAssembly kernels/g)?.length, 1, r.stderr);
     assert.match(r.stderr, /--allow-ffi/);
-    const quiet = await deno(["--allow-read", "--allow-env", `${dir}/s.ts`, "reference"]);
-    assert.equal(quiet.code, 0, quiet.stderr);
-    assert.equal(quiet.stderr, "");
+    assert.match(r.stderr, /backend: "wasm" chooses them without this note/);
+    // No permission for the module itself (it is part of the module graph): reading the model is all.
+    const bare = await deno([`--allow-read=${MODEL}`, `${dir}/s.ts`, "wasm"]);
+    assert.equal(bare.code, 0, bare.stderr);
+    assert.deepEqual(JSON.parse(bare.stdout), ["wasm", "wasm", "wasm", wasmUrl]);
+    assert.equal(bare.stderr, "");
+    for (const backend of ["reference", "wasm"]) {
+      const quiet = await deno(["--allow-read", "--allow-env", `${dir}/s.ts`, backend]);
+      assert.equal(quiet.code, 0, quiet.stderr);
+      assert.equal(JSON.parse(quiet.stdout)[0], backend);
+      assert.equal(quiet.stderr, "");
+    }
     const native = await deno(["-A", `${dir}/s.ts`]);
     assert.deepEqual(JSON.parse(native.stdout).slice(0, 3), ["native", "native", "native"]);
     assert.match(JSON.parse(native.stdout)[3], /zig-out\/lib\/.*libonebit/);
     assert.equal(native.stderr, "");
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a truncated wasm module: 'wasm' is a WasmModuleError naming the file and the fix; auto runs the reference and says why", async () => {
+  const copy = await Deno.makeTempDir({ prefix: "onebit-copy-" });
+  try {
+    for (const d of ["kernels", "runtime", "tflite", "graph", "quantizers", "layers", "train", "convert", "zoo"]) {
+      await new Deno.Command("cp", { args: ["-r", `${ROOT}${d}`, `${copy}/${d}`] }).output();
+    }
+    for (const f of ["mod.ts", "_cli.ts", "_deps.ts", "_fs.ts", "deno.json"]) {
+      await Deno.copyFile(`${ROOT}${f}`, `${copy}/${f}`);
+    }
+    const wasm = `${copy}/kernels/wasm/onebit_relaxed.wasm`;
+    await Deno.writeFile(wasm, (await Deno.readFile(wasm)).subarray(0, 4096));
+    await Deno.writeTextFile(`${copy}/s.ts`, SCRIPT(`${copy}/`));
+    const forced = await deno(["--allow-read", "--allow-env", `${copy}/s.ts`, "wasm"]);
+    assert.equal(forced.code, 0, forced.stderr);
+    const error = JSON.parse(forced.stdout);
+    assert.equal(error.error, "WasmModuleError");
+    assert.equal(error.reason, "compile");
+    assert.match(
+      error.message,
+      /onebit_relaxed\.wasm is not a valid WebAssembly module .*truncated or corrupt.*build:wasm/,
+    );
+    const auto = await deno(["--allow-read", "--allow-env", `${copy}/s.ts`]);
+    assert.equal(auto.code, 0, auto.stderr);
+    assert.deepEqual(JSON.parse(auto.stdout), ["reference", "reference", "reference", null]);
+    assert.equal(auto.stderr.match(/onebit: running on the TypeScript reference kernels/g)?.length, 1, auto.stderr);
+    assert.match(auto.stderr, /--allow-ffi.*the WebAssembly kernels did not load either: .*onebit_relaxed\.wasm/);
+    const reference = await deno(["--allow-read", "--allow-env", `${copy}/s.ts`, "reference"]);
+    assert.deepEqual(JSON.parse(reference.stdout), ["reference", "reference", "reference", null]);
+    assert.equal(reference.stderr, "");
+  } finally {
+    await Deno.remove(copy, { recursive: true });
   }
 });
 

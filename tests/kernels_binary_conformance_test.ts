@@ -1,14 +1,15 @@
 /**
  * One conformance suite for the binary kernels: cases declared once, run on
- * the TS reference and on every native micro-kernel (forced) with 1 and 2
- * threads. Results must be identical: bitpacked words bit for bit, float
- * outputs exactly too (both compute one float32 multiply then one float32
- * add of the same integer, with no fused multiply-add).
+ * the TS reference, on every native micro-kernel (forced) with 1 and 2
+ * threads, and on every micro-kernel of both wasm modules. Results must be
+ * identical: bitpacked words bit for bit, float outputs exactly too (all
+ * compute one float32 multiply then one float32 add of the same integer,
+ * with no fused multiply-add).
  * ONEBIT_QUICK=1 (the aarch64 run under qemu) takes every third case.
  */
 import assert from "node:assert/strict";
 import { type BinaryKernels, type ConvGeometry, planConv } from "../kernels/binary_kernels.ts";
-import { native, nativeVariants, randomSigns, reference, rng } from "./_backends.ts";
+import { compiledVariants, native, randomSigns, reference, rng, wasm } from "./_backends.ts";
 
 const quick = Deno.env.get("ONEBIT_QUICK") === "1";
 const pick = <T>(cases: T[]): T[] => quick ? cases.filter((_, i) => i % 3 === 0) : cases;
@@ -51,9 +52,9 @@ function runGemm(k: BinaryKernels, c: GemmCase) {
   return { f, b, packed: x.rhs.data, lhs: x.lhs };
 }
 
-const variants = nativeVariants();
+const variants = compiledVariants();
 
-Deno.test(`bgemm: ${pick(gemmCases).length} shapes, every native micro-kernel equals the reference`, () => {
+Deno.test(`bgemm: ${pick(gemmCases).length} shapes, every native and wasm micro-kernel equals the reference`, () => {
   for (const c of pick(gemmCases)) {
     const want = runGemm(reference, c);
     for (const v of variants) {
@@ -128,7 +129,7 @@ function runConv(k: BinaryKernels, c: ConvCase) {
   return out;
 }
 
-Deno.test(`bconv2d: ${pick(convCases).length} geometries, every native micro-kernel equals the reference`, () => {
+Deno.test(`bconv2d: ${pick(convCases).length} geometries, every native and wasm micro-kernel equals the reference`, () => {
   for (const c of pick(convCases)) {
     const want = runConv(reference, c);
     for (const v of variants) {
@@ -141,7 +142,7 @@ Deno.test(`bconv2d: ${pick(convCases).length} geometries, every native micro-ker
 // start and end mid-tile. Shapes with many tiles and blocks on 2-5 threads (tasks share tiles): read in place from a
 // zero-padded copy (SAME) or from the input (VALID), and, dilated along the width, from im2col rows written by
 // whichever task needs a chunk of tiles first (past 512 tiles the chunks are tile pairs). ONEBIT_QUICK (qemu) runs the
-// first and fourth.
+// first and fourth. The wasm module has no threads: it runs the same tasks one after another.
 const schedulingCases: ConvCase[] = [
   { inputShape: [1, 7, 7, 64], kernelSize: [3, 3], padding: "same", channelsOut: 96, bitpacked: false },
   { inputShape: [1, 14, 14, 32], kernelSize: [3, 3], padding: "same", channelsOut: 65, bitpacked: true },
@@ -166,22 +167,24 @@ const schedulingCases: ConvCase[] = [
 ];
 
 Deno.test("bgemm and bconv2d: tasks splitting tiles and blocks across 2-5 threads equal the reference", () => {
-  if (!native) return;
+  const sets = [...(native ? [native] : []), wasm];
   for (const c of pick(schedulingCases)) {
     const want = runConv(reference, c);
-    for (const u of native.ukernels().filter((u) => u.supported)) {
-      for (const threads of [2, 3, 5]) {
-        const k = native.with({ ukernel: u.index, threads });
-        assert.deepEqual(runConv(k, c), want, `${u.name}/t${threads} ${JSON.stringify(c)}`);
+    for (const k of sets) {
+      for (const u of k.ukernels().filter((u) => u.supported)) {
+        for (const threads of [2, 3, 5]) {
+          const got = runConv(k.with({ ukernel: u.index, threads }), c);
+          assert.deepEqual(got, want, `${k.backend} ${u.name}/t${threads} ${JSON.stringify(c)}`);
+        }
       }
     }
   }
   for (const rows of [49, 196, 1001]) {
     const c: GemmCase = { rows, channelsOut: 161, depthBits: 576, clamp: rows % 2 === 0 };
     const want = runGemm(reference, c);
-    for (const u of native.ukernels().filter((u) => u.supported)) {
+    for (const [k, u] of sets.flatMap((k) => k.ukernels().filter((u) => u.supported).map((u) => [k, u] as const))) {
       for (const threads of [2, 4]) {
-        const got = runGemm(native.with({ ukernel: u.index, threads }), c);
+        const got = runGemm(k.with({ ukernel: u.index, threads }), c);
         assert.deepEqual(got.b, want.b, `bitpacked ${u.name}/t${threads} rows=${rows}`);
         assert.deepEqual(got.f, want.f, `float ${u.name}/t${threads} rows=${rows}`);
       }
@@ -189,7 +192,7 @@ Deno.test("bgemm and bconv2d: tasks splitting tiles and blocks across 2-5 thread
   }
 });
 
-Deno.test("im2col: native equals the reference on padded, strided, dilated geometries", () => {
+Deno.test("im2col: native and wasm equal the reference on padded, strided, dilated geometries", () => {
   for (const c of pick(convCases)) {
     const [n, h, w, cin] = c.inputShape;
     const next = rng(cin + h);

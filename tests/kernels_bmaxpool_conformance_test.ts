@@ -1,11 +1,11 @@
 /**
- * LceBMaxPool2d's kernel, native (1 and 2 threads) against the TS
+ * LceBMaxPool2d's kernel, native (1 and 2 threads) and wasm against the TS
  * reference and against an independent ±1 float max pool, on a sweep of
  * shapes, filters, strides and both paddings; bad geometry is refused.
  */
 import assert from "node:assert/strict";
 import { seededRandom } from "../layers/initializers.ts";
-import { native, reference } from "./_backends.ts";
+import { native, reference, wasm } from "./_backends.ts";
 
 function floatMaxPoolBits(
   words: Uint32Array,
@@ -37,9 +37,9 @@ function floatMaxPoolBits(
   return out;
 }
 
-Deno.test("LceBMaxPool2d kernel: native = reference = a float max pool of ±1 values", () => {
+Deno.test("LceBMaxPool2d kernel: native = wasm = reference = a float max pool of ±1 values", () => {
   const r = seededRandom(9);
-  const kernels = [reference, ...(native ? [native, native.with({ threads: 2 })] : [])];
+  const kernels = [reference, wasm, ...(native ? [native, native.with({ threads: 2 })] : [])];
   for (const [n, h, w, c] of [[1, 5, 5, 1], [2, 8, 7, 3], [1, 9, 4, 2]]) {
     for (const [fh, fw] of [[2, 2], [3, 3], [1, 3]]) {
       for (const [sh, sw] of [[1, 1], [2, 2], [2, 1]]) {

@@ -1,13 +1,15 @@
 /**
- * Float kernels: one sweep of cases, run on the TS reference and on every
- * native float micro-kernel (forced) × threads {1, 2}, each compared with
- * an independent float64 oracle (direct loops, no im2col, no packing).
- * Tolerance: float32 rounding of a depth-K sum, 1e-5·(1 + Σ|terms|).
+ * Float kernels: one sweep of cases, run on the TS reference, on every
+ * native float micro-kernel (forced) × threads {1, 2} and on every float
+ * micro-kernel of both wasm modules, each compared with an independent
+ * float64 oracle (direct loops, no im2col, no packing). Tolerance: float32
+ * rounding of a depth-K sum, 1e-5·(1 + Σ|terms|), for every backend.
  */
 import assert from "node:assert/strict";
 import { FloatKernels, planWindow, type WindowGeometry } from "../kernels/float_kernels.ts";
 import { BinaryKernels } from "../kernels/binary_kernels.ts";
 import { im2colRows } from "../kernels/reference_kernels.ts";
+import { floatWasmVariants } from "./_backends.ts";
 
 const quick = Deno.env.get("ONEBIT_QUICK") === "1";
 const reference = FloatKernels.reference();
@@ -25,6 +27,7 @@ for (const u of native?.ukernels() ?? []) {
     backends.push({ label: `${u.name}/t${threads}`, k: native!.with({ ukernel: u.index, threads }) });
   }
 }
+for (const { label, float } of floatWasmVariants()) backends.push({ label, k: float });
 
 function rand(n: number, seed: number): Float32Array {
   let s = seed >>> 0 || 1;

@@ -5,17 +5,17 @@
  * of shapes, the TS reference against independent oracles (direct index
  * arithmetic in float64, im2col's adjoint identity, TFLite's quantize
  * rules), and the native library (1 and 2 threads, sizes past the
- * threading thresholds) bit for bit against the reference.
+ * threading thresholds) and both wasm modules bit for bit against the
+ * reference.
  */
 import assert from "node:assert/strict";
 import { contiguousStrides, FloatKernels, mergeDims, STRIDED_OPS, type StridedOp } from "../kernels/float_kernels.ts";
 import { broadcastShape, broadcastStrides } from "../kernels/_shape.ts";
-import { floatNative, rng } from "./_backends.ts";
+import { floatBackends, native, rng, wasmModules } from "./_backends.ts";
 
 const reference = FloatKernels.reference();
-const natives = floatNative
-  ? [{ k: floatNative, threads: 1 }, { k: floatNative.with({ threads: 2 }), threads: 2 }]
-  : [];
+/** Native on 1 and 2 threads, and each wasm module. */
+const compiled = floatBackends().map(({ label, float }) => ({ k: float, on: label }));
 const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 function randoms(n: number, next: () => number): Float32Array {
@@ -25,7 +25,7 @@ function randoms(n: number, next: () => number): Float32Array {
 function sameBits(label: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
   assert.equal(got.length, want.length, label);
   for (let i = 0; i < want.length; i++) {
-    if (!Object.is(got[i], want[i])) assert.fail(`${label}: [${i}] native ${got[i]}, reference ${want[i]}`);
+    if (!Object.is(got[i], want[i])) assert.fail(`${label}: [${i}] ${got[i]}, reference ${want[i]}`);
   }
 }
 
@@ -89,10 +89,10 @@ Deno.test("strided broadcast arithmetic: reference = direct float64 indexing, na
           if (!Object.is(want[i], c)) assert.fail(`${op} [${sa}]·[${sb}] at ${idx}: ${want[i]} vs ${c}`);
           i++;
         }
-        for (const { k, threads } of natives) {
+        for (const { k, on } of compiled) {
           const got = new Float32Array(want.length);
           k.bindStrided(shape, op, views, clamp).run(a, b, got);
-          sameBits(`${op} [${sa}]·[${sb}] threads ${threads}`, got, want);
+          sameBits(`${op} [${sa}]·[${sb}] on ${on}`, got, want);
         }
       }
     }
@@ -141,10 +141,10 @@ Deno.test("strided copy through permuted strides (TRANSPOSE, rank 1..6): referen
         assert.fail(`transpose [${shape}] by [${perm}] at ${idx}`);
       }
     }
-    for (const { k, threads } of natives) {
+    for (const { k, on } of compiled) {
       const got = new Float32Array(x.length);
       k.bindStrided(outShape, "copy", views).run(x, undefined, got);
-      sameBits(`transpose [${shape}] by [${perm}] threads ${threads}`, got, want);
+      sameBits(`transpose [${shape}] by [${perm}] on ${on}`, got, want);
     }
   }
 });
@@ -180,10 +180,10 @@ Deno.test("strided gathers with negative and skipping strides (STRIDED_SLICE): r
       const src = idx.reduce((s, v, d) => s + (dims[d][0] + v * dims[d][2]) * xs[d], 0);
       if (!Object.is(want[i++], x[src])) assert.fail(`gather [${shape}] by ${JSON.stringify(dims)} at ${idx}`);
     }
-    for (const { k, threads } of natives) {
+    for (const { k, on } of compiled) {
       const got = new Float32Array(want.length);
       k.bindStrided(outShape, "copy", views).run(x, undefined, got);
-      sameBits(`gather [${shape}] by ${JSON.stringify(dims)} threads ${threads}`, got, want);
+      sameBits(`gather [${shape}] by ${JSON.stringify(dims)} on ${on}`, got, want);
     }
   }
 });
@@ -216,13 +216,13 @@ Deno.test("strided copy into an offset window (PAD's interior, a CONCATENATION s
     for (let p = 0; p < n * h * w; p++) {
       for (let j = 0; j < c; j++) assert.equal(part[p * c + j], Math.min(wide[p * 3 * c + c + j], 1));
     }
-    for (const { k, threads } of natives) {
+    for (const { k, on } of compiled) {
       const got = new Float32Array(want.length).fill(9);
       k.bindStrided([n, h, w, c], "copy", views).run(x, undefined, got);
-      sameBits(`copy ${[n, h, w, c]} threads ${threads}`, got, want);
+      sameBits(`copy ${[n, h, w, c]} on ${on}`, got, want);
       const gotPart = new Float32Array(x.length);
       k.bindStrided([n, h, w, c], "copy", slice, { clampMax: 1 }).run(wide, undefined, gotPart);
-      sameBits(`slice ${[n, h, w, c]} threads ${threads}`, gotPart, part);
+      sameBits(`slice ${[n, h, w, c]} on ${on}`, gotPart, part);
     }
   }
 });
@@ -282,10 +282,10 @@ Deno.test("MEAN over any axes: reference = float64 oracle, native = reference", 
     for (let o = 0; o < want.length; o++) {
       assert.ok(Math.abs(want[o] - sums[o] / counts[o]) <= 1e-6, `mean [${shape}] over [${axes}] at ${o}`);
     }
-    for (const { k, threads } of natives) {
+    for (const { k, on } of compiled) {
       const got = new Float32Array(want.length);
       k.bindMean(shape, axes).run(x, got);
-      sameBits(`mean [${shape}] over [${axes}] threads ${threads}`, got, want);
+      sameBits(`mean [${shape}] over [${axes}] on ${on}`, got, want);
     }
   }
   assert.throws(() => reference.bindMean([2, 3], [2]), /axis must be in \[-2, 1\]/);
@@ -360,10 +360,10 @@ Deno.test("col2im is im2col's adjoint (reference), bias and clamp after, native 
     for (let i = 0; i < want.length; i++) {
       assert.equal(want[i], Math.min(Math.max(Math.fround(image[i] + bias[i % c]), -3), 3));
     }
-    for (const { k, threads } of natives) {
+    for (const { k, on } of compiled) {
       const got = new Float32Array(want.length);
       k.bindCol2im(clamped).run(cols, got);
-      sameBits(`col2im ${JSON.stringify(g)} threads ${threads}`, got, want);
+      sameBits(`col2im ${JSON.stringify(g)} on ${on}`, got, want);
     }
   }
 });
@@ -391,13 +391,13 @@ Deno.test("QUANTIZE / DEQUANTIZE: TFLite's rounding and clamping, float16 bits; 
     const back = new Float32Array(n);
     reference.bindDequantize(n, to, scale, zp).run(q, back);
     for (let i = 0; i < n; i++) assert.equal(back[i], Math.fround((q[i] - zp) * Math.fround(scale)));
-    for (const { k, threads } of natives) {
+    for (const { k, on } of compiled) {
       const got = to === "int8" ? new Int8Array(n) : new Uint8Array(n);
       k.bindQuantize(n, to, scale, zp).run(x, got);
-      sameBits(`quantize ${to} threads ${threads}`, got, q);
+      sameBits(`quantize ${to} on ${on}`, got, q);
       const gotBack = new Float32Array(n);
       k.bindDequantize(n, to, scale, zp).run(q, gotBack);
-      sameBits(`dequantize ${to} threads ${threads}`, gotBack, back);
+      sameBits(`dequantize ${to} on ${on}`, gotBack, back);
     }
   }
   const halves = Uint16Array.from({ length: 65536 }, (_, i) => i);
@@ -411,10 +411,10 @@ Deno.test("QUANTIZE / DEQUANTIZE: TFLite's rounding and clamping, float16 bits; 
     65504,
   ]);
   assert.ok(Number.isNaN(want[0x7e00]));
-  for (const { k, threads } of natives) {
+  for (const { k, on } of compiled) {
     const got = new Float32Array(65536);
     k.bindDequantize(65536, "float16").run(halves, got);
-    sameBits(`float16 threads ${threads}`, got, want);
+    sameBits(`float16 on ${on}`, got, want);
   }
   assert.throws(() => reference.bindQuantize(4, "int8", 0, 0), /scale must be a positive/);
   assert.throws(() => reference.bindQuantize(4, "uint8", 1, 300), /zeroPoint must be in \[0, 255\]/);
@@ -424,7 +424,10 @@ Deno.test("QUANTIZE / DEQUANTIZE: TFLite's rounding and clamping, float16 bits; 
 Deno.test("LceQuantize of int8 (bit = value below the zero point): reference = oracle, native = reference", async () => {
   const { BinaryKernels } = await import("../kernels/binary_kernels.ts");
   const ref = BinaryKernels.reference();
-  const nat = floatNative ? [BinaryKernels.native(), BinaryKernels.native({ threads: 2 })] : [];
+  const nat = [
+    ...(native ? [native, native.with({ threads: 2 })] : []),
+    ...wasmModules.map(({ wasm }) => BinaryKernels.wasm({ wasm })),
+  ];
   const next = rng(16);
   for (const channels of [1, 31, 32, 33, 65, 100]) {
     const rows = channels === 65 ? 4100 : 7; // 266,500 values: split across threads
@@ -438,7 +441,7 @@ Deno.test("LceQuantize of int8 (bit = value below the zero point): reference = o
           if (bit !== (x[r * channels + c] < zp ? 1 : 0)) assert.fail(`int8 ${channels}/${zp} at ${r},${c}`);
         }
       }
-      for (const k of nat) assert.deepEqual(k.bitpackInt8(x, channels, zp), want, `native ${channels}/${zp}`);
+      for (const k of nat) assert.deepEqual(k.bitpackInt8(x, channels, zp), want, `${k.backend} ${channels}/${zp}`);
     }
   }
   assert.throws(() => ref.bitpackInt8(new Int8Array(4), 4, 128), /zeroPoint must be in \[-128, 127\]/);

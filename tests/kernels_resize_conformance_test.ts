@@ -4,14 +4,15 @@
  * past the threading threshold) and every align_corners / half_pixel_centers
  * combination, the TS reference against a float64 oracle of TFLite's
  * formulas and hand-computed images, and the native library (1 and 2
- * threads) bit for bit against the reference.
+ * threads) and both wasm modules bit for bit against the reference.
  */
 import assert from "node:assert/strict";
 import { FloatKernels } from "../kernels/float_kernels.ts";
-import { floatNative, rng } from "./_backends.ts";
+import { floatBackends, rng } from "./_backends.ts";
 
 const reference = FloatKernels.reference();
-const natives = floatNative ? [floatNative, floatNative.with({ threads: 2 })] : [];
+/** Native on 1 and 2 threads, and each wasm module. */
+const compiled = floatBackends();
 const OPTIONS = [
   { alignCorners: false, halfPixelCenters: false },
   { alignCorners: true, halfPixelCenters: false },
@@ -87,11 +88,11 @@ Deno.test("resize: reference = float64 oracle of TFLite's formulas, native = ref
           const tol = method === "nearest" ? 0 : 4e-7 * 4; // f32 rounding of the weights and 4 products and sums
           if (!(Math.abs(want[i] - exact[i]) <= tol)) assert.fail(`${label} [${i}]: ${want[i]} vs ${exact[i]}`);
         }
-        for (const k of natives) {
+        for (const { label: on, float: k } of compiled) {
           const got = new Float32Array(want.length);
           k.bindResize(shape, size, { method, ...o }).run(x, got);
           for (let i = 0; i < want.length; i++) {
-            if (!Object.is(got[i], want[i])) assert.fail(`${label} native [${i}]: ${got[i]} vs ${want[i]}`);
+            if (!Object.is(got[i], want[i])) assert.fail(`${label} ${on} [${i}]: ${got[i]} vs ${want[i]}`);
           }
         }
       }
@@ -101,7 +102,7 @@ Deno.test("resize: reference = float64 oracle of TFLite's formulas, native = ref
 
 Deno.test("resize: hand-computed images", () => {
   const x = new Float32Array([0, 2, 4, 6]); // [1, 2, 2, 1]
-  for (const k of [reference, ...natives]) {
+  for (const k of [reference, ...compiled.map((c) => c.float)]) {
     const run = (size: number[], o: object) => {
       const b = k.bindResize([1, 2, 2, 1], size, o as { method: "bilinear" });
       const out = new Float32Array(b.outputLength);
@@ -144,7 +145,7 @@ Deno.test("resize refuses bad shapes, sizes, options and arrays before native co
     /cannot both/,
   );
   assert.throws(() => k.bindResize([1, 2, 2, 1], [65536, 65536], { method: "nearest" }), /element count/);
-  const b = (natives[0] ?? k).bindResize([1, 2, 2, 1], [3, 3], { method: "bilinear" });
+  const b = (compiled[0]?.float ?? k).bindResize([1, 2, 2, 1], [3, 3], { method: "bilinear" });
   assert.throws(() => b.run(new Float32Array(3), new Float32Array(9)), /input must have 4/);
   assert.throws(() => b.run(new Float32Array(4), new Float32Array(8)), /out must have 9/);
 });

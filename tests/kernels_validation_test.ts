@@ -1,14 +1,14 @@
 /**
  * Bad input gets a TypeError/RangeError naming the value and the fix, on
- * every backend, before any pointer reaches native code.
+ * every backend, before any pointer reaches native or wasm code.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { BinaryKernels } from "../kernels/binary_kernels.ts";
 import { NativeLibraryError, openNative } from "../kernels/native.ts";
-import { native, reference } from "./_backends.ts";
+import { native, reference, wasm } from "./_backends.ts";
 
-const backends = native ? [reference, native] : [reference];
+const backends = native ? [reference, native, wasm] : [reference, wasm];
 
 Deno.test("bitpack/packRhs reject wrong types and lengths", () => {
   for (const k of backends) {
@@ -72,14 +72,15 @@ Deno.test("bconv2d rejects bad geometry with the fix in the message", () => {
 Deno.test("micro-kernel choice: unknown names and the reference backend are refused", () => {
   assert.throws(() => BinaryKernels.reference({ ukernel: "bgemm_4x8__scalar" }), /needs the native backend/);
   assert.throws(() => reference.peakLoop(0, 10), /native backend/);
-  const n = native;
-  if (n) {
+  for (const n of native ? [native, wasm] : [wasm]) {
     assert.throws(() => n.with({ ukernel: "bgemm_1x1__nope" }), /unknown binary micro-kernel.*known: bgemm_/);
     assert.throws(() => n.with({ ukernel: 99 }), RangeError);
     for (const u of n.ukernels().filter((u) => !u.supported)) {
       assert.throws(() => n.with({ ukernel: u.name }), /CPU features/);
     }
   }
+  // A native micro-kernel is not in the wasm module's list, and the other way round.
+  assert.throws(() => wasm.with({ ukernel: "bgemm_4x16__avx2" }), /known: bgemm_4x8__scalar, bgemm_4x8__wasmsimd/);
 });
 
 Deno.test("a missing, foreign or remote library named by the caller is a NativeLibraryError with the fix", () => {

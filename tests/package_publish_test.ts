@@ -1,8 +1,9 @@
 /**
  * The package as a registry would get it: `deno publish --dry-run` passes
- * (types, no slow types, a license) and ships the library, the Zig sources,
- * the CLIs and the built native libraries (where a URL import fetches them
- * from), but no tests, fixtures, benchmarks, examples or Python tools.
+ * (types, no slow types, a license) and ships the library (with its built
+ * wasm modules), the Zig sources, the CLIs and the built native libraries
+ * (where a URL import fetches them from), but no tests, fixtures,
+ * benchmarks, examples or Python tools.
  */
 import assert from "node:assert/strict";
 import { platformTriple } from "../kernels/native.ts";
@@ -31,6 +32,8 @@ Deno.test("deno publish --dry-run ships the library, Zig sources and CLIs, and n
       "kernels_zig/root.zig",
       "kernels_zig/abi.zig",
       "kernels/_abi_generated.ts",
+      "kernels/wasm/onebit.wasm",
+      "kernels/wasm/onebit_relaxed.wasm",
       "convert/cli.ts",
       "runtime/run_cli.ts",
       "tflite/inspect.ts",

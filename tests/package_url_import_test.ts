@@ -7,10 +7,12 @@
  * backend; the two must agree (bit-exact on the file and the bitpacked
  * activations, 1e-5 on floats).
  *
- * Native: the served copy has no built library (tests/kernels_native_release_test.ts serves one), so the URL import
- * gets this checkout's build through ONEBIT_LIB. Reference: without ONEBIT_LIB the URL import's download of the
- * library fails, it falls back to the TypeScript kernels and says so once on stderr; the local run forces the
- * reference to compare with.
+ * Native: the served copy has no built library (tests/kernels_native_release_test.ts serves one), so
+ * the URL import gets this checkout's build through ONEBIT_LIB. Wasm: without ONEBIT_LIB the URL import's
+ * download of the native library fails (404), it falls back to the WebAssembly kernels it imports from
+ * beside itself (no permission beyond the import's own) and says so once on stderr. Reference: when the
+ * server has no .wasm either, it falls back to the TypeScript kernels and says so once. Each local run
+ * forces the backend to compare with.
  */
 import assert from "node:assert/strict";
 import { defaultLibraryUrl } from "../kernels/native.ts";
@@ -20,11 +22,11 @@ const ROOT = new URL("..", import.meta.url).pathname;
 /** The script both runs execute: train, convert, run; prints one JSON line. */
 const SCRIPT = (mod: string) => `
 import {
-  Adam, BatchNormalization, BinaryKernels, convert, Flatten, fit, Interpreter, QuantConv2D, QuantDense,
+  Adam, BatchNormalization, BinaryKernels, convert, Flatten, FloatKernels, fit, Interpreter, QuantConv2D, QuantDense,
   Sequential, setTrainingKernels, Tensor, weightClip,
 } from "${mod}";
-const force = Deno.args.includes("--reference");
-if (force) setTrainingKernels("reference");
+const backend = Deno.args[0] ?? "auto";
+if (backend !== "auto") setTrainingKernels(backend === "wasm" ? FloatKernels.wasm() : "reference");
 const binary = { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: weightClip(), useBias: false };
 const model = new Sequential([
   new QuantConv2D(32, 3, { kernelQuantizer: "ste_sign", kernelConstraint: weightClip(), useBias: false }),
@@ -43,9 +45,9 @@ const h = fit(model, new Tensor(x, [16, 6, 6, 2]), y, {
   optimizer: new Adam(0.01), epochs: 2, batchSize: 8, verbose: 0,
 });
 const { bytes } = convert(model);
-const it = Interpreter.fromBytes(bytes, force ? { backend: "reference" } : {});
+const it = Interpreter.fromBytes(bytes, { backend });
 const [out] = it.invoke([x.subarray(0, 72)]);
-const k = force ? BinaryKernels.reference() : BinaryKernels.auto();
+const k = BinaryKernels[backend]();
 const packed = k.bitpack(x, 32);
 const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 console.log(JSON.stringify({
@@ -79,11 +81,13 @@ async function cleanCopy(): Promise<string> {
   return dir;
 }
 
-function serve(dir: string): Deno.HttpServer<Deno.NetAddr> {
+/** Serves `dir`; while `hide.wasm` is set, a .wasm file is a 404 (a host that lacks the modules). */
+function serve(dir: string, hide: { wasm: boolean }): Deno.HttpServer<Deno.NetAddr> {
   const types: Record<string, string> = { ts: "application/typescript", js: "application/javascript" };
   return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const path = decodeURIComponent(new URL(req.url).pathname);
     if (path.includes("..")) return new Response("bad path", { status: 400 });
+    if (hide.wasm && path.endsWith(".wasm")) return new Response("not found", { status: 404 });
     try {
       const body = await Deno.readFile(`${dir}${path}`);
       return new Response(body, { headers: { "content-type": types[path.split(".").pop()!] ?? "text/plain" } });
@@ -95,12 +99,12 @@ function serve(dir: string): Deno.HttpServer<Deno.NetAddr> {
 
 async function run(
   mod: string,
-  options: { env?: Record<string, string>; reference?: boolean; cwd: string },
+  options: { env?: Record<string, string>; backend?: "wasm" | "reference"; cwd: string },
 ): Promise<{ result: Result; stderr: string }> {
   const script = `${options.cwd}/main.ts`;
   await Deno.writeTextFile(script, SCRIPT(mod));
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", script, ...(options.reference ? ["--reference"] : [])],
+    args: ["run", "-A", "--quiet", script, ...(options.backend ? [options.backend] : [])],
     cwd: options.cwd,
     env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...options.env },
     clearEnv: false,
@@ -121,7 +125,8 @@ function assertSame(a: Result, b: Result) {
 
 Deno.test("mod.ts imported by URL from a folder with no config trains, converts and runs like a local import", async () => {
   const served = await cleanCopy();
-  const server = serve(served);
+  const hide = { wasm: false };
+  const server = serve(served, hide);
   const user = await Deno.makeTempDir({ prefix: "onebit-user-" });
   try {
     const url = `http://127.0.0.1:${server.addr.port}/mod.ts`;
@@ -137,14 +142,26 @@ Deno.test("mod.ts imported by URL from a folder with no config trains, converts 
     assert.doesNotMatch(remoteNative.stderr, /reference kernels/);
     assertSame(remoteNative.result, localNative.result);
 
-    // Reference: the URL import falls back loudly, once; the checkout is told to use the reference.
-    const remoteRef = await run(url, { cwd: user, env: fresh });
-    const localRef = await run(local, { cwd: user, env: { ONEBIT_LIB: "" }, reference: true });
+    // Wasm: the URL import falls back loudly, once, to the module served beside it; the checkout is told to use it.
+    const remoteWasm = await run(url, { cwd: user, env: fresh });
+    const localWasm = await run(local, { cwd: user, env: { ONEBIT_LIB: "" }, backend: "wasm" });
+    assert.deepEqual(remoteWasm.result.backends, { model: "wasm", interpreter: "wasm", kernels: "wasm" });
+    assert.deepEqual(localWasm.result.backends, remoteWasm.result.backends);
+    assert.equal(remoteWasm.stderr.match(/running on the WebAssembly kernels/g)?.length, 1, remoteWasm.stderr);
+    assert.match(remoteWasm.stderr, /WebAssembly kernels \(http:\/\/127\.0\.0\.1:\d+\/kernels\/wasm\/onebit/);
+    assert.match(remoteWasm.stderr, /cannot download http:\/\/127\.0\.0\.1:\d+\/zig-out\/lib\/.*HTTP 404.*ONEBIT_LIB/);
+    assert.doesNotMatch(localWasm.stderr, /running on/, "an explicit wasm choice is quiet");
+    assertSame(remoteWasm.result, localWasm.result);
+
+    // Reference: no .wasm on the server either (a fresh DENO_DIR: nothing cached); the checkout forces it.
+    hide.wasm = true;
+    const remoteRef = await run(url, { cwd: user, env: { ...fresh, DENO_DIR: `${user}/deno_dir_2` } });
+    const localRef = await run(local, { cwd: user, env: { ONEBIT_LIB: "" }, backend: "reference" });
     assert.deepEqual(remoteRef.result.backends, { model: "reference", interpreter: "reference", kernels: "reference" });
     assert.deepEqual(localRef.result.backends, remoteRef.result.backends);
     assert.equal(remoteRef.stderr.match(/running on the TypeScript reference kernels/g)?.length, 1, remoteRef.stderr);
-    // The served copy has no built library: the download of it fails, and the note says how to get native kernels.
     assert.match(remoteRef.stderr, /cannot download http:\/\/127\.0\.0\.1:\d+\/zig-out\/lib\/.*HTTP 404.*ONEBIT_LIB/);
+    assert.match(remoteRef.stderr, /WebAssembly kernels did not load either: .*onebit_relaxed\.wasm not found/);
     assert.doesNotMatch(localRef.stderr, /reference kernels/, "an explicit reference choice is quiet");
     assertSame(remoteRef.result, localRef.result);
   } finally {

@@ -5,7 +5,8 @@
  * DEPTH_TO_SPACE, SPACE_TO_DEPTH, SLICE), in files
  * written by TensorFlow's converter and run by LiteRT's reference kernels
  * (tools/py/builtin_fixtures.py): our interpreter gives LiteRT's outputs bit
- * for bit on the reference and the native float kernels, 1 and 2 threads.
+ * for bit on the reference and the native float kernels, 1 and 2 threads,
+ * and on both wasm modules.
  * Bad perms, sizes, strides and options fail at load with a
  * ModelValidationError, non-float tensors and options we lack with an
  * UnsupportedModelError.
@@ -16,7 +17,8 @@ import { ModelValidationError, UnsupportedModelError } from "../tflite/errors.ts
 import { readModel } from "../tflite/reader.ts";
 import { builtinName, TensorType } from "../tflite/schema.ts";
 import { writeModel } from "../tflite/writer.ts";
-import { floatNative, floatReference } from "./_backends.ts";
+import { floatNative, floatReference, wasmModules } from "./_backends.ts";
+import { FloatKernels } from "../kernels/float_kernels.ts";
 
 const dir = new URL("./fixtures/builtins/", import.meta.url);
 const manifest = JSON.parse(Deno.readTextFileSync(new URL("manifest.json", dir)));
@@ -65,6 +67,7 @@ const ALLOWED_ULPS: Record<string, number> = {
 const backends = [
   { label: "reference", float: floatReference },
   ...(floatNative ? [{ label: "native", float: floatNative }] : []),
+  ...wasmModules.map(({ label, wasm }) => ({ label, float: FloatKernels.wasm({ wasm }) })),
 ];
 
 for (const [name, entry] of Object.entries<{ op: string; inputs: Data[]; outputs: Data[] }>(manifest)) {

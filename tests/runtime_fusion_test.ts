@@ -2,7 +2,7 @@
  * The interpreter's residual fusion (LceBconv2d float output + the ADD that
  * reads it + the LceQuantize of the sum, one kernel call): the fused kernel
  * against the unfused composition bit for bit on a sweep (native 1 and 2
- * threads, reference), and whole converted models fused and unfused giving
+ * threads, wasm, reference), and whole converted models fused and unfused giving
  * the same bits, with the fusion applied exactly where it is legal.
  */
 import assert from "node:assert/strict";
@@ -18,7 +18,7 @@ import { randomize } from "../convert/_test_cases.ts";
 import { BinaryKernels } from "../kernels/binary_kernels.ts";
 import { FloatKernels } from "../kernels/float_kernels.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
-import { native, randomSigns, rng } from "./_backends.ts";
+import { floatWasm, native, randomSigns, rng, wasm } from "./_backends.ts";
 
 const backends: { label: string; k: BinaryKernels; f: FloatKernels }[] = [
   { label: "reference", k: BinaryKernels.reference(), f: FloatKernels.reference() },
@@ -29,6 +29,7 @@ const backends: { label: string; k: BinaryKernels; f: FloatKernels }[] = [
       f: FloatKernels.native({ threads }),
     }))
     : []),
+  { label: "wasm", k: wasm, f: floatWasm },
 ];
 
 Deno.test("bconv2d + ADD (+ bitpack) epilogue = the convolution, then the add, then the pack, bit for bit", () => {

@@ -4,12 +4,22 @@
  * models covering same-one and same-zero padding, odd channel counts,
  * strides, dilation, fused ReLU, BN with negative γ, bitpacked chains,
  * LceBMaxPool2d, groups, magnitude-aware scales, a QuickNet-like block)
- * run here and give LCE's interpreter outputs, on the TS reference and on
- * every native micro-kernel.
+ * run here and give LCE's interpreter outputs, on the TS reference, on
+ * every native micro-kernel and on every micro-kernel of both wasm modules.
  */
 import assert from "node:assert/strict";
 import { Interpreter } from "../runtime/interpreter.ts";
-import { floatNative, floatReference, floatVariants, nativeVariants, reference } from "./_backends.ts";
+import {
+  floatNative,
+  floatReference,
+  floatVariants,
+  floatWasm,
+  floatWasmVariants,
+  nativeVariants,
+  reference,
+  wasm,
+  wasmVariants,
+} from "./_backends.ts";
 
 // ONEBIT_FIXTURES (tools/interop.sh) points at freshly regenerated fixtures.
 const fixtures = Deno.env.get("ONEBIT_FIXTURES");
@@ -23,11 +33,14 @@ function f32(b64: string): Float32Array {
 }
 
 // Every binary micro-kernel with the default float one, and every float
-// micro-kernel with the default binary one; the reference for both.
+// micro-kernel with the default binary one, of the same backend (native, or
+// the default wasm module); the reference for both.
 const backends = [
   { label: "reference", kernels: reference, float: floatReference },
   ...nativeVariants().map((b) => ({ ...b, float: floatNative })),
   ...floatVariants().map((f) => ({ ...f, kernels: undefined })),
+  ...wasmVariants().map((b) => ({ ...b, float: floatWasm })),
+  ...floatWasmVariants().map((f) => ({ ...f, kernels: wasm })),
 ];
 
 interface Data {

@@ -1,7 +1,7 @@
 /**
  * LCE's kernel test sweep (lce-compat.md), at the op level: single-op
  * LceBconv2d / LceBMaxPool2d models written by onebit's writer run through
- * the interpreter (TS reference and native backends, 1 and 2 threads) and
+ * the interpreter (TS reference, native and wasm backends, 1 and 2 threads) and
  * are compared with an independent float oracle on ±1 data: a direct
  * convolution with zero (same-zero), +1 (same-one) or no padding, then the
  * output transform. Bitpacked outputs exact; float within float32 rounding
@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { Interpreter } from "../runtime/interpreter.ts";
-import { floatNative, floatReference, native, reference } from "./_backends.ts";
+import { floatNative, floatReference, floatWasm, native, reference, wasm } from "./_backends.ts";
 import { bconvModel, type BconvSpec, bmaxpoolModel } from "./_lce_models.ts";
 
 const quick = Deno.env.get("ONEBIT_QUICK") === "1";
@@ -123,6 +123,7 @@ function randomCase(r: () => number, i: number): BconvSpec {
 const backends = [
   { label: "reference", kernels: reference, floatKernels: floatReference },
   ...(native ? [{ label: "native", kernels: native, floatKernels: floatNative }] : []),
+  { label: "wasm", kernels: wasm, floatKernels: floatWasm },
 ];
 
 function check(

@@ -523,7 +523,7 @@ Deno.test("deno task run: every failure is one line `run: ...`, exit 1, no stack
         [q, "--input", png, "--mean", "1,2"],
         /--mean has 2 values; give one, or one per channel \(3\)/,
       ],
-      ["bad --backend", [q, "--input", png, "--backend", "gpu"], /--backend must be auto, native or reference/],
+      ["bad --backend", [q, "--input", png, "--backend", "gpu"], /--backend must be auto, native, wasm or reference/],
       [
         "label count",
         [q, "--input", png, "--labels", d("labels.txt")],
