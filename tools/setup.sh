@@ -4,7 +4,8 @@
 #   tools/setup.sh --arm    also qemu-user-static, libc6:arm64, Deno's arm64 build
 #                           and the aarch64/Android libraries
 #   tools/setup.sh --cross  --arm, and the macOS and Windows libraries (x86_64 and
-#                           arm64 each), which the tests only inspect
+#                           arm64 each), which the tests only inspect, and Debian's
+#                           chromium (the web example's test drives it headless)
 # Everything lands in .tools/ (git-ignored) except the apt packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,4 +55,10 @@ if [ "${1:-}" = "--cross" ]; then
   build -Dtarget=aarch64-macos
   build -Dtarget=x86_64-windows-gnu
   build -Dtarget=aarch64-windows-gnu
+  if ! command -v chromium >/dev/null; then
+    say "installing chromium from apt (tests/examples_web_browser_test.ts)"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >&2
+  fi
 fi
