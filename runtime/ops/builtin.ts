@@ -574,6 +574,16 @@ function sliceBound(index: number, masked: boolean, step: number, size: number, 
   return step > 0 ? Math.min(Math.max(v, 0), size) : Math.min(Math.max(v, -1), size - 1);
 }
 
+/** Inputs 1, 2, … (named `names`): constant integer vectors of one value per dim of a rank-`rank` input. */
+function perDim(ctx: OpContext, names: readonly string[], rank: number, types: number[]): number[][] {
+  return names.map((what, i) => {
+    const t = input(ctx, i + 1, what, types, 1);
+    const v = Array.from(constant(ctx, t, what) as Int32Array | BigInt64Array, Number);
+    if (v.length !== rank) ctx.invalid(`${what} has ${v.length} values for an input of rank ${rank}`);
+    return v;
+  });
+}
+
 /** STRIDED_SLICE with constant begin / end / strides: a strided gather (negative strides read backwards). */
 const stridedSlice: OpKernel = {
   prepare(ctx) {
@@ -581,11 +591,7 @@ const stridedSlice: OpKernel = {
     const x = input(ctx, 0, "input", F32);
     output(ctx, 0, F32);
     const rank = x.shape.length;
-    const [begin, end, strides] = (["begin", "end", "strides"] as const).map((what, i) => {
-      const v = Array.from(constant(ctx, input(ctx, i + 1, what, [TensorType.INT32], 1), what) as Int32Array);
-      if (v.length !== rank) ctx.invalid(`${what} has ${v.length} values for an input of rank ${rank}`);
-      return v;
-    });
+    const [begin, end, strides] = perDim(ctx, ["begin", "end", "strides"], rank, [TensorType.INT32]);
     const o = ctx.options ?? {};
     for (const name of ["ellipsis_mask", "new_axis_mask"]) {
       if (Number(o[name] ?? 0) !== 0) {
@@ -626,12 +632,7 @@ const slice: OpKernel = {
     const x = input(ctx, 0, "input", F32);
     output(ctx, 0, F32);
     const rank = x.shape.length;
-    const [begin, size] = (["begin", "size"] as const).map((what, i) => {
-      const t = input(ctx, i + 1, what, [TensorType.INT32, TensorType.INT64], 1);
-      const v = Array.from(constant(ctx, t, what) as Int32Array | BigInt64Array, Number);
-      if (v.length !== rank) ctx.invalid(`${what} has ${v.length} values for an input of rank ${rank}`);
-      return v;
-    });
+    const [begin, size] = perDim(ctx, ["begin", "size"], rank, [TensorType.INT32, TensorType.INT64]);
     const shape = x.shape.map((dim, d) => {
       const n = size[d] === -1 ? dim - begin[d] : size[d];
       if (begin[d] < 0 || n < 0 || begin[d] + n > dim) {
