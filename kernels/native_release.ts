@@ -50,6 +50,8 @@ export class ReleaseError extends Error {
 export interface ReleaseOptions {
   /** Where downloaded libraries are kept; default `ONEBIT_CACHE`, else `<Deno's cache dir>/onebit`. */
   cacheDir?: string;
+  /** Milliseconds the download may take (headers and body) before it is abandoned; default 120 000. */
+  timeoutMs?: number;
 }
 
 function env(name: string): string | undefined {
@@ -149,7 +151,8 @@ export async function fetchReleaseLibrary(url: URL, triple: string, options: Rel
   }
   let res: Response;
   try {
-    res = await fetch(url);
+    // A stalled server must not hang the import that runs this: the whole download has a deadline.
+    res = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 120_000) });
   } catch (e) {
     throw new ReleaseError("download", `cannot download ${url}: ${(e as Error).message}${SERVE_FIX}`);
   }
@@ -157,7 +160,13 @@ export async function fetchReleaseLibrary(url: URL, triple: string, options: Rel
     await res.body?.cancel();
     throw new ReleaseError("download", `cannot download ${url}: HTTP ${res.status}${SERVE_FIX}`);
   }
-  const bytes = await readBody(res, entry.bytes, url);
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = await readBody(res, entry.bytes, url);
+  } catch (e) {
+    if (e instanceof ReleaseError) throw e;
+    throw new ReleaseError("download", `cannot download ${url}: ${(e as Error).message}${SERVE_FIX}`);
+  }
   const digest = await sha256(bytes);
   if (digest !== entry.sha256) {
     throw new ReleaseError(

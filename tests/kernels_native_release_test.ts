@@ -246,3 +246,64 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "imported by URL: a server that stalls mid-download is abandoned at the deadline, nothing cached",
+  ignore: !pinned,
+  async fn() {
+    const tree = await releaseTree(null);
+    const user = await Deno.makeTempDir({ prefix: "onebit-user-" });
+    const stalls: ReadableStreamDefaultController<Uint8Array>[] = [];
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+      const path = decodeURIComponent(new URL(req.url).pathname);
+      if (path.includes("/zig-out/lib/")) {
+        // Half the library, then nothing: the connection stays open.
+        const body = new ReadableStream<Uint8Array>({
+          start(c) {
+            c.enqueue(built!.subarray(0, built!.length >> 1));
+            stalls.push(c);
+          },
+        });
+        return new Response(body, { headers: { "content-length": String(built!.length) } });
+      }
+      try {
+        return new Response(await Deno.readFile(`${tree}${path}`), {
+          headers: { "content-type": "application/typescript" },
+        });
+      } catch {
+        return new Response("not found", { status: 404 });
+      }
+    });
+    try {
+      const url = `http://127.0.0.1:${server.addr.port}/mod.ts`;
+      const script = `${user}/stall.ts`;
+      // ONEBIT_LIB skips the download at import; prepareNative then tries it with a 1 s deadline.
+      await Deno.writeTextFile(
+        script,
+        `import { prepareNative } from "${url}";
+const t0 = performance.now();
+try { await prepareNative({ cacheDir: "${user}/cache", timeoutMs: 1000 }); console.log(JSON.stringify({ ok: true })); }
+catch (e) { console.log(JSON.stringify({ reason: e.reason, message: e.message, ms: performance.now() - t0 })); }`,
+      );
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--quiet", script],
+        env: { NO_COLOR: "1", DENO_DIR: `${user}/deno_dir`, ONEBIT_LIB: defaultLibraryUrl().pathname },
+        signal: AbortSignal.timeout(30_000), // without the deadline the download would hang: fail, do not wait
+      }).output();
+      const r = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
+      assert.equal(r.reason, "download", JSON.stringify(r));
+      assert.match(r.message, /cannot download http:\/\/127\.0\.0\.1:\d+\/zig-out\/lib\/.*(abort|timed out|signal)/i);
+      assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
+      assert.deepEqual(await files(`${user}/cache`), []);
+    } finally {
+      for (const c of stalls) {
+        try {
+          c.close();
+        } catch { /* the client gave up on it already */ }
+      }
+      await server.shutdown();
+      await Deno.remove(tree, { recursive: true });
+      await Deno.remove(user, { recursive: true });
+    }
+  },
+});
