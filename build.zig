@@ -50,9 +50,9 @@ pub fn build(b: *std.Build) void {
     const strip = b.option(bool, "strip", "Strip debug info from the library (default true: reproducible bytes)") orelse true;
 
     const t = target.result;
-    const wasm_step = b.step("wasm", "Build the WebAssembly modules zig-out/wasm/onebit{,_relaxed}.wasm");
+    const wasm_step = b.step("wasm", "Build the WebAssembly modules zig-out/wasm/onebit{,_relaxed,_threads,_threads_simd128}.wasm");
     const update_wasm = b.addUpdateSourceFiles();
-    b.step("update-wasm", "Rewrite the committed modules kernels/wasm/onebit{,_relaxed}.wasm").dependOn(&update_wasm.step);
+    b.step("update-wasm", "Rewrite the committed modules kernels/wasm/onebit{,_relaxed,_threads,_threads_simd128}.wasm").dependOn(&update_wasm.step);
     for (wasm_modules) |m| {
         const exe = addWasm(b, optimize, m.name, m.features);
         const install = b.addInstallArtifact(exe, .{ .dest_dir = .{ .override = .{ .custom = "wasm" } } });
@@ -115,7 +115,15 @@ pub fn build(b: *std.Build) void {
 const wasm_modules = [_]struct { name: []const u8, features: []const std.Target.wasm.Feature }{
     .{ .name = "onebit", .features = &.{ .simd128, .bulk_memory, .nontrapping_fptoint } },
     .{ .name = "onebit_relaxed", .features = &.{ .simd128, .bulk_memory, .nontrapping_fptoint, .relaxed_simd } },
+    // Opt-in (kernels/wasm_threads.ts): relaxed SIMD + atomics on an imported shared memory, whose host runs the
+    // thread pool's workers.
+    .{ .name = "onebit_threads", .features = &.{ .simd128, .bulk_memory, .nontrapping_fptoint, .relaxed_simd, .atomics } },
+    // The same without relaxed SIMD, for engines that lack it.
+    .{ .name = "onebit_threads_simd128", .features = &.{ .simd128, .bulk_memory, .nontrapping_fptoint, .atomics } },
 };
+
+/// The threaded module's shared memory maximum: a shared memory must declare one, and engines reserve it up front.
+pub const wasm_threads_max_memory = 1 << 30;
 
 /// A module: root.zig's exports plus an allocator (kernels_zig/wasm.zig), with the wasm micro-kernels its
 /// `features` allow linked in as ISA objects like the native ones. wasm32-freestanding: no WASI imports to
@@ -127,18 +135,26 @@ fn addWasm(b: *std.Build, optimize: std.builtin.OptimizeMode, name: []const u8, 
         .cpu_model = .{ .explicit = &std.Target.wasm.cpu.generic },
         .cpu_features_add = std.Target.wasm.featureSet(features),
     };
+    const threads = std.mem.indexOfScalar(std.Target.wasm.Feature, features, .atomics) != null;
     const exe = b.addExecutable(.{
         .name = name,
         .root_module = b.createModule(.{
             .root_source_file = b.path("kernels_zig/wasm.zig"),
             .target = b.resolveTargetQuery(query),
             .optimize = optimize,
-            .single_threaded = true,
+            .single_threaded = !threads,
             .strip = optimize != .Debug, // DWARF would be 85% of the file
         }),
     });
     exe.entry = .disabled; // a library: no _start
     exe.rdynamic = true; // export every `export fn` (the ISA objects' symbols are hidden)
+    if (threads) {
+        // One memory for the main instance and every worker's: imported (the host makes it), shared, and sized up
+        // front to its maximum (a shared memory must declare one): 1 GiB (kernels/wasm_threads.ts MAX_MEMORY).
+        exe.import_memory = true;
+        exe.shared_memory = true;
+        exe.max_memory = wasm_threads_max_memory;
+    }
     addIsaObjects(b, exe, query, optimize, false, optimize != .Debug);
     return exe;
 }
@@ -181,7 +197,7 @@ fn addIsaObjects(b: *std.Build, compile: *std.Build.Step.Compile, base: std.Targ
                 .link_libc = link_libc,
                 // Position-independent wasm would import its memory base and GOT entries.
                 .pic = !arch.isWasm(),
-                .single_threaded = if (arch.isWasm()) true else null,
+                .single_threaded = if (arch.isWasm()) !std.Target.wasm.featureSetHas(cpu.features, .atomics) else null,
                 .strip = strip,
             });
             module.addOptions("isa_options", options);

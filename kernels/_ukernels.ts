@@ -116,7 +116,7 @@ export abstract class KernelSet {
     this.#kind = kind;
     this.backend = compiled?.backend ?? "reference";
     this.impl = compiled?.kernels ?? REFERENCE;
-    this.threads = checkInt("threads", options.threads ?? 1, 1, MAX_THREADS);
+    this.threads = this.checkThreads(options.threads ?? 1);
     this.ukernel = this.resolveUkernel(options.ukernel);
   }
 
@@ -132,10 +132,21 @@ export abstract class KernelSet {
     return resolveUkernel(this.lib, this.#kind, u);
   }
 
+  /** `threads` checked: at most {@link MAX_THREADS}, and a threaded wasm library's pool (its `maxThreads`). */
+  protected checkThreads(threads: number): number {
+    const pool = (this.compiled as { maxThreads?: number } | undefined)?.maxThreads;
+    if (pool !== undefined && Number.isInteger(threads) && threads > pool) {
+      throw new RangeError(
+        `threads ${threads} exceeds the threaded wasm library's ${pool} threads (instantiateWasmThreads' threads)`,
+      );
+    }
+    return checkInt("threads", threads, 1, MAX_THREADS);
+  }
+
   /** Threads and micro-kernel of one call: the options', else this set's defaults. */
   protected call(options: { threads?: number; ukernel?: number | string }): { threads: number; ukernel: number } {
     return {
-      threads: options.threads === undefined ? this.threads : checkInt("threads", options.threads, 1, MAX_THREADS),
+      threads: options.threads === undefined ? this.threads : this.checkThreads(options.threads),
       ukernel: options.ukernel === undefined ? this.ukernel : this.resolveUkernel(options.ukernel),
     };
   }

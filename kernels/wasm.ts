@@ -162,6 +162,8 @@ class WasmModule implements WasmLibrary {
   readonly symbols: KernelLibrary["symbols"];
   readonly #exports: WasmExports;
   readonly #limit: number;
+  /** Throws when the module must not be called (a disposed threaded library); checked before every call. */
+  readonly #guard: (() => void) | undefined;
   /** The scratch block every call copies its buffers into, reused and grown to the largest call. */
   #scratch: Block = { ptr: 0, bytes: 0 };
   /** Bytes allocated: scratch plus resident constants (what `memoryLimit` bounds). */
@@ -170,8 +172,9 @@ class WasmModule implements WasmLibrary {
   #bytes: Uint8Array = new Uint8Array(0);
   readonly #finalizer = new FinalizationRegistry<Block>((b) => this.#release(b));
 
-  constructor(exports: WasmExports, path: string, limit: number) {
+  constructor(exports: WasmExports, path: string, limit: number, guard?: () => void) {
     this.#exports = exports;
+    this.#guard = guard;
     this.path = path;
     this.#limit = limit;
     const kernels: Record<string, (...args: unknown[]) => void> = {};
@@ -228,6 +231,7 @@ class WasmModule implements WasmLibrary {
 
   /** Copies the buffers in, calls the export on their addresses, copies the outputs back; returns its status. */
   #call({ name, fn, slots, ptrs, views }: Call, args: unknown[]): number {
+    this.#guard?.();
     const n = slots.length;
     let total = 0;
     for (let i = 0; i < n; i++) {
@@ -307,8 +311,11 @@ class WasmModule implements WasmLibrary {
   }
 }
 
-/** Checks the exports against this module's ABI and wraps them; `path` names the module in errors. */
-function wrap(exports: WasmExports, path: string, limit: number | undefined): WasmLibrary {
+/**
+ * Checks the exports against this module's ABI and wraps them; `path` names the module in errors, `guard` (the
+ * threaded library's, kernels/wasm_threads.ts) runs before every call.
+ */
+export function wrap(exports: WasmExports, path: string, limit: number | undefined, guard?: () => void): WasmLibrary {
   const version = (exports.onebit_abi_version as (() => number) | undefined)?.();
   const hash = ((exports.onebit_abi_hash as (() => number) | undefined)?.() ?? 0) >>> 0;
   const missing = [...KERNEL_NAMES, "onebit_alloc", "onebit_free"].filter((f) => typeof exports[f] !== "function");
@@ -327,7 +334,7 @@ function wrap(exports: WasmExports, path: string, limit: number | undefined): Wa
   if (typeof max !== "number" || !(max > 0) || max > ADDRESS_SPACE) {
     throw new RangeError(`memoryLimit must be a number of bytes in (0, 2^32], got ${String(limit)}`);
   }
-  return new WasmModule(exports, path, max);
+  return new WasmModule(exports, path, max, guard);
 }
 
 /** Deno's permission errors pass through: they name the file and the flag. */

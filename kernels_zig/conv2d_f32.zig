@@ -99,8 +99,11 @@ pub fn workspaceFloats(p: *const abi.Conv2dF32Params) usize {
 /// Rows of a per-thread im2col tile: the GEMM's largest row task.
 const tile_rows = sgemm.max_rows_per_task;
 
+/// The free tiles are the bits of one word: a u64, but a u32 in the threaded wasm module (Zig allows wasm32 no
+/// 64-bit atomics), whose tiled convolutions thus run on at most 32 threads.
+const FreeBits = if (thread_pool.wasm_threads) u32 else u64;
+const max_tiles = @bitSizeOf(FreeBits);
 comptime {
-    // The free tiles are the bits of one u64.
     std.debug.assert(thread_pool.max_threads <= 64);
 }
 
@@ -116,7 +119,7 @@ const Tiled = struct {
     tile_floats: usize,
     /// Bit i: tile i is free. Without threads (Android, wasm32, which has no 64-bit atomics) tasks run one
     /// after another and only ever take tile 0.
-    free: if (thread_pool.threading) std.atomic.Value(u64) else void,
+    free: if (thread_pool.threading) std.atomic.Value(FreeBits) else void,
 
     fn task(ctx: *const anyopaque, t: usize) void {
         const self: *Tiled = @constCast(@ptrCast(@alignCast(ctx)));
@@ -126,7 +129,7 @@ const Tiled = struct {
         std.debug.assert((row_end - row_begin) * @as(usize, @intCast(job.p.depth)) <= self.tile_floats);
         const slot = self.acquire();
         defer if (thread_pool.threading) {
-            _ = self.free.fetchOr(@as(u64, 1) << @intCast(slot), .release);
+            _ = self.free.fetchOr(@as(FreeBits, 1) << @intCast(slot), .release);
         };
         const tile = self.workspace + slot * self.tile_floats;
         var task_rows: sgemm.TaskRows = undefined;
@@ -185,9 +188,9 @@ const Tiled = struct {
                 std.atomic.spinLoopHint();
                 continue;
             }
-            const slot: u6 = @intCast(@ctz(bits));
+            const slot: std.math.Log2Int(FreeBits) = @intCast(@ctz(bits));
             std.debug.assert(slot < @as(usize, @intCast(self.job.p.threads)));
-            if (self.free.cmpxchgWeak(bits, bits & ~(@as(u64, 1) << slot), .acquire, .monotonic) == null) return slot;
+            if (self.free.cmpxchgWeak(bits, bits & ~(@as(FreeBits, 1) << slot), .acquire, .monotonic) == null) return slot;
         }
     }
 };
@@ -219,7 +222,7 @@ pub fn conv2d(p: *const abi.Conv2dF32Params, input: [*]const f32, filter: [*]con
     if (direct(g)) return sgemm.run(&gemm, input, filter, bias, output);
     if (p.keep_cols != 0 and p.keep_cols != 1) return .invalid_argument;
     if (pixels == 0) return .ok;
-    const threads: usize = @intCast(p.threads);
+    const threads: usize = @min(@as(usize, @intCast(p.threads)), max_tiles);
     const n: usize = @intCast(pixels);
     const c: usize = @intCast(p.channels_in);
     if (p.keep_cols == 0) {
@@ -245,7 +248,7 @@ pub fn conv2d(p: *const abi.Conv2dF32Params, input: [*]const f32, filter: [*]con
             .input = input,
             .workspace = workspace,
             .tile_floats = @min(n, tile_rows) * @as(usize, @intCast(depth)),
-            .free = if (!thread_pool.threading) {} else .init(if (threads >= 64) std.math.maxInt(u64) else (@as(u64, 1) << @intCast(threads)) - 1),
+            .free = if (!thread_pool.threading) {} else .init(if (threads >= max_tiles) std.math.maxInt(FreeBits) else (@as(FreeBits, 1) << @intCast(threads)) - 1),
         };
         thread_pool.run(threads, tiled.job.split.row_tasks, &tiled, Tiled.task);
         return .ok;

@@ -13,7 +13,11 @@ const std = @import("std");
 const builtin = @import("builtin");
 const abi = @import("abi.zig");
 
-pub const threading = (builtin.link_libc or builtin.os.tag == .windows) and !builtin.single_threaded;
+/// The threaded wasm module (+atomics, shared memory): its workers are not spawned here but by the host, which
+/// instantiates the module once more per worker on the same memory and calls `wasmWorker` there (kernels_zig/wasm.zig).
+pub const wasm_threads = builtin.cpu.arch.isWasm() and !builtin.single_threaded and
+    std.Target.wasm.featureSetHas(builtin.cpu.features, .atomics);
+pub const threading = (builtin.link_libc or builtin.os.tag == .windows or wasm_threads) and !builtin.single_threaded;
 pub const max_threads = abi.max_threads;
 
 /// A `threads` parameter of the ABI a call can run with.
@@ -121,6 +125,7 @@ fn pinLibrary() bool {
 /// Makes sure `wanted` workers exist. Returns how many do (fewer when the
 /// OS refuses a thread: the job then runs on fewer threads, never fails).
 fn ensureWorkers(wanted: usize) usize {
+    if (wasm_threads) return workers; // as many as the host has started (counted under submit_mutex)
     grow_mutex.lock();
     defer grow_mutex.unlock();
     if (workers < wanted and !pinLibrary()) return workers;
@@ -133,6 +138,19 @@ fn ensureWorkers(wanted: usize) usize {
         workers += 1;
     }
     return workers;
+}
+
+/// A host-started worker of the threaded wasm module: joins the pool and serves its jobs forever. It counts itself
+/// under submit_mutex, so no job is running: it takes the next generation, as a worker spawned here would.
+pub fn wasmWorker() noreturn {
+    comptime std.debug.assert(wasm_threads);
+    submit_mutex.lock();
+    const index = workers;
+    const start = generation.load(.acquire);
+    workers += 1;
+    submit_mutex.unlock();
+    workerMain(index, start);
+    unreachable;
 }
 
 pub fn run(threads: usize, tasks: usize, ctx: *const anyopaque, func: TaskFn) void {

@@ -7,12 +7,16 @@
  * threads). ONEBIT_REQUIRE_NATIVE=1 (set by tools/test.sh) turns a missing
  * native library into a failure instead of a run without it; the wasm
  * modules are committed and must always load. ONEBIT_QUICK=1 (the aarch64
- * runs under qemu) tests the default wasm module only.
+ * runs under qemu) tests the default wasm module only. ONEBIT_WASM_THREADS=N
+ * (tests/kernels_wasm_threads_test.ts) replaces the wasm modules with the
+ * threaded onebit_threads.wasm (a pool of 5 threads) called on N threads;
+ * with ONEBIT_WASM_THREADS_RELAXED=0, onebit_threads_simd128.wasm.
  * @module
  */
 import { BinaryKernels } from "../kernels/binary_kernels.ts";
 import { FloatKernels } from "../kernels/float_kernels.ts";
 import { defaultWasm, defaultWasmUrl, instantiateWasm, type WasmLibrary } from "../kernels/wasm.ts";
+import { instantiateWasmThreads } from "../kernels/wasm_threads.ts";
 
 export interface NamedKernels {
   label: string;
@@ -46,23 +50,34 @@ export function nativeVariants(): NamedKernels[] {
   return out;
 }
 
+/** Threads of the wasm calls: 1, or ONEBIT_WASM_THREADS on the threaded module. */
+export const wasmThreads = Number(Deno.env.get("ONEBIT_WASM_THREADS") ?? 1);
+/** The threaded module's pool: the most threads a suite asks for (2-5 in the binary scheduling cases). */
+const threadedRelaxed = Deno.env.get("ONEBIT_WASM_THREADS_RELAXED") !== "0";
+const threadedPool = wasmThreads > 1
+  ? await instantiateWasmThreads({ threads: Math.max(5, wasmThreads), relaxed: threadedRelaxed })
+  : undefined;
+
 /** The wasm modules: the default one (loaded on import) and, unless it is the same, the SIMD128 build. */
-export const wasmModules: { label: string; wasm: WasmLibrary }[] = [
-  { label: defaultWasm().relaxed ? "onebit_relaxed.wasm" : "onebit.wasm", wasm: defaultWasm() },
-];
-if (defaultWasm().relaxed && Deno.env.get("ONEBIT_QUICK") !== "1") {
+export const wasmModules: { label: string; wasm: WasmLibrary }[] = threadedPool
+  ? [{ label: `onebit_threads${threadedRelaxed ? "" : "_simd128"}.wasm/t${wasmThreads}`, wasm: threadedPool }]
+  : [{ label: defaultWasm().relaxed ? "onebit_relaxed.wasm" : "onebit.wasm", wasm: defaultWasm() }];
+if (!threadedPool && defaultWasm().relaxed && Deno.env.get("ONEBIT_QUICK") !== "1") {
   const bytes = await Deno.readFile(defaultWasmUrl(false));
   wasmModules.push({ label: "onebit.wasm", wasm: await instantiateWasm({ bytes }) });
 }
 
 /** The default wasm module's binary kernels. */
-export const wasm = BinaryKernels.wasm();
+export const wasm = BinaryKernels.wasm({ wasm: wasmModules[0].wasm, threads: wasmThreads });
 
 /** Wasm backends: every micro-kernel of each module, forced. */
 export function wasmVariants(): NamedKernels[] {
   return wasmModules.flatMap(({ label, wasm }) => {
-    const k = BinaryKernels.wasm({ wasm });
-    return k.ukernels().map((u) => ({ label: `${u.name}@${label}/t1`, kernels: k.with({ ukernel: u.index }) }));
+    const k = BinaryKernels.wasm({ wasm, threads: wasmThreads });
+    return k.ukernels().map((u) => ({
+      label: `${u.name}@${label}/t${wasmThreads}`,
+      kernels: k.with({ ukernel: u.index }),
+    }));
   });
 }
 
@@ -88,7 +103,7 @@ export function randomSigns(n: number, next: () => number): Float32Array {
 export const floatReference = FloatKernels.reference();
 export const floatNative = native ? FloatKernels.native() : undefined;
 /** The default wasm module's float kernels. */
-export const floatWasm = FloatKernels.wasm();
+export const floatWasm = FloatKernels.wasm({ wasm: wasmModules[0].wasm, threads: wasmThreads });
 
 export function floatVariants(): { label: string; float: FloatKernels }[] {
   if (!floatNative) return [];
@@ -101,7 +116,7 @@ export function floatVariants(): { label: string; float: FloatKernels }[] {
 /** Every float micro-kernel of each wasm module, forced. */
 export function floatWasmVariants(): { label: string; float: FloatKernels }[] {
   return wasmModules.flatMap(({ label, wasm }) => {
-    const k = FloatKernels.wasm({ wasm });
+    const k = FloatKernels.wasm({ wasm, threads: wasmThreads });
     return k.ukernels().map((u) => ({ label: `${u.name}@${label}`, float: k.with({ ukernel: u.index }) }));
   });
 }
@@ -115,6 +130,10 @@ export function floatBackends(): { label: string; float: FloatKernels; threads: 
     ...(floatNative
       ? [1, 2].map((threads) => ({ label: `native/t${threads}`, float: floatNative!.with({ threads }), threads }))
       : []),
-    ...wasmModules.map(({ label, wasm }) => ({ label, float: FloatKernels.wasm({ wasm }), threads: 1 })),
+    ...wasmModules.map(({ label, wasm }) => ({
+      label,
+      float: FloatKernels.wasm({ wasm, threads: wasmThreads }),
+      threads: wasmThreads,
+    })),
   ];
 }
