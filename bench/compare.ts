@@ -1,12 +1,20 @@
 /**
  * Side by side on this machine, in one run: onebit on LCE-converted zoo
  * models (native, 1 and 2 threads; and its WebAssembly backend, 1 thread),
+ * OpenVINO (CPU plugin, 1 and 2 threads) on the same files rebuilt in its
+ * graph API with its x86 BinaryConvolution (tools/py/openvino_models.py),
  * LCE's own interpreter on the same files, LiteRT (XNNPACK) and
  * TensorFlow.js (wasm, 1 thread) on the float-equivalent files. Prints
- * median latencies, ratios, and onebit's max |difference| from LCE's output
- * on the same input (and the wasm backend's from native's).
+ * median latencies, ratios, and onebit's and OpenVINO's max |difference|
+ * from LCE's output on the same input (and the wasm backend's from native's).
  *
- *     deno task bench:compare [--models quicknet,birealnet] [--runs 20] [--json]
+ *     deno task bench:compare [--models quicknet,birealnet] [--runs 20] [--rounds 3] [--json]
+ *
+ * onebit native and OpenVINO are timed in `--rounds` interleaved rounds of
+ * `--runs` calls each (onebit 1T, OpenVINO 1T, onebit 2T, OpenVINO 2T), so a
+ * neighbour's load on the shared machine hits both alike; their medians are
+ * over all rounds' calls, and the range of the per-round ratios shows how
+ * steady the run was.
  *
  * Models come from tools/py/zoo_models.py (larq-zoo + LCE's converter, so
  * the benchmark does not depend on onebit's converter) into bench/models/.
@@ -19,16 +27,18 @@ import { writeModel } from "../tflite/writer.ts";
 import { Builtin } from "../tflite/schema.ts";
 import { randomInputs, stats } from "./bench.ts";
 import { initTfjsWasm, tfjsModel } from "./_tfjs_tflite.ts";
+import { cpuModel, OpenvinoServer } from "./_openvino.ts";
 
 const { values } = parseArgs({
   options: {
     models: { type: "string", default: "quicknet_small,quicknet,quicknet_large,birealnet" },
     runs: { type: "string", default: "20" },
     warmup: { type: "string", default: "3" },
+    rounds: { type: "string", default: "3" },
     json: { type: "boolean", default: false },
   },
 });
-const runs = Number(values.runs), warmup = Number(values.warmup);
+const runs = Number(values.runs), warmup = Number(values.warmup), rounds = Number(values.rounds);
 const root = new URL("../", import.meta.url).pathname;
 const dir = `${root}bench/models`;
 const python = `${root}.tools/venv/bin/python`;
@@ -80,6 +90,8 @@ function logitsModel(bytes: Uint8Array): Uint8Array {
 
 await sh("bash", ["tools/setup_py.sh"]);
 await initTfjsWasm(1);
+const cpu = cpuModel();
+if (!values.json) console.log(`CPU: ${cpu}`);
 const rows: Record<string, number | string>[] = [];
 for (const name of values.models.split(",")) {
   const lceFile = `${dir}/${name}.tflite`, floatFile = `${dir}/${name}_float.tflite`;
@@ -87,25 +99,47 @@ for (const name of values.models.split(",")) {
     console.error(`compare: generating ${name} with tools/py/zoo_models.py`);
     await sh(python, ["tools/py/zoo_models.py", dir, name], { PYTHONPATH: `${root}tools/py` });
   }
-  const row: Record<string, number | string> = { model: name };
+  const row: Record<string, number | string> = { model: name, cpu };
   const bytes = await Deno.readFile(lceFile);
-  let input: Float32Array | undefined;
-  for (const threads of [1, 2]) {
-    const it = Interpreter.fromBytes(bytes, { numThreads: threads });
-    input ??= randomInputs(it)[0] as Float32Array;
-    row[`onebit_t${threads}_ms`] = median(await timeAsync(() => Promise.resolve(it.invoke([input!]))));
+  const its = [1, 2].map((numThreads) => Interpreter.fromBytes(bytes, { numThreads }));
+  const input = randomInputs(its[0])[0] as Float32Array;
+  const tmp = await Deno.makeTempDir();
+  await Deno.writeFile(`${tmp}/x.f32`, new Uint8Array(input.buffer));
+  // onebit and OpenVINO in interleaved rounds (OpenVINO compiled once, in a helper process that waits for requests).
+  const ov = await OpenvinoServer.start("openvino_models.py", [
+    lceFile,
+    ...["--threads", "1", "2", "--warmup", String(warmup), "--input", `${tmp}/x.f32`],
+    ...["--output", `${tmp}/ov.f32`, "--logits"],
+  ]);
+  const samples = { onebit: [[], []] as number[][], openvino: [[], []] as number[][] };
+  const roundRatios: number[][] = [[], []];
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, threads] of [1, 2].entries()) {
+      const ours = await timeAsync(() => Promise.resolve(its[k].invoke([input])));
+      const theirs = (await ov.request<{ ms: number[] }>({ threads, runs })).ms;
+      samples.onebit[k].push(...ours);
+      samples.openvino[k].push(...theirs);
+      roundRatios[k].push(median(theirs) / median(ours));
+    }
+  }
+  await ov.close();
+  for (const [k, threads] of [1, 2].entries()) {
+    row[`onebit_t${threads}_ms`] = median(samples.onebit[k]);
+    row[`openvino_t${threads}_ms`] = median(samples.openvino[k]);
+    row[`vs_openvino_t${threads}`] = median(samples.openvino[k]) / median(samples.onebit[k]);
+    row[`vs_openvino_t${threads}_rounds`] = `${Math.min(...roundRatios[k]).toFixed(2)}-${
+      Math.max(...roundRatios[k]).toFixed(2)
+    }`;
   }
   const wasmIt = Interpreter.fromBytes(bytes, { backend: "wasm" });
-  row.onebit_wasm_t1_ms = median(await timeAsync(() => Promise.resolve(wasmIt.invoke([input!]))));
+  row.onebit_wasm_t1_ms = median(await timeAsync(() => Promise.resolve(wasmIt.invoke([input]))));
   const logits = logitsModel(bytes);
-  const ours = Interpreter.fromBytes(logits).invoke([input!])[0] as Float32Array;
-  const oursWasm = Interpreter.fromBytes(logits, { backend: "wasm" }).invoke([input!])[0] as Float32Array;
+  const ours = Interpreter.fromBytes(logits).invoke([input])[0] as Float32Array;
+  const oursWasm = Interpreter.fromBytes(logits, { backend: "wasm" }).invoke([input])[0] as Float32Array;
   row.wasm_logits_max_abs_diff_vs_native = oursWasm.reduce((m, v, i) => Math.max(m, Math.abs(v - ours[i])), 0);
   const floatIt = Interpreter.fromBytes(await Deno.readFile(floatFile));
-  row.onebit_float_file_t1_ms = median(await timeAsync(() => Promise.resolve(floatIt.invoke([input!]))));
+  row.onebit_float_file_t1_ms = median(await timeAsync(() => Promise.resolve(floatIt.invoke([input]))));
 
-  const tmp = await Deno.makeTempDir();
-  await Deno.writeFile(`${tmp}/x.f32`, new Uint8Array(input!.buffer));
   await Deno.writeFile(`${tmp}/logits.tflite`, logits);
   const ref = JSON.parse(
     await sh(python, [
@@ -128,16 +162,19 @@ for (const name of values.models.split(",")) {
     ], { PYTHONPATH: `${root}tools/py` }).then((s) => s.trim().split("\n").pop()!),
   );
   const lceOut = new Float32Array((await Deno.readFile(`${tmp}/y.f32`)).buffer);
+  const ovOut = new Float32Array((await Deno.readFile(`${tmp}/ov.f32`)).buffer);
   await Deno.remove(tmp, { recursive: true });
   // Logits: max |ours - LCE| relative to the largest |logit|.
   const scale = lceOut.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   row.logits_max_rel_diff_vs_lce = ours.reduce((m, v, i) => Math.max(m, Math.abs(v - lceOut[i])), 0) / scale;
+  row.openvino_logits_max_rel_diff_vs_lce = ovOut.reduce((m, v, i) => Math.max(m, Math.abs(v - lceOut[i])), 0) / scale;
+  row.openvino_logits_max_rel_diff_vs_onebit = ovOut.reduce((m, v, i) => Math.max(m, Math.abs(v - ours[i])), 0) / scale;
   row.lce_t1_ms = median(ref.lce["1"]);
   row.lce_t2_ms = median(ref.lce["2"]);
   row.litert_t1_ms = median(ref.litert["1"]);
   row.litert_t2_ms = median(ref.litert["2"]);
   const tfm = tfjsModel(await Deno.readFile(floatFile));
-  row.tfjs_wasm_t1_ms = median(await timeAsync(() => tfm.run(input!)));
+  row.tfjs_wasm_t1_ms = median(await timeAsync(() => tfm.run(input)));
   tfm.dispose();
   const o1 = row.onebit_t1_ms as number;
   row.vs_lce_t1 = (row.lce_t1_ms as number) / o1;
@@ -153,7 +190,7 @@ for (const name of values.models.split(",")) {
   if (!values.json) {
     const f = (k: string) =>
       typeof row[k] === "number"
-        ? (row[k] as number).toFixed(k.includes("vs_") || k.endsWith("speedup") ? 1 : 2)
+        ? (row[k] as number).toFixed((k.includes("vs_") || k.endsWith("speedup")) && !k.includes("openvino") ? 1 : 2)
         : row[k];
     console.log(
       `${name}: onebit ${f("onebit_t1_ms")} ms (2T ${f("onebit_t2_ms")}, ${f("onebit_2t_speedup")}x) | ` +
@@ -163,7 +200,13 @@ for (const name of values.models.split(",")) {
         }x | ` +
         `onebit on the float file ${f("onebit_float_file_t1_ms")} | logits max |diff| / max |logit| vs LCE ${
           (row.logits_max_rel_diff_vs_lce as number).toExponential(1)
-        }\n  onebit-wasm ${f("onebit_wasm_t1_ms")} ms (${f("wasm_vs_native_t1")}x native's time) -> ` +
+        }\n  OpenVINO ${f("openvino_t1_ms")} ms (2T ${f("openvino_t2_ms")}) -> onebit ${f("vs_openvino_t1")}x / ${
+          f("vs_openvino_t2")
+        }x (per round ${row.vs_openvino_t1_rounds} / ${row.vs_openvino_t2_rounds}) | OpenVINO logits vs LCE ${
+          (row.openvino_logits_max_rel_diff_vs_lce as number).toExponential(1)
+        }, vs onebit ${(row.openvino_logits_max_rel_diff_vs_onebit as number).toExponential(1)}\n  onebit-wasm ${
+          f("onebit_wasm_t1_ms")
+        } ms (${f("wasm_vs_native_t1")}x native's time) -> ` +
         `${f("wasm_vs_litert_t1")}x LiteRT's speed, ${f("wasm_vs_tfjs_wasm_t1")}x tfjs-wasm's | ` +
         `logits max |diff| vs native ${(row.wasm_logits_max_abs_diff_vs_native as number).toExponential(1)}`,
     );

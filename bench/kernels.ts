@@ -20,9 +20,17 @@
  * Whole processes differ too (the host places the vCPUs anew), so `--processes P` runs this benchmark P times in
  * child processes (per `--lib`, alternating libraries: the way to compare the 2-thread speed of two builds, each with
  * its own thread pool) and prints, for the fastest micro-kernel, medians over the processes.
+ *
+ * OpenVINO's x86 binary convolution beside onebit's (when the cross-check venv of tools/setup_py.sh exists; skip with
+ * `--no-openvino`): in the same rounds as the fastest micro-kernel, a helper (tools/py/openvino_kernels.py) times
+ * FakeQuantize(levels=2) + BinaryConvolution of each shape on 1 and 2 threads: `ov_call` is the whole infer() call
+ * (binarizing the float input, its layout reorder, the kernel, Python's call overhead of ~10 µs), `ov_bconv` the
+ * BinaryConvolution node alone (OpenVINO's performance counters, µs resolution). onebit's `bconv2d` starts from a
+ * bitpacked input.
  */
 import { parseArgs } from "node:util";
 import { BinaryKernels, planConv } from "../kernels/binary_kernels.ts";
+import { cpuModel, haveVenv, OpenvinoServer } from "./_openvino.ts";
 
 const args = parseArgs({
   options: {
@@ -31,6 +39,7 @@ const args = parseArgs({
     runs: { type: "string" },
     lib: { type: "string", multiple: true },
     processes: { type: "string" },
+    "no-openvino": { type: "boolean", default: false },
   },
 });
 const quick = args.values.quick;
@@ -73,6 +82,15 @@ if (args.values.processes !== undefined) {
 
 const native = BinaryKernels.native({ path: args.values.lib?.[0] });
 const ukernels = native.ukernels().filter((u) => u.supported);
+const fastest = ukernels.at(-1)!; // the fastest supported micro-kernel is listed last
+const openvinoCalls = 21;
+let openvino: OpenvinoServer | undefined;
+if (!args.values["no-openvino"] && Deno.build.arch === "x86_64" && await haveVenv()) {
+  const setup = await new Deno.Command("bash", { args: ["tools/setup_py.sh"], cwd: new URL("../", import.meta.url) })
+    .output();
+  if (!setup.success) throw new Error("tools/setup_py.sh failed");
+  openvino = await OpenvinoServer.start("openvino_kernels.py", []);
+}
 
 // 1. The limit of every micro-kernel's instruction mix, on 1 and 2 threads.
 const limits = new Map<string, number>(); // key: `${name}/t${threads}`, G bMAC/s
@@ -142,16 +160,26 @@ for (const s of shapes) {
         bconv2d: () => conv.run(input, out, workspace),
       };
     });
-    const times = { bgemm: [[], []] as number[][], bconv2d: [[], []] as number[][] };
+    const times: Record<string, number[][]> = { bgemm: [[], []], bconv2d: [[], []] };
+    const withOpenvino = openvino && u === fastest;
+    if (withOpenvino) Object.assign(times, { ov_call: [[], []], ov_bconv: [[], []] });
     const calm: boolean[] = [];
     for (let round = 0; round < runs; round++) {
       const before = probe();
       for (const op of ["bgemm", "bconv2d"] as const) {
         for (const t of [0, 1]) times[op][t].push(time(calls[t][op], callsPerRound));
       }
+      if (withOpenvino) {
+        for (const t of [0, 1]) {
+          const request = { hw: s.hw, cin: s.cin, cout: s.cout, threads: t + 1, runs: openvinoCalls };
+          const answer = await openvino!.request(request);
+          times.ov_call[t].push(median(answer.ms));
+          times.ov_bconv[t].push(median(answer.node_us) / 1000);
+        }
+      }
       calm.push(Math.min(before, probe()) >= 1.9);
     }
-    for (const op of ["bgemm", "bconv2d"] as const) {
+    for (const op of Object.keys(times)) {
       const ratios = times[op][0].map((t1, i) => t1 / times[op][1][i]);
       for (const threads of [1, 2]) {
         const ms = median(times[op][threads - 1]);
@@ -160,7 +188,7 @@ for (const s of shapes) {
         rows.push({
           op,
           shape: s.name,
-          ukernel: u.name,
+          ukernel: op.startsWith("ov_") ? "openvino" : u.name,
           threads,
           ms,
           gmacs,
@@ -178,10 +206,18 @@ for (const s of shapes) {
   }
 }
 
+const openvinoVersion = openvino?.hello.version as string | undefined;
+await openvino?.close();
 if (args.values.json) {
-  console.log(JSON.stringify({ cpu: Deno.build.arch, limitsGmacs: Object.fromEntries(limits), rows }, null, 2));
+  console.log(
+    JSON.stringify(
+      { cpu: Deno.build.arch, cpuModel: cpuModel(), openvinoVersion, limitsGmacs: Object.fromEntries(limits), rows },
+      null,
+      2,
+    ),
+  );
 } else {
-  console.log(`onebit kernel benchmark (${Deno.build.arch}, medians of ${runs} interleaved rounds)\n`);
+  console.log(`onebit kernel benchmark (${cpuModel()}, medians of ${runs} interleaved rounds)\n`);
   console.log("limit: register-only XOR+popcount+accumulate loop of each micro-kernel (G bMAC/s)");
   console.log(`  ${"micro-kernel".padEnd(28)} ${"1 thread".padStart(9)} ${"2 threads".padStart(10)}  ratio`);
   for (const u of ukernels) {
@@ -206,18 +242,46 @@ if (args.values.json) {
       } ${r.gmacs.toFixed(1).padStart(10)} ${(100 * r.fractionOfLimit).toFixed(1).padStart(7)}%  ${two}`,
     );
   }
+  if (openvinoVersion) printOpenvino(rows, fastest.name, openvinoVersion);
+}
+
+/** onebit's bconv2d (fastest micro-kernel) beside OpenVINO's whole call and its BinaryConvolution node, µs. */
+function printOpenvino(rows: Row[], ukernel: string, version: string, ms = (r: Row) => r.ms) {
+  console.log(
+    `\nOpenVINO ${version.split("-")[0]} beside onebit bconv2d (${ukernel}), µs; ratio = OpenVINO time / onebit time`,
+  );
+  console.log("shape            thr  onebit   OV call   OV node  call/onebit  node/onebit");
+  for (const s of shapes) {
+    for (const threads of [1, 2]) {
+      const find = (op: string) =>
+        rows.find((r) =>
+          r.op === op && r.shape === s.name && r.threads === threads && (op !== "bconv2d" || r.ukernel === ukernel)
+        );
+      const ours = find("bconv2d"), call = find("ov_call"), node = find("ov_bconv");
+      if (!ours || !call || !node) continue;
+      const us = (r: Row) => (1000 * ms(r)).toFixed(1);
+      console.log(
+        `${s.name.padEnd(16)} ${String(threads).padStart(3)} ${us(ours).padStart(7)} ${us(call).padStart(9)} ${
+          us(node).padStart(9)
+        } ${(ms(call) / ms(ours)).toFixed(2).padStart(11)}x ${(ms(node) / ms(ours)).toFixed(2).padStart(11)}x`,
+      );
+    }
+  }
 }
 
 /** The benchmark in child processes, `processes` per library, aggregated. */
 async function runProcesses(processes: number): Promise<void> {
   if (!Number.isInteger(processes) || processes < 1) throw new RangeError("--processes must be a positive integer");
   const libs: (string | undefined)[] = args.values.lib?.length ? args.values.lib : [undefined];
-  const results = libs.map(() => [] as { limitsGmacs: Record<string, number>; rows: Row[] }[]);
+  const results = libs.map(() =>
+    [] as { limitsGmacs: Record<string, number>; rows: Row[]; cpuModel: string; openvinoVersion?: string }[]
+  );
   for (let i = 0; i < processes; i++) {
     for (const [l, lib] of libs.entries()) {
       const argv = ["run", "-A", new URL(import.meta.url).pathname, "--json", "--runs", String(runs)];
       if (quick) argv.push("--quick");
       if (lib) argv.push("--lib", lib);
+      if (args.values["no-openvino"]) argv.push("--no-openvino");
       const out = await new Deno.Command(Deno.execPath(), { args: argv, stdout: "piped", stderr: "inherit" }).output();
       if (!out.success) throw new Error(`bench/kernels.ts child process failed (exit ${out.code})`);
       results[l].push(JSON.parse(new TextDecoder().decode(out.stdout)));
@@ -226,9 +290,12 @@ async function runProcesses(processes: number): Promise<void> {
   const fmt = (v: number, d: number) => v.toFixed(d);
   for (const [l, lib] of libs.entries()) {
     const procs = results[l];
-    const ukernel = procs[0].rows.at(-1)!.ukernel; // the fastest supported micro-kernel is listed last
+    // the fastest supported micro-kernel is listed last (then OpenVINO's rows)
+    const ukernel = procs[0].rows.filter((r) => !r.op.startsWith("ov_")).at(-1)!.ukernel;
     const limit = (t: number) => procs.map((p) => p.limitsGmacs[`${ukernel}/t${t}`]);
-    console.log(`\n${lib ?? "default library"}: ${processes} processes of ${runs} rounds, ${ukernel}`);
+    console.log(
+      `\n${lib ?? "default library"}: ${processes} processes of ${runs} rounds, ${ukernel}, ${procs[0].cpuModel}`,
+    );
     console.log(
       `limit G bMAC/s: 1 thread ${fmt(median(limit(1)), 0)} (${fmt(Math.min(...limit(1)), 0)}-${
         fmt(Math.max(...limit(1)), 0)
@@ -237,13 +304,17 @@ async function runProcesses(processes: number): Promise<void> {
     console.log(
       "op       shape            1T µs  G bMAC/s  % limit   2T µs  G bMAC/s  % limit  2T/1T all  calm (range)        calm rounds",
     );
+    const medianRows: Row[] = [];
     for (const s of shapes) {
-      for (const op of ["bgemm", "bconv2d"]) {
+      for (const op of ["bgemm", "bconv2d", "ov_call", "ov_bconv"]) {
+        const name = op.startsWith("ov_") ? "openvino" : ukernel;
         const pick = (t: number) =>
           procs.map((p) =>
-            p.rows.find((r) => r.ukernel === ukernel && r.op === op && r.shape === s.name && r.threads === t)!
-          );
+            p.rows.find((r) => r.ukernel === name && r.op === op && r.shape === s.name && r.threads === t)!
+          ).filter((r) => r);
         const one = pick(1), two = pick(2);
+        if (!one.length || !two.length) continue;
+        for (const rs of [one, two]) medianRows.push({ ...rs[0], ms: median(rs.map((r) => r.ms)) });
         const m = (rs: Row[], f: (r: Row) => number) => median(rs.map(f));
         const calm = two.map((r) => r.calmSpeedup!).filter((v) => v !== null && Number.isFinite(v));
         const calmText = calm.length
@@ -262,5 +333,7 @@ async function runProcesses(processes: number): Promise<void> {
         );
       }
     }
+    const version = procs[0].openvinoVersion;
+    if (version) printOpenvino(medianRows, ukernel, version);
   }
 }

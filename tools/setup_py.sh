@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Idempotent: the project-local Python venv for cross-checks (LCE, larq,
-# larq-zoo, LiteRT), pinned in tools/py/requirements.txt.
+# larq-zoo, LiteRT, OpenVINO), pinned in tools/py/requirements.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.tools/venv
 STAMP="$VENV/.requirements"
 if [ -f "$STAMP" ] && cmp -s "$STAMP" tools/py/requirements.txt; then exit 0; fi
-echo "setup_py: installing the cross-check venv into $VENV (TensorFlow 2.16, LCE 0.16, larq, LiteRT)" >&2
+echo "setup_py: installing the cross-check venv into $VENV (TensorFlow 2.16, LCE 0.16, larq, LiteRT, OpenVINO)" >&2
 python3 -m venv "$VENV"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tools/py/requirements.txt >&2
 # larq-zoo and its model-building deps without their stale pins (protobuf<3.20).
