@@ -21,7 +21,18 @@ async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-Deno.test("the manifest pins the bytes of every built library (stripped: the same anywhere), for this ABI", async () => {
+// Clean builds are reproducible (the same bytes in any folder); an incremental build over a warm .zig-cache may
+// link the Mach-O libraries differently, so the byte check runs where the tree was built clean: in CI, or when
+// ONEBIT_RELEASE_CHECK=1 after 'deno task release'.
+const cleanBuild = Deno.env.get("CI") === "true" || Deno.env.get("ONEBIT_RELEASE_CHECK") === "1";
+
+Deno.test({
+  name: "the manifest pins the bytes of every built library (stripped: the same anywhere), for this ABI",
+  ignore: !cleanBuild,
+  fn: checkManifest,
+});
+
+async function checkManifest() {
   assert.equal(NATIVE_MANIFEST.abiVersion, ABI_VERSION);
   assert.equal(NATIVE_MANIFEST.abiHash, ABI_HASH, "the manifest is stale: run 'deno task release'");
   assert.deepEqual(Object.keys(MANIFEST).sort(), Object.keys(RELEASE_PLATFORMS).sort());
@@ -43,7 +54,7 @@ Deno.test("the manifest pins the bytes of every built library (stripped: the sam
     checked++;
   }
   assert.ok(checked >= 1);
-});
+}
 
 /** The tracked TS modules (no tests, fixtures, benches) and, unless `lib` is null, a library at the release path. */
 async function releaseTree(lib: Uint8Array | null): Promise<string> {

@@ -1,6 +1,7 @@
 /**
- * `deno task release`: after `tools/setup.sh --cross` has built libonebit for every platform (stripped, so the bytes
- * do not depend on the checkout's path), writes `kernels/_native_manifest.ts`: each library's file, size and SHA-256,
+ * `deno task release`: after `tools/setup.sh --cross` has built libonebit for every platform from an empty
+ * `.zig-cache` (stripped, so the bytes do not depend on the checkout's path; an incremental build over a warm cache
+ * can link the Mach-O libraries differently), writes `kernels/_native_manifest.ts`: each library's file, size and SHA-256,
  * with the ABI it was built from. A module imported by URL fetches its platform's library from beside itself
  * (`zig-out/lib/<triple>/<file>`, the checkout's own layout) and loads it only if these digests match
  * (kernels/native_release.ts). tests/kernels_native_manifest_test.ts fails when a build differs from the manifest.
