@@ -1,4 +1,5 @@
-//! std.heap.WasmAllocator (Zig 0.14.1) without its single-threaded check, for the threaded wasm module
+//! std.heap.WasmAllocator (Zig 0.14.1's lib/std/heap/WasmAllocator.zig, Copyright (c) Zig contributors, MIT
+//! License) without its single-threaded check, for the threaded wasm module
 //! (kernels_zig/wasm.zig): only the host's main thread allocates there (onebit_alloc/onebit_free, called from JS
 //! between kernel calls), so the allocator's unsynchronized free lists are never touched by two threads at once.
 const std = @import("std");
