@@ -78,7 +78,8 @@ export function releaseCacheDir(option?: string): string | undefined {
   return xdg !== undefined ? `${xdg}/deno/onebit` : home === undefined ? undefined : `${home}/.cache/deno/onebit`;
 }
 
-async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+/** The SHA-256 of `bytes`, lowercase hex (the manifest's digests). */
+export async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -9,17 +9,12 @@
  */
 import assert from "node:assert/strict";
 import { defaultLibraryUrl, platformTriple } from "../kernels/native.ts";
-import { RELEASE_PLATFORMS } from "../kernels/native_release.ts";
+import { RELEASE_PLATFORMS, sha256 } from "../kernels/native_release.ts";
 import { NATIVE_MANIFEST } from "../kernels/_native_manifest.ts";
 import { ABI_HASH, ABI_VERSION } from "../kernels/_abi_generated.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const MANIFEST = NATIVE_MANIFEST.libraries as Record<string, { file: string; bytes: number; sha256: string }>;
-
-async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 // Clean builds are reproducible (the same bytes in any folder); an incremental build over a warm .zig-cache may
 // link the Mach-O libraries differently, so the byte check runs where the tree was built clean: in CI, or when

@@ -10,15 +10,10 @@
  *   deno run -A tools/release.ts [--check]   # --check: compare only, exit 1 on a difference
  */
 import { ABI_HASH, ABI_VERSION } from "../kernels/_abi_generated.ts";
-import { RELEASE_PLATFORMS } from "../kernels/native_release.ts";
+import { RELEASE_PLATFORMS, sha256 } from "../kernels/native_release.ts";
 import { writeFileAtomic } from "../_fs.ts";
 
 const root = new URL("../", import.meta.url);
-
-async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 const entries: string[] = [];
 const missing: string[] = [];

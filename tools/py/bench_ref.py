@@ -10,23 +10,12 @@ Prints one JSON object: {"lce": {threads: [ms...]}, "litert": {threads: [ms...]}
 
 import argparse
 import json
-import time
 
 import zoo_shim  # noqa: F401
 import larq_compute_engine as lce
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
-
-
-def timed(fn, runs, warmup):
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
+from timing import timed
 
 
 def main():

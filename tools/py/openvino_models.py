@@ -56,7 +56,6 @@ graphs need nchw_input=True), and refuses MaxPool of binarized values
 import argparse
 import json
 import sys
-import time
 
 import numpy as np
 import openvino as ov
@@ -65,6 +64,7 @@ import openvino.opset8 as ops8
 import openvino.opset13 as ops
 from ai_edge_litert import schema_py_generated as tfl
 from flatbuffers import flexbuffers
+from timing import timed
 
 B = tfl.BuiltinOperator
 BUILTIN_NAMES = {v: k for k, v in vars(B).items() if not k.startswith("_")}
@@ -341,17 +341,6 @@ def compile_model(model, threads, precision="f32", extra=None):
         "INFERENCE_PRECISION_HINT": precision,
     }
     return ov.Core().compile_model(model, "CPU", {**config, **(extra or {})})
-
-
-def timed(fn, runs, warmup):
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
 
 
 def layer_types(compiled):
