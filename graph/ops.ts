@@ -1,13 +1,12 @@
 /**
- * Differentiable ops on {@link Tensor}s (forward here, backward in
- * gradients.ts). Elementwise ops broadcast like NumPy/TF. Results take the
+ * Differentiable ops on {@link Tensor}s (forward, then their gradients
+ * registered at the end of this file). Elementwise ops broadcast like NumPy/TF. Results take the
  * dtype of the inputs (float64 only if every tensor input is float64).
  * `sign` is larq's: sign(0) = +1.
  * @module
  */
-import { isRecording, record } from "./tape.ts";
+import { isRecording, record, registerGradient } from "./tape.ts";
 import { type Data, type DType, sizeOf, Tensor } from "./tensor.ts";
-import "./gradients.ts";
 import { gemmNN, gemmNT, nativeFor, transpose2d } from "./native.ts";
 import { broadcastShape, broadcastStrides } from "../kernels/_shape.ts";
 
@@ -311,3 +310,82 @@ export function logSoftmax(x: Tensor): Tensor {
 export function toFloat64(x: Tensor): Tensor {
   return new Tensor(Float64Array.from(x.data), x.shape);
 }
+
+// The gradients of the ops above, registered by op name as everywhere else (nn.ts, conv.ts): each gets dy
+// (the output's shape) and returns one gradient per input, summed back over broadcast axes.
+const same = (dy: Tensor, x: Tensor) => sumTo(dy, x.shape);
+
+registerGradient("add", (dy, { inputs: [a, b] }) => [same(dy, a), same(dy, b)]);
+registerGradient("sub", (dy, { inputs: [a, b] }) => [same(dy, a), same(neg(dy), b)]);
+registerGradient("mul", (dy, { inputs: [a, b] }) => [same(mul(dy, b), a), same(mul(dy, a), b)]);
+registerGradient("div", (dy, { inputs: [a, b] }) => [
+  same(div(dy, b), a),
+  same(neg(div(mul(dy, a), mul(b, b))), b),
+]);
+// Ties send the gradient to the first argument, as TF's maximum/minimum gradients do (x >= y).
+registerGradient("maximum", (dy, { inputs: [a, b] }) => {
+  const m = greaterEqual(a, b);
+  return [same(mul(dy, m), a), same(mul(dy, sub(1, m)), b)];
+});
+registerGradient("minimum", (dy, { inputs: [a, b] }) => {
+  const m = greaterEqual(b, a);
+  return [same(mul(dy, m), a), same(mul(dy, sub(1, m)), b)];
+});
+registerGradient("greater", () => [null, null]);
+registerGradient("greaterEqual", () => [null, null]);
+
+registerGradient("neg", (dy) => [neg(dy)]);
+registerGradient("abs", (dy, { inputs: [x] }) => [mul(dy, signZero(x))]);
+registerGradient("exp", (dy, { output }) => [mul(dy, output)]);
+registerGradient("log", (dy, { inputs: [x] }) => [div(dy, x)]);
+registerGradient("sqrt", (dy, { output }) => [div(dy, mul(output, 2))]);
+registerGradient("square", (dy, { inputs: [x] }) => [mul(dy, mul(x, 2))]);
+registerGradient("tanh", (dy, { output }) => [mul(dy, sub(1, square(output)))]);
+registerGradient("cosh", (dy, { inputs: [x] }) => [
+  mul(dy, mul(sub(exp(x), exp(neg(x))), 0.5)),
+]);
+registerGradient("sigmoid", (dy, { output }) => [mul(dy, mul(output, sub(1, output)))]);
+registerGradient("relu", (dy, { inputs: [x] }) => [mul(dy, greater(x, 0))]);
+registerGradient("sign", () => [null]);
+registerGradient("signZero", () => [null]);
+registerGradient("heaviside", () => [null]);
+registerGradient("roundHalfEven", () => [null]);
+registerGradient(
+  "clipByValue",
+  (dy, { inputs: [x], attrs }: { inputs: readonly Tensor[]; attrs: { lo: number; hi: number } }) => {
+    const inside = mul(greaterEqual(x, attrs.lo), greaterEqual(attrs.hi, x));
+    return [mul(dy, inside)];
+  },
+);
+registerGradient("where", (dy, { inputs: [c, a, b] }) => [
+  null,
+  same(where(c, dy, 0), a),
+  same(where(c, 0, dy), b),
+]);
+
+registerGradient("sum", (dy, { inputs: [x], attrs }: { inputs: readonly Tensor[]; attrs: { kept: number[] } }) => [
+  broadcastTo(reshape(dy, attrs.kept), x.shape),
+]);
+// Ties share dy equally, as TF's _MinOrMaxGrad (±1 tensors tie all the time).
+registerGradient(
+  "max",
+  (dy, { inputs: [x], output, attrs }: { inputs: readonly Tensor[]; output: Tensor; attrs: { kept: number[] } }) => {
+    const hit = greaterEqual(x, reshape(output, attrs.kept));
+    return [mul(div(hit, sumTo(hit, attrs.kept)), reshape(dy, attrs.kept))];
+  },
+);
+registerGradient("reshape", (dy, { inputs: [x] }) => [reshape(dy, x.shape)]);
+registerGradient("matmul", (dy, { inputs: [a, b], attrs }: {
+  inputs: readonly Tensor[];
+  attrs: { transposeA: boolean; transposeB: boolean };
+}) => {
+  const { transposeA: ta, transposeB: tb } = attrs;
+  const da = ta ? matmul(b, dy, tb, true) : matmul(dy, b, false, !tb);
+  const db = tb ? matmul(dy, a, true, ta) : matmul(a, dy, !ta, false);
+  return [da, db];
+});
+registerGradient("logSoftmax", (dy, { output }) => {
+  // dx = dy - softmax(x) * sum(dy, last axis)
+  const s = sum(dy, -1, true);
+  return [sub(dy, mul(exp(output), s))];
+});

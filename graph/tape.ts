@@ -2,7 +2,7 @@
  * Reverse-mode autodiff. Ops record themselves on the active tape when an
  * input is tracked (watched, or computed from a watched tensor); the one
  * gradient table maps op names to backward functions
- * (`registerGradient`, filled by gradients.ts). `customGradient` attaches
+ * (`registerGradient`, called beside each op: ops.ts, nn.ts, conv.ts). `customGradient` attaches
  * a user backward to one call, like `tf.custom_gradient`.
  * @module
  */
@@ -64,7 +64,6 @@ export function isRecording(inputs: readonly Tensor[]): boolean {
 /** Records an op (ops call this after computing `output`, when isRecording). */
 export function record(op: string, inputs: readonly Tensor[], output: Tensor, attrs?: unknown): void {
   if (!isRecording(inputs)) return;
-  if (!GRADIENTS.has(op)) throw new Error(`op "${op}" has no registered gradient`);
   active!.nodes.push({ op, inputs, versions: versionsOf(inputs), output, attrs });
   active!.tracked.add(output.id);
 }
@@ -178,9 +177,15 @@ export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[]): { value: 
           );
         }
       });
+      const gradient = GRADIENTS.get(node.op);
+      if (!node.custom && !gradient) {
+        throw new Error(
+          `op "${node.op}" has no gradient: it cannot be trained through; register one with registerGradient("${node.op}", …) or wrap it in customGradient`,
+        );
+      }
       const dxs = node.custom
         ? node.custom(dy)
-        : GRADIENTS.get(node.op)!(dy, { ...node, needs: node.inputs.map((x) => tape.tracked.has(x.id)) });
+        : gradient!(dy, { ...node, needs: node.inputs.map((x) => tape.tracked.has(x.id)) });
       node.inputs.forEach((x, j) => {
         const dx = dxs[j];
         if (dx === null || dx === undefined || !tape.tracked.has(x.id)) return;

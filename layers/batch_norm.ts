@@ -9,7 +9,8 @@ import * as nn from "../graph/nn.ts";
 import * as ops from "../graph/ops.ts";
 import { noGrad } from "../graph/tape.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
-import { Layer } from "./layer.ts";
+import { ConfigReader } from "./_config.ts";
+import { type Config, Layer, type Weight } from "./layer.ts";
 
 export interface BatchNormalizationOptions {
   momentum?: number;
@@ -19,6 +20,7 @@ export interface BatchNormalizationOptions {
   name?: string;
 }
 
+/** Keras's BatchNormalization over the last axis. */
 export class BatchNormalization extends Layer {
   readonly momentum: number;
   readonly epsilon: number;
@@ -39,6 +41,35 @@ export class BatchNormalization extends Layer {
       throw new RangeError(`momentum must be in [0, 1], got ${this.momentum}`);
     }
     if (!(this.epsilon > 0)) throw new RangeError(`epsilon must be positive, got ${this.epsilon}`);
+  }
+
+  /** A BatchNormalization from its Keras config (the last axis only). */
+  static override fromConfig(c: Config): BatchNormalization {
+    const r = new ConfigReader("BatchNormalization", c);
+    const axis = c.axis;
+    if (axis !== undefined && !(axis === -1 || axis === 3 || Array.isArray(axis))) {
+      throw new RangeError(
+        `BatchNormalization "${r.name}": axis ${JSON.stringify(axis)}; onebit normalises the last axis`,
+      );
+    }
+    return new BatchNormalization({
+      name: r.name,
+      momentum: r.number("momentum", 0.99),
+      epsilon: r.number("epsilon", 1e-3),
+      center: r.bool("center", true),
+      scale: r.bool("scale", true),
+    });
+  }
+
+  /** larq's summary: 2 parameters per channel (beta folded into the moving mean, gamma into the moving variance). */
+  override summaryWeights(): readonly Weight[] {
+    const fold = new Set<unknown>([this.movingMean && this.beta, this.movingVariance && this.gamma]);
+    return this.weights.filter((w) => !fold.has(w.variable));
+  }
+
+  /** larq counts BatchNormalization (no MACs). */
+  override macs(): Map<number, number> {
+    return new Map();
   }
 
   protected build(inputShape: readonly number[]): void {
@@ -72,7 +103,7 @@ export class BatchNormalization extends Layer {
     return y;
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): Config {
     return { name: this.name, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
   }
 }

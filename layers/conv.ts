@@ -5,31 +5,21 @@
  */
 import { conv2d, type Padding } from "../graph/conv.ts";
 import * as nn from "../graph/nn.ts";
-import * as ops from "../graph/ops.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
-import type { Quantizer, QuantizerConfig } from "../quantizers/quantizer.ts";
-import { getQuantizer } from "../quantizers/registry.ts";
 import { tfAxis } from "../kernels/geometry.ts";
-import { activation, type ActivationName } from "./core.ts";
-import type { Initializer } from "./initializers.ts";
-import { type Constraint, Layer } from "./layer.ts";
+import { ConfigReader } from "./_config.ts";
+import type { Config } from "./layer.ts";
+import { type KernelOptions, perAxis, positive, QuantLayer, type QuantLayerOptions } from "./quant_layer.ts";
 
-export interface Conv2DOptions {
+/** Keras Conv2D's options. */
+export type Conv2DOptions = Omit<QuantConv2DOptions, "inputQuantizer" | "kernelQuantizer" | "padValues">;
+
+/** larq QuantConv2D's options. */
+export interface QuantConv2DOptions extends QuantLayerOptions, KernelOptions<"kernel"> {
   strides?: number | [number, number];
   padding?: Padding;
   dilationRate?: number | [number, number];
   groups?: number;
-  activation?: ActivationName | null;
-  useBias?: boolean;
-  kernelInitializer?: Initializer;
-  biasInitializer?: Initializer;
-  kernelConstraint?: Constraint | null;
-  name?: string;
-}
-
-export interface QuantConv2DOptions extends Conv2DOptions {
-  inputQuantizer?: string | QuantizerConfig | Quantizer | null;
-  kernelQuantizer?: string | QuantizerConfig | Quantizer | null;
   /** Value of "same" padding (larq): 0, or 1.0 for the "same-one" padding binary kernels do for free. */
   padValues?: number;
 }
@@ -52,21 +42,16 @@ export function padSame(
   return nn.pad(x, [[0, 0], h, w, [0, 0]], value);
 }
 
-function pair(v: number | [number, number] | undefined): [number, number] {
-  return v === undefined ? [1, 1] : typeof v === "number" ? [v, v] : v;
-}
-
 /**
  * @example
  * ```ts
  * import { QuantConv2D } from "./conv.ts";
- * import { weightClip } from "./layer.ts";
  * import { Tensor } from "../graph/tensor.ts";
- * const c = new QuantConv2D(8, 3, { padding: "same", padValues: 1, inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: weightClip(), useBias: false });
+ * const c = new QuantConv2D(8, 3, { padding: "same", padValues: 1, inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip", useBias: false });
  * console.log(c.apply(Tensor.fill([1, 5, 5, 4], 0.5)).shape); // [1, 5, 5, 8]
  * ```
  */
-export class QuantConv2D extends Layer {
+export class QuantConv2D extends QuantLayer {
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
@@ -74,33 +59,30 @@ export class QuantConv2D extends Layer {
   readonly padding: Padding;
   readonly padValues: number;
   readonly groups: number;
-  readonly inputQuantizer: Quantizer | null;
-  readonly kernelQuantizer: Quantizer | null;
-  readonly #o: Conv2DOptions;
   kernel!: Variable;
-  bias: Variable | null = null;
 
   constructor(filters: number, kernelSize: number | [number, number], options: QuantConv2DOptions = {}) {
-    super(options.name);
-    if (!Number.isInteger(filters) || filters < 1) {
-      throw new RangeError(`filters must be a positive integer, got ${filters}`);
-    }
-    this.filters = filters;
-    this.kernelSize = pair(kernelSize);
-    this.strides = pair(options.strides);
-    this.dilations = pair(options.dilationRate);
-    this.padding = options.padding ?? "valid";
+    super(options as QuantConv2DOptions & Config, ["kernel"]);
+    this.filters = positive("filters", filters);
+    this.kernelSize = perAxis("kernel_size", kernelSize, 2);
+    this.strides = perAxis("strides", options.strides, 2);
+    this.dilations = perAxis("dilation_rate", options.dilationRate, 2);
+    this.padding = checkPadding(options.padding ?? "valid");
     this.padValues = options.padValues ?? 0;
-    this.groups = options.groups ?? 1;
-    this.inputQuantizer = getQuantizer(options.inputQuantizer ?? null);
-    this.kernelQuantizer = getQuantizer(options.kernelQuantizer ?? null);
-    this.#o = options;
-    if (this.kernelQuantizer?.precision === 1 && !options.kernelConstraint) {
-      console.warn(
-        `layer "${this.name}": a binary kernel quantizer without a kernel constraint may give starved weights; ` +
-          "add kernelConstraint: weightClip()",
-      );
-    }
+    this.groups = positive("groups", options.groups ?? 1);
+  }
+
+  /** A QuantConv2D (or Conv2D) from its Keras config. */
+  static override fromConfig<T extends typeof QuantConv2D>(this: T, config: Config): InstanceType<T> {
+    const r = new ConfigReader(this.name, config);
+    return new this(r.int("filters", 0), r.pair("kernel_size", 0), {
+      ...QuantLayer.quantOptions(r, ["kernel"]),
+      strides: r.pair("strides", 1),
+      padding: r.padding(),
+      padValues: r.number("pad_values", 0),
+      dilationRate: r.pair("dilation_rate", 1),
+      groups: r.int("groups", 1),
+    }) as InstanceType<T>;
   }
 
   protected build(inputShape: readonly number[]): void {
@@ -111,32 +93,24 @@ export class QuantConv2D extends Layer {
         `groups ${this.groups} must divide the input channels (${cin}) and filters (${this.filters})`,
       );
     }
-    this.kernel = this.addWeight(
-      "kernel",
-      [...this.kernelSize, cin / this.groups, this.filters],
-      this.#o.kernelInitializer ?? "glorot_uniform",
-      {
-        constraint: this.#o.kernelConstraint ?? null,
-        quantizer: this.kernelQuantizer,
-      },
-    );
-    if (this.#o.useBias ?? true) this.bias = this.addWeight("bias", [this.filters], this.#o.biasInitializer ?? "zeros");
+    this.kernel = this.addKernel("kernel", [...this.kernelSize, cin / this.groups, this.filters]);
+    this.addBias(this.filters);
   }
 
   protected call(x: Tensor): Tensor {
-    let xi = this.inputQuantizer ? this.inputQuantizer.call(x) : x;
-    const k = this.kernelQuantizer ? this.kernelQuantizer.call(this.kernel) : this.kernel;
+    let xi = this.quantizeInput(x);
+    const k = this.quantizeKernel("kernel", this.kernel);
     let padding = this.padding;
     if (padding === "same" && this.padValues !== 0) {
       xi = padSame(xi, this.kernelSize, this.strides, this.dilations, this.padValues);
       padding = "valid";
     }
-    let y = conv2d(xi, k, { strides: this.strides, dilations: this.dilations, padding, groups: this.groups });
-    if (this.bias) y = ops.add(y, this.bias);
-    return activation(this.#o.activation)(y);
+    return this.finish(
+      conv2d(xi, k, { strides: this.strides, dilations: this.dilations, padding, groups: this.groups }),
+    );
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): Config {
     return {
       name: this.name,
       filters: this.filters,
@@ -146,11 +120,7 @@ export class QuantConv2D extends Layer {
       pad_values: this.padValues,
       dilation_rate: this.dilations,
       groups: this.groups,
-      activation: this.#o.activation ?? null,
-      use_bias: this.#o.useBias ?? true,
-      input_quantizer: this.inputQuantizer?.getConfig() ?? null,
-      kernel_quantizer: this.kernelQuantizer?.getConfig() ?? null,
-      kernel_constraint: this.#o.kernelConstraint?.getConfig() ?? null,
+      ...this.quantConfig(),
     };
   }
 }
@@ -160,4 +130,12 @@ export class Conv2D extends QuantConv2D {
   constructor(filters: number, kernelSize: number | [number, number], options: Conv2DOptions = {}) {
     super(filters, kernelSize, options);
   }
+}
+
+/** "same" or "valid", checked. */
+export function checkPadding(p: unknown): Padding {
+  if (p !== "same" && p !== "valid") {
+    throw new RangeError(`padding must be "same" or "valid", got ${JSON.stringify(p)}`);
+  }
+  return p;
 }

@@ -8,111 +8,22 @@
  */
 import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d, type Padding } from "../graph/conv.ts";
 import * as nn from "../graph/nn.ts";
-import * as ops from "../graph/ops.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
-import type { Quantizer, QuantizerConfig } from "../quantizers/quantizer.ts";
-import { getQuantizer } from "../quantizers/registry.ts";
 import { tfAxis } from "../kernels/geometry.ts";
-import { padSame } from "./conv.ts";
-import { activation, type ActivationName } from "./core.ts";
-import type { Initializer } from "./initializers.ts";
-import { type Constraint, Layer } from "./layer.ts";
+import { ConfigReader } from "./_config.ts";
+import { checkPadding, padSame } from "./conv.ts";
+import type { Config } from "./layer.ts";
+import { type KernelOptions, perAxis, positive, QuantLayer, type QuantLayerOptions } from "./quant_layer.ts";
 
-type QuantizerLike = string | QuantizerConfig | Quantizer | null;
+type CommonOptions = QuantLayerOptions & KernelOptions<"kernel">;
 
-interface CommonOptions {
-  activation?: ActivationName | null;
-  useBias?: boolean;
-  kernelInitializer?: Initializer;
-  kernelConstraint?: Constraint | null;
-  inputQuantizer?: QuantizerLike;
-  kernelQuantizer?: QuantizerLike;
-  name?: string;
-}
-
-function positive(name: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
-  return v;
-}
-
-function pair(v: number | [number, number] | undefined, d = 1): [number, number] {
-  return v === undefined ? [d, d] : typeof v === "number" ? [v, v] : [v[0], v[1]];
-}
-
-/** q(t), or t without a quantizer. */
-function quantize(q: Quantizer | null, t: Tensor): Tensor {
-  return q ? q.call(t) : t;
-}
-
-/** act(y + bias). */
-function finish(y: Tensor, bias: Variable | null, act: ActivationName | null): Tensor {
-  return activation(act)(bias ? ops.add(y, bias) : y);
-}
-
-/** larq's warning: a binary kernel quantizer without a constraint lets latent weights grow past the clip. */
-function warnStarved(layer: string, q: Quantizer | null, c: Constraint | null | undefined, what = "kernel"): void {
-  if (q?.precision === 1 && !c) {
-    console.warn(
-      `layer "${layer}": a binary ${what} quantizer without a ${what} constraint may give starved weights; ` +
-        `add ${what}Constraint: weightClip()`,
-    );
-  }
-}
-
-/**
- * What QuantConv1D and QuantConv2DTranspose share: one quantized kernel (latent variable, constraint, quantizer),
- * an input quantizer, an optional bias and an activation, and their part of the Keras config.
- */
-abstract class QuantKernelLayer extends Layer {
+/** A kernel layer with `filters` outputs and one quantized kernel. */
+abstract class FilterLayer extends QuantLayer {
   readonly filters: number;
-  readonly activationName: ActivationName | null;
-  readonly inputQuantizer: Quantizer | null;
-  readonly kernelQuantizer: Quantizer | null;
-  readonly kernelConstraint: Constraint | null;
-  readonly #init: Initializer;
-  readonly #useBias: boolean;
   kernel!: Variable;
-  bias: Variable | null = null;
-
-  constructor(filters: number, o: CommonOptions) {
-    super(o.name);
+  constructor(filters: number, options: CommonOptions) {
+    super(options as CommonOptions & Config, ["kernel"]);
     this.filters = positive("filters", filters);
-    this.activationName = o.activation ?? null;
-    this.inputQuantizer = getQuantizer(o.inputQuantizer ?? null);
-    this.kernelQuantizer = getQuantizer(o.kernelQuantizer ?? null);
-    this.kernelConstraint = o.kernelConstraint ?? null;
-    this.#init = o.kernelInitializer ?? "glorot_uniform";
-    this.#useBias = o.useBias ?? true;
-    warnStarved(this.name, this.kernelQuantizer, this.kernelConstraint);
-  }
-
-  /** Adds the kernel of this shape and the bias (with use_bias). */
-  protected addKernel(shape: number[]): void {
-    this.kernel = this.addWeight("kernel", shape, this.#init, {
-      constraint: this.kernelConstraint,
-      quantizer: this.kernelQuantizer,
-    });
-    if (this.#useBias) this.bias = this.addWeight("bias", [this.filters], "zeros");
-  }
-
-  /** The quantized input and kernel of a call. */
-  protected quantized(x: Tensor): { x: Tensor; kernel: Tensor } {
-    return { x: quantize(this.inputQuantizer, x), kernel: quantize(this.kernelQuantizer, this.kernel) };
-  }
-
-  /** act(y + bias). */
-  protected finish(y: Tensor): Tensor {
-    return finish(y, this.bias, this.activationName);
-  }
-
-  protected commonConfig(): Record<string, unknown> {
-    return {
-      activation: this.activationName,
-      use_bias: this.bias !== null,
-      input_quantizer: this.inputQuantizer?.getConfig() ?? null,
-      kernel_quantizer: this.kernelQuantizer?.getConfig() ?? null,
-      kernel_constraint: this.kernelConstraint?.getConfig() ?? null,
-    };
   }
 }
 
@@ -136,7 +47,7 @@ export interface QuantConv1DOptions extends CommonOptions {
  * console.log(new QuantConv1D(4, 3, { padding: "same" }).apply(Tensor.fill([2, 10, 3], 1)).shape); // [2, 10, 4]
  * ```
  */
-export class QuantConv1D extends QuantKernelLayer {
+export class QuantConv1D extends FilterLayer {
   readonly kernelSize: number;
   readonly strides: number;
   readonly dilationRate: number;
@@ -149,9 +60,22 @@ export class QuantConv1D extends QuantKernelLayer {
     this.kernelSize = positive("kernel_size", kernelSize);
     this.strides = positive("strides", options.strides ?? 1);
     this.dilationRate = positive("dilation_rate", options.dilationRate ?? 1);
-    this.padding = options.padding ?? "valid";
+    this.padding = checkPadding(options.padding ?? "valid");
     this.padValues = options.padValues ?? 0;
     this.groups = positive("groups", options.groups ?? 1);
+  }
+
+  /** A QuantConv1D (or Conv1D) from its Keras config. */
+  static override fromConfig<T extends typeof QuantConv1D>(this: T, config: Config): InstanceType<T> {
+    const r = new ConfigReader(this.name, config);
+    return new this(r.int("filters", 0), r.int("kernel_size", 0), {
+      ...QuantLayer.quantOptions(r, ["kernel"]),
+      strides: r.int("strides", 1),
+      padding: r.padding(),
+      padValues: r.number("pad_values", 0),
+      dilationRate: r.int("dilation_rate", 1),
+      groups: r.int("groups", 1),
+    }) as InstanceType<T>;
   }
 
   protected build(inputShape: readonly number[]): void {
@@ -159,12 +83,13 @@ export class QuantConv1D extends QuantKernelLayer {
     if (inputShape[2] % this.groups !== 0 || this.filters % this.groups !== 0) {
       throw new RangeError(`groups ${this.groups} must divide the channels (${inputShape[2]}) and filters`);
     }
-    this.addKernel([this.kernelSize, inputShape[2] / this.groups, this.filters]);
+    this.kernel = this.addKernel("kernel", [this.kernelSize, inputShape[2] / this.groups, this.filters]);
+    this.addBias(this.filters);
   }
 
   protected call(x: Tensor): Tensor {
-    const q = this.quantized(x), k = q.kernel;
-    let xi = q.x;
+    const k = this.quantizeKernel("kernel", this.kernel);
+    let xi = this.quantizeInput(x);
     let padding = this.padding;
     if (padding === "same" && this.padValues !== 0) {
       const a = tfAxis(xi.shape[1], this.kernelSize, this.strides, this.dilationRate, "same");
@@ -186,7 +111,7 @@ export class QuantConv1D extends QuantKernelLayer {
       pad_values: this.padValues,
       dilation_rate: [this.dilationRate],
       groups: this.groups,
-      ...this.commonConfig(),
+      ...this.quantConfig(),
     };
   }
 }
@@ -212,7 +137,7 @@ export interface QuantConv2DTransposeOptions extends CommonOptions {
  * console.log(new Conv2DTranspose(2, 3, { strides: 2, padding: "same" }).apply(Tensor.fill([1, 4, 4, 3], 1)).shape); // [1, 8, 8, 2]
  * ```
  */
-export class QuantConv2DTranspose extends QuantKernelLayer {
+export class QuantConv2DTranspose extends FilterLayer {
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
@@ -220,10 +145,14 @@ export class QuantConv2DTranspose extends QuantKernelLayer {
 
   constructor(filters: number, kernelSize: number | [number, number], options: QuantConv2DTransposeOptions = {}) {
     super(filters, options);
-    this.kernelSize = pair(kernelSize);
-    this.strides = pair(options.strides);
-    this.padding = options.padding ?? "valid";
-    this.outputPadding = options.outputPadding == null ? null : pair(options.outputPadding);
+    this.kernelSize = perAxis("kernel_size", kernelSize, 2);
+    this.strides = perAxis("strides", options.strides, 2);
+    this.padding = checkPadding(options.padding ?? "valid");
+    this.outputPadding = options.outputPadding == null
+      ? null
+      : typeof options.outputPadding === "number"
+      ? [options.outputPadding, options.outputPadding]
+      : [...options.outputPadding];
     this.outputPadding?.forEach((p, i) => {
       if (!Number.isInteger(p) || p < 0 || p >= this.strides[i]) {
         throw new RangeError(
@@ -233,13 +162,26 @@ export class QuantConv2DTranspose extends QuantKernelLayer {
     });
   }
 
+  /** A QuantConv2DTranspose (or Conv2DTranspose) from its Keras config. */
+  static override fromConfig<T extends typeof QuantConv2DTranspose>(this: T, config: Config): InstanceType<T> {
+    const r = new ConfigReader(this.name, config);
+    const op = r.raw("output_padding");
+    return new this(r.int("filters", 0), r.pair("kernel_size", 0), {
+      ...QuantLayer.quantOptions(r, ["kernel"]),
+      strides: r.pair("strides", 1),
+      padding: r.padding(),
+      outputPadding: op === null ? null : r.ints("output_padding", 2, 0) as [number, number],
+    }) as InstanceType<T>;
+  }
+
   protected build(inputShape: readonly number[]): void {
     if (inputShape.length !== 4) throw new RangeError(`expects [batch, height, width, channels], got [${inputShape}]`);
-    this.addKernel([...this.kernelSize, this.filters, inputShape[3]]);
+    this.kernel = this.addKernel("kernel", [...this.kernelSize, this.filters, inputShape[3]]);
+    this.addBias(this.filters);
   }
 
   protected call(x: Tensor): Tensor {
-    const { x: xi, kernel: k } = this.quantized(x);
+    const xi = this.quantizeInput(x), k = this.quantizeKernel("kernel", this.kernel);
     // Keras's deconv_output_length with output_padding: (in - 1)·stride + k - 2·pad + output_padding.
     const op = this.outputPadding;
     const outputSize = op === null ? undefined : [0, 1].map((i) => {
@@ -257,7 +199,7 @@ export class QuantConv2DTranspose extends QuantKernelLayer {
       strides: this.strides,
       padding: this.padding,
       output_padding: this.outputPadding,
-      ...this.commonConfig(),
+      ...this.quantConfig(),
     };
   }
 }
@@ -265,15 +207,13 @@ export class QuantConv2DTranspose extends QuantKernelLayer {
 /** Keras Conv2DTranspose: QuantConv2DTranspose without quantizers. */
 export class Conv2DTranspose extends QuantConv2DTranspose {}
 
-export interface QuantSeparableConv2DOptions extends Omit<CommonOptions, "kernelQuantizer" | "kernelConstraint"> {
+/** larq QuantSeparableConv2D's options. */
+export interface QuantSeparableConv2DOptions
+  extends QuantLayerOptions, KernelOptions<"depthwise">, KernelOptions<"pointwise"> {
   strides?: number | [number, number];
   padding?: Padding;
   dilationRate?: number | [number, number];
   depthMultiplier?: number;
-  depthwiseQuantizer?: QuantizerLike;
-  pointwiseQuantizer?: QuantizerLike;
-  depthwiseConstraint?: Constraint | null;
-  pointwiseConstraint?: Constraint | null;
   padValues?: number;
 }
 
@@ -290,7 +230,7 @@ export interface QuantSeparableConv2DOptions extends Omit<CommonOptions, "kernel
  * console.log(new SeparableConv2D(8, 3, { padding: "same" }).apply(Tensor.fill([1, 5, 5, 4], 1)).shape); // [1, 5, 5, 8]
  * ```
  */
-export class QuantSeparableConv2D extends Layer {
+export class QuantSeparableConv2D extends QuantLayer {
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
@@ -298,61 +238,55 @@ export class QuantSeparableConv2D extends Layer {
   readonly padding: Padding;
   readonly padValues: number;
   readonly depthMultiplier: number;
-  readonly activationName: ActivationName | null;
-  readonly inputQuantizer: Quantizer | null;
-  readonly depthwiseQuantizer: Quantizer | null;
-  readonly pointwiseQuantizer: Quantizer | null;
-  readonly #o: QuantSeparableConv2DOptions;
   depthwiseKernel!: Variable;
   pointwiseKernel!: Variable;
-  bias: Variable | null = null;
 
   constructor(filters: number, kernelSize: number | [number, number], options: QuantSeparableConv2DOptions = {}) {
-    super(options.name);
+    super(options as QuantSeparableConv2DOptions & Config, ["depthwise", "pointwise"]);
     this.filters = positive("filters", filters);
-    this.kernelSize = pair(kernelSize);
-    this.strides = pair(options.strides);
-    this.dilations = pair(options.dilationRate);
-    this.padding = options.padding ?? "valid";
+    this.kernelSize = perAxis("kernel_size", kernelSize, 2);
+    this.strides = perAxis("strides", options.strides, 2);
+    this.dilations = perAxis("dilation_rate", options.dilationRate, 2);
+    this.padding = checkPadding(options.padding ?? "valid");
     this.padValues = options.padValues ?? 0;
     this.depthMultiplier = positive("depth_multiplier", options.depthMultiplier ?? 1);
-    this.activationName = options.activation ?? null;
-    this.inputQuantizer = getQuantizer(options.inputQuantizer ?? null);
-    this.depthwiseQuantizer = getQuantizer(options.depthwiseQuantizer ?? null);
-    this.pointwiseQuantizer = getQuantizer(options.pointwiseQuantizer ?? null);
-    this.#o = options;
-    warnStarved(this.name, this.depthwiseQuantizer, options.depthwiseConstraint, "depthwise");
-    warnStarved(this.name, this.pointwiseQuantizer, options.pointwiseConstraint, "pointwise");
+  }
+
+  /** A QuantSeparableConv2D (or SeparableConv2D) from its Keras config. */
+  static override fromConfig<T extends typeof QuantSeparableConv2D>(this: T, config: Config): InstanceType<T> {
+    const r = new ConfigReader(this.name, config);
+    return new this(r.int("filters", 0), r.pair("kernel_size", 0), {
+      ...QuantLayer.quantOptions(r, ["depthwise", "pointwise"]),
+      strides: r.pair("strides", 1),
+      padding: r.padding(),
+      padValues: r.number("pad_values", 0),
+      dilationRate: r.pair("dilation_rate", 1),
+      depthMultiplier: r.int("depth_multiplier", 1),
+    }) as InstanceType<T>;
   }
 
   protected build(inputShape: readonly number[]): void {
     if (inputShape.length !== 4) throw new RangeError(`expects [batch, height, width, channels], got [${inputShape}]`);
-    const c = inputShape[3], init = this.#o.kernelInitializer ?? "glorot_uniform";
-    this.depthwiseKernel = this.addWeight("depthwise_kernel", [...this.kernelSize, c, this.depthMultiplier], init, {
-      constraint: this.#o.depthwiseConstraint ?? null,
-      quantizer: this.depthwiseQuantizer,
-    });
-    this.pointwiseKernel = this.addWeight("pointwise_kernel", [1, 1, c * this.depthMultiplier, this.filters], init, {
-      constraint: this.#o.pointwiseConstraint ?? null,
-      quantizer: this.pointwiseQuantizer,
-    });
-    if (this.#o.useBias ?? true) this.bias = this.addWeight("bias", [this.filters], "zeros");
+    const c = inputShape[3];
+    this.depthwiseKernel = this.addKernel("depthwise", [...this.kernelSize, c, this.depthMultiplier]);
+    this.pointwiseKernel = this.addKernel("pointwise", [1, 1, c * this.depthMultiplier, this.filters]);
+    this.addBias(this.filters);
   }
 
   protected call(x: Tensor): Tensor {
-    let xi = quantize(this.inputQuantizer, x);
-    const dk = quantize(this.depthwiseQuantizer, this.depthwiseKernel);
-    const pk = quantize(this.pointwiseQuantizer, this.pointwiseKernel);
+    let xi = this.quantizeInput(x);
+    const dk = this.quantizeKernel("depthwise", this.depthwiseKernel);
+    const pk = this.quantizeKernel("pointwise", this.pointwiseKernel);
     let padding = this.padding;
     if (padding === "same" && this.padValues !== 0) {
       xi = padSame(xi, this.kernelSize, this.strides, this.dilations, this.padValues);
       padding = "valid";
     }
     const d = depthwiseConv2d(xi, dk, { strides: this.strides, dilations: this.dilations, padding });
-    return finish(conv2d(d, pk), this.bias, this.activationName);
+    return this.finish(conv2d(d, pk));
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): Config {
     return {
       name: this.name,
       filters: this.filters,
@@ -362,13 +296,7 @@ export class QuantSeparableConv2D extends Layer {
       pad_values: this.padValues,
       dilation_rate: this.dilations,
       depth_multiplier: this.depthMultiplier,
-      activation: this.activationName,
-      use_bias: this.bias !== null,
-      input_quantizer: this.inputQuantizer?.getConfig() ?? null,
-      depthwise_quantizer: this.depthwiseQuantizer?.getConfig() ?? null,
-      pointwise_quantizer: this.pointwiseQuantizer?.getConfig() ?? null,
-      depthwise_constraint: this.#o.depthwiseConstraint?.getConfig() ?? null,
-      pointwise_constraint: this.#o.pointwiseConstraint?.getConfig() ?? null,
+      ...this.quantConfig(),
     };
   }
 }

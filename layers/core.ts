@@ -2,7 +2,8 @@
 import * as nn from "../graph/nn.ts";
 import * as ops from "../graph/ops.ts";
 import type { Tensor } from "../graph/tensor.ts";
-import { Layer } from "./layer.ts";
+import { ConfigReader } from "./_config.ts";
+import { type Config, Layer } from "./layer.ts";
 
 export type ActivationName =
   | "linear"
@@ -37,6 +38,7 @@ export function activation(name: ActivationName | null | undefined): (x: Tensor)
   return f;
 }
 
+/** Keras's Activation layer: an activation by name. */
 export class Activation extends Layer {
   readonly activation: ActivationName;
   readonly #f: (x: Tensor) => Tensor;
@@ -45,24 +47,38 @@ export class Activation extends Layer {
     this.#f = activation(name);
     this.activation = name;
   }
+  /** An Activation from its Keras config. */
+  static override fromConfig(c: Config): Activation {
+    const r = new ConfigReader("Activation", c);
+    return new Activation((r.activation() ?? "linear") as ActivationName, { name: r.name });
+  }
   protected build(): void {}
   protected call(x: Tensor): Tensor {
     return this.#f(x);
   }
-  getConfig(): Record<string, unknown> {
+  getConfig(): Config {
     return { name: this.name, activation: this.activation };
   }
 }
 
+/** Keras's Flatten: every sample to one axis. */
 export class Flatten extends Layer {
   constructor(options: { name?: string } = {}) {
     super(options.name);
+  }
+  /** A Flatten from its Keras config. */
+  static override fromConfig(c: Config): Flatten {
+    return new Flatten({ name: new ConfigReader("Flatten", c).name });
+  }
+  /** larq counts Flatten (no MACs). */
+  override macs(): Map<number, number> {
+    return new Map();
   }
   protected build(): void {}
   protected call(x: Tensor): Tensor {
     return nn.flatten(x);
   }
-  getConfig(): Record<string, unknown> {
+  getConfig(): Config {
     return { name: this.name };
   }
 }
@@ -72,13 +88,25 @@ export class Reshape extends Layer {
   readonly targetShape: number[];
   constructor(targetShape: number[], options: { name?: string } = {}) {
     super(options.name);
+    if (!Array.isArray(targetShape) || !targetShape.every((d) => Number.isInteger(d) && (d >= 1 || d === -1))) {
+      throw new RangeError(
+        `Reshape target_shape must be positive integers (or one -1), got ${JSON.stringify(targetShape)}`,
+      );
+    }
     this.targetShape = targetShape;
+  }
+  /** A Reshape from its Keras config. */
+  static override fromConfig(c: Config): Reshape {
+    const r = new ConfigReader("Reshape", c);
+    const shape = r.raw("target_shape");
+    if (!Array.isArray(shape)) throw new TypeError(`Reshape "${r.name}": target_shape must be a list of integers`);
+    return new Reshape(shape.map(Number), { name: r.name });
   }
   protected build(): void {}
   protected call(x: Tensor): Tensor {
     return ops.reshape(x, [x.shape[0], ...this.targetShape]);
   }
-  getConfig(): Record<string, unknown> {
+  getConfig(): Config {
     return { name: this.name, target_shape: this.targetShape };
   }
 }
@@ -91,11 +119,16 @@ export class Dropout extends Layer {
     if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout rate must be in [0, 1), got ${rate}`);
     this.rate = rate;
   }
+  /** A Dropout from its Keras config. */
+  static override fromConfig(c: Config): Dropout {
+    const r = new ConfigReader("Dropout", c);
+    return new Dropout(r.number("rate", 0.5), { name: r.name });
+  }
   protected build(): void {}
   protected call(x: Tensor, training: boolean): Tensor {
     return training ? nn.dropout(x, this.rate, this.random) : x;
   }
-  getConfig(): Record<string, unknown> {
+  getConfig(): Config {
     return { name: this.name, rate: this.rate };
   }
 }
@@ -116,13 +149,23 @@ export class ReLU extends Layer {
     }
     if (!(this.negativeSlope >= 0)) throw new RangeError(`ReLU negative_slope must be ≥ 0, got ${this.negativeSlope}`);
   }
+  /** A ReLU from its Keras config (threshold must be 0). */
+  static override fromConfig(c: Config): ReLU {
+    const r = new ConfigReader("ReLU", c);
+    if (r.number("threshold", 0) !== 0) throw new RangeError(`ReLU "${r.name}": threshold must be 0`);
+    return new ReLU({
+      name: r.name,
+      maxValue: r.nullableNumber("max_value"),
+      negativeSlope: r.number("negative_slope", 0),
+    });
+  }
   protected build(): void {}
   protected call(x: Tensor): Tensor {
     let y = this.negativeSlope === 0 ? ops.relu(x) : nn.leakyRelu(x, this.negativeSlope);
     if (this.maxValue !== null) y = ops.minimum(y, this.maxValue);
     return y;
   }
-  getConfig(): Record<string, unknown> {
+  getConfig(): Config {
     return { name: this.name, max_value: this.maxValue, negative_slope: this.negativeSlope, threshold: 0 };
   }
 }
@@ -146,12 +189,22 @@ export class ZeroPadding2D extends Layer {
     }
     this.padding = p;
   }
+  /** A ZeroPadding2D from its Keras config. */
+  static override fromConfig(c: Config): ZeroPadding2D {
+    const r = new ConfigReader("ZeroPadding2D", c);
+    return new ZeroPadding2D(
+      r.raw("padding") as number | [number, number] | [[number, number], [number, number]] ?? 1,
+      {
+        name: r.name,
+      },
+    );
+  }
   protected build(): void {}
   protected call(x: Tensor): Tensor {
     if (x.rank !== 4) throw new RangeError(`expects [batch, height, width, channels], got [${x.shape}]`);
     return nn.pad(x, [[0, 0], this.padding[0], this.padding[1], [0, 0]], 0);
   }
-  getConfig(): Record<string, unknown> {
+  getConfig(): Config {
     return { name: this.name, padding: this.padding };
   }
 }

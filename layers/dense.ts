@@ -1,26 +1,15 @@
 /** Dense and QuantDense (larq): y = act(q_in(x) · q_k(W) + b). @module */
 import * as ops from "../graph/ops.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
-import type { Quantizer } from "../quantizers/quantizer.ts";
-import { getQuantizer } from "../quantizers/registry.ts";
-import type { QuantizerConfig } from "../quantizers/quantizer.ts";
-import { activation, type ActivationName } from "./core.ts";
-import type { Initializer } from "./initializers.ts";
-import { type Constraint, Layer } from "./layer.ts";
+import { ConfigReader } from "./_config.ts";
+import type { Config } from "./layer.ts";
+import { type KernelOptions, positive, QuantLayer, type QuantLayerOptions } from "./quant_layer.ts";
 
-export interface DenseOptions {
-  activation?: ActivationName | null;
-  useBias?: boolean;
-  kernelInitializer?: Initializer;
-  biasInitializer?: Initializer;
-  kernelConstraint?: Constraint | null;
-  name?: string;
-}
+/** Keras Dense's options. */
+export type DenseOptions = Omit<QuantDenseOptions, "inputQuantizer" | "kernelQuantizer">;
 
-export interface QuantDenseOptions extends DenseOptions {
-  inputQuantizer?: string | QuantizerConfig | Quantizer | null;
-  kernelQuantizer?: string | QuantizerConfig | Quantizer | null;
-}
+/** larq QuantDense's options. */
+export interface QuantDenseOptions extends QuantLayerOptions, KernelOptions<"kernel"> {}
 
 /**
  * A fully connected layer over the last axis; with quantizers, larq's
@@ -29,83 +18,43 @@ export interface QuantDenseOptions extends DenseOptions {
  * @example
  * ```ts
  * import { QuantDense } from "./dense.ts";
- * import { weightClip } from "./layer.ts";
  * import { Tensor } from "../graph/tensor.ts";
- * const d = new QuantDense(4, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: weightClip() });
+ * const d = new QuantDense(4, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" });
  * console.log(d.apply(Tensor.fill([2, 3], 0.5)).shape); // [2, 4]
  * ```
  */
-export class QuantDense extends Layer {
+export class QuantDense extends QuantLayer {
   readonly units: number;
-  readonly options: Required<Omit<QuantDenseOptions, "name">>;
-  readonly inputQuantizer: Quantizer | null;
-  readonly kernelQuantizer: Quantizer | null;
   kernel!: Variable;
-  bias: Variable | null = null;
 
   constructor(units: number, options: QuantDenseOptions = {}) {
-    super(options.name);
-    if (!Number.isInteger(units) || units < 1) throw new RangeError(`units must be a positive integer, got ${units}`);
-    this.units = units;
-    this.inputQuantizer = getQuantizer(options.inputQuantizer ?? null);
-    this.kernelQuantizer = getQuantizer(options.kernelQuantizer ?? null);
-    this.options = {
-      activation: options.activation ?? null,
-      useBias: options.useBias ?? true,
-      kernelInitializer: options.kernelInitializer ?? "glorot_uniform",
-      biasInitializer: options.biasInitializer ?? "zeros",
-      kernelConstraint: options.kernelConstraint ?? null,
-      inputQuantizer: options.inputQuantizer ?? null,
-      kernelQuantizer: options.kernelQuantizer ?? null,
-    };
-    if (this.kernelQuantizer?.precision === 1 && this.options.kernelConstraint === null) {
-      console.warn(
-        `layer "${this.name}": a binary kernel quantizer without a kernel constraint may give starved weights ` +
-          "(latent weights grow until their gradient is always zero); add kernelConstraint: weightClip()",
-      );
-    }
+    super(options as QuantDenseOptions & Config, ["kernel"]);
+    this.units = positive("units", units);
+  }
+
+  /** A QuantDense (or Dense) from its Keras config. */
+  static override fromConfig<T extends typeof QuantDense>(this: T, config: Config): InstanceType<T> {
+    const r = new ConfigReader(this.name, config);
+    return new this(r.int("units", 0), QuantLayer.quantOptions(r, ["kernel"])) as InstanceType<T>;
   }
 
   protected build(inputShape: readonly number[]): void {
     const depth = inputShape[inputShape.length - 1];
     if (inputShape.length < 2 || !(depth >= 1)) throw new RangeError(`input shape [${inputShape}] has no feature axis`);
-    this.kernel = this.addWeight("kernel", [depth, this.units], this.options.kernelInitializer, {
-      constraint: this.options.kernelConstraint,
-      quantizer: this.kernelQuantizer,
-    });
-    if (this.options.useBias) this.bias = this.addWeight("bias", [this.units], this.options.biasInitializer);
+    this.kernel = this.addKernel("kernel", [depth, this.units]);
+    this.addBias(this.units);
   }
 
   protected call(x: Tensor): Tensor {
-    return activation(this.options.activation)(this.linear(x));
-  }
-
-  /** The layer without its activation (the logits of a softmax layer); builds on first use. */
-  linear(x: Tensor): Tensor {
-    if (!this.built) {
-      this.build(x.shape);
-      this.built = true;
-    }
     const depth = this.kernel.shape[0];
     if (x.shape[x.rank - 1] !== depth) throw new RangeError(`expects ${depth} input features, got [${x.shape}]`);
-    const xi = this.inputQuantizer ? this.inputQuantizer.call(x) : x;
-    const k = this.kernelQuantizer ? this.kernelQuantizer.call(this.kernel) : this.kernel;
-    const rows = ops.reshape(xi, [-1, depth]);
-    let y = ops.matmul(rows, k);
-    if (this.bias) y = ops.add(y, this.bias);
+    const rows = ops.reshape(this.quantizeInput(x), [-1, depth]);
+    const y = this.finish(ops.matmul(rows, this.quantizeKernel("kernel", this.kernel)));
     return ops.reshape(y, [...x.shape.slice(0, -1), this.units]);
   }
 
-  getConfig(): Record<string, unknown> {
-    return {
-      name: this.name,
-      units: this.units,
-      activation: this.options.activation,
-      use_bias: this.options.useBias,
-      input_quantizer: this.inputQuantizer?.getConfig() ?? null,
-      kernel_quantizer: this.kernelQuantizer?.getConfig() ?? null,
-      kernel_constraint: this.options.kernelConstraint?.getConfig() ?? null,
-    };
+  getConfig(): Config {
+    return { name: this.name, units: this.units, ...this.quantConfig() };
   }
 }
 

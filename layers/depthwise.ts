@@ -1,98 +1,92 @@
 /** DepthwiseConv2D and larq's QuantDepthwiseConv2D: kernel [kh, kw, C, multiplier]. @module */
 import { depthwiseConv2d, type Padding } from "../graph/conv.ts";
-import * as ops from "../graph/ops.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
-import type { Quantizer, QuantizerConfig } from "../quantizers/quantizer.ts";
-import { getQuantizer } from "../quantizers/registry.ts";
-import { activation, type ActivationName } from "./core.ts";
-import { padSame } from "./conv.ts";
-import type { Initializer } from "./initializers.ts";
-import { type Constraint, Layer } from "./layer.ts";
+import { ConfigReader } from "./_config.ts";
+import { checkPadding, padSame } from "./conv.ts";
+import type { Config } from "./layer.ts";
+import { type KernelOptions, perAxis, positive, QuantLayer, type QuantLayerOptions } from "./quant_layer.ts";
 
-export interface QuantDepthwiseConv2DOptions {
+/** larq QuantDepthwiseConv2D's options. */
+export interface QuantDepthwiseConv2DOptions extends QuantLayerOptions, KernelOptions<"depthwise"> {
   strides?: number | [number, number];
   padding?: Padding;
   depthMultiplier?: number;
-  activation?: ActivationName | null;
-  useBias?: boolean;
-  /** A Keras initializer, or a function of the kernel shape (e.g. a fixed blur-pool kernel). */
-  depthwiseInitializer?: Initializer | ((shape: readonly number[]) => Tensor);
-  depthwiseConstraint?: Constraint | null;
-  inputQuantizer?: string | QuantizerConfig | Quantizer | null;
-  depthwiseQuantizer?: string | QuantizerConfig | Quantizer | null;
   padValues?: number;
   trainable?: boolean;
-  name?: string;
 }
 
-export class QuantDepthwiseConv2D extends Layer {
+/**
+ * @example
+ * ```ts
+ * import { QuantDepthwiseConv2D } from "./depthwise.ts";
+ * import { Tensor } from "../graph/tensor.ts";
+ * const d = new QuantDepthwiseConv2D(3, { padding: "same", depthMultiplier: 2 });
+ * console.log(d.apply(Tensor.fill([1, 5, 5, 4], 1)).shape); // [1, 5, 5, 8]
+ * ```
+ */
+export class QuantDepthwiseConv2D extends QuantLayer {
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
   readonly multiplier: number;
-  readonly inputQuantizer: Quantizer | null;
-  readonly depthwiseQuantizer: Quantizer | null;
   /** Value of "same" padding (larq pad_values). */
   readonly padValues: number;
-  readonly activation: ActivationName | null;
-  readonly #o: QuantDepthwiseConv2DOptions;
   kernel!: Variable;
-  bias: Variable | null = null;
 
   constructor(kernelSize: number | [number, number], options: QuantDepthwiseConv2DOptions = {}) {
-    super(options.name);
-    this.kernelSize = typeof kernelSize === "number" ? [kernelSize, kernelSize] : kernelSize;
-    const s = options.strides ?? 1;
-    this.strides = typeof s === "number" ? [s, s] : s;
-    this.padding = options.padding ?? "valid";
-    this.multiplier = options.depthMultiplier ?? 1;
-    this.inputQuantizer = getQuantizer(options.inputQuantizer ?? null);
-    this.depthwiseQuantizer = getQuantizer(options.depthwiseQuantizer ?? null);
+    super(options as QuantDepthwiseConv2DOptions & Config, ["depthwise"]);
+    this.kernelSize = perAxis("kernel_size", kernelSize, 2);
+    this.strides = perAxis("strides", options.strides, 2);
+    this.padding = checkPadding(options.padding ?? "valid");
+    this.multiplier = positive("depth_multiplier", options.depthMultiplier ?? 1);
     this.trainable = options.trainable ?? true;
     this.padValues = options.padValues ?? 0;
-    this.activation = options.activation ?? null;
-    this.#o = options;
+  }
+
+  /** A QuantDepthwiseConv2D (or DepthwiseConv2D) from its Keras config. */
+  static override fromConfig<T extends typeof QuantDepthwiseConv2D>(this: T, config: Config): InstanceType<T> {
+    const r = new ConfigReader(this.name, config);
+    return new this(r.pair("kernel_size", 0), {
+      ...QuantLayer.quantOptions(r, ["depthwise"]),
+      strides: r.pair("strides", 1),
+      padding: r.padding(),
+      depthMultiplier: r.int("depth_multiplier", 1),
+      padValues: r.number("pad_values", 0),
+      trainable: r.bool("trainable", true),
+    }) as InstanceType<T>;
+  }
+
+  /** The quantizer of the depthwise kernel. */
+  get depthwiseQuantizer() {
+    return this.quantizerOf("depthwise");
   }
 
   protected build(inputShape: readonly number[]): void {
     if (inputShape.length !== 4) throw new RangeError(`expects [batch, height, width, channels], got [${inputShape}]`);
-    const shape = [...this.kernelSize, inputShape[3], this.multiplier];
-    const init = this.#o.depthwiseInitializer ?? "glorot_uniform";
-    this.kernel = this.addWeight("depthwise_kernel", shape, typeof init === "function" ? "zeros" : init, {
-      constraint: this.#o.depthwiseConstraint ?? null,
-      quantizer: this.depthwiseQuantizer,
-    });
-    if (typeof init === "function") this.kernel.assign(init(shape));
-    if (this.#o.useBias ?? true) this.bias = this.addWeight("bias", [inputShape[3] * this.multiplier], "zeros");
+    this.kernel = this.addKernel("depthwise", [...this.kernelSize, inputShape[3], this.multiplier]);
+    this.addBias(inputShape[3] * this.multiplier);
   }
 
   protected call(x: Tensor): Tensor {
-    let xi = this.inputQuantizer ? this.inputQuantizer.call(x) : x;
-    const k = this.depthwiseQuantizer ? this.depthwiseQuantizer.call(this.kernel) : this.kernel;
+    let xi = this.quantizeInput(x);
+    const k = this.quantizeKernel("depthwise", this.kernel);
     let padding = this.padding;
     if (padding === "same" && this.padValues !== 0) {
       xi = padSame(xi, this.kernelSize, this.strides, [1, 1], this.padValues);
       padding = "valid";
     }
-    let y = depthwiseConv2d(xi, k, { strides: this.strides, padding });
-    if (this.bias) y = ops.add(y, this.bias);
-    return activation(this.activation)(y);
+    return this.finish(depthwiseConv2d(xi, k, { strides: this.strides, padding }));
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): Config {
     return {
       name: this.name,
       kernel_size: this.kernelSize,
       strides: this.strides,
       padding: this.padding,
       depth_multiplier: this.multiplier,
-      use_bias: this.#o.useBias ?? true,
-      trainable: this.trainable,
-      input_quantizer: this.inputQuantizer?.getConfig() ?? null,
-      depthwise_quantizer: this.depthwiseQuantizer?.getConfig() ?? null,
-      depthwise_constraint: this.#o.depthwiseConstraint?.getConfig() ?? null,
       pad_values: this.padValues,
-      activation: this.activation,
+      ...this.quantConfig(),
     };
   }
 }

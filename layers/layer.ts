@@ -1,7 +1,11 @@
 /**
- * The layer base: weights as Variables (latent values for quantized
- * layers), lazy build from the first input shape, Keras-style configs,
- * and per-variable constraints applied after each optimizer step.
+ * The layer protocol. A layer class owns what onebit knows about it: its
+ * weights as Variables (latent values for quantized layers, built lazily
+ * from the first input shape), its Keras config both ways (`getConfig`,
+ * static `fromConfig`, its Keras class name and aliases), and its
+ * accounting for larq's summary (input precision, MACs). The registry
+ * (`layers/registry.ts`) lists the classes; the converter keeps its
+ * lowerings in a table keyed by class.
  * @module
  */
 import { type Tensor, Tensor as TensorClass, Variable } from "../graph/tensor.ts";
@@ -9,6 +13,7 @@ import { noGrad } from "../graph/tape.ts";
 import * as ops from "../graph/ops.ts";
 import type { Quantizer } from "../quantizers/quantizer.ts";
 import { initialize, type Initializer } from "./initializers.ts";
+import { recordCall, SymbolicTensor } from "./symbolic.ts";
 
 /** A function applied to a variable's values after each update (larq's weight_clip). */
 export interface Constraint {
@@ -28,8 +33,15 @@ export function weightClip(clipValue = 1): Constraint {
   };
 }
 
+/** What a layer option accepts as a constraint: the object, larq's name, or its Keras config. */
+export type ConstraintLike = Constraint | "weight_clip" | "WeightClip" | {
+  class_name: string;
+  config?: Record<string, unknown>;
+} | null;
+
 /** A constraint from its config (`"weight_clip"`, `{ class_name: "WeightClip", config: { clip_value } }`) or null. */
 export function getConstraint(c: unknown): Constraint | null {
+  if (c !== null && typeof c === "object" && typeof (c as Constraint).apply === "function") return c as Constraint;
   if (c === null || c === undefined) return null;
   if (c === "weight_clip" || c === "WeightClip") return weightClip();
   const cfg = c as { class_name?: string; config?: { clip_value?: number } };
@@ -45,6 +57,32 @@ export interface Weight {
   quantizer: Quantizer | null;
 }
 
+/** A layer's config as Keras writes it (snake_case keys). */
+export type Config = Record<string, unknown>;
+
+/** A layer class as the registry and the converter see it. */
+export interface LayerClass {
+  readonly name: string;
+  readonly className?: string;
+  readonly aliases?: readonly string[];
+  readonly conversionRefusal?: string;
+  fromConfig(config: Config): Layer;
+  prototype: Layer;
+}
+
+/** The Keras class name of a layer class: its own `className`, else its JS name. */
+export function kerasClassName(cls: LayerClass): string {
+  return Object.hasOwn(cls, "className") ? cls.className! : cls.name;
+}
+
+/** Output pixels of one feature map, as larq's summary counts them (null: a rank it does not count). */
+export function outputPixels(shape: readonly number[]): number | null {
+  if (shape.length === 4) return shape[1] * shape[2];
+  if (shape.length === 3) return shape[1];
+  if (shape.length === 2) return 1;
+  return null;
+}
+
 export abstract class Layer {
   readonly name!: string;
   built = false;
@@ -54,8 +92,14 @@ export abstract class Layer {
   protected random: () => number = Math.random;
   static #count = new Map<string, number>();
 
+  /** Keras's class name when it differs from the JS class name (MaxPool2D → MaxPooling2D). */
+  static className?: string;
+  /** Other class names configs may use for this class (Keras's MaxPool2D for MaxPooling2D). */
+  static aliases?: readonly string[];
   /** Keras's default name stem when it differs from the class name in snake case (MaxPool2D → max_pooling2d). */
   static kerasName?: string;
+  /** Why the converter refuses this class (TFLite/LCE cannot run it); unset: see the converter's lowering table. */
+  static conversionRefusal?: string;
 
   constructor(name?: string) {
     if (name !== undefined && (typeof name !== "string" || name === "")) {
@@ -75,30 +119,68 @@ export abstract class Layer {
     }
   }
 
-  /** Creates the weights for this input shape (batch axis first). */
+  /** A layer from its Keras config (each registered class has its own). */
+  static fromConfig(_config: Config): Layer {
+    throw new TypeError(`${this.name} cannot be made from a config (it defines no fromConfig)`);
+  }
+
+  /** Creates the weights for this input shape (batch axis first; a multi-input layer gets its first input's). */
   protected abstract build(inputShape: readonly number[]): void;
+  /** The forward pass on one input. */
   protected abstract call(x: Tensor, training: boolean): Tensor;
-  /** Keras-style constructor arguments. */
-  abstract getConfig(): Record<string, unknown>;
+  /** The forward pass on several inputs (merge layers override it). */
+  protected callMany(xs: Tensor[], _training: boolean): Tensor {
+    throw new RangeError(`takes one input, got ${xs.length}`);
+  }
+  /** Keras-style constructor arguments (snake_case). */
+  abstract getConfig(): Config;
 
   /** Restarts default layer names (dense, dense_1, ...), as keras.backend.clear_session(). */
   static resetNames(): void {
     Layer.#count.clear();
   }
 
-  /** Runs the layer, building it on first use; errors name the layer. */
-  apply(x: Tensor, { training = false } = {}): Tensor {
+  /**
+   * Runs the layer (building it on first use), or, on symbolic tensors
+   * (`input()`), records the call for a functional model. Errors name the
+   * layer.
+   */
+  apply(x: SymbolicTensor | readonly SymbolicTensor[], options?: { training?: boolean }): SymbolicTensor;
+  apply(x: Tensor | readonly Tensor[], options?: { training?: boolean }): Tensor;
+  apply(
+    x: Tensor | SymbolicTensor | readonly (Tensor | SymbolicTensor)[],
+    { training = false }: { training?: boolean } = {},
+  ): Tensor | SymbolicTensor {
+    const list = Array.isArray(x) ? [...x] : [x as Tensor | SymbolicTensor];
+    if (list.length === 0) throw new RangeError(`layer "${this.name}" needs an input`);
+    const symbolic = list.filter((t) => t instanceof SymbolicTensor).length;
+    if (symbolic === list.length) {
+      const inputs = list as SymbolicTensor[];
+      const sample = noGrad(() => this.run(inputs.map((t) => t.sample), false));
+      return recordCall(this, inputs, sample);
+    }
+    if (symbolic > 0) {
+      throw new TypeError(`layer "${this.name}": mixes symbolic inputs (input()) with real tensors`);
+    }
+    return this.run(list as Tensor[], training);
+  }
+
+  #wrap(e: unknown): unknown {
+    if ((e instanceof RangeError || e instanceof TypeError) && !e.message.startsWith(`layer "${this.name}"`)) {
+      return new (e.constructor as typeof RangeError)(`layer "${this.name}": ${e.message}`, { cause: e });
+    }
+    return e;
+  }
+
+  private run(xs: Tensor[], training: boolean): Tensor {
     try {
       if (!this.built) {
-        this.build(x.shape);
+        this.build(xs[0].shape);
         this.built = true;
       }
-      return this.call(x, training);
+      return xs.length === 1 ? this.call(xs[0], training) : this.callMany(xs, training);
     } catch (e) {
-      if (e instanceof RangeError || e instanceof TypeError) {
-        throw new (e.constructor as typeof RangeError)(`layer "${this.name}": ${e.message}`, { cause: e });
-      }
-      throw e;
+      throw this.#wrap(e);
     }
   }
 
@@ -135,9 +217,8 @@ export abstract class Layer {
    * @example
    * ```ts
    * import { QuantDense } from "./dense.ts";
-   * import { weightClip } from "./layer.ts";
    * import { Tensor } from "../graph/tensor.ts";
-   * const d = new QuantDense(2, { name: "qd", kernelQuantizer: "ste_sign", kernelConstraint: weightClip(), useBias: false });
+   * const d = new QuantDense(2, { name: "qd", kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip", useBias: false });
    * d.apply(Tensor.zeros([1, 3]));
    * d.kernel.assign(Float32Array.from([0.3, -0.2, 0, 0.7, -0.9, 0.1]));
    * console.log([...d.getWeights({ quantized: true }).get("qd/kernel")!.data]); // [1, -1, 1, 1, -1, 1]
@@ -152,8 +233,48 @@ export abstract class Layer {
     return out;
   }
 
+  /**
+   * Sets the weights in the order of `weights` (Keras's `set_weights`):
+   * each value's size must match; nothing is assigned unless all fit.
+   */
+  setWeights(values: readonly (Tensor | ArrayLike<number>)[]): void {
+    if (!this.built) throw new RangeError(`layer "${this.name}" is not built yet: call it once first`);
+    if (values.length !== this.weightList.length) {
+      throw new RangeError(`layer "${this.name}" has ${this.weightList.length} weights, got ${values.length} values`);
+    }
+    const data = values.map((v, i) => {
+      const w = this.weightList[i].variable;
+      const d = v instanceof TensorClass ? v.data : v;
+      if (d.length !== w.size || (v instanceof TensorClass && v.shape.join() !== w.shape.join())) {
+        const got = v instanceof TensorClass ? `[${v.shape}]` : `${d.length} values`;
+        throw new RangeError(`layer "${this.name}": weight "${w.name}" is [${w.shape}], got ${got}`);
+      }
+      return Float32Array.from(d);
+    });
+    data.forEach((d, i) => this.weightList[i].variable.assign(d));
+  }
+
   /** Trainable variables (latent values, never quantized). */
   get trainableVariables(): Variable[] {
     return this.trainable ? this.weightList.filter((w) => w.variable.trainable).map((w) => w.variable) : [];
+  }
+
+  /** larq's summary: bits of this layer's quantized input (null: not a quantized layer, or full precision). */
+  get inputPrecision(): number | null {
+    return null;
+  }
+
+  /** larq's summary: the weights it lists (BatchNormalization folds two of its four). */
+  summaryWeights(): readonly Weight[] {
+    return this.weightList;
+  }
+
+  /**
+   * larq's summary: multiply-accumulates by precision for an output of
+   * `shape` (batch axis first). An empty map: counted, none; null: larq
+   * does not count this layer type ("?").
+   */
+  macs(_shape: readonly number[]): Map<number, number> | null {
+    return null;
   }
 }

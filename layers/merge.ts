@@ -2,28 +2,29 @@
 import * as nn from "../graph/nn.ts";
 import * as ops from "../graph/ops.ts";
 import type { Tensor } from "../graph/tensor.ts";
-import { Layer } from "./layer.ts";
+import { ConfigReader } from "./_config.ts";
+import { type Config, Layer } from "./layer.ts";
 
 /** Elementwise sum of its inputs (same shapes). */
 export class Add extends Layer {
   constructor(options: { name?: string } = {}) {
     super(options.name);
   }
-  protected build(): void {}
-  protected call(x: Tensor): Tensor {
-    return x;
+  /** An Add from its Keras config. */
+  static override fromConfig<T extends typeof Add>(this: T, c: Config): InstanceType<T> {
+    return new this({ name: new ConfigReader(this.name, c).name }) as InstanceType<T>;
   }
-  /** Applied to several inputs (the functional API calls this). */
-  applyMany(xs: Tensor[]): Tensor {
-    if (xs.length < 2) throw new RangeError(`layer "${this.name}": Add needs at least two inputs`);
+  protected build(): void {}
+  protected call(): Tensor {
+    throw new RangeError("Add needs at least two inputs");
+  }
+  protected override callMany(xs: Tensor[]): Tensor {
     return xs.slice(1).reduce((a, b) => {
-      if (a.shape.join() !== b.shape.join()) {
-        throw new RangeError(`layer "${this.name}": shapes [${a.shape}] and [${b.shape}] differ`);
-      }
+      if (a.shape.join() !== b.shape.join()) throw new RangeError(`shapes [${a.shape}] and [${b.shape}] differ`);
       return ops.add(a, b);
     }, xs[0]);
   }
-  getConfig(): Record<string, unknown> {
+  getConfig(): Config {
     return { name: this.name };
   }
 }
@@ -33,7 +34,18 @@ export class Add extends Layer {
  * Add, named as Keras names such layers (tf.__operators__.add, _1, ...).
  */
 export class OperatorAdd extends Add {
+  static override className = "TFOpLambda";
   static override kerasName = "tf.__operators__.add";
+  /** An OperatorAdd from a Keras TFOpLambda config (only `x + y`). */
+  static override fromConfig<T extends typeof Add>(this: T, c: Config): InstanceType<T> {
+    if (c.function !== "__operators__.add") {
+      throw new RangeError(`TFOpLambda "${c.name}" computes ${c.function}; onebit reads only x + y`);
+    }
+    return new this({ name: new ConfigReader("TFOpLambda", c).name }) as InstanceType<T>;
+  }
+  override getConfig(): Config {
+    return { name: this.name, function: "__operators__.add" };
+  }
 }
 
 /** Joins its inputs along `axis` (default: the channels). */
@@ -42,15 +54,21 @@ export class Concatenate extends Layer {
   constructor(options: { axis?: number; name?: string } = {}) {
     super(options.name);
     this.axis = options.axis ?? -1;
+    if (!Number.isInteger(this.axis)) throw new RangeError(`Concatenate axis must be an integer, got ${this.axis}`);
+  }
+  /** A Concatenate from its Keras config. */
+  static override fromConfig(c: Config): Concatenate {
+    const r = new ConfigReader("Concatenate", c);
+    return new Concatenate({ name: r.name, axis: r.int("axis", -1) });
   }
   protected build(): void {}
-  protected call(x: Tensor): Tensor {
-    return x;
+  protected call(): Tensor {
+    throw new RangeError("Concatenate needs at least two inputs");
   }
-  applyMany(xs: Tensor[]): Tensor {
+  protected override callMany(xs: Tensor[]): Tensor {
     return nn.concat(xs, this.axis);
   }
-  getConfig(): Record<string, unknown> {
+  getConfig(): Config {
     return { name: this.name, axis: this.axis };
   }
 }

@@ -2,57 +2,97 @@
 import type { Padding } from "../graph/conv.ts";
 import * as nn from "../graph/nn.ts";
 import type { Tensor } from "../graph/tensor.ts";
-import { Layer } from "./layer.ts";
+import { ConfigReader } from "./_config.ts";
+import { checkPadding } from "./conv.ts";
+import { perAxis } from "./quant_layer.ts";
+import { type Config, Layer } from "./layer.ts";
 
 export interface Pool2DOptions {
-  strides?: number | [number, number];
+  strides?: number | [number, number] | null;
   padding?: Padding;
   name?: string;
 }
 
 abstract class Pool2D extends Layer {
-  readonly poolSize: number | [number, number];
-  readonly options: Pool2DOptions;
+  readonly poolSize: [number, number];
+  /** Strides (Keras's default: the pool size). */
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly #stridesGiven: boolean;
   constructor(poolSize: number | [number, number] = 2, options: Pool2DOptions = {}) {
     super(options.name);
-    this.poolSize = poolSize;
-    this.options = options;
+    this.poolSize = perAxis("pool_size", poolSize, 2);
+    this.strides = options.strides === undefined || options.strides === null
+      ? this.poolSize
+      : perAxis("strides", options.strides, 2);
+    this.#stridesGiven = options.strides !== undefined && options.strides !== null;
+    this.padding = checkPadding(options.padding ?? "valid");
+  }
+  /** A pooling layer from its Keras config. */
+  static override fromConfig<T extends typeof MaxPool2D>(this: T, c: Config): InstanceType<T> {
+    const r = new ConfigReader(this.name, c);
+    return new this(r.pair("pool_size", 2), {
+      name: r.name,
+      strides: r.raw("strides") === null ? undefined : r.pair("strides", 1),
+      padding: r.padding(),
+    }) as InstanceType<T>;
   }
   protected build(): void {}
-  getConfig(): Record<string, unknown> {
+  /** larq counts pooling layers (no MACs). */
+  override macs(): Map<number, number> {
+    return new Map();
+  }
+  getConfig(): Config {
     return {
       name: this.name,
       pool_size: this.poolSize,
-      strides: this.options.strides ?? null,
-      padding: this.options.padding ?? "valid",
+      strides: this.#stridesGiven ? this.strides : null,
+      padding: this.padding,
     };
   }
+  protected window() {
+    return { poolSize: this.poolSize, strides: this.strides, padding: this.padding };
+  }
 }
 
+/** Keras's MaxPooling2D. */
 export class MaxPool2D extends Pool2D {
+  static override className = "MaxPooling2D";
+  static override aliases = ["MaxPool2D"];
   static override kerasName = "max_pooling2d";
   protected call(x: Tensor): Tensor {
-    return nn.maxPool2d(x, { poolSize: this.poolSize, strides: this.options.strides, padding: this.options.padding });
+    return nn.maxPool2d(x, this.window());
   }
 }
 
+/** Keras's AveragePooling2D. */
 export class AveragePooling2D extends Pool2D {
+  static override aliases = ["AvgPool2D"];
   static override kerasName = "average_pooling2d";
   protected call(x: Tensor): Tensor {
-    return nn.avgPool2d(x, { poolSize: this.poolSize, strides: this.options.strides, padding: this.options.padding });
+    return nn.avgPool2d(x, this.window());
   }
 }
 
+/** Keras's GlobalAveragePooling2D (keepdims false). */
 export class GlobalAveragePooling2D extends Layer {
   static override kerasName = "global_average_pooling2d";
   constructor(options: { name?: string } = {}) {
     super(options.name);
   }
+  /** A GlobalAveragePooling2D from its Keras config. */
+  static override fromConfig(c: Config): GlobalAveragePooling2D {
+    const r = new ConfigReader("GlobalAveragePooling2D", c);
+    if (r.bool("keepdims", false)) {
+      throw new RangeError(`GlobalAveragePooling2D "${r.name}": keepdims is not supported`);
+    }
+    return new GlobalAveragePooling2D({ name: r.name });
+  }
   protected build(): void {}
   protected call(x: Tensor): Tensor {
     return nn.globalAvgPool2d(x);
   }
-  getConfig(): Record<string, unknown> {
+  getConfig(): Config {
     return { name: this.name };
   }
 }

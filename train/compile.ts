@@ -1,68 +1,33 @@
 /**
- * Keras's compile step: a model bound to its optimizer, loss and metrics,
- * with `fit`, `evaluate` and `predict` (the same functions as train/fit.ts,
- * for code written the Keras way).
+ * Keras's compile step: the optimizer, the loss and the metrics, each an
+ * object or a Keras name ("adam", "sparse_categorical_crossentropy",
+ * "accuracy"), resolved and checked once, before training starts.
  * @module
  */
-import { evaluateLogs, fit, type FitOptions, type History, type Inputs, type Network, predict } from "./fit.ts";
-import type { Optimizer } from "./optimizers.ts";
-import type { Tensor } from "../graph/tensor.ts";
-
-export type Metric = "accuracy" | "sparse_top_k_categorical_accuracy" | "top_k_categorical_accuracy" | { topK: number };
+import type { TrainingSetup } from "./fit.ts";
+import { getLoss, type LossLike } from "./losses.ts";
+import { getMetric, type MetricLike } from "./metrics.ts";
+import { getOptimizer, type OptimizerLike } from "./optimizers.ts";
 
 export interface CompileOptions {
-  optimizer: Optimizer;
-  /** onebit trains with sparse categorical cross-entropy (integer labels), from the softmax's logits. */
-  loss?: "sparse_categorical_crossentropy";
-  metrics?: Metric[];
+  /** An optimizer object, or a Keras name: "adam", "sgd", "rmsprop", "adamw". */
+  optimizer: OptimizerLike;
+  /** A loss object or Keras name; default "sparse_categorical_crossentropy". */
+  loss?: LossLike;
+  /** Metric objects or Keras names ("accuracy" follows the loss, as Keras). */
+  metrics?: readonly MetricLike[];
 }
 
-export interface CompiledModel {
-  readonly model: Network;
-  readonly optimizer: Optimizer;
-  fit(x: Inputs, labels: ArrayLike<number>, options?: Omit<FitOptions, "optimizer" | "topK">): History;
-  evaluate(
-    x: Inputs,
-    labels: ArrayLike<number>,
-    batchSize?: number,
-  ): { loss: number; accuracy: number; topKAccuracy?: number };
-  predict(x: Inputs, batchSize?: number): Tensor;
-}
-
-/**
- * @example
- * ```ts
- * import { compile } from "./compile.ts";
- * import { Adam } from "./optimizers.ts";
- * import { Sequential } from "../graph/sequential.ts";
- * import { Dense } from "../layers/dense.ts";
- * import { Tensor } from "../graph/tensor.ts";
- * const m = compile(new Sequential([new Dense(3, { activation: "softmax" })], { seed: 1 }), {
- *   optimizer: new Adam(0.1),
- *   metrics: ["accuracy", { topK: 2 }],
- * });
- * const x = Tensor.from([[1, 0], [0, 1], [1, 1]]), y = [0, 1, 2];
- * const h = m.fit(x, y, { epochs: 30, batchSize: 3, verbose: 0 });
- * console.log(h.loss[29] < h.loss[0], m.evaluate(x, y).topKAccuracy! >= m.evaluate(x, y).accuracy); // true true
- * ```
- */
-export function compile(model: Network, options: CompileOptions): CompiledModel {
-  if ((options.loss ?? "sparse_categorical_crossentropy") !== "sparse_categorical_crossentropy") {
-    throw new RangeError(`loss ${options.loss} is not supported; onebit trains with sparse_categorical_crossentropy`);
+/** The optimizer, loss and metrics of `options`, resolved (errors name what is accepted). */
+export function compileOptions(options: CompileOptions): TrainingSetup {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError("compile takes { optimizer, loss, metrics }");
   }
-  let topK: number | undefined;
-  for (const m of options.metrics ?? []) {
-    if (m === "accuracy") continue;
-    if (m === "sparse_top_k_categorical_accuracy" || m === "top_k_categorical_accuracy") topK = 5;
-    else if (typeof m === "object" && Number.isInteger(m.topK) && m.topK >= 1) topK = m.topK;
-    else throw new RangeError(`metric ${JSON.stringify(m)} is not supported; use "accuracy" or { topK: k }`);
-  }
-  const optimizer = options.optimizer;
-  return {
-    model,
-    optimizer,
-    fit: (x, labels, o = {}) => fit(model, x, labels, { ...o, optimizer, topK }),
-    evaluate: (x, labels, batchSize = 256) => evaluateLogs(model, x, labels, batchSize, topK),
-    predict: (x, batchSize = 256) => predict(model, x, batchSize),
-  };
+  if (options.optimizer === undefined) throw new TypeError("compile needs an optimizer, e.g. { optimizer: \"adam\" }");
+  const loss = getLoss(options.loss ?? "sparse_categorical_crossentropy");
+  const metrics = (options.metrics ?? []).map((m) => getMetric(m, { loss }));
+  const names = metrics.map((m) => m.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new RangeError(`metric "${twice}" is given twice`);
+  return { optimizer: getOptimizer(options.optimizer), loss, metrics };
 }

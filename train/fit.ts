@@ -1,45 +1,51 @@
 /**
- * The training loop: mini-batches (shuffled from a seed), a loss, one
- * optimizer step per batch, constraints after each step, accuracy.
+ * The training loop (Keras's fit): mini-batches (shuffled from a seed) from
+ * arrays or a Dataset, the compiled loss plus the layers' regularization,
+ * one optimizer step per batch (constraints applied after it), metrics,
+ * validation, callbacks, a history. `fit` yields to the event loop between
+ * batches so a notebook shows progress; `fitSync` does not. It works on any
+ * `Network` (models/ implements it).
  * @module
  */
-import * as nn from "../graph/nn.ts";
+import * as ops from "../graph/ops.ts";
 import { noGrad, valueAndGrads } from "../graph/tape.ts";
 import { Tensor } from "../graph/tensor.ts";
-import type { Sequential } from "../graph/sequential.ts";
-import { Model } from "../graph/functional.ts";
-import type { Layer } from "../layers/layer.ts";
-
-/** A Sequential or functional model. */
-export type Network = Sequential | Model;
+import type { Layer, Weight } from "../layers/layer.ts";
 import { seededRandom } from "../layers/initializers.ts";
-import { Activation } from "../layers/core.ts";
-import { QuantDense } from "../layers/dense.ts";
 import type { Optimizer } from "./optimizers.ts";
-import { FlipRatio } from "./metrics.ts";
+import { FlipRatio, getMetric, type Metric, type MetricLike } from "./metrics.ts";
+import { getLoss, type Loss, type LossLike } from "./losses.ts";
+import type { Dataset } from "./data.ts";
 
-/** What an epoch reports: mean training loss and accuracy, validation ones when validation data is given. */
-export interface EpochLogs {
-  loss: number;
-  accuracy: number;
-  val_loss?: number;
-  val_accuracy?: number;
-  /** With `topK`: Keras's top_k_categorical_accuracy on the training batches and on the validation data. */
-  top_k_accuracy?: number;
-  val_top_k_accuracy?: number;
-  /** Per binary weight, the fraction of signs that flipped during the epoch (larq's flip_ratio). */
-  flipRatio?: Record<string, number>;
+/** What training needs of a model (models/ implements it: Model and Sequential). */
+export interface Network {
+  readonly name: string;
+  readonly layers: readonly Layer[];
+  readonly weights: readonly Weight[];
+  /** How many tensors the model takes. */
+  readonly inputCount: number;
+  /** One tensor per output for one tensor per input. */
+  call(xs: readonly Tensor[], options: { training?: boolean }): Tensor[];
+  /** A checkpoint's bytes (ModelCheckpoint writes them). */
+  checkpointBytes?(options: { optimizer?: Optimizer }): Uint8Array;
 }
 
-/** Per-epoch history of fit, as Keras's History. */
+/** A model's input data: one tensor, or one per input of a multi-input model (rows aligned). */
+export type Inputs = Tensor | readonly Tensor[];
+
+/** Targets: a tensor (class indices, one-hot rows, values), or class indices as numbers. */
+export type Labels = Tensor | ArrayLike<number>;
+
+/** What an epoch (or a batch) reports, under Keras's names: loss, accuracy, val_loss, … */
+export type EpochLogs = Record<string, number>;
+
+/** Per-epoch history of fit, as Keras's History: `history.history.loss[epoch]`. */
 export interface History {
-  loss: number[];
-  accuracy: number[];
-  val_loss?: number[];
-  val_accuracy?: number[];
+  epoch: number[];
+  history: Record<string, number[]>;
 }
 
-/** What callbacks see and may change (set `stopTraining` to end after this epoch). */
+/** What callbacks see and may change (set `stopTraining` to end after this batch or epoch). */
 export interface TrainingContext {
   model: Network;
   optimizer: Optimizer;
@@ -47,36 +53,46 @@ export interface TrainingContext {
   stopTraining: boolean;
 }
 
-/** Hooks into fit (Keras callbacks); see train/callbacks.ts for early stopping, checkpoints and schedulers. */
+/** Hooks into fit (Keras callbacks); see train/callbacks.ts. */
 export interface Callback {
   onTrainBegin?(ctx: TrainingContext): void;
   onEpochBegin?(epoch: number, ctx: TrainingContext): void;
-  onBatchEnd?(batch: number, logs: { loss: number; accuracy: number }, ctx: TrainingContext): void;
+  onBatchEnd?(batch: number, logs: EpochLogs, ctx: TrainingContext): void;
   onEpochEnd?(epoch: number, logs: EpochLogs, ctx: TrainingContext): void;
   onTrainEnd?(ctx: TrainingContext): void;
 }
 
+/** What compile fixes: the optimizer, the loss and the metrics. */
+export interface TrainingSetup {
+  optimizer: Optimizer;
+  loss: Loss;
+  metrics: Metric[];
+}
+
 export interface FitOptions {
   optimizer: Optimizer;
+  /** Default sparse categorical cross-entropy (from a softmax's logits, as Keras). */
+  loss?: LossLike;
+  /** Default ["accuracy"]. */
+  metrics?: readonly MetricLike[];
   epochs?: number;
   batchSize?: number;
   shuffle?: boolean;
   seed?: number;
-  /** Called after each epoch with its logs (the same as a callback's onEpochEnd). */
-  onEpoch?: (epoch: number, logs: EpochLogs) => void;
-  /** Track larq's flip_ratio of every binary (precision-1) weight, per epoch. */
-  flipRatio?: boolean;
-  /** Scored after every epoch at inference (moving statistics): val_loss and val_accuracy. */
-  validationData?: { x: Inputs; labels: ArrayLike<number> };
+  /** The last fraction of the samples (before shuffling) is held out for validation, as Keras. */
+  validationSplit?: number;
+  /** Scored after every epoch at inference (moving statistics): val_loss and val_<metric>. */
+  validationData?: { x: Inputs; y: Labels };
   callbacks?: Callback[];
-  /** Also report top-k accuracy (`top_k_accuracy`, `val_top_k_accuracy`) for this k. */
-  topK?: number;
+  /** Track larq's flip_ratio of every binary (precision-1) weight, per epoch (`flip_ratio/<weight>` in the logs). */
+  flipRatio?: boolean;
   /** "auto" (default): a progress bar when stdout is a terminal, nothing otherwise; 0: nothing; 1: the bar. */
   verbose?: "auto" | 0 | 1;
 }
 
-/** A model's input data: one tensor, or one per input of a multi-input model (rows aligned). */
-export type Inputs = Tensor | readonly Tensor[];
+export interface EvaluateOptions {
+  batchSize?: number;
+}
 
 function rowsOf(x: Tensor, index: ArrayLike<number>): Tensor {
   const per = x.size / x.shape[0];
@@ -85,197 +101,347 @@ function rowsOf(x: Tensor, index: ArrayLike<number>): Tensor {
   return new Tensor(out, [index.length, ...x.shape.slice(1)]);
 }
 
-function rows(x: Inputs, index: ArrayLike<number>): Inputs {
-  return x instanceof Tensor ? rowsOf(x, index) : x.map((t) => rowsOf(t, index));
+function listOf(x: Inputs): readonly Tensor[] {
+  return x instanceof Tensor ? [x] : x;
 }
 
-/** Samples in `x` (every input must have as many). */
-function samples(x: Inputs): number {
-  const list = x instanceof Tensor ? [x] : x;
-  if (list.length === 0) throw new RangeError("no input data");
+/** Targets as a tensor with a batch axis. */
+function labelTensor(y: Labels): Tensor {
+  if (y instanceof Tensor) return y;
+  if (y === null || typeof y !== "object" || typeof y.length !== "number") {
+    throw new TypeError(`targets must be a Tensor or an array of numbers, got ${String(y)}`);
+  }
+  return new Tensor(Float32Array.from(y), [y.length]);
+}
+
+/** Checks inputs against the model and targets against the inputs; returns the sample count. */
+function checkData(model: Network, x: Inputs, y: Tensor | null, what = "x"): number {
+  const list = listOf(x);
+  if (list.length === 0 || list.some((t) => !(t instanceof Tensor))) {
+    throw new TypeError(`${what} must be a Tensor (or one per model input)`);
+  }
+  if (list.length !== model.inputCount) {
+    throw new RangeError(`model "${model.name}" takes ${model.inputCount} inputs, ${what} has ${list.length}`);
+  }
   const n = list[0].shape[0];
   if (list.some((t) => t.shape[0] !== n)) {
-    throw new RangeError(`inputs have different sample counts: ${list.map((t) => t.shape[0])}`);
+    throw new RangeError(`${what}: inputs have different sample counts: ${list.map((t) => t.shape[0])}`);
   }
+  if (y && y.shape[0] !== n) throw new RangeError(`${y.shape[0]} targets for ${n} samples in ${what}`);
   return n;
 }
 
-/** The model's single output for `x`. */
-function forwardAll(model: Network, x: Inputs, training: boolean): Tensor {
-  if (model instanceof Model) return model.run(x instanceof Tensor ? [x] : x, training).get(model.output)!;
-  if (!(x instanceof Tensor)) throw new RangeError("a Sequential model takes one input tensor");
-  return model.apply(x, { training });
-}
-
-/**
- * Sparse cross-entropy of the model's output. A model ending in softmax (an
- * Activation layer, or a dense layer with softmax) is scored from the
- * logits the softmax consumes, as Keras does (no ε-clipping of the
- * probabilities, so confident mistakes still get a gradient).
- */
-function forwardLoss(model: Network, x: Inputs, labels: ArrayLike<number>): { loss: Tensor; logits: Tensor } {
-  const { last, input } = lastLayerInput(model, x);
-  const softmaxActivation = last instanceof Activation && last.activation === "softmax";
-  const softmaxDense = last instanceof QuantDense && last.options.activation === "softmax";
-  if (!softmaxActivation && !softmaxDense) {
-    const p = last.apply(input, { training: true });
-    return { loss: nn.sparseCategoricalCrossentropy(labels, p), logits: p };
-  }
-  const logits = softmaxDense ? (last as QuantDense).linear(input) : input;
-  return { loss: nn.sparseCategoricalCrossentropy(labels, logits, { fromLogits: true }), logits };
-}
-
-/** The model's last layer and its input for `x` (training mode). */
-function lastLayerInput(model: Network, x: Inputs): { last: Layer; input: Tensor } {
-  if (model instanceof Model) {
-    const node = model.output.node;
-    if (node === null || node.inputs.length !== 1) return { last: identity, input: forwardAll(model, x, true) };
-    return { last: node.layer, input: model.run(x instanceof Tensor ? [x] : x, true).get(node.inputs[0])! };
-  }
-  if (!(x instanceof Tensor)) throw new RangeError("a Sequential model takes one input tensor");
-  let y = x;
-  for (const l of model.layers.slice(0, -1)) y = l.apply(y, { training: true });
-  return { last: model.layers[model.layers.length - 1], input: y };
-}
-
-const identity = new Activation("linear", { name: "identity" });
-
-/** Fraction of rows whose arg-max is the label. */
-export function accuracy(predictions: Tensor, labels: ArrayLike<number>): number {
-  const classes = predictions.shape[predictions.rank - 1];
-  let hits = 0;
-  for (let r = 0; r < labels.length; r++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) {
-      if (predictions.data[r * classes + c] > predictions.data[r * classes + best]) best = c;
-    }
-    if (best === labels[r]) hits++;
-  }
-  return hits / labels.length;
-}
-
-/**
- * A one-line progress bar on a terminal (carriage return, no newline until
- * the epoch ends): `epoch 2/6 [=====>    ] 412/938 loss 0.4521 accuracy 96.1%`.
- */
+/** A progress bar on a terminal: `epoch 2/6 [=====>    ] 412/938 loss 0.4521 accuracy 0.9610`. */
 function progressBar(enabled: boolean) {
   const encoder = new TextEncoder();
   const write = (text: string) => enabled && Deno.stdout.writeSync(encoder.encode(text));
+  const format = (logs: EpochLogs) =>
+    Object.entries(logs).filter(([k]) => !k.startsWith("flip_ratio/")).map(([k, v]) => `${k} ${v.toFixed(4)}`)
+      .join(" ");
   return {
-    batch(epoch: number, epochs: number, done: number, total: number, loss: number, acc: number) {
-      const width = 24, filled = Math.round((width * done) / total);
+    batch(epoch: number, epochs: number, done: number, total: number | null, logs: EpochLogs) {
+      const width = 24, filled = total ? Math.round((width * done) / total) : 0;
       const bar = "=".repeat(Math.max(0, filled - 1)) + (filled > 0 ? ">" : "") + " ".repeat(width - filled);
-      write(
-        `\repoch ${epoch + 1}/${epochs} [${bar}] ${done}/${total} loss ${loss.toFixed(4)} accuracy ${
-          (100 * acc).toFixed(1)
-        }%`,
-      );
+      write(`\repoch ${epoch + 1}/${epochs} [${bar}] ${done}/${total ?? "?"} ${format(logs)}`);
     },
     end(logs: EpochLogs) {
-      const val = logs.val_loss === undefined
-        ? ""
-        : ` val_loss ${logs.val_loss.toFixed(4)} val_accuracy ${(100 * logs.val_accuracy!).toFixed(2)}%`;
-      write(`${val}\n`);
+      const val = Object.fromEntries(Object.entries(logs).filter(([k]) => k.startsWith("val_")));
+      write(`${Object.keys(val).length ? " " + format(val) : ""}\n`);
     },
   };
 }
 
-/** Trains with sparse categorical cross-entropy on integer labels; returns the per-epoch history. */
-export function fit(
-  model: Network,
-  x: Inputs,
-  labels: ArrayLike<number>,
-  options: FitOptions,
-): History {
-  if (model instanceof Model && model.outputs.length !== 1) {
-    throw new RangeError(`fit trains single-output models; "${model.name}" has ${model.outputs.length} outputs`);
+/** The state of one fit call: the steps shared by `fit` and `fitSync`. */
+class Trainer {
+  readonly ctx: TrainingContext;
+  readonly history: History = { epoch: [], history: {} };
+  readonly #loss: Loss;
+  readonly #metrics: Metric[];
+  readonly #lossMean = { sum: 0, count: 0 };
+  readonly #weights: Weight[];
+  readonly #flips: Map<Weight, FlipRatio> | null;
+  readonly #bar: ReturnType<typeof progressBar>;
+  readonly #callbacks: Callback[];
+  readonly random: () => number;
+  batches: number | null = null;
+
+  constructor(readonly model: Network, readonly options: FitOptions) {
+    if (!options.optimizer || typeof options.optimizer.apply !== "function") {
+      throw new TypeError("fit needs an optimizer (compile the model, or pass { optimizer })");
+    }
+    this.#loss = getLoss(options.loss ?? "sparse_categorical_crossentropy");
+    this.#metrics = (options.metrics ?? ["accuracy"]).map((m) => getMetric(m, { loss: this.#loss }));
+    const epochs = options.epochs ?? 1;
+    if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`epochs must be an integer ≥ 0, got ${epochs}`);
+    this.ctx = { model, optimizer: options.optimizer, epochs, stopTraining: false };
+    this.random = seededRandom(options.seed ?? 0);
+    const verbose = options.verbose ?? "auto";
+    this.#bar = progressBar(verbose === 1 || (verbose === "auto" && Deno.stdout.isTerminal()));
+    this.#callbacks = options.callbacks ?? [];
+    // Frozen layers (layer.trainable = false) and non-trainable variables keep their values.
+    this.#weights = model.layers.flatMap((l) => (l.trainable ? l.weights.filter((w) => w.variable.trainable) : []));
+    this.#flips = options.flipRatio
+      ? new Map(this.#weights.filter((w) => w.quantizer?.precision === 1).map((w) => [w, new FlipRatio()]))
+      : null;
   }
-  const n = samples(x);
-  if (labels.length !== n) throw new RangeError(`${labels.length} labels for ${n} samples`);
-  const batchSize = options.batchSize ?? 32, epochs = options.epochs ?? 1;
+
+  begin(): void {
+    for (const c of this.#callbacks) c.onTrainBegin?.(this.ctx);
+  }
+
+  epochBegin(epoch: number): void {
+    for (const c of this.#callbacks) c.onEpochBegin?.(epoch, this.ctx);
+    for (const m of [...this.#metrics, ...(this.#flips?.values() ?? [])]) m.reset();
+    this.#lossMean.sum = this.#lossMean.count = 0;
+  }
+
+  /** One optimizer step on a batch; the running logs. */
+  step(epoch: number, batch: number, xs: readonly Tensor[], y: Tensor): EpochLogs {
+    let prediction!: Tensor;
+    const variables = this.#weights.map((w) => w.variable);
+    const { value, grads } = valueAndGrads(() => {
+      prediction = this.model.call(xs, { training: true })[0];
+      return this.#withRegularization(this.#loss.call(y, prediction));
+    }, variables);
+    // The optimizers apply each variable's constraint (weight_clip) after its update, as Keras.
+    this.ctx.optimizer.apply(this.#weights.map((weight, i) => ({ weight, grad: grads[i] })));
+    for (const [w, m] of this.#flips ?? []) m.update(noGrad(() => w.quantizer!.call(w.variable)));
+    const n = xs[0].shape[0];
+    this.#lossMean.sum += value.item() * n;
+    this.#lossMean.count += n;
+    noGrad(() => this.#metrics.forEach((m) => m.update(y, prediction)));
+    const logs = this.#logs();
+    for (const c of this.#callbacks) c.onBatchEnd?.(batch, { ...logs, batch_loss: value.item() }, this.ctx);
+    this.#bar.batch(epoch, this.ctx.epochs, batch + 1, this.batches, logs);
+    return logs;
+  }
+
+  /** Keras adds every weight's regularization penalty to the loss. */
+  #withRegularization(loss: Tensor): Tensor {
+    for (const w of this.#weights) if (w.regularizer) loss = ops.add(loss, w.regularizer.call(w.variable));
+    return loss;
+  }
+
+  #logs(): EpochLogs {
+    const logs: EpochLogs = { loss: this.#lossMean.sum / Math.max(1, this.#lossMean.count) };
+    for (const m of this.#metrics) logs[m.name] = m.result();
+    return logs;
+  }
+
+  epochEnd(epoch: number, validation: { x: Inputs; y: Tensor } | null): void {
+    const logs = this.#logs();
+    if (validation) {
+      const v = evaluateWith(this.model, validation.x, validation.y, this.#loss, this.#metrics, 256);
+      for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
+    }
+    for (const [w, m] of this.#flips ?? []) logs[`flip_ratio/${w.variable.name}`] = m.result();
+    this.history.epoch.push(epoch);
+    for (const [k, value] of Object.entries(logs)) (this.history.history[k] ??= []).push(value);
+    this.#bar.end(logs);
+    for (const c of this.#callbacks) c.onEpochEnd?.(epoch, logs, this.ctx);
+  }
+
+  end(): History {
+    for (const c of this.#callbacks) c.onTrainEnd?.(this.ctx);
+    return this.history;
+  }
+}
+
+/** Training and validation arrays after validationSplit, checked. */
+function splitData(model: Network, x: Inputs, y: Labels, options: FitOptions) {
+  const yt = labelTensor(y);
+  const n = checkData(model, x, yt);
+  let train = { x, y: yt, n };
+  let validation: { x: Inputs; y: Tensor } | null = null;
+  const split = options.validationSplit;
+  if (split !== undefined) {
+    if (!(split > 0 && split < 1)) throw new RangeError(`validationSplit must be in (0, 1), got ${split}`);
+    if (options.validationData) throw new RangeError("give validationSplit or validationData, not both");
+    const at = Math.floor(n * (1 - split));
+    if (at < 1 || at >= n) throw new RangeError(`validationSplit ${split} of ${n} samples leaves a side empty`);
+    const head = Array.from({ length: at }, (_, i) => i), tail = Array.from({ length: n - at }, (_, i) => at + i);
+    const pick = (t: Inputs, idx: number[]): Inputs => t instanceof Tensor ? rowsOf(t, idx) : t.map((u) => rowsOf(u, idx));
+    train = { x: pick(x, head), y: rowsOf(yt, head), n: at };
+    validation = { x: pick(x, tail), y: rowsOf(yt, tail) };
+  } else if (options.validationData) {
+    const v = options.validationData;
+    const vy = labelTensor(v.y);
+    checkData(model, v.x, vy, "validationData.x");
+    validation = { x: v.x, y: vy };
+  }
+  const batchSize = options.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   }
-  if (options.validationData) {
-    const m = samples(options.validationData.x);
-    if (options.validationData.labels.length !== m) {
-      throw new RangeError(`validationData has ${options.validationData.labels.length} labels for ${m} samples`);
-    }
-  }
-  const random = seededRandom(options.seed ?? 0);
-  const history: History = { loss: [], accuracy: [] };
-  const callbacks = options.callbacks ?? [];
-  const ctx: TrainingContext = { model, optimizer: options.optimizer, epochs, stopTraining: false };
-  const verbose = options.verbose ?? "auto";
-  const bar = progressBar(verbose === 1 || (verbose === "auto" && Deno.stdout.isTerminal()));
-  const batches = Math.ceil(n / batchSize);
-  forwardAll(model, rows(x, [0]), false); // build
-  // Frozen layers (layer.trainable = false) and non-trainable variables keep their values.
-  const weights = model.layers.flatMap((l) => (l.trainable ? l.weights.filter((w) => w.variable.trainable) : []));
-  const order = Array.from({ length: n }, (_, i) => i);
-  const flips = options.flipRatio
-    ? new Map(weights.filter((w) => w.quantizer?.precision === 1).map((w) => [w, new FlipRatio()]))
-    : null;
-  for (const c of callbacks) c.onTrainBegin?.(ctx);
-  for (let epoch = 0; epoch < epochs && !ctx.stopTraining; epoch++) {
-    for (const c of callbacks) c.onEpochBegin?.(epoch, ctx);
-    for (const m of flips?.values() ?? []) m.reset();
-    if (options.shuffle ?? true) {
-      for (let i = n - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        [order[i], order[j]] = [order[j], order[i]];
-      }
-    }
-    let lossSum = 0, hitSum = 0, topSum = 0;
-    for (let start = 0; start < n; start += batchSize) {
-      const idx = order.slice(start, start + batchSize);
-      const xb = rows(x, idx), yb = idx.map((i) => labels[i]);
-      let logits!: Tensor;
-      const { value, grads } = valueAndGrads(() => {
-        const r = forwardLoss(model, xb, yb);
-        logits = r.logits;
-        return r.loss;
-      }, weights.map((w) => w.variable));
-      // The optimizers apply each variable's constraint (weight_clip) after its update, as Keras.
-      options.optimizer.apply(weights.map((weight, i) => ({ weight, grad: grads[i] })));
-      for (const [w, m] of flips ?? []) m.update(noGrad(() => w.quantizer!.call(w.variable)));
-      const batchLoss = value.item(), batchAccuracy = accuracy(logits, yb);
-      if (options.topK) topSum += topKAccuracy(logits, yb, options.topK) * idx.length;
-      lossSum += batchLoss * idx.length;
-      hitSum += batchAccuracy * idx.length;
-      const seen = Math.min(start + batchSize, n);
-      for (const c of callbacks) c.onBatchEnd?.(start / batchSize, { loss: batchLoss, accuracy: batchAccuracy }, ctx);
-      bar.batch(epoch, epochs, start / batchSize + 1, batches, lossSum / seen, hitSum / seen);
-    }
-    const logs: EpochLogs = { loss: lossSum / n, accuracy: hitSum / n };
-    if (options.topK) logs.top_k_accuracy = topSum / n;
-    if (options.validationData) {
-      const v = evaluateLogs(model, options.validationData.x, options.validationData.labels, 256, options.topK);
-      logs.val_loss = v.loss;
-      logs.val_accuracy = v.accuracy;
-      if (options.topK) logs.val_top_k_accuracy = v.topKAccuracy;
-      (history.val_loss ??= []).push(v.loss);
-      (history.val_accuracy ??= []).push(v.accuracy);
-    }
-    history.loss.push(logs.loss);
-    history.accuracy.push(logs.accuracy);
-    if (flips) logs.flipRatio = Object.fromEntries([...flips].map(([w, m]) => [w.variable.name, m.result()]));
-    bar.end(logs);
-    options.onEpoch?.(epoch, logs);
-    for (const c of callbacks) c.onEpochEnd?.(epoch, logs, ctx);
-  }
-  for (const c of callbacks) c.onTrainEnd?.(ctx);
-  return history;
+  return { train, validation, batchSize };
 }
 
-/** The model's outputs at inference, in batches. */
-export function predict(model: Network, x: Inputs, batchSize = 256): Tensor {
+/** One epoch's batches of row indices (shuffled with the trainer's generator unless shuffle: false). */
+function* epochBatches(t: Trainer, n: number, batchSize: number, order: number[]) {
+  if (t.options.shuffle ?? true) {
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(t.random() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+  }
+  for (let start = 0; start < n; start += batchSize) yield order.slice(start, start + batchSize);
+}
+
+/** Lets the event loop run (a notebook redraws, timers fire) at most every 50 ms. */
+function yielder() {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < 50) return;
+    await new Promise((r) => setTimeout(r, 0));
+    last = performance.now();
+  };
+}
+
+/**
+ * Trains `model` on `x` and targets `y` (or on a Dataset of `{ x, y }`
+ * batches, `y` omitted) and returns the per-epoch history. Yields to the
+ * event loop between batches.
+ *
+ * @example
+ * ```ts
+ * import { fit } from "./fit.ts";
+ * import { Adam } from "./optimizers.ts";
+ * import { Sequential } from "../models/sequential.ts";
+ * import { Dense } from "../layers/dense.ts";
+ * import { Tensor } from "../graph/tensor.ts";
+ * const m = new Sequential([new Dense(2, { activation: "softmax" })], { seed: 1 });
+ * const h = await fit(m, Tensor.from([[1, 0], [0, 1]]), [0, 1], { optimizer: new Adam(0.1), epochs: 20, verbose: 0 });
+ * console.log(h.history.accuracy[19]); // 1
+ * ```
+ */
+export async function fit(
+  model: Network,
+  x: Inputs | Dataset,
+  y: Labels | undefined,
+  options: FitOptions,
+): Promise<History> {
+  const t = new Trainer(model, options);
+  const pause = yielder();
+  if (isAsyncIterable(x)) {
+    if (y !== undefined) throw new TypeError("fit on a Dataset takes no separate targets: its elements are { x, y }");
+    if (options.validationSplit !== undefined) throw new RangeError("validationSplit needs arrays; pass validationData");
+    const validation = options.validationData
+      ? { x: options.validationData.x, y: labelTensor(options.validationData.y) }
+      : null;
+    t.begin();
+    for (let epoch = 0; epoch < t.ctx.epochs && !t.ctx.stopTraining; epoch++) {
+      t.epochBegin(epoch);
+      let batch = 0;
+      for await (const element of x) {
+        const { xs, y: yb } = datasetBatch(element);
+        t.step(epoch, batch++, xs, yb);
+        if (t.ctx.stopTraining) break;
+        await pause();
+      }
+      t.batches = batch;
+      t.epochEnd(epoch, validation);
+    }
+    return t.end();
+  }
+  if (y === undefined) throw new TypeError("fit needs targets y for the inputs x");
+  const { train, validation, batchSize } = splitData(model, x, y, options);
+  const order = Array.from({ length: train.n }, (_, i) => i);
+  t.batches = Math.ceil(train.n / batchSize);
+  t.begin();
+  for (let epoch = 0; epoch < t.ctx.epochs && !t.ctx.stopTraining; epoch++) {
+    t.epochBegin(epoch);
+    let batch = 0;
+    for (const idx of epochBatches(t, train.n, batchSize, order)) {
+      t.step(epoch, batch++, listOf(train.x).map((u) => rowsOf(u, idx)), rowsOf(train.y, idx));
+      if (t.ctx.stopTraining) break;
+      await pause();
+    }
+    t.epochEnd(epoch, validation);
+  }
+  return t.end();
+}
+
+/** `fit` on arrays without yielding to the event loop. */
+export function fitSync(model: Network, x: Inputs, y: Labels, options: FitOptions): History {
+  const t = new Trainer(model, options);
+  const { train, validation, batchSize } = splitData(model, x, y, options);
+  const order = Array.from({ length: train.n }, (_, i) => i);
+  t.batches = Math.ceil(train.n / batchSize);
+  t.begin();
+  for (let epoch = 0; epoch < t.ctx.epochs && !t.ctx.stopTraining; epoch++) {
+    t.epochBegin(epoch);
+    let batch = 0;
+    for (const idx of epochBatches(t, train.n, batchSize, order)) {
+      t.step(epoch, batch++, listOf(train.x).map((u) => rowsOf(u, idx)), rowsOf(train.y, idx));
+      if (t.ctx.stopTraining) break;
+    }
+    t.epochEnd(epoch, validation);
+  }
+  return t.end();
+}
+
+function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
+  return typeof x === "object" && x !== null && Symbol.asyncIterator in x;
+}
+
+/** A Dataset element as model inputs and targets. */
+function datasetBatch(element: unknown): { xs: readonly Tensor[]; y: Tensor } {
+  const e = element as { x?: Inputs; y?: Labels };
+  if (!e || e.x === undefined || e.y === undefined) {
+    throw new TypeError("a training Dataset yields { x, y } batches (use dataset.batch(n) after fromTensors(x, y))");
+  }
+  return { xs: listOf(e.x), y: labelTensor(e.y) };
+}
+
+function evaluateWith(
+  model: Network,
+  x: Inputs,
+  y: Tensor,
+  loss: Loss,
+  metrics: readonly Metric[],
+  batchSize: number,
+): EpochLogs {
+  const count = checkData(model, x, y);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer`);
-  const parts: Tensor[] = [];
-  const count = samples(x);
+  for (const m of metrics) m.reset();
+  let lossSum = 0;
   for (let start = 0; start < count; start += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
-    parts.push(noGrad(() => forwardAll(model, rows(x, idx), false)));
+    const yb = rowsOf(y, idx);
+    noGrad(() => {
+      const p = model.call(listOf(x).map((u) => rowsOf(u, idx)), { training: false })[0];
+      lossSum += loss.call(yb, p).item() * idx.length;
+      for (const m of metrics) m.update(yb, p);
+    });
+  }
+  const logs: EpochLogs = { loss: lossSum / count };
+  for (const m of metrics) logs[m.name] = m.result();
+  return logs;
+}
+
+/**
+ * The loss and metrics at inference (training = false: moving statistics,
+ * no dropout), as Keras's evaluate with return_dict.
+ */
+export function evaluate(
+  model: Network,
+  x: Inputs,
+  y: Labels,
+  options: EvaluateOptions & { loss?: LossLike; metrics?: readonly MetricLike[] } = {},
+): EpochLogs {
+  const loss = getLoss(options.loss ?? "sparse_categorical_crossentropy");
+  const metrics = (options.metrics ?? ["accuracy"]).map((m) => getMetric(m, { loss }));
+  return evaluateWith(model, x, labelTensor(y), loss, metrics, options.batchSize ?? 256);
+}
+
+/** The model's (first) output at inference, in batches. */
+export function predict(model: Network, x: Inputs, batchSize = 256): Tensor {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer`);
+  const count = checkData(model, x, null);
+  const parts: Tensor[] = [];
+  for (let start = 0; start < count; start += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+    parts.push(noGrad(() => model.call(listOf(x).map((u) => rowsOf(u, idx)), { training: false })[0]));
   }
   const per = parts[0].size / parts[0].shape[0];
   const out = new Float32Array(count * per);
@@ -285,53 +451,4 @@ export function predict(model: Network, x: Inputs, batchSize = 256): Tensor {
     at += p.size;
   }
   return new Tensor(out, [count, ...parts[0].shape.slice(1)]);
-}
-
-/**
- * Loss and accuracy at inference (Keras's evaluate): sparse cross-entropy of
- * the model's output probabilities.
- */
-export function evaluateLogs(
-  model: Network,
-  x: Inputs,
-  labels: ArrayLike<number>,
-  batchSize = 256,
-  topK?: number,
-): { loss: number; accuracy: number; topKAccuracy?: number } {
-  let lossSum = 0, hits = 0, top = 0;
-  const count = samples(x);
-  for (let start = 0; start < count; start += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
-    const p = noGrad(() => forwardAll(model, rows(x, idx), false));
-    const yb = idx.map((i) => labels[i]);
-    lossSum += noGrad(() => nn.sparseCategoricalCrossentropy(yb, p)).item() * idx.length;
-    hits += accuracy(p, yb) * idx.length;
-    if (topK) top += topKAccuracy(p, yb, topK) * idx.length;
-  }
-  return { loss: lossSum / count, accuracy: hits / count, ...(topK ? { topKAccuracy: top / count } : {}) };
-}
-
-/** Fraction of rows whose label is among the `k` highest scores (Keras's top_k_categorical_accuracy). */
-export function topKAccuracy(predictions: Tensor, labels: ArrayLike<number>, k = 5): number {
-  const classes = predictions.shape[predictions.rank - 1];
-  let hits = 0;
-  for (let r = 0; r < labels.length; r++) {
-    const own = predictions.data[r * classes + labels[r]];
-    let above = 0;
-    for (let c = 0; c < classes; c++) if (predictions.data[r * classes + c] > own) above++;
-    if (above < k) hits++;
-  }
-  return hits / labels.length;
-}
-
-/** Accuracy at inference (training = false: moving statistics, no dropout). */
-export function evaluate(model: Network, x: Inputs, labels: ArrayLike<number>, batchSize = 256): number {
-  let hits = 0;
-  const count = samples(x);
-  for (let start = 0; start < count; start += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
-    const p = noGrad(() => forwardAll(model, rows(x, idx), false));
-    hits += accuracy(p, idx.map((i) => labels[i])) * idx.length;
-  }
-  return hits / count;
 }

@@ -10,15 +10,21 @@
  * `quant_conv2d/kernel:0`): {@link loadWeights}.
  * @module
  */
-import type { Model } from "../graph/functional.ts";
-import type { Sequential } from "../graph/sequential.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
-import { type ModelConfig, modelFromConfig, modelToConfig } from "../layers/serialize.ts";
+import type { Weight } from "../layers/layer.ts";
 import { writeFileAtomic } from "../_fs.ts";
-import { type Optimizer, type OptimizerConfig, optimizerFromConfig, type OptimizerState } from "./optimizers.ts";
-import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
+import type { Optimizer, OptimizerState } from "../train/optimizers.ts";
+import { encodeSafetensors } from "../train/safetensors.ts";
+import type { ModelConfig } from "./model.ts";
 
-const FORMAT = "onebit-checkpoint-1";
+/** What a checkpoint needs of a model: its weights and its Keras config. */
+export interface Checkpointable {
+  readonly weights: readonly Weight[];
+  toConfig(): ModelConfig;
+}
+
+/** The `format` metadata of a onebit checkpoint. */
+export const CHECKPOINT_FORMAT = "onebit-checkpoint-1";
 
 /** Keras names weights `layer/kernel:0`; onebit `layer/kernel`. */
 function baseName(name: string): string {
@@ -31,7 +37,7 @@ function baseName(name: string): string {
  * unless `allowExtra` (an optimizer's slots, say).
  */
 export function loadWeights(
-  model: Model | Sequential,
+  model: { readonly weights: readonly Weight[] },
   tensors: ReadonlyMap<string, Tensor>,
   options: { allowExtra?: boolean } = {},
 ): void {
@@ -57,6 +63,7 @@ export function loadWeights(
   }
 }
 
+/** The optimizer state as tensors (`optimizer/<path>/<slot>/<variable>`) and step counts by path. */
 function flattenState(
   state: OptimizerState,
   path: string,
@@ -70,41 +77,16 @@ function flattenState(
   state.children?.forEach((c, i) => flattenState(c, `${path}.${i}`, tensors, steps));
 }
 
-function restoreState(
-  live: OptimizerState,
-  path: string,
-  tensors: ReadonlyMap<string, Tensor>,
-  steps: Record<string, number>,
-  variables: ReadonlyMap<string, Variable>,
-): OptimizerState {
-  const slots: OptimizerState["slots"] = {};
-  for (const slot of Object.keys(live.slots)) {
-    const map = new Map<Variable, Tensor>();
-    const prefix = `optimizer/${path}/${slot}/`;
-    for (const [name, t] of tensors) {
-      if (!name.startsWith(prefix)) continue;
-      const v = variables.get(name.slice(prefix.length));
-      if (!v) throw new RangeError(`optimizer slot ${name} names no variable of the model`);
-      map.set(v, t);
-    }
-    slots[slot] = map;
-  }
-  return {
-    step: steps[path] ?? 0,
-    slots,
-    children: live.children?.map((c, i) => restoreState(c, `${path}.${i}`, tensors, steps, variables)),
-  };
-}
-
 /**
  * Writes a checkpoint of `model` (and `optimizer`) to `path`, atomically.
  *
  * @example
  * ```ts
- * import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
- * import { Sequential } from "../graph/sequential.ts";
+ * import { saveCheckpoint } from "./checkpoint.ts";
+ * import { loadCheckpoint } from "./load.ts";
+ * import { Sequential } from "./sequential.ts";
  * import { Dense } from "../layers/dense.ts";
- * import { Adam } from "./optimizers.ts";
+ * import { Adam } from "../train/optimizers.ts";
  * import { Tensor } from "../graph/tensor.ts";
  * const model = new Sequential([new Dense(2, { name: "d" })], { inputShape: [3], seed: 1 });
  * model.apply(Tensor.zeros([1, 3]));
@@ -117,8 +99,8 @@ function restoreState(
  */
 export async function saveCheckpoint(
   path: string,
-  model: Model | Sequential,
-  options: { optimizer?: Optimizer; metadata?: Record<string, string>; inputShape?: readonly number[] } = {},
+  model: Checkpointable,
+  options: { optimizer?: Optimizer; metadata?: Record<string, string> } = {},
 ): Promise<void> {
   const { tensors, metadata } = checkpointTensors(model, options);
   await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
@@ -126,8 +108,8 @@ export async function saveCheckpoint(
 
 /** What a checkpoint file holds: tensors by name and the metadata strings (for writers other than saveCheckpoint). */
 export function checkpointTensors(
-  model: Model | Sequential,
-  options: { optimizer?: Optimizer; metadata?: Record<string, string>; inputShape?: readonly number[] } = {},
+  model: Checkpointable,
+  options: { optimizer?: Optimizer; metadata?: Record<string, string> } = {},
 ): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
   const tensors: Record<string, Tensor> = {};
   for (const { variable } of model.weights) {
@@ -138,8 +120,8 @@ export function checkpointTensors(
   }
   const metadata: Record<string, string> = {
     ...options.metadata,
-    format: FORMAT,
-    model: JSON.stringify(modelToConfig(model, { inputShape: options.inputShape })),
+    format: CHECKPOINT_FORMAT,
+    model: JSON.stringify(model.toConfig()),
   };
   if (options.optimizer) {
     const steps: Record<string, number> = {};
@@ -147,31 +129,4 @@ export function checkpointTensors(
     metadata.optimizer = JSON.stringify({ config: options.optimizer.getConfig(), steps });
   }
   return { tensors, metadata };
-}
-
-/** Reads a checkpoint written by {@link saveCheckpoint}: the model (weights loaded) and the optimizer (state restored). */
-export async function loadCheckpoint(path: string): Promise<{
-  model: Model | Sequential;
-  optimizer: Optimizer | null;
-  metadata: Record<string, string>;
-}> {
-  const { tensors, metadata } = decodeSafetensors(await Deno.readFile(path));
-  if (metadata.format !== FORMAT) {
-    throw new RangeError(
-      `${path} is not a onebit checkpoint (format ${metadata.format ?? "missing"}); use loadWeights for weights only`,
-    );
-  }
-  const model = modelFromConfig(JSON.parse(metadata.model) as ModelConfig);
-  loadWeights(model, tensors, { allowExtra: true });
-  let optimizer: Optimizer | null = null;
-  if (metadata.optimizer) {
-    const { config, steps } = JSON.parse(metadata.optimizer) as {
-      config: OptimizerConfig;
-      steps: Record<string, number>;
-    };
-    optimizer = optimizerFromConfig(config);
-    const variables = new Map(model.weights.map((w) => [w.variable.name, w.variable]));
-    optimizer.setState(restoreState(optimizer.getState(), "0", tensors, steps, variables));
-  }
-  return { model, optimizer, metadata };
 }

@@ -7,19 +7,9 @@
  * count × output pixels at precision max(input precision, weight bits).
  * @module
  */
-import { noGrad } from "../graph/tape.ts";
-import { Tensor } from "../graph/tensor.ts";
-import type { Sequential } from "../graph/sequential.ts";
-import { Model, SymbolicTensor } from "../graph/functional.ts";
-import { BatchNormalization } from "../layers/batch_norm.ts";
-import { QuantConv2D } from "../layers/conv.ts";
-import { Flatten } from "../layers/core.ts";
-import { QuantDense } from "../layers/dense.ts";
-import { QuantConv1D, QuantConv2DTranspose, QuantSeparableConv2D } from "../layers/conv_variants.ts";
-import type { Quantizer } from "../quantizers/quantizer.ts";
-import type { Layer, Weight } from "../layers/layer.ts";
-import { QuantDepthwiseConv2D } from "../layers/depthwise.ts";
-import { AveragePooling2D, MaxPool2D } from "../layers/pooling.ts";
+import type { Layer } from "../layers/layer.ts";
+import { SymbolicTensor } from "../layers/symbolic.ts";
+import type { Model } from "./model.ts";
 
 interface WeightProfile {
   count: number;
@@ -72,47 +62,14 @@ export function readableMemory(bits: number): string {
   return `${int.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${frac} ${suffixes[i]}`;
 }
 
-function weightProfiles(layer: Layer): WeightProfile[] {
-  let weights: readonly Weight[] = layer.weights;
-  if (layer instanceof BatchNormalization) {
-    const has = (v: unknown) => weights.some((w) => w.variable === v);
-    const drop = new Set<unknown>();
-    if (layer.beta && has(layer.movingMean)) drop.add(layer.beta);
-    if (layer.gamma && has(layer.movingVariance)) drop.add(layer.gamma);
-    weights = weights.filter((w) => !drop.has(w.variable));
-  }
-  return weights.map((w) => ({
+function profile(layer: Layer, shape: number[]): LayerProfile {
+  const weights = layer.summaryWeights().map((w) => ({
     count: w.variable.size,
     bits: w.quantizer?.precision ?? 32,
     trainable: w.variable.trainable && layer.trainable,
     bias: w.variable.name.includes("bias"),
   }));
-}
-
-function profile(layer: Layer, shape: number[]): LayerProfile {
-  const weights = weightProfiles(layer);
-  // larq's mac_containing_layers (Keras's Conv2DTranspose is a Conv2D): MACs = weight count × output pixels.
-  const macLayer = layer instanceof QuantDense || layer instanceof QuantConv2D ||
-    layer instanceof QuantDepthwiseConv2D || layer instanceof QuantConv1D || layer instanceof QuantConv2DTranspose ||
-    layer instanceof QuantSeparableConv2D;
-  const inputPrecision = macLayer
-    ? (layer as { inputQuantizer: Quantizer | null }).inputQuantizer?.precision ?? null
-    : null;
-  const countable = macLayer || layer instanceof Flatten || layer instanceof BatchNormalization ||
-    layer instanceof MaxPool2D || layer instanceof AveragePooling2D;
-  const pixels = shape.length === 4 ? shape[1] * shape[2] : shape.length === 3 ? shape[1] : shape.length === 2 ? 1 : 0;
-  let macs: Map<number, number> | null = null;
-  if (countable && pixels) {
-    macs = new Map();
-    if (macLayer) {
-      for (const w of weights) {
-        if (w.bias) continue;
-        const p = Math.max(inputPrecision ?? 32, w.bits);
-        macs.set(p, (macs.get(p) ?? 0) + w.count * pixels);
-      }
-    }
-  }
-  return { name: layer.name, inputPrecision, shape, weights, macs };
+  return { name: layer.name, inputPrecision: layer.inputPrecision, shape, weights, macs: layer.macs(shape) };
 }
 
 function memoryBits(ws: WeightProfile[]): number {
@@ -158,54 +115,28 @@ function asciiTable(
 }
 
 /**
- * larq's two summary tables for a model on inputs of `inputShape` (without
- * the batch axis). Builds the model if needed (one zero sample).
+ * larq's two summary tables for a model (`model.summary()` prints them).
+ * A Sequential model needs its input shape (given, or from a first call).
  *
  * @example
  * ```ts
  * import { summary } from "./summary.ts";
- * import { Sequential } from "../graph/sequential.ts";
+ * import { Sequential } from "./sequential.ts";
  * import { QuantDense } from "../layers/dense.ts";
-import { QuantConv1D, QuantConv2DTranspose, QuantSeparableConv2D } from "../layers/conv_variants.ts";
-import type { Quantizer } from "../quantizers/quantizer.ts";
- * import { weightClip } from "../layers/layer.ts";
- * const m = new Sequential([new QuantDense(4, { kernelQuantizer: "ste_sign", kernelConstraint: weightClip() })]);
- * console.log(summary(m, [8]).includes("Ratio of MACs that are binarized")); // false: 32-bit inputs
+ * const m = new Sequential([new QuantDense(4, { kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" })], { inputShape: [8] });
+ * console.log(summary(m).includes("Ratio of MACs that are binarized")); // false: 32-bit inputs
  * ```
  */
-export function summary(model: Sequential | Model, inputShape?: number[], options: { name?: string } = {}): string {
-  const name = options.name ?? (model instanceof Model ? model.name : "sequential");
-  const profiles: LayerProfile[] = [];
-  if (model instanceof Model) {
-    // Keras lists the input layers of a functional model as rows of their own, in its depth order.
-    const batch = model.inputs[0].batchSize ?? -1;
-    const shapes = new Map(model.nodes.map((n) => [n.layer, n.output.shape]));
-    for (const item of model.ordered()) {
-      if (item instanceof SymbolicTensor) {
-        profiles.push({
-          name: item.name,
-          inputPrecision: null,
-          shape: [item.batchSize ?? -1, ...item.shape],
-          weights: [],
-          macs: null,
-        });
-      } else {
-        profiles.push(profile(item, [batch, ...shapes.get(item)!]));
-      }
-    }
-  } else {
-    const shape = inputShape ?? (model.inputShape ? [...model.inputShape] : undefined);
-    if (!shape) {
-      throw new TypeError("summary of a Sequential model needs the input shape (without the batch axis)");
-    }
-    noGrad(() => {
-      let x = Tensor.zeros([1, ...shape]);
-      for (const l of model.layers) {
-        x = l.apply(x);
-        profiles.push(profile(l, [model.batchSize ?? -1, ...x.shape.slice(1)]));
-      }
-    });
-  }
+export function summary(model: Model, options: { name?: string } = {}): string {
+  const name = options.name ?? model.name;
+  // Keras lists the input layers of a functional model as rows of their own, in its depth order.
+  const batch = model.inputs[0].batchSize ?? -1;
+  const shapes = new Map(model.nodes.map((n) => [n.layer, n.output.shape]));
+  const profiles: LayerProfile[] = model.ordered().map((item) =>
+    item instanceof SymbolicTensor
+      ? { name: item.name, inputPrecision: null, shape: [item.batchSize ?? -1, ...item.shape], weights: [], macs: null }
+      : profile(item, [batch, ...shapes.get(item)!])
+  );
   const all = profiles.flatMap((p) => p.weights);
   const bitwidths = [...new Set(all.map((w) => w.bits))].sort((a, b) => a - b);
   const precisions = [...new Set(profiles.flatMap((p) => [...(p.macs?.keys() ?? [])]))].sort((a, b) => a - b);

@@ -1,0 +1,75 @@
+/**
+ * Loading checkpoints (Keras's `load_model`): the model rebuilt from its
+ * config with its weights, and the optimizer with its state, so training
+ * continues exactly where it stopped.
+ * @module
+ */
+import type { Tensor, Variable } from "../graph/tensor.ts";
+import { type OptimizerConfig, optimizerFromConfig, type OptimizerState } from "../train/optimizers.ts";
+import type { Optimizer } from "../train/optimizers.ts";
+import { decodeSafetensors } from "../train/safetensors.ts";
+import { CHECKPOINT_FORMAT, loadWeights } from "./checkpoint.ts";
+import type { Model, ModelConfig } from "./model.ts";
+import { modelFromConfig } from "./serialize.ts";
+
+function restoreState(
+  live: OptimizerState,
+  path: string,
+  tensors: ReadonlyMap<string, Tensor>,
+  steps: Record<string, number>,
+  variables: ReadonlyMap<string, Variable>,
+): OptimizerState {
+  const slots: OptimizerState["slots"] = {};
+  for (const slot of Object.keys(live.slots)) {
+    const map = new Map<Variable, Tensor>();
+    const prefix = `optimizer/${path}/${slot}/`;
+    for (const [name, t] of tensors) {
+      if (!name.startsWith(prefix)) continue;
+      const v = variables.get(name.slice(prefix.length));
+      if (!v) throw new RangeError(`optimizer slot ${name} names no variable of the model`);
+      map.set(v, t);
+    }
+    slots[slot] = map;
+  }
+  return {
+    step: steps[path] ?? 0,
+    slots,
+    children: live.children?.map((c, i) => restoreState(c, `${path}.${i}`, tensors, steps, variables)),
+  };
+}
+
+/** Reads a checkpoint written by {@link saveCheckpoint}: the model (weights loaded) and the optimizer (state restored). */
+export async function loadCheckpoint(path: string): Promise<{
+  model: Model;
+  optimizer: Optimizer | null;
+  metadata: Record<string, string>;
+}> {
+  const { tensors, metadata } = decodeSafetensors(await Deno.readFile(path));
+  if (metadata.format !== CHECKPOINT_FORMAT) {
+    throw new RangeError(
+      `${path} is not a onebit checkpoint (format ${metadata.format ?? "missing"}); use loadWeights for weights only`,
+    );
+  }
+  const model = modelFromConfig(JSON.parse(metadata.model) as ModelConfig);
+  loadWeights(model, tensors, { allowExtra: true });
+  let optimizer: Optimizer | null = null;
+  if (metadata.optimizer) {
+    const { config, steps } = JSON.parse(metadata.optimizer) as {
+      config: OptimizerConfig;
+      steps: Record<string, number>;
+    };
+    optimizer = optimizerFromConfig(config);
+    const variables = new Map(model.weights.map((w) => [w.variable.name, w.variable]));
+    optimizer.setState(restoreState(optimizer.getState(), "0", tensors, steps, variables));
+  }
+  return { model, optimizer, metadata };
+}
+
+/**
+ * The model of a checkpoint written by `model.save` (Keras's
+ * `load_model`); its optimizer, when saved, is on the result of
+ * {@link loadCheckpoint}.
+ */
+export async function loadModel(path: string): Promise<Model> {
+  return (await loadCheckpoint(path)).model;
+}

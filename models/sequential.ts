@@ -1,0 +1,146 @@
+/**
+ * Sequential: a Model whose layers run in order, one input and one output.
+ * Its graph is made from the input shape (given, or the first input's).
+ * @module
+ */
+import { Tensor } from "../graph/tensor.ts";
+import type { Layer } from "../layers/layer.ts";
+import { seededRandom } from "../layers/initializers.ts";
+import { serializeLayer } from "../layers/registry.ts";
+import { SymbolicTensor } from "../layers/symbolic.ts";
+import { DEFERRED, Model, type ModelConfig } from "./model.ts";
+
+/** Sequential's options: a seed for its layers' initializers, and Keras's `input_shape` / `batch_size`. */
+export interface SequentialOptions {
+  seed?: number;
+  /** The input shape without the batch axis (Keras's `input_shape`); otherwise the first input's. */
+  inputShape?: readonly number[];
+  /** A fixed batch size (Keras's `batch_size` on the input), for summaries; null: any. */
+  batchSize?: number | null;
+  name?: string;
+}
+
+/**
+ * @example
+ * ```ts
+ * import { Sequential } from "./sequential.ts";
+ * import { Dense } from "../layers/dense.ts";
+ * import { Tensor } from "../graph/tensor.ts";
+ * const m = new Sequential([new Dense(4, { activation: "relu" }), new Dense(2)], { seed: 1 });
+ * console.log(m.apply(Tensor.fill([3, 5], 1)).shape); // [3, 2]
+ * ```
+ */
+export class Sequential extends Model {
+  readonly #layers: Layer[] = [];
+  #inputShape: readonly number[] | null;
+  readonly #shapeGiven: boolean;
+
+  /** A fixed batch size (Keras's `batch_size` on the input), for summaries; null: any. */
+  readonly batchSize: number | null;
+  readonly #random: (() => number) | null;
+
+  constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
+    super(DEFERRED, undefined, { name: options.name ?? "sequential" });
+    if (options.inputShape && !options.inputShape.every((d) => Number.isInteger(d) && d >= 1)) {
+      throw new RangeError(`inputShape must be positive integers (no batch axis), got [${options.inputShape}]`);
+    }
+    this.#inputShape = options.inputShape ? [...options.inputShape] : null;
+    this.#shapeGiven = this.#inputShape !== null;
+    this.batchSize = options.batchSize ?? null;
+    this.#random = options.seed === undefined ? null : seededRandom(options.seed);
+    for (const l of layers) this.add(l);
+  }
+
+  /** Appends a layer (Keras's `add`); its name must be new to the model. */
+  add(layer: Layer): void {
+    if (!(layer && typeof (layer as Layer).apply === "function" && typeof layer.getConfig === "function")) {
+      throw new TypeError(`Sequential.add takes a layer, got ${String(layer)}`);
+    }
+    if (this.#layers.some((l) => l.name === layer.name)) {
+      throw new RangeError(`two layers are named "${layer.name}"; layer names must be unique`);
+    }
+    if (this.#random) layer.seed(this.#random);
+    this.#layers.push(layer);
+    this.resetGraph();
+  }
+
+  /** The input shape without the batch axis, once known (given, or from the first input). */
+  get inputShape(): readonly number[] | null {
+    return this.#inputShape;
+  }
+
+  override get layers(): readonly Layer[] {
+    return this.#layers;
+  }
+
+  /** The layers, in order (Sequential lists no input layer). */
+  override ordered(): Layer[] {
+    return [...this.#layers];
+  }
+
+  protected override graph() {
+    try {
+      return super.graph();
+    } catch {
+      if (this.#layers.length === 0) throw new RangeError("a Sequential model needs at least one layer");
+      if (!this.#inputShape) {
+        throw new RangeError(
+          `model "${this.name}" has no input shape yet: pass inputShape to Sequential, or call it on data once`,
+        );
+      }
+      const x = new SymbolicTensor(
+        this.#inputShape,
+        null,
+        "input_1",
+        Tensor.zeros([1, ...this.#inputShape]),
+        this.batchSize,
+      );
+      let y = x;
+      for (const l of this.#layers) y = l.apply(y);
+      this.setGraph(x, y);
+      return super.graph();
+    }
+  }
+
+  /** Runs the layers in order. */
+  override apply(x: Tensor, { training = false } = {}): Tensor {
+    if (this.#layers.length === 0) throw new RangeError("a Sequential model needs at least one layer");
+    if (!(x instanceof Tensor)) throw new TypeError("a Sequential model takes one input tensor");
+    if (this.#inputShape === null) this.#inputShape = x.shape.slice(1);
+    else if (this.#shapeGiven && x.shape.slice(1).join() !== this.#inputShape.join()) {
+      throw new RangeError(`model "${this.name}" takes [batch, ${this.#inputShape.join(", ")}], got [${x.shape}]`);
+    }
+    let y = x;
+    for (const l of this.#layers) y = l.apply(y, { training });
+    return y;
+  }
+
+  override call(xs: readonly Tensor[], { training = false } = {}): Tensor[] {
+    if (xs.length !== 1) throw new RangeError(`a Sequential model takes one input, got ${xs.length}`);
+    return [this.apply(xs[0], { training })];
+  }
+
+  override get inputCount(): number {
+    return 1;
+  }
+
+  /** Keras's `to_json()` form: an InputLayer, then the layers. */
+  override toConfig(): ModelConfig {
+    if (!this.#inputShape) {
+      throw new RangeError("a Sequential model needs an input shape to be saved; pass inputShape or call it once");
+    }
+    return {
+      class_name: "Sequential",
+      config: {
+        name: this.name,
+        layers: [
+          {
+            class_name: "InputLayer",
+            config: { batch_input_shape: [this.batchSize, ...this.#inputShape], dtype: "float32", name: "input_1" },
+          },
+          ...this.#layers.map(serializeLayer),
+        ],
+      },
+    };
+  }
+}
