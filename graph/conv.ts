@@ -10,11 +10,11 @@
 import { isRecording, record, registerGradient } from "./tape.ts";
 import { type Data, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
-import { tfAxis } from "../kernels/geometry.ts";
 import type { FloatKernels } from "../kernels/float_kernels.ts";
 import { gemmNN, gemmNT, nativeFor, transpose2d } from "./native.ts";
+import { type Padding, paddingOf, tupleOf, windowAxis } from "./_window.ts";
 
-export type Padding = "same" | "valid";
+export type { Padding };
 
 /** Geometry of one 2-D convolution: input [N, H, W, C] → output [N, OH, OW, F] with an HWIO filter [KH, KW, C/groups, F]. */
 interface Geometry {
@@ -40,16 +40,6 @@ function alloc(n: number, like: Tensor): Data {
   return like.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
 }
 
-function axis(size: number, k: number, s: number, d: number, padding: Padding, name: string) {
-  const a = tfAxis(size, k, s, d, padding);
-  if (!a.fits) {
-    throw new RangeError(
-      `${name}: the dilated kernel (${a.effective}) is larger than the input (${size}) with "valid" padding`,
-    );
-  }
-  return { out: a.out, pad: a.before };
-}
-
 export interface Conv2dOptions {
   strides?: number | [number, number];
   dilations?: number | [number, number];
@@ -58,11 +48,7 @@ export interface Conv2dOptions {
 }
 
 function pair(v: number | [number, number] | undefined, name: string): [number, number] {
-  const p: [number, number] = v === undefined ? [1, 1] : typeof v === "number" ? [v, v] : v;
-  if (!p.every((x) => Number.isInteger(x) && x >= 1)) {
-    throw new RangeError(`${name} must be positive integers, got ${JSON.stringify(v)}`);
-  }
-  return p;
+  return tupleOf(v, 2, name) as [number, number];
 }
 
 function geometry(x: readonly number[], w: readonly number[], o: Conv2dOptions): Geometry {
@@ -77,11 +63,8 @@ function geometry(x: readonly number[], w: readonly number[], o: Conv2dOptions):
     );
   }
   const [sh, sw] = pair(o.strides, "strides"), [dh, dw] = pair(o.dilations, "dilations");
-  const padding = o.padding ?? "valid";
-  if (padding !== "same" && padding !== "valid") {
-    throw new TypeError(`padding must be "same" or "valid", got ${JSON.stringify(padding)}`);
-  }
-  const ay = axis(h, kh, sh, dh, padding, "height"), ax = axis(wd, kw, sw, dw, padding, "width");
+  const padding = paddingOf(o.padding, "conv2d");
+  const ay = windowAxis("height", h, kh, sh, dh, padding), ax = windowAxis("width", wd, kw, sw, dw, padding);
   return { n, h, w: wd, c, f, kh, kw, sh, sw, dh, dw, padTop: ay.pad, padLeft: ax.pad, oh: ay.out, ow: ax.out, groups };
 }
 
@@ -332,12 +315,16 @@ registerGradient(
   },
 );
 
+/** Options of conv1d and depthwiseConv1d (one axis: singular names). */
+export interface Conv1dOptions {
+  stride?: number;
+  dilation?: number;
+  padding?: Padding;
+  groups?: number;
+}
+
 /** 1-D convolution, input [N, L, C], kernel [k, C/groups, F]. */
-export function conv1d(
-  x: Tensor,
-  w: Tensor,
-  options: { stride?: number; dilation?: number; padding?: Padding; groups?: number } = {},
-): Tensor {
+export function conv1d(x: Tensor, w: Tensor, options: Conv1dOptions = {}): Tensor {
   if (x.rank !== 3 || w.rank !== 3) {
     throw new RangeError(`conv1d takes [batch, length, channels] and [k, in, out], got [${x.shape}], [${w.shape}]`);
   }
@@ -346,6 +333,35 @@ export function conv1d(
     dilations: [1, options.dilation ?? 1],
     padding: options.padding,
     groups: options.groups,
+  });
+  return ops.reshape(y, [y.shape[0], y.shape[2], y.shape[3]]);
+}
+
+/**
+ * Depthwise 1-D convolution, input [N, L, C], kernel [k, C, multiplier]
+ * (Keras DepthwiseConv1D, the depthwise step of SeparableConv1D): output
+ * channel c·multiplier + j, as depthwiseConv2d over a height of 1.
+ *
+ * @example
+ * ```ts
+ * import { depthwiseConv1d } from "./conv.ts";
+ * import { Tensor } from "./tensor.ts";
+ * const x = Tensor.from([[[1, 10], [2, 20], [3, 30]]]), w = Tensor.from([[[1], [-1]], [[1], [1]]]);
+ * console.log(depthwiseConv1d(x, w).toArray()); // [[[3, 10], [5, 10]]]
+ * ```
+ */
+export function depthwiseConv1d(x: Tensor, w: Tensor, options: Omit<Conv1dOptions, "groups"> = {}): Tensor {
+  if (x.rank !== 3 || w.rank !== 3 || w.shape[1] !== x.shape[2]) {
+    throw new RangeError(
+      `depthwiseConv1d: input [${x.shape}] and kernel [${w.shape}] must be [batch, length, channels] and [k, channels, multiplier]`,
+    );
+  }
+  const [stride] = tupleOf(options.stride, 1, "depthwiseConv1d: stride");
+  const [dilation] = tupleOf(options.dilation, 1, "depthwiseConv1d: dilation");
+  const y = depthwiseConv2d(ops.reshape(x, [x.shape[0], 1, x.shape[1], x.shape[2]]), ops.reshape(w, [1, ...w.shape]), {
+    strides: [1, stride],
+    dilations: [1, dilation],
+    padding: options.padding,
   });
   return ops.reshape(y, [y.shape[0], y.shape[2], y.shape[3]]);
 }
