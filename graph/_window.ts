@@ -6,6 +6,7 @@
  */
 import { tfAxis } from "../kernels/geometry.ts";
 
+/** TensorFlow padding: "same" (zeros, the odd one at the end) or "valid" (none). */
 export type Padding = "same" | "valid";
 
 /** `v` as `rank` positive integers (a number stands for all axes; undefined: `fallback`). */

@@ -40,10 +40,15 @@ function alloc(n: number, like: Tensor): Data {
   return like.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
 }
 
+/** Options of conv2d (and depthwiseConv2d, without groups). */
 export interface Conv2dOptions {
+  /** Row and column strides; default 1. */
   strides?: number | [number, number];
+  /** Row and column dilations; default 1. */
   dilations?: number | [number, number];
+  /** Default "valid". */
   padding?: Padding;
+  /** Channel groups: input channels and filters both divisible by it; default 1. */
   groups?: number;
 }
 
@@ -268,8 +273,11 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, options: Omit<Conv2dOption
   return conv2d(x, grouped, { ...options, groups: x.shape[3] });
 }
 
+/** Options of conv2dTranspose. */
 export interface Conv2dTransposeOptions {
+  /** Row and column strides; default 1. */
   strides?: number | [number, number];
+  /** Padding of the convolution this transposes; default "valid". */
   padding?: Padding;
   /** Output height and width; default Keras's: in·stride (same) or in·stride + max(k - stride, 0) (valid). */
   outputSize?: [number, number];
@@ -317,9 +325,13 @@ registerGradient(
 
 /** Options of conv1d and depthwiseConv1d (one axis: singular names). */
 export interface Conv1dOptions {
+  /** Step between windows; default 1. */
   stride?: number;
+  /** Gap between kernel taps; default 1. */
   dilation?: number;
+  /** Default "valid". */
   padding?: Padding;
+  /** Channel groups (conv1d only); default 1. */
   groups?: number;
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { passes, rand } from "./_test_util.ts";
-import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d } from "./conv.ts";
+import { assertClose, kerasCases, passes, rand } from "./_test_util.ts";
+import { conv1d, conv2d, conv2dTranspose, depthwiseConv1d, depthwiseConv2d } from "./conv.ts";
 import * as ops from "./ops.ts";
 import { Tensor } from "./tensor.ts";
 
@@ -106,4 +106,39 @@ Deno.test("conv bad input names the problem", () => {
   );
   assert.throws(() => depthwiseConv2d(Tensor.zeros([1, 4, 4, 3]), Tensor.zeros([3, 3, 2, 1])), /depthwiseConv2d/);
   assert.throws(() => conv2d(Tensor.zeros([1, 4, 4, 1]), Tensor.zeros([1, 1, 1, 1]), { strides: 0 }), /strides/);
+});
+
+Deno.test("depthwiseConv1d equals tf-keras DepthwiseConv1D (fixture: strides, dilation, multipliers, same/valid)", () => {
+  for (const c of kerasCases("DepthwiseConv1D")) {
+    const o = c.options as { strides: [number]; dilation_rate: [number]; padding: "same" | "valid" };
+    for (const dtype of ["float64", "float32"] as const) {
+      const label = `DepthwiseConv1D ${JSON.stringify(c.options)} ${dtype}`;
+      const of = (v: number[]) => dtype === "float64" ? Float64Array.from(v) : Float32Array.from(v);
+      const x = new Tensor(of(c.input), c.input_shape), w = new Tensor(of(c.kernel), c.kernel_shape);
+      const y = depthwiseConv1d(x, w, { stride: o.strides[0], dilation: o.dilation_rate[0], padding: o.padding });
+      assert.deepEqual(y.shape, c.output_shape, label);
+      assertClose(label, y.data, c.output, 1e-5);
+    }
+  }
+});
+
+Deno.test("depthwiseConv1d gradients match finite differences; bad input names the op", () => {
+  passes("depthwise1d", (a, b) => depthwiseConv1d(a, b, { stride: 2, dilation: 1, padding: "same" }), [
+    rand([2, 7, 3], 17),
+    rand([3, 3, 2], 18),
+  ]);
+  passes("depthwise1d dilated", (a, b) => depthwiseConv1d(a, b, { dilation: 2 }), [
+    rand([1, 6, 2], 19),
+    rand([2, 2, 3], 20),
+  ]);
+  const range = (f: () => unknown, message: RegExp) => assert.throws(f, { name: "RangeError", message });
+  range(
+    () => depthwiseConv1d(Tensor.zeros([1, 5, 3]), Tensor.zeros([3, 2, 1])),
+    /depthwiseConv1d: input \[1,5,3\] and kernel \[3,2,1\] must be \[batch, length, channels\] and \[k, channels, multiplier\]/,
+  );
+  range(() => depthwiseConv1d(Tensor.zeros([5, 3]), Tensor.zeros([3, 3, 1])), /depthwiseConv1d: input \[5,3\]/);
+  range(
+    () => depthwiseConv1d(Tensor.zeros([1, 5, 3]), Tensor.zeros([3, 3, 1]), { stride: 0 }),
+    /depthwiseConv1d: stride/,
+  );
 });
