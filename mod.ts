@@ -13,9 +13,9 @@
  *
  * @example
  * ```ts
- * import { convert, Interpreter, QuantConv2D, Sequential, weightClip } from "./mod.ts";
+ * import { convert, Interpreter, QuantConv2D, Sequential } from "./mod.ts";
  * const model = new Sequential([
- *   new QuantConv2D(32, 3, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: weightClip() }),
+ *   new QuantConv2D(32, 3, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" }),
  * ], { seed: 1 });
  * const { bytes, report } = convert(model, { inputShape: [6, 6, 32] });
  * console.log(report.layers[0].binary); // true
@@ -106,26 +106,30 @@ export { NoOp } from "./quantizers/noop.ts";
 export { XnorWeightScale } from "./quantizers/xnor_weight_scale.ts";
 export { MagnitudeAwareSignUnclipped } from "./quantizers/magnitude_aware_sign_unclipped.ts";
 export * as nn from "./graph/nn.ts";
-export { conv1d, conv2d, conv2dTranspose, depthwiseConv2d } from "./graph/conv.ts";
-export { setTrainingKernels, trainingBackend, trainingKernels } from "./graph/native.ts";
-export { Sequential } from "./graph/sequential.ts";
-export { type Constraint, getConstraint, Layer, type Weight, weightClip } from "./layers/layer.ts";
-export { Dense, type DenseOptions, QuantDense, type QuantDenseOptions } from "./layers/dense.ts";
-export { Conv2D, type Conv2DOptions, QuantConv2D, type QuantConv2DOptions } from "./layers/conv.ts";
-export { BatchNormalization, type BatchNormalizationOptions } from "./layers/batch_norm.ts";
-export { AveragePooling2D, GlobalAveragePooling2D, MaxPool2D, type Pool2DOptions } from "./layers/pooling.ts";
-export { Activation, type ActivationName, Dropout, Flatten, ReLU, Reshape, ZeroPadding2D } from "./layers/core.ts";
+export { conv1d, conv2d, conv2dTranspose, depthwiseConv1d, depthwiseConv2d } from "./graph/conv.ts";
+export { conv3d, conv3dTranspose, type Conv3dOptions, type Conv3dTransposeOptions } from "./graph/conv3d.ts";
 export {
-  Conv1D,
-  Conv2DTranspose,
-  QuantConv1D,
-  type QuantConv1DOptions,
-  QuantConv2DTranspose,
-  type QuantConv2DTransposeOptions,
-  QuantSeparableConv2D,
-  type QuantSeparableConv2DOptions,
-  SeparableConv2D,
-} from "./layers/conv_variants.ts";
+  locallyConnected1d,
+  type LocallyConnected1dOptions,
+  locallyConnected2d,
+  type LocallyConnected2dOptions,
+} from "./graph/locally_connected.ts";
+export { setTrainingKernels, trainingBackend, trainingKernels } from "./graph/native.ts";
+export {
+  type Config,
+  type Constraint,
+  type ConstraintLike,
+  getConstraint,
+  kerasClassName,
+  Layer,
+  type LayerClass,
+  type Weight,
+  weightClip,
+} from "./layers/layer.ts";
+export * from "./layers/all.ts";
+export { type KernelInitializer, type KernelRole, type QuantizerLike, QuantLayer } from "./layers/quant_layer.ts";
+export { input, link, type LayerNode, resetInputNames, SymbolicTensor } from "./layers/symbolic.ts";
+export { deserializeLayer, type LayerConfig, layerClass, layerNames, serializeLayer } from "./layers/registry.ts";
 export { initialize, type Initializer, seededRandom } from "./layers/initializers.ts";
 export {
   Adam,
@@ -139,22 +143,23 @@ export {
   SGD,
 } from "./train/optimizers.ts";
 export {
-  accuracy,
   type Callback,
   type EpochLogs,
   evaluate,
-  evaluateLogs,
+  type EvaluateOptions,
   fit,
   type FitOptions,
+  fitSync,
   type History,
   type Inputs,
+  type Labels,
   type Network,
   predict,
-  topKAccuracy,
   type TrainingContext,
+  type TrainingSetup,
 } from "./train/fit.ts";
 export { earlyStopping, hyperparameterScheduler, modelCheckpoint } from "./train/callbacks.ts";
-export { compile, type CompiledModel, type CompileOptions, type Metric } from "./train/compile.ts";
+export { compileOptions, type CompileOptions } from "./train/compile.ts";
 export {
   cosineDecay,
   exponentialDecay,
@@ -162,21 +167,14 @@ export {
   type LearningRateSchedule,
   piecewiseConstantDecay,
 } from "./train/schedules.ts";
-export { summary } from "./train/summary.ts";
-export { loadCheckpoint, loadWeights, saveCheckpoint } from "./train/checkpoint.ts";
 export { decodeSafetensors, encodeSafetensors } from "./train/safetensors.ts";
-export {
-  deserializeLayer,
-  type LayerConfig,
-  type ModelConfig,
-  modelFromConfig,
-  modelToConfig,
-  serializeLayer,
-} from "./layers/serialize.ts";
 export { FlipRatio } from "./train/metrics.ts";
-export { input, link, Model, type ModelNode, resetInputNames, SymbolicTensor } from "./graph/functional.ts";
-export { DepthwiseConv2D, QuantDepthwiseConv2D, type QuantDepthwiseConv2DOptions } from "./layers/depthwise.ts";
-export { Add, Concatenate, OperatorAdd } from "./layers/merge.ts";
+export { Model, type ModelConfig, type ModelFitOptions } from "./models/model.ts";
+export { Sequential, type SequentialOptions } from "./models/sequential.ts";
+export { summary } from "./models/summary.ts";
+export { checkpointTensors, loadWeights, saveCheckpoint } from "./models/checkpoint.ts";
+export { loadCheckpoint, loadModel } from "./models/load.ts";
+export { modelFromConfig, modelToConfig } from "./models/serialize.ts";
 export { quickNet, type QuickNetVariant } from "./zoo/quicknet.ts";
 export { biRealNet } from "./zoo/birealnet.ts";
 export { larqMnistCnn } from "./zoo/larq_mnist.ts";

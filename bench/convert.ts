@@ -10,10 +10,10 @@
  */
 import { parseArgs } from "node:util";
 import { convert } from "../convert/convert.ts";
-import type { Model } from "../graph/functional.ts";
+import type { Model } from "../models/model.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import { summarize } from "../tflite/inspect.ts";
-import type { Sequential } from "../graph/sequential.ts";
+import type { Sequential } from "../models/sequential.ts";
 import { biRealNet } from "../zoo/birealnet.ts";
 import { larqMnistCnn } from "../zoo/larq_mnist.ts";
 import { quickNet, type QuickNetVariant } from "../zoo/quicknet.ts";

@@ -5,9 +5,10 @@
  * every fusion it makes, with the ops each file must (not) contain.
  * @module
  */
-import { input, link, Model, type SymbolicTensor } from "../graph/functional.ts";
+import { input, link, type SymbolicTensor } from "../layers/symbolic.ts";
+import { Model } from "../models/model.ts";
 import * as ops from "../graph/ops.ts";
-import { Sequential } from "../graph/sequential.ts";
+import { Sequential } from "../models/sequential.ts";
 import { Tensor } from "../graph/tensor.ts";
 import { BatchNormalization } from "../layers/batch_norm.ts";
 import { Conv2D, QuantConv2D, type QuantConv2DOptions } from "../layers/conv.ts";

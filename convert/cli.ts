@@ -11,9 +11,9 @@
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Model } from "../graph/functional.ts";
-import type { Sequential } from "../graph/sequential.ts";
-import { loadCheckpoint } from "../train/checkpoint.ts";
+import type { Model } from "../models/model.ts";
+import type { Sequential } from "../models/sequential.ts";
+import { loadCheckpoint } from "../models/load.ts";
 import { biRealNet } from "../zoo/birealnet.ts";
 import { quickNet } from "../zoo/quicknet.ts";
 import { intOption, parseCli, runCli, UsageError } from "../_cli.ts";

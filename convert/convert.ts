@@ -4,8 +4,8 @@
  * builtins, plus a report of what became binary and why not.
  * @module
  */
-import type { Model } from "../graph/functional.ts";
-import type { Sequential } from "../graph/sequential.ts";
+import type { Model } from "../models/model.ts";
+import type { Sequential } from "../models/sequential.ts";
 import type { Layer } from "../layers/layer.ts";
 import { writeModel } from "../tflite/writer.ts";
 export { writeFileAtomic, writeFileAtomicSync } from "../_fs.ts";
@@ -131,7 +131,7 @@ export function formatReport(r: ConversionReport): string {
  * @example
  * ```ts
  * import { convert, formatReport } from "./convert.ts";
- * import { Sequential } from "../graph/sequential.ts";
+ * import { Sequential } from "../models/sequential.ts";
  * import { QuantConv2D } from "../layers/conv.ts";
  * import { weightClip } from "../layers/layer.ts";
  * const model = new Sequential([
@@ -143,7 +143,7 @@ export function formatReport(r: ConversionReport): string {
  * ```
  */
 export function convert(
-  model: Model | Sequential,
+  model: Model,
   options: ConvertOptions = {},
 ): { bytes: Uint8Array; report: ConversionReport } {
   const g = trace(model, options);

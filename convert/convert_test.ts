@@ -6,7 +6,7 @@
  * vector. Errors: unsupported layers and quantizers name the layer.
  */
 import assert from "node:assert/strict";
-import { Sequential } from "../graph/sequential.ts";
+import { Sequential } from "../models/sequential.ts";
 import type { Tensor } from "../graph/tensor.ts";
 import { QuantConv2D } from "../layers/conv.ts";
 import { Dense } from "../layers/dense.ts";
@@ -172,7 +172,8 @@ Deno.test("convert: writeFileAtomic leaves no file behind on error", async () =>
 });
 
 Deno.test("convert: a two-input, two-output functional model keeps its inputs and outputs in order", async () => {
-  const { input, link, Model } = await import("../graph/functional.ts");
+  const { input, link } = await import("../layers/symbolic.ts");
+  const { Model } = await import("../models/model.ts");
   const { QuantConv2D } = await import("../layers/conv.ts");
   const { Dense, QuantDense } = await import("../layers/dense.ts");
   const { GlobalAveragePooling2D } = await import("../layers/pooling.ts");

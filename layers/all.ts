@@ -12,5 +12,13 @@ export { Conv2DTranspose, QuantConv2DTranspose, type QuantConv2DTransposeOptions
 export { QuantSeparableConv2D, type QuantSeparableConv2DOptions, SeparableConv2D } from "./conv_variants.ts";
 export { BatchNormalization, type BatchNormalizationOptions } from "./batch_norm.ts";
 export { AveragePooling2D, GlobalAveragePooling2D, MaxPool2D, type Pool2DOptions } from "./pooling.ts";
-export { activation, Activation, type ActivationName, Dropout, Flatten, ReLU, Reshape, ZeroPadding2D } from "./core.ts";
+export { Activation, activation, type ActivationName, Dropout, Flatten, ReLU, Reshape, ZeroPadding2D } from "./core.ts";
 export { Add, Concatenate, OperatorAdd } from "./merge.ts";
+export { QuantSeparableConv1D, type QuantSeparableConv1DOptions, SeparableConv1D } from "./separable_conv1d.ts";
+export { Conv3D, Conv3DTranspose, QuantConv3D, QuantConv3DTranspose } from "./conv3d.ts";
+export {
+  LocallyConnected1D,
+  LocallyConnected2D,
+  QuantLocallyConnected1D,
+  QuantLocallyConnected2D,
+} from "./locally_connected.ts";

@@ -125,10 +125,11 @@ export abstract class QuantLayer extends Layer {
     return v;
   }
 
-  /** Adds the bias (with use_bias) of `units` values. */
-  protected addBias(units: number): void {
+  /** Adds the bias (with use_bias): `units` values, or a shape (per-position biases). */
+  protected addBias(units: number | readonly number[]): void {
     if (this.useBias) {
-      this.bias = this.addWeight("bias", [units], this.#biasInitializer, { constraint: this.biasConstraint });
+      const shape = typeof units === "number" ? [units] : units;
+      this.bias = this.addWeight("bias", shape, this.#biasInitializer, { constraint: this.biasConstraint });
     }
   }
 

@@ -22,7 +22,7 @@ function isLayerClass(v: unknown): v is LayerClass {
 }
 
 const BY_NAME = new Map<string, LayerClass>();
-for (const cls of Object.values(all).filter(isLayerClass)) {
+for (const cls of (Object.values(all) as unknown[]).filter(isLayerClass)) {
   for (const name of [kerasClassName(cls), ...(Object.hasOwn(cls, "aliases") ? cls.aliases ?? [] : [])]) {
     if (BY_NAME.has(name)) throw new Error(`two layer classes claim the Keras name ${name}`);
     BY_NAME.set(name, cls);

@@ -6,8 +6,9 @@
  * unknown layers fail with clear errors.
  */
 import assert from "node:assert/strict";
-import { input, link, Model } from "../graph/functional.ts";
-import { Sequential } from "../graph/sequential.ts";
+import { input, link } from "../layers/symbolic.ts";
+import { Model } from "../models/model.ts";
+import { Sequential } from "../models/sequential.ts";
 import { Tensor } from "../graph/tensor.ts";
 import { BatchNormalization } from "../layers/batch_norm.ts";
 import { QuantConv2D } from "../layers/conv.ts";
@@ -17,7 +18,7 @@ import { seededRandom } from "../layers/initializers.ts";
 import { weightClip } from "../layers/layer.ts";
 import { OperatorAdd } from "../layers/merge.ts";
 import { MaxPool2D } from "../layers/pooling.ts";
-import { modelFromConfig, modelToConfig } from "../layers/serialize.ts";
+import { modelFromConfig, modelToConfig } from "../layers/registry.ts";
 import { loadCheckpoint, loadWeights, saveCheckpoint } from "./checkpoint.ts";
 import { fit } from "./fit.ts";
 import { Adam, Bop, CaseOptimizer, isBinaryWeight, type Optimizer, SGD } from "./optimizers.ts";

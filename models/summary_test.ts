@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Sequential } from "../graph/sequential.ts";
+import { Sequential } from "../models/sequential.ts";
 import { BatchNormalization } from "../layers/batch_norm.ts";
 import { QuantConv2D } from "../layers/conv.ts";
 import { Activation, Flatten } from "../layers/core.ts";

@@ -8,8 +8,9 @@
  * interpreter outputs.
  */
 import assert from "node:assert/strict";
-import { input, link, Model } from "../graph/functional.ts";
-import { Sequential } from "../graph/sequential.ts";
+import { input, link } from "../layers/symbolic.ts";
+import { Model } from "../models/model.ts";
+import { Sequential } from "../models/sequential.ts";
 import { Tensor } from "../graph/tensor.ts";
 import { BatchNormalization } from "../layers/batch_norm.ts";
 import { Conv2D, QuantConv2D, type QuantConv2DOptions } from "../layers/conv.ts";

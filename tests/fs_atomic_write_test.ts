@@ -6,7 +6,7 @@
  * (default 12; the issue's measurement used 60).
  */
 import assert from "node:assert/strict";
-import { loadCheckpoint } from "../train/checkpoint.ts";
+import { loadCheckpoint } from "../models/load.ts";
 import { removeStaleTemporaries, writeFileAtomic, writeFileAtomicSync } from "../_fs.ts";
 
 const CHILD = (mod: string, path: string) => `

@@ -6,10 +6,10 @@
  * rows), on the native kernels and the reference.
  */
 import assert from "node:assert/strict";
-import { Sequential } from "../graph/sequential.ts";
+import { Sequential } from "../models/sequential.ts";
 import { Tensor } from "../graph/tensor.ts";
 import { Conv2DTranspose } from "../layers/conv_variants.ts";
-import { deserializeLayer, serializeLayer } from "../layers/serialize.ts";
+import { deserializeLayer, serializeLayer } from "../layers/registry.ts";
 import { convert } from "../convert/convert.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 

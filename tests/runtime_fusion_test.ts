@@ -6,7 +6,8 @@
  * the same bits, with the fusion applied exactly where it is legal.
  */
 import assert from "node:assert/strict";
-import { input, link, Model, type SymbolicTensor } from "../graph/functional.ts";
+import { input, link, type SymbolicTensor } from "../layers/symbolic.ts";
+import { Model } from "../models/model.ts";
 import { BatchNormalization } from "../layers/batch_norm.ts";
 import { QuantConv2D } from "../layers/conv.ts";
 import { Activation } from "../layers/core.ts";

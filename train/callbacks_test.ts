@@ -4,7 +4,7 @@
  * checkpoint callbacks, larq's HyperparameterScheduler, predict and top-k.
  */
 import assert from "node:assert/strict";
-import { Sequential } from "../graph/sequential.ts";
+import { Sequential } from "../models/sequential.ts";
 import { Tensor } from "../graph/tensor.ts";
 import { Dense } from "../layers/dense.ts";
 import { seededRandom } from "../layers/initializers.ts";
@@ -125,7 +125,8 @@ Deno.test("larq's HyperparameterScheduler sets Bop's gamma each epoch; predict a
 });
 
 Deno.test("fit trains a two-input model (one tensor per input) and refuses two outputs", async () => {
-  const { input, link, Model } = await import("../graph/functional.ts");
+  const { input, link } = await import("../layers/symbolic.ts");
+  const { Model } = await import("../models/model.ts");
   const { Concatenate } = await import("../layers/merge.ts");
   const a = input([4]), b = input([3]);
   const h = link(new Concatenate(), link(new Dense(6, { activation: "relu" }).seed(seededRandom(1)), a), b);

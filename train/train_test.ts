@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Sequential } from "../graph/sequential.ts";
+import { Sequential } from "../models/sequential.ts";
 import { Tensor, Variable } from "../graph/tensor.ts";
 import { BatchNormalization } from "../layers/batch_norm.ts";
 import { QuantConv2D } from "../layers/conv.ts";
@@ -10,7 +10,8 @@ import { type Weight, weightClip } from "../layers/layer.ts";
 import { SteSign } from "../quantizers/ste_sign.ts";
 import { evaluate, fit } from "./fit.ts";
 import { summary } from "./summary.ts";
-import { input, link, Model } from "../graph/functional.ts";
+import { input, link } from "../layers/symbolic.ts";
+import { Model } from "../models/model.ts";
 import { Add } from "../layers/merge.ts";
 import { Adam, Bop, CaseOptimizer, isBinaryWeight, SGD } from "./optimizers.ts";
 

@@ -5,7 +5,8 @@
  * the channels change).
  * @module
  */
-import { input, link, Model, type SymbolicTensor } from "../graph/functional.ts";
+import { input, link, type SymbolicTensor } from "../layers/symbolic.ts";
+import { Model } from "../models/model.ts";
 import { BatchNormalization } from "../layers/batch_norm.ts";
 import { Conv2D, QuantConv2D } from "../layers/conv.ts";
 import { Activation, Flatten } from "../layers/core.ts";

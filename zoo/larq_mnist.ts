@@ -6,7 +6,7 @@
  * weight_clip.
  * @module
  */
-import { Sequential } from "../graph/sequential.ts";
+import { Sequential } from "../models/sequential.ts";
 import { BatchNormalization } from "../layers/batch_norm.ts";
 import { QuantConv2D } from "../layers/conv.ts";
 import { Activation, Flatten } from "../layers/core.ts";

@@ -4,7 +4,8 @@
  * parameter counts as larq-zoo's QuickNet, QuickNetSmall and QuickNetLarge.
  * @module
  */
-import { input, link, Model, type SymbolicTensor } from "../graph/functional.ts";
+import { input, link, type SymbolicTensor } from "../layers/symbolic.ts";
+import { Model } from "../models/model.ts";
 import { Tensor } from "../graph/tensor.ts";
 import { seededRandom } from "../layers/initializers.ts";
 import { BatchNormalization } from "../layers/batch_norm.ts";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { summary } from "../train/summary.ts";
+import { summary } from "../models/summary.ts";
 import { quickNet } from "./quicknet.ts";
 import { biRealNet } from "./birealnet.ts";
 import { Layer } from "../layers/layer.ts";
-import { resetInputNames } from "../graph/functional.ts";
+import { resetInputNames } from "../layers/symbolic.ts";
 
 /** Totals of larq's summary table ("Total" row) and model stats, from a fixture written by larq. */
 function larqTotals(text: string) {
