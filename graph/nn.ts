@@ -480,6 +480,32 @@ export function categoricalCrossentropy(targets: Tensor, predictions: Tensor, { 
   return batchMean(ops.neg(ops.sum(ops.mul(targets, logp), -1)));
 }
 
+/**
+ * Keras binary cross-entropy: per element, averaged over the last axis,
+ * then over samples. From logits it is TF's
+ * sigmoid_cross_entropy_with_logits, max(x, 0) - x·z + log(1 + e^-|x|),
+ * written with TF's selects so the gradient at x = 0 is TF's, σ(x) - z.
+ * From probabilities, as Keras: p clipped to [ε, 1 - ε], then
+ * -(z·log(p + ε) + (1 - z)·log(1 - p + ε)).
+ */
+export function binaryCrossentropy(targets: Tensor, predictions: Tensor, { fromLogits = false } = {}): Tensor {
+  if (targets.size !== predictions.size) {
+    throw new RangeError(`targets [${targets.shape}] and predictions [${predictions.shape}] differ`);
+  }
+  const z = ops.reshape(targets, predictions.shape);
+  let perElement: Tensor;
+  if (fromLogits) {
+    const x = predictions, positive = ops.greaterEqual(x, 0);
+    const relu = ops.where(positive, x, 0), negAbs = ops.where(positive, ops.neg(x), x);
+    perElement = ops.add(ops.sub(relu, ops.mul(x, z)), ops.log(ops.add(1, ops.exp(negAbs))));
+  } else {
+    const p = ops.clipByValue(predictions, EPSILON, 1 - EPSILON);
+    const logP = ops.log(ops.add(p, EPSILON)), log1mP = ops.log(ops.add(ops.sub(1, p), EPSILON));
+    perElement = ops.neg(ops.add(ops.mul(z, logP), ops.mul(ops.sub(1, z), log1mP)));
+  }
+  return batchMean(ops.mean(perElement, -1));
+}
+
 /** Mean squared error, averaged over every element. */
 export function meanSquaredError(targets: Tensor, predictions: Tensor): Tensor {
   if (targets.size !== predictions.size) {

@@ -6,6 +6,7 @@
  * @module
  */
 import { isRecording, record, registerGradient } from "./tape.ts";
+import { markLogits } from "./logits.ts";
 import { type Data, type DType, sizeOf, Tensor } from "./tensor.ts";
 import { gemmNN, gemmNT, nativeFor, transpose2d } from "./native.ts";
 import { broadcastShape, broadcastStrides } from "../kernels/_shape.ts";
@@ -137,7 +138,11 @@ export const sqrt = (x: Tensor): Tensor => unary("sqrt", x, Math.sqrt);
 export const square = (x: Tensor): Tensor => unary("square", x, (v) => v * v);
 export const tanh = (x: Tensor): Tensor => unary("tanh", x, Math.tanh);
 export const cosh = (x: Tensor): Tensor => unary("cosh", x, Math.cosh);
-export const sigmoid = (x: Tensor): Tensor => unary("sigmoid", x, (v) => 1 / (1 + Math.exp(-v)));
+export const sigmoid = (x: Tensor): Tensor => {
+  const y = unary("sigmoid", x, (v) => 1 / (1 + Math.exp(-v)));
+  markLogits(y, x, "sigmoid");
+  return y;
+};
 export const relu = (x: Tensor): Tensor => unary("relu", x, (v) => (v > 0 ? v : 0));
 /** larq's sign: -1 for x < 0, +1 otherwise (also for ±0). Gradient 0. */
 export const sign = (x: Tensor): Tensor => {
@@ -288,7 +293,9 @@ export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
 
 /** Softmax over the last axis. */
 export function softmax(x: Tensor): Tensor {
-  return exp(logSoftmax(x));
+  const y = exp(logSoftmax(x));
+  markLogits(y, x, "softmax");
+  return y;
 }
 
 /** log(softmax(x)) over the last axis, computed stably. */
