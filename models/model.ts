@@ -27,7 +27,8 @@ import { type CompileOptions, compileOptions } from "../train/compile.ts";
 import type { Optimizer } from "../train/optimizers.ts";
 import type { Dataset } from "../train/data.ts";
 import { type LayerConfig, serializeLayer } from "../layers/registry.ts";
-import { saveCheckpoint } from "./checkpoint.ts";
+import { checkpointTensors, saveCheckpoint } from "./checkpoint.ts";
+import { encodeSafetensors } from "../train/safetensors.ts";
 import { summary } from "./summary.ts";
 
 /** A model as Keras's `to_json()` writes it. */
@@ -385,6 +386,12 @@ export class Model implements Network {
    */
   async save(path: string, options: { metadata?: Record<string, string> } = {}): Promise<void> {
     await saveCheckpoint(path, this, { optimizer: this.#setup?.optimizer, metadata: options.metadata });
+  }
+
+  /** The bytes `save` writes (ModelCheckpoint writes them synchronously). */
+  checkpointBytes(options: { optimizer?: Optimizer } = {}): Uint8Array {
+    const { tensors, metadata } = checkpointTensors(this, { optimizer: options.optimizer ?? this.#setup?.optimizer });
+    return encodeSafetensors(tensors, metadata);
   }
 
   /** Keras's `to_json()` form of this model: every call of a layer is a node. */

@@ -5,8 +5,6 @@
  * epoch).
  * @module
  */
-import { encodeSafetensors } from "./safetensors.ts";
-import { checkpointTensors } from "./checkpoint.ts";
 import { writeFileAtomicSync } from "../_fs.ts";
 import type { Callback, EpochLogs, TrainingContext } from "./fit.ts";
 
@@ -79,7 +77,7 @@ export function earlyStopping(o: {
 
 /**
  * Keras's ModelCheckpoint: a checkpoint (model, weights, optimizer state;
- * see train/checkpoint.ts) after each epoch, to `path` with `{epoch}`
+ * see models/checkpoint.ts) after each epoch, to `path` with `{epoch}`
  * replaced by the 1-based epoch; `saveBestOnly` writes only when `monitor`
  * improves. Written atomically.
  */
@@ -93,8 +91,8 @@ export function modelCheckpoint(
     onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainingContext) {
       if (o.saveBestOnly && !w.improved(logs)) return;
       const file = path.replaceAll("{epoch}", String(epoch + 1));
-      const { tensors, metadata } = checkpointTensors(ctx.model, { optimizer: ctx.optimizer });
-      writeFileAtomicSync(file, encodeSafetensors(tensors, metadata));
+      if (!ctx.model.checkpointBytes) throw new TypeError("modelCheckpoint needs a model that can write checkpoints");
+      writeFileAtomicSync(file, ctx.model.checkpointBytes({ optimizer: ctx.optimizer }));
       cb.saved.push(file);
     },
   };

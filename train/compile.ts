@@ -4,9 +4,9 @@
  * "accuracy"), resolved and checked once, before training starts.
  * @module
  */
-import type { TrainingSetup } from "./fit.ts";
-import { getLoss, type LossLike } from "./losses.ts";
-import { getMetric, type MetricLike } from "./metrics.ts";
+import type { LossLike, MetricLike, TrainingSetup } from "./fit.ts";
+import { getLoss } from "./losses.ts";
+import { getMetric } from "./metrics.ts";
 import { getOptimizer, type OptimizerLike } from "./optimizers.ts";
 
 export interface CompileOptions {
@@ -25,7 +25,7 @@ export function compileOptions(options: CompileOptions): TrainingSetup {
   }
   if (options.optimizer === undefined) throw new TypeError("compile needs an optimizer, e.g. { optimizer: \"adam\" }");
   const loss = getLoss(options.loss ?? "sparse_categorical_crossentropy");
-  const metrics = (options.metrics ?? []).map((m) => getMetric(m, { loss }));
+  const metrics = (options.metrics ?? []).map((m) => getMetric(m));
   const names = metrics.map((m) => m.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new RangeError(`metric "${twice}" is given twice`);

@@ -13,8 +13,8 @@ import { Tensor } from "../graph/tensor.ts";
 import type { Layer, Weight } from "../layers/layer.ts";
 import { seededRandom } from "../layers/initializers.ts";
 import type { Optimizer } from "./optimizers.ts";
-import { FlipRatio, getMetric, type Metric, type MetricLike } from "./metrics.ts";
-import { getLoss, type Loss, type LossLike } from "./losses.ts";
+import { FlipRatio, getMetric, type Metric, type MetricConfig } from "./metrics.ts";
+import { getLoss, type Loss, type LossConfig } from "./losses.ts";
 import type { Dataset } from "./data.ts";
 
 /** What training needs of a model (models/ implements it: Model and Sequential). */
@@ -29,6 +29,12 @@ export interface Network {
   /** A checkpoint's bytes (ModelCheckpoint writes them). */
   checkpointBytes?(options: { optimizer?: Optimizer }): Uint8Array;
 }
+
+/** A loss: an object, its Keras name ("sparse_categorical_crossentropy", "mse", …) or its config. */
+export type LossLike = string | LossConfig | Loss;
+
+/** A metric: an object, its Keras name ("accuracy", "top_k_categorical_accuracy", …) or its config. */
+export type MetricLike = string | MetricConfig | Metric;
 
 /** A model's input data: one tensor, or one per input of a multi-input model (rows aligned). */
 export type Inputs = Tensor | readonly Tensor[];
@@ -170,7 +176,7 @@ class Trainer {
       throw new TypeError("fit needs an optimizer (compile the model, or pass { optimizer })");
     }
     this.#loss = getLoss(options.loss ?? "sparse_categorical_crossentropy");
-    this.#metrics = (options.metrics ?? ["accuracy"]).map((m) => getMetric(m, { loss: this.#loss }));
+    this.#metrics = (options.metrics ?? ["accuracy"]).map((m) => getMetric(m));
     const epochs = options.epochs ?? 1;
     if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`epochs must be an integer ≥ 0, got ${epochs}`);
     this.ctx = { model, optimizer: options.optimizer, epochs, stopTraining: false };
@@ -430,7 +436,7 @@ export function evaluate(
   options: EvaluateOptions & { loss?: LossLike; metrics?: readonly MetricLike[] } = {},
 ): EpochLogs {
   const loss = getLoss(options.loss ?? "sparse_categorical_crossentropy");
-  const metrics = (options.metrics ?? ["accuracy"]).map((m) => getMetric(m, { loss }));
+  const metrics = (options.metrics ?? ["accuracy"]).map((m) => getMetric(m));
   return evaluateWith(model, x, labelTensor(y), loss, metrics, options.batchSize ?? 256);
 }
 
