@@ -6,6 +6,7 @@
  * it came from, for the conversion report.
  * @module
  */
+import type { BinarizeMode } from "../quantizers/quantizer.ts";
 
 /** Fused activations of TFLite (and of LceBconv2d, where they clamp the raw ±1 dot product). */
 export type FusedActivation = "none" | "relu" | "relu_n1_to_1" | "relu6";
@@ -20,14 +21,8 @@ export interface Value {
   packed: boolean;
 }
 
-/** How a binarizing activation quantizer maps x to two levels. */
-export type BinarizeMode =
-  /** sign(x), sign(0) = +1: ste_sign, approx_sign, swish_sign. */
-  | "sign"
-  /** 1 if x > 0 else 0: ste_heaviside. */
-  | "heaviside"
-  /** 1 if x > 0.5 else 0: 1-bit DoReFa (round half to even of clip(x, 0, 1)). */
-  | "dorefa";
+/** How a binarizing activation quantizer maps x to two levels (the quantizers declare theirs). */
+export type { BinarizeMode };
 
 /** What a float convolution and a depthwise convolution share. */
 interface WindowOp {

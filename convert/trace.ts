@@ -37,13 +37,7 @@ import { layerClasses } from "../layers/registry.ts";
 import type { Model } from "../models/model.ts";
 import type { SymbolicTensor } from "../layers/symbolic.ts";
 import { Sequential } from "../models/sequential.ts";
-import { ApproxSign } from "../quantizers/approx_sign.ts";
-import { DoReFa } from "../quantizers/dorefa.ts";
-import { NoOp } from "../quantizers/noop.ts";
 import type { Quantizer } from "../quantizers/quantizer.ts";
-import { SteHeaviside } from "../quantizers/ste_heaviside.ts";
-import { SteSign } from "../quantizers/ste_sign.ts";
-import { SwishSign } from "../quantizers/swish_sign.ts";
 import { ConversionError } from "./errors.ts";
 import { type BinarizeMode, type FusedActivation, Graph, type Op, type PaddingMode } from "./graph.ts";
 
@@ -58,24 +52,24 @@ const STANDALONE: Partial<Record<ActivationName, "sigmoid" | "tanh" | "softmax">
   softmax: "softmax",
 };
 
-/** Probe points for quantizers onebit does not know by class: signs, ties at 0 and 0.5, extremes. */
+/** Probe points for quantizers that declare no binarization mode: signs, ties at 0 and 0.5, extremes. */
 const PROBE = [-1e30, -3, -1, -0.75, -0.5, -1e-7, -0, 0, 1e-7, 0.25, 0.4999999, 0.5, 0.5000001, 0.75, 1, 1.5, 3, 1e30];
 
 /**
- * How an activation quantizer binarizes: known larq classes by class, other
- * quantizers (customQuantizer) by probing their forward pass. Null: the
- * identity (no quantizer, NoOp).
+ * How an activation quantizer binarizes: the built-in quantizers by the mode
+ * they declare, others (customQuantizer) by probing their forward pass.
+ * Null: the identity (no quantizer, NoOp).
  */
 export function binarizeMode(q: Quantizer | null, layer: string): BinarizeMode | null {
-  if (q === null || q instanceof NoOp) return null;
-  if (q instanceof SteSign || q instanceof ApproxSign || q instanceof SwishSign) return "sign";
-  if (q instanceof SteHeaviside) return "heaviside";
-  if (q instanceof DoReFa && q.mode === "activations" && q.precision === 1) return "dorefa";
-  const y = noGrad(() => q.call(Tensor.from(PROBE))).toArray() as number[];
-  const same = (f: (x: number) => number) => PROBE.every((x, i) => y[i] === f(x));
-  if (same((x) => (x < 0 ? -1 : 1))) return "sign";
-  if (same((x) => (x > 0 ? 1 : 0))) return "heaviside";
-  if (same((x) => (x > 0.5 ? 1 : 0))) return "dorefa";
+  if (q === null || q.binarizeMode === "identity") return null;
+  if (q.binarizeMode) return q.binarizeMode;
+  if (q.binarizeMode === undefined) {
+    const y = noGrad(() => q.call(Tensor.from(PROBE))).toArray() as number[];
+    const same = (f: (x: number) => number) => PROBE.every((x, i) => y[i] === f(x));
+    if (same((x) => (x < 0 ? -1 : 1))) return "sign";
+    if (same((x) => (x > 0 ? 1 : 0))) return "heaviside";
+    if (same((x) => (x > 0.5 ? 1 : 0))) return "dorefa";
+  }
   throw new ConversionError(
     layer,
     `input quantizer ${q.name} (precision ${q.precision}) has no TFLite lowering: the converter handles ` +

@@ -1,6 +1,17 @@
-/** Shared pieces of the quantizers: the clipped straight-through gradient. @module */
+/** Shared pieces of the quantizers: the clipped straight-through gradient and its clip option. @module */
 import * as ops from "../graph/ops.ts";
 import { Tensor } from "../graph/tensor.ts";
+import type { OptionSpec } from "./options.ts";
+
+/** larq's `clip_value`: the gradient passes where |x| ≤ clip_value; null passes it everywhere. Default 1. */
+export const CLIP_VALUE: OptionSpec<number | null> = {
+  key: "clip_value",
+  default: 1.0,
+  accepts: "a positive number, or null (no clipping of the gradient)",
+  type: "number",
+  nullable: true,
+  valid: (v) => v > 0,
+};
 
 /** dy where |x| ≤ clip (inclusive, clip in x's precision), else 0; clip null passes dy through (larq's _clipped_gradient). */
 export function clippedGradient(x: Tensor, dy: Tensor, clip: number | null): Tensor {

@@ -1,7 +1,8 @@
 import { customGradient } from "../graph/tape.ts";
 import * as ops from "../graph/ops.ts";
 import type { Tensor } from "../graph/tensor.ts";
-import { Quantizer } from "./quantizer.ts";
+import { NO_OPTIONS, optionsFromConfig, type OptionSpecs } from "./options.ts";
+import { type InputLowering, Quantizer } from "./quantizer.ts";
 
 /**
  * Sign with a piecewise-linear "approximate sign" gradient (Bi-Real Net,
@@ -18,9 +19,17 @@ import { Quantizer } from "./quantizer.ts";
  * ```
  */
 export class ApproxSign extends Quantizer {
-  readonly name = "approx_sign";
-  readonly className = "ApproxSign";
+  /** larq's alias. */
+  static readonly alias = "approx_sign";
+  /** Keras/larq class names. */
+  static readonly classNames = ["ApproxSign"] as const;
+  /** No options (larq's clip is fixed at 1). */
+  static readonly optionSpecs: OptionSpecs<Record<never, never>> = NO_OPTIONS;
+  readonly name: string = ApproxSign.alias;
+  readonly className: string = ApproxSign.classNames[0];
   readonly precision = 1;
+  /** Lowers to a sign binarize node (sign(0) = +1). */
+  override readonly binarizeMode: InputLowering = "sign";
   readonly #f = customGradient((x: Tensor) => ({
     value: ops.sign(x),
     grad: (dy) => {
@@ -29,11 +38,13 @@ export class ApproxSign extends Quantizer {
     },
   }));
 
-  call(x: Tensor): Tensor {
-    return this.#f(x);
+  /** An ApproxSign from larq's config (no options). */
+  static fromConfig(config: Record<string, unknown>): ApproxSign {
+    optionsFromConfig(ApproxSign, config);
+    return new ApproxSign();
   }
 
-  options(): Record<string, unknown> {
-    return {};
+  call(x: Tensor): Tensor {
+    return this.#f(x);
   }
 }

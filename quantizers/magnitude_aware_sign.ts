@@ -1,8 +1,16 @@
 import { stopGradient } from "../graph/tape.ts";
 import * as ops from "../graph/ops.ts";
 import type { Tensor } from "../graph/tensor.ts";
+import { CLIP_VALUE } from "./_common.ts";
+import { optionsFromConfig, type OptionSpecs, resolveOptions } from "./options.ts";
+import { type InputLowering, Quantizer } from "./quantizer.ts";
 import { SteSign } from "./ste_sign.ts";
-import { checkClip, Quantizer } from "./quantizer.ts";
+
+/** Options of {@link MagnitudeAwareSign}. */
+export interface MagnitudeAwareSignOptions {
+  /** The gradient passes where |x| ≤ clipValue; null: everywhere. Default 1 (config key `clip_value`). */
+  clipValue?: number | null;
+}
 
 /**
  * Scaled sign for weights (Bi-Real Net, Liu et al. 2018,
@@ -10,7 +18,7 @@ import { checkClip, Quantizer } from "./quantizer.ts";
  *
  * Forward: s·sign(x), s = mean |x| over every axis but the last (one scale
  * per output channel), not differentiated.
- * Pseudo-gradient: s·dy where |x| ≤ clip_value, else 0.
+ * Pseudo-gradient: s·dy where |x| ≤ clipValue, else 0.
  *
  * @example
  * ```ts
@@ -20,25 +28,36 @@ import { checkClip, Quantizer } from "./quantizer.ts";
  * ```
  */
 export class MagnitudeAwareSign extends Quantizer {
-  readonly name = "magnitude_aware_sign";
-  readonly className = "MagnitudeAwareSign";
+  /** larq's alias. */
+  static readonly alias = "magnitude_aware_sign";
+  /** Keras/larq class names. */
+  static readonly classNames = ["MagnitudeAwareSign"] as const;
+  /** Options: clipValue (`clip_value`). */
+  static readonly optionSpecs: OptionSpecs<MagnitudeAwareSignOptions> = { clipValue: CLIP_VALUE };
+  readonly name: string = MagnitudeAwareSign.alias;
+  readonly className: string = MagnitudeAwareSign.classNames[0];
   readonly precision = 1;
+  /** A scaled sign: no TFLite lowering on a layer's input (it quantizes weights). */
+  override readonly binarizeMode: InputLowering = null;
+  /** The gradient passes where |x| ≤ clipValue; null: everywhere. */
   readonly clipValue: number | null;
   readonly #sign: SteSign;
 
-  constructor(options: { clip_value?: number | null } = {}) {
+  /** A MagnitudeAwareSign from camelCase options (each checked; see MagnitudeAwareSignOptions). */
+  constructor(options: MagnitudeAwareSignOptions = {}) {
     super();
-    this.clipValue = checkClip("magnitude_aware_sign", options.clip_value === undefined ? 1.0 : options.clip_value);
-    this.#sign = new SteSign({ clip_value: this.clipValue });
+    this.clipValue = resolveOptions(MagnitudeAwareSign, options).clipValue;
+    this.#sign = new SteSign({ clipValue: this.clipValue });
+  }
+
+  /** A MagnitudeAwareSign from larq's config (`{ clip_value: 1 }`). */
+  static fromConfig(config: Record<string, unknown>): MagnitudeAwareSign {
+    return new MagnitudeAwareSign(optionsFromConfig(MagnitudeAwareSign, config));
   }
 
   call(x: Tensor): Tensor {
     const axes = x.shape.slice(0, -1).map((_, i) => i);
     const scale = stopGradient(ops.mean(ops.abs(x), axes));
     return ops.mul(scale, this.#sign.call(x));
-  }
-
-  options(): Record<string, unknown> {
-    return { clip_value: this.clipValue };
   }
 }

@@ -1,7 +1,8 @@
 import { customGradient, stopGradient } from "../graph/tape.ts";
 import * as ops from "../graph/ops.ts";
 import type { Tensor } from "../graph/tensor.ts";
-import { Quantizer } from "./quantizer.ts";
+import { NO_OPTIONS, optionsFromConfig, type OptionSpecs } from "./options.ts";
+import { type InputLowering, Quantizer } from "./quantizer.ts";
 
 /**
  * Scaled sign with an identity gradient, larq-zoo's DoReFaNet weights
@@ -18,16 +19,26 @@ import { Quantizer } from "./quantizer.ts";
  * ```
  */
 export class MagnitudeAwareSignUnclipped extends Quantizer {
-  readonly name = "magnitude_aware_sign_unclipped";
-  readonly className = "magnitude_aware_sign_unclipped";
+  /** larq-zoo's alias. */
+  static readonly alias = "magnitude_aware_sign_unclipped";
+  /** Its name in configs (larq-zoo registers the function, not a class). */
+  static readonly classNames = ["magnitude_aware_sign_unclipped"] as const;
+  /** No options. */
+  static readonly optionSpecs: OptionSpecs<Record<never, never>> = NO_OPTIONS;
+  readonly name: string = MagnitudeAwareSignUnclipped.alias;
+  readonly className: string = MagnitudeAwareSignUnclipped.classNames[0];
   readonly precision = 1;
+  /** A scaled sign: no TFLite lowering on a layer's input (it quantizes weights). */
+  override readonly binarizeMode: InputLowering = null;
+
+  /** A MagnitudeAwareSignUnclipped from its config (no options). */
+  static fromConfig(config: Record<string, unknown>): MagnitudeAwareSignUnclipped {
+    optionsFromConfig(MagnitudeAwareSignUnclipped, config);
+    return new MagnitudeAwareSignUnclipped();
+  }
 
   call(x: Tensor): Tensor {
     const scale = stopGradient(ops.mean(ops.abs(x)));
     return customGradient((v: Tensor) => ({ value: ops.mul(ops.sign(v), scale), grad: (dy) => dy }))(x);
-  }
-
-  options(): Record<string, unknown> {
-    return {};
   }
 }

@@ -1,5 +1,12 @@
 import type { Tensor } from "../graph/tensor.ts";
-import { Quantizer } from "./quantizer.ts";
+import { optionsFromConfig, type OptionSpecs, resolveOptions } from "./options.ts";
+import { type InputLowering, Quantizer } from "./quantizer.ts";
+
+/** Options of {@link NoOp}. */
+export interface NoOpOptions {
+  /** Bits the values already have, an integer ≥ 1 (required; config key `precision`). */
+  precision: number;
+}
 
 /**
  * Identity with a declared precision: marks a layer's values as already
@@ -14,23 +21,38 @@ import { Quantizer } from "./quantizer.ts";
  * ```
  */
 export class NoOp extends Quantizer {
-  readonly name = "noop";
-  readonly className = "NoOp";
+  /** larq's alias. */
+  static readonly alias = "noop";
+  /** Keras/larq class names. */
+  static readonly classNames = ["NoOp"] as const;
+  /** Options: precision (`precision`, required). */
+  static readonly optionSpecs: OptionSpecs<NoOpOptions> = {
+    precision: {
+      key: "precision",
+      accepts: "an integer ≥ 1",
+      type: "number",
+      valid: (v) => Number.isInteger(v) && v >= 1,
+    },
+  };
+  readonly name: string = NoOp.alias;
+  readonly className: string = NoOp.classNames[0];
+  /** Bits the values already have. */
   readonly precision: number;
+  /** The identity: no node in the converted model. */
+  override readonly binarizeMode: InputLowering = "identity";
 
-  constructor(options: { precision?: number } = {}) {
+  /** A NoOp from camelCase options (each checked; see NoOpOptions). */
+  constructor(options: NoOpOptions) {
     super();
-    if (!Number.isInteger(options.precision) || options.precision! < 1) {
-      throw new RangeError(`NoOp needs an integer precision ≥ 1, got ${String(options.precision)}`);
-    }
-    this.precision = options.precision!;
+    this.precision = resolveOptions(NoOp, options).precision;
+  }
+
+  /** A NoOp from larq's config (`{ precision: 1 }`). */
+  static fromConfig(config: Record<string, unknown>): NoOp {
+    return new NoOp(optionsFromConfig(NoOp, config));
   }
 
   call(x: Tensor): Tensor {
     return x;
-  }
-
-  options(): Record<string, unknown> {
-    return { precision: this.precision };
   }
 }

@@ -60,7 +60,7 @@ Deno.test("registry: aliases, unknown names and options give errors naming the f
   assert.equal(getQuantizer(null), null);
   assert.throws(() => getQuantizer("ste_sing"), /unknown quantizer "ste_sing"; known: ste_sign/);
   assert.throws(() => getQuantizer({ class_name: "SteSign", config: { clip: 1 } }), /unknown option "clip"/);
-  assert.throws(() => getQuantizer("noop"), /NoOp needs an integer precision/);
+  assert.throws(() => getQuantizer("noop"), /NoOp config: precision is required/);
   assert.throws(() => getQuantizer({ class_name: "DoReFa", config: { k_bit: 2, mode: "weight" } }), /mode must be/);
   assert.throws(() => getQuantizer({ class_name: "SteSign", config: { clip_value: -1 } }), /clip_value must be/);
 });

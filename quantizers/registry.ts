@@ -10,64 +10,51 @@ import { DoReFa } from "./dorefa.ts";
 import { MagnitudeAwareSign } from "./magnitude_aware_sign.ts";
 import { MagnitudeAwareSignUnclipped } from "./magnitude_aware_sign_unclipped.ts";
 import { NoOp } from "./noop.ts";
-import { Quantizer, type QuantizerConfig } from "./quantizer.ts";
+import { Quantizer, type QuantizerClass, type QuantizerConfig } from "./quantizer.ts";
 import { SteHeaviside } from "./ste_heaviside.ts";
 import { SteSign } from "./ste_sign.ts";
 import { SteTern } from "./ste_tern.ts";
 import { SwishSign } from "./swish_sign.ts";
 import { XnorWeightScale } from "./xnor_weight_scale.ts";
 
-// deno-lint-ignore no-explicit-any
-type Factory = (config: any) => Quantizer;
+/**
+ * Every built-in quantizer class. Its alias, class names, options and
+ * binarization mode are declared on the class: adding a quantizer is its
+ * file plus one line here.
+ */
+const QUANTIZERS: readonly QuantizerClass[] = [
+  SteSign,
+  ApproxSign,
+  SwishSign,
+  MagnitudeAwareSign,
+  SteHeaviside,
+  SteTern,
+  DoReFa,
+  NoOp,
+  XnorWeightScale,
+  MagnitudeAwareSignUnclipped,
+];
 
-const FACTORIES: Record<string, Factory> = {
-  ste_sign: (c) => new SteSign(c),
-  SteSign: (c) => new SteSign(c),
-  approx_sign: () => new ApproxSign(),
-  ApproxSign: () => new ApproxSign(),
-  swish_sign: (c) => new SwishSign(c),
-  SwishSign: (c) => new SwishSign(c),
-  magnitude_aware_sign: (c) => new MagnitudeAwareSign(c),
-  MagnitudeAwareSign: (c) => new MagnitudeAwareSign(c),
-  ste_heaviside: (c) => new SteHeaviside(c),
-  SteHeaviside: (c) => new SteHeaviside(c),
-  ste_tern: (c) => new SteTern(c),
-  SteTern: (c) => new SteTern(c),
-  dorefa_quantizer: (c) => new DoReFa(c),
-  DoReFa: (c) => new DoReFa(c),
-  DoReFaQuantizer: (c) => new DoReFa(c),
-  noop: (c) => new NoOp(c),
-  NoOp: (c) => new NoOp(c),
-  xnor_weight_scale: () => new XnorWeightScale(),
-  magnitude_aware_sign_unclipped: () => new MagnitudeAwareSignUnclipped(),
-};
+/** Alias or class name → class. */
+const BY_NAME: ReadonlyMap<string, QuantizerClass> = namesOf(QUANTIZERS);
 
-/** larq alias → class name (for option checks). */
-const CLASS_NAMES: Record<string, string> = {
-  ste_sign: "SteSign",
-  approx_sign: "ApproxSign",
-  swish_sign: "SwishSign",
-  magnitude_aware_sign: "MagnitudeAwareSign",
-  ste_heaviside: "SteHeaviside",
-  ste_tern: "SteTern",
-  dorefa_quantizer: "DoReFa",
-  DoReFaQuantizer: "DoReFa",
-  noop: "NoOp",
-};
-
-const KNOWN_OPTIONS: Record<string, string[]> = {
-  SteSign: ["clip_value"],
-  SwishSign: ["beta"],
-  MagnitudeAwareSign: ["clip_value"],
-  SteHeaviside: ["clip_value"],
-  SteTern: ["threshold_value", "ternary_weight_networks", "clip_value"],
-  DoReFa: ["k_bit", "mode"],
-  NoOp: ["precision"],
-};
+function namesOf(classes: readonly QuantizerClass[]): Map<string, QuantizerClass> {
+  const byName = new Map<string, QuantizerClass>();
+  for (const cls of classes) {
+    for (const name of new Set([cls.alias, ...cls.classNames])) {
+      const twin = byName.get(name);
+      if (twin !== undefined) {
+        throw new Error(`quantizer name "${name}" is declared by both ${twin.classNames[0]} and ${cls.classNames[0]}`);
+      }
+      byName.set(name, cls);
+    }
+  }
+  return byName;
+}
 
 /** The aliases and class names `getQuantizer` accepts. */
 export function quantizerNames(): string[] {
-  return Object.keys(FACTORIES);
+  return [...BY_NAME.keys()];
 }
 
 /**
@@ -86,34 +73,14 @@ export function getQuantizer(id: string | QuantizerConfig | Quantizer | null | u
   if (id === null || id === undefined) return null;
   if (id instanceof Quantizer) return id;
   const name = typeof id === "string" ? id : id?.class_name;
-  const factory = typeof name === "string" ? FACTORIES[name] : undefined;
-  if (factory === undefined) {
+  const cls = typeof name === "string" ? BY_NAME.get(name) : undefined;
+  if (cls === undefined) {
     throw new RangeError(
-      `unknown quantizer ${JSON.stringify(typeof id === "string" ? id : name)}; known: ${
-        quantizerNames().join(", ")
-      }, ` +
+      `unknown quantizer ${JSON.stringify(name)}; known: ${quantizerNames().join(", ")}, ` +
         "or a Quantizer object (see customQuantizer)",
     );
   }
-  const config: Record<string, unknown> = typeof id === "string" ? {} : { ...(id.config ?? {}) };
-  const className = CLASS_NAMES[name!] ?? name!;
-  const allowed = KNOWN_OPTIONS[className] ?? [];
-  // get_config also writes `precision`; it is implied by the class (except NoOp, which takes it).
-  if (className !== "NoOp" && className !== "DoReFa") delete config.precision;
-  if (className === "DoReFa" && config.k_bit === undefined && config.precision !== undefined) {
-    config.k_bit = config.precision;
-  }
-  if (className === "DoReFa") delete config.precision;
-  // Keras layer keys larq's get_config adds; they do not change the quantizer.
-  for (const key of ["name", "trainable", "dtype", "metrics"]) delete config[key];
-  for (const key of Object.keys(config)) {
-    if (!allowed.includes(key)) {
-      throw new RangeError(
-        `quantizer ${name}: unknown option "${key}"; it takes ${allowed.join(", ") || "no options"}`,
-      );
-    }
-  }
-  return factory(config);
+  return cls.fromConfig(typeof id === "string" ? {} : id.config ?? {});
 }
 
 /**
@@ -143,9 +110,6 @@ export function customQuantizer(
     readonly precision = options.precision;
     call(x: Tensor) {
       return f(x);
-    }
-    options(): Record<string, unknown> {
-      return {};
     }
   })();
 }

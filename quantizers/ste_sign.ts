@@ -1,42 +1,59 @@
 import { customGradient } from "../graph/tape.ts";
 import * as ops from "../graph/ops.ts";
 import type { Tensor } from "../graph/tensor.ts";
-import { clippedGradient } from "./_common.ts";
-import { checkClip, Quantizer } from "./quantizer.ts";
+import { CLIP_VALUE, clippedGradient } from "./_common.ts";
+import { optionsFromConfig, type OptionSpecs, resolveOptions } from "./options.ts";
+import { type InputLowering, Quantizer } from "./quantizer.ts";
+
+/** Options of {@link SteSign}. */
+export interface SteSignOptions {
+  /** The gradient passes where |x| ≤ clipValue; null: everywhere. Default 1 (config key `clip_value`). */
+  clipValue?: number | null;
+}
 
 /**
  * Sign with a clipped straight-through estimator (Hubara et al. 2016,
  * "Binarized Neural Networks", https://arxiv.org/abs/1602.02830).
  *
  * Forward: sign(x) = -1 for x < 0, +1 otherwise (sign(0) = +1).
- * Pseudo-gradient: dy where |x| ≤ clip_value, else 0 (clip_value null: dy).
+ * Pseudo-gradient: dy where |x| ≤ clipValue, else 0 (clipValue null: dy).
  *
  * @example
  * ```ts
  * import { SteSign } from "./ste_sign.ts";
  * import { Tensor } from "../graph/tensor.ts";
- * console.log(new SteSign().call(Tensor.from([-0.3, 0, 2])).toArray()); // [-1, 1, 1]
+ * console.log(new SteSign({ clipValue: 1.25 }).call(Tensor.from([-0.3, 0, 2])).toArray()); // [-1, 1, 1]
  * ```
  */
 export class SteSign extends Quantizer {
-  readonly name = "ste_sign";
-  readonly className = "SteSign";
+  /** larq's alias. */
+  static readonly alias = "ste_sign";
+  /** Keras/larq class names. */
+  static readonly classNames = ["SteSign"] as const;
+  /** Options: clipValue (`clip_value`). */
+  static readonly optionSpecs: OptionSpecs<SteSignOptions> = { clipValue: CLIP_VALUE };
+  readonly name: string = SteSign.alias;
+  readonly className: string = SteSign.classNames[0];
   readonly precision = 1;
+  /** Lowers to a sign binarize node (sign(0) = +1). */
+  override readonly binarizeMode: InputLowering = "sign";
+  /** The gradient passes where |x| ≤ clipValue; null: everywhere. */
   readonly clipValue: number | null;
   readonly #f: (x: Tensor) => Tensor;
 
-  constructor(options: { clip_value?: number | null } = {}) {
+  /** A SteSign from camelCase options (each checked; see SteSignOptions). */
+  constructor(options: SteSignOptions = {}) {
     super();
-    this.clipValue = checkClip("ste_sign", options.clip_value === undefined ? 1.0 : options.clip_value);
-    const clip = this.clipValue;
+    const clip = this.clipValue = resolveOptions(SteSign, options).clipValue;
     this.#f = customGradient((x: Tensor) => ({ value: ops.sign(x), grad: (dy) => clippedGradient(x, dy, clip) }));
+  }
+
+  /** A SteSign from larq's config (`{ clip_value: 1.25 }`). */
+  static fromConfig(config: Record<string, unknown>): SteSign {
+    return new SteSign(optionsFromConfig(SteSign, config));
   }
 
   call(x: Tensor): Tensor {
     return this.#f(x);
-  }
-
-  options(): Record<string, unknown> {
-    return { clip_value: this.clipValue };
   }
 }

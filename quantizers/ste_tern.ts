@@ -1,44 +1,77 @@
 import { customGradient } from "../graph/tape.ts";
 import * as ops from "../graph/ops.ts";
 import type { Tensor } from "../graph/tensor.ts";
-import { clippedGradient } from "./_common.ts";
-import { checkClip, Quantizer } from "./quantizer.ts";
+import { CLIP_VALUE, clippedGradient } from "./_common.ts";
+import { optionsFromConfig, type OptionSpecs, resolveOptions } from "./options.ts";
+import { type InputLowering, Quantizer } from "./quantizer.ts";
+
+/** Options of {@link SteTern}. */
+export interface SteTernOptions {
+  /** Δ: |x| < Δ gives 0. Default 0.05 (config key `threshold_value`). */
+  thresholdValue?: number;
+  /** Δ = 0.7·mean|x| over the tensor instead of thresholdValue. Default false (config key `ternary_weight_networks`). */
+  ternaryWeightNetworks?: boolean;
+  /** The gradient passes where |x| ≤ clipValue; null: everywhere. Default 1 (config key `clip_value`). */
+  clipValue?: number | null;
+}
 
 /**
  * Ternarization with a clipped straight-through estimator (Ternary Weight
  * Networks, Li et al. 2016, https://arxiv.org/abs/1605.04711).
  *
- * Forward: 0 where |x| < Δ, ±1 at and beyond ±Δ. Δ = threshold_value, or
- * with ternary_weight_networks Δ = 0.7·mean|x| over the whole tensor.
- * Pseudo-gradient: dy where |x| ≤ clip_value, else 0.
+ * Forward: 0 where |x| < Δ, ±1 at and beyond ±Δ. Δ = thresholdValue, or
+ * with ternaryWeightNetworks Δ = 0.7·mean|x| over the whole tensor.
+ * Pseudo-gradient: dy where |x| ≤ clipValue, else 0.
  *
  * @example
  * ```ts
  * import { SteTern } from "./ste_tern.ts";
  * import { Tensor } from "../graph/tensor.ts";
- * console.log(new SteTern().call(Tensor.from([-0.5, 0.01, 0.05])).toArray()); // [-1, 0, 1]
+ * console.log(new SteTern({ thresholdValue: 0.05 }).call(Tensor.from([-0.5, 0.01, 0.05])).toArray()); // [-1, 0, 1]
  * ```
  */
 export class SteTern extends Quantizer {
-  readonly name = "ste_tern";
-  readonly className = "SteTern";
+  /** larq's alias. */
+  static readonly alias = "ste_tern";
+  /** Keras/larq class names. */
+  static readonly classNames = ["SteTern"] as const;
+  /** Options: thresholdValue, ternaryWeightNetworks, clipValue (larq's order, as its config writes them). */
+  static readonly optionSpecs: OptionSpecs<SteTernOptions> = {
+    thresholdValue: {
+      key: "threshold_value",
+      default: 0.05,
+      accepts: "a number ≥ 0",
+      type: "number",
+      valid: (v) => v >= 0,
+    },
+    ternaryWeightNetworks: {
+      key: "ternary_weight_networks",
+      default: false,
+      accepts: "true or false",
+      type: "boolean",
+    },
+    clipValue: CLIP_VALUE,
+  };
+  readonly name: string = SteTern.alias;
+  readonly className: string = SteTern.classNames[0];
   readonly precision = 2;
+  /** Ternary: no TFLite lowering on a layer's input. */
+  override readonly binarizeMode: InputLowering = null;
+  /** Δ: |x| < Δ gives 0 (unless ternaryWeightNetworks). */
   readonly thresholdValue: number;
+  /** Δ = 0.7·mean|x| over the tensor instead of thresholdValue. */
   readonly ternaryWeightNetworks: boolean;
+  /** The gradient passes where |x| ≤ clipValue; null: everywhere. */
   readonly clipValue: number | null;
   readonly #f: (x: Tensor) => Tensor;
 
-  constructor(
-    options: { threshold_value?: number; ternary_weight_networks?: boolean; clip_value?: number | null } = {},
-  ) {
+  /** A SteTern from camelCase options (each checked; see SteTernOptions). */
+  constructor(options: SteTernOptions = {}) {
     super();
-    this.thresholdValue = options.threshold_value ?? 0.05;
-    if (!(this.thresholdValue >= 0)) {
-      throw new RangeError(`ste_tern: threshold_value must be ≥ 0, got ${this.thresholdValue}`);
-    }
-    this.ternaryWeightNetworks = options.ternary_weight_networks ?? false;
-    this.clipValue = checkClip("ste_tern", options.clip_value === undefined ? 1.0 : options.clip_value);
-    const clip = this.clipValue;
+    const o = resolveOptions(SteTern, options);
+    this.thresholdValue = o.thresholdValue;
+    this.ternaryWeightNetworks = o.ternaryWeightNetworks;
+    const clip = this.clipValue = o.clipValue;
     this.#f = customGradient((x: Tensor) => {
       // TWN: (0.7 · Σ|x|) / size, in the tensor's precision and in larq's order.
       const delta = this.ternaryWeightNetworks
@@ -50,15 +83,12 @@ export class SteTern extends Quantizer {
     });
   }
 
-  call(x: Tensor): Tensor {
-    return this.#f(x);
+  /** A SteTern from larq's config (`{ threshold_value: 0.25, ternary_weight_networks: false, clip_value: 1 }`). */
+  static fromConfig(config: Record<string, unknown>): SteTern {
+    return new SteTern(optionsFromConfig(SteTern, config));
   }
 
-  options(): Record<string, unknown> {
-    return {
-      threshold_value: this.thresholdValue,
-      ternary_weight_networks: this.ternaryWeightNetworks,
-      clip_value: this.clipValue,
-    };
+  call(x: Tensor): Tensor {
+    return this.#f(x);
   }
 }

@@ -1,7 +1,14 @@
 import { customGradient } from "../graph/tape.ts";
 import * as ops from "../graph/ops.ts";
 import type { Tensor } from "../graph/tensor.ts";
-import { Quantizer } from "./quantizer.ts";
+import { optionsFromConfig, type OptionSpecs, resolveOptions } from "./options.ts";
+import { type InputLowering, Quantizer } from "./quantizer.ts";
+
+/** Options of {@link SwishSign}. */
+export interface SwishSignOptions {
+  /** Steepness of the SignSwish gradient. Default 5 (config key `beta`). */
+  beta?: number;
+}
 
 /**
  * Sign with the derivative of SignSwish as gradient (BNN+, Darabi et al.
@@ -18,19 +25,27 @@ import { Quantizer } from "./quantizer.ts";
  * ```
  */
 export class SwishSign extends Quantizer {
-  readonly name = "swish_sign";
-  readonly className = "SwishSign";
+  /** larq's alias. */
+  static readonly alias = "swish_sign";
+  /** Keras/larq class names. */
+  static readonly classNames = ["SwishSign"] as const;
+  /** Options: beta (`beta`). */
+  static readonly optionSpecs: OptionSpecs<SwishSignOptions> = {
+    beta: { key: "beta", default: 5.0, accepts: "a finite number", type: "number", valid: Number.isFinite },
+  };
+  readonly name: string = SwishSign.alias;
+  readonly className: string = SwishSign.classNames[0];
   readonly precision = 1;
+  /** Lowers to a sign binarize node (sign(0) = +1). */
+  override readonly binarizeMode: InputLowering = "sign";
+  /** Steepness of the SignSwish gradient. */
   readonly beta: number;
   readonly #f: (x: Tensor) => Tensor;
 
-  constructor(options: { beta?: number } = {}) {
+  /** A SwishSign from camelCase options (each checked; see SwishSignOptions). */
+  constructor(options: SwishSignOptions = {}) {
     super();
-    const beta = options.beta ?? 5.0;
-    if (typeof beta !== "number" || !Number.isFinite(beta)) {
-      throw new RangeError(`swish_sign: beta must be a finite number, got ${beta}`);
-    }
-    this.beta = beta;
+    const beta = this.beta = resolveOptions(SwishSign, options).beta;
     this.#f = customGradient((x: Tensor) => ({
       value: ops.sign(x),
       grad: (dy) => {
@@ -41,11 +56,12 @@ export class SwishSign extends Quantizer {
     }));
   }
 
-  call(x: Tensor): Tensor {
-    return this.#f(x);
+  /** A SwishSign from larq's config (`{ beta: 2.5 }`). */
+  static fromConfig(config: Record<string, unknown>): SwishSign {
+    return new SwishSign(optionsFromConfig(SwishSign, config));
   }
 
-  options(): Record<string, unknown> {
-    return { beta: this.beta };
+  call(x: Tensor): Tensor {
+    return this.#f(x);
   }
 }

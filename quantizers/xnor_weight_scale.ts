@@ -1,7 +1,8 @@
 import * as ops from "../graph/ops.ts";
 import type { Tensor } from "../graph/tensor.ts";
 import { SteSign } from "./ste_sign.ts";
-import { Quantizer } from "./quantizer.ts";
+import { NO_OPTIONS, optionsFromConfig, type OptionSpecs } from "./options.ts";
+import { type InputLowering, Quantizer } from "./quantizer.ts";
 
 /**
  * XNOR-Net's weight binarization with a per-filter scale, as larq-zoo's
@@ -19,18 +20,28 @@ import { Quantizer } from "./quantizer.ts";
  * ```
  */
 export class XnorWeightScale extends Quantizer {
-  readonly name = "xnor_weight_scale";
-  readonly className = "xnor_weight_scale";
+  /** larq-zoo's alias. */
+  static readonly alias = "xnor_weight_scale";
+  /** Its name in configs (larq-zoo registers the function, not a class). */
+  static readonly classNames = ["xnor_weight_scale"] as const;
+  /** No options. */
+  static readonly optionSpecs: OptionSpecs<Record<never, never>> = NO_OPTIONS;
+  readonly name: string = XnorWeightScale.alias;
+  readonly className: string = XnorWeightScale.classNames[0];
   readonly precision = 1;
+  /** A scaled sign: no TFLite lowering on a layer's input (it quantizes weights). */
+  override readonly binarizeMode: InputLowering = null;
   readonly #sign = new SteSign();
+
+  /** An XnorWeightScale from its config (no options). */
+  static fromConfig(config: Record<string, unknown>): XnorWeightScale {
+    optionsFromConfig(XnorWeightScale, config);
+    return new XnorWeightScale();
+  }
 
   call(x: Tensor): Tensor {
     const c = ops.clipByValue(x, -1, 1);
     const alpha = ops.mean(ops.abs(c), x.shape.slice(0, -1).map((_, i) => i), true);
     return ops.mul(alpha, this.#sign.call(c));
-  }
-
-  options(): Record<string, unknown> {
-    return {};
   }
 }

@@ -62,8 +62,8 @@ export function quickNet(
   const random = seededRandom(options.seed ?? 0);
   const L = <T extends Layer>(layer: T): T => layer.seed(random);
   const binary = () => ({
-    inputQuantizer: new SteSign({ clip_value: 1.25 }),
-    kernelQuantizer: new SteSign({ clip_value: 1.25 }),
+    inputQuantizer: new SteSign({ clipValue: 1.25 }),
+    kernelQuantizer: new SteSign({ clipValue: 1.25 }),
     kernelConstraint: weightClip(1.25),
   });
   const x0 = input(options.inputShape ?? [224, 224, 3]);
