@@ -52,3 +52,8 @@ export function assertClose(label: string, got: ArrayLike<number>, want: ArrayLi
     }
   }
 }
+
+/** A fixture array as tools/py writes it (`{ shape, data }`, data base64 little-endian float32). */
+export function fixtureTensor(a: { shape: number[]; data: string }): Tensor {
+  return new Tensor(new Float32Array(Uint8Array.from(atob(a.data), (c) => c.charCodeAt(0)).buffer), a.shape);
+}

@@ -25,6 +25,9 @@
  * @module
  */
 import { convertIndexedToRgb, decodeJpeg, decodePng } from "../_deps.ts";
+import type { FloatImage } from "../kernels/_tf_resize.ts";
+
+export { type FloatImage, type ImageLike, resizeBilinear } from "../kernels/_tf_resize.ts";
 
 /** A decoded image: rows of pixels, channels interleaved (HWC). */
 export interface DecodedImage {
@@ -36,22 +39,6 @@ export interface DecodedImage {
   bitDepth: 8 | 16;
   format: "png" | "jpeg";
   data: Uint8Array | Uint16Array;
-}
-
-/** An image of float samples (HWC), as {@link toChannels} and {@link resizeBilinear} return. */
-export interface FloatImage {
-  width: number;
-  height: number;
-  channels: number;
-  data: Float32Array;
-}
-
-/** Any HWC image {@link resizeBilinear} can read: its samples are read as numbers. */
-export interface ImageLike {
-  width: number;
-  height: number;
-  channels: number;
-  data: ArrayLike<number>;
 }
 
 /** An image file that cannot be decoded (bad magic, truncated, corrupt, too large). */
@@ -338,55 +325,6 @@ export function toChannels(image: DecodedImage, channels: number): FloatImage {
     }
   }
   return { width, height, channels, data: out };
-}
-
-/** Source rows (or columns) and weights of one output axis: TF's `compute_interpolation_weights`. */
-function axisWeights(inSize: number, outSize: number): { lower: Int32Array; upper: Int32Array; lerp: Float32Array } {
-  const f = Math.fround;
-  const scale = f(inSize / outSize);
-  const lower = new Int32Array(outSize), upper = new Int32Array(outSize), lerp = new Float32Array(outSize);
-  for (let i = 0; i < outSize; i++) {
-    const x = f(f(f(i + 0.5) * scale) - 0.5); // HalfPixelScaler, in float32
-    const floor = Math.floor(x);
-    lower[i] = Math.max(floor, 0);
-    upper[i] = Math.min(Math.ceil(x), inSize - 1);
-    lerp[i] = f(x - floor);
-  }
-  return { lower, upper, lerp };
-}
-
-/**
- * Resizes to `height` × `width` exactly as TensorFlow 2's
- * `tf.image.resize(image, [height, width])` does by default (the
- * `ResizeBilinear` kernel with `half_pixel_centers=True`, no antialiasing,
- * also when downscaling): source coordinate `(i + 0.5) · in/out − 0.5`,
- * clamped to the edge, and TF's float32 interpolation
- * `top + (bottom − top) · dy` with `top = tl + (tr − tl) · dx`.
- */
-export function resizeBilinear(image: ImageLike, height: number, width: number): FloatImage {
-  for (const [name, v] of [["height", height], ["width", width]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`resize ${name} must be a positive integer, got ${v}`);
-  }
-  const { channels: c, data } = image;
-  const ys = axisWeights(image.height, height), xs = axisWeights(image.width, width);
-  const out = new Float32Array(height * width * c);
-  const f = Math.fround;
-  const rowLen = image.width * c;
-  for (let y = 0; y < height; y++) {
-    const top = ys.lower[y] * rowLen, bottom = ys.upper[y] * rowLen, dy = ys.lerp[y];
-    for (let x = 0; x < width; x++) {
-      const left = xs.lower[x] * c, right = xs.upper[x] * c, dx = xs.lerp[x];
-      const o = (y * width + x) * c;
-      for (let k = 0; k < c; k++) {
-        const tl = f(data[top + left + k]), tr = f(data[top + right + k]);
-        const bl = f(data[bottom + left + k]), br = f(data[bottom + right + k]);
-        const t = f(tl + f(f(tr - tl) * dx));
-        const b = f(bl + f(f(br - bl) * dx));
-        out[o + k] = f(t + f(f(b - t) * dy));
-      }
-    }
-  }
-  return { width, height, channels: c, data: out };
 }
 
 /** How pixel values become model input values: `(pixel * scale - mean[c]) / std[c]`. */
