@@ -231,7 +231,8 @@ def regularizers():
         cases.append({
             "regularizer": {"class_name": s["class_name"], "config": s["config"]},
             "value": float(value),
-            "grad": arr(tape.gradient(value, x)),
+            # L1L2(0, 0) is a constant: TF says None (unconnected), i.e. zero.
+            "grad": arr(tape.gradient(value, x, unconnected_gradients=tf.UnconnectedGradients.ZERO)),
         })
     return {"w": arr(w), "cases": cases}
 
