@@ -5,7 +5,6 @@
  * @module
  */
 import type { Model } from "../models/model.ts";
-import type { Sequential } from "../models/sequential.ts";
 import type { Layer } from "../layers/layer.ts";
 import { writeModel } from "../tflite/writer.ts";
 export { writeFileAtomic, writeFileAtomicSync } from "../_fs.ts";

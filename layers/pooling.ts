@@ -50,7 +50,7 @@ abstract class Pool2D extends Layer {
       padding: this.padding,
     };
   }
-  protected window() {
+  protected window(): { poolSize: [number, number]; strides: [number, number]; padding: Padding } {
     return { poolSize: this.poolSize, strides: this.strides, padding: this.padding };
   }
 }

@@ -156,7 +156,7 @@ export class Rescaling extends Layer {
   }
 
   /** From Keras's config (`scale`, `offset`, `name`). */
-  static fromConfig(config: Record<string, unknown>): Rescaling {
+  static override fromConfig(config: Record<string, unknown>): Rescaling {
     return new Rescaling(config.scale as number, {
       offset: (config.offset ?? 0) as number,
       name: config.name as string | undefined,
@@ -196,7 +196,7 @@ export class RandomFlip extends BaseRandomLayer {
   }
 
   /** From Keras's config (`mode`, `seed`, `name`). */
-  static fromConfig(config: Record<string, unknown>): RandomFlip {
+  static override fromConfig(config: Record<string, unknown>): RandomFlip {
     return new RandomFlip((config.mode ?? "horizontal_and_vertical") as FlipMode, configOptions(config));
   }
 
@@ -335,7 +335,7 @@ export class RandomTranslation extends AffineAugment {
   }
 
   /** From Keras's config (`height_factor`, `width_factor`, `fill_mode`, `fill_value`, `interpolation`, `seed`). */
-  static fromConfig(config: Record<string, unknown>): RandomTranslation {
+  static override fromConfig(config: Record<string, unknown>): RandomTranslation {
     return new RandomTranslation(config.height_factor as Factor, config.width_factor as Factor, configOptions(config));
   }
 
@@ -401,7 +401,7 @@ export class RandomZoom extends AffineAugment {
   }
 
   /** From Keras's config (`height_factor`, `width_factor`, `fill_mode`, `fill_value`, `interpolation`, `seed`). */
-  static fromConfig(config: Record<string, unknown>): RandomZoom {
+  static override fromConfig(config: Record<string, unknown>): RandomZoom {
     return new RandomZoom(
       config.height_factor as Factor,
       (config.width_factor ?? null) as Factor | null,
@@ -450,7 +450,7 @@ export class RandomCrop extends BaseRandomLayer {
   }
 
   /** From Keras's config (`height`, `width`, `seed`, `name`). */
-  static fromConfig(config: Record<string, unknown>): RandomCrop {
+  static override fromConfig(config: Record<string, unknown>): RandomCrop {
     return new RandomCrop(config.height as number, config.width as number, configOptions(config));
   }
 

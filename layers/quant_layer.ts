@@ -14,6 +14,10 @@ import type { ConfigReader } from "./_config.ts";
 import { activation, type ActivationName } from "./core.ts";
 import type { Initializer } from "./initializers.ts";
 import { type Config, type Constraint, type ConstraintLike, getConstraint, Layer, outputPixels } from "./layer.ts";
+import { getRegularizer, type Regularizer, type RegularizerConfig } from "./regularizers.ts";
+
+/** What a layer option accepts as a regularizer: the object, Keras's name ("l2"), its config, or null. */
+export type RegularizerLike = Regularizer | RegularizerConfig | string | null;
 
 /** What a layer option accepts as a quantizer: larq's alias, its config, the object, or null (none). */
 export type QuantizerLike = string | QuantizerConfig | Quantizer | null;
@@ -27,6 +31,7 @@ export interface QuantLayerOptions {
   useBias?: boolean;
   biasInitializer?: Initializer;
   biasConstraint?: ConstraintLike;
+  biasRegularizer?: RegularizerLike;
   inputQuantizer?: QuantizerLike;
   name?: string;
 }
@@ -35,6 +40,7 @@ export interface QuantLayerOptions {
 export type KernelOptions<R extends KernelRole> =
   & { [K in `${R}Quantizer`]?: QuantizerLike }
   & { [K in `${R}Constraint`]?: ConstraintLike }
+  & { [K in `${R}Regularizer`]?: RegularizerLike }
   & { [K in `${R}Initializer`]?: KernelInitializer };
 
 /** A Keras initializer, or a function of the kernel shape (e.g. a fixed blur-pool kernel). */
@@ -43,6 +49,7 @@ export type KernelInitializer = Initializer | ((shape: readonly number[]) => Ten
 interface KernelSpec {
   quantizer: Quantizer | null;
   constraint: Constraint | null;
+  regularizer: Regularizer | null;
   initializer: KernelInitializer;
 }
 
@@ -74,6 +81,7 @@ export abstract class QuantLayer extends Layer {
   readonly activationName: ActivationName | null;
   readonly useBias: boolean;
   readonly biasConstraint: Constraint | null;
+  readonly biasRegularizer: Regularizer | null;
   readonly #biasInitializer: Initializer;
   readonly #act: (x: Tensor) => Tensor;
   readonly #kernels = new Map<KernelRole, KernelSpec>();
@@ -87,11 +95,13 @@ export abstract class QuantLayer extends Layer {
     this.useBias = options.useBias ?? true;
     this.#biasInitializer = options.biasInitializer ?? "zeros";
     this.biasConstraint = getConstraint(options.biasConstraint);
+    this.biasRegularizer = getRegularizer(options.biasRegularizer ?? null);
     this.inputQuantizer = getQuantizer(options.inputQuantizer as QuantizerLike ?? null);
     for (const role of roles) {
       const spec: KernelSpec = {
         quantizer: getQuantizer(options[`${role}Quantizer`] as QuantizerLike ?? null),
         constraint: getConstraint(options[`${role}Constraint`]),
+        regularizer: getRegularizer(options[`${role}Regularizer`] as RegularizerLike ?? null),
         initializer: (options[`${role}Initializer`] ?? "glorot_uniform") as KernelInitializer,
       };
       this.#kernels.set(role, spec);
@@ -129,7 +139,10 @@ export abstract class QuantLayer extends Layer {
   protected addBias(units: number | readonly number[]): void {
     if (this.useBias) {
       const shape = typeof units === "number" ? [units] : units;
-      this.bias = this.addWeight("bias", shape, this.#biasInitializer, { constraint: this.biasConstraint });
+      this.bias = this.addWeight("bias", shape, this.#biasInitializer, {
+        constraint: this.biasConstraint,
+        regularizer: this.biasRegularizer,
+      });
     }
   }
 
@@ -169,6 +182,13 @@ export abstract class QuantLayer extends Layer {
       ...Object.fromEntries(roles.map((r) => [`${r}_quantizer`, this.quantizerOf(r)?.getConfig() ?? null])),
       ...Object.fromEntries(roles.map((r) => [`${r}_constraint`, this.constraintOf(r)?.getConfig() ?? null])),
       ...(this.biasConstraint ? { bias_constraint: this.biasConstraint.getConfig() } : {}),
+      ...Object.fromEntries(
+        roles.filter((r) => this.#kernels.get(r)!.regularizer).map((r) => [
+          `${r}_regularizer`,
+          this.#kernels.get(r)!.regularizer!.getConfig(),
+        ]),
+      ),
+      ...(this.biasRegularizer ? { bias_regularizer: this.biasRegularizer.getConfig() } : {}),
     };
   }
 
@@ -180,9 +200,11 @@ export abstract class QuantLayer extends Layer {
       useBias: r.bool("use_bias", true),
       inputQuantizer: r.raw("input_quantizer") as QuantizerLike,
       biasConstraint: r.raw("bias_constraint") as ConstraintLike,
+      biasRegularizer: r.raw("bias_regularizer") as RegularizerLike,
       ...Object.fromEntries(roles.flatMap((role) => [
         [`${role}Quantizer`, r.raw(`${role}_quantizer`)],
         [`${role}Constraint`, r.raw(`${role}_constraint`)],
+        [`${role}Regularizer`, r.raw(`${role}_regularizer`)],
       ])),
     };
   }

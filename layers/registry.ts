@@ -45,7 +45,7 @@ export function layerClass(name: string, layer?: string): LayerClass {
   if (!cls) {
     const which = layer === undefined ? "" : ` ("${layer}")`;
     throw new RangeError(
-      `layer class ${JSON.stringify(name)}${which} is not supported; onebit reads ${layerNames().join(", ")}`,
+      `layer class ${name}${which} is not supported; onebit reads ${layerNames().join(", ")}`,
     );
   }
   return cls;

@@ -10,7 +10,7 @@
  * `quant_conv2d/kernel:0`): {@link loadWeights}.
  * @module
  */
-import type { Tensor, Variable } from "../graph/tensor.ts";
+import type { Tensor } from "../graph/tensor.ts";
 import type { Weight } from "../layers/layer.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import type { Optimizer, OptimizerState } from "../train/optimizers.ts";

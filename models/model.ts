@@ -25,7 +25,6 @@ import {
 } from "../train/fit.ts";
 import { type CompileOptions, compileOptions } from "../train/compile.ts";
 import type { Optimizer } from "../train/optimizers.ts";
-import type { Dataset } from "../train/data.ts";
 import { type LayerConfig, serializeLayer } from "../layers/registry.ts";
 import { checkpointTensors, saveCheckpoint } from "./checkpoint.ts";
 import { encodeSafetensors } from "../train/safetensors.ts";
@@ -45,7 +44,8 @@ export interface ModelConfig {
 /** Passed by subclasses whose graph is made later (Sequential). */
 export const DEFERRED: unique symbol = Symbol("deferred graph");
 
-interface Graph {
+/** A model's graph: inputs, outputs and the layer calls between them in execution order. */
+export interface Graph {
   inputs: SymbolicTensor[];
   outputs: SymbolicTensor[];
   nodes: LayerNode[];
@@ -348,7 +348,11 @@ export class Model implements Network {
    * a notebook or a server stays responsive. `x` may be a Dataset of
    * `{ x, y }` batches (then `y` is omitted).
    */
-  fit(x: Inputs | Dataset, y?: Labels | ModelFitOptions, options: ModelFitOptions = {}): Promise<History> {
+  fit(
+    x: Inputs | AsyncIterable<unknown>,
+    y?: Labels | ModelFitOptions,
+    options: ModelFitOptions = {},
+  ): Promise<History> {
     if (isDataset(x)) return fit(this, x, undefined, { ...(y as ModelFitOptions ?? {}), ...this.setup });
     return fit(this, x, y as Labels, { ...options, ...this.setup });
   }
@@ -429,6 +433,6 @@ export class Model implements Network {
   }
 }
 
-function isDataset(x: unknown): x is Dataset {
+function isDataset(x: unknown): x is AsyncIterable<unknown> {
   return typeof x === "object" && x !== null && Symbol.asyncIterator in x;
 }

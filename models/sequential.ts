@@ -8,7 +8,7 @@ import type { Layer } from "../layers/layer.ts";
 import { seededRandom } from "../layers/initializers.ts";
 import { serializeLayer } from "../layers/registry.ts";
 import { SymbolicTensor } from "../layers/symbolic.ts";
-import { DEFERRED, Model, type ModelConfig } from "./model.ts";
+import { DEFERRED, type Graph, Model, type ModelConfig } from "./model.ts";
 
 /** Sequential's options: a seed for its layers' initializers, and Keras's `input_shape` / `batch_size`. */
 export interface SequentialOptions {
@@ -78,7 +78,7 @@ export class Sequential extends Model {
     return [...this.#layers];
   }
 
-  protected override graph() {
+  protected override graph(): Graph {
     try {
       return super.graph();
     } catch {

@@ -9,8 +9,9 @@ import { Tensor } from "../graph/tensor.ts";
 import { Dense } from "../layers/dense.ts";
 import { seededRandom } from "../layers/initializers.ts";
 import { earlyStopping, hyperparameterScheduler, modelCheckpoint } from "./callbacks.ts";
-import { loadCheckpoint } from "./checkpoint.ts";
-import { evaluateLogs, fit, predict, topKAccuracy } from "./fit.ts";
+import { loadCheckpoint } from "../models/load.ts";
+import { evaluate as evaluateLogs, fitSync as fit, predict } from "./fit.ts";
+import { SparseTopKCategoricalAccuracy } from "./metrics.ts";
 import { Adam, Bop, optimizerFromConfig, SGD } from "./optimizers.ts";
 import {
   cosineDecay,
@@ -76,12 +77,12 @@ Deno.test("fit: validation logs, early stopping with best weights, checkpoint ca
   const dir = await Deno.makeTempDir();
   const ckpt = modelCheckpoint(`${dir}/epoch{epoch}.safetensors`, { monitor: "val_accuracy", saveBestOnly: false });
   const bests: number[] = [];
-  const h = fit(m, train.x, train.y, {
+  const { history: h } = fit(m, train.x, train.y, {
     optimizer: new SGD(2), // too large on purpose: validation loss gets worse and stops training
     epochs: 30,
     batchSize: 16,
-    validationData: { x: val.x, labels: val.y },
-    callbacks: [stop, ckpt, { onEpochEnd: (_, logs) => bests.push(logs.val_loss!) }],
+    validationData: { x: val.x, y: val.y },
+    callbacks: [stop, ckpt, { onEpochEnd: (_, logs) => bests.push(logs.val_loss) }],
     verbose: 0,
   });
   try {
@@ -119,9 +120,14 @@ Deno.test("larq's HyperparameterScheduler sets Bop's gamma each epoch; predict a
   assert.deepEqual(p.shape, [10, 3]);
   assert.deepEqual([...p.data], [...m.apply(x).data]);
   const scores = Tensor.from([[0.1, 0.5, 0.4], [0.7, 0.2, 0.1]]);
-  assert.equal(topKAccuracy(scores, [2, 2], 1), 0);
-  assert.equal(topKAccuracy(scores, [2, 2], 2), 0.5);
-  assert.equal(topKAccuracy(scores, [2, 2], 3), 1);
+  const topK = (k: number) => {
+    const metric = new SparseTopKCategoricalAccuracy({ k });
+    metric.update(Tensor.from([2, 2]), scores);
+    return metric.result();
+  };
+  assert.equal(topK(1), 0);
+  assert.equal(topK(2), 0.5);
+  assert.equal(topK(3), 1);
 });
 
 Deno.test("fit trains a two-input model (one tensor per input) and refuses two outputs", async () => {
@@ -134,7 +140,7 @@ Deno.test("fit trains a two-input model (one tensor per input) and refuses two o
   const m = new Model([a, b], out);
   const { x, y } = data(64, 6);
   const xb = new Tensor(Float32Array.from({ length: 64 * 3 }, (_, i) => Math.sin(i)), [64, 3]);
-  const hist = fit(m, [x, xb], y, { optimizer: new Adam(0.05), epochs: 8, batchSize: 16, verbose: 0 });
+  const { history: hist } = fit(m, [x, xb], y, { optimizer: new Adam(0.05), epochs: 8, batchSize: 16, verbose: 0 });
   assert.ok(hist.loss[7] < hist.loss[0], `loss ${hist.loss[0]} → ${hist.loss[7]}`);
   assert.deepEqual(predict(m, [x, xb]).shape, [64, 3]);
   const two = new Model([a, b], [out, h]);

@@ -7,7 +7,10 @@
 import type { LossLike, MetricLike, TrainingSetup } from "./fit.ts";
 import { getLoss } from "./losses.ts";
 import { getMetric } from "./metrics.ts";
-import { getOptimizer, type OptimizerLike } from "./optimizers.ts";
+import type { Optimizer } from "./optimizers.ts";
+// TEMP until optimizers.ts has getOptimizer
+type OptimizerLike = Optimizer;
+const getOptimizer = (o: Optimizer) => o;
 
 export interface CompileOptions {
   /** An optimizer object, or a Keras name: "adam", "sgd", "rmsprop", "adamw". */
@@ -23,7 +26,7 @@ export function compileOptions(options: CompileOptions): TrainingSetup {
   if (options === null || typeof options !== "object") {
     throw new TypeError("compile takes { optimizer, loss, metrics }");
   }
-  if (options.optimizer === undefined) throw new TypeError("compile needs an optimizer, e.g. { optimizer: \"adam\" }");
+  if (options.optimizer === undefined) throw new TypeError('compile needs an optimizer, e.g. { optimizer: "adam" }');
   const loss = getLoss(options.loss ?? "sparse_categorical_crossentropy");
   const metrics = (options.metrics ?? []).map((m) => getMetric(m));
   const names = metrics.map((m) => m.name);

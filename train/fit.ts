@@ -15,7 +15,6 @@ import { seededRandom } from "../layers/initializers.ts";
 import type { Optimizer } from "./optimizers.ts";
 import { FlipRatio, getMetric, type Metric, type MetricConfig } from "./metrics.ts";
 import { getLoss, type Loss, type LossConfig } from "./losses.ts";
-import type { Dataset } from "./data.ts";
 
 /** What training needs of a model (models/ implements it: Model and Sequential). */
 export interface Network {
@@ -164,8 +163,8 @@ class Trainer {
   readonly #loss: Loss;
   readonly #metrics: Metric[];
   readonly #lossMean = { sum: 0, count: 0 };
-  readonly #weights: Weight[];
-  readonly #flips: Map<Weight, FlipRatio> | null;
+  #weights: Weight[] | null = null;
+  #flips: Map<Weight, FlipRatio> | null = null;
   readonly #bar: ReturnType<typeof progressBar>;
   readonly #callbacks: Callback[];
   readonly random: () => number;
@@ -184,11 +183,21 @@ class Trainer {
     const verbose = options.verbose ?? "auto";
     this.#bar = progressBar(verbose === 1 || (verbose === "auto" && Deno.stdout.isTerminal()));
     this.#callbacks = options.callbacks ?? [];
+  }
+
+  /** The weights to train, once the model is built (a first call on one sample builds it). */
+  #trainable(xs: readonly Tensor[]): Weight[] {
+    if (this.#weights) return this.#weights;
+    const outputs = noGrad(() => this.model.call(xs.map((t) => rowsOf(t, [0])), { training: false }));
+    if (outputs.length !== 1) {
+      throw new RangeError(`fit trains single-output models; "${this.model.name}" has ${outputs.length} outputs`);
+    }
     // Frozen layers (layer.trainable = false) and non-trainable variables keep their values.
-    this.#weights = model.layers.flatMap((l) => (l.trainable ? l.weights.filter((w) => w.variable.trainable) : []));
-    this.#flips = options.flipRatio
-      ? new Map(this.#weights.filter((w) => w.quantizer?.precision === 1).map((w) => [w, new FlipRatio()]))
+    const weights = this.model.layers.flatMap((l) => l.trainable ? l.weights.filter((w) => w.variable.trainable) : []);
+    this.#flips = this.options.flipRatio
+      ? new Map(weights.filter((w) => w.quantizer?.precision === 1).map((w) => [w, new FlipRatio()]))
       : null;
+    return this.#weights = weights;
   }
 
   begin(): void {
@@ -204,13 +213,13 @@ class Trainer {
   /** One optimizer step on a batch; the running logs. */
   step(epoch: number, batch: number, xs: readonly Tensor[], y: Tensor): EpochLogs {
     let prediction!: Tensor;
-    const variables = this.#weights.map((w) => w.variable);
+    const weights = this.#trainable(xs);
     const { value, grads } = valueAndGrads(() => {
       prediction = this.model.call(xs, { training: true })[0];
-      return this.#withRegularization(this.#loss.call(y, prediction));
-    }, variables);
+      return this.#withRegularization(weights, this.#loss.call(y, prediction));
+    }, weights.map((w) => w.variable));
     // The optimizers apply each variable's constraint (weight_clip) after its update, as Keras.
-    this.ctx.optimizer.apply(this.#weights.map((weight, i) => ({ weight, grad: grads[i] })));
+    this.ctx.optimizer.apply(weights.map((weight, i) => ({ weight, grad: grads[i] })));
     for (const [w, m] of this.#flips ?? []) m.update(noGrad(() => w.quantizer!.call(w.variable)));
     const n = xs[0].shape[0];
     this.#lossMean.sum += value.item() * n;
@@ -223,8 +232,8 @@ class Trainer {
   }
 
   /** Keras adds every weight's regularization penalty to the loss. */
-  #withRegularization(loss: Tensor): Tensor {
-    for (const w of this.#weights) if (w.regularizer) loss = ops.add(loss, w.regularizer.call(w.variable));
+  #withRegularization(weights: readonly Weight[], loss: Tensor): Tensor {
+    for (const w of weights) if (w.regularizer) loss = ops.add(loss, w.regularizer.call(w.variable));
     return loss;
   }
 
@@ -266,7 +275,8 @@ function splitData(model: Network, x: Inputs, y: Labels, options: FitOptions) {
     const at = Math.floor(n * (1 - split));
     if (at < 1 || at >= n) throw new RangeError(`validationSplit ${split} of ${n} samples leaves a side empty`);
     const head = Array.from({ length: at }, (_, i) => i), tail = Array.from({ length: n - at }, (_, i) => at + i);
-    const pick = (t: Inputs, idx: number[]): Inputs => t instanceof Tensor ? rowsOf(t, idx) : t.map((u) => rowsOf(u, idx));
+    const pick = (t: Inputs, idx: number[]): Inputs =>
+      t instanceof Tensor ? rowsOf(t, idx) : t.map((u) => rowsOf(u, idx));
     train = { x: pick(x, head), y: rowsOf(yt, head), n: at };
     validation = { x: pick(x, tail), y: rowsOf(yt, tail) };
   } else if (options.validationData) {
@@ -322,7 +332,7 @@ function yielder() {
  */
 export async function fit(
   model: Network,
-  x: Inputs | Dataset,
+  x: Inputs | AsyncIterable<unknown>,
   y: Labels | undefined,
   options: FitOptions,
 ): Promise<History> {
@@ -330,7 +340,9 @@ export async function fit(
   const pause = yielder();
   if (isAsyncIterable(x)) {
     if (y !== undefined) throw new TypeError("fit on a Dataset takes no separate targets: its elements are { x, y }");
-    if (options.validationSplit !== undefined) throw new RangeError("validationSplit needs arrays; pass validationData");
+    if (options.validationSplit !== undefined) {
+      throw new RangeError("validationSplit needs arrays; pass validationData");
+    }
     const validation = options.validationData
       ? { x: options.validationData.x, y: labelTensor(options.validationData.y) }
       : null;

@@ -8,12 +8,14 @@ import { Dense, QuantDense } from "../layers/dense.ts";
 import { seededRandom } from "../layers/initializers.ts";
 import { type Weight, weightClip } from "../layers/layer.ts";
 import { SteSign } from "../quantizers/ste_sign.ts";
-import { evaluate, fit } from "./fit.ts";
-import { summary } from "./summary.ts";
+import { evaluate as evaluateLogs, fitSync as fit } from "./fit.ts";
+import { summary } from "../models/summary.ts";
 import { input, link } from "../layers/symbolic.ts";
 import { Model } from "../models/model.ts";
 import { Add } from "../layers/merge.ts";
 import { Adam, Bop, CaseOptimizer, isBinaryWeight, SGD } from "./optimizers.ts";
+
+const evaluate = (...a: Parameters<typeof evaluateLogs>) => evaluateLogs(...a).accuracy;
 
 function weight(values: number[], binary = true): Weight {
   return { variable: new Variable(Tensor.from(values)), constraint: null, quantizer: binary ? new SteSign() : null };
@@ -77,14 +79,18 @@ Deno.test("fit trains a small BNN with Adam (weights clipped) and with Bop + Ada
   const train = blobs(256, 1), test = blobs(128, 2);
   const m1 = bnn(3);
   const h = fit(m1, train.x, train.y, { optimizer: new Adam(0.01), epochs: 8, batchSize: 32, seed: 4 });
-  assert(h.loss[h.loss.length - 1] < h.loss[0], JSON.stringify(h.loss));
+  const loss = h.history.loss;
+  assert(loss[loss.length - 1] < loss[0], JSON.stringify(loss));
   assert(evaluate(m1, test.x, test.y) > 0.9);
   for (const w of m1.weights.filter((w) => w.constraint)) assert(Math.max(...w.variable.data.map(Math.abs)) <= 1);
   const m2 = bnn(5);
   const ratios: number[] = [];
   fit(m2, train.x, train.y, {
     flipRatio: true,
-    onEpoch: (_, logs) => ratios.push(...Object.values(logs.flipRatio ?? {})),
+    callbacks: [{
+      onEpochEnd: (_, logs) =>
+        ratios.push(...Object.entries(logs).filter(([k]) => k.startsWith("flip_ratio/")).map(([, v]) => v)),
+    }],
     optimizer: new CaseOptimizer([[isBinaryWeight, new Bop(1e-8, 1e-2)]], new Adam(0.01)),
     epochs: 8,
     batchSize: 32,
