@@ -1,19 +1,36 @@
 /**
- * Optimizers with Keras's update rules (SGD with momentum, Adam as Keras's
- * OptimizerV2), larq's Bop for binary weights, and CaseOptimizer to route
- * each variable to exactly one optimizer. Updates run outside the tape.
+ * Optimizers with the update rules of Keras 2.16's optimizers (SGD with
+ * momentum or Nesterov, Adam, AdamW, RMSprop), larq's Bop for binary
+ * weights, and CaseOptimizer to route each variable to exactly one
+ * optimizer. Every Keras optimizer takes Keras's `clipnorm` / `clipvalue` /
+ * `global_clipnorm` (here `clipNorm`, `clipValue`, `globalClipnorm`) and
+ * decoupled `weightDecay`; one step is: clip the gradients, decay the
+ * weights (w -= lr·wd·w), update, apply each weight's constraint. The
+ * learning rate is settable between steps (callbacks do it). Updates run
+ * outside the tape.
  * @module
  */
 import * as ops from "../graph/ops.ts";
 import { noGrad } from "../graph/tape.ts";
 import { Tensor, type Variable } from "../graph/tensor.ts";
 import type { Weight } from "../layers/layer.ts";
-import { type LearningRate, learningRateAt, learningRateConfig, learningRateFromConfig } from "./schedules.ts";
+import {
+  type LearningRate,
+  learningRateAt,
+  learningRateConfig,
+  learningRateFromConfig,
+  type LearningRateSchedule,
+} from "./schedules.ts";
 
-function checkLearningRate(lr: LearningRate): void {
-  if (typeof lr === "number" ? !(lr > 0) : typeof lr?.at !== "function") {
-    throw new RangeError(`learning rate must be a positive number or a schedule, got ${String(lr)}`);
+function isSchedule(lr: unknown): lr is LearningRateSchedule {
+  return typeof lr === "object" && lr !== null && typeof (lr as LearningRateSchedule).at === "function";
+}
+
+function checkLearningRate(lr: LearningRate): LearningRate {
+  if (!(isSchedule(lr) || (typeof lr === "number" && lr >= 0 && Number.isFinite(lr)))) {
+    throw new RangeError(`learning rate must be a non-negative number or a schedule, got ${String(lr)}`);
   }
+  return lr;
 }
 
 /** Keras applies a variable's constraint right after its update (weight_clip). */
@@ -35,10 +52,22 @@ export interface OptimizerState {
   children?: OptimizerState[];
 }
 
+/** A (weight, gradient) pair for one step. */
+export interface GradientPair {
+  weight: Weight;
+  grad: Tensor;
+}
+
+/** What fit drives: one `apply` per batch, configs and state for checkpoints. */
 export interface Optimizer {
   readonly name: string;
+  /**
+   * The learning rate (a number or a schedule), for optimizers that have
+   * one; settable between steps (ReduceLROnPlateau, LearningRateScheduler).
+   */
+  learningRate?: LearningRate;
   /** Applies one update to each (variable, gradient) pair. */
-  apply(pairs: readonly { weight: Weight; grad: Tensor }[]): void;
+  apply(pairs: readonly GradientPair[]): void;
   getConfig(): OptimizerConfig;
   /** The live state (checkpoints save it; training continues exactly from a restored one). */
   getState(): OptimizerState;
@@ -50,119 +79,414 @@ function copySlots(into: Map<Variable, Tensor>, from: Map<Variable, Tensor> | un
   for (const [v, t] of from ?? []) into.set(v, t);
 }
 
-/** Plain or momentum SGD: v = momentum·v - lr·g; w += v (Keras). */
-export class SGD implements Optimizer {
-  readonly name = "SGD";
-  readonly #velocity = new Map<Variable, Tensor>();
+// ---- gradient clipping ----------------------------------------------------------
+
+/** Keras's gradient clipping options (at most one may be set). */
+export interface ClipOptions {
+  /** Clip each gradient to this L2 norm (Keras's `clipnorm`, tf.clip_by_norm). */
+  clipNorm?: number | null;
+  /** Clip each gradient's values to [-clipValue, clipValue] (Keras's `clipvalue`). */
+  clipValue?: number | null;
+  /** Scale all gradients of a step together to at most this global L2 norm (tf.clip_by_global_norm). */
+  globalClipnorm?: number | null;
+}
+
+function positiveOrNull(value: number | null | undefined, where: string): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+    throw new RangeError(`${where} must be a positive number or null, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Validated clip options: Keras would silently prefer one of several; onebit asks for one. */
+function clipOptions(o: ClipOptions, where: string): Required<ClipOptions> {
+  const c = {
+    clipNorm: positiveOrNull(o.clipNorm, `${where}: clipNorm`),
+    clipValue: positiveOrNull(o.clipValue, `${where}: clipValue`),
+    globalClipnorm: positiveOrNull(o.globalClipnorm, `${where}: globalClipnorm`),
+  };
+  const set = Object.entries(c).filter(([, v]) => v !== null).map(([k]) => k);
+  if (set.length > 1) throw new RangeError(`${where}: set at most one of clipNorm, clipValue, globalClipnorm (${set})`);
+  return c;
+}
+
+function clipConfig(c: Required<ClipOptions>): Record<string, number | null> {
+  return { clipnorm: c.clipNorm, global_clipnorm: c.globalClipnorm, clipvalue: c.clipValue };
+}
+
+/** tf.clip_by_norm: g·c / max(‖g‖, c) (‖g‖ = 0 leaves g). */
+function clipByNorm(g: Tensor, c: number): Tensor {
+  const l2sum = ops.sum(ops.square(g)).item();
+  return ops.div(ops.mul(g, c), Math.max(l2sum > 0 ? Math.sqrt(l2sum) : 0, c));
+}
+
+/**
+ * tf.clip_by_global_norm: every g times c·min(1/‖G‖, 1/c) over all
+ * gradients G, in float32 as TF (so a norm below c may scale by 1 ± ulp);
+ * a non-finite norm makes every gradient NaN.
+ */
+function clipByGlobalNorm(grads: Tensor[], c: number): Tensor[] {
+  const f = Math.fround;
+  let halfSquares = 0;
+  for (const g of grads) {
+    let s = 0;
+    for (const v of g.data) s += v * v;
+    halfSquares += f(s * 0.5);
+  }
+  const norm = f(Math.sqrt(f(f(halfSquares) * 2)));
+  const scale = f(f(c) * Math.min(f(1 / norm), f(1 / f(c)))) + (norm - norm);
+  return grads.map((g) => ops.mul(g, scale));
+}
+
+/** Applies `c` (at most one option set) to one step's gradients. */
+function clipGradients(grads: Tensor[], c: Required<ClipOptions>): Tensor[] {
+  if (c.clipNorm !== null) return grads.map((g) => clipByNorm(g, c.clipNorm!));
+  if (c.globalClipnorm !== null) return clipByGlobalNorm(grads, c.globalClipnorm);
+  if (c.clipValue !== null) return grads.map((g) => ops.clipByValue(g, -c.clipValue!, c.clipValue!));
+  return grads;
+}
+
+// ---- the Keras optimizers ----------------------------------------------------------
+
+/** Options every Keras optimizer takes. */
+export interface KerasOptimizerOptions extends ClipOptions {
+  learningRate?: LearningRate;
+  /** Decoupled weight decay: w -= lr·weightDecay·w before each update (Keras's `weight_decay`; null: none). */
+  weightDecay?: number | null;
+}
+
+/** The first constructor argument: a learning rate, or the options object. */
+function optionsOf<O extends KerasOptimizerOptions>(first: LearningRate | O | undefined, where: string): O {
+  if (first === undefined) return {} as O;
+  if (typeof first === "number" || isSchedule(first)) return { learningRate: first } as O;
+  if (typeof first === "object" && first !== null) return first as O;
+  throw new TypeError(`${where}: expected a learning rate or an options object, got ${String(first)}`);
+}
+
+/**
+ * What Keras's optimizers share (Keras's `Optimizer` base): the learning
+ * rate (settable; a schedule is read at the step count), clipping, weight
+ * decay, the step count, and per-variable slots. Subclasses give the
+ * update of one variable.
+ */
+export abstract class KerasOptimizer implements Optimizer {
+  abstract readonly name: string;
+  readonly clip: Required<ClipOptions>;
+  readonly weightDecay: number | null;
+  #learningRate: LearningRate;
   #iterations = 0;
-  getConfig(): OptimizerConfig {
-    return {
-      class_name: "SGD",
-      config: { learning_rate: learningRateConfig(this.learningRate), momentum: this.momentum },
-    };
+  /** Per-variable state by slot name (created lazily, zeros first). */
+  readonly #slots = new Map<string, Map<Variable, Tensor>>();
+
+  constructor(o: KerasOptimizerOptions, defaultLearningRate: number) {
+    const where = new.target.name;
+    this.#learningRate = checkLearningRate(o.learningRate ?? defaultLearningRate);
+    this.clip = clipOptions(o, where);
+    const wd = o.weightDecay ?? null;
+    if (wd !== null && !(typeof wd === "number" && wd >= 0 && Number.isFinite(wd))) {
+      throw new RangeError(`${where}: weightDecay must be a number ≥ 0 or null, got ${String(wd)}`);
+    }
+    this.weightDecay = wd;
   }
+
+  /** The learning rate: a number or a schedule of the step. */
+  get learningRate(): LearningRate {
+    return this.#learningRate;
+  }
+
+  /** As Keras: a schedule replaces the rate; a number cannot replace a schedule (TypeError). */
+  set learningRate(lr: LearningRate) {
+    checkLearningRate(lr);
+    if (typeof lr === "number" && isSchedule(this.#learningRate)) {
+      throw new TypeError(
+        `${this.name} was created with a learning-rate schedule, so its learning rate is not settable to a number; ` +
+          `create it with a number to change it between epochs`,
+      );
+    }
+    this.#learningRate = lr;
+  }
+
+  /** Steps applied so far (Keras's `iterations`). */
+  get iterations(): number {
+    return this.#iterations;
+  }
+
+  /** The value the last step used (the first step's before any), as Keras's `optimizer.learning_rate` reads. */
+  get currentLearningRate(): number {
+    return learningRateAt(this.#learningRate, Math.max(this.#iterations - 1, 0));
+  }
+
+  /** Slot `name` of `w` (zeros until set). */
+  protected slot(name: string, w: Variable): Tensor {
+    return this.#slotMap(name).get(w) ?? Tensor.zeros(w.shape, w.dtype);
+  }
+
+  protected setSlot(name: string, w: Variable, value: Tensor): void {
+    this.#slotMap(name).set(w, value);
+  }
+
+  #slotMap(name: string): Map<Variable, Tensor> {
+    let map = this.#slots.get(name);
+    if (!map) this.#slots.set(name, map = new Map());
+    return map;
+  }
+
+  /** The slots this optimizer keeps (the names checkpoints store). */
+  protected abstract slotNames(): string[];
+
+  /** Updates `w` from its (clipped) gradient `g`; `lr` is this step's rate, `step` counts from 1. */
+  protected abstract updateStep(w: Variable, g: Tensor, lr: number, step: number): void;
+
+  apply(pairs: readonly GradientPair[]): void {
+    if (pairs.length === 0) return;
+    const lr = learningRateAt(this.#learningRate, this.#iterations);
+    noGrad(() => {
+      const grads = clipGradients(pairs.map((p) => p.grad), this.clip);
+      pairs.forEach(({ weight }, i) => {
+        const w = weight.variable;
+        if (this.weightDecay !== null) w.assign(ops.sub(w, ops.mul(ops.mul(w, this.weightDecay), lr)));
+        this.updateStep(w, grads[i], lr, this.#iterations + 1);
+        constrain(weight);
+      });
+    });
+    this.#iterations++;
+  }
+
   getState(): OptimizerState {
-    return { step: this.#iterations, slots: { velocity: this.#velocity } };
+    return { step: this.#iterations, slots: Object.fromEntries(this.slotNames().map((n) => [n, this.#slotMap(n)])) };
   }
+
   setState(state: OptimizerState): void {
     this.#iterations = state.step;
-    copySlots(this.#velocity, state.slots.velocity);
+    for (const n of this.slotNames()) copySlots(this.#slotMap(n), state.slots[n]);
   }
-  constructor(readonly learningRate: LearningRate = 0.01, readonly momentum = 0) {
-    checkLearningRate(learningRate);
-    if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`momentum must be in [0, 1), got ${momentum}`);
-  }
-  apply(pairs: readonly { weight: Weight; grad: Tensor }[]): void {
-    const lr = learningRateAt(this.learningRate, this.#iterations++);
-    noGrad(() => {
-      for (const { weight, grad: g } of pairs) {
-        const w = weight.variable;
-        if (this.momentum === 0) {
-          w.assign(ops.sub(w, ops.mul(g, lr)));
-        } else {
-          const v0 = this.#velocity.get(w) ?? Tensor.zeros(w.shape);
-          const v = ops.sub(ops.mul(v0, this.momentum), ops.mul(g, lr));
-          this.#velocity.set(w, v);
-          w.assign(ops.add(w, v));
-        }
-        constrain(weight);
-      }
-    });
+
+  abstract getConfig(): OptimizerConfig;
+
+  /** The config keys every Keras optimizer writes. */
+  protected baseConfig(): Record<string, unknown> {
+    return {
+      name: this.name,
+      learning_rate: learningRateConfig(this.#learningRate),
+      weight_decay: this.weightDecay,
+      ...clipConfig(this.clip),
+    };
   }
 }
 
+/** SGD's options. */
+export interface SGDOptions extends KerasOptimizerOptions {
+  /** Default 0. */
+  momentum?: number;
+  /** Nesterov momentum (default false). */
+  nesterov?: boolean;
+}
+
+/**
+ * Keras's SGD: m = momentum·m - lr·g; w += m (Nesterov: w += momentum·m - lr·g);
+ * without momentum w -= lr·g.
+ *
+ * @example
+ * ```ts
+ * import { SGD } from "./optimizers.ts";
+ * const sgd = new SGD({ learningRate: 0.1, momentum: 0.9, clipNorm: 1 }); // or new SGD(0.1, 0.9)
+ * sgd.learningRate = 0.01; // what ReduceLROnPlateau does
+ * console.log(sgd.getConfig().config.learning_rate, sgd.getConfig().config.clipnorm); // 0.01 1
+ * ```
+ */
+export class SGD extends KerasOptimizer {
+  readonly name = "SGD";
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  constructor(learningRate?: LearningRate | SGDOptions, momentum?: number) {
+    const o = optionsOf<SGDOptions>(learningRate, "SGD");
+    super(o, 0.01);
+    this.momentum = momentum ?? o.momentum ?? 0;
+    if (!(this.momentum >= 0 && this.momentum < 1)) {
+      throw new RangeError(`SGD: momentum must be in [0, 1), got ${this.momentum}`);
+    }
+    this.nesterov = o.nesterov ?? false;
+  }
+  protected slotNames(): string[] {
+    return this.momentum === 0 ? [] : ["velocity"];
+  }
+  protected updateStep(w: Variable, g: Tensor, lr: number): void {
+    if (this.momentum === 0) {
+      w.assign(ops.sub(w, ops.mul(g, lr)));
+      return;
+    }
+    const step = ops.mul(g, lr);
+    const v = ops.sub(ops.mul(this.slot("velocity", w), this.momentum), step);
+    this.setSlot("velocity", w, v);
+    w.assign(ops.add(w, this.nesterov ? ops.sub(ops.mul(v, this.momentum), step) : v));
+  }
+  getConfig(): OptimizerConfig {
+    return { class_name: "SGD", config: { ...this.baseConfig(), momentum: this.momentum, nesterov: this.nesterov } };
+  }
+}
+
+/** Adam's options (Keras's defaults: β1 0.9, β2 0.999, ε 1e-7). */
+export interface AdamOptions extends KerasOptimizerOptions {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
 /** Adam as Keras: lr_t = lr·sqrt(1 - β2^t)/(1 - β1^t); w -= lr_t·m/(sqrt(v) + ε), ε = 1e-7. */
-export class Adam implements Optimizer {
-  readonly name = "Adam";
-  readonly #m = new Map<Variable, Tensor>();
-  readonly #v = new Map<Variable, Tensor>();
-  #t = 0;
+export class Adam extends KerasOptimizer {
+  readonly name: string = "Adam";
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  constructor(learningRate?: LearningRate | AdamOptions, beta1?: number, beta2?: number, epsilon?: number) {
+    const o = optionsOf<AdamOptions>(learningRate, "Adam");
+    super(o, 0.001);
+    this.beta1 = beta1 ?? o.beta1 ?? 0.9;
+    this.beta2 = beta2 ?? o.beta2 ?? 0.999;
+    this.epsilon = epsilon ?? o.epsilon ?? 1e-7;
+    for (const [k, v] of [["beta1", this.beta1], ["beta2", this.beta2]] as const) {
+      if (!(v >= 0 && v < 1)) throw new RangeError(`${new.target.name}: ${k} must be in [0, 1), got ${v}`);
+    }
+    if (!(this.epsilon >= 0)) throw new RangeError(`${new.target.name}: epsilon must be ≥ 0, got ${this.epsilon}`);
+  }
+  protected slotNames(): string[] {
+    return ["m", "v"];
+  }
+  protected updateStep(w: Variable, g: Tensor, rate: number, t: number): void {
+    // The step size in float32, as TF computes it.
+    const f = Math.fround;
+    const lr = f(f(rate) * f(Math.sqrt(f(1 - f(this.beta2 ** t)))) / f(1 - f(this.beta1 ** t)));
+    // TF's ApplyAdam: m += (g - m)(1 - β1); v += (g² - v)(1 - β2).
+    const m0 = this.slot("m", w), v0 = this.slot("v", w);
+    if (w.dtype === "float32" && g.dtype === "float32" && g.size === w.size) {
+      // One pass with the float32 rounding of the op-by-op form below (bit-identical, without 11 temporaries).
+      const W = w.data, G = g.data, M0 = m0.data, V0 = v0.data;
+      const b1 = f(1 - this.beta1), b2 = f(1 - this.beta2), eps = f(this.epsilon);
+      const m = new Float32Array(W.length), v = new Float32Array(W.length), next = new Float32Array(W.length);
+      for (let i = 0; i < W.length; i++) {
+        m[i] = M0[i] + f(f(G[i] - M0[i]) * b1);
+        v[i] = V0[i] + f(f(f(G[i] * G[i]) - V0[i]) * b2);
+        next[i] = W[i] - f(f(m[i] * lr) / f(f(Math.sqrt(v[i])) + eps));
+      }
+      this.setSlot("m", w, new Tensor(m, w.shape));
+      this.setSlot("v", w, new Tensor(v, w.shape));
+      w.assign(next);
+      return;
+    }
+    const m = ops.add(m0, ops.mul(ops.sub(g, m0), 1 - this.beta1));
+    const v = ops.add(v0, ops.mul(ops.sub(ops.square(g), v0), 1 - this.beta2));
+    this.setSlot("m", w, m);
+    this.setSlot("v", w, v);
+    w.assign(ops.sub(w, ops.div(ops.mul(m, lr), ops.add(ops.sqrt(v), this.epsilon))));
+  }
   getConfig(): OptimizerConfig {
     return {
-      class_name: "Adam",
+      class_name: this.name,
+      config: { ...this.baseConfig(), beta_1: this.beta1, beta_2: this.beta2, epsilon: this.epsilon, amsgrad: false },
+    };
+  }
+}
+
+/**
+ * Keras's AdamW: Adam with decoupled weight decay (default 0.004), each
+ * step w -= lr·weightDecay·w before the Adam update (Loshchilov & Hutter,
+ * https://arxiv.org/abs/1711.05101).
+ *
+ * @example
+ * ```ts
+ * import { AdamW } from "./optimizers.ts";
+ * const opt = new AdamW({ learningRate: 1e-3, weightDecay: 1e-4, globalClipnorm: 1 }); // or new AdamW(1e-3, 1e-4)
+ * console.log(opt.getConfig().class_name, opt.weightDecay); // AdamW 0.0001
+ * ```
+ */
+export class AdamW extends Adam {
+  override readonly name = "AdamW";
+  constructor(learningRate?: LearningRate | AdamOptions, weightDecay?: number) {
+    const o = optionsOf<AdamOptions>(learningRate, "AdamW");
+    const wd = weightDecay ?? o.weightDecay ?? 0.004;
+    if (wd === null) throw new RangeError("AdamW: weightDecay is required (a number ≥ 0)");
+    super({ ...o, weightDecay: wd });
+  }
+}
+
+/** RMSprop's options (Keras's defaults: ρ 0.9, momentum 0, ε 1e-7, not centered). */
+export interface RMSpropOptions extends KerasOptimizerOptions {
+  rho?: number;
+  momentum?: number;
+  epsilon?: number;
+  /** Divide by the gradient's estimated variance (v - avg²) instead of its second moment. */
+  centered?: boolean;
+}
+
+/**
+ * Keras's RMSprop: v = ρv + (1 - ρ)g²; (centered: a = ρa + (1 - ρ)g,
+ * d = v - a² + ε, else d = v + ε); Δ = lr·g/sqrt(d); with momentum
+ * m = momentum·m + Δ, w -= m; else w -= Δ.
+ */
+export class RMSprop extends KerasOptimizer {
+  readonly name = "RMSprop";
+  readonly rho: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly centered: boolean;
+  constructor(learningRate?: LearningRate | RMSpropOptions) {
+    const o = optionsOf<RMSpropOptions>(learningRate, "RMSprop");
+    super(o, 0.001);
+    this.rho = o.rho ?? 0.9;
+    this.momentum = o.momentum ?? 0;
+    this.epsilon = o.epsilon ?? 1e-7;
+    this.centered = o.centered ?? false;
+    if (!(this.rho >= 0 && this.rho < 1)) throw new RangeError(`RMSprop: rho must be in [0, 1), got ${this.rho}`);
+    if (!(this.momentum >= 0 && this.momentum < 1)) {
+      throw new RangeError(`RMSprop: momentum must be in [0, 1), got ${this.momentum}`);
+    }
+    if (!(this.epsilon > 0)) throw new RangeError(`RMSprop: epsilon must be positive, got ${this.epsilon}`);
+  }
+  protected slotNames(): string[] {
+    return ["velocity", ...(this.momentum > 0 ? ["momentum"] : []), ...(this.centered ? ["average_gradient"] : [])];
+  }
+  protected updateStep(w: Variable, g: Tensor, lr: number): void {
+    const rho = this.rho;
+    const v = ops.add(ops.mul(this.slot("velocity", w), rho), ops.mul(ops.square(g), 1 - rho));
+    this.setSlot("velocity", w, v);
+    let denominator: Tensor;
+    if (this.centered) {
+      const a = ops.add(ops.mul(this.slot("average_gradient", w), rho), ops.mul(g, 1 - rho));
+      this.setSlot("average_gradient", w, a);
+      denominator = ops.add(ops.sub(v, ops.square(a)), this.epsilon);
+    } else {
+      denominator = ops.add(v, this.epsilon);
+    }
+    const increment = ops.div(ops.mul(g, lr), ops.sqrt(denominator));
+    if (this.momentum > 0) {
+      const m = ops.add(ops.mul(this.slot("momentum", w), this.momentum), increment);
+      this.setSlot("momentum", w, m);
+      w.assign(ops.sub(w, m));
+    } else {
+      w.assign(ops.sub(w, increment));
+    }
+  }
+  getConfig(): OptimizerConfig {
+    return {
+      class_name: "RMSprop",
       config: {
-        learning_rate: learningRateConfig(this.learningRate),
-        beta_1: this.beta1,
-        beta_2: this.beta2,
+        ...this.baseConfig(),
+        rho: this.rho,
+        momentum: this.momentum,
         epsilon: this.epsilon,
+        centered: this.centered,
       },
     };
   }
-  getState(): OptimizerState {
-    return { step: this.#t, slots: { m: this.#m, v: this.#v } };
-  }
-  setState(state: OptimizerState): void {
-    this.#t = state.step;
-    copySlots(this.#m, state.slots.m);
-    copySlots(this.#v, state.slots.v);
-  }
-  constructor(
-    readonly learningRate: LearningRate = 0.001,
-    readonly beta1 = 0.9,
-    readonly beta2 = 0.999,
-    readonly epsilon = 1e-7,
-  ) {
-    checkLearningRate(learningRate);
-  }
-  apply(pairs: readonly { weight: Weight; grad: Tensor }[]): void {
-    if (pairs.length === 0) return;
-    this.#t++;
-    // The step size in float32, as TF computes it.
-    const f = Math.fround;
-    const lr = f(
-      f(learningRateAt(this.learningRate, this.#t - 1)) * f(Math.sqrt(f(1 - f(this.beta2 ** this.#t)))) /
-        f(1 - f(this.beta1 ** this.#t)),
-    );
-    noGrad(() => {
-      for (const { weight, grad: g } of pairs) {
-        const w = weight.variable;
-        // TF's ApplyAdam: m += (g - m)(1 - β1); v += (g² - v)(1 - β2).
-        const m0 = this.#m.get(w) ?? Tensor.zeros(w.shape), v0 = this.#v.get(w) ?? Tensor.zeros(w.shape);
-        if (w.dtype === "float32" && g.dtype === "float32" && g.size === w.size) {
-          // One pass with the float32 rounding of the op-by-op form below (bit-identical, without 11 temporaries).
-          const W = w.data, G = g.data, M0 = m0.data, V0 = v0.data;
-          const b1 = f(1 - this.beta1), b2 = f(1 - this.beta2), eps = f(this.epsilon);
-          const m = new Float32Array(W.length), v = new Float32Array(W.length), next = new Float32Array(W.length);
-          for (let i = 0; i < W.length; i++) {
-            m[i] = M0[i] + f(f(G[i] - M0[i]) * b1);
-            v[i] = V0[i] + f(f(f(G[i] * G[i]) - V0[i]) * b2);
-            next[i] = W[i] - f(f(m[i] * lr) / f(f(Math.sqrt(v[i])) + eps));
-          }
-          this.#m.set(w, new Tensor(m, w.shape));
-          this.#v.set(w, new Tensor(v, w.shape));
-          w.assign(next);
-          constrain(weight);
-          continue;
-        }
-        const m = ops.add(m0, ops.mul(ops.sub(g, m0), 1 - this.beta1));
-        const v = ops.add(v0, ops.mul(ops.sub(ops.square(g), v0), 1 - this.beta2));
-        this.#m.set(w, m);
-        this.#v.set(w, v);
-        w.assign(ops.sub(w, ops.div(ops.mul(m, lr), ops.add(ops.sqrt(v), this.epsilon))));
-        constrain(weight);
-      }
-    });
-  }
+}
+
+/** Bop's options: larq's threshold τ and adaptivity rate γ, and Keras's gradient clipping. */
+export interface BopOptions extends ClipOptions {
+  /** τ (default 1e-8). */
+  threshold?: number;
+  /** γ (default 1e-4). */
+  gamma?: number;
 }
 
 /**
@@ -172,9 +496,26 @@ export class Adam implements Optimizer {
  */
 export class Bop implements Optimizer {
   readonly name = "Bop";
+  readonly clip: Required<ClipOptions>;
   readonly #m = new Map<Variable, Tensor>();
+  /** threshold and gamma may change between steps (larq's HyperparameterScheduler). */
+  threshold: number;
+  gamma: number;
+  constructor(threshold: number | BopOptions = 1e-8, gamma?: number) {
+    const o = typeof threshold === "object" ? threshold : { threshold };
+    this.threshold = o.threshold ?? 1e-8;
+    this.gamma = gamma ?? o.gamma ?? 1e-4;
+    if (!(this.threshold >= 0) || !(this.gamma > 0 && this.gamma <= 1)) {
+      throw new RangeError(
+        `Bop needs threshold ≥ 0 and gamma in (0, 1], got threshold ${this.threshold}, gamma ${this.gamma}`,
+      );
+    }
+    this.clip = clipOptions(o, "Bop");
+  }
   getConfig(): OptimizerConfig {
-    return { class_name: "Bop", config: { threshold: this.threshold, gamma: this.gamma } };
+    // larq's Bop is a legacy Keras optimizer: clipping keys only when set.
+    const clip = Object.entries(clipConfig(this.clip)).filter(([, v]) => v !== null);
+    return { class_name: "Bop", config: { threshold: this.threshold, gamma: this.gamma, ...Object.fromEntries(clip) } };
   }
   getState(): OptimizerState {
     return { step: 0, slots: { m: this.#m } };
@@ -182,30 +523,27 @@ export class Bop implements Optimizer {
   setState(state: OptimizerState): void {
     copySlots(this.#m, state.slots.m);
   }
-  /** threshold and gamma may change between steps (larq's HyperparameterScheduler). */
-  constructor(public threshold = 1e-8, public gamma = 1e-4) {
-    if (!(threshold >= 0) || !(gamma > 0 && gamma <= 1)) {
-      throw new RangeError(`Bop needs threshold ≥ 0 and gamma in (0, 1]`);
+  apply(pairs: readonly GradientPair[]): void {
+    for (const { weight } of pairs) {
+      if (weight.quantizer?.precision !== 1) {
+        throw new RangeError(
+          `Bop trains binary weights only; "${weight.variable.name}" is not binary (use CaseOptimizer)`,
+        );
+      }
     }
-  }
-  apply(pairs: readonly { weight: Weight; grad: Tensor }[]): void {
     noGrad(() => {
-      for (const { weight, grad: g } of pairs) {
-        if (weight.quantizer?.precision !== 1) {
-          throw new RangeError(
-            `Bop trains binary weights only; "${weight.variable.name}" is not binary (use CaseOptimizer)`,
-          );
-        }
+      const grads = clipGradients(pairs.map((p) => p.grad), this.clip);
+      pairs.forEach(({ weight }, i) => {
         const w = weight.variable;
         const m0 = this.#m.get(w) ?? Tensor.zeros(w.shape);
-        const m = ops.add(m0, ops.mul(ops.sub(g, m0), this.gamma));
+        const m = ops.add(m0, ops.mul(ops.sub(grads[i], m0), this.gamma));
         this.#m.set(w, m);
         // larq: sign(-sign(w·m - τ)·w): flip above τ, keep sign(w) below, +1 at exactly τ (and for w = 0).
         const s = ops.sign(w), wm = ops.mul(w, m);
         const tie = ops.sub(ops.greaterEqual(wm, this.threshold), ops.greater(wm, this.threshold));
         w.assign(ops.where(ops.greater(wm, this.threshold), ops.neg(s), ops.where(tie, 1, s)));
         constrain(weight);
-      }
+      });
     });
   }
 }
@@ -253,8 +591,8 @@ export class CaseOptimizer implements Optimizer {
     }
     children.forEach((o, i) => o.setState(state.children![i]));
   }
-  apply(pairs: readonly { weight: Weight; grad: Tensor }[]): void {
-    const groups = new Map<Optimizer, { weight: Weight; grad: Tensor }[]>();
+  apply(pairs: readonly GradientPair[]): void {
+    const groups = new Map<Optimizer, GradientPair[]>();
     for (const pair of pairs) {
       const matches = this.#cases.filter(([p]) => p(pair.weight)).map(([, o]) => o);
       if (matches.length > 1) {
@@ -291,31 +629,127 @@ export function isBinaryWeight(w: Weight): boolean {
   return w.quantizer?.precision === 1;
 }
 
-/** An optimizer from its config (as getConfig writes it; Keras's key names). */
-export function optimizerFromConfig(c: OptimizerConfig): Optimizer {
+/** Config keys Keras writes that onebit reads as long as they keep their defaults (EMA, XLA, format flags). */
+const KERAS_DEFAULTS: Record<string, unknown> = {
+  use_ema: false,
+  ema_momentum: undefined,
+  ema_overwrite_frequency: undefined,
+  jit_compile: undefined,
+  is_legacy_optimizer: undefined,
+  amsgrad: false,
+  name: undefined,
+};
+
+/** Each class's own config keys (besides learning_rate, weight_decay and the clip keys of every Keras optimizer). */
+const CONFIG_KEYS: Record<string, string[]> = {
+  sgd: ["momentum", "nesterov"],
+  adam: ["beta_1", "beta_2", "epsilon"],
+  adamw: ["beta_1", "beta_2", "epsilon"],
+  rmsprop: ["rho", "momentum", "epsilon", "centered"],
+  bop: ["threshold", "gamma"],
+};
+const BASE_KEYS = ["learning_rate", "weight_decay", "clipnorm", "clipvalue", "global_clipnorm"];
+
+/** The config, checked: no unknown key, Keras-only keys at their defaults. */
+function readConfig(c: OptimizerConfig, kind: string): Record<string, unknown> {
   const o = c.config ?? {};
-  const num = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
-  switch (c.class_name) {
-    case "SGD":
-      return new SGD(learningRateFromConfig(o.learning_rate ?? 0.01), num("momentum", 0));
-    case "Adam":
-      return new Adam(
-        learningRateFromConfig(o.learning_rate ?? 0.001),
-        num("beta_1", 0.9),
-        num("beta_2", 0.999),
-        num("epsilon", 1e-7),
-      );
-    case "Bop":
-      return new Bop(num("threshold", 1e-8), num("gamma", 1e-4));
-    case "CaseOptimizer": {
-      const cases = (o.cases as { predicate: string; optimizer: OptimizerConfig }[]).map(({ predicate, optimizer }) => {
-        if (predicate !== "is_binary_weight") throw new RangeError(`unknown CaseOptimizer predicate ${predicate}`);
-        return [isBinaryWeight, optimizerFromConfig(optimizer)] as [(w: Weight) => boolean, Optimizer];
-      });
-      const d = o.default_optimizer as OptimizerConfig | null;
-      return new CaseOptimizer(cases, d ? optimizerFromConfig(d) : null);
-    }
-    default:
-      throw new RangeError(`unknown optimizer ${c.class_name}; onebit has SGD, Adam, Bop and CaseOptimizer`);
+  for (const [k, v] of Object.entries(o)) {
+    if (CONFIG_KEYS[kind].includes(k) || BASE_KEYS.includes(k) || v === null) continue;
+    if (!(k in KERAS_DEFAULTS)) throw new RangeError(`${c.class_name} config: unknown key "${k}"`);
+    const d = KERAS_DEFAULTS[k];
+    if (d !== undefined && v !== d) throw new RangeError(`${c.class_name} config: ${k} = ${v} is not supported`);
   }
+  if (kind === "bop" && o.weight_decay !== undefined && o.weight_decay !== null) {
+    throw new RangeError("Bop config: weight_decay is not supported");
+  }
+  return o;
+}
+
+function kerasOptions(o: Record<string, unknown>): KerasOptimizerOptions {
+  return {
+    ...(o.learning_rate === undefined ? {} : { learningRate: learningRateFromConfig(o.learning_rate) }),
+    weightDecay: o.weight_decay as number | null | undefined,
+    ...clipFromConfig(o),
+  };
+}
+
+function clipFromConfig(o: Record<string, unknown>): ClipOptions {
+  return {
+    clipNorm: o.clipnorm as number | null | undefined,
+    clipValue: o.clipvalue as number | null | undefined,
+    globalClipnorm: o.global_clipnorm as number | null | undefined,
+  };
+}
+
+/** An optimizer from its config (as getConfig or Keras writes it; Keras's key names, class names in any case). */
+export function optimizerFromConfig(c: OptimizerConfig): Optimizer {
+  if (c?.class_name === "CaseOptimizer") return caseOptimizerFromConfig(c);
+  const kind = typeof c?.class_name === "string" ? c.class_name.toLowerCase() : "";
+  if (!CONFIG_KEYS[kind]) {
+    throw new RangeError(
+      `unknown optimizer ${c?.class_name}; onebit has SGD, Adam, AdamW, RMSprop, Bop and CaseOptimizer`,
+    );
+  }
+  const o = readConfig(c, kind);
+  const num = (k: string) => (o[k] === undefined || o[k] === null ? undefined : Number(o[k]));
+  switch (kind) {
+    case "sgd":
+      return new SGD({ ...kerasOptions(o), momentum: num("momentum"), nesterov: o.nesterov as boolean | undefined });
+    case "adam":
+    case "adamw": {
+      const options = { ...kerasOptions(o), beta1: num("beta_1"), beta2: num("beta_2"), epsilon: num("epsilon") };
+      return kind === "adam" ? new Adam(options) : new AdamW(options);
+    }
+    case "rmsprop":
+      return new RMSprop({
+        ...kerasOptions(o),
+        rho: num("rho"),
+        momentum: num("momentum"),
+        epsilon: num("epsilon"),
+        centered: o.centered as boolean | undefined,
+      });
+    default:
+      return new Bop({ threshold: num("threshold"), gamma: num("gamma"), ...clipFromConfig(o) });
+  }
+}
+
+function caseOptimizerFromConfig(c: OptimizerConfig): CaseOptimizer {
+  const o = c.config ?? {};
+  const cases = (o.cases as { predicate: string; optimizer: OptimizerConfig }[]).map(({ predicate, optimizer }) => {
+    if (predicate !== "is_binary_weight") throw new RangeError(`unknown CaseOptimizer predicate ${predicate}`);
+    return [isBinaryWeight, optimizerFromConfig(optimizer)] as [(w: Weight) => boolean, Optimizer];
+  });
+  const d = o.default_optimizer as OptimizerConfig | null;
+  return new CaseOptimizer(cases, d ? optimizerFromConfig(d) : null);
+}
+
+/**
+ * An optimizer from Keras's name (`"sgd"`, `"adam"`, `"adamw"`,
+ * `"rmsprop"`, or larq's `"bop"`, any case; Keras's defaults), from its
+ * config, or the optimizer itself.
+ *
+ * @example
+ * ```ts
+ * import { getOptimizer } from "./optimizers.ts";
+ * const opt = getOptimizer("rmsprop");
+ * console.log(opt.name, opt.learningRate, getOptimizer({ class_name: "AdamW", config: { weight_decay: 0.01 } }).name);
+ * // RMSprop 0.001 AdamW
+ * ```
+ */
+export function getOptimizer(identifier: string | OptimizerConfig | Optimizer): Optimizer {
+  if (typeof identifier === "string") {
+    if (!CONFIG_KEYS[identifier.toLowerCase()]) {
+      throw new RangeError(`unknown optimizer "${identifier}"; onebit knows sgd, adam, adamw, rmsprop and bop`);
+    }
+    return optimizerFromConfig({ class_name: identifier, config: {} });
+  }
+  if (typeof identifier === "object" && identifier !== null) {
+    if (typeof (identifier as Optimizer).apply === "function") return identifier as Optimizer;
+    if (typeof (identifier as OptimizerConfig).class_name === "string") {
+      return optimizerFromConfig(identifier as OptimizerConfig);
+    }
+  }
+  throw new TypeError(
+    `getOptimizer takes a name, a { class_name, config } object or an Optimizer, got ${String(identifier)}`,
+  );
 }

@@ -188,6 +188,7 @@ def optimizers():
         (O.SGD(0.1), None),
         (O.SGD(0.1, momentum=0.9), None),
         (O.SGD(0.1, momentum=0.9, weight_decay=0.05, clipvalue=0.5), None),
+        (O.SGD(0.05, momentum=0.5, nesterov=True), {2: 0.2}),
         (O.Adam(0.01), None),
         (O.Adam(0.01, clipnorm=0.5), None),
         (O.Adam(0.01, global_clipnorm=1.0), None),
@@ -202,6 +203,7 @@ def optimizers():
     ]
     cases = []
     for opt, lr_changes in specs:
+        s = O.serialize(opt)  # before the steps change the learning rate
         variables = [tf.Variable(v) for v in VARIABLES]
         steps = []
         for i, grads in enumerate(GRADIENTS):
@@ -209,7 +211,6 @@ def optimizers():
                 opt.learning_rate = lr_changes[i]
             opt.apply_gradients(zip([tf.constant(g) for g in grads], variables))
             steps.append([arr(v.numpy()) for v in variables])
-        s = O.serialize(opt)
         cases.append({
             "optimizer": {"class_name": s["class_name"], "config": s["config"]},
             "learning_rate_changes": {str(k): v for k, v in (lr_changes or {}).items()},
