@@ -7,10 +7,10 @@
 import type { LossLike, MetricLike, TrainingSetup } from "./fit.ts";
 import { getLoss } from "./losses.ts";
 import { getMetric } from "./metrics.ts";
-import type { Optimizer } from "./optimizers.ts";
-// TEMP until optimizers.ts has getOptimizer
-type OptimizerLike = Optimizer;
-const getOptimizer = (o: Optimizer) => o;
+import { getOptimizer, type Optimizer, type OptimizerConfig } from "./optimizers.ts";
+
+/** An optimizer: the object, its Keras name ("adam", "sgd", "rmsprop", "adamw") or its config. */
+export type OptimizerLike = string | OptimizerConfig | Optimizer;
 
 export interface CompileOptions {
   /** An optimizer object, or a Keras name: "adam", "sgd", "rmsprop", "adamw". */
