@@ -89,6 +89,8 @@ export function outputPixels(shape: readonly number[]): number | null {
 export abstract class Layer {
   readonly name!: string;
   built = false;
+  /** The input shape without the batch axis declared on the layer (Keras's `input_shape`); a Sequential takes it from its first layer. */
+  inputShape: readonly number[] | null = null;
   /** Non-trainable layers keep their weights fixed (BatchNorm's moving statistics are never trainable). */
   trainable = true;
   protected readonly weightList: Weight[] = [];

@@ -34,6 +34,8 @@ export interface QuantLayerOptions {
   biasRegularizer?: RegularizerLike;
   inputQuantizer?: QuantizerLike;
   name?: string;
+  /** Keras's `input_shape` (no batch axis): as the first layer of a Sequential, its input shape. */
+  inputShape?: readonly number[];
 }
 
 /** A kernel's own options: `kernelQuantizer`, `kernelConstraint`, `kernelInitializer` (and depthwise…, pointwise…). */
@@ -90,6 +92,7 @@ export abstract class QuantLayer extends Layer {
   /** `roles`: the layer's kernels, in the order their configs are written. */
   constructor(options: QuantLayerOptions & Record<string, unknown>, roles: readonly KernelRole[]) {
     super(options.name);
+    this.inputShape = options.inputShape ? [...options.inputShape] : null;
     this.activationName = options.activation ?? null;
     this.#act = activation(this.activationName);
     this.useBias = options.useBias ?? true;

@@ -243,20 +243,25 @@ export class Model implements Network {
     return this.outputs.map((o) => values.get(o)!);
   }
 
-  /** Every node's value for inputs `xs` (one per model input, or a single tensor). */
-  run(xs: Tensor | readonly Tensor[], training: boolean): Map<SymbolicTensor, Tensor> {
-    const list = Array.isArray(xs) ? xs : [xs as Tensor];
-    if (list.length !== this.inputs.length) {
-      throw new RangeError(`model "${this.name}" takes ${this.inputs.length} inputs, got ${list.length}`);
+  /** Checks one tensor per input against the inputs' shapes (a RangeError names the input and both shapes). */
+  checkInputs(xs: readonly Tensor[]): void {
+    if (xs.length !== this.inputs.length) {
+      throw new RangeError(`model "${this.name}" takes ${this.inputs.length} inputs, got ${xs.length}`);
     }
     this.inputs.forEach((t, i) => {
-      const got = list[i]?.shape?.slice(1);
+      const got = xs[i]?.shape?.slice(1);
       if (!got || got.join() !== t.shape.join()) {
         throw new RangeError(
-          `model "${this.name}": input "${t.name}" is [batch, ${t.shape.join(", ")}], got [${list[i]?.shape}]`,
+          `model "${this.name}": input "${t.name}" takes [batch, ${t.shape.join(", ")}], got [${xs[i]?.shape}]`,
         );
       }
     });
+  }
+
+  /** Every node's value for inputs `xs` (one per model input, or a single tensor). */
+  run(xs: Tensor | readonly Tensor[], training: boolean): Map<SymbolicTensor, Tensor> {
+    const list = Array.isArray(xs) ? xs : [xs as Tensor];
+    this.checkInputs(list);
     const values = new Map<SymbolicTensor, Tensor>(this.inputs.map((t, i) => [t, list[i]]));
     for (const n of this.nodes) {
       values.set(n.output, n.layer.apply(n.inputs.map((i) => values.get(i)!), { training }));
@@ -348,13 +353,13 @@ export class Model implements Network {
    * a notebook or a server stays responsive. `x` may be a Dataset of
    * `{ x, y }` batches (then `y` is omitted).
    */
-  fit(
+  async fit(
     x: Inputs | AsyncIterable<unknown>,
     y?: Labels | ModelFitOptions,
     options: ModelFitOptions = {},
   ): Promise<History> {
-    if (isDataset(x)) return fit(this, x, undefined, { ...(y as ModelFitOptions ?? {}), ...this.setup });
-    return fit(this, x, y as Labels, { ...options, ...this.setup });
+    if (isDataset(x)) return await fit(this, x, undefined, { ...(y as ModelFitOptions ?? {}), ...this.setup });
+    return await fit(this, x, y as Labels, { ...options, ...this.setup });
   }
 
   /** `fit` without yielding: returns when training ends. */

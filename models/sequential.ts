@@ -33,7 +33,7 @@ export interface SequentialOptions {
 export class Sequential extends Model {
   readonly #layers: Layer[] = [];
   #inputShape: readonly number[] | null;
-  readonly #shapeGiven: boolean;
+  #shapeGiven: boolean;
 
   /** A fixed batch size (Keras's `batch_size` on the input), for summaries; null: any. */
   readonly batchSize: number | null;
@@ -60,6 +60,10 @@ export class Sequential extends Model {
       throw new RangeError(`two layers are named "${layer.name}"; layer names must be unique`);
     }
     if (this.#random) layer.seed(this.#random);
+    if (this.#layers.length === 0 && this.#inputShape === null && layer.inputShape) {
+      this.#inputShape = [...layer.inputShape];
+      this.#shapeGiven = true;
+    }
     this.#layers.push(layer);
     this.resetGraph();
   }
@@ -113,6 +117,13 @@ export class Sequential extends Model {
     let y = x;
     for (const l of this.#layers) y = l.apply(y, { training });
     return y;
+  }
+
+  override checkInputs(xs: readonly Tensor[]): void {
+    if (xs.length !== 1) throw new RangeError(`a Sequential model takes one input, got ${xs.length}`);
+    if (this.#shapeGiven && xs[0].shape.slice(1).join() !== this.#inputShape!.join()) {
+      throw new RangeError(`model "${this.name}" takes [batch, ${this.#inputShape!.join(", ")}], got [${xs[0].shape}]`);
+    }
   }
 
   override call(xs: readonly Tensor[], { training = false } = {}): Tensor[] {

@@ -25,6 +25,8 @@ export interface Network {
   readonly inputCount: number;
   /** One tensor per output for one tensor per input. */
   call(xs: readonly Tensor[], options: { training?: boolean }): Tensor[];
+  /** Throws a RangeError naming the input when `xs` do not fit the model's inputs. */
+  checkInputs?(xs: readonly Tensor[]): void;
   /** A checkpoint's bytes (ModelCheckpoint writes them). */
   checkpointBytes?(options: { optimizer?: Optimizer }): Uint8Array;
 }
@@ -91,8 +93,11 @@ export interface FitOptions {
   callbacks?: Callback[];
   /** Track larq's flip_ratio of every binary (precision-1) weight, per epoch (`flip_ratio/<weight>` in the logs). */
   flipRatio?: boolean;
-  /** "auto" (default): a progress bar when stdout is a terminal, nothing otherwise; 0: nothing; 1: the bar. */
-  verbose?: "auto" | 0 | 1;
+  /**
+   * Keras's verbose: 1 a progress bar, 2 one line per epoch, 0 nothing; "auto" (default) the bar on a
+   * terminal, else one line per epoch (a notebook, a log file).
+   */
+  verbose?: "auto" | 0 | 1 | 2;
 }
 
 export interface EvaluateOptions {
@@ -133,13 +138,18 @@ function checkData(model: Network, x: Inputs, y: Tensor | null, what = "x"): num
     throw new RangeError(`${what}: inputs have different sample counts: ${list.map((t) => t.shape[0])}`);
   }
   if (y && y.shape[0] !== n) throw new RangeError(`${y.shape[0]} targets for ${n} samples in ${what}`);
+  model.checkInputs?.(list);
   return n;
 }
 
-/** A progress bar on a terminal: `epoch 2/6 [=====>    ] 412/938 loss 0.4521 accuracy 0.9610`. */
-function progressBar(enabled: boolean) {
+/**
+ * Progress as Keras prints it: a bar on a terminal (mode 1:
+ * `epoch 2/6 [=====>    ] 412/938 loss 0.4521 accuracy 0.9610`), or one
+ * line per epoch (mode 2), or nothing (0).
+ */
+function progressBar(mode: 0 | 1 | 2) {
   const encoder = new TextEncoder();
-  const write = (text: string) => enabled && Deno.stdout.writeSync(encoder.encode(text));
+  const write = (text: string) => mode === 1 && Deno.stdout.writeSync(encoder.encode(text));
   const format = (logs: EpochLogs) =>
     Object.entries(logs).filter(([k]) => !k.startsWith("flip_ratio/")).map(([k, v]) => `${k} ${v.toFixed(4)}`)
       .join(" ");
@@ -149,7 +159,8 @@ function progressBar(enabled: boolean) {
       const bar = "=".repeat(Math.max(0, filled - 1)) + (filled > 0 ? ">" : "") + " ".repeat(width - filled);
       write(`\repoch ${epoch + 1}/${epochs} [${bar}] ${done}/${total ?? "?"} ${format(logs)}`);
     },
-    end(logs: EpochLogs) {
+    end(epoch: number, epochs: number, logs: EpochLogs) {
+      if (mode === 2) console.log(`epoch ${epoch + 1}/${epochs} ${format(logs)}`);
       const val = Object.fromEntries(Object.entries(logs).filter(([k]) => k.startsWith("val_")));
       write(`${Object.keys(val).length ? " " + format(val) : ""}\n`);
     },
@@ -181,7 +192,8 @@ class Trainer {
     this.ctx = { model, optimizer: options.optimizer, epochs, stopTraining: false };
     this.random = seededRandom(options.seed ?? 0);
     const verbose = options.verbose ?? "auto";
-    this.#bar = progressBar(verbose === 1 || (verbose === "auto" && Deno.stdout.isTerminal()));
+    if (![0, 1, 2, "auto"].includes(verbose)) throw new RangeError(`verbose must be 0, 1, 2 or "auto", got ${verbose}`);
+    this.#bar = progressBar(verbose === "auto" ? (Deno.stdout.isTerminal() ? 1 : 2) : verbose);
     this.#callbacks = options.callbacks ?? [];
   }
 
@@ -252,7 +264,7 @@ class Trainer {
     for (const [w, m] of this.#flips ?? []) logs[`flip_ratio/${w.variable.name}`] = m.result();
     this.history.epoch.push(epoch);
     for (const [k, value] of Object.entries(logs)) (this.history.history[k] ??= []).push(value);
-    this.#bar.end(logs);
+    this.#bar.end(epoch, this.ctx.epochs, logs);
     for (const c of this.#callbacks) c.onEpochEnd?.(epoch, logs, this.ctx);
   }
 

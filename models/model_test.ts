@@ -1,0 +1,145 @@
+/**
+ * The Keras-shaped model API: Sequential is a Model; compile with names;
+ * `await fit` yields to the event loop between batches (fitSync does not);
+ * validationSplit holds out the last samples; evaluate, predict, getLayer,
+ * setWeights, save / loadModel; errors before training starts for bad input.
+ */
+import assert from "node:assert/strict";
+import { Tensor } from "../graph/tensor.ts";
+import { seededRandom } from "../layers/initializers.ts";
+import { Activation, BatchNormalization, Dense, QuantDense } from "../layers/all.ts";
+import { input } from "../layers/symbolic.ts";
+import { evaluate } from "../train/fit.ts";
+import { Adam } from "../train/optimizers.ts";
+import { loadCheckpoint, loadModel } from "./load.ts";
+import { Model } from "./model.ts";
+import { Sequential } from "./sequential.ts";
+
+function blobs(n: number, seed: number) {
+  const r = seededRandom(seed);
+  const x = new Float32Array(n * 6), y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = i % 3;
+    for (let j = 0; j < 6; j++) x[i * 6 + j] = (j % 3 === y[i] ? 1 : -0.5) + 0.6 * (r() - 0.5);
+  }
+  return { x: new Tensor(x, [n, 6]), y };
+}
+
+function bnn(seed = 1): Sequential {
+  const m = new Sequential([], { seed });
+  m.add(new QuantDense(16, { kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip", inputShape: [6] }));
+  m.add(new BatchNormalization());
+  m.add(
+    new QuantDense(3, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" }),
+  );
+  m.add(new Activation("softmax"));
+  return m;
+}
+
+Deno.test("Sequential is a Model: compile by names, await fit, evaluate and predict", async () => {
+  const m = bnn();
+  assert.ok(m instanceof Model);
+  assert.deepEqual(m.inputShape, [6], "taken from the first layer's inputShape");
+  m.compile({ optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"] });
+  const train = blobs(300, 1), test = blobs(90, 2);
+  const h = await m.fit(train.x, train.y, { epochs: 20, batchSize: 16, verbose: 0 });
+  assert.deepEqual(Object.keys(h.history), ["loss", "accuracy"]);
+  assert.deepEqual(h.epoch, Array.from({ length: 20 }, (_, i) => i));
+  assert.ok(h.history.loss[19] < h.history.loss[0]);
+  const logs = m.evaluate(test.x, test.y);
+  assert.ok(logs.accuracy > 0.9, JSON.stringify(logs));
+  assert.deepEqual(m.predict(test.x, { batchSize: 7 }).shape, [90, 3]);
+  assert.deepEqual([...m.predict(test.x).data], [...m.apply(test.x).data]);
+});
+
+Deno.test("await fit yields to the event loop between batches; fitSync does not", async () => {
+  const { x, y } = blobs(64, 3);
+  for (const sync of [false, true]) {
+    const m = bnn(2);
+    m.compile({ optimizer: new Adam(0.01), loss: "sparse_categorical_crossentropy" });
+    let batches = 0, firedAt: number | null = null;
+    setTimeout(() => (firedAt = batches), 0);
+    // The first batch takes 60 ms, longer than fit's 50 ms between yields.
+    const slow = {
+      onBatchEnd: () => {
+        if (batches++ === 0) {
+          const until = performance.now() + 60;
+          while (performance.now() < until);
+        }
+      },
+    };
+    const options = { epochs: 1, batchSize: 8, verbose: 0 as const, callbacks: [slow] };
+    if (sync) m.fitSync(x, y, options);
+    else await m.fit(x, y, options);
+    await new Promise((r) => setTimeout(r, 0));
+    if (sync) assert.equal(firedAt, 8, "fitSync ran every batch before the timer");
+    else assert.ok(firedAt !== null && firedAt < 8, `the timer fired after batch ${firedAt} of 8`);
+  }
+});
+
+Deno.test("validationSplit holds out the last samples before shuffling, as Keras", async () => {
+  const { x, y } = blobs(40, 4);
+  const m = bnn(3);
+  m.compile({ optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"] });
+  const h = await m.fit(x, y, { epochs: 2, batchSize: 8, validationSplit: 0.25, verbose: 0 });
+  assert.deepEqual(Object.keys(h.history), ["loss", "accuracy", "val_loss", "val_accuracy"]);
+  const tailX = new Tensor(x.data.slice(30 * 6), [10, 6]), tailY = y.slice(30);
+  const v = m.evaluate(tailX, tailY);
+  assert.equal(h.history.val_loss[1], v.loss);
+  assert.equal(h.history.val_accuracy[1], v.accuracy);
+  await assert.rejects(() => m.fit(x, y, { validationSplit: 1.5 }), /validationSplit must be in \(0, 1\)/);
+});
+
+Deno.test("getLayer, getWeights/setWeights (list or map; nothing assigned on a bad shape)", () => {
+  const a = input([6], { name: "features" });
+  const h = new Dense(4, { name: "hidden", activation: "relu" }).apply(a);
+  const m = new Model(a, new Dense(3, { name: "head" }).apply(h));
+  assert.equal(m.getLayer("head").name, "head");
+  assert.equal(m.getLayer(0).name, "hidden");
+  assert.throws(() => m.getLayer("tail"), /no layer "tail"; its layers are hidden, head/);
+  const values = m.weights.map((w) => Tensor.fill(w.variable.shape, 0.5));
+  m.setWeights(values);
+  assert.ok(m.weights.every((w) => w.variable.data.every((v) => v === 0.5)));
+  const before = m.weights.map((w) => [...w.variable.data]);
+  const bad = [...values];
+  bad[3] = Tensor.zeros([4]);
+  assert.throws(() => m.setWeights(bad), /weight "head\/bias" is \[3\], got \[4\]/);
+  assert.deepEqual(m.weights.map((w) => [...w.variable.data]), before, "nothing assigned");
+  m.setWeights(new Map([...m.getWeights()].map(([k, t]) => [k, Tensor.fill(t.shape, 0.25)])));
+  assert.ok(m.weights.every((w) => w.variable.data.every((v) => v === 0.25)));
+});
+
+Deno.test("model.save and loadModel: the same model and, when compiled, the optimizer's state", async () => {
+  const { x, y } = blobs(48, 5);
+  const m = bnn(4);
+  m.compile({ optimizer: "adam", loss: "sparse_categorical_crossentropy" });
+  await m.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0 });
+  const path = await Deno.makeTempFile({ suffix: ".safetensors" });
+  try {
+    await m.save(path);
+    const again = await loadModel(path);
+    assert.ok(again instanceof Sequential);
+    assert.deepEqual([...again.predict(x).data], [...m.predict(x).data]);
+    const { optimizer } = await loadCheckpoint(path);
+    assert.equal(optimizer?.name, "Adam");
+    assert.deepEqual(optimizer!.getState().step, m.optimizer.getState().step);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("bad input fails before training: shapes, targets, names, an uncompiled model", async () => {
+  const { x, y } = blobs(20, 6);
+  const m = bnn(5);
+  await assert.rejects(() => m.fit(x, y), /model "sequential" is not compiled: call model.compile/);
+  assert.throws(() => m.compile({ optimizer: "adam", loss: "hinge_loss" }), /unknown loss "hinge_loss"/);
+  assert.throws(() => m.compile({ optimizer: "adamax" }), /adamax/);
+  assert.throws(() => m.compile({ optimizer: "adam", metrics: ["accuracy", "accuracy"] }), /given twice/);
+  m.compile({ optimizer: "adam", loss: "sparse_categorical_crossentropy" });
+  const before = m.weights.map((w) => [...w.variable.data]);
+  await assert.rejects(() => m.fit(Tensor.zeros([20, 5]), y, { verbose: 0 }), /takes \[batch, 6\], got \[20,5\]/);
+  await assert.rejects(() => m.fit(x, y.slice(3), { verbose: 0 }), /17 targets for 20 samples/);
+  await assert.rejects(() => m.fit(x, y, { batchSize: 0, verbose: 0 }), /batchSize must be a positive integer/);
+  assert.deepEqual(m.weights.map((w) => [...w.variable.data]), before, "nothing trained");
+  assert.throws(() => evaluate(m, [x, x], y), /takes 1 inputs, x has 2/);
+});
