@@ -1,34 +1,100 @@
 /**
  * fit callbacks as Keras and larq have them: early stopping (optionally
  * restoring the best weights), checkpoints after each epoch (optionally the
- * best only), and larq's HyperparameterScheduler (e.g. Bop's gamma per
- * epoch).
+ * best only), ReduceLROnPlateau, LearningRateScheduler, CSVLogger,
+ * TerminateOnNaN, and larq's HyperparameterScheduler (e.g. Bop's gamma per
+ * epoch). Each is a class with a Keras-style config ({@link callbackFromConfig}
+ * reads it back); the lower-case factories are the earlier API.
+ *
+ * Epoch logs are read by Keras's key names (`loss`, `accuracy`,
+ * `val_loss`, ...); the learning-rate callbacks add `lr` to them, as Keras.
  * @module
  */
 import { writeFileAtomicSync } from "../_fs.ts";
 import type { Callback, EpochLogs, TrainingContext } from "./fit.ts";
+import { KerasOptimizer, type Optimizer } from "./optimizers.ts";
 
-type Monitor = "loss" | "accuracy" | "val_loss" | "val_accuracy";
+/** A key of fit's epoch logs (`val_loss`, `accuracy`, `val_sparse_top_k_categorical_accuracy`, ...). */
+export type Monitor = "loss" | "accuracy" | "val_loss" | "val_accuracy" | (string & Record<never, never>);
 
-function watcher(monitor: Monitor, mode: "auto" | "min" | "max", minDelta: number) {
-  const sign = (mode === "auto" ? (monitor.endsWith("accuracy") ? "max" : "min") : mode) === "max" ? 1 : -1;
-  let best = -Infinity;
-  return {
-    /** True when `logs` improves on the best value by more than minDelta (and records it). */
-    improved(logs: EpochLogs): boolean {
-      const v = logs[monitor];
-      if (v === undefined) {
-        throw new RangeError(
-          `callback monitors "${monitor}", which fit does not report (pass validationData for val_*)`,
-        );
-      }
-      if (sign * v - minDelta > best) {
-        best = sign * v;
-        return true;
-      }
-      return false;
-    },
-  };
+/** Whether a larger or a smaller monitored value is better ("auto": decided from the name). */
+export type Mode = "auto" | "min" | "max";
+
+/** Keras-style serialised callback: `{ class_name: "ReduceLROnPlateau", config: { monitor, factor, ... } }`. */
+export interface CallbackConfig {
+  class_name: string;
+  config: Record<string, unknown>;
+}
+
+/** A function a config names (a schedule): callbackFromConfig finds it in `customObjects` by that name. */
+// deno-lint-ignore no-explicit-any
+type NamedFunction = (...args: any[]) => number;
+
+/** The value of `key` in epoch logs (Keras's names). */
+function logValue(logs: EpochLogs, key: string): unknown {
+  return (logs as unknown as Record<string, unknown>)[key];
+}
+
+/** Adds `key` to the logs, as Keras's callbacks add `lr`. */
+function setLog(logs: EpochLogs, key: string, value: number): void {
+  (logs as unknown as Record<string, number>)[key] = value;
+}
+
+function checkMode(mode: unknown, where: string): Mode {
+  if (mode !== "auto" && mode !== "min" && mode !== "max") {
+    throw new RangeError(`${where}: mode must be "auto", "min" or "max", got ${JSON.stringify(mode)}`);
+  }
+  return mode;
+}
+
+function nonNegative(value: unknown, name: string, where: string, integer = false): number {
+  if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new RangeError(`${where}: ${name} must be a${integer ? "n integer" : " number"} ≥ 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Tracks the best value of `monitor`: `improved` is true when the logs beat
+ * it by more than minDelta (Keras: v - δ > best for max, v + δ < best for
+ * min) and records it. A monitor missing from the logs is an error.
+ */
+class Watcher {
+  #best = -Infinity;
+  readonly #sign: number;
+  constructor(readonly monitor: string, max: boolean, readonly minDelta: number) {
+    this.#sign = max ? 1 : -1;
+  }
+  improved(logs: EpochLogs): boolean {
+    const v = logValue(logs, this.monitor);
+    if (typeof v !== "number") {
+      throw new RangeError(
+        `callback monitors "${this.monitor}", which fit does not report (pass validationData for val_*)`,
+      );
+    }
+    if (this.#sign * v - this.minDelta > this.#best) {
+      this.#best = this.#sign * v;
+      return true;
+    }
+    return false;
+  }
+  reset(): void {
+    this.#best = -Infinity;
+  }
+}
+
+/** Options of {@link EarlyStopping}. */
+export interface EarlyStoppingOptions {
+  /** Default "val_loss". */
+  monitor?: Monitor;
+  /** Epochs without improvement before stopping (default 0). */
+  patience?: number;
+  /** The smallest change that counts as an improvement (default 0). */
+  minDelta?: number;
+  /** "auto" (default): max for names ending in acc, accuracy or auc, as Keras. */
+  mode?: Mode;
+  /** Put the best epoch's weights back when stopping early (default false). */
+  restoreBestWeights?: boolean;
 }
 
 /**
@@ -38,41 +104,82 @@ function watcher(monitor: Monitor, mode: "auto" | "min" | "max", minDelta: numbe
  *
  * @example
  * ```ts
- * import { earlyStopping } from "./callbacks.ts";
- * const stop = earlyStopping({ monitor: "val_loss", patience: 2, restoreBestWeights: true });
+ * import { EarlyStopping } from "./callbacks.ts";
+ * const stop = new EarlyStopping({ monitor: "val_loss", patience: 2, restoreBestWeights: true });
  * // fit(model, x, y, { optimizer, epochs: 50, validationData: { x: xv, labels: yv }, callbacks: [stop] });
+ * console.log(stop.getConfig().config.patience); // 2
  * ```
  */
-export function earlyStopping(o: {
+export class EarlyStopping implements Callback {
+  readonly monitor: Monitor;
+  readonly patience: number;
+  readonly minDelta: number;
+  readonly mode: Mode;
+  readonly restoreBestWeights: boolean;
+  /** The epoch training stopped at (null: it did not stop early). */
+  stoppedEpoch: number | null = null;
+  readonly #watch: Watcher;
+  #wait = 0;
+  #bestWeights: Float32Array[] | null = null;
+  constructor(o: EarlyStoppingOptions = {}) {
+    this.monitor = o.monitor ?? "val_loss";
+    this.patience = nonNegative(o.patience ?? 0, "patience", "EarlyStopping", true);
+    this.minDelta = nonNegative(o.minDelta ?? 0, "minDelta", "EarlyStopping");
+    this.mode = checkMode(o.mode ?? "auto", "EarlyStopping");
+    this.restoreBestWeights = o.restoreBestWeights ?? false;
+    const max = this.mode === "max" || (this.mode === "auto" && /(acc|accuracy|auc)$/.test(this.monitor));
+    this.#watch = new Watcher(this.monitor, max, this.minDelta);
+  }
+  onTrainBegin(): void {
+    this.#wait = 0;
+    this.stoppedEpoch = null;
+    this.#bestWeights = null;
+    this.#watch.reset();
+  }
+  onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainingContext): void {
+    if (this.#watch.improved(logs)) {
+      this.#wait = 0;
+      if (this.restoreBestWeights) this.#bestWeights = ctx.model.weights.map((x) => Float32Array.from(x.variable.data));
+      return;
+    }
+    // Keras: a non-improving epoch counts; stop once `patience` of them are in a row (never on epoch 0).
+    if (++this.#wait >= this.patience && epoch > 0) {
+      ctx.stopTraining = true;
+      this.stoppedEpoch = epoch;
+    }
+  }
+  onTrainEnd(ctx: TrainingContext): void {
+    if (this.stoppedEpoch !== null && this.#bestWeights) {
+      ctx.model.weights.forEach((x, i) => x.variable.assign(this.#bestWeights![i]));
+    }
+  }
+  getConfig(): CallbackConfig {
+    return {
+      class_name: "EarlyStopping",
+      config: {
+        monitor: this.monitor,
+        min_delta: this.minDelta,
+        patience: this.patience,
+        mode: this.mode,
+        restore_best_weights: this.restoreBestWeights,
+      },
+    };
+  }
+}
+
+/** {@link EarlyStopping} as a function (the earlier API). */
+export function earlyStopping(o: EarlyStoppingOptions = {}): EarlyStopping {
+  return new EarlyStopping(o);
+}
+
+/** Options of {@link ModelCheckpoint}. */
+export interface ModelCheckpointOptions {
+  /** Default "val_loss". */
   monitor?: Monitor;
-  patience?: number;
-  minDelta?: number;
-  mode?: "auto" | "min" | "max";
-  restoreBestWeights?: boolean;
-} = {}): Callback & { stoppedEpoch: number | null } {
-  const w = watcher(o.monitor ?? "val_loss", o.mode ?? "auto", o.minDelta ?? 0);
-  let wait = 0, bestWeights: Float32Array[] | null = null;
-  const cb = {
-    stoppedEpoch: null as number | null,
-    onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainingContext) {
-      if (w.improved(logs)) {
-        wait = 0;
-        if (o.restoreBestWeights) bestWeights = ctx.model.weights.map((x) => Float32Array.from(x.variable.data));
-        return;
-      }
-      // Keras: a non-improving epoch counts; stop once `patience` of them are in a row (never on epoch 0).
-      if (++wait >= (o.patience ?? 0) && epoch > 0) {
-        ctx.stopTraining = true;
-        cb.stoppedEpoch = epoch;
-      }
-    },
-    onTrainEnd(ctx: TrainingContext) {
-      if (cb.stoppedEpoch !== null && bestWeights) {
-        ctx.model.weights.forEach((x, i) => x.variable.assign(bestWeights![i]));
-      }
-    },
-  };
-  return cb;
+  /** Write only when `monitor` improves (default false). */
+  saveBestOnly?: boolean;
+  /** "auto" (default): max when the name contains acc, as Keras's ModelCheckpoint. */
+  mode?: Mode;
 }
 
 /**
@@ -81,39 +188,489 @@ export function earlyStopping(o: {
  * replaced by the 1-based epoch; `saveBestOnly` writes only when `monitor`
  * improves. Written atomically.
  */
-export function modelCheckpoint(
-  path: string,
-  o: { monitor?: Monitor; saveBestOnly?: boolean; mode?: "auto" | "min" | "max" } = {},
-): Callback & { saved: string[] } {
-  const w = watcher(o.monitor ?? "val_loss", o.mode ?? "auto", 0);
-  const cb = {
-    saved: [] as string[],
-    onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainingContext) {
-      if (o.saveBestOnly && !w.improved(logs)) return;
-      const file = path.replaceAll("{epoch}", String(epoch + 1));
-      if (!ctx.model.checkpointBytes) throw new TypeError("modelCheckpoint needs a model that can write checkpoints");
-      writeFileAtomicSync(file, ctx.model.checkpointBytes({ optimizer: ctx.optimizer }));
-      cb.saved.push(file);
-    },
-  };
-  return cb;
+export class ModelCheckpoint implements Callback {
+  readonly monitor: Monitor;
+  readonly saveBestOnly: boolean;
+  readonly mode: Mode;
+  /** The files written, in order. */
+  readonly saved: string[] = [];
+  readonly #watch: Watcher;
+  constructor(readonly path: string, o: ModelCheckpointOptions = {}) {
+    if (typeof path !== "string" || path === "") {
+      throw new TypeError(`ModelCheckpoint: path must be a non-empty string, got ${JSON.stringify(path)}`);
+    }
+    this.monitor = o.monitor ?? "val_loss";
+    this.saveBestOnly = o.saveBestOnly ?? false;
+    this.mode = checkMode(o.mode ?? "auto", "ModelCheckpoint");
+    const max = this.mode === "max" ||
+      (this.mode === "auto" && (this.monitor.includes("acc") || this.monitor.startsWith("fmeasure")));
+    this.#watch = new Watcher(this.monitor, max, 0);
+  }
+  onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainingContext): void {
+    if (this.saveBestOnly && !this.#watch.improved(logs)) return;
+    const file = this.path.replaceAll("{epoch}", String(epoch + 1));
+    if (!ctx.model.checkpointBytes) throw new TypeError("ModelCheckpoint needs a model that can write checkpoints");
+    writeFileAtomicSync(file, ctx.model.checkpointBytes({ optimizer: ctx.optimizer }));
+    this.saved.push(file);
+  }
+  getConfig(): CallbackConfig {
+    return {
+      class_name: "ModelCheckpoint",
+      config: { filepath: this.path, monitor: this.monitor, save_best_only: this.saveBestOnly, mode: this.mode },
+    };
+  }
+}
+
+/** {@link ModelCheckpoint} as a function (the earlier API). */
+export function modelCheckpoint(path: string, o: ModelCheckpointOptions = {}): ModelCheckpoint {
+  return new ModelCheckpoint(path, o);
+}
+
+/** A function's name for configs: named functions only (callbackFromConfig finds them by it). */
+function functionName(fn: NamedFunction, where: string): string {
+  if (!fn.name) {
+    throw new TypeError(
+      `${where}: the schedule is an anonymous function, which a config cannot name; pass a named function`,
+    );
+  }
+  return fn.name;
 }
 
 /**
  * larq's HyperparameterScheduler: sets `optimizer[hyperparameter]` to
- * `schedule(epoch)` at the start of each epoch (e.g. Bop's `gamma`).
+ * `schedule(epoch, current value)` at the start of each epoch (e.g. Bop's
+ * `gamma`) and logs the value under `hyperparameter` at its end. Without an
+ * optimizer it schedules fit's.
  */
+export class HyperparameterScheduler implements Callback {
+  #optimizer: Optimizer | undefined;
+  constructor(
+    readonly schedule: (epoch: number, value: number) => number,
+    readonly hyperparameter: string,
+    optimizer?: object,
+  ) {
+    if (typeof schedule !== "function") throw new TypeError("HyperparameterScheduler: schedule must be a function");
+    this.#optimizer = optimizer as Optimizer | undefined;
+    if (optimizer) this.#check(optimizer);
+  }
+  #check(optimizer: object): Record<string, number> {
+    if (!(this.hyperparameter in optimizer)) {
+      throw new RangeError(`the optimizer has no hyperparameter "${this.hyperparameter}"`);
+    }
+    return optimizer as unknown as Record<string, number>;
+  }
+  onEpochBegin(epoch: number, ctx: TrainingContext): void {
+    const o = this.#check(this.#optimizer ?? ctx.optimizer);
+    o[this.hyperparameter] = this.schedule(epoch, o[this.hyperparameter]);
+  }
+  onEpochEnd(_epoch: number, logs: EpochLogs, ctx: TrainingContext): void {
+    setLog(logs, this.hyperparameter, this.#check(this.#optimizer ?? ctx.optimizer)[this.hyperparameter]);
+  }
+  /** The schedule by its function name; the optimizer is not saved (callbackFromConfig takes it). */
+  getConfig(): CallbackConfig {
+    return {
+      class_name: "HyperparameterScheduler",
+      config: {
+        schedule: functionName(this.schedule, "HyperparameterScheduler"),
+        hyperparameter: this.hyperparameter,
+        update_freq: "epoch",
+      },
+    };
+  }
+}
+
+/** {@link HyperparameterScheduler} as a function (the earlier API). */
 export function hyperparameterScheduler(
-  schedule: (epoch: number) => number,
+  schedule: (epoch: number, value: number) => number,
   hyperparameter: string,
   optimizer: object,
-): Callback {
-  if (!(hyperparameter in optimizer)) {
-    throw new RangeError(`the optimizer has no hyperparameter "${hyperparameter}"`);
+): HyperparameterScheduler {
+  return new HyperparameterScheduler(schedule, hyperparameter, optimizer);
+}
+
+/**
+ * The learning rate an optimizer's next step uses, as Keras's float32
+ * variable holds it (a schedule: the value of the last step).
+ */
+function learningRateOf(optimizer: Optimizer, where: string): number {
+  const lr = optimizer.learningRate;
+  if (lr === undefined) {
+    throw new TypeError(
+      `${where}: optimizer ${optimizer.name} has no learning rate; schedule the optimizer inside it instead`,
+    );
   }
-  return {
-    onEpochBegin(epoch: number) {
-      (optimizer as Record<string, number>)[hyperparameter] = schedule(epoch);
-    },
-  };
+  const value = typeof lr === "number"
+    ? lr
+    : optimizer instanceof KerasOptimizer
+    ? optimizer.currentLearningRate
+    : lr.at(0);
+  return Math.fround(value);
+}
+
+/** Options of {@link ReduceLROnPlateau} (Keras's defaults). */
+export interface ReduceLROnPlateauOptions {
+  /** Default "val_loss". */
+  monitor?: Monitor;
+  /** new rate = rate · factor (default 0.1; must be < 1). */
+  factor?: number;
+  /** Epochs without improvement before reducing (default 10). */
+  patience?: number;
+  /** "auto" (default): max when the name contains acc, as Keras's ReduceLROnPlateau. */
+  mode?: Mode;
+  /** The smallest change that counts as an improvement (default 1e-4). */
+  minDelta?: number;
+  /** Epochs to wait after a reduction before counting again (default 0). */
+  cooldown?: number;
+  /** The rate never goes below this (default 0). */
+  minLr?: number;
+  /** 1: print each reduction (default 0). */
+  verbose?: 0 | 1;
+}
+
+/**
+ * Keras's ReduceLROnPlateau: multiplies the learning rate by `factor` after
+ * `patience` epochs without improvement of `monitor`, then waits `cooldown`
+ * epochs; never below `minLr`. Adds `lr` to the epoch logs.
+ *
+ * @example
+ * ```ts
+ * import { ReduceLROnPlateau } from "./callbacks.ts";
+ * import { SGD } from "./optimizers.ts";
+ * const optimizer = new SGD(1);
+ * const cb = new ReduceLROnPlateau({ monitor: "loss", factor: 0.5, patience: 1 });
+ * const ctx = { optimizer, stopTraining: false } as never;
+ * cb.onTrainBegin();
+ * for (const [epoch, loss] of [1, 1, 1].entries()) cb.onEpochEnd(epoch, { loss } as never, ctx);
+ * console.log(optimizer.learningRate); // 0.25
+ * ```
+ */
+export class ReduceLROnPlateau implements Callback {
+  readonly monitor: Monitor;
+  readonly factor: number;
+  readonly patience: number;
+  readonly mode: Mode;
+  readonly minDelta: number;
+  readonly cooldown: number;
+  readonly minLr: number;
+  readonly verbose: 0 | 1;
+  readonly #watch: Watcher;
+  #wait = 0;
+  #cooldownCounter = 0;
+  constructor(o: ReduceLROnPlateauOptions = {}) {
+    const where = "ReduceLROnPlateau";
+    this.monitor = o.monitor ?? "val_loss";
+    this.factor = nonNegative(o.factor ?? 0.1, "factor", where);
+    if (this.factor >= 1) throw new RangeError(`${where} does not support a factor ≥ 1, got ${this.factor}`);
+    this.patience = nonNegative(o.patience ?? 10, "patience", where, true);
+    this.mode = checkMode(o.mode ?? "auto", where);
+    this.minDelta = nonNegative(o.minDelta ?? 1e-4, "minDelta", where);
+    this.cooldown = nonNegative(o.cooldown ?? 0, "cooldown", where, true);
+    this.minLr = nonNegative(o.minLr ?? 0, "minLr", where);
+    this.verbose = o.verbose ?? 0;
+    const max = this.mode === "max" || (this.mode === "auto" && this.monitor.includes("acc"));
+    this.#watch = new Watcher(this.monitor, max, this.minDelta);
+  }
+  onTrainBegin(): void {
+    this.#watch.reset();
+    this.#wait = 0;
+    this.#cooldownCounter = 0;
+  }
+  onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainingContext): void {
+    const lr = learningRateOf(ctx.optimizer, "ReduceLROnPlateau");
+    setLog(logs, "lr", lr);
+    if (this.#cooldownCounter > 0) {
+      this.#cooldownCounter--;
+      this.#wait = 0;
+    }
+    // Keras asks "in cooldown?" again after counting down: the last cooldown epoch already counts.
+    if (this.#watch.improved(logs)) {
+      this.#wait = 0;
+    } else if (this.#cooldownCounter === 0 && ++this.#wait >= this.patience && lr > Math.fround(this.minLr)) {
+      const next = Math.max(lr * this.factor, this.minLr);
+      ctx.optimizer.learningRate = next;
+      if (this.verbose) console.log(`\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${next}.`);
+      this.#cooldownCounter = this.cooldown;
+      this.#wait = 0;
+    }
+  }
+  getConfig(): CallbackConfig {
+    return {
+      class_name: "ReduceLROnPlateau",
+      config: {
+        monitor: this.monitor,
+        factor: this.factor,
+        patience: this.patience,
+        verbose: this.verbose,
+        mode: this.mode,
+        min_delta: this.minDelta,
+        cooldown: this.cooldown,
+        min_lr: this.minLr,
+      },
+    };
+  }
+}
+
+/**
+ * Keras's LearningRateScheduler: at the start of each epoch the learning
+ * rate becomes `schedule(epoch, current rate)`. Adds `lr` to the epoch
+ * logs. A named function saves in the config (by its name).
+ *
+ * @example
+ * ```ts
+ * import { LearningRateScheduler } from "./callbacks.ts";
+ * function halveAfterTen(epoch: number, lr: number) {
+ *   return epoch < 10 ? lr : lr / 2;
+ * }
+ * const cb = new LearningRateScheduler(halveAfterTen);
+ * console.log(cb.getConfig().config.schedule); // halveAfterTen
+ * ```
+ */
+export class LearningRateScheduler implements Callback {
+  constructor(readonly schedule: (epoch: number, lr: number) => number, readonly verbose: 0 | 1 = 0) {
+    if (typeof schedule !== "function") throw new TypeError("LearningRateScheduler: schedule must be a function");
+  }
+  onEpochBegin(epoch: number, ctx: TrainingContext): void {
+    const lr = this.schedule(epoch, learningRateOf(ctx.optimizer, "LearningRateScheduler"));
+    if (typeof lr !== "number" || !Number.isFinite(lr)) {
+      throw new TypeError(`LearningRateScheduler: the schedule must return a finite number, got ${String(lr)}`);
+    }
+    ctx.optimizer.learningRate = lr;
+    if (this.verbose) console.log(`\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.`);
+  }
+  onEpochEnd(_epoch: number, logs: EpochLogs, ctx: TrainingContext): void {
+    setLog(logs, "lr", learningRateOf(ctx.optimizer, "LearningRateScheduler"));
+  }
+  getConfig(): CallbackConfig {
+    return {
+      class_name: "LearningRateScheduler",
+      config: { schedule: functionName(this.schedule, "LearningRateScheduler"), verbose: this.verbose },
+    };
+  }
+}
+
+/** Keras's TerminateOnNaN: stops training after a batch whose loss is NaN or infinite. */
+export class TerminateOnNaN implements Callback {
+  onBatchEnd(batch: number, logs: { loss?: number }, ctx: TrainingContext): void {
+    const loss = logs.loss;
+    if (loss !== undefined && !Number.isFinite(loss)) {
+      console.log(`Batch ${batch}: Invalid loss, terminating training`);
+      ctx.stopTraining = true;
+    }
+  }
+  getConfig(): CallbackConfig {
+    return { class_name: "TerminateOnNaN", config: {} };
+  }
+}
+
+/** Python's repr of a float (what Keras's CSVLogger writes): 0.5, 1.0, 1e-05, 1e+16, nan, inf. */
+export function pythonFloat(x: number): string {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  // The shortest round-trip digits (both languages), laid out as Python does.
+  const [mantissa, e] = x.toExponential().split("e");
+  const sign = mantissa.startsWith("-") ? "-" : "", digits = mantissa.replace(/[-.]/g, ""), exp = Number(e);
+  if (exp < -4 || exp >= 16) {
+    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  if (exp < 0) return `${sign}0.${"0".repeat(-exp - 1)}${digits}`;
+  if (digits.length <= exp + 1) return `${sign}${digits}${"0".repeat(exp + 1 - digits.length)}.0`;
+  return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+}
+
+/** Options of {@link CSVLogger}. */
+export interface CSVLoggerOptions {
+  /** Default ",". */
+  separator?: string;
+  /** Append to an existing file (its header kept) instead of replacing it (default false). */
+  append?: boolean;
+}
+
+/**
+ * Keras's CSVLogger: one row per epoch as it ends (Python's csv "excel"
+ * dialect: `\r\n` line ends, minimal quoting): `epoch`, then the log keys
+ * sorted, fixed at the first epoch (with `val_` twins added when it has
+ * none), `NA` for a missing value, numbers as Python writes them.
+ *
+ * @example
+ * ```ts
+ * import { CSVLogger } from "./callbacks.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".csv" });
+ * const log = new CSVLogger(path);
+ * log.onTrainBegin();
+ * log.onEpochEnd(0, { loss: 0.5, accuracy: 0.75 } as never);
+ * console.log(JSON.stringify(Deno.readTextFileSync(path)));
+ * // "epoch,accuracy,loss,val_accuracy,val_loss\r\n0,0.75,0.5,NA,NA\r\n"
+ * await Deno.remove(path);
+ * ```
+ */
+export class CSVLogger implements Callback {
+  readonly separator: string;
+  readonly append: boolean;
+  #keys: string[] | null = null;
+  #header = true;
+  constructor(readonly filename: string, o: CSVLoggerOptions = {}) {
+    if (typeof filename !== "string" || filename === "") {
+      throw new TypeError(`CSVLogger: filename must be a non-empty string, got ${JSON.stringify(filename)}`);
+    }
+    this.separator = o.separator ?? ",";
+    if (typeof this.separator !== "string" || this.separator.length !== 1) {
+      throw new RangeError(`CSVLogger: separator must be one character, got ${JSON.stringify(this.separator)}`);
+    }
+    this.append = o.append ?? false;
+  }
+  onTrainBegin(): void {
+    if (this.append) {
+      let text = "";
+      try {
+        text = Deno.readTextFileSync(this.filename);
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
+      this.#header = text.length === 0; // Keras: a header only into an empty file
+    } else {
+      this.#header = true;
+      Deno.writeTextFileSync(this.filename, "");
+    }
+  }
+  onEpochEnd(epoch: number, logs: EpochLogs): void {
+    const values = logs as unknown as Record<string, unknown>;
+    if (this.#keys === null) {
+      const keys = Object.keys(values).sort();
+      this.#keys = keys.some((k) => k.startsWith("val_")) ? keys : [...keys, ...keys.map((k) => `val_${k}`)];
+    }
+    const rows: string[][] = [];
+    if (this.#header) rows.push(["epoch", ...this.#keys]);
+    this.#header = false;
+    rows.push([String(epoch), ...this.#keys.map((k) => this.#cell(values[k]))]);
+    const text = rows.map((r) => r.map((f) => this.#quote(f)).join(this.separator) + "\r\n").join("");
+    Deno.writeTextFileSync(this.filename, text, { append: true });
+  }
+  #cell(v: unknown): string {
+    if (v === undefined) return "NA";
+    if (typeof v === "number") return pythonFloat(v);
+    if (Array.isArray(v)) return `"[${v.map((x) => (typeof x === "number" ? pythonFloat(x) : String(x))).join(", ")}]"`;
+    return String(v);
+  }
+  /** Python csv's QUOTE_MINIMAL: quote a field holding the separator, a quote or a line break. */
+  #quote(field: string): string {
+    if (!field.includes(this.separator) && !/["\r\n]/.test(field)) return field;
+    return `"${field.replaceAll('"', '""')}"`;
+  }
+  getConfig(): CallbackConfig {
+    return {
+      class_name: "CSVLogger",
+      config: { filename: this.filename, separator: this.separator, append: this.append },
+    };
+  }
+}
+
+/** What {@link callbackFromConfig} needs besides the config: named schedules, the optimizer a scheduler drives. */
+export interface CallbackFromConfigOptions {
+  /** Functions by name, for the `schedule` of LearningRateScheduler and HyperparameterScheduler. */
+  customObjects?: Record<string, NamedFunction>;
+  /** The optimizer a HyperparameterScheduler sets (default: fit's). */
+  optimizer?: object;
+}
+
+/** Keras's config keys onebit accepts at these values without supporting them. */
+const IGNORED: Record<string, unknown[]> = {
+  verbose: [0, 1],
+  baseline: [null],
+  start_from_epoch: [0],
+  save_weights_only: [false],
+  save_freq: ["epoch"],
+  initial_value_threshold: [null],
+  log_name: [null],
+};
+
+function configOf(c: CallbackConfig, keys: string[]): Record<string, unknown> {
+  const o = c.config ?? {};
+  for (const [k, v] of Object.entries(o)) {
+    if (keys.includes(k)) continue;
+    if (!(k in IGNORED)) throw new RangeError(`${c.class_name} config: unknown key "${k}"`);
+    if (!IGNORED[k].includes(v)) {
+      throw new RangeError(`${c.class_name} config: ${k} = ${JSON.stringify(v)} is not supported`);
+    }
+  }
+  return o;
+}
+
+function scheduleNamed(c: CallbackConfig, name: unknown, options: CallbackFromConfigOptions): NamedFunction {
+  const fn = options.customObjects?.[name as string];
+  if (typeof fn !== "function") {
+    throw new RangeError(`${c.class_name} config: schedule "${name}" is not in customObjects; pass { customObjects }`);
+  }
+  return fn;
+}
+
+/**
+ * A callback from its config (as getConfig writes it; Keras's key names).
+ * Schedules are looked up by name in `customObjects`.
+ */
+export function callbackFromConfig(c: CallbackConfig, options: CallbackFromConfigOptions = {}): Callback {
+  // deno-lint-ignore no-explicit-any
+  const v = (o: Record<string, unknown>, k: string) => o[k] as any;
+  switch (c?.class_name) {
+    case "EarlyStopping": {
+      const o = configOf(c, ["monitor", "min_delta", "patience", "mode", "restore_best_weights"]);
+      return new EarlyStopping({
+        monitor: v(o, "monitor"),
+        minDelta: v(o, "min_delta"),
+        patience: v(o, "patience"),
+        mode: v(o, "mode"),
+        restoreBestWeights: v(o, "restore_best_weights"),
+      });
+    }
+    case "ModelCheckpoint": {
+      const o = configOf(c, ["filepath", "monitor", "save_best_only", "mode"]);
+      return new ModelCheckpoint(v(o, "filepath"), {
+        monitor: v(o, "monitor"),
+        saveBestOnly: v(o, "save_best_only"),
+        mode: v(o, "mode"),
+      });
+    }
+    case "ReduceLROnPlateau": {
+      const keys = ["monitor", "factor", "patience", "mode", "min_delta", "cooldown", "min_lr"];
+      const o = configOf(c, keys);
+      return new ReduceLROnPlateau({
+        monitor: v(o, "monitor"),
+        factor: v(o, "factor"),
+        patience: v(o, "patience"),
+        mode: v(o, "mode"),
+        minDelta: v(o, "min_delta"),
+        cooldown: v(o, "cooldown"),
+        minLr: v(o, "min_lr"),
+        verbose: v(o, "verbose"),
+      });
+    }
+    case "LearningRateScheduler": {
+      const o = configOf(c, ["schedule"]);
+      return new LearningRateScheduler(scheduleNamed(c, o.schedule, options), v(o, "verbose") ?? 0);
+    }
+    case "HyperparameterScheduler": {
+      const o = configOf(c, ["schedule", "hyperparameter", "update_freq"]);
+      if ((o.update_freq ?? "epoch") !== "epoch") {
+        throw new RangeError(`HyperparameterScheduler updates per epoch only`);
+      }
+      return new HyperparameterScheduler(
+        scheduleNamed(c, o.schedule, options),
+        v(o, "hyperparameter"),
+        options.optimizer,
+      );
+    }
+    case "CSVLogger": {
+      const o = configOf(c, ["filename", "separator", "append"]);
+      return new CSVLogger(v(o, "filename"), { separator: v(o, "separator"), append: v(o, "append") });
+    }
+    case "TerminateOnNaN":
+      configOf(c, []);
+      return new TerminateOnNaN();
+    default:
+      throw new RangeError(
+        `unknown callback ${c?.class_name}; onebit has EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, ` +
+          `LearningRateScheduler, HyperparameterScheduler, CSVLogger and TerminateOnNaN`,
+      );
+  }
 }

@@ -427,7 +427,7 @@ function metricFromConfig(c: MetricConfig): Metric {
  * import { getMetric } from "./metrics.ts";
  * import { Tensor } from "../graph/tensor.ts";
  * const acc = getMetric("accuracy"), top2 = getMetric({ class_name: "SparseTopKCategoricalAccuracy", config: { k: 2 } });
- * for (const m of [acc, top2]) m.update(Tensor.from([2, 0]), Tensor.from([[0.1, 0.3, 0.6], [0.2, 0.5, 0.3]]));
+ * for (const m of [acc, top2]) m.update(Tensor.from([2, 2]), Tensor.from([[0.1, 0.3, 0.6], [0.2, 0.5, 0.3]]));
  * console.log(acc.name, acc.result(), top2.name, top2.result()); // accuracy 0.5 sparse_top_k_categorical_accuracy 1
  * console.log(acc.getConfig().config.fn); // sparse_categorical_accuracy
  * ```
