@@ -404,9 +404,8 @@ export class AdamW extends Adam {
   override readonly name = "AdamW";
   constructor(learningRate?: LearningRate | AdamOptions, weightDecay?: number) {
     const o = optionsOf<AdamOptions>(learningRate, "AdamW");
-    const wd = weightDecay ?? o.weightDecay ?? 0.004;
-    if (wd === null) throw new RangeError("AdamW: weightDecay is required (a number ≥ 0)");
-    super({ ...o, weightDecay: wd });
+    if (o.weightDecay === null) throw new RangeError("AdamW: weightDecay is required (a number ≥ 0), got null");
+    super({ ...o, weightDecay: weightDecay ?? o.weightDecay ?? 0.004 });
   }
 }
 

@@ -180,6 +180,7 @@ Deno.test("getOptimizer: Keras's names in any case, configs, the optimizer itsel
   assert.throws(() => new SGD({ clipNorm: 0 }), /SGD: clipNorm must be a positive number or null, got 0/);
   assert.throws(() => new RMSprop({ rho: 1 }), /RMSprop: rho must be in \[0, 1\), got 1/);
   assert.throws(() => new AdamW({ weightDecay: -1 }), /AdamW: weightDecay must be a number ≥ 0/);
+  assert.throws(() => new AdamW({ weightDecay: null }), /AdamW: weightDecay is required/);
   assert.throws(() => new Adam({ beta1: 1 }), /Adam: beta1 must be in \[0, 1\)/);
   assert.throws(() => new SGD("0.1" as unknown as number), TypeError);
 });
