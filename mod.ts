@@ -127,21 +127,74 @@ export {
   weightClip,
 } from "./layers/layer.ts";
 export * from "./layers/all.ts";
-export { type KernelInitializer, type KernelRole, type QuantizerLike, QuantLayer } from "./layers/quant_layer.ts";
+export {
+  type KernelInitializer,
+  type KernelOptions,
+  type KernelRole,
+  type QuantizerLike,
+  QuantLayer,
+  type QuantLayerOptions,
+  type RegularizerLike,
+} from "./layers/quant_layer.ts";
+export { ConfigReader } from "./layers/config_reader.ts";
 export { input, link, type LayerNode, resetInputNames, SymbolicTensor } from "./layers/symbolic.ts";
 export { deserializeLayer, type LayerConfig, layerClass, layerNames, serializeLayer } from "./layers/registry.ts";
 export { initialize, type Initializer, seededRandom } from "./layers/initializers.ts";
 export {
   Adam,
+  type AdamOptions,
+  AdamW,
   Bop,
+  type BopOptions,
   CaseOptimizer,
+  type ClipOptions,
+  getOptimizer,
+  type GradientPair,
   isBinaryWeight,
+  KerasOptimizer,
+  type KerasOptimizerOptions,
   type Optimizer,
   type OptimizerConfig,
   optimizerFromConfig,
   type OptimizerState,
+  RMSprop,
+  type RMSpropOptions,
   SGD,
+  type SGDOptions,
 } from "./train/optimizers.ts";
+export {
+  BinaryCrossentropy,
+  CategoricalCrossentropy,
+  type CrossentropyOptions,
+  getLoss,
+  type Loss,
+  type LossConfig,
+  MeanSquaredError,
+  type SmoothedCrossentropyOptions,
+  SparseCategoricalCrossentropy,
+} from "./train/losses.ts";
+export {
+  accuracyFor,
+  BinaryAccuracy,
+  CategoricalAccuracy,
+  FlipRatio,
+  getMetric,
+  Mean,
+  type Metric,
+  type MetricConfig,
+  SparseCategoricalAccuracy,
+  SparseTopKCategoricalAccuracy,
+  TopKCategoricalAccuracy,
+} from "./train/metrics.ts";
+export {
+  getRegularizer,
+  L1,
+  L1L2,
+  L2,
+  type Regularizer,
+  type RegularizerConfig,
+} from "./layers/regularizers.ts";
+export { type LogitsKind, logitsOf, markLogits, type MarkedLogits } from "./graph/logits.ts";
 export {
   type Callback,
   type EpochLogs,
@@ -153,13 +206,35 @@ export {
   type History,
   type Inputs,
   type Labels,
+  type LossLike,
+  type MetricLike,
   type Network,
   predict,
   type TrainingContext,
   type TrainingSetup,
 } from "./train/fit.ts";
-export { earlyStopping, hyperparameterScheduler, modelCheckpoint } from "./train/callbacks.ts";
-export { compileOptions, type CompileOptions } from "./train/compile.ts";
+export {
+  type CallbackConfig,
+  callbackFromConfig,
+  type CallbackFromConfigOptions,
+  CSVLogger,
+  type CSVLoggerOptions,
+  EarlyStopping,
+  earlyStopping,
+  type EarlyStoppingOptions,
+  HyperparameterScheduler,
+  hyperparameterScheduler,
+  LearningRateScheduler,
+  type Mode,
+  ModelCheckpoint,
+  modelCheckpoint,
+  type ModelCheckpointOptions,
+  type Monitor,
+  ReduceLROnPlateau,
+  type ReduceLROnPlateauOptions,
+  TerminateOnNaN,
+} from "./train/callbacks.ts";
+export { compileOptions, type CompileOptions, type OptimizerLike } from "./train/compile.ts";
 export {
   cosineDecay,
   exponentialDecay,
@@ -168,7 +243,6 @@ export {
   piecewiseConstantDecay,
 } from "./train/schedules.ts";
 export { decodeSafetensors, encodeSafetensors } from "./train/safetensors.ts";
-export { FlipRatio } from "./train/metrics.ts";
 export { Model, type ModelConfig, type ModelFitOptions } from "./models/model.ts";
 export { Sequential, type SequentialOptions } from "./models/sequential.ts";
 export { summary } from "./models/summary.ts";

@@ -9,7 +9,7 @@ import * as nn from "../graph/nn.ts";
 import * as ops from "../graph/ops.ts";
 import { noGrad } from "../graph/tape.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
-import { ConfigReader } from "./_config.ts";
+import { ConfigReader } from "./config_reader.ts";
 import { type Config, Layer, type Weight } from "./layer.ts";
 
 export interface BatchNormalizationOptions {

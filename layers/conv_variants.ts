@@ -10,7 +10,7 @@ import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d, type Padding } from "
 import * as nn from "../graph/nn.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
 import { tfAxis } from "../kernels/geometry.ts";
-import { ConfigReader } from "./_config.ts";
+import { ConfigReader } from "./config_reader.ts";
 import { checkPadding, padSame } from "./conv.ts";
 import type { Config } from "./layer.ts";
 import { type KernelOptions, perAxis, positive, QuantLayer, type QuantLayerOptions } from "./quant_layer.ts";

@@ -1,7 +1,7 @@
 /** Dense and QuantDense (larq): y = act(q_in(x) · q_k(W) + b). @module */
 import * as ops from "../graph/ops.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
-import { ConfigReader } from "./_config.ts";
+import { ConfigReader } from "./config_reader.ts";
 import type { Config } from "./layer.ts";
 import { type KernelOptions, positive, QuantLayer, type QuantLayerOptions } from "./quant_layer.ts";
 

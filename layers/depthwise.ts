@@ -2,7 +2,7 @@
 import { depthwiseConv2d, type Padding } from "../graph/conv.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
 import type { Quantizer } from "../quantizers/quantizer.ts";
-import { ConfigReader } from "./_config.ts";
+import { ConfigReader } from "./config_reader.ts";
 import { checkPadding, padSame } from "./conv.ts";
 import type { Config } from "./layer.ts";
 import { type KernelOptions, perAxis, positive, QuantLayer, type QuantLayerOptions } from "./quant_layer.ts";

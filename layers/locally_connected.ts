@@ -9,7 +9,7 @@
 import { locallyConnected1d, locallyConnected2d } from "../graph/locally_connected.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
 import { tfAxis } from "../kernels/geometry.ts";
-import { ConfigReader } from "./_config.ts";
+import { ConfigReader } from "./config_reader.ts";
 import type { Config } from "./layer.ts";
 import { type KernelOptions, perAxis, positive, QuantLayer, type QuantLayerOptions } from "./quant_layer.ts";
 

@@ -2,7 +2,7 @@
 import * as nn from "../graph/nn.ts";
 import * as ops from "../graph/ops.ts";
 import type { Tensor } from "../graph/tensor.ts";
-import { ConfigReader } from "./_config.ts";
+import { ConfigReader } from "./config_reader.ts";
 import { type Config, Layer } from "./layer.ts";
 
 /** Elementwise sum of its inputs (same shapes). */

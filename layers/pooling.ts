@@ -2,7 +2,7 @@
 import type { Padding } from "../graph/conv.ts";
 import * as nn from "../graph/nn.ts";
 import type { Tensor } from "../graph/tensor.ts";
-import { ConfigReader } from "./_config.ts";
+import { ConfigReader } from "./config_reader.ts";
 import { checkPadding } from "./conv.ts";
 import { perAxis } from "./quant_layer.ts";
 import { type Config, Layer } from "./layer.ts";

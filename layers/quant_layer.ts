@@ -10,7 +10,7 @@ import * as ops from "../graph/ops.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
 import type { Quantizer, QuantizerConfig } from "../quantizers/quantizer.ts";
 import { getQuantizer } from "../quantizers/registry.ts";
-import type { ConfigReader } from "./_config.ts";
+import type { ConfigReader } from "./config_reader.ts";
 import { activation, type ActivationName } from "./core.ts";
 import type { Initializer } from "./initializers.ts";
 import { type Config, type Constraint, type ConstraintLike, getConstraint, Layer, outputPixels } from "./layer.ts";
