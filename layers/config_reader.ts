@@ -1,7 +1,7 @@
 /**
  * Reading Keras layer configs (snake_case, as `to_json()` writes them) into
  * constructor options, with errors that name the layer, the key and what is
-  * accepted; for a layer class's static `fromConfig`..
+ * accepted; for the static `fromConfig` of a layer class.
  * @module
  */
 import type { Config } from "./layer.ts";
