@@ -107,7 +107,7 @@ export { XnorWeightScale } from "./quantizers/xnor_weight_scale.ts";
 export { MagnitudeAwareSignUnclipped } from "./quantizers/magnitude_aware_sign_unclipped.ts";
 export * as nn from "./graph/nn.ts";
 export { conv1d, conv2d, conv2dTranspose, depthwiseConv1d, depthwiseConv2d } from "./graph/conv.ts";
-export { conv3d, conv3dTranspose, type Conv3dOptions, type Conv3dTransposeOptions } from "./graph/conv3d.ts";
+export { conv3d, type Conv3dOptions, conv3dTranspose, type Conv3dTransposeOptions } from "./graph/conv3d.ts";
 export {
   locallyConnected1d,
   type LocallyConnected1dOptions,
@@ -137,9 +137,10 @@ export {
   type RegularizerLike,
 } from "./layers/quant_layer.ts";
 export { ConfigReader } from "./layers/config_reader.ts";
-export { input, link, type LayerNode, resetInputNames, SymbolicTensor } from "./layers/symbolic.ts";
-export { deserializeLayer, type LayerConfig, layerClass, layerNames, serializeLayer } from "./layers/registry.ts";
-export { initialize, type Initializer, seededRandom } from "./layers/initializers.ts";
+export { input, type LayerNode, link, resetInputNames, SymbolicTensor } from "./layers/symbolic.ts";
+export { deserializeLayer, layerClass, type LayerConfig, layerNames, serializeLayer } from "./layers/registry.ts";
+export { initialize, type Initializer } from "./layers/initializers.ts";
+export { seededRandom } from "./graph/random.ts";
 export {
   Adam,
   type AdamOptions,
@@ -186,15 +187,8 @@ export {
   SparseTopKCategoricalAccuracy,
   TopKCategoricalAccuracy,
 } from "./train/metrics.ts";
-export {
-  getRegularizer,
-  L1,
-  L1L2,
-  L2,
-  type Regularizer,
-  type RegularizerConfig,
-} from "./layers/regularizers.ts";
-export { type LogitsKind, logitsOf, markLogits, type MarkedLogits } from "./graph/logits.ts";
+export { getRegularizer, L1, L1L2, L2, type Regularizer, type RegularizerConfig } from "./layers/regularizers.ts";
+export { type LogitsKind, logitsOf, type MarkedLogits, markLogits } from "./graph/logits.ts";
 export {
   type Callback,
   type EpochLogs,
@@ -234,7 +228,7 @@ export {
   type ReduceLROnPlateauOptions,
   TerminateOnNaN,
 } from "./train/callbacks.ts";
-export { compileOptions, type CompileOptions, type OptimizerLike } from "./train/compile.ts";
+export { type CompileOptions, compileOptions, type OptimizerLike } from "./train/compile.ts";
 export {
   cosineDecay,
   exponentialDecay,

@@ -16,7 +16,7 @@ import { Activation, Dropout, Flatten, ReLU, Reshape, ZeroPadding2D } from "../l
 import { Conv2DTranspose, QuantConv1D, QuantSeparableConv2D, SeparableConv2D } from "../layers/conv_variants.ts";
 import { Dense, QuantDense } from "../layers/dense.ts";
 import { DepthwiseConv2D, QuantDepthwiseConv2D } from "../layers/depthwise.ts";
-import { seededRandom } from "../layers/initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 import { type Layer, weightClip } from "../layers/layer.ts";
 import { Add, Concatenate } from "../layers/merge.ts";
 import { AveragePooling2D, GlobalAveragePooling2D, MaxPool2D } from "../layers/pooling.ts";

@@ -10,7 +10,7 @@ import { Sequential } from "../models/sequential.ts";
 import type { Tensor } from "../graph/tensor.ts";
 import { QuantConv2D } from "../layers/conv.ts";
 import { Dense } from "../layers/dense.ts";
-import { seededRandom } from "../layers/initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 import { Layer } from "../layers/layer.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import { summarize } from "../tflite/inspect.ts";

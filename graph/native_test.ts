@@ -11,7 +11,7 @@ import { setTrainingKernels, trainingKernels } from "./native.ts";
 import * as ops from "./ops.ts";
 import { valueAndGrads } from "./tape.ts";
 import { Tensor } from "./tensor.ts";
-import { seededRandom } from "../layers/initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 import { FloatKernels } from "../kernels/float_kernels.ts";
 
 const requireNative = Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1";

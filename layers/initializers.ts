@@ -6,18 +6,6 @@
  */
 import { sizeOf, Tensor } from "../graph/tensor.ts";
 
-/** A seeded uniform [0, 1) generator (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export type Initializer =
   | "glorot_uniform"
   | "glorot_normal"
@@ -48,7 +36,8 @@ function truncatedNormal(random: () => number, std: number): number {
  *
  * @example
  * ```ts
- * import { initialize, seededRandom } from "./initializers.ts";
+ * import { initialize } from "./initializers.ts";
+ * import { seededRandom } from "../graph/random.ts";
  * const w = initialize("glorot_uniform", [3, 4], seededRandom(1));
  * console.log(w.shape, Math.max(...w.data) <= Math.sqrt(6 / 7)); // [3, 4] true
  * ```

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { noGrad, valueAndGrads } from "../graph/tape.ts";
 import { Tensor } from "../graph/tensor.ts";
 import * as ops from "../graph/ops.ts";
-import { seededRandom } from "./initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 import type { Layer } from "./layer.ts";
 import * as all from "./all.ts";
 import { deserializeLayer, layerClasses, layerNames, serializeLayer } from "./registry.ts";
@@ -209,7 +209,9 @@ Deno.test("the converter refuses 3-D and locally connected layers with the reaso
   assert.deepEqual(report.layers[0].ops.slice(-2), ["DEPTHWISE_CONV_2D", "CONV_2D"]);
   const xs = sample([1, 9, 8], 8);
   const want = model.apply(xs);
-  const got = Interpreter.fromBytes(bytes, { backend: "reference" }).invoke([xs.data as Float32Array])[0] as Float32Array;
+  const got = Interpreter.fromBytes(bytes, { backend: "reference" }).invoke([
+    xs.data as Float32Array,
+  ])[0] as Float32Array;
   for (let i = 0; i < want.size; i++) {
     assert.ok(Math.abs(got[i] - want.data[i]) < 1e-4, `${i}: ${got[i]} vs ${want.data[i]}`);
   }

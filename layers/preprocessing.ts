@@ -45,7 +45,7 @@ import {
   zoomMatrix,
 } from "../graph/image.ts";
 import type { Tensor } from "../graph/tensor.ts";
-import { seededRandom } from "./initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 import { Layer } from "./layer.ts";
 
 export type { FillMode, Interpolation, ProjectiveTransform };

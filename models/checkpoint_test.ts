@@ -14,7 +14,7 @@ import { BatchNormalization } from "../layers/batch_norm.ts";
 import { QuantConv2D } from "../layers/conv.ts";
 import { Activation, Flatten } from "../layers/core.ts";
 import { QuantDense } from "../layers/dense.ts";
-import { seededRandom } from "../layers/initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 import { weightClip } from "../layers/layer.ts";
 import { OperatorAdd } from "../layers/merge.ts";
 import { MaxPool2D } from "../layers/pooling.ts";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { Tensor } from "../graph/tensor.ts";
-import { seededRandom } from "../layers/initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 import { Activation, BatchNormalization, Dense, QuantDense } from "../layers/all.ts";
 import { input } from "../layers/symbolic.ts";
 import { evaluate } from "../train/fit.ts";

@@ -5,7 +5,7 @@
  */
 import { Tensor } from "../graph/tensor.ts";
 import type { Layer } from "../layers/layer.ts";
-import { seededRandom } from "../layers/initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 import { serializeLayer } from "../layers/registry.ts";
 import { SymbolicTensor } from "../layers/symbolic.ts";
 import { DEFERRED, type Graph, Model, type ModelConfig } from "./model.ts";

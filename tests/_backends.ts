@@ -87,7 +87,7 @@ export function compiledVariants(): NamedKernels[] {
 }
 
 /** A small deterministic PRNG (mulberry32) so failures reproduce. */
-export { seededRandom as rng } from "../layers/initializers.ts";
+export { seededRandom as rng } from "../graph/random.ts";
 
 /** Random ±1 floats (with some exact zeros and -0, which pack as +1). */
 export function randomSigns(n: number, next: () => number): Float32Array {

@@ -4,7 +4,7 @@
  * shapes, filters, strides and both paddings; bad geometry is refused.
  */
 import assert from "node:assert/strict";
-import { seededRandom } from "../layers/initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 import { native, reference, wasm } from "./_backends.ts";
 
 function floatMaxPoolBits(

@@ -39,7 +39,7 @@ Deno.test("unary activations: native and wasm equal the reference (exact clamps,
 Deno.test("softmax and LceDequantize's unpack: native and wasm equal the reference", async () => {
   const { reference, wasmModules, native } = await import("./_backends.ts");
   const { BinaryKernels } = await import("../kernels/binary_kernels.ts");
-  const r = (await import("../layers/initializers.ts")).seededRandom(4);
+  const r = (await import("../graph/random.ts")).seededRandom(4);
   const fref = FloatKernels.reference();
   for (const [rows, depth] of [[1, 1], [3, 10], [7, 1000]]) {
     const x = Float32Array.from({ length: rows * depth }, () => (r() - 0.5) * 40);

@@ -11,7 +11,7 @@ import { Model } from "../models/model.ts";
 import { BatchNormalization } from "../layers/batch_norm.ts";
 import { QuantConv2D } from "../layers/conv.ts";
 import { Activation } from "../layers/core.ts";
-import { seededRandom } from "../layers/initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 import { type Layer, weightClip } from "../layers/layer.ts";
 import { Add } from "../layers/merge.ts";
 import { convert } from "../convert/convert.ts";

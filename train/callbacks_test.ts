@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { Sequential } from "../models/sequential.ts";
 import { Tensor } from "../graph/tensor.ts";
 import { Dense } from "../layers/dense.ts";
-import { seededRandom } from "../layers/initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 import {
   type CallbackConfig,
   callbackFromConfig,

@@ -11,7 +11,7 @@ import * as ops from "../graph/ops.ts";
 import { noGrad, valueAndGrads } from "../graph/tape.ts";
 import { Tensor } from "../graph/tensor.ts";
 import type { Layer, Weight } from "../layers/layer.ts";
-import { seededRandom } from "../layers/initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 import type { Optimizer } from "./optimizers.ts";
 import { FlipRatio, getMetric, type Metric, type MetricConfig } from "./metrics.ts";
 import { getLoss, type Loss, type LossConfig } from "./losses.ts";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { type NestedArray, Tensor } from "../graph/tensor.ts";
-import { seededRandom } from "../layers/initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 import {
   accuracyFor,
   BinaryAccuracy,

@@ -5,7 +5,7 @@ import { BatchNormalization } from "../layers/batch_norm.ts";
 import { QuantConv2D } from "../layers/conv.ts";
 import { Activation, Flatten } from "../layers/core.ts";
 import { Dense, QuantDense } from "../layers/dense.ts";
-import { seededRandom } from "../layers/initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 import { type Weight, weightClip } from "../layers/layer.ts";
 import { SteSign } from "../quantizers/ste_sign.ts";
 import { evaluate as evaluateLogs, fitSync as fit } from "./fit.ts";

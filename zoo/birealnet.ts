@@ -11,7 +11,7 @@ import { BatchNormalization } from "../layers/batch_norm.ts";
 import { Conv2D, QuantConv2D } from "../layers/conv.ts";
 import { Activation, Flatten } from "../layers/core.ts";
 import { Dense } from "../layers/dense.ts";
-import { seededRandom } from "../layers/initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 import { type Layer, weightClip } from "../layers/layer.ts";
 import { Add } from "../layers/merge.ts";
 import { AveragePooling2D, MaxPool2D } from "../layers/pooling.ts";

@@ -7,7 +7,7 @@
 import { input, link, type SymbolicTensor } from "../layers/symbolic.ts";
 import { Model } from "../models/model.ts";
 import { Tensor } from "../graph/tensor.ts";
-import { seededRandom } from "../layers/initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 import { BatchNormalization } from "../layers/batch_norm.ts";
 import { QuantConv2D } from "../layers/conv.ts";
 import { Activation, Flatten } from "../layers/core.ts";
