@@ -6,14 +6,51 @@
  */
 import { sizeOf, Tensor } from "../graph/tensor.ts";
 
+type InitializerName = "glorot_uniform" | "glorot_normal" | "he_uniform" | "he_normal" | "zeros" | "ones";
+
+/**
+ * An initializer as Keras accepts it: a name (`"glorot_uniform"`, or the
+ * class name `"GlorotUniform"`), a Keras config
+ * (`{ class_name: "GlorotUniform", config: { seed: null } }`,
+ * `{ class_name: "Constant", config: { value: 0.5 } }`), or `{ constant }`.
+ */
 export type Initializer =
-  | "glorot_uniform"
-  | "glorot_normal"
-  | "he_uniform"
-  | "he_normal"
-  | "zeros"
-  | "ones"
-  | { constant: number };
+  | InitializerName
+  | "GlorotUniform"
+  | "GlorotNormal"
+  | "HeUniform"
+  | "HeNormal"
+  | "Zeros"
+  | "Ones"
+  | { constant: number }
+  | { class_name: string; config?: Record<string, unknown> };
+
+const CLASS_NAMES: Record<string, InitializerName> = {
+  GlorotUniform: "glorot_uniform",
+  GlorotNormal: "glorot_normal",
+  HeUniform: "he_uniform",
+  HeNormal: "he_normal",
+  Zeros: "zeros",
+  Ones: "ones",
+};
+
+/** The initializer's name, or a constant, from any accepted form (a RangeError lists the forms). */
+function resolve(init: Initializer): InitializerName | number {
+  if (typeof init === "string") {
+    const name = CLASS_NAMES[init] ?? init;
+    if (Object.values(CLASS_NAMES).includes(name as InitializerName)) return name as InitializerName;
+  } else if (init !== null && typeof init === "object") {
+    if ("constant" in init && typeof init.constant === "number") return init.constant;
+    if ("class_name" in init) {
+      if (init.class_name === "Constant" && typeof init.config?.value === "number") return init.config.value;
+      if (CLASS_NAMES[init.class_name]) return CLASS_NAMES[init.class_name];
+    }
+  }
+  throw new RangeError(
+    `unknown initializer ${JSON.stringify(init)}; use glorot_uniform, glorot_normal, he_uniform, he_normal, zeros, ` +
+      "ones (or their Keras class names and configs), { constant } or a Constant config",
+  );
+}
 
 function fans(shape: readonly number[]): [number, number] {
   if (shape.length < 1) return [1, 1];
@@ -45,14 +82,12 @@ function truncatedNormal(random: () => number, std: number): number {
 export function initialize(init: Initializer, shape: readonly number[], random: () => number): Tensor {
   const t = Tensor.zeros(shape);
   const [fanIn, fanOut] = fans(shape);
-  if (typeof init === "object") {
-    if (typeof init.constant !== "number") {
-      throw new TypeError(`constant initializer needs a number, got ${JSON.stringify(init)}`);
-    }
-    t.data.fill(init.constant);
+  const kind = resolve(init);
+  if (typeof kind === "number") {
+    t.data.fill(kind);
     return t;
   }
-  switch (init) {
+  switch (kind) {
     case "zeros":
       return t;
     case "ones":
@@ -60,22 +95,16 @@ export function initialize(init: Initializer, shape: readonly number[], random: 
       return t;
     case "glorot_uniform":
     case "he_uniform": {
-      const limit = Math.sqrt((init === "he_uniform" ? 6 : 6) / (init === "he_uniform" ? fanIn : fanIn + fanOut));
+      const limit = Math.sqrt(6 / (kind === "he_uniform" ? fanIn : fanIn + fanOut));
       for (let i = 0; i < t.size; i++) t.data[i] = (2 * random() - 1) * limit;
       return t;
     }
     case "glorot_normal":
     case "he_normal": {
       // Keras divides by .87962566103423978, the std of a unit normal truncated at 2σ.
-      const std = Math.sqrt(init === "he_normal" ? 2 / fanIn : 2 / (fanIn + fanOut)) / 0.87962566103423978;
+      const std = Math.sqrt(kind === "he_normal" ? 2 / fanIn : 2 / (fanIn + fanOut)) / 0.87962566103423978;
       for (let i = 0; i < t.size; i++) t.data[i] = truncatedNormal(random, std);
       return t;
     }
-    default:
-      throw new RangeError(
-        `unknown initializer ${
-          JSON.stringify(init)
-        }; use glorot_uniform, glorot_normal, he_uniform, he_normal, zeros, ones or { constant }`,
-      );
   }
 }

@@ -252,3 +252,19 @@ Deno.test("bad configs and options name the layer, the key and what is accepted"
   assert.throws(() => new all.LocallyConnected2D(2, 2, { padding: "same" as "valid" }), /must be "valid"/);
   assert.throws(() => new all.LocallyConnected1D(2, 9).apply(Tensor.zeros([1, 4, 2])), /larger than the input/);
 });
+
+Deno.test("initializers by Keras's names, class names and configs; unknown ones list the accepted forms", async () => {
+  const { initialize } = await import("./initializers.ts");
+  const same = (a: Parameters<typeof initialize>[0], b: Parameters<typeof initialize>[0]) =>
+    assert.deepEqual([...initialize(a, [3, 4], seededRandom(9)).data], [
+      ...initialize(b, [3, 4], seededRandom(9)).data,
+    ]);
+  same("glorot_uniform", "GlorotUniform");
+  same("he_normal", { class_name: "HeNormal", config: { seed: null } });
+  same({ constant: 0.5 }, { class_name: "Constant", config: { value: 0.5 } });
+  assert.deepEqual([...initialize("Ones", [2], Math.random).data], [1, 1]);
+  assert.throws(() => initialize("orthogonal" as never, [2, 2], Math.random), /unknown initializer "orthogonal"; use/);
+  const d = new all.Dense(2, { kernelInitializer: "Zeros" });
+  d.apply(Tensor.zeros([1, 3]));
+  assert.ok(d.kernel.data.every((v) => v === 0));
+});
