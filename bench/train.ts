@@ -8,7 +8,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { Adam, fit, FloatKernels, larqMnistCnn, setTrainingKernels, Tensor } from "../mod.ts";
+import { Adam, fitSync as fit, FloatKernels, larqMnistCnn, setTrainingKernels, Tensor } from "../mod.ts";
 import { tfjsTrainSteps } from "./_tfjs_train.ts";
 
 const { values } = parseArgs({
@@ -32,11 +32,11 @@ function onebit(batches: number, kernels: "auto" | "reference" | FloatKernels): 
   const x = new Tensor(Float32Array.from({ length: n * 784 }, (_, i) => Math.sin(i)), [n, 28, 28, 1]);
   const y = Int32Array.from({ length: n }, (_, i) => i % 10);
   const optimizer = new Adam(0.001);
-  fit(model, x, y, { optimizer, epochs: 1, batchSize: n, seed: 1 });
+  fit(model, x, y, { optimizer, epochs: 1, batchSize: n, seed: 1, verbose: 0 });
   const times: number[] = [];
   for (let i = 0; i < batches; i++) {
     const t0 = performance.now();
-    fit(model, x, y, { optimizer, epochs: 1, batchSize: n, seed: 1 });
+    fit(model, x, y, { optimizer, epochs: 1, batchSize: n, seed: 1, verbose: 0 });
     times.push(performance.now() - t0);
   }
   setTrainingKernels("auto");
