@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { passes, rand } from "./_test_util.ts";
 import * as ops from "./ops.ts";
-import { customGradient, noGrad, stopGradient, valueAndGrads } from "./tape.ts";
+import { customGradient, noGrad, record, stopGradient, valueAndGrads } from "./tape.ts";
 import { Tensor, Variable } from "./tensor.ts";
 
 Deno.test("gradients of elementwise binary ops with broadcasting match finite differences", () => {
@@ -109,4 +109,19 @@ Deno.test("the tape refuses nested valueAndGrads and variables assigned after us
       v.assign(Tensor.from([10]));
       return ops.sum(y);
     }, [v]), /assigned after "mul" used it/);
+});
+
+Deno.test("an op without a registered gradient records, and fails at backward time naming the op", () => {
+  const x = Tensor.from([1, 2]);
+  const { value } = valueAndGrads(() => ops.sum(x), [x]);
+  assert.equal(value.item(), 3);
+  assert.throws(
+    () =>
+      valueAndGrads(() => {
+        const y = new Tensor(Float32Array.from(x.data, (v) => v * v), x.shape);
+        record("square_without_gradient", [x], y);
+        return ops.sum(y);
+      }, [x]),
+    /op "square_without_gradient" has no gradient: .*registerGradient\("square_without_gradient"/,
+  );
 });

@@ -132,6 +132,7 @@ export abstract class QuantLayer extends Layer {
       {
         constraint: spec.constraint,
         quantizer: spec.quantizer,
+        regularizer: spec.regularizer,
       },
     );
     if (typeof init === "function") v.assign(init(shape));

@@ -143,3 +143,36 @@ Deno.test("bad input fails before training: shapes, targets, names, an uncompile
   assert.deepEqual(m.weights.map((w) => [...w.variable.data]), before, "nothing trained");
   assert.throws(() => evaluate(m, [x, x], y), /takes 1 inputs, x has 2/);
 });
+
+Deno.test("kernel and bias regularizers add their penalties to the training loss, as Keras", async () => {
+  const { x, y } = blobs(8, 7);
+  const make = (regularized: boolean) => {
+    const m = new Sequential([
+      new Dense(3, {
+        activation: "softmax",
+        ...(regularized ? { kernelRegularizer: "l2", biasRegularizer: { class_name: "L1", config: { l1: 0.5 } } } : {}),
+      }),
+    ], { inputShape: [6], seed: 8 });
+    m.compile({
+      optimizer: { class_name: "SGD", config: { learning_rate: 0 } },
+      loss: "sparse_categorical_crossentropy",
+    });
+    return m;
+  };
+  const plain = make(false), reg = make(true);
+  reg.setWeights(plain.weights.map((w) => w.variable));
+  const bias = Tensor.from([0.5, -1, 0.25]);
+  plain.getLayer(0).setWeights([plain.weights[0].variable, bias]);
+  reg.getLayer(0).setWeights([plain.weights[0].variable, bias]);
+  const k = plain.weights[0].variable.data;
+  const penalty = 0.01 * [...k].reduce((s, v) => s + v * v, 0) + 0.5 * (0.5 + 1 + 0.25);
+  const a = await plain.fit(x, y, { batchSize: 8, verbose: 0 }), b = await reg.fit(x, y, { batchSize: 8, verbose: 0 });
+  assert.ok(
+    Math.abs(b.history.loss[0] - a.history.loss[0] - penalty) < 1e-5,
+    `${b.history.loss[0]} - ${a.history.loss[0]}`,
+  );
+  assert.deepEqual((reg.getLayer(0).getConfig() as { kernel_regularizer: unknown }).kernel_regularizer, {
+    class_name: "L2",
+    config: { l2: 0.01 },
+  });
+});

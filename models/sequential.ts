@@ -4,7 +4,7 @@
  * @module
  */
 import { Tensor } from "../graph/tensor.ts";
-import type { Layer } from "../layers/layer.ts";
+import type { Layer, Weight } from "../layers/layer.ts";
 import { seededRandom } from "../graph/random.ts";
 import { serializeLayer } from "../layers/registry.ts";
 import { SymbolicTensor } from "../layers/symbolic.ts";
@@ -75,6 +75,12 @@ export class Sequential extends Model {
 
   override get layers(): readonly Layer[] {
     return this.#layers;
+  }
+
+  /** Every weight (a Sequential with a known input shape builds its layers first, as Keras does). */
+  override get weights(): Weight[] {
+    if (this.#inputShape && this.#layers.length > 0) this.graph();
+    return super.weights;
   }
 
   /** The layers, in order (Sequential lists no input layer). */
