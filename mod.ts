@@ -237,6 +237,14 @@ export {
   piecewiseConstantDecay,
 } from "./train/schedules.ts";
 export { decodeSafetensors, encodeSafetensors } from "./train/safetensors.ts";
+export { type AnyIterable, Dataset, type Example, type ShuffleOptions, type Stacked } from "./train/data.ts";
+export {
+  AffineAugment,
+  type AffineAugmentOptions,
+  BaseRandomLayer,
+  type Factor,
+  type FlipMode,
+} from "./layers/preprocessing.ts";
 export { Model, type ModelConfig, type ModelFitOptions } from "./models/model.ts";
 export { Sequential, type SequentialOptions } from "./models/sequential.ts";
 export { summary } from "./models/summary.ts";

@@ -176,3 +176,25 @@ Deno.test("kernel and bias regularizers add their penalties to the training loss
     config: { l2: 0.01 },
   });
 });
+
+Deno.test("fit on a Dataset of { x, y } batches, with augmentation layers that are the identity at inference", async () => {
+  const { Dataset } = await import("../train/data.ts");
+  const { RandomFlip, Reshape } = await import("../layers/all.ts");
+  const train = blobs(240, 9), test = blobs(60, 10);
+  const m = new Sequential([
+    new Reshape([1, 6, 1]),
+    new RandomFlip("vertical", { seed: 4 }), // a 1-pixel-high image: flipping it vertically changes nothing
+    new Reshape([6]),
+    new Dense(8, { activation: "relu" }),
+    new Dense(3, { activation: "softmax" }),
+  ], { inputShape: [6], seed: 3 });
+  m.compile({ optimizer: new Adam(0.02), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"] });
+  const data = Dataset.fromTensors(train.x, new Tensor(Float32Array.from(train.y), [240])).shuffle(240, { seed: 1 })
+    .batch(24).prefetch(2);
+  const h = await m.fit(data, { epochs: 8, verbose: 0, validationData: { x: test.x, y: test.y } });
+  assert.equal(h.history.loss.length, 8);
+  assert.ok(h.history.val_accuracy[7] > 0.9, JSON.stringify(h.history.val_accuracy));
+  await assert.rejects(() => m.fit(data, { validationSplit: 0.2, verbose: 0 }), /validationSplit needs arrays/);
+  const unbatched = Dataset.fromTensors(train.x);
+  await assert.rejects(() => m.fit(unbatched, { verbose: 0 }), /yields \{ x, y \} batches/);
+});

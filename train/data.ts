@@ -20,7 +20,7 @@
  * @module
  */
 import { type NestedArray, Tensor } from "../graph/tensor.ts";
-import { seededRandom } from "../layers/initializers.ts";
+import { seededRandom } from "../graph/random.ts";
 
 /** A supervised element: inputs `x` (one tensor, or one per model input) and targets `y`. */
 export interface Example<X extends Tensor | Tensor[] = Tensor | Tensor[]> {
