@@ -22,7 +22,7 @@ const ROOT = new URL("..", import.meta.url).pathname;
 /** The script both runs execute: train, convert, run; prints one JSON line. */
 const SCRIPT = (mod: string) => `
 import {
-  Adam, BatchNormalization, BinaryKernels, convert, Flatten, FloatKernels, fit, Interpreter, QuantConv2D, QuantDense,
+  Adam, BatchNormalization, BinaryKernels, convert, Flatten, FloatKernels, fitSync, Interpreter, QuantConv2D, QuantDense,
   Sequential, setTrainingKernels, Tensor, weightClip,
 } from "${mod}";
 const backend = Deno.args[0] ?? "auto";
@@ -41,7 +41,7 @@ let s = 1;
 const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
 const x = Float32Array.from({ length: 16 * 72 }, rand);
 const y = Int32Array.from({ length: 16 }, (_, i) => i % 4);
-const h = fit(model, new Tensor(x, [16, 6, 6, 2]), y, {
+const h = fitSync(model, new Tensor(x, [16, 6, 6, 2]), y, {
   optimizer: new Adam(0.01), epochs: 2, batchSize: 8, verbose: 0,
 });
 const { bytes } = convert(model);
@@ -51,7 +51,7 @@ const k = BinaryKernels[backend]();
 const packed = k.bitpack(x, 32);
 const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 console.log(JSON.stringify({
-  loss: h.loss, out: [...out], packed: [...packed], file: [...digest].map((b) => b.toString(16).padStart(2, "0")).join(""),
+  loss: h.history.loss, out: [...out], packed: [...packed], file: [...digest].map((b) => b.toString(16).padStart(2, "0")).join(""),
   backends: { model: model.backend, interpreter: it.backend, kernels: k.backend },
 }));
 `;
