@@ -73,7 +73,9 @@ Deno.test("without --allow-ffi, auto falls back to wasm and says so once, naming
 Deno.test("a truncated wasm module: 'wasm' is a WasmModuleError naming the file and the fix; auto runs the reference and says why", async () => {
   const copy = await Deno.makeTempDir({ prefix: "onebit-copy-" });
   try {
-    for (const d of ["kernels", "runtime", "tflite", "graph", "quantizers", "layers", "train", "models", "convert", "zoo"]) {
+    for (
+      const d of ["kernels", "runtime", "tflite", "graph", "quantizers", "layers", "train", "models", "convert", "zoo"]
+    ) {
       await new Deno.Command("cp", { args: ["-r", `${ROOT}${d}`, `${copy}/${d}`] }).output();
     }
     for (const f of ["mod.ts", "_cli.ts", "_deps.ts", "_fs.ts", "deno.json"]) {
