@@ -198,3 +198,31 @@ Deno.test("fit on a Dataset of { x, y } batches, with augmentation layers that a
   const unbatched = Dataset.fromTensors(train.x);
   await assert.rejects(() => m.fit(unbatched, { verbose: 0 }), /yields \{ x, y \} batches/);
 });
+
+Deno.test("losses by name: one-hot categorical cross-entropy and MSE train through the same fit", async () => {
+  const { x, y } = blobs(120, 11);
+  const oneHot = new Tensor(
+    Float32Array.from({ length: 120 * 3 }, (_, i) => (y[Math.floor(i / 3)] === i % 3 ? 1 : 0)),
+    [
+      120,
+      3,
+    ],
+  );
+  const m = new Sequential([new Dense(3, { activation: "softmax" })], { inputShape: [6], seed: 2 });
+  m.compile({
+    optimizer: new Adam(0.05),
+    loss: "categorical_crossentropy",
+    metrics: ["accuracy", "top_k_categorical_accuracy"],
+  });
+  const h = await m.fit(x, oneHot, { epochs: 10, batchSize: 20, verbose: 0 });
+  assert.deepEqual(Object.keys(h.history), ["loss", "accuracy", "top_k_categorical_accuracy"]);
+  assert.ok(h.history.accuracy[9] > 0.9 && h.history.loss[9] < h.history.loss[0], JSON.stringify(h.history));
+  const r = new Sequential([new Dense(1)], { inputShape: [6], seed: 2 });
+  r.compile({ optimizer: "sgd", loss: "mse" });
+  const target = new Tensor(Float32Array.from({ length: 120 }, (_, i) => x.data[i * 6] - 2 * x.data[i * 6 + 1]), [
+    120,
+    1,
+  ]);
+  const hr = await r.fit(x, target, { epochs: 20, batchSize: 10, verbose: 0 });
+  assert.ok(hr.history.loss[19] < 0.1 * hr.history.loss[0], JSON.stringify(hr.history.loss));
+});
