@@ -106,8 +106,14 @@ export { NoOp } from "./quantizers/noop.ts";
 export { XnorWeightScale } from "./quantizers/xnor_weight_scale.ts";
 export { MagnitudeAwareSignUnclipped } from "./quantizers/magnitude_aware_sign_unclipped.ts";
 export * as nn from "./graph/nn.ts";
-export { conv1d, conv2d, conv2dTranspose, depthwiseConv1d, depthwiseConv2d } from "./graph/conv.ts";
-export { conv3d, type Conv3dOptions, conv3dTranspose, type Conv3dTransposeOptions } from "./graph/conv3d.ts";
+export { conv1d, conv2d, conv2dTranspose, depthwiseConv1d, depthwiseConv2d, type Padding } from "./graph/conv.ts";
+export {
+  conv3d,
+  type Conv3dOptions,
+  conv3dTranspose,
+  type Conv3dTransposeOptions,
+  type Triple,
+} from "./graph/conv3d.ts";
 export {
   locallyConnected1d,
   type LocallyConnected1dOptions,
@@ -127,6 +133,9 @@ export {
   weightClip,
 } from "./layers/layer.ts";
 export * from "./layers/all.ts";
+export type { CommonOptions, FilterLayer } from "./layers/conv_variants.ts";
+export type { Pool2D } from "./layers/pooling.ts";
+export type { LocallyConnected } from "./layers/locally_connected.ts";
 export {
   type KernelInitializer,
   type KernelOptions,
@@ -139,7 +148,7 @@ export {
 export { ConfigReader } from "./layers/config_reader.ts";
 export { input, type LayerNode, link, resetInputNames, SymbolicTensor } from "./layers/symbolic.ts";
 export { deserializeLayer, layerClass, type LayerConfig, layerNames, serializeLayer } from "./layers/registry.ts";
-export { initialize, type Initializer } from "./layers/initializers.ts";
+export { initialize, type Initializer, type InitializerName } from "./layers/initializers.ts";
 export { seededRandom } from "./graph/random.ts";
 export {
   Adam,
@@ -175,12 +184,14 @@ export {
   SparseCategoricalCrossentropy,
 } from "./train/losses.ts";
 export {
+  type Accuracy,
   accuracyFor,
   BinaryAccuracy,
   CategoricalAccuracy,
   FlipRatio,
   getMetric,
   Mean,
+  type MeanOfSamples,
   type Metric,
   type MetricConfig,
   SparseCategoricalAccuracy,
@@ -224,6 +235,7 @@ export {
   modelCheckpoint,
   type ModelCheckpointOptions,
   type Monitor,
+  type NamedFunction,
   ReduceLROnPlateau,
   type ReduceLROnPlateauOptions,
   TerminateOnNaN,
@@ -243,12 +255,15 @@ export {
   type AffineAugmentOptions,
   BaseRandomLayer,
   type Factor,
+  type FillMode,
   type FlipMode,
+  type Interpolation,
+  type ProjectiveTransform,
 } from "./layers/preprocessing.ts";
-export { Model, type ModelConfig, type ModelFitOptions } from "./models/model.ts";
+export { type Graph, Model, type ModelConfig, type ModelFitOptions } from "./models/model.ts";
 export { Sequential, type SequentialOptions } from "./models/sequential.ts";
 export { summary } from "./models/summary.ts";
-export { checkpointTensors, loadWeights, saveCheckpoint } from "./models/checkpoint.ts";
+export { type Checkpointable, checkpointTensors, loadWeights, saveCheckpoint } from "./models/checkpoint.ts";
 export { loadCheckpoint, loadModel } from "./models/load.ts";
 export { modelFromConfig, modelToConfig } from "./models/serialize.ts";
 export { quickNet, type QuickNetVariant } from "./zoo/quicknet.ts";

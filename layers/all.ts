@@ -15,11 +15,19 @@ export { AveragePooling2D, GlobalAveragePooling2D, MaxPool2D, type Pool2DOptions
 export { Activation, activation, type ActivationName, Dropout, Flatten, ReLU, Reshape, ZeroPadding2D } from "./core.ts";
 export { Add, Concatenate, OperatorAdd } from "./merge.ts";
 export { QuantSeparableConv1D, type QuantSeparableConv1DOptions, SeparableConv1D } from "./separable_conv1d.ts";
-export { Conv3D, Conv3DTranspose, QuantConv3D, QuantConv3DTranspose } from "./conv3d.ts";
+export {
+  Conv3D,
+  Conv3DTranspose,
+  QuantConv3D,
+  type QuantConv3DOptions,
+  QuantConv3DTranspose,
+  type QuantConv3DTransposeOptions,
+} from "./conv3d.ts";
 export {
   LocallyConnected1D,
   LocallyConnected2D,
   QuantLocallyConnected1D,
   QuantLocallyConnected2D,
+  type QuantLocallyConnectedOptions,
 } from "./locally_connected.ts";
 export { RandomCrop, RandomFlip, RandomTranslation, RandomZoom, Rescaling } from "./preprocessing.ts";

@@ -44,7 +44,7 @@ function expects5d(shape: readonly number[]): void {
  * ```
  */
 export class QuantConv3D extends QuantLayer {
-  static override conversionRefusal = REFUSAL;
+  static override conversionRefusal: string = REFUSAL;
   readonly filters: number;
   readonly kernelSize: Triple;
   readonly strides: Triple;
@@ -152,7 +152,7 @@ export interface QuantConv3DTransposeOptions extends QuantLayerOptions, KernelOp
  * ```
  */
 export class QuantConv3DTranspose extends QuantLayer {
-  static override conversionRefusal = REFUSAL;
+  static override conversionRefusal: string = REFUSAL;
   readonly filters: number;
   readonly kernelSize: Triple;
   readonly strides: Triple;

@@ -15,10 +15,10 @@ import { checkPadding, padSame } from "./conv.ts";
 import type { Config } from "./layer.ts";
 import { type KernelOptions, perAxis, positive, QuantLayer, type QuantLayerOptions } from "./quant_layer.ts";
 
-type CommonOptions = QuantLayerOptions & KernelOptions<"kernel">;
+export type CommonOptions = QuantLayerOptions & KernelOptions<"kernel">;
 
 /** A kernel layer with `filters` outputs and one quantized kernel. */
-abstract class FilterLayer extends QuantLayer {
+export abstract class FilterLayer extends QuantLayer {
   readonly filters: number;
   kernel!: Variable;
   constructor(filters: number, options: CommonOptions) {

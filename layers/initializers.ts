@@ -6,7 +6,8 @@
  */
 import { sizeOf, Tensor } from "../graph/tensor.ts";
 
-type InitializerName = "glorot_uniform" | "glorot_normal" | "he_uniform" | "he_normal" | "zeros" | "ones";
+/** Keras's initializer names that onebit implements (fans computed as Keras does). */
+export type InitializerName = "glorot_uniform" | "glorot_normal" | "he_uniform" | "he_normal" | "zeros" | "ones";
 
 /**
  * An initializer as Keras accepts it: a name (`"glorot_uniform"`, or the

@@ -22,8 +22,8 @@ export interface QuantLocallyConnectedOptions extends QuantLayerOptions, KernelO
 }
 
 /** What both locally connected layers share: options, checks, config. */
-abstract class LocallyConnected extends QuantLayer {
-  static override conversionRefusal =
+export abstract class LocallyConnected extends QuantLayer {
+  static override conversionRefusal: string =
     "TFLite and Larq Compute Engine have no locally connected op (unshared weights per position); " +
     "use a (Quant)Conv layer in models you convert";
   readonly filters: number;

@@ -13,7 +13,7 @@ export interface Pool2DOptions {
   name?: string;
 }
 
-abstract class Pool2D extends Layer {
+export abstract class Pool2D extends Layer {
   readonly poolSize: [number, number];
   /** Strides (Keras's default: the pool size). */
   readonly strides: [number, number];

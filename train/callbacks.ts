@@ -28,7 +28,7 @@ export interface CallbackConfig {
 
 /** A function a config names (a schedule): callbackFromConfig finds it in `customObjects` by that name. */
 // deno-lint-ignore no-explicit-any
-type NamedFunction = (...args: any[]) => number;
+export type NamedFunction = (...args: any[]) => number;
 
 /** The value of `key` in epoch logs (Keras's names). */
 function logValue(logs: EpochLogs, key: string): unknown {

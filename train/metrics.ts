@@ -175,7 +175,7 @@ function checkK(k: unknown, where: string): number {
 }
 
 /** Keras's MeanMetricWrapper: the mean over samples of a per-sample value. */
-abstract class MeanOfSamples implements Metric {
+export abstract class MeanOfSamples implements Metric {
   readonly name: string;
   readonly #mean = new Mean();
   constructor(name: string | undefined, defaultName: string) {
@@ -325,7 +325,7 @@ export class TopKCategoricalAccuracy extends MeanOfSamples {
   }
 }
 
-type Accuracy = "binary_accuracy" | "sparse_categorical_accuracy" | "categorical_accuracy";
+export type Accuracy = "binary_accuracy" | "sparse_categorical_accuracy" | "categorical_accuracy";
 
 /**
  * Keras compile's rule for "accuracy": binary when the predictions have
