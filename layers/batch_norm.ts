@@ -12,25 +12,40 @@ import type { Tensor, Variable } from "../graph/tensor.ts";
 import { ConfigReader } from "./config_reader.ts";
 import { type Config, Layer, type Weight } from "./layer.ts";
 
+/** Keras BatchNormalization's options (the normalised axis is the last). */
 export interface BatchNormalizationOptions {
+  /** Keras's `momentum` of the moving statistics (default 0.99; in [0, 1]). */
   momentum?: number;
+  /** Keras's `epsilon`, added to the variance (default 1e-3; positive). */
   epsilon?: number;
+  /** Keras's `center`: whether to add the learned offset `beta` (default true). */
   center?: boolean;
+  /** Keras's `scale`: whether to multiply by the learned `gamma` (default true). */
   scale?: boolean;
+  /** The layer's name (default `batch_normalization`, numbered). */
   name?: string;
 }
 
 /** Keras's BatchNormalization over the last axis. */
 export class BatchNormalization extends Layer {
+  /** Keras's `momentum`: moving = moving·momentum + batch·(1 - momentum). */
   readonly momentum: number;
+  /** Keras's `epsilon`, added to the variance. */
   readonly epsilon: number;
+  /** Keras's `center`: whether `beta` is added. */
   readonly center: boolean;
+  /** Keras's `scale`: whether `gamma` multiplies. */
   readonly scale: boolean;
+  /** The learned scale, one per channel (null: `scale` false, or not built yet). */
   gamma: Variable | null = null;
+  /** The learned offset, one per channel (null: `center` false, or not built yet). */
   beta: Variable | null = null;
+  /** The moving mean used at inference (not trainable). */
   movingMean!: Variable;
+  /** The moving variance used at inference (not trainable). */
   movingVariance!: Variable;
 
+  /** Checks momentum in [0, 1] and epsilon > 0 (RangeError). */
   constructor(options: BatchNormalizationOptions = {}) {
     super(options.name);
     this.momentum = options.momentum ?? 0.99;
@@ -72,6 +87,7 @@ export class BatchNormalization extends Layer {
     return new Map();
   }
 
+  /** Creates gamma, beta and the moving statistics, one value per channel of the last axis. */
   protected build(inputShape: readonly number[]): void {
     const c = inputShape[inputShape.length - 1];
     if (this.scale) this.gamma = this.addWeight("gamma", [c], "ones");
@@ -80,6 +96,10 @@ export class BatchNormalization extends Layer {
     this.movingVariance = this.addWeight("moving_variance", [c], "ones", { trainable: false });
   }
 
+  /**
+   * Training (and trainable): normalises with the batch moments and updates the
+   * moving statistics; otherwise uses the moving statistics.
+   */
   protected call(x: Tensor, training: boolean): Tensor {
     // A frozen BatchNormalization runs in inference mode, as Keras 2.
     if (!training || !this.trainable) {
@@ -103,6 +123,7 @@ export class BatchNormalization extends Layer {
     return y;
   }
 
+  /** Keras's keys: `name`, `momentum`, `epsilon`, `center`, `scale`. */
   getConfig(): Config {
     return { name: this.name, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
   }

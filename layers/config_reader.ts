@@ -8,6 +8,10 @@ import type { Config } from "./layer.ts";
 
 /** A typed view of one layer's config; every getter checks the value's type. */
 export class ConfigReader {
+  /**
+   * `cls`: the class name errors start with; `c`: the config (an object,
+   * channels_last, else a TypeError or RangeError).
+   */
   constructor(readonly cls: string, readonly c: Config) {
     if (c === null || typeof c !== "object" || Array.isArray(c)) {
       throw new TypeError(`${cls}: a config is an object of options, got ${JSON.stringify(c)}`);
@@ -30,21 +34,25 @@ export class ConfigReader {
     return typeof v === "string" ? v : this.#fail("name", "a string");
   }
 
+  /** A finite number (`fallback` when the key is absent or null); else a TypeError. */
   number(key: string, fallback: number): number {
     const v = this.c[key] ?? fallback;
     return typeof v === "number" && Number.isFinite(v) ? v : this.#fail(key, "a number");
   }
 
+  /** A finite number, or null when the key is absent or null; else a TypeError. */
   nullableNumber(key: string): number | null {
     const v = this.c[key];
     return v === undefined || v === null ? null : this.number(key, 0);
   }
 
+  /** true or false (`fallback` when absent or null); else a TypeError. */
   bool(key: string, fallback: boolean): boolean {
     const v = this.c[key] ?? fallback;
     return typeof v === "boolean" ? v : this.#fail(key, "true or false");
   }
 
+  /** One of `allowed` (`fallback` when absent or null); else a TypeError listing them. */
   oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
     const v = this.c[key] ?? fallback;
     return allowed.includes(v as T) ? v as T : this.#fail(key, `one of ${allowed.join(", ")}`);
@@ -70,6 +78,7 @@ export class ConfigReader {
     return this.#fail(key, `an integer or a list of ${n} integers`);
   }
 
+  /** An integer or a list of two (Keras's 2-D kernel_size, strides, …), as a pair. */
   pair(key: string, fallback: number): [number, number] {
     return this.ints(key, 2, fallback) as [number, number];
   }

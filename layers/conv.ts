@@ -16,9 +16,13 @@ export type Conv2DOptions = Omit<QuantConv2DOptions, "inputQuantizer" | "kernelQ
 
 /** larq QuantConv2D's options. */
 export interface QuantConv2DOptions extends QuantLayerOptions, KernelOptions<"kernel"> {
+  /** Keras's `strides`: one number or [rows, columns] (default 1). */
   strides?: number | [number, number];
+  /** Keras's `padding`: "valid" (default) or "same" (TF SAME amounts). */
   padding?: Padding;
+  /** Keras's `dilation_rate`: one number or [rows, columns] (default 1). */
   dilationRate?: number | [number, number];
+  /** Keras's `groups`: input channels and filters split into this many groups (default 1; must divide both). */
   groups?: number;
   /** Value of "same" padding (larq): 0, or 1.0 for the "same-one" padding binary kernels do for free. */
   padValues?: number;
@@ -43,6 +47,10 @@ export function padSame(
 }
 
 /**
+ * A 2-D convolution over NHWC inputs with an HWIO kernel; with quantizers,
+ * larq's QuantConv2D: the input quantizer runs first, "same" padding pads with
+ * `padValues`, the kernel is latent and the forward pass uses q(kernel).
+ *
  * @example
  * ```ts
  * import { QuantConv2D } from "./conv.ts";
@@ -52,15 +60,27 @@ export function padSame(
  * ```
  */
 export class QuantConv2D extends QuantLayer {
+  /** Keras's `filters`: output channels. */
   readonly filters: number;
+  /** Keras's `kernel_size`: [rows, columns]. */
   readonly kernelSize: [number, number];
+  /** Keras's `strides`: [rows, columns]. */
   readonly strides: [number, number];
+  /** Keras's `dilation_rate`: [rows, columns]. */
   readonly dilations: [number, number];
+  /** Keras's `padding`: "valid" or "same". */
   readonly padding: Padding;
+  /** larq's `pad_values`: the value "same" padding pads with (0, or 1 for binary inputs). */
   readonly padValues: number;
+  /** Keras's `groups` (1: an ordinary convolution). */
   readonly groups: number;
+  /** The latent kernel [kh, kw, channels/groups, filters], once built. */
   kernel!: Variable;
 
+  /**
+   * `filters`, `kernelSize` and every size option are positive integers,
+   * `padding` "same" or "valid" (else a RangeError).
+   */
   constructor(filters: number, kernelSize: number | [number, number], options: QuantConv2DOptions = {}) {
     super(options as QuantConv2DOptions & Config, ["kernel"]);
     this.filters = positive("filters", filters);
@@ -85,6 +105,10 @@ export class QuantConv2D extends QuantLayer {
     }) as InstanceType<T>;
   }
 
+  /**
+   * Creates the kernel [kh, kw, channels/groups, filters] and the bias for
+   * [batch, height, width, channels] inputs (else a RangeError).
+   */
   protected build(inputShape: readonly number[]): void {
     if (inputShape.length !== 4) throw new RangeError(`expects [batch, height, width, channels], got [${inputShape}]`);
     const cin = inputShape[3];
@@ -97,6 +121,7 @@ export class QuantConv2D extends QuantLayer {
     this.addBias(this.filters);
   }
 
+  /** q(input), padded with `padValues` for "same" when non-zero, convolved with q(kernel); then bias and activation. */
   protected call(x: Tensor): Tensor {
     let xi = this.quantizeInput(x);
     const k = this.quantizeKernel("kernel", this.kernel);
@@ -110,6 +135,11 @@ export class QuantConv2D extends QuantLayer {
     );
   }
 
+  /**
+   * Keras's keys: `name`, `filters`, `kernel_size`, `strides`, `padding`,
+   * `pad_values`, `dilation_rate`, `groups`, then the quantizers and
+   * constraints.
+   */
   getConfig(): Config {
     return {
       name: this.name,
@@ -127,6 +157,7 @@ export class QuantConv2D extends QuantLayer {
 
 /** Keras Conv2D: QuantConv2D without quantizers. */
 export class Conv2D extends QuantConv2D {
+  /** As QuantConv2D, without the quantizer options. */
   constructor(filters: number, kernelSize: number | [number, number], options: Conv2DOptions = {}) {
     super(filters, kernelSize, options);
   }

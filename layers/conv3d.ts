@@ -20,9 +20,13 @@ const REFUSAL = "TFLite and Larq Compute Engine have no 3-D convolution to run i
 
 /** larq QuantConv3D's options. */
 export interface QuantConv3DOptions extends QuantLayerOptions, KernelOptions<"kernel"> {
+  /** Keras's `strides`: one number or [depth, rows, columns] (default 1). */
   strides?: number | Triple;
+  /** Keras's `padding`: "valid" (default) or "same". */
   padding?: Padding;
+  /** Keras's `dilation_rate`: one number or [depth, rows, columns] (default 1; not with strides > 1). */
   dilationRate?: number | Triple;
+  /** Keras's `groups`: input channels and filters split into this many groups (default 1). */
   groups?: number;
   /** Value of "same" padding (larq pad_values). */
   padValues?: number;
@@ -44,16 +48,29 @@ function expects5d(shape: readonly number[]): void {
  * ```
  */
 export class QuantConv3D extends QuantLayer {
+  /** The converter refuses 3-D convolutions: TFLite and LCE cannot run them. */
   static override conversionRefusal: string = REFUSAL;
+  /** Keras's `filters`: output channels. */
   readonly filters: number;
+  /** Keras's `kernel_size`: [depth, rows, columns]. */
   readonly kernelSize: Triple;
+  /** Keras's `strides`: [depth, rows, columns]. */
   readonly strides: Triple;
+  /** Keras's `dilation_rate`: [depth, rows, columns]. */
   readonly dilations: Triple;
+  /** Keras's `padding`: "valid" or "same". */
   readonly padding: Padding;
+  /** larq's `pad_values`: the value "same" padding pads with. */
   readonly padValues: number;
+  /** Keras's `groups` (1: an ordinary convolution). */
   readonly groups: number;
+  /** The latent kernel [kd, kh, kw, channels/groups, filters], once built. */
   kernel!: Variable;
 
+  /**
+   * Sizes are positive integers, `padding` "same" or "valid"; strides > 1 with
+   * dilations > 1 is a RangeError (as Keras).
+   */
   constructor(filters: number, kernelSize: number | Triple, options: QuantConv3DOptions = {}) {
     super(options as QuantConv3DOptions & Config, ["kernel"]);
     this.filters = positive("filters", filters);
@@ -81,6 +98,10 @@ export class QuantConv3D extends QuantLayer {
     }) as InstanceType<T>;
   }
 
+  /**
+   * Creates the kernel [kd, kh, kw, channels/groups, filters] and the bias for
+   * [batch, depth, height, width, channels] inputs.
+   */
   protected build(inputShape: readonly number[]): void {
     expects5d(inputShape);
     const cin = inputShape[4];
@@ -93,6 +114,7 @@ export class QuantConv3D extends QuantLayer {
     this.addBias(this.filters);
   }
 
+  /** q(input), padded with `padValues` for "same" when non-zero, convolved with q(kernel); then bias and activation. */
   protected call(x: Tensor): Tensor {
     let xi = this.quantizeInput(x);
     let padding = this.padding;
@@ -115,6 +137,11 @@ export class QuantConv3D extends QuantLayer {
     return null;
   }
 
+  /**
+   * Keras's keys: `name`, `filters`, `kernel_size`, `strides`, `padding`,
+   * `pad_values`, `dilation_rate`, `groups`, then the quantizers and
+   * constraints.
+   */
   getConfig(): Config {
     return {
       name: this.name,
@@ -135,7 +162,9 @@ export class Conv3D extends QuantConv3D {}
 
 /** larq QuantConv3DTranspose's options. */
 export interface QuantConv3DTransposeOptions extends QuantLayerOptions, KernelOptions<"kernel"> {
+  /** Keras's `strides`: one number or [depth, rows, columns] (default 1). */
   strides?: number | Triple;
+  /** Keras's `padding`: "valid" (default) or "same". */
   padding?: Padding;
   /** Keras `output_padding`: extra output planes, rows and columns (below each stride); default none. */
   outputPadding?: number | Triple | null;
@@ -152,14 +181,22 @@ export interface QuantConv3DTransposeOptions extends QuantLayerOptions, KernelOp
  * ```
  */
 export class QuantConv3DTranspose extends QuantLayer {
+  /** The converter refuses 3-D convolutions: TFLite and LCE cannot run them. */
   static override conversionRefusal: string = REFUSAL;
+  /** Keras's `filters`: output channels. */
   readonly filters: number;
+  /** Keras's `kernel_size`: [depth, rows, columns]. */
   readonly kernelSize: Triple;
+  /** Keras's `strides`: [depth, rows, columns] (the upsampling factors). */
   readonly strides: Triple;
+  /** Keras's `padding`: "valid" or "same". */
   readonly padding: Padding;
+  /** Keras's `output_padding` per axis (null: none). */
   readonly outputPadding: Triple | null;
+  /** The latent kernel [kd, kh, kw, filters, channels], once built. */
   kernel!: Variable;
 
+  /** Sizes are positive integers; each output padding an integer below its stride (else a RangeError). */
   constructor(filters: number, kernelSize: number | Triple, options: QuantConv3DTransposeOptions = {}) {
     super(options as QuantConv3DTransposeOptions & Config, ["kernel"]);
     this.filters = positive("filters", filters);
@@ -189,12 +226,20 @@ export class QuantConv3DTranspose extends QuantLayer {
     }) as InstanceType<T>;
   }
 
+  /**
+   * Creates the kernel [kd, kh, kw, filters, channels] and the bias for [batch,
+   * depth, height, width, channels] inputs.
+   */
   protected build(inputShape: readonly number[]): void {
     expects5d(inputShape);
     this.kernel = this.addKernel("kernel", [...this.kernelSize, this.filters, inputShape[4]]);
     this.addBias(this.filters);
   }
 
+  /**
+   * The transposed convolution of q(input) with q(kernel) (output size as
+   * Keras's with `outputPadding`); then bias and activation.
+   */
   protected call(x: Tensor): Tensor {
     const op = this.outputPadding;
     // Keras's deconv_output_length with output_padding: (in - 1)·stride + k - 2·pad + output_padding.
@@ -213,6 +258,10 @@ export class QuantConv3DTranspose extends QuantLayer {
     return null;
   }
 
+  /**
+   * Keras's keys: `name`, `filters`, `kernel_size`, `strides`, `padding`,
+   * `output_padding`, then the quantizers and constraints.
+   */
   getConfig(): Config {
     return {
       name: this.name,

@@ -15,22 +15,35 @@ import { checkPadding, padSame } from "./conv.ts";
 import type { Config } from "./layer.ts";
 import { type KernelOptions, perAxis, positive, QuantLayer, type QuantLayerOptions } from "./quant_layer.ts";
 
+/**
+ * The options of a layer with one quantized `kernel`: QuantLayerOptions and
+ * `kernelQuantizer`, `kernelConstraint`, `kernelRegularizer`,
+ * `kernelInitializer`.
+ */
 export type CommonOptions = QuantLayerOptions & KernelOptions<"kernel">;
 
 /** A kernel layer with `filters` outputs and one quantized kernel. */
 export abstract class FilterLayer extends QuantLayer {
+  /** Keras's `filters`: output channels. */
   readonly filters: number;
+  /** The latent kernel, once built. */
   kernel!: Variable;
+  /** `filters`: a positive integer (else a RangeError). */
   constructor(filters: number, options: CommonOptions) {
     super(options as CommonOptions & Config, ["kernel"]);
     this.filters = positive("filters", filters);
   }
 }
 
+/** larq QuantConv1D's options. */
 export interface QuantConv1DOptions extends CommonOptions {
+  /** Keras's `strides` (default 1). */
   strides?: number;
+  /** Keras's `padding`: "valid" (default) or "same". */
   padding?: Padding;
+  /** Keras's `dilation_rate` (default 1). */
   dilationRate?: number;
+  /** Keras's `groups`: input channels and filters split into this many groups (default 1). */
   groups?: number;
   /** Value of "same" padding (larq): 0, or 1 for the "same-one" padding binary kernels do for free. */
   padValues?: number;
@@ -48,13 +61,20 @@ export interface QuantConv1DOptions extends CommonOptions {
  * ```
  */
 export class QuantConv1D extends FilterLayer {
+  /** Keras's `kernel_size`: the window length. */
   readonly kernelSize: number;
+  /** Keras's `strides`. */
   readonly strides: number;
+  /** Keras's `dilation_rate`. */
   readonly dilationRate: number;
+  /** Keras's `padding`: "valid" or "same". */
   readonly padding: Padding;
+  /** larq's `pad_values`: the value "same" padding pads with. */
   readonly padValues: number;
+  /** Keras's `groups` (1: an ordinary convolution). */
   readonly groups: number;
 
+  /** Sizes are positive integers, `padding` "same" or "valid" (else a RangeError). */
   constructor(filters: number, kernelSize: number, options: QuantConv1DOptions = {}) {
     super(filters, options);
     this.kernelSize = positive("kernel_size", kernelSize);
@@ -78,6 +98,7 @@ export class QuantConv1D extends FilterLayer {
     }) as InstanceType<T>;
   }
 
+  /** Creates the kernel [k, channels/groups, filters] and the bias for [batch, steps, channels] inputs. */
   protected build(inputShape: readonly number[]): void {
     if (inputShape.length !== 3) throw new RangeError(`expects [batch, steps, channels], got [${inputShape}]`);
     if (inputShape[2] % this.groups !== 0 || this.filters % this.groups !== 0) {
@@ -87,6 +108,7 @@ export class QuantConv1D extends FilterLayer {
     this.addBias(this.filters);
   }
 
+  /** q(input), padded with `padValues` for "same" when non-zero, convolved with q(kernel); then bias and activation. */
   protected call(x: Tensor): Tensor {
     const k = this.quantizeKernel("kernel", this.kernel);
     let xi = this.quantizeInput(x);
@@ -101,6 +123,11 @@ export class QuantConv1D extends FilterLayer {
     );
   }
 
+  /**
+   * Keras's keys (sizes as one-element lists): `name`, `filters`,
+   * `kernel_size`, `strides`, `padding`, `pad_values`, `dilation_rate`,
+   * `groups`, then the quantizers and constraints.
+   */
   getConfig(): Record<string, unknown> {
     return {
       name: this.name,
@@ -119,8 +146,11 @@ export class QuantConv1D extends FilterLayer {
 /** Keras Conv1D: QuantConv1D without quantizers. */
 export class Conv1D extends QuantConv1D {}
 
+/** larq QuantConv2DTranspose's options. */
 export interface QuantConv2DTransposeOptions extends CommonOptions {
+  /** Keras's `strides`: one number or [rows, columns] (default 1), the upsampling factors. */
   strides?: number | [number, number];
+  /** Keras's `padding`: "valid" (default) or "same". */
   padding?: Padding;
   /** Keras `output_padding`: extra output rows and columns (below each stride); default none. */
   outputPadding?: number | [number, number] | null;
@@ -138,11 +168,16 @@ export interface QuantConv2DTransposeOptions extends CommonOptions {
  * ```
  */
 export class QuantConv2DTranspose extends FilterLayer {
+  /** Keras's `kernel_size`: [rows, columns]. */
   readonly kernelSize: [number, number];
+  /** Keras's `strides`: [rows, columns]. */
   readonly strides: [number, number];
+  /** Keras's `padding`: "valid" or "same". */
   readonly padding: Padding;
+  /** Keras's `output_padding`: [rows, columns] (null: none). */
   readonly outputPadding: [number, number] | null;
 
+  /** Sizes are positive integers; each output padding an integer below its stride (else a RangeError). */
   constructor(filters: number, kernelSize: number | [number, number], options: QuantConv2DTransposeOptions = {}) {
     super(filters, options);
     this.kernelSize = perAxis("kernel_size", kernelSize, 2);
@@ -174,12 +209,17 @@ export class QuantConv2DTranspose extends FilterLayer {
     }) as InstanceType<T>;
   }
 
+  /** Creates the kernel [kh, kw, filters, channels] and the bias for [batch, height, width, channels] inputs. */
   protected build(inputShape: readonly number[]): void {
     if (inputShape.length !== 4) throw new RangeError(`expects [batch, height, width, channels], got [${inputShape}]`);
     this.kernel = this.addKernel("kernel", [...this.kernelSize, this.filters, inputShape[3]]);
     this.addBias(this.filters);
   }
 
+  /**
+   * The transposed convolution of q(input) with q(kernel) (output size as
+   * Keras's with `outputPadding`); then bias and activation.
+   */
   protected call(x: Tensor): Tensor {
     const xi = this.quantizeInput(x), k = this.quantizeKernel("kernel", this.kernel);
     // Keras's deconv_output_length with output_padding: (in - 1)·stride + k - 2·pad + output_padding.
@@ -191,6 +231,10 @@ export class QuantConv2DTranspose extends FilterLayer {
     return this.finish(conv2dTranspose(xi, k, { strides: this.strides, padding: this.padding, outputSize }));
   }
 
+  /**
+   * Keras's keys: `name`, `filters`, `kernel_size`, `strides`, `padding`,
+   * `output_padding`, then the quantizers and constraints.
+   */
   getConfig(): Record<string, unknown> {
     return {
       name: this.name,
@@ -210,10 +254,15 @@ export class Conv2DTranspose extends QuantConv2DTranspose {}
 /** larq QuantSeparableConv2D's options. */
 export interface QuantSeparableConv2DOptions
   extends QuantLayerOptions, KernelOptions<"depthwise">, KernelOptions<"pointwise"> {
+  /** Keras's `strides`: one number or [rows, columns] (default 1). */
   strides?: number | [number, number];
+  /** Keras's `padding`: "valid" (default) or "same". */
   padding?: Padding;
+  /** Keras's `dilation_rate` of the depthwise step (default 1). */
   dilationRate?: number | [number, number];
+  /** Keras's `depth_multiplier`: depthwise outputs per input channel (default 1). */
   depthMultiplier?: number;
+  /** larq's `pad_values`: the value "same" padding pads with (default 0). */
   padValues?: number;
 }
 
@@ -231,16 +280,26 @@ export interface QuantSeparableConv2DOptions
  * ```
  */
 export class QuantSeparableConv2D extends QuantLayer {
+  /** Keras's `filters`: output channels of the pointwise step. */
   readonly filters: number;
+  /** Keras's `kernel_size` of the depthwise step: [rows, columns]. */
   readonly kernelSize: [number, number];
+  /** Keras's `strides`: [rows, columns]. */
   readonly strides: [number, number];
+  /** Keras's `dilation_rate`: [rows, columns]. */
   readonly dilations: [number, number];
+  /** Keras's `padding`: "valid" or "same". */
   readonly padding: Padding;
+  /** larq's `pad_values`: the value "same" padding pads with. */
   readonly padValues: number;
+  /** Keras's `depth_multiplier`. */
   readonly depthMultiplier: number;
+  /** The latent depthwise kernel [kh, kw, channels, depthMultiplier], once built. */
   depthwiseKernel!: Variable;
+  /** The latent pointwise kernel [1, 1, channels·depthMultiplier, filters], once built. */
   pointwiseKernel!: Variable;
 
+  /** Sizes are positive integers, `padding` "same" or "valid" (else a RangeError). */
   constructor(filters: number, kernelSize: number | [number, number], options: QuantSeparableConv2DOptions = {}) {
     super(options as QuantSeparableConv2DOptions & Config, ["depthwise", "pointwise"]);
     this.filters = positive("filters", filters);
@@ -265,6 +324,7 @@ export class QuantSeparableConv2D extends QuantLayer {
     }) as InstanceType<T>;
   }
 
+  /** Creates both kernels and the bias for [batch, height, width, channels] inputs. */
   protected build(inputShape: readonly number[]): void {
     if (inputShape.length !== 4) throw new RangeError(`expects [batch, height, width, channels], got [${inputShape}]`);
     const c = inputShape[3];
@@ -273,6 +333,11 @@ export class QuantSeparableConv2D extends QuantLayer {
     this.addBias(this.filters);
   }
 
+  /**
+   * q(input), padded with `padValues` for "same" when non-zero, the depthwise
+   * conv with q(depthwise kernel), the 1×1 conv with q(pointwise kernel); then
+   * bias and activation.
+   */
   protected call(x: Tensor): Tensor {
     let xi = this.quantizeInput(x);
     const dk = this.quantizeKernel("depthwise", this.depthwiseKernel);
@@ -286,6 +351,11 @@ export class QuantSeparableConv2D extends QuantLayer {
     return this.finish(conv2d(d, pk));
   }
 
+  /**
+   * Keras's keys: `name`, `filters`, `kernel_size`, `strides`, `padding`,
+   * `pad_values`, `dilation_rate`, `depth_multiplier`, then the quantizers and
+   * constraints.
+   */
   getConfig(): Config {
     return {
       name: this.name,

@@ -24,9 +24,12 @@ export interface QuantDenseOptions extends QuantLayerOptions, KernelOptions<"ker
  * ```
  */
 export class QuantDense extends QuantLayer {
+  /** Keras's `units`: output features. */
   readonly units: number;
+  /** The latent kernel [input features, units], once built. */
   kernel!: Variable;
 
+  /** `units`: a positive integer (else a RangeError). */
   constructor(units: number, options: QuantDenseOptions = {}) {
     super(options as QuantDenseOptions & Config, ["kernel"]);
     this.units = positive("units", units);
@@ -38,6 +41,7 @@ export class QuantDense extends QuantLayer {
     return new this(r.int("units", 0), QuantLayer.quantOptions(r, ["kernel"])) as InstanceType<T>;
   }
 
+  /** Creates the kernel [features, units] and the bias for inputs [..., features]. */
   protected build(inputShape: readonly number[]): void {
     const depth = inputShape[inputShape.length - 1];
     if (inputShape.length < 2 || !(depth >= 1)) throw new RangeError(`input shape [${inputShape}] has no feature axis`);
@@ -45,6 +49,7 @@ export class QuantDense extends QuantLayer {
     this.addBias(this.units);
   }
 
+  /** q(input) · q(kernel) over the last axis (other axes kept); then bias and activation. */
   protected call(x: Tensor): Tensor {
     const depth = this.kernel.shape[0];
     if (x.shape[x.rank - 1] !== depth) throw new RangeError(`expects ${depth} input features, got [${x.shape}]`);
@@ -53,6 +58,7 @@ export class QuantDense extends QuantLayer {
     return ops.reshape(y, [...x.shape.slice(0, -1), this.units]);
   }
 
+  /** Keras's keys: `name`, `units`, then the activation, bias use, quantizers and constraints. */
   getConfig(): Config {
     return { name: this.name, units: this.units, ...this.quantConfig() };
   }
@@ -60,6 +66,7 @@ export class QuantDense extends QuantLayer {
 
 /** Keras Dense: QuantDense without quantizers. */
 export class Dense extends QuantDense {
+  /** As QuantDense, without the quantizer options. */
   constructor(units: number, options: DenseOptions = {}) {
     super(units, options);
   }

@@ -9,14 +9,22 @@ import { type KernelOptions, perAxis, positive, QuantLayer, type QuantLayerOptio
 
 /** larq QuantDepthwiseConv2D's options. */
 export interface QuantDepthwiseConv2DOptions extends QuantLayerOptions, KernelOptions<"depthwise"> {
+  /** Keras's `strides`: one number or [rows, columns] (default 1). */
   strides?: number | [number, number];
+  /** Keras's `padding`: "valid" (default) or "same". */
   padding?: Padding;
+  /** Keras's `depth_multiplier`: outputs per input channel (default 1). */
   depthMultiplier?: number;
+  /** larq's `pad_values`: the value "same" padding pads with (default 0). */
   padValues?: number;
+  /** Keras's `trainable` (default true). */
   trainable?: boolean;
 }
 
 /**
+ * A depthwise 2-D convolution (each input channel its own `depthMultiplier`
+ * filters); with quantizers, larq's QuantDepthwiseConv2D.
+ *
  * @example
  * ```ts
  * import { QuantDepthwiseConv2D } from "./depthwise.ts";
@@ -26,14 +34,20 @@ export interface QuantDepthwiseConv2DOptions extends QuantLayerOptions, KernelOp
  * ```
  */
 export class QuantDepthwiseConv2D extends QuantLayer {
+  /** Keras's `kernel_size`: [rows, columns]. */
   readonly kernelSize: [number, number];
+  /** Keras's `strides`: [rows, columns]. */
   readonly strides: [number, number];
+  /** Keras's `padding`: "valid" or "same". */
   readonly padding: Padding;
+  /** Keras's `depth_multiplier`: outputs per input channel. */
   readonly multiplier: number;
   /** Value of "same" padding (larq pad_values). */
   readonly padValues: number;
+  /** The latent depthwise kernel [kh, kw, channels, multiplier], once built. */
   kernel!: Variable;
 
+  /** Sizes are positive integers, `padding` "same" or "valid" (else a RangeError). */
   constructor(kernelSize: number | [number, number], options: QuantDepthwiseConv2DOptions = {}) {
     super(options as QuantDepthwiseConv2DOptions & Config, ["depthwise"]);
     this.kernelSize = perAxis("kernel_size", kernelSize, 2);
@@ -62,12 +76,20 @@ export class QuantDepthwiseConv2D extends QuantLayer {
     return this.quantizerOf("depthwise");
   }
 
+  /**
+   * Creates the kernel [kh, kw, channels, multiplier] and a bias of
+   * channels·multiplier for [batch, height, width, channels] inputs.
+   */
   protected build(inputShape: readonly number[]): void {
     if (inputShape.length !== 4) throw new RangeError(`expects [batch, height, width, channels], got [${inputShape}]`);
     this.kernel = this.addKernel("depthwise", [...this.kernelSize, inputShape[3], this.multiplier]);
     this.addBias(inputShape[3] * this.multiplier);
   }
 
+  /**
+   * q(input), padded with `padValues` for "same" when non-zero, convolved with
+   * q(kernel) per channel; then bias and activation.
+   */
   protected call(x: Tensor): Tensor {
     let xi = this.quantizeInput(x);
     const k = this.quantizeKernel("depthwise", this.kernel);
@@ -79,6 +101,10 @@ export class QuantDepthwiseConv2D extends QuantLayer {
     return this.finish(depthwiseConv2d(xi, k, { strides: this.strides, padding }));
   }
 
+  /**
+   * Keras's keys: `name`, `kernel_size`, `strides`, `padding`,
+   * `depth_multiplier`, `pad_values`, then the quantizers and constraints.
+   */
   getConfig(): Config {
     return {
       name: this.name,

@@ -18,7 +18,9 @@ import type { Regularizer } from "./regularizers.ts";
 
 /** A function applied to a variable's values after each update (larq's weight_clip). */
 export interface Constraint {
+  /** larq's name of the constraint (`weight_clip`). */
   readonly name: string;
+  /** The constrained values of `v` (the optimizer assigns them right after each update). */
   apply(v: Tensor): Tensor;
   /** Keras-style serialised form, e.g. `{ class_name: "WeightClip", config: { clip_value: 1 } }`. */
   getConfig(): { class_name: string; config: Record<string, unknown> };
@@ -52,7 +54,9 @@ export function getConstraint(c: unknown): Constraint | null {
 
 /** A layer weight and what governs it. */
 export interface Weight {
+  /** The variable holding the weight: latent values for a quantized weight. */
   variable: Variable;
+  /** Applied after each optimizer update (Keras's `kernel_constraint`, `bias_constraint`); null: none. */
   constraint: Constraint | null;
   /** The quantizer the forward pass applies to it (Bop trains precision-1 weights). */
   quantizer: Quantizer | null;
@@ -65,11 +69,17 @@ export type Config = Record<string, unknown>;
 
 /** A layer class as the registry and the converter see it. */
 export interface LayerClass {
+  /** The JS class name. */
   readonly name: string;
+  /** Keras's class name when it differs from the JS name (see {@link kerasClassName}). */
   readonly className?: string;
+  /** Other class names Keras configs may use for this class. */
   readonly aliases?: readonly string[];
+  /** Why the converter refuses this class; unset when the converter's lowering table decides. */
   readonly conversionRefusal?: string;
+  /** A layer from its Keras config (snake_case keys). */
   fromConfig(config: Config): Layer;
+  /** The prototype of its instances (every `LayerClass` makes `Layer`s). */
   prototype: Layer;
 }
 
@@ -86,14 +96,29 @@ export function outputPixels(shape: readonly number[]): number | null {
   return null;
 }
 
+/**
+ * The base of every layer (Keras's `Layer`): a name, weights created on the
+ * first call from the input shape, `apply` on tensors or on symbolic tensors
+ * (functional models), the Keras config both ways, and larq's summary
+ * accounting. A subclass implements `build`, `call` and `getConfig`, and a
+ * static `fromConfig` to be read from configs.
+ */
 export abstract class Layer {
+  /**
+   * The layer's name (Keras's `name`): given, or the class name in snake case,
+   * numbered per stem as Keras numbers default names (`dense`, `dense_1`, …).
+   * Weight names start with it.
+   */
   readonly name!: string;
+  /** Whether the weights exist (`build` ran on the first call). */
   built = false;
   /** The input shape without the batch axis declared on the layer (Keras's `input_shape`); a Sequential takes it from its first layer. */
   inputShape: readonly number[] | null = null;
   /** Non-trainable layers keep their weights fixed (BatchNorm's moving statistics are never trainable). */
   trainable = true;
+  /** The weights `addWeight` created, in creation order (what `weights` returns). */
   protected readonly weightList: Weight[] = [];
+  /** The uniform [0, 1) generator of the initializers and dropout (`seed` sets it; Math.random by default). */
   protected random: () => number = Math.random;
   static #count = new Map<string, number>();
 
@@ -106,6 +131,7 @@ export abstract class Layer {
   /** Why the converter refuses this class (TFLite/LCE cannot run it); unset: see the converter's lowering table. */
   static conversionRefusal?: string;
 
+  /** `name`: a non-empty string (else a TypeError); by default the class's snake-case name, numbered. */
   constructor(name?: string) {
     if (name !== undefined && (typeof name !== "string" || name === "")) {
       throw new TypeError(`a layer name must be a non-empty string, got ${JSON.stringify(name)}`);
@@ -151,6 +177,7 @@ export abstract class Layer {
    * layer.
    */
   apply(x: SymbolicTensor | readonly SymbolicTensor[], options?: { training?: boolean }): SymbolicTensor;
+  /** Runs the layer on one tensor, or on a list of them (merge layers), building it on first use. */
   apply(x: Tensor | readonly Tensor[], options?: { training?: boolean }): Tensor;
   apply(
     x: Tensor | SymbolicTensor | readonly (Tensor | SymbolicTensor)[],
@@ -177,6 +204,7 @@ export abstract class Layer {
     return e;
   }
 
+  /** Builds on the first call, then runs `call` (one input) or `callMany` (several); errors get the layer's name. */
   private run(xs: Tensor[], training: boolean): Tensor {
     try {
       if (!this.built) {
@@ -195,6 +223,11 @@ export abstract class Layer {
     return this;
   }
 
+  /**
+   * Creates a weight variable named `<layer name>/<name>` of `shape`,
+   * initialized from the layer's generator, with its constraint, quantizer and
+   * regularizer (Keras's `add_weight`; trainable unless `trainable: false`).
+   */
   protected addWeight(
     name: string,
     shape: readonly number[],

@@ -15,7 +15,9 @@ import { type KernelOptions, perAxis, positive, QuantLayer, type QuantLayerOptio
 
 /** larq QuantLocallyConnected1D/2D's options (Keras's implementation 1, "valid" padding only). */
 export interface QuantLocallyConnectedOptions extends QuantLayerOptions, KernelOptions<"kernel"> {
+  /** Keras's `strides`: one number or one per spatial axis (default 1). */
   strides?: number | number[];
+  /** Keras's `padding`: only "valid" (the default). */
   padding?: "valid";
   /** Keras's implementation; onebit has 1 (the kernel layout of the default). */
   implementation?: 1;
@@ -23,15 +25,25 @@ export interface QuantLocallyConnectedOptions extends QuantLayerOptions, KernelO
 
 /** What both locally connected layers share: options, checks, config. */
 export abstract class LocallyConnected extends QuantLayer {
+  /** The converter refuses locally connected layers: TFLite has no such op. */
   static override conversionRefusal: string =
     "TFLite and Larq Compute Engine have no locally connected op (unshared weights per position); " +
     "use a (Quant)Conv layer in models you convert";
+  /** Keras's `filters`: output channels. */
   readonly filters: number;
+  /** Keras's `kernel_size`, one per spatial axis. */
   readonly kernelSize: number[];
+  /** Keras's `strides`, one per spatial axis. */
   readonly strides: number[];
+  /** Keras's `padding`: always "valid". */
   readonly padding = "valid" as const;
+  /** The latent kernel [positions, window·channels, filters], once built. */
   kernel!: Variable;
 
+  /**
+   * `rank`: 1 or 2 spatial axes. Sizes are positive integers; padding "valid"
+   * and implementation 1 only (else a RangeError).
+   */
   constructor(filters: number, kernelSize: number | number[], options: QuantLocallyConnectedOptions, rank: 1 | 2) {
     super(options as QuantLocallyConnectedOptions & Config, ["kernel"]);
     this.filters = positive("filters", filters);
@@ -56,6 +68,10 @@ export abstract class LocallyConnected extends QuantLayer {
     });
   }
 
+  /**
+   * Creates the kernel [positions, window·channels, filters] and a bias per
+   * position and filter for [batch, …spatial, channels] inputs.
+   */
   protected build(shape: readonly number[]): void {
     if (shape.length !== this.kernelSize.length + 2) {
       const axes = this.kernelSize.length === 1 ? "steps" : "height, width";
@@ -67,6 +83,7 @@ export abstract class LocallyConnected extends QuantLayer {
     this.addBias([...pos, this.filters]);
   }
 
+  /** q(input) through the per-position weights q(kernel); then bias and activation. */
   protected call(x: Tensor): Tensor {
     const k = this.quantizeKernel("kernel", this.kernel), xi = this.quantizeInput(x);
     const o = { kernelSize: this.kernelSize, strides: this.strides };
@@ -81,6 +98,10 @@ export abstract class LocallyConnected extends QuantLayer {
     return null;
   }
 
+  /**
+   * Keras's keys: `name`, `filters`, `kernel_size`, `strides`, `padding`,
+   * `implementation`, then the quantizers and constraints.
+   */
   getConfig(): Config {
     return {
       name: this.name,
@@ -115,6 +136,7 @@ export abstract class LocallyConnected extends QuantLayer {
  * ```
  */
 export class QuantLocallyConnected1D extends LocallyConnected {
+  /** `filters` and `kernelSize` are positive integers (else a RangeError). */
   constructor(filters: number, kernelSize: number | [number], options: QuantLocallyConnectedOptions = {}) {
     super(filters, kernelSize, options, 1);
   }
@@ -139,6 +161,7 @@ export class LocallyConnected1D extends QuantLocallyConnected1D {}
  * ```
  */
 export class QuantLocallyConnected2D extends LocallyConnected {
+  /** `filters` and `kernelSize` are positive integers (else a RangeError). */
   constructor(filters: number, kernelSize: number | [number, number], options: QuantLocallyConnectedOptions = {}) {
     super(filters, kernelSize, options, 2);
   }

@@ -7,6 +7,7 @@ import { type Config, Layer } from "./layer.ts";
 
 /** Elementwise sum of its inputs (same shapes). */
 export class Add extends Layer {
+  /** `options.name`: the layer name (default `add`, numbered). */
   constructor(options: { name?: string } = {}) {
     super(options.name);
   }
@@ -14,16 +15,20 @@ export class Add extends Layer {
   static override fromConfig<T extends typeof Add>(this: T, c: Config): InstanceType<T> {
     return new this({ name: new ConfigReader(this.name, c).name }) as InstanceType<T>;
   }
+  /** No weights to create. */
   protected build(): void {}
+  /** One input: a RangeError (Add takes two or more). */
   protected call(): Tensor {
     throw new RangeError("Add needs at least two inputs");
   }
+  /** The sum of the inputs (their shapes must agree, else a RangeError). */
   protected override callMany(xs: Tensor[]): Tensor {
     return xs.slice(1).reduce((a, b) => {
       if (a.shape.join() !== b.shape.join()) throw new RangeError(`shapes [${a.shape}] and [${b.shape}] differ`);
       return ops.add(a, b);
     }, xs[0]);
   }
+  /** Keras's keys: `name`. */
   getConfig(): Config {
     return { name: this.name };
   }
@@ -34,7 +39,9 @@ export class Add extends Layer {
  * Add, named as Keras names such layers (tf.__operators__.add, _1, ...).
  */
 export class OperatorAdd extends Add {
+  /** Keras writes `x + y` in a functional model as a TFOpLambda layer. */
   static override className = "TFOpLambda";
+  /** Keras's default name stem: `tf.__operators__.add`, numbered. */
   static override kerasName = "tf.__operators__.add";
   /** An OperatorAdd from a Keras TFOpLambda config (only `x + y`). */
   static override fromConfig<T extends typeof Add>(this: T, c: Config): InstanceType<T> {
@@ -43,6 +50,7 @@ export class OperatorAdd extends Add {
     }
     return new this({ name: new ConfigReader("TFOpLambda", c).name }) as InstanceType<T>;
   }
+  /** Keras's TFOpLambda keys: `name`, `function` (`__operators__.add`). */
   override getConfig(): Config {
     return { name: this.name, function: "__operators__.add" };
   }
@@ -50,7 +58,9 @@ export class OperatorAdd extends Add {
 
 /** Joins its inputs along `axis` (default: the channels). */
 export class Concatenate extends Layer {
+  /** Keras's `axis` (negative: from the end). */
   readonly axis: number;
+  /** `axis`: an integer (default -1, the channels; else a RangeError). */
   constructor(options: { axis?: number; name?: string } = {}) {
     super(options.name);
     this.axis = options.axis ?? -1;
@@ -61,13 +71,17 @@ export class Concatenate extends Layer {
     const r = new ConfigReader("Concatenate", c);
     return new Concatenate({ name: r.name, axis: r.int("axis", -1) });
   }
+  /** No weights to create. */
   protected build(): void {}
+  /** One input: a RangeError (Concatenate takes two or more). */
   protected call(): Tensor {
     throw new RangeError("Concatenate needs at least two inputs");
   }
+  /** The inputs joined along `axis`. */
   protected override callMany(xs: Tensor[]): Tensor {
     return nn.concat(xs, this.axis);
   }
+  /** Keras's keys: `name`, `axis`. */
   getConfig(): Config {
     return { name: this.name, axis: this.axis };
   }

@@ -27,12 +27,19 @@ export type KernelRole = "kernel" | "depthwise" | "pointwise";
 
 /** The options every quantized layer shares. */
 export interface QuantLayerOptions {
+  /** Keras's `activation`, applied after the bias (null or "linear": none). */
   activation?: ActivationName | null;
+  /** Keras's `use_bias`: whether the layer adds a bias (default true). */
   useBias?: boolean;
+  /** Keras's `bias_initializer` (default "zeros"). */
   biasInitializer?: Initializer;
+  /** Keras's `bias_constraint` (default none). */
   biasConstraint?: ConstraintLike;
+  /** Keras's `bias_regularizer` (default none). */
   biasRegularizer?: RegularizerLike;
+  /** larq's `input_quantizer`: applied to the input before the kernel (default none: full precision). */
   inputQuantizer?: QuantizerLike;
+  /** The layer's name (default: the class name in snake case, numbered). */
   name?: string;
   /** Keras's `input_shape` (no batch axis): as the first layer of a Sequential, its input shape. */
   inputShape?: readonly number[];
@@ -78,15 +85,29 @@ export function perAxis<N extends number>(name: string, v: number | readonly num
   return list.map((x) => positive(name, x)) as N extends 2 ? [number, number] : number[];
 }
 
+/**
+ * The base of larq's quantized kernel layers (larq's `layers_base.py`): an
+ * input quantizer, one or more latent kernels each with its quantizer,
+ * constraint, regularizer and initializer, an optional bias and an activation,
+ * plus their part of the Keras config and of larq's summary. Subclasses name
+ * their kernels (`roles`), create them with `addKernel` and `addBias`, and
+ * compute `finish(op(quantizeInput(x), quantizeKernel(role, kernel)))`.
+ */
 export abstract class QuantLayer extends Layer {
+  /** larq's `input_quantizer` (null: the input stays full precision). */
   readonly inputQuantizer: Quantizer | null;
+  /** Keras's `activation` by name (null: linear). */
   readonly activationName: ActivationName | null;
+  /** Keras's `use_bias`: whether the layer adds a bias. */
   readonly useBias: boolean;
+  /** Keras's `bias_constraint` (null: none). */
   readonly biasConstraint: Constraint | null;
+  /** Keras's `bias_regularizer` (null: none). */
   readonly biasRegularizer: Regularizer | null;
   readonly #biasInitializer: Initializer;
   readonly #act: (x: Tensor) => Tensor;
   readonly #kernels = new Map<KernelRole, KernelSpec>();
+  /** The bias variable once built (null: not built yet, or `useBias` false). */
   bias: Variable | null = null;
 
   /** `roles`: the layer's kernels, in the order their configs are written. */
@@ -213,6 +234,7 @@ export abstract class QuantLayer extends Layer {
     };
   }
 
+  /** larq's summary: the bits of the input quantizer (null: the input is not quantized). */
   override get inputPrecision(): number | null {
     return this.inputQuantizer?.precision ?? null;
   }

@@ -9,8 +9,11 @@ import { type Config, kerasClassName, Layer, type LayerClass } from "./layer.ts"
 
 /** A layer as Keras serialises it. */
 export interface LayerConfig {
+  /** Keras's class name (`QuantConv2D`, `BatchNormalization`, …). */
   class_name: string;
+  /** The layer's constructor arguments, snake_case (its `getConfig()`). */
   config: Config;
+  /** The layer's name (functional models write it beside the config). */
   name?: string;
   /** Functional models: per call, the [layer, node index, tensor index, kwargs] it reads. */
   inbound_nodes?: unknown[][];

@@ -9,13 +9,17 @@ import { Tensor } from "../graph/tensor.ts";
 
 /** Keras-style serialised regularizer: `{ class_name: "L2", config: { l2: 0.01 } }`. */
 export interface RegularizerConfig {
+  /** Keras's class name: `L1`, `L2` or `L1L2`. */
   class_name: string;
+  /** Its factors: `{ l1 }`, `{ l2 }` or `{ l1, l2 }`. */
   config: Record<string, unknown>;
 }
 
 /** A weight penalty: `call(w)` is a scalar, differentiable with respect to `w`. */
 export interface Regularizer {
+  /** The penalty of `w` (a scalar tensor). */
   call(w: Tensor): Tensor;
+  /** Keras's `{ class_name, config }` form. */
   getConfig(): RegularizerConfig;
 }
 
@@ -40,13 +44,17 @@ const l2Term = (w: Tensor, l2: number) => ops.mul(ops.sum(ops.square(w)), l2);
  * ```
  */
 export class L1 implements Regularizer {
+  /** Keras's `l1` factor. */
   readonly l1: number;
+  /** `l1`: a finite number ≥ 0 (default 0.01; else a RangeError). */
   constructor(l1 = 0.01) {
     this.l1 = penalty(l1, "L1: l1");
   }
+  /** l1 · Σ|w|. */
   call(w: Tensor): Tensor {
     return l1Term(w, this.l1);
   }
+  /** `{ class_name: "L1", config: { l1 } }`. */
   getConfig(): RegularizerConfig {
     return { class_name: "L1", config: { l1: this.l1 } };
   }
@@ -54,13 +62,17 @@ export class L1 implements Regularizer {
 
 /** l2 · Σw² (Keras's default l2 = 0.01; no ½). */
 export class L2 implements Regularizer {
+  /** Keras's `l2` factor. */
   readonly l2: number;
+  /** `l2`: a finite number ≥ 0 (default 0.01; else a RangeError). */
   constructor(l2 = 0.01) {
     this.l2 = penalty(l2, "L2: l2");
   }
+  /** l2 · Σw². */
   call(w: Tensor): Tensor {
     return l2Term(w, this.l2);
   }
+  /** `{ class_name: "L2", config: { l2 } }`. */
   getConfig(): RegularizerConfig {
     return { class_name: "L2", config: { l2: this.l2 } };
   }
@@ -68,18 +80,23 @@ export class L2 implements Regularizer {
 
 /** l1 · Σ|w| + l2 · Σw² (Keras's defaults 0 and 0; a zero factor adds no term, as Keras). */
 export class L1L2 implements Regularizer {
+  /** Keras's `l1` factor. */
   readonly l1: number;
+  /** Keras's `l2` factor. */
   readonly l2: number;
+  /** `l1`, `l2`: finite numbers ≥ 0 (default 0; else a RangeError). */
   constructor(options: { l1?: number; l2?: number } = {}) {
     this.l1 = penalty(options.l1 ?? 0, "L1L2: l1");
     this.l2 = penalty(options.l2 ?? 0, "L1L2: l2");
   }
+  /** l1 · Σ|w| + l2 · Σw² (a zero factor adds no term). */
   call(w: Tensor): Tensor {
     let total = Tensor.zeros([], w.dtype);
     if (this.l1) total = ops.add(total, l1Term(w, this.l1));
     if (this.l2) total = ops.add(total, l2Term(w, this.l2));
     return total;
   }
+  /** `{ class_name: "L1L2", config: { l1, l2 } }`. */
   getConfig(): RegularizerConfig {
     return { class_name: "L1L2", config: { l1: this.l1, l2: this.l2 } };
   }

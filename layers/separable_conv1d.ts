@@ -17,14 +17,22 @@ import { type KernelOptions, positive, QuantLayer, type QuantLayerOptions } from
 /** larq QuantSeparableConv1D's options. */
 export interface QuantSeparableConv1DOptions
   extends QuantLayerOptions, KernelOptions<"depthwise">, KernelOptions<"pointwise"> {
+  /** Keras's `strides` (default 1). */
   strides?: number;
+  /** Keras's `padding`: "valid" (default) or "same". */
   padding?: Padding;
+  /** Keras's `dilation_rate` of the depthwise step (default 1). */
   dilationRate?: number;
+  /** Keras's `depth_multiplier`: depthwise outputs per input channel (default 1). */
   depthMultiplier?: number;
+  /** larq's `pad_values`: the value "same" padding pads with (default 0). */
   padValues?: number;
 }
 
 /**
+ * A depthwise 1-D convolution then a pointwise one (Keras's SeparableConv1D);
+ * with quantizers, larq's QuantSeparableConv1D.
+ *
  * @example
  * ```ts
  * import { QuantSeparableConv1D } from "./separable_conv1d.ts";
@@ -34,16 +42,26 @@ export interface QuantSeparableConv1DOptions
  * ```
  */
 export class QuantSeparableConv1D extends QuantLayer {
+  /** Keras's `filters`: output channels of the pointwise step. */
   readonly filters: number;
+  /** Keras's `kernel_size` of the depthwise step. */
   readonly kernelSize: number;
+  /** Keras's `strides`. */
   readonly strides: number;
+  /** Keras's `dilation_rate`. */
   readonly dilationRate: number;
+  /** Keras's `padding`: "valid" or "same". */
   readonly padding: Padding;
+  /** larq's `pad_values`: the value "same" padding pads with. */
   readonly padValues: number;
+  /** Keras's `depth_multiplier`. */
   readonly depthMultiplier: number;
+  /** The latent depthwise kernel [k, channels, depthMultiplier], once built. */
   depthwiseKernel!: Variable;
+  /** The latent pointwise kernel [1, channels·depthMultiplier, filters], once built. */
   pointwiseKernel!: Variable;
 
+  /** Sizes are positive integers, `padding` "same" or "valid" (else a RangeError). */
   constructor(filters: number, kernelSize: number, options: QuantSeparableConv1DOptions = {}) {
     super(options as QuantSeparableConv1DOptions & Config, ["depthwise", "pointwise"]);
     this.filters = positive("filters", filters);
@@ -68,6 +86,7 @@ export class QuantSeparableConv1D extends QuantLayer {
     }) as InstanceType<T>;
   }
 
+  /** Creates both kernels and the bias for [batch, steps, channels] inputs. */
   protected build(inputShape: readonly number[]): void {
     if (inputShape.length !== 3) throw new RangeError(`expects [batch, steps, channels], got [${inputShape}]`);
     const c = inputShape[2];
@@ -76,6 +95,11 @@ export class QuantSeparableConv1D extends QuantLayer {
     this.addBias(this.filters);
   }
 
+  /**
+   * q(input), padded with `padValues` for "same" when non-zero, the depthwise
+   * conv with q(depthwise kernel), the 1-wide conv with q(pointwise kernel);
+   * then bias and activation.
+   */
   protected call(x: Tensor): Tensor {
     let xi = this.quantizeInput(x);
     let padding = this.padding;
@@ -90,6 +114,11 @@ export class QuantSeparableConv1D extends QuantLayer {
     return this.finish(conv1d(d, pk));
   }
 
+  /**
+   * Keras's keys (sizes as one-element lists): `name`, `filters`,
+   * `kernel_size`, `strides`, `padding`, `pad_values`, `dilation_rate`,
+   * `depth_multiplier`, then the quantizers and constraints.
+   */
   getConfig(): Config {
     return {
       name: this.name,

@@ -10,13 +10,17 @@ import type { Layer } from "./layer.ts";
 
 /** One call of a layer in a model being defined: the symbolic tensors it read and the one it produced. */
 export interface LayerNode {
+  /** The layer that was called. */
   layer: Layer;
+  /** The symbolic tensors it read, in order. */
   inputs: SymbolicTensor[];
+  /** The symbolic tensor it produced. */
   output: SymbolicTensor;
 }
 
 /** A placeholder for a tensor in a model being defined (Keras's KerasTensor). */
 export class SymbolicTensor {
+  /** Made by `input()` and by calling a layer on symbolic tensors; not usually built directly. */
   constructor(
     /** Shape without the batch axis. */
     readonly shape: readonly number[],
