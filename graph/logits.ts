@@ -13,7 +13,9 @@ export type LogitsKind = "softmax" | "sigmoid";
 
 /** The logits a marked output came from, and through which activation. */
 export interface MarkedLogits {
+  /** The tensor the activation consumed. */
   logits: Tensor;
+  /** The activation that made the marked output. */
   kind: LogitsKind;
 }
 

@@ -19,7 +19,9 @@ import type { ModelConfig } from "./model.ts";
 
 /** What a checkpoint needs of a model: its weights and its Keras config. */
 export interface Checkpointable {
+  /** The weights to save, by variable name. */
   readonly weights: readonly Weight[];
+  /** The Keras `to_json()` config saved beside them. */
   toConfig(): ModelConfig;
 }
 

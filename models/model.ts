@@ -32,7 +32,12 @@ import { summary } from "./summary.ts";
 
 /** A model as Keras's `to_json()` writes it. */
 export interface ModelConfig {
+  /** Keras's model class: "Sequential", "Functional" (functional models) or "Model". */
   class_name: "Sequential" | "Functional" | "Model";
+  /**
+   * The model's name and layer configs; functional models add their input and
+   * output tensors as `[layer, node, tensor]` triples.
+   */
   config: {
     name?: string;
     layers: LayerConfig[];
@@ -46,8 +51,11 @@ export const DEFERRED: unique symbol = Symbol("deferred graph");
 
 /** A model's graph: inputs, outputs and the layer calls between them in execution order. */
 export interface Graph {
+  /** The model inputs (symbolic tensors from `input()`). */
   inputs: SymbolicTensor[];
+  /** The model outputs. */
   outputs: SymbolicTensor[];
+  /** The layer calls from the inputs to the outputs, in execution order. */
   nodes: LayerNode[];
 }
 
@@ -72,6 +80,7 @@ export type ModelFitOptions = Omit<FitOptions, keyof TrainingSetup>;
  * ```
  */
 export class Model implements Network {
+  /** The model's name (Keras's `name`; default "model"). */
   readonly name: string;
   #graph: Graph | null = null;
   #setup: TrainingSetup | null = null;
@@ -142,10 +151,12 @@ export class Model implements Network {
     this.#graph = null;
   }
 
+  /** The model inputs (Keras's `model.inputs`). */
   get inputs(): readonly SymbolicTensor[] {
     return this.graph().inputs;
   }
 
+  /** The model outputs (Keras's `model.outputs`). */
   get outputs(): readonly SymbolicTensor[] {
     return this.graph().outputs;
   }
@@ -310,6 +321,7 @@ export class Model implements Network {
     }
   }
 
+  /** The trainable variables of every trainable layer (latent values; Keras's `trainable_variables`). */
   get trainableVariables(): Variable[] {
     return this.layers.flatMap((l) => l.trainableVariables);
   }

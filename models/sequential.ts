@@ -12,15 +12,21 @@ import { DEFERRED, type Graph, Model, type ModelConfig } from "./model.ts";
 
 /** Sequential's options: a seed for its layers' initializers, and Keras's `input_shape` / `batch_size`. */
 export interface SequentialOptions {
+  /** Seeds every layer's initializers (and dropout) from one generator (default: Math.random). */
   seed?: number;
   /** The input shape without the batch axis (Keras's `input_shape`); otherwise the first input's. */
   inputShape?: readonly number[];
   /** A fixed batch size (Keras's `batch_size` on the input), for summaries; null: any. */
   batchSize?: number | null;
+  /** The model's name (default "sequential"). */
   name?: string;
 }
 
 /**
+ * Keras's Sequential: layers run in order, one input and one output. Its graph
+ * is made from the input shape (`inputShape`, the first layer's `inputShape`,
+ * or the first input's).
+ *
  * @example
  * ```ts
  * import { Sequential } from "./sequential.ts";
@@ -39,6 +45,7 @@ export class Sequential extends Model {
   readonly batchSize: number | null;
   readonly #random: (() => number) | null;
 
+  /** `layers` are added in order (names must be unique); `inputShape`: positive integers (else a RangeError). */
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     super(DEFERRED, undefined, { name: options.name ?? "sequential" });
     if (options.inputShape && !options.inputShape.every((d) => Number.isInteger(d) && d >= 1)) {
@@ -73,6 +80,7 @@ export class Sequential extends Model {
     return this.#inputShape;
   }
 
+  /** The layers, in the order they run. */
   override get layers(): readonly Layer[] {
     return this.#layers;
   }
@@ -88,6 +96,7 @@ export class Sequential extends Model {
     return [...this.#layers];
   }
 
+  /** The graph, made on first use from the input shape (a RangeError without layers or without an input shape). */
   protected override graph(): Graph {
     try {
       return super.graph();
@@ -125,6 +134,10 @@ export class Sequential extends Model {
     return y;
   }
 
+  /**
+   * One input tensor whose shape, without the batch axis, is the input shape
+   * when one was given (else a RangeError).
+   */
   override checkInputs(xs: readonly Tensor[]): void {
     if (xs.length !== 1) throw new RangeError(`a Sequential model takes one input, got ${xs.length}`);
     if (this.#shapeGiven && xs[0].shape.slice(1).join() !== this.#inputShape!.join()) {
@@ -132,11 +145,13 @@ export class Sequential extends Model {
     }
   }
 
+  /** `[apply(xs[0])]`: a Sequential takes one input (else a RangeError). */
   override call(xs: readonly Tensor[], { training = false } = {}): Tensor[] {
     if (xs.length !== 1) throw new RangeError(`a Sequential model takes one input, got ${xs.length}`);
     return [this.apply(xs[0], { training })];
   }
 
+  /** Always 1. */
   override get inputCount(): number {
     return 1;
   }
