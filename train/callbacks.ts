@@ -22,7 +22,9 @@ export type Mode = "auto" | "min" | "max";
 
 /** Keras-style serialised callback: `{ class_name: "ReduceLROnPlateau", config: { monitor, factor, ... } }`. */
 export interface CallbackConfig {
+  /** Keras's class name (`EarlyStopping`, …; larq's `HyperparameterScheduler`). */
   class_name: string;
+  /** The constructor arguments, snake_case (`monitor`, `min_delta`, …). */
   config: Record<string, unknown>;
 }
 
@@ -111,16 +113,25 @@ export interface EarlyStoppingOptions {
  * ```
  */
 export class EarlyStopping implements Callback {
+  /** The log key watched (Keras's `monitor`). */
   readonly monitor: Monitor;
+  /** Keras's `patience`: epochs without improvement before stopping. */
   readonly patience: number;
+  /** Keras's `min_delta`: the smallest change that counts as an improvement. */
   readonly minDelta: number;
+  /** Keras's `mode`: whether larger or smaller is better. */
   readonly mode: Mode;
+  /** Keras's `restore_best_weights`. */
   readonly restoreBestWeights: boolean;
   /** The epoch training stopped at (null: it did not stop early). */
   stoppedEpoch: number | null = null;
   readonly #watch: Watcher;
   #wait = 0;
   #bestWeights: Float32Array[] | null = null;
+  /**
+   * Defaults as Keras (see {@link EarlyStoppingOptions}); a negative patience
+   * or minDelta, or an unknown mode, is a RangeError.
+   */
   constructor(o: EarlyStoppingOptions = {}) {
     this.monitor = o.monitor ?? "val_loss";
     this.patience = nonNegative(o.patience ?? 0, "patience", "EarlyStopping", true);
@@ -130,12 +141,17 @@ export class EarlyStopping implements Callback {
     const max = this.mode === "max" || (this.mode === "auto" && /(acc|accuracy|auc)$/.test(this.monitor));
     this.#watch = new Watcher(this.monitor, max, this.minDelta);
   }
+  /** Resets the best value, the wait and the saved weights. */
   onTrainBegin(): void {
     this.#wait = 0;
     this.stoppedEpoch = null;
     this.#bestWeights = null;
     this.#watch.reset();
   }
+  /**
+   * Stops training after `patience` epochs without improvement in a row (never
+   * on epoch 0); a monitor missing from the logs is a RangeError.
+   */
   onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainingContext): void {
     if (this.#watch.improved(logs)) {
       this.#wait = 0;
@@ -148,11 +164,13 @@ export class EarlyStopping implements Callback {
       this.stoppedEpoch = epoch;
     }
   }
+  /** Puts the best weights back when training stopped early and `restoreBestWeights` is set. */
   onTrainEnd(ctx: TrainingContext): void {
     if (this.stoppedEpoch !== null && this.#bestWeights) {
       ctx.model.weights.forEach((x, i) => x.variable.assign(this.#bestWeights![i]));
     }
   }
+  /** Keras's keys: `monitor`, `min_delta`, `patience`, `mode`, `restore_best_weights`. */
   getConfig(): CallbackConfig {
     return {
       class_name: "EarlyStopping",
@@ -189,12 +207,16 @@ export interface ModelCheckpointOptions {
  * improves. Written atomically.
  */
 export class ModelCheckpoint implements Callback {
+  /** The log key watched with `saveBestOnly` (Keras's `monitor`). */
   readonly monitor: Monitor;
+  /** Keras's `save_best_only`. */
   readonly saveBestOnly: boolean;
+  /** Keras's `mode`: whether larger or smaller is better. */
   readonly mode: Mode;
   /** The files written, in order. */
   readonly saved: string[] = [];
   readonly #watch: Watcher;
+  /** `path`: the file to write (`{epoch}` replaced by the 1-based epoch), a non-empty string (else a TypeError). */
   constructor(readonly path: string, o: ModelCheckpointOptions = {}) {
     if (typeof path !== "string" || path === "") {
       throw new TypeError(`ModelCheckpoint: path must be a non-empty string, got ${JSON.stringify(path)}`);
@@ -206,6 +228,7 @@ export class ModelCheckpoint implements Callback {
       (this.mode === "auto" && (this.monitor.includes("acc") || this.monitor.startsWith("fmeasure")));
     this.#watch = new Watcher(this.monitor, max, 0);
   }
+  /** Writes the checkpoint (atomically) unless `saveBestOnly` and no improvement. */
   onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainingContext): void {
     if (this.saveBestOnly && !this.#watch.improved(logs)) return;
     const file = this.path.replaceAll("{epoch}", String(epoch + 1));
@@ -213,6 +236,7 @@ export class ModelCheckpoint implements Callback {
     writeFileAtomicSync(file, ctx.model.checkpointBytes({ optimizer: ctx.optimizer }));
     this.saved.push(file);
   }
+  /** Keras's keys: `filepath`, `monitor`, `save_best_only`, `mode`. */
   getConfig(): CallbackConfig {
     return {
       class_name: "ModelCheckpoint",
@@ -244,6 +268,11 @@ function functionName(fn: NamedFunction, where: string): string {
  */
 export class HyperparameterScheduler implements Callback {
   #optimizer: Optimizer | undefined;
+  /**
+   * `schedule(epoch, value)` gives the new value; `hyperparameter` names an
+   * optimizer field; `optimizer` (default: fit's) must have it (else a
+   * RangeError).
+   */
   constructor(
     readonly schedule: (epoch: number, value: number) => number,
     readonly hyperparameter: string,
@@ -259,10 +288,12 @@ export class HyperparameterScheduler implements Callback {
     }
     return optimizer as unknown as Record<string, number>;
   }
+  /** Sets the hyperparameter to `schedule(epoch, current value)`. */
   onEpochBegin(epoch: number, ctx: TrainingContext): void {
     const o = this.#check(this.#optimizer ?? ctx.optimizer);
     o[this.hyperparameter] = this.schedule(epoch, o[this.hyperparameter]);
   }
+  /** Adds the hyperparameter's value to the logs. */
   onEpochEnd(_epoch: number, logs: EpochLogs, ctx: TrainingContext): void {
     setLog(logs, this.hyperparameter, this.#check(this.#optimizer ?? ctx.optimizer)[this.hyperparameter]);
   }
@@ -345,17 +376,29 @@ export interface ReduceLROnPlateauOptions {
  * ```
  */
 export class ReduceLROnPlateau implements Callback {
+  /** The log key watched (Keras's `monitor`). */
   readonly monitor: Monitor;
+  /** Keras's `factor`: new rate = rate · factor. */
   readonly factor: number;
+  /** Keras's `patience`: epochs without improvement before reducing. */
   readonly patience: number;
+  /** Keras's `mode`: whether larger or smaller is better. */
   readonly mode: Mode;
+  /** Keras's `min_delta`: the smallest change that counts as an improvement. */
   readonly minDelta: number;
+  /** Keras's `cooldown`: epochs to wait after a reduction. */
   readonly cooldown: number;
+  /** Keras's `min_lr`: the floor of the rate. */
   readonly minLr: number;
+  /** Keras's `verbose`: 1 prints each reduction. */
   readonly verbose: 0 | 1;
   readonly #watch: Watcher;
   #wait = 0;
   #cooldownCounter = 0;
+  /**
+   * Defaults as Keras (see {@link ReduceLROnPlateauOptions}); a factor ≥ 1, a
+   * negative value or an unknown mode is a RangeError.
+   */
   constructor(o: ReduceLROnPlateauOptions = {}) {
     const where = "ReduceLROnPlateau";
     this.monitor = o.monitor ?? "val_loss";
@@ -370,11 +413,13 @@ export class ReduceLROnPlateau implements Callback {
     const max = this.mode === "max" || (this.mode === "auto" && this.monitor.includes("acc"));
     this.#watch = new Watcher(this.monitor, max, this.minDelta);
   }
+  /** Resets the best value, the wait and the cooldown. */
   onTrainBegin(): void {
     this.#watch.reset();
     this.#wait = 0;
     this.#cooldownCounter = 0;
   }
+  /** Adds `lr` to the logs and reduces the rate after `patience` epochs without improvement (outside cooldown). */
   onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainingContext): void {
     const lr = learningRateOf(ctx.optimizer, "ReduceLROnPlateau");
     setLog(logs, "lr", lr);
@@ -393,6 +438,7 @@ export class ReduceLROnPlateau implements Callback {
       this.#wait = 0;
     }
   }
+  /** Keras's keys: `monitor`, `factor`, `patience`, `verbose`, `mode`, `min_delta`, `cooldown`, `min_lr`. */
   getConfig(): CallbackConfig {
     return {
       class_name: "ReduceLROnPlateau",
@@ -426,9 +472,11 @@ export class ReduceLROnPlateau implements Callback {
  * ```
  */
 export class LearningRateScheduler implements Callback {
+  /** `schedule(epoch, lr)` gives the epoch's learning rate; `verbose` 1 prints it. */
   constructor(readonly schedule: (epoch: number, lr: number) => number, readonly verbose: 0 | 1 = 0) {
     if (typeof schedule !== "function") throw new TypeError("LearningRateScheduler: schedule must be a function");
   }
+  /** Sets the learning rate to `schedule(epoch, current rate)` (a non-finite result is a TypeError). */
   onEpochBegin(epoch: number, ctx: TrainingContext): void {
     const lr = this.schedule(epoch, learningRateOf(ctx.optimizer, "LearningRateScheduler"));
     if (typeof lr !== "number" || !Number.isFinite(lr)) {
@@ -437,9 +485,11 @@ export class LearningRateScheduler implements Callback {
     ctx.optimizer.learningRate = lr;
     if (this.verbose) console.log(`\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.`);
   }
+  /** Adds `lr` to the logs. */
   onEpochEnd(_epoch: number, logs: EpochLogs, ctx: TrainingContext): void {
     setLog(logs, "lr", learningRateOf(ctx.optimizer, "LearningRateScheduler"));
   }
+  /** Keras's keys: `schedule` (the function's name), `verbose`. */
   getConfig(): CallbackConfig {
     return {
       class_name: "LearningRateScheduler",
@@ -450,6 +500,7 @@ export class LearningRateScheduler implements Callback {
 
 /** Keras's TerminateOnNaN: stops training after a batch whose loss is NaN or infinite. */
 export class TerminateOnNaN implements Callback {
+  /** Stops training when the batch loss is NaN or infinite. */
   onBatchEnd(batch: number, logs: { loss?: number }, ctx: TrainingContext): void {
     const loss = logs.loss;
     if (loss !== undefined && !Number.isFinite(loss)) {
@@ -457,6 +508,7 @@ export class TerminateOnNaN implements Callback {
       ctx.stopTraining = true;
     }
   }
+  /** Keras's config: no keys. */
   getConfig(): CallbackConfig {
     return { class_name: "TerminateOnNaN", config: {} };
   }
@@ -506,10 +558,13 @@ export interface CSVLoggerOptions {
  * ```
  */
 export class CSVLogger implements Callback {
+  /** Keras's `separator` (one character). */
   readonly separator: string;
+  /** Keras's `append`: keep an existing file and add rows. */
   readonly append: boolean;
   #keys: string[] | null = null;
   #header = true;
+  /** `filename`: the CSV file, a non-empty string (else a TypeError); `separator` one character (else a RangeError). */
   constructor(readonly filename: string, o: CSVLoggerOptions = {}) {
     if (typeof filename !== "string" || filename === "") {
       throw new TypeError(`CSVLogger: filename must be a non-empty string, got ${JSON.stringify(filename)}`);
@@ -520,6 +575,7 @@ export class CSVLogger implements Callback {
     }
     this.append = o.append ?? false;
   }
+  /** Empties the file, or with `append` keeps it (a header only into an empty file). */
   onTrainBegin(): void {
     if (this.append) {
       let text = "";
@@ -534,6 +590,7 @@ export class CSVLogger implements Callback {
       Deno.writeTextFileSync(this.filename, "");
     }
   }
+  /** Writes the epoch's row (and the header first when due). */
   onEpochEnd(epoch: number, logs: EpochLogs): void {
     const values = logs as unknown as Record<string, unknown>;
     if (this.#keys === null) {
@@ -558,6 +615,7 @@ export class CSVLogger implements Callback {
     if (!field.includes(this.separator) && !/["\r\n]/.test(field)) return field;
     return `"${field.replaceAll('"', '""')}"`;
   }
+  /** Keras's keys: `filename`, `separator`, `append`. */
   getConfig(): CallbackConfig {
     return {
       class_name: "CSVLogger",

@@ -12,6 +12,7 @@ import { getOptimizer, type Optimizer, type OptimizerConfig } from "./optimizers
 /** An optimizer: the object, its Keras name ("adam", "sgd", "rmsprop", "adamw") or its config. */
 export type OptimizerLike = string | OptimizerConfig | Optimizer;
 
+/** Options of `Model.compile` (Keras's compile arguments). */
 export interface CompileOptions {
   /** An optimizer object, or a Keras name: "adam", "sgd", "rmsprop", "adamw". */
   optimizer: OptimizerLike;

@@ -18,8 +18,11 @@ import { getLoss, type Loss, type LossConfig } from "./losses.ts";
 
 /** What training needs of a model (models/ implements it: Model and Sequential). */
 export interface Network {
+  /** The model's name (fit's errors name it). */
   readonly name: string;
+  /** Its layers: fit trains the trainable variables of the trainable ones. */
   readonly layers: readonly Layer[];
+  /** Every weight with its constraint and quantizer (callbacks save and restore them). */
   readonly weights: readonly Weight[];
   /** How many tensors the model takes. */
   readonly inputCount: number;
@@ -48,48 +51,69 @@ export type EpochLogs = Record<string, number>;
 
 /** Per-epoch history of fit, as Keras's History: `history.history.loss[epoch]`. */
 export interface History {
+  /** The epochs run (0-based). */
   epoch: number[];
+  /** Per log key (`loss`, `accuracy`, `val_loss`, …), one value per epoch. */
   history: Record<string, number[]>;
 }
 
 /** What callbacks see and may change (set `stopTraining` to end after this batch or epoch). */
 export interface TrainingContext {
+  /** The model being trained. */
   model: Network;
+  /** The optimizer (learning-rate callbacks change its rate). */
   optimizer: Optimizer;
+  /** The epochs fit was asked for. */
   epochs: number;
+  /** Set to true to end training after the current batch or epoch. */
   stopTraining: boolean;
 }
 
 /** Hooks into fit (Keras callbacks); see train/callbacks.ts. */
 export interface Callback {
+  /** Before the first epoch. */
   onTrainBegin?(ctx: TrainingContext): void;
+  /** At the start of each epoch (0-based). */
   onEpochBegin?(epoch: number, ctx: TrainingContext): void;
+  /** After each batch, with the batch's logs (the running means, and `batch_loss`). */
   onBatchEnd?(batch: number, logs: EpochLogs, ctx: TrainingContext): void;
+  /** After each epoch, with its logs (a callback may add keys, as `lr`). */
   onEpochEnd?(epoch: number, logs: EpochLogs, ctx: TrainingContext): void;
+  /** After the last epoch (also after an early stop). */
   onTrainEnd?(ctx: TrainingContext): void;
 }
 
 /** What compile fixes: the optimizer, the loss and the metrics. */
 export interface TrainingSetup {
+  /** The optimizer fit steps once per batch. */
   optimizer: Optimizer;
+  /** The loss minimised (fit adds the weights' regularization to it). */
   loss: Loss;
+  /** The metrics logged beside `loss`. */
   metrics: Metric[];
 }
 
+/** Options of {@link fit}, {@link fitSync} (and, without what compile sets, of `Model.fit`). */
 export interface FitOptions {
+  /** The optimizer (a compiled model passes its own). */
   optimizer: Optimizer;
   /** Default sparse categorical cross-entropy (from a softmax's logits, as Keras). */
   loss?: LossLike;
   /** Default ["accuracy"]. */
   metrics?: readonly MetricLike[];
+  /** Passes over the data (default 1). */
   epochs?: number;
+  /** Samples per batch (default 32; a Dataset batches itself). */
   batchSize?: number;
+  /** Shuffle the samples each epoch (default true; arrays only). */
   shuffle?: boolean;
+  /** Seeds the shuffling (default 0). */
   seed?: number;
   /** The last fraction of the samples (before shuffling) is held out for validation, as Keras. */
   validationSplit?: number;
   /** Scored after every epoch at inference (moving statistics): val_loss and val_<metric>. */
   validationData?: { x: Inputs; y: Labels };
+  /** Keras-style callbacks, called in order. */
   callbacks?: Callback[];
   /** Track larq's flip_ratio of every binary (precision-1) weight, per epoch (`flip_ratio/<weight>` in the logs). */
   flipRatio?: boolean;
@@ -100,7 +124,9 @@ export interface FitOptions {
   verbose?: "auto" | 0 | 1 | 2;
 }
 
+/** Options of {@link evaluate}. */
 export interface EvaluateOptions {
+  /** Samples per batch (default 256). */
   batchSize?: number;
 }
 

@@ -15,7 +15,9 @@ import type { Tensor } from "../graph/tensor.ts";
 
 /** Keras-style serialised loss: `{ class_name: "CategoricalCrossentropy", config: { from_logits: true, ... } }`. */
 export interface LossConfig {
+  /** Keras's class name (`SparseCategoricalCrossentropy`, …). */
   class_name: string;
+  /** The constructor arguments, snake_case (`from_logits`, `label_smoothing`, `name`, …). */
   config: Record<string, unknown>;
 }
 
@@ -23,7 +25,9 @@ export interface LossConfig {
 export interface Loss {
   /** Keras's name (`sparse_categorical_crossentropy`, ...). */
   readonly name: string;
+  /** The scalar loss of a batch (mean over samples). */
   call(yTrue: Tensor, yPred: Tensor): Tensor;
+  /** Keras's `{ class_name, config }` form (what `getLoss` reads back). */
   getConfig(): LossConfig;
 }
 
@@ -93,16 +97,21 @@ function predictionsOf(loss: Loss, yPred: Tensor, fromLogits: boolean, kind: Log
  * ```
  */
 export class SparseCategoricalCrossentropy implements Loss {
+  /** Keras's name (default `sparse_categorical_crossentropy`). */
   readonly name: string;
+  /** Keras's `from_logits`: `yPred` holds logits. */
   readonly fromLogits: boolean;
+  /** `fromLogits` a boolean (else a TypeError). */
   constructor(options: CrossentropyOptions = {}) {
     this.fromLogits = checkFlag(options.fromLogits ?? false, "SparseCategoricalCrossentropy");
     this.name = options.name ?? "sparse_categorical_crossentropy";
   }
+  /** The mean cross-entropy of the labels under `yPred` (from the logits of a softmax output, as Keras). */
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     const { x, fromLogits } = predictionsOf(this, yPred, this.fromLogits, "softmax");
     return nn.sparseCategoricalCrossentropy(yTrue.data, x, { fromLogits });
   }
+  /** Keras's keys: `reduction`, `name`, `from_logits`, `ignore_class` (null), `fn`. */
   getConfig(): LossConfig {
     return {
       class_name: "SparseCategoricalCrossentropy",
@@ -122,14 +131,19 @@ export class SparseCategoricalCrossentropy implements Loss {
  * probabilities are renormalised to sum 1 before clipping, as Keras.
  */
 export class CategoricalCrossentropy implements Loss {
+  /** Keras's name (default `categorical_crossentropy`). */
   readonly name: string;
+  /** Keras's `from_logits`: `yPred` holds logits. */
   readonly fromLogits: boolean;
+  /** Keras's `label_smoothing` (0: none). */
   readonly labelSmoothing: number;
+  /** `fromLogits` a boolean (else a TypeError), `labelSmoothing` in [0, 1] (else a RangeError). */
   constructor(options: SmoothedCrossentropyOptions = {}) {
     this.fromLogits = checkFlag(options.fromLogits ?? false, "CategoricalCrossentropy");
     this.labelSmoothing = checkSmoothing(options.labelSmoothing ?? 0, "CategoricalCrossentropy");
     this.name = options.name ?? "categorical_crossentropy";
   }
+  /** The mean cross-entropy of the (smoothed) targets under `yPred` (same number of values, else a RangeError). */
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     checkSameSize(yTrue, yPred, this.name);
     const { x, fromLogits } = predictionsOf(this, yPred, this.fromLogits, "softmax");
@@ -140,6 +154,7 @@ export class CategoricalCrossentropy implements Loss {
     }
     return nn.categoricalCrossentropy(targets, x, { fromLogits });
   }
+  /** Keras's keys: `reduction`, `name`, `from_logits`, `label_smoothing`, `axis`, `fn`. */
   getConfig(): LossConfig {
     return {
       class_name: "CategoricalCrossentropy",
@@ -150,14 +165,22 @@ export class CategoricalCrossentropy implements Loss {
 
 /** Binary cross-entropy per output (targets 0/1 or soft), averaged over outputs and samples. */
 export class BinaryCrossentropy implements Loss {
+  /** Keras's name (default `binary_crossentropy`). */
   readonly name: string;
+  /** Keras's `from_logits`: `yPred` holds logits. */
   readonly fromLogits: boolean;
+  /** Keras's `label_smoothing` (0: none). */
   readonly labelSmoothing: number;
+  /** `fromLogits` a boolean (else a TypeError), `labelSmoothing` in [0, 1] (else a RangeError). */
   constructor(options: SmoothedCrossentropyOptions = {}) {
     this.fromLogits = checkFlag(options.fromLogits ?? false, "BinaryCrossentropy");
     this.labelSmoothing = checkSmoothing(options.labelSmoothing ?? 0, "BinaryCrossentropy");
     this.name = options.name ?? "binary_crossentropy";
   }
+  /**
+   * The mean binary cross-entropy of the (smoothed) targets under `yPred` (same
+   * number of values, else a RangeError).
+   */
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     checkSameSize(yTrue, yPred, this.name);
     const { x, fromLogits } = predictionsOf(this, yPred, this.fromLogits, "sigmoid");
@@ -167,6 +190,7 @@ export class BinaryCrossentropy implements Loss {
     }
     return nn.binaryCrossentropy(targets, x, { fromLogits });
   }
+  /** Keras's keys: `reduction`, `name`, `from_logits`, `label_smoothing`, `axis`, `fn`. */
   getConfig(): LossConfig {
     return { class_name: "BinaryCrossentropy", config: smoothedConfig(this, "binary_crossentropy") };
   }
@@ -185,14 +209,18 @@ function smoothedConfig(loss: CategoricalCrossentropy | BinaryCrossentropy, fn: 
 
 /** Mean of the squared differences over every value. */
 export class MeanSquaredError implements Loss {
+  /** Keras's name (default `mean_squared_error`). */
   readonly name: string;
+  /** `options.name`: Keras's name for the logs. */
   constructor(options: { name?: string } = {}) {
     this.name = options.name ?? "mean_squared_error";
   }
+  /** mean((yTrue - yPred)²) (same number of values, else a RangeError). */
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     checkSameSize(yTrue, yPred, this.name);
     return nn.meanSquaredError(yTrue, yPred);
   }
+  /** Keras's keys: `reduction`, `name`, `fn`. */
   getConfig(): LossConfig {
     return { class_name: "MeanSquaredError", config: { reduction: "auto", name: this.name, fn: "mean_squared_error" } };
   }

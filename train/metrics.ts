@@ -50,6 +50,7 @@ export class FlipRatio {
     return this.#count > 1 ? this.#total / (this.#count - 1) : 0;
   }
 
+  /** Forgets every update. */
   reset(): void {
     this.#previous = null;
     this.#total = 0;
@@ -59,7 +60,9 @@ export class FlipRatio {
 
 /** Keras-style serialised metric: `{ class_name: "SparseTopKCategoricalAccuracy", config: { name, dtype, k } }`. */
 export interface MetricConfig {
+  /** Keras's class name (`SparseCategoricalAccuracy`, …). */
   class_name: string;
+  /** The constructor arguments, snake_case (`name`, `dtype`, `k`, `threshold`). */
   config: Record<string, unknown>;
 }
 
@@ -71,7 +74,9 @@ export interface Metric {
   update(yTrue: Tensor, yPred: Tensor): void;
   /** The value over every batch since the last reset (0 before any). */
   result(): number;
+  /** Forgets every batch (fit calls it at the start of each epoch). */
   reset(): void;
+  /** Keras's `{ class_name, config }` form (what `getMetric` reads back). */
   getConfig(): MetricConfig;
 }
 
@@ -97,9 +102,11 @@ function checkName(name: unknown, where: string): string {
  * ```
  */
 export class Mean {
+  /** The key in fit's logs (default `mean`). */
   readonly name: string;
   #total = 0;
   #count = 0;
+  /** `options.name`: a non-empty string (else a TypeError). */
   constructor(options: { name?: string } = {}) {
     this.name = checkName(options.name ?? "mean", "Mean");
   }
@@ -123,10 +130,12 @@ export class Mean {
   result(): number {
     return this.#count === 0 ? 0 : this.#total / this.#count;
   }
+  /** Forgets every value. */
   reset(): void {
     this.#total = 0;
     this.#count = 0;
   }
+  /** Keras's keys: `name`, `dtype`. */
   getConfig(): MetricConfig {
     return { class_name: "Mean", config: { name: this.name, dtype: "float32" } };
   }
@@ -176,23 +185,30 @@ function checkK(k: unknown, where: string): number {
 
 /** Keras's MeanMetricWrapper: the mean over samples of a per-sample value. */
 export abstract class MeanOfSamples implements Metric {
+  /** The key in fit's logs. */
   readonly name: string;
   readonly #mean = new Mean();
+  /** `name` (default `defaultName`): a non-empty string, else a TypeError. */
   constructor(name: string | undefined, defaultName: string) {
     this.name = checkName(name ?? defaultName, this.constructor.name);
   }
   /** One value per sample (row of the predictions). */
   protected abstract perSample(yTrue: Tensor, yPred: Tensor): number[];
+  /** Adds one value per sample of the batch. */
   update(yTrue: Tensor, yPred: Tensor): void {
     for (const v of this.perSample(yTrue, yPred)) this.#mean.update(v);
   }
+  /** The mean over every sample since the last reset (0 before any). */
   result(): number {
     return this.#mean.result();
   }
+  /** Forgets every sample. */
   reset(): void {
     this.#mean.reset();
   }
+  /** Keras's `{ class_name, config }` form. */
   abstract getConfig(): MetricConfig;
+  /** The config keys every such metric writes: `name`, `dtype`. */
   protected baseConfig(): Record<string, unknown> {
     return { name: this.name, dtype: "float32" };
   }
@@ -227,14 +243,17 @@ function sameSize(yTrue: Tensor, yPred: Tensor, where: string): void {
  * ```
  */
 export class SparseCategoricalAccuracy extends MeanOfSamples {
+  /** `options.name`: the key in fit's logs (default `sparse_categorical_accuracy`). */
   constructor(options: { name?: string } = {}) {
     super(options.name, "sparse_categorical_accuracy");
   }
+  /** 1 where the row's arg-max is the label, else 0. */
   protected perSample(yTrue: Tensor, yPred: Tensor): number[] {
     const { rows, classes } = rowsOf(yPred, this.name);
     const labels = sparseLabels(yTrue, rows, this.name);
     return Array.from({ length: rows }, (_, r) => (argmax(yPred.data, r, classes) === labels[r] ? 1 : 0));
   }
+  /** Keras's keys: `name`, `dtype`. */
   getConfig(): MetricConfig {
     return { class_name: "SparseCategoricalAccuracy", config: this.baseConfig() };
   }
@@ -242,9 +261,11 @@ export class SparseCategoricalAccuracy extends MeanOfSamples {
 
 /** Fraction of samples whose arg-max is the arg-max of the one-hot target. */
 export class CategoricalAccuracy extends MeanOfSamples {
+  /** `options.name`: the key in fit's logs (default `categorical_accuracy`). */
   constructor(options: { name?: string } = {}) {
     super(options.name, "categorical_accuracy");
   }
+  /** 1 where the row's arg-max is the target's arg-max, else 0. */
   protected perSample(yTrue: Tensor, yPred: Tensor): number[] {
     sameSize(yTrue, yPred, this.name);
     const { rows, classes } = rowsOf(yPred, this.name);
@@ -253,6 +274,7 @@ export class CategoricalAccuracy extends MeanOfSamples {
       (_, r) => (argmax(yPred.data, r, classes) === argmax(yTrue.data, r, classes) ? 1 : 0),
     );
   }
+  /** Keras's keys: `name`, `dtype`. */
   getConfig(): MetricConfig {
     return { class_name: "CategoricalAccuracy", config: this.baseConfig() };
   }
@@ -260,7 +282,9 @@ export class CategoricalAccuracy extends MeanOfSamples {
 
 /** Per sample, the fraction of outputs where (yPred > threshold) equals yTrue (0 or 1). */
 export class BinaryAccuracy extends MeanOfSamples {
+  /** Keras's `threshold`: predictions above it count as 1. */
   readonly threshold: number;
+  /** `name` (default `binary_accuracy`); `threshold` a finite number (default 0.5; else a RangeError). */
   constructor(options: { name?: string; threshold?: number } = {}) {
     super(options.name, "binary_accuracy");
     const t = options.threshold ?? 0.5;
@@ -269,6 +293,7 @@ export class BinaryAccuracy extends MeanOfSamples {
     }
     this.threshold = t;
   }
+  /** Per row, the fraction of outputs where (yPred > threshold) equals yTrue. */
   protected perSample(yTrue: Tensor, yPred: Tensor): number[] {
     sameSize(yTrue, yPred, this.name);
     const { rows, classes } = rowsOf(yPred, this.name);
@@ -279,6 +304,7 @@ export class BinaryAccuracy extends MeanOfSamples {
       return hits / classes;
     });
   }
+  /** Keras's keys: `name`, `dtype`, `threshold`. */
   getConfig(): MetricConfig {
     return { class_name: "BinaryAccuracy", config: { ...this.baseConfig(), threshold: this.threshold } };
   }
@@ -286,11 +312,14 @@ export class BinaryAccuracy extends MeanOfSamples {
 
 /** Fraction of samples whose integer label is among the k highest scores (k = 5 by default). */
 export class SparseTopKCategoricalAccuracy extends MeanOfSamples {
+  /** Keras's `k`: how many of the highest scores count as a hit. */
   readonly k: number;
+  /** `name` (default `sparse_top_k_categorical_accuracy`); `k` a positive integer (default 5; else a RangeError). */
   constructor(options: { name?: string; k?: number } = {}) {
     super(options.name, "sparse_top_k_categorical_accuracy");
     this.k = checkK(options.k ?? 5, "SparseTopKCategoricalAccuracy");
   }
+  /** 1 where the label is among the row's k highest scores (tf.math.in_top_k), else 0. */
   protected perSample(yTrue: Tensor, yPred: Tensor): number[] {
     const { rows, classes } = rowsOf(yPred, this.name);
     const labels = sparseLabels(yTrue, rows, this.name);
@@ -300,6 +329,7 @@ export class SparseTopKCategoricalAccuracy extends MeanOfSamples {
       (_, r) => (inTopK(yPred.data, r, classes, Math.trunc(labels[r]), this.k) ? 1 : 0),
     );
   }
+  /** Keras's keys: `name`, `dtype`, `k`. */
   getConfig(): MetricConfig {
     return { class_name: "SparseTopKCategoricalAccuracy", config: { ...this.baseConfig(), k: this.k } };
   }
@@ -307,11 +337,14 @@ export class SparseTopKCategoricalAccuracy extends MeanOfSamples {
 
 /** Fraction of samples whose one-hot target's arg-max is among the k highest scores (k = 5 by default). */
 export class TopKCategoricalAccuracy extends MeanOfSamples {
+  /** Keras's `k`: how many of the highest scores count as a hit. */
   readonly k: number;
+  /** `name` (default `top_k_categorical_accuracy`); `k` a positive integer (default 5; else a RangeError). */
   constructor(options: { name?: string; k?: number } = {}) {
     super(options.name, "top_k_categorical_accuracy");
     this.k = checkK(options.k ?? 5, "TopKCategoricalAccuracy");
   }
+  /** 1 where the target's arg-max is among the row's k highest scores (tf.math.in_top_k), else 0. */
   protected perSample(yTrue: Tensor, yPred: Tensor): number[] {
     sameSize(yTrue, yPred, this.name);
     const { rows, classes } = rowsOf(yPred, this.name);
@@ -320,11 +353,13 @@ export class TopKCategoricalAccuracy extends MeanOfSamples {
       (_, r) => (inTopK(yPred.data, r, classes, argmax(yTrue.data, r, classes), this.k) ? 1 : 0),
     );
   }
+  /** Keras's keys: `name`, `dtype`, `k`. */
   getConfig(): MetricConfig {
     return { class_name: "TopKCategoricalAccuracy", config: { ...this.baseConfig(), k: this.k } };
   }
 }
 
+/** The accuracies "accuracy" may stand for (see {@link accuracyFor}). */
 export type Accuracy = "binary_accuracy" | "sparse_categorical_accuracy" | "categorical_accuracy";
 
 /**

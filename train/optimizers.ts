@@ -40,13 +40,17 @@ function constrain(weight: Weight): void {
 
 /** Keras-style serialised optimizer: `{ class_name: "Adam", config: { learning_rate: 0.001, ... } }`. */
 export interface OptimizerConfig {
+  /** Keras's class name (`Adam`, `SGD`, …; larq's `Bop`, `CaseOptimizer`). */
   class_name: string;
+  /** The constructor arguments, snake_case (`learning_rate`, `beta_1`, …). */
   config: Record<string, unknown>;
 }
 
 /** What an optimizer carries between steps: its step count and per-variable slots (Adam's m and v, ...). */
 export interface OptimizerState {
+  /** Steps applied so far (Keras's `iterations`). */
   step: number;
+  /** Per-variable tensors by slot name (`m`, `v`, `velocity`, …). */
   slots: Record<string, Map<Variable, Tensor>>;
   /** CaseOptimizer: the states of its cases, then of its default optimizer. */
   children?: OptimizerState[];
@@ -54,12 +58,15 @@ export interface OptimizerState {
 
 /** A (weight, gradient) pair for one step. */
 export interface GradientPair {
+  /** The weight to update (its variable, constraint and quantizer). */
   weight: Weight;
+  /** The loss gradient with respect to the weight's variable. */
   grad: Tensor;
 }
 
 /** What fit drives: one `apply` per batch, configs and state for checkpoints. */
 export interface Optimizer {
+  /** Keras's class name (`Adam`, `Bop`, …). */
   readonly name: string;
   /**
    * The learning rate (a number or a schedule), for optimizers that have
@@ -68,9 +75,11 @@ export interface Optimizer {
   learningRate?: LearningRate;
   /** Applies one update to each (variable, gradient) pair. */
   apply(pairs: readonly GradientPair[]): void;
+  /** Keras's `{ class_name, config }` form (`optimizerFromConfig` reads it back). */
   getConfig(): OptimizerConfig;
   /** The live state (checkpoints save it; training continues exactly from a restored one). */
   getState(): OptimizerState;
+  /** Restores a state `getState` returned (step count and slots). */
   setState(state: OptimizerState): void;
 }
 
@@ -151,6 +160,7 @@ function clipGradients(grads: Tensor[], c: Required<ClipOptions>): Tensor[] {
 
 /** Options every Keras optimizer takes. */
 export interface KerasOptimizerOptions extends ClipOptions {
+  /** Keras's `learning_rate`: a number or a schedule of the step (each class has its default). */
   learningRate?: LearningRate;
   /** Decoupled weight decay: w -= lr·weightDecay·w before each update (Keras's `weight_decay`; null: none). */
   weightDecay?: number | null;
@@ -171,14 +181,21 @@ function optionsOf<O extends KerasOptimizerOptions>(first: LearningRate | O | un
  * update of one variable.
  */
 export abstract class KerasOptimizer implements Optimizer {
+  /** Keras's class name. */
   abstract readonly name: string;
+  /** The gradient clipping (at most one of the three set; the others null). */
   readonly clip: Required<ClipOptions>;
+  /** Keras's `weight_decay`: decoupled decay per step (null: none). */
   readonly weightDecay: number | null;
   #learningRate: LearningRate;
   #iterations = 0;
   /** Per-variable state by slot name (created lazily, zeros first). */
   readonly #slots = new Map<string, Map<Variable, Tensor>>();
 
+  /**
+   * Checks the learning rate, the clip options (at most one) and weightDecay ≥
+   * 0 (RangeError); `defaultLearningRate` is the class's default.
+   */
   constructor(o: KerasOptimizerOptions, defaultLearningRate: number) {
     const where = new.target.name;
     this.#learningRate = checkLearningRate(o.learningRate ?? defaultLearningRate);
@@ -222,6 +239,7 @@ export abstract class KerasOptimizer implements Optimizer {
     return this.#slotMap(name).get(w) ?? Tensor.zeros(w.shape, w.dtype);
   }
 
+  /** Sets slot `name` of `w`. */
   protected setSlot(name: string, w: Variable, value: Tensor): void {
     this.#slotMap(name).set(w, value);
   }
@@ -238,6 +256,10 @@ export abstract class KerasOptimizer implements Optimizer {
   /** Updates `w` from its (clipped) gradient `g`; `lr` is this step's rate, `step` counts from 1. */
   protected abstract updateStep(w: Variable, g: Tensor, lr: number, step: number): void;
 
+  /**
+   * One step: clips the gradients, decays the weights, updates each one,
+   * applies its constraint, and counts the step.
+   */
   apply(pairs: readonly GradientPair[]): void {
     if (pairs.length === 0) return;
     const lr = learningRateAt(this.#learningRate, this.#iterations);
@@ -253,15 +275,18 @@ export abstract class KerasOptimizer implements Optimizer {
     this.#iterations++;
   }
 
+  /** The step count and every slot. */
   getState(): OptimizerState {
     return { step: this.#iterations, slots: Object.fromEntries(this.slotNames().map((n) => [n, this.#slotMap(n)])) };
   }
 
+  /** Restores the step count and the slots of a state `getState` returned. */
   setState(state: OptimizerState): void {
     this.#iterations = state.step;
     for (const n of this.slotNames()) copySlots(this.#slotMap(n), state.slots[n]);
   }
 
+  /** Keras's `{ class_name, config }` form. */
   abstract getConfig(): OptimizerConfig;
 
   /** The config keys every Keras optimizer writes. */
@@ -296,9 +321,13 @@ export interface SGDOptions extends KerasOptimizerOptions {
  * ```
  */
 export class SGD extends KerasOptimizer {
+  /** Keras's class name. */
   readonly name = "SGD";
+  /** Keras's `momentum` (0: plain gradient descent). */
   readonly momentum: number;
+  /** Keras's `nesterov`: whether the momentum is Nesterov's. */
   readonly nesterov: boolean;
+  /** `learningRate` (default 0.01) or the options; `momentum` (default 0) in [0, 1), else a RangeError. */
   constructor(learningRate?: LearningRate | SGDOptions, momentum?: number) {
     const o = optionsOf<SGDOptions>(learningRate, "SGD");
     super(o, 0.01);
@@ -308,9 +337,11 @@ export class SGD extends KerasOptimizer {
     }
     this.nesterov = o.nesterov ?? false;
   }
+  /** `velocity` with momentum, else none. */
   protected slotNames(): string[] {
     return this.momentum === 0 ? [] : ["velocity"];
   }
+  /** w -= lr·g, or the momentum update. */
   protected updateStep(w: Variable, g: Tensor, lr: number): void {
     if (this.momentum === 0) {
       w.assign(ops.sub(w, ops.mul(g, lr)));
@@ -321,6 +352,7 @@ export class SGD extends KerasOptimizer {
     this.setSlot("velocity", w, v);
     w.assign(ops.add(w, this.nesterov ? ops.sub(ops.mul(v, this.momentum), step) : v));
   }
+  /** Keras's SGD keys: the shared ones, `momentum`, `nesterov`. */
   getConfig(): OptimizerConfig {
     return { class_name: "SGD", config: { ...this.baseConfig(), momentum: this.momentum, nesterov: this.nesterov } };
   }
@@ -328,17 +360,28 @@ export class SGD extends KerasOptimizer {
 
 /** Adam's options (Keras's defaults: β1 0.9, β2 0.999, ε 1e-7). */
 export interface AdamOptions extends KerasOptimizerOptions {
+  /** Keras's `beta_1`: decay of the first moment (default 0.9; in [0, 1)). */
   beta1?: number;
+  /** Keras's `beta_2`: decay of the second moment (default 0.999; in [0, 1)). */
   beta2?: number;
+  /** Keras's `epsilon` (default 1e-7). */
   epsilon?: number;
 }
 
 /** Adam as Keras: lr_t = lr·sqrt(1 - β2^t)/(1 - β1^t); w -= lr_t·m/(sqrt(v) + ε), ε = 1e-7. */
 export class Adam extends KerasOptimizer {
+  /** Keras's class name (`AdamW` in the subclass). */
   readonly name: string = "Adam";
+  /** Keras's `beta_1`: decay of the first moment. */
   readonly beta1: number;
+  /** Keras's `beta_2`: decay of the second moment. */
   readonly beta2: number;
+  /** Keras's `epsilon`, added to sqrt(v). */
   readonly epsilon: number;
+  /**
+   * `learningRate` (default 0.001) or the options; the positional betas and
+   * epsilon override them. Betas in [0, 1) and epsilon ≥ 0, else a RangeError.
+   */
   constructor(learningRate?: LearningRate | AdamOptions, beta1?: number, beta2?: number, epsilon?: number) {
     const o = optionsOf<AdamOptions>(learningRate, "Adam");
     super(o, 0.001);
@@ -350,9 +393,11 @@ export class Adam extends KerasOptimizer {
     }
     if (!(this.epsilon >= 0)) throw new RangeError(`${new.target.name}: epsilon must be ≥ 0, got ${this.epsilon}`);
   }
+  /** `m` and `v`. */
   protected slotNames(): string[] {
     return ["m", "v"];
   }
+  /** Adam's update of `w` at step `t` (from 1), in float32 as TF computes it. */
   protected updateStep(w: Variable, g: Tensor, rate: number, t: number): void {
     // The step size in float32, as TF computes it.
     const f = Math.fround;
@@ -380,6 +425,7 @@ export class Adam extends KerasOptimizer {
     this.setSlot("v", w, v);
     w.assign(ops.sub(w, ops.div(ops.mul(m, lr), ops.add(ops.sqrt(v), this.epsilon))));
   }
+  /** Keras's Adam keys: the shared ones, `beta_1`, `beta_2`, `epsilon`, `amsgrad` (false). */
   getConfig(): OptimizerConfig {
     return {
       class_name: this.name,
@@ -401,7 +447,12 @@ export class Adam extends KerasOptimizer {
  * ```
  */
 export class AdamW extends Adam {
+  /** Keras's class name. */
   override readonly name = "AdamW";
+  /**
+   * `learningRate` or Adam's options; `weightDecay` (positional, or the option;
+   * default 0.004; null is a RangeError).
+   */
   constructor(learningRate?: LearningRate | AdamOptions, weightDecay?: number) {
     const o = optionsOf<AdamOptions>(learningRate, "AdamW");
     if (o.weightDecay === null) throw new RangeError("AdamW: weightDecay is required (a number ≥ 0), got null");
@@ -411,8 +462,11 @@ export class AdamW extends Adam {
 
 /** RMSprop's options (Keras's defaults: ρ 0.9, momentum 0, ε 1e-7, not centered). */
 export interface RMSpropOptions extends KerasOptimizerOptions {
+  /** Keras's `rho`: decay of the squared-gradient average (default 0.9; in [0, 1)). */
   rho?: number;
+  /** Keras's `momentum` (default 0; in [0, 1)). */
   momentum?: number;
+  /** Keras's `epsilon` (default 1e-7; positive). */
   epsilon?: number;
   /** Divide by the gradient's estimated variance (v - avg²) instead of its second moment. */
   centered?: boolean;
@@ -424,11 +478,17 @@ export interface RMSpropOptions extends KerasOptimizerOptions {
  * m = momentum·m + Δ, w -= m; else w -= Δ.
  */
 export class RMSprop extends KerasOptimizer {
+  /** Keras's class name. */
   readonly name = "RMSprop";
+  /** Keras's `rho`: decay of the squared-gradient average. */
   readonly rho: number;
+  /** Keras's `momentum` (0: none). */
   readonly momentum: number;
+  /** Keras's `epsilon`, added under the square root. */
   readonly epsilon: number;
+  /** Keras's `centered`: whether to divide by the variance estimate. */
   readonly centered: boolean;
+  /** `learningRate` (default 0.001) or the options; out-of-range rho, momentum or epsilon is a RangeError. */
   constructor(learningRate?: LearningRate | RMSpropOptions) {
     const o = optionsOf<RMSpropOptions>(learningRate, "RMSprop");
     super(o, 0.001);
@@ -442,9 +502,11 @@ export class RMSprop extends KerasOptimizer {
     }
     if (!(this.epsilon > 0)) throw new RangeError(`RMSprop: epsilon must be positive, got ${this.epsilon}`);
   }
+  /** `velocity`, plus `momentum` and `average_gradient` when used. */
   protected slotNames(): string[] {
     return ["velocity", ...(this.momentum > 0 ? ["momentum"] : []), ...(this.centered ? ["average_gradient"] : [])];
   }
+  /** RMSprop's update of `w` (see the class). */
   protected updateStep(w: Variable, g: Tensor, lr: number): void {
     const rho = this.rho;
     const v = ops.add(ops.mul(this.slot("velocity", w), rho), ops.mul(ops.square(g), 1 - rho));
@@ -466,6 +528,7 @@ export class RMSprop extends KerasOptimizer {
       w.assign(ops.sub(w, increment));
     }
   }
+  /** Keras's RMSprop keys: the shared ones, `rho`, `momentum`, `epsilon`, `centered`. */
   getConfig(): OptimizerConfig {
     return {
       class_name: "RMSprop",
@@ -494,12 +557,16 @@ export interface BopOptions extends ClipOptions {
  * (sign(0) = +1). For binary (precision-1) weights only.
  */
 export class Bop implements Optimizer {
+  /** larq's class name. */
   readonly name = "Bop";
+  /** The gradient clipping (at most one set). */
   readonly clip: Required<ClipOptions>;
   readonly #m = new Map<Variable, Tensor>();
   /** threshold and gamma may change between steps (larq's HyperparameterScheduler). */
   threshold: number;
+  /** γ, the adaptivity rate of the gradient average m. */
   gamma: number;
+  /** `threshold` τ (default 1e-8, ≥ 0) or the options; `gamma` γ (default 1e-4, in (0, 1]); else a RangeError. */
   constructor(threshold: number | BopOptions = 1e-8, gamma?: number) {
     const o = typeof threshold === "object" ? threshold : { threshold };
     this.threshold = o.threshold ?? 1e-8;
@@ -511,17 +578,24 @@ export class Bop implements Optimizer {
     }
     this.clip = clipOptions(o, "Bop");
   }
+  /** larq's keys: `threshold`, `gamma`, and the clip keys that are set. */
   getConfig(): OptimizerConfig {
     // larq's Bop is a legacy Keras optimizer: clipping keys only when set.
     const clip = Object.entries(clipConfig(this.clip)).filter(([, v]) => v !== null);
     return { class_name: "Bop", config: { threshold: this.threshold, gamma: this.gamma, ...Object.fromEntries(clip) } };
   }
+  /** The moving gradient averages `m` (Bop counts no steps). */
   getState(): OptimizerState {
     return { step: 0, slots: { m: this.#m } };
   }
+  /** Restores the gradient averages of a state `getState` returned. */
   setState(state: OptimizerState): void {
     copySlots(this.#m, state.slots.m);
   }
+  /**
+   * One step for binary weights only (another weight is a RangeError): m ← m +
+   * γ(g - m), then flip sign(w) where w·m > τ.
+   */
   apply(pairs: readonly GradientPair[]): void {
     for (const { weight } of pairs) {
       if (weight.quantizer?.precision !== 1) {
@@ -554,11 +628,16 @@ export class Bop implements Optimizer {
  * warning (it is not trained).
  */
 export class CaseOptimizer implements Optimizer {
+  /** larq's class name. */
   readonly name = "CaseOptimizer";
   readonly #cases: [(w: Weight) => boolean, Optimizer][];
   readonly #default: Optimizer | null;
   readonly #warned = new Set<string>();
   #checked = false;
+  /**
+   * `cases`: [predicate, optimizer] pairs (a variable must match at most one);
+   * `defaultOptimizer` takes the rest (null: they are not trained).
+   */
   constructor(cases: [(w: Weight) => boolean, Optimizer][], defaultOptimizer: Optimizer | null = null) {
     this.#cases = cases;
     this.#default = defaultOptimizer;
@@ -578,9 +657,11 @@ export class CaseOptimizer implements Optimizer {
     });
     return { class_name: "CaseOptimizer", config: { cases, default_optimizer: this.#default?.getConfig() ?? null } };
   }
+  /** The states of the cases' optimizers, then of the default one. */
   getState(): OptimizerState {
     return { step: 0, slots: {}, children: this.#children().map((o) => o.getState()) };
   }
+  /** Restores each optimizer's state (the same number of optimizers, else a RangeError). */
   setState(state: OptimizerState): void {
     const children = this.#children();
     if (state.children?.length !== children.length) {
@@ -590,6 +671,11 @@ export class CaseOptimizer implements Optimizer {
     }
     children.forEach((o, i) => o.setState(state.children![i]));
   }
+  /**
+   * Routes each pair to its optimizer and applies each group; errors on a
+   * variable two predicates match and, on the first step, on an optimizer no
+   * variable matches.
+   */
   apply(pairs: readonly GradientPair[]): void {
     const groups = new Map<Optimizer, GradientPair[]>();
     for (const pair of pairs) {

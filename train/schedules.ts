@@ -5,9 +5,11 @@
  * @module
  */
 
+/** A learning rate that changes with the step (Keras's `LearningRateSchedule`). */
 export interface LearningRateSchedule {
   /** The value at `step` (0 for the first update). */
   at(step: number): number;
+  /** Keras's `{ class_name, config }` form (optimizers save it in their config). */
   getConfig(): { class_name: string; config: Record<string, unknown> };
 }
 
