@@ -133,7 +133,7 @@ export {
   weightClip,
 } from "./layers/layer.ts";
 export * from "./layers/all.ts";
-export type { CommonOptions, FilterLayer } from "./layers/conv_variants.ts";
+export type { FilterLayer, FilterLayerOptions } from "./layers/conv_variants.ts";
 export type { Pool2D } from "./layers/pooling.ts";
 export type { LocallyConnected } from "./layers/locally_connected.ts";
 export {
@@ -260,7 +260,7 @@ export {
   type Interpolation,
   type ProjectiveTransform,
 } from "./layers/preprocessing.ts";
-export { type Graph, Model, type ModelConfig, type ModelFitOptions } from "./models/model.ts";
+export { Model, type ModelConfig, type ModelFitOptions, type ModelGraph } from "./models/model.ts";
 export { Sequential, type SequentialOptions } from "./models/sequential.ts";
 export { summary } from "./models/summary.ts";
 export { type Checkpointable, checkpointTensors, loadWeights, saveCheckpoint } from "./models/checkpoint.ts";

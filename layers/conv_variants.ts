@@ -20,7 +20,7 @@ import { type KernelOptions, perAxis, positive, QuantLayer, type QuantLayerOptio
  * `kernelQuantizer`, `kernelConstraint`, `kernelRegularizer`,
  * `kernelInitializer`.
  */
-export type CommonOptions = QuantLayerOptions & KernelOptions<"kernel">;
+export type FilterLayerOptions = QuantLayerOptions & KernelOptions<"kernel">;
 
 /** A kernel layer with `filters` outputs and one quantized kernel. */
 export abstract class FilterLayer extends QuantLayer {
@@ -29,14 +29,14 @@ export abstract class FilterLayer extends QuantLayer {
   /** The latent kernel, once built. */
   kernel!: Variable;
   /** `filters`: a positive integer (else a RangeError). */
-  constructor(filters: number, options: CommonOptions) {
-    super(options as CommonOptions & Config, ["kernel"]);
+  constructor(filters: number, options: FilterLayerOptions) {
+    super(options as FilterLayerOptions & Config, ["kernel"]);
     this.filters = positive("filters", filters);
   }
 }
 
 /** larq QuantConv1D's options. */
-export interface QuantConv1DOptions extends CommonOptions {
+export interface QuantConv1DOptions extends FilterLayerOptions {
   /** Keras's `strides` (default 1). */
   strides?: number;
   /** Keras's `padding`: "valid" (default) or "same". */
@@ -147,7 +147,7 @@ export class QuantConv1D extends FilterLayer {
 export class Conv1D extends QuantConv1D {}
 
 /** larq QuantConv2DTranspose's options. */
-export interface QuantConv2DTransposeOptions extends CommonOptions {
+export interface QuantConv2DTransposeOptions extends FilterLayerOptions {
   /** Keras's `strides`: one number or [rows, columns] (default 1), the upsampling factors. */
   strides?: number | [number, number];
   /** Keras's `padding`: "valid" (default) or "same". */

@@ -50,7 +50,7 @@ export interface ModelConfig {
 export const DEFERRED: unique symbol = Symbol("deferred graph");
 
 /** A model's graph: inputs, outputs and the layer calls between them in execution order. */
-export interface Graph {
+export interface ModelGraph {
   /** The model inputs (symbolic tensors from `input()`). */
   inputs: SymbolicTensor[];
   /** The model outputs. */
@@ -82,7 +82,7 @@ export type ModelFitOptions = Omit<FitOptions, keyof TrainingSetup>;
 export class Model implements Network {
   /** The model's name (Keras's `name`; default "model"). */
   readonly name: string;
-  #graph: Graph | null = null;
+  #graph: ModelGraph | null = null;
   #setup: TrainingSetup | null = null;
 
   /**
@@ -141,7 +141,7 @@ export class Model implements Network {
   }
 
   /** The graph; a subclass that builds it later (Sequential) makes it here. */
-  protected graph(): Graph {
+  protected graph(): ModelGraph {
     if (!this.#graph) throw new RangeError(`model "${this.name}" has no graph yet`);
     return this.#graph;
   }

@@ -8,7 +8,7 @@ import type { Layer, Weight } from "../layers/layer.ts";
 import { seededRandom } from "../graph/random.ts";
 import { serializeLayer } from "../layers/registry.ts";
 import { SymbolicTensor } from "../layers/symbolic.ts";
-import { DEFERRED, type Graph, Model, type ModelConfig } from "./model.ts";
+import { DEFERRED, Model, type ModelConfig, type ModelGraph } from "./model.ts";
 
 /** Sequential's options: a seed for its layers' initializers, and Keras's `input_shape` / `batch_size`. */
 export interface SequentialOptions {
@@ -97,7 +97,7 @@ export class Sequential extends Model {
   }
 
   /** The graph, made on first use from the input shape (a RangeError without layers or without an input shape). */
-  protected override graph(): Graph {
+  protected override graph(): ModelGraph {
     try {
       return super.graph();
     } catch {
