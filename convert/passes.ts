@@ -59,7 +59,8 @@ function matchBinary(g: Graph): void {
     const layer = node.layers[0], note = g.note(layer);
     const src = g.producer(node.inputs[0]);
     if (!ofKind(src, "binarize")) {
-      note.reason = "its input is not binarized (no binary input quantizer): it runs as a float op";
+      // A separable layer's pointwise step reads its depthwise step: keep that step's reason.
+      note.reason ??= "its input is not binarized (no binary input quantizer): it runs as a float op";
       continue;
     }
     const mode = src.op.mode;
