@@ -13,7 +13,7 @@ export { QuantSeparableConv2D, type QuantSeparableConv2DOptions, SeparableConv2D
 export { BatchNormalization, type BatchNormalizationOptions } from "./batch_norm.ts";
 export { AveragePooling2D, GlobalAveragePooling2D, MaxPool2D, type Pool2DOptions } from "./pooling.ts";
 export { Activation, activation, type ActivationName, Dropout, Flatten, ReLU, Reshape, ZeroPadding2D } from "./core.ts";
-export { Add, Concatenate, OperatorAdd } from "./merge.ts";
+export { Add, Concatenate, Multiply, OperatorAdd } from "./merge.ts";
 export { QuantSeparableConv1D, type QuantSeparableConv1DOptions, SeparableConv1D } from "./separable_conv1d.ts";
 export {
   Conv3D,
@@ -31,3 +31,8 @@ export {
   type QuantLocallyConnectedOptions,
 } from "./locally_connected.ts";
 export { RandomCrop, RandomFlip, RandomTranslation, RandomZoom, Rescaling } from "./preprocessing.ts";
+export { Split } from "./split.ts";
+export { PReLU, type PReLUOptions } from "./prelu.ts";
+export { Softmax } from "./softmax.ts";
+export { Identity } from "./identity.ts";
+export { AddToLastChannels } from "./add_to_last_channels.ts";

@@ -14,7 +14,8 @@ export type ActivationName =
   | "tanh"
   | "softmax"
   | "hard_tanh"
-  | "leaky_tanh";
+  | "leaky_tanh"
+  | "clip_by_value_activation";
 
 const ACTIVATIONS: Record<ActivationName, (x: Tensor) => Tensor> = {
   linear: (x) => x,
@@ -25,6 +26,8 @@ const ACTIVATIONS: Record<ActivationName, (x: Tensor) => Tensor> = {
   softmax: ops.softmax,
   hard_tanh: nn.hardTanh,
   leaky_tanh: (x) => nn.leakyTanh(x),
+  // larq-zoo's DoReFaNet registers it: clip to [0, 1] (gradient 1 on the closed interval).
+  clip_by_value_activation: (x) => ops.clipByValue(x, 0, 1),
 };
 
 /** The activation function of a Keras/larq name (null: identity). */

@@ -174,27 +174,46 @@ export abstract class Layer {
   /**
    * Runs the layer (building it on first use), or, on symbolic tensors
    * (`input()`), records the call for a functional model. Errors name the
-   * layer.
+   * layer. A layer with several outputs (Split) is called with `applyOutputs`.
    */
   apply(x: SymbolicTensor | readonly SymbolicTensor[], options?: { training?: boolean }): SymbolicTensor;
   /** Runs the layer on one tensor, or on a list of them (merge layers), building it on first use. */
   apply(x: Tensor | readonly Tensor[], options?: { training?: boolean }): Tensor;
   apply(
     x: Tensor | SymbolicTensor | readonly (Tensor | SymbolicTensor)[],
-    { training = false }: { training?: boolean } = {},
+    options: { training?: boolean } = {},
   ): Tensor | SymbolicTensor {
+    const outputs = this.applyOutputs(x as Tensor[], options);
+    if (outputs.length !== 1) {
+      throw new TypeError(`layer "${this.name}" has ${outputs.length} outputs: call applyOutputs, not apply`);
+    }
+    return outputs[0];
+  }
+
+  /** Every output of a call (`apply` for layers with several outputs, such as Split; one for most layers). */
+  applyOutputs(x: SymbolicTensor | readonly SymbolicTensor[], options?: { training?: boolean }): SymbolicTensor[];
+  applyOutputs(x: Tensor | readonly Tensor[], options?: { training?: boolean }): Tensor[];
+  applyOutputs(
+    x: Tensor | SymbolicTensor | readonly (Tensor | SymbolicTensor)[],
+    { training = false }: { training?: boolean } = {},
+  ): Tensor[] | SymbolicTensor[] {
     const list = Array.isArray(x) ? [...x] : [x as Tensor | SymbolicTensor];
     if (list.length === 0) throw new RangeError(`layer "${this.name}" needs an input`);
     const symbolic = list.filter((t) => t instanceof SymbolicTensor).length;
     if (symbolic === list.length) {
       const inputs = list as SymbolicTensor[];
-      const sample = noGrad(() => this.run(inputs.map((t) => t.sample), false));
-      return recordCall(this, inputs, sample);
+      const samples = noGrad(() => this.run(inputs.map((t) => t.sample), false));
+      return recordCall(this, inputs, samples);
     }
     if (symbolic > 0) {
       throw new TypeError(`layer "${this.name}": mixes symbolic inputs (input()) with real tensors`);
     }
     return this.run(list as Tensor[], training);
+  }
+
+  /** The forward pass as a list of outputs: `call` (one input) or `callMany`; layers with several outputs override it. */
+  protected callOutputs(xs: Tensor[], training: boolean): Tensor[] {
+    return [xs.length === 1 ? this.call(xs[0], training) : this.callMany(xs, training)];
   }
 
   #wrap(e: unknown): unknown {
@@ -205,13 +224,13 @@ export abstract class Layer {
   }
 
   /** Builds on the first call, then runs `call` (one input) or `callMany` (several); errors get the layer's name. */
-  private run(xs: Tensor[], training: boolean): Tensor {
+  private run(xs: Tensor[], training: boolean): Tensor[] {
     try {
       if (!this.built) {
         this.build(xs[0].shape);
         this.built = true;
       }
-      return xs.length === 1 ? this.call(xs[0], training) : this.callMany(xs, training);
+      return this.callOutputs(xs, training);
     } catch (e) {
       throw this.#wrap(e);
     }

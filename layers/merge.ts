@@ -86,3 +86,29 @@ export class Concatenate extends Layer {
     return { name: this.name, axis: this.axis };
   }
 }
+
+/** Keras's Multiply: the elementwise product of its inputs (broadcast as TF broadcasts, batch axes equal). */
+export class Multiply extends Layer {
+  constructor(options: { name?: string } = {}) {
+    super(options.name);
+  }
+  /** A Multiply from its Keras config. */
+  static override fromConfig(c: Config): Multiply {
+    return new Multiply({ name: new ConfigReader("Multiply", c).name });
+  }
+  protected build(): void {}
+  protected call(): Tensor {
+    throw new RangeError("Multiply needs at least two inputs");
+  }
+  protected override callMany(xs: Tensor[]): Tensor {
+    return xs.slice(1).reduce((a, b) => {
+      if (a.rank !== b.rank || a.shape[0] !== b.shape[0]) {
+        throw new RangeError(`cannot multiply [${a.shape}] by [${b.shape}]: ranks and batch sizes must agree`);
+      }
+      return ops.mul(a, b);
+    }, xs[0]);
+  }
+  getConfig(): Config {
+    return { name: this.name };
+  }
+}

@@ -14,8 +14,10 @@ export interface LayerNode {
   layer: Layer;
   /** The symbolic tensors it read, in order. */
   inputs: SymbolicTensor[];
-  /** The symbolic tensor it produced. */
+  /** The first output (for most layers the only one). */
   output: SymbolicTensor;
+  /** Every output in order (several for a layer such as Split). */
+  outputs: SymbolicTensor[];
 }
 
 /** A placeholder for a tensor in a model being defined (Keras's KerasTensor). */
@@ -65,11 +67,14 @@ export function input(
   return new SymbolicTensor(shape, null, name, Tensor.zeros([1, ...shape]), options.batchSize ?? null);
 }
 
-/** Records a call of `layer` on symbolic inputs, its output computed from the zero samples. */
-export function recordCall(layer: Layer, inputs: SymbolicTensor[], sample: Tensor): SymbolicTensor {
-  const node: LayerNode = { layer, inputs, output: undefined as unknown as SymbolicTensor };
-  node.output = new SymbolicTensor(sample.shape.slice(1), node, layer.name, sample);
-  return node.output;
+/** Records a call of `layer` on symbolic inputs, its outputs computed from the zero samples (one per output). */
+export function recordCall(layer: Layer, inputs: SymbolicTensor[], samples: readonly Tensor[]): SymbolicTensor[] {
+  const node: LayerNode = { layer, inputs, output: undefined as unknown as SymbolicTensor, outputs: [] };
+  node.outputs = samples.map((s, i) =>
+    new SymbolicTensor(s.shape.slice(1), node, i === 0 ? layer.name : `${layer.name}:${i}`, s)
+  );
+  node.output = node.outputs[0];
+  return node.outputs;
 }
 
 /** Calls `layer` on symbolic inputs (`layer(x)` in Keras; the same as `layer.apply(x)`). */

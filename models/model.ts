@@ -275,7 +275,8 @@ export class Model implements Network {
     this.checkInputs(list);
     const values = new Map<SymbolicTensor, Tensor>(this.inputs.map((t, i) => [t, list[i]]));
     for (const n of this.nodes) {
-      values.set(n.output, n.layer.apply(n.inputs.map((i) => values.get(i)!), { training }));
+      const ys = n.layer.applyOutputs(n.inputs.map((i) => values.get(i)!), { training });
+      n.outputs.forEach((o, i) => values.set(o, ys[i]));
     }
     return values;
   }
@@ -420,7 +421,7 @@ export class Model implements Network {
 
   /** Keras's `to_json()` form of this model: every call of a layer is a node. */
   toConfig(): ModelConfig {
-    // Tensors are named by (layer, node index, 0).
+    // Tensors are named by (layer, node index, tensor index).
     const calls = new Map<Layer, number>(), where = new Map<SymbolicTensor, [string, number, number]>();
     for (const t of this.inputs) where.set(t, [t.name, 0, 0]);
     const entries = new Map<Layer, LayerConfig>();
@@ -433,7 +434,7 @@ export class Model implements Network {
         entries.set(node.layer, entry);
       }
       entry.inbound_nodes!.push(node.inputs.map((t) => [...where.get(t)!, {}]));
-      where.set(node.output, [node.layer.name, k, 0]);
+      node.outputs.forEach((o, i) => where.set(o, [node.layer.name, k, i]));
     }
     const inputLayers: LayerConfig[] = this.inputs.map((t) => ({
       class_name: "InputLayer",

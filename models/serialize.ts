@@ -100,7 +100,8 @@ function functionalFromConfig(cfg: ModelConfig): Model {
     const layer = deserializeLayer(c);
     (c.inbound_nodes ?? []).forEach((call, k) => {
       const args = callArgs(name, call, tensors, layer instanceof OperatorAdd);
-      tensors.set(`${name}:${k}:0`, layer.apply(args.length === 1 ? args[0] : args));
+      const outputs = layer.applyOutputs(args.length === 1 ? args[0] : args);
+      outputs.forEach((t, i) => tensors.set(`${name}:${k}:${i}`, t));
     });
   }
   const find = (ref: unknown) => {

@@ -21,7 +21,8 @@ interface WeightProfile {
 interface LayerProfile {
   name: string;
   inputPrecision: number | null;
-  shape: number[];
+  /** One shape per output (batch axis first). */
+  shapes: number[][];
   weights: WeightProfile[];
   /** MACs by precision; null where larq cannot count (unknown layer types). */
   macs: Map<number, number> | null;
@@ -62,14 +63,21 @@ export function readableMemory(bits: number): string {
   return `${int.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${frac} ${suffixes[i]}`;
 }
 
-function profile(layer: Layer, shape: number[]): LayerProfile {
+function profile(layer: Layer, shapes: number[][]): LayerProfile {
   const weights = layer.summaryWeights().map((w) => ({
     count: w.variable.size,
     bits: w.quantizer?.precision ?? 32,
     trainable: w.variable.trainable && layer.trainable,
     bias: w.variable.name.includes("bias"),
   }));
-  return { name: layer.name, inputPrecision: layer.inputPrecision, shape, weights, macs: layer.macs(shape) };
+  const macs = shapes.length === 1 ? layer.macs(shapes[0]) : null;
+  return { name: layer.name, inputPrecision: layer.inputPrecision, shapes, weights, macs };
+}
+
+/** Python's str of an output shape tuple, or of the list of them for a layer with several outputs. */
+function shapeText(shapes: number[][]): string {
+  const tuple = (s: number[]) => `(${s.join(", ")}${s.length === 1 ? "," : ""})`;
+  return shapes.length === 1 ? tuple(shapes[0]) : `[${shapes.map(tuple).join(", ")}]`;
 }
 
 function memoryBits(ws: WeightProfile[]): number {
@@ -131,11 +139,17 @@ export function summary(model: Model, options: { name?: string } = {}): string {
   const name = options.name ?? model.name;
   // Keras lists the input layers of a functional model as rows of their own, in its depth order.
   const batch = model.inputs[0].batchSize ?? -1;
-  const shapes = new Map(model.nodes.map((n) => [n.layer, n.output.shape]));
+  const shapes = new Map(model.nodes.map((n) => [n.layer, n.outputs.map((o) => [batch, ...o.shape])]));
   const profiles: LayerProfile[] = model.ordered().map((item) =>
     item instanceof SymbolicTensor
-      ? { name: item.name, inputPrecision: null, shape: [item.batchSize ?? -1, ...item.shape], weights: [], macs: null }
-      : profile(item, [batch, ...shapes.get(item)!])
+      ? {
+        name: item.name,
+        inputPrecision: null,
+        shapes: [[item.batchSize ?? -1, ...item.shape]],
+        weights: [],
+        macs: null,
+      }
+      : profile(item, shapes.get(item)!)
   );
   const all = profiles.flatMap((p) => p.weights);
   const bitwidths = [...new Set(all.map((w) => w.bits))].sort((a, b) => a - b);
@@ -156,7 +170,7 @@ export function summary(model: Model, options: { name?: string } = {}): string {
     rows.push([
       p.name,
       p.inputPrecision ? String(p.inputPrecision) : "-",
-      `(${p.shape.join(", ")}${p.shape.length === 1 ? "," : ""})`,
+      shapeText(p.shapes),
       ...bitwidths.map((b) => String(count(p.weights, b))),
       memoryCell(memoryBits(p.weights)),
       ...precisions.map((q) => macsOf(p, q)),
