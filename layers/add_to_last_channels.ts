@@ -24,6 +24,7 @@ import { type Config, Layer } from "./layer.ts";
  * ```
  */
 export class AddToLastChannels extends Layer {
+  /** An AddToLastChannels, optionally named. */
   constructor(options: { name?: string } = {}) {
     super(options.name);
   }
@@ -31,10 +32,13 @@ export class AddToLastChannels extends Layer {
   static override fromConfig(c: Config): AddToLastChannels {
     return new AddToLastChannels({ name: new ConfigReader("AddToLastChannels", c).name });
   }
+  /** No weights. */
   protected build(): void {}
+  /** Two inputs only: a single one is an error. */
   protected call(): Tensor {
     throw new RangeError("AddToLastChannels takes two inputs: [x, w]");
   }
+  /** x + w padded with zeros in front along the channels. */
   protected override callMany(xs: Tensor[]): Tensor {
     if (xs.length !== 2) throw new RangeError(`AddToLastChannels takes two inputs: [x, w], got ${xs.length}`);
     const [x, w] = xs, big = x.shape.at(-1)!, small = w.shape.at(-1)!;
@@ -46,6 +50,7 @@ export class AddToLastChannels extends Layer {
     const paddings = x.shape.map((_, d) => (d === x.rank - 1 ? [big - small, 0] : [0, 0]) as [number, number]);
     return ops.add(x, nn.pad(w, paddings));
   }
+  /** `{ name }`. */
   getConfig(): Config {
     return { name: this.name };
   }

@@ -15,6 +15,7 @@ import { type Config, Layer } from "./layer.ts";
  * ```
  */
 export class Identity extends Layer {
+  /** An Identity, optionally named. */
   constructor(options: { name?: string } = {}) {
     super(options.name);
   }
@@ -22,10 +23,13 @@ export class Identity extends Layer {
   static override fromConfig(c: Config): Identity {
     return new Identity({ name: new ConfigReader("Identity", c).name });
   }
+  /** No weights. */
   protected build(): void {}
+  /** x. */
   protected call(x: Tensor): Tensor {
     return x;
   }
+  /** `{ name }`. */
   getConfig(): Config {
     return { name: this.name };
   }

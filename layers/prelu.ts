@@ -13,11 +13,15 @@ import { getRegularizer, type Regularizer } from "./regularizers.ts";
 
 /** PReLU's options (Keras's alpha_initializer, alpha_regularizer, alpha_constraint, shared_axes). */
 export interface PReLUOptions {
+  /** How α starts (Keras's default: zeros). */
   alphaInitializer?: Initializer;
+  /** A penalty on α added to the training loss. */
   alphaRegularizer?: RegularizerLike;
+  /** A constraint applied to α after each update. */
   alphaConstraint?: ConstraintLike;
   /** Axes (1 = the first after the batch axis) along which α is shared. */
   sharedAxes?: readonly number[] | null;
+  /** The layer's name (default p_re_lu, p_re_lu_1, … as Keras). */
   name?: string;
 }
 
@@ -34,12 +38,18 @@ export interface PReLUOptions {
  * ```
  */
 export class PReLU extends Layer {
+  /** How α starts. */
   readonly alphaInitializer: Initializer;
+  /** α's penalty, or null. */
   readonly alphaRegularizer: Regularizer | null;
+  /** α's constraint, or null. */
   readonly alphaConstraint: Constraint | null;
+  /** Axes along which α is shared (null: one α per input position and channel). */
   readonly sharedAxes: number[] | null;
+  /** The slopes below zero: the input shape without the batch axis, 1 along the shared axes. */
   alpha!: Variable;
 
+  /** A PReLU (options as Keras's, camelCase). */
   constructor(options: PReLUOptions = {}) {
     super(options.name);
     this.alphaRegularizer = getRegularizer(options.alphaRegularizer ?? null);
@@ -67,6 +77,7 @@ export class PReLU extends Layer {
     });
   }
 
+  /** Creates α for this input shape. */
   protected build(inputShape: readonly number[]): void {
     const shape = inputShape.slice(1);
     for (const a of this.sharedAxes ?? []) {
@@ -79,10 +90,12 @@ export class PReLU extends Layer {
     });
   }
 
+  /** relu(x) - α·relu(-x), as Keras computes it. */
   protected call(x: Tensor): Tensor {
     return ops.sub(ops.relu(x), ops.mul(this.alpha, ops.relu(ops.neg(x))));
   }
 
+  /** Keras's PReLU config. */
   getConfig(): Config {
     return {
       name: this.name,

@@ -16,7 +16,9 @@ import { type Config, Layer } from "./layer.ts";
  * ```
  */
 export class Softmax extends Layer {
-  readonly axis = -1;
+  /** The axis normalised: always -1. */
+  readonly axis: number = -1;
+  /** A Softmax over the last axis (`axis` may only be -1). */
   constructor(options: { axis?: number; name?: string } = {}) {
     super(options.name);
     if (options.axis !== undefined && options.axis !== -1) {
@@ -28,10 +30,13 @@ export class Softmax extends Layer {
     const r = new ConfigReader("Softmax", c);
     return new Softmax({ name: r.name, axis: r.int("axis", -1) });
   }
+  /** No weights. */
   protected build(): void {}
+  /** softmax(x) over the last axis. */
   protected call(x: Tensor): Tensor {
     return ops.softmax(x);
   }
+  /** `{ name, axis }`. */
   getConfig(): Config {
     return { name: this.name, axis: this.axis };
   }

@@ -22,9 +22,12 @@ import { type Config, Layer } from "./layer.ts";
  * ```
  */
 export class Split extends Layer {
+  /** How many equal parts, or the size of each part. */
   readonly numOrSizeSplits: number | number[];
+  /** The axis split (negative: from the end; never the batch axis). */
   readonly axis: number;
 
+  /** A Split into `numOrSizeSplits` parts along `axis` (default -1, the channels). */
   constructor(numOrSizeSplits: number | readonly number[], options: { axis?: number; name?: string } = {}) {
     super(options.name);
     const valid = typeof numOrSizeSplits === "number"
@@ -65,12 +68,15 @@ export class Split extends Layer {
     return n;
   }
 
+  /** No weights. */
   protected build(): void {}
 
+  /** One output only: Split is called with `applyOutputs`. */
   protected call(): Tensor {
     throw new TypeError("Split has several outputs: call applyOutputs");
   }
 
+  /** The parts, in order along the axis. */
   protected override callOutputs(xs: Tensor[]): Tensor[] {
     if (xs.length !== 1) throw new RangeError(`Split takes one input, got ${xs.length}`);
     const x = xs[0], axis = this.axis < 0 ? this.axis + x.rank : this.axis;
@@ -83,6 +89,7 @@ export class Split extends Layer {
     });
   }
 
+  /** `{ name, num_or_size_splits, axis }`. */
   getConfig(): Config {
     return { name: this.name, num_or_size_splits: this.numOrSizeSplits, axis: this.axis };
   }

@@ -25,9 +25,13 @@ export interface ZooOptions {
 
 /** The checked options, the model input and `seeded`, which seeds a layer's initializers from one generator. */
 export interface ZooStart {
+  /** The model input (`input(inputShape)`). */
   image: SymbolicTensor;
+  /** Classes of the head. */
   numClasses: number;
+  /** Whether the model ends in its classifier head. */
   includeTop: boolean;
+  /** Seeds a layer's initializers from the builder's generator; returns the layer. */
   seeded: <T extends Layer>(layer: T) => T;
 }
 
