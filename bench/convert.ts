@@ -14,9 +14,15 @@ import type { Model } from "../models/model.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import { summarize } from "../tflite/inspect.ts";
 import type { Sequential } from "../models/sequential.ts";
+import { binaryAlexNet } from "../zoo/binary_alexnet.ts";
 import { biRealNet } from "../zoo/birealnet.ts";
+import { binaryDenseNet, type BinaryDenseNetVariant } from "../zoo/densenet.ts";
 import { larqMnistCnn } from "../zoo/larq_mnist.ts";
+import { meliusNet22 } from "../zoo/meliusnet.ts";
 import { quickNet, type QuickNetVariant } from "../zoo/quicknet.ts";
+import { realToBinaryNet } from "../zoo/real_to_binary_net.ts";
+import { binaryResNetE18 } from "../zoo/resnet_e.ts";
+import { xnorNet } from "../zoo/xnornet.ts";
 
 const { values } = parseArgs({
   options: {
@@ -27,8 +33,21 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs), threads = Number(values.threads);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The zoo by bench name (tools/py/zoo_models.py's; DoReFa-Net does not convert, with LCE's converter either). */
+const BUILDERS: Record<string, () => Model | Sequential> = {
+  birealnet: () => biRealNet(),
+  larq_mnist: () => larqMnistCnn(),
+  binary_resnet_e18: () => binaryResNetE18(),
+  meliusnet22: () => meliusNet22(),
+  xnornet: () => xnorNet(),
+  binary_alexnet: () => binaryAlexNet(),
+  real_to_binary_net: () => realToBinaryNet(),
+};
 const build = (name: string): Model | Sequential =>
-  name === "birealnet" ? biRealNet() : name === "larq_mnist" ? larqMnistCnn() : quickNet(name as QuickNetVariant);
+  BUILDERS[name]?.() ??
+    (name.startsWith("binary_densenet")
+      ? binaryDenseNet(name as BinaryDenseNetVariant)
+      : quickNet(name as QuickNetVariant));
 const counts = (bytes: Uint8Array) => {
   const m = new Map<string, number>();
   for (const o of summarize(bytes).ops) m.set(o.op, (m.get(o.op) ?? 0) + 1);

@@ -321,7 +321,7 @@ export const CASES: Case[] = [
         new ReLU({ maxValue: 6 }),
       ]),
     inputShape: [6, 5, 3],
-    expect: ["PADV2", "DEPTHWISE_CONV_2D", "CONV_2D", "TRANSPOSE_CONV", "LEAKY_RELU", "TRANSPOSE_CONV", "RELU6"],
+    expect: ["PAD", "DEPTHWISE_CONV_2D", "CONV_2D", "TRANSPOSE_CONV", "LEAKY_RELU", "TRANSPOSE_CONV", "RELU6"],
   },
   {
     name: "binary SeparableConv2D: float depthwise on ±1 inputs, pointwise stays float",

@@ -224,7 +224,9 @@ const EMITTERS: { [K in Op["kind"]]: (c: EmitContext<Extract<Op, { kind: K }>>) 
   affine: ({ m, node, op, x, y, outShape }) => {
     const mid = m.scratch(node, "scaled", outShape);
     m.push(node, "MUL", [x, m.vector(node, "scale", op.scale)], [mid], { fused_activation_function: 0 });
-    m.push(node, "ADD", [mid, m.vector(node, "offset", op.offset)], [y], { fused_activation_function: 0 });
+    m.push(node, "ADD", [mid, m.vector(node, "offset", op.offset)], [y], {
+      fused_activation_function: ACT[op.act ?? "none"],
+    });
   },
   activation: ({ m, node, op, x, y }) =>
     m.push(node, ACTIVATIONS[op.fn], [x], [y], op.fn === "softmax" ? { beta: 1 } : null),
@@ -248,6 +250,14 @@ const EMITTERS: { [K in Op["kind"]]: (c: EmitContext<Extract<Op, { kind: K }>>) 
   },
   add: ({ m, node, op, x, y }) =>
     m.push(node, "ADD", [x, m.value(node.inputs[1])], [y], { fused_activation_function: ACT[op.act] }),
+  mul: ({ m, node, op, x, y }) =>
+    m.push(node, "MUL", [x, m.value(node.inputs[1])], [y], { fused_activation_function: ACT[op.act] }),
+  prelu: ({ m, node, op, name, x, y }) =>
+    m.push(node, "PRELU", [x, m.f32(`${name}/alpha`, op.alphaShape, op.alpha)], [y]),
+  slice: ({ m, node, op, x, y }) => {
+    const name = m.tensors[y].name, rank = op.begin.length;
+    m.push(node, "SLICE", [x, m.i32(`${name}/begin`, [rank], op.begin), m.i32(`${name}/size`, [rank], op.size)], [y]);
+  },
   sub_from: ({ m, node, op, name, x, y }) =>
     m.push(node, "SUB", [m.f32(`${name}/constant`, [1], Float32Array.of(op.constant)), x], [y], {
       fused_activation_function: 0,
@@ -257,12 +267,12 @@ const EMITTERS: { [K in Op["kind"]]: (c: EmitContext<Extract<Op, { kind: K }>>) 
       axis: op.axis,
       fused_activation_function: ACT[op.act],
     }),
-  pad: ({ m, node, op, name, x, y }) =>
-    m.push(node, "PADV2", [
-      x,
-      m.i32(`${name}/paddings`, [op.paddings.length, 2], op.paddings.flat()),
-      m.f32(`${name}/pad_value`, [], Float32Array.of(op.value)),
-    ], [y]),
+  // Zeros as TensorFlow writes them (PAD), other values with PADV2.
+  pad: ({ m, node, op, name, x, y }) => {
+    const paddings = m.i32(`${name}/paddings`, [op.paddings.length, 2], op.paddings.flat());
+    if (op.value === 0) m.push(node, "PAD", [x, paddings], [y]);
+    else m.push(node, "PADV2", [x, paddings, m.f32(`${name}/pad_value`, [], Float32Array.of(op.value))], [y]);
+  },
   binarize: ({ name }) => {
     throw new Error(`internal: binarize node ${name} survived the passes`);
   },

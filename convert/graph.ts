@@ -83,8 +83,8 @@ export type Op =
   | { kind: "quantize" }
   | { kind: "dequantize" }
   | { kind: "bmaxpool"; pool: [number, number]; strides: [number, number]; padding: PaddingMode }
-  /** y = x·scale + offset per channel (BatchNormalization in inference form). */
-  | { kind: "affine"; scale: Float32Array; offset: Float32Array }
+  /** y = act(x·scale + offset) per channel (BatchNormalization in inference form; act fused by pass 3). */
+  | { kind: "affine"; scale: Float32Array; offset: Float32Array; act?: FusedActivation }
   | { kind: "activation"; fn: "relu" | "relu6" | "relu_n1_to_1" | "sigmoid" | "tanh" | "softmax" }
   | { kind: "leaky_relu"; alpha: number }
   /** Keras Conv2DTranspose: filter [kh, kw, filters, channels]. */
@@ -107,6 +107,12 @@ export type Op =
   | { kind: "mean"; axes: number[] }
   | { kind: "reshape" }
   | { kind: "add"; act: FusedActivation }
+  /** Elementwise product of two values, broadcast as TFLite broadcasts (Keras's Multiply). */
+  | { kind: "mul"; act: FusedActivation }
+  /** max(x, 0) + alpha·min(x, 0), alpha broadcast against x (Keras's PReLU). */
+  | { kind: "prelu"; alpha: Float32Array; alphaShape: number[] }
+  /** The block of x from `begin` of extent `size` (one part of a Split). */
+  | { kind: "slice"; begin: number[]; size: number[] }
   /** y = constant - x. */
   | { kind: "sub_from"; constant: number }
   | { kind: "concat"; axis: number; act: FusedActivation }

@@ -17,7 +17,7 @@
  * @module
  */
 import { clampRange, packSigns, splitSigns, thresholds } from "./binary.ts";
-import type { BconvOp, BinarizeMode, Graph, Node, Op, PaddingMode } from "./graph.ts";
+import type { BconvOp, BinarizeMode, FusedActivation, Graph, Node, Op, PaddingMode } from "./graph.ts";
 
 /** Modes whose packed input is x ↦ c - x ({0,1} activations), with that c. */
 const SHIFT: Record<BinarizeMode, number | null> = { sign: null, heaviside: 0, dorefa: 0.5 };
@@ -185,7 +185,7 @@ function fuseBinary(g: Graph): boolean {
           return absorb(src);
         }
       }
-      if (op.kind === "affine") {
+      if (op.kind === "affine" && !op.act) {
         b.multiplier = b.multiplier.map((m, c) => m * op.scale[c]);
         b.bias = b.bias.map((x, c) => x * op.scale[c] + op.offset[c]);
         return absorb(src);
@@ -248,7 +248,7 @@ function fuseBinary(g: Graph): boolean {
     // rounding is monotone too). Moving it before the pool lets it fold into the conv before, and the pool
     // become LceBMaxPool2d after the next LceQuantize (conv → MaxPool → BatchNorm → binary conv).
     if (
-      op.kind === "affine" && op.scale.every((s) => s > 0) && ofKind(src, "pool") && src.op.type === "max" &&
+      op.kind === "affine" && !op.act && op.scale.every((s) => s > 0) && ofKind(src, "pool") && src.op.type === "max" &&
       src.op.act === "none" && g.onlyFeeds(src.output, node) && foldsAffine(g, src.inputs[0], src)
     ) {
       const poolOut = node.output;
@@ -305,6 +305,11 @@ function sinkReshape(g: Graph, node: Node): boolean {
 /** Pass 3: BatchNorm into float conv/dense weights, ReLU-family activations into fused activations. */
 function fuseFloat(g: Graph): boolean {
   for (const node of g.nodes) {
+    if (ofKind(node, "reshape") && onlyLeadingOnes(g, node)) {
+      g.replaceUses(node.output, node.inputs[0]);
+      g.remove(node);
+      return true;
+    }
     const src = g.producer(node.inputs[0]);
     if (!src || !g.onlyFeeds(src.output, node)) continue;
     const op = node.op, s = src.op;
@@ -325,6 +330,7 @@ function fuseFloat(g: Graph): boolean {
       s.filter = s.filter.map((w, i) => w * op.scale[i % cout]);
       const bias = s.bias ?? new Float32Array(cout);
       s.bias = bias.map((b, c) => b * op.scale[c] + op.offset[c]);
+      s.act = op.act ?? "none";
       return absorb();
     }
     const fusable = op.kind === "activation" && (op.fn === "relu" || op.fn === "relu6" || op.fn === "relu_n1_to_1");
@@ -332,8 +338,44 @@ function fuseFloat(g: Graph): boolean {
       s.act = op.fn as typeof s.act;
       return absorb();
     }
+    // BatchNorm → ReLU: the activation fuses into the affine map's ADD, as TFLite's converter fuses it.
+    if (fusable && s.kind === "affine" && !s.act) {
+      s.act = op.fn as FusedActivation;
+      return absorb();
+    }
   }
   return false;
+}
+
+/** Shape without its leading 1-axes. */
+const core = (shape: readonly number[]) => shape.slice(Math.max(0, shape.findIndex((d) => d !== 1))).join();
+
+/** Broadcast shape of two shapes as TFLite computes it (right-aligned), or null when they do not broadcast. */
+function broadcast(a: readonly number[], b: readonly number[]): number[] | null {
+  const n = Math.max(a.length, b.length), out: number[] = [];
+  for (let i = 1; i <= n; i++) {
+    const x = a.at(-i) ?? 1, y = b.at(-i) ?? 1;
+    if (x !== y && x !== 1 && y !== 1) return null;
+    out.unshift(Math.max(x, y));
+  }
+  return out;
+}
+
+/**
+ * A reshape that only adds or drops leading 1-axes, read only by broadcasting MUL/ADD whose results keep their
+ * shapes without it: TFLite right-aligns broadcast shapes, so [1, C] · [1, H, W, C] needs no [1, 1, 1, C] first
+ * (Real-to-Binary Net's gate; TensorFlow's converter drops these reshapes too).
+ */
+function onlyLeadingOnes(g: Graph, node: Node): boolean {
+  const from = g.values[node.inputs[0]], to = g.values[node.output];
+  if (from.packed || g.outputs.includes(node.output) || core(from.shape) !== core(to.shape)) return false;
+  const readers = g.consumers(node.output);
+  return readers.length > 0 && readers.every((r) => {
+    if (r.op.kind !== "mul" && r.op.kind !== "add") return false;
+    const other = r.inputs.find((v) => v !== node.output) ?? node.inputs[0];
+    const shape = broadcast(g.values[other].shape, from.shape);
+    return shape !== null && shape.join() === g.values[r.output].shape.join();
+  });
 }
 
 /** Pass 4: binarized values read by float layers become exact ±1 (or {0,1}) floats. */

@@ -14,13 +14,17 @@ import {
   Activation,
   type ActivationName,
   Add,
+  AddToLastChannels,
   AveragePooling2D,
   BatchNormalization,
   Concatenate,
   Dropout,
   Flatten,
   GlobalAveragePooling2D,
+  Identity,
   MaxPool2D,
+  Multiply,
+  PReLU,
   QuantConv1D,
   QuantConv2D,
   QuantConv2DTranspose,
@@ -35,6 +39,8 @@ import {
   ReLU,
   Rescaling,
   Reshape,
+  Softmax,
+  Split,
   ZeroPadding2D,
 } from "../layers/all.ts";
 import { kerasClassName, type Layer, type LayerClass } from "../layers/layer.ts";
@@ -119,7 +125,8 @@ interface Call<L extends Layer = Layer> {
   withActivation(v: number, after: "sigmoid" | "tanh" | "softmax" | null): number;
 }
 
-type Lowering<L extends Layer = Layer> = (c: Call<L>) => number;
+/** A lowering returns the value holding the layer's output (one per output for a layer with several). */
+type Lowering<L extends Layer = Layer> = (c: Call<L>) => number | number[];
 
 /** q(kernel) as the file stores it. */
 function kernelOf(kernel: Tensor, q: Quantizer | null): Float32Array {
@@ -415,7 +422,42 @@ const LOWERINGS = new Map<LayerClass, Lowering>([
     const axis = layer.axis < 0 ? outShape.length + layer.axis : layer.axis;
     return g.add({ kind: "concat", axis, act: "none" }, inputs, [name], value());
   }],
+  [Multiply, lowerMultiply],
+  [
+    PReLU,
+    ({ g, layer, name, x, value }: Call<PReLU>) =>
+      g.add({ kind: "prelu", alpha: f32(layer.alpha), alphaShape: [...layer.alpha.shape] }, [x], [name], value()),
+  ],
+  [Softmax, ({ g, name, x, value }) => g.add({ kind: "activation", fn: "softmax" }, [x], [name], value())],
+  [Identity, ({ x }) => x],
+  [Split, lowerSplit],
+  [AddToLastChannels, ({ g, name, inputs: [x, w], outShape, value }: Call<AddToLastChannels>) => {
+    const channels = outShape.at(-1)! - g.values[w].shape.at(-1)!;
+    const paddings = outShape.map((_, d) => (d === outShape.length - 1 ? [channels, 0] : [0, 0]) as [number, number]);
+    const padded = g.add({ kind: "pad", paddings, value: 0 }, [w], [name], value("/padded"));
+    return g.add({ kind: "add", act: "none" }, [x, padded], [name], value());
+  }],
 ] as [LayerClass, Lowering][]);
+
+/** Products of two values (TFLite's MUL broadcasts as Keras does). */
+function lowerMultiply({ g, name, inputs, value }: Call<Multiply>): number {
+  let v = inputs[0];
+  for (let i = 1; i < inputs.length; i++) {
+    v = g.add({ kind: "mul", act: "none" }, [v, inputs[i]], [name], value(i < inputs.length - 1 ? `/${i}` : ""));
+  }
+  return v;
+}
+
+/** One SLICE per part (TFLite's SPLIT has several outputs, which the converter's graph does not have). */
+function lowerSplit({ g, layer, name, x }: Call<Split>): number[] {
+  const shape = g.values[x].shape, axis = layer.axis < 0 ? shape.length + layer.axis : layer.axis;
+  let at = 0;
+  return layer.sizes(shape[axis]).map((size, i) => {
+    const begin = shape.map((_, d) => (d === axis ? at : 0)), extent = shape.map((e, d) => (d === axis ? size : e));
+    at += size;
+    return g.add({ kind: "slice", begin, size: extent }, [x], [name], { name: `${name}/${i}`, shape: extent });
+  });
+}
 
 /** The lowering of a layer's class or of its nearest registered base. */
 function loweringOf(cls: LayerClass): Lowering | undefined {
@@ -431,8 +473,8 @@ export function supportedLayers(): string[] {
   return layerClasses().filter((c) => loweringOf(c) && !Object.hasOwn(c, "conversionRefusal")).map(kerasClassName);
 }
 
-/** Lowers one layer applied to `inputs`; returns the value holding its output. */
-function lowerLayer(g: Graph, layer: Layer, inputs: number[], outShape: number[]): number {
+/** Lowers one layer applied to `inputs`; returns the values holding its outputs. */
+function lowerLayer(g: Graph, layer: Layer, inputs: number[], outShape: number[]): number[] {
   const cls = layer.constructor as unknown as LayerClass, name = layer.name;
   if (cls.conversionRefusal) throw new ConversionError(name, `${kerasClassName(cls)}: ${cls.conversionRefusal}`);
   const lower = loweringOf(cls);
@@ -445,7 +487,7 @@ function lowerLayer(g: Graph, layer: Layer, inputs: number[], outShape: number[]
   if (layer instanceof QuantLayer && layer.quantized) g.note(name).quantized = true;
   const x = inputs[0];
   const value = (suffix = "") => ({ name: name + suffix, shape: outShape });
-  return lower({
+  const out = lower({
     g,
     layer,
     name,
@@ -463,6 +505,7 @@ function lowerLayer(g: Graph, layer: Layer, inputs: number[], outShape: number[]
     },
     withActivation: (v, after) => after === null ? v : g.add({ kind: "activation", fn: after }, [v], [name], value()),
   });
+  return Array.isArray(out) ? out : [out];
 }
 
 export interface TraceOptions {
@@ -505,7 +548,8 @@ export function trace(model: Model, options: TraceOptions = {}): Graph {
     ids.set(t, v);
   }
   for (const node of model.nodes) {
-    ids.set(node.output, lowerLayer(g, node.layer, node.inputs.map((t) => ids.get(t)!), [batch, ...node.output.shape]));
+    const values = lowerLayer(g, node.layer, node.inputs.map((t) => ids.get(t)!), [batch, ...node.output.shape]);
+    node.outputs.forEach((t, i) => ids.set(t, values[i]));
   }
   g.outputs = model.outputs.map((t) => ids.get(t)!);
   if (g.outputs.some((o) => g.inputs.includes(o))) {

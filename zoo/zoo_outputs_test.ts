@@ -11,9 +11,9 @@
  */
 import { assertClose } from "../graph/_test_util.ts";
 import { noGrad } from "../graph/tape.ts";
-import { Tensor } from "../graph/tensor.ts";
 import type { Model } from "../models/model.ts";
 import type { ZooOptions } from "./_common.ts";
+import { formulaInput, setFormulaWeights } from "./_test_weights.ts";
 import { binaryAlexNet } from "./binary_alexnet.ts";
 import { biRealNet } from "./birealnet.ts";
 import { binaryDenseNet } from "./densenet.ts";
@@ -43,28 +43,6 @@ const FIXTURE = JSON.parse(
   Deno.readTextFileSync(new URL("../tests/fixtures/larq/zoo_outputs.json", import.meta.url)),
 ) as Record<string, { input_shape: number[]; batch: number; output: number[][] }>;
 
-/** The fixture's weight formula for weight `j` (see tools/py/zoo_fixtures.py). */
-function formulaWeight(j: number, name: string, shape: readonly number[]): Tensor {
-  const size = shape.reduce((a, b) => a * b, 1), fanIn = size / shape[shape.length - 1];
-  const kind = name.split("/").at(-1)!;
-  const data = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    const u = (((i * 7919 + j * 104729) % 2001) - 1000) / 1000;
-    data[i] = ["moving_variance", "gamma"].includes(kind)
-      ? 1 + u / 2
-      : ["moving_mean", "beta", "bias", "alpha"].includes(kind)
-      ? u / 10
-      : u / Math.sqrt(fanIn);
-  }
-  return new Tensor(data, shape);
-}
-
-/** The fixture's input formula. */
-function formulaInput(shape: readonly number[]): Tensor {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return new Tensor(Float32Array.from({ length: size }, (_, i) => ((i * 31 + 17) % 255) / 127.5 - 1), shape);
-}
-
 const SLOW = new Set(["xnornet"]);
 
 for (const [name, build] of Object.entries(BUILDERS)) {
@@ -79,7 +57,7 @@ for (const [name, build] of Object.entries(BUILDERS)) {
     } finally {
       console.warn = warn;
     }
-    model.setWeights(model.weights.map((w, j) => formulaWeight(j, w.variable.name, w.variable.shape)));
+    setFormulaWeights(model);
     const y = noGrad(() => model.apply(formulaInput([want.batch, ...want.input_shape])));
     assertClose(name, y.data, want.output.flat(), 2e-5);
   });

@@ -4,10 +4,15 @@ benchmarks them), converted by LCE's converter, plus float-equivalent files
 
     .tools/venv/bin/python tools/py/zoo_models.py bench/models [NAME ...]
 
-Writes NAME.tflite (LCE ops) and NAME_float.tflite for each of
-quicknet_small, quicknet, quicknet_large, birealnet, larq_mnist.
+Writes NAME.tflite (LCE ops) and NAME_float.tflite for each model of ZOO, and
+the op counts of each LCE file into tests/fixtures/lce/zoo_ops.json (what
+convert/zoo_convert_test.ts compares onebit's conversions with):
+larq-zoo's QuickNet family, Bi-Real Net, BinaryResNetE18, the
+BinaryDenseNets, MeliusNet22, XNOR-Net, DoReFa-Net, Binary AlexNet,
+Real-to-Binary Net, and larq's MNIST CNN.
 """
 
+import json
 import sys
 from pathlib import Path
 
@@ -18,12 +23,27 @@ import larq_zoo as lqz
 import numpy as np
 import tensorflow as tf
 import tf_keras as keras
+from tensorflow.lite.python import schema_py_generated as schema
+
+OPS_FIXTURE = Path(__file__).resolve().parents[2] / "tests/fixtures/lce/zoo_ops.json"
+BUILTIN_NAMES = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
 
 ZOO = {
     "quicknet_small": lambda: lqz.sota.QuickNetSmall(weights=None),
     "quicknet": lambda: lqz.sota.QuickNet(weights=None),
     "quicknet_large": lambda: lqz.sota.QuickNetLarge(weights=None),
     "birealnet": lambda: lqz.literature.BiRealNet(weights=None),
+    "binary_resnet_e18": lambda: lqz.literature.BinaryResNetE18(weights=None),
+    "binary_densenet28": lambda: lqz.literature.BinaryDenseNet28(weights=None),
+    "binary_densenet37": lambda: lqz.literature.BinaryDenseNet37(weights=None),
+    "binary_densenet37_dilated": lambda: lqz.literature.BinaryDenseNet37Dilated(weights=None),
+    "binary_densenet45": lambda: lqz.literature.BinaryDenseNet45(weights=None),
+    "meliusnet22": lambda: lqz.literature.MeliusNet22(weights=None),
+    "xnornet": lambda: lqz.literature.XNORNet(weights=None),
+    # DoReFaNet is left out: LCE's converter crashes on it (the saved-model conversion fails, the graphdef
+    # fallback segfaults), and onebit's converter refuses its 2-bit activations with a ConversionError.
+    "binary_alexnet": lambda: lqz.literature.BinaryAlexNet(weights=None),
+    "real_to_binary_net": lambda: lqz.literature.RealToBinaryNet(weights=None),
     "larq_mnist": lambda: larq_mnist(),
 }
 
@@ -77,14 +97,30 @@ def float_equivalent(model):
     return clone
 
 
+def op_counts(flatbuffer):
+    """Operators of a .tflite by builtin name or custom code, counted."""
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(flatbuffer, 0))
+    counts = {}
+    for op in model.subgraphs[0].operators:
+        code = model.operatorCodes[op.opcodeIndex]
+        builtin = max(code.builtinCode, code.deprecatedBuiltinCode)
+        name = code.customCode.decode() if builtin == schema.BuiltinOperator.CUSTOM else BUILTIN_NAMES[builtin]
+        counts[name] = counts.get(name, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def main(out_dir, names):
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(1)
+    ops = json.loads(OPS_FIXTURE.read_text()) if OPS_FIXTURE.exists() else {}
     for name in names or ZOO:
         model = ZOO[name]()
         randomize(model, rng)
-        (out / f"{name}.tflite").write_bytes(lce.convert_keras_model(model))
+        flatbuffer = lce.convert_keras_model(model)
+        (out / f"{name}.tflite").write_bytes(flatbuffer)
+        ops[name] = op_counts(flatbuffer)
+        OPS_FIXTURE.write_text(json.dumps(dict(sorted(ops.items())), indent=1) + "\n")
         converter = tf.lite.TFLiteConverter.from_keras_model(float_equivalent(model))
         (out / f"{name}_float.tflite").write_bytes(converter.convert())
         print(f"{name}: {model.count_params()} parameters")
