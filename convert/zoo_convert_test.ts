@@ -4,7 +4,8 @@
  * convert it either), the op multiset is LCE's conversion of the same
  * larq-zoo model (tests/fixtures/lce/zoo_ops.json, tools/py/zoo_models.py)
  * up to the differences listed and explained below, and onebit's
- * interpreter on the file computes what the TS model computes.
+ * interpreter on the file (reference and wasm kernels; native too with
+ * ONEBIT_REQUIRE_NATIVE=1) computes what the TS model computes.
  */
 import assert from "node:assert/strict";
 import { assertClose } from "../graph/_test_util.ts";
@@ -80,6 +81,13 @@ const LCE_OPS = JSON.parse(
   Deno.readTextFileSync(new URL("../tests/fixtures/lce/zoo_ops.json", import.meta.url)),
 ) as Record<string, Record<string, number>>;
 
+/** The interpreter's backends checked: the TS reference, WebAssembly, and native where the build is required. */
+const BACKENDS = [
+  "reference",
+  "wasm",
+  ...(Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1" ? ["native"] as const : []),
+] as const;
+
 /** XNOR-Net's conversion and run take about half a minute here: with ONEBIT_SLOW=1. */
 const SLOW = new Set(["xnornet"]);
 
@@ -104,8 +112,10 @@ for (const [name, [build, size]] of Object.entries(ZOO)) {
       assert.deepEqual(opDiff(bytes, LCE_OPS[name]), KNOWN[name] ?? []);
       const x = formulaInput([1, size, size, 3]);
       const want = noGrad(() => model.apply(x));
-      const got = Interpreter.fromBytes(bytes, { backend: "reference" }).invoke([x.data as Float32Array])[0];
-      assertClose(name, got as Float32Array, want.data, 1e-4);
+      for (const backend of BACKENDS) {
+        const got = Interpreter.fromBytes(bytes, { backend }).invoke([x.data as Float32Array])[0];
+        assertClose(`${name} (${backend})`, got as Float32Array, want.data, 1e-4);
+      }
     },
   );
 }
