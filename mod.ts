@@ -269,6 +269,14 @@ export { modelFromConfig, modelToConfig } from "./models/serialize.ts";
 export { quickNet, type QuickNetVariant } from "./zoo/quicknet.ts";
 export { biRealNet } from "./zoo/birealnet.ts";
 export { larqMnistCnn } from "./zoo/larq_mnist.ts";
+export type { ZooOptions } from "./zoo/_common.ts";
+export { binaryResNetE18 } from "./zoo/resnet_e.ts";
+export { binaryDenseNet, type BinaryDenseNetVariant } from "./zoo/densenet.ts";
+export { meliusNet22 } from "./zoo/meliusnet.ts";
+export { xnorNet } from "./zoo/xnornet.ts";
+export { doReFaNet } from "./zoo/dorefanet.ts";
+export { binaryAlexNet } from "./zoo/binary_alexnet.ts";
+export { realToBinaryNet } from "./zoo/real_to_binary_net.ts";
 export {
   type ConversionReport,
   convert,

@@ -408,7 +408,9 @@ export class Model implements Network {
    */
   async save(path: string, options: { metadata?: Record<string, string> } = {}): Promise<void> {
     if (/\.(keras|h5|hdf5)$/i.test(path)) {
-      throw new RangeError(`${path}: onebit writes checkpoints as .safetensors; Keras's .keras/.h5 files are not written yet`);
+      throw new RangeError(
+        `${path}: onebit writes checkpoints as .safetensors; Keras's .keras/.h5 files are not written yet`,
+      );
     }
     await saveCheckpoint(path, this, { optimizer: this.#setup?.optimizer, metadata: options.metadata });
   }
