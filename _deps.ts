@@ -11,3 +11,12 @@ export { Builder } from "npm:flatbuffers@25.2.10";
 export * as flexbuffers from "npm:flatbuffers@25.2.10/mjs/flexbuffers.js";
 export { convertIndexedToRgb, decode as decodePng } from "npm:fast-png@8.0.0";
 export { decode as decodeJpeg } from "npm:jpeg-js@0.4.4";
+export { unzipSync, zipSync } from "npm:fflate@0.8.3";
+
+/**
+ * h5wasm (HDF5 compiled to WebAssembly, its ESM build with the wasm inlined)
+ * is loaded on first use: a 4 MB module that only Keras file I/O needs.
+ */
+export function loadH5wasm(): Promise<typeof import("npm:h5wasm@0.10.3")> {
+  return import("npm:h5wasm@0.10.3");
+}

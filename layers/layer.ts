@@ -48,7 +48,10 @@ export function getConstraint(c: unknown): Constraint | null {
   if (c === null || c === undefined) return null;
   if (c === "weight_clip" || c === "WeightClip") return weightClip();
   const cfg = c as { class_name?: string; config?: { clip_value?: number } };
-  if (cfg.class_name === "WeightClip") return weightClip(cfg.config?.clip_value ?? 1);
+  // larq writes the alias as the class name when the layer was given the string "weight_clip".
+  if (cfg.class_name === "WeightClip" || cfg.class_name === "weight_clip") {
+    return weightClip(cfg.config?.clip_value ?? 1);
+  }
   throw new RangeError(`unknown constraint ${JSON.stringify(c)}; onebit knows weight_clip`);
 }
 

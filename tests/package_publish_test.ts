@@ -35,6 +35,7 @@ Deno.test("deno publish --dry-run ships the library, Zig sources and CLIs, and n
       "kernels/wasm/onebit.wasm",
       "kernels/wasm/onebit_relaxed.wasm",
       "convert/cli.ts",
+      "keras/_h5_worker.ts",
       "runtime/run_cli.ts",
       "tflite/inspect.ts",
     ]

@@ -2,7 +2,8 @@
  * A folder is one floor: library code imports only folders below its own.
  * The autograd core (graph/) knows nothing of layers; layers know nothing
  * of training or models; training runs on the `Network` interface, so the
- * model containers (models/) sit above it. Tests may reach up (they check
+ * model containers (models/) sit above it, and Keras file I/O (keras/)
+ * above them. Tests may reach up (they check
  * how floors work together), except graph/'s, which stay on their floor.
  */
 import assert from "node:assert/strict";
@@ -17,8 +18,9 @@ const RANK: Record<string, number> = {
   layers: 3,
   train: 4,
   models: 5,
-  zoo: 6,
-  convert: 7,
+  keras: 6,
+  zoo: 7,
+  convert: 8,
 };
 
 const root = new URL("../", import.meta.url);

@@ -8,7 +8,10 @@
 #     (TF's converter output may differ across machines, so this warns);
 #  3. files written by onebit's writer load and run in LCE's interpreter and
 #     LiteRT with the same outputs;
-#  4. models converted by onebit run there with onebit's outputs.
+#  4. models converted by onebit run there with onebit's outputs;
+#  5. Keras files written now by tf-keras, Keras 3 and larq-zoo's own model
+#     code (QuickNetSmall, BiRealNet: too big to commit) load into onebit
+#     with Keras's outputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
@@ -32,3 +35,7 @@ deno run -A tools/convert_sweep.ts "$TMP/converted"
 PYTHONPATH=tools/py "$PY" tools/py/run_lce.py "$TMP/converted" --save "$TMP/lce_outputs.json" 2>&1 | quiet
 cmp -s "$TMP/lce_outputs.json" tests/fixtures/convert/lce_outputs.json ||
   echo "interop: LCE's outputs on the converted sweep differ from tests/fixtures/convert/lce_outputs.json (commit them if the sweep changed)"
+# 5. Keras files: the committed fixtures regenerated, and larq-zoo's weights files.
+PYTHONPATH=tools/py "$PY" tools/py/keras_files_fixtures.py "$TMP/keras_files" 2>&1 | quiet
+PYTHONPATH=tools/py "$PY" tools/py/keras_files_fixtures.py --zoo "$TMP/keras_zoo" 2>&1 | quiet
+ONEBIT_KERAS_FIXTURES="$TMP/keras_files" ONEBIT_KERAS_ZOO="$TMP/keras_zoo" deno test -A keras/ zoo/weights_test.ts

@@ -17,17 +17,31 @@ import { Add } from "../layers/merge.ts";
 import { AveragePooling2D, MaxPool2D } from "../layers/pooling.ts";
 import { ApproxSign } from "../quantizers/approx_sign.ts";
 import { MagnitudeAwareSign } from "../quantizers/magnitude_aware_sign.ts";
+import { withWeightsH5 } from "../keras/weights.ts";
+
+/** Options of {@link biRealNet}. */
+export interface BiRealNetOptions {
+  inputShape?: number[];
+  numClasses?: number;
+  filters?: number;
+  seed?: number;
+  /** Keras weights to load (a path or the bytes of an .h5 file; see loadWeightsH5): the builder then returns a promise. */
+  weights?: string | Uint8Array;
+}
 
 /**
+ * Bi-Real Net 18 with random weights (seeded), or with the weights of a
+ * Keras file of the same architecture (`weights`; then a promise).
+ *
  * @example
  * ```ts
  * import { biRealNet } from "./birealnet.ts";
  * console.log(biRealNet({ inputShape: [32, 32, 3], numClasses: 10 }).output.shape); // [10]
  * ```
  */
-export function biRealNet(
-  options: { inputShape?: number[]; numClasses?: number; filters?: number; seed?: number } = {},
-): Model {
+export function biRealNet(options: BiRealNetOptions & { weights: string | Uint8Array }): Promise<Model>;
+export function biRealNet(options?: BiRealNetOptions & { weights?: undefined }): Model;
+export function biRealNet(options: BiRealNetOptions = {}): Model | Promise<Model> {
   const random = seededRandom(options.seed ?? 0);
   const L = <T extends Layer>(layer: T): T => layer.seed(random);
   const block = (x: SymbolicTensor, out: number): SymbolicTensor => {
@@ -73,5 +87,6 @@ export function biRealNet(
   x = link(new Flatten(), x);
   x = link(L(new Dense(options.numClasses ?? 1000)), x);
   x = link(new Activation("softmax"), x);
-  return new Model(x0, x, { name: "birealnet18" });
+  const model = new Model(x0, x, { name: "birealnet18" });
+  return options.weights === undefined ? model : withWeightsH5(model, options.weights);
 }

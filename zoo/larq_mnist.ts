@@ -13,25 +13,35 @@ import { Activation, Flatten } from "../layers/core.ts";
 import { QuantDense } from "../layers/dense.ts";
 import { weightClip } from "../layers/layer.ts";
 import { MaxPool2D } from "../layers/pooling.ts";
+import { withWeightsH5 } from "../keras/weights.ts";
 
 /**
- * The model for [28, 28, 1] inputs and 10 classes.
+ * The model for [28, 28, 1] inputs and 10 classes, with random weights
+ * (seeded), or with the weights of a Keras file of larq's model (`weights`:
+ * a path or the bytes of the `.h5` that `model.save_weights` writes; then a
+ * promise).
  *
  * @example
  * ```ts
  * import { larqMnistCnn } from "./larq_mnist.ts";
  * import { Tensor } from "../graph/tensor.ts";
  * console.log(larqMnistCnn({ seed: 1 }).apply(Tensor.zeros([1, 28, 28, 1])).shape); // [1, 10]
+ * const trained = await larqMnistCnn({ weights: "tests/fixtures/keras_files/larq_mnist_weights.h5" });
+ * console.log(trained.layers.length); // 14
  * ```
  */
-export function larqMnistCnn(options: { seed?: number } = {}): Sequential {
+export function larqMnistCnn(options: { seed?: number; weights: string | Uint8Array }): Promise<Sequential>;
+export function larqMnistCnn(options?: { seed?: number; weights?: undefined }): Sequential;
+export function larqMnistCnn(
+  options: { seed?: number; weights?: string | Uint8Array } = {},
+): Sequential | Promise<Sequential> {
   const binary = {
     inputQuantizer: "ste_sign",
     kernelQuantizer: "ste_sign",
     kernelConstraint: weightClip(),
     useBias: false,
   } as const;
-  return new Sequential([
+  const model = new Sequential([
     new QuantConv2D(32, 3, { kernelQuantizer: "ste_sign", kernelConstraint: weightClip(), useBias: false }),
     new MaxPool2D(2),
     new BatchNormalization({ scale: false }),
@@ -47,4 +57,5 @@ export function larqMnistCnn(options: { seed?: number } = {}): Sequential {
     new BatchNormalization({ scale: false }),
     new Activation("softmax"),
   ], { seed: options.seed ?? 0, inputShape: [28, 28, 1] });
+  return options.weights === undefined ? model : withWeightsH5(model, options.weights);
 }

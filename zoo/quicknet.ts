@@ -18,6 +18,7 @@ import { weightClip } from "../layers/layer.ts";
 import { OperatorAdd } from "../layers/merge.ts";
 import { AveragePooling2D, MaxPool2D } from "../layers/pooling.ts";
 import { SteSign } from "../quantizers/ste_sign.ts";
+import { withWeightsH5 } from "../keras/weights.ts";
 
 const VARIANTS = {
   quicknet_small: { blocks: [4, 4, 4, 4], filters: [32, 64, 256, 512] },
@@ -39,20 +40,41 @@ function blurPool(shape: readonly number[]): Tensor {
   return t;
 }
 
+/** Options of {@link quickNet}. */
+export interface QuickNetOptions {
+  inputShape?: number[];
+  numClasses?: number;
+  seed?: number;
+  /**
+   * Keras weights to load (a path or the bytes of an .h5 file, as larq-zoo's
+   * pretrained weights are saved; see loadWeightsH5): the builder then
+   * returns a promise.
+   */
+  weights?: string | Uint8Array;
+}
+
 /**
- * A QuickNet with random weights (seeded).
+ * A QuickNet with random weights (seeded), or with the weights of a Keras
+ * file of the same architecture (`weights`, e.g. larq-zoo's
+ * `quicknet_small_weights.h5`; then a promise).
  *
  * @example
  * ```ts
  * import { quickNet } from "./quicknet.ts";
  * const m = quickNet("quicknet_small", { inputShape: [32, 32, 3], numClasses: 10 });
  * console.log(m.output.shape); // [10]
+ * // const pretrained = await quickNet("quicknet", { weights: "quicknet_weights.h5" });
  * ```
  */
 export function quickNet(
+  variant: QuickNetVariant,
+  options: QuickNetOptions & { weights: string | Uint8Array },
+): Promise<Model>;
+export function quickNet(variant?: QuickNetVariant, options?: QuickNetOptions & { weights?: undefined }): Model;
+export function quickNet(
   variant: QuickNetVariant = "quicknet",
-  options: { inputShape?: number[]; numClasses?: number; seed?: number } = {},
-): Model {
+  options: QuickNetOptions = {},
+): Model | Promise<Model> {
   const spec = VARIANTS[variant];
   if (!spec) {
     throw new RangeError(
@@ -122,5 +144,6 @@ export function quickNet(
   x = link(new Flatten(), x);
   x = link(L(new QuantDense(options.numClasses ?? 1000, { kernelInitializer: "glorot_normal" })), x);
   x = link(new Activation("softmax"), x);
-  return new Model(x0, x, { name: variant });
+  const model = new Model(x0, x, { name: variant });
+  return options.weights === undefined ? model : withWeightsH5(model, options.weights);
 }
