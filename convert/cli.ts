@@ -2,11 +2,12 @@
  * `deno task convert MODEL -o OUT.tflite [--report] [--batch N] [--input-shape H,W,C]`
  *
  * MODEL is a zoo name (quicknet, quicknet_small, quicknet_large,
- * birealnet; random weights, seed 0), a checkpoint (`.safetensors`, from
- * saveCheckpoint or tools/py/export_larq.py for larq/Keras models), or the
- * path of a module whose default export (or `model` export) is a onebit
- * Model or Sequential, or a function (possibly async) returning one. The file is written atomically: nothing
- * is left behind when conversion fails.
+ * birealnet; random weights, seed 0), a Keras model file (`.keras` or
+ * `.h5`, as larq/tf-keras or Keras 3 save it), a checkpoint
+ * (`.safetensors`, from saveCheckpoint), or the path of a module whose
+ * default export (or `model` export) is a onebit Model or Sequential, or a
+ * function (possibly async) returning one. The file is written atomically:
+ * nothing is left behind when conversion fails.
  * @module
  */
 import { resolve } from "node:path";
@@ -14,6 +15,7 @@ import { pathToFileURL } from "node:url";
 import type { Model } from "../models/model.ts";
 import type { Sequential } from "../models/sequential.ts";
 import { loadCheckpoint } from "../models/load.ts";
+import { loadKerasModel } from "../keras/load.ts";
 import { biRealNet } from "../zoo/birealnet.ts";
 import { quickNet } from "../zoo/quicknet.ts";
 import { intOption, parseCli, runCli, UsageError } from "../_cli.ts";
@@ -29,22 +31,23 @@ const ZOO: Record<string, (inputShape?: number[]) => Model> = {
 };
 
 const USAGE = `usage: deno task convert MODEL [-o OUT.tflite] [--report] [--batch N] [--input-shape H,W,C]
-  MODEL: ${Object.keys(ZOO).join(" | ")} | checkpoint.safetensors | path/to/module.ts (default export:
-         a Model, a Sequential, or a function returning one)`;
+  MODEL: ${Object.keys(ZOO).join(" | ")} | model.keras | model.h5 | checkpoint.safetensors |
+         path/to/module.ts (default export: a Model, a Sequential, or a function returning one)`;
 
 async function loadModel(spec: string, inputShape?: number[]): Promise<Model | Sequential> {
   const zoo = ZOO[spec.replace(/^zoo:/, "")];
   if (zoo) return zoo(inputShape);
-  if (/\.(safetensors|ts|js|mjs|tsx)$/.test(spec) && !(await exists(spec))) {
-    throw new UsageError(`${spec} not found: give an existing checkpoint or module, or a zoo name`);
+  if (/\.(keras|h5|safetensors|ts|js|mjs|tsx)$/.test(spec) && !(await exists(spec))) {
+    throw new UsageError(`${spec} not found: give an existing model file, checkpoint or module, or a zoo name`);
   }
+  if (/\.(keras|h5)$/.test(spec)) return await loadKerasModel(spec);
   if (spec.endsWith(".safetensors")) return (await loadCheckpoint(spec)).model;
   if (!/\.(ts|js|mjs|tsx)$/.test(spec)) {
     throw new ConversionError(
       "",
       `unknown model "${spec}": give a zoo name (${
         Object.keys(ZOO).join(", ")
-      }), a .safetensors checkpoint or a .ts/.js module`,
+      }), a .keras or .h5 model, a .safetensors checkpoint or a .ts/.js module`,
     );
   }
   const mod = await import(pathToFileURL(resolve(spec)).href);
@@ -81,7 +84,7 @@ async function main(args: string[]): Promise<void> {
   const batch = intOption("batch", values.batch, 1);
   const model = await loadModel(spec, inputShape);
   const out = values.output ??
-    `${spec.replace(/^zoo:/, "").replace(/\.(ts|js|mjs|tsx)$/, "").split("/").pop()}.tflite`;
+    `${spec.replace(/^zoo:/, "").replace(/\.(keras|h5|safetensors|ts|js|mjs|tsx)$/, "").split("/").pop()}.tflite`;
   const t0 = performance.now();
   const { bytes, report } = convert(model, { batch, inputShape, description: `onebit: ${spec}` });
   await writeFileAtomic(out, bytes);

@@ -79,3 +79,37 @@ export default new Sequential([new QuantConv2D(4, 1, { inputQuantizer: "ste_tern
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task convert model.keras | model.h5: Keras files convert directly and run with Keras's outputs", async () => {
+  const { fixtureTensor, assertClose } = await import("../graph/_test_util.ts");
+  const { kerasFixtures, fixturePath } = await import("../keras/_test_fixtures.ts");
+  const fixtures = kerasFixtures();
+  const dir = await Deno.makeTempDir();
+  try {
+    // A larq model saved by tf-keras as .keras (binary convolutions), a float model saved by Keras 3 as .h5.
+    for (const [file, name] of [["quicknet_style.keras", "quicknet_style"], ["k3_cnn.h5", "k3_cnn"]]) {
+      const fixture = fixtures[name];
+      const out = `${dir}/${name}.tflite`;
+      const c = await run("convert/cli.ts", [
+        fixturePath(file),
+        "-o",
+        out,
+        "--batch",
+        String(fixture.inputs[0].shape[0]),
+      ]);
+      assert.equal(c.code, 0, c.stderr);
+      assert.match(c.stdout, new RegExp(`wrote .*${name}\\.tflite`));
+      const it = Interpreter.fromBytes(Deno.readFileSync(out), { backend: "reference" });
+      const [y] = it.invoke(fixture.inputs.map((x) => fixtureTensor(x).data as Float32Array));
+      assertClose(file, y as Float32Array, fixtureTensor(fixture.outputs[0]).data, 1e-4);
+    }
+    const missing = await run("convert/cli.ts", [`${dir}/none.keras`]);
+    assert.equal(missing.code, 2, "a usage error");
+    assert.match(missing.stderr, /none\.keras not found/);
+    const weightsOnly = await run("convert/cli.ts", [fixturePath("larq_mnist_weights.h5"), "-o", `${dir}/w.tflite`]);
+    assert.equal(weightsOnly.code, 1);
+    assert.match(weightsOnly.stderr, /weights only \(save_weights\); build the model, then loadWeightsH5/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
