@@ -62,29 +62,50 @@ export function isHdf5(bytes: Uint8Array): boolean {
   return false;
 }
 
-/** The tree of an HDF5 file, read in a worker that is ended afterwards (or when time runs out). */
-function readTree(bytes: Uint8Array, label: string, timeoutMs: number): Promise<H5Node> {
+/** Runs one request in a worker that is ended afterwards (or when time runs out). */
+function inWorker<T>(
+  request: unknown,
+  fail: (why: string) => Error,
+  timeoutMs: number,
+  take: (reply: Record<string, unknown>) => T,
+): Promise<T> {
   const worker = new Worker(new URL("./_h5_worker.ts", import.meta.url), { type: "module" });
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const fail = (why: string) => new RangeError(`${label} is not a readable HDF5 file (truncated or corrupt?): ${why}`);
-  return new Promise<H5Node>((resolve, reject) => {
-    timer = setTimeout(
-      () => reject(fail(`HDF5 did not finish reading it in ${(timeoutMs / 1000).toFixed(1)} s`)),
-      timeoutMs,
-    );
-    worker.onmessage = (e: MessageEvent<{ tree?: H5Node; error?: string }>) => {
-      if (e.data.tree) resolve(e.data.tree);
-      else reject(fail(e.data.error ?? "unknown error"));
+  return new Promise<T>((resolve, reject) => {
+    timer = setTimeout(() => reject(fail(`HDF5 did not finish in ${(timeoutMs / 1000).toFixed(1)} s`)), timeoutMs);
+    worker.onmessage = (e: MessageEvent<Record<string, unknown>>) => {
+      if (typeof e.data.error === "string") reject(fail(e.data.error));
+      else resolve(take(e.data));
     };
     worker.onerror = (e) => {
       e.preventDefault();
       reject(fail(e.message));
     };
-    worker.postMessage(bytes);
+    worker.postMessage(request);
   }).finally(() => {
     clearTimeout(timer);
     worker.terminate();
   });
+}
+
+/** The default time limit: 20 s plus 1 s per 10 MB. */
+const limitFor = (bytes: number) => 20_000 + bytes / 10_000;
+
+/** The tree of an HDF5 file, read in a worker. */
+function readTree(bytes: Uint8Array, label: string, timeoutMs: number): Promise<H5Node> {
+  const fail = (why: string) => new RangeError(`${label} is not a readable HDF5 file (truncated or corrupt?): ${why}`);
+  return inWorker({ read: bytes }, fail, timeoutMs, (reply) => reply.tree as H5Node);
+}
+
+/**
+ * An HDF5 file of a tree: groups with string (or string list) attributes,
+ * float32 datasets. Written by HDF5 itself, in a worker.
+ */
+export function writeH5(tree: H5Node & { kind: "group" }): Promise<Uint8Array> {
+  const size = (n: H5Node): number =>
+    n.kind === "dataset" ? n.data?.byteLength ?? 0 : Object.values(n.children).reduce((t, c) => t + size(c), 0);
+  const fail = (why: string) => new Error(`HDF5 could not write the file: ${why}`);
+  return inWorker({ write: tree }, fail, limitFor(size(tree)), (reply) => reply.bytes as Uint8Array);
 }
 
 /** A reader over a file's tree. */
@@ -133,6 +154,6 @@ export async function readH5<T>(
   options: ReadH5Options = {},
 ): Promise<T> {
   if (!isHdf5(bytes)) throw new RangeError(`${label} is not an HDF5 file (no HDF5 signature)`);
-  const timeoutMs = options.timeoutMs ?? 20_000 + bytes.length / 10_000;
+  const timeoutMs = options.timeoutMs ?? limitFor(bytes.length);
   return read(treeReader(await readTree(bytes, label, timeoutMs), label));
 }

@@ -1,10 +1,11 @@
 /**
- * The worker that reads an HDF5 file for `_h5.ts`: it receives the file's
- * bytes, opens them with h5wasm in its in-memory file system, and posts
- * back the whole tree (groups, attributes, numeric datasets as float32,
- * their buffers transferred) or the deepest message of HDF5's error stack.
- * A corrupt file can make HDF5 trap or loop; in a worker that is ended
- * after each file, neither reaches the caller.
+ * The worker that reads and writes HDF5 files for `_h5.ts`, in h5wasm's
+ * in-memory file system. Reading: it receives a file's bytes and posts back
+ * the whole tree (groups, attributes, numeric datasets as float32, their
+ * buffers transferred). Writing: it receives a tree and posts back the
+ * file's bytes. Failures post the deepest message of HDF5's error stack. A
+ * corrupt file can make HDF5 trap or loop; in a worker that is ended after
+ * each file, neither reaches the caller.
  * @module
  */
 /// <reference lib="deno.worker" />
@@ -54,19 +55,52 @@ function walk(h5: H5wasm, group: InstanceType<H5wasm["Group"]>, transfer: ArrayB
   return { kind: "group", attrs: attrsOf(group), children };
 }
 
-self.onmessage = async (e: MessageEvent<Uint8Array>) => {
+/** The deepest message of HDF5's error stack (it lists the calls outermost first). */
+function errorText(err: unknown): string {
+  const text = String(err instanceof Error ? err.message : err);
+  return [...text.matchAll(/#\d+: .*? in (.*)$/gm)].pop()?.[1] ?? text.split("\n")[0];
+}
+
+/** Writes a tree's attributes, groups and datasets into `group`. */
+function build(group: InstanceType<H5wasm["Group"]>, node: H5Node & { kind: "group" }): void {
+  for (const [name, value] of Object.entries(node.attrs)) group.create_attribute(name, value as string | string[]);
+  for (const [name, child] of Object.entries(node.children)) {
+    if (child.kind === "group") {
+      build(group.create_group(name), child);
+    } else {
+      const d = group.create_dataset({ name, data: child.data!, shape: child.shape, dtype: "<f" });
+      for (const [a, value] of Object.entries(child.attrs)) d.create_attribute(a, value as string | string[]);
+    }
+  }
+}
+
+/** h5wasm, with HDF5's errors thrown. */
+async function h5wasm(): Promise<H5wasm> {
+  const { default: h5 } = await loadH5wasm();
+  (await h5.ready).activate_throwing_error_handler();
+  return h5;
+}
+
+/** A request: the bytes of a file to read, or a tree to write as a file. */
+type Request = { read: Uint8Array } | { write: H5Node & { kind: "group" } };
+
+self.onmessage = async (e: MessageEvent<Request>) => {
   try {
-    const { default: h5 } = await loadH5wasm();
-    const module = await h5.ready;
-    module.activate_throwing_error_handler();
-    module.FS.writeFile("/file.h5", e.data);
-    const transfer: ArrayBuffer[] = [];
-    const tree = walk(h5, new h5.File("/file.h5", "r"), transfer);
-    self.postMessage({ tree }, transfer);
+    const h5 = await h5wasm();
+    const { FS } = await h5.ready;
+    if ("read" in e.data) {
+      FS.writeFile("/file.h5", e.data.read);
+      const transfer: ArrayBuffer[] = [];
+      const tree = walk(h5, new h5.File("/file.h5", "r"), transfer);
+      self.postMessage({ tree }, transfer);
+    } else {
+      const file = new h5.File("/file.h5", "w");
+      build(file, e.data.write);
+      file.close();
+      const bytes = FS.readFile("/file.h5");
+      self.postMessage({ bytes }, [bytes.buffer as ArrayBuffer]);
+    }
   } catch (err) {
-    const text = String(err instanceof Error ? err.message : err);
-    // HDF5's stack lists the calls outermost first; the last line says what was wrong.
-    const deepest = [...text.matchAll(/#\d+: .*? in (.*)$/gm)].pop()?.[1] ?? text.split("\n")[0];
-    self.postMessage({ error: deepest });
+    self.postMessage({ error: errorText(err) });
   }
 };

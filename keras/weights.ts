@@ -120,7 +120,7 @@ export function readKerasV3Weights(f: H5Reader, entries: readonly KerasV3Entry[]
 }
 
 /** A layer's variables in Keras's order: trainable first, then the rest (BatchNorm's moving statistics). */
-function kerasOrder(layer: Layer): Variable[] {
+export function kerasOrder(layer: Layer): Variable[] {
   const vs = layer.weights.map((w) => w.variable);
   return [...vs.filter((v) => v.trainable), ...vs.filter((v) => !v.trainable)];
 }
@@ -186,7 +186,7 @@ export function assignPairs(label: string, pairs: readonly LayerPair[]): void {
 }
 
 /** The layers of a model, built (a Sequential builds its layers when its weights are asked for). */
-function builtLayers(model: Model): readonly Layer[] {
+export function builtLayers(model: Model): readonly Layer[] {
   void model.weights;
   return model.layers;
 }

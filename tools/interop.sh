@@ -11,7 +11,8 @@
 #  4. models converted by onebit run there with onebit's outputs;
 #  5. Keras files written now by tf-keras, Keras 3 and larq-zoo's own model
 #     code (QuickNetSmall, BiRealNet: too big to commit) load into onebit
-#     with Keras's outputs.
+#     with Keras's outputs; Keras files written by onebit load in tf-keras
+#     and larq with onebit's outputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
@@ -39,3 +40,5 @@ cmp -s "$TMP/lce_outputs.json" tests/fixtures/convert/lce_outputs.json ||
 PYTHONPATH=tools/py "$PY" tools/py/keras_files_fixtures.py "$TMP/keras_files" 2>&1 | quiet
 PYTHONPATH=tools/py "$PY" tools/py/keras_files_fixtures.py --zoo "$TMP/keras_zoo" 2>&1 | quiet
 ONEBIT_KERAS_FIXTURES="$TMP/keras_files" ONEBIT_KERAS_ZOO="$TMP/keras_zoo" deno test -A keras/ zoo/weights_test.ts
+deno run -A tools/keras_export.ts "$TMP/keras_export"
+PYTHONPATH=tools/py "$PY" tools/py/keras_files_check.py "$TMP/keras_export" 2>&1 | quiet
