@@ -24,7 +24,9 @@ export type H5Node =
 
 /** A numeric dataset read as float32. */
 export interface H5Tensor {
+  /** The dataset's shape ([] for a scalar). */
   shape: number[];
+  /** Its values, row-major. */
   data: Float32Array;
 }
 
