@@ -41,6 +41,7 @@ export interface BiRealNetOptions {
  */
 export function biRealNet(options: BiRealNetOptions & { weights: string | Uint8Array }): Promise<Model>;
 export function biRealNet(options?: BiRealNetOptions & { weights?: undefined }): Model;
+export function biRealNet(options?: BiRealNetOptions): Model | Promise<Model>;
 export function biRealNet(options: BiRealNetOptions = {}): Model | Promise<Model> {
   const random = seededRandom(options.seed ?? 0);
   const L = <T extends Layer>(layer: T): T => layer.seed(random);

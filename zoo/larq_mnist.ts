@@ -33,6 +33,9 @@ import { withWeightsH5 } from "../keras/weights.ts";
 export function larqMnistCnn(options: { seed?: number; weights: string | Uint8Array }): Promise<Sequential>;
 export function larqMnistCnn(options?: { seed?: number; weights?: undefined }): Sequential;
 export function larqMnistCnn(
+  options?: { seed?: number; weights?: string | Uint8Array },
+): Sequential | Promise<Sequential>;
+export function larqMnistCnn(
   options: { seed?: number; weights?: string | Uint8Array } = {},
 ): Sequential | Promise<Sequential> {
   const binary = {

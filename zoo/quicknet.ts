@@ -71,6 +71,7 @@ export function quickNet(
   options: QuickNetOptions & { weights: string | Uint8Array },
 ): Promise<Model>;
 export function quickNet(variant?: QuickNetVariant, options?: QuickNetOptions & { weights?: undefined }): Model;
+export function quickNet(variant?: QuickNetVariant, options?: QuickNetOptions): Model | Promise<Model>;
 export function quickNet(
   variant: QuickNetVariant = "quicknet",
   options: QuickNetOptions = {},
