@@ -21,9 +21,8 @@ import { type H5Reader, isHdf5, readH5 } from "./_h5.ts";
 import { toKeras2Config } from "./keras3_config.ts";
 import {
   assignPairs,
-  type FileLayer,
+  type KerasV3Entry,
   kerasV3Paths,
-  type LayerPair,
   pairByName,
   readKerasV3Weights,
   readLegacyWeights,
@@ -50,11 +49,6 @@ function parseConfig(text: string, where: string): ModelConfig {
   return toKeras2Config(c);
 }
 
-/** The model's layers paired with the file's, by name (the model was made from the file's config). */
-function pairsFor(label: string, model: Model, file: FileLayer[]): LayerPair[] {
-  return pairByName(label, model.layers, file);
-}
-
 /** A legacy full-model .h5: the config attribute and the `model_weights` group. */
 async function fromH5(bytes: Uint8Array, label: string): Promise<Model> {
   const { config, file } = await readH5(bytes, label, (f: H5Reader) => {
@@ -68,7 +62,7 @@ async function fromH5(bytes: Uint8Array, label: string): Promise<Model> {
     return { config, file: f.keys("model_weights") === null ? [] : readLegacyWeights(f, "model_weights") };
   });
   const model = modelFromConfig(parseConfig(config, `${label}: model_config`));
-  assignPairs(label, pairsFor(label, model, file));
+  assignPairs(label, pairByName(label, model.layers, file));
   return model;
 }
 
@@ -84,7 +78,7 @@ function unzip(bytes: Uint8Array, label: string): Record<string, Uint8Array> {
 }
 
 /** The layers of a config with weights in a Keras v3 file, and their group paths (class names, numbered). */
-function keras3Entries(cfg: ModelConfig, model: Model): { name: string; path: string }[] {
+function keras3Entries(cfg: ModelConfig, model: Model): KerasV3Entry[] {
   const listed = cfg.config.layers.filter((c) => cfg.class_name !== "Sequential" || c.class_name !== "InputLayer");
   const paths = kerasV3Paths(listed.map((c: LayerConfig) => c.class_name));
   const weighted = new Set(model.layers.filter((l) => l.weights.length > 0).map((l) => l.name));
@@ -104,7 +98,7 @@ async function fromArchive(bytes: Uint8Array, label: string): Promise<Model> {
   const file = await readH5(files["model.weights.h5"], weightsLabel, (f) => {
     return readKerasV3Weights(f, keras3Entries(cfg, model));
   });
-  assignPairs(weightsLabel, pairsFor(weightsLabel, model, file));
+  assignPairs(weightsLabel, pairByName(weightsLabel, model.layers, file));
   return model;
 }
 

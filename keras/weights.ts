@@ -24,7 +24,7 @@ import { type H5Reader, type H5Tensor, readH5 } from "./_h5.ts";
 
 /** One layer's weights as a file holds them, in the file's order. */
 export interface FileLayer {
-  /** The layer's name in the file (legacy) or its group path (Keras v3). */
+  /** The layer's name (a legacy file's, or the model layer's a Keras v3 group belongs to). */
   name: string;
   /** Its weights in the file's order: the name the file gives each, and its value. */
   weights: { name: string; value: H5Tensor }[];
