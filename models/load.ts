@@ -71,5 +71,10 @@ export async function loadCheckpoint(path: string): Promise<{
  * {@link loadCheckpoint}.
  */
 export async function loadModel(path: string): Promise<Model> {
+  if (/\.(keras|h5|hdf5)$/i.test(path)) {
+    throw new RangeError(
+      `${path}: loadModel reads onebit checkpoints (.safetensors); for a Keras file use loadKerasModel`,
+    );
+  }
   return (await loadCheckpoint(path)).model;
 }

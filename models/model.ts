@@ -409,7 +409,7 @@ export class Model implements Network {
   async save(path: string, options: { metadata?: Record<string, string> } = {}): Promise<void> {
     if (/\.(keras|h5|hdf5)$/i.test(path)) {
       throw new RangeError(
-        `${path}: onebit writes checkpoints as .safetensors; Keras's .keras/.h5 files are not written yet`,
+        `${path}: model.save writes onebit checkpoints (.safetensors); for a Keras file use saveKerasModel(model, path)`,
       );
     }
     await saveCheckpoint(path, this, { optimizer: this.#setup?.optimizer, metadata: options.metadata });
