@@ -73,9 +73,10 @@ Deno.test("without --allow-ffi, auto falls back to wasm and says so once, naming
 Deno.test("a truncated wasm module: 'wasm' is a WasmModuleError naming the file and the fix; auto runs the reference and says why", async () => {
   const copy = await Deno.makeTempDir({ prefix: "onebit-copy-" });
   try {
-    for (
-      const d of ["kernels", "runtime", "tflite", "graph", "quantizers", "layers", "train", "models", "convert", "zoo"]
-    ) {
+    // The package's folders, as deno.json publishes them (so a new folder cannot be forgotten here).
+    const include = (JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)) as { publish: { include: string[] } })
+      .publish.include.filter((p) => p.endsWith("/") && !p.includes("zig-out"));
+    for (const d of include.map((p) => p.slice(0, -1))) {
       await new Deno.Command("cp", { args: ["-r", `${ROOT}${d}`, `${copy}/${d}`] }).output();
     }
     for (const f of ["mod.ts", "_cli.ts", "_deps.ts", "_fs.ts", "deno.json"]) {
