@@ -1,6 +1,8 @@
 /**
- * Keras 3's model configs in the form onebit reads (Keras 2's `to_json()`).
+ * Keras 3's model configs to and from Keras 2's form (`to_json()`, what
+ * onebit reads and writes).
  *
+ * Reading ({@link toKeras2Config}):
  * Keras 3 writes each call of a layer as `{ args, kwargs }` with the input
  * tensors as `__keras_tensor__` objects carrying their `keras_history`
  * (layer, node, tensor), where Keras 2 writes a list of
@@ -9,6 +11,12 @@
  * them. Everything else onebit reads is the same (`module`,
  * `registered_name` and `build_config` are ignored; dtype policies too:
  * onebit computes in float32).
+ *
+ * Writing ({@link toKeras3Config}): Keras 3 reads Keras 2's calls, but finds
+ * a functional model's class by Keras 3's path, has no `x + y` layer
+ * (TFOpLambda: Keras's Add computes the same), no LocallyConnected layers,
+ * no larq-zoo activations — and no larq, which does not run on Keras 3;
+ * its RandomCrop does not crop at inference.
  * @module
  */
 import type { LayerConfig } from "../layers/registry.ts";
@@ -91,4 +99,121 @@ export function toKeras2Config(cfg: ModelConfig): ModelConfig {
       output_layers: refList(cfg.config.output_layers),
     },
   };
+}
+
+/** The Keras version whose file form `{ keras3: true }` follows (checked live against it by `deno task test:interop`). */
+export const KERAS3_VERSION = "3.15.1";
+
+/**
+ * The layer classes Keras 3 has among those onebit writes
+ * (tests/fixtures/keras/layer_keys.json lists them from Keras 3 itself).
+ */
+const KERAS3_LAYERS = new Set([
+  "InputLayer",
+  "Dense",
+  "Conv1D",
+  "Conv2D",
+  "Conv3D",
+  "Conv2DTranspose",
+  "Conv3DTranspose",
+  "DepthwiseConv2D",
+  "SeparableConv1D",
+  "SeparableConv2D",
+  "BatchNormalization",
+  "MaxPooling2D",
+  "AveragePooling2D",
+  "GlobalAveragePooling2D",
+  "Activation",
+  "Flatten",
+  "Reshape",
+  "Dropout",
+  "ReLU",
+  "ZeroPadding2D",
+  "Add",
+  "Concatenate",
+  "Multiply",
+  "Rescaling",
+  "RandomFlip",
+  "RandomTranslation",
+  "RandomZoom",
+  "RandomCrop",
+  "PReLU",
+  "Softmax",
+  "Identity",
+]);
+
+/** Classes Keras 3 has but computes otherwise at inference, with the reason (checked live by `deno task test:interop`). */
+const KERAS3_DIFFERS: Record<string, string> = {
+  RandomCrop: "Keras 3's RandomCrop returns its input uncropped at inference, where tf-keras and onebit center-crop",
+};
+
+/** The activations Keras 3 knows among onebit's (`leaky_tanh` is larq's, `clip_by_value_activation` larq-zoo's). */
+const KERAS3_ACTIVATIONS = new Set(["linear", "relu", "relu6", "sigmoid", "tanh", "softmax", "hard_tanh"]);
+
+/** Where Keras 3 finds the model classes (the top of its config.json). */
+const KERAS3_MODEL: Record<string, { module: string; registered_name: string | null }> = {
+  Sequential: { module: "keras", registered_name: null },
+  Functional: { module: "keras.src.models.functional", registered_name: "Functional" },
+};
+
+/** One layer as Keras 3 reads it: `x + y` as Add, every class in `keras.layers`; what Keras 3 lacks refused. */
+function layerToKeras3(c: LayerConfig): LayerConfig {
+  const name = (c.name ?? c.config?.name) as string;
+  const cls = c.class_name === "TFOpLambda" ? "Add" : c.class_name;
+  if (!KERAS3_LAYERS.has(cls)) {
+    const why = cls.startsWith("Quant") ? "larq's layers run on tf-keras 2 only" : "Keras 3 has no such layer";
+    throw new RangeError(
+      `layer "${name}" (${cls}) cannot be written for Keras 3: ${why}; save without keras3 for tf-keras and larq`,
+    );
+  }
+  if (KERAS3_DIFFERS[cls]) {
+    throw new RangeError(`layer "${name}" (${cls}) cannot be written for Keras 3: ${KERAS3_DIFFERS[cls]}`);
+  }
+  const act = c.config?.activation;
+  if (typeof act === "string" && !KERAS3_ACTIVATIONS.has(act)) {
+    throw new RangeError(
+      `layer "${name}" (${cls}) has activation ${act}, which Keras 3 does not know; ` +
+        `Keras 3 knows ${[...KERAS3_ACTIVATIONS].join(", ")}`,
+    );
+  }
+  const keras3: LayerConfig = { module: "keras.layers", ...c, class_name: cls, registered_name: null };
+  return cls === c.class_name ? keras3 : { ...keras3, ...addOf(c) };
+}
+
+/**
+ * A TFOpLambda `x + y` as Keras's Add: its config's name, and each call
+ * `[x, node, tensor, { y }]` on the list [x, y] (a call already on a list,
+ * as older onebit checkpoints write it, stays).
+ */
+function addOf(c: LayerConfig): Pick<LayerConfig, "config" | "inbound_nodes"> {
+  const onList = (call: unknown[]) => {
+    if (typeof call[0] !== "string") return call;
+    const [layer, node, tensor, { y }] = call as [string, number, number, { y: unknown[] }];
+    return [[layer, node, tensor, {}], [...y.slice(0, 3), {}]];
+  };
+  return {
+    config: { name: c.config.name, trainable: c.config.trainable },
+    inbound_nodes: (c.inbound_nodes ?? []).map(onList),
+  };
+}
+
+/**
+ * A Keras 2 model config (onebit's `model.toConfig()`) as Keras 3's
+ * `load_model` reads it: Keras 3's class paths, `x + y` as Keras's Add.
+ * A layer or activation Keras 3 lacks (larq's layers among them) is a
+ * RangeError naming the layer.
+ *
+ * @example
+ * ```ts
+ * import { toKeras3Config } from "./keras3_config.ts";
+ * import { Sequential } from "../models/sequential.ts";
+ * import { Dense } from "../layers/dense.ts";
+ * const config = toKeras3Config(new Sequential([new Dense(2, { name: "d" })], { inputShape: [3] }).toConfig());
+ * console.log(config.module, config.config.layers[1].module); // keras keras.layers
+ * ```
+ */
+export function toKeras3Config(cfg: ModelConfig): ModelConfig & { module: string } {
+  const where = KERAS3_MODEL[cfg.class_name];
+  if (!where) throw new RangeError(`model class ${cfg.class_name} cannot be written for Keras 3`);
+  return { ...where, ...cfg, config: { ...cfg.config, layers: cfg.config.layers.map(layerToKeras3) } };
 }

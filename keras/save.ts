@@ -6,7 +6,8 @@
  * the Keras v3 layout), legacy full-model `.h5` files, and weights-only
  * `.h5` files (the `save_weights` layout larq-zoo's weights use). HDF5 is
  * written by HDF5 itself (h5wasm), the zip by fflate; files are written
- * atomically, so a failed save leaves nothing behind.
+ * atomically, so a failed save leaves nothing behind. With `keras3: true`,
+ * float models are written as Keras 3's `load_model` reads them instead.
  * @module
  */
 import { zipSync } from "../_deps.ts";
@@ -15,20 +16,32 @@ import type { Variable } from "../graph/tensor.ts";
 import { kerasClassName, type Layer, type LayerClass } from "../layers/layer.ts";
 import type { Model } from "../models/model.ts";
 import { type H5Node, writeH5 } from "./_h5.ts";
-import { kerasModelConfig } from "./export_config.ts";
+import { KERAS3_VERSION, toKeras3Config } from "./keras3_config.ts";
 import { builtLayers, kerasOrder, kerasV3Paths } from "./weights.ts";
 
 /** The Keras whose file layout and config form these files follow. */
 const KERAS_VERSION = "2.16.0";
 
 /** Where tf-keras's `.keras` reader finds the model classes (it needs `module` at the top of config.json). */
-const KERAS_V3_CLASS: Record<string, { module: string; registered_name: string | null }> = {
+const TF_KERAS_CLASS: Record<string, { module: string; registered_name: string | null }> = {
   Sequential: { module: "keras", registered_name: null },
   Functional: { module: "tf_keras.src.engine.functional", registered_name: "Functional" },
 };
 
 /** The file kinds {@link saveKerasModel} writes. */
 export type KerasFileFormat = "keras" | "h5";
+
+/** Options of {@link saveKerasModel} and {@link kerasModelBytes}. */
+export interface KerasFileOptions {
+  /** `"keras"` (a .keras archive) or `"h5"` (a legacy full-model .h5); saveKerasModel takes it from the path. */
+  format?: KerasFileFormat;
+  /**
+   * Write for Keras 3 instead of tf-keras 2.16 (larq's Keras): Keras 3's
+   * class paths, `x + y` as Keras's Add. For float models only: larq's
+   * layers, and layers or activations Keras 3 lacks, are a RangeError.
+   */
+  keras3?: boolean;
+}
 
 type Group = H5Node & { kind: "group" };
 
@@ -92,31 +105,36 @@ function dateSaved(): string {
 
 /**
  * A Keras model file's bytes: a `.keras` archive (`format: "keras"`) or a
- * legacy full-model `.h5` (`"h5"`).
+ * legacy full-model `.h5` (`"h5"`), for tf-keras or, with `keras3`, Keras 3.
  */
-export async function kerasModelBytes(model: Model, options: { format: KerasFileFormat }): Promise<Uint8Array> {
+export async function kerasModelBytes(
+  model: Model,
+  options: KerasFileOptions & { format: KerasFileFormat },
+): Promise<Uint8Array> {
   if (options.format !== "keras" && options.format !== "h5") {
     throw new RangeError(`a Keras file format is "keras" or "h5", got ${JSON.stringify(options.format)}`);
   }
-  const config = kerasModelConfig(model);
+  const config = options.keras3 ? toKeras3Config(model.toConfig()) : model.toConfig();
+  const version = options.keras3 ? KERAS3_VERSION : KERAS_VERSION;
   const layers = builtLayers(model);
   if (options.format === "h5") {
-    const root = group({ backend: "tensorflow", keras_version: KERAS_VERSION, model_config: JSON.stringify(config) });
+    const root = group({ backend: "tensorflow", keras_version: version, model_config: JSON.stringify(config) });
     root.children.model_weights = legacyWeights(layers);
     return await writeH5(root);
   }
   const text = (s: string) => new TextEncoder().encode(s);
   return zipSync({
-    "metadata.json": text(JSON.stringify({ keras_version: KERAS_VERSION, date_saved: dateSaved() })),
-    "config.json": text(JSON.stringify({ ...KERAS_V3_CLASS[config.class_name], ...config })),
+    "metadata.json": text(JSON.stringify({ keras_version: version, date_saved: dateSaved() })),
+    "config.json": text(JSON.stringify(options.keras3 ? config : { ...TF_KERAS_CLASS[config.class_name], ...config })),
     "model.weights.h5": await writeH5(kerasV3Weights(layers)),
   }, { level: 0 });
 }
 
 /**
  * Saves `model` as a Keras file that tf-keras's `load_model` reads (with
- * larq's custom objects for larq's layers): a `.keras` archive or a legacy
- * `.h5`, by the path's extension (or `format`). Written atomically.
+ * larq's custom objects for larq's layers), or with `keras3: true` Keras
+ * 3's: a `.keras` archive or a legacy `.h5`, by the path's extension (or
+ * `format`). Written atomically.
  *
  * @example
  * ```ts
@@ -132,11 +150,11 @@ export async function kerasModelBytes(model: Model, options: { format: KerasFile
 export async function saveKerasModel(
   model: Model,
   path: string,
-  options: { format?: KerasFileFormat } = {},
+  options: KerasFileOptions = {},
 ): Promise<void> {
   const format = options.format ?? (path.endsWith(".keras") ? "keras" : path.endsWith(".h5") ? "h5" : undefined);
   if (!format) throw new RangeError(`${path}: give a .keras or .h5 path, or a format ("keras" or "h5")`);
-  await writeFileAtomic(path, await kerasModelBytes(model, { format }));
+  await writeFileAtomic(path, await kerasModelBytes(model, { ...options, format }));
 }
 
 /**

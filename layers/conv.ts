@@ -137,7 +137,7 @@ export class QuantConv2D extends QuantLayer {
 
   /**
    * Keras's keys: `name`, `filters`, `kernel_size`, `strides`, `padding`,
-   * `pad_values`, `dilation_rate`, `groups`, then the quantizers and
+   * `pad_values` (larq's layers), `dilation_rate`, `groups`, then the quantizers and
    * constraints.
    */
   getConfig(): Config {
@@ -147,7 +147,7 @@ export class QuantConv2D extends QuantLayer {
       kernel_size: this.kernelSize,
       strides: this.strides,
       padding: this.padding,
-      pad_values: this.padValues,
+      ...this.larqKeys({ pad_values: this.padValues }),
       dilation_rate: this.dilations,
       groups: this.groups,
       ...this.quantConfig(),
@@ -157,6 +157,8 @@ export class QuantConv2D extends QuantLayer {
 
 /** Keras Conv2D: QuantConv2D without quantizers. */
 export class Conv2D extends QuantConv2D {
+  /** Keras's float layer: its config has Keras's keys only; larq's options are refused. */
+  static override readonly kerasTwin = true;
   /** As QuantConv2D, without the quantizer options. */
   constructor(filters: number, kernelSize: number | [number, number], options: Conv2DOptions = {}) {
     super(filters, kernelSize, options);

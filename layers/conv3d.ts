@@ -139,7 +139,7 @@ export class QuantConv3D extends QuantLayer {
 
   /**
    * Keras's keys: `name`, `filters`, `kernel_size`, `strides`, `padding`,
-   * `pad_values`, `dilation_rate`, `groups`, then the quantizers and
+   * `pad_values` (larq's layers), `dilation_rate`, `groups`, then the quantizers and
    * constraints.
    */
   getConfig(): Config {
@@ -149,7 +149,7 @@ export class QuantConv3D extends QuantLayer {
       kernel_size: this.kernelSize,
       strides: this.strides,
       padding: this.padding,
-      pad_values: this.padValues,
+      ...this.larqKeys({ pad_values: this.padValues }),
       dilation_rate: this.dilations,
       groups: this.groups,
       ...this.quantConfig(),
@@ -158,7 +158,10 @@ export class QuantConv3D extends QuantLayer {
 }
 
 /** Keras Conv3D: QuantConv3D without quantizers. */
-export class Conv3D extends QuantConv3D {}
+export class Conv3D extends QuantConv3D {
+  /** Keras's float layer: its config has Keras's keys only; larq's options are refused. */
+  static override readonly kerasTwin = true;
+}
 
 /** larq QuantConv3DTranspose's options. */
 export interface QuantConv3DTransposeOptions extends QuantLayerOptions, KernelOptions<"kernel"> {
@@ -276,4 +279,7 @@ export class QuantConv3DTranspose extends QuantLayer {
 }
 
 /** Keras Conv3DTranspose: QuantConv3DTranspose without quantizers. */
-export class Conv3DTranspose extends QuantConv3DTranspose {}
+export class Conv3DTranspose extends QuantConv3DTranspose {
+  /** Keras's float layer: its config has Keras's keys only; larq's options are refused. */
+  static override readonly kerasTwin = true;
+}

@@ -125,7 +125,7 @@ export class QuantConv1D extends FilterLayer {
 
   /**
    * Keras's keys (sizes as one-element lists): `name`, `filters`,
-   * `kernel_size`, `strides`, `padding`, `pad_values`, `dilation_rate`,
+   * `kernel_size`, `strides`, `padding`, `pad_values` (larq's layers), `dilation_rate`,
    * `groups`, then the quantizers and constraints.
    */
   getConfig(): Record<string, unknown> {
@@ -135,7 +135,7 @@ export class QuantConv1D extends FilterLayer {
       kernel_size: [this.kernelSize],
       strides: [this.strides],
       padding: this.padding,
-      pad_values: this.padValues,
+      ...this.larqKeys({ pad_values: this.padValues }),
       dilation_rate: [this.dilationRate],
       groups: this.groups,
       ...this.quantConfig(),
@@ -144,7 +144,10 @@ export class QuantConv1D extends FilterLayer {
 }
 
 /** Keras Conv1D: QuantConv1D without quantizers. */
-export class Conv1D extends QuantConv1D {}
+export class Conv1D extends QuantConv1D {
+  /** Keras's float layer: its config has Keras's keys only; larq's options are refused. */
+  static override readonly kerasTwin = true;
+}
 
 /** larq QuantConv2DTranspose's options. */
 export interface QuantConv2DTransposeOptions extends FilterLayerOptions {
@@ -249,7 +252,10 @@ export class QuantConv2DTranspose extends FilterLayer {
 }
 
 /** Keras Conv2DTranspose: QuantConv2DTranspose without quantizers. */
-export class Conv2DTranspose extends QuantConv2DTranspose {}
+export class Conv2DTranspose extends QuantConv2DTranspose {
+  /** Keras's float layer: its config has Keras's keys only; larq's options are refused. */
+  static override readonly kerasTwin = true;
+}
 
 /** larq QuantSeparableConv2D's options. */
 export interface QuantSeparableConv2DOptions
@@ -353,7 +359,7 @@ export class QuantSeparableConv2D extends QuantLayer {
 
   /**
    * Keras's keys: `name`, `filters`, `kernel_size`, `strides`, `padding`,
-   * `pad_values`, `dilation_rate`, `depth_multiplier`, then the quantizers and
+   * `pad_values` (larq's layers), `dilation_rate`, `depth_multiplier`, then the quantizers and
    * constraints.
    */
   getConfig(): Config {
@@ -363,7 +369,7 @@ export class QuantSeparableConv2D extends QuantLayer {
       kernel_size: this.kernelSize,
       strides: this.strides,
       padding: this.padding,
-      pad_values: this.padValues,
+      ...this.larqKeys({ pad_values: this.padValues }),
       dilation_rate: this.dilations,
       depth_multiplier: this.depthMultiplier,
       ...this.quantConfig(),
@@ -372,4 +378,7 @@ export class QuantSeparableConv2D extends QuantLayer {
 }
 
 /** Keras SeparableConv2D: QuantSeparableConv2D without quantizers. */
-export class SeparableConv2D extends QuantSeparableConv2D {}
+export class SeparableConv2D extends QuantSeparableConv2D {
+  /** Keras's float layer: its config has Keras's keys only; larq's options are refused. */
+  static override readonly kerasTwin = true;
+}

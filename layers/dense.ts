@@ -66,6 +66,8 @@ export class QuantDense extends QuantLayer {
 
 /** Keras Dense: QuantDense without quantizers. */
 export class Dense extends QuantDense {
+  /** Keras's float layer: its config has Keras's keys only; larq's options are refused. */
+  static override readonly kerasTwin = true;
   /** As QuantDense, without the quantizer options. */
   constructor(units: number, options: DenseOptions = {}) {
     super(units, options);

@@ -103,7 +103,7 @@ export class QuantDepthwiseConv2D extends QuantLayer {
 
   /**
    * Keras's keys: `name`, `kernel_size`, `strides`, `padding`,
-   * `depth_multiplier`, `pad_values`, then the quantizers and constraints.
+   * `depth_multiplier`, `pad_values` (larq's layers), then the quantizers and constraints.
    */
   getConfig(): Config {
     return {
@@ -112,11 +112,14 @@ export class QuantDepthwiseConv2D extends QuantLayer {
       strides: this.strides,
       padding: this.padding,
       depth_multiplier: this.multiplier,
-      pad_values: this.padValues,
+      ...this.larqKeys({ pad_values: this.padValues }),
       ...this.quantConfig(),
     };
   }
 }
 
 /** Keras DepthwiseConv2D: QuantDepthwiseConv2D without quantizers. */
-export class DepthwiseConv2D extends QuantDepthwiseConv2D {}
+export class DepthwiseConv2D extends QuantDepthwiseConv2D {
+  /** Keras's float layer: its config has Keras's keys only; larq's options are refused. */
+  static override readonly kerasTwin = true;
+}

@@ -70,6 +70,9 @@ export interface Weight {
 /** A layer's config as Keras writes it (snake_case keys). */
 export type Config = Record<string, unknown>;
 
+/** A tensor of a functional model's config: [layer name, node (call) index, tensor index]. */
+export type TensorRef = [string, number, number];
+
 /** A layer class as the registry and the converter see it. */
 export interface LayerClass {
   /** The JS class name. */
@@ -168,6 +171,16 @@ export abstract class Layer {
   }
   /** Keras-style constructor arguments (snake_case). */
   abstract getConfig(): Config;
+
+  /**
+   * One call of this layer as a functional model's config lists it in
+   * `inbound_nodes`, from the references of its inputs: Keras 2's list of
+   * `[layer, node, tensor, kwargs]` (a layer Keras writes otherwise, such
+   * as TFOpLambda, overrides it).
+   */
+  inboundNode(inputs: readonly TensorRef[]): unknown[] {
+    return inputs.map((ref) => [...ref, {}]);
+  }
 
   /** Restarts default layer names (dense, dense_1, ...), as keras.backend.clear_session(). */
   static resetNames(): void {

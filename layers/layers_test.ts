@@ -15,6 +15,7 @@ import { seededRandom } from "../graph/random.ts";
 import type { Layer } from "./layer.ts";
 import * as all from "./all.ts";
 import { deserializeLayer, layerClasses, layerNames, serializeLayer } from "./registry.ts";
+import { QuantLayer } from "./quant_layer.ts";
 import { input } from "./symbolic.ts";
 import { Model } from "../models/model.ts";
 import { convert } from "../convert/convert.ts";
@@ -279,4 +280,71 @@ Deno.test("initializers by Keras's names, class names and configs; unknown ones 
   const d = new all.Dense(2, { kernelInitializer: "Zeros" });
   d.apply(Tensor.zeros([1, 3]));
   assert.ok(d.kernel.data.every((v) => v === 0));
+});
+
+/** The config keys of Keras's own classes (tools/py/keras_layer_keys.py): tf-keras 2.16 with larq, and Keras 3. */
+const KERAS_KEYS = JSON.parse(
+  Deno.readTextFileSync(new URL("../tests/fixtures/keras/layer_keys.json", import.meta.url)),
+) as Record<"tf_keras" | "keras3", { layers: Record<string, string[] | null> }>;
+
+Deno.test("configs have only keys Keras's own class has: float layers tf-keras's and Keras 3's, larq's layers larq's", () => {
+  const checked: string[] = [];
+  for (const [name, [make]] of Object.entries(CASES)) {
+    const written = Object.keys(serializeLayer(make()).config);
+    for (const keras of ["tf_keras", "keras3"] as const) {
+      const keys = KERAS_KEYS[keras].layers[name];
+      if (!keys) continue;
+      assert.deepEqual(written.filter((k) => !keys.includes(k)), [], `${name}: keys ${keras} has not`);
+      checked.push(name);
+    }
+  }
+  // Every Keras float twin and larq layer was checked (TFOpLambda, Split, AddToLastChannels have no class in Keras).
+  const twins = layerClasses().filter((c) => c.prototype instanceof QuantLayer).map((c) => c.name);
+  assert.deepEqual(twins.filter((n) => !checked.includes(n)), []);
+  assert.ok(checked.length > 50, `${checked.length} checks`);
+});
+
+Deno.test("Keras's float layers refuse larq's options by name; their configs read larq's keys at neutral values", () => {
+  assert.throws(
+    () => new all.Dense(2, { name: "d", inputQuantizer: "ste_sign" } as never),
+    /^TypeError: layer "d": Keras's Dense has no quantizers or pad values \(got inputQuantizer "ste_sign"\); use larq's QuantDense$/,
+  );
+  assert.throws(
+    () => new all.Conv2D(2, 3, { name: "c", padding: "same", padValues: 1 } as never),
+    /layer "c": Keras's Conv2D has no quantizers or pad values \(got padValues 1\); use larq's QuantConv2D/,
+  );
+  assert.throws(
+    () =>
+      deserializeLayer({
+        class_name: "SeparableConv2D",
+        config: { filters: 2, kernel_size: 1, pointwise_quantizer: "ste_sign" },
+      }),
+    /Keras's SeparableConv2D has no quantizers or pad values \(got pointwiseQuantizer "ste_sign"\)/,
+  );
+  // As older onebit checkpoints wrote them: larq's keys with null and 0 read, and are not written again.
+  const old = deserializeLayer({
+    class_name: "DepthwiseConv2D",
+    config: { name: "dw", kernel_size: 3, pad_values: 0, input_quantizer: null, depthwise_quantizer: null },
+  });
+  assert.equal(old.constructor, all.DepthwiseConv2D);
+  assert.deepEqual(Object.keys(serializeLayer(old).config).filter((k) => /quantizer|pad_values/.test(k)), []);
+  // larq's layers keep them, neutral or not.
+  const quant = serializeLayer(
+    new all.QuantDepthwiseConv2D(3, {
+      padValues: 1,
+      depthwiseQuantizer: "ste_sign",
+      depthwiseConstraint: "weight_clip",
+    }),
+  ).config;
+  assert.deepEqual([quant.pad_values, quant.input_quantizer], [1, null]);
+});
+
+Deno.test("x + y (TFOpLambda) takes two inputs of one shape", () => {
+  const sum = new all.OperatorAdd({ name: "s" });
+  assert.throws(
+    () => sum.apply([Tensor.zeros([1, 2]), Tensor.zeros([1, 2]), Tensor.zeros([1, 2])]),
+    /layer "s": x \+ y takes two inputs, got 3/,
+  );
+  assert.throws(() => sum.apply([Tensor.zeros([1, 2]), Tensor.zeros([1, 3])]), /shapes \[1,2\] and \[1,3\] differ/);
+  assert.deepEqual([...sum.apply([Tensor.from([[1, 2]]), Tensor.from([[10, 20]])]).data], [11, 22]);
 });

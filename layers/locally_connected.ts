@@ -148,7 +148,10 @@ export class QuantLocallyConnected1D extends LocallyConnected {
 }
 
 /** Keras LocallyConnected1D: QuantLocallyConnected1D without quantizers. */
-export class LocallyConnected1D extends QuantLocallyConnected1D {}
+export class LocallyConnected1D extends QuantLocallyConnected1D {
+  /** Keras's float layer: its config has Keras's keys only; larq's options are refused. */
+  static override readonly kerasTwin = true;
+}
 
 /**
  * larq's QuantLocallyConnected2D: input [batch, height, width, channels].
@@ -173,4 +176,7 @@ export class QuantLocallyConnected2D extends LocallyConnected {
 }
 
 /** Keras LocallyConnected2D: QuantLocallyConnected2D without quantizers. */
-export class LocallyConnected2D extends QuantLocallyConnected2D {}
+export class LocallyConnected2D extends QuantLocallyConnected2D {
+  /** Keras's float layer: its config has Keras's keys only; larq's options are refused. */
+  static override readonly kerasTwin = true;
+}

@@ -3,7 +3,7 @@ import * as nn from "../graph/nn.ts";
 import * as ops from "../graph/ops.ts";
 import type { Tensor } from "../graph/tensor.ts";
 import { ConfigReader } from "./config_reader.ts";
-import { type Config, Layer } from "./layer.ts";
+import { type Config, Layer, type TensorRef } from "./layer.ts";
 
 /** Elementwise sum of its inputs (same shapes). */
 export class Add extends Layer {
@@ -50,9 +50,18 @@ export class OperatorAdd extends Add {
     }
     return new this({ name: new ConfigReader("TFOpLambda", c).name }) as InstanceType<T>;
   }
+  /** x + y: two inputs of one shape (else a RangeError). */
+  protected override callMany(xs: Tensor[]): Tensor {
+    if (xs.length !== 2) throw new RangeError(`x + y takes two inputs, got ${xs.length}`);
+    return super.callMany(xs);
+  }
   /** Keras's TFOpLambda keys: `name`, `function` (`__operators__.add`). */
   override getConfig(): Config {
     return { name: this.name, function: "__operators__.add" };
+  }
+  /** `x + y` as Keras writes a TFOpLambda call: x's reference, with y in its keyword arguments. */
+  override inboundNode([x, y]: readonly TensorRef[]): unknown[] {
+    return [...x, { y, name: null }];
   }
 }
 

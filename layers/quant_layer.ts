@@ -72,6 +72,24 @@ function warnStarved(layer: string, role: KernelRole, spec: KernelSpec): void {
   }
 }
 
+/**
+ * Keras's float layers (Dense, Conv2D, …) have no quantizers and pad with
+ * zeros: larq's options on one of them are a TypeError naming larq's class,
+ * so the config it writes (Keras's keys only) holds everything it computes.
+ */
+function refuseLarqOptions(layer: QuantLayer, options: Record<string, unknown>, roles: readonly KernelRole[]): void {
+  const given = ["inputQuantizer", ...roles.map((r) => `${r}Quantizer`)]
+    .filter((k) => options[k] !== undefined && options[k] !== null)
+    .map((k) => `${k} ${JSON.stringify(options[k])}`);
+  if (options.padValues !== undefined && options.padValues !== 0) given.push(`padValues ${options.padValues}`);
+  if (given.length === 0) return;
+  const cls = layer.constructor.name;
+  throw new TypeError(
+    `layer "${layer.name}": Keras's ${cls} has no quantizers or pad values (got ${given.join(", ")}); ` +
+      `use larq's Quant${cls}`,
+  );
+}
+
 /** A positive integer option, checked. */
 export function positive(name: string, v: number): number {
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
@@ -94,6 +112,14 @@ export function perAxis<N extends number>(name: string, v: number | readonly num
  * compute `finish(op(quantizeInput(x), quantizeKernel(role, kernel)))`.
  */
 export abstract class QuantLayer extends Layer {
+  /**
+   * Whether this class is Keras's float twin of a larq layer (Dense of
+   * QuantDense, Conv2D of QuantConv2D, …): it takes no quantizers and no
+   * pad value, and its config has Keras's keys only (tf-keras refuses
+   * larq's). Reading its config stays lenient: larq's keys at their neutral
+   * values (null, 0), as older onebit checkpoints hold them, are accepted.
+   */
+  static readonly kerasTwin: boolean = false;
   /** larq's `input_quantizer` (null: the input stays full precision). */
   readonly inputQuantizer: Quantizer | null;
   /** Keras's `activation` by name (null: linear). */
@@ -120,6 +146,7 @@ export abstract class QuantLayer extends Layer {
     this.#biasInitializer = options.biasInitializer ?? "zeros";
     this.biasConstraint = getConstraint(options.biasConstraint);
     this.biasRegularizer = getRegularizer(options.biasRegularizer ?? null);
+    if ((this.constructor as typeof QuantLayer).kerasTwin) refuseLarqOptions(this, options, roles);
     this.inputQuantizer = getQuantizer(options.inputQuantizer as QuantizerLike ?? null);
     for (const role of roles) {
       const spec: KernelSpec = {
@@ -197,14 +224,21 @@ export abstract class QuantLayer extends Layer {
     return this.inputQuantizer !== null || [...this.#kernels.values()].some((k) => k.quantizer !== null);
   }
 
-  /** The shared part of the Keras config: activation, use_bias, quantizers, then constraints. */
+  /** `keys` in a larq layer's config; nothing in a {@link QuantLayer.kerasTwin}'s (Keras's Dense has no `pad_values`). */
+  protected larqKeys(keys: Config): Config {
+    return (this.constructor as typeof QuantLayer).kerasTwin ? {} : keys;
+  }
+
+  /** The shared part of the Keras config: activation, use_bias, quantizers (larq's layers only), then constraints. */
   protected quantConfig(): Config {
     const roles = [...this.#kernels.keys()];
     return {
       activation: this.activationName,
       use_bias: this.useBias,
-      input_quantizer: this.inputQuantizer?.getConfig() ?? null,
-      ...Object.fromEntries(roles.map((r) => [`${r}_quantizer`, this.quantizerOf(r)?.getConfig() ?? null])),
+      ...this.larqKeys({
+        input_quantizer: this.inputQuantizer?.getConfig() ?? null,
+        ...Object.fromEntries(roles.map((r) => [`${r}_quantizer`, this.quantizerOf(r)?.getConfig() ?? null])),
+      }),
       ...Object.fromEntries(roles.map((r) => [`${r}_constraint`, this.constraintOf(r)?.getConfig() ?? null])),
       ...(this.biasConstraint ? { bias_constraint: this.biasConstraint.getConfig() } : {}),
       ...Object.fromEntries(

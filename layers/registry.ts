@@ -17,6 +17,10 @@ export interface LayerConfig {
   name?: string;
   /** Functional models: per call, the [layer, node index, tensor index, kwargs] it reads. */
   inbound_nodes?: unknown[][];
+  /** Where Keras 3 finds the class (`keras.layers`); ignored when reading. */
+  module?: string;
+  /** The class's name in Keras 3's registry of custom objects (null: a built-in class); ignored when reading. */
+  registered_name?: string | null;
 }
 
 function isLayerClass(v: unknown): v is LayerClass {

@@ -116,7 +116,7 @@ export class QuantSeparableConv1D extends QuantLayer {
 
   /**
    * Keras's keys (sizes as one-element lists): `name`, `filters`,
-   * `kernel_size`, `strides`, `padding`, `pad_values`, `dilation_rate`,
+   * `kernel_size`, `strides`, `padding`, `pad_values` (larq's layers), `dilation_rate`,
    * `depth_multiplier`, then the quantizers and constraints.
    */
   getConfig(): Config {
@@ -126,7 +126,7 @@ export class QuantSeparableConv1D extends QuantLayer {
       kernel_size: [this.kernelSize],
       strides: [this.strides],
       padding: this.padding,
-      pad_values: this.padValues,
+      ...this.larqKeys({ pad_values: this.padValues }),
       dilation_rate: [this.dilationRate],
       depth_multiplier: this.depthMultiplier,
       ...this.quantConfig(),
@@ -135,4 +135,7 @@ export class QuantSeparableConv1D extends QuantLayer {
 }
 
 /** Keras SeparableConv1D: QuantSeparableConv1D without quantizers. */
-export class SeparableConv1D extends QuantSeparableConv1D {}
+export class SeparableConv1D extends QuantSeparableConv1D {
+  /** Keras's float layer: its config has Keras's keys only; larq's options are refused. */
+  static override readonly kerasTwin = true;
+}

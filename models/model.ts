@@ -435,7 +435,7 @@ export class Model implements Network {
         entry = { ...serializeLayer(node.layer), name: node.layer.name, inbound_nodes: [] };
         entries.set(node.layer, entry);
       }
-      entry.inbound_nodes!.push(node.inputs.map((t) => [...where.get(t)!, {}]));
+      entry.inbound_nodes!.push(node.layer.inboundNode(node.inputs.map((t) => where.get(t)!)));
       node.outputs.forEach((o, i) => where.set(o, [node.layer.name, k, i]));
     }
     const inputLayers: LayerConfig[] = this.inputs.map((t) => ({

@@ -62,7 +62,11 @@ function sequentialFromConfig(cfg: ModelConfig): Sequential {
   return model;
 }
 
-/** Keras 2 writes a call as a list of [layer, node, tensor, kwargs]; TFOpLambda as the single ref itself. */
+/**
+ * Keras 2 writes a call as a list of [layer, node, tensor, kwargs]; TFOpLambda
+ * as the single ref itself, y in its kwargs (older onebit checkpoints wrote
+ * it as a list of two refs, which reads the same).
+ */
 function callArgs(
   name: string,
   call: unknown,

@@ -12,7 +12,9 @@
 #  5. Keras files written now by tf-keras, Keras 3 and larq-zoo's own model
 #     code (QuickNetSmall, BiRealNet: too big to commit) load into onebit
 #     with Keras's outputs; Keras files written by onebit load in tf-keras
-#     and larq with onebit's outputs.
+#     and larq (and the float ones written with keras3: true in Keras 3)
+#     with onebit's outputs; the config keys of Keras's own layer classes
+#     regenerated and compared with tests/fixtures/keras/layer_keys.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
@@ -42,3 +44,7 @@ PYTHONPATH=tools/py "$PY" tools/py/keras_files_fixtures.py --zoo "$TMP/keras_zoo
 ONEBIT_KERAS_FIXTURES="$TMP/keras_files" ONEBIT_KERAS_ZOO="$TMP/keras_zoo" deno test -A keras/ zoo/weights_test.ts
 deno run -A tools/keras_export.ts "$TMP/keras_export"
 PYTHONPATH=tools/py "$PY" tools/py/keras_files_check.py "$TMP/keras_export" 2>&1 | quiet
+PYTHONPATH=tools/py "$PY" tools/py/keras_files_check.py --keras3 "$TMP/keras_export" 2>&1 | quiet
+PYTHONPATH=tools/py "$PY" tools/py/keras_layer_keys.py "$TMP/layer_keys.json" 2>&1 | quiet
+cmp -s "$TMP/layer_keys.json" tests/fixtures/keras/layer_keys.json ||
+  echo "interop: Keras's layer keys differ from tests/fixtures/keras/layer_keys.json (commit them if Keras changed)"
