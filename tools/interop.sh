@@ -14,7 +14,11 @@
 #     with Keras's outputs; Keras files written by onebit load in tf-keras
 #     and larq (and the float ones written with keras3: true in Keras 3)
 #     with onebit's outputs; the config keys of Keras's own layer classes
-#     regenerated and compared with tests/fixtures/keras/layer_keys.json.
+#     regenerated and compared with tests/fixtures/keras/layer_keys.json;
+#  6. the road to a cluster: models onebit exports as .keras are trained by
+#     larq under MirroredStrategy over two logical CPU devices (replicas
+#     checked to agree), saved, and imported, converted and run by onebit
+#     with tf-keras's outputs and the ops they had before training.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
@@ -48,3 +52,7 @@ PYTHONPATH=tools/py "$PY" tools/py/keras_files_check.py --keras3 "$TMP/keras_exp
 PYTHONPATH=tools/py "$PY" tools/py/keras_layer_keys.py "$TMP/layer_keys.json" 2>&1 | quiet
 cmp -s "$TMP/layer_keys.json" tests/fixtures/keras/layer_keys.json ||
   echo "interop: Keras's layer keys differ from tests/fixtures/keras/layer_keys.json (commit them if Keras changed)"
+# 6. The road to a cluster: onebit → .keras → larq on a TF cluster → .keras → onebit.
+deno run -A tools/keras_cluster_demo.ts export "$TMP/cluster"
+PYTHONPATH=tools/py "$PY" tools/py/cluster_roundtrip.py "$TMP/cluster" 2>&1 | quiet
+deno run -A tools/keras_cluster_demo.ts check "$TMP/cluster"
