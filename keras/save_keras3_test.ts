@@ -13,12 +13,14 @@ import { Tensor } from "../graph/tensor.ts";
 import { Dense } from "../layers/dense.ts";
 import { OperatorAdd } from "../layers/merge.ts";
 import { input } from "../layers/symbolic.ts";
+import type { LayerConfig } from "../layers/registry.ts";
 import { Model, type ModelConfig } from "../models/model.ts";
 import { assertKerasOutputs, fixturePath, kerasFixtures } from "./_test_fixtures.ts";
 import { loadKerasModel } from "./load.ts";
 import { kerasModelBytes, saveKerasModel } from "./save.ts";
 
-type Keras3Entry = { module?: string; class_name: string; registered_name?: string | null; name?: string };
+/** Where Keras 3 finds a class: a layer's or the model's. */
+type Keras3Entry = Pick<LayerConfig, "module" | "class_name" | "registered_name">;
 
 /** config.json and metadata.json of a .keras archive. */
 function archiveJson(bytes: Uint8Array): { config: ModelConfig & Keras3Entry; metadata: { keras_version: string } } {
@@ -53,7 +55,7 @@ for (const [name, fixture] of keras3Fixtures) {
         );
         continue;
       }
-      assert.deepEqual(where(layer as Keras3Entry), where(k as Keras3Entry), layer.name);
+      assert.deepEqual(where(layer), where(k), `${layer.name}`);
       const extra = Object.keys(layer.config).filter((key) => !(key in k.config) && key !== "batch_input_shape");
       assert.deepEqual(extra, [], `${layer.name}: keys Keras 3 does not write`);
     }
