@@ -199,7 +199,8 @@ function addOf(c: LayerConfig): Pick<LayerConfig, "config" | "inbound_nodes"> {
 
 /**
  * A Keras 2 model config (onebit's `model.toConfig()`) as Keras 3's
- * `load_model` reads it: Keras 3's class paths, `x + y` as Keras's Add.
+ * `load_model` reads it: Keras 3's class paths, `x + y` as Keras's Add, a
+ * single input or output as its triple alone.
  * A layer or activation Keras 3 lacks (larq's layers among them) is a
  * RangeError naming the layer.
  *
@@ -215,5 +216,14 @@ function addOf(c: LayerConfig): Pick<LayerConfig, "config" | "inbound_nodes"> {
 export function toKeras3Config(cfg: ModelConfig): ModelConfig & { module: string } {
   const where = KERAS3_MODEL[cfg.class_name];
   if (!where) throw new RangeError(`model class ${cfg.class_name} cannot be written for Keras 3`);
-  return { ...where, ...cfg, config: { ...cfg.config, layers: cfg.config.layers.map(layerToKeras3) } };
+  const { input_layers, output_layers } = cfg.config;
+  const config = { ...cfg.config, layers: cfg.config.layers.map(layerToKeras3) };
+  if (input_layers) config.input_layers = single(input_layers);
+  if (output_layers) config.output_layers = single(output_layers);
+  return { ...where, ...cfg, config };
+}
+
+/** One input or output as Keras 3 writes it: the triple alone (a list of one makes Keras 3 expect a list). */
+function single(refs: unknown[]): unknown[] {
+  return refs.length === 1 ? refs[0] as unknown[] : refs;
 }

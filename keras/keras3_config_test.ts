@@ -113,7 +113,7 @@ Deno.test("toKeras3Config writes exactly the classes and activations Keras 3 has
   );
 });
 
-Deno.test("toKeras3Config: Keras 3's class paths; x + y becomes Add on the list [x, y]", () => {
+Deno.test("toKeras3Config: Keras 3's class paths; x + y becomes Add on the list [x, y]; one output alone", () => {
   const cfg = {
     class_name: "Functional",
     config: {
@@ -148,4 +148,11 @@ Deno.test("toKeras3Config: Keras 3's class paths; x + y becomes Add on the list 
     inbound_nodes: [[["a", 0, 0, {}], ["b", 0, 0, {}]]],
   });
   assert.deepEqual(k3.config.layers[1].inbound_nodes, [[["s", 0, 0, {}], ["b", 0, 0, {}]]]);
+  // One input or output: the triple alone, as Keras 3 writes it; several: the list.
+  const io = toKeras3Config({
+    ...cfg,
+    config: { ...cfg.config, input_layers: [["a", 0, 0], ["b", 0, 0]], output_layers: [["t", 0, 0]] },
+  });
+  assert.deepEqual([io.config.input_layers, io.config.output_layers], [[["a", 0, 0], ["b", 0, 0]], ["t", 0, 0]]);
+  assert.deepEqual(toKeras2Config(io).config.output_layers, [["t", 0, 0]]);
 });
