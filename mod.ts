@@ -129,6 +129,7 @@ export {
   kerasClassName,
   Layer,
   type LayerClass,
+  type TensorRef,
   type Weight,
   weightClip,
 } from "./layers/layer.ts";
@@ -271,7 +272,14 @@ export { biRealNet } from "./zoo/birealnet.ts";
 export { larqMnistCnn } from "./zoo/larq_mnist.ts";
 export { loadKerasModel } from "./keras/load.ts";
 export { loadWeightsH5, type LoadWeightsH5Options } from "./keras/weights.ts";
-export { type KerasFileFormat, kerasModelBytes, saveKerasModel, saveWeightsH5, weightsH5Bytes } from "./keras/save.ts";
+export {
+  type KerasFileFormat,
+  type KerasFileOptions,
+  kerasModelBytes,
+  saveKerasModel,
+  saveWeightsH5,
+  weightsH5Bytes,
+} from "./keras/save.ts";
 export type { BiRealNetOptions } from "./zoo/birealnet.ts";
 export type { QuickNetOptions } from "./zoo/quicknet.ts";
 export type { ZooOptions } from "./zoo/_common.ts";
