@@ -2,7 +2,7 @@
  * TFLite builtins that converted Keras models contain (MAXIMUM, MINIMUM,
  * PRELU, TRANSPOSE, RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR, STRIDED_SLICE,
  * DIV, SQUARED_DIFFERENCE, ABS, NEG, SQUARE, SQRT, RSQRT, EXP, LOG,
- * DEPTH_TO_SPACE, SPACE_TO_DEPTH, SLICE), in files
+ * DEPTH_TO_SPACE, SPACE_TO_DEPTH, SLICE, SPLIT), in files
  * written by TensorFlow's converter and run by LiteRT's reference kernels
  * (tools/py/builtin_fixtures.py): our interpreter gives LiteRT's outputs bit
  * for bit on the reference and the native float kernels, 1 and 2 threads,
@@ -62,6 +62,7 @@ const ALLOWED_ULPS: Record<string, number> = {
   DEPTH_TO_SPACE: 0,
   SPACE_TO_DEPTH: 0,
   SLICE: 0,
+  SPLIT: 0,
 };
 
 const backends = [
@@ -215,6 +216,31 @@ Deno.test("DEPTH_TO_SPACE / SPACE_TO_DEPTH / SLICE: a bad block size or a slice 
   for (const [name, change, message] of cases) {
     assert.throws(
       () => Interpreter.fromBytes(mutated(name, change), { backend: "reference" }),
+      (e) => e instanceof ModelValidationError && message.test(e.message),
+      String(message),
+    );
+  }
+});
+
+Deno.test("SPLIT: parts that do not divide the dim, an axis out of range, a wrong output count are ModelValidationErrors", () => {
+  const axis = (value: number) => (m: ReturnType<typeof readModel>) => {
+    const g = m.subgraphs[0], t = g.tensors[g.operators[0].inputs[0]];
+    m.buffers[t.buffer] = new Uint8Array(Int32Array.from([value]).buffer);
+  };
+  const cases: [(m: ReturnType<typeof readModel>) => void, RegExp][] = [
+    [axis(1), /SPLIT.*dim 1 of \[1,4,5,12\] does not split into 3 equal parts/],
+    [axis(4), /SPLIT.*axis 4 is out of range for rank 4/],
+    [axis(-5), /SPLIT.*axis -5 is out of range for rank 4/],
+    [(m) => {
+      m.subgraphs[0].operators[0].builtinOptions = { num_splits: 0 };
+    }, /SPLIT.*num_splits must be a positive integer, got 0/],
+    [(m) => {
+      m.subgraphs[0].operators[0].builtinOptions = { num_splits: 4 };
+    }, /SPLIT.*has 3 outputs, expected 4/],
+  ];
+  for (const [change, message] of cases) {
+    assert.throws(
+      () => Interpreter.fromBytes(mutated("split_channels", change), { backend: "reference" }),
       (e) => e instanceof ModelValidationError && message.test(e.message),
       String(message),
     );

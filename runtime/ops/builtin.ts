@@ -496,6 +496,41 @@ const concatenation: OpKernel = {
   },
 };
 
+/** SPLIT (inputs: a constant axis, the value) into `num_splits` equal parts along the axis: CONCATENATION undone. */
+const split: OpKernel = {
+  prepare(ctx) {
+    const parts = Number(ctx.options?.num_splits ?? 0);
+    if (!Number.isInteger(parts) || parts < 1) ctx.invalid(`num_splits must be a positive integer, got ${parts}`);
+    arity(ctx, 2, 2, parts);
+    const axisData = constant(ctx, input(ctx, 0, "axis", [TensorType.INT32]), "axis");
+    const x = input(ctx, 1, "value", F32);
+    ctx.outputs.forEach((_, k) => output(ctx, k, F32));
+    const rank = x.shape.length;
+    if (axisData.length !== 1) ctx.invalid(`axis has ${axisData.length} values, expected 1`);
+    let axis = Number(axisData[0]);
+    if (axis < -rank || axis >= rank) ctx.invalid(`axis ${axis} is out of range for rank ${rank}`);
+    if (axis < 0) axis += rank;
+    if (x.shape[axis] % parts !== 0) {
+      ctx.invalid(`dim ${axis} of ${shapeText(x.shape)} does not split into ${parts} equal parts`);
+    }
+    const outShape = x.shape.map((d, i) => i === axis ? d / parts : d);
+    // The input as [outer, axis·inner]; part k is its column range [k·len, (k+1)·len).
+    const outer = product(x.shape.slice(0, axis)), inner = product(x.shape.slice(axis + 1));
+    const row = x.shape[axis] * inner, len = outShape[axis] * inner;
+    const copies = Array.from({ length: parts }, (_, k) =>
+      ctx.float.bindStrided([outer, len], "copy", {
+        a: { length: outer * row, offset: outer * len === 0 ? 0 : k * len, strides: [row, 1] },
+        out: { length: outer * len, strides: [len, 1] },
+      }, { threads: ctx.threads }));
+    return {
+      outputShapes: copies.map(() => outShape),
+      run: ({ inputs, outputs }) => {
+        copies.forEach((c, k) => c.run(inputs[1] as Float32Array, undefined, outputs[k] as Float32Array));
+      },
+    };
+  },
+};
+
 /** PAD / PADV2: constant padding (value 0, or PADV2's scalar). */
 const pad: OpKernel = {
   prepare(ctx) {
@@ -796,6 +831,7 @@ export const BUILTIN_KERNELS: ReadonlyMap<number, OpKernel> = new Map<number, Op
   [Builtin.RESHAPE, reshape],
   [Builtin.SQUEEZE, reshape],
   [Builtin.CONCATENATION, concatenation],
+  [Builtin.SPLIT, split],
   [Builtin.PAD, pad],
   [Builtin.PADV2, pad],
   [Builtin.TRANSPOSE, transpose],

@@ -155,6 +155,12 @@ def cases(rng):
     yield "slice_sizes", "SLICE", lambda a: tf.slice(a, [0, 1, 2], [-1, 2, 3]), [r(2, 4, 6)]
     yield "slice_4d", "SLICE", lambda a: tf.slice(a, [1, 0, 2, 1], [1, 3, -1, 2]), [r(2, 3, 5, 4)]
 
+    # SPLIT into equal parts (several outputs): channels with a negative axis (MeliusNet's grouped stem), a middle
+    # axis, the batch axis.
+    yield "split_channels", "SPLIT", lambda a: tf.split(a, 3, axis=-1), [r(1, 4, 5, 12)]
+    yield "split_middle", "SPLIT", lambda a: tf.split(a, 2, axis=1), [r(2, 6, 5)]
+    yield "split_batch", "SPLIT", lambda a: tf.split(a, 4, axis=0), [r(4, 3, 2)]
+
 
 def main(out_dir):
     out = Path(out_dir)
