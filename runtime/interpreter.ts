@@ -2,7 +2,8 @@
  * A TFLite interpreter for onebit and LCE files. Loading verifies the
  * whole file (flatbuffer bounds, indices, buffer sizes, types, shapes, op
  * options, execution order) and prepares every op once: packed weights,
- * one arena planned from tensor lifetimes, one scratch buffer. Residual
+ * one arena planned from tensor lifetimes, one scratch buffer; ops that
+ * read only constants run once there (runtime/fold.ts). Residual
  * blocks (a float-output LceBconv2d, the ADD reading it, the LceQuantize of
  * the sum) run as one kernel call, the add and pack in its epilogue (option
  * `fuse`). `invoke` then only copies inputs in, runs the ops and copies
@@ -17,6 +18,7 @@ import { readFlexMap } from "../tflite/flexbuffer.ts";
 import type { TfliteModel } from "../tflite/model.ts";
 import { readModel } from "../tflite/reader.ts";
 import { Builtin, builtinName, tensorTypeName } from "../tflite/schema.ts";
+import { foldConstants } from "./fold.ts";
 import { fuseOperators, type PlannedOp } from "./fuse.ts";
 import type { OpContext, PreparedOp, TensorData, TensorInfo } from "./ops/_types.ts";
 import { product } from "./ops/_util.ts";
@@ -158,16 +160,13 @@ export class Interpreter {
     }
     ({ kernels: this.kernels, floatKernels: this.floatKernels } = chooseKernels(options, threads));
     validateGraph(model);
-    const operators = options.fuse === false
+    const planned = options.fuse === false
       ? model.subgraphs[0].operators.map((op, index) => ({ op, index, fused: null, kernel: null }))
       : fuseOperators(model, registry.fusions);
     const tensors = loadTensors(model);
-    const prepared = prepareOps(model, operators, tensors, {
-      registry,
-      kernels: this.kernels,
-      float: this.floatKernels,
-      threads,
-    });
+    const env = { registry, kernels: this.kernels, float: this.floatKernels, threads };
+    const operators = foldConstants(planned, tensors, (op) => prepareOp(model, op, tensors, env));
+    const prepared = prepareOps(model, operators, tensors, env);
     const memory = planMemory(model, operators, prepared, tensors);
     this.#views = memory.views;
     this.#scratch = memory.scratch;
