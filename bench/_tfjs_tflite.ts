@@ -79,6 +79,12 @@ export function tfjsModel(bytes: Uint8Array): { run(x: Float32Array): Promise<Fl
     }
     return t;
   };
+  const ints = (i: number) => Array.from(constant(i).dataSync());
+  /** A [n, 2] constant (paddings, crops) as pairs. */
+  const pairsOf = (i: number) => {
+    const p = ints(i);
+    return Array.from({ length: p.length / 2 }, (_, k) => [p[2 * k], p[2 * k + 1]] as [number, number]);
+  };
   const pad = (o: Record<string, unknown>) => o.padding === Padding.SAME ? "same" : "valid";
   return {
     async run(x: Float32Array) {
@@ -89,7 +95,7 @@ export function tfjsModel(bytes: Uint8Array): { run(x: Float32Array): Promise<Fl
           const code = m.operatorCodes[op.opcodeIndex].builtinCode;
           const o = (op.builtinOptions ?? {}) as Record<string, number | boolean | number[] | null>;
           const [a, b, c] = op.inputs;
-          let y: tf.Tensor;
+          let y: tf.Tensor | tf.Tensor[];
           switch (code) {
             case Builtin.CONV_2D:
               y = tf.conv2d(
@@ -138,12 +144,7 @@ export function tfjsModel(bytes: Uint8Array): { run(x: Float32Array): Promise<Fl
             }
             case Builtin.PADV2:
             case Builtin.PAD: {
-              const p = Array.from(constant(b).dataSync());
-              const pairs = Array.from(
-                { length: p.length / 2 },
-                (_, i) => [p[2 * i], p[2 * i + 1]] as [number, number],
-              );
-              y = tf.pad(get(a), pairs, code === Builtin.PADV2 ? constant(c).dataSync()[0] : 0);
+              y = tf.pad(get(a), pairsOf(b), code === Builtin.PADV2 ? constant(c).dataSync()[0] : 0);
               break;
             }
             case Builtin.MEAN:
@@ -154,7 +155,7 @@ export function tfjsModel(bytes: Uint8Array): { run(x: Float32Array): Promise<Fl
               const xin = tf.reshape(get(a), [-1, w.shape[1]!]);
               y = tf.matMul(xin, w, false, true);
               if (c !== undefined && c >= 0) y = tf.add(y, get(c));
-              y = act(y, o.fused_activation_function);
+              y = tf.reshape(act(y, o.fused_activation_function), g.tensors[op.outputs[0]].shape); // keep_num_dims
               break;
             }
             case Builtin.RESHAPE:
@@ -166,10 +167,61 @@ export function tfjsModel(bytes: Uint8Array): { run(x: Float32Array): Promise<Fl
             case Builtin.RELU:
               y = tf.relu(get(a));
               break;
+            case Builtin.LOGISTIC:
+              y = tf.sigmoid(get(a));
+              break;
+            // The dynamic reshape TF writes (SHAPE → STRIDED_SLICE → PACK → RESHAPE's shape): small int32 ops.
+            case Builtin.SHAPE:
+              y = tf.tensor1d(get(a).shape, "int32");
+              break;
+            case Builtin.STRIDED_SLICE: {
+              // Only what TF's dynamic reshapes hold: slicing a shape vector (tfjs's stridedSlice differs from
+              // TFLite's on some masked, shrunk, reversed slices of larger ranks).
+              if (g.tensors[a].shape.length !== 1) {
+                throw new Error("tfjs runner: STRIDED_SLICE is mapped for rank-1 inputs (shape vectors) only");
+              }
+              const n = (k: string) => o[k] as number;
+              y = tf.stridedSlice(
+                get(a),
+                ints(b),
+                ints(c),
+                ints(op.inputs[3]),
+                n("begin_mask"),
+                n("end_mask"),
+                n("ellipsis_mask"),
+                n("new_axis_mask"),
+                n("shrink_axis_mask"),
+              );
+              break;
+            }
+            case Builtin.PACK:
+              y = tf.stack(op.inputs.map(get), o.axis as number);
+              break;
+            case Builtin.MINIMUM:
+              y = tf.minimum(get(a), get(b));
+              break;
+            case Builtin.MAXIMUM:
+              y = tf.maximum(get(a), get(b));
+              break;
+            case Builtin.PRELU:
+              y = tf.prelu(get(a), get(b));
+              break;
+            case Builtin.CONCATENATION:
+              y = act(tf.concat(op.inputs.map(get), o.axis as number), o.fused_activation_function);
+              break;
+            case Builtin.SPLIT: // inputs: axis, value
+              y = tf.split(get(b), o.num_splits as number, constant(a).dataSync()[0]);
+              break;
+            case Builtin.SPACE_TO_BATCH_ND: // inputs: value, block shape, paddings
+              y = tf.spaceToBatchND(get(a), ints(b), pairsOf(c));
+              break;
+            case Builtin.BATCH_TO_SPACE_ND: // inputs: value, block shape, crops
+              y = tf.batchToSpaceND(get(a), ints(b), pairsOf(c));
+              break;
             default:
               throw new Error(`tfjs runner: no mapping for ${builtinName(code)}`);
           }
-          v.set(op.outputs[0], y);
+          (Array.isArray(y) ? y : [y]).forEach((t, k) => v.set(op.outputs[k], t));
         }
         return g.outputs.map((i) => v.get(i)!);
       });

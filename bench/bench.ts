@@ -34,8 +34,8 @@ export function stats(times: number[]): LatencyStats {
   };
 }
 
-/** Deterministic inputs in [-1, 1) for every model input. */
-export function randomInputs(it: Interpreter, seed = 1): TensorData[] {
+/** Deterministic inputs in [-1, 1) for every model input (of an Interpreter, or specs of the same shape). */
+export function randomInputs(it: Pick<Interpreter, "inputs">, seed = 1): TensorData[] {
   let s = seed >>> 0 || 1;
   const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31) - 1;
   return it.inputs.map((spec) => {

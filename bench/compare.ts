@@ -22,12 +22,10 @@
  */
 import { parseArgs } from "node:util";
 import { Interpreter } from "../runtime/interpreter.ts";
-import { readModel } from "../tflite/reader.ts";
-import { writeModel } from "../tflite/writer.ts";
-import { Builtin } from "../tflite/schema.ts";
-import { randomInputs, stats } from "./bench.ts";
+import { randomInputs } from "./bench.ts";
 import { initTfjsWasm, tfjsModel } from "./_tfjs_tflite.ts";
 import { cpuModel, OpenvinoServer } from "./_openvino.ts";
+import { ensureZooFiles, logitsModel, maxRelDiff, median, referenceRuntimes, sh, timeCalls } from "./_compare.ts";
 
 const { values } = parseArgs({
   options: {
@@ -39,54 +37,7 @@ const { values } = parseArgs({
   },
 });
 const runs = Number(values.runs), warmup = Number(values.warmup), rounds = Number(values.rounds);
-const root = new URL("../", import.meta.url).pathname;
-const dir = `${root}bench/models`;
-const python = `${root}.tools/venv/bin/python`;
-
-async function sh(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped", cwd: root }).output();
-  if (!out.success) {
-    throw new Error(`${cmd} ${args.join(" ")} failed:\n${new TextDecoder().decode(out.stderr).slice(-3000)}`);
-  }
-  return new TextDecoder().decode(out.stdout);
-}
-
-async function exists(p: string) {
-  try {
-    await Deno.stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function timeAsync(fn: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    t.push(performance.now() - t0);
-  }
-  return t;
-}
-
-const median = (xs: number[]) => stats(xs).median_ms;
-
-/**
- * The model without its final SOFTMAX: random-weight zoo models saturate
- * it (one-hot outputs agree trivially), so correctness is checked on logits.
- */
-function logitsModel(bytes: Uint8Array): Uint8Array {
-  const m = readModel(bytes);
-  const g = m.subgraphs[0];
-  const last = g.operators[g.operators.length - 1];
-  if (m.operatorCodes[last.opcodeIndex].builtinCode !== Builtin.SOFTMAX) return bytes;
-  g.operators.pop();
-  g.outputs = [last.inputs[0]];
-  m.signatureDefs = [];
-  return writeModel(m);
-}
+const timeAsync = (fn: () => unknown) => timeCalls(fn, { runs, warmup });
 
 await sh("bash", ["tools/setup_py.sh"]);
 await initTfjsWasm(1);
@@ -94,11 +45,7 @@ const cpu = cpuModel();
 if (!values.json) console.log(`CPU: ${cpu}`);
 const rows: Record<string, number | string>[] = [];
 for (const name of values.models.split(",")) {
-  const lceFile = `${dir}/${name}.tflite`, floatFile = `${dir}/${name}_float.tflite`;
-  if (!(await exists(lceFile)) || !(await exists(floatFile))) {
-    console.error(`compare: generating ${name} with tools/py/zoo_models.py`);
-    await sh(python, ["tools/py/zoo_models.py", dir, name], { PYTHONPATH: `${root}tools/py` });
-  }
+  const { lce: lceFile, float: floatFile } = await ensureZooFiles(name, ["lce", "float"]);
   const row: Record<string, number | string> = { model: name, cpu };
   const bytes = await Deno.readFile(lceFile);
   const its = [1, 2].map((numThreads) => Interpreter.fromBytes(bytes, { numThreads }));
@@ -141,33 +88,22 @@ for (const name of values.models.split(",")) {
   row.onebit_float_file_t1_ms = median(await timeAsync(() => Promise.resolve(floatIt.invoke([input]))));
 
   await Deno.writeFile(`${tmp}/logits.tflite`, logits);
-  const ref = JSON.parse(
-    await sh(python, [
-      "tools/py/bench_ref.py",
-      lceFile,
-      floatFile,
-      "--threads",
-      "1",
-      "2",
-      "--runs",
-      String(runs),
-      "--warmup",
-      String(warmup),
-      "--input",
-      `${tmp}/x.f32`,
-      "--output",
-      `${tmp}/y.f32`,
-      "--check",
-      `${tmp}/logits.tflite`,
-    ], { PYTHONPATH: `${root}tools/py` }).then((s) => s.trim().split("\n").pop()!),
-  );
-  const lceOut = new Float32Array((await Deno.readFile(`${tmp}/y.f32`)).buffer);
+  const ref = await referenceRuntimes({
+    lceFile,
+    floatFile,
+    threads: [1, 2],
+    runs,
+    warmup,
+    input,
+    checkFile: `${tmp}/logits.tflite`,
+  });
+  const lceOut = ref.lceOutput!;
   const ovOut = new Float32Array((await Deno.readFile(`${tmp}/ov.f32`)).buffer);
   await Deno.remove(tmp, { recursive: true });
   // Logits: max |ours - LCE| relative to the largest |logit|.
   const scale = lceOut.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  row.logits_max_rel_diff_vs_lce = ours.reduce((m, v, i) => Math.max(m, Math.abs(v - lceOut[i])), 0) / scale;
-  row.openvino_logits_max_rel_diff_vs_lce = ovOut.reduce((m, v, i) => Math.max(m, Math.abs(v - lceOut[i])), 0) / scale;
+  row.logits_max_rel_diff_vs_lce = maxRelDiff(ours, lceOut);
+  row.openvino_logits_max_rel_diff_vs_lce = maxRelDiff(ovOut, lceOut);
   row.openvino_logits_max_rel_diff_vs_onebit = ovOut.reduce((m, v, i) => Math.max(m, Math.abs(v - ours[i])), 0) / scale;
   row.lce_t1_ms = median(ref.lce["1"]);
   row.lce_t2_ms = median(ref.lce["2"]);

@@ -10,19 +10,9 @@
  */
 import { parseArgs } from "node:util";
 import { convert } from "../convert/convert.ts";
-import type { Model } from "../models/model.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
-import { summarize } from "../tflite/inspect.ts";
-import type { Sequential } from "../models/sequential.ts";
-import { binaryAlexNet } from "../zoo/binary_alexnet.ts";
-import { biRealNet } from "../zoo/birealnet.ts";
-import { binaryDenseNet, type BinaryDenseNetVariant } from "../zoo/densenet.ts";
-import { larqMnistCnn } from "../zoo/larq_mnist.ts";
-import { meliusNet22 } from "../zoo/meliusnet.ts";
-import { quickNet, type QuickNetVariant } from "../zoo/quicknet.ts";
-import { realToBinaryNet } from "../zoo/real_to_binary_net.ts";
-import { binaryResNetE18 } from "../zoo/resnet_e.ts";
-import { xnorNet } from "../zoo/xnornet.ts";
+import { buildZoo, zooInputShape } from "./_zoo.ts";
+import { opDiff } from "./_compare.ts";
 
 const { values } = parseArgs({
   options: {
@@ -33,35 +23,15 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs), threads = Number(values.threads);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-/** The zoo by bench name (tools/py/zoo_models.py's; DoReFa-Net does not convert, with LCE's converter either). */
-const BUILDERS: Record<string, () => Model | Sequential> = {
-  birealnet: () => biRealNet(),
-  larq_mnist: () => larqMnistCnn(),
-  binary_resnet_e18: () => binaryResNetE18(),
-  meliusnet22: () => meliusNet22(),
-  xnornet: () => xnorNet(),
-  binary_alexnet: () => binaryAlexNet(),
-  real_to_binary_net: () => realToBinaryNet(),
-};
-const build = (name: string): Model | Sequential =>
-  BUILDERS[name]?.() ??
-    (name.startsWith("binary_densenet")
-      ? binaryDenseNet(name as BinaryDenseNetVariant)
-      : quickNet(name as QuickNetVariant));
-const counts = (bytes: Uint8Array) => {
-  const m = new Map<string, number>();
-  for (const o of summarize(bytes).ops) m.set(o.op, (m.get(o.op) ?? 0) + 1);
-  return m;
-};
 
 console.log(`onebit converter on the zoo (random weights), interpreter: native, ${threads} thread(s), ${runs} runs`);
 for (const name of values.models!.split(",")) {
-  const model = build(name);
+  const model = buildZoo(name);
   const times: number[] = [];
   let bytes: Uint8Array = new Uint8Array(0), binaryShare = 0;
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    const r = convert(model, { inputShape: name === "larq_mnist" ? [28, 28, 1] : undefined });
+    const r = convert(model, { inputShape: zooInputShape(name) });
     times.push(performance.now() - t0);
     bytes = r.bytes;
     binaryShare = r.report.binaryMacs / (r.report.binaryMacs + r.report.floatMacs);
@@ -79,10 +49,7 @@ for (const name of values.models!.split(",")) {
     console.log(`  (no bench/models/${name}.tflite: run tools/py/zoo_models.py for the LCE comparison)`);
     continue;
   }
-  const ours = counts(bytes), theirs = counts(lceBytes);
-  const diff = [...new Set([...ours.keys(), ...theirs.keys()])]
-    .filter((k) => ours.get(k) !== theirs.get(k))
-    .map((k) => `${k} ${ours.get(k) ?? 0} vs ${theirs.get(k) ?? 0}`);
+  const diff = opDiff(bytes, lceBytes);
   console.log(`  ops vs LCE's conversion: ${diff.length === 0 ? "same multiset" : diff.join(", ")}`);
   const a = Interpreter.fromBytes(bytes, { backend: "native", numThreads: threads });
   const b = Interpreter.fromBytes(lceBytes, { backend: "native", numThreads: threads });

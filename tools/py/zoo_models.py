@@ -4,16 +4,21 @@ benchmarks them), converted by LCE's converter, plus float-equivalent files
 
     .tools/venv/bin/python tools/py/zoo_models.py bench/models [NAME ...]
 
-Writes NAME.tflite (LCE ops) and NAME_float.tflite for each model of ZOO, and
-the op counts of each LCE file into tests/fixtures/lce/zoo_ops.json (what
-convert/zoo_convert_test.ts compares onebit's conversions with):
-larq-zoo's QuickNet family, Bi-Real Net, BinaryResNetE18, the
-BinaryDenseNets, MeliusNet22, XNOR-Net, DoReFa-Net, Binary AlexNet,
-Real-to-Binary Net, and larq's MNIST CNN.
+Writes NAME.tflite (LCE ops), NAME_float.tflite and NAME_weights.h5 (the
+random weights, as `save_weights` writes larq-zoo's pretrained files, so
+onebit's zoo builders can load them and convert the same network) for each
+model of ZOO, and the op counts of each LCE file into
+tests/fixtures/lce/zoo_ops.json (what convert/zoo_convert_test.ts compares
+onebit's conversions with): larq-zoo's QuickNet family, Bi-Real Net,
+BinaryResNetE18, the BinaryDenseNets, MeliusNet22, XNOR-Net, DoReFa-Net,
+Binary AlexNet, Real-to-Binary Net, and larq's MNIST CNN. DoReFa-Net gets no
+NAME.tflite (see NO_LCE). Each model's weights come from a generator seeded
+by its name, so a file does not depend on which others were written with it.
 """
 
 import json
 import sys
+import zlib
 from pathlib import Path
 
 import zoo_shim  # noqa: F401
@@ -40,11 +45,18 @@ ZOO = {
     "binary_densenet45": lambda: lqz.literature.BinaryDenseNet45(weights=None),
     "meliusnet22": lambda: lqz.literature.MeliusNet22(weights=None),
     "xnornet": lambda: lqz.literature.XNORNet(weights=None),
-    # DoReFaNet is left out: LCE's converter crashes on it (the saved-model conversion fails, the graphdef
-    # fallback segfaults), and onebit's converter refuses its 2-bit activations with a ConversionError.
+    "dorefanet": lambda: lqz.literature.DoReFaNet(weights=None),
     "binary_alexnet": lambda: lqz.literature.BinaryAlexNet(weights=None),
     "real_to_binary_net": lambda: lqz.literature.RealToBinaryNet(weights=None),
     "larq_mnist": lambda: larq_mnist(),
+}
+
+
+# Models LCE's converter cannot convert: only their float file and weights are written.
+NO_LCE = {
+    # The saved-model conversion fails and the graphdef fallback segfaults (the whole process); onebit's
+    # converter refuses its 2-bit activations with a ConversionError.
+    "dorefanet": "LCE's converter crashes on its 2-bit activations",
 }
 
 
@@ -112,15 +124,18 @@ def op_counts(flatbuffer):
 def main(out_dir, names):
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(1)
     ops = json.loads(OPS_FIXTURE.read_text()) if OPS_FIXTURE.exists() else {}
     for name in names or ZOO:
         model = ZOO[name]()
-        randomize(model, rng)
-        flatbuffer = lce.convert_keras_model(model)
-        (out / f"{name}.tflite").write_bytes(flatbuffer)
-        ops[name] = op_counts(flatbuffer)
-        OPS_FIXTURE.write_text(json.dumps(dict(sorted(ops.items())), indent=1) + "\n")
+        randomize(model, np.random.default_rng(zlib.crc32(name.encode())))
+        model.save_weights(out / f"{name}_weights.h5")
+        if name in NO_LCE:
+            print(f"{name}: no LCE file ({NO_LCE[name]})")
+        else:
+            flatbuffer = lce.convert_keras_model(model)
+            (out / f"{name}.tflite").write_bytes(flatbuffer)
+            ops[name] = op_counts(flatbuffer)
+            OPS_FIXTURE.write_text(json.dumps(dict(sorted(ops.items())), indent=1) + "\n")
         converter = tf.lite.TFLiteConverter.from_keras_model(float_equivalent(model))
         (out / f"{name}_float.tflite").write_bytes(converter.convert())
         print(f"{name}: {model.count_params()} parameters")
