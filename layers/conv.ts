@@ -29,21 +29,22 @@ export interface QuantConv2DOptions extends QuantLayerOptions, KernelOptions<"ke
 }
 
 /**
- * larq's pad_values: pad an (already quantized) NHWC input with `value` by
- * TF SAME amounts, for a VALID convolution after it.
+ * larq's pad_values: pad an (already quantized) channels-last input with
+ * `value` by TF SAME amounts on each spatial axis (1-D, 2-D or 3-D: one
+ * kernel size, stride and dilation per axis), for a VALID convolution after it.
  */
 export function padSame(
   x: Tensor,
-  kernel: readonly [number, number],
-  strides: readonly [number, number],
-  dilations: readonly [number, number],
+  kernel: readonly number[],
+  strides: readonly number[],
+  dilations: readonly number[],
   value: number,
 ): Tensor {
-  const [h, w] = [1, 2].map((axis, i) => {
-    const a = tfAxis(x.shape[axis], kernel[i], strides[i], dilations[i], "same");
+  const spatial = kernel.map((k, i) => {
+    const a = tfAxis(x.shape[1 + i], k, strides[i], dilations[i], "same");
     return [a.before, a.after] as [number, number];
   });
-  return nn.pad(x, [[0, 0], h, w, [0, 0]], value);
+  return nn.pad(x, [[0, 0], ...spatial, [0, 0]], value);
 }
 
 /**

@@ -7,11 +7,9 @@
  */
 import { conv3d, conv3dTranspose, type Triple } from "../graph/conv3d.ts";
 import type { Padding } from "../graph/conv.ts";
-import * as nn from "../graph/nn.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
-import { tfAxis } from "../kernels/geometry.ts";
 import { ConfigReader } from "./config_reader.ts";
-import { checkPadding } from "./conv.ts";
+import { checkPadding, padSame } from "./conv.ts";
 import type { Config } from "./layer.ts";
 import { type KernelOptions, perAxis, positive, QuantLayer, type QuantLayerOptions } from "./quant_layer.ts";
 
@@ -119,11 +117,7 @@ export class QuantConv3D extends QuantLayer {
     let xi = this.quantizeInput(x);
     let padding = this.padding;
     if (padding === "same" && this.padValues !== 0) {
-      const pads = [1, 2, 3].map((axis, i) => {
-        const a = tfAxis(xi.shape[axis], this.kernelSize[i], this.strides[i], this.dilations[i], "same");
-        return [a.before, a.after] as [number, number];
-      });
-      xi = nn.pad(xi, [[0, 0], ...pads, [0, 0]], this.padValues);
+      xi = padSame(xi, this.kernelSize, this.strides, this.dilations, this.padValues);
       padding = "valid";
     }
     const k = this.quantizeKernel("kernel", this.kernel);

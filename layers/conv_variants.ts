@@ -7,9 +7,7 @@
  * @module
  */
 import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d, type Padding } from "../graph/conv.ts";
-import * as nn from "../graph/nn.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
-import { tfAxis } from "../kernels/geometry.ts";
 import { ConfigReader } from "./config_reader.ts";
 import { checkPadding, padSame } from "./conv.ts";
 import type { Config } from "./layer.ts";
@@ -114,8 +112,7 @@ export class QuantConv1D extends FilterLayer {
     let xi = this.quantizeInput(x);
     let padding = this.padding;
     if (padding === "same" && this.padValues !== 0) {
-      const a = tfAxis(xi.shape[1], this.kernelSize, this.strides, this.dilationRate, "same");
-      xi = nn.pad(xi, [[0, 0], [a.before, a.after], [0, 0]], this.padValues);
+      xi = padSame(xi, [this.kernelSize], [this.strides], [this.dilationRate], this.padValues);
       padding = "valid";
     }
     return this.finish(

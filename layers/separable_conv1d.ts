@@ -6,11 +6,9 @@
  * @module
  */
 import { conv1d, depthwiseConv1d, type Padding } from "../graph/conv.ts";
-import * as nn from "../graph/nn.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
-import { tfAxis } from "../kernels/geometry.ts";
 import { ConfigReader } from "./config_reader.ts";
-import { checkPadding } from "./conv.ts";
+import { checkPadding, padSame } from "./conv.ts";
 import type { Config } from "./layer.ts";
 import { type KernelOptions, positive, QuantLayer, type QuantLayerOptions } from "./quant_layer.ts";
 
@@ -104,8 +102,7 @@ export class QuantSeparableConv1D extends QuantLayer {
     let xi = this.quantizeInput(x);
     let padding = this.padding;
     if (padding === "same" && this.padValues !== 0) {
-      const a = tfAxis(xi.shape[1], this.kernelSize, this.strides, this.dilationRate, "same");
-      xi = nn.pad(xi, [[0, 0], [a.before, a.after], [0, 0]], this.padValues);
+      xi = padSame(xi, [this.kernelSize], [this.strides], [this.dilationRate], this.padValues);
       padding = "valid";
     }
     const dk = this.quantizeKernel("depthwise", this.depthwiseKernel);
