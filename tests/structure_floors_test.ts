@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 const RANK: Record<string, number> = {
   kernels: 0,
   tflite: 0,
+  viz: 0,
   runtime: 1,
   graph: 1,
   quantizers: 2,
