@@ -31,19 +31,11 @@ const Job = struct {
     func: TaskFn,
     ctx: *const anyopaque,
     tasks: usize,
-    /// Workers with index below this take tasks; the others only acknowledge.
+    /// Workers with index below this take tasks; the others skip the job.
     active_workers: usize,
     /// The caller and the active workers.
     participants: usize,
 };
-
-var submit_mutex: std.Thread.Mutex = .{};
-var grow_mutex: std.Thread.Mutex = .{};
-var workers: usize = 0;
-var job: Job = undefined;
-var generation = std.atomic.Value(u32).init(0);
-var pending = std.atomic.Value(u32).init(0);
-const spin_limit = 50_000;
 
 /// Participant i of a job (0: the caller, i > 0: worker i - 1) owns the contiguous tasks [i·tasks/n,
 /// (i+1)·tasks/n) and takes them in order; when its own run out it takes the others' (the same counters, so
@@ -53,18 +45,62 @@ const Cursor = struct {
     next: std.atomic.Value(usize) align(std.atomic.cache_line),
     end: usize,
 };
-var cursors: [max_threads]Cursor = undefined;
 
-fn drain(self: usize) void {
-    const n = job.participants;
+/// A job's descriptor. Jobs alternate between two slots, so the caller returns as soon as every task has run —
+/// it never waits for a worker to wake up and acknowledge (on a loaded host a descheduled worker used to stall
+/// every op by a scheduler tick). A worker that wakes late finds the tasks taken and leaves; `readers` counts
+/// the workers looking at the slot, and a slot is rewritten only when none are (two jobs later, so in practice
+/// without waiting).
+const Slot = struct {
+    /// The generation whose job this slot holds; `invalid` while the caller rewrites it.
+    gen: std.atomic.Value(u32) align(std.atomic.cache_line) = .init(invalid),
+    readers: std.atomic.Value(u32) align(std.atomic.cache_line) = .init(0),
+    /// Tasks finished (each participant adds its count when its drain ends).
+    done: std.atomic.Value(u32) align(std.atomic.cache_line) = .init(0),
+    job: Job = undefined,
+    cursors: [max_threads]Cursor = undefined,
+};
+const invalid: u32 = 0;
+
+var submit_mutex: std.Thread.Mutex = .{};
+var grow_mutex: std.Thread.Mutex = .{};
+var workers: usize = 0;
+var slots: [2]Slot = .{ .{}, .{} };
+/// The latest job's generation (never `invalid`: it starts at 1 and skips 0 when it wraps).
+var generation = std.atomic.Value(u32).init(1);
+const spin_limit = 50_000;
+
+/// Runs tasks of `slot`'s job as participant `self` until none are left; returns how many it ran.
+fn drain(slot: *Slot, self: usize) u32 {
+    const n = slot.job.participants;
+    var ran: u32 = 0;
     for (0..n) |k| {
-        const c = &cursors[(self + k) % n];
+        const c = &slot.cursors[(self + k) % n];
         while (true) {
             const t = c.next.fetchAdd(1, .monotonic);
             if (t >= c.end) break;
-            job.func(job.ctx, t);
+            slot.job.func(slot.job.ctx, t);
+            ran += 1;
         }
     }
+    return ran;
+}
+
+/// Adds `ran` finished tasks to `slot`'s count and wakes the caller when they were the last.
+fn finish(slot: *Slot, ran: u32) void {
+    if (ran == 0) return;
+    if (slot.done.fetchAdd(ran, .acq_rel) + ran == slot.job.tasks) std.Thread.Futex.wake(&slot.done, 1);
+}
+
+/// Worker `index` joins generation `g`'s job if its slot still holds it (announcing itself in `readers` first,
+/// so the slot cannot be rewritten under it) and the job wants this worker.
+fn serve(index: usize, g: u32) void {
+    const slot = &slots[g & 1];
+    _ = slot.readers.fetchAdd(1, .seq_cst);
+    defer _ = slot.readers.fetchSub(1, .release);
+    if (slot.gen.load(.seq_cst) != g) return; // rewritten for a later job: that one has its own wake-up
+    if (index >= slot.job.active_workers) return;
+    finish(slot, drain(slot, index + 1));
 }
 
 fn workerMain(index: usize, start_generation: u32) void {
@@ -76,8 +112,7 @@ fn workerMain(index: usize, start_generation: u32) void {
         }
         while (generation.load(.acquire) == seen) std.Thread.Futex.wait(&generation, seen);
         seen = generation.load(.acquire);
-        if (index < job.active_workers) drain(index + 1);
-        if (pending.fetchSub(1, .acq_rel) == 1) std.Thread.Futex.wake(&pending, 1);
+        serve(index, seen);
     }
 }
 
@@ -155,39 +190,56 @@ pub fn wasmWorker() noreturn {
 
 pub fn run(threads: usize, tasks: usize, ctx: *const anyopaque, func: TaskFn) void {
     const want = @min(@min(threads, max_threads), tasks);
+    std.debug.assert(tasks <= std.math.maxInt(u32));
     if (!threading or want <= 1 or !submit_mutex.tryLock()) {
         for (0..tasks) |t| func(ctx, t);
         return;
     }
     defer submit_mutex.unlock();
-    const have = ensureWorkers(want - 1);
-    if (have == 0) {
+    if (ensureWorkers(want - 1) == 0) {
         for (0..tasks) |t| func(ctx, t);
         return;
     }
-    job = .{ .func = func, .ctx = ctx, .tasks = tasks, .active_workers = want - 1, .participants = want };
-    for (0..want) |i| {
-        cursors[i].next.store(i * tasks / want, .monotonic);
-        cursors[i].end = (i + 1) * tasks / want;
-        // Consecutive, non-empty (want <= tasks) and together [0, tasks): every task is owned once.
-        std.debug.assert(cursors[i].end > i * tasks / want);
+    const g = nextGeneration(generation.load(.monotonic));
+    const slot = &slots[g & 1];
+    // Close the slot (its job is two generations old), then wait for late readers of it to leave: workers check
+    // `gen` after announcing themselves, so none can start on the descriptor being rewritten.
+    slot.gen.store(invalid, .seq_cst);
+    var waits: usize = 0;
+    while (slot.readers.load(.seq_cst) != 0) : (waits += 1) {
+        if (waits < 1000 or wasm_threads) std.atomic.spinLoopHint() else std.Thread.yield() catch {};
     }
-    std.debug.assert(cursors[want - 1].end == tasks);
-    pending.store(@intCast(have), .release);
-    _ = generation.fetchAdd(1, .release);
+    slot.job = .{ .func = func, .ctx = ctx, .tasks = tasks, .active_workers = want - 1, .participants = want };
+    for (0..want) |i| {
+        slot.cursors[i].next.store(i * tasks / want, .monotonic);
+        slot.cursors[i].end = (i + 1) * tasks / want;
+        // Consecutive, non-empty (want <= tasks) and together [0, tasks): every task is owned once.
+        std.debug.assert(slot.cursors[i].end > i * tasks / want);
+    }
+    std.debug.assert(slot.cursors[want - 1].end == tasks);
+    slot.done.store(0, .monotonic);
+    slot.gen.store(g, .seq_cst);
+    generation.store(g, .seq_cst);
     std.Thread.Futex.wake(&generation, std.math.maxInt(u32));
-    drain(0);
+    _ = slot.done.fetchAdd(drain(slot, 0), .acq_rel);
+    // Every task is claimed now; wait only for the ones still running on a worker.
     var spins: usize = 0;
     while (true) {
-        const left = pending.load(.acquire);
-        if (left == 0) break;
+        const finished = slot.done.load(.acquire);
+        if (finished == tasks) break;
         if (spins < spin_limit) {
             spins += 1;
             std.atomic.spinLoopHint();
         } else {
-            std.Thread.Futex.wait(&pending, left);
+            std.Thread.Futex.wait(&slot.done, finished);
         }
     }
+}
+
+/// The generation after `g`, skipping `invalid`.
+fn nextGeneration(g: u32) u32 {
+    const n = g +% 1;
+    return if (n == invalid) n +% 1 else n;
 }
 
 /// Calls `func(args, begin, end)` over [0, n): once, on the calling thread, when `threads` is 1 or n is below
@@ -234,4 +286,51 @@ test "every task runs exactly once, on any thread count" {
             for (ctx.hits[tasks..]) |h| try std.testing.expectEqual(@as(u32, 0), h.load(.monotonic));
         }
     }
+}
+
+test "back-to-back jobs on short-lived contexts: late workers never run a finished job's tasks" {
+    // Each job's context lives on this frame only while run() is active and is poisoned right after, so a worker
+    // that ran a task of a finished job (a stale descriptor) would count into a poisoned context or a later job's.
+    const Ctx = struct {
+        hits: [64]std.atomic.Value(u32),
+        live: std.atomic.Value(bool),
+        stale: *std.atomic.Value(u32),
+        fn call(p: *const anyopaque, t: usize) void {
+            const self: *@This() = @constCast(@ptrCast(@alignCast(p)));
+            if (!self.live.load(.acquire)) _ = self.stale.fetchAdd(1, .monotonic);
+            _ = self.hits[t].fetchAdd(1, .monotonic);
+            // Some tasks take longer, so workers are still busy or asleep at varied moments.
+            if (t % 7 == 3) {
+                for (0..200) |_| std.atomic.spinLoopHint();
+            }
+        }
+    };
+    var stale = std.atomic.Value(u32).init(0);
+    var job_index: usize = 0;
+    while (job_index < 20_000) : (job_index += 1) {
+        const pattern = [_]usize{ 2, 8, 3, 2, 5 };
+        const threads = pattern[job_index % pattern.len];
+        const tasks = 1 + job_index % 64;
+        var ctx: Ctx = .{ .hits = undefined, .live = .init(true), .stale = &stale };
+        for (&ctx.hits) |*h| h.* = .init(0);
+        run(threads, tasks, &ctx, Ctx.call);
+        ctx.live.store(false, .release);
+        for (ctx.hits[0..tasks]) |h| try std.testing.expectEqual(@as(u32, 1), h.load(.monotonic));
+        for (ctx.hits[tasks..]) |h| try std.testing.expectEqual(@as(u32, 0), h.load(.monotonic));
+    }
+    try std.testing.expectEqual(@as(u32, 0), stale.load(.monotonic));
+}
+
+test "a caller does not wait for idle workers: a job on 2 threads ignores the 6 others" {
+    const Ctx = struct {
+        sum: std.atomic.Value(usize),
+        fn call(p: *const anyopaque, t: usize) void {
+            const self: *@This() = @constCast(@ptrCast(@alignCast(p)));
+            _ = self.sum.fetchAdd(t + 1, .monotonic);
+        }
+    };
+    var ctx: Ctx = .{ .sum = .init(0) };
+    run(8, 8, &ctx, Ctx.call); // spawns 7 workers
+    for (0..1000) |_| run(2, 2, &ctx, Ctx.call);
+    try std.testing.expectEqual(@as(usize, 36 + 1000 * 3), ctx.sum.load(.monotonic));
 }

@@ -209,7 +209,7 @@ export class Interpreter {
    * Returns copies of the outputs.
    */
   invoke(inputs: readonly TensorData[] | Record<string, TensorData>): TensorData[] {
-    if (ArrayBuffer.isView(inputs)) {
+    if (inputs === null || typeof inputs !== "object" || ArrayBuffer.isView(inputs)) {
       throw new TypeError("invoke takes an array of inputs (or a map of input names to arrays), not one typed array");
     }
     const list = Array.isArray(inputs) ? inputs : this.inputs.map((s) => {

@@ -53,6 +53,9 @@ Deno.test("interpreter runs a chain and checks inputs at invoke", () => {
   assert.throws(() => it.invoke([new Int32Array(4)]), TypeError);
   assert.throws(() => it.invoke({ z: new Float32Array(4) }), TypeError);
   assert.throws(() => it.invoke([]), RangeError);
+  // Forgetting the inputs names what invoke takes (it used to fail inside Object.hasOwn).
+  assert.throws(() => (it.invoke as (x?: unknown) => unknown)(), /invoke takes an array of inputs/);
+  assert.throws(() => it.invoke(new Float32Array(4) as never), /not one typed array/);
 });
 
 Deno.test("interpreter options are validated", () => {
