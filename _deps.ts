@@ -20,3 +20,15 @@ export { unzipSync, zipSync } from "npm:fflate@0.8.3";
 export function loadH5wasm(): Promise<typeof import("npm:h5wasm@0.10.3")> {
   return import("npm:h5wasm@0.10.3");
 }
+
+/**
+ * Vega and Vega-Lite (chart specs compiled and rendered to SVG, no canvas
+ * needed) are loaded on first use: only the pictures need them.
+ */
+export async function loadVega(): Promise<{
+  vega: typeof import("npm:vega@6.4.0");
+  vegaLite: typeof import("npm:vega-lite@6.5.0");
+}> {
+  const [vega, vegaLite] = await Promise.all([import("npm:vega@6.4.0"), import("npm:vega-lite@6.5.0")]);
+  return { vega, vegaLite };
+}

@@ -100,14 +100,68 @@ export function htmlBundle(html: string, text: string): MediaBundle {
   return { "text/html": html, "text/plain": text };
 }
 
-/** True inside the Deno Jupyter kernel (where `Deno.jupyter` can display and update outputs). */
-export function inJupyter(): boolean {
+/** Options of a {@link DisplayFunction} call (Deno's `Deno.jupyter.DisplayOptions`). */
+export interface DisplayOptions {
+  /** The bundle is shown as is (a MIME bundle, not an object to format). */
+  raw: true;
+  /** Names the display, so a later call with `update: true` replaces it. */
+  display_id?: string;
+  /** Replace the display named `display_id` instead of adding one. */
+  update?: boolean;
+}
+
+/** Shows a MIME bundle in a notebook cell's output: `Deno.jupyter.display`'s shape. */
+export type DisplayFunction = (bundle: MediaBundle, options: DisplayOptions) => Promise<void> | void;
+
+let displayOverride: DisplayFunction | null | undefined;
+
+/**
+ * The Deno Jupyter kernel's display function, or null outside a notebook. Detection: `Deno.jupyter` exists only
+ * under `deno jupyter` (elsewhere reading it throws), so no environment variable is consulted.
+ * @example
+ * ```ts
+ * import { jupyterDisplay } from "./html.ts";
+ * console.log(jupyterDisplay()); // null (not in a notebook)
+ * ```
+ */
+export function jupyterDisplay(): DisplayFunction | null {
+  if (displayOverride !== undefined) return displayOverride;
   try {
     // deno-lint-ignore no-explicit-any
-    const j = (Deno as any).jupyter;
-    return typeof j?.display === "function" && typeof j?.broadcast === "function" &&
-      Deno.env.get("JPY_PARENT_PID") !== undefined;
+    const jupyter = (Deno as any).jupyter;
+    return typeof jupyter?.display === "function"
+      ? (bundle: MediaBundle, options: DisplayOptions) => jupyter.display(bundle, options)
+      : null;
   } catch {
-    return false;
+    return null;
   }
+}
+
+/**
+ * Replaces the detected display function: a mock in tests, or another kernel's function; `null` acts as outside a
+ * notebook, `undefined` restores detection.
+ */
+export function setJupyterDisplay(display: DisplayFunction | null | undefined): void {
+  if (display !== null && display !== undefined && typeof display !== "function") {
+    throw new TypeError(`setJupyterDisplay: got ${typeof display}; a function, null or undefined is accepted`);
+  }
+  displayOverride = display;
+}
+
+/** True inside the Deno Jupyter kernel (where `Deno.jupyter` can display and update outputs). */
+export function inJupyter(): boolean {
+  return jupyterDisplay() !== null;
+}
+
+/**
+ * A MIME bundle of an SVG picture with its plain-text twin.
+ * @example
+ * ```ts
+ * import { svgBundle } from "./html.ts";
+ * const b = svgBundle("<svg xmlns=\"http://www.w3.org/2000/svg\"/>", "a picture");
+ * if (b["text/plain"] !== "a picture") throw new Error();
+ * ```
+ */
+export function svgBundle(svg: string, text: string): MediaBundle {
+  return { "image/svg+xml": svg, "text/plain": text };
 }

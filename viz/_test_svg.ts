@@ -1,0 +1,57 @@
+/**
+ * Test helpers for pictures: an SVG parsed by a strict XML parser (any
+ * warning, error or fatal error fails the test) and its elements by class.
+ * @module
+ */
+import { DOMParser } from "npm:@xmldom/xmldom@0.9.12";
+
+/** A parsed element: what the tests read of it. */
+export interface SvgElement {
+  /** The tag name. */
+  readonly nodeName: string;
+  /** The text inside. */
+  readonly textContent: string | null;
+  /** An attribute's value, or null. */
+  getAttribute(name: string): string | null;
+  /** Descendants by tag name. */
+  getElementsByTagName(name: string): ArrayLike<SvgElement>;
+}
+
+/** Parses `text` as an SVG document; throws on any parser message or a root that is not `<svg>`. */
+export function parseSvg(text: string): SvgElement {
+  const problems: string[] = [];
+  const parser = new DOMParser({ onError: (level: string, message: string) => problems.push(`${level}: ${message}`) });
+  let root: SvgElement | null = null;
+  try {
+    root = parser.parseFromString(text, "image/svg+xml").documentElement as unknown as SvgElement;
+  } catch (e) {
+    problems.push(String(e));
+  }
+  if (problems.length) throw new Error(`invalid SVG: ${problems.join("; ")}`);
+  if (root?.nodeName !== "svg") throw new Error(`the root element is <${root?.nodeName}>, not <svg>`);
+  if (root.getAttribute("xmlns") !== "http://www.w3.org/2000/svg") throw new Error("the <svg> has no SVG namespace");
+  return root;
+}
+
+/** Every element under `root` (any tag) whose class list includes all of `classes` (space-separated). */
+export function byClass(root: SvgElement, classes: string): SvgElement[] {
+  const want = classes.split(" ");
+  return Array.from(root.getElementsByTagName("*")).filter((e) => {
+    const have = (e.getAttribute("class") ?? "").split(/\s+/);
+    return want.every((c) => have.includes(c));
+  });
+}
+
+/** The marks (paths, lines, text) drawn by the mark groups whose classes include `classes`. */
+export function marksOf(root: SvgElement, classes: string): SvgElement[] {
+  return byClass(root, classes).flatMap((g) =>
+    Array.from(g.getElementsByTagName("*")).filter((e) => ["path", "line", "text", "rect"].includes(e.nodeName))
+  );
+}
+
+/** The texts of the mark groups whose classes include `classes` (axis titles, legend labels, …). */
+export function textsOf(root: SvgElement, classes: string): string[] {
+  return byClass(root, classes).flatMap((g) =>
+    Array.from(g.getElementsByTagName("text")).map((t) => t.textContent ?? "")
+  );
+}
