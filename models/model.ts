@@ -28,7 +28,8 @@ import type { Optimizer } from "../train/optimizers.ts";
 import { type LayerConfig, serializeLayer } from "../layers/registry.ts";
 import { checkpointTensors, saveCheckpoint } from "./checkpoint.ts";
 import { encodeSafetensors } from "../train/safetensors.ts";
-import { summary } from "./summary.ts";
+import { modelOutline, summary, summaryHtml, summaryTables, summaryText } from "./summary.ts";
+import { htmlBundle, JUPYTER_DISPLAY, type MediaBundle } from "../viz/html.ts";
 
 /** A model as Keras's `to_json()` writes it. */
 export interface ModelConfig {
@@ -399,6 +400,26 @@ export class Model implements Network {
     const text = summary(this);
     if (options.printFn !== null) (options.printFn ?? console.log)(text);
     return text;
+  }
+
+  /**
+   * What a notebook shows for the model: larq's summary as HTML tables, with its text as the plain twin (a model
+   * without its input shape yet shows its outline).
+   */
+  [JUPYTER_DISPLAY](): MediaBundle {
+    let tables;
+    try {
+      tables = summaryTables(this);
+    } catch (e) {
+      if (e instanceof RangeError) return { "text/plain": modelOutline(this) };
+      throw e;
+    }
+    return htmlBundle(summaryHtml(tables), summaryText(tables));
+  }
+
+  /** `Deno.inspect(model)` and `console.log(model)`: the outline (a line per layer), not the internals. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return modelOutline(this);
   }
 
   /**

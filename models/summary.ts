@@ -10,6 +10,7 @@
 import type { Layer } from "../layers/layer.ts";
 import { SymbolicTensor } from "../layers/symbolic.ts";
 import type { Model } from "./model.ts";
+import { htmlTable } from "../viz/html.ts";
 
 interface WeightProfile {
   count: number;
@@ -122,20 +123,27 @@ function asciiTable(
   return out.join("\n");
 }
 
+/** larq's summary of a model as data: what both the text ({@link summary}) and the HTML ({@link summaryHtml}) show. */
+export interface SummaryTables {
+  /** The model name the titles carry (`<name> stats`, `<name> summary`). */
+  name: string;
+  /** larq's column headers (some on two lines, split by "\n"). */
+  headers: string[];
+  /** One row per layer (and per input layer of a functional model), in Keras's order. */
+  rows: string[][];
+  /** Each row's parameter count, every bit width together. */
+  params: number[];
+  /** The "Total" row. */
+  total: string[];
+  /** The model totals as label and value ("Total params", "Model size", …). */
+  stats: [string, string][];
+}
+
 /**
- * larq's two summary tables for a model (`model.summary()` prints them).
- * A Sequential model needs its input shape (given, or from a first call).
- *
- * @example
- * ```ts
- * import { summary } from "./summary.ts";
- * import { Sequential } from "./sequential.ts";
- * import { QuantDense } from "../layers/dense.ts";
- * const m = new Sequential([new QuantDense(4, { kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" })], { inputShape: [8] });
- * console.log(summary(m).includes("Ratio of MACs that are binarized")); // false: 32-bit inputs
- * ```
+ * larq's summary of a model as tables of text cells: the numbers of `model.summary()`, computed once for the
+ * text and the notebook display. A Sequential model needs its input shape (given, or from a first call).
  */
-export function summary(model: Model, options: { name?: string } = {}): string {
+export function summaryTables(model: Model, options: { name?: string } = {}): SummaryTables {
   const name = options.name ?? model.name;
   // Keras lists the input layers of a functional model as rows of their own, in its depth order.
   const batch = model.inputs[0].batchSize ?? -1;
@@ -158,37 +166,42 @@ export function summary(model: Model, options: { name?: string } = {}): string {
     ws.filter((w) => w.bits === bits).reduce((s, w) => s + w.count, 0);
   const memoryCell = (bits: number) => (bits === 0 ? "0" : fixed(bits / 8192, 2));
   const macsOf = (p: LayerProfile, precision: number) => (p.macs === null ? "?" : String(p.macs.get(precision) ?? 0));
-  const rows: Cell[][] = [[
+  const headers = [
     "Layer",
     "Input prec.\n(bit)",
     "Outputs",
     ...bitwidths.map((b) => `# ${b}-bit\nx 1`),
     "Memory\n(kB)",
     ...precisions.map((p) => `${p}-bit MACs`),
-  ]];
-  for (const p of profiles) {
-    rows.push([
-      p.name,
-      p.inputPrecision ? String(p.inputPrecision) : "-",
-      shapeText(p.shapes),
-      ...bitwidths.map((b) => String(count(p.weights, b))),
-      memoryCell(memoryBits(p.weights)),
-      ...precisions.map((q) => macsOf(p, q)),
-    ]);
-  }
+  ];
+  const rows = profiles.map((p) => [
+    p.name,
+    p.inputPrecision ? String(p.inputPrecision) : "-",
+    shapeText(p.shapes),
+    ...bitwidths.map((b) => String(count(p.weights, b))),
+    memoryCell(memoryBits(p.weights)),
+    ...precisions.map((q) => macsOf(p, q)),
+  ]);
   const totalMacs = (q: number) => profiles.reduce((s, p) => s + (p.macs?.get(q) ?? 0), 0);
-  rows.push([
+  const total = [
     "Total",
     "",
     "",
     ...bitwidths.map((b) => String(count(all, b))),
     memoryCell(memoryBits(all)),
     ...precisions.map((q) => String(totalMacs(q))),
-  ]);
+  ];
+  const params = profiles.map((p) => p.weights.reduce((s, w) => s + w.count, 0));
+  return { name, headers, rows, params, total, stats: modelStats(all, precisions.map(totalMacs), precisions) };
+}
+
+/** larq's second table: parameter counts, sizes, the compression ratio, MACs and the binarized share. */
+function modelStats(all: WeightProfile[], macsByPrecision: number[], precisions: number[]): [string, string][] {
   const memory = memoryBits(all), fp32 = 32 * all.reduce((s, w) => s + w.count, 0);
   const int8 = all.reduce((s, w) => s + (w.bits > 8 ? 8 : w.bits) * w.count, 0);
-  const macs = precisions.reduce((s, q) => s + totalMacs(q), 0);
-  const stats: Cell[][] = [
+  const macs = macsByPrecision.reduce((s, m) => s + m, 0);
+  const macsAt = (q: number) => macsByPrecision[precisions.indexOf(q)] ?? 0;
+  const stats: [string, string][] = [
     ["Total params", readableNumber(all.reduce((s, w) => s + w.count, 0))],
     ["Trainable params", readableNumber(all.filter((w) => w.trainable).reduce((s, w) => s + w.count, 0))],
     ["Non-trainable params", readableNumber(all.filter((w) => !w.trainable).reduce((s, w) => s + w.count, 0))],
@@ -198,9 +211,101 @@ export function summary(model: Model, options: { name?: string } = {}): string {
     ["Compression Ratio of Memory", fixed(memory / Math.max(1e-8, fp32), 2)],
     ["Number of MACs", readableNumber(macs)],
   ];
-  const binarized = totalMacs(1) / Math.max(1, macs), ternarized = totalMacs(2) / Math.max(1, macs);
+  const binarized = macsAt(1) / Math.max(1, macs), ternarized = macsAt(2) / Math.max(1, macs);
   if (binarized > 0) stats.push(["Ratio of MACs that are binarized", fixed(binarized, 4)]);
   if (ternarized > 0) stats.push(["Ratio of MACs that are ternarized", fixed(ternarized, 4)]);
-  return asciiTable(rows, `${name} stats`, { rightFrom: 1, heading: true, footing: true }) + "\n" +
-    asciiTable(stats, `${name} summary`, { rightFrom: Infinity, heading: false, footing: false });
+  return stats;
+}
+
+/**
+ * larq's two summary tables for a model (`model.summary()` prints them).
+ * A Sequential model needs its input shape (given, or from a first call).
+ *
+ * @example
+ * ```ts
+ * import { summary } from "./summary.ts";
+ * import { Sequential } from "./sequential.ts";
+ * import { QuantDense } from "../layers/dense.ts";
+ * const m = new Sequential([new QuantDense(4, { kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" })], { inputShape: [8] });
+ * console.log(summary(m).includes("Ratio of MACs that are binarized")); // false: 32-bit inputs
+ * ```
+ */
+export function summary(model: Model, options: { name?: string } = {}): string {
+  return summaryText(summaryTables(model, options));
+}
+
+/** larq's text of {@link summaryTables}: two ASCII tables. */
+export function summaryText(t: SummaryTables): string {
+  return asciiTable([t.headers, ...t.rows, t.total], `${t.name} stats`, {
+    rightFrom: 1,
+    heading: true,
+    footing: true,
+  }) +
+    "\n" + asciiTable(t.stats, `${t.name} summary`, { rightFrom: Infinity, heading: false, footing: false });
+}
+
+/**
+ * larq's summary as two HTML tables (per layer, then the model totals), as a notebook shows a model; layers whose
+ * inputs are binary (input precision 1) carry the class "binary".
+ * @example
+ * ```ts
+ * import { summaryHtml, summaryTables } from "./summary.ts";
+ * import { Sequential } from "./sequential.ts";
+ * import { Dense } from "../layers/dense.ts";
+ * const html = summaryHtml(summaryTables(new Sequential([new Dense(2)], { inputShape: [3] })));
+ * console.log(html.includes("<td>dense</td>")); // true
+ * ```
+ */
+export function summaryHtml(t: SummaryTables): string {
+  const right = t.headers.map((_, j) => j).slice(1);
+  const layers = htmlTable(t.headers.map((h) => h.replace("\n", " ")), t.rows, {
+    caption: `${t.name} stats`,
+    numeric: right,
+    footer: [t.total],
+    rowClass: (i) => (t.rows[i][1] === "1" ? "binary" : undefined),
+  });
+  const stats = htmlTable([], t.stats, { caption: `${t.name} summary`, numeric: [1] });
+  return layers + stats;
+}
+
+/**
+ * A model in a few lines (what `Deno.inspect(model)` and `console.log(model)` print): its class, name, layer count,
+ * parameters and size, then per layer its name, output shape and parameter count. A model without its input shape
+ * yet lists its layers' names and classes.
+ * @example
+ * ```ts
+ * import { modelOutline } from "./summary.ts";
+ * import { Sequential } from "./sequential.ts";
+ * import { Dense } from "../layers/dense.ts";
+ * console.log(modelOutline(new Sequential([new Dense(2)], { inputShape: [3], name: "tiny" })));
+ * // Sequential "tiny": 1 layer, 8 params, 32.00 B
+ * //   dense  (-1, 2)  8
+ * ```
+ */
+export function modelOutline(model: Model): string {
+  const kind = model.constructor.name;
+  let t: SummaryTables;
+  try {
+    t = summaryTables(model);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const layers = model.ordered().filter((l): l is Layer => !(l instanceof SymbolicTensor));
+    return [`${kind} "${model.name}": ${plural(layers.length, "layer")}, not built (${e.message})`]
+      .concat(layers.map((l) => `  ${l.name}  ${l.constructor.name}`)).join("\n");
+  }
+  const stat = new Map(t.stats);
+  const binary = stat.get("Ratio of MACs that are binarized");
+  const head = `${kind} "${t.name}": ${plural(model.layers.length, "layer")}, ${stat.get("Total params")} params, ` +
+    `${stat.get("Model size")}${binary ? `, ${binary} of MACs binarized` : ""}`;
+  const cols = [t.rows.map((r) => r[0]), t.rows.map((r) => r[2])];
+  const width = cols.map((c) => Math.max(...c.map((s) => s.length)));
+  const digits = Math.max(...t.params.map((p) => String(p).length));
+  const lines = t.rows.map((r, i) =>
+    `  ${r[0].padEnd(width[0])}  ${r[2].padEnd(width[1])}  ${String(t.params[i]).padStart(digits)}`
+  );
+  return [head, ...lines].join("\n");
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

@@ -19,18 +19,34 @@ export interface SvgElement {
 
 /** Parses `text` as an SVG document; throws on any parser message or a root that is not `<svg>`. */
 export function parseSvg(text: string): SvgElement {
+  const root = parseXml(text, "image/svg+xml");
+  if (root.nodeName !== "svg") throw new Error(`the root element is <${root.nodeName}>, not <svg>`);
+  if (root.getAttribute("xmlns") !== "http://www.w3.org/2000/svg") throw new Error("the <svg> has no SVG namespace");
+  return root;
+}
+
+/** Parses `text` as strict XML (HTML fragments built by onebit are well-formed); throws on any parser message. */
+export function parseXml(text: string, mime: "text/xml" | "image/svg+xml" = "text/xml"): SvgElement {
   const problems: string[] = [];
   const parser = new DOMParser({ onError: (level: string, message: string) => problems.push(`${level}: ${message}`) });
   let root: SvgElement | null = null;
   try {
-    root = parser.parseFromString(text, "image/svg+xml").documentElement as unknown as SvgElement;
+    root = parser.parseFromString(text, mime).documentElement as unknown as SvgElement;
   } catch (e) {
     problems.push(String(e));
   }
-  if (problems.length) throw new Error(`invalid SVG: ${problems.join("; ")}`);
-  if (root?.nodeName !== "svg") throw new Error(`the root element is <${root?.nodeName}>, not <svg>`);
-  if (root.getAttribute("xmlns") !== "http://www.w3.org/2000/svg") throw new Error("the <svg> has no SVG namespace");
+  if (problems.length || !root) throw new Error(`invalid ${mime}: ${problems.join("; ")}`);
   return root;
+}
+
+/** The cell texts of every row of a table section (`tbody`, `thead`, `tfoot`) under `root`. */
+export function tableRows(root: SvgElement, section: "thead" | "tbody" | "tfoot" = "tbody"): string[][] {
+  return Array.from(root.getElementsByTagName(section)).flatMap((s) =>
+    Array.from(s.getElementsByTagName("tr")).map((tr) =>
+      Array.from(tr.getElementsByTagName("*")).filter((c) => c.nodeName === "td" || c.nodeName === "th")
+        .map((c) => c.textContent ?? "")
+    )
+  );
 }
 
 /** Every element under `root` (any tag) whose class list includes all of `classes` (space-separated). */

@@ -56,7 +56,7 @@ function cellHtml(c: Cell): string {
 }
 
 /**
- * An HTML `<table>` with a header row, escaped cells, right-aligned numeric columns and a class per row; the
+ * An HTML `<table>` with a header row (none for no headers), escaped cells, right-aligned numeric columns and a class per row; the
  * style is inline (notebook front ends and code hosts drop `<style>` blocks unevenly).
  * @example
  * ```ts
@@ -80,7 +80,7 @@ export function htmlTable(headers: string[], rows: Cell[][], options: TableOptio
   return [
     "<table>",
     options.caption ? `<caption>${escapeHtml(options.caption)}</caption>` : "",
-    `<thead><tr>${headers.map((h, j) => td(h, j, "th")).join("")}</tr></thead>`,
+    headers.length ? `<thead><tr>${headers.map((h, j) => td(h, j, "th")).join("")}</tr></thead>` : "",
     `<tbody>${body.join("")}</tbody>`,
     foot.length ? `<tfoot>${foot.join("")}</tfoot>` : "",
     "</table>",
