@@ -4,6 +4,8 @@
  * {@link Variable} is the one mutable kind (trainable weights).
  * @module
  */
+import { JUPYTER_DISPLAY, type MediaBundle } from "../viz/html.ts";
+import { previewBundle, previewText } from "./preview.ts";
 
 export type DType = "float32" | "float64";
 export type Data = Float32Array | Float64Array;
@@ -102,6 +104,21 @@ export class Tensor {
     if (this.size !== 1) throw new RangeError(`item() needs one value, the tensor has shape [${this.shape}]`);
     return this.data[0];
   }
+
+  /** The first line of a preview: kind, dtype, shape. */
+  protected previewTitle(): string {
+    return `Tensor ${this.dtype} [${this.shape.join(", ")}]`;
+  }
+
+  /** `Deno.inspect(tensor)` and `console.log(tensor)`: dtype, shape and the first values, not the internals. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return previewText(this, { title: this.previewTitle() });
+  }
+
+  /** What a notebook shows: dtype, shape, min / mean / max and the first values as a table. */
+  [JUPYTER_DISPLAY](): MediaBundle {
+    return previewBundle(this, { title: this.previewTitle() });
+  }
 }
 
 export type NestedArray = (number | NestedArray)[];
@@ -120,6 +137,13 @@ export class Variable extends Tensor {
     super(initial.data.slice(), initial.shape);
     this.name = options.name ?? `variable_${this.id}`;
     this.trainable = options.trainable ?? true;
+  }
+
+  /** A variable's preview names it and says whether it trains. */
+  protected override previewTitle(): string {
+    return `Variable "${this.name}" ${this.dtype} [${this.shape.join(", ")}]${
+      this.trainable ? "" : " (not trainable)"
+    }`;
   }
 
   assign(value: Tensor | Data): void {
