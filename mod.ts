@@ -209,7 +209,7 @@ export {
   fit,
   type FitOptions,
   fitSync,
-  type History,
+  History,
   type Inputs,
   type Labels,
   type LossLike,
@@ -231,6 +231,8 @@ export {
   HyperparameterScheduler,
   hyperparameterScheduler,
   LearningRateScheduler,
+  LivePlot,
+  type LivePlotOptions,
   type Mode,
   ModelCheckpoint,
   modelCheckpoint,
@@ -263,7 +265,15 @@ export {
 } from "./layers/preprocessing.ts";
 export { Model, type ModelConfig, type ModelFitOptions, type ModelGraph } from "./models/model.ts";
 export { Sequential, type SequentialOptions } from "./models/sequential.ts";
-export { summary } from "./models/summary.ts";
+export {
+  modelOutline,
+  summary,
+  summaryHtml,
+  type SummaryTables,
+  summaryTables,
+  summaryText,
+} from "./models/summary.ts";
+export { type Previewable, previewBundle, type PreviewOptions, previewText } from "./graph/preview.ts";
 export { type Checkpointable, checkpointTensors, loadWeights, saveCheckpoint } from "./models/checkpoint.ts";
 export { loadCheckpoint, loadModel } from "./models/load.ts";
 export { modelFromConfig, modelToConfig } from "./models/serialize.ts";
@@ -300,3 +310,36 @@ export {
 export { removeStaleTemporaries, writeFileAtomic, writeFileAtomicSync } from "./_fs.ts";
 export { ConversionError } from "./convert/errors.ts";
 export { formatSummary, type ModelSummary, type OpSummary, summarize } from "./tflite/summary.ts";
+export {
+  type Bar,
+  barChart,
+  type BarChartOptions,
+  barChartSpec,
+  historyChart,
+  type HistoryChartOptions,
+  type HistoryLike,
+  historySeries,
+  historyText,
+  lineChart,
+  type LineChartOptions,
+  lineChartSpec,
+  renderSvg,
+  type Series,
+  type VegaLiteSpec,
+} from "./viz/chart.ts";
+export {
+  type Cell,
+  type Displayable,
+  type DisplayFunction,
+  type DisplayOptions,
+  escapeHtml,
+  htmlBundle,
+  htmlTable,
+  inJupyter,
+  JUPYTER_DISPLAY,
+  jupyterDisplay,
+  type MediaBundle,
+  setJupyterDisplay,
+  svgBundle,
+  type TableOptions,
+} from "./viz/html.ts";

@@ -3,7 +3,7 @@
  * restoring the best weights), checkpoints after each epoch (optionally the
  * best only), ReduceLROnPlateau, LearningRateScheduler, CSVLogger,
  * TerminateOnNaN, and larq's HyperparameterScheduler (e.g. Bop's gamma per
- * epoch). Each is a class with a Keras-style config ({@link callbackFromConfig}
+ * epoch); and LivePlot, the training curves in a notebook. Each is a class with a Keras-style config ({@link callbackFromConfig}
  * reads it back); the lower-case factories are the earlier API.
  *
  * Epoch logs are read by Keras's key names (`loss`, `accuracy`,
@@ -12,6 +12,8 @@
  */
 import { writeFileAtomicSync } from "../_fs.ts";
 import type { Callback, EpochLogs, TrainingContext } from "./fit.ts";
+import { History } from "./history.ts";
+import { type DisplayFunction, jupyterDisplay, svgBundle } from "../viz/html.ts";
 import { KerasOptimizer, type Optimizer } from "./optimizers.ts";
 
 /** A key of fit's epoch logs (`val_loss`, `accuracy`, `val_sparse_top_k_categorical_accuracy`, ...). */
@@ -511,6 +513,70 @@ export class TerminateOnNaN implements Callback {
   /** Keras's config: no keys. */
   getConfig(): CallbackConfig {
     return { class_name: "TerminateOnNaN", config: {} };
+  }
+}
+
+/** Options of {@link LivePlot}. */
+export interface LivePlotOptions {
+  /** Shows a MIME bundle (default: the Deno Jupyter kernel's `Deno.jupyter.display`; outside a notebook, none). */
+  display?: DisplayFunction;
+  /** The metrics drawn, a panel each (default every logged metric but `val_*`, flip ratios and `lr`). */
+  metrics?: readonly string[];
+}
+
+/**
+ * The training curves in a notebook, drawn as each epoch ends into one display that each new epoch replaces
+ * (`Deno.jupyter.display` with a `display_id`, then `update: true`). `fit` adds one by itself in a notebook when
+ * verbose is "auto"; outside a notebook (no display function) it does nothing. A new display per fit call.
+ *
+ * @example
+ * ```ts
+ * import { LivePlot } from "./callbacks.ts";
+ * const shown: unknown[] = [];
+ * const plot = new LivePlot({ display: (bundle, options) => void shown.push(options) });
+ * plot.onTrainBegin();
+ * await plot.onEpochEnd(0, { loss: 0.9 });
+ * await plot.onEpochEnd(1, { loss: 0.5 });
+ * console.log(shown.map((o) => (o as { update: boolean }).update)); // [ false, true ]
+ * ```
+ */
+export class LivePlot implements Callback {
+  readonly #display: DisplayFunction | null;
+  readonly #metrics: readonly string[] | undefined;
+  #history = new History();
+  #id = "";
+  #shown = false;
+
+  /** The display function is `options.display`, else the notebook's (checked now). */
+  constructor(options: LivePlotOptions = {}) {
+    if (options.display !== undefined && typeof options.display !== "function") {
+      throw new TypeError(`LivePlot: display is ${typeof options.display}; a function (bundle, options) is accepted`);
+    }
+    this.#display = options.display ?? jupyterDisplay();
+    this.#metrics = options.metrics;
+  }
+
+  /** The display's id (a new one per fit call, once training began). */
+  get displayId(): string {
+    return this.#id;
+  }
+
+  /** Starts a new display and history. */
+  onTrainBegin(): void {
+    this.#history = new History();
+    this.#id = `onebit-fit-${crypto.randomUUID()}`;
+    this.#shown = false;
+  }
+
+  /** Records the epoch's logs and shows the curves so far (replacing the last picture). */
+  async onEpochEnd(epoch: number, logs: EpochLogs): Promise<void> {
+    if (!this.#display) return;
+    if (!this.#id) this.onTrainBegin();
+    this.#history.record(epoch, logs);
+    const bundle = svgBundle(await this.#history.toSvg({ metrics: this.#metrics }), String(this.#history));
+    const options = { raw: true as const, display_id: this.#id, update: this.#shown };
+    this.#shown = true;
+    await this.#display(bundle, options);
   }
 }
 

@@ -15,6 +15,11 @@ import { seededRandom } from "../graph/random.ts";
 import type { Optimizer } from "./optimizers.ts";
 import { FlipRatio, getMetric, type Metric, type MetricConfig } from "./metrics.ts";
 import { getLoss, type Loss, type LossConfig } from "./losses.ts";
+import { LivePlot } from "./callbacks.ts";
+import { History } from "./history.ts";
+import { jupyterDisplay } from "../viz/html.ts";
+
+export { History };
 
 /** What training needs of a model (models/ implements it: Model and Sequential). */
 export interface Network {
@@ -49,14 +54,6 @@ export type Labels = Tensor | ArrayLike<number>;
 /** What an epoch (or a batch) reports, under Keras's names: loss, accuracy, val_loss, … */
 export type EpochLogs = Record<string, number>;
 
-/** Per-epoch history of fit, as Keras's History: `history.history.loss[epoch]`. */
-export interface History {
-  /** The epochs run (0-based). */
-  epoch: number[];
-  /** Per log key (`loss`, `accuracy`, `val_loss`, …), one value per epoch. */
-  history: Record<string, number[]>;
-}
-
 /** What callbacks see and may change (set `stopTraining` to end after this batch or epoch). */
 export interface TrainingContext {
   /** The model being trained. */
@@ -77,7 +74,10 @@ export interface Callback {
   onEpochBegin?(epoch: number, ctx: TrainingContext): void;
   /** After each batch, with the batch's logs (the running means, and `batch_loss`). */
   onBatchEnd?(batch: number, logs: EpochLogs, ctx: TrainingContext): void;
-  /** After each epoch, with its logs (a callback may add keys, as `lr`). */
+  /**
+   * After each epoch, with its logs (a callback may add keys, as `lr`). `fit` waits for a returned promise before
+   * the next epoch (a notebook display); `fitSync` refuses one.
+   */
   onEpochEnd?(epoch: number, logs: EpochLogs, ctx: TrainingContext): void;
   /** After the last epoch (also after an early stop). */
   onTrainEnd?(ctx: TrainingContext): void;
@@ -119,7 +119,8 @@ export interface FitOptions {
   flipRatio?: boolean;
   /**
    * Keras's verbose: 1 a progress bar, 2 one line per epoch, 0 nothing; "auto" (default) the bar on a
-   * terminal, else one line per epoch (a notebook, a log file).
+   * terminal, else one line per epoch (a notebook, a log file). In a Jupyter notebook, "auto" also draws the
+   * training curves, replaced as each epoch ends (`fit` adds a {@link LivePlot} unless one is given).
    */
   verbose?: "auto" | 0 | 1 | 2;
 }
@@ -196,7 +197,7 @@ function progressBar(mode: 0 | 1 | 2) {
 /** The state of one fit call: the steps shared by `fit` and `fitSync`. */
 class Trainer {
   readonly ctx: TrainingContext;
-  readonly history: History = { epoch: [], history: {} };
+  readonly history: History = new History();
   readonly #loss: Loss;
   readonly #metrics: Metric[];
   readonly #lossMean = { sum: 0, count: 0 };
@@ -281,17 +282,23 @@ class Trainer {
     return logs;
   }
 
-  epochEnd(epoch: number, validation: { x: Inputs; y: Tensor } | null): void {
+  /** Ends an epoch: validation, logs, history, callbacks; the promises callbacks returned (fit awaits them). */
+  epochEnd(epoch: number, validation: { x: Inputs; y: Tensor } | null): Promise<void>[] {
     const logs = this.#logs();
     if (validation) {
       const v = evaluateWith(this.model, validation.x, validation.y, this.#loss, this.#metrics, 256);
       for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
     }
     for (const [w, m] of this.#flips ?? []) logs[`flip_ratio/${w.variable.name}`] = m.result();
-    this.history.epoch.push(epoch);
-    for (const [k, value] of Object.entries(logs)) (this.history.history[k] ??= []).push(value);
+    this.history.record(epoch, logs);
     this.#bar.end(epoch, this.ctx.epochs, logs);
-    for (const c of this.#callbacks) c.onEpochEnd?.(epoch, logs, this.ctx);
+    const pending: Promise<void>[] = [];
+    for (const c of this.#callbacks) {
+      // Typed void (any function fits), but an async callback's promise is awaited by fit.
+      const result: unknown = c.onEpochEnd?.(epoch, logs, this.ctx);
+      if (result instanceof Promise) pending.push(result);
+    }
+    return pending;
   }
 
   end(): History {
@@ -374,7 +381,7 @@ export async function fit(
   y: Labels | undefined,
   options: FitOptions,
 ): Promise<History> {
-  const t = new Trainer(model, options);
+  const t = new Trainer(model, withLivePlot(options));
   const pause = yielder();
   if (isAsyncIterable(x)) {
     if (y !== undefined) throw new TypeError("fit on a Dataset takes no separate targets: its elements are { x, y }");
@@ -395,7 +402,7 @@ export async function fit(
         await pause();
       }
       t.batches = batch;
-      t.epochEnd(epoch, validation);
+      await Promise.all(t.epochEnd(epoch, validation));
     }
     return t.end();
   }
@@ -412,9 +419,19 @@ export async function fit(
       if (t.ctx.stopTraining) break;
       await pause();
     }
-    t.epochEnd(epoch, validation);
+    await Promise.all(t.epochEnd(epoch, validation));
   }
   return t.end();
+}
+
+/** In a Jupyter notebook with verbose "auto", the options plus a LivePlot (unless the callbacks have one). */
+function withLivePlot(options: FitOptions): FitOptions {
+  const display = jupyterDisplay();
+  const callbacks = options.callbacks ?? [];
+  if (!display || (options.verbose ?? "auto") !== "auto" || callbacks.some((c) => c instanceof LivePlot)) {
+    return options;
+  }
+  return { ...options, callbacks: [...callbacks, new LivePlot({ display })] };
 }
 
 /** `fit` on arrays without yielding to the event loop. */
@@ -431,7 +448,11 @@ export function fitSync(model: Network, x: Inputs, y: Labels, options: FitOption
       t.step(epoch, batch++, listOf(train.x).map((u) => rowsOf(u, idx)), rowsOf(train.y, idx));
       if (t.ctx.stopTraining) break;
     }
-    t.epochEnd(epoch, validation);
+    const pending = t.epochEnd(epoch, validation);
+    if (pending.length) {
+      for (const p of pending) p.catch(() => {}); // not awaited: the TypeError below is the one report
+      throw new TypeError("fitSync: a callback's onEpochEnd returned a promise; train with fit (async) to await it");
+    }
   }
   return t.end();
 }

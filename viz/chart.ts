@@ -300,3 +300,25 @@ export async function historyChart(history: HistoryLike, options: HistoryChartOp
     title: options.title,
   });
 }
+
+/**
+ * A history in one line per logged key: its first and last values and the epoch count (the plain-text twin of
+ * the curves).
+ * @example
+ * ```ts
+ * import { historyText } from "./chart.ts";
+ * console.log(historyText({ epoch: [0, 1], history: { loss: [0.9, 0.4] } }));
+ * // History of 2 epochs
+ * //   loss  0.9000 → 0.4000
+ * ```
+ */
+export function historyText(history: HistoryLike): string {
+  const n = history.epoch.length;
+  const keys = Object.keys(history.history);
+  const width = Math.max(0, ...keys.map((k) => k.length));
+  const line = (k: string) => {
+    const v = history.history[k];
+    return `  ${k.padEnd(width)}  ${v[0]?.toFixed(4)} → ${v[v.length - 1]?.toFixed(4)}`;
+  };
+  return [`History of ${n} epoch${n === 1 ? "" : "s"}`, ...keys.map(line)].join("\n");
+}
