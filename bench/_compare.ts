@@ -12,6 +12,7 @@ import { Builtin } from "../tflite/schema.ts";
 import { writeModel } from "../tflite/writer.ts";
 import { stats } from "./bench.ts";
 import { python } from "./_openvino.ts";
+import { type Bar, barChart } from "../viz/chart.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 
@@ -186,4 +187,37 @@ export async function referenceRuntimes(options: ReferenceOptions): Promise<Refe
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
+}
+
+/** The latency columns of a bench:compare row drawn by {@link compareSvg}, with their legend names, in order. */
+export const LATENCY_COLUMNS: readonly (readonly [key: string, name: string])[] = [
+  ["onebit_t1_ms", "onebit native 1T"],
+  ["onebit_t2_ms", "onebit native 2T"],
+  ["onebit_wasm_t1_ms", "onebit wasm 1T"],
+  ["lce_t1_ms", "LCE 1T"],
+  ["lce_t2_ms", "LCE 2T"],
+  ["litert_t1_ms", "LiteRT (XNNPACK, float) 1T"],
+  ["litert_t2_ms", "LiteRT (XNNPACK, float) 2T"],
+  ["openvino_t1_ms", "OpenVINO 1T"],
+  ["openvino_t2_ms", "OpenVINO 2T"],
+  ["tfjs_wasm_t1_ms", "tfjs-wasm (float) 1T"],
+];
+
+/**
+ * bench:compare's table (its --json rows) as a grouped bar chart: per model, the median latency of each runtime
+ * the row has (columns of {@link LATENCY_COLUMNS}), one colour per runtime; the title names the CPU.
+ */
+export async function compareSvg(rows: readonly Record<string, number | string>[]): Promise<string> {
+  if (!Array.isArray(rows) || rows.length === 0) throw new RangeError("compareSvg: no rows; bench:compare writes them");
+  const bars: Bar[] = rows.flatMap((row, i) => {
+    if (typeof row?.model !== "string") throw new TypeError(`compareSvg: rows[${i}].model is ${row?.model}; a name`);
+    return LATENCY_COLUMNS.filter(([key]) => typeof row[key] === "number")
+      .map(([key, name]) => ({ label: row.model as string, value: row[key] as number, group: name }));
+  });
+  const cpu = [...new Set(rows.map((r) => r.cpu).filter((c) => typeof c === "string"))].join(", ");
+  return await barChart(bars, {
+    title: `median latency per model${cpu ? ` on ${cpu}` : ""}`,
+    valueTitle: "ms per inference (median)",
+    barHeight: 10,
+  });
 }

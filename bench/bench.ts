@@ -4,10 +4,14 @@
  * share by op type and the slowest ops.
  *
  *     deno task bench <model.tflite> [--threads N] [--runs R] [--warmup W]
- *                     [--backend auto|native|wasm|reference] [--profile] [--json]
+ *                     [--backend auto|native|wasm|reference] [--profile] [--svg FILE] [--json]
+ *
+ * `--svg FILE` (implies --profile) draws the time per op type as a bar chart.
  * @module
  */
 import { intOption, parseCli, runCli, UsageError } from "../_cli.ts";
+import { writeFileAtomic } from "../_fs.ts";
+import { barChart } from "../viz/chart.ts";
 import { type Backend, badBackend, isBackend } from "../kernels/backend.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import type { TensorData } from "../runtime/ops/_types.ts";
@@ -114,8 +118,20 @@ function fmt(ms: number): string {
   return ms.toFixed(ms < 10 ? 3 : 2);
 }
 
+/**
+ * The profile of a bench result as an SVG bar chart: per op type (with its op count), the milliseconds per
+ * invoke, slowest first; the title names the model, the median latency, the backend and the threads.
+ */
+export async function profileSvg(r: BenchResult): Promise<string> {
+  if (!r.by_type) throw new RangeError(`profileSvg: the result for ${r.model} has no profile; bench it with profile`);
+  return await barChart(r.by_type.map((t) => ({ label: `${t.op} (${t.count})`, value: t.ms })), {
+    title: `${r.model.split("/").pop()}: median ${fmt(r.latency.median_ms)} ms, ${r.backend}, ${r.threads} thread(s)`,
+    valueTitle: "ms per invoke (all ops of the type)",
+  });
+}
+
 const USAGE =
-  "usage: deno task bench <model.tflite> [--threads N] [--runs R] [--warmup W] [--backend auto|native|wasm|reference] [--profile] [--json]";
+  "usage: deno task bench <model.tflite> [--threads N] [--runs R] [--warmup W] [--backend auto|native|wasm|reference] [--profile] [--svg FILE] [--json]";
 
 async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCli(args, {
@@ -124,6 +140,7 @@ async function main(args: string[]): Promise<void> {
     warmup: { type: "string" },
     backend: { type: "string", default: "auto" },
     profile: { type: "boolean", default: false },
+    svg: { type: "string" },
     json: { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   });
@@ -136,8 +153,13 @@ async function main(args: string[]): Promise<void> {
     runs: intOption("runs", values.runs, 20),
     warmup: intOption("warmup", values.warmup, 3, 0),
     backend,
-    profile: values.profile,
+    profile: values.profile || values.svg !== undefined,
   });
+  if (values.svg !== undefined) {
+    if (values.svg === "") throw new UsageError("--svg needs a file name");
+    await writeFileAtomic(values.svg, new TextEncoder().encode(await profileSvg(r)));
+    console.error(`wrote ${values.svg} (time per op type)`);
+  }
   if (values.json) {
     console.log(JSON.stringify(r, null, 1));
   } else {

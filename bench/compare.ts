@@ -8,7 +8,12 @@
  * median latencies, ratios, and onebit's and OpenVINO's max |difference|
  * from LCE's output on the same input (and the wasm backend's from native's).
  *
- *     deno task bench:compare [--models quicknet,birealnet] [--runs 20] [--rounds 3] [--json]
+ *     deno task bench:compare [--models quicknet,birealnet] [--runs 20] [--rounds 3] [--json] [--svg FILE]
+ *     deno task bench:compare --from rows.json --svg FILE
+ *
+ * `--svg FILE` draws the latencies as a grouped bar chart (per model, a bar
+ * per runtime); `--from` draws it from an earlier run's `--json` output
+ * without measuring.
  *
  * onebit native and OpenVINO are timed in `--rounds` interleaved rounds of
  * `--runs` calls each (onebit 1T, OpenVINO 1T, onebit 2T, OpenVINO 2T), so a
@@ -25,7 +30,17 @@ import { Interpreter } from "../runtime/interpreter.ts";
 import { randomInputs } from "./bench.ts";
 import { initTfjsWasm, tfjsModel } from "./_tfjs_tflite.ts";
 import { cpuModel, OpenvinoServer } from "./_openvino.ts";
-import { ensureZooFiles, logitsModel, maxRelDiff, median, referenceRuntimes, sh, timeCalls } from "./_compare.ts";
+import {
+  compareSvg,
+  ensureZooFiles,
+  logitsModel,
+  maxRelDiff,
+  median,
+  referenceRuntimes,
+  sh,
+  timeCalls,
+} from "./_compare.ts";
+import { writeFileAtomic } from "../_fs.ts";
 
 const { values } = parseArgs({
   options: {
@@ -34,8 +49,26 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "3" },
     rounds: { type: "string", default: "3" },
     json: { type: "boolean", default: false },
+    svg: { type: "string" },
+    from: { type: "string" },
   },
 });
+
+/** Writes the chart of `rows` when --svg asks for it. */
+async function writeSvg(rows: Record<string, number | string>[]): Promise<void> {
+  if (values.svg === undefined) return;
+  await writeFileAtomic(values.svg, new TextEncoder().encode(await compareSvg(rows)));
+  console.error(`wrote ${values.svg} (latency per model and runtime)`);
+}
+
+if (values.from !== undefined) {
+  if (values.svg === undefined) {
+    console.error("bench:compare: --from draws an earlier run's rows: give --svg FILE too");
+    Deno.exit(2);
+  }
+  await writeSvg(JSON.parse(await Deno.readTextFile(values.from)));
+  Deno.exit(0);
+}
 const runs = Number(values.runs), warmup = Number(values.warmup), rounds = Number(values.rounds);
 const timeAsync = (fn: () => unknown) => timeCalls(fn, { runs, warmup });
 
@@ -149,3 +182,4 @@ for (const name of values.models.split(",")) {
   }
 }
 if (values.json) console.log(JSON.stringify(rows, null, 1));
+await writeSvg(rows);

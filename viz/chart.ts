@@ -120,7 +120,7 @@ export function lineChartSpec(series: readonly Series[], options: LineChartOptio
   const names = [...new Set(series.map((s) => s.name))];
   const dashed = new Set(options.dashed ?? []);
   // One legend for colour and dash, drawn as line pieces (a dashed entry looks dashed).
-  const legend = { symbolType: "stroke", symbolStrokeWidth: 2 };
+  const legend = { symbolType: "stroke", symbolStrokeWidth: 2, labelLimit: 0 };
   const layer = {
     width: options.width ?? 260,
     height: options.height ?? 180,
@@ -172,13 +172,14 @@ export function barChartSpec(bars: readonly Bar[], options: BarChartOptions = {}
   const groups = [...new Set(bars.flatMap((b) => (b.group === undefined ? [] : [b.group])))];
   const perRow = Math.max(1, groups.length);
   const encoding: Record<string, unknown> = {
-    y: { field: "label", type: "nominal", title: options.labelTitle ?? null, sort: labels },
+    // Fused op names are long: labels are not cut short.
+    y: { field: "label", type: "nominal", title: options.labelTitle ?? null, sort: labels, axis: { labelLimit: 0 } },
     x: { field: "value", type: "quantitative", title: options.valueTitle ?? null },
     tooltip: [{ field: "label" }, { field: "value", type: "quantitative" }],
   };
   if (groups.length) {
     encoding.yOffset = { field: "group", type: "nominal", sort: groups };
-    encoding.color = { field: "group", type: "nominal", title: null, sort: groups };
+    encoding.color = { field: "group", type: "nominal", title: null, sort: groups, legend: { labelLimit: 0 } };
   }
   return {
     ...(options.title ? { title: options.title } : {}),
