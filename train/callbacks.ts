@@ -13,6 +13,7 @@
 import { writeFileAtomicSync } from "../_fs.ts";
 import type { Callback, EpochLogs, TrainingContext } from "./fit.ts";
 import { History } from "./history.ts";
+import { historySeries } from "../viz/chart.ts";
 import { type DisplayFunction, jupyterDisplay, svgBundle } from "../viz/html.ts";
 import { KerasOptimizer, type Optimizer } from "./optimizers.ts";
 
@@ -546,6 +547,7 @@ export class LivePlot implements Callback {
   #history = new History();
   #id = "";
   #shown = false;
+  #failed = false;
 
   /** The display function is `options.display`, else the notebook's (checked now). */
   constructor(options: LivePlotOptions = {}) {
@@ -566,17 +568,30 @@ export class LivePlot implements Callback {
     this.#history = new History();
     this.#id = `onebit-fit-${crypto.randomUUID()}`;
     this.#shown = false;
+    this.#failed = false;
   }
 
-  /** Records the epoch's logs and shows the curves so far (replacing the last picture). */
+  /**
+   * Records the epoch's logs and shows the curves so far (replacing the last picture). A metric missing from the
+   * logs is a RangeError; a picture that cannot be drawn or shown (vega not loadable, the display failing) is
+   * reported once on stderr and training goes on without curves.
+   */
   async onEpochEnd(epoch: number, logs: EpochLogs): Promise<void> {
-    if (!this.#display) return;
+    if (!this.#display || this.#failed) return;
     if (!this.#id) this.onTrainBegin();
     this.#history.record(epoch, logs);
-    const bundle = svgBundle(await this.#history.toSvg({ metrics: this.#metrics }), String(this.#history));
-    const options = { raw: true as const, display_id: this.#id, update: this.#shown };
-    this.#shown = true;
-    await this.#display(bundle, options);
+    historySeries(this.#history, { metrics: this.#metrics }); // a missing metric is the caller's mistake: thrown
+    try {
+      const bundle = svgBundle(await this.#history.toSvg({ metrics: this.#metrics }), String(this.#history));
+      const options = { raw: true as const, display_id: this.#id, update: this.#shown };
+      this.#shown = true;
+      await this.#display(bundle, options);
+    } catch (e) {
+      this.#failed = true;
+      console.error(
+        `LivePlot: cannot show the training curves (${e instanceof Error ? e.message : e}); training goes on`,
+      );
+    }
   }
 }
 

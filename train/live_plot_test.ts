@@ -117,3 +117,26 @@ Deno.test("fitSync refuses a callback whose onEpochEnd returns a promise; LivePl
   );
   assert.throws(() => new LivePlot({ display: 3 as never }), /display is number; a function/);
 });
+
+Deno.test("LivePlot: a failing display is reported once and training goes on; a missing metric is a RangeError", async () => {
+  const errors: unknown[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void errors.push(args.join(" "));
+  let calls = 0;
+  try {
+    const plot = new LivePlot({
+      display: () => {
+        calls++;
+        throw new Error("kernel gone");
+      },
+    });
+    const h = await fit(model(), x, y, options({ callbacks: [plot] }));
+    assert.equal(h.epoch.length, 3);
+  } finally {
+    console.error = original;
+  }
+  assert.equal(calls, 1);
+  assert.deepEqual(errors, ["LivePlot: cannot show the training curves (kernel gone); training goes on"]);
+  const wrong = new LivePlot({ display: () => {}, metrics: ["top5"] });
+  await assert.rejects(fit(model(), x, y, options({ callbacks: [wrong] })), /no metric "top5"/);
+});
