@@ -236,12 +236,10 @@ export function summary(model: Model, options: { name?: string } = {}): string {
 
 /** larq's text of {@link summaryTables}: two ASCII tables. */
 export function summaryText(t: SummaryTables): string {
-  return asciiTable([t.headers, ...t.rows, t.total], `${t.name} stats`, {
-    rightFrom: 1,
-    heading: true,
-    footing: true,
-  }) +
-    "\n" + asciiTable(t.stats, `${t.name} summary`, { rightFrom: Infinity, heading: false, footing: false });
+  const rows = [t.headers, ...t.rows, t.total];
+  const layers = asciiTable(rows, `${t.name} stats`, { rightFrom: 1, heading: true, footing: true });
+  const stats = asciiTable(t.stats, `${t.name} summary`, { rightFrom: Infinity, heading: false, footing: false });
+  return `${layers}\n${stats}`;
 }
 
 /**
