@@ -343,3 +343,27 @@ export {
   svgBundle,
   type TableOptions,
 } from "./viz/html.ts";
+export type { BinarizeMode, InputLowering } from "./quantizers/quantizer.ts";
+export type { KernelSet } from "./kernels/_ukernels.ts";
+export type { BoundConv } from "./kernels/binary_kernels.ts";
+export type { TraceOptions } from "./convert/trace.ts";
+export {
+  type BoundFloatOp,
+  ELEMENTWISE_OPS,
+  type ElementwiseOp,
+  POOL_KINDS,
+  type PoolKind,
+  RESIZE_METHODS,
+  type ResizeMethod,
+  STRIDED_OPS,
+  type StridedOp,
+  type StridedView,
+  UNARY_OPS,
+  type UnaryOp,
+} from "./kernels/float_kernels.ts";
+export type { OpContext, OpIO, OpKernel, PreparedOp, TensorData, TensorInfo } from "./runtime/ops/_types.ts";
+export { defaultRegistry, OpRegistry } from "./runtime/registry.ts";
+export type { Fusion, GraphIndex } from "./runtime/fuse.ts";
+export type { Metadata, OptionValue, Quantization, SignatureDef, TensorMap } from "./tflite/model.ts";
+export type { Conv1dOptions, Conv2dOptions, Conv2dTransposeOptions } from "./graph/conv.ts";
+export type { GradContext, GradFn } from "./graph/tape.ts";

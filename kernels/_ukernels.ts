@@ -18,10 +18,13 @@ import { checkInt } from "./_check.ts";
 
 /** A micro-kernel of a compiled library (native or wasm). */
 export interface UkernelDescription {
+  /** Position in the library's list; what the `ukernel` option takes besides the name. */
   index: number;
   /** e.g. `bgemm_8x32__avx512vpopcnt`: mr pixels x nr channels, then the ISA. */
   name: string;
+  /** Pixels (rows) per tile. */
   mr: number;
+  /** Output channels per tile. */
   nr: number;
   /** Whether this CPU can run it. */
   supported: boolean;
@@ -97,14 +100,27 @@ export abstract class KernelSet {
   readonly backend: "native" | "wasm" | "reference";
   /** The native library's file or the wasm module's URL (undefined on the reference backend). */
   readonly library: string | undefined;
-  /** Every kernel of the ABI on this set's backend. */
+  /**
+   * Every kernel of the ABI on this set's backend.
+   * @ignore internal to the kernel sets.
+   */
   protected readonly impl: KernelBackend;
+  /** The compiled library the kernels run on; undefined on the reference backend. */
   protected readonly compiled: KernelLibrary | undefined;
+  /**
+   * The compiled library's micro-kernel lists.
+   * @ignore internal to the kernel sets.
+   */
   protected readonly lib: LibrarySymbols | undefined;
+  /** Threads a call uses unless its options say otherwise (1 to {@link MAX_THREADS}). */
   protected readonly threads: number;
+  /** Index of the micro-kernel a call uses unless its options say otherwise. */
   protected readonly ukernel: number;
   readonly #kind: UkernelKind;
 
+  /**
+   * Wraps a compiled library (or the reference when undefined) with the default threads and micro-kernel, both checked.
+   */
   protected constructor(
     compiled: KernelLibrary | undefined,
     options: { threads?: number; ukernel?: number | string },
@@ -128,6 +144,10 @@ export abstract class KernelSet {
     return this.compiled ? this.compiled.resident(a) : a;
   }
 
+  /**
+   * The index of micro-kernel `u` (a name or an index; undefined: the fastest this CPU supports). Throws a RangeError
+   * for an unknown one or one this CPU cannot run.
+   */
   protected resolveUkernel(u: number | string | undefined): number {
     return resolveUkernel(this.lib, this.#kind, u);
   }

@@ -8,12 +8,19 @@ import { parameters, STATUS, structs } from "./_abi_generated.ts";
 
 export { ABI_HASH, ABI_VERSION, parameters, symbols } from "./_abi_generated.ts";
 
-/** Names of the extern structs of the ABI. */
+/**
+ * Names of the extern structs of the ABI (`Bconv2dParams`, `Im2colParams`, …), as `kernels_zig/abi.zig` declares them.
+ * @ignore generated from abi.zig: read that file for the fields.
+ */
 export type StructName = keyof typeof structs;
 
 type Fields<S extends StructName> = (typeof structs)[S]["fields"];
 
-/** Field values of an extern struct, by name: a number, or numbers for an array field (missing entries are 0). */
+/**
+ * Field values of an extern struct, by their snake_case names in `kernels_zig/abi.zig`: a number, or numbers for an
+ * array field (missing entries are 0).
+ * @ignore generated from abi.zig: read that file for the fields.
+ */
 export type StructValues<S extends StructName> = {
   [F in keyof Fields<S>]: Fields<S>[F] extends { count: 1 } ? number : readonly number[];
 };
@@ -142,10 +149,19 @@ export interface LibrarySymbols {
 
 /** A compiled build of the kernels the kernel sets run on: libonebit through FFI (native.ts) or its wasm build. */
 export interface KernelLibrary {
+  /** `"native"`: libonebit through Deno FFI; `"wasm"`: its WebAssembly build. */
   readonly backend: "native" | "wasm";
   /** The file (native) or URL (wasm) it was loaded from. */
   readonly path: string;
+  /**
+   * The micro-kernel lists and the peak loop, with FFI signatures.
+   * @ignore plumbing for BinaryKernels/FloatKernels, which validate every call: use those.
+   */
   readonly symbols: LibrarySymbols;
+  /**
+   * Every kernel of the ABI by its C name, unvalidated.
+   * @ignore plumbing for BinaryKernels/FloatKernels, which validate every call: use those.
+   */
   readonly kernels: KernelBackend;
   /**
    * A bound op's constant input as the kernels should be passed it from now on: the array itself (native), or a

@@ -22,8 +22,11 @@ const INT32_MAX = 2147483647;
 
 /** Weights in the blocked layout the GEMM reads: [ceil(Cout/32), depthWords, 32] words. */
 export interface PackedRhs {
+  /** The packed words, `ceil(channelsOut / 32) · depthWords · 32` of them; padding channels are 0 bits (+1). */
   readonly data: Uint32Array;
+  /** Output channels (rows of the weights before packing). */
   readonly channelsOut: number;
+  /** 32-bit words per output channel: `ceil(depth bits / 32)`. */
   readonly depthWords: number;
 }
 
@@ -43,6 +46,7 @@ export interface FloatTransform {
   bias?: Float32Array;
   /** Clamp of the integer ±1 dot product (a fused activation); default: none. */
   clampMin?: number;
+  /** Upper clamp of the integer ±1 dot product (a fused activation); default: none. */
   clampMax?: number;
 }
 
@@ -58,6 +62,7 @@ export interface BgemmF32Options extends FloatTransform, CallOptions {
 export interface BgemmB32Options extends CallOptions {
   /** Per output channel: output bit is acc > threshold. */
   threshold: Int32Array;
+  /** Real depth K in bits (≤ 32·depthWords); default 32·depthWords. */
   depthBits?: number;
   /** Output storage, rows × ceil(channelsOut/32); default: a new array. */
   out?: Uint32Array;
@@ -71,6 +76,7 @@ export type ConvGeometry = WindowGeometry;
 
 /** Options of {@link BinaryKernels.bconv2dF32}. */
 export interface Bconv2dF32Options extends ConvGeometry, FloatTransform, CallOptions {
+  /** Output storage, NHWC floats, batch·outH·outW·channelsOut of them (see {@link planConv}); default: a new array. */
   out?: Float32Array;
   /** Scratch to reuse across calls, at least {@link bconv2dWorkspaceWords} words. */
   workspace?: Uint32Array;
@@ -78,8 +84,11 @@ export interface Bconv2dF32Options extends ConvGeometry, FloatTransform, CallOpt
 
 /** Options of {@link BinaryKernels.bconv2dB32}. */
 export interface Bconv2dB32Options extends ConvGeometry, CallOptions {
+  /** Per output channel: the output bit is 1 (-1) when the accumulator `acc` (count of differing bits) exceeds it. */
   threshold: Int32Array;
+  /** Output storage, bitpacked NHWC: batch·outH·outW·ceil(channelsOut/32) words; default: a new array. */
   out?: Uint32Array;
+  /** Scratch to reuse across calls, at least {@link bconv2dWorkspaceWords} words; default: allocated per call. */
   workspace?: Uint32Array;
 }
 
@@ -103,10 +112,15 @@ export interface BoundConv<O> {
 
 /** Output size and padding of a convolution (TensorFlow SAME/VALID). */
 export interface ConvPlan {
+  /** Output height in pixels. */
   outH: number;
+  /** Output width in pixels. */
   outW: number;
+  /** Rows of padding above the input (SAME puts any odd row at the bottom, as TensorFlow does). */
   padTop: number;
+  /** Columns of padding left of the input (SAME puts any odd column at the right). */
   padLeft: number;
+  /** The same geometry in the ABI's `Im2colParams` fields (snake_case, as `kernels_zig/abi.zig` names them). */
   params: StructValues<"Im2colParams">;
 }
 
@@ -155,7 +169,6 @@ function padThreshold(v: unknown, n: number): Int32Array {
   return out;
 }
 
-/** Parameters of a call, with their encoding cached (a bound call encodes once). */
 /**
  * Words of workspace a convolution needs, decided as kernels_zig/bconv2d.zig (`ConvLhs`) does: none when it reads its
  * input in place (a 1x1, stride-1, unpadded filter; or dilation_w = 1 with the windows inside the input), the
@@ -365,6 +378,11 @@ export class BinaryKernels extends KernelSet {
     };
   }
 
+  /**
+   * Rearranges bitpacked weights — `channelsOut` rows of depth words each, one output channel per row (OI, as {@link
+   * BinaryKernels.bitpack} writes them) — into the blocked layout the GEMM and convolutions read. Throws a TypeError
+   * for a non-Uint32Array and a RangeError when `rhs.length` is not a positive multiple of `channelsOut`.
+   */
   packRhs(rhs: Uint32Array, channelsOut: number): PackedRhs {
     checkInt("channelsOut", channelsOut, 1);
     if (!(rhs instanceof Uint32Array)) throw new TypeError("rhs must be a Uint32Array");

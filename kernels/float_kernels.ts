@@ -27,12 +27,17 @@ import {
 
 /** Float weights in the blocked layout the SGEMM reads: [ceil(Cout/32), depth, 32]. */
 export interface PackedF32 {
+  /** The packed floats, `ceil(channelsOut / 32) · depth · 32`; padding channels are 0. */
   readonly data: Float32Array;
+  /** Output channels (rows of the weights before packing). */
   readonly channelsOut: number;
+  /** Input values per output channel (the GEMM's K). */
   readonly depth: number;
 }
 
+/** How a float kernel call runs: threads and micro-kernel. */
 export interface FloatCallOptions {
+  /** Threads, 1 to {@link MAX_THREADS} (default: the kernels' default, 1). */
   threads?: number;
   /** Float micro-kernel by name or index (native and wasm); default: the fastest supported. */
   ukernel?: number | string;
@@ -40,7 +45,9 @@ export interface FloatCallOptions {
 
 /** Clamp of a fused activation; default none. */
 export interface Clamp {
+  /** Lower bound of the output (a fused activation: 0 for RELU); default: none. */
   clampMin?: number;
+  /** Upper bound of the output (6 for RELU6); default: none. */
   clampMax?: number;
 }
 
@@ -80,8 +87,11 @@ function codeOf<T extends string>(what: string, names: readonly T[], name: T): n
  * `offset + Σ index[d]·strides[d]` at each index of the op's shape (stride 0: broadcast along d; negative:
  * backwards along d, as STRIDED_SLICE's negative strides). */
 export interface StridedView {
+  /** Elements in the array. */
   length: number;
+  /** Index of the element at index 0 of every axis; default 0. */
   offset?: number;
+  /** Elements to step per axis of the op's shape, one per axis. */
   strides: readonly number[];
 }
 
@@ -125,6 +135,10 @@ export interface BoundFloatOp {
   readonly outputLength: number;
   /** Floats of workspace `run` needs (0: pass any array). */
   readonly workspaceFloats: number;
+  /**
+   * Runs on these buffers: `input`, `out` (`outputLength` elements) and, when `workspaceFloats` > 0, a workspace of at
+   * least that many floats. Lengths are checked (RangeError naming the buffer).
+   */
   run(input: Float32Array, out: Float32Array, workspace?: Float32Array): void;
 }
 
@@ -140,6 +154,10 @@ export function padBias(v: Float32Array | undefined, n: number): Float32Array {
   return out;
 }
 
+/**
+ * Options of {@link FloatKernels.native}, {@link FloatKernels.wasm} and {@link FloatKernels.auto}: which library, and
+ * the default threads and micro-kernel of every call.
+ */
 export interface FloatKernelsOptions extends LibraryOptions, FloatCallOptions {}
 
 /** Which copy of a bound op's constants its calls pass: a resident one (bind), or the array itself (one call). */

@@ -70,8 +70,14 @@ export interface WindowGeometry {
   inputShape: readonly [number, number, number, number];
   /** [kernelH, kernelW]. */
   kernelSize: readonly [number, number];
+  /** [strideH, strideW]; default [1, 1]. */
   strides?: readonly [number, number];
+  /** [dilationH, dilationW]; default [1, 1]. */
   dilations?: readonly [number, number];
+  /**
+   * TensorFlow's padding: `"valid"` (none) or `"same"` (output = ceil(input / stride), any odd pad at the end); default
+   * `"valid"`.
+   */
   padding?: "valid" | "same";
 }
 

@@ -26,6 +26,7 @@ export class NativeLibraryError extends Error {
    * and its released library could not be fetched (`download`) or did not match its pinned digest (`digest`).
    */
   readonly reason: "missing" | "abi" | "platform" | "load" | "permission" | "remote" | "download" | "digest";
+  /** An error of kind `reason`; `message` names the file and the fix. */
   constructor(reason: NativeLibraryError["reason"], message: string) {
     super(message);
     this.name = "NativeLibraryError";
@@ -33,7 +34,11 @@ export class NativeLibraryError extends Error {
   }
 }
 
-/** The opened library: Deno's symbol table of libonebit. */
+/**
+ * The opened library: Deno's symbol table of libonebit, one FFI function per C export that
+ * `kernels_zig/abi.zig` lists (`onebit_bgemm_f32`, …; each returns a status code, 0 = ok).
+ * @ignore generated from abi.zig: read that file for the signatures.
+ */
 export type NativeSymbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
 /** Options for {@link openNative}. */
@@ -47,8 +52,11 @@ export type LibrarySource = "option" | "ONEBIT_LIB" | "checkout";
 
 /** A loaded libonebit: its symbols and kernels, its file, and how it was found. */
 export interface NativeLibrary extends KernelLibrary {
+  /** Always `"native"`: the kernels run in libonebit through Deno FFI. */
   readonly backend: "native";
+  /** Deno's symbol table of the library: every C export, unvalidated (use BinaryKernels/FloatKernels instead). */
   readonly symbols: NativeSymbols;
+  /** How the file was named: the `path` option, `ONEBIT_LIB`, or this checkout's build. */
   readonly source: LibrarySource;
 }
 

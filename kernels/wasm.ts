@@ -49,6 +49,7 @@ export class WasmModuleError extends Error {
    * `compile`: not a valid module (truncated, corrupt); `abi`: built from other ABI declarations.
    */
   readonly reason: "unsupported" | "missing" | "compile" | "abi";
+  /** An error of kind `reason`; `message` names the module and the fix. */
   constructor(reason: WasmModuleError["reason"], message: string) {
     super(message);
     this.name = "WasmModuleError";
@@ -58,6 +59,7 @@ export class WasmModuleError extends Error {
 
 /** A kernel call (or a resident constant) that the module's linear memory cannot hold. */
 export class WasmMemoryError extends RangeError {
+  /** `message` names the bytes the call needed. */
   constructor(message: string) {
     super(message);
     this.name = "WasmMemoryError";
@@ -66,6 +68,7 @@ export class WasmMemoryError extends RangeError {
 
 /** A loaded wasm module: the kernels on its linear memory. */
 export interface WasmLibrary extends KernelLibrary {
+  /** Always `"wasm"`: the kernels run in the WebAssembly build. */
   readonly backend: "wasm";
   /** Whether it is the relaxed-SIMD build (its float GEMM fuses multiply-adds where the CPU has FMA). */
   readonly relaxed: boolean;

@@ -25,8 +25,11 @@ export class ApproxSign extends Quantizer {
   static readonly classNames = ["ApproxSign"] as const;
   /** No options (larq's clip is fixed at 1). */
   static readonly optionSpecs: OptionSpecs<Record<never, never>> = NO_OPTIONS;
+  /** larq's alias, `"approx_sign"` (the string a layer option accepts). */
   readonly name: string = ApproxSign.alias;
+  /** The class name `getConfig` writes, `"ApproxSign"` (what Keras/larq files call it). */
   readonly className: string = ApproxSign.classNames[0];
+  /** Bits of the output: 1 (two levels). */
   readonly precision = 1;
   /** Lowers to a sign binarize node (sign(0) = +1). */
   override readonly binarizeMode: InputLowering = "sign";
@@ -44,6 +47,10 @@ export class ApproxSign extends Quantizer {
     return new ApproxSign();
   }
 
+  /**
+   * Quantizes `x` elementwise as the class description says, recording the pseudo-gradient on the tape when `x` is
+   * tracked.
+   */
   call(x: Tensor): Tensor {
     return this.#f(x);
   }

@@ -51,7 +51,9 @@ export class DoReFa extends Quantizer {
       valid: (v) => v === "activations" || v === "weights",
     },
   };
+  /** larq's alias, `"dorefa_quantizer"` (the string a layer option accepts). */
   readonly name: string = DoReFa.alias;
+  /** The class name `getConfig` writes, `"DoReFa"` (what Keras/larq files call it). */
   readonly className: string = DoReFa.classNames[0];
   /** Bits of the output (= kBit). */
   readonly precision: number;
@@ -83,6 +85,10 @@ export class DoReFa extends Quantizer {
     return new DoReFa(optionsFromConfig(DoReFa, precisionOnly ? { ...config, k_bit: config.precision } : config));
   }
 
+  /**
+   * Quantizes `x` elementwise as the class description says, recording the pseudo-gradient on the tape when `x` is
+   * tracked.
+   */
   call(x: Tensor): Tensor {
     if (this.mode === "activations") return this.#round(ops.clipByValue(x, 0, 1));
     const t = ops.tanh(x);

@@ -34,8 +34,11 @@ export class MagnitudeAwareSign extends Quantizer {
   static readonly classNames = ["MagnitudeAwareSign"] as const;
   /** Options: clipValue (`clip_value`). */
   static readonly optionSpecs: OptionSpecs<MagnitudeAwareSignOptions> = { clipValue: CLIP_VALUE };
+  /** larq's alias, `"magnitude_aware_sign"` (the string a layer option accepts). */
   readonly name: string = MagnitudeAwareSign.alias;
+  /** The class name `getConfig` writes, `"MagnitudeAwareSign"` (what Keras/larq files call it). */
   readonly className: string = MagnitudeAwareSign.classNames[0];
+  /** Bits of the output: 1 (two levels). */
   readonly precision = 1;
   /** A scaled sign: no TFLite lowering on a layer's input (it quantizes weights). */
   override readonly binarizeMode: InputLowering = null;
@@ -55,6 +58,10 @@ export class MagnitudeAwareSign extends Quantizer {
     return new MagnitudeAwareSign(optionsFromConfig(MagnitudeAwareSign, config));
   }
 
+  /**
+   * Quantizes `x` elementwise as the class description says, recording the pseudo-gradient on the tape when `x` is
+   * tracked.
+   */
   call(x: Tensor): Tensor {
     const axes = x.shape.slice(0, -1).map((_, i) => i);
     const scale = stopGradient(ops.mean(ops.abs(x), axes));

@@ -25,8 +25,11 @@ export class MagnitudeAwareSignUnclipped extends Quantizer {
   static readonly classNames = ["magnitude_aware_sign_unclipped"] as const;
   /** No options. */
   static readonly optionSpecs: OptionSpecs<Record<never, never>> = NO_OPTIONS;
+  /** larq's alias, `"magnitude_aware_sign_unclipped"` (the string a layer option accepts). */
   readonly name: string = MagnitudeAwareSignUnclipped.alias;
+  /** The class name `getConfig` writes, `"magnitude_aware_sign_unclipped"` (what Keras/larq files call it). */
   readonly className: string = MagnitudeAwareSignUnclipped.classNames[0];
+  /** Bits of the output: 1 (two levels). */
   readonly precision = 1;
   /** A scaled sign: no TFLite lowering on a layer's input (it quantizes weights). */
   override readonly binarizeMode: InputLowering = null;
@@ -37,6 +40,10 @@ export class MagnitudeAwareSignUnclipped extends Quantizer {
     return new MagnitudeAwareSignUnclipped();
   }
 
+  /**
+   * Quantizes `x` elementwise as the class description says, recording the pseudo-gradient on the tape when `x` is
+   * tracked.
+   */
   call(x: Tensor): Tensor {
     const scale = stopGradient(ops.mean(ops.abs(x)));
     return customGradient((v: Tensor) => ({ value: ops.mul(ops.sign(v), scale), grad: (dy) => dy }))(x);

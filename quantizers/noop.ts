@@ -34,7 +34,9 @@ export class NoOp extends Quantizer {
       valid: (v) => Number.isInteger(v) && v >= 1,
     },
   };
+  /** larq's alias, `"noop"` (the string a layer option accepts). */
   readonly name: string = NoOp.alias;
+  /** The class name `getConfig` writes, `"NoOp"` (what Keras/larq files call it). */
   readonly className: string = NoOp.classNames[0];
   /** Bits the values already have. */
   readonly precision: number;
@@ -52,6 +54,10 @@ export class NoOp extends Quantizer {
     return new NoOp(optionsFromConfig(NoOp, config));
   }
 
+  /**
+   * Quantizes `x` elementwise as the class description says, recording the pseudo-gradient on the tape when `x` is
+   * tracked.
+   */
   call(x: Tensor): Tensor {
     return x;
   }

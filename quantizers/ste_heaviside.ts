@@ -32,8 +32,11 @@ export class SteHeaviside extends Quantizer {
   static readonly classNames = ["SteHeaviside"] as const;
   /** Options: clipValue (`clip_value`). */
   static readonly optionSpecs: OptionSpecs<SteHeavisideOptions> = { clipValue: CLIP_VALUE };
+  /** larq's alias, `"ste_heaviside"` (the string a layer option accepts). */
   readonly name: string = SteHeaviside.alias;
+  /** The class name `getConfig` writes, `"SteHeaviside"` (what Keras/larq files call it). */
   readonly className: string = SteHeaviside.classNames[0];
+  /** Bits of the output: 1 (two levels). */
   readonly precision = 1;
   /** Lowers to a heaviside binarize node (x > 0). */
   override readonly binarizeMode: InputLowering = "heaviside";
@@ -53,6 +56,10 @@ export class SteHeaviside extends Quantizer {
     return new SteHeaviside(optionsFromConfig(SteHeaviside, config));
   }
 
+  /**
+   * Quantizes `x` elementwise as the class description says, recording the pseudo-gradient on the tape when `x` is
+   * tracked.
+   */
   call(x: Tensor): Tensor {
     return this.#f(x);
   }

@@ -32,8 +32,11 @@ export class SteSign extends Quantizer {
   static readonly classNames = ["SteSign"] as const;
   /** Options: clipValue (`clip_value`). */
   static readonly optionSpecs: OptionSpecs<SteSignOptions> = { clipValue: CLIP_VALUE };
+  /** larq's alias, `"ste_sign"` (the string a layer option accepts). */
   readonly name: string = SteSign.alias;
+  /** The class name `getConfig` writes, `"SteSign"` (what Keras/larq files call it). */
   readonly className: string = SteSign.classNames[0];
+  /** Bits of the output: 1 (two levels). */
   readonly precision = 1;
   /** Lowers to a sign binarize node (sign(0) = +1). */
   override readonly binarizeMode: InputLowering = "sign";
@@ -53,6 +56,10 @@ export class SteSign extends Quantizer {
     return new SteSign(optionsFromConfig(SteSign, config));
   }
 
+  /**
+   * Quantizes `x` elementwise as the class description says, recording the pseudo-gradient on the tape when `x` is
+   * tracked.
+   */
   call(x: Tensor): Tensor {
     return this.#f(x);
   }

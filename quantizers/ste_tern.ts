@@ -52,8 +52,11 @@ export class SteTern extends Quantizer {
     },
     clipValue: CLIP_VALUE,
   };
+  /** larq's alias, `"ste_tern"` (the string a layer option accepts). */
   readonly name: string = SteTern.alias;
+  /** The class name `getConfig` writes, `"SteTern"` (what Keras/larq files call it). */
   readonly className: string = SteTern.classNames[0];
+  /** Bits of the output: 2 (three levels, -1, 0 and +1). */
   readonly precision = 2;
   /** Ternary: no TFLite lowering on a layer's input. */
   override readonly binarizeMode: InputLowering = null;
@@ -88,6 +91,10 @@ export class SteTern extends Quantizer {
     return new SteTern(optionsFromConfig(SteTern, config));
   }
 
+  /**
+   * Quantizes `x` elementwise as the class description says, recording the pseudo-gradient on the tape when `x` is
+   * tracked.
+   */
   call(x: Tensor): Tensor {
     return this.#f(x);
   }

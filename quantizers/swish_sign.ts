@@ -33,8 +33,11 @@ export class SwishSign extends Quantizer {
   static readonly optionSpecs: OptionSpecs<SwishSignOptions> = {
     beta: { key: "beta", default: 5.0, accepts: "a finite number", type: "number", valid: Number.isFinite },
   };
+  /** larq's alias, `"swish_sign"` (the string a layer option accepts). */
   readonly name: string = SwishSign.alias;
+  /** The class name `getConfig` writes, `"SwishSign"` (what Keras/larq files call it). */
   readonly className: string = SwishSign.classNames[0];
+  /** Bits of the output: 1 (two levels). */
   readonly precision = 1;
   /** Lowers to a sign binarize node (sign(0) = +1). */
   override readonly binarizeMode: InputLowering = "sign";
@@ -61,6 +64,10 @@ export class SwishSign extends Quantizer {
     return new SwishSign(optionsFromConfig(SwishSign, config));
   }
 
+  /**
+   * Quantizes `x` elementwise as the class description says, recording the pseudo-gradient on the tape when `x` is
+   * tracked.
+   */
   call(x: Tensor): Tensor {
     return this.#f(x);
   }

@@ -26,8 +26,11 @@ export class XnorWeightScale extends Quantizer {
   static readonly classNames = ["xnor_weight_scale"] as const;
   /** No options. */
   static readonly optionSpecs: OptionSpecs<Record<never, never>> = NO_OPTIONS;
+  /** larq's alias, `"xnor_weight_scale"` (the string a layer option accepts). */
   readonly name: string = XnorWeightScale.alias;
+  /** The class name `getConfig` writes, `"xnor_weight_scale"` (what Keras/larq files call it). */
   readonly className: string = XnorWeightScale.classNames[0];
+  /** Bits of the output: 1 (two levels). */
   readonly precision = 1;
   /** A scaled sign: no TFLite lowering on a layer's input (it quantizes weights). */
   override readonly binarizeMode: InputLowering = null;
@@ -39,6 +42,10 @@ export class XnorWeightScale extends Quantizer {
     return new XnorWeightScale();
   }
 
+  /**
+   * Quantizes `x` elementwise as the class description says, recording the pseudo-gradient on the tape when `x` is
+   * tracked.
+   */
   call(x: Tensor): Tensor {
     const c = ops.clipByValue(x, -1, 1);
     const alpha = ops.mean(ops.abs(c), x.shape.slice(0, -1).map((_, i) => i), true);

@@ -12,6 +12,7 @@ import { opName } from "./validate.ts";
 
 /** What a fusion looks at: the subgraph with each tensor's producer and readers. */
 export interface GraphIndex {
+  /** The model being planned. */
   model: TfliteModel;
   /** The operator writing each tensor (-1: none). */
   producer: Int32Array;
@@ -25,6 +26,7 @@ export interface GraphIndex {
 export interface Fusion {
   /** e.g. `LceBconv2d+ADD`. */
   readonly name: string;
+  /** The kernel that runs the merged operator. */
   readonly kernel: OpKernel;
   /**
    * The merged operator starting at operator `k`, its label, and the later

@@ -26,6 +26,10 @@ import { ARENA_ALIGNMENT, planArena } from "./planner.ts";
 import { defaultRegistry, OpRegistry } from "./registry.ts";
 import { dataCtor, MAX_ARENA_BYTES, opLabel, opName, validateGraph } from "./validate.ts";
 
+/**
+ * Options of {@link Interpreter.fromFile} and {@link Interpreter.fromBytes}: which kernels run the model (backend,
+ * library path, threads, micro-kernel), profiling, fusion and the op registry.
+ */
 export interface InterpreterOptions extends KernelsOptions {
   /**
    * `native` (fail if the library is missing), `wasm` (fail if the module did not load), `reference` (pure TS)
@@ -52,7 +56,9 @@ export interface InterpreterOptions extends KernelsOptions {
 
 /** A model input or output. */
 export interface TensorSpec {
+  /** The tensor's name in the file (e.g. `serving_default_input_1:0`); `invoke` also takes inputs by this name. */
   name: string;
+  /** Static shape, NHWC for images (e.g. `[1, 224, 224, 3]`). */
   shape: number[];
   /** e.g. `FLOAT32`. */
   type: string;
@@ -68,7 +74,9 @@ export interface OpProfile {
   op: string;
   /** Name of its first output tensor. */
   output: string;
+  /** Milliseconds spent in this op, summed over the invocations. */
   total_ms: number;
+  /** Invokes recorded since the last {@link Interpreter.resetProfile}. */
   invocations: number;
 }
 
@@ -106,9 +114,13 @@ function decodeCustomOptions(where: string, bytes: Uint8Array | null): Record<st
 export class Interpreter {
   /** Model inputs, in the subgraph's order. */
   readonly inputs: readonly TensorSpec[];
+  /** Model outputs, in the subgraph's order (the order `invoke` returns them in). */
   readonly outputs: readonly TensorSpec[];
   /** Bytes of the activation arena and of the shared scratch buffer. */
   readonly arenaBytes: number;
+  /**
+   * Bytes of the scratch buffer the ops share (im2col rows, padded copies); its contents do not persist between ops.
+   */
   readonly scratchBytes: number;
   /**
    * Bytes of constant data kept: packed weights and padded per-channel arrays
@@ -116,7 +128,9 @@ export class Interpreter {
    * (constants that every consumer packed are dropped after loading).
    */
   readonly constantBytes: number;
+  /** The binary kernels the LCE ops run on (their backend, threads and micro-kernel). */
   readonly kernels: BinaryKernels;
+  /** The float kernels the builtin ops run on. */
   readonly floatKernels: FloatKernels;
 
   /**
@@ -258,6 +272,9 @@ export class Interpreter {
     }));
   }
 
+  /**
+   * Zeroes the per-op times and the invoke count that {@link Interpreter.profile} reports (with the `profile` option).
+   */
   resetProfile(): void {
     this.#times?.fill(0);
     this.#invocations = 0;

@@ -12,24 +12,37 @@ import { builtinName, tensorTypeName, tensorTypeSize } from "./schema.ts";
 
 /** One operator of the file. */
 export interface OpSummary {
+  /** Position in the subgraph's execution order. */
   index: number;
+  /** Operator name: a builtin such as `CONV_2D` or a custom one such as `LceBconv2d`. */
   op: string;
+  /** Each input as `name [shape] type` (plus ` const` for constant data); `-` for an absent optional input. */
   inputs: string[];
+  /** Each output as `name [shape] type`. */
   outputs: string[];
+  /** The decoded builtin options, or the custom options' FlexBuffer map (LCE's ops). */
   options: Record<string, unknown>;
   /** Multiply-accumulates (binary ones for LceBconv2d), 0 for ops without a weight. */
   macs: number;
+  /** Whether it runs on binary kernels (`LceBconv2d`, `LceBMaxPool2d`). */
   binary: boolean;
 }
 
+/** What {@link summarize} finds in a `.tflite` file: its ops, memory and how much of it runs binary. */
 export interface ModelSummary {
+  /** Size of the file in bytes. */
   bytes: number;
+  /** The file's description field. */
   description: string;
+  /** Every operator of the first subgraph, in execution order. */
   ops: OpSummary[];
-  /** Bytes of constant data, and of the largest set of non-constant tensors (an upper bound of the arena). */
+  /** Bytes of constant data (the buffers the tensors point to). */
   constantBytes: number;
+  /** Bytes of all non-constant tensors together: an upper bound of the interpreter's arena. */
   activationBytes: number;
+  /** Multiply-accumulates of the binary ops (1-bit MACs). */
   binaryMacs: number;
+  /** Multiply-accumulates of the float ops with weights (convolutions, fully connected). */
   floatMacs: number;
 }
 

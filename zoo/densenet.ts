@@ -21,15 +21,22 @@ import { Model } from "../models/model.ts";
 import { SteSign } from "../quantizers/ste_sign.ts";
 import { globalPool, type ZooOptions, zooStart } from "./_common.ts";
 
+/** The BinaryDenseNet variants, by larq-zoo's model names. */
+export type BinaryDenseNetVariant =
+  | "binary_densenet28"
+  | "binary_densenet37"
+  | "binary_densenet37_dilated"
+  | "binary_densenet45";
+
 const VARIANTS = {
   binary_densenet28: { reduction: [2.7, 2.7, 2.2], dilation: [1, 1, 1, 1], layers: [6, 6, 6, 5] },
   binary_densenet37: { reduction: [3.3, 3.3, 4], dilation: [1, 1, 1, 1], layers: [6, 8, 12, 6] },
   binary_densenet37_dilated: { reduction: [3.3, 3.3, 4], dilation: [1, 1, 2, 4], layers: [6, 8, 12, 6] },
   binary_densenet45: { reduction: [2.7, 3.3, 4], dilation: [1, 1, 1, 1], layers: [6, 12, 14, 8] },
-} as const;
-
-/** The BinaryDenseNet variants, by larq-zoo's model names. */
-export type BinaryDenseNetVariant = keyof typeof VARIANTS;
+} as const satisfies Record<
+  BinaryDenseNetVariant,
+  { reduction: readonly number[]; dilation: readonly number[]; layers: readonly number[] }
+>;
 
 /** Channels after a transition, as larq-zoo computes them: round(C // reduction / 32) · 32 (Python's round). */
 export function transitionFilters(channels: number, reduction: number): number {

@@ -20,13 +20,17 @@ import { AveragePooling2D, MaxPool2D } from "../layers/pooling.ts";
 import { SteSign } from "../quantizers/ste_sign.ts";
 import { withWeightsH5 } from "../keras/weights.ts";
 
+/**
+ * The QuickNet variants, by larq-zoo's model names: `quicknet_small` (32-64-256-512 filters, 4 blocks per stage),
+ * `quicknet` (64-128-256-512, 4 per stage) and `quicknet_large` (64-128-256-512, 6-8-12-6 blocks).
+ */
+export type QuickNetVariant = "quicknet_small" | "quicknet" | "quicknet_large";
+
 const VARIANTS = {
   quicknet_small: { blocks: [4, 4, 4, 4], filters: [32, 64, 256, 512] },
   quicknet: { blocks: [4, 4, 4, 4], filters: [64, 128, 256, 512] },
   quicknet_large: { blocks: [6, 8, 12, 6], filters: [64, 128, 256, 512] },
-} as const;
-
-export type QuickNetVariant = keyof typeof VARIANTS;
+} as const satisfies Record<QuickNetVariant, { blocks: readonly number[]; filters: readonly number[] }>;
 
 /** The fixed anti-aliasing kernel outer([1,2,1],[1,2,1])/16 per channel (Zhang 2019, blur pooling). */
 function blurPool(shape: readonly number[]): Tensor {

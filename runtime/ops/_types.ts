@@ -12,15 +12,19 @@ export type TensorData = Float32Array | Int32Array | Uint8Array | Int8Array | In
 
 /** A tensor as an op sees it while preparing. */
 export interface TensorInfo {
+  /** Index of the tensor in the subgraph. */
   index: number;
+  /** The tensor's name in the file. */
   name: string;
   /** TensorType code. */
   type: number;
+  /** Static shape. */
   shape: readonly number[];
   /** Data of a constant tensor (buffer-backed), null for activations. */
   constant: TensorData | null;
   /** Quantization parameters (int8/uint8 tensors). */
   scale: number[];
+  /** Quantization zero points, one per scale. */
   zeroPoint: number[];
 }
 
@@ -30,13 +34,17 @@ export interface OpContext {
   readonly where: string;
   /** Inputs; null for an absent optional input (index -1). */
   readonly inputs: readonly (TensorInfo | null)[];
+  /** The operator's outputs. */
   readonly outputs: readonly TensorInfo[];
   /** Decoded builtin options, or null. */
   readonly options: Record<string, OptionValue> | null;
   /** Decoded custom options (FlexBuffer map), or null. */
   readonly custom: Record<string, unknown> | null;
+  /** The interpreter's binary kernels (bind to them at prepare). */
   readonly kernels: BinaryKernels;
+  /** The interpreter's float kernels. */
   readonly float: FloatKernels;
+  /** Threads the kernels may use (the interpreter's `numThreads`). */
   readonly threads: number;
   /** Throws a ModelValidationError naming this op. */
   invalid(message: string): never;
@@ -46,7 +54,9 @@ export interface OpContext {
 
 /** Views an op reads and writes when it runs. */
 export interface OpIO {
+  /** Input data; null for an absent optional input. */
   inputs: readonly (TensorData | null)[];
+  /** Output views into the arena, to fill. */
   outputs: readonly TensorData[];
   /** Shared scratch of at least the bytes the op asked for, 64-byte aligned; its contents do not persist. */
   scratch: ArrayBuffer;
@@ -66,6 +76,7 @@ export interface PreparedOp {
   packedInputs?: number[];
   /** Bytes the op keeps of its own (packed weights, padded per-channel arrays). */
   ownedBytes?: number;
+  /** Computes the outputs from the inputs; must not allocate what prepare could. */
   run(io: OpIO): void;
 }
 
