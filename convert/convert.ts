@@ -13,6 +13,7 @@ import type { BconvOp } from "./graph.ts";
 import { optimize } from "./passes.ts";
 import { trace, type TraceOptions } from "./trace.ts";
 
+/** Options of {@link convert}: the batch and input shape of the file's input, and its description. */
 export interface ConvertOptions extends TraceOptions {
   /** The model description stored in the file (default "onebit"). */
   description?: string;
@@ -20,7 +21,9 @@ export interface ConvertOptions extends TraceOptions {
 
 /** One layer of the model and what it became. */
 export interface LayerReport {
+  /** The layer's name (Keras-style, e.g. `quant_conv2d_1`). */
   layer: string;
+  /** The layer's class, e.g. `QuantConv2D`. */
   className: string;
   /** The TFLite ops computing this layer (an op fused from several layers lists all of them). */
   ops: string[];
@@ -32,14 +35,19 @@ export interface LayerReport {
   reason: string | null;
   /** How to make this layer faster (LCE's optimization guide). */
   guidance: string[];
+  /** Multiply-accumulates of the layer in the converted model (binary ones for a binary layer). */
   macs: number;
 }
 
+/** What {@link convert} made of a model: per layer what it became and why, the op counts and the binary share. */
 export interface ConversionReport {
+  /** Every layer of the model, in order. */
   layers: LayerReport[];
   /** Op name → count. */
   opCounts: Record<string, number>;
+  /** Multiply-accumulates running on binary kernels (LceBconv2d). */
   binaryMacs: number;
+  /** Multiply-accumulates running on float kernels. */
   floatMacs: number;
 }
 

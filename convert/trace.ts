@@ -508,6 +508,9 @@ function lowerLayer(g: Graph, layer: Layer, inputs: number[], outShape: number[]
   return Array.isArray(out) ? out : [out];
 }
 
+/**
+ * How the model's input is laid out in the file: batch size and (for a Sequential model without one) the input shape.
+ */
 export interface TraceOptions {
   /** Batch size of the converted model (default 1). */
   batch?: number;

@@ -10,12 +10,19 @@ import { valueAndGrads } from "./tape.ts";
 import { Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
 
+/** What {@link checkGradients} found: the worst element and where it is. */
 export interface GradCheckResult {
   /** Largest |analytic - numeric| / (atol + rtol·|numeric|) over all elements: ≤ 1 passes. */
   worst: number;
+  /** The worst element, e.g. `input 1[3]: analytic 0.25, numeric 0.2500001`; empty when every error is 0. */
   where: string;
 }
 
+/**
+ * Checks the gradients `valueAndGrads` computes for `f` at `xs` against central finite differences, in float64 (see the
+ * module description). Options: step `h` (default 1e-6), `rtol` (1e-6) and `atol` (1e-7); the result passes when
+ * `worst` ≤ 1.
+ */
 export function checkGradients(
   f: (...xs: Tensor[]) => Tensor,
   xs: Tensor[],

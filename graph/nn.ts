@@ -30,10 +30,13 @@ function strides(shape: readonly number[]): number[] {
 
 // ---- pooling ---------------------------------------------------------------
 
+/** Options of the 2-D pooling ops (Keras's argument names): window, strides, padding. */
 export interface PoolOptions {
+  /** Window [height, width], or one number for both; default 2 (Keras). */
   poolSize?: number | [number, number];
   /** Default: the pool size (Keras). */
   strides?: number | [number, number];
+  /** `"valid"` (default) or `"same"` (TensorFlow's: any odd padding at the end; padded taps are ignored). */
   padding?: Padding;
 }
 

@@ -107,12 +107,18 @@ export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
   return new Tensor(y, shape);
 }
 
+/** a + b elementwise, with NumPy broadcasting (a number is a scalar). */
 export const add = (a: Tensor | number, b: Tensor | number): Tensor => binary("add", a, b, (x, y) => x + y);
+/** a - b elementwise, with NumPy broadcasting. */
 export const sub = (a: Tensor | number, b: Tensor | number): Tensor => binary("sub", a, b, (x, y) => x - y);
+/** a · b elementwise, with NumPy broadcasting. */
 export const mul = (a: Tensor | number, b: Tensor | number): Tensor => binary("mul", a, b, (x, y) => x * y);
+/** a / b elementwise, with NumPy broadcasting (IEEE division: x/0 is ±Infinity or NaN). */
 export const div = (a: Tensor | number, b: Tensor | number): Tensor => binary("div", a, b, (x, y) => x / y);
+/** The larger of a and b elementwise; the gradient goes to a where a ≥ b, else to b. */
 export const maximum = (a: Tensor | number, b: Tensor | number): Tensor =>
   binary("maximum", a, b, (x, y) => (x >= y ? x : y));
+/** The smaller of a and b elementwise; the gradient goes to a where a ≤ b, else to b. */
 export const minimum = (a: Tensor | number, b: Tensor | number): Tensor =>
   binary("minimum", a, b, (x, y) => (x <= y ? x : y));
 /** 1 where a > b, else 0 (not differentiable). */
@@ -130,19 +136,32 @@ function unary(op: string, x: Tensor, f: (v: number) => number, attrs?: unknown)
   return out(op, [x], y, x.shape, attrs);
 }
 
+/** -x elementwise. */
 export const neg = (x: Tensor): Tensor => unary("neg", x, (v) => -v);
+/** |x| elementwise (gradient sign(x), 0 at 0 as TF). */
 export const abs = (x: Tensor): Tensor => unary("abs", x, Math.abs);
+/** e^x elementwise. */
 export const exp = (x: Tensor): Tensor => unary("exp", x, Math.exp);
+/** Natural logarithm elementwise (-Infinity at 0, NaN below). */
 export const log = (x: Tensor): Tensor => unary("log", x, Math.log);
+/** √x elementwise (gradient 1/(2√x)). */
 export const sqrt = (x: Tensor): Tensor => unary("sqrt", x, Math.sqrt);
+/** x² elementwise. */
 export const square = (x: Tensor): Tensor => unary("square", x, (v) => v * v);
+/** tanh(x) elementwise (gradient 1 - tanh²). */
 export const tanh = (x: Tensor): Tensor => unary("tanh", x, Math.tanh);
+/** cosh(x) elementwise (SwishSign's gradient uses it). */
 export const cosh = (x: Tensor): Tensor => unary("cosh", x, Math.cosh);
+/**
+ * 1 / (1 + e^-x) elementwise; marks its output as coming from logits `x`, so a cross-entropy loss on it can use the
+ * logits as Keras does.
+ */
 export const sigmoid = (x: Tensor): Tensor => {
   const y = unary("sigmoid", x, (v) => 1 / (1 + Math.exp(-v)));
   markLogits(y, x, "sigmoid");
   return y;
 };
+/** max(x, 0) elementwise (gradient 1 where x > 0, else 0). */
 export const relu = (x: Tensor): Tensor => unary("relu", x, (v) => (v > 0 ? v : 0));
 /** larq's sign: -1 for x < 0, +1 otherwise (also for ±0). Gradient 0. */
 export const sign = (x: Tensor): Tensor => {

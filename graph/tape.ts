@@ -10,8 +10,11 @@ import { Tensor, Variable } from "./tensor.ts";
 
 /** What a backward function gets: the op's inputs, output and attributes. */
 export interface GradContext<A = unknown> {
+  /** The op's inputs, as it was called. */
   inputs: readonly Tensor[];
+  /** The op's output (for gradients that reuse it, such as tanh's and sqrt's). */
   output: Tensor;
+  /** The attributes the op recorded (axes, strides, …; its own type `A`). */
   attrs: A;
   /** Per input: whether its gradient is used (false for data, constants): a gradient may skip those. */
   needs?: readonly boolean[];

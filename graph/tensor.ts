@@ -7,7 +7,9 @@
 import { JUPYTER_DISPLAY, type MediaBundle } from "../viz/html.ts";
 import { previewBundle, previewText } from "./preview.ts";
 
+/** Element type of a tensor: `float32` (training and inference) or `float64` (gradient checks). */
 export type DType = "float32" | "float64";
+/** Storage of a tensor's values, row-major: a Float32Array or, for float64 tensors, a Float64Array. */
 export type Data = Float32Array | Float64Array;
 
 let nextId = 0;
@@ -33,10 +35,17 @@ export function sizeOf(shape: readonly number[]): number {
  * ```
  */
 export class Tensor {
+  /** A number unique to this tensor in the process (creation order), for debugging and caches. */
   readonly id = nextId++;
+  /** Dimensions, outermost first (NHWC for images); frozen. `[]` is a scalar. */
   readonly shape: readonly number[];
+  /** The values, row-major; `data.length` is the product of `shape`. Ops never write it (Variables' `assign` does). */
   readonly data: Data;
 
+  /**
+   * Wraps `data` (not copied) as a tensor of `shape`. Throws a TypeError for another array type or a shape that is not
+   * non-negative integers, and a RangeError when the lengths disagree.
+   */
   constructor(data: Data, shape: readonly number[]) {
     checkShape(shape);
     if (!(data instanceof Float32Array || data instanceof Float64Array)) {
@@ -49,14 +58,17 @@ export class Tensor {
     this.data = data;
   }
 
+  /** `float64` for Float64Array data, else `float32`. */
   get dtype(): DType {
     return this.data instanceof Float64Array ? "float64" : "float32";
   }
 
+  /** Number of elements (the product of `shape`; 1 for a scalar). */
   get size(): number {
     return this.data.length;
   }
 
+  /** Number of dimensions (0 for a scalar). */
   get rank(): number {
     return this.shape.length;
   }
@@ -74,11 +86,13 @@ export class Tensor {
     return new Tensor(data, shape);
   }
 
+  /** A tensor of zeros of `shape` (float32 unless `dtype` says float64). */
   static zeros(shape: readonly number[], dtype: DType = "float32"): Tensor {
     checkShape(shape);
     return new Tensor(dtype === "float64" ? new Float64Array(sizeOf(shape)) : new Float32Array(sizeOf(shape)), shape);
   }
 
+  /** A tensor of `shape` with every element `value`. */
   static fill(shape: readonly number[], value: number, dtype: DType = "float32"): Tensor {
     const t = Tensor.zeros(shape, dtype);
     t.data.fill(value);
@@ -121,6 +135,7 @@ export class Tensor {
   }
 }
 
+/** Nested number arrays, as {@link Tensor.from} takes and {@link Tensor.toArray} returns them. */
 export type NestedArray = (number | NestedArray)[];
 
 /**
@@ -128,11 +143,17 @@ export type NestedArray = (number | NestedArray)[];
  * new values (optimizers, constraints), never a new shape.
  */
 export class Variable extends Tensor {
+  /**
+   * Name, for messages and checkpoints (default `variable_<id>`); layers name their weights as Keras does
+   * (`quant_conv2d/kernel`).
+   */
   readonly name: string;
+  /** Whether optimizers update it (default true; BatchNorm's moving statistics are not trainable). */
   trainable: boolean;
   /** Bumped by every assign: a tape refuses to differentiate through values that changed after recording. */
   version = 0;
 
+  /** A variable holding a copy of `initial`'s values. */
   constructor(initial: Tensor, options: { name?: string; trainable?: boolean } = {}) {
     super(initial.data.slice(), initial.shape);
     this.name = options.name ?? `variable_${this.id}`;
@@ -146,6 +167,7 @@ export class Variable extends Tensor {
     }`;
   }
 
+  /** Writes new values in place (same size; a RangeError names the variable otherwise) and bumps `version`. */
   assign(value: Tensor | Data): void {
     const data = value instanceof Tensor ? value.data : value;
     if (data.length !== this.size) {

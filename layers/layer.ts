@@ -208,6 +208,10 @@ export abstract class Layer {
 
   /** Every output of a call (`apply` for layers with several outputs, such as Split; one for most layers). */
   applyOutputs(x: SymbolicTensor | readonly SymbolicTensor[], options?: { training?: boolean }): SymbolicTensor[];
+  /**
+   * Every output of a call on concrete tensors (`training` picks Dropout's and BatchNormalization's training behaviour;
+   * default false).
+   */
   applyOutputs(x: Tensor | readonly Tensor[], options?: { training?: boolean }): Tensor[];
   applyOutputs(
     x: Tensor | SymbolicTensor | readonly (Tensor | SymbolicTensor)[],

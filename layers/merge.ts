@@ -98,6 +98,7 @@ export class Concatenate extends Layer {
 
 /** Keras's Multiply: the elementwise product of its inputs (broadcast as TF broadcasts, batch axes equal). */
 export class Multiply extends Layer {
+  /** A Multiply layer; `name` defaults to a unique one made from `multiply`, as Keras names layers. */
   constructor(options: { name?: string } = {}) {
     super(options.name);
   }
@@ -105,10 +106,13 @@ export class Multiply extends Layer {
   static override fromConfig(c: Config): Multiply {
     return new Multiply({ name: new ConfigReader("Multiply", c).name });
   }
+  /** Nothing to build: Multiply has no weights. */
   protected build(): void {}
+  /** A single input cannot be multiplied: throws a RangeError. */
   protected call(): Tensor {
     throw new RangeError("Multiply needs at least two inputs");
   }
+  /** The elementwise product of the inputs (ranks and batch sizes must agree: a RangeError names both shapes). */
   protected override callMany(xs: Tensor[]): Tensor {
     return xs.slice(1).reduce((a, b) => {
       if (a.rank !== b.rank || a.shape[0] !== b.shape[0]) {
@@ -117,6 +121,7 @@ export class Multiply extends Layer {
       return ops.mul(a, b);
     }, xs[0]);
   }
+  /** Keras's keys: `name`. */
   getConfig(): Config {
     return { name: this.name };
   }

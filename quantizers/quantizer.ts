@@ -10,7 +10,9 @@ import { type AnyOptionSpecs, configOf } from "./options.ts";
 
 /** Keras-style serialised form: `{ class_name: "SteSign", config: { clip_value: 1 } }`. */
 export interface QuantizerConfig {
+  /** The class name, e.g. `SteSign` (Keras's registered name of the quantizer). */
   class_name: string;
+  /** Constructor options, snake_case as larq's `get_config` writes them. */
   config: Record<string, unknown>;
 }
 

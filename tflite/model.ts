@@ -42,7 +42,7 @@ export interface Tensor {
   buffer: number;
   /** Quantization parameters of an int8/uint8 tensor; null for float tensors. */
   quantization: Quantization | null;
-  /** Whether the tensor is a variable (state kept between invokes; onebit's runtime refuses them). */
+  /** Whether the tensor is a variable: state kept between invokes (TFLite's stateful ops); constant files have none. */
   isVariable: boolean;
   /** Has sparsity parameters (a compressed layout onebit does not read). */
   sparse?: boolean;

@@ -21,9 +21,13 @@ import { withWeightsH5 } from "../keras/weights.ts";
 
 /** Options of {@link biRealNet}. */
 export interface BiRealNetOptions {
+  /** Input shape without the batch axis, HWC; default [224, 224, 3]. */
   inputShape?: number[];
+  /** Classes of the final dense layer; default 1000 (ImageNet). */
   numClasses?: number;
+  /** Filters of the first stage (doubling at every later stage); default 64. */
   filters?: number;
+  /** Seed of the weight initializers; default 0. */
   seed?: number;
   /** Keras weights to load (a path or the bytes of an .h5 file; see loadWeightsH5): the builder then returns a promise. */
   weights?: string | Uint8Array;
@@ -40,7 +44,9 @@ export interface BiRealNetOptions {
  * ```
  */
 export function biRealNet(options: BiRealNetOptions & { weights: string | Uint8Array }): Promise<Model>;
+/** Bi-Real Net with random weights (no `weights` option): returns the model itself. */
 export function biRealNet(options?: BiRealNetOptions & { weights?: undefined }): Model;
+/** Bi-Real Net: a promise when `weights` is given, else the model. */
 export function biRealNet(options?: BiRealNetOptions): Model | Promise<Model>;
 export function biRealNet(options: BiRealNetOptions = {}): Model | Promise<Model> {
   const random = seededRandom(options.seed ?? 0);

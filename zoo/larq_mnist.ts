@@ -31,7 +31,9 @@ import { withWeightsH5 } from "../keras/weights.ts";
  * ```
  */
 export function larqMnistCnn(options: { seed?: number; weights: string | Uint8Array }): Promise<Sequential>;
+/** larq's MNIST CNN with random weights (seeded; default seed 0): returns the model itself. */
 export function larqMnistCnn(options?: { seed?: number; weights?: undefined }): Sequential;
+/** larq's MNIST CNN: a promise when `weights` is given, else the model. */
 export function larqMnistCnn(
   options?: { seed?: number; weights?: string | Uint8Array },
 ): Sequential | Promise<Sequential>;

@@ -46,8 +46,11 @@ function blurPool(shape: readonly number[]): Tensor {
 
 /** Options of {@link quickNet}. */
 export interface QuickNetOptions {
+  /** Input shape without the batch axis, HWC; default [224, 224, 3]. */
   inputShape?: number[];
+  /** Classes of the final dense layer; default 1000 (ImageNet). */
   numClasses?: number;
+  /** Seed of the weight initializers; default 0 (the same weights on every call). */
   seed?: number;
   /**
    * Keras weights to load (a path or the bytes of an .h5 file, as larq-zoo's
@@ -74,7 +77,9 @@ export function quickNet(
   variant: QuickNetVariant,
   options: QuickNetOptions & { weights: string | Uint8Array },
 ): Promise<Model>;
+/** A QuickNet with random weights (no `weights` option): returns the model itself. */
 export function quickNet(variant?: QuickNetVariant, options?: QuickNetOptions & { weights?: undefined }): Model;
+/** A QuickNet: a promise when `weights` is given, else the model. */
 export function quickNet(variant?: QuickNetVariant, options?: QuickNetOptions): Model | Promise<Model>;
 export function quickNet(
   variant: QuickNetVariant = "quicknet",
