@@ -68,7 +68,24 @@ export async function loadCheckpoint(path: string): Promise<{
 /**
  * The model of a checkpoint written by `model.save` (Keras's
  * `load_model`); its optimizer, when saved, is on the result of
- * {@link loadCheckpoint}.
+ * {@link loadCheckpoint}. A `.keras`/`.h5` path is a RangeError pointing to
+ * `loadKerasModel`; a file that is not a onebit checkpoint, a RangeError
+ * naming its format.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from "./load.ts";
+ * import { Sequential } from "./sequential.ts";
+ * import { Dense } from "../layers/dense.ts";
+ * import { Tensor } from "../graph/tensor.ts";
+ * const m = new Sequential([new Dense(2)], { inputShape: [3], seed: 1 });
+ * const dir = await Deno.makeTempDir();
+ * await m.save(`${dir}/model.safetensors`);
+ * const back = await loadModel(`${dir}/model.safetensors`);
+ * await Deno.remove(dir, { recursive: true });
+ * const x = Tensor.fill([1, 3], 1);
+ * console.log(back.apply(x).toArray(), m.apply(x).toArray()); // the same values
+ * ```
  */
 export async function loadModel(path: string): Promise<Model> {
   if (/\.(keras|h5|hdf5)$/i.test(path)) {

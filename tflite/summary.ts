@@ -83,7 +83,18 @@ function macsOf(name: string, op: Operator, g: Subgraph, options: Record<string,
   }
 }
 
-/** Summarises a model's ops, memory and binary share. */
+/**
+ * Summarises a model's ops, memory and binary share (what `deno task inspect` prints). Throws a
+ * `ModelFormatError` for bytes that are not a TFLite flatbuffer.
+ *
+ * @example
+ * ```ts
+ * import { formatSummary, summarize } from "./summary.ts";
+ * const s = summarize(await Deno.readFile("tests/fixtures/lce/quicknet_block.tflite")); // made by LCE's converter
+ * console.log(s.ops.filter((o) => o.binary).length > 0, s.binaryMacs > s.floatMacs); // true true
+ * console.log(formatSummary(s).split("\n")[0]); // size, description, op count
+ * ```
+ */
 export function summarize(bytes: Uint8Array): ModelSummary {
   const m = readModel(bytes);
   const g = m.subgraphs[0];
