@@ -85,3 +85,62 @@ Deno.test("docs: every `deno task` the docs show is a task of deno.json", () => 
   }
   assert.deepEqual(missing, []);
 });
+
+/** The numbers README.md quotes between its `<!-- numbers from BENCHMARKS.md` markers: numeric table cells and "N ms". */
+export function quotedNumbers(markdown: string): string[] {
+  const regions = [
+    ...markdown.matchAll(/<!-- numbers from BENCHMARKS\.md[\s\S]*?<!-- end of numbers from BENCHMARKS\.md -->/g),
+  ];
+  const numbers: string[] = [];
+  for (const [region] of regions) {
+    for (const line of region.split("\n").filter((l) => l.startsWith("|"))) {
+      for (const cell of line.split("|").slice(2, -1).map((c) => c.trim())) {
+        if (/^\d+(\.\d+)?×?$/.test(cell)) numbers.push(cell);
+        for (const [, ms] of cell.matchAll(/(\d+(?:\.\d+)?) ms\b/g)) numbers.push(ms);
+      }
+    }
+  }
+  return numbers;
+}
+
+Deno.test("docs: quotedNumbers reads numeric cells and 'N ms', not model names or versions", () => {
+  const md = "| a | b |\n| QuickNet 18 | 2.3 |\n<!-- numbers from BENCHMARKS.md -->\n| m | x | y |\n| - | - | - |\n" +
+    "| Net 18 | 3.30 | 39.2× |\n| v 2.3 | 5 ms, 1.5 ms x | |\n<!-- end of numbers from BENCHMARKS.md -->\n| c | 7.7 |\n";
+  assert.deepEqual(quotedNumbers(md), ["3.30", "39.2×", "5", "1.5"]);
+});
+
+Deno.test("docs: the benchmark numbers README.md quotes are in BENCHMARKS.md's current numbers", () => {
+  const bench = read("BENCHMARKS.md");
+  const start = bench.indexOf("\n## Current numbers");
+  assert.ok(start >= 0, "BENCHMARKS.md has no '## Current numbers' section");
+  const end = bench.indexOf("\n## ", start + 1);
+  const current = bench.slice(start, end < 0 ? undefined : end);
+  const quoted = quotedNumbers(read("README.md"));
+  assert.ok(quoted.length >= 20, `README.md quotes ${quoted.length} benchmark numbers between its markers`);
+  const escape = (s: string) => s.replace(/[.]/g, "\\.");
+  const missing = quoted.filter((n) => !new RegExp(`(?<![\\d.])${escape(n)}(?![\\d])`).test(current));
+  assert.deepEqual(missing, [], "numbers in README.md that BENCHMARKS.md's current numbers do not have");
+});
+
+Deno.test({
+  name: "docs: the TypeScript blocks of README.md and docs/ run (deno test --doc), leaving no file behind",
+  sanitizeResources: false,
+  async fn() {
+    // A scratch working directory, so that files the examples write land there; `tests/` for the fixtures they read.
+    const cwd = await Deno.makeTempDir({ prefix: "onebit_docs_" });
+    try {
+      await Deno.symlink(new URL("tests", root).pathname, `${cwd}/tests`);
+      const files = markdownFiles().filter((f) => /^```ts\s*$/m.test(read(f))).map((f) => new URL(f, root).pathname);
+      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: ["test", "-A", "--doc", ...files],
+        cwd,
+        env: { NO_COLOR: "1" },
+      }).output();
+      const out = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+      assert.equal(code, 0, out.slice(-6000));
+      assert.match(out, /ok \| [1-9]\d* passed \| 0 failed/);
+    } finally {
+      await Deno.remove(cwd, { recursive: true });
+    }
+  },
+});
