@@ -27,6 +27,7 @@ const inFlight = new Set<string>();
  * const path = await Deno.makeTempFile();
  * await writeFileAtomic(path, new TextEncoder().encode("hello"));
  * console.log(await Deno.readTextFile(path)); // hello
+ * await Deno.remove(path);
  * ```
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
