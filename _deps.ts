@@ -32,3 +32,11 @@ export async function loadVega(): Promise<{
   const [vega, vegaLite] = await Promise.all([import("npm:vega@6.4.0"), import("npm:vega-lite@6.5.0")]);
   return { vega, vegaLite };
 }
+
+/**
+ * dagre (layered graph layout) is loaded on first use: only the graph
+ * picture (viz/graph.ts) needs it.
+ */
+export async function loadDagre(): Promise<typeof import("npm:@dagrejs/dagre@3.1.3").default> {
+  return (await import("npm:@dagrejs/dagre@3.1.3")).default;
+}

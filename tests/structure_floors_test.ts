@@ -12,7 +12,8 @@ import assert from "node:assert/strict";
 const RANK: Record<string, number> = {
   kernels: 0,
   tflite: 0,
-  viz: 0,
+  // Pictures are the bottom floor: the .tflite reader draws its graph (inspect --svg).
+  viz: -1,
   runtime: 1,
   graph: 1,
   quantizers: 2,

@@ -166,7 +166,10 @@ const FIELDS_THEY_LACKED: Record<string, OptionField[]> = {
 Deno.test("generated tables: every table onebit kept by hand comes out identical, plus the fields it lacked", () => {
   for (const kept of HAND_KEPT_TABLES) {
     const fields = [...kept.fields, ...(FIELDS_THEY_LACKED[kept.name] ?? [])].sort((a, b) => a.slot - b.slot);
-    assert.deepEqual(OPTION_TABLE_BY_ID.get(kept.typeId), { ...kept, fields }, kept.name);
+    // The enum each field has is checked in tflite/summary_test.ts; the hand-kept tables did not say it.
+    const generated = OPTION_TABLE_BY_ID.get(kept.typeId)!;
+    const untyped = { ...generated, fields: generated.fields.map(({ enum: _, ...f }) => f) };
+    assert.deepEqual(untyped, { ...kept, fields }, kept.name);
   }
   for (const [code, typeId] of HAND_KEPT_BUILTIN_OPTIONS) {
     assert.equal(BUILTIN_OPTIONS.get(code), typeId, builtinName(code));

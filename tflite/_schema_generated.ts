@@ -1,8 +1,8 @@
 // GENERATED from ai_edge_litert 1.2.0's schema_py_generated.py by tools/py/gen_tflite_schema.py: do not edit.
 // deno-fmt-ignore-file
 /**
- * The TFLite schema's operator codes, the tables of its `BuiltinOptions`
- * union and the table each builtin operator carries. tflite/schema.ts
+ * The TFLite schema's operator codes, its enums, the tables of its
+ * `BuiltinOptions` union and the table each builtin operator carries. tflite/schema.ts
  * builds its exports from these. Regenerate: deno task gen:schema
  * @module
  */
@@ -225,23 +225,42 @@ export const BUILTIN_NAMES = [
   "STABLEHLO_CASE", // 209
 ] as const;
 
+/** The schema's enums (but `BuiltinOperator`, which is {@link BUILTIN_NAMES}): member name -> value. */
+export const ENUMS = {
+  ActivationFunctionType: { NONE: 0, RELU: 1, RELU_N1_TO_1: 2, RELU6: 3, TANH: 4, SIGN_BIT: 5 },
+  CombinerType: { SUM: 0, MEAN: 1, SQRTN: 2 },
+  CustomOptionsFormat: { FLEXBUFFERS: 0 },
+  DimensionType: { DENSE: 0, SPARSE_CSR: 1 },
+  FullyConnectedOptionsWeightsFormat: { DEFAULT: 0, SHUFFLED4x16INT8: 1 },
+  LSHProjectionType: { UNKNOWN: 0, SPARSE: 1, DENSE: 2 },
+  LSTMKernelType: { FULL: 0, BASIC: 1 },
+  MirrorPadMode: { REFLECT: 0, SYMMETRIC: 1 },
+  Padding: { SAME: 0, VALID: 1 },
+  ReduceWindowFunction: { UNSUPPORTED: 0, ADD: 1, MUL: 2, MINIMUM: 3, MAXIMUM: 4, ALL: 5, ANY: 6 },
+  RngAlgorithm: { DEFAULT: 0, PHILOX: 1, THREEFRY: 2 },
+  StablehloComparisonDirection: { STABLEHLO_COMPARISON_DIRECTION_EQ: 0, STABLEHLO_COMPARISON_DIRECTION_NE: 1, STABLEHLO_COMPARISON_DIRECTION_GE: 2, STABLEHLO_COMPARISON_DIRECTION_GT: 3, STABLEHLO_COMPARISON_DIRECTION_LE: 4, STABLEHLO_COMPARISON_DIRECTION_LT: 5 },
+  StablehloComparisonType: { STABLEHLO_COMPARISON_TYPE_NOTYPE: 0, STABLEHLO_COMPARISON_TYPE_FLOAT: 1, STABLEHLO_COMPARISON_TYPE_FLOAT_TOTAL_ORDER: 2, STABLEHLO_COMPARISON_TYPE_SIGNED: 3, STABLEHLO_COMPARISON_TYPE_UNSIGNED: 4 },
+  StablehloPrecisionConfig: { DEFAULT: 0, HIGH: 1, HIGHEST: 2 },
+  TensorType: { FLOAT32: 0, FLOAT16: 1, INT32: 2, UINT8: 3, INT64: 4, STRING: 5, BOOL: 6, INT16: 7, COMPLEX64: 8, INT8: 9, FLOAT64: 10, COMPLEX128: 11, UINT64: 12, RESOURCE: 13, VARIANT: 14, UINT32: 15, UINT16: 16, INT4: 17, BFLOAT16: 18 },
+} as const;
+
 /** Every table of the `BuiltinOptions` union, by union type id. */
 export const OPTION_TABLES: readonly OptionTable[] = [
   { typeId: 1, name: "Conv2DOptions", fields: [
-    { name: "padding", slot: 0, kind: "i8", default: 0 },
+    { name: "padding", slot: 0, kind: "i8", default: 0, enum: "Padding" },
     { name: "stride_w", slot: 1, kind: "i32", default: 0 },
     { name: "stride_h", slot: 2, kind: "i32", default: 0 },
-    { name: "fused_activation_function", slot: 3, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 3, kind: "i8", default: 0, enum: "ActivationFunctionType" },
     { name: "dilation_w_factor", slot: 4, kind: "i32", default: 1 },
     { name: "dilation_h_factor", slot: 5, kind: "i32", default: 1 },
-    { name: "quantized_bias_type", slot: 6, kind: "i8", default: 0 },
+    { name: "quantized_bias_type", slot: 6, kind: "i8", default: 0, enum: "TensorType" },
   ] },
   { typeId: 2, name: "DepthwiseConv2DOptions", fields: [
-    { name: "padding", slot: 0, kind: "i8", default: 0 },
+    { name: "padding", slot: 0, kind: "i8", default: 0, enum: "Padding" },
     { name: "stride_w", slot: 1, kind: "i32", default: 0 },
     { name: "stride_h", slot: 2, kind: "i32", default: 0 },
     { name: "depth_multiplier", slot: 3, kind: "i32", default: 0 },
-    { name: "fused_activation_function", slot: 4, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 4, kind: "i8", default: 0, enum: "ActivationFunctionType" },
     { name: "dilation_w_factor", slot: 5, kind: "i32", default: 1 },
     { name: "dilation_h_factor", slot: 6, kind: "i32", default: 1 },
   ] },
@@ -251,45 +270,45 @@ export const OPTION_TABLES: readonly OptionTable[] = [
     { name: "embedding_dim_per_channel", slot: 2, kind: "i32[]", default: null },
   ] },
   { typeId: 4, name: "LSHProjectionOptions", fields: [
-    { name: "type", slot: 0, kind: "i8", default: 0 },
+    { name: "type", slot: 0, kind: "i8", default: 0, enum: "LSHProjectionType" },
   ] },
   { typeId: 5, name: "Pool2DOptions", fields: [
-    { name: "padding", slot: 0, kind: "i8", default: 0 },
+    { name: "padding", slot: 0, kind: "i8", default: 0, enum: "Padding" },
     { name: "stride_w", slot: 1, kind: "i32", default: 0 },
     { name: "stride_h", slot: 2, kind: "i32", default: 0 },
     { name: "filter_width", slot: 3, kind: "i32", default: 0 },
     { name: "filter_height", slot: 4, kind: "i32", default: 0 },
-    { name: "fused_activation_function", slot: 5, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 5, kind: "i8", default: 0, enum: "ActivationFunctionType" },
   ] },
   { typeId: 6, name: "SVDFOptions", fields: [
     { name: "rank", slot: 0, kind: "i32", default: 0 },
-    { name: "fused_activation_function", slot: 1, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 1, kind: "i8", default: 0, enum: "ActivationFunctionType" },
     { name: "asymmetric_quantize_inputs", slot: 2, kind: "bool", default: false },
   ] },
   { typeId: 7, name: "RNNOptions", fields: [
-    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0, enum: "ActivationFunctionType" },
     { name: "asymmetric_quantize_inputs", slot: 1, kind: "bool", default: false },
   ] },
   { typeId: 8, name: "FullyConnectedOptions", fields: [
-    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0 },
-    { name: "weights_format", slot: 1, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0, enum: "ActivationFunctionType" },
+    { name: "weights_format", slot: 1, kind: "i8", default: 0, enum: "FullyConnectedOptionsWeightsFormat" },
     { name: "keep_num_dims", slot: 2, kind: "bool", default: false },
     { name: "asymmetric_quantize_inputs", slot: 3, kind: "bool", default: false },
-    { name: "quantized_bias_type", slot: 4, kind: "i8", default: 0 },
+    { name: "quantized_bias_type", slot: 4, kind: "i8", default: 0, enum: "TensorType" },
   ] },
   { typeId: 9, name: "SoftmaxOptions", fields: [
     { name: "beta", slot: 0, kind: "f32", default: 0.0 },
   ] },
   { typeId: 10, name: "ConcatenationOptions", fields: [
     { name: "axis", slot: 0, kind: "i32", default: 0 },
-    { name: "fused_activation_function", slot: 1, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 1, kind: "i8", default: 0, enum: "ActivationFunctionType" },
   ] },
   { typeId: 11, name: "AddOptions", fields: [
-    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0, enum: "ActivationFunctionType" },
     { name: "pot_scale_int16", slot: 1, kind: "bool", default: true },
   ] },
   { typeId: 12, name: "L2NormOptions", fields: [
-    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0, enum: "ActivationFunctionType" },
   ] },
   { typeId: 13, name: "LocalResponseNormalizationOptions", fields: [
     { name: "radius", slot: 0, kind: "i32", default: 0 },
@@ -298,10 +317,10 @@ export const OPTION_TABLES: readonly OptionTable[] = [
     { name: "beta", slot: 3, kind: "f32", default: 0.0 },
   ] },
   { typeId: 14, name: "LSTMOptions", fields: [
-    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0, enum: "ActivationFunctionType" },
     { name: "cell_clip", slot: 1, kind: "f32", default: 0.0 },
     { name: "proj_clip", slot: 2, kind: "f32", default: 0.0 },
-    { name: "kernel_type", slot: 3, kind: "i8", default: 0 },
+    { name: "kernel_type", slot: 3, kind: "i8", default: 0, enum: "LSTMKernelType" },
     { name: "asymmetric_quantize_inputs", slot: 4, kind: "bool", default: false },
   ] },
   { typeId: 15, name: "ResizeBilinearOptions", fields: [
@@ -323,10 +342,10 @@ export const OPTION_TABLES: readonly OptionTable[] = [
     { name: "block_size", slot: 0, kind: "i32", default: 0 },
   ] },
   { typeId: 20, name: "EmbeddingLookupSparseOptions", fields: [
-    { name: "combiner", slot: 0, kind: "i8", default: 0 },
+    { name: "combiner", slot: 0, kind: "i8", default: 0, enum: "CombinerType" },
   ] },
   { typeId: 21, name: "MulOptions", fields: [
-    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0, enum: "ActivationFunctionType" },
   ] },
   { typeId: 22, name: "PadOptions", fields: [] },
   { typeId: 23, name: "GatherOptions", fields: [
@@ -340,18 +359,18 @@ export const OPTION_TABLES: readonly OptionTable[] = [
     { name: "keep_dims", slot: 0, kind: "bool", default: false },
   ] },
   { typeId: 28, name: "SubOptions", fields: [
-    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0, enum: "ActivationFunctionType" },
     { name: "pot_scale_int16", slot: 1, kind: "bool", default: true },
   ] },
   { typeId: 29, name: "DivOptions", fields: [
-    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0, enum: "ActivationFunctionType" },
   ] },
   { typeId: 30, name: "SqueezeOptions", fields: [
     { name: "squeeze_dims", slot: 0, kind: "i32[]", default: null },
   ] },
   { typeId: 31, name: "SequenceRNNOptions", fields: [
     { name: "time_major", slot: 0, kind: "bool", default: false },
-    { name: "fused_activation_function", slot: 1, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 1, kind: "i8", default: 0, enum: "ActivationFunctionType" },
     { name: "asymmetric_quantize_inputs", slot: 2, kind: "bool", default: false },
   ] },
   { typeId: 32, name: "StridedSliceOptions", fields: [
@@ -369,13 +388,13 @@ export const OPTION_TABLES: readonly OptionTable[] = [
   ] },
   { typeId: 36, name: "LogSoftmaxOptions", fields: [] },
   { typeId: 37, name: "CastOptions", fields: [
-    { name: "in_data_type", slot: 0, kind: "i8", default: 0 },
-    { name: "out_data_type", slot: 1, kind: "i8", default: 0 },
+    { name: "in_data_type", slot: 0, kind: "i8", default: 0, enum: "TensorType" },
+    { name: "out_data_type", slot: 1, kind: "i8", default: 0, enum: "TensorType" },
   ] },
   { typeId: 38, name: "DequantizeOptions", fields: [] },
   { typeId: 39, name: "MaximumMinimumOptions", fields: [] },
   { typeId: 40, name: "ArgMaxOptions", fields: [
-    { name: "output_type", slot: 0, kind: "i8", default: 0 },
+    { name: "output_type", slot: 0, kind: "i8", default: 0, enum: "TensorType" },
   ] },
   { typeId: 41, name: "LessOptions", fields: [] },
   { typeId: 42, name: "NegOptions", fields: [] },
@@ -386,11 +405,11 @@ export const OPTION_TABLES: readonly OptionTable[] = [
   { typeId: 47, name: "SelectOptions", fields: [] },
   { typeId: 48, name: "SliceOptions", fields: [] },
   { typeId: 49, name: "TransposeConvOptions", fields: [
-    { name: "padding", slot: 0, kind: "i8", default: 0 },
+    { name: "padding", slot: 0, kind: "i8", default: 0, enum: "Padding" },
     { name: "stride_w", slot: 1, kind: "i32", default: 0 },
     { name: "stride_h", slot: 2, kind: "i32", default: 0 },
-    { name: "fused_activation_function", slot: 3, kind: "i8", default: 0 },
-    { name: "quantized_bias_type", slot: 4, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 3, kind: "i8", default: 0, enum: "ActivationFunctionType" },
+    { name: "quantized_bias_type", slot: 4, kind: "i8", default: 0, enum: "TensorType" },
   ] },
   { typeId: 50, name: "SparseToDenseOptions", fields: [
     { name: "validate_indices", slot: 0, kind: "bool", default: false },
@@ -400,11 +419,11 @@ export const OPTION_TABLES: readonly OptionTable[] = [
   { typeId: 53, name: "EqualOptions", fields: [] },
   { typeId: 54, name: "NotEqualOptions", fields: [] },
   { typeId: 55, name: "ShapeOptions", fields: [
-    { name: "out_type", slot: 0, kind: "i8", default: 0 },
+    { name: "out_type", slot: 0, kind: "i8", default: 0, enum: "TensorType" },
   ] },
   { typeId: 56, name: "PowOptions", fields: [] },
   { typeId: 57, name: "ArgMinOptions", fields: [
-    { name: "output_type", slot: 0, kind: "i8", default: 0 },
+    { name: "output_type", slot: 0, kind: "i8", default: 0, enum: "TensorType" },
   ] },
   { typeId: 58, name: "FakeQuantOptions", fields: [
     { name: "min", slot: 0, kind: "f32", default: 0.0 },
@@ -431,7 +450,7 @@ export const OPTION_TABLES: readonly OptionTable[] = [
   { typeId: 67, name: "ZerosLikeOptions", fields: [] },
   { typeId: 68, name: "FillOptions", fields: [] },
   { typeId: 69, name: "BidirectionalSequenceLSTMOptions", fields: [
-    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0, enum: "ActivationFunctionType" },
     { name: "cell_clip", slot: 1, kind: "f32", default: 0.0 },
     { name: "proj_clip", slot: 2, kind: "f32", default: 0.0 },
     { name: "merge_outputs", slot: 3, kind: "bool", default: false },
@@ -440,12 +459,12 @@ export const OPTION_TABLES: readonly OptionTable[] = [
   ] },
   { typeId: 70, name: "BidirectionalSequenceRNNOptions", fields: [
     { name: "time_major", slot: 0, kind: "bool", default: false },
-    { name: "fused_activation_function", slot: 1, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 1, kind: "i8", default: 0, enum: "ActivationFunctionType" },
     { name: "merge_outputs", slot: 2, kind: "bool", default: false },
     { name: "asymmetric_quantize_inputs", slot: 3, kind: "bool", default: false },
   ] },
   { typeId: 71, name: "UnidirectionalSequenceLSTMOptions", fields: [
-    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 0, kind: "i8", default: 0, enum: "ActivationFunctionType" },
     { name: "cell_clip", slot: 1, kind: "f32", default: 0.0 },
     { name: "proj_clip", slot: 2, kind: "f32", default: 0.0 },
     { name: "time_major", slot: 3, kind: "bool", default: false },
@@ -463,14 +482,14 @@ export const OPTION_TABLES: readonly OptionTable[] = [
   ] },
   { typeId: 76, name: "SquaredDifferenceOptions", fields: [] },
   { typeId: 77, name: "MirrorPadOptions", fields: [
-    { name: "mode", slot: 0, kind: "i8", default: 0 },
+    { name: "mode", slot: 0, kind: "i8", default: 0, enum: "MirrorPadMode" },
   ] },
   { typeId: 78, name: "AbsOptions", fields: [] },
   { typeId: 79, name: "SplitVOptions", fields: [
     { name: "num_splits", slot: 0, kind: "i32", default: 0 },
   ] },
   { typeId: 80, name: "UniqueOptions", fields: [
-    { name: "idx_out_type", slot: 0, kind: "i8", default: 2 },
+    { name: "idx_out_type", slot: 0, kind: "i8", default: 2, enum: "TensorType" },
   ] },
   { typeId: 81, name: "ReverseV2Options", fields: [] },
   { typeId: 82, name: "AddNOptions", fields: [] },
@@ -518,19 +537,19 @@ export const OPTION_TABLES: readonly OptionTable[] = [
   { typeId: 104, name: "BroadcastToOptions", fields: [] },
   { typeId: 105, name: "Rfft2dOptions", fields: [] },
   { typeId: 106, name: "Conv3DOptions", fields: [
-    { name: "padding", slot: 0, kind: "i8", default: 0 },
+    { name: "padding", slot: 0, kind: "i8", default: 0, enum: "Padding" },
     { name: "stride_d", slot: 1, kind: "i32", default: 0 },
     { name: "stride_w", slot: 2, kind: "i32", default: 0 },
     { name: "stride_h", slot: 3, kind: "i32", default: 0 },
-    { name: "fused_activation_function", slot: 4, kind: "i8", default: 0 },
+    { name: "fused_activation_function", slot: 4, kind: "i8", default: 0, enum: "ActivationFunctionType" },
     { name: "dilation_d_factor", slot: 5, kind: "i32", default: 1 },
     { name: "dilation_w_factor", slot: 6, kind: "i32", default: 1 },
     { name: "dilation_h_factor", slot: 7, kind: "i32", default: 1 },
   ] },
   { typeId: 107, name: "HashtableOptions", fields: [
     { name: "table_id", slot: 0, kind: "i32", default: 0 },
-    { name: "key_dtype", slot: 1, kind: "i8", default: 0 },
-    { name: "value_dtype", slot: 2, kind: "i8", default: 0 },
+    { name: "key_dtype", slot: 1, kind: "i8", default: 0, enum: "TensorType" },
+    { name: "value_dtype", slot: 2, kind: "i8", default: 0, enum: "TensorType" },
   ] },
   { typeId: 108, name: "HashtableFindOptions", fields: [] },
   { typeId: 109, name: "HashtableImportOptions", fields: [] },

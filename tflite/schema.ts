@@ -10,8 +10,31 @@
 import {
   BUILTIN_NAMES,
   BUILTIN_OPTIONS as GENERATED_BUILTIN_OPTIONS,
+  ENUMS,
   OPTION_TABLES as GENERATED_TABLES,
 } from "./_schema_generated.ts";
+
+/** The schema's enums by name (`Padding`, `ActivationFunctionType`, `TensorType`, ...): member name -> value. */
+export const SCHEMA_ENUMS: { readonly [E in keyof typeof ENUMS]: typeof ENUMS[E] } = ENUMS;
+/** The name of one of the schema's enums. */
+export type SchemaEnum = keyof typeof ENUMS;
+
+const ENUM_NAMES = new Map<string, Map<number, string>>(
+  Object.entries(ENUMS).map(([e, members]) => [e, new Map(Object.entries(members).map(([k, v]) => [v, k]))]),
+);
+
+/**
+ * The member name of an enum value, e.g. `enumName("Padding", 0)` is `SAME`; a value the enum lacks reads
+ * `Padding 7` (files written by a newer schema), so a reader can print it rather than fail.
+ * @example
+ * ```ts
+ * import { enumName } from "./schema.ts";
+ * console.log(enumName("ActivationFunctionType", 1), enumName("Padding", 7)); // RELU Padding 7
+ * ```
+ */
+export function enumName(e: SchemaEnum, value: number): string {
+  return ENUM_NAMES.get(e)?.get(value) ?? `${e} ${value}`;
+}
 
 /** TFLite `TensorType` values onebit knows, with their element size in bytes. */
 export const TensorType = {
@@ -29,14 +52,9 @@ export const TensorType = {
 } as const;
 export type TensorTypeName = keyof typeof TensorType;
 
-const TENSOR_TYPE_NAMES = Object.fromEntries(Object.entries(TensorType).map(([k, v]) => [v, k])) as Record<
-  number,
-  TensorTypeName
->;
-
-/** The name of a tensor type code, e.g. `FLOAT32`, or `type 42` for codes onebit does not know. */
+/** The name of a tensor type code, e.g. `FLOAT32`, or `type 42` for codes the schema does not name. */
 export function tensorTypeName(code: number): string {
-  return TENSOR_TYPE_NAMES[code] ?? `type ${code}`;
+  return ENUM_NAMES.get("TensorType")!.get(code) ?? `type ${code}`;
 }
 
 /** Bytes per element, or undefined for variable-size or unknown types. */
@@ -77,9 +95,9 @@ export function builtinName(code: number): string {
 }
 
 /** TFLite `Padding`. */
-export const Padding = { SAME: 0, VALID: 1 } as const;
+export const Padding: typeof ENUMS.Padding = ENUMS.Padding;
 /** TFLite `ActivationFunctionType`. */
-export const Activation = { NONE: 0, RELU: 1, RELU_N1_TO_1: 2, RELU6: 3, TANH: 4, SIGN_BIT: 5 } as const;
+export const Activation: typeof ENUMS.ActivationFunctionType = ENUMS.ActivationFunctionType;
 /** `CustomOptionsFormat`. */
 export const CUSTOM_OPTIONS_FLEXBUFFERS = 0;
 
@@ -110,12 +128,16 @@ export function elementKind(kind: FieldKind): NumericKind | null {
   return kind.endsWith("[]") ? kind.slice(0, -2) as NumericKind : null;
 }
 
-/** One option field: its name (TFLite's snake_case), vtable slot, kind and default (null: strings and vectors). */
+/**
+ * One option field: its name (TFLite's snake_case), vtable slot, kind, default (null: strings and vectors) and,
+ * for enum-typed fields, the enum (`Padding`, `ActivationFunctionType`, `TensorType`, ...).
+ */
 export interface OptionField {
   readonly name: string;
   readonly slot: number;
   readonly kind: FieldKind;
   readonly default: number | boolean | null;
+  readonly enum?: SchemaEnum;
 }
 
 /** An option table of the `BuiltinOptions` union: its union type id and its fields. */

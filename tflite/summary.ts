@@ -5,44 +5,53 @@
  * `tflite/inspect.ts` (`deno task inspect model.tflite [--json]`).
  * @module
  */
+import type { GraphDescription, GraphEdge, GraphNode } from "../viz/graph.ts";
 import { readFlexMap } from "./flexbuffer.ts";
 import type { Operator, Subgraph, TfliteModel } from "./model.ts";
 import { readModel } from "./reader.ts";
-import { builtinName, tensorTypeName, tensorTypeSize } from "./schema.ts";
+import {
+  builtinName,
+  enumName,
+  OPTION_TABLE_BY_ID,
+  type SchemaEnum,
+  TensorType,
+  tensorTypeName,
+  tensorTypeSize,
+} from "./schema.ts";
 
 /** One operator of the file. */
 export interface OpSummary {
-  /** Position in the subgraph's execution order. */
+  /** Its index in the subgraph's operators (run order). */
   index: number;
-  /** Operator name: a builtin such as `CONV_2D` or a custom one such as `LceBconv2d`. */
+  /** The builtin's name (`CONV_2D`) or the custom op's (`LceBconv2d`). */
   op: string;
-  /** Each input as `name [shape] type` (plus ` const` for constant data); `-` for an absent optional input. */
+  /** Its input tensors as `name [shape] type [const]` (`-` for an omitted optional input). */
   inputs: string[];
-  /** Each output as `name [shape] type`. */
+  /** Its output tensors, as the inputs. */
   outputs: string[];
-  /** The decoded builtin options, or the custom options' FlexBuffer map (LCE's ops). */
+  /** Its options; enum fields by member name (`padding: "SAME"`, `fused_activation_function: "RELU"`). */
   options: Record<string, unknown>;
   /** Multiply-accumulates (binary ones for LceBconv2d), 0 for ops without a weight. */
   macs: number;
-  /** Whether it runs on binary kernels (`LceBconv2d`, `LceBMaxPool2d`). */
+  /** Runs on packed bits: LceBconv2d or LceBMaxPool2d. */
   binary: boolean;
 }
 
-/** What {@link summarize} finds in a `.tflite` file: its ops, memory and how much of it runs binary. */
+/** What {@link summarize} reports about a `.tflite` file. */
 export interface ModelSummary {
-  /** Size of the file in bytes. */
+  /** The file's size. */
   bytes: number;
-  /** The file's description field. */
+  /** The model's description string (the converter's name). */
   description: string;
-  /** Every operator of the first subgraph, in execution order. */
+  /** Every operator of the first subgraph, in run order. */
   ops: OpSummary[];
-  /** Bytes of constant data (the buffers the tensors point to). */
+  /** Bytes of constant data. */
   constantBytes: number;
-  /** Bytes of all non-constant tensors together: an upper bound of the interpreter's arena. */
+  /** Bytes of all non-constant tensors together: an upper bound of the arena (before lifetimes share it). */
   activationBytes: number;
-  /** Multiply-accumulates of the binary ops (1-bit MACs). */
+  /** Multiply-accumulates of the binary ops. */
   binaryMacs: number;
-  /** Multiply-accumulates of the float ops with weights (convolutions, fully connected). */
+  /** Multiply-accumulates of the float ops. */
   floatMacs: number;
 }
 
@@ -51,6 +60,36 @@ const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 function opName(m: TfliteModel, op: Operator): string {
   const code = m.operatorCodes[op.opcodeIndex];
   return code.customCode ?? builtinName(code.builtinCode);
+}
+
+/** The enum fields of LCE's custom options: LCE writes TFLite's own `Padding` and `ActivationFunctionType`. */
+const LCE_OPTION_ENUMS: Record<string, SchemaEnum> = {
+  padding: "Padding",
+  fused_activation_function: "ActivationFunctionType",
+};
+
+/** An op's options with enum fields by member name (builtin ones from the schema, LCE's by {@link LCE_OPTION_ENUMS}). */
+function namedOptions(name: string, op: Operator, where: string): Record<string, unknown> {
+  if (op.customOptions?.length) {
+    const raw = readFlexMap(op.customOptions, where);
+    if (!name.startsWith("Lce")) return raw;
+    return Object.fromEntries(
+      Object.entries(raw).map(([k, v]) => {
+        const e = LCE_OPTION_ENUMS[k];
+        return [k, e !== undefined && typeof v === "number" ? enumName(e, v) : v];
+      }),
+    );
+  }
+  const out: Record<string, unknown> = { ...(op.builtinOptions ?? {}) };
+  for (const f of OPTION_TABLE_BY_ID.get(op.builtinOptionsType)?.fields ?? []) {
+    if (f.enum !== undefined && typeof out[f.name] === "number") out[f.name] = enumName(f.enum, out[f.name] as number);
+  }
+  return out;
+}
+
+/** LCE's ops (binary convolution and pooling, and the bitpacking at their borders) run on packed bits. */
+function isBinaryOp(name: string): boolean {
+  return name.startsWith("Lce");
 }
 
 function macsOf(name: string, op: Operator, g: Subgraph, options: Record<string, unknown>): number {
@@ -84,15 +123,16 @@ function macsOf(name: string, op: Operator, g: Subgraph, options: Record<string,
 }
 
 /**
- * Summarises a model's ops, memory and binary share (what `deno task inspect` prints). Throws a
- * `ModelFormatError` for bytes that are not a TFLite flatbuffer.
- *
+ * Summarises a model's ops, memory and binary share.
  * @example
  * ```ts
- * import { formatSummary, summarize } from "./summary.ts";
- * const s = summarize(await Deno.readFile("tests/fixtures/lce/quicknet_block.tflite")); // made by LCE's converter
- * console.log(s.ops.filter((o) => o.binary).length > 0, s.binaryMacs > s.floatMacs); // true true
- * console.log(formatSummary(s).split("\n")[0]); // size, description, op count
+ * import { summarize } from "./summary.ts";
+ * import { convert } from "../convert/convert.ts";
+ * import { Sequential } from "../models/sequential.ts";
+ * import { QuantConv2D } from "../layers/conv.ts";
+ * const model = new Sequential([new QuantConv2D(32, 3, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", padding: "same", padValues: 1 })], { seed: 1 });
+ * const s = summarize(convert(model, { inputShape: [8, 8, 32] }).bytes);
+ * console.log(s.ops[1].op, s.ops[1].options.padding); // LceBconv2d SAME
  * ```
  */
 export function summarize(bytes: Uint8Array): ModelSummary {
@@ -108,9 +148,7 @@ export function summarize(bytes: Uint8Array): ModelSummary {
   let binaryMacs = 0, floatMacs = 0;
   const ops = g.operators.map((op, index): OpSummary => {
     const name = opName(m, op);
-    const options: Record<string, unknown> = op.customOptions?.length
-      ? readFlexMap(op.customOptions, `operator ${index}`)
-      : { ...(op.builtinOptions ?? {}) };
+    const options = namedOptions(name, op, `operator ${index}`);
     const macs = macsOf(name, op, g, options);
     const binary = name === "LceBconv2d" || name === "LceBMaxPool2d";
     if (binary) binaryMacs += macs;
@@ -162,4 +200,66 @@ export function formatSummary(s: ModelSummary): string {
     }%)`,
   );
   return lines.join("\n");
+}
+
+const shapeText = (shape: readonly number[]) => shape.length === 0 ? "scalar" : shape.join("x");
+
+/** The second line of an op's box: its constant inputs' shapes and a fused activation other than NONE. */
+function opDetail(m: TfliteModel, op: Operator, options: Record<string, unknown>): string | undefined {
+  const g = m.subgraphs[0];
+  const weights = op.inputs.filter((t) => t >= 0 && m.buffers[g.tensors[t].buffer]?.length)
+    .map((t) => shapeText(g.tensors[t].shape));
+  const act = options.fused_activation_function;
+  const parts = [...weights.slice(0, 2), ...(typeof act === "string" && act !== "NONE" ? [act] : [])];
+  return parts.length ? parts.join(", ") : undefined;
+}
+
+/**
+ * The first subgraph as a {@link GraphDescription} for `viz/graph.ts`: one node per operator (binary for LCE's
+ * ops), one per model input and output, and one edge per non-constant tensor and reader, labelled with its shape
+ * (and type when not float32); int32 tensors an LCE op writes or reads are marked packed.
+ * @example
+ * ```ts
+ * import { modelGraph } from "./summary.ts";
+ * import { readModel } from "./reader.ts";
+ * import { convert } from "../convert/convert.ts";
+ * import { Sequential } from "../models/sequential.ts";
+ * import { QuantConv2D } from "../layers/conv.ts";
+ * const model = new Sequential([new QuantConv2D(32, 3, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign" })], { seed: 1 });
+ * const g = modelGraph(readModel(convert(model, { inputShape: [8, 8, 32] }).bytes));
+ * console.log(g.nodes.map((n) => n.kind).join(" "), g.edges.filter((e) => e.packed).length); // input binary binary output 1
+ * ```
+ */
+export function modelGraph(m: TfliteModel): GraphDescription {
+  const g = m.subgraphs[0];
+  const nodes: GraphNode[] = g.inputs.map((t) => ({ id: `in${t}`, label: g.tensors[t].name, kind: "input" }));
+  const producer = new Map<number, { id: string; binary: boolean }>(
+    g.inputs.map((t) => [t, { id: `in${t}`, binary: false }]),
+  );
+  const edges: GraphEdge[] = [];
+  const edge = (t: number, to: string, binary: boolean) => {
+    const from = producer.get(t);
+    if (from === undefined) return; // a constant
+    const tensor = g.tensors[t];
+    const int32 = tensor.type === TensorType.INT32;
+    const type = tensor.type === TensorType.FLOAT32 ? "" : ` ${tensorTypeName(tensor.type).toLowerCase()}`;
+    edges.push({ from: from.id, to, label: shapeText(tensor.shape) + type, packed: int32 && (binary || from.binary) });
+  };
+  g.operators.forEach((op, i) => {
+    const name = opName(m, op);
+    const binary = isBinaryOp(name);
+    nodes.push({
+      id: `op${i}`,
+      label: name,
+      kind: binary ? "binary" : "float",
+      detail: opDetail(m, op, namedOptions(name, op, `operator ${i}`)),
+    });
+    for (const t of new Set(op.inputs)) if (t >= 0) edge(t, `op${i}`, binary);
+    for (const t of op.outputs) producer.set(t, { id: `op${i}`, binary });
+  });
+  for (const t of g.outputs) {
+    nodes.push({ id: `out${t}`, label: g.tensors[t].name, kind: "output" });
+    edge(t, `out${t}`, false);
+  }
+  return { nodes, edges, title: m.description || undefined };
 }

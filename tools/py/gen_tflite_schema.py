@@ -12,6 +12,17 @@ its default (what it returns when the field is absent). Fields onebit cannot
 represent (tables, structs, unions, vectors of anything but numbers) are left
 out and listed on stderr; deprecated fields have no accessor and are absent.
 
+Every enum of the schema (Padding, ActivationFunctionType, TensorType, ...)
+is written out with its members, so readers print names, not numbers. The
+generated Python keeps the enums as classes of integer constants but not
+which field has which enum type (an enum field reads as a plain Int8Flags):
+FIELD_ENUMS states that, by field name, as schema.fbs declares it. The
+script fails when FIELD_ENUMS names an enum the module lacks or a field no
+table has, when a field it names is not an integer, when a field's default
+is not a member of its enum, when an integer field whose name reads as an
+enum (`*_type`, `*_format`, `mode`, `padding`, ...) has no entry, or when an
+enum is used by no field and not listed in ENUMS_OUTSIDE_OPTIONS.
+
 Which table an operator carries is not in the schema: it follows from the
 names (RESIZE_BILINEAR -> ResizeBilinearOptions, compared without case or
 underscores) except for the operators in OPTIONS_EXCEPTIONS. The script fails
@@ -56,6 +67,44 @@ OPTIONS_EXCEPTIONS = {
     "RANDOM_UNIFORM": "RandomOptions",
     "MULTINOMIAL": "RandomOptions",
 }
+
+# Option fields whose type is an enum, by field name (schema.fbs: `padding:Padding;`,
+# `fused_activation_function:ActivationFunctionType;`, `out_type : TensorType;`, ...).
+FIELD_ENUMS = {
+    "padding": "Padding",
+    "fused_activation_function": "ActivationFunctionType",
+    "quantized_bias_type": "TensorType",
+    "in_data_type": "TensorType",
+    "out_data_type": "TensorType",
+    "output_type": "TensorType",
+    "out_type": "TensorType",
+    "idx_out_type": "TensorType",
+    "key_dtype": "TensorType",
+    "value_dtype": "TensorType",
+    "type": "LSHProjectionType",
+    "weights_format": "FullyConnectedOptionsWeightsFormat",
+    "kernel_type": "LSTMKernelType",
+    "combiner": "CombinerType",
+    "mode": "MirrorPadMode",
+}
+
+# Enums no BuiltinOptions field uses: tensors, operator codes, custom options, BuiltinOptions2's tables.
+ENUMS_OUTSIDE_OPTIONS = {
+    "TensorType",
+    "BuiltinOperator",
+    "CustomOptionsFormat",
+    "DimensionType",
+    "StablehloPrecisionConfig",
+    "StablehloComparisonDirection",
+    "StablehloComparisonType",
+    "RngAlgorithm",
+    "ReduceWindowFunction",
+}
+
+# Integer field names that read as enums but are plain numbers.
+NOT_ENUMS = set()
+
+ENUM_LIKE = re.compile(r"(^|_)(type|format|mode|padding|function|dtype|combiner)$")
 
 # flatbuffers.number_types.*Flags -> onebit's field kind (tflite/schema.ts FieldKind).
 NUMERIC_KINDS = {
@@ -198,6 +247,46 @@ def builtin_options(ops, tables):
     return mapping
 
 
+def schema_enums(classes):
+    """Enum name -> {member: value} for every enum of the module; unions (members named after tables) are left out."""
+    enums = {}
+    for name in classes:
+        cls = getattr(schema, name, None)
+        members = public_ints(cls) if isinstance(cls, type) else {}
+        if not members or len(members) != len(vars(cls)) - len([k for k in vars(cls) if k.startswith("_")]):
+            continue
+        if any(m in classes for m in members if m != "NONE"):
+            continue  # a union: BuiltinOptions, QuantizationDetails, ...
+        enums[name] = members
+    return enums
+
+
+def attach_enums(fields, enums):
+    """Adds `enum` to the enum-typed fields of every table (FIELD_ENUMS), checking it against the schema."""
+    seen = set()
+    for table, fs in fields.items():
+        for f in fs:
+            enum = FIELD_ENUMS.get(f["name"])
+            integer = f["kind"] in NUMERIC_KINDS.values() and f["kind"][0] in "iu"
+            if enum is None:
+                if integer and ENUM_LIKE.search(f["name"]) and f["name"] not in NOT_ENUMS:
+                    fail(f"{table}.{f['name']} reads as an enum: add it to FIELD_ENUMS or NOT_ENUMS")
+                continue
+            if enum not in enums:
+                fail(f"FIELD_ENUMS maps {f['name']} to {enum}, which is not an enum of the schema")
+            if not integer:
+                fail(f"{table}.{f['name']} is {f['kind']}, not an integer: it cannot be the enum {enum}")
+            if f["default"] not in enums[enum].values():
+                fail(f"{table}.{f['name']}: default {f['default']} is not a member of {enum}")
+            f["enum"] = enum
+            seen.add(f["name"])
+    for name in sorted(set(FIELD_ENUMS) - seen):
+        fail(f"FIELD_ENUMS names {name}, which no option table has")
+    used = {FIELD_ENUMS[n] for n in seen} | ENUMS_OUTSIDE_OPTIONS
+    for name in sorted(set(enums) - used):
+        fail(f"the enum {name} is used by no option field: add its fields to FIELD_ENUMS or it to ENUMS_OUTSIDE_OPTIONS")
+
+
 def ts(value):
     if value is None:
         return "null"
@@ -226,14 +315,16 @@ def main():
             fail(f"BuiltinOptions member {name} has no table class")
         fields[name] = table_fields(classes[name], lines, skipped)
     mapping = builtin_options(ops, tables)
+    enums = schema_enums(classes)
+    attach_enums(fields, enums)
 
     version = metadata.version("ai-edge-litert")
     out = [
         f"// GENERATED from ai_edge_litert {version}'s schema_py_generated.py by tools/py/gen_tflite_schema.py: do not edit.",
         "// deno-fmt-ignore-file",
         "/**",
-        " * The TFLite schema's operator codes, the tables of its `BuiltinOptions`",
-        " * union and the table each builtin operator carries. tflite/schema.ts",
+        " * The TFLite schema's operator codes, its enums, the tables of its",
+        " * `BuiltinOptions` union and the table each builtin operator carries. tflite/schema.ts",
         " * builds its exports from these. Regenerate: deno task gen:schema",
         " * @module",
         " */",
@@ -249,6 +340,17 @@ def main():
     out += [
         "] as const;",
         "",
+        "/** The schema's enums (but `BuiltinOperator`, which is {@link BUILTIN_NAMES}): member name -> value. */",
+        "export const ENUMS = {",
+    ]
+    for name, members in sorted(enums.items()):
+        if name == "BuiltinOperator":
+            continue
+        body = ", ".join(f"{k}: {v}" for k, v in sorted(members.items(), key=lambda kv: kv[1]))
+        out.append(f"  {name}: {{ {body} }},")
+    out += [
+        "} as const;",
+        "",
         "/** Every table of the `BuiltinOptions` union, by union type id. */",
         "export const OPTION_TABLES: readonly OptionTable[] = [",
     ]
@@ -258,8 +360,9 @@ def main():
             continue
         out.append(f"  {{ typeId: {type_id}, name: {ts(name)}, fields: [")
         for f in fields[name]:
+            enum = f", enum: {ts(f['enum'])}" if "enum" in f else ""
             out.append(
-                f"    {{ name: {ts(f['name'])}, slot: {f['slot']}, kind: {ts(f['kind'])}, default: {ts(f['default'])} }},"
+                f"    {{ name: {ts(f['name'])}, slot: {f['slot']}, kind: {ts(f['kind'])}, default: {ts(f['default'])}{enum} }},"
             )
         out.append("  ] },")
     out += [
@@ -275,7 +378,7 @@ def main():
     n_fields = sum(len(f) for f in fields.values())
     print(
         f"gen_tflite_schema: {len(ops)} builtins, {len(tables)} option tables, {n_fields} fields, "
-        f"{len(mapping)} builtins with options; {len(skipped)} fields skipped",
+        f"{len(mapping)} builtins with options, {len(enums)} enums; {len(skipped)} fields skipped",
         file=sys.stderr,
     )
     for where, why in skipped:
