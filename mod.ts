@@ -301,15 +301,21 @@ export { doReFaNet } from "./zoo/dorefanet.ts";
 export { binaryAlexNet } from "./zoo/binary_alexnet.ts";
 export { realToBinaryNet } from "./zoo/real_to_binary_net.ts";
 export {
+  BN_RELU_COST,
   type ConversionReport,
   convert,
   type ConvertOptions,
   formatReport,
   type LayerReport,
+  type LayerTiming,
+  type TimingSetup,
 } from "./convert/convert.ts";
+export { measureLayers, type MeasureOptions } from "./convert/measure.ts";
+export type { TraceOptions } from "./convert/trace.ts";
+export { reportBundle, sizeLine } from "./convert/report_html.ts";
 export { removeStaleTemporaries, writeFileAtomic, writeFileAtomicSync } from "./_fs.ts";
 export { ConversionError } from "./convert/errors.ts";
-export { formatSummary, type ModelSummary, type OpSummary, summarize } from "./tflite/summary.ts";
+export { formatSummary, modelGraph, type ModelSummary, type OpSummary, summarize } from "./tflite/summary.ts";
 export {
   type Bar,
   barChart,
@@ -346,7 +352,6 @@ export {
 export type { BinarizeMode, InputLowering } from "./quantizers/quantizer.ts";
 export type { KernelSet } from "./kernels/_ukernels.ts";
 export type { BoundConv } from "./kernels/binary_kernels.ts";
-export type { TraceOptions } from "./convert/trace.ts";
 export {
   type BoundFloatOp,
   ELEMENTWISE_OPS,
@@ -367,3 +372,15 @@ export type { Fusion, GraphIndex } from "./runtime/fuse.ts";
 export type { Metadata, OptionValue, Quantization, SignatureDef, TensorMap } from "./tflite/model.ts";
 export type { Conv1dOptions, Conv2dOptions, Conv2dTransposeOptions } from "./graph/conv.ts";
 export type { GradContext, GradFn } from "./graph/tape.ts";
+export { modelSvg } from "./tflite/inspect.ts";
+export { enumName, SCHEMA_ENUMS, type SchemaEnum } from "./tflite/schema.ts";
+export {
+  binaryCell,
+  type GraphDescription,
+  type GraphEdge,
+  type GraphNode,
+  graphSvg,
+  type GraphSvgOptions,
+  NODE_COLORS,
+  type NodeKind,
+} from "./viz/graph.ts";

@@ -1,5 +1,8 @@
 /**
- * `deno task convert MODEL -o OUT.tflite [--report] [--batch N] [--input-shape H,W,C]`
+ * `deno task convert MODEL -o OUT.tflite [--report] [--measure] [--batch N] [--input-shape H,W,C]`
+ *
+ * `--measure` also times every layer with the runtime on this machine, binary as converted and as a float layer
+ * (convert/measure.ts), and prints the report with those columns.
  *
  * MODEL is a zoo name (quicknet, quicknet_small, quicknet_large,
  * birealnet; random weights, seed 0), a Keras model file (`.keras` or
@@ -21,6 +24,7 @@ import { quickNet } from "../zoo/quicknet.ts";
 import { intOption, parseCli, runCli, UsageError } from "../_cli.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { convert, formatReport } from "./convert.ts";
+import { measureLayers } from "./measure.ts";
 import { ConversionError } from "./errors.ts";
 
 const ZOO: Record<string, (inputShape?: number[]) => Model> = {
@@ -30,7 +34,7 @@ const ZOO: Record<string, (inputShape?: number[]) => Model> = {
   birealnet: (s) => biRealNet({ inputShape: s }),
 };
 
-const USAGE = `usage: deno task convert MODEL [-o OUT.tflite] [--report] [--batch N] [--input-shape H,W,C]
+const USAGE = `usage: deno task convert MODEL [-o OUT.tflite] [--report] [--measure] [--batch N] [--input-shape H,W,C]
   MODEL: ${Object.keys(ZOO).join(" | ")} | model.keras | model.h5 | checkpoint.safetensors |
          path/to/module.ts (default export: a Model, a Sequential, or a function returning one)`;
 
@@ -70,6 +74,7 @@ async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCli(args, {
     output: { type: "string", short: "o" },
     report: { type: "boolean" },
+    measure: { type: "boolean" },
     batch: { type: "string" },
     "input-shape": { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -94,7 +99,9 @@ async function main(args: string[]): Promise<void> {
       `${report.layers.filter((l) => l.binary).length} of ${report.layers.length} layers binary, ` +
       `${(100 * report.binaryMacs / Math.max(total, 1)).toFixed(1)}% of MACs`,
   );
-  if (values.report) console.log("\n" + formatReport(report));
+  if (values.measure) {
+    console.log("\n" + formatReport(measureLayers(model, { batch, inputShape, description: `onebit: ${spec}` })));
+  } else if (values.report) console.log("\n" + formatReport(report));
 }
 
 if (import.meta.main) await runCli("convert", USAGE, () => main(Deno.args));

@@ -7,16 +7,25 @@
 import type { Model } from "../models/model.ts";
 import type { Layer } from "../layers/layer.ts";
 import { writeModel } from "../tflite/writer.ts";
+import { JUPYTER_DISPLAY, type MediaBundle } from "../viz/html.ts";
 export { writeFileAtomic, writeFileAtomicSync } from "../_fs.ts";
 import { emit, type EmittedOp } from "./emit.ts";
-import type { BconvOp } from "./graph.ts";
+import type { BconvOp, Graph, Node } from "./graph.ts";
 import { optimize } from "./passes.ts";
+import { reportBundle, sizeLine, timingCells, timingLine } from "./report_html.ts";
 import { trace, type TraceOptions } from "./trace.ts";
 
 /** Options of {@link convert}: the batch and input shape of the file's input, and its description. */
 export interface ConvertOptions extends TraceOptions {
   /** The model description stored in the file (default "onebit"). */
   description?: string;
+  /**
+   * Convert every layer as float (no LceBconv2d, no LceBMaxPool2d; binarized activations stay exact ±1 floats
+   * through LceQuantize → LceDequantize): the float twin a binary model is compared with. Default false.
+   */
+  float?: boolean;
+  /** Also convert the float twin to report its file size ({@link ConversionReport.floatBytes}). Default true. */
+  compareFloat?: boolean;
 }
 
 /** One layer of the model and what it became. */
@@ -39,6 +48,24 @@ export interface LayerReport {
   macs: number;
 }
 
+/** One layer's latency on this machine's runtime, binary as converted and as a float layer (milliseconds). */
+export interface LayerTiming {
+  /** The median time per invoke of the ops this layer owns in the converted file (0 when fused into another). */
+  binaryMs: number;
+  /** The same in the float twin (every layer float). */
+  floatMs: number;
+}
+
+/** How {@link LayerTiming}s were measured: backend, threads, invokes. */
+export interface TimingSetup {
+  /** The interpreter's backend: `native`, `wasm` or `reference`. */
+  backend: string;
+  /** Threads for the binary kernels. */
+  threads: number;
+  /** Timed invokes per model (after warm-up); each layer's time is the median over them. */
+  invokes: number;
+}
+
 /** What {@link convert} made of a model: per layer what it became and why, the op counts and the binary share. */
 export interface ConversionReport {
   /** Every layer of the model, in order. */
@@ -49,6 +76,18 @@ export interface ConversionReport {
   binaryMacs: number;
   /** Multiply-accumulates running on float kernels. */
   floatMacs: number;
+  /** The layer each operator of the file computes (the first of a fused op's layers), in the file's order. */
+  opOwners: string[];
+  /** The converted file's size in bytes. */
+  bytes: number;
+  /** The size of the same model converted with every layer float (`float: true`), or null when not compared. */
+  floatBytes: number | null;
+  /** Per-layer latency, binary vs float, by layer name: filled by `measureLayers` (convert/measure.ts), else null. */
+  timings: Record<string, LayerTiming> | null;
+  /** How the timings were measured, or null. */
+  timingSetup: TimingSetup | null;
+  /** The Jupyter display: an HTML table, binary layers marked, the reason beside every float layer. */
+  [JUPYTER_DISPLAY](): MediaBundle;
 }
 
 function bconvGuidance(op: BconvOp): string[] {
@@ -72,11 +111,37 @@ function bconvGuidance(op: BconvOp): string[] {
   return out;
 }
 
+/**
+ * LCE's optimization guide: BatchNormalization then ReLU after a binary convolution keeps the ReLU out of it (its
+ * fused activation clamps the raw sum, before the BatchNorm's scale and shift), where ReLU then BatchNormalization
+ * fuses both. Fires on a LceBconv2d that absorbed a BatchNormalization and whose output a ReLU still reads.
+ */
+function orderGuidance(g: Graph, node: Node, classOf: (layer: string) => string | undefined): string[] {
+  if (node.op.kind !== "bconv" || !node.layers.some((l) => classOf(l) === "BatchNormalization")) return [];
+  const relu = g.consumers(node.output).find((r) => r.op.kind === "activation" && r.op.fn === "relu");
+  if (relu === undefined) return [];
+  return [
+    `BatchNormalization then ReLU (${relu.layers[0]}) after this binary convolution blocks the fusion: ReLU ` +
+    "then BatchNormalization fuses both into it, while this order runs a separate float RELU and the " +
+    "convolution writes float output, so a following binary layer quantizes it again instead of reading " +
+    `bitpacked bits; ${BN_RELU_COST}`,
+  ];
+}
+
+/**
+ * What the order costs, measured by `deno run -A bench/bn_relu_order.ts` (both orders converted and timed with
+ * the runtime; its output says the machine). Rerun it to check this line.
+ */
+export const BN_RELU_COST: string = "it cost 11-21% more time per block of two 3x3 binary convolutions (16x16x64, " +
+  "28x28x128, 56x56x64; onebit's runtime, native, 1 thread, AMD EPYC: bench/bn_relu_order.ts)";
+
 function buildReport(
   layers: readonly Layer[],
   ops: EmittedOp[],
-  notes: Map<string, { quantized?: boolean; reason?: string }>,
+  g: Graph,
 ): ConversionReport {
+  const notes = g.notes;
+  const classes = new Map(layers.map((l) => [l.name, l.constructor.name]));
   const opCounts: Record<string, number> = {};
   let binaryMacs = 0, floatMacs = 0;
   for (const o of ops) {
@@ -88,9 +153,11 @@ function buildReport(
     const mine = ops.filter((o) => o.layers.includes(l.name));
     const own = mine.filter((o) => o.layers[0] === l.name);
     const binary = mine.some((o) => o.binary);
-    const guidance = own.flatMap((
-      o,
-    ) => (o.node.op.kind === "bconv" && o.op === "LceBconv2d" ? bconvGuidance(o.node.op) : []));
+    const guidance = own.flatMap((o) =>
+      o.node.op.kind === "bconv" && o.op === "LceBconv2d"
+        ? [...bconvGuidance(o.node.op), ...orderGuidance(g, o.node, (name) => classes.get(name))]
+        : []
+    );
     return {
       layer: l.name,
       className: l.constructor.name,
@@ -102,18 +169,36 @@ function buildReport(
       macs: own.reduce((s, o) => s + o.macs, 0),
     };
   });
-  return { layers: reports, opCounts, binaryMacs, floatMacs };
+  return withDisplay({
+    layers: reports,
+    opCounts,
+    binaryMacs,
+    floatMacs,
+    opOwners: ops.map((o) => o.layers[0]),
+    bytes: 0,
+    floatBytes: null,
+    timings: null,
+    timingSetup: null,
+  });
 }
 
-/** The report as a table, then the totals, then the notes. */
+/** Adds the Jupyter display to a report, not enumerable (JSON and comparisons see the data only). */
+export function withDisplay(r: Omit<ConversionReport, typeof JUPYTER_DISPLAY>): ConversionReport {
+  Object.defineProperty(r, JUPYTER_DISPLAY, { value: () => reportBundle(r as ConversionReport), enumerable: false });
+  return r as ConversionReport;
+}
+
+/** The report as a table (with latency columns when measured), then the sizes and totals, then the notes. */
 export function formatReport(r: ConversionReport): string {
+  const timed = r.timings !== null;
   const rows = r.layers.map((l) => [
     l.layer,
     l.className,
     l.ops.length === 0 ? "(identity)" : l.ops.join(", ") + (l.fusedInto ? ` (fused into ${l.fusedInto})` : ""),
     l.binary ? "yes" : "no",
+    ...(timed ? timingCells(r, l) : []),
   ]);
-  const head = ["Layer", "Class", "Ops", "Binary"];
+  const head = ["Layer", "Class", "Ops", "Binary", ...(timed ? ["Binary ms", "Float ms", "Speed-up"] : [])];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   const total = r.binaryMacs + r.floatMacs;
@@ -121,6 +206,8 @@ export function formatReport(r: ConversionReport): string {
   out.push(
     `Binary MACs: ${r.binaryMacs} of ${total} (${total === 0 ? 0 : (100 * r.binaryMacs / total).toFixed(1)}%)`,
     `Ops: ${Object.entries(r.opCounts).map(([k, v]) => `${k}×${v}`).join(", ")}`,
+    sizeLine(r),
+    ...(timed ? [timingLine(r)] : []),
   );
   const notes = r.layers.filter((l) => l.reason || l.guidance.length);
   if (notes.length) out.push("", "Notes:");
@@ -153,8 +240,15 @@ export function convert(
   model: Model,
   options: ConvertOptions = {},
 ): { bytes: Uint8Array; report: ConversionReport } {
+  const float = options.float ?? false;
+  if (typeof float !== "boolean") throw new TypeError(`convert: float must be a boolean, got ${String(float)}`);
   const g = trace(model, options);
-  optimize(g);
+  optimize(g, { binary: !float });
   const { model: tflite, ops } = emit(g, options.description ?? "onebit");
-  return { bytes: writeModel(tflite), report: buildReport(model.layers, ops, g.notes) };
+  const bytes = writeModel(tflite);
+  const report = buildReport(model.layers, ops, g);
+  report.bytes = bytes.length;
+  if (float) report.floatBytes = bytes.length;
+  else if (options.compareFloat ?? true) report.floatBytes = convert(model, { ...options, float: true }).bytes.length;
+  return { bytes, report };
 }

@@ -26,11 +26,16 @@ function ofKind<K extends Op["kind"]>(n: Node | undefined, kind: K): n is Node &
   return n !== undefined && n.op.kind === kind;
 }
 
-/** Runs every pass; the graph is rewritten in place and left sorted. */
-export function optimize(g: Graph): void {
-  matchBinary(g);
-  g.sort();
-  while (fuseBinary(g)) g.sort();
+/**
+ * Runs every pass; the graph is rewritten in place and left sorted. With `binary: false` no layer becomes
+ * binary (passes 1 and 2 are skipped): the float twin of a model, for size and latency comparisons.
+ */
+export function optimize(g: Graph, options: { binary?: boolean } = {}): void {
+  if (options.binary !== false) {
+    matchBinary(g);
+    g.sort();
+    while (fuseBinary(g)) g.sort();
+  }
   while (fuseFloat(g)) g.sort();
   materializeBinarize(g);
   g.sort();

@@ -18,6 +18,9 @@ import { readFlexMap } from "../tflite/flexbuffer.ts";
 import type { TfliteModel } from "../tflite/model.ts";
 import { readModel } from "../tflite/reader.ts";
 import { Builtin, builtinName, tensorTypeName } from "../tflite/schema.ts";
+import { modelGraph } from "../tflite/summary.ts";
+import { binaryCell, type GraphDescription, graphSvg } from "../viz/graph.ts";
+import { escapeHtml, htmlBundle, htmlTable, JUPYTER_DISPLAY, type MediaBundle } from "../viz/html.ts";
 import { foldConstants } from "./fold.ts";
 import { fuseOperators, type PlannedOp } from "./fuse.ts";
 import type { OpContext, PreparedOp, TensorData, TensorInfo } from "./ops/_types.ts";
@@ -158,6 +161,8 @@ export class Interpreter {
   readonly #views: (TensorData | null)[];
   readonly #scratch: ArrayBuffer;
   readonly #times: Float64Array | null;
+  readonly #threads: number;
+  readonly #graph: GraphDescription;
   #invocations = 0;
 
   private constructor(model: TfliteModel, options: InterpreterOptions) {
@@ -205,6 +210,8 @@ export class Interpreter {
     this.scratchBytes = prepared.scratchBytes;
     this.constantBytes = memory.constantBytes + prepared.ownedBytes;
     this.#times = options.profile ? new Float64Array(operators.length) : null;
+    this.#threads = threads;
+    this.#graph = modelGraph(model);
   }
 
   /** Loads a model from the bytes of a `.tflite` file (verified; see the module doc). */
@@ -279,6 +286,83 @@ export class Interpreter {
     this.#times?.fill(0);
     this.#invocations = 0;
   }
+
+  /**
+   * The Jupyter rich display: inputs and outputs (name, shape, type), the backend and thread count, the ops
+   * this interpreter runs (after fusion and constant folding; binary ones marked) and the file's graph picture.
+   * @example
+   * ```ts
+   * import { Interpreter } from "./interpreter.ts";
+   * import { JUPYTER_DISPLAY } from "../viz/html.ts";
+   * import { convert } from "../convert/convert.ts";
+   * import { Sequential } from "../models/sequential.ts";
+   * import { QuantConv2D } from "../layers/conv.ts";
+   * const model = new Sequential([new QuantConv2D(32, 3, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign" })], { seed: 1 });
+   * const it = Interpreter.fromBytes(convert(model, { inputShape: [8, 8, 32] }).bytes, { backend: "reference" });
+   * const bundle = await it[JUPYTER_DISPLAY]();
+   * console.log(String(bundle["text/html"]).includes("<svg"), String(bundle["text/plain"]).split("\n")[0]);
+   * // true Interpreter: reference backend, 1 thread, 2 ops (2 binary)
+   * ```
+   */
+  async [JUPYTER_DISPLAY](): Promise<MediaBundle> {
+    const ops = this.#ops.map((op) => op.label);
+    const svg = await graphSvg(this.#graph);
+    return interpreterBundle({
+      backend: this.backend,
+      library: this.library,
+      threads: this.#threads,
+      inputs: this.inputs,
+      outputs: this.outputs,
+      ops,
+      svg,
+    });
+  }
+}
+
+/** An op label (`LceBconv2d`, or a fusion `LceBconv2d+ADD+LceQuantize`) runs binary if any part is LCE's. */
+const runsBinary = (label: string) => label.split("+").some((part) => part.startsWith("Lce"));
+
+/** What {@link Interpreter}'s display shows, gathered from the instance. */
+interface InterpreterView {
+  backend: string;
+  library: string | undefined;
+  threads: number;
+  inputs: readonly TensorSpec[];
+  outputs: readonly TensorSpec[];
+  ops: string[];
+  svg: string;
+}
+
+/** The interpreter as HTML (tables and the graph picture) with its plain-text twin. */
+function interpreterBundle(v: InterpreterView): MediaBundle {
+  const counts = new Map<string, number>();
+  for (const op of v.ops) counts.set(op, (counts.get(op) ?? 0) + 1);
+  const opRows = [...counts].map(([op, n]) => [op, n, binaryCell(runsBinary(op))]);
+  const binary = v.ops.filter(runsBinary).length;
+  const head =
+    `Interpreter: ${v.backend} backend, ${v.threads} thread${v.threads === 1 ? "" : "s"}, ${v.ops.length} ops ` +
+    `(${binary} binary)`;
+  const tensorRows = [
+    ...v.inputs.map((t) => ["input", t.name, `[${t.shape}]`, t.type]),
+    ...v.outputs.map((t) => ["output", t.name, `[${t.shape}]`, t.type]),
+  ];
+  const html = [
+    `<div class="onebit-interpreter"><p><b>${escapeHtml(head)}</b>${
+      v.library ? ` <small>(${escapeHtml(v.library)})</small>` : ""
+    }</p>`,
+    htmlTable(["", "name", "shape", "dtype"], tensorRows, { caption: "Inputs and outputs" }),
+    htmlTable(["op", "count", "binary"], opRows, {
+      caption: "Ops as they run (after fusion and constant folding)",
+      rowClass: (i) => runsBinary(String(opRows[i][0])) ? "binary" : undefined,
+    }),
+    `<details open><summary>Graph</summary>${v.svg}</details></div>`,
+  ].join("");
+  const text = [
+    head,
+    ...tensorRows.map((r) => `  ${r.join(" ")}`),
+    ...[...counts].map(([op, n]) => `  ${op} ×${n}${runsBinary(op) ? " (binary)" : ""}`),
+  ].join("\n");
+  return htmlBundle(html, text);
 }
 
 const DEFAULT_REGISTRY = defaultRegistry();

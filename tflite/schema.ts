@@ -15,7 +15,7 @@ import {
 } from "./_schema_generated.ts";
 
 /** The schema's enums by name (`Padding`, `ActivationFunctionType`, `TensorType`, ...): member name -> value. */
-export const SCHEMA_ENUMS: { readonly [E in keyof typeof ENUMS]: typeof ENUMS[E] } = ENUMS;
+export { ENUMS as SCHEMA_ENUMS };
 /** The name of one of the schema's enums. */
 export type SchemaEnum = keyof typeof ENUMS;
 

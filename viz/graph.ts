@@ -65,6 +65,19 @@ export const NODE_COLORS: Readonly<Record<NodeKind, { fill: string; stroke: stri
   output: { fill: "#ffffff", stroke: "#495057" },
 };
 
+/**
+ * A table cell marking binary (`yes` on the picture's binary colour) or float (`no`), for the HTML tables that
+ * sit beside a graph picture (the interpreter's op table, the conversion report).
+ * @example
+ * ```ts
+ * import { binaryCell } from "./graph.ts";
+ * console.log(binaryCell(true).html.includes(">yes<"), binaryCell(false).html); // true no
+ * ```
+ */
+export function binaryCell(binary: boolean): { html: string } {
+  return { html: binary ? `<span style="background:${NODE_COLORS.binary.fill};padding:0 4px">yes</span>` : "no" };
+}
+
 const FONT = 12, SMALL = 10, CHAR = 0.62, PAD_X = 10, LINE = 16;
 const TITLE_H = 24, LEGEND_H = 28, MARGIN = 12;
 
