@@ -10,6 +10,7 @@ import { writeModel } from "../tflite/writer.ts";
 import { JUPYTER_DISPLAY, type MediaBundle } from "../viz/html.ts";
 export { writeFileAtomic, writeFileAtomicSync } from "../_fs.ts";
 import { emit, type EmittedOp } from "./emit.ts";
+import { ConversionError } from "./errors.ts";
 import type { BconvOp, Graph, Node } from "./graph.ts";
 import { optimize } from "./passes.ts";
 import { reportBundle, sizeLine, timingCells, timingLine } from "./report_html.ts";
@@ -80,7 +81,10 @@ export interface ConversionReport {
   opOwners: string[];
   /** The converted file's size in bytes. */
   bytes: number;
-  /** The size of the same model converted with every layer float (`float: true`), or null when not compared. */
+  /**
+   * The size of the same model converted with every layer float (`float: true`), or null when not compared
+   * (`compareFloat: false`) or when a layer converts only as binary.
+   */
   floatBytes: number | null;
   /** Per-layer latency, binary vs float, by layer name: filled by `measureLayers` (convert/measure.ts), else null. */
   timings: Record<string, LayerTiming> | null;
@@ -218,6 +222,16 @@ export function formatReport(r: ConversionReport): string {
   return out.join("\n");
 }
 
+/** The float twin's size, or null when a layer converts only as binary (the binary file is what was asked for). */
+function floatTwinBytes(model: Model, options: ConvertOptions): number | null {
+  try {
+    return convert(model, { ...options, float: true }).bytes.length;
+  } catch (e) {
+    if (e instanceof ConversionError) return null;
+    throw e;
+  }
+}
+
 /**
  * Converts a model to `.tflite` bytes. Float32 input and output, batch 1 by
  * default.
@@ -249,6 +263,6 @@ export function convert(
   const report = buildReport(model.layers, ops, g);
   report.bytes = bytes.length;
   if (float) report.floatBytes = bytes.length;
-  else if (options.compareFloat ?? true) report.floatBytes = convert(model, { ...options, float: true }).bytes.length;
+  else if (options.compareFloat ?? true) report.floatBytes = floatTwinBytes(model, options);
   return { bytes, report };
 }

@@ -104,6 +104,10 @@ Deno.test("float twin: the same function with every layer float, and its size be
   for (let i = 0; i < yb.length; i++) assert.ok(Math.abs(yb[i] - yf[i]) <= 1e-3 * (1 + Math.abs(yb[i])), `${i}`);
   assert.match(formatReport(report), new RegExp(`float twin .* \\(${twin.bytes.length} bytes\\), [\\d.]+x this file`));
   assert.equal(convert(model, { inputShape: [8, 8, 32], compareFloat: false }).report.floatBytes, null);
+  // inspect's estimate from the binary file alone (its filters as float32) lands within 2% of the real twin.
+  const sb = summarize(bytes);
+  const estimate = sb.bytes - sb.binaryFilterBytes + sb.binaryFilterFloatBytes;
+  assert.ok(Math.abs(estimate - twin.bytes.length) < 0.02 * twin.bytes.length, `${estimate} vs ${twin.bytes.length}`);
   assert.throws(() => convert(model, { float: "yes" as never }), /float must be a boolean, got yes/);
 });
 

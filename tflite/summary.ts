@@ -53,6 +53,10 @@ export interface ModelSummary {
   binaryMacs: number;
   /** Multiply-accumulates of the float ops. */
   floatMacs: number;
+  /** Bytes of the LceBconv2d filters in the file (bitpacked: 1 bit per weight). */
+  binaryFilterBytes: number;
+  /** What those filters would take as float32 weights: the weight part of the float model's size. */
+  binaryFilterFloatBytes: number;
 }
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -112,14 +116,26 @@ function macsOf(name: string, op: Operator, g: Subgraph, options: Record<string,
     case "FULLY_CONNECTED":
       return (prod(out) * shape(1)[1]) || 0;
     case "LceBconv2d": {
-      const [cout, kh, kw, wordsG] = shape(1);
-      const wordsIn = shape(0).at(-1) ?? wordsG;
-      const cinG = Number(options.channels_in) * wordsG / wordsIn;
-      return prod(out.slice(0, -1)) * cout * kh * kw * cinG;
+      const [cout, kh, kw] = shape(1);
+      return prod(out.slice(0, -1)) * cout * kh * kw * bconvChannelsPerGroup(op, g, options);
     }
     default:
       return 0;
   }
+}
+
+/** Input channels per group of a LceBconv2d: its filter's packed words per group, in channels. */
+function bconvChannelsPerGroup(op: Operator, g: Subgraph, options: Record<string, unknown>): number {
+  const wordsG = g.tensors[op.inputs[1]].shape[3];
+  const wordsIn = g.tensors[op.inputs[0]].shape.at(-1) ?? wordsG;
+  return Number(options.channels_in) * wordsG / wordsIn;
+}
+
+/** Bytes a LceBconv2d's filter takes in the file, and as float32 weights (one per channel and tap). */
+function bconvFilterBytes(m: TfliteModel, op: Operator, options: Record<string, unknown>): [number, number] {
+  const g = m.subgraphs[0], filter = g.tensors[op.inputs[1]];
+  const [cout, kh, kw] = filter.shape;
+  return [m.buffers[filter.buffer]?.length ?? 0, cout * kh * kw * bconvChannelsPerGroup(op, g, options) * 4];
 }
 
 /**
@@ -145,11 +161,16 @@ export function summarize(bytes: Uint8Array): ModelSummary {
       m.buffers[t.buffer]?.length ? " const" : ""
     }`;
   };
-  let binaryMacs = 0, floatMacs = 0;
+  let binaryMacs = 0, floatMacs = 0, binaryFilterBytes = 0, binaryFilterFloatBytes = 0;
   const ops = g.operators.map((op, index): OpSummary => {
     const name = opName(m, op);
     const options = namedOptions(name, op, `operator ${index}`);
     const macs = macsOf(name, op, g, options);
+    if (name === "LceBconv2d") {
+      const [stored, asFloat] = bconvFilterBytes(m, op, options);
+      binaryFilterBytes += stored;
+      binaryFilterFloatBytes += asFloat;
+    }
     const binary = name === "LceBconv2d" || name === "LceBMaxPool2d";
     if (binary) binaryMacs += macs;
     else floatMacs += macs;
@@ -169,12 +190,15 @@ export function summarize(bytes: Uint8Array): ModelSummary {
     activationBytes,
     binaryMacs,
     floatMacs,
+    binaryFilterBytes,
+    binaryFilterFloatBytes,
   };
 }
 
 /** The summary as text: an op table, then memory and the binary share. */
 export function formatSummary(s: ModelSummary): string {
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
+  const size = (b: number) => b < 2 ** 20 ? `${(b / 1024).toFixed(1)} KiB` : mib(b);
   const fmt = (o: Record<string, unknown>) =>
     Object.entries(o).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v}]` : v}`).join(
       " ",
@@ -198,19 +222,28 @@ export function formatSummary(s: ModelSummary): string {
     `Binary: ${s.ops.filter((o) => o.binary).length} of ${s.ops.length} ops, ${s.binaryMacs} of ${total} MACs (${
       total === 0 ? "0.0" : (100 * s.binaryMacs / total).toFixed(1)
     }%)`,
+    ...(s.binaryFilterBytes === 0 ? [] : [
+      `Binary filters: ${size(s.binaryFilterBytes)} in this file; as float32 weights ${
+        size(s.binaryFilterFloatBytes)
+      }, so the float model takes about ${size(s.bytes - s.binaryFilterBytes + s.binaryFilterFloatBytes)} (this file ${
+        size(s.bytes)
+      })`,
+    ]),
   );
   return lines.join("\n");
 }
 
 const shapeText = (shape: readonly number[]) => shape.length === 0 ? "scalar" : shape.join("x");
 
-/** The second line of an op's box: its constant inputs' shapes and a fused activation other than NONE. */
+/** The second line of an op's box: its weight's shape (first constant input) and a fused activation other than NONE. */
 function opDetail(m: TfliteModel, op: Operator, options: Record<string, unknown>): string | undefined {
   const g = m.subgraphs[0];
-  const weights = op.inputs.filter((t) => t >= 0 && m.buffers[g.tensors[t].buffer]?.length)
-    .map((t) => shapeText(g.tensors[t].shape));
+  const weight = op.inputs.find((t) => t >= 0 && m.buffers[g.tensors[t].buffer]?.length);
   const act = options.fused_activation_function;
-  const parts = [...weights.slice(0, 2), ...(typeof act === "string" && act !== "NONE" ? [act] : [])];
+  const parts = [
+    ...(weight === undefined ? [] : [shapeText(g.tensors[weight].shape)]),
+    ...(typeof act === "string" && act !== "NONE" ? [act] : []),
+  ];
   return parts.length ? parts.join(", ") : undefined;
 }
 

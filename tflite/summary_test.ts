@@ -30,7 +30,14 @@ Deno.test("summarize: enum options by name, on files TensorFlow's and LCE's conv
   assert.equal(summarize(fixture("bmaxpool")).ops.find((o) => o.op === "LceBMaxPool2d")!.options.padding, "VALID"); // MaxPool2D(2): valid
   const fc = summarize(fixture("builtins")).ops.find((o) => o.op === "FULLY_CONNECTED")!;
   assert.equal(fc.options.weights_format, "DEFAULT");
+  // The two 3x3x32 -> 32 binary filters: bitpacked int32 words in the file, 4 bytes per weight as float32.
+  assert.equal(q.binaryFilterBytes, 2 * 32 * 3 * 3 * 1 * 4);
+  assert.equal(q.binaryFilterFloatBytes, 2 * 32 * 3 * 3 * 32 * 4);
   const text = formatSummary(q);
+  assert.match(
+    text,
+    /Binary filters: 2\.3 KiB in this file; as float32 weights 72\.0 KiB, so the float model takes about /,
+  );
   assert.match(text, /CONV_2D +padding=SAME stride_w=2 stride_h=2 fused_activation_function=RELU /);
   assert.match(text, /LceBconv2d +binary .*fused_activation_function=RELU pad_values=1 padding=SAME /);
 });
@@ -92,7 +99,7 @@ Deno.test("modelGraph: a node per op, input and output; an edge per activation r
     assert.equal(e.label, "1x8x8x1 int32");
   }
   assert.ok(d.edges.filter((e) => !e.packed).every((e) => /^\d+(x\d+)*$/.test(e.label!)), "float edges: shapes");
-  assert.equal(d.nodes.find((n) => n.label === "CONV_2D")!.detail, "32x3x3x3, 32, RELU");
+  assert.equal(d.nodes.find((n) => n.label === "CONV_2D")!.detail, "32x3x3x3, RELU");
 });
 
 const root = new URL("../", import.meta.url).pathname;
