@@ -166,3 +166,42 @@ Deno.test("measureLayers: per layer, binary vs float latency on the runtime; the
   assert.throws(() => measureLayers(model, { inputShape: [8, 8, 32], invokes: 0 }), RangeError);
   assert.throws(() => measureLayers(model, { inputShape: [8, 8, 32], numThreads: 1.5 }), /numThreads must be/);
 });
+
+Deno.test("deno task convert --measure: prints the report with latency columns and the float twin's size", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const root = new URL("../", import.meta.url).pathname;
+    await Deno.writeTextFile(
+      `${dir}/m.ts`,
+      `import { QuantConv2D, Sequential, weightClip } from "${root}mod.ts";
+const q = { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: weightClip() } as const;
+export default new Sequential([new QuantConv2D(32, 3, { ...q, padding: "same", padValues: 1 })], { seed: 1 });
+`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--no-check",
+        `${root}convert/cli.ts`,
+        `${dir}/m.ts`,
+        "-o",
+        `${dir}/m.tflite`,
+        "--measure",
+        "--input-shape",
+        "8,8,32",
+      ],
+      env: { ONEBIT_DEBUG: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(text, /Layer +Class +Ops +Binary +Binary ms +Float ms +Speed-up/);
+    assert.match(text, /quant_conv2d +QuantConv2D +LceQuantize, LceBconv2d +yes +[\d.]+ +[\d.]+ +[\d.]+x/);
+    assert.match(text, /float twin .* bytes\), [\d.]+x this file/);
+    assert.match(text, /median of 20 invokes with this runtime on this machine/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
