@@ -93,9 +93,8 @@ function checkGraph(g: GraphDescription): void {
   const kinds = Object.keys(NODE_COLORS);
   const ids = new Set<string>();
   for (const n of g.nodes) {
-    if (typeof n.id !== "string" || ids.has(n.id)) {
-      throw new TypeError(`${where}: node ids must be unique strings, got ${JSON.stringify(n.id)} twice or untyped`);
-    }
+    if (typeof n.id !== "string") throw new TypeError(`${where}: a node id must be a string, got ${String(n.id)}`);
+    if (ids.has(n.id)) throw new TypeError(`${where}: node id "${n.id}" appears twice; ids must be unique`);
     if (!kinds.includes(n.kind)) {
       throw new TypeError(`${where}: node "${n.id}" has kind ${JSON.stringify(n.kind)}; kinds are ${kinds}`);
     }

@@ -105,7 +105,13 @@ Deno.test("graphSvg: the layout orders a chain along the direction and keeps box
 
 Deno.test("graphSvg: bad descriptions are refused, naming the value", async () => {
   const node = { id: "a", label: "A", kind: "float" } as const;
-  await assert.rejects(graphSvg({ nodes: [node, node], edges: [] }), TypeError);
+  await assert.rejects(graphSvg({ nodes: [node, node], edges: [] }), /node id "a" appears twice; ids must be unique/);
+  await assert.rejects(
+    graphSvg({ nodes: [{ ...node, id: 3 as never }], edges: [] }),
+    /a node id must be a string, got 3/,
+  );
+  // An empty graph is a legend alone.
+  assert.equal(groups(parseSvg(await graphSvg({ nodes: [], edges: [] })), "node ").length, 0);
   await assert.rejects(
     graphSvg({ nodes: [{ id: "a", label: "A", kind: "fp16" as never }], edges: [] }),
     /node "a" has kind "fp16"; kinds are binary,float,input,output/,
