@@ -8,7 +8,7 @@
  * listed), and timed with onebit's runtime: the median wall time of one
  * invoke over `--runs` invokes, alternating the two models, per size.
  *
- *   deno run -A bench/bn_relu_order.ts [--runs 400] [--backend auto] [--threads 1]
+ *   deno task bench:order [--runs 400] [--backend auto] [--threads 1]
  */
 import { parseArgs } from "node:util";
 import { BatchNormalization, convert, Interpreter, QuantConv2D, ReLU, Sequential, Tensor, weightClip } from "../mod.ts";

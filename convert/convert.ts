@@ -133,7 +133,7 @@ function orderGuidance(g: Graph, node: Node, classOf: (layer: string) => string 
 }
 
 /**
- * What the order costs, measured by `deno run -A bench/bn_relu_order.ts` (both orders converted and timed with
+ * What the order costs, measured by `deno task bench:order` (bench/bn_relu_order.ts) (both orders converted and timed with
  * the runtime; its output says the machine). Rerun it to check this line.
  */
 export const BN_RELU_COST: string = "it cost 11-21% more time per block of two 3x3 binary convolutions (16x16x64, " +
