@@ -133,8 +133,8 @@ function orderGuidance(g: Graph, node: Node, classOf: (layer: string) => string 
 }
 
 /**
- * What the order costs, measured by `deno task bench:order` (bench/bn_relu_order.ts) (both orders converted and timed with
- * the runtime; its output says the machine). Rerun it to check this line.
+ * What the order costs, as `deno task bench:order` (bench/bn_relu_order.ts) measured it: both orders converted and
+ * timed with the runtime, alternately; its output names the machine. Rerun it to check this line.
  */
 export const BN_RELU_COST: string = "it cost 11-21% more time per block of two 3x3 binary convolutions (16x16x64, " +
   "28x28x128, 56x56x64; onebit's runtime, native, 1 thread, AMD EPYC: bench/bn_relu_order.ts)";
