@@ -91,7 +91,7 @@ async function main(args: string[]): Promise<void> {
   const out = values.output ??
     `${spec.replace(/^zoo:/, "").replace(/\.(keras|h5|safetensors|ts|js|mjs|tsx)$/, "").split("/").pop()}.tflite`;
   const t0 = performance.now();
-  const { bytes, report } = convert(model, { batch, inputShape, description: `onebit: ${spec}` });
+  const { bytes, report } = convert(model, { batch, inputShape, description: `onebit: ${spec}`, compareFloat: true });
   await writeFileAtomic(out, bytes);
   const total = report.binaryMacs + report.floatMacs;
   console.log(

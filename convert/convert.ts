@@ -25,7 +25,11 @@ export interface ConvertOptions extends TraceOptions {
    * through LceQuantize → LceDequantize): the float twin a binary model is compared with. Default false.
    */
   float?: boolean;
-  /** Also convert the float twin to report its file size ({@link ConversionReport.floatBytes}). Default true. */
+  /**
+   * Also convert the float twin to report its file size ({@link ConversionReport.floatBytes}). Default false: it
+   * doubles the conversion's time (`deno task convert` and `measureLayers` compare; `deno task inspect` estimates
+   * the float size from the file alone).
+   */
   compareFloat?: boolean;
 }
 
@@ -83,7 +87,7 @@ export interface ConversionReport {
   bytes: number;
   /**
    * The size of the same model converted with every layer float (`float: true`), or null when not compared
-   * (`compareFloat: false`) or when a layer converts only as binary.
+   * (`compareFloat` not set) or when a layer converts only as binary.
    */
   floatBytes: number | null;
   /** Per-layer latency, binary vs float, by layer name: filled by `measureLayers` (convert/measure.ts), else null. */
@@ -263,6 +267,6 @@ export function convert(
   const report = buildReport(model.layers, ops, g);
   report.bytes = bytes.length;
   if (float) report.floatBytes = bytes.length;
-  else if (options.compareFloat ?? true) report.floatBytes = floatTwinBytes(model, options);
+  else if (options.compareFloat ?? false) report.floatBytes = floatTwinBytes(model, options);
   return { bytes, report };
 }

@@ -73,7 +73,7 @@ Deno.test("hint: BatchNorm then ReLU after a binary conv fires; ReLU then BatchN
 Deno.test("float twin: the same function with every layer float, and its size beside the file's", () => {
   const dense = { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: weightClip() } as const;
   const model = new Sequential([new QuantConv2D(32, 3, q), new Flatten(), new QuantDense(10, dense)], { seed: 2 });
-  const { bytes, report } = convert(model, { inputShape: [8, 8, 32] });
+  const { bytes, report } = convert(model, { inputShape: [8, 8, 32], compareFloat: true });
   const twin = convert(model, { inputShape: [8, 8, 32], float: true });
   assert.equal(report.bytes, bytes.length);
   assert.equal(report.floatBytes, twin.bytes.length);
@@ -103,7 +103,7 @@ Deno.test("float twin: the same function with every layer float, and its size be
   const [yf] = <Float32Array[]> Interpreter.fromBytes(twin.bytes, { backend: "reference" }).invoke([x]);
   for (let i = 0; i < yb.length; i++) assert.ok(Math.abs(yb[i] - yf[i]) <= 1e-3 * (1 + Math.abs(yb[i])), `${i}`);
   assert.match(formatReport(report), new RegExp(`float twin .* \\(${twin.bytes.length} bytes\\), [\\d.]+x this file`));
-  assert.equal(convert(model, { inputShape: [8, 8, 32], compareFloat: false }).report.floatBytes, null);
+  assert.equal(convert(model, { inputShape: [8, 8, 32] }).report.floatBytes, null); // not compared by default
   // inspect's estimate from the binary file alone (its filters as float32) lands within 2% of the real twin.
   const sb = summarize(bytes);
   const estimate = sb.bytes - sb.binaryFilterBytes + sb.binaryFilterFloatBytes;
@@ -127,7 +127,7 @@ Deno.test("report display: a row per layer, binary marked, the reason beside eve
     new Flatten(),
     new QuantDense(4, { kernelQuantizer: "ste_sign", kernelConstraint: weightClip() }),
   ], { seed: 1 });
-  const { report } = convert(model, { inputShape: [6, 6, 32] });
+  const { report } = convert(model, { inputShape: [6, 6, 32], compareFloat: true });
   const bundle = report[JUPYTER_DISPLAY]();
   const html = String(bundle["text/html"]);
   const r = rows(html);
