@@ -8,6 +8,8 @@
 #      the aarch64 library (a reduced sweep: ONEBIT_QUICK=1)
 #   5. The kernel conformance suites on Deno's arm64 build under qemu, against
 #      the Android library (ONEBIT_LIB)
+#   6. The example notebooks, executed through Jupyter with the Deno kernel (tools/notebooks.ts; Jupyter from
+#      the pinned venv of tools/setup_jupyter.sh, in .tools/)
 # The macOS and Windows libraries are built too and only inspected (tests/platform_libraries_test.ts).
 # Prints each suite's result and ends with one line: "N passed, N failed".
 set -uo pipefail
@@ -91,6 +93,9 @@ ONEBIT_LIB="$PWD/zig-out/lib/aarch64-linux-android/libonebit.so" ONEBIT_REQUIRE_
   tests/kernels_layout_conformance_test.ts tests/kernels_unary_conformance_test.ts \
   tests/kernels_bmaxpool_conformance_test.ts >"$log/deno-android" 2>&1
 count_deno "deno (android aarch64, qemu)" "$log/deno-android" $?
+
+ONEBIT_REQUIRE_NATIVE=1 "$DENO" run -A tools/notebooks.ts >"$log/notebooks" 2>&1
+count_deno "notebooks (Jupyter, Deno kernel)" "$log/notebooks" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

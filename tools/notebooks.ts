@@ -1,0 +1,299 @@
+/**
+ * Executes the example notebooks through Jupyter with the Deno kernel (as a reader would) and checks what they show:
+ * every code cell ran, no cell raised or wrote an error, and each notebook has the displays {@link EXPECTED} lists
+ * for it (HTML tables, SVG pictures). `--write` stores each executed notebook that passes back in place, outputs
+ * included, so the committed notebooks read well on a code host; `--output DIR` writes every executed notebook
+ * (failed ones too) to DIR instead. `--strict` fails on pending displays too.
+ *
+ *     deno task notebooks [--write] [--strict] [--timeout SECONDS] [--output DIR] [examples/x.ipynb ...]
+ *
+ * Jupyter comes from tools/setup_jupyter.sh (a pinned venv and the kernelspec, both in .tools/; run first, it is
+ * quiet when done). Ends with the line `deno test` ends with (`ok | N passed | N failed`), which tools/test.sh counts.
+ * @module
+ */
+import { intOption, parseCli, runCli, UsageError } from "../_cli.ts";
+
+/** One display a notebook must show: outputs carrying `mime` (and matching `match`), at least `min` of them. */
+export interface Expectation {
+  /** What it is, for the reader of a failure. */
+  what: string;
+  /** The MIME type of the output (`text/html`, `image/svg+xml`, ...). */
+  mime: string;
+  /** A pattern the content must match (default: any content). */
+  match?: RegExp;
+  /** How many such outputs at least (default 1). */
+  min?: number;
+  /** Set while the display does not exist yet: reported, not failed (unless `--strict`). Delete it when it lands. */
+  pending?: string;
+}
+
+/** An HTML table containing `word`. */
+const tableWith = (word: string) => new RegExp(`<table[\\s>][\\s\\S]*${word}`);
+const SVG = /<svg[\s>]/;
+
+/**
+ * The displays each notebook must show, by file name under examples/. Tighten it as the rich displays land:
+ * delete a `pending` note once its display exists (the run says when a pending one is already met).
+ */
+export const EXPECTED: Record<string, Expectation[]> = {
+  "quickstart.ipynb": [
+    { what: "the training history as a table", mime: "text/html", match: tableWith("val_loss") },
+    { what: "the converted model on each backend as a table", mime: "text/html", match: tableWith("reference") },
+    {
+      what: "the model summary as a table",
+      mime: "text/html",
+      match: tableWith("MACs"),
+      pending: "Model display",
+    },
+    {
+      what: "the conversion report as a table",
+      mime: "text/html",
+      match: tableWith("QuantConv2D"),
+      pending: "report display",
+    },
+    { what: "training curves", mime: "image/svg+xml", match: SVG, pending: "fit's live curves (viz/)" },
+  ],
+  "convert_inspect.ipynb": [
+    {
+      what: "the TypeScript model vs the file on each backend",
+      mime: "text/html",
+      match: tableWith("reference"),
+    },
+    {
+      what: "the conversion report as a table",
+      mime: "text/html",
+      match: tableWith("QuantConv2D"),
+      pending: "report display",
+    },
+    {
+      what: "the file's ops as a table",
+      mime: "text/html",
+      match: tableWith("LceBconv2d"),
+      pending: "Interpreter display",
+    },
+    { what: "the model graph picture", mime: "image/svg+xml", match: SVG, pending: "graph picture" },
+  ],
+  "benchmark.ipynb": [
+    { what: "per-op latency on each backend as a table", mime: "text/html", match: tableWith("reference") },
+    { what: "onebit against LCE, LiteRT, OpenVINO and tfjs", mime: "text/html", match: tableWith("OpenVINO") },
+    { what: "a latency chart", mime: "image/svg+xml", match: SVG, pending: "latency charts (viz/)" },
+  ],
+};
+
+/** A notebook as nbformat 4 stores it (the fields this script reads). */
+export interface Notebook {
+  cells: Cell[];
+  metadata: Record<string, unknown>;
+  nbformat: number;
+  nbformat_minor: number;
+}
+
+/** A notebook cell. */
+export interface Cell {
+  cell_type: "code" | "markdown" | "raw";
+  id?: string;
+  source: string | string[];
+  metadata: Record<string, unknown>;
+  execution_count?: number | null;
+  outputs?: Output[];
+}
+
+/** A code cell's output: a stream, a display or result (MIME bundle), or an error. */
+export interface Output {
+  output_type: "stream" | "display_data" | "execute_result" | "error" | "update_display_data";
+  name?: string;
+  text?: string | string[];
+  data?: Record<string, string | string[] | object>;
+  ename?: string;
+  evalue?: string;
+}
+
+/** What {@link checkNotebook} found. */
+export interface CheckResult {
+  /** Why the notebook fails (empty: it passes). */
+  problems: string[];
+  /** Pending expectations, each with whether it is already met. */
+  pending: { what: string; note: string; met: boolean }[];
+}
+
+const text = (t: string | string[] | object | undefined): string =>
+  typeof t === "string" ? t : Array.isArray(t) ? t.join("") : t === undefined ? "" : JSON.stringify(t);
+
+/** stderr that means trouble; the backend's once-per-process notice ("onebit: running on ...") is not. */
+function stderrError(stream: string): string | undefined {
+  return stream.split("\n").find((line) => /\b(error|uncaught|panic)/i.test(line) && !/^onebit: running on/.test(line));
+}
+
+/** The problems of each code cell: it did not run, it raised, or it wrote an error on stderr. */
+function cellProblems(cell: Cell, n: number): string[] {
+  if (cell.cell_type !== "code") return [];
+  const problems = cell.execution_count == null ? [`cell ${n} did not run`] : [];
+  for (const o of cell.outputs ?? []) {
+    if (o.output_type === "error") problems.push(`cell ${n} raised ${o.ename}: ${o.evalue}`);
+    const line = o.output_type === "stream" && o.name === "stderr" ? stderrError(text(o.text)) : undefined;
+    if (line !== undefined) problems.push(`cell ${n} wrote an error on stderr: ${line.trim()}`);
+  }
+  return problems;
+}
+
+/** How many outputs of `nb` meet `e`. */
+export function countDisplays(nb: Notebook, e: Expectation): number {
+  let count = 0;
+  for (const cell of nb.cells) {
+    for (const o of cell.outputs ?? []) {
+      const content = o.data?.[e.mime];
+      if (content !== undefined && (e.match === undefined || e.match.test(text(content)))) count++;
+    }
+  }
+  return count;
+}
+
+/**
+ * Checks an executed notebook: every code cell ran without an error and the expected displays are there.
+ * @example
+ * ```ts
+ * import { checkNotebook } from "./notebooks.ts";
+ * const nb = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: "code" as const, source: "1",
+ *   metadata: {}, execution_count: 1, outputs: [{ output_type: "execute_result" as const, data: { "text/html": "<table></table>" } }] }] };
+ * const { problems } = checkNotebook(nb, [{ what: "a table", mime: "text/html", match: /<table>/ }]);
+ * if (problems.length !== 0) throw new Error(problems.join("; "));
+ * ```
+ */
+export function checkNotebook(nb: Notebook, expected: Expectation[], options: { strict?: boolean } = {}): CheckResult {
+  const problems = nb.cells.flatMap((cell, i) => cellProblems(cell, i + 1));
+  const pending: CheckResult["pending"] = [];
+  for (const e of expected) {
+    const found = countDisplays(nb, e), min = e.min ?? 1;
+    if (e.pending !== undefined && !options.strict) {
+      pending.push({ what: e.what, note: e.pending, met: found >= min });
+    } else if (found < min) {
+      const pattern = e.match ? ` matching ${e.match}` : "";
+      problems.push(`expected ${e.what}: at least ${min} ${e.mime} output(s)${pattern}, found ${found}`);
+    }
+  }
+  return { problems, pending };
+}
+
+/** The notebook as it is committed: the executed one without per-cell execution timestamps (noise in diffs). */
+export function forCommit(nb: Notebook): Notebook {
+  const cells = nb.cells.map((cell) => {
+    const { execution: _, ...metadata } = cell.metadata;
+    return { ...cell, metadata };
+  });
+  return { ...nb, cells };
+}
+
+/** nbformat's own layout (one-space indent, final newline), so a re-run changes only what changed. */
+export function notebookJson(nb: Notebook): string {
+  return JSON.stringify(nb, null, 1) + "\n";
+}
+
+const root = new URL("..", import.meta.url).pathname;
+const JUPYTER_HOME = `${root}.tools/jupyter`;
+
+/** Jupyter's directories inside .tools/ (as tools/setup_jupyter.sh made them): nothing is read from or written to ~. */
+function jupyterEnv(): Record<string, string> {
+  return {
+    JUPYTER_PATH: `${JUPYTER_HOME}/jupyter`,
+    JUPYTER_DATA_DIR: `${JUPYTER_HOME}/jupyter`,
+    JUPYTER_CONFIG_DIR: `${JUPYTER_HOME}/config`,
+    JUPYTER_RUNTIME_DIR: `${JUPYTER_HOME}/runtime`,
+    JUPYTER_PLATFORM_DIRS: "1",
+  };
+}
+
+async function setupJupyter(): Promise<void> {
+  const out = await new Deno.Command("bash", {
+    args: [`${root}tools/setup_jupyter.sh`],
+    env: { DENO: Deno.execPath() },
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error("tools/setup_jupyter.sh failed (its message is above)");
+}
+
+/**
+ * Runs `path` through Jupyter with the kernel its metadata names (nbclient, in tools/py/run_notebook.py: `jupyter
+ * execute --allow-errors` plus two workarounds for outputs the Deno kernel loses) and returns the executed notebook.
+ */
+export async function executeNotebook(path: string, timeoutSeconds: number): Promise<Notebook> {
+  const dir = await Deno.makeTempDir({ prefix: "onebit_nb_" });
+  try {
+    const out = await new Deno.Command(`${root}.tools/jupyter-venv/bin/python`, {
+      args: [`${root}tools/py/run_notebook.py`, path, `${dir}/executed.ipynb`, `--timeout=${timeoutSeconds}`],
+      env: jupyterEnv(),
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(timeoutSeconds * 1000),
+    }).output();
+    if (!out.success) {
+      const log = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-5).join("; ");
+      throw new Error(`executing ${path} failed (code ${out.code}, ${out.signal ?? "no signal"}): ${log}`);
+    }
+    return JSON.parse(await Deno.readTextFile(`${dir}/executed.ipynb`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const USAGE =
+  "usage: deno task notebooks [--write] [--strict] [--timeout SECONDS] [--output DIR] [examples/x.ipynb ...]";
+
+interface RunOptions {
+  write: boolean;
+  strict: boolean;
+  timeout: number;
+  output?: string;
+}
+
+/** Executes and checks one notebook; prints its result line; true when it passes. */
+async function runOne(path: string, options: RunOptions): Promise<boolean> {
+  const name = path.split("/").at(-1)!;
+  const t0 = performance.now();
+  let result: CheckResult, nb: Notebook | undefined;
+  try {
+    nb = await executeNotebook(path, options.timeout);
+    result = checkNotebook(nb, EXPECTED[name], options);
+  } catch (e) {
+    result = { problems: [(e as Error).message], pending: [] };
+  }
+  const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+  const ok = result.problems.length === 0;
+  console.log(`${path.replace(root, "")} ... ${ok ? "ok" : "FAILED"} (${seconds}s)`);
+  for (const p of result.problems) console.log(`  ${p}`);
+  for (const p of result.pending) {
+    console.log(`  pending: ${p.what} (${p.note})${p.met ? ": already shown, delete its pending note" : ""}`);
+  }
+  if (nb && options.output) await Deno.writeTextFile(`${options.output}/${name}`, notebookJson(forCommit(nb)));
+  if (nb && ok && options.write) await Deno.writeTextFile(path, notebookJson(forCommit(nb)));
+  return ok;
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseCli(Deno.args, {
+    write: { type: "boolean", default: false },
+    strict: { type: "boolean", default: false },
+    timeout: { type: "string" },
+    output: { type: "string" },
+  });
+  const timeout = intOption("--timeout", values.timeout, 180);
+  const paths = positionals.length ? positionals : Object.keys(EXPECTED).map((n) => `${root}examples/${n}`);
+  for (const p of paths) {
+    const name = p.split("/").at(-1)!;
+    if (!(name in EXPECTED)) {
+      throw new UsageError(`${p}: no expectations for this notebook; add "${name}" to EXPECTED in tools/notebooks.ts`);
+    }
+  }
+  await setupJupyter();
+  const t0 = performance.now();
+  let passed = 0;
+  if (values.output) await Deno.mkdir(values.output, { recursive: true });
+  const options = { write: values.write, strict: values.strict, timeout, output: values.output };
+  for (const p of paths) if (await runOne(p, options)) passed++;
+  const failed = paths.length - passed;
+  const seconds = Math.round((performance.now() - t0) / 1000);
+  console.log(`${failed ? "FAILED" : "ok"} | ${passed} passed | ${failed} failed (${seconds}s)`);
+  if (failed) Deno.exit(1);
+}
+
+if (import.meta.main) await runCli("notebooks", USAGE, main);
