@@ -3,7 +3,8 @@
  * every code cell ran, no cell raised or wrote an error, and each notebook has the displays {@link EXPECTED} lists
  * for it (HTML tables, SVG pictures). `--write` stores each executed notebook that passes back in place, outputs
  * included, so the committed notebooks read well on a code host; `--output DIR` writes every executed notebook
- * (failed ones too) to DIR instead. `--strict` fails on pending displays too.
+ * (failed ones too) to DIR instead. `--strict` fails on pending displays too. `--timeout` bounds each cell
+ * (default 120 s).
  *
  *     deno task notebooks [--write] [--strict] [--timeout SECONDS] [--output DIR] [examples/x.ipynb ...]
  *
@@ -216,15 +217,16 @@ async function setupJupyter(): Promise<void> {
  * Runs `path` through Jupyter with the kernel its metadata names (nbclient, in tools/py/run_notebook.py: `jupyter
  * execute --allow-errors` plus two workarounds for outputs the Deno kernel loses) and returns the executed notebook.
  */
-export async function executeNotebook(path: string, timeoutSeconds: number): Promise<Notebook> {
+export async function executeNotebook(path: string, cellTimeoutSeconds: number): Promise<Notebook> {
   const dir = await Deno.makeTempDir({ prefix: "onebit_nb_" });
   try {
     const out = await new Deno.Command(`${root}.tools/jupyter-venv/bin/python`, {
-      args: [`${root}tools/py/run_notebook.py`, path, `${dir}/executed.ipynb`, `--timeout=${timeoutSeconds}`],
+      args: [`${root}tools/py/run_notebook.py`, path, `${dir}/executed.ipynb`, `--timeout=${cellTimeoutSeconds}`],
       env: jupyterEnv(),
       stdout: "piped",
       stderr: "piped",
-      signal: AbortSignal.timeout(timeoutSeconds * 1000),
+      // nbclient stops a cell at its timeout and shuts the kernel down; this kill is the last resort.
+      signal: AbortSignal.timeout((2 * cellTimeoutSeconds + 60) * 1000),
     }).output();
     if (!out.success) {
       const log = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-5).join("; ");
@@ -276,7 +278,7 @@ async function main(): Promise<void> {
     timeout: { type: "string" },
     output: { type: "string" },
   });
-  const timeout = intOption("--timeout", values.timeout, 180);
+  const timeout = intOption("--timeout", values.timeout, 120);
   const paths = positionals.length ? positionals : Object.keys(EXPECTED).map((n) => `${root}examples/${n}`);
   for (const p of paths) {
     const name = p.split("/").at(-1)!;
