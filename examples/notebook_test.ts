@@ -11,6 +11,8 @@ import {
   type Expectation,
   EXPECTED,
   forCommit,
+  kernelCheckNotebook,
+  kernelCheckProblems,
   type Notebook,
   notebookJson,
   type Output,
@@ -102,6 +104,31 @@ Deno.test("forCommit drops only the per-cell execution timestamps; notebookJson 
     notebookJson(notebook()),
     '{\n "cells": [],\n "metadata": {},\n "nbformat": 4,\n "nbformat_minor": 5\n}\n',
   );
+});
+
+Deno.test("kernel check: every cell prints its line and shows its table, every other one after an await", () => {
+  const nb = kernelCheckNotebook(4);
+  assert.equal(nb.cells.length, 4);
+  assert.deepEqual(nb.cells.map((c) => String(c.source).includes("await")), [false, true, false, true]);
+  assert.match(String(nb.cells[3].source), /console\.log\("line 3"\);\nDeno\.jupyter\.html`<table>3<\/table>`;$/);
+});
+
+Deno.test("kernel check: a cell that lost its line, its table or both is named", () => {
+  const delivered = (i: number): Output[] => [
+    { output_type: "stream", name: "stdout", text: [`line ${i}\n`] },
+    { output_type: "execute_result", data: { "text/html": `<table>${i}</table>`, "text/plain": "" } },
+  ];
+  const nb = kernelCheckNotebook(4);
+  nb.cells.forEach((c, i) => (c.outputs = delivered(i)));
+  assert.deepEqual(kernelCheckProblems(nb), []);
+  nb.cells[1].outputs = delivered(1).slice(0, 1);
+  nb.cells[2].outputs = delivered(2).slice(1);
+  nb.cells[3].outputs = delivered(2);
+  assert.deepEqual(kernelCheckProblems(nb), [
+    "cell 2 lost its table",
+    "cell 3 lost its line",
+    "cell 4 lost its line and table",
+  ]);
 });
 
 const examples = new URL("./", import.meta.url);

@@ -8,6 +8,9 @@
  *
  *     deno task notebooks [--write] [--strict] [--timeout SECONDS] [--output DIR] [examples/x.ipynb ...]
  *
+ * Without notebook arguments it first checks the kernel itself: a 20-cell notebook must come back with every cell's
+ * output (the Deno kernel has lost some; tools/py/run_notebook.py works around it).
+ *
  * Jupyter comes from tools/setup_jupyter.sh (a pinned venv and the kernelspec, both in .tools/; run first, it is
  * quiet when done). Ends with the line `deno test` ends with (`ok | N passed | N failed`), which tools/test.sh counts.
  * @module
@@ -238,6 +241,57 @@ export async function executeNotebook(path: string, cellTimeoutSeconds: number):
   }
 }
 
+/**
+ * A notebook of `cells` code cells, each printing a line and ending with a table of its number, every other one
+ * after an `await`: what the Deno kernel must deliver whole for {@link EXPECTED}'s checks to mean anything.
+ */
+export function kernelCheckNotebook(cells = 20): Notebook {
+  const source = (i: number) =>
+    `${i % 2 ? "await Promise.resolve();\n" : ""}console.log("line ${i}");\nDeno.jupyter.html\`<table>${i}</table>\`;`;
+  return {
+    cells: Array.from({ length: cells }, (_, i) => ({
+      cell_type: "code",
+      id: `kernel-check-${i}`,
+      source: source(i),
+      metadata: {},
+      execution_count: null,
+      outputs: [],
+    })),
+    metadata: { kernelspec: { display_name: "Deno", language: "typescript", name: "deno" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+}
+
+/** The cells of an executed {@link kernelCheckNotebook} that lost their line or their table. */
+export function kernelCheckProblems(nb: Notebook): string[] {
+  return nb.cells.flatMap((cell, i) => {
+    const outputs = cell.outputs ?? [];
+    const line = outputs.some((o) => o.output_type === "stream" && new RegExp(`^line ${i}$`, "m").test(text(o.text)));
+    const table = outputs.some((o) => text(o.data?.["text/html"]) === `<table>${i}</table>`);
+    return line && table ? [] : [`cell ${i + 1} lost its ${line ? "table" : table ? "line" : "line and table"}`];
+  });
+}
+
+/** Runs {@link kernelCheckNotebook} through the kernel; prints its result line; true when every output arrived. */
+async function kernelCheck(timeout: number): Promise<boolean> {
+  const dir = await Deno.makeTempDir({ prefix: "onebit_kernel_check_" });
+  const t0 = performance.now();
+  let problems: string[];
+  try {
+    await Deno.writeTextFile(`${dir}/kernel_check.ipynb`, notebookJson(kernelCheckNotebook()));
+    problems = kernelCheckProblems(await executeNotebook(`${dir}/kernel_check.ipynb`, timeout));
+  } catch (e) {
+    problems = [(e as Error).message];
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+  console.log(`the Deno kernel delivers every cell's output ... ${problems.length ? "FAILED" : "ok"} (${seconds}s)`);
+  for (const p of problems) console.log(`  ${p}`);
+  return problems.length === 0;
+}
+
 const USAGE =
   "usage: deno task notebooks [--write] [--strict] [--timeout SECONDS] [--output DIR] [examples/x.ipynb ...]";
 
@@ -291,8 +345,10 @@ async function main(): Promise<void> {
   let passed = 0;
   if (values.output) await Deno.mkdir(values.output, { recursive: true });
   const options = { write: values.write, strict: values.strict, timeout, output: values.output };
+  const checkKernel = positionals.length === 0;
+  if (checkKernel && await kernelCheck(timeout)) passed++;
   for (const p of paths) if (await runOne(p, options)) passed++;
-  const failed = paths.length - passed;
+  const failed = paths.length + (checkKernel ? 1 : 0) - passed;
   const seconds = Math.round((performance.now() - t0) / 1000);
   console.log(`${failed ? "FAILED" : "ok"} | ${passed} passed | ${failed} failed (${seconds}s)`);
   if (failed) Deno.exit(1);
