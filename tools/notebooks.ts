@@ -195,7 +195,10 @@ export function notebookJson(nb: Notebook): string {
 const root = new URL("..", import.meta.url).pathname;
 const JUPYTER_HOME = `${root}.tools/jupyter`;
 
-/** Jupyter's directories inside .tools/ (as tools/setup_jupyter.sh made them): nothing is read from or written to ~. */
+/**
+ * Jupyter's directories inside .tools/ (as tools/setup_jupyter.sh made them): nothing is read from or written to ~.
+ * The kernel inherits this environment.
+ */
 function jupyterEnv(): Record<string, string> {
   return {
     JUPYTER_PATH: `${JUPYTER_HOME}/jupyter`,
@@ -203,6 +206,8 @@ function jupyterEnv(): Record<string, string> {
     JUPYTER_CONFIG_DIR: `${JUPYTER_HOME}/config`,
     JUPYTER_RUNTIME_DIR: `${JUPYTER_HOME}/runtime`,
     JUPYTER_PLATFORM_DIRS: "1",
+    // Plain text outputs: the committed notebooks read on code hosts that show ANSI colour codes as text.
+    NO_COLOR: "1",
   };
 }
 
