@@ -81,6 +81,27 @@ Deno.test("checkNotebook: a pending display is reported, fails under strict, and
   assert.deepEqual(checkNotebook(withSvg, [svg]).pending, [{ what: "curves", note: "fit's curves", met: true }]);
 });
 
+Deno.test("checkNotebook: a display failing its check is not counted, and the check's problems are named", () => {
+  const picture = (svg: string): Output => ({ output_type: "display_data", data: { "image/svg+xml": svg } });
+  const check = (svg: string) => (svg.includes("<rect") ? [] : ["no box"]);
+  const boxes: Expectation = { what: "a graph", mime: "image/svg+xml", check };
+  const nb = notebook(code([picture("<svg><rect/></svg>"), picture("<svg></svg>")]));
+  assert.deepEqual(checkNotebook(nb, [boxes]).problems, []);
+  assert.deepEqual(checkNotebook(nb, [{ ...boxes, min: 2 }]).problems, [
+    "expected a graph: at least 2 image/svg+xml output(s), found 1 (no box)",
+  ]);
+});
+
+Deno.test("checkNotebook: outputType counts only outputs of that type (a live display, not the cell's result)", () => {
+  const svg: Expectation = { what: "live curves", mime: "image/svg+xml", outputType: "display_data" };
+  const result = notebook(code([{ output_type: "execute_result", data: { "image/svg+xml": "<svg/>" } }]));
+  assert.deepEqual(checkNotebook(result, [svg]).problems, [
+    "expected live curves: at least 1 display_data image/svg+xml output(s), found 0",
+  ]);
+  const live = notebook(code([{ output_type: "display_data", data: { "image/svg+xml": "<svg/>" } }]));
+  assert.deepEqual(checkNotebook(live, [svg]).problems, []);
+});
+
 Deno.test("countDisplays: counts outputs of the MIME type whose content (joined lines) matches", () => {
   const nb = notebook(
     code([html("<table>a</table>"), { output_type: "execute_result", data: { "text/html": ["<tab", "le>b"] } }]),
@@ -142,7 +163,7 @@ for (const name of Object.keys(EXPECTED)) {
   Deno.test(`examples/${name} is committed executed: every cell ran, no error, its displays present`, async () => {
     const nb: Notebook = JSON.parse(await Deno.readTextFile(new URL(name, examples)));
     assert.equal((nb.metadata.kernelspec as { name: string }).name, "deno");
-    assert.deepEqual(checkNotebook(nb, EXPECTED[name]).problems, []);
+    assert.deepEqual(checkNotebook(nb, EXPECTED[name], { strict: true }).problems, []);
     assert.ok(nb.cells.every((c) => !("execution" in c.metadata)), "written by `deno task notebooks --write`");
   });
 }

@@ -16,6 +16,15 @@
  * @module
  */
 import { intOption, parseCli, runCli, UsageError } from "../_cli.ts";
+import {
+  bars,
+  compareChart,
+  type CompareRun,
+  curves,
+  type DisplayCheck,
+  fileGraph,
+  interpreterDisplay,
+} from "./notebook_displays.ts";
 
 /** One display a notebook must show: outputs carrying `mime` (and matching `match`), at least `min` of them. */
 export interface Expectation {
@@ -25,6 +34,10 @@ export interface Expectation {
   mime: string;
   /** A pattern the content must match (default: any content). */
   match?: RegExp;
+  /** What the content must hold beyond `match` (a picture's elements): its problems, none when it holds. */
+  check?: DisplayCheck;
+  /** Only outputs of this type count (`display_data`: shown during the cell, e.g. live; default any). */
+  outputType?: Output["output_type"];
   /** How many such outputs at least (default 1). */
   min?: number;
   /** Set while the display does not exist yet: reported, not failed (unless `--strict`). Delete it when it lands. */
@@ -33,54 +46,83 @@ export interface Expectation {
 
 /** An HTML table containing `word`. */
 const tableWith = (word: string) => new RegExp(`<table[\\s>][\\s\\S]*${word}`);
-const SVG = /<svg[\s>]/;
+const root = new URL("..", import.meta.url).pathname;
+const compareRuns: CompareRun[] = JSON.parse(Deno.readTextFileSync(`${root}bench/results/compare.json`)).runs;
+/** quickstart's fit: 3 epochs, loss and accuracy, each for training and validation. */
+const QUICKSTART_CURVES = curves(3, 4);
 
 /**
- * The displays each notebook must show, by file name under examples/. Tighten it as the rich displays land:
- * delete a `pending` note once its display exists (the run says when a pending one is already met).
+ * The displays each notebook must show, by file name under examples/, each picture checked by its elements
+ * (tools/notebook_displays.ts). A display still to come can carry a `pending` note (the run says when it is met).
  */
 export const EXPECTED: Record<string, Expectation[]> = {
   "quickstart.ipynb": [
-    { what: "the training history as a table", mime: "text/html", match: tableWith("val_loss") },
-    { what: "the converted model on each backend as a table", mime: "text/html", match: tableWith("reference") },
+    { what: "tensor previews", mime: "text/html", match: /^<div><b>Tensor float32 \[\d+(, \d+)*\]<\/b>/, min: 2 },
     {
       what: "the model summary as a table",
       mime: "text/html",
-      match: tableWith("MACs"),
-      pending: "Model display",
+      match: /^<table><caption>[^<]* stats<\/caption>[\s\S]*1-bit MACs/,
     },
+    {
+      what: "fit's live training curves",
+      mime: "image/svg+xml",
+      outputType: "display_data",
+      check: QUICKSTART_CURVES,
+    },
+    { what: "the history's curves", mime: "image/svg+xml", outputType: "execute_result", check: QUICKSTART_CURVES },
     {
       what: "the conversion report as a table",
       mime: "text/html",
-      match: tableWith("QuantConv2D"),
-      pending: "report display",
+      match: /<caption>Conversion report<\/caption>[\s\S]*QuantConv2D[\s\S]*float twin/,
     },
-    { what: "training curves", mime: "image/svg+xml", match: SVG, pending: "fit's live curves (viz/)" },
+    { what: "the converted model on each backend as a table", mime: "text/html", match: tableWith("reference") },
   ],
   "convert_inspect.ipynb": [
+    {
+      what: "the model summary as a table",
+      mime: "text/html",
+      match: /^<table><caption>[^<]* stats<\/caption>[\s\S]*1-bit MACs/,
+    },
+    {
+      what: "the conversion report with the float twin's size and latency per layer",
+      mime: "text/html",
+      match: /Conversion report[\s\S]*<th[^>]*>speed-up<\/th>[\s\S]*float twin[\s\S]*Latency per layer/,
+    },
+    { what: "the file's graph picture", mime: "image/svg+xml", check: fileGraph },
+    {
+      what: "the interpreter's display",
+      mime: "text/html",
+      match: /^<div class="onebit-interpreter">/,
+      check: interpreterDisplay,
+    },
     {
       what: "the TypeScript model vs the file on each backend",
       mime: "text/html",
       match: tableWith("reference"),
     },
-    {
-      what: "the conversion report as a table",
-      mime: "text/html",
-      match: tableWith("QuantConv2D"),
-      pending: "report display",
-    },
-    {
-      what: "the file's ops as a table",
-      mime: "text/html",
-      match: tableWith("LceBconv2d"),
-      pending: "Interpreter display",
-    },
-    { what: "the model graph picture", mime: "image/svg+xml", match: SVG, pending: "graph picture" },
   ],
   "benchmark.ipynb": [
+    ...(["native", "wasm", "reference"] as const).map((backend) => ({
+      what: `per-op latency on ${backend} as a chart`,
+      mime: "image/svg+xml",
+      match: new RegExp(`ms, ${backend}, 1 thread`),
+      check: bars(5),
+    })),
     { what: "per-op latency on each backend as a table", mime: "text/html", match: tableWith("reference") },
+    {
+      what: "each committed bench:compare run as a chart",
+      mime: "image/svg+xml",
+      match: /median latency per model/,
+      check: compareChart(compareRuns),
+      min: compareRuns.length,
+    },
+    {
+      what: "each run's date and CPU as a caption",
+      mime: "text/markdown",
+      match: /^\d{4}-\d\d-\d\d, .+: `deno /,
+      min: compareRuns.length,
+    },
     { what: "onebit against LCE, LiteRT, OpenVINO and tfjs", mime: "text/html", match: tableWith("OpenVINO") },
-    { what: "a latency chart", mime: "image/svg+xml", match: SVG, pending: "latency charts (viz/)" },
   ],
 };
 
@@ -140,16 +182,26 @@ function cellProblems(cell: Cell, n: number): string[] {
   return problems;
 }
 
-/** How many outputs of `nb` meet `e`. */
-export function countDisplays(nb: Notebook, e: Expectation): number {
+/** What the outputs of `nb` show of `e`: how many meet it, and the check's problems of those that match but fail. */
+export function findDisplays(nb: Notebook, e: Expectation): { count: number; problems: string[] } {
   let count = 0;
+  const problems: string[] = [];
   for (const cell of nb.cells) {
     for (const o of cell.outputs ?? []) {
       const content = o.data?.[e.mime];
-      if (content !== undefined && (e.match === undefined || e.match.test(text(content)))) count++;
+      if (content === undefined || (e.outputType !== undefined && o.output_type !== e.outputType)) continue;
+      if (e.match !== undefined && !e.match.test(text(content))) continue;
+      const found = e.check?.(text(content), o.data!) ?? [];
+      if (found.length === 0) count++;
+      else problems.push(...found);
     }
   }
-  return count;
+  return { count, problems };
+}
+
+/** How many outputs of `nb` meet `e` (its MIME type, output type, pattern and check). */
+export function countDisplays(nb: Notebook, e: Expectation): number {
+  return findDisplays(nb, e).count;
 }
 
 /**
@@ -167,12 +219,16 @@ export function checkNotebook(nb: Notebook, expected: Expectation[], options: { 
   const problems = nb.cells.flatMap((cell, i) => cellProblems(cell, i + 1));
   const pending: CheckResult["pending"] = [];
   for (const e of expected) {
-    const found = countDisplays(nb, e), min = e.min ?? 1;
+    const found = findDisplays(nb, e), min = e.min ?? 1;
     if (e.pending !== undefined && !options.strict) {
-      pending.push({ what: e.what, note: e.pending, met: found >= min });
-    } else if (found < min) {
+      pending.push({ what: e.what, note: e.pending, met: found.count >= min });
+    } else if (found.count < min) {
+      const kind = e.outputType ? ` ${e.outputType}` : "";
       const pattern = e.match ? ` matching ${e.match}` : "";
-      problems.push(`expected ${e.what}: at least ${min} ${e.mime} output(s)${pattern}, found ${found}`);
+      const why = found.problems.length ? ` (${found.problems.join("; ")})` : "";
+      problems.push(
+        `expected ${e.what}: at least ${min}${kind} ${e.mime} output(s)${pattern}, found ${found.count}${why}`,
+      );
     }
   }
   return { problems, pending };
@@ -192,7 +248,6 @@ export function notebookJson(nb: Notebook): string {
   return JSON.stringify(nb, null, 1) + "\n";
 }
 
-const root = new URL("..", import.meta.url).pathname;
 const JUPYTER_HOME = `${root}.tools/jupyter`;
 
 /**

@@ -94,7 +94,7 @@ ONEBIT_LIB="$PWD/zig-out/lib/aarch64-linux-android/libonebit.so" ONEBIT_REQUIRE_
   tests/kernels_bmaxpool_conformance_test.ts >"$log/deno-android" 2>&1
 count_deno "deno (android aarch64, qemu)" "$log/deno-android" $?
 
-ONEBIT_REQUIRE_NATIVE=1 "$DENO" run -A tools/notebooks.ts >"$log/notebooks" 2>&1
+ONEBIT_REQUIRE_NATIVE=1 "$DENO" run -A tools/notebooks.ts --strict >"$log/notebooks" 2>&1
 count_deno "notebooks (Jupyter, Deno kernel)" "$log/notebooks" $?
 
 echo "$passed passed, $failed failed"
