@@ -127,6 +127,22 @@ Deno.test("forCommit drops only the per-cell execution timestamps; notebookJson 
   );
 });
 
+Deno.test("forCommit takes the checkout's path out of outputs (text and every MIME type), nothing else", () => {
+  const lib = "/home/me/onebit/zig-out/lib/libonebit.so";
+  const nb = notebook(code([
+    { output_type: "stream", name: "stdout", text: [`loaded ${lib}\n`, "done\n"] },
+    { output_type: "display_data", data: { "text/html": `<small>(${lib})</small>`, "text/plain": lib } },
+  ]));
+  assert.deepEqual(forCommit(nb, "/home/me/onebit/").cells[0].outputs, [
+    { output_type: "stream", name: "stdout", text: ["loaded zig-out/lib/libonebit.so\n", "done\n"] },
+    {
+      output_type: "display_data",
+      data: { "text/html": "<small>(zig-out/lib/libonebit.so)</small>", "text/plain": "zig-out/lib/libonebit.so" },
+    },
+  ]);
+  assert.equal(forCommit(nb, "/elsewhere/").cells[0].outputs![1].data!["text/plain"], lib);
+});
+
 Deno.test("kernel check: every cell prints its line and shows its table, every other one after an await", () => {
   const nb = kernelCheckNotebook(4);
   assert.equal(nb.cells.length, 4);
@@ -165,5 +181,7 @@ for (const name of Object.keys(EXPECTED)) {
     assert.equal((nb.metadata.kernelspec as { name: string }).name, "deno");
     assert.deepEqual(checkNotebook(nb, EXPECTED[name], { strict: true }).problems, []);
     assert.ok(nb.cells.every((c) => !("execution" in c.metadata)), "written by `deno task notebooks --write`");
+    const checkout = new URL("../", import.meta.url).pathname;
+    assert.ok(!JSON.stringify(nb).includes(checkout), `no output names this checkout (${checkout})`);
   });
 }

@@ -234,11 +234,30 @@ export function checkNotebook(nb: Notebook, expected: Expectation[], options: { 
   return { problems, pending };
 }
 
-/** The notebook as it is committed: the executed one without per-cell execution timestamps (noise in diffs). */
-export function forCommit(nb: Notebook): Notebook {
+/** `t` (a string or nbformat's lines) with every `from` replaced by `to`. */
+function replaceIn<T extends string | string[] | object>(t: T, from: string, to: string): T {
+  if (typeof t === "string") return t.replaceAll(from, to) as T;
+  return (Array.isArray(t) ? t.map((line) => line.replaceAll(from, to)) : t) as T;
+}
+
+/** An output with the checkout's path (`/home/me/onebit/`) taken out of its text: `zig-out/lib/...` on any machine. */
+function withoutCheckout(o: Output, checkout: string): Output {
+  const text = o.text === undefined ? {} : { text: replaceIn(o.text, checkout, "") };
+  const data = o.data === undefined
+    ? {}
+    : { data: Object.fromEntries(Object.entries(o.data).map(([k, v]) => [k, replaceIn(v, checkout, "")])) };
+  return { ...o, ...text, ...data };
+}
+
+/**
+ * The notebook as it is committed: the executed one without per-cell execution timestamps (noise in diffs) and
+ * without the path of the checkout it ran in (`checkout`, default this repository's root) in its outputs.
+ */
+export function forCommit(nb: Notebook, checkout = root): Notebook {
   const cells = nb.cells.map((cell) => {
     const { execution: _, ...metadata } = cell.metadata;
-    return { ...cell, metadata };
+    const outputs = cell.outputs?.map((o) => withoutCheckout(o, checkout));
+    return { ...cell, metadata, ...(outputs ? { outputs } : {}) };
   });
   return { ...nb, cells };
 }
