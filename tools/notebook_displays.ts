@@ -51,7 +51,7 @@ const isLce = (label: string) => label.split("+").some((part) => part.startsWith
  * The problems of a graph picture's boxes against `ops` op boxes expected, of which `binary` binary: the counts,
  * each box's kind (binary exactly when its op is LCE's) and its fill (the binary or float colour).
  */
-export function graphBoxProblems(root: SvgElement, ops: number, binary: number): string[] {
+function graphBoxProblems(root: SvgElement, ops: number, binary: number): string[] {
   const boxes = opBoxes(root);
   const problems: string[] = [];
   const found = boxes.filter((b) => b.kind === "binary").length;
@@ -70,12 +70,12 @@ export function graphBoxProblems(root: SvgElement, ops: number, binary: number):
  * A `.tflite` file's graph picture (`modelSvg`, `inspect --svg`) whose text twin is `deno task inspect`'s summary
  * (first line `... N ops`): one box per op of the file, LCE's ops coloured binary, the others float.
  */
-export const fileGraph: DisplayCheck = (svg, data) => {
+export function fileGraph(svg: string, data: OutputData): string[] {
   const ops = /, (\d+) ops\b/.exec(mimeText(data, "text/plain").split("\n")[0]);
   if (!ops) return ["its text twin does not state the op count (`..., N ops` on its first line)"];
   const lceOps = [...mimeText(data, "text/plain").matchAll(/^\s+\d+\s+(Lce\w+)/gm)].length;
   return withSvg(svg, (root) => graphBoxProblems(root, Number(ops[1]), lceOps));
-};
+}
 
 /** The rows of the interpreter display's op table: op label, count, marked binary. */
 function opTableRows(html: string): { op: string; count: number; binary: boolean }[] {
@@ -91,14 +91,14 @@ function opTableRows(html: string): { op: string; count: number; binary: boolean
  * The interpreter's display (HTML): its op table has rows, and its graph picture draws one box per op the table
  * counts, as many binary as the rows marked binary count.
  */
-export const interpreterDisplay: DisplayCheck = (html) => {
+export function interpreterDisplay(html: string, _data: OutputData): string[] {
   const rows = opTableRows(html);
   if (rows.length === 0) return ["no op table (caption `Ops as they run`)"];
   const svg = /<svg[\s\S]*<\/svg>/.exec(html)?.[0];
   if (svg === undefined) return ["no graph picture"];
   const sum = (rs: typeof rows) => rs.reduce((s, r) => s + r.count, 0);
   return withSvg(svg, (root) => graphBoxProblems(root, sum(rows), sum(rows.filter((r) => r.binary))));
-};
+}
 
 /**
  * Training curves of `epochs` epochs with `lines` lines (a metric's train and validation series are two): a point

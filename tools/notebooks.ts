@@ -128,29 +128,45 @@ export const EXPECTED: Record<string, Expectation[]> = {
 
 /** A notebook as nbformat 4 stores it (the fields this script reads). */
 export interface Notebook {
+  /** The cells, in order. */
   cells: Cell[];
+  /** The notebook's metadata (`kernelspec` names the kernel). */
   metadata: Record<string, unknown>;
+  /** The format's major version (4). */
   nbformat: number;
+  /** The format's minor version. */
   nbformat_minor: number;
 }
 
 /** A notebook cell. */
 export interface Cell {
+  /** What the cell holds. */
   cell_type: "code" | "markdown" | "raw";
+  /** The cell's id (nbformat 4.5). */
   id?: string;
+  /** The cell's text, whole or as lines. */
   source: string | string[];
+  /** The cell's metadata (`execution` holds the kernel's timestamps). */
   metadata: Record<string, unknown>;
+  /** A code cell's run number; null when it did not run. */
   execution_count?: number | null;
+  /** A code cell's outputs. */
   outputs?: Output[];
 }
 
 /** A code cell's output: a stream, a display or result (MIME bundle), or an error. */
 export interface Output {
+  /** The kind of output. */
   output_type: "stream" | "display_data" | "execute_result" | "error" | "update_display_data";
+  /** A stream's name: `stdout` or `stderr`. */
   name?: string;
+  /** A stream's text. */
   text?: string | string[];
+  /** A display's or result's MIME bundle. */
   data?: Record<string, string | string[] | object>;
+  /** An error's name (`RangeError`). */
   ename?: string;
+  /** An error's message. */
   evalue?: string;
 }
 

@@ -8,7 +8,8 @@
 #      the aarch64 library (a reduced sweep: ONEBIT_QUICK=1)
 #   5. The kernel conformance suites on Deno's arm64 build under qemu, against
 #      the Android library (ONEBIT_LIB)
-#   6. The example notebooks, executed through Jupyter with the Deno kernel (tools/notebooks.ts; Jupyter from
+#   6. The example notebooks, executed through Jupyter with the Deno kernel (tools/notebooks.ts --strict: every
+#      expected display, pictures checked by their elements; Jupyter from
 #      the pinned venv of tools/setup_jupyter.sh, in .tools/)
 # The macOS and Windows libraries are built too and only inspected (tests/platform_libraries_test.ts).
 # Prints each suite's result and ends with one line: "N passed, N failed".
