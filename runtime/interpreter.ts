@@ -165,7 +165,7 @@ export class Interpreter {
   readonly #graph: GraphDescription;
   #invocations = 0;
 
-  private constructor(model: TfliteModel, options: InterpreterOptions) {
+  private constructor(model: TfliteModel, options: InterpreterOptions, viewConstants = true) {
     const threads = options.numThreads ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
       throw new RangeError(`numThreads must be an integer in [1, ${MAX_THREADS}], got ${threads}`);
@@ -187,6 +187,8 @@ export class Interpreter {
     const operators = foldConstants(planned, tensors, (op) => prepareOp(model, op, tensors, env));
     const prepared = prepareOps(model, operators, tensors, env);
     const memory = planMemory(model, operators, prepared, tensors);
+    if (!viewConstants) compactConstants(memory.views, tensors);
+    releaseConstants(tensors);
     this.#views = memory.views;
     this.#scratch = memory.scratch;
     const g = model.subgraphs[0];
@@ -214,14 +216,21 @@ export class Interpreter {
     this.#graph = modelGraph(model);
   }
 
-  /** Loads a model from the bytes of a `.tflite` file (verified; see the module doc). */
+  /**
+   * Loads a model from the bytes of a `.tflite` file (verified; see the module doc). The constants the ops read
+   * at run time stay views of `bytes` (no copy; aligned ones), so `bytes` must not change while the interpreter
+   * is in use; {@link Interpreter.fromFile} keeps copies of those constants only, and not the file.
+   */
   static fromBytes(bytes: Uint8Array, options: InterpreterOptions = {}): Interpreter {
-    return new Interpreter(readModel(bytes), options);
+    return new Interpreter(readModel(bytes), options, true);
   }
 
-  /** Loads a model from a path or URL. */
+  /**
+   * Loads a model from a path or URL. The file's bytes are garbage once it is loaded: the interpreter keeps
+   * copies of the constants some op still reads, next to the packed weights.
+   */
   static async fromFile(path: string | URL, options: InterpreterOptions = {}): Promise<Interpreter> {
-    return Interpreter.fromBytes(await Deno.readFile(path), options);
+    return new Interpreter(readModel(await Deno.readFile(path)), options, false);
   }
 
   /**
@@ -378,7 +387,10 @@ function chooseKernels(
   return { kernels: pick(options.kernels, BinaryKernels), floatKernels: pick(options.floatKernels, FloatKernels) };
 }
 
-/** Every tensor as the ops see it; constants as aligned copies of their buffers (one copy per shared buffer). */
+/**
+ * Every tensor as the ops see it. Constants are views of the file's bytes where the data is aligned for its type
+ * (no copy; the ops pack what they pack from there), else aligned copies of their buffers (one per shared buffer).
+ */
 function loadTensors(model: TfliteModel): TensorInfo[] {
   const copies = new Map<number, ArrayBuffer>();
   return model.subgraphs[0].tensors.map((t, i) => {
@@ -386,13 +398,18 @@ function loadTensors(model: TfliteModel): TensorInfo[] {
     let constant: TensorData | null = null;
     if (data.length > 0) {
       const ctor = dataCtor(t.type)!;
-      let copy = copies.get(t.buffer);
-      if (copy === undefined) {
-        copy = new ArrayBuffer(data.length);
-        new Uint8Array(copy).set(data);
-        copies.set(t.buffer, copy);
+      const count = data.length / ctor.BYTES_PER_ELEMENT;
+      if (data.buffer instanceof ArrayBuffer && data.byteOffset % ctor.BYTES_PER_ELEMENT === 0) {
+        constant = new ctor(data.buffer, data.byteOffset, count);
+      } else {
+        let copy = copies.get(t.buffer);
+        if (copy === undefined) {
+          copy = new ArrayBuffer(data.length);
+          new Uint8Array(copy).set(data);
+          copies.set(t.buffer, copy);
+        }
+        constant = new ctor(copy, 0, count);
       }
-      constant = new ctor(copy, 0, data.length / ctor.BYTES_PER_ELEMENT);
     }
     return {
       index: i,
@@ -404,6 +421,54 @@ function loadTensors(model: TfliteModel): TensorInfo[] {
       zeroPoint: t.quantization?.zeroPoint ?? [],
     };
   });
+}
+
+/**
+ * Moves the constants still read at run time (entries of `views` that are `tensors`' constants) out of the file's
+ * bytes into one buffer of their own, so that nothing the interpreter keeps views the file: the file's bytes
+ * are then garbage (what `fromFile` wants; `fromBytes` keeps the caller's bytes anyway and skips this). Views
+ * of one range share one copy.
+ */
+function compactConstants(views: (TensorData | null)[], tensors: TensorInfo[]): void {
+  const kept = views.map((v, i) => v !== null && v === tensors[i].constant ? v : null);
+  const offsets = new Map<string, number>();
+  let size = 0;
+  const keys = kept.map((v) => {
+    if (v === null) return "";
+    const key = rangeKey(v);
+    if (!offsets.has(key)) {
+      offsets.set(key, size);
+      size += Math.ceil(v.byteLength / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
+    }
+    return key;
+  });
+  const store = allocate(Math.max(size, ARENA_ALIGNMENT), `${size} bytes of constants`);
+  const bytes = new Uint8Array(store);
+  kept.forEach((v, i) => {
+    if (v === null) return;
+    const at = offsets.get(keys[i])!;
+    bytes.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), at);
+    const ctor = v.constructor as new (b: ArrayBuffer, o: number, n: number) => TensorData;
+    views[i] = new ctor(store, at, v.length);
+  });
+}
+
+/** Identifies the bytes a view covers: views of one buffer range share a key. */
+const rangeIds = new WeakMap<ArrayBufferLike, number>();
+let nextRangeId = 0;
+function rangeKey(v: TensorData): string {
+  let id = rangeIds.get(v.buffer);
+  if (id === undefined) rangeIds.set(v.buffer, id = nextRangeId++);
+  return `${id}:${v.byteOffset}:${v.byteLength}`;
+}
+
+/**
+ * Forgets the tensors' constants once the ops are prepared and the kept ones are in the interpreter's views: an
+ * op's run closure may hold its OpContext (and through it every TensorInfo of the model), which must not keep the
+ * constants that every consumer packed.
+ */
+function releaseConstants(tensors: TensorInfo[]): void {
+  for (const t of tensors) t.constant = null;
 }
 
 interface PrepareEnv {
@@ -522,8 +587,7 @@ function planMemory(model: TfliteModel, operators: PlannedOp[], prepared: Prepar
   const views: (TensorData | null)[] = tensors.map((t, i) =>
     t.constant !== null && stillNeeded.has(i) ? t.constant : null
   );
-  const constantBytes = [...new Set(views.filter((v) => v !== null).map((v) => v!.buffer))]
-    .reduce((sum, b) => sum + b.byteLength, 0);
+  const constantBytes = keptBytes(views.filter((v) => v !== null));
   const arenaTensors = tensors.filter((t) => t.constant === null && first[t.index] >= 0).map((t) => t.index);
   const plan = planArena(arenaTensors.map((i) => ({
     bytes: product(g.tensors[i].shape) * dataCtor(g.tensors[i].type)!.BYTES_PER_ELEMENT,
@@ -546,6 +610,18 @@ function planMemory(model: TfliteModel, operators: PlannedOp[], prepared: Prepar
     `${prepared.scratchBytes} bytes of scratch`,
   );
   return { views, scratch, arenaBytes: plan.size, constantBytes };
+}
+
+/** Bytes of the distinct data of `views` (tensors may share a buffer; views of one file share its bytes). */
+function keptBytes(views: TensorData[]): number {
+  const seen = new Set<string>();
+  let bytes = 0;
+  for (const v of views) {
+    const key = rangeKey(v);
+    if (!seen.has(key)) bytes += v.byteLength;
+    seen.add(key);
+  }
+  return bytes;
 }
 
 function allocate(bytes: number, what: string): ArrayBuffer {

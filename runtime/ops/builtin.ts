@@ -6,9 +6,11 @@
  */
 import { Builtin, TensorType } from "../../tflite/schema.ts";
 import {
+  type BoundFloatOp,
   contiguousStrides,
   ELEMENTWISE_OPS,
   type ElementwiseOp,
+  type FloatKernels,
   padBias,
   type PoolKind,
   type ResizeMethod,
@@ -93,53 +95,92 @@ const conv2d: OpKernel = {
         },
       };
     }
-    // Grouped: per group, the group's input channels are gathered (strided copy), convolved, and scattered into
-    // the output's channel slice, all on the float kernels.
-    const pixels = n * ay.out * ax.out;
-    const sliceIn = [n, h, wd, cinG], sliceOut = [n, ay.out, ax.out, coutG];
-    const groupsBound = Array.from({ length: groups }, (_, g) => {
-      const packed = ctx.float.packRhs(w.subarray(g * coutG * kh * kw * cinG, (g + 1) * coutG * kh * kw * cinG), coutG);
-      const conv = ctx.float.bindConv2d(packed, {
-        inputShape: [n, h, wd, cinG],
-        kernelSize: [kh, kw],
-        strides: [sh, sw],
-        dilations: [dh, dw],
-        padding,
-        bias: padBias(bias?.subarray(g * coutG, (g + 1) * coutG), coutG),
-        clampMin: lo,
-        clampMax: hi,
-        threads: ctx.threads,
-      });
-      const gather = ctx.float.bindStrided(sliceIn, "copy", {
-        a: { length: n * h * wd * cin, offset: g * cinG, strides: [h * wd * cin, wd * cin, cin, 1] },
-        out: { length: product(sliceIn), strides: contiguousStrides(sliceIn) },
-      }, { threads: ctx.threads });
-      const scatter = ctx.float.bindStrided(sliceOut, "copy", {
-        a: { length: pixels * coutG, strides: contiguousStrides(sliceOut) },
-        out: { length: pixels * cout, offset: g * coutG, strides: [ay.out * ax.out * cout, ax.out * cout, cout, 1] },
-      }, { threads: ctx.threads });
-      return { conv, gather, scatter, bytes: packed.data.byteLength };
-    });
-    const xFloats = product(sliceIn), yFloats = pixels * coutG;
-    const wsFloats = Math.max(1, groupsBound[0].conv.workspaceFloats);
-    return {
-      outputShapes: [[n, ay.out, ax.out, cout]],
-      scratchBytes: 4 * (xFloats + yFloats + wsFloats),
-      packedInputs: [1, 2],
-      ownedBytes: groupsBound.reduce((s, b) => s + b.bytes + 4 * Math.ceil(coutG / 32) * 32, 0),
-      run: ({ inputs, outputs, scratch }) => {
-        const xs = new Float32Array(scratch, 0, xFloats), ys = new Float32Array(scratch, 4 * xFloats, yFloats);
-        const ws = new Float32Array(scratch, 4 * (xFloats + yFloats), wsFloats);
-        const src = inputs[0] as Float32Array, dst = outputs[0] as Float32Array;
-        for (const b of groupsBound) {
-          b.gather.run(src, undefined, xs);
-          b.conv.run(xs, ys, ws);
-          b.scatter.run(ys, undefined, dst);
-        }
-      },
-    };
+    return groupedConv2d(ctx, w, bias, { n, h, wd, cin, cout, kh, kw, cinG, sh, sw, dh, dw, padding, ay, ax, lo, hi });
   },
 };
+
+/**
+ * CONV_2D with groups: per group, the group's input channels are gathered (strided copy), convolved, and scattered
+ * into the output's channel slice, all on the float kernels. A function of its own so that the filter and bias
+ * (views of the file's bytes) are not in the scope of any run closure.
+ */
+function groupedConv2d(
+  ctx: OpContext,
+  w: Float32Array,
+  bias: Float32Array | null,
+  p: {
+    n: number;
+    h: number;
+    wd: number;
+    cin: number;
+    cout: number;
+    kh: number;
+    kw: number;
+    cinG: number;
+    sh: number;
+    sw: number;
+    dh: number;
+    dw: number;
+    padding: "same" | "valid";
+    ay: { out: number };
+    ax: { out: number };
+    lo: number;
+    hi: number;
+  },
+): PreparedOp {
+  const { n, h, wd, cin, cout, kh, kw, cinG, sh, sw, dh, dw, padding, ay, ax, lo, hi } = p;
+  const groups = cin / cinG, coutG = cout / groups;
+  const pixels = n * ay.out * ax.out;
+  const sliceIn = [n, h, wd, cinG], sliceOut = [n, ay.out, ax.out, coutG];
+  // A loop, not a callback: a closure reading w would keep it (and the file it views) in the run closure's scope.
+  const groupsBound: {
+    conv: BoundFloatOp;
+    gather: ReturnType<FloatKernels["bindStrided"]>;
+    scatter: ReturnType<FloatKernels["bindStrided"]>;
+    bytes: number;
+  }[] = [];
+  for (let g = 0; g < groups; g++) {
+    const packed = ctx.float.packRhs(w.subarray(g * coutG * kh * kw * cinG, (g + 1) * coutG * kh * kw * cinG), coutG);
+    const conv = ctx.float.bindConv2d(packed, {
+      inputShape: [n, h, wd, cinG],
+      kernelSize: [kh, kw],
+      strides: [sh, sw],
+      dilations: [dh, dw],
+      padding,
+      bias: padBias(bias?.subarray(g * coutG, (g + 1) * coutG), coutG),
+      clampMin: lo,
+      clampMax: hi,
+      threads: ctx.threads,
+    });
+    const gather = ctx.float.bindStrided(sliceIn, "copy", {
+      a: { length: n * h * wd * cin, offset: g * cinG, strides: [h * wd * cin, wd * cin, cin, 1] },
+      out: { length: product(sliceIn), strides: contiguousStrides(sliceIn) },
+    }, { threads: ctx.threads });
+    const scatter = ctx.float.bindStrided(sliceOut, "copy", {
+      a: { length: pixels * coutG, strides: contiguousStrides(sliceOut) },
+      out: { length: pixels * cout, offset: g * coutG, strides: [ay.out * ax.out * cout, ax.out * cout, cout, 1] },
+    }, { threads: ctx.threads });
+    groupsBound.push({ conv, gather, scatter, bytes: packed.data.byteLength });
+  }
+  const xFloats = product(sliceIn), yFloats = pixels * coutG;
+  const wsFloats = Math.max(1, groupsBound[0].conv.workspaceFloats);
+  return {
+    outputShapes: [[n, ay.out, ax.out, cout]],
+    scratchBytes: 4 * (xFloats + yFloats + wsFloats),
+    packedInputs: [1, 2],
+    ownedBytes: groupsBound.reduce((s, b) => s + b.bytes + 4 * Math.ceil(coutG / 32) * 32, 0),
+    run: ({ inputs, outputs, scratch }) => {
+      const xs = new Float32Array(scratch, 0, xFloats), ys = new Float32Array(scratch, 4 * xFloats, yFloats);
+      const ws = new Float32Array(scratch, 4 * (xFloats + yFloats), wsFloats);
+      const src = inputs[0] as Float32Array, dst = outputs[0] as Float32Array;
+      for (const b of groupsBound) {
+        b.gather.run(src, undefined, xs);
+        b.conv.run(xs, ys, ws);
+        b.scatter.run(ys, undefined, dst);
+      }
+    },
+  };
+}
 
 /** DEPTHWISE_CONV_2D: filter [1, KH, KW, Cin·multiplier]. */
 const depthwiseConv2d: OpKernel = {

@@ -321,7 +321,8 @@ function prepareBconv(ctx: OpContext, fusedAdd: boolean): PreparedOp {
     // Same-zero, float output, no activation (what LCE's converter emits):
     // the fast kernel with the real transform, then y -= multiplier·correction
     // on the border pixels only.
-    const fix = Float32Array.from(corrections, (v, i) => multiplier![i % cout] * v);
+    const fix = new Float32Array(corrections.length);
+    for (let i = 0; i < fix.length; i++) fix[i] = multiplier![i % cout] * corrections[i];
     const fastSameZero = ctx.kernels.bindBconv2dF32(packed[0], {
       ...geometry,
       ...call,
@@ -383,8 +384,14 @@ function prepareBconv(ctx: OpContext, fusedAdd: boolean): PreparedOp {
   return {
     outputShapes: [outShape],
     scratchBytes: rawOffset + 4 * pixels * coutG,
+    packedInputs: [1],
+    ownedBytes: packedBytes + corrections.byteLength,
+    // The per-channel constants are read from the inputs, not captured: a closure reading them would keep the
+    // file's bytes they view (Interpreter.fromFile copies the constants it keeps into one buffer).
     run: ({ inputs, outputs, scratch }) => {
       const src = asWords(inputs[0]!);
+      const multiplier = inputs[2] as Float32Array | null, bias = inputs[3] as Float32Array | null;
+      const threshold = inputs[4] as Int32Array | null;
       const workspace = new Uint32Array(scratch, 0, workspaceWords);
       const groupInput = new Uint32Array(scratch, 4 * workspaceWords, groupInputWords);
       const raw = new Float32Array(scratch, rawOffset, pixels * coutG);
