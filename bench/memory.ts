@@ -60,12 +60,11 @@ async function child(step: Step, model: string, backend: string, invokes: number
         const x = it.inputs.map((s: any) => new Float32Array(s.shape.reduce((a: number, b: number) => a * b, 1)));
         for (let i = 0; i < invokes; i++) it.invoke(x);
       }
-      // deno-lint-ignore no-explicit-any
       if (step === "gc") {
         // Twice, after macrotasks: ArrayBuffers' memory is freed by a task after the collection that found them.
         for (let i = 0; i < 2; i++) {
           await new Promise((resolve) => setTimeout(resolve, 10));
-          (globalThis as any).gc();
+          (globalThis as unknown as { gc(): void }).gc();
         }
       }
     }

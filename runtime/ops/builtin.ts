@@ -59,7 +59,7 @@ const conv2d: OpKernel = {
     if (cinG < 1 || cin % cinG !== 0 || cout % (cin / cinG) !== 0) {
       ctx.invalid(`filter ${shapeText(f.shape)} does not fit input ${shapeText(x.shape)}`);
     }
-    const groups = cin / cinG, coutG = cout / groups;
+    const groups = cin / cinG;
     const sh = positive(ctx, "stride_h", o.stride_h), sw = positive(ctx, "stride_w", o.stride_w);
     const dh = positive(ctx, "dilation_h_factor", o.dilation_h_factor);
     const dw = positive(ctx, "dilation_w_factor", o.dilation_w_factor);
