@@ -4,13 +4,16 @@
  * kernel backend: the same C ABI as the native library, compiled from the
  * same Zig sources for wasm32 with SIMD128 micro-kernels.
  *
- * **Loading.** Importing this module loads the default module with a
- * top-level await, so that the kernel choice stays synchronous:
+ * **Loading.** The kernel choice is synchronous:
  * `Interpreter.fromBytes(bytes)` right after `import` can already run on
- * wasm, with no `await onebit.ready()` for every caller to remember. It
- * costs about 6 ms per process (V8 compiles lazily), and a module that does
- * not load is recorded, not thrown: the wasm backend then reports the error
- * when asked for, and `auto` moves on to the reference. The module is the
+ * wasm, with no `await onebit.ready()` for every caller to remember. In
+ * Deno, for a local onebit with read permission granted, the default
+ * module is read and compiled synchronously on first use (about 3 ms; V8
+ * compiles lazily), so a process on the native kernels never holds it;
+ * otherwise (a browser, onebit over http, no read permission) importing
+ * this module loads it with a top-level await. A module that does not load
+ * is recorded, not thrown: the wasm backend then reports the error when
+ * asked for, and `auto` moves on to the reference. The module is the
  * relaxed-SIMD build where the engine validates relaxed SIMD (a 36-byte
  * probe), else the SIMD128 one; a relaxed module that fails for another
  * reason is an error, not a silent step down. Deno imports it as an ES
@@ -430,12 +433,64 @@ async function loadDefault(): Promise<WasmLibrary> {
   return wrap(exports, url.href, undefined);
 }
 
-const loaded: WasmLibrary | WasmModuleError = await loadDefault().catch((e) =>
-  e instanceof WasmModuleError ? e : new WasmModuleError("compile", `${defaultWasmUrl().href}: ${(e as Error).message}`)
-);
+/** The default module from the file beside this one, compiled synchronously (kernel choice stays synchronous). */
+function loadDefaultSync(): WasmLibrary {
+  checkSimd();
+  const url = defaultWasmUrl();
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = Deno.readFileSync(url) as Uint8Array<ArrayBuffer>;
+  } catch (e) {
+    throw missingError(url.href, (e as Error).message);
+  }
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+  } catch (e) {
+    throw invalidError(url.href, e);
+  }
+  return wrap(instance.exports as unknown as WasmExports, url.href, undefined);
+}
 
-/** The module loaded when this file was imported; throws its {@link WasmModuleError} if it did not load. */
+/**
+ * Whether the default module can wait for its first use: in Deno, for a local onebit, with read permission for
+ * the module already granted (no prompt). Then `defaultWasm()` reads and compiles it synchronously when first
+ * called, and a process that runs on the native kernels never pays for it (~6 MiB of resident memory: the
+ * compiled module and its linear memory). Otherwise (a browser, onebit imported over http, no read
+ * permission) it loads at import, as it always did.
+ */
+function canLoadLater(): boolean {
+  if (!("Deno" in globalThis) || new URL(import.meta.url).protocol !== "file:") return false;
+  try {
+    return Deno.permissions.querySync({ name: "read", path: defaultWasmUrl() }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/** The default module's load as an error to report, not throw, at import (`auto` then moves on). */
+function asLoadError(e: unknown): WasmModuleError {
+  return e instanceof WasmModuleError
+    ? e
+    : new WasmModuleError("compile", `${defaultWasmUrl().href}: ${(e as Error).message}`);
+}
+
+let loaded: WasmLibrary | WasmModuleError | undefined = canLoadLater()
+  ? undefined
+  : await loadDefault().catch(asLoadError);
+
+/**
+ * The default module: loaded when this file was imported, or on this first call (see the module doc); throws
+ * its {@link WasmModuleError} if it did not load.
+ */
 export function defaultWasm(): WasmLibrary {
+  if (loaded === undefined) {
+    try {
+      loaded = loadDefaultSync();
+    } catch (e) {
+      loaded = asLoadError(e);
+    }
+  }
   if (loaded instanceof WasmModuleError) throw loaded;
   return loaded;
 }
