@@ -5,9 +5,12 @@
  * `model file + planned arena + 10 MiB`:
  *
  *   deno task bench:memory [bench/models/quicknet.tflite ...] [--backend native|wasm|reference|auto]
- *     [--invokes 5] [--repeats 3] [--json]
+ *     [--invokes 5] [--repeats 3] [--entry mod.ts] [--json]
  *
- * Steps: `empty` (no import: the baseline), `import` (mod.ts), `load`
+ * Steps: `empty` (no import: the baseline), `import` (mod.ts, or the
+ * module `--entry` names relative to the repository, e.g.
+ * `runtime/interpreter.ts`: what a program that needs only the runtime
+ * imports), `load`
  * (fromFile), `invoke` (N invokes), `gc` (then a full collection). Each is
  * the median RSS of `--repeats` processes. The breakdown: JS heap (V8's
  * heapTotal), external (ArrayBuffers: arena, constants, packed weights the
@@ -43,10 +46,11 @@ export interface Sample {
 const MIB = 1048576;
 
 /** Runs `step` in this process (a child): imports, loads and invokes as far as `step`, then reports. */
-async function child(step: Step, model: string, backend: string, invokes: number): Promise<Sample> {
+async function child(step: Step, model: string, o: ChildOptions): Promise<Sample> {
+  const { backend, invokes, entry } = o;
   const sample: Sample = { rss: 0, heapTotal: 0, external: 0 };
   if (step !== "empty") {
-    const specifier = new URL("../mod.ts", import.meta.url).href;
+    const specifier = new URL(`../${entry}`, import.meta.url).href;
     const onebit = await import(specifier);
     if (step !== "import") {
       // deno-lint-ignore no-explicit-any
@@ -73,8 +77,15 @@ async function child(step: Step, model: string, backend: string, invokes: number
   return { ...sample, rss: m.rss, heapTotal: m.heapTotal, external: m.external };
 }
 
+/** What a child process does: the backend, the invokes, the module imported (relative to the repository). */
+interface ChildOptions {
+  backend: string;
+  invokes: number;
+  entry: string;
+}
+
 /** Runs `step` in a fresh Deno process and returns its sample. */
-async function measure(step: Step, model: string, backend: string, invokes: number): Promise<Sample> {
+async function measure(step: Step, model: string, o: ChildOptions): Promise<Sample> {
   const args = [
     "run",
     "-A",
@@ -83,8 +94,7 @@ async function measure(step: Step, model: string, backend: string, invokes: numb
     "--child",
     step,
     model,
-    backend,
-    String(invokes),
+    JSON.stringify(o),
   ];
   const out = await new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "piped" }).output();
   if (!out.success) {
@@ -99,15 +109,9 @@ function median(values: number[]): number {
 }
 
 /** The median sample (field by field) of `repeats` fresh processes. */
-async function medianSample(
-  step: Step,
-  model: string,
-  backend: string,
-  invokes: number,
-  repeats: number,
-): Promise<Sample> {
+async function medianSample(step: Step, model: string, o: ChildOptions, repeats: number): Promise<Sample> {
   const samples: Sample[] = [];
-  for (let r = 0; r < repeats; r++) samples.push(await measure(step, model, backend, invokes));
+  for (let r = 0; r < repeats; r++) samples.push(await measure(step, model, o));
   const field = (k: keyof Sample) => median(samples.map((s) => s[k] ?? 0));
   return {
     rss: field("rss"),
@@ -135,12 +139,12 @@ export interface ModelMemory {
 /** Measures every step of `model` on `backend`. */
 export async function measureModel(
   model: string,
-  options: { backend?: string; invokes?: number; repeats?: number } = {},
+  options: { backend?: string; invokes?: number; repeats?: number; entry?: string } = {},
 ): Promise<ModelMemory> {
-  const { backend = "auto", invokes = 5, repeats = 3 } = options;
+  const { backend = "auto", invokes = 5, repeats = 3, entry = "mod.ts" } = options;
   const fileBytes = (await Deno.stat(model)).size;
   const steps = {} as Record<Step, Sample>;
-  for (const step of STEPS) steps[step] = await medianSample(step, model, backend, invokes, repeats);
+  for (const step of STEPS) steps[step] = await medianSample(step, model, { backend, invokes, entry }, repeats);
   const arenaBytes = steps.load.arenaBytes ?? 0;
   return { model, fileBytes, arenaBytes, budgetBytes: fileBytes + arenaBytes + 10 * MIB, steps };
 }
@@ -168,15 +172,18 @@ export function formatModel(m: ModelMemory): string {
   return lines.join("\n");
 }
 
-function parse(args: string[]): { models: string[]; backend: string; invokes: number; repeats: number; json: boolean } {
+function parse(
+  args: string[],
+): { models: string[]; backend: string; invokes: number; repeats: number; entry: string; json: boolean } {
   const models: string[] = [];
-  const o = { backend: "auto", invokes: 5, repeats: 3, json: false };
+  const o = { backend: "auto", invokes: 5, repeats: 3, entry: "mod.ts", json: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--json") o.json = true;
     else if (a === "--backend") o.backend = args[++i];
     else if (a === "--invokes") o.invokes = Number(args[++i]);
     else if (a === "--repeats") o.repeats = Number(args[++i]);
+    else if (a === "--entry") o.entry = args[++i];
     else if (a.startsWith("--")) throw new TypeError(`bench:memory: unknown option ${a}`);
     else models.push(a);
   }
@@ -195,8 +202,8 @@ function parse(args: string[]): { models: string[]; backend: string; invokes: nu
 
 if (import.meta.main) {
   if (Deno.args[0] === "--child") {
-    const [, step, model, backend, invokes] = Deno.args;
-    console.log(JSON.stringify(await child(step as Step, model, backend, Number(invokes))));
+    const [, step, model, options] = Deno.args;
+    console.log(JSON.stringify(await child(step as Step, model, JSON.parse(options))));
   } else {
     let options;
     try {
@@ -218,6 +225,10 @@ if (import.meta.main) {
       if (!options.json) console.log(formatModel(r));
     }
     if (options.json) console.log(JSON.stringify(results, null, 2));
-    else console.log(`Deno ${Deno.version.deno}, backend ${options.backend}, ${options.invokes} invokes`);
+    else {
+      console.log(
+        `Deno ${Deno.version.deno}, backend ${options.backend}, ${options.invokes} invokes, import ${options.entry}`,
+      );
+    }
   }
 }

@@ -27,6 +27,9 @@ import type { OpContext, PreparedOp, TensorData, TensorInfo } from "./ops/_types
 import { product } from "./ops/_util.ts";
 import { ARENA_ALIGNMENT, planArena } from "./planner.ts";
 import { defaultRegistry, OpRegistry } from "./registry.ts";
+import { BUILTIN_KERNELS } from "./ops/builtin.ts";
+import { LCE_KERNELS, lceBconv2dAdd } from "./ops/lce.ts";
+import type { OpKernel } from "./ops/_types.ts";
 import { dataCtor, MAX_ARENA_BYTES, opLabel, opName, validateGraph } from "./validate.ts";
 
 /**
@@ -164,6 +167,8 @@ export class Interpreter {
   readonly #threads: number;
   readonly #graph: GraphDescription;
   #invocations = 0;
+  /** Whether nothing this interpreter keeps views the file's bytes (fromFile then frees them at once). */
+  readonly #holdsNoFileView: boolean;
 
   private constructor(model: TfliteModel, options: InterpreterOptions, viewConstants = true) {
     const threads = options.numThreads ?? 1;
@@ -189,6 +194,7 @@ export class Interpreter {
     const memory = planMemory(model, operators, prepared, tensors);
     if (!viewConstants) compactConstants(memory.views, tensors);
     releaseConstants(tensors);
+    this.#holdsNoFileView = !viewConstants && planned.every((p) => AUDITED_KERNELS.has(kernelOf(model, p, registry)));
     this.#views = memory.views;
     this.#scratch = memory.scratch;
     const g = model.subgraphs[0];
@@ -230,7 +236,12 @@ export class Interpreter {
    * copies of the constants some op still reads, next to the packed weights.
    */
   static async fromFile(path: string | URL, options: InterpreterOptions = {}): Promise<Interpreter> {
-    return new Interpreter(readModel(await Deno.readFile(path)), options, false);
+    const bytes = await Deno.readFile(path);
+    const it = new Interpreter(readModel(bytes), options, false);
+    // Frees the file's memory now rather than at some later collection (the allocator then returns it to the
+    // system); only when every op's kernel is known to keep no view of a constant it was given at prepare.
+    if (it.#holdsNoFileView) bytes.buffer.transfer(0);
+    return it;
   }
 
   /**
@@ -376,6 +387,23 @@ function interpreterBundle(v: InterpreterView): MediaBundle {
 
 const DEFAULT_REGISTRY = defaultRegistry();
 
+/**
+ * onebit's own kernels: after prepare they read the constants they keep through their run inputs only, never
+ * through a view captured at prepare (tests/runtime_memory_test.ts runs every LCE fixture through fromFile,
+ * which frees the file's bytes when every op is one of these). A custom kernel may keep views: with one, the
+ * file's bytes are left to the garbage collector.
+ */
+const AUDITED_KERNELS: ReadonlySet<OpKernel | undefined> = new Set([
+  ...BUILTIN_KERNELS.values(),
+  ...LCE_KERNELS.values(),
+  lceBconv2dAdd,
+]);
+
+/** The kernel that prepares `planned`: its fusion's, else the registry's (undefined when none is registered). */
+function kernelOf(model: TfliteModel, planned: PlannedOp, registry: OpRegistry): OpKernel | undefined {
+  return planned.kernel ?? registry.find(model.operatorCodes[planned.op.opcodeIndex]);
+}
+
 /** The binary and float kernels the options ask for (given objects, else `backend` at `threads`). */
 function chooseKernels(
   options: InterpreterOptions,
@@ -506,7 +534,7 @@ function prepareOp(
 ) {
   const where = fused ? `operator ${index} (${fused})` : opLabel(model, op, index);
   const code = model.operatorCodes[op.opcodeIndex];
-  const k = kernel ?? env.registry.find(code);
+  const k = kernelOf(model, { op, index, fused, kernel }, env.registry);
   if (k === undefined) {
     throw new UnsupportedModelError(
       where,

@@ -174,11 +174,12 @@ Deno.test("a model loaded with fromFile holds its arena, scratch and constants, 
       await gc();
       const base = Deno.memoryUsage();
       const it = await Interpreter.fromFile(${JSON.stringify(path)}, { backend: "auto" });
+      const loaded = Deno.memoryUsage().external - base.external;
       it.invoke([new Float32Array(${n})]);
       await gc();
       const m = Deno.memoryUsage();
       console.log(JSON.stringify({
-        external: m.external - base.external, rss: m.rss - base.rss,
+        loaded, external: m.external - base.external, rss: m.rss - base.rss,
         arena: it.arenaBytes, scratch: it.scratchBytes, constants: it.constantBytes,
       }));
     `);
@@ -189,6 +190,8 @@ Deno.test("a model loaded with fromFile holds its arena, scratch and constants, 
       sample.external <= held + 1048576,
       `external memory grew by ${sample.external} bytes; arena + scratch + constants are ${held}`,
     );
+    // Right after loading, before any collection: fromFile freed the file's bytes itself.
+    assert(sample.loaded <= held + 1048576, `external memory right after fromFile grew by ${sample.loaded} bytes`);
     // Issue #18's budget, file + arena + 10 MiB, as a generous bound on the interpreter's share of the RSS.
     assert(sample.rss <= file + sample.arena + 10 * 1048576, `RSS grew by ${sample.rss} bytes (file ${file})`);
   } finally {
