@@ -7,7 +7,10 @@
  * blocks (a float-output LceBconv2d, the ADD reading it, the LceQuantize of
  * the sum) run as one kernel call, the add and pack in its epilogue (option
  * `fuse`). `invoke` then only copies inputs in, runs the ops and copies
- * outputs out.
+ * outputs out. Memory: the ops pack their weights from the file's bytes in
+ * place; `fromBytes` keeps views of the caller's bytes for the constants
+ * still read at run time, `fromFile` copies those into one buffer and frees
+ * the file (bench/memory.ts measures the resident memory).
  * @module
  */
 import { type Backend, checkBackend } from "../kernels/backend.ts";

@@ -7,6 +7,7 @@
  * (measured in a subprocess).
  */
 import assert from "node:assert/strict";
+import { FloatKernels } from "../kernels/float_kernels.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import type { TensorData } from "../runtime/ops/_types.ts";
 import type { Tensor } from "../tflite/model.ts";
@@ -87,7 +88,7 @@ Deno.test("fromBytes keeps views of the caller's bytes for the constants it read
   const bytes = fcAdd(n);
   const it = Interpreter.fromBytes(bytes, { backend: "reference" });
   // Kept: c (n floats) as a view of the file; the packed W and the padded bias are the op's own.
-  const packed = 4 * Math.ceil(n / 32) * 32 * n + 4 * Math.ceil(n / 32) * 32;
+  const packed = FloatKernels.reference().packRhs(new Float32Array(n * n), n).data.byteLength + 4 * 32;
   assert.equal(it.constantBytes, 4 * n + packed);
   const x = Float32Array.from({ length: n }, (_, i) => i - 4);
   // Changing c in the caller's bytes changes the output: the interpreter reads them, not a copy.
