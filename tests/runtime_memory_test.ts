@@ -126,11 +126,11 @@ function inputFor(spec: { shape: number[]; type: string }): TensorData {
   return Float32Array.from(values);
 }
 
-Deno.test("fromFile and fromBytes give the same outputs on every LCE fixture (compacted constants are read right)", async () => {
+Deno.test("fromFile and fromBytes give the same outputs on every LCE fixture and backend (compacted constants are read right)", async () => {
   for await (const entry of Deno.readDir(FIXTURES)) {
     if (!entry.name.endsWith(".tflite")) continue;
     const path = new URL(entry.name, FIXTURES);
-    for (const backend of ["reference", "auto"] as const) {
+    for (const backend of ["reference", "auto", "wasm"] as const) {
       const viewing = Interpreter.fromBytes(await Deno.readFile(path), { backend });
       const copying = await Interpreter.fromFile(path, { backend });
       const inputs = viewing.inputs.map(inputFor);
