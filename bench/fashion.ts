@@ -1,0 +1,114 @@
+/**
+ * Fashion-MNIST, onebit beside larq (issue #19): the same binarized CNN, split
+ * file, seeds, epochs, batch size and optimizer, 1 thread each. Runs
+ * `examples/fashion_mnist.ts` and `tools/py/fashion_mnist_larq.py` one after
+ * the other for each seed (alternating, so a change in the machine's load
+ * falls on both), checks both read the same split (SHA-256), and prints the
+ * final test accuracies (mean ± standard deviation over seeds) and the
+ * training time per epoch (median over every epoch of every seed; the mean,
+ * which includes the first epoch's warm-up, beside it).
+ *
+ *     deno task bench:fashion [--epochs 6] [--seeds 1,2,3] [--train 60000] [--no-python] [--json-out PATH]
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { writeFileAtomic } from "../mod.ts";
+import { SPLIT_SHA256 } from "../examples/fashion_mnist_data.ts";
+
+/** The `--json` line of either side. */
+interface Run {
+  framework: "onebit" | "larq";
+  seed: number;
+  testAccuracy: number[];
+  epochSeconds: number[];
+  sha256: string;
+}
+
+const { values } = parseArgs({
+  options: {
+    epochs: { type: "string", default: "6" },
+    seeds: { type: "string", default: "1,2,3" },
+    train: { type: "string", default: "60000" },
+    "no-python": { type: "boolean", default: false },
+    "json-out": { type: "string" },
+  },
+});
+const root = new URL("../", import.meta.url).pathname;
+const common = ["--epochs", values.epochs!, "--train", values.train!, "--json"];
+
+/** Runs one side for one seed; its output is echoed; returns its `--json` line. */
+async function runOne(framework: Run["framework"], seed: number): Promise<Run> {
+  const [command, args] = framework === "onebit"
+    ? [Deno.execPath(), ["run", "-A", "examples/fashion_mnist.ts", "--out", "", "--seed", String(seed), ...common]]
+    : [`${root}.tools/venv/bin/python`, [
+      "tools/py/fashion_mnist_larq.py",
+      "--threads",
+      "1",
+      "--seed",
+      String(seed),
+      ...common,
+    ]];
+  const out = await new Deno.Command(command, {
+    args,
+    cwd: root,
+    env: { PYTHONPATH: "tools/py", TF_USE_LEGACY_KERAS: "1", TF_CPP_MIN_LOG_LEVEL: "3" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout).trim();
+  if (!out.success) {
+    throw new Error(`${framework} seed ${seed} failed:\n${new TextDecoder().decode(out.stderr).slice(-2000)}`);
+  }
+  const lines = text.split("\n");
+  console.log(`${framework}, seed ${seed}:\n  ${lines.filter((l) => /^epoch /.test(l)).join("\n  ")}`);
+  const run = JSON.parse(lines[lines.length - 1]) as Run;
+  if (run.sha256 !== SPLIT_SHA256) {
+    throw new Error(`${framework} read a split with sha256 ${run.sha256}, not ${SPLIT_SHA256}`);
+  }
+  return run;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** One framework's line of the summary. */
+function summarize(runs: Run[]) {
+  const final = runs.map((r) => 100 * r.testAccuracy[r.testAccuracy.length - 1]);
+  const seconds = runs.flatMap((r) => r.epochSeconds);
+  return { final, mean: mean(final), sd: sd(final), median: median(seconds), meanSeconds: mean(seconds) };
+}
+
+const seeds = values.seeds!.split(",").map(Number);
+const runs: Run[] = [];
+for (const seed of seeds) {
+  runs.push(await runOne("onebit", seed));
+  if (!values["no-python"]) runs.push(await runOne("larq", seed));
+}
+const frameworks = values["no-python"] ? ["onebit"] as const : ["onebit", "larq"] as const;
+const summary = Object.fromEntries(frameworks.map((f) => [f, summarize(runs.filter((r) => r.framework === f))]));
+console.log(
+  `\nFashion-MNIST, ${values.epochs} epochs, seeds ${seeds.join(", ")}, batch 64, 1 thread, split ${SPLIT_SHA256}`,
+);
+console.log("| framework | final test accuracy per seed (%) | mean ± sd (%) | s/epoch (median) | s/epoch (mean) |");
+console.log("|---|---|---|---|---|");
+for (const [f, s] of Object.entries(summary)) {
+  console.log(
+    `| ${f} | ${s.final.map((a) => a.toFixed(2)).join(", ")} | ${s.mean.toFixed(2)} ± ${s.sd.toFixed(2)} | ` +
+      `${s.median.toFixed(1)} | ${s.meanSeconds.toFixed(1)} |`,
+  );
+}
+if (summary.larq) {
+  const { onebit, larq } = summary;
+  console.log(
+    `onebit − larq: ${(onebit.mean - larq.mean).toFixed(2)} points (target ≥ −0.3); ` +
+      `time per epoch onebit / larq: ${(onebit.median / larq.median).toFixed(2)}× (median), ` +
+      `${(onebit.meanSeconds / larq.meanSeconds).toFixed(2)}× (mean)`,
+  );
+}
+if (values["json-out"]) {
+  await writeFileAtomic(values["json-out"], new TextEncoder().encode(JSON.stringify({ runs, summary }, null, 1)));
+}
