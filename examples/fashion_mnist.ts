@@ -33,8 +33,11 @@ import { CLASSES, defaultSplitPath, type FashionSet, loadFashionMnist, PIXELS } 
 
 /** What one run measured (the `--json` line). */
 export interface FashionRun {
+  /** Which side ran (the Python twin writes "larq"). */
   framework: "onebit";
+  /** Seeds the initial weights and the shuffling. */
   seed: number;
+  /** Epochs trained. */
   epochs: number;
   /** Test accuracy after each epoch (0..1). */
   testAccuracy: number[];
@@ -59,7 +62,7 @@ export function toTensors(set: FashionSet, n: number = set.labels.length): { x: 
 }
 
 /** Converts `model` and runs each test image through the interpreter: agreement with the TS model. */
-export function checkConverted(model: Sequential, test: { x: Tensor; y: Int32Array }) {
+function checkConverted(model: Sequential, test: { x: Tensor; y: Int32Array }) {
   const { bytes, report } = convert(model, { inputShape: [28, 28, 1] });
   const interpreter = Interpreter.fromBytes(bytes);
   const ts = model.predict(test.x).data;
@@ -88,11 +91,14 @@ export async function run(options: {
   train: number;
   test: number;
   batchSize: number;
-  data: string;
+  /** The split file (default: the cache, made when missing). */
+  data?: string;
+  /** Where to write the converted model (default: not written). */
   out?: string;
 }): Promise<FashionRun> {
-  const data = await loadFashionMnist(options.data);
-  console.log(`split ${options.data}: sha256 ${data.sha256}`);
+  const path = options.data ?? defaultSplitPath();
+  const data = await loadFashionMnist(path);
+  console.log(`split ${path}: sha256 ${data.sha256}`);
   const train = toTensors(data.train, options.train), test = toTensors(data.test, options.test);
   const model = larqMnistCnn({ seed: options.seed });
   model.compile({ optimizer: new Adam(0.001), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"] });

@@ -53,14 +53,19 @@ export const CLASS_NAMES = [
 
 /** One side of the split: `images` n×784 bytes (0..255), `labels` n bytes. */
 export interface FashionSet {
+  /** n images of 28×28 bytes, row-major, 0 (background) .. 255. */
   images: Uint8Array;
+  /** n labels 0..9 (see {@link CLASS_NAMES}). */
   labels: Uint8Array;
 }
 
 /** The fixed split and the SHA-256 (hex) of its file. */
 export interface FashionMnist {
+  /** 60,000 training samples, 6,000 per class, label `i % 10`. */
   train: FashionSet;
+  /** 10,000 test samples, 1,000 per class, label `i % 10`. */
   test: FashionSet;
+  /** SHA-256 (hex) of the split file. */
   sha256: string;
 }
 
