@@ -18,6 +18,7 @@
  * one last line with the results for the comparison script.
  * @module
  */
+import process from "node:process";
 import { parseArgs } from "node:util";
 import {
   Adam,
@@ -43,6 +44,8 @@ export interface FashionRun {
   testAccuracy: number[];
   /** Seconds of training per epoch (test scoring excluded). */
   epochSeconds: number[];
+  /** CPU seconds (user + system, all threads of the process) of training per epoch: less moved by a busy machine. */
+  epochCpuSeconds: number[];
   /** SHA-256 of the split file trained on. */
   sha256: string;
   /** Test images on which the converted model predicts the same class as the TS model. */
@@ -78,6 +81,12 @@ function checkConverted(model: Sequential, test: { x: Tensor; y: Int32Array }) {
   return { bytes, report, accuracy: correct / test.y.length, agree, maxDiff };
 }
 
+/** This process's CPU time so far, user + system, in seconds. */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 function argmax(a: ArrayLike<number>, offset: number): number {
   let best = 0;
   for (let k = 1; k < CLASSES; k++) if (a[offset + k] > a[offset + best]) best = k;
@@ -102,21 +111,26 @@ export async function run(options: {
   const train = toTensors(data.train, options.train), test = toTensors(data.test, options.test);
   const model = larqMnistCnn({ seed: options.seed });
   model.compile({ optimizer: new Adam(0.001), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"] });
-  const testAccuracy: number[] = [], epochSeconds: number[] = [];
-  let t0 = 0;
+  const testAccuracy: number[] = [], epochSeconds: number[] = [], epochCpuSeconds: number[] = [];
+  let t0 = 0, cpu0 = 0;
   await model.fit(train.x, train.y, {
     epochs: options.epochs,
     batchSize: options.batchSize,
     seed: options.seed,
     verbose: 0,
     callbacks: [{
-      onEpochBegin: () => (t0 = performance.now()),
+      onEpochBegin: () => {
+        t0 = performance.now();
+        cpu0 = cpuSeconds();
+      },
       onEpochEnd: (e, logs) => {
         epochSeconds.push((performance.now() - t0) / 1000);
+        epochCpuSeconds.push(cpuSeconds() - cpu0);
         testAccuracy.push(model.evaluate(test.x, test.y).accuracy);
         console.log(
           `epoch ${e + 1}: loss ${logs.loss.toFixed(4)}, train accuracy ${(100 * logs.accuracy).toFixed(2)}%, ` +
-            `test accuracy ${(100 * testAccuracy[e]).toFixed(2)}%, ${epochSeconds[e].toFixed(1)} s`,
+            `test accuracy ${(100 * testAccuracy[e]).toFixed(2)}%, ${epochSeconds[e].toFixed(1)} s ` +
+            `(${epochCpuSeconds[e].toFixed(1)} s CPU)`,
         );
       },
     }],
@@ -136,6 +150,7 @@ export async function run(options: {
     epochs: options.epochs,
     testAccuracy,
     epochSeconds,
+    epochCpuSeconds,
     sha256: data.sha256,
     convertedAgree: converted.agree,
     convertedMaxDiff: converted.maxDiff,
