@@ -8,7 +8,8 @@
  * drawn with `seededRandom(SPLIT_SEED + class)`; the first 6,000 go to
  * training, the last 1,000 to the test set. Both sets are interleaved by
  * class (sample `i` has label `i % 10`), so every prefix of a multiple of 10
- * samples is class-balanced.
+ * samples is class-balanced. (The images themselves hold a few byte-identical
+ * duplicates, as Fashion-MNIST does: 13 test images also occur in training.)
  *
  * The split is written once to one binary file (the cache), which
  * `tools/py/fashion_mnist_larq.py` reads, so both sides train on identical
