@@ -25,7 +25,7 @@ Deno.test("fashion split: deterministic, the indices an independent Python mulbe
 });
 
 // Reads the split file from the cache (made from the npm tarball on first use: network once).
-Deno.test("fashion split file: its SHA-256, class-balanced interleaved labels, 0..255 pixels", async () => {
+Deno.test("fashion split file: its SHA-256, sizes, class-balanced interleaved labels", async () => {
   const data = await loadFashionMnist();
   assert.equal(data.sha256, SPLIT_SHA256);
   assert.deepEqual([data.train.images.length, data.test.images.length], [60000 * PIXELS, 10000 * PIXELS]);
