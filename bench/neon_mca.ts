@@ -1,66 +1,107 @@
 /**
- * Predicted throughput of the NEON micro-kernel's inner loop on Cortex-A72/
- * A76/A53 (llvm-mca, from apt llvm-14), next to LCE's 8x4 block mix from
- * docs/lce-compat.md (16 eor, 16 cnt, 12 addp, 4 uadalp per 2048 bMACs).
+ * The NEON loops of the aarch64 library under llvm-mca (apt llvm-14), and a
+ * whole-model latency estimate built from them. No ARM hardware runs here:
+ * these are predictions of the loops' steady state on llvm-mca's
+ * Cortex-A72/A76/A53 models.
  *
- *   deno task bench:neon
+ *   deno task bench:neon                 binary micro-kernels + every hot loop
+ *   deno task bench:neon --show          also print each loop's assembly
+ *   deno task bench:neon --model bench/models/quicknet.tflite
+ *                                        per-op and whole-model estimate
+ *   ... --json                           one JSON object instead of tables
  *
- * The loop is cut from the built aarch64 library: the innermost backward
- * branch of each `onebit_uk_*__neon_f32` function whose body holds `cnt`.
- * bMACs per iteration = (number of cnt.16b) × 128 (one 128-bit XOR each).
+ * The loops are cut from an unstripped build of the library
+ * (`zig build -Dtarget=aarch64-linux-gnu -Dstrip=false`, into
+ * .tools/neon-mca; the same code as zig-out's stripped one, with symbols and
+ * DWARF lines): each hot loop is named by a line of Zig source it runs
+ * (bench/_neon_model.ts SITES), found among the innermost loops of its
+ * function. For each: cycles per iteration, llvm-mca's "Block RThroughput"
+ * (the bound the loop's instruction mix alone sets on the model's pipes), their
+ * ratio, and the share of 128-bit NEON instructions.
+ * @module
  */
-const lib = new URL("../zig-out/lib/aarch64-linux-gnu/libonebit.so", import.meta.url).pathname;
-const objdump = "llvm-objdump-14";
-const mca = "llvm-mca-14";
+import {
+  floatsStoredPerIteration,
+  innermostLoops,
+  lineOf,
+  type Loop,
+  loopOfSite,
+  mca,
+  type McaResult,
+  mcaSource,
+  parseDisassembly,
+  run,
+  type Site,
+  vectorMix,
+} from "./_neon_loops.ts";
+import { modelTrips, type OpTrips, type SiteKey, SITES, tilingOf } from "./_neon_model.ts";
 
-async function run(cmd: string, args: string[], stdin?: string): Promise<string> {
-  const child = new Deno.Command(cmd, { args, stdin: stdin ? "piped" : "null", stdout: "piped", stderr: "piped" })
-    .spawn();
-  if (stdin) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  if (out.code !== 0) throw new Error(`${cmd} failed: ${new TextDecoder().decode(out.stderr)}`);
-  return new TextDecoder().decode(out.stdout);
+const root = new URL("../", import.meta.url).pathname;
+const prefix = `${root}.tools/neon-mca`;
+const lib = `${prefix}/lib/aarch64-linux-gnu/libonebit.so`;
+const zig = `${root}.tools/zig/ziglang/zig`;
+
+/** CPU models, and the clock each estimate assumes. */
+const CPUS = [
+  { cpu: "cortex-a72", ghz: 1.5, device: "Raspberry Pi 4 (BCM2711, Cortex-A72 1.5 GHz)" },
+  { cpu: "cortex-a76", ghz: 2.4, device: "a Pixel-class Cortex-A76 at 2.4 GHz" },
+  { cpu: "cortex-a53", ghz: 1.2, device: "Raspberry Pi 3 (Cortex-A53 1.2 GHz)" },
+] as const;
+
+/**
+ * LCE's published single-thread QuickNet latencies (larq/compute-engine
+ * README.md, "Performance": RPi 4B 1.5 GHz, Pixel 1, Mac Mini M1; QuickNet
+ * 63.3% top-1). Pixel 1's big cores are Qualcomm Kryo (Snapdragon 821), not a
+ * Cortex-A76.
+ */
+const LCE_QUICKNET = { rpi4Ms: 45.0, pixel1Ms: 25.5 };
+
+const args = Deno.args;
+const json = args.includes("--json");
+const show = args.includes("--show");
+const modelAt = args.indexOf("--model");
+const modelPath = modelAt >= 0 ? args[modelAt + 1] : undefined;
+if (modelAt >= 0 && !modelPath) throw new RangeError("--model needs a .tflite path");
+
+async function buildLibrary(): Promise<void> {
+  await run(zig, ["build", "-Dtarget=aarch64-linux-gnu", "-Dstrip=false", "--prefix", prefix]);
 }
 
-interface Insn {
-  addr: number;
-  text: string;
+interface LoopReport {
+  name: string;
+  fn: string;
+  source: string;
+  insns: number;
+  q: number;
+  vectorized: boolean;
+  mca: Record<string, McaResult>;
+  asm: string;
 }
 
-function innerLoop(disasm: string, fn: string): Insn[] {
-  const start = disasm.indexOf(`<${fn}>:`);
-  if (start < 0) throw new Error(`${fn} not found in ${lib}: build it with 'zig build -Dtarget=aarch64-linux-gnu'`);
-  const body = disasm.slice(start).split("\n\n")[0].split("\n").slice(1);
-  const insns: Insn[] = body.map((l) => l.match(/^\s*([0-9a-f]+):\s+(.*)$/)).filter((m) => m !== null).map((m) => ({
-    addr: parseInt(m![1], 16),
-    text: m![2].replace(/\s*\/\/.*$/, "").replace(/\s+/g, " ").trim(),
-  }));
-  let best: Insn[] | undefined;
-  insns.forEach((insn, i) => {
-    const m = insn.text.match(/^b\.\w+ 0x([0-9a-f]+)/) ?? insn.text.match(/^(?:cbnz|cbz) \w+, 0x([0-9a-f]+)/);
-    if (!m) return;
-    const target = parseInt(m[1], 16);
-    if (target >= insn.addr) return;
-    const loop = insns.slice(insns.findIndex((x) => x.addr === target), i + 1);
-    if (!loop.some((x) => x.text.startsWith("cnt "))) return;
-    if (!best || loop.length < best.length) best = loop;
-  });
-  if (!best) throw new Error(`no inner loop with cnt in ${fn}`);
-  // llvm-mca wants assembly, not resolved branch targets.
-  return best.map((x) => ({
-    ...x,
-    text: x.text.replace(/^(b\.\w+|b|cbnz \w+,|cbz \w+,) 0x[0-9a-f]+.*$/, "$1 .Lloop"),
-  }));
+async function report(name: string, loop: Loop, source: string): Promise<LoopReport> {
+  const asm = mcaSource(loop);
+  const results: Record<string, McaResult> = {};
+  for (const { cpu } of CPUS) results[cpu] = await mca(asm, cpu);
+  const mix = vectorMix(loop);
+  return { name, fn: loop.fn, source, insns: mix.total, q: mix.q, vectorized: mix.q > 0, mca: results, asm };
+}
+
+await buildLibrary();
+const fns = parseDisassembly(await run("llvm-objdump-14", ["-d", "-l", "--no-show-raw-insn", lib]));
+
+// 1. The binary micro-kernels against LCE's block mix (bMACs per cycle).
+const kernels: { name: string; macs: number; rep: LoopReport }[] = [];
+for (const fn of [...fns.keys()].filter((n) => /^onebit_uk_bgemm_\w+__neon_f32$/.test(n))) {
+  const loops = innermostLoops(fns, fn).filter((l) => l.insns.some((x) => x.text.startsWith("cnt ")));
+  if (loops.length === 0) throw new Error(`no inner loop with cnt in ${fn}`);
+  const loop = loops.reduce((a, b) => (b.insns.length < a.insns.length ? b : a));
+  const macs = loop.insns.filter((x) => x.text.startsWith("cnt ")).length * 128;
+  kernels.push({ name: `${fn.replace(/^onebit_uk_|_f32$/g, "")} inner loop`, macs, rep: await report(fn, loop, "") });
 }
 
 function lceBlock(): string {
-  // The instruction mix of LCE's 8x4 AArch64 block (lce-compat.md): per 2048 bMACs,
-  // 16 eor + 16 cnt, a 12-addp reduction tree into 4 vectors, 4 uadalp into u16
-  // accumulators. Registers are chosen to keep the dependencies of such a tree.
+  // LCE's 8x4 AArch64 block (lce-compat.md) per 2048 bMACs: 16 eor + 16 cnt, a 12-addp tree into 4 vectors,
+  // 4 uadalp into u16 accumulators; registers keep the tree's dependencies.
   const lines: string[] = [];
   for (let i = 0; i < 16; i++) lines.push(`eor v${i}.16b, v${16 + (i % 4)}.16b, v${20 + (i >> 2)}.16b`);
   for (let i = 0; i < 16; i++) lines.push(`cnt v${i}.16b, v${i}.16b`);
@@ -69,33 +110,151 @@ function lceBlock(): string {
   for (let i = 0; i < 4; i++) lines.push(`uadalp v${24 + i}.8h, v${i}.16b`);
   return lines.join("\n") + "\n";
 }
+const lce: Record<string, McaResult> = {};
+for (const { cpu } of CPUS) lce[cpu] = await mca(lceBlock(), cpu);
 
-function cyclesPerIteration(report: string): number {
-  const iterations = Number(report.match(/Iterations:\s+(\d+)/)![1]);
-  const cycles = Number(report.match(/Total Cycles:\s+(\d+)/)![1]);
-  return cycles / iterations;
+// 2. Every hot loop of the ops QuickNet and Bi-Real Net run.
+const sites: Partial<Record<SiteKey, LoopReport & { floatsPerIteration: number }>> = {};
+for (const [key, site] of Object.entries(SITES) as [SiteKey, Site][]) {
+  const source = await Deno.readTextFile(`${root}kernels_zig/${site.file}`);
+  const line = lineOf(source, site.snippet, `site '${site.name}'`);
+  const loop = loopOfSite(fns, site, line);
+  const rep = await report(site.name, loop, `${site.file}:${line}`);
+  sites[key] = { ...rep, floatsPerIteration: floatsStoredPerIteration(loop) };
 }
 
-const disasm = await run(objdump, ["-d", "--no-show-raw-insn", lib]);
-const names = [...disasm.matchAll(/<(onebit_uk_bgemm_\w+__neon)_f32>:/g)].map((m) => m[1]);
-const cpus = ["cortex-a72", "cortex-a76", "cortex-a53"];
-console.log("llvm-mca predictions (binary MACs per cycle; higher is better)\n");
-console.log(`${"loop".padEnd(34)} ${"bMAC/iter".padStart(9)} ${cpus.map((c) => c.padStart(22)).join("")}`);
-const rows: [string, number, string][] = names.map((n) => {
-  const loop = innerLoop(disasm, `${n}_f32`);
-  const macs = loop.filter((x) => x.text.startsWith("cnt ")).length * 128;
-  return [`${n} inner loop`, macs, ".Lloop:\n" + loop.map((x) => x.text).join("\n") + "\n"];
-});
-rows.push(["LCE 8x4 block mix (no loads)", 2048, lceBlock()]);
-for (const [name, macs, asm] of rows) {
-  const cells: string[] = [];
-  for (const cpu of cpus) {
-    const report = await run(mca, ["-mtriple=aarch64", `-mcpu=${cpu}`, "-iterations=200"], asm);
-    const c = cyclesPerIteration(report);
-    cells.push(`${c.toFixed(1)} cyc ${(macs / c).toFixed(1).padStart(5)}/cyc`.padStart(22));
+// 3. The whole-model estimate.
+interface OpEstimate extends OpTrips {
+  /** Milliseconds on each CPU model at its assumed clock. */
+  ms: Record<string, number>;
+}
+let estimate: { model: string; ops: OpEstimate[]; totalMs: Record<string, number> } | undefined;
+if (modelPath) {
+  const ukernels = await Deno.readTextFile(`${root}kernels_zig/ukernels.zig`);
+  const ops = modelTrips(
+    await Deno.readFile(modelPath),
+    tilingOf(ukernels, "bgemm_4x16__neon"),
+    tilingOf(ukernels, "sgemm_8x8__neon"),
+  );
+  const totalMs: Record<string, number> = {};
+  const withMs = ops.map((o) => {
+    const ms: Record<string, number> = {};
+    for (const { cpu, ghz } of CPUS) {
+      let cycles = 0;
+      for (const [k, n] of Object.entries(o.trips) as [SiteKey, number][]) {
+        cycles += n * sites[k]!.mca[cpu].cyclesPerIteration;
+      }
+      for (const [k, n] of Object.entries(o.elements) as [SiteKey, number][]) {
+        const s = sites[k]!;
+        cycles += (n / Math.max(1, s.floatsPerIteration)) * s.mca[cpu].cyclesPerIteration;
+      }
+      ms[cpu] = cycles / (ghz * 1e6);
+      totalMs[cpu] = (totalMs[cpu] ?? 0) + ms[cpu];
+    }
+    return { ...o, ms };
+  });
+  estimate = { model: modelPath, ops: withMs, totalMs };
+}
+
+if (json) {
+  const strip = (r: LoopReport) => ({ ...r, asm: show ? r.asm : undefined });
+  console.log(JSON.stringify(
+    {
+      cpus: CPUS,
+      kernels: kernels.map((k) => ({ ...strip(k.rep), name: k.name, macs: k.macs })),
+      lceMix: { macs: 2048, mca: lce },
+      loops: Object.fromEntries(Object.entries(sites).map(([k, r]) => [k, strip(r!)])),
+      estimate,
+      lce: LCE_QUICKNET,
+    },
+    null,
+    2,
+  ));
+  Deno.exit(0);
+}
+
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+console.log("llvm-mca (llvm-14) predictions: binary micro-kernels, binary MACs per cycle (higher is better)\n");
+console.log(`${"loop".padEnd(34)} ${"bMAC/iter".padStart(9)} ${CPUS.map((c) => c.cpu.padStart(22)).join("")}`);
+const macRow = (name: string, macs: number, m: Record<string, McaResult>) =>
+  console.log(
+    `${name.padEnd(34)} ${pad(macs, 9)} ${
+      CPUS.map(({ cpu }) => {
+        const c = m[cpu].cyclesPerIteration;
+        return `${c.toFixed(1)} cyc ${(macs / c).toFixed(1).padStart(5)}/cyc`.padStart(22);
+      }).join("")
+    }`,
+  );
+for (const k of kernels) macRow(k.name, k.macs, k.rep.mca);
+macRow("LCE 8x4 block mix (no loads)", 2048, lce);
+
+console.log(
+  "\nHot loops: cycles per iteration / Block RThroughput (instruction-mix bound) = ratio; q = 128-bit NEON ops of all\n",
+);
+console.log(
+  `${"loop".padEnd(38)} ${"source".padEnd(24)} ${"q/ops".padStart(6)} ${
+    ["A72", "A76"].map((c) => `${c} cyc / bound = ratio`.padStart(24)).join("")
+  } ${"A53 cyc/bound".padStart(14)}`,
+);
+for (const r of Object.values(sites)) {
+  const cell = (cpu: string) => {
+    const m = r!.mca[cpu];
+    return `${m.cyclesPerIteration.toFixed(2)} / ${m.rThroughput.toFixed(1)} = ${
+      (m.cyclesPerIteration / m.rThroughput).toFixed(2)
+    }`.padStart(24);
+  };
+  const a53 = r!.mca["cortex-a53"];
+  console.log(
+    `${r!.name.padEnd(38)} ${r!.source.padEnd(24)} ${pad(`${r!.q}/${r!.insns}`, 6)} ${cell("cortex-a72")}${
+      cell("cortex-a76")
+    } ${pad(`${a53.cyclesPerIteration.toFixed(1)}/${a53.rThroughput.toFixed(1)}`, 14)}`,
+  );
+}
+if (show) {
+  for (const k of kernels) console.log(`\n# ${k.name}\n${k.rep.asm}`);
+  for (const r of Object.values(sites)) console.log(`\n# ${r!.name} (${r!.fn}, ${r!.source})\n${r!.asm}`);
+}
+
+if (estimate) {
+  console.log(
+    `\nEstimate for ${estimate.model}, 1 thread (sum over each op's loops of iterations x llvm-mca cycles)\n`,
+  );
+  console.log(
+    `${"#".padStart(3)} ${"op".padEnd(28)} ${CPUS.map((c) => `${c.cpu} ms`.padStart(15)).join("")}  not priced`,
+  );
+  const byOp = new Map<string, Record<string, number>>();
+  for (const o of estimate.ops) {
+    const agg = byOp.get(o.op) ?? {};
+    for (const { cpu } of CPUS) agg[cpu] = (agg[cpu] ?? 0) + o.ms[cpu];
+    byOp.set(o.op, agg);
+    if (args.includes("--ops")) {
+      console.log(
+        `${pad(o.index, 3)} ${o.op.padEnd(28)} ${CPUS.map(({ cpu }) => o.ms[cpu].toFixed(3).padStart(15)).join("")}  ${
+          o.missing ?? ""
+        }`,
+      );
+    }
   }
-  console.log(`${name.padEnd(34)} ${String(macs).padStart(9)} ${cells.join("")}`);
-}
-if (Deno.args.includes("--show")) {
-  for (const [name, , asm] of rows) console.log(`\n# ${name}\n${asm}`);
+  for (const [op, agg] of byOp) {
+    const n = estimate.ops.filter((o) => o.op === op).length;
+    const missing = [...new Set(estimate.ops.filter((o) => o.op === op && o.missing).map((o) => o.missing))].join("; ");
+    console.log(
+      `${pad(n, 3)} ${op.padEnd(28)} ${CPUS.map(({ cpu }) => agg[cpu].toFixed(3).padStart(15)).join("")}  ${missing}`,
+    );
+  }
+  console.log(
+    `    ${"total".padEnd(28)} ${CPUS.map(({ cpu }) => estimate!.totalMs[cpu].toFixed(2).padStart(15)).join("")}`,
+  );
+  const a72 = estimate.totalMs["cortex-a72"];
+  console.log(
+    `\nAssumed clocks: ${CPUS.map((c) => `${c.cpu} ${c.ghz} GHz (${c.device})`).join("; ")}.` +
+      `\nLCE's published QuickNet, 1 thread (larq/compute-engine README): Raspberry Pi 4B 1.5 GHz ${LCE_QUICKNET.rpi4Ms} ms,` +
+      ` Pixel 1 ${LCE_QUICKNET.pixel1Ms} ms (Kryo cores, not an A76).` +
+      `\nPredicted A72 @ 1.5 GHz: ${a72.toFixed(2)} ms = ${
+        (LCE_QUICKNET.rpi4Ms / a72).toFixed(2)
+      }x faster than LCE's RPi 4 number.` +
+      "\nAN ESTIMATE: steady-state loop throughput only. Left out: cache misses and memory bandwidth, frequency" +
+      "\nscaling, the loops' prologues/epilogues and per-call code (micro-kernel output transforms, byte-counter folds)," +
+      "\nthe ops and parts marked 'not priced', interpreter and thread-pool overhead.",
+  );
 }
