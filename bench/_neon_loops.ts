@@ -166,9 +166,30 @@ export function parseMca(report: string): McaResult {
   return { cyclesPerIteration: field("Total Cycles") / field("Iterations"), rThroughput: field("Block RThroughput") };
 }
 
+const root = new URL("../", import.meta.url).pathname;
+
+/** Where {@link buildMcaLibrary} installs the unstripped aarch64 library. */
+export const MCA_PREFIX = `${root}.tools/neon-mca`;
+
+/**
+ * Builds the aarch64 library with symbols and DWARF lines (the stripped
+ * zig-out one has neither) into {@link MCA_PREFIX}; Zig's cache makes a
+ * second call quick. Returns the library's path.
+ */
+export async function buildMcaLibrary(): Promise<string> {
+  const zig = `${root}.tools/zig/ziglang/zig`;
+  await run(zig, ["build", "-Dtarget=aarch64-linux-gnu", "-Dstrip=false", "--prefix", MCA_PREFIX], undefined, root);
+  return `${MCA_PREFIX}/lib/aarch64-linux-gnu/libonebit.so`;
+}
+
+/** The functions of `lib` (see {@link parseDisassembly}). */
+export async function disassemble(lib: string): Promise<Map<string, Insn[]>> {
+  return parseDisassembly(await run("llvm-objdump-14", ["-d", "-l", "--no-show-raw-insn", lib]));
+}
+
 /** Runs `cmd` with `stdin`; its stdout, or an Error with its stderr. */
-export async function run(cmd: string, args: string[], stdin?: string): Promise<string> {
-  const child = new Deno.Command(cmd, { args, stdin: stdin ? "piped" : "null", stdout: "piped", stderr: "piped" })
+export async function run(cmd: string, args: string[], stdin?: string, cwd?: string): Promise<string> {
+  const child = new Deno.Command(cmd, { args, cwd, stdin: stdin ? "piped" : "null", stdout: "piped", stderr: "piped" })
     .spawn();
   if (stdin) {
     const w = child.stdin.getWriter();

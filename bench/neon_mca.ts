@@ -21,6 +21,8 @@
  * @module
  */
 import {
+  buildMcaLibrary,
+  disassemble,
   floatsStoredPerIteration,
   innermostLoops,
   lineOf,
@@ -29,17 +31,12 @@ import {
   mca,
   type McaResult,
   mcaSource,
-  parseDisassembly,
-  run,
   type Site,
   vectorMix,
 } from "./_neon_loops.ts";
 import { modelTrips, type OpTrips, type SiteKey, SITES, tilingOf } from "./_neon_model.ts";
 
 const root = new URL("../", import.meta.url).pathname;
-const prefix = `${root}.tools/neon-mca`;
-const lib = `${prefix}/lib/aarch64-linux-gnu/libonebit.so`;
-const zig = `${root}.tools/zig/ziglang/zig`;
 
 /** CPU models, and the clock each estimate assumes. */
 const CPUS = [
@@ -63,10 +60,6 @@ const modelAt = args.indexOf("--model");
 const modelPath = modelAt >= 0 ? args[modelAt + 1] : undefined;
 if (modelAt >= 0 && !modelPath) throw new RangeError("--model needs a .tflite path");
 
-async function buildLibrary(): Promise<void> {
-  await run(zig, ["build", "-Dtarget=aarch64-linux-gnu", "-Dstrip=false", "--prefix", prefix]);
-}
-
 interface LoopReport {
   name: string;
   fn: string;
@@ -86,8 +79,7 @@ async function report(name: string, loop: Loop, source: string): Promise<LoopRep
   return { name, fn: loop.fn, source, insns: mix.total, q: mix.q, vectorized: mix.q > 0, mca: results, asm };
 }
 
-await buildLibrary();
-const fns = parseDisassembly(await run("llvm-objdump-14", ["-d", "-l", "--no-show-raw-insn", lib]));
+const fns = await disassemble(await buildMcaLibrary());
 
 // 1. The binary micro-kernels against LCE's block mix (bMACs per cycle).
 const kernels: { name: string; macs: number; rep: LoopReport }[] = [];

@@ -1,0 +1,194 @@
+/**
+ * bench/_neon_model.ts's trip counts: the closed forms against a literal walk
+ * of each driver's loops, and — the counter — against the number of times
+ * the hot loop's backward branch runs in the aarch64 library under
+ * qemu-aarch64 (`-singlestep -d exec`, bench/_neon_count.zig making one call).
+ */
+import assert from "node:assert/strict";
+import { buildMcaLibrary, disassemble, lineOf, loopOfSite } from "../bench/_neon_loops.ts";
+import {
+  bgemmTrips,
+  bitpackTrips,
+  CHANNEL_BLOCK,
+  depthwiseTrips,
+  padBefore,
+  poolTrips,
+  sgemmTrips,
+  type SiteKey,
+  SITES,
+  type Tiling,
+  tilingOf,
+} from "../bench/_neon_model.ts";
+
+const root = new URL("../", import.meta.url).pathname;
+const ukernels = Deno.readTextFileSync(`${root}kernels_zig/ukernels.zig`);
+
+Deno.test("tilingOf: mr and nr = lanes x nv from ukernels.zig; a RangeError for an unknown kernel", () => {
+  assert.deepStrictEqual(tilingOf(ukernels, "bgemm_4x16__neon"), { mr: 4, nr: 16 });
+  assert.deepStrictEqual(tilingOf(ukernels, "bgemm_6x8__neon"), { mr: 6, nr: 8 });
+  assert.deepStrictEqual(tilingOf(ukernels, "sgemm_8x8__neon"), { mr: 8, nr: 8 });
+  assert.throws(() => tilingOf(ukernels, "bgemm_9x9__neon"), RangeError);
+});
+
+/** bgemm.zig runBlock walked literally: every block, every row tile, every sub-tile, every depth word. */
+function walkBgemm(rows: number, channels: number, depthWords: number, t: Tiling) {
+  let full = 0, one = 0;
+  for (let b = 0; b * CHANNEL_BLOCK < channels; b++) {
+    for (let r = 0; r < rows;) {
+      const height = rows - r >= t.mr ? t.mr : 1;
+      for (let sub = 0; sub < CHANNEL_BLOCK && b * CHANNEL_BLOCK + sub < channels; sub += t.nr) {
+        for (let k = 0; k < depthWords; k++) height === t.mr ? full++ : one++;
+      }
+      r += height;
+    }
+  }
+  return { full, one };
+}
+
+Deno.test("bgemmTrips equals a literal walk of the driver's loops (tile edges, channel edges, depth)", () => {
+  for (const t of [{ mr: 4, nr: 16 }, { mr: 6, nr: 8 }]) {
+    for (const rows of [1, 3, 4, 5, 6, 7, 49, 3136]) {
+      for (const channels of [1, 16, 17, 31, 32, 33, 48, 64, 65, 512]) {
+        for (const depth of [1, 18, 31, 32, 144]) {
+          const got = bgemmTrips(rows, channels, depth, t, true);
+          const want = walkBgemm(rows, channels, depth, t);
+          assert.deepStrictEqual([got.bgemm, got.bgemmRow], [want.full, want.one], `${rows}x${channels}x${depth}`);
+          assert.equal(got.epilogue, rows * Math.floor(channels / 32));
+        }
+      }
+    }
+  }
+  assert.equal(bgemmTrips(4, 64, 18, { mr: 4, nr: 16 }, false).epilogue, 0);
+});
+
+Deno.test("padBefore: TF SAME puts the odd pad at the end; VALID pads nothing", () => {
+  assert.equal(padBefore(true, 112, 56, 3, 2), 0); // total 1: all at the end
+  assert.equal(padBefore(true, 56, 56, 3, 1), 1);
+  assert.equal(padBefore(true, 55, 28, 3, 2), 1);
+  assert.equal(padBefore(false, 56, 54, 3, 1), 0);
+});
+
+Deno.test("depthwiseTrips, poolTrips and bitpackTrips on small shapes counted by hand", () => {
+  // 8 output pixels of a 3-wide stride-1 window on 10 inputs, no padding: all 8 interior (2 blocks of 4), 3 taps each
+  // in x and y (y: 1 output row of a 3-row input): 2 blocks x 3 ky x 3 kx = 18 iterations per 8-channel vector.
+  const x = { input: 10, output: 8, kernel: 3, stride: 1, pad: 0 };
+  const y = { input: 3, output: 1, kernel: 3, stride: 1, pad: 0 };
+  assert.deepStrictEqual(depthwiseTrips(1, y, x, 16), { depthwise: 36, depthwiseEdgeElements: 0 });
+  // Padding 1 on 10 inputs, 10 outputs: pixels 1..8 are interior (2 blocks), pixels 0 and 9 edge pixels with 2 taps
+  // in x each.
+  const xp = { input: 10, output: 10, kernel: 3, stride: 1, pad: 1 };
+  const t = depthwiseTrips(1, y, xp, 8);
+  assert.equal(t.depthwise, 2 * 3 * 3);
+  assert.equal(t.depthwiseEdgeElements, (2 + 2) * 3 * 8);
+  // 2x2 stride-1 pool, VALID, 3x3 input: 4 outputs x 4 taps, 2 chunks of 32 for 40 channels.
+  const a = { input: 3, output: 2, kernel: 2, stride: 1, pad: 0 };
+  assert.deepStrictEqual(poolTrips(1, a, a, 40), { pool: 32 });
+  assert.deepStrictEqual(bitpackTrips(10, 70), { bitpack: 20 });
+});
+
+const hasQemu = new Deno.Command("sh", {
+  args: ["-c", "command -v qemu-aarch64-static && command -v llvm-objdump-14 && test -e /lib/ld-linux-aarch64.so.1"],
+}).outputSync().success;
+
+/** Executions of `site`'s backward branch during one bench/_neon_count.zig call under qemu. */
+async function countBranch(
+  exe: string,
+  lib: string,
+  branch: number,
+  kernel: string,
+  shape: number[],
+  ukernel: number,
+): Promise<number> {
+  const argv = [lib, kernel, ...shape.map(String), String(ukernel)];
+  const probe = await new Deno.Command("qemu-aarch64-static", { args: [exe, ...argv], stderr: "piped" }).output();
+  assert.ok(probe.success, new TextDecoder().decode(probe.stderr));
+  const base = Number(new TextDecoder().decode(probe.stderr).match(/base (0x[0-9a-f]+)/)![1]);
+  const log = await Deno.makeTempFile();
+  try {
+    const pc = `0x${(base + branch).toString(16)}`;
+    const out = await new Deno.Command("qemu-aarch64-static", {
+      args: ["-singlestep", "-d", "exec,nochain", "-dfilter", `${pc}+4`, "-D", log, exe, ...argv],
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    // Each line: "Trace 0: host [flags/pc/...]"; the base must not have moved between the two runs.
+    assert.ok(new TextDecoder().decode(out.stderr).includes(`base 0x${base.toString(16)}`));
+    return (await Deno.readTextFile(log)).split("\n").filter((l) =>
+      l.includes(`/${(base + branch).toString(16).padStart(16, "0")}/`)
+    )
+      .length;
+  } finally {
+    await Deno.remove(log);
+  }
+}
+
+/** Index of micro-kernel `name` in the aarch64 library's list: ukernels.zig's entries for scalar and neon, in order. */
+function aarch64Index(listName: "all" | "sgemm_all", name: string): number {
+  const list = ukernels.slice(ukernels.indexOf(`pub const ${listName} = [_]`));
+  const entries = [...list.slice(0, list.indexOf("};")).matchAll(/\.name = "(\w+)", \.isa = \.(\w+)/g)]
+    .filter((m) => m[2] === "scalar" || m[2] === "neon").map((m) => m[1]);
+  const i = entries.indexOf(name);
+  if (i < 0) throw new RangeError(`${name} is not in ${listName}`);
+  return i;
+}
+
+Deno.test({
+  name: "bgemmTrips and sgemmTrips equal the native loops' executions under qemu-aarch64",
+  ignore: !hasQemu,
+  sanitizeResources: false,
+  fn: async () => {
+    const lib = await buildMcaLibrary();
+    const fns = await disassemble(lib);
+    const branchOf = async (key: SiteKey) => {
+      const site = SITES[key];
+      const line = lineOf(await Deno.readTextFile(`${root}kernels_zig/${site.file}`), site.snippet, key);
+      const loop = loopOfSite(fns, site, line);
+      return loop.insns[loop.insns.length - 1].addr;
+    };
+    const dir = await Deno.makeTempDir();
+    try {
+      const exe = `${dir}/neon_count`;
+      const build = await new Deno.Command(`${root}.tools/zig/ziglang/zig`, {
+        args: [
+          "build-exe",
+          "-target",
+          "aarch64-linux-gnu",
+          "-lc",
+          "-O",
+          "ReleaseSafe",
+          "--dep",
+          "abi",
+          `-Mroot=${root}bench/_neon_count.zig`,
+          `-Mabi=${root}kernels_zig/abi.zig`,
+          `-femit-bin=${exe}`,
+          "--cache-dir",
+          `${dir}/cache`,
+        ],
+        stderr: "piped",
+      }).output();
+      assert.ok(build.success, new TextDecoder().decode(build.stderr));
+      const bt = tilingOf(ukernels, "bgemm_4x16__neon");
+      const bi = aarch64Index("all", "bgemm_4x16__neon");
+      const bgemm = await branchOf("bgemm");
+      const bgemmRow = await branchOf("bgemmRow");
+      for (const [rows, channels, depth] of [[9, 48, 40], [4, 32, 18], [7, 17, 70], [1, 64, 3]]) {
+        const want = bgemmTrips(rows, channels, depth, bt, false);
+        const shape = [rows, channels, depth];
+        assert.equal(await countBranch(exe, lib, bgemm, "bgemm", shape, bi), want.bgemm, `bgemm ${shape}`);
+        assert.equal(await countBranch(exe, lib, bgemmRow, "bgemm", shape, bi), want.bgemmRow, `r1 ${shape}`);
+      }
+      const st = tilingOf(ukernels, "sgemm_8x8__neon");
+      const si = aarch64Index("sgemm_all", "sgemm_8x8__neon");
+      const sgemm = await branchOf("sgemm");
+      for (const [rows, channels, depth] of [[9, 48, 40], [8, 32, 27], [17, 64, 5]]) {
+        const shape = [rows, channels, depth];
+        assert.equal(
+          await countBranch(exe, lib, sgemm, "sgemm", shape, si),
+          sgemmTrips(rows, channels, depth, st).sgemm,
+        );
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
