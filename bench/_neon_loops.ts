@@ -104,6 +104,24 @@ export interface Site {
   snippet: string;
   /** Prefer a vectorized loop (an auto-vectorized loop and its scalar remainder both run the line). */
   vector?: boolean;
+  /** Lines the loop must not run (to pick one comptime specialisation of several), each as file and snippet. */
+  without?: readonly { file: string; snippet: string }[];
+}
+
+/** A site's source line, and the lines its loop must not run. */
+export interface SiteLines {
+  line: number;
+  exclude: { file: string; line: number }[];
+}
+
+/** Resolves a site's snippets to lines of kernels_zig/ files (read by `read`, given a base name). */
+export async function siteLines(site: Site, read: (file: string) => Promise<string>): Promise<SiteLines> {
+  const where = `site '${site.name}'`;
+  const exclude = [];
+  for (const w of site.without ?? []) {
+    exclude.push({ file: w.file, line: lineOf(await read(w.file), w.snippet, where) });
+  }
+  return { line: lineOf(await read(site.file), site.snippet, where), exclude };
 }
 
 /** The 1-based line of `file` (its text) holding `snippet`; a RangeError if none or several do. */
@@ -118,14 +136,20 @@ export function lineOf(source: string, snippet: string, where: string): number {
 
 /**
  * The smallest innermost loop of the functions matching `site.fn` that runs
- * `site.file`:`line` (with `site.vector`, the smallest vectorized one if
- * any); a RangeError naming the site when none does.
+ * `site.file`:`line` and none of `exclude` (with `site.vector`, the smallest
+ * vectorized one if any); a RangeError naming the site when none does.
  */
-export function loopOfSite(fns: Map<string, Insn[]>, site: Site, line: number): Loop {
+export function loopOfSite(
+  fns: Map<string, Insn[]>,
+  site: Site,
+  line: number,
+  exclude: readonly { file: string; line: number }[] = [],
+): Loop {
   const names = [...fns.keys()].filter((n) => typeof site.fn === "string" ? n === site.fn : site.fn.test(n));
   if (names.length === 0) throw new RangeError(`site '${site.name}': no function matches ${site.fn}`);
   const loops = names.flatMap((n) => innermostLoops(fns, n))
-    .filter((l) => l.insns.some((x) => x.file === site.file && x.line === line));
+    .filter((l) => l.insns.some((x) => x.file === site.file && x.line === line))
+    .filter((l) => !l.insns.some((x) => exclude.some((e) => x.file === e.file && x.line === e.line)));
   if (loops.length === 0) {
     throw new RangeError(`site '${site.name}': no innermost loop of ${names.join(", ")} runs ${site.file}:${line}`);
   }

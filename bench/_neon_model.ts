@@ -9,6 +9,10 @@
 import type { Site } from "./_neon_loops.ts";
 import { summarize } from "../tflite/inspect.ts";
 
+/** The epilogue's packing line and the clamp's line: a fused ADD without activation runs neither, or only the first. */
+const PACKS = { file: "bgemm.zig", snippet: "if (packs) e.packed_out.?[r * blocks(n) + b]" };
+const CLAMPS = { file: "num.zig", snippet: "const low = @select(f32, v < lo, lo, v);" };
+
 /** The loops the estimate prices, by key. */
 export const SITES = {
   bgemm: {
@@ -24,10 +28,25 @@ export const SITES = {
     snippet: "const x: VB = @bitCast(a ^ b[j]);",
   },
   epilogue: {
-    name: "bconv ADD(+LceQuantize) epilogue row",
-    fn: "bgemm.runTask",
+    name: "bconv fused ADD, 32 channels",
+    fn: /^bgemm\.(runTask|Epilogue\.wholeBlocks.*)$/,
     file: "bgemm.zig",
-    snippet: "const y = clampVector(V, @as(V, o[0..block].*) + @as(V, (e.residual",
+    snippet: "const sum = @as(V, o[0..block].*) + @as(V, (e.residual",
+    without: [PACKS, CLAMPS],
+  },
+  epilogueClamped: {
+    name: "bconv fused ADD+ReLU, 32 channels",
+    fn: /^bgemm\.(runTask|Epilogue\.wholeBlocks.*)$/,
+    file: CLAMPS.file,
+    snippet: CLAMPS.snippet,
+    without: [PACKS],
+  },
+  epilogueQuantize: {
+    name: "bconv fused ADD+LceQuantize, 32 ch",
+    fn: /^bgemm\.(runTask|Epilogue\.wholeBlocks.*)$/,
+    file: "bgemm.zig",
+    snippet: PACKS.snippet,
+    without: [CLAMPS],
   },
   sgemm: {
     name: "sgemm_8x8__neon depth step",
@@ -39,7 +58,7 @@ export const SITES = {
     name: "depthwise 4px x 8ch tap",
     fn: "depthwise_f32.Depthwise.task",
     file: "depthwise_f32.zig",
-    snippet: "acc[j] += x * w;",
+    snippet: "acc[j] += xj * w;",
   },
   depthwiseEdge: {
     name: "depthwise edge pixel tap",
@@ -106,21 +125,24 @@ function subTiles(channels: number, nr: number): number {
  * The binary GEMM driver (bgemm.zig runBlock): full tiles of mr rows run the
  * mr-row kernel, the last rows % mr rows the one-row kernel, each for every
  * nr-channel sub-tile of every block, depthWords iterations a call. With a
- * fused ADD, the epilogue runs once per row and whole block.
+ * fused ADD (and LceQuantize), the epilogue runs once per row and whole block.
  */
 export function bgemmTrips(
   rows: number,
   channels: number,
   depthWords: number,
   t: Tiling,
-  fusedAdd: boolean,
+  fused: "none" | "add" | "add+relu" | "add+quantize",
 ): Trips & { calls: number; rowCalls: number } {
   const calls = Math.floor(rows / t.mr) * subTiles(channels, t.nr);
   const rowCalls = (rows % t.mr) * subTiles(channels, t.nr);
+  const epilogueRows = rows * Math.floor(channels / CHANNEL_BLOCK);
   return {
     bgemm: calls * depthWords,
     bgemmRow: rowCalls * depthWords,
-    epilogue: fusedAdd ? rows * Math.floor(channels / CHANNEL_BLOCK) : 0,
+    epilogue: fused === "add" ? epilogueRows : 0,
+    epilogueClamped: fused === "add+relu" ? epilogueRows : 0,
+    epilogueQuantize: fused === "add+quantize" ? epilogueRows : 0,
     calls,
     rowCalls,
   };
@@ -252,21 +274,26 @@ export function modelTrips(bytes: Uint8Array, bgemm: Tiling, sgemm: Tiling): OpT
     switch (o.op) {
       case "LceBconv2d": {
         let op = "LceBconv2d";
+        let fused: "none" | "add" | "add+relu" | "add+quantize" = "none";
+        let missing: string | undefined;
         const next = ops[i + 1];
-        const fused = next?.op === "ADD" && next.inputs.some((s) => name(s) === name(o.outputs[0]));
-        if (fused) {
+        if (next?.op === "ADD" && next.inputs.some((s) => name(s) === name(o.outputs[0]))) {
           op += "+ADD";
           i++;
+          const clamped = (next.options as Record<string, number>).fused_activation_function !== 0;
+          fused = clamped ? "add+relu" : "add";
           const q = ops[i + 1];
           if (q?.op === "LceQuantize" && name(q.inputs[0]) === name(next.outputs[0])) {
             op += "+LceQuantize";
+            fused = "add+quantize";
             i++;
+            if (clamped) missing = "the clamp of a fused ADD+LceQuantize (priced unclamped)";
           }
         }
         const [, kh, kw, words] = ins[1];
         const rows = prod(outShape.slice(0, 3));
         const { calls: _c, rowCalls: _r, ...trips } = bgemmTrips(rows, outShape[3], kh * kw * words, bgemm, fused);
-        out.push({ index: o.index, op, trips, elements: {} });
+        out.push({ index: o.index, op, trips, elements: {}, missing });
         break;
       }
       case "CONV_2D":

@@ -25,13 +25,13 @@ import {
   disassemble,
   floatsStoredPerIteration,
   innermostLoops,
-  lineOf,
   type Loop,
   loopOfSite,
   mca,
   type McaResult,
   mcaSource,
   type Site,
+  siteLines,
   vectorMix,
 } from "./_neon_loops.ts";
 import { modelTrips, type OpTrips, type SiteKey, SITES, tilingOf } from "./_neon_model.ts";
@@ -108,9 +108,8 @@ for (const { cpu } of CPUS) lce[cpu] = await mca(lceBlock(), cpu);
 // 2. Every hot loop of the ops QuickNet and Bi-Real Net run.
 const sites: Partial<Record<SiteKey, LoopReport & { floatsPerIteration: number }>> = {};
 for (const [key, site] of Object.entries(SITES) as [SiteKey, Site][]) {
-  const source = await Deno.readTextFile(`${root}kernels_zig/${site.file}`);
-  const line = lineOf(source, site.snippet, `site '${site.name}'`);
-  const loop = loopOfSite(fns, site, line);
+  const { line, exclude } = await siteLines(site, (file) => Deno.readTextFile(`${root}kernels_zig/${file}`));
+  const loop = loopOfSite(fns, site, line, exclude);
   const rep = await report(site.name, loop, `${site.file}:${line}`);
   sites[key] = { ...rep, floatsPerIteration: floatsStoredPerIteration(loop) };
 }
@@ -238,13 +237,17 @@ if (estimate) {
     `    ${"total".padEnd(28)} ${CPUS.map(({ cpu }) => estimate!.totalMs[cpu].toFixed(2).padStart(15)).join("")}`,
   );
   const a72 = estimate.totalMs["cortex-a72"];
+  const quicknet = /(^|\/)quicknet\.tflite$/.test(estimate.model);
+  const versus = `\nPredicted QuickNet on A72 @ 1.5 GHz: ${a72.toFixed(2)} ms = ${
+    (LCE_QUICKNET.rpi4Ms / a72).toFixed(2)
+  }x faster than LCE's RPi 4 number.`;
   console.log(
     `\nAssumed clocks: ${CPUS.map((c) => `${c.cpu} ${c.ghz} GHz (${c.device})`).join("; ")}.` +
+      "\nllvm-mca 14 gives cortex-a76 the scheduling model of cortex-a72 (LLVM's Cortex-A57 model; identical cycles), so" +
+      "\nthe A76 column is the A72 cycle count at 2.4 GHz: it understates a real A76 (4-wide, two full 128-bit pipes)." +
       `\nLCE's published QuickNet, 1 thread (larq/compute-engine README): Raspberry Pi 4B 1.5 GHz ${LCE_QUICKNET.rpi4Ms} ms,` +
       ` Pixel 1 ${LCE_QUICKNET.pixel1Ms} ms (Kryo cores, not an A76).` +
-      `\nPredicted A72 @ 1.5 GHz: ${a72.toFixed(2)} ms = ${
-        (LCE_QUICKNET.rpi4Ms / a72).toFixed(2)
-      }x faster than LCE's RPi 4 number.` +
+      (quicknet ? versus : "") +
       "\nAN ESTIMATE: steady-state loop throughput only. Left out: cache misses and memory bandwidth, frequency" +
       "\nscaling, the loops' prologues/epilogues and per-call code (micro-kernel output transforms, byte-counter folds)," +
       "\nthe ops and parts marked 'not priced', interpreter and thread-pool overhead.",

@@ -147,15 +147,11 @@ pub const Epilogue = struct {
         const c0 = b * block;
         const width = @min(block, n - c0);
         if (width == block) {
-            // Whole blocks (the common case): one 32-lane vector a row.
-            const V = @Vector(block, f32);
-            const lo: V = @splat(e.clamp_min);
-            const hi: V = @splat(e.clamp_max);
-            for (row_begin..row_end) |r| {
-                const o = out + r * n + c0;
-                const y = clampVector(V, @as(V, o[0..block].*) + @as(V, (e.residual + r * n + c0)[0..block].*), lo, hi);
-                o[0..block].* = y;
-                if (e.packed_out) |q| q[r * blocks(n) + b] = @bitCast(y < @as(V, @splat(0)));
+            // Whole blocks (the common case): a loop specialised on whether it clamps (an ADD without activation
+            // has infinite bounds, where the clamp is the identity, NaN and -0 included) and whether it packs.
+            const clamps = !(e.clamp_min == -std.math.inf(f32) and e.clamp_max == std.math.inf(f32));
+            switch (@as(u2, @intFromBool(clamps)) * 2 + @intFromBool(e.packed_out != null)) {
+                inline else => |mode| e.wholeBlocks(mode >= 2, mode % 2 == 1, out, n, b, row_begin, row_end),
             }
             return;
         }
@@ -169,6 +165,21 @@ pub const Epilogue = struct {
                 word |= @as(u32, @intFromBool(y < 0)) << @intCast(j);
             }
             if (e.packed_out) |q| q[r * blocks(n) + b] = word;
+        }
+    }
+
+    /// `apply` on a whole block: one 32-lane vector a row.
+    fn wholeBlocks(e: Epilogue, comptime clamps: bool, comptime packs: bool, out: [*]f32, n: usize, b: usize, row_begin: usize, row_end: usize) void {
+        const V = @Vector(block, f32);
+        const lo: V = @splat(e.clamp_min);
+        const hi: V = @splat(e.clamp_max);
+        const c0 = b * block;
+        for (row_begin..row_end) |r| {
+            const o = out + r * n + c0;
+            const sum = @as(V, o[0..block].*) + @as(V, (e.residual + r * n + c0)[0..block].*);
+            const y = if (clamps) clampVector(V, sum, lo, hi) else sum;
+            o[0..block].* = y;
+            if (packs) e.packed_out.?[r * blocks(n) + b] = @bitCast(y < @as(V, @splat(0)));
         }
     }
 };

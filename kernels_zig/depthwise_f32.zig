@@ -88,6 +88,8 @@ const Depthwise = struct {
         const lo: V = @splat(p.clamp_min);
         const hi: V = @splat(p.clamp_max);
         const o = s.out + ((n * u(g.out_h) + oy) * u(g.out_w) + ox0) * c;
+        const pixel_step = u(g.stride_w) * c;
+        const tap_step = u(g.dilation_w) * c;
         var c0: usize = 0;
         while (c0 + lanes <= c) : (c0 += lanes) {
             const b: V = s.bias[c0..][0..lanes].*;
@@ -96,13 +98,18 @@ const Depthwise = struct {
                 const iy = @as(isize, @intCast(oy * u(g.stride_h) + ky * u(g.dilation_h))) - g.pad_top;
                 if (iy < 0 or iy >= g.in_h) continue;
                 const row = s.input + (n * u(g.in_h) + @as(usize, @intCast(iy))) * u(g.in_w) * c + c0;
-                for (0..u(g.kernel_w)) |kx| {
-                    const w: V = (s.filter + (ky * u(g.kernel_w) + kx) * c + c0)[0..lanes].*;
-                    const ix0: usize = @intCast(@as(isize, @intCast(ox0 * u(g.stride_w) + kx * u(g.dilation_w))) - g.pad_left);
+                // Tap kx of the block's pixel j is at x + j * pixel_step, x stepping by tap_step: pointers
+                // stepped by adds (a multiply per pixel and tap bounded the NEON loop).
+                var x = row + @as(usize, @intCast(@as(isize, @intCast(ox0 * u(g.stride_w))) - g.pad_left)) * c;
+                var wp = s.filter + ky * u(g.kernel_w) * c + c0;
+                for (0..u(g.kernel_w)) |_| {
+                    const w: V = wp[0..lanes].*;
                     inline for (0..block_pixels) |j| {
-                        const x: V = (row + (ix0 + j * u(g.stride_w)) * c)[0..lanes].*;
-                        acc[j] += x * w;
+                        const xj: V = (x + j * pixel_step)[0..lanes].*;
+                        acc[j] += xj * w;
                     }
+                    x += tap_step;
+                    wp += c;
                 }
             }
             inline for (0..block_pixels) |j| {

@@ -110,9 +110,12 @@ fn poolWindowChunks(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
         const at = @min(ch, c - pool_chunk);
         var acc: V = @splat(if (max) -std.math.inf(f32) else 0);
         for (w.y0..w.y1) |iy| {
-            for (w.x0..w.x1) |ix| {
-                const x: V = (a.input + w.tap(p, iy, ix) + at)[0..pool_chunk].*;
+            // Taps along a row are `c` floats apart: a pointer stepped by an add, not a tap() multiply per tap.
+            var tap = a.input + w.tap(p, iy, w.x0) + at;
+            for (w.x0..w.x1) |_| {
+                const x: V = tap[0..pool_chunk].*;
                 acc = if (max) @select(f32, x > acc, x, acc) else acc + x;
+                tap += c;
             }
         }
         o[at..][0..pool_chunk].* = clampVector(V, acc * @as(V, @splat(scale)), lo, hi);

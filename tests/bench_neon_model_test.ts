@@ -5,7 +5,7 @@
  * qemu-aarch64 (`-singlestep -d exec`, bench/_neon_count.zig making one call).
  */
 import assert from "node:assert/strict";
-import { buildMcaLibrary, disassemble, lineOf, loopOfSite } from "../bench/_neon_loops.ts";
+import { buildMcaLibrary, disassemble, loopOfSite, siteLines } from "../bench/_neon_loops.ts";
 import {
   bgemmTrips,
   bitpackTrips,
@@ -50,15 +50,20 @@ Deno.test("bgemmTrips equals a literal walk of the driver's loops (tile edges, c
     for (const rows of [1, 3, 4, 5, 6, 7, 49, 3136]) {
       for (const channels of [1, 16, 17, 31, 32, 33, 48, 64, 65, 512]) {
         for (const depth of [1, 18, 31, 32, 144]) {
-          const got = bgemmTrips(rows, channels, depth, t, true);
+          const got = bgemmTrips(rows, channels, depth, t, "add");
           const want = walkBgemm(rows, channels, depth, t);
           assert.deepStrictEqual([got.bgemm, got.bgemmRow], [want.full, want.one], `${rows}x${channels}x${depth}`);
-          assert.equal(got.epilogue, rows * Math.floor(channels / 32));
+          assert.deepStrictEqual([got.epilogue, got.epilogueQuantize], [rows * Math.floor(channels / 32), 0]);
         }
       }
     }
   }
-  assert.equal(bgemmTrips(4, 64, 18, { mr: 4, nr: 16 }, false).epilogue, 0);
+  const none = bgemmTrips(4, 64, 18, { mr: 4, nr: 16 }, "none");
+  assert.deepStrictEqual([none.epilogue, none.epilogueQuantize], [0, 0]);
+  const quantized = bgemmTrips(5, 70, 18, { mr: 4, nr: 16 }, "add+quantize");
+  assert.deepStrictEqual([quantized.epilogue, quantized.epilogueClamped, quantized.epilogueQuantize], [0, 0, 10]);
+  const relu = bgemmTrips(5, 64, 18, { mr: 4, nr: 16 }, "add+relu");
+  assert.deepStrictEqual([relu.epilogue, relu.epilogueClamped, relu.epilogueQuantize], [0, 10, 0]);
 });
 
 Deno.test("padBefore: TF SAME puts the odd pad at the end; VALID pads nothing", () => {
@@ -141,8 +146,8 @@ Deno.test({
     const fns = await disassemble(lib);
     const branchOf = async (key: SiteKey) => {
       const site = SITES[key];
-      const line = lineOf(await Deno.readTextFile(`${root}kernels_zig/${site.file}`), site.snippet, key);
-      const loop = loopOfSite(fns, site, line);
+      const { line, exclude } = await siteLines(site, (file) => Deno.readTextFile(`${root}kernels_zig/${file}`));
+      const loop = loopOfSite(fns, site, line, exclude);
       return loop.insns[loop.insns.length - 1].addr;
     };
     const dir = await Deno.makeTempDir();
@@ -172,7 +177,7 @@ Deno.test({
       const bgemm = await branchOf("bgemm");
       const bgemmRow = await branchOf("bgemmRow");
       for (const [rows, channels, depth] of [[9, 48, 40], [4, 32, 18], [7, 17, 70], [1, 64, 3]]) {
-        const want = bgemmTrips(rows, channels, depth, bt, false);
+        const want = bgemmTrips(rows, channels, depth, bt, "none");
         const shape = [rows, channels, depth];
         assert.equal(await countBranch(exe, lib, bgemm, "bgemm", shape, bi), want.bgemm, `bgemm ${shape}`);
         assert.equal(await countBranch(exe, lib, bgemmRow, "bgemm", shape, bi), want.bgemmRow, `r1 ${shape}`);
