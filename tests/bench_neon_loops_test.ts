@@ -13,6 +13,7 @@ import {
   mcaSource,
   parseDisassembly,
   parseMca,
+  siteLines,
   vectorMix,
 } from "../bench/_neon_loops.ts";
 
@@ -84,7 +85,20 @@ Deno.test("loopOfSite: the smallest loop running the line; the vectorized one wh
   assert.deepStrictEqual(loopOfSite(fns, { ...site, vector: true }, 7).insns[0].addr, 0x40);
   assert.deepStrictEqual(loopOfSite(fns, { ...site, fn: /^[fg]$/, file: "a.zig" }, 4).fn, "f");
   throwsWith(() => loopOfSite(fns, site, 8), RangeError, "no innermost loop of g runs b.zig:8");
+  // An excluded line drops every loop that runs it.
+  throwsWith(() => loopOfSite(fns, site, 7, [{ file: "b.zig", line: 7 }]), RangeError, "no innermost loop");
+  assert.deepStrictEqual(loopOfSite(fns, { ...site, fn: "f", file: "a.zig" }, 4, [{ file: "b.zig", line: 7 }]).fn, "f");
   throwsWith(() => loopOfSite(fns, { ...site, fn: /^z/ }, 7), RangeError, "no function matches");
+});
+
+Deno.test("siteLines: the snippet's line and the lines of its exclusions, each in its own file", async () => {
+  const files: Record<string, string> = { "a.zig": "x\ny\nz", "b.zig": "p\nq" };
+  const site = { name: "s", fn: "f", file: "a.zig", snippet: "z", without: [{ file: "b.zig", snippet: "q" }] };
+  assert.deepStrictEqual(await siteLines(site, (f) => Promise.resolve(files[f])), {
+    line: 3,
+    exclude: [{ file: "b.zig", line: 2 }],
+  });
+  await assert.rejects(() => siteLines({ ...site, snippet: "w" }, (f) => Promise.resolve(files[f])), RangeError);
 });
 
 Deno.test("vectorMix, floatsStoredPerIteration and mcaSource read the loop's instructions", () => {

@@ -138,6 +138,19 @@ function aarch64Index(listName: "all" | "sgemm_all", name: string): number {
 }
 
 Deno.test({
+  name: "every site resolves to one vectorized innermost loop of the aarch64 library",
+  ignore: !hasQemu,
+  fn: async () => {
+    const fns = await disassemble(await buildMcaLibrary());
+    for (const [key, site] of Object.entries(SITES)) {
+      const { line, exclude } = await siteLines(site, (file) => Deno.readTextFile(`${root}kernels_zig/${file}`));
+      const loop = loopOfSite(fns, site, line, exclude);
+      assert.ok(loop.insns.some((x) => /\bv\d+\.(16b|4s)\b|\bq\d+\b/.test(x.text)), `${key}: not vectorized`);
+    }
+  },
+});
+
+Deno.test({
   name: "bgemmTrips and sgemmTrips equal the native loops' executions under qemu-aarch64",
   ignore: !hasQemu,
   sanitizeResources: false,
