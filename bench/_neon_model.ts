@@ -239,6 +239,8 @@ export interface OpTrips {
   elements: Partial<Record<SiteKey, number>>;
   /** Why the op (or a part of it) is not priced, when it is not. */
   missing?: string;
+  /** A binary GEMM's micro-kernel calls (mr-row and one-row tiles) and their shape: the per-call code's count. */
+  bgemmCalls?: { channels: number; depthWords: number; calls: number };
 }
 
 const shapeOf = (s: string): number[] => {
@@ -292,8 +294,9 @@ export function modelTrips(bytes: Uint8Array, bgemm: Tiling, sgemm: Tiling): OpT
         }
         const [, kh, kw, words] = ins[1];
         const rows = prod(outShape.slice(0, 3));
-        const { calls: _c, rowCalls: _r, ...trips } = bgemmTrips(rows, outShape[3], kh * kw * words, bgemm, fused);
-        out.push({ index: o.index, op, trips, elements: {}, missing });
+        const { calls, rowCalls, ...trips } = bgemmTrips(rows, outShape[3], kh * kw * words, bgemm, fused);
+        const bgemmCalls = { channels: outShape[3], depthWords: kh * kw * words, calls: calls + rowCalls };
+        out.push({ index: o.index, op, trips, elements: {}, missing, bgemmCalls });
         break;
       }
       case "CONV_2D":

@@ -31,10 +31,12 @@ import {
   type McaResult,
   mcaSource,
   type Site,
+  type SiteLines,
   siteLines,
   vectorMix,
 } from "./_neon_loops.ts";
-import { modelTrips, type OpTrips, type SiteKey, SITES, tilingOf } from "./_neon_model.ts";
+import { aarch64Ukernel, buildCounter, executedInstructions } from "./_neon_count.ts";
+import { bgemmTrips, modelTrips, type OpTrips, type SiteKey, SITES, tilingOf } from "./_neon_model.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 
@@ -79,7 +81,8 @@ async function report(name: string, loop: Loop, source: string): Promise<LoopRep
   return { name, fn: loop.fn, source, insns: mix.total, q: mix.q, vectorized: mix.q > 0, mca: results, asm };
 }
 
-const fns = await disassemble(await buildMcaLibrary());
+const libPath = await buildMcaLibrary();
+const fns = await disassemble(libPath);
 
 // 1. The binary micro-kernels against LCE's block mix (bMACs per cycle).
 const kernels: { name: string; macs: number; rep: LoopReport }[] = [];
@@ -106,12 +109,12 @@ const lce: Record<string, McaResult> = {};
 for (const { cpu } of CPUS) lce[cpu] = await mca(lceBlock(), cpu);
 
 // 2. Every hot loop of the ops QuickNet and Bi-Real Net run.
-const sites: Partial<Record<SiteKey, LoopReport & { floatsPerIteration: number }>> = {};
+const sites: Partial<Record<SiteKey, LoopReport & { floatsPerIteration: number } & SiteLines>> = {};
 for (const [key, site] of Object.entries(SITES) as [SiteKey, Site][]) {
   const { line, exclude } = await siteLines(site, (file) => Deno.readTextFile(`${root}kernels_zig/${file}`));
   const loop = loopOfSite(fns, site, line, exclude);
   const rep = await report(site.name, loop, `${site.file}:${line}`);
-  sites[key] = { ...rep, floatsPerIteration: floatsStoredPerIteration(loop) };
+  sites[key] = { ...rep, floatsPerIteration: floatsStoredPerIteration(loop), line, exclude };
 }
 
 // 3. The whole-model estimate.
@@ -119,7 +122,59 @@ interface OpEstimate extends OpTrips {
   /** Milliseconds on each CPU model at its assumed clock. */
   ms: Record<string, number>;
 }
-let estimate: { model: string; ops: OpEstimate[]; totalMs: Record<string, number> } | undefined;
+let estimate: {
+  model: string;
+  ops: OpEstimate[];
+  totalMs: Record<string, number>;
+  loopsMs: Record<string, number>;
+  perCallInstructions: Record<string, number> | null;
+} | undefined;
+
+const callKey = (c: { channels: number; depthWords: number }) => `${c.channels} channels x ${c.depthWords} words`;
+
+/**
+ * Instructions the binary GEMM executes per micro-kernel call outside its
+ * priced depth-word loops (tile set-up, byte-counter folds, output transform,
+ * driver), counted under qemu for each (channels, depth words) of the model:
+ * a one-tile call and a two-tile call, the difference over the tile's calls.
+ * Null without qemu-aarch64-static. Dense GEMM calls: a convolution reading
+ * its input in place enters the loop once per kernel row, so more.
+ */
+async function bgemmPerCallCode(ops: OpTrips[]): Promise<Map<string, number> | null> {
+  const hasQemu = new Deno.Command("sh", { args: ["-c", "command -v qemu-aarch64-static"] }).outputSync().success;
+  if (!hasQemu) return null;
+  const exe = await buildCounter();
+  const ukernels = await Deno.readTextFile(`${root}kernels_zig/ukernels.zig`);
+  const t = tilingOf(ukernels, "bgemm_4x16__neon");
+  const ukernel = aarch64Ukernel(ukernels, "all", "bgemm_4x16__neon");
+  const loops = (["bgemm", "bgemmRow"] as const).map((k) =>
+    loopOfSite(fns, SITES[k], sites[k]!.line, sites[k]!.exclude)
+  );
+  const end = Math.max(...[...fns.values()].flatMap((f) => f.map((x) => x.addr))) + 4;
+  const outside = (counts: Map<number, number>) => {
+    let n = 0;
+    for (const [pc, c] of counts) if (!loops.some((l) => pc >= l.insns[0].addr && pc <= l.insns.at(-1)!.addr)) n += c;
+    return n;
+  };
+  const out = new Map<string, number>();
+  for (const o of ops) {
+    if (!o.bgemmCalls || out.has(callKey(o.bgemmCalls))) continue;
+    const { channels, depthWords } = o.bgemmCalls;
+    const run = async (rows: number) =>
+      outside(
+        await executedInstructions(
+          exe,
+          libPath,
+          { kernel: "bgemm", shape: [rows, channels, depthWords], ukernel },
+          0,
+          end,
+        ),
+      );
+    const calls = bgemmTrips(t.mr, channels, depthWords, t, "none").calls;
+    out.set(callKey(o.bgemmCalls), ((await run(2 * t.mr)) - (await run(t.mr))) / calls);
+  }
+  return out;
+}
 if (modelPath) {
   const ukernels = await Deno.readTextFile(`${root}kernels_zig/ukernels.zig`);
   const ops = modelTrips(
@@ -127,10 +182,17 @@ if (modelPath) {
     tilingOf(ukernels, "bgemm_4x16__neon"),
     tilingOf(ukernels, "sgemm_8x8__neon"),
   );
+  const perCall = await bgemmPerCallCode(ops);
+  const main = sites.bgemm!;
   const totalMs: Record<string, number> = {};
+  const loopsMs: Record<string, number> = {};
   const withMs = ops.map((o) => {
     const ms: Record<string, number> = {};
     for (const { cpu, ghz } of CPUS) {
+      // The GEMM's per-call code, at the main loop's instructions per cycle.
+      const extra = o.bgemmCalls && perCall
+        ? o.bgemmCalls.calls * perCall.get(callKey(o.bgemmCalls))! * main.mca[cpu].cyclesPerIteration / main.insns
+        : 0;
       let cycles = 0;
       for (const [k, n] of Object.entries(o.trips) as [SiteKey, number][]) {
         cycles += n * sites[k]!.mca[cpu].cyclesPerIteration;
@@ -139,12 +201,19 @@ if (modelPath) {
         const s = sites[k]!;
         cycles += (n / Math.max(1, s.floatsPerIteration)) * s.mca[cpu].cyclesPerIteration;
       }
-      ms[cpu] = cycles / (ghz * 1e6);
+      loopsMs[cpu] = (loopsMs[cpu] ?? 0) + cycles / (ghz * 1e6);
+      ms[cpu] = (cycles + extra) / (ghz * 1e6);
       totalMs[cpu] = (totalMs[cpu] ?? 0) + ms[cpu];
     }
     return { ...o, ms };
   });
-  estimate = { model: modelPath, ops: withMs, totalMs };
+  estimate = {
+    model: modelPath,
+    ops: withMs,
+    totalMs,
+    loopsMs,
+    perCallInstructions: perCall ? Object.fromEntries(perCall) : null,
+  };
 }
 
 if (json) {
@@ -234,7 +303,19 @@ if (estimate) {
     );
   }
   console.log(
+    `    ${"loops only".padEnd(28)} ${CPUS.map(({ cpu }) => estimate!.loopsMs[cpu].toFixed(2).padStart(15)).join("")}`,
+  );
+  console.log(
     `    ${"total".padEnd(28)} ${CPUS.map(({ cpu }) => estimate!.totalMs[cpu].toFixed(2).padStart(15)).join("")}`,
+  );
+  const pc = estimate.perCallInstructions;
+  console.log(
+    pc
+      ? `\nThe binary GEMM's code outside its priced loops, per micro-kernel call (qemu-aarch64 instruction counts, dense` +
+        `\nGEMM calls), priced at the main loop's instructions per cycle and included in the ops above: ${
+          Object.entries(pc).map(([k, n]) => `${k}: ${n.toFixed(0)}`).join("; ")
+        }.`
+      : "\nNo qemu-aarch64-static: the binary GEMM's per-call code is not priced (total = loops only).",
   );
   const a72 = estimate.totalMs["cortex-a72"];
   const quicknet = /(^|\/)quicknet\.tflite$/.test(estimate.model);
@@ -248,8 +329,9 @@ if (estimate) {
       `\nLCE's published QuickNet, 1 thread (larq/compute-engine README): Raspberry Pi 4B 1.5 GHz ${LCE_QUICKNET.rpi4Ms} ms,` +
       ` Pixel 1 ${LCE_QUICKNET.pixel1Ms} ms (Kryo cores, not an A76).` +
       (quicknet ? versus : "") +
-      "\nAN ESTIMATE: steady-state loop throughput only. Left out: cache misses and memory bandwidth, frequency" +
-      "\nscaling, the loops' prologues/epilogues and per-call code (micro-kernel output transforms, byte-counter folds)," +
-      "\nthe ops and parts marked 'not priced', interpreter and thread-pool overhead.",
+      "\nAN ESTIMATE: loop steady states plus the binary GEMM's per-call code. Left out: cache misses and memory" +
+      "\nbandwidth, frequency scaling, the other kernels' loop prologues/epilogues and per-call code (float GEMM tiles," +
+      "\npooling windows, depthwise rows), a convolution's extra loop entries per kernel row, the ops and parts marked" +
+      "\n'not priced', interpreter and thread-pool overhead.",
   );
 }

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { buildMcaLibrary, disassemble, loopOfSite, siteLines } from "../bench/_neon_loops.ts";
+import { aarch64Ukernel, buildCounter, executedInstructions } from "../bench/_neon_count.ts";
 import {
   bgemmTrips,
   bitpackTrips,
@@ -95,48 +96,6 @@ const hasQemu = new Deno.Command("sh", {
   args: ["-c", "command -v qemu-aarch64-static && command -v llvm-objdump-14 && test -e /lib/ld-linux-aarch64.so.1"],
 }).outputSync().success;
 
-/** Executions of `site`'s backward branch during one bench/_neon_count.zig call under qemu. */
-async function countBranch(
-  exe: string,
-  lib: string,
-  branch: number,
-  kernel: string,
-  shape: number[],
-  ukernel: number,
-): Promise<number> {
-  const argv = [lib, kernel, ...shape.map(String), String(ukernel)];
-  const probe = await new Deno.Command("qemu-aarch64-static", { args: [exe, ...argv], stderr: "piped" }).output();
-  assert.ok(probe.success, new TextDecoder().decode(probe.stderr));
-  const base = Number(new TextDecoder().decode(probe.stderr).match(/base (0x[0-9a-f]+)/)![1]);
-  const log = await Deno.makeTempFile();
-  try {
-    const pc = `0x${(base + branch).toString(16)}`;
-    const out = await new Deno.Command("qemu-aarch64-static", {
-      args: ["-singlestep", "-d", "exec,nochain", "-dfilter", `${pc}+4`, "-D", log, exe, ...argv],
-      stderr: "piped",
-    }).output();
-    assert.ok(out.success, new TextDecoder().decode(out.stderr));
-    // Each line: "Trace 0: host [flags/pc/...]"; the base must not have moved between the two runs.
-    assert.ok(new TextDecoder().decode(out.stderr).includes(`base 0x${base.toString(16)}`));
-    return (await Deno.readTextFile(log)).split("\n").filter((l) =>
-      l.includes(`/${(base + branch).toString(16).padStart(16, "0")}/`)
-    )
-      .length;
-  } finally {
-    await Deno.remove(log);
-  }
-}
-
-/** Index of micro-kernel `name` in the aarch64 library's list: ukernels.zig's entries for scalar and neon, in order. */
-function aarch64Index(listName: "all" | "sgemm_all", name: string): number {
-  const list = ukernels.slice(ukernels.indexOf(`pub const ${listName} = [_]`));
-  const entries = [...list.slice(0, list.indexOf("};")).matchAll(/\.name = "(\w+)", \.isa = \.(\w+)/g)]
-    .filter((m) => m[2] === "scalar" || m[2] === "neon").map((m) => m[1]);
-  const i = entries.indexOf(name);
-  if (i < 0) throw new RangeError(`${name} is not in ${listName}`);
-  return i;
-}
-
 Deno.test({
   name: "every site resolves to one vectorized innermost loop of the aarch64 library",
   ignore: !hasQemu,
@@ -163,50 +122,30 @@ Deno.test({
       const loop = loopOfSite(fns, site, line, exclude);
       return loop.insns[loop.insns.length - 1].addr;
     };
-    const dir = await Deno.makeTempDir();
-    try {
-      const exe = `${dir}/neon_count`;
-      const build = await new Deno.Command(`${root}.tools/zig/ziglang/zig`, {
-        args: [
-          "build-exe",
-          "-target",
-          "aarch64-linux-gnu",
-          "-lc",
-          "-O",
-          "ReleaseSafe",
-          "--dep",
-          "abi",
-          `-Mroot=${root}bench/_neon_count.zig`,
-          `-Mabi=${root}kernels_zig/abi.zig`,
-          `-femit-bin=${exe}`,
-          "--cache-dir",
-          `${dir}/cache`,
-        ],
-        stderr: "piped",
-      }).output();
-      assert.ok(build.success, new TextDecoder().decode(build.stderr));
-      const bt = tilingOf(ukernels, "bgemm_4x16__neon");
-      const bi = aarch64Index("all", "bgemm_4x16__neon");
-      const bgemm = await branchOf("bgemm");
-      const bgemmRow = await branchOf("bgemmRow");
-      for (const [rows, channels, depth] of [[9, 48, 40], [4, 32, 18], [7, 17, 70], [1, 64, 3]]) {
-        const want = bgemmTrips(rows, channels, depth, bt, "none");
-        const shape = [rows, channels, depth];
-        assert.equal(await countBranch(exe, lib, bgemm, "bgemm", shape, bi), want.bgemm, `bgemm ${shape}`);
-        assert.equal(await countBranch(exe, lib, bgemmRow, "bgemm", shape, bi), want.bgemmRow, `r1 ${shape}`);
-      }
-      const st = tilingOf(ukernels, "sgemm_8x8__neon");
-      const si = aarch64Index("sgemm_all", "sgemm_8x8__neon");
-      const sgemm = await branchOf("sgemm");
-      for (const [rows, channels, depth] of [[9, 48, 40], [8, 32, 27], [17, 64, 5]]) {
-        const shape = [rows, channels, depth];
-        assert.equal(
-          await countBranch(exe, lib, sgemm, "sgemm", shape, si),
-          sgemmTrips(rows, channels, depth, st).sgemm,
-        );
-      }
-    } finally {
-      await Deno.remove(dir, { recursive: true });
+    const exe = await buildCounter();
+    /** Executions of the instruction at library offset `pc` during one counter call. */
+    const executions = async (pc: number, kernel: "bgemm" | "sgemm", shape: number[], ukernel: number) =>
+      (await executedInstructions(exe, lib, { kernel, shape: shape as [number, number, number], ukernel }, pc, pc + 4))
+        .get(pc) ?? 0;
+    const bt = tilingOf(ukernels, "bgemm_4x16__neon");
+    const bi = aarch64Ukernel(ukernels, "all", "bgemm_4x16__neon");
+    const bgemm = await branchOf("bgemm");
+    const bgemmRow = await branchOf("bgemmRow");
+    for (const [rows, channels, depth] of [[9, 48, 40], [4, 32, 18], [7, 17, 70], [1, 64, 3]]) {
+      const want = bgemmTrips(rows, channels, depth, bt, "none");
+      const shape = [rows, channels, depth];
+      assert.equal(await executions(bgemm, "bgemm", shape, bi), want.bgemm, `bgemm ${shape}`);
+      assert.equal(await executions(bgemmRow, "bgemm", shape, bi), want.bgemmRow, `r1 ${shape}`);
+    }
+    const st = tilingOf(ukernels, "sgemm_8x8__neon");
+    const si = aarch64Ukernel(ukernels, "sgemm_all", "sgemm_8x8__neon");
+    const sgemm = await branchOf("sgemm");
+    for (const [rows, channels, depth] of [[9, 48, 40], [8, 32, 27], [17, 64, 5]]) {
+      const shape = [rows, channels, depth];
+      assert.equal(
+        await executions(sgemm, "sgemm", shape, si),
+        sgemmTrips(rows, channels, depth, st).sgemm,
+      );
     }
   },
 });
