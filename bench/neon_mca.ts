@@ -7,7 +7,8 @@
  *   deno task bench:neon                 binary micro-kernels + every hot loop
  *   deno task bench:neon --show          also print each loop's assembly
  *   deno task bench:neon --model bench/models/quicknet.tflite
- *                                        per-op and whole-model estimate
+ *                                        per-op-type and whole-model estimate
+ *   ... --ops                            every op of the model, not only per type
  *   ... --json                           one JSON object instead of tables
  *
  * The loops are cut from an unstripped build of the library
@@ -17,7 +18,9 @@
  * (bench/_neon_model.ts SITES), found among the innermost loops of its
  * function. For each: cycles per iteration, llvm-mca's "Block RThroughput"
  * (the bound the loop's instruction mix alone sets on the model's pipes), their
- * ratio, and the share of 128-bit NEON instructions.
+ * ratio, and the share of 128-bit NEON instructions. The estimate adds the
+ * binary GEMM's per-call code, counted under qemu-aarch64 (bench/_neon_count.ts)
+ * when qemu-aarch64-static is installed (`tools/setup.sh --arm`).
  * @module
  */
 import {
