@@ -239,8 +239,11 @@ export interface OpTrips {
   elements: Partial<Record<SiteKey, number>>;
   /** Why the op (or a part of it) is not priced, when it is not. */
   missing?: string;
-  /** A binary GEMM's micro-kernel calls (mr-row and one-row tiles) and their shape: the per-call code's count. */
-  bgemmCalls?: { channels: number; depthWords: number; calls: number };
+  /**
+   * A GEMM's micro-kernel calls and their shape (depth in words for the binary GEMM, in floats for the float one):
+   * the count its per-call code is priced by.
+   */
+  gemmCalls?: { kernel: "bgemm" | "sgemm"; channels: number; depth: number; calls: number };
 }
 
 const shapeOf = (s: string): number[] => {
@@ -295,8 +298,13 @@ export function modelTrips(bytes: Uint8Array, bgemm: Tiling, sgemm: Tiling): OpT
         const [, kh, kw, words] = ins[1];
         const rows = prod(outShape.slice(0, 3));
         const { calls, rowCalls, ...trips } = bgemmTrips(rows, outShape[3], kh * kw * words, bgemm, fused);
-        const bgemmCalls = { channels: outShape[3], depthWords: kh * kw * words, calls: calls + rowCalls };
-        out.push({ index: o.index, op, trips, elements: {}, missing, bgemmCalls });
+        const gemmCalls = {
+          kernel: "bgemm" as const,
+          channels: outShape[3],
+          depth: kh * kw * words,
+          calls: calls + rowCalls,
+        };
+        out.push({ index: o.index, op, trips, elements: {}, missing, gemmCalls });
         break;
       }
       case "CONV_2D":
@@ -304,11 +312,12 @@ export function modelTrips(bytes: Uint8Array, bgemm: Tiling, sgemm: Tiling): OpT
         const w = ins[1];
         const depth = w.slice(1).reduce((a, b) => a * b, 1);
         const rows = o.op === "CONV_2D" ? prod(outShape.slice(0, 3)) : prod(outShape.slice(0, -1));
-        const { calls: _c, ...trips } = sgemmTrips(rows, w[0], depth, sgemm);
+        const { calls, ...trips } = sgemmTrips(rows, w[0], depth, sgemm);
+        const gemmCalls = { kernel: "sgemm" as const, channels: w[0], depth, calls };
         const border = o.op === "CONV_2D" && (w[1] > 1 || w[2] > 1)
-          ? "the im2col of its border tiles and the per-segment loop entries"
+          ? "the im2col of its border tiles, the extra loop entries per kernel row"
           : undefined;
-        out.push({ index: o.index, op: o.op, trips, elements: {}, missing: border });
+        out.push({ index: o.index, op: o.op, trips, elements: {}, missing: border, gemmCalls });
         break;
       }
       case "DEPTHWISE_CONV_2D": {

@@ -19,7 +19,7 @@
  * function. For each: cycles per iteration, llvm-mca's "Block RThroughput"
  * (the bound the loop's instruction mix alone sets on the model's pipes), their
  * ratio, and the share of 128-bit NEON instructions. The estimate adds the
- * binary GEMM's per-call code, counted under qemu-aarch64 (bench/_neon_count.ts)
+ * GEMMs' per-call code, counted under qemu-aarch64 (bench/_neon_count.ts)
  * when qemu-aarch64-static is installed (`tools/setup.sh --arm`).
  * @module
  */
@@ -39,7 +39,7 @@ import {
   vectorMix,
 } from "./_neon_loops.ts";
 import { aarch64Ukernel, buildCounter, executedInstructions } from "./_neon_count.ts";
-import { bgemmTrips, modelTrips, type OpTrips, type SiteKey, SITES, tilingOf } from "./_neon_model.ts";
+import { bgemmTrips, modelTrips, type OpTrips, sgemmTrips, type SiteKey, SITES, tilingOf } from "./_neon_model.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 
@@ -133,48 +133,59 @@ let estimate: {
   perCallInstructions: Record<string, number> | null;
 } | undefined;
 
-const callKey = (c: { channels: number; depthWords: number }) => `${c.channels} channels x ${c.depthWords} words`;
+type GemmCalls = NonNullable<OpTrips["gemmCalls"]>;
+const callKey = (c: GemmCalls) =>
+  `${c.kernel} ${c.channels} channels x ${c.depth} ${c.kernel === "bgemm" ? "words" : "floats"}`;
+
+/** Each GEMM's micro-kernel, the list it is in, and the loops priced per iteration (the rest is per-call code). */
+const GEMMS = {
+  bgemm: { name: "bgemm_4x16__neon", list: "all", loops: ["bgemm", "bgemmRow"], main: "bgemm" },
+  sgemm: { name: "sgemm_8x8__neon", list: "sgemm_all", loops: ["sgemm"], main: "sgemm" },
+} as const;
 
 /**
- * Instructions the binary GEMM executes per micro-kernel call outside its
- * priced depth-word loops (tile set-up, byte-counter folds, output transform,
- * driver), counted under qemu for each (channels, depth words) of the model:
- * a one-tile call and a two-tile call, the difference over the tile's calls.
- * Null without qemu-aarch64-static. Dense GEMM calls: a convolution reading
- * its input in place enters the loop once per kernel row, so more.
+ * Instructions a GEMM executes per micro-kernel call outside its priced
+ * loops (tile set-up, the binary kernel's byte-counter folds, the output
+ * transform, the driver), counted under qemu for each GEMM shape of the
+ * model: a one-tile call and a two-tile call, the difference over the tile's
+ * calls. Null without qemu-aarch64-static. Dense GEMM calls: a convolution
+ * reading its input in place enters the loop once per kernel row, so more.
  */
-async function bgemmPerCallCode(ops: OpTrips[]): Promise<Map<string, number> | null> {
+async function perCallCode(ops: OpTrips[]): Promise<Map<string, number> | null> {
   const hasQemu = new Deno.Command("sh", { args: ["-c", "command -v qemu-aarch64-static"] }).outputSync().success;
   if (!hasQemu) return null;
   const exe = await buildCounter();
   const ukernels = await Deno.readTextFile(`${root}kernels_zig/ukernels.zig`);
-  const t = tilingOf(ukernels, "bgemm_4x16__neon");
-  const ukernel = aarch64Ukernel(ukernels, "all", "bgemm_4x16__neon");
-  const loops = (["bgemm", "bgemmRow"] as const).map((k) =>
-    loopOfSite(fns, SITES[k], sites[k]!.line, sites[k]!.exclude)
-  );
   const end = Math.max(...[...fns.values()].flatMap((f) => f.map((x) => x.addr))) + 4;
-  const outside = (counts: Map<number, number>) => {
-    let n = 0;
-    for (const [pc, c] of counts) if (!loops.some((l) => pc >= l.insns[0].addr && pc <= l.insns.at(-1)!.addr)) n += c;
-    return n;
-  };
   const out = new Map<string, number>();
   for (const o of ops) {
-    if (!o.bgemmCalls || out.has(callKey(o.bgemmCalls))) continue;
-    const { channels, depthWords } = o.bgemmCalls;
+    const g = o.gemmCalls;
+    if (!g || out.has(callKey(g))) continue;
+    const gemm = GEMMS[g.kernel];
+    const t = tilingOf(ukernels, gemm.name);
+    const ukernel = aarch64Ukernel(ukernels, gemm.list, gemm.name);
+    const loops = gemm.loops.map((k) => loopOfSite(fns, SITES[k], sites[k]!.line, sites[k]!.exclude));
+    const outside = (counts: Map<number, number>) => {
+      let n = 0;
+      for (const [pc, c] of counts) {
+        if (!loops.some((l) => pc >= l.insns[0].addr && pc <= l.insns.at(-1)!.addr)) n += c;
+      }
+      return n;
+    };
     const run = async (rows: number) =>
       outside(
         await executedInstructions(
           exe,
           libPath,
-          { kernel: "bgemm", shape: [rows, channels, depthWords], ukernel },
+          { kernel: g.kernel, shape: [rows, g.channels, g.depth], ukernel },
           0,
           end,
         ),
       );
-    const calls = bgemmTrips(t.mr, channels, depthWords, t, "none").calls;
-    out.set(callKey(o.bgemmCalls), ((await run(2 * t.mr)) - (await run(t.mr))) / calls);
+    const calls = g.kernel === "bgemm"
+      ? bgemmTrips(t.mr, g.channels, g.depth, t, "none").calls
+      : sgemmTrips(t.mr, g.channels, g.depth, t).calls;
+    out.set(callKey(g), ((await run(2 * t.mr)) - (await run(t.mr))) / calls);
   }
   return out;
 }
@@ -185,16 +196,17 @@ if (modelPath) {
     tilingOf(ukernels, "bgemm_4x16__neon"),
     tilingOf(ukernels, "sgemm_8x8__neon"),
   );
-  const perCall = await bgemmPerCallCode(ops);
-  const main = sites.bgemm!;
+  const perCall = await perCallCode(ops);
   const totalMs: Record<string, number> = {};
   const loopsMs: Record<string, number> = {};
   const withMs = ops.map((o) => {
     const ms: Record<string, number> = {};
     for (const { cpu, ghz } of CPUS) {
-      // The GEMM's per-call code, at the main loop's instructions per cycle.
-      const extra = o.bgemmCalls && perCall
-        ? o.bgemmCalls.calls * perCall.get(callKey(o.bgemmCalls))! * main.mca[cpu].cyclesPerIteration / main.insns
+      // A GEMM's per-call code, at its main loop's instructions per cycle.
+      const g = o.gemmCalls;
+      const main = g ? sites[GEMMS[g.kernel].main]! : undefined;
+      const extra = g && main && perCall
+        ? g.calls * perCall.get(callKey(g))! * main.mca[cpu].cyclesPerIteration / main.insns
         : 0;
       let cycles = 0;
       for (const [k, n] of Object.entries(o.trips) as [SiteKey, number][]) {
@@ -314,11 +326,11 @@ if (estimate) {
   const pc = estimate.perCallInstructions;
   console.log(
     pc
-      ? `\nThe binary GEMM's code outside its priced loops, per micro-kernel call (qemu-aarch64 instruction counts, dense` +
-        `\nGEMM calls), priced at the main loop's instructions per cycle and included in the ops above: ${
+      ? `\nThe GEMMs' code outside their priced loops, per micro-kernel call (qemu-aarch64 instruction counts, dense` +
+        `\nGEMM calls), priced at each main loop's instructions per cycle and included in the ops above: ${
           Object.entries(pc).map(([k, n]) => `${k}: ${n.toFixed(0)}`).join("; ")
         }.`
-      : "\nNo qemu-aarch64-static: the binary GEMM's per-call code is not priced (total = loops only).",
+      : "\nNo qemu-aarch64-static: the GEMMs' per-call code is not priced (total = loops only).",
   );
   const a72 = estimate.totalMs["cortex-a72"];
   const quicknet = /(^|\/)quicknet\.tflite$/.test(estimate.model);
@@ -332,9 +344,9 @@ if (estimate) {
       `\nLCE's published QuickNet, 1 thread (larq/compute-engine README): Raspberry Pi 4B 1.5 GHz ${LCE_QUICKNET.rpi4Ms} ms,` +
       ` Pixel 1 ${LCE_QUICKNET.pixel1Ms} ms (Kryo cores, not an A76).` +
       (quicknet ? versus : "") +
-      "\nAN ESTIMATE: loop steady states plus the binary GEMM's per-call code. Left out: cache misses and memory" +
-      "\nbandwidth, frequency scaling, the other kernels' loop prologues/epilogues and per-call code (float GEMM tiles," +
-      "\npooling windows, depthwise rows), a convolution's extra loop entries per kernel row, the ops and parts marked" +
+      "\nAN ESTIMATE: loop steady states plus the GEMMs' per-call code. Left out: cache misses and memory bandwidth," +
+      "\nfrequency scaling, the other kernels' loop prologues/epilogues and per-call code (pooling windows, depthwise" +
+      "\nrows, bitpack rows), a convolution's extra loop entries per kernel row, the ops and parts marked" +
       "\n'not priced', interpreter and thread-pool overhead.",
   );
 }
