@@ -13,6 +13,13 @@
  * file and the fix, never a silent fallback. When the checkout's build cannot
  * be used, backend.ts falls back to the WebAssembly kernels, then to the
  * TypeScript reference, and says so once.
+ *
+ * Threads: a call's `threads` are the calling thread plus workers of the
+ * library's one thread pool. The pool belongs to the loaded library, so one
+ * per process per library file: Deno Workers that load the same file share
+ * it (the workers start on first use and live as long as the process). It
+ * runs one call at a time; a call that finds it busy, from another Worker,
+ * runs whole on its own thread rather than wait, with the same result bits.
  * @module
  */
 import { ABI_HASH, ABI_VERSION, type KernelLibrary, nativeKernels, symbols } from "./abi.ts";

@@ -45,7 +45,16 @@ export interface InterpreterOptions extends KernelsOptions {
    * or `auto` (default: native if it loads, else wasm, else reference; see kernels/backend.ts).
    */
   backend?: Backend;
-  /** Threads for the binary kernels, 1..64 (default 1). */
+  /**
+   * Threads for the kernels, 1..64 (default 1): the calling thread and up to `numThreads - 1` threads of the
+   * backend's pool. It is a ceiling, not a reservation. Native: libonebit has one pool per process (per library
+   * file), shared by every interpreter and every Deno Worker that loads that library; the pool runs one kernel
+   * call at a time, and a call that finds it busy (another Worker's) runs on its own thread instead of waiting.
+   * Outputs are the same bits on any thread count (tests/concurrency_test.ts). So, for throughput across
+   * several Workers, give each `numThreads: 1` and one core; for one model's latency, up to the cores the pool
+   * has to itself. Wasm: the default module is single-threaded; a threaded module (`instantiateWasmThreads`)
+   * has a pool of its own per instance, with the same rule.
+   */
   numThreads?: number;
   /** Binary kernels to run on (e.g. a forced micro-kernel from `BinaryKernels.with`); overrides `backend`. */
   kernels?: BinaryKernels;

@@ -23,7 +23,15 @@ export type ConcurrencyJob =
     rounds: number;
     until?: number;
   }
-  | { kind: "train"; seed: number; threads: number; epochs: number };
+  | { kind: "train"; seed: number; threads: number; epochs: number }
+  /** Native binary GEMMs (3136 × 576 bits by 64 channels: the MNIST BNN's largest) on `threads` for `ms`. */
+  | { kind: "gemm"; threads: number; ms: number };
+
+/** What a `gemm` job posts back: the GEMMs done and their mean time. */
+export interface GemmResult {
+  jobs: number;
+  msPerJob: number;
+}
 
 /** What an `invoke` job posts back. */
 export interface InvokeResult {
@@ -60,4 +68,29 @@ export function invokeRounds(
     });
   }
   return { first, mismatches, invokes: r * inputs.length };
+}
+
+const WORKER = new URL("./_concurrency_worker.ts", import.meta.url);
+
+/** A Worker of tests/_concurrency_worker.ts, once it has loaded. */
+export async function startWorker(): Promise<Worker> {
+  const worker = new Worker(WORKER, { type: "module" });
+  await new Promise<void>((resolve, reject) => {
+    worker.onmessage = (e) => e.data === "ready" ? resolve() : reject(new Error(`worker said ${e.data}`));
+    worker.onerror = (e) => reject(new Error(e.message));
+  });
+  return worker;
+}
+
+/** Sends `job` to a ready worker; resolves to its result (or "running" for a loop job). */
+export function send<T>(worker: Worker, job: ConcurrencyJob): Promise<T> {
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (e) => {
+      if (e.data === "running") resolve(e.data);
+      else if ("ok" in e.data) resolve(e.data.ok);
+      else reject(new Error(e.data.error));
+    };
+    worker.onerror = (e) => reject(new Error(e.message));
+    worker.postMessage(job);
+  });
 }

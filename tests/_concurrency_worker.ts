@@ -8,10 +8,25 @@
  * @module
  */
 /// <reference lib="deno.worker" />
+import { BinaryKernels } from "../kernels/binary_kernels.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
-import { type ConcurrencyJob, invokeRounds } from "./_concurrency.ts";
+import { type ConcurrencyJob, type GemmResult, invokeRounds } from "./_concurrency.ts";
+
+function gemm(threads: number, ms: number): GemmResult {
+  const k = BinaryKernels.native({ threads });
+  const rhs = k.packRhs(new Uint32Array(64 * 18).fill(0x5a5a5a5a), 64);
+  const lhs = new Uint32Array(3136 * 18).fill(0x12345678);
+  const start = performance.now();
+  let jobs = 0;
+  while (performance.now() - start < ms) {
+    k.bgemmF32(lhs, rhs);
+    jobs++;
+  }
+  return { jobs, msPerJob: (performance.now() - start) / jobs };
+}
 
 async function run(job: ConcurrencyJob): Promise<unknown> {
+  if (job.kind === "gemm") return gemm(job.threads, job.ms);
   if (job.kind === "train") {
     const { trainTiny } = await import("./_concurrency_train.ts");
     return trainTiny(job.seed, job.threads, job.epochs);

@@ -13,7 +13,15 @@ import { seededRandom } from "../graph/random.ts";
 import { BinaryKernels } from "../kernels/binary_kernels.ts";
 import { instantiateWasmThreads } from "../kernels/wasm_threads.ts";
 import { Interpreter, type InterpreterOptions } from "../runtime/interpreter.ts";
-import { type ConcurrencyJob, type InvokeResult, invokeRounds, outputBytes, sameBytes } from "./_concurrency.ts";
+import {
+  type ConcurrencyJob,
+  type InvokeResult,
+  invokeRounds,
+  outputBytes,
+  sameBytes,
+  send,
+  startWorker,
+} from "./_concurrency.ts";
 import { soakModel } from "./soak.ts";
 
 const lce = (name: string) => Deno.readFileSync(new URL(`./fixtures/lce/${name}.tflite`, import.meta.url));
@@ -35,31 +43,6 @@ const inputs = models.map((m, i) => inputsOf(m.bytes, 100 + i));
 /** The outputs of a fresh interpreter, alone on this thread: one per input. */
 function alone(model: number, options: InterpreterOptions): Uint8Array[][] {
   return invokeRounds(Interpreter.fromBytes(models[model].bytes, options), inputs[model], 1).first;
-}
-
-const WORKER = new URL("./_concurrency_worker.ts", import.meta.url);
-
-/** A Worker of tests/_concurrency_worker.ts, once it has loaded. */
-async function startWorker(): Promise<Worker> {
-  const worker = new Worker(WORKER, { type: "module" });
-  await new Promise<void>((resolve, reject) => {
-    worker.onmessage = (e) => e.data === "ready" ? resolve() : reject(new Error(`worker said ${e.data}`));
-    worker.onerror = (e) => reject(new Error(e.message));
-  });
-  return worker;
-}
-
-/** Sends `job` to a ready worker; resolves to its result (or "running" for a loop job). */
-function send<T>(worker: Worker, job: ConcurrencyJob): Promise<T> {
-  return new Promise((resolve, reject) => {
-    worker.onmessage = (e) => {
-      if (e.data === "running") resolve(e.data);
-      else if ("ok" in e.data) resolve(e.data.ok);
-      else reject(new Error(e.data.error));
-    };
-    worker.onerror = (e) => reject(new Error(e.message));
-    worker.postMessage(job);
-  });
 }
 
 /** `bytes` in a SharedArrayBuffer: a Worker sent it reads the same memory, no copy. */
@@ -88,6 +71,14 @@ Deno.test("one thread: 3 models × native 1/2/4 threads, wasm, threaded wasm, in
         interpreter: Interpreter.fromBytes(models[m].bytes, options),
       }))
     );
+    // A native call that finds the pool busy runs on 1 thread: results must not depend on the thread count.
+    for (let m = 0; m < models.length; m++) {
+      const [t1, t2, t4] = runs.filter((r) => r.model === m).map((r) => r.expected);
+      assert.ok(
+        t1.every((out, k) => sameBytes(out, t2[k]) && sameBytes(out, t4[k])),
+        `${models[m].name} 1/2/4 threads`,
+      );
+    }
     const mismatches: string[] = [];
     for (let round = 0; round < 20; round++) {
       for (let j = 0; j < runs.length; j++) {
