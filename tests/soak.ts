@@ -33,6 +33,8 @@ export type SoakBackend = typeof SOAK_BACKENDS[number];
 /** What the process holds at one moment (threads and fds are undefined off Linux). */
 export interface ProcessStats {
   rss: number;
+  /** Bytes V8 has reserved for this isolate's JS heap (`Deno.memoryUsage().heapTotal`): part of `rss`. */
+  heapTotal: number;
   threads?: number;
   fds?: number;
 }
@@ -46,8 +48,8 @@ export interface SoakRun {
   usPerInvoke: number;
   /** Invokes whose output bytes differed from the first output of the same input. */
   mismatches: number;
-  /** RSS after `invokes` invokes past the warm-up (the first sample: the end of the warm-up). */
-  samples: { invokes: number; rss: number }[];
+  /** RSS and V8's heap after `invokes` invokes past the warm-up (the first sample: the end of the warm-up). */
+  samples: { invokes: number; rss: number; heapTotal: number }[];
   /** RSS at the end minus RSS at the end of the warm-up. */
   rssGrowth: number;
   start: ProcessStats;
@@ -96,10 +98,11 @@ function countEntries(path: string): number {
  * always one) of this process.
  */
 export function processStats(): ProcessStats {
-  if (Deno.build.os !== "linux") return { rss: Deno.memoryUsage().rss };
+  const { rss, heapTotal } = Deno.memoryUsage();
+  if (Deno.build.os !== "linux") return { rss, heapTotal };
   const status = Deno.readTextFileSync("/proc/self/status");
   const kib = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
-  return { rss: kib * 1024, threads: countThreads(), fds: countEntries("/proc/self/fd") };
+  return { rss: kib * 1024, heapTotal, threads: countThreads(), fds: countEntries("/proc/self/fd") };
 }
 
 /** Four deterministic MNIST-shaped inputs in [0, 1). */
@@ -151,7 +154,7 @@ export function soak(model: Invokable, inputs: Float32Array[], label: string, op
     return processStats();
   };
   const start = sample();
-  const taken = [{ invokes: 0, rss: start.rss }];
+  const taken = [{ invokes: 0, rss: start.rss, heapTotal: start.heapTotal }];
   let done = 0, ms = 0;
   for (let s = 1; s <= samples; s++) {
     const next = Math.round((invokes * s) / samples);
@@ -159,10 +162,13 @@ export function soak(model: Invokable, inputs: Float32Array[], label: string, op
     run(warmup + done, warmup + next);
     ms += performance.now() - t0;
     done = next;
-    if (s < samples) taken.push({ invokes: done, rss: sample().rss });
+    if (s < samples) {
+      const { rss, heapTotal } = sample();
+      taken.push({ invokes: done, rss, heapTotal });
+    }
   }
   const end = sample();
-  taken.push({ invokes, rss: end.rss });
+  taken.push({ invokes, rss: end.rss, heapTotal: end.heapTotal });
   return {
     backend: label,
     invokes,
@@ -212,11 +218,13 @@ function mib(bytes: number): string {
 
 /** A run as a small table: the RSS curve, then the counts. */
 export function formatSoak(r: SoakRun): string {
-  const rows = r.samples.map((s) => `  ${String(s.invokes).padStart(10)}  ${mib(s.rss).padStart(9)}`);
+  const rows = r.samples.map((s) =>
+    `  ${String(s.invokes).padStart(10)}  ${mib(s.rss).padStart(9)}  ${mib(s.heapTotal).padStart(12)}`
+  );
   const failures = soakFailures(r);
   return [
     `${r.backend}: ${r.invokes} invokes after ${r.warmup} of warm-up, ${r.usPerInvoke.toFixed(1)} us/invoke`,
-    `     invokes   RSS MiB`,
+    `     invokes   RSS MiB  V8 heap MiB`,
     ...rows,
     `  RSS growth ${mib(r.rssGrowth)} MiB; threads ${r.start.threads} -> ${r.end.threads}; ` +
     `open fds ${r.start.fds} -> ${r.end.fds}; outputs differing ${r.mismatches}`,

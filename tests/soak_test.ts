@@ -60,7 +60,7 @@ Deno.test("soak: memory kept by a leaking model shows as RSS growth", () => {
 });
 
 Deno.test("soak: growth from 1 MiB up, and any thread or descriptor change, are failures", () => {
-  const stats = { rss: 100 << 20, threads: 7, fds: 20 };
+  const stats = { rss: 100 << 20, heapTotal: 10 << 20, threads: 7, fds: 20 };
   const run = (end: Partial<typeof stats>): SoakRun => ({
     backend: "",
     invokes: 1,
