@@ -13,6 +13,11 @@
  * JSON (tests/soak_test.ts runs a short form that way). Linux reads
  * /proc/self; elsewhere RSS comes from `Deno.memoryUsage()` and threads
  * and descriptors are not counted.
+ *
+ * Run it with {@link SOAK_V8_FLAGS} (the task does): a full garbage
+ * collection before each sample, and V8's young generation held at one
+ * size, since V8 otherwise resizes it now and then (8 MiB steps of RSS,
+ * up or down, hundreds of thousands of invokes in) whatever the kernels do.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -22,6 +27,9 @@ import { Interpreter } from "../runtime/interpreter.ts";
 import type { TensorData } from "../runtime/ops/_types.ts";
 import { seededRandom } from "../graph/random.ts";
 import { larqMnistCnn } from "../zoo/larq_mnist.ts";
+
+/** V8 flags of a soak run: `gc()` exposed, young-generation semi-spaces fixed at 1 MiB. */
+export const SOAK_V8_FLAGS = "--expose-gc,--min-semi-space-size=1,--max-semi-space-size=1";
 
 /** The most RSS may grow between the end of the warm-up and the end of a run. */
 export const MAX_RSS_GROWTH = 1 << 20;

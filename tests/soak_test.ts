@@ -5,7 +5,7 @@
  * checks that the soak's own checks catch what they promise to.
  */
 import assert from "node:assert/strict";
-import { type Invokable, MAX_RSS_GROWTH, soak, soakFailures, type SoakRun } from "./soak.ts";
+import { type Invokable, MAX_RSS_GROWTH, soak, SOAK_V8_FLAGS, soakFailures, type SoakRun } from "./soak.ts";
 
 const inputs = [new Float32Array([1, 2]), new Float32Array([3, 4])];
 const options = { invokes: 1000, warmup: 100, samples: 4 };
@@ -87,7 +87,7 @@ Deno.test("soak: bad counts are RangeErrors naming the option", () => {
 
 Deno.test("soak (short form): 20,000 invokes of the MNIST BNN on native 1 and 2 threads and on wasm", async () => {
   const script = new URL("./soak.ts", import.meta.url);
-  const args = ["run", "-A", "--v8-flags=--expose-gc", script.pathname, "--json", "--invokes", "20000"];
+  const args = ["run", "-A", `--v8-flags=${SOAK_V8_FLAGS}`, script.pathname, "--json", "--invokes", "20000"];
   args.push("--warmup", "5000", "--samples", "4", "--backends", "native/t1,native/t2,wasm/t1");
   const out = await new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "piped" }).output();
   const stderr = new TextDecoder().decode(out.stderr);
