@@ -48,6 +48,7 @@ async function main() {
     { name: "A alone, 2 threads", threads: [2] },
     { name: "A 2 threads + B 2 threads", threads: [2, 2] },
     { name: "A 2 threads + B 1 thread", threads: [2, 1] },
+    { name: "A 1 thread + B 1 thread", threads: [1, 1] },
   ];
   console.log(`| scenario | A: GEMMs, ms/GEMM | B: GEMMs, ms/GEMM | pool thread CPU ms / ${ms} ms |`);
   console.log("|---|---|---|---|");
