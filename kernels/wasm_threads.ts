@@ -3,7 +3,7 @@
  * an imported shared memory; onebit_threads_simd128.wasm where the engine lacks relaxed SIMD) with `threads - 1` workers (node:worker_threads, unref'd: they never keep the
  * process alive) as its thread pool's workers. Every worker instantiates the same module on the same
  * `WebAssembly.Memory({ shared: true })`, moves its stack pointer to a block the main instance allocated for it,
- * and calls `onebit_worker_run()`, which never returns: it serves the pool's jobs (kernels_zig/thread_pool.zig),
+ * and calls `onebit_worker_run()`, which serves the pool's jobs until `dispose()` (kernels_zig/thread_pool.zig),
  * sleeping in memory.atomic.wait32. A kernel call on the main thread runs the pool as natively: it hands out
  * tasks, takes its share, and waits for the workers (memory.atomic.wait32: allowed on Deno's main thread).
  *
@@ -68,6 +68,8 @@ interface Exports {
   onebit_alloc(bytes: number): number;
   onebit_worker_stack(top: number): void;
   onebit_worker_run(): void;
+  /** Ends the pool's worker loops (older modules lack it). */
+  onebit_pool_shutdown?(): void;
   [name: string]: unknown;
 }
 
@@ -117,6 +119,8 @@ export async function instantiateWasmThreads(options: WasmThreadsOptions): Promi
   const dispose = () => {
     if (disposed) return;
     disposed = true;
+    // Workers sleeping in memory.atomic.wait32 outlive terminate(): the pool releases them first.
+    exports.onebit_pool_shutdown?.();
     for (const w of workers) w.terminate();
   };
   const started: Promise<void>[] = [];

@@ -103,6 +103,9 @@ fn serve(index: usize, g: u32) void {
     finish(slot, drain(slot, index + 1));
 }
 
+/// Set once by `shutdown` (the threaded wasm module's dispose): workers leave their loop at their next wake-up.
+var stopping = std.atomic.Value(bool).init(false);
+
 fn workerMain(index: usize, start_generation: u32) void {
     var seen = start_generation;
     while (true) {
@@ -111,9 +114,21 @@ fn workerMain(index: usize, start_generation: u32) void {
             std.atomic.spinLoopHint();
         }
         while (generation.load(.acquire) == seen) std.Thread.Futex.wait(&generation, seen);
+        if (stopping.load(.acquire)) return;
         seen = generation.load(.acquire);
         serve(index, seen);
     }
+}
+
+/// Ends the pool for good (the threaded wasm module's dispose: its workers are host threads that a blocked
+/// `memory.atomic.wait32` keeps alive through `terminate()`): every worker returns from `wasmWorker` at its next
+/// wake-up, which this triggers. Later jobs run on the calling thread.
+pub fn shutdown() void {
+    submit_mutex.lock();
+    defer submit_mutex.unlock();
+    stopping.store(true, .release);
+    _ = generation.fetchAdd(1, .acq_rel);
+    std.Thread.Futex.wake(&generation, std.math.maxInt(u32));
 }
 
 const Dl_info = extern struct {
@@ -175,23 +190,22 @@ fn ensureWorkers(wanted: usize) usize {
     return workers;
 }
 
-/// A host-started worker of the threaded wasm module: joins the pool and serves its jobs forever. It counts itself
+/// A host-started worker of the threaded wasm module: joins the pool and serves its jobs until `shutdown`. It counts itself
 /// under submit_mutex, so no job is running: it takes the next generation, as a worker spawned here would.
-pub fn wasmWorker() noreturn {
+pub fn wasmWorker() void {
     comptime std.debug.assert(wasm_threads);
     submit_mutex.lock();
     const index = workers;
     const start = generation.load(.acquire);
     workers += 1;
     submit_mutex.unlock();
-    workerMain(index, start);
-    unreachable;
+    if (!stopping.load(.acquire)) workerMain(index, start);
 }
 
 pub fn run(threads: usize, tasks: usize, ctx: *const anyopaque, func: TaskFn) void {
     const want = @min(@min(threads, max_threads), tasks);
     std.debug.assert(tasks <= std.math.maxInt(u32));
-    if (!threading or want <= 1 or !submit_mutex.tryLock()) {
+    if (!threading or want <= 1 or stopping.load(.monotonic) or !submit_mutex.tryLock()) {
         for (0..tasks) |t| func(ctx, t);
         return;
     }

@@ -6,7 +6,8 @@
 //!
 //! The threaded module (onebit_threads.wasm: +atomics, imported shared memory) runs the same thread pool as the
 //! native library, but its workers are host threads (Web Workers) that instantiate the module on the same memory
-//! and call onebit_worker_stack(top) then onebit_worker_run() (which never returns): kernels/wasm_threads.ts.
+//! and call onebit_worker_stack(top) then onebit_worker_run() (which returns only after onebit_pool_shutdown):
+//! kernels/wasm_threads.ts.
 const std = @import("std");
 const builtin = @import("builtin");
 const thread_pool = @import("thread_pool.zig");
@@ -39,6 +40,7 @@ comptime {
     if (thread_pool.wasm_threads) {
         @export(&onebit_worker_stack, .{ .name = "onebit_worker_stack" });
         @export(&onebit_worker_run, .{ .name = "onebit_worker_run" });
+        @export(&onebit_pool_shutdown, .{ .name = "onebit_pool_shutdown" });
     }
 }
 
@@ -54,7 +56,14 @@ fn onebit_worker_stack(top: usize) callconv(.c) void {
     );
 }
 
-/// A worker instance's second call: serves the pool's jobs forever (sleeping in memory.atomic.wait32).
+/// A worker instance's second call: serves the pool's jobs (sleeping in memory.atomic.wait32) until
+/// `onebit_pool_shutdown`, then returns.
 fn onebit_worker_run() callconv(.c) void {
     thread_pool.wasmWorker();
+}
+
+/// Called once by the main instance when the library is disposed: every worker's `onebit_worker_run` returns (a
+/// host cannot end a thread blocked in memory.atomic.wait32); later calls run on the calling thread.
+fn onebit_pool_shutdown() callconv(.c) void {
+    thread_pool.shutdown();
 }

@@ -125,3 +125,24 @@ Deno.test("a script using the threaded library exits by itself (its workers are 
   assert.equal(new TextDecoder().decode(out.stdout).trim(), "done 256");
   assert.ok(performance.now() - t0 < 30_000);
 });
+
+Deno.test("dispose ends the workers' threads: create, use and dispose three times leaves no thread behind", async () => {
+  const threadNames = () =>
+    [...Deno.readDirSync("/proc/self/task")].map((t) => Deno.readTextFileSync(`/proc/self/task/${t.name}/comm`).trim())
+      .filter((n) => /^worker-\d+$/.test(n));
+  if (Deno.build.os !== "linux") return;
+  const before = new Set(threadNames()); // other tests' libraries (not disposed) keep theirs
+  const ours = () => threadNames().filter((n) => !before.has(n));
+  const a = new Float32Array(64 * 64).fill(1);
+  for (let cycle = 0; cycle < 3; cycle++) {
+    const lib = await instantiateWasmThreads({ threads: 3 });
+    const k = FloatKernels.wasm({ wasm: lib, threads: 3 });
+    const w = k.packRhs(a, 64);
+    for (let i = 0; i < 50; i++) assert.equal(k.sgemm(a, w)[0], 64);
+    lib.dispose();
+  }
+  // Workers leave onebit_worker_run at their next wake-up and close; give them a moment.
+  const deadline = performance.now() + 10_000;
+  while (ours().length > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(ours(), [], "the disposed libraries' worker threads");
+});
