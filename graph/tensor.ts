@@ -20,6 +20,22 @@ function checkShape(shape: readonly number[]): void {
   }
 }
 
+/**
+ * The most values one tensor may hold: 2^31 - 1, the largest typed array
+ * every JavaScript engine allocates and an int32 index (TFLite's) reaches.
+ */
+export const MAX_TENSOR_VALUES = 2 ** 31 - 1;
+
+/** Throws a RangeError naming `what` when `shape` holds more than {@link MAX_TENSOR_VALUES} values. */
+export function checkValues(shape: readonly number[], what: string): void {
+  const values = sizeOf(shape);
+  if (values > MAX_TENSOR_VALUES) {
+    throw new RangeError(
+      `${what} of shape [${shape}] has ${values} values, more than the ${MAX_TENSOR_VALUES} a tensor may hold`,
+    );
+  }
+}
+
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
@@ -86,9 +102,10 @@ export class Tensor {
     return new Tensor(data, shape);
   }
 
-  /** A tensor of zeros of `shape` (float32 unless `dtype` says float64). */
+  /** A tensor of zeros of `shape` (float32 unless `dtype` says float64); more than {@link MAX_TENSOR_VALUES} values is a RangeError, before allocating. */
   static zeros(shape: readonly number[], dtype: DType = "float32"): Tensor {
     checkShape(shape);
+    checkValues(shape, "a tensor");
     return new Tensor(dtype === "float64" ? new Float64Array(sizeOf(shape)) : new Float32Array(sizeOf(shape)), shape);
   }
 

@@ -8,7 +8,7 @@
  * lowerings in a table keyed by class.
  * @module
  */
-import { type Tensor, Tensor as TensorClass, Variable } from "../graph/tensor.ts";
+import { checkValues, type Tensor, Tensor as TensorClass, Variable } from "../graph/tensor.ts";
 import { noGrad } from "../graph/tape.ts";
 import * as ops from "../graph/ops.ts";
 import type { Quantizer } from "../quantizers/quantizer.ts";
@@ -278,6 +278,7 @@ export abstract class Layer {
       regularizer?: Regularizer | null;
     } = {},
   ): Variable {
+    checkValues(shape, `weight "${this.name}/${name}"`);
     const variable = new Variable(initialize(init, shape, this.random), {
       name: `${this.name}/${name}`,
       trainable: options.trainable ?? true,

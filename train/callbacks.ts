@@ -501,7 +501,13 @@ export class LearningRateScheduler implements Callback {
   }
 }
 
-/** Keras's TerminateOnNaN: stops training after a batch whose loss is NaN or infinite. */
+/**
+ * Keras's TerminateOnNaN: stops training after a batch whose loss (the
+ * epoch's running mean, as Keras logs it) is NaN or infinite. That batch's
+ * update is already applied, so the weights may be NaN; the epoch still
+ * ends with its logs (a NaN `loss` in the history), as in tf-keras. Without
+ * it, fit goes on with NaN losses (see `fit`).
+ */
 export class TerminateOnNaN implements Callback {
   /** Stops training when the batch loss is NaN or infinite. */
   onBatchEnd(batch: number, logs: { loss?: number }, ctx: TrainingContext): void {

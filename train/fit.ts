@@ -139,7 +139,7 @@ function rowsOf(x: Tensor, index: ArrayLike<number>): Tensor {
 }
 
 function listOf(x: Inputs): readonly Tensor[] {
-  return x instanceof Tensor ? [x] : x;
+  return x instanceof Tensor ? [x] : Array.isArray(x) ? x : [];
 }
 
 /** Targets as a tensor with a batch axis. */
@@ -151,11 +151,17 @@ function labelTensor(y: Labels): Tensor {
   return new Tensor(Float32Array.from(y), [y.length]);
 }
 
+/** A value in an error message: its type, and a short form of it. */
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return `an array of ${v.map((e) => (e instanceof Tensor ? "Tensor" : typeof e)).join(", ")}`;
+  return `${typeof v} ${String(v).slice(0, 40)}`;
+}
+
 /** Checks inputs against the model and targets against the inputs; returns the sample count. */
 function checkData(model: Network, x: Inputs, y: Tensor | null, what = "x"): number {
   const list = listOf(x);
   if (list.length === 0 || list.some((t) => !(t instanceof Tensor))) {
-    throw new TypeError(`${what} must be a Tensor (or one per model input)`);
+    throw new TypeError(`${what} must be a Tensor (or one per model input), got ${describe(x)}`);
   }
   if (list.length !== model.inputCount) {
     throw new RangeError(`model "${model.name}" takes ${model.inputCount} inputs, ${what} has ${list.length}`);
@@ -165,6 +171,8 @@ function checkData(model: Network, x: Inputs, y: Tensor | null, what = "x"): num
     throw new RangeError(`${what}: inputs have different sample counts: ${list.map((t) => t.shape[0])}`);
   }
   if (y && y.shape[0] !== n) throw new RangeError(`${y.shape[0]} targets for ${n} samples in ${what}`);
+  // Keras: "Expected input data to be non-empty".
+  if (n === 0) throw new RangeError(`${what} has no samples (shape [${list[0].shape}]); give at least one row`);
   model.checkInputs?.(list);
   return n;
 }
@@ -362,6 +370,16 @@ function yielder() {
  * Trains `model` on `x` and targets `y` (or on a Dataset of `{ x, y }`
  * batches, `y` omitted) and returns the per-epoch history. Yields to the
  * event loop between batches.
+ *
+ * Bad data, as tf-keras: NaN or Inf in `x` is not an error; it flows
+ * through the arithmetic (ReLU and softmax cross-entropy's clipping may
+ * hide it in the loss, as in TF), gradients turn NaN and the weights with
+ * them, and training goes on with NaN losses unless a {@link Callback}
+ * such as `TerminateOnNaN` stops it (tests/hostile_inputs_test.ts checks
+ * losses and weights against tf-keras's from the same start). Labels
+ * outside the classes, inputs of another shape (also in one batch of a
+ * Dataset), no samples, or `x`/`y` of the wrong type are a RangeError or
+ * TypeError before any weight changes.
  *
  * @example
  * ```ts
