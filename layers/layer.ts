@@ -237,6 +237,13 @@ export abstract class Layer {
   }
 
   #wrap(e: unknown): unknown {
+    if (e instanceof RangeError && /Array buffer allocation failed|Invalid typed array length/.test(e.message)) {
+      // A declared size (padding, units, a shape) that no memory can hold: say so, not the engine's words.
+      return new RangeError(
+        `layer "${this.name}": its weights or output are too large to allocate; check its sizes`,
+        { cause: e },
+      );
+    }
     if ((e instanceof RangeError || e instanceof TypeError) && !e.message.startsWith(`layer "${this.name}"`)) {
       return new (e.constructor as typeof RangeError)(`layer "${this.name}": ${e.message}`, { cause: e });
     }

@@ -38,6 +38,20 @@ function restoreState(
   };
 }
 
+/** A JSON object in the checkpoint's metadata; a RangeError naming the file and the key when it is not one. */
+function metadataJson(path: string, metadata: Record<string, string>, key: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(metadata[key]);
+  } catch (e) {
+    throw new RangeError(`${path}: metadata "${key}" is not JSON (${(e as Error).message})`, { cause: e });
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new RangeError(`${path}: metadata "${key}" is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
 /** Reads a checkpoint written by {@link saveCheckpoint}: the model (weights loaded) and the optimizer (state restored). */
 export async function loadCheckpoint(path: string): Promise<{
   model: Model;
@@ -50,11 +64,11 @@ export async function loadCheckpoint(path: string): Promise<{
       `${path} is not a onebit checkpoint (format ${metadata.format ?? "missing"}); use loadWeights for weights only`,
     );
   }
-  const model = modelFromConfig(JSON.parse(metadata.model) as ModelConfig);
+  const model = modelFromConfig(metadataJson(path, metadata, "model") as unknown as ModelConfig);
   loadWeights(model, tensors, { allowExtra: true });
   let optimizer: Optimizer | null = null;
   if (metadata.optimizer) {
-    const { config, steps } = JSON.parse(metadata.optimizer) as {
+    const { config, steps } = metadataJson(path, metadata, "optimizer") as {
       config: OptimizerConfig;
       steps: Record<string, number>;
     };

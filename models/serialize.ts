@@ -73,10 +73,10 @@ function callArgs(
   tensors: Map<string, SymbolicTensor>,
   operator: boolean,
 ): SymbolicTensor[] {
-  const key = (ref: unknown) => (ref as unknown[]).slice(0, 3).join(":");
-  const refs = (typeof (call as unknown[])[0] === "string" ? [call] : call) as unknown[][];
+  if (!Array.isArray(call)) throw new RangeError(`layer "${name}": a call ${JSON.stringify(call)} is not a list`);
+  const refs = (typeof call[0] === "string" ? [call] : call) as unknown[][];
   const find = (r: unknown) => {
-    const t = tensors.get(key(r));
+    const t = tensors.get(refKey(r, `layer "${name}"`));
     if (!t) {
       throw new RangeError(
         `layer "${name}" reads ${JSON.stringify((r as unknown[]).slice(0, 3))}, which is not defined before it`,
@@ -93,7 +93,9 @@ function callArgs(
 
 function functionalFromConfig(cfg: ModelConfig): Model {
   const ins = cfg.config.input_layers ?? [], outs = cfg.config.output_layers ?? [];
-  if (ins.length === 0 || outs.length === 0) throw new RangeError("the config lists no input_layers or output_layers");
+  if (!Array.isArray(ins) || !Array.isArray(outs) || ins.length === 0 || outs.length === 0) {
+    throw new RangeError("the config lists no input_layers or output_layers");
+  }
   const tensors = new Map<string, SymbolicTensor>();
   for (const c of cfg.config.layers) {
     const name = (c.name ?? c.config.name) as string;
@@ -102,18 +104,49 @@ function functionalFromConfig(cfg: ModelConfig): Model {
       continue;
     }
     const layer = deserializeLayer(c);
-    (c.inbound_nodes ?? []).forEach((call, k) => {
+    const calls = c.inbound_nodes ?? [];
+    if (!Array.isArray(calls)) {
+      throw new RangeError(`layer "${name}": inbound_nodes ${JSON.stringify(calls)} is not a list`);
+    }
+    calls.forEach((call, k) => {
       const args = callArgs(name, call, tensors, layer instanceof OperatorAdd);
       const outputs = layer.applyOutputs(args.length === 1 ? args[0] : args);
       outputs.forEach((t, i) => tensors.set(`${name}:${k}:${i}`, t));
     });
   }
   const find = (ref: unknown) => {
-    const t = tensors.get((ref as unknown[]).slice(0, 3).join(":"));
+    const t = tensors.get(refKey(ref, "input_layers/output_layers"));
     if (!t) throw new RangeError(`the config's input or output ${JSON.stringify(ref)} is not defined by its layers`);
     return t;
   };
   return new Model(ins.map(find), outs.map(find), { name: cfg.config.name });
+}
+
+/** The key of a tensor reference `[layer, node, tensor, ...]`; a RangeError naming `where` when it is not one. */
+function refKey(ref: unknown, where: string): string {
+  if (!Array.isArray(ref) || typeof ref[0] !== "string" || !Number.isInteger(ref[1]) || !Number.isInteger(ref[2])) {
+    throw new RangeError(`${where}: ${JSON.stringify(ref)} is not a tensor reference [layer, node, tensor]`);
+  }
+  return ref.slice(0, 3).join(":");
+}
+
+/** Every entry of `config.layers` is `{ class_name, config }` (else a TypeError naming it). */
+function checkLayerEntries(layers: unknown[]): void {
+  layers.forEach((c, i) => {
+    const e = c as { class_name?: unknown; config?: unknown } | null;
+    if (!e || typeof e !== "object" || typeof e.class_name !== "string" || !e.config || typeof e.config !== "object") {
+      throw new TypeError(`config.layers[${i}] is ${JSON.stringify(c)?.slice(0, 60)}, not { class_name, config }`);
+    }
+  });
+}
+
+/** Config text as JSON; a RangeError (not a SyntaxError) when it is not. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new RangeError(`the model config is not JSON (${(e as Error).message})`, { cause: e });
+  }
 }
 
 /**
@@ -122,10 +155,11 @@ function functionalFromConfig(cfg: ModelConfig): Model {
  * The layers are built (weights initialised); load weights after.
  */
 export function modelFromConfig(json: string | ModelConfig): Model {
-  const cfg = (typeof json === "string" ? JSON.parse(json) : json) as ModelConfig;
+  const cfg = (typeof json === "string" ? parseJson(json) : json) as ModelConfig;
   if (!cfg || typeof cfg !== "object" || !cfg.config || !Array.isArray(cfg.config.layers)) {
     throw new TypeError("a model config is { class_name, config: { layers: [...] } } (Keras's to_json())");
   }
+  checkLayerEntries(cfg.config.layers);
   if (cfg.class_name === "Sequential") return sequentialFromConfig(cfg);
   if (cfg.class_name !== "Functional" && cfg.class_name !== "Model") {
     throw new RangeError(`model class ${cfg.class_name} is not supported; onebit reads Sequential and Functional`);

@@ -30,7 +30,7 @@ export interface KillTally {
   new: number;
   /** Anything else: must be 0. */
   corrupt: number;
-  /** Kills that left the write's temporary file behind (killed mid-write). */
+  /** Kills that left a new temporary file behind (killed mid-write). */
   midWrite: number;
   /** Most temporary files beside the target at once (a killed write leaves one; the next write sweeps it). */
   maxTemporaries: number;
@@ -250,11 +250,12 @@ async function killWriter(writer: KillWriter, kills: number, r: () => number, di
   }
   for (let attempt = 0; tally.kills < kills && attempt < kills * 4; attempt++) {
     await Deno.writeFile(target, oldBytes); // the parent's reset, not under test
+    const before = new Set(temporaries(target)); // an earlier kill's, until a write sweeps it
     if (!(await killOnce(writer, target, dir, r, timing))) continue;
     tally.kills++;
-    const left = temporaries(target).length;
-    if (left > 0) tally.midWrite++;
-    tally.maxTemporaries = Math.max(tally.maxTemporaries, left);
+    const left = temporaries(target);
+    if (left.some((t) => !before.has(t))) tally.midWrite++;
+    tally.maxTemporaries = Math.max(tally.maxTemporaries, left.length);
     const { kind, epoch } = await classify(target, expected);
     tally[kind]++;
     if (kind === "corrupt") await Deno.copyFile(target, `${dir}/corrupt-${writer}-${tally.kills}`).catch(() => {});
