@@ -376,10 +376,11 @@ function yielder() {
  * hide it in the loss, as in TF), gradients turn NaN and the weights with
  * them, and training goes on with NaN losses unless a {@link Callback}
  * such as `TerminateOnNaN` stops it (tests/hostile_inputs_test.ts checks
- * losses and weights against tf-keras's from the same start). Labels
- * outside the classes, inputs of another shape (also in one batch of a
- * Dataset), no samples, or `x`/`y` of the wrong type are a RangeError or
- * TypeError before any weight changes.
+ * losses and weights against tf-keras's from the same start). No
+ * samples, or `x`/`y` of the wrong type, are a RangeError or TypeError
+ * before training starts; labels outside the classes, or inputs of another
+ * shape (also in one batch of a Dataset), before the batch holding them
+ * changes any weight.
  *
  * @example
  * ```ts
