@@ -259,7 +259,11 @@ export class Interpreter {
   /**
    * Runs the model. `inputs` in the order of {@link Interpreter.inputs}, or
    * by input name; each a typed array of the input's type and element count.
-   * Returns copies of the outputs.
+   * Returns copies of the outputs. A wrong type, count or name is a
+   * TypeError or RangeError before anything runs (the interpreter stays
+   * usable). Values are not checked: NaN and Inf flow through float ops as
+   * IEEE arithmetic, and binarizing ops pack NaN as +1 (only `x < 0` is -1),
+   * as LCE does.
    */
   invoke(inputs: readonly TensorData[] | Record<string, TensorData>): TensorData[] {
     if (inputs === null || typeof inputs !== "object" || ArrayBuffer.isView(inputs)) {
