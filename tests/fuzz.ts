@@ -239,8 +239,8 @@ export function builtinCorpus(): { name: string; bytes: Uint8Array }[] {
   return corpus().filter((f) => readModel(f.bytes).operatorCodes.every((c) => c.customCode === null));
 }
 
-/** Runs one file in LiteRT's Python interpreter, in its own process, under a time limit. */
-async function litertCase(path: string, timeoutMs: number): Promise<"ran" | "rejected" | "crash" | "hang" | string> {
+/** Runs one file in LiteRT's Python interpreter, in its own process, under a time limit: "ran", "rejected", "hang", "crash SIGSEGV", "exit N". */
+async function litertCase(path: string, timeoutMs: number): Promise<"ran" | "rejected" | "hang" | string> {
   const child = new Deno.Command(VENV_PYTHON, {
     args: [new URL("../tools/py/litert_case.py", import.meta.url).pathname, path],
     stdout: "null",
@@ -255,7 +255,7 @@ async function litertCase(path: string, timeoutMs: number): Promise<"ran" | "rej
   const status = await child.status;
   clearTimeout(timer);
   if (timedOut) return "hang";
-  if (status.signal) return "crash";
+  if (status.signal) return `crash ${status.signal}`;
   return status.code === 0 ? "ran" : status.code === 3 ? "rejected" : `exit ${status.code}`;
 }
 
@@ -286,9 +286,9 @@ export async function fuzzSideBySide(
       await Deno.writeFile(path, c.bytes);
       const outcome = await litertCase(path, options.timeoutMs ?? 10_000);
       if (outcome === "ran") tally.litert.ran++;
-      else if (outcome === "rejected") tally.litert.rejected++;
       else if (outcome === "hang") tally.litert.hangs++;
-      else tally.litert.crashes++;
+      else if (outcome.startsWith("crash")) tally.litert.crashes++;
+      else tally.litert.rejected++; // a Python exception (exit 3), or another exit code, listed in the examples
       if (outcome !== "ran" && outcome !== "rejected" && tally.litert.examples.length < 10) {
         tally.litert.examples.push(`${c.k}: ${c.base}, ${c.how} (${outcome})`);
       }

@@ -83,21 +83,47 @@ function spawn(writer: KillWriter, variant: number, target: string, dir: string)
   }).spawn();
 }
 
+/**
+ * Watches the target's folder (inotify on Linux) for this target's temporary
+ * files: when the first one was created and when one was last touched, and a
+ * promise for the next creation (a write starting).
+ */
+function watchWrites(target: string) {
+  const slash = target.lastIndexOf("/");
+  const prefix = `${target.slice(slash + 1)}.tmp-`;
+  const watcher = Deno.watchFs(target.slice(0, slash), { recursive: false });
+  const times = { first: -1, last: -1 };
+  const waiting: { resolve: (() => void) | null } = { resolve: null };
+  (async () => {
+    for await (const ev of watcher) {
+      if (!ev.paths.some((p) => p.slice(p.lastIndexOf("/") + 1).startsWith(prefix))) continue;
+      const now = performance.now();
+      if (ev.kind === "create") {
+        if (times.first < 0) times.first = now;
+        waiting.resolve?.();
+        waiting.resolve = null;
+      }
+      if (times.first >= 0) times.last = now;
+    }
+  })().catch(() => {}); // ends when closed
+  return {
+    times,
+    nextCreate: () => new Promise<void>((resolve) => (waiting.resolve = resolve)),
+    close: () => watcher.close(),
+  };
+}
+
 /** Runs a child to the end, watching its temporary file: the lifetimes of the file and of the child (ms). */
 async function runWatched(writer: KillWriter, variant: number, target: string, dir: string) {
   const t0 = performance.now();
+  const watch = watchWrites(target);
   const child = spawn(writer, variant, target, dir);
-  let first = -1, last = -1, done = false;
-  const status = child.status.then((s) => (done = true, s));
   const stderr = new Response(child.stderr).text();
-  while (!done) {
-    if (temporaries(target).length > 0) {
-      if (first < 0) first = performance.now();
-      last = performance.now();
-    }
-    await sleep(0);
-  }
-  if (!(await status).success) throw new Error(`${writer} child failed: ${await stderr}`);
+  const status = await child.status;
+  await sleep(20); // the last events
+  watch.close();
+  if (!status.success) throw new Error(`${writer} child failed: ${await stderr}`);
+  const { first, last } = watch.times;
   return { writeMs: first < 0 ? 1 : Math.max(1, last - first), lifeMs: performance.now() - t0 };
 }
 
@@ -173,8 +199,10 @@ async function killOnce(
   } else {
     // Wait for a write to start (fit writes one per epoch: pick one), then strike inside its window.
     await sleep(r() * timing.lifeMs * 0.5);
-    while (!done && temporaries(target).length === 0) await sleep(0);
-    await sleep(r() * timing.writeMs * 1.2);
+    const watch = watchWrites(target);
+    await Promise.race([watch.nextCreate(), status]);
+    watch.close();
+    if (!done) await sleep(r() * timing.writeMs * 1.2);
   }
   const killed = !done;
   if (killed) {
