@@ -240,7 +240,7 @@ export abstract class Layer {
     if (e instanceof RangeError && /Array buffer allocation failed|Invalid typed array length/.test(e.message)) {
       // A declared size (padding, units, a shape) that no memory can hold: say so, not the engine's words.
       return new RangeError(
-        `layer "${this.name}": its weights or output are too large to allocate; check its sizes`,
+        `layer "${this.name}": its weights or output do not fit in memory; check its sizes and the batch size`,
         { cause: e },
       );
     }

@@ -177,6 +177,18 @@ Deno.test("gigantic declared dimensions in a layer, a model config and a checkpo
   await fast(() => modelFromConfig(sequentialConfig(4, -3) as never), RangeError, /units must be a positive integer/);
   await fast(() => modelFromConfig(sequentialConfig(4, "x") as never), TypeError, /units must be an integer/);
   await fast(() => modelFromConfig(sequentialConfig(4, 1e300) as never), RangeError, /units|more than/);
+  // A padding no memory holds (found by tests/fuzz_parsers.ts): a RangeError naming the layer, not the engine's words.
+  const padded = {
+    class_name: "Sequential",
+    config: {
+      name: "p",
+      layers: [
+        { class_name: "InputLayer", config: { batch_input_shape: [null, 4, 4, 1], name: "in" } },
+        { class_name: "ZeroPadding2D", config: { padding: [[1e12, 0], [0, 0]], name: "zp" } },
+      ],
+    },
+  };
+  await fast(() => modelFromConfig(padded as never), RangeError, /layer "zp": .*(do not fit in memory|more than)/);
   // A checkpoint whose model config declares a gigantic layer: the same error, from loadCheckpoint.
   const dir = await Deno.makeTempDir();
   try {
