@@ -85,25 +85,30 @@ function spawn(writer: KillWriter, variant: number, target: string, dir: string)
 
 /**
  * Watches the target's folder (inotify on Linux) for this target's temporary
- * files: when the first one was created and when one was last touched, and a
- * promise for the next creation (a write starting).
+ * files: the longest time one existed (from its creation to its last event,
+ * the rename), and a promise for the next creation (a write starting).
  */
 function watchWrites(target: string) {
   const slash = target.lastIndexOf("/");
-  const prefix = `${target.slice(slash + 1)}.tmp-`;
+  // ModelCheckpoint's `{epoch}` becomes the epoch number in the file's name.
+  const base = target.slice(slash + 1).replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace("\\{epoch\\}", "\\d+");
+  const temporary = new RegExp(`^${base}\\.tmp-`);
   const watcher = Deno.watchFs(target.slice(0, slash), { recursive: false });
-  const times = { first: -1, last: -1 };
+  const created = new Map<string, number>();
+  const times = { longestMs: 0 };
   const waiting: { resolve: (() => void) | null } = { resolve: null };
   (async () => {
     for await (const ev of watcher) {
-      if (!ev.paths.some((p) => p.slice(p.lastIndexOf("/") + 1).startsWith(prefix))) continue;
       const now = performance.now();
-      if (ev.kind === "create") {
-        if (times.first < 0) times.first = now;
-        waiting.resolve?.();
-        waiting.resolve = null;
+      for (const name of ev.paths.map((p) => p.slice(p.lastIndexOf("/") + 1)).filter((n) => temporary.test(n))) {
+        if (ev.kind === "create") {
+          created.set(name, now);
+          waiting.resolve?.();
+          waiting.resolve = null;
+        } else if (created.has(name)) {
+          times.longestMs = Math.max(times.longestMs, now - created.get(name)!);
+        }
       }
-      if (times.first >= 0) times.last = now;
     }
   })().catch(() => {}); // ends when closed
   return {
@@ -123,8 +128,7 @@ async function runWatched(writer: KillWriter, variant: number, target: string, d
   await sleep(20); // the last events
   watch.close();
   if (!status.success) throw new Error(`${writer} child failed: ${await stderr}`);
-  const { first, last } = watch.times;
-  return { writeMs: first < 0 ? 1 : Math.max(1, last - first), lifeMs: performance.now() - t0 };
+  return { writeMs: Math.max(1, watch.times.longestMs), lifeMs: performance.now() - t0 };
 }
 
 /** What a complete new file may be: exact hashes, or (HDF5) reference bytes with a mask of volatile positions. */
