@@ -126,11 +126,17 @@ function mutateModel(m: TfliteModel, r: () => number): string {
   }
 }
 
+/** What {@link fuzz} saw. */
 export interface FuzzReport {
+  /** Mutated files tried. */
   cases: number;
+  /** Files the interpreter loaded. */
   loaded: number;
+  /** Files it also invoked. */
   invoked: number;
+  /** Typed model errors by class name. */
   errors: Record<string, number>;
+  /** The slowest case, in ms. */
   slowest_ms: number;
 }
 
@@ -152,9 +158,13 @@ function zeroInputs(it: Interpreter): TensorData[] {
 
 /** One mutated model file: case number, the file it came from, the mutation and the bytes. */
 export interface FuzzCase {
+  /** The case number (from 0). */
   k: number;
+  /** The corpus file mutated. */
   base: string;
+  /** The mutation, in words. */
   how: string;
+  /** The mutated file. */
   bytes: Uint8Array;
 }
 

@@ -37,13 +37,21 @@ export type Outcome = "accepted" | "typed" | "untyped" | "crash" | "hang";
 
 /** One parser's tally, with the first bad cases described. */
 export interface ParserTally {
+  /** Cases run. */
   cases: number;
+  /** The parser returned. */
   accepted: number;
+  /** Refused with a typed error (good). */
   typed: number;
+  /** Refused with an untyped or engine error (bad). */
   untyped: number;
+  /** The worker died (bad). */
   crash: number;
+  /** No answer within the time limit (bad). */
   hang: number;
+  /** The slowest case, in ms. */
   slowestMs: number;
+  /** The first bad cases: seed, case, seed file, mutation, outcome and error. */
   bad: string[];
 }
 

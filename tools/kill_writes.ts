@@ -38,8 +38,9 @@ export interface KillTally {
   resumed: number;
   /** Temporary files left after one clean write at the end: must be 0. */
   litter: number;
-  /** The measured temporary file lifetime (ms) and child lifetime (ms). */
+  /** The measured life of one write's temporary file (ms). */
   writeMs: number;
+  /** The measured life of a child process (ms). */
   lifeMs: number;
 }
 
