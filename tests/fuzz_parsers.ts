@@ -192,7 +192,14 @@ class Runner {
 
 /** Fuzzes `parsers` with `cases` seeded mutations each. */
 export async function fuzzParsers(
-  options: { cases: number; seed: number; parsers?: readonly Parser[]; log?: (line: string) => void },
+  options: {
+    cases: number;
+    seed: number;
+    parsers?: readonly Parser[];
+    log?: (line: string) => void;
+    /** Multiplies the time limits (a loaded machine); default 1. */
+    slack?: number;
+  },
 ): Promise<Record<string, ParserTally>> {
   const dir = await Deno.makeTempDir({ prefix: "onebit-fuzz-parsers-" });
   const runner = new Runner(`${dir}/case.safetensors`);
@@ -208,7 +215,7 @@ export async function fuzzParsers(
           ? mutateJson(new TextDecoder().decode(base.bytes), r)
           : mutateBytes(base.bytes, r);
         const t0 = performance.now();
-        const { outcome, detail } = await runner.run(parser, bytes, LIMIT_MS[parser]);
+        const { outcome, detail } = await runner.run(parser, bytes, LIMIT_MS[parser] * (options.slack ?? 1));
         t.slowestMs = Math.max(t.slowestMs, Math.round(performance.now() - t0));
         t.cases++;
         t[outcome]++;
