@@ -157,10 +157,73 @@ function macsOf(g: Geometry): number {
 }
 
 /**
+ * The input gradient of a stride-1 convolution as one native convolution:
+ * dx = conv(dy padded by (effective kernel - 1 - pad) before and after,
+ * the kernel flipped in space with in and out swapped), VALID. It reads dy
+ * in place (SAME padding of an odd kernel: dy is padded exactly as SAME
+ * pads it) or from a zero-padded copy, and needs neither the K-wide
+ * dy·Wᵀ product nor its col2im. Null for strides above 1.
+ */
+function nativeInputGradient(k: FloatKernels, dy: Float32Array, w: Float32Array, g: Geometry): Float32Array | null {
+  if (g.sh !== 1 || g.sw !== 1) return null;
+  const eh = (g.kh - 1) * g.dh + 1, ew = (g.kw - 1) * g.dw + 1;
+  const top = eh - 1 - g.padTop, left = ew - 1 - g.padLeft;
+  const bottom = eh - 1 - (g.oh - 1 + eh - g.h - g.padTop), right = ew - 1 - (g.ow - 1 + ew - g.w - g.padLeft);
+  const same = top === bottom && left === right && 2 * top === eh - 1 && 2 * left === ew - 1;
+  const padded = same ? dy : padSpatial(dy, [g.n, g.oh, g.ow, g.f], top, bottom, left, right);
+  return k.conv2d(padded, k.packRhsKN(flipKernel(w, g), g.c), {
+    inputShape: same ? [g.n, g.oh, g.ow, g.f] : [g.n, g.oh + top + bottom, g.ow + left + right, g.f],
+    kernelSize: [g.kh, g.kw],
+    dilations: [g.dh, g.dw],
+    padding: same ? "same" : "valid",
+  });
+}
+
+/** HWIO [kh, kw, c, f] → [kh, kw, f, c] flipped in both spatial axes: the kernel of the input gradient. */
+function flipKernel(w: Float32Array, g: Geometry): Float32Array {
+  const out = new Float32Array(w.length), taps = g.kh * g.kw;
+  for (let t = 0; t < taps; t++) {
+    const src = (taps - 1 - t) * g.c * g.f, dst = t * g.c * g.f;
+    for (let ci = 0; ci < g.c; ci++) for (let fo = 0; fo < g.f; fo++) out[dst + fo * g.c + ci] = w[src + ci * g.f + fo];
+  }
+  return out;
+}
+
+/** An NHWC tensor with zero rows and columns added around each image. */
+function padSpatial(
+  x: Float32Array,
+  [n, h, w, c]: readonly number[],
+  top: number,
+  bottom: number,
+  left: number,
+  right: number,
+): Float32Array {
+  const ph = h + top + bottom, pw = w + left + right, out = new Float32Array(n * ph * pw * c);
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < h; y++) {
+      const src = (b * h + y) * w * c;
+      out.set(x.subarray(src, src + w * c), ((b * ph + y + top) * pw + left) * c);
+    }
+  }
+  return out;
+}
+
+/** dcols[M, K] = dy[M, f]·Wᵀ (the HWIO kernel is already [K, f] rows) scattered back to dx (col2im). */
+function inputGradientByCol2im(k: FloatKernels, dy: Float32Array, w: Float32Array, g: Geometry, dx: Float32Array) {
+  k.bindCol2im({
+    imageShape: [g.n, g.h, g.w, g.c],
+    colsSize: [g.oh, g.ow],
+    kernelSize: [g.kh, g.kw],
+    strides: [g.sh, g.sw],
+    dilations: [g.dh, g.dw],
+    pads: [g.padTop, g.padLeft],
+  }).run(gemmNT(k, dy, w, g.kh * g.kw * g.c), dx);
+}
+
+/**
  * Both conv2d gradients on the native SGEMM (groups = 1). With M output
- * pixels and K = kh·kw·c: dcols[M, K] = dy[M, f]·Wᵀ (the HWIO kernel is
- * already [K, f] rows) scattered back to dx (col2im); dW[K, f] = colsᵀ·dy,
- * as colsᵀ[K, M]·(dyᵀ[f, M])ᵀ.
+ * pixels and K = kh·kw·c: dx by {@link nativeInputGradient} (stride 1) or
+ * {@link inputGradientByCol2im}; dW[K, f] = colsᵀ·dy, as colsᵀ[K, M]·(dyᵀ[f, M])ᵀ.
  */
 function nativeGradients(
   k: FloatKernels,
@@ -168,29 +231,21 @@ function nativeGradients(
   w: Tensor,
   dy: Float32Array,
   g: Geometry,
-  dx: Float32Array | null,
+  needInput: boolean,
   forwardCols: Float32Array | undefined,
 ): (Tensor | null)[] {
   const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
-  // No input gradient for data (the first layer): skip its GEMM and col2im.
-  const dcols = dx ? gemmNT(k, dy, w.data as Float32Array, depth) : null;
+  // No input gradient for data (the first layer): skip it.
+  let dx: Float32Array | null = null;
+  if (needInput) {
+    dx = nativeInputGradient(k, dy, w.data as Float32Array, g);
+    if (dx === null) inputGradientByCol2im(k, dy, w.data as Float32Array, g, dx = new Float32Array(x.size));
+  }
   // The forward pass's im2col when it kept one; a direct 1×1 conv's cols are x itself.
   const direct = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 &&
     g.oh === g.h && g.ow === g.w;
-  const reuse = forwardCols ?? (direct ? x.data as Float32Array : undefined);
   const c = g.c;
-  if (dx && dcols) {
-    // col2im on the native kernels (dx is its output: every element written).
-    k.bindCol2im({
-      imageShape: [g.n, g.h, g.w, c],
-      colsSize: [g.oh, g.ow],
-      kernelSize: [g.kh, g.kw],
-      strides: [g.sh, g.sw],
-      dilations: [g.dh, g.dw],
-      pads: [g.padTop, g.padLeft],
-    }).run(dcols, dx);
-  }
-  let cols = reuse;
+  let cols = forwardCols ?? (direct ? x.data as Float32Array : undefined);
   if (cols === undefined) {
     // No im2col kept by the forward pass (it ran without recording cols): build it here.
     const built = new Float32Array(pixels * depth), xd = x.data as Float32Array;
@@ -251,12 +306,9 @@ registerGradient("conv2d", (dy, { inputs: [x, w], attrs, needs }: {
   needs?: readonly boolean[];
 }) => {
   const g = geometry(x.shape, w.shape, attrs);
-  const dx = alloc(x.size, x);
   const native = g.groups === 1 ? nativeFor(macsOf(g), x.data, w.data, dy.data) : null;
-  if (native) {
-    const keep = needs?.[0] === false ? null : dx as Float32Array;
-    return nativeGradients(native, x, w, dy.data as Float32Array, g, keep, attrs.cols);
-  }
+  if (native) return nativeGradients(native, x, w, dy.data as Float32Array, g, needs?.[0] !== false, attrs.cols);
+  const dx = alloc(x.size, x);
   const dw = alloc(w.size, w);
   backInput(dy.data, w.data, g, dx);
   backFilter(x.data, dy.data, g, dw);

@@ -83,6 +83,11 @@ Deno.test({
       // Whole 32-channel blocks of filters (larq's MNIST CNN has 32 and 64).
       { x: [2, 9, 9, 4], w: [3, 3, 4, 32], strides: 1, dilations: 1, padding: "same" },
       { x: [1, 7, 7, 6], w: [2, 2, 6, 64], strides: 2, dilations: 1, padding: "valid" },
+      // Stride 1: the input gradient is one convolution of dy (padded copy, or SAME in place for odd kernels).
+      { x: [2, 8, 7, 5], w: [2, 2, 5, 9], strides: 1, dilations: 1, padding: "same" },
+      { x: [2, 12, 12, 6], w: [3, 3, 6, 16], strides: 1, dilations: 2, padding: "valid" },
+      { x: [2, 6, 6, 33], w: [4, 3, 33, 5], strides: 1, dilations: 1, padding: "same" },
+      { x: [3, 13, 13, 32], w: [3, 3, 32, 64], strides: 1, dilations: 1, padding: "valid" },
     ] as const;
     for (const c of cases) {
       const x = random([...c.x], r), w = random([...c.w], r);

@@ -195,18 +195,26 @@ export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[]): { value: 
         if (dx.size !== x.size) {
           throw new Error(`gradient of "${node.op}" for input ${j} has shape [${dx.shape}], the input [${x.shape}]`);
         }
+        // Gradients are stored as returned (a gradient may share its array with dy or another gradient) and
+        // never changed in place: a second contribution makes a new sum.
         const prev = grads.get(x.id);
         if (prev === undefined) {
-          grads.set(x.id, new Tensor(x.dtype === dx.dtype ? dx.data.slice() : convert(dx.data, x.dtype), x.shape));
+          grads.set(x.id, new Tensor(x.dtype === dx.dtype ? dx.data : convert(dx.data, x.dtype), x.shape));
         } else {
-          for (let k = 0; k < prev.size; k++) prev.data[k] += dx.data[k];
+          const sum = prev.data.slice();
+          for (let k = 0; k < sum.length; k++) sum[k] += dx.data[k];
+          grads.set(x.id, new Tensor(sum, x.shape));
         }
       });
     }
   });
   return {
     value,
-    grads: xs.map((x) => grads.get(x.id) ?? Tensor.zeros(x.shape, x.dtype)),
+    // Copies: a stored gradient may share its array with another (the caller may change what it gets).
+    grads: xs.map((x) => {
+      const g = grads.get(x.id);
+      return g ? new Tensor(g.data.slice(), x.shape) : Tensor.zeros(x.shape, x.dtype);
+    }),
   };
 }
 
