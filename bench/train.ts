@@ -1,19 +1,35 @@
 /**
- * Training speed of larq's introductory MNIST CNN, side by side in one run:
- * onebit (native SGEMM, 1 thread; its wasm build; and pure TypeScript), larq on TensorFlow
- * CPU (tools/py/larq_train_bench.py, 1 thread), and TensorFlow.js (cpu
- * backend). Prints the median time per batch of 64 and the ratios.
+ * Training speed side by side in one run, on two models: larq's
+ * introductory MNIST CNN (batch 64) and larq-zoo's QuickNetSmall, a
+ * residual BNN, on 32×32×3 inputs with 10 classes (batch 32). onebit runs
+ * on its native kernels (1 thread), its wasm build and pure TypeScript;
+ * larq on TensorFlow CPU (tools/py/larq_train_bench.py, 1 thread) builds the
+ * same architectures; TensorFlow.js (cpu backend) runs the MNIST CNN.
+ * Prints the median time per batch and the ratios.
  *
- *     deno task bench:train [--batches 30] [--wasm-batches 10] [--ts-batches 5] [--tfjs-batches 2] [--no-python] [--json]
+ *     deno task bench:train [--model mnist|quicknet_small|all] [--batches 30] [--quicknet-batches 8]
+ *                           [--wasm-batches 10] [--ts-batches 5] [--tfjs-batches 2] [--no-python] [--json]
  * @module
  */
 import { parseArgs } from "node:util";
-import { Adam, fitSync as fit, FloatKernels, larqMnistCnn, setTrainingKernels, Tensor } from "../mod.ts";
+import {
+  Adam,
+  fitSync as fit,
+  FloatKernels,
+  larqMnistCnn,
+  type Model,
+  quickNet,
+  type Sequential,
+  setTrainingKernels,
+  Tensor,
+} from "../mod.ts";
 import { tfjsTrainSteps } from "./_tfjs_train.ts";
 
 const { values } = parseArgs({
   options: {
+    model: { type: "string", default: "all" },
     batches: { type: "string", default: "30" },
+    "quicknet-batches": { type: "string", default: "8" },
     "wasm-batches": { type: "string", default: "10" },
     "ts-batches": { type: "string", default: "5" },
     "tfjs-batches": { type: "string", default: "2" },
@@ -24,12 +40,39 @@ const { values } = parseArgs({
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const root = new URL("../", import.meta.url).pathname;
 
-/** ms per batch of onebit's fit on `batches` batches of 64 (after one warm-up batch). */
-function onebit(batches: number, kernels: "auto" | "reference" | FloatKernels): number[] {
+/** A benchmarked model: its builder, input shape (no batch axis) and batch size. */
+interface BenchModel {
+  title: string;
+  build: () => Model | Sequential;
+  shape: number[];
+  batch: number;
+  /** Batches timed on the native kernels (wasm and TS take their own counts, scaled down alike). */
+  batches: number;
+}
+
+const MODELS: Record<string, BenchModel> = {
+  mnist: {
+    title: "larq's MNIST CNN, batch 64",
+    build: () => larqMnistCnn({ seed: 1 }),
+    shape: [28, 28, 1],
+    batch: 64,
+    batches: Number(values.batches),
+  },
+  quicknet_small: {
+    title: "QuickNetSmall (larq-zoo) on 32×32×3, 10 classes, batch 32",
+    build: () => quickNet("quicknet_small", { inputShape: [32, 32, 3], numClasses: 10, seed: 1 }),
+    shape: [32, 32, 3],
+    batch: 32,
+    batches: Number(values["quicknet-batches"]),
+  },
+};
+
+/** ms per batch of onebit's fit on `batches` batches (after one warm-up batch). */
+function onebit(m: BenchModel, batches: number, kernels: "auto" | "reference" | FloatKernels): number[] {
   setTrainingKernels(kernels);
-  const model = larqMnistCnn({ seed: 1 });
-  const n = 64;
-  const x = new Tensor(Float32Array.from({ length: n * 784 }, (_, i) => Math.sin(i)), [n, 28, 28, 1]);
+  const model = m.build();
+  const n = m.batch, size = m.shape.reduce((a, b) => a * b, 1);
+  const x = new Tensor(Float32Array.from({ length: n * size }, (_, i) => Math.sin(i)), [n, ...m.shape]);
   const y = Int32Array.from({ length: n }, (_, i) => i % 10);
   const optimizer = new Adam(0.001);
   fit(model, x, y, { optimizer, epochs: 1, batchSize: n, seed: 1, verbose: 0 });
@@ -43,15 +86,10 @@ function onebit(batches: number, kernels: "auto" | "reference" | FloatKernels): 
   return times;
 }
 
-const results: Record<string, number> = {};
-results.onebit_native = median(onebit(Number(values.batches), "auto"));
-if (Number(values["wasm-batches"]) > 0) {
-  results.onebit_wasm = median(onebit(Number(values["wasm-batches"]), FloatKernels.wasm()));
-}
-if (Number(values["ts-batches"]) > 0) results.onebit_ts = median(onebit(Number(values["ts-batches"]), "reference"));
-if (!values["no-python"]) {
+/** ms per batch of larq on TensorFlow (1 thread) for the same model. */
+async function larq(name: string, batches: number): Promise<number[]> {
   const out = await new Deno.Command(`${root}.tools/venv/bin/python`, {
-    args: ["tools/py/larq_train_bench.py", "--threads", "1", "--batches", values.batches!],
+    args: ["tools/py/larq_train_bench.py", "--model", name, "--threads", "1", "--batches", String(batches)],
     env: { PYTHONPATH: "tools/py", TF_CPP_MIN_LOG_LEVEL: "3" },
     cwd: root,
     stdout: "piped",
@@ -59,24 +97,42 @@ if (!values["no-python"]) {
   }).output();
   if (!out.success) throw new Error(new TextDecoder().decode(out.stderr).slice(-2000));
   const line = new TextDecoder().decode(out.stdout).trim().split("\n").pop()!;
-  results.larq_tf = median(JSON.parse(line).ms_per_batch);
+  return JSON.parse(line).ms_per_batch;
 }
-if (Number(values["tfjs-batches"]) > 0) results.tfjs_cpu = median(await tfjsTrainSteps(Number(values["tfjs-batches"])));
-if (values.json) {
-  console.log(JSON.stringify(results));
-} else {
-  console.log("larq's MNIST CNN, batch 64, 1 thread: median ms per training batch");
-  for (const [k, v] of Object.entries(results)) console.log(`  ${k.padEnd(14)} ${v.toFixed(1).padStart(9)} ms`);
-  if (results.larq_tf) {
-    console.log(`  onebit (native) / larq-TF: ${(results.onebit_native / results.larq_tf).toFixed(2)}×`);
+
+/** The median ms per batch of each runner on one model. */
+async function measure(name: string, m: BenchModel): Promise<Record<string, number>> {
+  // The slower runners time fewer batches: the same fraction of the native count.
+  const scaled = (flag: "wasm-batches" | "ts-batches") =>
+    Math.max(0, Math.round(Number(values[flag]) * m.batches / Number(values.batches)));
+  const r: Record<string, number> = {};
+  r.onebit_native = median(onebit(m, m.batches, "auto"));
+  const wasm = scaled("wasm-batches"), ts = scaled("ts-batches");
+  if (wasm > 0) r.onebit_wasm = median(onebit(m, wasm, FloatKernels.wasm()));
+  if (ts > 0) r.onebit_ts = median(onebit(m, ts, "reference"));
+  if (!values["no-python"]) r.larq_tf = median(await larq(name, m.batches));
+  if (name === "mnist" && Number(values["tfjs-batches"]) > 0) {
+    r.tfjs_cpu = median(await tfjsTrainSteps(Number(values["tfjs-batches"])));
   }
-  if (results.tfjs_cpu) {
-    console.log(`  tfjs-cpu / onebit (native): ${(results.tfjs_cpu / results.onebit_native).toFixed(0)}×`);
-  }
-  if (results.onebit_wasm) {
-    console.log(`  onebit wasm / native: ${(results.onebit_wasm / results.onebit_native).toFixed(1)}×`);
-  }
-  if (results.onebit_ts) {
-    console.log(`  onebit TS-only / native: ${(results.onebit_ts / results.onebit_native).toFixed(1)}×`);
+  return r;
+}
+
+function print(m: BenchModel, r: Record<string, number>): void {
+  console.log(`${m.title}, 1 thread: median ms per training batch`);
+  for (const [k, v] of Object.entries(r)) console.log(`  ${k.padEnd(14)} ${v.toFixed(1).padStart(9)} ms`);
+  if (r.larq_tf) console.log(`  onebit (native) / larq-TF: ${(r.onebit_native / r.larq_tf).toFixed(2)}×`);
+  if (r.tfjs_cpu) console.log(`  tfjs-cpu / onebit (native): ${(r.tfjs_cpu / r.onebit_native).toFixed(0)}×`);
+  if (r.onebit_wasm) console.log(`  onebit wasm / native: ${(r.onebit_wasm / r.onebit_native).toFixed(1)}×`);
+  if (r.onebit_ts) console.log(`  onebit TS-only / native: ${(r.onebit_ts / r.onebit_native).toFixed(1)}×`);
+}
+
+const names = values.model === "all" ? Object.keys(MODELS) : [values.model!];
+for (const name of names) {
+  if (!MODELS[name]) {
+    throw new RangeError(`--model ${JSON.stringify(name)}: use ${[...Object.keys(MODELS), "all"].join(", ")}`);
   }
 }
+const results: Record<string, Record<string, number>> = {};
+for (const name of names) results[name] = await measure(name, MODELS[name]);
+if (values.json) console.log(JSON.stringify(values.model === "all" ? results : results[names[0]]));
+else for (const name of names) print(MODELS[name], results[name]);

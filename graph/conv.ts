@@ -11,7 +11,7 @@ import { isRecording, record, registerGradient } from "./tape.ts";
 import { type Data, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
 import type { FloatKernels } from "../kernels/float_kernels.ts";
-import { gemmNN, gemmNT, nativeFor, transpose2d } from "./native.ts";
+import { binaryKernelsFor, gemmNN, gemmNT, nativeFor, transpose2d } from "./native.ts";
 import { type Padding, paddingOf, tupleOf, windowAxis } from "./_window.ts";
 
 export type { Padding };
@@ -50,6 +50,12 @@ export interface Conv2dOptions {
   padding?: Padding;
   /** Channel groups: input channels and filters both divisible by it; default 1. */
   groups?: number;
+  /**
+   * The caller's promise that x and w hold only ±1 (both sign-quantized, as larq's ste_sign gives): the
+   * forward pass may then run as a binary (XNOR-popcount) convolution, whose integer sums equal the float
+   * ones exactly. Default false.
+   */
+  signs?: boolean;
 }
 
 function pair(v: number | [number, number] | undefined, name: string): [number, number] {
@@ -171,7 +177,7 @@ function nativeInputGradient(k: FloatKernels, dy: Float32Array, w: Float32Array,
   const bottom = eh - 1 - (g.oh - 1 + eh - g.h - g.padTop), right = ew - 1 - (g.ow - 1 + ew - g.w - g.padLeft);
   const same = top === bottom && left === right && 2 * top === eh - 1 && 2 * left === ew - 1;
   const padded = same ? dy : padSpatial(dy, [g.n, g.oh, g.ow, g.f], top, bottom, left, right);
-  return k.conv2d(padded, k.packRhsKN(flipKernel(w, g), g.c), {
+  return k.conv2d(padded, k.packRhs(flippedRows(w, g), g.c), {
     inputShape: same ? [g.n, g.oh, g.ow, g.f] : [g.n, g.oh + top + bottom, g.ow + left + right, g.f],
     kernelSize: [g.kh, g.kw],
     dilations: [g.dh, g.dw],
@@ -179,12 +185,17 @@ function nativeInputGradient(k: FloatKernels, dy: Float32Array, w: Float32Array,
   });
 }
 
-/** HWIO [kh, kw, c, f] → [kh, kw, f, c] flipped in both spatial axes: the kernel of the input gradient. */
-function flipKernel(w: Float32Array, g: Geometry): Float32Array {
-  const out = new Float32Array(w.length), taps = g.kh * g.kw;
-  for (let t = 0; t < taps; t++) {
-    const src = (taps - 1 - t) * g.c * g.f, dst = t * g.c * g.f;
-    for (let ci = 0; ci < g.c; ci++) for (let fo = 0; fo < g.f; fo++) out[dst + fo * g.c + ci] = w[src + ci * g.f + fo];
+/**
+ * The kernel of the input gradient as [c, kh·kw·f] rows (packRhs's layout): row ci holds, tap by tap in
+ * flipped order, the f weights W[tap, ci, :] — contiguous runs of the HWIO kernel, copied without a transpose.
+ */
+function flippedRows(w: Float32Array, g: Geometry): Float32Array {
+  const taps = g.kh * g.kw, out = new Float32Array(w.length);
+  for (let ci = 0; ci < g.c; ci++) {
+    for (let t = 0; t < taps; t++) {
+      const src = ((taps - 1 - t) * g.c + ci) * g.f;
+      out.set(w.subarray(src, src + g.f), (ci * taps + t) * g.f);
+    }
   }
   return out;
 }
@@ -260,6 +271,40 @@ function nativeGradients(
 }
 
 /**
+ * The forward pass of a convolution of ±1 values (see {@link Conv2dOptions.signs}) on the binary kernels:
+ * bitpack x and the OHWI kernel, XNOR-popcount, and K - 2·popcount as floats — exact integers, so equal to
+ * the float convolution bit for bit. With `keepCols` it also returns the float im2col (the filter gradient's
+ * input), unpacked from the binary one. Null where it does not apply: groups, any padding (zeros are not
+ * ±1), or channels not a multiple of 32 (the unpacked im2col would have padding bits).
+ */
+function binaryForward(
+  k: FloatKernels,
+  x: Float32Array,
+  w: Float32Array,
+  g: Geometry,
+  keepCols: boolean,
+): { y: Float32Array; cols?: Float32Array } | null {
+  const padded = g.padTop > 0 || g.padLeft > 0 || (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1 > g.h ||
+    (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1 > g.w;
+  if (g.groups !== 1 || g.c % 32 !== 0 || padded) return null;
+  const b = binaryKernelsFor(k), depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
+  const geometry = {
+    inputShape: [g.n, g.h, g.w, g.c] as [number, number, number, number],
+    kernelSize: [g.kh, g.kw] as [number, number],
+    strides: [g.sh, g.sw] as [number, number],
+    dilations: [g.dh, g.dw] as [number, number],
+    padding: "valid" as const,
+  };
+  const bits = b.bitpack(x, g.c);
+  const filter = b.packRhs(b.bitpack(transpose2d(w, depth, g.f), g.c), g.f);
+  const y = b.bconv2dF32(bits, filter, geometry);
+  if (!keepCols) return { y };
+  const cols = new Float32Array(pixels * depth);
+  b.bindUnpack(pixels, depth).run(b.im2col(bits, geometry), cols);
+  return { y, cols };
+}
+
+/**
  * 2-D convolution, NHWC input, HWIO kernel [kh, kw, C/groups, F] (Keras),
  * TF SAME/VALID padding (zeros).
  *
@@ -276,7 +321,14 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   const native = g.groups === 1 ? nativeFor(macsOf(g), x.data, w.data) : null;
   let y: Data;
   let cols: Float32Array | undefined;
-  if (native) {
+  const keepCols = isRecording([x, w]);
+  const binary = native && options.signs
+    ? binaryForward(native, x.data as Float32Array, w.data as Float32Array, g, keepCols)
+    : null;
+  if (binary) {
+    y = binary.y;
+    cols = binary.cols;
+  } else if (native) {
     // Zig's im2col + SGEMM, with the HWIO kernel as OHWI rows.
     const ohwi = native.packRhsKN(w.data as Float32Array, g.f); // HWIO is [K, f]: packs without a transpose
     const geometry = {
@@ -287,7 +339,6 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
       padding: options.padding ?? "valid",
     };
     // The im2col workspace is the filter gradient's input: keep it for the backward pass (0: a direct 1×1).
-    const keepCols = isRecording([x, w]);
     const floats = native.conv2dWorkspaceFloats(geometry, { keepCols });
     if (floats > 0 && keepCols) cols = new Float32Array(floats);
     y = native.conv2d(x.data as Float32Array, ohwi, { ...geometry, workspace: cols, keepCols });
@@ -296,7 +347,7 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
     forward(x.data, w.data, g, y);
   }
   const out = new Tensor(y, [g.n, g.oh, g.ow, g.f]);
-  if (isRecording([x, w])) record("conv2d", [x, w], out, { ...options, cols });
+  if (keepCols) record("conv2d", [x, w], out, { ...options, cols });
   return out;
 }
 

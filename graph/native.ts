@@ -9,6 +9,7 @@
  * sweep of shapes at 1e-4.
  * @module
  */
+import { BinaryKernels } from "../kernels/binary_kernels.ts";
 import { FloatKernels, type PackedF32 } from "../kernels/float_kernels.ts";
 
 /** Multiply-accumulates below which the TS loop is cheaper than a kernel call and packing. */
@@ -55,6 +56,15 @@ export function trainingBackend(): "native" | "wasm" | "reference" {
 export function nativeFor(macs: number, ...data: ArrayLike<number>[]): FloatKernels | null {
   if (macs < MIN_MACS || !data.every((d) => d instanceof Float32Array)) return null;
   return trainingKernels();
+}
+
+const binaryOf = new WeakMap<FloatKernels, BinaryKernels>();
+
+/** The binary kernels of the same backend as `k` (a sign-quantized convolution's forward pass runs on them). */
+export function binaryKernelsFor(k: FloatKernels): BinaryKernels {
+  let b = binaryOf.get(k);
+  if (b === undefined) binaryOf.set(k, b = k.backend === "native" ? BinaryKernels.native() : BinaryKernels.wasm());
+  return b;
 }
 
 /** [rows, cols] row-major → [cols, rows], in 32×32 tiles (a naive loop misses the cache on every write). */

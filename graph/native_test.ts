@@ -131,3 +131,48 @@ Deno.test("packRhsKN packs [depth, n] exactly as packRhs packs its transpose (re
   }
   assert.throws(() => FloatKernels.reference().packRhsKN(new Float32Array(5), 2), /not a positive multiple/);
 });
+
+Deno.test({
+  name: "training kernels: conv2d of ±1 values with signs (binary forward) equals the float paths bit for bit",
+  ignore: native === null,
+  fn() {
+    const r = seededRandom(5);
+    const signs = (shape: number[]) => {
+      const t = random(shape, r);
+      for (let i = 0; i < t.size; i++) t.data[i] = t.data[i] < 0 ? -1 : 1;
+      return t;
+    };
+    const cases = [
+      { x: [2, 13, 13, 32], w: [3, 3, 32, 64], strides: 1, dilations: 1, padding: "valid" },
+      { x: [3, 9, 9, 64], w: [3, 3, 64, 33], strides: 2, dilations: 1, padding: "valid" },
+      { x: [1, 12, 12, 32], w: [3, 2, 32, 7], strides: 1, dilations: 2, padding: "valid" },
+      { x: [2, 6, 6, 96], w: [1, 1, 96, 40], strides: 1, dilations: 1, padding: "valid" },
+      // Not binary (zero padding, 3 channels): the float path, the same answers.
+      { x: [2, 8, 8, 32], w: [3, 3, 32, 16], strides: 1, dilations: 1, padding: "same" },
+      { x: [2, 16, 16, 32], w: [3, 3, 32, 8], strides: 2, dilations: 1, padding: "same" }, // padded after only
+      { x: [2, 12, 12, 3], w: [3, 3, 3, 16], strides: 1, dilations: 1, padding: "valid" },
+    ] as const;
+    for (const c of cases) {
+      const x = signs([...c.x]), w = signs([...c.w]);
+      const o = { strides: c.strides, dilations: c.dilations, padding: c.padding } as const;
+      const probe = random(conv2d(x, w, o).shape as number[], r);
+      const what = `conv2d ±1 x[${c.x}] w[${c.w}] ${c.padding} s${c.strides} d${c.dilations}`;
+      const binary = run(native!, (a, b) => conv2d(a, b, { ...o, signs: true }), [x, w], probe);
+      const float = run(native!, (a, b) => conv2d(a, b, o), [x, w], probe);
+      const ts = run("reference", (a, b) => conv2d(a, b, { ...o, signs: true }), [x, w], probe);
+      // Integer sums: the forward pass is exact on every path (here outside a tape: no im2col kept).
+      const forward = (k: FloatKernels | "reference") => {
+        setTrainingKernels(k);
+        try {
+          return conv2d(x, w, { ...o, signs: true }).data;
+        } finally {
+          setTrainingKernels("auto");
+        }
+      };
+      assert.deepEqual(forward(native!), forward("reference"), `${what} value`);
+      assert.deepEqual(binary.value.data, float.value.data, `${what} probed value`);
+      binary.grads.forEach((g, i) => assert.deepEqual(g.data, float.grads[i].data, `${what} grad ${i}`));
+      ts.grads.forEach((g, i) => close(binary.grads[i], g, `${what} grad ${i} vs TS`));
+    }
+  },
+});

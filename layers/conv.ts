@@ -131,8 +131,10 @@ export class QuantConv2D extends QuantLayer {
       xi = padSame(xi, this.kernelSize, this.strides, this.dilations, this.padValues);
       padding = "valid";
     }
+    // Both sign-quantized: the forward pass may run as a binary convolution (equal bit for bit).
+    const signs = this.inputQuantizer?.binarizeMode === "sign" && this.quantizerOf("kernel")?.binarizeMode === "sign";
     return this.finish(
-      conv2d(xi, k, { strides: this.strides, dilations: this.dilations, padding, groups: this.groups }),
+      conv2d(xi, k, { strides: this.strides, dilations: this.dilations, padding, groups: this.groups, signs }),
     );
   }
 

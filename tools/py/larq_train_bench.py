@@ -1,7 +1,9 @@
-"""Time per training batch of larq's introductory MNIST CNN on TensorFlow CPU,
-for bench/train.ts (which times onebit on the same model in the same run).
+"""Time per training batch on TensorFlow CPU of larq's introductory MNIST CNN
+(batch 64) or larq-zoo's QuickNetSmall on 32x32x3 inputs with 10 classes
+(batch 32), for bench/train.ts (which times onebit on the same model in the
+same run).
 
-    .tools/venv/bin/python tools/py/larq_train_bench.py --threads 1 --batches 30 --warmup 5
+    .tools/venv/bin/python tools/py/larq_train_bench.py --model mnist|quicknet_small --threads 1 --batches 30
 
 Prints one JSON object: {"ms_per_batch": [...], "threads": N, "tensorflow": version}.
 """
@@ -14,7 +16,13 @@ import zoo_shim  # noqa: F401
 import numpy as np
 import tensorflow as tf
 import tf_keras as keras
+import larq_zoo as lqz
 from zoo_models import larq_mnist
+
+MODELS = {
+    "mnist": (larq_mnist, (28, 28, 1), 64),
+    "quicknet_small": (lambda: lqz.sota.QuickNetSmall(weights=None, input_shape=(32, 32, 3), num_classes=10), (32, 32, 3), 32),
+}
 
 
 def main():
@@ -22,22 +30,23 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--batches", type=int, default=30)
     p.add_argument("--warmup", type=int, default=5)
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--model", choices=sorted(MODELS), default="mnist")
     a = p.parse_args()
+    build, shape, batch = MODELS[a.model]
     tf.config.threading.set_intra_op_parallelism_threads(a.threads)
     tf.config.threading.set_inter_op_parallelism_threads(a.threads)
-    model = larq_mnist()
+    model = build()
     model.compile(optimizer=keras.optimizers.Adam(0.001), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     rng = np.random.default_rng(0)
-    x = rng.uniform(-1, 1, (a.batch_size, 28, 28, 1)).astype(np.float32)
-    y = rng.integers(0, 10, a.batch_size)
+    x = rng.uniform(-1, 1, (batch, *shape)).astype(np.float32)
+    y = rng.integers(0, 10, batch)
     times = []
     for i in range(a.warmup + a.batches):
         t0 = time.perf_counter()
         model.train_on_batch(x, y)
         if i >= a.warmup:
             times.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({"ms_per_batch": times, "threads": a.threads, "tensorflow": tf.__version__}))
+    print(json.dumps({"ms_per_batch": times, "threads": a.threads, "model": a.model, "tensorflow": tf.__version__}))
 
 
 if __name__ == "__main__":
