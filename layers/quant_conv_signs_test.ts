@@ -1,0 +1,71 @@
+/**
+ * QuantConv2D with sign-mode quantizers (ste_sign) runs its forward pass on
+ * the binary kernels; the same layer with a customQuantizer of the same
+ * forward and pseudo-gradient takes the generic float path. Both must give
+ * the same loss and gradients bit for bit (the binary sums are exact integers
+ * and the backward pass is shared), on native and on the TS reference.
+ */
+import assert from "node:assert/strict";
+import { QuantConv2D } from "./conv.ts";
+import { setTrainingKernels } from "../graph/native.ts";
+import * as ops from "../graph/ops.ts";
+import { seededRandom } from "../graph/random.ts";
+import { valueAndGrads } from "../graph/tape.ts";
+import { Tensor } from "../graph/tensor.ts";
+import { FloatKernels } from "../kernels/float_kernels.ts";
+import { clippedGradient } from "../quantizers/_common.ts";
+import { customQuantizer } from "../quantizers/registry.ts";
+import type { Quantizer } from "../quantizers/quantizer.ts";
+
+const native = (() => {
+  try {
+    return FloatKernels.native();
+  } catch {
+    return null;
+  }
+})();
+
+/** larq's ste_sign written by a user: generic path (no binarizeMode). */
+const userSteSign = (): Quantizer =>
+  customQuantizer((x) => ({ value: ops.sign(x), grad: (dy) => clippedGradient(x, dy, 1) }), {
+    precision: 1,
+    name: "user_ste_sign",
+  });
+
+function lossAndGrads(layer: QuantConv2D, x: Tensor, probe: Tensor) {
+  layer.apply(x); // builds
+  const r = seededRandom(7);
+  layer.kernel.assign(new Tensor(Float32Array.from(layer.kernel.data, () => r() * 2 - 1), layer.kernel.shape));
+  return valueAndGrads(() => ops.sum(ops.mul(layer.apply(x, { training: true }), probe)), [x, layer.kernel]);
+}
+
+for (const kernels of ["reference", ...(native ? [native] : [])] as const) {
+  const backend = typeof kernels === "string" ? kernels : kernels.backend;
+  Deno.test(`QuantConv2D: ste_sign (binary forward) equals a customQuantizer ste_sign (generic path), ${backend}`, () => {
+    setTrainingKernels(kernels);
+    try {
+      const r = seededRandom(3);
+      for (const o of [{ padding: "valid" as const }, { padding: "same" as const, padValues: 1, strides: 2 }]) {
+        const x = new Tensor(Float32Array.from({ length: 2 * 9 * 9 * 32 }, () => r() * 3 - 1.5), [2, 9, 9, 32]);
+        const common = { ...o, kernelConstraint: "weight_clip" as const, useBias: false };
+        const known = new QuantConv2D(40, 3, { ...common, inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign" });
+        const user = new QuantConv2D(40, 3, {
+          ...common,
+          inputQuantizer: userSteSign(),
+          kernelQuantizer: userSteSign(),
+        });
+        const shape = known.apply(x).shape;
+        const probe = new Tensor(
+          Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() - 0.5),
+          shape,
+        );
+        const a = lossAndGrads(known, x, probe), b = lossAndGrads(user, x, probe);
+        assert.equal(a.value.item(), b.value.item(), `${JSON.stringify(o)} loss`);
+        a.grads.forEach((g, i) => assert.deepEqual(g.data, b.grads[i].data, `${JSON.stringify(o)} grad ${i}`));
+        assert.ok(a.grads[0].data.some((v) => v !== 0) && a.grads[1].data.some((v) => v !== 0));
+      }
+    } finally {
+      setTrainingKernels("auto");
+    }
+  });
+}
