@@ -243,7 +243,7 @@ function nativeGradients(
   dy: Float32Array,
   g: Geometry,
   needInput: boolean,
-  forwardCols: Float32Array | undefined,
+  kept: Kept,
 ): (Tensor | null)[] {
   const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
   // No input gradient for data (the first layer): skip it.
@@ -252,29 +252,61 @@ function nativeGradients(
     dx = nativeInputGradient(k, dy, w.data as Float32Array, g);
     if (dx === null) inputGradientByCol2im(k, dy, w.data as Float32Array, g, dx = new Float32Array(x.size));
   }
+  if (kept.bitCols) {
+    return [dx ? new Tensor(dx, x.shape) : null, new Tensor(filterGradientFromBits(k, kept.bitCols, dy, g), w.shape)];
+  }
   // The forward pass's im2col when it kept one; a direct 1×1 conv's cols are x itself.
   const direct = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 &&
     g.oh === g.h && g.ow === g.w;
   const c = g.c;
-  let cols = forwardCols ?? (direct ? x.data as Float32Array : undefined);
+  let cols = kept.cols ?? (direct ? x.data as Float32Array : undefined);
   if (cols === undefined) {
     // No im2col kept by the forward pass (it ran without recording cols): build it here.
     const built = new Float32Array(pixels * depth), xd = x.data as Float32Array;
     forEachTap(g, (o, i, tap) => built.set(xd.subarray(i * c, (i + 1) * c), o * depth + tap * c));
     cols = built;
   }
-  // dW = colsᵀ·dy: transpose the narrower of cols [M, K] and dy [M, f]; the other packs as is.
-  const dw = depth <= g.f
+  return [dx ? new Tensor(dx, x.shape) : null, new Tensor(filterGradient(k, cols, dy, g), w.shape)];
+}
+
+/** dW[K, f] = colsᵀ·dy: transpose the narrower of cols [M, K] and dy [M, f]; the other packs as is. */
+function filterGradient(k: FloatKernels, cols: Float32Array, dy: Float32Array, g: Geometry): Float32Array {
+  const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
+  return depth <= g.f
     ? gemmNN(k, transpose2d(cols, pixels, depth), dy, g.f)
     : transpose2d(gemmNN(k, transpose2d(dy, pixels, g.f), cols, depth), g.f, depth);
-  return [dx ? new Tensor(dx, x.shape) : null, new Tensor(dw, w.shape)];
+}
+
+/**
+ * {@link filterGradient} from the binary im2col [M, K/32 words] a sign convolution kept (K a multiple of 32).
+ * When K > f the float im2col is never built: packed for the SGEMM ([K/32 blocks, M, 32], as packRhsKN
+ * packs [M, K]), it is word column p of the binary im2col unpacked, block after block.
+ */
+function filterGradientFromBits(k: FloatKernels, bitCols: Uint32Array, dy: Float32Array, g: Geometry): Float32Array {
+  const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow, words = depth / 32, b = binaryKernelsFor(k);
+  if (depth <= g.f) {
+    const cols = new Float32Array(pixels * depth);
+    b.bindUnpack(pixels, depth).run(bitCols, cols);
+    return filterGradient(k, cols, dy, g);
+  }
+  const byBlock = new Uint32Array(bitCols.length);
+  for (let m = 0; m < pixels; m++) for (let p = 0; p < words; p++) byBlock[p * pixels + m] = bitCols[m * words + p];
+  const packed = { data: new Float32Array(depth * pixels), channelsOut: depth, depth: pixels };
+  b.bindUnpack(words * pixels, 32).run(byBlock, packed.data);
+  return transpose2d(k.sgemm(transpose2d(dy, pixels, g.f), packed), g.f, depth);
+}
+
+/** What a native forward pass keeps for the filter gradient: the float im2col, or the binary one. */
+interface Kept {
+  cols?: Float32Array;
+  bitCols?: Uint32Array;
 }
 
 /**
  * The forward pass of a convolution of ±1 values (see {@link Conv2dOptions.signs}) on the binary kernels:
  * bitpack x and the OHWI kernel, XNOR-popcount, and K - 2·popcount as floats — exact integers, so equal to
- * the float convolution bit for bit. With `keepCols` it also returns the float im2col (the filter gradient's
- * input), unpacked from the binary one. Null where it does not apply: groups, any padding (zeros are not
+ * the float convolution bit for bit. With `keepCols` it also keeps the binary im2col (the filter gradient's
+ * input, 32 times smaller than the float one). Null where it does not apply: groups, any padding (zeros are not
  * ±1), or channels not a multiple of 32 (the unpacked im2col would have padding bits).
  */
 function binaryForward(
@@ -283,11 +315,11 @@ function binaryForward(
   w: Float32Array,
   g: Geometry,
   keepCols: boolean,
-): { y: Float32Array; cols?: Float32Array } | null {
+): { y: Float32Array; kept: Kept } | null {
   const padded = g.padTop > 0 || g.padLeft > 0 || (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1 > g.h ||
     (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1 > g.w;
   if (g.groups !== 1 || g.c % 32 !== 0 || padded) return null;
-  const b = binaryKernelsFor(k), depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
+  const b = binaryKernelsFor(k), depth = g.kh * g.kw * g.c;
   const geometry = {
     inputShape: [g.n, g.h, g.w, g.c] as [number, number, number, number],
     kernelSize: [g.kh, g.kw] as [number, number],
@@ -298,10 +330,7 @@ function binaryForward(
   const bits = b.bitpack(x, g.c);
   const filter = b.packRhs(b.bitpack(transpose2d(w, depth, g.f), g.c), g.f);
   const y = b.bconv2dF32(bits, filter, geometry);
-  if (!keepCols) return { y };
-  const cols = new Float32Array(pixels * depth);
-  b.bindUnpack(pixels, depth).run(b.im2col(bits, geometry), cols);
-  return { y, cols };
+  return { y, kept: keepCols ? { bitCols: b.im2col(bits, geometry) } : {} };
 }
 
 /**
@@ -320,14 +349,13 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   const g = geometry(x.shape, w.shape, options);
   const native = g.groups === 1 ? nativeFor(macsOf(g), x.data, w.data) : null;
   let y: Data;
-  let cols: Float32Array | undefined;
+  let kept: Kept = {};
   const keepCols = isRecording([x, w]);
   const binary = native && options.signs
     ? binaryForward(native, x.data as Float32Array, w.data as Float32Array, g, keepCols)
     : null;
   if (binary) {
-    y = binary.y;
-    cols = binary.cols;
+    ({ y, kept } = binary);
   } else if (native) {
     // Zig's im2col + SGEMM, with the HWIO kernel as OHWI rows.
     const ohwi = native.packRhsKN(w.data as Float32Array, g.f); // HWIO is [K, f]: packs without a transpose
@@ -340,25 +368,25 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
     };
     // The im2col workspace is the filter gradient's input: keep it for the backward pass (0: a direct 1×1).
     const floats = native.conv2dWorkspaceFloats(geometry, { keepCols });
-    if (floats > 0 && keepCols) cols = new Float32Array(floats);
-    y = native.conv2d(x.data as Float32Array, ohwi, { ...geometry, workspace: cols, keepCols });
+    if (floats > 0 && keepCols) kept = { cols: new Float32Array(floats) };
+    y = native.conv2d(x.data as Float32Array, ohwi, { ...geometry, workspace: kept.cols, keepCols });
   } else {
     y = alloc(g.n * g.oh * g.ow * g.f, x);
     forward(x.data, w.data, g, y);
   }
   const out = new Tensor(y, [g.n, g.oh, g.ow, g.f]);
-  if (keepCols) record("conv2d", [x, w], out, { ...options, cols });
+  if (keepCols) record("conv2d", [x, w], out, { ...options, kept });
   return out;
 }
 
 registerGradient("conv2d", (dy, { inputs: [x, w], attrs, needs }: {
   inputs: readonly Tensor[];
-  attrs: Conv2dOptions & { cols?: Float32Array };
+  attrs: Conv2dOptions & { kept?: Kept };
   needs?: readonly boolean[];
 }) => {
   const g = geometry(x.shape, w.shape, attrs);
   const native = g.groups === 1 ? nativeFor(macsOf(g), x.data, w.data, dy.data) : null;
-  if (native) return nativeGradients(native, x, w, dy.data as Float32Array, g, needs?.[0] !== false, attrs.cols);
+  if (native) return nativeGradients(native, x, w, dy.data as Float32Array, g, needs?.[0] !== false, attrs.kept ?? {});
   const dx = alloc(x.size, x);
   const dw = alloc(w.size, w);
   backInput(dy.data, w.data, g, dx);

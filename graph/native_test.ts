@@ -147,6 +147,7 @@ Deno.test({
       { x: [3, 9, 9, 64], w: [3, 3, 64, 33], strides: 2, dilations: 1, padding: "valid" },
       { x: [1, 12, 12, 32], w: [3, 2, 32, 7], strides: 1, dilations: 2, padding: "valid" },
       { x: [2, 6, 6, 96], w: [1, 1, 96, 40], strides: 1, dilations: 1, padding: "valid" },
+      { x: [2, 8, 8, 32], w: [1, 1, 32, 64], strides: 1, dilations: 1, padding: "valid" }, // K ≤ f: unpacked im2col
       // Not binary (zero padding, 3 channels): the float path, the same answers.
       { x: [2, 8, 8, 32], w: [3, 3, 32, 16], strides: 1, dilations: 1, padding: "same" },
       { x: [2, 16, 16, 32], w: [3, 3, 32, 8], strides: 2, dilations: 1, padding: "same" }, // padded after only
