@@ -184,7 +184,10 @@ export const roundHalfEven = (x: Tensor): Tensor =>
 /** Clip to [lo, hi]; gradient 1 on the closed interval, as tf.clip_by_value. */
 export function clipByValue(x: Tensor, lo: number, hi: number): Tensor {
   if (!(lo <= hi)) throw new RangeError(`clipByValue: lo (${lo}) must not exceed hi (${hi})`);
-  return unary("clipByValue", x, (v) => Math.min(Math.max(v, lo), hi), { lo, hi });
+  // A plain loop: weight_clip runs this on every binary kernel after every step.
+  const y = alloc(x.size, x.dtype), X = x.data;
+  for (let i = 0; i < y.length; i++) y[i] = Math.min(Math.max(X[i], lo), hi);
+  return out("clipByValue", [x], y, x.shape, { lo, hi });
 }
 
 /** cond ? a : b, elementwise (cond: non-zero = true, not differentiated). */

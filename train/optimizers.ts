@@ -83,9 +83,10 @@ export interface Optimizer {
   setState(state: OptimizerState): void;
 }
 
+/** Copies of the slot values: optimizers update their slots in place, so a state never shares one. */
 function copySlots(into: Map<Variable, Tensor>, from: Map<Variable, Tensor> | undefined): void {
   into.clear();
-  for (const [v, t] of from ?? []) into.set(v, t);
+  for (const [v, t] of from ?? []) into.set(v, new Tensor(t.data.slice(), t.shape));
 }
 
 // ---- gradient clipping ----------------------------------------------------------
@@ -277,7 +278,12 @@ export abstract class KerasOptimizer implements Optimizer {
 
   /** The step count and every slot. */
   getState(): OptimizerState {
-    return { step: this.#iterations, slots: Object.fromEntries(this.slotNames().map((n) => [n, this.#slotMap(n)])) };
+    const slots = this.slotNames().map((n) => {
+      const copy = new Map<Variable, Tensor>();
+      copySlots(copy, this.#slotMap(n));
+      return [n, copy];
+    });
+    return { step: this.#iterations, slots: Object.fromEntries(slots) };
   }
 
   /** Restores the step count and the slots of a state `getState` returned. */
@@ -406,16 +412,17 @@ export class Adam extends KerasOptimizer {
     const m0 = this.slot("m", w), v0 = this.slot("v", w);
     if (w.dtype === "float32" && g.dtype === "float32" && g.size === w.size) {
       // One pass with the float32 rounding of the op-by-op form below (bit-identical, without 11 temporaries).
-      const W = w.data, G = g.data, M0 = m0.data, V0 = v0.data;
+      // The slots are updated in place (they are the optimizer's own: setState copies into them).
+      const W = w.data, G = g.data, m = m0.data, v = v0.data;
       const b1 = f(1 - this.beta1), b2 = f(1 - this.beta2), eps = f(this.epsilon);
-      const m = new Float32Array(W.length), v = new Float32Array(W.length), next = new Float32Array(W.length);
+      const next = new Float32Array(W.length);
       for (let i = 0; i < W.length; i++) {
-        m[i] = M0[i] + f(f(G[i] - M0[i]) * b1);
-        v[i] = V0[i] + f(f(f(G[i] * G[i]) - V0[i]) * b2);
+        m[i] = m[i] + f(f(G[i] - m[i]) * b1);
+        v[i] = v[i] + f(f(f(G[i] * G[i]) - v[i]) * b2);
         next[i] = W[i] - f(f(m[i] * lr) / f(f(Math.sqrt(v[i])) + eps));
       }
-      this.setSlot("m", w, new Tensor(m, w.shape));
-      this.setSlot("v", w, new Tensor(v, w.shape));
+      this.setSlot("m", w, m0);
+      this.setSlot("v", w, v0);
       w.assign(next);
       return;
     }
