@@ -168,10 +168,12 @@ function macsOf(g: Geometry): number {
  * the kernel flipped in space with in and out swapped), VALID. It reads dy
  * in place (SAME padding of an odd kernel: dy is padded exactly as SAME
  * pads it) or from a zero-padded copy, and needs neither the K-wide
- * dy·Wᵀ product nor its col2im. Null for strides above 1.
+ * dy·Wᵀ product nor its col2im. Null for strides above 1, and where the padding would more than double
+ * the products.
  */
 function nativeInputGradient(k: FloatKernels, dy: Float32Array, w: Float32Array, g: Geometry): Float32Array | null {
-  if (g.sh !== 1 || g.sw !== 1) return null;
+  // Over a padded dy the convolution multiplies h·w/(oh·ow) times more than dy·Wᵀ does (small VALID maps).
+  if (g.sh !== 1 || g.sw !== 1 || g.h * g.w > 2 * g.oh * g.ow) return null;
   const eh = (g.kh - 1) * g.dh + 1, ew = (g.kw - 1) * g.dw + 1;
   const top = eh - 1 - g.padTop, left = ew - 1 - g.padLeft;
   const bottom = eh - 1 - (g.oh - 1 + eh - g.h - g.padTop), right = ew - 1 - (g.ow - 1 + ew - g.w - g.padLeft);
