@@ -271,22 +271,31 @@ function nativeGradients(
   return [dx ? new Tensor(dx, x.shape) : null, new Tensor(filterGradient(k, cols, dy, g), w.shape)];
 }
 
-/** dW[K, f] = colsᵀ·dy: transpose the narrower of cols [M, K] and dy [M, f]; the other packs as is. */
+/**
+ * Whether dW[K, f] = colsᵀ·dy moves fewer values computed as colsᵀ[K, M]·dy (cols [M, K] transposed, dy
+ * packed as is) than as (dyᵀ[f, M]·cols)ᵀ (dy and the [f, K] product transposed, cols packed as is).
+ */
+function transposeCols(g: Geometry): boolean {
+  const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
+  return pixels * depth <= (pixels + depth) * g.f;
+}
+
+/** dW[K, f] = colsᵀ·dy, transposing the side that moves fewer values (see {@link transposeCols}). */
 function filterGradient(k: FloatKernels, cols: Float32Array, dy: Float32Array, g: Geometry): Float32Array {
   const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
-  return depth <= g.f
+  return transposeCols(g)
     ? gemmNN(k, transpose2d(cols, pixels, depth), dy, g.f)
     : transpose2d(gemmNN(k, transpose2d(dy, pixels, g.f), cols, depth), g.f, depth);
 }
 
 /**
  * {@link filterGradient} from the binary im2col [M, K/32 words] a sign convolution kept (K a multiple of 32).
- * When K > f the float im2col is never built: packed for the SGEMM ([K/32 blocks, M, 32], as packRhsKN
+ * When cols is the side packed as is, the float im2col is never built: packed for the SGEMM ([K/32 blocks, M, 32], as packRhsKN
  * packs [M, K]), it is word column p of the binary im2col unpacked, block after block.
  */
 function filterGradientFromBits(k: FloatKernels, bitCols: Uint32Array, dy: Float32Array, g: Geometry): Float32Array {
   const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow, words = depth / 32, b = binaryKernelsFor(k);
-  if (depth <= g.f) {
+  if (transposeCols(g)) {
     const cols = new Float32Array(pixels * depth);
     b.bindUnpack(pixels, depth).run(bitCols, cols);
     return filterGradient(k, cols, dy, g);

@@ -88,6 +88,7 @@ Deno.test({
       { x: [2, 12, 12, 6], w: [3, 3, 6, 16], strides: 1, dilations: 2, padding: "valid" },
       { x: [2, 6, 6, 33], w: [4, 3, 33, 5], strides: 1, dilations: 1, padding: "same" },
       { x: [3, 13, 13, 32], w: [3, 3, 32, 64], strides: 1, dilations: 1, padding: "valid" },
+      { x: [4, 3, 3, 64], w: [3, 3, 64, 64], strides: 1, dilations: 1, padding: "valid" }, // few pixels, deep K
     ] as const;
     for (const c of cases) {
       const x = random([...c.x], r), w = random([...c.w], r);
@@ -147,7 +148,9 @@ Deno.test({
       { x: [3, 9, 9, 64], w: [3, 3, 64, 33], strides: 2, dilations: 1, padding: "valid" },
       { x: [1, 12, 12, 32], w: [3, 2, 32, 7], strides: 1, dilations: 2, padding: "valid" },
       { x: [2, 6, 6, 96], w: [1, 1, 96, 40], strides: 1, dilations: 1, padding: "valid" },
-      { x: [2, 8, 8, 32], w: [1, 1, 32, 64], strides: 1, dilations: 1, padding: "valid" }, // K ≤ f: unpacked im2col
+      // dW from the unpacked, transposed im2col (fewer values than transposing dy and dWᵀ).
+      { x: [2, 8, 8, 32], w: [1, 1, 32, 64], strides: 1, dilations: 1, padding: "valid" },
+      { x: [4, 3, 3, 64], w: [3, 3, 64, 64], strides: 1, dilations: 1, padding: "valid" },
       // Not binary (zero padding, 3 channels): the float path, the same answers.
       { x: [2, 8, 8, 32], w: [3, 3, 32, 16], strides: 1, dilations: 1, padding: "same" },
       { x: [2, 16, 16, 32], w: [3, 3, 32, 8], strides: 2, dilations: 1, padding: "same" }, // padded after only
