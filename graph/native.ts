@@ -63,7 +63,10 @@ const binaryOf = new WeakMap<FloatKernels, BinaryKernels>();
 /** The binary kernels of the same backend as `k` (a sign-quantized convolution's forward pass runs on them). */
 export function binaryKernelsFor(k: FloatKernels): BinaryKernels {
   let b = binaryOf.get(k);
-  if (b === undefined) binaryOf.set(k, b = k.backend === "native" ? BinaryKernels.native() : BinaryKernels.wasm());
+  const threads = k.threads;
+  if (b === undefined) {
+    binaryOf.set(k, b = k.backend === "native" ? BinaryKernels.native({ threads }) : BinaryKernels.wasm());
+  }
   return b;
 }
 

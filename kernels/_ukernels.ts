@@ -113,7 +113,7 @@ export abstract class KernelSet {
    */
   protected readonly lib: LibrarySymbols | undefined;
   /** Threads a call uses unless its options say otherwise (1 to {@link MAX_THREADS}). */
-  protected readonly threads: number;
+  readonly threads: number;
   /** Index of the micro-kernel a call uses unless its options say otherwise. */
   protected readonly ukernel: number;
   readonly #kind: UkernelKind;

@@ -3,7 +3,7 @@
  * the binary kernels; the same layer with a customQuantizer of the same
  * forward and pseudo-gradient takes the generic float path. Both must give
  * the same loss and gradients bit for bit (the binary sums are exact integers
- * and the backward pass is shared), on native and on the TS reference.
+ * and the backward pass is shared), on the TS reference, native and wasm.
  */
 import assert from "node:assert/strict";
 import { QuantConv2D } from "./conv.ts";
@@ -17,13 +17,14 @@ import { clippedGradient } from "../quantizers/_common.ts";
 import { customQuantizer } from "../quantizers/registry.ts";
 import type { Quantizer } from "../quantizers/quantizer.ts";
 
-const native = (() => {
+/** The compiled kernels that load here (native, wasm). */
+const compiled = [() => FloatKernels.native(), () => FloatKernels.wasm()].flatMap((make) => {
   try {
-    return FloatKernels.native();
+    return [make()];
   } catch {
-    return null;
+    return [];
   }
-})();
+});
 
 /** larq's ste_sign written by a user: generic path (no binarizeMode). */
 const userSteSign = (): Quantizer =>
@@ -39,7 +40,7 @@ function lossAndGrads(layer: QuantConv2D, x: Tensor, probe: Tensor) {
   return valueAndGrads(() => ops.sum(ops.mul(layer.apply(x, { training: true }), probe)), [x, layer.kernel]);
 }
 
-for (const kernels of ["reference", ...(native ? [native] : [])] as const) {
+for (const kernels of ["reference" as const, ...compiled]) {
   const backend = typeof kernels === "string" ? kernels : kernels.backend;
   Deno.test(`QuantConv2D: ste_sign (binary forward) equals a customQuantizer ste_sign (generic path), ${backend}`, () => {
     setTrainingKernels(kernels);
