@@ -11,7 +11,7 @@ import { isRecording, record, registerGradient } from "./tape.ts";
 import { type Data, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
 import type { FloatKernels } from "../kernels/float_kernels.ts";
-import { binaryKernelsFor, gemmNN, gemmNT, nativeFor, transpose2d } from "./native.ts";
+import { binaryKernelsFor, gemmNN, gemmNT, nativeFor, scratch, transpose2d } from "./native.ts";
 import { type Padding, paddingOf, tupleOf, windowAxis } from "./_window.ts";
 
 export type { Padding };
@@ -202,7 +202,7 @@ function flippedRows(w: Float32Array, g: Geometry): Float32Array {
   return out;
 }
 
-/** An NHWC tensor with zero rows and columns added around each image. */
+/** An NHWC tensor with zero rows and columns added around each image (a scratch buffer: a temporary). */
 function padSpatial(
   x: Float32Array,
   [n, h, w, c]: readonly number[],
@@ -211,7 +211,7 @@ function padSpatial(
   left: number,
   right: number,
 ): Float32Array {
-  const ph = h + top + bottom, pw = w + left + right, out = new Float32Array(n * ph * pw * c);
+  const ph = h + top + bottom, pw = w + left + right, out = scratch("padded dy", n * ph * pw * c).fill(0);
   for (let b = 0; b < n; b++) {
     for (let y = 0; y < h; y++) {
       const src = (b * h + y) * w * c;
@@ -284,8 +284,8 @@ function transposeCols(g: Geometry): boolean {
 function filterGradient(k: FloatKernels, cols: Float32Array, dy: Float32Array, g: Geometry): Float32Array {
   const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
   return transposeCols(g)
-    ? gemmNN(k, transpose2d(cols, pixels, depth), dy, g.f)
-    : transpose2d(gemmNN(k, transpose2d(dy, pixels, g.f), cols, depth), g.f, depth);
+    ? gemmNN(k, transpose2d(cols, pixels, depth, scratch("colsT", pixels * depth)), dy, g.f)
+    : transpose2d(gemmNN(k, transpose2d(dy, pixels, g.f, scratch("dyT", pixels * g.f)), cols, depth), g.f, depth);
 }
 
 /**
@@ -296,15 +296,15 @@ function filterGradient(k: FloatKernels, cols: Float32Array, dy: Float32Array, g
 function filterGradientFromBits(k: FloatKernels, bitCols: Uint32Array, dy: Float32Array, g: Geometry): Float32Array {
   const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow, words = depth / 32, b = binaryKernelsFor(k);
   if (transposeCols(g)) {
-    const cols = new Float32Array(pixels * depth);
+    const cols = scratch("cols", pixels * depth);
     b.bindUnpack(pixels, depth).run(bitCols, cols);
     return filterGradient(k, cols, dy, g);
   }
   const byBlock = new Uint32Array(bitCols.length);
   for (let m = 0; m < pixels; m++) for (let p = 0; p < words; p++) byBlock[p * pixels + m] = bitCols[m * words + p];
-  const packed = { data: new Float32Array(depth * pixels), channelsOut: depth, depth: pixels };
+  const packed = { data: scratch("packed cols", depth * pixels), channelsOut: depth, depth: pixels };
   b.bindUnpack(words * pixels, 32).run(byBlock, packed.data);
-  return transpose2d(k.sgemm(transpose2d(dy, pixels, g.f), packed), g.f, depth);
+  return transpose2d(k.sgemm(transpose2d(dy, pixels, g.f, scratch("dyT", pixels * g.f)), packed), g.f, depth);
 }
 
 /** What a native forward pass keeps for the filter gradient: the float im2col, or the binary one. */

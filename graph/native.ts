@@ -70,9 +70,30 @@ export function binaryKernelsFor(k: FloatKernels): BinaryKernels {
   return b;
 }
 
-/** [rows, cols] row-major → [cols, rows], in 32×32 tiles (a naive loop misses the cache on every write). */
-export function transpose2d(a: Float32Array, rows: number, cols: number): Float32Array {
-  const t = new Float32Array(rows * cols), B = 32;
+const scratchBuffers = new Map<string, Float32Array>();
+
+/**
+ * `n` floats of the reusable buffer named `slot`, with stale contents: for a temporary that dies before the
+ * slot is asked for again (a backward pass's padded or transposed operands). Megabytes of them per training
+ * step were fresh arrays to zero and to collect.
+ */
+export function scratch(slot: string, n: number): Float32Array {
+  let buffer = scratchBuffers.get(slot);
+  if (buffer === undefined || buffer.length < n) scratchBuffers.set(slot, buffer = new Float32Array(n));
+  return buffer.subarray(0, n);
+}
+
+/**
+ * [rows, cols] row-major → [cols, rows], in 32×32 tiles (a naive loop misses the cache on every write),
+ * into `out` when given.
+ */
+export function transpose2d(
+  a: Float32Array,
+  rows: number,
+  cols: number,
+  out: Float32Array = new Float32Array(rows * cols),
+): Float32Array {
+  const t = out, B = 32;
   for (let r0 = 0; r0 < rows; r0 += B) {
     const r1 = Math.min(rows, r0 + B);
     for (let c0 = 0; c0 < cols; c0 += B) {
