@@ -49,8 +49,8 @@ for (const kernels of ["reference" as const, ...compiled]) {
       for (const o of [{ padding: "valid" as const }, { padding: "same" as const, padValues: 1, strides: 2 }]) {
         const x = new Tensor(Float32Array.from({ length: 2 * 9 * 9 * 32 }, () => r() * 3 - 1.5), [2, 9, 9, 32]);
         const common = { ...o, kernelConstraint: "weight_clip" as const, useBias: false };
-        const known = new QuantConv2D(40, 3, { ...common, inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign" });
-        const user = new QuantConv2D(40, 3, {
+        const known = new QuantConv2D(64, 3, { ...common, inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign" });
+        const user = new QuantConv2D(64, 3, {
           ...common,
           inputQuantizer: userSteSign(),
           kernelQuantizer: userSteSign(),
