@@ -12,6 +12,7 @@
  */
 import * as ops from "../graph/ops.ts";
 import { noGrad } from "../graph/tape.ts";
+import { scratch } from "../graph/native.ts";
 import { Tensor, type Variable } from "../graph/tensor.ts";
 import type { Weight } from "../layers/layer.ts";
 import {
@@ -415,7 +416,7 @@ export class Adam extends KerasOptimizer {
       // The slots are updated in place (they are the optimizer's own: setState copies into them).
       const W = w.data, G = g.data, m = m0.data, v = v0.data;
       const b1 = f(1 - this.beta1), b2 = f(1 - this.beta2), eps = f(this.epsilon);
-      const next = new Float32Array(W.length);
+      const next = scratch("adam step", W.length); // copied into w by assign
       for (let i = 0; i < W.length; i++) {
         m[i] = m[i] + f(f(G[i] - m[i]) * b1);
         v[i] = v[i] + f(f(f(G[i] * G[i]) - v[i]) * b2);
