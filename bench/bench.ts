@@ -4,8 +4,14 @@
  * share by op type and the slowest ops.
  *
  *     deno task bench <model.tflite> [--threads N] [--runs R] [--warmup W]
- *                     [--backend auto|native|wasm|reference] [--profile] [--svg FILE] [--json]
+ *                     [--backend auto|native|wasm|reference] [--profile] [--svg FILE] [--json] [--no-limit]
  *
+ * Prints the CPU and the model's hardware limit measured in the same run
+ * (bench/_limit.ts: binary MACs at the register-only peak of the binary
+ * micro-kernel it runs, float MACs at the float kernel's in-cache peak, or
+ * its bytes at the copy bandwidth if longer) with the median's % of it; with
+ * --profile, each op's own limit and the micro-kernel it ran. `--no-limit`
+ * skips measuring the peaks (about a second).
  * `--svg FILE` (implies --profile) draws the time per op type as a bar chart.
  * @module
  */
@@ -15,6 +21,9 @@ import { barChart } from "../viz/chart.ts";
 import { type Backend, badBackend, isBackend } from "../kernels/backend.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import type { TensorData } from "../runtime/ops/_types.ts";
+import { summarize } from "../tflite/summary.ts";
+import { cpuModel } from "./_openvino.ts";
+import { formatPeaks, type Limit, limitOf, measurePeaks, modelWork, opWork, type Peaks } from "./_limit.ts";
 
 export interface LatencyStats {
   runs: number;
@@ -55,6 +64,17 @@ export interface BenchOptions {
   warmup?: number;
   backend?: Backend;
   profile?: boolean;
+  /**
+   * The hardware limit to compare with: peaks measured on this machine for `threads` (see bench/_limit.ts); `true`
+   * measures them first; undefined or false: none.
+   */
+  limit?: Peaks | boolean;
+}
+
+/** A model's (or op's) hardware limit beside its time. */
+export interface LimitResult extends Limit {
+  /** limit ms / measured median ms (1: at the limit). */
+  fraction_of_limit: number;
 }
 
 export interface BenchResult {
@@ -65,14 +85,43 @@ export interface BenchResult {
   arena_bytes: number;
   scratch_bytes: number;
   constant_bytes: number;
-  /** By op type: total ms per invoke and share of the op time. */
-  by_type?: { op: string; count: number; ms: number; share: number }[];
-  /** The slowest ops, ms per invoke. */
-  top_ops?: { index: number; op: string; output: string; ms: number }[];
+  /** The CPU (model name, family, model, VPOPCNTDQ). */
+  cpu_model: string;
+  /** The peaks measured in this run (with `limit`). */
+  peaks?: Peaks;
+  /** The model's limit at those peaks, and the median latency's fraction of it (with `limit`). */
+  limit?: LimitResult;
+  /** By op type: total ms per invoke and share of the op time; with `limit`, the ops' limit too. */
+  by_type?: { op: string; count: number; ms: number; share: number; limit_ms?: number; fraction_of_limit?: number }[];
+  /** The slowest ops, ms per invoke; with `limit`, each op's MACs, limit and the micro-kernel it ran. */
+  top_ops?: TopOp[];
+}
+
+/** One profiled op of {@link BenchResult.top_ops}. */
+export interface TopOp {
+  index: number;
+  op: string;
+  output: string;
+  ms: number;
+  binary_macs?: number;
+  float_macs?: number;
+  limit_ms?: number;
+  fraction_of_limit?: number;
+  /** The micro-kernel its MACs ran on (binary ops: the binary one; float ops with MACs: the float one). */
+  ukernel?: string;
+}
+
+/** `limit` with the fraction of it that `ms` reached. */
+function against(limit: Limit, ms: number): LimitResult {
+  return { ...limit, fraction_of_limit: ms > 0 ? limit.ms / ms : 0 };
 }
 
 export async function bench(path: string, options: BenchOptions = {}): Promise<BenchResult> {
   const threads = options.threads ?? 1;
+  const peaks = options.limit === true ? measurePeaks([threads])[0] : options.limit || undefined;
+  if (peaks && peaks.threads !== threads) {
+    throw new RangeError(`bench: limit peaks are for ${peaks.threads} thread(s), the run uses ${threads}`);
+  }
   const it = await Interpreter.fromFile(path, {
     numThreads: threads,
     backend: options.backend ?? "auto",
@@ -95,27 +144,65 @@ export async function bench(path: string, options: BenchOptions = {}): Promise<B
     arena_bytes: it.arenaBytes,
     scratch_bytes: it.scratchBytes,
     constant_bytes: it.constantBytes,
+    cpu_model: cpuModel(),
   };
+  const summary = peaks ? summarize(await Deno.readFile(path)) : undefined;
+  if (peaks && summary) {
+    result.peaks = peaks;
+    result.limit = against(limitOf(modelWork(summary), peaks), result.latency.median_ms);
+  }
   if (options.profile) {
     const ops = it.profile();
     const n = Math.max(1, ops[0]?.invocations ?? 1);
     const total = ops.reduce((a, o) => a + o.total_ms, 0) / n;
-    const byType = new Map<string, { count: number; ms: number }>();
+    const byType = new Map<string, { count: number; ms: number; limit_ms?: number; fraction_of_limit?: number }>();
     for (const o of ops) {
       const e = byType.get(o.op) ?? { count: 0, ms: 0 };
       e.count++;
       e.ms += o.total_ms / n;
       byType.set(o.op, e);
     }
+    const top: TopOp[] = ops.map((o) => ({ index: o.index, op: o.op, output: o.output, ms: o.total_ms / n }));
+    if (peaks && summary) {
+      const limits = new Map<string, number>();
+      for (const t of top) {
+        const w = opWork(summary.ops, t.index, t.op);
+        const l = limitOf(w, peaks);
+        Object.assign(t, { binary_macs: w.binaryMacs, float_macs: w.floatMacs, limit_ms: l.ms });
+        t.fraction_of_limit = against(l, t.ms).fraction_of_limit;
+        const u = w.binaryMacs > 0 ? peaks.binary_ukernel : w.floatMacs > 0 ? peaks.float_ukernel : undefined;
+        if (u && it.backend === "native") t.ukernel = u;
+        limits.set(t.op, (limits.get(t.op) ?? 0) + l.ms);
+      }
+      for (const [op, e] of byType) {
+        e.limit_ms = limits.get(op) ?? 0;
+        e.fraction_of_limit = e.ms > 0 ? e.limit_ms / e.ms : 0;
+      }
+    }
     result.by_type = [...byType].map(([op, e]) => ({ op, ...e, share: e.ms / total })).sort((a, b) => b.ms - a.ms);
-    result.top_ops = ops.map((o) => ({ index: o.index, op: o.op, output: o.output, ms: o.total_ms / n }))
-      .sort((a, b) => b.ms - a.ms).slice(0, 10);
+    result.top_ops = top.sort((a, b) => b.ms - a.ms).slice(0, 10);
   }
   return result;
 }
 
 function fmt(ms: number): string {
   return ms.toFixed(ms < 10 ? 3 : 2);
+}
+
+/**
+ * One line of a model's limit: its ms and parts, and the % of it a median of `medianMs` reaches.
+ *
+ * @example
+ * ```ts
+ * import { formatLimit } from "./bench.ts";
+ * const limit = { binary_ms: 2, float_ms: 1, memory_ms: 0.5, ms: 3, bound: "compute" as const };
+ * console.log(formatLimit(limit, 4)); // limit 3.000 ms (binary 2.000 + float 1.000; memory 0.500): 75.0% of limit
+ * ```
+ */
+export function formatLimit(limit: Limit, medianMs: number): string {
+  return `limit ${fmt(limit.ms)} ms (binary ${fmt(limit.binary_ms)} + float ${fmt(limit.float_ms)}; memory ${
+    fmt(limit.memory_ms)
+  }): ${(100 * limit.ms / medianMs).toFixed(1)}% of limit`;
 }
 
 /**
@@ -131,7 +218,7 @@ export async function profileSvg(r: BenchResult): Promise<string> {
 }
 
 const USAGE =
-  "usage: deno task bench <model.tflite> [--threads N] [--runs R] [--warmup W] [--backend auto|native|wasm|reference] [--profile] [--svg FILE] [--json]";
+  "usage: deno task bench <model.tflite> [--threads N] [--runs R] [--warmup W] [--backend auto|native|wasm|reference] [--profile] [--svg FILE] [--json] [--no-limit]";
 
 async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCli(args, {
@@ -142,6 +229,7 @@ async function main(args: string[]): Promise<void> {
     profile: { type: "boolean", default: false },
     svg: { type: "string" },
     json: { type: "boolean", default: false },
+    "no-limit": { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) return console.log(USAGE);
@@ -154,6 +242,7 @@ async function main(args: string[]): Promise<void> {
     warmup: intOption("warmup", values.warmup, 3, 0),
     backend,
     profile: values.profile || values.svg !== undefined,
+    limit: !values["no-limit"] && backend !== "reference",
   });
   if (values.svg !== undefined) {
     if (values.svg === "") throw new UsageError("--svg needs a file name");
@@ -165,28 +254,36 @@ async function main(args: string[]): Promise<void> {
   } else {
     const l = r.latency;
     console.log(`${r.model}: ${r.threads} thread(s), backend ${r.backend}`);
+    console.log(`CPU: ${r.cpu_model}`);
+    if (r.peaks) console.log(`peaks this run, ${formatPeaks(r.peaks)}`);
     console.log(
       `latency over ${l.runs} runs: median ${fmt(l.median_ms)} ms, min ${fmt(l.min_ms)}, p90 ${fmt(l.p90_ms)}, max ${
         fmt(l.max_ms)
       }, mean ${fmt(l.mean_ms)}`,
     );
+    if (r.limit) console.log(formatLimit(r.limit, l.median_ms));
     console.log(
       `memory: arena ${(r.arena_bytes / 2 ** 20).toFixed(2)} MiB, scratch ${
         (r.scratch_bytes / 2 ** 20).toFixed(2)
       } MiB, constants ${(r.constant_bytes / 2 ** 20).toFixed(2)} MiB`,
     );
     if (r.by_type) {
-      console.log("\nby op type:            count      ms   share");
+      const pct = (f: number | undefined) => f === undefined ? "" : `${(100 * f).toFixed(1).padStart(6)}%`;
+      console.log(`\nby op type:            count      ms   share${r.limit ? "  limit ms  % limit" : ""}`);
       for (const t of r.by_type) {
+        const limit = t.limit_ms === undefined ? "" : `  ${fmt(t.limit_ms).padStart(8)} ${pct(t.fraction_of_limit)}`;
         console.log(
-          `  ${t.op.padEnd(20)} ${String(t.count).padStart(5)} ${fmt(t.ms).padStart(8)} ${
-            (100 * t.share).toFixed(1).padStart(6)
-          }%`,
+          `  ${t.op.padEnd(20)} ${String(t.count).padStart(5)} ${fmt(t.ms).padStart(8)} ${pct(t.share)}${limit}`,
         );
       }
-      console.log("\nslowest ops:");
+      console.log(`\nslowest ops:${r.limit ? " ms, limit ms, % of limit, micro-kernel, output" : ""}`);
       for (const o of r.top_ops!) {
-        console.log(`  #${String(o.index).padEnd(4)} ${o.op.padEnd(20)} ${fmt(o.ms).padStart(8)} ms  ${o.output}`);
+        const limit = o.limit_ms === undefined
+          ? ""
+          : ` ${fmt(o.limit_ms).padStart(8)} ${pct(o.fraction_of_limit)}  ${(o.ukernel ?? "-").padEnd(26)}`;
+        console.log(
+          `  #${String(o.index).padEnd(4)} ${o.op.padEnd(20)} ${fmt(o.ms).padStart(8)} ms${limit}  ${o.output}`,
+        );
       }
     }
   }

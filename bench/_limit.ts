@@ -1,0 +1,189 @@
+/**
+ * The hardware limit of a model on this machine, measured in the same run
+ * as its latency (issue #18 part 2): its binary MACs at the register-only
+ * peak of the fastest binary micro-kernel this CPU runs (`onebit_peak_loop`),
+ * plus its float MACs at the float micro-kernels' peak (the fastest one's
+ * GEMM on a tile that stays in L2, so that no load waits on memory), or its
+ * memory traffic at the measured copy bandwidth where that takes longer.
+ * Shared by bench/bench.ts and bench/compare.ts.
+ * @module
+ */
+import { BinaryKernels } from "../kernels/binary_kernels.ts";
+import { FloatKernels } from "../kernels/float_kernels.ts";
+import type { UkernelDescription } from "../kernels/_ukernels.ts";
+import type { ModelSummary, OpSummary } from "../tflite/summary.ts";
+
+/** What this machine reached in this run on `threads` threads. */
+export interface Peaks {
+  threads: number;
+  /** The binary micro-kernel the interpreter runs (the fastest supported, listed last). */
+  binary_ukernel: string;
+  /** Its register-only XOR + popcount + accumulate loop, G binary MACs per second (all threads together). */
+  binary_gmacs: number;
+  /** The float micro-kernel the interpreter runs. */
+  float_ukernel: string;
+  /** Its GEMM on an L2-resident tile, G float MACs (FMAs) per second (all threads together). */
+  float_gmacs: number;
+  /** A large buffer copy (bytes read + bytes written per second, 1 thread), GB/s. */
+  copy_gbs: number;
+}
+
+/** Work of a model or an op, the input of {@link limitOf}. */
+export interface Work {
+  binaryMacs: number;
+  floatMacs: number;
+  /** Bytes the work must move through memory at least (0: not counted). */
+  bytes?: number;
+}
+
+/** A limit in milliseconds: its parts and which bounds it. */
+export interface Limit {
+  /** Binary MACs at the binary peak. */
+  binary_ms: number;
+  /** Float MACs at the float peak. */
+  float_ms: number;
+  /** The bytes at the copy bandwidth. */
+  memory_ms: number;
+  /** max(binary_ms + float_ms, memory_ms). */
+  ms: number;
+  /** "compute" when the MACs take longer than the bytes, else "memory". */
+  bound: "compute" | "memory";
+}
+
+/**
+ * The time `work` takes at least at `peaks`: binary MACs at the binary peak plus float MACs at the float peak, or
+ * its bytes at the copy bandwidth where that is longer.
+ *
+ * @example
+ * ```ts
+ * import { limitOf } from "./_limit.ts";
+ * const peaks = { threads: 1, binary_ukernel: "b", binary_gmacs: 1000, float_ukernel: "f", float_gmacs: 100, copy_gbs: 20 };
+ * console.log(limitOf({ binaryMacs: 2e9, floatMacs: 1e8 }, peaks).ms); // 3 (2 ms binary + 1 ms float)
+ * ```
+ */
+export function limitOf(work: Work, peaks: Peaks): Limit {
+  for (const k of ["binary_gmacs", "float_gmacs", "copy_gbs"] as const) {
+    if (!(peaks[k] > 0)) throw new RangeError(`limitOf: peaks.${k} is ${peaks[k]}; a measured peak is > 0`);
+  }
+  for (const k of ["binaryMacs", "floatMacs", "bytes"] as const) {
+    const v = work[k] ?? 0;
+    if (!(v >= 0)) throw new RangeError(`limitOf: work.${k} is ${v}; counts are >= 0`);
+  }
+  const binary_ms = work.binaryMacs / peaks.binary_gmacs / 1e6;
+  const float_ms = work.floatMacs / peaks.float_gmacs / 1e6;
+  const memory_ms = (work.bytes ?? 0) / peaks.copy_gbs / 1e6;
+  const compute = binary_ms + float_ms;
+  return {
+    binary_ms,
+    float_ms,
+    memory_ms,
+    ms: Math.max(compute, memory_ms),
+    bound: compute >= memory_ms ? "compute" : "memory",
+  };
+}
+
+/**
+ * A whole model's work: its MACs, and as bytes every constant read once plus every activation written once: the
+ * traffic if nothing stayed in cache between invokes (an upper bound of what must reach DRAM, compared with DRAM
+ * copy bandwidth; the data of small models stays in L2/L3 and goes faster).
+ */
+export function modelWork(s: ModelSummary): Work {
+  return { binaryMacs: s.binaryMacs, floatMacs: s.floatMacs, bytes: s.constantBytes + s.activationBytes };
+}
+
+/**
+ * The MACs of a profiled op: `op` is one operator's name or a fusion (`LceBconv2d+ADD`) whose parts are the
+ * operators from `index` on, in order. Parts that do not match the file count nothing.
+ */
+export function opWork(ops: readonly OpSummary[], index: number, op: string): Work {
+  let binaryMacs = 0, floatMacs = 0;
+  for (const [k, part] of op.split("+").entries()) {
+    const o = ops[index + k];
+    if (o?.op !== part) break;
+    if (o.binary) binaryMacs += o.macs;
+    else floatMacs += o.macs;
+  }
+  return { binaryMacs, floatMacs };
+}
+
+/** The median of a non-empty list. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Median milliseconds of `repeats` calls of `fn` after one untimed call. */
+function timeMs(fn: () => void, repeats: number): number {
+  fn();
+  const ts: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    fn();
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
+}
+
+/** The micro-kernel a kernel set runs by default: the last supported one of its list. */
+export function chosenUkernel(list: readonly UkernelDescription[]): UkernelDescription {
+  const u = list.filter((k) => k.supported).at(-1);
+  if (!u) throw new RangeError("chosenUkernel: no micro-kernel of the list is supported on this CPU");
+  return u;
+}
+
+/** G binary MACs/s of the chosen binary micro-kernel's register-only loop on `threads` threads at once. */
+function binaryPeak(k: BinaryKernels, u: UkernelDescription, threads: number, scale: number): number {
+  const iterations = Math.ceil(4e8 * scale / u.peakMacsPerIteration);
+  const macs = threads * iterations * u.peakMacsPerIteration;
+  return macs / timeMs(() => k.peakLoop(u.index, iterations, threads), 5) / 1e6;
+}
+
+/**
+ * G float MACs/s of the chosen float micro-kernel: a GEMM of `threads` × 96 rows by 32 channels at depth 512 (each
+ * thread's lhs 192 KiB, the weights 64 KiB: L2-resident; 1.5 M MACs a call, so the call's overhead is ~1%), 50 calls
+ * per timing. On AMD Zen 4 this reaches ~55 G/s on one core: near its two 256-bit FMA pipes' 16 FMAs a cycle.
+ */
+function floatPeak(k: FloatKernels, threads: number, scale: number): number {
+  const rows = 96 * threads, depth = 512, n = 32, batch = Math.max(10, Math.round(50 * scale));
+  const w = k.packRhs(Float32Array.from({ length: n * depth }, (_, i) => ((i * 7) % 13) / 13 - 0.5), n);
+  const op = k.with({ threads }).bindSgemm(w, { rows });
+  const lhs = Float32Array.from({ length: rows * depth }, (_, i) => ((i * 5) % 11) / 11 - 0.5);
+  const out = new Float32Array(rows * n);
+  const ms = timeMs(() => {
+    for (let i = 0; i < batch; i++) op.run(lhs, out);
+  }, 7);
+  return (batch * rows * depth * n) / ms / 1e6;
+}
+
+/** GB/s of copying a 64 MiB buffer into another (read + write counted), 1 thread. */
+function copyBandwidth(scale: number): number {
+  const n = Math.round((16 << 20) * Math.min(1, scale));
+  const src = new Float32Array(n).fill(1), dst = new Float32Array(n);
+  return (2 * 4 * n) / timeMs(() => dst.set(src), 5) / 1e6;
+}
+
+/**
+ * Measures the peaks on each of `threads` (native library; throws NativeLibraryError without it). `quick` shortens
+ * every loop 4× (for tests).
+ */
+export function measurePeaks(threads: readonly number[] = [1, 2], options: { quick?: boolean } = {}): Peaks[] {
+  const scale = options.quick ? 0.25 : 1;
+  const binary = BinaryKernels.native(), float = FloatKernels.native();
+  const b = chosenUkernel(binary.ukernels()), f = chosenUkernel(float.ukernels());
+  const copy_gbs = copyBandwidth(scale);
+  return threads.map((t) => ({
+    threads: t,
+    binary_ukernel: b.name,
+    binary_gmacs: binaryPeak(binary, b, t, scale),
+    float_ukernel: f.name,
+    float_gmacs: floatPeak(float, t, scale),
+    copy_gbs,
+  }));
+}
+
+/** One line describing `p`, e.g. for a benchmark's header. */
+export function formatPeaks(p: Peaks): string {
+  return `${p.threads} thread(s): ${p.binary_ukernel} ${p.binary_gmacs.toFixed(0)} G bMAC/s, ${p.float_ukernel} ${
+    p.float_gmacs.toFixed(1)
+  } G FMA/s, copy ${p.copy_gbs.toFixed(1)} GB/s`;
+}
