@@ -26,6 +26,8 @@ export interface Peaks {
   float_gmacs: number;
   /** A large buffer copy (bytes read + bytes written per second, 1 thread), GB/s. */
   copy_gbs: number;
+  /** The last-level cache's bytes (Linux sysfs; 0 when unknown): work whose bytes fit stays off DRAM. */
+  cache_bytes: number;
 }
 
 /** Work of a model or an op, the input of {@link limitOf}. */
@@ -42,9 +44,9 @@ export interface Limit {
   binary_ms: number;
   /** Float MACs at the float peak. */
   float_ms: number;
-  /** The bytes at the copy bandwidth. */
+  /** The bytes at the copy bandwidth (counted in `ms` only when they exceed the last-level cache). */
   memory_ms: number;
-  /** max(binary_ms + float_ms, memory_ms). */
+  /** binary_ms + float_ms, or memory_ms where that is longer and the bytes do not fit in the last-level cache. */
   ms: number;
   /** "compute" when the MACs take longer than the bytes, else "memory". */
   bound: "compute" | "memory";
@@ -52,12 +54,13 @@ export interface Limit {
 
 /**
  * The time `work` takes at least at `peaks`: binary MACs at the binary peak plus float MACs at the float peak, or
- * its bytes at the copy bandwidth where that is longer.
+ * its bytes at the copy bandwidth where that is longer and they exceed the last-level cache (smaller work stays in
+ * cache between invokes, so DRAM bandwidth does not bound it).
  *
  * @example
  * ```ts
  * import { limitOf } from "./_limit.ts";
- * const peaks = { threads: 1, binary_ukernel: "b", binary_gmacs: 1000, float_ukernel: "f", float_gmacs: 100, copy_gbs: 20 };
+ * const peaks = { threads: 1, binary_ukernel: "b", binary_gmacs: 1000, float_ukernel: "f", float_gmacs: 100, copy_gbs: 20, cache_bytes: 0 };
  * console.log(limitOf({ binaryMacs: 2e9, floatMacs: 1e8 }, peaks).ms); // 3 (2 ms binary + 1 ms float)
  * ```
  */
@@ -73,12 +76,13 @@ export function limitOf(work: Work, peaks: Peaks): Limit {
   const float_ms = work.floatMacs / peaks.float_gmacs / 1e6;
   const memory_ms = (work.bytes ?? 0) / peaks.copy_gbs / 1e6;
   const compute = binary_ms + float_ms;
+  const memoryBound = (work.bytes ?? 0) > peaks.cache_bytes && memory_ms > compute;
   return {
     binary_ms,
     float_ms,
     memory_ms,
-    ms: Math.max(compute, memory_ms),
-    bound: compute >= memory_ms ? "compute" : "memory",
+    ms: memoryBound ? memory_ms : compute,
+    bound: memoryBound ? "memory" : "compute",
   };
 }
 
@@ -155,6 +159,21 @@ function floatPeak(k: FloatKernels, threads: number, scale: number): number {
   return (batch * rows * depth * n) / ms / 1e6;
 }
 
+/** The largest cache's size in bytes from Linux sysfs (`32768K`), 0 when unknown. */
+export function lastLevelCacheBytes(): number {
+  let best = 0;
+  for (let i = 0; i < 8; i++) {
+    try {
+      const text = Deno.readTextFileSync(`/sys/devices/system/cpu/cpu0/cache/index${i}/size`).trim();
+      const m = text.match(/^(\d+)([KMG]?)$/);
+      if (m) best = Math.max(best, Number(m[1]) * ({ "": 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 }[m[2]] ?? 1));
+    } catch {
+      break;
+    }
+  }
+  return best;
+}
+
 /** GB/s of copying a 64 MiB buffer into another (read + write counted), 1 thread. */
 function copyBandwidth(scale: number): number {
   const n = Math.round((16 << 20) * Math.min(1, scale));
@@ -170,7 +189,7 @@ export function measurePeaks(threads: readonly number[] = [1, 2], options: { qui
   const scale = options.quick ? 0.25 : 1;
   const binary = BinaryKernels.native(), float = FloatKernels.native();
   const b = chosenUkernel(binary.ukernels()), f = chosenUkernel(float.ukernels());
-  const copy_gbs = copyBandwidth(scale);
+  const copy_gbs = copyBandwidth(scale), cache_bytes = lastLevelCacheBytes();
   return threads.map((t) => ({
     threads: t,
     binary_ukernel: b.name,
@@ -178,6 +197,7 @@ export function measurePeaks(threads: readonly number[] = [1, 2], options: { qui
     float_ukernel: f.name,
     float_gmacs: floatPeak(float, t, scale),
     copy_gbs,
+    cache_bytes,
   }));
 }
 

@@ -21,6 +21,12 @@
  * over all rounds' calls, and the range of the per-round ratios shows how
  * steady the run was.
  *
+ * Each model's hardware limit is measured in the same run, just before its
+ * timing (bench/_limit.ts: binary MACs at the register-only peak of the
+ * binary micro-kernel onebit runs, float MACs at its float kernel's in-cache
+ * peak, or bytes at copy bandwidth if longer), at 1 and 2 threads; onebit's
+ * medians are printed as % of it (`limit_t1_ms`, `onebit_t1_pct_of_limit`, …).
+ *
  * Models come from tools/py/zoo_models.py (larq-zoo + LCE's converter, so
  * the benchmark does not depend on onebit's converter) into bench/models/.
  * @module
@@ -41,6 +47,8 @@ import {
   timeCalls,
 } from "./_compare.ts";
 import { writeFileAtomic } from "../_fs.ts";
+import { summarize } from "../tflite/summary.ts";
+import { formatPeaks, limitOf, measurePeaks, modelWork } from "./_limit.ts";
 
 const { values } = parseArgs({
   options: {
@@ -81,6 +89,19 @@ for (const name of values.models.split(",")) {
   const { lce: lceFile, float: floatFile } = await ensureZooFiles(name, ["lce", "float"]);
   const row: Record<string, number | string> = { model: name, cpu };
   const bytes = await Deno.readFile(lceFile);
+  const work = modelWork(summarize(bytes));
+  const peaks = measurePeaks([1, 2]);
+  for (const p of peaks) {
+    if (!values.json) console.log(`${name}: peaks ${formatPeaks(p)}`);
+    const t = `t${p.threads}`;
+    Object.assign(row, {
+      [`binary_peak_${t}_gmacs`]: p.binary_gmacs,
+      [`float_peak_${t}_gmacs`]: p.float_gmacs,
+      [`limit_${t}_ms`]: limitOf(work, p).ms,
+    });
+  }
+  row.copy_gbs = peaks[0].copy_gbs;
+  row.binary_ukernel = peaks[0].binary_ukernel;
   const its = [1, 2].map((numThreads) => Interpreter.fromBytes(bytes, { numThreads }));
   const input = randomInputs(its[0])[0] as Float32Array;
   const tmp = await Deno.makeTempDir();
@@ -110,6 +131,9 @@ for (const name of values.models.split(",")) {
     row[`vs_openvino_t${threads}_rounds`] = `${Math.min(...roundRatios[k]).toFixed(2)}-${
       Math.max(...roundRatios[k]).toFixed(2)
     }`;
+  }
+  for (const t of [1, 2]) {
+    row[`onebit_t${t}_pct_of_limit`] = 100 * (row[`limit_t${t}_ms`] as number) / median(samples.onebit[t - 1]);
   }
   const wasmIt = Interpreter.fromBytes(bytes, { backend: "wasm" });
   row.onebit_wasm_t1_ms = median(await timeAsync(() => Promise.resolve(wasmIt.invoke([input]))));
@@ -163,6 +187,9 @@ for (const name of values.models.split(",")) {
         : row[k];
     console.log(
       `${name}: onebit ${f("onebit_t1_ms")} ms (2T ${f("onebit_t2_ms")}, ${f("onebit_2t_speedup")}x) | ` +
+        `limit ${f("limit_t1_ms")} ms (2T ${f("limit_t2_ms")}): ${f("onebit_t1_pct_of_limit")}% / ${
+          f("onebit_t2_pct_of_limit")
+        }% of limit | ` +
         `LCE ${f("lce_t1_ms")} (2T ${f("lce_t2_ms")}) -> ${f("vs_lce_t1")}x / ${f("vs_lce_t2")}x | ` +
         `LiteRT ${f("litert_t1_ms")} -> ${f("vs_litert_t1")}x | tfjs-wasm ${f("tfjs_wasm_t1_ms")} -> ${
           f("vs_tfjs_wasm_t1")
