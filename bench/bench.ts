@@ -217,6 +217,16 @@ export async function profileSvg(r: BenchResult): Promise<string> {
   });
 }
 
+/** The peaks on `threads` threads, or false (with a note on stderr) when the native library does not load. */
+function peaksOrNone(threads: number): Peaks | false {
+  try {
+    return measurePeaks([threads])[0];
+  } catch (e) {
+    console.error(`no limit: the peaks need the native library (${(e as Error).message.split("\n")[0]})`);
+    return false;
+  }
+}
+
 const USAGE =
   "usage: deno task bench <model.tflite> [--threads N] [--runs R] [--warmup W] [--backend auto|native|wasm|reference] [--profile] [--svg FILE] [--json] [--no-limit]";
 
@@ -236,13 +246,14 @@ async function main(args: string[]): Promise<void> {
   if (positionals.length !== 1) throw new UsageError(`expected one model.tflite, got ${positionals.length}`);
   const backend = values.backend;
   if (!isBackend(backend)) throw new UsageError(badBackend("--backend", backend));
+  const threads = intOption("threads", values.threads, 1, 1, 64);
   const r = await bench(positionals[0], {
-    threads: intOption("threads", values.threads, 1, 1, 64),
+    threads,
     runs: intOption("runs", values.runs, 20),
     warmup: intOption("warmup", values.warmup, 3, 0),
     backend,
     profile: values.profile || values.svg !== undefined,
-    limit: !values["no-limit"] && backend !== "reference",
+    limit: !values["no-limit"] && backend !== "reference" && peaksOrNone(threads),
   });
   if (values.svg !== undefined) {
     if (values.svg === "") throw new UsageError("--svg needs a file name");
