@@ -107,8 +107,18 @@ export interface TopOp {
   float_macs?: number;
   limit_ms?: number;
   fraction_of_limit?: number;
-  /** The micro-kernel its MACs ran on (binary ops: the binary one; float ops with MACs: the float one). */
+  /** The micro-kernel its MACs ran on (native backend): LceBconv2d the binary one; CONV_2D, TRANSPOSE_CONV and
+   * FULLY_CONNECTED the float one; other ops none. */
   ukernel?: string;
+}
+
+/** The builtin ops whose float MACs run on the float GEMM micro-kernels (depthwise has a kernel of its own). */
+const SGEMM_OPS = new Set(["CONV_2D", "TRANSPOSE_CONV", "FULLY_CONNECTED"]);
+
+/** The micro-kernel a profiled op (or fusion, named by its first op) runs its MACs on, if it uses one. */
+export function ukernelOf(op: string, peaks: Pick<Peaks, "binary_ukernel" | "float_ukernel">): string | undefined {
+  const first = op.split("+")[0];
+  return first === "LceBconv2d" ? peaks.binary_ukernel : SGEMM_OPS.has(first) ? peaks.float_ukernel : undefined;
 }
 
 /** `limit` with the fraction of it that `ms` reached. */
@@ -170,7 +180,7 @@ export async function bench(path: string, options: BenchOptions = {}): Promise<B
         const l = limitOf(w, peaks);
         Object.assign(t, { binary_macs: w.binaryMacs, float_macs: w.floatMacs, limit_ms: l.ms });
         t.fraction_of_limit = against(l, t.ms).fraction_of_limit;
-        const u = w.binaryMacs > 0 ? peaks.binary_ukernel : w.floatMacs > 0 ? peaks.float_ukernel : undefined;
+        const u = ukernelOf(t.op, peaks);
         if (u && it.backend === "native") t.ukernel = u;
         limits.set(t.op, (limits.get(t.op) ?? 0) + l.ms);
       }
