@@ -110,6 +110,33 @@ export function opWork(ops: readonly OpSummary[], index: number, op: string): Wo
   return { binaryMacs, floatMacs };
 }
 
+/**
+ * bench:compare's row fields of one model's limit at each of `peaks` (one per thread count t): `limit_t{t}_ms`,
+ * `binary_peak_t{t}_gmacs`, `float_peak_t{t}_gmacs`, and once `copy_gbs`, `binary_ukernel`, `float_ukernel`.
+ */
+export function limitFields(work: Work, peaks: readonly Peaks[]): Record<string, number | string> {
+  if (peaks.length === 0) throw new RangeError("limitFields: no peaks; measure at least one thread count");
+  const row: Record<string, number | string> = {
+    copy_gbs: peaks[0].copy_gbs,
+    binary_ukernel: peaks[0].binary_ukernel,
+    float_ukernel: peaks[0].float_ukernel,
+  };
+  for (const p of peaks) {
+    row[`binary_peak_t${p.threads}_gmacs`] = p.binary_gmacs;
+    row[`float_peak_t${p.threads}_gmacs`] = p.float_gmacs;
+    row[`limit_t${p.threads}_ms`] = limitOf(work, p).ms;
+  }
+  return row;
+}
+
+/** 100 × a row's `limit_t{threads}_ms` / `ms`: the % of its limit a median of `ms` reaches. */
+export function pctOfLimit(row: Record<string, number | string>, threads: number, ms: number): number {
+  const limit = row[`limit_t${threads}_ms`];
+  if (typeof limit !== "number") throw new RangeError(`pctOfLimit: the row has no limit_t${threads}_ms`);
+  if (!(ms > 0)) throw new RangeError(`pctOfLimit: ms is ${ms}; a measured time is > 0`);
+  return 100 * limit / ms;
+}
+
 /** The median of a non-empty list. */
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -4,7 +4,17 @@
  * fields of `bench --json`, and the micro-kernel each profiled op ran.
  */
 import assert from "node:assert/strict";
-import { chosenUkernel, formatPeaks, limitOf, measurePeaks, modelWork, opWork, type Peaks } from "./_limit.ts";
+import {
+  chosenUkernel,
+  formatPeaks,
+  limitFields,
+  limitOf,
+  measurePeaks,
+  modelWork,
+  opWork,
+  pctOfLimit,
+  type Peaks,
+} from "./_limit.ts";
 import { bench } from "./bench.ts";
 import { summarize } from "../tflite/summary.ts";
 import { BinaryKernels } from "../kernels/binary_kernels.ts";
@@ -131,4 +141,29 @@ Deno.test("chosenUkernel: the last supported kernel of a list, a RangeError when
   });
   assert.equal(chosenUkernel([k(0, true), k(1, true), k(2, false)]).name, "k1");
   assert.throws(() => chosenUkernel([k(0, false)]), RangeError);
+});
+
+Deno.test("limitFields and pctOfLimit: bench:compare's JSON fields of the limit at 1 and 2 threads", () => {
+  const work = { binaryMacs: BINARY_MACS, floatMacs: FLOAT_MACS, bytes: 0 };
+  const two = { ...peaks, threads: 2, binary_gmacs: 2000, float_gmacs: 100 };
+  const row = limitFields(work, [peaks, two]);
+  assert.deepEqual(Object.keys(row).sort(), [
+    "binary_peak_t1_gmacs",
+    "binary_peak_t2_gmacs",
+    "binary_ukernel",
+    "copy_gbs",
+    "float_peak_t1_gmacs",
+    "float_peak_t2_gmacs",
+    "float_ukernel",
+    "limit_t1_ms",
+    "limit_t2_ms",
+  ]);
+  const one = BINARY_MACS / 1e9 + FLOAT_MACS / 5e7;
+  assert.ok(Math.abs((row.limit_t1_ms as number) - one) < 1e-15);
+  assert.ok(Math.abs((row.limit_t2_ms as number) - one / 2) < 1e-15); // both peaks doubled
+  assert.equal(row.binary_peak_t2_gmacs, 2000);
+  assert.ok(Math.abs(pctOfLimit(row, 1, 4 * one) - 25) < 1e-9);
+  assert.throws(() => pctOfLimit(row, 3, 1), /no limit_t3_ms/);
+  assert.throws(() => pctOfLimit(row, 1, 0), RangeError);
+  assert.throws(() => limitFields(work, []), RangeError);
 });

@@ -48,7 +48,7 @@ import {
 } from "./_compare.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { summarize } from "../tflite/summary.ts";
-import { formatPeaks, limitOf, measurePeaks, modelWork } from "./_limit.ts";
+import { formatPeaks, limitFields, measurePeaks, modelWork, pctOfLimit } from "./_limit.ts";
 
 const { values } = parseArgs({
   options: {
@@ -91,17 +91,8 @@ for (const name of values.models.split(",")) {
   const bytes = await Deno.readFile(lceFile);
   const work = modelWork(summarize(bytes));
   const peaks = measurePeaks([1, 2]);
-  for (const p of peaks) {
-    if (!values.json) console.log(`${name}: peaks ${formatPeaks(p)}`);
-    const t = `t${p.threads}`;
-    Object.assign(row, {
-      [`binary_peak_${t}_gmacs`]: p.binary_gmacs,
-      [`float_peak_${t}_gmacs`]: p.float_gmacs,
-      [`limit_${t}_ms`]: limitOf(work, p).ms,
-    });
-  }
-  row.copy_gbs = peaks[0].copy_gbs;
-  row.binary_ukernel = peaks[0].binary_ukernel;
+  if (!values.json) { for (const p of peaks) console.log(`${name}: peaks ${formatPeaks(p)}`); }
+  Object.assign(row, limitFields(work, peaks));
   const its = [1, 2].map((numThreads) => Interpreter.fromBytes(bytes, { numThreads }));
   const input = randomInputs(its[0])[0] as Float32Array;
   const tmp = await Deno.makeTempDir();
@@ -133,7 +124,7 @@ for (const name of values.models.split(",")) {
     }`;
   }
   for (const t of [1, 2]) {
-    row[`onebit_t${t}_pct_of_limit`] = 100 * (row[`limit_t${t}_ms`] as number) / median(samples.onebit[t - 1]);
+    row[`onebit_t${t}_pct_of_limit`] = pctOfLimit(row, t, median(samples.onebit[t - 1]));
   }
   const wasmIt = Interpreter.fromBytes(bytes, { backend: "wasm" });
   row.onebit_wasm_t1_ms = median(await timeAsync(() => Promise.resolve(wasmIt.invoke([input]))));
