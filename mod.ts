@@ -315,7 +315,7 @@ export type { TraceOptions } from "./convert/trace.ts";
 export { reportBundle, sizeLine } from "./convert/report_html.ts";
 export { removeStaleTemporaries, writeFileAtomic, writeFileAtomicSync } from "./_fs.ts";
 export { ConversionError } from "./convert/errors.ts";
-export { formatSummary, modelGraph, type ModelSummary, type OpSummary, summarize } from "./tflite/summary.ts";
+export { formatSummary, modelGraph, type ModelSummary, modelSvg, type OpSummary, summarize } from "./tflite/summary.ts";
 export {
   type Bar,
   barChart,
@@ -372,7 +372,6 @@ export type { Fusion, GraphIndex } from "./runtime/fuse.ts";
 export type { Metadata, OptionValue, Quantization, SignatureDef, TensorMap } from "./tflite/model.ts";
 export type { Conv1dOptions, Conv2dOptions, Conv2dTransposeOptions } from "./graph/conv.ts";
 export type { GradContext, GradFn } from "./graph/tape.ts";
-export { modelSvg } from "./tflite/inspect.ts";
 export { enumName, SCHEMA_ENUMS, type SchemaEnum } from "./tflite/schema.ts";
 export {
   binaryCell,

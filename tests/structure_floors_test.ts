@@ -56,3 +56,21 @@ Deno.test("floors: graph/ (autograd), its tests included, imports nothing from l
     assert.deepEqual(above, [], `graph/${entry.name}`);
   }
 });
+
+Deno.test("mod.ts runs in a browser: its module graph imports no node: built-in (CLIs, which do, are separate entries)", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL("mod.ts", root).pathname],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    modules: { specifier: string; dependencies?: { specifier: string }[] }[];
+  };
+  const nodeImports = graph.modules.flatMap((m) =>
+    (m.dependencies ?? []).filter((d) => d.specifier.startsWith("node:")).map((d) =>
+      `${m.specifier.replace(root.href, "")} imports ${d.specifier}`
+    )
+  );
+  assert.deepEqual(nodeImports, []);
+});

@@ -7,30 +7,11 @@
  */
 import { writeFileAtomic } from "../_fs.ts";
 import { parseCli, runCli, UsageError } from "../_cli.ts";
-import { graphSvg } from "../viz/graph.ts";
-import { readModel } from "./reader.ts";
-import { formatSummary, modelGraph, summarize } from "./summary.ts";
+import { formatSummary, modelSvg, summarize } from "./summary.ts";
 
-export { formatSummary, modelGraph, type ModelSummary, type OpSummary, summarize } from "./summary.ts";
+export { formatSummary, modelGraph, type ModelSummary, modelSvg, type OpSummary, summarize } from "./summary.ts";
 
 const USAGE = "usage: deno task inspect MODEL.tflite [--json] [--svg GRAPH.svg]";
-
-/**
- * The graph picture of a `.tflite` file's bytes as an SVG document (see {@link modelGraph} and `viz/graph.ts`).
- * @example
- * ```ts
- * import { modelSvg } from "./inspect.ts";
- * import { convert } from "../convert/convert.ts";
- * import { Sequential } from "../models/sequential.ts";
- * import { QuantConv2D } from "../layers/conv.ts";
- * const model = new Sequential([new QuantConv2D(32, 3, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign" })], { seed: 1 });
- * const svg = await modelSvg(convert(model, { inputShape: [8, 8, 32] }).bytes);
- * console.log(svg.includes("LceBconv2d")); // true
- * ```
- */
-export function modelSvg(bytes: Uint8Array): Promise<string> {
-  return graphSvg(modelGraph(readModel(bytes)));
-}
 
 async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCli(args, {
