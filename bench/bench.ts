@@ -227,11 +227,15 @@ export async function profileSvg(r: BenchResult): Promise<string> {
   });
 }
 
-/** The peaks on `threads` threads, or false (with a note on stderr) when the native library does not load. */
+/**
+ * The peaks on `threads` threads, or false (with a note on stderr) when no native library is there. A library the
+ * user named (ONEBIT_LIB) that does not load is their error: it propagates, as one line, like the bench's own.
+ */
 function peaksOrNone(threads: number): Peaks | false {
   try {
     return measurePeaks([threads])[0];
   } catch (e) {
+    if (Deno.env.get("ONEBIT_LIB") !== undefined) throw e;
     console.error(`no limit: the peaks need the native library (${(e as Error).message.split("\n")[0]})`);
     return false;
   }
