@@ -4,7 +4,7 @@
  * the graph picture, on a QuickNet block written by LCE's converter.
  */
 import assert from "node:assert/strict";
-import { classOf, elements, groups, parseSvg } from "../viz/_test_svg_dom.ts";
+import { classOf, elements, groups, parseSvg } from "../viz/_test_svg.ts";
 import { JUPYTER_DISPLAY } from "../viz/html.ts";
 import { readModel } from "../tflite/reader.ts";
 import { Interpreter } from "./interpreter.ts";

@@ -5,7 +5,7 @@
  * `--svg` flag end to end.
  */
 import assert from "node:assert/strict";
-import { classOf, elements, groups, parseSvg } from "../viz/_test_svg_dom.ts";
+import { classOf, elements, groups, parseSvg } from "../viz/_test_svg.ts";
 import { readModel } from "./reader.ts";
 import { enumName, OPTION_TABLES, SCHEMA_ENUMS, TensorType, tensorTypeName } from "./schema.ts";
 import { formatSummary, modelGraph, summarize } from "./summary.ts";

@@ -1,6 +1,7 @@
 /**
  * Test helpers for pictures: an SVG parsed by a strict XML parser (any
- * warning, error or fatal error fails the test) and its elements by class.
+ * warning, error or fatal error fails the test, and so does a bare `&`,
+ * which xmldom lets pass) and its elements by tag or class.
  * @module
  */
 import { DOMParser } from "npm:@xmldom/xmldom@0.9.12";
@@ -28,6 +29,8 @@ export function parseSvg(text: string): SvgElement {
 /** Parses `text` as strict XML (HTML fragments built by onebit are well-formed); throws on any parser message. */
 export function parseXml(text: string, mime: "text/xml" | "image/svg+xml" = "text/xml"): SvgElement {
   const problems: string[] = [];
+  const bare = /&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/.exec(text);
+  if (bare) problems.push(`a bare & at ${bare.index}: ${text.slice(bare.index, bare.index + 20)}`);
   const parser = new DOMParser({ onError: (level: string, message: string) => problems.push(`${level}: ${message}`) });
   let root: SvgElement | null = null;
   try {
@@ -70,4 +73,19 @@ export function textsOf(root: SvgElement, classes: string): string[] {
   return byClass(root, classes).flatMap((g) =>
     Array.from(g.getElementsByTagName("text")).map((t) => t.textContent ?? "")
   );
+}
+
+/** The elements of a tag under `root`, in document order. */
+export function elements(root: SvgElement, tag: string): SvgElement[] {
+  return Array.from(root.getElementsByTagName(tag));
+}
+
+/** An element's class attribute ("" when absent). */
+export function classOf(e: SvgElement): string {
+  return e.getAttribute("class") ?? "";
+}
+
+/** The `<g>` groups under `root` whose class starts with `prefix` (`"node "`, `"edge"`). */
+export function groups(root: SvgElement, prefix: string): SvgElement[] {
+  return elements(root, "g").filter((g) => classOf(g).startsWith(prefix));
 }
