@@ -10,7 +10,6 @@ import { summarize } from "../tflite/inspect.ts";
 import { readModel } from "../tflite/reader.ts";
 import { Builtin } from "../tflite/schema.ts";
 import { writeModel } from "../tflite/writer.ts";
-import { stats } from "./bench.ts";
 import { python } from "./_openvino.ts";
 import { type Bar, barChart } from "../viz/chart.ts";
 
@@ -92,8 +91,7 @@ export async function timeCalls(fn: () => unknown, { runs, warmup }: TimingOptio
   return times;
 }
 
-/** The median of `xs` (the mean of the middle two for an even count). */
-export const median = (xs: number[]): number => stats(xs).median_ms;
+export { median } from "./_stats.ts";
 
 /**
  * The model without its final SOFTMAX: random-weight zoo models saturate

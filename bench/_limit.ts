@@ -12,6 +12,7 @@ import { BinaryKernels } from "../kernels/binary_kernels.ts";
 import { FloatKernels } from "../kernels/float_kernels.ts";
 import type { UkernelDescription } from "../kernels/_ukernels.ts";
 import type { ModelSummary, OpSummary } from "../tflite/summary.ts";
+import { median } from "./_stats.ts";
 
 /** What this machine reached in this run on `threads` threads. */
 export interface Peaks {
@@ -135,12 +136,6 @@ export function pctOfLimit(row: Record<string, number | string>, threads: number
   if (typeof limit !== "number") throw new RangeError(`pctOfLimit: the row has no limit_t${threads}_ms`);
   if (!(ms > 0)) throw new RangeError(`pctOfLimit: ms is ${ms}; a measured time is > 0`);
   return 100 * limit / ms;
-}
-
-/** The median of a non-empty list. */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 /** Median milliseconds of `repeats` calls of `fn` after one untimed call. */

@@ -20,9 +20,11 @@ import { writeFileAtomic } from "../_fs.ts";
 import { barChart } from "../viz/chart.ts";
 import { type Backend, badBackend, isBackend } from "../kernels/backend.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
+import { libraryFromEnv } from "../kernels/native.ts";
 import type { TensorData } from "../runtime/ops/_types.ts";
 import { summarize } from "../tflite/summary.ts";
 import { cpuModel } from "./_openvino.ts";
+import { median } from "./_stats.ts";
 import { formatPeaks, type Limit, limitOf, measurePeaks, modelWork, opWork, type Peaks } from "./_limit.ts";
 
 export interface LatencyStats {
@@ -40,7 +42,7 @@ export function stats(times: number[]): LatencyStats {
   return {
     runs: s.length,
     min_ms: s[0],
-    median_ms: s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2,
+    median_ms: median(s),
     p90_ms: at(0.9),
     max_ms: s[s.length - 1],
     mean_ms: s.reduce((a, b) => a + b, 0) / s.length,
@@ -235,7 +237,7 @@ function peaksOrNone(threads: number): Peaks | false {
   try {
     return measurePeaks([threads])[0];
   } catch (e) {
-    if (Deno.env.get("ONEBIT_LIB") !== undefined) throw e;
+    if (libraryFromEnv() !== undefined) throw e;
     console.error(`no limit: the peaks need the native library (${(e as Error).message.split("\n")[0]})`);
     return false;
   }

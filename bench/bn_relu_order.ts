@@ -11,8 +11,10 @@
  *   deno task bench:order [--runs 400] [--backend auto] [--threads 1]
  */
 import { parseArgs } from "node:util";
-import { BatchNormalization, convert, Interpreter, QuantConv2D, ReLU, Sequential, Tensor, weightClip } from "../mod.ts";
+import { convert, Interpreter } from "../mod.ts";
+import { bnReluBlock, type BnReluOrder } from "../convert/_test_blocks.ts";
 import type { Backend } from "../kernels/backend.ts";
+import { cpuModel } from "./_openvino.ts";
 
 const { values } = parseArgs({
   options: { runs: { type: "string" }, backend: { type: "string" }, threads: { type: "string" } },
@@ -21,32 +23,12 @@ const runs = Number(values.runs ?? 400);
 const backend = (values.backend ?? "auto") as Backend;
 const threads = Number(values.threads ?? 1);
 
-const q = {
-  inputQuantizer: "ste_sign",
-  kernelQuantizer: "ste_sign",
-  kernelConstraint: weightClip(),
-  padding: "same",
-  padValues: 1,
-} as const;
-
 /** The block in one order, converted: its bytes and whether the order hint fired. */
-function block(order: "bn_relu" | "relu_bn", [h, w, c]: number[]) {
-  const bn = new BatchNormalization();
-  const mid = order === "bn_relu" ? [bn, new ReLU()] : [new ReLU(), bn];
-  const model = new Sequential([new QuantConv2D(c, 3, q), ...mid, new QuantConv2D(c, 3, q)], { seed: 1 });
-  model.apply(Tensor.zeros([1, h, w, c]));
-  bn.movingMean.assign(Tensor.from(Array.from({ length: c }, (_, i) => (i % 7) - 3)));
-  const { bytes, report } = convert(model, { inputShape: [h, w, c], compareFloat: false });
+function block(order: BnReluOrder, shape: number[]) {
+  const model = bnReluBlock(order, shape, 1);
+  const { bytes, report } = convert(model, { inputShape: shape, compareFloat: false });
   const hint = report.layers.some((l) => l.guidance.some((g) => g.includes("BatchNormalization then ReLU")));
   return { bytes, hint, ops: Object.entries(report.opCounts).map(([k, v]) => `${k}×${v}`).join(" ") };
-}
-
-function cpuModel(): string {
-  try {
-    return /model name\s*:\s*(.*)/.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1] ?? "unknown CPU";
-  } catch {
-    return "unknown CPU";
-  }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];

@@ -15,6 +15,7 @@
 import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../mod.ts";
 import { SPLIT_SHA256 } from "../examples/fashion_mnist_data.ts";
+import { median } from "./_stats.ts";
 
 /** The `--json` line of either side. */
 interface Run {
@@ -72,10 +73,6 @@ async function runOne(framework: Run["framework"], seed: number): Promise<Run> {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** One framework's line of the summary. */
 function summarize(runs: Run[]) {

@@ -26,6 +26,7 @@ import { Model } from "../models/model.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import type { Backend } from "../kernels/backend.ts";
 import { median, timeCalls } from "./_compare.ts";
+import { cpuModel } from "./_openvino.ts";
 
 const BINARY = { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" } as const;
 
@@ -269,9 +270,8 @@ if (import.meta.main) {
   for (const name of only) {
     if (!(name in CASES)) throw new RangeError(`--only: unknown case ${name}; cases: ${Object.keys(CASES).join(", ")}`);
   }
-  const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => "")).match(/model name\s*:\s*(.*)/)?.[1] ?? "?";
   console.log(
-    `# bench/guide.ts: ${cpu}, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}, backend ${values.backend}, ${runs} runs`,
+    `# bench/guide.ts: ${cpuModel()}, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}, backend ${values.backend}, ${runs} runs`,
   );
   for (const name of only) await CASES[name as keyof typeof CASES]({ runs, backend: values.backend as Backend });
 }

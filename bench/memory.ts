@@ -119,6 +119,7 @@ async function measure(step: Step, model: string, o: ChildOptions): Promise<Samp
   }
 }
 
+/** The median (bench/_stats.ts's, written again: the children import this file, which must import nothing). */
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

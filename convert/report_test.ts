@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { BatchNormalization } from "../layers/batch_norm.ts";
 import { QuantConv2D } from "../layers/conv.ts";
-import { Activation, Flatten, ReLU } from "../layers/core.ts";
+import { Activation, Flatten } from "../layers/core.ts";
 import { QuantDense } from "../layers/dense.ts";
 import { weightClip } from "../layers/layer.ts";
 import { Tensor } from "../graph/tensor.ts";
@@ -21,27 +21,12 @@ import { JUPYTER_DISPLAY } from "../viz/html.ts";
 import { NODE_COLORS } from "../viz/graph.ts";
 import { BN_RELU_COST, convert, formatReport } from "./convert.ts";
 import { measureLayers } from "./measure.ts";
+import { BINARY_CONV, bnReluBlock, type BnReluOrder } from "./_test_blocks.ts";
 
-const q = {
-  inputQuantizer: "ste_sign",
-  kernelQuantizer: "ste_sign",
-  kernelConstraint: weightClip(),
-  padding: "same",
-  padValues: 1,
-} as const;
+const q = BINARY_CONV;
 
-/** conv → (BN, ReLU in `order`) → conv, with BatchNorm statistics that are not the identity. */
-function block(order: "bn_relu" | "relu_bn" | "relu_only", c = 32) {
-  const bn = new BatchNormalization();
-  const mid = order === "bn_relu" ? [bn, new ReLU()] : order === "relu_bn" ? [new ReLU(), bn] : [new ReLU()];
-  const model = new Sequential([new QuantConv2D(c, 3, q), ...mid, new QuantConv2D(c, 3, q)], { seed: 3 });
-  model.apply(Tensor.zeros([1, 8, 8, c]));
-  if (order !== "relu_only") {
-    bn.movingMean.assign(Tensor.from(Array.from({ length: c }, (_, i) => (i % 7) - 3)));
-    bn.beta!.assign(Tensor.from(Array.from({ length: c }, (_, i) => 0.1 * (i % 5))));
-  }
-  return model;
-}
+/** conv → (BN, ReLU in `order`) → conv, 8×8×32, with BatchNorm statistics that are not the identity. */
+const block = (order: BnReluOrder) => bnReluBlock(order, [8, 8, 32], 3);
 
 const hints = (model: Sequential) =>
   convert(model, { inputShape: [8, 8, 32], compareFloat: false }).report.layers.flatMap((l) =>
