@@ -21,7 +21,7 @@ import { readFlexMap } from "../tflite/flexbuffer.ts";
 import type { TfliteModel } from "../tflite/model.ts";
 import { readModel } from "../tflite/reader.ts";
 import { Builtin, builtinName, tensorTypeName } from "../tflite/schema.ts";
-import { modelGraph } from "../tflite/summary.ts";
+import { isBinaryOp, modelGraph } from "../tflite/summary.ts";
 import { binaryCell, type GraphDescription, graphSvg } from "../viz/graph.ts";
 import { escapeHtml, htmlBundle, htmlTable, JUPYTER_DISPLAY, type MediaBundle } from "../viz/html.ts";
 import { foldConstants } from "./fold.ts";
@@ -355,9 +355,6 @@ export class Interpreter {
   }
 }
 
-/** An op label (`LceBconv2d`, or a fusion `LceBconv2d+ADD+LceQuantize`) runs binary if any part is LCE's. */
-const runsBinary = (label: string) => label.split("+").some((part) => part.startsWith("Lce"));
-
 /** What {@link Interpreter}'s display shows, gathered from the instance. */
 interface InterpreterView {
   backend: string;
@@ -373,8 +370,8 @@ interface InterpreterView {
 function interpreterBundle(v: InterpreterView): MediaBundle {
   const counts = new Map<string, number>();
   for (const op of v.ops) counts.set(op, (counts.get(op) ?? 0) + 1);
-  const opRows = [...counts].map(([op, n]) => [op, n, binaryCell(runsBinary(op))]);
-  const binary = v.ops.filter(runsBinary).length;
+  const opRows = [...counts].map(([op, n]) => [op, n, binaryCell(isBinaryOp(op))]);
+  const binary = v.ops.filter(isBinaryOp).length;
   const head =
     `Interpreter: ${v.backend} backend, ${v.threads} thread${v.threads === 1 ? "" : "s"}, ${v.ops.length} ops ` +
     `(${binary} binary)`;
@@ -389,14 +386,14 @@ function interpreterBundle(v: InterpreterView): MediaBundle {
     htmlTable(["", "name", "shape", "dtype"], tensorRows, { caption: "Inputs and outputs" }),
     htmlTable(["op", "count", "binary"], opRows, {
       caption: "Ops as they run (after fusion and constant folding)",
-      rowClass: (i) => runsBinary(String(opRows[i][0])) ? "binary" : undefined,
+      rowClass: (i) => isBinaryOp(String(opRows[i][0])) ? "binary" : undefined,
     }),
     `<details open><summary>Graph</summary>${v.svg}</details></div>`,
   ].join("");
   const text = [
     head,
     ...tensorRows.map((r) => `  ${r.join(" ")}`),
-    ...[...counts].map(([op, n]) => `  ${op} ×${n}${runsBinary(op) ? " (binary)" : ""}`),
+    ...[...counts].map(([op, n]) => `  ${op} ×${n}${isBinaryOp(op) ? " (binary)" : ""}`),
   ].join("\n");
   return htmlBundle(html, text);
 }

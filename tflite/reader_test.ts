@@ -143,7 +143,9 @@ Deno.test("readFlexMap refuses non-maps, nested values, strings and bad offsets 
   // A deeply nested shared structure (exponential for a naive decoder) is refused at once.
   let v: unknown = [1];
   for (let i = 0; i < 10; i++) v = [v, v]; // shared when deduplicated: 2^10 paths through 10 vectors
+  const shared = flexbuffers.encode({ a: v }, undefined, true, true, true);
   const t0 = performance.now();
-  assert.throws(() => readFlexMap(flexbuffers.encode({ a: v }, undefined, true, true, true), "op"), ModelFormatError);
-  assert(performance.now() - t0 < 100);
+  assert.throws(() => readFlexMap(shared, "op"), ModelFormatError);
+  // Only the decoding is timed (not the encoder's walk); the bound leaves room for a loaded CI machine.
+  assert(performance.now() - t0 < 1000, `took ${performance.now() - t0} ms`);
 });

@@ -33,7 +33,7 @@ export interface OpSummary {
   options: Record<string, unknown>;
   /** Multiply-accumulates (binary ones for LceBconv2d), 0 for ops without a weight. */
   macs: number;
-  /** Runs on packed bits: LceBconv2d or LceBMaxPool2d. */
+  /** Runs on packed bits: one of LCE's ops (see {@link isBinaryOp}). */
   binary: boolean;
 }
 
@@ -91,9 +91,19 @@ function namedOptions(name: string, op: Operator, where: string): Record<string,
   return out;
 }
 
-/** LCE's ops (binary convolution and pooling, and the bitpacking at their borders) run on packed bits. */
-function isBinaryOp(name: string): boolean {
-  return name.startsWith("Lce");
+/**
+ * Whether an op runs on packed bits: LCE's ops (binary convolution and pooling, and the bitpacking at their borders),
+ * or a fusion with one of them as a part (`LceBconv2d+ADD+LceQuantize`). The one predicate behind `inspect`'s
+ * `binary` flag, the graph picture's colours and the interpreter's display.
+ *
+ * @example
+ * ```ts
+ * import { isBinaryOp } from "./summary.ts";
+ * console.log(isBinaryOp("LceQuantize"), isBinaryOp("CONV_2D"), isBinaryOp("LceBconv2d+ADD")); // true false true
+ * ```
+ */
+export function isBinaryOp(label: string): boolean {
+  return label.split("+").some((part) => part.startsWith("Lce"));
 }
 
 function macsOf(name: string, op: Operator, g: Subgraph, options: Record<string, unknown>): number {
@@ -171,7 +181,7 @@ export function summarize(bytes: Uint8Array): ModelSummary {
       binaryFilterBytes += stored;
       binaryFilterFloatBytes += asFloat;
     }
-    const binary = name === "LceBconv2d" || name === "LceBMaxPool2d";
+    const binary = isBinaryOp(name);
     if (binary) binaryMacs += macs;
     else floatMacs += macs;
     return { index, op: name, inputs: op.inputs.map(label), outputs: op.outputs.map(label), options, macs, binary };

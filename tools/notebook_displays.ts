@@ -9,6 +9,7 @@
  */
 import { byClass, marksOf, parseSvg, type SvgElement } from "../viz/_test_svg.ts";
 import { NODE_COLORS } from "../viz/graph.ts";
+import { isBinaryOp } from "../tflite/summary.ts";
 import { LATENCY_COLUMNS } from "../bench/_compare.ts";
 
 /** A notebook output's MIME bundle, as nbformat stores it (a string or its lines). */
@@ -44,9 +45,6 @@ function opBoxes(root: SvgElement): { kind: string; label: string; fill: string 
   });
 }
 
-/** An op runs binary when it, or a part of a fusion (`LceBconv2d+ADD`), is one of LCE's ops. */
-const isLce = (label: string) => label.split("+").some((part) => part.startsWith("Lce"));
-
 /**
  * The problems of a graph picture's boxes against `ops` op boxes expected, of which `binary` binary: the counts,
  * each box's kind (binary exactly when its op is LCE's) and its fill (the binary or float colour).
@@ -59,7 +57,7 @@ function graphBoxProblems(root: SvgElement, ops: number, binary: number): string
     problems.push(`${boxes.length} op boxes (${found} binary), expected ${ops} (${binary} binary)`);
   }
   for (const b of boxes) {
-    if ((b.kind === "binary") !== isLce(b.label)) problems.push(`the ${b.label} box is drawn ${b.kind}`);
+    if ((b.kind === "binary") !== isBinaryOp(b.label)) problems.push(`the ${b.label} box is drawn ${b.kind}`);
     const fill = NODE_COLORS[b.kind as "binary" | "float"].fill;
     if (b.fill !== fill) problems.push(`the ${b.label} box (${b.kind}) is filled ${b.fill}, not ${fill}`);
   }

@@ -50,6 +50,10 @@ count_deno() { # suite name, log file, exit code
   if [ "$3" -ne 0 ]; then
     [ "$f" -eq 0 ] && f=1
     sed 's/\x1b\[[0-9;]*m//g' "$2" | grep -vE '^(running|.* \.\.\. ok)' | tail -60
+    # The failing tests' names on one line next to the count, for logs that keep only the summary lines.
+    local names
+    names=$(sed 's/\x1b\[[0-9;]*m//g' "$2" | sed -n '/^ *FAILURES/,$p' | grep ' => ' | head -8 | paste -sd ';' -)
+    echo "$1: failing: ${names:-(see the log above)}"
   fi
   echo "$1: $p passed, $f failed"
   passed=$((passed + p)); failed=$((failed + f))
