@@ -315,7 +315,8 @@ export type { TraceOptions } from "./convert/trace.ts";
 export { reportBundle, sizeLine } from "./convert/report_html.ts";
 export { removeStaleTemporaries, writeFileAtomic, writeFileAtomicSync } from "./_fs.ts";
 export { ConversionError } from "./convert/errors.ts";
-export { formatSummary, modelGraph, type ModelSummary, modelSvg, type OpSummary, summarize } from "./tflite/summary.ts";
+export { formatSummary, modelGraph, type ModelSummary, type OpSummary, summarize } from "./tflite/summary.ts";
+export { modelSvg } from "./tflite/model_svg.ts";
 export {
   type Bar,
   barChart,

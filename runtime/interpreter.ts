@@ -22,7 +22,7 @@ import type { TfliteModel } from "../tflite/model.ts";
 import { readModel } from "../tflite/reader.ts";
 import { Builtin, builtinName, tensorTypeName } from "../tflite/schema.ts";
 import { isBinaryOp, modelGraph } from "../tflite/summary.ts";
-import { binaryCell, type GraphDescription, graphSvg } from "../viz/graph.ts";
+import { binaryCell, type GraphDescription, graphRenderer } from "../viz/graph_description.ts";
 import { escapeHtml, htmlBundle, htmlTable, JUPYTER_DISPLAY, type MediaBundle } from "../viz/html.ts";
 import { foldConstants } from "./fold.ts";
 import { fuseOperators, type PlannedOp } from "./fuse.ts";
@@ -342,7 +342,8 @@ export class Interpreter {
    */
   async [JUPYTER_DISPLAY](): Promise<MediaBundle> {
     const ops = this.#ops.map((op) => op.label);
-    const svg = await graphSvg(this.#graph);
+    const render = graphRenderer();
+    const svg = render ? await render(this.#graph) : null;
     return interpreterBundle({
       backend: this.backend,
       library: this.library,
@@ -363,8 +364,13 @@ interface InterpreterView {
   inputs: readonly TensorSpec[];
   outputs: readonly TensorSpec[];
   ops: string[];
-  svg: string;
+  /** The graph picture, or null when no renderer is loaded (a program that imports only `runtime.ts`). */
+  svg: string | null;
 }
+
+/** What the display says instead of the graph picture when `viz/graph.ts` (dagre, an npm package) is not loaded. */
+const NO_PICTURE =
+  "No graph picture: it is drawn once viz/graph.ts is imported (mod.ts imports it; runtime.ts does not).";
 
 /** The interpreter as HTML (tables and the graph picture) with its plain-text twin. */
 function interpreterBundle(v: InterpreterView): MediaBundle {
@@ -388,7 +394,9 @@ function interpreterBundle(v: InterpreterView): MediaBundle {
       caption: "Ops as they run (after fusion and constant folding)",
       rowClass: (i) => isBinaryOp(String(opRows[i][0])) ? "binary" : undefined,
     }),
-    `<details open><summary>Graph</summary>${v.svg}</details></div>`,
+    v.svg === null
+      ? `<p><small>${NO_PICTURE}</small></p></div>`
+      : `<details open><summary>Graph</summary>${v.svg}</details></div>`,
   ].join("");
   const text = [
     head,

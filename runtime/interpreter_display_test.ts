@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { classOf, elements, groups, parseSvg } from "../viz/_test_svg.ts";
 import { JUPYTER_DISPLAY } from "../viz/html.ts";
+import { graphSvg } from "../viz/graph.ts";
+import { graphRenderer, setGraphRenderer } from "../viz/graph_description.ts";
 import { readModel } from "../tflite/reader.ts";
 import { Interpreter } from "./interpreter.ts";
 
@@ -56,4 +58,19 @@ Deno.test("Interpreter display: inputs/outputs, backend and threads, op table, g
       ["LceQuantize", "LceBconv2d", "LceQuantize", "LceBconv2d"],
     );
   }
+});
+
+Deno.test("Interpreter display without viz/graph.ts (the lean entry): the tables, and a note instead of the picture", async () => {
+  assert.equal(graphRenderer(), graphSvg, "importing viz/graph.ts registered its renderer");
+  setGraphRenderer(null);
+  try {
+    const it = Interpreter.fromBytes(bytes, { backend: "reference" });
+    const html = String((await it[JUPYTER_DISPLAY]())["text/html"]);
+    assert.ok(!html.includes("<svg"), "no picture");
+    assert.match(html, /No graph picture: it is drawn once viz\/graph.ts is imported/);
+    assert.equal(tableRows(html, "Inputs and outputs").length, 2);
+  } finally {
+    setGraphRenderer(graphSvg);
+  }
+  assert.throws(() => setGraphRenderer("svg" as never), /setGraphRenderer: got string; a function or null/);
 });

@@ -25,6 +25,7 @@ Deno.test("deno publish --dry-run ships the library, Zig sources and CLIs, and n
   for (
     const f of [
       "mod.ts",
+      "runtime.ts",
       "LICENSE",
       "README.md",
       "deno.json",

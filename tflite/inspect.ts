@@ -7,9 +7,11 @@
  */
 import { writeFileAtomic } from "../_fs.ts";
 import { parseCli, runCli, UsageError } from "../_cli.ts";
-import { formatSummary, modelSvg, summarize } from "./summary.ts";
+import { formatSummary, summarize } from "./summary.ts";
+import { modelSvg } from "./model_svg.ts";
 
-export { formatSummary, modelGraph, type ModelSummary, modelSvg, type OpSummary, summarize } from "./summary.ts";
+export { formatSummary, modelGraph, type ModelSummary, type OpSummary, summarize } from "./summary.ts";
+export { modelSvg } from "./model_svg.ts";
 
 const USAGE = "usage: deno task inspect MODEL.tflite [--json] [--svg GRAPH.svg]";
 

@@ -5,7 +5,7 @@
  * `tflite/inspect.ts` (`deno task inspect model.tflite [--json]`).
  * @module
  */
-import { type GraphDescription, type GraphEdge, type GraphNode, graphSvg } from "../viz/graph.ts";
+import type { GraphDescription, GraphEdge, GraphNode } from "../viz/graph_description.ts";
 import { readFlexMap } from "./flexbuffer.ts";
 import type { Operator, Subgraph, TfliteModel } from "./model.ts";
 import { readModel } from "./reader.ts";
@@ -305,21 +305,4 @@ export function modelGraph(m: TfliteModel): GraphDescription {
     edge(t, `out${t}`, false);
   }
   return { nodes, edges, title: m.description || undefined };
-}
-
-/**
- * The graph picture of a `.tflite` file's bytes as an SVG document (see {@link modelGraph} and `viz/graph.ts`).
- * @example
- * ```ts
- * import { modelSvg } from "./summary.ts";
- * import { convert } from "../convert/convert.ts";
- * import { Sequential } from "../models/sequential.ts";
- * import { QuantConv2D } from "../layers/conv.ts";
- * const model = new Sequential([new QuantConv2D(32, 3, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign" })], { seed: 1 });
- * const svg = await modelSvg(convert(model, { inputShape: [8, 8, 32] }).bytes);
- * console.log(svg.includes("LceBconv2d")); // true
- * ```
- */
-export function modelSvg(bytes: Uint8Array): Promise<string> {
-  return graphSvg(modelGraph(readModel(bytes)));
 }

@@ -78,7 +78,7 @@ count_zig "zig (host $(uname -m))" "$log/zig" $?
 $ZIG build test -Dtarget=aarch64-linux-musl -fqemu --summary all >"$log/zig-arm" 2>&1
 count_zig "zig (aarch64, qemu)" "$log/zig-arm" $?
 
-ONEBIT_REQUIRE_NATIVE=1 "$DENO" test -A --parallel --doc tests/ kernels/ runtime/ tflite/ viz/ graph/ quantizers/ layers/ models/ keras/ train/ zoo/ convert/ examples/ bench/_limit_test.ts bench/_limit.ts bench/bench.ts mod.ts >"$log/deno" 2>&1
+ONEBIT_REQUIRE_NATIVE=1 "$DENO" test -A --parallel --doc tests/ kernels/ runtime/ tflite/ viz/ graph/ quantizers/ layers/ models/ keras/ train/ zoo/ convert/ examples/ bench/_limit_test.ts bench/_limit.ts bench/bench.ts mod.ts runtime.ts >"$log/deno" 2>&1
 count_deno "deno (host $(uname -m))" "$log/deno" $?
 
 ONEBIT_REQUIRE_NATIVE=1 ONEBIT_QUICK=1 DENO_NO_UPDATE_CHECK=1 qemu-aarch64-static "$ARM_DENO" test -A --no-check \

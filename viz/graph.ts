@@ -13,69 +13,28 @@
  */
 import { loadDagre } from "../_deps.ts";
 import { escapeHtml } from "./html.ts";
+import {
+  type GraphDescription,
+  type GraphEdge,
+  type GraphNode,
+  NODE_COLORS,
+  type NodeKind,
+  setGraphRenderer,
+} from "./graph_description.ts";
 
-/** What a box stands for: a binary op (LCE's), a float op, or a model input or output. */
-export type NodeKind = "binary" | "float" | "input" | "output";
-
-/** One box of the picture. */
-export interface GraphNode {
-  /** Unique within the graph; edges refer to it. */
-  id: string;
-  /** The first line (an op name such as `LceBconv2d`, or a tensor name for inputs and outputs). */
-  label: string;
-  /** Binary, float, input or output: the box's colour and shape. */
-  kind: NodeKind;
-  /** A smaller second line (e.g. `3x3 s1 SAME, 32 filters`), if any. */
-  detail?: string;
-}
-
-/** One arrow: a tensor flowing from one box to another. */
-export interface GraphEdge {
-  /** The id of the node writing the tensor. */
-  from: string;
-  /** The id of the node reading it. */
-  to: string;
-  /** Printed beside the arrow, usually the shape (`1x8x8x32`). */
-  label?: string;
-  /** A bitpacked tensor (32 channels per int32 word): drawn thick and dashed. */
-  packed?: boolean;
-}
-
-/** A graph to draw: boxes and arrows, plus an optional title above them. */
-export interface GraphDescription {
-  /** The boxes, drawn in this order. */
-  nodes: GraphNode[];
-  /** The arrows between them. */
-  edges: GraphEdge[];
-  /** A line of bold text above the picture (e.g. the model's description). */
-  title?: string;
-}
+export {
+  binaryCell,
+  type GraphDescription,
+  type GraphEdge,
+  type GraphNode,
+  NODE_COLORS,
+  type NodeKind,
+} from "./graph_description.ts";
 
 /** Options of {@link graphSvg}. */
 export interface GraphSvgOptions {
   /** `TB` (top to bottom, default) or `LR` (left to right). */
   direction?: "TB" | "LR";
-}
-
-/** Fill and stroke per node kind; the legend shows the same. */
-export const NODE_COLORS: Readonly<Record<NodeKind, { fill: string; stroke: string }>> = {
-  binary: { fill: "#ffd8a8", stroke: "#e8590c" },
-  float: { fill: "#dbe4ff", stroke: "#3b5bdb" },
-  input: { fill: "#ffffff", stroke: "#495057" },
-  output: { fill: "#ffffff", stroke: "#495057" },
-};
-
-/**
- * A table cell marking binary (`yes` on the picture's binary colour) or float (`no`), for the HTML tables that
- * sit beside a graph picture (the interpreter's op table, the conversion report).
- * @example
- * ```ts
- * import { binaryCell } from "./graph.ts";
- * console.log(binaryCell(true).html.includes(">yes<"), binaryCell(false).html); // true no
- * ```
- */
-export function binaryCell(binary: boolean): { html: string } {
-  return { html: binary ? `<span style="background:${NODE_COLORS.binary.fill};padding:0 4px">yes</span>` : "no" };
 }
 
 const FONT = 12, SMALL = 10, CHAR = 0.62, PAD_X = 10, LINE = 16;
@@ -227,3 +186,6 @@ export async function graphSvg(g: GraphDescription, options: GraphSvgOptions = {
     "</svg>",
   ].join("\n");
 }
+
+// Displays (the interpreter's) draw their graph pictures with this file once it is loaded.
+setGraphRenderer(graphSvg);
