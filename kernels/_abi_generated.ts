@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 17;
-export const ABI_HASH = 0x67a2d0d4;
+export const ABI_HASH = 0x4cff384e;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -37,6 +37,7 @@ export const symbols = {
   onebit_ukernel_count: { parameters: [], result: "i32" },
   onebit_ukernel_info: { parameters: ["i32", "buffer"], result: "i32" },
   onebit_peak_loop: { parameters: ["buffer", "buffer"], result: "i32" },
+  onebit_fma_peak_loop: { parameters: ["buffer", "buffer"], result: "i32" },
   onebit_bitpack_f32_b32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_bitpack_i8_b32: { parameters: ["buffer", "i32", "buffer", "buffer"], result: "i32" },
   onebit_im2col_b32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
@@ -73,6 +74,7 @@ export const parameters = {
   onebit_ukernel_count: [],
   onebit_ukernel_info: [{ name: "index", kind: "i32" }, { name: "info", kind: "struct", struct: "UkernelInfo", dir: "out" }],
   onebit_peak_loop: [{ name: "params", kind: "struct", struct: "PeakParams", dir: "in" }, { name: "sink", kind: "u32", dir: "out" }],
+  onebit_fma_peak_loop: [{ name: "params", kind: "struct", struct: "PeakParams", dir: "in" }, { name: "sink", kind: "u32", dir: "out" }],
   onebit_bitpack_f32_b32: [{ name: "params", kind: "struct", struct: "BitpackParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "u32", dir: "out" }],
   onebit_bitpack_i8_b32: [{ name: "params", kind: "struct", struct: "BitpackParams", dir: "in" }, { name: "zero_point", kind: "i32" }, { name: "input", kind: "u8", dir: "in" }, { name: "output", kind: "u32", dir: "out" }],
   onebit_im2col_b32: [{ name: "params", kind: "struct", struct: "Im2colParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "output", kind: "u32", dir: "out" }],

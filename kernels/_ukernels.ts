@@ -6,6 +6,7 @@
  */
 import {
   allocStruct,
+  encodeStruct,
   type KernelBackend,
   type KernelLibrary,
   type LibrarySymbols,
@@ -13,7 +14,7 @@ import {
   readString,
 } from "./abi.ts";
 import { REFERENCE } from "./reference_float.ts";
-import { MAX_THREADS } from "./_abi_generated.ts";
+import { MAX_THREADS, STATUS } from "./_abi_generated.ts";
 import { checkInt } from "./_check.ts";
 
 /** A micro-kernel of a compiled library (native or wasm). */
@@ -28,7 +29,7 @@ export interface UkernelDescription {
   nr: number;
   /** Whether this CPU can run it. */
   supported: boolean;
-  /** Binary MACs of one iteration of its register-only peak loop (0 for float kernels). */
+  /** MACs of one iteration of its register-only peak loop (binary MACs, or float multiply-adds). */
   peakMacsPerIteration: number;
 }
 
@@ -150,6 +151,38 @@ export abstract class KernelSet {
    */
   protected resolveUkernel(u: number | string | undefined): number {
     return resolveUkernel(this.lib, this.#kind, u);
+  }
+
+  /**
+   * Runs micro-kernel `ukernel`'s inner-loop instruction mix on registers only (no loads) for `iterations` on each
+   * of `threads` threads at once and returns the MACs performed: time it to get this CPU's limit for that mix. A
+   * binary kernel's loop is its XORs, popcounts and adds (`onebit_peak_loop`; binary MACs), a float kernel's its
+   * mr x nr multiply-adds (`onebit_fma_peak_loop`; float MACs, fused where the kernel fuses). vCPUs that share a
+   * core's vector units do not add up.
+   * @example
+   * ```ts
+   * import { FloatKernels } from "./float_kernels.ts";
+   * const k = FloatKernels.wasm();
+   * const u = k.ukernels().filter((u) => u.supported).at(-1)!;
+   * console.log(k.peakLoop(u.index, 1000) === 1000 * u.mr * u.nr); // true
+   * ```
+   */
+  peakLoop(ukernel: number | string, iterations: number, threads = 1): number {
+    const lib = this.lib;
+    if (!lib) {
+      const set = this.#kind === "binary" ? "BinaryKernels" : "FloatKernels";
+      throw new TypeError(
+        `peakLoop needs the native backend or the wasm one: create the kernels with ${set}.native() or .wasm()`,
+      );
+    }
+    const index = this.resolveUkernel(ukernel);
+    checkInt("iterations", iterations, 0);
+    checkInt("threads", threads, 1, MAX_THREADS);
+    const params = encodeStruct("PeakParams", { ukernel: index, iterations, threads });
+    const loop = this.#kind === "binary" ? lib.onebit_peak_loop : lib.onebit_fma_peak_loop;
+    const status = loop(params, new Uint32Array(threads));
+    if (status !== 0) throw new Error(`libonebit ${this.#kind} peak loop returned ${STATUS[status] ?? status}`);
+    return threads * iterations * describeUkernels(lib, this.#kind)[index].peakMacsPerIteration;
   }
 
   /** `threads` checked: at most {@link MAX_THREADS}, and a threaded wasm library's pool (its `maxThreads`). */

@@ -97,12 +97,16 @@ export interface Encoded<S extends StructName> {
 
 type Specs = typeof parameters;
 
-/** The ABI's kernels: every function taking an input struct first, except the native-only peak loop. */
+/** The peak loops (benchmark probes, not kernels): {@link LibrarySymbols} has them. */
+type PeakLoopName = "onebit_peak_loop" | "onebit_fma_peak_loop";
+const PEAK_LOOPS: readonly string[] = ["onebit_peak_loop", "onebit_fma_peak_loop"] satisfies PeakLoopName[];
+
+/** The ABI's kernels: every function taking an input struct first, except the peak loops. */
 export type KernelName = Exclude<
   {
     [F in keyof Specs]: Specs[F] extends readonly [{ kind: "struct"; dir: "in" }, ...unknown[]] ? F : never;
   }[keyof Specs],
-  "onebit_peak_loop"
+  PeakLoopName
 >;
 
 /** The TS value of one ABI parameter: an encoded struct, an i32 scalar, or a typed array of the element type. */
@@ -131,13 +135,13 @@ export type KernelBackend = { [F in KernelName]: (...args: KernelArgs<F>) => voi
 export const KERNEL_NAMES: readonly KernelName[] = (Object.keys(parameters) as (keyof Specs)[]).filter(
   (f): f is KernelName => {
     const first = (parameters[f] as readonly { kind: string; dir?: string }[])[0];
-    return first?.kind === "struct" && first.dir === "in" && f !== "onebit_peak_loop";
+    return first?.kind === "struct" && first.dir === "in" && !PEAK_LOOPS.includes(f);
   },
 );
 
 /**
  * The library functions besides the kernels, with the native library's (FFI) signatures: the micro-kernel lists
- * and the peak loop. Struct and array arguments are byte buffers.
+ * and the peak loops. Struct and array arguments are byte buffers.
  */
 export interface LibrarySymbols {
   onebit_ukernel_count(): number;
@@ -145,6 +149,7 @@ export interface LibrarySymbols {
   onebit_sgemm_ukernel_count(): number;
   onebit_sgemm_ukernel_info(index: number, info: Uint8Array): number;
   onebit_peak_loop(params: Uint8Array, sink: Uint32Array): number;
+  onebit_fma_peak_loop(params: Uint8Array, sink: Uint32Array): number;
 }
 
 /** A compiled build of the kernels the kernel sets run on: libonebit through FFI (native.ts) or its wasm build. */

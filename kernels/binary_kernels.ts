@@ -5,13 +5,12 @@
  * here, before any pointer reaches compiled code.
  * @module
  */
-import { type Encoded, encodeStruct, type KernelLibrary, type StructValues } from "./abi.ts";
+import type { Encoded, KernelLibrary, StructValues } from "./abi.ts";
 import { chooseLibrary, type LibraryOptions } from "./backend.ts";
 import * as ref from "./reference_kernels.ts";
 import { checkArray, checkInt } from "./_check.ts";
 import { planWindow, poolPlan, type WindowGeometry } from "./geometry.ts";
 import { describeUkernels, KernelSet, MAX_THREADS, type UkernelDescription } from "./_ukernels.ts";
-import { STATUS } from "./_abi_generated.ts";
 
 export { checkArray, checkInt, MAX_THREADS };
 export type { UkernelDescription };
@@ -246,28 +245,6 @@ export class BinaryKernels extends KernelSet {
   ukernels(): UkernelDescription[] {
     const lib = this.lib;
     return lib ? [...describeUkernels(lib, "binary")] : [];
-  }
-
-  /**
-   * Runs micro-kernel `ukernel`'s register-only XOR+popcount+accumulate loop
-   * for `iterations` on each of `threads` threads at once and returns the
-   * binary MACs performed (time it to get this CPU's limit for that
-   * instruction mix; vCPUs that share a core's vector units do not add up).
-   */
-  peakLoop(ukernel: number | string, iterations: number, threads = 1): number {
-    const lib = this.lib;
-    if (!lib) {
-      throw new TypeError(
-        "peakLoop needs the native backend or the wasm one: create the kernels with BinaryKernels.native() or .wasm()",
-      );
-    }
-    const index = this.resolveUkernel(ukernel);
-    checkInt("iterations", iterations, 0);
-    checkInt("threads", threads, 1, MAX_THREADS);
-    const params = encodeStruct("PeakParams", { ukernel: index, iterations, threads });
-    const status = lib.onebit_peak_loop(params, new Uint32Array(threads));
-    if (status !== 0) throw new Error(`libonebit peak_loop returned ${STATUS[status] ?? status}`);
-    return threads * iterations * describeUkernels(lib, "binary")[index].peakMacsPerIteration;
   }
 
   /**

@@ -204,6 +204,7 @@ class WasmModule implements WasmLibrary {
       onebit_sgemm_ukernel_count: symbol("onebit_sgemm_ukernel_count"),
       onebit_sgemm_ukernel_info: symbol("onebit_sgemm_ukernel_info"),
       onebit_peak_loop: symbol("onebit_peak_loop"),
+      onebit_fma_peak_loop: symbol("onebit_fma_peak_loop"),
     };
     const floats = this.symbols.onebit_sgemm_ukernel_count();
     const info = new Uint8Array(56);

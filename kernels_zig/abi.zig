@@ -140,8 +140,10 @@ pub const UkernelInfo = extern struct {
     peak_macs_per_iteration: i32,
 };
 
-/// Register-only XOR+popcount+accumulate loop, the throughput limit a
-/// micro-kernel's instruction mix can reach on this CPU.
+/// A micro-kernel's inner-loop instruction mix on registers only, the
+/// throughput limit it can reach on this CPU: XOR+popcount+accumulate for a
+/// binary one (onebit_peak_loop), multiply-adds for a float one
+/// (onebit_fma_peak_loop; `ukernel` indexes the float list then).
 /// Runs on `threads` threads at once (each `iterations`): on machines whose
 /// vCPUs share a core's vector units, 2 threads' limit is not 2x one.
 pub const PeakParams = extern struct {
@@ -440,6 +442,10 @@ pub const api = [_]Function{
         .{ .name = "info", .type = *UkernelInfo },
     } },
     .{ .name = "onebit_peak_loop", .in = @import("bgemm.zig"), .params = &.{
+        .{ .name = "params", .type = *const PeakParams },
+        .{ .name = "sink", .type = [*]u32 },
+    } },
+    .{ .name = "onebit_fma_peak_loop", .in = @import("fma_peak.zig"), .params = &.{
         .{ .name = "params", .type = *const PeakParams },
         .{ .name = "sink", .type = [*]u32 },
     } },

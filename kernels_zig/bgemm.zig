@@ -61,8 +61,15 @@ pub fn describe(index: usize, info: *abi.UkernelInfo) void {
 /// Runs micro-kernel `ukernel`'s register-only peak loop `iterations` times on `threads` threads at once, thread
 /// t's result in sink[t] (so that no loop is dead code).
 pub fn peak(p: *const abi.PeakParams, sink: [*]u32) abi.Status {
-    if (p.iterations < 0 or p.ukernel < 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
+    if (p.ukernel < 0) return .invalid_argument;
     const i = select(p.ukernel) orelse return .unsupported_ukernel;
+    return runPeak(table[i].peak, p, sink);
+}
+
+/// Runs a register-only peak loop (binary here, float in fma_peak.zig) `p.iterations` times on each of `p.threads`
+/// threads at once, thread t's result in sink[t].
+pub fn runPeak(loop: *const template.PeakFn, p: *const abi.PeakParams, sink: [*]u32) abi.Status {
+    if (p.iterations < 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
     const Ctx = struct {
         peak: *const template.PeakFn,
         iterations: usize,
@@ -73,7 +80,7 @@ pub fn peak(p: *const abi.PeakParams, sink: [*]u32) abi.Status {
         }
     };
     const threads: usize = @intCast(p.threads);
-    const ctx: Ctx = .{ .peak = table[i].peak, .iterations = @intCast(p.iterations), .sink = sink };
+    const ctx: Ctx = .{ .peak = loop, .iterations = @intCast(p.iterations), .sink = sink };
     thread_pool.run(threads, threads, &ctx, Ctx.task);
     return .ok;
 }

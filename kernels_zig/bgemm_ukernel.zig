@@ -50,7 +50,7 @@ pub const TileFn = fn (args: *const TileArgs) callconv(.c) void;
 pub const PeakFn = fn (iterations: usize, sink: *u32) callconv(.c) void;
 
 /// Keeps `v` opaque to the optimizer at no instruction cost.
-inline fn opaqueValue(comptime T: type, v: *T) void {
+pub inline fn opaqueValue(comptime T: type, v: *T) void {
     const builtin = @import("builtin");
     const arch = builtin.cpu.arch;
     const info = @typeInfo(T);

@@ -8,6 +8,7 @@ const options = @import("isa_options");
 const uk = @import("ukernels.zig");
 const template = @import("bgemm_ukernel.zig");
 const sgemm_template = @import("sgemm_ukernel.zig");
+const fma_peak = @import("fma_peak.zig");
 
 pub const isa: uk.Isa = @field(uk.Isa, options.isa);
 
@@ -35,5 +36,6 @@ comptime {
         var half = e;
         half.nv = @max(1, e.nv / 2);
         @export(&sgemm_template.Kernel(half).tile, .{ .name = "onebit_uk_" ++ e.name ++ "_half", .visibility = hidden });
+        @export(&fma_peak.Kernel(e).peak, .{ .name = "onebit_uk_" ++ e.name ++ "_fma_peak", .visibility = hidden });
     }
 }

@@ -35,9 +35,10 @@ const selection = @import("select.zig").Selection(kernels);
 pub const supported = selection.supported;
 pub const select = selection.select;
 
-/// Fills `info` for micro-kernel `index` (< kernels.len); float kernels have no peak loop.
+/// Fills `info` for micro-kernel `index` (< kernels.len), with the MACs of one iteration of its peak loop
+/// (fma_peak.zig: its mr x nr accumulators, one multiply-add each).
 pub fn describe(index: usize, info: *abi.UkernelInfo) void {
-    selection.describe(index, 0, info);
+    selection.describe(index, kernels[index].mr * kernels[index].nr(), info);
 }
 
 pub fn blocks(channels_out: usize) usize {

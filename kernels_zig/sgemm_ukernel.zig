@@ -41,7 +41,7 @@ pub const SgemmFn = fn (args: *const SgemmArgs) callconv(.c) void;
 
 /// a·b + c, fused. Wasm has no FMA (@mulAdd would call fmaf per lane): relaxed SIMD's madd, which the engine
 /// fuses where the CPU has FMA.
-inline fn mulAdd(comptime V: type, a: V, b: V, c: V) V {
+pub inline fn mulAdd(comptime V: type, a: V, b: V, c: V) V {
     if (comptime !builtin.cpu.arch.isWasm()) return @mulAdd(V, a, b, c);
     comptime std.debug.assert(V == @Vector(4, f32) and std.Target.wasm.featureSetHas(builtin.cpu.features, .relaxed_simd));
     return @"llvm.wasm.relaxed.madd.v4f32"(a, b, c);
