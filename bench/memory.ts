@@ -14,8 +14,12 @@
  * (fromFile), `invoke` (N invokes), `gc` (then a full collection). Each is
  * the median RSS of `--repeats` processes. The breakdown: JS heap (V8's
  * heapTotal), external (ArrayBuffers: arena, constants, packed weights the
- * JS side holds) and native (the rest: compiled code, the native library,
- * module sources, allocator slack), all above the empty process.
+ * JS side holds) and native (the rest), all above the empty process; on
+ * Linux the native part is split further into `code` (file-backed pages:
+ * Deno's own executable as it runs more of itself — module loading, FFI,
+ * the compilers — and the native library) and `other` (anonymous memory
+ * outside the JS heap and ArrayBuffers: V8's compiled code and metadata,
+ * allocator slack, Deno's own buffers).
  *
  * Each child is a generated script that imports the entry module statically,
  * as a user's program does, and then this file (which imports nothing), so
@@ -37,6 +41,8 @@ export interface Sample {
   heapTotal: number;
   /** Memory of ArrayBuffers and other objects outside the JS heap. */
   external: number;
+  /** File-backed resident pages (executables and libraries; Linux `/proc/self/smaps_rollup`, else 0). */
+  fileBacked: number;
   /** The interpreter's planned arena (load and later). */
   arenaBytes?: number;
   /** Bytes of constants the interpreter keeps (load and later). */
@@ -55,7 +61,7 @@ export async function finishStep(
   model: string,
   o: ChildOptions,
 ): Promise<void> {
-  const sample: Sample = { rss: 0, heapTotal: 0, external: 0 };
+  const sample: Sample = { rss: 0, heapTotal: 0, external: 0, fileBacked: 0 };
   if (onebit !== null && step !== "import") {
     // deno-lint-ignore no-explicit-any
     const it: any = await (onebit.Interpreter as any).fromFile(model, { backend: o.backend });
@@ -77,7 +83,21 @@ export async function finishStep(
     }
   }
   const m = Deno.memoryUsage();
-  console.log(JSON.stringify({ ...sample, rss: m.rss, heapTotal: m.heapTotal, external: m.external }));
+  console.log(
+    JSON.stringify({ ...sample, rss: m.rss, heapTotal: m.heapTotal, external: m.external, fileBacked: fileBacked() }),
+  );
+}
+
+/** Bytes of resident file-backed pages (RSS minus anonymous memory), from Linux's smaps_rollup; 0 elsewhere. */
+function fileBacked(): number {
+  try {
+    const text = Deno.readTextFileSync("/proc/self/smaps_rollup");
+    const kib = (field: string) => Number(text.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))?.[1] ?? NaN);
+    const bytes = (kib("Rss") - kib("Anonymous")) * 1024;
+    return Number.isFinite(bytes) ? bytes : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -134,6 +154,7 @@ async function medianSample(step: Step, model: string, o: ChildOptions, repeats:
     rss: field("rss"),
     heapTotal: field("heapTotal"),
     external: field("external"),
+    fileBacked: field("fileBacked"),
     arenaBytes: samples[0].arenaBytes,
     constantBytes: samples[0].constantBytes,
   };
@@ -174,16 +195,17 @@ export function formatModel(m: ModelMemory): string {
     `${m.model}: file ${(m.fileBytes / MIB).toFixed(2)} MiB, arena ${(m.arenaBytes / MIB).toFixed(2)} MiB, ` +
     `budget (file + arena + 10 MiB) ${(m.budgetBytes / MIB).toFixed(1)} MiB above an empty Deno ` +
     `(${(base.rss / MIB).toFixed(1)} MiB)`,
-    `  step     above empty    JS heap   external     native   constants`,
+    `  step     above empty    JS heap   external     native (code    other)   constants`,
   ];
   for (const step of STEPS.slice(1)) {
     const s = m.steps[step];
     const rss = s.rss - base.rss, heap = s.heapTotal - base.heapTotal, ext = s.external - base.external;
+    const code = s.fileBacked - base.fileBacked, native = rss - heap - ext;
     const over = rss > m.budgetBytes && step !== "import" ? "  over budget" : "";
     lines.push(
-      `  ${step.padEnd(8)} ${mib(rss)}       ${mib(heap)}    ${mib(ext)}    ${mib(rss - heap - ext)}     ${
-        s.constantBytes === undefined ? "      -" : mib(s.constantBytes)
-      }${over}`,
+      `  ${step.padEnd(8)} ${mib(rss)}       ${mib(heap)}    ${mib(ext)}    ${mib(native)} ${mib(code)} ${
+        mib(native - code)
+      }     ${s.constantBytes === undefined ? "      -" : mib(s.constantBytes)}${over}`,
     );
   }
   return lines.join("\n");
