@@ -374,6 +374,7 @@ export type { Metadata, OptionValue, Quantization, SignatureDef, TensorMap } fro
 export type { Conv1dOptions, Conv2dOptions, Conv2dTransposeOptions } from "./graph/conv.ts";
 export type { GradContext, GradFn } from "./graph/tape.ts";
 export { enumName, SCHEMA_ENUMS, type SchemaEnum } from "./tflite/schema.ts";
+export { type GraphRenderer, graphRenderer, setGraphRenderer } from "./viz/graph_description.ts";
 export {
   binaryCell,
   type GraphDescription,

@@ -83,7 +83,7 @@ export {
   type WindowGeometry,
 } from "./kernels/float_kernels.ts";
 export type { KernelSet } from "./kernels/_ukernels.ts";
-export type { MediaBundle } from "./viz/html.ts";
+export { JUPYTER_DISPLAY, type MediaBundle } from "./viz/html.ts";
 export type {
   Metadata,
   Operator,
