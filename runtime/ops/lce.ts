@@ -241,7 +241,10 @@ function prepareBconv(ctx: OpContext, fusedAdd: boolean): PreparedOp {
         tapSums[c * taps + k] = groupChannels - 2 * ones;
       }
     }
-    border.forEach((pix, j) => {
+    // A loop, not a callback: a closure naming `corrections` would put it in the scope every returned run closure
+    // keeps (the fast paths below need only `fix`, or nothing).
+    for (let j = 0; j < border.length; j++) {
+      const pix = border[j];
       borderSlot[pix] = j;
       const oy = Math.floor(pix / ax.out), ox = pix % ax.out;
       for (let ky = 0; ky < kh; ky++) {
@@ -252,7 +255,7 @@ function prepareBconv(ctx: OpContext, fusedAdd: boolean): PreparedOp {
           for (let c = 0; c < cout; c++) corrections[j * cout + c] += tapSums[c * taps + ky * kw + kx];
         }
       }
-    });
+    }
   }
 
   if (fusedAdd) {
@@ -374,60 +377,65 @@ function prepareBconv(ctx: OpContext, fusedAdd: boolean): PreparedOp {
     return plan(bound, (t) => t as Float32Array);
   }
 
-  // General path (groups, or same-zero with bitpacked output or an activation).
-  const rawConv = packed.map((f) => ctx.kernels.bindBconv2dF32(f, { ...geometry, ...call }));
-  const workspaceWords = rawConv[0].workspaceWords; // the groups share one geometry
-  const depthBits = taps * groupChannels;
-  const inPixels = batch * inH * inW;
-  const groupInputWords = groups === 1 ? 0 : inPixels * groupWords;
-  const rawOffset = 4 * (workspaceWords + groupInputWords);
-  return {
-    outputShapes: [outShape],
-    scratchBytes: rawOffset + 4 * pixels * coutG,
-    packedInputs: [1],
-    ownedBytes: packedBytes + corrections.byteLength,
-    // The per-channel constants are read from the inputs, not captured: a closure reading them would keep the
-    // file's bytes they view (Interpreter.fromFile copies the constants it keeps into one buffer).
-    run: ({ inputs, outputs, scratch }) => {
-      const src = asWords(inputs[0]!);
-      const multiplier = inputs[2] as Float32Array | null, bias = inputs[3] as Float32Array | null;
-      const threshold = inputs[4] as Int32Array | null;
-      const workspace = new Uint32Array(scratch, 0, workspaceWords);
-      const groupInput = new Uint32Array(scratch, 4 * workspaceWords, groupInputWords);
-      const raw = new Float32Array(scratch, rawOffset, pixels * coutG);
-      const outWords = bitpackedOut ? asWords(outputs[0]) : null;
-      const outFloat = bitpackedOut ? null : outputs[0] as Float32Array;
-      if (outWords !== null) outWords.fill(0);
-      for (let g = 0; g < groups; g++) {
-        let lhs = src;
-        if (groups > 1) {
-          for (let p = 0; p < inPixels; p++) {
-            groupInput.set(
-              src.subarray(p * inWords + g * groupWords, p * inWords + (g + 1) * groupWords),
-              p * groupWords,
-            );
+  // General path (groups, or same-zero with bitpacked output or an activation). A block of its own: its closure
+  // reads the corrections as `kept`, which only this block's scope holds, so the run closures the paths above
+  // return (which share the function's scope) do not keep them.
+  {
+    const kept = corrections;
+    const rawConv = packed.map((f) => ctx.kernels.bindBconv2dF32(f, { ...geometry, ...call }));
+    const workspaceWords = rawConv[0].workspaceWords; // the groups share one geometry
+    const depthBits = taps * groupChannels;
+    const inPixels = batch * inH * inW;
+    const groupInputWords = groups === 1 ? 0 : inPixels * groupWords;
+    const rawOffset = 4 * (workspaceWords + groupInputWords);
+    return {
+      outputShapes: [outShape],
+      scratchBytes: rawOffset + 4 * pixels * coutG,
+      packedInputs: [1],
+      ownedBytes: packedBytes + corrections.byteLength,
+      // The per-channel constants are read from the inputs, not captured: a closure reading them would keep the
+      // file's bytes they view (Interpreter.fromFile copies the constants it keeps into one buffer).
+      run: ({ inputs, outputs, scratch }) => {
+        const src = asWords(inputs[0]!);
+        const multiplier = inputs[2] as Float32Array | null, bias = inputs[3] as Float32Array | null;
+        const threshold = inputs[4] as Int32Array | null;
+        const workspace = new Uint32Array(scratch, 0, workspaceWords);
+        const groupInput = new Uint32Array(scratch, 4 * workspaceWords, groupInputWords);
+        const raw = new Float32Array(scratch, rawOffset, pixels * coutG);
+        const outWords = bitpackedOut ? asWords(outputs[0]) : null;
+        const outFloat = bitpackedOut ? null : outputs[0] as Float32Array;
+        if (outWords !== null) outWords.fill(0);
+        for (let g = 0; g < groups; g++) {
+          let lhs = src;
+          if (groups > 1) {
+            for (let p = 0; p < inPixels; p++) {
+              groupInput.set(
+                src.subarray(p * inWords + g * groupWords, p * inWords + (g + 1) * groupWords),
+                p * groupWords,
+              );
+            }
+            lhs = groupInput;
           }
-          lhs = groupInput;
-        }
-        rawConv[g].run(lhs, raw, workspace);
-        for (let p = 0; p < pixels; p++) {
-          const j = sameZero ? borderSlot[p % imagePixels] : -1;
-          for (let cg = 0; cg < coutG; cg++) {
-            const c = g * coutG + cg;
-            let dot = raw[p * coutG + cg];
-            if (j >= 0) dot -= corrections[j * cout + c];
-            if (outFloat !== null) {
-              const clamped = Math.min(Math.max(dot, clampMin), clampMax);
-              outFloat[p * cout + c] = Math.fround(Math.fround(clamped * multiplier![c]) + bias![c]);
-            } else if (depthBits - dot > 2 * threshold![c]) {
-              // acc = (K - dot) / 2 > threshold, without halving an odd corrected sum
-              outWords![p * wordsFor(cout) + (c >>> 5)] |= 1 << (c & 31);
+          rawConv[g].run(lhs, raw, workspace);
+          for (let p = 0; p < pixels; p++) {
+            const j = sameZero ? borderSlot[p % imagePixels] : -1;
+            for (let cg = 0; cg < coutG; cg++) {
+              const c = g * coutG + cg;
+              let dot = raw[p * coutG + cg];
+              if (j >= 0) dot -= kept[j * cout + c];
+              if (outFloat !== null) {
+                const clamped = Math.min(Math.max(dot, clampMin), clampMax);
+                outFloat[p * cout + c] = Math.fround(Math.fround(clamped * multiplier![c]) + bias![c]);
+              } else if (depthBits - dot > 2 * threshold![c]) {
+                // acc = (K - dot) / 2 > threshold, without halving an odd corrected sum
+                outWords![p * wordsFor(cout) + (c >>> 5)] |= 1 << (c & 31);
+              }
             }
           }
         }
-      }
-    },
-  };
+      },
+    };
+  }
 }
 
 /** LCE's custom ops by `custom_code` (the registry's custom ops). */
