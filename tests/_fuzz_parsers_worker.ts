@@ -33,3 +33,5 @@ self.onmessage = async (e: MessageEvent<{ parser: string; bytes: Uint8Array; scr
     self.postMessage({ ok: false, name: error.constructor.name, message: error.message, stack: error.stack });
   }
 };
+
+self.postMessage("ready");

@@ -192,7 +192,12 @@ Deno.test("the native pool survives Workers starting, ending and terminated mid-
     };
     const result = await send<InvokeResult | "running">(worker, job);
     if (result !== "running") assert.equal(result.mismatches, 0);
-    else await new Promise((r) => setTimeout(r, Math.floor(next() * 20))); // it keeps invoking meanwhile
+    else {
+      await new Promise((r) => setTimeout(r, Math.floor(next() * 20))); // it keeps invoking meanwhile
+      // Terminate it while it is inside invoke (where it spends most of its time): on a loaded machine a single
+      // look may find it between invokes every time.
+      for (const until = Date.now() + 2000; Atomics.load(progress, 1) === 0 && Date.now() < until;);
+    }
     midInvoke += Atomics.load(progress, 1);
     worker.terminate();
     // At once with the terminated worker's last invoke, which runs to its end.

@@ -149,19 +149,31 @@ function mutateJson(text: string, r: () => number): { bytes: Uint8Array; how: st
   return { bytes: new TextEncoder().encode(JSON.stringify(doc)), how };
 }
 
-/** A worker that runs the cases one at a time; replaced after a crash or a hang. */
+/**
+ * A worker that runs the cases one at a time; replaced after a crash or a hang. A case's time limit starts once
+ * the worker has loaded its modules (it says "ready"): on a loaded machine loading alone can take longer than a case.
+ */
 class Runner {
-  #worker: Worker | null = null;
+  #worker: Promise<Worker> | null = null;
+  #instance: Worker | null = null;
   readonly scratch: string;
   constructor(scratch: string) {
     this.scratch = scratch;
   }
-  #start(): Worker {
-    return this.#worker ??= new Worker(new URL("./_fuzz_parsers_worker.ts", import.meta.url), { type: "module" });
+  #start(): Promise<Worker> {
+    return this.#worker ??= new Promise((resolve, reject) => {
+      const worker = new Worker(new URL("./_fuzz_parsers_worker.ts", import.meta.url), { type: "module" });
+      this.#instance = worker;
+      worker.onmessage = (e) => e.data === "ready" ? resolve(worker) : reject(new Error(`the worker said ${e.data}`));
+      worker.onerror = (e) => {
+        e.preventDefault();
+        reject(new Error(`the worker did not load: ${e.message}`));
+      };
+    });
   }
   /** Runs one case under `limitMs`: the outcome, and the error's name and message when there was one. */
-  run(parser: Parser, bytes: Uint8Array, limitMs: number): Promise<{ outcome: Outcome; detail: string }> {
-    const worker = this.#start();
+  async run(parser: Parser, bytes: Uint8Array, limitMs: number): Promise<{ outcome: Outcome; detail: string }> {
+    const worker = await this.#start();
     return new Promise((resolve) => {
       const done = (outcome: Outcome, detail: string, restart: boolean) => {
         clearTimeout(timer);
@@ -185,8 +197,8 @@ class Runner {
     });
   }
   stop(): void {
-    this.#worker?.terminate();
-    this.#worker = null;
+    this.#instance?.terminate();
+    this.#worker = this.#instance = null;
   }
 }
 

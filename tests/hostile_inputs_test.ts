@@ -164,7 +164,7 @@ Deno.test("gigantic declared dimensions in a layer, a model config and a checkpo
   const fast = async (f: () => unknown, type: typeof RangeError | typeof TypeError, message: RegExp) => {
     const t0 = performance.now();
     await rejects(f, type, message);
-    assert.ok(performance.now() - t0 < 5000, `took ${performance.now() - t0} ms`); // generous: CI machines are loaded
+    assert.ok(performance.now() - t0 < 15_000, `took ${performance.now() - t0} ms`); // generous: CI machines are loaded
   };
   const huge = /weight "d\/kernel" of shape \[[0-9e+,]+\] has [0-9e+.]+ values, more than/;
   await fast(
