@@ -64,7 +64,13 @@ export function isHdf5(bytes: Uint8Array): boolean {
   return false;
 }
 
-/** Runs one request in a worker that is ended afterwards (or when time runs out). */
+/** How long the worker may take to load h5wasm before the request is sent (a loaded machine is slow at it). */
+const LOAD_LIMIT_MS = 120_000;
+
+/**
+ * Runs one request in a worker that is ended afterwards (or when time runs out). The request's `timeoutMs` starts
+ * once the worker has loaded h5wasm, so that a slow start is not taken for a file that makes HDF5 loop.
+ */
 function inWorker<T>(
   request: unknown,
   fail: (why: string) => Error,
@@ -74,16 +80,19 @@ function inWorker<T>(
   const worker = new Worker(new URL("./_h5_worker.ts", import.meta.url), { type: "module" });
   let timer: ReturnType<typeof setTimeout> | undefined;
   return new Promise<T>((resolve, reject) => {
-    timer = setTimeout(() => reject(fail(`HDF5 did not finish in ${(timeoutMs / 1000).toFixed(1)} s`)), timeoutMs);
+    timer = setTimeout(() => reject(fail(`h5wasm did not load in ${LOAD_LIMIT_MS / 1000} s`)), LOAD_LIMIT_MS);
     worker.onmessage = (e: MessageEvent<Record<string, unknown>>) => {
-      if (typeof e.data.error === "string") reject(fail(e.data.error));
+      if (e.data.ready === true) {
+        clearTimeout(timer);
+        timer = setTimeout(() => reject(fail(`HDF5 did not finish in ${(timeoutMs / 1000).toFixed(1)} s`)), timeoutMs);
+        worker.postMessage(request);
+      } else if (typeof e.data.error === "string") reject(fail(e.data.error));
       else resolve(take(e.data));
     };
     worker.onerror = (e) => {
       e.preventDefault();
       reject(fail(e.message));
     };
-    worker.postMessage(request);
   }).finally(() => {
     clearTimeout(timer);
     worker.terminate();

@@ -84,9 +84,13 @@ async function h5wasm(): Promise<H5wasm> {
 /** A request: the bytes of a file to read, or a tree to write as a file. */
 type Request = { read: Uint8Array } | { write: H5Node & { kind: "group" } };
 
+const loading = h5wasm();
+// The caller's time limit starts with this: loading h5wasm is not the file's doing.
+loading.then(() => self.postMessage({ ready: true }), (err) => self.postMessage({ error: errorText(err) }));
+
 self.onmessage = async (e: MessageEvent<Request>) => {
   try {
-    const h5 = await h5wasm();
+    const h5 = await loading;
     const { FS } = await h5.ready;
     if ("read" in e.data) {
       FS.writeFile("/file.h5", e.data.read);
