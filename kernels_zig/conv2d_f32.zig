@@ -121,10 +121,16 @@ const Tiled = struct {
     /// after another and only ever take tile 0.
     free: if (thread_pool.threading) std.atomic.Value(FreeBits) else void,
 
+    /// Contiguous channel-block ranges each row chunk is cut into (1 but for layers of few output pixels).
+    block_groups: usize,
+
     fn task(ctx: *const anyopaque, t: usize) void {
         const self: *Tiled = @constCast(@ptrCast(@alignCast(ctx)));
         const job = &self.job;
-        const row_begin, const row_end = job.split.chunk(t);
+        // Group-major: a thread's consecutive tasks share its blocks' filter columns (a 1-pixel layer streams
+        // each part of its filter on one thread only).
+        const row_begin, const row_end = job.split.chunk(t % job.split.row_tasks);
+        const block_begin, const block_end = blockRange(sgemm.blocks(@intCast(job.p.channels_out)), self.block_groups, t / job.split.row_tasks);
         // The chunk's im2col rows fit the tile.
         std.debug.assert((row_end - row_begin) * @as(usize, @intCast(job.p.depth)) <= self.tile_floats);
         const slot = self.acquire();
@@ -140,7 +146,7 @@ const Tiled = struct {
             task_rows.dense = null;
             self.inPlaceRows(&task_rows, tile, row_begin, row_end);
         }
-        for (0..sgemm.blocks(@intCast(job.p.channels_out))) |b| job.runBlock(&task_rows, b, row_begin, row_end);
+        for (block_begin..block_end) |b| job.runBlock(&task_rows, b, row_begin, row_end);
     }
 
     /// Rows [row_begin, row_end) read from the input in place, but for tiles with a window leaving the input (at
@@ -195,6 +201,25 @@ const Tiled = struct {
     }
 };
 
+/// Blocks [begin, end) of group `i` of `groups` over `n_blocks` blocks: consecutive, non-empty when groups <= n_blocks.
+fn blockRange(n_blocks: usize, groups: usize, i: usize) struct { usize, usize } {
+    std.debug.assert(groups >= 1 and groups <= n_blocks and i < groups);
+    return .{ i * n_blocks / groups, (i + 1) * n_blocks / groups };
+}
+
+/// Tasks per thread a tiled convolution aims at: few row chunks (a layer of 1 to ~100 output pixels) are cut
+/// into channel-block groups too, so that every thread has work and a slowed thread can be helped.
+const tasks_per_thread = 4;
+
+/// Channel-block groups per row chunk: 1 when the row chunks alone give every thread `tasks_per_thread` tasks
+/// (or on 1 thread), else enough groups for that, at most one per block. Any grouping computes every output
+/// element with the same micro-kernel calls on the same tiles, so the result does not depend on it.
+fn blockGroups(row_tasks: usize, n_blocks: usize, threads: usize) usize {
+    const want = tasks_per_thread * threads;
+    if (threads <= 1 or row_tasks >= want) return 1;
+    return @min(n_blocks, (want + row_tasks - 1) / row_tasks);
+}
+
 /// A 1x1, stride-1, unpadded filter: a plain GEMM on the input.
 fn direct(g: Window) bool {
     return g.kernel_h == 1 and g.kernel_w == 1 and g.stride_h == 1 and g.stride_w == 1 and
@@ -227,6 +252,8 @@ pub fn conv2d(p: *const abi.Conv2dF32Params, input: [*]const f32, filter: [*]con
     const c: usize = @intCast(p.channels_in);
     if (p.keep_cols == 0) {
         const kernel = sgemm.select(p.ukernel) orelse return .unsupported_ukernel;
+        const split: sgemm.Split = .init(n, threads, sgemm.kernels[kernel].mr);
+        const groups = blockGroups(split.row_tasks, sgemm.blocks(@intCast(p.channels_out)), threads);
         var tiled: Tiled = .{
             .job = .{
                 .p = gemm,
@@ -235,7 +262,7 @@ pub fn conv2d(p: *const abi.Conv2dF32Params, input: [*]const f32, filter: [*]con
                 .rhs = filter,
                 .bias = bias,
                 .out = output,
-                .split = .init(n, threads, sgemm.kernels[kernel].mr),
+                .split = split,
                 // With dilation_w 1 a window row is kernel_w consecutive pixels: read the input in place.
                 .in_place = if (g.dilation_w == 1) .{
                     .segments = @intCast(g.kernel_h),
@@ -249,8 +276,9 @@ pub fn conv2d(p: *const abi.Conv2dF32Params, input: [*]const f32, filter: [*]con
             .workspace = workspace,
             .tile_floats = @min(n, tile_rows) * @as(usize, @intCast(depth)),
             .free = if (!thread_pool.threading) {} else .init(if (threads >= max_tiles) std.math.maxInt(FreeBits) else (@as(FreeBits, 1) << @intCast(threads)) - 1),
+            .block_groups = groups,
         };
-        thread_pool.run(threads, tiled.job.split.row_tasks, &tiled, Tiled.task);
+        thread_pool.run(threads, split.row_tasks * groups, &tiled, Tiled.task);
         return .ok;
     }
     const per_task = @max(1, (n + 4 * threads - 1) / (4 * threads));
@@ -263,4 +291,25 @@ pub fn conv2d(p: *const abi.Conv2dF32Params, input: [*]const f32, filter: [*]con
 
 pub fn onebit_conv2d_f32(params: *const abi.Conv2dF32Params, input: [*]const f32, packed_filter: [*]const f32, bias: [*]const f32, workspace: [*]f32, output: [*]f32) callconv(.c) i32 {
     return abi.code(conv2d(params, input, packed_filter, bias, workspace, output));
+}
+
+test "blockGroups and blockRange: every block of a row chunk in exactly one group; enough tasks when it pays" {
+    for ([_]usize{ 1, 2, 3, 8 }) |threads| {
+        for ([_]usize{ 1, 2, 3, 7, 8, 40 }) |row_tasks| {
+            for ([_]usize{ 1, 2, 5, 128 }) |n_blocks| {
+                const groups = blockGroups(row_tasks, n_blocks, threads);
+                try std.testing.expect(groups >= 1 and groups <= n_blocks);
+                if (threads == 1) try std.testing.expectEqual(@as(usize, 1), groups);
+                // Fewer tasks than asked only when the blocks run out.
+                try std.testing.expect(row_tasks * groups >= tasks_per_thread * threads or groups == n_blocks or threads == 1);
+                var next: usize = 0;
+                for (0..groups) |i| {
+                    const begin, const end = blockRange(n_blocks, groups, i);
+                    try std.testing.expect(begin == next and end > begin);
+                    next = end;
+                }
+                try std.testing.expectEqual(n_blocks, next);
+            }
+        }
+    }
 }

@@ -116,6 +116,8 @@ Deno.test("float conv2d, depthwise, pooling: geometry sweep", () => {
     { inputShape: [2, 23, 21, 3], kernelSize: [3, 3], padding: "same" },
     // Depthwise: interior blocks of 4 pixels × 8 channels with a stride, a dilation and a channel tail (27 = 3·8 + 3).
     { inputShape: [1, 12, 23, 27], kernelSize: [3, 3], strides: [2, 2], dilations: [1, 2], padding: "same" },
+    // One output pixel (XNORNet's 6x6 layer in small): on 2 threads its channel blocks are split.
+    { inputShape: [1, 3, 3, 5], kernelSize: [3, 3], padding: "valid" },
   ];
   for (const g of quick ? [...geos.slice(0, 2), geos[4], geos[5]] : geos) {
     const [, , , cin] = g.inputShape;
