@@ -1,6 +1,6 @@
 //! Pooling over NHWC windows clamped at the border: float max and average pooling, max pooling with the
 //! argmax for training, and binary max pooling on bitpacked words (LceBMaxPool2d). All three visit the same
-//! windows (`runWindows`); threads split output rows.
+//! windows (`runWindows`); threads split output rows, and channels too when the rows are few.
 const std = @import("std");
 const abi = @import("abi.zig");
 const thread_pool = @import("thread_pool.zig");
@@ -28,7 +28,8 @@ fn poolGeometryOk(p: *const abi.Pool2dF32Params) bool {
         @as(i64, g.out_w - 1) * g.stride_w - g.pad_left < g.in_w;
 }
 
-/// One output pixel of a pooling: its element offset in the output and its in-bounds taps.
+/// One output pixel of a pooling: its element offset in the output, its in-bounds taps, and the channels
+/// [c0, c1) to pool (a pixel's values stay `p.channels` apart).
 const Taps = struct {
     out: usize,
     n: usize,
@@ -36,6 +37,8 @@ const Taps = struct {
     y1: usize,
     x0: usize,
     x1: usize,
+    c0: usize,
+    c1: usize,
 
     /// Element offset of tap (iy, ix) in the input.
     fn tap(w: Taps, p: *const abi.Pool2dF32Params, iy: usize, ix: usize) usize {
@@ -43,27 +46,57 @@ const Taps = struct {
     }
 };
 
-/// Calls `visit(args, p, taps)` for every output pixel, rows of output pixels split over the threads.
-fn runWindows(p: *const abi.Pool2dF32Params, args: anytype, comptime visit: fn (@TypeOf(args), *const abi.Pool2dF32Params, Taps) void) void {
+/// Tasks per thread the split aims at: fewer rows than this (a 7x7 output, a global pool's one row) are cut
+/// into channel groups too.
+const tasks_per_thread = 4;
+
+/// Channel groups per output row: 1 when the rows give every thread `tasks_per_thread` tasks (or on 1 thread),
+/// else enough for that, each at least `unit` channels.
+fn channelGroups(rows: usize, channels: usize, unit: usize, threads: usize) usize {
+    const want = tasks_per_thread * threads;
+    if (threads <= 1 or rows >= want) return 1;
+    return @max(1, @min(channels / unit, (want + rows - 1) / rows));
+}
+
+/// Channels [begin, end) of group `i` of `groups`: consecutive, each a multiple of `unit` channels but the last.
+fn channelRange(channels: usize, unit: usize, groups: usize, i: usize) struct { usize, usize } {
+    std.debug.assert(groups >= 1 and i < groups and groups * unit <= @max(unit, channels));
+    const units = (channels + unit - 1) / unit;
+    return .{ i * units / groups * unit, @min(channels, (i + 1) * units / groups * unit) };
+}
+
+/// Calls `visit(args, p, taps)` for every output pixel, rows of output pixels (by channel groups of `unit`
+/// channels when the rows are few) split over the threads. A channel is pooled by the same arithmetic
+/// whichever group holds it, so the split never changes a bit.
+fn runWindows(p: *const abi.Pool2dF32Params, unit: usize, args: anytype, comptime visit: fn (@TypeOf(args), *const abi.Pool2dF32Params, Taps) void) void {
     const Rows = struct {
         p: *const abi.Pool2dF32Params,
         g: Window,
         args: @TypeOf(args),
+        rows: usize,
+        groups: usize,
+        unit: usize,
 
         fn task(ctx: *const anyopaque, t: usize) void {
             const r: *const @This() = @ptrCast(@alignCast(ctx));
             const g = &r.g;
             const oh = u(g.out_h);
-            const y0, const y1 = span(t % oh, g.stride_h, g.pad_top, g.kernel_h, g.in_h);
+            // Group-major: a thread's consecutive tasks keep its channels.
+            const row = t % r.rows;
+            const c0, const c1 = channelRange(u(r.p.channels), r.unit, r.groups, t / r.rows);
+            const y0, const y1 = span(row % oh, g.stride_h, g.pad_top, g.kernel_h, g.in_h);
             for (0..u(g.out_w)) |ox| {
                 const x0, const x1 = span(ox, g.stride_w, g.pad_left, g.kernel_w, g.in_w);
-                const out = (t * u(g.out_w) + ox) * u(r.p.channels);
-                visit(r.args, r.p, .{ .out = out, .n = t / oh, .y0 = y0, .y1 = y1, .x0 = x0, .x1 = x1 });
+                const out = (row * u(g.out_w) + ox) * u(r.p.channels);
+                visit(r.args, r.p, .{ .out = out, .n = row / oh, .y0 = y0, .y1 = y1, .x0 = x0, .x1 = x1, .c0 = c0, .c1 = c1 });
             }
         }
     };
-    const r: Rows = .{ .p = p, .g = .of(p), .args = args };
-    thread_pool.run(u(p.threads), u(r.g.batch) * u(r.g.out_h), &r, Rows.task);
+    const g: Window = .of(p);
+    const rows = u(g.batch) * u(g.out_h);
+    const groups = channelGroups(rows, u(p.channels), unit, u(p.threads));
+    const r: Rows = .{ .p = p, .g = g, .args = args, .rows = rows, .groups = groups, .unit = unit };
+    thread_pool.run(u(p.threads), rows * groups, &r, Rows.task);
 }
 
 const PoolArgs = struct { input: [*]const f32, out: [*]f32 };
@@ -72,16 +105,16 @@ const PoolArgs = struct { input: [*]const f32, out: [*]f32 };
 const pool_chunk = 32;
 
 fn poolWindow(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
-    const c = u(p.channels);
+    const c = w.c1 - w.c0;
     // Small windows (QuickNet's 2x2 and 3x3 max pools): 32 channels at a time held in registers across the taps,
     // one store each. Big windows (a 7x7 average over 1024 channels) keep the loop below, whose every tap streams
     // one contiguous run of channels.
     if ((w.y1 - w.y0) * (w.x1 - w.x0) <= 16 and c >= pool_chunk) return poolWindowChunks(a, p, w);
-    const o = a.out + w.out;
+    const o = a.out + w.out + w.c0;
     @memset(o[0..c], if (p.kind == max_kind) -std.math.inf(f32) else 0);
     for (w.y0..w.y1) |iy| {
         for (w.x0..w.x1) |ix| {
-            const x = a.input + w.tap(p, iy, ix);
+            const x = a.input + w.tap(p, iy, ix) + w.c0;
             if (p.kind == max_kind) {
                 for (0..c) |ch| o[ch] = if (x[ch] > o[ch]) x[ch] else o[ch];
             } else {
@@ -98,8 +131,8 @@ fn poolWindow(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
 /// (one maxps on x86, one f32x4.pmax in wasm; @max's NaN rule would cost a libcall per lane there).
 fn poolWindowChunks(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
     const V = @Vector(pool_chunk, f32);
-    const c = u(p.channels);
-    const o = a.out + w.out;
+    const c = w.c1 - w.c0;
+    const o = a.out + w.out + w.c0;
     const max = p.kind == max_kind;
     const scale: f32 = if (max) 1 else 1 / @as(f32, @floatFromInt((w.y1 - w.y0) * (w.x1 - w.x0)));
     const lo: V = @splat(p.clamp_min);
@@ -111,11 +144,11 @@ fn poolWindowChunks(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
         var acc: V = @splat(if (max) -std.math.inf(f32) else 0);
         for (w.y0..w.y1) |iy| {
             // Taps along a row are `c` floats apart: a pointer stepped by an add, not a tap() multiply per tap.
-            var tap = a.input + w.tap(p, iy, w.x0) + at;
+            var tap = a.input + w.tap(p, iy, w.x0) + w.c0 + at;
             for (w.x0..w.x1) |_| {
                 const x: V = tap[0..pool_chunk].*;
                 acc = if (max) @select(f32, x > acc, x, acc) else acc + x;
-                tap += c;
+                tap += u(p.channels);
             }
         }
         o[at..][0..pool_chunk].* = clampVector(V, acc * @as(V, @splat(scale)), lo, hi);
@@ -126,7 +159,7 @@ fn poolWindowChunks(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
 /// Max or average (over the in-bounds taps only, as TFLite) pooling, `kind` an abi.PoolKind.
 pub fn pool2d(p: *const abi.Pool2dF32Params, input: [*]const f32, out: [*]f32) abi.Status {
     if (abi.opCode(abi.PoolKind, p.kind) == null or !poolGeometryOk(p)) return .invalid_argument;
-    runWindows(p, PoolArgs{ .input = input, .out = out }, poolWindow);
+    runWindows(p, pool_chunk, PoolArgs{ .input = input, .out = out }, poolWindow);
     return .ok;
 }
 
@@ -135,13 +168,13 @@ const ArgPoolArgs = struct { input: [*]const f32, out: [*]f32, arg: [*]i32 };
 /// Taps in row-major order, the first maximum kept (a later tap replaces it only when strictly larger: TF's
 /// argmax, and NaN in the first tap stays), its input index recorded.
 fn argPoolWindow(a: ArgPoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
-    const c = u(p.channels);
-    const o = a.out + w.out;
-    const arg = a.arg + w.out;
+    const c = w.c1 - w.c0;
+    const o = a.out + w.out + w.c0;
+    const arg = a.arg + w.out + w.c0;
     var first = true;
     for (w.y0..w.y1) |iy| {
         for (w.x0..w.x1) |ix| {
-            const base = w.tap(p, iy, ix);
+            const base = w.tap(p, iy, ix) + w.c0;
             const x = a.input + base;
             if (first) {
                 for (0..c) |ch| {
@@ -169,7 +202,7 @@ pub fn maxpool2dArgmax(p: *const abi.Pool2dF32Params, input: [*]const f32, out: 
     if (!poolGeometryOk(p)) return .invalid_argument;
     const total = @as(i64, p.batch) * p.in_h * p.in_w * p.channels;
     if (total > std.math.maxInt(i32)) return .invalid_argument;
-    runWindows(p, ArgPoolArgs{ .input = input, .out = out, .arg = arg }, argPoolWindow);
+    runWindows(p, pool_chunk, ArgPoolArgs{ .input = input, .out = out, .arg = arg }, argPoolWindow);
     return .ok;
 }
 
@@ -202,12 +235,12 @@ test "maxpool2dArgmax: the first maximum wins, its index recorded" {
 const BPoolArgs = struct { input: [*]const u32, out: [*]u32 };
 
 fn bpoolWindow(a: BPoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
-    const c = u(p.channels);
-    const o = a.out + w.out;
+    const c = w.c1 - w.c0;
+    const o = a.out + w.out + w.c0;
     @memset(o[0..c], 0xffff_ffff);
     for (w.y0..w.y1) |iy| {
         for (w.x0..w.x1) |ix| {
-            const x = a.input + w.tap(p, iy, ix);
+            const x = a.input + w.tap(p, iy, ix) + w.c0;
             for (0..c) |ch| o[ch] &= x[ch];
         }
     }
@@ -216,7 +249,7 @@ fn bpoolWindow(a: BPoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
 /// LceBMaxPool2d on words: `channels` counts packed words; `kind` must be 0 (max), clamps are unused.
 pub fn bmaxpool2d(p: *const abi.Pool2dF32Params, input: [*]const u32, out: [*]u32) abi.Status {
     if (p.kind != max_kind or !poolGeometryOk(p)) return .invalid_argument;
-    runWindows(p, BPoolArgs{ .input = input, .out = out }, bpoolWindow);
+    runWindows(p, 1, BPoolArgs{ .input = input, .out = out }, bpoolWindow);
     return .ok;
 }
 
@@ -260,4 +293,26 @@ test "pool2d: output sizes past the input are refused, not read out of bounds" {
     try std.testing.expectEqual(abi.Status.invalid_argument, pool2d(&p, &input, &out));
     p.out_h = 3;
     try std.testing.expectEqual(abi.Status.invalid_argument, pool2d(&p, &input, &out));
+}
+
+test "channelGroups and channelRange: every channel in one group, groups of whole units, enough tasks when it pays" {
+    for ([_]usize{ 1, 2, 3, 8 }) |threads| {
+        for ([_]usize{ 1, 2, 7, 8, 56 }) |rows| {
+            for ([_]usize{ 1, 31, 32, 64, 65, 1000 }) |channels| {
+                for ([_]usize{ 1, 32 }) |unit| {
+                    const groups = channelGroups(rows, channels, unit, threads);
+                    try std.testing.expect(groups >= 1);
+                    if (threads == 1 or rows >= tasks_per_thread * threads) try std.testing.expectEqual(@as(usize, 1), groups);
+                    try std.testing.expect(rows * groups >= tasks_per_thread * threads or groups == @max(1, channels / unit) or groups == 1);
+                    var next: usize = 0;
+                    for (0..groups) |i| {
+                        const begin, const end = channelRange(channels, unit, groups, i);
+                        try std.testing.expect(begin == next and end > begin and begin % unit == 0);
+                        next = end;
+                    }
+                    try std.testing.expectEqual(channels, next);
+                }
+            }
+        }
+    }
 }

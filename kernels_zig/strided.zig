@@ -149,14 +149,45 @@ pub fn strided(p: *const abi.StridedF32Params, a: [*]const f32, b: [*]const f32,
     if (total == 0) return .ok;
     for (low) |l| if (l < 0) return .invalid_argument;
     const outer: usize = if (p.rank > 1) u(p.shape[0]) else 1;
-    const threads: usize = if (total < 1 << 16) 1 else u(p.threads);
+    const threads: usize = if (total < min_split_values) 1 else u(p.threads);
     const per_task = thread_pool.itemsPerTask(outer, total / outer, threads);
     var backwards = false;
     for (0..u(p.rank)) |d| backwards = backwards or p.a_strides[d] < 0 or p.b_strides[d] < 0 or p.out_strides[d] < 0;
+    if (p.rank == 1 and !backwards) {
+        // One row (operands that merged into one dim: PRELU or MAXIMUM on equal shapes, a whole-tensor copy):
+        // cut the row itself into ranges (`per_task` over 1 outer index would leave it on one thread).
+        const args: RowRange = .{ .p = p, .op = op, .a = a, .b = b, .out = out };
+        thread_pool.runRanges(threads, total, min_split_values, args, RowRange.run);
+        return .ok;
+    }
     const s: Strided = .{ .p = p, .op = op, .a = a, .b = b, .out = out, .per_task = per_task, .backwards = backwards };
     thread_pool.run(threads, (outer + per_task - 1) / per_task, &s, Strided.task);
     return .ok;
 }
+
+/// Values below which a strided op runs on one thread.
+const min_split_values = 1 << 16;
+
+/// Elements [begin, end) of a rank-1 strided op with non-negative strides: each element on its own, so any cut
+/// gives the same bits.
+const RowRange = struct {
+    p: *const abi.StridedF32Params,
+    op: Op,
+    a: [*]const f32,
+    b: [*]const f32,
+    out: [*]f32,
+
+    fn run(r: RowRange, begin: usize, end: usize) void {
+        const p = r.p;
+        std.debug.assert(p.rank == 1 and begin <= end and end <= u(p.shape[0]));
+        const sa = u(p.a_strides[0]);
+        const sb = u(p.b_strides[0]);
+        const so = u(p.out_strides[0]);
+        switch (r.op) {
+            inline else => |op| rowOp(op, r.a + u(p.a_offset) + begin * sa, @intCast(sa), r.b + u(p.b_offset) + begin * sb, @intCast(sb), r.out + u(p.out_offset) + begin * so, @intCast(so), end - begin, p.clamp_min, p.clamp_max),
+        }
+    }
+};
 
 // ---- C ABI entry points (exported by root.zig from abi.api) ----
 

@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { FloatKernels, type WindowGeometry } from "../kernels/float_kernels.ts";
+import { BinaryKernels } from "../kernels/binary_kernels.ts";
 
 let native: FloatKernels | undefined;
 try {
@@ -22,10 +23,10 @@ function rand(n: number, seed: number): Float32Array {
 }
 
 /** `run` on 1 thread, then on 2 and 3: the same bits (NaN-safe: compared as words). */
-function sameOnEveryThreadCount(label: string, run: (k: FloatKernels) => Float32Array): void {
-  const want = new Uint32Array(run(native!.with({ threads: 1 })).slice().buffer);
+function sameOnEveryThreadCount(label: string, run: (k: FloatKernels, threads: number) => Float32Array): void {
+  const want = new Uint32Array(run(native!.with({ threads: 1 }), 1).slice().buffer);
   for (const threads of [2, 3]) {
-    const got = new Uint32Array(run(native!.with({ threads })).slice().buffer);
+    const got = new Uint32Array(run(native!.with({ threads }), threads).slice().buffer);
     assert.equal(got.length, want.length, `${label}: length on ${threads} threads`);
     const i = got.findIndex((v, j) => v !== want[j]);
     assert.equal(i, -1, `${label}: element ${i} differs on ${threads} threads from 1 thread`);
@@ -58,6 +59,82 @@ Deno.test({
         sameOnEveryThreadCount(`conv2d ${JSON.stringify(g)}→${cout}`, (k) => {
           const workspace = new Float32Array(Math.max(1, k.conv2dWorkspaceFloats(g)));
           return k.conv2d(x, k.packRhs(w, cout), { ...g, bias, clampMin: -1, clampMax: 1, workspace });
+        });
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "pooling (max, average, max with argmax, binary max): 1, 2 and 3 threads give the same bits, down to one row",
+  ignore: native === undefined,
+  fn() {
+    const binary = BinaryKernels.native();
+    const geos: WindowGeometry[] = [
+      // Global pools (one output row: channel groups only), 7x7 outputs (few rows), a padded SAME pool.
+      { inputShape: [1, 56, 56, 64], kernelSize: [56, 56], strides: [56, 56], padding: "valid" },
+      { inputShape: [1, 7, 7, 100], kernelSize: [7, 7], padding: "valid" },
+      { inputShape: [1, 14, 14, 33], kernelSize: [2, 2], strides: [2, 2], padding: "valid" },
+      { inputShape: [2, 13, 13, 96], kernelSize: [3, 3], strides: [2, 2], padding: "same" },
+      { inputShape: [1, 3, 3, 1], kernelSize: [3, 3], padding: "same" },
+    ];
+    for (const g of geos) {
+      const x = rand(size(g.inputShape), size(g.inputShape));
+      for (const kind of ["max", "avg"] as const) {
+        sameOnEveryThreadCount(`${kind} pool ${JSON.stringify(g)}`, (k) => k.pool2d(x, { ...g, kind, clampMax: 0.9 }));
+      }
+      const arg = (k: FloatKernels) => {
+        const bound = k.bindMaxPoolArgmax(g);
+        const out = new Float32Array(bound.outputLength), argmax = new Int32Array(bound.outputLength);
+        bound.run(x, out, argmax);
+        return { out, argmax };
+      };
+      sameOnEveryThreadCount(`max pool with argmax ${JSON.stringify(g)}`, (k) => arg(k).out);
+      sameOnEveryThreadCount(`argmax ${JSON.stringify(g)}`, (k) => new Float32Array(arg(k).argmax.buffer));
+      // Binary: inputShape[3] counts words.
+      const words = new Uint32Array(x.buffer);
+      sameOnEveryThreadCount(`binary max pool ${JSON.stringify(g)}`, (_, threads) => {
+        const bound = binary.with({ threads }).bindBMaxPool2d(g);
+        const out = new Uint32Array(bound.outputLength);
+        bound.run(words, out);
+        return new Float32Array(out.buffer);
+      });
+    }
+  },
+});
+
+Deno.test({
+  name: "strided ops: 1, 2 and 3 threads give the same bits, rank 1 (operands that merge into one dim) included",
+  ignore: native === undefined,
+  fn() {
+    for (const n of [1, 2, 65535, 65536, 200001]) {
+      const a = rand(n, n), b = rand(n, n + 1);
+      const flat = { length: n, strides: [1] };
+      for (const op of ["prelu", "max", "add", "copy"] as const) {
+        sameOnEveryThreadCount(`${op} over ${n} values`, (k) => {
+          const out = new Float32Array(n);
+          k.bindStrided([n], op, { a: flat, b: flat, out: flat }, { clampMin: -0.5 }).run(a, b, out);
+          return out;
+        });
+      }
+      // Every other value of a into the first half of out (strides 2 and 1), and a scalar broadcast.
+      const half = n >> 1;
+      if (half > 0) {
+        sameOnEveryThreadCount(`strided copy of ${half} values`, (k) => {
+          const out = new Float32Array(half);
+          k.bindStrided([half], "copy", { a: { length: n, strides: [2] }, out: { length: half, strides: [1] } })
+            .run(a, undefined, out);
+          return out;
+        });
+        sameOnEveryThreadCount(`scalar mul over ${half} values`, (k) => {
+          const out = new Float32Array(half);
+          k.bindStrided([half], "mul", {
+            a: { length: half, strides: [1] },
+            b: { length: 1, strides: [0] },
+            out: { length: half, strides: [1] },
+          })
+            .run(a.subarray(0, half), b.subarray(0, 1), out);
+          return out;
         });
       }
     }
