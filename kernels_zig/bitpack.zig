@@ -51,10 +51,11 @@ fn packRows(comptime T: type) fn (PackArgs(T), usize, usize) void {
     }.rows;
 }
 
-/// Packs rows of `T` values (bit = value < threshold), split over `threads` threads (one thread below 256K
-/// values: packing is memory-bound and a wake-up costs more).
+/// Packs rows of `T` values (bit = value < threshold), split over `threads` threads (one thread below 64K
+/// values, as the other elementwise ops: 256K kept every LceQuantize of the larq zoo, 200K values at most, on one
+/// thread).
 pub fn packThreadedBelow(comptime T: type, rows: usize, channels: usize, threshold: T, input: [*]const T, output: [*]u32, threads: usize) void {
-    const min_rows = ((1 << 18) + channels - 1) / @max(1, channels);
+    const min_rows = ((1 << 16) + channels - 1) / @max(1, channels);
     const args: PackArgs(T) = .{ .channels = channels, .threshold = threshold, .input = input, .output = output };
     thread_pool.runRanges(threads, rows, min_rows, args, packRows(T));
 }

@@ -140,3 +140,19 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "bitpack (LceQuantize): 1, 2 and 3 threads give the same words, from 1 row to QuickNet's 56x56x64",
+  ignore: native === undefined,
+  fn() {
+    const binary = BinaryKernels.native();
+    for (const [rows, channels] of [[1, 64], [2, 33], [1025, 64], [3136, 64], [784, 128], [196, 256], [3, 70000]]) {
+      const x = rand(rows * channels, rows + channels);
+      x[5] = 0, x[6] = -0, x[7] = NaN; // pack as +1 (x < 0 is false)
+      sameOnEveryThreadCount(`bitpack ${rows}x${channels}`, (_, threads) => {
+        const words = binary.with({ threads }).bitpack(x, channels, { threads });
+        return new Float32Array(words.buffer);
+      });
+    }
+  },
+});
