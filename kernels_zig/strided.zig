@@ -132,7 +132,7 @@ const Strided = struct {
 
 /// out[i] = clamp(a[i] op b[i]) over the index space `shape`, each operand at
 /// its offset and strides (0 = broadcast, negative = backwards); `op` an
-/// abi.StridedOp. Dim 0 splits across threads from 64K values.
+/// abi.StridedOp. Dim 0 splits across threads from 32K values (tasks of at least 16K: `itemsPerTask`).
 pub fn strided(p: *const abi.StridedF32Params, a: [*]const f32, b: [*]const f32, out: [*]f32) abi.Status {
     const op = abi.opCode(Op, p.op) orelse return .invalid_argument;
     if (p.rank < 1 or p.rank > max_rank or !thread_pool.validThreads(p.threads)) return .invalid_argument;
@@ -166,7 +166,7 @@ pub fn strided(p: *const abi.StridedF32Params, a: [*]const f32, b: [*]const f32,
 }
 
 /// Values below which a strided op runs on one thread.
-const min_split_values = 1 << 16;
+const min_split_values = 1 << 15;
 
 /// Elements [begin, end) of a rank-1 strided op with non-negative strides: each element on its own, so any cut
 /// gives the same bits.

@@ -156,3 +156,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "elementwise and unary ops: 1, 2 and 3 threads give the same bits around the split threshold",
+  ignore: native === undefined,
+  fn() {
+    for (const n of [32767, 32768, 50000, 200003]) {
+      const a = rand(n, n), b = rand(n, n + 2);
+      for (const op of ["add", "mul"] as const) {
+        sameOnEveryThreadCount(`${op} over ${n}`, (k) => {
+          const out = new Float32Array(n);
+          k.bindElementwise(n, op, { clampMax: 0.5 }).run(a, b, out);
+          return out;
+        });
+      }
+      for (const op of ["logistic", "tanh", "relu"] as const) {
+        sameOnEveryThreadCount(`${op} over ${n}`, (k) => {
+          const out = new Float32Array(n);
+          k.bindUnary(n, op).run(a, out);
+          return out;
+        });
+      }
+    }
+  },
+});
