@@ -103,6 +103,10 @@ fn serve(index: usize, g: u32) void {
     finish(slot, drain(slot, index + 1));
 }
 
+/// Workers asleep on `generation` or about to be: a job wakes them only when there are any, so the common case
+/// (workers still spinning after the op before) costs the caller no futex syscall.
+var sleepers = std.atomic.Value(u32).init(0);
+
 /// Set once by `shutdown` (the threaded wasm module's dispose): workers leave their loop at their next wake-up.
 var stopping = std.atomic.Value(bool).init(false);
 
@@ -113,7 +117,13 @@ fn workerMain(index: usize, start_generation: u32) void {
         while (generation.load(.acquire) == seen and spins < spin_limit) : (spins += 1) {
             std.atomic.spinLoopHint();
         }
-        while (generation.load(.acquire) == seen) std.Thread.Futex.wait(&generation, seen);
+        if (generation.load(.acquire) == seen) {
+            // Announce the sleep before the last look at `generation` (both seq_cst, as the caller's store and
+            // its look at `sleepers`): either this sees the new job or the caller sees a sleeper and wakes it.
+            _ = sleepers.fetchAdd(1, .seq_cst);
+            while (generation.load(.seq_cst) == seen) std.Thread.Futex.wait(&generation, seen);
+            _ = sleepers.fetchSub(1, .release);
+        }
         if (stopping.load(.acquire)) return;
         seen = generation.load(.acquire);
         serve(index, seen);
@@ -234,7 +244,7 @@ pub fn run(threads: usize, tasks: usize, ctx: *const anyopaque, func: TaskFn) vo
     slot.done.store(0, .monotonic);
     slot.gen.store(g, .seq_cst);
     generation.store(g, .seq_cst);
-    std.Thread.Futex.wake(&generation, std.math.maxInt(u32));
+    if (sleepers.load(.seq_cst) != 0) std.Thread.Futex.wake(&generation, std.math.maxInt(u32));
     _ = slot.done.fetchAdd(drain(slot, 0), .acq_rel);
     // Every task is claimed now; wait only for the ones still running on a worker.
     var spins: usize = 0;
@@ -347,4 +357,28 @@ test "a caller does not wait for idle workers: a job on 2 threads ignores the 6 
     run(8, 8, &ctx, Ctx.call); // spawns 7 workers
     for (0..1000) |_| run(2, 2, &ctx, Ctx.call);
     try std.testing.expectEqual(@as(usize, 36 + 1000 * 3), ctx.sum.load(.monotonic));
+}
+
+test "jobs after the workers fall asleep still reach them (the wake-up is skipped only while none sleeps)" {
+    const Ctx = struct {
+        ran_on: [2]std.atomic.Value(u32),
+        fn call(p: *const anyopaque, t: usize) void {
+            const self: *@This() = @constCast(@ptrCast(@alignCast(p)));
+            _ = self.ran_on[t].fetchAdd(1, .monotonic);
+            // Task 0 (the caller's) waits until task 1 has run: only a worker can run it, so this returns only
+            // when a worker took the job.
+            if (t == 0) {
+                while (self.ran_on[1].load(.monotonic) == 0) std.atomic.spinLoopHint();
+            }
+        }
+    };
+    if (!threading) return error.SkipZigTest;
+    for (0..5) |_| {
+        // Long enough for every worker to finish spinning and sleep on the futex.
+        std.Thread.sleep(20 * std.time.ns_per_ms);
+        var ctx: Ctx = .{ .ran_on = .{ .init(0), .init(0) } };
+        run(2, 2, &ctx, Ctx.call);
+        try std.testing.expectEqual(@as(u32, 1), ctx.ran_on[0].load(.monotonic));
+        try std.testing.expectEqual(@as(u32, 1), ctx.ran_on[1].load(.monotonic));
+    }
 }
