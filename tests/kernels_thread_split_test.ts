@@ -180,3 +180,20 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "float sgemm (FULLY_CONNECTED): 1, 2 and 3 threads give the same bits, below and above the split threshold",
+  ignore: native === undefined,
+  fn() {
+    for (
+      const [rows, depth, cout] of [[1, 64, 8], [1, 512, 32], [1, 32, 512], [1, 4096, 1000], [3, 100, 300], [
+        49,
+        512,
+        64,
+      ]]
+    ) {
+      const x = rand(rows * depth, rows + depth), w = rand(cout * depth, cout), bias = rand(cout, 3);
+      sameOnEveryThreadCount(`sgemm ${rows}x${depth}→${cout}`, (k) => k.sgemm(x, k.packRhs(w, cout), { bias }));
+    }
+  },
+});
