@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 17;
-export const ABI_HASH = 0x4cff384e;
+export const ABI_HASH = 0x9a58fe29;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -23,6 +23,8 @@ export const POOL_KINDS = ["max", "avg"] as const;
 export const ELEMENTWISE_OPS = ["add", "sub", "mul"] as const;
 /** The codes of abi.zig's UnaryOp, by value. */
 export const UNARY_OPS = ["relu", "relu6", "relu_n1_to_1", "logistic", "tanh", "hard_swish", "leaky_relu", "abs", "neg", "square", "sqrt", "rsqrt", "exp", "log"] as const;
+/** The codes of abi.zig's OptimizerOp, by value. */
+export const OPTIMIZER_OPS = ["adam", "sgd", "momentum", "nesterov", "bop"] as const;
 /** The codes of abi.zig's StridedOp, by value. */
 export const STRIDED_OPS = ["add", "sub", "mul", "copy", "max", "min", "prelu", "div", "squared_difference"] as const;
 /** The codes of abi.zig's QuantizeKind, by value. */
@@ -59,6 +61,7 @@ export const symbols = {
   onebit_unary_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_softmax_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_unpack_b32_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  onebit_optimizer_step_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_elementwise_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_strided_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_mean_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
@@ -96,6 +99,7 @@ export const parameters = {
   onebit_unary_f32: [{ name: "params", kind: "struct", struct: "UnaryF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_softmax_f32: [{ name: "params", kind: "struct", struct: "SoftmaxF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_unpack_b32_f32: [{ name: "params", kind: "struct", struct: "BitpackParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_optimizer_step_f32: [{ name: "params", kind: "struct", struct: "OptimizerF32Params", dir: "in" }, { name: "weights", kind: "f32", dir: "out" }, { name: "grads", kind: "f32", dir: "in" }, { name: "slot1", kind: "f32", dir: "out" }, { name: "slot2", kind: "f32", dir: "out" }],
   onebit_elementwise_f32: [{ name: "params", kind: "struct", struct: "ElementwiseF32Params", dir: "in" }, { name: "a", kind: "f32", dir: "in" }, { name: "b", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_strided_f32: [{ name: "params", kind: "struct", struct: "StridedF32Params", dir: "in" }, { name: "a", kind: "f32", dir: "in" }, { name: "b", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_mean_f32: [{ name: "params", kind: "struct", struct: "MeanF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
@@ -309,6 +313,20 @@ export const structs = {
       depth: { offset: 4, type: "i32", count: 1 },
       beta: { offset: 8, type: "f32", count: 1 },
       threads: { offset: 12, type: "i32", count: 1 },
+    },
+  },
+  OptimizerF32Params: {
+    size: 36,
+    fields: {
+      count: { offset: 0, type: "i32", count: 1 },
+      op: { offset: 4, type: "i32", count: 1 },
+      rate: { offset: 8, type: "f32", count: 1 },
+      a: { offset: 12, type: "f32", count: 1 },
+      b: { offset: 16, type: "f32", count: 1 },
+      epsilon: { offset: 20, type: "f32", count: 1 },
+      clamp_min: { offset: 24, type: "f32", count: 1 },
+      clamp_max: { offset: 28, type: "f32", count: 1 },
+      threads: { offset: 32, type: "i32", count: 1 },
     },
   },
   ElementwiseF32Params: {

@@ -17,6 +17,7 @@ import {
   CONV_TILE_ROWS,
   ELEMENTWISE_OPS,
   MAX_RANK,
+  OPTIMIZER_OPS,
   POOL_KINDS,
   QUANTIZE_KINDS,
   RESIZE_METHODS,
@@ -64,9 +65,34 @@ function clampOf(o: Clamp): { clamp_min: number; clamp_max: number } {
 
 export { planWindow, type WindowGeometry, type WindowPlan } from "./geometry.ts";
 
-export { ELEMENTWISE_OPS, MAX_RANK, POOL_KINDS, RESIZE_METHODS, STRIDED_OPS, UNARY_OPS };
+export { ELEMENTWISE_OPS, MAX_RANK, OPTIMIZER_OPS, POOL_KINDS, RESIZE_METHODS, STRIDED_OPS, UNARY_OPS };
 /** The activations of {@link FloatKernels.bindUnary} (abi.zig's UnaryOp). */
 export type UnaryOp = typeof UNARY_OPS[number];
+/** An optimizer step of {@link FloatKernels.optimizerStep}. */
+export type OptimizerOp = typeof OPTIMIZER_OPS[number];
+
+/**
+ * The hyperparameters of {@link FloatKernels.optimizerStep} (each op reads its own; float32 as the step computes)
+ * and the weight's clip (larq's weight_clip: clampMin -c, clampMax c; default none).
+ */
+export interface OptimizerStepOptions extends Clamp {
+  /** adam: this step's lr_t = lr·sqrt(1 - β2^t)/(1 - β1^t); sgd, momentum, nesterov: the learning rate. */
+  learningRate?: number;
+  /** adam: β1 and β2 (the step multiplies by 1 - β). */
+  beta1?: number;
+  /** adam: β2. */
+  beta2?: number;
+  /** adam: ε, added to √v. */
+  epsilon?: number;
+  /** momentum, nesterov: the momentum. */
+  momentum?: number;
+  /** bop: the threshold τ. */
+  threshold?: number;
+  /** bop: γ, the rate of the gradient average. */
+  gamma?: number;
+  /** Threads (default the set's). */
+  threads?: number;
+}
 /** The ops of {@link FloatKernels.bindStrided} (abi.zig's StridedOp). */
 export type StridedOp = typeof STRIDED_OPS[number];
 /** The ops of {@link FloatKernels.bindElementwise} (abi.zig's ElementwiseOp). */
@@ -547,6 +573,55 @@ export class FloatKernels extends KernelSet {
         if (count > 0) impl.onebit_unary_f32(p, input, out);
       },
     };
+  }
+
+  /**
+   * One optimizer step over a float32 weight in place, then its clip: `adam` (slots m, v), `sgd` (none),
+   * `momentum` and `nesterov` (slot 1: the velocity), `bop` (slot 1: m; the weight becomes ±1). Float32 operations
+   * in train/optimizers.ts's order: equal to its op-by-op form bit for bit on every backend.
+   *
+   * @example
+   * ```ts
+   * import { FloatKernels } from "./float_kernels.ts";
+   * const w = Float32Array.of(0.5, 2), g = Float32Array.of(1, -1), none = new Float32Array(0);
+   * FloatKernels.auto().optimizerStep("sgd", w, g, none, none, { learningRate: 0.25, clampMax: 1.5 });
+   * console.log([...w]); // [0.25, 1.5]
+   * ```
+   */
+  optimizerStep(
+    op: OptimizerOp,
+    weights: Float32Array,
+    grads: Float32Array,
+    slot1: Float32Array,
+    slot2: Float32Array,
+    options: OptimizerStepOptions,
+  ): void {
+    const code = codeOf("op", OPTIMIZER_OPS, op),
+      count = checkArray("weights", weights, Float32Array, weights?.length).length;
+    const slots = op === "adam" ? 2 : op === "sgd" ? 0 : 1;
+    checkArray("grads", grads, Float32Array, count);
+    checkArray("slot1", slot1, Float32Array, slots >= 1 ? count : slot1.length);
+    checkArray("slot2", slot2, Float32Array, slots >= 2 ? count : slot2.length);
+    const { clamp_min, clamp_max } = clampOf(options);
+    const o = options, num = (name: string, v: number | undefined) => checkFloat(`${op}: ${name}`, v ?? 0);
+    const values = op === "adam"
+      ? { rate: num("learningRate", o.learningRate), a: 1 - num("beta1", o.beta1), b: 1 - num("beta2", o.beta2) }
+      : op === "bop"
+      ? { rate: num("gamma", o.gamma), a: num("threshold", o.threshold), b: 0 }
+      : { rate: num("learningRate", o.learningRate), a: num("momentum", o.momentum), b: 0 };
+    const p: Encoded<"OptimizerF32Params"> = {
+      values: {
+        count,
+        op: code,
+        ...values,
+        epsilon: num("epsilon", o.epsilon),
+        clamp_min,
+        clamp_max,
+        threads: this.call(options).threads,
+      },
+    };
+    // The slots an op does not read may be empty (never dereferenced).
+    if (count > 0) this.impl.onebit_optimizer_step_f32(p, weights, grads, slot1, slot2);
   }
 
   /** Validates a softmax over the last axis of [rows, depth] once. */

@@ -7,6 +7,7 @@
  */
 import type { KernelBackend, StructValues } from "./abi.ts";
 import * as bin from "./reference_kernels.ts";
+import { optimizerStep } from "./reference_optim.ts";
 import { CHANNEL_BLOCK, im2colRows } from "./reference_kernels.ts";
 import { POOL_KINDS, RESIZE_METHODS, RHS_LAYOUTS, STRIDED_OPS, UNARY_OPS } from "./_abi_generated.ts";
 
@@ -439,6 +440,7 @@ export const REFERENCE: KernelBackend = {
   onebit_maxpool2d_argmax_f32: (p, i, o, a) => maxPoolArgmax(p.values, i, o, a),
   onebit_elementwise_f32: (p, a, b, o) => elementwise(p.values, a, b, o),
   onebit_unary_f32: (p, i, o) => unary(p.values, i, o),
+  onebit_optimizer_step_f32: (p, w, g, s1, s2) => optimizerStep(p.values, w, g, s1, s2),
   onebit_softmax_f32: (p, i, o) => softmax(p.values, i, o),
   onebit_strided_f32: (p, a, b, o) => strided(p.values, a, b, o),
   onebit_mean_f32: (p, i, o) => mean(p.values, i, o),

@@ -279,6 +279,10 @@ pub const UnaryF32Params = extern struct {
     threads: i32,
 };
 
+/// OptimizerF32Params.op (optim.zig): the slots each reads and writes — adam: m, v; momentum, nesterov: the
+/// velocity; bop: m; sgd: none.
+pub const OptimizerOp = enum(i32) { adam, sgd, momentum, nesterov, bop };
+
 /// Softmax over the last axis of [rows, depth]: exp(beta·(x - max)) / sum.
 pub const SoftmaxF32Params = extern struct {
     rows: i32,
@@ -576,6 +580,13 @@ pub const api = [_]Function{
         .{ .name = "params", .type = *const BitpackParams },
         .{ .name = "input", .type = [*]const u32 },
         .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_optimizer_step_f32", .in = @import("optim.zig"), .params = &.{
+        .{ .name = "params", .type = *const @import("optim.zig").OptimizerF32Params },
+        .{ .name = "weights", .type = [*]f32 },
+        .{ .name = "grads", .type = [*]const f32 },
+        .{ .name = "slot1", .type = [*]f32 },
+        .{ .name = "slot2", .type = [*]f32 },
     } },
     .{ .name = "onebit_elementwise_f32", .in = @import("elementwise.zig"), .params = &.{
         .{ .name = "params", .type = *const ElementwiseF32Params },

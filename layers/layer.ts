@@ -26,14 +26,26 @@ export interface Constraint {
   getConfig(): { class_name: string; config: Record<string, unknown> };
 }
 
+const clipValues = new WeakMap<Constraint, number>();
+
 /** larq's weight_clip: clip to [-c, c]. */
 export function weightClip(clipValue = 1): Constraint {
   if (!(clipValue > 0)) throw new RangeError(`weight_clip needs a positive clip_value, got ${clipValue}`);
-  return {
+  const c: Constraint = {
     name: "weight_clip",
     apply: (v) => ops.clipByValue(v, -clipValue, clipValue),
     getConfig: () => ({ class_name: "WeightClip", config: { clip_value: clipValue } }),
   };
+  clipValues.set(c, clipValue);
+  return c;
+}
+
+/**
+ * The bound c of a constraint {@link weightClip} made (it clips to [-c, c]), else null: an optimizer step may then
+ * clip in the same pass. Another constraint, whatever its name, is applied as given.
+ */
+export function weightClipValue(c: Constraint | null | undefined): number | null {
+  return (c && clipValues.get(c)) ?? null;
 }
 
 /** What a layer option accepts as a constraint: the object, larq's name, or its Keras config. */

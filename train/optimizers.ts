@@ -12,9 +12,10 @@
  */
 import * as ops from "../graph/ops.ts";
 import { noGrad } from "../graph/tape.ts";
-import { scratch } from "../graph/native.ts";
+import { trainingKernels } from "../graph/native.ts";
 import { Tensor, type Variable } from "../graph/tensor.ts";
-import type { Weight } from "../layers/layer.ts";
+import { FloatKernels, type OptimizerOp, type OptimizerStepOptions } from "../kernels/float_kernels.ts";
+import { type Weight, weightClipValue } from "../layers/layer.ts";
 import {
   type LearningRate,
   learningRateAt,
@@ -37,6 +38,43 @@ function checkLearningRate(lr: LearningRate): LearningRate {
 /** Keras applies a variable's constraint right after its update (weight_clip). */
 function constrain(weight: Weight): void {
   if (weight.constraint) weight.variable.assign(weight.constraint.apply(weight.variable));
+}
+
+const REFERENCE_KERNELS = FloatKernels.reference();
+
+/**
+ * One step of `op` over `weight` in place on training's kernels (native or wasm, else the TypeScript reference: the
+ * same float32 arithmetic as the op-by-op forms below, bit for bit), with its weight_clip in the same pass. False,
+ * and nothing done, unless the weight, its gradient and `slots` are float32 of one size (float64 gradient checks take
+ * the op-by-op form).
+ */
+function kernelStep(
+  op: OptimizerOp,
+  weight: Weight,
+  g: Tensor,
+  slots: readonly Tensor[],
+  options: OptimizerStepOptions,
+): boolean {
+  const w = weight.variable, n = w.size;
+  const float32 = (t: Tensor) => t.dtype === "float32" && t.size === n;
+  if (!float32(w) || !float32(g) || !slots.every(float32)) return false;
+  const clip = weightClipValue(weight.constraint), none = new Float32Array(0);
+  const [s1, s2] = slots.map((t) => t.data as Float32Array);
+  (trainingKernels() ?? REFERENCE_KERNELS).optimizerStep(
+    op,
+    w.data as Float32Array,
+    g.data as Float32Array,
+    s1 ?? none,
+    s2 ?? none,
+    {
+      ...options,
+      clampMin: clip === null ? undefined : -clip,
+      clampMax: clip === null ? undefined : clip,
+    },
+  );
+  w.version++;
+  if (clip === null) constrain(weight);
+  return true;
 }
 
 /** Keras-style serialised optimizer: `{ class_name: "Adam", config: { learning_rate: 0.001, ... } }`. */
@@ -255,8 +293,11 @@ export abstract class KerasOptimizer implements Optimizer {
   /** The slots this optimizer keeps (the names checkpoints store). */
   protected abstract slotNames(): string[];
 
-  /** Updates `w` from its (clipped) gradient `g`; `lr` is this step's rate, `step` counts from 1. */
-  protected abstract updateStep(w: Variable, g: Tensor, lr: number, step: number): void;
+  /**
+   * Updates `weight` from its (clipped) gradient `g`; `lr` is this step's rate, `step` counts from 1. True when it
+   * also applied the weight's constraint (a kernel step does), else `apply` does.
+   */
+  protected abstract updateStep(weight: Weight, g: Tensor, lr: number, step: number): boolean;
 
   /**
    * One step: clips the gradients, decays the weights, updates each one,
@@ -270,8 +311,7 @@ export abstract class KerasOptimizer implements Optimizer {
       pairs.forEach(({ weight }, i) => {
         const w = weight.variable;
         if (this.weightDecay !== null) w.assign(ops.sub(w, ops.mul(ops.mul(w, this.weightDecay), lr)));
-        this.updateStep(w, grads[i], lr, this.#iterations + 1);
-        constrain(weight);
+        if (!this.updateStep(weight, grads[i], lr, this.#iterations + 1)) constrain(weight);
       });
     });
     this.#iterations++;
@@ -349,15 +389,22 @@ export class SGD extends KerasOptimizer {
     return this.momentum === 0 ? [] : ["velocity"];
   }
   /** w -= lr·g, or the momentum update. */
-  protected updateStep(w: Variable, g: Tensor, lr: number): void {
+  protected updateStep(weight: Weight, g: Tensor, lr: number): boolean {
+    const w = weight.variable;
     if (this.momentum === 0) {
+      if (kernelStep("sgd", weight, g, [], { learningRate: lr })) return true;
       w.assign(ops.sub(w, ops.mul(g, lr)));
-      return;
+      return false;
     }
+    const velocity = this.slot("velocity", w);
+    this.setSlot("velocity", w, velocity); // updated in place by the kernel step
+    const op = this.nesterov ? "nesterov" : "momentum";
+    if (kernelStep(op, weight, g, [velocity], { learningRate: lr, momentum: this.momentum })) return true;
     const step = ops.mul(g, lr);
     const v = ops.sub(ops.mul(this.slot("velocity", w), this.momentum), step);
     this.setSlot("velocity", w, v);
     w.assign(ops.add(w, this.nesterov ? ops.sub(ops.mul(v, this.momentum), step) : v));
+    return false;
   }
   /** Keras's SGD keys: the shared ones, `momentum`, `nesterov`. */
   getConfig(): OptimizerConfig {
@@ -405,33 +452,25 @@ export class Adam extends KerasOptimizer {
     return ["m", "v"];
   }
   /** Adam's update of `w` at step `t` (from 1), in float32 as TF computes it. */
-  protected updateStep(w: Variable, g: Tensor, rate: number, t: number): void {
+  protected updateStep(weight: Weight, g: Tensor, rate: number, t: number): boolean {
+    const w = weight.variable;
     // The step size in float32, as TF computes it.
     const f = Math.fround;
     const lr = f(f(rate) * f(Math.sqrt(f(1 - f(this.beta2 ** t)))) / f(1 - f(this.beta1 ** t)));
     // TF's ApplyAdam: m += (g - m)(1 - β1); v += (g² - v)(1 - β2).
     const m0 = this.slot("m", w), v0 = this.slot("v", w);
-    if (w.dtype === "float32" && g.dtype === "float32" && g.size === w.size) {
-      // One pass with the float32 rounding of the op-by-op form below (bit-identical, without 11 temporaries).
-      // The slots are updated in place (they are the optimizer's own: setState copies into them).
-      const W = w.data, G = g.data, m = m0.data, v = v0.data;
-      const b1 = f(1 - this.beta1), b2 = f(1 - this.beta2), eps = f(this.epsilon);
-      const next = scratch("adam step", W.length); // copied into w by assign
-      for (let i = 0; i < W.length; i++) {
-        m[i] = m[i] + f(f(G[i] - m[i]) * b1);
-        v[i] = v[i] + f(f(f(G[i] * G[i]) - v[i]) * b2);
-        next[i] = W[i] - f(f(m[i] * lr) / f(f(Math.sqrt(v[i])) + eps));
-      }
-      this.setSlot("m", w, m0);
-      this.setSlot("v", w, v0);
-      w.assign(next);
-      return;
-    }
+    // One pass with the float32 rounding of the op-by-op form below (bit-identical, without 11 temporaries). The
+    // slots are updated in place (they are the optimizer's own: setState copies into them).
+    this.setSlot("m", w, m0);
+    this.setSlot("v", w, v0);
+    const options = { learningRate: lr, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+    if (kernelStep("adam", weight, g, [m0, v0], options)) return true;
     const m = ops.add(m0, ops.mul(ops.sub(g, m0), 1 - this.beta1));
     const v = ops.add(v0, ops.mul(ops.sub(ops.square(g), v0), 1 - this.beta2));
     this.setSlot("m", w, m);
     this.setSlot("v", w, v);
     w.assign(ops.sub(w, ops.div(ops.mul(m, lr), ops.add(ops.sqrt(v), this.epsilon))));
+    return false;
   }
   /** Keras's Adam keys: the shared ones, `beta_1`, `beta_2`, `epsilon`, `amsgrad` (false). */
   getConfig(): OptimizerConfig {
@@ -515,8 +554,8 @@ export class RMSprop extends KerasOptimizer {
     return ["velocity", ...(this.momentum > 0 ? ["momentum"] : []), ...(this.centered ? ["average_gradient"] : [])];
   }
   /** RMSprop's update of `w` (see the class). */
-  protected updateStep(w: Variable, g: Tensor, lr: number): void {
-    const rho = this.rho;
+  protected updateStep(weight: Weight, g: Tensor, lr: number): boolean {
+    const w = weight.variable, rho = this.rho;
     const v = ops.add(ops.mul(this.slot("velocity", w), rho), ops.mul(ops.square(g), 1 - rho));
     this.setSlot("velocity", w, v);
     let denominator: Tensor;
@@ -535,6 +574,7 @@ export class RMSprop extends KerasOptimizer {
     } else {
       w.assign(ops.sub(w, increment));
     }
+    return false;
   }
   /** Keras's RMSprop keys: the shared ones, `rho`, `momentum`, `epsilon`, `centered`. */
   getConfig(): OptimizerConfig {
@@ -594,7 +634,9 @@ export class Bop implements Optimizer {
   }
   /** The moving gradient averages `m` (Bop counts no steps). */
   getState(): OptimizerState {
-    return { step: 0, slots: { m: this.#m } };
+    const m = new Map<Variable, Tensor>();
+    copySlots(m, this.#m);
+    return { step: 0, slots: { m } };
   }
   /** Restores the gradient averages of a state `getState` returned. */
   setState(state: OptimizerState): void {
@@ -617,6 +659,8 @@ export class Bop implements Optimizer {
       pairs.forEach(({ weight }, i) => {
         const w = weight.variable;
         const m0 = this.#m.get(w) ?? Tensor.zeros(w.shape);
+        this.#m.set(w, m0); // updated in place by the kernel step
+        if (kernelStep("bop", weight, grads[i], [m0], { gamma: this.gamma, threshold: this.threshold })) return;
         const m = ops.add(m0, ops.mul(ops.sub(grads[i], m0), this.gamma));
         this.#m.set(w, m);
         // larq: sign(-sign(w·m - τ)·w): flip above τ, keep sign(w) below, +1 at exactly τ (and for w = 0).
