@@ -11,7 +11,7 @@ import { isRecording, record, registerGradient } from "./tape.ts";
 import { type Data, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
 import type { BinaryKernels } from "../kernels/binary_kernels.ts";
-import type { FloatKernels } from "../kernels/float_kernels.ts";
+import type { FloatKernels, PackedF32 } from "../kernels/float_kernels.ts";
 import { binaryKernelsFor, gemmNN, gemmNT, nativeFor, scratch, transpose2d } from "./native.ts";
 import { type Padding, paddingOf, tupleOf, windowAxis } from "./_window.ts";
 
@@ -172,20 +172,55 @@ function macsOf(g: Geometry): number {
  * dy·Wᵀ product nor its col2im. Null for strides above 1, and where the padding would more than double
  * the products.
  */
-function nativeInputGradient(k: FloatKernels, dy: Float32Array, w: Float32Array, g: Geometry): Float32Array | null {
-  // Over a padded dy the convolution multiplies h·w/(oh·ow) times more than dy·Wᵀ does (small VALID maps).
-  if (g.sh !== 1 || g.sw !== 1 || g.h * g.w > 2 * g.oh * g.ow) return null;
+function nativeInputGradient(
+  k: FloatKernels,
+  dy: Float32Array,
+  w: Float32Array,
+  g: Geometry,
+  kept: Kept,
+): Float32Array | null {
+  if (!inputGradientByConv(g)) return null;
   const eh = (g.kh - 1) * g.dh + 1, ew = (g.kw - 1) * g.dw + 1;
   const top = eh - 1 - g.padTop, left = ew - 1 - g.padLeft;
   const bottom = eh - 1 - (g.oh - 1 + eh - g.h - g.padTop), right = ew - 1 - (g.ow - 1 + ew - g.w - g.padLeft);
   const same = top === bottom && left === right && 2 * top === eh - 1 && 2 * left === ew - 1;
   const padded = same ? dy : padSpatial(dy, [g.n, g.oh, g.ow, g.f], top, bottom, left, right);
-  return k.conv2d(padded, k.packRhs(flippedRows(w, g), g.c), {
+  const kernel = kept.kernelBits ? packedFromBits(kept.kernelBits, g, "flipped") : k.packRhs(flippedRows(w, g), g.c);
+  return k.conv2d(padded, kernel, {
     inputShape: same ? [g.n, g.oh, g.ow, g.f] : [g.n, g.oh + top + bottom, g.ow + left + right, g.f],
     kernelSize: [g.kh, g.kw],
     dilations: [g.dh, g.dw],
     padding: same ? "same" : "valid",
   });
+}
+
+/** Whether {@link nativeInputGradient} applies: stride 1, and the padding at most doubles the products. */
+function inputGradientByConv(g: Geometry): boolean {
+  // Over a padded dy the convolution multiplies h·w/(oh·ow) times more than dy·Wᵀ does (small VALID maps).
+  return g.sh === 1 && g.sw === 1 && g.h * g.w <= 2 * g.oh * g.ow;
+}
+
+/**
+ * A backward pass's float kernel packed for the SGEMM ([blocks of 32 channels, depth, 32]) straight from the
+ * forward pass's kernel bits (OHWI [f, K/32 words], bit 1: -1; c a multiple of 32), into a scratch buffer: one
+ * word of bits is one run of 32 packed floats. `"flipped"`: the input gradient's convolution kernel ({@link
+ * flippedRows} packed: channels c, depth taps·f, taps reversed); `"rows"`: the HWIO kernel as [K, f] rows for
+ * dy·Wᵀ (channels K, depth f). No float kernel, transpose or pack per call.
+ */
+function packedFromBits(bits: Uint32Array, g: Geometry, layout: "flipped" | "rows"): PackedF32 {
+  const taps = g.kh * g.kw, cWords = g.c / 32, kWords = taps * cWords;
+  const [channelsOut, depth] = layout === "flipped" ? [g.c, taps * g.f] : [taps * g.c, g.f];
+  const data = scratch("packed kernel", channelsOut * depth);
+  let o = 0;
+  for (let block = 0; block < channelsOut / 32; block++) {
+    for (let r = 0; r < depth; r++, o += 32) {
+      // flipped: block = input channel block, r = (tap t, filter fo) reading tap taps-1-t; rows: block = word of K.
+      const fo = layout === "flipped" ? r % g.f : r;
+      const word = layout === "flipped" ? (taps - 1 - Math.floor(r / g.f)) * cWords + block : block;
+      unpackWord(bits[fo * kWords + word], data, o);
+    }
+  }
+  return { data, channelsOut, depth };
 }
 
 /**
@@ -223,7 +258,18 @@ function padSpatial(
 }
 
 /** dcols[M, K] = dy[M, f]·Wᵀ (the HWIO kernel is already [K, f] rows) scattered back to dx (col2im). */
-function inputGradientByCol2im(k: FloatKernels, dy: Float32Array, w: Float32Array, g: Geometry, dx: Float32Array) {
+function inputGradientByCol2im(
+  k: FloatKernels,
+  dy: Float32Array,
+  w: Float32Array,
+  g: Geometry,
+  dx: Float32Array,
+  kept: Kept,
+) {
+  const depth = g.kh * g.kw * g.c;
+  const dcols = kept.kernelBits
+    ? k.sgemm(dy, packedFromBits(kept.kernelBits, g, "rows"), { out: scratch("dcols", g.n * g.oh * g.ow * depth) })
+    : gemmNT(k, dy, w, depth);
   k.bindCol2im({
     imageShape: [g.n, g.h, g.w, g.c],
     colsSize: [g.oh, g.ow],
@@ -231,7 +277,7 @@ function inputGradientByCol2im(k: FloatKernels, dy: Float32Array, w: Float32Arra
     strides: [g.sh, g.sw],
     dilations: [g.dh, g.dw],
     pads: [g.padTop, g.padLeft],
-  }).run(gemmNT(k, dy, w, g.kh * g.kw * g.c), dx);
+  }).run(dcols, dx);
 }
 
 /**
@@ -252,8 +298,8 @@ function nativeGradients(
   // No input gradient for data (the first layer): skip it.
   let dx: Float32Array | null = null;
   if (needInput) {
-    dx = nativeInputGradient(k, dy, w.data as Float32Array, g);
-    if (dx === null) inputGradientByCol2im(k, dy, w.data as Float32Array, g, dx = new Float32Array(x.size));
+    dx = nativeInputGradient(k, dy, w.data as Float32Array, g, kept);
+    if (dx === null) inputGradientByCol2im(k, dy, w.data as Float32Array, g, dx = new Float32Array(x.size), kept);
   }
   if (kept.bitCols) {
     return [dx ? new Tensor(dx, x.shape) : null, new Tensor(filterGradientFromBits(k, kept.bitCols, dy, g), w.shape)];
@@ -303,7 +349,10 @@ function filterGradientFromBits(k: FloatKernels, bitCols: Uint32Array, dy: Float
   for (let m = 0; m < pixels; m++) for (let p = 0; p < words; p++) byBlock[p * pixels + m] = bitCols[m * words + p];
   const packed = { data: scratch("packed cols", depth * pixels), channelsOut: depth, depth: pixels };
   unpackSigns(byBlock, packed.data);
-  return transpose2d(k.sgemm(transpose2d(dy, pixels, g.f, scratch("dyT", pixels * g.f)), packed), g.f, depth);
+  const dwT = k.sgemm(transpose2d(dy, pixels, g.f, scratch("dyT", pixels * g.f)), packed, {
+    out: scratch("dWT", g.f * depth),
+  });
+  return transpose2d(dwT, g.f, depth);
 }
 
 /** The ±1 value of each bit of each byte (bit 1: -1), 8 floats per byte value. */
@@ -314,20 +363,26 @@ const SIGNS_OF_BYTE = Float32Array.from({ length: 256 * 8 }, (_, i) => (((i >> 3
  * table (8 times faster than the library's per-bit LceDequantize loop, which branches on every bit).
  */
 function unpackSigns(bits: Uint32Array, out: Float32Array): Float32Array {
-  for (let i = 0, o = 0; i < bits.length; i++) {
-    const v = bits[i];
-    for (let shift = 0; shift < 32; shift += 8, o += 8) {
-      const t = ((v >>> shift) & 255) * 8;
-      for (let j = 0; j < 8; j++) out[o + j] = SIGNS_OF_BYTE[t + j];
-    }
-  }
+  for (let i = 0; i < bits.length; i++) unpackWord(bits[i], out, 32 * i);
   return out;
 }
 
-/** What a native forward pass keeps for the filter gradient: the float im2col, or the binary one. */
+/** The 32 bits of `v` as ±1 (bit 1: -1, LSB first) into out[o, o + 32). */
+function unpackWord(v: number, out: Float32Array, o: number): void {
+  for (let shift = 0; shift < 32; shift += 8, o += 8) {
+    const t = ((v >>> shift) & 255) * 8;
+    for (let j = 0; j < 8; j++) out[o + j] = SIGNS_OF_BYTE[t + j];
+  }
+}
+
+/**
+ * What a native forward pass keeps for the backward pass: the float im2col, or the binary one and the kernel's bits
+ * (the input gradient's kernel is unpacked from them).
+ */
 interface Kept {
   cols?: Float32Array;
   bitCols?: Uint32Array;
+  kernelBits?: Uint32Array;
 }
 
 /** Transposes a 32×32 bit matrix in place (row i = a[i], column j = bit j), in five rounds of block swaps. */
@@ -385,10 +440,9 @@ function binaryForward(
     dilations: [g.dh, g.dw] as [number, number],
     padding: "valid" as const,
   };
-  const bits = b.bitpack(x, g.c);
-  const filter = b.packRhs(kernelBits(b, w, depth, g.f), g.f);
-  const y = b.bconv2dF32(bits, filter, geometry);
-  return { y, kept: keepCols ? { bitCols: b.im2col(bits, geometry) } : {} };
+  const bits = b.bitpack(x, g.c), wBits = kernelBits(b, w, depth, g.f);
+  const y = b.bconv2dF32(bits, b.packRhs(wBits, g.f), geometry);
+  return { y, kept: keepCols ? { bitCols: b.im2col(bits, geometry), kernelBits: wBits } : {} };
 }
 
 /**
