@@ -88,6 +88,16 @@ Deno.test("customGradient, stopGradient, noGrad and variables", () => {
   assert.throws(() => w.assign(Tensor.from([1])), RangeError);
 });
 
+Deno.test("valueAndGrads hands each input a gradient array of its own: shared ones are copied, others handed over", () => {
+  const a = Tensor.from([1, 2]), b = Tensor.from([3, 4]), c = Tensor.from([5, 6]);
+  // add's gradient is dy for both inputs (one array), a listed twice, c's gradient computed for c alone.
+  const r = valueAndGrads(() => ops.add(ops.sum(ops.add(a, b)), ops.sum(ops.mul(c, c))), [a, b, a, c]);
+  const arrays = r.grads.map((g) => g.data);
+  assert.equal(new Set(arrays).size, 4, "no two gradients share an array");
+  r.grads[0].data[0] = 99;
+  assert.deepEqual(r.grads.map((g) => g.toArray()), [[99, 1], [1, 1], [1, 1], [10, 12]]);
+});
+
 Deno.test("bad input: shapes that do not broadcast, bad axes, bad reshape, bad matmul", () => {
   assert.throws(() => ops.add(Tensor.zeros([2, 3]), Tensor.zeros([4])), /do not broadcast/);
   assert.throws(() => ops.sum(Tensor.zeros([2]), 3), /axis 3/);

@@ -208,14 +208,24 @@ export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[]): { value: 
       });
     }
   });
-  return {
-    value,
-    // Copies: a stored gradient may share its array with another (the caller may change what it gets).
-    grads: xs.map((x) => {
-      const g = grads.get(x.id);
-      return g ? new Tensor(g.data.slice(), x.shape) : Tensor.zeros(x.shape, x.dtype);
-    }),
-  };
+  return { value, grads: handOut(grads, xs) };
+}
+
+/**
+ * The gradient of each of `xs`, each with an array of its own (the caller may change what it gets): a stored
+ * gradient's array when no other stored gradient shares it (it was computed for this input alone), else a copy.
+ * A weight-sized copy per weight per training step was fresh memory to fault in and to collect.
+ */
+function handOut(grads: Map<number, Tensor>, xs: readonly Tensor[]): Tensor[] {
+  const uses = new Map<Float32Array | Float64Array, number>();
+  for (const g of grads.values()) uses.set(g.data, (uses.get(g.data) ?? 0) + 1);
+  return xs.map((x) => {
+    const g = grads.get(x.id);
+    if (g === undefined) return Tensor.zeros(x.shape, x.dtype);
+    if (uses.get(g.data) !== 1) return new Tensor(g.data.slice(), x.shape);
+    uses.set(g.data, Infinity); // handed out: the same input listed again gets a copy
+    return new Tensor(g.data, x.shape);
+  });
 }
 
 function convert(data: Float32Array | Float64Array, dtype: "float32" | "float64") {
