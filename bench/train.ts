@@ -5,9 +5,11 @@
  * on its native kernels (1 thread), its wasm build and pure TypeScript;
  * larq on TensorFlow CPU (tools/py/larq_train_bench.py, 1 thread) builds the
  * same architectures; TensorFlow.js (cpu backend) runs the MNIST CNN.
- * Prints the median time per batch and the ratios.
+ * Prints the median time per batch and the ratios. `--threads N` runs onebit's
+ * native kernels and larq's TensorFlow on N threads (the wasm and TS runs
+ * stay on one).
  *
- *     deno task bench:train [--model mnist|quicknet_small|all] [--batches 30] [--quicknet-batches 8]
+ *     deno task bench:train [--model mnist|quicknet_small|all] [--threads 1] [--batches 30] [--quicknet-batches 8]
  *                           [--wasm-batches 10] [--ts-batches 5] [--tfjs-batches 2] [--no-python] [--json]
  * @module
  */
@@ -28,6 +30,7 @@ import { tfjsTrainSteps } from "./_tfjs_train.ts";
 const { values } = parseArgs({
   options: {
     model: { type: "string", default: "all" },
+    threads: { type: "string", default: "1" },
     batches: { type: "string", default: "30" },
     "quicknet-batches": { type: "string", default: "8" },
     "wasm-batches": { type: "string", default: "10" },
@@ -39,6 +42,8 @@ const { values } = parseArgs({
 });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const root = new URL("../", import.meta.url).pathname;
+const threads = Number(values.threads);
+if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`--threads ${values.threads}: use an integer ≥ 1`);
 
 /** A benchmarked model: its builder, input shape (no batch axis) and batch size. */
 interface BenchModel {
@@ -86,10 +91,10 @@ function onebit(m: BenchModel, batches: number, kernels: "auto" | "reference" | 
   return times;
 }
 
-/** ms per batch of larq on TensorFlow (1 thread) for the same model. */
+/** ms per batch of larq on TensorFlow (`--threads` threads) for the same model. */
 async function larq(name: string, batches: number): Promise<number[]> {
   const out = await new Deno.Command(`${root}.tools/venv/bin/python`, {
-    args: ["tools/py/larq_train_bench.py", "--model", name, "--threads", "1", "--batches", String(batches)],
+    args: ["tools/py/larq_train_bench.py", "--model", name, "--threads", String(threads), "--batches", String(batches)],
     env: { PYTHONPATH: "tools/py", TF_CPP_MIN_LOG_LEVEL: "3" },
     cwd: root,
     stdout: "piped",
@@ -106,7 +111,7 @@ async function measure(name: string, m: BenchModel): Promise<Record<string, numb
   const scaled = (flag: "wasm-batches" | "ts-batches") =>
     Math.max(0, Math.round(Number(values[flag]) * m.batches / Number(values.batches)));
   const r: Record<string, number> = {};
-  r.onebit_native = median(onebit(m, m.batches, "auto"));
+  r.onebit_native = median(onebit(m, m.batches, threads === 1 ? "auto" : FloatKernels.native({ threads })));
   const wasm = scaled("wasm-batches"), ts = scaled("ts-batches");
   if (wasm > 0) r.onebit_wasm = median(onebit(m, wasm, FloatKernels.wasm()));
   if (ts > 0) r.onebit_ts = median(onebit(m, ts, "reference"));
@@ -118,7 +123,7 @@ async function measure(name: string, m: BenchModel): Promise<Record<string, numb
 }
 
 function print(m: BenchModel, r: Record<string, number>): void {
-  console.log(`${m.title}, 1 thread: median ms per training batch`);
+  console.log(`${m.title}, ${threads} thread${threads === 1 ? "" : "s"} (native, larq): median ms per training batch`);
   for (const [k, v] of Object.entries(r)) console.log(`  ${k.padEnd(14)} ${v.toFixed(1).padStart(9)} ms`);
   if (r.larq_tf) console.log(`  onebit (native) / larq-TF: ${(r.onebit_native / r.larq_tf).toFixed(2)}×`);
   if (r.tfjs_cpu) console.log(`  tfjs-cpu / onebit (native): ${(r.tfjs_cpu / r.onebit_native).toFixed(0)}×`);
