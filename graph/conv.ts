@@ -415,6 +415,13 @@ function kernelBits(b: BinaryKernels, w: Float32Array, depth: number, f: number)
   return out;
 }
 
+/** Whether {@link binaryForward} applies: no groups, no padding (zeros are not ±1), channels a multiple of 32. */
+function binaryApplies(g: Geometry): boolean {
+  const padded = g.padTop > 0 || g.padLeft > 0 || (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1 > g.h ||
+    (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1 > g.w;
+  return g.groups === 1 && g.c % 32 === 0 && !padded;
+}
+
 /**
  * The forward pass of a convolution of ±1 values (see {@link Conv2dOptions.signs}) on the binary kernels:
  * bitpack x and the OHWI kernel, XNOR-popcount, and K - 2·popcount as floats — exact integers, so equal to
@@ -429,9 +436,7 @@ function binaryForward(
   g: Geometry,
   keepCols: boolean,
 ): { y: Float32Array; kept: Kept } | null {
-  const padded = g.padTop > 0 || g.padLeft > 0 || (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1 > g.h ||
-    (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1 > g.w;
-  if (g.groups !== 1 || g.c % 32 !== 0 || padded) return null;
+  if (!binaryApplies(g)) return null;
   const b = binaryKernelsFor(k), depth = g.kh * g.kw * g.c;
   const geometry = {
     inputShape: [g.n, g.h, g.w, g.c] as [number, number, number, number],
@@ -493,18 +498,70 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
 
 registerGradient("conv2d", (dy, { inputs: [x, w], attrs, needs }: {
   inputs: readonly Tensor[];
-  attrs: Conv2dOptions & { kept?: Kept };
+  attrs: Conv2dOptions & { kept?: Kept; steSignClip?: number | null };
   needs?: readonly boolean[];
 }) => {
   const g = geometry(x.shape, w.shape, attrs);
   const native = g.groups === 1 ? nativeFor(macsOf(g), x.data, w.data, dy.data) : null;
-  if (native) return nativeGradients(native, x, w, dy.data as Float32Array, g, needs?.[0] !== false, attrs.kept ?? {});
+  const latent = attrs.steSignClip !== undefined;
+  if (native) {
+    const grads = nativeGradients(native, x, w, dy.data as Float32Array, g, needs?.[0] !== false, attrs.kept ?? {});
+    if (latent) clipLatentGradient(grads[1]!.data as Float32Array, w.data, attrs.steSignClip!);
+    return grads;
+  }
+  // steSignConv2d's latent kernel (the kernels changed since its forward pass): the loops on its signs.
+  const kernel = latent ? ops.sign(w).data : w.data;
   const dx = alloc(x.size, x);
   const dw = alloc(w.size, w);
-  backInput(dy.data, w.data, g, dx);
+  backInput(dy.data, kernel, g, dx);
   backFilter(x.data, dy.data, g, dw);
+  if (latent) clipLatentGradient(dw as Float32Array, w.data, attrs.steSignClip!);
   return [new Tensor(dx, x.shape), new Tensor(dw, w.shape)];
 });
+
+/**
+ * larq's ste_sign gradient, applied in place to the gradient of the quantized kernel: it passes to the latent
+ * weight where |w| ≤ clip (clip rounded to float32, as quantizers/_common.ts's clippedGradient), else 0; null:
+ * everywhere.
+ */
+function clipLatentGradient(dw: Float32Array, latent: Data, clip: number | null): void {
+  if (clip === null) return;
+  const c = Math.fround(clip);
+  for (let i = 0; i < dw.length; i++) if (!(Math.abs(latent[i]) <= c)) dw[i] = 0;
+}
+
+/**
+ * conv2d(x, ste_sign(w)) for ±1 inputs `x` (sign-quantized) and latent float32 weights `w`, in one op on the
+ * binary kernels: the kernel's bits are packed from `w` itself (sign(w) < 0 exactly where w < 0) and the
+ * pseudo-gradient (dW where |w| ≤ clipValue, else 0) is applied to the filter gradient in place, so neither the
+ * ±1 kernel nor a second weight-sized gradient is made. Equal to the two-op form bit for bit. Null where the
+ * binary forward pass does not apply (no native kernels, float64, padding, groups, channels not a multiple of 32):
+ * the caller then quantizes and calls {@link conv2d}.
+ *
+ * @example
+ * ```ts
+ * import { steSignConv2d } from "./conv.ts";
+ * import { Tensor } from "./tensor.ts";
+ * const x = Tensor.fill([1, 3, 3, 32], 1), w = Tensor.fill([3, 3, 32, 1], -0.25);
+ * const y = steSignConv2d(x, w, { clipValue: 1 }); // -288 on the native kernels; null without them
+ * console.log(y === null || y.data[0] === -288); // true
+ * ```
+ */
+export function steSignConv2d(
+  x: Tensor,
+  w: Tensor,
+  options: Omit<Conv2dOptions, "signs" | "groups"> & { clipValue: number | null },
+): Tensor | null {
+  const { clipValue, ...conv } = options;
+  const g = geometry(x.shape, w.shape, conv);
+  const native = nativeFor(macsOf(g), x.data, w.data);
+  if (!native || !binaryApplies(g)) return null;
+  const keepCols = isRecording([x, w]);
+  const { y, kept } = binaryForward(native, x.data as Float32Array, w.data as Float32Array, g, keepCols)!;
+  const out = new Tensor(y, [g.n, g.oh, g.ow, g.f]);
+  if (keepCols) record("conv2d", [x, w], out, { ...conv, signs: true, kept, steSignClip: clipValue });
+  return out;
+}
 
 /** Depthwise 2-D convolution, kernel [kh, kw, C, multiplier] (Keras), output channel c·multiplier + j. */
 export function depthwiseConv2d(x: Tensor, w: Tensor, options: Omit<Conv2dOptions, "groups"> = {}): Tensor {

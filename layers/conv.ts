@@ -3,7 +3,8 @@
  * pad_values for "same" padding (TF SAME amounts), then convolve the
  * quantized kernel (HWIO). @module
  */
-import { conv2d, type Padding } from "../graph/conv.ts";
+import { conv2d, type Padding, steSignConv2d } from "../graph/conv.ts";
+import { SteSign } from "../quantizers/ste_sign.ts";
 import * as nn from "../graph/nn.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
 import { tfAxis } from "../kernels/geometry.ts";
@@ -125,17 +126,21 @@ export class QuantConv2D extends QuantLayer {
   /** q(input), padded with `padValues` for "same" when non-zero, convolved with q(kernel); then bias and activation. */
   protected call(x: Tensor): Tensor {
     let xi = this.quantizeInput(x);
-    const k = this.quantizeKernel("kernel", this.kernel);
     let padding = this.padding;
     if (padding === "same" && this.padValues !== 0) {
       xi = padSame(xi, this.kernelSize, this.strides, this.dilations, this.padValues);
       padding = "valid";
     }
-    // Both sign-quantized: the forward pass may run as a binary convolution (equal bit for bit).
-    const signs = this.inputQuantizer?.binarizeMode === "sign" && this.quantizerOf("kernel")?.binarizeMode === "sign";
-    return this.finish(
-      conv2d(xi, k, { strides: this.strides, dilations: this.dilations, padding, groups: this.groups, signs }),
-    );
+    // Both sign-quantized: the forward pass may run as a binary convolution (equal bit for bit); with larq's
+    // ste_sign on the kernel, as one op on the latent kernel (no ±1 kernel, no second weight-sized gradient).
+    const q = this.quantizerOf("kernel");
+    const signs = this.inputQuantizer?.binarizeMode === "sign" && q?.binarizeMode === "sign";
+    const o = { strides: this.strides, dilations: this.dilations, padding };
+    const fused = signs && this.groups === 1 && q?.constructor === SteSign
+      ? steSignConv2d(xi, this.kernel, { ...o, clipValue: (q as SteSign).clipValue })
+      : null;
+    const k = fused ? null : this.quantizeKernel("kernel", this.kernel);
+    return this.finish(fused ?? conv2d(xi, k!, { ...o, groups: this.groups, signs }));
   }
 
   /**

@@ -1,0 +1,98 @@
+/**
+ * steSignConv2d (one op on the latent kernel: bits packed from it, larq's
+ * ste_sign pseudo-gradient applied to the filter gradient in place) against
+ * the two-op form conv2d(x, SteSign.call(w), { signs }) bit for bit: value
+ * and both gradients, on native (1 and 2 threads) and wasm, over a sweep of
+ * shapes (batch 1, stride 2, dilation 2, 1×1, filters not a multiple of 32,
+ * a 1-pixel output) with latent values beyond, inside and exactly at the
+ * clip (and 0, NaN), clips 1, 0.5, 0.1 (rounded to float32 as the weights are) and null. Where the binary forward pass
+ * does not apply it returns null.
+ */
+import assert from "node:assert/strict";
+import { conv2d, steSignConv2d } from "../graph/conv.ts";
+import { setTrainingKernels } from "../graph/native.ts";
+import * as ops from "../graph/ops.ts";
+import { seededRandom } from "../graph/random.ts";
+import { valueAndGrads } from "../graph/tape.ts";
+import { Tensor } from "../graph/tensor.ts";
+import { FloatKernels } from "../kernels/float_kernels.ts";
+import { SteSign } from "../quantizers/ste_sign.ts";
+
+const compiled = [
+  () => FloatKernels.native(),
+  () => FloatKernels.native({ threads: 2 }),
+  () => FloatKernels.wasm(),
+].flatMap((make) => {
+  try {
+    return [make()];
+  } catch (e) {
+    if (Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1" && !String(e).includes("wasm")) throw e;
+    return [];
+  }
+});
+
+const CASES = [
+  { x: [2, 13, 13, 32], w: [3, 3, 32, 64], strides: 1, dilations: 1 },
+  { x: [3, 9, 9, 64], w: [3, 3, 64, 33], strides: 2, dilations: 1 },
+  { x: [1, 12, 12, 32], w: [3, 2, 32, 7], strides: 1, dilations: 2 },
+  { x: [2, 6, 6, 96], w: [1, 1, 96, 40], strides: 1, dilations: 1 },
+  { x: [4, 3, 3, 64], w: [3, 3, 64, 64], strides: 1, dilations: 1 },
+  { x: [1, 5, 5, 32], w: [3, 3, 32, 32], strides: 2, dilations: 1 },
+] as const;
+
+function tensor(shape: readonly number[], f: (i: number) => number): Tensor {
+  return new Tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => f(i)), [...shape]);
+}
+
+for (const kernels of compiled) {
+  Deno.test(`steSignConv2d equals conv2d of SteSign's kernel bit for bit, ${kernels.backend}/t${kernels.threads}`, () => {
+    setTrainingKernels(kernels);
+    try {
+      const r = seededRandom(11);
+      for (const c of CASES) {
+        for (const clipValue of [1, 0.5, 0.1, null]) {
+          const x = tensor(c.x, () => r() < 0.5 ? -1 : 1);
+          const edges = [0, -0, 1, -1, 0.5, -0.5, 0.1, -0.1, NaN]; // 0.1 in float32 exceeds the number 0.1
+          const w = tensor(c.w, (i) => i < edges.length ? edges[i] : r() * 3 - 1.5);
+          const o = { strides: c.strides, dilations: c.dilations, padding: "valid" as const };
+          const probe = tensor(conv2d(x, ops.sign(w), o).shape, () => r() - 0.5);
+          const fused = valueAndGrads(() => ops.sum(ops.mul(steSignConv2d(x, w, { ...o, clipValue })!, probe)), [x, w]);
+          const q = new SteSign({ clipValue });
+          const twoOps = valueAndGrads(() => ops.sum(ops.mul(conv2d(x, q.call(w), { ...o, signs: true }), probe)), [
+            x,
+            w,
+          ]);
+          const what = `x[${c.x}] w[${c.w}] s${c.strides} d${c.dilations} clip ${clipValue}`;
+          assert.equal(fused.value.item(), twoOps.value.item(), `${what} value`);
+          fused.grads.forEach((g, i) => assert.deepEqual(g.data, twoOps.grads[i].data, `${what} grad ${i}`));
+          if (clipValue !== null) {
+            assert.ok(fused.grads[1].data.some((v) => v === 0), `${what}: some latent gradient clipped`);
+          }
+        }
+      }
+    } finally {
+      setTrainingKernels("auto");
+    }
+  });
+}
+
+Deno.test("steSignConv2d is null where the binary forward pass does not apply", () => {
+  const x = Tensor.fill([1, 6, 6, 32], 1), w = Tensor.fill([3, 3, 32, 8], 0.5);
+  setTrainingKernels("reference");
+  try {
+    assert.equal(steSignConv2d(x, w, { clipValue: 1 }), null, "no compiled kernels");
+  } finally {
+    setTrainingKernels("auto");
+  }
+  if (compiled.length === 0) return;
+  setTrainingKernels(compiled[0]);
+  try {
+    assert.notEqual(steSignConv2d(x, w, { clipValue: 1 }), null, "applies");
+    assert.equal(steSignConv2d(x, w, { clipValue: 1, padding: "same" }), null, "zero padding");
+    assert.equal(steSignConv2d(Tensor.fill([1, 6, 6, 3], 1), Tensor.fill([3, 3, 3, 8], 1), { clipValue: 1 }), null);
+    const x64 = Tensor.fill([1, 6, 6, 32], 1, "float64");
+    assert.equal(steSignConv2d(x64, Tensor.fill([3, 3, 32, 8], 1, "float64"), { clipValue: 1 }), null, "float64");
+  } finally {
+    setTrainingKernels("auto");
+  }
+});
