@@ -106,7 +106,15 @@ export { NoOp } from "./quantizers/noop.ts";
 export { XnorWeightScale } from "./quantizers/xnor_weight_scale.ts";
 export { MagnitudeAwareSignUnclipped } from "./quantizers/magnitude_aware_sign_unclipped.ts";
 export * as nn from "./graph/nn.ts";
-export { conv1d, conv2d, conv2dTranspose, depthwiseConv1d, depthwiseConv2d, type Padding } from "./graph/conv.ts";
+export {
+  conv1d,
+  conv2d,
+  conv2dTranspose,
+  depthwiseConv1d,
+  depthwiseConv2d,
+  type Padding,
+  steSignConv2d,
+} from "./graph/conv.ts";
 export {
   conv3d,
   type Conv3dOptions,
@@ -132,6 +140,7 @@ export {
   type TensorRef,
   type Weight,
   weightClip,
+  weightClipValue,
 } from "./layers/layer.ts";
 export * from "./layers/all.ts";
 export type { FilterLayer, FilterLayerOptions } from "./layers/conv_variants.ts";
@@ -357,6 +366,9 @@ export {
   type BoundFloatOp,
   ELEMENTWISE_OPS,
   type ElementwiseOp,
+  OPTIMIZER_OPS,
+  type OptimizerOp,
+  type OptimizerStepOptions,
   POOL_KINDS,
   type PoolKind,
   RESIZE_METHODS,
