@@ -7,12 +7,15 @@
  * same architectures; TensorFlow.js (cpu backend) runs the MNIST CNN.
  * Prints the median time per batch and the ratios. `--threads N` runs onebit's
  * native kernels and larq's TensorFlow on N threads (the wasm and TS runs
- * stay on one).
+ * stay on one). Beside each median wall time, the median CPU time per batch
+ * (all of the process's threads) of onebit native and larq: on a shared,
+ * loaded host the CPU ratio is the steadier one.
  *
  *     deno task bench:train [--model mnist|quicknet_small|all] [--threads 1] [--batches 30] [--quicknet-batches 8]
  *                           [--wasm-batches 10] [--ts-batches 5] [--tfjs-batches 2] [--no-python] [--json]
  * @module
  */
+import process from "node:process";
 import { parseArgs } from "node:util";
 import {
   Adam,
@@ -72,8 +75,14 @@ const MODELS: Record<string, BenchModel> = {
   },
 };
 
+/** Wall and CPU ms per batch of a run: each batch's times. */
+interface Times {
+  wall: number[];
+  cpu: number[];
+}
+
 /** ms per batch of onebit's fit on `batches` batches (after one warm-up batch). */
-function onebit(m: BenchModel, batches: number, kernels: "auto" | "reference" | FloatKernels): number[] {
+function onebit(m: BenchModel, batches: number, kernels: "auto" | "reference" | FloatKernels): Times {
   setTrainingKernels(kernels);
   const model = m.build();
   const n = m.batch, size = m.shape.reduce((a, b) => a * b, 1);
@@ -81,18 +90,20 @@ function onebit(m: BenchModel, batches: number, kernels: "auto" | "reference" | 
   const y = Int32Array.from({ length: n }, (_, i) => i % 10);
   const optimizer = new Adam(0.001);
   fit(model, x, y, { optimizer, epochs: 1, batchSize: n, seed: 1, verbose: 0 });
-  const times: number[] = [];
+  const times: Times = { wall: [], cpu: [] };
   for (let i = 0; i < batches; i++) {
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = process.cpuUsage();
     fit(model, x, y, { optimizer, epochs: 1, batchSize: n, seed: 1, verbose: 0 });
-    times.push(performance.now() - t0);
+    times.wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    times.cpu.push((c.user + c.system) / 1000);
   }
   setTrainingKernels("auto");
   return times;
 }
 
 /** ms per batch of larq on TensorFlow (`--threads` threads) for the same model. */
-async function larq(name: string, batches: number): Promise<number[]> {
+async function larq(name: string, batches: number): Promise<Times> {
   const out = await new Deno.Command(`${root}.tools/venv/bin/python`, {
     args: ["tools/py/larq_train_bench.py", "--model", name, "--threads", String(threads), "--batches", String(batches)],
     env: { PYTHONPATH: "tools/py", TF_CPP_MIN_LOG_LEVEL: "3" },
@@ -102,7 +113,8 @@ async function larq(name: string, batches: number): Promise<number[]> {
   }).output();
   if (!out.success) throw new Error(new TextDecoder().decode(out.stderr).slice(-2000));
   const line = new TextDecoder().decode(out.stdout).trim().split("\n").pop()!;
-  return JSON.parse(line).ms_per_batch;
+  const r = JSON.parse(line);
+  return { wall: r.ms_per_batch, cpu: r.cpu_ms_per_batch };
 }
 
 /** The median ms per batch of each runner on one model. */
@@ -111,11 +123,17 @@ async function measure(name: string, m: BenchModel): Promise<Record<string, numb
   const scaled = (flag: "wasm-batches" | "ts-batches") =>
     Math.max(0, Math.round(Number(values[flag]) * m.batches / Number(values.batches)));
   const r: Record<string, number> = {};
-  r.onebit_native = median(onebit(m, m.batches, threads === 1 ? "auto" : FloatKernels.native({ threads })));
+  const native = onebit(m, m.batches, threads === 1 ? "auto" : FloatKernels.native({ threads }));
+  r.onebit_native = median(native.wall);
+  r.onebit_native_cpu = median(native.cpu);
   const wasm = scaled("wasm-batches"), ts = scaled("ts-batches");
-  if (wasm > 0) r.onebit_wasm = median(onebit(m, wasm, FloatKernels.wasm()));
-  if (ts > 0) r.onebit_ts = median(onebit(m, ts, "reference"));
-  if (!values["no-python"]) r.larq_tf = median(await larq(name, m.batches));
+  if (wasm > 0) r.onebit_wasm = median(onebit(m, wasm, FloatKernels.wasm()).wall);
+  if (ts > 0) r.onebit_ts = median(onebit(m, ts, "reference").wall);
+  if (!values["no-python"]) {
+    const tf = await larq(name, m.batches);
+    r.larq_tf = median(tf.wall);
+    r.larq_tf_cpu = median(tf.cpu);
+  }
   if (name === "mnist" && Number(values["tfjs-batches"]) > 0) {
     r.tfjs_cpu = median(await tfjsTrainSteps(Number(values["tfjs-batches"])));
   }
@@ -124,8 +142,11 @@ async function measure(name: string, m: BenchModel): Promise<Record<string, numb
 
 function print(m: BenchModel, r: Record<string, number>): void {
   console.log(`${m.title}, ${threads} thread${threads === 1 ? "" : "s"} (native, larq): median ms per training batch`);
-  for (const [k, v] of Object.entries(r)) console.log(`  ${k.padEnd(14)} ${v.toFixed(1).padStart(9)} ms`);
+  for (const [k, v] of Object.entries(r)) console.log(`  ${k.padEnd(18)} ${v.toFixed(1).padStart(9)} ms`);
   if (r.larq_tf) console.log(`  onebit (native) / larq-TF: ${(r.onebit_native / r.larq_tf).toFixed(2)}×`);
+  if (r.larq_tf_cpu) {
+    console.log(`  CPU time, onebit (native) / larq-TF: ${(r.onebit_native_cpu / r.larq_tf_cpu).toFixed(2)}×`);
+  }
   if (r.tfjs_cpu) console.log(`  tfjs-cpu / onebit (native): ${(r.tfjs_cpu / r.onebit_native).toFixed(0)}×`);
   if (r.onebit_wasm) console.log(`  onebit wasm / native: ${(r.onebit_wasm / r.onebit_native).toFixed(1)}×`);
   if (r.onebit_ts) console.log(`  onebit TS-only / native: ${(r.onebit_ts / r.onebit_native).toFixed(1)}×`);
