@@ -14,6 +14,10 @@ const clampVector = num.clampVector;
 
 const TileArgs = template.TileArgs;
 const block = uk.channel_block;
+/// Whether the fused ADD's epilogue runs inside the float tile kernels (`Entry.f32_add`) rather than over each
+/// block after its tiles: on x86, where it was measured faster (BENCHMARKS.md); the ARM and wasm builds keep
+/// the separate pass until measured there.
+const epilogue_in_tile = builtin.cpu.arch == .x86_64;
 
 pub const kernels = uk.forCpu(builtin.cpu);
 const max_mr = blk: {
@@ -30,6 +34,9 @@ const Entry = struct {
     /// rather than computing mr rows and storing a few.
     f32_r1: *const template.TileFn,
     b32_r1: *const template.TileFn,
+    /// The float kernels with a fused ADD's epilogue (template.TileArgs.residual), whole sub-tiles only.
+    f32_add: *const template.TileFn,
+    f32_add_r1: *const template.TileFn,
 };
 
 /// Pointers to the micro-kernels of the per-ISA objects, in list order.
@@ -43,6 +50,8 @@ pub const table: [kernels.len]Entry = blk: {
             .peak = @extern(*const template.PeakFn, .{ .name = prefix ++ "_peak" }),
             .f32_r1 = @extern(*const template.TileFn, .{ .name = prefix ++ "_f32_r1" }),
             .b32_r1 = @extern(*const template.TileFn, .{ .name = prefix ++ "_b32_r1" }),
+            .f32_add = @extern(*const template.TileFn, .{ .name = prefix ++ "_f32_add" }),
+            .f32_add_r1 = @extern(*const template.TileFn, .{ .name = prefix ++ "_f32_add_r1" }),
         };
     }
     break :blk t;
@@ -149,6 +158,12 @@ pub const Epilogue = struct {
     clamp_max: f32,
     packed_out: ?[*]u32,
 
+    /// Whether the clamp does anything: an ADD without activation has infinite bounds, where it is the identity
+    /// (NaN and -0 included).
+    fn clamping(e: Epilogue) bool {
+        return !(e.clamp_min == -std.math.inf(f32) and e.clamp_max == std.math.inf(f32));
+    }
+
     /// Channels [32 b, 32 b + 32) of rows [row_begin, row_end), `n` channels a row.
     fn apply(e: Epilogue, out: [*]f32, n: usize, b: usize, row_begin: usize, row_end: usize) void {
         const c0 = b * block;
@@ -156,8 +171,7 @@ pub const Epilogue = struct {
         if (width == block) {
             // Whole blocks (the common case): a loop specialised on whether it clamps (an ADD without activation
             // has infinite bounds, where the clamp is the identity, NaN and -0 included) and whether it packs.
-            const clamps = !(e.clamp_min == -std.math.inf(f32) and e.clamp_max == std.math.inf(f32));
-            switch (@as(u2, @intFromBool(clamps)) * 2 + @intFromBool(e.packed_out != null)) {
+            switch (@as(u2, @intFromBool(e.clamping())) * 2 + @intFromBool(e.packed_out != null)) {
                 inline else => |mode| e.wholeBlocks(mode >= 2, mode % 2 == 1, out, n, b, row_begin, row_end),
             }
             return;
@@ -391,7 +405,24 @@ fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
         .out_b32 = undefined,
         .out_b32_stride = out_words,
         .bit_shift = 0,
+        .residual = undefined,
+        .add_min = 0,
+        .add_max = 0,
+        .add_clamps = false,
+        .add_packs = false,
     };
+    // A fused ADD on a whole block runs inside the tiles, on x86 (measured there: one pass over the output while
+    // it is in registers); elsewhere, and on a last partial block, after the block (Epilogue.apply).
+    const in_tile: ?Epilogue = switch (job.output) {
+        .f32 => |o| if (epilogue_in_tile and (b + 1) * block <= n) o.epilogue else null,
+        .b32 => null,
+    };
+    if (in_tile) |epi| {
+        args.add_min = epi.clamp_min;
+        args.add_max = epi.clamp_max;
+        args.add_clamps = epi.clamping();
+        args.add_packs = epi.packed_out != null;
+    }
     const t = table[job.kernel];
     var q = Pixel.at(row_begin, job.lhs.out_h, job.lhs.out_w);
     var row_ptr = job.lhs.row(q);
@@ -419,7 +450,14 @@ fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
                     args.multiplier = o.multiplier + c0;
                     args.bias = o.bias + c0;
                     args.out_f32 = o.out + r * n + c0;
-                    (if (full) t.f32 else t.f32_r1)(&args);
+                    if (in_tile) |epi| {
+                        args.residual = epi.residual + r * n + c0;
+                        if (epi.packed_out) |words| args.out_b32 = words + r * out_words + b;
+                        args.bit_shift = @intCast(sub);
+                        (if (full) t.f32_add else t.f32_add_r1)(&args);
+                    } else {
+                        (if (full) t.f32 else t.f32_r1)(&args);
+                    }
                 },
                 .b32 => |o| {
                     args.threshold = o.threshold + c0;
@@ -431,7 +469,7 @@ fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
         }
     }
     switch (job.output) {
-        .f32 => |o| if (o.epilogue) |epi| epi.apply(o.out, n, b, row_begin, row_end),
+        .f32 => |o| if (o.epilogue) |epi| if (in_tile == null) epi.apply(o.out, n, b, row_begin, row_end),
         .b32 => {},
     }
 }

@@ -9,6 +9,7 @@
 //! the output transform.
 const std = @import("std");
 const uk = @import("ukernels.zig");
+const clampVector = @import("num.zig").clampVector;
 
 /// Internal ABI between the driver (root object) and a micro-kernel (ISA
 /// object). Not exported from the library.
@@ -44,6 +45,14 @@ pub const TileArgs = extern struct {
     out_b32_stride: usize,
     /// Bit of the tile's first channel within that word.
     bit_shift: u32,
+    /// A fused ADD (`tileF32Add`, whole sub-tiles only: cols = nr): the float result plus `residual` (offset and
+    /// strided as out_f32), clamped to [add_min, add_max] when `add_clamps`, stored to out_f32, and bitpacked
+    /// (bit = 1 iff < 0) into out_b32 as tileB32 packs when `add_packs`.
+    residual: [*]const f32,
+    add_min: f32,
+    add_max: f32,
+    add_clamps: bool,
+    add_packs: bool,
 };
 
 pub const TileFn = fn (args: *const TileArgs) callconv(.c) void;
@@ -169,24 +178,50 @@ pub fn Kernel(comptime e: uk.Entry) type {
         }
 
         pub fn tileF32(args: *const TileArgs) callconv(.c) void {
+            storeF32(args, accumulate(args), null);
+        }
+
+        /// tileF32 with the fused ADD's epilogue on the tile while it is in registers: one pass over the output
+        /// instead of a store, then a reload beside the residual (the same roundings, so the same bits).
+        pub fn tileF32Add(args: *const TileArgs) callconv(.c) void {
+            std.debug.assert(args.cols == nr);
             const acc = accumulate(args);
+            switch (@as(u2, @intFromBool(args.add_clamps)) * 2 + @intFromBool(args.add_packs)) {
+                inline else => |m| storeF32(args, acc, .{ .clamps = m >= 2, .packs = m % 2 == 1 }),
+            }
+        }
+
+        const Add = struct { clamps: bool, packs: bool };
+
+        /// The output transform of the float kernels: clamp(depth - 2·popcount) · multiplier + bias, then, with
+        /// `add`, the fused ADD (tileF32Add).
+        inline fn storeF32(args: *const TileArgs, acc: [mr][nv]V, comptime add: ?Add) void {
             const depth: VI = @splat(args.depth_bits);
             const lo: VI = @splat(args.clamp_min);
             const hi: VI = @splat(args.clamp_max);
+            const add_lo: VF = @splat(args.add_min);
+            const add_hi: VF = @splat(args.add_max);
+            const Bits = std.meta.Int(.unsigned, lanes);
             var mul: [nv]VF = undefined;
-            var add: [nv]VF = undefined;
+            var bias: [nv]VF = undefined;
             inline for (0..nv) |j| {
                 mul[j] = args.multiplier[j * lanes ..][0..lanes].*;
-                add[j] = args.bias[j * lanes ..][0..lanes].*;
+                bias[j] = args.bias[j * lanes ..][0..lanes].*;
             }
             inline for (0..mr) |i| {
                 if (i < args.rows) {
                     const out = args.out_f32 + i * args.out_f32_stride;
+                    var mask: u32 = 0;
                     inline for (0..nv) |j| {
                         const a: VI = @bitCast(acc[i][j]);
                         const dot = @min(@max(depth - a - a, lo), hi);
-                        const y = @as(VF, @floatFromInt(dot)) * mul[j] + add[j];
+                        var y = @as(VF, @floatFromInt(dot)) * mul[j] + bias[j];
                         const first = j * lanes;
+                        if (add) |m| {
+                            const sum = y + @as(VF, (args.residual + i * args.out_f32_stride)[first..][0..lanes].*);
+                            y = if (m.clamps) clampVector(VF, sum, add_lo, add_hi) else sum;
+                            if (m.packs) mask |= @as(u32, @as(Bits, @bitCast(y < @as(VF, @splat(0))))) << (j * lanes);
+                        }
                         if (first + lanes <= args.cols) {
                             out[first..][0..lanes].* = y;
                         } else if (first < args.cols) {
@@ -194,7 +229,21 @@ pub fn Kernel(comptime e: uk.Entry) type {
                             for (first..args.cols) |c| out[c] = arr[c - first];
                         }
                     }
+                    if (add) |m| if (m.packs) storeBits(args, i, mask);
                 }
+            }
+        }
+
+        /// Row i's bits of the tile into its bitpacked word: the block's first sub-tile writes the whole word
+        /// (so padding bits end up 0); later ones fill in their bits.
+        inline fn storeBits(args: *const TileArgs, i: usize, mask: u32) void {
+            const Mask = std.meta.Int(.unsigned, nr);
+            const word = &(args.out_b32 + i * args.out_b32_stride)[0];
+            if (nr == 32 or args.bit_shift == 0) {
+                word.* = mask;
+            } else {
+                const keep = ~(@as(u32, std.math.maxInt(Mask)) << @intCast(args.bit_shift));
+                word.* = (word.* & keep) | (mask << @intCast(args.bit_shift));
             }
         }
 
@@ -214,16 +263,7 @@ pub fn Kernel(comptime e: uk.Entry) type {
                         const gt: Bits = @bitCast(a > thr[j]);
                         mask |= @as(u32, gt) << (j * lanes);
                     }
-                    mask &= bits_valid;
-                    const word = &(args.out_b32 + i * args.out_b32_stride)[0];
-                    // The block's first sub-tile writes the whole word (so
-                    // padding bits end up 0); later ones fill in their bits.
-                    if (nr == 32 or args.bit_shift == 0) {
-                        word.* = mask;
-                    } else {
-                        const keep = ~(@as(u32, std.math.maxInt(Mask)) << @intCast(args.bit_shift));
-                        word.* = (word.* & keep) | (mask << @intCast(args.bit_shift));
-                    }
+                    storeBits(args, i, mask & bits_valid);
                 }
             }
         }

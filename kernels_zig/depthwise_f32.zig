@@ -1,28 +1,30 @@
 //! Depthwise convolution, NHWC, filter [1, kernel_h, kernel_w, channels_in·multiplier] (TFLite layout), zero
 //! padding. Channel-innermost loops over contiguous memory, which the compiler vectorizes; interior pixels of
-//! multiplier-1 layers in register blocks; threads split output rows.
+//! multiplier-1 layers in register blocks; threads split output rows. The row loop has a copy per x86 ISA
+//! (isa_loops.zig: AVX2/AVX-512 rather than the baseline's SSE).
 const std = @import("std");
 const abi = @import("abi.zig");
 const thread_pool = @import("thread_pool.zig");
+const isa_loops = @import("isa_loops.zig");
 const Window = @import("window.zig").Window;
 const num = @import("num.zig");
 const clamp = num.clamp;
 const clampVector = num.clampVector;
 const u = num.u;
 
-const Depthwise = struct {
+/// One depthwise call as its row tasks read it (extern: the ISA objects' copies share it).
+pub const Rows = extern struct {
     p: *const abi.DepthwiseF32Params,
-    g: Window,
     input: [*]const f32,
     filter: [*]const f32,
     bias: [*]const f32,
     out: [*]f32,
 
     /// One output row (batch n, row oy).
-    fn task(ctx: *const anyopaque, t: usize) void {
-        const s: *const Depthwise = @ptrCast(@alignCast(ctx));
+    fn task(s: *const Rows, t: usize) void {
         const p = s.p;
-        const g = &s.g;
+        const window = Window.of(p);
+        const g = &window;
         const cin = u(p.channels_in);
         const mult = u(p.multiplier);
         const cout = cin * mult;
@@ -81,9 +83,10 @@ const Depthwise = struct {
     /// `block_pixels` output pixels from column `ox0` on, multiplier 1, every tap in bounds: per 8 channels, the
     /// pixels' sums stay in registers across the taps (bias, then the taps in order: the loop above's sums),
     /// and each tap's weights are loaded once for all of them.
-    fn interiorBlock(s: *const Depthwise, n: usize, oy: usize, ox0: usize) void {
+    fn interiorBlock(s: *const Rows, n: usize, oy: usize, ox0: usize) void {
         const p = s.p;
-        const g = &s.g;
+        const window = Window.of(p);
+        const g = &window;
         const c = u(p.channels_in);
         const lo: V = @splat(p.clamp_min);
         const hi: V = @splat(p.clamp_max);
@@ -137,12 +140,18 @@ const Depthwise = struct {
     }
 };
 
+/// Output row t (batch t / out_h, row t % out_h) of the depthwise convolution `ctx` (a `*const Rows`).
+pub fn rowTask(ctx: *const anyopaque, t: usize) callconv(.c) void {
+    const s: *const Rows = @ptrCast(@alignCast(ctx));
+    s.task(t);
+}
+
 /// Depthwise convolution (abi.DepthwiseF32Params): threads split output rows.
 pub fn depthwise(p: *const abi.DepthwiseF32Params, input: [*]const f32, filter: [*]const f32, bias: [*]const f32, out: [*]f32) abi.Status {
     const g = Window.of(p);
     if (!g.valid() or p.channels_in <= 0 or p.multiplier <= 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
-    const s: Depthwise = .{ .p = p, .g = g, .input = input, .filter = filter, .bias = bias, .out = out };
-    thread_pool.run(u(p.threads), u(g.batch) * u(g.out_h), &s, Depthwise.task);
+    const s: Rows = .{ .p = p, .input = input, .filter = filter, .bias = bias, .out = out };
+    isa_loops.run(u(p.threads), u(g.batch) * u(g.out_h), &s, isa_loops.pick("depthwise_f32", rowTask));
     return .ok;
 }
 

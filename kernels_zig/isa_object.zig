@@ -9,15 +9,23 @@ const uk = @import("ukernels.zig");
 const template = @import("bgemm_ukernel.zig");
 const sgemm_template = @import("sgemm_ukernel.zig");
 const fma_peak = @import("fma_peak.zig");
+const isa_loops = @import("isa_loops.zig");
 
 pub const isa: uk.Isa = @field(uk.Isa, options.isa);
 
 comptime {
+    // This ISA's copies of the op loops (isa_loops.zig), on the x86 objects.
+    if (std.mem.indexOfScalar(uk.Isa, isa_loops.isas, isa) != null) {
+        const hidden: std.builtin.SymbolVisibility = .hidden;
+        @export(&@import("depthwise_f32.zig").rowTask, .{ .name = isa_loops.symbol("depthwise_f32", isa), .visibility = hidden });
+        @export(&@import("pool2d.zig").poolRowTask, .{ .name = isa_loops.symbol("pool2d_f32", isa), .visibility = hidden });
+    }
     for (uk.forCpu(builtin.cpu)) |e| {
         if (e.isa != isa) continue;
         const K = template.Kernel(e);
         const hidden: std.builtin.SymbolVisibility = .hidden;
         @export(&K.tileF32, .{ .name = "onebit_uk_" ++ e.name ++ "_f32", .visibility = hidden });
+        @export(&K.tileF32Add, .{ .name = "onebit_uk_" ++ e.name ++ "_f32_add", .visibility = hidden });
         @export(&K.tileB32, .{ .name = "onebit_uk_" ++ e.name ++ "_b32", .visibility = hidden });
         @export(&K.peak, .{ .name = "onebit_uk_" ++ e.name ++ "_peak", .visibility = hidden });
         // The same kernel one pixel row tall, for the rows of a last partial tile.
@@ -25,6 +33,7 @@ comptime {
         one.mr = 1;
         const K1 = template.Kernel(one);
         @export(&K1.tileF32, .{ .name = "onebit_uk_" ++ e.name ++ "_f32_r1", .visibility = hidden });
+        @export(&K1.tileF32Add, .{ .name = "onebit_uk_" ++ e.name ++ "_f32_add_r1", .visibility = hidden });
         @export(&K1.tileB32, .{ .name = "onebit_uk_" ++ e.name ++ "_b32_r1", .visibility = hidden });
     }
     for (uk.sgemmForCpu(builtin.cpu)) |e| {

@@ -4,6 +4,7 @@
 const std = @import("std");
 const abi = @import("abi.zig");
 const thread_pool = @import("thread_pool.zig");
+const isa_loops = @import("isa_loops.zig");
 const Window = @import("window.zig").Window;
 const num = @import("num.zig");
 const clamp = num.clamp;
@@ -65,38 +66,54 @@ fn channelRange(channels: usize, unit: usize, groups: usize, i: usize) struct { 
     return .{ i * units / groups * unit, @min(channels, (i + 1) * units / groups * unit) };
 }
 
+/// Calls `visit(args, p, taps)` for the output pixels of task t of a split into `rows` output rows × `groups`
+/// channel groups of `unit` channels (group-major: a thread's consecutive tasks keep its channels).
+fn windowsOfTask(p: *const abi.Pool2dF32Params, args: anytype, comptime visit: fn (@TypeOf(args), *const abi.Pool2dF32Params, Taps) void, split: Split, t: usize) void {
+    const g = Window.of(p);
+    const oh = u(g.out_h);
+    const row = t % split.rows;
+    const c0, const c1 = channelRange(u(p.channels), split.unit, split.groups, t / split.rows);
+    const y0, const y1 = span(row % oh, g.stride_h, g.pad_top, g.kernel_h, g.in_h);
+    for (0..u(g.out_w)) |ox| {
+        const x0, const x1 = span(ox, g.stride_w, g.pad_left, g.kernel_w, g.in_w);
+        const out = (row * u(g.out_w) + ox) * u(p.channels);
+        visit(args, p, .{ .out = out, .n = row / oh, .y0 = y0, .y1 = y1, .x0 = x0, .x1 = x1, .c0 = c0, .c1 = c1 });
+    }
+}
+
+/// How a pooling's output is cut into tasks: `rows` output rows (batch × out_h), each in `groups` channel groups
+/// of whole `unit`s (see channelGroups).
+pub const Split = extern struct {
+    rows: usize,
+    groups: usize,
+    unit: usize,
+
+    fn of(p: *const abi.Pool2dF32Params, unit: usize) Split {
+        const rows = u(p.batch) * u(p.out_h);
+        return .{ .rows = rows, .groups = channelGroups(rows, u(p.channels), unit, u(p.threads)), .unit = unit };
+    }
+
+    pub fn tasks(s: Split) usize {
+        return s.rows * s.groups;
+    }
+};
+
 /// Calls `visit(args, p, taps)` for every output pixel, rows of output pixels (by channel groups of `unit`
 /// channels when the rows are few) split over the threads. A channel is pooled by the same arithmetic
 /// whichever group holds it, so the split never changes a bit.
 fn runWindows(p: *const abi.Pool2dF32Params, unit: usize, args: anytype, comptime visit: fn (@TypeOf(args), *const abi.Pool2dF32Params, Taps) void) void {
     const Rows = struct {
         p: *const abi.Pool2dF32Params,
-        g: Window,
         args: @TypeOf(args),
-        rows: usize,
-        groups: usize,
-        unit: usize,
+        split: Split,
 
         fn task(ctx: *const anyopaque, t: usize) void {
             const r: *const @This() = @ptrCast(@alignCast(ctx));
-            const g = &r.g;
-            const oh = u(g.out_h);
-            // Group-major: a thread's consecutive tasks keep its channels.
-            const row = t % r.rows;
-            const c0, const c1 = channelRange(u(r.p.channels), r.unit, r.groups, t / r.rows);
-            const y0, const y1 = span(row % oh, g.stride_h, g.pad_top, g.kernel_h, g.in_h);
-            for (0..u(g.out_w)) |ox| {
-                const x0, const x1 = span(ox, g.stride_w, g.pad_left, g.kernel_w, g.in_w);
-                const out = (row * u(g.out_w) + ox) * u(r.p.channels);
-                visit(r.args, r.p, .{ .out = out, .n = row / oh, .y0 = y0, .y1 = y1, .x0 = x0, .x1 = x1, .c0 = c0, .c1 = c1 });
-            }
+            windowsOfTask(r.p, r.args, visit, r.split, t);
         }
     };
-    const g: Window = .of(p);
-    const rows = u(g.batch) * u(g.out_h);
-    const groups = channelGroups(rows, u(p.channels), unit, u(p.threads));
-    const r: Rows = .{ .p = p, .g = g, .args = args, .rows = rows, .groups = groups, .unit = unit };
-    thread_pool.run(u(p.threads), rows * groups, &r, Rows.task);
+    const r: Rows = .{ .p = p, .args = args, .split = .of(p, unit) };
+    thread_pool.run(u(p.threads), r.split.tasks(), &r, Rows.task);
 }
 
 const PoolArgs = struct { input: [*]const f32, out: [*]f32 };
@@ -156,10 +173,81 @@ fn poolWindowChunks(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
     }
 }
 
-/// Max or average (over the in-bounds taps only, as TFLite) pooling, `kind` an abi.PoolKind.
+/// One float pooling as its row tasks read it (extern: the ISA objects' copies share it).
+pub const PoolRows = extern struct {
+    p: *const abi.Pool2dF32Params,
+    input: [*]const f32,
+    out: [*]f32,
+    split: Split,
+};
+
+/// Task t of the float pooling `ctx` (a `*const PoolRows`): an output row, or a channel group of one when the
+/// rows are few. With stride_w 1 and a whole row, the pixels whose windows lie inside the input's width are one
+/// run of floats in the output and, per tap, in the input: they pool as one (`poolRun`); the others window by
+/// window.
+pub fn poolRowTask(ctx: *const anyopaque, t: usize) callconv(.c) void {
+    const r: *const PoolRows = @ptrCast(@alignCast(ctx));
+    const p = r.p;
+    const a: PoolArgs = .{ .input = r.input, .out = r.out };
+    if (r.split.groups != 1) return windowsOfTask(p, a, poolWindow, r.split, t);
+    const c = u(p.channels);
+    const ow = u(p.out_w);
+    // Interior columns [first, end): ox - pad_left >= 0 and ox - pad_left + kernel_w <= in_w.
+    const first = u(p.pad_left);
+    const end = @min(ow, @as(usize, @intCast(@max(0, p.in_w - p.kernel_w + p.pad_left + 1))));
+    if (p.stride_w != 1 or end <= first or (end - first) * c < pool_chunk) {
+        return windowsOfTask(p, a, poolWindow, r.split, t);
+    }
+    const oh = u(p.out_h);
+    const y0, const y1 = span(t % oh, p.stride_h, p.pad_top, p.kernel_h, p.in_h);
+    const row: Taps = .{ .out = t * ow * c, .n = t / oh, .y0 = y0, .y1 = y1, .x0 = 0, .x1 = 0, .c0 = 0, .c1 = c };
+    for (0..ow) |ox| {
+        if (ox == first) poolRun(a, p, row, first, end);
+        if (ox >= first and ox < end) continue;
+        const x0, const x1 = span(ox, p.stride_w, p.pad_left, p.kernel_w, p.in_w);
+        poolWindow(a, p, .{ .out = row.out + ox * c, .n = row.n, .y0 = y0, .y1 = y1, .x0 = x0, .x1 = x1, .c0 = 0, .c1 = c });
+    }
+}
+
+/// Output pixels [first, end) of the output row `w` (its first float at w.out, its input rows w.y0..w.y1),
+/// stride_w 1, every window inside the input's width: pixel ox's tap (iy, kx) is input pixel ox - pad_left + kx,
+/// so the run's floats of one tap are contiguous. The same maxima and sums, in the same tap order (rows, then
+/// columns), as poolWindow: the same bits.
+fn poolRun(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps, first: usize, end: usize) void {
+    const V = @Vector(pool_chunk, f32);
+    const c = u(p.channels);
+    const kw = u(p.kernel_w);
+    const len = (end - first) * c;
+    const max = p.kind == max_kind;
+    const scale: f32 = if (max) 1 else 1 / @as(f32, @floatFromInt((w.y1 - w.y0) * kw));
+    const lo: V = @splat(p.clamp_min);
+    const hi: V = @splat(p.clamp_max);
+    const o = a.out + w.out + first * c;
+    const src = first - u(p.pad_left);
+    var e: usize = 0;
+    while (e < len) {
+        // The last chunk overlaps the one before it rather than running a scalar tail.
+        const at = @min(e, len - pool_chunk);
+        var acc: V = @splat(if (max) -std.math.inf(f32) else 0);
+        for (w.y0..w.y1) |iy| {
+            var tap = a.input + w.tap(p, iy, src) + at;
+            for (0..kw) |_| {
+                const v: V = tap[0..pool_chunk].*;
+                acc = if (max) @select(f32, v > acc, v, acc) else acc + v;
+                tap += c;
+            }
+        }
+        o[at..][0..pool_chunk].* = clampVector(V, acc * @as(V, @splat(scale)), lo, hi);
+        e = at + pool_chunk;
+    }
+}
+
+/// Max or average (over the in-bounds taps only, as TFLite) pooling, `kind` an abi.PoolKind; the row loop has
+/// a copy per x86 ISA (isa_loops.zig).
 pub fn pool2d(p: *const abi.Pool2dF32Params, input: [*]const f32, out: [*]f32) abi.Status {
     if (abi.opCode(abi.PoolKind, p.kind) == null or !poolGeometryOk(p)) return .invalid_argument;
-    runWindows(p, pool_chunk, PoolArgs{ .input = input, .out = out }, poolWindow);
+    const r: PoolRows = .{ .p = p, .input = input, .out = out, .split = .of(p, pool_chunk) };
+    isa_loops.run(u(p.threads), r.split.tasks(), &r, isa_loops.pick("pool2d_f32", poolRowTask));
     return .ok;
 }
 

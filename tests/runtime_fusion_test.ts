@@ -1,9 +1,10 @@
 /**
  * The interpreter's residual fusion (LceBconv2d float output + the ADD that
  * reads it + the LceQuantize of the sum, one kernel call): the fused kernel
- * against the unfused composition bit for bit on a sweep (native 1 and 2
- * threads, wasm, reference), and whole converted models fused and unfused giving
- * the same bits, with the fusion applied exactly where it is legal.
+ * against the unfused composition bit for bit on a sweep (native: every
+ * micro-kernel on 1 and 2 threads; wasm; reference), and whole converted
+ * models fused and unfused giving the same bits, with the fusion applied
+ * exactly where it is legal.
  */
 import assert from "node:assert/strict";
 import { input, link, type SymbolicTensor } from "../layers/symbolic.ts";
@@ -19,17 +20,16 @@ import { randomize } from "../convert/_test_cases.ts";
 import { BinaryKernels } from "../kernels/binary_kernels.ts";
 import { FloatKernels } from "../kernels/float_kernels.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
-import { floatWasm, native, randomSigns, rng, wasm } from "./_backends.ts";
+import { floatWasm, nativeVariants, randomSigns, rng, wasm } from "./_backends.ts";
 
 const backends: { label: string; k: BinaryKernels; f: FloatKernels }[] = [
   { label: "reference", k: BinaryKernels.reference(), f: FloatKernels.reference() },
-  ...(native
-    ? [1, 2].map((threads) => ({
-      label: `native/t${threads}`,
-      k: native!.with({ threads }),
-      f: FloatKernels.native({ threads }),
-    }))
-    : []),
+  // Every micro-kernel this CPU runs: on x86 the epilogue runs inside each one's float tile (nr 32 or 16).
+  ...nativeVariants().map(({ label, kernels }) => ({
+    label: `native/${label}`,
+    k: kernels,
+    f: FloatKernels.native({ threads: kernels.threads }),
+  })),
   { label: "wasm", k: wasm, f: floatWasm },
 ];
 

@@ -1,0 +1,116 @@
+//! Op loops with a copy per x86 ISA object. The library's root is built for a portable baseline (x86-64-v2:
+//! SSE, no FMA), so an op whose loops live there runs 4-float vectors even on an AVX-512 CPU. A loop listed
+//! here is also compiled into the avx2 and avx512vpopcnt objects (isa_object.zig exports it, hidden) and `run`
+//! calls the fastest copy this CPU supports; threading stays in the root (one thread pool). Every copy is the
+//! same source with the same roundings (Zig does not contract a multiply and an add into an FMA), so the same
+//! bits; the tests below check each copy against the baseline's.
+const std = @import("std");
+const builtin = @import("builtin");
+const uk = @import("ukernels.zig");
+const cpu = @import("cpu.zig");
+const thread_pool = @import("thread_pool.zig");
+
+/// One task (an output row, say) of a loop: `ctx` points to the op's extern struct (the objects share it).
+pub const TaskFn = fn (ctx: *const anyopaque, t: usize) callconv(.c) void;
+
+/// The ISAs with a copy of the loops, fastest last: the x86 objects (other targets' roots already have their
+/// SIMD: NEON is aarch64's baseline, the wasm modules are built with theirs).
+pub const isas: []const uk.Isa = if (builtin.cpu.arch == .x86_64) &.{ .avx2, .avx512vpopcnt } else &.{};
+
+/// The symbol of loop `name`'s copy in the object of `isa`.
+pub fn symbol(comptime name: []const u8, comptime isa: uk.Isa) [:0]const u8 {
+    return "onebit_loop_" ++ name ++ "__" ++ @tagName(isa);
+}
+
+/// The loops with copies (isa_object.zig exports each op file's task under `symbol(name, isa)`): "depthwise_f32"
+/// (depthwise_f32.zig rowTask), "pool2d_f32" (pool2d.zig poolRowTask).
+/// Loop `name`'s copy for the fastest of `isas` this CPU runs, or `baseline` (the root's own).
+pub fn pick(comptime name: []const u8, baseline: *const TaskFn) *const TaskFn {
+    comptime var i = isas.len;
+    inline while (i > 0) {
+        i -= 1;
+        if (cpu.supports(isas[i])) return @extern(*const TaskFn, .{ .name = symbol(name, isas[i]) });
+    }
+    return baseline;
+}
+
+/// Runs tasks [0, tasks) of `func` on `threads` threads (thread_pool.run).
+pub fn run(threads: usize, tasks: usize, ctx: *const anyopaque, func: *const TaskFn) void {
+    const Call = struct {
+        ctx: *const anyopaque,
+        func: *const TaskFn,
+        fn task(c: *const anyopaque, t: usize) void {
+            const call: *const @This() = @ptrCast(@alignCast(c));
+            call.func(call.ctx, t);
+        }
+    };
+    const call: Call = .{ .ctx = ctx, .func = func };
+    thread_pool.run(threads, tasks, &call, Call.task);
+}
+
+/// Every copy of loop `name` this CPU runs, baseline first, for the tests.
+fn copies(comptime name: []const u8, baseline: *const TaskFn) std.BoundedArray(*const TaskFn, 4) {
+    var list: std.BoundedArray(*const TaskFn, 4) = .{};
+    list.appendAssumeCapacity(baseline);
+    inline for (isas) |isa| {
+        if (cpu.supports(isa)) list.appendAssumeCapacity(@extern(*const TaskFn, .{ .name = symbol(name, isa) }));
+    }
+    return list;
+}
+
+test "every ISA copy of depthwise and pooling writes the baseline's bits" {
+    const abi = @import("abi.zig");
+    const depthwise = @import("depthwise_f32.zig");
+    const pool2d = @import("pool2d.zig");
+    const gpa = std.testing.allocator;
+    var prng = std.Random.DefaultPrng.init(7);
+    const rnd = prng.random();
+    const in = try gpa.alloc(f32, 2 * 13 * 11 * 40);
+    defer gpa.free(in);
+    for (in) |*x| x.* = rnd.floatNorm(f32);
+    const w = try gpa.alloc(f32, 3 * 3 * 80);
+    defer gpa.free(w);
+    for (w) |*x| x.* = rnd.floatNorm(f32);
+    const want = try gpa.alloc(f32, 2 * 13 * 11 * 80);
+    defer gpa.free(want);
+    const got = try gpa.alloc(f32, want.len);
+    defer gpa.free(got);
+    // Channels 40 (a tail past 8-lane groups) and 16; multiplier 1 and 2; stride 1 and 2; SAME and VALID.
+    for ([_][4]i32{ .{ 40, 1, 1, 1 }, .{ 16, 1, 2, 1 }, .{ 40, 2, 1, 0 }, .{ 16, 1, 2, 0 } }) |c| {
+        const ch, const mult, const stride, const same = c;
+        const pad: i32 = if (same == 1) 1 else 0;
+        const oh = if (same == 1) @divFloor(13 + stride - 1, stride) else @divFloor(13 - 3, stride) + 1;
+        const ow = if (same == 1) @divFloor(11 + stride - 1, stride) else @divFloor(11 - 3, stride) + 1;
+        const p: abi.DepthwiseF32Params = .{ .batch = 2, .in_h = 13, .in_w = 11, .channels_in = ch, .multiplier = mult, .kernel_h = 3, .kernel_w = 3, .stride_h = stride, .stride_w = stride, .dilation_h = 1, .dilation_w = 1, .pad_top = pad, .pad_left = pad, .out_h = oh, .out_w = ow, .clamp_min = -1, .clamp_max = 2, .threads = 1 };
+        const n: usize = @intCast(2 * oh * ow * ch * mult);
+        const list = copies("depthwise_f32", depthwise.rowTask);
+        for (list.constSlice(), 0..) |f, k| {
+            const out = if (k == 0) want else got;
+            @memset(out, std.math.nan(f32));
+            const s: depthwise.Rows = .{ .p = &p, .input = in.ptr, .filter = w.ptr, .bias = w.ptr, .out = out.ptr };
+            run(1, @intCast(2 * oh), &s, f);
+            if (k > 0) try std.testing.expectEqualSlices(u32, @ptrCast(want[0..n]), @ptrCast(got[0..n]));
+        }
+    }
+    // Max and average, 2x2 stride 1 (QuickNet's) and 3x3 stride 2 SAME, 40 channels (chunks of 32 overlap).
+    for ([_][3]i32{ .{ 2, 1, 0 }, .{ 3, 2, 1 }, .{ 2, 1, 1 } }) |c| {
+        const k_, const stride, const kind = c;
+        const pad: i32 = if (stride == 2) 1 else 0;
+        const oh = if (stride == 2) @divFloor(13 + 1, 2) else 13 - k_ + 1;
+        const ow = if (stride == 2) @divFloor(11 + 1, 2) else 11 - k_ + 1;
+        const p: abi.Pool2dF32Params = .{ .batch = 2, .in_h = 13, .in_w = 11, .channels = 40, .kernel_h = k_, .kernel_w = k_, .stride_h = stride, .stride_w = stride, .pad_top = pad, .pad_left = pad, .out_h = oh, .out_w = ow, .kind = kind, .clamp_min = -1, .clamp_max = 2, .threads = 1 };
+        const n: usize = @intCast(2 * oh * ow * 40);
+        const list = copies("pool2d_f32", pool2d.poolRowTask);
+        const rows: usize = @intCast(2 * oh);
+        // Whole rows (the contiguous run), then each row in two channel groups (window by window).
+        for ([_]pool2d.Split{ .{ .rows = rows, .groups = 1, .unit = 32 }, .{ .rows = rows, .groups = 2, .unit = 8 } }) |split| {
+            for (list.constSlice(), 0..) |f, k| {
+                const out = if (k == 0 and split.groups == 1) want else got;
+                @memset(out, std.math.nan(f32));
+                const s: pool2d.PoolRows = .{ .p = &p, .input = in.ptr, .out = out.ptr, .split = split };
+                run(1, split.tasks(), &s, f);
+                if (k > 0 or split.groups > 1) try std.testing.expectEqualSlices(u32, @ptrCast(want[0..n]), @ptrCast(got[0..n]));
+            }
+        }
+    }
+}
