@@ -118,6 +118,8 @@ Deno.test("float conv2d, depthwise, pooling: geometry sweep", () => {
     { inputShape: [1, 12, 23, 27], kernelSize: [3, 3], strides: [2, 2], dilations: [1, 2], padding: "same" },
     // One output pixel (XNORNet's 6x6 layer in small): on 2 threads its channel blocks are split.
     { inputShape: [1, 3, 3, 5], kernelSize: [3, 3], padding: "valid" },
+    // QuickNet's 2×2 stride-1 pooling: a row's interior windows pool as one run of 8·40 floats (pool2d.zig poolRun).
+    { inputShape: [1, 6, 9, 40], kernelSize: [2, 2] },
   ];
   for (const g of quick ? [...geos.slice(0, 2), geos[4], geos[5]] : geos) {
     const [, , , cin] = g.inputShape;
