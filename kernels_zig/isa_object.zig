@@ -46,5 +46,9 @@ comptime {
         half.nv = @max(1, e.nv / 2);
         @export(&sgemm_template.Kernel(half).tile, .{ .name = "onebit_uk_" ++ e.name ++ "_half", .visibility = hidden });
         @export(&fma_peak.Kernel(e).peak, .{ .name = "onebit_uk_" ++ e.name ++ "_fma_peak", .visibility = hidden });
+        // One row tall: a tile of one row.
+        var one = e;
+        one.mr = 1;
+        @export(&sgemm_template.Kernel(one).tile, .{ .name = "onebit_uk_" ++ e.name ++ "_r1", .visibility = hidden });
     }
 }

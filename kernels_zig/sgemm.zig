@@ -16,6 +16,9 @@ const Entry = struct {
     full: *const template.SgemmFn,
     /// nv / 2 vectors wide: a sub-tile with at most that many channels left runs on it.
     half: *const template.SgemmFn,
+    /// One row tall (mr = 1): a tile of one row (a dense layer on one sample) runs on it rather than computing
+    /// mr copies of the row.
+    one: *const template.SgemmFn,
 };
 
 pub const table: [kernels.len]Entry = blk: {
@@ -23,6 +26,7 @@ pub const table: [kernels.len]Entry = blk: {
     for (kernels, 0..) |e, i| t[i] = .{
         .full = @extern(*const template.SgemmFn, .{ .name = "onebit_uk_" ++ e.name }),
         .half = @extern(*const template.SgemmFn, .{ .name = "onebit_uk_" ++ e.name ++ "_half" }),
+        .one = @extern(*const template.SgemmFn, .{ .name = "onebit_uk_" ++ e.name ++ "_r1" }),
     };
     break :blk t;
 };
@@ -200,7 +204,8 @@ pub const Job = struct {
                 args.bias = job.bias + c0;
                 args.cols = @min(width, n - c0);
                 args.out = job.out + r * n + c0;
-                (if (half) table[job.kernel].half else table[job.kernel].full)(&args);
+                const t = table[job.kernel];
+                (if (half) t.half else if (args.rows == 1) t.one else t.full)(&args);
             }
         }
     }
