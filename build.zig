@@ -188,6 +188,9 @@ fn addIsaObjects(b: *std.Build, compile: *std.Build.Step.Compile, base: std.Targ
         if (uk.isaOnCpu(isa, cpu)) {
             var q = base;
             q.cpu_features_add.addFeatureSet(isaFeatures(isa)); // on top of the base's (wasm: the module's)
+            // The x86-64-v2 base model splits every unaligned 32-byte load in two (slow_unaligned_mem_32, a
+            // Sandy Bridge trait); no AVX2 CPU needs that.
+            if (isa == .avx2 or isa == .avx512vpopcnt) q.cpu_features_sub.addFeature(@intFromEnum(std.Target.x86.Feature.slow_unaligned_mem_32));
             const options = b.addOptions();
             options.addOption([]const u8, "isa", field.name);
             const module = b.createModule(.{
