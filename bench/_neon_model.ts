@@ -56,22 +56,23 @@ export const SITES = {
   },
   depthwise: {
     name: "depthwise 4px x 8ch tap",
-    fn: "depthwise_f32.Depthwise.task",
+    fn: /^depthwise_f32\.(rowTask|Rows\.task)$/,
     file: "depthwise_f32.zig",
     snippet: "acc[j] += xj * w;",
   },
   depthwiseEdge: {
     name: "depthwise edge pixel tap",
-    fn: "depthwise_f32.Depthwise.task",
+    fn: /^depthwise_f32\.(rowTask|Rows\.task)$/,
     file: "depthwise_f32.zig",
     snippet: "for (0..cout) |c| o[c] += x[c] * w[c];",
     vector: true,
   },
   pool: {
-    name: "pool 32-channel chunk tap",
-    fn: /^pool2d\.runWindows__anon_\d+\.Rows\.task$/,
+    // QuickNet's 2×2 stride-1 pools run a row's interior windows as one run (pool2d.zig poolRun).
+    name: "pool 32-float run chunk tap",
+    fn: /^pool2d\.(poolRowTask|poolRun)$/,
     file: "pool2d.zig",
-    snippet: "acc = if (max) @select(f32, x > acc, x, acc) else acc + x;",
+    snippet: "acc = if (max) @select(f32, v > acc, v, acc) else acc + v;",
   },
   bitpack: {
     name: "LceQuantize 32 floats",
