@@ -17,7 +17,7 @@ const block = uk.channel_block;
 /// Whether the fused ADD's epilogue runs inside the float tile kernels (`Entry.f32_add`) rather than over each
 /// block after its tiles: on x86, where it was measured faster (BENCHMARKS.md); the ARM and wasm builds keep
 /// the separate pass until measured there.
-const epilogue_in_tile = builtin.cpu.arch == .x86_64;
+pub const epilogue_in_tile = builtin.cpu.arch == .x86_64;
 
 pub const kernels = uk.forCpu(builtin.cpu);
 const max_mr = blk: {
@@ -34,9 +34,10 @@ const Entry = struct {
     /// rather than computing mr rows and storing a few.
     f32_r1: *const template.TileFn,
     b32_r1: *const template.TileFn,
-    /// The float kernels with a fused ADD's epilogue (template.TileArgs.residual), whole sub-tiles only.
-    f32_add: *const template.TileFn,
-    f32_add_r1: *const template.TileFn,
+    /// The float kernels with a fused ADD's epilogue (template.TileArgs.residual), whole sub-tiles only; built
+    /// where `epilogue_in_tile` (null elsewhere, so that no build carries code it never runs).
+    f32_add: ?*const template.TileFn,
+    f32_add_r1: ?*const template.TileFn,
 };
 
 /// Pointers to the micro-kernels of the per-ISA objects, in list order.
@@ -50,8 +51,8 @@ pub const table: [kernels.len]Entry = blk: {
             .peak = @extern(*const template.PeakFn, .{ .name = prefix ++ "_peak" }),
             .f32_r1 = @extern(*const template.TileFn, .{ .name = prefix ++ "_f32_r1" }),
             .b32_r1 = @extern(*const template.TileFn, .{ .name = prefix ++ "_b32_r1" }),
-            .f32_add = @extern(*const template.TileFn, .{ .name = prefix ++ "_f32_add" }),
-            .f32_add_r1 = @extern(*const template.TileFn, .{ .name = prefix ++ "_f32_add_r1" }),
+            .f32_add = if (epilogue_in_tile) @extern(*const template.TileFn, .{ .name = prefix ++ "_f32_add" }) else null,
+            .f32_add_r1 = if (epilogue_in_tile) @extern(*const template.TileFn, .{ .name = prefix ++ "_f32_add_r1" }) else null,
         };
     }
     break :blk t;
@@ -454,7 +455,7 @@ fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
                         args.residual = epi.residual + r * n + c0;
                         if (epi.packed_out) |words| args.out_b32 = words + r * out_words + b;
                         args.bit_shift = @intCast(sub);
-                        (if (full) t.f32_add else t.f32_add_r1)(&args);
+                        (if (full) t.f32_add else t.f32_add_r1).?(&args);
                     } else {
                         (if (full) t.f32 else t.f32_r1)(&args);
                     }

@@ -25,7 +25,6 @@ comptime {
         const K = template.Kernel(e);
         const hidden: std.builtin.SymbolVisibility = .hidden;
         @export(&K.tileF32, .{ .name = "onebit_uk_" ++ e.name ++ "_f32", .visibility = hidden });
-        @export(&K.tileF32Add, .{ .name = "onebit_uk_" ++ e.name ++ "_f32_add", .visibility = hidden });
         @export(&K.tileB32, .{ .name = "onebit_uk_" ++ e.name ++ "_b32", .visibility = hidden });
         @export(&K.peak, .{ .name = "onebit_uk_" ++ e.name ++ "_peak", .visibility = hidden });
         // The same kernel one pixel row tall, for the rows of a last partial tile.
@@ -33,7 +32,11 @@ comptime {
         one.mr = 1;
         const K1 = template.Kernel(one);
         @export(&K1.tileF32, .{ .name = "onebit_uk_" ++ e.name ++ "_f32_r1", .visibility = hidden });
-        @export(&K1.tileF32Add, .{ .name = "onebit_uk_" ++ e.name ++ "_f32_add_r1", .visibility = hidden });
+        // The float kernels with a fused ADD's epilogue, where the driver runs them (bgemm.zig epilogue_in_tile).
+        if (@import("bgemm.zig").epilogue_in_tile) {
+            @export(&K.tileF32Add, .{ .name = "onebit_uk_" ++ e.name ++ "_f32_add", .visibility = hidden });
+            @export(&K1.tileF32Add, .{ .name = "onebit_uk_" ++ e.name ++ "_f32_add_r1", .visibility = hidden });
+        }
         @export(&K1.tileB32, .{ .name = "onebit_uk_" ++ e.name ++ "_b32_r1", .visibility = hidden });
     }
     for (uk.sgemmForCpu(builtin.cpu)) |e| {
