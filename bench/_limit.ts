@@ -156,9 +156,9 @@ function timeMs(fn: () => void, repeats: number): number {
   return median(ts);
 }
 
-/** The micro-kernel a kernel set runs by default: the last supported one of its list. */
+/** The micro-kernel a kernel set runs by default (the library says which: `chosen`). */
 export function chosenUkernel(list: readonly UkernelDescription[]): UkernelDescription {
-  const u = list.filter((k) => k.supported).at(-1);
+  const u = list.find((k) => k.chosen);
   if (!u) throw new RangeError("chosenUkernel: no micro-kernel of the list is supported on this CPU");
   return u;
 }

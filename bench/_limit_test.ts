@@ -134,17 +134,24 @@ Deno.test({
   },
 });
 
-Deno.test("chosenUkernel: the last supported kernel of a list, a RangeError when none is", () => {
-  const k = (index: number, supported: boolean) => ({
+Deno.test("chosenUkernel: the kernel the library marks chosen (not the last supported), a RangeError when none is", () => {
+  const k = (index: number, supported: boolean, chosen = false) => ({
     index,
     name: `k${index}`,
     mr: 1,
     nr: 1,
     supported,
     peakMacsPerIteration: 1,
+    chosen,
   });
-  assert.equal(chosenUkernel([k(0, true), k(1, true), k(2, false)]).name, "k1");
-  assert.throws(() => chosenUkernel([k(0, false)]), RangeError);
+  assert.equal(chosenUkernel([k(0, true), k(1, true, true), k(2, true)]).name, "k1");
+  assert.throws(() => chosenUkernel([k(0, true), k(1, false)]), RangeError);
+  if (!haveNative) return;
+  // The native library marks one supported kernel of each list.
+  for (const list of [BinaryKernels.native().ukernels(), FloatKernels.native().ukernels()]) {
+    assert.equal(list.filter((u) => u.chosen).length, 1);
+    assert.ok(chosenUkernel(list).supported);
+  }
 });
 
 Deno.test("limitFields and pctOfLimit: bench:compare's JSON fields of the limit at 1 and 2 threads", () => {

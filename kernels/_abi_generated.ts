@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 17;
-export const ABI_HASH = 0x9a58fe29;
+export const ABI_HASH = 0x2ab4225b;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -111,13 +111,14 @@ export const parameters = {
 /** Byte layout of every extern struct. */
 export const structs = {
   UkernelInfo: {
-    size: 56,
+    size: 60,
     fields: {
       name: { offset: 0, type: "u8", count: 40 },
       mr: { offset: 40, type: "i32", count: 1 },
       nr: { offset: 44, type: "i32", count: 1 },
       supported: { offset: 48, type: "i32", count: 1 },
       peak_macs_per_iteration: { offset: 52, type: "i32", count: 1 },
+      chosen: { offset: 56, type: "i32", count: 1 },
     },
   },
   PeakParams: {

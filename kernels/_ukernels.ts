@@ -31,6 +31,12 @@ export interface UkernelDescription {
   supported: boolean;
   /** MACs of one iteration of its register-only peak loop (binary MACs, or float multiply-adds). */
   peakMacsPerIteration: number;
+  /**
+   * Whether the library runs this one for a call that names none: the last supported of the list, but on a CPU of
+   * in-order cores (Cortex-A53/A55, from /proc/cpuinfo) the kernel scheduled for them (`bgemm_8x4__neon`). The
+   * `ukernel` option, or `ONEBIT_BGEMM_UKERNEL` for the native binary kernels, names another.
+   */
+  chosen: boolean;
 }
 
 export type UkernelKind = "binary" | "float";
@@ -57,6 +63,7 @@ export function describeUkernels(lib: LibrarySymbols, kind: UkernelKind): readon
       nr: readI32("UkernelInfo", info, "nr"),
       supported: readI32("UkernelInfo", info, "supported") === 1,
       peakMacsPerIteration: readI32("UkernelInfo", info, "peak_macs_per_iteration"),
+      chosen: readI32("UkernelInfo", info, "chosen") === 1,
     }));
   }
   const frozen = Object.freeze(list);
@@ -89,6 +96,30 @@ export function resolveUkernel(
   }
   if (!found.supported) throw new RangeError(`micro-kernel ${found.name} needs CPU features this machine lacks`);
   return found.index;
+}
+
+/** The variable that overrides the binary micro-kernel a native call runs when it names none. */
+export const BGEMM_UKERNEL_ENV = "ONEBIT_BGEMM_UKERNEL";
+
+/**
+ * `ONEBIT_BGEMM_UKERNEL` (a native binary micro-kernel's name, e.g. `bgemm_4x16__neon` on a Cortex-A53 where the
+ * library would choose `bgemm_8x4__neon`) when set, readable without a permission prompt, and the set is native;
+ * a RangeError naming the variable when this library has no such kernel.
+ */
+function bgemmUkernelFromEnv(backend: string, lib: LibrarySymbols | undefined): string | undefined {
+  if (backend !== "native" || !lib) return undefined;
+  if (Deno.permissions.querySync({ name: "env", variable: BGEMM_UKERNEL_ENV }).state !== "granted") return undefined;
+  const name = Deno.env.get(BGEMM_UKERNEL_ENV);
+  if (name === undefined || name === "") return undefined;
+  const list = describeUkernels(lib, "binary");
+  if (!list.some((k) => k.name === name)) {
+    throw new RangeError(
+      `${BGEMM_UKERNEL_ENV}=${name} names no binary micro-kernel of this library; known: ${
+        list.map((k) => k.name).join(", ")
+      }`,
+    );
+  }
+  return name;
 }
 
 /**
@@ -134,7 +165,9 @@ export abstract class KernelSet {
     this.backend = compiled?.backend ?? "reference";
     this.impl = compiled?.kernels ?? REFERENCE;
     this.threads = this.checkThreads(options.threads ?? 1);
-    this.ukernel = this.resolveUkernel(options.ukernel);
+    this.ukernel = this.resolveUkernel(
+      options.ukernel ?? (kind === "binary" ? bgemmUkernelFromEnv(this.backend, this.lib) : undefined),
+    );
   }
 
   /**

@@ -138,6 +138,8 @@ pub const UkernelInfo = extern struct {
     supported: i32,
     /// Binary MACs one call of the peak loop performs per iteration.
     peak_macs_per_iteration: i32,
+    /// 1 for the kernel a call that names none runs on this CPU (ukernel = -1; select.zig).
+    chosen: i32,
 };
 
 /// A micro-kernel's inner-loop instruction mix on registers only, the
@@ -702,7 +704,7 @@ comptime {
     std.debug.assert(@sizeOf(BgemmParams) == 8 * 4);
     std.debug.assert(@sizeOf(Bconv2dParams) == 20 * 4);
     std.debug.assert(@offsetOf(UkernelInfo, "mr") == 40);
-    std.debug.assert(@sizeOf(UkernelInfo) == 56);
+    std.debug.assert(@sizeOf(UkernelInfo) == 60);
 }
 
 // ---- C ABI entry points (exported by root.zig from abi.api) ----

@@ -10,6 +10,7 @@
 const std = @import("std");
 const uk = @import("ukernels.zig");
 const clampVector = @import("num.zig").clampVector;
+const inorder = @import("bgemm_inorder.zig");
 
 /// Internal ABI between the driver (root object) and a micro-kernel (ISA
 /// object). Not exported from the library.
@@ -126,6 +127,11 @@ pub fn Kernel(comptime e: uk.Entry) type {
             var acc: [mr][nv]V = @splat(@splat(@splat(0)));
             const seg_words = args.segment_words;
             switch (e.mode) {
+                .depth => {
+                    comptime std.debug.assert(nv == 1 and lanes == inorder.nr);
+                    const a = inorder.accumulate(mr, args);
+                    inline for (0..mr) |i| acc[i][0] = a[i];
+                },
                 .scalar, .u32 => {
                     var rhs = args.rhs;
                     for (0..args.segments) |_| {
@@ -285,7 +291,8 @@ pub fn Kernel(comptime e: uk.Entry) type {
                         }
                     }
                 },
-                .bytes => {
+                // The depth kernel's mix per MAC is the byte counters' (eor, cnt, an add) with the adds as addp/uadalp.
+                .bytes, .depth => {
                     var k: usize = 0;
                     while (k < iterations) {
                         const end = @min(iterations, k + byte_chunk);

@@ -20,6 +20,17 @@ pub const Mode = enum {
     bytes,
     /// u32 lane popcount (AVX-512 VPOPCNTDQ `vpopcntd`) added into u32 lanes.
     u32,
+    /// Depth-contiguous (bgemm_inorder.zig): 4 depth words of a row and of a channel in one vector each, byte counts
+    /// summed by an addp tree into u16 lanes; no broadcast. nr = 4 (lanes = 4, nv = 1).
+    depth,
+};
+
+/// The cores a kernel is chosen for when the caller asks for none (select.zig).
+pub const Cores = enum {
+    /// Any CPU with the ISA: the list's last such kernel is the default.
+    any,
+    /// Only in-order cores (Cortex-A53/A55, cpu.zig): the default there, never elsewhere.
+    in_order,
 };
 
 pub const Entry = struct {
@@ -32,6 +43,7 @@ pub const Entry = struct {
     /// Vectors of output channels per tile: nr = lanes * nv.
     nv: usize,
     mode: Mode,
+    cores: Cores = .any,
 
     pub fn nr(e: Entry) usize {
         return e.lanes * e.nv;
@@ -46,6 +58,8 @@ pub const all = [_]Entry{
     .{ .name = "bgemm_4x16__avx2", .isa = .avx2, .mr = 4, .lanes = 8, .nv = 2, .mode = .bytes },
     .{ .name = "bgemm_8x32__avx512vpopcnt", .isa = .avx512vpopcnt, .mr = 8, .lanes = 16, .nv = 2, .mode = .u32 },
     .{ .name = "bgemm_6x8__neon", .isa = .neon, .mr = 6, .lanes = 4, .nv = 2, .mode = .bytes },
+    // Scheduled for in-order cores: before 4x16 in the list, which stays the default elsewhere.
+    .{ .name = "bgemm_8x4__neon", .isa = .neon, .mr = 8, .lanes = 4, .nv = 1, .mode = .depth, .cores = .in_order },
     .{ .name = "bgemm_4x16__neon", .isa = .neon, .mr = 4, .lanes = 4, .nv = 4, .mode = .bytes },
     // i8x16.popcnt into u8 lanes (one `cnt` on arm64 engines; on x86 ones a pshufb sequence, as AVX2's). A
     // v128 is an xmm register there: 16, one of them the engine's scratch.
