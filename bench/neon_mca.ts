@@ -90,13 +90,17 @@ const fns = await disassemble(libPath);
 // 1. The binary micro-kernels against LCE's block mix (bMACs per cycle).
 const kernels: { name: string; macs: number; rep: LoopReport }[] = [];
 const cnts = (l: Loop) => l.insns.filter((x) => x.text.startsWith("cnt ")).length;
+/** `fn` and the functions of the library it calls (`bl`), directly or not. */
+function callTree(fn: string, seen = new Set<string>()): string[] {
+  if (seen.has(fn) || !fns.has(fn)) return [];
+  seen.add(fn);
+  const callees = fns.get(fn)!.flatMap((x) => x.text.match(/^bl 0x[0-9a-f]+ <([^>+]+)>/)?.[1] ?? []);
+  return [fn, ...callees.flatMap((c) => callTree(c, seen))];
+}
 for (const fn of [...fns.keys()].filter((n) => /^onebit_uk_bgemm_\w+__neon_f32$/.test(n))) {
   // The loop with the most popcounts, in the tile function or a function it calls (the in-order kernel's loop is
-  // assembly of its own: onebit_bgemm_inorder_loop).
-  const callees = fns.get(fn)!.flatMap((x) => x.text.match(/^bl 0x[0-9a-f]+ <([^>+]+)>/)?.[1] ?? []);
-  const loops = [fn, ...callees.filter((c) => fns.has(c))].flatMap((f) => innermostLoops(fns, f)).filter((l) =>
-    cnts(l) > 0
-  );
+  // assembly of its own, onebit_bgemm_inorder_loop, called by its accumulate function).
+  const loops = callTree(fn).flatMap((f) => innermostLoops(fns, f)).filter((l) => cnts(l) > 0);
   if (loops.length === 0) throw new Error(`no inner loop with cnt in ${fn}`);
   const loop = loops.reduce((a, b) => (cnts(b) > cnts(a) ? b : a));
   const macs = cnts(loop) * 128;
