@@ -33,8 +33,10 @@ export interface UkernelDescription {
   peakMacsPerIteration: number;
   /**
    * Whether the library runs this one for a call that names none: the last supported of the list, but on a CPU of
-   * in-order cores (Cortex-A53/A55, from /proc/cpuinfo) the kernel scheduled for them (`bgemm_8x4__neon`). The
-   * `ukernel` option, or `ONEBIT_BGEMM_UKERNEL` for the native binary kernels, names another.
+   * in-order cores (Cortex-A53/A55, from /proc/cpuinfo) the kernel scheduled for them (`bgemm_8x4__neon`), which
+   * the library then runs on GEMMs whose lhs rows have runs of at least 16 contiguous depth words (shorter ones, a
+   * 3x3 convolution over 64 channels read in place, keep the other). The `ukernel` option, or
+   * `ONEBIT_BGEMM_UKERNEL` for the native binary kernels, names another.
    */
   chosen: boolean;
 }

@@ -138,7 +138,8 @@ pub const UkernelInfo = extern struct {
     supported: i32,
     /// Binary MACs one call of the peak loop performs per iteration.
     peak_macs_per_iteration: i32,
-    /// 1 for the kernel a call that names none runs on this CPU (ukernel = -1; select.zig).
+    /// 1 for the kernel a call that names none runs on this CPU (ukernel = -1; select.zig: an in-order kernel only on
+    /// GEMMs whose depth runs are long enough).
     chosen: i32,
 };
 

@@ -486,7 +486,7 @@ pub fn runWith(p: *const abi.BgemmParams, lhs: Lhs, rhs: [*]const u32, output: O
     if (p.rows < 0 or p.channels_out <= 0 or p.depth_words <= 0 or p.depth_bits <= 0 or
         @as(i64, p.depth_bits) > @as(i64, p.depth_words) * 32 or p.clamp_min > p.clamp_max or p.threads < 1)
         return .invalid_argument;
-    const kernel = select(p.ukernel) orelse return .unsupported_ukernel;
+    const kernel = selection.selectForRuns(p.ukernel, lhs.segment_words) orelse return .unsupported_ukernel;
     if (lhs.segments * lhs.segment_words != p.depth_words) return .invalid_argument;
     if (p.rows == 0) return .ok;
     const threads: usize = @min(@as(usize, @intCast(p.threads)), thread_pool.max_threads);

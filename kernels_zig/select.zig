@@ -7,6 +7,11 @@ const abi = @import("abi.zig");
 const cpu = @import("cpu.zig");
 const uk = @import("ukernels.zig");
 
+/// Depth words a run needs for the default to be an in-order kernel (see `selectForRuns`): from two loop steps on,
+/// its per-call set-up and word-by-word rest cost less than the broadcast kernel's slower loop (an estimate from
+/// both loops' llvm-mca cycles; not measured on a core).
+pub const in_order_min_run = 16;
+
 pub fn Selection(comptime list: anytype) type {
     return struct {
         pub fn supported(index: usize) bool {
@@ -35,7 +40,14 @@ pub fn Selection(comptime list: anytype) type {
 
         /// -1: the default kernel for this CPU (`chosen`). Else the index, if this CPU can run it.
         pub fn select(requested: i32) ?usize {
-            if (requested < 0) return chosen(cpu.inOrder());
+            return selectForRuns(requested, in_order_min_run);
+        }
+
+        /// `select` for a GEMM whose lhs rows lie in runs of `run_words` contiguous depth words: the in-order kernel
+        /// runs its scheduled loop on whole 8-word steps of a run and the rest word by word, so on shorter runs (a 3x3
+        /// convolution over 64 or 128 channels read in place: 6 or 12 words) the default stays the `.any` kernel.
+        pub fn selectForRuns(requested: i32, run_words: usize) ?usize {
+            if (requested < 0) return chosen(run_words >= in_order_min_run and cpu.inOrder());
             const index: usize = @intCast(requested);
             return if (supported(index)) index else null;
         }

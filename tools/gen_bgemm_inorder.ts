@@ -2,9 +2,10 @@
  * Writes kernels_zig/bgemm_inorder_asm.zig: the inner loop of the binary GEMM
  * micro-kernel for in-order Arm cores (Cortex-A53/A55), modulo-scheduled here
  * on the A53's rules as llvm-mca models them (one 128-bit NEON op a cycle,
- * latency 6; loads on their own pipe; two µops issued a cycle, in order).
+ * latency 6; loads on their own pipe; two µops issued a cycle, in order, and
+ * written back in order: a shorter-latency op waits behind a longer one).
  *
- *   deno run -A tools/gen_bgemm_inorder.ts [--check]
+ *   deno run -A tools/gen_bgemm_inorder.ts [--check | --search | --loop DELAY LATE]
  *
  * The loop: 8 pixel rows by 4 output channels, 8 depth words (two groups of
  * 4) an iteration. A row's 4 words are one `ldr q`; the 4 channels' words,
@@ -14,12 +15,13 @@
  * 4 eor, 4 cnt, an addp tree to one vector (4 bytes a channel), and per row
  * pair one more addp and a `uadalp` into u16 accumulators (lanes 0-3: the
  * even row's channels, 4-7: the odd row's). No broadcast in the loop.
- * `--check` fails when the committed file differs from what this writes; `--search` prints llvm-mca's cycles for
- * each setting of the list scheduler (KNOBS).
+ * `--check` fails when the committed file differs from what this writes; `--search` prints llvm-mca's (apt
+ * llvm-14) cycles for each setting of the list scheduler (KNOBS); `--loop` prints one setting's loop for llvm-mca.
  * @module
  */
 
-const II_MIN = 192; // NEON ops per iteration: the pipe's bound
+/** NEON ops an iteration: the bound of the one NEON pipe. */
+const II_MIN = 192;
 /**
  * Where the list scheduler starts: the NEON ops \`delay\` cycles into an iteration (the rhs loads before them, the
  * previous iteration's last rows' NEON ops in those cycles), group 1's rhs loads \`late\` cycles in. KNOBS: the best
