@@ -85,13 +85,23 @@ export {
   type PackedF32,
   type WindowGeometry,
 } from "./kernels/float_kernels.ts";
+export { type BnBackward, type BnForward, TrainKernels, type TrainKernelsOptions } from "./kernels/train_kernels.ts";
 export { readModel } from "./tflite/reader.ts";
 export { writeModel } from "./tflite/writer.ts";
 export { ModelFormatError, ModelValidationError, UnsupportedModelError } from "./tflite/errors.ts";
 export type { Operator, OperatorCode, Subgraph, Tensor as TfliteTensor, TfliteModel } from "./tflite/model.ts";
 export { type Data, type DType, type NestedArray, Tensor, Variable } from "./graph/tensor.ts";
 export * as ops from "./graph/ops.ts";
-export { customGradient, noGrad, registerGradient, stopGradient, valueAndGrads } from "./graph/tape.ts";
+export {
+  customGradient,
+  noGrad,
+  type OpTimer,
+  registerGradient,
+  setOpTimer,
+  stopGradient,
+  valueAndGrads,
+} from "./graph/tape.ts";
+export { type OpTimes, TrainingProfile } from "./graph/profile.ts";
 export { checkGradients, type GradCheckResult } from "./graph/grad_check.ts";
 export { Quantizer, type QuantizerConfig } from "./quantizers/quantizer.ts";
 export { customQuantizer, getQuantizer, quantizerNames } from "./quantizers/registry.ts";

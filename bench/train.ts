@@ -13,6 +13,7 @@
  *
  *     deno task bench:train [--model mnist|quicknet_small|all] [--threads 1] [--batches 30] [--quicknet-batches 8]
  *                           [--wasm-batches 10] [--ts-batches 5] [--tfjs-batches 2] [--no-python] [--json]
+ *     deno task bench:train --profile [--model …] [--batches 30]   time per op kind, forward and backward (native)
  * @module
  */
 import process from "node:process";
@@ -28,6 +29,7 @@ import {
   setTrainingKernels,
   Tensor,
 } from "../mod.ts";
+import { TrainingProfile } from "../graph/profile.ts";
 import { tfjsTrainSteps } from "./_tfjs_train.ts";
 
 const { values } = parseArgs({
@@ -41,6 +43,7 @@ const { values } = parseArgs({
     "tfjs-batches": { type: "string", default: "2" },
     "no-python": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
   },
 });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -81,8 +84,16 @@ interface Times {
   cpu: number[];
 }
 
-/** ms per batch of onebit's fit on `batches` batches (after one warm-up batch). */
-function onebit(m: BenchModel, batches: number, kernels: "auto" | "reference" | FloatKernels): Times {
+/**
+ * ms per batch of onebit's fit on `batches` batches (after one warm-up batch); with `profile`, the timed batches'
+ * ops are timed into it.
+ */
+function onebit(
+  m: BenchModel,
+  batches: number,
+  kernels: "auto" | "reference" | FloatKernels,
+  profile?: TrainingProfile,
+): Times {
   setTrainingKernels(kernels);
   const model = m.build();
   const n = m.batch, size = m.shape.reduce((a, b) => a * b, 1);
@@ -93,7 +104,9 @@ function onebit(m: BenchModel, batches: number, kernels: "auto" | "reference" | 
   const times: Times = { wall: [], cpu: [] };
   for (let i = 0; i < batches; i++) {
     const t0 = performance.now(), c0 = process.cpuUsage();
-    fit(model, x, y, { optimizer, epochs: 1, batchSize: n, seed: 1, verbose: 0 });
+    const step = () => fit(model, x, y, { optimizer, epochs: 1, batchSize: n, seed: 1, verbose: 0 });
+    if (profile) profile.during(step);
+    else step();
     times.wall.push(performance.now() - t0);
     const c = process.cpuUsage(c0);
     times.cpu.push((c.user + c.system) / 1000);
@@ -152,13 +165,32 @@ function print(m: BenchModel, r: Record<string, number>): void {
   if (r.onebit_ts) console.log(`  onebit TS-only / native: ${(r.onebit_ts / r.onebit_native).toFixed(1)}×`);
 }
 
+/** Prints the time per op kind of `--batches` native training steps of each model, and what the tape does not see. */
+function printProfiles(names: string[]): void {
+  for (const name of names) {
+    const m = MODELS[name], profile = new TrainingProfile();
+    const total = onebit(m, m.batches, "auto", profile).wall.reduce((a, b) => a + b, 0) / m.batches;
+    console.log(`${m.title}, native, 1 thread: ms per training step by op kind (${m.batches} steps)`);
+    console.log(profile.table(m.batches));
+    const taped = profile.totalMs() / m.batches;
+    console.log(
+      `ops on the tape ${taped.toFixed(2)} ms + outside it (optimizer, loss, metrics, fit) ` +
+        `${(total - taped).toFixed(2)} ms = ${total.toFixed(2)} ms per step\n`,
+    );
+  }
+}
+
 const names = values.model === "all" ? Object.keys(MODELS) : [values.model!];
 for (const name of names) {
   if (!MODELS[name]) {
     throw new RangeError(`--model ${JSON.stringify(name)}: use ${[...Object.keys(MODELS), "all"].join(", ")}`);
   }
 }
-const results: Record<string, Record<string, number>> = {};
-for (const name of names) results[name] = await measure(name, MODELS[name]);
-if (values.json) console.log(JSON.stringify(values.model === "all" ? results : results[names[0]]));
-else for (const name of names) print(MODELS[name], results[name]);
+if (values.profile) {
+  printProfiles(names);
+} else {
+  const results: Record<string, Record<string, number>> = {};
+  for (const name of names) results[name] = await measure(name, MODELS[name]);
+  if (values.json) console.log(JSON.stringify(values.model === "all" ? results : results[names[0]]));
+  else for (const name of names) print(MODELS[name], results[name]);
+}

@@ -11,6 +11,7 @@
  */
 import { BinaryKernels } from "../kernels/binary_kernels.ts";
 import { FloatKernels, type PackedF32 } from "../kernels/float_kernels.ts";
+import { TrainKernels } from "../kernels/train_kernels.ts";
 
 /** Multiply-accumulates below which the TS loop is cheaper than a kernel call and packing. */
 const MIN_MACS = 1 << 14;
@@ -68,6 +69,26 @@ export function binaryKernelsFor(k: FloatKernels): BinaryKernels {
     binaryOf.set(k, b = k.backend === "native" ? BinaryKernels.native({ threads }) : BinaryKernels.wasm());
   }
   return b;
+}
+
+/** Values below which an element-wise pass stays in TypeScript (a native call costs about as much as that). */
+const MIN_PASS_VALUES = 4096;
+
+const trainOf = new WeakMap<FloatKernels, TrainKernels>();
+
+/**
+ * The compiled element-wise training passes (BatchNormalization, sign quantizers) of the training backend, if they
+ * should run a pass over `values` values of float32 `data`: null for small or float64 passes and on the TS path.
+ */
+export function nativePasses(values: number, ...data: ArrayLike<number>[]): TrainKernels | null {
+  if (values < MIN_PASS_VALUES || !data.every((d) => d instanceof Float32Array)) return null;
+  const k = trainingKernels();
+  if (k === null) return null;
+  let t = trainOf.get(k);
+  if (t === undefined) {
+    trainOf.set(k, t = k.backend === "native" ? TrainKernels.native({ threads: k.threads }) : TrainKernels.wasm());
+  }
+  return t;
 }
 
 const scratchBuffers = new Map<string, Float32Array>();

@@ -9,7 +9,8 @@ import { type Data, sizeOf, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
 import { poolPlan, tfAxis } from "../kernels/geometry.ts";
 import { maxPoolArgmax } from "../kernels/reference_float.ts";
-import { nativeFor } from "./native.ts";
+import { nativeFor, nativePasses } from "./native.ts";
+import { bnTrainBackward, bnTrainForward } from "../kernels/reference_train.ts";
 import type { Padding } from "./conv.ts";
 
 function alloc(n: number, like: Tensor): Data {
@@ -329,6 +330,8 @@ export function batchNorm(
  * bit-identical), but one pass each way instead of a dozen elementwise ops
  * on the tape. Backward in closed form: with x̂ = (x - μ)/σ, N values per
  * channel, dβ = Σdy, dγ = Σdy·x̂, dx = γ/(σN)·(N·dy - Σdy - x̂·Σdy·x̂).
+ * Both passes run natively on float32 when the training kernels are compiled
+ * (kernels_zig/train_bn.zig, equal to the TypeScript passes bit for bit).
  * Returns the output and the batch moments (for moving averages).
  */
 export function batchNormTraining(
@@ -337,82 +340,67 @@ export function batchNormTraining(
   beta: Tensor | null,
   epsilon = 1e-3,
 ): { y: Tensor; mean: Tensor; variance: Tensor } {
-  const c = x.shape[x.rank - 1], n = x.size / c, X = x.data;
-  const f64 = x.dtype === "float64";
-  const r = f64 ? (v: number) => v : Math.fround;
-  const sums = alloc(c, x), mean = alloc(c, x), variance = alloc(c, x);
-  for (let i = 0; i < x.size; i += c) for (let j = 0; j < c; j++) sums[j] += X[i + j];
-  const count = r(n);
-  for (let j = 0; j < c; j++) mean[j] = sums[j] / count;
-  sums.fill(0);
-  // Math.fround inline in the float32 loops (a rounding function in a variable is a call per element).
-  if (f64) {
-    for (let i = 0; i < x.size; i += c) for (let j = 0; j < c; j++) sums[j] += (X[i + j] - mean[j]) ** 2;
+  const c = x.shape[x.rank - 1];
+  const native = nativePasses(x.size, x.data, gamma?.data ?? x.data, beta?.data ?? x.data);
+  let y: Data, stats: Data;
+  if (native) {
+    ({ y, stats } = native.bnForward(x.data as Float32Array, c, {
+      gamma: gamma?.data as Float32Array,
+      beta: beta?.data as Float32Array,
+      epsilon,
+    }));
   } else {
-    for (let i = 0; i < x.size; i += c) {
-      for (let j = 0; j < c; j++) {
-        const d = Math.fround(X[i + j] - mean[j]);
-        sums[j] += Math.fround(d * d);
-      }
-    }
-  }
-  for (let j = 0; j < c; j++) variance[j] = sums[j] / count;
-  const inv = alloc(c, x), shift = alloc(c, x), invStd = new Float64Array(c);
-  for (let j = 0; j < c; j++) {
-    invStd[j] = r(1 / r(Math.sqrt(r(variance[j] + r(epsilon)))));
-    inv[j] = gamma ? invStd[j] * gamma.data[j] : invStd[j];
-    const m = r(mean[j] * inv[j]);
-    shift[j] = beta ? beta.data[j] - m : -m;
-  }
-  const y = alloc(x.size, x);
-  if (f64) { for (let i = 0; i < x.size; i += c) for (let j = 0; j < c; j++) y[i + j] = X[i + j] * inv[j] + shift[j]; }
-  else {
-    for (let i = 0; i < x.size; i += c) {
-      for (let j = 0; j < c; j++) y[i + j] = Math.fround(X[i + j] * inv[j]) + shift[j];
-    }
+    y = alloc(x.size, x);
+    stats = alloc(3 * c, x);
+    bnTrainForward(bnParams(x, gamma, beta, epsilon), x.data, gamma?.data ?? y, beta?.data ?? y, y, stats);
   }
   const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
   const out = emit("batchNormTraining", inputs, y, x.shape, {
-    mean,
-    invStd,
+    stats,
+    epsilon,
     hasGamma: gamma !== null,
     hasBeta: beta !== null,
   });
-  return { y: out, mean: new Tensor(mean, [c]), variance: new Tensor(variance, [c]) };
+  return { y: out, mean: new Tensor(stats.slice(0, c), [c]), variance: new Tensor(stats.slice(c, 2 * c), [c]) };
+}
+
+function bnParams(x: Tensor, gamma: Tensor | null, beta: Tensor | null, epsilon: number) {
+  const c = x.shape[x.rank - 1];
+  return { rows: x.size / c, channels: c, has_gamma: gamma ? 1 : 0, has_beta: beta ? 1 : 0, epsilon, threads: 1 };
 }
 
 registerGradient("batchNormTraining", (dy, { inputs, attrs }: {
   inputs: readonly Tensor[];
-  attrs: { mean: Data; invStd: Float64Array; hasGamma: boolean; hasBeta: boolean };
+  attrs: { stats: Data; epsilon: number; hasGamma: boolean; hasBeta: boolean };
 }) => {
-  const x = inputs[0], gamma = attrs.hasGamma ? inputs[1] : null;
-  const c = x.shape[x.rank - 1], n = x.size / c, X = x.data, D = dy.data;
-  const { mean, invStd } = attrs;
-  const sumDy = new Float64Array(c), sumDyXhat = new Float64Array(c);
-  for (let i = 0; i < x.size; i += c) {
-    for (let j = 0; j < c; j++) {
-      sumDy[j] += D[i + j];
-      sumDyXhat[j] += D[i + j] * (X[i + j] - mean[j]) * invStd[j];
-    }
-  }
-  const dx = alloc(x.size, x);
-  for (let i = 0; i < x.size; i += c) {
-    for (let j = 0; j < c; j++) {
-      const g = gamma ? gamma.data[j] : 1;
-      const xhat = (X[i + j] - mean[j]) * invStd[j];
-      dx[i + j] = (g * invStd[j] / n) * (n * D[i + j] - sumDy[j] - xhat * sumDyXhat[j]);
-    }
+  const x = inputs[0], gamma = attrs.hasGamma ? inputs[1] : null, beta = attrs.hasBeta ? inputs.at(-1)! : null;
+  const c = x.shape[x.rank - 1];
+  const native = nativePasses(x.size, x.data, dy.data, attrs.stats, gamma?.data ?? x.data);
+  let dx: Data, dgamma: Data | null, dbeta: Data | null;
+  if (native) {
+    ({ dx, dgamma, dbeta } = native.bnBackward(
+      x.data as Float32Array,
+      dy.data as Float32Array,
+      attrs.stats as Float32Array,
+      {
+        channels: c,
+        gamma: gamma?.data as Float32Array,
+        hasBeta: beta !== null,
+        epsilon: attrs.epsilon,
+      },
+    ));
+  } else {
+    dx = alloc(x.size, x);
+    dgamma = gamma ? alloc(c, gamma) : null;
+    dbeta = beta ? alloc(c, beta) : null;
+    const p = bnParams(x, gamma, beta, attrs.epsilon);
+    bnTrainBackward(p, x.data, dy.data, gamma?.data ?? dx, attrs.stats, dx, dgamma ?? dx, dbeta ?? dx);
   }
   const grads = [new Tensor(dx, x.shape)];
-  if (gamma) grads.push(vec(sumDyXhat, gamma));
-  if (attrs.hasBeta) grads.push(vec(sumDy, inputs[inputs.length - 1]));
+  if (gamma) grads.push(new Tensor(dgamma!, [c]));
+  if (beta) grads.push(new Tensor(dbeta!, [c]));
   return grads;
 });
-
-/** A per-channel gradient in `like`'s precision. */
-function vec(v: Float64Array, like: Tensor): Tensor {
-  return new Tensor(like.dtype === "float64" ? Float64Array.from(v) : Float32Array.from(v), [v.length]);
-}
 
 /** Mean and (biased, as tf.nn.moments) variance over every axis but the last. */
 export function moments(x: Tensor): { mean: Tensor; variance: Tensor } {

@@ -8,7 +8,7 @@
 import { isRecording, record, registerGradient } from "./tape.ts";
 import { markLogits } from "./logits.ts";
 import { type Data, type DType, sizeOf, Tensor } from "./tensor.ts";
-import { gemmNN, gemmNT, nativeFor, transpose2d } from "./native.ts";
+import { gemmNN, gemmNT, nativeFor, nativePasses, transpose2d } from "./native.ts";
 import { broadcastShape, broadcastStrides } from "../kernels/_shape.ts";
 
 export { broadcastShape };
@@ -165,7 +165,9 @@ export const sigmoid = (x: Tensor): Tensor => {
 export const relu = (x: Tensor): Tensor => unary("relu", x, (v) => (v > 0 ? v : 0));
 /** larq's sign: -1 for x < 0, +1 otherwise (also for ±0). Gradient 0. */
 export const sign = (x: Tensor): Tensor => {
-  // A plain loop: this runs on every binarized activation and kernel of every step.
+  // One pass (native when compiled): this runs on every binarized activation and kernel of every step.
+  const native = nativePasses(x.size, x.data);
+  if (native) return out("sign", [x], native.sign(x.data as Float32Array), x.shape);
   const y = alloc(x.size, x.dtype), X = x.data;
   for (let i = 0; i < y.length; i++) y[i] = X[i] < 0 ? -1 : 1;
   return out("sign", [x], y, x.shape);

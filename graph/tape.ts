@@ -55,6 +55,29 @@ class Tape {
 let active: Tape | null = null;
 let paused = 0;
 
+/**
+ * What a profiler gets from the tape (see `graph/profile.ts`): `forward(op)` as each recorded op (or
+ * customGradient call) is recorded, `backward(op, ms)` after each node's backward (its gradient and the summing
+ * of it into its inputs').
+ */
+export interface OpTimer {
+  /** The forward pass starts (valueAndGrads begins). */
+  start(): void;
+  /** An op was recorded (its forward pass just ended). */
+  forward(op: string): void;
+  /** A node's backward pass took `ms`. */
+  backward(op: string, ms: number): void;
+}
+
+let timer: OpTimer | null = null;
+
+/** Installs (or with null removes) the profiler the tape reports to; returns the previous one. */
+export function setOpTimer(t: OpTimer | null): OpTimer | null {
+  const previous = timer;
+  timer = t;
+  return previous;
+}
+
 function versionsOf(inputs: readonly Tensor[]): (number | null)[] {
   return inputs.map((t) => (t instanceof Variable ? t.version : null));
 }
@@ -69,6 +92,7 @@ export function record(op: string, inputs: readonly Tensor[], output: Tensor, at
   if (!isRecording(inputs)) return;
   active!.nodes.push({ op, inputs, versions: versionsOf(inputs), output, attrs });
   active!.tracked.add(output.id);
+  timer?.forward(op);
 }
 
 /** Runs `f` without recording (inference, optimizer updates, backward passes). */
@@ -127,6 +151,7 @@ export function customGradient<X extends Tensor[]>(
         },
       });
       active!.tracked.add(output.id);
+      timer?.forward("customGradient");
     }
     return output;
   };
@@ -157,6 +182,7 @@ export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[]): { value: 
   for (const x of xs) tape.tracked.add(x.id);
   active = tape;
   paused = 0;
+  timer?.start();
   let value: Tensor;
   try {
     value = f();
@@ -173,6 +199,7 @@ export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[]): { value: 
       const node = tape.nodes[i];
       const dy = grads.get(node.output.id);
       if (dy === undefined) continue;
+      const t0 = timer === null ? 0 : performance.now();
       node.inputs.forEach((x, j) => {
         if (x instanceof Variable && node.versions[j] !== x.version) {
           throw new Error(
@@ -206,6 +233,7 @@ export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[]): { value: 
           grads.set(x.id, new Tensor(sum, x.shape));
         }
       });
+      timer?.backward(node.op, performance.now() - t0);
     }
   });
   return { value, grads: handOut(grads, xs) };

@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
-export const ABI_VERSION = 17;
-export const ABI_HASH = 0x2ab4225b;
+export const ABI_VERSION = 18;
+export const ABI_HASH = 0x6c910ea2;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -68,6 +68,11 @@ export const symbols = {
   onebit_col2im_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_quantize: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_resize_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  onebit_bn_train_forward_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_bn_train_backward_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_sign_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  onebit_ste_sign_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_approx_sign_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
 } as const;
 
 /** Each parameter's name and role: a scalar, an extern struct, or a buffer read (in) or written (out). */
@@ -106,6 +111,11 @@ export const parameters = {
   onebit_col2im_f32: [{ name: "params", kind: "struct", struct: "Col2imF32Params", dir: "in" }, { name: "cols", kind: "f32", dir: "in" }, { name: "bias", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_quantize: [{ name: "params", kind: "struct", struct: "QuantizeParams", dir: "in" }, { name: "input", kind: "u8", dir: "in" }, { name: "output", kind: "u8", dir: "out" }],
   onebit_resize_f32: [{ name: "params", kind: "struct", struct: "ResizeF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_bn_train_forward_f32: [{ name: "params", kind: "struct", struct: "BnTrainParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "gamma", kind: "f32", dir: "in" }, { name: "beta", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }, { name: "stats", kind: "f32", dir: "out" }],
+  onebit_bn_train_backward_f32: [{ name: "params", kind: "struct", struct: "BnTrainParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "gamma", kind: "f32", dir: "in" }, { name: "stats", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }, { name: "grad_gamma", kind: "f32", dir: "out" }, { name: "grad_beta", kind: "f32", dir: "out" }],
+  onebit_sign_f32: [{ name: "params", kind: "struct", struct: "SignPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_ste_sign_grad_f32: [{ name: "params", kind: "struct", struct: "SignPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
+  onebit_approx_sign_grad_f32: [{ name: "params", kind: "struct", struct: "SignPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
 } as const;
 
 /** Byte layout of every extern struct. */
@@ -411,6 +421,25 @@ export const structs = {
       align_corners: { offset: 28, type: "i32", count: 1 },
       half_pixel_centers: { offset: 32, type: "i32", count: 1 },
       threads: { offset: 36, type: "i32", count: 1 },
+    },
+  },
+  BnTrainParams: {
+    size: 24,
+    fields: {
+      rows: { offset: 0, type: "i32", count: 1 },
+      channels: { offset: 4, type: "i32", count: 1 },
+      has_gamma: { offset: 8, type: "i32", count: 1 },
+      has_beta: { offset: 12, type: "i32", count: 1 },
+      epsilon: { offset: 16, type: "f32", count: 1 },
+      threads: { offset: 20, type: "i32", count: 1 },
+    },
+  },
+  SignPassParams: {
+    size: 12,
+    fields: {
+      count: { offset: 0, type: "i32", count: 1 },
+      clip: { offset: 4, type: "f32", count: 1 },
+      threads: { offset: 8, type: "i32", count: 1 },
     },
   },
 } as const;

@@ -8,6 +8,7 @@
 import type { KernelBackend, StructValues } from "./abi.ts";
 import * as bin from "./reference_kernels.ts";
 import { optimizerStep } from "./reference_optim.ts";
+import * as train from "./reference_train.ts";
 import { CHANNEL_BLOCK, im2colRows } from "./reference_kernels.ts";
 import { POOL_KINDS, RESIZE_METHODS, RHS_LAYOUTS, STRIDED_OPS, UNARY_OPS } from "./_abi_generated.ts";
 
@@ -447,4 +448,9 @@ export const REFERENCE: KernelBackend = {
   onebit_col2im_f32: (p, c, b, o) => col2im(p.values, c, b, o),
   onebit_quantize: (p, i, o) => quantize(p.values, i, o),
   onebit_resize_f32: (p, i, o) => resize(p.values, i, o),
+  onebit_bn_train_forward_f32: (p, i, g, b, o, s) => train.bnTrainForward(p.values, i, g, b, o, s),
+  onebit_bn_train_backward_f32: (p, i, d, g, s, o, dg, db) => train.bnTrainBackward(p.values, i, d, g, s, o, dg, db),
+  onebit_sign_f32: (p, i, o) => train.sign(p.values, i, o),
+  onebit_ste_sign_grad_f32: (p, i, d, o) => train.steSignGrad(p.values, i, d, o),
+  onebit_approx_sign_grad_f32: (p, i, d, o) => train.approxSignGrad(p.values, i, d, o),
 };

@@ -9,7 +9,7 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct, a signature or a constant.
-pub const version: i32 = 17;
+pub const version: i32 = 18;
 
 /// Threads one call may use at most (the thread pool's limit).
 pub const max_threads = 64;
@@ -624,7 +624,46 @@ pub const api = [_]Function{
         .{ .name = "input", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
+    // Training passes (train_bn.zig, train_sign.zig): their structs live in those files.
+    .{ .name = "onebit_bn_train_forward_f32", .in = train_bn, .params = &.{
+        .{ .name = "params", .type = *const train_bn.BnTrainParams },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "gamma", .type = [*]const f32 },
+        .{ .name = "beta", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+        .{ .name = "stats", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_bn_train_backward_f32", .in = train_bn, .params = &.{
+        .{ .name = "params", .type = *const train_bn.BnTrainParams },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "grad_output", .type = [*]const f32 },
+        .{ .name = "gamma", .type = [*]const f32 },
+        .{ .name = "stats", .type = [*]const f32 },
+        .{ .name = "grad_input", .type = [*]f32 },
+        .{ .name = "grad_gamma", .type = [*]f32 },
+        .{ .name = "grad_beta", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_sign_f32", .in = train_sign, .params = &.{
+        .{ .name = "params", .type = *const train_sign.SignPassParams },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_ste_sign_grad_f32", .in = train_sign, .params = &.{
+        .{ .name = "params", .type = *const train_sign.SignPassParams },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "grad_output", .type = [*]const f32 },
+        .{ .name = "grad_input", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_approx_sign_grad_f32", .in = train_sign, .params = &.{
+        .{ .name = "params", .type = *const train_sign.SignPassParams },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "grad_output", .type = [*]const f32 },
+        .{ .name = "grad_input", .type = [*]f32 },
+    } },
 };
+
+const train_bn = @import("train_bn.zig");
+const train_sign = @import("train_sign.zig");
 
 /// The extern structs the TS side encodes: every struct a parameter of `api`
 /// points to, in order of first use.

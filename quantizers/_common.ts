@@ -1,5 +1,6 @@
 /** Shared pieces of the quantizers: the clipped straight-through gradient and its clip option. @module */
 import * as ops from "../graph/ops.ts";
+import { nativePasses } from "../graph/native.ts";
 import { Tensor } from "../graph/tensor.ts";
 import type { OptionSpec } from "./options.ts";
 
@@ -17,7 +18,10 @@ export const CLIP_VALUE: OptionSpec<number | null> = {
 export function clippedGradient(x: Tensor, dy: Tensor, clip: number | null): Tensor {
   if (clip === null) return dy;
   if (x.size !== dy.size || x.dtype !== dy.dtype) return ops.where(ops.greaterEqual(clip, ops.abs(x)), dy, 0);
-  // One pass (this runs on every activation of every binary layer in each backward pass).
+  // One pass, native when compiled (this runs on every activation and kernel of every binary layer in each
+  // backward pass).
+  const native = nativePasses(x.size, x.data, dy.data);
+  if (native) return new Tensor(native.steSignGrad(x.data as Float32Array, dy.data as Float32Array, clip), dy.shape);
   const c = x.dtype === "float32" ? Math.fround(clip) : clip;
   const X = x.data, D = dy.data;
   const y = dy.dtype === "float64" ? new Float64Array(dy.size) : new Float32Array(dy.size);

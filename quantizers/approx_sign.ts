@@ -1,6 +1,7 @@
 import { customGradient } from "../graph/tape.ts";
 import * as ops from "../graph/ops.ts";
-import type { Tensor } from "../graph/tensor.ts";
+import { nativePasses } from "../graph/native.ts";
+import { Tensor } from "../graph/tensor.ts";
 import { NO_OPTIONS, optionsFromConfig, type OptionSpecs } from "./options.ts";
 import { type InputLowering, Quantizer } from "./quantizer.ts";
 
@@ -36,6 +37,10 @@ export class ApproxSign extends Quantizer {
   readonly #f = customGradient((x: Tensor) => ({
     value: ops.sign(x),
     grad: (dy) => {
+      const native = nativePasses(x.size, x.data, dy.data);
+      if (native && x.size === dy.size) {
+        return new Tensor(native.approxSignGrad(x.data as Float32Array, dy.data as Float32Array), dy.shape);
+      }
       const a = ops.abs(x);
       return ops.where(ops.greaterEqual(1, a), ops.mul(ops.mul(ops.sub(1, a), 2), dy), 0);
     },

@@ -1,0 +1,100 @@
+/**
+ * Training A/B of two onebit trees in one process (each with its own TS and
+ * native library, e.g. an export of an older commit with its zig-out/), on
+ * bench/train.ts's models: rounds alternate A and B, each timing `--batches`
+ * training steps after a warm-up; larq/TF (tools/py/larq_train_bench.py, 1
+ * thread) runs between rounds, so that both sides' ratios to larq come from
+ * the same minutes of a shared machine. Prints medians of wall and of CPU
+ * time (this process's, all threads: it moves less with the neighbours'
+ * load) and their ratios.
+ *
+ *     deno run -A bench/ab_train.ts --a /tmp/old_tree --b . [--model mnist|quicknet_small] [--rounds 5]
+ *                                   [--batches 10] [--reference] [--no-python]
+ *
+ * `--reference`: both sides on their pure-TS path (setTrainingKernels("reference")).
+ * @module
+ */
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { median } from "./_stats.ts";
+
+const { values } = parseArgs({
+  options: {
+    a: { type: "string" },
+    b: { type: "string" },
+    model: { type: "string", default: "mnist" },
+    rounds: { type: "string", default: "5" },
+    batches: { type: "string", default: "10" },
+    reference: { type: "boolean", default: false },
+    "no-python": { type: "boolean", default: false },
+  },
+});
+if (!values.a || !values.b || !["mnist", "quicknet_small"].includes(values.model!)) {
+  throw new TypeError("usage: bench/ab_train.ts --a <tree> --b <tree> [--model mnist|quicknet_small] [--rounds N]");
+}
+const root = new URL("../", import.meta.url).pathname;
+
+// deno-lint-ignore no-explicit-any
+type Onebit = any;
+
+/** Milliseconds of CPU this process has used (user + system, every thread). */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** One tree's model and step, ready to time: returns [wall, CPU] ms of one step. */
+async function side(tree: string): Promise<() => [number, number]> {
+  const o: Onebit = await import(new URL(`${tree.replace(/\/?$/, "/")}mod.ts`, `file://${Deno.cwd()}/`).href);
+  o.setTrainingKernels(values.reference ? "reference" : "auto");
+  const mnist = values.model === "mnist";
+  const model = mnist
+    ? o.larqMnistCnn({ seed: 1 })
+    : o.quickNet("quicknet_small", { inputShape: [32, 32, 3], numClasses: 10, seed: 1 });
+  const shape = mnist ? [28, 28, 1] : [32, 32, 3], n = mnist ? 64 : 32, size = shape.reduce((a, b) => a * b, 1);
+  const x = new o.Tensor(Float32Array.from({ length: n * size }, (_, i) => Math.sin(i)), [n, ...shape]);
+  const y = Int32Array.from({ length: n }, (_, i) => i % 10);
+  const optimizer = new o.Adam(0.001);
+  const step = () => o.fitSync(model, x, y, { optimizer, epochs: 1, batchSize: n, seed: 1, verbose: 0 });
+  step();
+  return () => {
+    const t0 = performance.now(), c0 = cpuMs();
+    step();
+    return [performance.now() - t0, cpuMs() - c0];
+  };
+}
+
+async function larq(batches: number): Promise<number[]> {
+  const out = await new Deno.Command(`${root}.tools/venv/bin/python`, {
+    args: ["tools/py/larq_train_bench.py", "--model", values.model!, "--threads", "1", "--batches", String(batches)],
+    env: { PYTHONPATH: "tools/py", TF_CPP_MIN_LOG_LEVEL: "3" },
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr).slice(-2000));
+  return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!).ms_per_batch;
+}
+
+const a = await side(values.a), b = await side(values.b);
+const times: Record<"a" | "b" | "aCpu" | "bCpu" | "larq", number[]> = { a: [], b: [], aCpu: [], bCpu: [], larq: [] };
+const time = (f: () => [number, number], wall: number[], cpu: number[]) => {
+  const [w, c] = f();
+  wall.push(w);
+  cpu.push(c);
+};
+const batches = Number(values.batches);
+for (let r = 0; r < Number(values.rounds); r++) {
+  for (let i = 0; i < batches; i++) time(a, times.a, times.aCpu);
+  for (let i = 0; i < batches; i++) time(b, times.b, times.bCpu);
+  if (!values["no-python"]) times.larq.push(...await larq(batches));
+}
+const [ma, mb] = [median(times.a), median(times.b)];
+console.log(
+  `${values.model}, ${values.reference ? "TS reference" : "native"}, 1 thread, ms per training step (median)`,
+);
+console.log(`  A ${values.a}: ${ma.toFixed(1)}   B ${values.b}: ${mb.toFixed(1)}   B/A ${(mb / ma).toFixed(3)}`);
+if (times.larq.length) {
+  const ml = median(times.larq);
+  console.log(`  larq/TF: ${ml.toFixed(1)}   A/larq ${(ma / ml).toFixed(2)}×   B/larq ${(mb / ml).toFixed(2)}×`);
+}

@@ -1,0 +1,118 @@
+/**
+ * The training passes of kernels_zig/train_bn.zig and train_sign.zig in
+ * TypeScript: the spec the native ones equal bit for bit on float32, and
+ * (the same loops on Float64Array) graph/'s float64 path for gradient
+ * checks. Float32 data is rounded where the Zig code rounds (`Math.fround`
+ * inline: a rounding function in a variable would cost a call per element).
+ * @module
+ */
+import type { StructValues } from "./abi.ts";
+
+/** Float32Array or Float64Array: every array of one call has the input's type. */
+export type Data = Float32Array | Float64Array;
+
+function like(x: Data, n: number): Data {
+  return x instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+}
+
+/**
+ * BatchNormalization's training forward pass over [rows, channels]: `stats` = [mean | variance | invStd] of the
+ * batch (each `channels` long), `out` = x·inv + (β - mean·inv) with inv = γ·invStd, invStd = 1/sqrt(var + ε), the
+ * moments summed row after row (in x's precision), as TF's moments and batch_normalization.
+ */
+export function bnTrainForward(
+  p: StructValues<"BnTrainParams">,
+  x: Data,
+  gamma: Data,
+  beta: Data,
+  out: Data,
+  stats: Data,
+): void {
+  const c = p.channels, size = p.rows * c, f64 = x instanceof Float64Array;
+  const r = f64 ? (v: number) => v : Math.fround;
+  const sums = like(x, c), count = r(p.rows);
+  for (let i = 0; i < size; i += c) for (let j = 0; j < c; j++) sums[j] += x[i + j];
+  for (let j = 0; j < c; j++) stats[j] = sums[j] / count;
+  sums.fill(0);
+  if (f64) {
+    for (let i = 0; i < size; i += c) for (let j = 0; j < c; j++) sums[j] += (x[i + j] - stats[j]) ** 2;
+  } else {
+    for (let i = 0; i < size; i += c) {
+      for (let j = 0; j < c; j++) {
+        const d = Math.fround(x[i + j] - stats[j]);
+        sums[j] += Math.fround(d * d);
+      }
+    }
+  }
+  const inv = like(x, c), shift = like(x, c), eps = r(p.epsilon);
+  for (let j = 0; j < c; j++) {
+    // Read back what was stored (an assignment's value is the unrounded one).
+    stats[c + j] = sums[j] / count;
+    const invStd = stats[2 * c + j] = r(1 / r(Math.sqrt(r(stats[c + j] + eps))));
+    inv[j] = p.has_gamma ? invStd * gamma[j] : invStd;
+    const m = r(stats[j] * inv[j]);
+    shift[j] = p.has_beta ? beta[j] - m : -m;
+  }
+  if (f64) { for (let i = 0; i < size; i += c) for (let j = 0; j < c; j++) out[i + j] = x[i + j] * inv[j] + shift[j]; }
+  else {
+    for (let i = 0; i < size; i += c) {
+      for (let j = 0; j < c; j++) out[i + j] = Math.fround(x[i + j] * inv[j]) + shift[j];
+    }
+  }
+}
+
+/**
+ * BatchNormalization's training backward pass from the forward pass's `stats`, in float64: with
+ * x̂ = (x - μ)·invStd and n rows, dβ = Σdy, dγ = Σdy·x̂, dx = γ·invStd/n · (n·dy - Σdy - x̂·Σdy·x̂).
+ * `dgamma` / `dbeta` are written when the params say the layer has γ / β.
+ */
+export function bnTrainBackward(
+  p: StructValues<"BnTrainParams">,
+  x: Data,
+  dy: Data,
+  gamma: Data,
+  stats: Data,
+  dx: Data,
+  dgamma: Data,
+  dbeta: Data,
+): void {
+  const c = p.channels, n = p.rows, size = n * c;
+  const sumDy = new Float64Array(c), sumDyXhat = new Float64Array(c);
+  for (let i = 0; i < size; i += c) {
+    for (let j = 0; j < c; j++) {
+      sumDy[j] += dy[i + j];
+      sumDyXhat[j] += dy[i + j] * (x[i + j] - stats[j]) * stats[2 * c + j];
+    }
+  }
+  for (let j = 0; j < c; j++) {
+    if (p.has_gamma) dgamma[j] = sumDyXhat[j];
+    if (p.has_beta) dbeta[j] = sumDy[j];
+  }
+  for (let i = 0; i < size; i += c) {
+    for (let j = 0; j < c; j++) {
+      const g = p.has_gamma ? gamma[j] : 1, invStd = stats[2 * c + j];
+      const xhat = (x[i + j] - stats[j]) * invStd;
+      dx[i + j] = (g * invStd / n) * (n * dy[i + j] - sumDy[j] - xhat * sumDyXhat[j]);
+    }
+  }
+}
+
+/** larq's sign: -1 for x < 0, else +1 (±0 and NaN give +1). */
+export function sign(p: StructValues<"SignPassParams">, x: Data, out: Data): void {
+  for (let i = 0; i < p.count; i++) out[i] = x[i] < 0 ? -1 : 1;
+}
+
+/** ste_sign's pseudo-gradient: dy where |x| ≤ clip (in x's precision), else 0. */
+export function steSignGrad(p: StructValues<"SignPassParams">, x: Data, dy: Data, out: Data): void {
+  const clip = x instanceof Float64Array ? p.clip : Math.fround(p.clip);
+  for (let i = 0; i < p.count; i++) out[i] = Math.abs(x[i]) <= clip ? dy[i] : 0;
+}
+
+/** approx_sign's pseudo-gradient: dy·(1 - |x|)·2 where |x| ≤ 1, else 0 (each product rounded to x's precision). */
+export function approxSignGrad(p: StructValues<"SignPassParams">, x: Data, dy: Data, out: Data): void {
+  const f64 = x instanceof Float64Array;
+  for (let i = 0; i < p.count; i++) {
+    const a = Math.abs(x[i]);
+    out[i] = a <= 1 ? (f64 ? (1 - a) * 2 * dy[i] : Math.fround(Math.fround(1 - a) * 2) * dy[i]) : 0;
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The element-wise passes of training (kernels_zig/train_bn.zig and
+ * train_sign.zig): BatchNormalization's training forward and backward
+ * passes and the sign quantizers' forward pass and pseudo-gradients, each
+ * one pass over float32 arrays, on the native library, its wasm build or
+ * the TypeScript reference (kernels/reference_train.ts), with the same
+ * results bit for bit. Every argument is checked here.
+ * @module
+ */
+import type { Encoded, KernelLibrary } from "./abi.ts";
+import { checkArray, checkInt } from "./_check.ts";
+import { chooseLibrary, type LibraryOptions } from "./backend.ts";
+import { KernelSet } from "./_ukernels.ts";
+
+/** Options of {@link TrainKernels}' constructors: which library, and the threads of every call. */
+export interface TrainKernelsOptions extends LibraryOptions {
+  /** Threads per call, 1 to MAX_THREADS (default 1). */
+  threads?: number;
+}
+
+/** What {@link TrainKernels.bnForward} returns. */
+export interface BnForward {
+  /** The normalized output, x's shape. */
+  y: Float32Array;
+  /** [mean | variance | invStd] of the batch, `channels` each (the backward pass reads it). */
+  stats: Float32Array;
+}
+
+/** What {@link TrainKernels.bnBackward} returns: dγ and dβ when the layer has them. */
+export interface BnBackward {
+  /** The input's gradient. */
+  dx: Float32Array;
+  /** Σdy·x̂ per channel (null without γ). */
+  dgamma: Float32Array | null;
+  /** Σdy per channel (null without β). */
+  dbeta: Float32Array | null;
+}
+
+const NONE = new Float32Array(1);
+
+/**
+ * Training's element-wise passes on one backend.
+ *
+ * @example
+ * ```ts
+ * import { TrainKernels } from "./train_kernels.ts";
+ * const k = TrainKernels.reference();
+ * console.log(k.sign(new Float32Array([-2, 0, 3]))); // Float32Array(3) [ -1, 1, 1 ]
+ * console.log(k.steSignGrad(new Float32Array([-2, 0.5]), new Float32Array([1, 1]), 1)); // Float32Array(2) [ 0, 1 ]
+ * ```
+ */
+export class TrainKernels extends KernelSet {
+  private constructor(compiled: KernelLibrary | undefined, options: TrainKernelsOptions) {
+    super(compiled, { threads: options.threads }, "float");
+  }
+
+  /** The pure-TypeScript passes. */
+  static reference(options: TrainKernelsOptions = {}): TrainKernels {
+    return new TrainKernels(undefined, options);
+  }
+
+  /** The native passes; throws NativeLibraryError when the library is missing or stale. */
+  static native(options: TrainKernelsOptions = {}): TrainKernels {
+    return new TrainKernels(chooseLibrary("native", options), options);
+  }
+
+  /** The WebAssembly passes (one thread); throws WasmModuleError when the module did not load. */
+  static wasm(options: TrainKernelsOptions = {}): TrainKernels {
+    return new TrainKernels(chooseLibrary("wasm", options), { ...options, threads: 1 });
+  }
+
+  /**
+   * BatchNormalization's training forward pass over the last axis of `x` (`channels` values per row): batch
+   * moments, then x·inv + (β - mean·inv), inv = γ/sqrt(var + ε) (γ, β: `channels` values each, or absent).
+   */
+  bnForward(
+    x: Float32Array,
+    channels: number,
+    options: { gamma?: Float32Array | null; beta?: Float32Array | null; epsilon: number },
+  ): BnForward {
+    const p = this.#bnParams(x, channels, options.gamma ?? null, options.beta ?? null, options.epsilon);
+    const y = new Float32Array(x.length), stats = new Float32Array(3 * channels);
+    if (x.length > 0) {
+      this.impl.onebit_bn_train_forward_f32(p, x, options.gamma ?? NONE, options.beta ?? NONE, y, stats);
+    }
+    return { y, stats };
+  }
+
+  /**
+   * BatchNormalization's training backward pass: dx, dγ (with `gamma`) and dβ (with `hasBeta`) from the forward
+   * pass's input `x`, its `stats` and the output's gradient `dy`.
+   */
+  bnBackward(
+    x: Float32Array,
+    dy: Float32Array,
+    stats: Float32Array,
+    options: { channels: number; gamma?: Float32Array | null; hasBeta: boolean; epsilon: number },
+  ): BnBackward {
+    const { channels, gamma = null, hasBeta } = options;
+    const p = this.#bnParams(x, channels, gamma, hasBeta ? NONE : null, options.epsilon);
+    checkArray("dy", dy, Float32Array, x.length);
+    checkArray("stats", stats, Float32Array, 3 * channels);
+    const dx = new Float32Array(x.length);
+    const dgamma = gamma ? new Float32Array(channels) : null, dbeta = hasBeta ? new Float32Array(channels) : null;
+    if (x.length > 0) {
+      this.impl.onebit_bn_train_backward_f32(p, x, dy, gamma ?? NONE, stats, dx, dgamma ?? NONE, dbeta ?? NONE);
+    }
+    return { dx, dgamma, dbeta };
+  }
+
+  /** larq's sign of each value: -1 below 0, else +1 (±0 and NaN give +1). */
+  sign(x: Float32Array, out: Float32Array = new Float32Array(x.length)): Float32Array {
+    const p = this.#signParams(x, 0);
+    checkArray("out", out, Float32Array, x.length);
+    if (x.length > 0) this.impl.onebit_sign_f32(p, x, out);
+    return out;
+  }
+
+  /** ste_sign's pseudo-gradient: `dy` where |x| ≤ `clip` (a number ≥ 0), else 0. */
+  steSignGrad(x: Float32Array, dy: Float32Array, clip: number): Float32Array {
+    if (!(clip >= 0)) throw new RangeError(`steSignGrad: clip must be a number ≥ 0, got ${clip}`);
+    const p = this.#signParams(x, clip);
+    checkArray("dy", dy, Float32Array, x.length);
+    const out = new Float32Array(x.length);
+    if (x.length > 0) this.impl.onebit_ste_sign_grad_f32(p, x, dy, out);
+    return out;
+  }
+
+  /** approx_sign's pseudo-gradient: dy·(1 - |x|)·2 where |x| ≤ 1, else 0. */
+  approxSignGrad(x: Float32Array, dy: Float32Array): Float32Array {
+    const p = this.#signParams(x, 1);
+    checkArray("dy", dy, Float32Array, x.length);
+    const out = new Float32Array(x.length);
+    if (x.length > 0) this.impl.onebit_approx_sign_grad_f32(p, x, dy, out);
+    return out;
+  }
+
+  #signParams(x: Float32Array, clip: number): Encoded<"SignPassParams"> {
+    checkArray("x", x, Float32Array, x?.length);
+    return { values: { count: x.length, clip, threads: this.threads } };
+  }
+
+  #bnParams(
+    x: Float32Array,
+    channels: number,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    epsilon: number,
+  ): Encoded<"BnTrainParams"> {
+    checkArray("x", x, Float32Array, x?.length);
+    checkInt("channels", channels, 1);
+    if (x.length % channels !== 0) {
+      throw new RangeError(`batch norm: x has ${x.length} values, not a multiple of its ${channels} channels`);
+    }
+    if (gamma !== null) checkArray("gamma", gamma, Float32Array, channels);
+    if (beta !== null && beta !== NONE) checkArray("beta", beta, Float32Array, channels);
+    if (!(Math.fround(epsilon) > 0)) {
+      throw new RangeError(`batch norm: epsilon must be positive (in float32), got ${epsilon}`);
+    }
+    return {
+      values: {
+        rows: x.length / channels,
+        channels,
+        has_gamma: gamma ? 1 : 0,
+        has_beta: beta ? 1 : 0,
+        epsilon,
+        threads: this.threads,
+      },
+    };
+  }
+}
