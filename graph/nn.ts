@@ -162,16 +162,10 @@ export function pad(x: Tensor, paddings: readonly (readonly [number, number])[],
   }
   const shape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
   const y = alloc(sizeOf(shape), x).fill(value);
-  const st = strides(shape), idx = new Array<number>(x.rank).fill(0);
-  for (let i = 0; i < x.size; i++) {
-    let o = 0;
-    for (let d = 0; d < x.rank; d++) o += (idx[d] + paddings[d][0]) * st[d];
-    y[o] = x.data[i];
-    for (let d = x.rank - 1; d >= 0; d--) {
-      if (++idx[d] < x.shape[d]) break;
-      idx[d] = 0;
-    }
-  }
+  const st = strides(shape);
+  copyRows(x.shape, (idx) => idx.reduce((o, v, d) => o + (v + paddings[d][0]) * st[d], 0), (i, o, n) => {
+    y.set(x.data.subarray(i, i + n), o);
+  });
   return emit("pad", [x], y, shape, { paddings });
 }
 
@@ -181,6 +175,30 @@ registerGradient(
     slice(dy, attrs.paddings.map((p) => p[0]), x.shape),
   ],
 );
+
+/**
+ * Walks the rows (last axis) of a row-major block of `shape`: `copy(at, offset(index), n)` for each, `at` the
+ * row's start in the block, `index` its position (last entry 0), `n` the row length. Pad and slice copy whole
+ * rows, not one value per index computation.
+ */
+function copyRows(
+  shape: readonly number[],
+  offset: (index: readonly number[]) => number,
+  copy: (at: number, to: number, n: number) => void,
+): void {
+  const total = sizeOf(shape);
+  if (shape.length === 0) return total > 0 ? copy(0, offset([]), 1) : undefined;
+  const n = shape[shape.length - 1];
+  if (total === 0) return;
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let at = 0; at < total; at += n) {
+    copy(at, offset(idx), n);
+    for (let d = shape.length - 2; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
 
 /** The block starting at `begin` of extent `size` (-1: to the end). */
 export function slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
@@ -192,16 +210,10 @@ export function slice(x: Tensor, begin: readonly number[], size: readonly number
     throw new RangeError(`slice [${begin}] + [${size}] is outside [${x.shape}]`);
   }
   const y = alloc(sizeOf(ext), x);
-  const st = strides(x.shape), idx = new Array<number>(x.rank).fill(0);
-  for (let o = 0; o < y.length; o++) {
-    let i = 0;
-    for (let d = 0; d < x.rank; d++) i += (idx[d] + begin[d]) * st[d];
-    y[o] = x.data[i];
-    for (let d = x.rank - 1; d >= 0; d--) {
-      if (++idx[d] < ext[d]) break;
-      idx[d] = 0;
-    }
-  }
+  const st = strides(x.shape);
+  copyRows(ext, (idx) => idx.reduce((i, v, d) => i + (v + begin[d]) * st[d], 0), (o, i, n) => {
+    y.set(x.data.subarray(i, i + n), o);
+  });
   return emit("slice", [x], y, ext, { begin });
 }
 

@@ -47,7 +47,9 @@ function binary(op: string, x: Tensor | number, z: Tensor | number, f: (x: numbe
   const y = alloc(n, dtypeOf(a, b));
   const A = a.data, B = b.data;
   if (a.size === n && b.size === n) {
-    for (let i = 0; i < n; i++) y[i] = f(A[i], B[i]);
+    const loop = SAME_SHAPE[op];
+    if (loop) loop(A, B, y);
+    else for (let i = 0; i < n; i++) y[i] = f(A[i], B[i]);
   } else if (b.size === 1 && a.size === n) {
     const v = B[0];
     for (let i = 0; i < n; i++) y[i] = f(A[i], v);
@@ -76,6 +78,22 @@ function binary(op: string, x: Tensor | number, z: Tensor | number, f: (x: numbe
   }
   return out(op, [a, b], y, shape);
 }
+
+/**
+ * Same-shape loops of the commonest ops, each its own function: through `binary`'s shared callback every element
+ * was a call V8 could not inline (the residual adds and the gradients' products of every training step).
+ */
+const SAME_SHAPE: Record<string, (a: Data, b: Data, y: Data) => void> = {
+  add: (a, b, y) => {
+    for (let i = 0; i < y.length; i++) y[i] = a[i] + b[i];
+  },
+  sub: (a, b, y) => {
+    for (let i = 0; i < y.length; i++) y[i] = a[i] - b[i];
+  },
+  mul: (a, b, y) => {
+    for (let i = 0; i < y.length; i++) y[i] = a[i] * b[i];
+  },
+};
 
 /** True when `shape` is [C] or [1, ..., 1, C] with C the last axis of `full` (and `full` has more elements). */
 function isChannelVector(shape: readonly number[], full: readonly number[]): boolean {
@@ -162,7 +180,12 @@ export const sigmoid = (x: Tensor): Tensor => {
   return y;
 };
 /** max(x, 0) elementwise (gradient 1 where x > 0, else 0). */
-export const relu = (x: Tensor): Tensor => unary("relu", x, (v) => (v > 0 ? v : 0));
+export const relu = (x: Tensor): Tensor => {
+  // A plain loop: the activation of most layers, every step.
+  const y = alloc(x.size, x.dtype), X = x.data;
+  for (let i = 0; i < y.length; i++) y[i] = X[i] > 0 ? X[i] : 0;
+  return out("relu", [x], y, x.shape);
+};
 /** larq's sign: -1 for x < 0, +1 otherwise (also for ±0). Gradient 0. */
 export const sign = (x: Tensor): Tensor => {
   // One pass (native when compiled): this runs on every binarized activation and kernel of every step.
@@ -376,7 +399,13 @@ registerGradient("cosh", (dy, { inputs: [x] }) => [
   mul(dy, mul(sub(exp(x), exp(neg(x))), 0.5)),
 ]);
 registerGradient("sigmoid", (dy, { output }) => [mul(dy, mul(output, sub(1, output)))]);
-registerGradient("relu", (dy, { inputs: [x] }) => [mul(dy, greater(x, 0))]);
+registerGradient("relu", (dy, { inputs: [x] }) => {
+  if (dy.size !== x.size || dy.dtype !== x.dtype) return [mul(dy, greater(x, 0))];
+  // dy·(x > 0) in one pass: dy·0 (not 0) where x ≤ 0 keeps the product's -0 and NaN.
+  const dx = alloc(x.size, x.dtype), X = x.data, D = dy.data;
+  for (let i = 0; i < dx.length; i++) dx[i] = X[i] > 0 ? D[i] : D[i] * 0;
+  return [new Tensor(dx, x.shape)];
+});
 registerGradient("sign", () => [null]);
 registerGradient("signZero", () => [null]);
 registerGradient("heaviside", () => [null]);
