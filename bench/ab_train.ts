@@ -93,8 +93,10 @@ const [ma, mb] = [median(times.a), median(times.b)];
 console.log(
   `${values.model}, ${values.reference ? "TS reference" : "native"}, 1 thread, ms per training step (median)`,
 );
-console.log(`  A ${values.a}: ${ma.toFixed(1)}   B ${values.b}: ${mb.toFixed(1)}   B/A ${(mb / ma).toFixed(3)}`);
+console.log(`  wall: A ${values.a} ${ma.toFixed(1)}   B ${values.b} ${mb.toFixed(1)}   B/A ${(mb / ma).toFixed(3)}`);
+const [ca, cb] = [median(times.aCpu), median(times.bCpu)];
+console.log(`  CPU:  A ${ca.toFixed(1)}   B ${cb.toFixed(1)}   B/A ${(cb / ca).toFixed(3)}`);
 if (times.larq.length) {
   const ml = median(times.larq);
-  console.log(`  larq/TF: ${ml.toFixed(1)}   A/larq ${(ma / ml).toFixed(2)}×   B/larq ${(mb / ml).toFixed(2)}×`);
+  console.log(`  larq/TF wall: ${ml.toFixed(1)}   A/larq ${(ma / ml).toFixed(2)}×   B/larq ${(mb / ml).toFixed(2)}×`);
 }
