@@ -10,7 +10,7 @@ import * as ops from "./ops.ts";
 import { poolPlan, tfAxis } from "../kernels/geometry.ts";
 import { maxPoolArgmax } from "../kernels/reference_float.ts";
 import { nativeFor, nativePasses } from "./native.ts";
-import { bnTrainBackward, bnTrainForward } from "../kernels/reference_train.ts";
+import { bnTrainBackward, bnTrainForward, maxPoolGrad } from "../kernels/reference_train.ts";
 import type { Padding } from "./conv.ts";
 
 function alloc(n: number, like: Tensor): Data {
@@ -100,8 +100,10 @@ export function maxPool2d(x: Tensor, options: PoolOptions = {}): Tensor {
 registerGradient(
   "maxPool2d",
   (dy, { inputs: [x], attrs }: { inputs: readonly Tensor[]; attrs: { arg: Int32Array } }) => {
+    const native = nativePasses(x.size, dy.data);
+    if (native) return [new Tensor(native.maxPoolGrad(dy.data as Float32Array, attrs.arg, x.size), x.shape)];
     const dx = alloc(x.size, x);
-    for (let o = 0; o < dy.size; o++) dx[attrs.arg[o]] += dy.data[o];
+    maxPoolGrad({ input_count: x.size, output_count: dy.size }, dy.data, attrs.arg, dx);
     return [new Tensor(dx, x.shape)];
   },
 );

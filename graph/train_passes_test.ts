@@ -1,6 +1,6 @@
 /**
  * The element-wise training passes through the graph: batchNormTraining's
- * forward and gradients and sign give the same bits on the compiled kernels (native, and
+ * forward and gradients, sign and max pooling's gradient give the same bits on the compiled kernels (native, and
  * wasm) as on the TypeScript path, on tensors past the size where the
  * compiled passes take over; the tape's op profile sees each op.
  */
@@ -21,6 +21,9 @@ const CASES: [string, (...xs: Tensor[]) => Tensor, number[][]][] = [
   ["batchNormTraining", (x, g, b) => nn.batchNormTraining(x, g, b, 1e-3).y, [[6, 7, 9, 33], [33], [33]]],
   ["batchNormTraining without γ, β", (x) => nn.batchNormTraining(x, null, null, 1e-5).y, [[3, 5, 5, 65]]],
   ["sign", (x) => ops.mul(ops.sign(x), x), [[5, 9, 9, 20]]],
+  // Overlapping windows: inputs that are the maximum of several windows sum their gradients.
+  ["maxPool2d", (x) => nn.maxPool2d(x, { poolSize: 3, strides: 2, padding: "same" }), [[3, 11, 13, 40]]],
+  ["maxPool2d 2×2", (x) => nn.maxPool2d(x), [[2, 26, 26, 9]]],
 ];
 
 for (const [label, make] of compiled) {

@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 18;
-export const ABI_HASH = 0x6c910ea2;
+export const ABI_HASH = 0xe36b422b;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -73,6 +73,7 @@ export const symbols = {
   onebit_sign_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_ste_sign_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_approx_sign_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_maxpool2d_argmax_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
 } as const;
 
 /** Each parameter's name and role: a scalar, an extern struct, or a buffer read (in) or written (out). */
@@ -116,6 +117,7 @@ export const parameters = {
   onebit_sign_f32: [{ name: "params", kind: "struct", struct: "SignPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_ste_sign_grad_f32: [{ name: "params", kind: "struct", struct: "SignPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
   onebit_approx_sign_grad_f32: [{ name: "params", kind: "struct", struct: "SignPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
+  onebit_maxpool2d_argmax_grad_f32: [{ name: "params", kind: "struct", struct: "MaxPoolGradParams", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "argmax", kind: "i32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
 } as const;
 
 /** Byte layout of every extern struct. */
@@ -440,6 +442,13 @@ export const structs = {
       count: { offset: 0, type: "i32", count: 1 },
       clip: { offset: 4, type: "f32", count: 1 },
       threads: { offset: 8, type: "i32", count: 1 },
+    },
+  },
+  MaxPoolGradParams: {
+    size: 8,
+    fields: {
+      input_count: { offset: 0, type: "i32", count: 1 },
+      output_count: { offset: 4, type: "i32", count: 1 },
     },
   },
 } as const;

@@ -453,4 +453,5 @@ export const REFERENCE: KernelBackend = {
   onebit_sign_f32: (p, i, o) => train.sign(p.values, i, o),
   onebit_ste_sign_grad_f32: (p, i, d, o) => train.steSignGrad(p.values, i, d, o),
   onebit_approx_sign_grad_f32: (p, i, d, o) => train.approxSignGrad(p.values, i, d, o),
+  onebit_maxpool2d_argmax_grad_f32: (p, d, a, o) => train.maxPoolGrad(p.values, d, a, o),
 };

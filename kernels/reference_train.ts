@@ -1,5 +1,5 @@
 /**
- * The training passes of kernels_zig/train_bn.zig and train_sign.zig in
+ * The training passes of kernels_zig/train_bn.zig, train_sign.zig and train_pool.zig in
  * TypeScript: the spec the native ones equal bit for bit on float32, and
  * (the same loops on Float64Array) graph/'s float64 path for gradient
  * checks. Float32 data is rounded where the Zig code rounds (`Math.fround`
@@ -114,5 +114,20 @@ export function approxSignGrad(p: StructValues<"SignPassParams">, x: Data, dy: D
   for (let i = 0; i < p.count; i++) {
     const a = Math.abs(x[i]);
     out[i] = a <= 1 ? (f64 ? (1 - a) * 2 * dy[i] : Math.fround(Math.fround(1 - a) * 2) * dy[i]) : 0;
+  }
+}
+
+/**
+ * Max pooling's backward pass: `dx` zeroed, then each `dy[o]` added at `argmax[o]` (in output order). An index
+ * outside dx is a RangeError naming it.
+ */
+export function maxPoolGrad(p: StructValues<"MaxPoolGradParams">, dy: Data, argmax: Int32Array, dx: Data): void {
+  dx.fill(0);
+  for (let o = 0; o < p.output_count; o++) {
+    const i = argmax[o];
+    if (!(i >= 0 && i < p.input_count)) {
+      throw new RangeError(`maxPoolGrad: argmax[${o}] = ${i} is outside the input's ${p.input_count} values`);
+    }
+    dx[i] += dy[o];
   }
 }

@@ -1,7 +1,8 @@
 /**
- * The element-wise passes of training (kernels_zig/train_bn.zig and
- * train_sign.zig): BatchNormalization's training forward and backward
- * passes and the sign quantizers' forward pass and pseudo-gradients, each
+ * The element-wise passes of training (kernels_zig/train_bn.zig,
+ * train_sign.zig, train_pool.zig): BatchNormalization's training forward and
+ * backward passes, the sign quantizers' forward pass and pseudo-gradients
+ * and max pooling's gradient scatter, each
  * one pass over float32 arrays, on the native library, its wasm build or
  * the TypeScript reference (kernels/reference_train.ts), with the same
  * results bit for bit. Every argument is checked here.
@@ -133,6 +134,21 @@ export class TrainKernels extends KernelSet {
     const out = new Float32Array(x.length);
     if (x.length > 0) this.impl.onebit_approx_sign_grad_f32(p, x, dy, out);
     return out;
+  }
+
+  /**
+   * Max pooling's backward pass: the input gradient (`inputLength` values), each `dy[o]` added at `argmax[o]`
+   * (the forward pass's argmax, `FloatKernels.bindMaxPoolArgmax`), zero elsewhere. An index outside the
+   * input is refused by the kernel (an Error) before anything is written past the input.
+   */
+  maxPoolGrad(dy: Float32Array, argmax: Int32Array, inputLength: number): Float32Array {
+    checkArray("dy", dy, Float32Array, dy?.length);
+    checkArray("argmax", argmax, Int32Array, dy.length);
+    checkInt("inputLength", inputLength, 0);
+    const dx = new Float32Array(inputLength);
+    const p: Encoded<"MaxPoolGradParams"> = { values: { input_count: inputLength, output_count: dy.length } };
+    if (dy.length > 0) this.impl.onebit_maxpool2d_argmax_grad_f32(p, dy, argmax, dx);
+    return dx;
   }
 
   #signParams(x: Float32Array, clip: number): Encoded<"SignPassParams"> {

@@ -1,5 +1,5 @@
 /**
- * The training passes (train_bn.zig, train_sign.zig) on the native library
+ * The training passes (train_bn.zig, train_sign.zig, train_pool.zig) on the native library
  * (1 and 2 threads) and the wasm module equal the TypeScript reference bit
  * for bit, on a sweep of shapes (one row, channel counts around 32 and 64,
  * the channel block of 64 and past it) and on the exact edge values of the
@@ -105,6 +105,22 @@ Deno.test("train passes: sign and the ste/approx pseudo-gradients, edge values a
       assert.deepEqual(bits(k.approxSignGrad(x, dy)), bits(reference.approxSignGrad(x, dy)), `${label} approx ${n}`);
     }
   }
+});
+
+Deno.test("train passes: max pooling's gradient scatter equals the reference, repeated indices summed in order", () => {
+  for (const [label, k] of compiled) {
+    if (!k) continue;
+    for (const [outputs, inputs] of [[1, 1], [37, 100], [5000, 4097], [20_000, 80_000]]) {
+      const dy = rand(outputs, outputs), r = rand(outputs, inputs, 0, inputs);
+      const argmax = Int32Array.from(r, (v) => Math.min(inputs - 1, Math.floor(v)));
+      const got = k.maxPoolGrad(dy, argmax, inputs), want = reference.maxPoolGrad(dy, argmax, inputs);
+      assert.deepEqual(bits(got), bits(want), `${label} ${outputs} into ${inputs}`);
+    }
+    assert.throws(() => k.maxPoolGrad(new Float32Array(2), Int32Array.from([0, 3]), 3), Error, label);
+  }
+  const dx = reference.maxPoolGrad(Float32Array.from([1, 2, 4]), Int32Array.from([3, 0, 3]), 5);
+  assert.deepEqual([...dx], [2, 0, 0, 5, 0]);
+  throws(() => reference.maxPoolGrad(Float32Array.from([1]), Int32Array.from([-1]), 2), RangeError, "argmax[0] = -1");
 });
 
 Deno.test("train passes: bad arguments are typed errors naming the value", () => {

@@ -624,7 +624,7 @@ pub const api = [_]Function{
         .{ .name = "input", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
-    // Training passes (train_bn.zig, train_sign.zig): their structs live in those files.
+    // Training passes (train_bn.zig, train_sign.zig, train_pool.zig): their structs live in those files.
     .{ .name = "onebit_bn_train_forward_f32", .in = train_bn, .params = &.{
         .{ .name = "params", .type = *const train_bn.BnTrainParams },
         .{ .name = "input", .type = [*]const f32 },
@@ -660,9 +660,16 @@ pub const api = [_]Function{
         .{ .name = "grad_output", .type = [*]const f32 },
         .{ .name = "grad_input", .type = [*]f32 },
     } },
+    .{ .name = "onebit_maxpool2d_argmax_grad_f32", .in = train_pool, .params = &.{
+        .{ .name = "params", .type = *const train_pool.MaxPoolGradParams },
+        .{ .name = "grad_output", .type = [*]const f32 },
+        .{ .name = "argmax", .type = [*]const i32 },
+        .{ .name = "grad_input", .type = [*]f32 },
+    } },
 };
 
 const train_bn = @import("train_bn.zig");
+const train_pool = @import("train_pool.zig");
 const train_sign = @import("train_sign.zig");
 
 /// The extern structs the TS side encodes: every struct a parameter of `api`
