@@ -64,7 +64,8 @@ async function side(tree: string): Promise<() => [number, number]> {
   };
 }
 
-async function larq(batches: number): Promise<number[]> {
+/** larq/TF's wall and CPU ms of `batches` training steps. */
+async function larq(batches: number): Promise<{ ms_per_batch: number[]; cpu_ms_per_batch: number[] }> {
   const out = await new Deno.Command(`${root}.tools/venv/bin/python`, {
     args: ["tools/py/larq_train_bench.py", "--model", values.model!, "--threads", "1", "--batches", String(batches)],
     env: { PYTHONPATH: "tools/py", TF_CPP_MIN_LOG_LEVEL: "3" },
@@ -73,11 +74,18 @@ async function larq(batches: number): Promise<number[]> {
     stderr: "piped",
   }).output();
   if (!out.success) throw new Error(new TextDecoder().decode(out.stderr).slice(-2000));
-  return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!).ms_per_batch;
+  return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
 }
 
 const a = await side(values.a), b = await side(values.b);
-const times: Record<"a" | "b" | "aCpu" | "bCpu" | "larq", number[]> = { a: [], b: [], aCpu: [], bCpu: [], larq: [] };
+const times: Record<"a" | "b" | "aCpu" | "bCpu" | "larq" | "larqCpu", number[]> = {
+  a: [],
+  b: [],
+  aCpu: [],
+  bCpu: [],
+  larq: [],
+  larqCpu: [],
+};
 const time = (f: () => [number, number], wall: number[], cpu: number[]) => {
   const [w, c] = f();
   wall.push(w);
@@ -87,7 +95,11 @@ const batches = Number(values.batches);
 for (let r = 0; r < Number(values.rounds); r++) {
   for (let i = 0; i < batches; i++) time(a, times.a, times.aCpu);
   for (let i = 0; i < batches; i++) time(b, times.b, times.bCpu);
-  if (!values["no-python"]) times.larq.push(...await larq(batches));
+  if (!values["no-python"]) {
+    const l = await larq(batches);
+    times.larq.push(...l.ms_per_batch);
+    times.larqCpu.push(...l.cpu_ms_per_batch);
+  }
 }
 const [ma, mb] = [median(times.a), median(times.b)];
 console.log(
@@ -99,4 +111,6 @@ console.log(`  CPU:  A ${ca.toFixed(1)}   B ${cb.toFixed(1)}   B/A ${(cb / ca).t
 if (times.larq.length) {
   const ml = median(times.larq);
   console.log(`  larq/TF wall: ${ml.toFixed(1)}   A/larq ${(ma / ml).toFixed(2)}×   B/larq ${(mb / ml).toFixed(2)}×`);
+  const cl = median(times.larqCpu);
+  console.log(`  larq/TF CPU:  ${cl.toFixed(1)}   A/larq ${(ca / cl).toFixed(2)}×   B/larq ${(cb / cl).toFixed(2)}×`);
 }
