@@ -31,6 +31,8 @@ export interface Network {
   readonly weights: readonly Weight[];
   /** How many tensors the model takes. */
   readonly inputCount: number;
+  /** Its outputs once its graph is known (reading them may throw before: a Sequential not called yet). */
+  readonly outputs?: readonly unknown[];
   /** One tensor per output for one tensor per input. */
   call(xs: readonly Tensor[], options: { training?: boolean }): Tensor[];
   /** Throws a RangeError naming the input when `xs` do not fit the model's inputs. */
@@ -235,7 +237,10 @@ class Trainer {
   /** The weights to train, once the model is built (a first call on one sample builds it). */
   #trainable(xs: readonly Tensor[]): Weight[] {
     if (this.#weights) return this.#weights;
-    const outputs = noGrad(() => this.model.call(xs.map((t) => rowsOf(t, [0])), { training: false }));
+    // A built model's outputs are known without a call (each fit call ran a whole forward pass here, one more per
+    // batch when fit is called batch by batch).
+    const outputs = builtOutputs(this.model) ??
+      noGrad(() => this.model.call(xs.map((t) => rowsOf(t, [0])), { training: false }));
     if (outputs.length !== 1) {
       throw new RangeError(`fit trains single-output models; "${this.model.name}" has ${outputs.length} outputs`);
     }
@@ -487,6 +492,16 @@ function datasetBatch(element: unknown): { xs: readonly Tensor[]; y: Tensor } {
     throw new TypeError("a training Dataset yields { x, y } batches (use dataset.batch(n) after fromTensors(x, y))");
   }
   return { xs: listOf(e.x), y: labelTensor(e.y) };
+}
+
+/** The outputs of a model whose layers are all built (null: not built yet, or no graph to read them from). */
+function builtOutputs(model: Network): readonly unknown[] | null {
+  if (model.layers.length === 0 || !model.layers.every((l) => l.built)) return null;
+  try {
+    return model.outputs ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function evaluateWith(
