@@ -106,6 +106,8 @@ export interface Site {
   vector?: boolean;
   /** Lines the loop must not run (to pick one comptime specialisation of several), each as file and snippet. */
   without?: readonly { file: string; snippet: string }[];
+  /** An instruction the loop must hold (to pick one comptime variant of an inline-asm loop: `^bit `). */
+  has?: RegExp;
 }
 
 /** A site's source line, and the lines its loop must not run. */
@@ -149,7 +151,8 @@ export function loopOfSite(
   if (names.length === 0) throw new RangeError(`site '${site.name}': no function matches ${site.fn}`);
   const loops = names.flatMap((n) => innermostLoops(fns, n))
     .filter((l) => l.insns.some((x) => x.file === site.file && x.line === line))
-    .filter((l) => !l.insns.some((x) => exclude.some((e) => x.file === e.file && x.line === e.line)));
+    .filter((l) => !l.insns.some((x) => exclude.some((e) => x.file === e.file && x.line === e.line)))
+    .filter((l) => !site.has || l.insns.some((x) => site.has!.test(x.text)));
   if (loops.length === 0) {
     throw new RangeError(`site '${site.name}': no innermost loop of ${names.join(", ")} runs ${site.file}:${line}`);
   }

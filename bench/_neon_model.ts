@@ -9,10 +9,6 @@
 import type { Site } from "./_neon_loops.ts";
 import { summarize } from "../tflite/inspect.ts";
 
-/** The epilogue's packing line and the clamp's line: a fused ADD without activation runs neither, or only the first. */
-const PACKS = { file: "bgemm.zig", snippet: "if (packs) e.packed_out.?[r * blocks(n) + b]" };
-const CLAMPS = { file: "num.zig", snippet: "const low = @select(f32, v < lo, lo, v);" };
-
 /** The loops the estimate prices, by key. */
 export const SITES = {
   bgemm: {
@@ -29,24 +25,29 @@ export const SITES = {
   },
   epilogue: {
     name: "bconv fused ADD, 32 channels",
-    fn: /^bgemm\.(runTask|Epilogue\.wholeBlocks.*)$/,
-    file: "bgemm.zig",
-    snippet: "const sum = @as(V, o[0..block].*) + @as(V, (e.residual",
-    without: [PACKS, CLAMPS],
+    fn: /^(bgemm\.(runTask|Epilogue\.wholeBlocks.*)|neon_loops\.addRows__anon_\d+)$/,
+    file: "neon_loops.zig",
+    snippet: "asm volatile (add_rows_head ++ loop",
   },
   epilogueClamped: {
     name: "bconv fused ADD+ReLU, 32 channels",
-    fn: /^bgemm\.(runTask|Epilogue\.wholeBlocks.*)$/,
-    file: CLAMPS.file,
-    snippet: CLAMPS.snippet,
-    without: [PACKS],
+    fn: /^(bgemm\.(runTask|Epilogue\.wholeBlocks.*)|neon_loops\.addRows__anon_\d+)$/,
+    file: "neon_loops.zig",
+    snippet: "asm volatile (add_rows_head ++ loop",
+    has: /^bic /,
+  },
+  epilogueClampedQuantize: {
+    name: "bconv fused ADD+ReLU+LceQuantize",
+    fn: /^(bgemm\.(runTask|Epilogue\.wholeBlocks.*)|neon_loops\.addPackRows__anon_\d+)$/,
+    file: "neon_loops.zig",
+    snippet: "asm volatile (add_pack_head ++ loop",
+    has: /^bic /,
   },
   epilogueQuantize: {
     name: "bconv fused ADD+LceQuantize, 32 ch",
-    fn: /^bgemm\.(runTask|Epilogue\.wholeBlocks.*)$/,
-    file: "bgemm.zig",
-    snippet: PACKS.snippet,
-    without: [CLAMPS],
+    fn: /^(bgemm\.(runTask|Epilogue\.wholeBlocks.*)|neon_loops\.addPackRows__anon_\d+)$/,
+    file: "neon_loops.zig",
+    snippet: "asm volatile (add_pack_head ++ loop",
   },
   sgemm: {
     name: "sgemm_8x8__neon depth step",
@@ -56,9 +57,9 @@ export const SITES = {
   },
   depthwise: {
     name: "depthwise 4px x 8ch tap",
-    fn: /^depthwise_f32\.(rowTask|Rows\.task)$/,
-    file: "depthwise_f32.zig",
-    snippet: "acc[j] += xj * w;",
+    fn: /^(depthwise_f32\.(rowTask|Depthwise\.(task|interiorNeon))|neon_loops\.depthwiseBlock)$/,
+    file: "neon_loops.zig",
+    snippet: "asm volatile ( // depthwiseBlock loop",
   },
   depthwiseEdge: {
     name: "depthwise edge pixel tap",
@@ -68,24 +69,30 @@ export const SITES = {
     vector: true,
   },
   pool: {
-    // QuickNet's 2×2 stride-1 pools run a row's interior windows as one run (pool2d.zig poolRun).
-    name: "pool 32-float run chunk tap",
-    fn: /^pool2d\.(poolRowTask|poolRun)$/,
-    file: "pool2d.zig",
-    snippet: "acc = if (max) @select(f32, v > acc, v, acc) else acc + v;",
+    name: "average pool 32-channel chunk tap",
+    fn: /^(pool2d\.(poolRowTask|poolWindowChunks|windowsOfTask__anon_\d+)|neon_loops\.poolChunk__anon_\d+)$/,
+    file: "neon_loops.zig",
+    snippet: "asm volatile (init ++ pool_head ++ tap_loop ++ pool_tail",
+    has: /^fadd /,
+  },
+  poolMax: {
+    name: "max pool 32-channel chunk tap",
+    fn: /^(pool2d\.(poolRowTask|poolWindowChunks|windowsOfTask__anon_\d+)|neon_loops\.poolChunk__anon_\d+)$/,
+    file: "neon_loops.zig",
+    snippet: "asm volatile (init ++ pool_head ++ tap_loop ++ pool_tail",
+    has: /^bit /,
   },
   bitpack: {
     name: "LceQuantize 32 floats",
-    fn: "onebit_bitpack_f32_b32",
-    file: "bitpack.zig",
-    snippet: "output[w] = @bitCast(v < limit);",
+    fn: /^(onebit_bitpack_f32_b32|neon_loops\.packWords)$/,
+    file: "neon_loops.zig",
+    snippet: "asm volatile ( // packWords loop",
   },
   add: {
-    name: "ADD (elementwise) vector step",
-    fn: "onebit_elementwise_f32",
-    file: "elementwise.zig",
-    snippet: "out[i] = clamp(a[i] + b[i], lo, hi);",
-    vector: true,
+    name: "ADD (elementwise), 32 floats",
+    fn: /^(onebit_elementwise_f32|elementwise\..*|neon_loops\.addFloats)$/,
+    file: "neon_loops.zig",
+    snippet: "asm volatile ( // addFloats loop",
   },
 } as const satisfies Record<string, Site>;
 
@@ -122,8 +129,11 @@ function subTiles(channels: number, nr: number): number {
   return calls;
 }
 
+/** What a binary convolution's epilogue fuses: an ADD, with a ReLU, and the LceQuantize of the result. */
+export type Fused = "none" | "add" | "add+relu" | "add+quantize" | "add+relu+quantize";
+
 /**
- * The binary GEMM driver (bgemm.zig runBlock): full tiles of mr rows run the
+ * The binary GEMM driver (bgemm.zig runBlock, bgemm_block.zig): full tiles of mr rows run the
  * mr-row kernel, the last rows % mr rows the one-row kernel, each for every
  * nr-channel sub-tile of every block, depthWords iterations a call. With a
  * fused ADD (and LceQuantize), the epilogue runs once per row and whole block.
@@ -133,7 +143,7 @@ export function bgemmTrips(
   channels: number,
   depthWords: number,
   t: Tiling,
-  fused: "none" | "add" | "add+relu" | "add+quantize",
+  fused: Fused,
 ): Trips & { calls: number; rowCalls: number } {
   const calls = Math.floor(rows / t.mr) * subTiles(channels, t.nr);
   const rowCalls = (rows % t.mr) * subTiles(channels, t.nr);
@@ -144,6 +154,7 @@ export function bgemmTrips(
     epilogue: fused === "add" ? epilogueRows : 0,
     epilogueClamped: fused === "add+relu" ? epilogueRows : 0,
     epilogueQuantize: fused === "add+quantize" ? epilogueRows : 0,
+    epilogueClampedQuantize: fused === "add+relu+quantize" ? epilogueRows : 0,
     calls,
     rowCalls,
   };
@@ -214,13 +225,16 @@ export function depthwiseTrips(
   };
 }
 
-/** pool2d.zig's register path (≤ 16 taps, ≥ 32 channels): each output pixel, ceil(c/32) chunks, one iteration a valid tap. */
-export function poolTrips(batch: number, y: Axis, x: Axis, channels: number): Trips {
+/**
+ * pool2d.zig's register path (≤ 16 taps, ≥ 32 channels): each output pixel, ceil(c/32) chunks, one iteration a
+ * valid tap, on the max pool's loop with `max`, else the average's.
+ */
+export function poolTrips(batch: number, y: Axis, x: Axis, channels: number, max = false): Trips {
   let taps = 0;
   for (let oy = 0; oy < y.output; oy++) {
     for (let ox = 0; ox < x.output; ox++) taps += validTaps(y, oy) * validTaps(x, ox);
   }
-  return { pool: batch * taps * Math.ceil(channels / 32) };
+  return { [max ? "poolMax" : "pool"]: batch * taps * Math.ceil(channels / 32) };
 }
 
 /** bitpack.zig: one iteration per 32 whole channels of each row. */
@@ -280,20 +294,21 @@ export function modelTrips(bytes: Uint8Array, bgemm: Tiling, sgemm: Tiling): OpT
     switch (o.op) {
       case "LceBconv2d": {
         let op = "LceBconv2d";
-        let fused: "none" | "add" | "add+relu" | "add+quantize" = "none";
+        let fused: Fused = "none";
         let missing: string | undefined;
         const next = ops[i + 1];
         if (next?.op === "ADD" && next.inputs.some((s) => name(s) === name(o.outputs[0]))) {
           op += "+ADD";
           i++;
-          const clamped = (next.options as Record<string, number>).fused_activation_function !== 0;
-          fused = clamped ? "add+relu" : "add";
+          // TFLite's fused_activation_function: 0 none, 1 RELU; others (RELU6, ...) run the portable clamp.
+          const act = (next.options as Record<string, number>).fused_activation_function;
+          if (act > 1) missing = "a fused clamp other than ReLU (priced as ReLU)";
+          fused = act !== 0 ? "add+relu" : "add";
           const q = ops[i + 1];
           if (q?.op === "LceQuantize" && name(q.inputs[0]) === name(next.outputs[0])) {
             op += "+LceQuantize";
-            fused = "add+quantize";
+            fused = act !== 0 ? "add+relu+quantize" : "add+quantize";
             i++;
-            if (clamped) missing = "the clamp of a fused ADD+LceQuantize (priced unclamped)";
           }
         }
         const [, kh, kw, words] = ins[1];
@@ -348,7 +363,12 @@ export function modelTrips(bytes: Uint8Array, bgemm: Tiling, sgemm: Tiling): OpT
           break;
         }
         const { y, x } = axes(ins[0], outShape, kh, kw, opt.stride_h, opt.stride_w, same);
-        out.push({ index: o.index, op: o.op, trips: poolTrips(outShape[0], y, x, c), elements: {} });
+        out.push({
+          index: o.index,
+          op: o.op,
+          trips: poolTrips(outShape[0], y, x, c, o.op === "MAX_POOL_2D"),
+          elements: {},
+        });
         break;
       }
       case "LceQuantize": {

@@ -9,22 +9,19 @@ const template = @import("bgemm_ukernel.zig");
 const thread_pool = @import("thread_pool.zig");
 const Pixel = @import("pixel.zig").Pixel;
 const num = @import("num.zig");
+const neon = @import("neon_loops.zig");
 const clamp = num.clamp;
 const clampVector = num.clampVector;
 
-const TileArgs = template.TileArgs;
+const block_template = @import("bgemm_block.zig");
+const BlockArgs = block_template.BlockArgs;
 const block = uk.channel_block;
-/// Whether the fused ADD's epilogue runs inside the float tile kernels (`Entry.f32_add`) rather than over each
+/// Whether the fused ADD's epilogue runs inside the float tile kernels (`Entry.block_f32_add`) rather than over each
 /// block after its tiles: on x86, where it was measured faster (BENCHMARKS.md); the ARM and wasm builds keep
 /// the separate pass until measured there.
 pub const epilogue_in_tile = builtin.cpu.arch == .x86_64;
 
 pub const kernels = uk.forCpu(builtin.cpu);
-const max_mr = blk: {
-    var m = 1;
-    for (kernels) |e| m = @max(m, e.mr);
-    break :blk m;
-};
 
 const Entry = struct {
     f32: *const template.TileFn,
@@ -34,10 +31,11 @@ const Entry = struct {
     /// rather than computing mr rows and storing a few.
     f32_r1: *const template.TileFn,
     b32_r1: *const template.TileFn,
-    /// The float kernels with a fused ADD's epilogue (template.TileArgs.residual), whole sub-tiles only; built
-    /// where `epilogue_in_tile` (null elsewhere, so that no build carries code it never runs).
-    f32_add: ?*const template.TileFn,
-    f32_add_r1: ?*const template.TileFn,
+    /// A whole 32-channel block over a run of rows (bgemm_block.zig): what the driver calls; block_f32_add with a
+    /// fused ADD's epilogue in its tiles, where `epilogue_in_tile` (null elsewhere).
+    block_f32: *const block_template.BlockFn,
+    block_b32: *const block_template.BlockFn,
+    block_f32_add: ?*const block_template.BlockFn,
 };
 
 /// Pointers to the micro-kernels of the per-ISA objects, in list order.
@@ -51,8 +49,9 @@ pub const table: [kernels.len]Entry = blk: {
             .peak = @extern(*const template.PeakFn, .{ .name = prefix ++ "_peak" }),
             .f32_r1 = @extern(*const template.TileFn, .{ .name = prefix ++ "_f32_r1" }),
             .b32_r1 = @extern(*const template.TileFn, .{ .name = prefix ++ "_b32_r1" }),
-            .f32_add = if (epilogue_in_tile) @extern(*const template.TileFn, .{ .name = prefix ++ "_f32_add" }) else null,
-            .f32_add_r1 = if (epilogue_in_tile) @extern(*const template.TileFn, .{ .name = prefix ++ "_f32_add_r1" }) else null,
+            .block_f32 = @extern(*const block_template.BlockFn, .{ .name = prefix ++ "_block_f32" }),
+            .block_b32 = @extern(*const block_template.BlockFn, .{ .name = prefix ++ "_block_b32" }),
+            .block_f32_add = if (epilogue_in_tile) @extern(*const block_template.BlockFn, .{ .name = prefix ++ "_block_f32_add" }) else null,
         };
     }
     break :blk t;
@@ -140,6 +139,18 @@ pub const Lhs = struct {
         return .{ .base = words, .out_h = 1, .out_w = rows, .image_words = 0, .y_words = 0, .x_words = depth_words, .segments = 1, .segment_words = depth_words, .segment_stride = 0 };
     }
 
+    /// First words of rows [begin, begin + out.len).
+    fn rowPointers(lhs: *const Lhs, begin: usize, out: [][*]const u32) void {
+        var q = Pixel.at(begin, lhs.out_h, lhs.out_w);
+        var ptr = lhs.row(q);
+        for (out) |*o| {
+            o.* = ptr;
+            q.next();
+            // Along a line of output pixels the rows are x_words apart; a new line or image starts anew.
+            ptr = if (q.ox != 0) ptr + lhs.x_words else lhs.row(q);
+        }
+    }
+
     /// First word of the row of pixel q.
     fn row(lhs: *const Lhs, q: Pixel) [*]const u32 {
         return lhs.base + q.n * lhs.image_words + q.oy * lhs.y_words + q.ox * lhs.x_words;
@@ -196,6 +207,19 @@ pub const Epilogue = struct {
         const lo: V = @splat(e.clamp_min);
         const hi: V = @splat(e.clamp_max);
         const c0 = b * block;
+        // A ReLU: clamp to [+0, +inf].
+        const relu = @as(u32, @bitCast(e.clamp_min)) == 0 and e.clamp_max == std.math.inf(f32);
+        if (neon.available and (!clamps or relu)) {
+            // Hand-scheduled NEON loops (neon_loops.zig), the same results and bits.
+            const o = out + row_begin * n + c0;
+            const x = e.residual + row_begin * n + c0;
+            const rows = row_end - row_begin;
+            const q = if (packs) e.packed_out.? + row_begin * blocks(n) + b else undefined;
+            switch (clamps) {
+                inline else => |r| if (packs) neon.addPackRows(r, o, x, n, q, blocks(n), rows) else neon.addRows(r, o, x, n, rows),
+            }
+            return;
+        }
         for (row_begin..row_end) |r| {
             const o = out + r * n + c0;
             const sum = @as(V, o[0..block].*) + @as(V, (e.residual + r * n + c0)[0..block].*);
@@ -359,25 +383,33 @@ const tasks_per_thread = 8;
 /// Producer chunks a job tracks (the state array lives on the stack).
 const max_chunks = 512;
 
+/// Lhs row pointers a task computes at once: a longer run goes in pieces of whole tiles.
+const max_piece_rows = 240;
+
 fn runTask(ctx: *const anyopaque, task: usize) void {
     const job: *const Job = @ptrCast(@alignCast(ctx));
+    const mr = kernels[job.kernel].mr;
+    const rows: usize = @intCast(job.p.rows);
+    const step = max_piece_rows / mr * mr;
+    var row_ptrs: [max_piece_rows][*]const u32 = undefined;
     const runs = job.split.runs(task);
     for (runs.constSlice()) |r| {
         ensureRows(job, r.tile_begin, r.tile_end);
-        for (r.block_begin..r.block_end) |b| runTiles(job, b, r.tile_begin, r.tile_end);
+        const end = @min(rows, r.tile_end * mr);
+        var begin = r.tile_begin * mr;
+        while (begin < end) : (begin += step) {
+            const stop = @min(end, begin + step);
+            // The rows' pointers once for every block of the run.
+            job.lhs.rowPointers(begin, row_ptrs[0 .. stop - begin]);
+            for (r.block_begin..r.block_end) |b| runBlock(job, &row_ptrs, b, begin, stop);
+        }
     }
 }
 
-fn runTiles(job: *const Job, b: usize, tile_begin: usize, tile_end: usize) void {
+/// Output channels [32 b, 32 b + 32) of rows [row_begin, row_end) (lhs rows at `row_ptrs`): one call of the
+/// micro-kernel's block function (bgemm_block.zig), then the fused epilogue while the rows are in cache.
+fn runBlock(job: *const Job, row_ptrs: [*]const [*]const u32, b: usize, row_begin: usize, row_end: usize) void {
     const mr = kernels[job.kernel].mr;
-    runBlock(job, b, tile_begin * mr, @min(@as(usize, @intCast(job.p.rows)), tile_end * mr));
-}
-
-/// Output channels [32 b, 32 b + 32) of rows [row_begin, row_end).
-fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
-    const e = kernels[job.kernel];
-    const mr = e.mr;
-    const nr = e.nr();
     const p = job.p;
     // Whole tiles but for the GEMM's last one (the only rows the one-row kernel runs), of a block with channels.
     assert(row_begin < row_end and row_end <= job.split.rows and row_begin % mr == 0);
@@ -386,31 +418,35 @@ fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
     const n: usize = @intCast(p.channels_out);
     const depth: usize = @intCast(p.depth_words);
     const out_words = blocks(n);
-    var row_ptrs: [max_mr][*]const u32 = undefined;
-    var args: TileArgs = .{
-        .lhs_rows = &row_ptrs,
-        .segments = job.lhs.segments,
-        .segment_words = job.lhs.segment_words,
-        .segment_stride = job.lhs.segment_stride,
-        .rows = undefined,
-        .rhs = undefined,
-        .depth_bits = p.depth_bits,
-        .clamp_min = p.clamp_min,
-        .clamp_max = p.clamp_max,
-        .multiplier = undefined,
-        .bias = undefined,
-        .threshold = undefined,
-        .cols = undefined,
-        .out_f32 = undefined,
-        .out_f32_stride = n,
-        .out_b32 = undefined,
-        .out_b32_stride = out_words,
-        .bit_shift = 0,
-        .residual = undefined,
-        .add_min = 0,
-        .add_max = 0,
-        .add_clamps = false,
-        .add_packs = false,
+    const c0 = b * block;
+    var args: BlockArgs = .{
+        .tile = .{
+            .lhs_rows = row_ptrs,
+            .segments = job.lhs.segments,
+            .segment_words = job.lhs.segment_words,
+            .segment_stride = job.lhs.segment_stride,
+            .rows = undefined,
+            .rhs = job.rhs + b * depth * block,
+            .depth_bits = p.depth_bits,
+            .clamp_min = p.clamp_min,
+            .clamp_max = p.clamp_max,
+            .multiplier = undefined,
+            .bias = undefined,
+            .threshold = undefined,
+            .cols = @min(block, n - c0),
+            .out_f32 = undefined,
+            .out_f32_stride = n,
+            .out_b32 = undefined,
+            .out_b32_stride = out_words,
+            .bit_shift = 0,
+            .residual = undefined,
+            .add_min = 0,
+            .add_max = 0,
+            .add_clamps = false,
+            .add_packs = false,
+        },
+        .lhs_rows = row_ptrs,
+        .rows = row_end - row_begin,
     };
     // A fused ADD on a whole block runs inside the tiles, on x86 (measured there: one pass over the output while
     // it is in registers); elsewhere, and on a last partial block, after the block (Epilogue.apply).
@@ -419,59 +455,31 @@ fn runBlock(job: *const Job, b: usize, row_begin: usize, row_end: usize) void {
         .b32 => null,
     };
     if (in_tile) |epi| {
-        args.add_min = epi.clamp_min;
-        args.add_max = epi.clamp_max;
-        args.add_clamps = epi.clamping();
-        args.add_packs = epi.packed_out != null;
+        args.tile.add_min = epi.clamp_min;
+        args.tile.add_max = epi.clamp_max;
+        args.tile.add_clamps = epi.clamping();
+        args.tile.add_packs = epi.packed_out != null;
     }
     const t = table[job.kernel];
-    var q = Pixel.at(row_begin, job.lhs.out_h, job.lhs.out_w);
-    var row_ptr = job.lhs.row(q);
-    var r = row_begin;
-    while (r < row_end) {
-        // The last, partial tile of a GEMM runs row by row on the one-row kernel.
-        const full = row_end - r >= mr;
-        const height: usize = if (full) mr else 1;
-        defer r += height;
-        for (row_ptrs[0..height]) |*ptr| {
-            ptr.* = row_ptr;
-            q.next();
-            // Along a line of output pixels the rows are x_words apart; a new line or image starts anew.
-            row_ptr = if (q.ox != 0) row_ptr + job.lhs.x_words else job.lhs.row(q);
-        }
-        args.rows = height;
-        var sub: usize = 0;
-        while (sub < block) : (sub += nr) {
-            const c0 = b * block + sub;
-            if (c0 >= n) break;
-            args.rhs = job.rhs + b * depth * block + sub;
-            args.cols = @min(nr, n - c0);
-            switch (job.output) {
-                .f32 => |o| {
-                    args.multiplier = o.multiplier + c0;
-                    args.bias = o.bias + c0;
-                    args.out_f32 = o.out + r * n + c0;
-                    if (in_tile) |epi| {
-                        args.residual = epi.residual + r * n + c0;
-                        if (epi.packed_out) |words| args.out_b32 = words + r * out_words + b;
-                        args.bit_shift = @intCast(sub);
-                        (if (full) t.f32_add else t.f32_add_r1).?(&args);
-                    } else {
-                        (if (full) t.f32 else t.f32_r1)(&args);
-                    }
-                },
-                .b32 => |o| {
-                    args.threshold = o.threshold + c0;
-                    args.out_b32 = o.out + r * out_words + b;
-                    args.bit_shift = @intCast(sub);
-                    (if (full) t.b32 else t.b32_r1)(&args);
-                },
-            }
-        }
-    }
     switch (job.output) {
-        .f32 => |o| if (o.epilogue) |epi| if (in_tile == null) epi.apply(o.out, n, b, row_begin, row_end),
-        .b32 => {},
+        .f32 => |o| {
+            args.tile.multiplier = o.multiplier + c0;
+            args.tile.bias = o.bias + c0;
+            args.tile.out_f32 = o.out + row_begin * n + c0;
+            if (in_tile) |epi| {
+                args.tile.residual = epi.residual + row_begin * n + c0;
+                if (epi.packed_out) |words| args.tile.out_b32 = words + row_begin * out_words + b;
+                t.block_f32_add.?(&args);
+            } else {
+                t.block_f32(&args);
+                if (o.epilogue) |epi| epi.apply(o.out, n, b, row_begin, row_end);
+            }
+        },
+        .b32 => |o| {
+            args.tile.threshold = o.threshold + c0;
+            args.tile.out_b32 = o.out + row_begin * out_words + b;
+            t.block_b32(&args);
+        },
     }
 }
 

@@ -6,6 +6,7 @@
 const std = @import("std");
 const abi = @import("abi.zig");
 const thread_pool = @import("thread_pool.zig");
+const neon = @import("neon_loops.zig");
 
 pub fn wordsFor(channels: usize) usize {
     return (channels + 31) / 32;
@@ -20,7 +21,9 @@ fn packRowBelow(comptime T: type, input: []const T, threshold: T, output: []u32)
     std.debug.assert(output.len == wordsFor(input.len));
     const full = input.len / 32;
     const limit: @Vector(32, T) = @splat(threshold);
-    for (0..full) |w| {
+    if (T == f32 and neon.available and full > 0 and threshold == 0) {
+        neon.packWords(input.ptr, output.ptr, full);
+    } else for (0..full) |w| {
         const v: @Vector(32, T) = input[w * 32 ..][0..32].*;
         output[w] = @bitCast(v < limit);
     }

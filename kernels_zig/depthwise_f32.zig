@@ -8,6 +8,7 @@ const thread_pool = @import("thread_pool.zig");
 const isa_loops = @import("isa_loops.zig");
 const Window = @import("window.zig").Window;
 const num = @import("num.zig");
+const neon = @import("neon_loops.zig");
 const clamp = num.clamp;
 const clampVector = num.clampVector;
 const u = num.u;
@@ -80,6 +81,54 @@ pub const Rows = extern struct {
     const lanes = 8;
     const V = @Vector(lanes, f32);
 
+    /// interiorBlock's groups of 8 channels on the hand-scheduled NEON loop (neon_loops.zig), the same sums in the
+    /// same order, then clamped: returns the channels done (0 when no kernel row is in bounds).
+    fn interiorNeon(s: *const Rows, n: usize, oy: usize, ox0: usize) usize {
+        const p = s.p;
+        const window = Window.of(p);
+        const g = &window;
+        const c = u(p.channels_in);
+        const kh = u(g.kernel_h);
+        // The in-bounds kernel rows are consecutive: [ky0, ky1).
+        const top = @as(isize, @intCast(oy * u(g.stride_h))) - g.pad_top;
+        const dh: isize = g.dilation_h;
+        var ky0: usize = 0;
+        while (ky0 < kh and top + @as(isize, @intCast(ky0)) * dh < 0) ky0 += 1;
+        var ky1 = ky0;
+        while (ky1 < kh and top + @as(isize, @intCast(ky1)) * dh < g.in_h) ky1 += 1;
+        if (ky0 == ky1) return 0;
+        const iy: usize = @intCast(top + @as(isize, @intCast(ky0)) * dh);
+        const ix: usize = @intCast(@as(isize, @intCast(ox0 * u(g.stride_w))) - g.pad_left);
+        const o = s.out + ((n * u(g.out_h) + oy) * u(g.out_w) + ox0) * c;
+        const clamps = !(p.clamp_min == -std.math.inf(f32) and p.clamp_max == std.math.inf(f32));
+        const lo: V = @splat(p.clamp_min);
+        const hi: V = @splat(p.clamp_max);
+        var c0: usize = 0;
+        while (c0 + lanes <= c) : (c0 += lanes) {
+            neon.depthwiseBlock(&.{
+                .x = s.input + ((n * u(g.in_h) + iy) * u(g.in_w) + ix) * c + c0,
+                .w = s.filter + ky0 * u(g.kernel_w) * c + c0,
+                .bias = s.bias + c0,
+                .out = o + c0,
+                .rows = ky1 - ky0,
+                .kernel_w = u(g.kernel_w),
+                .pixel_step = u(g.stride_w) * c,
+                .tap_step = u(g.dilation_w) * c,
+                .x_row_step = u(g.dilation_h) * u(g.in_w) * c,
+                .w_step = c,
+                .w_row_step = u(g.kernel_w) * c,
+                .out_step = c,
+            });
+            if (clamps) {
+                inline for (0..block_pixels) |j| {
+                    const v = o[j * c + c0 ..][0..lanes];
+                    v.* = clampVector(V, v.*, lo, hi);
+                }
+            }
+        }
+        return c0;
+    }
+
     /// `block_pixels` output pixels from column `ox0` on, multiplier 1, every tap in bounds: per 8 channels, the
     /// pixels' sums stay in registers across the taps (bias, then the taps in order: the loop above's sums),
     /// and each tap's weights are loaded once for all of them.
@@ -94,6 +143,7 @@ pub const Rows = extern struct {
         const pixel_step = u(g.stride_w) * c;
         const tap_step = u(g.dilation_w) * c;
         var c0: usize = 0;
+        if (neon.available) c0 = s.interiorNeon(n, oy, ox0);
         while (c0 + lanes <= c) : (c0 += lanes) {
             const b: V = s.bias[c0..][0..lanes].*;
             var acc: [block_pixels]V = @splat(b);

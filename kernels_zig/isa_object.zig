@@ -10,6 +10,7 @@ const template = @import("bgemm_ukernel.zig");
 const sgemm_template = @import("sgemm_ukernel.zig");
 const fma_peak = @import("fma_peak.zig");
 const isa_loops = @import("isa_loops.zig");
+const block_template = @import("bgemm_block.zig");
 
 pub const isa: uk.Isa = @field(uk.Isa, options.isa);
 
@@ -27,6 +28,10 @@ comptime {
         @export(&K.tileF32, .{ .name = "onebit_uk_" ++ e.name ++ "_f32", .visibility = hidden });
         @export(&K.tileB32, .{ .name = "onebit_uk_" ++ e.name ++ "_b32", .visibility = hidden });
         @export(&K.peak, .{ .name = "onebit_uk_" ++ e.name ++ "_peak", .visibility = hidden });
+        // A whole 32-channel block over a run of rows, the tile loop inside (bgemm_block.zig).
+        const B = block_template.Block(e);
+        @export(&B.blockF32, .{ .name = "onebit_uk_" ++ e.name ++ "_block_f32", .visibility = hidden });
+        @export(&B.blockB32, .{ .name = "onebit_uk_" ++ e.name ++ "_block_b32", .visibility = hidden });
         // The same kernel one pixel row tall, for the rows of a last partial tile.
         var one = e;
         one.mr = 1;
@@ -34,8 +39,7 @@ comptime {
         @export(&K1.tileF32, .{ .name = "onebit_uk_" ++ e.name ++ "_f32_r1", .visibility = hidden });
         // The float kernels with a fused ADD's epilogue, where the driver runs them (bgemm.zig epilogue_in_tile).
         if (@import("bgemm.zig").epilogue_in_tile) {
-            @export(&K.tileF32Add, .{ .name = "onebit_uk_" ++ e.name ++ "_f32_add", .visibility = hidden });
-            @export(&K1.tileF32Add, .{ .name = "onebit_uk_" ++ e.name ++ "_f32_add_r1", .visibility = hidden });
+            @export(&B.blockF32Add, .{ .name = "onebit_uk_" ++ e.name ++ "_block_f32_add", .visibility = hidden });
         }
         @export(&K1.tileB32, .{ .name = "onebit_uk_" ++ e.name ++ "_b32_r1", .visibility = hidden });
     }

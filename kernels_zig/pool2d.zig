@@ -7,6 +7,7 @@ const thread_pool = @import("thread_pool.zig");
 const isa_loops = @import("isa_loops.zig");
 const Window = @import("window.zig").Window;
 const num = @import("num.zig");
+const neon = @import("neon_loops.zig");
 const clamp = num.clamp;
 const clampVector = num.clampVector;
 const u = num.u;
@@ -158,6 +159,20 @@ fn poolWindowChunks(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
     while (ch < c) {
         // The last chunk overlaps the one before it rather than running a scalar tail.
         const at = @min(ch, c - pool_chunk);
+        if (neon.available) {
+            // A hand-scheduled NEON loop over the window (neon_loops.zig): the same maxima and sums.
+            // Taps are a pixel (`p.channels` floats) apart, whatever channel group this task pools.
+            const first = a.input + w.tap(p, w.y0, w.x0) + w.c0 + at;
+            const rows, const taps = .{ w.y1 - w.y0, w.x1 - w.x0 };
+            const pixel = u(p.channels);
+            if (max) neon.poolChunk(true, first, rows, taps, pixel, u(p.in_w) * pixel, o + at) else neon.poolChunk(false, first, rows, taps, pixel, u(p.in_w) * pixel, o + at);
+            if (!max or p.clamp_min != -std.math.inf(f32) or p.clamp_max != std.math.inf(f32)) {
+                const acc: V = o[at..][0..pool_chunk].*;
+                o[at..][0..pool_chunk].* = clampVector(V, acc * @as(V, @splat(scale)), lo, hi);
+            }
+            ch = at + pool_chunk;
+            continue;
+        }
         var acc: V = @splat(if (max) -std.math.inf(f32) else 0);
         for (w.y0..w.y1) |iy| {
             // Taps along a row are `c` floats apart: a pointer stepped by an add, not a tap() multiply per tap.
@@ -195,7 +210,8 @@ pub fn poolRowTask(ctx: *const anyopaque, t: usize) callconv(.c) void {
     // Interior columns [first, end): ox - pad_left >= 0 and ox - pad_left + kernel_w <= in_w.
     const first = u(p.pad_left);
     const end = @min(ow, @as(usize, @intCast(@max(0, p.in_w - p.kernel_w + p.pad_left + 1))));
-    if (p.stride_w != 1 or end <= first or (end - first) * c < pool_chunk) {
+    // On aarch64 the windows run the hand-scheduled NEON loop (poolWindowChunks), measured there; the run is x86's.
+    if (neon.available or p.stride_w != 1 or end <= first or (end - first) * c < pool_chunk) {
         return windowsOfTask(p, a, poolWindow, r.split, t);
     }
     const oh = u(p.out_h);

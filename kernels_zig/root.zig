@@ -34,5 +34,5 @@ comptime {
 test {
     // zig build test runs the tests of every op file and of the shared helpers.
     inline for (abi.api) |f| _ = f.in;
-    inline for (.{ @import("thread_pool.zig"), @import("num.zig"), @import("window.zig"), @import("pixel.zig"), @import("isa_loops.zig"), @import("cpu.zig"), @import("select.zig") }) |file| _ = file;
+    inline for (.{ @import("thread_pool.zig"), @import("num.zig"), @import("window.zig"), @import("pixel.zig"), @import("isa_loops.zig"), @import("cpu.zig"), @import("select.zig"), @import("neon_loops.zig") }) |file| _ = file;
 }

@@ -65,6 +65,11 @@ Deno.test("bgemmTrips equals a literal walk of the driver's loops (tile edges, c
   assert.deepStrictEqual([quantized.epilogue, quantized.epilogueClamped, quantized.epilogueQuantize], [0, 0, 10]);
   const relu = bgemmTrips(5, 64, 18, { mr: 4, nr: 16 }, "add+relu");
   assert.deepStrictEqual([relu.epilogue, relu.epilogueClamped, relu.epilogueQuantize], [0, 10, 0]);
+  const reluQuantized = bgemmTrips(5, 64, 18, { mr: 4, nr: 16 }, "add+relu+quantize");
+  assert.deepStrictEqual(
+    [reluQuantized.epilogueClamped, reluQuantized.epilogueQuantize, reluQuantized.epilogueClampedQuantize],
+    [0, 0, 10],
+  );
 });
 
 Deno.test("padBefore: TF SAME puts the odd pad at the end; VALID pads nothing", () => {
@@ -89,6 +94,7 @@ Deno.test("depthwiseTrips, poolTrips and bitpackTrips on small shapes counted by
   // 2x2 stride-1 pool, VALID, 3x3 input: 4 outputs x 4 taps, 2 chunks of 32 for 40 channels.
   const a = { input: 3, output: 2, kernel: 2, stride: 1, pad: 0 };
   assert.deepStrictEqual(poolTrips(1, a, a, 40), { pool: 32 });
+  assert.deepStrictEqual(poolTrips(1, a, a, 40, true), { poolMax: 32 });
   assert.deepStrictEqual(bitpackTrips(10, 70), { bitpack: 20 });
 });
 
