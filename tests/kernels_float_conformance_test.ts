@@ -116,12 +116,15 @@ Deno.test("float conv2d, depthwise, pooling: geometry sweep", () => {
     { inputShape: [2, 23, 21, 3], kernelSize: [3, 3], padding: "same" },
     // Depthwise: interior blocks of 4 pixels × 8 channels with a stride, a dilation and a channel tail (27 = 3·8 + 3).
     { inputShape: [1, 12, 23, 27], kernelSize: [3, 3], strides: [2, 2], dilations: [1, 2], padding: "same" },
+    // Pooling's 32-channel chunks (the last one overlapping, 40 = 32 + 8) over border windows of 4 to 9 taps, one
+    // output row; the depthwise interior's 5 groups of 8.
+    { inputShape: [1, 3, 9, 40], kernelSize: [3, 3], strides: [2, 2], padding: "same" },
     // One output pixel (XNORNet's 6x6 layer in small): on 2 threads its channel blocks are split.
     { inputShape: [1, 3, 3, 5], kernelSize: [3, 3], padding: "valid" },
     // QuickNet's 2×2 stride-1 pooling: a row's interior windows pool as one run of 8·40 floats (pool2d.zig poolRun).
     { inputShape: [1, 6, 9, 40], kernelSize: [2, 2] },
   ];
-  for (const g of quick ? [...geos.slice(0, 2), geos[4], geos[5]] : geos) {
+  for (const g of quick ? [...geos.slice(0, 2), geos[4], geos[5], geos[6]] : geos) {
     const [, , , cin] = g.inputShape;
     for (const cout of [1, 17, 40]) {
       const kh = g.kernelSize[0], kw = g.kernelSize[1];
@@ -212,6 +215,18 @@ Deno.test("float elementwise: add, sub, mul with clamp", () => {
         new Float64Array(want.length),
       );
     }
+  }
+  // Without a clamp (the aarch64 library's NEON loop, 32 floats a step, and its tail): every sum exact, NaN and
+  // -0 kept.
+  a[5] = NaN;
+  a[6] = -0;
+  b[6] = -0;
+  const sum = Float32Array.from(a, (v, i) => v + b[i]);
+  for (const { label, k } of backends) {
+    const got = k.elementwise(a, b, "add");
+    // Object.is: -0 apart from +0, NaN equal to NaN (whatever its payload: the backends' NaN bits differ).
+    const wrong = got.findIndex((v, i) => !Object.is(v, sum[i]));
+    assert.equal(wrong, -1, `unclamped add on ${label}: element ${wrong}`);
   }
 });
 
