@@ -62,11 +62,10 @@ export const SITES = {
     snippet: "asm volatile ( // depthwiseBlock loop",
   },
   depthwiseEdge: {
-    name: "depthwise edge pixel tap",
-    fn: /^depthwise_f32\.(rowTask|Rows\.task)$/,
-    file: "depthwise_f32.zig",
-    snippet: "for (0..cout) |c| o[c] += x[c] * w[c];",
-    vector: true,
+    name: "depthwise edge pixel tap, 16 ch",
+    fn: /^(depthwise_f32\.(rowTask|Rows\.task|Depthwise\.task)|neon_loops\.mulAddFloats)$/,
+    file: "neon_loops.zig",
+    snippet: "asm volatile ( // mulAddFloats loop",
   },
   pool: {
     name: "average pool 32-channel chunk tap",

@@ -64,7 +64,10 @@ pub const Rows = extern struct {
                     const x = s.input + ((n * u(g.in_h) + @as(usize, @intCast(iy))) * u(g.in_w) + @as(usize, @intCast(ix))) * cin;
                     const w = s.filter + (ky * u(g.kernel_w) + kx) * cout;
                     if (mult == 1) {
-                        for (0..cout) |c| o[c] += x[c] * w[c];
+                        // Whole 16-channel blocks on a hand-scheduled NEON loop (neon_loops.zig), the same sums.
+                        const done = if (neon.available and cout >= 16) cout / 16 * 16 else 0;
+                        if (done > 0) neon.mulAddFloats(o, x, w, done / 16);
+                        for (done..cout) |c| o[c] += x[c] * w[c];
                     } else {
                         for (0..cin) |ci| {
                             const xv = x[ci];

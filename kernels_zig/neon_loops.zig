@@ -160,51 +160,51 @@ pub fn addPackRows(comptime relu: bool, out: [*]f32, residual: [*]const f32, str
         \\bic v0.16b, v0.16b, v16.16b
         \\fcmgt v17.4s, v27.4s, v1.4s
         \\bic v1.16b, v1.16b, v17.16b
-        \\stp q0, q1, [x9, #0]
         \\fcmgt v18.4s, v27.4s, v2.4s
         \\bic v2.16b, v2.16b, v18.16b
         \\fcmgt v19.4s, v27.4s, v3.4s
         \\bic v3.16b, v3.16b, v19.16b
-        \\stp q2, q3, [x9, #32]
         \\fcmgt v20.4s, v27.4s, v4.4s
         \\bic v4.16b, v4.16b, v20.16b
         \\fcmgt v21.4s, v27.4s, v5.4s
         \\bic v5.16b, v5.16b, v21.16b
-        \\stp q4, q5, [x9, #64]
         \\fcmgt v22.4s, v27.4s, v6.4s
         \\bic v6.16b, v6.16b, v22.16b
         \\fcmgt v23.4s, v27.4s, v7.4s
         \\bic v7.16b, v7.16b, v23.16b
-        \\stp q6, q7, [x9, #96]
         \\fcmlt v16.4s, v0.4s, #0.0
-        \\and v16.16b, v16.16b, v26.16b
         \\fcmlt v17.4s, v1.4s, #0.0
-        \\and v17.16b, v17.16b, v26.16b
+        \\stp q0, q1, [x9, #0]
         \\fcmlt v18.4s, v2.4s, #0.0
-        \\and v18.16b, v18.16b, v26.16b
         \\fcmlt v19.4s, v3.4s, #0.0
-        \\and v19.16b, v19.16b, v26.16b
+        \\and v16.16b, v16.16b, v26.16b
+        \\stp q2, q3, [x9, #32]
         \\fcmlt v20.4s, v4.4s, #0.0
-        \\and v20.16b, v20.16b, v26.16b
+        \\and v17.16b, v17.16b, v26.16b
         \\fcmlt v21.4s, v5.4s, #0.0
-        \\and v21.16b, v21.16b, v26.16b
+        \\and v18.16b, v18.16b, v26.16b
+        \\stp q4, q5, [x9, #64]
         \\fcmlt v22.4s, v6.4s, #0.0
-        \\and v22.16b, v22.16b, v26.16b
+        \\and v19.16b, v19.16b, v26.16b
         \\fcmlt v23.4s, v7.4s, #0.0
+        \\and v20.16b, v20.16b, v26.16b
+        \\stp q6, q7, [x9, #96]
+        \\and v21.16b, v21.16b, v26.16b
+        \\and v22.16b, v22.16b, v26.16b
         \\and v23.16b, v23.16b, v26.16b
         \\sli v16.4s, v17.4s, #4
         \\sli v18.4s, v19.4s, #4
+        \\add x10, x10, x13
         \\sli v20.4s, v21.4s, #4
         \\sli v22.4s, v23.4s, #4
         \\add x9, x9, x13
         \\sli v16.4s, v18.4s, #8
         \\sli v20.4s, v22.4s, #8
+        \\subs x12, x12, #1
         \\sli v16.4s, v20.4s, #16
-        \\add x10, x10, x13
         \\addv s16, v16.4s
         \\str s16, [x11]
         \\add x11, x11, x14
-        \\subs x12, x12, #1
         \\b.ne 1b
     else
         \\ldr q0, [x9, #0]
@@ -232,38 +232,38 @@ pub fn addPackRows(comptime relu: bool, out: [*]f32, residual: [*]const f32, str
         \\ldr q23, [x10, #112]
         \\fadd v7.4s, v7.4s, v23.4s
         \\fcmlt v16.4s, v0.4s, #0.0
-        \\stp q0, q1, [x9, #0]
-        \\and v16.16b, v16.16b, v26.16b
         \\fcmlt v17.4s, v1.4s, #0.0
-        \\and v17.16b, v17.16b, v26.16b
+        \\stp q0, q1, [x9, #0]
         \\fcmlt v18.4s, v2.4s, #0.0
-        \\stp q2, q3, [x9, #32]
-        \\and v18.16b, v18.16b, v26.16b
         \\fcmlt v19.4s, v3.4s, #0.0
-        \\and v19.16b, v19.16b, v26.16b
+        \\and v16.16b, v16.16b, v26.16b
+        \\stp q2, q3, [x9, #32]
         \\fcmlt v20.4s, v4.4s, #0.0
-        \\stp q4, q5, [x9, #64]
-        \\and v20.16b, v20.16b, v26.16b
+        \\and v17.16b, v17.16b, v26.16b
         \\fcmlt v21.4s, v5.4s, #0.0
-        \\and v21.16b, v21.16b, v26.16b
+        \\and v18.16b, v18.16b, v26.16b
+        \\stp q4, q5, [x9, #64]
         \\fcmlt v22.4s, v6.4s, #0.0
-        \\stp q6, q7, [x9, #96]
-        \\and v22.16b, v22.16b, v26.16b
+        \\and v19.16b, v19.16b, v26.16b
         \\fcmlt v23.4s, v7.4s, #0.0
+        \\and v20.16b, v20.16b, v26.16b
+        \\stp q6, q7, [x9, #96]
+        \\and v21.16b, v21.16b, v26.16b
+        \\and v22.16b, v22.16b, v26.16b
         \\and v23.16b, v23.16b, v26.16b
         \\sli v16.4s, v17.4s, #4
         \\sli v18.4s, v19.4s, #4
+        \\add x10, x10, x13
         \\sli v20.4s, v21.4s, #4
         \\sli v22.4s, v23.4s, #4
         \\add x9, x9, x13
         \\sli v16.4s, v18.4s, #8
         \\sli v20.4s, v22.4s, #8
+        \\subs x12, x12, #1
         \\sli v16.4s, v20.4s, #16
-        \\add x10, x10, x13
         \\addv s16, v16.4s
         \\str s16, [x11]
         \\add x11, x11, x14
-        \\subs x12, x12, #1
         \\b.ne 1b
     ;
     const add_pack_head =
@@ -302,37 +302,37 @@ pub fn packWords(input: [*]const f32, output: [*]u32, words: usize) void {
         \\1:
         \\ldr q0, [x9, #0]
         \\ldr q1, [x9, #16]
-        \\fcmlt v16.4s, v0.4s, #0.0
         \\ldr q2, [x9, #32]
-        \\and v16.16b, v16.16b, v26.16b
-        \\fcmlt v17.4s, v1.4s, #0.0
         \\ldr q3, [x9, #48]
-        \\and v17.16b, v17.16b, v26.16b
-        \\fcmlt v18.4s, v2.4s, #0.0
+        \\fcmlt v16.4s, v0.4s, #0.0
         \\ldr q4, [x9, #64]
-        \\and v18.16b, v18.16b, v26.16b
-        \\fcmlt v19.4s, v3.4s, #0.0
+        \\fcmlt v17.4s, v1.4s, #0.0
         \\ldr q5, [x9, #80]
-        \\and v19.16b, v19.16b, v26.16b
-        \\fcmlt v20.4s, v4.4s, #0.0
+        \\fcmlt v18.4s, v2.4s, #0.0
         \\ldr q6, [x9, #96]
-        \\and v20.16b, v20.16b, v26.16b
-        \\fcmlt v21.4s, v5.4s, #0.0
+        \\fcmlt v19.4s, v3.4s, #0.0
         \\ldr q7, [x9, #112]
-        \\and v21.16b, v21.16b, v26.16b
+        \\and v16.16b, v16.16b, v26.16b
+        \\fcmlt v20.4s, v4.4s, #0.0
+        \\and v17.16b, v17.16b, v26.16b
+        \\fcmlt v21.4s, v5.4s, #0.0
+        \\and v18.16b, v18.16b, v26.16b
         \\fcmlt v22.4s, v6.4s, #0.0
-        \\and v22.16b, v22.16b, v26.16b
+        \\and v19.16b, v19.16b, v26.16b
         \\fcmlt v23.4s, v7.4s, #0.0
+        \\and v20.16b, v20.16b, v26.16b
+        \\and v21.16b, v21.16b, v26.16b
+        \\and v22.16b, v22.16b, v26.16b
         \\and v23.16b, v23.16b, v26.16b
         \\sli v16.4s, v17.4s, #4
         \\sli v18.4s, v19.4s, #4
+        \\add x9, x9, #128
         \\sli v20.4s, v21.4s, #4
         \\sli v22.4s, v23.4s, #4
-        \\add x9, x9, #128
+        \\subs x12, x12, #1
         \\sli v16.4s, v18.4s, #8
         \\sli v20.4s, v22.4s, #8
         \\sli v16.4s, v20.4s, #16
-        \\subs x12, x12, #1
         \\addv s16, v16.4s
         \\str s16, [x11], #4
         \\b.ne 1b
@@ -671,6 +671,52 @@ pub fn depthwiseBlock(d: *const DepthwiseBlock) void {
     );
 }
 
+/// out[i] += x[i] · w[i] (a multiply, then an add, as the portable loop) for 16 · `blocks` ≥ 16 floats: a depthwise
+/// edge pixel's tap over its channels (depthwise_f32.zig).
+pub fn mulAddFloats(out: [*]f32, x: [*]const f32, w: [*]const f32, blocks: usize) void {
+    std.debug.assert(available and blocks >= 1);
+    asm volatile ( // mulAddFloats loop
+        \\mov x9, %[out]
+        \\mov x10, %[x]
+        \\mov x11, %[w]
+        \\mov x12, %[blocks]
+        \\1:
+        \\ldr q16, [x10, #0]
+        \\ldr q20, [x11, #0]
+        \\ldr q17, [x10, #16]
+        \\ldr q21, [x11, #16]
+        \\fmul v16.4s, v16.4s, v20.4s
+        \\ldr q0, [x9, #0]
+        \\fmul v17.4s, v17.4s, v21.4s
+        \\ldr q1, [x9, #16]
+        \\ldr q18, [x10, #32]
+        \\ldr q22, [x11, #32]
+        \\fadd v0.4s, v0.4s, v16.4s
+        \\ldr q19, [x10, #48]
+        \\fadd v1.4s, v1.4s, v17.4s
+        \\ldr q23, [x11, #48]
+        \\fmul v18.4s, v18.4s, v22.4s
+        \\ldr q2, [x9, #32]
+        \\fmul v19.4s, v19.4s, v23.4s
+        \\ldr q3, [x9, #48]
+        \\add x10, x10, #64
+        \\fadd v2.4s, v2.4s, v18.4s
+        \\add x11, x11, #64
+        \\fadd v3.4s, v3.4s, v19.4s
+        \\stp q0, q1, [x9]
+        \\subs x12, x12, #1
+        \\stp q2, q3, [x9, #32]
+        \\add x9, x9, #64
+        \\b.ne 1b
+        :
+        : [out] "r" (out),
+          [x] "r" (x),
+          [w] "r" (w),
+          [blocks] "r" (blocks),
+        : "x9", "x10", "x11", "x12", "v0", "v1", "v2", "v3", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "cc", "memory"
+    );
+}
+
 // ---- tests: each loop against the portable arithmetic, on aarch64 (zig build test -Dtarget=aarch64-linux-musl -fqemu) ----
 
 fn fill(rnd: std.Random, xs: []f32) void {
@@ -844,5 +890,23 @@ test "depthwiseBlock: bias + x·w summed tap by tap as the portable loop (bit fo
                 }
             }
         }
+    }
+}
+
+test "mulAddFloats: out + x·w bit for bit (mul then add), 1 to 3 blocks of 16" {
+    if (!available) return error.SkipZigTest;
+    var prng = std.Random.DefaultPrng.init(13);
+    const rnd = prng.random();
+    for (1..4) |blocks| {
+        var o: [49]f32 = undefined;
+        var x: [49]f32 = undefined;
+        var w: [49]f32 = undefined;
+        fill(rnd, &o);
+        fill(rnd, &x);
+        fill(rnd, &w);
+        var want = o;
+        for (0..blocks * 16) |i| want[i] += x[i] * w[i];
+        mulAddFloats(&o, &x, &w, blocks);
+        try std.testing.expectEqualSlices(u32, @ptrCast(&want), @ptrCast(&o));
     }
 }
