@@ -195,8 +195,11 @@ export function parseMca(report: string): McaResult {
 
 const root = new URL("../", import.meta.url).pathname;
 
-/** Where {@link buildMcaLibrary} installs the unstripped aarch64 library. */
-export const MCA_PREFIX = `${root}.tools/neon-mca`;
+/**
+ * Where {@link buildMcaLibrary} installs the unstripped aarch64 library: `ONEBIT_NEON_MCA_PREFIX` when set (worktrees
+ * that share one .tools must not build into the same place at once), else .tools/neon-mca.
+ */
+export const MCA_PREFIX = Deno.env.get("ONEBIT_NEON_MCA_PREFIX") ?? `${root}.tools/neon-mca`;
 
 /**
  * Builds the aarch64 library with symbols and DWARF lines (the stripped

@@ -51,7 +51,8 @@ Deno.test("bconv2d + ADD (+ bitpack) epilogue = the convolution, then the add, t
     };
     const multiplier = Float32Array.from({ length: c.cout }, () => next() * 0.2 - 0.1);
     const bias = Float32Array.from({ length: c.cout }, () => next() * 2 - 1);
-    for (const clamp of [{}, { addClampMin: 0, addClampMax: 6 }]) {
+    // No clamp, a ReLU ([+0, +inf]: the aarch64 library's NEON loops for both) and a ReLU6 (the portable loop).
+    for (const clamp of [{}, { addClampMin: 0 }, { addClampMin: 0, addClampMax: 6 }]) {
       for (const { label, k, f } of backends) {
         const x = k.bitpack(inputF, c.cin);
         const w = k.packRhs(k.bitpack(weights, c.k * c.k * c.cin), c.cout);
