@@ -19,9 +19,11 @@ const loop_words = 8;
 /// Iterations a call may run before a u16 accumulator lane could wrap: a lane gains at most 2 x 128 an iteration.
 const max_iterations = 255;
 
-/// Whether the generated loop runs (the 8-row tile on aarch64).
+/// Whether the generated loop runs: the 8-row tile on aarch64 ELF (Linux, Android: where the kernel is chosen from
+/// /proc/cpuinfo; the generated assembly uses ELF directives, so Mach-O and COFF builds run the word loop).
+const loop_target = builtin.cpu.arch == .aarch64 and builtin.object_format == .elf;
 fn hasLoop(comptime mr: usize) bool {
-    return mr == 8 and builtin.cpu.arch == .aarch64;
+    return mr == 8 and loop_target;
 }
 
 /// acc[i] (channels in lanes) over the tile's whole depth: the count of differing bits.
@@ -51,7 +53,7 @@ pub fn accumulate(comptime mr: usize, args: *const TileArgs) [mr]V {
 }
 
 comptime {
-    if (builtin.cpu.arch == .aarch64) asm (generated.source);
+    if (loop_target) asm (generated.source);
 }
 
 const LoopFn = fn (rows: *const [8][*]const u32, rhs: [*]const u32, iterations: usize, out: *[4]@Vector(8, u16)) callconv(.c) void;
