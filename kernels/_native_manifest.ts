@@ -2,15 +2,15 @@
 // deno-fmt-ignore-file
 /** The released native libraries: file, size and SHA-256 by Zig target triple, and the ABI they implement. */
 export const NATIVE_MANIFEST = {
-  abiVersion: 17,
-  abiHash: 0x67a2d0d4,
+  abiVersion: 18,
+  abiHash: 0xe36b422b,
   libraries: {
-  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 330832, sha256: "35d9030126e5c316e1c41b81e57dff3afdc9aec4b4664a7535d8e6222c6eefca" },
-  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 298752, sha256: "34d7e417053f0233efada3c507b03722d5bc1a111faec5dc3041ad7589543758" },
-  "aarch64-linux-android": { file: "libonebit.so", bytes: 298776, sha256: "903a1da22bb283ef7c71b1d2951dfd6981e5a8caa888ac86d71c42075bf97073" },
-  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 150777, sha256: "cb347c33f24d16f4932e1bb8a60b315415324a6645705e097bfee6e061a39040" },
-  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 155568, sha256: "a4075face21711eaa7adfcc56f3c1d30d77415d6d37203f34cb2b1acedd2f680" },
-  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 152064, sha256: "21fb8762bd48e1bd4bfc9f76fd6bfb71d5447b2e1a41bebf6f6bb74a32ddd757" },
-  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 107520, sha256: "8a492045fa41c52daa446ab955493e723d86b54a91ff28d96a81263c9b42c397" },
+  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 449304, sha256: "c7adf45b45edd18855ff3a183fa6a671533e4d6a5b24dac0438742102cd2e4cc" },
+  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 331568, sha256: "6c3a8ea39131e14fa4e0a5cfd4a8a6aa499b79d1c2e2124ce7e8f5d9c83b5ff1" },
+  "aarch64-linux-android": { file: "libonebit.so", bytes: 327616, sha256: "12bba22e123d3a341b5a56a17d35f1e74d1fd512890d666350a2586f493c7020" },
+  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 273193, sha256: "1871dce2cc489c02239eb85721a3e2fbd35dff1c082614e90f29e4170d648664" },
+  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 190720, sha256: "e23c8a17088e6338d5c4c430692842c6fdea805a8278ec0be867b8f790ce3462" },
+  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 270848, sha256: "7781adad7460c6766f1595b3cc3852ec10709f0990f3fc5739ea940c548b2b8f" },
+  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 133632, sha256: "aedda298278436948b0f7715ca9afed6d680dee24aeb65f72d8442f08c96de8d" },
   },
 } as const;
