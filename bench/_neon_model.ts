@@ -55,6 +55,12 @@ export const SITES = {
     file: "sgemm_ukernel.zig",
     snippet: "const x: V = @splat(rows[i][k]);",
   },
+  sgemmRow: {
+    name: "sgemm_8x8__neon r1 depth step",
+    fn: "onebit_uk_sgemm_8x8__neon_r1",
+    file: "sgemm_ukernel.zig",
+    snippet: "const x: V = @splat(rows[i][k]);",
+  },
   depthwise: {
     name: "depthwise 4px x 8ch tap",
     fn: /^(depthwise_f32\.(rowTask|Depthwise\.(task|interiorNeon))|neon_loops\.depthwiseBlock)$/,
@@ -161,8 +167,15 @@ export function bgemmTrips(
 
 /** The float GEMM driver (sgemm.zig runBlock): ceil(rows/mr) tiles × sub-tiles, depth iterations a call. */
 export function sgemmTrips(rows: number, channels: number, depth: number, t: Tiling): Trips & { calls: number } {
-  const calls = Math.ceil(rows / t.mr) * subTiles(channels, t.nr);
-  return { sgemm: calls * depth, calls };
+  // A tile of one row (a dense layer on one sample, a GEMM's last row) runs the one-row kernel (sgemm.zig).
+  const tiles = Math.floor(rows / t.mr) + (rows % t.mr >= 2 ? 1 : 0);
+  const rowTiles = rows % t.mr === 1 ? 1 : 0;
+  const calls = (tiles + rowTiles) * subTiles(channels, t.nr);
+  return {
+    sgemm: tiles * subTiles(channels, t.nr) * depth,
+    sgemmRow: rowTiles * subTiles(channels, t.nr) * depth,
+    calls,
+  };
 }
 
 /** TensorFlow SAME padding before the first pixel (the extra at the end), VALID 0. */

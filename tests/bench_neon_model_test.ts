@@ -146,12 +146,12 @@ Deno.test({
     const st = tilingOf(ukernels, "sgemm_8x8__neon");
     const si = aarch64Ukernel(ukernels, "sgemm_all", "sgemm_8x8__neon");
     const sgemm = await branchOf("sgemm");
-    for (const [rows, channels, depth] of [[9, 48, 40], [8, 32, 27], [17, 64, 5]]) {
+    const sgemmRow = await branchOf("sgemmRow");
+    for (const [rows, channels, depth] of [[9, 48, 40], [8, 32, 27], [17, 64, 5], [1, 24, 7], [10, 16, 3]]) {
       const shape = [rows, channels, depth];
-      assert.equal(
-        await executions(sgemm, "sgemm", shape, si),
-        sgemmTrips(rows, channels, depth, st).sgemm,
-      );
+      const want = sgemmTrips(rows, channels, depth, st);
+      assert.equal(await executions(sgemm, "sgemm", shape, si), want.sgemm, `sgemm ${shape}`);
+      assert.equal(await executions(sgemmRow, "sgemm", shape, si), want.sgemmRow, `r1 ${shape}`);
     }
   },
 });

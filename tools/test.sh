@@ -47,7 +47,8 @@ count_deno() { # suite name, log file, exit code
   p=$(echo "$line" | grep -oE '[0-9]+ passed' | cut -d' ' -f1)
   f=$(echo "$line" | grep -oE '[0-9]+ failed' | cut -d' ' -f1)
   p=${p:-0}; f=${f:-0}
-  if [ "$3" -ne 0 ]; then
+  # Deno has exited 0 after a failed test (a panic while ending): the count decides too.
+  if [ "$3" -ne 0 ] || [ "$f" -ne 0 ]; then
     [ "$f" -eq 0 ] && f=1
     sed 's/\x1b\[[0-9;]*m//g' "$2" | grep -vE '^(running|.* \.\.\. ok)' | tail -60
     # The failing tests' names on one line next to the count, for logs that keep only the summary lines.
