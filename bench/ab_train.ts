@@ -16,6 +16,7 @@
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { larqTrain } from "./_larq_train.ts";
 import { median } from "./_stats.ts";
 
 const { values } = parseArgs({
@@ -32,7 +33,6 @@ const { values } = parseArgs({
 if (!values.a || !values.b || !["mnist", "quicknet_small"].includes(values.model!)) {
   throw new TypeError("usage: bench/ab_train.ts --a <tree> --b <tree> [--model mnist|quicknet_small] [--rounds N]");
 }
-const root = new URL("../", import.meta.url).pathname;
 
 // deno-lint-ignore no-explicit-any
 type Onebit = any;
@@ -64,19 +64,6 @@ async function side(tree: string): Promise<() => [number, number]> {
   };
 }
 
-/** larq/TF's wall and CPU ms of `batches` training steps. */
-async function larq(batches: number): Promise<{ ms_per_batch: number[]; cpu_ms_per_batch: number[] }> {
-  const out = await new Deno.Command(`${root}.tools/venv/bin/python`, {
-    args: ["tools/py/larq_train_bench.py", "--model", values.model!, "--threads", "1", "--batches", String(batches)],
-    env: { PYTHONPATH: "tools/py", TF_CPP_MIN_LOG_LEVEL: "3" },
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr).slice(-2000));
-  return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
-}
-
 const a = await side(values.a), b = await side(values.b);
 const times: Record<"a" | "b" | "aCpu" | "bCpu" | "larq" | "larqCpu", number[]> = {
   a: [],
@@ -96,9 +83,9 @@ for (let r = 0; r < Number(values.rounds); r++) {
   for (let i = 0; i < batches; i++) time(a, times.a, times.aCpu);
   for (let i = 0; i < batches; i++) time(b, times.b, times.bCpu);
   if (!values["no-python"]) {
-    const l = await larq(batches);
-    times.larq.push(...l.ms_per_batch);
-    times.larqCpu.push(...l.cpu_ms_per_batch);
+    const l = await larqTrain(values.model!, 1, batches);
+    times.larq.push(...l.wall);
+    times.larqCpu.push(...l.cpu);
   }
 }
 const [ma, mb] = [median(times.a), median(times.b)];

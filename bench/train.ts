@@ -30,6 +30,7 @@ import {
   Tensor,
 } from "../mod.ts";
 import { TrainingProfile } from "../graph/profile.ts";
+import { larqTrain, type TrainTimes } from "./_larq_train.ts";
 import { tfjsTrainSteps } from "./_tfjs_train.ts";
 
 const { values } = parseArgs({
@@ -47,7 +48,6 @@ const { values } = parseArgs({
   },
 });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const root = new URL("../", import.meta.url).pathname;
 const threads = Number(values.threads);
 if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`--threads ${values.threads}: use an integer ≥ 1`);
 
@@ -78,12 +78,6 @@ const MODELS: Record<string, BenchModel> = {
   },
 };
 
-/** Wall and CPU ms per batch of a run: each batch's times. */
-interface Times {
-  wall: number[];
-  cpu: number[];
-}
-
 /**
  * ms per batch of onebit's fit on `batches` batches (after one warm-up batch); with `profile`, the timed batches'
  * ops are timed into it.
@@ -93,7 +87,7 @@ function onebit(
   batches: number,
   kernels: "auto" | "reference" | FloatKernels,
   profile?: TrainingProfile,
-): Times {
+): TrainTimes {
   setTrainingKernels(kernels);
   const model = m.build();
   const n = m.batch, size = m.shape.reduce((a, b) => a * b, 1);
@@ -101,7 +95,7 @@ function onebit(
   const y = Int32Array.from({ length: n }, (_, i) => i % 10);
   const optimizer = new Adam(0.001);
   fit(model, x, y, { optimizer, epochs: 1, batchSize: n, seed: 1, verbose: 0 });
-  const times: Times = { wall: [], cpu: [] };
+  const times: TrainTimes = { wall: [], cpu: [] };
   for (let i = 0; i < batches; i++) {
     const t0 = performance.now(), c0 = process.cpuUsage();
     const step = () => fit(model, x, y, { optimizer, epochs: 1, batchSize: n, seed: 1, verbose: 0 });
@@ -113,21 +107,6 @@ function onebit(
   }
   setTrainingKernels("auto");
   return times;
-}
-
-/** ms per batch of larq on TensorFlow (`--threads` threads) for the same model. */
-async function larq(name: string, batches: number): Promise<Times> {
-  const out = await new Deno.Command(`${root}.tools/venv/bin/python`, {
-    args: ["tools/py/larq_train_bench.py", "--model", name, "--threads", String(threads), "--batches", String(batches)],
-    env: { PYTHONPATH: "tools/py", TF_CPP_MIN_LOG_LEVEL: "3" },
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr).slice(-2000));
-  const line = new TextDecoder().decode(out.stdout).trim().split("\n").pop()!;
-  const r = JSON.parse(line);
-  return { wall: r.ms_per_batch, cpu: r.cpu_ms_per_batch };
 }
 
 /** The median ms per batch of each runner on one model. */
@@ -143,7 +122,7 @@ async function measure(name: string, m: BenchModel): Promise<Record<string, numb
   if (wasm > 0) r.onebit_wasm = median(onebit(m, wasm, FloatKernels.wasm()).wall);
   if (ts > 0) r.onebit_ts = median(onebit(m, ts, "reference").wall);
   if (!values["no-python"]) {
-    const tf = await larq(name, m.batches);
+    const tf = await larqTrain(name, threads, m.batches);
     r.larq_tf = median(tf.wall);
     r.larq_tf_cpu = median(tf.cpu);
   }
