@@ -13,7 +13,7 @@
  *
  *     deno task bench:train [--model mnist|quicknet_small|all] [--threads 1] [--batches 30] [--quicknet-batches 8]
  *                           [--wasm-batches 10] [--ts-batches 5] [--tfjs-batches 2] [--no-python] [--json]
- *     deno task bench:train --profile [--model …] [--batches 30]   time per op kind, forward and backward (native)
+ *     deno task bench:train --profile [--model …] [--batches 30] [--threads 1]   time per op kind, forward and backward (native)
  * @module
  */
 import process from "node:process";
@@ -148,8 +148,13 @@ function print(m: BenchModel, r: Record<string, number>): void {
 function printProfiles(names: string[]): void {
   for (const name of names) {
     const m = MODELS[name], profile = new TrainingProfile();
-    const total = onebit(m, m.batches, "auto", profile).wall.reduce((a, b) => a + b, 0) / m.batches;
-    console.log(`${m.title}, native, 1 thread: ms per training step by op kind (${m.batches} steps)`);
+    const kernels = threads === 1 ? "auto" : FloatKernels.native({ threads });
+    const total = onebit(m, m.batches, kernels, profile).wall.reduce((a, b) => a + b, 0) / m.batches;
+    console.log(
+      `${m.title}, native, ${threads} thread${
+        threads === 1 ? "" : "s"
+      }: ms per training step by op kind (${m.batches} steps)`,
+    );
     console.log(profile.table(m.batches));
     const taped = profile.totalMs() / m.batches;
     console.log(
