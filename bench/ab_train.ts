@@ -2,7 +2,7 @@
  * Training A/B of two onebit trees in one process (each with its own TS and
  * native library, e.g. an export of an older commit with its zig-out/), on
  * bench/train.ts's models: rounds alternate A and B, each timing `--batches`
- * training steps after a warm-up; larq/TF (tools/py/larq_train_bench.py, 1
+ * training steps of one `fit` call (after a warm-up batch); larq/TF (tools/py/larq_train_bench.py, 1
  * thread) runs between rounds, so that both sides' ratios to larq come from
  * the same minutes of a shared machine. Prints medians of wall and of CPU
  * time (this process's, all threads: it moves less with the neighbours'
@@ -43,8 +43,12 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-/** One tree's model and step, ready to time: returns [wall, CPU] ms of one step. */
-async function side(tree: string): Promise<() => [number, number]> {
+/**
+ * One tree's model, ready to time: returns a function that trains one `fit` over 1 + `batches` batches and gives
+ * the wall and CPU ms of each batch after the first (the time between consecutive batch ends), as bench/train.ts
+ * and larq's side time a batch.
+ */
+async function side(tree: string): Promise<(batches: number) => [number[], number[]]> {
   const o: Onebit = await import(new URL(`${tree.replace(/\/?$/, "/")}mod.ts`, `file://${Deno.cwd()}/`).href);
   o.setTrainingKernels(values.reference ? "reference" : "auto");
   const mnist = values.model === "mnist";
@@ -52,15 +56,29 @@ async function side(tree: string): Promise<() => [number, number]> {
     ? o.larqMnistCnn({ seed: 1 })
     : o.quickNet("quicknet_small", { inputShape: [32, 32, 3], numClasses: 10, seed: 1 });
   const shape = mnist ? [28, 28, 1] : [32, 32, 3], n = mnist ? 64 : 32, size = shape.reduce((a, b) => a * b, 1);
-  const x = new o.Tensor(Float32Array.from({ length: n * size }, (_, i) => Math.sin(i)), [n, ...shape]);
-  const y = Int32Array.from({ length: n }, (_, i) => i % 10);
   const optimizer = new o.Adam(0.001);
-  const step = () => o.fitSync(model, x, y, { optimizer, epochs: 1, batchSize: n, seed: 1, verbose: 0 });
-  step();
-  return () => {
-    const t0 = performance.now(), c0 = cpuMs();
-    step();
-    return [performance.now() - t0, cpuMs() - c0];
+  const train = (batches: number) => {
+    const x = new o.Tensor(Float32Array.from({ length: batches * n * size }, (_, i) => Math.sin(i)), [
+      batches * n,
+      ...shape,
+    ]);
+    const y = Int32Array.from({ length: batches * n }, (_, i) => i % 10);
+    const ends: [number, number][] = [];
+    const onBatchEnd = () => ends.push([performance.now(), cpuMs()]);
+    o.fitSync(model, x, y, {
+      optimizer,
+      epochs: 1,
+      batchSize: n,
+      shuffle: false,
+      verbose: 0,
+      callbacks: [{ onBatchEnd }],
+    });
+    return ends;
+  };
+  train(1);
+  return (batches) => {
+    const ends = train(1 + batches);
+    return [ends.slice(1).map(([t], i) => t - ends[i][0]), ends.slice(1).map(([, c], i) => c - ends[i][1])];
   };
 }
 
@@ -73,15 +91,15 @@ const times: Record<"a" | "b" | "aCpu" | "bCpu" | "larq" | "larqCpu", number[]> 
   larq: [],
   larqCpu: [],
 };
-const time = (f: () => [number, number], wall: number[], cpu: number[]) => {
-  const [w, c] = f();
-  wall.push(w);
-  cpu.push(c);
+const time = (f: (batches: number) => [number[], number[]], wall: number[], cpu: number[]) => {
+  const [w, c] = f(batches);
+  wall.push(...w);
+  cpu.push(...c);
 };
 const batches = Number(values.batches);
 for (let r = 0; r < Number(values.rounds); r++) {
-  for (let i = 0; i < batches; i++) time(a, times.a, times.aCpu);
-  for (let i = 0; i < batches; i++) time(b, times.b, times.bCpu);
+  time(a, times.a, times.aCpu);
+  time(b, times.b, times.bCpu);
   if (!values["no-python"]) {
     const l = await larqTrain(values.model!, 1, batches);
     times.larq.push(...l.wall);

@@ -5,6 +5,11 @@
  * on its native kernels (1 thread), its wasm build and pure TypeScript;
  * larq on TensorFlow CPU (tools/py/larq_train_bench.py, 1 thread) builds the
  * same architectures; TensorFlow.js (cpu backend) runs the MNIST CNN.
+ * Both sides train as a user does, in one `fit` call over all the batches
+ * (larq: Keras's `model.fit`; a batch's time is the time between consecutive
+ * batch ends, warm-up batches dropped): until 2026-12-06 larq ran one
+ * `train_on_batch` call per batch, whose per-call Python set-up made it look
+ * about 1.4× slower than in its own loop.
  * Prints the median time per batch and the ratios. `--threads N` runs onebit's
  * native kernels and larq's TensorFlow on N threads (the wasm and TS runs
  * stay on one). Beside each median wall time, the median CPU time per batch
@@ -78,35 +83,63 @@ const MODELS: Record<string, BenchModel> = {
   },
 };
 
-/**
- * ms per batch of onebit's fit on `batches` batches (after one warm-up batch); with `profile`, the timed batches'
- * ops are timed into it.
- */
-function onebit(
-  m: BenchModel,
-  batches: number,
-  kernels: "auto" | "reference" | FloatKernels,
-  profile?: TrainingProfile,
-): TrainTimes {
-  setTrainingKernels(kernels);
+/** Batches run before the timed ones (the first builds the model and warms the kernels up). */
+const WARMUP_BATCHES = 2;
+
+/** The model of `m`, `batches` batches of inputs and labels for it, and an Adam optimizer. */
+function setUp(m: BenchModel, batches: number) {
   const model = m.build();
-  const n = m.batch, size = m.shape.reduce((a, b) => a * b, 1);
+  const n = m.batch * batches, size = m.shape.reduce((a, b) => a * b, 1);
   const x = new Tensor(Float32Array.from({ length: n * size }, (_, i) => Math.sin(i)), [n, ...m.shape]);
   const y = Int32Array.from({ length: n }, (_, i) => i % 10);
-  const optimizer = new Adam(0.001);
-  fit(model, x, y, { optimizer, epochs: 1, batchSize: n, seed: 1, verbose: 0 });
-  const times: TrainTimes = { wall: [], cpu: [] };
-  for (let i = 0; i < batches; i++) {
-    const t0 = performance.now(), c0 = process.cpuUsage();
-    const step = () => fit(model, x, y, { optimizer, epochs: 1, batchSize: n, seed: 1, verbose: 0 });
-    if (profile) profile.during(step);
-    else step();
-    times.wall.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    times.cpu.push((c.user + c.system) / 1000);
-  }
+  return { model, x, y, optimizer: new Adam(0.001) };
+}
+
+/**
+ * Wall and CPU ms of each of `batches` batches of onebit's training, as a user trains: one `fit` over
+ * {@link WARMUP_BATCHES} + `batches` batches (not shuffled), a batch's time being the time between consecutive
+ * batch ends (the step, the batch's slicing, metrics and callbacks), the warm-up batches dropped — as
+ * tools/py/larq_train_bench.py times larq's `model.fit`.
+ */
+function onebit(m: BenchModel, batches: number, kernels: "auto" | "reference" | FloatKernels): TrainTimes {
+  setTrainingKernels(kernels);
+  const { model, x, y, optimizer } = setUp(m, WARMUP_BATCHES + batches);
+  const ends: [number, number][] = [];
+  const onBatchEnd = () => {
+    const c = process.cpuUsage();
+    ends.push([performance.now(), (c.user + c.system) / 1000]);
+  };
+  fit(model, x, y, {
+    optimizer,
+    epochs: 1,
+    batchSize: m.batch,
+    shuffle: false,
+    verbose: 0,
+    callbacks: [{ onBatchEnd }],
+  });
   setTrainingKernels("auto");
-  return times;
+  const timed = ends.slice(WARMUP_BATCHES - 1);
+  return {
+    wall: timed.slice(1).map(([t], i) => t - timed[i][0]),
+    cpu: timed.slice(1).map(([, c], i) => c - timed[i][1]),
+  };
+}
+
+/** `batches` training steps of onebit (one `fit` call each, after a warm-up call), each step's ops timed into `profile`. */
+function onebitProfile(
+  m: BenchModel,
+  batches: number,
+  kernels: "auto" | FloatKernels,
+  profile: TrainingProfile,
+): number {
+  setTrainingKernels(kernels);
+  const { model, x, y, optimizer } = setUp(m, 1);
+  const step = () => fit(model, x, y, { optimizer, epochs: 1, batchSize: m.batch, seed: 1, verbose: 0 });
+  step();
+  const t0 = performance.now();
+  for (let i = 0; i < batches; i++) profile.during(step);
+  setTrainingKernels("auto");
+  return (performance.now() - t0) / batches;
 }
 
 /** The median ms per batch of each runner on one model. */
@@ -149,7 +182,7 @@ function printProfiles(names: string[]): void {
   for (const name of names) {
     const m = MODELS[name], profile = new TrainingProfile();
     const kernels = threads === 1 ? "auto" : FloatKernels.native({ threads });
-    const total = onebit(m, m.batches, kernels, profile).wall.reduce((a, b) => a + b, 0) / m.batches;
+    const total = onebitProfile(m, m.batches, kernels, profile);
     console.log(
       `${m.title}, native, ${threads} thread${
         threads === 1 ? "" : "s"
