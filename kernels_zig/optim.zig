@@ -3,7 +3,8 @@
 //! the weight's clip (larq's weight_clip; ±inf: none). Every operation is
 //! one float32 operation in the order of train/optimizers.ts's op-by-op
 //! form (no fused multiply-add: Zig does not contract), so the results are
-//! bit for bit the TypeScript ones.
+//! bit for bit the TypeScript ones. Each op is its own loop (comptime), in
+//! float vectors of the CPU's width.
 const std = @import("std");
 const abi = @import("abi.zig");
 const thread_pool = @import("thread_pool.zig");
@@ -35,57 +36,87 @@ comptime {
 
 const Args = struct {
     p: *const OptimizerF32Params,
-    op: abi.OptimizerOp,
     w: [*]f32,
     g: [*]const f32,
     s1: [*]f32,
     s2: [*]f32,
 };
 
-/// TF's ApplyAdam in float32: m += (g - m)·(1 - β1); v += (g² - v)·(1 - β2); w -= lr_t·m/(√v + ε).
-inline fn adam(p: *const OptimizerF32Params, w: f32, g: f32, m: *f32, v: *f32) f32 {
-    m.* = m.* + (g - m.*) * p.a;
-    v.* = v.* + (g * g - v.*) * p.b;
-    return w - (m.* * p.rate) / (@sqrt(v.*) + p.epsilon);
+/// The lanes of one vector loop: the CPU's float vector width (1 on a target without vectors).
+const lanes = std.simd.suggestVectorLength(f32) orelse 1;
+
+/// `a` where `c`, else `b`, lane by lane.
+inline fn pick(comptime T: type, c: @Vector(@typeInfo(T).vector.len, bool), a: T, b: T) T {
+    return @select(f32, c, a, b);
 }
 
-/// Keras's SGD with momentum: velocity = momentum·velocity - lr·g; w += velocity (Nesterov: w += momentum·velocity - lr·g).
-inline fn momentum(p: *const OptimizerF32Params, w: f32, g: f32, velocity: *f32, nesterov: bool) f32 {
-    const step = g * p.rate;
-    velocity.* = velocity.* * p.a - step;
-    return w + if (nesterov) velocity.* * p.a - step else velocity.*;
-}
-
-/// larq's Bop: m += γ(g - m); w ← -sign(w) where w·m > τ, +1 where w·m = τ, else sign(w) (sign(0) = +1).
-inline fn bop(p: *const OptimizerF32Params, w: f32, g: f32, m: *f32) f32 {
-    m.* = m.* + (g - m.*) * p.rate;
-    const s: f32 = if (w < 0) -1 else 1;
-    const wm = w * m.*;
-    return if (wm > p.a) -s else if (wm == p.a) 1 else s;
-}
-
-fn stepRange(args: Args, begin: usize, end: usize) void {
+/// The next weights of `T.len` values at `i` for op `op`, the slots updated in place. T is a float vector (of
+/// `lanes` values in the body, of 1 in the tail), so both run the same float32 operations in the same order:
+/// every lane is the scalar operation, bit for bit (vector division and square root are IEEE-exact).
+inline fn stepAt(comptime op: abi.OptimizerOp, comptime T: type, args: Args, i: usize) T {
+    const n = @typeInfo(T).vector.len;
     const p = args.p;
-    const w = args.w;
-    const g = args.g;
-    for (begin..end) |i| {
-        const next = switch (args.op) {
-            .adam => adam(p, w[i], g[i], &args.s1[i], &args.s2[i]),
-            .sgd => w[i] - g[i] * p.rate,
-            .momentum => momentum(p, w[i], g[i], &args.s1[i], false),
-            .nesterov => momentum(p, w[i], g[i], &args.s1[i], true),
-            .bop => bop(p, w[i], g[i], &args.s1[i]),
-        };
-        w[i] = num.clamp(next, p.clamp_min, p.clamp_max);
+    const w: T = args.w[i..][0..n].*;
+    const g: T = args.g[i..][0..n].*;
+    const rate: T = @splat(p.rate);
+    const a: T = @splat(p.a);
+    switch (op) {
+        // TF's ApplyAdam in float32: m += (g - m)·(1 - β1); v += (g² - v)·(1 - β2); w -= lr_t·m/(√v + ε).
+        .adam => {
+            var m: T = args.s1[i..][0..n].*;
+            var v: T = args.s2[i..][0..n].*;
+            m = m + (g - m) * a;
+            v = v + (g * g - v) * @as(T, @splat(p.b));
+            args.s1[i..][0..n].* = m;
+            args.s2[i..][0..n].* = v;
+            return w - (m * rate) / (@sqrt(v) + @as(T, @splat(p.epsilon)));
+        },
+        .sgd => return w - g * rate,
+        // Keras's SGD with momentum: velocity = momentum·velocity - lr·g; w += velocity (Nesterov: w += momentum·velocity - lr·g).
+        .momentum, .nesterov => {
+            const step = g * rate;
+            const velocity = @as(T, args.s1[i..][0..n].*) * a - step;
+            args.s1[i..][0..n].* = velocity;
+            return w + if (op == .nesterov) velocity * a - step else velocity;
+        },
+        // larq's Bop: m += γ(g - m); w ← -sign(w) where w·m > τ, +1 where w·m = τ, else sign(w) (sign(0) = +1).
+        .bop => {
+            var m: T = args.s1[i..][0..n].*;
+            m = m + (g - m) * rate;
+            args.s1[i..][0..n].* = m;
+            const one: T = @splat(1);
+            const s = pick(T, w < @as(T, @splat(0)), -one, one);
+            const wm = w * m;
+            return pick(T, wm > a, -s, pick(T, wm == a, one, s));
+        },
     }
 }
 
-/// One step of op `p.op` over `p.count` values; split over threads from 64K values.
+/// Op `op` over [begin, end): `lanes` values at a time, then one at a time, each weight clipped.
+fn stepRange(comptime op: abi.OptimizerOp) fn (Args, usize, usize) void {
+    return struct {
+        fn run(args: Args, begin: usize, end: usize) void {
+            var i = begin;
+            inline for (.{ lanes, 1 }) |n| {
+                const T = @Vector(n, f32);
+                const lo: T = @splat(args.p.clamp_min);
+                const hi: T = @splat(args.p.clamp_max);
+                while (i + n <= end) : (i += n) {
+                    args.w[i..][0..n].* = num.clampVector(T, stepAt(op, T, args, i), lo, hi);
+                }
+            }
+        }
+    }.run;
+}
+
+/// One step of op `p.op` over `p.count` values; split over threads from 64K values (element-wise: any split gives the same bits).
 pub fn optimizerStep(p: *const OptimizerF32Params, w: [*]f32, g: [*]const f32, s1: [*]f32, s2: [*]f32) abi.Status {
     const op = abi.opCode(abi.OptimizerOp, p.op) orelse return .invalid_argument;
     if (p.count < 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
-    const args: Args = .{ .p = p, .op = op, .w = w, .g = g, .s1 = s1, .s2 = s2 };
-    thread_pool.runRanges(u(p.threads), u(p.count), 1 << 16, args, stepRange);
+    const args: Args = .{ .p = p, .w = w, .g = g, .s1 = s1, .s2 = s2 };
+    switch (op) {
+        inline else => |o| thread_pool.runRanges(u(p.threads), u(p.count), 1 << 16, args, stepRange(o)),
+    }
     return .ok;
 }
 
