@@ -12,7 +12,16 @@ import { type Data, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
 import type { BinaryKernels } from "../kernels/binary_kernels.ts";
 import type { FloatKernels, PackedF32 } from "../kernels/float_kernels.ts";
-import { binaryKernelsFor, gemmNN, gemmNT, nativeFor, scratch, transpose2d } from "./native.ts";
+import {
+  binaryKernelsFor,
+  gemmNN,
+  gemmNT,
+  nativeFor,
+  nativePasses,
+  scratch,
+  trainPassesFor,
+  transpose2d,
+} from "./native.ts";
 import { type Padding, paddingOf, tupleOf, windowAxis } from "./_window.ts";
 
 export type { Padding };
@@ -185,7 +194,7 @@ function nativeInputGradient(
   const bottom = eh - 1 - (g.oh - 1 + eh - g.h - g.padTop), right = ew - 1 - (g.ow - 1 + ew - g.w - g.padLeft);
   const same = top === bottom && left === right && 2 * top === eh - 1 && 2 * left === ew - 1;
   const padded = same ? dy : padSpatial(dy, [g.n, g.oh, g.ow, g.f], top, bottom, left, right);
-  const kernel = kept.kernelBits ? packedFromBits(kept.kernelBits, g, "flipped") : k.packRhs(flippedRows(w, g), g.c);
+  const kernel = kept.kernelBits ? packedFromBits(k, kept.kernelBits, g, "flipped") : k.packRhs(flippedRows(w, g), g.c);
   return k.conv2d(padded, kernel, {
     inputShape: same ? [g.n, g.oh, g.ow, g.f] : [g.n, g.oh + top + bottom, g.ow + left + right, g.f],
     kernelSize: [g.kh, g.kw],
@@ -207,19 +216,15 @@ function inputGradientByConv(g: Geometry): boolean {
  * flippedRows} packed: channels c, depth taps·f, taps reversed); `"rows"`: the HWIO kernel as [K, f] rows for
  * dy·Wᵀ (channels K, depth f). No float kernel, transpose or pack per call.
  */
-function packedFromBits(bits: Uint32Array, g: Geometry, layout: "flipped" | "rows"): PackedF32 {
+function packedFromBits(k: FloatKernels, bits: Uint32Array, g: Geometry, layout: "flipped" | "rows"): PackedF32 {
   const taps = g.kh * g.kw, cWords = g.c / 32, kWords = taps * cWords;
   const [channelsOut, depth] = layout === "flipped" ? [g.c, taps * g.f] : [taps * g.c, g.f];
   const data = scratch("packed kernel", channelsOut * depth);
-  let o = 0;
-  for (let block = 0; block < channelsOut / 32; block++) {
-    for (let r = 0; r < depth; r++, o += 32) {
-      // flipped: block = input channel block, r = (tap t, filter fo) reading tap taps-1-t; rows: block = word of K.
-      const fo = layout === "flipped" ? r % g.f : r;
-      const word = layout === "flipped" ? (taps - 1 - Math.floor(r / g.f)) * cWords + block : block;
-      unpackWord(bits[fo * kWords + word], data, o);
-    }
-  }
+  // flipped: block = input channel block, row (tap t, filter fo) reading tap taps-1-t; rows: block = word of K.
+  const gather = layout === "flipped"
+    ? { blocks: cWords, taps, period: g.f, rowStride: kWords, tapStride: cWords }
+    : { blocks: kWords, period: g.f, rowStride: kWords };
+  trainPassesFor(k).gatherSigns(bits, gather, data);
   return { data, channelsOut, depth };
 }
 
@@ -268,7 +273,7 @@ function inputGradientByCol2im(
 ) {
   const depth = g.kh * g.kw * g.c;
   const dcols = kept.kernelBits
-    ? k.sgemm(dy, packedFromBits(kept.kernelBits, g, "rows"), { out: scratch("dcols", g.n * g.oh * g.ow * depth) })
+    ? k.sgemm(dy, packedFromBits(k, kept.kernelBits, g, "rows"), { out: scratch("dcols", g.n * g.oh * g.ow * depth) })
     : gemmNT(k, dy, w, depth);
   k.bindCol2im({
     imageShape: [g.n, g.h, g.w, g.c],
@@ -341,38 +346,22 @@ function filterGradient(k: FloatKernels, cols: Float32Array, dy: Float32Array, g
  * packs [M, K]), it is word column p of the binary im2col unpacked, block after block.
  */
 function filterGradientFromBits(k: FloatKernels, bitCols: Uint32Array, dy: Float32Array, g: Geometry): Float32Array {
-  const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow, words = depth / 32;
+  const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow, words = depth / 32, t = trainPassesFor(k);
   if (transposeCols(g)) {
-    return filterGradient(k, unpackSigns(bitCols, scratch("cols", pixels * depth)), dy, g);
+    const cols = t.gatherSigns(
+      bitCols,
+      { blocks: 1, period: bitCols.length, rowStride: 1 },
+      scratch("cols", pixels * depth),
+    );
+    return filterGradient(k, cols, dy, g);
   }
-  const byBlock = new Uint32Array(bitCols.length);
-  for (let m = 0; m < pixels; m++) for (let p = 0; p < words; p++) byBlock[p * pixels + m] = bitCols[m * words + p];
+  // Word column p of every row together: block p of the packed layout.
   const packed = { data: scratch("packed cols", depth * pixels), channelsOut: depth, depth: pixels };
-  unpackSigns(byBlock, packed.data);
+  t.gatherSigns(bitCols, { blocks: words, period: pixels, rowStride: words }, packed.data);
   const dwT = k.sgemm(transpose2d(dy, pixels, g.f, scratch("dyT", pixels * g.f)), packed, {
     out: scratch("dWT", g.f * depth),
   });
   return transpose2d(dwT, g.f, depth);
-}
-
-/** The ±1 value of each bit of each byte (bit 1: -1), 8 floats per byte value. */
-const SIGNS_OF_BYTE = Float32Array.from({ length: 256 * 8 }, (_, i) => (((i >> 3) >>> (i & 7)) & 1 ? -1 : 1));
-
-/**
- * Every bit of `bits` as ±1 (bit 1: -1, LSB first), 32 floats per word, into `out`: a byte at a time from a
- * table (8 times faster than the library's per-bit LceDequantize loop, which branches on every bit).
- */
-function unpackSigns(bits: Uint32Array, out: Float32Array): Float32Array {
-  for (let i = 0; i < bits.length; i++) unpackWord(bits[i], out, 32 * i);
-  return out;
-}
-
-/** The 32 bits of `v` as ±1 (bit 1: -1, LSB first) into out[o, o + 32). */
-function unpackWord(v: number, out: Float32Array, o: number): void {
-  for (let shift = 0; shift < 32; shift += 8, o += 8) {
-    const t = ((v >>> shift) & 255) * 8;
-    for (let j = 0; j < 8; j++) out[o + j] = SIGNS_OF_BYTE[t + j];
-  }
 }
 
 /**
@@ -526,6 +515,11 @@ registerGradient("conv2d", (dy, { inputs: [x, w], attrs, needs }: {
  */
 function clipLatentGradient(dw: Float32Array, latent: Data, clip: number | null): void {
   if (clip === null) return;
+  const native = clip >= 0 ? nativePasses(dw.length, dw, latent) : null;
+  if (native) {
+    native.steSignGrad(latent as Float32Array, dw, clip, dw);
+    return;
+  }
   const c = Math.fround(clip);
   for (let i = 0; i < dw.length; i++) if (!(Math.abs(latent[i]) <= c)) dw[i] = 0;
 }

@@ -12,6 +12,7 @@
 import { BinaryKernels } from "../kernels/binary_kernels.ts";
 import { FloatKernels, type PackedF32 } from "../kernels/float_kernels.ts";
 import { TrainKernels } from "../kernels/train_kernels.ts";
+import { transpose as transposeReference } from "../kernels/reference_train.ts";
 
 /** Multiply-accumulates below which the TS loop is cheaper than a kernel call and packing. */
 const MIN_MACS = 1 << 14;
@@ -83,12 +84,7 @@ const trainOf = new WeakMap<FloatKernels, TrainKernels>();
 export function nativePasses(values: number, ...data: ArrayLike<number>[]): TrainKernels | null {
   if (values < MIN_PASS_VALUES || !data.every((d) => d instanceof Float32Array)) return null;
   const k = trainingKernels();
-  if (k === null) return null;
-  let t = trainOf.get(k);
-  if (t === undefined) {
-    trainOf.set(k, t = k.backend === "native" ? TrainKernels.native({ threads: k.threads }) : TrainKernels.wasm());
-  }
-  return t;
+  return k === null ? null : trainPassesFor(k);
 }
 
 const scratchBuffers = new Map<string, Float32Array>();
@@ -105,8 +101,8 @@ export function scratch(slot: string, n: number): Float32Array {
 }
 
 /**
- * [rows, cols] row-major → [cols, rows], in 32×32 tiles (a naive loop misses the cache on every write),
- * into `out` when given.
+ * [rows, cols] row-major → [cols, rows] into `out` when given: on the training backend's compiled pass (cache
+ * tiles, threaded) from {@link MIN_PASS_VALUES} values, else in TypeScript (kernels/reference_train.ts).
  */
 export function transpose2d(
   a: Float32Array,
@@ -114,15 +110,25 @@ export function transpose2d(
   cols: number,
   out: Float32Array = new Float32Array(rows * cols),
 ): Float32Array {
-  const t = out, B = 32;
-  for (let r0 = 0; r0 < rows; r0 += B) {
-    const r1 = Math.min(rows, r0 + B);
-    for (let c0 = 0; c0 < cols; c0 += B) {
-      const c1 = Math.min(cols, c0 + B);
-      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) t[c * rows + r] = a[r * cols + c];
-    }
+  const native = nativePasses(rows * cols, a);
+  if (native) return native.transpose(a, rows, cols, out);
+  transposeReference({ rows, cols, threads: 1 }, a, out);
+  return out;
+}
+
+/** The compiled training passes of the same backend as `k` (graph/conv.ts's native gradients unpack bits on them). */
+export function trainPassesFor(k: FloatKernels): TrainKernels {
+  let t = trainOf.get(k);
+  if (t === undefined) {
+    trainOf.set(k, t = k.backend === "native" ? TrainKernels.native({ threads: k.threads }) : TrainKernels.wasm());
   }
   return t;
+}
+
+/** The compiled float kernels if an element-wise op over `values` float32 values should run on them. */
+export function nativeElementwise(values: number, ...data: ArrayLike<number>[]): FloatKernels | null {
+  if (values < MIN_PASS_VALUES || !data.every((d) => d instanceof Float32Array)) return null;
+  return trainingKernels();
 }
 
 /** `C[m, n] = A[m, k] · Bᵀ` with B given as [n, k] rows, on the compiled SGEMM. */

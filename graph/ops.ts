@@ -8,7 +8,7 @@
 import { isRecording, record, registerGradient } from "./tape.ts";
 import { markLogits } from "./logits.ts";
 import { type Data, type DType, sizeOf, Tensor } from "./tensor.ts";
-import { gemmNN, gemmNT, nativeFor, nativePasses, transpose2d } from "./native.ts";
+import { gemmNN, gemmNT, nativeElementwise, nativeFor, nativePasses, transpose2d } from "./native.ts";
 import { broadcastShape, broadcastStrides } from "../kernels/_shape.ts";
 
 export { broadcastShape };
@@ -46,7 +46,11 @@ function binary(op: string, x: Tensor | number, z: Tensor | number, f: (x: numbe
   const n = sizeOf(shape);
   const y = alloc(n, dtypeOf(a, b));
   const A = a.data, B = b.data;
-  if (a.size === n && b.size === n) {
+  const kernelOp = op === "add" || op === "sub" || op === "mul" ? op : null;
+  const native = kernelOp && a.size === n && b.size === n ? nativeElementwise(n, A, B) : null;
+  if (native) {
+    native.elementwise(A as Float32Array, B as Float32Array, kernelOp!, { out: y as Float32Array });
+  } else if (a.size === n && b.size === n) {
     const loop = SAME_SHAPE[op];
     if (loop) loop(A, B, y);
     else for (let i = 0; i < n; i++) y[i] = f(A[i], B[i]);
@@ -181,7 +185,9 @@ export const sigmoid = (x: Tensor): Tensor => {
 };
 /** max(x, 0) elementwise (gradient 1 where x > 0, else 0). */
 export const relu = (x: Tensor): Tensor => {
-  // A plain loop: the activation of most layers, every step.
+  // The activation of most layers, every step: one pass (native when compiled), else a plain loop.
+  const native = nativePasses(x.size, x.data);
+  if (native) return out("relu", [x], native.relu(x.data as Float32Array), x.shape);
   const y = alloc(x.size, x.dtype), X = x.data;
   for (let i = 0; i < y.length; i++) y[i] = X[i] > 0 ? X[i] : 0;
   return out("relu", [x], y, x.shape);
@@ -402,6 +408,8 @@ registerGradient("sigmoid", (dy, { output }) => [mul(dy, mul(output, sub(1, outp
 registerGradient("relu", (dy, { inputs: [x] }) => {
   if (dy.size !== x.size || dy.dtype !== x.dtype) return [mul(dy, greater(x, 0))];
   // dy·(x > 0) in one pass: dy·0 (not 0) where x ≤ 0 keeps the product's -0 and NaN.
+  const native = nativePasses(x.size, x.data, dy.data);
+  if (native) return [new Tensor(native.reluGrad(x.data as Float32Array, dy.data as Float32Array), x.shape)];
   const dx = alloc(x.size, x.dtype), X = x.data, D = dy.data;
   for (let i = 0; i < dx.length; i++) dx[i] = X[i] > 0 ? D[i] : D[i] * 0;
   return [new Tensor(dx, x.shape)];

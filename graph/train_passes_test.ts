@@ -1,6 +1,6 @@
 /**
  * The element-wise training passes through the graph: batchNormTraining's
- * forward and gradients, sign and max pooling's gradient give the same bits on the compiled kernels (native, and
+ * forward and gradients, sign, relu, same-shape add/sub/mul and max pooling's gradient give the same bits on the compiled kernels (native, and
  * wasm) as on the TypeScript path, on tensors past the size where the
  * compiled passes take over; the tape's op profile sees each op.
  */
@@ -24,6 +24,8 @@ const CASES: [string, (...xs: Tensor[]) => Tensor, number[][]][] = [
   // Overlapping windows: inputs that are the maximum of several windows sum their gradients.
   ["maxPool2d", (x) => nn.maxPool2d(x, { poolSize: 3, strides: 2, padding: "same" }), [[3, 11, 13, 40]]],
   ["maxPool2d 2×2", (x) => nn.maxPool2d(x), [[2, 26, 26, 9]]],
+  ["relu", (x) => ops.mul(ops.relu(x), x), [[5, 9, 9, 20]]],
+  ["add, sub, mul", (a, b) => ops.mul(ops.sub(ops.add(a, b), ops.relu(b)), a), [[4, 9, 9, 33], [4, 9, 9, 33]]],
 ];
 
 for (const [label, make] of compiled) {

@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 18;
-export const ABI_HASH = 0xe36b422b;
+export const ABI_HASH = 0x83af947a;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -74,6 +74,10 @@ export const symbols = {
   onebit_ste_sign_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_approx_sign_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_maxpool2d_argmax_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_gather_signs_b32_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  onebit_transpose_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  onebit_relu_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  onebit_relu_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
 } as const;
 
 /** Each parameter's name and role: a scalar, an extern struct, or a buffer read (in) or written (out). */
@@ -118,6 +122,10 @@ export const parameters = {
   onebit_ste_sign_grad_f32: [{ name: "params", kind: "struct", struct: "SignPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
   onebit_approx_sign_grad_f32: [{ name: "params", kind: "struct", struct: "SignPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
   onebit_maxpool2d_argmax_grad_f32: [{ name: "params", kind: "struct", struct: "MaxPoolGradParams", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "argmax", kind: "i32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
+  onebit_gather_signs_b32_f32: [{ name: "params", kind: "struct", struct: "GatherSignsParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_transpose_f32: [{ name: "params", kind: "struct", struct: "TransposeF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_relu_f32: [{ name: "params", kind: "struct", struct: "ReluPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_relu_grad_f32: [{ name: "params", kind: "struct", struct: "ReluPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
 } as const;
 
 /** Byte layout of every extern struct. */
@@ -449,6 +457,32 @@ export const structs = {
     fields: {
       input_count: { offset: 0, type: "i32", count: 1 },
       output_count: { offset: 4, type: "i32", count: 1 },
+    },
+  },
+  GatherSignsParams: {
+    size: 24,
+    fields: {
+      blocks: { offset: 0, type: "i32", count: 1 },
+      taps: { offset: 4, type: "i32", count: 1 },
+      period: { offset: 8, type: "i32", count: 1 },
+      row_stride: { offset: 12, type: "i32", count: 1 },
+      tap_stride: { offset: 16, type: "i32", count: 1 },
+      threads: { offset: 20, type: "i32", count: 1 },
+    },
+  },
+  TransposeF32Params: {
+    size: 12,
+    fields: {
+      rows: { offset: 0, type: "i32", count: 1 },
+      cols: { offset: 4, type: "i32", count: 1 },
+      threads: { offset: 8, type: "i32", count: 1 },
+    },
+  },
+  ReluPassParams: {
+    size: 8,
+    fields: {
+      count: { offset: 0, type: "i32", count: 1 },
+      threads: { offset: 4, type: "i32", count: 1 },
     },
   },
 } as const;

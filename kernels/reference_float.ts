@@ -454,4 +454,8 @@ export const REFERENCE: KernelBackend = {
   onebit_ste_sign_grad_f32: (p, i, d, o) => train.steSignGrad(p.values, i, d, o),
   onebit_approx_sign_grad_f32: (p, i, d, o) => train.approxSignGrad(p.values, i, d, o),
   onebit_maxpool2d_argmax_grad_f32: (p, d, a, o) => train.maxPoolGrad(p.values, d, a, o),
+  onebit_gather_signs_b32_f32: (p, i, o) => train.gatherSigns(p.values, i, o),
+  onebit_transpose_f32: (p, i, o) => train.transpose(p.values, i, o),
+  onebit_relu_f32: (p, i, o) => train.relu(p.values, i, o),
+  onebit_relu_grad_f32: (p, i, d, o) => train.reluGrad(p.values, i, d, o),
 };

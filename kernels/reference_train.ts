@@ -131,3 +131,57 @@ export function maxPoolGrad(p: StructValues<"MaxPoolGradParams">, dy: Data, argm
     dx[i] += dy[o];
   }
 }
+
+/** The ±1 value of each bit of each byte (bit 1: -1), 8 floats per byte value. */
+const SIGNS_OF_BYTE = Float32Array.from({ length: 256 * 8 }, (_, i) => (((i >> 3) >>> (i & 7)) & 1 ? -1 : 1));
+
+/**
+ * The 32 bits of `v` as ±1 (bit 1: -1, LSB first) into out[o, o + 32): a byte at a time from a table (8 times
+ * faster than a branch on every bit).
+ */
+function unpackWord(v: number, out: Float32Array, o: number): void {
+  for (let shift = 0; shift < 32; shift += 8, o += 8) {
+    const t = ((v >>> shift) & 255) * 8;
+    for (let j = 0; j < 8; j++) out[o + j] = SIGNS_OF_BYTE[t + j];
+  }
+}
+
+/**
+ * Words of `bits` gathered and unpacked to ±1 floats (bit 1: -1, LSB first): output word (block b, tap t, row q),
+ * at ((b·taps + t)·period + q)·32, is input word q·row_stride + (taps - 1 - t)·tap_stride + b.
+ */
+export function gatherSigns(p: StructValues<"GatherSignsParams">, bits: Uint32Array, out: Float32Array): void {
+  const { blocks, taps, period, row_stride: rowStride, tap_stride: tapStride } = p;
+  let o = 0;
+  for (let b = 0; b < blocks; b++) {
+    for (let t = 0; t < taps; t++) {
+      const base = (taps - 1 - t) * tapStride + b;
+      for (let q = 0; q < period; q++, o += 32) unpackWord(bits[q * rowStride + base], out, o);
+    }
+  }
+}
+
+/**
+ * [rows, cols] row-major → [cols, rows] into `out`, in 32×32 tiles (a naive loop misses the cache on every
+ * write).
+ */
+export function transpose(p: StructValues<"TransposeF32Params">, a: Data, out: Data): void {
+  const { rows, cols } = p, B = 32;
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    const r1 = Math.min(rows, r0 + B);
+    for (let c0 = 0; c0 < cols; c0 += B) {
+      const c1 = Math.min(cols, c0 + B);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = a[r * cols + c];
+    }
+  }
+}
+
+/** ReLU: x where x > 0, else +0 (NaN and -0 give +0). */
+export function relu(p: StructValues<"ReluPassParams">, x: Data, out: Data): void {
+  for (let i = 0; i < p.count; i++) out[i] = x[i] > 0 ? x[i] : 0;
+}
+
+/** ReLU's gradient: dy where x > 0, else dy·0 (keeping dy's -0 and NaN). */
+export function reluGrad(p: StructValues<"ReluPassParams">, x: Data, dy: Data, out: Data): void {
+  for (let i = 0; i < p.count; i++) out[i] = x[i] > 0 ? dy[i] : dy[i] * 0;
+}

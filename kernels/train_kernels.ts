@@ -2,8 +2,9 @@
  * The element-wise passes of training (kernels_zig/train_bn.zig,
  * train_sign.zig, train_pool.zig): BatchNormalization's training forward and
  * backward passes, the sign quantizers' forward pass and pseudo-gradients
- * and max pooling's gradient scatter, each
- * one pass over float32 arrays, on the native library, its wasm build or
+ * and max pooling's gradient scatter, ReLU and its gradient, and the
+ * plumbing of the convolutions' gradients (a transpose, bits gathered and
+ * unpacked to ±1 floats), each one pass over float32 arrays, on the native library, its wasm build or
  * the TypeScript reference (kernels/reference_train.ts), with the same
  * results bit for bit. Every argument is checked here.
  * @module
@@ -35,6 +36,20 @@ export interface BnBackward {
   dgamma: Float32Array | null;
   /** Σdy per channel (null without β). */
   dbeta: Float32Array | null;
+}
+
+/** Where {@link TrainKernels.gatherSigns} reads each output word (see there). */
+export interface GatherLayout {
+  /** Blocks: the outermost run of output words; block b reads input word + b. */
+  blocks: number;
+  /** Taps, read in reverse order (default 1). */
+  taps?: number;
+  /** Rows per tap. */
+  period: number;
+  /** Input words between rows. */
+  rowStride: number;
+  /** Input words between taps (default 0). */
+  tapStride?: number;
 }
 
 const NONE = new Float32Array(1);
@@ -117,12 +132,20 @@ export class TrainKernels extends KernelSet {
     return out;
   }
 
-  /** ste_sign's pseudo-gradient: `dy` where |x| ≤ `clip` (a number ≥ 0), else 0. */
-  steSignGrad(x: Float32Array, dy: Float32Array, clip: number): Float32Array {
+  /**
+   * ste_sign's pseudo-gradient: `dy` where |x| ≤ `clip` (a number ≥ 0), else 0, into `out` when given (it may be
+   * `dy` itself: a gradient clipped in place).
+   */
+  steSignGrad(
+    x: Float32Array,
+    dy: Float32Array,
+    clip: number,
+    out: Float32Array = new Float32Array(x.length),
+  ): Float32Array {
     if (!(clip >= 0)) throw new RangeError(`steSignGrad: clip must be a number ≥ 0, got ${clip}`);
     const p = this.#signParams(x, clip);
     checkArray("dy", dy, Float32Array, x.length);
-    const out = new Float32Array(x.length);
+    checkArray("out", out, Float32Array, x.length);
     if (x.length > 0) this.impl.onebit_ste_sign_grad_f32(p, x, dy, out);
     return out;
   }
@@ -149,6 +172,67 @@ export class TrainKernels extends KernelSet {
     const p: Encoded<"MaxPoolGradParams"> = { values: { input_count: inputLength, output_count: dy.length } };
     if (dy.length > 0) this.impl.onebit_maxpool2d_argmax_grad_f32(p, dy, argmax, dx);
     return dx;
+  }
+
+  /** ReLU: x where x > 0, else +0 (NaN and -0 give +0), into `out` when given. */
+  relu(x: Float32Array, out: Float32Array = new Float32Array(x.length)): Float32Array {
+    const p = this.#reluParams(x);
+    checkArray("out", out, Float32Array, x.length);
+    if (x.length > 0) this.impl.onebit_relu_f32(p, x, out);
+    return out;
+  }
+
+  /** ReLU's gradient: `dy` where x > 0, else dy·0 (keeping dy's -0 and NaN). */
+  reluGrad(x: Float32Array, dy: Float32Array): Float32Array {
+    const p = this.#reluParams(x);
+    checkArray("dy", dy, Float32Array, x.length);
+    const out = new Float32Array(x.length);
+    if (x.length > 0) this.impl.onebit_relu_grad_f32(p, x, dy, out);
+    return out;
+  }
+
+  /**
+   * [rows, cols] row-major → [cols, rows], into `out` when given (cache-tiled, split over threads by bands of
+   * output rows).
+   */
+  transpose(a: Float32Array, rows: number, cols: number, out?: Float32Array): Float32Array {
+    checkInt("transpose: rows", rows, 0);
+    checkInt("transpose: cols", cols, 0);
+    checkArray("transpose: a", a, Float32Array, rows * cols);
+    const o = out ?? new Float32Array(rows * cols);
+    checkArray("transpose: out", o, Float32Array, rows * cols);
+    if (o.length > 0) this.impl.onebit_transpose_f32({ values: { rows, cols, threads: this.threads } }, a, o);
+    return o;
+  }
+
+  /**
+   * Words of `bits` gathered and unpacked to ±1 floats (bit 1: -1, LSB first), 32 per word, into `out` (its
+   * length 32·blocks·taps·period): output word (block b, tap t, row q), at ((b·taps + t)·period + q)·32, holds
+   * input word q·rowStride + (taps - 1 - t)·tapStride + b. Plain unpacking is one block, one tap, rowStride 1;
+   * a word-column-major copy of [rows, words] bits is `blocks` = words, `rowStride` = words.
+   */
+  gatherSigns(bits: Uint32Array, layout: GatherLayout, out: Float32Array): Float32Array {
+    const blocks = checkInt("gatherSigns: blocks", layout.blocks, 0);
+    const taps = checkInt("gatherSigns: taps", layout.taps ?? 1, 1);
+    const period = checkInt("gatherSigns: period", layout.period, 0);
+    const rowStride = checkInt("gatherSigns: rowStride", layout.rowStride, 0);
+    const tapStride = checkInt("gatherSigns: tapStride", layout.tapStride ?? 0, 0);
+    const words = blocks * taps * period;
+    checkArray("gatherSigns: bits", bits, Uint32Array, bits?.length);
+    checkArray("gatherSigns: out", out, Float32Array, 32 * words);
+    if (words === 0) return out;
+    const last = (period - 1) * rowStride + (taps - 1) * tapStride + blocks - 1;
+    if (last >= bits.length) {
+      throw new RangeError(`gatherSigns: the layout reads word ${last}, past the ${bits.length} words of bits`);
+    }
+    const values = { blocks, taps, period, row_stride: rowStride, tap_stride: tapStride, threads: this.threads };
+    this.impl.onebit_gather_signs_b32_f32({ values }, bits, out);
+    return out;
+  }
+
+  #reluParams(x: Float32Array): Encoded<"ReluPassParams"> {
+    checkArray("x", x, Float32Array, x?.length);
+    return { values: { count: x.length, threads: this.threads } };
   }
 
   #signParams(x: Float32Array, clip: number): Encoded<"SignPassParams"> {

@@ -666,8 +666,33 @@ pub const api = [_]Function{
         .{ .name = "argmax", .type = [*]const i32 },
         .{ .name = "grad_input", .type = [*]f32 },
     } },
+    // Training's gradient plumbing (train_unpack.zig, transpose.zig, train_relu.zig): structs in those files.
+    .{ .name = "onebit_gather_signs_b32_f32", .in = train_unpack, .params = &.{
+        .{ .name = "params", .type = *const train_unpack.GatherSignsParams },
+        .{ .name = "input", .type = [*]const u32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_transpose_f32", .in = transpose, .params = &.{
+        .{ .name = "params", .type = *const transpose.TransposeF32Params },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_relu_f32", .in = train_relu, .params = &.{
+        .{ .name = "params", .type = *const train_relu.ReluPassParams },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_relu_grad_f32", .in = train_relu, .params = &.{
+        .{ .name = "params", .type = *const train_relu.ReluPassParams },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "grad_output", .type = [*]const f32 },
+        .{ .name = "grad_input", .type = [*]f32 },
+    } },
 };
 
+const train_unpack = @import("train_unpack.zig");
+const transpose = @import("transpose.zig");
+const train_relu = @import("train_relu.zig");
 const train_bn = @import("train_bn.zig");
 const train_pool = @import("train_pool.zig");
 const train_sign = @import("train_sign.zig");

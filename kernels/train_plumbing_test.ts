@@ -1,0 +1,144 @@
+/**
+ * The passes behind training's gradients (train_unpack.zig, transpose.zig, train_relu.zig, and ste_sign's
+ * gradient in place): the TypeScript reference against loops written from each definition (bit by bit, value by
+ * value), and the native library on 1, 2 and 3 threads and the wasm module against the reference bit for bit,
+ * on odd sizes, sizes past each pass's thread split, and edge values (±0, NaN, ±Infinity).
+ */
+import assert from "node:assert/strict";
+import { type GatherLayout, TrainKernels } from "./train_kernels.ts";
+
+function load(make: () => TrainKernels, what: string): TrainKernels | undefined {
+  try {
+    return make();
+  } catch (e) {
+    if (what === "wasm" || Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1") throw e;
+    console.warn(`${what} unavailable: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+const reference = TrainKernels.reference();
+const backends: [string, TrainKernels][] = [
+  ["reference", reference],
+  ...[1, 2, 3].map((t) => [`native/t${t}`, load(() => TrainKernels.native({ threads: t }), "native")] as const),
+  ["wasm", load(() => TrainKernels.wasm(), "wasm")] as const,
+].filter((e): e is [string, TrainKernels] => e[1] !== undefined);
+
+/** Deterministic words or values. */
+function words(n: number, seed: number): Uint32Array {
+  let s = seed >>> 0;
+  return Uint32Array.from({ length: n }, () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0));
+}
+function values(n: number, seed: number): Float32Array {
+  const v = Float32Array.from(words(n, seed), (w) => (w / 2 ** 32) * 4 - 2);
+  v.set([NaN, 0, -0, Infinity, -Infinity, 1, -1].slice(0, n));
+  return v;
+}
+
+/** Bit patterns: NaN equals NaN, -0 differs from +0. */
+const bitsOf = (a: Float32Array) => new Uint32Array(a.map((v) => Number.isNaN(v) ? NaN : v).buffer);
+
+function assertSameBits(got: Float32Array, want: Float32Array, at: string): void {
+  const g = bitsOf(got), w = bitsOf(want), i = g.findIndex((b, j) => b !== w[j]);
+  assert.equal(i, -1, `${at}: first difference at ${i}: ${got[i]} vs ${want[i]}`);
+}
+
+/** The layout's definition, one bit at a time. */
+function gatherOracle(bits: Uint32Array, l: Required<GatherLayout>): Float32Array {
+  const out = new Float32Array(32 * l.blocks * l.taps * l.period);
+  for (let b = 0; b < l.blocks; b++) {
+    for (let t = 0; t < l.taps; t++) {
+      for (let q = 0; q < l.period; q++) {
+        const word = bits[q * l.rowStride + (l.taps - 1 - t) * l.tapStride + b];
+        const o = ((b * l.taps + t) * l.period + q) * 32;
+        for (let j = 0; j < 32; j++) out[o + j] = (word >>> j) & 1 ? -1 : 1;
+      }
+    }
+  }
+  return out;
+}
+
+Deno.test("gatherSigns: plain, word-column blocks and flipped taps equal the per-bit definition on every backend", () => {
+  const cases: Required<GatherLayout>[] = [
+    { blocks: 1, taps: 1, period: 1, rowStride: 1, tapStride: 0 },
+    { blocks: 1, taps: 1, period: 77, rowStride: 1, tapStride: 0 },
+    { blocks: 3, taps: 1, period: 5, rowStride: 3, tapStride: 0 }, // [5 rows, 3 words] by word column
+    { blocks: 9, taps: 1, period: 1031, rowStride: 9, tapStride: 0 }, // past the 2K-word thread split
+    { blocks: 2, taps: 9, period: 33, rowStride: 18, tapStride: 2 }, // a flipped 3×3 kernel, 64 channels, 33 filters
+    { blocks: 2, taps: 9, period: 200, rowStride: 18, tapStride: 2 },
+  ];
+  for (const l of cases) {
+    const n = (l.period - 1) * l.rowStride + (l.taps - 1) * l.tapStride + l.blocks;
+    const bits = words(n, n);
+    bits[0] = 0xffffffff;
+    const want = gatherOracle(bits, l);
+    for (const [label, k] of backends) {
+      const out = new Float32Array(want.length).fill(7);
+      assertSameBits(k.gatherSigns(bits, l, out), want, `${label} ${JSON.stringify(l)}`);
+    }
+  }
+});
+
+Deno.test("gatherSigns: typed errors for a bad layout, a short output and a read past the bits", () => {
+  const bits = new Uint32Array(4);
+  assert.throws(
+    () => reference.gatherSigns(bits, { blocks: 1, taps: 0, period: 1, rowStride: 1 }, new Float32Array(32)),
+    RangeError,
+  );
+  assert.throws(
+    () => reference.gatherSigns(bits, { blocks: 1, period: 2, rowStride: 1 }, new Float32Array(32)),
+    /out must have 64 elements/,
+  );
+  assert.throws(
+    () => reference.gatherSigns(bits, { blocks: 1, period: 2, rowStride: 4 }, new Float32Array(64)),
+    /reads word 4, past the 4 words/,
+  );
+  assert.throws(
+    () =>
+      reference.gatherSigns([] as unknown as Uint32Array, { blocks: 0, period: 0, rowStride: 0 }, new Float32Array(0)),
+    TypeError,
+  );
+});
+
+Deno.test("transpose: odd shapes, one row or column, and past the thread split equal the definition on every backend", () => {
+  for (const [rows, cols] of [[1, 1], [1, 37], [37, 1], [33, 17], [129, 300], [300, 129], [64, 1025]]) {
+    const a = values(rows * cols, rows + cols), want = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[c * rows + r] = a[r * cols + c];
+    for (const [label, k] of backends) {
+      assertSameBits(k.transpose(a, rows, cols), want, `${label} [${rows}, ${cols}]`);
+      const out = new Float32Array(rows * cols).fill(5);
+      assert.equal(k.transpose(a, rows, cols, out), out);
+      assertSameBits(out, want, `${label} [${rows}, ${cols}] into out`);
+    }
+  }
+  assert.throws(() => reference.transpose(new Float32Array(5), 2, 3), /transpose: a must have 6 elements/);
+  assert.throws(() => reference.transpose(new Float32Array(6), 2.5, 3), TypeError);
+});
+
+Deno.test("relu and its gradient: the definition (+0 at -0 and NaN; dy·0 keeps -0 and NaN) on every backend", () => {
+  for (const n of [1, 7, 4099, (1 << 16) + 5]) {
+    const x = values(n, n), dy = values(n, n + 1);
+    if (n >= 7) dy.set([-3, 2, Infinity], 4); // x: -∞, 1, -1
+    const want = x.map((v) => v > 0 ? v : 0), wantGrad = x.map((v, i) => v > 0 ? dy[i] : dy[i] * 0);
+    if (n >= 7) {
+      assert.ok(Object.is(want[2], 0) && Object.is(wantGrad[4], -0) && Number.isNaN(wantGrad[6]), "the edges");
+    }
+    for (const [label, k] of backends) {
+      assertSameBits(k.relu(x), want, `${label} relu n ${n}`);
+      assertSameBits(k.reluGrad(x, dy), wantGrad, `${label} reluGrad n ${n}`);
+    }
+  }
+  assert.throws(() => reference.reluGrad(new Float32Array(2), new Float32Array(3)), /dy must have 2 elements/);
+});
+
+Deno.test("steSignGrad into dy itself: a gradient clipped in place, as into a fresh array, on every backend", () => {
+  for (const n of [3, (1 << 16) + 9]) {
+    const x = values(n, 2 * n), dy = values(n, 3 * n);
+    const want = x.map((v, i) => Math.abs(v) <= 1 ? dy[i] : 0);
+    for (const [label, k] of backends) {
+      const g = dy.slice();
+      assert.equal(k.steSignGrad(x, g, 1, g), g);
+      assertSameBits(g, want, `${label} n ${n}`);
+    }
+  }
+});
