@@ -168,6 +168,23 @@ function backFilter(x: Data, dy: Data, g: Geometry, dw: Data): void {
   });
 }
 
+/** Whether the convolution is depthwise (one input channel per group): the native depthwise kernels run it. */
+function isDepthwise(g: Geometry): boolean {
+  return g.groups > 1 && g.groups === g.c;
+}
+
+/** The window of a depthwise convolution as the kernels take it (multiplier: filters per channel). */
+function depthwiseGeometry(g: Geometry, o: Conv2dOptions) {
+  return {
+    inputShape: [g.n, g.h, g.w, g.c] as [number, number, number, number],
+    kernelSize: [g.kh, g.kw] as [number, number],
+    strides: [g.sh, g.sw] as [number, number],
+    dilations: [g.dh, g.dw] as [number, number],
+    padding: o.padding ?? "valid",
+    multiplier: g.f / g.c,
+  };
+}
+
 function macsOf(g: Geometry): number {
   return g.n * g.oh * g.ow * g.kh * g.kw * (g.c / g.groups) * g.f;
 }
@@ -454,6 +471,7 @@ function binaryForward(
 export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
   const g = geometry(x.shape, w.shape, options);
   const native = g.groups === 1 ? nativeFor(macsOf(g), x.data, w.data) : null;
+  const depthwise = isDepthwise(g) ? nativeFor(macsOf(g), x.data, w.data) : null;
   let y: Data;
   let kept: Kept = {};
   const keepCols = isRecording([x, w]);
@@ -462,6 +480,8 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
     : null;
   if (binary) {
     ({ y, kept } = binary);
+  } else if (depthwise) {
+    y = depthwise.depthwise(x.data as Float32Array, w.data as Float32Array, depthwiseGeometry(g, options));
   } else if (native) {
     // Zig's im2col + SGEMM, with the HWIO kernel as OHWI rows.
     const ohwi = native.packRhsKN(w.data as Float32Array, g.f); // HWIO is [K, f]: packs without a transpose
@@ -493,6 +513,14 @@ registerGradient("conv2d", (dy, { inputs: [x, w], attrs, needs }: {
   const g = geometry(x.shape, w.shape, attrs);
   const native = g.groups === 1 ? nativeFor(macsOf(g), x.data, w.data, dy.data) : null;
   const latent = attrs.steSignClip !== undefined;
+  const depthwise = isDepthwise(g) && !latent ? nativeFor(macsOf(g), x.data, w.data, dy.data) : null;
+  if (depthwise) {
+    const t = trainPassesFor(depthwise), geo = depthwiseGeometry(g, attrs), dyData = dy.data as Float32Array;
+    return [
+      needs?.[0] === false ? null : new Tensor(t.depthwiseBackInput(dyData, w.data as Float32Array, geo), x.shape),
+      new Tensor(t.depthwiseBackFilter(x.data as Float32Array, dyData, geo), w.shape),
+    ];
+  }
   if (native) {
     const grads = nativeGradients(native, x, w, dy.data as Float32Array, g, needs?.[0] !== false, attrs.kept ?? {});
     if (latent) clipLatentGradient(grads[1]!.data as Float32Array, w.data, attrs.steSignClip!);

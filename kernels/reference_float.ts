@@ -458,4 +458,6 @@ export const REFERENCE: KernelBackend = {
   onebit_transpose_f32: (p, i, o) => train.transpose(p.values, i, o),
   onebit_relu_f32: (p, i, o) => train.relu(p.values, i, o),
   onebit_relu_grad_f32: (p, i, d, o) => train.reluGrad(p.values, i, d, o),
+  onebit_depthwise_backprop_input_f32: (p, d, w, o) => train.depthwiseBackInput(p.values, d, w, o),
+  onebit_depthwise_backprop_filter_f32: (p, x, d, o) => train.depthwiseBackFilter(p.values, x, d, o),
 };

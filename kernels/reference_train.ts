@@ -185,3 +185,73 @@ export function relu(p: StructValues<"ReluPassParams">, x: Data, out: Data): voi
 export function reluGrad(p: StructValues<"ReluPassParams">, x: Data, dy: Data, out: Data): void {
   for (let i = 0; i < p.count; i++) out[i] = x[i] > 0 ? dy[i] : dy[i] * 0;
 }
+
+/** The output index along one axis whose tap `k` reads input index `i`, or -1. */
+function outputAt(i: number, k: number, pad: number, stride: number, dilation: number, out: number): number {
+  const d = i + pad - k * dilation;
+  return d < 0 || d % stride !== 0 || d / stride >= out ? -1 : d / stride;
+}
+
+/**
+ * A depthwise convolution's input gradient (filter [kh, kw, channels_in·multiplier]): dx[n, iy, ix, c] = Σ over
+ * taps (ky, kx) in order, then j < multiplier, of dy[n, oy, ox, c·m + j]·w[ky, kx, c·m + j], in float32.
+ */
+export function depthwiseBackInput(
+  p: StructValues<"DepthwiseF32Params">,
+  dy: Float32Array,
+  w: Float32Array,
+  dx: Float32Array,
+): void {
+  const cin = p.channels_in, m = p.multiplier, cout = cin * m, f = Math.fround;
+  dx.fill(0, 0, p.batch * p.in_h * p.in_w * cin);
+  for (let n = 0; n < p.batch; n++) {
+    for (let iy = 0; iy < p.in_h; iy++) {
+      for (let ix = 0; ix < p.in_w; ix++) {
+        const o = ((n * p.in_h + iy) * p.in_w + ix) * cin;
+        for (let ky = 0; ky < p.kernel_h; ky++) {
+          const oy = outputAt(iy, ky, p.pad_top, p.stride_h, p.dilation_h, p.out_h);
+          if (oy < 0) continue;
+          for (let kx = 0; kx < p.kernel_w; kx++) {
+            const ox = outputAt(ix, kx, p.pad_left, p.stride_w, p.dilation_w, p.out_w);
+            if (ox < 0) continue;
+            const d = ((n * p.out_h + oy) * p.out_w + ox) * cout, t = (ky * p.kernel_w + kx) * cout;
+            for (let c = 0; c < cin; c++) {
+              for (let j = 0; j < m; j++) dx[o + c] = dx[o + c] + f(dy[d + c * m + j] * w[t + c * m + j]);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * A depthwise convolution's filter gradient: dw[ky, kx, co] = Σ over output pixels (n, oy, ox) in order of
+ * x[n, iy, ix, co / m]·dy[n, oy, ox, co], over the taps inside the input, in float32.
+ */
+export function depthwiseBackFilter(
+  p: StructValues<"DepthwiseF32Params">,
+  x: Float32Array,
+  dy: Float32Array,
+  dw: Float32Array,
+): void {
+  const cin = p.channels_in, m = p.multiplier, cout = cin * m, f = Math.fround;
+  dw.fill(0, 0, p.kernel_h * p.kernel_w * cout);
+  for (let n = 0; n < p.batch; n++) {
+    for (let oy = 0; oy < p.out_h; oy++) {
+      for (let ox = 0; ox < p.out_w; ox++) {
+        const d = ((n * p.out_h + oy) * p.out_w + ox) * cout;
+        for (let ky = 0; ky < p.kernel_h; ky++) {
+          const iy = oy * p.stride_h + ky * p.dilation_h - p.pad_top;
+          if (iy < 0 || iy >= p.in_h) continue;
+          for (let kx = 0; kx < p.kernel_w; kx++) {
+            const ix = ox * p.stride_w + kx * p.dilation_w - p.pad_left;
+            if (ix < 0 || ix >= p.in_w) continue;
+            const i = ((n * p.in_h + iy) * p.in_w + ix) * cin, t = (ky * p.kernel_w + kx) * cout;
+            for (let co = 0; co < cout; co++) dw[t + co] = dw[t + co] + f(x[i + Math.floor(co / m)] * dy[d + co]);
+          }
+        }
+      }
+    }
+  }
+}

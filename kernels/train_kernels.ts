@@ -4,7 +4,7 @@
  * backward passes, the sign quantizers' forward pass and pseudo-gradients
  * and max pooling's gradient scatter, ReLU and its gradient, and the
  * plumbing of the convolutions' gradients (a transpose, bits gathered and
- * unpacked to ±1 floats), each one pass over float32 arrays, on the native library, its wasm build or
+ * unpacked to ±1 floats, a depthwise convolution's two gradients), each one pass over float32 arrays, on the native library, its wasm build or
  * the TypeScript reference (kernels/reference_train.ts), with the same
  * results bit for bit. Every argument is checked here.
  * @module
@@ -13,6 +13,7 @@ import type { Encoded, KernelLibrary } from "./abi.ts";
 import { checkArray, checkInt } from "./_check.ts";
 import { chooseLibrary, type LibraryOptions } from "./backend.ts";
 import { KernelSet } from "./_ukernels.ts";
+import { planWindow, type WindowGeometry } from "./geometry.ts";
 
 /** Options of {@link TrainKernels}' constructors: which library, and the threads of every call. */
 export interface TrainKernelsOptions extends LibraryOptions {
@@ -50,6 +51,11 @@ export interface GatherLayout {
   rowStride: number;
   /** Input words between taps (default 0). */
   tapStride?: number;
+}
+
+/** A depthwise convolution's window and channel multiplier (default 1). */
+export interface DepthwiseGeometry extends WindowGeometry {
+  multiplier?: number;
 }
 
 const NONE = new Float32Array(1);
@@ -228,6 +234,46 @@ export class TrainKernels extends KernelSet {
     const values = { blocks, taps, period, row_stride: rowStride, tap_stride: tapStride, threads: this.threads };
     this.impl.onebit_gather_signs_b32_f32({ values }, bits, out);
     return out;
+  }
+
+  /**
+   * A depthwise convolution's input gradient (filter [kh, kw, channels·multiplier], zero padding): dx of
+   * `geometry.inputShape` from the output's gradient `dy`, each value summed over taps in order (float32).
+   */
+  depthwiseBackInput(dy: Float32Array, filter: Float32Array, geometry: DepthwiseGeometry): Float32Array {
+    const { p, inputLength, outputLength, filterLength } = this.#depthwiseParams(geometry);
+    checkArray("depthwiseBackInput: dy", dy, Float32Array, outputLength);
+    checkArray("depthwiseBackInput: filter", filter, Float32Array, filterLength);
+    const dx = new Float32Array(inputLength);
+    if (inputLength > 0) this.impl.onebit_depthwise_backprop_input_f32(p, dy, filter, dx);
+    return dx;
+  }
+
+  /**
+   * A depthwise convolution's filter gradient ([kh, kw, channels·multiplier]) from its input `x` and the output's
+   * gradient `dy`, each value summed over the batch's output pixels in order (float32).
+   */
+  depthwiseBackFilter(x: Float32Array, dy: Float32Array, geometry: DepthwiseGeometry): Float32Array {
+    const { p, inputLength, outputLength, filterLength } = this.#depthwiseParams(geometry);
+    checkArray("depthwiseBackFilter: x", x, Float32Array, inputLength);
+    checkArray("depthwiseBackFilter: dy", dy, Float32Array, outputLength);
+    const dw = new Float32Array(filterLength);
+    if (inputLength > 0) this.impl.onebit_depthwise_backprop_filter_f32(p, x, dy, dw);
+    return dw;
+  }
+
+  #depthwiseParams(geometry: DepthwiseGeometry) {
+    const g = planWindow(geometry, 1), multiplier = checkInt("multiplier", geometry.multiplier ?? 1, 1, 4096);
+    const { channels, ...window } = g, cout = channels * multiplier;
+    const p: Encoded<"DepthwiseF32Params"> = {
+      values: { ...window, channels_in: channels, multiplier, clamp_min: 0, clamp_max: 0, threads: this.threads },
+    };
+    return {
+      p,
+      inputLength: g.batch * g.in_h * g.in_w * channels,
+      outputLength: g.batch * g.out_h * g.out_w * cout,
+      filterLength: g.kernel_h * g.kernel_w * cout,
+    };
   }
 
   #reluParams(x: Float32Array): Encoded<"ReluPassParams"> {

@@ -142,3 +142,93 @@ Deno.test("steSignGrad into dy itself: a gradient clipped in place, as into a fr
     }
   }
 });
+
+Deno.test("depthwise gradients: the reference within float32 rounding of a float64 oracle, every backend its bits", () => {
+  const cases = [
+    {
+      inputShape: [1, 5, 7, 3],
+      kernelSize: [3, 3],
+      strides: [1, 1],
+      dilations: [1, 1],
+      padding: "same",
+      multiplier: 1,
+    },
+    {
+      inputShape: [2, 9, 8, 5],
+      kernelSize: [3, 2],
+      strides: [2, 1],
+      dilations: [1, 2],
+      padding: "valid",
+      multiplier: 3,
+    },
+    {
+      inputShape: [3, 16, 16, 40],
+      kernelSize: [3, 3],
+      strides: [2, 2],
+      dilations: [1, 1],
+      padding: "same",
+      multiplier: 1,
+    },
+    {
+      inputShape: [2, 33, 17, 64],
+      kernelSize: [5, 5],
+      strides: [1, 1],
+      dilations: [1, 1],
+      padding: "same",
+      multiplier: 2,
+    },
+  ] as const;
+  for (const geo of cases) {
+    const [n, h, w, c] = geo.inputShape, [kh, kw] = geo.kernelSize, m = geo.multiplier, cout = c * m;
+    const [sh, sw] = geo.strides, [dh, dw] = geo.dilations;
+    const same = geo.padding === "same";
+    const oh = same ? Math.ceil(h / sh) : Math.ceil((h - (kh - 1) * dh) / sh);
+    const ow = same ? Math.ceil(w / sw) : Math.ceil((w - (kw - 1) * dw) / sw);
+    const padTop = same ? Math.floor(Math.max(0, (oh - 1) * sh + (kh - 1) * dh + 1 - h) / 2) : 0;
+    const padLeft = same ? Math.floor(Math.max(0, (ow - 1) * sw + (kw - 1) * dw + 1 - w) / 2) : 0;
+    const x = values(n * h * w * c, 1).map((v) => Number.isFinite(v) ? v : 0.5);
+    const dy = values(n * oh * ow * cout, 2).map((v) => Number.isFinite(v) ? v : -0.25);
+    const filter = values(kh * kw * cout, 3).map((v) => Number.isFinite(v) ? v : 1.5);
+    // The float64 oracle: the convolution's scatter form, both gradients at once.
+    const dx64 = new Float64Array(x.length), dw64 = new Float64Array(filter.length);
+    for (let b = 0; b < n; b++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          for (let ky = 0; ky < kh; ky++) {
+            for (let kx = 0; kx < kw; kx++) {
+              const iy = oy * sh + ky * dh - padTop, ix = ox * sw + kx * dw - padLeft;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+              for (let co = 0; co < cout; co++) {
+                const g = dy[((b * oh + oy) * ow + ox) * cout + co],
+                  i = ((b * h + iy) * w + ix) * c + Math.floor(co / m);
+                dx64[i] += g * filter[(ky * kw + kx) * cout + co];
+                dw64[(ky * kw + kx) * cout + co] += g * x[i];
+              }
+            }
+          }
+        }
+      }
+    }
+    const what = JSON.stringify(geo);
+    const wantDx = reference.depthwiseBackInput(dy, filter, geo), wantDw = reference.depthwiseBackFilter(x, dy, geo);
+    const near = (a: Float32Array, b: Float64Array, part: string) => {
+      const scale = Math.max(1, ...[...b].map(Math.abs));
+      const worst = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+      assert.ok(worst <= 1e-5 * scale, `${what} ${part}: off by ${worst}`);
+    };
+    near(wantDx, dx64, "dx");
+    near(wantDw, dw64, "dw");
+    for (const [label, k] of backends) {
+      assertSameBits(k.depthwiseBackInput(dy, filter, geo), wantDx, `${label} ${what} dx`);
+      assertSameBits(k.depthwiseBackFilter(x, dy, geo), wantDw, `${label} ${what} dw`);
+    }
+  }
+  assert.throws(
+    () =>
+      reference.depthwiseBackInput(new Float32Array(3), new Float32Array(9), {
+        inputShape: [1, 3, 3, 1],
+        kernelSize: [3, 3],
+      }),
+    /depthwiseBackInput: dy must have 1 elements/,
+  );
+});

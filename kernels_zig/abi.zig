@@ -666,7 +666,7 @@ pub const api = [_]Function{
         .{ .name = "argmax", .type = [*]const i32 },
         .{ .name = "grad_input", .type = [*]f32 },
     } },
-    // Training's gradient plumbing (train_unpack.zig, transpose.zig, train_relu.zig): structs in those files.
+    // Training's gradient plumbing (train_unpack.zig, transpose.zig, train_relu.zig, train_depthwise.zig).
     .{ .name = "onebit_gather_signs_b32_f32", .in = train_unpack, .params = &.{
         .{ .name = "params", .type = *const train_unpack.GatherSignsParams },
         .{ .name = "input", .type = [*]const u32 },
@@ -688,8 +688,21 @@ pub const api = [_]Function{
         .{ .name = "grad_output", .type = [*]const f32 },
         .{ .name = "grad_input", .type = [*]f32 },
     } },
+    .{ .name = "onebit_depthwise_backprop_input_f32", .in = train_depthwise, .params = &.{
+        .{ .name = "params", .type = *const DepthwiseF32Params },
+        .{ .name = "grad_output", .type = [*]const f32 },
+        .{ .name = "filter", .type = [*]const f32 },
+        .{ .name = "grad_input", .type = [*]f32 },
+    } },
+    .{ .name = "onebit_depthwise_backprop_filter_f32", .in = train_depthwise, .params = &.{
+        .{ .name = "params", .type = *const DepthwiseF32Params },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "grad_output", .type = [*]const f32 },
+        .{ .name = "grad_filter", .type = [*]f32 },
+    } },
 };
 
+const train_depthwise = @import("train_depthwise.zig");
 const train_unpack = @import("train_unpack.zig");
 const transpose = @import("transpose.zig");
 const train_relu = @import("train_relu.zig");
