@@ -164,10 +164,7 @@ export function pad(x: Tensor, paddings: readonly (readonly [number, number])[],
   }
   const shape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
   const y = alloc(sizeOf(shape), x).fill(value);
-  const st = strides(shape);
-  copyRows(x.shape, (idx) => idx.reduce((o, v, d) => o + (v + paddings[d][0]) * st[d], 0), (i, o, n) => {
-    y.set(x.data.subarray(i, i + n), o);
-  });
+  copyBlock(x.shape, shape, paddings.map((p) => p[0]), (i, o, n) => y.set(x.data.subarray(i, i + n), o));
   return emit("pad", [x], y, shape, { paddings });
 }
 
@@ -179,24 +176,31 @@ registerGradient(
 );
 
 /**
- * Walks the rows (last axis) of a row-major block of `shape`: `copy(at, offset(index), n)` for each, `at` the
- * row's start in the block, `index` its position (last entry 0), `n` the row length. Pad and slice copy whole
- * rows, not one value per index computation.
+ * Walks the contiguous runs of a block of shape `inner` placed at `offset` inside a row-major array of shape
+ * `outer`: `copy(at, to, n)` for each, `at` the run's start in the block, `to` in the outer array, `n` its length.
+ * Trailing axes the block spans whole join the run (a spatial pad of NHWC copies rows of W·C values, not C), so pad
+ * and slice copy long runs, not one short row per index computation.
  */
-function copyRows(
-  shape: readonly number[],
-  offset: (index: readonly number[]) => number,
+function copyBlock(
+  inner: readonly number[],
+  outer: readonly number[],
+  offset: readonly number[],
   copy: (at: number, to: number, n: number) => void,
 ): void {
-  const total = sizeOf(shape);
-  if (shape.length === 0) return total > 0 ? copy(0, offset([]), 1) : undefined;
-  const n = shape[shape.length - 1];
+  const total = sizeOf(inner);
   if (total === 0) return;
-  const idx = new Array<number>(shape.length).fill(0);
+  if (inner.length === 0) return copy(0, 0, 1);
+  let k = inner.length - 1;
+  while (k > 0 && inner[k] === outer[k]) k--;
+  const n = sizeOf(inner.slice(k)), st = strides(outer);
+  let to = offset.reduce((o, v, d) => o + v * st[d], 0);
+  const idx = new Array<number>(k).fill(0);
   for (let at = 0; at < total; at += n) {
-    copy(at, offset(idx), n);
-    for (let d = shape.length - 2; d >= 0; d--) {
-      if (++idx[d] < shape[d]) break;
+    copy(at, to, n);
+    for (let d = k - 1; d >= 0; d--) {
+      to += st[d];
+      if (++idx[d] < inner[d]) break;
+      to -= st[d] * inner[d];
       idx[d] = 0;
     }
   }
@@ -212,10 +216,7 @@ export function slice(x: Tensor, begin: readonly number[], size: readonly number
     throw new RangeError(`slice [${begin}] + [${size}] is outside [${x.shape}]`);
   }
   const y = alloc(sizeOf(ext), x);
-  const st = strides(x.shape);
-  copyRows(ext, (idx) => idx.reduce((i, v, d) => i + (v + begin[d]) * st[d], 0), (o, i, n) => {
-    y.set(x.data.subarray(i, i + n), o);
-  });
+  copyBlock(ext, x.shape, begin, (o, i, n) => y.set(x.data.subarray(i, i + n), o));
   return emit("slice", [x], y, ext, { begin });
 }
 

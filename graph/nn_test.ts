@@ -101,3 +101,31 @@ Deno.test("batchNormTraining equals moments + batchNorm bit for bit (float32)", 
   const noAffine = nn.batchNormTraining(x32, null, null, 1e-3).y;
   assert.deepEqual([...noAffine.data], [...nn.batchNorm(x32, mean, variance, null, null, 1e-3).data]);
 });
+
+Deno.test("pad and slice equal an index-by-index copy (runs joined over whole trailing axes)", () => {
+  const shapes: [number[], [number, number][]][] = [
+    [[2, 3, 4, 5], [[0, 0], [1, 2], [2, 1], [0, 0]]],
+    [[2, 3, 4, 5], [[0, 0], [0, 0], [0, 0], [1, 0]]],
+    [[3, 4], [[1, 1], [0, 0]]],
+    [[2, 1, 3], [[0, 0], [0, 0], [0, 0]]],
+    [[5], [[2, 3]]],
+    [[2, 0, 3], [[1, 0], [1, 1], [0, 0]]],
+  ];
+  for (const [shape, paddings] of shapes) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const x = new Tensor(Float32Array.from({ length: size }, (_, i) => i + 1), shape);
+    const outShape = shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
+    const want = new Float32Array(outShape.reduce((a, b) => a * b, 1)).fill(-7);
+    for (let i = 0; i < size; i++) {
+      let rest = i, o = 0;
+      const idx = shape.map(() => 0);
+      for (let d = shape.length - 1; d >= 0; d--) idx[d] = rest % shape[d], rest = Math.floor(rest / shape[d]);
+      for (let d = 0; d < shape.length; d++) o = o * outShape[d] + idx[d] + paddings[d][0];
+      want[o] = i + 1;
+    }
+    const y = nn.pad(x, paddings, -7);
+    assert.deepEqual([...y.data], [...want], `pad [${shape}] ${JSON.stringify(paddings)}`);
+    const back = nn.slice(y, paddings.map((p) => p[0]), shape);
+    assert.deepEqual([...back.data], [...x.data], `slice back [${shape}]`);
+  }
+});
