@@ -305,7 +305,8 @@ function inputGradientByCol2im(
 /**
  * Both conv2d gradients on the native SGEMM (groups = 1). With M output
  * pixels and K = kh·kw·c: dx by {@link nativeInputGradient} (stride 1) or
- * {@link inputGradientByCol2im}; dW[K, f] = colsᵀ·dy, as colsᵀ[K, M]·(dyᵀ[f, M])ᵀ.
+ * {@link inputGradientByCol2im}; dW[K, f] = colsᵀ·dy, as colsᵀ[K, M]·(dyᵀ[f, M])ᵀ, clipped by `mask` (a
+ * latent kernel's ste_sign) as it is made.
  */
 function nativeGradients(
   k: FloatKernels,
@@ -315,6 +316,7 @@ function nativeGradients(
   g: Geometry,
   needInput: boolean,
   kept: Kept,
+  mask?: LatentMask,
 ): (Tensor | null)[] {
   const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
   // No input gradient for data (the first layer): skip it.
@@ -324,7 +326,8 @@ function nativeGradients(
     if (dx === null) inputGradientByCol2im(k, dy, w.data as Float32Array, g, dx = new Float32Array(x.size), kept);
   }
   if (kept.bitCols) {
-    return [dx ? new Tensor(dx, x.shape) : null, new Tensor(filterGradientFromBits(k, kept.bitCols, dy, g), w.shape)];
+    const dw = filterGradientFromBits(k, kept.bitCols, dy, g, mask);
+    return [dx ? new Tensor(dx, x.shape) : null, new Tensor(dw, w.shape)];
   }
   // The forward pass's im2col when it kept one; a direct 1×1 conv's cols are x itself.
   const direct = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 &&
@@ -337,7 +340,7 @@ function nativeGradients(
     forEachTap(g, (o, i, tap) => built.set(xd.subarray(i * c, (i + 1) * c), o * depth + tap * c));
     cols = built;
   }
-  return [dx ? new Tensor(dx, x.shape) : null, new Tensor(filterGradient(k, cols, dy, g), w.shape)];
+  return [dx ? new Tensor(dx, x.shape) : null, new Tensor(filterGradient(k, cols, dy, g, mask), w.shape)];
 }
 
 /**
@@ -350,11 +353,37 @@ function transposeCols(g: Geometry): boolean {
 }
 
 /** dW[K, f] = colsᵀ·dy, transposing the side that moves fewer values (see {@link transposeCols}). */
-function filterGradient(k: FloatKernels, cols: Float32Array, dy: Float32Array, g: Geometry): Float32Array {
+function filterGradient(
+  k: FloatKernels,
+  cols: Float32Array,
+  dy: Float32Array,
+  g: Geometry,
+  mask?: LatentMask,
+): Float32Array {
   const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
-  return transposeCols(g)
-    ? gemmNN(k, transpose2d(cols, pixels, depth, scratch("colsT", pixels * depth)), dy, g.f)
-    : transpose2d(gemmNN(k, transpose2d(dy, pixels, g.f, scratch("dyT", pixels * g.f)), cols, depth), g.f, depth);
+  if (transposeCols(g)) {
+    const dw = gemmNN(k, transpose2d(cols, pixels, depth, scratch("colsT", pixels * depth)), dy, g.f);
+    if (mask) clipLatentGradient(dw, mask.latent, mask.clip);
+    return dw;
+  }
+  return transposeMasked(
+    k,
+    gemmNN(k, transpose2d(dy, pixels, g.f, scratch("dyT", pixels * g.f)), cols, depth),
+    g,
+    mask,
+  );
+}
+
+/** ste_sign's clip of a latent kernel's gradient: 0 where !(|latent| ≤ clip) (see {@link clipLatentGradient}). */
+interface LatentMask {
+  latent: Float32Array;
+  clip: number;
+}
+
+/** dW[K, f] from the product dWᵀ[f, K], clipped by `mask` in the same pass. */
+function transposeMasked(k: FloatKernels, dwT: Float32Array, g: Geometry, mask?: LatentMask): Float32Array {
+  const depth = g.kh * g.kw * g.c;
+  return mask ? trainPassesFor(k).transpose(dwT, g.f, depth, undefined, mask) : transpose2d(dwT, g.f, depth);
 }
 
 /**
@@ -362,7 +391,13 @@ function filterGradient(k: FloatKernels, cols: Float32Array, dy: Float32Array, g
  * When cols is the side packed as is, the float im2col is never built: packed for the SGEMM ([K/32 blocks, M, 32], as packRhsKN
  * packs [M, K]), it is word column p of the binary im2col unpacked, block after block.
  */
-function filterGradientFromBits(k: FloatKernels, bitCols: Uint32Array, dy: Float32Array, g: Geometry): Float32Array {
+function filterGradientFromBits(
+  k: FloatKernels,
+  bitCols: Uint32Array,
+  dy: Float32Array,
+  g: Geometry,
+  mask?: LatentMask,
+): Float32Array {
   const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow, words = depth / 32, t = trainPassesFor(k);
   if (transposeCols(g)) {
     const cols = t.gatherSigns(
@@ -370,7 +405,7 @@ function filterGradientFromBits(k: FloatKernels, bitCols: Uint32Array, dy: Float
       { blocks: 1, period: bitCols.length, rowStride: 1 },
       scratch("cols", pixels * depth),
     );
-    return filterGradient(k, cols, dy, g);
+    return filterGradient(k, cols, dy, g, mask);
   }
   // Word column p of every row together: block p of the packed layout.
   const packed = { data: scratch("packed cols", depth * pixels), channelsOut: depth, depth: pixels };
@@ -378,7 +413,7 @@ function filterGradientFromBits(k: FloatKernels, bitCols: Uint32Array, dy: Float
   const dwT = k.sgemm(transpose2d(dy, pixels, g.f, scratch("dyT", pixels * g.f)), packed, {
     out: scratch("dWT", g.f * depth),
   });
-  return transpose2d(dwT, g.f, depth);
+  return transposeMasked(k, dwT, g, mask);
 }
 
 /**
@@ -522,9 +557,10 @@ registerGradient("conv2d", (dy, { inputs: [x, w], attrs, needs }: {
     ];
   }
   if (native) {
-    const grads = nativeGradients(native, x, w, dy.data as Float32Array, g, needs?.[0] !== false, attrs.kept ?? {});
-    if (latent) clipLatentGradient(grads[1]!.data as Float32Array, w.data, attrs.steSignClip!);
-    return grads;
+    // A latent kernel's gradient is clipped as it is made (in the transpose of dWᵀ where there is one).
+    const clip = latent ? attrs.steSignClip! : null;
+    const mask = clip === null ? undefined : { latent: w.data as Float32Array, clip };
+    return nativeGradients(native, x, w, dy.data as Float32Array, g, needs?.[0] !== false, attrs.kept ?? {}, mask);
   }
   // steSignConv2d's latent kernel (the kernels changed since its forward pass): the loops on its signs.
   const kernel = latent ? ops.sign(w).data : w.data;

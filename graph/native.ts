@@ -112,7 +112,7 @@ export function transpose2d(
 ): Float32Array {
   const native = nativePasses(rows * cols, a);
   if (native) return native.transpose(a, rows, cols, out);
-  transposeReference({ rows, cols, threads: 1 }, a, out);
+  transposeReference({ rows, cols, masked: 0, clip: 0, threads: 1 }, a, a, out);
   return out;
 }
 

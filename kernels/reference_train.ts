@@ -163,15 +163,20 @@ export function gatherSigns(p: StructValues<"GatherSignsParams">, bits: Uint32Ar
 
 /**
  * [rows, cols] row-major → [cols, rows] into `out`, in 32×32 tiles (a naive loop misses the cache on every
- * write).
+ * write); with `masked` 1, 0 instead where !(|latent[o]| ≤ clip) (o the output index; clip rounded to float32).
  */
-export function transpose(p: StructValues<"TransposeF32Params">, a: Data, out: Data): void {
-  const { rows, cols } = p, B = 32;
+export function transpose(p: StructValues<"TransposeF32Params">, a: Data, latent: Data, out: Data): void {
+  const { rows, cols } = p, B = 32, clip = Math.fround(p.clip), masked = p.masked === 1;
   for (let r0 = 0; r0 < rows; r0 += B) {
     const r1 = Math.min(rows, r0 + B);
     for (let c0 = 0; c0 < cols; c0 += B) {
       const c1 = Math.min(cols, c0 + B);
-      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = a[r * cols + c];
+      for (let r = r0; r < r1; r++) {
+        for (let c = c0; c < c1; c++) {
+          const o = c * rows + r;
+          out[o] = masked && !(Math.abs(latent[o]) <= clip) ? 0 : a[r * cols + c];
+        }
+      }
     }
   }
 }

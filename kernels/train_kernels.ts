@@ -199,15 +199,29 @@ export class TrainKernels extends KernelSet {
 
   /**
    * [rows, cols] row-major → [cols, rows], into `out` when given (cache-tiled, split over threads by bands of
-   * output rows).
+   * output rows). With `mask`, ste_sign's clip in the same pass: 0 where !(|latent| ≤ clip), `latent` in the
+   * output's layout (a latent kernel's gradient transposed and clipped at once).
    */
-  transpose(a: Float32Array, rows: number, cols: number, out?: Float32Array): Float32Array {
+  transpose(
+    a: Float32Array,
+    rows: number,
+    cols: number,
+    out?: Float32Array,
+    mask?: { latent: Float32Array; clip: number },
+  ): Float32Array {
     checkInt("transpose: rows", rows, 0);
     checkInt("transpose: cols", cols, 0);
     checkArray("transpose: a", a, Float32Array, rows * cols);
     const o = out ?? new Float32Array(rows * cols);
     checkArray("transpose: out", o, Float32Array, rows * cols);
-    if (o.length > 0) this.impl.onebit_transpose_f32({ values: { rows, cols, threads: this.threads } }, a, o);
+    if (mask !== undefined) {
+      checkArray("transpose: mask.latent", mask.latent, Float32Array, rows * cols);
+      if (typeof mask.clip !== "number" || Number.isNaN(mask.clip)) {
+        throw new TypeError(`transpose: mask.clip must be a number, got ${String(mask.clip)}`);
+      }
+    }
+    const values = { rows, cols, masked: mask ? 1 : 0, clip: mask?.clip ?? 0, threads: this.threads };
+    if (o.length > 0) this.impl.onebit_transpose_f32({ values }, a, mask?.latent ?? a, o);
     return o;
   }
 

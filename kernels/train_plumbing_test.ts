@@ -112,6 +112,33 @@ Deno.test("transpose: odd shapes, one row or column, and past the thread split e
     }
   }
   assert.throws(() => reference.transpose(new Float32Array(5), 2, 3), /transpose: a must have 6 elements/);
+  assert.throws(
+    () => reference.transpose(new Float32Array(6), 2, 3, undefined, { latent: new Float32Array(6), clip: NaN }),
+    /mask.clip must be a number/,
+  );
+});
+
+Deno.test("transpose with a latent mask: 0 where !(|latent| ≤ clip), NaN latents and ±clip exactly, every backend", () => {
+  for (const [rows, cols] of [[3, 5], [64, 1025], [1030, 40]]) {
+    const a = values(rows * cols, rows * cols), latent = values(rows * cols, 7).map((v) => v * 0.75);
+    latent.set([Math.fround(0.3), -Math.fround(0.3), NaN], 3);
+    for (const clip of [0.3, 1, 0]) {
+      const c = Math.fround(clip), want = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) {
+        for (let k = 0; k < cols; k++) {
+          const o = k * rows + r;
+          want[o] = Math.abs(latent[o]) <= c ? a[r * cols + k] : 0;
+        }
+      }
+      for (const [label, k] of backends) {
+        assertSameBits(
+          k.transpose(a, rows, cols, undefined, { latent, clip }),
+          want,
+          `${label} [${rows}, ${cols}] clip ${clip}`,
+        );
+      }
+    }
+  }
   assert.throws(() => reference.transpose(new Float32Array(6), 2.5, 3), TypeError);
 });
 

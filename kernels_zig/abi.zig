@@ -675,6 +675,7 @@ pub const api = [_]Function{
     .{ .name = "onebit_transpose_f32", .in = transpose, .params = &.{
         .{ .name = "params", .type = *const transpose.TransposeF32Params },
         .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "latent", .type = [*]const f32 },
         .{ .name = "output", .type = [*]f32 },
     } },
     .{ .name = "onebit_relu_f32", .in = train_relu, .params = &.{

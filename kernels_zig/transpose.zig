@@ -1,27 +1,30 @@
 //! A float32 matrix transposed, [rows, cols] → [cols, rows], in cache tiles
 //! and split over threads by bands of output rows (a copy: any split gives
 //! the same bits). Training's filter gradients transpose their operands and
-//! products (graph/conv.ts); the TypeScript reference is
-//! kernels/reference_train.ts `transpose`.
+//! products (graph/conv.ts); a latent kernel's gradient takes ste_sign's clip
+//! in the same pass (`masked`: 0 where the latent weight is outside ±clip).
+//! The TypeScript reference is kernels/reference_train.ts `transpose`.
 const std = @import("std");
 const abi = @import("abi.zig");
 const thread_pool = @import("thread_pool.zig");
 const u = @import("num.zig").u;
 
-/// out[c·rows + r] = input[r·cols + c].
+/// out[c·rows + r] = input[r·cols + c]; with `masked` 1, 0 instead where !(|latent[c·rows + r]| ≤ clip).
 pub const TransposeF32Params = extern struct {
     rows: i32,
     cols: i32,
+    masked: i32,
+    clip: f32,
     threads: i32,
 };
 
-const Args = struct { rows: usize, cols: usize, a: [*]const f32, out: [*]f32 };
+const Args = struct { rows: usize, cols: usize, clip: f32, a: [*]const f32, latent: [*]const f32, out: [*]f32 };
 
 /// The tile edge: 16×16 floats read and written a cache line per row.
 const tile = 16;
 
 /// Output rows (input columns) [begin, end), tile by tile.
-fn transposeRange(a: Args, begin: usize, end: usize) void {
+fn transposeRange(comptime masked: bool, a: Args, begin: usize, end: usize) void {
     var c0 = begin;
     while (c0 < end) : (c0 += tile) {
         const c1 = @min(end, c0 + tile);
@@ -30,35 +33,39 @@ fn transposeRange(a: Args, begin: usize, end: usize) void {
             const r1 = @min(a.rows, r0 + tile);
             for (c0..c1) |c| {
                 const o = a.out + c * a.rows;
-                for (r0..r1) |r| o[r] = a.a[r * a.cols + c];
+                if (masked) {
+                    const latent = a.latent + c * a.rows;
+                    for (r0..r1) |r| o[r] = if (@abs(latent[r]) <= a.clip) a.a[r * a.cols + c] else 0;
+                } else {
+                    for (r0..r1) |r| o[r] = a.a[r * a.cols + c];
+                }
             }
         }
     }
 }
 
 /// Transposes; split over threads from 32K values, in bands of whole tiles of output rows.
-pub fn transpose(p: *const TransposeF32Params, a: [*]const f32, out: [*]f32) abi.Status {
-    if (p.rows < 0 or p.cols < 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
-    const rows = u(p.rows);
-    const cols = u(p.cols);
-    const args: Args = .{ .rows = rows, .cols = cols, .a = a, .out = out };
-    if (u(p.threads) <= 1 or rows * cols < 1 << 15) {
-        transposeRange(args, 0, cols);
-        return .ok;
-    }
+pub fn transpose(p: *const TransposeF32Params, a: [*]const f32, latent: [*]const f32, out: [*]f32) abi.Status {
+    if (p.rows < 0 or p.cols < 0 or p.masked < 0 or p.masked > 1 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
+    const args: Args = .{ .rows = u(p.rows), .cols = u(p.cols), .clip = p.clip, .a = a, .latent = latent, .out = out };
+    if (p.masked == 1) bands(true, u(p.threads), args) else bands(false, u(p.threads), args);
+    return .ok;
+}
+
+fn bands(comptime masked: bool, threads: usize, args: Args) void {
+    if (threads <= 1 or args.rows * args.cols < 1 << 15) return transposeRange(masked, args, 0, args.cols);
     const Bands = struct {
         fn run(b: Args, t0: usize, t1: usize) void {
-            transposeRange(b, t0 * tile, @min(b.cols, t1 * tile));
+            transposeRange(masked, b, t0 * tile, @min(b.cols, t1 * tile));
         }
     };
-    thread_pool.runRanges(u(p.threads), (cols + tile - 1) / tile, 2, args, Bands.run);
-    return .ok;
+    thread_pool.runRanges(threads, (args.cols + tile - 1) / tile, 2, args, Bands.run);
 }
 
 // ---- C ABI entry points (exported by root.zig from abi.api) ----
 
-pub fn onebit_transpose_f32(params: *const TransposeF32Params, input: [*]const f32, output: [*]f32) callconv(.c) i32 {
-    return abi.code(transpose(params, input, output));
+pub fn onebit_transpose_f32(params: *const TransposeF32Params, input: [*]const f32, latent: [*]const f32, output: [*]f32) callconv(.c) i32 {
+    return abi.code(transpose(params, input, latent, output));
 }
 
 test "transpose: odd shapes across tile edges, 1 and 3 threads" {
@@ -69,10 +76,20 @@ test "transpose: odd shapes across tile edges, 1 and 3 threads" {
     var out: [rows * cols]f32 = undefined;
     for ([_]i32{ 1, 3 }) |threads| {
         @memset(&out, -1);
-        const p: TransposeF32Params = .{ .rows = rows, .cols = cols, .threads = threads };
-        try std.testing.expectEqual(abi.Status.ok, transpose(&p, &a, &out));
+        var p: TransposeF32Params = .{ .rows = rows, .cols = cols, .masked = 0, .clip = 0, .threads = threads };
+        try std.testing.expectEqual(abi.Status.ok, transpose(&p, &a, &a, &out));
         for (0..rows) |r| for (0..cols) |c| try std.testing.expectEqual(a[r * cols + c], out[c * rows + r]);
+        // Masked by a latent of ±(index mod 4) at clip 2: values outside become 0.
+        var latent: [rows * cols]f32 = undefined;
+        for (&latent, 0..) |*v, i| v.* = @as(f32, @floatFromInt(i % 4)) * if (i % 2 == 0) @as(f32, 1) else -1;
+        p.masked = 1;
+        p.clip = 2;
+        try std.testing.expectEqual(abi.Status.ok, transpose(&p, &a, &latent, &out));
+        for (0..rows) |r| for (0..cols) |c| {
+            const o = c * rows + r;
+            try std.testing.expectEqual(if (o % 4 <= 2) a[r * cols + c] else 0, out[o]);
+        };
     }
-    const bad: TransposeF32Params = .{ .rows = -1, .cols = 1, .threads = 1 };
-    try std.testing.expectEqual(abi.Status.invalid_argument, transpose(&bad, &a, &out));
+    const bad: TransposeF32Params = .{ .rows = -1, .cols = 1, .masked = 0, .clip = 0, .threads = 1 };
+    try std.testing.expectEqual(abi.Status.invalid_argument, transpose(&bad, &a, &a, &out));
 }
