@@ -23,6 +23,11 @@ const Args = struct { rows: usize, cols: usize, clip: f32, a: [*]const f32, late
 /// The tile edge: 16×16 floats read and written a cache line per row.
 const tile = 16;
 
+/// Blocks of 8×8 floats go through registers: 8 row vectors in, 8 column vectors out.
+const block = 8;
+const V = @Vector(block, f32);
+const M = @Vector(block, u32);
+
 /// Output rows (input columns) [begin, end), tile by tile.
 fn transposeRange(comptime masked: bool, a: Args, begin: usize, end: usize) void {
     var c0 = begin;
@@ -31,15 +36,41 @@ fn transposeRange(comptime masked: bool, a: Args, begin: usize, end: usize) void
         var r0: usize = 0;
         while (r0 < a.rows) : (r0 += tile) {
             const r1 = @min(a.rows, r0 + tile);
-            for (c0..c1) |c| {
-                const o = a.out + c * a.rows;
-                if (masked) {
-                    const latent = a.latent + c * a.rows;
-                    for (r0..r1) |r| o[r] = if (@abs(latent[r]) <= a.clip) a.a[r * a.cols + c] else 0;
-                } else {
-                    for (r0..r1) |r| o[r] = a.a[r * a.cols + c];
-                }
+            if (c1 - c0 == tile and r1 - r0 == tile) {
+                inline for (0..tile / block) |bc| inline for (0..tile / block) |br| {
+                    blockAt(masked, a, r0 + br * block, c0 + bc * block);
+                };
+            } else {
+                for (c0..c1) |c| for (r0..r1) |r| {
+                    a.out[c * a.rows + r] = value(masked, a, r, c, a.a[r * a.cols + c]);
+                };
             }
+        }
+    }
+}
+
+/// out[c·rows + r] for input value `v` at (r, c): `v`, or +0 where the mask says (by bits: no branch on data).
+inline fn value(comptime masked: bool, a: Args, r: usize, c: usize, v: f32) f32 {
+    if (!masked) return v;
+    const keep: u32 = if (@abs(a.latent[c * a.rows + r]) <= a.clip) 0xffff_ffff else 0;
+    return @bitCast(@as(u32, @bitCast(v)) & keep);
+}
+
+/// One 8×8 block at input row r, column c: loaded as 8 row vectors, stored as 8 column vectors.
+inline fn blockAt(comptime masked: bool, a: Args, r: usize, c: usize) void {
+    var rows: [block]V = undefined;
+    inline for (0..block) |i| rows[i] = a.a[(r + i) * a.cols + c ..][0..block].*;
+    inline for (0..block) |j| {
+        var col: V = undefined;
+        inline for (0..block) |i| col[i] = rows[i][j];
+        const o = a.out[(c + j) * a.rows + r ..][0..block];
+        if (masked) {
+            const latent: V = a.latent[(c + j) * a.rows + r ..][0..block].*;
+            const keep = @abs(latent) <= @as(V, @splat(a.clip));
+            const bits: M = @bitCast(col);
+            o.* = @bitCast(@select(u32, keep, bits, @as(M, @splat(0))));
+        } else {
+            o.* = col;
         }
     }
 }
