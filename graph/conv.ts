@@ -426,34 +426,14 @@ interface Kept {
   kernelBits?: Uint32Array;
 }
 
-/** Transposes a 32×32 bit matrix in place (row i = a[i], column j = bit j), in five rounds of block swaps. */
-function transpose32(a: Uint32Array): void {
-  for (let j = 16, m = 0x0000ffff; j !== 0; j >>>= 1, m ^= m << j) {
-    for (let k = 0; k < 32; k = (k + j + 1) & ~j) {
-      const t = ((a[k] >>> j) ^ a[k + j]) & m;
-      a[k] ^= t << j;
-      a[k + j] ^= t;
-    }
-  }
-}
-
 /**
  * The signs of an HWIO kernel [K, f] as bitpacked OHWI rows [f, K/32 words] (bit 1: w < 0; K a multiple of
  * 32). With f a multiple of 32 the kernel is bitpacked along f and each 32×32 block of bits transposed
  * (20 times faster than transposing the floats of a 3×3×512×512 kernel); otherwise the floats are transposed.
  */
-function kernelBits(b: BinaryKernels, w: Float32Array, depth: number, f: number): Uint32Array {
+function kernelBits(k: FloatKernels, b: BinaryKernels, w: Float32Array, depth: number, f: number): Uint32Array {
   if (f % 32 !== 0) return b.bitpack(transpose2d(w, depth, f), depth);
-  const alongF = b.bitpack(w, f), fWords = f / 32, kWords = depth / 32;
-  const out = new Uint32Array(f * kWords), block = new Uint32Array(32);
-  for (let kb = 0; kb < kWords; kb++) {
-    for (let ob = 0; ob < fWords; ob++) {
-      for (let i = 0; i < 32; i++) block[i] = alongF[(kb * 32 + i) * fWords + ob];
-      transpose32(block);
-      for (let j = 0; j < 32; j++) out[(ob * 32 + j) * kWords + kb] = block[j];
-    }
-  }
-  return out;
+  return trainPassesFor(k).transposeBits(b.bitpack(w, f), depth, f / 32);
 }
 
 /** Whether {@link binaryForward} applies: no groups, no padding (zeros are not ±1), channels a multiple of 32. */
@@ -486,7 +466,7 @@ function binaryForward(
     dilations: [g.dh, g.dw] as [number, number],
     padding: "valid" as const,
   };
-  const bits = b.bitpack(x, g.c), wBits = kernelBits(b, w, depth, g.f);
+  const bits = b.bitpack(x, g.c), wBits = kernelBits(k, b, w, depth, g.f);
   const y = b.bconv2dF32(bits, b.packRhs(wBits, g.f), geometry);
   return { y, kept: keepCols ? { bitCols: b.im2col(bits, geometry), kernelBits: wBits } : {} };
 }

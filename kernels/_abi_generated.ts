@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 18;
-export const ABI_HASH = 0x538bf7b7;
+export const ABI_HASH = 0x600bd13d;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -75,6 +75,7 @@ export const symbols = {
   onebit_approx_sign_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_maxpool2d_argmax_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_gather_signs_b32_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  onebit_transpose_bits_b32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_transpose_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_relu_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_relu_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
@@ -125,6 +126,7 @@ export const parameters = {
   onebit_approx_sign_grad_f32: [{ name: "params", kind: "struct", struct: "SignPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
   onebit_maxpool2d_argmax_grad_f32: [{ name: "params", kind: "struct", struct: "MaxPoolGradParams", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "argmax", kind: "i32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
   onebit_gather_signs_b32_f32: [{ name: "params", kind: "struct", struct: "GatherSignsParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
+  onebit_transpose_bits_b32: [{ name: "params", kind: "struct", struct: "TransposeBitsParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "output", kind: "u32", dir: "out" }],
   onebit_transpose_f32: [{ name: "params", kind: "struct", struct: "TransposeF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "latent", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_relu_f32: [{ name: "params", kind: "struct", struct: "ReluPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_relu_grad_f32: [{ name: "params", kind: "struct", struct: "ReluPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
@@ -472,6 +474,14 @@ export const structs = {
       row_stride: { offset: 12, type: "i32", count: 1 },
       tap_stride: { offset: 16, type: "i32", count: 1 },
       threads: { offset: 20, type: "i32", count: 1 },
+    },
+  },
+  TransposeBitsParams: {
+    size: 12,
+    fields: {
+      rows: { offset: 0, type: "i32", count: 1 },
+      words: { offset: 4, type: "i32", count: 1 },
+      threads: { offset: 8, type: "i32", count: 1 },
     },
   },
   TransposeF32Params: {

@@ -260,3 +260,26 @@ export function depthwiseBackFilter(
     }
   }
 }
+
+/** Transposes a 32×32 bit matrix in place (row i = a[i], column j = bit j), in five rounds of block swaps. */
+function transpose32(a: Uint32Array): void {
+  for (let j = 16, m = 0x0000ffff; j !== 0; j >>>= 1, m ^= m << j) {
+    for (let k = 0; k < 32; k = (k + j + 1) & ~j) {
+      const t = ((a[k] >>> j) ^ a[k + j]) & m;
+      a[k] ^= t << j;
+      a[k + j] ^= t;
+    }
+  }
+}
+
+/** A bit matrix [rows, words·32] transposed to [words·32, rows/32 words], 32×32 block by block. */
+export function transposeBits(p: StructValues<"TransposeBitsParams">, bits: Uint32Array, out: Uint32Array): void {
+  const { rows, words } = p, outWords = rows / 32, block = new Uint32Array(32);
+  for (let rb = 0; rb < outWords; rb++) {
+    for (let wb = 0; wb < words; wb++) {
+      for (let i = 0; i < 32; i++) block[i] = bits[(rb * 32 + i) * words + wb];
+      transpose32(block);
+      for (let j = 0; j < 32; j++) out[(wb * 32 + j) * outWords + rb] = block[j];
+    }
+  }
+}

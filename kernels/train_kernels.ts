@@ -290,6 +290,23 @@ export class TrainKernels extends KernelSet {
     };
   }
 
+  /**
+   * A bit matrix [rows, words·32] (row-major 32-bit words, bit j of word w: column 32w + j) transposed to
+   * [words·32, rows/32 words], 32×32 bit block by block: an HWIO kernel's signs packed along the filters become
+   * OHWI rows. `rows` a multiple of 32.
+   */
+  transposeBits(bits: Uint32Array, rows: number, words: number): Uint32Array {
+    checkInt("transposeBits: rows", rows, 0);
+    if (rows % 32 !== 0) throw new RangeError(`transposeBits: rows must be a multiple of 32, got ${rows}`);
+    checkInt("transposeBits: words", words, 0);
+    checkArray("transposeBits: bits", bits, Uint32Array, rows * words);
+    const out = new Uint32Array(rows * words);
+    if (out.length > 0) {
+      this.impl.onebit_transpose_bits_b32({ values: { rows, words, threads: this.threads } }, bits, out);
+    }
+    return out;
+  }
+
   #reluParams(x: Float32Array): Encoded<"ReluPassParams"> {
     checkArray("x", x, Float32Array, x?.length);
     return { values: { count: x.length, threads: this.threads } };

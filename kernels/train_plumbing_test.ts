@@ -259,3 +259,19 @@ Deno.test("depthwise gradients: the reference within float32 rounding of a float
     /depthwiseBackInput: dy must have 1 elements/,
   );
 });
+
+Deno.test("transposeBits: every bit at its transposed place, on every backend; rows not a multiple of 32 refused", () => {
+  for (const [rows, nWords] of [[32, 1], [64, 3], [96, 16], [2304, 16]]) {
+    const bits = words(rows * nWords, rows + nWords), outWords = rows / 32;
+    const want = new Uint32Array(rows * nWords);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < nWords * 32; c++) {
+        if ((bits[r * nWords + (c >>> 5)] >>> (c & 31)) & 1) want[c * outWords + (r >>> 5)] |= 1 << (r & 31);
+      }
+    }
+    for (const [label, k] of backends) {
+      assert.deepEqual(k.transposeBits(bits, rows, nWords), want, `${label} [${rows}, ${nWords} words]`);
+    }
+  }
+  assert.throws(() => reference.transposeBits(new Uint32Array(33), 33, 1), /multiple of 32, got 33/);
+});

@@ -672,6 +672,11 @@ pub const api = [_]Function{
         .{ .name = "input", .type = [*]const u32 },
         .{ .name = "output", .type = [*]f32 },
     } },
+    .{ .name = "onebit_transpose_bits_b32", .in = train_unpack, .params = &.{
+        .{ .name = "params", .type = *const train_unpack.TransposeBitsParams },
+        .{ .name = "input", .type = [*]const u32 },
+        .{ .name = "output", .type = [*]u32 },
+    } },
     .{ .name = "onebit_transpose_f32", .in = transpose, .params = &.{
         .{ .name = "params", .type = *const transpose.TransposeF32Params },
         .{ .name = "input", .type = [*]const f32 },
