@@ -85,7 +85,14 @@ export {
   type PackedF32,
   type WindowGeometry,
 } from "./kernels/float_kernels.ts";
-export { type BnBackward, type BnForward, TrainKernels, type TrainKernelsOptions } from "./kernels/train_kernels.ts";
+export {
+  type BnBackward,
+  type BnForward,
+  type DepthwiseGeometry,
+  type GatherLayout,
+  TrainKernels,
+  type TrainKernelsOptions,
+} from "./kernels/train_kernels.ts";
 export { readModel } from "./tflite/reader.ts";
 export { writeModel } from "./tflite/writer.ts";
 export { ModelFormatError, ModelValidationError, UnsupportedModelError } from "./tflite/errors.ts";
