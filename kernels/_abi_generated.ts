@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
-export const ABI_VERSION = 18;
-export const ABI_HASH = 0x600bd13d;
+export const ABI_VERSION = 19;
+export const ABI_HASH = 0x042f4a14;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -236,11 +236,12 @@ export const structs = {
     },
   },
   SpackParams: {
-    size: 12,
+    size: 16,
     fields: {
       channels_out: { offset: 0, type: "i32", count: 1 },
       depth: { offset: 4, type: "i32", count: 1 },
       rhs_layout: { offset: 8, type: "i32", count: 1 },
+      threads: { offset: 12, type: "i32", count: 1 },
     },
   },
   SgemmParams: {
@@ -459,10 +460,11 @@ export const structs = {
     },
   },
   MaxPoolGradParams: {
-    size: 8,
+    size: 12,
     fields: {
       input_count: { offset: 0, type: "i32", count: 1 },
       output_count: { offset: 4, type: "i32", count: 1 },
+      threads: { offset: 8, type: "i32", count: 1 },
     },
   },
   GatherSignsParams: {

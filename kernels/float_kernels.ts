@@ -240,14 +240,15 @@ export class FloatKernels extends KernelSet {
     return this.lib ? describeUkernels(this.lib, "float") : [];
   }
 
-  /** Packs weights [channelsOut, depth] (row-major, e.g. OHWI) for the SGEMM. */
+  /** Packs weights [channelsOut, depth] (row-major, e.g. OHWI) for the SGEMM, on this set's threads. */
   packRhs(rhs: Float32Array, channelsOut: number): PackedF32 {
     return this.#pack(rhs, channelsOut, "oi");
   }
 
   /**
    * Packs weights given as [depth, channelsOut] (row-major: an HWIO kernel, a Keras Dense kernel, a matrix
-   * B of A·B): the panels' own row order, so the native library copies 32-float runs (no transpose).
+   * B of A·B): the panels' own row order, so the native library copies 32-float runs (no transpose), on this
+   * set's threads.
    */
   packRhsKN(rhs: Float32Array, channelsOut: number): PackedF32 {
     return this.#pack(rhs, channelsOut, "io");
@@ -262,7 +263,7 @@ export class FloatKernels extends KernelSet {
     const depth = checkInt("depth", rhs.length / channelsOut, 1);
     const data = new Float32Array(ref.packedRhsFloats(channelsOut, depth));
     this.impl.onebit_sgemm_pack_rhs_f32(
-      { values: { channels_out: channelsOut, depth, rhs_layout: RHS_LAYOUTS.indexOf(layout) } },
+      { values: { channels_out: channelsOut, depth, rhs_layout: RHS_LAYOUTS.indexOf(layout), threads: this.threads } },
       rhs,
       data,
     );

@@ -175,7 +175,9 @@ export class TrainKernels extends KernelSet {
     checkArray("argmax", argmax, Int32Array, dy.length);
     checkInt("inputLength", inputLength, 0);
     const dx = new Float32Array(inputLength);
-    const p: Encoded<"MaxPoolGradParams"> = { values: { input_count: inputLength, output_count: dy.length } };
+    const p: Encoded<"MaxPoolGradParams"> = {
+      values: { input_count: inputLength, output_count: dy.length, threads: this.threads },
+    };
     if (dy.length > 0) this.impl.onebit_maxpool2d_argmax_grad_f32(p, dy, argmax, dx);
     return dx;
   }

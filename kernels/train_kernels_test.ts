@@ -1,6 +1,6 @@
 /**
  * The training passes (train_bn.zig, train_sign.zig, train_pool.zig) on the native library
- * (1 and 2 threads) and the wasm module equal the TypeScript reference bit
+ * (1, 2 and 3 threads) and the wasm module equal the TypeScript reference bit
  * for bit, on a sweep of shapes (one row, channel counts around 32 and 64,
  * the channel block of 64 and past it) and on the exact edge values of the
  * sign quantizers (±0, NaN, ±clip, ±1, ±Infinity). The reference itself is
@@ -29,6 +29,7 @@ const reference = TrainKernels.reference();
 const compiled: [string, TrainKernels | undefined][] = [
   ["native/t1", load(() => TrainKernels.native(), "native")],
   ["native/t2", load(() => TrainKernels.native({ threads: 2 }), "native")],
+  ["native/t3", load(() => TrainKernels.native({ threads: 3 }), "native")],
   ["wasm", load(() => TrainKernels.wasm(), "wasm")],
 ];
 
@@ -110,7 +111,8 @@ Deno.test("train passes: sign and the ste/approx pseudo-gradients, edge values a
 Deno.test("train passes: max pooling's gradient scatter equals the reference, repeated indices summed in order", () => {
   for (const [label, k] of compiled) {
     if (!k) continue;
-    for (const [outputs, inputs] of [[1, 1], [37, 100], [5000, 4097], [20_000, 80_000]]) {
+    for (const [outputs, inputs] of [[1, 1], [37, 100], [5000, 4097], [20_000, 80_000], [300_000, 90_001]]) {
+      // The last: split over threads by input ranges, about 3 gradients summed per input (their order shows).
       const dy = rand(outputs, outputs), r = rand(outputs, inputs, 0, inputs);
       const argmax = Int32Array.from(r, (v) => Math.min(inputs - 1, Math.floor(v)));
       const got = k.maxPoolGrad(dy, argmax, inputs), want = reference.maxPoolGrad(dy, argmax, inputs);

@@ -9,7 +9,7 @@
 const std = @import("std");
 
 /// Bumped on every incompatible change of a struct, a signature or a constant.
-pub const version: i32 = 18;
+pub const version: i32 = 19;
 
 /// Threads one call may use at most (the thread pool's limit).
 pub const max_threads = 64;
@@ -161,11 +161,12 @@ pub const RhsLayout = enum(i32) { oi, io };
 /// Float weights -> packed [ceil(channels_out/32), depth, 32]. `rhs_layout`
 /// (RhsLayout) `oi`: the weights are [channels_out, depth] rows (OHWI); `io`:
 /// [depth, channels_out] rows (HWIO, a Keras Dense kernel, B of A·B), copied
-/// in 32-float runs.
+/// in 32-float runs. Depths split over `threads` threads (1..max_threads).
 pub const SpackParams = extern struct {
     channels_out: i32,
     depth: i32,
     rhs_layout: i32,
+    threads: i32,
 };
 
 /// out[r, c] = clamp(sum_k lhs[r, k] * w[c, k] + bias[c], clamp_min, clamp_max),

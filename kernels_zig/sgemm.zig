@@ -51,28 +51,57 @@ pub fn blocks(channels_out: usize) usize {
 
 /// Weights [channels_out, depth] (e.g. OHWI) -> [blocks, depth, 32], zero for missing channels.
 pub fn packRhs(channels_out: usize, depth: usize, rhs: [*]const f32, out: [*]f32) void {
-    for (0..blocks(channels_out)) |b| {
-        const dst = out + b * depth * block;
-        for (0..depth) |k| {
+    packRhsDepths(.{ .channels_out = channels_out, .depth = depth, .rhs = rhs, .out = out }, 0, depth);
+}
+
+/// packRhs for weights given as [depth, channels_out] rows: each row's 32-channel runs are already panel rows.
+pub fn packRhsKn(channels_out: usize, depth: usize, rhs: [*]const f32, out: [*]f32) void {
+    packRhsKnDepths(.{ .channels_out = channels_out, .depth = depth, .rhs = rhs, .out = out }, 0, depth);
+}
+
+const Pack = struct { channels_out: usize, depth: usize, rhs: [*]const f32, out: [*]f32 };
+
+/// packRhs of depths [k0, k1): each block's panel rows k0..k1, one contiguous run of the packed weights per block.
+fn packRhsDepths(a: Pack, k0: usize, k1: usize) void {
+    for (0..blocks(a.channels_out)) |b| {
+        const dst = a.out + b * a.depth * block;
+        for (k0..k1) |k| {
             for (0..block) |j| {
                 const c = b * block + j;
-                dst[k * block + j] = if (c < channels_out) rhs[c * depth + k] else 0;
+                dst[k * block + j] = if (c < a.channels_out) a.rhs[c * a.depth + k] else 0;
             }
         }
     }
 }
 
-/// packRhs for weights given as [depth, channels_out] rows: each row's 32-channel runs are already panel rows.
-pub fn packRhsKn(channels_out: usize, depth: usize, rhs: [*]const f32, out: [*]f32) void {
-    const n_blocks = blocks(channels_out);
-    for (0..depth) |k| {
-        const row = rhs + k * channels_out;
+/// packRhsKn of depths [k0, k1).
+fn packRhsKnDepths(a: Pack, k0: usize, k1: usize) void {
+    const n_blocks = blocks(a.channels_out);
+    for (k0..k1) |k| {
+        const row = a.rhs + k * a.channels_out;
         for (0..n_blocks) |b| {
-            const dst = out + (b * depth + k) * block;
-            const width = @min(block, channels_out - b * block);
+            const dst = a.out + (b * a.depth + k) * block;
+            const width = @min(block, a.channels_out - b * block);
             @memcpy(dst[0..width], row[b * block ..][0..width]);
             @memset(dst[width..block], 0);
         }
+    }
+}
+
+/// Packed floats below which packing runs on the calling thread (a copy of 256 KB takes about as long as a
+/// wake-up of the pool and the first touch of a few pages).
+const min_split_pack_floats = 1 << 16;
+
+/// packRhs (layout oi) or packRhsKn (io) with the depths split over `threads` threads: a pure copy, the same
+/// bytes on any thread count; each thread writes its depths' run of every block.
+pub fn packThreaded(layout: abi.RhsLayout, channels_out: usize, depth: usize, rhs: [*]const f32, out: [*]f32, threads: usize) void {
+    const a: Pack = .{ .channels_out = channels_out, .depth = depth, .rhs = rhs, .out = out };
+    // Depths per range: at least min_split_pack_floats packed floats' worth, and 16 (a 2 KB run per block).
+    const per_depth = blocks(channels_out) * block;
+    const min_depths = @max(16, (min_split_pack_floats + per_depth - 1) / per_depth);
+    switch (layout) {
+        .oi => thread_pool.runRanges(threads, depth, 2 * min_depths, a, packRhsDepths),
+        .io => thread_pool.runRanges(threads, depth, 2 * min_depths, a, packRhsKnDepths),
     }
 }
 
@@ -111,12 +140,32 @@ pub const Split = struct {
         return .{ begin, end };
     }
 
-    /// GEMM task t of row_tasks · blocks: its channel block, then its rows.
-    pub fn task(s: Split, t: usize) struct { usize, usize, usize } {
-        const begin, const end = s.chunk(t % s.row_tasks);
-        return .{ t / s.row_tasks, begin, end };
+    /// GEMM task t of row_tasks · n_blocks: its channel block, then its rows. The row chunks form `groups`
+    /// contiguous groups whose tasks are contiguous too, block-major inside a group (a block's weights stay in
+    /// cache over the group's chunks): the thread pool gives each thread a contiguous run of tasks, so with one
+    /// group per thread each thread writes whole output rows of its own (its own cache lines and pages, first
+    /// touched by itself), and with one group the threads split the channel blocks. Any grouping runs the same
+    /// micro-kernel calls on the same tiles, so the result does not depend on it.
+    pub fn task(s: Split, t: usize, n_blocks: usize, groups: usize) struct { usize, usize, usize } {
+        assert(groups >= 1 and groups <= s.row_tasks and t < s.row_tasks * n_blocks);
+        // Group g holds chunks [g·row_tasks/groups, (g+1)·row_tasks/groups) and tasks n_blocks times those.
+        const g = ((t / n_blocks + 1) * groups - 1) / s.row_tasks;
+        const first = g * s.row_tasks / groups;
+        const len = (g + 1) * s.row_tasks / groups - first;
+        const local = t - n_blocks * first;
+        assert(len >= 1 and local < n_blocks * len);
+        const begin, const end = s.chunk(first + local % len);
+        return .{ local / len, begin, end };
     }
 };
+
+/// Row groups of a GEMM on `threads` threads (see Split.task): one per thread when the weights are no larger
+/// than the lhs (N ≤ M: each thread then reads all weights but only its rows, and owns its output rows), else
+/// one (each thread reads every lhs row but only its channel blocks' weights).
+pub fn rowGroups(s: Split, channels_out: usize, threads: usize) usize {
+    if (threads <= 1 or channels_out > s.rows) return 1;
+    return @min(threads, s.row_tasks);
+}
 
 /// Where one task's lhs rows are: contiguous rows from `dense` on (a matrix, or im2col rows), else a pointer per
 /// row and per tile whether it reads a convolution's input in place (the job's `in_place` segments) or is
@@ -137,12 +186,14 @@ pub const Job = struct {
     bias: [*]const f32,
     out: [*]f32,
     split: Split,
+    /// Row groups of a plain GEMM's tasks (Split.task); a tiled convolution cuts its own.
+    row_groups: usize = 1,
     /// Segments of a row read in place (kernel_h runs of kernel_w pixels), for tiles whose TaskRows say so.
     in_place: struct { segments: usize, segment_len: usize, segment_stride: usize } = .{ .segments = 0, .segment_len = 0, .segment_stride = 0 },
 
     fn task(ctx: *const anyopaque, t: usize) void {
         const job: *const Job = @ptrCast(@alignCast(ctx));
-        const b, const row_begin, const row_end = job.split.task(t);
+        const b, const row_begin, const row_end = job.split.task(t, blocks(@intCast(job.p.channels_out)), job.row_groups);
         var task_rows: TaskRows = undefined;
         task_rows.dense = job.lhs + row_begin * @as(usize, @intCast(job.p.depth));
         job.runBlock(&task_rows, b, row_begin, row_end);
@@ -222,6 +273,7 @@ pub fn run(p: *const abi.SgemmParams, lhs: [*]const f32, rhs: [*]const f32, bias
     // less time than a pool job costs (~0.5 µs).
     const macs = @as(u64, @intCast(p.rows)) * @as(u64, @intCast(p.depth)) * @as(u64, @intCast(p.channels_out));
     const threads: usize = if (macs < min_split_macs) 1 else @intCast(p.threads);
+    const split: Split = .init(@intCast(p.rows), threads, kernels[kernel].mr);
     const job: Job = .{
         .p = p.*,
         .kernel = kernel,
@@ -229,7 +281,8 @@ pub fn run(p: *const abi.SgemmParams, lhs: [*]const f32, rhs: [*]const f32, bias
         .rhs = rhs,
         .bias = bias,
         .out = out,
-        .split = .init(@intCast(p.rows), threads, kernels[kernel].mr),
+        .split = split,
+        .row_groups = rowGroups(split, @intCast(p.channels_out), threads),
     };
     thread_pool.run(threads, job.split.row_tasks * blocks(@intCast(p.channels_out)), &job, Job.task);
     return .ok;
@@ -248,11 +301,10 @@ pub fn onebit_sgemm_ukernel_info(index: i32, info: *abi.UkernelInfo) callconv(.c
 }
 
 pub fn onebit_sgemm_pack_rhs_f32(params: *const abi.SpackParams, rhs: [*]const f32, packed_rhs: [*]f32) callconv(.c) i32 {
-    if (params.channels_out <= 0 or params.depth <= 0) return abi.code(.invalid_argument);
-    switch (abi.opCode(abi.RhsLayout, params.rhs_layout) orelse return abi.code(.invalid_argument)) {
-        .oi => packRhs(@intCast(params.channels_out), @intCast(params.depth), rhs, packed_rhs),
-        .io => packRhsKn(@intCast(params.channels_out), @intCast(params.depth), rhs, packed_rhs),
-    }
+    if (params.channels_out <= 0 or params.depth <= 0 or !thread_pool.validThreads(params.threads))
+        return abi.code(.invalid_argument);
+    const layout = abi.opCode(abi.RhsLayout, params.rhs_layout) orelse return abi.code(.invalid_argument);
+    packThreaded(layout, @intCast(params.channels_out), @intCast(params.depth), rhs, packed_rhs, @intCast(params.threads));
     return abi.code(.ok);
 }
 
@@ -295,13 +347,23 @@ test "Split: every (row, block) of a GEMM in exactly one task, in whole tiles of
                 const n_blocks = 3;
                 const s: Split = .init(rows, threads, mr);
                 @memset(seen[0 .. rows * n_blocks], 0);
-                for (0..s.row_tasks * n_blocks) |t| {
-                    const b, const begin, const end = s.task(t);
-                    try std.testing.expect(b < n_blocks and begin < end and end <= rows);
-                    try std.testing.expect(begin % mr == 0 and end - begin <= max_rows_per_task);
-                    for (begin..end) |r| seen[r * n_blocks + b] += 1;
+                for (1..@min(threads, s.row_tasks) + 1) |groups| {
+                    @memset(seen[0 .. rows * n_blocks], 0);
+                    var last_group: usize = 0;
+                    for (0..s.row_tasks * n_blocks) |t| {
+                        const b, const begin, const end = s.task(t, n_blocks, groups);
+                        try std.testing.expect(b < n_blocks and begin < end and end <= rows);
+                        try std.testing.expect(begin % mr == 0 and end - begin <= max_rows_per_task);
+                        for (begin..end) |r| seen[r * n_blocks + b] += 1;
+                        // A group's tasks are contiguous: the group of a task's chunk never goes back.
+                        const c = begin / s.rows_per_task;
+                        var g: usize = 0;
+                        while ((g + 1) * s.row_tasks / groups <= c) g += 1;
+                        try std.testing.expect(g >= last_group);
+                        last_group = g;
+                    }
+                    for (seen[0 .. rows * n_blocks]) |hits| try std.testing.expectEqual(@as(u8, 1), hits);
                 }
-                for (seen[0 .. rows * n_blocks]) |hits| try std.testing.expectEqual(@as(u8, 1), hits);
                 // At most four chunks a thread, unless chunks are at their largest (whole tiles).
                 const largest = @max(mr, max_rows_per_task / mr * mr);
                 try std.testing.expect(s.row_tasks <= 4 * threads or s.rows_per_task == largest);

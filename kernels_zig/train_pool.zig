@@ -5,18 +5,64 @@
 //! windows round alike).
 const std = @import("std");
 const abi = @import("abi.zig");
+const thread_pool = @import("thread_pool.zig");
 const u = @import("num.zig").u;
 
-/// A scatter of `output_count` gradients into `input_count` values.
+/// A scatter of `output_count` gradients into `input_count` values, on `threads` threads.
 pub const MaxPoolGradParams = extern struct {
     input_count: i32,
     output_count: i32,
+    threads: i32,
 };
 
+/// Input values below which the scatter runs on the calling thread (zeroing 256 KB costs about a wake-up).
+const min_split_inputs = 1 << 16;
+
 /// grad_input = 0, then grad_input[argmax[o]] += grad_output[o] for each o; an index outside the input is an
-/// invalid argument (nothing is written past it).
+/// invalid argument (nothing is written past it on one thread; on more, grad_input is then unspecified).
+/// On threads the outputs are cut into one contiguous part per thread, at the start of an image or output row
+/// near the even cut (`cleanCut`). When the parts' index ranges come in increasing order without overlapping,
+/// each thread zeroes the inputs from its part's first index up to the next part's and adds its part's
+/// gradients in output order: every value sums its gradients in the same order on any thread count (the bits
+/// of one thread and of the TS reference). Other index patterns run on one thread.
 pub fn maxpoolGrad(p: *const MaxPoolGradParams, grad_output: [*]const f32, argmax: [*]const i32, grad_input: [*]f32) abi.Status {
-    if (p.input_count < 0 or p.output_count < 0) return .invalid_argument;
+    if (p.input_count < 0 or p.output_count < 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
+    const parts = @min(u(p.threads), u(p.output_count));
+    if (parts <= 1 or p.input_count < min_split_inputs) return scatterSerial(p, grad_output, argmax, grad_input);
+    var s: Parts = .{ .p = p, .grad_output = grad_output, .argmax = argmax, .grad_input = grad_input, .parts = parts };
+    s.cut[0] = 0;
+    s.cut[parts] = u(p.output_count);
+    for (1..parts) |j| {
+        s.cut[j] = cleanCut(argmax, s.cut[j - 1] + 1, j * u(p.output_count) / parts, u(p.output_count)) orelse
+            return scatterSerial(p, grad_output, argmax, grad_input);
+    }
+    thread_pool.run(parts, parts, &s, Parts.measure);
+    for (0..parts) |j| {
+        if (s.lo[j] < 0 or s.hi[j] >= p.input_count) return .invalid_argument;
+        if (j > 0 and s.lo[j] <= s.hi[j - 1]) return scatterSerial(p, grad_output, argmax, grad_input);
+    }
+    thread_pool.run(parts, parts, &s, Parts.scatter);
+    return .ok;
+}
+
+/// Outputs looked at before and after a wanted cut (a pooling's output row holds width · channels of them).
+const cut_search = 1 << 14;
+
+/// The first output c in [max(first, near), near + cut_search), below `end`, whose index exceeds every index of
+/// the cut_search outputs before it (the first output of an image, or of an output row when windows do not
+/// overlap); null when none. A guess: `maxpoolGrad` checks the parts' index ranges themselves.
+fn cleanCut(argmax: [*]const i32, first: usize, near: usize, end: usize) ?usize {
+    const start = @max(first, near);
+    var m: i32 = std.math.minInt(i32);
+    for (argmax[start -| cut_search..start]) |i| m = @max(m, i);
+    for (start..@min(end, near + cut_search)) |c| {
+        if (argmax[c] > m) return c;
+        m = @max(m, argmax[c]);
+    }
+    return null;
+}
+
+fn scatterSerial(p: *const MaxPoolGradParams, grad_output: [*]const f32, argmax: [*]const i32, grad_input: [*]f32) abi.Status {
     @memset(grad_input[0..u(p.input_count)], 0);
     for (0..u(p.output_count)) |o| {
         const i = argmax[o];
@@ -25,6 +71,51 @@ pub fn maxpoolGrad(p: *const MaxPoolGradParams, grad_output: [*]const f32, argma
     }
     return .ok;
 }
+
+/// The scatter on `parts` threads: `measure` finds each part's smallest and largest index, `scatter` runs it.
+const Parts = struct {
+    p: *const MaxPoolGradParams,
+    grad_output: [*]const f32,
+    argmax: [*]const i32,
+    grad_input: [*]f32,
+    parts: usize,
+    /// Part j is outputs [cut[j], cut[j + 1]): contiguous, non-empty, together every output.
+    cut: [thread_pool.max_threads + 1]usize = undefined,
+    lo: [thread_pool.max_threads]i32 = undefined,
+    hi: [thread_pool.max_threads]i32 = undefined,
+
+    fn outputs(s: *const Parts, j: usize) struct { usize, usize } {
+        std.debug.assert(s.cut[j] < s.cut[j + 1]);
+        return .{ s.cut[j], s.cut[j + 1] };
+    }
+
+    fn measure(ctx: *const anyopaque, j: usize) void {
+        const s: *Parts = @constCast(@ptrCast(@alignCast(ctx)));
+        const begin, const end = s.outputs(j);
+        var lo: i32 = std.math.maxInt(i32);
+        var hi: i32 = std.math.minInt(i32);
+        for (s.argmax[begin..end]) |i| {
+            lo = @min(lo, i);
+            hi = @max(hi, i);
+        }
+        s.lo[j] = lo;
+        s.hi[j] = hi;
+    }
+
+    /// Part j owns inputs [lo_j, lo_{j+1}) (from 0 for the first part, to the end for the last): zeroed, then its
+    /// outputs added (all of them land there: the parts' index ranges are ordered and disjoint).
+    fn scatter(ctx: *const anyopaque, j: usize) void {
+        const s: *const Parts = @ptrCast(@alignCast(ctx));
+        const from: usize = if (j == 0) 0 else u(s.lo[j]);
+        const to: usize = if (j + 1 == s.parts) u(s.p.input_count) else u(s.lo[j + 1]);
+        @memset(s.grad_input[from..to], 0);
+        const begin, const end = s.outputs(j);
+        for (s.argmax[begin..end], s.grad_output[begin..end]) |i, g| {
+            std.debug.assert(u(i) >= from and u(i) < to);
+            s.grad_input[u(i)] += g;
+        }
+    }
+};
 
 // ---- C ABI entry points (exported by root.zig from abi.api) ----
 
@@ -36,9 +127,41 @@ test "maxpoolGrad: scatters and sums into the argmax, zero elsewhere; an index p
     const dy = [_]f32{ 1, 2, 4 };
     const arg = [_]i32{ 3, 0, 3 };
     var dx = [_]f32{ 9, 9, 9, 9, 9 };
-    const p: MaxPoolGradParams = .{ .input_count = 5, .output_count = 3 };
+    const p: MaxPoolGradParams = .{ .input_count = 5, .output_count = 3, .threads = 1 };
     try std.testing.expectEqual(abi.Status.ok, maxpoolGrad(&p, &dy, &arg, &dx));
     try std.testing.expectEqualSlices(f32, &.{ 2, 0, 0, 5, 0 }, &dx);
     const bad = [_]i32{ 5, 0, 0 };
     try std.testing.expectEqual(abi.Status.invalid_argument, maxpoolGrad(&p, &dy, &bad, &dx));
+}
+
+test "maxpoolGrad: 1, 2 and 3 threads give the same bits, on row-ordered indices (split) and scattered ones (one thread)" {
+    const n_in = 70_001;
+    const n_out = 50_000;
+    const dy = try std.testing.allocator.alloc(f32, n_out);
+    defer std.testing.allocator.free(dy);
+    const arg = try std.testing.allocator.alloc(i32, n_out);
+    defer std.testing.allocator.free(arg);
+    var rng = std.Random.DefaultPrng.init(19);
+    for ([_]bool{ true, false }) |ordered| {
+        // Ordered: non-decreasing with repeats (sums of several values, whose rounding depends on their order),
+        // as overlapping windows give; scattered: any index, many repeats.
+        var at: u32 = 0;
+        for (dy, arg) |*d, *a| {
+            d.* = rng.random().floatNorm(f32);
+            at = @min(n_in - 1, at + rng.random().uintLessThan(u32, 3));
+            a.* = @intCast(if (ordered) at else rng.random().uintLessThan(u32, n_in) / 37 * 37);
+        }
+        var want: [n_in]f32 = undefined;
+        var got: [n_in]f32 = undefined;
+        try std.testing.expectEqual(abi.Status.ok, maxpoolGrad(&.{ .input_count = n_in, .output_count = n_out, .threads = 1 }, dy.ptr, arg.ptr, &want));
+        for ([_]i32{ 2, 3 }) |threads| {
+            @memset(&got, 9);
+            try std.testing.expectEqual(abi.Status.ok, maxpoolGrad(&.{ .input_count = n_in, .output_count = n_out, .threads = threads }, dy.ptr, arg.ptr, &got));
+            try std.testing.expectEqualSlices(u32, @ptrCast(&want), @ptrCast(&got));
+        }
+        const last = arg[n_out - 1];
+        arg[n_out - 1] = n_in;
+        try std.testing.expectEqual(abi.Status.invalid_argument, maxpoolGrad(&.{ .input_count = n_in, .output_count = n_out, .threads = 2 }, dy.ptr, arg.ptr, &got));
+        arg[n_out - 1] = last;
+    }
 }

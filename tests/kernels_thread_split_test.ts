@@ -197,3 +197,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "float sgemm split by row groups (channels ≤ rows: a filter gradient's shape): 1, 2 and 3 threads, same bits",
+  ignore: native === undefined,
+  fn() {
+    // Rows past the channels, with uneven row chunks per group and a partial last tile and block.
+    for (const [rows, depth, cout] of [[600, 32, 96], [1001, 17, 33], [257, 40, 64], [4608, 32, 512]]) {
+      const x = rand(rows * depth, rows + depth), w = rand(cout * depth, cout), bias = rand(cout, 3);
+      sameOnEveryThreadCount(`sgemm ${rows}x${depth}→${cout}`, (k) => k.sgemm(x, k.packRhs(w, cout), { bias }));
+    }
+  },
+});
+
+Deno.test({
+  name: "float weight packing (packRhs, packRhsKN): 1, 2 and 3 threads give the same floats, below and above the split",
+  ignore: native === undefined,
+  fn() {
+    for (const [depth, cout] of [[100, 33], [1000, 100], [5000, 33], [7744, 288]]) {
+      const w = rand(depth * cout, depth + cout);
+      sameOnEveryThreadCount(`packRhs ${cout}x${depth}`, (k) => k.packRhs(w, cout).data);
+      sameOnEveryThreadCount(`packRhsKN ${depth}x${cout}`, (k) => k.packRhsKN(w, cout).data);
+    }
+  },
+});
