@@ -10,6 +10,7 @@ import { chooseLibrary, type LibraryOptions } from "./backend.ts";
 import * as ref from "./reference_kernels.ts";
 import { checkArray, checkInt } from "./_check.ts";
 import { planWindow, poolPlan, type WindowGeometry } from "./geometry.ts";
+import { Scratch } from "./_scratch.ts";
 import { describeUkernels, KernelSet, MAX_THREADS, type UkernelDescription } from "./_ukernels.ts";
 
 export { checkArray, checkInt, MAX_THREADS };
@@ -208,6 +209,9 @@ const once: Keep = (a) => a;
  * ```
  */
 export class BinaryKernels extends KernelSet {
+  /** The workspace of calls that pass none. */
+  readonly #scratch = new Scratch((n) => new Uint32Array(n));
+
   private constructor(compiled: KernelLibrary | undefined, options: CallOptions) {
     super(compiled, options, "binary");
   }
@@ -612,7 +616,7 @@ export class BinaryKernels extends KernelSet {
   bconv2dF32(input: Uint32Array, filter: PackedRhs, options: Bconv2dF32Options): Float32Array {
     const bound = this.#bindF32(filter, options, once);
     const out = options.out ?? new Float32Array(bound.outputLength);
-    bound.run(input, out, options.workspace ?? new Uint32Array(bound.workspaceWords));
+    bound.run(input, out, options.workspace ?? this.#scratch.get(bound.workspaceWords));
     return out;
   }
 
@@ -620,7 +624,7 @@ export class BinaryKernels extends KernelSet {
   bconv2dB32(input: Uint32Array, filter: PackedRhs, options: Bconv2dB32Options): Uint32Array {
     const bound = this.#bindB32(filter, options, once);
     const out = options.out ?? new Uint32Array(bound.outputLength);
-    bound.run(input, out, options.workspace ?? new Uint32Array(bound.workspaceWords));
+    bound.run(input, out, options.workspace ?? this.#scratch.get(bound.workspaceWords));
     return out;
   }
 }

@@ -9,6 +9,7 @@
 import type { Encoded, KernelLibrary } from "./abi.ts";
 import { checkArray, checkInt } from "./_check.ts";
 import { planWindow, poolPlan, type WindowGeometry } from "./geometry.ts";
+import { Scratch } from "./_scratch.ts";
 import { describeUkernels, KernelSet, type UkernelDescription } from "./_ukernels.ts";
 import { chooseLibrary, type LibraryOptions } from "./backend.ts";
 import * as ref from "./reference_float.ts";
@@ -202,6 +203,9 @@ const once: Keep = (a) => a;
  * ```
  */
 export class FloatKernels extends KernelSet {
+  /** The workspace of calls that pass none. */
+  readonly #scratch = new Scratch((n) => new Float32Array(n));
+
   private constructor(compiled: KernelLibrary | undefined, options: FloatCallOptions) {
     super(compiled, options, "float");
   }
@@ -418,7 +422,7 @@ export class FloatKernels extends KernelSet {
   ): Float32Array {
     const bound = this.#bindConv2d(filter, options, once);
     const out = options.out ?? new Float32Array(bound.outputLength);
-    bound.run(input, out, options.workspace ?? new Float32Array(Math.max(1, bound.workspaceFloats)));
+    bound.run(input, out, options.workspace ?? this.#scratch.get(bound.workspaceFloats));
     return out;
   }
 
