@@ -173,12 +173,12 @@ pub fn blockRange(n_blocks: usize, groups: usize, i: usize) struct { usize, usiz
     return .{ i * n_blocks / groups, (i + 1) * n_blocks / groups };
 }
 
-/// Depth from which a plain GEMM runs in depth slices (`Deep`): below it a task's tiles find their weights in
-/// cache anyway.
-const deep_min_depth = 1024;
-/// Depth of a slice: a 32-channel weight slice of 64 KB and a row chunk's lhs slice (at most 256 KB) stay in L2
-/// while every tile of the chunk and every block of the group read them.
-const deep_slice = 512;
+/// Depth from which a plain GEMM runs in depth slices (`Deep`): two slices at least.
+const deep_min_depth = 2 * deep_slice;
+/// Depth of a slice: a 32-channel weight slice of 128 KB and a row chunk's lhs slice (at most 512 KB) stay in L2
+/// while every tile of the chunk and every block of the group read them; shorter slices restart the tiles too
+/// often (a few % on one thread).
+const deep_slice = 1024;
 
 /// A GEMM of large depth (a filter gradient summing over a batch of pixels: M64 K7744 N288) by tasks of a row
 /// chunk by a group of channel blocks, each run slice by slice along the depth (tiles carry their sums in the
