@@ -45,7 +45,13 @@ function rand(n: number, seed: number, lo = -2, hi = 2): Float32Array {
 /** Bit patterns, so that NaN equals NaN and -0 differs from +0. */
 const bits = (a: Float32Array | null) => a === null ? null : [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
 
-const SHAPES: [number, number][] = [[1, 1], [1, 33], [2, 3], [7, 31], [5, 32], [3, 64], [9, 65], [4, 127], [130, 200]];
+const SHAPES: [number, number][] = [
+  ...[[1, 1], [1, 33], [2, 3], [7, 31], [5, 32], [3, 64], [9, 65], [4, 127], [130, 200]] as [number, number][],
+  // Past 32K values in 1 to 3 channel blocks: on threads, the last loop over rows splits by rows (train_bn.zig).
+  [1100, 32],
+  [700, 65],
+  [301, 130],
+];
 
 Deno.test("train passes: batch norm forward and backward equal the reference bit for bit", () => {
   for (const [label, k] of compiled) {
