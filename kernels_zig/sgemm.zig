@@ -198,8 +198,9 @@ const Deep = struct {
         const mr = kernels[job.kernel].mr;
         const per = @max(mr, max_rows_per_task / mr * mr);
         const split: Split = .{ .rows = rows, .rows_per_task = per, .row_tasks = (rows + per - 1) / per };
-        // About two tasks per thread: block groups when the row chunks are fewer.
-        const want = 2 * threads;
+        // About four tasks per thread (block groups when the row chunks are fewer): small enough that a thread
+        // the host deschedules holding one stalls the others briefly, and the last ones even out.
+        const want = 4 * threads;
         const groups = @min(n_blocks, @max(1, (want + split.row_tasks - 1) / split.row_tasks));
         return .{ .job = job, .split = split, .groups = groups };
     }
