@@ -103,7 +103,7 @@ registerGradient(
     const native = nativePasses(x.size, dy.data);
     if (native) return [new Tensor(native.maxPoolGrad(dy.data as Float32Array, attrs.arg, x.size), x.shape)];
     const dx = alloc(x.size, x);
-    maxPoolGrad({ input_count: x.size, output_count: dy.size }, dy.data, attrs.arg, dx);
+    maxPoolGrad({ input_count: x.size, output_count: dy.size, threads: 1 }, dy.data, attrs.arg, dx);
     return [new Tensor(dx, x.shape)];
   },
 );
