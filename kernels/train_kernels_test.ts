@@ -47,10 +47,10 @@ const bits = (a: Float32Array | null) => a === null ? null : [...new Uint32Array
 
 const SHAPES: [number, number][] = [
   ...[[1, 1], [1, 33], [2, 3], [7, 31], [5, 32], [3, 64], [9, 65], [4, 127], [130, 200]] as [number, number][],
-  // Past 32K values in 1 to 3 channel blocks: on threads, the last loop over rows splits by rows (train_bn.zig).
-  [1100, 32],
-  [700, 65],
-  [301, 130],
+  // Past 128K values in 1 to 3 channel blocks: on threads, the last loop over rows splits by rows (train_bn.zig).
+  [4200, 32],
+  [2100, 65],
+  [1010, 130],
 ];
 
 Deno.test("train passes: batch norm forward and backward equal the reference bit for bit", () => {
@@ -117,12 +117,15 @@ Deno.test("train passes: sign and the ste/approx pseudo-gradients, edge values a
 Deno.test("train passes: max pooling's gradient scatter equals the reference, repeated indices summed in order", () => {
   for (const [label, k] of compiled) {
     if (!k) continue;
-    for (const [outputs, inputs] of [[1, 1], [37, 100], [5000, 4097], [20_000, 80_000], [300_000, 90_001]]) {
-      // The last: split over threads by input ranges, about 3 gradients summed per input (their order shows).
+    for (const [outputs, inputs] of [[1, 1], [37, 100], [5000, 4097], [20_000, 80_000], [600_000, 300_001]]) {
+      // The last, past train_pool.zig's split: indices in any order (one thread), then sorted as a pooling's
+      // windows give them (split by threads into ordered parts), about 2 gradients summed per input.
       const dy = rand(outputs, outputs), r = rand(outputs, inputs, 0, inputs);
-      const argmax = Int32Array.from(r, (v) => Math.min(inputs - 1, Math.floor(v)));
-      const got = k.maxPoolGrad(dy, argmax, inputs), want = reference.maxPoolGrad(dy, argmax, inputs);
-      assert.deepEqual(bits(got), bits(want), `${label} ${outputs} into ${inputs}`);
+      const scattered = Int32Array.from(r, (v) => Math.min(inputs - 1, Math.floor(v)));
+      for (const argmax of [scattered, scattered.slice().sort()]) {
+        const got = k.maxPoolGrad(dy, argmax, inputs), want = reference.maxPoolGrad(dy, argmax, inputs);
+        assert.deepEqual(bits(got), bits(want), `${label} ${outputs} into ${inputs}`);
+      }
     }
     assert.throws(() => k.maxPoolGrad(new Float32Array(2), Int32Array.from([0, 3]), 3), Error, label);
   }

@@ -88,9 +88,9 @@ fn packRhsKnDepths(a: Pack, k0: usize, k1: usize) void {
     }
 }
 
-/// Packed floats below which packing runs on the calling thread (a copy of 256 KB takes about as long as a
-/// wake-up of the pool and the first touch of a few pages).
-const min_split_pack_floats = 1 << 16;
+/// Packed floats below which packing runs on the calling thread: a copy of less than a megabyte gains less from
+/// a second thread than a pool job can cost on a busy host.
+const min_split_pack_floats = 1 << 18;
 
 /// packRhs (layout oi) or packRhsKn (io) with the depths split over `threads` threads: a pure copy, the same
 /// bytes on any thread count; each thread writes its depths' run of every block.

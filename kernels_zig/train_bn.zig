@@ -50,7 +50,7 @@ const Args = struct {
 
 /// Values from which the last loop over rows (y, or dx) is split over threads by rows rather than by channel
 /// blocks: layers of one or few blocks (32 or 64 channels) would otherwise write it on one thread.
-const min_split_values = 1 << 15;
+const min_split_values = 1 << 17;
 
 /// Channels at most whose backward sums (two f64 per channel, 16 KB) the split keeps on the stack.
 const max_split_channels = 1024;

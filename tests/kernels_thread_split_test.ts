@@ -226,7 +226,7 @@ Deno.test({
   name: "float weight packing (packRhs, packRhsKN): 1, 2 and 3 threads give the same floats, below and above the split",
   ignore: native === undefined,
   fn() {
-    for (const [depth, cout] of [[100, 33], [1000, 100], [5000, 33], [7744, 288]]) {
+    for (const [depth, cout] of [[100, 33], [1000, 100], [9000, 33], [7744, 288]]) {
       const w = rand(depth * cout, depth + cout);
       sameOnEveryThreadCount(`packRhs ${cout}x${depth}`, (k) => k.packRhs(w, cout).data);
       sameOnEveryThreadCount(`packRhsKN ${depth}x${cout}`, (k) => k.packRhsKN(w, cout).data);
