@@ -201,7 +201,11 @@ const Tiled = struct {
     }
 };
 
-const blockRange = sgemm.blockRange;
+/// Blocks [begin, end) of group `i` of `groups` over `n_blocks` blocks: consecutive, non-empty when groups <= n_blocks.
+fn blockRange(n_blocks: usize, groups: usize, i: usize) struct { usize, usize } {
+    std.debug.assert(groups >= 1 and groups <= n_blocks and i < groups);
+    return .{ i * n_blocks / groups, (i + 1) * n_blocks / groups };
+}
 
 /// Tasks per thread a tiled convolution aims at: few row chunks (a layer of 1 to ~100 output pixels) are cut
 /// into channel-block groups too, so that every thread has work and a slowed thread can be helped.

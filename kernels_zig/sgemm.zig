@@ -167,69 +167,6 @@ pub fn rowGroups(s: Split, channels_out: usize, threads: usize) usize {
     return @min(threads, s.row_tasks);
 }
 
-/// Blocks [begin, end) of group `i` of `groups` over `n_blocks` blocks: consecutive, non-empty when groups <= n_blocks.
-pub fn blockRange(n_blocks: usize, groups: usize, i: usize) struct { usize, usize } {
-    assert(groups >= 1 and groups <= n_blocks and i < groups);
-    return .{ i * n_blocks / groups, (i + 1) * n_blocks / groups };
-}
-
-/// Depth from which a plain GEMM runs in depth slices (`Deep`): two slices at least.
-const deep_min_depth = 2 * deep_slice;
-/// Depth of a slice: a 32-channel weight slice of 128 KB and a row chunk's lhs slice (at most 512 KB) stay in L2
-/// while every tile of the chunk and every block of the group read them; shorter slices restart the tiles too
-/// often (a few % on one thread).
-const deep_slice = 1024;
-
-/// A GEMM of large depth (a filter gradient summing over a batch of pixels: M64 K7744 N288) by tasks of a row
-/// chunk by a group of channel blocks, each run slice by slice along the depth (tiles carry their sums in the
-/// output between slices): the weights and lhs rows are read from memory about once per task instead of once
-/// per 8-row tile, so threads do not wait on the shared cache. The multiply-adds of every output run in the
-/// same order as without slices: the same bits on any thread count.
-const Deep = struct {
-    job: *const Job,
-    /// Row chunks of the largest size (whole tiles, max_rows_per_task rows at most) whatever the threads: each
-    /// slice of weights is read once per chunk.
-    split: Split,
-    groups: usize,
-
-    fn init(job: *const Job, threads: usize) Deep {
-        const n_blocks = blocks(@intCast(job.p.channels_out));
-        const rows: usize = @intCast(job.p.rows);
-        const mr = kernels[job.kernel].mr;
-        const per = @max(mr, max_rows_per_task / mr * mr);
-        const split: Split = .{ .rows = rows, .rows_per_task = per, .row_tasks = (rows + per - 1) / per };
-        // About four tasks per thread (block groups when the row chunks are fewer): small enough that a thread
-        // the host deschedules holding one stalls the others briefly, and the last ones even out.
-        const want = 4 * threads;
-        const groups = @min(n_blocks, @max(1, (want + split.row_tasks - 1) / split.row_tasks));
-        return .{ .job = job, .split = split, .groups = groups };
-    }
-
-    fn tasks(d: Deep) usize {
-        return d.split.row_tasks * d.groups;
-    }
-
-    fn task(ctx: *const anyopaque, t: usize) void {
-        const d: *const Deep = @ptrCast(@alignCast(ctx));
-        const job = d.job;
-        const depth: usize = @intCast(job.p.depth);
-        const row_begin, const row_end = d.split.chunk(t % d.split.row_tasks);
-        const block_begin, const block_end = blockRange(blocks(@intCast(job.p.channels_out)), d.groups, t / d.split.row_tasks);
-        var task_rows: TaskRows = undefined;
-        task_rows.dense = job.lhs + row_begin * depth;
-        var k0: usize = 0;
-        while (k0 < depth) : (k0 += deep_slice) {
-            const k1 = @min(depth, k0 + deep_slice);
-            const slice: Slice = .{ .begin = k0, .end = k1, .from_out = k0 > 0, .raw = k1 < depth };
-            for (block_begin..block_end) |b| job.runSlice(&task_rows, b, row_begin, row_end, slice);
-        }
-    }
-};
-
-/// Depths [begin, end) of a dense GEMM's rows; `from_out`: the sums start from the output (a slice before
-/// stored them raw); `raw`: they are stored without bias and clamp (a slice follows).
-const Slice = struct { begin: usize, end: usize, from_out: bool, raw: bool };
-
 /// Where one task's lhs rows are: contiguous rows from `dense` on (a matrix, or im2col rows), else a pointer per
 /// row and per tile whether it reads a convolution's input in place (the job's `in_place` segments) or is
 /// contiguous.
@@ -264,17 +201,9 @@ pub const Job = struct {
 
     /// Channels [32 b, 32 b + 32) of rows [row_begin, row_end), whose lhs rows `task_rows` locates.
     pub fn runBlock(job: *const Job, task_rows: *const TaskRows, b: usize, row_begin: usize, row_end: usize) void {
-        const whole: Slice = .{ .begin = 0, .end = @intCast(job.p.depth), .from_out = false, .raw = false };
-        job.runSlice(task_rows, b, row_begin, row_end, whole);
-    }
-
-    /// runBlock over depths [slice.begin, slice.end) only (dense rows, unless the slice is the whole depth).
-    fn runSlice(job: *const Job, task_rows: *const TaskRows, b: usize, row_begin: usize, row_end: usize, slice: Slice) void {
         const e = kernels[job.kernel];
         const n: usize = @intCast(job.p.channels_out);
         const depth: usize = @intCast(job.p.depth);
-        assert(slice.begin < slice.end and slice.end <= depth);
-        assert(task_rows.dense != null or (slice.begin == 0 and slice.end == depth));
         // A chunk of whole tiles (TaskRows' per-tile entries) within TaskRows, and a block with channels.
         assert(row_begin < row_end and row_end - row_begin <= max_rows_per_task and row_begin % e.mr == 0);
         assert(b * block < n);
@@ -293,8 +222,6 @@ pub const Job = struct {
             .cols = undefined,
             .out = undefined,
             .out_stride = n,
-            .from_out = @intFromBool(slice.from_out),
-            .raw = @intFromBool(slice.raw),
         };
         // Row tiles outside, channel sub-tiles inside: a tile's lhs rows stay in cache across the block.
         var r = row_begin;
@@ -303,7 +230,7 @@ pub const Job = struct {
             args.rows = @min(e.mr, row_end - r);
             if (task_rows.dense) |lhs| {
                 args.lhs_rows = null;
-                args.lhs = lhs + i * depth + slice.begin;
+                args.lhs = lhs + i * depth;
             } else {
                 args.lhs_rows = task_rows.ptrs[i..].ptr;
             }
@@ -313,7 +240,7 @@ pub const Job = struct {
                 args.segment_stride = job.in_place.segment_stride;
             } else {
                 args.segments = 1;
-                args.segment_len = slice.end - slice.begin;
+                args.segment_len = depth;
                 args.segment_stride = 0;
             }
             var sub: usize = 0;
@@ -324,7 +251,7 @@ pub const Job = struct {
                 const half = n - c0 <= halfWidth(e) and halfWidth(e) < e.nr();
                 const width = if (half) halfWidth(e) else e.nr();
                 defer sub += width;
-                args.rhs = job.rhs + (b * depth + slice.begin) * block + sub;
+                args.rhs = job.rhs + b * depth * block + sub;
                 args.bias = job.bias + c0;
                 args.cols = @min(width, n - c0);
                 args.out = job.out + r * n + c0;
@@ -357,11 +284,6 @@ pub fn run(p: *const abi.SgemmParams, lhs: [*]const f32, rhs: [*]const f32, bias
         .split = split,
         .row_groups = rowGroups(split, @intCast(p.channels_out), threads),
     };
-    if (p.depth >= deep_min_depth) {
-        const deep: Deep = .init(&job, threads);
-        thread_pool.run(threads, deep.tasks(), &deep, Deep.task);
-        return .ok;
-    }
     thread_pool.run(threads, job.split.row_tasks * blocks(@intCast(p.channels_out)), &job, Job.task);
     return .ok;
 }
@@ -446,47 +368,6 @@ test "Split: every (row, block) of a GEMM in exactly one task, in whole tiles of
                 const largest = @max(mr, max_rows_per_task / mr * mr);
                 try std.testing.expect(s.row_tasks <= 4 * threads or s.rows_per_task == largest);
             }
-        }
-    }
-}
-
-test "sgemm: a deep GEMM run in depth slices gives the bits of the unsliced tiles, on every kernel and thread count" {
-    const m = 21;
-    const n = 70;
-    const k = deep_min_depth + 2 * deep_slice + 37; // a partial last slice
-    const alloc = std.testing.allocator;
-    const lhs = try alloc.alloc(f32, m * k);
-    defer alloc.free(lhs);
-    const w = try alloc.alloc(f32, n * k);
-    defer alloc.free(w);
-    const packed_rhs = try alloc.alloc(f32, blocks(n) * k * block);
-    defer alloc.free(packed_rhs);
-    var rng = std.Random.DefaultPrng.init(7);
-    for (lhs) |*v| v.* = rng.random().floatNorm(f32);
-    for (w) |*v| v.* = rng.random().floatNorm(f32);
-    var bias: [blocks(n) * block]f32 = undefined;
-    for (&bias) |*v| v.* = rng.random().floatNorm(f32);
-    packRhs(n, k, w.ptr, packed_rhs.ptr);
-    for (0..kernels.len) |ki| {
-        if (!supported(ki)) continue;
-        // Unsliced: every task of the plain split on one thread.
-        var want: [m * n]f32 = undefined;
-        const p1: abi.SgemmParams = .{ .rows = m, .channels_out = n, .depth = k, .clamp_min = -30, .clamp_max = 25, .ukernel = @intCast(ki), .threads = 1 };
-        const job: Job = .{ .p = p1, .kernel = ki, .lhs = lhs.ptr, .rhs = packed_rhs.ptr, .bias = &bias, .out = &want, .split = .init(m, 1, kernels[ki].mr) };
-        for (0..job.split.row_tasks * blocks(n)) |t| Job.task(&job, t);
-        for (0..m) |r| {
-            for (0..n) |c| {
-                var s: f64 = bias[c];
-                for (0..k) |q| s += @as(f64, lhs[r * k + q]) * w[c * k + q];
-                try std.testing.expectApproxEqAbs(@as(f32, @floatCast(@min(@max(s, -30), 25))), want[r * n + c], 1e-2);
-            }
-        }
-        for ([_]i32{ 1, 2, 3 }) |threads| {
-            var got: [m * n]f32 = @splat(std.math.nan(f32));
-            var p = p1;
-            p.threads = threads;
-            try std.testing.expectEqual(abi.Status.ok, run(&p, lhs.ptr, packed_rhs.ptr, &bias, &got));
-            try std.testing.expectEqualSlices(u32, @ptrCast(&want), @ptrCast(&got));
         }
     }
 }

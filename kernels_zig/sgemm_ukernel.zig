@@ -35,12 +35,6 @@ pub const SgemmArgs = extern struct {
     cols: usize,
     out: [*]f32,
     out_stride: usize,
-    /// A GEMM cut along its depth (sgemm.zig's deep path) runs each tile once per depth slice: `from_out` 1
-    /// starts the sums from the values `out` holds (the slice before's raw sums), `raw` 1 stores the sums as
-    /// they are (a slice follows: no bias, no clamp). The multiply-adds run in the same order either way, so a
-    /// cut changes no bit.
-    from_out: u8 = 0,
-    raw: u8 = 0,
 };
 
 pub const SgemmFn = fn (args: *const SgemmArgs) callconv(.c) void;
@@ -70,7 +64,6 @@ pub fn Kernel(comptime e: uk.SgemmEntry) type {
                 inline for (0..mr) |i| rows[i] = a.lhs + @min(i, a.rows - 1) * a.lhs_stride;
             }
             var acc: [mr][nv]V = @splat(@splat(@splat(0)));
-            if (a.from_out != 0) loadSums(a, &acc);
             var rhs = a.rhs;
             for (0..a.segments) |_| {
                 for (0..a.segment_len) |k| {
@@ -94,30 +87,12 @@ pub fn Kernel(comptime e: uk.SgemmEntry) type {
                 if (i < a.rows) {
                     const out = a.out + i * a.out_stride;
                     inline for (0..nv) |j| {
-                        const v = if (a.raw != 0) acc[i][j] else clampVector(V, acc[i][j] + bias[j], lo, hi);
+                        const v = clampVector(V, acc[i][j] + bias[j], lo, hi);
                         if (a.cols >= (j + 1) * lanes) {
                             out[j * lanes ..][0..lanes].* = v;
                         } else if (a.cols > j * lanes) {
                             const arr: [lanes]f32 = v;
                             for (0..a.cols - j * lanes) |c| out[j * lanes + c] = arr[c];
-                        }
-                    }
-                }
-            }
-        }
-
-        /// The tile's sums so far, stored raw in `out` by the slice before (valid rows and channels only).
-        fn loadSums(a: *const SgemmArgs, acc: *[mr][nv]V) void {
-            inline for (0..mr) |i| {
-                if (i < a.rows) {
-                    const out = a.out + i * a.out_stride;
-                    inline for (0..nv) |j| {
-                        if (a.cols >= (j + 1) * lanes) {
-                            acc[i][j] = out[j * lanes ..][0..lanes].*;
-                        } else if (a.cols > j * lanes) {
-                            var arr: [lanes]f32 = @splat(0);
-                            for (0..a.cols - j * lanes) |c| arr[c] = out[j * lanes + c];
-                            acc[i][j] = arr;
                         }
                     }
                 }

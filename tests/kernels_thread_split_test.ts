@@ -211,10 +211,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "float sgemm in depth slices (depth ≥ 2048: a filter gradient over a batch): 1, 2 and 3 threads, same bits",
+  name: "float sgemm of large depth (a filter gradient over a batch): 1, 2 and 3 threads, same bits",
   ignore: native === undefined,
   fn() {
-    // Partial last slices, rows past one chunk, one row, few channels (one group) and many.
+    // MNIST's filter gradient, rows past one chunk, one row, few channels and many.
     for (const [rows, depth, cout] of [[64, 7744, 288], [200, 2100, 40], [1, 2048, 27], [9, 3073, 100]]) {
       const x = rand(rows * depth, rows + depth), w = rand(cout * depth, cout), bias = rand(cout, 3);
       sameOnEveryThreadCount(`sgemm ${rows}x${depth}→${cout}`, (k) => k.sgemm(x, k.packRhs(w, cout), { bias }));
