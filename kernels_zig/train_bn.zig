@@ -7,8 +7,6 @@
 //! dx = γ·invStd/n · (n·dy - Σdy - x̂·Σdy·x̂)). Channels go in blocks of
 //! `block`, each block's rows in order, so the sums' order (and so their
 //! rounding) is the reference's whatever the vector width or thread count.
-//! The last loop of each pass (y, or dx: per value, from the sums) splits
-//! by rows when the blocks are too few to go round the threads.
 const std = @import("std");
 const abi = @import("abi.zig");
 const thread_pool = @import("thread_pool.zig");
@@ -42,24 +40,7 @@ const Args = struct {
     dy: [*]const f32 = undefined,
     dgamma: [*]f32 = undefined,
     dbeta: [*]f32 = undefined,
-    /// Forward: the blocks only compute the stats; forwardRows writes y.
-    rows_later: bool = false,
-    /// Backward: [Σdy | Σdy·x̂] per channel, filled by the blocks for backwardRows; null: the blocks write dx.
-    sums: ?[*]f64 = null,
 };
-
-/// Values from which the last loop over rows (y, or dx) is split over threads by rows rather than by channel
-/// blocks: layers of one or few blocks (32 or 64 channels) would otherwise write it on one thread.
-const min_split_values = 1 << 17;
-
-/// Channels at most whose backward sums (two f64 per channel, 16 KB) the split keeps on the stack.
-const max_split_channels = 1024;
-
-/// Whether the last loop runs by rows: more than one thread, enough values, and blocks too few to go round.
-fn byRows(p: *const BnTrainParams) bool {
-    return p.threads > 1 and u(p.rows) * u(p.channels) >= min_split_values and blocks(p) < 2 * u(p.threads) and
-        u(p.channels) <= max_split_channels;
-}
 
 fn valid(p: *const BnTrainParams) bool {
     return p.rows >= 0 and p.channels >= 0 and (p.has_gamma == 0 or p.has_gamma == 1) and
@@ -101,37 +82,11 @@ fn forwardBlocks(a: Args, b0: usize, b1: usize) void {
             a.stats[c + j0 + j] = variance;
             a.stats[2 * c + j0 + j] = inv_std;
         }
-        if (a.rows_later) continue;
-        normalize(a, j0, w, &inv, &shift, 0, rows);
-    }
-}
-
-/// y = x·inv + shift over rows [r0, r1) of channels [j0, j0 + w).
-fn normalize(a: Args, j0: usize, w: usize, inv: *const [block]f32, shift: *const [block]f32, r0: usize, r1: usize) void {
-    const c = u(a.p.channels);
-    for (r0..r1) |r| {
-        const x = a.x + r * c + j0;
-        const y = a.out + r * c + j0;
-        for (0..w) |j| y[j] = x[j] * inv[j] + shift[j];
-    }
-}
-
-/// The forward pass's last loop over rows [r0, r1), every channel block, from the stats the blocks stored:
-/// inv and shift recomputed by the same float32 operations.
-fn forwardRows(a: Args, r0: usize, r1: usize) void {
-    const c = u(a.p.channels);
-    for (0..blocks(a.p)) |b| {
-        const j0 = b * block;
-        const w = @min(block, c - j0);
-        var inv: [block]f32 = undefined;
-        var shift: [block]f32 = undefined;
-        for (0..w) |j| {
-            const inv_std = a.stats[2 * c + j0 + j];
-            inv[j] = if (a.p.has_gamma == 1) inv_std * a.gamma[j0 + j] else inv_std;
-            const m = a.stats[j0 + j] * inv[j];
-            shift[j] = if (a.p.has_beta == 1) a.beta[j0 + j] - m else -m;
+        for (0..rows) |r| {
+            const x = a.x + r * c + j0;
+            const y = a.out + r * c + j0;
+            for (0..w) |j| y[j] = x[j] * inv[j] + shift[j];
         }
-        normalize(a, j0, w, &inv, &shift, r0, r1);
     }
 }
 
@@ -139,6 +94,7 @@ fn forwardRows(a: Args, r0: usize, r1: usize) void {
 fn backwardBlocks(a: Args, b0: usize, b1: usize) void {
     const rows = u(a.p.rows);
     const c = u(a.p.channels);
+    const n: f64 = @floatFromInt(rows);
     for (b0..b1) |b| {
         const j0 = b * block;
         const w = @min(block, c - j0);
@@ -159,55 +115,22 @@ fn backwardBlocks(a: Args, b0: usize, b1: usize) void {
                 sum_dy_xhat[j] += d * (@as(f64, x[j]) - mean[j]) * inv_std[j];
             }
         }
+        var scale: [block]f64 = undefined;
         for (0..w) |j| {
+            const g: f64 = if (a.p.has_gamma == 1) a.gamma[j0 + j] else 1;
+            scale[j] = g * inv_std[j] / n;
             if (a.p.has_gamma == 1) a.dgamma[j0 + j] = @floatCast(sum_dy_xhat[j]);
             if (a.p.has_beta == 1) a.dbeta[j0 + j] = @floatCast(sum_dy[j]);
         }
-        if (a.sums) |sums| {
-            @memcpy(sums[j0..][0..w], sum_dy[0..w]);
-            @memcpy(sums[c + j0 ..][0..w], sum_dy_xhat[0..w]);
-            continue;
+        for (0..rows) |r| {
+            const x = a.x + r * c + j0;
+            const dy = a.dy + r * c + j0;
+            const dx = a.out + r * c + j0;
+            for (0..w) |j| {
+                const xhat = (@as(f64, x[j]) - mean[j]) * inv_std[j];
+                dx[j] = @floatCast(scale[j] * (n * @as(f64, dy[j]) - sum_dy[j] - xhat * sum_dy_xhat[j]));
+            }
         }
-        gradInput(a, j0, w, &sum_dy, &sum_dy_xhat, 0, rows);
-    }
-}
-
-/// dx over rows [r0, r1) of channels [j0, j0 + w), from the block's sums.
-fn gradInput(a: Args, j0: usize, w: usize, sum_dy: *const [block]f64, sum_dy_xhat: *const [block]f64, r0: usize, r1: usize) void {
-    const c = u(a.p.channels);
-    const n: f64 = @floatFromInt(u(a.p.rows));
-    var mean: [block]f64 = undefined;
-    var inv_std: [block]f64 = undefined;
-    var scale: [block]f64 = undefined;
-    for (0..w) |j| {
-        mean[j] = a.stats[j0 + j];
-        inv_std[j] = a.stats[2 * c + j0 + j];
-        const g: f64 = if (a.p.has_gamma == 1) a.gamma[j0 + j] else 1;
-        scale[j] = g * inv_std[j] / n;
-    }
-    for (r0..r1) |r| {
-        const x = a.x + r * c + j0;
-        const dy = a.dy + r * c + j0;
-        const dx = a.out + r * c + j0;
-        for (0..w) |j| {
-            const xhat = (@as(f64, x[j]) - mean[j]) * inv_std[j];
-            dx[j] = @floatCast(scale[j] * (n * @as(f64, dy[j]) - sum_dy[j] - xhat * sum_dy_xhat[j]));
-        }
-    }
-}
-
-/// The backward pass's last loop over rows [r0, r1), every channel block, from the sums the blocks stored.
-fn backwardRows(a: Args, r0: usize, r1: usize) void {
-    const c = u(a.p.channels);
-    const sums = a.sums.?;
-    for (0..blocks(a.p)) |b| {
-        const j0 = b * block;
-        const w = @min(block, c - j0);
-        var sum_dy: [block]f64 = undefined;
-        var sum_dy_xhat: [block]f64 = undefined;
-        @memcpy(sum_dy[0..w], sums[j0..][0..w]);
-        @memcpy(sum_dy_xhat[0..w], sums[c + j0 ..][0..w]);
-        gradInput(a, j0, w, &sum_dy, &sum_dy_xhat, r0, r1);
     }
 }
 
@@ -218,10 +141,8 @@ fn blocks(p: *const BnTrainParams) usize {
 /// The forward pass: `output` = the normalized input, `stats` = [mean | variance | invStd] of the batch.
 pub fn forward(p: *const BnTrainParams, input: [*]const f32, gamma: [*]const f32, beta: [*]const f32, output: [*]f32, stats: [*]f32) abi.Status {
     if (!valid(p)) return .invalid_argument;
-    var args = Args{ .p = p, .x = input, .gamma = gamma, .beta = beta, .out = output, .stats = stats };
-    args.rows_later = byRows(p);
+    const args = Args{ .p = p, .x = input, .gamma = gamma, .beta = beta, .out = output, .stats = stats };
     thread_pool.runRanges(u(p.threads), blocks(p), 2, args, forwardBlocks);
-    if (args.rows_later) thread_pool.runRanges(u(p.threads), u(p.rows), 2, args, forwardRows);
     return .ok;
 }
 
@@ -240,15 +161,7 @@ pub fn backward(p: *const BnTrainParams, input: [*]const f32, grad_output: [*]co
         .dgamma = grad_gamma,
         .dbeta = grad_beta,
     };
-    if (!byRows(p)) {
-        thread_pool.runRanges(u(p.threads), blocks(p), 2, args, backwardBlocks);
-        return .ok;
-    }
-    var sums: [2 * max_split_channels]f64 = undefined;
-    var split = args;
-    split.sums = &sums;
-    thread_pool.runRanges(u(p.threads), blocks(p), 2, split, backwardBlocks);
-    thread_pool.runRanges(u(p.threads), u(p.rows), 2, split, backwardRows);
+    thread_pool.runRanges(u(p.threads), blocks(p), 2, args, backwardBlocks);
     return .ok;
 }
 
