@@ -23,7 +23,7 @@ pub fn symbol(comptime name: []const u8, comptime isa: uk.Isa) [:0]const u8 {
 }
 
 /// The loops with copies (isa_object.zig exports each op file's task under `symbol(name, isa)`): "depthwise_f32"
-/// (depthwise_f32.zig rowTask), "pool2d_f32" (pool2d.zig poolRowTask).
+/// (depthwise_f32.zig rowTask), "pool2d_f32" (pool2d.zig poolRowTask), "softmax_f32" (softmax.zig rowTask).
 /// Loop `name`'s copy for the fastest of `isas` this CPU runs, or `baseline` (the root's own).
 pub fn pick(comptime name: []const u8, baseline: *const TaskFn) *const TaskFn {
     comptime var i = isas.len;
@@ -111,6 +111,29 @@ test "every ISA copy of depthwise and pooling writes the baseline's bits" {
                 run(1, split.tasks(), &s, f);
                 if (k > 0 or split.groups > 1) try std.testing.expectEqualSlices(u32, @ptrCast(want[0..n]), @ptrCast(got[0..n]));
             }
+        }
+    }
+}
+
+test "every ISA copy of softmax writes the baseline's bits" {
+    const abi = @import("abi.zig");
+    const softmax = @import("softmax.zig");
+    var prng = std.Random.DefaultPrng.init(18);
+    var x: [3 * 1001]f32 = undefined;
+    for (&x) |*v| v.* = prng.random().floatNorm(f32) * 30;
+    x[5] = -std.math.inf(f32);
+    var want: [x.len]f32 = undefined;
+    var got: [x.len]f32 = undefined;
+    // Depth 1001: 125 whole 8-lane groups and a tail of 1; depth 7: the tail alone.
+    for ([_][2]i32{ .{ 3, 1001 }, .{ 429, 7 } }) |shape| {
+        const p: abi.SoftmaxF32Params = .{ .rows = shape[0], .depth = shape[1], .beta = 0.7, .threads = 1 };
+        const n: usize = @intCast(shape[0] * shape[1]);
+        const s: softmax.Rows = .{ .p = &p, .x = &x, .out = undefined };
+        for (copies("softmax_f32", softmax.rowTask).constSlice(), 0..) |f, k| {
+            var c = s;
+            c.out = if (k == 0) &want else &got;
+            run(1, @intCast(shape[0]), &c, f);
+            if (k > 0) try std.testing.expectEqualSlices(u32, @ptrCast(want[0..n]), @ptrCast(got[0..n]));
         }
     }
 }

@@ -20,6 +20,7 @@ comptime {
         const hidden: std.builtin.SymbolVisibility = .hidden;
         @export(&@import("depthwise_f32.zig").rowTask, .{ .name = isa_loops.symbol("depthwise_f32", isa), .visibility = hidden });
         @export(&@import("pool2d.zig").poolRowTask, .{ .name = isa_loops.symbol("pool2d_f32", isa), .visibility = hidden });
+        @export(&@import("softmax.zig").rowTask, .{ .name = isa_loops.symbol("softmax_f32", isa), .visibility = hidden });
     }
     for (uk.forCpu(builtin.cpu)) |e| {
         if (e.isa != isa) continue;
