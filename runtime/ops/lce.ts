@@ -140,6 +140,60 @@ export const lceBconv2d: OpKernel = { prepare: (ctx) => prepareBconv(ctx, false)
  * On the fast path (one group, no same-zero border) the kernel adds and packs in its epilogue; otherwise the
  * convolution runs unfused into scratch and the add and pack follow it.
  */
+/**
+ * `out[n, y, x, c] -= fix[slot(y, x) · channels + c]` on the border pixels of every image (`borderSlot`: a
+ * pixel's index in `fix`, -1 inside), as at most four strided subtractions on the float kernels, bound once: the
+ * border rows at the top and the bottom, then the border columns at the left and the right of the rows between
+ * (a window leaves the input on a prefix and a suffix of the rows and of the columns). Each block's values of
+ * `fix` are copied into one array, in the block's order.
+ */
+function borderSubtraction(
+  ctx: OpContext,
+  [batch, h, w, channels]: readonly number[],
+  borderSlot: Int32Array,
+  fix: Float32Array,
+): (out: Float32Array) => void {
+  const isBorder = (y: number, x: number) => borderSlot[y * w + x] >= 0;
+  const run = (n: number, at: (i: number) => boolean) => {
+    let k = 0;
+    while (k < n && at(k)) k++;
+    return k;
+  };
+  // Rows all of whose pixels are border pixels, from the top and from the bottom; columns likewise in between.
+  const top = run(h, (y) => Array.from({ length: w }, (_, x) => x).every((x) => isBorder(y, x)));
+  const bottom = run(h - top, (i) => Array.from({ length: w }, (_, x) => x).every((x) => isBorder(h - 1 - i, x)));
+  const middle = h - top - bottom;
+  const left = middle === 0 ? 0 : run(w, (x) => isBorder(top, x));
+  const right = middle === 0 ? 0 : run(w - left, (i) => isBorder(top, w - 1 - i));
+  const blocks = [[0, top, 0, w], [h - bottom, bottom, 0, w], [top, middle, 0, left], [top, middle, w - right, right]]
+    .filter(([, rows, , cols]) => rows > 0 && cols > 0);
+  const image = h * w * channels, length = batch * image;
+  let covered = 0;
+  const bound = blocks.map(([y0, rows, x0, cols]) => {
+    const values = new Float32Array(rows * cols * channels);
+    for (let y = 0; y < rows; y++) {
+      for (let x = 0; x < cols; x++) {
+        const slot = borderSlot[(y0 + y) * w + x0 + x];
+        if (slot < 0) throw new Error(`pixel (${y0 + y}, ${x0 + x}) is not a border pixel`);
+        values.set(fix.subarray(slot * channels, (slot + 1) * channels), (y * cols + x) * channels);
+      }
+    }
+    covered += rows * cols;
+    const strides = [image, w * channels, channels, 1];
+    const op = ctx.float.bindStrided([batch, rows, cols, channels], "sub", {
+      a: { length, offset: (y0 * w + x0) * channels, strides },
+      b: { length: values.length, strides: [0, cols * channels, channels, 1] },
+      out: { length, offset: (y0 * w + x0) * channels, strides },
+    }, { threads: ctx.threads });
+    return (out: Float32Array) => op.run(out, values, out);
+  });
+  const total = borderSlot.reduce((n, slot) => n + (slot >= 0 ? 1 : 0), 0);
+  if (covered !== total) throw new Error(`border blocks cover ${covered} pixels, the border has ${total}`);
+  return (out) => {
+    for (const subtract of bound) subtract(out);
+  };
+}
+
 export const lceBconv2dAdd: OpKernel = { prepare: (ctx) => prepareBconv(ctx, true) };
 
 function prepareBconv(ctx: OpContext, fusedAdd: boolean): PreparedOp {
@@ -332,6 +386,7 @@ function prepareBconv(ctx: OpContext, fusedAdd: boolean): PreparedOp {
       multiplier: multiplier!,
       bias: bias!,
     });
+    const subtract = borderSubtraction(ctx, [batch, ay.out, ax.out, cout], borderSlot, fix);
     return {
       outputShapes: [outShape],
       scratchBytes: 4 * fastSameZero.workspaceWords,
@@ -340,12 +395,7 @@ function prepareBconv(ctx: OpContext, fusedAdd: boolean): PreparedOp {
       run: ({ inputs, outputs, scratch }) => {
         const out = outputs[0] as Float32Array;
         fastSameZero.run(asWords(inputs[0]!), out, new Uint32Array(scratch, 0, fastSameZero.workspaceWords));
-        for (let n = 0; n < batch; n++) {
-          for (let j = 0; j < border.length; j++) {
-            const at = (n * imagePixels + border[j]) * cout;
-            for (let c = 0; c < cout; c++) out[at + c] -= fix[j * cout + c];
-          }
-        }
+        subtract(out);
       },
     };
   }
