@@ -82,6 +82,16 @@ fn windowsOfTask(p: *const abi.Pool2dF32Params, args: anytype, comptime visit: f
     }
 }
 
+/// Taps (output values × window taps) below which a pooling runs on one thread: a global 7x7 average pool of
+/// 1024 channels (50K taps, ~2 µs) took longer on 2 threads than on 1; 2x2 pools to 7x7x512 (100K) gain.
+const min_split_taps = 1 << 16;
+
+/// The threads a pooling runs on: `p.threads`, or 1 below `min_split_taps`.
+fn threadsFor(p: *const abi.Pool2dF32Params) usize {
+    const taps = u(p.batch) * u(p.out_h) * u(p.out_w) * u(p.channels) * u(p.kernel_h) * u(p.kernel_w);
+    return if (taps < min_split_taps) 1 else u(p.threads);
+}
+
 /// How a pooling's output is cut into tasks: `rows` output rows (batch × out_h), each in `groups` channel groups
 /// of whole `unit`s (see channelGroups).
 pub const Split = extern struct {
@@ -91,7 +101,7 @@ pub const Split = extern struct {
 
     fn of(p: *const abi.Pool2dF32Params, unit: usize) Split {
         const rows = u(p.batch) * u(p.out_h);
-        return .{ .rows = rows, .groups = channelGroups(rows, u(p.channels), unit, u(p.threads)), .unit = unit };
+        return .{ .rows = rows, .groups = channelGroups(rows, u(p.channels), unit, threadsFor(p)), .unit = unit };
     }
 
     pub fn tasks(s: Split) usize {
@@ -114,7 +124,7 @@ fn runWindows(p: *const abi.Pool2dF32Params, unit: usize, args: anytype, comptim
         }
     };
     const r: Rows = .{ .p = p, .args = args, .split = .of(p, unit) };
-    thread_pool.run(u(p.threads), r.split.tasks(), &r, Rows.task);
+    thread_pool.run(threadsFor(p), r.split.tasks(), &r, Rows.task);
 }
 
 const PoolArgs = struct { input: [*]const f32, out: [*]f32 };
@@ -263,7 +273,7 @@ fn poolRun(a: PoolArgs, p: *const abi.Pool2dF32Params, w: Taps, first: usize, en
 pub fn pool2d(p: *const abi.Pool2dF32Params, input: [*]const f32, out: [*]f32) abi.Status {
     if (abi.opCode(abi.PoolKind, p.kind) == null or !poolGeometryOk(p)) return .invalid_argument;
     const r: PoolRows = .{ .p = p, .input = input, .out = out, .split = .of(p, pool_chunk) };
-    isa_loops.run(u(p.threads), r.split.tasks(), &r, isa_loops.pick("pool2d_f32", poolRowTask));
+    isa_loops.run(threadsFor(p), r.split.tasks(), &r, isa_loops.pick("pool2d_f32", poolRowTask));
     return .ok;
 }
 

@@ -77,6 +77,9 @@ Deno.test({
       { inputShape: [1, 14, 14, 33], kernelSize: [2, 2], strides: [2, 2], padding: "valid" },
       { inputShape: [2, 13, 13, 96], kernelSize: [3, 3], strides: [2, 2], padding: "same" },
       { inputShape: [1, 3, 3, 1], kernelSize: [3, 3], padding: "same" },
+      // Past the one-thread limit (64K taps) with few rows: one row and seven rows cut into channel groups.
+      { inputShape: [1, 7, 7, 1400], kernelSize: [7, 7], padding: "valid" },
+      { inputShape: [1, 14, 14, 700], kernelSize: [2, 2], strides: [2, 2], padding: "valid" },
     ];
     for (const g of geos) {
       const x = rand(size(g.inputShape), size(g.inputShape));
