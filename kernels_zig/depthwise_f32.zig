@@ -3,6 +3,7 @@
 //! multiplier-1 layers in register blocks; threads split output rows. The row loop has a copy per x86 ISA
 //! (isa_loops.zig: AVX2/AVX-512 rather than the baseline's SSE).
 const std = @import("std");
+const builtin = @import("builtin");
 const abi = @import("abi.zig");
 const thread_pool = @import("thread_pool.zig");
 const isa_loops = @import("isa_loops.zig");
@@ -81,7 +82,8 @@ pub const Rows = extern struct {
     }
 
     const block_pixels = 4;
-    const lanes = 8;
+    /// Channels per register: a zmm register on the AVX-512 copy (the sums per lane are the same at any width).
+    const lanes = if (builtin.cpu.arch == .x86_64 and std.Target.x86.featureSetHas(builtin.cpu.features, .avx512f)) 16 else 8;
     const V = @Vector(lanes, f32);
 
     /// interiorBlock's groups of 8 channels on the hand-scheduled NEON loop (neon_loops.zig), the same sums in the
