@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 19;
-export const ABI_HASH = 0x042f4a14;
+export const ABI_HASH = 0xa9af677d;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -49,6 +49,7 @@ export const symbols = {
   onebit_bconv2d_b32_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_bconv2d_b32_b32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_bconv2d_b32_f32_add: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_bconv2d_b32_f32_add_border: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_sgemm_ukernel_count: { parameters: [], result: "i32" },
   onebit_sgemm_ukernel_info: { parameters: ["i32", "buffer"], result: "i32" },
   onebit_sgemm_pack_rhs_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
@@ -100,6 +101,7 @@ export const parameters = {
   onebit_bconv2d_b32_f32: [{ name: "params", kind: "struct", struct: "Bconv2dParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "packed_filter", kind: "u32", dir: "in" }, { name: "multiplier", kind: "f32", dir: "in" }, { name: "bias", kind: "f32", dir: "in" }, { name: "workspace", kind: "u32", dir: "out" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_bconv2d_b32_b32: [{ name: "params", kind: "struct", struct: "Bconv2dParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "packed_filter", kind: "u32", dir: "in" }, { name: "threshold", kind: "i32", dir: "in" }, { name: "workspace", kind: "u32", dir: "out" }, { name: "output", kind: "u32", dir: "out" }],
   onebit_bconv2d_b32_f32_add: [{ name: "params", kind: "struct", struct: "Bconv2dParams", dir: "in" }, { name: "epilogue", kind: "struct", struct: "EpilogueParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "packed_filter", kind: "u32", dir: "in" }, { name: "multiplier", kind: "f32", dir: "in" }, { name: "bias", kind: "f32", dir: "in" }, { name: "residual", kind: "f32", dir: "in" }, { name: "workspace", kind: "u32", dir: "out" }, { name: "output", kind: "f32", dir: "out" }, { name: "packed_output", kind: "u32", dir: "out" }],
+  onebit_bconv2d_b32_f32_add_border: [{ name: "params", kind: "struct", struct: "Bconv2dParams", dir: "in" }, { name: "epilogue", kind: "struct", struct: "EpilogueParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "packed_filter", kind: "u32", dir: "in" }, { name: "multiplier", kind: "f32", dir: "in" }, { name: "bias", kind: "f32", dir: "in" }, { name: "residual", kind: "f32", dir: "in" }, { name: "border_slots", kind: "i32", dir: "in" }, { name: "border_fix", kind: "f32", dir: "in" }, { name: "workspace", kind: "u32", dir: "out" }, { name: "output", kind: "f32", dir: "out" }, { name: "packed_output", kind: "u32", dir: "out" }],
   onebit_sgemm_ukernel_count: [],
   onebit_sgemm_ukernel_info: [{ name: "index", kind: "i32" }, { name: "info", kind: "struct", struct: "UkernelInfo", dir: "out" }],
   onebit_sgemm_pack_rhs_f32: [{ name: "params", kind: "struct", struct: "SpackParams", dir: "in" }, { name: "rhs", kind: "f32", dir: "in" }, { name: "packed_rhs", kind: "f32", dir: "out" }],

@@ -541,7 +541,9 @@ export class BinaryKernels extends KernelSet {
   /**
    * {@link bindBconv2dF32} with an ADD fused after the output transform: `out = clamp(conv + residual)`
    * (`addClampMin`/`addClampMax`: the ADD's activation), and with `pack` the bitpacked sum too (the LceQuantize
-   * of the next binary layer), all written while each task's rows are in cache.
+   * of the next binary layer), all written while each task's rows are in cache. `border`: same-zero padding's
+   * correction, taken from the border pixels before the add (`slots`: an image's out_h·out_w pixels, each its
+   * row of `fix` or -1; `fix`: channelsOut values a row), as a separate `out -= fix` pass would.
    */
   bindBconv2dF32Add(
     filter: PackedRhs,
@@ -549,6 +551,7 @@ export class BinaryKernels extends KernelSet {
       addClampMin?: number;
       addClampMax?: number;
       pack?: boolean;
+      border?: { slots: Int32Array; fix: Float32Array };
     },
   ): {
     readonly outputLength: number;
@@ -576,6 +579,7 @@ export class BinaryKernels extends KernelSet {
     const conv: BoundConv<Float32Array> = this.#bindConv(plan, Float32Array, outputLength, () => {});
     const encoded: Encoded<"Bconv2dParams"> = { values: plan.params };
     const filterData = this.resident(plan.filterData);
+    const border = options.border === undefined ? undefined : this.#border(options.border, plan.params, n);
     const impl = this.impl;
     return {
       outputLength,
@@ -586,9 +590,45 @@ export class BinaryKernels extends KernelSet {
         checkArray("residual", residual, Float32Array, outputLength);
         // The library writes no packed words without `pack`, but takes no null pointer: any word array will do.
         const q = pack ? checkArray("packed", packed, Uint32Array, packedLength) : input;
-        impl.onebit_bconv2d_b32_f32_add(encoded, e, input, filterData, m, b, residual, workspace, out, q);
+        if (border === undefined) {
+          impl.onebit_bconv2d_b32_f32_add(encoded, e, input, filterData, m, b, residual, workspace, out, q);
+        } else {
+          const [slots, fix] = border;
+          impl.onebit_bconv2d_b32_f32_add_border(
+            encoded,
+            e,
+            input,
+            filterData,
+            m,
+            b,
+            residual,
+            slots,
+            fix,
+            workspace,
+            out,
+            q,
+          );
+        }
       },
     };
+  }
+
+  /** A same-zero border for bindBconv2dF32Add, checked: one slot per output pixel of an image, rows of `fix` in range. */
+  #border(
+    border: { slots: Int32Array; fix: Float32Array },
+    p: { out_h: number; out_w: number },
+    channels: number,
+  ): [Int32Array, Float32Array] {
+    const slots = checkArray("border.slots", border.slots, Int32Array, p.out_h * p.out_w);
+    if (!(border.fix instanceof Float32Array) || border.fix.length % channels !== 0) {
+      throw new TypeError(`border.fix must be a Float32Array of rows of ${channels} values (channelsOut)`);
+    }
+    const rows = border.fix.length / channels;
+    const bad = slots.findIndex((s) => s < -1 || s >= rows);
+    if (bad >= 0) {
+      throw new RangeError(`border.slots[${bad}] is ${slots[bad]}, outside [-1, ${rows}) (rows of border.fix)`);
+    }
+    return [this.resident(slots.slice()), this.resident(border.fix.slice())];
   }
 
   /** {@link bindBconv2dF32} for bitpacked output. */

@@ -415,6 +415,20 @@ function halfToFloat(h: number): number {
  * checked against it; a kernel added to the ABI must be added here to
  * compile.
  */
+/** A fused ADD's epilogue on a convolution's float output `o`: o = clamp(o + r), then its bitpacked form into q. */
+function addAndPack(
+  p: StructValues<"Bconv2dParams">,
+  e: StructValues<"EpilogueParams">,
+  r: Float32Array,
+  o: Float32Array,
+  q: Uint32Array,
+): void {
+  const { clamp_min: lo, clamp_max: hi, pack } = e;
+  for (let j = 0; j < o.length; j++) o[j] = Math.min(Math.max(Math.fround(o[j] + r[j]), lo), hi);
+  const rows = p.batch * p.out_h * p.out_w;
+  if (pack === 1) bin.bitpack({ rows, channels: p.channels_out, threads: 1 }, o, q);
+}
+
 export const REFERENCE: KernelBackend = {
   onebit_bitpack_f32_b32: (p, i, o) => bin.bitpack(p.values, i, o),
   onebit_bitpack_i8_b32: (p, z, i, o) => bin.bitpack(p.values, i as Int8Array, o, z),
@@ -426,10 +440,16 @@ export const REFERENCE: KernelBackend = {
   onebit_bconv2d_b32_b32: (p, i, f, t, w, o) => bin.bconv2dB32(p.values, i, f, t, w, o),
   onebit_bconv2d_b32_f32_add: (p, e, i, f, m, b, r, w, o, q) => {
     bin.bconv2dF32(p.values, i, f, m, b, w, o);
-    const { clamp_min: lo, clamp_max: hi, pack } = e.values;
-    for (let j = 0; j < o.length; j++) o[j] = Math.min(Math.max(Math.fround(o[j] + r[j]), lo), hi);
-    const rows = p.values.batch * p.values.out_h * p.values.out_w;
-    if (pack === 1) bin.bitpack({ rows, channels: p.values.channels_out, threads: 1 }, o, q);
+    addAndPack(p.values, e.values, r, o, q);
+  },
+  onebit_bconv2d_b32_f32_add_border: (p, e, i, f, m, b, r, slots, fix, w, o, q) => {
+    bin.bconv2dF32(p.values, i, f, m, b, w, o);
+    const n = p.values.channels_out, image = p.values.out_h * p.values.out_w;
+    for (let px = 0; px < o.length / n; px++) {
+      const slot = slots[px % image];
+      for (let c = 0; slot >= 0 && c < n; c++) o[px * n + c] -= fix[slot * n + c];
+    }
+    addAndPack(p.values, e.values, r, o, q);
   },
   onebit_bmaxpool2d_b32: (p, i, o) => bin.bmaxpool2d(p.values, i, o),
   onebit_unpack_b32_f32: (p, i, o) => bin.unpack(p.values, i, o),

@@ -169,6 +169,29 @@ pub const Epilogue = struct {
     clamp_min: f32,
     clamp_max: f32,
     packed_out: ?[*]u32,
+    /// Same-zero padding's correction, subtracted from the border pixels before the add (null: none).
+    border: ?Border = null,
+
+    /// A same-zero convolution's border: `slots[p]` is output pixel p's (of an image's `image_pixels`) row in
+    /// `fix` (-1: an inner pixel), `fix` holds channels_out values a row, the float output's excess from the
+    /// +1s the kernel read for the out-of-bounds taps. out -= fix on those pixels, as a separate pass would.
+    pub const Border = struct {
+        slots: [*]const i32,
+        fix: [*]const f32,
+        image_pixels: usize,
+
+        fn subtract(d: Border, out: [*]f32, n: usize, b: usize, row_begin: usize, row_end: usize) void {
+            const c0 = b * block;
+            const width = @min(block, n - c0);
+            for (row_begin..row_end) |r| {
+                const slot = d.slots[r % d.image_pixels];
+                if (slot < 0) continue;
+                const o = out + r * n + c0;
+                const f = d.fix + @as(usize, @intCast(slot)) * n + c0;
+                for (0..width) |j| o[j] -= f[j];
+            }
+        }
+    };
 
     /// Whether the clamp does anything: an ADD without activation has infinite bounds, where it is the identity
     /// (NaN and -0 included).
@@ -178,6 +201,7 @@ pub const Epilogue = struct {
 
     /// Channels [32 b, 32 b + 32) of rows [row_begin, row_end), `n` channels a row.
     fn apply(e: Epilogue, out: [*]f32, n: usize, b: usize, row_begin: usize, row_end: usize) void {
+        if (e.border) |d| d.subtract(out, n, b, row_begin, row_end);
         const c0 = b * block;
         const width = @min(block, n - c0);
         if (width == block) {
@@ -451,7 +475,7 @@ fn runBlock(job: *const Job, row_ptrs: [*]const [*]const u32, b: usize, row_begi
     // A fused ADD on a whole block runs inside the tiles, on x86 (measured there: one pass over the output while
     // it is in registers); elsewhere, and on a last partial block, after the block (Epilogue.apply).
     const in_tile: ?Epilogue = switch (job.output) {
-        .f32 => |o| if (epilogue_in_tile and (b + 1) * block <= n) o.epilogue else null,
+        .f32 => |o| if (epilogue_in_tile and (b + 1) * block <= n and (o.epilogue == null or o.epilogue.?.border == null)) o.epilogue else null,
         .b32 => null,
     };
     if (in_tile) |epi| {

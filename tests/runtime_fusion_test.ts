@@ -87,6 +87,18 @@ Deno.test("bindBconv2dF32Add checks its arrays and clamps", () => {
   const x = new Uint32Array(16), out = new Float32Array(b.outputLength), ws = new Uint32Array(b.workspaceWords);
   assert.throws(() => b.run(x, new Float32Array(3), out, ws, new Uint32Array(b.packedLength)), /residual/);
   assert.throws(() => b.run(x, new Float32Array(out.length), out, ws), /packed must be a Uint32Array/);
+  // A same-zero border: a slot per output pixel (2x2 VALID here), each -1 or a row of fix (32 values a row).
+  const border = (slots: number[], rows: number) => ({
+    slots: Int32Array.from(slots),
+    fix: new Float32Array(32 * rows),
+  });
+  assert.throws(() => k.bindBconv2dF32Add(w, { ...g, border: border([0, -1, -1], 1) }), /border.slots/);
+  assert.throws(() => k.bindBconv2dF32Add(w, { ...g, border: border([0, 1, -1, -1], 1) }), /border.slots\[1\] is 1/);
+  assert.throws(
+    () => k.bindBconv2dF32Add(w, { ...g, border: { slots: new Int32Array(4), fix: new Float32Array(5) } }),
+    /fix/,
+  );
+  k.bindBconv2dF32Add(w, { ...g, border: border([0, 1, -1, -1], 2) });
 });
 
 /** A residual stack as QuickNet builds it (x + BN(bconv(x)), the third sum ReLU'd), then two convolutions of it. */
@@ -114,7 +126,7 @@ function residualModel(channels: number, padValues: 0 | 1, seed: number): Model 
 }
 
 Deno.test("converted residual models run the same bits fused and unfused; fusion only where legal", () => {
-  for (const [channels, padValues] of [[64, 1], [40, 1], [32, 0]] as const) {
+  for (const [channels, padValues] of [[64, 1], [40, 1], [32, 0], [64, 0], [40, 0]] as const) {
     const model = residualModel(channels, padValues, channels + padValues);
     randomize(model, 5);
     const { bytes } = convert(model);

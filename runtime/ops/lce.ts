@@ -140,6 +140,13 @@ export const lceBconv2d: OpKernel = { prepare: (ctx) => prepareBconv(ctx, false)
  * On the fast path (one group, no same-zero border) the kernel adds and packs in its epilogue; otherwise the
  * convolution runs unfused into scratch and the add and pack follow it.
  */
+/** A same-zero border's float correction: each border pixel's ±1 correction times its channel's multiplier. */
+function borderFix(corrections: Int32Array, multiplier: Float32Array, channels: number): Float32Array {
+  const fix = new Float32Array(corrections.length);
+  for (let i = 0; i < fix.length; i++) fix[i] = multiplier[i % channels] * corrections[i];
+  return fix;
+}
+
 /**
  * `out[n, y, x, c] -= fix[slot(y, x) · channels + c]` on the border pixels of every image (`borderSlot`: a
  * pixel's index in `fix`, -1 inside), as at most four strided subtractions on the float kernels, bound once: the
@@ -326,7 +333,12 @@ function prepareBconv(ctx: OpContext, fusedAdd: boolean): PreparedOp {
     if (pack) output(ctx, 1, [TensorType.INT32], 4);
     const packedShape = [...outShape.slice(0, 3), wordsFor(cout)];
     const outputShapes = pack ? [outShape, packedShape] : [outShape];
-    if (groups === 1 && !sameZero) {
+    // Same-zero, no activation: the correction too runs in the kernel's epilogue, before the add (the unfused
+    // path's order and arithmetic: convolution, correction, add, pack).
+    const border = sameZero && act === 0
+      ? { slots: borderSlot, fix: borderFix(corrections, multiplier!, cout) }
+      : undefined;
+    if (groups === 1 && (!sameZero || border !== undefined)) {
       const bound = ctx.kernels.bindBconv2dF32Add(packed[0], {
         ...geometry,
         ...call,
@@ -337,13 +349,14 @@ function prepareBconv(ctx: OpContext, fusedAdd: boolean): PreparedOp {
         addClampMin: addMin,
         addClampMax: addMax,
         pack,
+        border,
       });
       const words = bound.workspaceWords;
       return {
         outputShapes,
         scratchBytes: 4 * words,
         packedInputs: [1, 2, 3, 4],
-        ownedBytes: packedBytes,
+        ownedBytes: packedBytes + (border ? border.slots.byteLength + border.fix.byteLength : 0),
         run: ({ inputs, outputs, scratch }) =>
           bound.run(
             asWords(inputs[0]!),
@@ -378,8 +391,7 @@ function prepareBconv(ctx: OpContext, fusedAdd: boolean): PreparedOp {
     // Same-zero, float output, no activation (what LCE's converter emits):
     // the fast kernel with the real transform, then y -= multiplier·correction
     // on the border pixels only.
-    const fix = new Float32Array(corrections.length);
-    for (let i = 0; i < fix.length; i++) fix[i] = multiplier![i % cout] * corrections[i];
+    const fix = borderFix(corrections, multiplier!, cout);
     const fastSameZero = ctx.kernels.bindBconv2dF32(packed[0], {
       ...geometry,
       ...call,
