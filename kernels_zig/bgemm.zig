@@ -10,6 +10,7 @@ const thread_pool = @import("thread_pool.zig");
 const Pixel = @import("pixel.zig").Pixel;
 const num = @import("num.zig");
 const neon = @import("neon_loops.zig");
+const isa_loops = @import("isa_loops.zig");
 const clamp = num.clamp;
 const clampVector = num.clampVector;
 
@@ -200,6 +201,27 @@ pub const Epilogue = struct {
     }
 
     /// Channels [32 b, 32 b + 32) of rows [row_begin, row_end), `n` channels a row.
+    /// `apply` on the fastest ISA copy this CPU runs (isa_loops.zig: the root's x86 baseline has 4-float
+    /// vectors; the same arithmetic, so the same bits).
+    fn applyFastest(e: Epilogue, out: [*]f32, n: usize, b: usize, row_begin: usize, row_end: usize) void {
+        if (isa_loops.isas.len == 0) return e.apply(out, n, b, row_begin, row_end);
+        const call: EpilogueCall = .{
+            .residual = e.residual,
+            .clamp_min = e.clamp_min,
+            .clamp_max = e.clamp_max,
+            .packed_out = e.packed_out,
+            .slots = if (e.border) |d| d.slots else null,
+            .fix = if (e.border) |d| d.fix else e.residual,
+            .image_pixels = if (e.border) |d| d.image_pixels else 1,
+            .out = out,
+            .n = n,
+            .b = b,
+            .row_begin = row_begin,
+            .row_end = row_end,
+        };
+        isa_loops.pick("bgemm_epilogue", epilogueTask)(&call, 0);
+    }
+
     fn apply(e: Epilogue, out: [*]f32, n: usize, b: usize, row_begin: usize, row_end: usize) void {
         if (e.border) |d| d.subtract(out, n, b, row_begin, row_end);
         const c0 = b * block;
@@ -253,6 +275,37 @@ pub const Epilogue = struct {
         }
     }
 };
+
+/// One `Epilogue.apply` call as the ISA copies of `epilogueTask` read it (extern: the objects share it).
+pub const EpilogueCall = extern struct {
+    residual: [*]const f32,
+    clamp_min: f32,
+    clamp_max: f32,
+    packed_out: ?[*]u32,
+    /// Border.slots, or null without a border (then `fix` and `image_pixels` are unused).
+    slots: ?[*]const i32,
+    fix: [*]const f32,
+    image_pixels: usize,
+    out: [*]f32,
+    n: usize,
+    b: usize,
+    row_begin: usize,
+    row_end: usize,
+};
+
+/// The epilogue of one block's rows (`ctx`: an EpilogueCall; the task index is unused): the loop isa_loops.zig
+/// copies per ISA.
+pub fn epilogueTask(ctx: *const anyopaque, _: usize) callconv(.c) void {
+    const c: *const EpilogueCall = @ptrCast(@alignCast(ctx));
+    const e: Epilogue = .{
+        .residual = c.residual,
+        .clamp_min = c.clamp_min,
+        .clamp_max = c.clamp_max,
+        .packed_out = c.packed_out,
+        .border = if (c.slots) |slots| .{ .slots = slots, .fix = c.fix, .image_pixels = c.image_pixels } else null,
+    };
+    e.apply(c.out, c.n, c.b, c.row_begin, c.row_end);
+}
 
 /// The work of one GEMM is a grid of units, one micro-kernel tile of rows
 /// by one 32-channel block, numbered tile-major (all blocks of tile 0, then
@@ -496,7 +549,7 @@ fn runBlock(job: *const Job, row_ptrs: [*]const [*]const u32, b: usize, row_begi
                 t.block_f32_add.?(&args);
             } else {
                 t.block_f32(&args);
-                if (o.epilogue) |epi| epi.apply(o.out, n, b, row_begin, row_end);
+                if (o.epilogue) |epi| epi.applyFastest(o.out, n, b, row_begin, row_end);
             }
         },
         .b32 => |o| {

@@ -23,7 +23,8 @@ pub fn symbol(comptime name: []const u8, comptime isa: uk.Isa) [:0]const u8 {
 }
 
 /// The loops with copies (isa_object.zig exports each op file's task under `symbol(name, isa)`): "depthwise_f32"
-/// (depthwise_f32.zig rowTask), "pool2d_f32" (pool2d.zig poolRowTask), "softmax_f32" (softmax.zig rowTask).
+/// (depthwise_f32.zig rowTask), "pool2d_f32" (pool2d.zig poolRowTask), "softmax_f32" (softmax.zig rowTask), "bgemm_epilogue"
+/// (bgemm.zig epilogueTask: a fused ADD, its pack and a same-zero border after a block).
 /// Loop `name`'s copy for the fastest of `isas` this CPU runs, or `baseline` (the root's own).
 pub fn pick(comptime name: []const u8, baseline: *const TaskFn) *const TaskFn {
     comptime var i = isas.len;
@@ -134,6 +135,43 @@ test "every ISA copy of softmax writes the baseline's bits" {
             c.out = if (k == 0) &want else &got;
             run(1, @intCast(shape[0]), &c, f);
             if (k > 0) try std.testing.expectEqualSlices(u32, @ptrCast(want[0..n]), @ptrCast(got[0..n]));
+        }
+    }
+}
+
+test "every ISA copy of the GEMM's after-block epilogue writes the baseline's bits" {
+    const bgemm = @import("bgemm.zig");
+    var prng = std.Random.DefaultPrng.init(99);
+    const rows = 37;
+    const n = 70; // blocks 0 and 1 whole, block 2 of 6 channels
+    var conv: [rows * n]f32 = undefined;
+    var residual: [rows * n]f32 = undefined;
+    var fix: [5 * n]f32 = undefined;
+    for (&conv) |*v| v.* = prng.random().floatNorm(f32) * 3;
+    for (&residual) |*v| v.* = prng.random().floatNorm(f32) * 3;
+    for (&fix) |*v| v.* = prng.random().floatNorm(f32);
+    // An "image" of 9 pixels, 5 of them on the border.
+    const slots = [_]i32{ 0, 1, 2, 3, -1, 4, -1, -1, -1 };
+    var want: [rows * n]f32 = undefined;
+    var got: [rows * n]f32 = undefined;
+    var want_q: [rows * 3]u32 = undefined;
+    var got_q: [rows * 3]u32 = undefined;
+    for ([_]bool{ false, true }) |border| {
+        for ([_][2]f32{ .{ -std.math.inf(f32), std.math.inf(f32) }, .{ 0, 6 } }) |clamps| {
+            for (0..3) |b| {
+                for (copies("bgemm_epilogue", bgemm.epilogueTask).constSlice(), 0..) |f, k| {
+                    const out = if (k == 0) &want else &got;
+                    const q = if (k == 0) &want_q else &got_q;
+                    out.* = conv;
+                    @memset(q, 0);
+                    const call: bgemm.EpilogueCall = .{ .residual = &residual, .clamp_min = clamps[0], .clamp_max = clamps[1], .packed_out = q, .slots = if (border) &slots else null, .fix = &fix, .image_pixels = slots.len, .out = out, .n = n, .b = b, .row_begin = 3, .row_end = rows };
+                    f(&call, 0);
+                    if (k > 0) {
+                        try std.testing.expectEqualSlices(u32, @ptrCast(&want), @ptrCast(&got));
+                        try std.testing.expectEqualSlices(u32, &want_q, &got_q);
+                    }
+                }
+            }
         }
     }
 }

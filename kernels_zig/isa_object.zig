@@ -21,6 +21,7 @@ comptime {
         @export(&@import("depthwise_f32.zig").rowTask, .{ .name = isa_loops.symbol("depthwise_f32", isa), .visibility = hidden });
         @export(&@import("pool2d.zig").poolRowTask, .{ .name = isa_loops.symbol("pool2d_f32", isa), .visibility = hidden });
         @export(&@import("softmax.zig").rowTask, .{ .name = isa_loops.symbol("softmax_f32", isa), .visibility = hidden });
+        @export(&@import("bgemm.zig").epilogueTask, .{ .name = isa_loops.symbol("bgemm_epilogue", isa), .visibility = hidden });
     }
     for (uk.forCpu(builtin.cpu)) |e| {
         if (e.isa != isa) continue;
