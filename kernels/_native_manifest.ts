@@ -2,15 +2,15 @@
 // deno-fmt-ignore-file
 /** The released native libraries: file, size and SHA-256 by Zig target triple, and the ABI they implement. */
 export const NATIVE_MANIFEST = {
-  abiVersion: 18,
-  abiHash: 0xe36b422b,
+  abiVersion: 19,
+  abiHash: 0xa9af677d,
   libraries: {
-  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 449304, sha256: "c7adf45b45edd18855ff3a183fa6a671533e4d6a5b24dac0438742102cd2e4cc" },
-  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 331568, sha256: "6c3a8ea39131e14fa4e0a5cfd4a8a6aa499b79d1c2e2124ce7e8f5d9c83b5ff1" },
-  "aarch64-linux-android": { file: "libonebit.so", bytes: 327616, sha256: "12bba22e123d3a341b5a56a17d35f1e74d1fd512890d666350a2586f493c7020" },
-  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 273193, sha256: "1871dce2cc489c02239eb85721a3e2fbd35dff1c082614e90f29e4170d648664" },
-  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 190720, sha256: "e23c8a17088e6338d5c4c430692842c6fdea805a8278ec0be867b8f790ce3462" },
-  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 270848, sha256: "7781adad7460c6766f1595b3cc3852ec10709f0990f3fc5739ea940c548b2b8f" },
-  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 133632, sha256: "aedda298278436948b0f7715ca9afed6d680dee24aeb65f72d8442f08c96de8d" },
+  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 500072, sha256: "8f15994161ff2554e08a2bf32a28182da8d9d61f8f427146e7afe4361b3b8fd2" },
+  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 359872, sha256: "cfac2f53a71544c2fc34dd4164b637b66719bb9c80dcb40ff2fdc61410e866b7" },
+  "aarch64-linux-android": { file: "libonebit.so", bytes: 356704, sha256: "208ae143b193f40ebdba28e31453a1a5dfa589b07b1ea2692f5ec549f08b5f22" },
+  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 320299, sha256: "ffdbf1ecbe029945e752db18fa45ff3b4cde2584de39972e275d9c3ea6f51eb5" },
+  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 225344, sha256: "af781402a41c2d20dd29332ec866ea819e5512be70ca081b6b60505639860283" },
+  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 324608, sha256: "e761c3a9a6f3947f942f9fbaa3a10ca3cff93d81ad92b6739e1899076c75ed6e" },
+  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 160768, sha256: "420bcd76fbc4a71acc286439b580492959eb31cc9b7df8a18cb173b01b8d4a5a" },
   },
 } as const;

@@ -206,7 +206,13 @@ Deno.test({
   ignore: native === undefined,
   fn() {
     // Rows past the channels, with uneven row chunks per group and a partial last tile and block.
-    for (const [rows, depth, cout] of [[600, 32, 96], [1001, 17, 33], [257, 40, 64], [4608, 32, 512]]) {
+    for (
+      const [rows, depth, cout] of [[600, 32, 96], [1001, 17, 33], [257, 40, 64], [4608, 32, 512], [3136, 32, 64], [
+        997,
+        33,
+        65,
+      ], [250, 64, 31]]
+    ) {
       const x = rand(rows * depth, rows + depth), w = rand(cout * depth, cout), bias = rand(cout, 3);
       sameOnEveryThreadCount(`sgemm ${rows}x${depth}→${cout}`, (k) => k.sgemm(x, k.packRhs(w, cout), { bias }));
     }
@@ -233,6 +239,21 @@ Deno.test({
       const w = rand(depth * cout, depth + cout);
       sameOnEveryThreadCount(`packRhs ${cout}x${depth}`, (k) => k.packRhs(w, cout).data);
       sameOnEveryThreadCount(`packRhsKN ${depth}x${cout}`, (k) => k.packRhsKN(w, cout).data);
+    }
+  },
+});
+
+Deno.test({
+  name: "softmax: 1, 2 and 3 threads give the same bits (rows split from 32K values, each row on one thread)",
+  ignore: native === undefined,
+  fn() {
+    for (const [rows, depth] of [[1, 1000], [3, 10], [40, 1000], [4099, 9]]) {
+      const x = rand(rows * depth, rows + depth).map((v) => v * 30);
+      sameOnEveryThreadCount(`softmax ${rows}x${depth}`, (k) => {
+        const out = new Float32Array(rows * depth);
+        k.bindSoftmax(rows, depth, { beta: 0.7 }).run(x, out);
+        return out;
+      });
     }
   },
 });
