@@ -55,6 +55,7 @@ export interface GatherLayout {
 
 /** A depthwise convolution's window and channel multiplier (default 1). */
 export interface DepthwiseGeometry extends WindowGeometry {
+  /** Output channels per input channel (Keras's depth_multiplier); default 1. */
   multiplier?: number;
 }
 
