@@ -133,13 +133,6 @@ export const lceBmaxpool2d: OpKernel = {
  */
 export const lceBconv2d: OpKernel = { prepare: (ctx) => prepareBconv(ctx, false) };
 
-/**
- * LceBconv2d (float output) with the ADD that is its output's only reader, and optionally the LceQuantize of
- * the sum, fused by the interpreter (see `residualFusion` in fuse.ts): inputs are LceBconv2d's five and
- * the ADD's other operand; outputs the sum and, when fused, its bitpacked form. `options` are the ADD's.
- * On the fast path (one group, no same-zero border) the kernel adds and packs in its epilogue; otherwise the
- * convolution runs unfused into scratch and the add and pack follow it.
- */
 /** A same-zero border's float correction: each border pixel's ±1 correction times its channel's multiplier. */
 function borderFix(corrections: Int32Array, multiplier: Float32Array, channels: number): Float32Array {
   const fix = new Float32Array(corrections.length);
@@ -201,6 +194,14 @@ function borderSubtraction(
   };
 }
 
+/**
+ * LceBconv2d (float output) with the ADD that is its output's only reader, and optionally the LceQuantize of
+ * the sum, fused by the interpreter (see `residualFusion` in fuse.ts): inputs are LceBconv2d's five and
+ * the ADD's other operand; outputs the sum and, when fused, its bitpacked form. `options` are the ADD's.
+ * On the fast path (one group; a same-zero border only without an activation, its correction then in the
+ * epilogue before the add) the kernel adds and packs in its epilogue; otherwise the convolution runs unfused
+ * into scratch and the add and pack follow it.
+ */
 export const lceBconv2dAdd: OpKernel = { prepare: (ctx) => prepareBconv(ctx, true) };
 
 function prepareBconv(ctx: OpContext, fusedAdd: boolean): PreparedOp {
