@@ -8,17 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { TrainKernels } from "./train_kernels.ts";
-
-function load(make: () => TrainKernels, what: string): TrainKernels | undefined {
-  try {
-    return make();
-  } catch (e) {
-    // The wasm modules are committed: they must always load.
-    if (what === "wasm" || Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1") throw e;
-    console.warn(`${what} unavailable: ${(e as Error).message}`);
-    return undefined;
-  }
-}
+import { compiledTrainKernels } from "./_test_train_backends.ts";
 
 /** `f` throws a `type` whose message contains `text`. */
 function throws(f: () => unknown, type: ErrorConstructor, text: string): void {
@@ -26,12 +16,7 @@ function throws(f: () => unknown, type: ErrorConstructor, text: string): void {
 }
 
 const reference = TrainKernels.reference();
-const compiled: [string, TrainKernels | undefined][] = [
-  ["native/t1", load(() => TrainKernels.native(), "native")],
-  ["native/t2", load(() => TrainKernels.native({ threads: 2 }), "native")],
-  ["native/t3", load(() => TrainKernels.native({ threads: 3 }), "native")],
-  ["wasm", load(() => TrainKernels.wasm(), "wasm")],
-];
+const compiled = compiledTrainKernels;
 
 /** Deterministic values in [lo, hi). */
 function rand(n: number, seed: number, lo = -2, hi = 2): Float32Array {
@@ -49,7 +34,6 @@ const SHAPES: [number, number][] = [[1, 1], [1, 33], [2, 3], [7, 31], [5, 32], [
 
 Deno.test("train passes: batch norm forward and backward equal the reference bit for bit", () => {
   for (const [label, k] of compiled) {
-    if (!k) continue;
     for (const [rows, c] of SHAPES) {
       for (const affine of [false, true]) {
         const x = rand(rows * c, rows * 1000 + c, -3, 5), dy = rand(rows * c, c);
@@ -92,7 +76,6 @@ Deno.test("train passes: sign and the ste/approx pseudo-gradients, edge values a
   assert.deepEqual([...reference.steSignGrad(EDGES, ones, 1.25)], [3, 3, 0, 3, 3, 3, 3, 0, 0, 0]);
   assert.deepEqual([...reference.approxSignGrad(EDGES, ones)], [6, 6, 0, 0, 0, 0, 0, 0, 0, 0]);
   for (const [label, k] of compiled) {
-    if (!k) continue;
     for (const n of [EDGES.length, 1, 31, 4097, 70_001]) {
       const x = n === EDGES.length ? EDGES : rand(n, n, -2, 2), dy = rand(n, n + 1);
       assert.deepEqual(bits(k.sign(x)), bits(reference.sign(x)), `${label} sign of ${n}`);
@@ -110,7 +93,6 @@ Deno.test("train passes: sign and the ste/approx pseudo-gradients, edge values a
 
 Deno.test("train passes: max pooling's gradient scatter equals the reference, repeated indices summed in order", () => {
   for (const [label, k] of compiled) {
-    if (!k) continue;
     for (const [outputs, inputs] of [[1, 1], [37, 100], [5000, 4097], [20_000, 80_000], [600_000, 300_001]]) {
       // The last, past train_pool.zig's split: indices in any order (one thread), then sorted as a pooling's
       // windows give them (split by threads into ordered parts), about 2 gradients summed per input.

@@ -6,23 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { type GatherLayout, TrainKernels } from "./train_kernels.ts";
-
-function load(make: () => TrainKernels, what: string): TrainKernels | undefined {
-  try {
-    return make();
-  } catch (e) {
-    if (what === "wasm" || Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1") throw e;
-    console.warn(`${what} unavailable: ${(e as Error).message}`);
-    return undefined;
-  }
-}
+import { compiledTrainKernels } from "./_test_train_backends.ts";
 
 const reference = TrainKernels.reference();
-const backends: [string, TrainKernels][] = [
-  ["reference", reference],
-  ...[1, 2, 3].map((t) => [`native/t${t}`, load(() => TrainKernels.native({ threads: t }), "native")] as const),
-  ["wasm", load(() => TrainKernels.wasm(), "wasm")] as const,
-].filter((e): e is [string, TrainKernels] => e[1] !== undefined);
+const backends: [string, TrainKernels][] = [["reference", reference], ...compiledTrainKernels];
 
 /** Deterministic words or values. */
 function words(n: number, seed: number): Uint32Array {
