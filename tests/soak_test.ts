@@ -52,8 +52,9 @@ Deno.test("soak: one output that differs by one bit (even -0 for +0) is counted"
 
 Deno.test("soak: memory kept by a leaking model shows as RSS growth", () => {
   const kept: Uint8Array[] = [];
-  // 8 MiB kept over the measured invokes (pages written, so resident).
-  const leaky = model((call) => call >= 100 && call < 228 && kept.push(new Uint8Array(65536).fill(call)));
+  // 128 MiB kept over the measured invokes (pages written, so resident). Far more than the freed but still resident
+  // heap that earlier test files in the same process can leave, which had absorbed an 8 MiB leak (RSS +124 KiB).
+  const leaky = model((call) => call >= 100 && call < 228 && kept.push(new Uint8Array(1 << 20).fill(call)));
   const r = soak(leaky, inputs, "leaky", options);
   assert.ok(r.rssGrowth >= MAX_RSS_GROWTH, `grew only ${r.rssGrowth} bytes`);
   assert.equal(kept.length, 128);
