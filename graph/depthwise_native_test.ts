@@ -5,22 +5,10 @@
  * odd sizes); 1, 2 and 3 threads and wasm give the same bits.
  */
 import assert from "node:assert/strict";
-import { FloatKernels } from "../kernels/float_kernels.ts";
+import { compiledFloatKernels } from "../kernels/_test_train_backends.ts";
 import { depthwiseConv2d } from "./conv.ts";
 import type { Tensor } from "./tensor.ts";
 import { random, run } from "./_test_passes.ts";
-
-function compiled(): [string, FloatKernels][] {
-  const out: [string, FloatKernels][] = [];
-  try {
-    const n = FloatKernels.native();
-    out.push(["native/t1", n], ["native/t2", n.with({ threads: 2 })], ["native/t3", n.with({ threads: 3 })]);
-  } catch (e) {
-    if (Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1") throw e;
-  }
-  out.push(["wasm", FloatKernels.wasm()]);
-  return out;
-}
 
 const CASES = [
   { x: [2, 11, 13, 32], w: [3, 3, 32, 1], strides: 2, dilations: 1, padding: "same" },
@@ -38,7 +26,7 @@ Deno.test("depthwise conv on the compiled kernels equals the TS path within floa
     const xs = [random(c.x, 1), random(c.w, 2)];
     const want = run("reference", f, xs);
     let first: number[][] | undefined;
-    for (const [label, k] of compiled()) {
+    for (const [label, k] of compiledFloatKernels) {
       const got = run(k, f, xs);
       if (label !== "wasm") {
         if (first === undefined) first = got;

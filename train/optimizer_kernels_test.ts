@@ -1,6 +1,6 @@
 /**
- * Optimizer steps on the kernels (onebit_optimizer_step_f32: native on 1 and
- * 2 threads, wasm, the TS reference) against the op-by-op float32 form of
+ * Optimizer steps on the kernels (onebit_optimizer_step_f32: native on 1, 2
+ * and 3 threads, wasm, the TS reference) against the op-by-op float32 form of
  * each rule written here with graph ops, bit for bit: Adam, SGD, SGD with
  * momentum and Nesterov, Bop, each with and without weight_clip, over
  * weights of odd sizes (one beyond the kernel's 64K thread split), with
@@ -11,20 +11,14 @@ import * as ops from "../graph/ops.ts";
 import { setTrainingKernels } from "../graph/native.ts";
 import { Tensor, Variable } from "../graph/tensor.ts";
 import { FloatKernels } from "../kernels/float_kernels.ts";
+import { compiledFloatKernels } from "../kernels/_test_train_backends.ts";
 import { type Weight, weightClip, weightClipValue } from "../layers/layer.ts";
 import { SteSign } from "../quantizers/ste_sign.ts";
 import { Adam, Bop, type Optimizer, SGD } from "./optimizers.ts";
 
+/** The TS reference and every compiled float backend. */
 function backends(): [string, FloatKernels | "reference"][] {
-  const out: [string, FloatKernels | "reference"][] = [["reference", "reference"]];
-  try {
-    const native = FloatKernels.native();
-    out.push(["native/t1", native], ["native/t2", native.with({ threads: 2 })]);
-  } catch (e) {
-    if (Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1") throw e;
-  }
-  out.push(["wasm", FloatKernels.wasm()]);
-  return out;
+  return [["reference", "reference"], ...compiledFloatKernels];
 }
 
 /** Deterministic values in (-1.5, 1.5) with the edge values first: NaN, ±0, ±1 (the clip), 1 + 2⁻²³. */
