@@ -22,6 +22,7 @@ import {
   trainPassesFor,
   transpose2d,
 } from "./native.ts";
+import { SMALL_CIN_CHANNELS, SMALL_CIN_DEPTH } from "../kernels/_abi_generated.ts";
 import { type Padding, paddingOf, tupleOf, windowAxis } from "./_window.ts";
 
 export type { Padding };
@@ -302,6 +303,22 @@ function inputGradientByCol2im(
   }).run(dcols, dx);
 }
 
+/** The native kernels' window of a convolution's geometry. */
+function nativeWindow(g: Geometry, padding: Conv2dOptions["padding"]) {
+  return {
+    inputShape: [g.n, g.h, g.w, g.c] as [number, number, number, number],
+    kernelSize: [g.kh, g.kw] as [number, number],
+    strides: [g.sh, g.sw] as [number, number],
+    dilations: [g.dh, g.dw] as [number, number],
+    padding: padding ?? "valid",
+  };
+}
+
+/** Whether the filter gradient runs straight from x (TrainKernels.conv2dBackFilter): few input channels. */
+function smallCin(g: Geometry): boolean {
+  return g.groups === 1 && g.c <= SMALL_CIN_CHANNELS && g.kh * g.kw * g.c <= SMALL_CIN_DEPTH;
+}
+
 /**
  * Both conv2d gradients on the native SGEMM (groups = 1). With M output
  * pixels and K = kh·kw·c: dx by {@link nativeInputGradient} (stride 1) or
@@ -317,6 +334,7 @@ function nativeGradients(
   needInput: boolean,
   kept: Kept,
   mask?: LatentMask,
+  padding?: Conv2dOptions["padding"],
 ): (Tensor | null)[] {
   const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
   // No input gradient for data (the first layer): skip it.
@@ -327,6 +345,12 @@ function nativeGradients(
   }
   if (kept.bitCols) {
     const dw = filterGradientFromBits(k, kept.bitCols, dy, g, mask);
+    return [dx ? new Tensor(dx, x.shape) : null, new Tensor(dw, w.shape)];
+  }
+  if (kept.cols === undefined && smallCin(g)) {
+    const geometry = { ...nativeWindow(g, padding), filters: g.f };
+    const dw = trainPassesFor(k).conv2dBackFilter(x.data as Float32Array, dy, geometry);
+    if (mask) clipLatentGradient(dw, mask.latent, mask.clip);
     return [dx ? new Tensor(dx, x.shape) : null, new Tensor(dw, w.shape)];
   }
   // The forward pass's im2col when it kept one; a direct 1×1 conv's cols are x itself.
@@ -500,17 +524,13 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   } else if (native) {
     // Zig's im2col + SGEMM, with the HWIO kernel as OHWI rows.
     const ohwi = native.packRhsKN(w.data as Float32Array, g.f); // HWIO is [K, f]: packs without a transpose
-    const geometry = {
-      inputShape: [g.n, g.h, g.w, g.c] as [number, number, number, number],
-      kernelSize: [g.kh, g.kw] as [number, number],
-      strides: [g.sh, g.sw] as [number, number],
-      dilations: [g.dh, g.dw] as [number, number],
-      padding: options.padding ?? "valid",
-    };
-    // The im2col workspace is the filter gradient's input: keep it for the backward pass (0: a direct 1×1).
-    const floats = native.conv2dWorkspaceFloats(geometry, { keepCols });
-    if (floats > 0 && keepCols) kept = { cols: new Float32Array(floats) };
-    y = native.conv2d(x.data as Float32Array, ohwi, { ...geometry, workspace: kept.cols, keepCols });
+    const geometry = nativeWindow(g, options.padding);
+    // The im2col workspace is the filter gradient's input: keep it for the backward pass (0: a direct 1×1; not
+    // for few input channels, whose filter gradient reads x itself).
+    const keep = keepCols && !smallCin(g);
+    const floats = native.conv2dWorkspaceFloats(geometry, { keepCols: keep });
+    if (floats > 0 && keep) kept = { cols: new Float32Array(floats) };
+    y = native.conv2d(x.data as Float32Array, ohwi, { ...geometry, workspace: kept.cols, keepCols: keep });
   } else {
     y = alloc(g.n * g.oh * g.ow * g.f, x);
     forward(x.data, w.data, g, y);
@@ -540,7 +560,8 @@ registerGradient("conv2d", (dy, { inputs: [x, w], attrs, needs }: {
     // A latent kernel's gradient is clipped as it is made (in the transpose of dWᵀ where there is one).
     const clip = latent ? attrs.steSignClip! : null;
     const mask = clip === null ? undefined : { latent: w.data as Float32Array, clip };
-    return nativeGradients(native, x, w, dy.data as Float32Array, g, needs?.[0] !== false, attrs.kept ?? {}, mask);
+    const kept = attrs.kept ?? {};
+    return nativeGradients(native, x, w, dy.data as Float32Array, g, needs?.[0] !== false, kept, mask, attrs.padding);
   }
   // steSignConv2d's latent kernel (the kernels changed since its forward pass): the loops on its signs.
   const kernel = latent ? ops.sign(w).data : w.data;

@@ -89,6 +89,10 @@ Deno.test({
       { x: [2, 6, 6, 33], w: [4, 3, 33, 5], strides: 1, dilations: 1, padding: "same" },
       { x: [3, 13, 13, 32], w: [3, 3, 32, 64], strides: 1, dilations: 1, padding: "valid" },
       { x: [4, 3, 3, 64], w: [3, 3, 64, 64], strides: 1, dilations: 1, padding: "valid" }, // few pixels, deep K
+      // Few input channels: the direct forward kernel and the filter gradient straight from x (no im2col).
+      { x: [2, 28, 28, 1], w: [3, 3, 1, 32], strides: 1, dilations: 1, padding: "valid" },
+      { x: [2, 10, 9, 2], w: [5, 5, 2, 33], strides: 2, dilations: 1, padding: "same" },
+      { x: [1, 9, 11, 1], w: [3, 3, 1, 7], strides: 1, dilations: 2, padding: "same" },
     ] as const;
     for (const c of cases) {
       const x = random([...c.x], r), w = random([...c.w], r);

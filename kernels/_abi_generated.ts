@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 19;
-export const ABI_HASH = 0xa9af677d;
+export const ABI_HASH = 0xaf557179;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -11,6 +11,10 @@ export const MAX_RANK = 6;
 export const CHANNEL_BLOCK = 32;
 /** Rows of the per-thread im2col tile of a float convolution. */
 export const CONV_TILE_ROWS = 128;
+/** Input channels up to which a float convolution and its filter gradient run direct (no im2col). */
+export const SMALL_CIN_CHANNELS = 4;
+/** Taps (kernel_h·kernel_w·channels_in) up to which they do. */
+export const SMALL_CIN_DEPTH = 64;
 
 /** Names of the status codes every export returns, by code. */
 export const STATUS = ["ok", "invalid_argument", "unsupported_ukernel", "out_of_memory"] as const;
@@ -82,6 +86,7 @@ export const symbols = {
   onebit_relu_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_depthwise_backprop_input_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_depthwise_backprop_filter_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_conv2d_backprop_filter_small_cin_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
 } as const;
 
 /** Each parameter's name and role: a scalar, an extern struct, or a buffer read (in) or written (out). */
@@ -134,6 +139,7 @@ export const parameters = {
   onebit_relu_grad_f32: [{ name: "params", kind: "struct", struct: "ReluPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
   onebit_depthwise_backprop_input_f32: [{ name: "params", kind: "struct", struct: "DepthwiseF32Params", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "filter", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
   onebit_depthwise_backprop_filter_f32: [{ name: "params", kind: "struct", struct: "DepthwiseF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_filter", kind: "f32", dir: "out" }],
+  onebit_conv2d_backprop_filter_small_cin_f32: [{ name: "params", kind: "struct", struct: "Conv2dF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_filter", kind: "f32", dir: "out" }],
 } as const;
 
 /** Byte layout of every extern struct. */

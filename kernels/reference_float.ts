@@ -481,4 +481,5 @@ export const REFERENCE: KernelBackend = {
   onebit_relu_grad_f32: (p, i, d, o) => train.reluGrad(p.values, i, d, o),
   onebit_depthwise_backprop_input_f32: (p, d, w, o) => train.depthwiseBackInput(p.values, d, w, o),
   onebit_depthwise_backprop_filter_f32: (p, x, d, o) => train.depthwiseBackFilter(p.values, x, d, o),
+  onebit_conv2d_backprop_filter_small_cin_f32: (p, x, d, o) => train.conv2dBackFilter(p.values, x, d, o),
 };

@@ -261,6 +261,41 @@ export function depthwiseBackFilter(
   }
 }
 
+/**
+ * A float convolution's filter gradient (HWIO [kh, kw, channels_in, channels_out]): dw[t, co] = Σ over output
+ * pixels (n, oy, ox) in order of x[n, iy, ix, ci]·dy[n, oy, ox, co] for tap t = (ky, kx, ci), taps outside the
+ * input skipped, in float32 (each product rounded, then added).
+ */
+export function conv2dBackFilter(
+  p: StructValues<"Conv2dF32Params">,
+  x: Float32Array,
+  dy: Float32Array,
+  dw: Float32Array,
+): void {
+  const cin = p.channels_in, cout = p.channels_out, f = Math.fround;
+  dw.fill(0, 0, p.kernel_h * p.kernel_w * cin * cout);
+  for (let n = 0; n < p.batch; n++) {
+    for (let oy = 0; oy < p.out_h; oy++) {
+      for (let ox = 0; ox < p.out_w; ox++) {
+        const d = ((n * p.out_h + oy) * p.out_w + ox) * cout;
+        for (let ky = 0; ky < p.kernel_h; ky++) {
+          const iy = oy * p.stride_h + ky * p.dilation_h - p.pad_top;
+          if (iy < 0 || iy >= p.in_h) continue;
+          for (let kx = 0; kx < p.kernel_w; kx++) {
+            const ix = ox * p.stride_w + kx * p.dilation_w - p.pad_left;
+            if (ix < 0 || ix >= p.in_w) continue;
+            const i = ((n * p.in_h + iy) * p.in_w + ix) * cin, t = (ky * p.kernel_w + kx) * cin;
+            for (let ci = 0; ci < cin; ci++) {
+              const xv = x[i + ci], o = (t + ci) * cout;
+              for (let co = 0; co < cout; co++) dw[o + co] = dw[o + co] + f(xv * dy[d + co]);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 /** Transposes a 32×32 bit matrix in place (row i = a[i], column j = bit j), in five rounds of block swaps. */
 function transpose32(a: Uint32Array): void {
   for (let j = 16, m = 0x0000ffff; j !== 0; j >>>= 1, m ^= m << j) {

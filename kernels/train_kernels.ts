@@ -14,6 +14,7 @@ import { checkArray, checkInt } from "./_check.ts";
 import { chooseLibrary, type LibraryOptions } from "./backend.ts";
 import { KernelSet } from "./_ukernels.ts";
 import { planWindow, type WindowGeometry } from "./geometry.ts";
+import { SMALL_CIN_CHANNELS, SMALL_CIN_DEPTH } from "./_abi_generated.ts";
 
 /** Options of {@link TrainKernels}' constructors: which library, and the threads of every call. */
 export interface TrainKernelsOptions extends LibraryOptions {
@@ -276,6 +277,50 @@ export class TrainKernels extends KernelSet {
     checkArray("depthwiseBackFilter: dy", dy, Float32Array, outputLength);
     const dw = new Float32Array(filterLength);
     if (inputLength > 0) this.impl.onebit_depthwise_backprop_filter_f32(p, x, dy, dw);
+    return dw;
+  }
+
+  /**
+   * A float convolution's filter gradient (HWIO [kh, kw, channels, filters]) from its input `x` and the output's
+   * gradient `dy`, straight from x (no im2col), for inputs of few channels (a network's first layer: channels
+   * ≤ SMALL_CIN_CHANNELS and kh·kw·channels ≤ SMALL_CIN_DEPTH). Each value is summed over the batch's output
+   * pixels in order, taps outside the input skipped, each product rounded (float32).
+   *
+   * @example
+   * ```ts
+   * import { TrainKernels } from "./train_kernels.ts";
+   * const k = TrainKernels.reference();
+   * const x = new Float32Array([1, 2, 3, 4]), dy = new Float32Array([1, 1, 1, 1]);
+   * // a 2x2 input of one channel, a 1x1 kernel, one filter: dw = Σ x·dy
+   * console.log(k.conv2dBackFilter(x, dy, { inputShape: [1, 2, 2, 1], kernelSize: [1, 1], filters: 1 })); // Float32Array(1) [ 10 ]
+   * ```
+   */
+  conv2dBackFilter(x: Float32Array, dy: Float32Array, geometry: WindowGeometry & { filters: number }): Float32Array {
+    const g = planWindow(geometry, 1), { channels, ...window } = g;
+    const filters = checkInt("conv2dBackFilter: filters", geometry.filters, 1);
+    const depth = g.kernel_h * g.kernel_w * channels;
+    if (channels > SMALL_CIN_CHANNELS || depth > SMALL_CIN_DEPTH) {
+      throw new RangeError(
+        `conv2dBackFilter: ${channels} channels and ${depth} taps (kernelH·kernelW·channels) exceed the direct ` +
+          `path's ${SMALL_CIN_CHANNELS} and ${SMALL_CIN_DEPTH}: use the im2col and a GEMM`,
+      );
+    }
+    checkArray("conv2dBackFilter: x", x, Float32Array, g.batch * g.in_h * g.in_w * channels);
+    checkArray("conv2dBackFilter: dy", dy, Float32Array, g.batch * g.out_h * g.out_w * filters);
+    const p: Encoded<"Conv2dF32Params"> = {
+      values: {
+        ...window,
+        channels_in: channels,
+        channels_out: filters,
+        clamp_min: 0,
+        clamp_max: 0,
+        ukernel: -1,
+        threads: this.threads,
+        keep_cols: 0,
+      },
+    };
+    const dw = new Float32Array(depth * filters);
+    if (g.batch > 0) this.impl.onebit_conv2d_backprop_filter_small_cin_f32(p, x, dy, dw);
     return dw;
   }
 

@@ -22,6 +22,11 @@ pub const channel_block = 32;
 /// the float GEMM's largest row task.
 pub const conv_tile_rows = 128;
 
+/// Input channels and taps (kernel_h·kernel_w·channels_in) up to which a float convolution and its filter
+/// gradient run direct (conv2d_small_cin.zig, train_conv2d_small_cin.zig): a network's first layer.
+pub const small_cin_channels = 4;
+pub const small_cin_depth = 64;
+
 /// A limit both sides use: gen_abi.zig writes each to kernels/_abi_generated.ts
 /// as `export const <name>`, and it is part of the hash.
 pub const Constant = struct { name: []const u8, value: i32, doc: []const u8 };
@@ -31,6 +36,8 @@ pub const constants = [_]Constant{
     .{ .name = "MAX_RANK", .value = max_rank, .doc = "Highest rank the strided and reduction kernels take (after merging dims)." },
     .{ .name = "CHANNEL_BLOCK", .value = channel_block, .doc = "Output channels per block of packed weights (one bitpacked word)." },
     .{ .name = "CONV_TILE_ROWS", .value = conv_tile_rows, .doc = "Rows of the per-thread im2col tile of a float convolution." },
+    .{ .name = "SMALL_CIN_CHANNELS", .value = small_cin_channels, .doc = "Input channels up to which a float convolution and its filter gradient run direct (no im2col)." },
+    .{ .name = "SMALL_CIN_DEPTH", .value = small_cin_depth, .doc = "Taps (kernel_h·kernel_w·channels_in) up to which they do." },
 };
 
 /// Every export returns one of these. Arguments are validated in TypeScript
@@ -721,9 +728,16 @@ pub const api = [_]Function{
         .{ .name = "grad_output", .type = [*]const f32 },
         .{ .name = "grad_filter", .type = [*]f32 },
     } },
+    .{ .name = "onebit_conv2d_backprop_filter_small_cin_f32", .in = train_conv2d_small_cin, .params = &.{
+        .{ .name = "params", .type = *const Conv2dF32Params },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "grad_output", .type = [*]const f32 },
+        .{ .name = "grad_filter", .type = [*]f32 },
+    } },
 };
 
 const train_depthwise = @import("train_depthwise.zig");
+const train_conv2d_small_cin = @import("train_conv2d_small_cin.zig");
 const train_unpack = @import("train_unpack.zig");
 const transpose = @import("transpose.zig");
 const train_relu = @import("train_relu.zig");

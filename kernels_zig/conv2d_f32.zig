@@ -8,6 +8,7 @@ const sgemm = @import("sgemm.zig");
 const thread_pool = @import("thread_pool.zig");
 const Pixel = @import("pixel.zig").Pixel;
 const Window = @import("window.zig").Window;
+const small_cin = @import("conv2d_small_cin.zig");
 
 /// Float im2col of an input of `c` channels: one row of kernel_h*kernel_w*c values per output
 /// pixel, taps in (ky, kx) order, zeros for out-of-bounds taps.
@@ -250,6 +251,11 @@ pub fn conv2d(p: *const abi.Conv2dF32Params, input: [*]const f32, filter: [*]con
     const threads: usize = @min(@as(usize, @intCast(p.threads)), max_tiles);
     const n: usize = @intCast(pixels);
     const c: usize = @intCast(p.channels_in);
+    if (small_cin.applies(p)) {
+        if (p.keep_cols == 1) fillCols(&g, c, input, workspace, n, threads);
+        small_cin.run(p, input, filter, bias, output);
+        return .ok;
+    }
     if (p.keep_cols == 0) {
         const kernel = sgemm.select(p.ukernel) orelse return .unsupported_ukernel;
         const split: sgemm.Split = .init(n, threads, sgemm.kernels[kernel].mr);
@@ -281,10 +287,15 @@ pub fn conv2d(p: *const abi.Conv2dF32Params, input: [*]const f32, filter: [*]con
         thread_pool.run(threads, split.row_tasks * groups, &tiled, Tiled.task);
         return .ok;
     }
-    const per_task = @max(1, (n + 4 * threads - 1) / (4 * threads));
-    const fill: Im2col = .{ .g = &g, .channels = c, .input = input, .out = workspace, .pixels = n, .per_task = per_task };
-    thread_pool.run(threads, (n + per_task - 1) / per_task, &fill, Im2col.task);
+    fillCols(&g, c, input, workspace, n, threads);
     return sgemm.run(&gemm, workspace, filter, bias, output);
+}
+
+/// The whole im2col of `n` output pixels into `workspace`, rows split over threads.
+fn fillCols(g: *const Window, c: usize, input: [*]const f32, workspace: [*]f32, n: usize, threads: usize) void {
+    const per_task = @max(1, (n + 4 * threads - 1) / (4 * threads));
+    const fill: Im2col = .{ .g = g, .channels = c, .input = input, .out = workspace, .pixels = n, .per_task = per_task };
+    thread_pool.run(threads, (n + per_task - 1) / per_task, &fill, Im2col.task);
 }
 
 // ---- C ABI entry points (exported by root.zig from abi.api) ----

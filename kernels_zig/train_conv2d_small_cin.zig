@@ -1,0 +1,150 @@
+//! A float convolution's filter gradient for inputs of few channels (a network's first layer), straight from
+//! the input and the output's gradient: no im2col to keep from the forward pass, transpose or pack.
+//! dw[t, co] (HWIO, t = (ky, kx, ci)) = Σ over output pixels (n, oy, ox) in order of x[tap t of the pixel]·
+//! dy[pixel, co], taps outside the input skipped; a product rounded, then added (as the TS reference,
+//! reference_train.ts conv2dBackFilter: the same bits). A task sums a group of taps over one 32-channel block
+//! for every pixel, `group` taps × 32 channels in vector registers while dy streams by once; threads take
+//! tasks, and each value is one task's sum in pixel order, so 1, 2 and 3 threads give the same bits.
+const std = @import("std");
+const builtin = @import("builtin");
+const abi = @import("abi.zig");
+const isa_loops = @import("isa_loops.zig");
+const thread_pool = @import("thread_pool.zig");
+const direct = @import("conv2d_small_cin.zig");
+const Window = @import("window.zig").Window;
+const u = @import("num.zig").u;
+
+const block = direct.block;
+const lanes = direct.lanes;
+const V = direct.V;
+const nv = direct.nv;
+
+/// Taps summed together: their sums (group · 32 channels) and a pixel's dy fill the vector registers (32 zmm
+/// on AVX-512, 16 ymm on AVX2, 32 q on NEON, 16 xmm on SSE).
+const group = switch (lanes) {
+    16 => 12,
+    8 => 3,
+    else => if (builtin.cpu.arch == .aarch64) 3 else if (builtin.cpu.arch.isWasm()) 2 else 1,
+};
+
+/// One call as its tasks read it (extern: the ISA objects' copies share it).
+pub const Grad = extern struct {
+    p: *const abi.Conv2dF32Params,
+    input: [*]const f32,
+    dy: [*]const f32,
+    dw: [*]f32,
+    /// Tap groups; task t sums group t % groups over channel block t / groups.
+    groups: usize,
+
+    fn task(s: *const Grad, t: usize) void {
+        const depth = u(s.p.kernel_h) * u(s.p.kernel_w) * u(s.p.channels_in);
+        const g = t % s.groups;
+        const begin = g * depth / s.groups;
+        const end = (g + 1) * depth / s.groups;
+        std.debug.assert(end > begin and end - begin <= group);
+        switch (end - begin) {
+            inline 1...group => |taps| s.sum(taps, begin, t / s.groups),
+            else => unreachable,
+        }
+    }
+
+    /// Taps [first, first + taps) over channel block b, every output pixel in order.
+    fn sum(s: *const Grad, comptime taps: usize, first: usize, b: usize) void {
+        const w = Window.of(s.p);
+        const c = u(s.p.channels_in);
+        const cout = u(s.p.channels_out);
+        const cols = @min(block, cout - b * block);
+        // Tap t's offset from its window's first input value, and its (ky, kx) offsets for the border test.
+        var off: [taps]usize = undefined;
+        var dy_off: [taps]isize = undefined;
+        var dx_off: [taps]isize = undefined;
+        inline for (0..taps) |i| {
+            const t = first + i;
+            const ky = t / (c * u(w.kernel_w));
+            const kx = t / c % u(w.kernel_w);
+            dy_off[i] = @intCast(ky * u(w.dilation_h));
+            dx_off[i] = @intCast(kx * u(w.dilation_w));
+            off[i] = (ky * u(w.dilation_h) * u(w.in_w) + kx * u(w.dilation_w)) * c + t % c;
+        }
+        var acc: [taps][nv]V = @splat(@splat(@splat(0)));
+        var pixel: usize = 0;
+        for (0..u(w.batch)) |n| {
+            for (0..u(w.out_h)) |oy| {
+                const iy0 = @as(isize, @intCast(oy * u(w.stride_h))) - w.pad_top;
+                const inside_y = iy0 >= 0 and iy0 + (w.kernel_h - 1) * w.dilation_h < w.in_h;
+                for (0..u(w.out_w)) |ox| {
+                    defer pixel += 1;
+                    const d = dyBlock(s.dy + pixel * cout + b * block, cols);
+                    const ix0 = @as(isize, @intCast(ox * u(w.stride_w))) - w.pad_left;
+                    const inside = inside_y and ix0 >= 0 and ix0 + (w.kernel_w - 1) * w.dilation_w < w.in_w;
+                    // Window origin (may lie outside the input at a border: then only in-bounds taps are read).
+                    const origin = ((@as(isize, @intCast(n)) * w.in_h + iy0) * w.in_w + ix0) * @as(isize, @intCast(c));
+                    inline for (0..taps) |i| {
+                        if (inside or inBounds(&w, iy0 + dy_off[i], ix0 + dx_off[i])) {
+                            const xv: V = @splat(s.input[@intCast(origin + @as(isize, @intCast(off[i])))]);
+                            inline for (0..nv) |j| acc[i][j] += xv * d[j];
+                        }
+                    }
+                }
+            }
+        }
+        inline for (0..taps) |i| {
+            const o = s.dw + (first + i) * cout + b * block;
+            inline for (0..nv) |j| {
+                const arr: [lanes]f32 = acc[i][j];
+                for (0..lanes) |k| {
+                    if (j * lanes + k < cols) o[j * lanes + k] = arr[k];
+                }
+            }
+        }
+    }
+};
+
+fn inBounds(w: *const Window, iy: isize, ix: isize) bool {
+    return iy >= 0 and iy < w.in_h and ix >= 0 and ix < w.in_w;
+}
+
+/// A pixel's dy over one channel block, zeros past the `cols` valid channels.
+inline fn dyBlock(dy: [*]const f32, cols: usize) [nv]V {
+    var d: [nv]V = undefined;
+    if (cols == block) {
+        inline for (0..nv) |j| d[j] = dy[j * lanes ..][0..lanes].*;
+        return d;
+    }
+    var tmp: [block]f32 = @splat(0);
+    for (0..cols) |k| tmp[k] = dy[k];
+    inline for (0..nv) |j| d[j] = tmp[j * lanes ..][0..lanes].*;
+    return d;
+}
+
+/// Task t of the gradient `ctx` (a `*const Grad`).
+pub fn gradTask(ctx: *const anyopaque, t: usize) callconv(.c) void {
+    const s: *const Grad = @ptrCast(@alignCast(ctx));
+    s.task(t);
+}
+
+/// Tap groups: as few as the registers allow, but at least one per thread while there are taps (each group
+/// reads dy once; the grouping does not change any value's sum).
+fn groupsFor(depth: usize, threads: usize) usize {
+    return @max((depth + group - 1) / group, @min(threads, depth));
+}
+
+/// The filter gradient of `p` (its clamp, micro-kernel and keep_cols unused) into `dw` [kh, kw, cin, cout].
+pub fn backpropFilter(p: *const abi.Conv2dF32Params, input: [*]const f32, dy: [*]const f32, dw: [*]f32) abi.Status {
+    const w = Window.of(p);
+    if (!w.valid() or p.channels_in <= 0 or p.channels_out <= 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
+    const depth = @as(i64, w.kernel_h) * w.kernel_w * p.channels_in;
+    if (p.channels_in > abi.small_cin_channels or depth > abi.small_cin_depth) return .invalid_argument;
+    if (@as(i64, w.batch) * w.in_h * w.in_w * p.channels_in > std.math.maxInt(i32)) return .invalid_argument;
+    const groups = groupsFor(@intCast(depth), u(p.threads));
+    const blocks = (u(p.channels_out) + block - 1) / block;
+    const s: Grad = .{ .p = p, .input = input, .dy = dy, .dw = dw, .groups = groups };
+    isa_loops.run(u(p.threads), groups * blocks, &s, isa_loops.pick("conv2d_filter_small_cin", gradTask));
+    return .ok;
+}
+
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_conv2d_backprop_filter_small_cin_f32(params: *const abi.Conv2dF32Params, input: [*]const f32, grad_output: [*]const f32, grad_filter: [*]f32) callconv(.c) i32 {
+    return abi.code(backpropFilter(params, input, grad_output, grad_filter));
+}
