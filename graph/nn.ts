@@ -7,7 +7,7 @@
 import { isRecording, record, registerGradient } from "./tape.ts";
 import { type Data, sizeOf, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
-import { poolPlan, tfAxis } from "../kernels/geometry.ts";
+import { poolPlan, tfAxis, type WindowGeometry } from "../kernels/geometry.ts";
 import { maxPoolArgmax } from "../kernels/reference_float.ts";
 import { nativeFor, nativePasses } from "./native.ts";
 import { bnTrainBackward, bnTrainForward, maxPoolGrad } from "../kernels/reference_train.ts";
@@ -94,13 +94,18 @@ export function maxPool2d(x: Tensor, options: PoolOptions = {}): Tensor {
     const { params } = poolPlan(geometry, "max", { clamp_min: -Infinity, clamp_max: Infinity }, 1);
     maxPoolArgmax(params, x.data as Float32Array, y as Float32Array, arg);
   }
-  return emit("maxPool2d", [x], y, [g.n, g.oh, g.ow, g.c], { arg });
+  return emit("maxPool2d", [x], y, [g.n, g.oh, g.ow, g.c], { arg, geometry });
 }
 
 registerGradient(
   "maxPool2d",
-  (dy, { inputs: [x], attrs }: { inputs: readonly Tensor[]; attrs: { arg: Int32Array } }) => {
+  (dy, { inputs: [x], attrs }: { inputs: readonly Tensor[]; attrs: { arg: Int32Array; geometry: WindowGeometry } }) => {
     const native = nativePasses(x.size, dy.data);
+    const [kh, kw] = attrs.geometry.kernelSize, [sh, sw] = attrs.geometry.strides!;
+    if (native && sh >= kh && sw >= kw) {
+      // Windows that do not overlap: every input gradient written in one pass (no zeroing, no scatter).
+      return [new Tensor(native.maxPoolGradWindows(dy.data as Float32Array, attrs.arg, attrs.geometry), x.shape)];
+    }
     if (native) return [new Tensor(native.maxPoolGrad(dy.data as Float32Array, attrs.arg, x.size), x.shape)];
     const dx = alloc(x.size, x);
     maxPoolGrad({ input_count: x.size, output_count: dy.size, threads: 1 }, dy.data, attrs.arg, dx);

@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 19;
-export const ABI_HASH = 0xaf557179;
+export const ABI_HASH = 0x876c34a0;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -79,6 +79,7 @@ export const symbols = {
   onebit_ste_sign_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_approx_sign_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_maxpool2d_argmax_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_maxpool2d_argmax_grad_windows_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_gather_signs_b32_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_transpose_bits_b32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_transpose_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
@@ -132,6 +133,7 @@ export const parameters = {
   onebit_ste_sign_grad_f32: [{ name: "params", kind: "struct", struct: "SignPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
   onebit_approx_sign_grad_f32: [{ name: "params", kind: "struct", struct: "SignPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
   onebit_maxpool2d_argmax_grad_f32: [{ name: "params", kind: "struct", struct: "MaxPoolGradParams", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "argmax", kind: "i32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
+  onebit_maxpool2d_argmax_grad_windows_f32: [{ name: "params", kind: "struct", struct: "Pool2dF32Params", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "argmax", kind: "i32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
   onebit_gather_signs_b32_f32: [{ name: "params", kind: "struct", struct: "GatherSignsParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_transpose_bits_b32: [{ name: "params", kind: "struct", struct: "TransposeBitsParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "output", kind: "u32", dir: "out" }],
   onebit_transpose_f32: [{ name: "params", kind: "struct", struct: "TransposeF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "latent", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],

@@ -132,6 +132,29 @@ export function maxPoolGrad(p: StructValues<"MaxPoolGradParams">, dy: Data, argm
   }
 }
 
+/**
+ * Max pooling's backward pass for windows that do not overlap (stride ≥ kernel on both axes): every input value
+ * written once, 0 + dy of the window holding it where it is that window's argmax, else 0 (the bits of
+ * {@link maxPoolGrad}: a sum of one gradient onto +0).
+ */
+export function maxPoolGradWindows(p: StructValues<"Pool2dF32Params">, dy: Data, argmax: Int32Array, dx: Data): void {
+  const c = p.channels;
+  const windowOf = (i: number, pad: number, stride: number, kernel: number, out: number) => {
+    const o = Math.floor((i + pad) / stride);
+    return o < out && i + pad - o * stride < kernel ? o : -1;
+  };
+  for (let n = 0; n < p.batch; n++) {
+    for (let iy = 0; iy < p.in_h; iy++) {
+      const oy = windowOf(iy, p.pad_top, p.stride_h, p.kernel_h, p.out_h);
+      for (let ix = 0; ix < p.in_w; ix++) {
+        const ox = oy < 0 ? -1 : windowOf(ix, p.pad_left, p.stride_w, p.kernel_w, p.out_w);
+        const i = ((n * p.in_h + iy) * p.in_w + ix) * c, o = ((n * p.out_h + oy) * p.out_w + ox) * c;
+        for (let ch = 0; ch < c; ch++) dx[i + ch] = ox >= 0 && argmax[o + ch] === i + ch ? 0 + dy[o + ch] : 0;
+      }
+    }
+  }
+}
+
 /** The ±1 value of each bit of each byte (bit 1: -1), 8 floats per byte value. */
 const SIGNS_OF_BYTE = Float32Array.from({ length: 256 * 8 }, (_, i) => (((i >> 3) >>> (i & 7)) & 1 ? -1 : 1));
 

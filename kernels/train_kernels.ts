@@ -13,7 +13,7 @@ import type { Encoded, KernelLibrary } from "./abi.ts";
 import { checkArray, checkInt } from "./_check.ts";
 import { chooseLibrary, type LibraryOptions } from "./backend.ts";
 import { KernelSet } from "./_ukernels.ts";
-import { planWindow, type WindowGeometry } from "./geometry.ts";
+import { planWindow, poolPlan, type WindowGeometry } from "./geometry.ts";
 import { SMALL_CIN_CHANNELS, SMALL_CIN_DEPTH } from "./_abi_generated.ts";
 
 /** Options of {@link TrainKernels}' constructors: which library, and the threads of every call. */
@@ -181,6 +181,39 @@ export class TrainKernels extends KernelSet {
       values: { input_count: inputLength, output_count: dy.length, threads: this.threads },
     };
     if (dy.length > 0) this.impl.onebit_maxpool2d_argmax_grad_f32(p, dy, argmax, dx);
+    return dx;
+  }
+
+  /**
+   * {@link maxPoolGrad} for windows that do not overlap (strides ≥ pool size on both axes, as the common 2×2/2):
+   * every input value written in one pass, `dy` of its window where it is the window's argmax (from
+   * `FloatKernels.bindMaxPoolArgmax` on the same geometry), else 0; the same bits as maxPoolGrad.
+   *
+   * @example
+   * ```ts
+   * import { TrainKernels } from "./train_kernels.ts";
+   * const k = TrainKernels.reference();
+   * // a 2×2 input, one channel, one 2×2 window whose maximum is input 2
+   * const dx = k.maxPoolGradWindows(new Float32Array([5]), new Int32Array([2]), {
+   *   inputShape: [1, 2, 2, 1],
+   *   kernelSize: [2, 2],
+   *   strides: [2, 2],
+   * });
+   * console.log(dx); // Float32Array(4) [ 0, 0, 5, 0 ]
+   * ```
+   */
+  maxPoolGradWindows(dy: Float32Array, argmax: Int32Array, geometry: WindowGeometry): Float32Array {
+    const { params, size, inputLength } = poolPlan(geometry, "max", { clamp_min: 0, clamp_max: 0 }, this.threads);
+    if (params.stride_h < params.kernel_h || params.stride_w < params.kernel_w) {
+      throw new RangeError(
+        `maxPoolGradWindows: strides [${params.stride_h}, ${params.stride_w}] must be at least the pool size ` +
+          `[${params.kernel_h}, ${params.kernel_w}] (windows that overlap take maxPoolGrad)`,
+      );
+    }
+    checkArray("maxPoolGradWindows: dy", dy, Float32Array, size);
+    checkArray("maxPoolGradWindows: argmax", argmax, Int32Array, size);
+    const dx = new Float32Array(inputLength);
+    if (inputLength > 0) this.impl.onebit_maxpool2d_argmax_grad_windows_f32({ values: params }, dy, argmax, dx);
     return dx;
   }
 

@@ -688,6 +688,12 @@ pub const api = [_]Function{
         .{ .name = "argmax", .type = [*]const i32 },
         .{ .name = "grad_input", .type = [*]f32 },
     } },
+    .{ .name = "onebit_maxpool2d_argmax_grad_windows_f32", .in = train_pool, .params = &.{
+        .{ .name = "params", .type = *const Pool2dF32Params },
+        .{ .name = "grad_output", .type = [*]const f32 },
+        .{ .name = "argmax", .type = [*]const i32 },
+        .{ .name = "grad_input", .type = [*]f32 },
+    } },
     // Training's gradient plumbing (train_unpack.zig, transpose.zig, train_relu.zig, train_depthwise.zig).
     .{ .name = "onebit_gather_signs_b32_f32", .in = train_unpack, .params = &.{
         .{ .name = "params", .type = *const train_unpack.GatherSignsParams },

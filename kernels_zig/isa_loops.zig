@@ -24,7 +24,9 @@ pub fn symbol(comptime name: []const u8, comptime isa: uk.Isa) [:0]const u8 {
 
 /// The loops with copies (isa_object.zig exports each op file's task under `symbol(name, isa)`): "depthwise_f32"
 /// (depthwise_f32.zig rowTask), "conv2d_small_cin" (conv2d_small_cin.zig rowTask),
-/// "conv2d_filter_small_cin" (train_conv2d_small_cin.zig gradTask), "pool2d_f32" (pool2d.zig poolRowTask), "softmax_f32" (softmax.zig rowTask), "bgemm_epilogue"
+/// "conv2d_filter_small_cin" (train_conv2d_small_cin.zig gradTask), "pool2d_f32" (pool2d.zig poolRowTask),
+/// "maxpool_argmax_f32" (pool2d.zig argRowTask),
+/// "maxpool_grad_windows_f32" (train_pool.zig gradRowTask), "softmax_f32" (softmax.zig rowTask), "bgemm_epilogue"
 /// (bgemm.zig epilogueTask: a fused ADD, its pack and a same-zero border after a block).
 /// Loop `name`'s copy for the fastest of `isas` this CPU runs, or `baseline` (the root's own).
 pub fn pick(comptime name: []const u8, baseline: *const TaskFn) *const TaskFn {

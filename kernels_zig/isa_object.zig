@@ -22,6 +22,8 @@ comptime {
         @export(&@import("conv2d_small_cin.zig").rowTask, .{ .name = isa_loops.symbol("conv2d_small_cin", isa), .visibility = hidden });
         @export(&@import("train_conv2d_small_cin.zig").gradTask, .{ .name = isa_loops.symbol("conv2d_filter_small_cin", isa), .visibility = hidden });
         @export(&@import("pool2d.zig").poolRowTask, .{ .name = isa_loops.symbol("pool2d_f32", isa), .visibility = hidden });
+        @export(&@import("pool2d.zig").argRowTask, .{ .name = isa_loops.symbol("maxpool_argmax_f32", isa), .visibility = hidden });
+        @export(&@import("train_pool.zig").gradRowTask, .{ .name = isa_loops.symbol("maxpool_grad_windows_f32", isa), .visibility = hidden });
         @export(&@import("softmax.zig").rowTask, .{ .name = isa_loops.symbol("softmax_f32", isa), .visibility = hidden });
         @export(&@import("bgemm.zig").epilogueTask, .{ .name = isa_loops.symbol("bgemm_epilogue", isa), .visibility = hidden });
     }

@@ -283,6 +283,7 @@ const ArgPoolArgs = struct { input: [*]const f32, out: [*]f32, arg: [*]i32 };
 /// argmax, and NaN in the first tap stays), its input index recorded.
 fn argPoolWindow(a: ArgPoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
     const c = w.c1 - w.c0;
+    if (c >= pool_chunk) return argPoolWindowChunks(a, p, w);
     const o = a.out + w.out + w.c0;
     const arg = a.arg + w.out + w.c0;
     var first = true;
@@ -310,13 +311,61 @@ fn argPoolWindow(a: ArgPoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
     }
 }
 
+/// argPoolWindow with the channels in chunks of `pool_chunk`, values and indices held in registers across the
+/// taps: the same comparisons in the same order, so the same maxima and indices.
+fn argPoolWindowChunks(a: ArgPoolArgs, p: *const abi.Pool2dF32Params, w: Taps) void {
+    const V = @Vector(pool_chunk, f32);
+    const I = @Vector(pool_chunk, i32);
+    const iota: I = std.simd.iota(i32, pool_chunk);
+    const c = w.c1 - w.c0;
+    const o = a.out + w.out + w.c0;
+    const arg = a.arg + w.out + w.c0;
+    var ch: usize = 0;
+    while (ch < c) {
+        // The last chunk overlaps the one before it rather than running a scalar tail.
+        const at = @min(ch, c - pool_chunk);
+        var base = w.tap(p, w.y0, w.x0) + w.c0 + at;
+        var acc: V = a.input[base..][0..pool_chunk].*;
+        var idx: I = @as(I, @splat(@intCast(base))) + iota;
+        for (w.y0..w.y1) |iy| {
+            for (w.x0..w.x1) |ix| {
+                if (iy == w.y0 and ix == w.x0) continue;
+                base = w.tap(p, iy, ix) + w.c0 + at;
+                const x: V = a.input[base..][0..pool_chunk].*;
+                const larger = x > acc;
+                acc = @select(f32, larger, x, acc);
+                idx = @select(i32, larger, @as(I, @splat(@intCast(base))) + iota, idx);
+            }
+        }
+        o[at..][0..pool_chunk].* = acc;
+        arg[at..][0..pool_chunk].* = idx;
+        ch = at + pool_chunk;
+    }
+}
+
+/// One max pooling with argmax as its row tasks read it (extern: the ISA objects' copies share it).
+pub const ArgRows = extern struct {
+    p: *const abi.Pool2dF32Params,
+    input: [*]const f32,
+    out: [*]f32,
+    arg: [*]i32,
+    split: Split,
+};
+
+/// Task t of the max pooling with argmax `ctx` (a `*const ArgRows`).
+pub fn argRowTask(ctx: *const anyopaque, t: usize) callconv(.c) void {
+    const r: *const ArgRows = @ptrCast(@alignCast(ctx));
+    windowsOfTask(r.p, ArgPoolArgs{ .input = r.input, .out = r.out, .arg = r.arg }, argPoolWindow, r.split, t);
+}
+
 /// Max pooling for training: the values, and for each the input index of the window's first maximum (where
-/// the gradient goes).
+/// the gradient goes). The row loop has a copy per x86 ISA (isa_loops.zig).
 pub fn maxpool2dArgmax(p: *const abi.Pool2dF32Params, input: [*]const f32, out: [*]f32, arg: [*]i32) abi.Status {
     if (!poolGeometryOk(p)) return .invalid_argument;
     const total = @as(i64, p.batch) * p.in_h * p.in_w * p.channels;
     if (total > std.math.maxInt(i32)) return .invalid_argument;
-    runWindows(p, pool_chunk, ArgPoolArgs{ .input = input, .out = out, .arg = arg }, argPoolWindow);
+    const r: ArgRows = .{ .p = p, .input = input, .out = out, .arg = arg, .split = .of(p, pool_chunk) };
+    isa_loops.run(threadsFor(p), r.split.tasks(), &r, isa_loops.pick("maxpool_argmax_f32", argRowTask));
     return .ok;
 }
 

@@ -7,6 +7,8 @@ const std = @import("std");
 const abi = @import("abi.zig");
 const thread_pool = @import("thread_pool.zig");
 const u = @import("num.zig").u;
+const isa_loops = @import("isa_loops.zig");
+const Window = @import("window.zig").Window;
 
 /// A scatter of `output_count` gradients into `input_count` values, on `threads` threads.
 pub const MaxPoolGradParams = extern struct {
@@ -118,7 +120,96 @@ const Parts = struct {
     }
 };
 
+/// Windows that do not overlap (stride ≥ kernel on both axes): each input value is the argmax of at most one
+/// window. Then `maxpoolGradWindows` writes every input gradient in one pass, row by row of the input.
+pub fn disjoint(p: *const abi.Pool2dF32Params) bool {
+    return p.stride_h >= p.kernel_h and p.stride_w >= p.kernel_w;
+}
+
+/// One gradient of disjoint windows as its row tasks read it (extern: the ISA objects' copies share it).
+pub const GradRows = extern struct {
+    p: *const abi.Pool2dF32Params,
+    grad_output: [*]const f32,
+    argmax: [*]const i32,
+    grad_input: [*]f32,
+
+    /// The output index of the window holding input position i (a row or a column), or null.
+    fn window(i: usize, pad: i32, stride: i32, kernel: i32, out: i32) ?usize {
+        const q = i + u(pad);
+        const o = q / u(stride);
+        return if (o < u(out) and q - o * u(stride) < u(kernel)) o else null;
+    }
+
+    /// Input row t (image t / in_h, row t % in_h): each value 0 + dy of its window where it is the window's
+    /// argmax, else 0 (the scatter's sum over one gradient, the same bits).
+    fn task(s: *const GradRows, t: usize) void {
+        const p = s.p;
+        const c = u(p.channels);
+        const n = t / u(p.in_h);
+        const iy = t % u(p.in_h);
+        const row = s.grad_input + t * u(p.in_w) * c;
+        const oy = window(iy, p.pad_top, p.stride_h, p.kernel_h, p.out_h) orelse return @memset(row[0 .. u(p.in_w) * c], 0);
+        for (0..u(p.in_w)) |ix| {
+            const dst = row + ix * c;
+            const ox = window(ix, p.pad_left, p.stride_w, p.kernel_w, p.out_w) orelse {
+                @memset(dst[0..c], 0);
+                continue;
+            };
+            const o = ((n * u(p.out_h) + oy) * u(p.out_w) + ox) * c;
+            const base: i32 = @intCast((t * u(p.in_w) + ix) * c);
+            pickGradients(dst, s.grad_output + o, s.argmax + o, base, c);
+        }
+    }
+};
+
+/// dst[ch] = 0 + dy[ch] (dy, -0 made +0) where arg[ch] is input index base + ch, else +0, for ch < c: 32 channels at a time (the
+/// last chunk overlapping the one before), a tail of fewer channels one by one.
+fn pickGradients(dst: [*]f32, dy: [*]const f32, arg: [*]const i32, base: i32, c: usize) void {
+    const chunk = 32;
+    const V = @Vector(chunk, f32);
+    const I = @Vector(chunk, i32);
+    if (c < chunk) {
+        for (0..c) |ch| dst[ch] = if (arg[ch] == base + @as(i32, @intCast(ch)) and dy[ch] != 0) dy[ch] else 0;
+        return;
+    }
+    const zero: V = @splat(0);
+    var ch: usize = 0;
+    while (ch < c) {
+        const at = @min(ch, c - chunk);
+        const want = @as(I, @splat(base + @as(i32, @intCast(at)))) + std.simd.iota(i32, chunk);
+        const d: V = dy[at..][0..chunk].*;
+        const a: I = arg[at..][0..chunk].*;
+        // 0 + dy (the scatter's sum) is dy but for -0, which becomes +0: LLVM folds the add away, so select.
+        dst[at..][0..chunk].* = @select(f32, a == want, @select(f32, d != zero, d, zero), zero);
+        ch = at + chunk;
+    }
+}
+
+/// Input row t of the gradient `ctx` (a `*const GradRows`).
+pub fn gradRowTask(ctx: *const anyopaque, t: usize) callconv(.c) void {
+    const s: *const GradRows = @ptrCast(@alignCast(ctx));
+    s.task(t);
+}
+
+/// Max pooling's input gradient for disjoint windows (`disjoint`), from the forward pass's argmax: one pass
+/// writing every input value (no zeroing first), threads split input rows. The same bits as `maxpoolGrad` for
+/// the argmax of pool2d.zig `maxpool2dArgmax` (an index outside its window drops that gradient).
+pub fn maxpoolGradWindows(p: *const abi.Pool2dF32Params, grad_output: [*]const f32, argmax: [*]const i32, grad_input: [*]f32) abi.Status {
+    const g = Window.of(p);
+    if (!g.valid() or p.channels <= 0 or !thread_pool.validThreads(p.threads) or !disjoint(p)) return .invalid_argument;
+    if (@as(i64, g.batch) * g.in_h * g.in_w * p.channels > std.math.maxInt(i32)) return .invalid_argument;
+    const s: GradRows = .{ .p = p, .grad_output = grad_output, .argmax = argmax, .grad_input = grad_input };
+    const rows = u(g.batch) * u(g.in_h);
+    const threads = if (rows * u(g.in_w) * u(p.channels) < min_split_inputs) 1 else u(p.threads);
+    isa_loops.run(threads, rows, &s, isa_loops.pick("maxpool_grad_windows_f32", gradRowTask));
+    return .ok;
+}
+
 // ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+pub fn onebit_maxpool2d_argmax_grad_windows_f32(params: *const abi.Pool2dF32Params, grad_output: [*]const f32, argmax: [*]const i32, grad_input: [*]f32) callconv(.c) i32 {
+    return abi.code(maxpoolGradWindows(params, grad_output, argmax, grad_input));
+}
 
 pub fn onebit_maxpool2d_argmax_grad_f32(params: *const MaxPoolGradParams, grad_output: [*]const f32, argmax: [*]const i32, grad_input: [*]f32) callconv(.c) i32 {
     return abi.code(maxpoolGrad(params, grad_output, argmax, grad_input));

@@ -304,6 +304,7 @@ Deno.test("max pooling with argmax (training): native = reference, first maximum
   const geos: WindowGeometry[] = [
     { inputShape: [2, 7, 6, 5], kernelSize: [2, 2], strides: [2, 2] },
     { inputShape: [1, 9, 9, 33], kernelSize: [3, 3], strides: [2, 2], padding: "same" },
+    { inputShape: [2, 8, 9, 70], kernelSize: [2, 3], strides: [3, 3], padding: "same" },
     // larq's MNIST CNN, threaded (a smaller batch under qemu)
     { inputShape: [quick ? 8 : 64, 26, 26, 32], kernelSize: [2, 2], strides: [2, 2] },
   ];
