@@ -67,22 +67,44 @@ pub const Grad = extern struct {
             off[i] = (ky * u(w.dilation_h) * u(w.in_w) + kx * u(w.dilation_w)) * c + t % c;
         }
         var acc: [taps][nv]V = @splat(@splat(@splat(0)));
+        const ow = u(w.out_w);
+        const step = u(w.stride_w) * c;
+        // Columns whose window lies inside the input along x: [x_begin, x_end).
+        var x_begin: usize = 0;
+        while (x_begin < ow and !insideX(&w, x_begin)) x_begin += 1;
+        var x_end = x_begin;
+        while (x_end < ow and insideX(&w, x_end)) x_end += 1;
         var pixel: usize = 0;
         for (0..u(w.batch)) |n| {
             for (0..u(w.out_h)) |oy| {
                 const iy0 = @as(isize, @intCast(oy * u(w.stride_h))) - w.pad_top;
                 const inside_y = iy0 >= 0 and iy0 + (w.kernel_h - 1) * w.dilation_h < w.in_h;
-                for (0..u(w.out_w)) |ox| {
-                    defer pixel += 1;
-                    const d = dyBlock(s.dy + pixel * cout + b * block, cols);
+                const row_pixel = pixel;
+                pixel += ow;
+                var ox: usize = 0;
+                while (ox < ow) : (ox += 1) {
+                    if (inside_y and ox == x_begin and x_begin < x_end) {
+                        // Interior pixels: every tap in bounds, pointers stepped by adds.
+                        var x = s.input + @as(usize, @intCast((@as(isize, @intCast(n)) * w.in_h + iy0) * w.in_w * @as(isize, @intCast(c)))) + (ox * u(w.stride_w) - u(w.pad_left)) * c;
+                        var d = s.dy + (row_pixel + ox) * cout + b * block;
+                        while (ox < x_end) : (ox += 1) {
+                            const dv = dyBlock(d, cols);
+                            inline for (0..taps) |i| {
+                                const xv: V = @splat(x[off[i]]);
+                                inline for (0..nv) |j| acc[i][j] += xv * dv[j];
+                            }
+                            x += step;
+                            d += cout;
+                        }
+                        if (ox == ow) break;
+                    }
+                    const dv = dyBlock(s.dy + (row_pixel + ox) * cout + b * block, cols);
                     const ix0 = @as(isize, @intCast(ox * u(w.stride_w))) - w.pad_left;
-                    const inside = inside_y and ix0 >= 0 and ix0 + (w.kernel_w - 1) * w.dilation_w < w.in_w;
-                    // Window origin (may lie outside the input at a border: then only in-bounds taps are read).
                     const origin = ((@as(isize, @intCast(n)) * w.in_h + iy0) * w.in_w + ix0) * @as(isize, @intCast(c));
                     inline for (0..taps) |i| {
-                        if (inside or inBounds(&w, iy0 + dy_off[i], ix0 + dx_off[i])) {
+                        if (inBounds(&w, iy0 + dy_off[i], ix0 + dx_off[i])) {
                             const xv: V = @splat(s.input[@intCast(origin + @as(isize, @intCast(off[i])))]);
-                            inline for (0..nv) |j| acc[i][j] += xv * d[j];
+                            inline for (0..nv) |j| acc[i][j] += xv * dv[j];
                         }
                     }
                 }
@@ -99,6 +121,12 @@ pub const Grad = extern struct {
         }
     }
 };
+
+/// Whether every tap of output column ox lies inside the input along x.
+fn insideX(w: *const Window, ox: usize) bool {
+    const ix0 = @as(isize, @intCast(ox * u(w.stride_w))) - w.pad_left;
+    return ix0 >= 0 and ix0 + (w.kernel_w - 1) * w.dilation_w < w.in_w;
+}
 
 fn inBounds(w: *const Window, iy: isize, ix: isize) bool {
     return iy >= 0 and iy < w.in_h and ix >= 0 and ix < w.in_w;
