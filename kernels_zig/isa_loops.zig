@@ -178,3 +178,49 @@ test "every ISA copy of the GEMM's after-block epilogue writes the baseline's bi
         }
     }
 }
+
+test "every ISA copy of the small-cin filter gradient and of max pooling's argmax and gradient writes the baseline's bits" {
+    const abi = @import("abi.zig");
+    const grad = @import("train_conv2d_small_cin.zig");
+    const pool2d = @import("pool2d.zig");
+    const train_pool = @import("train_pool.zig");
+    const gpa = std.testing.allocator;
+    var prng = std.Random.DefaultPrng.init(19);
+    const x = try gpa.alloc(f32, 2 * 11 * 13 * 40);
+    defer gpa.free(x);
+    for (x) |*v| v.* = @round(prng.random().floatNorm(f32) * 2);
+    const dy = try gpa.alloc(f32, 2 * 11 * 13 * 40);
+    defer gpa.free(dy);
+    for (dy) |*v| v.* = prng.random().floatNorm(f32);
+    const want = try gpa.alloc(f32, x.len);
+    defer gpa.free(want);
+    const got = try gpa.alloc(f32, x.len);
+    defer gpa.free(got);
+    // The filter gradient: 3 channels, 3x3 SAME (border taps), 40 filters (a partial second block).
+    const cp: abi.Conv2dF32Params = .{ .batch = 2, .in_h = 11, .in_w = 13, .channels_in = 3, .channels_out = 40, .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 2, .dilation_h = 1, .dilation_w = 1, .pad_top = 1, .pad_left = 1, .out_h = 11, .out_w = 7, .clamp_min = 0, .clamp_max = 0, .ukernel = -1, .threads = 1, .keep_cols = 0 };
+    for (copies("conv2d_filter_small_cin", grad.gradTask).constSlice(), 0..) |f, k| {
+        const out = if (k == 0) want else got;
+        const s: grad.Grad = .{ .p = &cp, .input = x.ptr, .dy = dy.ptr, .dw = out.ptr, .groups = 3 }; // 9 taps a task
+        run(1, 3 * 2, &s, f);
+        if (k > 0) try std.testing.expectEqualSlices(u32, @ptrCast(want[0 .. 27 * 40]), @ptrCast(got[0 .. 27 * 40]));
+    }
+    // Max pooling 2x2/2 over 40 channels (chunks of 32 overlap), VALID (a row and a column no window covers).
+    const pp: abi.Pool2dF32Params = .{ .batch = 2, .in_h = 11, .in_w = 13, .channels = 40, .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2, .pad_top = 0, .pad_left = 0, .out_h = 5, .out_w = 6, .kind = 0, .clamp_min = 0, .clamp_max = 0, .threads = 1 };
+    const outputs = 2 * 5 * 6 * 40;
+    var arg_want: [outputs]i32 = undefined;
+    var arg_got: [outputs]i32 = undefined;
+    for (copies("maxpool_argmax_f32", pool2d.argRowTask).constSlice(), 0..) |f, k| {
+        const r: pool2d.ArgRows = .{ .p = &pp, .input = x.ptr, .out = if (k == 0) want.ptr else got.ptr, .arg = if (k == 0) &arg_want else &arg_got, .split = .{ .rows = 10, .groups = 1, .unit = 32 } };
+        run(1, 10, &r, f);
+        if (k > 0) {
+            try std.testing.expectEqualSlices(u32, @ptrCast(want[0..outputs]), @ptrCast(got[0..outputs]));
+            try std.testing.expectEqualSlices(i32, &arg_want, &arg_got);
+        }
+    }
+    for (copies("maxpool_grad_windows_f32", train_pool.gradRowTask).constSlice(), 0..) |f, k| {
+        const out = if (k == 0) want else got;
+        const s: train_pool.GradRows = .{ .p = &pp, .grad_output = dy.ptr, .argmax = &arg_want, .grad_input = out.ptr };
+        run(1, 2 * 11, &s, f);
+        if (k > 0) try std.testing.expectEqualSlices(u32, @ptrCast(want), @ptrCast(got));
+    }
+}

@@ -3,7 +3,7 @@
 //! dw[t, co] (HWIO, t = (ky, kx, ci)) = Σ over output pixels (n, oy, ox) in order of x[tap t of the pixel]·
 //! dy[pixel, co], taps outside the input skipped; a product rounded, then added (as the TS reference,
 //! reference_train.ts conv2dBackFilter: the same bits). A task sums a group of taps over one 32-channel block
-//! for every pixel, `group` taps × 32 channels in vector registers while dy streams by once; threads take
+//! for every pixel, `pass_taps` taps × 32 channels in vector registers while dy streams by once; threads take
 //! tasks, and each value is one task's sum in pixel order, so 1, 2 and 3 threads give the same bits.
 const std = @import("std");
 const builtin = @import("builtin");
@@ -19,9 +19,12 @@ const lanes = direct.lanes;
 const V = direct.V;
 const nv = direct.nv;
 
-/// Taps summed together: their sums (group · 32 channels) and a pixel's dy fill the vector registers (32 zmm
-/// on AVX-512, 16 ymm on AVX2, 32 q on NEON, 16 xmm on SSE).
-const group = switch (lanes) {
+/// Taps of one task at most (the same in every ISA copy: the root, built for the baseline, cuts the tasks).
+const task_taps = 12;
+
+/// Taps summed in one pass over dy: their sums (taps · 32 channels) and a pixel's dy fill the vector registers
+/// (32 zmm on AVX-512, 16 ymm on AVX2, 32 q on NEON, 16 xmm on SSE).
+const pass_taps = switch (lanes) {
     16 => 12,
     8 => 3,
     else => if (builtin.cpu.arch == .aarch64) 3 else if (builtin.cpu.arch.isWasm()) 2 else 1,
@@ -41,10 +44,15 @@ pub const Grad = extern struct {
         const g = t % s.groups;
         const begin = g * depth / s.groups;
         const end = (g + 1) * depth / s.groups;
-        std.debug.assert(end > begin and end - begin <= group);
-        switch (end - begin) {
-            inline 1...group => |taps| s.sum(taps, begin, t / s.groups),
-            else => unreachable,
+        std.debug.assert(end > begin and end - begin <= task_taps);
+        var first = begin;
+        while (first < end) {
+            const taps = @min(pass_taps, end - first);
+            switch (taps) {
+                inline 1...pass_taps => |n| s.sum(n, first, t / s.groups),
+                else => unreachable,
+            }
+            first += taps;
         }
     }
 
@@ -151,10 +159,10 @@ pub fn gradTask(ctx: *const anyopaque, t: usize) callconv(.c) void {
     s.task(t);
 }
 
-/// Tap groups: as few as the registers allow, but at least one per thread while there are taps (each group
-/// reads dy once; the grouping does not change any value's sum).
+/// Tap groups (tasks per channel block): groups of at most task_taps, but at least one per thread while there
+/// are taps (the grouping does not change any value's sum).
 fn groupsFor(depth: usize, threads: usize) usize {
-    return @max((depth + group - 1) / group, @min(threads, depth));
+    return @max((depth + task_taps - 1) / task_taps, @min(threads, depth));
 }
 
 /// The filter gradient of `p` (its clamp, micro-kernel and keep_cols unused) into `dw` [kh, kw, cin, cout].
