@@ -7,9 +7,8 @@
  * every backend as the TypeScript reference.
  */
 import assert from "node:assert/strict";
-import { FloatKernels } from "./float_kernels.ts";
 import { TrainKernels } from "./train_kernels.ts";
-import { compiledTrainKernels } from "./_test_train_backends.ts";
+import { compiledFloatKernels, compiledTrainKernels } from "./_test_train_backends.ts";
 import { planWindow, type WindowGeometry } from "./geometry.ts";
 import { SMALL_CIN_CHANNELS, SMALL_CIN_DEPTH } from "./_abi_generated.ts";
 
@@ -93,22 +92,6 @@ function sameBits(got: Float32Array, want: Float32Array, what: string): void {
   }
 }
 
-function load(make: () => FloatKernels): FloatKernels | undefined {
-  try {
-    return make();
-  } catch (e) {
-    if (Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1") throw e;
-    return undefined;
-  }
-}
-
-const floatBackends: [string, FloatKernels][] = [
-  ...[1, 2, 3].map((
-    t,
-  ): [string, FloatKernels | undefined] => [`native/t${t}`, load(() => FloatKernels.native({ threads: t }))]),
-  ["wasm", FloatKernels.wasm()] as [string, FloatKernels],
-].filter((e): e is [string, FloatKernels] => e[1] !== undefined);
-
 Deno.test("conv2d, few input channels: near a float64 oracle, the GEMM path's bits on 1, 2 and 3 threads", () => {
   for (const g of cases()) {
     const p = planWindow(g), what = JSON.stringify(g);
@@ -116,7 +99,7 @@ Deno.test("conv2d, few input channels: near a float64 oracle, the GEMM path's bi
     const x = values(p.batch * p.in_h * p.in_w * p.channels, 1), w = values(depth * g.filters, 2);
     const bias = values(g.filters, 3), dy = values(p.batch * p.out_h * p.out_w * g.filters, 4);
     const want = oracle(g, x, w, bias, dy);
-    for (const [label, k] of floatBackends) {
+    for (const [label, k] of compiledFloatKernels) {
       const packed = k.packRhsKN(w, g.filters);
       const y = k.conv2d(x, packed, { ...g, bias });
       near(y, want.y, `${label} ${what} y`);
