@@ -6,7 +6,8 @@
  * read only constants run once there (runtime/fold.ts). Residual
  * blocks (a float-output LceBconv2d, the ADD reading it, the LceQuantize of
  * the sum) run as one kernel call, the add and pack in its epilogue (option
- * `fuse`). `invoke` then only copies inputs in, runs the ops and copies
+ * `fuse`); so does a float convolution of ±1 inputs by a sign-times-scale
+ * filter (runtime/binarize.ts). `invoke` then only copies inputs in, runs the ops and copies
  * outputs out. Memory: the ops pack their weights from the file's bytes in
  * place; `fromBytes` keeps views of the caller's bytes for the constants
  * still read at run time, `fromFile` copies those into one buffer and frees
@@ -24,6 +25,7 @@ import { Builtin, builtinName, tensorTypeName } from "../tflite/schema.ts";
 import { isBinaryOp, modelGraph } from "../tflite/summary.ts";
 import { binaryCell, type GraphDescription, graphRenderer } from "../viz/graph_description.ts";
 import { escapeHtml, htmlBundle, htmlTable, JUPYTER_DISPLAY, type MediaBundle } from "../viz/html.ts";
+import { binarizeFloatConvs } from "./binarize.ts";
 import { foldConstants } from "./fold.ts";
 import { fuseOperators, type PlannedOp } from "./fuse.ts";
 import type { OpContext, PreparedOp, TensorData, TensorInfo } from "./ops/_types.ts";
@@ -65,7 +67,9 @@ export interface InterpreterOptions extends KernelsOptions {
   /**
    * Fuse each float-output LceBconv2d with the ADD that is its output's only reader (and with the LceQuantize
    * of the sum, when there is one) into one kernel call (default true): the residual blocks of QuickNet-style
-   * models. The results are the same bits either way.
+   * models. The results are the same bits either way. Also, after constant folding, run a float CONV_2D of an
+   * LceDequantize's ±1 output whose filter is one magnitude times signs per output channel (LCE's XNOR-Net file)
+   * as a binary convolution (runtime/binarize.ts): the same outputs within float rounding.
    */
   fuse?: boolean;
   /** The ops this interpreter can run (default: {@link defaultRegistry}); extend a clone to add custom ops. */
@@ -201,7 +205,8 @@ export class Interpreter {
       : fuseOperators(model, registry.fusions);
     const tensors = loadTensors(model);
     const env = { registry, kernels: this.kernels, float: this.floatKernels, threads };
-    const operators = foldConstants(planned, tensors, (op) => prepareOp(model, op, tensors, env));
+    const folded = foldConstants(planned, tensors, (op) => prepareOp(model, op, tensors, env));
+    const operators = options.fuse === false ? folded : binarizeFloatConvs(model, folded, tensors);
     const prepared = prepareOps(model, operators, tensors, env);
     const memory = planMemory(model, operators, prepared, tensors);
     if (!viewConstants) compactConstants(memory.views, tensors);
