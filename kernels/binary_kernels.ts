@@ -315,6 +315,48 @@ export class BinaryKernels extends KernelSet {
     return out;
   }
 
+  /**
+   * Validates once a per-channel `y = x·scale[c] + shift[c]` on rows of `channels` floats (BatchNormalization
+   * as MUL + ADD), rounded after the product and after the sum as the two ops are; `run` writes y to `values`
+   * and/or its signs, packed as {@link bitpack}, to `bits` (which `outputs` names), in one pass over `input`.
+   *
+   * @example
+   * ```ts
+   * import { BinaryKernels } from "./binary_kernels.ts";
+   * const k = BinaryKernels.reference();
+   * const affine = k.bindChannelAffine(1, 2, { scale: new Float32Array([2, 1]), shift: new Float32Array([0, -3]) });
+   * const values = new Float32Array(2), bits = new Uint32Array(1);
+   * affine.run(new Float32Array([1, 1]), { values, bits });
+   * console.log(values, bits[0]); // Float32Array [2, -2] 2
+   * ```
+   */
+  bindChannelAffine(
+    rows: number,
+    channels: number,
+    options: { scale: Float32Array; shift: Float32Array; threads?: number },
+  ): { run(input: Float32Array, out: { values?: Float32Array; bits?: Uint32Array }): void } {
+    checkInt("rows", rows, 0);
+    checkInt("channels", channels, 1);
+    const scale = Float32Array.from(checkArray("scale", options.scale, Float32Array, channels));
+    const shift = Float32Array.from(checkArray("shift", options.shift, Float32Array, channels));
+    const threads = this.call(options).threads, impl = this.impl;
+    const n = rows * channels, words = rows * Math.ceil(channels / 32);
+    const unusedValues = new Float32Array(1), unusedBits = new Uint32Array(1);
+    return {
+      run(input, { values, bits }) {
+        checkArray("input", input, Float32Array, n);
+        if (values === undefined && bits === undefined) throw new TypeError("run needs out.values or out.bits");
+        if (values !== undefined) checkArray("out.values", values, Float32Array, n);
+        if (bits !== undefined) checkArray("out.bits", bits, Uint32Array, words);
+        const outputs = (values ? 1 : 0) | (bits ? 2 : 0);
+        const p: Encoded<"ChannelAffineParams"> = { values: { rows, channels, outputs, threads } };
+        if (rows > 0) {
+          impl.onebit_channel_affine_f32(p, scale, shift, input, values ?? unusedValues, bits ?? unusedBits);
+        }
+      },
+    };
+  }
+
   /** Packs weights [channelsOut, depthWords] (bitpacked rows, e.g. OHWI) for the GEMM. */
   /** Validates an LceDequantize once: rows of `channels` packed values → ±1 floats (bit 1 = -1). */
   bindUnpack(rows: number, channels: number): { run(input: Uint32Array, out: Float32Array): void } {

@@ -429,8 +429,27 @@ function addAndPack(
   if (pack === 1) bin.bitpack({ rows, channels: p.channels_out, threads: 1 }, o, q);
 }
 
+/** y = x·scale[c] + shift[c] (rounded after the product and after the sum) into `values` and/or its signs into `bits`. */
+function channelAffine(
+  p: StructValues<"ChannelAffineParams">,
+  scale: Float32Array,
+  shift: Float32Array,
+  x: Float32Array,
+  values: Float32Array,
+  bits: Uint32Array,
+): void {
+  const { rows, channels, outputs } = p;
+  const y = outputs & 1 ? values : new Float32Array(rows * channels);
+  for (let j = 0; j < rows * channels; j++) {
+    const c = j % channels;
+    y[j] = Math.fround(Math.fround(x[j] * scale[c]) + shift[c]);
+  }
+  if (outputs & 2) bin.bitpack({ rows, channels, threads: 1 }, y, bits);
+}
+
 export const REFERENCE: KernelBackend = {
   onebit_bitpack_f32_b32: (p, i, o) => bin.bitpack(p.values, i, o),
+  onebit_channel_affine_f32: (p, s, b, x, v, q) => channelAffine(p.values, s, b, x, v, q),
   onebit_bitpack_i8_b32: (p, z, i, o) => bin.bitpack(p.values, i as Int8Array, o, z),
   onebit_im2col_b32: (p, i, o) => bin.im2col(p.values, i, o),
   onebit_bgemm_pack_rhs_b32: (p, r, o) => bin.packRhs(p.values, r, o),

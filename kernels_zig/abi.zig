@@ -326,6 +326,16 @@ pub const StridedF32Params = extern struct {
     threads: i32,
 };
 
+/// y = x·scale[c] + shift[c] on rows of `channels` floats (channel_affine.zig); `outputs` bit 0 writes y,
+/// bit 1 its bitpacked signs (as BitpackParams' output).
+pub const ChannelAffineParams = extern struct {
+    rows: i32,
+    channels: i32,
+    outputs: i32,
+    /// Row chunks run on this many threads (1..max_threads).
+    threads: i32,
+};
+
 /// MEAN of a contiguous tensor `shape` over the dims whose bit is set in
 /// `reduce_mask` (bit d = dim d); the output keeps the other dims in order.
 pub const MeanF32Params = extern struct {
@@ -468,6 +478,14 @@ pub const api = [_]Function{
         .{ .name = "params", .type = *const BitpackParams },
         .{ .name = "input", .type = [*]const f32 },
         .{ .name = "output", .type = [*]u32 },
+    } },
+    .{ .name = "onebit_channel_affine_f32", .in = @import("channel_affine.zig"), .params = &.{
+        .{ .name = "params", .type = *const ChannelAffineParams },
+        .{ .name = "scale", .type = [*]const f32 },
+        .{ .name = "shift", .type = [*]const f32 },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "values", .type = [*]f32 },
+        .{ .name = "bits", .type = [*]u32 },
     } },
     .{ .name = "onebit_bitpack_i8_b32", .in = @import("bitpack.zig"), .params = &.{
         .{ .name = "params", .type = *const BitpackParams },
@@ -826,6 +844,7 @@ fn fnvInt(h0: u32, v: usize) u32 {
 comptime {
     // Layouts the TS encoder relies on: all fields are 4 bytes, no padding.
     std.debug.assert(@sizeOf(BitpackParams) == 12);
+    std.debug.assert(@sizeOf(ChannelAffineParams) == 16);
     std.debug.assert(@sizeOf(Im2colParams) == 14 * 4);
     std.debug.assert(@sizeOf(BgemmParams) == 8 * 4);
     std.debug.assert(@sizeOf(Bconv2dParams) == 20 * 4);

@@ -119,3 +119,60 @@ export function residualFusion(kernel: OpKernel): Fusion {
     },
   };
 }
+
+/**
+ * A BatchNormalization left as MUL then ADD by per-channel constants (the MUL's output read only by the ADD; no
+ * fused activations), merged into one pass, with an LceQuantize of the sum when one reads it: outputs the sum
+ * (unless the LceQuantize is its only reader) and the packed signs. The same bits as the three ops (each
+ * rounding kept), without writing and re-reading the intermediate tensors: DenseNets, MeliusNet, XNOR-Net.
+ */
+export function channelAffineFusion(kernel: OpKernel): Fusion {
+  return {
+    name: "MUL+ADD",
+    kernel,
+    match({ model, readers, outputs }, k) {
+      const g = model.subgraphs[0];
+      const mul = g.operators[k];
+      const mulXC = perChannelOperands(model, mul, "MUL");
+      if (mulXC === null) return null;
+      const [x, scale] = mulXC, y = mul.outputs[0];
+      const r = readers.get(y) ?? [];
+      if (outputs.has(y) || r.length !== 1) return null;
+      const add = g.operators[r[0]];
+      const addXC = perChannelOperands(model, add, "ADD");
+      if (addXC === null || addXC[0] !== y) return null;
+      const z = add.outputs[0], zReaders = readers.get(z) ?? [];
+      const q = zReaders.find((j) => {
+        const o = g.operators[j];
+        return opName(model, o) === "LceQuantize" && o.inputs.length === 1 && o.outputs.length === 1;
+      });
+      const keepSum = q === undefined || outputs.has(z) || zReaders.length > 1;
+      const outs = [...(keepSum ? [z] : []), ...(q === undefined ? [] : [g.operators[q].outputs[0]])];
+      return {
+        op: { ...mul, inputs: [x, scale, addXC[1]], outputs: outs, builtinOptions: null },
+        label: q === undefined ? "MUL+ADD" : "MUL+ADD+LceQuantize",
+        absorbed: q === undefined ? [r[0]] : [r[0], q],
+      };
+    },
+  };
+}
+
+/**
+ * [x, c] of a float `name` op (two inputs, one output, no fused activation) whose operand c is a constant of the
+ * file with one value per channel of x (shape [C] or [1, …, 1, C]) and x its output's shape; else null.
+ */
+function perChannelOperands(model: TfliteModel, op: Operator, name: string): [number, number] | null {
+  const g = model.subgraphs[0];
+  if (opName(model, op) !== name || op.inputs.length !== 2 || op.outputs.length !== 1) return null;
+  if ((op.builtinOptions?.fused_activation_function ?? 0) !== 0) return null;
+  const isConstant = (t: number) => t >= 0 && model.buffers[g.tensors[t].buffer]?.length > 0;
+  const c = isConstant(op.inputs[1]) ? op.inputs[1] : op.inputs[0];
+  const x = c === op.inputs[1] ? op.inputs[0] : op.inputs[1];
+  if (x < 0 || isConstant(x) || !isConstant(c)) return null;
+  const [xs, cs, ys] = [g.tensors[x].shape, g.tensors[c].shape, g.tensors[op.outputs[0]].shape];
+  const channels = xs.at(-1);
+  const float = [x, c, op.outputs[0]].every((t) => g.tensors[t].type === TensorType.FLOAT32);
+  if (!float || channels === undefined || cs.length < 1 || cs.length > xs.length || cs.at(-1) !== channels) return null;
+  if (cs.slice(0, -1).some((d) => d !== 1) || ys.length !== xs.length || ys.some((d, i) => d !== xs[i])) return null;
+  return [x, c];
+}

@@ -33,6 +33,7 @@ import { product } from "./ops/_util.ts";
 import { ARENA_ALIGNMENT, planArena } from "./planner.ts";
 import { defaultRegistry, OpRegistry } from "./registry.ts";
 import { BUILTIN_KERNELS } from "./ops/builtin.ts";
+import { channelAffine } from "./ops/channel_affine.ts";
 import { LCE_KERNELS, lceBconv2dAdd } from "./ops/lce.ts";
 import type { OpKernel } from "./ops/_types.ts";
 import { dataCtor, MAX_ARENA_BYTES, opLabel, opName, validateGraph } from "./validate.ts";
@@ -67,7 +68,8 @@ export interface InterpreterOptions extends KernelsOptions {
   /**
    * Fuse each float-output LceBconv2d with the ADD that is its output's only reader (and with the LceQuantize
    * of the sum, when there is one) into one kernel call (default true): the residual blocks of QuickNet-style
-   * models. The results are the same bits either way. Also, after constant folding, run a float CONV_2D of an
+   * models; and each BatchNorm left as MUL + ADD by per-channel constants (with the LceQuantize of the sum) into
+   * one pass. The results are the same bits either way. Also, after constant folding, run a float CONV_2D of an
    * LceDequantize's ±1 output whose filter is one magnitude times signs per output channel (LCE's XNOR-Net file)
    * as a binary convolution (runtime/binarize.ts): the same outputs within float rounding.
    */
@@ -423,6 +425,7 @@ const AUDITED_KERNELS: ReadonlySet<OpKernel | undefined> = new Set([
   ...BUILTIN_KERNELS.values(),
   ...LCE_KERNELS.values(),
   lceBconv2dAdd,
+  channelAffine,
 ]);
 
 /** The kernel that prepares `planned`: its fusion's, else the registry's (undefined when none is registered). */
