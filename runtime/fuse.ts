@@ -176,3 +176,55 @@ function perChannelOperands(model: TfliteModel, op: Operator, name: string): [nu
   if (cs.slice(0, -1).some((d) => d !== 1) || ys.length !== xs.length || ys.some((d, i) => d !== xs[i])) return null;
   return [x, c];
 }
+
+/**
+ * A PAD of the last axis only (with zeros) whose output only an ADD reads, with a tensor of the padded shape
+ * computed before the PAD (MeliusNet's "improvement" merge: `x[..., lo:hi] += y`): one op adding y into its
+ * channel slice of x and adding +0 to the rest (the ADD's arithmetic, without the padded tensor). Options: the
+ * ADD's, and `pad_before`, the padding's leading channels.
+ */
+export function padAddFusion(kernel: OpKernel): Fusion {
+  return {
+    name: "PAD+ADD",
+    kernel,
+    match({ model, producer, readers, outputs }, k) {
+      const g = model.subgraphs[0];
+      const pad = g.operators[k];
+      if (opName(model, pad) !== "PAD" || pad.inputs.length !== 2 || pad.outputs.length !== 1) return null;
+      const [y, paddings] = pad.inputs, p = pad.outputs[0];
+      const pads = constantInt32(model, paddings);
+      const rank = g.tensors[y]?.shape.length ?? 0;
+      if (pads === null || pads.length !== 2 * rank || rank < 1) return null;
+      if (pads.some((v, i) => v !== 0 && i < 2 * (rank - 1)) || pads.some((v) => v < 0)) return null;
+      const r = readers.get(p) ?? [];
+      if (outputs.has(p) || r.length !== 1) return null;
+      const add = g.operators[r[0]];
+      if (opName(model, add) !== "ADD" || add.inputs.length !== 2 || add.outputs.length !== 1) return null;
+      const x = add.inputs[0] === p ? add.inputs[1] : add.inputs[0];
+      if (x === p || x < 0 || producer[x] >= k || model.buffers[g.tensors[x].buffer]?.length > 0) return null;
+      const float = [x, y, p, add.outputs[0]].every((t) => g.tensors[t].type === TensorType.FLOAT32);
+      const xs = g.tensors[x].shape, ps = g.tensors[p].shape;
+      if (!float || xs.length !== ps.length || xs.some((d, i) => d !== ps[i])) return null;
+      return {
+        op: {
+          ...add,
+          inputs: [x, y],
+          outputs: add.outputs,
+          builtinOptions: { ...add.builtinOptions, pad_before: pads[2 * rank - 2] },
+        },
+        label: "PAD+ADD",
+        absorbed: [r[0]],
+      };
+    },
+  };
+}
+
+/** The values of an INT32 constant of the file, or null. */
+function constantInt32(model: TfliteModel, t: number): Int32Array | null {
+  const tensor = model.subgraphs[0].tensors[t];
+  const data = tensor === undefined ? undefined : model.buffers[tensor.buffer];
+  if (tensor?.type !== TensorType.INT32 || data === undefined || data.length === 0 || data.length % 4 !== 0) {
+    return null;
+  }
+  return new Int32Array(data.slice().buffer);
+}

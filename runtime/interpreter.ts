@@ -34,6 +34,7 @@ import { ARENA_ALIGNMENT, planArena } from "./planner.ts";
 import { defaultRegistry, OpRegistry } from "./registry.ts";
 import { BUILTIN_KERNELS } from "./ops/builtin.ts";
 import { channelAffine } from "./ops/channel_affine.ts";
+import { padAdd } from "./ops/pad_add.ts";
 import { LCE_KERNELS, lceBconv2dAdd } from "./ops/lce.ts";
 import type { OpKernel } from "./ops/_types.ts";
 import { dataCtor, MAX_ARENA_BYTES, opLabel, opName, validateGraph } from "./validate.ts";
@@ -426,6 +427,7 @@ const AUDITED_KERNELS: ReadonlySet<OpKernel | undefined> = new Set([
   ...LCE_KERNELS.values(),
   lceBconv2dAdd,
   channelAffine,
+  padAdd,
 ]);
 
 /** The kernel that prepares `planned`: its fusion's, else the registry's (undefined when none is registered). */

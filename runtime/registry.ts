@@ -11,7 +11,8 @@
  */
 import type { OperatorCode } from "../tflite/model.ts";
 import { Builtin, builtinName } from "../tflite/schema.ts";
-import { channelAffineFusion, type Fusion, residualFusion } from "./fuse.ts";
+import { channelAffineFusion, type Fusion, padAddFusion, residualFusion } from "./fuse.ts";
+import { padAdd } from "./ops/pad_add.ts";
 import { channelAffine } from "./ops/channel_affine.ts";
 import { BUILTIN_KERNELS } from "./ops/builtin.ts";
 import { LCE_KERNELS, lceBconv2dAdd } from "./ops/lce.ts";
@@ -84,10 +85,14 @@ export class OpRegistry {
   }
 }
 
-/** Every op onebit runs: the float builtins of converted models, LCE's custom ops, the residual-block and BatchNorm (MUL+ADD) fusions. */
+/**
+ * Every op onebit runs: the float builtins of converted models, LCE's custom ops, and the fusions (residual block,
+ * BatchNorm as MUL + ADD, MeliusNet's PAD + ADD).
+ */
 export function defaultRegistry(): OpRegistry {
   const r = new OpRegistry();
   for (const [code, kernel] of BUILTIN_KERNELS) r.builtin(code, kernel);
   for (const [name, kernel] of LCE_KERNELS) r.custom(name, kernel);
-  return r.fusion(residualFusion(lceBconv2dAdd)).fusion(channelAffineFusion(channelAffine));
+  return r.fusion(residualFusion(lceBconv2dAdd)).fusion(channelAffineFusion(channelAffine))
+    .fusion(padAddFusion(padAdd));
 }
