@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 19;
-export const ABI_HASH = 0xdf017c7d;
+export const ABI_HASH = 0x80c22921;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -46,6 +46,7 @@ export const symbols = {
   onebit_fma_peak_loop: { parameters: ["buffer", "buffer"], result: "i32" },
   onebit_bitpack_f32_b32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_channel_affine_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_scale_prelu_add_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_bitpack_i8_b32: { parameters: ["buffer", "i32", "buffer", "buffer"], result: "i32" },
   onebit_im2col_b32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_bgemm_pack_rhs_b32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
@@ -101,6 +102,7 @@ export const parameters = {
   onebit_fma_peak_loop: [{ name: "params", kind: "struct", struct: "PeakParams", dir: "in" }, { name: "sink", kind: "u32", dir: "out" }],
   onebit_bitpack_f32_b32: [{ name: "params", kind: "struct", struct: "BitpackParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "u32", dir: "out" }],
   onebit_channel_affine_f32: [{ name: "params", kind: "struct", struct: "ChannelAffineParams", dir: "in" }, { name: "scale", kind: "f32", dir: "in" }, { name: "shift", kind: "f32", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "values", kind: "f32", dir: "out" }, { name: "bits", kind: "u32", dir: "out" }],
+  onebit_scale_prelu_add_f32: [{ name: "params", kind: "struct", struct: "ChannelAffineParams", dir: "in" }, { name: "scale", kind: "f32", dir: "in" }, { name: "alpha", kind: "f32", dir: "in" }, { name: "residual", kind: "f32", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "out", kind: "f32", dir: "out" }],
   onebit_bitpack_i8_b32: [{ name: "params", kind: "struct", struct: "BitpackParams", dir: "in" }, { name: "zero_point", kind: "i32" }, { name: "input", kind: "u8", dir: "in" }, { name: "output", kind: "u32", dir: "out" }],
   onebit_im2col_b32: [{ name: "params", kind: "struct", struct: "Im2colParams", dir: "in" }, { name: "input", kind: "u32", dir: "in" }, { name: "output", kind: "u32", dir: "out" }],
   onebit_bgemm_pack_rhs_b32: [{ name: "params", kind: "struct", struct: "PackRhsParams", dir: "in" }, { name: "rhs", kind: "u32", dir: "in" }, { name: "packed_rhs", kind: "u32", dir: "out" }],

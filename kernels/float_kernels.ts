@@ -559,6 +559,42 @@ export class FloatKernels extends KernelSet {
     };
   }
 
+  /**
+   * Validates once `z = prelu(x·scale[c], alpha[c]) + residual` on rows of `channels` values (MUL by a
+   * per-channel vector, PRELU, ADD: Real-to-Binary Net's scaled residual blocks), each op's rounding kept;
+   * `alpha` is bound, the scale and the residual are given per call (`out` may be the residual).
+   *
+   * @example
+   * ```ts
+   * import { FloatKernels } from "./float_kernels.ts";
+   * const f = FloatKernels.reference();
+   * const op = f.bindScalePreluAdd(1, 2, { alpha: new Float32Array([0.5, 0.5]) });
+   * const out = new Float32Array(2);
+   * op.run(new Float32Array([2, -2]), new Float32Array([1, 1]), new Float32Array([10, 10]), out);
+   * console.log(out); // Float32Array [12, 9]
+   * ```
+   */
+  bindScalePreluAdd(rows: number, channels: number, options: { alpha: Float32Array; threads?: number }): {
+    run(input: Float32Array, scale: Float32Array, residual: Float32Array, out: Float32Array): void;
+  } {
+    checkInt("rows", rows, 0);
+    checkInt("channels", channels, 1);
+    const alpha = Float32Array.from(checkArray("alpha", options.alpha, Float32Array, channels));
+    const n = rows * channels, impl = this.impl;
+    const p: Encoded<"ChannelAffineParams"> = {
+      values: { rows, channels, outputs: 1, threads: this.call(options).threads },
+    };
+    return {
+      run(input, scale, residual, out) {
+        checkArray("input", input, Float32Array, n);
+        checkArray("scale", scale, Float32Array, channels);
+        checkArray("residual", residual, Float32Array, n);
+        checkArray("out", out, Float32Array, n);
+        if (n > 0) impl.onebit_scale_prelu_add_f32(p, scale, alpha, residual, input, out);
+      },
+    };
+  }
+
   /** Validates an activation over `count` values once (`alpha`: LEAKY_RELU's slope below zero). */
   bindUnary(count: number, op: UnaryOp, options: { alpha?: number; threads?: number } = {}): {
     run(input: Float32Array, out: Float32Array): void;

@@ -447,7 +447,24 @@ function channelAffine(
   if (outputs & 2) bin.bitpack({ rows, channels, threads: 1 }, y, bits);
 }
 
+/** z = prelu(x·scale[c], alpha[c]) + residual, rounded after each op. */
+function scalePreluAdd(
+  p: StructValues<"ChannelAffineParams">,
+  scale: Float32Array,
+  alpha: Float32Array,
+  residual: Float32Array,
+  x: Float32Array,
+  out: Float32Array,
+): void {
+  const { rows, channels } = p;
+  for (let j = 0; j < rows * channels; j++) {
+    const c = j % channels, m = Math.fround(x[j] * scale[c]);
+    out[j] = Math.fround((m >= 0 ? m : Math.fround(m * alpha[c])) + residual[j]);
+  }
+}
+
 export const REFERENCE: KernelBackend = {
+  onebit_scale_prelu_add_f32: (p, s, a, r, x, o) => scalePreluAdd(p.values, s, a, r, x, o),
   onebit_bitpack_f32_b32: (p, i, o) => bin.bitpack(p.values, i, o),
   onebit_channel_affine_f32: (p, s, b, x, v, q) => channelAffine(p.values, s, b, x, v, q),
   onebit_bitpack_i8_b32: (p, z, i, o) => bin.bitpack(p.values, i as Int8Array, o, z),

@@ -487,6 +487,14 @@ pub const api = [_]Function{
         .{ .name = "values", .type = [*]f32 },
         .{ .name = "bits", .type = [*]u32 },
     } },
+    .{ .name = "onebit_scale_prelu_add_f32", .in = @import("channel_affine.zig"), .params = &.{
+        .{ .name = "params", .type = *const ChannelAffineParams },
+        .{ .name = "scale", .type = [*]const f32 },
+        .{ .name = "alpha", .type = [*]const f32 },
+        .{ .name = "residual", .type = [*]const f32 },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "out", .type = [*]f32 },
+    } },
     .{ .name = "onebit_bitpack_i8_b32", .in = @import("bitpack.zig"), .params = &.{
         .{ .name = "params", .type = *const BitpackParams },
         .{ .name = "zero_point", .type = i32 },

@@ -54,7 +54,57 @@ fn run(rows_n: usize, threads: usize, a: Args) void {
     thread_pool.runRanges(threads, rows_n, min_rows, a, rows);
 }
 
-// ---- C ABI entry point (exported by root.zig from abi.api) ----
+const PreluArgs = struct {
+    channels: usize,
+    scale: [*]const f32,
+    alpha: [*]const f32,
+    residual: [*]const f32,
+    input: [*]const f32,
+    out: [*]f32,
+};
+
+/// Rows of z = prelu(x·scale[c], alpha[c]) + residual, each op's rounding kept (MUL, PRELU, ADD).
+fn preluRows(a: PreluArgs, begin: usize, end: usize) void {
+    const c = a.channels;
+    const V = @Vector(16, f32);
+    const zero: V = @splat(0);
+    for (begin..end) |r| {
+        const at = r * c;
+        var i: usize = 0;
+        while (i + 16 <= c) : (i += 16) {
+            const m = @as(V, a.input[at + i ..][0..16].*) * @as(V, a.scale[i..][0..16].*);
+            const p = @select(f32, m >= zero, m, m * @as(V, a.alpha[i..][0..16].*));
+            a.out[at + i ..][0..16].* = p + @as(V, a.residual[at + i ..][0..16].*);
+        }
+        while (i < c) : (i += 1) {
+            const m = a.input[at + i] * a.scale[i];
+            const p = if (m >= 0) m else m * a.alpha[i];
+            a.out[at + i] = p + a.residual[at + i];
+        }
+    }
+}
+
+// ---- C ABI entry points (exported by root.zig from abi.api) ----
+
+/// z = prelu(x·scale[c], alpha[c]) + residual on rows of `channels` (Real-to-Binary Net's scaled residual
+/// blocks: MUL by a per-channel vector, PRELU, ADD); `params.outputs` must be 1. `out` may be `residual`.
+pub fn onebit_scale_prelu_add_f32(
+    params: *const abi.ChannelAffineParams,
+    scale: [*]const f32,
+    alpha: [*]const f32,
+    residual: [*]const f32,
+    input: [*]const f32,
+    out: [*]f32,
+) callconv(.c) i32 {
+    const p = params.*;
+    if (p.rows < 0 or p.channels <= 0 or p.outputs != 1 or !thread_pool.validThreads(p.threads))
+        return abi.code(.invalid_argument);
+    const c: usize = @intCast(p.channels);
+    const min_rows = ((1 << 15) + c - 1) / c;
+    const args: PreluArgs = .{ .channels = c, .scale = scale, .alpha = alpha, .residual = residual, .input = input, .out = out };
+    thread_pool.runRanges(@intCast(p.threads), @intCast(p.rows), min_rows, args, preluRows);
+    return abi.code(.ok);
+}
 
 /// `params.outputs`: bit 0 writes `values` (rows × channels floats), bit 1 packs the signs into `bits`
 /// (rows × ceil(channels/32) words); a buffer whose bit is clear is not touched.
@@ -78,6 +128,36 @@ pub fn onebit_channel_affine_f32(
         .bits = if (p.outputs & 2 != 0) bits else null,
     });
     return abi.code(.ok);
+}
+
+test "scale, PRELU, add: each op's rounding, on 1 to 3 threads, in place over the residual" {
+    const rows_n = 900;
+    const c = 37; // two vectors and a tail
+    var scale: [c]f32 = undefined;
+    var alpha: [c]f32 = undefined;
+    for (0..c) |i| {
+        const f: f32 = @floatFromInt(i);
+        scale[i] = @sin(f * 0.9) * 1.5;
+        alpha[i] = @cos(f * 0.5) * 0.3;
+    }
+    var x: [rows_n * c]f32 = undefined;
+    var res: [rows_n * c]f32 = undefined;
+    for (&x, &res, 0..) |*v, *w, i| {
+        v.* = @sin(@as(f32, @floatFromInt(i)) * 0.37);
+        w.* = @cos(@as(f32, @floatFromInt(i)) * 0.11);
+    }
+    var want: [rows_n * c]f32 = undefined;
+    for (0..rows_n) |r| for (0..c) |i| {
+        const m = x[r * c + i] * scale[i];
+        const p = if (m >= 0) m else m * alpha[i];
+        want[r * c + i] = p + res[r * c + i];
+    };
+    for ([_]i32{ 1, 2, 3 }) |threads| {
+        var out = res;
+        const p: abi.ChannelAffineParams = .{ .rows = rows_n, .channels = c, .outputs = 1, .threads = threads };
+        try std.testing.expectEqual(@as(i32, 0), onebit_scale_prelu_add_f32(&p, &scale, &alpha, &out, &x, &out));
+        try std.testing.expectEqualSlices(u32, @ptrCast(&want), @ptrCast(&out));
+    }
 }
 
 test "values and signs equal MUL then ADD then LceQuantize, on 1 and 2 threads" {

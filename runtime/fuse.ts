@@ -228,3 +228,52 @@ function constantInt32(model: TfliteModel, t: number): Int32Array | null {
   }
   return new Int32Array(data.slice().buffer);
 }
+
+/**
+ * MUL of a tensor by a per-channel vector (computed or constant), the PRELU (constant per-channel slopes) that
+ * alone reads the product, and the ADD that alone reads that, with a tensor computed before the MUL (Real-to-Binary
+ * Net's scaled residual blocks), merged into one pass; each op's rounding kept.
+ */
+export function scalePreluAddFusion(kernel: OpKernel): Fusion {
+  return {
+    name: "MUL+PRELU+ADD",
+    kernel,
+    match({ model, producer, readers, outputs }, k) {
+      const g = model.subgraphs[0];
+      const shapeOf = (t: number) => g.tensors[t].shape;
+      const same = (a: number, b: number) =>
+        shapeOf(a).length === shapeOf(b).length && shapeOf(a).every((d, i) => d === shapeOf(b)[i]);
+      const isFloat = (t: number) => t >= 0 && g.tensors[t].type === TensorType.FLOAT32;
+      const soleReader = (t: number, name: string) => {
+        const r = readers.get(t) ?? [];
+        const o = r.length === 1 && !outputs.has(t) ? g.operators[r[0]] : undefined;
+        const ok = o !== undefined && opName(model, o) === name && o.inputs.length === 2 && o.outputs.length === 1;
+        return ok && (o.builtinOptions?.fused_activation_function ?? 0) === 0 ? r[0] : -1;
+      };
+      const mul = g.operators[k];
+      if (opName(model, mul) !== "MUL" || mul.inputs.length !== 2 || mul.outputs.length !== 1) return null;
+      if ((mul.builtinOptions?.fused_activation_function ?? 0) !== 0) return null;
+      const m = mul.outputs[0];
+      const x = mul.inputs.find((t) => t >= 0 && same(t, m)), s = mul.inputs.find((t) => t !== x);
+      if (x === undefined || s === undefined || s < 0 || !isFloat(x) || !isFloat(s) || !isFloat(m)) return null;
+      const channels = shapeOf(x).at(-1),
+        isVector = (t: number) =>
+          shapeOf(t).at(-1) === channels && shapeOf(t).slice(0, -1).every((d) => d === 1) &&
+          shapeOf(t).length <= shapeOf(x).length;
+      const j = soleReader(m, "PRELU");
+      if (!isVector(s) || j < 0 || g.operators[j].inputs[0] !== m) return null;
+      const alpha = g.operators[j].inputs[1], p = g.operators[j].outputs[0];
+      if (!isFloat(alpha) || !isVector(alpha) || !(model.buffers[g.tensors[alpha].buffer]?.length > 0)) return null;
+      const a = soleReader(p, "ADD");
+      if (a < 0) return null;
+      const add = g.operators[a], r = add.inputs[0] === p ? add.inputs[1] : add.inputs[0];
+      if (r === p || !isFloat(r) || producer[r] >= k || !same(r, x) || !same(add.outputs[0], x)) return null;
+      if (model.buffers[g.tensors[r].buffer]?.length > 0) return null; // a constant residual: not this pattern
+      return {
+        op: { ...mul, inputs: [x, s, alpha, r], outputs: add.outputs, builtinOptions: null },
+        label: "MUL+PRELU+ADD",
+        absorbed: [j, a],
+      };
+    },
+  };
+}

@@ -35,6 +35,7 @@ import { defaultRegistry, OpRegistry } from "./registry.ts";
 import { BUILTIN_KERNELS } from "./ops/builtin.ts";
 import { channelAffine } from "./ops/channel_affine.ts";
 import { padAdd } from "./ops/pad_add.ts";
+import { scalePreluAdd } from "./ops/scale_prelu_add.ts";
 import { LCE_KERNELS, lceBconv2dAdd } from "./ops/lce.ts";
 import type { OpKernel } from "./ops/_types.ts";
 import { dataCtor, MAX_ARENA_BYTES, opLabel, opName, validateGraph } from "./validate.ts";
@@ -428,6 +429,7 @@ const AUDITED_KERNELS: ReadonlySet<OpKernel | undefined> = new Set([
   lceBconv2dAdd,
   channelAffine,
   padAdd,
+  scalePreluAdd,
 ]);
 
 /** The kernel that prepares `planned`: its fusion's, else the registry's (undefined when none is registered). */

@@ -11,7 +11,8 @@
  */
 import type { OperatorCode } from "../tflite/model.ts";
 import { Builtin, builtinName } from "../tflite/schema.ts";
-import { channelAffineFusion, type Fusion, padAddFusion, residualFusion } from "./fuse.ts";
+import { channelAffineFusion, type Fusion, padAddFusion, residualFusion, scalePreluAddFusion } from "./fuse.ts";
+import { scalePreluAdd } from "./ops/scale_prelu_add.ts";
 import { padAdd } from "./ops/pad_add.ts";
 import { channelAffine } from "./ops/channel_affine.ts";
 import { BUILTIN_KERNELS } from "./ops/builtin.ts";
@@ -87,12 +88,13 @@ export class OpRegistry {
 
 /**
  * Every op onebit runs: the float builtins of converted models, LCE's custom ops, and the fusions (residual block,
- * BatchNorm as MUL + ADD, MeliusNet's PAD + ADD).
+ * BatchNorm as MUL + ADD, MeliusNet's PAD + ADD,
+ * Real-to-Binary Net's MUL + PRELU + ADD).
  */
 export function defaultRegistry(): OpRegistry {
   const r = new OpRegistry();
   for (const [code, kernel] of BUILTIN_KERNELS) r.builtin(code, kernel);
   for (const [name, kernel] of LCE_KERNELS) r.custom(name, kernel);
   return r.fusion(residualFusion(lceBconv2dAdd)).fusion(channelAffineFusion(channelAffine))
-    .fusion(padAddFusion(padAdd));
+    .fusion(padAddFusion(padAdd)).fusion(scalePreluAddFusion(scalePreluAdd));
 }

@@ -2,10 +2,10 @@
  * bindChannelAffine (kernels_zig/channel_affine.zig): y = x·scale[c] + shift[c] and its packed signs, checked
  * against a float64 loop rounded as MUL then ADD (Math.fround after each), on the reference, every compiled
  * backend and 1, 2 and 3 native threads (bit for bit), over channel counts around a word and row counts past
- * the 32K-value threading cut; and its argument checks.
+ * the 32K-value threading cut; and its argument checks. Also bindScalePreluAdd (MUL by a vector, PRELU, ADD).
  */
 import assert from "node:assert/strict";
-import { compiledVariants, native, reference, rng } from "./_backends.ts";
+import { compiledVariants, floatNative, floatReference, floatWasm, native, reference, rng } from "./_backends.ts";
 
 const CHANNELS = [1, 31, 32, 33, 64, 65, 127];
 
@@ -88,4 +88,40 @@ Deno.test("channel affine: argument checks name the value", () => {
   assert.throws(() => affine.run(new Float32Array(5), { values: new Float32Array(6) }), /input/);
   assert.throws(() => affine.run(new Float32Array(6), { bits: new Uint32Array(1) }), /out\.bits/);
   assert.throws(() => affine.run(new Float32Array(6), {}), TypeError);
+});
+
+Deno.test("scale, PRELU, add: each op's rounding, on every float backend and 1-3 native threads", () => {
+  const backends = [
+    { label: "reference", f: floatReference },
+    ...(floatNative
+      ? [1, 2, 3].map((threads) => ({ label: `native/t${threads}`, f: floatNative!.with({ threads }) }))
+      : []),
+    { label: "wasm", f: floatWasm },
+  ];
+  for (const c of CHANNELS) {
+    for (const rows of [1, 5, Math.ceil(70000 / c)]) {
+      const next = rng(3 * c + rows);
+      const x = Float32Array.from({ length: rows * c }, () => next() * 4 - 2);
+      const residual = Float32Array.from({ length: rows * c }, () => next() * 2 - 1);
+      const scale = Float32Array.from({ length: c }, () => next() * 2 - 0.5);
+      const alpha = Float32Array.from({ length: c }, () => next() * 0.5);
+      x[0] = -0;
+      const want = Float32Array.from(x, (v, j) => {
+        const m = Math.fround(v * scale[j % c]);
+        return Math.fround((m >= 0 ? m : Math.fround(m * alpha[j % c])) + residual[j]);
+      });
+      for (const { label, f } of backends) {
+        const out = new Float32Array(rows * c);
+        f.bindScalePreluAdd(rows, c, { alpha }).run(x, scale, residual, out);
+        assert.deepEqual(words(out), words(want), `${label}, ${rows}×${c}`);
+        const inPlace = residual.slice();
+        f.bindScalePreluAdd(rows, c, { alpha }).run(x, scale, inPlace, inPlace);
+        assert.deepEqual(words(inPlace), words(want), `${label}, ${rows}×${c}, out = residual`);
+      }
+    }
+  }
+  assert.throws(() => floatReference.bindScalePreluAdd(2, 3, { alpha: new Float32Array(2) }), /alpha/);
+  const op = floatReference.bindScalePreluAdd(2, 3, { alpha: new Float32Array(3) });
+  const six = new Float32Array(6);
+  assert.throws(() => op.run(six, new Float32Array(2), six, six), /scale/);
 });
