@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 19;
-export const ABI_HASH = 0x80c22921;
+export const ABI_HASH = 0x5fa07233;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -178,12 +178,14 @@ export const structs = {
     },
   },
   ChannelAffineParams: {
-    size: 16,
+    size: 24,
     fields: {
       rows: { offset: 0, type: "i32", count: 1 },
       channels: { offset: 4, type: "i32", count: 1 },
       outputs: { offset: 8, type: "i32", count: 1 },
       threads: { offset: 12, type: "i32", count: 1 },
+      values_stride: { offset: 16, type: "i32", count: 1 },
+      bits_stride: { offset: 20, type: "i32", count: 1 },
     },
   },
   Im2colParams: {

@@ -318,7 +318,9 @@ export class BinaryKernels extends KernelSet {
   /**
    * Validates once a per-channel `y = x·scale[c] + shift[c]` on rows of `channels` floats (BatchNormalization
    * as MUL + ADD), rounded after the product and after the sum as the two ops are; `run` writes y to `values`
-   * and/or its signs, packed as {@link bitpack}, to `bits` (which `outputs` names), in one pass over `input`.
+   * and/or its signs, packed as {@link bitpack}, to `bits` (which `out` names), in one pass over `input`. With
+   * `valuesStride` / `bitsStride`, `out`'s arrays are slices of wider rows (a concatenation's), viewed from their
+   * first element to their last: (rows - 1) · stride + channels floats, (rows - 1) · stride + ceil(channels/32) words.
    *
    * @example
    * ```ts
@@ -333,23 +335,39 @@ export class BinaryKernels extends KernelSet {
   bindChannelAffine(
     rows: number,
     channels: number,
-    options: { scale: Float32Array; shift: Float32Array; threads?: number },
+    options: {
+      scale: Float32Array;
+      shift: Float32Array;
+      threads?: number;
+      /** Row strides of `values` (floats) and `bits` (words) when they are slices of wider rows; default contiguous. */
+      valuesStride?: number;
+      bitsStride?: number;
+      /** Write x itself to `values` (a concatenation's copy), not y. */
+      copyInput?: boolean;
+    },
   ): { run(input: Float32Array, out: { values?: Float32Array; bits?: Uint32Array }): void } {
     checkInt("rows", rows, 0);
     checkInt("channels", channels, 1);
     const scale = Float32Array.from(checkArray("scale", options.scale, Float32Array, channels));
     const shift = Float32Array.from(checkArray("shift", options.shift, Float32Array, channels));
+    const words = Math.ceil(channels / 32);
+    const vs = checkInt("valuesStride", options.valuesStride ?? channels, channels, 2 ** 31 - 1);
+    const bs = checkInt("bitsStride", options.bitsStride ?? words, words, 2 ** 31 - 1);
     const threads = this.call(options).threads, impl = this.impl;
-    const n = rows * channels, words = rows * Math.ceil(channels / 32);
+    const n = rows * channels;
+    // A slice of wider rows is passed as the view from its first value to its last (a whole stride short).
+    const reach = (stride: number, width: number) => rows === 0 ? 0 : (rows - 1) * stride + width;
     const unusedValues = new Float32Array(1), unusedBits = new Uint32Array(1);
     return {
       run(input, { values, bits }) {
         checkArray("input", input, Float32Array, n);
         if (values === undefined && bits === undefined) throw new TypeError("run needs out.values or out.bits");
-        if (values !== undefined) checkArray("out.values", values, Float32Array, n);
-        if (bits !== undefined) checkArray("out.bits", bits, Uint32Array, words);
-        const outputs = (values ? 1 : 0) | (bits ? 2 : 0);
-        const p: Encoded<"ChannelAffineParams"> = { values: { rows, channels, outputs, threads } };
+        if (values !== undefined) checkArray("out.values", values, Float32Array, reach(vs, channels));
+        if (bits !== undefined) checkArray("out.bits", bits, Uint32Array, reach(bs, words));
+        const outputs = (values ? 1 : 0) | (bits ? 2 : 0) | (values && options.copyInput ? 4 : 0);
+        const p: Encoded<"ChannelAffineParams"> = {
+          values: { rows, channels, outputs, threads, values_stride: vs, bits_stride: bs },
+        };
         if (rows > 0) {
           impl.onebit_channel_affine_f32(p, scale, shift, input, values ?? unusedValues, bits ?? unusedBits);
         }

@@ -582,7 +582,7 @@ export class FloatKernels extends KernelSet {
     const alpha = Float32Array.from(checkArray("alpha", options.alpha, Float32Array, channels));
     const n = rows * channels, impl = this.impl;
     const p: Encoded<"ChannelAffineParams"> = {
-      values: { rows, channels, outputs: 1, threads: this.call(options).threads },
+      values: { rows, channels, outputs: 1, threads: this.call(options).threads, values_stride: 0, bits_stride: 0 },
     };
     return {
       run(input, scale, residual, out) {

@@ -429,7 +429,10 @@ function addAndPack(
   if (pack === 1) bin.bitpack({ rows, channels: p.channels_out, threads: 1 }, o, q);
 }
 
-/** y = x·scale[c] + shift[c] (rounded after the product and after the sum) into `values` and/or its signs into `bits`. */
+/**
+ * y = x·scale[c] + shift[c] (rounded after the product and after the sum) into `values` (or x itself, outputs
+ * bit 2) and/or its signs into `bits`, at the given row strides.
+ */
 function channelAffine(
   p: StructValues<"ChannelAffineParams">,
   scale: Float32Array,
@@ -439,12 +442,14 @@ function channelAffine(
   bits: Uint32Array,
 ): void {
   const { rows, channels, outputs } = p;
-  const y = outputs & 1 ? values : new Float32Array(rows * channels);
-  for (let j = 0; j < rows * channels; j++) {
-    const c = j % channels;
-    y[j] = Math.fround(Math.fround(x[j] * scale[c]) + shift[c]);
+  const words = Math.ceil(channels / 32);
+  const vs = p.values_stride || channels, bs = p.bits_stride || words;
+  for (let r = 0; r < rows; r++) {
+    const y = new Float32Array(channels);
+    for (let c = 0; c < channels; c++) y[c] = Math.fround(Math.fround(x[r * channels + c] * scale[c]) + shift[c]);
+    if (outputs & 1) values.set(outputs & 4 ? x.subarray(r * channels, (r + 1) * channels) : y, r * vs);
+    if (outputs & 2) bin.bitpack({ rows: 1, channels, threads: 1 }, y, bits.subarray(r * bs, r * bs + words));
   }
-  if (outputs & 2) bin.bitpack({ rows, channels, threads: 1 }, y, bits);
 }
 
 /** z = prelu(x·scale[c], alpha[c]) + residual, rounded after each op. */

@@ -327,13 +327,16 @@ pub const StridedF32Params = extern struct {
 };
 
 /// y = x·scale[c] + shift[c] on rows of `channels` floats (channel_affine.zig); `outputs` bit 0 writes y,
-/// bit 1 its bitpacked signs (as BitpackParams' output).
+/// bit 1 its bitpacked signs (as BitpackParams' output), bit 2 writes x instead of y.
 pub const ChannelAffineParams = extern struct {
     rows: i32,
     channels: i32,
     outputs: i32,
     /// Row chunks run on this many threads (1..max_threads).
     threads: i32,
+    /// Row strides of the float and the packed output (0: `channels` floats, ceil(channels/32) words).
+    values_stride: i32,
+    bits_stride: i32,
 };
 
 /// MEAN of a contiguous tensor `shape` over the dims whose bit is set in
@@ -852,7 +855,7 @@ fn fnvInt(h0: u32, v: usize) u32 {
 comptime {
     // Layouts the TS encoder relies on: all fields are 4 bytes, no padding.
     std.debug.assert(@sizeOf(BitpackParams) == 12);
-    std.debug.assert(@sizeOf(ChannelAffineParams) == 16);
+    std.debug.assert(@sizeOf(ChannelAffineParams) == 24);
     std.debug.assert(@sizeOf(Im2colParams) == 14 * 4);
     std.debug.assert(@sizeOf(BgemmParams) == 8 * 4);
     std.debug.assert(@sizeOf(Bconv2dParams) == 20 * 4);

@@ -27,7 +27,8 @@ pub fn symbol(comptime name: []const u8, comptime isa: uk.Isa) [:0]const u8 {
 /// "conv2d_filter_small_cin" (train_conv2d_small_cin.zig gradTask), "pool2d_f32" (pool2d.zig poolRowTask),
 /// "maxpool_argmax_f32" (pool2d.zig argRowTask),
 /// "maxpool_grad_windows_f32" (train_pool.zig gradRowTask), "softmax_f32" (softmax.zig rowTask), "bgemm_epilogue"
-/// (bgemm.zig epilogueTask: a fused ADD, its pack and a same-zero border after a block).
+/// (bgemm.zig epilogueTask: a fused ADD, its pack and a same-zero border after a block), "channel_affine_f32" and
+/// "scale_prelu_add_f32" (channel_affine.zig rowTask, preluRowTask).
 /// Loop `name`'s copy for the fastest of `isas` this CPU runs, or `baseline` (the root's own).
 pub fn pick(comptime name: []const u8, baseline: *const TaskFn) *const TaskFn {
     comptime var i = isas.len;
@@ -116,6 +117,44 @@ test "every ISA copy of depthwise and pooling writes the baseline's bits" {
                 if (k > 0 or split.groups > 1) try std.testing.expectEqualSlices(u32, @ptrCast(want[0..n]), @ptrCast(got[0..n]));
             }
         }
+    }
+}
+
+test "every ISA copy of the channel affine and of scale-PRELU-add writes the baseline's bits" {
+    const abi = @import("abi.zig");
+    const ca = @import("channel_affine.zig");
+    var prng = std.Random.DefaultPrng.init(23);
+    const c = 45; // a word and a tail; 2 vectors of 16 and a tail
+    const rows = 9;
+    var x: [rows * c]f32 = undefined;
+    var r: [rows * c]f32 = undefined;
+    var scale: [c]f32 = undefined;
+    var shift: [c]f32 = undefined;
+    for (&x, &r) |*v, *w| {
+        v.* = prng.random().floatNorm(f32);
+        w.* = prng.random().floatNorm(f32);
+    }
+    for (&scale, &shift) |*v, *w| {
+        v.* = prng.random().floatNorm(f32);
+        w.* = prng.random().floatNorm(f32);
+    }
+    var want: [rows * c]f32 = undefined;
+    var got: [rows * c]f32 = undefined;
+    var want_bits: [rows * 2]u32 = undefined;
+    var got_bits: [rows * 2]u32 = undefined;
+    const p: abi.ChannelAffineParams = .{ .rows = rows, .channels = c, .outputs = 3, .threads = 1, .values_stride = 0, .bits_stride = 0 };
+    for (copies("channel_affine_f32", ca.rowTask).constSlice(), 0..) |f, k| {
+        const s: ca.Rows = .{ .p = &p, .scale = &scale, .shift = &shift, .input = &x, .values = if (k == 0) &want else &got, .bits = if (k == 0) &want_bits else &got_bits };
+        run(1, rows, &s, f);
+        if (k > 0) {
+            try std.testing.expectEqualSlices(u32, @ptrCast(&want), @ptrCast(&got));
+            try std.testing.expectEqualSlices(u32, &want_bits, &got_bits);
+        }
+    }
+    for (copies("scale_prelu_add_f32", ca.preluRowTask).constSlice(), 0..) |f, k| {
+        const s: ca.PreluRows = .{ .p = &p, .scale = &scale, .alpha = &shift, .residual = &r, .input = &x, .out = if (k == 0) &want else &got };
+        run(1, rows, &s, f);
+        if (k > 0) try std.testing.expectEqualSlices(u32, @ptrCast(&want), @ptrCast(&got));
     }
 }
 

@@ -26,6 +26,8 @@ comptime {
         @export(&@import("train_pool.zig").gradRowTask, .{ .name = isa_loops.symbol("maxpool_grad_windows_f32", isa), .visibility = hidden });
         @export(&@import("softmax.zig").rowTask, .{ .name = isa_loops.symbol("softmax_f32", isa), .visibility = hidden });
         @export(&@import("bgemm.zig").epilogueTask, .{ .name = isa_loops.symbol("bgemm_epilogue", isa), .visibility = hidden });
+        @export(&@import("channel_affine.zig").rowTask, .{ .name = isa_loops.symbol("channel_affine_f32", isa), .visibility = hidden });
+        @export(&@import("channel_affine.zig").preluRowTask, .{ .name = isa_loops.symbol("scale_prelu_add_f32", isa), .visibility = hidden });
     }
     for (uk.forCpu(builtin.cpu)) |e| {
         if (e.isa != isa) continue;

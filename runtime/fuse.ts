@@ -277,3 +277,47 @@ export function scalePreluAddFusion(kernel: OpKernel): Fusion {
     },
   };
 }
+
+/**
+ * A CONCATENATION along the channels whose output a BatchNorm-as-MUL+ADD reads, with the LceQuantize of the sum
+ * as the sum's only reader (DenseNets, MeliusNet): one pass per input copies it into its slice of the
+ * concatenation and packs the signs of its slice of the sum (every input but the last a whole number of 32-channel
+ * words, so the slices' packed words do not overlap). Outputs the concatenation (which the next block reads) and
+ * the packed signs; the sum is not written.
+ */
+export function concatAffineFusion(kernel: OpKernel): Fusion {
+  return {
+    name: "CONCATENATION+MUL+ADD+LceQuantize",
+    kernel,
+    match({ model, readers, outputs }, k) {
+      const g = model.subgraphs[0];
+      const cat = g.operators[k];
+      if (opName(model, cat) !== "CONCATENATION" || cat.outputs.length !== 1 || cat.inputs.length < 2) return null;
+      const y = cat.outputs[0], rank = g.tensors[y].shape.length;
+      const axis = Number(cat.builtinOptions?.axis ?? 0);
+      if ((axis !== rank - 1 && axis !== -1) || (cat.builtinOptions?.fused_activation_function ?? 0) !== 0) return null;
+      const widths = cat.inputs.map((t) => t >= 0 ? g.tensors[t].shape.at(-1) ?? 0 : 0);
+      const float = [...cat.inputs, y].every((t) => t >= 0 && g.tensors[t].type === TensorType.FLOAT32);
+      if (!float || widths.slice(0, -1).some((w) => w % 32 !== 0)) return null;
+      for (const m of readers.get(y) ?? []) {
+        const mul = g.operators[m];
+        const mulXC = perChannelOperands(model, mul, "MUL");
+        if (mulXC === null || mulXC[0] !== y || m < k) continue;
+        const r = readers.get(mul.outputs[0]) ?? [];
+        if (outputs.has(mul.outputs[0]) || r.length !== 1) continue;
+        const add = g.operators[r[0]];
+        const addXC = perChannelOperands(model, add, "ADD");
+        const z = add.outputs[0], zr = readers.get(z) ?? [];
+        if (addXC === null || addXC[0] !== mul.outputs[0] || outputs.has(z) || zr.length !== 1) continue;
+        const q = g.operators[zr[0]];
+        if (opName(model, q) !== "LceQuantize" || q.inputs.length !== 1 || q.outputs.length !== 1) continue;
+        return {
+          op: { ...cat, inputs: [...cat.inputs, mulXC[1], addXC[1]], outputs: [y, q.outputs[0]], builtinOptions: null },
+          label: "CONCATENATION+MUL+ADD+LceQuantize",
+          absorbed: [m, r[0], zr[0]],
+        };
+      }
+      return null;
+    },
+  };
+}

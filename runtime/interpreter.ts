@@ -34,6 +34,7 @@ import { ARENA_ALIGNMENT, planArena } from "./planner.ts";
 import { defaultRegistry, OpRegistry } from "./registry.ts";
 import { BUILTIN_KERNELS } from "./ops/builtin.ts";
 import { channelAffine } from "./ops/channel_affine.ts";
+import { concatAffine } from "./ops/concat_affine.ts";
 import { padAdd } from "./ops/pad_add.ts";
 import { scalePreluAdd } from "./ops/scale_prelu_add.ts";
 import { LCE_KERNELS, lceBconv2dAdd } from "./ops/lce.ts";
@@ -428,6 +429,7 @@ const AUDITED_KERNELS: ReadonlySet<OpKernel | undefined> = new Set([
   ...LCE_KERNELS.values(),
   lceBconv2dAdd,
   channelAffine,
+  concatAffine,
   padAdd,
   scalePreluAdd,
 ]);

@@ -11,7 +11,15 @@
  */
 import type { OperatorCode } from "../tflite/model.ts";
 import { Builtin, builtinName } from "../tflite/schema.ts";
-import { channelAffineFusion, type Fusion, padAddFusion, residualFusion, scalePreluAddFusion } from "./fuse.ts";
+import {
+  channelAffineFusion,
+  concatAffineFusion,
+  type Fusion,
+  padAddFusion,
+  residualFusion,
+  scalePreluAddFusion,
+} from "./fuse.ts";
+import { concatAffine } from "./ops/concat_affine.ts";
 import { scalePreluAdd } from "./ops/scale_prelu_add.ts";
 import { padAdd } from "./ops/pad_add.ts";
 import { channelAffine } from "./ops/channel_affine.ts";
@@ -88,13 +96,14 @@ export class OpRegistry {
 
 /**
  * Every op onebit runs: the float builtins of converted models, LCE's custom ops, and the fusions (residual block,
- * BatchNorm as MUL + ADD, MeliusNet's PAD + ADD,
+ * BatchNorm as MUL + ADD (after a CONCATENATION too), MeliusNet's PAD + ADD,
  * Real-to-Binary Net's MUL + PRELU + ADD).
  */
 export function defaultRegistry(): OpRegistry {
   const r = new OpRegistry();
   for (const [code, kernel] of BUILTIN_KERNELS) r.builtin(code, kernel);
   for (const [name, kernel] of LCE_KERNELS) r.custom(name, kernel);
-  return r.fusion(residualFusion(lceBconv2dAdd)).fusion(channelAffineFusion(channelAffine))
+  return r.fusion(residualFusion(lceBconv2dAdd)).fusion(concatAffineFusion(concatAffine))
+    .fusion(channelAffineFusion(channelAffine))
     .fusion(padAddFusion(padAdd)).fusion(scalePreluAddFusion(scalePreluAdd));
 }

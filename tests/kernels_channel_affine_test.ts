@@ -125,3 +125,45 @@ Deno.test("scale, PRELU, add: each op's rounding, on every float backend and 1-3
   const six = new Float32Array(6);
   assert.throws(() => op.run(six, new Float32Array(2), six, six), /scale/);
 });
+
+Deno.test("channel affine on a slice of wider rows: x copied at its stride, y's signs packed at a word stride", () => {
+  const backends = [{ label: "reference", kernels: reference }, ...compiledVariants()];
+  const [rows, c, wide, from] = [1500, 40, 160, 64]; // 60K values in the slice: past the threading cut
+  const words = Math.ceil(wide / 32);
+  const { x, scale, shift } = data(rows, c, 5);
+  const want = oracle(x, scale, shift);
+  for (const { label, kernels } of backends) {
+    const values = new Float32Array(rows * wide).fill(9), bits = new Uint32Array(rows * words).fill(0xabcd);
+    const affine = kernels.bindChannelAffine(rows, c, {
+      scale,
+      shift,
+      valuesStride: wide,
+      bitsStride: words,
+      copyInput: true,
+    });
+    affine.run(x, {
+      values: values.subarray(from, from + (rows - 1) * wide + c),
+      bits: bits.subarray(from / 32, from / 32 + (rows - 1) * words + 2),
+    });
+    for (let r = 0; r < rows; r++) {
+      const what = `${label}, row ${r}`;
+      assert.deepEqual(
+        words32(values.subarray(r * wide + from, r * wide + from + c)),
+        words32(x.subarray(r * c, (r + 1) * c)),
+        what,
+      );
+      assert.equal(values[r * wide + from - 1], 9, `${what}: the value before the slice`);
+      assert.deepEqual(
+        Array.from(bits.subarray(r * words + 2, r * words + 4)),
+        Array.from(want.bits.subarray(r * 2, r * 2 + 2)),
+        what,
+      );
+      assert.equal(bits[r * words + 1], 0xabcd, `${what}: the word before the slice`);
+    }
+  }
+  assert.throws(() => reference.bindChannelAffine(2, 40, { scale, shift, valuesStride: 39 }), RangeError);
+});
+
+function words32(a: Float32Array): number[] {
+  return Array.from(new Uint32Array(a.slice().buffer));
+}
