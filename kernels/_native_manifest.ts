@@ -3,14 +3,14 @@
 /** The released native libraries: file, size and SHA-256 by Zig target triple, and the ABI they implement. */
 export const NATIVE_MANIFEST = {
   abiVersion: 19,
-  abiHash: 0xa9af677d,
+  abiHash: 0x5fa07233,
   libraries: {
-  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 500072, sha256: "8f15994161ff2554e08a2bf32a28182da8d9d61f8f427146e7afe4361b3b8fd2" },
-  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 359872, sha256: "cfac2f53a71544c2fc34dd4164b637b66719bb9c80dcb40ff2fdc61410e866b7" },
-  "aarch64-linux-android": { file: "libonebit.so", bytes: 356704, sha256: "208ae143b193f40ebdba28e31453a1a5dfa589b07b1ea2692f5ec549f08b5f22" },
-  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 320299, sha256: "ffdbf1ecbe029945e752db18fa45ff3b4cde2584de39972e275d9c3ea6f51eb5" },
-  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 225344, sha256: "af781402a41c2d20dd29332ec866ea819e5512be70ca081b6b60505639860283" },
-  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 324608, sha256: "e761c3a9a6f3947f942f9fbaa3a10ca3cff93d81ad92b6739e1899076c75ed6e" },
-  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 160768, sha256: "420bcd76fbc4a71acc286439b580492959eb31cc9b7df8a18cb173b01b8d4a5a" },
+  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 825912, sha256: "7dbcc612cbbfde33e10d8f1e8978cd37623921400aca59605eb4388ffaf61cc7" },
+  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 410400, sha256: "674f3ecef1435aca151b81dfcd08f639c937c6093ddc8888fc704ba2d887ef46" },
+  "aarch64-linux-android": { file: "libonebit.so", bytes: 406944, sha256: "c9f57599ba20341a4e927d8a5313c4511b3dc9412c9860686ab48ab9db336587" },
+  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 649386, sha256: "3a37a771f4140ac8f8426dd6e6d95c1a96a4aa37ec7e1cef95ab11ba91a400bf" },
+  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 275248, sha256: "7be0f0f3d1d81248f81bcf4b55fb3feb8c35569fd5d13e60db3ecd2a389631bf" },
+  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 646656, sha256: "e599c2e9109224ed1261727d78acc7cc9b9a849c467568ad1f2c3192e0b9d64d" },
+  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 210432, sha256: "c536a45da528e33a9b9c9a3c892d47534e43bc6d23212118add09ca7d4a9763d" },
   },
 } as const;
