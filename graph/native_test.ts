@@ -184,3 +184,21 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "training kernels: a gradient with several contributions is summed natively to the TS loop's bits",
+  ignore: native === null,
+  fn() {
+    const r = seededRandom(3);
+    // 4096 values and more go native; x gets three contributions (two sums of two), -0 and NaN among them.
+    for (const n of [4095, 4096, 40001]) {
+      const x = random([n], r), probe = random([n], r);
+      probe.data[0] = -0, probe.data[1] = NaN;
+      const f = (v: Tensor) => ops.add(ops.add(ops.mul(v, v), ops.mul(v, 3)), ops.relu(v));
+      const want = run("reference", f, [x], probe), got = run(native!, f, [x], probe);
+      const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+      const i = got.grads[0].data.findIndex((v, j) => !same(v, want.grads[0].data[j]));
+      assert.equal(i, -1, `${n} values: gradient element ${i} differs from the TS sum`);
+    }
+  },
+});

@@ -7,6 +7,7 @@
  * @module
  */
 import { Tensor, Variable } from "./tensor.ts";
+import { nativeElementwise } from "./native.ts";
 
 /** What a backward function gets: the op's inputs, output and attributes. */
 export interface GradContext<A = unknown> {
@@ -228,9 +229,7 @@ export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[]): { value: 
         if (prev === undefined) {
           grads.set(x.id, new Tensor(x.dtype === dx.dtype ? dx.data : convert(dx.data, x.dtype), x.shape));
         } else {
-          const sum = prev.data.slice();
-          for (let k = 0; k < sum.length; k++) sum[k] += dx.data[k];
-          grads.set(x.id, new Tensor(sum, x.shape));
+          grads.set(x.id, new Tensor(sumOf(prev.data, dx.data), x.shape));
         }
       });
       timer?.backward(node.op, performance.now() - t0);
@@ -254,6 +253,18 @@ function handOut(grads: Map<number, Tensor>, xs: readonly Tensor[]): Tensor[] {
     uses.set(g.data, Infinity); // handed out: the same input listed again gets a copy
     return new Tensor(g.data, x.shape);
   });
+}
+
+/**
+ * prev + dx in a new array of prev's type: on the compiled element-wise add (split over the training kernels'
+ * threads) when both are large float32 arrays, else in a loop (a float32 sum rounds the same either way).
+ */
+function sumOf(prev: Float32Array | Float64Array, dx: Float32Array | Float64Array): Float32Array | Float64Array {
+  const native = nativeElementwise(prev.length, prev, dx);
+  if (native) return native.elementwise(prev as Float32Array, dx as Float32Array, "add");
+  const sum = prev.slice();
+  for (let k = 0; k < sum.length; k++) sum[k] += dx[k];
+  return sum;
 }
 
 function convert(data: Float32Array | Float64Array, dtype: "float32" | "float64") {

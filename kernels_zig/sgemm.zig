@@ -146,7 +146,11 @@ pub const Split = struct {
     /// group per thread each thread writes whole output rows of its own (its own cache lines and pages, first
     /// touched by itself), and with one group the threads split the channel blocks. Any grouping runs the same
     /// micro-kernel calls on the same tiles, so the result does not depend on it.
-    pub fn task(s: Split, t: usize, n_blocks: usize, groups: usize) struct { usize, usize, usize } {
+    ///
+    /// `order` .chunk_major: a group's tasks go chunk after chunk, each chunk's blocks in order instead (for
+    /// weights small enough to stay in cache whatever the order: each output row is then written left to right,
+    /// not in 32-channel strips across the whole output).
+    pub fn task(s: Split, t: usize, n_blocks: usize, groups: usize, order: TaskOrder) struct { usize, usize, usize } {
         assert(groups >= 1 and groups <= s.row_tasks and t < s.row_tasks * n_blocks);
         // Group g holds chunks [g·row_tasks/groups, (g+1)·row_tasks/groups) and tasks n_blocks times those.
         const g = ((t / n_blocks + 1) * groups - 1) / s.row_tasks;
@@ -154,10 +158,27 @@ pub const Split = struct {
         const len = (g + 1) * s.row_tasks / groups - first;
         const local = t - n_blocks * first;
         assert(len >= 1 and local < n_blocks * len);
-        const begin, const end = s.chunk(first + local % len);
-        return .{ local / len, begin, end };
+        const chunk_index, const b = switch (order) {
+            .block_major => .{ local % len, local / len },
+            .chunk_major => .{ local / n_blocks, local % n_blocks },
+        };
+        const begin, const end = s.chunk(first + chunk_index);
+        return .{ b, begin, end };
     }
 };
+
+/// The order of a row group's tasks (Split.task): block by block (a block's weights reused over the group's
+/// chunks), or chunk by chunk (each chunk's output rows written whole).
+pub const TaskOrder = enum { block_major, chunk_major };
+
+/// Packed weight bytes up to which a GEMM's tasks go chunk-major (TaskOrder): half of a 1 MiB L2, where the
+/// weights stay whatever the order.
+const chunk_major_max_rhs_bytes = 256 << 10;
+
+/// The task order of a GEMM with this packed rhs (see TaskOrder).
+pub fn taskOrder(channels_out: usize, depth: usize) TaskOrder {
+    return if (blocks(channels_out) * block * depth * @sizeOf(f32) <= chunk_major_max_rhs_bytes) .chunk_major else .block_major;
+}
 
 /// Row groups of a GEMM on `threads` threads (see Split.task): one per thread when the weights are no larger
 /// than the lhs (N ≤ M: each thread then reads all weights but only its rows, and owns its output rows), else
@@ -188,12 +209,14 @@ pub const Job = struct {
     split: Split,
     /// Row groups of a plain GEMM's tasks (Split.task); a tiled convolution cuts its own.
     row_groups: usize = 1,
+    /// The order of a plain GEMM's tasks in a row group (Split.task).
+    order: TaskOrder = .block_major,
     /// Segments of a row read in place (kernel_h runs of kernel_w pixels), for tiles whose TaskRows say so.
     in_place: struct { segments: usize, segment_len: usize, segment_stride: usize } = .{ .segments = 0, .segment_len = 0, .segment_stride = 0 },
 
     fn task(ctx: *const anyopaque, t: usize) void {
         const job: *const Job = @ptrCast(@alignCast(ctx));
-        const b, const row_begin, const row_end = job.split.task(t, blocks(@intCast(job.p.channels_out)), job.row_groups);
+        const b, const row_begin, const row_end = job.split.task(t, blocks(@intCast(job.p.channels_out)), job.row_groups, job.order);
         var task_rows: TaskRows = undefined;
         task_rows.dense = job.lhs + row_begin * @as(usize, @intCast(job.p.depth));
         job.runBlock(&task_rows, b, row_begin, row_end);
@@ -283,6 +306,7 @@ pub fn run(p: *const abi.SgemmParams, lhs: [*]const f32, rhs: [*]const f32, bias
         .out = out,
         .split = split,
         .row_groups = rowGroups(split, @intCast(p.channels_out), threads),
+        .order = taskOrder(@intCast(p.channels_out), @intCast(p.depth)),
     };
     thread_pool.run(threads, job.split.row_tasks * blocks(@intCast(p.channels_out)), &job, Job.task);
     return .ok;
@@ -347,11 +371,13 @@ test "Split: every (row, block) of a GEMM in exactly one task, in whole tiles of
                 const n_blocks = 3;
                 const s: Split = .init(rows, threads, mr);
                 @memset(seen[0 .. rows * n_blocks], 0);
-                for (1..@min(threads, s.row_tasks) + 1) |groups| {
+                for (0..2 * @min(threads, s.row_tasks)) |case| {
+                    const groups = case / 2 + 1;
+                    const order: TaskOrder = if (case % 2 == 0) .block_major else .chunk_major;
                     @memset(seen[0 .. rows * n_blocks], 0);
                     var last_group: usize = 0;
                     for (0..s.row_tasks * n_blocks) |t| {
-                        const b, const begin, const end = s.task(t, n_blocks, groups);
+                        const b, const begin, const end = s.task(t, n_blocks, groups, order);
                         try std.testing.expect(b < n_blocks and begin < end and end <= rows);
                         try std.testing.expect(begin % mr == 0 and end - begin <= max_rows_per_task);
                         for (begin..end) |r| seen[r * n_blocks + b] += 1;

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { FloatKernels, type WindowGeometry } from "../kernels/float_kernels.ts";
 import { BinaryKernels } from "../kernels/binary_kernels.ts";
+import { TrainKernels } from "../kernels/train_kernels.ts";
 
 let native: FloatKernels | undefined;
 try {
@@ -31,6 +32,13 @@ function sameOnEveryThreadCount(label: string, run: (k: FloatKernels, threads: n
     const i = got.findIndex((v, j) => v !== want[j]);
     assert.equal(i, -1, `${label}: element ${i} differs on ${threads} threads from 1 thread`);
   }
+}
+
+/** The arrays one after another. */
+function concat(...parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
 }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -254,6 +262,56 @@ Deno.test({
         k.bindSoftmax(rows, depth, { beta: 0.7 }).run(x, out);
         return out;
       });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "training BatchNormalization (one phase, and sums by channels then outputs by rows): 1, 2 and 3 threads, same bits",
+  ignore: native === undefined,
+  fn() {
+    // MNIST's 32 and 64 channels (two phases on 2 and 3 threads), channels not a multiple of 16, QuickNet's 512
+    // (64-channel blocks on every thread count), and a layer below the split threshold.
+    for (const [rows, channels] of [[43264, 32], [7744, 64], [1001, 70], [600, 129], [128, 512], [64, 64], [3, 700]]) {
+      const x = rand(rows * channels, rows + channels), dy = rand(rows * channels, channels);
+      const gamma = rand(channels, 3).map((v) => v + 2), beta = rand(channels, 4);
+      const forward = (threads: number) =>
+        TrainKernels.native({ threads }).bnForward(x, channels, { gamma, beta, epsilon: 1e-3 });
+      const stats = forward(1).stats;
+      sameOnEveryThreadCount(`bnForward ${rows}x${channels}`, (_, threads) => {
+        const { y, stats } = forward(threads);
+        return concat(stats, y);
+      });
+      sameOnEveryThreadCount(`bnBackward ${rows}x${channels}`, (_, threads) => {
+        const g = TrainKernels.native({ threads }).bnBackward(x, dy, stats, {
+          channels,
+          gamma,
+          hasBeta: true,
+          epsilon: 1e-3,
+        });
+        return concat(g.dgamma!, g.dbeta!, g.dx);
+      });
+    }
+  },
+});
+
+Deno.test({
+  name: "sign, ste_sign and approx_sign passes (16 lanes and a tail): 1, 2 and 3 threads give the same bits",
+  ignore: native === undefined,
+  fn() {
+    for (const n of [37, 65535, 65536, 200003]) {
+      const x = rand(n, n).map((v) => v * 2), dy = rand(n, n + 1);
+      x[3] = NaN, x[4] = -0;
+      sameOnEveryThreadCount(`sign ${n}`, (_, threads) => TrainKernels.native({ threads }).sign(x));
+      sameOnEveryThreadCount(
+        `steSignGrad ${n}`,
+        (_, threads) => TrainKernels.native({ threads }).steSignGrad(x, dy, 1),
+      );
+      sameOnEveryThreadCount(
+        `approxSignGrad ${n}`,
+        (_, threads) => TrainKernels.native({ threads }).approxSignGrad(x, dy),
+      );
     }
   },
 });
