@@ -9,9 +9,10 @@
  * load) and their ratios.
  *
  *     deno run -A bench/ab_train.ts --a /tmp/old_tree --b . [--model mnist|quicknet_small] [--rounds 5]
- *                                   [--batches 10] [--reference] [--no-python]
+ *                                   [--batches 10] [--threads 1] [--reference] [--no-python]
  *
- * `--reference`: both sides on their pure-TS path (setTrainingKernels("reference")).
+ * `--reference`: both sides on their pure-TS path (setTrainingKernels("reference")). `--threads N`: both sides'
+ * native kernels and larq/TF on N threads.
  * @module
  */
 import process from "node:process";
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     model: { type: "string", default: "mnist" },
     rounds: { type: "string", default: "5" },
     batches: { type: "string", default: "10" },
+    threads: { type: "string", default: "1" },
     reference: { type: "boolean", default: false },
     "no-python": { type: "boolean", default: false },
   },
@@ -36,6 +38,11 @@ if (!values.a || !values.b || !["mnist", "quicknet_small"].includes(values.model
 
 // deno-lint-ignore no-explicit-any
 type Onebit = any;
+
+const threads = Number(values.threads);
+if (!Number.isInteger(threads) || threads < 1) {
+  throw new RangeError(`--threads must be an integer ≥ 1, got ${values.threads}`);
+}
 
 /** Milliseconds of CPU this process has used (user + system, every thread). */
 function cpuMs(): number {
@@ -50,7 +57,7 @@ function cpuMs(): number {
  */
 async function side(tree: string): Promise<(batches: number) => [number[], number[]]> {
   const o: Onebit = await import(new URL(`${tree.replace(/\/?$/, "/")}mod.ts`, `file://${Deno.cwd()}/`).href);
-  o.setTrainingKernels(values.reference ? "reference" : "auto");
+  o.setTrainingKernels(values.reference ? "reference" : threads === 1 ? "auto" : o.FloatKernels.native({ threads }));
   const mnist = values.model === "mnist";
   const model = mnist
     ? o.larqMnistCnn({ seed: 1 })
@@ -107,14 +114,16 @@ for (let r = 0; r < Number(values.rounds); r++) {
     time(a, times.a, times.aCpu);
   }
   if (!values["no-python"]) {
-    const l = await larqTrain(values.model!, 1, batches);
+    const l = await larqTrain(values.model!, threads, batches);
     times.larq.push(...l.wall);
     times.larqCpu.push(...l.cpu);
   }
 }
 const [ma, mb] = [median(times.a), median(times.b)];
 console.log(
-  `${values.model}, ${values.reference ? "TS reference" : "native"}, 1 thread, ms per training step (median)`,
+  `${values.model}, ${
+    values.reference ? "TS reference" : "native"
+  }, ${threads} thread(s), ms per training step (median)`,
 );
 console.log(`  wall: A ${values.a} ${ma.toFixed(1)}   B ${values.b} ${mb.toFixed(1)}   B/A ${(mb / ma).toFixed(3)}`);
 const [ca, cb] = [median(times.aCpu), median(times.bCpu)];
