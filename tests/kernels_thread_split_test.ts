@@ -315,3 +315,49 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "masked sgemm (a latent kernel's gradient clipped as it is made): the GEMM then steSignGrad's bits, on every backend and 1-3 threads",
+  ignore: native === undefined,
+  fn() {
+    // QuickNetSmall's 3x3x512x512 filter gradient over a batch of 32 1x1 maps, and odd shapes past tiles and blocks.
+    for (const [rows, depth, cout] of [[4608, 32, 512], [300, 37, 70], [1, 5, 33], [2304, 128, 256]]) {
+      const x = rand(rows * depth, rows + depth), w = rand(cout * depth, cout);
+      const latent = rand(rows * cout, 9).map((v) => v * 1.5);
+      latent[0] = NaN, latent[1] = 1, latent[2] = -1; // NaN clears; exactly ±clip keeps
+      const mask = { latent, clip: 1 };
+      const plain = native!.sgemm(x, native!.packRhs(w, cout));
+      const want = TrainKernels.native().steSignGrad(latent, plain, 1);
+      assert.ok(want.some((v) => v === 0) && want.some((v) => v !== 0), "the mask keeps some values and clears some");
+      const reference = FloatKernels.reference();
+      const ref = reference.sgemm(x, reference.packRhs(w, cout), { mask });
+      const bits = (a: Float32Array) => new Uint32Array(a.slice().buffer);
+      // The reference sums in another order: compare it to its own plain GEMM, masked.
+      const refWant = TrainKernels.native().steSignGrad(latent, reference.sgemm(x, reference.packRhs(w, cout)), 1);
+      assert.deepEqual(bits(ref), bits(refWant), `reference masked sgemm ${rows}x${depth}→${cout}`);
+      const wantBits = bits(want);
+      sameOnEveryThreadCount(`masked sgemm ${rows}x${depth}→${cout}`, (k) => {
+        const got = k.sgemm(x, k.packRhs(w, cout), { mask });
+        const gotBits = bits(got);
+        const i = gotBits.findIndex((v, j) => v !== wantBits[j]);
+        assert.equal(i, -1, `masked sgemm ${rows}x${depth}→${cout}: element ${i} differs from sgemm + steSignGrad`);
+        return got;
+      });
+    }
+    assert.throws(
+      () =>
+        native!.sgemm(new Float32Array(2), native!.packRhs(new Float32Array(2), 1), {
+          mask: { latent: new Float32Array(2), clip: -1 },
+        }),
+      RangeError,
+    );
+    assert.throws(
+      () =>
+        native!.sgemm(new Float32Array(2), native!.packRhs(new Float32Array(2), 1), {
+          mask: { latent: new Float32Array(3), clip: 1 },
+        }),
+      RangeError,
+    );
+  },
+});
