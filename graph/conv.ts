@@ -386,10 +386,8 @@ function filterGradient(
 ): Float32Array {
   const depth = g.kh * g.kw * g.c, pixels = g.n * g.oh * g.ow;
   if (transposeCols(g)) {
-    // ste_sign's clip in the SGEMM's epilogue (clip ≥ 0; a negative clip clears everything, in a pass of its own).
-    const fused = mask && mask.clip >= 0 ? mask : undefined;
-    const dw = gemmNN(k, transpose2d(cols, pixels, depth, scratch("colsT", pixels * depth)), dy, g.f, fused);
-    if (mask && !fused) clipLatentGradient(dw, mask.latent, mask.clip);
+    const dw = gemmNN(k, transpose2d(cols, pixels, depth, scratch("colsT", pixels * depth)), dy, g.f);
+    if (mask) clipLatentGradient(dw, mask.latent, mask.clip);
     return dw;
   }
   return transposeMasked(

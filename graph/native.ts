@@ -10,7 +10,7 @@
  * @module
  */
 import { BinaryKernels } from "../kernels/binary_kernels.ts";
-import { FloatKernels, type PackedF32, type SteSignMask } from "../kernels/float_kernels.ts";
+import { FloatKernels, type PackedF32 } from "../kernels/float_kernels.ts";
 import { TrainKernels } from "../kernels/train_kernels.ts";
 import { transpose as transposeReference } from "../kernels/reference_train.ts";
 
@@ -137,7 +137,7 @@ export function gemmNT(k: FloatKernels, a: Float32Array, b: Float32Array, n: num
   return k.sgemm(a, packed);
 }
 
-/** `C[m, n] = A[m, k] · B` with B given as [k, n] rows (packed without a transpose), masked by ste_sign when `mask` is given. */
-export function gemmNN(k: FloatKernels, a: Float32Array, b: Float32Array, n: number, mask?: SteSignMask): Float32Array {
-  return k.sgemm(a, k.packRhsKN(b, n), mask ? { mask } : {});
+/** `C[m, n] = A[m, k] · B` with B given as [k, n] rows (packed without a transpose). */
+export function gemmNN(k: FloatKernels, a: Float32Array, b: Float32Array, n: number): Float32Array {
+  return k.sgemm(a, k.packRhsKN(b, n));
 }

@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 19;
-export const ABI_HASH = 0xc7e3b99d;
+export const ABI_HASH = 0x5fa07233;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -87,7 +87,6 @@ export const symbols = {
   onebit_transpose_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_relu_f32: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   onebit_relu_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
-  onebit_sgemm_masked_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_depthwise_backprop_input_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_depthwise_backprop_filter_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_conv2d_backprop_filter_small_cin_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
@@ -144,7 +143,6 @@ export const parameters = {
   onebit_transpose_f32: [{ name: "params", kind: "struct", struct: "TransposeF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "latent", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_relu_f32: [{ name: "params", kind: "struct", struct: "ReluPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_relu_grad_f32: [{ name: "params", kind: "struct", struct: "ReluPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
-  onebit_sgemm_masked_f32: [{ name: "params", kind: "struct", struct: "SgemmMaskedParams", dir: "in" }, { name: "lhs", kind: "f32", dir: "in" }, { name: "packed_rhs", kind: "f32", dir: "in" }, { name: "bias", kind: "f32", dir: "in" }, { name: "latent", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_depthwise_backprop_input_f32: [{ name: "params", kind: "struct", struct: "DepthwiseF32Params", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "filter", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
   onebit_depthwise_backprop_filter_f32: [{ name: "params", kind: "struct", struct: "DepthwiseF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_filter", kind: "f32", dir: "out" }],
   onebit_conv2d_backprop_filter_small_cin_f32: [{ name: "params", kind: "struct", struct: "Conv2dF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_filter", kind: "f32", dir: "out" }],
@@ -528,17 +526,6 @@ export const structs = {
     fields: {
       count: { offset: 0, type: "i32", count: 1 },
       threads: { offset: 4, type: "i32", count: 1 },
-    },
-  },
-  SgemmMaskedParams: {
-    size: 24,
-    fields: {
-      rows: { offset: 0, type: "i32", count: 1 },
-      channels_out: { offset: 4, type: "i32", count: 1 },
-      depth: { offset: 8, type: "i32", count: 1 },
-      clip: { offset: 12, type: "f32", count: 1 },
-      ukernel: { offset: 16, type: "i32", count: 1 },
-      threads: { offset: 20, type: "i32", count: 1 },
     },
   },
 } as const;

@@ -46,17 +46,6 @@ export interface FloatCallOptions {
 }
 
 /** Clamp of a fused activation; default none. */
-/**
- * ste_sign's pseudo-gradient as a mask on a latent kernel's gradient ({@link FloatKernels.sgemm}'s `mask`): a
- * value is kept where |latent| ≤ clip (same index, the gradient's layout), else 0.
- */
-export interface SteSignMask {
-  /** The latent weights, one per output value. */
-  latent: Float32Array;
-  /** ste_sign's clip value, ≥ 0. */
-  clip: number;
-}
-
 export interface Clamp {
   /** Lower bound of the output (a fused activation: 0 for RELU); default: none. */
   clampMin?: number;
@@ -302,7 +291,7 @@ export class FloatKernels extends KernelSet {
 
   #bindSgemm(
     w: PackedF32,
-    options: Clamp & FloatCallOptions & { rows: number; bias?: Float32Array; mask?: SteSignMask },
+    options: Clamp & FloatCallOptions & { rows: number; bias?: Float32Array },
     keep: Keep,
   ): BoundFloatOp {
     this.#checkPacked(w, "w");
@@ -310,18 +299,8 @@ export class FloatKernels extends KernelSet {
     // Snapshot: w is the caller's object; its fields and array must not change what run() trusts.
     const n = w.channelsOut, depth = w.depth, data = keep(w.data), words = data.length;
     const bias = keep(padBias(options.bias, n));
-    const mask = options.mask;
-    const call = this.call(options);
-    if (mask !== undefined) {
-      checkArray("sgemm: mask.latent", mask.latent, Float32Array, rows * n);
-      if (!(mask.clip >= 0)) throw new RangeError(`sgemm: mask.clip must be a number ≥ 0, got ${String(mask.clip)}`);
-      if (options.clampMin !== undefined || options.clampMax !== undefined) {
-        throw new TypeError("sgemm: a mask takes no clampMin/clampMax (the masked GEMM does not clamp)");
-      }
-    }
-    const p: Encoded<"SgemmParams"> = { values: { rows, channels_out: n, depth, ...clampOf(options), ...call } };
-    const pm: Encoded<"SgemmMaskedParams"> = {
-      values: { rows, channels_out: n, depth, clip: mask?.clip ?? 0, ukernel: call.ukernel, threads: call.threads },
+    const p: Encoded<"SgemmParams"> = {
+      values: { rows, channels_out: n, depth, ...clampOf(options), ...this.call(options) },
     };
     const impl = this.impl;
     return {
@@ -331,32 +310,16 @@ export class FloatKernels extends KernelSet {
         if (data.length !== words) throw new RangeError("the bound weights' buffer changed size after bind");
         checkArray("lhs", lhs, Float32Array, rows * depth);
         checkArray("out", out, Float32Array, rows * n);
-        if (rows === 0) return;
-        if (mask) impl.onebit_sgemm_masked_f32(pm, lhs, data, bias, mask.latent, out);
-        else impl.onebit_sgemm_f32(p, lhs, data, bias, out);
+        if (rows > 0) impl.onebit_sgemm_f32(p, lhs, data, bias, out);
       },
     };
   }
 
-  /**
-   * `out[r, c] = clamp(Σ_k lhs[r, k]·w[c, k] + bias[c])` for lhs rows of `w.depth` values. With `mask` (and no
-   * clamp): a latent kernel's gradient with ste_sign's pseudo-gradient applied as it is made, `out[i]` where
-   * |mask.latent[i]| ≤ mask.clip, else 0 — the bits of TrainKernels.steSignGrad on the product, without
-   * a second pass over it.
-   *
-   * @example
-   * ```ts
-   * import { FloatKernels } from "./float_kernels.ts";
-   * const k = FloatKernels.auto();
-   * const w = k.packRhs(new Float32Array([1, 2, 3, 4]), 2); // [2 channels, depth 2]
-   * const latent = new Float32Array([0.5, 2]); // the second weight is beyond the clip
-   * console.log(k.sgemm(new Float32Array([1, 1]), w, { mask: { latent, clip: 1 } })); // Float32Array(2) [ 3, 0 ]
-   * ```
-   */
+  /** `out[r, c] = clamp(Σ_k lhs[r, k]·w[c, k] + bias[c])` for lhs rows of `w.depth` values. */
   sgemm(
     lhs: Float32Array,
     w: PackedF32,
-    options: Clamp & FloatCallOptions & { bias?: Float32Array; out?: Float32Array; mask?: SteSignMask } = {},
+    options: Clamp & FloatCallOptions & { bias?: Float32Array; out?: Float32Array } = {},
   ): Float32Array {
     this.#checkPacked(w, "w");
     if (!(lhs instanceof Float32Array)) throw new TypeError("lhs must be a Float32Array");

@@ -496,11 +496,6 @@ export const REFERENCE: KernelBackend = {
   onebit_unpack_b32_f32: (p, i, o) => bin.unpack(p.values, i, o),
   onebit_sgemm_pack_rhs_f32: (p, r, o) => packRhs(p.values, r, o),
   onebit_sgemm_f32: (p, l, r, b, o) => sgemm(p.values, l, r, b, o),
-  onebit_sgemm_masked_f32: (p, l, r, b, lat, o) => {
-    const { clip, ...gemm } = p.values;
-    sgemm({ ...gemm, clamp_min: -Infinity, clamp_max: Infinity }, l, r, b, o);
-    train.steSignGrad({ count: gemm.rows * gemm.channels_out, clip, threads: 1 }, lat, o, o);
-  },
   onebit_conv2d_f32: (p, i, f, b, w, o) => conv2d(p.values, i, f, b, w, o),
   onebit_depthwise_conv2d_f32: (p, i, f, b, o) => depthwise(p.values, i, f, b, o),
   onebit_pool2d_f32: (p, i, o) => pool2d(p.values, i, o),

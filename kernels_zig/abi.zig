@@ -751,14 +751,6 @@ pub const api = [_]Function{
         .{ .name = "grad_output", .type = [*]const f32 },
         .{ .name = "grad_input", .type = [*]f32 },
     } },
-    .{ .name = "onebit_sgemm_masked_f32", .in = sgemm_masked, .params = &.{
-        .{ .name = "params", .type = *const sgemm_masked.SgemmMaskedParams },
-        .{ .name = "lhs", .type = [*]const f32 },
-        .{ .name = "packed_rhs", .type = [*]const f32 },
-        .{ .name = "bias", .type = [*]const f32 },
-        .{ .name = "latent", .type = [*]const f32 },
-        .{ .name = "output", .type = [*]f32 },
-    } },
     .{ .name = "onebit_depthwise_backprop_input_f32", .in = train_depthwise, .params = &.{
         .{ .name = "params", .type = *const DepthwiseF32Params },
         .{ .name = "grad_output", .type = [*]const f32 },
@@ -787,7 +779,6 @@ const train_relu = @import("train_relu.zig");
 const train_bn = @import("train_bn.zig");
 const train_pool = @import("train_pool.zig");
 const train_sign = @import("train_sign.zig");
-const sgemm_masked = @import("sgemm_masked.zig");
 
 /// The extern structs the TS side encodes: every struct a parameter of `api`
 /// points to, in order of first use.

@@ -211,8 +211,6 @@ pub const Job = struct {
     row_groups: usize = 1,
     /// The order of a plain GEMM's tasks in a row group (Split.task).
     order: TaskOrder = .block_major,
-    /// ste_sign's clip of a latent kernel's gradient, applied to each task's output as it is made (see Mask).
-    mask: ?Mask = null,
     /// Segments of a row read in place (kernel_h runs of kernel_w pixels), for tiles whose TaskRows say so.
     in_place: struct { segments: usize, segment_len: usize, segment_stride: usize } = .{ .segments = 0, .segment_len = 0, .segment_stride = 0 },
 
@@ -222,7 +220,6 @@ pub const Job = struct {
         var task_rows: TaskRows = undefined;
         task_rows.dense = job.lhs + row_begin * @as(usize, @intCast(job.p.depth));
         job.runBlock(&task_rows, b, row_begin, row_end);
-        if (job.mask) |m| m.apply(job.out, @intCast(job.p.channels_out), b, row_begin, row_end);
     }
 
     /// Channels [32 b, 32 b + 32) of rows [row_begin, row_end), whose lhs rows `task_rows` locates.
@@ -288,30 +285,9 @@ pub const Job = struct {
     }
 };
 
-/// ste_sign's pseudo-gradient on a GEMM's output (a latent kernel's gradient, [rows, channels_out] as the
-/// latent kernel): out[i] kept where |latent[i]| ≤ clip, else 0 (NaN and beyond the clip), each task's block
-/// while it is still in cache; the bits of the separate pass (train_sign.zig's ste_grad).
-pub const Mask = struct {
-    latent: [*]const f32,
-    clip: f32,
-
-    fn apply(m: Mask, out: [*]f32, n: usize, b: usize, row_begin: usize, row_end: usize) void {
-        const c0 = b * block;
-        const c1 = @min(n, c0 + block);
-        for (row_begin..row_end) |r| {
-            for (r * n + c0..r * n + c1) |i| out[i] = if (@abs(m.latent[i]) <= m.clip) out[i] else 0;
-        }
-    }
-};
-
 /// out[r, c] = clamp(sum_k lhs[r, k] * w[c, k] + bias[c], clamp_min, clamp_max).
 /// `bias` holds ceil(channels_out/32)*32 entries.
 pub fn run(p: *const abi.SgemmParams, lhs: [*]const f32, rhs: [*]const f32, bias: [*]const f32, out: [*]f32) abi.Status {
-    return runMasked(p, lhs, rhs, bias, null, out);
-}
-
-/// `run`, then `mask` (when given) on the output, task by task.
-pub fn runMasked(p: *const abi.SgemmParams, lhs: [*]const f32, rhs: [*]const f32, bias: [*]const f32, mask: ?Mask, out: [*]f32) abi.Status {
     if (p.rows < 0 or p.channels_out <= 0 or p.depth <= 0 or !thread_pool.validThreads(p.threads))
         return .invalid_argument;
     if (p.rows == 0) return .ok;
@@ -331,7 +307,6 @@ pub fn runMasked(p: *const abi.SgemmParams, lhs: [*]const f32, rhs: [*]const f32
         .split = split,
         .row_groups = rowGroups(split, @intCast(p.channels_out), threads),
         .order = taskOrder(@intCast(p.channels_out), @intCast(p.depth)),
-        .mask = mask,
     };
     thread_pool.run(threads, job.split.row_tasks * blocks(@intCast(p.channels_out)), &job, Job.task);
     return .ok;
