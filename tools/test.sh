@@ -88,7 +88,7 @@ ONEBIT_REQUIRE_NATIVE=1 ONEBIT_QUICK=1 DENO_NO_UPDATE_CHECK=1 qemu-aarch64-stati
   tests/kernels_unary_conformance_test.ts tests/kernels_layout_conformance_test.ts tests/kernels_resize_conformance_test.ts \
   tests/runtime_lce_interop_test.ts tests/runtime_lce_ops_sweep_test.ts tests/runtime_fuzz_test.ts \
   tests/runtime_fusion_test.ts tests/runtime_builtins_test.ts tests/convert_interop_test.ts convert/convert_test.ts \
-  tests/kernels_thread_split_test.ts \
+  tests/kernels_thread_split_test.ts tests/kernels_channel_affine_test.ts kernels/maxpool_grad_windows_test.ts \
   >"$log/deno-arm" 2>&1
 count_deno "deno (aarch64, qemu)" "$log/deno-arm" $?
 
