@@ -9,30 +9,15 @@
 import assert from "node:assert/strict";
 import { assertClose } from "../graph/_test_util.ts";
 import { native } from "../tests/_backends.ts";
-import type { Operator, Tensor, TfliteModel } from "../tflite/model.ts";
-import { Activation, Builtin, BUILTIN_OPTIONS, Padding, TensorType } from "../tflite/schema.ts";
+import type { TfliteModel } from "../tflite/model.ts";
+import { op, tensor } from "./_test_model.ts";
+import { Activation, Builtin, Padding, TensorType } from "../tflite/schema.ts";
 import { writeModel } from "../tflite/writer.ts";
 import { BINARIZED_CONV_LABEL, channelScales } from "./binarize.ts";
 import { Interpreter } from "./interpreter.ts";
 
 const [H, W, C, K, O] = [5, 6, 33, 3, 4]; // input height, width, channels; kernel size; output channels
 const WORDS = Math.ceil(C / 32);
-
-function tensor(name: string, shape: number[], buffer = 0, type: number = TensorType.FLOAT32): Tensor {
-  return { name, shape, shapeSignature: null, type, buffer, quantization: null, isVariable: false };
-}
-
-function op(opcodeIndex: number, inputs: number[], output: number, options = {}): Operator {
-  const type = Object.keys(options).length ? BUILTIN_OPTIONS.get(Builtin.CONV_2D)! : 0;
-  return {
-    opcodeIndex,
-    inputs,
-    outputs: [output],
-    builtinOptionsType: type,
-    builtinOptions: options,
-    customOptions: null,
-  };
-}
 
 const scales = Float32Array.from({ length: O }, (_, o) => 0.1 + 0.37 * o);
 /** OHWI: channel o is ±scales[o]; `spoil` makes one value of channel 1 differ in magnitude. */
@@ -88,9 +73,9 @@ function model(g: Geometry): TfliteModel {
       inputs: [0],
       outputs: g.exposeDequantized ? [5, 2] : [5],
       operators: [
-        op(0, [0], 1),
-        op(1, [1], 2),
-        op(2, [2, 3, 4], 5, {
+        op(Builtin.CUSTOM, 0, [0], 1),
+        op(Builtin.CUSTOM, 1, [1], 2),
+        op(Builtin.CONV_2D, 2, [2, 3, 4], 5, {
           padding: g.padding,
           stride_w: g.stride,
           stride_h: g.stride,

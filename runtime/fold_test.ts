@@ -8,28 +8,13 @@
 import assert from "node:assert/strict";
 import { assertClose } from "../graph/_test_util.ts";
 import { native } from "../tests/_backends.ts";
-import type { Operator, Tensor, TfliteModel } from "../tflite/model.ts";
-import { Builtin, BUILTIN_OPTIONS, Padding, TensorType } from "../tflite/schema.ts";
+import type { TfliteModel } from "../tflite/model.ts";
+import { op, tensor } from "./_test_model.ts";
+import { Builtin, Padding, TensorType } from "../tflite/schema.ts";
 import { writeModel } from "../tflite/writer.ts";
 import { Interpreter } from "./interpreter.ts";
 
 const [H, W, C, K, O] = [5, 6, 3, 3, 2]; // input height, width, channels; kernel size; output channels
-
-function tensor(name: string, shape: number[], buffer = 0, type: number = TensorType.FLOAT32): Tensor {
-  return { name, shape, shapeSignature: null, type, buffer, quantization: null, isVariable: false };
-}
-
-function op(code: number, opcodeIndex: number, inputs: number[], output: number, options = {}): Operator {
-  const type = Object.keys(options).length ? BUILTIN_OPTIONS.get(code)! : 0;
-  return {
-    opcodeIndex,
-    inputs,
-    outputs: [output],
-    builtinOptionsType: type,
-    builtinOptions: options,
-    customOptions: null,
-  };
-}
 
 const bytesOf = (a: Float32Array | Int32Array) => new Uint8Array(a.buffer);
 

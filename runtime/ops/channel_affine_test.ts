@@ -6,30 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { native } from "../../tests/_backends.ts";
-import type { Operator, Tensor, TfliteModel } from "../../tflite/model.ts";
-import { Builtin, BUILTIN_OPTIONS, TensorType } from "../../tflite/schema.ts";
+import type { TfliteModel } from "../../tflite/model.ts";
+import { op, tensor } from "../_test_model.ts";
+import { Builtin, TensorType } from "../../tflite/schema.ts";
 import { writeModel } from "../../tflite/writer.ts";
 import { Interpreter } from "../interpreter.ts";
 
 const [H, W, C] = [4, 5, 37];
 const WORDS = Math.ceil(C / 32);
-
-function tensor(name: string, shape: number[], buffer = 0, type: number = TensorType.FLOAT32): Tensor {
-  return { name, shape, shapeSignature: null, type, buffer, quantization: null, isVariable: false };
-}
-
-function op(code: number, opcodeIndex: number, inputs: number[], output: number): Operator {
-  const options: Record<string, number> = code === Builtin.CUSTOM ? {} : { fused_activation_function: 0 };
-  const type = code === Builtin.CUSTOM ? 0 : BUILTIN_OPTIONS.get(code)!;
-  return {
-    opcodeIndex,
-    inputs,
-    outputs: [output],
-    builtinOptionsType: type,
-    builtinOptions: options,
-    customOptions: null,
-  };
-}
 
 const x = Float32Array.from({ length: H * W * C }, (_, i) => i % 11 === 0 ? 0 : Math.sin(0.7 * i) * 3);
 const scale = Float32Array.from({ length: C }, (_, c) => c === 2 ? 0 : Math.cos(1.3 * c) * 2);
@@ -51,6 +35,7 @@ function model(v: Variant): TfliteModel {
   const shiftData = v.fullShift ? Float32Array.from(x, (_, i) => shift[i % C]) : shift;
   const bytesOf = (a: Float32Array) => new Uint8Array(a.slice().buffer);
   const ids = { product: 2, sum: 4, bits: 5 };
+  const none = { fused_activation_function: 0 };
   return {
     version: 3,
     description: "",
@@ -75,8 +60,8 @@ function model(v: Variant): TfliteModel {
       inputs: [0],
       outputs: v.outputs.map((o) => ids[o]),
       operators: [
-        op(Builtin.MUL, 0, v.swapped ? [1, 0] : [0, 1], 2),
-        op(Builtin.ADD, 1, v.swapped ? [3, 2] : [2, 3], 4),
+        op(Builtin.MUL, 0, v.swapped ? [1, 0] : [0, 1], 2, none),
+        op(Builtin.ADD, 1, v.swapped ? [3, 2] : [2, 3], 4, none),
         ...(v.noQuantize ? [] : [op(Builtin.CUSTOM, 2, [4], 5)]),
       ],
     }],

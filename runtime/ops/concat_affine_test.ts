@@ -7,34 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { native } from "../../tests/_backends.ts";
-import type { Operator, Tensor, TfliteModel } from "../../tflite/model.ts";
-import { Builtin, BUILTIN_OPTIONS, TensorType } from "../../tflite/schema.ts";
+import type { TfliteModel } from "../../tflite/model.ts";
+import { op, tensor } from "../_test_model.ts";
+import { Builtin, TensorType } from "../../tflite/schema.ts";
 import { writeModel } from "../../tflite/writer.ts";
 import { Interpreter } from "../interpreter.ts";
 
 const [H, W] = [5, 7];
-
-function tensor(name: string, shape: number[], buffer = 0, type: number = TensorType.FLOAT32): Tensor {
-  return { name, shape, shapeSignature: null, type, buffer, quantization: null, isVariable: false };
-}
-
-function op(
-  code: number,
-  opcodeIndex: number,
-  inputs: number[],
-  output: number,
-  options?: Record<string, number>,
-): Operator {
-  const type = options === undefined ? 0 : BUILTIN_OPTIONS.get(code)!;
-  return {
-    opcodeIndex,
-    inputs,
-    outputs: [output],
-    builtinOptionsType: type,
-    builtinOptions: options ?? null,
-    customOptions: null,
-  };
-}
 
 interface Variant {
   /** Channels of x and y. */

@@ -6,16 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { native } from "../../tests/_backends.ts";
-import type { Operator, Tensor, TfliteModel } from "../../tflite/model.ts";
+import type { Operator, TfliteModel } from "../../tflite/model.ts";
+import { tensor } from "../_test_model.ts";
 import { Activation, Builtin, BUILTIN_OPTIONS, TensorType } from "../../tflite/schema.ts";
 import { writeModel } from "../../tflite/writer.ts";
 import { Interpreter } from "../interpreter.ts";
 
 const [H, W, C] = [3, 5, 40];
-
-function tensor(name: string, shape: number[], buffer = 0, type: number = TensorType.FLOAT32): Tensor {
-  return { name, shape, shapeSignature: null, type, buffer, quantization: null, isVariable: false };
-}
 
 interface Variant {
   /** Channels padded before and after y. */

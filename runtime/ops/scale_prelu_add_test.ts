@@ -6,29 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { native } from "../../tests/_backends.ts";
-import type { Operator, Tensor, TfliteModel } from "../../tflite/model.ts";
-import { Builtin, BUILTIN_OPTIONS, TensorType } from "../../tflite/schema.ts";
+import type { TfliteModel } from "../../tflite/model.ts";
+import { op, tensor } from "../_test_model.ts";
+import { Builtin } from "../../tflite/schema.ts";
 import { writeModel } from "../../tflite/writer.ts";
 import { Interpreter } from "../interpreter.ts";
 
 const [H, W, C] = [6, 7, 21];
-
-function tensor(name: string, shape: number[], buffer = 0): Tensor {
-  return { name, shape, shapeSignature: null, type: TensorType.FLOAT32, buffer, quantization: null, isVariable: false };
-}
-
-function op(code: number, opcodeIndex: number, inputs: number[], output: number): Operator {
-  const options: Record<string, number> | null = code === Builtin.PRELU ? null : { fused_activation_function: 0 };
-  const type = options === null ? 0 : BUILTIN_OPTIONS.get(code)!;
-  return {
-    opcodeIndex,
-    inputs,
-    outputs: [output],
-    builtinOptionsType: type,
-    builtinOptions: options,
-    customOptions: null,
-  };
-}
 
 const alpha = Float32Array.from({ length: C }, (_, c) => 0.05 * c - 0.3);
 
@@ -43,6 +27,7 @@ interface Variant {
 /** Inputs x 0, s 1, r 2; alpha 3; m 4 = MUL(x, s); p 5 = PRELU(m, alpha); z 6 = ADD(p, r'); r' 7 = RELU(r) when late. */
 function model(v: Variant): TfliteModel {
   const residual = v.lateResidual ? 7 : 2;
+  const none = { fused_activation_function: 0 };
   return {
     version: 3,
     description: "",
@@ -69,10 +54,10 @@ function model(v: Variant): TfliteModel {
       inputs: [0, 1, 2],
       outputs: v.exposePrelu ? [6, 5] : [6],
       operators: [
-        op(Builtin.MUL, 0, v.swapped ? [1, 0] : [0, 1], 4),
-        ...(v.lateResidual ? [{ ...op(Builtin.RELU, 3, [2], 7), builtinOptionsType: 0, builtinOptions: null }] : []),
+        op(Builtin.MUL, 0, v.swapped ? [1, 0] : [0, 1], 4, none),
+        ...(v.lateResidual ? [op(Builtin.RELU, 3, [2], 7)] : []),
         op(Builtin.PRELU, 1, [4, 3], 5),
-        op(Builtin.ADD, 2, v.swapped ? [residual, 5] : [5, residual], 6),
+        op(Builtin.ADD, 2, v.swapped ? [residual, 5] : [5, residual], 6, none),
       ],
     }],
   };
