@@ -7,6 +7,8 @@
  * input-gradient of a convolution.
  * @module
  */
+
+import { stepFloat32 } from "../kernels/_step_buffers.ts";
 import { isRecording, record, registerGradient } from "./tape.ts";
 import { type Data, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
@@ -48,7 +50,7 @@ interface Geometry {
 }
 
 function alloc(n: number, like: Tensor): Data {
-  return like.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+  return like.dtype === "float64" ? new Float64Array(n) : stepFloat32(n);
 }
 
 /** Options of conv2d (and depthwiseConv2d, without groups). */
@@ -341,7 +343,7 @@ function nativeGradients(
   let dx: Float32Array | null = null;
   if (needInput) {
     dx = nativeInputGradient(k, dy, w.data as Float32Array, g, kept);
-    if (dx === null) inputGradientByCol2im(k, dy, w.data as Float32Array, g, dx = new Float32Array(x.size), kept);
+    if (dx === null) inputGradientByCol2im(k, dy, w.data as Float32Array, g, dx = stepFloat32(x.size), kept);
   }
   if (kept.bitCols) {
     const dw = filterGradientFromBits(k, kept.bitCols, dy, g, mask);
@@ -360,7 +362,7 @@ function nativeGradients(
   let cols = kept.cols ?? (direct ? x.data as Float32Array : undefined);
   if (cols === undefined) {
     // No im2col kept by the forward pass (it ran without recording cols): build it here.
-    const built = new Float32Array(pixels * depth), xd = x.data as Float32Array;
+    const built = stepFloat32(pixels * depth), xd = x.data as Float32Array;
     forEachTap(g, (o, i, tap) => built.set(xd.subarray(i * c, (i + 1) * c), o * depth + tap * c));
     cols = built;
   }
@@ -529,7 +531,7 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
     // for few input channels, whose filter gradient reads x itself).
     const keep = keepCols && !smallCin(g);
     const floats = native.conv2dWorkspaceFloats(geometry, { keepCols: keep });
-    if (floats > 0 && keep) kept = { cols: new Float32Array(floats) };
+    if (floats > 0 && keep) kept = { cols: stepFloat32(floats, true) };
     y = native.conv2d(x.data as Float32Array, ohwi, { ...geometry, workspace: kept.cols, keepCols: keep });
   } else {
     y = alloc(g.n * g.oh * g.ow * g.f, x);

@@ -4,6 +4,7 @@
  * their kinks, batch normalization, dropout, and the losses. NHWC.
  * @module
  */
+import { stepFloat32, stepInt32 } from "../kernels/_step_buffers.ts";
 import { isRecording, record, registerGradient } from "./tape.ts";
 import { type Data, sizeOf, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
@@ -14,7 +15,7 @@ import { bnTrainBackward, bnTrainForward, maxPoolGrad } from "../kernels/referen
 import type { Padding } from "./conv.ts";
 
 function alloc(n: number, like: Tensor): Data {
-  return like.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+  return like.dtype === "float64" ? new Float64Array(n) : stepFloat32(n);
 }
 
 function emit(op: string, inputs: Tensor[], data: Data, shape: readonly number[], attrs?: unknown): Tensor {
@@ -79,7 +80,7 @@ function poolGeometry(x: Tensor, o: PoolOptions): PoolGeometry {
 export function maxPool2d(x: Tensor, options: PoolOptions = {}): Tensor {
   const g = poolGeometry(x, options);
   const y = alloc(g.n * g.oh * g.ow * g.c, x);
-  const arg = new Int32Array(y.length);
+  const arg = stepInt32(y.length);
   const geometry = {
     inputShape: [g.n, g.h, g.w, g.c] as [number, number, number, number],
     kernelSize: [g.ph, g.pw] as [number, number],

@@ -5,6 +5,7 @@
  * `sign` is larq's: sign(0) = +1.
  * @module
  */
+import { stepFloat32 } from "../kernels/_step_buffers.ts";
 import { isRecording, record, registerGradient } from "./tape.ts";
 import { markLogits } from "./logits.ts";
 import { type Data, type DType, sizeOf, Tensor } from "./tensor.ts";
@@ -14,7 +15,7 @@ import { broadcastShape, broadcastStrides } from "../kernels/_shape.ts";
 export { broadcastShape };
 
 function alloc(n: number, dtype: DType): Data {
-  return dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+  return dtype === "float64" ? new Float64Array(n) : stepFloat32(n);
 }
 
 function dtypeOf(...ts: Tensor[]): DType {

@@ -6,6 +6,7 @@
  */
 import { JUPYTER_DISPLAY, type MediaBundle } from "../viz/html.ts";
 import { previewBundle, previewText } from "./preview.ts";
+import { isReleased, releasedError } from "../kernels/_step_buffers.ts";
 
 /** Element type of a tensor: `float32` (training and inference) or `float64` (gradient checks). */
 export type DType = "float32" | "float64";
@@ -55,8 +56,7 @@ export class Tensor {
   readonly id = nextId++;
   /** Dimensions, outermost first (NHWC for images); frozen. `[]` is a scalar. */
   readonly shape: readonly number[];
-  /** The values, row-major; `data.length` is the product of `shape`. Ops never write it (Variables' `assign` does). */
-  readonly data: Data;
+  readonly #data: Data;
 
   /**
    * Wraps `data` (not copied) as a tensor of `shape`. Throws a TypeError for another array type or a shape that is not
@@ -68,10 +68,21 @@ export class Tensor {
       throw new TypeError("data must be a Float32Array or Float64Array");
     }
     if (data.length !== sizeOf(shape)) {
+      if (isReleased(data)) throw releasedError("a tensor's data", sizeOf(shape));
       throw new RangeError(`data has ${data.length} values, shape [${shape}] needs ${sizeOf(shape)}`);
     }
     this.shape = Object.freeze([...shape]);
-    this.data = data;
+    this.#data = data;
+  }
+
+  /**
+   * The values, row-major; `data.length` is the product of `shape`. Ops never write it (Variables' `assign` does).
+   * Throws when a training step that made this tensor released its buffer (see `fit`'s `reuseBuffers`).
+   */
+  get data(): Data {
+    const d = this.#data;
+    if (d.length === 0 && isReleased(d)) throw releasedError("a tensor's data", sizeOf(this.shape));
+    return d;
   }
 
   /** `float64` for Float64Array data, else `float32`. */

@@ -5,6 +5,7 @@
  * here, before any pointer reaches compiled code.
  * @module
  */
+import { stepFloat32 } from "./_step_buffers.ts";
 import type { Encoded, KernelLibrary, StructValues } from "./abi.ts";
 import { chooseLibrary, type LibraryOptions } from "./backend.ts";
 import * as ref from "./reference_kernels.ts";
@@ -485,7 +486,7 @@ export class BinaryKernels extends KernelSet {
     const m = padChannels("multiplier", options.multiplier, n, 1);
     const b = padChannels("bias", options.bias, n, 0);
     const out = options.out === undefined
-      ? new Float32Array(p.rows * n)
+      ? stepFloat32(p.rows * n, true)
       : checkArray("out", options.out, Float32Array, p.rows * n);
     if (p.rows > 0) this.impl.onebit_bgemm_b32_f32({ values: p }, lhs, rhs.data, m, b, out);
     return out;
@@ -715,7 +716,7 @@ export class BinaryKernels extends KernelSet {
    */
   bconv2dF32(input: Uint32Array, filter: PackedRhs, options: Bconv2dF32Options): Float32Array {
     const bound = this.#bindF32(filter, options, once);
-    const out = options.out ?? new Float32Array(bound.outputLength);
+    const out = options.out ?? stepFloat32(bound.outputLength, true);
     bound.run(input, out, options.workspace ?? this.#scratch.get(bound.workspaceWords));
     return out;
   }

@@ -6,6 +6,7 @@
  * here before it reaches compiled code.
  * @module
  */
+import { stepFloat32 } from "./_step_buffers.ts";
 import type { Encoded, KernelLibrary } from "./abi.ts";
 import { checkArray, checkInt } from "./_check.ts";
 import { planWindow, poolPlan, type WindowGeometry } from "./geometry.ts";
@@ -325,7 +326,7 @@ export class FloatKernels extends KernelSet {
     if (!(lhs instanceof Float32Array)) throw new TypeError("lhs must be a Float32Array");
     if (lhs.length % w.depth !== 0) throw new RangeError(`lhs length ${lhs.length} is not a multiple of ${w.depth}`);
     const bound = this.#bindSgemm(w, { ...options, rows: lhs.length / w.depth }, once);
-    const out = options.out ?? new Float32Array(bound.outputLength);
+    const out = options.out ?? stepFloat32(bound.outputLength, true);
     bound.run(lhs, out);
     return out;
   }
@@ -421,7 +422,7 @@ export class FloatKernels extends KernelSet {
     },
   ): Float32Array {
     const bound = this.#bindConv2d(filter, options, once);
-    const out = options.out ?? new Float32Array(bound.outputLength);
+    const out = options.out ?? stepFloat32(bound.outputLength, true);
     bound.run(input, out, options.workspace ?? this.#scratch.get(bound.workspaceFloats));
     return out;
   }
@@ -474,7 +475,7 @@ export class FloatKernels extends KernelSet {
     },
   ): Float32Array {
     const bound = this.bindDepthwise(filter, options);
-    const out = options.out ?? new Float32Array(bound.outputLength);
+    const out = options.out ?? stepFloat32(bound.outputLength, true);
     bound.run(input, out);
     return out;
   }
@@ -534,7 +535,7 @@ export class FloatKernels extends KernelSet {
     options: WindowGeometry & Clamp & { kind: PoolKind; out?: Float32Array; threads?: number },
   ): Float32Array {
     const bound = this.bindPool2d(options);
-    const out = options.out ?? new Float32Array(bound.outputLength);
+    const out = options.out ?? stepFloat32(bound.outputLength, true);
     bound.run(input, out);
     return out;
   }
@@ -996,7 +997,7 @@ export class FloatKernels extends KernelSet {
   ): Float32Array {
     if (!(a instanceof Float32Array)) throw new TypeError("a must be a Float32Array");
     const bound = this.bindElementwise(a.length, op, options);
-    const out = options.out ?? new Float32Array(a.length);
+    const out = options.out ?? stepFloat32(a.length, true);
     bound.run(a, b, out);
     return out;
   }

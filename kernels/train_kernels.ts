@@ -9,6 +9,7 @@
  * results bit for bit. Every argument is checked here.
  * @module
  */
+import { stepFloat32 } from "./_step_buffers.ts";
 import type { Encoded, KernelLibrary } from "./abi.ts";
 import { checkArray, checkInt } from "./_check.ts";
 import { chooseLibrary, type LibraryOptions } from "./backend.ts";
@@ -103,7 +104,7 @@ export class TrainKernels extends KernelSet {
     options: { gamma?: Float32Array | null; beta?: Float32Array | null; epsilon: number },
   ): BnForward {
     const p = this.#bnParams(x, channels, options.gamma ?? null, options.beta ?? null, options.epsilon);
-    const y = new Float32Array(x.length), stats = new Float32Array(3 * channels);
+    const y = stepFloat32(x.length, true), stats = new Float32Array(3 * channels);
     if (x.length > 0) {
       this.impl.onebit_bn_train_forward_f32(p, x, options.gamma ?? NONE, options.beta ?? NONE, y, stats);
     }
@@ -124,7 +125,7 @@ export class TrainKernels extends KernelSet {
     const p = this.#bnParams(x, channels, gamma, hasBeta ? NONE : null, options.epsilon);
     checkArray("dy", dy, Float32Array, x.length);
     checkArray("stats", stats, Float32Array, 3 * channels);
-    const dx = new Float32Array(x.length);
+    const dx = stepFloat32(x.length, true);
     const dgamma = gamma ? new Float32Array(channels) : null, dbeta = hasBeta ? new Float32Array(channels) : null;
     if (x.length > 0) {
       this.impl.onebit_bn_train_backward_f32(p, x, dy, gamma ?? NONE, stats, dx, dgamma ?? NONE, dbeta ?? NONE);
@@ -133,7 +134,7 @@ export class TrainKernels extends KernelSet {
   }
 
   /** larq's sign of each value: -1 below 0, else +1 (±0 and NaN give +1). */
-  sign(x: Float32Array, out: Float32Array = new Float32Array(x.length)): Float32Array {
+  sign(x: Float32Array, out: Float32Array = stepFloat32(x.length, true)): Float32Array {
     const p = this.#signParams(x, 0);
     checkArray("out", out, Float32Array, x.length);
     if (x.length > 0) this.impl.onebit_sign_f32(p, x, out);
@@ -148,7 +149,7 @@ export class TrainKernels extends KernelSet {
     x: Float32Array,
     dy: Float32Array,
     clip: number,
-    out: Float32Array = new Float32Array(x.length),
+    out: Float32Array = stepFloat32(x.length, true),
   ): Float32Array {
     if (!(clip >= 0)) throw new RangeError(`steSignGrad: clip must be a number ≥ 0, got ${clip}`);
     const p = this.#signParams(x, clip);
@@ -162,7 +163,7 @@ export class TrainKernels extends KernelSet {
   approxSignGrad(x: Float32Array, dy: Float32Array): Float32Array {
     const p = this.#signParams(x, 1);
     checkArray("dy", dy, Float32Array, x.length);
-    const out = new Float32Array(x.length);
+    const out = stepFloat32(x.length, true);
     if (x.length > 0) this.impl.onebit_approx_sign_grad_f32(p, x, dy, out);
     return out;
   }
@@ -176,7 +177,7 @@ export class TrainKernels extends KernelSet {
     checkArray("dy", dy, Float32Array, dy?.length);
     checkArray("argmax", argmax, Int32Array, dy.length);
     checkInt("inputLength", inputLength, 0);
-    const dx = new Float32Array(inputLength);
+    const dx = stepFloat32(inputLength);
     const p: Encoded<"MaxPoolGradParams"> = {
       values: { input_count: inputLength, output_count: dy.length, threads: this.threads },
     };
@@ -212,13 +213,13 @@ export class TrainKernels extends KernelSet {
     }
     checkArray("maxPoolGradWindows: dy", dy, Float32Array, size);
     checkArray("maxPoolGradWindows: argmax", argmax, Int32Array, size);
-    const dx = new Float32Array(inputLength);
+    const dx = stepFloat32(inputLength, true);
     if (inputLength > 0) this.impl.onebit_maxpool2d_argmax_grad_windows_f32({ values: params }, dy, argmax, dx);
     return dx;
   }
 
   /** ReLU: x where x > 0, else +0 (NaN and -0 give +0), into `out` when given. */
-  relu(x: Float32Array, out: Float32Array = new Float32Array(x.length)): Float32Array {
+  relu(x: Float32Array, out: Float32Array = stepFloat32(x.length, true)): Float32Array {
     const p = this.#reluParams(x);
     checkArray("out", out, Float32Array, x.length);
     if (x.length > 0) this.impl.onebit_relu_f32(p, x, out);
@@ -229,7 +230,7 @@ export class TrainKernels extends KernelSet {
   reluGrad(x: Float32Array, dy: Float32Array): Float32Array {
     const p = this.#reluParams(x);
     checkArray("dy", dy, Float32Array, x.length);
-    const out = new Float32Array(x.length);
+    const out = stepFloat32(x.length, true);
     if (x.length > 0) this.impl.onebit_relu_grad_f32(p, x, dy, out);
     return out;
   }
@@ -249,7 +250,7 @@ export class TrainKernels extends KernelSet {
     checkInt("transpose: rows", rows, 0);
     checkInt("transpose: cols", cols, 0);
     checkArray("transpose: a", a, Float32Array, rows * cols);
-    const o = out ?? new Float32Array(rows * cols);
+    const o = out ?? stepFloat32(rows * cols, true);
     checkArray("transpose: out", o, Float32Array, rows * cols);
     if (mask !== undefined) {
       checkArray("transpose: mask.latent", mask.latent, Float32Array, rows * cols);
@@ -295,7 +296,7 @@ export class TrainKernels extends KernelSet {
     const { p, inputLength, outputLength, filterLength } = this.#depthwiseParams(geometry);
     checkArray("depthwiseBackInput: dy", dy, Float32Array, outputLength);
     checkArray("depthwiseBackInput: filter", filter, Float32Array, filterLength);
-    const dx = new Float32Array(inputLength);
+    const dx = stepFloat32(inputLength);
     if (inputLength > 0) this.impl.onebit_depthwise_backprop_input_f32(p, dy, filter, dx);
     return dx;
   }
@@ -308,7 +309,7 @@ export class TrainKernels extends KernelSet {
     const { p, inputLength, outputLength, filterLength } = this.#depthwiseParams(geometry);
     checkArray("depthwiseBackFilter: x", x, Float32Array, inputLength);
     checkArray("depthwiseBackFilter: dy", dy, Float32Array, outputLength);
-    const dw = new Float32Array(filterLength);
+    const dw = stepFloat32(filterLength);
     if (inputLength > 0) this.impl.onebit_depthwise_backprop_filter_f32(p, x, dy, dw);
     return dw;
   }
@@ -352,7 +353,7 @@ export class TrainKernels extends KernelSet {
         keep_cols: 0,
       },
     };
-    const dw = new Float32Array(depth * filters);
+    const dw = stepFloat32(depth * filters);
     if (g.batch > 0) this.impl.onebit_conv2d_backprop_filter_small_cin_f32(p, x, dy, dw);
     return dw;
   }

@@ -18,6 +18,7 @@ import { getLoss, type Loss, type LossConfig } from "./losses.ts";
 import { LivePlot } from "./callbacks.ts";
 import { History } from "./history.ts";
 import { jupyterDisplay } from "../viz/html.ts";
+import { withStepBuffers } from "../kernels/_step_buffers.ts";
 
 export { History };
 
@@ -125,6 +126,14 @@ export interface FitOptions {
    * training curves, replaced as each epoch ends (`fit` adds a {@link LivePlot} unless one is given).
    */
   verbose?: "auto" | 0 | 1 | 2;
+  /**
+   * Reuse the big intermediate arrays of one training step in the next (default true): faster, since a fresh
+   * multi-megabyte array costs several times a reused one. Like tfjs's `tidy()`, a tensor made during a step
+   * (a layer's output, a gradient) is released when the step ends: keeping one past the step (in a custom layer
+   * or a metric) and reading it throws an Error saying so; copy what you keep (`tensor.data.slice()`). Variables,
+   * optimizer slots, the loss and the metrics are not affected. `false`: every array is fresh, as before.
+   */
+  reuseBuffers?: boolean;
 }
 
 /** Options of {@link evaluate}. */
@@ -264,8 +273,23 @@ class Trainer {
 
   /** One optimizer step on a batch; the running logs. */
   step(epoch: number, batch: number, xs: readonly Tensor[], y: Tensor): EpochLogs {
+    const weights = this.#trainable(xs); // outside the step's scope: building a model makes lasting state
+    const loss = withStepBuffers(() => this.#update(weights, xs, y), this.options.reuseBuffers ?? true);
+    const n = xs[0].shape[0];
+    this.#lossMean.sum += loss * n;
+    this.#lossMean.count += n;
+    const logs = this.#logs();
+    for (const c of this.#callbacks) c.onBatchEnd?.(batch, { ...logs, batch_loss: loss }, this.ctx);
+    this.#bar.batch(epoch, this.ctx.epochs, batch + 1, this.batches, logs);
+    return logs;
+  }
+
+  /**
+   * Forward, backward, optimizer, flip ratios and metrics on one batch; the batch's loss. Everything read from the
+   * step's tensors is read here, before a step scope releases their arrays.
+   */
+  #update(weights: readonly Weight[], xs: readonly Tensor[], y: Tensor): number {
     let prediction!: Tensor;
-    const weights = this.#trainable(xs);
     const { value, grads } = valueAndGrads(() => {
       prediction = this.model.call(xs, { training: true })[0];
       return this.#withRegularization(weights, this.#loss.call(y, prediction));
@@ -273,14 +297,8 @@ class Trainer {
     // The optimizers apply each variable's constraint (weight_clip) after its update, as Keras.
     this.ctx.optimizer.apply(weights.map((weight, i) => ({ weight, grad: grads[i] })));
     for (const [w, m] of this.#flips ?? []) m.update(noGrad(() => w.quantizer!.call(w.variable)));
-    const n = xs[0].shape[0];
-    this.#lossMean.sum += value.item() * n;
-    this.#lossMean.count += n;
     noGrad(() => this.#metrics.forEach((m) => m.update(y, prediction)));
-    const logs = this.#logs();
-    for (const c of this.#callbacks) c.onBatchEnd?.(batch, { ...logs, batch_loss: value.item() }, this.ctx);
-    this.#bar.batch(epoch, this.ctx.epochs, batch + 1, this.batches, logs);
-    return logs;
+    return value.item();
   }
 
   /** Keras adds every weight's regularization penalty to the loss. */
