@@ -17,7 +17,10 @@ export const STEP_BUFFER_MIN_ELEMENTS = 1 << 16;
 
 const free = new Map<number, ArrayBuffer[]>();
 const handedOut: ArrayBuffer[] = [];
+/** Every ArrayBuffer the pool handed out (and its transferred successors): what {@link lasting} must copy. */
+const pooled = new WeakSet<ArrayBuffer>();
 let open = false;
+let reuses = 0;
 
 /**
  * Runs `f` with big arrays drawn from the step pool; when `f` returns or throws, every array handed out during it
@@ -48,6 +51,7 @@ export function withStepBuffers<T>(f: () => T, enabled = true): T {
 function release(): void {
   for (const buffer of handedOut) {
     const moved = buffer.transfer(); // detaches `buffer`: a kept view reads length 0, never recycled values
+    pooled.add(moved);
     const list = free.get(moved.byteLength);
     if (list) list.push(moved);
     else free.set(moved.byteLength, [moved]);
@@ -60,6 +64,8 @@ function take(bytes: number): { buffer: ArrayBuffer; reused: boolean } {
   const buffer = free.get(bytes)?.pop();
   const out = buffer ?? new ArrayBuffer(bytes);
   handedOut.push(out);
+  if (buffer === undefined) pooled.add(out);
+  else reuses++;
   return { buffer: out, reused: buffer !== undefined };
 }
 
@@ -81,6 +87,19 @@ export function stepInt32(length: number, dirty = false): Int32Array {
   const { buffer, reused } = take(length * 4);
   const a = new Int32Array(buffer);
   return reused && !dirty ? a.fill(0) : a;
+}
+
+/**
+ * `a` itself, or a copy when `a` is a step buffer (released when the step ends): for state that outlives a step
+ * (an optimizer's slots).
+ */
+export function lasting<T extends Float32Array | Float64Array>(a: T): T {
+  return pooled.has(a.buffer as ArrayBuffer) ? a.slice() as T : a;
+}
+
+/** How many arrays the pool has handed out again since the process started (tests: the pool was exercised). */
+export function stepBufferReuses(): number {
+  return reuses;
 }
 
 /** Whether a step scope is open (tests; a caller that must keep an array past the step copies it). */

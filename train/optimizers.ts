@@ -11,6 +11,7 @@
  * @module
  */
 import * as ops from "../graph/ops.ts";
+import { lasting } from "../kernels/_step_buffers.ts";
 import { noGrad } from "../graph/tape.ts";
 import { trainingKernels } from "../graph/native.ts";
 import { Tensor, type Variable } from "../graph/tensor.ts";
@@ -120,6 +121,12 @@ export interface Optimizer {
   getState(): OptimizerState;
   /** Restores a state `getState` returned (step count and slots). */
   setState(state: OptimizerState): void;
+}
+
+/** `t`, or a copy of it when its array is a training step's (released when the step ends): slots outlive steps. */
+function lastingTensor(t: Tensor): Tensor {
+  const data = lasting(t.data);
+  return data === t.data ? t : new Tensor(data, t.shape);
 }
 
 /** Copies of the slot values: optimizers update their slots in place, so a state never shares one. */
@@ -281,7 +288,7 @@ export abstract class KerasOptimizer implements Optimizer {
 
   /** Sets slot `name` of `w`. */
   protected setSlot(name: string, w: Variable, value: Tensor): void {
-    this.#slotMap(name).set(w, value);
+    this.#slotMap(name).set(w, lastingTensor(value));
   }
 
   #slotMap(name: string): Map<Variable, Tensor> {
@@ -662,7 +669,7 @@ export class Bop implements Optimizer {
         this.#m.set(w, m0); // updated in place by the kernel step
         if (kernelStep("bop", weight, grads[i], [m0], { gamma: this.gamma, threshold: this.threshold })) return;
         const m = ops.add(m0, ops.mul(ops.sub(grads[i], m0), this.gamma));
-        this.#m.set(w, m);
+        this.#m.set(w, lastingTensor(m));
         // larq: sign(-sign(w·m - τ)·w): flip above τ, keep sign(w) below, +1 at exactly τ (and for w = 0).
         const s = ops.sign(w), wm = ops.mul(w, m);
         const tie = ops.sub(ops.greaterEqual(wm, this.threshold), ops.greater(wm, this.threshold));
