@@ -118,10 +118,10 @@ registerGradient(
 export function avgPool2d(x: Tensor, options: PoolOptions = {}): Tensor {
   const g = poolGeometry(x, options);
   const y = alloc(g.n * g.oh * g.ow * g.c, x);
-  const counts = new Float64Array(g.n * g.oh * g.ow);
+  const counts = new Float64Array(g.n * g.oh * g.ow), xd = x.data;
   forEachWindow(g, (o, i, count) => {
     counts[o] = count;
-    for (let ch = 0; ch < g.c; ch++) y[o * g.c + ch] += x.data[i * g.c + ch];
+    for (let ch = 0; ch < g.c; ch++) y[o * g.c + ch] += xd[i * g.c + ch];
   });
   // The sum, then one division, as TF.
   for (let o = 0; o < counts.length; o++) for (let ch = 0; ch < g.c; ch++) y[o * g.c + ch] /= counts[o];
@@ -130,9 +130,9 @@ export function avgPool2d(x: Tensor, options: PoolOptions = {}): Tensor {
 
 registerGradient("avgPool2d", (dy, { inputs: [x], attrs }: { inputs: readonly Tensor[]; attrs: PoolOptions }) => {
   const g = poolGeometry(x, attrs);
-  const dx = alloc(x.size, x);
+  const dx = alloc(x.size, x), dyd = dy.data;
   forEachWindow(g, (o, i, count) => {
-    for (let ch = 0; ch < g.c; ch++) dx[i * g.c + ch] += dy.data[o * g.c + ch] / count;
+    for (let ch = 0; ch < g.c; ch++) dx[i * g.c + ch] += dyd[o * g.c + ch] / count;
   });
   return [new Tensor(dx, x.shape)];
 });
@@ -170,7 +170,8 @@ export function pad(x: Tensor, paddings: readonly (readonly [number, number])[],
   }
   const shape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
   const y = alloc(sizeOf(shape), x).fill(value);
-  copyBlock(x.shape, shape, paddings.map((p) => p[0]), (i, o, n) => y.set(x.data.subarray(i, i + n), o));
+  const xd = x.data;
+  copyBlock(x.shape, shape, paddings.map((p) => p[0]), (i, o, n) => y.set(xd.subarray(i, i + n), o));
   return emit("pad", [x], y, shape, { paddings });
 }
 
@@ -222,7 +223,8 @@ export function slice(x: Tensor, begin: readonly number[], size: readonly number
     throw new RangeError(`slice [${begin}] + [${size}] is outside [${x.shape}]`);
   }
   const y = alloc(sizeOf(ext), x);
-  copyBlock(ext, x.shape, begin, (o, i, n) => y.set(x.data.subarray(i, i + n), o));
+  const xd = x.data;
+  copyBlock(ext, x.shape, begin, (o, i, n) => y.set(xd.subarray(i, i + n), o));
   return emit("slice", [x], y, ext, { begin });
 }
 

@@ -118,8 +118,9 @@ export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
   const s = broadcastStrides(shape, x.shape);
   const idx = new Array<number>(x.shape.length).fill(0);
   let iy = 0;
-  for (let i = 0; i < x.size; i++) {
-    y[iy] += x.data[i];
+  const xd = x.data;
+  for (let i = 0; i < xd.length; i++) {
+    y[iy] += xd[i];
     for (let d = x.shape.length - 1; d >= 0; d--) {
       iy += s[d];
       if (++idx[d] < x.shape[d]) break;
@@ -154,8 +155,8 @@ export const greaterEqual = (a: Tensor | number, b: Tensor | number): Tensor =>
 // ---- elementwise unary ---------------------------------------------------
 
 function unary(op: string, x: Tensor, f: (v: number) => number, attrs?: unknown): Tensor {
-  const y = alloc(x.size, x.dtype);
-  for (let i = 0; i < x.size; i++) y[i] = f(x.data[i]);
+  const xd = x.data, y = alloc(xd.length, x.dtype);
+  for (let i = 0; i < xd.length; i++) y[i] = f(xd[i]);
   return out(op, [x], y, x.shape, attrs);
 }
 
@@ -246,8 +247,9 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   const s = broadcastStrides(x.shape, shape);
   const idx = new Array<number>(shape.length).fill(0);
   let ix = 0;
+  const xd = x.data;
   for (let i = 0; i < y.length; i++) {
-    y[i] = x.data[ix];
+    y[i] = xd[ix];
     for (let d = shape.length - 1; d >= 0; d--) {
       ix += s[d];
       if (++idx[d] < shape[d]) break;
@@ -355,14 +357,14 @@ export function softmax(x: Tensor): Tensor {
 /** log(softmax(x)) over the last axis, computed stably. */
 export function logSoftmax(x: Tensor): Tensor {
   const depth = x.shape[x.rank - 1] ?? 1;
-  const y = alloc(x.size, x.dtype);
-  for (let r = 0; r < x.size / depth; r++) {
+  const xd = x.data, y = alloc(xd.length, x.dtype);
+  for (let r = 0; r < xd.length / depth; r++) {
     let m = -Infinity;
-    for (let i = 0; i < depth; i++) m = Math.max(m, x.data[r * depth + i]);
+    for (let i = 0; i < depth; i++) m = Math.max(m, xd[r * depth + i]);
     let s = 0;
-    for (let i = 0; i < depth; i++) s += Math.exp(x.data[r * depth + i] - m);
+    for (let i = 0; i < depth; i++) s += Math.exp(xd[r * depth + i] - m);
     const lse = m + Math.log(s);
-    for (let i = 0; i < depth; i++) y[r * depth + i] = x.data[r * depth + i] - lse;
+    for (let i = 0; i < depth; i++) y[r * depth + i] = xd[r * depth + i] - lse;
   }
   return out("logSoftmax", [x], y, x.shape);
 }

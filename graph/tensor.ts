@@ -87,12 +87,12 @@ export class Tensor {
 
   /** `float64` for Float64Array data, else `float32`. */
   get dtype(): DType {
-    return this.data instanceof Float64Array ? "float64" : "float32";
+    return this.#data instanceof Float64Array ? "float64" : "float32";
   }
 
-  /** Number of elements (the product of `shape`; 1 for a scalar). */
+  /** Number of elements (the product of `shape`; 1 for a scalar; 0 once a step released the tensor's array). */
   get size(): number {
-    return this.data.length;
+    return this.#data.length;
   }
 
   /** Number of dimensions (0 for a scalar). */

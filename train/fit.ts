@@ -405,6 +405,11 @@ function yielder() {
  * shape (also in one batch of a Dataset), before the batch holding them
  * changes any weight.
  *
+ * Each batch's big intermediate arrays are reused by the next batch
+ * (`reuseBuffers`, default true), as tfjs's `tidy()`: a tensor made during
+ * a step and kept past it (by a custom layer or metric) throws when read;
+ * copy what you keep, or pass `reuseBuffers: false`.
+ *
  * @example
  * ```ts
  * import { fit } from "./fit.ts";
@@ -476,7 +481,7 @@ function withLivePlot(options: FitOptions): FitOptions {
   return { ...options, callbacks: [...callbacks, new LivePlot({ display })] };
 }
 
-/** `fit` on arrays without yielding to the event loop. */
+/** `fit` on arrays without yielding to the event loop (each step's big arrays reused as in `fit`). */
 export function fitSync(model: Network, x: Inputs, y: Labels, options: FitOptions): History {
   const t = new Trainer(model, options);
   const { train, validation, batchSize } = splitData(model, x, y, options);
