@@ -9,6 +9,7 @@
  * sweep of shapes at 1e-4.
  * @module
  */
+import { stepFloat32 } from "../kernels/_step_buffers.ts";
 import { BinaryKernels } from "../kernels/binary_kernels.ts";
 import { FloatKernels, type PackedF32 } from "../kernels/float_kernels.ts";
 import { TrainKernels } from "../kernels/train_kernels.ts";
@@ -108,7 +109,7 @@ export function transpose2d(
   a: Float32Array,
   rows: number,
   cols: number,
-  out: Float32Array = new Float32Array(rows * cols),
+  out: Float32Array = stepFloat32(rows * cols, true),
 ): Float32Array {
   const native = nativePasses(rows * cols, a);
   if (native) return native.transpose(a, rows, cols, out);

@@ -1,4 +1,5 @@
 /** Shared pieces of the quantizers: the clipped straight-through gradient and its clip option. @module */
+import { stepFloat32 } from "../kernels/_step_buffers.ts";
 import * as ops from "../graph/ops.ts";
 import { nativePasses } from "../graph/native.ts";
 import { Tensor } from "../graph/tensor.ts";
@@ -24,7 +25,7 @@ export function clippedGradient(x: Tensor, dy: Tensor, clip: number | null): Ten
   if (native) return new Tensor(native.steSignGrad(x.data as Float32Array, dy.data as Float32Array, clip), dy.shape);
   const c = x.dtype === "float32" ? Math.fround(clip) : clip;
   const X = x.data, D = dy.data;
-  const y = dy.dtype === "float64" ? new Float64Array(dy.size) : new Float32Array(dy.size);
+  const y = dy.dtype === "float64" ? new Float64Array(dy.size) : stepFloat32(dy.size, true);
   for (let i = 0; i < y.length; i++) y[i] = Math.abs(X[i]) <= c ? D[i] : 0;
   return new Tensor(y, dy.shape);
 }
