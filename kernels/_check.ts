@@ -1,5 +1,7 @@
 /** Argument checks of the kernel APIs: TypeError/RangeError naming the value and what it must be. @module */
 
+import { isReleased, releasedError } from "./_step_buffers.ts";
+
 const INT32_MAX = 2147483647;
 
 export function checkInt(name: string, v: unknown, min: number, max = INT32_MAX): number {
@@ -19,6 +21,9 @@ export function checkArray<T>(name: string, v: unknown, ctor: { new (n: number):
     );
   }
   const len = (v as unknown as { length: number }).length;
-  if (len !== length) throw new RangeError(`${name} must have ${length} elements, got ${len}`);
+  if (len !== length) {
+    if (len === 0 && isReleased(v as unknown as { buffer: ArrayBufferLike })) throw releasedError(name, length);
+    throw new RangeError(`${name} must have ${length} elements, got ${len}`);
+  }
   return v;
 }

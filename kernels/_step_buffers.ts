@@ -52,7 +52,12 @@ export function withStepBuffers<T>(f: () => T, enabled = true): T {
   }
 }
 
+/**
+ * Moves this step's arrays to the free list, which then holds exactly them: what an earlier step left and this one
+ * did not take is dropped, so the pool never holds more than one step's big intermediates.
+ */
 function release(): void {
+  free.clear();
   for (const buffer of handedOut) {
     const moved = buffer.transfer(); // detaches `buffer`: a kept view reads length 0, never recycled values
     pooled.add(moved);
@@ -111,7 +116,7 @@ export function stepBuffersOpen(): boolean {
   return open;
 }
 
-/** Drops the pool's free arrays (the memory of one step's big intermediates), e.g. after training. */
+/** Drops the pool's free arrays (the last step's big intermediates), e.g. after training. */
 export function clearStepBuffers(): void {
   free.clear();
 }

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { checkArray } from "./_check.ts";
 import {
   isReleased,
   lasting,
   STEP_BUFFER_MIN_ELEMENTS,
+  stepBufferReuses,
   stepBuffersOpen,
   stepFloat32,
   stepInt32,
@@ -77,4 +79,21 @@ Deno.test("step buffers: lasting copies a step's array and passes any other thro
   });
   assert.equal(copy.length, BIG);
   assert.equal(copy[BIG - 1], 2);
+});
+
+Deno.test("step buffers: the pool keeps only the last step's arrays (a length a step did not use is dropped)", () => {
+  const len = BIG + 49;
+  withStepBuffers(() => void stepFloat32(len));
+  withStepBuffers(() => void stepFloat32(BIG + 50));
+  const before = stepBufferReuses();
+  withStepBuffers(() => void stepFloat32(len));
+  assert.equal(stepBufferReuses(), before, "an array of the first step was still pooled");
+  withStepBuffers(() => void stepFloat32(len));
+  assert.equal(stepBufferReuses(), before + 1);
+});
+
+Deno.test("step buffers: a kernel given a released array names it and says what happened", () => {
+  let kept!: Float32Array;
+  withStepBuffers(() => void (kept = stepFloat32(BIG)));
+  assert.throws(() => checkArray("conv2d: input", kept, Float32Array, BIG), /conv2d: input: its buffer was released/);
 });
