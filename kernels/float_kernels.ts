@@ -266,7 +266,7 @@ export class FloatKernels extends KernelSet {
       throw new RangeError(`rhs length ${rhs.length} is not a positive multiple of channelsOut (${channelsOut})`);
     }
     const depth = checkInt("depth", rhs.length / channelsOut, 1);
-    const data = new Float32Array(ref.packedRhsFloats(channelsOut, depth));
+    const data = stepFloat32(ref.packedRhsFloats(channelsOut, depth), true); // every float written (padding 0)
     this.impl.onebit_sgemm_pack_rhs_f32(
       { values: { channels_out: channelsOut, depth, rhs_layout: RHS_LAYOUTS.indexOf(layout), threads: this.threads } },
       rhs,
