@@ -33,12 +33,13 @@ let reuses = 0;
  * @example
  * ```ts
  * import { stepFloat32, withStepBuffers } from "./_step_buffers.ts";
- * let kept!: Float32Array;
+ * const kept: Float32Array[] = [];
  * const sum = withStepBuffers(() => {
- *   kept = stepFloat32(1 << 16).fill(2);
- *   return kept[0] + kept[1]; // read inside the step
+ *   const a = stepFloat32(1 << 16).fill(2);
+ *   kept.push(a); // kept past the step: released when it ends
+ *   return a[0] + a[1]; // read inside the step
  * });
- * console.log(sum, kept.length); // 4 0
+ * console.log(sum, kept[0].length); // 4 0
  * ```
  */
 export function withStepBuffers<T>(f: () => T, enabled = true): T {
