@@ -40,6 +40,11 @@ const pixels = switch (lanes) {
     8 => 3,
     else => if (builtin.cpu.arch == .aarch64) 3 else 2,
 };
+/// Pixels per step when a block's valid channels fill only `m` of its `nv` vectors (a layer of 8 or 16
+/// filters, or the last block): the same register budget spread over more pixels, at most 12.
+fn pixelsFor(comptime m: usize) usize {
+    return @min(12, pixels * nv / m);
+}
 /// Fused multiply-adds where the default GEMM micro-kernel of this build fuses (ukernels.zig: the AVX2,
 /// AVX-512, NEON and relaxed-SIMD entries).
 const fma = switch (builtin.cpu.arch) {
@@ -75,28 +80,41 @@ pub const Rows = extern struct {
         while (x_end < ow and insideX(&g, x_end)) x_end += 1;
         const blocks = (u(s.p.channels_out) + block - 1) / block;
         for (0..blocks) |b| {
-            var ox: usize = 0;
-            while (ox < ow) {
-                // The channel count as a constant: the tap loop unrolled over it.
-                switch (u(s.p.channels_in)) {
-                    inline 1...max_channels_in => |c| if (ox >= x_begin and ox + pixels <= x_end) {
-                        s.pixelBlock(&g, c, b, n, oy, ox, pixels, false);
-                        ox += pixels;
-                    } else {
-                        s.pixelBlock(&g, c, b, n, oy, ox, 1, true);
-                        ox += 1;
-                    },
+            // Vectors holding valid channels: a narrow block sums only those (the GEMM's padding lanes are
+            // zeros it never stores).
+            const cols = @min(block, u(s.p.channels_out) - b * block);
+            switch ((cols + lanes - 1) / lanes) {
+                inline 1...nv => |m| switch (u(s.p.channels_in)) {
+                    // The channel count as a constant: the tap loop unrolled over it.
+                    inline 1...max_channels_in => |c| s.blockRow(&g, c, m, b, n, oy, x_begin, x_end),
                     else => unreachable,
-                }
+                },
+                else => unreachable,
+            }
+        }
+    }
+
+    /// Every output pixel of row oy, channel block b, whose first `m` vectors hold its valid channels.
+    fn blockRow(s: *const Rows, g: *const Window, comptime c: usize, comptime m: usize, b: usize, n: usize, oy: usize, x_begin: usize, x_end: usize) void {
+        const step = comptime pixelsFor(m);
+        const ow = u(g.out_w);
+        var ox: usize = 0;
+        while (ox < ow) {
+            if (ox >= x_begin and ox + step <= x_end) {
+                s.pixelBlock(g, c, m, b, n, oy, ox, step, false);
+                ox += step;
+            } else {
+                s.pixelBlock(g, c, m, b, n, oy, ox, 1, true);
+                ox += 1;
             }
         }
     }
 
     /// Output pixels [ox, ox + count) of row oy, channel block b; `check_x`: taps may leave the input along x.
-    inline fn pixelBlock(s: *const Rows, g: *const Window, comptime c: usize, b: usize, n: usize, oy: usize, ox: usize, comptime count: usize, comptime check_x: bool) void {
+    inline fn pixelBlock(s: *const Rows, g: *const Window, comptime c: usize, comptime m: usize, b: usize, n: usize, oy: usize, ox: usize, comptime count: usize, comptime check_x: bool) void {
         const kw = u(g.kernel_w);
         const depth = u(g.kernel_h) * kw * c;
-        var acc: [count][nv]V = @splat(@splat(@splat(0)));
+        var acc: [count][m]V = @splat(@splat(@splat(0)));
         const ix0 = @as(isize, @intCast(ox * u(g.stride_w))) - g.pad_left;
         for (0..u(g.kernel_h)) |ky| {
             const iy = @as(isize, @intCast(oy * u(g.stride_h) + ky * u(g.dilation_h))) - g.pad_top;
@@ -109,27 +127,27 @@ pub const Rows = extern struct {
                 if (check_x and (ix < 0 or ix >= g.in_w)) continue;
                 const x = row + @as(usize, @intCast(ix)) * c;
                 inline for (0..c) |ci| {
-                    var wv: [nv]V = undefined;
-                    inline for (0..nv) |j| wv[j] = (w + ci * block)[j * lanes ..][0..lanes].*;
+                    var wv: [m]V = undefined;
+                    inline for (0..m) |j| wv[j] = (w + ci * block)[j * lanes ..][0..lanes].*;
                     inline for (0..count) |i| {
                         const xv: V = @splat(x[i * u(g.stride_w) * c + ci]);
-                        inline for (0..nv) |j| acc[i][j] = madd(xv, wv[j], acc[i][j]);
+                        inline for (0..m) |j| acc[i][j] = madd(xv, wv[j], acc[i][j]);
                     }
                 }
             }
         }
-        s.store(b, ((n * u(g.out_h) + oy) * u(g.out_w) + ox), count, acc);
+        s.store(m, b, ((n * u(g.out_h) + oy) * u(g.out_w) + ox), count, acc);
     }
 
     /// Sums plus bias, clamped, into the block's valid channels of `count` consecutive output pixels.
-    inline fn store(s: *const Rows, b: usize, pixel: usize, comptime count: usize, acc: [count][nv]V) void {
+    inline fn store(s: *const Rows, comptime m: usize, b: usize, pixel: usize, comptime count: usize, acc: [count][m]V) void {
         const cout = u(s.p.channels_out);
         const cols = @min(block, cout - b * block);
         const lo: V = @splat(s.p.clamp_min);
         const hi: V = @splat(s.p.clamp_max);
         inline for (0..count) |i| {
             const o = s.out + (pixel + i) * cout + b * block;
-            inline for (0..nv) |j| {
+            inline for (0..m) |j| {
                 const bias: V = s.bias[b * block + j * lanes ..][0..lanes].*;
                 const v = num.clampVector(V, acc[i][j] + bias, lo, hi);
                 if (cols >= (j + 1) * lanes) {
