@@ -1,11 +1,14 @@
 //! Depthwise convolution, NHWC, filter [1, kernel_h, kernel_w, channels_in·multiplier] (TFLite layout), zero
 //! padding. Channel-innermost loops over contiguous memory, which the compiler vectorizes; interior pixels of
-//! multiplier-1 layers in register blocks; threads split output rows. The row loop has a copy per x86 ISA
-//! (isa_loops.zig: AVX2/AVX-512 rather than the baseline's SSE).
+//! multiplier-1 layers in register blocks; threads split output rows, and multiplier-1 layers of few rows (a
+//! 7x7 output) also channel groups (pool2d.zig's split: a channel's sums are the same in any group, so the bits
+//! never depend on the thread count). The row loop has a copy per x86 ISA (isa_loops.zig: AVX2/AVX-512 rather
+//! than the baseline's SSE).
 const std = @import("std");
 const builtin = @import("builtin");
 const abi = @import("abi.zig");
 const thread_pool = @import("thread_pool.zig");
+const pool2d = @import("pool2d.zig");
 const isa_loops = @import("isa_loops.zig");
 const Window = @import("window.zig").Window;
 const num = @import("num.zig");
@@ -21,8 +24,11 @@ pub const Rows = extern struct {
     filter: [*]const f32,
     bias: [*]const f32,
     out: [*]f32,
+    /// Output rows (batch × out_h) and the channel groups each is cut into (1 unless multiplier 1 and few rows).
+    rows: usize,
+    groups: usize,
 
-    /// One output row (batch n, row oy).
+    /// Task t: output row t % rows (batch n, row oy), channel group t / rows.
     fn task(s: *const Rows, t: usize) void {
         const p = s.p;
         const window = Window.of(p);
@@ -30,11 +36,13 @@ pub const Rows = extern struct {
         const cin = u(p.channels_in);
         const mult = u(p.multiplier);
         const cout = cin * mult;
+        // Output channels [cb, ce): a group of whole vectors (multiplier 1), or all of them.
+        const cb, const ce = pool2d.channelRange(cout, lanes, s.groups, t / s.rows);
         const lo = p.clamp_min;
         const hi = p.clamp_max;
         const oh = u(g.out_h);
-        const n = t / oh;
-        const oy = t % oh;
+        const n = (t % s.rows) / oh;
+        const oy = (t % s.rows) % oh;
         // Output columns whose every tap lies inside the input: blocks of them take the register-blocked path.
         const ow = u(g.out_w);
         var fast_begin: usize = ow;
@@ -51,11 +59,11 @@ pub const Rows = extern struct {
         var ox: usize = 0;
         while (ox < ow) : (ox += 1) {
             if (ox == fast_begin and fast_begin < fast_end) {
-                while (ox < fast_end) : (ox += block_pixels) s.interiorBlock(n, oy, ox);
+                while (ox < fast_end) : (ox += block_pixels) s.interiorBlock(n, oy, ox, cb, ce);
                 if (ox >= ow) break;
             }
             const o = s.out + ((n * oh + oy) * ow + ox) * cout;
-            @memcpy(o[0..cout], s.bias[0..cout]);
+            @memcpy(o[cb..ce], s.bias[cb..ce]);
             for (0..u(g.kernel_h)) |ky| {
                 const iy = @as(isize, @intCast(oy * u(g.stride_h) + ky * u(g.dilation_h))) - g.pad_top;
                 if (iy < 0 or iy >= g.in_h) continue;
@@ -66,9 +74,9 @@ pub const Rows = extern struct {
                     const w = s.filter + (ky * u(g.kernel_w) + kx) * cout;
                     if (mult == 1) {
                         // Whole 16-channel blocks on a hand-scheduled NEON loop (neon_loops.zig), the same sums.
-                        const done = if (neon.available and cout >= 16) cout / 16 * 16 else 0;
-                        if (done > 0) neon.mulAddFloats(o, x, w, done / 16);
-                        for (done..cout) |c| o[c] += x[c] * w[c];
+                        const done = if (neon.available and ce - cb >= 16) cb + (ce - cb) / 16 * 16 else cb;
+                        if (done > cb) neon.mulAddFloats(o + cb, x + cb, w + cb, (done - cb) / 16);
+                        for (done..ce) |c| o[c] += x[c] * w[c];
                     } else {
                         for (0..cin) |ci| {
                             const xv = x[ci];
@@ -77,7 +85,7 @@ pub const Rows = extern struct {
                     }
                 }
             }
-            for (0..cout) |c| o[c] = clamp(o[c], lo, hi);
+            for (cb..ce) |c| o[c] = clamp(o[c], lo, hi);
         }
     }
 
@@ -88,7 +96,7 @@ pub const Rows = extern struct {
 
     /// interiorBlock's groups of 8 channels on the hand-scheduled NEON loop (neon_loops.zig), the same sums in the
     /// same order, then clamped: returns the channels done (0 when no kernel row is in bounds).
-    fn interiorNeon(s: *const Rows, n: usize, oy: usize, ox0: usize) usize {
+    fn interiorNeon(s: *const Rows, n: usize, oy: usize, ox0: usize, cb: usize, ce: usize) usize {
         const p = s.p;
         const window = Window.of(p);
         const g = &window;
@@ -101,15 +109,15 @@ pub const Rows = extern struct {
         while (ky0 < kh and top + @as(isize, @intCast(ky0)) * dh < 0) ky0 += 1;
         var ky1 = ky0;
         while (ky1 < kh and top + @as(isize, @intCast(ky1)) * dh < g.in_h) ky1 += 1;
-        if (ky0 == ky1) return 0;
+        if (ky0 == ky1) return cb;
         const iy: usize = @intCast(top + @as(isize, @intCast(ky0)) * dh);
         const ix: usize = @intCast(@as(isize, @intCast(ox0 * u(g.stride_w))) - g.pad_left);
         const o = s.out + ((n * u(g.out_h) + oy) * u(g.out_w) + ox0) * c;
         const clamps = !(p.clamp_min == -std.math.inf(f32) and p.clamp_max == std.math.inf(f32));
         const lo: V = @splat(p.clamp_min);
         const hi: V = @splat(p.clamp_max);
-        var c0: usize = 0;
-        while (c0 + lanes <= c) : (c0 += lanes) {
+        var c0 = cb;
+        while (c0 + lanes <= ce) : (c0 += lanes) {
             neon.depthwiseBlock(&.{
                 .x = s.input + ((n * u(g.in_h) + iy) * u(g.in_w) + ix) * c + c0,
                 .w = s.filter + ky0 * u(g.kernel_w) * c + c0,
@@ -137,7 +145,7 @@ pub const Rows = extern struct {
     /// `block_pixels` output pixels from column `ox0` on, multiplier 1, every tap in bounds: per 8 channels, the
     /// pixels' sums stay in registers across the taps (bias, then the taps in order: the loop above's sums),
     /// and each tap's weights are loaded once for all of them.
-    fn interiorBlock(s: *const Rows, n: usize, oy: usize, ox0: usize) void {
+    fn interiorBlock(s: *const Rows, n: usize, oy: usize, ox0: usize, cb: usize, ce: usize) void {
         const p = s.p;
         const window = Window.of(p);
         const g = &window;
@@ -147,9 +155,9 @@ pub const Rows = extern struct {
         const o = s.out + ((n * u(g.out_h) + oy) * u(g.out_w) + ox0) * c;
         const pixel_step = u(g.stride_w) * c;
         const tap_step = u(g.dilation_w) * c;
-        var c0: usize = 0;
-        if (neon.available) c0 = s.interiorNeon(n, oy, ox0);
-        while (c0 + lanes <= c) : (c0 += lanes) {
+        var c0 = cb;
+        if (neon.available) c0 = s.interiorNeon(n, oy, ox0, cb, ce);
+        while (c0 + lanes <= ce) : (c0 += lanes) {
             const b: V = s.bias[c0..][0..lanes].*;
             var acc: [block_pixels]V = @splat(b);
             for (0..u(g.kernel_h)) |ky| {
@@ -175,10 +183,10 @@ pub const Rows = extern struct {
             }
         }
         // Channels past the last group of 8: the per-pixel loop's arithmetic.
-        if (c0 < c) {
+        if (c0 < ce) {
             for (0..block_pixels) |j| {
                 const oj = o + j * c;
-                for (c0..c) |ch| oj[ch] = s.bias[ch];
+                for (c0..ce) |ch| oj[ch] = s.bias[ch];
                 for (0..u(g.kernel_h)) |ky| {
                     const iy = @as(isize, @intCast(oy * u(g.stride_h) + ky * u(g.dilation_h))) - g.pad_top;
                     if (iy < 0 or iy >= g.in_h) continue;
@@ -186,10 +194,10 @@ pub const Rows = extern struct {
                         const ix: usize = @intCast(@as(isize, @intCast((ox0 + j) * u(g.stride_w) + kx * u(g.dilation_w))) - g.pad_left);
                         const x = s.input + ((n * u(g.in_h) + @as(usize, @intCast(iy))) * u(g.in_w) + ix) * c;
                         const w = s.filter + (ky * u(g.kernel_w) + kx) * c;
-                        for (c0..c) |ch| oj[ch] += x[ch] * w[ch];
+                        for (c0..ce) |ch| oj[ch] += x[ch] * w[ch];
                     }
                 }
-                for (c0..c) |ch| oj[ch] = clamp(oj[ch], p.clamp_min, p.clamp_max);
+                for (c0..ce) |ch| oj[ch] = clamp(oj[ch], p.clamp_min, p.clamp_max);
             }
         }
     }
@@ -201,12 +209,25 @@ pub fn rowTask(ctx: *const anyopaque, t: usize) callconv(.c) void {
     s.task(t);
 }
 
-/// Depthwise convolution (abi.DepthwiseF32Params): threads split output rows.
+/// Multiply-adds below which a depthwise convolution runs on one thread (measured: see threadsFor).
+const min_split_macs = 1 << 16;
+
+/// The threads a depthwise convolution runs on: `p.threads`, or 1 below `min_split_macs`.
+fn threadsFor(p: *const abi.DepthwiseF32Params) usize {
+    const macs = u(p.batch) * u(p.out_h) * u(p.out_w) * u(p.channels_in) * u(p.multiplier) * u(p.kernel_h) * u(p.kernel_w);
+    return if (macs < min_split_macs) 1 else u(p.threads);
+}
+
+/// Depthwise convolution (abi.DepthwiseF32Params): threads split output rows (and channel groups when few).
 pub fn depthwise(p: *const abi.DepthwiseF32Params, input: [*]const f32, filter: [*]const f32, bias: [*]const f32, out: [*]f32) abi.Status {
     const g = Window.of(p);
     if (!g.valid() or p.channels_in <= 0 or p.multiplier <= 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
-    const s: Rows = .{ .p = p, .input = input, .filter = filter, .bias = bias, .out = out };
-    isa_loops.run(u(p.threads), u(g.batch) * u(g.out_h), &s, isa_loops.pick("depthwise_f32", rowTask));
+    const threads = threadsFor(p);
+    const rows = u(g.batch) * u(g.out_h);
+    const cout = u(p.channels_in) * u(p.multiplier);
+    const groups = if (p.multiplier == 1) pool2d.channelGroups(rows, cout, Rows.lanes, threads) else 1;
+    const s: Rows = .{ .p = p, .input = input, .filter = filter, .bias = bias, .out = out, .rows = rows, .groups = groups };
+    isa_loops.run(threads, rows * groups, &s, isa_loops.pick("depthwise_f32", rowTask));
     return .ok;
 }
 

@@ -92,7 +92,7 @@ test "every ISA copy of depthwise and pooling writes the baseline's bits" {
         for (list.constSlice(), 0..) |f, k| {
             const out = if (k == 0) want else got;
             @memset(out, std.math.nan(f32));
-            const s: depthwise.Rows = .{ .p = &p, .input = in.ptr, .filter = w.ptr, .bias = w.ptr, .out = out.ptr };
+            const s: depthwise.Rows = .{ .p = &p, .input = in.ptr, .filter = w.ptr, .bias = w.ptr, .out = out.ptr, .rows = @intCast(2 * oh), .groups = 1 };
             run(1, @intCast(2 * oh), &s, f);
             if (k > 0) try std.testing.expectEqualSlices(u32, @ptrCast(want[0..n]), @ptrCast(got[0..n]));
         }

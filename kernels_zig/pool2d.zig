@@ -50,18 +50,18 @@ const Taps = struct {
 
 /// Tasks per thread the split aims at: fewer rows than this (a 7x7 output, a global pool's one row) are cut
 /// into channel groups too.
-const tasks_per_thread = 4;
+pub const tasks_per_thread = 4;
 
 /// Channel groups per output row: 1 when the rows give every thread `tasks_per_thread` tasks (or on 1 thread),
 /// else enough for that, each at least `unit` channels.
-fn channelGroups(rows: usize, channels: usize, unit: usize, threads: usize) usize {
+pub fn channelGroups(rows: usize, channels: usize, unit: usize, threads: usize) usize {
     const want = tasks_per_thread * threads;
     if (threads <= 1 or rows >= want) return 1;
     return @max(1, @min(channels / unit, (want + rows - 1) / rows));
 }
 
 /// Channels [begin, end) of group `i` of `groups`: consecutive, each a multiple of `unit` channels but the last.
-fn channelRange(channels: usize, unit: usize, groups: usize, i: usize) struct { usize, usize } {
+pub fn channelRange(channels: usize, unit: usize, groups: usize, i: usize) struct { usize, usize } {
     std.debug.assert(groups >= 1 and i < groups and groups * unit <= @max(unit, channels));
     const units = (channels + unit - 1) / unit;
     return .{ i * units / groups * unit, @min(channels, (i + 1) * units / groups * unit) };

@@ -74,6 +74,33 @@ Deno.test({
 });
 
 Deno.test({
+  name: "depthwise conv2d: 1, 2 and 3 threads give the same bits, few rows cut into channel groups",
+  ignore: native === undefined,
+  fn() {
+    const geos: WindowGeometry[] = [
+      // QuickNet's last transition (7 output rows, 256 channels: row × channel-group tasks), a 1-row layer past
+      // the one-thread floor, a SAME border with a channel tail past the vectors, many rows (rows only).
+      { inputShape: [1, 13, 13, 256], kernelSize: [3, 3], strides: [2, 2], padding: "same" },
+      { inputShape: [1, 3, 40, 600], kernelSize: [3, 3], padding: "valid" },
+      { inputShape: [1, 7, 7, 200], kernelSize: [3, 3], padding: "same" },
+      { inputShape: [2, 9, 11, 37], kernelSize: [3, 2], dilations: [2, 1], padding: "same" },
+      { inputShape: [1, 3, 3, 5], kernelSize: [3, 3], padding: "same" },
+    ];
+    for (const g of geos) {
+      for (const multiplier of [1, 2]) {
+        const c = g.inputShape[3], cout = c * multiplier;
+        const x = rand(size(g.inputShape), c + multiplier), w = rand(g.kernelSize[0] * g.kernelSize[1] * cout, 3);
+        const bias = rand(cout, 7);
+        sameOnEveryThreadCount(
+          `depthwise ${JSON.stringify(g)} x${multiplier}`,
+          (k) => k.depthwise(x, w, { ...g, multiplier, bias, clampMin: -1, clampMax: 1 }),
+        );
+      }
+    }
+  },
+});
+
+Deno.test({
   name: "pooling (max, average, max with argmax, binary max): 1, 2 and 3 threads give the same bits, down to one row",
   ignore: native === undefined,
   fn() {
