@@ -142,24 +142,24 @@ pub const Rows = extern struct {
         return c0;
     }
 
-    /// `block_pixels` output pixels from column `ox0` on, multiplier 1, every tap in bounds: per 8 channels, the
-    /// pixels' sums stay in registers across the taps (bias, then the taps in order: the loop above's sums),
-    /// and each tap's weights are loaded once for all of them.
-    fn interiorBlock(s: *const Rows, n: usize, oy: usize, ox0: usize, cb: usize, ce: usize) void {
+    /// interiorBlock's channels [c0, ce) in vectors of `width`, while whole ones fit: the pixels' sums in
+    /// registers across the taps (bias, then the taps in order, each lane the per-pixel loop's arithmetic).
+    /// Returns the first channel not done.
+    inline fn interiorVectors(s: *const Rows, comptime width: usize, n: usize, oy: usize, ox0: usize, cb: usize, ce: usize) usize {
+        const W = @Vector(width, f32);
         const p = s.p;
         const window = Window.of(p);
         const g = &window;
         const c = u(p.channels_in);
-        const lo: V = @splat(p.clamp_min);
-        const hi: V = @splat(p.clamp_max);
+        const lo: W = @splat(p.clamp_min);
+        const hi: W = @splat(p.clamp_max);
         const o = s.out + ((n * u(g.out_h) + oy) * u(g.out_w) + ox0) * c;
         const pixel_step = u(g.stride_w) * c;
         const tap_step = u(g.dilation_w) * c;
         var c0 = cb;
-        if (neon.available) c0 = s.interiorNeon(n, oy, ox0, cb, ce);
-        while (c0 + lanes <= ce) : (c0 += lanes) {
-            const b: V = s.bias[c0..][0..lanes].*;
-            var acc: [block_pixels]V = @splat(b);
+        while (c0 + width <= ce) : (c0 += width) {
+            const b: W = s.bias[c0..][0..width].*;
+            var acc: [block_pixels]W = @splat(b);
             for (0..u(g.kernel_h)) |ky| {
                 const iy = @as(isize, @intCast(oy * u(g.stride_h) + ky * u(g.dilation_h))) - g.pad_top;
                 if (iy < 0 or iy >= g.in_h) continue;
@@ -169,9 +169,9 @@ pub const Rows = extern struct {
                 var x = row + @as(usize, @intCast(@as(isize, @intCast(ox0 * u(g.stride_w))) - g.pad_left)) * c;
                 var wp = s.filter + ky * u(g.kernel_w) * c + c0;
                 for (0..u(g.kernel_w)) |_| {
-                    const w: V = wp[0..lanes].*;
+                    const w: W = wp[0..width].*;
                     inline for (0..block_pixels) |j| {
-                        const xj: V = (x + j * pixel_step)[0..lanes].*;
+                        const xj: W = (x + j * pixel_step)[0..width].*;
                         acc[j] += xj * w;
                     }
                     x += tap_step;
@@ -179,9 +179,26 @@ pub const Rows = extern struct {
                 }
             }
             inline for (0..block_pixels) |j| {
-                o[j * c + c0 ..][0..lanes].* = clampVector(V, acc[j], lo, hi);
+                o[j * c + c0 ..][0..width].* = clampVector(W, acc[j], lo, hi);
             }
         }
+        return c0;
+    }
+
+    /// `block_pixels` output pixels from column `ox0` on, multiplier 1, every tap in bounds: per 8 channels, the
+    /// pixels' sums stay in registers across the taps (bias, then the taps in order: the loop above's sums),
+    /// and each tap's weights are loaded once for all of them.
+    fn interiorBlock(s: *const Rows, n: usize, oy: usize, ox0: usize, cb: usize, ce: usize) void {
+        const p = s.p;
+        const window = Window.of(p);
+        const g = &window;
+        const c = u(p.channels_in);
+        const o = s.out + ((n * u(g.out_h) + oy) * u(g.out_w) + ox0) * c;
+        var c0 = cb;
+        if (neon.available) c0 = s.interiorNeon(n, oy, ox0, cb, ce);
+        c0 = s.interiorVectors(lanes, n, oy, ox0, c0, ce);
+        // A group of 8 past the wide vectors (QuickNetSmall's 8-channel stem depthwise on AVX-512).
+        if (lanes > 8) c0 = s.interiorVectors(8, n, oy, ox0, c0, ce);
         // Channels past the last group of 8: the per-pixel loop's arithmetic.
         if (c0 < ce) {
             for (0..block_pixels) |j| {
