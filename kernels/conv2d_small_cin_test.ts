@@ -25,7 +25,7 @@ function cases(): Case[] {
       if (k[0] * k[1] * c > SMALL_CIN_DEPTH) continue;
       for (const padding of ["valid", "same"] as const) {
         for (const s of [1, 2]) {
-          const filters = [1, 7, 31, 32, 33, 65][i % 6], d = i % 3 === 2 ? 2 : 1;
+          const filters = [1, 7, 16, 24, 31, 32, 33, 65][i % 8], d = i % 3 === 2 ? 2 : 1;
           i++;
           const h = 9 + (i % 4), w = 16 + (i % 5);
           out.push({

@@ -80,8 +80,9 @@ test "every ISA copy of depthwise and pooling writes the baseline's bits" {
     defer gpa.free(want);
     const got = try gpa.alloc(f32, want.len);
     defer gpa.free(got);
-    // Channels 40 (a tail past 8-lane groups) and 16; multiplier 1 and 2; stride 1 and 2; SAME and VALID.
-    for ([_][4]i32{ .{ 40, 1, 1, 1 }, .{ 16, 1, 2, 1 }, .{ 40, 2, 1, 0 }, .{ 16, 1, 2, 0 } }) |c| {
+    // Channels 40 (a tail past 8-lane groups), 16 and 8 (one 8-lane group); multiplier 1 and 2; stride 1 and 2;
+    // SAME and VALID.
+    for ([_][4]i32{ .{ 40, 1, 1, 1 }, .{ 16, 1, 2, 1 }, .{ 40, 2, 1, 0 }, .{ 16, 1, 2, 0 }, .{ 8, 1, 1, 0 } }) |c| {
         const ch, const mult, const stride, const same = c;
         const pad: i32 = if (same == 1) 1 else 0;
         const oh = if (same == 1) @divFloor(13 + stride - 1, stride) else @divFloor(13 - 3, stride) + 1;
