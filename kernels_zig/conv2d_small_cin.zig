@@ -81,16 +81,24 @@ pub const Rows = extern struct {
         const blocks = (u(s.p.channels_out) + block - 1) / block;
         for (0..blocks) |b| {
             // Vectors holding valid channels: a narrow block sums only those (the GEMM's padding lanes are
-            // zeros it never stores).
-            const cols = @min(block, u(s.p.channels_out) - b * block);
-            switch ((cols + lanes - 1) / lanes) {
-                inline 1...nv => |m| switch (u(s.p.channels_in)) {
-                    // The channel count as a constant: the tap loop unrolled over it.
-                    inline 1...max_channels_in => |c| s.blockRow(&g, c, m, b, n, oy, x_begin, x_end),
-                    else => unreachable,
-                },
-                else => unreachable,
+            // zeros it never stores), rounded up to a quarter, half or all of the block; on the x86 copies only
+            // (measured there; 4-lane builds keep one copy of the loop: the wasm modules' size).
+            const need = if (lanes >= 8) (@min(block, u(s.p.channels_out) - b * block) + lanes - 1) / lanes else nv;
+            if (nv >= 4 and need <= nv / 4) {
+                s.blockRowOf(&g, nv / 4, b, n, oy, x_begin, x_end);
+            } else if (need <= nv / 2) {
+                s.blockRowOf(&g, nv / 2, b, n, oy, x_begin, x_end);
+            } else {
+                s.blockRowOf(&g, nv, b, n, oy, x_begin, x_end);
             }
+        }
+    }
+
+    /// blockRow with the channel count as a constant: the tap loop unrolled over it.
+    fn blockRowOf(s: *const Rows, g: *const Window, comptime m: usize, b: usize, n: usize, oy: usize, x_begin: usize, x_end: usize) void {
+        switch (u(s.p.channels_in)) {
+            inline 1...max_channels_in => |c| s.blockRow(g, c, m, b, n, oy, x_begin, x_end),
+            else => unreachable,
         }
     }
 

@@ -264,3 +264,33 @@ test "every ISA copy of the small-cin filter gradient and of max pooling's argma
         if (k > 0) try std.testing.expectEqualSlices(u32, @ptrCast(want), @ptrCast(got));
     }
 }
+
+test "the AVX2 and AVX-512 copies of the direct stem convolution write the same bits (both fuse), narrow blocks too" {
+    const abi = @import("abi.zig");
+    const small_cin = @import("conv2d_small_cin.zig");
+    var prng = std.Random.DefaultPrng.init(21);
+    const rnd = prng.random();
+    var in: [2 * 9 * 13 * 3]f32 = undefined;
+    for (&in) |*x| x.* = rnd.floatNorm(f32);
+    // Filter packed as the GEMM's [blocks, 27, 32], bias padded to the block: 64 channels' room.
+    var filter: [2 * 27 * 32]f32 = undefined;
+    for (&filter) |*x| x.* = rnd.floatNorm(f32);
+    var bias: [64]f32 = undefined;
+    for (&bias) |*x| x.* = rnd.floatNorm(f32);
+    var want: [2 * 9 * 13 * 64]f32 = undefined;
+    var got: [want.len]f32 = undefined;
+    // 8, 16, 24 filters: 1, 2, 3 of the 4 ymm of a block on AVX2; 40: a whole block, then 8 channels.
+    for ([_]i32{ 8, 16, 24, 40 }) |cout| {
+        const p: abi.Conv2dF32Params = .{ .batch = 2, .in_h = 9, .in_w = 13, .channels_in = 3, .channels_out = cout, .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_top = 1, .pad_left = 1, .out_h = 9, .out_w = 13, .clamp_min = -2, .clamp_max = 3, .ukernel = -1, .threads = 1, .keep_cols = 0 };
+        const n: usize = @intCast(2 * 9 * 13 * cout);
+        const list = copies("conv2d_small_cin", small_cin.rowTask);
+        // The baseline copy (SSE) does not fuse: only the fused copies (index 1 on) are compared.
+        for (list.constSlice()[1..], 0..) |f, k| {
+            const out = if (k == 0) &want else &got;
+            @memset(out, std.math.nan(f32));
+            const s: small_cin.Rows = .{ .p = &p, .input = &in, .filter = &filter, .bias = &bias, .out = out };
+            run(1, 2 * 9, &s, f);
+            if (k > 0) try std.testing.expectEqualSlices(u32, @ptrCast(want[0..n]), @ptrCast(got[0..n]));
+        }
+    }
+}
