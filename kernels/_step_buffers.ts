@@ -117,9 +117,16 @@ export function stepBuffersOpen(): boolean {
   return open;
 }
 
-/** Drops the pool's free arrays (the last step's big intermediates), e.g. after training. */
+/** Drops the pool's free arrays (the last step's big intermediates): `fit` does when it ends. */
 export function clearStepBuffers(): void {
   free.clear();
+}
+
+/** Bytes of the arrays the free list holds (the last step's big intermediates; 0 after {@link clearStepBuffers}). */
+export function stepBuffersHeldBytes(): number {
+  let bytes = 0;
+  for (const [length, list] of free) bytes += length * list.length;
+  return bytes;
 }
 
 /** The error for an array whose buffer a closed step took back (length 0 where `expected` values were due). */

@@ -26,7 +26,12 @@ import { AveragePooling2D, MaxPool2D } from "../layers/pooling.ts";
 import { Layer } from "../layers/layer.ts";
 import { weightClip } from "../layers/layer.ts";
 import { seededRandom } from "../graph/random.ts";
-import { STEP_BUFFER_MIN_ELEMENTS, stepBufferReuses, stepBuffersOpen } from "../kernels/_step_buffers.ts";
+import {
+  STEP_BUFFER_MIN_ELEMENTS,
+  stepBufferReuses,
+  stepBuffersHeldBytes,
+  stepBuffersOpen,
+} from "../kernels/_step_buffers.ts";
 import { Bop, CaseOptimizer, isBinaryWeight, type Optimizer, RMSprop, SGD } from "../train/optimizers.ts";
 
 type Which = "mnist" | "quicknet_small" | "mixed";
@@ -145,6 +150,12 @@ Deno.test("reuseBuffers: a tensor kept from a step throws a clear error when rea
   assert.throws(() => stale.data, /released at the end of a training step/);
   assert.throws(() => stale.toArray(), /released at the end of a training step/);
   assert.equal(stepBuffersOpen(), false);
+  // Between steps the pool holds the last step's big arrays; when fit ends it holds none.
+  const held: number[] = [];
+  const onBatchEnd = () => void held.push(stepBuffersHeldBytes());
+  fitSync(model, data, y, { optimizer: new Adam(0.01), batchSize: 8, verbose: 0, callbacks: [{ onBatchEnd }] });
+  assert.ok(held.length === 2 && held.every((b) => b >= 4 * STEP_BUFFER_MIN_ELEMENTS), `held ${held}`);
+  assert.equal(stepBuffersHeldBytes(), 0);
   // With the pool off, the same tensor stays readable.
   keep.kept.length = 0;
   fitSync(model, data, y, { optimizer: new Adam(0.01), batchSize: 16, verbose: 0, reuseBuffers: false });

@@ -18,7 +18,7 @@ import { getLoss, type Loss, type LossConfig } from "./losses.ts";
 import { LivePlot } from "./callbacks.ts";
 import { History } from "./history.ts";
 import { jupyterDisplay } from "../viz/html.ts";
-import { withStepBuffers } from "../kernels/_step_buffers.ts";
+import { clearStepBuffers, withStepBuffers } from "../kernels/_step_buffers.ts";
 
 export { History };
 
@@ -333,6 +333,7 @@ class Trainer {
   }
 
   end(): History {
+    clearStepBuffers(); // the last step's big arrays are not kept after training
     for (const c of this.#callbacks) c.onTrainEnd?.(this.ctx);
     return this.history;
   }
