@@ -72,6 +72,8 @@ export const SITES = {
     fn: /^(depthwise_f32\.(rowTask|Rows\.task|Depthwise\.task)|neon_loops\.mulAddFloats)$/,
     file: "neon_loops.zig",
     snippet: "asm volatile ( // mulAddFloats loop",
+    // The tap loop around the inlined asm also holds instructions of its line (the call's set-up).
+    vector: true,
   },
   pool: {
     name: "average pool 32-channel chunk tap",
@@ -205,8 +207,9 @@ function validTaps(a: Axis, o: number): number {
 /**
  * depthwise_f32.zig (multiplier 1): along a row, the pixels whose whole
  * window lies inside the input in x, in blocks of 4, run the interior loop
- * (8 channels a vector, one iteration per kx for each valid ky); the other
- * pixels run the per-pixel tap loop over all channels (`elements` = channel
+ * (8 channels a vector, one iteration per kx for each valid ky; a last 2-3
+ * pixels as one more block overlapping the one before); the other pixels
+ * run the per-pixel tap loop over all channels (`elements` = channel
  * values, divided by the loop's width by the caller).
  */
 export function depthwiseTrips(
@@ -219,14 +222,17 @@ export function depthwiseTrips(
   while (first < x.output && first * x.stride < x.pad) first++;
   let last = first;
   while (last < x.output && last * x.stride - x.pad + x.kernel - 1 < x.input) last++;
-  const interior = Math.floor((last - first) / 4) * 4;
+  // Whole blocks of 4; a remainder of 2-3 pixels runs as one more block overlapping the one before it.
+  const whole = Math.floor((last - first) / 4) * 4;
+  const extra = whole > 0 && last - first - whole >= 2;
+  const interior = whole + (extra ? 4 : 0), interiorEnd = extra ? last : first + whole;
   let interiorTaps = 0;
   let edgeTaps = 0;
   for (let oy = 0; oy < y.output; oy++) {
     const vy = validTaps(y, oy);
     interiorTaps += vy * x.kernel * interior;
     for (let ox = 0; ox < x.output; ox++) {
-      if (ox >= first && ox < first + interior) continue;
+      if (ox >= first && ox < interiorEnd) continue;
       edgeTaps += vy * validTaps(x, ox);
     }
   }
