@@ -79,6 +79,7 @@ export type { KernelLibrary } from "./kernels/abi.ts";
 export { Interpreter, type InterpreterOptions, type OpProfile, type TensorSpec } from "./runtime/interpreter.ts";
 export {
   type Clamp,
+  type ExplicitPadding,
   type FloatCallOptions,
   FloatKernels,
   type FloatKernelsOptions,

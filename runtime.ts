@@ -67,6 +67,7 @@ export {
   type Clamp,
   ELEMENTWISE_OPS,
   type ElementwiseOp,
+  type ExplicitPadding,
   type FloatCallOptions,
   FloatKernels,
   type FloatKernelsOptions,

@@ -14,8 +14,9 @@ import { nativeFor, nativePasses } from "./native.ts";
 import { bnTrainBackward, bnTrainForward, maxPoolGrad } from "../kernels/reference_train.ts";
 import type { Padding } from "./conv.ts";
 
-function alloc(n: number, like: Tensor): Data {
-  return like.dtype === "float64" ? new Float64Array(n) : stepFloat32(n);
+/** `n` values of `like`'s dtype; `dirty`: the caller writes every one (a reused step buffer is not zeroed). */
+function alloc(n: number, like: Tensor, dirty = false): Data {
+  return like.dtype === "float64" ? new Float64Array(n) : stepFloat32(n, dirty);
 }
 
 function emit(op: string, inputs: Tensor[], data: Data, shape: readonly number[], attrs?: unknown): Tensor {
@@ -79,8 +80,9 @@ function poolGeometry(x: Tensor, o: PoolOptions): PoolGeometry {
 /** Max pooling; the gradient goes to the first maximum of each window (as TF). */
 export function maxPool2d(x: Tensor, options: PoolOptions = {}): Tensor {
   const g = poolGeometry(x, options);
-  const y = alloc(g.n * g.oh * g.ow * g.c, x);
-  const arg = stepInt32(y.length);
+  // Both paths write every output and its argmax (each window has an in-bounds tap).
+  const y = alloc(g.n * g.oh * g.ow * g.c, x, true);
+  const arg = stepInt32(y.length, true);
   const geometry = {
     inputShape: [g.n, g.h, g.w, g.c] as [number, number, number, number],
     kernelSize: [g.ph, g.pw] as [number, number],

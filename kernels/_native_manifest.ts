@@ -3,14 +3,14 @@
 /** The released native libraries: file, size and SHA-256 by Zig target triple, and the ABI they implement. */
 export const NATIVE_MANIFEST = {
   abiVersion: 19,
-  abiHash: 0x5fa07233,
+  abiHash: 0x1707ef8e,
   libraries: {
-  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 884360, sha256: "2f9a06d0b58a71cb8faa471d3f3320df78c01bb2540addc78fa0740e75b3b33f" },
-  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 408000, sha256: "7d9695c74b7cd6f3d8f16aff9c574e0fc378fb42d7774203569ee09cd058bc53" },
-  "aarch64-linux-android": { file: "libonebit.so", bytes: 404992, sha256: "ca1b66fd5d77eda69a4c85cbb713fcccf9994491a98f5d39653941ba24d3b4f7" },
-  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 706944, sha256: "a8c73975a766885a23ec51be53d578c0793851f6f8822a78fac28ee48f42ca0e" },
-  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 258976, sha256: "d4cb283e3398ee64dc69666e7822e04b4cc12fe7a10053c7fa7cda060c3b537b" },
-  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 704000, sha256: "e59cf453be221941346600747a5e88eeaad063a407392465e9f6356c1290c072" },
-  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 207872, sha256: "608e2a648f7031a1c78762c2bd926511e3d95d1896495fd3ac141bade33cad01" },
+  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 890200, sha256: "fcbad4f062f44775387566dc54e5efbe66ee8e3516392b5c4bfc3c2521aa90d0" },
+  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 409312, sha256: "d46b1bc62d917d41897c7767532411d9e850eea6f2693c271d3b1d65d374e38a" },
+  "aarch64-linux-android": { file: "libonebit.so", bytes: 406208, sha256: "255983cefbd69b656b3f3b4c1b44a306f97c2d69e0f4a44192aa6ac5e3668fa0" },
+  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 711289, sha256: "14a823123df8b1601eac03d5a934a8deb98112f54df53bfd3db648e92b2ec6c0" },
+  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 275488, sha256: "3fe7028818eee6b7053ac349c6a879529c6ce3c0b2e8d4adc50c6d3d55da83c5" },
+  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 710656, sha256: "733a7f7edc29f8bfeb16e6b9a876aee35fbbe08d41b5e5255c643edc10b9da8d" },
+  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 209920, sha256: "2329cb2c1bbfb37c54914ea981a487a1ab1ced1a1d03b56e70e946e3c75910a9" },
   },
 } as const;

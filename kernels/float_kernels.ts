@@ -65,7 +65,7 @@ function clampOf(o: Clamp): { clamp_min: number; clamp_max: number } {
   return { clamp_min: lo, clamp_max: hi };
 }
 
-export { planWindow, type WindowGeometry, type WindowPlan } from "./geometry.ts";
+export { type ExplicitPadding, planWindow, type WindowGeometry, type WindowPlan } from "./geometry.ts";
 
 export { ELEMENTWISE_OPS, MAX_RANK, OPTIMIZER_OPS, POOL_KINDS, RESIZE_METHODS, STRIDED_OPS, UNARY_OPS };
 /** The activations of {@link FloatKernels.bindUnary} (abi.zig's UnaryOp). */

@@ -75,10 +75,29 @@ export interface WindowGeometry {
   /** [dilationH, dilationW]; default [1, 1]. */
   dilations?: readonly [number, number];
   /**
-   * TensorFlow's padding: `"valid"` (none) or `"same"` (output = ceil(input / stride), any odd pad at the end); default
-   * `"valid"`.
+   * TensorFlow's padding: `"valid"` (none), `"same"` (output = ceil(input / stride), any odd pad at the end), or
+   * explicit zero rows and columns `[[top, bottom], [left, right]]` (as TF's explicit padding); default `"valid"`.
    */
-  padding?: "valid" | "same";
+  padding?: "valid" | "same" | ExplicitPadding;
+}
+
+/** Explicit padding of a window's input, `[[top, bottom], [left, right]]` (see {@link WindowGeometry.padding}). */
+export type ExplicitPadding = readonly [readonly [number, number], readonly [number, number]];
+
+/** One axis of explicit padding: its output size and leading pad (RangeError if the kernel does not fit). */
+function explicitAxis(name: string, input: number, kernel: number, stride: number, dilation: number, pads: unknown) {
+  if (!Array.isArray(pads) || pads.length !== 2) {
+    throw new TypeError(`padding (${name}) must be [before, after], got ${JSON.stringify(pads)}`);
+  }
+  const before = checkInt(`padding (${name}) before`, pads[0], 0, 1 << 20);
+  const after = checkInt(`padding (${name}) after`, pads[1], 0, 1 << 20);
+  const effective = (kernel - 1) * dilation + 1, size = input + before + after;
+  if (effective > size) {
+    throw new RangeError(
+      `${name}: the dilated kernel (${effective}) is larger than the padded input (${input} + ${before} + ${after})`,
+    );
+  }
+  return { out: Math.floor((size - effective) / stride) + 1, pad: before };
 }
 
 /** Validated window geometry in the ABI's field names. */
@@ -119,11 +138,21 @@ export function planWindow(g: WindowGeometry, minBatch = 0): WindowPlan {
   checkInt("dilations[0]", dh, 1, 4096);
   checkInt("dilations[1]", dw, 1, 4096);
   const padding = g.padding ?? "valid";
-  if (padding !== "valid" && padding !== "same") {
-    throw new TypeError(`padding must be "valid" or "same", got ${JSON.stringify(padding)}`);
+  const explicit = Array.isArray(padding);
+  if (!explicit && padding !== "valid" && padding !== "same") {
+    throw new TypeError(
+      `padding must be "valid", "same" or [[top, bottom], [left, right]], got ${JSON.stringify(padding)}`,
+    );
   }
-  const y = outputSize("height", inH, kh, sh, dh, padding === "same");
-  const x = outputSize("width", inW, kw, sw, dw, padding === "same");
+  if (explicit && padding.length !== 2) {
+    throw new TypeError(`padding must be [[top, bottom], [left, right]], got ${JSON.stringify(padding)}`);
+  }
+  const y = explicit
+    ? explicitAxis("height", inH, kh, sh, dh, padding[0])
+    : outputSize("height", inH, kh, sh, dh, padding === "same");
+  const x = explicit
+    ? explicitAxis("width", inW, kw, sw, dw, padding[1])
+    : outputSize("width", inW, kw, sw, dw, padding === "same");
   return {
     batch,
     in_h: inH,

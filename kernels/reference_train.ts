@@ -185,6 +185,31 @@ export function gatherSigns(p: StructValues<"GatherSignsParams">, bits: Uint32Ar
 }
 
 /**
+ * out[r, c] = +0 + Σ_d lhs[r·rowStride + d·depthStride]·s(d, c) in depth order, s(d, c) = -1 where bit c % 32 of
+ * word d·words + c / 32 is set, else +1 (kernels_zig/sign_gemm.zig: each product exact, one rounding per add).
+ */
+export function signGemm(
+  p: StructValues<"SignGemmParams">,
+  lhs: Float32Array,
+  bits: Uint32Array,
+  out: Float32Array,
+): void {
+  const { rows, columns, depth, row_stride: rowStride, depth_stride: depthStride, words } = p;
+  const acc = new Float32Array(1);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c++) {
+      const w = c >>> 5, bit = 1 << (c & 31);
+      acc[0] = 0;
+      for (let d = 0; d < depth; d++) {
+        const x = lhs[r * rowStride + d * depthStride];
+        acc[0] += (bits[d * words + w] & bit) !== 0 ? -x : x;
+      }
+      out[r * columns + c] = acc[0] + 0;
+    }
+  }
+}
+
+/**
  * [rows, cols] row-major → [cols, rows] into `out`, in 32×32 tiles (a naive loop misses the cache on every
  * write); with `masked` 1, 0 instead where !(|latent[o]| ≤ clip) (o the output index; clip rounded to float32).
  */

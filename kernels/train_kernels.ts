@@ -264,6 +264,64 @@ export class TrainKernels extends KernelSet {
   }
 
   /**
+   * A GEMM whose right-hand side is ±1 read from bits: out [rows, columns] = lhs [rows, depth] · S [depth, columns],
+   * S[d, c] = -1 where bit c % 32 of `bits[d·words + c / 32]` is set, else +1 (a sign convolution's kept binary
+   * im2col is S with `words` = K/32). lhs[r, d] is at `lhs[r·rowStride + d·depthStride]`: a row-major [rows, depth]
+   * matrix has strides (depth, 1), the transpose of a [depth, rows] one (1, rows), read without transposing.
+   * Each output is +0 plus its products summed in depth order: the bits of the unpacked ±1 floats through
+   * {@link FloatKernels.sgemm}, with no unpacked matrix.
+   *
+   * @example
+   * ```ts
+   * import { TrainKernels } from "./train_kernels.ts";
+   * const k = TrainKernels.reference();
+   * // [1, 2] · [[+1, -1], [-1, -1]]: bits 0b10 (column 1 is -1) then 0b11
+   * const out = k.signGemm(new Float32Array([1, 2]), new Uint32Array([0b10, 0b11]), {
+   *   rows: 1, columns: 2, depth: 2, rowStride: 2, depthStride: 1, words: 1,
+   * });
+   * console.log(out); // Float32Array(2) [ -1, -3 ]
+   * ```
+   */
+  signGemm(
+    lhs: Float32Array,
+    bits: Uint32Array,
+    shape: { rows: number; columns: number; depth: number; rowStride: number; depthStride: number; words: number },
+    out?: Float32Array,
+  ): Float32Array {
+    const rows = checkInt("signGemm: rows", shape.rows, 0);
+    const columns = checkInt("signGemm: columns", shape.columns, 0);
+    const depth = checkInt("signGemm: depth", shape.depth, 0);
+    const rowStride = checkInt("signGemm: rowStride", shape.rowStride, 0);
+    const depthStride = checkInt("signGemm: depthStride", shape.depthStride, 0);
+    const words = checkInt("signGemm: words", shape.words, Math.ceil(columns / 32));
+    checkArray("signGemm: lhs", lhs, Float32Array, lhs?.length);
+    checkArray("signGemm: bits", bits, Uint32Array, bits?.length);
+    const o = out ?? stepFloat32(rows * columns, true);
+    checkArray("signGemm: out", o, Float32Array, rows * columns);
+    if (rows === 0 || columns === 0) return o;
+    const lastLhs = (rows - 1) * rowStride + (depth - 1) * depthStride;
+    if (depth > 0 && lastLhs >= lhs.length) {
+      throw new RangeError(`signGemm: lhs has ${lhs.length} values; the strides read value ${lastLhs}`);
+    }
+    if (depth * words > bits.length) {
+      throw new RangeError(
+        `signGemm: bits has ${bits.length} words; ${depth} rows of ${words} words need ${depth * words}`,
+      );
+    }
+    const values = {
+      rows,
+      columns,
+      depth,
+      row_stride: rowStride,
+      depth_stride: depthStride,
+      words,
+      threads: this.threads,
+    };
+    this.impl.onebit_sign_gemm_f32({ values }, lhs, bits, o);
+    return o;
+  }
+
+  /**
    * Words of `bits` gathered and unpacked to ±1 floats (bit 1: -1, LSB first), 32 per word, into `out` (its
    * length 32·blocks·taps·period): output word (block b, tap t, row q), at ((b·taps + t)·period + q)·32, holds
    * input word q·rowStride + (taps - 1 - t)·tapStride + b. Plain unpacking is one block, one tap, rowStride 1;

@@ -28,7 +28,7 @@ pub fn symbol(comptime name: []const u8, comptime isa: uk.Isa) [:0]const u8 {
 /// "maxpool_argmax_f32" (pool2d.zig argRowTask),
 /// "maxpool_grad_windows_f32" (train_pool.zig gradRowTask), "softmax_f32" (softmax.zig rowTask), "bgemm_epilogue"
 /// (bgemm.zig epilogueTask: a fused ADD, its pack and a same-zero border after a block), "channel_affine_f32" and
-/// "scale_prelu_add_f32" (channel_affine.zig rowTask, preluRowTask).
+/// "scale_prelu_add_f32" (channel_affine.zig rowTask, preluRowTask), "sign_gemm_f32" (sign_gemm.zig tileTask).
 /// Loop `name`'s copy for the fastest of `isas` this CPU runs, or `baseline` (the root's own).
 pub fn pick(comptime name: []const u8, baseline: *const TaskFn) *const TaskFn {
     comptime var i = isas.len;
@@ -54,7 +54,7 @@ pub fn run(threads: usize, tasks: usize, ctx: *const anyopaque, func: *const Tas
 }
 
 /// Every copy of loop `name` this CPU runs, baseline first, for the tests.
-fn copies(comptime name: []const u8, baseline: *const TaskFn) std.BoundedArray(*const TaskFn, 4) {
+pub fn copies(comptime name: []const u8, baseline: *const TaskFn) std.BoundedArray(*const TaskFn, 4) {
     var list: std.BoundedArray(*const TaskFn, 4) = .{};
     list.appendAssumeCapacity(baseline);
     inline for (isas) |isa| {

@@ -104,6 +104,11 @@ const convCases: ConvCase[] = [];
       }
     }
   }
+  // Explicit padding: uneven, and wider than SAME's.
+  convCases.push(
+    { inputShape: [2, 6, 7, 33], kernelSize: [3, 3], padding: [[2, 2], [0, 1]], channelsOut: 33, bitpacked: false },
+    { inputShape: [1, 5, 5, 64], kernelSize: [3, 3], padding: [[1, 2], [2, 2]], channelsOut: 40, bitpacked: true },
+  );
 }
 
 function runConv(k: BinaryKernels, c: ConvCase) {

@@ -123,6 +123,9 @@ Deno.test("float conv2d, depthwise, pooling: geometry sweep", () => {
     { inputShape: [1, 3, 3, 5], kernelSize: [3, 3], padding: "valid" },
     // QuickNet's 2×2 stride-1 pooling: a row's interior windows pool as one run of 8·40 floats (pool2d.zig poolRun).
     { inputShape: [1, 6, 9, 40], kernelSize: [2, 2] },
+    // Explicit padding, wider than SAME's and uneven (a stride-1 convolution's input gradient pads dy by
+    // kernel - 1 - pad on each side: graph/conv.ts nativeInputGradient).
+    { inputShape: [2, 5, 6, 17], kernelSize: [3, 3], padding: [[2, 2], [2, 1]] },
   ];
   for (const g of quick ? [...geos.slice(0, 2), geos[4], geos[5], geos[6]] : geos) {
     const [, , , cin] = g.inputShape;

@@ -62,6 +62,15 @@ Deno.test("bconv2d rejects bad geometry with the fix in the message", () => {
     assert.throws(() => k.bconv2dF32(input, filter, { ...g, kernelSize: [1, 3] }), /filter depth/);
     assert.throws(() => k.bconv2dF32(input, filter, { ...g, strides: [0, 1] }), /strides\[0\]/);
     assert.throws(() => k.bconv2dF32(input, filter, { ...g, padding: "full" as "same" }), /padding must be/);
+    assert.throws(() => k.bconv2dF32(input, filter, { ...g, padding: [[1, -1], [0, 0]] }), /padding \(height\) after/);
+    assert.throws(
+      () => k.bconv2dF32(input, filter, { ...g, padding: [[1, 1]] as unknown as [[1, 1], [1, 1]] }),
+      /padding must be \[\[top, bottom\], \[left, right\]\]/,
+    );
+    assert.throws(
+      () => k.bconv2dF32(input, filter, { ...g, kernelSize: [5, 5], padding: [[0, 0], [1, 0]] }),
+      /larger than the padded input/,
+    );
     assert.throws(
       () => k.bconv2dF32(input, filter, { ...g, inputShape: [1, 4, 4] as unknown as [1, 4, 4, 8] }),
       /inputShape/,
