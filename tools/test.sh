@@ -27,6 +27,8 @@ export PATH="$PWD/.tools/bin:$PATH"
 
 passed=0
 failed=0
+mark=$SECONDS
+# Each suite line ends with the seconds since the previous one.
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
@@ -37,7 +39,7 @@ count_zig() { # suite name, log file, exit code
   if [ -z "$p" ] && [ "$3" -eq 0 ]; then p=$(grep -oE '[0-9]+ passed' "$2" | tail -1 | cut -d' ' -f1); fi
   p=${p:-0}; f=${f:-0}
   if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; cat "$2"; fi
-  echo "$1: $p passed, $f failed"
+  echo "$1: $p passed, $f failed ($((SECONDS - mark)) s)"; mark=$SECONDS
   passed=$((passed + p)); failed=$((failed + f))
 }
 
@@ -56,7 +58,7 @@ count_deno() { # suite name, log file, exit code
     names=$(sed 's/\x1b\[[0-9;]*m//g' "$2" | sed -n '/^ *FAILURES/,$p' | grep ' => ' | head -8 | paste -sd ';' -)
     echo "$1: failing: ${names:-(see the log above)}"
   fi
-  echo "$1: $p passed, $f failed"
+  echo "$1: $p passed, $f failed ($((SECONDS - mark)) s)"; mark=$SECONDS
   passed=$((passed + p)); failed=$((failed + f))
 }
 
@@ -82,6 +84,7 @@ count_zig "zig (aarch64, qemu)" "$log/zig-arm" $?
 ONEBIT_REQUIRE_NATIVE=1 "$DENO" test -A --parallel --doc tests/ kernels/ runtime/ tflite/ viz/ graph/ quantizers/ layers/ models/ keras/ train/ zoo/ convert/ examples/ bench/_limit_test.ts bench/_limit.ts bench/bench.ts mod.ts runtime.ts >"$log/deno" 2>&1
 count_deno "deno (host $(uname -m))" "$log/deno" $?
 
+# The two arm64 suites run side by side (each is one emulated Deno process, about one core): CI's wall time.
 ONEBIT_REQUIRE_NATIVE=1 ONEBIT_QUICK=1 DENO_NO_UPDATE_CHECK=1 qemu-aarch64-static "$ARM_DENO" test -A --no-check \
   tests/kernels_binary_conformance_test.ts tests/kernels_reference_oracle_test.ts tests/kernels_validation_test.ts \
   tests/kernels_float_conformance_test.ts tests/kernels_bmaxpool_conformance_test.ts \
@@ -89,8 +92,8 @@ ONEBIT_REQUIRE_NATIVE=1 ONEBIT_QUICK=1 DENO_NO_UPDATE_CHECK=1 qemu-aarch64-stati
   tests/runtime_lce_interop_test.ts tests/runtime_lce_ops_sweep_test.ts tests/runtime_fuzz_test.ts \
   tests/runtime_fusion_test.ts tests/runtime_builtins_test.ts tests/convert_interop_test.ts convert/convert_test.ts \
   tests/kernels_thread_split_test.ts tests/kernels_channel_affine_test.ts kernels/maxpool_grad_windows_test.ts \
-  >"$log/deno-arm" 2>&1
-count_deno "deno (aarch64, qemu)" "$log/deno-arm" $?
+  >"$log/deno-arm" 2>&1 &
+arm_pid=$!
 
 # The Android library links no libc and runs single-threaded; Deno has no Android build, so its arm64 glibc build
 # loads it (glibc's loader, not bionic's: the library needs nothing from either).
@@ -99,7 +102,10 @@ ONEBIT_LIB="$PWD/zig-out/lib/aarch64-linux-android/libonebit.so" ONEBIT_REQUIRE_
   tests/kernels_binary_conformance_test.ts tests/kernels_float_conformance_test.ts \
   tests/kernels_layout_conformance_test.ts tests/kernels_unary_conformance_test.ts \
   tests/kernels_bmaxpool_conformance_test.ts >"$log/deno-android" 2>&1
-count_deno "deno (android aarch64, qemu)" "$log/deno-android" $?
+android_status=$?
+wait "$arm_pid"
+count_deno "deno (aarch64, qemu)" "$log/deno-arm" $?
+count_deno "deno (android aarch64, qemu)" "$log/deno-android" "$android_status"
 
 ONEBIT_REQUIRE_NATIVE=1 "$DENO" run -A tools/notebooks.ts --strict >"$log/notebooks" 2>&1
 count_deno "notebooks (Jupyter, Deno kernel)" "$log/notebooks" $?
