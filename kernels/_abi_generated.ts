@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 19;
-export const ABI_HASH = 0x1707ef8e;
+export const ABI_HASH = 0x83295a6e;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -89,6 +89,7 @@ export const symbols = {
   onebit_relu_grad_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_depthwise_backprop_input_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_depthwise_backprop_filter_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_conv2d_backprop_input_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_sign_gemm_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_conv2d_backprop_filter_small_cin_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
 } as const;
@@ -146,6 +147,7 @@ export const parameters = {
   onebit_relu_grad_f32: [{ name: "params", kind: "struct", struct: "ReluPassParams", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
   onebit_depthwise_backprop_input_f32: [{ name: "params", kind: "struct", struct: "DepthwiseF32Params", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "filter", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
   onebit_depthwise_backprop_filter_f32: [{ name: "params", kind: "struct", struct: "DepthwiseF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_filter", kind: "f32", dir: "out" }],
+  onebit_conv2d_backprop_input_f32: [{ name: "params", kind: "struct", struct: "Conv2dF32Params", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "filter", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
   onebit_sign_gemm_f32: [{ name: "params", kind: "struct", struct: "SignGemmParams", dir: "in" }, { name: "lhs", kind: "f32", dir: "in" }, { name: "signs", kind: "u32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_conv2d_backprop_filter_small_cin_f32: [{ name: "params", kind: "struct", struct: "Conv2dF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_filter", kind: "f32", dir: "out" }],
 } as const;

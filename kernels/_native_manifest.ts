@@ -3,14 +3,14 @@
 /** The released native libraries: file, size and SHA-256 by Zig target triple, and the ABI they implement. */
 export const NATIVE_MANIFEST = {
   abiVersion: 19,
-  abiHash: 0x1707ef8e,
+  abiHash: 0x83295a6e,
   libraries: {
-  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 890200, sha256: "fcbad4f062f44775387566dc54e5efbe66ee8e3516392b5c4bfc3c2521aa90d0" },
-  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 409312, sha256: "d46b1bc62d917d41897c7767532411d9e850eea6f2693c271d3b1d65d374e38a" },
-  "aarch64-linux-android": { file: "libonebit.so", bytes: 406208, sha256: "255983cefbd69b656b3f3b4c1b44a306f97c2d69e0f4a44192aa6ac5e3668fa0" },
-  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 711289, sha256: "14a823123df8b1601eac03d5a934a8deb98112f54df53bfd3db648e92b2ec6c0" },
-  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 275488, sha256: "3fe7028818eee6b7053ac349c6a879529c6ce3c0b2e8d4adc50c6d3d55da83c5" },
-  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 710656, sha256: "733a7f7edc29f8bfeb16e6b9a876aee35fbbe08d41b5e5255c643edc10b9da8d" },
-  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 209920, sha256: "2329cb2c1bbfb37c54914ea981a487a1ab1ced1a1d03b56e70e946e3c75910a9" },
+  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 896904, sha256: "ce437bed06ba11d5c3ba99b668547f662e909ac72ca2c7224132720af8ed2290" },
+  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 411504, sha256: "a75d473d5dc1e7aa3d7a77374a32c29054816adf3c46ac4c5818b422706d380d" },
+  "aarch64-linux-android": { file: "libonebit.so", bytes: 408512, sha256: "7cf8b149251685cabb393db66db301bc9bf20ed3486242c5ebef483c0462bc34" },
+  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 719870, sha256: "5be3c9aa50e78ca7d304b5115e18dcd39e6bff2a5cd1f77cc4065bc8d9289b3b" },
+  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 275648, sha256: "af2b4f2a88fe0dc774466ebd11e2ae87e54ea41b18e580057edd160badcc67b8" },
+  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 717312, sha256: "2395e6d7078f0669527d910b3e741208752c5fb9788a91cfdcf2835da1cd8e67" },
+  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 211456, sha256: "a1ea007f9b97b1519280edb32ef407e929ebcbc38b738504c46c21ee87e11e6c" },
   },
 } as const;

@@ -518,6 +518,7 @@ export const REFERENCE: KernelBackend = {
   onebit_maxpool2d_argmax_grad_windows_f32: (p, d, a, o) => train.maxPoolGradWindows(p.values, d, a, o),
   onebit_gather_signs_b32_f32: (p, i, o) => train.gatherSigns(p.values, i, o),
   onebit_sign_gemm_f32: (p, l, b, o) => train.signGemm(p.values, l, b, o),
+  onebit_conv2d_backprop_input_f32: (p, d, w, o) => train.conv2dBackInput(p.values, d, w, o),
   onebit_transpose_bits_b32: (p, i, o) => train.transposeBits(p.values, i, o),
   onebit_transpose_f32: (p, i, l, o) => train.transpose(p.values, i, l, o),
   onebit_relu_f32: (p, i, o) => train.relu(p.values, i, o),

@@ -416,6 +416,58 @@ export class TrainKernels extends KernelSet {
     return dw;
   }
 
+  /**
+   * A float convolution's input gradient, dx = col2im(dy · Wᵀ), in one pass: each tile of the product is added
+   * into dx as it is made, so the [pixels, kh·kw·channels] product is never written whole. `filter` is Wᵀ
+   * packed for the SGEMM, channels kh·kw·channels (HWIO's [K, filters] rows, `FloatKernels.packRhs(w, K)`)
+   * by depth `geometry.filters`. The bits of `FloatKernels.sgemm` then `bindCol2im` (zero bias, no clamp), on
+   * any thread count (threads take images).
+   *
+   * @example
+   * ```ts
+   * import { FloatKernels } from "./float_kernels.ts";
+   * import { TrainKernels } from "./train_kernels.ts";
+   * // a 1x1 convolution of 2 channels into 1 filter, w = [[3], [5]] (HWIO): dx = dy · [3, 5]
+   * const wT = FloatKernels.reference().packRhs(new Float32Array([3, 5]), 2);
+   * const dx = TrainKernels.reference().conv2dBackInput(new Float32Array([2]), wT, {
+   *   inputShape: [1, 1, 1, 2], kernelSize: [1, 1], filters: 1,
+   * });
+   * console.log(dx); // Float32Array(2) [ 6, 10 ]
+   * ```
+   */
+  conv2dBackInput(
+    dy: Float32Array,
+    filter: { data: Float32Array; channelsOut: number; depth: number },
+    geometry: WindowGeometry & { filters: number },
+  ): Float32Array {
+    const g = planWindow(geometry, 1), { channels, ...window } = g;
+    const filters = checkInt("conv2dBackInput: filters", geometry.filters, 1);
+    const depth = g.kernel_h * g.kernel_w * channels;
+    if (filter?.channelsOut !== depth || filter.depth !== filters) {
+      throw new RangeError(
+        `conv2dBackInput: filter must be Wᵀ packed with ${depth} channels (kernelH·kernelW·channels) and depth ` +
+          `${filters}, got ${filter?.channelsOut} and ${filter?.depth}`,
+      );
+    }
+    checkArray("conv2dBackInput: filter.data", filter.data, Float32Array, Math.ceil(depth / 32) * 32 * filters);
+    checkArray("conv2dBackInput: dy", dy, Float32Array, g.batch * g.out_h * g.out_w * filters);
+    const p: Encoded<"Conv2dF32Params"> = {
+      values: {
+        ...window,
+        channels_in: channels,
+        channels_out: filters,
+        clamp_min: 0,
+        clamp_max: 0,
+        ukernel: -1,
+        threads: this.threads,
+        keep_cols: 0,
+      },
+    };
+    const dx = stepFloat32(g.batch * g.in_h * g.in_w * channels, true); // every value written
+    if (g.batch > 0) this.impl.onebit_conv2d_backprop_input_f32(p, dy, filter.data, dx);
+    return dx;
+  }
+
   #depthwiseParams(geometry: DepthwiseGeometry) {
     const g = planWindow(geometry, 1), multiplier = checkInt("multiplier", geometry.multiplier ?? 1, 1, 4096);
     const { channels, ...window } = g, cout = channels * multiplier;

@@ -1,12 +1,14 @@
 /**
- * The passes behind training's gradients (train_unpack.zig, transpose.zig, train_relu.zig, and ste_sign's
- * gradient in place): the TypeScript reference against loops written from each definition (bit by bit, value by
+ * The passes behind training's gradients (train_unpack.zig, transpose.zig, train_relu.zig, ste_sign's
+ * gradient in place, sign_gemm.zig and conv2d_backprop_input.zig): the TypeScript reference against loops written from each definition (bit by bit, value by
  * value), and the native library on 1, 2 and 3 threads and the wasm module against the reference bit for bit,
  * on odd sizes, sizes past each pass's thread split, and edge values (±0, NaN, ±Infinity).
  */
 import assert from "node:assert/strict";
 import { type GatherLayout, TrainKernels } from "./train_kernels.ts";
-import { compiledTrainKernels } from "./_test_train_backends.ts";
+import { compiledFloatKernels, compiledTrainKernels } from "./_test_train_backends.ts";
+import { FloatKernels } from "./float_kernels.ts";
+import { planWindow, type WindowGeometry } from "./geometry.ts";
 
 const reference = TrainKernels.reference();
 const backends: [string, TrainKernels][] = [["reference", reference], ...compiledTrainKernels];
@@ -261,4 +263,91 @@ Deno.test("transposeBits: every bit at its transposed place, on every backend; r
     }
   }
   assert.throws(() => reference.transposeBits(new Uint32Array(33), 33, 1), /multiple of 32, got 33/);
+});
+
+/** signGemm's definition, one product at a time (each exact: ±lhs), summed from +0 in depth order, then + 0. */
+function signGemmOracle(
+  lhs: Float32Array,
+  bits: Uint32Array,
+  s: { rows: number; columns: number; depth: number; rowStride: number; depthStride: number; words: number },
+): Float32Array {
+  const out = new Float32Array(s.rows * s.columns), acc = new Float32Array(1);
+  for (let r = 0; r < s.rows; r++) {
+    for (let c = 0; c < s.columns; c++) {
+      acc[0] = 0;
+      for (let d = 0; d < s.depth; d++) {
+        const x = lhs[r * s.rowStride + d * s.depthStride];
+        acc[0] = acc[0] + ((bits[d * s.words + (c >>> 5)] >>> (c & 31)) & 1 ? -x : x);
+      }
+      out[r * s.columns + c] = acc[0] + 0;
+    }
+  }
+  return out;
+}
+
+Deno.test("signGemm: both lhs layouts, partial tiles and blocks, ±0 and NaN equal the definition on every backend", () => {
+  for (const [rows, columns, depth] of [[1, 1, 1], [9, 40, 13], [64, 288, 300], [17, 96, 2]]) {
+    const rowWords = Math.ceil(columns / 32) + 1, lhs = values(rows * depth, rows + depth);
+    const bits = words(depth * rowWords, columns);
+    for (const transposed of [false, true]) {
+      const shape = {
+        rows,
+        columns,
+        depth,
+        rowStride: transposed ? 1 : depth,
+        depthStride: transposed ? rows : 1,
+        words: rowWords,
+      };
+      const want = signGemmOracle(lhs, bits, shape);
+      for (const [label, k] of backends) {
+        assertSameBits(k.signGemm(lhs, bits, shape), want, `${label} ${rows}x${columns}x${depth}`);
+      }
+    }
+  }
+});
+
+Deno.test("signGemm: a short lhs, too few words of bits or a narrow row of words are RangeErrors", () => {
+  const shape = { rows: 2, columns: 40, depth: 3, rowStride: 3, depthStride: 1, words: 2 };
+  assert.throws(() => reference.signGemm(new Float32Array(5), new Uint32Array(6), shape), /lhs has 5 values/);
+  assert.throws(() => reference.signGemm(new Float32Array(6), new Uint32Array(5), shape), /bits has 5 words/);
+  assert.throws(
+    () => reference.signGemm(new Float32Array(6), new Uint32Array(6), { ...shape, words: 1 }),
+    /signGemm: words/,
+  );
+});
+
+Deno.test("conv2dBackInput: the bits of the SGEMM then col2im on the same backend, every backend and thread count", () => {
+  const floats: [string, FloatKernels][] = [["reference", FloatKernels.reference()], ...compiledFloatKernels];
+  const cases: (WindowGeometry & { filters: number })[] = [
+    { inputShape: [3, 13, 13, 32], kernelSize: [3, 3], filters: 64 }, // larq's MNIST CNN's second layer
+    { inputShape: [2, 7, 6, 64], kernelSize: [3, 3], padding: "same", filters: 40 },
+    { inputShape: [2, 9, 8, 5], kernelSize: [3, 2], strides: [2, 2], padding: "same", filters: 7 }, // blocks straddle taps
+    { inputShape: [1, 8, 9, 33], kernelSize: [2, 3], dilations: [2, 2], padding: [[1, 0], [2, 1]], filters: 3 },
+  ];
+  for (const g of cases) {
+    const p = planWindow(g), depth = p.kernel_h * p.kernel_w * p.channels;
+    const dy = values(p.batch * p.out_h * p.out_w * g.filters, depth), w = values(depth * g.filters, g.filters);
+    for (const [label, k] of backends) {
+      const fk = floats.find(([l]) => l === label)![1];
+      const packed = fk.packRhs(w, depth);
+      const cols = fk.sgemm(dy, packed);
+      const want = new Float32Array(p.batch * p.in_h * p.in_w * p.channels);
+      fk.bindCol2im({
+        imageShape: g.inputShape,
+        colsSize: [p.out_h, p.out_w],
+        kernelSize: g.kernelSize,
+        strides: [p.stride_h, p.stride_w],
+        dilations: [p.dilation_h, p.dilation_w],
+        pads: [p.pad_top, p.pad_left],
+      }).run(cols, want);
+      assertSameBits(k.conv2dBackInput(dy, packed, g), want, `${label} ${JSON.stringify(g)}`);
+    }
+  }
+  const packed = FloatKernels.reference().packRhs(new Float32Array(9 * 2 * 3), 18);
+  const g = { inputShape: [1, 4, 4, 2] as const, kernelSize: [3, 3] as const, filters: 3 };
+  assert.throws(
+    () => reference.conv2dBackInput(new Float32Array(12), packed, { ...g, filters: 4 }),
+    /filter must be Wᵀ/,
+  );
+  assert.throws(() => reference.conv2dBackInput(new Float32Array(11), packed, g), /dy/);
 });

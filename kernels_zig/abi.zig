@@ -763,6 +763,12 @@ pub const api = [_]Function{
         .{ .name = "grad_output", .type = [*]const f32 },
         .{ .name = "grad_filter", .type = [*]f32 },
     } },
+    .{ .name = "onebit_conv2d_backprop_input_f32", .in = conv2d_backprop_input, .params = &.{
+        .{ .name = "params", .type = *const Conv2dF32Params },
+        .{ .name = "grad_output", .type = [*]const f32 },
+        .{ .name = "filter", .type = [*]const f32 },
+        .{ .name = "grad_input", .type = [*]f32 },
+    } },
     .{ .name = "onebit_sign_gemm_f32", .in = sign_gemm, .params = &.{
         .{ .name = "params", .type = *const sign_gemm.SignGemmParams },
         .{ .name = "lhs", .type = [*]const f32 },
@@ -781,6 +787,7 @@ const train_depthwise = @import("train_depthwise.zig");
 const train_conv2d_small_cin = @import("train_conv2d_small_cin.zig");
 const train_unpack = @import("train_unpack.zig");
 const sign_gemm = @import("sign_gemm.zig");
+const conv2d_backprop_input = @import("conv2d_backprop_input.zig");
 const transpose = @import("transpose.zig");
 const train_relu = @import("train_relu.zig");
 const train_bn = @import("train_bn.zig");

@@ -28,7 +28,8 @@ pub fn symbol(comptime name: []const u8, comptime isa: uk.Isa) [:0]const u8 {
 /// "maxpool_argmax_f32" (pool2d.zig argRowTask),
 /// "maxpool_grad_windows_f32" (train_pool.zig gradRowTask), "softmax_f32" (softmax.zig rowTask), "bgemm_epilogue"
 /// (bgemm.zig epilogueTask: a fused ADD, its pack and a same-zero border after a block), "channel_affine_f32" and
-/// "scale_prelu_add_f32" (channel_affine.zig rowTask, preluRowTask), "sign_gemm_f32" (sign_gemm.zig tileTask).
+/// "scale_prelu_add_f32" (channel_affine.zig rowTask, preluRowTask), "sign_gemm_f32" (sign_gemm.zig tileTask),
+/// "conv2d_backprop_input_f32" (conv2d_backprop_input.zig imageTask).
 /// Loop `name`'s copy for the fastest of `isas` this CPU runs, or `baseline` (the root's own).
 pub fn pick(comptime name: []const u8, baseline: *const TaskFn) *const TaskFn {
     comptime var i = isas.len;

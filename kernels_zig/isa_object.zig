@@ -27,6 +27,7 @@ comptime {
         @export(&@import("softmax.zig").rowTask, .{ .name = isa_loops.symbol("softmax_f32", isa), .visibility = hidden });
         @export(&@import("bgemm.zig").epilogueTask, .{ .name = isa_loops.symbol("bgemm_epilogue", isa), .visibility = hidden });
         @export(&@import("channel_affine.zig").rowTask, .{ .name = isa_loops.symbol("channel_affine_f32", isa), .visibility = hidden });
+        @export(&@import("conv2d_backprop_input.zig").imageTask, .{ .name = isa_loops.symbol("conv2d_backprop_input_f32", isa), .visibility = hidden });
         @export(&@import("sign_gemm.zig").tileTask, .{ .name = isa_loops.symbol("sign_gemm_f32", isa), .visibility = hidden });
         @export(&@import("channel_affine.zig").preluRowTask, .{ .name = isa_loops.symbol("scale_prelu_add_f32", isa), .visibility = hidden });
     }

@@ -1,0 +1,227 @@
+//! A float convolution's input gradient as one pass: dx = col2im(dy · Wᵀ), the GEMM's output never written
+//! whole. graph/conv.ts ran the SGEMM into a [pixels, kh·kw·c] buffer (8.9 MB for larq's MNIST CNN's second
+//! layer at batch 64) and col2im.zig read it back, or (stride 1) convolved a zero-padded dy with the flipped
+//! kernel, 1.4× the multiply-adds there and an im2col of dy. Here each tile of `mr` output pixels by one
+//! 32-column block of Wᵀ runs on the float micro-kernel (sgemm.zig's selection) into a small buffer, and is
+//! added into dx at once.
+//!
+//! The same bits as onebit_sgemm_f32 (zero bias, no clamp) then onebit_col2im_f32 (zero bias, no clamp): a tile's
+//! values are the SGEMM's, and each dx value receives them in col2im's order, increasing output pixel, because
+//! blocks run from the last tap to the first (for one input pixel a later tap comes from an earlier output pixel)
+//! and a block's rows in order. A task is one image, whose dx it alone writes: any thread count, the same bits.
+const std = @import("std");
+const abi = @import("abi.zig");
+const sgemm = @import("sgemm.zig");
+const template = @import("sgemm_ukernel.zig");
+const uk = @import("ukernels.zig");
+const thread_pool = @import("thread_pool.zig");
+const isa_loops = @import("isa_loops.zig");
+const Window = @import("window.zig").Window;
+const u = @import("num.zig").u;
+
+const block = uk.channel_block;
+
+/// The largest mr of the float micro-kernels (of every ISA: the root's selection runs in an ISA object's copy of
+/// the task): a tile's buffer.
+const max_mr = blk: {
+    var m: usize = 0;
+    for (uk.sgemm_all) |e| m = @max(m, e.mr);
+    break :blk m;
+};
+
+const zeros = [_]f32{0} ** block;
+
+/// One call as its tasks read it (extern: the ISA objects' copies of the task share it; the micro-kernel is the
+/// root's selection, passed as a pointer with its tile).
+pub const Call = extern struct {
+    p: *const abi.Conv2dF32Params,
+    dy: [*]const f32,
+    filter: [*]const f32,
+    dx: [*]f32,
+    ukernel: *const template.SgemmFn,
+    mr: usize,
+    nr: usize,
+
+    fn image(s: *const Call, n: usize) void {
+        const w = Window.of(s.p);
+        const c = u(s.p.channels_in);
+        const f = u(s.p.channels_out);
+        const kw = u(w.kernel_w);
+        const depth_k = u(w.kernel_h) * kw * c;
+        const ow = u(w.out_w);
+        const pixels = u(w.out_h) * ow;
+        const image_values = u(w.in_h) * u(w.in_w) * c;
+        const dx = s.dx + n * image_values;
+        @memset(dx[0..image_values], 0);
+        var tile: [max_mr][block]f32 = undefined;
+        var args: template.SgemmArgs = .{
+            .lhs_rows = null,
+            .lhs = undefined,
+            .lhs_stride = f,
+            .segments = 1,
+            .segment_len = f,
+            .segment_stride = 0,
+            .rows = undefined,
+            .rhs = undefined,
+            .bias = &zeros,
+            .clamp_min = -std.math.inf(f32),
+            .clamp_max = std.math.inf(f32),
+            .cols = undefined,
+            .out = undefined,
+            .out_stride = block,
+        };
+        const blocks = (depth_k + block - 1) / block;
+        var m0: usize = 0;
+        while (m0 < pixels) : (m0 += s.mr) {
+            const rows = @min(s.mr, pixels - m0);
+            args.rows = rows;
+            args.lhs = s.dy + (n * pixels + m0) * f;
+            var b = blocks;
+            while (b > 0) {
+                b -= 1;
+                const cols = @min(block, depth_k - b * block);
+                var sub: usize = 0;
+                while (sub < cols) : (sub += s.nr) {
+                    args.rhs = s.filter + b * f * block + sub;
+                    args.cols = @min(s.nr, cols - sub);
+                    args.out = @as([*]f32, &tile[0]) + sub;
+                    s.ukernel(&args);
+                }
+                for (0..rows) |i| scatter(s.p, &w, dx, &tile[i], m0 + i, b, cols);
+            }
+        }
+    }
+
+    /// Adds columns [32 b, 32 b + cols) of output pixel m's row of dy·Wᵀ (`row`) to dx, each at its tap's input
+    /// pixel (if inside the image) and channel.
+    inline fn scatter(p: *const abi.Conv2dF32Params, w: *const Window, dx: [*]f32, row: *const [block]f32, m: usize, b: usize, cols: usize) void {
+        const c = u(p.channels_in);
+        const kw = u(w.kernel_w);
+        const oy = m / u(w.out_w);
+        const ox = m % u(w.out_w);
+        if (c % block == 0) {
+            // The block is 32 channels of one tap: one vector add.
+            const tap = b * block / c;
+            const at = offset(w, oy, ox, tap / kw, tap % kw) orelse return;
+            const dst = dx + at * c + b * block % c;
+            const V = @Vector(block, f32);
+            dst[0..block].* = @as(V, dst[0..block].*) + @as(V, row.*);
+            return;
+        }
+        for (0..cols) |j| {
+            const k = b * block + j;
+            const tap = k / c;
+            const at = offset(w, oy, ox, tap / kw, tap % kw) orelse continue;
+            dx[at * c + k % c] += row[j];
+        }
+    }
+
+    /// The input pixel (y·in_w + x) that output pixel (oy, ox) reads at tap (ky, kx), or null in the padding.
+    inline fn offset(w: *const Window, oy: usize, ox: usize, ky: usize, kx: usize) ?usize {
+        const iy = @as(isize, @intCast(oy * u(w.stride_h) + ky * u(w.dilation_h))) - w.pad_top;
+        const ix = @as(isize, @intCast(ox * u(w.stride_w) + kx * u(w.dilation_w))) - w.pad_left;
+        if (iy < 0 or iy >= w.in_h or ix < 0 or ix >= w.in_w) return null;
+        return @as(usize, @intCast(iy)) * u(w.in_w) + @as(usize, @intCast(ix));
+    }
+};
+
+/// Image n of the call `ctx` (a `*const Call`): a task (isa_loops: the scatter's vectors as wide as the CPU's).
+pub fn imageTask(ctx: *const anyopaque, n: usize) callconv(.c) void {
+    const s: *const Call = @ptrCast(@alignCast(ctx));
+    s.image(n);
+}
+
+/// dx [batch, in_h, in_w, channels_in] of the convolution `p` describes (its forward geometry; clamp and
+/// keep_cols unused) from dy [batch, out_h, out_w, channels_out] and the filter transposed, Wᵀ [kh·kw·channels_in,
+/// channels_out] packed as onebit_sgemm_pack_rhs_f32 packs it (channels_out of the pack = kh·kw·channels_in,
+/// depth = channels_out). Threads take images.
+pub fn conv2dBackpropInput(p: *const abi.Conv2dF32Params, dy: [*]const f32, filter: [*]const f32, dx: [*]f32) abi.Status {
+    const w = Window.of(p);
+    if (!w.valid() or p.channels_in <= 0 or p.channels_out <= 0 or !thread_pool.validThreads(p.threads))
+        return .invalid_argument;
+    const kernel = sgemm.select(p.ukernel) orelse return .unsupported_ukernel;
+    if (p.batch == 0) return .ok;
+    const e = sgemm.kernels[kernel];
+    const s: Call = .{ .p = p, .dy = dy, .filter = filter, .dx = dx, .ukernel = sgemm.table[kernel].full, .mr = e.mr, .nr = e.nr() };
+    const macs = @as(u64, u(p.batch)) * u(p.out_h) * u(p.out_w) * u(p.kernel_h) * u(p.kernel_w) * u(p.channels_in) * u(p.channels_out);
+    isa_loops.run(if (macs < 1 << 18) 1 else u(p.threads), u(p.batch), &s, isa_loops.pick("conv2d_backprop_input_f32", imageTask));
+    return .ok;
+}
+
+// ---- C ABI entry point (exported by root.zig from abi.api) ----
+
+pub fn onebit_conv2d_backprop_input_f32(params: *const abi.Conv2dF32Params, grad_output: [*]const f32, filter: [*]const f32, grad_input: [*]f32) callconv(.c) i32 {
+    return abi.code(conv2dBackpropInput(params, grad_output, filter, grad_input));
+}
+
+test "conv2d input gradient: the bits of the SGEMM then col2im, on every micro-kernel and thread count" {
+    const col2im = @import("col2im.zig");
+    const gpa = std.testing.allocator;
+    var prng = std.Random.DefaultPrng.init(5);
+    const rnd = prng.random();
+    // (batch, in_h, in_w, c, f, kh, kw, stride, dilation, pad_top, pad_left, out_h, out_w)
+    const cases = [_][13]i32{
+        .{ 3, 13, 13, 32, 64, 3, 3, 1, 1, 0, 0, 11, 11 }, // larq's MNIST CNN's second layer
+        .{ 2, 7, 6, 64, 40, 3, 3, 1, 1, 1, 1, 7, 6 }, // SAME
+        .{ 2, 9, 8, 5, 7, 3, 2, 2, 1, 1, 0, 5, 4 }, // blocks straddle taps, strides
+        .{ 1, 8, 9, 33, 3, 2, 3, 1, 2, 1, 2, 8, 7 }, // dilation, a channel tail
+    };
+    for (cases) |cs| {
+        const p0: abi.Conv2dF32Params = .{ .batch = cs[0], .in_h = cs[1], .in_w = cs[2], .channels_in = cs[3], .channels_out = cs[4], .kernel_h = cs[5], .kernel_w = cs[6], .stride_h = cs[7], .stride_w = cs[7], .dilation_h = cs[8], .dilation_w = cs[8], .pad_top = cs[9], .pad_left = cs[10], .out_h = cs[11], .out_w = cs[12], .clamp_min = 0, .clamp_max = 0, .ukernel = -1, .threads = 1, .keep_cols = 0 };
+        const pixels = u(p0.batch) * u(p0.out_h) * u(p0.out_w);
+        const k = u(p0.kernel_h) * u(p0.kernel_w) * u(p0.channels_in);
+        const f = u(p0.channels_out);
+        const dy = try gpa.alloc(f32, pixels * f);
+        defer gpa.free(dy);
+        for (dy) |*x| x.* = rnd.floatNorm(f32);
+        const wt = try gpa.alloc(f32, k * f);
+        defer gpa.free(wt);
+        for (wt) |*x| x.* = rnd.floatNorm(f32);
+        const packed_w = try gpa.alloc(f32, sgemm.blocks(k) * block * f);
+        defer gpa.free(packed_w);
+        sgemm.packRhs(k, f, wt.ptr, packed_w.ptr);
+        const cols = try gpa.alloc(f32, pixels * k);
+        defer gpa.free(cols);
+        const values = u(p0.batch) * u(p0.in_h) * u(p0.in_w) * u(p0.channels_in);
+        const want = try gpa.alloc(f32, values);
+        defer gpa.free(want);
+        const got = try gpa.alloc(f32, values);
+        defer gpa.free(got);
+        const bias = try gpa.alloc(f32, @max(k, u(p0.channels_in)) + block);
+        defer gpa.free(bias);
+        @memset(bias, 0);
+        for (0..sgemm.kernels.len) |kern| {
+            if (!sgemm.supported(kern)) continue;
+            const sp: abi.SgemmParams = .{ .rows = @intCast(pixels), .channels_out = @intCast(k), .depth = @intCast(f), .clamp_min = -std.math.inf(f32), .clamp_max = std.math.inf(f32), .ukernel = @intCast(kern), .threads = 1 };
+            try std.testing.expectEqual(abi.Status.ok, sgemm.run(&sp, dy.ptr, packed_w.ptr, bias.ptr, cols.ptr));
+            const cp: abi.Col2imF32Params = .{ .batch = p0.batch, .image_h = p0.in_h, .image_w = p0.in_w, .channels = p0.channels_in, .kernel_h = p0.kernel_h, .kernel_w = p0.kernel_w, .stride_h = p0.stride_h, .stride_w = p0.stride_w, .dilation_h = p0.dilation_h, .dilation_w = p0.dilation_w, .pad_top = p0.pad_top, .pad_left = p0.pad_left, .cols_h = p0.out_h, .cols_w = p0.out_w, .clamp_min = -std.math.inf(f32), .clamp_max = std.math.inf(f32), .threads = 1 };
+            try std.testing.expectEqual(abi.Status.ok, col2im.col2im(&cp, cols.ptr, bias.ptr, want.ptr));
+            for ([_]i32{ 1, 2, 3 }) |threads| {
+                var p = p0;
+                p.ukernel = @intCast(kern);
+                p.threads = threads;
+                @memset(got, std.math.nan(f32));
+                try std.testing.expectEqual(abi.Status.ok, conv2dBackpropInput(&p, dy.ptr, packed_w.ptr, got.ptr));
+                try std.testing.expectEqualSlices(u32, @ptrCast(want), @ptrCast(got));
+            }
+            // Every ISA copy of the task around this micro-kernel.
+            const e = sgemm.kernels[kern];
+            const s: Call = .{ .p = &p0, .dy = dy.ptr, .filter = packed_w.ptr, .dx = got.ptr, .ukernel = sgemm.table[kern].full, .mr = e.mr, .nr = e.nr() };
+            for (isa_loops.copies("conv2d_backprop_input_f32", imageTask).constSlice()) |task| {
+                @memset(got, std.math.nan(f32));
+                for (0..u(p0.batch)) |n| task(&s, n);
+                try std.testing.expectEqualSlices(u32, @ptrCast(want), @ptrCast(got));
+            }
+        }
+    }
+}
+
+test "conv2d input gradient: bad parameters" {
+    var p: abi.Conv2dF32Params = .{ .batch = 1, .in_h = 3, .in_w = 3, .channels_in = 1, .channels_out = 1, .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_top = 0, .pad_left = 0, .out_h = 1, .out_w = 1, .clamp_min = 0, .clamp_max = 0, .ukernel = -1, .threads = 1, .keep_cols = 0 };
+    var one = [_]f32{0} ** 64;
+    p.channels_out = 0;
+    try std.testing.expectEqual(abi.Status.invalid_argument, conv2dBackpropInput(&p, &one, &one, &one));
+    p.channels_out = 1;
+    p.ukernel = 99;
+    try std.testing.expectEqual(abi.Status.unsupported_ukernel, conv2dBackpropInput(&p, &one, &one, &one));
+}
