@@ -99,6 +99,7 @@ export { writeModel } from "./tflite/writer.ts";
 export { ModelFormatError, ModelValidationError, UnsupportedModelError } from "./tflite/errors.ts";
 export type { Operator, OperatorCode, Subgraph, Tensor as TfliteTensor, TfliteModel } from "./tflite/model.ts";
 export { type Data, type DType, type NestedArray, Tensor, Variable } from "./graph/tensor.ts";
+export { clearStepBuffers, withStepBuffers } from "./kernels/_step_buffers.ts";
 export * as ops from "./graph/ops.ts";
 export {
   customGradient,

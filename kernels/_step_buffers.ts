@@ -27,19 +27,25 @@ let open = false;
 let reuses = 0;
 
 /**
- * Runs `f` with big arrays drawn from the step pool; when `f` returns or throws, every array handed out during it
- * goes back to the pool and its old ArrayBuffer is detached (length 0). A nested call (or `enabled` false) just
- * runs `f`: the outer scope releases.
+ * Runs `f` as one training step whose big arrays (the tensors of ops and gradients, from 4Ki values) come from a
+ * pool that the next step reuses, as `fit` runs each batch (its `reuseBuffers`): tfjs's `tidy()` for a custom
+ * training loop. When `f` returns or throws, every array handed out during it goes back to the pool and its old
+ * ArrayBuffer is detached (length 0), so a tensor kept past the step throws when read: return plain values, or
+ * copy what you keep (`tensor.data.slice()`). Variables keep their values (`assign` copies in). A nested call (or
+ * `enabled` false) just runs `f`: the outer scope releases. Call {@link clearStepBuffers} when the loop ends.
  * @example
  * ```ts
- * import { stepFloat32, withStepBuffers } from "./_step_buffers.ts";
- * const kept: Float32Array[] = [];
- * const sum = withStepBuffers(() => {
- *   const a = stepFloat32(1 << 16).fill(2);
- *   kept.push(a); // kept past the step: released when it ends
- *   return a[0] + a[1]; // read inside the step
- * });
- * console.log(sum, kept[0].length); // 4 0
+ * import { clearStepBuffers, ops, Tensor, valueAndGrads, Variable, withStepBuffers } from "../mod.ts";
+ * const w = new Variable(Tensor.from(Array.from({ length: 8192 }, (_, i) => i % 3)));
+ * for (let step = 0; step < 3; step++) {
+ *   const loss = withStepBuffers(() => {
+ *     const { value, grads } = valueAndGrads(() => ops.sum(ops.mul(w, w)), [w]);
+ *     w.assign(ops.sub(w, ops.mul(grads[0], Tensor.from(0.25)))); // w ← w - 0.25·2w = w / 2
+ *     return value.data[0]; // a number: read inside the step
+ *   });
+ *   console.log(loss); // 13651, then 3412.75, then 853.1875
+ * }
+ * clearStepBuffers();
  * ```
  */
 export function withStepBuffers<T>(f: () => T, enabled = true): T {
@@ -117,7 +123,10 @@ export function stepBuffersOpen(): boolean {
   return open;
 }
 
-/** Drops the pool's free arrays (the last step's big intermediates): `fit` does when it ends. */
+/**
+ * Drops the pool's free arrays (the last step's big intermediates, see {@link withStepBuffers}): `fit` does when
+ * it ends; a custom training loop calls it after its last step.
+ */
 export function clearStepBuffers(): void {
   free.clear();
 }
