@@ -71,9 +71,23 @@ pub const Call = extern struct {
             .out_stride = block,
         };
         const blocks = (depth_k + block - 1) / block;
+        // Each row's output pixel, as its window's top-left input position (may lie in the padding).
+        var top: [max_mr]isize = undefined;
+        var left: [max_mr]isize = undefined;
+        var oy: usize = 0;
+        var ox: usize = 0;
         var m0: usize = 0;
         while (m0 < pixels) : (m0 += s.mr) {
             const rows = @min(s.mr, pixels - m0);
+            for (0..rows) |i| {
+                top[i] = @as(isize, @intCast(oy * u(w.stride_h))) - w.pad_top;
+                left[i] = @as(isize, @intCast(ox * u(w.stride_w))) - w.pad_left;
+                ox += 1;
+                if (ox == ow) {
+                    ox = 0;
+                    oy += 1;
+                }
+            }
             args.rows = rows;
             args.lhs = s.dy + (n * pixels + m0) * f;
             var b = blocks;
@@ -87,41 +101,34 @@ pub const Call = extern struct {
                     args.out = @as([*]f32, &tile[0]) + sub;
                     s.ukernel(&args);
                 }
-                for (0..rows) |i| scatter(s.p, &w, dx, &tile[i], m0 + i, b, cols);
+                if (c % block == 0) {
+                    // The block is 32 channels of one tap: a vector add per row.
+                    const tap = b * block / c;
+                    const dy_ = @as(isize, @intCast(tap / kw * u(w.dilation_h)));
+                    const dx_ = @as(isize, @intCast(tap % kw * u(w.dilation_w)));
+                    const channel = b * block % c;
+                    const V = @Vector(block, f32);
+                    for (0..rows) |i| {
+                        const iy = top[i] + dy_;
+                        const ix = left[i] + dx_;
+                        if (iy < 0 or iy >= w.in_h or ix < 0 or ix >= w.in_w) continue;
+                        const dst = dx + (@as(usize, @intCast(iy)) * u(w.in_w) + @as(usize, @intCast(ix))) * c + channel;
+                        dst[0..block].* = @as(V, dst[0..block].*) + @as(V, tile[i]);
+                    }
+                } else {
+                    for (0..rows) |i| {
+                        for (0..cols) |j| {
+                            const k = b * block + j;
+                            const tap = k / c;
+                            const iy = top[i] + @as(isize, @intCast(tap / kw * u(w.dilation_h)));
+                            const ix = left[i] + @as(isize, @intCast(tap % kw * u(w.dilation_w)));
+                            if (iy < 0 or iy >= w.in_h or ix < 0 or ix >= w.in_w) continue;
+                            dx[(@as(usize, @intCast(iy)) * u(w.in_w) + @as(usize, @intCast(ix))) * c + k % c] += tile[i][j];
+                        }
+                    }
+                }
             }
         }
-    }
-
-    /// Adds columns [32 b, 32 b + cols) of output pixel m's row of dy·Wᵀ (`row`) to dx, each at its tap's input
-    /// pixel (if inside the image) and channel.
-    inline fn scatter(p: *const abi.Conv2dF32Params, w: *const Window, dx: [*]f32, row: *const [block]f32, m: usize, b: usize, cols: usize) void {
-        const c = u(p.channels_in);
-        const kw = u(w.kernel_w);
-        const oy = m / u(w.out_w);
-        const ox = m % u(w.out_w);
-        if (c % block == 0) {
-            // The block is 32 channels of one tap: one vector add.
-            const tap = b * block / c;
-            const at = offset(w, oy, ox, tap / kw, tap % kw) orelse return;
-            const dst = dx + at * c + b * block % c;
-            const V = @Vector(block, f32);
-            dst[0..block].* = @as(V, dst[0..block].*) + @as(V, row.*);
-            return;
-        }
-        for (0..cols) |j| {
-            const k = b * block + j;
-            const tap = k / c;
-            const at = offset(w, oy, ox, tap / kw, tap % kw) orelse continue;
-            dx[at * c + k % c] += row[j];
-        }
-    }
-
-    /// The input pixel (y·in_w + x) that output pixel (oy, ox) reads at tap (ky, kx), or null in the padding.
-    inline fn offset(w: *const Window, oy: usize, ox: usize, ky: usize, kx: usize) ?usize {
-        const iy = @as(isize, @intCast(oy * u(w.stride_h) + ky * u(w.dilation_h))) - w.pad_top;
-        const ix = @as(isize, @intCast(ox * u(w.stride_w) + kx * u(w.dilation_w))) - w.pad_left;
-        if (iy < 0 or iy >= w.in_h or ix < 0 or ix >= w.in_w) return null;
-        return @as(usize, @intCast(iy)) * u(w.in_w) + @as(usize, @intCast(ix));
     }
 };
 
