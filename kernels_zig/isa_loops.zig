@@ -295,3 +295,46 @@ test "the AVX2 and AVX-512 copies of the direct stem convolution write the same 
         }
     }
 }
+
+test "every ISA copy of the batch norm loops writes the baseline's bits (16- and 8-lane sums and their tails)" {
+    const bn = @import("train_bn.zig");
+    var prng = std.Random.DefaultPrng.init(29);
+    const rows = 50;
+    const c = 45;
+    var x: [rows * c]f32 = undefined;
+    var dy: [rows * c]f32 = undefined;
+    var gamma: [c]f32 = undefined;
+    var beta: [c]f32 = undefined;
+    for (&x, &dy) |*v, *d| {
+        v.* = prng.random().floatNorm(f32) * 3 + 1;
+        d.* = prng.random().floatNorm(f32);
+    }
+    for (&gamma, &beta) |*g, *b| {
+        g.* = prng.random().float(f32) + 0.5;
+        b.* = prng.random().floatNorm(f32);
+    }
+    const p: bn.BnTrainParams = .{ .rows = rows, .channels = c, .has_gamma = 1, .has_beta = 1, .epsilon = 1e-3, .threads = 1 };
+    // out = [y | dx], stats, dgamma, dbeta of each copy.
+    const Result = struct { out: [2 * rows * c]f32, stats: [3 * c]f32, dg: [c]f32, db: [c]f32 };
+    var want: Result = undefined;
+    var got: Result = undefined;
+    for (copies("bn_train_f32", bn.rangeTask).constSlice(), 0..) |f, k| {
+        const r = if (k == 0) &want else &got;
+        @memset(&r.out, std.math.nan(f32));
+        var a: bn.Args = .{ .p = &p, .x = &x, .gamma = &gamma, .beta = &beta, .out = &r.out, .stats = &r.stats };
+        const fwd: bn.Ranges = .{ .args = a, .loop = .forward_blocks, .n = 1, .per = 1 };
+        run(1, 1, &fwd, f);
+        a.out = r.out[rows * c ..].ptr;
+        a.dy = &dy;
+        a.dgamma = &r.dg;
+        a.dbeta = &r.db;
+        const bwd: bn.Ranges = .{ .args = a, .loop = .backward_blocks, .n = 1, .per = 1 };
+        run(1, 1, &bwd, f);
+        if (k > 0) {
+            try std.testing.expectEqualSlices(u32, @ptrCast(&want.out), @ptrCast(&got.out));
+            try std.testing.expectEqualSlices(u32, @ptrCast(&want.stats), @ptrCast(&got.stats));
+            try std.testing.expectEqualSlices(u32, @ptrCast(&want.dg), @ptrCast(&got.dg));
+            try std.testing.expectEqualSlices(u32, @ptrCast(&want.db), @ptrCast(&got.db));
+        }
+    }
+}

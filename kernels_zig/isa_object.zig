@@ -29,6 +29,7 @@ comptime {
         @export(&@import("channel_affine.zig").rowTask, .{ .name = isa_loops.symbol("channel_affine_f32", isa), .visibility = hidden });
         @export(&@import("conv2d_backprop_input.zig").imageTask, .{ .name = isa_loops.symbol("conv2d_backprop_input_f32", isa), .visibility = hidden });
         @export(&@import("sign_gemm.zig").tileTask, .{ .name = isa_loops.symbol("sign_gemm_f32", isa), .visibility = hidden });
+        @export(&@import("train_bn.zig").rangeTask, .{ .name = isa_loops.symbol("bn_train_f32", isa), .visibility = hidden });
         @export(&@import("channel_affine.zig").preluRowTask, .{ .name = isa_loops.symbol("scale_prelu_add_f32", isa), .visibility = hidden });
     }
     for (uk.forCpu(builtin.cpu)) |e| {

@@ -15,6 +15,7 @@
 const std = @import("std");
 const abi = @import("abi.zig");
 const thread_pool = @import("thread_pool.zig");
+const isa_loops = @import("isa_loops.zig");
 const u = @import("num.zig").u;
 
 /// One batch normalization over `rows` rows of `channels` values (every axis
@@ -53,7 +54,8 @@ const Coefs = struct {
 /// Values below which a pass runs on the calling thread (a wake-up costs more than it saves).
 const min_split_values = 1 << 14;
 
-const Args = struct {
+/// One pass's arrays (extern: the ISA objects' copies of the loops share it).
+pub const Args = extern struct {
     p: *const BnTrainParams,
     x: [*]const f32,
     gamma: [*]const f32,
@@ -83,22 +85,12 @@ fn forwardBlocks(a: Args, b0: usize, b1: usize) void {
     for (b0..b1) |b| {
         const j0 = b * a.width;
         const w = @min(a.width, c - j0);
-        var sum: [block]f32 = @splat(0);
-        for (0..rows) |r| {
-            const x = a.x + r * c + j0;
-            for (0..w) |j| sum[j] += x[j];
-        }
+        var sum: [block]f32 = undefined;
+        columnSums(.plain, a.x + j0, c, rows, w, &sum, &sum);
         const count: f32 = @floatFromInt(rows);
         var mean: [block]f32 = undefined;
         for (0..w) |j| mean[j] = sum[j] / count;
-        sum = @splat(0);
-        for (0..rows) |r| {
-            const x = a.x + r * c + j0;
-            for (0..w) |j| {
-                const d = x[j] - mean[j];
-                sum[j] += d * d;
-            }
-        }
+        columnSums(.squares, a.x + j0, c, rows, w, &mean, &sum);
         var inv: [block]f32 = undefined;
         var shift: [block]f32 = undefined;
         for (0..w) |j| {
@@ -116,11 +108,78 @@ fn forwardBlocks(a: Args, b0: usize, b1: usize) void {
             @memcpy(k.shift[j0..][0..w], shift[0..w]);
             continue;
         }
+        normalize(a.x + j0, a.out + j0, c, rows, w, &inv, &shift);
+    }
+}
+
+/// y[r·stride + j] = x[r·stride + j]·inv[j] + shift[j] for rows r and channels j < w (a product rounded, then
+/// added, as in the reference), 16 channels a vector.
+fn normalize(x: [*]const f32, y: [*]f32, stride: usize, rows: usize, w: usize, inv: *const [block]f32, shift: *const [block]f32) void {
+    switch (w / lanes) {
+        inline 0...block / lanes => |n| {
+            var k: [n]V = undefined;
+            var s: [n]V = undefined;
+            inline for (0..n) |v| {
+                k[v] = inv[v * lanes ..][0..lanes].*;
+                s[v] = shift[v * lanes ..][0..lanes].*;
+            }
+            for (0..rows) |r| {
+                const xr = x + r * stride;
+                const yr = y + r * stride;
+                inline for (0..n) |v| {
+                    const xv: V = xr[v * lanes ..][0..lanes].*;
+                    yr[v * lanes ..][0..lanes].* = xv * k[v] + s[v];
+                }
+            }
+        },
+        else => unreachable,
+    }
+    for (w / lanes * lanes..w) |j| {
+        for (0..rows) |r| y[r * stride + j] = x[r * stride + j] * inv[j] + shift[j];
+    }
+}
+
+const lanes = 16;
+const V = @Vector(lanes, f32);
+
+/// What `columnSums` adds up: x, or (x - mean)².
+const Summand = enum { plain, squares };
+
+/// sum[j] = Σ over rows r in order of x[r·stride + j] (or of (x - mean[j])²), j < w, in float32: 16-channel
+/// vectors in registers while the rows stream by (each lane its channel's sum in row order, the reference's
+/// bits), a tail of fewer channels one by one. `mean` and `sum` may be the same array for `.plain`.
+fn columnSums(comptime what: Summand, x: [*]const f32, stride: usize, rows: usize, w: usize, mean: *const [block]f32, sum: *[block]f32) void {
+    std.debug.assert(w <= block);
+    switch (w / lanes) {
+        inline 0...block / lanes => |n| {
+            var m: [n]V = undefined;
+            inline for (0..n) |v| m[v] = mean[v * lanes ..][0..lanes].*;
+            var acc: [n]V = @splat(@splat(0));
+            for (0..rows) |r| {
+                const row = x + r * stride;
+                inline for (0..n) |v| {
+                    const xv: V = row[v * lanes ..][0..lanes].*;
+                    if (what == .squares) {
+                        const d = xv - m[v];
+                        acc[v] += d * d;
+                    } else acc[v] += xv;
+                }
+            }
+            inline for (0..n) |v| sum[v * lanes ..][0..lanes].* = acc[v];
+        },
+        else => unreachable,
+    }
+    for (w / lanes * lanes..w) |j| {
+        const mj = mean[j];
+        var s: f32 = 0;
         for (0..rows) |r| {
-            const x = a.x + r * c + j0;
-            const y = a.out + r * c + j0;
-            for (0..w) |j| y[j] = x[j] * inv[j] + shift[j];
+            const xj = x[r * stride + j];
+            if (what == .squares) {
+                const d = xj - mj;
+                s += d * d;
+            } else s += xj;
         }
+        sum[j] = s;
     }
 }
 
@@ -149,17 +208,9 @@ fn backwardBlocks(a: Args, b0: usize, b1: usize) void {
             mean[j] = a.stats[j0 + j];
             inv_std[j] = a.stats[2 * c + j0 + j];
         }
-        var sum_dy: [block]f64 = @splat(0);
-        var sum_dy_xhat: [block]f64 = @splat(0);
-        for (0..rows) |r| {
-            const x = a.x + r * c + j0;
-            const dy = a.dy + r * c + j0;
-            for (0..w) |j| {
-                const d: f64 = dy[j];
-                sum_dy[j] += d;
-                sum_dy_xhat[j] += d * (@as(f64, x[j]) - mean[j]) * inv_std[j];
-            }
-        }
+        var sum_dy: [block]f64 = undefined;
+        var sum_dy_xhat: [block]f64 = undefined;
+        gradientSums(a.x + j0, a.dy + j0, c, rows, w, &mean, &inv_std, &sum_dy, &sum_dy_xhat);
         var scale: [block]f64 = undefined;
         for (0..w) |j| {
             const g: f64 = if (a.p.has_gamma == 1) a.gamma[j0 + j] else 1;
@@ -184,6 +235,56 @@ fn backwardBlocks(a: Args, b0: usize, b1: usize) void {
                 dx[j] = @floatCast(scale[j] * (n * @as(f64, dy[j]) - sum_dy[j] - xhat * sum_dy_xhat[j]));
             }
         }
+    }
+}
+
+const lanes64 = 8;
+const V64 = @Vector(lanes64, f64);
+const V32h = @Vector(lanes64, f32);
+
+/// Σdy and Σdy·x̂ (x̂ = (x - mean)·invStd) per channel j < w over the rows in order, in float64, 8 channels a
+/// vector in registers while the rows stream by, a tail of fewer channels one by one (the reference's bits).
+fn gradientSums(x: [*]const f32, dy: [*]const f32, stride: usize, rows: usize, w: usize, mean: *const [block]f64, inv_std: *const [block]f64, sum_dy: *[block]f64, sum_dy_xhat: *[block]f64) void {
+    std.debug.assert(w <= block);
+    switch (w / lanes64) {
+        inline 0...block / lanes64 => |n| {
+            var m: [n]V64 = undefined;
+            var is: [n]V64 = undefined;
+            inline for (0..n) |v| {
+                m[v] = mean[v * lanes64 ..][0..lanes64].*;
+                is[v] = inv_std[v * lanes64 ..][0..lanes64].*;
+            }
+            var s: [n]V64 = @splat(@splat(0));
+            var sx: [n]V64 = @splat(@splat(0));
+            for (0..rows) |r| {
+                const xr = x + r * stride;
+                const dr = dy + r * stride;
+                inline for (0..n) |v| {
+                    const xv32: V32h = xr[v * lanes64 ..][0..lanes64].*;
+                    const dv32: V32h = dr[v * lanes64 ..][0..lanes64].*;
+                    const xv: V64 = @floatCast(xv32);
+                    const d: V64 = @floatCast(dv32);
+                    s[v] += d;
+                    sx[v] += d * (xv - m[v]) * is[v];
+                }
+            }
+            inline for (0..n) |v| {
+                sum_dy[v * lanes64 ..][0..lanes64].* = s[v];
+                sum_dy_xhat[v * lanes64 ..][0..lanes64].* = sx[v];
+            }
+        },
+        else => unreachable,
+    }
+    for (w / lanes64 * lanes64..w) |j| {
+        var s: f64 = 0;
+        var sx: f64 = 0;
+        for (0..rows) |r| {
+            const d: f64 = dy[r * stride + j];
+            s += d;
+            sx += d * (@as(f64, x[r * stride + j]) - mean[j]) * inv_std[j];
+        }
+        sum_dy[j] = s;
+        sum_dy_xhat[j] = sx;
     }
 }
 
@@ -216,30 +317,66 @@ fn blockWidth(channels: usize, threads: usize) usize {
     return @min(block, @max(min_width, (even + min_width - 1) / min_width * min_width));
 }
 
-/// Runs a pass: `blocks_fn` over 64-channel blocks, or, on several threads with too few channels for two
-/// blocks a thread, `blocks_fn` over narrower blocks filling per-channel coefficients and then `rows_fn` over
+/// The loops of a pass, each over a range of channel blocks or of rows.
+pub const Loop = enum(u32) { forward_blocks, forward_rows, backward_blocks, backward_rows };
+
+/// Items [0, n) of one loop cut into tasks of `per` (extern: the ISA objects' copies share it).
+pub const Ranges = extern struct {
+    args: Args,
+    loop: Loop,
+    n: usize,
+    per: usize,
+
+    fn tasks(r: *const Ranges) usize {
+        return (r.n + r.per - 1) / r.per;
+    }
+};
+
+/// Task t of the pass loop `ctx` (a `*const Ranges`): its items [t·per, (t + 1)·per).
+pub fn rangeTask(ctx: *const anyopaque, t: usize) callconv(.c) void {
+    const r: *const Ranges = @ptrCast(@alignCast(ctx));
+    const begin = t * r.per;
+    const end = @min(r.n, begin + r.per);
+    switch (r.loop) {
+        .forward_blocks => forwardBlocks(r.args, begin, end),
+        .forward_rows => forwardRows(r.args, begin, end),
+        .backward_blocks => backwardBlocks(r.args, begin, end),
+        .backward_rows => backwardRows(r.args, begin, end),
+    }
+}
+
+/// Runs `loop` over n items on `threads` threads, two tasks a thread (as thread_pool.runRanges), in the fastest
+/// ISA copy of the loops (the same bits: isa_loops.zig).
+fn runLoop(threads: usize, n: usize, args: Args, loop: Loop) void {
+    const per = if (threads <= 1 or n < 2) @max(n, 1) else (n + 2 * threads - 1) / (2 * threads);
+    const r: Ranges = .{ .args = args, .loop = loop, .n = n, .per = per };
+    isa_loops.run(threads, r.tasks(), &r, isa_loops.pick("bn_train_f32", rangeTask));
+}
+
+/// Runs a pass: `blocks` over 64-channel blocks, or, on several threads with too few channels for two
+/// blocks a thread, `blocks` over narrower blocks filling per-channel coefficients and then `rows` over
 /// bands of rows (the same bits: the same sums and the same formulas).
-fn runPass(p: *const BnTrainParams, args: Args, comptime blocks_fn: fn (Args, usize, usize) void, comptime rows_fn: fn (Args, usize, usize) void) void {
+fn runPass(p: *const BnTrainParams, args: Args, blocks: Loop, rows_loop: Loop) void {
     const threads = threadsFor(p);
     const c = u(p.channels);
     const rows = u(p.rows);
     const wide = (c + block - 1) / block;
     if (threads <= 1 or wide >= 2 * threads or c > max_two_phase_channels or rows < 2 * threads) {
-        return thread_pool.runRanges(threads, wide, 2, args, blocks_fn);
+        return runLoop(threads, wide, args, blocks);
     }
     var coefs: Coefs = undefined;
     var a = args;
     a.coefs = &coefs;
     a.width = blockWidth(c, threads);
-    thread_pool.runRanges(threads, (c + a.width - 1) / a.width, 2, a, blocks_fn);
-    thread_pool.runRanges(threads, rows, 2, a, rows_fn);
+    runLoop(threads, (c + a.width - 1) / a.width, a, blocks);
+    runLoop(threads, rows, a, rows_loop);
 }
 
 /// The forward pass: `output` = the normalized input, `stats` = [mean | variance | invStd] of the batch.
 pub fn forward(p: *const BnTrainParams, input: [*]const f32, gamma: [*]const f32, beta: [*]const f32, output: [*]f32, stats: [*]f32) abi.Status {
     if (!valid(p)) return .invalid_argument;
     const args = Args{ .p = p, .x = input, .gamma = gamma, .beta = beta, .out = output, .stats = stats };
-    runPass(p, args, forwardBlocks, forwardRows);
+    runPass(p, args, .forward_blocks, .forward_rows);
     return .ok;
 }
 
@@ -258,7 +395,7 @@ pub fn backward(p: *const BnTrainParams, input: [*]const f32, grad_output: [*]co
         .dgamma = grad_gamma,
         .dbeta = grad_beta,
     };
-    runPass(p, args, backwardBlocks, backwardRows);
+    runPass(p, args, .backward_blocks, .backward_rows);
     return .ok;
 }
 
