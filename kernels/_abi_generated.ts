@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 19;
-export const ABI_HASH = 0x83295a6e;
+export const ABI_HASH = 0xb41d8b56;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -15,6 +15,10 @@ export const CONV_TILE_ROWS = 128;
 export const SMALL_CIN_CHANNELS = 4;
 /** Taps (kernel_h·kernel_w·channels_in) up to which they do. */
 export const SMALL_CIN_DEPTH = 64;
+/** Chunks of output rows the small-cin filter gradient sums apart at most, then adds in order. */
+export const SMALL_CIN_FILTER_CHUNKS = 16;
+/** Floats of those chunks' partial sums (one 32-channel block's) at most. */
+export const SMALL_CIN_FILTER_PARTIALS = 8192;
 
 /** Names of the status codes every export returns, by code. */
 export const STATUS = ["ok", "invalid_argument", "unsupported_ukernel", "out_of_memory"] as const;

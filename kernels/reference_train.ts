@@ -8,6 +8,7 @@
  */
 import type { StructValues } from "./abi.ts";
 import { col2im, sgemm } from "./reference_float.ts";
+import { CHANNEL_BLOCK, SMALL_CIN_FILTER_CHUNKS, SMALL_CIN_FILTER_PARTIALS } from "./_abi_generated.ts";
 
 /** Float32Array or Float64Array: every array of one call has the input's type. */
 export type Data = Float32Array | Float64Array;
@@ -355,9 +356,21 @@ export function depthwiseBackFilter(
 }
 
 /**
- * A float convolution's filter gradient (HWIO [kh, kw, channels_in, channels_out]): dw[t, co] = Σ over output
- * pixels (n, oy, ox) in order of x[n, iy, ix, ci]·dy[n, oy, ox, co] for tap t = (ky, kx, ci), taps outside the
- * input skipped, in float32 (each product rounded, then added).
+ * Chunks of `rows` output rows (batch·out_h) whose filter gradient sums are taken apart for `depth` taps:
+ * SMALL_CIN_FILTER_CHUNKS, fewer when there are fewer rows or one 32-channel block's partial sums would pass
+ * SMALL_CIN_FILTER_PARTIALS floats (train_conv2d_small_cin.zig chunksFor: the same rule).
+ */
+export function filterChunks(rows: number, depth: number): number {
+  const fit = Math.floor(SMALL_CIN_FILTER_PARTIALS / (depth * CHANNEL_BLOCK));
+  return Math.max(1, Math.min(rows, SMALL_CIN_FILTER_CHUNKS, fit));
+}
+
+/**
+ * A float convolution's filter gradient (HWIO [kh, kw, channels_in, channels_out]): dw[t, co] = Σ over chunks of
+ * output rows (n, oy) in order ({@link filterChunks}; chunk j is rows [j·rows/chunks, (j+1)·rows/chunks)) of
+ * (Σ over the chunk's output pixels in order of x[n, iy, ix, ci]·dy[n, oy, ox, co]) for tap t = (ky, kx, ci), taps
+ * outside the input skipped, in float32: each product rounded, then added, each chunk's sum from 0, the chunks'
+ * sums added to 0 in order (the native kernel's threads split the chunks).
  */
 export function conv2dBackFilter(
   p: StructValues<"Conv2dF32Params">,
@@ -365,10 +378,15 @@ export function conv2dBackFilter(
   dy: Float32Array,
   dw: Float32Array,
 ): void {
-  const cin = p.channels_in, cout = p.channels_out, f = Math.fround;
-  dw.fill(0, 0, p.kernel_h * p.kernel_w * cin * cout);
-  for (let n = 0; n < p.batch; n++) {
-    for (let oy = 0; oy < p.out_h; oy++) {
+  const cin = p.channels_in, cout = p.channels_out, f = Math.fround, size = p.kernel_h * p.kernel_w * cin * cout;
+  const rows = p.batch * p.out_h, chunks = filterChunks(rows, p.kernel_h * p.kernel_w * cin);
+  const part = new Float32Array(size);
+  dw.fill(0, 0, size);
+  for (let j = 0; j < chunks; j++) {
+    part.fill(0);
+    const end = Math.floor((j + 1) * rows / chunks);
+    for (let r = Math.floor(j * rows / chunks); r < end; r++) {
+      const n = Math.floor(r / p.out_h), oy = r % p.out_h;
       for (let ox = 0; ox < p.out_w; ox++) {
         const d = ((n * p.out_h + oy) * p.out_w + ox) * cout;
         for (let ky = 0; ky < p.kernel_h; ky++) {
@@ -380,12 +398,13 @@ export function conv2dBackFilter(
             const i = ((n * p.in_h + iy) * p.in_w + ix) * cin, t = (ky * p.kernel_w + kx) * cin;
             for (let ci = 0; ci < cin; ci++) {
               const xv = x[i + ci], o = (t + ci) * cout;
-              for (let co = 0; co < cout; co++) dw[o + co] = dw[o + co] + f(xv * dy[d + co]);
+              for (let co = 0; co < cout; co++) part[o + co] = part[o + co] + f(xv * dy[d + co]);
             }
           }
         }
       }
     }
+    for (let k = 0; k < size; k++) dw[k] = dw[k] + part[k];
   }
 }
 

@@ -26,6 +26,11 @@ pub const conv_tile_rows = 128;
 /// gradient run direct (conv2d_small_cin.zig, train_conv2d_small_cin.zig): a network's first layer.
 pub const small_cin_channels = 4;
 pub const small_cin_depth = 64;
+/// Chunks of output rows at most, and floats of their partial sums (one 32-channel block's) at most, of the
+/// small-cin filter gradient: each chunk summed on its own, the chunks then added in order (its threads split
+/// the chunks, the bits do not depend on them).
+pub const small_cin_filter_chunks = 16;
+pub const small_cin_filter_partials = 8192;
 
 /// A limit both sides use: gen_abi.zig writes each to kernels/_abi_generated.ts
 /// as `export const <name>`, and it is part of the hash.
@@ -38,6 +43,8 @@ pub const constants = [_]Constant{
     .{ .name = "CONV_TILE_ROWS", .value = conv_tile_rows, .doc = "Rows of the per-thread im2col tile of a float convolution." },
     .{ .name = "SMALL_CIN_CHANNELS", .value = small_cin_channels, .doc = "Input channels up to which a float convolution and its filter gradient run direct (no im2col)." },
     .{ .name = "SMALL_CIN_DEPTH", .value = small_cin_depth, .doc = "Taps (kernel_h·kernel_w·channels_in) up to which they do." },
+    .{ .name = "SMALL_CIN_FILTER_CHUNKS", .value = small_cin_filter_chunks, .doc = "Chunks of output rows the small-cin filter gradient sums apart at most, then adds in order." },
+    .{ .name = "SMALL_CIN_FILTER_PARTIALS", .value = small_cin_filter_partials, .doc = "Floats of those chunks' partial sums (one 32-channel block's) at most." },
 };
 
 /// Every export returns one of these. Arguments are validated in TypeScript

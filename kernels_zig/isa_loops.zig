@@ -239,11 +239,15 @@ test "every ISA copy of the small-cin filter gradient and of max pooling's argma
     defer gpa.free(got);
     // The filter gradient: 3 channels, 3x3 SAME (border taps), 40 filters (a partial second block).
     const cp: abi.Conv2dF32Params = .{ .batch = 2, .in_h = 11, .in_w = 13, .channels_in = 3, .channels_out = 40, .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 2, .dilation_h = 1, .dilation_w = 1, .pad_top = 1, .pad_left = 1, .out_h = 11, .out_w = 7, .clamp_min = 0, .clamp_max = 0, .ukernel = -1, .threads = 1, .keep_cols = 0 };
+    // Both channel blocks, 9 taps a task, the 22 output rows in 3 chunks: the partial sums.
+    const partials = 3 * 27 * 32;
     for (copies("conv2d_filter_small_cin", grad.gradTask).constSlice(), 0..) |f, k| {
-        const out = if (k == 0) want else got;
-        const s: grad.Grad = .{ .p = &cp, .input = x.ptr, .dy = dy.ptr, .dw = out.ptr, .groups = 3 }; // 9 taps a task
-        run(1, 3 * 2, &s, f);
-        if (k > 0) try std.testing.expectEqualSlices(u32, @ptrCast(want[0 .. 27 * 40]), @ptrCast(got[0 .. 27 * 40]));
+        for (0..2) |b| {
+            const out = if (k == 0) want else got;
+            const s: grad.Grad = .{ .p = &cp, .input = x.ptr, .dy = dy.ptr, .partials = out[b * partials ..].ptr, .b = b, .groups = 3, .chunks = 3 };
+            run(1, 3 * 3, &s, f);
+        }
+        if (k > 0) try std.testing.expectEqualSlices(u32, @ptrCast(want[0 .. 2 * partials]), @ptrCast(got[0 .. 2 * partials]));
     }
     // Max pooling 2x2/2 over 40 channels (chunks of 32 overlap), VALID (a row and a column no window covers).
     const pp: abi.Pool2dF32Params = .{ .batch = 2, .in_h = 11, .in_w = 13, .channels = 40, .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2, .pad_top = 0, .pad_left = 0, .out_h = 5, .out_w = 6, .kind = 0, .clamp_min = 0, .clamp_max = 0, .threads = 1 };

@@ -1,10 +1,14 @@
 //! A float convolution's filter gradient for inputs of few channels (a network's first layer), straight from
 //! the input and the output's gradient: no im2col to keep from the forward pass, transpose or pack.
-//! dw[t, co] (HWIO, t = (ky, kx, ci)) = Σ over output pixels (n, oy, ox) in order of x[tap t of the pixel]·
-//! dy[pixel, co], taps outside the input skipped; a product rounded, then added (as the TS reference,
-//! reference_train.ts conv2dBackFilter: the same bits). A task sums a group of taps over one 32-channel block
-//! for every pixel, `pass_taps` taps × 32 channels in vector registers while dy streams by once; threads take
-//! tasks, and each value is one task's sum in pixel order, so 1, 2 and 3 threads give the same bits.
+//! dw[t, co] (HWIO, t = (ky, kx, ci)) = Σ over chunks of output rows in order of (Σ over the chunk's output
+//! pixels (n, oy, ox) in order of x[tap t of the pixel]·dy[pixel, co]), taps outside the input skipped; a
+//! product rounded, then added, each chunk's sum from 0 and the chunks' sums added to 0 in order (as the TS
+//! reference, reference_train.ts conv2dBackFilter: the same bits). The chunks (`chunksFor`: at most
+//! abi.small_cin_filter_chunks, as many as the output rows allow) depend on the shape only. A task sums a
+//! group of taps over one chunk for one 32-channel block, `pass_taps` taps × 32 channels in vector registers
+//! while the chunk's dy streams by once, into its own partial sums; threads take tasks (each thread reads its
+//! own part of dy, once), and the caller adds the chunks' partials in chunk order: 1, 2 and 3 threads give the
+//! same bits.
 const std = @import("std");
 const builtin = @import("builtin");
 const abi = @import("abi.zig");
@@ -30,14 +34,19 @@ const pass_taps = switch (lanes) {
     else => if (builtin.cpu.arch == .aarch64) 3 else if (builtin.cpu.arch.isWasm()) 2 else 1,
 };
 
-/// One call as its tasks read it (extern: the ISA objects' copies share it).
+/// One channel block of a call as its tasks read it (extern: the ISA objects' copies share it).
 pub const Grad = extern struct {
     p: *const abi.Conv2dF32Params,
     input: [*]const f32,
     dy: [*]const f32,
-    dw: [*]f32,
-    /// Tap groups; task t sums group t % groups over channel block t / groups.
+    /// Partial sums [chunk][tap][block]: chunk j's sum of tap t over this block's channels (zeros past them).
+    partials: [*]f32,
+    /// The channel block.
+    b: usize,
+    /// Tap groups; task t sums group t % groups over chunk t / groups.
     groups: usize,
+    /// Chunks of output rows (n, oy): chunk j is rows [j·rows / chunks, (j + 1)·rows / chunks).
+    chunks: usize,
 
     fn task(s: *const Grad, t: usize) void {
         const depth = u(s.p.kernel_h) * u(s.p.kernel_w) * u(s.p.channels_in);
@@ -45,22 +54,28 @@ pub const Grad = extern struct {
         const begin = g * depth / s.groups;
         const end = (g + 1) * depth / s.groups;
         std.debug.assert(end > begin and end - begin <= task_taps);
+        const j = t / s.groups;
+        const rows = u(s.p.batch) * u(s.p.out_h);
+        const r0 = j * rows / s.chunks;
+        const r1 = (j + 1) * rows / s.chunks;
         var first = begin;
         while (first < end) {
             const taps = @min(pass_taps, end - first);
             switch (taps) {
-                inline 1...pass_taps => |n| s.sum(n, first, t / s.groups),
+                inline 1...pass_taps => |n| s.sum(n, first, r0, r1, s.partials + (j * depth + first) * block),
                 else => unreachable,
             }
             first += taps;
         }
     }
 
-    /// Taps [first, first + taps) over channel block b, every output pixel in order.
-    fn sum(s: *const Grad, comptime taps: usize, first: usize, b: usize) void {
+    /// Taps [first, first + taps) over output rows [r0, r1), every pixel in order, into out[i·block ..] for tap
+    /// first + i.
+    fn sum(s: *const Grad, comptime taps: usize, first: usize, r0: usize, r1: usize, out: [*]f32) void {
         const w = Window.of(s.p);
         const c = u(s.p.channels_in);
         const cout = u(s.p.channels_out);
+        const b = s.b;
         const cols = @min(block, cout - b * block);
         // Tap t's offset from its window's first input value, and its (ky, kx) offsets for the border test.
         var off: [taps]usize = undefined;
@@ -82,50 +97,42 @@ pub const Grad = extern struct {
         while (x_begin < ow and !insideX(&w, x_begin)) x_begin += 1;
         var x_end = x_begin;
         while (x_end < ow and insideX(&w, x_end)) x_end += 1;
-        var pixel: usize = 0;
-        for (0..u(w.batch)) |n| {
-            for (0..u(w.out_h)) |oy| {
-                const iy0 = @as(isize, @intCast(oy * u(w.stride_h))) - w.pad_top;
-                const inside_y = iy0 >= 0 and iy0 + (w.kernel_h - 1) * w.dilation_h < w.in_h;
-                const row_pixel = pixel;
-                pixel += ow;
-                var ox: usize = 0;
-                while (ox < ow) : (ox += 1) {
-                    if (inside_y and ox == x_begin and x_begin < x_end) {
-                        // Interior pixels: every tap in bounds, pointers stepped by adds.
-                        var x = s.input + @as(usize, @intCast((@as(isize, @intCast(n)) * w.in_h + iy0) * w.in_w * @as(isize, @intCast(c)))) + (ox * u(w.stride_w) - u(w.pad_left)) * c;
-                        var d = s.dy + (row_pixel + ox) * cout + b * block;
-                        while (ox < x_end) : (ox += 1) {
-                            const dv = dyBlock(d, cols);
-                            inline for (0..taps) |i| {
-                                const xv: V = @splat(x[off[i]]);
-                                inline for (0..nv) |j| acc[i][j] += xv * dv[j];
-                            }
-                            x += step;
-                            d += cout;
+        for (r0..r1) |row| {
+            const n = row / u(w.out_h);
+            const oy = row % u(w.out_h);
+            const iy0 = @as(isize, @intCast(oy * u(w.stride_h))) - w.pad_top;
+            const inside_y = iy0 >= 0 and iy0 + (w.kernel_h - 1) * w.dilation_h < w.in_h;
+            const row_pixel = row * ow;
+            var ox: usize = 0;
+            while (ox < ow) : (ox += 1) {
+                if (inside_y and ox == x_begin and x_begin < x_end) {
+                    // Interior pixels: every tap in bounds, pointers stepped by adds.
+                    var x = s.input + @as(usize, @intCast((@as(isize, @intCast(n)) * w.in_h + iy0) * w.in_w * @as(isize, @intCast(c)))) + (ox * u(w.stride_w) - u(w.pad_left)) * c;
+                    var d = s.dy + (row_pixel + ox) * cout + b * block;
+                    while (ox < x_end) : (ox += 1) {
+                        const dv = dyBlock(d, cols);
+                        inline for (0..taps) |i| {
+                            const xv: V = @splat(x[off[i]]);
+                            inline for (0..nv) |k| acc[i][k] += xv * dv[k];
                         }
-                        if (ox == ow) break;
+                        x += step;
+                        d += cout;
                     }
-                    const dv = dyBlock(s.dy + (row_pixel + ox) * cout + b * block, cols);
-                    const ix0 = @as(isize, @intCast(ox * u(w.stride_w))) - w.pad_left;
-                    const origin = ((@as(isize, @intCast(n)) * w.in_h + iy0) * w.in_w + ix0) * @as(isize, @intCast(c));
-                    inline for (0..taps) |i| {
-                        if (inBounds(&w, iy0 + dy_off[i], ix0 + dx_off[i])) {
-                            const xv: V = @splat(s.input[@intCast(origin + @as(isize, @intCast(off[i])))]);
-                            inline for (0..nv) |j| acc[i][j] += xv * dv[j];
-                        }
+                    if (ox == ow) break;
+                }
+                const dv = dyBlock(s.dy + (row_pixel + ox) * cout + b * block, cols);
+                const ix0 = @as(isize, @intCast(ox * u(w.stride_w))) - w.pad_left;
+                const origin = ((@as(isize, @intCast(n)) * w.in_h + iy0) * w.in_w + ix0) * @as(isize, @intCast(c));
+                inline for (0..taps) |i| {
+                    if (inBounds(&w, iy0 + dy_off[i], ix0 + dx_off[i])) {
+                        const xv: V = @splat(s.input[@intCast(origin + @as(isize, @intCast(off[i])))]);
+                        inline for (0..nv) |k| acc[i][k] += xv * dv[k];
                     }
                 }
             }
         }
         inline for (0..taps) |i| {
-            const o = s.dw + (first + i) * cout + b * block;
-            inline for (0..nv) |j| {
-                const arr: [lanes]f32 = acc[i][j];
-                for (0..lanes) |k| {
-                    if (j * lanes + k < cols) o[j * lanes + k] = arr[k];
-                }
-            }
+            inline for (0..nv) |k| out[i * block + k * lanes ..][0..lanes].* = acc[i][k];
         }
     }
 };
@@ -159,23 +166,46 @@ pub fn gradTask(ctx: *const anyopaque, t: usize) callconv(.c) void {
     s.task(t);
 }
 
-/// Tap groups (tasks per channel block): groups of at most task_taps, but at least one per thread while there
-/// are taps (the grouping does not change any value's sum).
-fn groupsFor(depth: usize, threads: usize) usize {
-    return @max((depth + task_taps - 1) / task_taps, @min(threads, depth));
+/// Tap groups (tasks per chunk and channel block): groups of at most task_taps.
+fn groupsFor(depth: usize) usize {
+    return (depth + task_taps - 1) / task_taps;
+}
+
+/// Floats of the partial sums (one channel block's, on the caller's stack).
+const partial_floats = abi.small_cin_filter_partials;
+
+/// Chunks of `rows` output rows for `depth` taps: abi.small_cin_filter_chunks, fewer when there are fewer rows
+/// or their partial sums would not fit in `partial_floats` (reference_train.ts filterChunks: the same rule).
+pub fn chunksFor(rows: usize, depth: usize) usize {
+    return @max(1, @min(@min(rows, abi.small_cin_filter_chunks), partial_floats / (depth * block)));
 }
 
 /// The filter gradient of `p` (its clamp, micro-kernel and keep_cols unused) into `dw` [kh, kw, cin, cout].
 pub fn backpropFilter(p: *const abi.Conv2dF32Params, input: [*]const f32, dy: [*]const f32, dw: [*]f32) abi.Status {
     const w = Window.of(p);
     if (!w.valid() or p.channels_in <= 0 or p.channels_out <= 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
-    const depth = @as(i64, w.kernel_h) * w.kernel_w * p.channels_in;
-    if (p.channels_in > abi.small_cin_channels or depth > abi.small_cin_depth) return .invalid_argument;
+    const depth_i = @as(i64, w.kernel_h) * w.kernel_w * p.channels_in;
+    if (p.channels_in > abi.small_cin_channels or depth_i > abi.small_cin_depth) return .invalid_argument;
     if (@as(i64, w.batch) * w.in_h * w.in_w * p.channels_in > std.math.maxInt(i32)) return .invalid_argument;
-    const groups = groupsFor(@intCast(depth), u(p.threads));
-    const blocks = (u(p.channels_out) + block - 1) / block;
-    const s: Grad = .{ .p = p, .input = input, .dy = dy, .dw = dw, .groups = groups };
-    isa_loops.run(u(p.threads), groups * blocks, &s, isa_loops.pick("conv2d_filter_small_cin", gradTask));
+    const depth: usize = @intCast(depth_i);
+    const cout = u(p.channels_out);
+    const groups = groupsFor(depth);
+    const chunks = chunksFor(u(w.batch) * u(w.out_h), depth);
+    var partials: [partial_floats]f32 align(64) = undefined;
+    const func = isa_loops.pick("conv2d_filter_small_cin", gradTask);
+    for (0..(cout + block - 1) / block) |b| {
+        const s: Grad = .{ .p = p, .input = input, .dy = dy, .partials = &partials, .b = b, .groups = groups, .chunks = chunks };
+        isa_loops.run(u(p.threads), chunks * groups, &s, func);
+        const cols = @min(block, cout - b * block);
+        for (0..depth) |t| {
+            const o = dw + t * cout + b * block;
+            @memset(o[0..cols], 0);
+            for (0..chunks) |j| {
+                const part = partials[(j * depth + t) * block ..];
+                for (0..cols) |k| o[k] += part[k];
+            }
+        }
+    }
     return .ok;
 }
 

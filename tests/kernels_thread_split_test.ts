@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { FloatKernels, type WindowGeometry } from "../kernels/float_kernels.ts";
 import { BinaryKernels } from "../kernels/binary_kernels.ts";
 import { TrainKernels } from "../kernels/train_kernels.ts";
+import { planWindow } from "../kernels/geometry.ts";
 
 let native: FloatKernels | undefined;
 try {
@@ -338,6 +339,29 @@ Deno.test({
       sameOnEveryThreadCount(
         `approxSignGrad ${n}`,
         (_, threads) => TrainKernels.native({ threads }).approxSignGrad(x, dy),
+      );
+    }
+  },
+});
+
+Deno.test({
+  name: "small-cin filter gradient (chunks of output rows, added in order): 1, 2 and 3 threads give the same bits",
+  ignore: native === undefined,
+  fn() {
+    // MNIST's first layer (16 chunks of 104 rows), a 3x3 RGB stem of 27 taps in three groups (9 chunks: the
+    // partial sums' bound), 2 images of 7 rows (fewer rows than chunks); two channel blocks and a tail.
+    const cases: (WindowGeometry & { filters: number })[] = [
+      { inputShape: [64, 28, 28, 1], kernelSize: [3, 3], filters: 32 },
+      { inputShape: [3, 30, 20, 3], kernelSize: [3, 3], strides: [2, 1], padding: "same", filters: 70 },
+      { inputShape: [2, 7, 9, 2], kernelSize: [4, 4], padding: "same", filters: 33 },
+    ];
+    for (const g of cases) {
+      const p = planWindow(g);
+      const x = rand(size(g.inputShape), p.channels + g.filters);
+      const dy = rand(p.batch * p.out_h * p.out_w * g.filters, g.filters);
+      sameOnEveryThreadCount(
+        `conv2dBackFilter ${JSON.stringify(g)}`,
+        (_, threads) => TrainKernels.native({ threads }).conv2dBackFilter(x, dy, g),
       );
     }
   },
