@@ -375,8 +375,9 @@ export class TrainKernels extends KernelSet {
   /**
    * A float convolution's filter gradient (HWIO [kh, kw, channels, filters]) from its input `x` and the output's
    * gradient `dy`, straight from x (no im2col), for inputs of few channels (a network's first layer: channels
-   * ≤ SMALL_CIN_CHANNELS and kh·kw·channels ≤ SMALL_CIN_DEPTH). Each value is summed over the batch's output
-   * pixels in order, taps outside the input skipped, each product rounded (float32).
+   * ≤ SMALL_CIN_CHANNELS and kh·kw·channels ≤ SMALL_CIN_DEPTH). Each value is summed over chunks of the batch's
+   * output rows (at most SMALL_CIN_FILTER_CHUNKS), each chunk's pixels in order, then the chunks in order, taps
+   * outside the input skipped, each product rounded (float32): the same bits on any thread count.
    *
    * @example
    * ```ts
