@@ -23,6 +23,11 @@ const lanes = direct.lanes;
 const V = direct.V;
 const nv = direct.nv;
 
+/// Pixels ahead whose dy the interior loop prefetches (their line of this block): dy streams from memory (a
+/// first layer's output gradient is megabytes) and the hardware prefetcher alone left the loop waiting on it
+/// (MNIST's 5.5 MB: 35-40% faster with cold caches, 5-14% warm, on an AVX-512 Xeon VM).
+const prefetch_pixels = 64;
+
 /// Taps of one task at most (the same in every ISA copy: the root, built for the baseline, cuts the tasks).
 const task_taps = 12;
 
@@ -110,6 +115,7 @@ pub const Grad = extern struct {
                     var x = s.input + @as(usize, @intCast((@as(isize, @intCast(n)) * w.in_h + iy0) * w.in_w * @as(isize, @intCast(c)))) + (ox * u(w.stride_w) - u(w.pad_left)) * c;
                     var d = s.dy + (row_pixel + ox) * cout + b * block;
                     while (ox < x_end) : (ox += 1) {
+                        @prefetch(d + prefetch_pixels * cout, .{ .locality = 3 });
                         const dv = dyBlock(d, cols);
                         inline for (0..taps) |i| {
                             const xv: V = @splat(x[off[i]]);
