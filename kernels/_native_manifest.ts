@@ -3,14 +3,14 @@
 /** The released native libraries: file, size and SHA-256 by Zig target triple, and the ABI they implement. */
 export const NATIVE_MANIFEST = {
   abiVersion: 19,
-  abiHash: 0x83295a6e,
+  abiHash: 0xb41d8b56,
   libraries: {
-  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 897160, sha256: "9157f15b0f1f3e60d857e7e9cb53960453495a00fffdbe863c39a11f4c49742e" },
-  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 411616, sha256: "86122097dae17a106f5a9971f288df88b432007bd7303c25500a5222cf4d0f27" },
-  "aarch64-linux-android": { file: "libonebit.so", bytes: 408368, sha256: "5072c6984f1a7154c74195cdaffe73c79aadb042be1fc67751acf9b3ce89025e" },
-  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 719870, sha256: "f67dc2bbad868e6ca0095f1597c1cf6e32458fe616943344e3901035c4edfa7f" },
-  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 275648, sha256: "ee35b2e355b0b6a38ce10da6dffbe1b1d8fc5aa8bc8fe07d042b5e63fe32e090" },
-  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 717824, sha256: "672757fe4def6a4a63c720e45ff0c131f6ab163a8289e367df8845333abad286" },
-  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 211456, sha256: "fa7dd70bf53ea85633edb7630e5b684edb8dc54d9fafd640f55444bb812d000a" },
+  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 834856, sha256: "e77e682122310ad80a363f8afc695bbd3dd39d08d5e3289cf533e0735f06e455" },
+  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 432736, sha256: "19b7a1871f884d98c7776b10b4535cda4ec44998b9d8fd4d70512cef8e998a81" },
+  "aarch64-linux-android": { file: "libonebit.so", bytes: 431264, sha256: "59fde6ea5bf966daaa60102d7201426f70c4a096de2f4ca969875d275d5254ea" },
+  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 658474, sha256: "5d93fa9df04d4dccd83bf8f444302e3c507320a5042d101b188529b8924c1fd2" },
+  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 291840, sha256: "12a86a20d7e805b5cdbf404aefcf3d4f6a905d65894c2778a690a57c142b1a0b" },
+  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 662016, sha256: "89cbc80ced96ceddb5cd2018c0682361a8adb82158221e6363cd6cabc33a2e3f" },
+  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 232448, sha256: "3b0ca320072a36461b999d6ef040da74e5b17a9b08431af487756a4c1c01d109" },
   },
 } as const;
