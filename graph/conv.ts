@@ -187,9 +187,8 @@ function macsOf(g: Geometry): number {
  * The input gradient of a stride-1 convolution as one native convolution:
  * dx = conv(dy padded by (effective kernel - 1 - pad) before and after,
  * the kernel flipped in space with in and out swapped), VALID. It reads dy
- * in place, the padding given to the convolution explicitly, and needs neither the K-wide
- * dy·Wᵀ product nor its col2im. Null for strides above 1, and where the padding would more than double
- * the products.
+ * in place, the padding given to the convolution explicitly. Null where {@link inputGradientByConv} says
+ * no (strides above 1, or padding that adds more than a quarter to the products).
  */
 function nativeInputGradient(
   k: FloatKernels,
@@ -403,7 +402,8 @@ function filterGradientFromBits(
   }
   // dWᵀ[f, K] = dyᵀ·cols with cols the ±1 of the bits, unpacked inside the GEMM's tiles (no float im2col): the
   // bits of the unpacked floats through the SGEMM. dy is transposed first: read in place through its strides, a
-  // tile's 8 values of a pixel fill half a cache line and the GEMM ran 2.1× slower (7744 pixels, K = 288, f = 64).
+  // tile's 8 values of a pixel fill half a cache line and the GEMM ran 2.1× slower (7744 pixels, K = 288, f = 64;
+  // 16-row tiles reading whole lines, a pixel's 64 floats 256 bytes apart, were 1.8× slower than dyᵀ's).
   const dyT = transpose2d(dy, pixels, g.f, scratch("dyT", pixels * g.f));
   const dwT = t.signGemm(
     dyT,
