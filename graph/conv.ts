@@ -214,8 +214,9 @@ function nativeInputGradient(
 /**
  * Whether {@link nativeInputGradient} applies: stride 1, and the padding adds at most a quarter to the products.
  * Over a padded dy the convolution multiplies h·w/(oh·ow) times more than dy·Wᵀ does; dy·Wᵀ with its col2im in
- * one pass ({@link fusedInputGradient}) then wins: 2.8 against 3.7 ms on larq's MNIST CNN's 13×13×32 → 11×11×64
- * layer (1.4× the products), while on SAME layers the convolution was 0.9-1.0× its time (1 thread, Intel Xeon).
+ * one pass ({@link fusedInputGradient}) then wins: 2.5 against 3.6 ms on larq's MNIST CNN's 13×13×32 → 11×11×64
+ * layer (1.4× the products; 1 thread, Intel Xeon). On SAME layers the two are within a few percent isolated, but
+ * QuickNetSmall's step took 1.04× longer with every input gradient fused.
  */
 function inputGradientByConv(g: Geometry): boolean {
   return g.sh === 1 && g.sw === 1 && 4 * g.h * g.w <= 5 * g.oh * g.ow;
