@@ -8,8 +8,9 @@
 //! The same bits as onebit_sgemm_f32 (zero bias, no clamp) then onebit_col2im_f32 (zero bias, no clamp): a tile's
 //! values are the SGEMM's, and each dx value receives them in col2im's order, increasing output pixel, because
 //! blocks run from the last tap to the first (for one input pixel a later tap comes from an earlier output pixel)
-//! and a block's rows in order. A task is a run of whole images, whose dx it alone writes, every block over all of
-//! its pixels (the block's weights stay in cache): any thread count, any run length, the same bits.
+//! and a block's rows in order. A task is a run of whole images and, where channels_in is a multiple of 32, a group
+//! of 32 input channels: it alone writes that part of dx, each of its blocks over all of its pixels (the block's
+//! weights stay in cache). Any thread count, any cut, the same bits.
 const std = @import("std");
 const abi = @import("abi.zig");
 const sgemm = @import("sgemm.zig");
@@ -43,14 +44,17 @@ pub const Call = extern struct {
     mr: usize,
     nr: usize,
 
-    /// Images per task (the last task may hold fewer).
+    /// Images per run (the last run may hold fewer).
     images: usize,
+    /// Channel groups: channels_in / 32 when it is a multiple of 32 (a block is then 32 channels of one tap, and a
+    /// group's blocks write only its channels of dx), else 1. Task t is run t / groups, group t % groups.
+    groups: usize,
 
     /// Images [first, first + count): dx zeroed, then for each block of Wᵀ from the last, every tile of their
     /// output pixels in order (a tile may span two images) is computed and added into dx. A block's packed
     /// weights stay in cache across the tiles (a layer of few pixels, 1×1 maps over 32 images, streamed 9.4 MB
     /// of them per image when each image ran every block).
-    fn images_(s: *const Call, first: usize, count: usize) void {
+    fn images_(s: *const Call, first: usize, count: usize, group: usize) void {
         const w = Window.of(s.p);
         const c = u(s.p.channels_in);
         const f = u(s.p.channels_out);
@@ -60,7 +64,16 @@ pub const Call = extern struct {
         const oh = u(w.out_h);
         const pixels = oh * ow;
         const image_values = u(w.in_h) * u(w.in_w) * c;
-        @memset(s.dx[first * image_values .. (first + count) * image_values], 0);
+        if (s.groups == 1) {
+            @memset(s.dx[first * image_values .. (first + count) * image_values], 0);
+        } else {
+            // This group's 32 channels of every input pixel of the run's images.
+            var at = first * image_values + group * block;
+            for (0..count * u(w.in_h) * u(w.in_w)) |_| {
+                @memset(s.dx[at..][0..block], 0);
+                at += c;
+            }
+        }
         var tile: [max_mr][block]f32 = undefined;
         var args: template.SgemmArgs = .{
             .lhs_rows = null,
@@ -81,9 +94,11 @@ pub const Call = extern struct {
         const blocks = (depth_k + block - 1) / block;
         const begin = first * pixels;
         const end = (first + count) * pixels;
-        var b = blocks;
-        while (b > 0) {
-            b -= 1;
+        // The group's blocks, from the last: group + k·groups.
+        std.debug.assert(blocks % s.groups == 0 and group < s.groups);
+        var b = blocks + group;
+        while (b >= group + s.groups) {
+            b -= s.groups;
             const cols = @min(block, depth_k - b * block);
             // This block's tap (when it is 32 channels of one tap).
             const one_tap = c % block == 0;
@@ -149,14 +164,14 @@ pub const Call = extern struct {
 /// wide as the CPU's).
 pub fn imageTask(ctx: *const anyopaque, t: usize) callconv(.c) void {
     const s: *const Call = @ptrCast(@alignCast(ctx));
-    const first = t * s.images;
-    s.images_(first, @min(s.images, u(s.p.batch) - first));
+    const first = t / s.groups * s.images;
+    s.images_(first, @min(s.images, u(s.p.batch) - first), t % s.groups);
 }
 
 /// dx [batch, in_h, in_w, channels_in] of the convolution `p` describes (its forward geometry; clamp and
 /// keep_cols unused) from dy [batch, out_h, out_w, channels_out] and the filter transposed, Wᵀ [kh·kw·channels_in,
 /// channels_out] packed as onebit_sgemm_pack_rhs_f32 packs it (channels_out of the pack = kh·kw·channels_in,
-/// depth = channels_out). Threads take images.
+/// depth = channels_out). Threads take runs of images by groups of 32 input channels.
 pub fn conv2dBackpropInput(p: *const abi.Conv2dF32Params, dy: [*]const f32, filter: [*]const f32, dx: [*]f32) abi.Status {
     const w = Window.of(p);
     if (!w.valid() or p.channels_in <= 0 or p.channels_out <= 0 or !thread_pool.validThreads(p.threads))
@@ -166,14 +181,18 @@ pub fn conv2dBackpropInput(p: *const abi.Conv2dF32Params, dy: [*]const f32, filt
     const e = sgemm.kernels[kernel];
     const macs = @as(u64, u(p.batch)) * u(p.out_h) * u(p.out_w) * u(p.kernel_h) * u(p.kernel_w) * u(p.channels_in) * u(p.channels_out);
     const threads: usize = if (macs < 1 << 18) 1 else u(p.threads);
-    // Images per task: two tasks per thread, and no more images than ~256 KiB of dx (it stays in cache while every
-    // block of Wᵀ adds to it). A value's terms arrive in the same order whatever the cut: the bits never depend on
-    // it.
+    // Tasks: runs of images by channel groups, at least two per thread, a run holding no more than ~256 KiB of its
+    // group's dx (in cache while each of the group's blocks adds to it); a group's share of Wᵀ is streamed once per
+    // run, so runs are as long as that allows (QuickNetSmall's 3x3x512 -> 1x1 layers: one run of 32 images, 16
+    // groups). A value's terms arrive in the same order whatever the cut: the bits never depend on it.
     const batch = u(p.batch);
-    const image_bytes = u(p.in_h) * u(p.in_w) * u(p.channels_in) * 4;
-    const images = @max(1, @min((batch + 2 * threads - 1) / (2 * threads), (256 << 10) / @max(1, image_bytes)));
-    const s: Call = .{ .p = p, .dy = dy, .filter = filter, .dx = dx, .ukernel = sgemm.table[kernel].full, .mr = e.mr, .nr = e.nr(), .images = images };
-    isa_loops.run(threads, (batch + images - 1) / images, &s, isa_loops.pick("conv2d_backprop_input_f32", imageTask));
+    const c = u(p.channels_in);
+    const groups: usize = if (c % block == 0) c / block else 1;
+    const group_bytes = u(p.in_h) * u(p.in_w) * c * 4 / groups;
+    const min_runs = (2 * threads + groups - 1) / groups;
+    const images = @max(1, @min((batch + min_runs - 1) / min_runs, (256 << 10) / @max(1, group_bytes)));
+    const s: Call = .{ .p = p, .dy = dy, .filter = filter, .dx = dx, .ukernel = sgemm.table[kernel].full, .mr = e.mr, .nr = e.nr(), .images = images, .groups = groups };
+    isa_loops.run(threads, (batch + images - 1) / images * groups, &s, isa_loops.pick("conv2d_backprop_input_f32", imageTask));
     return .ok;
 }
 
@@ -238,10 +257,12 @@ test "conv2d input gradient: the bits of the SGEMM then col2im, on every micro-k
             const e = sgemm.kernels[kern];
             for (isa_loops.copies("conv2d_backprop_input_f32", imageTask).constSlice()) |task| {
                 // Tasks of one image, and of two (the last one short where the batch is odd).
+                const c = u(p0.channels_in);
+                const groups: usize = if (c % block == 0) c / block else 1;
                 for ([_]usize{ 1, 2 }) |images| {
-                    const s: Call = .{ .p = &p0, .dy = dy.ptr, .filter = packed_w.ptr, .dx = got.ptr, .ukernel = sgemm.table[kern].full, .mr = e.mr, .nr = e.nr(), .images = images };
+                    const s: Call = .{ .p = &p0, .dy = dy.ptr, .filter = packed_w.ptr, .dx = got.ptr, .ukernel = sgemm.table[kern].full, .mr = e.mr, .nr = e.nr(), .images = images, .groups = groups };
                     @memset(got, std.math.nan(f32));
-                    for (0..(u(p0.batch) + images - 1) / images) |t| task(&s, t);
+                    for (0..(u(p0.batch) + images - 1) / images * groups) |t| task(&s, t);
                     try std.testing.expectEqualSlices(u32, @ptrCast(want), @ptrCast(got));
                 }
             }
