@@ -5,7 +5,7 @@
 #   2. Zig unit tests for aarch64 (static musl) under qemu
 #   3. Deno test suites on this machine, against the native library
 #   4. The Deno conformance suites on Deno's arm64 build under qemu, against
-#      the aarch64 library (a reduced sweep: ONEBIT_QUICK=1)
+#      the aarch64 library (a reduced sweep: ONEBIT_QUICK=1), in two processes side by side
 #   5. The kernel conformance suites on Deno's arm64 build under qemu, against
 #      the Android library (ONEBIT_LIB)
 #   6. The example notebooks, executed through Jupyter with the Deno kernel (tools/notebooks.ts --strict: every
@@ -84,27 +84,37 @@ count_zig "zig (aarch64, qemu)" "$log/zig-arm" $?
 ONEBIT_REQUIRE_NATIVE=1 "$DENO" test -A --parallel --doc tests/ kernels/ runtime/ tflite/ viz/ graph/ quantizers/ layers/ models/ keras/ train/ zoo/ convert/ examples/ bench/_limit_test.ts bench/_limit.ts bench/bench.ts mod.ts runtime.ts >"$log/deno" 2>&1
 count_deno "deno (host $(uname -m))" "$log/deno" $?
 
-# The two arm64 suites run side by side (each is one emulated Deno process, about one core): CI's wall time.
-ONEBIT_REQUIRE_NATIVE=1 ONEBIT_QUICK=1 DENO_NO_UPDATE_CHECK=1 qemu-aarch64-static "$ARM_DENO" test -A --no-check \
+# The arm64 suites run side by side, each one emulated Deno process (about one core): the kernel conformance files,
+# the runtime and converter files, and the Android library's files. CI's wall time (one aarch64 process took 18 min).
+arm_deno() { # log name, test files...
+  local name=$1; shift
+  ONEBIT_REQUIRE_NATIVE=1 ONEBIT_QUICK=1 DENO_NO_UPDATE_CHECK=1 qemu-aarch64-static "$ARM_DENO" test -A --no-check "$@" \
+    >"$log/$name" 2>&1
+}
+arm_deno deno-arm-kernels \
   tests/kernels_binary_conformance_test.ts tests/kernels_reference_oracle_test.ts tests/kernels_validation_test.ts \
   tests/kernels_float_conformance_test.ts tests/kernels_bmaxpool_conformance_test.ts \
   tests/kernels_unary_conformance_test.ts tests/kernels_layout_conformance_test.ts tests/kernels_resize_conformance_test.ts \
+  tests/kernels_thread_split_test.ts tests/kernels_channel_affine_test.ts kernels/maxpool_grad_windows_test.ts &
+arm_kernels_pid=$!
+arm_deno deno-arm-runtime \
   tests/runtime_lce_interop_test.ts tests/runtime_lce_ops_sweep_test.ts tests/runtime_fuzz_test.ts \
-  tests/runtime_fusion_test.ts tests/runtime_builtins_test.ts tests/convert_interop_test.ts convert/convert_test.ts \
-  tests/kernels_thread_split_test.ts tests/kernels_channel_affine_test.ts kernels/maxpool_grad_windows_test.ts \
-  >"$log/deno-arm" 2>&1 &
-arm_pid=$!
+  tests/runtime_fusion_test.ts tests/runtime_builtins_test.ts tests/convert_interop_test.ts convert/convert_test.ts &
+arm_runtime_pid=$!
 
 # The Android library links no libc and runs single-threaded; Deno has no Android build, so its arm64 glibc build
 # loads it (glibc's loader, not bionic's: the library needs nothing from either).
-ONEBIT_LIB="$PWD/zig-out/lib/aarch64-linux-android/libonebit.so" ONEBIT_REQUIRE_NATIVE=1 ONEBIT_QUICK=1 DENO_NO_UPDATE_CHECK=1 \
-  qemu-aarch64-static "$ARM_DENO" test -A --no-check \
+ONEBIT_LIB="$PWD/zig-out/lib/aarch64-linux-android/libonebit.so" arm_deno deno-android \
   tests/kernels_binary_conformance_test.ts tests/kernels_float_conformance_test.ts \
   tests/kernels_layout_conformance_test.ts tests/kernels_unary_conformance_test.ts \
-  tests/kernels_bmaxpool_conformance_test.ts >"$log/deno-android" 2>&1
+  tests/kernels_bmaxpool_conformance_test.ts
 android_status=$?
-wait "$arm_pid"
-count_deno "deno (aarch64, qemu)" "$log/deno-arm" $?
+wait "$arm_kernels_pid"
+arm_kernels_status=$?
+wait "$arm_runtime_pid"
+arm_runtime_status=$?
+count_deno "deno (aarch64, qemu: kernels)" "$log/deno-arm-kernels" "$arm_kernels_status"
+count_deno "deno (aarch64, qemu: runtime, converter)" "$log/deno-arm-runtime" "$arm_runtime_status"
 count_deno "deno (android aarch64, qemu)" "$log/deno-android" "$android_status"
 
 ONEBIT_REQUIRE_NATIVE=1 "$DENO" run -A tools/notebooks.ts --strict >"$log/notebooks" 2>&1
