@@ -14,7 +14,7 @@ import type { Encoded, KernelLibrary } from "./abi.ts";
 import { checkArray, checkInt } from "./_check.ts";
 import { chooseLibrary, type LibraryOptions } from "./backend.ts";
 import { KernelSet } from "./_ukernels.ts";
-import { planWindow, poolPlan, type WindowGeometry } from "./geometry.ts";
+import { planWindow, poolPlan, type WindowGeometry, type WindowPlan } from "./geometry.ts";
 import { SMALL_CIN_CHANNELS, SMALL_CIN_DEPTH } from "./_abi_generated.ts";
 
 /** Options of {@link TrainKernels}' constructors: which library, and the threads of every call. */
@@ -400,18 +400,7 @@ export class TrainKernels extends KernelSet {
     }
     checkArray("conv2dBackFilter: x", x, Float32Array, g.batch * g.in_h * g.in_w * channels);
     checkArray("conv2dBackFilter: dy", dy, Float32Array, g.batch * g.out_h * g.out_w * filters);
-    const p: Encoded<"Conv2dF32Params"> = {
-      values: {
-        ...window,
-        channels_in: channels,
-        channels_out: filters,
-        clamp_min: 0,
-        clamp_max: 0,
-        ukernel: -1,
-        threads: this.threads,
-        keep_cols: 0,
-      },
-    };
+    const p = this.#convParams(window, channels, filters);
     const dw = stepFloat32(depth * filters);
     if (g.batch > 0) this.impl.onebit_conv2d_backprop_filter_small_cin_f32(p, x, dy, dw);
     return dw;
@@ -422,7 +411,7 @@ export class TrainKernels extends KernelSet {
    * into dx as it is made, so the [pixels, kh·kw·channels] product is never written whole. `filter` is Wᵀ
    * packed for the SGEMM, channels kh·kw·channels (HWIO's [K, filters] rows, `FloatKernels.packRhs(w, K)`)
    * by depth `geometry.filters`. The bits of `FloatKernels.sgemm` then `bindCol2im` (zero bias, no clamp), on
-   * any thread count (threads take images).
+   * any thread count (threads take runs of images by groups of 32 input channels).
    *
    * @example
    * ```ts
@@ -452,7 +441,15 @@ export class TrainKernels extends KernelSet {
     }
     checkArray("conv2dBackInput: filter.data", filter.data, Float32Array, Math.ceil(depth / 32) * 32 * filters);
     checkArray("conv2dBackInput: dy", dy, Float32Array, g.batch * g.out_h * g.out_w * filters);
-    const p: Encoded<"Conv2dF32Params"> = {
+    const p = this.#convParams(window, channels, filters);
+    const dx = stepFloat32(g.batch * g.in_h * g.in_w * channels, true); // every value written
+    if (g.batch > 0) this.impl.onebit_conv2d_backprop_input_f32(p, dy, filter.data, dx);
+    return dx;
+  }
+
+  /** A convolution's parameters for the training kernels (no clamp, the default micro-kernel). */
+  #convParams(window: Omit<WindowPlan, "channels">, channels: number, filters: number): Encoded<"Conv2dF32Params"> {
+    return {
       values: {
         ...window,
         channels_in: channels,
@@ -464,9 +461,6 @@ export class TrainKernels extends KernelSet {
         keep_cols: 0,
       },
     };
-    const dx = stepFloat32(g.batch * g.in_h * g.in_w * channels, true); // every value written
-    if (g.batch > 0) this.impl.onebit_conv2d_backprop_input_f32(p, dy, filter.data, dx);
-    return dx;
   }
 
   #depthwiseParams(geometry: DepthwiseGeometry) {
