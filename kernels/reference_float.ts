@@ -381,6 +381,50 @@ export function col2im(
   }
 }
 
+/**
+ * A convolution's input gradient (kernels_zig/conv2d_backprop_input.zig): the reference SGEMM of dy by the packed
+ * Wᵀ, then the reference col2im, both with a zero bias and no clamp.
+ */
+export function conv2dBackInput(
+  p: StructValues<"Conv2dF32Params">,
+  dy: Float32Array,
+  filter: Float32Array,
+  dx: Float32Array,
+): void {
+  const k = p.kernel_h * p.kernel_w * p.channels_in, pixels = p.batch * p.out_h * p.out_w;
+  const cols = new Float32Array(pixels * k), inf = Infinity;
+  const unclamped = { clamp_min: -inf, clamp_max: inf, threads: 1 };
+  sgemm(
+    { rows: pixels, channels_out: k, depth: p.channels_out, ukernel: -1, ...unclamped },
+    dy,
+    filter,
+    new Float32Array(Math.ceil(k / 32) * 32),
+    cols,
+  );
+  col2im(
+    {
+      batch: p.batch,
+      image_h: p.in_h,
+      image_w: p.in_w,
+      channels: p.channels_in,
+      kernel_h: p.kernel_h,
+      kernel_w: p.kernel_w,
+      stride_h: p.stride_h,
+      stride_w: p.stride_w,
+      dilation_h: p.dilation_h,
+      dilation_w: p.dilation_w,
+      pad_top: p.pad_top,
+      pad_left: p.pad_left,
+      cols_h: p.out_h,
+      cols_w: p.out_w,
+      ...unclamped,
+    },
+    cols,
+    new Float32Array(p.channels_in),
+    dx,
+  );
+}
+
 /** Typed arrays of QUANTIZE / DEQUANTIZE: float32, int8, uint8 or float16 bits. */
 export type QuantArray = Float32Array | Int8Array | Uint8Array | Uint16Array;
 
@@ -518,7 +562,7 @@ export const REFERENCE: KernelBackend = {
   onebit_maxpool2d_argmax_grad_windows_f32: (p, d, a, o) => train.maxPoolGradWindows(p.values, d, a, o),
   onebit_gather_signs_b32_f32: (p, i, o) => train.gatherSigns(p.values, i, o),
   onebit_sign_gemm_f32: (p, l, b, o) => train.signGemm(p.values, l, b, o),
-  onebit_conv2d_backprop_input_f32: (p, d, w, o) => train.conv2dBackInput(p.values, d, w, o),
+  onebit_conv2d_backprop_input_f32: (p, d, w, o) => conv2dBackInput(p.values, d, w, o),
   onebit_transpose_bits_b32: (p, i, o) => train.transposeBits(p.values, i, o),
   onebit_transpose_f32: (p, i, l, o) => train.transpose(p.values, i, l, o),
   onebit_relu_f32: (p, i, o) => train.relu(p.values, i, o),

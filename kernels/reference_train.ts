@@ -7,7 +7,6 @@
  * @module
  */
 import type { StructValues } from "./abi.ts";
-import { col2im, sgemm } from "./reference_float.ts";
 import { CHANNEL_BLOCK, SMALL_CIN_FILTER_CHUNKS, SMALL_CIN_FILTER_PARTIALS } from "./_abi_generated.ts";
 
 /** Float32Array or Float64Array: every array of one call has the input's type. */
@@ -184,50 +183,6 @@ export function gatherSigns(p: StructValues<"GatherSignsParams">, bits: Uint32Ar
       for (let q = 0; q < period; q++, o += 32) unpackWord(bits[q * rowStride + base], out, o);
     }
   }
-}
-
-/**
- * A convolution's input gradient (kernels_zig/conv2d_backprop_input.zig): the reference SGEMM of dy by the packed
- * Wᵀ, then the reference col2im, both with a zero bias and no clamp.
- */
-export function conv2dBackInput(
-  p: StructValues<"Conv2dF32Params">,
-  dy: Float32Array,
-  filter: Float32Array,
-  dx: Float32Array,
-): void {
-  const k = p.kernel_h * p.kernel_w * p.channels_in, pixels = p.batch * p.out_h * p.out_w;
-  const cols = new Float32Array(pixels * k), inf = Infinity;
-  const unclamped = { clamp_min: -inf, clamp_max: inf, threads: 1 };
-  sgemm(
-    { rows: pixels, channels_out: k, depth: p.channels_out, ukernel: -1, ...unclamped },
-    dy,
-    filter,
-    new Float32Array(Math.ceil(k / 32) * 32),
-    cols,
-  );
-  col2im(
-    {
-      batch: p.batch,
-      image_h: p.in_h,
-      image_w: p.in_w,
-      channels: p.channels_in,
-      kernel_h: p.kernel_h,
-      kernel_w: p.kernel_w,
-      stride_h: p.stride_h,
-      stride_w: p.stride_w,
-      dilation_h: p.dilation_h,
-      dilation_w: p.dilation_w,
-      pad_top: p.pad_top,
-      pad_left: p.pad_left,
-      cols_h: p.out_h,
-      cols_w: p.out_w,
-      ...unclamped,
-    },
-    cols,
-    new Float32Array(p.channels_in),
-    dx,
-  );
 }
 
 /**
