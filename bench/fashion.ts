@@ -1,6 +1,7 @@
 /**
  * Fashion-MNIST, onebit beside larq (issue #19): the same binarized CNN, split
- * file, seeds, epochs, batch size and optimizer, 1 thread each. Runs
+ * file, seeds, epochs, batch size, optimizer and learning-rate schedule
+ * (cosine decay from 0.001 to 0 unless `--lr constant`), 1 thread each. Runs
  * `examples/fashion_mnist.ts` and `tools/py/fashion_mnist_larq.py` one after
  * the other for each seed (alternating, so a change in the machine's load
  * falls on both), checks both read the same split (SHA-256), and prints the
@@ -9,7 +10,7 @@
  * which includes the first epoch's warm-up, beside it; and the median CPU
  * time, which a busy machine moves less than the wall clock).
  *
- *     deno task bench:fashion [--epochs 5] [--seeds 1,2,3] [--train 60000] [--no-python] [--json-out PATH]
+ *     deno task bench:fashion [--epochs 5] [--seeds 1,2,3] [--lr cosine|constant] [--train 60000] [--no-python] [--json-out PATH]
  * @module
  */
 import { parseArgs } from "node:util";
@@ -32,12 +33,13 @@ const { values } = parseArgs({
     epochs: { type: "string", default: "5" },
     seeds: { type: "string", default: "1,2,3" },
     train: { type: "string", default: "60000" },
+    lr: { type: "string", default: "cosine" },
     "no-python": { type: "boolean", default: false },
     "json-out": { type: "string" },
   },
 });
 const root = new URL("../", import.meta.url).pathname;
-const common = ["--epochs", values.epochs!, "--train", values.train!, "--json"];
+const common = ["--epochs", values.epochs!, "--train", values.train!, "--lr", values.lr!, "--json"];
 
 /** Runs one side for one seed; its output is echoed; returns its `--json` line. */
 async function runOne(framework: Run["framework"], seed: number): Promise<Run> {
@@ -97,7 +99,9 @@ for (const seed of seeds) {
 const frameworks = values["no-python"] ? ["onebit"] as const : ["onebit", "larq"] as const;
 const summary = Object.fromEntries(frameworks.map((f) => [f, summarize(runs.filter((r) => r.framework === f))]));
 console.log(
-  `\nFashion-MNIST, ${values.epochs} epochs, seeds ${seeds.join(", ")}, batch 64, 1 thread, split ${SPLIT_SHA256}`,
+  `\nFashion-MNIST, ${values.epochs} epochs, seeds ${seeds.join(", ")}, batch 64, learning rate ${
+    values.lr === "cosine" ? "0.001 cosine-decayed to 0" : "0.001"
+  }, 1 thread, split ${SPLIT_SHA256}`,
 );
 console.log(
   "| framework | final test accuracy per seed (%) | mean ± sd (%) | s/epoch (median) | s/epoch (mean) | CPU s/epoch (median) |",

@@ -67,3 +67,19 @@ Deno.test("fashion example: one tiny epoch end to end learns above chance and co
   assert.equal(result.convertedAgree, 200);
   assert(result.convertedMaxDiff < 1e-5, `converted probabilities differ by ${result.convertedMaxDiff}`);
 });
+
+Deno.test("fashion example: the learning rate decays along a cosine by default; --lr names a bad schedule in one line", async () => {
+  const cosine = await run({ seed: 2, epochs: 1, train: 192, test: 64, batchSize: 64 });
+  const constant = await run({ seed: 2, epochs: 1, train: 192, test: 64, batchSize: 64, lr: "constant" });
+  assert.deepEqual([cosine.lr, constant.lr], ["cosine", "constant"]);
+  // Three steps: the second one's rate is 0.00075 with the decay (0.001·(1 + cos(π/3))/2), 0.001 without, so the
+  // third batch, and the epoch's mean loss, differ.
+  assert.notEqual(cosine.trainLoss[0], constant.trainLoss[0]);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./fashion_mnist.ts", import.meta.url).pathname, "--lr", "step"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 1);
+  assert.equal(new TextDecoder().decode(out.stderr), "--lr must be cosine or constant, got step\n");
+});
