@@ -89,8 +89,11 @@ export {
 export {
   type BnBackward,
   type BnForward,
+  convMaxPoolRefusal,
+  type ConvMaxPool,
   type DepthwiseGeometry,
   type GatherLayout,
+  type MaxPoolWindow,
   TrainKernels,
   type TrainKernelsOptions,
 } from "./kernels/train_kernels.ts";

@@ -16,6 +16,7 @@ import type { BinaryKernels } from "../kernels/binary_kernels.ts";
 import type { FloatKernels, PackedF32 } from "../kernels/float_kernels.ts";
 import { binaryKernelsFor, gemmNN, nativeFor, nativePasses, scratch, trainPassesFor, transpose2d } from "./native.ts";
 import { SMALL_CIN_CHANNELS, SMALL_CIN_DEPTH } from "../kernels/_abi_generated.ts";
+import { convMaxPoolRefusal, type MaxPoolWindow } from "../kernels/train_kernels.ts";
 import { type Padding, paddingOf, tupleOf, windowAxis } from "./_window.ts";
 
 export type { Padding };
@@ -546,6 +547,71 @@ registerGradient("conv2d", (dy, { inputs: [x, w], attrs, needs }: {
   backFilter(x.data, dy.data, g, dw);
   if (latent) clipLatentGradient(dw as Float32Array, w.data, attrs.steSignClip!);
   return [new Tensor(dx, x.shape), new Tensor(dw, w.shape)];
+});
+
+/**
+ * maxPool2d(conv2d(x, w, options), pool) as one op where the native kernels fuse them
+ * (TrainKernels.conv2dMaxPool): a network's first convolution (few input channels) and a max pooling whose
+ * windows do not overlap. The convolution's output (MNIST's first layer: 5.5 MB a batch of 64) is never made,
+ * in the forward pass nor in the filter gradient; the same values and gradients bit for bit as the two ops. Null
+ * where it does not apply (no native kernels, float64, more input channels, overlapping or front-padded pool
+ * windows): the caller then runs the two ops.
+ *
+ * @example
+ * ```ts
+ * import { conv2dMaxPool } from "./conv.ts";
+ * import { Tensor } from "./tensor.ts";
+ * const x = Tensor.fill([1, 5, 5, 1], 1), w = Tensor.fill([2, 2, 1, 1], 1);
+ * const y = conv2dMaxPool(x, w, {}, { poolSize: [2, 2], strides: [2, 2] }); // [1, 2, 2, 1] of 4s, natively
+ * console.log(y === null || [...y.data].every((v) => v === 4)); // true
+ * ```
+ */
+export function conv2dMaxPool(
+  x: Tensor,
+  w: Tensor,
+  options: Omit<Conv2dOptions, "groups" | "signs">,
+  pool: { poolSize: [number, number]; strides: [number, number]; padding?: "valid" | "same" },
+): Tensor | null {
+  const g = geometry(x.shape, w.shape, options);
+  if (g.groups !== 1 || !smallCin(g)) return null;
+  const native = nativeFor(macsOf(g), x.data, w.data);
+  if (!native) return null;
+  const conv = { ...nativeWindow(g, options.padding), filters: g.f };
+  const window: MaxPoolWindow = { kernelSize: pool.poolSize, strides: pool.strides, padding: pool.padding };
+  if (convMaxPoolRefusal(conv, window) !== null) return null;
+  const packed = native.packRhsKN(w.data as Float32Array, g.f); // HWIO is [K, f]
+  const r = trainPassesFor(native).conv2dMaxPool(x.data as Float32Array, packed, conv, window);
+  const out = new Tensor(r.y, r.shape);
+  if (isRecording([x, w])) record("conv2dMaxPool", [x, w], out, { ...options, window, argmax: r.argmax });
+  return out;
+}
+
+registerGradient("conv2dMaxPool", (dy, { inputs: [x, w], attrs, needs }: {
+  inputs: readonly Tensor[];
+  attrs: Conv2dOptions & { window: MaxPoolWindow; argmax: Int32Array };
+  needs?: readonly boolean[];
+}) => {
+  const g = geometry(x.shape, w.shape, attrs);
+  const native = nativeFor(macsOf(g), x.data, w.data)!; // as in the forward pass
+  const k = trainPassesFor(native), conv = { ...nativeWindow(g, attrs.padding), filters: g.f };
+  if (needs?.[0] !== false) {
+    // The input's gradient needs the convolution's whole: made, then conv2d's own gradients.
+    const dConv = k.maxPoolGradWindows(dy.data as Float32Array, attrs.argmax, {
+      inputShape: [g.n, g.oh, g.ow, g.f],
+      kernelSize: attrs.window.kernelSize,
+      strides: attrs.window.strides,
+      padding: attrs.window.padding,
+    });
+    return nativeGradients(native, x, w, dConv, g, true, {}, undefined, attrs.padding);
+  }
+  const dw = k.conv2dMaxPoolBackFilter(
+    x.data as Float32Array,
+    dy.data as Float32Array,
+    attrs.argmax,
+    conv,
+    attrs.window,
+  );
+  return [null, new Tensor(dw, w.shape)];
 });
 
 /**

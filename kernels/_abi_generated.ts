@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 19;
-export const ABI_HASH = 0xb41d8b56;
+export const ABI_HASH = 0x44153e56;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -19,6 +19,8 @@ export const SMALL_CIN_DEPTH = 64;
 export const SMALL_CIN_FILTER_CHUNKS = 16;
 /** Floats of those chunks' partial sums (one 32-channel block's) at most. */
 export const SMALL_CIN_FILTER_PARTIALS = 8192;
+/** Floats of convolution rows (pool height × width × channels) and of a gradient row (width × 32) the fused first convolution and max pooling hold per task. */
+export const CONV_MAXPOOL_FLOATS = 8192;
 
 /** Names of the status codes every export returns, by code. */
 export const STATUS = ["ok", "invalid_argument", "unsupported_ukernel", "out_of_memory"] as const;
@@ -96,6 +98,8 @@ export const symbols = {
   onebit_conv2d_backprop_input_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_sign_gemm_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
   onebit_conv2d_backprop_filter_small_cin_f32: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_conv2d_maxpool_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  onebit_conv2d_maxpool_backprop_filter_f32: { parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
 } as const;
 
 /** Each parameter's name and role: a scalar, an extern struct, or a buffer read (in) or written (out). */
@@ -154,6 +158,8 @@ export const parameters = {
   onebit_conv2d_backprop_input_f32: [{ name: "params", kind: "struct", struct: "Conv2dF32Params", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "filter", kind: "f32", dir: "in" }, { name: "grad_input", kind: "f32", dir: "out" }],
   onebit_sign_gemm_f32: [{ name: "params", kind: "struct", struct: "SignGemmParams", dir: "in" }, { name: "lhs", kind: "f32", dir: "in" }, { name: "signs", kind: "u32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }],
   onebit_conv2d_backprop_filter_small_cin_f32: [{ name: "params", kind: "struct", struct: "Conv2dF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "grad_output", kind: "f32", dir: "in" }, { name: "grad_filter", kind: "f32", dir: "out" }],
+  onebit_conv2d_maxpool_f32: [{ name: "params", kind: "struct", struct: "Conv2dF32Params", dir: "in" }, { name: "pool", kind: "struct", struct: "Pool2dF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "packed_filter", kind: "f32", dir: "in" }, { name: "bias", kind: "f32", dir: "in" }, { name: "output", kind: "f32", dir: "out" }, { name: "argmax", kind: "i32", dir: "out" }],
+  onebit_conv2d_maxpool_backprop_filter_f32: [{ name: "params", kind: "struct", struct: "Conv2dF32Params", dir: "in" }, { name: "pool", kind: "struct", struct: "Pool2dF32Params", dir: "in" }, { name: "input", kind: "f32", dir: "in" }, { name: "pooled_grad", kind: "f32", dir: "in" }, { name: "argmax", kind: "i32", dir: "in" }, { name: "grad_filter", kind: "f32", dir: "out" }],
 } as const;
 
 /** Byte layout of every extern struct. */

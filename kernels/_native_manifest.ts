@@ -3,14 +3,14 @@
 /** The released native libraries: file, size and SHA-256 by Zig target triple, and the ABI they implement. */
 export const NATIVE_MANIFEST = {
   abiVersion: 19,
-  abiHash: 0xb41d8b56,
+  abiHash: 0x44153e56,
   libraries: {
-  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 837064, sha256: "d1077e3e81c2b87ab1faa62e39fefee75fa8f0c1eb70e1aac36cfc390a0daf15" },
-  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 433264, sha256: "bd961f63e65caf5a9d570ea73fa17b9c431f523b443e8c9cd9c79034efb6bf35" },
-  "aarch64-linux-android": { file: "libonebit.so", bytes: 431984, sha256: "0dd6e41fe966dadbdc9c65ba0781d324a60722604b74c655b41d3685cd7141ce" },
-  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 658474, sha256: "e9db44365e8571fbcea1b5be18a58fcb3879e348398967e81f1d2999774f27a9" },
-  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 291840, sha256: "9f36c541a6232f4cb1bb815781da48195a3fcf23cfebba21a0240f5c14eb50be" },
-  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 664064, sha256: "5c34a654c7cd21a31ccca82b76282880f70bc271e30be1bc24ff74551ef99859" },
-  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 232960, sha256: "d1d92928a404aeafa3ccb8880b73d903d92931c9a6a6eea3bece14440fccf4d8" },
+  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 862776, sha256: "a148b42b1ad69b636eca22d0b5f44f0762c994eae1632506b6aeaf88543fdd42" },
+  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 438896, sha256: "1cae619a76804aa94be491dca41631ade791e13cdd8a57552cd4961aba1c4fb0" },
+  "aarch64-linux-android": { file: "libonebit.so", bytes: 437344, sha256: "dc9734205fd1359e7f672a11a4cea4e3e15c623661e3564b65563bfda8f56cab" },
+  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 683613, sha256: "6b9e2c91e957e7689cfb1df843cda988cd5f18d78dbe98ace195eda1dd9f8fd7" },
+  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 292240, sha256: "c7025d2e434c3def1318723dbbdac2f7df2f0be0fca122a6397e0daf2218783a" },
+  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 688640, sha256: "12cb14c772bb29cb82643e4283c60dc6cdd88f081388653d2f10939733ffda86" },
+  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 239104, sha256: "3b94e52f7905bff06de2f8bc354679c23d4f11ed06530ea7e52fad1b0301eb36" },
   },
 } as const;

@@ -570,4 +570,15 @@ export const REFERENCE: KernelBackend = {
   onebit_depthwise_backprop_input_f32: (p, d, w, o) => train.depthwiseBackInput(p.values, d, w, o),
   onebit_depthwise_backprop_filter_f32: (p, x, d, o) => train.depthwiseBackFilter(p.values, x, d, o),
   onebit_conv2d_backprop_filter_small_cin_f32: (p, x, d, o) => train.conv2dBackFilter(p.values, x, d, o),
+  // The fused first convolution and max pooling: the two ops it fuses, through the convolution's whole output.
+  onebit_conv2d_maxpool_f32: (p, q, x, f, b, o, a) => {
+    const v = p.values, out = new Float32Array(v.batch * v.out_h * v.out_w * v.channels_out);
+    conv2d({ ...v, keep_cols: 0 }, x, f, b, new Float32Array(0), out);
+    maxPoolArgmax(q.values, out, o, a);
+  },
+  onebit_conv2d_maxpool_backprop_filter_f32: (p, q, x, d, a, o) => {
+    const v = p.values, dy = new Float32Array(v.batch * v.out_h * v.out_w * v.channels_out);
+    train.maxPoolGradWindows(q.values, d, a, dy);
+    train.conv2dBackFilter(v, x, dy, o);
+  },
 };

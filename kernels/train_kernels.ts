@@ -9,13 +9,13 @@
  * results bit for bit. Every argument is checked here.
  * @module
  */
-import { stepFloat32 } from "./_step_buffers.ts";
+import { stepFloat32, stepInt32 } from "./_step_buffers.ts";
 import type { Encoded, KernelLibrary } from "./abi.ts";
 import { checkArray, checkInt } from "./_check.ts";
 import { chooseLibrary, type LibraryOptions } from "./backend.ts";
 import { KernelSet } from "./_ukernels.ts";
 import { planWindow, poolPlan, type WindowGeometry, type WindowPlan } from "./geometry.ts";
-import { SMALL_CIN_CHANNELS, SMALL_CIN_DEPTH } from "./_abi_generated.ts";
+import { CHANNEL_BLOCK, CONV_MAXPOOL_FLOATS, SMALL_CIN_CHANNELS, SMALL_CIN_DEPTH } from "./_abi_generated.ts";
 
 /** Options of {@link TrainKernels}' constructors: which library, and the threads of every call. */
 export interface TrainKernelsOptions extends LibraryOptions {
@@ -59,6 +59,58 @@ export interface GatherLayout {
 export interface DepthwiseGeometry extends WindowGeometry {
   /** Output channels per input channel (Keras's depth_multiplier); default 1. */
   multiplier?: number;
+}
+
+/** The max pooling after a convolution, in {@link TrainKernels.conv2dMaxPool}: its window on the convolution's output. */
+export interface MaxPoolWindow {
+  /** [poolH, poolW]. */
+  kernelSize: readonly [number, number];
+  /** [strideH, strideW], at least the pool size (windows that do not overlap); default the pool size. */
+  strides?: readonly [number, number];
+  /** "valid" or "same" (default "valid"); "same" only where it pads after the input, never before. */
+  padding?: "valid" | "same";
+}
+
+/** What {@link TrainKernels.conv2dMaxPool} returns. */
+export interface ConvMaxPool {
+  /** The pooled values [batch, outH, outW, filters]. */
+  y: Float32Array;
+  /** For each, the index in the convolution's output of its window's first maximum. */
+  argmax: Int32Array;
+  /** The pooled shape. */
+  shape: [number, number, number, number];
+}
+
+/**
+ * Why a convolution and the max pooling of its output cannot run as one {@link TrainKernels.conv2dMaxPool}, or
+ * null when they can: the convolution has few input channels (the direct path's limits), no padding before
+ * the pool's windows, and windows that do not overlap; a task's rows fit CONV_MAXPOOL_FLOATS.
+ */
+export function convMaxPoolRefusal(geometry: WindowGeometry & { filters: number }, pool: MaxPoolWindow): string | null {
+  const g = planWindow(geometry, 1), filters = checkInt("filters", geometry.filters, 1);
+  const depth = g.kernel_h * g.kernel_w * g.channels;
+  if (g.channels > SMALL_CIN_CHANNELS || depth > SMALL_CIN_DEPTH) {
+    return `${g.channels} input channels and ${depth} taps exceed the direct path's ${SMALL_CIN_CHANNELS} and ${SMALL_CIN_DEPTH}`;
+  }
+  const [ph, pw] = pool.kernelSize, [sh, sw] = pool.strides ?? pool.kernelSize;
+  if (sh < ph || sw < pw) return `pool windows overlap (strides [${sh}, ${sw}] < pool size [${ph}, ${pw}])`;
+  const q = poolPlan(
+    {
+      inputShape: [g.batch, g.out_h, g.out_w, filters],
+      kernelSize: [ph, pw],
+      strides: [sh, sw],
+      padding: pool.padding,
+    },
+    "max",
+    { clamp_min: -Infinity, clamp_max: Infinity },
+    1,
+  ).params;
+  if (q.pad_top !== 0 || q.pad_left !== 0) return "the pooling pads before its input";
+  if (g.out_w * CHANNEL_BLOCK > CONV_MAXPOOL_FLOATS || ph * g.out_w * filters > CONV_MAXPOOL_FLOATS) {
+    return `a pooled row's convolution rows (${ph}×${g.out_w}×${filters} floats) pass ${CONV_MAXPOOL_FLOATS}`;
+  }
+  if (g.batch * g.out_h * g.out_w * filters > 2 ** 31 - 1) return "the convolution's output passes 2³¹ values";
+  return null;
 }
 
 const NONE = new Float32Array(1);
@@ -404,6 +456,105 @@ export class TrainKernels extends KernelSet {
     const dw = stepFloat32(depth * filters);
     if (g.batch > 0) this.impl.onebit_conv2d_backprop_filter_small_cin_f32(p, x, dy, dw);
     return dw;
+  }
+
+  /**
+   * A convolution of few input channels (a network's first layer) and the max pooling of its output, in one
+   * pass that never writes the convolution's output: each pooled row's convolution rows are made in cache and
+   * pooled there. `filter` is the kernel packed for the SGEMM (`FloatKernels.packRhsKN(hwio, filters)`), no
+   * bias. The same bits as `FloatKernels.conv2d` then `bindMaxPoolArgmax` (argmax indices into the
+   * convolution's output), on any thread count. A RangeError names what {@link convMaxPoolRefusal} refuses.
+   *
+   * @example
+   * ```ts
+   * import { FloatKernels } from "./float_kernels.ts";
+   * import { TrainKernels } from "./train_kernels.ts";
+   * // a 1×4 image, a 1×1 kernel of weight 2, pooled in windows of 1×2
+   * const w = FloatKernels.reference().packRhsKN(new Float32Array([2]), 1);
+   * const r = TrainKernels.reference().conv2dMaxPool(new Float32Array([1, 3, 5, 4]), w, {
+   *   inputShape: [1, 1, 4, 1], kernelSize: [1, 1], filters: 1,
+   * }, { kernelSize: [1, 2] });
+   * console.log(r.y, r.argmax); // Float32Array(2) [ 6, 10 ] Int32Array(2) [ 1, 2 ]
+   * ```
+   */
+  conv2dMaxPool(
+    x: Float32Array,
+    filter: { data: Float32Array; channelsOut: number; depth: number },
+    geometry: WindowGeometry & { filters: number },
+    pool: MaxPoolWindow,
+  ): ConvMaxPool {
+    const { p, q, depth } = this.#convPool("conv2dMaxPool", geometry, pool);
+    if (filter?.channelsOut !== geometry.filters || filter.depth !== depth) {
+      throw new RangeError(
+        `conv2dMaxPool: filter must be packed with ${geometry.filters} channels and depth ${depth}, got ` +
+          `${filter?.channelsOut} and ${filter?.depth}`,
+      );
+    }
+    const blocks = Math.ceil(geometry.filters / CHANNEL_BLOCK);
+    checkArray("conv2dMaxPool: filter.data", filter.data, Float32Array, blocks * CHANNEL_BLOCK * depth);
+    checkArray(
+      "conv2dMaxPool: x",
+      x,
+      Float32Array,
+      p.values.batch * p.values.in_h * p.values.in_w * p.values.channels_in,
+    );
+    const v = q.values, size = v.batch * v.out_h * v.out_w * v.channels;
+    const y = stepFloat32(size, true), argmax = stepInt32(size, true); // every value written
+    this.impl.onebit_conv2d_maxpool_f32(p, q, x, filter.data, new Float32Array(blocks * CHANNEL_BLOCK), y, argmax);
+    return { y, argmax, shape: [v.batch, v.out_h, v.out_w, v.channels] };
+  }
+
+  /**
+   * The filter gradient of {@link conv2dMaxPool}'s convolution from the pooling's output gradient `dy` and the
+   * argmax it returned, the convolution's output gradient made a row at a time in cache (never in memory): the
+   * same bits as {@link maxPoolGradWindows} then {@link conv2dBackFilter}, on any thread count. As there, an
+   * index outside its window drops that gradient (the indices are compared, never used as addresses).
+   */
+  conv2dMaxPoolBackFilter(
+    x: Float32Array,
+    dy: Float32Array,
+    argmax: Int32Array,
+    geometry: WindowGeometry & { filters: number },
+    pool: MaxPoolWindow,
+  ): Float32Array {
+    const { p, q, depth } = this.#convPool("conv2dMaxPoolBackFilter", geometry, pool);
+    const v = q.values, size = v.batch * v.out_h * v.out_w * v.channels;
+    checkArray(
+      "conv2dMaxPoolBackFilter: x",
+      x,
+      Float32Array,
+      p.values.batch * p.values.in_h * p.values.in_w * p.values.channels_in,
+    );
+    checkArray("conv2dMaxPoolBackFilter: dy", dy, Float32Array, size);
+    checkArray("conv2dMaxPoolBackFilter: argmax", argmax, Int32Array, size);
+    const dw = stepFloat32(depth * geometry.filters);
+    this.impl.onebit_conv2d_maxpool_backprop_filter_f32(p, q, x, dy, argmax, dw);
+    return dw;
+  }
+
+  /** The checked parameters of a convolution and the max pooling after it. */
+  #convPool(name: string, geometry: WindowGeometry & { filters: number }, pool: MaxPoolWindow) {
+    const why = convMaxPoolRefusal(geometry, pool);
+    if (why !== null) throw new RangeError(`${name}: ${why}`);
+    const g = planWindow(geometry, 1), { channels, ...window } = g;
+    const [ph, pw] = pool.kernelSize, strides = pool.strides ?? pool.kernelSize;
+    const q: Encoded<"Pool2dF32Params"> = {
+      values: poolPlan(
+        {
+          inputShape: [g.batch, g.out_h, g.out_w, geometry.filters],
+          kernelSize: [ph, pw],
+          strides,
+          padding: pool.padding,
+        },
+        "max",
+        { clamp_min: -Infinity, clamp_max: Infinity },
+        this.threads,
+      ).params,
+    };
+    // No clamp on the convolution (the filter gradient ignores it).
+    const base = this.#convParams(window, channels, geometry.filters).values;
+    const p: Encoded<"Conv2dF32Params"> = { values: { ...base, clamp_min: -Infinity, clamp_max: Infinity } };
+    return { p, q, depth: g.kernel_h * g.kernel_w * channels };
   }
 
   /**

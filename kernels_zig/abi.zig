@@ -31,6 +31,10 @@ pub const small_cin_depth = 64;
 /// the chunks, the bits do not depend on them).
 pub const small_cin_filter_chunks = 16;
 pub const small_cin_filter_partials = 8192;
+/// Floats a task of the fused first convolution and max pooling (conv2d_maxpool.zig) keeps on its stack: the
+/// convolution rows one pooled row reads (pool height × width × channels), or one output row's gradient for a
+/// 32-channel block (width × 32) in its filter gradient.
+pub const conv_maxpool_floats = 8192;
 
 /// A limit both sides use: gen_abi.zig writes each to kernels/_abi_generated.ts
 /// as `export const <name>`, and it is part of the hash.
@@ -45,6 +49,7 @@ pub const constants = [_]Constant{
     .{ .name = "SMALL_CIN_DEPTH", .value = small_cin_depth, .doc = "Taps (kernel_h·kernel_w·channels_in) up to which they do." },
     .{ .name = "SMALL_CIN_FILTER_CHUNKS", .value = small_cin_filter_chunks, .doc = "Chunks of output rows the small-cin filter gradient sums apart at most, then adds in order." },
     .{ .name = "SMALL_CIN_FILTER_PARTIALS", .value = small_cin_filter_partials, .doc = "Floats of those chunks' partial sums (one 32-channel block's) at most." },
+    .{ .name = "CONV_MAXPOOL_FLOATS", .value = conv_maxpool_floats, .doc = "Floats of convolution rows (pool height × width × channels) and of a gradient row (width × 32) the fused first convolution and max pooling hold per task." },
 };
 
 /// Every export returns one of these. Arguments are validated in TypeScript
@@ -788,6 +793,23 @@ pub const api = [_]Function{
         .{ .name = "grad_output", .type = [*]const f32 },
         .{ .name = "grad_filter", .type = [*]f32 },
     } },
+    .{ .name = "onebit_conv2d_maxpool_f32", .in = @import("conv2d_maxpool.zig"), .params = &.{
+        .{ .name = "params", .type = *const Conv2dF32Params },
+        .{ .name = "pool", .type = *const Pool2dF32Params },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "packed_filter", .type = [*]const f32 },
+        .{ .name = "bias", .type = [*]const f32 },
+        .{ .name = "output", .type = [*]f32 },
+        .{ .name = "argmax", .type = [*]i32 },
+    } },
+    .{ .name = "onebit_conv2d_maxpool_backprop_filter_f32", .in = train_conv2d_small_cin, .params = &.{
+        .{ .name = "params", .type = *const Conv2dF32Params },
+        .{ .name = "pool", .type = *const Pool2dF32Params },
+        .{ .name = "input", .type = [*]const f32 },
+        .{ .name = "pooled_grad", .type = [*]const f32 },
+        .{ .name = "argmax", .type = [*]const i32 },
+        .{ .name = "grad_filter", .type = [*]f32 },
+    } },
 };
 
 const train_depthwise = @import("train_depthwise.zig");
@@ -804,6 +826,7 @@ const train_sign = @import("train_sign.zig");
 /// The extern structs the TS side encodes: every struct a parameter of `api`
 /// points to, in order of first use.
 pub const structs = blk: {
+    @setEvalBranchQuota(10_000);
     var list: []const type = &.{};
     for (api) |f| for (f.params) |p| {
         const info = @typeInfo(p.type);

@@ -64,10 +64,12 @@ pub const Rows = extern struct {
     input: [*]const f32,
     filter: [*]const f32,
     bias: [*]const f32,
+    /// Where output row `out_row0`'s first value goes (conv2d_maxpool.zig computes a few rows into a buffer).
     out: [*]f32,
+    out_row0: usize = 0,
 
     /// Output row t (image t / out_h, row t % out_h), every channel block.
-    fn task(s: *const Rows, t: usize) void {
+    pub fn task(s: *const Rows, t: usize) void {
         const g = Window.of(s.p);
         const oh = u(g.out_h);
         const ow = u(g.out_w);
@@ -144,7 +146,7 @@ pub const Rows = extern struct {
                 }
             }
         }
-        s.store(m, b, ((n * u(g.out_h) + oy) * u(g.out_w) + ox), count, acc);
+        s.store(m, b, ((n * u(g.out_h) + oy - s.out_row0) * u(g.out_w) + ox), count, acc);
     }
 
     /// Sums plus bias, clamped, into the block's valid channels of `count` consecutive output pixels.

@@ -24,7 +24,8 @@ pub fn symbol(comptime name: []const u8, comptime isa: uk.Isa) [:0]const u8 {
 
 /// The loops with copies (isa_object.zig exports each op file's task under `symbol(name, isa)`): "depthwise_f32"
 /// (depthwise_f32.zig rowTask), "conv2d_small_cin" (conv2d_small_cin.zig rowTask),
-/// "conv2d_filter_small_cin" (train_conv2d_small_cin.zig gradTask), "pool2d_f32" (pool2d.zig poolRowTask),
+/// "conv2d_filter_small_cin" (train_conv2d_small_cin.zig gradTask), "conv2d_maxpool_f32" (conv2d_maxpool.zig
+/// rowTask), "pool2d_f32" (pool2d.zig poolRowTask),
 /// "maxpool_argmax_f32" (pool2d.zig argRowTask),
 /// "maxpool_grad_windows_f32" (train_pool.zig gradRowTask), "softmax_f32" (softmax.zig rowTask), "bgemm_epilogue"
 /// (bgemm.zig epilogueTask: a fused ADD, its pack and a same-zero border after a block), "channel_affine_f32" and

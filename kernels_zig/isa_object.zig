@@ -21,6 +21,7 @@ comptime {
         @export(&@import("depthwise_f32.zig").rowTask, .{ .name = isa_loops.symbol("depthwise_f32", isa), .visibility = hidden });
         @export(&@import("conv2d_small_cin.zig").rowTask, .{ .name = isa_loops.symbol("conv2d_small_cin", isa), .visibility = hidden });
         @export(&@import("train_conv2d_small_cin.zig").gradTask, .{ .name = isa_loops.symbol("conv2d_filter_small_cin", isa), .visibility = hidden });
+        @export(&@import("conv2d_maxpool.zig").rowTask, .{ .name = isa_loops.symbol("conv2d_maxpool_f32", isa), .visibility = hidden });
         @export(&@import("pool2d.zig").poolRowTask, .{ .name = isa_loops.symbol("pool2d_f32", isa), .visibility = hidden });
         @export(&@import("pool2d.zig").argRowTask, .{ .name = isa_loops.symbol("maxpool_argmax_f32", isa), .visibility = hidden });
         @export(&@import("train_pool.zig").gradRowTask, .{ .name = isa_loops.symbol("maxpool_grad_windows_f32", isa), .visibility = hidden });

@@ -17,6 +17,7 @@ const thread_pool = @import("thread_pool.zig");
 const direct = @import("conv2d_small_cin.zig");
 const Window = @import("window.zig").Window;
 const u = @import("num.zig").u;
+const train_pool = @import("train_pool.zig");
 
 const block = direct.block;
 const lanes = direct.lanes;
@@ -52,6 +53,12 @@ pub const Grad = extern struct {
     groups: usize,
     /// Chunks of output rows (n, oy): chunk j is rows [j·rows / chunks, (j + 1)·rows / chunks).
     chunks: usize,
+    /// When set, the convolution was followed by this max pooling of disjoint, unpadded windows
+    /// (conv2d_maxpool.zig): `dy` is the pooling's output gradient and `pooled_arg` its argmax, and each output
+    /// row's gradient is made on the stack as train_pool.zig's maxpoolGradWindows would write it (the same
+    /// values), never in memory.
+    pool: ?*const abi.Pool2dF32Params = null,
+    pooled_arg: [*]const i32 = undefined,
 
     fn task(s: *const Grad, t: usize) void {
         const depth = u(s.p.kernel_h) * u(s.p.kernel_w) * u(s.p.channels_in);
@@ -102,31 +109,37 @@ pub const Grad = extern struct {
         while (x_begin < ow and !insideX(&w, x_begin)) x_begin += 1;
         var x_end = x_begin;
         while (x_end < ow and insideX(&w, x_end)) x_end += 1;
+        // A pooled gradient's row, made here (`pool`): one block of channels per pixel, zeros past `cols`.
+        var made: [abi.conv_maxpool_floats]f32 align(64) = undefined;
         for (r0..r1) |row| {
             const n = row / u(w.out_h);
             const oy = row % u(w.out_h);
             const iy0 = @as(isize, @intCast(oy * u(w.stride_h))) - w.pad_top;
             const inside_y = iy0 >= 0 and iy0 + (w.kernel_h - 1) * w.dilation_h < w.in_h;
-            const row_pixel = row * ow;
+            // This row's gradient for the block: pixel ox's at dy_row + ox·stride, `dcols` valid channels.
+            const dy_row: [*]const f32, const stride: usize, const dcols: usize = if (s.pool) |pool| blk: {
+                s.poolRow(pool, &made, n, oy, cols);
+                break :blk .{ &made, block, block };
+            } else .{ s.dy + row * ow * cout + b * block, cout, cols };
             var ox: usize = 0;
             while (ox < ow) : (ox += 1) {
                 if (inside_y and ox == x_begin and x_begin < x_end) {
                     // Interior pixels: every tap in bounds, pointers stepped by adds.
                     var x = s.input + @as(usize, @intCast((@as(isize, @intCast(n)) * w.in_h + iy0) * w.in_w * @as(isize, @intCast(c)))) + (ox * u(w.stride_w) - u(w.pad_left)) * c;
-                    var d = s.dy + (row_pixel + ox) * cout + b * block;
+                    var d = dy_row + ox * stride;
                     while (ox < x_end) : (ox += 1) {
-                        @prefetch(d + prefetch_pixels * cout, .{ .locality = 3 });
-                        const dv = dyBlock(d, cols);
+                        @prefetch(d + prefetch_pixels * stride, .{ .locality = 3 });
+                        const dv = dyBlock(d, dcols);
                         inline for (0..taps) |i| {
                             const xv: V = @splat(x[off[i]]);
                             inline for (0..nv) |k| acc[i][k] += xv * dv[k];
                         }
                         x += step;
-                        d += cout;
+                        d += stride;
                     }
                     if (ox == ow) break;
                 }
-                const dv = dyBlock(s.dy + (row_pixel + ox) * cout + b * block, cols);
+                const dv = dyBlock(dy_row + ox * stride, dcols);
                 const ix0 = @as(isize, @intCast(ox * u(w.stride_w))) - w.pad_left;
                 const origin = ((@as(isize, @intCast(n)) * w.in_h + iy0) * w.in_w + ix0) * @as(isize, @intCast(c));
                 inline for (0..taps) |i| {
@@ -139,6 +152,30 @@ pub const Grad = extern struct {
         }
         inline for (0..taps) |i| {
             inline for (0..nv) |k| out[i * block + k * lanes ..][0..lanes].* = acc[i][k];
+        }
+    }
+
+    /// Output row (n, oy)'s gradient over this block's `cols` channels into `made` (block floats a pixel, zeros
+    /// past `cols`): the pooled gradient where the pixel is its window's argmax, else 0 (maxpoolGradWindows's
+    /// values: train_pool.zig pickGradients).
+    fn poolRow(s: *const Grad, pool: *const abi.Pool2dF32Params, made: *[abi.conv_maxpool_floats]f32, n: usize, oy: usize, cols: usize) void {
+        const ow = u(s.p.out_w);
+        const cout = u(s.p.channels_out);
+        const c0 = s.b * block;
+        const py = train_pool.GradRows.window(oy, 0, pool.stride_h, pool.kernel_h, pool.out_h) orelse {
+            @memset(made[0 .. ow * block], 0);
+            return;
+        };
+        for (0..ow) |ox| {
+            const dst = made[ox * block ..][0..block];
+            @memset(dst[cols..], 0);
+            const px = train_pool.GradRows.window(ox, 0, pool.stride_w, pool.kernel_w, pool.out_w) orelse {
+                @memset(dst[0..cols], 0);
+                continue;
+            };
+            const o = ((n * u(pool.out_h) + py) * u(pool.out_w) + px) * cout + c0;
+            const base: i32 = @intCast(((n * u(s.p.out_h) + oy) * ow + ox) * cout + c0);
+            train_pool.pickGradients(dst.ptr, s.dy + o, s.pooled_arg + o, base, cols);
         }
     }
 };
@@ -188,6 +225,33 @@ pub fn chunksFor(rows: usize, depth: usize) usize {
 
 /// The filter gradient of `p` (its clamp, micro-kernel and keep_cols unused) into `dw` [kh, kw, cin, cout].
 pub fn backpropFilter(p: *const abi.Conv2dF32Params, input: [*]const f32, dy: [*]const f32, dw: [*]f32) abi.Status {
+    return backpropFilterOf(p, input, dy, null, undefined, dw);
+}
+
+/// `backpropFilter` with the output gradient given as a max pooling's (`pool`, see Grad.pool): the gradient
+/// pooled_dy and the argmax of conv2d_maxpool.zig's forward pass. The same bits as maxpoolGradWindows then
+/// backpropFilter.
+pub fn backpropFilterPooled(p: *const abi.Conv2dF32Params, pool: *const abi.Pool2dF32Params, input: [*]const f32, pooled_dy: [*]const f32, argmax: [*]const i32, dw: [*]f32) abi.Status {
+    if (!poolFits(p, pool)) return .invalid_argument;
+    return backpropFilterOf(p, input, pooled_dy, pool, argmax, dw);
+}
+
+/// Whether `pool` is a max pooling of the output of `p` that the fused passes take: the convolution's output
+/// shape, disjoint windows (stride ≥ size), no padding before (after, TF's SAME may clip the last window), an
+/// output row's block on the stack (conv_maxpool_floats) and indices within i32.
+pub fn poolFits(p: *const abi.Conv2dF32Params, pool: *const abi.Pool2dF32Params) bool {
+    const w = Window.of(p);
+    if (!w.valid() or p.channels_out <= 0) return false;
+    if (pool.batch != w.batch or pool.in_h != w.out_h or pool.in_w != w.out_w or pool.channels != p.channels_out) return false;
+    if (pool.kernel_h <= 0 or pool.kernel_w <= 0 or pool.stride_h < pool.kernel_h or pool.stride_w < pool.kernel_w) return false;
+    if (pool.pad_top != 0 or pool.pad_left != 0 or pool.out_h <= 0 or pool.out_w <= 0) return false;
+    if (@as(i64, pool.out_h - 1) * pool.stride_h >= pool.in_h or @as(i64, pool.out_w - 1) * pool.stride_w >= pool.in_w) return false;
+    if (@as(i64, w.out_w) * block > abi.conv_maxpool_floats) return false;
+    if (@as(i64, pool.kernel_h) * w.out_w * p.channels_out > abi.conv_maxpool_floats) return false;
+    return @as(i64, w.batch) * w.out_h * w.out_w * p.channels_out <= std.math.maxInt(i32);
+}
+
+fn backpropFilterOf(p: *const abi.Conv2dF32Params, input: [*]const f32, dy: [*]const f32, pool: ?*const abi.Pool2dF32Params, pooled_arg: [*]const i32, dw: [*]f32) abi.Status {
     const w = Window.of(p);
     if (!w.valid() or p.channels_in <= 0 or p.channels_out <= 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
     const depth_i = @as(i64, w.kernel_h) * w.kernel_w * p.channels_in;
@@ -200,7 +264,7 @@ pub fn backpropFilter(p: *const abi.Conv2dF32Params, input: [*]const f32, dy: [*
     var partials: [partial_floats]f32 align(64) = undefined;
     const func = isa_loops.pick("conv2d_filter_small_cin", gradTask);
     for (0..(cout + block - 1) / block) |b| {
-        const s: Grad = .{ .p = p, .input = input, .dy = dy, .partials = &partials, .b = b, .groups = groups, .chunks = chunks };
+        const s: Grad = .{ .p = p, .input = input, .dy = dy, .partials = &partials, .b = b, .groups = groups, .chunks = chunks, .pool = pool, .pooled_arg = pooled_arg };
         isa_loops.run(u(p.threads), chunks * groups, &s, func);
         const cols = @min(block, cout - b * block);
         for (0..depth) |t| {
@@ -219,4 +283,8 @@ pub fn backpropFilter(p: *const abi.Conv2dF32Params, input: [*]const f32, dy: [*
 
 pub fn onebit_conv2d_backprop_filter_small_cin_f32(params: *const abi.Conv2dF32Params, input: [*]const f32, grad_output: [*]const f32, grad_filter: [*]f32) callconv(.c) i32 {
     return abi.code(backpropFilter(params, input, grad_output, grad_filter));
+}
+
+pub fn onebit_conv2d_maxpool_backprop_filter_f32(params: *const abi.Conv2dF32Params, pool: *const abi.Pool2dF32Params, input: [*]const f32, pooled_grad: [*]const f32, argmax: [*]const i32, grad_filter: [*]f32) callconv(.c) i32 {
+    return abi.code(backpropFilterPooled(params, pool, input, pooled_grad, argmax, grad_filter));
 }

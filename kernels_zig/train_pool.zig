@@ -134,7 +134,7 @@ pub const GradRows = extern struct {
     grad_input: [*]f32,
 
     /// The output index of the window holding input position i (a row or a column), or null.
-    fn window(i: usize, pad: i32, stride: i32, kernel: i32, out: i32) ?usize {
+    pub fn window(i: usize, pad: i32, stride: i32, kernel: i32, out: i32) ?usize {
         const q = i + u(pad);
         const o = q / u(stride);
         return if (o < u(out) and q - o * u(stride) < u(kernel)) o else null;
@@ -164,7 +164,7 @@ pub const GradRows = extern struct {
 
 /// dst[ch] = 0 + dy[ch] (dy, -0 made +0) where arg[ch] is input index base + ch, else +0, for ch < c: 32 channels at a time (the
 /// last chunk overlapping the one before), a tail of fewer channels one by one.
-fn pickGradients(dst: [*]f32, dy: [*]const f32, arg: [*]const i32, base: i32, c: usize) void {
+pub fn pickGradients(dst: [*]f32, dy: [*]const f32, arg: [*]const i32, base: i32, c: usize) void {
     const chunk = 32;
     const V = @Vector(chunk, f32);
     const I = @Vector(chunk, i32);

@@ -3,7 +3,7 @@
  * pad_values for "same" padding (TF SAME amounts), then convolve the
  * quantized kernel (HWIO). @module
  */
-import { conv2d, type Padding, steSignConv2d } from "../graph/conv.ts";
+import { conv2d, conv2dMaxPool, type Padding, steSignConv2d } from "../graph/conv.ts";
 import { SteSign } from "../quantizers/ste_sign.ts";
 import * as nn from "../graph/nn.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
@@ -141,6 +141,35 @@ export class QuantConv2D extends QuantLayer {
       : null;
     const k = fused ? null : this.quantizeKernel("kernel", this.kernel);
     return this.finish(fused ?? conv2d(xi, k!, { ...o, groups: this.groups, signs }));
+  }
+
+  /**
+   * This layer, then a max pooling of its output (a MaxPooling2D's window), as one op (graph/conv.ts
+   * conv2dMaxPool: the convolution's output never made), with the same values and gradients as the two layers;
+   * null where that does not apply: not built yet, a bias or an activation, both sides sign-quantized, groups,
+   * an input that is not [batch, h, w, channels] of the built kernel, or the op's own limits. A Sequential model
+   * calls it on each such pair of layers.
+   */
+  applyWithMaxPool(
+    x: Tensor,
+    pool: { poolSize: [number, number]; strides: [number, number]; padding: Padding },
+  ): Tensor | null {
+    const linear = this.activationName === null || this.activationName === "linear";
+    if (!this.built || this.bias || !linear || this.groups !== 1) return null;
+    if (pool.padding !== "valid" && pool.padding !== "same") return null;
+    if (x.rank !== 4 || x.shape[3] !== this.kernel.shape[2]) return null;
+    if (this.inputQuantizer?.binarizeMode === "sign" && this.quantizerOf("kernel")?.binarizeMode === "sign") {
+      return null;
+    }
+    let xi = this.quantizeInput(x);
+    let padding = this.padding;
+    if (padding === "same" && this.padValues !== 0) {
+      xi = padSame(xi, this.kernelSize, this.strides, this.dilations, this.padValues);
+      padding = "valid";
+    }
+    const o = { strides: this.strides, dilations: this.dilations, padding };
+    const k = this.quantizeKernel("kernel", this.kernel);
+    return conv2dMaxPool(xi, k, o, { poolSize: pool.poolSize, strides: pool.strides, padding: pool.padding });
   }
 
   /**

@@ -8,6 +8,8 @@ import type { Layer, Weight } from "../layers/layer.ts";
 import { seededRandom } from "../graph/random.ts";
 import { serializeLayer } from "../layers/registry.ts";
 import { SymbolicTensor } from "../layers/symbolic.ts";
+import { QuantConv2D } from "../layers/conv.ts";
+import { MaxPool2D } from "../layers/pooling.ts";
 import { DEFERRED, Model, type ModelConfig, type ModelGraph } from "./model.ts";
 
 /** Sequential's options: a seed for its layers' initializers, and Keras's `input_shape` / `batch_size`. */
@@ -130,7 +132,19 @@ export class Sequential extends Model {
       throw new RangeError(`model "${this.name}" takes [batch, ${this.#inputShape.join(", ")}], got [${x.shape}]`);
     }
     let y = x;
-    for (const l of this.#layers) y = l.apply(y, { training });
+    const layers = this.#layers;
+    for (let i = 0; i < layers.length; i++) {
+      const l = layers[i], next = layers[i + 1];
+      // A first convolution and the max pooling after it run as one op where they can (QuantConv2D
+      // applyWithMaxPool: the same values and gradients, without the convolution's output in memory).
+      const fused = l instanceof QuantConv2D && next instanceof MaxPool2D ? l.applyWithMaxPool(y, next) : null;
+      if (fused) {
+        y = fused;
+        i++;
+      } else {
+        y = l.apply(y, { training });
+      }
+    }
     return y;
   }
 

@@ -1,0 +1,108 @@
+/**
+ * A Sequential model runs a first convolution and the max pooling after it as one op (QuantConv2D
+ * applyWithMaxPool, graph/conv.ts conv2dMaxPool): the loss and every weight's gradient the same bits as the
+ * layers called one by one, on native (1 and 2 threads) and wasm; the input's gradient too where it is asked
+ * for; and the layers it leaves alone (a bias, an activation, overlapping windows) still run as two.
+ */
+import assert from "node:assert/strict";
+import { conv2dMaxPool } from "../graph/conv.ts";
+import { setTrainingKernels } from "../graph/native.ts";
+import * as ops from "../graph/ops.ts";
+import { valueAndGrads } from "../graph/tape.ts";
+import { Tensor } from "../graph/tensor.ts";
+import { FloatKernels } from "../kernels/float_kernels.ts";
+import { Sequential } from "../models/sequential.ts";
+import { BatchNormalization } from "./batch_norm.ts";
+import { QuantConv2D } from "./conv.ts";
+import { Flatten } from "./core.ts";
+import { QuantDense } from "./dense.ts";
+import type { Layer } from "./layer.ts";
+import { MaxPool2D } from "./pooling.ts";
+
+const compiled = [
+  () => FloatKernels.native(),
+  () => FloatKernels.native({ threads: 2 }),
+  () => FloatKernels.wasm(),
+].flatMap((make) => {
+  try {
+    return [make()];
+  } catch (e) {
+    if (Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1" && !String(e).includes("wasm")) throw e;
+    return [];
+  }
+});
+
+/** larq's MNIST CNN's head, smaller: ste_sign kernel, weight_clip, no bias; then a pool, BN, a dense layer. */
+function model(conv: Partial<ConstructorParameters<typeof QuantConv2D>[2]> = {}, poolStrides?: [number, number]) {
+  return new Sequential([
+    new QuantConv2D(32, 3, {
+      kernelQuantizer: "ste_sign",
+      kernelConstraint: "weight_clip",
+      useBias: false,
+      ...conv,
+    }),
+    new MaxPool2D(2, { strides: poolStrides }),
+    new BatchNormalization({ scale: false }),
+    new Flatten(),
+    new QuantDense(10, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", useBias: false }),
+  ], { seed: 3, inputShape: [14, 13, 1] });
+}
+
+const x = new Tensor(Float32Array.from({ length: 5 * 14 * 13 }, (_, i) => Math.sin(i * 0.37) * 2), [5, 14, 13, 1]);
+const probe = new Tensor(Float32Array.from({ length: 50 }, (_, i) => Math.cos(i)), [5, 10]);
+const bits = (t: Tensor | null) => t === null ? null : [...new Uint32Array((t.data as Float32Array).slice().buffer)];
+
+/** Loss and gradients (the input's with `input`), through the model (fused) or its layers one by one. */
+function grads(m: Sequential, fused: boolean, input: boolean) {
+  const run = () =>
+    fused ? m.apply(x, { training: true }) : (m.layers as Layer[]).reduce((y, l) => l.apply(y, { training: true }), x);
+  const vars = m.weights.map((w) => w.variable);
+  const r = valueAndGrads(() => ops.sum(ops.mul(run(), probe)), input ? [x, ...vars] : vars);
+  return { loss: bits(r.value), grads: r.grads.map(bits) };
+}
+
+Deno.test("Sequential: a first convolution and its max pool as one op, the layers' loss and gradients bit for bit", () => {
+  assert(compiled.length >= (Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1" ? 3 : 1));
+  try {
+    for (const kernels of compiled) {
+      setTrainingKernels(kernels);
+      for (const input of [false, true]) {
+        const m = model();
+        m.apply(x); // built
+        const [conv, pool] = m.layers as [QuantConv2D, MaxPool2D];
+        assert.notEqual(conv.applyWithMaxPool(x, pool), null, "the pair fuses");
+        assert.deepEqual(grads(m, true, input), grads(m, false, input), `${kernels.backend}, input gradient ${input}`);
+      }
+    }
+  } finally {
+    setTrainingKernels("auto");
+  }
+});
+
+Deno.test("Sequential: a convolution with a bias, an activation, or overlapping pool windows runs as two ops", () => {
+  try {
+    setTrainingKernels(compiled[0]);
+    for (
+      const [m, why] of [
+        [model({ useBias: true }), "bias"],
+        [model({ activation: "relu" }), "activation"],
+        [model({}, [1, 1]), "overlapping windows"],
+      ] as const
+    ) {
+      m.apply(x);
+      const [conv, pool] = m.layers as [QuantConv2D, MaxPool2D];
+      assert.equal(conv.applyWithMaxPool(x, pool), null, why);
+      assert.deepEqual(grads(m, true, false), grads(m, false, false), why);
+    }
+    // The op itself declines what it cannot fuse: more input channels than the direct path takes.
+    assert.equal(
+      conv2dMaxPool(Tensor.zeros([1, 6, 6, 8]), Tensor.zeros([3, 3, 8, 4]), {}, {
+        poolSize: [2, 2],
+        strides: [2, 2],
+      }),
+      null,
+    );
+  } finally {
+    setTrainingKernels("auto");
+  }
+});
