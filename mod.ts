@@ -89,8 +89,8 @@ export {
 export {
   type BnBackward,
   type BnForward,
-  convMaxPoolRefusal,
   type ConvMaxPool,
+  convMaxPoolRefusal,
   type DepthwiseGeometry,
   type GatherLayout,
   type MaxPoolWindow,
