@@ -518,12 +518,37 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
 
 registerGradient("conv2d", (dy, { inputs: [x, w], attrs, needs }: {
   inputs: readonly Tensor[];
-  attrs: Conv2dOptions & { kept?: Kept; steSignClip?: number | null };
+  attrs: Conv2dOptions & { kept?: Kept; steSignClip?: number | null; steSignInputClip?: number | null };
   needs?: readonly boolean[];
 }) => {
   const g = geometry(x.shape, w.shape, attrs);
   const native = g.groups === 1 ? nativeFor(macsOf(g), x.data, w.data, dy.data) : null;
   const latent = attrs.steSignClip !== undefined;
+  if (attrs.steSignInputClip !== undefined) {
+    // steSignConv2d's latent input: the gradient of the convolution of its signs, then ste_sign's pseudo-gradient
+    // (dx where |x| ≤ clip, else 0) in place.
+    const [dx, dw] = latentKernelGradients(dy, x, w, attrs, needs, native, latent, () => ops.sign(x));
+    if (dx) clipLatentGradient(dx.data as Float32Array, x.data, attrs.steSignInputClip);
+    return [dx, dw];
+  }
+  return latentKernelGradients(dy, x, w, attrs, needs, native, latent, () => x);
+});
+
+/**
+ * conv2d's two gradients; `signs()` is the input as it was convolved (x, or sign(x) for a latent x), made only
+ * where it is read (not from the binary im2col the forward pass kept).
+ */
+function latentKernelGradients(
+  dy: Tensor,
+  x: Tensor,
+  w: Tensor,
+  attrs: Conv2dOptions & { kept?: Kept; steSignClip?: number | null },
+  needs: readonly boolean[] | undefined,
+  native: FloatKernels | null,
+  latent: boolean,
+  signs: () => Tensor,
+): (Tensor | null)[] {
+  const g = geometry(x.shape, w.shape, attrs);
   const depthwise = isDepthwise(g) && !latent ? nativeFor(macsOf(g), x.data, w.data, dy.data) : null;
   if (depthwise) {
     const t = trainPassesFor(depthwise), geo = depthwiseGeometry(g, attrs), dyData = dy.data as Float32Array;
@@ -537,17 +562,27 @@ registerGradient("conv2d", (dy, { inputs: [x, w], attrs, needs }: {
     const clip = latent ? attrs.steSignClip! : null;
     const mask = clip === null ? undefined : { latent: w.data as Float32Array, clip };
     const kept = attrs.kept ?? {};
-    return nativeGradients(native, x, w, dy.data as Float32Array, g, needs?.[0] !== false, kept, mask, attrs.padding);
+    return nativeGradients(
+      native,
+      kept.bitCols ? x : signs(),
+      w,
+      dy.data as Float32Array,
+      g,
+      needs?.[0] !== false,
+      kept,
+      mask,
+      attrs.padding,
+    );
   }
   // steSignConv2d's latent kernel (the kernels changed since its forward pass): the loops on its signs.
   const kernel = latent ? ops.sign(w).data : w.data;
   const dx = alloc(x.size, x);
   const dw = alloc(w.size, w);
   backInput(dy.data, kernel, g, dx);
-  backFilter(x.data, dy.data, g, dw);
+  backFilter(signs().data, dy.data, g, dw);
   if (latent) clipLatentGradient(dw as Float32Array, w.data, attrs.steSignClip!);
   return [new Tensor(dx, x.shape), new Tensor(dw, w.shape)];
-});
+}
 
 /**
  * maxPool2d(conv2d(x, w, options), pool) as one op where the native kernels fuse them
@@ -634,7 +669,9 @@ function clipLatentGradient(dw: Float32Array, latent: Data, clip: number | null)
  * conv2d(x, ste_sign(w)) for ±1 inputs `x` (sign-quantized) and latent float32 weights `w`, in one op on the
  * binary kernels: the kernel's bits are packed from `w` itself (sign(w) < 0 exactly where w < 0) and the
  * pseudo-gradient (dW where |w| ≤ clipValue, else 0) is applied to the filter gradient in place, so neither the
- * ±1 kernel nor a second weight-sized gradient is made. Equal to the two-op form bit for bit. Null where the
+ * ±1 kernel nor a second weight-sized gradient is made. With `inputClipValue` (a number or null), `x` is latent too:
+ * conv2d(ste_sign(x), ste_sign(w)), its bits packed from x itself and ste_sign's pseudo-gradient applied to the
+ * input's gradient in place, so no ±1 copy of the input is made. Equal to the two- or three-op form bit for bit. Null where the
  * binary forward pass does not apply (no native kernels, float64, padding, groups, channels not a multiple of 32):
  * the caller then quantizes and calls {@link conv2d}.
  *
@@ -650,16 +687,20 @@ function clipLatentGradient(dw: Float32Array, latent: Data, clip: number | null)
 export function steSignConv2d(
   x: Tensor,
   w: Tensor,
-  options: Omit<Conv2dOptions, "signs" | "groups"> & { clipValue: number | null },
+  options: Omit<Conv2dOptions, "signs" | "groups"> & { clipValue: number | null; inputClipValue?: number | null },
 ): Tensor | null {
-  const { clipValue, ...conv } = options;
+  const { clipValue, inputClipValue, ...conv } = options;
   const g = geometry(x.shape, w.shape, conv);
   const native = nativeFor(macsOf(g), x.data, w.data);
   if (!native || !binaryApplies(g)) return null;
   const keepCols = isRecording([x, w]);
+  // A latent input packs to the bits of its signs as it is (bit = x < 0, larq's sign: -1 below 0, else +1).
   const { y, kept } = binaryForward(native, x.data as Float32Array, w.data as Float32Array, g, keepCols)!;
   const out = new Tensor(y, [g.n, g.oh, g.ow, g.f]);
-  if (keepCols) record("conv2d", [x, w], out, { ...conv, signs: true, kept, steSignClip: clipValue });
+  if (keepCols) {
+    const input = inputClipValue === undefined ? {} : { steSignInputClip: inputClipValue };
+    record("conv2d", [x, w], out, { ...conv, signs: true, kept, steSignClip: clipValue, ...input });
+  }
   return out;
 }
 

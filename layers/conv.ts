@@ -125,6 +125,14 @@ export class QuantConv2D extends QuantLayer {
 
   /** q(input), padded with `padValues` for "same" when non-zero, convolved with q(kernel); then bias and activation. */
   protected call(x: Tensor): Tensor {
+    const q = this.quantizerOf("kernel"), iq = this.inputQuantizer;
+    if (q?.constructor === SteSign && iq?.constructor === SteSign && this.groups === 1 && this.padding === "valid") {
+      // ste_sign on both sides: one op on the latent input and kernel, neither ±1 copy made (the same bits).
+      const o = { strides: this.strides, dilations: this.dilations, padding: this.padding };
+      const clips = { clipValue: (q as SteSign).clipValue, inputClipValue: (iq as SteSign).clipValue };
+      const y = steSignConv2d(x, this.kernel, { ...o, ...clips });
+      if (y) return this.finish(y);
+    }
     let xi = this.quantizeInput(x);
     let padding = this.padding;
     if (padding === "same" && this.padValues !== 0) {
@@ -133,7 +141,6 @@ export class QuantConv2D extends QuantLayer {
     }
     // Both sign-quantized: the forward pass may run as a binary convolution (equal bit for bit); with larq's
     // ste_sign on the kernel, as one op on the latent kernel (no ±1 kernel, no second weight-sized gradient).
-    const q = this.quantizerOf("kernel");
     const signs = this.inputQuantizer?.binarizeMode === "sign" && q?.binarizeMode === "sign";
     const o = { strides: this.strides, dilations: this.dilations, padding };
     const fused = signs && this.groups === 1 && q?.constructor === SteSign

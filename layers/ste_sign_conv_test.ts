@@ -5,8 +5,9 @@
  * and both gradients, on native (1 and 2 threads) and wasm, over a sweep of
  * shapes (batch 1, stride 2, dilation 2, 1×1, filters not a multiple of 32,
  * a 1-pixel output) with latent values beyond, inside and exactly at the
- * clip (and 0, NaN), clips 1, 0.5, 0.1 (rounded to float32 as the weights are) and null. Where the binary forward pass
- * does not apply it returns null.
+ * clip (and 0, NaN), clips 1, 0.5, 0.1 (rounded to float32 as the weights are) and null; and on a latent input
+ * (`inputClipValue`) against the same op on SteSign's ±1 input. Where the binary forward pass does not apply it
+ * returns null.
  */
 import assert from "node:assert/strict";
 import { conv2d, steSignConv2d } from "../graph/conv.ts";
@@ -67,6 +68,42 @@ for (const kernels of compiled) {
           fused.grads.forEach((g, i) => assert.deepEqual(g.data, twoOps.grads[i].data, `${what} grad ${i}`));
           if (clipValue !== null) {
             assert.ok(fused.grads[1].data.some((v) => v === 0), `${what}: some latent gradient clipped`);
+          }
+        }
+      }
+    } finally {
+      setTrainingKernels("auto");
+    }
+  });
+}
+
+for (const kernels of compiled) {
+  Deno.test(`steSignConv2d on a latent input equals it on SteSign's input bit for bit, ${kernels.backend}/t${kernels.threads}`, () => {
+    setTrainingKernels(kernels);
+    try {
+      const r = seededRandom(12);
+      for (const c of CASES) {
+        for (const [clipValue, inputClipValue] of [[1, 1], [0.5, 0.1], [null, 1.25], [1, null]] as const) {
+          // Inputs beyond, inside and exactly at the clip, ±0 (both +1: bit = x < 0) and NaN (+1, gradient 0).
+          const edges = [0, -0, 1, -1, 0.1, -0.1, 1.25, -1.25, NaN, 0.5];
+          const x = tensor(c.x, (i) => i < edges.length ? edges[i] : r() * 3 - 1.5);
+          const w = tensor(c.w, () => r() * 3 - 1.5);
+          const o = { strides: c.strides, dilations: c.dilations, padding: "valid" as const };
+          const probe = tensor(conv2d(ops.sign(x), ops.sign(w), o).shape, () => r() - 0.5);
+          const latent = valueAndGrads(
+            () => ops.sum(ops.mul(steSignConv2d(x, w, { ...o, clipValue, inputClipValue })!, probe)),
+            [x, w],
+          );
+          const q = new SteSign({ clipValue: inputClipValue });
+          const quantized = valueAndGrads(
+            () => ops.sum(ops.mul(steSignConv2d(q.call(x), w, { ...o, clipValue })!, probe)),
+            [x, w],
+          );
+          const what = `x[${c.x}] w[${c.w}] s${c.strides} clips ${clipValue}/${inputClipValue}`;
+          assert.equal(latent.value.item(), quantized.value.item(), `${what} value`);
+          latent.grads.forEach((g, i) => assert.deepEqual(g.data, quantized.grads[i].data, `${what} grad ${i}`));
+          if (inputClipValue !== null) {
+            assert.ok(latent.grads[0].data.some((v) => v === 0), `${what}: some input gradient clipped`);
           }
         }
       }
