@@ -126,11 +126,18 @@ export class QuantConv2D extends QuantLayer {
   /** q(input), padded with `padValues` for "same" when non-zero, convolved with q(kernel); then bias and activation. */
   protected call(x: Tensor): Tensor {
     const q = this.quantizerOf("kernel"), iq = this.inputQuantizer;
-    if (q?.constructor === SteSign && iq?.constructor === SteSign && this.groups === 1 && this.padding === "valid") {
-      // ste_sign on both sides: one op on the latent input and kernel, neither ±1 copy made (the same bits).
-      const o = { strides: this.strides, dilations: this.dilations, padding: this.padding };
+    // larq's "same" with pad_values ±1 pads the signs with signs: padding the latent input gives the same bits.
+    const padded = this.padding === "same" && Math.abs(this.padValues) === 1;
+    if (
+      q?.constructor === SteSign && iq?.constructor === SteSign && this.groups === 1 && x.shape[3] % 32 === 0 &&
+      (this.padding === "valid" || padded)
+    ) {
+      // ste_sign on both sides: one op on the latent input and kernel, neither ±1 copy made (the same bits; the
+      // padding's own gradient is dropped by padSame's, as it is before the sign's).
+      const xp = padded ? padSame(x, this.kernelSize, this.strides, this.dilations, this.padValues) : x;
+      const o = { strides: this.strides, dilations: this.dilations, padding: "valid" as const };
       const clips = { clipValue: (q as SteSign).clipValue, inputClipValue: (iq as SteSign).clipValue };
-      const y = steSignConv2d(x, this.kernel, { ...o, ...clips });
+      const y = steSignConv2d(xp, this.kernel, { ...o, ...clips });
       if (y) return this.finish(y);
     }
     let xi = this.quantizeInput(x);

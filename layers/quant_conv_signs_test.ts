@@ -3,7 +3,8 @@
  * the binary kernels; the same layer with a customQuantizer of the same
  * forward and pseudo-gradient takes the generic float path. Both must give
  * the same loss and gradients bit for bit (the binary sums are exact integers
- * and the backward pass is shared), on the TS reference, native and wasm.
+ * and the backward pass is shared), on the TS reference, native and wasm: valid, and "same" padded with
+ * larq's pad_values ±1 (the known ste_sign packs the latent input, padded first, as it is).
  */
 import assert from "node:assert/strict";
 import { QuantConv2D } from "./conv.ts";
@@ -46,7 +47,13 @@ for (const kernels of ["reference" as const, ...compiled]) {
     setTrainingKernels(kernels);
     try {
       const r = seededRandom(3);
-      for (const o of [{ padding: "valid" as const }, { padding: "same" as const, padValues: 1, strides: 2 }]) {
+      for (
+        const o of [
+          { padding: "valid" as const },
+          { padding: "same" as const, padValues: 1, strides: 2 },
+          { padding: "same" as const, padValues: -1 },
+        ]
+      ) {
         const x = new Tensor(Float32Array.from({ length: 2 * 9 * 9 * 32 }, () => r() * 3 - 1.5), [2, 9, 9, 32]);
         const common = { ...o, kernelConstraint: "weight_clip" as const, useBias: false };
         const known = new QuantConv2D(64, 3, { ...common, inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign" });
