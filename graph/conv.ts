@@ -13,7 +13,7 @@ import { isRecording, record, registerGradient } from "./tape.ts";
 import { type Data, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
 import type { BinaryKernels } from "../kernels/binary_kernels.ts";
-import type { FloatKernels, PackedF32 } from "../kernels/float_kernels.ts";
+import { FloatKernels, type PackedF32 } from "../kernels/float_kernels.ts";
 import { binaryKernelsFor, gemmNN, nativeFor, nativePasses, scratch, trainPassesFor, transpose2d } from "./native.ts";
 import { SMALL_CIN_CHANNELS, SMALL_CIN_DEPTH } from "../kernels/_abi_generated.ts";
 import { convMaxPoolRefusal, type MaxPoolWindow } from "../kernels/train_kernels.ts";
@@ -627,7 +627,9 @@ registerGradient("conv2dMaxPool", (dy, { inputs: [x, w], attrs, needs }: {
   needs?: readonly boolean[];
 }) => {
   const g = geometry(x.shape, w.shape, attrs);
-  const native = nativeFor(macsOf(g), x.data, w.data)!; // as in the forward pass
+  // The forward pass's kernels; if the training kernels were switched off since, the reference float kernels (with
+  // the wasm training passes, trainPassesFor): the same bits.
+  const native = nativeFor(macsOf(g), x.data, w.data) ?? FloatKernels.reference();
   const k = trainPassesFor(native), conv = { ...nativeWindow(g, attrs.padding), filters: g.f };
   if (needs?.[0] !== false) {
     // The input's gradient needs the convolution's whole: made, then conv2d's own gradients.
@@ -669,10 +671,10 @@ function clipLatentGradient(dw: Float32Array, latent: Data, clip: number | null)
  * conv2d(x, ste_sign(w)) for ±1 inputs `x` (sign-quantized) and latent float32 weights `w`, in one op on the
  * binary kernels: the kernel's bits are packed from `w` itself (sign(w) < 0 exactly where w < 0) and the
  * pseudo-gradient (dW where |w| ≤ clipValue, else 0) is applied to the filter gradient in place, so neither the
- * ±1 kernel nor a second weight-sized gradient is made. With `inputClipValue` (a number or null), `x` is latent too:
- * conv2d(ste_sign(x), ste_sign(w)), its bits packed from x itself and ste_sign's pseudo-gradient applied to the
- * input's gradient in place, so no ±1 copy of the input is made. Equal to the two- or three-op form bit for bit. Null where the
- * binary forward pass does not apply (no native kernels, float64, padding, groups, channels not a multiple of 32):
+ * ±1 kernel nor a second weight-sized gradient is made. With `inputClipValue` (a number or null), `x` is latent
+ * too: conv2d(ste_sign(x), ste_sign(w)), its bits packed from x itself and ste_sign's pseudo-gradient applied to
+ * the input's gradient in place, so no ±1 copy of the input is made. Equal to the two- or three-op form bit for
+ * bit. Null where the binary forward pass does not apply (no native kernels, float64, padding, groups, channels not a multiple of 32):
  * the caller then quantizes and calls {@link conv2d}.
  *
  * @example

@@ -107,7 +107,8 @@ export function convMaxPoolRefusal(geometry: WindowGeometry & { filters: number 
   ).params;
   if (q.pad_top !== 0 || q.pad_left !== 0) return "the pooling pads before its input";
   if (g.out_w * CHANNEL_BLOCK > CONV_MAXPOOL_FLOATS || ph * g.out_w * filters > CONV_MAXPOOL_FLOATS) {
-    return `a pooled row's convolution rows (${ph}×${g.out_w}×${filters} floats) pass ${CONV_MAXPOOL_FLOATS}`;
+    return `rows of ${g.out_w} pixels (${ph}×${g.out_w}×${filters} convolution values a pooled row, ` +
+      `${g.out_w}×${CHANNEL_BLOCK} gradient values a row) pass the ${CONV_MAXPOOL_FLOATS} floats a task holds`;
   }
   if (g.batch * g.out_h * g.out_w * filters > 2 ** 31 - 1) return "the convolution's output passes 2³¹ values";
   return null;

@@ -8,6 +8,7 @@ import { SteSign } from "../quantizers/ste_sign.ts";
 import * as nn from "../graph/nn.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
 import { tfAxis } from "../kernels/geometry.ts";
+import { SMALL_CIN_CHANNELS } from "../kernels/_abi_generated.ts";
 import { ConfigReader } from "./config_reader.ts";
 import type { Config } from "./layer.ts";
 import { type KernelOptions, perAxis, positive, QuantLayer, type QuantLayerOptions } from "./quant_layer.ts";
@@ -171,19 +172,24 @@ export class QuantConv2D extends QuantLayer {
     const linear = this.activationName === null || this.activationName === "linear";
     if (!this.built || this.bias || !linear || this.groups !== 1) return null;
     if (pool.padding !== "valid" && pool.padding !== "same") return null;
-    if (x.rank !== 4 || x.shape[3] !== this.kernel.shape[2]) return null;
+    if (x.rank !== 4 || x.shape[3] !== this.kernel.shape[2] || x.shape[3] > SMALL_CIN_CHANNELS) return null;
     if (this.inputQuantizer?.binarizeMode === "sign" && this.quantizerOf("kernel")?.binarizeMode === "sign") {
       return null;
     }
-    let xi = this.quantizeInput(x);
-    let padding = this.padding;
-    if (padding === "same" && this.padValues !== 0) {
-      xi = padSame(xi, this.kernelSize, this.strides, this.dilations, this.padValues);
-      padding = "valid";
+    try {
+      let xi = this.quantizeInput(x);
+      let padding = this.padding;
+      if (padding === "same" && this.padValues !== 0) {
+        xi = padSame(xi, this.kernelSize, this.strides, this.dilations, this.padValues);
+        padding = "valid";
+      }
+      const o = { strides: this.strides, dilations: this.dilations, padding };
+      const k = this.quantizeKernel("kernel", this.kernel);
+      return conv2dMaxPool(xi, k, o, { poolSize: pool.poolSize, strides: pool.strides, padding: pool.padding });
+    } catch {
+      // An input the layer refuses (too small for its kernel, say): the two layers run and name the problem.
+      return null;
     }
-    const o = { strides: this.strides, dilations: this.dilations, padding };
-    const k = this.quantizeKernel("kernel", this.kernel);
-    return conv2dMaxPool(xi, k, o, { poolSize: pool.poolSize, strides: pool.strides, padding: pool.padding });
   }
 
   /**

@@ -106,3 +106,22 @@ Deno.test("Sequential: a convolution with a bias, an activation, or overlapping 
     setTrainingKernels("auto");
   }
 });
+
+Deno.test("conv2dMaxPool: training kernels switched to the reference between the passes give the same gradient", () => {
+  if (compiled.length === 0) return;
+  const w = new Tensor(Float32Array.from({ length: 9 * 32 }, (_, i) => Math.cos(i * 0.7)), [3, 3, 1, 32]);
+  const pool = { poolSize: [2, 2] as [number, number], strides: [2, 2] as [number, number] };
+  const probe = new Tensor(Float32Array.from({ length: 5 * 6 * 5 * 32 }, (_, i) => Math.sin(i)), [5, 6, 5, 32]);
+  try {
+    setTrainingKernels(compiled[0]);
+    const want = valueAndGrads(() => ops.sum(ops.mul(conv2dMaxPool(x, w, {}, pool)!, probe)), [w]);
+    const got = valueAndGrads(() => {
+      const y = conv2dMaxPool(x, w, {}, pool)!;
+      setTrainingKernels("reference");
+      return ops.sum(ops.mul(y, probe));
+    }, [w]);
+    assert.deepEqual(bits(got.grads[0]), bits(want.grads[0]));
+  } finally {
+    setTrainingKernels("auto");
+  }
+});
