@@ -4,14 +4,15 @@
 //! a batch) never goes to memory and back. The backward pass (train_conv2d_small_cin.zig backpropFilterPooled)
 //! takes the pooled gradient and this argmax in the same way. Bits: the convolution's values are
 //! conv2d_small_cin's (its row task, into the buffer), the maxima and indices those of pool2d.zig's
-//! maxpool2dArgmax on them (taps in row-major order, a later tap kept only when strictly larger; indices into
-//! the convolution's output). Threads split pooled rows. The task has a copy per x86 ISA (isa_loops.zig).
+//! maxpool2dArgmax on them (its own window loop, maxpoolArgmaxRow; indices into the convolution's output).
+//! Threads split pooled rows. The task has a copy per x86 ISA (isa_loops.zig).
 const std = @import("std");
 const abi = @import("abi.zig");
 const isa_loops = @import("isa_loops.zig");
 const thread_pool = @import("thread_pool.zig");
 const direct = @import("conv2d_small_cin.zig");
 const train_small_cin = @import("train_conv2d_small_cin.zig");
+const pool2d = @import("pool2d.zig");
 const u = @import("num.zig").u;
 
 /// One call as its tasks read it (extern: the ISA objects' copies share it).
@@ -37,67 +38,32 @@ pub const Call = extern struct {
         var buf: [abi.conv_maxpool_floats]f32 align(64) = undefined;
         const rows: direct.Rows = .{ .p = s.conv, .input = s.input, .filter = s.filter, .bias = s.bias, .out = &buf, .out_row0 = n * oh + y0 };
         for (y0..y1) |oy| rows.task(n * oh + oy);
-        for (0..u(pool.out_w)) |px| {
-            const x0 = px * u(pool.stride_w);
-            const x1 = @min(ow, x0 + u(pool.kernel_w));
-            const o = ((n * u(pool.out_h) + py) * u(pool.out_w) + px) * c;
-            // Tap (iy, ix): buffer offset ((iy - y0)·ow + ix)·c, index into the convolution's output base + that.
-            const base = (n * oh + y0) * ow * c;
-            window(&buf, s.out + o, s.arg + o, base, y1 - y0, x0, x1, ow, c);
-        }
+        // The pooled row as pool2d.zig pools it, on the buffer as an image of y1 - y0 rows; then its indices moved
+        // from the buffer to the convolution's output.
+        const rows_pool: abi.Pool2dF32Params = .{
+            .batch = 1,
+            .in_h = @intCast(y1 - y0),
+            .in_w = s.conv.out_w,
+            .channels = s.conv.channels_out,
+            .kernel_h = pool.kernel_h,
+            .kernel_w = pool.kernel_w,
+            .stride_h = pool.stride_h,
+            .stride_w = pool.stride_w,
+            .pad_top = 0,
+            .pad_left = 0,
+            .out_h = 1,
+            .out_w = pool.out_w,
+            .kind = pool.kind,
+            .clamp_min = pool.clamp_min,
+            .clamp_max = pool.clamp_max,
+            .threads = 1,
+        };
+        const o = (n * u(pool.out_h) + py) * u(pool.out_w) * c;
+        pool2d.maxpoolArgmaxRow(&rows_pool, &buf, s.out + o, s.arg + o, 0);
+        const base: i32 = @intCast((n * oh + y0) * ow * c);
+        for (s.arg[o .. o + u(pool.out_w) * c]) |*a| a.* += base;
     }
 };
-
-/// Channels pooled in registers at once (pool2d.zig's pool_chunk).
-const chunk = 32;
-
-/// The maximum over rows [0, rows) × columns [x0, x1) of the buffer and its first index, for c channels:
-/// chunks of 32 (the last overlapping the one before), fewer channels one by one; the same comparisons in the
-/// same order as pool2d.zig argPoolWindow.
-fn window(buf: [*]const f32, out: [*]f32, arg: [*]i32, base: usize, rows: usize, x0: usize, x1: usize, ow: usize, c: usize) void {
-    if (c < chunk) {
-        for (0..c) |ch| {
-            var best = buf[x0 * c + ch];
-            var at: usize = x0 * c + ch;
-            for (0..rows) |r| {
-                for (x0..x1) |ix| {
-                    if (r == 0 and ix == x0) continue;
-                    const i = (r * ow + ix) * c + ch;
-                    if (buf[i] > best) {
-                        best = buf[i];
-                        at = i;
-                    }
-                }
-            }
-            out[ch] = best;
-            arg[ch] = @intCast(base + at);
-        }
-        return;
-    }
-    const V = @Vector(chunk, f32);
-    const I = @Vector(chunk, i32);
-    const iota: I = std.simd.iota(i32, chunk);
-    var ch: usize = 0;
-    while (ch < c) {
-        const at = @min(ch, c - chunk);
-        var i = x0 * c + at;
-        var acc: V = buf[i..][0..chunk].*;
-        var idx: I = @as(I, @splat(@intCast(base + i))) + iota;
-        for (0..rows) |r| {
-            for (x0..x1) |ix| {
-                if (r == 0 and ix == x0) continue;
-                i = (r * ow + ix) * c + at;
-                const x: V = buf[i..][0..chunk].*;
-                const larger = x > acc;
-                acc = @select(f32, larger, x, acc);
-                idx = @select(i32, larger, @as(I, @splat(@intCast(base + i))) + iota, idx);
-            }
-        }
-        out[at..][0..chunk].* = acc;
-        arg[at..][0..chunk].* = idx;
-        ch = at + chunk;
-    }
-}
 
 /// Pooled row t of the call `ctx` (a `*const Call`).
 pub fn rowTask(ctx: *const anyopaque, t: usize) callconv(.c) void {
@@ -126,7 +92,6 @@ pub fn onebit_conv2d_maxpool_f32(conv: *const abi.Conv2dF32Params, pool: *const 
 test "convMaxPool: the bits of conv2d then maxpool2dArgmax, and its filter gradient those of maxpoolGradWindows then backpropFilter, on 1-3 threads" {
     const gpa = std.testing.allocator;
     const conv2d_f32 = @import("conv2d_f32.zig");
-    const pool2d = @import("pool2d.zig");
     const train_pool = @import("train_pool.zig");
     const sgemm = @import("sgemm.zig");
     var prng = std.Random.DefaultPrng.init(31);

@@ -358,6 +358,13 @@ pub fn argRowTask(ctx: *const anyopaque, t: usize) callconv(.c) void {
     windowsOfTask(r.p, ArgPoolArgs{ .input = r.input, .out = r.out, .arg = r.arg }, argPoolWindow, r.split, t);
 }
 
+/// Output row `row` of the max pooling with argmax `p`, every channel, on the calling thread (conv2d_maxpool.zig
+/// pools the rows it made on its stack with it: the same comparisons as `maxpool2dArgmax`).
+pub fn maxpoolArgmaxRow(p: *const abi.Pool2dF32Params, input: [*]const f32, out: [*]f32, arg: [*]i32, row: usize) void {
+    const split: Split = .{ .rows = u(p.batch) * u(p.out_h), .groups = 1, .unit = pool_chunk };
+    windowsOfTask(p, ArgPoolArgs{ .input = input, .out = out, .arg = arg }, argPoolWindow, split, row);
+}
+
 /// Max pooling for training: the values, and for each the input index of the window's first maximum (where
 /// the gradient goes). The row loop has a copy per x86 ISA (isa_loops.zig).
 pub fn maxpool2dArgmax(p: *const abi.Pool2dF32Params, input: [*]const f32, out: [*]f32, arg: [*]i32) abi.Status {
