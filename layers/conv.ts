@@ -141,12 +141,7 @@ export class QuantConv2D extends QuantLayer {
       const y = steSignConv2d(xp, this.kernel, { ...o, ...clips });
       if (y) return this.finish(y);
     }
-    let xi = this.quantizeInput(x);
-    let padding = this.padding;
-    if (padding === "same" && this.padValues !== 0) {
-      xi = padSame(xi, this.kernelSize, this.strides, this.dilations, this.padValues);
-      padding = "valid";
-    }
+    const { xi, padding } = this.#quantizedInput(x);
     // Both sign-quantized: the forward pass may run as a binary convolution (equal bit for bit); with larq's
     // ste_sign on the kernel, as one op on the latent kernel (no ±1 kernel, no second weight-sized gradient).
     const signs = this.inputQuantizer?.binarizeMode === "sign" && q?.binarizeMode === "sign";
@@ -156,6 +151,13 @@ export class QuantConv2D extends QuantLayer {
       : null;
     const k = fused ? null : this.quantizeKernel("kernel", this.kernel);
     return this.finish(fused ?? conv2d(xi, k!, { ...o, groups: this.groups, signs }));
+  }
+
+  /** q(input), padded with `padValues` (then convolved "valid") for "same" when they are non-zero. */
+  #quantizedInput(x: Tensor): { xi: Tensor; padding: Padding } {
+    const xi = this.quantizeInput(x);
+    if (this.padding !== "same" || this.padValues === 0) return { xi, padding: this.padding };
+    return { xi: padSame(xi, this.kernelSize, this.strides, this.dilations, this.padValues), padding: "valid" };
   }
 
   /**
@@ -177,12 +179,7 @@ export class QuantConv2D extends QuantLayer {
       return null;
     }
     try {
-      let xi = this.quantizeInput(x);
-      let padding = this.padding;
-      if (padding === "same" && this.padValues !== 0) {
-        xi = padSame(xi, this.kernelSize, this.strides, this.dilations, this.padValues);
-        padding = "valid";
-      }
+      const { xi, padding } = this.#quantizedInput(x);
       const o = { strides: this.strides, dilations: this.dilations, padding };
       const k = this.quantizeKernel("kernel", this.kernel);
       return conv2dMaxPool(xi, k, o, { poolSize: pool.poolSize, strides: pool.strides, padding: pool.padding });

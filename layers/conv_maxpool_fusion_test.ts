@@ -1,7 +1,7 @@
 /**
  * A Sequential model runs a first convolution and the max pooling after it as one op (QuantConv2D
  * applyWithMaxPool, graph/conv.ts conv2dMaxPool): the loss and every weight's gradient the same bits as the
- * layers called one by one, on native (1 and 2 threads) and wasm; the input's gradient too where it is asked
+ * layers called one by one, on native (1, 2 and 3 threads) and wasm; the input's gradient too where it is asked
  * for; and the layers it leaves alone (a bias, an activation, overlapping windows) still run as two.
  */
 import assert from "node:assert/strict";
@@ -10,7 +10,7 @@ import { setTrainingKernels } from "../graph/native.ts";
 import * as ops from "../graph/ops.ts";
 import { valueAndGrads } from "../graph/tape.ts";
 import { Tensor } from "../graph/tensor.ts";
-import { FloatKernels } from "../kernels/float_kernels.ts";
+import { compiledFloatKernels } from "../kernels/_test_train_backends.ts";
 import { Sequential } from "../models/sequential.ts";
 import { BatchNormalization } from "./batch_norm.ts";
 import { QuantConv2D } from "./conv.ts";
@@ -19,18 +19,8 @@ import { QuantDense } from "./dense.ts";
 import type { Layer } from "./layer.ts";
 import { MaxPool2D } from "./pooling.ts";
 
-const compiled = [
-  () => FloatKernels.native(),
-  () => FloatKernels.native({ threads: 2 }),
-  () => FloatKernels.wasm(),
-].flatMap((make) => {
-  try {
-    return [make()];
-  } catch (e) {
-    if (Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1" && !String(e).includes("wasm")) throw e;
-    return [];
-  }
-});
+/** Native on 1-3 threads and wasm (a missing native library is an error under ONEBIT_REQUIRE_NATIVE=1). */
+const compiled = compiledFloatKernels.map(([, k]) => k);
 
 /** larq's MNIST CNN's head, smaller: ste_sign kernel, weight_clip, no bias; then a pool, BN, a dense layer. */
 function model(conv: Partial<ConstructorParameters<typeof QuantConv2D>[2]> = {}, poolStrides?: [number, number]) {

@@ -2,7 +2,7 @@
  * steSignConv2d (one op on the latent kernel: bits packed from it, larq's
  * ste_sign pseudo-gradient applied to the filter gradient in place) against
  * the two-op form conv2d(x, SteSign.call(w), { signs }) bit for bit: value
- * and both gradients, on native (1 and 2 threads) and wasm, over a sweep of
+ * and both gradients, on native (1, 2 and 3 threads) and wasm, over a sweep of
  * shapes (batch 1, stride 2, dilation 2, 1×1, filters not a multiple of 32,
  * a 1-pixel output) with latent values beyond, inside and exactly at the
  * clip (and 0, NaN), clips 1, 0.5, 0.1 (rounded to float32 as the weights are) and null; and on a latent input
@@ -16,21 +16,11 @@ import * as ops from "../graph/ops.ts";
 import { seededRandom } from "../graph/random.ts";
 import { valueAndGrads } from "../graph/tape.ts";
 import { Tensor } from "../graph/tensor.ts";
-import { FloatKernels } from "../kernels/float_kernels.ts";
+import { compiledFloatKernels } from "../kernels/_test_train_backends.ts";
 import { SteSign } from "../quantizers/ste_sign.ts";
 
-const compiled = [
-  () => FloatKernels.native(),
-  () => FloatKernels.native({ threads: 2 }),
-  () => FloatKernels.wasm(),
-].flatMap((make) => {
-  try {
-    return [make()];
-  } catch (e) {
-    if (Deno.env.get("ONEBIT_REQUIRE_NATIVE") === "1" && !String(e).includes("wasm")) throw e;
-    return [];
-  }
-});
+/** Native on 1-3 threads and wasm (a missing native library is an error under ONEBIT_REQUIRE_NATIVE=1). */
+const compiled = compiledFloatKernels.map(([, k]) => k);
 
 const CASES = [
   { x: [2, 13, 13, 32], w: [3, 3, 32, 64], strides: 1, dilations: 1 },
