@@ -14,8 +14,11 @@ export interface TrainTimes {
 
 const root = new URL("../", import.meta.url).pathname;
 
-/** larq/TF's wall and CPU ms of `batches` training steps of `model` (mnist | quicknet_small) on `threads` threads. */
-export async function larqTrain(model: string, threads: number, batches: number): Promise<TrainTimes> {
+/**
+ * larq/TF's wall and CPU ms of `batches` training steps of `model` (mnist | quicknet_small) on `threads` threads,
+ * after `warmup` steps (default: the script's).
+ */
+export async function larqTrain(model: string, threads: number, batches: number, warmup?: number): Promise<TrainTimes> {
   const out = await new Deno.Command(`${root}.tools/venv/bin/python`, {
     args: [
       "tools/py/larq_train_bench.py",
@@ -25,6 +28,7 @@ export async function larqTrain(model: string, threads: number, batches: number)
       String(threads),
       "--batches",
       String(batches),
+      ...(warmup === undefined ? [] : ["--warmup", String(warmup)]),
     ],
     env: { PYTHONPATH: "tools/py", TF_CPP_MIN_LOG_LEVEL: "3" },
     cwd: root,

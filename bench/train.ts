@@ -9,7 +9,13 @@
  * (larq: Keras's `model.fit`; a batch's time is the time between consecutive
  * batch ends, warm-up batches dropped): until 2026-12-06 larq ran one
  * `train_on_batch` call per batch, whose per-call Python set-up made it look
- * about 1.4× slower than in its own loop.
+ * about 1.4× slower than in its own loop. Both sides drop the same `--warmup`
+ * batches first (default 100 for the MNIST CNN, 20 for QuickNetSmall): V8
+ * compiles onebit's TypeScript for about that long (MNIST at 1 thread: medians
+ * of 12.4, 11.9, 12.1, 11.5, 11.2, then 10.9-11.3 ms per 25 batches), and its
+ * compiler threads share the two vCPUs with a 2-thread step meanwhile; until
+ * 2026-12-07 onebit timed batches 3-32 (larq 6-35), as no training run spends
+ * its time.
  * Prints the median time per batch and the ratios. `--threads N` runs onebit's
  * native kernels and larq's TensorFlow on N threads (the wasm and TS runs
  * stay on one). Beside each median wall time, the median CPU time per batch
@@ -17,7 +23,7 @@
  * loaded host the CPU ratio is the steadier one.
  *
  *     deno task bench:train [--model mnist|quicknet_small|all] [--threads 1] [--batches 30] [--quicknet-batches 8]
- *                           [--wasm-batches 10] [--ts-batches 5] [--tfjs-batches 2] [--no-python] [--json]
+ *                           [--warmup N] [--wasm-batches 10] [--ts-batches 5] [--tfjs-batches 2] [--no-python] [--json]
  *     deno task bench:train --profile [--model …] [--batches 30] [--threads 1]   time per op kind, forward and backward (native)
  * @module
  */
@@ -50,11 +56,19 @@ const { values } = parseArgs({
     "no-python": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    warmup: { type: "string" },
   },
 });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const threads = Number(values.threads);
 if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`--threads ${values.threads}: use an integer ≥ 1`);
+
+/** `--warmup`, else `fallback`: batches dropped before timing (at least 1: a batch is timed from the one before's end). */
+function warmupOf(fallback: number): number {
+  const n = values.warmup === undefined ? fallback : Number(values.warmup);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`--warmup ${values.warmup}: use an integer ≥ 1`);
+  return n;
+}
 
 /** A benchmarked model: its builder, input shape (no batch axis) and batch size. */
 interface BenchModel {
@@ -64,6 +78,8 @@ interface BenchModel {
   batch: number;
   /** Batches timed on the native kernels (wasm and TS take their own counts, scaled down alike). */
   batches: number;
+  /** Batches run before the timed ones by onebit's native kernels and by larq (`--warmup` overrides it). */
+  warmup: number;
 }
 
 const MODELS: Record<string, BenchModel> = {
@@ -73,6 +89,7 @@ const MODELS: Record<string, BenchModel> = {
     shape: [28, 28, 1],
     batch: 64,
     batches: Number(values.batches),
+    warmup: warmupOf(100),
   },
   quicknet_small: {
     title: "QuickNetSmall (larq-zoo) on 32×32×3, 10 classes, batch 32",
@@ -80,11 +97,12 @@ const MODELS: Record<string, BenchModel> = {
     shape: [32, 32, 3],
     batch: 32,
     batches: Number(values["quicknet-batches"]),
+    warmup: warmupOf(20),
   },
 };
 
-/** Batches run before the timed ones (the first builds the model and warms the kernels up). */
-const WARMUP_BATCHES = 2;
+/** Batches the wasm and TS runs drop before timing (the first builds the model and warms the kernels up). */
+const SLOW_WARMUP_BATCHES = 2;
 
 /** The model of `m`, `batches` batches of inputs and labels for it, and an Adam optimizer. */
 function setUp(m: BenchModel, batches: number) {
@@ -97,13 +115,18 @@ function setUp(m: BenchModel, batches: number) {
 
 /**
  * Wall and CPU ms of each of `batches` batches of onebit's training, as a user trains: one `fit` over
- * {@link WARMUP_BATCHES} + `batches` batches (not shuffled), a batch's time being the time between consecutive
- * batch ends (the step, the batch's slicing, metrics and callbacks), the warm-up batches dropped — as
+ * `warmup` + `batches` batches (not shuffled), a batch's time being the time between consecutive batch ends
+ * (the step, the batch's slicing, metrics and callbacks), the warm-up batches dropped — as
  * tools/py/larq_train_bench.py times larq's `model.fit`.
  */
-function onebit(m: BenchModel, batches: number, kernels: "auto" | "reference" | FloatKernels): TrainTimes {
+function onebit(
+  m: BenchModel,
+  batches: number,
+  kernels: "auto" | "reference" | FloatKernels,
+  warmup: number,
+): TrainTimes {
   setTrainingKernels(kernels);
-  const { model, x, y, optimizer } = setUp(m, WARMUP_BATCHES + batches);
+  const { model, x, y, optimizer } = setUp(m, warmup + batches);
   const ends: [number, number][] = [];
   const onBatchEnd = () => {
     const c = process.cpuUsage();
@@ -118,7 +141,7 @@ function onebit(m: BenchModel, batches: number, kernels: "auto" | "reference" | 
     callbacks: [{ onBatchEnd }],
   });
   setTrainingKernels("auto");
-  const timed = ends.slice(WARMUP_BATCHES - 1);
+  const timed = ends.slice(warmup - 1);
   return {
     wall: timed.slice(1).map(([t], i) => t - timed[i][0]),
     cpu: timed.slice(1).map(([, c], i) => c - timed[i][1]),
@@ -136,11 +159,12 @@ function onebitProfile(
   profile: TrainingProfile,
 ): number {
   setTrainingKernels(kernels);
-  const { model, x, y, optimizer } = setUp(m, batches);
+  const { model, x, y, optimizer } = setUp(m, Math.max(batches, m.warmup));
+  const perBatch = m.batch * m.shape.reduce((a, b) => a * b, 1);
   const fitOn = (n: number) =>
     fit(
       model,
-      new Tensor(x.data.subarray(0, x.size / batches * n), [n * m.batch, ...m.shape]),
+      new Tensor(x.data.subarray(0, perBatch * n), [n * m.batch, ...m.shape]),
       y.subarray(0, n * m.batch),
       {
         optimizer,
@@ -150,7 +174,7 @@ function onebitProfile(
         verbose: 0,
       },
     );
-  fitOn(WARMUP_BATCHES);
+  fitOn(m.warmup);
   const t0 = performance.now();
   profile.during(() => fitOn(batches));
   setTrainingKernels("auto");
@@ -163,14 +187,14 @@ async function measure(name: string, m: BenchModel): Promise<Record<string, numb
   const scaled = (flag: "wasm-batches" | "ts-batches") =>
     Math.max(0, Math.round(Number(values[flag]) * m.batches / Number(values.batches)));
   const r: Record<string, number> = {};
-  const native = onebit(m, m.batches, threads === 1 ? "auto" : FloatKernels.native({ threads }));
+  const native = onebit(m, m.batches, threads === 1 ? "auto" : FloatKernels.native({ threads }), m.warmup);
   r.onebit_native = median(native.wall);
   r.onebit_native_cpu = median(native.cpu);
   const wasm = scaled("wasm-batches"), ts = scaled("ts-batches");
-  if (wasm > 0) r.onebit_wasm = median(onebit(m, wasm, FloatKernels.wasm()).wall);
-  if (ts > 0) r.onebit_ts = median(onebit(m, ts, "reference").wall);
+  if (wasm > 0) r.onebit_wasm = median(onebit(m, wasm, FloatKernels.wasm(), SLOW_WARMUP_BATCHES).wall);
+  if (ts > 0) r.onebit_ts = median(onebit(m, ts, "reference", SLOW_WARMUP_BATCHES).wall);
   if (!values["no-python"]) {
-    const tf = await larqTrain(name, threads, m.batches);
+    const tf = await larqTrain(name, threads, m.batches, m.warmup);
     r.larq_tf = median(tf.wall);
     r.larq_tf_cpu = median(tf.cpu);
   }

@@ -436,11 +436,14 @@ function kernelBits(k: FloatKernels, b: BinaryKernels, w: Float32Array, depth: n
   return trainPassesFor(k).transposeBits(b.bitpack(w, f), depth, f / 32);
 }
 
-/** Whether {@link binaryForward} applies: no groups, no padding (zeros are not ±1), channels a multiple of 32. */
-function binaryApplies(g: Geometry): boolean {
+/**
+ * Whether {@link binaryForward} applies: no groups, channels a multiple of 32, and no padding (zeros are not ±1)
+ * unless `padOne`: the padding then holds +1, as the binary kernels' SAME pads (larq's `pad_values=1`).
+ */
+function binaryApplies(g: Geometry, padOne = false): boolean {
   const padded = g.padTop > 0 || g.padLeft > 0 || (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1 > g.h ||
     (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1 > g.w;
-  return g.groups === 1 && g.c % 32 === 0 && !padded;
+  return g.groups === 1 && g.c % 32 === 0 && (padOne || !padded);
 }
 
 /**
@@ -448,7 +451,8 @@ function binaryApplies(g: Geometry): boolean {
  * bitpack x and the OHWI kernel, XNOR-popcount, and K - 2·popcount as floats — exact integers, so equal to
  * the float convolution bit for bit. With `keepCols` it also keeps the binary im2col (the filter gradient's
  * input, 32 times smaller than the float one). Null where it does not apply: groups, any padding (zeros are not
- * ±1), or channels not a multiple of 32 (the unpacked im2col would have padding bits).
+ * ±1; with `padOne`, TF SAME padding of +1), or channels not a multiple of 32 (the unpacked im2col would have
+ * padding bits).
  */
 function binaryForward(
   k: FloatKernels,
@@ -456,16 +460,12 @@ function binaryForward(
   w: Float32Array,
   g: Geometry,
   keepCols: boolean,
+  padOne?: "same",
 ): { y: Float32Array; kept: Kept } | null {
-  if (!binaryApplies(g)) return null;
+  if (!binaryApplies(g, padOne !== undefined)) return null;
   const b = binaryKernelsFor(k), depth = g.kh * g.kw * g.c;
-  const geometry = {
-    inputShape: [g.n, g.h, g.w, g.c] as [number, number, number, number],
-    kernelSize: [g.kh, g.kw] as [number, number],
-    strides: [g.sh, g.sw] as [number, number],
-    dilations: [g.dh, g.dw] as [number, number],
-    padding: "valid" as const,
-  };
+  // SAME pads the bits with +1 (zero words), the binary im2col of the filter gradient too.
+  const geometry = nativeWindow(g, padOne ?? "valid");
   const bits = b.bitpack(x, g.c), wBits = kernelBits(k, b, w, depth, g.f);
   const y = b.bconv2dF32(bits, b.packRhs(wBits, g.f), geometry);
   return { y, kept: keepCols ? { bitCols: b.im2col(bits, geometry), kernelBits: wBits } : {} };
@@ -542,7 +542,7 @@ function latentKernelGradients(
   dy: Tensor,
   x: Tensor,
   w: Tensor,
-  attrs: Conv2dOptions & { kept?: Kept; steSignClip?: number | null },
+  attrs: Conv2dOptions & { kept?: Kept; steSignClip?: number | null; padValues?: number },
   needs: readonly boolean[] | undefined,
   native: FloatKernels | null,
   latent: boolean,
@@ -579,9 +579,29 @@ function latentKernelGradients(
   const dx = alloc(x.size, x);
   const dw = alloc(w.size, w);
   backInput(dy.data, kernel, g, dx);
-  backFilter(signs().data, dy.data, g, dw);
+  if (attrs.padValues === 1) {
+    // Padded with +1 (steSignConv2d's padValues): the padding's taps add dy to the filter gradient.
+    const padded = padWithOnes(signs(), g);
+    backFilter(padded.data, dy.data, geometry(padded.shape, w.shape, { ...attrs, padding: "valid" }), dw);
+  } else {
+    backFilter(signs().data, dy.data, g, dw);
+  }
   if (latent) clipLatentGradient(dw as Float32Array, w.data, attrs.steSignClip!);
   return [new Tensor(dx, x.shape), new Tensor(dw, w.shape)];
+}
+
+/** x [n, h, w, c] inside +1s: the input of `g`'s padded convolution as "valid" reads it. */
+function padWithOnes(x: Tensor, g: Geometry): Tensor {
+  const ph = Math.max(g.h, (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1 - g.padTop) + g.padTop;
+  const pw = Math.max(g.w, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1 - g.padLeft) + g.padLeft;
+  const out = alloc(g.n * ph * pw * g.c, x).fill(1), row = g.w * g.c;
+  for (let n = 0; n < g.n; n++) {
+    for (let y = 0; y < g.h; y++) {
+      const from = (n * g.h + y) * row;
+      out.set(x.data.subarray(from, from + row), ((n * ph + y + g.padTop) * pw + g.padLeft) * g.c);
+    }
+  }
+  return new Tensor(out, [g.n, ph, pw, g.c]);
 }
 
 /**
@@ -673,9 +693,12 @@ function clipLatentGradient(dw: Float32Array, latent: Data, clip: number | null)
  * pseudo-gradient (dW where |w| ≤ clipValue, else 0) is applied to the filter gradient in place, so neither the
  * ±1 kernel nor a second weight-sized gradient is made. With `inputClipValue` (a number or null), `x` is latent
  * too: conv2d(ste_sign(x), ste_sign(w)), its bits packed from x itself and ste_sign's pseudo-gradient applied to
- * the input's gradient in place, so no ±1 copy of the input is made. Equal to the two- or three-op form bit for
- * bit. Null where the binary forward pass does not apply (no native kernels, float64, padding, groups, channels not a multiple of 32):
- * the caller then quantizes and calls {@link conv2d}.
+ * the input's gradient in place, so no ±1 copy of the input is made. With `padding: "same"` and `padValues: 1`
+ * (larq's `pad_values=1`), the padding holds +1: the binary kernels pad the bits themselves, so neither a padded
+ * copy of x nor the pad's gradient is made. Equal to the two- or three-op form bit for bit (with the padding:
+ * to a pad op then the "valid" form, up to the input gradient's order of summation). Null where the binary
+ * forward pass does not apply (no native kernels, float64, padding of zeros or -1, groups, channels not a
+ * multiple of 32): the caller then quantizes and calls {@link conv2d}.
  *
  * @example
  * ```ts
@@ -689,19 +712,26 @@ function clipLatentGradient(dw: Float32Array, latent: Data, clip: number | null)
 export function steSignConv2d(
   x: Tensor,
   w: Tensor,
-  options: Omit<Conv2dOptions, "signs" | "groups"> & { clipValue: number | null; inputClipValue?: number | null },
+  options: Omit<Conv2dOptions, "signs" | "groups"> & {
+    clipValue: number | null;
+    inputClipValue?: number | null;
+    padValues?: number;
+  },
 ): Tensor | null {
-  const { clipValue, inputClipValue, ...conv } = options;
+  const { clipValue, inputClipValue, padValues, ...conv } = options;
   const g = geometry(x.shape, w.shape, conv);
   const native = nativeFor(macsOf(g), x.data, w.data);
-  if (!native || !binaryApplies(g)) return null;
+  // larq's "same" with pad_values=1 pads with +1, as the binary kernels' SAME does: no padded copy of x.
+  const padOne = conv.padding === "same" && padValues === 1 ? "same" as const : undefined;
+  if (!native || !binaryApplies(g, padOne !== undefined)) return null;
   const keepCols = isRecording([x, w]);
   // A latent input packs to the bits of its signs as it is (bit = x < 0, larq's sign: -1 below 0, else +1).
-  const { y, kept } = binaryForward(native, x.data as Float32Array, w.data as Float32Array, g, keepCols)!;
+  const { y, kept } = binaryForward(native, x.data as Float32Array, w.data as Float32Array, g, keepCols, padOne)!;
   const out = new Tensor(y, [g.n, g.oh, g.ow, g.f]);
   if (keepCols) {
     const input = inputClipValue === undefined ? {} : { steSignInputClip: inputClipValue };
-    record("conv2d", [x, w], out, { ...conv, signs: true, kept, steSignClip: clipValue, ...input });
+    const pad = padOne === undefined ? {} : { padValues: 1 };
+    record("conv2d", [x, w], out, { ...conv, signs: true, kept, steSignClip: clipValue, ...input, ...pad });
   }
   return out;
 }

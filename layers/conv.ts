@@ -134,11 +134,16 @@ export class QuantConv2D extends QuantLayer {
       (this.padding === "valid" || padded)
     ) {
       // ste_sign on both sides: one op on the latent input and kernel, neither ±1 copy made (the same bits; the
-      // padding's own gradient is dropped by padSame's, as it is before the sign's).
-      const xp = padded ? padSame(x, this.kernelSize, this.strides, this.dilations, this.padValues) : x;
-      const o = { strides: this.strides, dilations: this.dilations, padding: "valid" as const };
+      // padding's own gradient is dropped by padSame's, as it is before the sign's). Padding with +1 is the binary
+      // kernels' own SAME: no padded copy either.
+      const o = { strides: this.strides, dilations: this.dilations };
       const clips = { clipValue: (q as SteSign).clipValue, inputClipValue: (iq as SteSign).clipValue };
-      const y = steSignConv2d(xp, this.kernel, { ...o, ...clips });
+      const same = padded && this.padValues === 1
+        ? steSignConv2d(x, this.kernel, { ...o, ...clips, padding: "same", padValues: 1 })
+        : null;
+      if (same) return this.finish(same);
+      const xp = padded ? padSame(x, this.kernelSize, this.strides, this.dilations, this.padValues) : x;
+      const y = steSignConv2d(xp, this.kernel, { ...o, ...clips, padding: "valid" });
       if (y) return this.finish(y);
     }
     const { xi, padding } = this.#quantizedInput(x);

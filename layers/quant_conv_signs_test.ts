@@ -4,7 +4,8 @@
  * forward and pseudo-gradient takes the generic float path. Both must give
  * the same loss and gradients bit for bit (the binary sums are exact integers
  * and the backward pass is shared), on the TS reference, native and wasm: valid, and "same" padded with
- * larq's pad_values ±1 (the known ste_sign packs the latent input, padded first, as it is).
+ * larq's pad_values ±1 (the known ste_sign packs the latent input as it is: padded first for -1, padded by the
+ * binary kernels for +1; at stride 2 both input gradients take the same route, so the same bits).
  */
 import assert from "node:assert/strict";
 import { QuantConv2D } from "./conv.ts";

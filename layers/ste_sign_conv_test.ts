@@ -18,6 +18,7 @@ import { valueAndGrads } from "../graph/tape.ts";
 import { Tensor } from "../graph/tensor.ts";
 import { compiledFloatKernels } from "../kernels/_test_train_backends.ts";
 import { SteSign } from "../quantizers/ste_sign.ts";
+import { padSame } from "./conv.ts";
 
 /** Native on 1-3 threads and wasm (a missing native library is an error under ONEBIT_REQUIRE_NATIVE=1). */
 const compiled = compiledFloatKernels.map(([, k]) => k);
@@ -103,6 +104,58 @@ for (const kernels of compiled) {
   });
 }
 
+for (const kernels of compiled) {
+  Deno.test(`steSignConv2d with "same" and padValues 1 equals the padded input's "valid" form, ${kernels.backend}/t${kernels.threads}`, () => {
+    setTrainingKernels(kernels);
+    try {
+      const r = seededRandom(13);
+      for (const c of CASES) {
+        for (const [clipValue, inputClipValue] of [[1, 1], [0.5, 0.1], [null, 1.25]] as const) {
+          const x = tensor(c.x, () => r() * 3 - 1.5), w = tensor(c.w, () => r() * 3 - 1.5);
+          const o = { strides: c.strides, dilations: c.dilations, clipValue, inputClipValue };
+          const kernel = [c.w[0], c.w[1]], strides = [c.strides, c.strides], dilations = [c.dilations, c.dilations];
+          const y = steSignConv2d(x, w, { ...o, padding: "same", padValues: 1 })!;
+          const probe = tensor(y.shape, () => r() - 0.5);
+          const same = valueAndGrads(
+            () => ops.sum(ops.mul(steSignConv2d(x, w, { ...o, padding: "same", padValues: 1 })!, probe)),
+            [x, w],
+          );
+          const padded = valueAndGrads(
+            () => ops.sum(ops.mul(steSignConv2d(padSame(x, kernel, strides, dilations, 1), w, { ...o })!, probe)),
+            [x, w],
+          );
+          const what = `x[${c.x}] w[${c.w}] s${c.strides} d${c.dilations} clips ${clipValue}/${inputClipValue}`;
+          assert.equal(same.value.item(), padded.value.item(), `${what} value`);
+          // The filter gradient from the same bits (the binary im2col pads with +1 as the pad op did): bit for bit.
+          assert.deepEqual(same.grads[1].data, padded.grads[1].data, `${what} kernel gradient`);
+          // The input gradient: the same products, summed in the order of the route the geometry takes.
+          assertClose(same.grads[0].data, padded.grads[0].data, `${what} input gradient`);
+          // Its gradient where the kernels were switched off after the forward pass: the TS loops on +1 padding.
+          const fallback = valueAndGrads(() => {
+            const out = ops.sum(ops.mul(steSignConv2d(x, w, { ...o, padding: "same", padValues: 1 })!, probe));
+            setTrainingKernels("reference");
+            return out;
+          }, [x, w]);
+          setTrainingKernels(kernels);
+          fallback.grads.forEach((g, i) => assertClose(g.data, same.grads[i].data, `${what} reference gradient ${i}`));
+        }
+      }
+    } finally {
+      setTrainingKernels("auto");
+    }
+  });
+}
+
+/** Equal to within float32 rounding of sums of a few hundred terms (relative to the largest value). */
+function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  assert.equal(got.length, want.length, what);
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
+  for (let i = 0; i < want.length; i++) {
+    assert.ok(Math.abs(got[i] - want[i]) <= 1e-5 * scale, `${what} [${i}]: ${got[i]} vs ${want[i]}`);
+  }
+}
+
 Deno.test("steSignConv2d is null where the binary forward pass does not apply", () => {
   const x = Tensor.fill([1, 6, 6, 32], 1), w = Tensor.fill([3, 3, 32, 8], 0.5);
   setTrainingKernels("reference");
@@ -116,6 +169,8 @@ Deno.test("steSignConv2d is null where the binary forward pass does not apply", 
   try {
     assert.notEqual(steSignConv2d(x, w, { clipValue: 1 }), null, "applies");
     assert.equal(steSignConv2d(x, w, { clipValue: 1, padding: "same" }), null, "zero padding");
+    assert.equal(steSignConv2d(x, w, { clipValue: 1, padding: "same", padValues: -1 }), null, "-1 padding");
+    assert.notEqual(steSignConv2d(x, w, { clipValue: 1, padding: "same", padValues: 1 }), null, "+1 padding");
     assert.equal(steSignConv2d(Tensor.fill([1, 6, 6, 3], 1), Tensor.fill([3, 3, 3, 8], 1), { clipValue: 1 }), null);
     const x64 = Tensor.fill([1, 6, 6, 32], 1, "float64");
     assert.equal(steSignConv2d(x64, Tensor.fill([3, 3, 32, 8], 1, "float64"), { clipValue: 1 }), null, "float64");
