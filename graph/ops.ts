@@ -14,8 +14,9 @@ import { broadcastShape, broadcastStrides } from "../kernels/_shape.ts";
 
 export { broadcastShape };
 
-function alloc(n: number, dtype: DType): Data {
-  return dtype === "float64" ? new Float64Array(n) : stepFloat32(n);
+/** An output of n values; `dirty`: the caller writes every one (a step's pooled array is then not zeroed first). */
+function alloc(n: number, dtype: DType, dirty = false): Data {
+  return dtype === "float64" ? new Float64Array(n) : stepFloat32(n, dirty);
 }
 
 function dtypeOf(...ts: Tensor[]): DType {
@@ -45,7 +46,7 @@ function binary(op: string, x: Tensor | number, z: Tensor | number, f: (x: numbe
   const [a, b] = operands(x, z);
   const shape = broadcastShape(a.shape, b.shape);
   const n = sizeOf(shape);
-  const y = alloc(n, dtypeOf(a, b));
+  const y = alloc(n, dtypeOf(a, b), true); // every branch below writes all n
   const A = a.data, B = b.data;
   const kernelOp = op === "add" || op === "sub" || op === "mul" ? op : null;
   const native = kernelOp && a.size === n && b.size === n ? nativeElementwise(n, A, B) : null;
@@ -155,7 +156,7 @@ export const greaterEqual = (a: Tensor | number, b: Tensor | number): Tensor =>
 // ---- elementwise unary ---------------------------------------------------
 
 function unary(op: string, x: Tensor, f: (v: number) => number, attrs?: unknown): Tensor {
-  const xd = x.data, y = alloc(xd.length, x.dtype);
+  const xd = x.data, y = alloc(xd.length, x.dtype, true);
   for (let i = 0; i < xd.length; i++) y[i] = f(xd[i]);
   return out(op, [x], y, x.shape, attrs);
 }

@@ -105,6 +105,14 @@ export function stepInt32(length: number, dirty = false): Int32Array {
   return reused && !dirty ? a.fill(0) : a;
 }
 
+/** As {@link stepFloat32} for a Uint32Array (bitpacked words: a binary convolution's packed input and im2col). */
+export function stepUint32(length: number, dirty = false): Uint32Array {
+  if (!open || length < STEP_BUFFER_MIN_ELEMENTS) return new Uint32Array(length);
+  const { buffer, reused } = take(length * 4);
+  const a = new Uint32Array(buffer);
+  return reused && !dirty ? a.fill(0) : a;
+}
+
 /**
  * `a` itself, or a copy when `a` is a step buffer (released when the step ends): for state that outlives a step
  * (an optimizer's slots).

@@ -25,41 +25,69 @@ export type StructValues<S extends StructName> = {
   [F in keyof Fields<S>]: Fields<S>[F] extends { count: 1 } ? number : readonly number[];
 };
 
+/** A struct's fields in encoding order: name, byte offset, element type and count (text fields left out). */
+type FieldList = readonly { field: string; offset: number; type: string; count: number }[];
+
+const fieldLists = new Map<StructName, FieldList>();
+
+/** The fields `encodeStruct` writes for struct `name`, listed once (a kernel call encodes one or two structs). */
+function fieldsOf(name: StructName): FieldList {
+  let list = fieldLists.get(name);
+  if (list === undefined) {
+    const fields = structs[name].fields as Record<string, { offset: number; type: string; count: number }>;
+    list = Object.entries(fields)
+      .filter(([, spec]) => spec.count === 1 || spec.type !== "u8") // text fields are written by the library
+      .map(([field, spec]) => ({ field, offset: spec.offset, type: spec.type, count: spec.count }));
+    fieldLists.set(name, list);
+  }
+  return list;
+}
+
 /** Encodes `values` as the bytes of extern struct `name` (little-endian). */
 export function encodeStruct<S extends StructName>(
   name: S,
   values: StructValues<S>,
 ): Uint8Array<ArrayBuffer> {
-  const layout = structs[name];
-  const bytes = new Uint8Array(layout.size);
+  const bytes = new Uint8Array(structs[name].size);
   const view = new DataView(bytes.buffer);
-  for (const [field, spec] of Object.entries(layout.fields)) {
-    const value = (values as Record<string, number | readonly number[]>)[field];
-    if (spec.count === 1) {
-      encodeScalar(view, spec.offset, spec.type, value, `${name}.${field}`);
+  const given = values as Record<string, number | readonly number[]>;
+  for (const { field, offset, type, count } of fieldsOf(name)) {
+    const value = given[field];
+    if (count === 1) {
+      if (!encodeScalar(view, offset, type, value)) throw scalarError(`${name}.${field}`, type, value);
       continue;
     }
-    if (spec.type === "u8") continue; // text fields are written by the library, never encoded
-    if (!Array.isArray(value) || value.length > spec.count) {
-      throw new TypeError(`${name}.${field} must be an array of at most ${spec.count} numbers`);
+    if (!Array.isArray(value) || value.length > count) {
+      throw new TypeError(`${name}.${field} must be an array of at most ${count} numbers`);
     }
     for (let i = 0; i < value.length; i++) {
-      encodeScalar(view, spec.offset + 4 * i, spec.type, value[i], `${name}.${field}[${i}]`);
+      if (!encodeScalar(view, offset + 4 * i, type, value[i])) {
+        throw scalarError(`${name}.${field}[${i}]`, type, value[i]);
+      }
     }
   }
   return bytes;
 }
 
-function encodeScalar(view: DataView, offset: number, type: string, value: unknown, what: string): void {
+/** Writes `value` as `type` at `offset`; false (nothing written) when it is not one (the caller names the field). */
+function encodeScalar(view: DataView, offset: number, type: string, value: unknown): boolean {
   if (type === "f32") {
-    if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`${what} must be a number, got ${value}`);
+    if (typeof value !== "number" || Number.isNaN(value)) return false;
     view.setFloat32(offset, value, true);
-    return;
+    return true;
   }
-  if (!Number.isInteger(value)) throw new TypeError(`${what} must be an integer, got ${value}`);
+  if (!Number.isInteger(value)) return false;
   if (type === "i32") view.setInt32(offset, value as number, true);
   else if (type === "u32") view.setUint32(offset, value as number, true);
-  else throw new TypeError(`${what}: cannot encode ${type}`);
+  else return false;
+  return true;
+}
+
+/** The error for a field `what` of type `type` given `value`. */
+function scalarError(what: string, type: string, value: unknown): TypeError {
+  if (type === "f32") return new TypeError(`${what} must be a number, got ${value}`);
+  if (type === "i32" || type === "u32") return new TypeError(`${what} must be an integer, got ${value}`);
+  return new TypeError(`${what}: cannot encode ${type}`);
 }
 
 /** Allocates zeroed storage for extern struct `name` (an output parameter). */

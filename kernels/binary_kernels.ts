@@ -5,7 +5,7 @@
  * here, before any pointer reaches compiled code.
  * @module
  */
-import { stepFloat32 } from "./_step_buffers.ts";
+import { stepFloat32, stepUint32 } from "./_step_buffers.ts";
 import type { Encoded, KernelLibrary, StructValues } from "./abi.ts";
 import { chooseLibrary, type LibraryOptions } from "./backend.ts";
 import * as ref from "./reference_kernels.ts";
@@ -282,7 +282,10 @@ export class BinaryKernels extends KernelSet {
     }
     const rows = input.length / channels;
     const words = rows * wordsFor(channels);
-    const out = options.out === undefined ? new Uint32Array(words) : checkArray("out", options.out, Uint32Array, words);
+    // Every word is written (padding bits 0): a step's pooled array as it is.
+    const out = options.out === undefined
+      ? stepUint32(words, true)
+      : checkArray("out", options.out, Uint32Array, words);
     if (rows > 0) pack({ rows, channels, threads: this.call(options).threads }, out);
     return out;
   }
@@ -311,7 +314,8 @@ export class BinaryKernels extends KernelSet {
     const plan = planConv(geometry);
     const p = plan.params;
     checkArray("input", input, Uint32Array, p.batch * p.in_h * p.in_w * p.in_words);
-    const out = new Uint32Array(p.batch * p.out_h * p.out_w * p.kernel_h * p.kernel_w * p.in_words);
+    // Every word is written (zero words outside the input): a step's pooled array as it is.
+    const out = stepUint32(p.batch * p.out_h * p.out_w * p.kernel_h * p.kernel_w * p.in_words, true);
     this.impl.onebit_im2col_b32({ values: p }, input, out);
     return out;
   }

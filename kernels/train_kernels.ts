@@ -9,7 +9,7 @@
  * results bit for bit. Every argument is checked here.
  * @module
  */
-import { stepFloat32, stepInt32 } from "./_step_buffers.ts";
+import { stepFloat32, stepInt32, stepUint32 } from "./_step_buffers.ts";
 import type { Encoded, KernelLibrary } from "./abi.ts";
 import { checkArray, checkInt } from "./_check.ts";
 import { chooseLibrary, type LibraryOptions } from "./backend.ts";
@@ -639,7 +639,7 @@ export class TrainKernels extends KernelSet {
     if (rows % 32 !== 0) throw new RangeError(`transposeBits: rows must be a multiple of 32, got ${rows}`);
     checkInt("transposeBits: words", words, 0);
     checkArray("transposeBits: bits", bits, Uint32Array, rows * words);
-    const out = new Uint32Array(rows * words);
+    const out = stepUint32(rows * words, true); // every word written
     if (out.length > 0) {
       this.impl.onebit_transpose_bits_b32({ values: { rows, words, threads: this.threads } }, bits, out);
     }
