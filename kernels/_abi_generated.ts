@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 19;
-export const ABI_HASH = 0x44153e56;
+export const ABI_HASH = 0xd9d16fd0;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -19,6 +19,10 @@ export const SMALL_CIN_DEPTH = 64;
 export const SMALL_CIN_FILTER_CHUNKS = 16;
 /** Floats of those chunks' partial sums (one 32-channel block's) at most. */
 export const SMALL_CIN_FILTER_PARTIALS = 8192;
+/** Chunks of rows a BatchNormalization training sum adds apart at most, then adds in order. */
+export const BN_MAX_CHUNKS = 4;
+/** Rows per chunk at least when there are several (ceil(rows / this) chunks, at most BN_MAX_CHUNKS). */
+export const BN_CHUNK_ROWS = 1024;
 /** Floats of convolution rows (pool height × width × channels) and of a gradient row (width × 32) the fused first convolution and max pooling hold per task. */
 export const CONV_MAXPOOL_FLOATS = 8192;
 

@@ -3,14 +3,14 @@
 /** The released native libraries: file, size and SHA-256 by Zig target triple, and the ABI they implement. */
 export const NATIVE_MANIFEST = {
   abiVersion: 19,
-  abiHash: 0x44153e56,
+  abiHash: 0xd9d16fd0,
   libraries: {
-  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 853720, sha256: "64c7e5214b132624f72e93a2bfcb209059c538a70629290b27b9c81deb21e3de" },
-  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 437424, sha256: "3f58eabc6d3f964386e57ae5b8a0cbc8228d0a58a3283f32bac9d3ef7118c823" },
-  "aarch64-linux-android": { file: "libonebit.so", bytes: 435952, sha256: "d05e820abb8478e70f34454b3c26ca827dd4f3b4886349809fca6132c7bdb2a4" },
-  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 675569, sha256: "094e853ebfd2b0c4133e5946913149a0328385a2936d568fce815bf7c8d4ceec" },
-  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 292288, sha256: "2c4cd42484e9c2ef512b84fb3f6d6c08490a71f31ba36c97f8ecba12e605d520" },
-  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 678400, sha256: "305596d079a8e7e840bfa32ee462e5c2e66c570978b19622dfcc075e2275e57e" },
-  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 237568, sha256: "fffaad8239af5bf0640d011700f2b053d11f777a93cbf563e1d05606a7b0d4ee" },
+  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 883000, sha256: "5162166a95e53eda32eef7f7b699cea2a9b8d4c292025edf8ec9264c9826f0f7" },
+  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 443216, sha256: "2c0d1afe710dde628427d5f3bb24f69a68ea4dfa2548c02bd75493fc070d99b3" },
+  "aarch64-linux-android": { file: "libonebit.so", bytes: 440240, sha256: "0e3458b0eee51a2dc90c7ef648880d2971485b9994fd7645cf1c6386e85488c0" },
+  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 704348, sha256: "f3fe5e496b94d59928ecdee636a0b5ec2ce2ec692844f5e0e7e44819bf28bb5f" },
+  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 308704, sha256: "041d2cbf881eafb8b99274447fec7d0d57cc0c5ac5dd782732bfc28fd764a255" },
+  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 710656, sha256: "ca0b24731418a334d6c1529b0c558b370b60fab83f3360fe050a2578c5c778ab" },
+  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 243712, sha256: "188990b4cd7a802233b8f712494be95ba9c2bf44ae11db559388f1c524d3286e" },
   },
 } as const;

@@ -7,7 +7,13 @@
  * @module
  */
 import type { StructValues } from "./abi.ts";
-import { CHANNEL_BLOCK, SMALL_CIN_FILTER_CHUNKS, SMALL_CIN_FILTER_PARTIALS } from "./_abi_generated.ts";
+import {
+  BN_CHUNK_ROWS,
+  BN_MAX_CHUNKS,
+  CHANNEL_BLOCK,
+  SMALL_CIN_FILTER_CHUNKS,
+  SMALL_CIN_FILTER_PARTIALS,
+} from "./_abi_generated.ts";
 
 /** Float32Array or Float64Array: every array of one call has the input's type. */
 export type Data = Float32Array | Float64Array;
@@ -17,9 +23,36 @@ function like(x: Data, n: number): Data {
 }
 
 /**
+ * The row chunks of BatchNormalization's training sums (kernels_zig/train_bn.zig `Chunks`): ceil(rows /
+ * BN_CHUNK_ROWS) of them, at most BN_MAX_CHUNKS, of ceil(rows / count) rows, the last fewer; as [begin, end) rows.
+ */
+export function bnChunks(rows: number): [number, number][] {
+  const count = Math.max(1, Math.min(BN_MAX_CHUNKS, Math.ceil(rows / BN_CHUNK_ROWS)));
+  const size = Math.max(1, Math.ceil(rows / count));
+  return Array.from({ length: count }, (_, i) => {
+    const begin = Math.min(rows, i * size);
+    return [begin, Math.min(rows, begin + size)];
+  });
+}
+
+/**
+ * `sums` += Σ over rows in chunks (bnChunks) of `term(i + j, j)` per channel j: each chunk's sum from 0, rows in
+ * order, in `sums`' precision, then added to `sums` in chunk order.
+ */
+function chunkedSums(rows: number, c: number, sums: Data, term: (at: number, j: number) => number): void {
+  const part = sums instanceof Float64Array ? new Float64Array(c) : new Float32Array(c);
+  for (const [begin, end] of bnChunks(rows)) {
+    part.fill(0);
+    for (let i = begin * c; i < end * c; i += c) for (let j = 0; j < c; j++) part[j] += term(i + j, j);
+    for (let j = 0; j < c; j++) sums[j] += part[j];
+  }
+}
+
+/**
  * BatchNormalization's training forward pass over [rows, channels]: `stats` = [mean | variance | invStd] of the
  * batch (each `channels` long), `out` = x·inv + (β - mean·inv) with inv = γ·invStd, invStd = 1/sqrt(var + ε), the
- * moments summed row after row (in x's precision), as TF's moments and batch_normalization.
+ * moments summed by row chunks (bnChunks; rows in order within a chunk, in x's precision), as TF's moments and
+ * batch_normalization.
  */
 export function bnTrainForward(
   p: StructValues<"BnTrainParams">,
@@ -32,18 +65,16 @@ export function bnTrainForward(
   const c = p.channels, size = p.rows * c, f64 = x instanceof Float64Array;
   const r = f64 ? (v: number) => v : Math.fround;
   const sums = like(x, c), count = r(p.rows);
-  for (let i = 0; i < size; i += c) for (let j = 0; j < c; j++) sums[j] += x[i + j];
+  chunkedSums(p.rows, c, sums, (at) => x[at]);
   for (let j = 0; j < c; j++) stats[j] = sums[j] / count;
   sums.fill(0);
   if (f64) {
-    for (let i = 0; i < size; i += c) for (let j = 0; j < c; j++) sums[j] += (x[i + j] - stats[j]) ** 2;
+    chunkedSums(p.rows, c, sums, (at, j) => (x[at] - stats[j]) ** 2);
   } else {
-    for (let i = 0; i < size; i += c) {
-      for (let j = 0; j < c; j++) {
-        const d = Math.fround(x[i + j] - stats[j]);
-        sums[j] += Math.fround(d * d);
-      }
-    }
+    chunkedSums(p.rows, c, sums, (at, j) => {
+      const d = Math.fround(x[at] - stats[j]);
+      return Math.fround(d * d);
+    });
   }
   const inv = like(x, c), shift = like(x, c), eps = r(p.epsilon);
   for (let j = 0; j < c; j++) {
@@ -64,7 +95,8 @@ export function bnTrainForward(
 
 /**
  * BatchNormalization's training backward pass from the forward pass's `stats`, in float64: with
- * x̂ = (x - μ)·invStd and n rows, dβ = Σdy, dγ = Σdy·x̂, dx = γ·invStd/n · (n·dy - Σdy - x̂·Σdy·x̂).
+ * x̂ = (x - μ)·invStd and n rows, dβ = Σdy, dγ = Σdy·x̂ (summed by row chunks, as the forward pass's moments),
+ * dx = γ·invStd/n · (n·dy - Σdy - x̂·Σdy·x̂).
  * `dgamma` / `dbeta` are written when the params say the layer has γ / β.
  */
 export function bnTrainBackward(
@@ -79,12 +111,8 @@ export function bnTrainBackward(
 ): void {
   const c = p.channels, n = p.rows, size = n * c;
   const sumDy = new Float64Array(c), sumDyXhat = new Float64Array(c);
-  for (let i = 0; i < size; i += c) {
-    for (let j = 0; j < c; j++) {
-      sumDy[j] += dy[i + j];
-      sumDyXhat[j] += dy[i + j] * (x[i + j] - stats[j]) * stats[2 * c + j];
-    }
-  }
+  chunkedSums(n, c, sumDy, (at) => dy[at]);
+  chunkedSums(n, c, sumDyXhat, (at, j) => dy[at] * (x[at] - stats[j]) * stats[2 * c + j]);
   for (let j = 0; j < c; j++) {
     if (p.has_gamma) dgamma[j] = sumDyXhat[j];
     if (p.has_beta) dbeta[j] = sumDy[j];

@@ -30,7 +30,21 @@ function rand(n: number, seed: number, lo = -2, hi = 2): Float32Array {
 /** Bit patterns, so that NaN equals NaN and -0 differs from +0. */
 const bits = (a: Float32Array | null) => a === null ? null : [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
 
-const SHAPES: [number, number][] = [[1, 1], [1, 33], [2, 3], [7, 31], [5, 32], [3, 64], [9, 65], [4, 127], [130, 200]];
+/** Up to [130, 200]; then rows in 2, 4 and 4 chunks (BN_CHUNK_ROWS), split over threads in both phases. */
+const SHAPES: [number, number][] = [
+  [1, 1],
+  [1, 33],
+  [2, 3],
+  [7, 31],
+  [5, 32],
+  [3, 64],
+  [9, 65],
+  [4, 127],
+  [130, 200],
+  [2049, 33],
+  [4500, 64],
+  [10816, 32],
+];
 
 Deno.test("train passes: batch norm forward and backward equal the reference bit for bit", () => {
   for (const [label, k] of compiled) {

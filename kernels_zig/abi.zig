@@ -35,6 +35,11 @@ pub const small_cin_filter_partials = 8192;
 /// convolution rows one pooled row reads (pool height × width × channels), or one output row's gradient for a
 /// 32-channel block (width × 32) in its filter gradient.
 pub const conv_maxpool_floats = 8192;
+/// BatchNormalization's training sums over rows (train_bn.zig): ceil(rows / bn_chunk_rows) chunks of rows, at most
+/// bn_max_chunks, each summed on its own and the chunks' sums then added in order (its threads split the chunks,
+/// the bits do not depend on them).
+pub const bn_max_chunks = 4;
+pub const bn_chunk_rows = 1024;
 
 /// A limit both sides use: gen_abi.zig writes each to kernels/_abi_generated.ts
 /// as `export const <name>`, and it is part of the hash.
@@ -49,6 +54,8 @@ pub const constants = [_]Constant{
     .{ .name = "SMALL_CIN_DEPTH", .value = small_cin_depth, .doc = "Taps (kernel_h·kernel_w·channels_in) up to which they do." },
     .{ .name = "SMALL_CIN_FILTER_CHUNKS", .value = small_cin_filter_chunks, .doc = "Chunks of output rows the small-cin filter gradient sums apart at most, then adds in order." },
     .{ .name = "SMALL_CIN_FILTER_PARTIALS", .value = small_cin_filter_partials, .doc = "Floats of those chunks' partial sums (one 32-channel block's) at most." },
+    .{ .name = "BN_MAX_CHUNKS", .value = bn_max_chunks, .doc = "Chunks of rows a BatchNormalization training sum adds apart at most, then adds in order." },
+    .{ .name = "BN_CHUNK_ROWS", .value = bn_chunk_rows, .doc = "Rows per chunk at least when there are several (ceil(rows / this) chunks, at most BN_MAX_CHUNKS)." },
     .{ .name = "CONV_MAXPOOL_FLOATS", .value = conv_maxpool_floats, .doc = "Floats of convolution rows (pool height × width × channels) and of a gradient row (width × 32) the fused first convolution and max pooling hold per task." },
 };
 

@@ -109,13 +109,14 @@ fn stepRange(comptime op: abi.OptimizerOp) fn (Args, usize, usize) void {
     }.run;
 }
 
-/// One step of op `p.op` over `p.count` values; split over threads from 64K values (element-wise: any split gives the same bits).
+/// One step of op `p.op` over `p.count` values; split over threads from 16K values (element-wise: any split gives the
+/// same bits; larq's MNIST CNN's 36,864-weight Adam steps took 39-46 us on one thread of a 2-thread step).
 pub fn optimizerStep(p: *const OptimizerF32Params, w: [*]f32, g: [*]const f32, s1: [*]f32, s2: [*]f32) abi.Status {
     const op = abi.opCode(abi.OptimizerOp, p.op) orelse return .invalid_argument;
     if (p.count < 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
     const args: Args = .{ .p = p, .w = w, .g = g, .s1 = s1, .s2 = s2 };
     switch (op) {
-        inline else => |o| thread_pool.runRanges(u(p.threads), u(p.count), 1 << 16, args, stepRange(o)),
+        inline else => |o| thread_pool.runRanges(u(p.threads), u(p.count), 1 << 14, args, stepRange(o)),
     }
     return .ok;
 }

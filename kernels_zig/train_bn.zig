@@ -1,17 +1,20 @@
 //! BatchNormalization in training mode, forward and backward, one pass of
 //! each over [rows, channels] (NHWC flattened), in the arithmetic of the
 //! TypeScript reference (kernels/reference_train.ts), bit for bit: forward in
-//! float32 (batch moments summed row after row, then TF's
+//! float32 (batch moments summed by row chunks, then TF's
 //! inv = γ/sqrt(var + ε), y = x·inv + (β - mean·inv)); backward in float64
 //! (x̂ = (x - μ)·invStd, dβ = Σdy, dγ = Σdy·x̂,
-//! dx = γ·invStd/n · (n·dy - Σdy - x̂·Σdy·x̂)). Channels go in blocks of
-//! at most `block`, each block's rows in order: every channel has its own sums
-//! over the rows in order, so their rounding is the reference's whatever the
+//! dx = γ·invStd/n · (n·dy - Σdy - x̂·Σdy·x̂)). A sum over the rows is the sum,
+//! from 0 in chunk order, of its chunks' sums, each over its rows in order
+//! (`Chunks`: up to `max_chunks` chunks of at least `chunk_min_rows` rows, cut
+//! by the row count alone). Channels go in blocks of at most `block`: every
+//! channel has its own sums, so their rounding is the reference's whatever the
 //! block width, vector width or thread count. On several threads, a layer of
 //! too few channels for two 64-channel blocks a thread runs in two phases:
-//! the sums over narrower channel blocks (reads only), then the outputs over
-//! bands of rows (each thread writes whole rows: no cache line shared), from
-//! per-channel coefficients computed once, as the one-phase pass computes them.
+//! the chunks' sums over narrower channel blocks (reads only, a task per block
+//! and chunk), combined on the calling thread into per-channel coefficients,
+//! then the outputs over bands of rows (each thread writes whole rows: no cache
+//! line shared), as the one-phase pass computes them.
 const std = @import("std");
 const abi = @import("abi.zig");
 const thread_pool = @import("thread_pool.zig");
@@ -41,15 +44,42 @@ const min_width = 32;
 /// Channels up to which a pass may run in two phases (its coefficients live on the caller's stack).
 const max_two_phase_channels = 512;
 
-/// Per-channel coefficients of a two-phase pass: forward inv and shift; backward mean, invStd, scale, Σdy, Σdy·x̂.
+/// Per-channel coefficients of a two-phase pass: forward inv and shift; backward mean, invStd, scale, Σdy, Σdy·x̂;
+/// and the chunks' sums they are made from (forward: Σx, then Σ(x - mean)² about `mean32`; backward: Σdy, Σdy·x̂).
 const Coefs = struct {
     inv: [max_two_phase_channels]f32,
     shift: [max_two_phase_channels]f32,
+    mean32: [max_two_phase_channels]f32,
     mean: [max_two_phase_channels]f64,
     inv_std: [max_two_phase_channels]f64,
     scale: [max_two_phase_channels]f64,
     sum_dy: [max_two_phase_channels]f64,
     sum_dy_xhat: [max_two_phase_channels]f64,
+    part: [max_chunks][max_two_phase_channels]f32,
+    part_dy: [max_chunks][max_two_phase_channels]f64,
+    part_dy_xhat: [max_chunks][max_two_phase_channels]f64,
+};
+
+/// Most row chunks a sum has, and the fewest rows a chunk of several has.
+pub const max_chunks = abi.bn_max_chunks;
+pub const chunk_min_rows = abi.bn_chunk_rows;
+
+/// The row chunks of a pass's sums: ceil(rows / chunk_min_rows) of them, at most `max_chunks`, of ceil(rows / count)
+/// rows (the last fewer), cut by the row count alone so that the bits never depend on the thread count.
+pub const Chunks = struct {
+    count: usize,
+    size: usize,
+
+    pub fn of(rows: usize) Chunks {
+        const count = @max(1, @min(max_chunks, (rows + chunk_min_rows - 1) / chunk_min_rows));
+        return .{ .count = count, .size = @max(1, (rows + count - 1) / count) };
+    }
+
+    /// Rows [begin, end) of chunk i.
+    pub fn range(ch: Chunks, i: usize, rows: usize) struct { usize, usize } {
+        const begin = @min(rows, i * ch.size);
+        return .{ begin, @min(rows, begin + ch.size) };
+    }
 };
 
 /// Values below which a pass runs on the calling thread (a wake-up costs more than it saves).
@@ -79,7 +109,7 @@ fn valid(p: *const BnTrainParams) bool {
         (p.has_beta == 0 or p.has_beta == 1) and p.epsilon > 0 and thread_pool.validThreads(p.threads);
 }
 
-/// Forward over channel blocks [b0, b1).
+/// Forward over channel blocks [b0, b1) (the one-phase pass).
 fn forwardBlocks(a: Args, b0: usize, b1: usize) void {
     const rows = u(a.p.rows);
     const c = u(a.p.channels);
@@ -87,30 +117,87 @@ fn forwardBlocks(a: Args, b0: usize, b1: usize) void {
         const j0 = b * a.width;
         const w = @min(a.width, c - j0);
         var sum: [block]f32 = undefined;
-        columnSums(.plain, a.x + j0, c, rows, w, &sum, &sum);
+        chunkedColumnSums(.plain, a.x + j0, c, rows, w, &sum, &sum);
         const count: f32 = @floatFromInt(rows);
         var mean: [block]f32 = undefined;
         for (0..w) |j| mean[j] = sum[j] / count;
-        columnSums(.squares, a.x + j0, c, rows, w, &mean, &sum);
+        chunkedColumnSums(.squares, a.x + j0, c, rows, w, &mean, &sum);
         var inv: [block]f32 = undefined;
         var shift: [block]f32 = undefined;
-        for (0..w) |j| {
-            const variance = sum[j] / count;
-            const inv_std = 1 / @sqrt(variance + a.p.epsilon);
-            inv[j] = if (a.p.has_gamma == 1) inv_std * a.gamma[j0 + j] else inv_std;
-            const m = mean[j] * inv[j];
-            shift[j] = if (a.p.has_beta == 1) a.beta[j0 + j] - m else -m;
-            a.stats[j0 + j] = mean[j];
-            a.stats[c + j0 + j] = variance;
-            a.stats[2 * c + j0 + j] = inv_std;
-        }
-        if (a.coefs) |k| {
-            @memcpy(k.inv[j0..][0..w], inv[0..w]);
-            @memcpy(k.shift[j0..][0..w], shift[0..w]);
-            continue;
-        }
+        for (0..w) |j| inv[j], shift[j] = forwardCoefficients(a, j0 + j, mean[j], sum[j], count);
         normalize(a.x + j0, a.out + j0, c, rows, w, &inv, &shift);
     }
+}
+
+/// Channel j's inv and shift from its mean and Σ(x - mean)², its stats written.
+inline fn forwardCoefficients(a: Args, j: usize, mean: f32, squares: f32, count: f32) struct { f32, f32 } {
+    const c = u(a.p.channels);
+    const variance = squares / count;
+    const inv_std = 1 / @sqrt(variance + a.p.epsilon);
+    const inv = if (a.p.has_gamma == 1) inv_std * a.gamma[j] else inv_std;
+    const m = mean * inv;
+    a.stats[j] = mean;
+    a.stats[c + j] = variance;
+    a.stats[2 * c + j] = inv_std;
+    return .{ inv, if (a.p.has_beta == 1) a.beta[j] - m else -m };
+}
+
+/// columnSums by row chunks (`Chunks`): from 0, each chunk's sum added in chunk order.
+fn chunkedColumnSums(comptime what: Summand, x: [*]const f32, stride: usize, rows: usize, w: usize, mean: *const [block]f32, total: *[block]f32) void {
+    const ch = Chunks.of(rows);
+    var part: [block]f32 = undefined;
+    var sum: [block]f32 = @splat(0);
+    for (0..ch.count) |i| {
+        const r0, const r1 = ch.range(i, rows);
+        columnSums(what, x + r0 * stride, stride, r1 - r0, w, mean, &part);
+        for (0..w) |j| sum[j] += part[j];
+    }
+    @memcpy(total[0..w], sum[0..w]);
+}
+
+/// A two-phase forward pass's chunk sums of (block, chunk) items [first, end) (item = block · chunks + chunk) into
+/// `part`: of x, or of (x - mean32)².
+fn forwardPartials(comptime what: Summand, a: Args, first: usize, end: usize) void {
+    const rows = u(a.p.rows);
+    const c = u(a.p.channels);
+    const k = a.coefs.?;
+    const ch = Chunks.of(rows);
+    for (first..end) |item| {
+        const j0 = item / ch.count * a.width;
+        const i = item % ch.count;
+        const w = @min(a.width, c - j0);
+        const r0, const r1 = ch.range(i, rows);
+        var mean: [block]f32 = undefined;
+        if (what == .squares) @memcpy(mean[0..w], k.mean32[j0..][0..w]);
+        var part: [block]f32 = undefined;
+        columnSums(what, a.x + r0 * c + j0, c, r1 - r0, w, &mean, &part);
+        @memcpy(k.part[i][j0..][0..w], part[0..w]);
+    }
+}
+
+/// Channel j's sum of the chunks' sums in `part`, from 0 in chunk order.
+fn chunkTotal(comptime T: type, part: *const [max_chunks][max_two_phase_channels]T, chunks: usize, j: usize) T {
+    var t: T = 0;
+    for (0..chunks) |i| t += part[i][j];
+    return t;
+}
+
+/// The forward pass in two phases on `threads` threads, sums over blocks of `width` channels (see the file's doc).
+fn forwardTwoPhase(p: *const BnTrainParams, args: Args, threads: usize, width: usize) void {
+    const c = u(p.channels);
+    const rows = u(p.rows);
+    var coefs: Coefs = undefined;
+    var a = args;
+    a.coefs = &coefs;
+    a.width = width;
+    const ch = Chunks.of(rows);
+    const items = (c + width - 1) / width * ch.count;
+    const count: f32 = @floatFromInt(rows);
+    runLoop(threads, items, a, .forward_partial_sums);
+    for (0..c) |j| coefs.mean32[j] = chunkTotal(f32, &coefs.part, ch.count, j) / count;
+    runLoop(threads, items, a, .forward_partial_squares);
+    for (0..c) |j| coefs.inv[j], coefs.shift[j] = forwardCoefficients(a, j, coefs.mean32[j], chunkTotal(f32, &coefs.part, ch.count, j), count);
+    runLoop(threads, rows, a, .forward_rows);
 }
 
 /// y[r·stride + j] = x[r·stride + j]·inv[j] + shift[j] for rows r and channels j < w (a product rounded, then
@@ -202,7 +289,7 @@ fn forwardRows(a: Args, r0: usize, r1: usize) void {
 /// Rows a two-phase outputs pass takes through every channel block before the next rows.
 const row_tile = 16;
 
-/// Backward over channel blocks [b0, b1).
+/// Backward over channel blocks [b0, b1) (the one-phase pass).
 fn backwardBlocks(a: Args, b0: usize, b1: usize) void {
     const rows = u(a.p.rows);
     const c = u(a.p.channels);
@@ -216,27 +303,79 @@ fn backwardBlocks(a: Args, b0: usize, b1: usize) void {
             mean[j] = a.stats[j0 + j];
             inv_std[j] = a.stats[2 * c + j0 + j];
         }
-        var sum_dy: [block]f64 = undefined;
-        var sum_dy_xhat: [block]f64 = undefined;
-        gradientSums(a.x + j0, a.dy + j0, c, rows, w, &mean, &inv_std, &sum_dy, &sum_dy_xhat);
+        var sum_dy: [block]f64 = @splat(0);
+        var sum_dy_xhat: [block]f64 = @splat(0);
+        const ch = Chunks.of(rows);
+        for (0..ch.count) |i| {
+            const r0, const r1 = ch.range(i, rows);
+            var part: [block]f64 = undefined;
+            var part_xhat: [block]f64 = undefined;
+            gradientSums(a.x + r0 * c + j0, a.dy + r0 * c + j0, c, r1 - r0, w, &mean, &inv_std, &part, &part_xhat);
+            for (0..w) |j| {
+                sum_dy[j] += part[j];
+                sum_dy_xhat[j] += part_xhat[j];
+            }
+        }
         var scale: [block]f64 = undefined;
-        for (0..w) |j| {
-            const g: f64 = if (a.p.has_gamma == 1) a.gamma[j0 + j] else 1;
-            scale[j] = g * inv_std[j] / n;
-            if (a.p.has_gamma == 1) a.dgamma[j0 + j] = @floatCast(sum_dy_xhat[j]);
-            if (a.p.has_beta == 1) a.dbeta[j0 + j] = @floatCast(sum_dy[j]);
-        }
-        if (a.coefs) |k| {
-            @memcpy(k.mean[j0..][0..w], mean[0..w]);
-            @memcpy(k.inv_std[j0..][0..w], inv_std[0..w]);
-            @memcpy(k.scale[j0..][0..w], scale[0..w]);
-            @memcpy(k.sum_dy[j0..][0..w], sum_dy[0..w]);
-            @memcpy(k.sum_dy_xhat[j0..][0..w], sum_dy_xhat[0..w]);
-            continue;
-        }
+        for (0..w) |j| scale[j] = backwardCoefficients(a, j0 + j, inv_std[j], sum_dy[j], sum_dy_xhat[j], n);
         const k: Coefs64 = .{ .mean = &mean, .inv_std = &inv_std, .scale = &scale, .sum_dy = &sum_dy, .sum_dy_xhat = &sum_dy_xhat };
         inputGradient(a.x + j0, a.dy + j0, a.out + j0, c, rows, w, n, k);
     }
+}
+
+/// Channel j's dx scale γ·invStd/n, its dγ and dβ written.
+inline fn backwardCoefficients(a: Args, j: usize, inv_std: f64, sum_dy: f64, sum_dy_xhat: f64, n: f64) f64 {
+    const g: f64 = if (a.p.has_gamma == 1) a.gamma[j] else 1;
+    if (a.p.has_gamma == 1) a.dgamma[j] = @floatCast(sum_dy_xhat);
+    if (a.p.has_beta == 1) a.dbeta[j] = @floatCast(sum_dy);
+    return g * inv_std / n;
+}
+
+/// A two-phase backward pass's chunk sums Σdy and Σdy·x̂ of (block, chunk) items [first, end) into `part_dy` and
+/// `part_dy_xhat`.
+fn backwardPartials(a: Args, first: usize, end: usize) void {
+    const rows = u(a.p.rows);
+    const c = u(a.p.channels);
+    const k = a.coefs.?;
+    const ch = Chunks.of(rows);
+    for (first..end) |item| {
+        const j0 = item / ch.count * a.width;
+        const i = item % ch.count;
+        const w = @min(a.width, c - j0);
+        const r0, const r1 = ch.range(i, rows);
+        var mean: [block]f64 = undefined;
+        var inv_std: [block]f64 = undefined;
+        for (0..w) |j| {
+            mean[j] = a.stats[j0 + j];
+            inv_std[j] = a.stats[2 * c + j0 + j];
+        }
+        var part: [block]f64 = undefined;
+        var part_xhat: [block]f64 = undefined;
+        gradientSums(a.x + r0 * c + j0, a.dy + r0 * c + j0, c, r1 - r0, w, &mean, &inv_std, &part, &part_xhat);
+        @memcpy(k.part_dy[i][j0..][0..w], part[0..w]);
+        @memcpy(k.part_dy_xhat[i][j0..][0..w], part_xhat[0..w]);
+    }
+}
+
+/// The backward pass in two phases on `threads` threads, sums over blocks of `width` channels.
+fn backwardTwoPhase(p: *const BnTrainParams, args: Args, threads: usize, width: usize) void {
+    const c = u(p.channels);
+    const rows = u(p.rows);
+    var coefs: Coefs = undefined;
+    var a = args;
+    a.coefs = &coefs;
+    a.width = width;
+    const ch = Chunks.of(rows);
+    runLoop(threads, (c + width - 1) / width * ch.count, a, .backward_partial_sums);
+    const n: f64 = @floatFromInt(rows);
+    for (0..c) |j| {
+        coefs.mean[j] = a.stats[j];
+        coefs.inv_std[j] = a.stats[2 * c + j];
+        coefs.sum_dy[j] = chunkTotal(f64, &coefs.part_dy, ch.count, j);
+        coefs.sum_dy_xhat[j] = chunkTotal(f64, &coefs.part_dy_xhat, ch.count, j);
+        coefs.scale[j] = backwardCoefficients(a, j, coefs.inv_std[j], coefs.sum_dy[j], coefs.sum_dy_xhat[j], n);
+    }
+    runLoop(threads, rows, a, .backward_rows);
 }
 
 /// A block's per-channel float64 coefficients of dx.
@@ -366,7 +505,7 @@ fn blockWidth(channels: usize, threads: usize) usize {
 }
 
 /// The loops of a pass, each over a range of channel blocks or of rows.
-pub const Loop = enum(u32) { forward_blocks, forward_rows, backward_blocks, backward_rows };
+pub const Loop = enum(u32) { forward_blocks, forward_partial_sums, forward_partial_squares, forward_rows, backward_blocks, backward_partial_sums, backward_rows };
 
 /// Items [0, n) of one loop cut into tasks of `per` (extern: the ISA objects' copies share it).
 pub const Ranges = extern struct {
@@ -387,8 +526,11 @@ pub fn rangeTask(ctx: *const anyopaque, t: usize) callconv(.c) void {
     const end = @min(r.n, begin + r.per);
     switch (r.loop) {
         .forward_blocks => forwardBlocks(r.args, begin, end),
+        .forward_partial_sums => forwardPartials(.plain, r.args, begin, end),
+        .forward_partial_squares => forwardPartials(.squares, r.args, begin, end),
         .forward_rows => forwardRows(r.args, begin, end),
         .backward_blocks => backwardBlocks(r.args, begin, end),
+        .backward_partial_sums => backwardPartials(r.args, begin, end),
         .backward_rows => backwardRows(r.args, begin, end),
     }
 }
@@ -401,30 +543,21 @@ fn runLoop(threads: usize, n: usize, args: Args, loop: Loop) void {
     isa_loops.run(threads, r.tasks(), &r, isa_loops.pick("bn_train_f32", rangeTask));
 }
 
-/// Runs a pass: `blocks` over 64-channel blocks, or, on several threads with too few channels for two
-/// blocks a thread, `blocks` over narrower blocks filling per-channel coefficients and then `rows` over
-/// bands of rows (the same bits: the same sums and the same formulas).
-fn runPass(p: *const BnTrainParams, args: Args, blocks: Loop, rows_loop: Loop) void {
-    const threads = threadsFor(p);
+/// Whether a pass over `p` runs in one phase (`blocks` over 64-channel blocks) on `threads` threads: one thread, or
+/// channels enough for two blocks a thread, or more channels than a two-phase pass holds, or too few rows.
+fn onePhase(p: *const BnTrainParams, threads: usize) bool {
     const c = u(p.channels);
-    const rows = u(p.rows);
     const wide = (c + block - 1) / block;
-    if (threads <= 1 or wide >= 2 * threads or c > max_two_phase_channels or rows < 2 * threads) {
-        return runLoop(threads, wide, args, blocks);
-    }
-    var coefs: Coefs = undefined;
-    var a = args;
-    a.coefs = &coefs;
-    a.width = blockWidth(c, threads);
-    runLoop(threads, (c + a.width - 1) / a.width, a, blocks);
-    runLoop(threads, rows, a, rows_loop);
+    return threads <= 1 or wide >= 2 * threads or c > max_two_phase_channels or u(p.rows) < 2 * threads;
 }
 
 /// The forward pass: `output` = the normalized input, `stats` = [mean | variance | invStd] of the batch.
 pub fn forward(p: *const BnTrainParams, input: [*]const f32, gamma: [*]const f32, beta: [*]const f32, output: [*]f32, stats: [*]f32) abi.Status {
     if (!valid(p)) return .invalid_argument;
     const args = Args{ .p = p, .x = input, .gamma = gamma, .beta = beta, .out = output, .stats = stats };
-    runPass(p, args, .forward_blocks, .forward_rows);
+    const threads = threadsFor(p);
+    const c = u(p.channels);
+    if (onePhase(p, threads)) runLoop(threads, (c + block - 1) / block, args, .forward_blocks) else forwardTwoPhase(p, args, threads, blockWidth(c, threads));
     return .ok;
 }
 
@@ -443,7 +576,9 @@ pub fn backward(p: *const BnTrainParams, input: [*]const f32, grad_output: [*]co
         .dgamma = grad_gamma,
         .dbeta = grad_beta,
     };
-    runPass(p, args, .backward_blocks, .backward_rows);
+    const threads = threadsFor(p);
+    const c = u(p.channels);
+    if (onePhase(p, threads)) runLoop(threads, (c + block - 1) / block, args, .backward_blocks) else backwardTwoPhase(p, args, threads, blockWidth(c, threads));
     return .ok;
 }
 
@@ -479,63 +614,62 @@ test "bn forward: batch moments, normalized output; backward: Σdy and Σdy·x̂
     try std.testing.expectEqual(abi.Status.invalid_argument, forward(&bad, &x, &none, &none, &y, &stats));
 }
 
-test "bn: any block width, one phase or two (sums by blocks, outputs by rows), gives the same bits" {
-    const rows = 300;
+test "bn: any block width, one phase or two (chunk sums by blocks, outputs by rows), any thread count, gives the same bits" {
+    const gpa = std.testing.allocator;
     const channels = 70;
-    var x: [rows * channels]f32 = undefined;
-    var dy: [rows * channels]f32 = undefined;
-    var gamma: [channels]f32 = undefined;
-    var beta: [channels]f32 = undefined;
-    var prng = std.Random.DefaultPrng.init(7);
-    const r = prng.random();
-    for (&x, &dy) |*v, *d| {
-        v.* = r.float(f32) * 4 - 1;
-        d.* = r.float(f32) * 2 - 1;
-    }
-    for (&gamma, &beta) |*g, *b| {
-        g.* = r.float(f32) + 0.5;
-        b.* = r.float(f32) - 0.5;
-    }
-    const p: BnTrainParams = .{ .rows = rows, .channels = channels, .has_gamma = 1, .has_beta = 1, .epsilon = 1e-3, .threads = 1 };
-    var want_y: [rows * channels]f32 = undefined;
-    var want_stats: [3 * channels]f32 = undefined;
-    var want_dx: [rows * channels]f32 = undefined;
-    var want_dg: [channels]f32 = undefined;
-    var want_db: [channels]f32 = undefined;
-    var args = Args{ .p = &p, .x = &x, .gamma = &gamma, .beta = &beta, .out = &want_y, .stats = &want_stats };
-    forwardBlocks(args, 0, 2);
-    args = .{ .p = &p, .x = &x, .gamma = &gamma, .beta = &beta, .out = &want_dx, .stats = &want_stats, .dy = &dy, .dgamma = &want_dg, .dbeta = &want_db };
-    backwardBlocks(args, 0, 2);
-    var coefs: Coefs = undefined;
-    for ([_]usize{ 16, 32, 48 }) |width| {
-        for ([_]bool{ false, true }) |two_phase| {
-            var y: [rows * channels]f32 = undefined;
-            var stats: [3 * channels]f32 = undefined;
-            var dx: [rows * channels]f32 = undefined;
-            var dg: [channels]f32 = undefined;
-            var db: [channels]f32 = undefined;
-            const n = (channels + width - 1) / width;
-            const k: ?*Coefs = if (two_phase) &coefs else null;
-            args = .{ .p = &p, .x = &x, .gamma = &gamma, .beta = &beta, .out = &y, .stats = &stats, .width = width, .coefs = k };
-            forwardBlocks(args, 0, n);
-            if (two_phase) {
-                // Rows in two uneven bands, as two threads would write them.
-                forwardRows(args, 0, 101);
-                forwardRows(args, 101, rows);
+    // One chunk, and 3 and 4 chunks (the last shorter).
+    for ([_]usize{ 300, 2500, 4097 }) |rows| {
+        const n = rows * channels;
+        const buf = try gpa.alloc(f32, 6 * n);
+        defer gpa.free(buf);
+        const x = buf[0..n];
+        const dy = buf[n .. 2 * n];
+        const want_y = buf[2 * n .. 3 * n];
+        const want_dx = buf[3 * n .. 4 * n];
+        const y = buf[4 * n .. 5 * n];
+        const dx = buf[5 * n .. 6 * n];
+        var gamma: [channels]f32 = undefined;
+        var beta: [channels]f32 = undefined;
+        var prng = std.Random.DefaultPrng.init(7);
+        const r = prng.random();
+        for (x, dy) |*v, *d| {
+            v.* = r.float(f32) * 4 - 1;
+            d.* = r.float(f32) * 2 - 1;
+        }
+        for (&gamma, &beta) |*g, *b| {
+            g.* = r.float(f32) + 0.5;
+            b.* = r.float(f32) - 0.5;
+        }
+        const p: BnTrainParams = .{ .rows = @intCast(rows), .channels = channels, .has_gamma = 1, .has_beta = 1, .epsilon = 1e-3, .threads = 1 };
+        var want_stats: [3 * channels]f32 = undefined;
+        var want_dg: [channels]f32 = undefined;
+        var want_db: [channels]f32 = undefined;
+        var args = Args{ .p = &p, .x = x.ptr, .gamma = &gamma, .beta = &beta, .out = want_y.ptr, .stats = &want_stats };
+        forwardBlocks(args, 0, 2);
+        args = .{ .p = &p, .x = x.ptr, .gamma = &gamma, .beta = &beta, .out = want_dx.ptr, .stats = &want_stats, .dy = dy.ptr, .dgamma = &want_dg, .dbeta = &want_db };
+        backwardBlocks(args, 0, 2);
+        for ([_]usize{ 16, 32, 48 }) |width| {
+            for ([_]usize{ 1, 2, 3 }) |threads| {
+                var stats: [3 * channels]f32 = undefined;
+                var dg: [channels]f32 = undefined;
+                var db: [channels]f32 = undefined;
+                args = .{ .p = &p, .x = x.ptr, .gamma = &gamma, .beta = &beta, .out = y.ptr, .stats = &stats };
+                forwardTwoPhase(&p, args, threads, width);
+                args = .{ .p = &p, .x = x.ptr, .gamma = &gamma, .beta = &beta, .out = dx.ptr, .stats = &stats, .dy = dy.ptr, .dgamma = &dg, .dbeta = &db };
+                backwardTwoPhase(&p, args, threads, width);
+                try std.testing.expectEqualSlices(f32, want_y, y);
+                try std.testing.expectEqualSlices(f32, &want_stats, &stats);
+                try std.testing.expectEqualSlices(f32, want_dx, dx);
+                try std.testing.expectEqualSlices(f32, &want_dg, &dg);
+                try std.testing.expectEqualSlices(f32, &want_db, &db);
             }
-            args = .{ .p = &p, .x = &x, .gamma = &gamma, .beta = &beta, .out = &dx, .stats = &stats, .dy = &dy, .dgamma = &dg, .dbeta = &db, .width = width, .coefs = k };
-            backwardBlocks(args, 0, n);
-            if (two_phase) {
-                backwardRows(args, 0, 7);
-                backwardRows(args, 7, rows);
-            }
-            try std.testing.expectEqualSlices(f32, &want_y, &y);
-            try std.testing.expectEqualSlices(f32, &want_stats, &stats);
-            try std.testing.expectEqualSlices(f32, &want_dx, &dx);
-            try std.testing.expectEqualSlices(f32, &want_dg, &dg);
-            try std.testing.expectEqualSlices(f32, &want_db, &db);
         }
     }
+    const ch = Chunks.of(4097);
+    try std.testing.expectEqual(@as(usize, 4), ch.count);
+    try std.testing.expectEqual(@as(usize, 1025), ch.size);
+    try std.testing.expectEqual(@as(usize, 1), Chunks.of(1024).count);
+    try std.testing.expectEqual(@as(usize, 4), Chunks.of(1 << 20).count);
     try std.testing.expectEqual(@as(usize, 32), blockWidth(32, 2));
     try std.testing.expectEqual(@as(usize, 64), blockWidth(512, 2));
     try std.testing.expectEqual(@as(usize, 64), blockWidth(32, 1));
