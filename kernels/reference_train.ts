@@ -36,16 +36,29 @@ export function bnChunks(rows: number): [number, number][] {
 }
 
 /**
- * `sums` += Σ over rows in chunks (bnChunks) of `term(i + j, j)` per channel j: each chunk's sum from 0, rows in
- * order, in `sums`' precision, then added to `sums` in chunk order.
+ * Per channel j, from 0: each row chunk's (bnChunks) sum of x[r·c + j], or of (x - mean[j])² with `mean`, over its
+ * rows in order in x's precision, added in chunk order. The loops are written out (no callback per value: the
+ * reference runs small layers inside native training steps).
  */
-function chunkedSums(rows: number, c: number, sums: Data, term: (at: number, j: number) => number): void {
-  const part = sums instanceof Float64Array ? new Float64Array(c) : new Float32Array(c);
+function momentSums(x: Data, rows: number, c: number, mean: Data | null): Data {
+  const sums = like(x, c), part = like(x, c), f64 = x instanceof Float64Array;
   for (const [begin, end] of bnChunks(rows)) {
     part.fill(0);
-    for (let i = begin * c; i < end * c; i += c) for (let j = 0; j < c; j++) part[j] += term(i + j, j);
+    if (mean === null) {
+      for (let i = begin * c; i < end * c; i += c) for (let j = 0; j < c; j++) part[j] += x[i + j];
+    } else if (f64) {
+      for (let i = begin * c; i < end * c; i += c) for (let j = 0; j < c; j++) part[j] += (x[i + j] - mean[j]) ** 2;
+    } else {
+      for (let i = begin * c; i < end * c; i += c) {
+        for (let j = 0; j < c; j++) {
+          const d = Math.fround(x[i + j] - mean[j]);
+          part[j] += Math.fround(d * d);
+        }
+      }
+    }
     for (let j = 0; j < c; j++) sums[j] += part[j];
   }
+  return sums;
 }
 
 /**
@@ -64,18 +77,9 @@ export function bnTrainForward(
 ): void {
   const c = p.channels, size = p.rows * c, f64 = x instanceof Float64Array;
   const r = f64 ? (v: number) => v : Math.fround;
-  const sums = like(x, c), count = r(p.rows);
-  chunkedSums(p.rows, c, sums, (at) => x[at]);
-  for (let j = 0; j < c; j++) stats[j] = sums[j] / count;
-  sums.fill(0);
-  if (f64) {
-    chunkedSums(p.rows, c, sums, (at, j) => (x[at] - stats[j]) ** 2);
-  } else {
-    chunkedSums(p.rows, c, sums, (at, j) => {
-      const d = Math.fround(x[at] - stats[j]);
-      return Math.fround(d * d);
-    });
-  }
+  const count = r(p.rows), plain = momentSums(x, p.rows, c, null);
+  for (let j = 0; j < c; j++) stats[j] = plain[j] / count;
+  const sums = momentSums(x, p.rows, c, stats);
   const inv = like(x, c), shift = like(x, c), eps = r(p.epsilon);
   for (let j = 0; j < c; j++) {
     // Read back what was stored (an assignment's value is the unrounded one).
@@ -111,8 +115,21 @@ export function bnTrainBackward(
 ): void {
   const c = p.channels, n = p.rows, size = n * c;
   const sumDy = new Float64Array(c), sumDyXhat = new Float64Array(c);
-  chunkedSums(n, c, sumDy, (at) => dy[at]);
-  chunkedSums(n, c, sumDyXhat, (at, j) => dy[at] * (x[at] - stats[j]) * stats[2 * c + j]);
+  const part = new Float64Array(c), partXhat = new Float64Array(c);
+  for (const [begin, end] of bnChunks(n)) {
+    part.fill(0);
+    partXhat.fill(0);
+    for (let i = begin * c; i < end * c; i += c) {
+      for (let j = 0; j < c; j++) {
+        part[j] += dy[i + j];
+        partXhat[j] += dy[i + j] * (x[i + j] - stats[j]) * stats[2 * c + j];
+      }
+    }
+    for (let j = 0; j < c; j++) {
+      sumDy[j] += part[j];
+      sumDyXhat[j] += partXhat[j];
+    }
+  }
   for (let j = 0; j < c; j++) {
     if (p.has_gamma) dgamma[j] = sumDyXhat[j];
     if (p.has_beta) dbeta[j] = sumDy[j];

@@ -142,10 +142,13 @@ export interface EvaluateOptions {
   batchSize?: number;
 }
 
-function rowsOf(x: Tensor, index: ArrayLike<number>): Tensor {
-  const per = x.size / x.shape[0];
-  const out = x.dtype === "float64" ? new Float64Array(index.length * per) : new Float32Array(index.length * per);
-  for (let i = 0; i < index.length; i++) out.set(x.data.subarray(index[i] * per, (index[i] + 1) * per), i * per);
+/** Rows `index` of x as a new tensor, into `into` when it has the right type and length (a batch's reused array). */
+function rowsOf(x: Tensor, index: ArrayLike<number>, into?: Float32Array | Float64Array): Tensor {
+  const per = x.size / x.shape[0], n = index.length * per, f64 = x.dtype === "float64";
+  const fits = into !== undefined && into.length === n && (into instanceof Float64Array) === f64;
+  const out = fits ? into : f64 ? new Float64Array(n) : new Float32Array(n);
+  const data = x.data;
+  for (let i = 0; i < index.length; i++) out.set(data.subarray(index[i] * per, (index[i] + 1) * per), i * per);
   return new Tensor(out, [index.length, ...x.shape.slice(1)]);
 }
 
@@ -201,6 +204,7 @@ function progressBar(mode: 0 | 1 | 2) {
       .join(" ");
   return {
     batch(epoch: number, epochs: number, done: number, total: number | null, logs: EpochLogs) {
+      if (mode !== 1) return; // no bar to draw: not even its text is made
       const width = 24, filled = total ? Math.round((width * done) / total) : 0;
       const bar = "=".repeat(Math.max(0, filled - 1)) + (filled > 0 ? ">" : "") + " ".repeat(width - filled);
       write(`\repoch ${epoch + 1}/${epochs} [${bar}] ${done}/${total ?? "?"} ${format(logs)}`);
@@ -241,6 +245,24 @@ class Trainer {
     if (![0, 1, 2, "auto"].includes(verbose)) throw new RangeError(`verbose must be 0, 1, 2 or "auto", got ${verbose}`);
     this.#bar = progressBar(verbose === "auto" ? (Deno.stdout.isTerminal() ? 1 : 2) : verbose);
     this.#callbacks = options.callbacks ?? [];
+  }
+
+  /** Each input's and the targets' batch arrays, reused batch after batch when buffers are reused (reuseBuffers). */
+  readonly #batchArrays = new Map<number, Float32Array | Float64Array>();
+
+  /**
+   * Batch `idx` of the inputs and targets: gathered into the arrays of the batch before (the step reads them, and
+   * nothing keeps a batch past its step), where fresh ones cost about 0.3 ms a step for larq's MNIST CNN (64
+   * images: page faults on a 200 KB array).
+   */
+  batchOf(xs: readonly Tensor[], y: Tensor, idx: ArrayLike<number>): [Tensor[], Tensor] {
+    const reuse = this.options.reuseBuffers ?? true;
+    const rows = (t: Tensor, slot: number) => {
+      const r = rowsOf(t, idx, reuse ? this.#batchArrays.get(slot) : undefined);
+      if (reuse) this.#batchArrays.set(slot, r.data as Float32Array | Float64Array);
+      return r;
+    };
+    return [xs.map((t, i) => rows(t, i)), rows(y, xs.length)];
   }
 
   /** The weights to train, once the model is built (a first call on one sample builds it). */
@@ -463,7 +485,7 @@ export async function fit(
     t.epochBegin(epoch);
     let batch = 0;
     for (const idx of epochBatches(t, train.n, batchSize, order)) {
-      t.step(epoch, batch++, listOf(train.x).map((u) => rowsOf(u, idx)), rowsOf(train.y, idx));
+      t.step(epoch, batch++, ...t.batchOf(listOf(train.x), train.y, idx));
       if (t.ctx.stopTraining) break;
       await pause();
     }
@@ -493,7 +515,7 @@ export function fitSync(model: Network, x: Inputs, y: Labels, options: FitOption
     t.epochBegin(epoch);
     let batch = 0;
     for (const idx of epochBatches(t, train.n, batchSize, order)) {
-      t.step(epoch, batch++, listOf(train.x).map((u) => rowsOf(u, idx)), rowsOf(train.y, idx));
+      t.step(epoch, batch++, ...t.batchOf(listOf(train.x), train.y, idx));
       if (t.ctx.stopTraining) break;
     }
     const pending = t.epochEnd(epoch, validation);
