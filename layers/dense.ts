@@ -1,5 +1,7 @@
 /** Dense and QuantDense (larq): y = act(q_in(x) · q_k(W) + b). @module */
+import { steSignConv2d } from "../graph/conv.ts";
 import * as ops from "../graph/ops.ts";
+import { SteSign } from "../quantizers/ste_sign.ts";
 import type { Tensor, Variable } from "../graph/tensor.ts";
 import { ConfigReader } from "./config_reader.ts";
 import type { Config } from "./layer.ts";
@@ -53,6 +55,19 @@ export class QuantDense extends QuantLayer {
   protected call(x: Tensor): Tensor {
     const depth = this.kernel.shape[0];
     if (x.shape[x.rank - 1] !== depth) throw new RangeError(`expects ${depth} input features, got [${x.shape}]`);
+    const q = this.quantizerOf("kernel"), iq = this.inputQuantizer;
+    if (q?.constructor === SteSign && iq?.constructor === SteSign && depth % 32 === 0) {
+      // ste_sign on both sides: a 1×1 sign convolution of the latent rows and kernel (graph/conv.ts
+      // steSignConv2d), bitpacked and XNOR-popcounted where the native kernels run, neither ±1 copy made; the
+      // same values, the gradients the same products. Null (small or no native kernels): the ops below.
+      const clips = { clipValue: (q as SteSign).clipValue, inputClipValue: (iq as SteSign).clipValue };
+      const y = steSignConv2d(
+        ops.reshape(x, [-1, 1, 1, depth]),
+        ops.reshape(this.kernel, [1, 1, depth, this.units]),
+        clips,
+      );
+      if (y) return ops.reshape(this.finish(ops.reshape(y, [-1, this.units])), [...x.shape.slice(0, -1), this.units]);
+    }
     const rows = ops.reshape(this.quantizeInput(x), [-1, depth]);
     const y = this.finish(ops.matmul(rows, this.quantizeKernel("kernel", this.kernel)));
     return ops.reshape(y, [...x.shape.slice(0, -1), this.units]);
