@@ -106,6 +106,7 @@ export class BatchNormalization extends Layer {
       return nn.batchNorm(x, this.movingMean, this.movingVariance, this.gamma, this.beta, this.epsilon);
     }
     const { y, mean, variance } = nn.batchNormTraining(x, this.gamma, this.beta, this.epsilon);
+    if (this.#updateFloat32(x, mean, variance)) return y;
     noGrad(() => {
       const n = x.size / x.shape[x.rank - 1];
       const unbiased = x.rank === 4 && n > 1 ? ops.mul(variance, n / (n - 1)) : variance;
@@ -121,6 +122,32 @@ export class BatchNormalization extends Layer {
       }
     });
     return y;
+  }
+
+  /**
+   * The moving statistics' update below as one loop over the channels where every array is float32: each value
+   * the ops would give (a float32 product or sum rounded as they store it, the numbers rounded to float32 as
+   * `ops` converts constants), without their ~10 tensors a layer and step. False (nothing done) otherwise.
+   */
+  #updateFloat32(x: Tensor, mean: Tensor, variance: Tensor): boolean {
+    const mm = this.movingMean.data, mv = this.movingVariance.data, m = mean.data, v = variance.data;
+    if (![mm, mv, m, v].every((a) => a instanceof Float32Array)) return false;
+    const r = Math.fround, c = mm.length, f = 1 - this.momentum, ff = r(f), keep = r(1 - f);
+    const n = x.size / x.shape[x.rank - 1], bessel = x.rank === 4 && n > 1 ? r(n / (n - 1)) : null;
+    const newMean = new Float32Array(c), newVariance = new Float32Array(c);
+    for (let j = 0; j < c; j++) {
+      const unbiased = bessel === null ? v[j] : r(v[j] * bessel);
+      if (x.rank === 4) {
+        newMean[j] = r(mm[j] * keep) + r(m[j] * ff);
+        newVariance[j] = r(mv[j] * keep) + r(unbiased * ff);
+      } else {
+        newMean[j] = mm[j] - r(r(mm[j] - m[j]) * ff);
+        newVariance[j] = mv[j] - r(r(mv[j] - unbiased) * ff);
+      }
+    }
+    this.movingMean.assign(newMean);
+    this.movingVariance.assign(newVariance);
+    return true;
   }
 
   /** Keras's keys: `name`, `momentum`, `epsilon`, `center`, `scale`. */
