@@ -82,6 +82,23 @@ pub const Chunks = struct {
     }
 };
 
+/// Item `item` of a two-phase pass's sums (item = block · chunks + chunk): channels [j0, j0 + w) of `chunk`, whose
+/// rows are [r0, r1).
+const Item = struct {
+    j0: usize,
+    w: usize,
+    chunk: usize,
+    r0: usize,
+    r1: usize,
+
+    fn of(a: Args, ch: Chunks, item: usize) Item {
+        const j0 = item / ch.count * a.width;
+        const chunk = item % ch.count;
+        const r0, const r1 = ch.range(chunk, u(a.p.rows));
+        return .{ .j0 = j0, .w = @min(a.width, u(a.p.channels) - j0), .chunk = chunk, .r0 = r0, .r1 = r1 };
+    }
+};
+
 /// Values below which a pass runs on the calling thread (a wake-up costs more than it saves).
 const min_split_values = 1 << 16;
 
@@ -163,15 +180,12 @@ fn forwardPartials(comptime what: Summand, a: Args, first: usize, end: usize) vo
     const k = a.coefs.?;
     const ch = Chunks.of(rows);
     for (first..end) |item| {
-        const j0 = item / ch.count * a.width;
-        const i = item % ch.count;
-        const w = @min(a.width, c - j0);
-        const r0, const r1 = ch.range(i, rows);
+        const t = Item.of(a, ch, item);
         var mean: [block]f32 = undefined;
-        if (what == .squares) @memcpy(mean[0..w], k.mean32[j0..][0..w]);
+        if (what == .squares) @memcpy(mean[0..t.w], k.mean32[t.j0..][0..t.w]);
         var part: [block]f32 = undefined;
-        columnSums(what, a.x + r0 * c + j0, c, r1 - r0, w, &mean, &part);
-        @memcpy(k.part[i][j0..][0..w], part[0..w]);
+        columnSums(what, a.x + t.r0 * c + t.j0, c, t.r1 - t.r0, t.w, &mean, &part);
+        @memcpy(k.part[t.chunk][t.j0..][0..t.w], part[0..t.w]);
     }
 }
 
@@ -339,21 +353,19 @@ fn backwardPartials(a: Args, first: usize, end: usize) void {
     const k = a.coefs.?;
     const ch = Chunks.of(rows);
     for (first..end) |item| {
-        const j0 = item / ch.count * a.width;
-        const i = item % ch.count;
-        const w = @min(a.width, c - j0);
-        const r0, const r1 = ch.range(i, rows);
+        const t = Item.of(a, ch, item);
         var mean: [block]f64 = undefined;
         var inv_std: [block]f64 = undefined;
-        for (0..w) |j| {
-            mean[j] = a.stats[j0 + j];
-            inv_std[j] = a.stats[2 * c + j0 + j];
+        for (0..t.w) |j| {
+            mean[j] = a.stats[t.j0 + j];
+            inv_std[j] = a.stats[2 * c + t.j0 + j];
         }
         var part: [block]f64 = undefined;
         var part_xhat: [block]f64 = undefined;
-        gradientSums(a.x + r0 * c + j0, a.dy + r0 * c + j0, c, r1 - r0, w, &mean, &inv_std, &part, &part_xhat);
-        @memcpy(k.part_dy[i][j0..][0..w], part[0..w]);
-        @memcpy(k.part_dy_xhat[i][j0..][0..w], part_xhat[0..w]);
+        const at = t.r0 * c + t.j0;
+        gradientSums(a.x + at, a.dy + at, c, t.r1 - t.r0, t.w, &mean, &inv_std, &part, &part_xhat);
+        @memcpy(k.part_dy[t.chunk][t.j0..][0..t.w], part[0..t.w]);
+        @memcpy(k.part_dy_xhat[t.chunk][t.j0..][0..t.w], part_xhat[0..t.w]);
     }
 }
 
