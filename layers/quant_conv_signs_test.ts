@@ -12,12 +12,9 @@ import { QuantConv2D } from "./conv.ts";
 import { setTrainingKernels } from "../graph/native.ts";
 import * as ops from "../graph/ops.ts";
 import { seededRandom } from "../graph/random.ts";
-import { valueAndGrads } from "../graph/tape.ts";
 import { Tensor } from "../graph/tensor.ts";
+import { lossAndGrads, userSteSign } from "./_test_quant_layers.ts";
 import { FloatKernels } from "../kernels/float_kernels.ts";
-import { clippedGradient } from "../quantizers/_common.ts";
-import { customQuantizer } from "../quantizers/registry.ts";
-import type { Quantizer } from "../quantizers/quantizer.ts";
 
 /** The compiled kernels that load here (native, wasm). */
 const compiled = [() => FloatKernels.native(), () => FloatKernels.wasm()].flatMap((make) => {
@@ -27,20 +24,6 @@ const compiled = [() => FloatKernels.native(), () => FloatKernels.wasm()].flatMa
     return [];
   }
 });
-
-/** larq's ste_sign written by a user: generic path (no binarizeMode). */
-const userSteSign = (): Quantizer =>
-  customQuantizer((x) => ({ value: ops.sign(x), grad: (dy) => clippedGradient(x, dy, 1) }), {
-    precision: 1,
-    name: "user_ste_sign",
-  });
-
-function lossAndGrads(layer: QuantConv2D, x: Tensor, probe: Tensor) {
-  layer.apply(x); // builds
-  const r = seededRandom(7);
-  layer.kernel.assign(new Tensor(Float32Array.from(layer.kernel.data, () => r() * 2 - 1), layer.kernel.shape));
-  return valueAndGrads(() => ops.sum(ops.mul(layer.apply(x, { training: true }), probe)), [x, layer.kernel]);
-}
 
 for (const kernels of ["reference" as const, ...compiled]) {
   const backend = typeof kernels === "string" ? kernels : kernels.backend;
@@ -68,7 +51,7 @@ for (const kernels of ["reference" as const, ...compiled]) {
           Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() - 0.5),
           shape,
         );
-        const a = lossAndGrads(known, x, probe), b = lossAndGrads(user, x, probe);
+        const a = lossAndGrads(known, x, probe, 2), b = lossAndGrads(user, x, probe, 2);
         assert.equal(a.value.item(), b.value.item(), `${JSON.stringify(o)} loss`);
         a.grads.forEach((g, i) => assert.deepEqual(g.data, b.grads[i].data, `${JSON.stringify(o)} grad ${i}`));
         assert.ok(a.grads[0].data.some((v) => v !== 0) && a.grads[1].data.some((v) => v !== 0));

@@ -10,25 +10,9 @@ import { QuantDense } from "./dense.ts";
 import { setTrainingKernels } from "../graph/native.ts";
 import * as ops from "../graph/ops.ts";
 import { seededRandom } from "../graph/random.ts";
-import { valueAndGrads } from "../graph/tape.ts";
 import { Tensor } from "../graph/tensor.ts";
+import { lossAndGrads, userSteSign } from "./_test_quant_layers.ts";
 import { compiledFloatKernels } from "../kernels/_test_train_backends.ts";
-import { clippedGradient } from "../quantizers/_common.ts";
-import { customQuantizer } from "../quantizers/registry.ts";
-import type { Quantizer } from "../quantizers/quantizer.ts";
-
-const userSteSign = (): Quantizer =>
-  customQuantizer((x) => ({ value: ops.sign(x), grad: (dy) => clippedGradient(x, dy, 1) }), {
-    precision: 1,
-    name: "user_ste_sign",
-  });
-
-function lossAndGrads(layer: QuantDense, x: Tensor, probe: Tensor) {
-  layer.apply(x); // builds
-  const r = seededRandom(7);
-  layer.kernel.assign(new Tensor(Float32Array.from(layer.kernel.data, () => r() * 3 - 1.5), layer.kernel.shape));
-  return valueAndGrads(() => ops.sum(ops.mul(layer.apply(x, { training: true }), probe)), [x, layer.kernel]);
-}
 
 for (const [label, kernels] of compiledFloatKernels) {
   Deno.test(`QuantDense: ste_sign (1×1 sign convolution) equals a customQuantizer ste_sign (matmul), ${label}`, () => {
@@ -49,7 +33,7 @@ for (const [label, kernels] of compiledFloatKernels) {
         });
         const out = [...shape.slice(0, -1), units];
         const probe = new Tensor(Float32Array.from({ length: out.reduce((a, b) => a * b, 1) }, () => r() - 0.5), out);
-        const a = lossAndGrads(known, x, probe), b = lossAndGrads(user, x, probe);
+        const a = lossAndGrads(known, x, probe, 3), b = lossAndGrads(user, x, probe, 3);
         const what = `[${shape}] -> ${units}`;
         assert.equal(a.value.item(), b.value.item(), `${what} loss`);
         a.grads.forEach((g, i) => {
