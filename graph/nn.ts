@@ -462,23 +462,62 @@ export function sparseCategoricalCrossentropy(
   predictions: Tensor,
   { fromLogits = false } = {},
 ): Tensor {
-  const classes = predictions.shape[predictions.rank - 1];
-  const rows = predictions.size / classes;
+  // Keras: from probabilities, clip to [ε, 1 - ε] first, then log_softmax(log p): renormalised after clipping
+  // (the one-hot categorical loss renormalises first, then clips).
+  const logits = fromLogits ? predictions : ops.log(ops.clipByValue(predictions, EPSILON, 1 - EPSILON));
+  return batchMean(sparseSoftmaxCrossEntropy(labels, logits));
+}
+
+/**
+ * Per row of `logits` (the last axis: classes), −log softmax(logits)[label]: TF's
+ * sparse_softmax_cross_entropy_with_logits, which Keras's sparse categorical cross-entropy calls. One op, no one-hot
+ * targets: each row's log-sum-exp in float64, its loss rounded once to the logits' dtype (the value
+ * −logSoftmax(x)[label] has); the gradient is dy·(softmax(x) − one-hot), as TF's.
+ *
+ * @example
+ * ```ts
+ * import { sparseSoftmaxCrossEntropy } from "./nn.ts";
+ * import { Tensor } from "./tensor.ts";
+ * console.log(sparseSoftmaxCrossEntropy([1], Tensor.from([[0, 0]])).toArray()); // [0.6931471824645996]
+ * ```
+ */
+export function sparseSoftmaxCrossEntropy(labels: ArrayLike<number>, logits: Tensor): Tensor {
+  const classes = logits.shape[logits.rank - 1] ?? 1;
+  const rows = logits.size / classes;
   if (labels.length !== rows) throw new RangeError(`${labels.length} labels for ${rows} predictions`);
-  const oneHot = alloc(predictions.size, predictions);
+  const at = new Int32Array(rows), x = logits.data;
+  // The softmax, kept for the gradient (a float64 e^(x - max) per value, divided by its row's sum).
+  const p = new Float64Array(logits.size), y = alloc(rows, logits, true);
   for (let r = 0; r < rows; r++) {
     const l = labels[r];
     if (!Number.isInteger(l) || l < 0 || l >= classes) {
       throw new RangeError(`label ${l} at ${r} is not a class in [0, ${classes})`);
     }
-    oneHot[r * classes + l] = 1;
+    at[r] = l;
+    const o = r * classes;
+    let m = -Infinity;
+    for (let i = 0; i < classes; i++) m = Math.max(m, x[o + i]);
+    let s = 0;
+    for (let i = 0; i < classes; i++) s += p[o + i] = Math.exp(x[o + i] - m);
+    for (let i = 0; i < classes; i++) p[o + i] /= s;
+    y[r] = m + Math.log(s) - x[o + l];
   }
-  const targets = new Tensor(oneHot, predictions.shape);
-  // Keras: from probabilities, clip to [ε, 1 - ε] first, then log_softmax(log p): renormalised after clipping
-  // (the one-hot categorical loss renormalises first, then clips).
-  const logits = fromLogits ? predictions : ops.log(ops.clipByValue(predictions, EPSILON, 1 - EPSILON));
-  return batchMean(ops.neg(ops.sum(ops.mul(targets, ops.logSoftmax(logits)), -1)));
+  return emit("sparseSoftmaxCrossEntropy", [logits], y, logits.shape.slice(0, -1), { labels: at, p });
 }
+
+registerGradient(
+  "sparseSoftmaxCrossEntropy",
+  (dy, { inputs: [x], attrs }: { inputs: readonly Tensor[]; attrs: { labels: Int32Array; p: Float64Array } }) => {
+    const { labels, p } = attrs, classes = x.shape[x.rank - 1] ?? 1;
+    const g = dy.data, dx = alloc(x.size, x, true);
+    for (let r = 0; r < labels.length; r++) {
+      const o = r * classes;
+      for (let i = 0; i < classes; i++) dx[o + i] = g[r] * p[o + i];
+      dx[o + labels[r]] = g[r] * (p[o + labels[r]] - 1);
+    }
+    return [new Tensor(dx, x.shape)];
+  },
+);
 
 /** Keras categorical cross-entropy with one-hot (or soft) targets, averaged over samples. */
 export function categoricalCrossentropy(targets: Tensor, predictions: Tensor, { fromLogits = false } = {}): Tensor {

@@ -42,6 +42,12 @@ Deno.test("activations, batch norm and losses: gradients match finite difference
   passes("sparse CE from logits", (v) => nn.sparseCategoricalCrossentropy([0, 4, 2, 2], v, { fromLogits: true }), [
     logits,
   ]);
+  passes("sparse CE from probabilities", (v) => nn.sparseCategoricalCrossentropy([3, 0, 1, 4], v), [
+    rand([4, 5], 15, 0.05, 1),
+  ]);
+  passes("sparse softmax CE per row, rank 3", (v) => nn.sparseSoftmaxCrossEntropy([1, 0, 2, 2, 0, 1], v), [
+    rand([2, 3, 3], 16, -4, 4),
+  ]);
   passes("CE from probabilities", (v) => nn.categoricalCrossentropy(rand([4, 5], 8, 0, 1), v), [
     rand([4, 5], 9, 0.1, 1),
   ]);
@@ -65,6 +71,30 @@ Deno.test("exact behaviours: relu6 kinks, max-pool ties to the first, SAME avg e
   assert.throws(() => nn.pad(Tensor.zeros([2]), [[1, -1]]), /paddings/);
   assert.throws(() => nn.transpose(Tensor.zeros([2, 3]), [0, 0]), /permutation/);
   assert.throws(() => nn.dropout(Tensor.zeros([2]), 1, Math.random), /rate/);
+});
+
+Deno.test("sparse softmax CE: -logSoftmax at the label bit for bit; its gradient (softmax - one-hot)·dy", () => {
+  const x = new Tensor(Float32Array.from(rand([6, 10], 31, -6, 6).data), [6, 10]);
+  const labels = [0, 9, 3, 3, 7, 1];
+  const logp = ops.logSoftmax(x).data;
+  assert.deepEqual(
+    Array.from(nn.sparseSoftmaxCrossEntropy(labels, x).data),
+    labels.map((l, r) => -logp[r * 10 + l]),
+  );
+  // The ops it replaced (one-hot targets times logSoftmax, summed): the same loss, gradients within a few ulps.
+  const oneHot = new Tensor(new Float32Array(60).map((_, i) => (labels[Math.floor(i / 10)] === i % 10 ? 1 : 0)), [
+    6,
+    10,
+  ]);
+  const fused = valueAndGrads(() => ops.mean(nn.sparseSoftmaxCrossEntropy(labels, x)), [x]);
+  const chain = valueAndGrads(() => ops.mean(ops.neg(ops.sum(ops.mul(oneHot, ops.logSoftmax(x)), -1))), [x]);
+  assert.equal(fused.value.item(), chain.value.item());
+  fused.grads[0].data.forEach((g, i) => assert(Math.abs(g - chain.grads[0].data[i]) <= 3e-8, `${i}: ${g}`));
+  // A class at -Infinity has probability 0 (the one-hot product made the loss NaN); a wrong label names itself.
+  const minusInf = Tensor.from([[-Infinity, 0, 0]]);
+  assert.equal(nn.sparseSoftmaxCrossEntropy([1], minusInf).item(), Math.fround(Math.log(2)));
+  assert.throws(() => nn.sparseSoftmaxCrossEntropy([0.5], minusInf), /label 0.5 at 0 is not a class in \[0, 3\)/);
+  assert.throws(() => nn.sparseSoftmaxCrossEntropy([0, 1], minusInf), /2 labels for 1 predictions/);
 });
 
 Deno.test("dropout keeps the expected value and drops about `rate` of the values", () => {

@@ -348,11 +348,24 @@ export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   return out("matmul", [a, b], y, [m, n], { transposeA, transposeB });
 }
 
-/** Softmax over the last axis. */
+/**
+ * Softmax over the last axis as TF computes it: e = exp(x − max) per row, y = e / Σe (each e in float64, y rounded
+ * once to the dtype); the gradient is y·(dy − Σ dy·y) per row.
+ */
 export function softmax(x: Tensor): Tensor {
-  const y = exp(logSoftmax(x));
-  markLogits(y, x, "softmax");
-  return y;
+  const depth = x.shape[x.rank - 1] ?? 1;
+  const xd = x.data, y = alloc(xd.length, x.dtype, true);
+  const e = new Float64Array(depth);
+  for (let o = 0; o < xd.length; o += depth) {
+    let m = -Infinity;
+    for (let i = 0; i < depth; i++) m = Math.max(m, xd[o + i]);
+    let s = 0;
+    for (let i = 0; i < depth; i++) s += e[i] = Math.exp(xd[o + i] - m);
+    for (let i = 0; i < depth; i++) y[o + i] = e[i] / s;
+  }
+  const t = out("softmax", [x], y, x.shape);
+  markLogits(t, x, "softmax");
+  return t;
 }
 
 /** log(softmax(x)) over the last axis, computed stably. */
@@ -455,6 +468,16 @@ registerGradient("matmul", (dy, { inputs: [a, b], attrs }: {
   const da = ta ? matmul(b, dy, tb, true) : matmul(dy, b, false, !tb);
   const db = tb ? matmul(dy, a, true, ta) : matmul(a, dy, !ta, false);
   return [da, db];
+});
+registerGradient("softmax", (dy, { output }) => {
+  const depth = output.shape[output.rank - 1] ?? 1;
+  const y = output.data, g = dy.data, dx = alloc(y.length, output.dtype, true);
+  for (let o = 0; o < y.length; o += depth) {
+    let s = 0;
+    for (let i = 0; i < depth; i++) s += g[o + i] * y[o + i];
+    for (let i = 0; i < depth; i++) dx[o + i] = y[o + i] * (g[o + i] - s);
+  }
+  return [new Tensor(dx, output.shape)];
 });
 registerGradient("logSoftmax", (dy, { output }) => {
   // dx = dy - softmax(x) * sum(dy, last axis)

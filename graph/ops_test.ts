@@ -57,6 +57,25 @@ Deno.test("gradients of reductions, reshape, matmul and log-softmax match finite
   passes("softmax", (v) => ops.mul(ops.softmax(v), rand([2, 3, 4], 17)), [x]);
 });
 
+Deno.test("softmax: each value the float64 softmax rounded once (float32), or within 1e-14 (float64)", () => {
+  for (const dtype of ["float32", "float64"] as const) {
+    const x64 = rand([5, 7], 18, -9, 9);
+    const x = dtype === "float32" ? new Tensor(Float32Array.from(x64.data), [5, 7]) : x64;
+    const y = ops.softmax(x);
+    assert.equal(y.dtype, dtype);
+    for (let r = 0; r < 5; r++) {
+      const row = Array.from(x.data.slice(r * 7, r * 7 + 7)), m = Math.max(...row);
+      const e = row.map((v) => Math.exp(v - m)), s = e.reduce((a, b) => a + b);
+      e.forEach((v, i) => {
+        const got = y.data[r * 7 + i], exact = v / s;
+        assert(Math.abs(got - exact) <= exact * (dtype === "float32" ? 2 ** -24 : 1e-14), `${dtype} ${r} ${i}`);
+      });
+    }
+  }
+  // Underflow: a value far below its row's maximum is 0, not NaN; ties share.
+  assert.deepEqual(ops.softmax(Tensor.from([[0, -1000, 0]])).toArray(), [[0.5, 0, 0.5]]);
+});
+
 Deno.test("exact kinks: sign(0) = +1, relu'(0) = 0, clip gradient inclusive, max ties split the gradient", () => {
   const x = Tensor.from([-1, -0, 0, 1e-30, 2]);
   assert.deepEqual(ops.sign(x).toArray(), [-1, 1, 1, 1, 1]);
