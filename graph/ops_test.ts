@@ -115,6 +115,13 @@ Deno.test("valueAndGrads hands each input a gradient array of its own: shared on
   assert.equal(new Set(arrays).size, 4, "no two gradients share an array");
   r.grads[0].data[0] = 99;
   assert.deepEqual(r.grads.map((g) => g.toArray()), [[99, 1], [1, 1], [1, 1], [10, 12]]);
+  // A gradient shared only with an intermediate's (reshape passes dy's array on) is handed over, not copied.
+  let reached: Tensor | undefined;
+  const capture = customGradient((t: Tensor) => ({ value: ops.mul(t, 1), grad: (dy) => (reached = dy) }));
+  const w = Tensor.from([[1, 2], [3, 4]]);
+  const q = valueAndGrads(() => ops.sum(ops.mul(ops.reshape(capture(w), [4]), Tensor.from([1, 2, 3, 4]))), [w]);
+  assert.deepEqual(q.grads[0].toArray(), [[1, 2], [3, 4]]);
+  assert.equal(q.grads[0].data, reached!.data);
 });
 
 Deno.test("bad input: shapes that do not broadcast, bad axes, bad reshape, bad matmul", () => {

@@ -240,12 +240,17 @@ export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[]): { value: 
 
 /**
  * The gradient of each of `xs`, each with an array of its own (the caller may change what it gets): a stored
- * gradient's array when no other stored gradient shares it (it was computed for this input alone), else a copy.
- * A weight-sized copy per weight per training step was fresh memory to fault in and to collect.
+ * gradient's array when no other gradient handed out shares it, else a copy. Sharing with an intermediate's gradient
+ * does not count: those are dropped here, and backward passes never write into a gradient (a reshaped weight, as
+ * QuantDense's kernel in its 1×1 sign convolution, shares its array with the reshape's output gradient). A
+ * weight-sized copy per weight per training step was fresh memory to fault in and to collect.
  */
 function handOut(grads: Map<number, Tensor>, xs: readonly Tensor[]): Tensor[] {
   const uses = new Map<Float32Array | Float64Array, number>();
-  for (const g of grads.values()) uses.set(g.data, (uses.get(g.data) ?? 0) + 1);
+  for (const x of xs) {
+    const g = grads.get(x.id);
+    if (g !== undefined) uses.set(g.data, (uses.get(g.data) ?? 0) + 1);
+  }
   return xs.map((x) => {
     const g = grads.get(x.id);
     if (g === undefined) return Tensor.zeros(x.shape, x.dtype);
