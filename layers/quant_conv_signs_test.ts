@@ -10,7 +10,6 @@
 import assert from "node:assert/strict";
 import { QuantConv2D } from "./conv.ts";
 import { setTrainingKernels } from "../graph/native.ts";
-import * as ops from "../graph/ops.ts";
 import { seededRandom } from "../graph/random.ts";
 import { Tensor } from "../graph/tensor.ts";
 import { lossAndGrads, userSteSign } from "./_test_quant_layers.ts";

@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { QuantDense } from "./dense.ts";
 import { setTrainingKernels } from "../graph/native.ts";
-import * as ops from "../graph/ops.ts";
 import { seededRandom } from "../graph/random.ts";
 import { Tensor } from "../graph/tensor.ts";
 import { lossAndGrads, userSteSign } from "./_test_quant_layers.ts";
