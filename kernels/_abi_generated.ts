@@ -1,7 +1,7 @@
 // GENERATED from kernels_zig/abi.zig by kernels_zig/gen_abi.zig: do not edit. Regenerate: deno task gen:abi
 // deno-fmt-ignore-file
 export const ABI_VERSION = 19;
-export const ABI_HASH = 0xd9d16fd0;
+export const ABI_HASH = 0x23a0fa81;
 
 /** Threads one call may use at most. */
 export const MAX_THREADS = 64;
@@ -207,7 +207,7 @@ export const structs = {
     },
   },
   Im2colParams: {
-    size: 56,
+    size: 60,
     fields: {
       batch: { offset: 0, type: "i32", count: 1 },
       in_h: { offset: 4, type: "i32", count: 1 },
@@ -223,6 +223,7 @@ export const structs = {
       pad_left: { offset: 44, type: "i32", count: 1 },
       out_h: { offset: 48, type: "i32", count: 1 },
       out_w: { offset: 52, type: "i32", count: 1 },
+      threads: { offset: 56, type: "i32", count: 1 },
     },
   },
   PackRhsParams: {

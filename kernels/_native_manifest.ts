@@ -3,14 +3,14 @@
 /** The released native libraries: file, size and SHA-256 by Zig target triple, and the ABI they implement. */
 export const NATIVE_MANIFEST = {
   abiVersion: 19,
-  abiHash: 0xd9d16fd0,
+  abiHash: 0x23a0fa81,
   libraries: {
-  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 883912, sha256: "a538f37c9331c3ffdca7a83a2eb180e05b4910ff75b45957145a614b28b1c9ac" },
-  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 443200, sha256: "2e023349e14474c3d889b7bff2e677d67313dd09e760d4c1001c491cadb3600f" },
-  "aarch64-linux-android": { file: "libonebit.so", bytes: 440256, sha256: "30f838fd2369218113e4d8798f85bb4dd9b208a1d2ea7d5bf771a2783c6145e4" },
-  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 704348, sha256: "970f45303e938b1303317b54f776eff760187d5571782cd68bfe6340856c0d8a" },
-  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 308704, sha256: "99cc489e82453335a27d13897231ce3bd12bd63373882ae25291e9c2eb72cab3" },
-  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 711680, sha256: "ef03b11cd0d9e4321aaeb367677d799a93e0617c90f391d8077d7018135b29c6" },
-  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 243712, sha256: "3af947ca5966d7f71b90a8df760b38634df16931a62d6d24997b7c760fa841fc" },
+  "x86_64-linux-gnu": { file: "libonebit.so", bytes: 884200, sha256: "25fea90c958466335ebd259d1c60e01ffac2227b253e2f4303e42c6b8a1271c9" },
+  "aarch64-linux-gnu": { file: "libonebit.so", bytes: 443488, sha256: "4a7c889df149a9caa7fbed6a0a9ffa101c75317e8cad46b10bda65e86ec51a2a" },
+  "aarch64-linux-android": { file: "libonebit.so", bytes: 440480, sha256: "b304a5a662da85c3d969fea9ccb5b29a91421618aefcfb8cd0fd92512b3c1a31" },
+  "x86_64-macos-none": { file: "libonebit.dylib", bytes: 704411, sha256: "8ff6653d577e3a5bab80b605e00d1f42f8d07dd442b6fc3a94a02aa1d42b6967" },
+  "aarch64-macos-none": { file: "libonebit.dylib", bytes: 308768, sha256: "357fc47c5a960b2be4a5f1862d728111c3c73e0e0641f3fd740440a36ccd0764" },
+  "x86_64-windows-gnu": { file: "onebit.dll", bytes: 712192, sha256: "0027f7e6cc4c96c09c0d92ddf36f1a9037281256af760cf91c93cb9738f66142" },
+  "aarch64-windows-gnu": { file: "onebit.dll", bytes: 243712, sha256: "aa94d917441274f4868d6c4311dabc419d10edb85542eec50145742a25c27cd7" },
   },
 } as const;

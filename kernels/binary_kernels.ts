@@ -145,6 +145,7 @@ export function planConv(g: ConvGeometry): ConvPlan {
     pad_left: x.pad,
     out_h: y.out,
     out_w: x.out,
+    threads: 1,
   };
   if (kh * kw * channels > INT32_MAX) {
     throw new RangeError(
@@ -309,10 +310,12 @@ export class BinaryKernels extends KernelSet {
     );
   }
 
-  /** im2col of a bitpacked NHWC input: one row of kH·kW·ceil(C/32) words per output pixel. */
-  im2col(input: Uint32Array, geometry: ConvGeometry): Uint32Array {
-    const plan = planConv(geometry);
-    const p = plan.params;
+  /**
+   * im2col of a bitpacked NHWC input: one row of kH·kW·ceil(C/32) words per output pixel, the pixels split over
+   * `threads` (default: this set's) from 32K output words on (the same words on any count).
+   */
+  im2col(input: Uint32Array, geometry: ConvGeometry, options: { threads?: number } = {}): Uint32Array {
+    const p = { ...planConv(geometry).params, threads: this.call(options).threads };
     checkArray("input", input, Uint32Array, p.batch * p.in_h * p.in_w * p.in_words);
     // Every word is written (zero words outside the input): a step's pooled array as it is.
     const out = stepUint32(p.batch * p.out_h * p.out_w * p.kernel_h * p.kernel_w * p.in_words, true);

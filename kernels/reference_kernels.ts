@@ -45,7 +45,7 @@ export function bitpack(
 }
 
 /** The im2col geometry fields shared by the binary (Im2colParams) and float (Conv2dF32Params) structs. */
-export type Im2colGeometry = Omit<StructValues<"Im2colParams">, "in_words">;
+export type Im2colGeometry = Omit<StructValues<"Im2colParams">, "in_words" | "threads">;
 
 /**
  * One row per output pixel, taps in (ky, kx) order, `perPixel` values per

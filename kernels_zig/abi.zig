@@ -100,6 +100,8 @@ pub const Im2colParams = extern struct {
     pad_left: i32,
     out_h: i32,
     out_w: i32,
+    /// Output pixels split over this many threads (1..max_threads).
+    threads: i32,
 };
 
 /// Weights u32 [channels_out, depth_words] -> packed u32
@@ -907,7 +909,7 @@ comptime {
     // Layouts the TS encoder relies on: all fields are 4 bytes, no padding.
     std.debug.assert(@sizeOf(BitpackParams) == 12);
     std.debug.assert(@sizeOf(ChannelAffineParams) == 24);
-    std.debug.assert(@sizeOf(Im2colParams) == 14 * 4);
+    std.debug.assert(@sizeOf(Im2colParams) == 15 * 4);
     std.debug.assert(@sizeOf(BgemmParams) == 8 * 4);
     std.debug.assert(@sizeOf(Bconv2dParams) == 20 * 4);
     std.debug.assert(@offsetOf(UkernelInfo, "mr") == 40);

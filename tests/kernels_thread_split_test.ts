@@ -209,6 +209,28 @@ Deno.test({
 });
 
 Deno.test({
+  name: "binary im2col: 1, 2 and 3 threads give the same words, below and above the split (32K words)",
+  ignore: native === undefined,
+  fn() {
+    const binary = BinaryKernels.native();
+    const cases = [
+      { inputShape: [64, 13, 13, 32], kernelSize: [3, 3] }, // larq's MNIST CNN, second convolution
+      { inputShape: [2, 56, 56, 64], kernelSize: [3, 3], padding: "same" }, // QuickNet's first blocks
+      { inputShape: [3, 15, 17, 96], kernelSize: [3, 2], strides: [2, 1], dilations: [1, 2], padding: "same" },
+      { inputShape: [1, 5, 5, 32], kernelSize: [3, 3] }, // one thread
+    ] as const;
+    for (const g of cases) {
+      const [n, h, w, c] = g.inputShape;
+      const bits = binary.bitpack(rand(n * h * w * c, h + c), c);
+      sameOnEveryThreadCount(`im2col ${JSON.stringify(g)}`, (_, threads) => {
+        const words = binary.with({ threads }).im2col(bits, g);
+        return new Float32Array(words.buffer, words.byteOffset, words.length);
+      });
+    }
+  },
+});
+
+Deno.test({
   name: "elementwise and unary ops: 1, 2 and 3 threads give the same bits around the split threshold",
   ignore: native === undefined,
   fn() {
