@@ -8,6 +8,7 @@ import { stepFloat32, stepInt32 } from "../kernels/_step_buffers.ts";
 import { isRecording, record, registerGradient } from "./tape.ts";
 import { type Data, sizeOf, Tensor } from "./tensor.ts";
 import * as ops from "./ops.ts";
+import { softmaxRow } from "./_softmax_row.ts";
 import { poolPlan, tfAxis, type WindowGeometry } from "../kernels/geometry.ts";
 import { maxPoolArgmax } from "../kernels/reference_float.ts";
 import { nativeFor, nativePasses } from "./native.ts";
@@ -486,7 +487,7 @@ export function sparseSoftmaxCrossEntropy(labels: ArrayLike<number>, logits: Ten
   const rows = logits.size / classes;
   if (labels.length !== rows) throw new RangeError(`${labels.length} labels for ${rows} predictions`);
   const at = new Int32Array(rows), x = logits.data;
-  // The softmax, kept for the gradient (a float64 e^(x - max) per value, divided by its row's sum).
+  // The softmax in float64, kept for the gradient.
   const p = new Float64Array(logits.size), y = alloc(rows, logits, true);
   for (let r = 0; r < rows; r++) {
     const l = labels[r];
@@ -495,12 +496,7 @@ export function sparseSoftmaxCrossEntropy(labels: ArrayLike<number>, logits: Ten
     }
     at[r] = l;
     const o = r * classes;
-    let m = -Infinity;
-    for (let i = 0; i < classes; i++) m = Math.max(m, x[o + i]);
-    let s = 0;
-    for (let i = 0; i < classes; i++) s += p[o + i] = Math.exp(x[o + i] - m);
-    for (let i = 0; i < classes; i++) p[o + i] /= s;
-    y[r] = m + Math.log(s) - x[o + l];
+    y[r] = softmaxRow(x, o, classes, p, o) - x[o + l];
   }
   return emit("sparseSoftmaxCrossEntropy", [logits], y, logits.shape.slice(0, -1), { labels: at, p });
 }

@@ -8,6 +8,7 @@
 import { stepFloat32 } from "../kernels/_step_buffers.ts";
 import { isRecording, record, registerGradient } from "./tape.ts";
 import { markLogits } from "./logits.ts";
+import { softmaxRow } from "./_softmax_row.ts";
 import { type Data, type DType, sizeOf, Tensor } from "./tensor.ts";
 import { gemmNN, gemmNT, nativeElementwise, nativeFor, nativePasses, transpose2d } from "./native.ts";
 import { broadcastShape, broadcastStrides } from "../kernels/_shape.ts";
@@ -355,13 +356,10 @@ export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
 export function softmax(x: Tensor): Tensor {
   const depth = x.shape[x.rank - 1] ?? 1;
   const xd = x.data, y = alloc(xd.length, x.dtype, true);
-  const e = new Float64Array(depth);
+  const p = new Float64Array(depth);
   for (let o = 0; o < xd.length; o += depth) {
-    let m = -Infinity;
-    for (let i = 0; i < depth; i++) m = Math.max(m, xd[o + i]);
-    let s = 0;
-    for (let i = 0; i < depth; i++) s += e[i] = Math.exp(xd[o + i] - m);
-    for (let i = 0; i < depth; i++) y[o + i] = e[i] / s;
+    softmaxRow(xd, o, depth, p, 0);
+    for (let i = 0; i < depth; i++) y[o + i] = p[i];
   }
   const t = out("softmax", [x], y, x.shape);
   markLogits(t, x, "softmax");
