@@ -283,6 +283,7 @@ export {
   piecewiseConstantDecay,
 } from "./train/schedules.ts";
 export { decodeSafetensors, encodeSafetensors } from "./train/safetensors.ts";
+export { recalibrateBatchNorm, type RecalibrateOptions, type RecalibrateResult } from "./train/recalibrate.ts";
 export { type AnyIterable, Dataset, type Example, type ShuffleOptions, type Stacked } from "./train/data.ts";
 export {
   AffineAugment,

@@ -64,6 +64,8 @@ Deno.test("fashion example: one tiny epoch end to end learns above chance and co
   assert.deepEqual(result.sha256, SPLIT_SHA256);
   assert.deepEqual([result.testAccuracy.length, result.epochSeconds.length], [1, 1]);
   assert(result.testAccuracy[0] > 0.2, `test accuracy ${result.testAccuracy[0]} after 10 batches`);
+  // The batch norms are recalibrated by default, and the converted model has their new statistics.
+  assert(result.recalibratedAccuracy! > 0.2, `recalibrated test accuracy ${result.recalibratedAccuracy}`);
   assert.equal(result.convertedAgree, 200);
   assert(result.convertedMaxDiff < 1e-5, `converted probabilities differ by ${result.convertedMaxDiff}`);
 });
@@ -82,4 +84,6 @@ Deno.test("fashion example: the learning rate decays along a cosine by default; 
   }).output();
   assert.equal(out.code, 1);
   assert.equal(new TextDecoder().decode(out.stderr), "--lr must be cosine or constant, got step\n");
+  const none = await run({ seed: 2, epochs: 1, train: 192, test: 64, batchSize: 64, recalibrate: "none" });
+  assert.deepEqual([none.recalibratedAccuracy, none.recalibrationSeconds], [null, 0]);
 });

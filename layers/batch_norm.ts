@@ -12,6 +12,58 @@ import type { Tensor, Variable } from "../graph/tensor.ts";
 import { ConfigReader } from "./config_reader.ts";
 import { type Config, Layer, type Weight } from "./layer.ts";
 
+/**
+ * Sums of one layer's batch statistics while {@link collectBatchStatistics} runs: the mean of each batch and the
+ * variance the moving update would take (Bessel-corrected for 4-D inputs), in float64.
+ */
+interface StatisticsSums {
+  mean: Float64Array;
+  variance: Float64Array;
+  batches: number;
+}
+
+/** The layers whose batch statistics are being summed instead of moved (see {@link collectBatchStatistics}). */
+const collecting = new WeakMap<BatchNormalization, StatisticsSums>();
+
+/**
+ * Runs `pass` (training-mode forward passes over data, weights frozen) with each of `layers` summing its batch
+ * statistics instead of updating its moving ones; then sets each layer's moving mean and variance to the mean of
+ * what it saw, every batch counting once (PyTorch's `update_bn`, "precise BN"). A layer that saw no batch (frozen,
+ * or not on the path) keeps its statistics. If `pass` throws (or rejects), every layer keeps its statistics. Returns
+ * the layers set, in the order given. Layers must not be in two collections at once.
+ */
+export async function collectBatchStatistics(
+  layers: readonly BatchNormalization[],
+  pass: () => void | Promise<void>,
+): Promise<BatchNormalization[]> {
+  for (const l of layers) {
+    if (collecting.has(l)) throw new Error(`BatchNormalization "${l.name}" is already being recalibrated`);
+  }
+  // The sums are sized at a layer's first batch (a layer may not be built yet).
+  for (const l of layers) collecting.set(l, { mean: new Float64Array(0), variance: new Float64Array(0), batches: 0 });
+  let sums: (StatisticsSums | undefined)[];
+  try {
+    await pass();
+  } finally {
+    sums = layers.map((l) => collecting.get(l));
+    for (const l of layers) collecting.delete(l);
+  }
+  const set: BatchNormalization[] = [];
+  layers.forEach((l, i) => {
+    const s = sums[i]!;
+    if (s.batches === 0) return;
+    const mean = l.movingMean.data.slice(), variance = l.movingVariance.data.slice();
+    for (let j = 0; j < mean.length; j++) {
+      mean[j] = s.mean[j] / s.batches;
+      variance[j] = s.variance[j] / s.batches;
+    }
+    l.movingMean.assign(mean);
+    l.movingVariance.assign(variance);
+    set.push(l);
+  });
+  return set;
+}
+
 /** Keras BatchNormalization's options (the normalised axis is the last). */
 export interface BatchNormalizationOptions {
   /** Keras's `momentum` of the moving statistics (default 0.99; in [0, 1]). */
@@ -106,6 +158,11 @@ export class BatchNormalization extends Layer {
       return nn.batchNorm(x, this.movingMean, this.movingVariance, this.gamma, this.beta, this.epsilon);
     }
     const { y, mean, variance } = nn.batchNormTraining(x, this.gamma, this.beta, this.epsilon);
+    const sums = collecting.get(this);
+    if (sums) {
+      this.#sum(sums, x, mean, variance);
+      return y;
+    }
     if (this.#updateFloat32(x, mean, variance)) return y;
     noGrad(() => {
       const n = x.size / x.shape[x.rank - 1];
@@ -122,6 +179,21 @@ export class BatchNormalization extends Layer {
       }
     });
     return y;
+  }
+
+  /** Adds one batch's mean and variance (as the moving update takes it) to `sums`. */
+  #sum(sums: StatisticsSums, x: Tensor, mean: Tensor, variance: Tensor): void {
+    const n = x.size / x.shape[x.rank - 1], bessel = x.rank === 4 && n > 1 ? n / (n - 1) : 1;
+    const m = mean.data, v = variance.data;
+    if (sums.batches === 0) {
+      sums.mean = new Float64Array(m.length);
+      sums.variance = new Float64Array(m.length);
+    }
+    for (let j = 0; j < sums.mean.length; j++) {
+      sums.mean[j] += m[j];
+      sums.variance[j] += v[j] * bessel;
+    }
+    sums.batches++;
   }
 
   /**

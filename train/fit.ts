@@ -143,7 +143,7 @@ export interface EvaluateOptions {
 }
 
 /** Rows `index` of x as a new tensor, into `into` when it has the right type and length (a batch's reused array). */
-function rowsOf(x: Tensor, index: ArrayLike<number>, into?: Float32Array | Float64Array): Tensor {
+export function rowsOf(x: Tensor, index: ArrayLike<number>, into?: Float32Array | Float64Array): Tensor {
   const per = x.size / x.shape[0], n = index.length * per, f64 = x.dtype === "float64";
   const fits = into !== undefined && into.length === n && (into instanceof Float64Array) === f64;
   const out = fits ? into : f64 ? new Float64Array(n) : new Float32Array(n);
@@ -152,7 +152,7 @@ function rowsOf(x: Tensor, index: ArrayLike<number>, into?: Float32Array | Float
   return new Tensor(out, [index.length, ...x.shape.slice(1)]);
 }
 
-function listOf(x: Inputs): readonly Tensor[] {
+export function listOf(x: Inputs): readonly Tensor[] {
   return x instanceof Tensor ? [x] : Array.isArray(x) ? x : [];
 }
 
@@ -172,7 +172,7 @@ function describe(v: unknown): string {
 }
 
 /** Checks inputs against the model and targets against the inputs; returns the sample count. */
-function checkData(model: Network, x: Inputs, y: Tensor | null, what = "x"): number {
+export function checkData(model: Network, x: Inputs, y: Tensor | null, what = "x"): number {
   const list = listOf(x);
   if (list.length === 0 || list.some((t) => !(t instanceof Tensor))) {
     throw new TypeError(`${what} must be a Tensor (or one per model input), got ${describe(x)}`);

@@ -11,8 +11,13 @@ each under tests/fixtures/keras/:
   schedule and a learning rate changed between steps; their configs.
 - regularizers.json: L1, L2, L1L2 values, gradients and configs.
 - callbacks.json: CSVLogger's file text, ReduceLROnPlateau's learning rates.
+- batch_norm_recalibration.json: a Conv2D/BN/Flatten/Dense/BN model's
+  weights and inputs, and its moving statistics after bn_recalibrate.py's
+  pass (Keras's own update with momentum k/(k+1)), batches of 8 in order.
 
-    .tools/venv/bin/python tools/py/keras_training_fixtures.py tests/fixtures/keras
+    .tools/venv/bin/python tools/py/keras_training_fixtures.py tests/fixtures/keras [FILE ...]
+
+(FILE names: only those are written.)
 """
 
 import json
@@ -290,16 +295,45 @@ def callbacks():
     return {"csv_logger": csv, "reduce_lr_on_plateau": plateaus}
 
 
-def main(out_dir):
+def batch_norm_recalibration():
+    from bn_recalibrate import recalibrate
+
+    rng = np.random.default_rng(5)
+    model = keras.Sequential(
+        [
+            keras.layers.Conv2D(4, 3, input_shape=(6, 6, 2)),
+            keras.layers.BatchNormalization(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(5),
+            keras.layers.BatchNormalization(),
+        ]
+    )
+    weights = [rng.normal(0.3, 1.0, w.shape).astype(F32) for w in model.get_weights()]
+    weights = [np.abs(w) + 0.5 if "variance" in v.name else w for w, v in zip(weights, model.weights)]
+    model.set_weights(weights)
+    x = rng.normal(0.5, 2.0, (20, 6, 6, 2)).astype(F32)
+    recalibrate(model, x, 8)
+    return {
+        "batch_size": 8,
+        "x": arr(x),
+        "weights": [{"name": v.name, "shape": list(v.shape), "value": arr(w)} for v, w in zip(model.weights, weights)],
+        "after": {v.name: arr(v.numpy()) for v in model.weights if "moving" in v.name},
+    }
+
+
+def main(out_dir, only=()):
     os.makedirs(out_dir, exist_ok=True)
     files = {
-        "losses.json": losses(),
-        "metrics.json": metrics(),
-        "optimizers.json": optimizers(),
-        "regularizers.json": regularizers(),
-        "callbacks.json": callbacks(),
+        "losses.json": losses,
+        "metrics.json": metrics,
+        "optimizers.json": optimizers,
+        "regularizers.json": regularizers,
+        "callbacks.json": callbacks,
+        "batch_norm_recalibration.json": batch_norm_recalibration,
     }
-    for name, content in files.items():
+    files = {name: make for name, make in files.items() if not only or name in only}
+    for name, make in files.items():
+        content = make()
         with open(os.path.join(out_dir, name), "w") as f:
             json.dump({"generator": "tools/py/keras_training_fixtures.py", "tf_keras": keras.__version__, **content}, f, indent=1, allow_nan=False)
             f.write("\n")
@@ -307,4 +341,4 @@ def main(out_dir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/keras")
+    main(sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/keras", sys.argv[2:])
