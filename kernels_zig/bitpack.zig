@@ -54,11 +54,11 @@ fn packRows(comptime T: type) fn (PackArgs(T), usize, usize) void {
     }.rows;
 }
 
-/// Packs rows of `T` values (bit = value < threshold), split over `threads` threads (one thread below 32K
-/// values, as the other elementwise ops: a job costs the caller ~0.5 µs, 32K values ~5 µs or more; 256K kept
-/// every LceQuantize of the larq zoo, 200K values at most, on one thread).
+/// Packs rows of `T` values (bit = value < threshold), split over `threads` threads (one thread below
+/// thread_pool.min_split_values, as the other elementwise ops; 256K kept every LceQuantize of the larq zoo, 200K
+/// values at most, on one thread).
 pub fn packThreadedBelow(comptime T: type, rows: usize, channels: usize, threshold: T, input: [*]const T, output: [*]u32, threads: usize) void {
-    const min_rows = ((1 << 15) + channels - 1) / @max(1, channels);
+    const min_rows = thread_pool.minSplitItems(channels);
     const args: PackArgs(T) = .{ .channels = channels, .threshold = threshold, .input = input, .output = output };
     thread_pool.runRanges(threads, rows, min_rows, args, packRows(T));
 }

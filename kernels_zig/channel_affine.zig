@@ -80,11 +80,9 @@ pub fn rowTask(ctx: *const anyopaque, t: usize) callconv(.c) void {
     }, t);
 }
 
-/// Rows split over the threads from 32K values (as LceQuantize and the elementwise ops).
-const min_split_values = 1 << 15;
-
+/// Rows split over the threads from thread_pool.min_split_values (as LceQuantize and the elementwise ops).
 fn threadsFor(rows_n: usize, channels: usize, threads: usize) usize {
-    return if (rows_n * channels < min_split_values) 1 else threads;
+    return thread_pool.threadsForValues(rows_n * channels, threads);
 }
 
 /// One scale-PRELU-add call's operands (extern: the ISA objects' copies share it).

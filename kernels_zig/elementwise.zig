@@ -38,11 +38,11 @@ fn elementwiseRange(args: ElementwiseArgs, begin: usize, end: usize) void {
 }
 
 /// out = clamp(a op b) over `count` values, `op` an abi.ElementwiseOp. Split over
-/// threads from 32K values (below, a wake-up costs more than it saves).
+/// threads from thread_pool.min_split_values (below, a wake-up costs more than it saves).
 pub fn elementwise(p: *const abi.ElementwiseF32Params, a: [*]const f32, b: [*]const f32, out: [*]f32) abi.Status {
     const op = abi.opCode(abi.ElementwiseOp, p.op) orelse return .invalid_argument;
     if (p.count < 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
-    thread_pool.runRanges(u(p.threads), u(p.count), 1 << 15, ElementwiseArgs{ .p = p, .op = op, .a = a, .b = b, .out = out }, elementwiseRange);
+    thread_pool.runRanges(u(p.threads), u(p.count), thread_pool.min_split_values, ElementwiseArgs{ .p = p, .op = op, .a = a, .b = b, .out = out }, elementwiseRange);
     return .ok;
 }
 

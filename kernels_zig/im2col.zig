@@ -84,13 +84,13 @@ pub fn padRows(g: *const Window, words: usize, padded_h: usize, padded_w: usize,
 
 // ---- C ABI entry points (exported by root.zig from abi.api) ----
 
-/// The whole im2col with its output pixels split over `threads` threads (one thread below 32K output words: a job
-/// costs the caller ~0.5 µs, as for bitpack). Each pixel's row is written by one thread: the same words on any count.
+/// The whole im2col with its output pixels split over `threads` threads (one thread below
+/// thread_pool.min_split_values output words, as bitpack). Each pixel's row is written by one thread: the same words on any count.
 pub fn runThreaded(g: *const Window, words: usize, input: [*]const u32, output: [*]u32, threads: usize) void {
     const Args = struct { g: *const Window, words: usize, input: [*]const u32, output: [*]u32 };
     const pixels: usize = @intCast(g.batch * g.out_h * g.out_w);
     const row_words = @as(usize, @intCast(g.kernel_h * g.kernel_w)) * words;
-    const min_pixels = ((1 << 15) + row_words - 1) / @max(1, row_words);
+    const min_pixels = thread_pool.minSplitItems(row_words);
     thread_pool.runRanges(threads, pixels, min_pixels, Args{ .g = g, .words = words, .input = input, .output = output }, struct {
         fn rows(a: Args, begin: usize, end: usize) void {
             runPixels(a.g, a.words, a.input, a.output, begin, end);

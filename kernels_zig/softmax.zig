@@ -107,14 +107,12 @@ pub fn rowTask(ctx: *const anyopaque, t: usize) callconv(.c) void {
     softmaxRow(s.x + t * depth, s.out + t * depth, depth, s.p.beta);
 }
 
-/// Rows split over the threads from 32K values (rows are independent: no sum changes with the split).
-const min_split_values = 1 << 15;
-
 /// Softmax per row (see the file's doc).
 pub fn softmax(p: *const abi.SoftmaxF32Params, x: [*]const f32, out: [*]f32) abi.Status {
     if (p.rows < 0 or p.depth <= 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
     const rows = u(p.rows);
-    const threads: usize = if (rows * u(p.depth) < min_split_values) 1 else u(p.threads);
+    // Rows split over the threads from thread_pool.min_split_values (rows are independent: no sum changes).
+    const threads = thread_pool.threadsForValues(rows * u(p.depth), u(p.threads));
     const s: Rows = .{ .p = p, .x = x, .out = out };
     isa_loops.run(threads, rows, &s, isa_loops.pick("softmax_f32", rowTask));
     return .ok;

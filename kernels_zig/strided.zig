@@ -132,7 +132,7 @@ const Strided = struct {
 
 /// out[i] = clamp(a[i] op b[i]) over the index space `shape`, each operand at
 /// its offset and strides (0 = broadcast, negative = backwards); `op` an
-/// abi.StridedOp. Dim 0 splits across threads from 32K values (tasks of at least 16K: `itemsPerTask`).
+/// abi.StridedOp. Dim 0 splits across threads from thread_pool.min_split_values (tasks of at least 16K: `itemsPerTask`).
 pub fn strided(p: *const abi.StridedF32Params, a: [*]const f32, b: [*]const f32, out: [*]f32) abi.Status {
     const op = abi.opCode(Op, p.op) orelse return .invalid_argument;
     if (p.rank < 1 or p.rank > max_rank or !thread_pool.validThreads(p.threads)) return .invalid_argument;
@@ -149,7 +149,7 @@ pub fn strided(p: *const abi.StridedF32Params, a: [*]const f32, b: [*]const f32,
     if (total == 0) return .ok;
     for (low) |l| if (l < 0) return .invalid_argument;
     const outer: usize = if (p.rank > 1) u(p.shape[0]) else 1;
-    const threads: usize = if (total < min_split_values) 1 else u(p.threads);
+    const threads = thread_pool.threadsForValues(total, u(p.threads));
     const per_task = thread_pool.itemsPerTask(outer, total / outer, threads);
     var backwards = false;
     for (0..u(p.rank)) |d| backwards = backwards or p.a_strides[d] < 0 or p.b_strides[d] < 0 or p.out_strides[d] < 0;
@@ -157,16 +157,13 @@ pub fn strided(p: *const abi.StridedF32Params, a: [*]const f32, b: [*]const f32,
         // One row (operands that merged into one dim: PRELU or MAXIMUM on equal shapes, a whole-tensor copy):
         // cut the row itself into ranges (`per_task` over 1 outer index would leave it on one thread).
         const args: RowRange = .{ .p = p, .op = op, .a = a, .b = b, .out = out };
-        thread_pool.runRanges(threads, total, min_split_values, args, RowRange.run);
+        thread_pool.runRanges(threads, total, thread_pool.min_split_values, args, RowRange.run);
         return .ok;
     }
     const s: Strided = .{ .p = p, .op = op, .a = a, .b = b, .out = out, .per_task = per_task, .backwards = backwards };
     thread_pool.run(threads, (outer + per_task - 1) / per_task, &s, Strided.task);
     return .ok;
 }
-
-/// Values below which a strided op runs on one thread.
-const min_split_values = 1 << 15;
 
 /// Elements [begin, end) of a rank-1 strided op with non-negative strides: each element on its own, so any cut
 /// gives the same bits.

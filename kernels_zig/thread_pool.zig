@@ -266,6 +266,21 @@ fn nextGeneration(g: u32) u32 {
     return if (n == invalid) n +% 1 else n;
 }
 
+/// Values below which a pass over memory (element-wise ops, packing, im2col, transposes, softmax rows) stays on
+/// the calling thread: a job costs the caller ~0.5 µs to hand out and wait for, 32K values ~5 µs or more of work.
+pub const min_split_values: usize = 1 << 15;
+
+/// The fewest items worth splitting over threads when each item (a row, a pixel) holds `values_per_item` values:
+/// min_split_values in whole items (runRanges's `min_split`).
+pub fn minSplitItems(values_per_item: usize) usize {
+    return (min_split_values + values_per_item - 1) / @max(1, values_per_item);
+}
+
+/// `threads`, or 1 when a pass over `values` values is too small to split (below min_split_values).
+pub fn threadsForValues(values: usize, threads: usize) usize {
+    return if (values < min_split_values) 1 else threads;
+}
+
 /// Calls `func(args, begin, end)` over [0, n): once, on the calling thread, when `threads` is 1 or n is below
 /// `min_split` (a wake-up costs more than it saves), else in about two chunks per thread.
 pub fn runRanges(threads: usize, n: usize, min_split: usize, args: anytype, comptime func: fn (@TypeOf(args), usize, usize) void) void {

@@ -75,7 +75,7 @@ inline fn blockAt(comptime masked: bool, a: Args, r: usize, c: usize) void {
     }
 }
 
-/// Transposes; split over threads from 32K values, in bands of whole tiles of output rows.
+/// Transposes; split over threads from thread_pool.min_split_values, in bands of whole tiles of output rows.
 pub fn transpose(p: *const TransposeF32Params, a: [*]const f32, latent: [*]const f32, out: [*]f32) abi.Status {
     if (p.rows < 0 or p.cols < 0 or p.masked < 0 or p.masked > 1 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
     const args: Args = .{ .rows = u(p.rows), .cols = u(p.cols), .clip = p.clip, .a = a, .latent = latent, .out = out };
@@ -84,7 +84,7 @@ pub fn transpose(p: *const TransposeF32Params, a: [*]const f32, latent: [*]const
 }
 
 fn bands(comptime masked: bool, threads: usize, args: Args) void {
-    if (threads <= 1 or args.rows * args.cols < 1 << 15) return transposeRange(masked, args, 0, args.cols);
+    if (threads <= 1 or args.rows * args.cols < thread_pool.min_split_values) return transposeRange(masked, args, 0, args.cols);
     const Bands = struct {
         fn run(b: Args, t0: usize, t1: usize) void {
             transposeRange(masked, b, t0 * tile, @min(b.cols, t1 * tile));

@@ -62,11 +62,11 @@ fn unaryRange(args: UnaryArgs, begin: usize, end: usize) void {
     }
 }
 
-/// out[i] = f(x[i]) for activation `op` (abi.UnaryF32Params); split over threads from 32K values.
+/// out[i] = f(x[i]) for activation `op` (abi.UnaryF32Params); split over threads from thread_pool.min_split_values.
 pub fn unary(p: *const abi.UnaryF32Params, x: [*]const f32, out: [*]f32) abi.Status {
     const op = abi.opCode(abi.UnaryOp, p.op) orelse return .invalid_argument;
     if (p.count < 0 or !thread_pool.validThreads(p.threads)) return .invalid_argument;
-    thread_pool.runRanges(u(p.threads), u(p.count), 1 << 15, UnaryArgs{ .p = p, .op = op, .x = x, .out = out }, unaryRange);
+    thread_pool.runRanges(u(p.threads), u(p.count), thread_pool.min_split_values, UnaryArgs{ .p = p, .op = op, .x = x, .out = out }, unaryRange);
     return .ok;
 }
 
