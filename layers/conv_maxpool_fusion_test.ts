@@ -1,5 +1,5 @@
 /**
- * A Sequential model runs a first convolution and the max pooling after it as one op (QuantConv2D
+ * A Sequential model, and a functional Model, runs a first convolution and the max pooling after it as one op (QuantConv2D
  * applyWithMaxPool, graph/conv.ts conv2dMaxPool): the loss and every weight's gradient the same bits as the
  * layers called one by one, on native (1, 2 and 3 threads) and wasm; the input's gradient too where it is asked
  * for; and the layers it leaves alone (a bias, an activation, overlapping windows) still run as two.
@@ -11,7 +11,9 @@ import * as ops from "../graph/ops.ts";
 import { valueAndGrads } from "../graph/tape.ts";
 import { Tensor } from "../graph/tensor.ts";
 import { compiledFloatKernels } from "../kernels/_test_train_backends.ts";
+import { Model } from "../models/model.ts";
 import { Sequential } from "../models/sequential.ts";
+import { input } from "./symbolic.ts";
 import { BatchNormalization } from "./batch_norm.ts";
 import { QuantConv2D } from "./conv.ts";
 import { Flatten } from "./core.ts";
@@ -114,4 +116,59 @@ Deno.test("conv2dMaxPool: training kernels switched to the reference between the
   } finally {
     setTrainingKernels("auto");
   }
+});
+
+/** The same layers as `model()` in a functional Model; `tap`: the convolution's output is also a model output. */
+function functional(tap = false) {
+  const m = model();
+  const [conv, pool, ...rest] = m.layers as Layer[];
+  const x = input([14, 13, 1]);
+  const c = conv.apply(x);
+  const y = rest.reduce((t, l) => l.apply(t), pool.apply(c));
+  return { model: new Model(tap ? [x] : x, tap ? [y, c] : y), conv: conv as QuantConv2D };
+}
+
+/** Counts `conv.applyWithMaxPool` calls that fused (returned a tensor). */
+function countFusions(conv: QuantConv2D): { fused: number } {
+  const count = { fused: 0 }, original = conv.applyWithMaxPool.bind(conv);
+  conv.applyWithMaxPool = (x, pool) => {
+    const y = original(x, pool);
+    if (y) count.fused++;
+    return y;
+  };
+  return count;
+}
+
+Deno.test("Model: a convolution read only by a max pool runs with it as one op, the layers' loss and gradients bit for bit", () => {
+  try {
+    for (const kernels of compiled) {
+      setTrainingKernels(kernels);
+      const { model: m, conv } = functional();
+      const count = countFusions(conv);
+      const vars = m.weights.map((w) => w.variable);
+      const fused = valueAndGrads(() => ops.sum(ops.mul(m.apply(x, { training: true }), probe)), vars);
+      assert.equal(count.fused, 1, `${kernels.backend}: the pair fused`);
+      // run without fuse: the layers one by one.
+      const plain = valueAndGrads(
+        () => ops.sum(ops.mul(m.run([x], true).get(m.output)!, probe)),
+        vars,
+      );
+      assert.equal(count.fused, 1, "run() without fuse calls the layers");
+      assert.deepEqual(
+        [bits(fused.value), ...fused.grads.map(bits)],
+        [bits(plain.value), ...plain.grads.map(bits)],
+        kernels.backend,
+      );
+    }
+  } finally {
+    setTrainingKernels("auto");
+  }
+});
+
+Deno.test("Model: a convolution whose output is also a model output runs as its own op", () => {
+  const { model: m, conv } = functional(true);
+  const count = countFusions(conv);
+  const [y, c] = m.call([x]);
+  assert.equal(count.fused, 0);
+  assert.deepEqual([y.shape, c.shape], [[5, 10], [5, 12, 11, 32]]);
 });

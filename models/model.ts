@@ -9,6 +9,8 @@
 import type { Tensor, Variable } from "../graph/tensor.ts";
 import type { Layer, Weight } from "../layers/layer.ts";
 import { type LayerNode, SymbolicTensor } from "../layers/symbolic.ts";
+import { QuantConv2D } from "../layers/conv.ts";
+import { MaxPool2D } from "../layers/pooling.ts";
 import { trainingBackend } from "../graph/native.ts";
 import {
   evaluate,
@@ -241,7 +243,7 @@ export class Model implements Network {
 
   /** Runs a single-input, single-output model on `x`. */
   apply(x: Tensor, { training = false } = {}): Tensor {
-    return this.run([x], training).get(this.output)!;
+    return this.run([x], training, true).get(this.output)!;
   }
 
   /** Runs the model on one tensor per input; returns one tensor per output. */
@@ -251,7 +253,7 @@ export class Model implements Network {
 
   /** One tensor per output for one tensor per input (the training loop's entry). */
   call(xs: readonly Tensor[], { training = false } = {}): Tensor[] {
-    const values = this.run(xs, training);
+    const values = this.run(xs, training, true);
     return this.outputs.map((o) => values.get(o)!);
   }
 
@@ -270,16 +272,53 @@ export class Model implements Network {
     });
   }
 
-  /** Every node's value for inputs `xs` (one per model input, or a single tensor). */
-  run(xs: Tensor | readonly Tensor[], training: boolean): Map<SymbolicTensor, Tensor> {
+  /**
+   * Every node's value for inputs `xs` (one per model input, or a single tensor). With `fuse`, a convolution whose
+   * one reader is a max pooling runs with it as one op where it can (QuantConv2D.applyWithMaxPool: the same values
+   * and gradients, as Sequential does), and the convolution's output is then not in the map.
+   */
+  run(xs: Tensor | readonly Tensor[], training: boolean, fuse = false): Map<SymbolicTensor, Tensor> {
     const list = Array.isArray(xs) ? xs : [xs as Tensor];
     this.checkInputs(list);
     const values = new Map<SymbolicTensor, Tensor>(this.inputs.map((t, i) => [t, list[i]]));
+    const pairs = fuse ? this.#convPoolPairs() : null, fused = new Set<LayerNode>();
     for (const n of this.nodes) {
+      if (fused.has(n)) continue;
+      const pool = pairs?.get(n);
+      if (pool) {
+        const y = (n.layer as QuantConv2D).applyWithMaxPool(values.get(n.inputs[0])!, pool.layer as MaxPool2D);
+        if (y) {
+          values.set(pool.output, y);
+          fused.add(pool);
+          continue;
+        }
+      }
       const ys = n.layer.applyOutputs(n.inputs.map((i) => values.get(i)!), { training });
       n.outputs.forEach((o, i) => values.set(o, ys[i]));
     }
     return values;
+  }
+
+  /** {@link run}'s fusable pairs of the current graph: the convolution's node → the max pooling's. */
+  #pairs: { graph: ModelGraph; pairs: Map<LayerNode, LayerNode> } | null = null;
+
+  /**
+   * Convolution → max pooling pairs that can run as one op: a QuantConv2D (or Conv2D) node whose output is not a
+   * model output and is read once, by a MaxPool2D and by nothing else.
+   */
+  #convPoolPairs(): Map<LayerNode, LayerNode> {
+    const graph = this.graph();
+    if (this.#pairs?.graph === graph) return this.#pairs.pairs;
+    const readers = new Map<SymbolicTensor, LayerNode[]>();
+    for (const n of graph.nodes) for (const i of n.inputs) readers.set(i, [...(readers.get(i) ?? []), n]);
+    const outputs = new Set(graph.outputs), pairs = new Map<LayerNode, LayerNode>();
+    for (const n of graph.nodes) {
+      if (!(n.layer instanceof QuantConv2D) || n.inputs.length !== 1 || n.outputs.length !== 1) continue;
+      const r = readers.get(n.output) ?? [];
+      if (!outputs.has(n.output) && r.length === 1 && r[0].layer instanceof MaxPool2D) pairs.set(n, r[0]);
+    }
+    this.#pairs = { graph, pairs };
+    return pairs;
   }
 
   /** Every weight of every layer. */
