@@ -17,8 +17,8 @@
  * final weights; after training, `recalibrateBatchNorm` recomputes them from
  * one pass over the training data with the weights frozen (`--recalibrate
  * none` skips it), and the converted model has the recalibrated ones. The
- * data is the
- * fixed class-balanced 60,000/10,000 split of `fashion_mnist_data.ts`;
+ * data is the fixed class-balanced 60,000/10,000 split of
+ * `fashion_mnist_data.ts`;
  * `tools/py/fashion_mnist_larq.py` trains the same model in larq on the same
  * file, and `deno task bench:fashion` runs both for several seeds.
  *
