@@ -84,8 +84,8 @@ pub fn padRows(g: *const Window, words: usize, padded_h: usize, padded_w: usize,
 
 // ---- C ABI entry points (exported by root.zig from abi.api) ----
 
-/// The whole im2col with its output pixels split over `threads` threads (one thread below
-/// thread_pool.min_split_values output words, as bitpack). Each pixel's row is written by one thread: the same words on any count.
+/// The whole im2col with its output pixels split over `threads` threads (one thread below thread_pool.min_split_values
+/// output words, as bitpack). Each pixel's row is written by one thread: the same words on any count.
 pub fn runThreaded(g: *const Window, words: usize, input: [*]const u32, output: [*]u32, threads: usize) void {
     const Args = struct { g: *const Window, words: usize, input: [*]const u32, output: [*]u32 };
     const pixels: usize = @intCast(g.batch * g.out_h * g.out_w);
