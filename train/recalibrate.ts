@@ -73,7 +73,8 @@ function positiveInteger(v: number | undefined, name: string): void {
  * change.
  *
  * `x` is the model's input (one tensor, or one per input), or a Dataset (any
- * iterable) of `{ x }` batches, read once (`batches` stops it earlier).
+ * iterable) of `{ x }` batches, read once (`batches` stops it earlier). A model
+ * without a BatchNormalization is not run (`batches` 0).
  *
  * ```ts
  * import { larqMnistCnn, recalibrateBatchNorm, Tensor } from "../mod.ts";
@@ -92,6 +93,8 @@ export async function recalibrateBatchNorm(
   positiveInteger(options.batches, "batches");
   const layers = batchNorms(model.layers);
   let batches = 0, samples = 0;
+  // Nothing to recalibrate: no pass (the inputs are still checked).
+  const skip = layers.length === 0;
   const forward = (xs: readonly Tensor[]) => {
     noGrad(() => model.call(xs, { training: true }));
     batches++;
@@ -109,7 +112,7 @@ export async function recalibrateBatchNorm(
         [order[i], order[j]] = [order[j], order[i]];
       }
     }
-    const limit = Math.min(options.batches ?? Infinity, Math.ceil(n / batchSize));
+    const limit = skip ? 0 : Math.min(options.batches ?? Infinity, Math.ceil(n / batchSize));
     const set = await collectBatchStatistics(layers, () => {
       for (let b = 0; b < limit; b++) {
         const idx = order.slice(b * batchSize, (b + 1) * batchSize);
@@ -121,6 +124,7 @@ export async function recalibrateBatchNorm(
   if (x === null || typeof x !== "object" || !(Symbol.asyncIterator in x || Symbol.iterator in x)) {
     throw new TypeError("recalibrateBatchNorm takes input tensors or a Dataset of { x } batches");
   }
+  if (skip) return { layers: [], batches, samples };
   const set = await collectBatchStatistics(layers, async () => {
     for await (const element of x as AnyIterable<unknown>) {
       if (batches >= (options.batches ?? Infinity)) break;

@@ -108,6 +108,10 @@ Deno.test("recalibrateBatchNorm: bad options and inputs are typed errors naming 
   await assert.rejects(() => recalibrateBatchNorm(model, randomTensor([8, 3], 1)), RangeError);
   // deno-lint-ignore no-explicit-any
   await assert.rejects(() => recalibrateBatchNorm(model, 7 as any), /takes input tensors or a Dataset/);
+  // A model without a BatchNormalization is not run, but its inputs are checked.
+  const dense = new Sequential([new Dense(2)], { inputShape: [4] });
+  assert.deepEqual(await recalibrateBatchNorm(dense, x), { layers: [], batches: 0, samples: 0 });
+  await assert.rejects(() => recalibrateBatchNorm(dense, randomTensor([8, 3], 1)), RangeError);
   await assert.rejects(() => recalibrateBatchNorm(model, [{ y: x }]), /elements are \{ x \} batches/);
 });
 
