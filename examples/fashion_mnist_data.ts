@@ -20,7 +20,7 @@
  *     deno run -A examples/fashion_mnist_data.ts   # writes the cache, prints its path and SHA-256
  * @module
  */
-import { seededRandom } from "../graph/random.ts";
+import { seededRandom, shuffleInPlace } from "../graph/random.ts";
 import { writeFileAtomic } from "../_fs.ts";
 
 /** The registry tarball and its npm integrity (sha512), checked before use. */
@@ -94,12 +94,7 @@ export function splitIndices(seed: number = SPLIT_SEED): { train: Uint16Array; t
 
 /** A Fisher–Yates permutation of 0..n-1. */
 function permutation(n: number, random: () => number): Uint16Array {
-  const order = Uint16Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
+  return shuffleInPlace(Uint16Array.from({ length: n }, (_, i) => i), random);
 }
 
 /** The default split file: `$XDG_CACHE_HOME/onebit` or `~/.cache/onebit`. */

@@ -11,7 +11,7 @@ import * as ops from "../graph/ops.ts";
 import { noGrad, valueAndGrads } from "../graph/tape.ts";
 import { Tensor } from "../graph/tensor.ts";
 import type { Layer, Weight } from "../layers/layer.ts";
-import { seededRandom } from "../graph/random.ts";
+import { seededRandom, shuffleInPlace } from "../graph/random.ts";
 import type { Optimizer } from "./optimizers.ts";
 import { FlipRatio, getMetric, type Metric, type MetricConfig } from "./metrics.ts";
 import { getLoss, type Loss, type LossConfig } from "./losses.ts";
@@ -393,12 +393,7 @@ function splitData(model: Network, x: Inputs, y: Labels, options: FitOptions) {
 
 /** One epoch's batches of row indices (shuffled with the trainer's generator unless shuffle: false). */
 function* epochBatches(t: Trainer, n: number, batchSize: number, order: number[]) {
-  if (t.options.shuffle ?? true) {
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(t.random() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-  }
+  if (t.options.shuffle ?? true) shuffleInPlace(order, t.random);
   for (let start = 0; start < n; start += batchSize) yield order.slice(start, start + batchSize);
 }
 

@@ -13,10 +13,9 @@
  * @module
  */
 import { noGrad } from "../graph/tape.ts";
-import { seededRandom } from "../graph/random.ts";
+import { seededRandom, shuffleInPlace } from "../graph/random.ts";
 import { Tensor } from "../graph/tensor.ts";
 import { BatchNormalization, collectBatchStatistics } from "../layers/batch_norm.ts";
-import type { Layer } from "../layers/layer.ts";
 import type { AnyIterable } from "./data.ts";
 import { checkData, type Inputs, listOf, type Network, rowsOf } from "./fit.ts";
 
@@ -40,19 +39,6 @@ export interface RecalibrateResult {
   batches: number;
   /** Samples in those batches. */
   samples: number;
-}
-
-/** Every BatchNormalization in `layers`, also inside nested models and wrappers (anything with `layers`). */
-function batchNorms(layers: readonly Layer[], seen = new Set<unknown>()): BatchNormalization[] {
-  const found: BatchNormalization[] = [];
-  for (const l of layers) {
-    if (seen.has(l)) continue;
-    seen.add(l);
-    if (l instanceof BatchNormalization) found.push(l);
-    const inner = (l as unknown as { layers?: unknown }).layers;
-    if (Array.isArray(inner)) found.push(...batchNorms(inner as Layer[], seen));
-  }
-  return found;
 }
 
 function positiveInteger(v: number | undefined, name: string): void {
@@ -91,7 +77,7 @@ export async function recalibrateBatchNorm(
 ): Promise<RecalibrateResult> {
   positiveInteger(options.batchSize, "batchSize");
   positiveInteger(options.batches, "batches");
-  const layers = batchNorms(model.layers);
+  const layers = model.layers.filter((l): l is BatchNormalization => l instanceof BatchNormalization);
   let batches = 0, samples = 0;
   // Nothing to recalibrate: no pass (the inputs are still checked).
   const skip = layers.length === 0;
@@ -105,13 +91,7 @@ export async function recalibrateBatchNorm(
     const n = checkData(model, inputs, null);
     const batchSize = options.batchSize ?? 32;
     const order = Array.from({ length: n }, (_, i) => i);
-    if (options.shuffle ?? true) {
-      const random = seededRandom(options.seed ?? 0);
-      for (let i = n - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        [order[i], order[j]] = [order[j], order[i]];
-      }
-    }
+    if (options.shuffle ?? true) shuffleInPlace(order, seededRandom(options.seed ?? 0));
     const limit = skip ? 0 : Math.min(options.batches ?? Infinity, Math.ceil(n / batchSize));
     const set = await collectBatchStatistics(layers, () => {
       for (let b = 0; b < limit; b++) {
